@@ -1,0 +1,91 @@
+package checks
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/devcontainer"
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// DockerfileInput is what Dockerfile rules judge.
+type DockerfileInput struct {
+	File *dockerfile.File
+	// ParseErr is set when the Dockerfile did not parse; File is then nil
+	// and only CR100 runs.
+	ParseErr error
+	Config   *Config
+	// BuildArgs are the build arguments the build will be given (from a
+	// devcontainer's build.args); nil when the Dockerfile is built alone.
+	BuildArgs map[string]string
+	// Target is the stage the build stops at ("" for the last stage).
+	Target string
+	// Devcontainer is the devcontainer.json that builds this Dockerfile, or
+	// nil when it is checked on its own.
+	Devcontainer *devcontainer.Config
+}
+
+// DevcontainerInput is what devcontainer.json rules judge.
+type DevcontainerInput struct {
+	Devcontainer *devcontainer.Config
+	// ParseErr is set when the file is not valid JSONC; Devcontainer is then
+	// nil and only CR200 runs.
+	ParseErr error
+	Config   *Config
+	// Dockerfile is the Dockerfile the devcontainer builds, when it has one
+	// and it parsed.
+	Dockerfile *dockerfile.File
+	// Siblings are the paths of every devcontainer.json found in the same
+	// repository (including this one), for rules about which one a builder
+	// picks.
+	Siblings []string
+}
+
+// CheckDockerfile runs every enabled Dockerfile rule and returns the
+// findings, with config severities and inline ignore comments applied.
+func CheckDockerfile(in *DockerfileInput) []Finding {
+	if in.Config == nil {
+		in.Config = DefaultConfig()
+	}
+	var out []Finding
+	for _, r := range Rules() {
+		if r.Dockerfile == nil || !in.Config.Enabled(r) {
+			continue
+		}
+		out = append(out, r.finish(in.Config, r.Dockerfile(in))...)
+	}
+	if in.File != nil {
+		out = slices.DeleteFunc(out, func(f Finding) bool { return ignoredInDockerfile(in.File, f) })
+	}
+	SortFindings(out)
+	return out
+}
+
+// CheckDevcontainer runs every enabled devcontainer rule.
+func CheckDevcontainer(in *DevcontainerInput) []Finding {
+	if in.Config == nil {
+		in.Config = DefaultConfig()
+	}
+	var out []Finding
+	for _, r := range Rules() {
+		if r.Devcontainer == nil || !in.Config.Enabled(r) {
+			continue
+		}
+		out = append(out, r.finish(in.Config, r.Devcontainer(in))...)
+	}
+	SortFindings(out)
+	return out
+}
+
+// ignoredInDockerfile reports whether a `# coderready:ignore=` comment on the
+// instruction that holds the finding's line names the finding's rule.
+func ignoredInDockerfile(f *dockerfile.File, fd Finding) bool {
+	if fd.Location.Path != f.Path || fd.Location.StartLine == 0 {
+		return false
+	}
+	in := f.InstructionAt(fd.Location.StartLine)
+	if in == nil {
+		return false
+	}
+	return slices.ContainsFunc(in.Ignore, func(id string) bool { return strings.EqualFold(id, fd.RuleID) || id == "*" })
+}

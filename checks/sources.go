@@ -1,0 +1,64 @@
+package checks
+
+// Source is where the fact a rule stands on is written down.
+type Source struct {
+	Title string
+	// Where names the repository and path (or page) to read.
+	Where string
+	URL   string
+}
+
+// Sources are the references rule docs cite, keyed by the short names used in
+// RULES.md.
+var Sources = map[string]Source{
+	"seed": {
+		Title: "Coder docs: Image Management",
+		Where: "coder/coder docs/admin/templates/managing-templates/image-management.md",
+		URL:   "https://coder.com/docs/admin/templates/managing-templates/image-management",
+	},
+	"bootstrap": {
+		Title: "Coder agent bootstrap script (Linux)",
+		Where: "coder/coder provisionersdk/scripts/bootstrap_linux.sh, provisionersdk/agent.go",
+		URL:   "https://github.com/coder/coder/blob/main/provisionersdk/scripts/bootstrap_linux.sh",
+	},
+	"agent": {
+		Title: "Coder agent: user shell and SSH sessions",
+		Where: "coder/coder agent/usershell, agent/agentssh",
+		URL:   "https://github.com/coder/coder/tree/main/agent/usershell",
+	},
+	"templates": {
+		Title: "Coder example templates (docker, kubernetes)",
+		Where: "coder/coder examples/templates/docker/main.tf, examples/templates/kubernetes/main.tf",
+		URL:   "https://github.com/coder/coder/tree/main/examples/templates/docker",
+	},
+	"ide": {
+		Title: "IDE server requirements (VS Code Remote, code-server, JetBrains)",
+		Where: "microsoft/vscode-docs docs/remote/linux.md; coder/code-server docs/requirements.md; JetBrains remote development system requirements",
+		URL:   "https://code.visualstudio.com/docs/remote/linux",
+	},
+	"envbuilder": {
+		Title: "envbuilder: devcontainer spec support",
+		Where: "coder/envbuilder docs/devcontainer-spec-support.md, devcontainer/devcontainer.go",
+		URL:   "https://github.com/coder/envbuilder/blob/main/docs/devcontainer-spec-support.md",
+	},
+	"native": {
+		Title: "Coder Dev Containers integration",
+		Where: "coder/coder agent/agentcontainers, docs/user-guides/devcontainers",
+		URL:   "https://coder.com/docs/user-guides/devcontainers",
+	},
+	"spec": {
+		Title: "Dev Container metadata reference and schema",
+		Where: "containers.dev implementors/json_reference; devcontainers/spec schemas/devContainer.base.schema.json",
+		URL:   "https://containers.dev/implementors/json_reference/",
+	},
+	"ca": {
+		Title: "Go's system trust store locations",
+		Where: "golang/go src/crypto/x509/root_linux.go",
+		URL:   "https://github.com/golang/go/blob/master/src/crypto/x509/root_linux.go",
+	},
+	"dockerfile": {
+		Title: "Dockerfile reference",
+		Where: "docker/docs content/reference/dockerfile.md; moby/buildkit frontend/dockerfile/parser",
+		URL:   "https://docs.docker.com/reference/dockerfile/",
+	},
+}
