@@ -1,0 +1,42 @@
+package checks
+
+// TargetKind says what a checked target is.
+type TargetKind string
+
+// Target kinds.
+const (
+	KindDockerfile   TargetKind = "dockerfile"
+	KindDevcontainer TargetKind = "devcontainer"
+	KindImage        TargetKind = "image"
+)
+
+// TargetResult is the outcome of checking one target: a Dockerfile, a
+// devcontainer.json (with the Dockerfile it builds), or an image.
+type TargetResult struct {
+	// Path is the target's path relative to the scanned root (slash-separated),
+	// or the image reference for KindImage.
+	Path string     `json:"path"`
+	Kind TargetKind `json:"kind"`
+	// Dockerfile is the Dockerfile a devcontainer builds, if any.
+	Dockerfile string `json:"dockerfile,omitempty"`
+	// Findings, sorted; their paths may differ from Path (a devcontainer's
+	// findings include its Dockerfile's).
+	Findings []Finding `json:"findings"`
+}
+
+// Result is what the renderers print: every target checked under a root.
+type Result struct {
+	// Root is the scanned directory as the user named it.
+	Root    string         `json:"root"`
+	Targets []TargetResult `json:"targets"`
+}
+
+// Findings returns every finding of every target, sorted.
+func (r *Result) Findings() []Finding {
+	var out []Finding
+	for _, t := range r.Targets {
+		out = append(out, t.Findings...)
+	}
+	SortFindings(out)
+	return out
+}
