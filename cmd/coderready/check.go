@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/scan"
+)
+
+// outputFlags are the flags every command that prints findings shares.
+type outputFlags struct {
+	format string
+	failOn string
+	output string
+	color  string
+}
+
+func (o *outputFlags) register(c *cobra.Command) {
+	c.Flags().StringVarP(&o.format, "format", "f", "text", "output format: text, json or sarif")
+	c.Flags().StringVar(&o.failOn, "fail-on", "error", "exit 1 when a finding is at or above this severity: error, warning, info or never")
+	c.Flags().StringVarP(&o.output, "output", "o", "", "write the report to this file instead of standard output")
+	c.Flags().StringVar(&o.color, "color", "auto", "colour text output: auto, always or never")
+}
+
+// threshold parses --fail-on; SeverityOff means never fail.
+func (o *outputFlags) threshold() (checks.Severity, error) {
+	if strings.EqualFold(o.failOn, "never") {
+		return checks.SeverityOff, nil
+	}
+	s, err := checks.ParseSeverity(o.failOn)
+	if err != nil || s == checks.SeverityOff {
+		return checks.SeverityOff, fmt.Errorf("--fail-on %q: want error, warning, info or never", o.failOn)
+	}
+	return s, nil
+}
+
+func (o *outputFlags) validate() error {
+	switch o.format {
+	case "text", "json", "sarif":
+	default:
+		return fmt.Errorf("--format %q: want text, json or sarif", o.format)
+	}
+	switch o.color {
+	case "auto", "always", "never":
+	default:
+		return fmt.Errorf("--color %q: want auto, always or never", o.color)
+	}
+	_, err := o.threshold()
+	return err
+}
+
+// write renders the result in the chosen format and returns the exit code
+// --fail-on gives it.
+func (o *outputFlags) write(stdout io.Writer, r *checks.Result) error {
+	w := stdout
+	if o.output != "" {
+		f, err := os.Create(o.output)
+		if err != nil {
+			return &exitCodeError{code: exitError, err: fmt.Errorf("open output: %w", err)}
+		}
+		defer f.Close()
+		w = f
+	}
+	var err error
+	switch o.format {
+	case "json":
+		err = checks.RenderJSON(w, r, toolVersion())
+	case "sarif":
+		err = checks.RenderSARIF(w, r, toolVersion())
+	default:
+		err = checks.RenderText(w, r, checks.TextOptions{Color: o.useColor(w)})
+	}
+	if err != nil {
+		return &exitCodeError{code: exitError, err: fmt.Errorf("write report: %w", err)}
+	}
+	if f, ok := w.(*os.File); ok && f != os.Stdout {
+		if err := f.Close(); err != nil {
+			return &exitCodeError{code: exitError, err: fmt.Errorf("write report: %w", err)}
+		}
+	}
+	th, _ := o.threshold()
+	if th != checks.SeverityOff && checks.MaxSeverity(r.Findings()) >= th {
+		return &exitCodeError{code: exitFindings}
+	}
+	return nil
+}
+
+func (o *outputFlags) useColor(w io.Writer) bool {
+	switch o.color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newCheckCmd() *cobra.Command {
+	var (
+		out        outputFlags
+		configPath string
+		noBuild    bool
+		offline    bool
+	)
+	c := &cobra.Command{
+		Use:   "check [PATH...]",
+		Short: "Check the Dockerfiles and devcontainer.json files under PATH (default .)",
+		Long: `check finds every Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*,
+.devcontainer.json, .devcontainer/devcontainer.json and
+.devcontainer/*/devcontainer.json under each PATH (a folder or a file; a
+trailing /... is accepted) and reports Coder compatibility findings.
+
+Config is read from .coderready.yaml or .github/coderready.yaml at each PATH
+unless --config names a file.
+
+Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
+2 a usage, config or I/O error.`,
+		Example: `  coderready check .
+  coderready check ./examples/... --format json
+  coderready check . --format sarif -o coderready.sarif --fail-on never`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return &exitCodeError{code: exitError, err: err}
+			}
+			if len(args) == 0 {
+				args = []string{"."}
+			}
+			opts := scan.Options{ConfigPath: configPath, NoBuild: noBuild, Offline: offline}
+			merged := &checks.Result{}
+			for i, arg := range args {
+				arg = strings.TrimSuffix(strings.TrimSuffix(arg, "/..."), "...")
+				if arg == "" {
+					arg = "."
+				}
+				rep, err := scan.Run(c.Context(), arg, opts)
+				if err != nil {
+					return &exitCodeError{code: exitError, err: err}
+				}
+				if i == 0 {
+					merged.Root = rep.Result.Root
+				}
+				merged.Targets = append(merged.Targets, rep.Result.Targets...)
+			}
+			return out.write(c.OutOrStdout(), merged)
+		},
+	}
+	out.register(c)
+	c.Flags().StringVarP(&configPath, "config", "c", "", "config file (default: .coderready.yaml or .github/coderready.yaml at PATH)")
+	c.Flags().BoolVar(&noBuild, "no-build", false, "never build images; run static checks (and base-image checks) only")
+	c.Flags().BoolVar(&offline, "offline", false, "never contact a registry or a Docker engine")
+	return c
+}

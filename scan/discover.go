@@ -1,0 +1,120 @@
+// Package scan is the pipeline: it finds the Dockerfiles and devcontainer.json
+// files under a root, plans what each target needs, runs the checks and
+// returns a Report.
+package scan
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// skippedDirs are never descended into.
+var skippedDirs = map[string]bool{".git": true, "vendor": true, "node_modules": true}
+
+// Found is a file discovery picked up, before planning.
+type Found struct {
+	// Path is slash-separated and relative to the root.
+	Path string
+	// Devcontainer is true for devcontainer.json files, false for Dockerfiles.
+	Devcontainer bool
+}
+
+// IsDockerfileName reports whether a base name is one discovery treats as a
+// Dockerfile: Dockerfile, Containerfile, NAME.Dockerfile, Dockerfile.NAME
+// (but not the BuildKit ignore files *.dockerignore).
+func IsDockerfileName(name string) bool {
+	lower := strings.ToLower(name)
+	if strings.HasSuffix(lower, ".dockerignore") {
+		return false
+	}
+	switch {
+	case lower == "dockerfile", lower == "containerfile":
+		return true
+	case strings.HasSuffix(lower, ".dockerfile"), strings.HasSuffix(lower, ".containerfile"):
+		return len(lower) > len(".dockerfile")
+	case strings.HasPrefix(lower, "dockerfile."), strings.HasPrefix(lower, "containerfile."):
+		return true
+	}
+	return false
+}
+
+// IsDevcontainerPath reports whether a slash-separated relative path is a
+// devcontainer.json location the Dev Container spec defines:
+// `.devcontainer.json`, `.devcontainer/devcontainer.json`, or
+// `.devcontainer/<folder>/devcontainer.json`, in any folder of the tree.
+func IsDevcontainerPath(rel string) bool {
+	base := path.Base(rel)
+	dir := path.Dir(rel)
+	switch base {
+	case ".devcontainer.json":
+		return true
+	case "devcontainer.json":
+		if path.Base(dir) == ".devcontainer" {
+			return true
+		}
+		return path.Base(path.Dir(dir)) == ".devcontainer"
+	}
+	return false
+}
+
+// Discover walks root and returns the Dockerfiles and devcontainer.json files
+// in it, sorted by path, skipping `.git`, `vendor` and `node_modules` and any
+// path ignore reports true for. A root that is a single file is returned as
+// is when it is a Dockerfile or devcontainer.json by name, or as a Dockerfile
+// otherwise (the user named it).
+func Discover(root string, ignore func(rel string) bool) ([]Found, error) {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", root, err)
+	}
+	if !fi.IsDir() {
+		name := filepath.Base(root)
+		return []Found{{Path: filepath.ToSlash(name), Devcontainer: strings.HasSuffix(name, ".json")}}, nil
+	}
+	var out []Found
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == root {
+				return err
+			}
+			// An unreadable folder deep in the tree is not worth failing for.
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		rel, rerr := filepath.Rel(root, p)
+		if rerr != nil {
+			return rerr
+		}
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if p != root && (skippedDirs[d.Name()] || (ignore != nil && ignore(rel))) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() && d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		isDC := IsDevcontainerPath(rel)
+		if !isDC && !IsDockerfileName(d.Name()) {
+			return nil
+		}
+		if ignore != nil && ignore(rel) {
+			return nil
+		}
+		out = append(out, Found{Path: rel, Devcontainer: isDC})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", root, err)
+	}
+	slices.SortFunc(out, func(a, b Found) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}

@@ -1,0 +1,114 @@
+package scan
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// writeTree creates files (slash paths → content) under a temporary root.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for p, content := range files {
+		dst := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func TestIsDockerfileName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Dockerfile":                  true,
+		"dockerfile":                  true,
+		"Containerfile":               true,
+		"web.Dockerfile":              true,
+		"Dockerfile.dev":              true,
+		"Dockerfile.centos":           true,
+		".Dockerfile":                 false,
+		"Dockerfile.dockerignore":     false,
+		"web.Dockerfile.dockerignore": false,
+		"Dockerfiles":                 false,
+		"README.md":                   false,
+		"docker-compose.yml":          false,
+	} {
+		if got := IsDockerfileName(name); got != want {
+			t.Errorf("IsDockerfileName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestIsDevcontainerPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		".devcontainer.json":                     true,
+		"sub/.devcontainer.json":                 true,
+		".devcontainer/devcontainer.json":        true,
+		".devcontainer/python/devcontainer.json": true,
+		"app/.devcontainer/devcontainer.json":    true,
+		"devcontainer.json":                      false,
+		".devcontainer/a/b/devcontainer.json":    false,
+		"config/devcontainer.json":               false,
+		".devcontainer/other.json":               false,
+	} {
+		if got := IsDevcontainerPath(p); got != want {
+			t.Errorf("IsDevcontainerPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestDiscover(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"Dockerfile":                         "FROM debian\n",
+		"build/web.Dockerfile":               "FROM debian\n",
+		"build/Dockerfile.dev":               "FROM debian\n",
+		"Containerfile":                      "FROM debian\n",
+		".devcontainer/devcontainer.json":    "{}",
+		".devcontainer/go/devcontainer.json": "{}",
+		".devcontainer.json":                 "{}",
+		".git/Dockerfile":                    "FROM debian\n",
+		"vendor/x/Dockerfile":                "FROM debian\n",
+		"web/node_modules/pkg/Dockerfile":    "FROM debian\n",
+		"legacy/Dockerfile":                  "FROM debian\n",
+		"README.md":                          "# hi\n",
+		"Dockerfile.dockerignore":            "*\n",
+	})
+	ignore := func(rel string) bool { return rel == "legacy" || strings.HasPrefix(rel, "legacy/") }
+	found, err := Discover(root, ignore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range found {
+		p := f.Path
+		if f.Devcontainer {
+			p += " (devcontainer)"
+		}
+		got = append(got, p)
+	}
+	want := []string{
+		".devcontainer.json (devcontainer)",
+		".devcontainer/devcontainer.json (devcontainer)",
+		".devcontainer/go/devcontainer.json (devcontainer)",
+		"Containerfile",
+		"Dockerfile",
+		"build/Dockerfile.dev",
+		"build/web.Dockerfile",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Discover:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestDiscoverMissingRoot(t *testing.T) {
+	_, err := Discover(filepath.Join(t.TempDir(), "nope"), nil)
+	if err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Fatalf("want an error naming the missing root, got %v", err)
+	}
+}

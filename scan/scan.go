@@ -1,0 +1,349 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/devcontainer"
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// MaxFileSize is the largest Dockerfile or devcontainer.json read (10 MiB);
+// a larger file is a finding, not a crash.
+const MaxFileSize = 10 << 20
+
+// Options tune a scan.
+type Options struct {
+	// Config is the policy to apply; nil loads ConfigPath, else the config
+	// file found at the root, else the default.
+	Config *checks.Config
+	// ConfigPath names a config file to load instead of looking at the root.
+	ConfigPath string
+	// NoBuild never builds images.
+	NoBuild bool
+	// Offline never contacts a registry or a Docker engine.
+	Offline bool
+	// Workers bounds how many targets are checked at once (default GOMAXPROCS).
+	Workers int
+}
+
+// TargetReport is one target's result plus what the pipeline learnt on the way.
+type TargetReport struct {
+	checks.TargetResult
+	// Duration is the time spent on the target.
+	Duration time.Duration
+}
+
+// Report is the outcome of a scan.
+type Report struct {
+	// Result holds the findings per target, ready for the renderers.
+	Result checks.Result
+	// ConfigPath is the config file applied ("" for the default).
+	ConfigPath string
+	// Targets mirrors Result.Targets with timings, in the same order.
+	Targets []TargetReport
+}
+
+// target is a planned unit of work.
+type target struct {
+	kind       checks.TargetKind
+	path       string // relative to root, slash-separated
+	dockerfile string // for a devcontainer: the Dockerfile it builds, if any
+}
+
+// Run scans root (a folder, or a single file) and checks every target in it.
+// Finding paths are relative to root, or to root's folder when root is a
+// file, and prefixed with root as the user wrote it (unless it is ".") so
+// they can be opened from where the command ran.
+func Run(ctx context.Context, root string, opts Options) (*Report, error) {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	dir, prefix := root, filepath.ToSlash(filepath.Clean(root))
+	if !fi.IsDir() {
+		dir = filepath.Dir(root)
+		prefix = filepath.ToSlash(filepath.Clean(dir))
+	}
+	cfg, cfgPath, err := loadConfig(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	found, err := Discover(root, cfg.Ignored)
+	if err != nil {
+		return nil, err
+	}
+	s := &scanner{root: dir, cfg: cfg, files: map[string]*source{}}
+	for _, f := range found {
+		s.files[f.Path] = nil
+	}
+	targets, err := s.plan(found)
+	if err != nil {
+		return nil, err
+	}
+	reports := make([]TargetReport, len(targets))
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("scan %s: %w", root, err)
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			start := time.Now()
+			res := s.check(t)
+			reports[i] = TargetReport{TargetResult: res, Duration: time.Since(start)}
+		}()
+	}
+	wg.Wait()
+	rep := &Report{ConfigPath: cfgPath, Result: checks.Result{Root: root}}
+	for _, tr := range reports {
+		if prefix != "." {
+			tr.TargetResult = rebase(tr.TargetResult, prefix)
+		}
+		rep.Targets = append(rep.Targets, tr)
+		rep.Result.Targets = append(rep.Result.Targets, tr.TargetResult)
+	}
+	return rep, nil
+}
+
+// loadConfig picks the config: the one given, the file named, or the one at
+// the root, else the default.
+func loadConfig(dir string, opts Options) (*checks.Config, string, error) {
+	if opts.Config != nil {
+		return opts.Config, opts.Config.Path, nil
+	}
+	p := opts.ConfigPath
+	if p == "" {
+		var err error
+		p, err = checks.FindConfig(dir)
+		if err != nil {
+			return nil, "", err
+		}
+	}
+	if p == "" {
+		return checks.DefaultConfig(), "", nil
+	}
+	cfg, err := checks.LoadConfig(p)
+	if err != nil {
+		return nil, "", err
+	}
+	return cfg, p, nil
+}
+
+// source is a file read and parsed once per scan.
+type source struct {
+	src []byte
+	err error
+}
+
+type scanner struct {
+	root  string
+	cfg   *checks.Config
+	mu    sync.Mutex
+	files map[string]*source
+}
+
+// read returns a file's bytes (relative path), reading it at most once.
+func (s *scanner) read(rel string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if src := s.files[rel]; src != nil {
+		return src.src, src.err
+	}
+	b, err := readCapped(filepath.Join(s.root, filepath.FromSlash(rel)), MaxFileSize)
+	s.files[rel] = &source{src: b, err: err}
+	return b, err
+}
+
+// readCapped reads a file, refusing one larger than limit bytes.
+func readCapped(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d MiB", filepath.Base(name), limit>>20)
+	}
+	return b, nil
+}
+
+// plan turns discovered files into targets: each devcontainer.json with the
+// Dockerfile it builds, then every Dockerfile no devcontainer builds.
+func (s *scanner) plan(found []Found) ([]target, error) {
+	var out []target
+	usedBy := map[string]bool{}
+	for _, f := range found {
+		if !f.Devcontainer {
+			continue
+		}
+		t := target{kind: checks.KindDevcontainer, path: f.Path}
+		if df := s.devcontainerDockerfile(f.Path); df != "" {
+			t.dockerfile = df
+			usedBy[df] = true
+		}
+		out = append(out, t)
+	}
+	for _, f := range found {
+		if f.Devcontainer || usedBy[f.Path] {
+			continue
+		}
+		out = append(out, target{kind: checks.KindDockerfile, path: f.Path})
+	}
+	return out, nil
+}
+
+// devcontainerDockerfile returns the Dockerfile a devcontainer.json builds
+// (relative to the root), or "" when it builds none, names one outside the
+// root, or does not parse.
+func (s *scanner) devcontainerDockerfile(rel string) string {
+	src, err := s.read(rel)
+	if err != nil {
+		return ""
+	}
+	dc, err := devcontainer.Parse(rel, src)
+	if err != nil {
+		return ""
+	}
+	p := dc.DockerfilePath()
+	if p == "" || !localPath(p) {
+		return ""
+	}
+	return p
+}
+
+// localPath reports whether a cleaned slash path stays inside the root.
+func localPath(p string) bool {
+	return filepath.IsLocal(filepath.FromSlash(path.Clean(p)))
+}
+
+// check runs the checks of one target.
+func (s *scanner) check(t target) checks.TargetResult {
+	res := checks.TargetResult{Path: t.path, Kind: t.kind, Dockerfile: t.dockerfile}
+	switch t.kind {
+	case checks.KindDevcontainer:
+		res.Findings = s.checkDevcontainer(t)
+	default:
+		res.Findings = s.checkDockerfile(&checks.DockerfileInput{}, t.path)
+	}
+	checks.SortFindings(res.Findings)
+	return res
+}
+
+func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string) []checks.Finding {
+	in.Config = s.cfg
+	src, err := s.read(rel)
+	if err != nil {
+		return []checks.Finding{readFailure(rel, err)}
+	}
+	f, err := dockerfile.Parse(rel, src)
+	if err != nil {
+		in.ParseErr = err
+	} else {
+		in.File = f
+	}
+	return checks.CheckDockerfile(in)
+}
+
+func (s *scanner) checkDevcontainer(t target) []checks.Finding {
+	src, err := s.read(t.path)
+	if err != nil {
+		return []checks.Finding{readFailure(t.path, err)}
+	}
+	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.devcontainerPaths()}
+	dc, err := devcontainer.Parse(t.path, src)
+	if err != nil {
+		in.ParseErr = err
+		return checks.CheckDevcontainer(in)
+	}
+	in.Devcontainer = dc
+	var out []checks.Finding
+	if t.dockerfile != "" {
+		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: dc.BuildArgs(), Target: dc.BuildTarget()}
+		out = append(out, s.checkDockerfile(din, t.dockerfile)...)
+		in.Dockerfile = din.File
+	}
+	out = append(out, checks.CheckDevcontainer(in)...)
+	return out
+}
+
+// devcontainerPaths lists every devcontainer.json discovered.
+func (s *scanner) devcontainerPaths() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for p := range s.files {
+		if IsDevcontainerPath(p) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// readFailure is the finding for a target that could not be read at all.
+func readFailure(rel string, err error) checks.Finding {
+	id := "CR100"
+	if IsDevcontainerPath(rel) {
+		id = "CR200"
+	}
+	sev := checks.SeverityError
+	if r := checks.Lookup(id); r != nil {
+		sev = r.Severity
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return checks.Finding{RuleID: id, Severity: sev, Message: "cannot read file: " + err.Error(), Location: checks.Location{Path: rel}}
+}
+
+// rebase prefixes every path of a target's result with prefix.
+func rebase(t checks.TargetResult, prefix string) checks.TargetResult {
+	join := func(p string) string {
+		if p == "" {
+			return p
+		}
+		return path.Join(prefix, p)
+	}
+	t.Path = join(t.Path)
+	t.Dockerfile = join(t.Dockerfile)
+	fs := make([]checks.Finding, len(t.Findings))
+	for i, f := range t.Findings {
+		f.Location.Path = join(f.Location.Path)
+		if f.Fix != nil {
+			fix := *f.Fix
+			fix.Edits = make([]checks.Edit, len(f.Fix.Edits))
+			for j, e := range f.Fix.Edits {
+				e.Path = join(e.Path)
+				fix.Edits[j] = e
+			}
+			f.Fix = &fix
+		}
+		fs[i] = f
+	}
+	t.Findings = fs
+	return t
+}
