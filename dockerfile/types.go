@@ -4,19 +4,26 @@
 // text edits fixes are made of.
 package dockerfile
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // File is a parsed Dockerfile.
 type File struct {
 	// Path is the file's path as given to Parse (slash-separated, relative to
 	// the scanned root).
 	Path string
-	// Lines are the source lines without their line endings; Lines[0] is line 1.
+	// Lines are the source lines without their line endings (a trailing
+	// "\r" is removed too); Lines[0] is line 1.
 	Lines []string
 	// Escape is the escape character (`\` unless a `# escape=` directive says
-	// otherwise).
+	// otherwise). It is also the line-continuation character.
 	Escape rune
-	// MetaArgs are the ARG instructions before the first FROM.
+	// Meta are the instructions before the first FROM (ARGs only; BuildKit
+	// rejects anything else there).
+	Meta []*Instruction
+	// MetaArgs are the names the Meta ARG instructions declare, in order.
 	MetaArgs []*Arg
 	// Stages in order; the last one is the final stage unless a build target
 	// picks another.
@@ -32,8 +39,16 @@ type Arg struct {
 	Line int
 }
 
+// KeyValue is one pair of an ENV or LABEL instruction. Value has its quotes
+// and escapes removed; variable references are kept as written
+// ("$PATH:/opt/bin").
+type KeyValue struct {
+	Key, Value string
+}
+
 // Stage is a FROM and the instructions that follow it.
 type Stage struct {
+	// Index is the stage's position, 0 for the first FROM.
 	Index int
 	// Name is the `AS` name, lower-cased as BuildKit does ("" if none).
 	Name string
@@ -41,25 +56,38 @@ type Stage struct {
 	From *Instruction
 	// BaseRaw is the base as written, e.g. "${BASE}:${TAG}".
 	BaseRaw string
-	// Base is BaseRaw with the meta ARGs' defaults (and any build args given
-	// to Parse's caller through ResolveBase) substituted.
+	// Base is BaseRaw with the meta ARGs' defaults substituted. A reference
+	// to an ARG that has no value is left as written (it still contains
+	// `$`); see ResolveBase to substitute build arguments.
 	Base string
 	// BaseStage is the earlier stage Base names, or nil for an image.
 	BaseStage *Stage
-	// Platform is the value of `--platform=` after substitution ("" if none).
+	// PlatformRaw is the `--platform=` flag's value as written ("" if none).
+	PlatformRaw string
+	// Platform is PlatformRaw after substitution; BuildKit's automatic
+	// platform ARGs (BUILDPLATFORM, TARGETPLATFORM, ...) stay unexpanded.
 	Platform string
+	// MissingArgs are the ARGs used in the FROM line that have neither a
+	// default nor a value (automatic platform ARGs are never missing).
+	MissingArgs []string
 	// Instructions after the FROM, in order.
 	Instructions []*Instruction
 }
 
 // Heredoc is a here-document attached to an instruction (`RUN <<EOF`).
 type Heredoc struct {
-	Name    string
+	// Name is the delimiter word, without quotes.
+	Name string
+	// Content is the body as written, each line with its newline; leading
+	// tabs are kept even for `<<-`.
 	Content string
-	// StartLine is the line of the heredoc's first content line.
+	// StartLine is the line of the heredoc's first content line; the
+	// delimiter line follows the content.
 	StartLine int
 	// Expand is false when the delimiter was quoted (no substitution).
 	Expand bool
+	// Chomp is set for `<<-`: leading tabs are removed from the content.
+	Chomp bool
 }
 
 // Instruction is one Dockerfile instruction with its exact position.
@@ -69,21 +97,63 @@ type Instruction struct {
 	// StartLine and EndLine are the 1-based first and last lines, including
 	// continuation lines and heredoc bodies.
 	StartLine, EndLine int
+	// HeaderEndLine is the last line of the instruction itself, before any
+	// heredoc body (EndLine when there is none).
+	HeaderEndLine int
 	// Original is the instruction as BuildKit joined it (continuations removed).
 	Original string
 	// Args are the instruction's arguments as BuildKit split them (for a
-	// shell-form RUN/CMD/ENTRYPOINT, one element: the command line).
+	// shell-form RUN/CMD/ENTRYPOINT, one element: the command line; for
+	// ENV and LABEL see Env).
 	Args []string
 	// Flags are the `--name=value` flags (e.g. "--platform=linux/amd64").
 	Flags []string
 	// JSON is true for the exec (JSON array) form.
 	JSON     bool
 	Heredocs []Heredoc
-	// Ignore holds rule IDs from `# coderready:ignore=CR101,CR105` comments
-	// directly above the instruction.
+	// Env holds the pairs of an ENV or LABEL instruction.
+	Env []KeyValue
+	// Declares holds the names an ARG instruction declares.
+	Declares []*Arg
+	// Ignore holds rule IDs (upper-case) from `# coderready:ignore=CR101,CR105`
+	// comments directly above the instruction.
 	Ignore []string
+	// Shell is the shell a shell-form RUN/CMD/ENTRYPOINT runs in: the
+	// stage's last SHELL (following earlier stages it builds on), or
+	// DefaultShell.
+	Shell []string
 	// Stage is the stage the instruction belongs to (nil for meta ARGs).
 	Stage *Stage
+
+	file     *File
+	cmdsOnce sync.Once
+	cmds     []Command
+	cmdsErr  error
+	instOnce sync.Once
+	installs []Install
+}
+
+// DefaultShell is the shell BuildKit runs shell-form instructions in on Linux.
+var DefaultShell = []string{"/bin/sh", "-c"}
+
+// Span is a range of Dockerfile text. Lines and columns are 1-based and
+// count bytes; EndCol is one past the last byte. A zero column means the
+// position within the line is not known (e.g. for commands of an exec-form
+// RUN or of a string passed to `sh -c`).
+type Span struct {
+	Line, Col       int
+	EndLine, EndCol int
+}
+
+// Redirect is an output redirection of a command (`> file`, `>> file`,
+// `&> file`).
+type Redirect struct {
+	// Op is the operator as written: ">", ">>", ">|", "&>", "&>>".
+	Op string
+	// Target is the file word: its literal value, or its source text when it
+	// is not plain text (e.g. "$HOME/.bashrc").
+	Target string
+	Span   Span
 }
 
 // Command is one simple command of a RUN instruction's shell script, with
@@ -94,31 +164,60 @@ type Command struct {
 	// Args are the words after Name; a word that is not plain text keeps its
 	// source form (e.g. "${PKGS}").
 	Args []string
-	// Line and Col are the Dockerfile position of the command's first word.
+	// Literal reports, for each of Args, whether the word is plain text
+	// (quotes and escapes removed) rather than its source form.
+	Literal []bool
+	// ArgSpans are the Dockerfile positions of Args.
+	ArgSpans []Span
+	// Line and Col are the Dockerfile position of the command's first word
+	// (Col is 0 when unknown).
 	Line, Col int
+	// Span covers the whole command, wrappers included.
+	Span Span
+	// Wrappers are the stripped wrapper programs in order, e.g. ["sudo", "env"].
+	Wrappers []string
+	// User is the user a wrapper runs the command as (`sudo -u NAME`,
+	// `su NAME -c`, `runuser -u NAME`, `gosu NAME`), "" when none.
+	User string
+	// Redirects are the command's output redirections.
+	Redirects []Redirect
+	// Nested is set for commands found inside a string run by another
+	// program (`sh -c '...'`, `su -c '...'`) or in an exec-form RUN: their
+	// positions are those of the enclosing word or instruction.
+	Nested bool
 }
 
 // Install is a package installation found in a RUN instruction.
 type Install struct {
-	// Manager is "apt", "apk", "dnf", "yum", "microdnf" or "zypper".
+	// Manager is "apt", "apk", "dnf", "yum", "microdnf" or "zypper"
+	// ("apt" covers apt-get and apt).
 	Manager string
 	// Packages are the literal package names (version pins stripped).
 	Packages []string
-	// NoInstallRecommends is set for `--no-install-recommends` (apt) or the
-	// manager's equivalent that skips weak dependencies.
+	// NoInstallRecommends is set for `--no-install-recommends` (apt), dnf,
+	// yum or microdnf `--setopt=install_weak_deps=False` (or 0), and zypper
+	// `--no-recommends`: the options that skip weak dependencies such as
+	// ca-certificates.
 	NoInstallRecommends bool
 	// Command is the install command itself.
 	Command Command
+	// last is the index in Command.Args of the last package word, -1 if none.
+	last int
 }
 
 // SyntaxError is a parse error at a Dockerfile position.
 type SyntaxError struct {
-	Path      string
+	Path string
+	// Line is 1-based; Col is 1-based and 0 when only the line is known.
 	Line, Col int
 	Msg       string
 }
 
-// Error formats the error as path:line:col: message.
+// Error formats the error as path:line:col: message (path:line: message
+// when the column is not known).
 func (e *SyntaxError) Error() string {
+	if e.Col == 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, e.Msg)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.Path, e.Line, e.Col, e.Msg)
 }

@@ -1,0 +1,182 @@
+package dockerfile
+
+import (
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+)
+
+// AutomaticArgs are the ARGs BuildKit defines itself in the global scope,
+// usable in FROM without a declaration. Their values depend on the build, so
+// coderready never substitutes them and never reports them missing.
+var AutomaticArgs = []string{
+	"BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
+	"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+	"TARGETSTAGE", "BUILDKIT_SYNTAX",
+}
+
+// Base is what a stage's FROM line resolves to under some build arguments.
+type Base struct {
+	// Ref is the base reference after substitution. References to ARGs
+	// without a value (and to AutomaticArgs) are left as written, so Ref
+	// contains `$` exactly when it is not fully known.
+	Ref string
+	// Platform is the `--platform=` value after the same substitution.
+	Platform string
+	// Stage is the earlier stage Ref names, nil for an image.
+	Stage *Stage
+	// Missing are the ARGs the FROM line uses (without a `${NAME:-default}`
+	// fallback) that have no value: declared without a default and not
+	// given, or not declared before the first FROM at all.
+	Missing []string
+
+	err error
+}
+
+// ResolveBase substitutes the meta ARGs into every stage's FROM line the
+// way BuildKit does: each ARG before the first FROM takes its value from
+// args when present (like `--build-arg`), else its default, expanded with
+// the ARGs before it. It returns one Base per stage, in order. Parse fills
+// Stage.Base, Stage.Platform, Stage.BaseStage and Stage.MissingArgs with
+// ResolveBase(nil).
+func (f *File) ResolveBase(args map[string]string) []Base {
+	return f.resolve(args, false)
+}
+
+// argEnv is a shell.EnvGetter over the meta ARGs that have a value.
+type argEnv struct {
+	vals map[string]string
+	keys []string
+}
+
+func (e *argEnv) Get(k string) (string, bool) {
+	v, ok := e.vals[k]
+	return v, ok
+}
+
+func (e *argEnv) Keys() []string { return e.keys }
+
+func (e *argEnv) set(k, v string) {
+	if _, ok := e.vals[k]; !ok {
+		e.keys = append(e.keys, k)
+	}
+	e.vals[k] = v
+}
+
+func (e *argEnv) unset(k string) {
+	if _, ok := e.vals[k]; ok {
+		delete(e.vals, k)
+		e.keys = slices.DeleteFunc(e.keys, func(s string) bool { return s == k })
+	}
+}
+
+func (f *File) resolve(args map[string]string, keepErr bool) []Base {
+	lex := shell.NewLex(f.Escape)
+	env := &argEnv{vals: map[string]string{}}
+	for _, a := range f.MetaArgs {
+		if v, ok := args[a.Name]; ok {
+			env.set(a.Name, v)
+			continue
+		}
+		if a.Default == nil {
+			env.unset(a.Name)
+			continue
+		}
+		r, err := lex.ProcessWordWithMatches(*a.Default, env)
+		if err != nil {
+			env.set(a.Name, *a.Default)
+			continue
+		}
+		env.set(a.Name, r.Result)
+	}
+
+	out := make([]Base, len(f.Stages))
+	byName := map[string]*Stage{}
+	for i, s := range f.Stages {
+		b := &out[i]
+		var err error
+		b.Ref, b.Missing, err = expandFrom(lex, s.BaseRaw, env)
+		if err != nil {
+			b.Ref = s.BaseRaw
+			if keepErr {
+				b.err = err
+			}
+		}
+		if s.PlatformRaw != "" {
+			var missing []string
+			b.Platform, missing, err = expandFrom(lex, s.PlatformRaw, env)
+			if err != nil {
+				b.Platform = s.PlatformRaw
+				if keepErr && b.err == nil {
+					b.err = err
+				}
+			}
+			for _, m := range missing {
+				if !slices.Contains(b.Missing, m) {
+					b.Missing = append(b.Missing, m)
+				}
+			}
+			sort.Strings(b.Missing)
+		}
+		b.Stage = byName[strings.ToLower(b.Ref)]
+		if s.Name != "" {
+			byName[s.Name] = s
+		}
+	}
+	return out
+}
+
+// expandFrom substitutes env into a FROM word. When some name has no value
+// the word is expanded again leaving those references as written.
+func expandFrom(lex *shell.Lex, word string, env *argEnv) (string, []string, error) {
+	lex.SkipUnsetEnv = false
+	r, err := lex.ProcessWordWithMatches(word, env)
+	if err != nil {
+		return word, nil, err
+	}
+	if len(r.Unmatched) == 0 {
+		return r.Result, nil, nil
+	}
+	var missing []string
+	keep := false
+	for name := range r.Unmatched {
+		if !usedWithoutDefault(word, name) {
+			continue
+		}
+		keep = true
+		if !slices.Contains(AutomaticArgs, name) {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	if !keep {
+		return r.Result, nil, nil
+	}
+	lex.SkipUnsetEnv = true
+	defer func() { lex.SkipUnsetEnv = false }()
+	r2, err := lex.ProcessWordWithMatches(word, env)
+	if err != nil {
+		return r.Result, missing, nil
+	}
+	return r2.Result, missing, nil
+}
+
+var refRe = regexp.MustCompile(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+?#%/])?|([A-Za-z_][A-Za-z0-9_]*))`)
+
+// usedWithoutDefault reports whether word references name other than as
+// `${name-default}` or `${name:-default}`.
+func usedWithoutDefault(word, name string) bool {
+	for _, m := range refRe.FindAllStringSubmatch(word, -1) {
+		n := m[1] + m[3]
+		if n != name {
+			continue
+		}
+		if m[2] != "-" && m[2] != ":-" {
+			return true
+		}
+	}
+	return false
+}

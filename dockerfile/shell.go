@@ -1,0 +1,691 @@
+package dockerfile
+
+import (
+	"errors"
+	"path"
+	"strings"
+	"unicode"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"mvdan.cc/sh/v3/syntax"
+)
+
+// maxNesting bounds how deep strings passed to `sh -c` / `su -c` are parsed.
+const maxNesting = 3
+
+// Commands returns the simple commands of a RUN (or CMD / ENTRYPOINT)
+// instruction, in source order, with wrappers stripped. Shell-form bodies
+// and heredoc scripts are parsed with mvdan.cc/sh so that every position is
+// the exact Dockerfile line and column. A body that is not valid shell is a
+// *SyntaxError at its Dockerfile position. Instructions run by a shell that
+// is not sh-like (SHELL ["pwsh", ...], cmd, powershell) and other
+// instructions have no commands. The result is computed once and cached.
+//
+// Shell-form bodies are parsed as Bash for every sh-like shell: Bash accepts
+// a superset of POSIX sh, so a reported error is an error in every shell.
+func (in *Instruction) Commands() ([]Command, error) {
+	in.cmdsOnce.Do(func() {
+		in.cmds, in.cmdsErr = in.commands()
+	})
+	return in.cmds, in.cmdsErr
+}
+
+func (in *Instruction) commands() ([]Command, error) {
+	if in.file == nil || (in.Cmd != "run" && in.Cmd != "cmd" && in.Cmd != "entrypoint") {
+		return nil, nil
+	}
+	c := &collector{in: in}
+	if in.JSON {
+		ws := make([]word, len(in.Args))
+		for i, a := range in.Args {
+			ws[i] = word{val: a, lit: true, span: Span{Line: in.StartLine, EndLine: in.StartLine}, script: a}
+		}
+		c.fromWords(ws, nil, true, "", 0)
+		return c.out, nil
+	}
+	variant, ok := shellVariant(in.Shell)
+	if !ok {
+		return nil, nil
+	}
+	if len(in.Heredocs) > 0 && len(in.Args) == 1 && parser.MustParseHeredoc(in.Args[0]) != nil {
+		// `RUN <<EOF`: BuildKit runs the first heredoc's body as the script
+		// (directly when it starts with a shebang).
+		h := in.Heredocs[0]
+		if strings.HasPrefix(h.Content, "#!") {
+			first, _, _ := strings.Cut(h.Content, "\n")
+			variant, ok = shellVariant(strings.Fields(strings.TrimPrefix(first, "#!")))
+			if !ok {
+				return nil, nil
+			}
+		}
+		if err := c.parseScript(h.Content, h.StartLine, variant); err != nil {
+			return nil, err
+		}
+		return c.out, nil
+	}
+	if err := c.parseScript(in.script(), in.StartLine, variant); err != nil {
+		return nil, err
+	}
+	return c.out, nil
+}
+
+// shellVariant picks the mvdan.cc/sh dialect for a shell command line such
+// as ["/bin/bash", "-o", "pipefail", "-c"] or a shebang's words; ok is false
+// for shells that are not sh-like.
+func shellVariant(sh []string) (syntax.LangVariant, bool) {
+	if len(sh) == 0 {
+		return syntax.LangBash, true
+	}
+	name := path.Base(sh[0])
+	if name == "env" && len(sh) > 1 {
+		name = path.Base(sh[1])
+	}
+	switch name {
+	case "sh", "bash", "dash", "ash", "zsh", "ksh", "busybox":
+		return syntax.LangBash, true
+	case "mksh":
+		return syntax.LangMirBSDKorn, true
+	}
+	return 0, false
+}
+
+// continuation returns the index of the line-continuation character at the
+// end of l, with the same rule as BuildKit: the escape character followed
+// only by blanks, and not itself escaped.
+func continuation(l string, esc rune) (int, bool) {
+	t := strings.TrimRight(l, " \t")
+	if t == "" || rune(t[len(t)-1]) != esc {
+		return 0, false
+	}
+	if len(t) >= 2 && rune(t[len(t)-2]) == esc {
+		return 0, false
+	}
+	return len(t) - 1, true
+}
+
+func isCommentLine(l string) bool {
+	return strings.HasPrefix(strings.TrimLeftFunc(l, unicode.IsSpace), "#")
+}
+
+// script returns the instruction's source lines as a shell script whose
+// lines and columns are the Dockerfile's: the keyword and flags are blanked
+// out, comment and empty lines inside a continuation (which BuildKit drops)
+// become a lone `\`, continuation characters become `\`, and heredoc
+// bodies are kept as they are.
+func (in *Instruction) script() string {
+	f := in.file
+	var b strings.Builder
+	var header [][]byte
+	for ln := in.StartLine; ln <= in.HeaderEndLine; ln++ {
+		l := f.Line(ln)
+		switch {
+		case ln > in.StartLine && (isCommentLine(l) || strings.TrimSpace(l) == ""):
+			l = `\`
+		default:
+			if i, ok := continuation(l, f.Escape); ok {
+				if ln < in.HeaderEndLine {
+					l = l[:i] + `\`
+				} else {
+					l = l[:i]
+				}
+			}
+		}
+		header = append(header, []byte(l))
+	}
+	blankPrefix(header)
+	for _, l := range header {
+		b.Write(l)
+		b.WriteByte('\n')
+	}
+	for ln := in.HeaderEndLine + 1; ln <= in.EndLine; ln++ {
+		b.WriteString(f.Line(ln))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// blankPrefix overwrites the instruction keyword and its `--flag` words with
+// spaces, across continuation lines (which end in `\` here).
+func blankPrefix(lines [][]byte) {
+	li, pos := 0, 0
+	content := func(i int) []byte {
+		l := lines[i]
+		if len(l) > 0 && l[len(l)-1] == '\\' && i < len(lines)-1 {
+			return l[:len(l)-1]
+		}
+		return l
+	}
+	skipSpace := func() bool {
+		for li < len(lines) {
+			c := content(li)
+			for pos < len(c) && (c[pos] == ' ' || c[pos] == '\t') {
+				pos++
+			}
+			if pos < len(c) {
+				return true
+			}
+			li, pos = li+1, 0
+		}
+		return false
+	}
+	// blankWord blanks the word at li/pos and returns it.
+	blankWord := func() string {
+		c := content(li)
+		start := pos
+		var quote byte
+		for pos < len(c) {
+			ch := c[pos]
+			if quote != 0 {
+				if ch == quote {
+					quote = 0
+				}
+			} else if ch == '\'' || ch == '"' {
+				quote = ch
+			} else if ch == ' ' || ch == '\t' {
+				break
+			}
+			pos++
+		}
+		w := string(c[start:pos])
+		for i := start; i < pos; i++ {
+			c[i] = ' '
+		}
+		return w
+	}
+	if !skipSpace() {
+		return
+	}
+	blankWord() // the keyword
+	for skipSpace() {
+		c := content(li)
+		if pos+1 >= len(c) || c[pos] != '-' || c[pos+1] != '-' {
+			return
+		}
+		if blankWord() == "--" {
+			return
+		}
+	}
+}
+
+// word is one word of a command with its value and position.
+type word struct {
+	val  string
+	lit  bool
+	span Span
+	// script is the text a shell would run if the word were passed to
+	// `sh -c`: the value of a plain word, or the inside of a double-quoted
+	// word with expansions (expansions left as written).
+	script string
+}
+
+// collector gathers the commands of one instruction.
+type collector struct {
+	in  *Instruction
+	out []Command
+}
+
+// parseScript parses src, whose line 1 is Dockerfile line firstLine, and
+// collects its commands.
+func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVariant) error {
+	p := syntax.NewParser(syntax.Variant(variant))
+	file, err := p.Parse(strings.NewReader(src), "")
+	if err != nil {
+		return c.shellError(err, src, firstLine)
+	}
+	pos := func(p syntax.Pos) (int, int) {
+		if !p.IsValid() || p.Line() == 0 {
+			return firstLine, 0
+		}
+		return firstLine + int(p.Line()) - 1, int(p.Col())
+	}
+	spanOf := func(n syntax.Node) Span {
+		l, col := pos(n.Pos())
+		el, ec := pos(n.End())
+		return Span{Line: l, Col: col, EndLine: el, EndCol: ec}
+	}
+	sc := &scriptWords{src: src}
+	syntax.Walk(file, func(n syntax.Node) bool {
+		st, ok := n.(*syntax.Stmt)
+		if !ok {
+			return true
+		}
+		call, ok := st.Cmd.(*syntax.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		ws := make([]word, len(call.Args))
+		for i, w := range call.Args {
+			v, lit := sc.value(w)
+			ws[i] = word{val: v, lit: lit, span: spanOf(w), script: sc.script(w, v, lit)}
+		}
+		var rds []Redirect
+		for _, r := range st.Redirs {
+			switch r.Op {
+			case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll:
+				if r.Word == nil {
+					continue
+				}
+				v, _ := sc.value(r.Word)
+				rds = append(rds, Redirect{Op: r.Op.String(), Target: v, Span: spanOf(r.Word)})
+			}
+		}
+		c.fromWords(ws, rds, false, "", 0)
+		return true
+	})
+	return nil
+}
+
+// parseNested parses a string run by `sh -c` or `su -c`; its commands take
+// the position of the string's word. Errors are ignored: the string is data
+// to the Dockerfile and may use another shell's syntax.
+func (c *collector) parseNested(w word, user string, depth int) {
+	if depth >= maxNesting || w.script == "" {
+		return
+	}
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(w.script), "")
+	if err != nil {
+		return
+	}
+	sc := &scriptWords{src: w.script}
+	syntax.Walk(file, func(n syntax.Node) bool {
+		switch n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst:
+			// In a double-quoted word these were walked with the outer script.
+			return w.lit
+		}
+		st, ok := n.(*syntax.Stmt)
+		if !ok {
+			return true
+		}
+		call, ok := st.Cmd.(*syntax.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		ws := make([]word, len(call.Args))
+		for i, a := range call.Args {
+			v, lit := sc.value(a)
+			ws[i] = word{val: v, lit: lit, span: w.span, script: sc.script(a, v, lit)}
+		}
+		var rds []Redirect
+		for _, r := range st.Redirs {
+			switch r.Op {
+			case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll:
+				if r.Word != nil {
+					v, _ := sc.value(r.Word)
+					rds = append(rds, Redirect{Op: r.Op.String(), Target: v, Span: w.span})
+				}
+			}
+		}
+		c.fromWords(ws, rds, true, user, depth+1)
+		return true
+	})
+}
+
+// shellError maps a mvdan.cc/sh error onto the Dockerfile.
+func (c *collector) shellError(err error, src string, firstLine int) error {
+	se := &SyntaxError{Path: c.in.file.Path, Line: c.in.StartLine}
+	var pe syntax.ParseError
+	var le syntax.LangError
+	switch {
+	case errors.As(err, &pe):
+		se.Msg = "shell: " + pe.Text
+		if pe.Pos.Line() > 0 {
+			se.Line, se.Col = firstLine+int(pe.Pos.Line())-1, int(pe.Pos.Col())
+		}
+		if l, col, op, ok := doubledOperator(src, pe); ok {
+			se.Line, se.Col = firstLine+l-1, col
+			se.Msg = "shell: " + op + " right after " + strings.Fields(pe.Text)[0] + ": a command must come between them"
+		}
+	case errors.As(err, &le):
+		se.Msg = "shell: " + le.Error()
+		if le.Pos.Line() > 0 {
+			se.Line, se.Col = firstLine+int(le.Pos.Line())-1, int(le.Pos.Col())
+		}
+	default:
+		se.Msg = "shell: " + err.Error()
+	}
+	se.Line = min(max(se.Line, c.in.StartLine), c.in.EndLine)
+	se.Msg = cleanMsg(se.Msg)
+	return se
+}
+
+// doubledOperator finds, for an error such as "`&&` must be followed by a
+// statement", the operator that follows the first one with nothing in
+// between (typically a `&&` repeated across a line continuation), and
+// returns its 1-based line and column in src.
+func doubledOperator(src string, pe syntax.ParseError) (int, int, string, bool) {
+	if !strings.HasSuffix(pe.Text, "must be followed by a statement") {
+		return 0, 0, "", false
+	}
+	op := strings.Trim(strings.Fields(pe.Text)[0], "`")
+	i := int(pe.Pos.Offset())
+	if i < 0 || i+len(op) > len(src) || src[i:i+len(op)] != op {
+		return 0, 0, "", false
+	}
+	i += len(op)
+	for i < len(src) {
+		switch {
+		case src[i] == ' ' || src[i] == '\t':
+			i++
+		case strings.HasPrefix(src[i:], "\\\n"):
+			i += 2
+		default:
+			for _, next := range []string{"&&", "||", ";;", "|", ";", "&", ")"} {
+				if strings.HasPrefix(src[i:], next) {
+					line := 1 + strings.Count(src[:i], "\n")
+					col := i - strings.LastIndex(src[:i], "\n")
+					return line, col, "`" + next + "`", true
+				}
+			}
+			return 0, 0, "", false
+		}
+	}
+	return 0, 0, "", false
+}
+
+// scriptWords turns words of a parsed script into values.
+type scriptWords struct{ src string }
+
+// value returns a word's text with quotes and escapes removed when it is
+// plain text, else its source form.
+func (s *scriptWords) value(w *syntax.Word) (string, bool) {
+	var b strings.Builder
+	for _, part := range w.Parts {
+		switch x := part.(type) {
+		case *syntax.Lit:
+			b.WriteString(unescape(x.Value, false))
+		case *syntax.SglQuoted:
+			if x.Dollar {
+				return s.source(w), false
+			}
+			b.WriteString(x.Value)
+		case *syntax.DblQuoted:
+			for _, qp := range x.Parts {
+				l, ok := qp.(*syntax.Lit)
+				if !ok {
+					return s.source(w), false
+				}
+				b.WriteString(unescape(l.Value, true))
+			}
+		default:
+			return s.source(w), false
+		}
+	}
+	return b.String(), true
+}
+
+// script returns what `sh -c WORD` would run: the plain value, or for a
+// single double-quoted word its inside with escapes removed.
+func (s *scriptWords) script(w *syntax.Word, val string, lit bool) string {
+	if lit {
+		return val
+	}
+	if len(w.Parts) != 1 {
+		return ""
+	}
+	dq, ok := w.Parts[0].(*syntax.DblQuoted)
+	if !ok || dq.Dollar {
+		return ""
+	}
+	a, b := int(dq.Left.Offset())+1, int(dq.Right.Offset())
+	if a < 0 || b > len(s.src) || a > b {
+		return ""
+	}
+	return unescape(s.src[a:b], true)
+}
+
+func (s *scriptWords) source(w *syntax.Word) string {
+	a, b := int(w.Pos().Offset()), int(w.End().Offset())
+	if a < 0 || b > len(s.src) || a > b {
+		return ""
+	}
+	return s.src[a:b]
+}
+
+// unescape removes shell backslash escapes: every one outside quotes, only
+// those before $ ` " \ and newline inside double quotes.
+func unescape(s string, dquoted bool) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		n := s[i+1]
+		if dquoted && !strings.ContainsRune("$`\"\\\n", rune(n)) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		if n != '\n' {
+			b.WriteByte(n)
+		}
+	}
+	return b.String()
+}
+
+// fromWords strips wrappers from a command's words, records the command and
+// parses strings handed to a nested shell.
+func (c *collector) fromWords(ws []word, rds []Redirect, nested bool, user string, depth int) {
+	if len(ws) == 0 {
+		return
+	}
+	full := Span{Line: ws[0].span.Line, Col: ws[0].span.Col, EndLine: ws[len(ws)-1].span.EndLine, EndCol: ws[len(ws)-1].span.EndCol}
+	rest, wrappers, u, inner := stripWrappers(ws)
+	innerUser := user
+	switch {
+	case inner != nil:
+		innerUser = u
+	case u != "":
+		user = u
+	}
+	if len(rest) == 0 {
+		rest, wrappers = ws, nil
+	}
+	cmd := Command{
+		Name:      rest[0].val,
+		Line:      rest[0].span.Line,
+		Col:       rest[0].span.Col,
+		Span:      full,
+		Wrappers:  wrappers,
+		User:      user,
+		Redirects: rds,
+		Nested:    nested,
+	}
+	for _, w := range rest[1:] {
+		cmd.Args = append(cmd.Args, w.val)
+		cmd.Literal = append(cmd.Literal, w.lit)
+		cmd.ArgSpans = append(cmd.ArgSpans, w.span)
+	}
+	c.out = append(c.out, cmd)
+	if inner != nil {
+		c.parseNested(*inner, innerUser, depth)
+		return
+	}
+	if script, ok := shellScriptArg(rest); ok {
+		c.parseNested(script, user, depth)
+	}
+}
+
+// shellScriptArg finds the string of `sh -c STRING` (also `bash -ec`,
+// `bash -lc`, `bash -o pipefail -c`, ...).
+func shellScriptArg(ws []word) (word, bool) {
+	if !ws[0].lit {
+		return word{}, false
+	}
+	switch path.Base(ws[0].val) {
+	case "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh":
+	default:
+		return word{}, false
+	}
+	hasC := false
+	for i := 1; i < len(ws); i++ {
+		w := ws[i]
+		switch {
+		case !w.lit:
+			return w, hasC
+		case w.val == "-o" || w.val == "+o" || w.val == "-O" || w.val == "+O":
+			i++ // the option's name
+		case w.val == "--":
+		case strings.HasPrefix(w.val, "-") && !strings.HasPrefix(w.val, "--") && strings.Contains(w.val, "c"):
+			hasC = true
+		case strings.HasPrefix(w.val, "-") || strings.HasPrefix(w.val, "+"):
+		default:
+			return w, hasC
+		}
+	}
+	return word{}, false
+}
+
+// wrapperFlags lists, per wrapper, the options that take a value as the next
+// word.
+var wrapperFlags = map[string][]string{
+	"sudo":    {"-u", "--user", "-g", "--group", "-h", "--host", "-p", "--prompt", "-C", "--close-from", "-D", "--chdir", "-r", "--role", "-t", "--type", "-T", "--command-timeout", "-U", "--other-user", "-R", "--chroot"},
+	"doas":    {"-u", "-C"},
+	"env":     {"-u", "--unset", "-C", "--chdir"},
+	"exec":    {"-a"},
+	"nice":    {"-n", "--adjustment"},
+	"ionice":  {"-c", "--class", "-n", "--classdata", "-p", "--pid"},
+	"timeout": {"-s", "--signal", "-k", "--kill-after"},
+	"stdbuf":  {"-i", "--input", "-o", "--output", "-e", "--error"},
+	"xargs":   {"-I", "-L", "-n", "--max-args", "-P", "--max-procs", "-s", "--max-chars", "-d", "--delimiter", "-E", "-a", "--arg-file"},
+	"runuser": {"-u", "--user", "-g", "--group", "-G", "--supp-group", "-s", "--shell", "-w", "--whitelist-environment"},
+	"time":    {"-f", "--format", "-o", "--output"},
+	"nohup":   {},
+	"command": {},
+	"builtin": {},
+	"chrt":    {},
+}
+
+func isAssignment(s string) bool {
+	k, _, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return false
+	}
+	for i, r := range k {
+		if r != '_' && !unicode.IsLetter(r) && (i == 0 || !unicode.IsDigit(r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// stripWrappers removes wrapper programs (sudo, env, command, exec, nohup,
+// nice, timeout, xargs, runuser, gosu, ...) from the front of a command. It
+// returns the real command's words, the wrappers, the user a wrapper runs
+// the command as, and for `su USER -c STRING` the string to parse.
+func stripWrappers(ws []word) (rest []word, wrappers []string, user string, inner *word) {
+	rest = ws
+	for len(rest) > 0 && rest[0].lit {
+		name := path.Base(rest[0].val)
+		switch name {
+		case "su":
+			u, script := suArgs(rest[1:])
+			if script != nil {
+				return rest, wrappers, u, script
+			}
+			return rest, wrappers, user, nil
+		case "gosu", "su-exec":
+			if len(rest) < 3 {
+				return rest, wrappers, user, nil
+			}
+			wrappers = append(wrappers, name)
+			user, rest = rest[1].val, rest[2:]
+			continue
+		case "command":
+			if len(rest) > 1 && (rest[1].val == "-v" || rest[1].val == "-V") {
+				return rest, wrappers, user, nil
+			}
+		}
+		valued, ok := wrapperFlags[name]
+		if !ok {
+			return rest, wrappers, user, nil
+		}
+		i := 1
+		for i < len(rest) && rest[i].lit {
+			v := rest[i].val
+			if v == "--" {
+				i++
+				break
+			}
+			if !strings.HasPrefix(v, "-") || v == "-" && name != "env" {
+				break
+			}
+			if name == "nice" && len(v) > 1 && v[1] >= '0' && v[1] <= '9' {
+				i++
+				continue
+			}
+			flag, val, hasVal := strings.Cut(v, "=")
+			takes := false
+			for _, fl := range valued {
+				if flag == fl {
+					takes = true
+				}
+			}
+			if (name == "sudo" || name == "runuser" || name == "doas") && (flag == "-u" || flag == "--user") {
+				switch {
+				case hasVal:
+					user = val
+				case i+1 < len(rest):
+					user = rest[i+1].val
+				}
+			} else if (name == "sudo" || name == "runuser") && strings.HasPrefix(v, "-u") && len(v) > 2 && !strings.HasPrefix(v, "--") {
+				user = v[2:]
+			}
+			if takes && !hasVal {
+				i += 2
+				continue
+			}
+			i++
+		}
+		if name == "env" || name == "sudo" {
+			for i < len(rest) && rest[i].lit && isAssignment(rest[i].val) {
+				i++
+			}
+		}
+		if name == "timeout" && i < len(rest) {
+			i++ // the duration
+		}
+		if i >= len(rest) {
+			return rest, wrappers, user, nil
+		}
+		wrappers = append(wrappers, name)
+		rest = rest[i:]
+	}
+	return rest, wrappers, user, nil
+}
+
+// suArgs reads `su [options] [-] [USER] -c STRING`.
+func suArgs(ws []word) (string, *word) {
+	var user string
+	var script *word
+	for i := 0; i < len(ws); i++ {
+		v := ws[i].val
+		switch {
+		case v == "-c" || v == "--command":
+			if i+1 < len(ws) {
+				script = &ws[i+1]
+				i++
+			}
+		case strings.HasPrefix(v, "--command="):
+			w := ws[i]
+			w.val = strings.TrimPrefix(v, "--command=")
+			w.script = w.val
+			script = &w
+		case v == "-s" || v == "--shell" || v == "-g" || v == "--group" || v == "-G":
+			i++
+		case strings.HasPrefix(v, "-"):
+		default:
+			if user == "" {
+				user = v
+			}
+		}
+	}
+	if user == "" {
+		user = "root"
+	}
+	return user, script
+}
