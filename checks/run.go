@@ -23,6 +23,10 @@ type DockerfileInput struct {
 	// Devcontainer is the devcontainer.json that builds this Dockerfile, or
 	// nil when it is checked on its own.
 	Devcontainer *devcontainer.Config
+	// Bases tells what is known of base images (family, package manager,
+	// tools, default user); nil means StaticBases, the built-in table of
+	// well-known images. The image reader supplies real facts.
+	Bases BaseResolver
 }
 
 // DevcontainerInput is what devcontainer.json rules judge.

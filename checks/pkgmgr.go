@@ -1,0 +1,473 @@
+package checks
+
+import (
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// OSFamily is the Linux distribution family an image is built from.
+type OSFamily string
+
+// The OS families fixes know how to install packages on.
+const (
+	OSUnknown OSFamily = ""
+	// OSDebian covers Debian, Ubuntu and images built on them.
+	OSDebian OSFamily = "debian"
+	OSAlpine OSFamily = "alpine"
+	// OSRHEL covers Fedora, CentOS, RHEL/UBI, Rocky, Alma, Oracle and
+	// Amazon Linux.
+	OSRHEL OSFamily = "rhel"
+	// OSSUSE covers openSUSE and SLES.
+	OSSUSE OSFamily = "suse"
+)
+
+// PackageManager names the program that installs packages on an image.
+type PackageManager string
+
+// The package managers fixes write install lines for.
+const (
+	PMUnknown  PackageManager = ""
+	PMApt      PackageManager = "apt"
+	PMApk      PackageManager = "apk"
+	PMDnf      PackageManager = "dnf"
+	PMYum      PackageManager = "yum"
+	PMMicrodnf PackageManager = "microdnf"
+	PMZypper   PackageManager = "zypper"
+)
+
+// Family returns the OS family a package manager belongs to.
+func (m PackageManager) Family() OSFamily {
+	switch m {
+	case PMApt:
+		return OSDebian
+	case PMApk:
+		return OSAlpine
+	case PMDnf, PMYum, PMMicrodnf:
+		return OSRHEL
+	case PMZypper:
+		return OSSUSE
+	}
+	return OSUnknown
+}
+
+// InstallLine returns the shell command that installs pkgs with m and
+// cleans up after itself, as RULES.md writes it, e.g. for apt
+// `apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*`.
+// It returns "" for an unknown manager.
+func InstallLine(m PackageManager, pkgs ...string) string {
+	p := strings.Join(pkgs, " ")
+	switch m {
+	case PMApt:
+		return "apt-get update && apt-get install -y --no-install-recommends " + p + " && rm -rf /var/lib/apt/lists/*"
+	case PMApk:
+		return "apk add --no-cache " + p
+	case PMDnf:
+		return "dnf install -y " + p + " && dnf clean all"
+	case PMYum:
+		return "yum install -y " + p + " && yum clean all"
+	case PMMicrodnf:
+		return "microdnf install -y " + p + " && microdnf clean all"
+	case PMZypper:
+		return "zypper --non-interactive install --no-recommends " + p + " && zypper clean --all"
+	}
+	return ""
+}
+
+// UserCreateLine returns the shell command that creates the workspace user
+// name with UID 1000, a home directory and bash as login shell, on an image
+// described by b: `useradd --create-home --shell /bin/bash --uid 1000
+// --user-group NAME`, or on Alpine `adduser -D -s /bin/bash -u 1000 NAME`.
+// Missing pieces are installed first (bash on Alpine, shadow-utils on
+// ubi-minimal), and a user already holding UID 1000 (ubuntu on Ubuntu 23.04
+// and later) is removed first, as Coder's own images do.
+func UserCreateLine(b BaseFacts, name string) string {
+	var pre []string
+	if b.Manager == PMApk {
+		if !b.Has("bash") {
+			pre = append(pre, InstallLine(PMApk, "bash"))
+		}
+		return strings.Join(append(pre, "adduser -D -s /bin/bash -u 1000 "+name), " && ")
+	}
+	if b.Manager == PMMicrodnf && b.Known {
+		pre = append(pre, InstallLine(PMMicrodnf, "shadow-utils"))
+	}
+	if b.UID1000 != "" && b.UID1000 != name {
+		pre = append(pre, "userdel -r "+b.UID1000)
+	}
+	return strings.Join(append(pre, "useradd --create-home --shell /bin/bash --uid 1000 --user-group "+name), " && ")
+}
+
+// CAAnchorDir returns the directory a family's trust store reads extra CA
+// certificates from.
+func CAAnchorDir(f OSFamily) string {
+	switch f {
+	case OSRHEL:
+		return "/etc/pki/ca-trust/source/anchors/"
+	case OSSUSE:
+		return "/etc/pki/trust/anchors/"
+	}
+	return "/usr/local/share/ca-certificates/"
+}
+
+// CARefreshCommand returns the command that rebuilds a family's CA bundle
+// from its anchor directory.
+func CARefreshCommand(f OSFamily) string {
+	if f == OSRHEL {
+		return "update-ca-trust extract"
+	}
+	return "update-ca-certificates"
+}
+
+// ImageRef is an image reference split into its parts.
+type ImageRef struct {
+	// Registry is the registry host, "" for Docker Hub.
+	Registry string
+	// Repository is the path in the registry; Docker Hub's `library/`
+	// prefix is removed ("ubuntu", "codercom/enterprise-base").
+	Repository string
+	Tag        string
+	Digest     string
+}
+
+// ParseImageRef splits an image reference such as
+// "docker.io/library/ubuntu:22.04@sha256:…". It does not validate.
+func ParseImageRef(ref string) ImageRef {
+	var r ImageRef
+	ref, r.Digest, _ = strings.Cut(ref, "@")
+	if i := strings.LastIndex(ref, ":"); i >= 0 && !strings.Contains(ref[i:], "/") {
+		ref, r.Tag = ref[:i], ref[i+1:]
+	}
+	if i := strings.Index(ref, "/"); i >= 0 {
+		host := ref[:i]
+		if strings.ContainsAny(host, ".:") || host == "localhost" {
+			r.Registry, ref = host, ref[i+1:]
+		}
+	}
+	switch r.Registry {
+	case "docker.io", "index.docker.io", "registry-1.docker.io":
+		r.Registry = ""
+	}
+	if r.Registry == "" {
+		ref = strings.TrimPrefix(ref, "library/")
+	}
+	r.Repository = ref
+	return r
+}
+
+// Name returns the repository with its registry, in Docker's short form
+// ("ubuntu", "mcr.microsoft.com/devcontainers/base").
+func (r ImageRef) Name() string {
+	if r.Registry == "" {
+		return r.Repository
+	}
+	return r.Registry + "/" + r.Repository
+}
+
+// String returns the reference in Docker's short form.
+func (r ImageRef) String() string {
+	s := r.Name()
+	if r.Tag != "" {
+		s += ":" + r.Tag
+	}
+	if r.Digest != "" {
+		s += "@" + r.Digest
+	}
+	return s
+}
+
+// BaseFacts is what is known of a base image without building anything:
+// its family and package manager, and, when Known, what it ships. The
+// built-in table (StaticBases) fills it from the reference; an image reader
+// can fill it from the image itself.
+type BaseFacts struct {
+	// Ref is the reference the facts are about.
+	Ref string
+	// Family and Manager are known from the reference alone for most
+	// images, even when Known is false.
+	Family  OSFamily
+	Manager PackageManager
+	// Known is set when Tools, CACerts, User, Users and UID1000 are facts
+	// about the image's contents rather than unknowns.
+	Known bool
+	// Tools lists the programs on PATH among those rules ask about: curl,
+	// wget, busybox, git, bash, sudo.
+	Tools []string
+	// CACerts is set when the image has a CA bundle (ca-certificates).
+	CACerts bool
+	// User is the image's default user; "" means root.
+	User string
+	// Users are non-root users the image already has and that are meant to
+	// be the developer's user (e.g. "vscode", "node", "coder").
+	Users []string
+	// UID1000 is the existing user that holds UID 1000 and must be removed
+	// before creating the workspace user with that UID ("" if none or the
+	// user is the workspace user).
+	UID1000 string
+	// Source says where the facts come from: "table" or "image".
+	Source string
+}
+
+// Has reports whether the image is known to ship tool.
+func (b BaseFacts) Has(tool string) bool { return b.Known && slices.Contains(b.Tools, tool) }
+
+// HasDownloader reports whether the image has curl, wget or busybox, one of
+// which the agent bootstrap script needs.
+func (b BaseFacts) HasDownloader() bool {
+	return b.Has("curl") || b.Has("wget") || b.Has("busybox")
+}
+
+// RunsAsRoot reports whether the image's default user is root; known is
+// false when the image's contents are not known.
+func (b BaseFacts) RunsAsRoot() (root, known bool) {
+	return isRootUser(b.User), b.Known
+}
+
+// BaseResolver tells what is known of a base image reference. The image
+// reader implements it with facts read from the image; StaticBases answers
+// from a table of well-known images.
+type BaseResolver interface {
+	BaseFacts(ref string) BaseFacts
+}
+
+// StaticBases answers from the built-in table of well-known base images.
+var StaticBases BaseResolver = staticBases{}
+
+type staticBases struct{}
+
+// BaseFacts implements BaseResolver.
+func (staticBases) BaseFacts(ref string) BaseFacts { return KnownBase(ref) }
+
+// knownBase is one row of the table of well-known images: a match on the
+// parsed reference and what such images ship.
+type knownBase struct {
+	// what documents the row.
+	what  string
+	match func(r ImageRef, name string) bool
+	facts func(r ImageRef) BaseFacts
+}
+
+var (
+	debianCodenames = []string{"sid", "trixie", "bookworm", "bullseye", "buster", "stretch", "jessie", "forky"}
+	ubuntuCodenames = []string{"xenial", "bionic", "focal", "jammy", "kinetic", "lunar", "mantic", "noble", "oracular", "plucky", "questing"}
+	// ubuntuWithUser are the Ubuntu releases whose image has user ubuntu
+	// (UID 1000): 23.04 and later.
+	ubuntuWithUser = []string{"lunar", "mantic", "noble", "oracular", "plucky", "questing", "latest", "rolling", "devel"}
+	ubuntuVersion  = regexp.MustCompile(`^(\d+)\.(\d+)`)
+	ubiMinimal     = regexp.MustCompile(`^ubi(\d+)?-minimal$`)
+	ubiMicro       = regexp.MustCompile(`^ubi(\d+)?-micro$`)
+)
+
+// tagHas reports whether one of words appears in tag as a whole
+// dash/dot/underscore-separated part.
+func tagHas(tag string, words ...string) bool {
+	for _, p := range strings.FieldsFunc(tag, func(r rune) bool { return r == '-' || r == '.' || r == '_' }) {
+		if slices.Contains(words, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func isAlpineTag(tag string) bool {
+	return strings.Contains(tag, "alpine")
+}
+
+// ubuntuUID1000 returns "ubuntu" for the Ubuntu tags (23.04 and later, and
+// the moving tags) whose image has user ubuntu with UID 1000.
+func ubuntuUID1000(tag string) string {
+	if tag == "" || tagHas(tag, ubuntuWithUser...) {
+		return "ubuntu"
+	}
+	if m := ubuntuVersion.FindStringSubmatch(tag); m != nil {
+		major, _ := strconv.Atoi(m[1])
+		minor, _ := strconv.Atoi(m[2])
+		if major*100+minor >= 2304 {
+			return "ubuntu"
+		}
+	}
+	return ""
+}
+
+func official(r ImageRef, name string) bool { return r.Registry == "" && r.Repository == name }
+
+func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
+	return BaseFacts{Family: f, Manager: m, Known: true, Tools: tools, Source: "table"}
+}
+
+// knownBases is the table of well-known base images whose contents matter
+// to the Dockerfile rules (CR101, CR104, CR105, CR107). Each row was checked
+// against the image's Dockerfile or documentation:
+//
+//   - debian, ubuntu (all tags, slim too): bash only — no curl, wget, git
+//     or ca-certificates; Ubuntu 23.04+ has user ubuntu with UID 1000.
+//   - buildpack-deps: `*-curl` has curl, wget and ca-certificates; `*-scm`
+//     adds git; the full tags have all of them.
+//   - node, python, golang, rust (full tags): built on buildpack-deps, so
+//     curl, wget, git and ca-certificates; node has user node (UID 1000).
+//   - python `-slim`: ca-certificates, no curl or git.
+//   - alpine, and the `-alpine` tags of node, python and golang: busybox
+//     (wget) and ca-certificates-bundle, no bash or git.
+//   - fedora and ubi-minimal: no curl (RULES.md); ubi-minimal has microdnf
+//     and no shadow-utils (no useradd).
+//   - codercom/enterprise-*: curl, git, bash, sudo, ca-certificates, user
+//     coder (UID 1000) as the default user.
+//   - mcr.microsoft.com/devcontainers/* (and the older vscode/devcontainers):
+//     curl, wget, git, bash, sudo, ca-certificates; user vscode (node for the
+//     Node images) exists, the default user is root.
+var knownBases = []knownBase{
+	{"Docker Official debian", func(r ImageRef, _ string) bool { return official(r, "debian") },
+		func(r ImageRef) BaseFacts { return facts(OSDebian, PMApt, "bash") }},
+	{"Docker Official ubuntu", func(r ImageRef, _ string) bool { return official(r, "ubuntu") },
+		func(r ImageRef) BaseFacts {
+			b := facts(OSDebian, PMApt, "bash")
+			// User ubuntu holds UID 1000; Coder's images replace it with coder.
+			b.UID1000 = ubuntuUID1000(r.Tag)
+			return b
+		}},
+	{"buildpack-deps", func(r ImageRef, _ string) bool { return official(r, "buildpack-deps") },
+		func(r ImageRef) BaseFacts {
+			switch {
+			case r.Tag == "curl" || strings.HasSuffix(r.Tag, "-curl"):
+				b := facts(OSDebian, PMApt, "bash", "curl", "wget")
+				b.CACerts = true
+				return b
+			default: // scm and full tags
+				b := facts(OSDebian, PMApt, "bash", "curl", "wget", "git")
+				b.CACerts = true
+				return b
+			}
+		}},
+	{"node, python, golang, rust official images", func(r ImageRef, _ string) bool {
+		return r.Registry == "" && slices.Contains([]string{"node", "python", "golang", "rust"}, r.Repository) &&
+			!tagHas(r.Tag, "windowsservercore", "nanoserver")
+	}, func(r ImageRef) BaseFacts {
+		var b BaseFacts
+		switch {
+		case isAlpineTag(r.Tag) && r.Repository != "rust":
+			b = facts(OSAlpine, PMApk, "busybox", "wget")
+		case isAlpineTag(r.Tag):
+			return BaseFacts{Family: OSAlpine, Manager: PMApk, Source: "table"}
+		case strings.Contains(r.Tag, "slim") && r.Repository == "python":
+			b = facts(OSDebian, PMApt, "bash")
+		case strings.Contains(r.Tag, "slim"):
+			return BaseFacts{Family: OSDebian, Manager: PMApt, Source: "table"}
+		default:
+			b = facts(OSDebian, PMApt, "bash", "curl", "wget", "git")
+		}
+		b.CACerts = true
+		if r.Repository == "node" {
+			b.Users, b.UID1000 = []string{"node"}, "node"
+		}
+		return b
+	}},
+	{"alpine", func(r ImageRef, _ string) bool { return official(r, "alpine") },
+		func(r ImageRef) BaseFacts {
+			b := facts(OSAlpine, PMApk, "busybox", "wget")
+			b.CACerts = true
+			return b
+		}},
+	{"fedora", func(r ImageRef, name string) bool {
+		return official(r, "fedora") || name == "registry.fedoraproject.org/fedora" || name == "quay.io/fedora/fedora"
+	}, func(r ImageRef) BaseFacts {
+		b := facts(OSRHEL, PMDnf, "bash")
+		b.CACerts = true
+		return b
+	}},
+	{"ubi-minimal", func(r ImageRef, name string) bool {
+		return strings.Contains(r.Registry, "redhat") && ubiMinimal.MatchString(path.Base(r.Repository))
+	}, func(r ImageRef) BaseFacts {
+		b := facts(OSRHEL, PMMicrodnf, "bash")
+		b.CACerts = true
+		return b
+	}},
+	{"codercom/enterprise-*", func(r ImageRef, _ string) bool {
+		return r.Registry == "" && strings.HasPrefix(r.Repository, "codercom/enterprise-")
+	}, func(r ImageRef) BaseFacts {
+		b := facts(OSDebian, PMApt, "bash", "curl", "git", "sudo")
+		if tagHas(r.Tag, "centos", "rhel", "fedora") {
+			b.Family, b.Manager = OSRHEL, PMDnf
+		}
+		b.CACerts, b.User, b.Users = true, "coder", []string{"coder"}
+		return b
+	}},
+	{"mcr.microsoft.com/devcontainers/*", func(r ImageRef, _ string) bool {
+		return r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/")) &&
+			!strings.HasSuffix(r.Repository, "/universal")
+	}, func(r ImageRef) BaseFacts {
+		b := facts(OSDebian, PMApt, "bash", "curl", "wget", "git", "sudo")
+		if isAlpineTag(r.Tag) {
+			b.Family, b.Manager = OSAlpine, PMApk
+		}
+		b.CACerts = true
+		user := "vscode"
+		if base := path.Base(r.Repository); base == "javascript-node" || base == "typescript-node" {
+			user = "node"
+		}
+		b.Users, b.UID1000 = []string{user}, user
+		return b
+	}},
+}
+
+// KnownBase returns what the built-in table knows of ref: the contents of
+// well-known images (Known set), else the family and package manager the
+// reference names, else nothing.
+func KnownBase(ref string) BaseFacts {
+	r := ParseImageRef(ref)
+	name := r.Name()
+	for _, kb := range knownBases {
+		if kb.match(r, name) {
+			b := kb.facts(r)
+			b.Ref = ref
+			return b
+		}
+	}
+	b := BaseFacts{Ref: ref, Source: "table"}
+	b.Family, b.Manager = familyOf(r)
+	return b
+}
+
+// familyOf guesses an image's family and package manager from its name and
+// tag alone.
+func familyOf(r ImageRef) (OSFamily, PackageManager) {
+	base := path.Base(r.Repository)
+	tag := strings.ToLower(r.Tag)
+	switch {
+	case base == "scratch" || strings.Contains(base, "distroless") || ubiMicro.MatchString(base):
+		return OSUnknown, PMUnknown
+	case base == "alpine" || isAlpineTag(tag):
+		return OSAlpine, PMApk
+	case base == "debian" || base == "ubuntu" || base == "buildpack-deps" || tagHas(tag, debianCodenames...) || tagHas(tag, ubuntuCodenames...) || tagHas(tag, "debian", "ubuntu"):
+		return OSDebian, PMApt
+	case ubiMinimal.MatchString(base),
+		(base == "rockylinux" || base == "almalinux" || base == "oraclelinux") && tagHas(tag, "minimal", "slim"):
+		return OSRHEL, PMMicrodnf
+	case base == "amazonlinux":
+		if tag == "2" || strings.HasPrefix(tag, "2.") || strings.HasPrefix(tag, "2-") {
+			return OSRHEL, PMYum
+		}
+		return OSRHEL, PMDnf
+	case base == "centos" || base == "oraclelinux":
+		if tag == "7" || strings.HasPrefix(tag, "7.") || strings.HasPrefix(tag, "7-") || strings.HasPrefix(tag, "centos7") {
+			return OSRHEL, PMYum
+		}
+		return OSRHEL, PMDnf
+	case base == "fedora" || base == "rockylinux" || base == "almalinux" || base == "rhel" ||
+		strings.HasPrefix(base, "ubi") || strings.HasPrefix(base, "rhel") || tagHas(tag, "fedora", "centos", "rhel", "ubi8", "ubi9", "ubi10"):
+		return OSRHEL, PMDnf
+	case strings.Contains(r.Repository, "opensuse") || strings.HasPrefix(base, "sle") || strings.HasPrefix(base, "sles") || strings.HasPrefix(r.Repository, "bci/") || strings.HasPrefix(r.Repository, "suse/"):
+		return OSSUSE, PMZypper
+	case r.Registry == "" && slices.Contains([]string{"node", "python", "golang", "rust", "ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "maven", "gradle", "haskell", "elixir", "erlang", "julia", "r-base", "swift", "clojure"}, base):
+		return OSDebian, PMApt
+	case r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/") || strings.HasPrefix(r.Repository, "dotnet/")):
+		if tagHas(tag, "azurelinux3", "azurelinux", "cbl") {
+			return OSUnknown, PMUnknown
+		}
+		return OSDebian, PMApt
+	case strings.HasPrefix(r.Repository, "codercom/"):
+		return OSDebian, PMApt
+	}
+	return OSUnknown, PMUnknown
+}

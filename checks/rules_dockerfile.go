@@ -1,0 +1,330 @@
+package checks
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// This file holds what the Dockerfile rules (CR100–CR115) share: the view
+// of a Dockerfile as built (resolved bases, the final stage, base-image
+// facts) and helpers for findings and fixes. The rules themselves are in
+// rules_dockerfile_*.go.
+
+// dfView is a Dockerfile as a build with the input's build args and target
+// would see it.
+type dfView struct {
+	in    *DockerfileInput
+	f     *dockerfile.File
+	bases []dockerfile.Base
+	final *dockerfile.Stage
+}
+
+// newView returns the view of in's Dockerfile, or nil when it did not parse.
+func newView(in *DockerfileInput) *dfView {
+	if in.File == nil || len(in.File.Stages) == 0 {
+		return nil
+	}
+	v := &dfView{in: in, f: in.File, bases: in.File.ResolveBase(in.BuildArgs)}
+	v.final = in.File.Target(in.Target)
+	return v
+}
+
+// path is the Dockerfile's path for locations.
+func (v *dfView) path() string { return v.f.Path }
+
+// base returns the resolved base of stage s.
+func (v *dfView) base(s *dockerfile.Stage) dockerfile.Base { return v.bases[s.Index] }
+
+// chain returns the stages s builds on, from the one built on an image up
+// to s, following the bases as resolved with the build args.
+func (v *dfView) chain(s *dockerfile.Stage) []*dockerfile.Stage {
+	var out []*dockerfile.Stage
+	seen := map[*dockerfile.Stage]bool{}
+	for c := s; c != nil && !seen[c]; c = v.base(c).Stage {
+		seen[c] = true
+		out = append(out, c)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// rootRef returns the image reference the chain of s starts from.
+func (v *dfView) rootRef(s *dockerfile.Stage) string {
+	return v.base(v.chain(s)[0]).Ref
+}
+
+// facts returns what is known of the image the chain of s starts from.
+func (v *dfView) facts(s *dockerfile.Stage) BaseFacts {
+	ref := v.rootRef(s)
+	if ref == "" || strings.Contains(ref, "$") {
+		return BaseFacts{Ref: ref}
+	}
+	if strings.EqualFold(ref, "scratch") {
+		return BaseFacts{Ref: ref, Known: true, Source: "table"}
+	}
+	r := v.in.Bases
+	if r == nil {
+		r = StaticBases
+	}
+	return r.BaseFacts(ref)
+}
+
+// instructions returns the instructions of the chain of s, in build order,
+// FROM lines excluded.
+func (v *dfView) instructions(s *dockerfile.Stage) []*dockerfile.Instruction {
+	var out []*dockerfile.Instruction
+	for _, c := range v.chain(s) {
+		out = append(out, c.Instructions...)
+	}
+	return out
+}
+
+// manager returns the package manager of the image s builds on: from the
+// base facts, else the one manager the chain's RUN instructions use.
+func (v *dfView) manager(s *dockerfile.Stage) PackageManager {
+	if m := v.facts(s).Manager; m != PMUnknown {
+		return m
+	}
+	used := map[PackageManager]bool{}
+	for _, in := range v.instructions(s) {
+		for _, inst := range in.Installs() {
+			used[PackageManager(inst.Manager)] = true
+		}
+	}
+	if len(used) == 1 {
+		for m := range used {
+			return m
+		}
+	}
+	return PMUnknown
+}
+
+// installs reports whether the chain of s installs one of pkgs.
+func (v *dfView) installs(s *dockerfile.Stage, pkgs ...string) bool {
+	for _, in := range v.instructions(s) {
+		if in.InstallsPackage(pkgs...) {
+			return true
+		}
+	}
+	return false
+}
+
+// isRootUser reports whether a USER value (or an image's user) is root.
+func isRootUser(u string) bool {
+	name, _, _ := strings.Cut(strings.TrimSpace(u), ":")
+	return name == "" || name == "root" || name == "0"
+}
+
+// userValue returns the user a USER instruction sets.
+func userValue(in *dockerfile.Instruction) string {
+	if len(in.Args) == 0 {
+		return ""
+	}
+	return in.Args[0]
+}
+
+// hasVar reports whether s still holds a variable reference.
+func hasVar(s string) bool { return strings.Contains(s, "$") }
+
+// lineLoc is the location of lines start..end of the Dockerfile.
+func (v *dfView) lineLoc(start, end int) Location {
+	return Location{Path: v.path(), StartLine: start, EndLine: max(start, end)}
+}
+
+// instLoc is the location of an instruction (heredoc bodies excluded).
+func (v *dfView) instLoc(in *dockerfile.Instruction) Location {
+	return v.lineLoc(in.StartLine, in.HeaderEndLine)
+}
+
+// spanLoc is the location of a span of text.
+func (v *dfView) spanLoc(sp dockerfile.Span) Location {
+	l := Location{Path: v.path(), StartLine: sp.Line, EndLine: max(sp.Line, sp.EndLine)}
+	if sp.Col > 0 {
+		l.StartCol = sp.Col
+		if sp.EndCol > 0 {
+			l.EndCol = sp.EndCol
+		}
+	}
+	return l
+}
+
+// edit converts a dockerfile edit into a finding's edit.
+func (v *dfView) edit(e dockerfile.Edit) Edit {
+	return Edit{Path: v.path(), StartLine: e.StartLine, EndLine: e.EndLine, Text: e.Text}
+}
+
+// installFix returns a fix that installs pkgs in the stage: added to the
+// last install command of the stage's chain that uses its package manager
+// (the final stage's own first), else a new RUN after the stage's FROM.
+// It returns a fix without edits when the package manager is not known.
+func (v *dfView) installFix(s *dockerfile.Stage, what string, pkgs ...string) *Fix {
+	m := v.manager(s)
+	fix := &Fix{Description: what}
+	if m == PMUnknown {
+		fix.Description += ": the base image's package manager is not known; install " + strings.Join(pkgs, " ") + " with it"
+		return fix
+	}
+	chain := v.chain(s)
+	for i := len(chain) - 1; i >= 0; i-- {
+		ins := chain[i].Instructions
+		for j := len(ins) - 1; j >= 0; j-- {
+			installs := ins[j].Installs()
+			for k := len(installs) - 1; k >= 0; k-- {
+				inst := installs[k]
+				if PackageManager(inst.Manager) != m && !(m.Family() == OSRHEL && PackageManager(inst.Manager).Family() == OSRHEL) {
+					continue
+				}
+				if e, ok := ins[j].AddPackages(inst, pkgs...); ok {
+					fix.Description += fmt.Sprintf(": add %s to the %s install on line %d", strings.Join(pkgs, " "), inst.Manager, inst.Command.Line)
+					fix.Edits = []Edit{v.edit(e)}
+					return fix
+				}
+			}
+		}
+	}
+	line := "RUN " + InstallLine(m, pkgs...)
+	fix.Description += ": `" + line + "`"
+	fix.Edits = []Edit{v.edit(v.f.InsertAfter(s.From.EndLine, line))}
+	return fix
+}
+
+// userAt returns the user instructions run as just before in (nil: at the
+// end of stage s): the last USER of s's chain before it, else the base
+// image's user. known is false when neither says.
+func (v *dfView) userAt(s *dockerfile.Stage, at *dockerfile.Instruction) (user string, known bool) {
+	b := v.facts(s)
+	user, known = b.User, b.Known
+	for _, in := range v.instructions(s) {
+		if in == at {
+			break
+		}
+		if in.Cmd == "user" {
+			user, known = userValue(in), true
+		}
+	}
+	return user, known
+}
+
+// writeTargets returns the paths a command writes to, as written: its
+// output redirections and the destination arguments of common file-writing
+// programs.
+func writeTargets(c dockerfile.Command) []struct {
+	Path string
+	Span dockerfile.Span
+} {
+	type target = struct {
+		Path string
+		Span dockerfile.Span
+	}
+	var out []target
+	for _, r := range c.Redirects {
+		out = append(out, target{r.Target, r.Span})
+	}
+	span := func(i int) dockerfile.Span {
+		if i < len(c.ArgSpans) {
+			return c.ArgSpans[i]
+		}
+		return dockerfile.Span{Line: c.Line, Col: c.Col}
+	}
+	var positional []int
+	for i, a := range c.Args {
+		if !strings.HasPrefix(a, "-") {
+			positional = append(positional, i)
+		}
+	}
+	after := func(flags ...string) {
+		for i, a := range c.Args {
+			for _, fl := range flags {
+				switch {
+				case a == fl && i+1 < len(c.Args):
+					out = append(out, target{c.Args[i+1], span(i + 1)})
+				case strings.HasPrefix(fl, "--") && strings.HasPrefix(a, fl+"="):
+					out = append(out, target{strings.TrimPrefix(a, fl+"="), span(i)})
+				case !strings.HasPrefix(fl, "--") && len(fl) == 2 && strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.HasSuffix(a, fl[1:]) && len(a) > 2 && i+1 < len(c.Args):
+					// a cluster such as curl -Lo FILE
+					out = append(out, target{c.Args[i+1], span(i + 1)})
+				}
+			}
+		}
+	}
+	switch path.Base(c.Name) {
+	case "mkdir", "touch", "tee":
+		for _, i := range positional {
+			out = append(out, target{c.Args[i], span(i)})
+		}
+	case "cp", "mv", "install", "ln", "rsync":
+		if len(positional) >= 2 {
+			i := positional[len(positional)-1]
+			out = append(out, target{c.Args[i], span(i)})
+		}
+	case "git":
+		if len(positional) >= 3 && c.Args[positional[0]] == "clone" {
+			i := positional[len(positional)-1]
+			out = append(out, target{c.Args[i], span(i)})
+		}
+	case "curl":
+		after("-o", "--output")
+	case "wget":
+		after("-O", "--output-document", "-P", "--directory-prefix")
+	case "unzip":
+		after("-d")
+	case "tar":
+		after("-C", "--directory")
+	}
+	return out
+}
+
+// varRe matches $NAME and ${NAME}.
+var varRe = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// expandKnown substitutes the variables vars knows into s, leaving the
+// others as written.
+func expandKnown(s string, vars map[string]string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	return varRe.ReplaceAllStringFunc(s, func(m string) string {
+		sub := varRe.FindStringSubmatch(m)
+		if v, ok := vars[sub[1]+sub[2]]; ok {
+			return v
+		}
+		return m
+	})
+}
+
+// stageVars returns the ARG defaults and ENV values of s's chain set before
+// at (nil: all of them).
+func (v *dfView) stageVars(s *dockerfile.Stage, at *dockerfile.Instruction) map[string]string {
+	vars := map[string]string{}
+	for _, in := range v.instructions(s) {
+		if in == at {
+			break
+		}
+		for _, a := range in.Declares {
+			if a.Default != nil {
+				vars[a.Name] = expandKnown(*a.Default, vars)
+			}
+		}
+		if in.Cmd == "env" {
+			for _, kv := range in.Env {
+				vars[kv.Key] = expandKnown(kv.Value, vars)
+			}
+		}
+	}
+	return vars
+}
+
+// cite renders the sources a rule's Why stands on.
+func cite(keys ...string) string {
+	var parts []string
+	for _, k := range keys {
+		s := Sources[k]
+		parts = append(parts, fmt.Sprintf("`%s` — [%s](%s) (%s)", k, s.Title, s.URL, s.Where))
+	}
+	return "\n\nSource: " + strings.Join(parts, "; ") + "."
+}

@@ -1,0 +1,631 @@
+package checks
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// Dockerfile rules about parsing, the base image and the build's shape:
+// CR100, CR101, CR102, CR103, CR110, CR111, CR113.
+
+func init() {
+	Register(&Rule{
+		ID:       "CR100",
+		Title:    "Dockerfile or RUN command does not parse",
+		Severity: SeverityError,
+		Family:   FamilyDockerfile,
+		What: "The Dockerfile does not parse with BuildKit's parser, or a shell-form `RUN` (or a `RUN <<EOF` script) " +
+			"is not valid shell. RUN bodies are parsed with `mvdan.cc/sh` as Bash, a superset of POSIX sh, so " +
+			"only mistakes that break every shell are reported — typically an `&&` repeated across a line " +
+			"continuation, or an unclosed quote.",
+		Why: "A Dockerfile that does not parse, or a RUN line the shell rejects, fails the image build: no workspace " +
+			"can start from it. Catching it here gives the exact line and column before any build runs." + cite("dockerfile"),
+		HowToFix: "Fix the text at the reported line and column. For a doubled operator such as\n\n" +
+			"```dockerfile\nRUN apt-get update && \\\n    && apt-get install -y curl\n```\n\n" +
+			"remove one of the `&&` (the suggested fix removes the second).",
+		Sources:    []string{"dockerfile"},
+		Dockerfile: checkCR100,
+	})
+	Register(&Rule{
+		ID:       "CR101",
+		Title:    "Final stage runs as root",
+		Severity: SeverityWarning,
+		Family:   FamilyDockerfile,
+		What: "The final stage ends as root: its last `USER` is `root` or `0`, or there is no `USER` at all " +
+			"and the base image's user is root or not known.",
+		Why: "Coder's image guidance asks for a non-root user in workspace images, and Coder's templates run " +
+			"workspaces as that user (UID 1000, `coder`). An image that ends as root either runs the " +
+			"developer's session as root or leaves the template to guess a user that may not exist." + cite("seed"),
+		HowToFix: "Create the workspace user and switch to it at the end of the final stage:\n\n" +
+			"```dockerfile\nRUN useradd --create-home --shell /bin/bash --uid 1000 --user-group coder\nUSER coder\n```\n\n" +
+			"On Alpine use `adduser -D -s /bin/bash -u 1000 coder` (and install `bash`). When the base image " +
+			"already has a user (`vscode`, `node`), `USER` that user instead.",
+		Sources:    []string{"seed"},
+		Dockerfile: checkCR101,
+	})
+	Register(&Rule{
+		ID:       "CR102",
+		Title:    "Base image not pinned",
+		Severity: SeverityWarning,
+		Family:   FamilyDockerfile,
+		What: "A `FROM` of a registry image has neither a digest nor a tag other than `latest`. With " +
+			"`require_digest` in config, every registry `FROM` needs a digest. Stage references, `scratch` " +
+			"and references still holding an unresolved `$ARG` are not judged.",
+		Why: "Golden images are few and shared by many workspaces, so they must be reproducible: `latest` (or no " +
+			"tag) changes under you, and two builds of the same commit can differ in tools, users and libc." + cite("seed"),
+		HowToFix: "Pin a version tag, and for golden images a digest too: " +
+			"`FROM ubuntu:24.04@sha256:<digest>` (`docker buildx imagetools inspect ubuntu:24.04` prints it).",
+		Sources:    []string{"seed"},
+		Dockerfile: checkCR102,
+	})
+	Register(&Rule{
+		ID:         "CR103",
+		Title:      "Base image not allowed",
+		Severity:   SeverityError,
+		Family:     FamilyDockerfile,
+		ConfigOnly: true,
+		What: "The final stage builds on an image that matches none of config's `allowed_bases`. Patterns are " +
+			"globs over the reference in Docker's short form (`ubuntu:24.04`, `ghcr.io/org/img:1`): `*` matches " +
+			"any run of characters, `/` included, and `?` one character; a pattern without a tag or digest " +
+			"matches every tag of that repository. Checking the built image's layers against the allowed " +
+			"images (to catch re-tags) happens when the image is read.",
+		Why: "Coder recommends two or three golden images maintained by the platform team; workspaces built on " +
+			"anything else miss the org's tools, CA certificates and patches." + cite("seed"),
+		HowToFix:   "Build on one of the allowed images (the fix suggests the closest one).",
+		Sources:    []string{"seed"},
+		Dockerfile: checkCR103,
+	})
+	Register(&Rule{
+		ID:       "CR110",
+		Title:    "Platform without a Coder agent build",
+		Severity: SeverityError,
+		Family:   FamilyDockerfile,
+		What: "A `FROM --platform=` of the final image's stages names a platform Coder builds no agent for; " +
+			"only linux/amd64, linux/arm64 and linux/arm/v7 have one.",
+		Why: "The agent bootstrap script downloads the agent binary for the workspace's platform; Coder ships it " +
+			"for linux amd64, arm64 and armv7 only, so on any other platform the workspace never connects." + cite("bootstrap"),
+		HowToFix:   "Build for `linux/amd64` or `linux/arm64` (or `linux/arm/v7`).",
+		Sources:    []string{"bootstrap"},
+		Dockerfile: checkCR110,
+	})
+	Register(&Rule{
+		ID:       "CR111",
+		Title:    "Package manager does not match the base image",
+		Severity: SeverityError,
+		Family:   FamilyDockerfile,
+		What: "A `RUN` uses a package manager the stage's base image does not have: `apk` on Debian or Ubuntu, " +
+			"`apt-get` on Alpine or RHEL, `dnf` on ubi-minimal (which has `microdnf`), and so on. The base's " +
+			"family comes from its reference (or from the image, once read). A RUN that uses several managers " +
+			"(a script that picks one at run time) is not judged.",
+		Why: "The command does not exist in the image, so the build fails at that line." + cite("dockerfile"),
+		HowToFix: "Use the base's package manager, e.g. on Debian/Ubuntu " +
+			"`apt-get update && apt-get install -y --no-install-recommends PKGS && rm -rf /var/lib/apt/lists/*`, " +
+			"on Alpine `apk add --no-cache PKGS`, on Fedora/RHEL `dnf install -y PKGS && dnf clean all`.",
+		Sources:    []string{"dockerfile"},
+		Dockerfile: checkCR111,
+	})
+	Register(&Rule{
+		ID:       "CR113",
+		Title:    "ARG used in FROM has no value",
+		Severity: SeverityError,
+		Family:   FamilyDockerfile,
+		What: "An `ARG` used in a `FROM` line has no default and is not set by the devcontainer's `build.args` " +
+			"(or is not declared before the first `FROM` at all). BuildKit's automatic platform ARGs " +
+			"(`TARGETARCH`, `BUILDPLATFORM`, …) are not reported.",
+		Why: "envbuilder builds the Dockerfile with only the devcontainer's `build.args`; an empty base reference " +
+			"fails the build on every workspace start, and the workspace crash-loops." + cite("envbuilder"),
+		HowToFix:   "Give the ARG a default (`ARG VARIANT=bookworm`), or set it in the devcontainer's `build.args`.",
+		Sources:    []string{"envbuilder"},
+		Dockerfile: checkCR113,
+	})
+}
+
+// checkCR100 reports BuildKit parse errors and RUN bodies that are not
+// valid shell.
+func checkCR100(in *DockerfileInput) []Finding {
+	if in.ParseErr != nil {
+		var se *dockerfile.SyntaxError
+		if errors.As(in.ParseErr, &se) {
+			return []Finding{{
+				Message:  "Dockerfile does not parse: " + se.Msg,
+				Location: Location{Path: se.Path, StartLine: se.Line, StartCol: se.Col, EndLine: se.Line},
+			}}
+		}
+		return []Finding{{Message: "Dockerfile does not parse: " + in.ParseErr.Error()}}
+	}
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var out []Finding
+	for _, ins := range v.f.All() {
+		_, err := ins.Commands()
+		var se *dockerfile.SyntaxError
+		if !errors.As(err, &se) {
+			continue
+		}
+		fd := Finding{
+			Message:  fmt.Sprintf("%s is not valid shell: %s", strings.ToUpper(ins.Cmd), strings.TrimPrefix(se.Msg, "shell: ")),
+			Location: Location{Path: v.path(), StartLine: se.Line, StartCol: se.Col, EndLine: se.Line},
+		}
+		if fix := doubledOperatorFix(v, se); fix != nil {
+			fd.Fix = fix
+		}
+		out = append(out, fd)
+	}
+	return out
+}
+
+// doubledOperatorFix removes the second of two operators (`&& \` then
+// `&& cmd`) reported by the shell parser.
+func doubledOperatorFix(v *dfView, se *dockerfile.SyntaxError) *Fix {
+	if !strings.Contains(se.Msg, "right after") || se.Col < 1 {
+		return nil
+	}
+	_, rest, _ := strings.Cut(se.Msg, "`")
+	op, _, _ := strings.Cut(rest, "`")
+	line := v.f.Line(se.Line)
+	if op == "" || se.Col-1+len(op) > len(line) || line[se.Col-1:se.Col-1+len(op)] != op {
+		return nil
+	}
+	text := line[:se.Col-1] + strings.TrimLeft(line[se.Col-1+len(op):], " \t")
+	return &Fix{
+		Description: "remove the repeated `" + op + "`",
+		Edits:       []Edit{{Path: v.path(), StartLine: se.Line, EndLine: se.Line, Text: text}},
+	}
+}
+
+// usersCreated returns the users the RUN instructions of s's chain create
+// with useradd or adduser, in order.
+func (v *dfView) usersCreated(s *dockerfile.Stage) []string {
+	return v.userCommands(s, "useradd", "adduser")
+}
+
+// userCommands returns the user names given to the named commands
+// (useradd, userdel, ...) in the RUN instructions of s's chain, in order.
+func (v *dfView) userCommands(s *dockerfile.Stage, names ...string) []string {
+	valued := []string{"-u", "-g", "-G", "-s", "-d", "-c", "-k", "-e", "-f", "-K", "-p", "-R", "-P", "-Z", "-b", "-h",
+		"--uid", "--gid", "--groups", "--shell", "--home-dir", "--home", "--comment", "--skel", "--expiredate",
+		"--inactive", "--key", "--password", "--root", "--prefix", "--selinux-user", "--base-dir", "--gecos", "--ingroup"}
+	var out []string
+	for _, in := range v.instructions(s) {
+		cmds, _ := in.Commands()
+		for _, c := range cmds {
+			if !slices.Contains(names, path.Base(c.Name)) {
+				continue
+			}
+			for i := 0; i < len(c.Args); i++ {
+				a := c.Args[i]
+				if strings.HasPrefix(a, "-") {
+					if slices.Contains(valued, a) {
+						i++
+					}
+					continue
+				}
+				if c.Literal[i] {
+					out = append(out, a)
+				}
+				break
+			}
+		}
+	}
+	return out
+}
+
+// checkCR101 reports a final stage that ends as root.
+func checkCR101(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	// The devcontainer's remoteUser/containerUser would settle the user;
+	// devcontainer.Config does not carry them yet.
+	final := v.final
+	var last *dockerfile.Instruction
+	for _, ins := range v.instructions(final) {
+		if ins.Cmd == "user" {
+			last = ins
+		}
+	}
+	b := v.facts(final)
+	var fd Finding
+	switch {
+	case last != nil:
+		if !isRootUser(userValue(last)) {
+			return nil
+		}
+		fd = Finding{Message: fmt.Sprintf("the image ends as root: the last USER is `%s`", userValue(last)), Location: v.instLoc(last)}
+	case b.Known && !isRootUser(b.User):
+		return nil
+	case b.Known:
+		fd = Finding{Message: fmt.Sprintf("the image runs as root: there is no USER and `%s` runs as root", v.rootRef(final)), Location: v.instLoc(final.From)}
+	default:
+		fd = Finding{Message: fmt.Sprintf("the image likely runs as root: there is no USER and the user of `%s` is not known", v.rootRef(final)), Location: v.instLoc(final.From)}
+	}
+
+	user, create := "coder", true
+	if created := v.usersCreated(final); len(created) > 0 {
+		user, create = created[len(created)-1], false
+	} else if len(b.Users) > 0 {
+		user, create = b.Users[0], false
+	}
+	var lines []string
+	desc := "switch to the existing user `" + user + "` at the end of the final stage"
+	if create {
+		ub := b
+		if ub.Manager == PMUnknown {
+			ub.Manager = v.manager(final)
+		}
+		if slices.Contains(v.userCommands(final, "userdel", "deluser"), ub.UID1000) {
+			ub.UID1000 = ""
+		}
+		lines = append(lines, "RUN "+UserCreateLine(ub, user))
+		desc = "create the workspace user `coder` (UID 1000) and switch to it at the end of the final stage"
+	}
+	lines = append(lines, "USER "+user)
+	fd.Fix = &Fix{Description: desc, Edits: []Edit{v.edit(v.f.InsertAfter(final.Last().EndLine, strings.Join(lines, "\n")))}}
+	return []Finding{fd}
+}
+
+// checkCR102 reports registry FROMs without a digest or a real tag.
+func checkCR102(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var out []Finding
+	for _, s := range v.f.Stages {
+		b := v.base(s)
+		if b.Stage != nil || b.Ref == "" || hasVar(b.Ref) || strings.EqualFold(b.Ref, "scratch") {
+			continue
+		}
+		r := ParseImageRef(b.Ref)
+		var msg string
+		switch {
+		case in.Config.RequireDigest && r.Digest == "":
+			msg = fmt.Sprintf("`%s` is not pinned by digest, and config requires digests", b.Ref)
+		case r.Digest != "":
+			continue
+		case r.Tag == "":
+			msg = fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", b.Ref, b.Ref)
+		case r.Tag == "latest":
+			msg = fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", b.Ref)
+		default:
+			continue
+		}
+		name := r.Name()
+		out = append(out, Finding{
+			Message:  msg,
+			Location: v.instLoc(s.From),
+			Fix: &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `FROM %s:<version>@sha256:<digest>` "+
+				"(`docker buildx imagetools inspect %s:<version>` prints the digest)", name, name)},
+		})
+	}
+	return out
+}
+
+// globMatch reports whether s matches pattern, where `*` matches any run of
+// characters (slashes included) and `?` any one character.
+func globMatch(pattern, s string) bool {
+	p, i := 0, 0
+	star, mark := -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p++
+			i++
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark = p, i
+			p++
+		case star >= 0:
+			p = star + 1
+			mark++
+			i = mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// baseAllowed reports whether ref matches one of the allowed-base patterns
+// (see CR103's documentation for the syntax).
+func baseAllowed(ref string, patterns []string) bool {
+	r := ParseImageRef(ref)
+	noDigest := r
+	noDigest.Digest = ""
+	for _, p := range patterns {
+		pr := ParseImageRef(strings.TrimSpace(p))
+		ps := pr.String()
+		switch {
+		case pr.Digest != "":
+			if globMatch(ps, r.String()) {
+				return true
+			}
+		case pr.Tag != "":
+			if globMatch(ps, noDigest.String()) {
+				return true
+			}
+		default:
+			if globMatch(ps, r.Name()) || globMatch(ps, noDigest.String()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// nearestAllowed returns the allowed pattern closest to ref.
+func nearestAllowed(ref string, patterns []string) string {
+	best, bestD := "", -1
+	name := ParseImageRef(ref).Name()
+	for _, p := range patterns {
+		d := editDistance(name, ParseImageRef(strings.ReplaceAll(p, "*", "")).Name())
+		if bestD < 0 || d < bestD {
+			best, bestD = p, d
+		}
+	}
+	return best
+}
+
+// checkCR103 reports a final stage built on an image config does not allow.
+func checkCR103(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil || len(in.Config.AllowedBases) == 0 {
+		return nil
+	}
+	root := v.chain(v.final)[0]
+	ref := v.base(root).Ref
+	if ref == "" || hasVar(ref) || baseAllowed(ref, in.Config.AllowedBases) {
+		return nil
+	}
+	near := nearestAllowed(ref, in.Config.AllowedBases)
+	fd := Finding{
+		Message:  fmt.Sprintf("the final stage builds on `%s`, which is not an allowed base image (allowed: %s)", ref, strings.Join(in.Config.AllowedBases, ", ")),
+		Location: v.instLoc(root.From),
+		Fix:      &Fix{Description: "build on an allowed image, e.g. `" + near + "`"},
+	}
+	if !strings.ContainsAny(near, "*?") && !hasVar(root.BaseRaw) {
+		if e, ok := v.f.ReplaceInLine(root.From.StartLine, root.BaseRaw, near); ok {
+			fd.Fix.Edits = []Edit{v.edit(e)}
+		}
+	}
+	return []Finding{fd}
+}
+
+// platformSupported reports whether a platform has a Coder agent build:
+// linux/amd64, linux/arm64 or linux/arm/v7 (aliases such as x86_64 and
+// aarch64 accepted).
+func platformSupported(p string) bool {
+	parts := strings.Split(strings.ToLower(strings.TrimSpace(p)), "/")
+	if len(parts) == 1 {
+		parts = append([]string{"linux"}, parts...)
+	}
+	if parts[0] != "linux" || len(parts) > 3 {
+		return false
+	}
+	arch, variant := parts[1], ""
+	if len(parts) == 3 {
+		variant = parts[2]
+	}
+	switch arch {
+	case "amd64", "x86_64", "x86-64":
+		return true
+	case "arm64", "aarch64":
+		return variant == "" || variant == "v8"
+	case "arm", "armhf":
+		return variant == "" || variant == "v7"
+	case "armv7", "armv7l":
+		return variant == ""
+	}
+	return false
+}
+
+// checkCR110 reports FROM --platform values with no agent build.
+func checkCR110(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var out []Finding
+	for _, s := range v.chain(v.final) {
+		p := v.base(s).Platform
+		if s.PlatformRaw == "" || p == "" || hasVar(p) || platformSupported(p) {
+			continue
+		}
+		want := "linux/amd64"
+		if strings.Contains(p, "arm") || strings.Contains(p, "aarch") {
+			want = "linux/arm64"
+		}
+		fd := Finding{
+			Message:  fmt.Sprintf("`--platform=%s`: Coder has no agent for this platform (only linux/amd64, linux/arm64, linux/arm/v7)", p),
+			Location: v.instLoc(s.From),
+			Fix:      &Fix{Description: "build for `" + want + "`"},
+		}
+		if !hasVar(s.PlatformRaw) {
+			if e, ok := v.f.ReplaceInLine(s.From.StartLine, s.PlatformRaw, want); ok {
+				fd.Fix.Edits = []Edit{v.edit(e)}
+			}
+		}
+		out = append(out, fd)
+	}
+	return out
+}
+
+// managerCompatible reports whether a RUN may use used on an image whose
+// package manager is base.
+func managerCompatible(base PackageManager, used string) bool {
+	switch base {
+	case PMDnf:
+		return used == "dnf" || used == "yum"
+	default:
+		return string(base) == used
+	}
+}
+
+// familyName names an OS family for messages.
+func familyName(f OSFamily) string {
+	switch f {
+	case OSDebian:
+		return "Debian/Ubuntu"
+	case OSAlpine:
+		return "Alpine"
+	case OSRHEL:
+		return "Fedora/RHEL"
+	case OSSUSE:
+		return "SUSE"
+	}
+	return "unknown"
+}
+
+// checkCR111 reports package managers that do not exist on the base image.
+func checkCR111(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var out []Finding
+	for _, s := range v.f.Stages {
+		b := v.facts(s)
+		if b.Manager == PMUnknown {
+			continue
+		}
+		for _, ins := range s.Instructions {
+			cmds, err := ins.Commands()
+			if err != nil || ins.Cmd != "run" {
+				continue
+			}
+			families := map[OSFamily]bool{}
+			var bad *dockerfile.Command
+			for i := range cmds {
+				m := dockerfile.ManagerOf(cmds[i])
+				if m == "" {
+					continue
+				}
+				families[PackageManager(m).Family()] = true
+				if bad == nil && !managerCompatible(b.Manager, m) && !v.installedBefore(s, ins, m) {
+					bad = &cmds[i]
+				}
+			}
+			if bad == nil || len(families) > 1 {
+				continue
+			}
+			m := dockerfile.ManagerOf(*bad)
+			fd := Finding{
+				Message: fmt.Sprintf("`%s` is not on this image: `%s` is %s, whose package manager is %s",
+					bad.Name, v.rootRef(s), familyName(b.Family), b.Manager),
+				Location: v.spanLoc(dockerfile.Span{Line: bad.Line, Col: bad.Col, EndLine: bad.Line}),
+				Fix:      &Fix{Description: fmt.Sprintf("use %s instead of %s", b.Manager, m)},
+			}
+			if pkgs, ok := onlyPackageManagement(ins, cmds); ok {
+				line := "RUN " + InstallLine(b.Manager, pkgs...)
+				fd.Fix.Description += ": `" + line + "`"
+				fd.Fix.Edits = []Edit{{Path: v.path(), StartLine: ins.StartLine, EndLine: ins.HeaderEndLine, Text: line}}
+			}
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+// installedBefore reports whether an instruction of s's chain before at
+// installs the package named pkg (e.g. `microdnf install dnf`).
+func (v *dfView) installedBefore(s *dockerfile.Stage, at *dockerfile.Instruction, pkg string) bool {
+	for _, in := range v.instructions(s) {
+		if in == at {
+			return false
+		}
+		if in.InstallsPackage(pkg) {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyPackageManagement returns the packages a RUN installs when it does
+// nothing but package management (so it can be rewritten whole).
+func onlyPackageManagement(in *dockerfile.Instruction, cmds []dockerfile.Command) ([]string, bool) {
+	if len(in.Flags) > 0 || len(in.Heredocs) > 0 || in.JSON {
+		return nil, false
+	}
+	for _, c := range cmds {
+		if dockerfile.ManagerOf(c) == "" && c.Name != "rm" {
+			return nil, false
+		}
+	}
+	var pkgs []string
+	for _, inst := range in.Installs() {
+		for _, p := range inst.Packages {
+			if !slices.Contains(pkgs, p) {
+				pkgs = append(pkgs, p)
+			}
+		}
+	}
+	return pkgs, len(pkgs) > 0
+}
+
+// checkCR113 reports ARGs used in FROM that have no value.
+func checkCR113(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var out []Finding
+	seen := map[string]bool{}
+	for _, s := range v.f.Stages {
+		for _, name := range v.base(s).Missing {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			loc := v.instLoc(s.From)
+			declared := false
+			for _, a := range v.f.MetaArgs {
+				if a.Name == name {
+					loc, declared = v.lineLoc(a.Line, a.Line), true
+				}
+			}
+			msg := fmt.Sprintf("ARG %s is used in FROM on line %d but has no default", name, s.From.StartLine)
+			if !declared {
+				msg = fmt.Sprintf("%s is used in FROM on line %d but no ARG before the first FROM declares it", name, s.From.StartLine)
+			}
+			if in.Devcontainer != nil {
+				msg += ", and the devcontainer's build.args does not set it: envbuilder cannot build the image"
+			} else {
+				msg += ": a build that does not pass --build-arg " + name + " fails (envbuilder crash-loops on it)"
+			}
+			fix := &Fix{Description: fmt.Sprintf("give it a default (`ARG %s=<value>` before the first FROM) or set it in the devcontainer's build.args", name)}
+			out = append(out, Finding{Message: msg, Location: loc, Fix: fix})
+		}
+	}
+	return out
+}

@@ -1,0 +1,357 @@
+package checks
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// Dockerfile rules about what the image contains and how it starts:
+// CR104, CR105, CR106, CR107, CR112.
+
+func init() {
+	Register(&Rule{
+		ID:       "CR104",
+		Title:    "No download tool for the Coder agent",
+		Severity: SeverityInfo,
+		Family:   FamilyDockerfile,
+		What: "No instruction of the final stage (or the stages it builds on) installs `curl`, `wget` or " +
+			"`busybox`, and the base image is known to have none (debian, ubuntu, fedora, ubi-minimal). " +
+			"Unknown bases are not judged here; CR301 settles it on the built image.",
+		Why: "Coder starts a workspace by running its bootstrap script, which downloads the agent with " +
+			"`curl`, else `wget`, else `busybox wget`, and exits with \"no download tool found\" when there is " +
+			"none: the workspace never connects." + cite("seed", "bootstrap"),
+		HowToFix: "Install curl (with ca-certificates for HTTPS) using the base's package manager; the fix adds " +
+			"it to the final stage's existing install line when there is one.",
+		Sources:    []string{"seed", "bootstrap"},
+		Dockerfile: checkCR104,
+	})
+	Register(&Rule{
+		ID:       "CR105",
+		Title:    "No git",
+		Severity: SeverityInfo,
+		Family:   FamilyDockerfile,
+		What: "No instruction of the final stage (or the stages it builds on) installs `git`, and the base " +
+			"image is known not to have it. CR305 settles it on the built image.",
+		Why:        "Coder recommends `git` in every workspace image so developers can clone their repositories." + cite("seed"),
+		HowToFix:   "Install git with the base's package manager; the fix adds it to the existing install line when there is one.",
+		Sources:    []string{"seed"},
+		Dockerfile: checkCR105,
+	})
+	Register(&Rule{
+		ID:       "CR106",
+		Title:    "ENTRYPOINT or service CMD will not run",
+		Severity: SeverityWarning,
+		Family:   FamilyDockerfile,
+		What: "The final image sets an `ENTRYPOINT`, or a `CMD` that starts services (`dockerd`, `sshd`, " +
+			"`systemd`/`init`, `supervisord`, `service … start`, …).",
+		Why: "Coder's templates replace the container's command with `sh -c <agent init script>`: the image's " +
+			"ENTRYPOINT and CMD never run, so whatever they set up (daemons, environment, files) is missing in " +
+			"the workspace." + cite("templates"),
+		HowToFix: "Do the setup at build time (`RUN`), or start the service from the template's startup " +
+			"script (`coder_script` / `startup_script`), e.g. `sudo dockerd &`.",
+		Sources:    []string{"templates"},
+		Dockerfile: checkCR106,
+	})
+	Register(&Rule{
+		ID:       "CR107",
+		Title:    "HTTPS tools without ca-certificates",
+		Severity: SeverityWarning,
+		Family:   FamilyDockerfile,
+		What: "`curl`, `wget` or `git` is installed with `--no-install-recommends` (or another option that skips " +
+			"weak dependencies), `ca-certificates` is installed nowhere in the stage, and the base image is " +
+			"known to lack it.",
+		Why: "Without a CA bundle every HTTPS download fails with a certificate error — the agent download of " +
+			"the bootstrap script (`curl -fsSL https://…`) included. `ca-certificates` is only a recommended " +
+			"package of curl, wget and git on Debian and Ubuntu." + cite("bootstrap", "ca"),
+		HowToFix:   "Add `ca-certificates` to the same install line.",
+		Sources:    []string{"bootstrap", "ca"},
+		Dockerfile: checkCR107,
+	})
+	Register(&Rule{
+		ID:       "CR112",
+		Title:    "Architecture hard-coded in a download",
+		Severity: SeverityWarning,
+		Family:   FamilyDockerfile,
+		What: "A URL or path in `RUN` or `ADD` names an architecture (`linux-amd64`, `x86_64`, `_amd64.deb`, " +
+			"`-arm64`, …). A RUN that works the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, " +
+			"`$(uname -m)`) is not reported.",
+		Why: "Coder runs agents on linux amd64, arm64 and armv7; an image that downloads amd64 binaries builds " +
+			"for arm64 hosts (Graviton, Apple silicon) but its tools fail with `exec format error`." + cite("bootstrap"),
+		HowToFix: "Declare `ARG TARGETARCH` in the stage and use `${TARGETARCH}` (amd64, arm64) in the URL; " +
+			"for names that use x86_64/aarch64 use `$(uname -m)`.",
+		Sources:    []string{"bootstrap"},
+		Dockerfile: checkCR112,
+	})
+}
+
+// downloaders are the packages that provide a download tool the bootstrap
+// script can use.
+var downloaders = []string{"curl", "curl-minimal", "wget", "wget2", "busybox", "busybox-static"}
+
+// toolFinding builds CR104/CR105's finding: the final stage lacks a tool
+// the base does not have either.
+func toolFinding(v *dfView, msg, what string, pkgs ...string) []Finding {
+	final := v.final
+	b := v.facts(final)
+	if !b.CACerts && !v.installs(final, "ca-certificates") && b.Manager != PMApk {
+		pkgs = append(pkgs, "ca-certificates")
+	}
+	return []Finding{{
+		Message:  msg,
+		Location: v.instLoc(final.From),
+		Fix:      v.installFix(final, what, pkgs...),
+	}}
+}
+
+// checkCR104 reports a final image with no download tool for the agent.
+func checkCR104(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	b := v.facts(v.final)
+	if !b.Known || b.HasDownloader() || v.installs(v.final, downloaders...) {
+		return nil
+	}
+	return toolFinding(v, fmt.Sprintf("nothing installs curl, wget or busybox and `%s` has none: the Coder agent cannot be downloaded", b.Ref),
+		"install curl", "curl")
+}
+
+// checkCR105 reports a final image without git.
+func checkCR105(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	b := v.facts(v.final)
+	if !b.Known || b.Has("git") || v.installs(v.final, "git", "git-core", "git-all") {
+		return nil
+	}
+	return toolFinding(v, fmt.Sprintf("nothing installs git and `%s` does not have it", b.Ref), "install git", "git")
+}
+
+// services are programs that start long-running services.
+var services = []string{"dockerd", "containerd", "sshd", "systemd", "init", "supervisord", "service", "systemctl",
+	"nginx", "httpd", "apachectl", "apache2ctl", "mysqld", "mysqld_safe", "postgres", "pg_ctl", "redis-server",
+	"cron", "crond", "rsyslogd", "dbus-daemon", "code-server"}
+
+// startsService returns the first command of in that starts a service.
+func startsService(in *dockerfile.Instruction) (dockerfile.Command, bool) {
+	cmds, _ := in.Commands()
+	for _, c := range cmds {
+		name := path.Base(c.Name)
+		if !slices.Contains(services, name) {
+			continue
+		}
+		if (name == "service" || name == "systemctl") && !slices.Contains(c.Args, "start") && !slices.Contains(c.Args, "restart") {
+			continue
+		}
+		return c, true
+	}
+	return dockerfile.Command{}, false
+}
+
+// checkCR106 reports an ENTRYPOINT, or a CMD that starts services, in the
+// final image.
+func checkCR106(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var entry, cmd *dockerfile.Instruction
+	for _, ins := range v.instructions(v.final) {
+		switch ins.Cmd {
+		case "entrypoint":
+			entry = ins
+		case "cmd":
+			cmd = ins
+		}
+	}
+	var out []Finding
+	fix := &Fix{Description: "do the setup in a RUN at build time, or start it from the template's startup script (coder_script)"}
+	if entry != nil && !(entry.JSON && len(entry.Args) == 0) {
+		out = append(out, Finding{
+			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
+				"with the agent's init script, so what it sets up never happens",
+			Location: v.instLoc(entry),
+			Fix:      fix,
+		})
+	}
+	if cmd != nil {
+		if c, ok := startsService(cmd); ok {
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("CMD starts `%s`, but Coder's templates replace CMD with the agent's init script: the service will not be running", c.Name),
+				Location: v.instLoc(cmd),
+				Fix:      fix,
+			})
+		}
+	}
+	return out
+}
+
+// httpsTools are packages that download over HTTPS and only recommend
+// ca-certificates.
+var httpsTools = []string{"curl", "wget", "git"}
+
+// checkCR107 reports curl, wget or git installed without recommends when no
+// CA bundle ends up in the image.
+func checkCR107(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var out []Finding
+	for _, s := range v.f.Stages {
+		b := v.facts(s)
+		if !b.Known || b.CACerts || v.installs(s, "ca-certificates") {
+			continue
+		}
+		for _, ins := range s.Instructions {
+			for _, inst := range ins.Installs() {
+				if !inst.NoInstallRecommends {
+					continue
+				}
+				var tools []string
+				for _, p := range inst.Packages {
+					if slices.Contains(httpsTools, p) {
+						tools = append(tools, p)
+					}
+				}
+				if len(tools) == 0 {
+					continue
+				}
+				c := inst.Command
+				fd := Finding{
+					Message: fmt.Sprintf("%s installed without recommended packages and nothing installs ca-certificates: "+
+						"HTTPS downloads (the Coder agent's included) fail with certificate errors", strings.Join(tools, ", ")),
+					Location: v.spanLoc(dockerfile.Span{Line: c.Line, Col: c.Col, EndLine: c.Line}),
+					Fix:      &Fix{Description: "add ca-certificates to this install"},
+				}
+				if e, ok := ins.AddPackages(inst, "ca-certificates"); ok {
+					fd.Fix.Edits = []Edit{v.edit(e)}
+				}
+				out = append(out, fd)
+			}
+		}
+	}
+	return out
+}
+
+var (
+	// archRe finds an architecture name between separators.
+	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armhf|i386|i686|x64)(?:$|[-_./"'])`)
+	// archAware finds a RUN that works out the architecture itself.
+	archAware = regexp.MustCompile(`TARGETARCH|TARGETPLATFORM|print-architecture|uname +-[a-z]*m|\$\(arch\)|` + "`arch`")
+	// archiveExt finds names of downloadable files.
+	archiveExt = regexp.MustCompile(`(?i)\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tar\.zst|zip|deb|rpm|apk|appimage|gz|xz|bin|run|jar)$`)
+)
+
+// isURLOrPath reports whether a word is a URL, an absolute or relative
+// path, or the name of a downloadable file.
+func isURLOrPath(w string) bool {
+	w = strings.Trim(w, `"'`)
+	return strings.Contains(w, "://") || strings.HasPrefix(w, "/") || strings.HasPrefix(w, "./") || archiveExt.MatchString(w)
+}
+
+// archFix returns the edits that replace a Go-style architecture name in a
+// word with ${TARGETARCH} and declare ARG TARGETARCH in the stage.
+func archFix(v *dfView, s *dockerfile.Stage, at *dockerfile.Instruction, sp dockerfile.Span, arch string) []Edit {
+	if arch != "amd64" && arch != "arm64" || sp.Col < 1 || sp.Line != sp.EndLine {
+		return nil
+	}
+	line := v.f.Line(sp.Line)
+	if sp.EndCol-1 > len(line) || sp.EndCol <= sp.Col {
+		return nil
+	}
+	seg := line[sp.Col-1 : sp.EndCol-1]
+	if strings.Contains(seg, "'") {
+		return nil // no expansion inside single quotes
+	}
+	loc := archRe.FindStringSubmatchIndex(seg)
+	if loc == nil {
+		return nil
+	}
+	seg = seg[:loc[2]] + "${TARGETARCH}" + seg[loc[3]:]
+	edits := []Edit{{Path: v.path(), StartLine: sp.Line, EndLine: sp.Line, Text: line[:sp.Col-1] + seg + line[sp.EndCol-1:]}}
+	declared := false
+	for _, ins := range s.Instructions {
+		if ins == at {
+			break
+		}
+		for _, a := range ins.Declares {
+			declared = declared || a.Name == "TARGETARCH"
+		}
+	}
+	if !declared && s.From.EndLine != sp.Line {
+		edits = append([]Edit{v.edit(v.f.InsertAfter(s.From.EndLine, "ARG TARGETARCH"))}, edits...)
+	}
+	return edits
+}
+
+// archFinding builds one CR112 finding.
+func archFinding(v *dfView, s *dockerfile.Stage, at *dockerfile.Instruction, word string, sp dockerfile.Span, arch string) Finding {
+	fd := Finding{
+		Message:  fmt.Sprintf("`%s` hard-codes the %s architecture: the image breaks on other platforms", strings.Trim(word, `"'`), arch),
+		Location: v.spanLoc(sp),
+		Fix:      &Fix{Description: "declare `ARG TARGETARCH` and use `${TARGETARCH}`"},
+	}
+	if !strings.EqualFold(arch, "amd64") && !strings.EqualFold(arch, "arm64") {
+		fd.Fix.Description = "derive the name from the build's architecture: `$(uname -m)` gives x86_64/aarch64, `${TARGETARCH}` gives amd64/arm64"
+	}
+	fd.Fix.Edits = archFix(v, s, at, sp, arch)
+	return fd
+}
+
+// checkCR112 reports architectures hard-coded in downloads.
+func checkCR112(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var out []Finding
+	for _, s := range v.f.Stages {
+		for _, ins := range s.Instructions {
+			switch ins.Cmd {
+			case "run":
+				if archAware.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) {
+					continue
+				}
+				cmds, _ := ins.Commands()
+				for _, c := range cmds {
+					for i, a := range c.Args {
+						if !isURLOrPath(a) {
+							continue
+						}
+						if m := archRe.FindStringSubmatch(a); m != nil {
+							sp := dockerfile.Span{Line: c.Line}
+							if i < len(c.ArgSpans) {
+								sp = c.ArgSpans[i]
+							}
+							out = append(out, archFinding(v, s, ins, a, sp, m[1]))
+						}
+					}
+				}
+			case "add":
+				if len(ins.Args) < 2 || ins.StartLine != ins.HeaderEndLine {
+					continue
+				}
+				line := v.f.Line(ins.StartLine)
+				for _, a := range ins.Args[:len(ins.Args)-1] {
+					m := archRe.FindStringSubmatch(a)
+					i := strings.Index(line, a)
+					if m == nil || !strings.Contains(a, "://") || i < 0 {
+						continue
+					}
+					sp := dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}
+					out = append(out, archFinding(v, s, ins, a, sp, m[1]))
+				}
+			}
+		}
+	}
+	return out
+}
