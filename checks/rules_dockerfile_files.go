@@ -508,11 +508,12 @@ func (v *dfView) homeUsers() []string {
 	return users
 }
 
-// inHome returns the user whose home p is strictly inside.
-func inHome(p string, users []string) (string, bool) {
+// inHome returns the user whose home p is inside (or is, when self is set:
+// a COPY into the home directory itself puts files in it).
+func inHome(p string, users []string, self bool) (string, bool) {
 	p = path.Clean(strings.Trim(p, `"'`))
 	for _, u := range users {
-		if strings.HasPrefix(p, "/home/"+u+"/") {
+		if strings.HasPrefix(p, "/home/"+u+"/") || self && p == "/home/"+u {
 			return u, true
 		}
 	}
@@ -540,7 +541,7 @@ func checkCR115(in *DockerfileInput) []Finding {
 		switch ins.Cmd {
 		case "copy", "add":
 			dest := v.copyDest(s, ins)
-			if u, ok := inHome(dest, users); ok {
+			if u, ok := inHome(dest, users, true); ok {
 				report(dest, u, v.instLoc(ins))
 			}
 		case "run":
@@ -559,7 +560,7 @@ func checkCR115(in *DockerfileInput) []Finding {
 					if homeRef(p) && !isRootUser(runAs) && !hasVar(runAs) && !v.homeEnvSet(final, ins) {
 						p = "/home/" + runAs + strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(p, "${HOME}"), "$HOME"), "~")
 					}
-					if u, ok := inHome(p, users); ok {
+					if u, ok := inHome(p, users, false); ok {
 						report(p, u, v.spanLoc(t.Span))
 						break cmds
 					}

@@ -245,11 +245,22 @@ func checkCR107(in *DockerfileInput) []Finding {
 var (
 	// archRe finds an architecture name between separators.
 	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armhf|i386|i686|x64)(?:$|[-_./"'])`)
-	// archAware finds a RUN that works out the architecture itself.
-	archAware = regexp.MustCompile(`TARGETARCH|TARGETPLATFORM|print-architecture|uname +-[a-z]*m|\$\(arch\)|` + "`arch`")
+	// unameM finds `uname -m` (also `uname -sm`).
+	unameM = regexp.MustCompile(`uname +-[a-z]*m`)
 	// archiveExt finds names of downloadable files.
 	archiveExt = regexp.MustCompile(`(?i)\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tar\.zst|zip|deb|rpm|apk|appimage|gz|xz|bin|run|jar)$`)
 )
+
+// archAware reports whether a RUN's text works the architecture out
+// itself.
+func archAware(text string) bool {
+	for _, s := range []string{"TARGETARCH", "TARGETPLATFORM", "print-architecture", "$(arch)", "`arch`"} {
+		if strings.Contains(text, s) {
+			return true
+		}
+	}
+	return strings.Contains(text, "uname") && unameM.MatchString(text)
+}
 
 // isURLOrPath reports whether a word is a URL, an absolute or relative
 // path, or the name of a downloadable file.
@@ -318,7 +329,7 @@ func checkCR112(in *DockerfileInput) []Finding {
 		for _, ins := range s.Instructions {
 			switch ins.Cmd {
 			case "run":
-				if archAware.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) {
+				if archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
 					continue
 				}
 				cmds, _ := ins.Commands()

@@ -1,0 +1,443 @@
+package checks
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// want is one expected finding: its line, its column when non-zero, and
+// the texts of its fix's edits ("L:text" for an edit of line L) when set.
+type want struct {
+	line  int
+	col   int
+	edits []string
+}
+
+type ruleCase struct {
+	name string
+	src  string
+	mod  func(*DockerfileInput)
+	want []want // nil: the rule must not fire
+}
+
+// checkRule runs every Dockerfile rule on src and returns the findings of
+// rule id.
+func checkRule(t *testing.T, id, src string, mod func(*DockerfileInput)) []Finding {
+	t.Helper()
+	f, err := dockerfile.Parse("Dockerfile", []byte(src))
+	in := &DockerfileInput{File: f, ParseErr: err, Config: DefaultConfig()}
+	if mod != nil {
+		mod(in)
+	}
+	var out []Finding
+	for _, fd := range CheckDockerfile(in) {
+		if fd.RuleID == id {
+			out = append(out, fd)
+		}
+		if fd.Location.Path != "Dockerfile" && fd.Location.Path != "" {
+			t.Errorf("%s: path %q", fd.RuleID, fd.Location.Path)
+		}
+	}
+	return out
+}
+
+// editStrings renders a finding's edits as "L:text" (or "L-M:text" for a
+// range of lines).
+func editStrings(fd Finding) []string {
+	out := []string{}
+	if fd.Fix == nil {
+		return out
+	}
+	for _, e := range fd.Fix.Edits {
+		if e.Path != "Dockerfile" {
+			out = append(out, "bad path "+e.Path)
+		}
+		lines := strconv.Itoa(e.StartLine)
+		if e.EndLine != e.StartLine {
+			lines += "-" + strconv.Itoa(e.EndLine)
+		}
+		out = append(out, lines+":"+e.Text)
+	}
+	return out
+}
+
+func runRuleCases(t *testing.T, id string, cases []ruleCase) {
+	t.Helper()
+	r := Lookup(id)
+	if r == nil || r.Dockerfile == nil || r.Family != FamilyDockerfile {
+		t.Fatalf("rule %s not registered as a Dockerfile rule", id)
+	}
+	fires, quiet := false, false
+	for _, tc := range cases {
+		if tc.want == nil {
+			quiet = true
+		} else {
+			fires = true
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkRule(t, id, tc.src, tc.mod)
+			if len(got) != len(tc.want) {
+				for _, fd := range got {
+					t.Logf("got %d:%d %s", fd.Location.StartLine, fd.Location.StartCol, fd.Message)
+				}
+				t.Fatalf("%d findings, want %d", len(got), len(tc.want))
+			}
+			for i, w := range tc.want {
+				fd := got[i]
+				if fd.Location.StartLine != w.line || w.col != 0 && fd.Location.StartCol != w.col {
+					t.Errorf("finding %d at %d:%d, want %d:%d (%s)", i, fd.Location.StartLine, fd.Location.StartCol, w.line, w.col, fd.Message)
+				}
+				// Every rule but CR100 says how to fix what it finds.
+				if fd.Severity != r.Severity || fd.Message == "" || id != "CR100" && (fd.Fix == nil || fd.Fix.Description == "") {
+					t.Errorf("finding %d: severity %v, message %q, fix %+v", i, fd.Severity, fd.Message, fd.Fix)
+				}
+				if w.edits != nil {
+					if got := editStrings(fd); !slices.Equal(got, w.edits) {
+						t.Errorf("edits:\n got %q\nwant %q", got, w.edits)
+					}
+				}
+			}
+		})
+	}
+	if !fires || !quiet {
+		t.Errorf("rule %s needs a case that fires and one that does not", id)
+	}
+}
+
+// e renders an expected one-line edit.
+func e(line int, text string) string { return strconv.Itoa(line) + ":" + text }
+
+func TestCR100(t *testing.T) {
+	runRuleCases(t, "CR100", []ruleCase{
+		{"buildkit error", "FROM ubuntu:24.04\nRUNN true\n", nil, []want{{line: 2}}},
+		{"empty file", "", nil, []want{{line: 1}}},
+		{"doubled && across continuation", "FROM ubuntu:24.04\nRUN apt-get update && \\\n    && apt-get install -y curl\n", nil,
+			[]want{{2 + 1, 5, []string{e(3, "    apt-get install -y curl")}}}},
+		{"unclosed quote in a builder stage", "FROM golang:1.23 AS b\nRUN echo 'x\nFROM b\n", nil, []want{{line: 2, col: 10}}},
+		{"valid", "FROM ubuntu:24.04\nRUN apt-get update && \\\n    apt-get install -y curl\n", nil, nil},
+		{"powershell is not judged", "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN if ($x) { echo 'y'\n", nil, nil},
+	})
+}
+
+func TestCR101(t *testing.T) {
+	useradd := "RUN useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"
+	runRuleCases(t, "CR101", []ruleCase{
+		{"no USER on debian", "FROM debian:12\nRUN apt-get update\n", nil,
+			[]want{{1, 0, []string{e(2, "RUN apt-get update\n"+useradd+"\nUSER coder")}}}},
+		{"ubuntu 24.04 has user ubuntu", "FROM ubuntu:24.04\n", nil,
+			[]want{{1, 0, []string{e(1, "FROM ubuntu:24.04\nRUN userdel -r ubuntu && useradd --create-home --shell /bin/bash --uid 1000 --user-group coder\nUSER coder")}}}},
+		{"alpine needs bash", "FROM alpine:3.20\n", nil,
+			[]want{{1, 0, []string{e(1, "FROM alpine:3.20\nRUN apk add --no-cache bash && adduser -D -s /bin/bash -u 1000 coder\nUSER coder")}}}},
+		{"last USER is root", "FROM codercom/enterprise-base:ubuntu\nUSER root\nRUN apt-get install -y x\nUSER 0:0\n", nil,
+			[]want{{4, 0, []string{e(4, "USER 0:0\nUSER coder")}}}},
+		{"user created earlier", "FROM debian:12 AS base\nRUN useradd -m -s /bin/bash dev\nFROM base\nRUN true\n", nil,
+			[]want{{3, 0, []string{e(4, "RUN true\nUSER dev")}}}},
+		{"unknown base", "FROM ghcr.io/acme/base:1\n", nil, []want{{line: 1}}},
+		{"devcontainer base has vscode", "FROM mcr.microsoft.com/devcontainers/base:bookworm\n", nil,
+			[]want{{1, 0, []string{e(1, "FROM mcr.microsoft.com/devcontainers/base:bookworm\nUSER vscode")}}}},
+		{"ends as coder", "FROM ubuntu:24.04\nRUN useradd -m coder\nUSER coder\n", nil, nil},
+		{"base runs as coder", "FROM codercom/enterprise-base:ubuntu\nRUN echo hi\n", nil, nil},
+		{"variable user", "FROM debian:12\nARG USERNAME=dev\nUSER ${USERNAME}\n", nil, nil},
+		{"target stage", "FROM debian:12 AS dev\nUSER coder\nFROM debian:12\n", func(in *DockerfileInput) { in.Target = "dev" }, nil},
+	})
+}
+
+func TestCR102(t *testing.T) {
+	runRuleCases(t, "CR102", []ruleCase{
+		{"no tag", "FROM ubuntu\n", nil, []want{{line: 1}}},
+		{"latest, stage ref ignored", "FROM node:latest AS build\nFROM build\n", nil, []want{{line: 1}}},
+		{"arg resolves to latest", "ARG TAG=latest\nFROM debian:${TAG}\n", nil, []want{{line: 2}}},
+		{"digest required", "FROM ubuntu:24.04\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, []want{{line: 1}}},
+		{"tag", "FROM ubuntu:24.04\n", nil, nil},
+		{"digest", "FROM ubuntu@sha256:0e5e4a57c2499249aafc3b40fcd541e9a456aab7296681a3994d631587203f97\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, nil},
+		{"scratch and unresolved", "ARG BASE\nFROM $BASE AS a\nFROM scratch\n", nil, nil},
+	})
+}
+
+func TestCR103(t *testing.T) {
+	allowed := func(p ...string) func(*DockerfileInput) {
+		return func(in *DockerfileInput) { in.Config.AllowedBases = p }
+	}
+	runRuleCases(t, "CR103", []ruleCase{
+		{"not allowed", "FROM ubuntu:24.04\n", allowed("codercom/enterprise-*", "ghcr.io/acme/golden:*"), []want{{line: 1}}},
+		{"nearest literal is suggested", "FROM golang:1.23 AS build\nFROM ghcr.io/acme/golde:2\n", allowed("ghcr.io/acme/golden:2", "codercom/enterprise-base:ubuntu"),
+			[]want{{2, 0, []string{e(2, "FROM ghcr.io/acme/golden:2")}}}},
+		{"final chain root judged", "FROM ubuntu:24.04 AS base\nFROM base\n", allowed("ghcr.io/acme/*"), []want{{line: 1}}},
+		{"glob across slashes", "FROM docker.io/codercom/enterprise-base:ubuntu\n", allowed("codercom/*"), nil},
+		{"tagless pattern matches any tag", "FROM ghcr.io/acme/golden:2@sha256:abc\n", allowed("ghcr.io/acme/golden"), nil},
+		{"builder stage not judged", "FROM golang:1.23 AS build\nFROM ghcr.io/acme/golden:2\n", allowed("ghcr.io/acme/golden:*"), nil},
+		{"no policy", "FROM ubuntu:24.04\n", nil, nil},
+	})
+}
+
+func TestCR104(t *testing.T) {
+	runRuleCases(t, "CR104", []ruleCase{
+		{"adds to the existing install", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*\n", nil,
+			[]want{{1, 0, []string{e(2, "RUN apt-get update && apt-get install -y --no-install-recommends git curl ca-certificates && rm -rf /var/lib/apt/lists/*")}}}},
+		{"one package per line", "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y \\\n    git \\\n    jq \\\n    && rm -rf /var/lib/apt/lists/*\nUSER 1000\n", nil,
+			[]want{{1, 0, []string{e(4, "    jq \\\n    curl \\\n    ca-certificates \\")}}}},
+		{"new RUN after FROM", "FROM ubuntu:22.04\nUSER root\n", nil,
+			[]want{{1, 0, []string{e(1, "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates && rm -rf /var/lib/apt/lists/*")}}}},
+		{"fedora", "FROM fedora:40\n", nil, []want{{1, 0, []string{e(1, "FROM fedora:40\nRUN dnf install -y curl && dnf clean all")}}}},
+		{"ubi-minimal", "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\n", nil,
+			[]want{{1, 0, []string{e(1, "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\nRUN microdnf install -y curl && microdnf clean all")}}}},
+		{"final stage of several", "FROM alpine:3.20 AS tools\nFROM debian:12\nCOPY --from=tools /bin/busybox /bin/busybox\n", nil, []want{{line: 2}}},
+		{"installed", "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n", nil, nil},
+		{"installed in a base stage", "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y wget\nFROM base\n", nil, nil},
+		{"alpine has busybox", "FROM alpine:3.20\n", nil, nil},
+		{"unknown base", "FROM ghcr.io/acme/base:1\n", nil, nil},
+	})
+}
+
+func TestCR105(t *testing.T) {
+	runRuleCases(t, "CR105", []ruleCase{
+		{"alpine", "FROM alpine:3.20\nRUN apk add --no-cache curl\n", nil,
+			[]want{{1, 0, []string{e(2, "RUN apk add --no-cache curl git")}}}},
+		{"buildpack-deps curl", "ARG VARIANT=trixie\nFROM buildpack-deps:${VARIANT}-curl\n", nil,
+			[]want{{2, 0, []string{e(2, "FROM buildpack-deps:${VARIANT}-curl\nRUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*")}}}},
+		{"installed", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y git\n", nil, nil},
+		{"base has git", "FROM buildpack-deps:bookworm\n", nil, nil},
+	})
+}
+
+func TestCR106(t *testing.T) {
+	runRuleCases(t, "CR106", []ruleCase{
+		{"entrypoint", "FROM ubuntu:24.04\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"bash\"]\n", nil, []want{{line: 2}}},
+		{"inherited entrypoint", "FROM ubuntu:24.04 AS base\nENTRYPOINT /start.sh\nFROM base\n", nil, []want{{line: 2}}},
+		{"service cmd", "FROM ubuntu:24.04\nCMD [\"/usr/sbin/sshd\", \"-D\"]\n", nil, []want{{line: 2}}},
+		{"service start", "FROM ubuntu:24.04\nCMD service docker start && sleep infinity\n", nil, []want{{line: 2}}},
+		{"sleep", "FROM ubuntu:24.04\nCMD [\"sleep\", \"infinity\"]\n", nil, nil},
+		{"entrypoint reset", "FROM ubuntu:24.04\nENTRYPOINT []\n", nil, nil},
+		{"builder stage", "FROM golang:1.23 AS b\nENTRYPOINT [\"/x\"]\nFROM ubuntu:24.04\n", nil, nil},
+	})
+}
+
+func TestCR107(t *testing.T) {
+	runRuleCases(t, "CR107", []ruleCase{
+		{"curl without recommends", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n", nil,
+			[]want{{2, 23, []string{e(2, "RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates && rm -rf /var/lib/apt/lists/*")}}}},
+		{"git, one per line", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends \\\n\tgit \\\n\tvim\n", nil,
+			[]want{{2, 23, []string{e(4, "\tvim \\\n\tca-certificates")}}}},
+		{"with ca-certificates", "FROM ubuntu:24.04\nRUN apt-get install -y --no-install-recommends curl ca-certificates\n", nil, nil},
+		{"ca-certificates installed elsewhere", "FROM ubuntu:24.04\nRUN apt-get install -y ca-certificates\nRUN apt-get install -y --no-install-recommends curl\n", nil, nil},
+		{"recommends on", "FROM ubuntu:24.04\nRUN apt-get install -y curl\n", nil, nil},
+		{"base has certificates", "FROM python:3.12-slim\nRUN apt-get install -y --no-install-recommends curl\n", nil, nil},
+	})
+}
+
+func TestCR108(t *testing.T) {
+	ca := func(in *DockerfileInput) { in.Config.OrgCAs = []OrgCA{{Name: "Acme Root CA", SHA256: "ab"}} }
+	runRuleCases(t, "CR108", []ruleCase{
+		{"after the last root RUN", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y ca-certificates curl\nUSER coder\n", ca,
+			[]want{{1, 0, []string{e(2, "RUN apt-get update && apt-get install -y ca-certificates curl\nCOPY acme-root-ca.crt /usr/local/share/ca-certificates/acme-root-ca.crt\nRUN update-ca-certificates")}}}},
+		{"rhel family", "FROM fedora:40\n", ca,
+			[]want{{1, 0, []string{e(1, "FROM fedora:40\nCOPY acme-root-ca.crt /etc/pki/ca-trust/source/anchors/acme-root-ca.crt\nRUN update-ca-trust extract")}}}},
+		{"installs ca-certificates when missing", "FROM debian:12\n", ca,
+			[]want{{1, 0, []string{e(1, "FROM debian:12\nCOPY acme-root-ca.crt /usr/local/share/ca-certificates/acme-root-ca.crt\nRUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* && update-ca-certificates")}}}},
+		{"non-root base", "FROM codercom/enterprise-base:ubuntu\n", ca,
+			[]want{{1, 0, []string{e(1, "FROM codercom/enterprise-base:ubuntu\nUSER root\nCOPY acme-root-ca.crt /usr/local/share/ca-certificates/acme-root-ca.crt\nRUN update-ca-certificates\nUSER coder")}}}},
+		{"copied without refresh", "FROM ubuntu:24.04\nCOPY acme.crt /usr/local/share/ca-certificates/\n", ca, []want{{line: 1}}},
+		{"installed", "FROM ubuntu:24.04\nCOPY acme.crt /usr/local/share/ca-certificates/acme.crt\nRUN update-ca-certificates\n", ca, nil},
+		{"bundle replaced", "FROM ubuntu:24.04\nCOPY bundle.pem /etc/ssl/certs/ca-certificates.crt\n", ca, nil},
+		{"no org CA", "FROM ubuntu:24.04\n", nil, nil},
+	})
+}
+
+func TestCR109(t *testing.T) {
+	runRuleCases(t, "CR109", []ruleCase{
+		{"no refresh", "FROM ubuntu:24.04\nCOPY corp.crt /usr/local/share/ca-certificates/\n", nil,
+			[]want{{2, 0, []string{e(2, "COPY corp.crt /usr/local/share/ca-certificates/\nRUN update-ca-certificates")}}}},
+		{"rhel anchor", "FROM fedora:40\nCOPY corp.pem /etc/pki/ca-trust/source/anchors/corp.pem\n", nil,
+			[]want{{2, 0, []string{e(2, "COPY corp.pem /etc/pki/ca-trust/source/anchors/corp.pem\nRUN update-ca-trust extract")}}}},
+		{"not .crt", "FROM ubuntu:24.04\nCOPY corp.pem /usr/local/share/ca-certificates/\nRUN update-ca-certificates\n", nil,
+			[]want{{2, 0, []string{e(2, "COPY corp.pem /usr/local/share/ca-certificates/corp.crt")}}}},
+		{"workdir relative", "FROM ubuntu:24.04\nWORKDIR /usr/local/share/ca-certificates\nCOPY corp.crt .\n", nil, []want{{line: 3}}},
+		{"run download", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/share/ca-certificates/corp.crt https://pki.example.com/root\n", nil, []want{{line: 2, col: 17}}},
+		{"refreshed", "FROM ubuntu:24.04\nCOPY corp.crt /usr/local/share/ca-certificates/corp.crt\nRUN update-ca-certificates\n", nil, nil},
+		{"refreshed in a later stage", "FROM fedora:40 AS base\nCOPY corp.pem /etc/pki/ca-trust/source/anchors/\nFROM base\nRUN update-ca-trust extract\n", nil, nil},
+		{"same RUN", "FROM ubuntu:24.04\nRUN curl -o /usr/local/share/ca-certificates/c.crt https://x/c && update-ca-certificates\n", nil, nil},
+		{"directory of certificates", "FROM ubuntu:24.04\nCOPY certs/ /usr/local/share/ca-certificates/\nRUN update-ca-certificates\n", nil, nil},
+	})
+}
+
+func TestCR110(t *testing.T) {
+	runRuleCases(t, "CR110", []ruleCase{
+		{"s390x", "FROM --platform=linux/s390x ubuntu:24.04\n", nil,
+			[]want{{1, 0, []string{e(1, "FROM --platform=linux/amd64 ubuntu:24.04")}}}},
+		{"arm v6", "FROM --platform=linux/arm/v6 alpine:3.20 AS base\nFROM base\n", nil,
+			[]want{{1, 0, []string{e(1, "FROM --platform=linux/arm64 alpine:3.20 AS base")}}}},
+		{"from an ARG", "ARG P=windows/amd64\nFROM --platform=$P ubuntu:24.04\n", nil, []want{{line: 2}}},
+		{"supported", "FROM --platform=linux/arm64 ubuntu:24.04 AS a\nFROM --platform=linux/arm/v7 a\n", nil, nil},
+		{"automatic arg", "FROM --platform=$BUILDPLATFORM golang:1.23 AS b\nFROM ubuntu:24.04\n", nil, nil},
+		{"builder stage", "FROM --platform=linux/386 debian:12 AS b\nFROM ubuntu:24.04\n", nil, nil},
+	})
+}
+
+func TestCR111(t *testing.T) {
+	runRuleCases(t, "CR111", []ruleCase{
+		{"apk on debian", "FROM debian:12\nRUN apk add --no-cache curl\n", nil,
+			[]want{{2, 5, []string{e(2, "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*")}}}},
+		{"apt on alpine", "FROM alpine:3.20\nRUN apt-get update && \\\n    apt-get install -y git\n", nil,
+			[]want{{2, 5, []string{"2-3:RUN apk add --no-cache git"}}}},
+		{"dnf on ubi-minimal", "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\nRUN echo hi && dnf install -y git\n", nil,
+			[]want{{2, 16, []string{}}}},
+		{"apt on centos via stage", "FROM quay.io/centos/centos:stream9 AS base\nFROM base\nRUN sudo apt-get install -y git\n", nil,
+			[]want{{3, 10, []string{"3:RUN dnf install -y git && dnf clean all"}}}},
+		{"multi-distro script", "FROM debian:12\nRUN if command -v apk; then apk add git; else apt-get install -y git; fi\n", nil, nil},
+		{"yum on fedora", "FROM fedora:40\nRUN yum install -y git\n", nil, nil},
+		{"microdnf installs dnf first", "FROM registry.access.redhat.com/ubi9/ubi-minimal\nRUN microdnf install -y dnf\nRUN dnf install -y git\n", nil, nil},
+		{"unknown base", "FROM ghcr.io/acme/x:1\nRUN apk add git\n", nil, nil},
+	})
+}
+
+func TestCR112(t *testing.T) {
+	runRuleCases(t, "CR112", []ruleCase{
+		{"amd64 in a URL", "FROM ubuntu:24.04\nRUN curl -fsSL https://example.com/tool-linux-amd64.tar.gz | tar -xz\n", nil,
+			[]want{{2, 16, []string{e(1, "FROM ubuntu:24.04\nARG TARGETARCH"), e(2, "RUN curl -fsSL https://example.com/tool-linux-${TARGETARCH}.tar.gz | tar -xz")}}}},
+		{"quoted, continued", "FROM ubuntu:24.04\nARG V=1\nRUN curl -L \\\n  \"https://example.com/v${V}/tool_${V}_linux_arm64.deb\" -o /tmp/t.deb\n", nil,
+			[]want{{4, 3, []string{e(1, "FROM ubuntu:24.04\nARG TARGETARCH"), e(4, "  \"https://example.com/v${V}/tool_${V}_linux_${TARGETARCH}.deb\" -o /tmp/t.deb")}}}},
+		{"x86_64 has no edit", "FROM ubuntu:24.04\nRUN curl -LO https://github.com/p/protoc-23.4-linux-x86_64.zip\n", nil,
+			[]want{{2, 14, []string{}}}},
+		{"ADD with declared ARG", "FROM ubuntu:24.04\nARG TARGETARCH\nADD https://example.com/x_amd64.deb /tmp/\n", nil,
+			[]want{{3, 5, []string{e(3, "ADD https://example.com/x_${TARGETARCH}.deb /tmp/")}}}},
+		{"single quotes: no edit", "FROM ubuntu:24.04\nRUN sh -c 'true' && wget 'https://example.com/a-amd64.tgz'\n", nil,
+			[]want{{2, 26, []string{}}}},
+		{"TARGETARCH used", "FROM ubuntu:24.04\nARG TARGETARCH\nRUN curl -fsSL https://example.com/tool-linux-${TARGETARCH}.tar.gz -o /tmp/t && echo amd64\n", nil, nil},
+		{"dpkg architecture", "FROM ubuntu:24.04\nRUN ARCH=$(dpkg --print-architecture) && curl -LO https://example.com/t_amd64.deb\n", nil, nil},
+		{"uname -m", "FROM ubuntu:24.04\nRUN curl -L \"https://github.com/docker/compose/releases/download/v2.5.0/docker-compose-$(uname -s)-$(uname -m)\" -o /usr/local/bin/dc\n", nil, nil},
+		{"not a download", "FROM ubuntu:24.04\nRUN dpkg --add-architecture amd64 && apt-get install -y libc6:amd64\n", nil, nil},
+	})
+}
+
+func TestCR113(t *testing.T) {
+	runRuleCases(t, "CR113", []ruleCase{
+		{"declared without default", "ARG VARIANT\nFROM debian:${VARIANT}\n", nil, []want{{line: 1}}},
+		{"not declared", "FROM debian:${VARIANT}\n", nil, []want{{line: 1}}},
+		{"reported once", "ARG BASE\nFROM ${BASE} AS a\nFROM ${BASE}:x\n", nil, []want{{line: 1}}},
+		{"devcontainer build args set it", "ARG VARIANT\nFROM debian:${VARIANT}\n", func(in *DockerfileInput) { in.BuildArgs = map[string]string{"VARIANT": "12"} }, nil},
+		{"default", "ARG VARIANT=12\nFROM debian:${VARIANT}\n", nil, nil},
+		{"fallback in expansion", "FROM debian:${VARIANT:-12}\n", nil, nil},
+		{"automatic arg", "FROM --platform=$TARGETPLATFORM debian:12\n", nil, nil},
+	})
+}
+
+func TestCR114(t *testing.T) {
+	runRuleCases(t, "CR114", []ruleCase{
+		{"bashrc as root", "FROM ubuntu:24.04\nRUN echo 'export A=1' >> ~/.bashrc\nUSER coder\n", nil, []want{{line: 2, col: 26}}},
+		{"mkdir $HOME", "FROM ubuntu:24.04\nRUN apt-get update && \\\n    mkdir -p $HOME/.config\n", nil, []want{{line: 3, col: 14}}},
+		{"back to root", "FROM codercom/enterprise-base:ubuntu\nUSER root\nRUN curl -o ~/tool https://x/tool\nUSER coder\n", nil, []want{{line: 3}}},
+		{"after USER", "FROM ubuntu:24.04\nUSER coder\nRUN echo x >> ~/.bashrc\n", nil, nil},
+		{"sudo -u", "FROM ubuntu:24.04\nRUN sudo -u coder sh -c 'echo x >> ~/.bashrc'\n", nil, nil},
+		{"HOME set", "FROM ubuntu:24.04\nENV HOME=/home/coder\nRUN echo x >> $HOME/.bashrc\n", nil, nil},
+		{"base runs as coder", "FROM codercom/enterprise-base:ubuntu\nRUN echo x >> ~/.bashrc\n", nil, nil},
+		{"system paths", "FROM ubuntu:24.04\nRUN echo x >> /etc/profile.d/x.sh\n", nil, nil},
+	})
+}
+
+func TestCR115(t *testing.T) {
+	runRuleCases(t, "CR115", []ruleCase{
+		{"copy into coder's home", "FROM ubuntu:24.04\nCOPY dotfiles /home/coder/.dotfiles\nUSER coder\n", nil, []want{{line: 2}}},
+		{"copy relative to WORKDIR", "FROM ubuntu:24.04\nWORKDIR /home/coder\nCOPY . .\n", nil, []want{{line: 3}}},
+		{"as the base's user", "FROM codercom/enterprise-base:ubuntu\nRUN mkdir -p ~/.config/x\n", nil, []want{{line: 2, col: 14}}},
+		{"final user's home", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN git clone https://github.com/x/y ~/y\n", nil, []want{{line: 4}}},
+		{"ARG in path", "FROM ubuntu:24.04\nARG USER=coder\nRUN echo x > /home/$USER/.xsessionrc\n", nil, []want{{line: 3}}},
+		{"usr local", "FROM ubuntu:24.04\nCOPY tool /usr/local/bin/tool\nUSER coder\n", nil, nil},
+		{"home dir itself", "FROM ubuntu:24.04\nRUN mkdir -p /home/coder && chown coder /home/coder\n", nil, nil},
+		{"other user's home", "FROM ubuntu:24.04\nRUN mkdir -p /home/linuxbrew/.linuxbrew\nUSER coder\n", nil, nil},
+	})
+}
+
+func TestIgnoreComment(t *testing.T) {
+	src := "# coderready:ignore=CR102, CR101\nFROM ubuntu\n"
+	if got := checkRule(t, "CR102", src, nil); len(got) != 0 {
+		t.Errorf("CR102 not ignored: %v", got)
+	}
+	if got := checkRule(t, "CR105", src, nil); len(got) != 1 {
+		t.Errorf("CR105 ignored too: %v", got)
+	}
+}
+
+func TestDockerfileRulesRegistered(t *testing.T) {
+	for i := 100; i <= 115; i++ {
+		id := "CR" + strconv.Itoa(i)
+		r := Lookup(id)
+		if r == nil || r.Dockerfile == nil || len(r.Sources) == 0 || !strings.Contains(r.Why, "Source: `"+r.Sources[0]+"`") {
+			t.Errorf("%s: missing, or Why does not cite its source", id)
+		}
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	tests := []struct {
+		p, s string
+		ok   bool
+	}{
+		{"*", "anything/at:all", true},
+		{"codercom/*", "codercom/enterprise-base", true},
+		{"ghcr.io/*/golden:?", "ghcr.io/acme/golden:2", true},
+		{"ghcr.io/*/golden:?", "ghcr.io/acme/golden:22", false},
+		{"ubuntu:2*.04", "ubuntu:24.04", true},
+		{"ubuntu", "ubuntu2", false},
+	}
+	for _, tt := range tests {
+		if globMatch(tt.p, tt.s) != tt.ok {
+			t.Errorf("globMatch(%q, %q) != %v", tt.p, tt.s, tt.ok)
+		}
+	}
+}
+
+// TestCorpusFindings runs every Dockerfile rule over the real-world corpus:
+// no rule may panic, every finding must sit on a line of the file, and
+// every edit must stay inside the file.
+func TestCorpusFindings(t *testing.T) {
+	files, _ := filepath.Glob("../dockerfile/testdata/corpus/*")
+	if len(files) == 0 {
+		t.Skip("no corpus")
+	}
+	for _, p := range files {
+		src, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := dockerfile.Parse("Dockerfile", src)
+		in := &DockerfileInput{File: f, ParseErr: err, Config: DefaultConfig()}
+		in.Config.OrgCAs = []OrgCA{{Name: "corp"}}
+		in.Config.AllowedBases = []string{"codercom/*"}
+		for _, fd := range CheckDockerfile(in) {
+			if fd.Location.StartLine < 1 || fd.Location.StartLine > len(f.Lines) {
+				t.Errorf("%s: %s on line %d", filepath.Base(p), fd.RuleID, fd.Location.StartLine)
+			}
+			if fd.Fix == nil {
+				continue
+			}
+			for _, ed := range fd.Fix.Edits {
+				if ed.StartLine < 1 || ed.EndLine > len(f.Lines) || ed.StartLine > ed.EndLine {
+					t.Errorf("%s: %s edit %d-%d", filepath.Base(p), fd.RuleID, ed.StartLine, ed.EndLine)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkCheckDockerfile parses and checks every corpus Dockerfile.
+func BenchmarkCheckDockerfile(b *testing.B) {
+	files, _ := filepath.Glob("../dockerfile/testdata/corpus/*")
+	srcs := make([][]byte, len(files))
+	for i, p := range files {
+		srcs[i], _ = os.ReadFile(p)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, src := range srcs {
+			f, err := dockerfile.Parse("Dockerfile", src)
+			CheckDockerfile(&DockerfileInput{File: f, ParseErr: err, Config: DefaultConfig()})
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(srcs)), "ns/file")
+}
