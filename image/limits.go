@@ -1,0 +1,99 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+)
+
+// Limits bound what reading one image may cost. Zero fields take the
+// defaults of DefaultLimits.
+type Limits struct {
+	// MaxBytes caps the uncompressed bytes of all layers together.
+	MaxBytes int64
+	// MaxEntries caps the tar entries of all layers together.
+	MaxEntries int64
+	// MaxFileRead caps the bytes read from any one captured file; a longer
+	// file is read up to the cap and marked truncated.
+	MaxFileRead int64
+	// MaxCaptureBytes caps the contents kept in memory per layer.
+	MaxCaptureBytes int64
+	// MaxCertificates caps the CA certificates recorded in the facts.
+	MaxCertificates int
+}
+
+// DefaultLimits are generous enough for multi-gigabyte golden images.
+var DefaultLimits = Limits{
+	MaxBytes:        64 << 30,
+	MaxEntries:      4 << 20,
+	MaxFileRead:     16 << 20,
+	MaxCaptureBytes: 64 << 20,
+	MaxCertificates: 4096,
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultLimits.MaxEntries
+	}
+	if l.MaxFileRead <= 0 {
+		l.MaxFileRead = DefaultLimits.MaxFileRead
+	}
+	if l.MaxCaptureBytes <= 0 {
+		l.MaxCaptureBytes = DefaultLimits.MaxCaptureBytes
+	}
+	if l.MaxCertificates <= 0 {
+		l.MaxCertificates = DefaultLimits.MaxCertificates
+	}
+	return l
+}
+
+// ErrLimit is wrapped by every error reporting an exceeded limit.
+var ErrLimit = errors.New("limit exceeded")
+
+// budget is the shared, concurrency-safe account of one image read.
+type budget struct {
+	limits  Limits
+	bytes   atomic.Int64
+	entries atomic.Int64
+}
+
+func newBudget(l Limits) *budget { return &budget{limits: l} }
+
+func (b *budget) addBytes(n int64) error {
+	if t := b.bytes.Add(n); t > b.limits.MaxBytes {
+		return fmt.Errorf("uncompressed size passes %d bytes: %w", b.limits.MaxBytes, ErrLimit)
+	}
+	return nil
+}
+
+func (b *budget) addEntries(n int64) error {
+	if t := b.entries.Add(n); t > b.limits.MaxEntries {
+		return fmt.Errorf("more than %d entries: %w", b.limits.MaxEntries, ErrLimit)
+	}
+	return nil
+}
+
+// countingReader counts what passes through it and charges the budget, so
+// a decompression bomb stops at the limit instead of being expanded.
+type countingReader struct {
+	r      io.Reader
+	n      int64
+	budget *budget
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if n > 0 {
+		c.n += int64(n)
+		if c.budget != nil {
+			if berr := c.budget.addBytes(int64(n)); berr != nil {
+				return n, berr
+			}
+		}
+	}
+	return n, err
+}

@@ -1,0 +1,62 @@
+package image
+
+import (
+	"runtime"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Options control how an image is opened and read. The zero value reads
+// linux/amd64 from an index, with the Docker config keychain, no cache and
+// DefaultLimits.
+type Options struct {
+	// Platform is picked from a multi-platform index (os/arch[/variant]);
+	// empty means DefaultPlatform.
+	Platform string
+	// Insecure lets registry references use plain HTTP and unverified TLS
+	// (loopback test registries use HTTP anyway).
+	Insecure bool
+	// Keychain authenticates to registries; nil means authn.DefaultKeychain
+	// (the Docker config file and its credential helpers).
+	Keychain authn.Keychain
+	// RemoteOptions are passed to go-containerregistry's remote package
+	// after the context and keychain options.
+	RemoteOptions []remote.Option
+	// Daemon is the Docker Engine client for docker-daemon: references;
+	// nil means a client configured from the environment (DOCKER_HOST...).
+	Daemon DaemonClient
+	// TempDir receives the temporary `docker save` file of docker-daemon:
+	// references; empty means os.TempDir().
+	TempDir string
+	// CacheDir holds the per-layer index cache and the facts cache; empty
+	// disables caching.
+	CacheDir string
+	// CacheMaxBytes bounds the cache; the oldest entries (by mtime) are
+	// evicted past it. Zero means DefaultCacheMaxBytes.
+	CacheMaxBytes int64
+	// Limits bound the read; zero fields take DefaultLimits.
+	Limits Limits
+	// Wants are the files whose contents are captured; nil means
+	// DefaultWants(). The facts only know what the wants capture.
+	Wants []Want
+	// Parallelism bounds the layers read at once; zero means GOMAXPROCS.
+	Parallelism int
+	// OnLayerRead, when set, is called with a layer's DiffID each time the
+	// layer is actually read from its source (not from the cache).
+	OnLayerRead func(diffID string)
+}
+
+func (o Options) parallelism() int {
+	if o.Parallelism > 0 {
+		return o.Parallelism
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func (o Options) wants() []Want {
+	if o.Wants != nil {
+		return o.Wants
+	}
+	return DefaultWants()
+}

@@ -1,0 +1,191 @@
+package image
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
+)
+
+// layerJob is one layer to index: where to read it and what is known of it
+// without reading.
+type layerJob struct {
+	index          int
+	diffID         v1.Hash
+	digest         string // compressed digest, when the manifest is cheap
+	compressedSize int64
+	open           func() (io.ReadCloser, error)
+}
+
+// Facts reads the image into facts: from the facts cache when the image ID
+// was read before, else layer by layer (cached layers are not read again).
+func (im *Image) Facts(ctx context.Context) (*Facts, error) {
+	opts := im.opts
+	limits := opts.Limits.withDefaults()
+	ws, err := compileWants(opts.wants(), limits.MaxFileRead)
+	if err != nil {
+		return nil, err
+	}
+	c := newCache(opts.CacheDir, opts.CacheMaxBytes, ws.key)
+	if im.aliasKey != "" {
+		if f := c.getFacts(im.aliasKey); f != nil {
+			im.decorate(f, nil)
+			return f, nil
+		}
+	}
+	img, err := im.V1(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", im.Ref, err)
+	}
+	id, err := img.ConfigName()
+	if err != nil {
+		return nil, fmt.Errorf("config digest: %w", err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var manifest *v1.Manifest
+	if im.manifestCheap {
+		if manifest, err = img.Manifest(); err != nil {
+			return nil, fmt.Errorf("manifest: %w", err)
+		}
+	}
+	if f := c.getFacts(id.String()); f != nil {
+		im.decorate(f, manifest)
+		if im.aliasKey != "" {
+			c.putFacts(im.aliasKey, f)
+		}
+		return f, nil
+	}
+	jobs, err := layerJobs(img, cfg, manifest)
+	if err != nil {
+		return nil, err
+	}
+	indexes, err := readLayers(ctx, jobs, ws, newBudget(limits), c, opts)
+	if err != nil {
+		return nil, err
+	}
+	f := buildFacts(id.String(), cfg, indexes, limits)
+	c.putFacts(id.String(), f)
+	if im.aliasKey != "" {
+		c.putFacts(im.aliasKey, f)
+	}
+	c.evict()
+	im.decorate(f, manifest)
+	return f, nil
+}
+
+// decorate sets what depends on how the image was opened rather than on
+// its content (cached facts may come from another source).
+func (im *Image) decorate(f *Facts, m *v1.Manifest) {
+	if im.Ref.Transport != "" {
+		f.Reference = im.Ref.String()
+	}
+	f.Transport = im.Ref.Transport
+	f.Digest = im.Digest
+	f.Platforms = im.Platforms
+	f.CompressedSize = 0
+	for i := range f.Layers {
+		f.Layers[i].Digest, f.Layers[i].CompressedSize = "", 0
+		if m != nil && i < len(m.Layers) {
+			f.Layers[i].Digest = m.Layers[i].Digest.String()
+			f.Layers[i].CompressedSize = m.Layers[i].Size
+			f.CompressedSize += m.Layers[i].Size
+		}
+	}
+}
+
+func layerJobs(img v1.Image, cfg *v1.ConfigFile, m *v1.Manifest) ([]layerJob, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("layers: %w", err)
+	}
+	diffIDs := cfg.RootFS.DiffIDs
+	if len(layers) != len(diffIDs) {
+		return nil, fmt.Errorf("%d layers but %d DiffIDs in the config", len(layers), len(diffIDs))
+	}
+	if m != nil && len(m.Layers) != len(layers) {
+		return nil, fmt.Errorf("%d layers in the manifest but %d in the image", len(m.Layers), len(layers))
+	}
+	jobs := make([]layerJob, len(layers))
+	for i, l := range layers {
+		j := layerJob{index: i, diffID: diffIDs[i], open: l.Uncompressed}
+		if m != nil {
+			// Read the blob as stored: it is verified against its digest as
+			// it streams, and decompressed here (gzip or zstd).
+			j.digest = m.Layers[i].Digest.String()
+			j.compressedSize = m.Layers[i].Size
+			j.open = l.Compressed
+		}
+		jobs[i] = j
+	}
+	return jobs, nil
+}
+
+// readLayers indexes the layers in parallel (at most opts.parallelism()
+// at once), each from the cache when it is there. A layer that appears
+// twice is read once.
+func readLayers(ctx context.Context, jobs []layerJob, ws *wantSet, b *budget, c *cache, opts Options) ([]*layerIndex, error) {
+	out := make([]*layerIndex, len(jobs))
+	first := map[v1.Hash]int{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.parallelism())
+	for i, j := range jobs {
+		if _, seen := first[j.diffID]; seen {
+			continue
+		}
+		first[j.diffID] = i
+		g.Go(func() error {
+			li, err := readOneLayer(gctx, j, ws, b, c, opts)
+			if err != nil {
+				name := j.diffID.String()
+				if j.digest != "" {
+					name = j.digest
+				}
+				return fmt.Errorf("read layer %d (%s): %w", j.index, name, err)
+			}
+			out[i] = li
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, j := range jobs {
+		if out[i] == nil {
+			out[i] = out[first[j.diffID]]
+		}
+	}
+	return out, nil
+}
+
+func readOneLayer(ctx context.Context, j layerJob, ws *wantSet, b *budget, c *cache, opts Options) (*layerIndex, error) {
+	diffID := j.diffID.String()
+	if li := c.getLayer(diffID); li != nil {
+		if err := b.addBytes(li.Size); err != nil {
+			return nil, err
+		}
+		if err := b.addEntries(int64(len(li.Entries))); err != nil {
+			return nil, err
+		}
+		return li, nil
+	}
+	if opts.OnLayerRead != nil {
+		opts.OnLayerRead(diffID)
+	}
+	rc, err := j.open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	li, err := readLayer(ctx, rc, ws, b)
+	if err != nil {
+		return nil, err
+	}
+	li.DiffID = diffID
+	c.putLayer(li)
+	return li, nil
+}
