@@ -176,7 +176,9 @@ func (v *dfView) installFix(s *dockerfile.Stage, what string, pkgs ...string) *F
 			installs := ins[j].Installs()
 			for k := len(installs) - 1; k >= 0; k-- {
 				inst := installs[k]
-				if PackageManager(inst.Manager) != m && !(m.Family() == OSRHEL && PackageManager(inst.Manager).Family() == OSRHEL) {
+				// dnf, yum and microdnf lines are all RHEL installs.
+				im := PackageManager(inst.Manager)
+				if im != m && (m.Family() != OSRHEL || im.Family() != OSRHEL) {
 					continue
 				}
 				if e, ok := ins[j].AddPackages(inst, pkgs...); ok {

@@ -174,7 +174,8 @@ func checkCR106(in *DockerfileInput) []Finding {
 	}
 	var out []Finding
 	fix := &Fix{Description: "do the setup in a RUN at build time, or start it from the template's startup script (coder_script)"}
-	if entry != nil && !(entry.JSON && len(entry.Args) == 0) {
+	// `ENTRYPOINT []` resets the entrypoint.
+	if entry != nil && (!entry.JSON || len(entry.Args) > 0) {
 		out = append(out, Finding{
 			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
 				"with the agent's init script, so what it sets up never happens",

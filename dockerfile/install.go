@@ -210,8 +210,8 @@ func (in *Instruction) AddPackages(inst Install, pkgs ...string) (Edit, bool) {
 	if strings.TrimSpace(before) == "" && (rest == "" || rest == cont) {
 		indent := before
 		gap := " "
-		if rest == cont {
-			gap = after[:strings.Index(after, cont)]
+		if i := strings.Index(after, cont); rest == cont && i >= 0 {
+			gap = after[:i]
 		}
 		out := []string{line}
 		if rest == "" {
