@@ -253,7 +253,9 @@ type archiveLayer struct {
 func (l *archiveLayer) DiffID() (v1.Hash, error) { return l.diffID, nil }
 
 // MediaType implements partial.UncompressedLayer.
-func (l *archiveLayer) MediaType() (types.MediaType, error) { return types.DockerUncompressedLayer, nil }
+func (l *archiveLayer) MediaType() (types.MediaType, error) {
+	return types.DockerUncompressedLayer, nil
+}
 
 // Uncompressed implements partial.UncompressedLayer, decompressing a
 // compressed member.

@@ -58,16 +58,16 @@ var (
 
 // Marker expressions used by the facts.
 const (
-	markerGlibc    = `GNU C Library[^\x00\n]{0,120}?version [0-9]+\.[0-9]+`
-	markerGlibcxx  = `GLIBCXX_3\.4(?:\.[0-9]+)?`
-	markerBusybox  = `BusyBox v[0-9][0-9.]*`
-	markerSSLCli   = `ssl_client`
-	markerTLS      = `TLS %s from peer`
-	markerOpenSSL  = `s_client`
-	maxMarkerLen   = 512
-	textFileMax    = 1 << 20
-	caFileMax      = 8 << 20
-	binaryScanMax  = 0 // Limits.MaxFileRead
+	markerGlibc   = `GNU C Library[^\x00\n]{0,120}?version [0-9]+\.[0-9]+`
+	markerGlibcxx = `GLIBCXX_3\.4(?:\.[0-9]+)?`
+	markerBusybox = `BusyBox v[0-9][0-9.]*`
+	markerSSLCli  = `ssl_client`
+	markerTLS     = `TLS %s from peer`
+	markerOpenSSL = `s_client`
+	maxMarkerLen  = 512
+	textFileMax   = 1 << 20
+	caFileMax     = 8 << 20
+	binaryScanMax = 0 // Limits.MaxFileRead
 )
 
 // DefaultWants are the files the image rules need: passwd, group,
