@@ -10,7 +10,9 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
+	"log"
 	"math/big"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -35,10 +37,12 @@ type ent struct {
 	gid  int
 }
 
-func dir(name string) ent          { return ent{name: name, typ: tar.TypeDir, mode: 0o755} }
-func file(name, body string) ent   { return ent{name: name, typ: tar.TypeReg, mode: 0o644, body: body} }
-func exe(name, body string) ent    { return ent{name: name, typ: tar.TypeReg, mode: 0o755, body: body} }
-func symlink(name, to string) ent  { return ent{name: name, typ: tar.TypeSymlink, mode: 0o777, link: to} }
+func dir(name string) ent        { return ent{name: name, typ: tar.TypeDir, mode: 0o755} }
+func file(name, body string) ent { return ent{name: name, typ: tar.TypeReg, mode: 0o644, body: body} }
+func exe(name, body string) ent  { return ent{name: name, typ: tar.TypeReg, mode: 0o755, body: body} }
+func symlink(name, to string) ent {
+	return ent{name: name, typ: tar.TypeSymlink, mode: 0o777, link: to}
+}
 func hardlink(name, to string) ent { return ent{name: name, typ: tar.TypeLink, mode: 0o755, link: to} }
 func whiteout(name string) ent {
 	i := strings.LastIndex(name, "/")
@@ -129,9 +133,14 @@ func img(t testing.TB, platform string, cfg v1.Config, layers ...v1.Layer) v1.Im
 // testRegistry starts go-containerregistry's in-process registry.
 func testRegistry(t testing.TB) string {
 	t.Helper()
-	srv := httptest.NewServer(registry.New())
+	srv := httptest.NewServer(quietRegistry())
 	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// quietRegistry is go-containerregistry's registry without its request log.
+func quietRegistry() http.Handler {
+	return registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 }
 
 func push(t testing.TB, ref string, im v1.Image) {

@@ -75,7 +75,7 @@ func fileType(hdr *tar.Header) (FileType, bool) {
 // capturing the wanted files. It reads the stream to its end so that gzip
 // checksums and (for registry blobs) digests are verified.
 func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget) (*layerIndex, error) {
-	raw := &countingReader{r: r}
+	raw := &countingReader{r: sourceReader{r}}
 	br := bufio.NewReaderSize(raw, 64<<10)
 	dec, compression, err := newDecompressor(br)
 	if err != nil {
@@ -97,7 +97,7 @@ func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget) (*layer
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("tar: %w", err)
+			return nil, tarError(err)
 		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
@@ -169,6 +169,20 @@ func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget) (*layer
 	li.Size = cr.n
 	li.StreamSize = raw.n
 	return li, nil
+}
+
+// tarError prefixes errors of the tar format with "tar:", leaving those of
+// the stream under it (decompression, digest, limits) as they are.
+func tarError(err error) error {
+	var de *decompressError
+	var se *sourceError
+	if errors.As(err, &de) || errors.As(err, &se) || errors.Is(err, ErrLimit) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("tar: truncated: %w", err)
+	}
+	return fmt.Errorf("tar: %w", err)
 }
 
 const maxWarnings = 50
