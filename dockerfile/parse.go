@@ -267,6 +267,22 @@ func ignoreAbove(lines []string, line int) []string {
 	return out
 }
 
+// windowsShell is the shell BuildKit runs shell-form instructions in on
+// Windows images.
+var windowsShell = []string{"cmd", "/S", "/C"}
+
+// isWindowsImage reports whether a base reference names a Windows image
+// (whose RUN lines are cmd, not sh).
+func isWindowsImage(ref string) bool {
+	r := strings.ToLower(ref)
+	for _, s := range []string{"mcr.microsoft.com/windows", "servercore", "nanoserver", "windows/", "-ltsc"} {
+		if strings.Contains(r, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // assignShells records on every instruction the shell its shell form runs
 // in: the stage's last SHELL, inherited from the stage it builds on.
 func (f *File) assignShells() {
@@ -276,8 +292,11 @@ func (f *File) assignShells() {
 	}
 	for _, s := range f.Stages {
 		sh := DefaultShell
-		if s.BaseStage != nil {
+		switch {
+		case s.BaseStage != nil:
 			sh = final[s.BaseStage]
+		case isWindowsImage(s.Base):
+			sh = windowsShell
 		}
 		s.From.Shell = sh
 		for _, in := range s.Instructions {

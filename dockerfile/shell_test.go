@@ -81,6 +81,7 @@ func TestCommands(t *testing.T) {
 		{"bash shell", "FROM a\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN sh <(curl -L https://x/y)\n", 3,
 			[]string{"3:5 sh <(curl -L https://x/y)", "3:10 curl -L https://x/y"}},
 		{"powershell is skipped", "FROM a\nSHELL [\"pwsh\", \"-c\"]\nRUN if ($x) { Write-Host 'hi' \n", 3, nil},
+		{"windows image runs cmd", "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN if exist C:\\x (echo y)\n", 2, nil},
 		{"cmd shell form", "FROM a\nCMD sleep infinity\n", 2, []string{"2:5 sleep infinity"}},
 		{"copy has none", "FROM a\nCOPY a b\n", 2, nil},
 	}

@@ -119,8 +119,8 @@ type Instruction struct {
 	// comments directly above the instruction.
 	Ignore []string
 	// Shell is the shell a shell-form RUN/CMD/ENTRYPOINT runs in: the
-	// stage's last SHELL (following earlier stages it builds on), or
-	// DefaultShell.
+	// stage's last SHELL (following earlier stages it builds on), else
+	// `cmd /S /C` on a Windows base image, else DefaultShell.
 	Shell []string
 	// Stage is the stage the instruction belongs to (nil for meta ARGs).
 	Stage *Stage
