@@ -110,6 +110,10 @@ func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget) (*layer
 			return nil, err
 		}
 		dir, base := path.Split(p)
+		if strings.Contains(dir, "/.wh..wh.") {
+			// Under AUFS metadata (.wh..wh.plnk/...): not part of the image.
+			continue
+		}
 		if strings.HasPrefix(base, ".wh.") {
 			switch {
 			case base == ".wh..wh..opq":
