@@ -132,10 +132,12 @@ func configFrom(cfg *v1.ConfigFile) Config {
 // filesystem and the captured files.
 func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limits) *Facts {
 	t := newTree()
+	entries := 0
 	for i, li := range layers {
 		t.apply(i, li)
+		entries += len(li.Entries)
 	}
-	files, caps := t.flatten()
+	files, caps := t.flatten(entries + 64)
 	f := &Facts{
 		ID:       id,
 		Platform: platformFromConfig(cfg),

@@ -3,6 +3,7 @@ package image
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -72,9 +73,17 @@ func fileType(hdr *tar.Header) (FileType, bool) {
 }
 
 // readLayer reads one layer stream (compressed or not) into its index,
-// capturing the wanted files. It reads the stream to its end so that gzip
-// checksums and (for registry blobs) digests are verified.
+// capturing the wanted files. A stream is read to its end so that gzip
+// checksums and (for registry blobs) digests are verified. An uncompressed
+// layer that can seek (a `docker save` member) is read headers only: the
+// tar reader seeks over file contents.
 func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget) (*layerIndex, error) {
+	if rs, ok := r.(io.ReadSeeker); ok {
+		li, done, err := readSeekableLayer(ctx, rs, ws, b)
+		if done {
+			return li, err
+		}
+	}
 	raw := &countingReader{r: sourceReader{r}}
 	br := bufio.NewReaderSize(raw, 64<<10)
 	dec, compression, err := newDecompressor(br)
@@ -83,31 +92,83 @@ func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget) (*layer
 	}
 	defer dec.close()
 	cr := &countingReader{r: dec, budget: b}
-	tr := tar.NewReader(cr)
 	li := &layerIndex{Captures: map[string]*Capture{}, Compression: compression}
+	if err := indexTar(ctx, tar.NewReader(cr), ws, b, li); err != nil {
+		return nil, err
+	}
+	// Read what follows the tar's end so the gzip trailer and the blob's
+	// digest are checked.
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return nil, fmt.Errorf("after the tar end: %w", err)
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil, fmt.Errorf("after the tar end: %w", err)
+	}
+	li.Size = cr.n
+	li.StreamSize = raw.n
+	return li, nil
+}
+
+// readSeekableLayer indexes an uncompressed, seekable layer in place. done
+// is false (and rs rewound) when the layer turns out to be compressed.
+func readSeekableLayer(ctx context.Context, rs io.ReadSeeker, ws *wantSet, b *budget) (li *layerIndex, done bool, err error) {
+	size, err := rs.Seek(0, io.SeekEnd)
+	if err != nil {
+		return nil, false, nil
+	}
+	head := make([]byte, 4)
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return nil, true, err
+	}
+	n, _ := io.ReadFull(rs, head)
+	if _, err := rs.Seek(0, io.SeekStart); err != nil {
+		return nil, true, err
+	}
+	if bytes.HasPrefix(head[:n], gzipMagic) || bytes.HasPrefix(head[:n], zstdMagic) {
+		return nil, false, nil
+	}
+	if err := b.addBytes(size); err != nil {
+		return nil, true, err
+	}
+	li = &layerIndex{Captures: map[string]*Capture{}, Compression: "none", Size: size, StreamSize: size}
+	var tr *tar.Reader
+	if ra, ok := rs.(io.ReaderAt); ok {
+		tr = tar.NewReader(newBufferedSeeker(ra, size))
+	} else {
+		tr = tar.NewReader(rs)
+	}
+	if err := indexTar(ctx, tr, ws, b, li); err != nil {
+		return nil, true, err
+	}
+	return li, true, nil
+}
+
+// indexTar records every entry of a layer's tar and captures the wanted
+// files' contents.
+func indexTar(ctx context.Context, tr *tar.Reader, ws *wantSet, b *budget, li *layerIndex) error {
 	var captured int64
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, tarError(err)
+			return tarError(err)
 		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
 		if err := b.addEntries(1); err != nil {
-			return nil, err
+			return err
 		}
 		p, err := cleanPath(hdr.Name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		dir, base := path.Split(p)
 		if strings.Contains(dir, "/.wh..wh.") {
@@ -139,7 +200,7 @@ func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget) (*layer
 		case TypeHardlink:
 			target, err := cleanPath(hdr.Linkname)
 			if err != nil {
-				return nil, fmt.Errorf("hard link %s: %w", p, err)
+				return fmt.Errorf("hard link %s: %w", p, err)
 			}
 			f.HardLink = target
 		}
@@ -157,22 +218,11 @@ func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget) (*layer
 		}
 		c, err := capture(tr, hdr.Size, m)
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", p, err)
+			return fmt.Errorf("read %s: %w", p, tarError(err))
 		}
 		captured += int64(len(c.Data))
 		li.Captures[p] = c
 	}
-	// Read what follows the tar's end so the gzip trailer and the blob's
-	// digest are checked.
-	if _, err := io.Copy(io.Discard, cr); err != nil {
-		return nil, fmt.Errorf("after the tar end: %w", err)
-	}
-	if _, err := io.Copy(io.Discard, br); err != nil {
-		return nil, fmt.Errorf("after the tar end: %w", err)
-	}
-	li.Size = cr.n
-	li.StreamSize = raw.n
-	return li, nil
 }
 
 // tarError prefixes errors of the tar format with "tar:", leaving those of

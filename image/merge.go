@@ -146,8 +146,8 @@ func (t *tree) link(n *node, p string, layer int) {
 
 // flatten lists the merged filesystem: every path with its entry, and the
 // captures of the files that survived.
-func (t *tree) flatten() (map[string]File, map[string]*Capture) {
-	files := map[string]File{}
+func (t *tree) flatten(sizeHint int) (map[string]File, map[string]*Capture) {
+	files := make(map[string]File, sizeHint)
 	caps := map[string]*Capture{}
 	var walk func(p string, n *node)
 	walk = func(p string, n *node) {
@@ -155,12 +155,12 @@ func (t *tree) flatten() (map[string]File, map[string]*Capture) {
 		if n.capture != nil {
 			caps[p] = n.capture
 		}
+		prefix := p + "/"
+		if p == "/" {
+			prefix = "/"
+		}
 		for name, c := range n.children {
-			cp := p + "/" + name
-			if p == "/" {
-				cp = "/" + name
-			}
-			walk(cp, c)
+			walk(prefix+name, c)
 		}
 	}
 	walk("/", t.root)

@@ -23,7 +23,7 @@ func mergeLayers(t *testing.T, layers ...[]ent) *Facts {
 		}
 		tr.apply(i, li)
 	}
-	files, _ := tr.flatten()
+	files, _ := tr.flatten(0)
 	return &Facts{Files: files, Warnings: tr.warnings}
 }
 

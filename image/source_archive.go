@@ -2,6 +2,7 @@ package image
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -264,12 +265,23 @@ func (l *archiveLayer) Uncompressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
+	head := make([]byte, 4)
+	n, _ := sr.ReadAt(head, 0)
+	if !bytes.HasPrefix(head[:n], gzipMagic) && !bytes.HasPrefix(head[:n], zstdMagic) {
+		// Stored uncompressed: hand out the seekable member itself, so the
+		// reader can skip file contents.
+		return sectionReadCloser{sr}, nil
+	}
 	dec, _, err := newDecompressor(bufio.NewReaderSize(sr, 64<<10))
 	if err != nil {
 		return nil, fmt.Errorf("layer %s: %w", l.diffID, err)
 	}
 	return readCloser{Reader: dec, close: func() error { dec.close(); return nil }}, nil
 }
+
+type sectionReadCloser struct{ *io.SectionReader }
+
+func (sectionReadCloser) Close() error { return nil }
 
 type readCloser struct {
 	io.Reader

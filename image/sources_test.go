@@ -40,7 +40,7 @@ func sourceFree(t *testing.T, f *Facts) string {
 
 // saveWriter writes `docker save` tarballs by hand, in both formats.
 type saveWriter struct {
-	t  *testing.T
+	t  testing.TB
 	tw *tar.Writer
 }
 
@@ -61,7 +61,7 @@ func (s saveWriter) link(name, to string) {
 	}
 }
 
-func uncompressed(t *testing.T, l v1.Layer) []byte {
+func uncompressed(t testing.TB, l v1.Layer) []byte {
 	t.Helper()
 	rc, err := l.Uncompressed()
 	if err != nil {
@@ -78,7 +78,7 @@ func uncompressed(t *testing.T, l v1.Layer) []byte {
 // writeLegacySave writes Docker ≤ 24's format: <id>/layer.tar members
 // (the last one a symlink to a shared copy, as for duplicate layers), the
 // config as <id>.json, and manifest.json last.
-func writeLegacySave(t *testing.T, path, tag string, im v1.Image) {
+func writeLegacySave(t testing.TB, path, tag string, im v1.Image) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
