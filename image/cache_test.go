@@ -179,3 +179,28 @@ func mustStat(t *testing.T, p string) os.FileInfo {
 	}
 	return fi
 }
+
+func TestReportedWantsAndTheirCacheKey(t *testing.T) {
+	reg := testRegistry(t)
+	ref := reg + "/test/wants:1"
+	push(t, ref, img(t, "linux/amd64", v1.Config{}, layer(t,
+		file("etc/docker/daemon.json", `{"features":{"buildkit":true}}`), file("etc/docker/other", "x"))))
+	var rc readCounter
+	cacheDir := t.TempDir()
+	inspect(t, ref, Options{CacheDir: cacheDir, OnLayerRead: rc.hook})
+	rc.take()
+	wants := append(DefaultWants(), Want{Pattern: "/etc/docker/*.json", Keep: true, MaxBytes: 1 << 10, Report: true})
+	f := inspect(t, ref, Options{CacheDir: cacheDir, OnLayerRead: rc.hook, Wants: wants})
+	if n := len(rc.take()); n != 1 {
+		t.Errorf("other wants must not reuse the cache: %d layers read", n)
+	}
+	c := f.Contents["/etc/docker/daemon.json"]
+	if c == nil || string(c.Data) != `{"features":{"buildkit":true}}` || len(f.Contents) != 1 {
+		t.Errorf("contents %+v", f.Contents)
+	}
+	// Limits that shape the facts are part of the key too.
+	inspect(t, ref, Options{CacheDir: cacheDir, OnLayerRead: rc.hook, Limits: Limits{MaxCertificates: 1}})
+	if n := len(rc.take()); n != 1 {
+		t.Errorf("other limits must not reuse the cache: %d layers read", n)
+	}
+}

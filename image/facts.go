@@ -49,6 +49,9 @@ type Facts struct {
 	// Files is the final filesystem: every path (absolute, clean) with its
 	// entry, including the layer that last wrote it.
 	Files map[string]File `json:"files,omitempty"`
+	// Contents are the captures of the files matched by wants with Report
+	// set, by path.
+	Contents map[string]*Capture `json:"contents,omitempty"`
 	// Warnings are what could not be read exactly (truncated captures,
 	// odd tar entries), for a person to look at.
 	Warnings []string `json:"warnings,omitempty"`
@@ -130,7 +133,7 @@ func configFrom(cfg *v1.ConfigFile) Config {
 
 // buildFacts merges the layers and derives the facts from the merged
 // filesystem and the captured files.
-func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limits) *Facts {
+func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limits, ws *wantSet) *Facts {
 	t := newTree()
 	entries := 0
 	for i, li := range layers {
@@ -173,6 +176,14 @@ func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limi
 	d.busybox()
 	d.certificates(limits.MaxCertificates)
 	d.packageManager()
+	for p, c := range caps {
+		if m, ok := ws.match(p); ok && m.report {
+			if f.Contents == nil {
+				f.Contents = map[string]*Capture{}
+			}
+			f.Contents[p] = c
+		}
+	}
 	return f
 }
 

@@ -10,7 +10,7 @@ import (
 // mergeLayers reads tar layers with the real reader and merges them.
 func mergeLayers(t *testing.T, layers ...[]ent) *Facts {
 	t.Helper()
-	ws, err := compileWants(DefaultWants(), DefaultLimits.MaxFileRead)
+	ws, err := compileWants(DefaultWants(), DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,8 @@ type Options struct {
 	// Limits bound the read; zero fields take DefaultLimits.
 	Limits Limits
 	// Wants are the files whose contents are captured; nil means
-	// DefaultWants(). The facts only know what the wants capture.
+	// DefaultWants(). The facts only know what the wants capture: add to
+	// DefaultWants() rather than replace them.
 	Wants []Want
 	// Parallelism bounds the layers read at once; zero means GOMAXPROCS.
 	Parallelism int

@@ -155,20 +155,20 @@ func TestCaptureLimits(t *testing.T) {
 	if err != nil || string(c.Data) != "aaaaaaaaaa" || !c.Truncated || c.Size != 100 {
 		t.Errorf("capture %+v %v", c, err)
 	}
-	ws, _ := compileWants([]Want{{Pattern: "/etc/x", Keep: true, MaxBytes: 1 << 30}}, 64)
+	ws, _ := compileWants([]Want{{Pattern: "/etc/x", Keep: true, MaxBytes: 1 << 30}}, Limits{MaxFileRead: 64})
 	if m, ok := ws.match("/etc/x"); !ok || m.max != 64 {
 		t.Errorf("Limits.MaxFileRead should cap a want: %+v", m)
 	}
-	if _, err := compileWants([]Want{{Pattern: "etc/x"}}, 1); err == nil {
+	if _, err := compileWants([]Want{{Pattern: "etc/x"}}, Limits{MaxFileRead: 1}); err == nil {
 		t.Errorf("a relative pattern should be an error")
 	}
-	if _, err := compileWants([]Want{{Pattern: "/x", Markers: []string{"("}}}, 1); err == nil {
+	if _, err := compileWants([]Want{{Pattern: "/x", Markers: []string{"("}}}, Limits{MaxFileRead: 1}); err == nil {
 		t.Errorf("a bad marker should be an error")
 	}
 }
 
 func TestWantMatching(t *testing.T) {
-	ws, err := compileWants(DefaultWants(), 1<<20)
+	ws, err := compileWants(DefaultWants(), Limits{MaxFileRead: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ type layerJob struct {
 func (im *Image) Facts(ctx context.Context) (*Facts, error) {
 	opts := im.opts
 	limits := opts.Limits.withDefaults()
-	ws, err := compileWants(opts.wants(), limits.MaxFileRead)
+	ws, err := compileWants(opts.wants(), limits)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +68,7 @@ func (im *Image) Facts(ctx context.Context) (*Facts, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := buildFacts(id.String(), cfg, indexes, limits)
+	f := buildFacts(id.String(), cfg, indexes, limits, ws)
 	c.putFacts(id.String(), f)
 	if im.aliasKey != "" {
 		c.putFacts(im.aliasKey, f)

@@ -29,6 +29,11 @@ type Want struct {
 	// MaxBytes caps the bytes read from the file (and Limits.MaxFileRead
 	// caps it further); 0 means Limits.MaxFileRead.
 	MaxBytes int64
+	// Report puts the capture of each matching file of the final
+	// filesystem in Facts.Contents, for rules that judge files the facts do
+	// not interpret. (DefaultWants do not set it: their files are
+	// interpreted into the facts.)
+	Report bool
 }
 
 // Capture is what was kept of a wanted file.
@@ -121,16 +126,22 @@ type globWant struct {
 // wantMatch is what to do with one entry.
 type wantMatch struct {
 	keep    bool
+	report  bool
 	max     int64
 	markers []*regexp.Regexp
 }
 
 const globMeta = `*?[\`
 
-func compileWants(wants []Want, maxRead int64) (*wantSet, error) {
+// compileWants compiles the wants; the key it computes names everything
+// that changes what a layer index or the facts hold (the wants and the
+// limits that shape captures), so cached entries made under other settings
+// are not used.
+func compileWants(wants []Want, limits Limits) (*wantSet, error) {
+	maxRead := limits.MaxFileRead
 	s := &wantSet{wants: wants, exact: map[string][]int{}, maxRead: maxRead}
 	h := sha256.New()
-	fmt.Fprintf(h, "maxRead=%d\n", maxRead)
+	fmt.Fprintf(h, "maxRead=%d maxCapture=%d maxCerts=%d\n", maxRead, limits.MaxCaptureBytes, limits.MaxCertificates)
 	for i, w := range wants {
 		if !strings.HasPrefix(w.Pattern, "/") {
 			return nil, fmt.Errorf("want %q: pattern must be absolute", w.Pattern)
@@ -147,7 +158,7 @@ func compileWants(wants []Want, maxRead int64) (*wantSet, error) {
 			res = append(res, re)
 		}
 		s.res = append(s.res, res)
-		fmt.Fprintf(h, "%s\x00%v\x00%d\x00%s\n", w.Pattern, w.Keep, w.MaxBytes, strings.Join(w.Markers, "\x00"))
+		fmt.Fprintf(h, "%s\x00%v\x00%d\x00%v\x00%s\n", w.Pattern, w.Keep, w.MaxBytes, w.Report, strings.Join(w.Markers, "\x00"))
 		if !strings.ContainsAny(w.Pattern, globMeta) {
 			s.exact[w.Pattern] = append(s.exact[w.Pattern], i)
 			continue
@@ -176,6 +187,7 @@ func (s *wantSet) match(p string) (wantMatch, bool) {
 		w := s.wants[i]
 		found = true
 		m.keep = m.keep || w.Keep
+		m.report = m.report || w.Report
 		max := w.MaxBytes
 		if max <= 0 || max > s.maxRead {
 			max = s.maxRead
