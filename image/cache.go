@@ -1,8 +1,8 @@
 package image
 
 import (
-	"bytes"
 	"encoding/gob"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -19,7 +19,7 @@ const DefaultCacheMaxBytes = 1 << 30
 
 // cacheVersion changes whenever the encoded types change meaning; old
 // entries are then simply not found (and evicted as they age).
-const cacheVersion = "v1"
+const cacheVersion = "v2"
 
 // cache stores layer indexes by DiffID and facts by image ID, as gob in
 // gzip, one file per entry, under CacheDir/<version>/<wants key>/. Writes
@@ -46,40 +46,151 @@ func cacheFileName(key string) string {
 	return strings.NewReplacer(":", "-", "/", "_").Replace(key) + ".gob.gz"
 }
 
+// chunkSize is how many entries one gob message holds: gob buffers a
+// whole message, so a big index is written and read in pieces to keep
+// memory flat.
+const chunkSize = 4096
+
+// layerHeader is a cached layer index without its entries, which follow
+// in chunks.
+type layerHeader struct {
+	DiffID      string
+	Captures    map[string]*Capture
+	Size        int64
+	StreamSize  int64
+	Compression string
+	Warnings    []string
+	Entries     int
+}
+
 func (c *cache) getLayer(diffID string) *layerIndex {
-	var li layerIndex
-	if !c.get(filepath.Join("layers", cacheFileName(diffID)), &li) || li.DiffID != diffID {
+	var li *layerIndex
+	ok := c.get(filepath.Join("layers", cacheFileName(diffID)), func(dec *gob.Decoder) error {
+		var h layerHeader
+		if err := dec.Decode(&h); err != nil {
+			return err
+		}
+		if h.DiffID != diffID {
+			return errors.New("another layer")
+		}
+		li = &layerIndex{DiffID: h.DiffID, Captures: h.Captures, Size: h.Size, StreamSize: h.StreamSize,
+			Compression: h.Compression, Warnings: h.Warnings, Entries: make([]layerEntry, 0, h.Entries)}
+		for len(li.Entries) < h.Entries {
+			var chunk []layerEntry
+			if err := dec.Decode(&chunk); err != nil {
+				return err
+			}
+			if len(chunk) == 0 {
+				return errors.New("empty chunk")
+			}
+			li.Entries = append(li.Entries, chunk...)
+		}
+		if len(li.Entries) != h.Entries {
+			return errors.New("entry count")
+		}
+		return nil
+	})
+	if !ok {
 		return nil
 	}
 	if li.Captures == nil {
 		li.Captures = map[string]*Capture{}
 	}
-	return &li
+	return li
 }
 
 func (c *cache) putLayer(li *layerIndex) {
-	c.put(filepath.Join("layers", cacheFileName(li.DiffID)), li)
+	c.put(filepath.Join("layers", cacheFileName(li.DiffID)), func(enc *gob.Encoder) error {
+		h := layerHeader{DiffID: li.DiffID, Captures: li.Captures, Size: li.Size, StreamSize: li.StreamSize,
+			Compression: li.Compression, Warnings: li.Warnings, Entries: len(li.Entries)}
+		if err := enc.Encode(&h); err != nil {
+			return err
+		}
+		for i := 0; i < len(li.Entries); i += chunkSize {
+			if err := enc.Encode(li.Entries[i:min(i+chunkSize, len(li.Entries))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
-// cachedFacts wraps facts with their key, so a misplaced file is a miss.
-type cachedFacts struct {
+// factsHeader is cached facts without their file index, which follows in
+// chunks; Key guards against a misplaced file.
+type factsHeader struct {
 	Key   string
 	Facts *Facts
+	Files int
+}
+
+// pathFile is one entry of a chunk of the file index.
+type pathFile struct {
+	Path string
+	File File
 }
 
 func (c *cache) getFacts(key string) *Facts {
-	var cf cachedFacts
-	if !c.get(filepath.Join("facts", cacheFileName(key)), &cf) || cf.Key != key || cf.Facts == nil {
+	var f *Facts
+	ok := c.get(filepath.Join("facts", cacheFileName(key)), func(dec *gob.Decoder) error {
+		var h factsHeader
+		if err := dec.Decode(&h); err != nil {
+			return err
+		}
+		if h.Key != key || h.Facts == nil {
+			return errors.New("other facts")
+		}
+		f = h.Facts
+		f.Files = make(map[string]File, h.Files)
+		for len(f.Files) < h.Files {
+			var chunk []pathFile
+			if err := dec.Decode(&chunk); err != nil {
+				return err
+			}
+			if len(chunk) == 0 {
+				return errors.New("empty chunk")
+			}
+			for _, pf := range chunk {
+				f.Files[pf.Path] = pf.File
+			}
+		}
+		if len(f.Files) != h.Files {
+			return errors.New("file count")
+		}
+		return nil
+	})
+	if !ok {
 		return nil
 	}
-	return cf.Facts
+	return f
 }
 
 func (c *cache) putFacts(key string, f *Facts) {
-	c.put(filepath.Join("facts", cacheFileName(key)), cachedFacts{Key: key, Facts: f})
+	c.put(filepath.Join("facts", cacheFileName(key)), func(enc *gob.Encoder) error {
+		head := *f
+		head.Files = nil
+		if err := enc.Encode(&factsHeader{Key: key, Facts: &head, Files: len(f.Files)}); err != nil {
+			return err
+		}
+		chunk := make([]pathFile, 0, chunkSize)
+		for p, file := range f.Files {
+			chunk = append(chunk, pathFile{p, file})
+			if len(chunk) == chunkSize {
+				if err := enc.Encode(chunk); err != nil {
+					return err
+				}
+				chunk = chunk[:0]
+			}
+		}
+		if len(chunk) > 0 {
+			return enc.Encode(chunk)
+		}
+		return nil
+	})
 }
 
-func (c *cache) get(rel string, v any) bool {
+// get opens an entry and lets decode read it; a missing, corrupt or
+// mismatched entry is a miss.
+func (c *cache) get(rel string, decode func(*gob.Decoder) error) bool {
 	if c == nil || c.dir == "" {
 		return false
 	}
@@ -93,7 +204,7 @@ func (c *cache) get(rel string, v any) bool {
 	if err != nil {
 		return false
 	}
-	if err := gob.NewDecoder(zr).Decode(v); err != nil {
+	if err := decode(gob.NewDecoder(zr)); err != nil {
 		return false
 	}
 	// Read to the end so the gzip checksum is verified.
@@ -105,7 +216,8 @@ func (c *cache) get(rel string, v any) bool {
 	return true
 }
 
-func (c *cache) put(rel string, v any) {
+// put writes an entry with encode.
+func (c *cache) put(rel string, encode func(*gob.Encoder) error) {
 	if c == nil || c.dir == "" {
 		return
 	}
@@ -113,19 +225,17 @@ func (c *cache) put(rel string, v any) {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return
 	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err := gob.NewEncoder(zw).Encode(v); err != nil {
-		return
-	}
-	if err := zw.Close(); err != nil {
-		return
-	}
+	// Stream into a temporary file and rename it into place: readers see
+	// the old entry or the whole new one, and nothing is buffered.
 	tmp, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
 	if err != nil {
 		return
 	}
-	_, err = tmp.Write(buf.Bytes())
+	zw, _ := gzip.NewWriterLevel(tmp, gzip.BestSpeed)
+	err = encode(gob.NewEncoder(zw))
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

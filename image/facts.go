@@ -133,19 +133,14 @@ func configFrom(cfg *v1.ConfigFile) Config {
 
 // buildFacts merges the layers and derives the facts from the merged
 // filesystem and the captured files.
+// It releases the layer indexes (sets the slice's elements to nil) as it
+// merges them.
 func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limits, ws *wantSet) *Facts {
-	t := newTree()
-	entries := 0
-	for i, li := range layers {
-		t.apply(i, li)
-		entries += len(li.Entries)
-	}
-	files, caps := t.flatten(entries + 64)
+	var caps map[string]*Capture
 	f := &Facts{
 		ID:       id,
 		Platform: platformFromConfig(cfg),
 		Config:   configFrom(cfg),
-		Files:    files,
 	}
 	if !cfg.Created.IsZero() {
 		f.Created = cfg.Created.UTC()
@@ -156,6 +151,8 @@ func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limi
 			history = append(history, h.CreatedBy)
 		}
 	}
+	t := newTree()
+	entries := 0
 	for i, li := range layers {
 		l := Layer{DiffID: li.DiffID, Size: li.Size, Entries: len(li.Entries)}
 		if len(history) == len(layers) {
@@ -166,7 +163,12 @@ func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limi
 		for _, w := range li.Warnings {
 			f.warn("layer %d: %s", i, w)
 		}
+		t.apply(i, li)
+		entries += len(li.Entries)
+		layers[i] = nil // merged: let the entries go
 	}
+	f.Files, caps = t.flatten(entries + 64)
+	t.root = nil
 	f.Warnings = append(f.Warnings, t.warnings...)
 	d := &detector{f: f, caps: caps}
 	d.osRelease()
