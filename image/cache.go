@@ -199,7 +199,7 @@ func (c *cache) get(rel string, decode func(*gob.Decoder) error) bool {
 	if err != nil {
 		return false
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
 		return false

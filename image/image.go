@@ -62,9 +62,9 @@ func OpenReference(ctx context.Context, r Reference, opts Options) (*Image, erro
 	case TransportDaemon:
 		im, err = openDaemon(ctx, r, opts, want)
 	case TransportArchive:
-		im, err = openArchive(r, opts, want)
+		im, err = openArchive(r, want)
 	case TransportLayout:
-		im, err = openLayout(r, opts, want)
+		im, err = openLayout(r, want)
 	default:
 		return nil, fmt.Errorf("image %s: unknown transport %q", r, r.Transport)
 	}

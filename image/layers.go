@@ -54,7 +54,7 @@ func cleanPath(name string) (string, error) {
 
 func fileType(hdr *tar.Header) (FileType, bool) {
 	switch hdr.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeCont:
+	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont: // tar.Reader reports TypeRegA as TypeReg
 		return TypeFile, true
 	case tar.TypeDir:
 		return TypeDir, true

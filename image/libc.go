@@ -199,12 +199,12 @@ func (d *detector) busybox() {
 		if c := d.caps[resolved]; c != nil {
 			bb.Scanned = true
 			for _, m := range c.Markers {
-				switch {
-				case m == markerSSLCli:
+				switch m {
+				case markerSSLCli:
 					bb.SSLClient = true
-				case m == markerTLS:
+				case markerTLS:
 					bb.InternalTLS = true
-				case m == markerOpenSSL:
+				case markerOpenSSL:
 					bb.OpenSSLHelper = true
 				default:
 					if sm := reBusyboxVersion.FindStringSubmatch(m); sm != nil {

@@ -180,7 +180,7 @@ func readOneLayer(ctx context.Context, j layerJob, ws *wantSet, b *budget, c *ca
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	li, err := readLayer(ctx, rc, ws, b)
 	if err != nil {
 		return nil, err

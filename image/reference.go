@@ -51,14 +51,14 @@ func ParseReference(s string) (Reference, error) {
 	switch prefix {
 	case string(TransportDaemon):
 		if rest == "" {
-			return Reference{}, fmt.Errorf("image reference %q: no image after %s:", s, prefix)
+			return Reference{}, fmt.Errorf("image reference %q: no image after %q", s, prefix+":")
 		}
 		return Reference{Transport: TransportDaemon, Name: rest}, nil
 	case string(TransportArchive), string(TransportLayout):
 		// Like skopeo, the path ends at the first colon.
 		path, tag, _ := strings.Cut(rest, ":")
 		if path == "" {
-			return Reference{}, fmt.Errorf("image reference %q: no path after %s:", s, prefix)
+			return Reference{}, fmt.Errorf("image reference %q: no path after %q", s, prefix+":")
 		}
 		return Reference{Transport: Transport(prefix), Path: path, Tag: tag}, nil
 	case "oci-archive", "containers-storage", "dir", "docker-image", "tarball", "sif", "ostree":

@@ -17,7 +17,7 @@ import (
 const maxMetadataSize = 16 << 20
 
 // openArchive opens a `docker save` tarball (docker-archive:PATH[:REF]).
-func openArchive(r Reference, _ Options, want Platform) (*Image, error) {
+func openArchive(r Reference, want Platform) (*Image, error) {
 	tf, err := openTarFile(r.Path)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ type saveEntry struct {
 }
 
 func fromSaveManifest(tf *tarFile, tag string, want Platform) (*Image, error) {
-	raw, err := tf.readAll("manifest.json", maxMetadataSize)
+	raw, err := tf.readAll("manifest.json")
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func fromSaveManifest(tf *tarFile, tag string, want Platform) (*Image, error) {
 	}
 	var all []loaded
 	for _, e := range entries {
-		rawCfg, err := tf.readAll(e.Config, maxMetadataSize)
+		rawCfg, err := tf.readAll(e.Config)
 		if err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
@@ -125,9 +125,9 @@ func fromSaveManifest(tf *tarFile, tag string, want Platform) (*Image, error) {
 // index.json, for tarballs without manifest.json.
 func fromArchivedLayout(tf *tarFile, tag string, want Platform) (*Image, error) {
 	blob := func(h v1.Hash) ([]byte, error) {
-		return tf.readAll("blobs/"+h.Algorithm+"/"+h.Hex, maxMetadataSize)
+		return tf.readAll("blobs/" + h.Algorithm + "/" + h.Hex)
 	}
-	raw, err := tf.readAll("index.json", maxMetadataSize)
+	raw, err := tf.readAll("index.json")
 	if err != nil {
 		return nil, err
 	}

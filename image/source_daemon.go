@@ -95,7 +95,7 @@ func saveToTemp(ctx context.Context, cli DaemonClient, id string, opts Options, 
 	if err != nil {
 		return "", fmt.Errorf("docker save: %w", err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	f, err := os.CreateTemp(opts.TempDir, "coderready-docker-save-*.tar")
 	if err != nil {
 		return "", fmt.Errorf("docker save: %w", err)

@@ -15,7 +15,7 @@ const (
 )
 
 // openLayout opens an OCI image layout directory (oci:DIR[:REF]).
-func openLayout(r Reference, opts Options, want Platform) (*Image, error) {
+func openLayout(r Reference, want Platform) (*Image, error) {
 	p, err := layout.FromPath(r.Path)
 	if err != nil {
 		return nil, fmt.Errorf("open layout: %w", err)

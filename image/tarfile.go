@@ -83,13 +83,14 @@ func (t *tarFile) has(name string) bool {
 	return ok
 }
 
-func (t *tarFile) readAll(name string, max int64) ([]byte, error) {
+// readAll reads a metadata member (manifest, index, config) whole.
+func (t *tarFile) readAll(name string) ([]byte, error) {
 	sr, err := t.open(name)
 	if err != nil {
 		return nil, err
 	}
-	if sr.Size() > max {
-		return nil, fmt.Errorf("%s: %d bytes, more than %d", name, sr.Size(), max)
+	if sr.Size() > maxMetadataSize {
+		return nil, fmt.Errorf("%s: %d bytes, more than %d", name, sr.Size(), maxMetadataSize)
 	}
 	return io.ReadAll(sr)
 }

@@ -141,7 +141,7 @@ func compileWants(wants []Want, limits Limits) (*wantSet, error) {
 	maxRead := limits.MaxFileRead
 	s := &wantSet{wants: wants, exact: map[string][]int{}, maxRead: maxRead}
 	h := sha256.New()
-	fmt.Fprintf(h, "maxRead=%d maxCapture=%d maxCerts=%d\n", maxRead, limits.MaxCaptureBytes, limits.MaxCertificates)
+	_, _ = fmt.Fprintf(h, "maxRead=%d maxCapture=%d maxCerts=%d\n", maxRead, limits.MaxCaptureBytes, limits.MaxCertificates)
 	for i, w := range wants {
 		if !strings.HasPrefix(w.Pattern, "/") {
 			return nil, fmt.Errorf("want %q: pattern must be absolute", w.Pattern)
@@ -158,7 +158,7 @@ func compileWants(wants []Want, limits Limits) (*wantSet, error) {
 			res = append(res, re)
 		}
 		s.res = append(s.res, res)
-		fmt.Fprintf(h, "%s\x00%v\x00%d\x00%v\x00%s\n", w.Pattern, w.Keep, w.MaxBytes, w.Report, strings.Join(w.Markers, "\x00"))
+		_, _ = fmt.Fprintf(h, "%s\x00%v\x00%d\x00%v\x00%s\n", w.Pattern, w.Keep, w.MaxBytes, w.Report, strings.Join(w.Markers, "\x00"))
 		if !strings.ContainsAny(w.Pattern, globMeta) {
 			s.exact[w.Pattern] = append(s.exact[w.Pattern], i)
 			continue
