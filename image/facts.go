@@ -19,6 +19,9 @@ type Facts struct {
 	Transport Transport `json:"transport,omitempty"`
 	// Digest is the manifest digest when the source knows it cheaply.
 	Digest string `json:"digest,omitempty"`
+	// IndexDigest is the multi-platform index's digest, when the image was
+	// picked from one whose digest the source knows.
+	IndexDigest string `json:"indexDigest,omitempty"`
 	// ID is the image ID: the digest of the config.
 	ID string `json:"id"`
 	// Platform is the image's platform, from its config.

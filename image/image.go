@@ -19,6 +19,9 @@ type Image struct {
 	// hashing anything (registry, OCI layout, a pulled daemon image's repo
 	// digest); empty otherwise.
 	Digest string
+	// IndexDigest is the digest of the multi-platform index the image was
+	// picked from (registry, OCI layout), when there was one.
+	IndexDigest string
 	// Platforms lists every platform of the index the image was picked
 	// from; nil when the reference named a single image.
 	Platforms []Platform

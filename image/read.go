@@ -86,6 +86,7 @@ func (im *Image) decorate(f *Facts, m *v1.Manifest) {
 	}
 	f.Transport = im.Ref.Transport
 	f.Digest = im.Digest
+	f.IndexDigest = im.IndexDigest
 	f.Platforms = im.Platforms
 	f.CompressedSize = 0
 	for i := range f.Layers {

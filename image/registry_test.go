@@ -236,6 +236,9 @@ func TestRegistryMultiArch(t *testing.T) {
 		if len(f.Platforms) != 3 {
 			t.Errorf("platforms %v; want the three, no attestation", f.Platforms)
 		}
+		if f.IndexDigest == "" || f.Digest == "" || f.IndexDigest == f.Digest {
+			t.Errorf("index digest %q, digest %q", f.IndexDigest, f.Digest)
+		}
 	}
 	_, err := Inspect(t.Context(), ref, Options{Platform: "linux/s390x"})
 	var pe *PlatformError

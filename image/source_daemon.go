@@ -53,9 +53,8 @@ func openDaemon(ctx context.Context, r Reference, opts Options, want Platform) (
 		}
 	}
 	im.aliasKey = "daemon-" + id + "-" + want.String()
-	explicit := opts.Platform != ""
 	im.load = func(ctx context.Context) (v1.Image, func() error, error) {
-		name, err := saveToTemp(ctx, cli, id, opts, want, explicit)
+		name, err := saveToTemp(ctx, cli, id, opts, want)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -78,18 +77,16 @@ func openDaemon(ctx context.Context, r Reference, opts Options, want Platform) (
 }
 
 // saveToTemp streams `docker save ID` to a temporary file, charging the
-// size limit as it goes.
-func saveToTemp(ctx context.Context, cli DaemonClient, id string, opts Options, want Platform, explicit bool) (string, error) {
-	var saveOpts []client.ImageSaveOption
-	if explicit {
-		saveOpts = append(saveOpts, client.ImageSaveWithPlatforms(ocispec.Platform{
-			OS: want.OS, Architecture: want.Architecture, Variant: want.Variant,
-		}))
-	}
-	rc, err := cli.ImageSave(ctx, []string{id}, saveOpts...)
-	if err != nil && explicit {
-		// Engines before API 1.48 cannot save one platform; they save the
-		// image they have, and the platform is checked from its config.
+// size limit as it goes. It asks for the wanted platform only (a
+// multi-platform image in the containerd store may lack the others'
+// content); engines before API 1.48 cannot select one, nor can a
+// single-platform image of another platform be saved as the wanted one:
+// then the image is saved as it is and its config tells its platform.
+func saveToTemp(ctx context.Context, cli DaemonClient, id string, opts Options, want Platform) (string, error) {
+	rc, err := cli.ImageSave(ctx, []string{id}, client.ImageSaveWithPlatforms(ocispec.Platform{
+		OS: want.OS, Architecture: want.Architecture, Variant: want.Variant,
+	}))
+	if err != nil {
 		rc, err = cli.ImageSave(ctx, []string{id})
 	}
 	if err != nil {

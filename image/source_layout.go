@@ -69,6 +69,7 @@ func openLayout(r Reference, want Platform) (*Image, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read index %s: %w", chosen.Digest, err)
 		}
+		im.IndexDigest = chosen.Digest.String()
 		chosen, im.Platforms, err = pickPlatform(sm.Manifests, want)
 		if err != nil {
 			return nil, err

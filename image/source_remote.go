@@ -60,6 +60,7 @@ func openRemote(ctx context.Context, r Reference, opts Options, want Platform) (
 			return nil, fmt.Errorf("read manifest %s: %w", chosen.Digest, err)
 		}
 		im.Digest = chosen.Digest.String()
+		im.IndexDigest = desc.Digest.String()
 	} else {
 		img, err = desc.Image()
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -229,7 +230,7 @@ func TestLayoutMultiArch(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := inspect(t, "oci:"+dir+":multi", Options{Platform: "linux/arm/v7"})
-	if f.Platform.String() != "linux/arm/v7" || len(f.Platforms) != 3 || f.Digest == "" {
+	if f.Platform.String() != "linux/arm/v7" || len(f.Platforms) != 3 || f.Digest == "" || f.IndexDigest == "" {
 		t.Errorf("platform %s of %v, digest %q", f.Platform, f.Platforms, f.Digest)
 	}
 }
@@ -240,6 +241,8 @@ type fakeDaemon struct {
 	id    string
 	save  string
 	saves int
+	// oldAPI refuses to save one platform, as engines before API 1.48.
+	oldAPI bool
 }
 
 func (d *fakeDaemon) ImageInspect(_ context.Context, ref string, _ ...client.ImageInspectOption) (client.ImageInspectResult, error) {
@@ -248,9 +251,12 @@ func (d *fakeDaemon) ImageInspect(_ context.Context, ref string, _ ...client.Ima
 	}}, nil
 }
 
-func (d *fakeDaemon) ImageSave(_ context.Context, images []string, _ ...client.ImageSaveOption) (client.ImageSaveResult, error) {
+func (d *fakeDaemon) ImageSave(_ context.Context, images []string, opts ...client.ImageSaveOption) (client.ImageSaveResult, error) {
 	if len(images) != 1 || images[0] != d.id {
 		d.t.Errorf("ImageSave(%v); want the image ID", images)
+	}
+	if len(opts) != 0 && d.oldAPI {
+		return nil, errors.New(`"platform" requires API version 1.48, but the Docker daemon API version is 1.41`)
 	}
 	d.saves++
 	f, err := os.Open(d.save)
@@ -264,7 +270,7 @@ func TestDaemonSavesOnceAndCleansUp(t *testing.T) {
 	dir := t.TempDir()
 	legacy := filepath.Join(dir, "legacy.tar")
 	writeLegacySave(t, legacy, "test/busybox:1", busyboxImage(t))
-	daemon := &fakeDaemon{t: t, id: "sha256:" + fmt.Sprintf("%064x", 8), save: legacy}
+	daemon := &fakeDaemon{t: t, id: "sha256:" + fmt.Sprintf("%064x", 8), save: legacy, oldAPI: true}
 	tmp, cache := t.TempDir(), t.TempDir()
 	opts := Options{Daemon: daemon, TempDir: tmp, CacheDir: cache}
 
