@@ -24,8 +24,7 @@ type CAStore struct {
 	// Truncated is set when Limits.MaxCertificates stopped the list.
 	Truncated bool `json:"truncated,omitempty"`
 	// Unread counts files in the directories whose content was not
-	// captured (typically links to /usr/share/ca-certificates, whose
-	// certificates the bundle also holds).
+	// captured (links to places outside the wanted paths).
 	Unread int `json:"unread,omitempty"`
 	// SSLCertFile and SSLCertDir are the config's overrides, when set.
 	SSLCertFile string `json:"sslCertFile,omitempty"`

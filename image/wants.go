@@ -93,6 +93,10 @@ func DefaultWants() []Want {
 	for _, d := range caDirs {
 		w = append(w, Want{Pattern: d + "/*", Keep: true, MaxBytes: caFileMax})
 	}
+	// Where update-ca-certificates' links in /etc/ssl/certs point.
+	for _, p := range []string{"/usr/share/ca-certificates/*/*", "/usr/local/share/ca-certificates/*", "/usr/local/share/ca-certificates/*/*"} {
+		w = append(w, Want{Pattern: p, Keep: true, MaxBytes: caFileMax})
+	}
 	for _, dir := range []string{"/lib*/", "/lib*/*/", "/usr/lib*/", "/usr/lib*/*/"} {
 		w = append(w,
 			Want{Pattern: dir + "libc.so.6", Markers: []string{markerGlibc}, MaxBytes: binaryScanMax},
