@@ -1,0 +1,427 @@
+package checks
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeRules makes config validation see a fixed set of rule IDs, whatever
+// the rule files register, for the length of a test.
+func fakeRules(t testing.TB, ids ...string) {
+	t.Helper()
+	old := lookupRule
+	lookupRule = func(id string) *Rule {
+		for _, x := range ids {
+			if strings.EqualFold(x, id) {
+				return &Rule{ID: x}
+			}
+		}
+		return nil
+	}
+	t.Cleanup(func() { lookupRule = old })
+}
+
+const fp1 = "ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12"
+
+func TestParseConfigValid(t *testing.T) {
+	fakeRules(t, "CR102", "CR207", "CR313")
+	src := `# org policy
+version: 1
+rules:
+  CR102: error
+  cr207: off
+  CR313: Warning
+required-tools: [jq, make, jq]
+recommended-tools:
+  - bash
+  - ssh
+allowed-bases: ["ghcr.io/acme/golden-*"]
+require-digest: true
+ignore: ["legacy/**", "./third_party/**/Dockerfile", "/tmp/"]
+org-ca:
+  - name: Acme Root CA
+    sha256: "AB:12:CD:34:EF:56:AB:12:CD:34:EF:56:AB:12:CD:34:EF:56:AB:12:CD:34:EF:56:AB:12:CD:34:EF:56:AB:12"
+  - sha256: sha256:` + strings.Repeat("0", 64) + `
+devcontainer:
+  builder: envbuilder
+`
+	cfg, err := ParseConfig("c.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Config{
+		Path: "c.yaml",
+		Rules: map[string]RuleConfig{
+			"CR102": {Severity: SeverityError},
+			"CR207": {Severity: SeverityOff},
+			"CR313": {Severity: SeverityWarning},
+		},
+		RequiredTools:    []string{"jq", "make"},
+		RecommendedTools: []string{"bash", "ssh"},
+		AllowedBases:     []string{"ghcr.io/acme/golden-*"},
+		RequireDigest:    true,
+		IgnorePaths:      []string{"legacy/**", "third_party/**/Dockerfile", "tmp"},
+		OrgCAs: []OrgCA{
+			{Name: "Acme Root CA", SHA256: fp1},
+			{SHA256: strings.Repeat("0", 64)},
+		},
+		Builder: ConfigBuilderEnvbuilder,
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("got  %+v\nwant %+v", cfg, want)
+	}
+}
+
+func TestParseConfigDefaults(t *testing.T) {
+	for name, src := range map[string]string{
+		"empty":         "",
+		"blank":         "\n\n  \n",
+		"comments only": "# nothing yet\n",
+		"null":          "~\n",
+		"document mark": "---\n",
+		"version only":  "version: 1\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg, err := ParseConfig("c.yaml", []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := DefaultConfig()
+			want.Path = "c.yaml"
+			if !reflect.DeepEqual(cfg, want) {
+				t.Errorf("got %+v, want the default %+v", cfg, want)
+			}
+		})
+	}
+}
+
+func TestParseConfigEmptyListsReplaceDefaults(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte("recommended-tools: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RecommendedTools == nil || len(cfg.RecommendedTools) != 0 {
+		t.Errorf("recommended-tools: [] gave %#v, want an empty list", cfg.RecommendedTools)
+	}
+}
+
+func TestParseConfigAliases(t *testing.T) {
+	src := "tools: &t [jq, make]\n"
+	if _, err := ParseConfig("c.yaml", []byte(src)); err == nil {
+		t.Fatal("unknown key tools accepted")
+	}
+	// Aliases into known keys resolve.
+	cfg, err := ParseConfig("c.yaml", []byte("required-tools: &t [jq, make]\nrecommended-tools: *t\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cfg.RecommendedTools, []string{"jq", "make"}) {
+		t.Errorf("alias gave %v", cfg.RecommendedTools)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	fakeRules(t, "CR101", "CR102", "CR207")
+	tests := []struct {
+		name, src string
+		want      []string // every error line, in order
+	}{
+		{"yaml syntax", "rules:\n  CR102: [error\n", []string{
+			"c.yaml:2: invalid YAML: did not find expected ',' or ']'"}},
+		{"tab indent", "rules:\n\tCR102: error\n", []string{
+			"c.yaml:2: invalid YAML: found character that cannot start any token"}},
+		{"not a mapping", "- jq\n- make\n", []string{
+			"c.yaml:1:1: config: want a mapping of settings (version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer), got a list"}},
+		{"two documents", "version: 1\n---\nversion: 1\n", []string{
+			"c.yaml:2: invalid YAML: a second YAML document; put every setting in one document"}},
+		{"unknown key near miss", "require_digest: true\n", []string{
+			`c.yaml:1:1: unknown key "require_digest" in config; did you mean "require-digest"?`}},
+		{"unknown key typo", "requried-tools: [jq]\n", []string{
+			`c.yaml:1:1: unknown key "requried-tools" in config; did you mean "required-tools"?`}},
+		{"unknown key far", "colour: red\n", []string{
+			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer)`}},
+		{"duplicate key", "ignore: [a]\nignore: [b]\n", []string{
+			`c.yaml:2:1: config: "ignore" is already set at line 1`}},
+		{"version", "version: 2\n", []string{
+			"c.yaml:1:10: version: unsupported config version the number 2 (want 1)"}},
+		{"unknown severity", "rules:\n  CR102: fatal\n", []string{
+			`c.yaml:2:10: rules: CR102: unknown severity "fatal" (want error, warning, info or off)`}},
+		{"unknown rule", "rules:\n  CR999: error\n", []string{
+			"c.yaml:2:3: rules: unknown rule CR999 (`coderready rules` lists them)"}},
+		{"not a rule id", "rules:\n  no-root: error\n", []string{
+			`c.yaml:2:3: rules: "no-root" is not a rule ID (rule IDs look like CR102)`}},
+		{"duplicate rule", "rules:\n  CR102: error\n  cr102: off\n", []string{
+			`c.yaml:3:3: rules: "cr102" is already set at line 2`}},
+		{"severity mapping", "rules:\n  CR101:\n    severity: error\n", []string{
+			"c.yaml:3:5: rules: CR101: want a severity (error, warning, info or off), got a mapping"}},
+		{"rules list", "rules: [CR101]\n", []string{
+			"c.yaml:1:8: rules: want a mapping, got a list"}},
+		{"tools not a list", "required-tools: jq\n", []string{
+			`c.yaml:1:17: required-tools: want a list such as [jq, make], got the string "jq"`}},
+		{"tool path", "required-tools: [/usr/bin/jq, {a: b}]\n", []string{
+			`c.yaml:1:18: required-tools: "/usr/bin/jq" is not a command name (letters, digits, '.', '_', '+', '-'; no paths)`,
+			"c.yaml:1:31: required-tools: want a string, got a mapping"}},
+		{"bool", "require-digest: yes\n", []string{
+			`c.yaml:1:17: require-digest: want true or false, got the string "yes"`}},
+		{"bad ignore glob", "ignore:\n  - \"legacy/[a-\"\n  - ../x\n  - ''\n", []string{
+			`c.yaml:2:5: ignore: "legacy/[a-": bad glob segment "[a-" (unclosed [ ?)`,
+			`c.yaml:3:5: ignore: "../x": ".." is not allowed: patterns are relative to the scanned root`,
+			`c.yaml:4:5: ignore: "": empty pattern`}},
+		{"bad base pattern", "allowed-bases: [\"ghcr.io/acme/[ab]\", \"a b\"]\n", []string{
+			`c.yaml:1:17: allowed-bases: "ghcr.io/acme/[ab]": only * and ? are special in image patterns; [ ] and \ are not allowed`,
+			`c.yaml:1:38: allowed-bases: "a b": an image reference pattern has no spaces`}},
+		{"fingerprint short", "org-ca:\n  - name: Acme\n    sha256: ab12\n", []string{
+			"c.yaml:3:13: org-ca: sha256: want 64 hex digits (a SHA-256 fingerprint), got 4"}},
+		{"fingerprint not hex", "org-ca:\n  - name: Acme\n    sha256: \"" + strings.Repeat("z", 64) + "\"\n", []string{
+			`c.yaml:3:13: org-ca: sha256: want 64 hex digits (colons allowed), got the character 'z'`}},
+		{"fingerprint missing", "org-ca:\n  - name: Acme\n    sha: " + fp1 + "\n", []string{
+			"c.yaml:2:5: org-ca: entry has no sha256 (the certificate's SHA-256 fingerprint)",
+			`c.yaml:3:5: unknown key "sha" in org-ca entry; did you mean "sha256"?`}},
+		{"fingerprint duplicate", "org-ca:\n  - sha256: " + fp1 + "\n  - sha256: " + strings.ToUpper(fp1) + "\n", []string{
+			"c.yaml:3:13: org-ca: the same fingerprint is already listed at line 2"}},
+		{"org-ca mapping", "org-ca:\n  name: Acme\n", []string{
+			"c.yaml:2:3: org-ca: want a list of {name, sha256} entries, got a mapping"}},
+		{"builder", "devcontainer:\n  builder: docker\n", []string{
+			`c.yaml:2:12: devcontainer: builder: want envbuilder, native or both, got the string "docker"`}},
+		{"devcontainer key", "devcontainer:\n  buildr: native\n", []string{
+			`c.yaml:2:3: unknown key "buildr" in devcontainer; did you mean "builder"?`}},
+		{"merge key", "base: &b {require-digest: true}\n<<: *b\n", []string{
+			`c.yaml:1:1: unknown key "base" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer)`,
+			"c.yaml:2:1: config: merge keys (<<) are not supported; write the settings out"}},
+		{"several errors", "version: 1\nrules:\n  CR102: fatal\nignore: nope\nrequire-digest: 1\n", []string{
+			`c.yaml:3:10: rules: CR102: unknown severity "fatal" (want error, warning, info or off)`,
+			`c.yaml:4:9: ignore: want a list such as ["legacy/**"], got the string "nope"`,
+			"c.yaml:5:17: require-digest: want true or false, got the number 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig("c.yaml", []byte(tt.src))
+			if err == nil {
+				t.Fatalf("no error; config %+v", cfg)
+			}
+			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("errors:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+			}
+			var ces ConfigErrors
+			if !errors.As(err, &ces) || len(ces) != len(tt.want) {
+				t.Errorf("errors.As(ConfigErrors) = %v", ces)
+			}
+			var ce *ConfigError
+			if !errors.As(err, &ce) || ce.Path != "c.yaml" {
+				t.Errorf("errors.As(*ConfigError) = %v", ce)
+			}
+		})
+	}
+}
+
+func TestParseConfigTooManyErrors(t *testing.T) {
+	src := "required-tools: [" + strings.Repeat("/x, ", 50) + "]\n"
+	_, err := ParseConfig("c.yaml", []byte(src))
+	var ces ConfigErrors
+	if !errors.As(err, &ces) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(ces) != maxConfigErrors+1 || !strings.Contains(ces[len(ces)-1].Msg, "too many errors") {
+		t.Errorf("got %d errors, last %v", len(ces), ces[len(ces)-1])
+	}
+}
+
+func TestParseConfigTooLarge(t *testing.T) {
+	src := make([]byte, MaxConfigSize+1)
+	for i := range src {
+		src[i] = '#'
+	}
+	_, err := ParseConfig("big.yaml", src)
+	if err == nil || !strings.Contains(err.Error(), "big.yaml: config file is larger than 1048576 bytes (1 MiB)") {
+		t.Errorf("err = %v", err)
+	}
+	p := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(p, append(src, src...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(p); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("LoadConfig err = %v", err)
+	}
+}
+
+// TestParseConfigAliasBomb checks that a "billion laughs" document is
+// refused quickly rather than expanded.
+func TestParseConfigAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 10; i++ {
+		b.WriteString("a" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*a" + string(rune('0'+i-1)))
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("required-tools: *a9\nrecommended-tools: *a9\n")
+	start := time.Now()
+	_, err := ParseConfig("bomb.yaml", []byte(b.String()))
+	if err == nil {
+		t.Fatal("alias bomb accepted")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("alias bomb took %v", d)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	fakeRules(t, "CR102")
+	dir := t.TempDir()
+	p := filepath.Join(dir, ".coderready.yaml")
+	if err := os.WriteFile(p, []byte("rules:\n  CR102: error\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Path != p || cfg.Rules["CR102"].Severity != SeverityError {
+		t.Errorf("cfg = %+v", cfg)
+	}
+	if _, err := LoadConfig(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "load config") {
+		t.Errorf("missing file: err = %v", err)
+	}
+}
+
+func TestFindConfig(t *testing.T) {
+	write := func(t *testing.T, dir string, names ...string) {
+		t.Helper()
+		for _, n := range names {
+			p := filepath.Join(dir, filepath.FromSlash(n))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte("version: 1\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	t.Run("none", func(t *testing.T) {
+		p, err := FindConfig(t.TempDir())
+		if p != "" || err != nil {
+			t.Errorf("FindConfig = %q, %v", p, err)
+		}
+	})
+	for _, name := range ConfigFileNames {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, name)
+			p, err := FindConfig(dir)
+			if err != nil || p != filepath.Join(dir, filepath.FromSlash(name)) {
+				t.Errorf("FindConfig = %q, %v", p, err)
+			}
+		})
+	}
+	t.Run("two", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, ".coderready.yml", ".github/coderready.yaml")
+		_, err := FindConfig(dir)
+		want := "find config: more than one config file: " + filepath.Join(dir, ".coderready.yml") +
+			" and " + filepath.Join(dir, ".github", "coderready.yaml") + "; keep one"
+		if err == nil || err.Error() != want {
+			t.Errorf("err = %v\nwant %s", err, want)
+		}
+	})
+	t.Run("directory", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.Mkdir(filepath.Join(dir, ".coderready.yaml"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := FindConfig(dir); err == nil || !strings.Contains(err.Error(), "is a directory") {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
+
+func TestConfigIgnored(t *testing.T) {
+	cfg := &Config{IgnorePaths: []string{"legacy/**", "third_party/**/Dockerfile", "**/*.old", "examples/a?", "vendor"}}
+	tests := map[string]bool{
+		"legacy":                        true,
+		"legacy/Dockerfile":             true,
+		"legacy/x/y/Dockerfile":         true,
+		"./legacy/Dockerfile":           true,
+		"legacyx/Dockerfile":            false,
+		"third_party/Dockerfile":        true,
+		"third_party/a/b/Dockerfile":    true,
+		"third_party/a/b/Containerfile": false,
+		"third_party":                   false,
+		"Dockerfile.old":                true,
+		"Dockerfile.bak":                false,
+		"x.old":                         true,
+		"a/b/x.old":                     true,
+		"a/b/x.old/Dockerfile":          true,
+		"examples/ab/Dockerfile":        true,
+		"examples/abc/Dockerfile":       false,
+		"vendor/Dockerfile":             true,
+		"src/vendor/Dockerfile":         false,
+		"Dockerfile":                    false,
+		".":                             false,
+		"":                              false,
+	}
+	for p, want := range tests {
+		if got := cfg.Ignored(p); got != want {
+			t.Errorf("Ignored(%q) = %v, want %v", p, got, want)
+		}
+	}
+	var nilCfg *Config
+	if nilCfg.Ignored("x") || DefaultConfig().Ignored("legacy/Dockerfile") {
+		t.Error("nil or default config ignores files")
+	}
+}
+
+func TestNormalizeFingerprint(t *testing.T) {
+	for _, in := range []string{fp1, strings.ToUpper(fp1), "SHA256:" + fp1, " " + fp1 + " "} {
+		if got, err := NormalizeFingerprint(in); err != nil || got != fp1 {
+			t.Errorf("NormalizeFingerprint(%q) = %q, %v", in, got, err)
+		}
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	for _, s := range []string{
+		"",
+		"version: 1\nrules:\n  CR102: error\n  CR207: off\nrequired-tools: [jq, make]\n",
+		"recommended-tools: [bash, ssh, jq]\nallowed-bases: [\"ghcr.io/acme/golden-*\"]\nrequire-digest: true\n",
+		"ignore: [\"legacy/**\", \"third_party/**/Dockerfile\"]\n",
+		"org-ca:\n  - name: Acme Root CA\n    sha256: \"" + fp1 + "\"\ndevcontainer:\n  builder: both\n",
+		"a: &a [x, x]\nb: &b [*a, *a]\nrequired-tools: *b\n",
+		"<<: {x: 1}\n",
+		"- [\n",
+		"{rules: {cr101: [a, {b: c}]}}",
+		"---\n---\n",
+		"\t\x00\xff",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		start := time.Now()
+		cfg, err := ParseConfig("f.yaml", src)
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("ParseConfig took %v on %d bytes", d, len(src))
+		}
+		if err == nil {
+			if cfg == nil || cfg.Rules == nil {
+				t.Fatal("nil config without an error")
+			}
+			for _, p := range cfg.IgnorePaths {
+				cfg.Ignored(p)
+			}
+			return
+		}
+		var ces ConfigErrors
+		if !errors.As(err, &ces) || len(ces) == 0 || len(ces) > maxConfigErrors+1 {
+			t.Fatalf("error is not a bounded ConfigErrors: %v", err)
+		}
+	})
+}
