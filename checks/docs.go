@@ -1,0 +1,146 @@
+package checks
+
+//go:generate go run ../tools/rulesdoc -o ../docs/rules.md
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ConfigDocURL is where docs/config.md is published.
+const ConfigDocURL = ToolURL + "/blob/main/docs/config.md"
+
+// WriteRulesDoc writes docs/rules.md: an introduction, a table of every
+// registered rule, and a section per rule (anchored #crxxx) with its default
+// severity, what it applies to, what it finds, why it matters (with its
+// sources) and how to fix it. The output depends only on the registry, so
+// it is reproducible; `go generate ./checks` rewrites the file.
+func WriteRulesDoc(w io.Writer) error {
+	return writeRulesDoc(w, Rules())
+}
+
+func writeRulesDoc(w io.Writer, rules []*Rule) error {
+	var b strings.Builder
+	b.WriteString(`# coderready rules
+
+<!-- Generated from the rule registry by tools/rulesdoc: run ` + "`go generate ./checks`" + `. Do not edit by hand. -->
+
+Each rule has a stable ID that never changes meaning: ` + "`CR1xx`" + ` rules read
+Dockerfiles, ` + "`CR2xx`" + ` rules read ` + "`devcontainer.json`" + ` files, ` + "`CR3xx`" + ` rules read
+the built or referenced image. The severity shown is the default;
+[config](config.md) can change it or turn a rule off:
+
+` + "```yaml" + `
+rules:
+  CR102: error
+  CR207: off
+` + "```" + `
+
+A single Dockerfile instruction can silence rules with a comment on the line
+above it: ` + "`# coderready:ignore=CR101,CR105`" + `.
+
+Dev Containers run in Coder through **envbuilder** or through Coder's
+**native** Dev Containers integration. Rules marked with a builder apply only
+to that builder; config ` + "`devcontainer.builder`" + ` (default ` + "`both`" + `) selects which
+apply. *Config-only* rules do nothing until config gives them input (an
+allowed-base list, an org CA).
+
+## Contents
+
+| ID | Title | Default severity | Family | Builders |
+| --- | --- | --- | --- | --- |
+`)
+	for _, r := range rules {
+		fmt.Fprintf(&b, "| [%s](#%s) | %s | %s | %s | %s |\n",
+			r.ID, ruleAnchor(r.ID), docCell(r.Title), r.Severity, docFamily(r.Family), docBuilders(r.Builders))
+	}
+	for _, r := range rules {
+		fmt.Fprintf(&b, "\n<a id=\"%s\"></a>\n\n## %s — %s\n\n", ruleAnchor(r.ID), r.ID, docOneLine(r.Title))
+		writeRuleBody(&b, r, "config.md")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write rules doc: %w", err)
+	}
+	return nil
+}
+
+// writeRuleBody writes a rule's section below its heading; configURL is the
+// link to docs/config.md (relative in docs/rules.md, absolute in SARIF rule
+// help).
+func writeRuleBody(b *strings.Builder, r *Rule, configURL string) {
+	fmt.Fprintf(b, "**Default severity:** %s · **Applies to:** %s · **Builders:** %s\n\n",
+		r.Severity, docFamily(r.Family), docBuilders(r.Builders))
+	if r.ConfigOnly {
+		fmt.Fprintf(b, "> **Config-only:** this rule does nothing until [config](%s) gives it input.\n\n", configURL)
+	}
+	fmt.Fprintf(b, "**What**\n\n%s\n\n", strings.TrimSpace(r.What))
+	fmt.Fprintf(b, "**Why**\n\n%s\n\n", docWhy(r))
+	if len(r.Sources) > 0 {
+		b.WriteString("Sources:\n\n")
+		for _, k := range r.Sources {
+			s := Sources[k]
+			fmt.Fprintf(b, "- [%s](%s) — %s\n", s.Title, s.URL, s.Where)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(b, "**How to fix**\n\n%s\n", strings.TrimSpace(r.HowToFix))
+}
+
+// docWhy returns a rule's Why without a closing "Source: …" paragraph:
+// the sources are listed under it from Rule.Sources.
+func docWhy(r *Rule) string {
+	why := strings.TrimSpace(r.Why)
+	if len(r.Sources) == 0 {
+		return why
+	}
+	if i := strings.LastIndex(why, "\n\n"); i >= 0 {
+		last := why[i+2:]
+		if strings.HasPrefix(last, "Source: ") || strings.HasPrefix(last, "Sources: ") {
+			return strings.TrimSpace(why[:i])
+		}
+	}
+	return why
+}
+
+// docFamily is how the docs name what a family of rules reads.
+func docFamily(f Family) string {
+	switch f {
+	case FamilyDockerfile:
+		return "Dockerfile"
+	case FamilyDevcontainer:
+		return "devcontainer.json"
+	case FamilyImage:
+		return "image"
+	}
+	return string(f)
+}
+
+// docBuilders lists the Dev Container builders a rule is about.
+func docBuilders(bs []Builder) string {
+	if len(bs) == 0 {
+		return "any"
+	}
+	names := make([]string, len(bs))
+	for i, b := range bs {
+		switch b {
+		case BuilderEnvbuilder:
+			names[i] = "envbuilder (EB)"
+		case BuilderNative:
+			names[i] = "native (N)"
+		default:
+			names[i] = string(b)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// docCell makes text safe inside a Markdown table cell.
+func docCell(s string) string {
+	return strings.ReplaceAll(docOneLine(s), "|", `\|`)
+}
+
+// docOneLine joins a text's lines with spaces.
+func docOneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
