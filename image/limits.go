@@ -54,25 +54,41 @@ func (l Limits) withDefaults() Limits {
 // ErrLimit is wrapped by every error reporting an exceeded limit.
 var ErrLimit = errors.New("limit exceeded")
 
-// budget is the shared, concurrency-safe account of one image read.
+// budget accounts one image read: totals shared by the layers read in
+// parallel (concurrency-safe), and what this layer's view used (read by
+// one goroutine, then by the caller after it ends).
 type budget struct {
-	limits  Limits
+	limits Limits
+	totals *totals
+	used   int64
+}
+
+type totals struct {
 	bytes   atomic.Int64
 	entries atomic.Int64
 }
 
-func newBudget(l Limits) *budget { return &budget{limits: l} }
+func newBudget(l Limits) *budget { return &budget{limits: l, totals: &totals{}} }
+
+// forLayer returns a view of the budget for one layer.
+func (b *budget) forLayer() *budget { return &budget{limits: b.limits, totals: b.totals} }
 
 func (b *budget) addBytes(n int64) error {
-	if t := b.bytes.Add(n); t > b.limits.MaxBytes {
-		return fmt.Errorf("uncompressed size passes %d bytes: %w", b.limits.MaxBytes, ErrLimit)
+	b.used += n
+	if t := b.totals.bytes.Add(n); t > b.limits.MaxBytes {
+		return fmt.Errorf("the layers' uncompressed size passes %d bytes: %w", b.limits.MaxBytes, ErrLimit)
 	}
 	return nil
 }
 
+// entryWeight counts an entry as a tar header's bytes when comparing what
+// layers used.
+const entryWeight = 512
+
 func (b *budget) addEntries(n int64) error {
-	if t := b.entries.Add(n); t > b.limits.MaxEntries {
-		return fmt.Errorf("more than %d entries: %w", b.limits.MaxEntries, ErrLimit)
+	b.used += n * entryWeight
+	if t := b.totals.entries.Add(n); t > b.limits.MaxEntries {
+		return fmt.Errorf("the layers hold more than %d entries: %w", b.limits.MaxEntries, ErrLimit)
 	}
 	return nil
 }

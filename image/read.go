@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -131,6 +132,8 @@ func layerJobs(img v1.Image, cfg *v1.ConfigFile, m *v1.Manifest) ([]layerJob, er
 // twice is read once.
 func readLayers(ctx context.Context, jobs []layerJob, ws *wantSet, b *budget, c *cache, opts Options) ([]*layerIndex, error) {
 	out := make([]*layerIndex, len(jobs))
+	errs := make([]error, len(jobs))
+	views := make([]*budget, len(jobs))
 	first := map[v1.Hash]int{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.parallelism())
@@ -139,21 +142,23 @@ func readLayers(ctx context.Context, jobs []layerJob, ws *wantSet, b *budget, c 
 			continue
 		}
 		first[j.diffID] = i
+		views[i] = b.forLayer()
 		g.Go(func() error {
-			li, err := readOneLayer(gctx, j, ws, b, c, opts)
+			li, err := readOneLayer(gctx, j, ws, views[i], c, opts)
 			if err != nil {
 				name := j.diffID.String()
 				if j.digest != "" {
 					name = j.digest
 				}
-				return fmt.Errorf("read layer %d (%s): %w", j.index, name, err)
+				errs[i] = fmt.Errorf("read layer %d (%s): %w", j.index, name, err)
+				return errs[i]
 			}
 			out[i] = li
 			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, blame(err, errs, views)
 	}
 	for i, j := range jobs {
 		if out[i] == nil {
@@ -161,6 +166,29 @@ func readLayers(ctx context.Context, jobs []layerJob, ws *wantSet, b *budget, c 
 		}
 	}
 	return out, nil
+}
+
+// blame picks the error to report when layers failed together: a layer's
+// own error (corrupt, truncated, escaping) first; for a limit the layers
+// share, the layer that used the most of it rather than whichever crossed
+// the line; cancellations caused by another layer's failure last.
+func blame(first error, errs []error, views []*budget) error {
+	limit := -1
+	for i, err := range errs {
+		switch {
+		case err == nil || errors.Is(err, context.Canceled):
+		case errors.Is(err, ErrLimit):
+			if limit < 0 || views[i].used > views[limit].used {
+				limit = i
+			}
+		default:
+			return err
+		}
+	}
+	if limit >= 0 {
+		return errs[limit]
+	}
+	return first
 }
 
 func readOneLayer(ctx context.Context, j layerJob, ws *wantSet, b *budget, c *cache, opts Options) (*layerIndex, error) {
