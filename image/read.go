@@ -22,7 +22,20 @@ type layerJob struct {
 
 // Facts reads the image into facts: from the facts cache when the image ID
 // was read before, else layer by layer (cached layers are not read again).
+// Errors name the image and, for a layer, its index and digest.
 func (im *Image) Facts(ctx context.Context) (*Facts, error) {
+	f, err := im.facts(ctx)
+	if err != nil {
+		name := "image"
+		if im.Ref.Transport != "" {
+			name = im.Ref.String()
+		}
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return f, nil
+}
+
+func (im *Image) facts(ctx context.Context) (*Facts, error) {
 	opts := im.opts
 	limits := opts.Limits.withDefaults()
 	ws, err := compileWants(opts.wants(), limits)
@@ -38,7 +51,7 @@ func (im *Image) Facts(ctx context.Context) (*Facts, error) {
 	}
 	img, err := im.V1(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", im.Ref, err)
+		return nil, err
 	}
 	id, err := img.ConfigName()
 	if err != nil {
