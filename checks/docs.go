@@ -37,8 +37,8 @@ rules:
   CR207: off
 ` + "```" + `
 
-A single Dockerfile instruction can silence rules with a comment on the line
-above it: ` + "`# coderready:ignore=CR101,CR105`" + `.
+A Dockerfile instruction can silence rules with a comment directly above it:
+` + "`# coderready:ignore=CR101,CR105`" + ` (` + "`*`" + ` for every rule).
 
 Dev Containers run in Coder through **envbuilder** or through Coder's
 **native** Dev Containers integration. Rules marked with a builder apply only
