@@ -122,7 +122,7 @@ func LoadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to lose on close
 	src, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
@@ -288,7 +288,7 @@ func (p *configParser) deref(n *yaml.Node) *yaml.Node {
 // duplicate and merge (<<) keys.
 func (p *configParser) entries(n *yaml.Node, what string) [][2]*yaml.Node {
 	if n.Kind != yaml.MappingNode {
-		p.errorf(n, "%s: want a mapping, got %s", what, describe(n))
+		p.errorf(n, "%s: want a mapping, got %s", what, describeNode(n))
 		return nil
 	}
 	seen := map[string]*yaml.Node{}
@@ -299,7 +299,7 @@ func (p *configParser) entries(n *yaml.Node, what string) [][2]*yaml.Node {
 			return out
 		}
 		if k.Kind != yaml.ScalarNode {
-			p.errorf(k, "%s: keys must be plain names, got %s", what, describe(k))
+			p.errorf(k, "%s: keys must be plain names, got %s", what, describeNode(k))
 			continue
 		}
 		if k.ShortTag() == "!!merge" {
@@ -353,8 +353,8 @@ func nearestName(s string, known []string) string {
 	return ""
 }
 
-// describe names a node's kind for error messages.
-func describe(n *yaml.Node) string {
+// describeNode names a node's kind for error messages.
+func describeNode(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
@@ -365,19 +365,19 @@ func describe(n *yaml.Node) string {
 		case "!!null":
 			return "nothing (null)"
 		case "!!str":
-			return fmt.Sprintf("the string %q", clip(n.Value))
+			return fmt.Sprintf("the string %q", clipValue(n.Value))
 		case "!!bool":
 			return "the boolean " + n.Value
 		case "!!int", "!!float":
-			return "the number " + clip(n.Value)
+			return "the number " + clipValue(n.Value)
 		}
-		return fmt.Sprintf("%q", clip(n.Value))
+		return fmt.Sprintf("%q", clipValue(n.Value))
 	}
 	return "something else"
 }
 
-// clip shortens a value quoted in an error message.
-func clip(s string) string {
+// clipValue shortens a value quoted in an error message.
+func clipValue(s string) string {
 	const n = 40
 	if r := []rune(s); len(r) > n {
 		return string(r[:n]) + "…"
@@ -391,7 +391,7 @@ func (p *configParser) top(cfg *Config, root *yaml.Node) {
 		return
 	}
 	if root.Kind != yaml.MappingNode {
-		p.errorf(root, "config: want a mapping of settings (%s), got %s", strings.Join(configKeys, ", "), describe(root))
+		p.errorf(root, "config: want a mapping of settings (%s), got %s", strings.Join(configKeys, ", "), describeNode(root))
 		return
 	}
 	for _, kv := range p.entries(root, "config") {
@@ -399,7 +399,7 @@ func (p *configParser) top(cfg *Config, root *yaml.Node) {
 		switch k.Value {
 		case "version":
 			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!int" || v.Value != "1" {
-				p.errorf(v, "version: unsupported config version %s (want 1)", describe(v))
+				p.errorf(v, "version: unsupported config version %s (want 1)", describeNode(v))
 			}
 		case "rules":
 			p.rules(cfg, v)
@@ -433,7 +433,7 @@ func (p *configParser) rules(cfg *Config, n *yaml.Node) {
 		k, v := kv[0], kv[1]
 		id := strings.ToUpper(strings.TrimSpace(k.Value))
 		if !ruleIDRE.MatchString(id) {
-			p.errorf(k, "rules: %q is not a rule ID (rule IDs look like CR102)", clip(k.Value))
+			p.errorf(k, "rules: %q is not a rule ID (rule IDs look like CR102)", clipValue(k.Value))
 			continue
 		}
 		if p.lookup(id) == nil {
@@ -441,7 +441,7 @@ func (p *configParser) rules(cfg *Config, n *yaml.Node) {
 			continue
 		}
 		if v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" {
-			p.errorf(v, "rules: %s: want a severity (error, warning, info or off), got %s", id, describe(v))
+			p.errorf(v, "rules: %s: want a severity (error, warning, info or off), got %s", id, describeNode(v))
 			continue
 		}
 		sev, err := ParseSeverity(v.Value)
@@ -460,7 +460,7 @@ func (p *configParser) list(n *yaml.Node, what, example string) []*yaml.Node {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(n, "%s: want a list such as %s, got %s", what, example, describe(n))
+		p.errorf(n, "%s: want a list such as %s, got %s", what, example, describeNode(n))
 		return nil
 	}
 	var out []*yaml.Node
@@ -470,7 +470,7 @@ func (p *configParser) list(n *yaml.Node, what, example string) []*yaml.Node {
 			return out
 		}
 		if it.Kind != yaml.ScalarNode || it.ShortTag() == "!!null" {
-			p.errorf(it, "%s: want a string, got %s", what, describe(it))
+			p.errorf(it, "%s: want a string, got %s", what, describeNode(it))
 			continue
 		}
 		out = append(out, it)
@@ -487,7 +487,7 @@ func (p *configParser) tools(n *yaml.Node, what string) []string {
 	for _, it := range p.list(n, what, "[jq, make]") {
 		name := strings.TrimSpace(it.Value)
 		if !toolNameRE.MatchString(name) {
-			p.errorf(it, "%s: %q is not a command name (letters, digits, '.', '_', '+', '-'; no paths)", what, clip(it.Value))
+			p.errorf(it, "%s: %q is not a command name (letters, digits, '.', '_', '+', '-'; no paths)", what, clipValue(it.Value))
 			continue
 		}
 		if !slices.Contains(out, name) {
@@ -503,7 +503,7 @@ func (p *configParser) patterns(n *yaml.Node, what string, check func(string) (s
 	for _, it := range p.list(n, what, `["legacy/**"]`) {
 		pat, err := check(it.Value)
 		if err != nil {
-			p.errorf(it, "%s: %q: %v", what, clip(it.Value), err)
+			p.errorf(it, "%s: %q: %v", what, clipValue(it.Value), err)
 			continue
 		}
 		if !slices.Contains(out, pat) {
@@ -565,7 +565,7 @@ func (p *configParser) boolean(n *yaml.Node, what string) bool {
 			return b
 		}
 	}
-	p.errorf(n, "%s: want true or false, got %s", what, describe(n))
+	p.errorf(n, "%s: want true or false, got %s", what, describeNode(n))
 	return false
 }
 
@@ -576,7 +576,7 @@ func (p *configParser) orgCAs(n *yaml.Node) []OrgCA {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.errorf(n, "org-ca: want a list of {name, sha256} entries, got %s", describe(n))
+		p.errorf(n, "org-ca: want a list of {name, sha256} entries, got %s", describeNode(n))
 		return nil
 	}
 	var out []OrgCA
@@ -587,7 +587,7 @@ func (p *configParser) orgCAs(n *yaml.Node) []OrgCA {
 			return out
 		}
 		if it.Kind != yaml.MappingNode {
-			p.errorf(it, "org-ca: want an entry with name and sha256, got %s", describe(it))
+			p.errorf(it, "org-ca: want an entry with name and sha256, got %s", describeNode(it))
 			continue
 		}
 		var ca OrgCA
@@ -597,14 +597,14 @@ func (p *configParser) orgCAs(n *yaml.Node) []OrgCA {
 			switch k.Value {
 			case "name":
 				if v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" || strings.TrimSpace(v.Value) == "" {
-					p.errorf(v, "org-ca: name: want a non-empty string, got %s", describe(v))
+					p.errorf(v, "org-ca: name: want a non-empty string, got %s", describeNode(v))
 					continue
 				}
 				ca.Name = strings.TrimSpace(v.Value)
 			case "sha256":
 				fp = v
 				if v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" {
-					p.errorf(v, "org-ca: sha256: want the certificate's SHA-256 fingerprint, got %s", describe(v))
+					p.errorf(v, "org-ca: sha256: want the certificate's SHA-256 fingerprint, got %s", describeNode(v))
 					continue
 				}
 				sum, err := NormalizeFingerprint(v.Value)
@@ -669,7 +669,7 @@ func (p *configParser) devcontainer(cfg *Config, n *yaml.Node) {
 		}
 		b := ConfigBuilder(strings.ToLower(strings.TrimSpace(v.Value)))
 		if v.Kind != yaml.ScalarNode || (b != ConfigBuilderBoth && b != ConfigBuilderEnvbuilder && b != ConfigBuilderNative) {
-			p.errorf(v, "devcontainer: builder: want envbuilder, native or both, got %s", describe(v))
+			p.errorf(v, "devcontainer: builder: want envbuilder, native or both, got %s", describeNode(v))
 			continue
 		}
 		cfg.Builder = b

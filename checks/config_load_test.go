@@ -141,8 +141,8 @@ func TestParseConfigErrors(t *testing.T) {
 			"c.yaml:2: invalid YAML: a second YAML document; put every setting in one document"}},
 		{"unknown key near miss", "require_digest: true\n", []string{
 			`c.yaml:1:1: unknown key "require_digest" in config; did you mean "require-digest"?`}},
-		{"unknown key typo", "requried-tools: [jq]\n", []string{
-			`c.yaml:1:1: unknown key "requried-tools" in config; did you mean "required-tools"?`}},
+		{"unknown key typo", "required-toosl: [jq]\n", []string{
+			`c.yaml:1:1: unknown key "required-toosl" in config; did you mean "required-tools"?`}},
 		{"unknown key far", "colour: red\n", []string{
 			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer)`}},
 		{"duplicate key", "ignore: [a]\nignore: [b]\n", []string{

@@ -106,7 +106,10 @@ func toJSONFinding(f Finding) jsonFinding {
 	if f.Fix != nil {
 		jf.Fix = &jsonFix{Description: f.Fix.Description, Edits: make([]jsonEdit, 0, len(f.Fix.Edits))}
 		for _, e := range f.Fix.Edits {
-			jf.Fix.Edits = append(jf.Fix.Edits, jsonEdit{Path: e.Path, StartLine: e.StartLine, EndLine: e.EndLine, Text: e.Text, Delete: e.Delete})
+			// A field by field copy, not a conversion: a field added to Edit
+			// must not break this file or change the schema by itself.
+			jf.Fix.Edits = append(jf.Fix.Edits, jsonEdit{ //nolint:staticcheck // see above
+				Path: e.Path, StartLine: e.StartLine, EndLine: e.EndLine, Text: e.Text, Delete: e.Delete})
 		}
 	}
 	return jf
