@@ -29,7 +29,7 @@ const (
 )
 
 // Rule is one check with a stable ID. Exactly one of Dockerfile,
-// Devcontainer (or, later, Image) is set, matching Family.
+// Devcontainer or Image is set, matching Family.
 type Rule struct {
 	// ID is stable: users write it in config and ignore comments.
 	ID    string
@@ -50,6 +50,7 @@ type Rule struct {
 
 	Dockerfile   func(*DockerfileInput) []Finding
 	Devcontainer func(*DevcontainerInput) []Finding
+	Image        func(*ImageInput) []Finding
 }
 
 var (

@@ -54,7 +54,7 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "A `FROM` of a registry image has neither a digest nor a tag other than `latest`. With " +
-			"`require_digest` in config, every registry `FROM` needs a digest. Stage references, `scratch` " +
+			"`require-digest` in config, every registry `FROM` needs a digest. Stage references, `scratch` " +
 			"and references still holding an unresolved `$ARG` are not judged.",
 		Why: "Golden images are few and shared by many workspaces, so they must be reproducible: `latest` (or no " +
 			"tag) changes under you, and two builds of the same commit can differ in tools, users and libc." + cite("seed"),
@@ -69,7 +69,7 @@ func init() {
 		Severity:   SeverityError,
 		Family:     FamilyDockerfile,
 		ConfigOnly: true,
-		What: "The final stage builds on an image that matches none of config's `allowed_bases`. Patterns are " +
+		What: "The final stage builds on an image that matches none of config's `allowed-bases`. Patterns are " +
 			"globs over the reference in Docker's short form (`ubuntu:24.04`, `ghcr.io/org/img:1`): `*` matches " +
 			"any run of characters, `/` included, and `?` one character; a pattern without a tag or digest " +
 			"matches every tag of that repository. Checking the built image's layers against the allowed " +

@@ -19,7 +19,7 @@ func init() {
 		Severity:   SeverityInfo,
 		Family:     FamilyDockerfile,
 		ConfigOnly: true,
-		What: "Config names an org CA (`org_cas`) and no instruction of the final image puts a certificate in " +
+		What: "Config names an org CA (`org-ca`) and no instruction of the final image puts a certificate in " +
 			"the trust store: a COPY/ADD (or a RUN that writes) into an anchor directory followed by the " +
 			"refresh command, or a replaced CA bundle file.",
 		Why: "When the Coder deployment uses an internal CA, the image must trust it, or the agent download and " +

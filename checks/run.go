@@ -43,6 +43,9 @@ type DevcontainerInput struct {
 	// repository (including this one), for rules about which one a builder
 	// picks.
 	Siblings []string
+	// Root is the scanned root folder on disk, for rules that check that
+	// referenced files exist.
+	Root string
 }
 
 // CheckDockerfile runs every enabled Dockerfile rule and returns the
@@ -59,7 +62,7 @@ func CheckDockerfile(in *DockerfileInput) []Finding {
 		out = append(out, r.finish(in.Config, r.Dockerfile(in))...)
 	}
 	if in.File != nil {
-		out = slices.DeleteFunc(out, func(f Finding) bool { return ignoredInDockerfile(in.File, f) })
+		out = filterIgnored(in.File, out)
 	}
 	SortFindings(out)
 	return out
@@ -79,6 +82,11 @@ func CheckDevcontainer(in *DevcontainerInput) []Finding {
 	}
 	SortFindings(out)
 	return out
+}
+
+// filterIgnored drops findings silenced by `# coderready:ignore=` comments.
+func filterIgnored(f *dockerfile.File, fs []Finding) []Finding {
+	return slices.DeleteFunc(fs, func(fd Finding) bool { return ignoredInDockerfile(f, fd) })
 }
 
 // ignoredInDockerfile reports whether a `# coderready:ignore=` comment on the
