@@ -39,6 +39,11 @@ const (
 // line at the end. A finding that two targets share is shown once.
 func RenderText(w io.Writer, r *Result, opts TextOptions) error {
 	t := &textRenderer{opts: opts, files: map[string][]string{}}
+	for _, tr := range r.Targets {
+		if tr.Image != nil {
+			t.image(tr.Image)
+		}
+	}
 	fs := distinctFindings(r)
 	for i := 0; i < len(fs); {
 		j := i

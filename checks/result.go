@@ -22,6 +22,9 @@ type TargetResult struct {
 	// Findings, sorted; their paths may differ from Path (a devcontainer's
 	// findings include its Dockerfile's).
 	Findings []Finding `json:"findings"`
+	// Image summarises the image that was read for this target (built, or
+	// the base when nothing was built); nil when none was read.
+	Image *ImageSummary `json:"image,omitempty"`
 }
 
 // Result is what the renderers print: every target checked under a root.

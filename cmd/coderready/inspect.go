@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/image"
+)
+
+// dataDir is where coderready keeps caches: $CODERREADY_DATA_DIR, else the
+// user's cache directory.
+func dataDir() string {
+	if d := os.Getenv("CODERREADY_DATA_DIR"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "coderready")
+	}
+	return filepath.Join(os.TempDir(), "coderready")
+}
+
+func newInspectCmd() *cobra.Command {
+	var (
+		out        outputFlags
+		platform   string
+		configPath string
+		noCache    bool
+		insecure   bool
+		offline    bool
+	)
+	c := &cobra.Command{
+		Use:   "inspect IMAGE",
+		Short: "Read an image and check it for Coder",
+		Long: `inspect reads an image's configuration and filesystem (without running it)
+and prints what Coder cares about — OS, libc, user, the agent's download tool,
+git, shells, CA certificates, size by layer — and the image rules' findings.
+
+IMAGE is named with skopeo's transport prefixes:
+  REF or docker://REF     a registry image (credentials from the Docker config)
+  docker-daemon:REF       an image in the local Docker engine (DOCKER_HOST)
+  docker-archive:PATH     a 'docker save' tarball
+  oci:DIR[:REF]           an OCI image layout folder
+
+Layer indexes are cached in $CODERREADY_DATA_DIR (default: the user cache
+folder), so images sharing base layers read only their own layers.`,
+		Example: `  coderready inspect docker-daemon:myorg/workspace:latest
+  coderready inspect docker-archive:workspace.tar --format json
+  coderready inspect ghcr.io/myorg/golden:2024.06 --platform linux/arm64`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return &exitCodeError{code: exitError, err: err}
+			}
+			cfg := checks.DefaultConfig()
+			if configPath != "" {
+				var err error
+				if cfg, err = checks.LoadConfig(configPath); err != nil {
+					return &exitCodeError{code: exitError, err: err}
+				}
+			}
+			ref, err := image.ParseReference(args[0])
+			if err != nil {
+				return &exitCodeError{code: exitError, err: err}
+			}
+			if offline && (ref.Transport == image.TransportRegistry || ref.Transport == image.TransportDaemon) {
+				return &exitCodeError{code: exitError, err: fmt.Errorf("--offline: %s needs a registry or a Docker engine", args[0])}
+			}
+			opts := image.Options{Platform: platform, Insecure: insecure}
+			if !noCache {
+				opts.CacheDir = filepath.Join(dataDir(), "image-cache")
+			}
+			facts, err := image.Inspect(c.Context(), args[0], opts)
+			if err != nil {
+				return &exitCodeError{code: exitError, err: fmt.Errorf("inspect %s: %w", args[0], err)}
+			}
+			res := &checks.Result{Root: args[0], Targets: []checks.TargetResult{{
+				Path:     args[0],
+				Kind:     checks.KindImage,
+				Image:    checks.SummarizeImage(args[0], facts),
+				Findings: checks.CheckImage(&checks.ImageInput{Facts: facts, Config: cfg, Ref: args[0]}),
+			}}}
+			return out.write(c.OutOrStdout(), res)
+		},
+	}
+	out.register(c)
+	c.Flags().StringVar(&platform, "platform", "", "platform to pick from a multi-platform image (default linux/amd64)")
+	c.Flags().StringVarP(&configPath, "config", "c", "", "config file (required tools, org CAs, size budget)")
+	c.Flags().BoolVar(&noCache, "no-cache", false, "do not use or fill the layer cache")
+	c.Flags().BoolVar(&insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
+	c.Flags().BoolVar(&offline, "offline", false, "refuse sources that need a registry or a Docker engine")
+	return c
+}
