@@ -1,10 +1,4 @@
 // Package devcontainer parses devcontainer.json (JSONC, with hujson) keeping
-// every property's position, and resolves image / build / compose / features
-// into a build plan.
+// every property's position, and resolves what the file builds: an image, a
+// Dockerfile with its context, args and target, or a Compose service.
 package devcontainer
-
-// Config is a parsed devcontainer.json.
-type Config struct {
-	// Path is the file's path, slash-separated, relative to the scanned root.
-	Path string
-}
