@@ -223,8 +223,13 @@ func checkCR101(in *DockerfileInput) []Finding {
 	if v == nil {
 		return nil
 	}
-	// The devcontainer's remoteUser/containerUser would settle the user;
-	// devcontainer.Config does not carry them yet.
+	// A devcontainer that names a non-root remoteUser/containerUser settles
+	// the user for sessions; CR205 judges that choice.
+	if in.Devcontainer != nil {
+		if u, set := in.Devcontainer.User(); set && !isRootUser(u) {
+			return nil
+		}
+	}
 	final := v.final
 	var last *dockerfile.Instruction
 	for _, ins := range v.instructions(final) {

@@ -74,7 +74,7 @@ func (o *outputFlags) write(stdout io.Writer, r *checks.Result) error {
 	case "sarif":
 		err = checks.RenderSARIF(w, r, toolVersion())
 	default:
-		err = checks.RenderText(w, r, checks.TextOptions{Color: o.useColor(w)})
+		err = checks.RenderText(w, r, checks.TextOptions{Color: o.useColor(w), ReadFile: os.ReadFile})
 	}
 	if err != nil {
 		return &exitCodeError{code: exitError, err: fmt.Errorf("write report: %w", err)}
