@@ -1,0 +1,65 @@
+package devcontainer
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const corpusDir = "../../shared/corpus"
+
+func corpusFiles(t testing.TB) []string {
+	t.Helper()
+	entries, err := os.ReadDir(corpusDir)
+	if err != nil {
+		t.Fatalf("corpus (shared/ beside the checkout): %v", err)
+	}
+	var out []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), "devcontainer.json") {
+			out = append(out, e.Name())
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no devcontainer.json in the corpus")
+	}
+	return out
+}
+
+func readCorpus(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(corpusDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// FuzzParse: no input makes Parse panic or hang, and every accessor works
+// on what it accepts.
+func FuzzParse(f *testing.F) {
+	for _, name := range corpusFiles(f) {
+		f.Add(readCorpus(f, name))
+	}
+	f.Add([]byte(sample))
+	f.Add([]byte(`{"a": [1, 2,], /* c */ "b": {"c": "d",},}`))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		c, err := Parse("f/.devcontainer/devcontainer.json", src)
+		if err != nil {
+			if _, ok := err.(*SyntaxError); !ok {
+				t.Fatalf("error is %T, not *SyntaxError: %v", err, err)
+			}
+			return
+		}
+		_ = c.DockerfilePath()
+		_ = c.ContextPath()
+		_ = c.BuildArgs()
+		_ = c.ComposeFiles()
+		for _, k := range c.Keys {
+			if c.Pos("/"+escapePointer(k)).Line == 0 {
+				t.Fatalf("key %q has no position", k)
+			}
+		}
+	})
+}
