@@ -80,6 +80,9 @@ func CheckDevcontainer(in *DevcontainerInput) []Finding {
 		}
 		out = append(out, r.finish(in.Config, r.Devcontainer(in))...)
 	}
+	if c := in.Devcontainer; c != nil {
+		out = slices.DeleteFunc(out, func(f Finding) bool { return ignoredInDevcontainer(c, f) })
+	}
 	SortFindings(out)
 	return out
 }

@@ -272,7 +272,7 @@ func (s *scanner) checkDevcontainer(t target) []checks.Finding {
 	if err != nil {
 		return []checks.Finding{readFailure(t.path, err)}
 	}
-	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.devcontainerPaths()}
+	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.devcontainerPaths(), Root: s.root}
 	dc, err := devcontainer.Parse(t.path, src)
 	if err != nil {
 		in.ParseErr = err

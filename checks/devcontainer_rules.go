@@ -1,0 +1,178 @@
+package checks
+
+import (
+	"errors"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/devcontainer"
+)
+
+// This file holds what the devcontainer.json rules (CR200–CR216) share;
+// the rules are in devcontainer_rules_*.go.
+
+// dcAt is a finding on the property at a JSON pointer: its key's line and
+// column, through the last line of its value.
+func dcAt(c *devcontainer.Config, ptr, msg string) Finding {
+	n := c.Node(ptr)
+	loc := Location{Path: c.Path, StartLine: 1}
+	if n != nil {
+		p := c.Pos(ptr)
+		loc = Location{Path: c.Path, StartLine: p.Line, StartCol: p.Col, EndLine: n.End.Line}
+	}
+	return Finding{Message: msg, Location: loc}
+}
+
+// ptr makes a JSON pointer from property names.
+func ptr(names ...string) string {
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString("/")
+		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(n, "~", "~0"), "/", "~1"))
+	}
+	return b.String()
+}
+
+// dcLineEdit replaces one substring on the line of a property.
+func dcLineEdit(c *devcontainer.Config, line int, old, repl string) (Edit, bool) {
+	if line < 1 || line > len(c.Lines) {
+		return Edit{}, false
+	}
+	text := strings.TrimSuffix(c.Lines[line-1], "\r")
+	i := strings.Index(text, old)
+	if i < 0 {
+		return Edit{}, false
+	}
+	return Edit{Path: c.Path, StartLine: line, EndLine: line, Text: text[:i] + repl + text[i+len(old):]}, true
+}
+
+// dcBase returns what is known of the image a devcontainer runs: its
+// `image`, or the base of its Dockerfile's final stage.
+func dcBase(in *DevcontainerInput) BaseFacts {
+	if img := in.Devcontainer.Image(); img != "" && !strings.Contains(img, "${") {
+		return KnownBase(img)
+	}
+	if in.Dockerfile != nil {
+		v := newView(&DockerfileInput{File: in.Dockerfile, BuildArgs: in.Devcontainer.BuildArgs(), Target: in.Devcontainer.BuildTarget()})
+		if v != nil {
+			return KnownBase(v.rootRef(v.final))
+		}
+	}
+	return BaseFacts{}
+}
+
+// dcFinalUser returns the last USER of the devcontainer's Dockerfile's final
+// stage and whether there is one.
+func dcFinalUser(in *DevcontainerInput) (string, bool) {
+	if in.Dockerfile == nil {
+		return "", false
+	}
+	v := newView(&DockerfileInput{File: in.Dockerfile, BuildArgs: in.Devcontainer.BuildArgs(), Target: in.Devcontainer.BuildTarget()})
+	if v == nil {
+		return "", false
+	}
+	user, found := "", false
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd == "user" && len(ins.Args) > 0 {
+			user, found = ins.Args[0], true
+		}
+	}
+	return user, found
+}
+
+var ignoreComment = regexp.MustCompile(`coderready:ignore=([A-Za-z0-9*,\s]+)`)
+
+// ignoredInDevcontainer reports whether a `// coderready:ignore=ID` comment
+// at the end of the finding's line, or alone on the line above it, names the
+// finding's rule.
+func ignoredInDevcontainer(c *devcontainer.Config, f Finding) bool {
+	if f.Location.Path != c.Path || f.Location.StartLine == 0 {
+		return false
+	}
+	for _, cm := range c.Comments {
+		onLine := cm.Line == f.Location.StartLine && cm.Trailing
+		above := cm.Line == f.Location.StartLine-1 && !cm.Trailing
+		if !onLine && !above {
+			continue
+		}
+		m := ignoreComment.FindStringSubmatch(cm.Text)
+		if m == nil {
+			continue
+		}
+		for id := range strings.SplitSeq(m[1], ",") {
+			id = strings.TrimSpace(id)
+			if id == "*" || strings.EqualFold(id, f.RuleID) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// exists reports whether a root-relative path exists on disk under root;
+// ok is false when that cannot be told (no root given).
+func exists(root, rel string) (found, ok bool) {
+	if root == "" {
+		return false, false
+	}
+	_, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel)))
+	if err == nil {
+		return true, true
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return false, true
+	}
+	return false, false
+}
+
+// envbuilderReads are the properties envbuilder reads (its
+// devcontainer/devcontainer.go); everything else it ignores silently.
+var envbuilderReads = []string{"image", "build", "dockerFile", "context", "remoteUser", "containerUser",
+	"containerEnv", "remoteEnv", "features", "onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand"}
+
+// knownProperties are the top-level properties of the Dev Container spec
+// (devContainer.base.schema.json), with the legacy `extensions`,
+// `settings` and `devPort` that older configs still carry.
+var knownProperties = []string{
+	"$schema", "name", "image", "build", "dockerFile", "context", "dockerComposeFile", "service", "runServices",
+	"workspaceFolder", "workspaceMount", "forwardPorts", "portsAttributes", "otherPortsAttributes", "appPort",
+	"updateRemoteUserUID", "containerEnv", "containerUser", "remoteEnv", "remoteUser", "mounts", "init",
+	"privileged", "capAdd", "securityOpt", "runArgs", "overrideCommand", "shutdownAction", "userEnvProbe",
+	"initializeCommand", "onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand",
+	"postAttachCommand", "waitFor", "hostRequirements", "customizations", "features", "overrideFeatureInstallOrder",
+	"secrets", "gpu", "extensions", "settings", "devPort",
+}
+
+// lifecycleCommands are the lifecycle properties, in the order they run.
+var lifecycleCommands = []string{"initializeCommand", "onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand", "postAttachCommand"}
+
+var featureVersion = regexp.MustCompile(`:[^/]+$`)
+
+// featureUnpinned says why a feature reference floats, or "".
+func featureUnpinned(ref string) string {
+	switch {
+	case strings.HasPrefix(ref, "./"), strings.HasPrefix(ref, "../"), strings.HasPrefix(ref, "http://"), strings.HasPrefix(ref, "https://"):
+		return ""
+	case strings.Contains(ref, "@sha256:"):
+		return ""
+	case strings.HasSuffix(ref, ":latest"):
+		return "`:latest`"
+	case !featureVersion.MatchString(ref):
+		return "no version"
+	}
+	return ""
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
+}
+
+var templateOption = regexp.MustCompile(`\$\{templateOption:[^}]*\}`)
+
+func dir(p string) string { return path.Dir(p) }
+
+func cleanSlash(p string) string { return path.Clean(p) }

@@ -1,0 +1,387 @@
+package checks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/devcontainer"
+)
+
+// privilegedFeatures are features that need a privileged container.
+var privilegedFeatures = []string{"docker-in-docker"}
+
+// ignoredByEnvbuilder are the properties CR207 reports, one finding each.
+var ignoredByEnvbuilder = []string{"forwardPorts", "portsAttributes", "otherPortsAttributes", "mounts", "runArgs", "init",
+	"overrideCommand", "shutdownAction", "updateRemoteUserUID", "userEnvProbe", "workspaceFolder", "workspaceMount",
+	"appPort", "hostRequirements", "postAttachCommand", "waitFor", "overrideFeatureInstallOrder", "secrets"}
+
+// coderDisplayApps are the keys `customizations.coder.displayApps` accepts.
+var coderDisplayApps = []string{"web_terminal", "ssh_helper", "port_forwarding_helper", "vscode", "vscode_insiders"}
+
+var coderName = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// systemUsers exist in every Linux base image.
+var systemUsers = []string{"root", "daemon", "bin", "sys", "nobody", "0"}
+
+func init() {
+	Register(&Rule{
+		ID: "CR204", Title: "initializeCommand runs in the wrong place", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		What: "The config sets `initializeCommand`.",
+		Why: "The spec runs `initializeCommand` on the host before the container is created — the developer's machine. " +
+			"envbuilder never runs it; Coder's native integration runs it inside the workspace, not on a laptop.",
+		HowToFix: "Move the command to `onCreateCommand` (or into the Dockerfile).",
+		Sources:  []string{"spec", "envbuilder", "native"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil || !c.Has("/initializeCommand") {
+				return nil
+			}
+			msg := "`initializeCommand` never runs under envbuilder, and under Coder's native integration it runs in the workspace, not on the developer's machine"
+			switch in.Config.builder() {
+			case ConfigBuilderEnvbuilder:
+				msg = "`initializeCommand` never runs under envbuilder"
+			case ConfigBuilderNative:
+				msg = "`initializeCommand` runs in the Coder workspace, not on the developer's machine"
+			}
+			f := dcAt(c, "/initializeCommand", msg)
+			if !c.Has("/onCreateCommand") {
+				if e, ok := dcLineEdit(c, c.Pos("/initializeCommand").Line, `"initializeCommand"`, `"onCreateCommand"`); ok {
+					f.Fix = &Fix{Description: "run it as `onCreateCommand` instead", Edits: []Edit{e}}
+				}
+			}
+			return []Finding{f}
+		},
+	})
+	Register(&Rule{
+		ID: "CR205", Title: "Dev Container runs as root", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		What:     "`remoteUser` or `containerUser` is `root`, or neither is set and the image's user is root.",
+		Why:      "Coder's image guidance: workspaces should run as a non-root user; files created as root in the workspace are a recurring pain.",
+		HowToFix: "Set `\"remoteUser\"` to the image's non-root user (e.g. `vscode`, `node`, `coder`).",
+		Sources:  []string{"seed"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil {
+				return nil
+			}
+			var out []Finding
+			for _, p := range []string{"/remoteUser", "/containerUser"} {
+				if u, ok := c.StringOK(p); ok && isRootUser(u) {
+					out = append(out, dcAt(c, p, fmt.Sprintf("`%s` is root: the workspace runs as root", strings.TrimPrefix(p, "/"))))
+				}
+			}
+			if _, set := c.User(); set || len(out) > 0 {
+				return out
+			}
+			if u, found := dcFinalUser(in); found {
+				if isRootUser(u) {
+					return []Finding{dcAt(c, "", "neither `remoteUser` nor `containerUser` is set and the Dockerfile ends as root")}
+				}
+				return nil
+			}
+			b := dcBase(in)
+			if root, known := b.RunsAsRoot(); known && root {
+				f := dcAt(c, "", fmt.Sprintf("neither `remoteUser` nor `containerUser` is set and `%s` runs as root", b.Ref))
+				if len(b.Users) > 0 {
+					f.Fix = &Fix{Description: fmt.Sprintf("add `\"remoteUser\": %q` (the image's non-root user)", b.Users[0])}
+				}
+				return []Finding{f}
+			}
+			return nil
+		},
+	})
+	Register(&Rule{
+		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`, or a feature that needs them (docker-in-docker).",
+		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +
+			"docker-in-docker fails without privileges.",
+		HowToFix: "Use docker-outside-of-docker or Sysbox, or grant the privilege in the Coder template where the admin decides it.",
+		Sources:  []string{"templates", "envbuilder"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil {
+				return nil
+			}
+			var out []Finding
+			if c.Bool("/privileged") {
+				out = append(out, dcAt(c, "/privileged", "`privileged: true`: Coder workspaces usually cannot run privileged"))
+			}
+			for _, p := range []string{"/capAdd", "/securityOpt"} {
+				if len(c.Strings(p)) > 0 {
+					out = append(out, dcAt(c, p, fmt.Sprintf("`%s` asks for privileges the workspace usually does not have", strings.TrimPrefix(p, "/"))))
+				}
+			}
+			for i, a := range c.Strings("/runArgs") {
+				if a == "--privileged" || strings.HasPrefix(a, "--cap-add") || strings.HasPrefix(a, "--security-opt") {
+					out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` %q asks for privileges the workspace usually does not have", a)))
+				}
+			}
+			for _, ref := range c.Features() {
+				for _, pf := range privilegedFeatures {
+					if strings.Contains(featureName(ref), pf) {
+						out = append(out, dcAt(c, devcontainer.FeaturePointer(ref), fmt.Sprintf("feature `%s` needs a privileged container", ref)))
+					}
+				}
+			}
+			return out
+		},
+	})
+	Register(&Rule{
+		ID: "CR207", Title: "Property envbuilder ignores", Severity: SeverityInfo, Family: FamilyDevcontainer,
+		Builders: []Builder{BuilderEnvbuilder},
+		What:     "A property envbuilder does not read: " + "`" + strings.Join(ignoredByEnvbuilder, "`, `") + "`, `build.options`, `build.cacheFrom`; one finding per property.",
+		Why: "envbuilder reads only `image`, `build.{dockerfile,context,args,target}`, `dockerFile`/`context`, `remoteUser`, `containerUser`, " +
+			"`containerEnv`, `remoteEnv`, `features` and the lifecycle commands from `onCreateCommand` to `postStartCommand`; the rest is ignored silently.",
+		HowToFix: "Set it in the Coder template (ports, mounts, resources) or in the Dockerfile, or remove it.",
+		Sources:  []string{"envbuilder"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil {
+				return nil
+			}
+			var out []Finding
+			for _, k := range c.Keys {
+				if slices.Contains(ignoredByEnvbuilder, k) {
+					out = append(out, dcAt(c, ptr(k), fmt.Sprintf("envbuilder ignores `%s`", k)))
+				}
+			}
+			for _, k := range []string{"options", "cacheFrom"} {
+				if c.Has("/build/" + k) {
+					out = append(out, dcAt(c, "/build/"+k, fmt.Sprintf("envbuilder ignores `build.%s`", k)))
+				}
+			}
+			return out
+		},
+	})
+	Register(&Rule{
+		ID: "CR208", Title: "Feature not pinned or missing", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		What: "A feature reference without a version or with `:latest`, or a local `./feature` whose folder does not exist.",
+		Why: "An unpinned feature changes under the workspace between builds (golden images must be reproducible); a missing local " +
+			"feature folder fails the build.",
+		HowToFix: "Pin the major version (`ghcr.io/devcontainers/features/go:1`), or fix the local path (relative to the `.devcontainer` folder).",
+		Sources:  []string{"spec", "seed"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil {
+				return nil
+			}
+			var out []Finding
+			for _, ref := range c.Features() {
+				p := devcontainer.FeaturePointer(ref)
+				if strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") {
+					local := joinRel(dir(c.Path), ref)
+					if found, ok := exists(in.Root, local); ok && !found {
+						out = append(out, dcAt(c, p, fmt.Sprintf("local feature `%s` does not exist (looked for %s)", ref, local)))
+					}
+					continue
+				}
+				if why := featureUnpinned(ref); why != "" {
+					f := dcAt(c, p, fmt.Sprintf("feature `%s` has %s: it changes between builds", ref, why))
+					f.Fix = &Fix{Description: "pin the feature's major version, e.g. `" + strings.TrimSuffix(ref, ":latest") + ":1`"}
+					out = append(out, f)
+				}
+			}
+			return out
+		},
+	})
+	Register(&Rule{
+		ID: "CR209", Title: "Unknown property", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		What:     "A top-level property the Dev Container spec does not define — usually a typo, which every tool ignores silently.",
+		Why:      "The devcontainer.json reference and schema list the properties; an unknown one has no effect.",
+		HowToFix: "Use the spec's name (the finding suggests the closest one).",
+		Sources:  []string{"spec"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil {
+				return nil
+			}
+			var out []Finding
+			for _, k := range c.Keys {
+				if slices.Contains(knownProperties, k) {
+					continue
+				}
+				best, dist := "", 1<<30
+				for _, known := range knownProperties {
+					if d := editDistance(strings.ToLower(k), strings.ToLower(known)); d < dist {
+						best, dist = known, d
+					}
+				}
+				f := dcAt(c, ptr(k), fmt.Sprintf("unknown property `%s`", k))
+				if dist <= 3 {
+					f.Message += fmt.Sprintf(": did you mean `%s`?", best)
+					if e, ok := dcLineEdit(c, c.Pos(ptr(k)).Line, quotedKey(k), quotedKey(best)); ok {
+						f.Fix = &Fix{Description: "rename it to `" + best + "`", Edits: []Edit{e}}
+					}
+				}
+				out = append(out, f)
+			}
+			return out
+		},
+	})
+	Register(&Rule{
+		ID: "CR211", Title: "Feature install order envbuilder ignores", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		Builders: []Builder{BuilderEnvbuilder},
+		What:     "`overrideFeatureInstallOrder` is set for two or more features.",
+		Why: "envbuilder installs features in alphabetical order of their references and ignores `overrideFeatureInstallOrder` " +
+			"(and features' own `installsAfter`/`dependsOn`), so a feature that needs another may install first and fail.",
+		HowToFix: "Install the dependency in the Dockerfile, or merge the features, so order no longer matters.",
+		Sources:  []string{"envbuilder"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil || len(c.Strings("/overrideFeatureInstallOrder")) < 2 {
+				return nil
+			}
+			order := c.Strings("/overrideFeatureInstallOrder")
+			if slices.IsSorted(order) {
+				return nil
+			}
+			return []Finding{dcAt(c, "/overrideFeatureInstallOrder", "envbuilder installs features alphabetically and ignores `overrideFeatureInstallOrder`")}
+		},
+	})
+	Register(&Rule{
+		ID: "CR212", Title: "Invalid customizations.coder", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		Builders: []Builder{BuilderNative},
+		What: "`customizations.coder` has a `name` that is not lowercase letters, digits and hyphens, an app without a `slug` or " +
+			"with a duplicate slug, or an unknown `displayApps` key; or `forwardPorts` uses the `host:port` form.",
+		Why:      "Coder's Dev Containers integration reads `customizations.coder` with these constraints and does not support `host:port` forwards.",
+		HowToFix: "Use the valid value the finding names.",
+		Sources:  []string{"native"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil {
+				return nil
+			}
+			var out []Finding
+			const base = "/customizations/coder"
+			if n, ok := c.StringOK(base + "/name"); ok && !coderName.MatchString(n) {
+				out = append(out, dcAt(c, base+"/name", fmt.Sprintf("`customizations.coder.name` %q must be lowercase letters, digits and hyphens", n)))
+			}
+			seen := map[string]bool{}
+			for i := 0; i < c.Len(base+"/apps"); i++ {
+				p := fmt.Sprintf("%s/apps/%d", base, i)
+				slug, ok := c.StringOK(p + "/slug")
+				switch {
+				case !ok || slug == "":
+					out = append(out, dcAt(c, p, "app without a `slug`"))
+				case seen[slug]:
+					out = append(out, dcAt(c, p+"/slug", fmt.Sprintf("duplicate app slug %q", slug)))
+				}
+				seen[slug] = true
+			}
+			for _, k := range c.Members(base + "/displayApps") {
+				if !slices.Contains(coderDisplayApps, k) {
+					out = append(out, dcAt(c, base+"/displayApps"+ptr(k), fmt.Sprintf("unknown `displayApps` key %q (known: %s)", k, strings.Join(coderDisplayApps, ", "))))
+				}
+			}
+			for i, s := range c.Strings("/forwardPorts") {
+				if strings.Contains(s, ":") {
+					out = append(out, dcAt(c, fmt.Sprintf("/forwardPorts/%d", i), fmt.Sprintf("`forwardPorts` entry %q uses the host:port form, which Coder's integration does not support", s)))
+				}
+			}
+			return out
+		},
+	})
+	Register(&Rule{
+		ID: "CR213", Title: "Dev Container user does not exist", Severity: SeverityError, Family: FamilyDevcontainer,
+		What: "`remoteUser`/`containerUser` is not a user of the image. Without the built image this fires only when it is " +
+			"certain: the base is a well-known image whose users are known, no feature is used (features such as common-utils " +
+			"create users), and the Dockerfile never mentions the user.",
+		Why:      "The agent starts sessions as that user from `/etc/passwd`; a missing user fails the workspace start.",
+		HowToFix: "Create the user in the Dockerfile (`useradd --create-home --shell /bin/bash --uid 1000 <name>`) or pick an existing one.",
+		Sources:  []string{"agent", "spec"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil || len(c.Features()) > 0 {
+				return nil
+			}
+			b := dcBase(in)
+			if !b.Known || b.Source != "table" {
+				return nil
+			}
+			var out []Finding
+			for _, p := range []string{"/remoteUser", "/containerUser"} {
+				u, ok := c.StringOK(p)
+				if !ok || u == "" || strings.ContainsAny(u, "${") || containsFold(systemUsers, u) || containsFold(b.Users, u) || u == b.User {
+					continue
+				}
+				if in.Dockerfile != nil && strings.Contains(strings.Join(in.Dockerfile.Lines, "\n"), u) {
+					continue
+				}
+				f := dcAt(c, p, fmt.Sprintf("user `%s` does not exist in `%s`, and nothing creates it", u, b.Ref))
+				f.Fix = &Fix{Description: "create it in the Dockerfile: `" + UserCreateLine(b, u) + "`"}
+				out = append(out, f)
+			}
+			return out
+		},
+	})
+	Register(&Rule{
+		ID: "CR214", Title: "Lifecycle command cannot run", Severity: SeverityError, Family: FamilyDevcontainer,
+		What: "A string lifecycle command on an image without `/bin/sh`, or an array command whose program is not on the image's PATH. " +
+			"Without the built image this fires only for well-known bases whose tools are known.",
+		Why:      "The spec runs a string command with `/bin/sh -c` and an array command directly; a missing program fails the workspace start.",
+		HowToFix: "Install the program in the Dockerfile, or call it by a path that exists.",
+		Sources:  []string{"spec"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil || in.Dockerfile != nil || len(c.Features()) > 0 {
+				return nil
+			}
+			b := dcBase(in)
+			if !b.Known || b.Source != "table" {
+				return nil
+			}
+			var out []Finding
+			for _, lc := range lifecycleCommands[1:] {
+				p := "/" + lc
+				if c.Len(p) <= 0 {
+					continue
+				}
+				prog, _ := c.StringOK(p + "/0")
+				name := prog[strings.LastIndex(prog, "/")+1:]
+				if (name == "curl" || name == "wget" || name == "git" || name == "bash" || name == "sudo") && !b.Has(name) {
+					out = append(out, dcAt(c, p+"/0", fmt.Sprintf("`%s` is not on `%s`: %s cannot run", prog, b.Ref, lc)))
+				}
+			}
+			return out
+		},
+	})
+	Register(&Rule{
+		ID: "CR216", Title: "Trailing comma", Severity: SeverityInfo, Family: FamilyDevcontainer,
+		What:     "A comma before a closing `}` or `]`.",
+		Why:      "envbuilder and the Dev Containers CLI accept it (JSONC), but the spec's JSON schema and strict JSON tools reject the file.",
+		HowToFix: "Remove the comma.",
+		Sources:  []string{"spec", "envbuilder"},
+		Devcontainer: func(in *DevcontainerInput) []Finding {
+			c := in.Devcontainer
+			if c == nil {
+				return nil
+			}
+			var out []Finding
+			for _, p := range c.TrailingCommas {
+				f := Finding{Message: "trailing comma", Location: Location{Path: c.Path, StartLine: p.Line, StartCol: p.Col, EndLine: p.Line, EndCol: p.Col}}
+				if p.Line <= len(c.Lines) {
+					text := c.Lines[p.Line-1]
+					f.Fix = &Fix{Description: "remove the comma", Edits: []Edit{{Path: c.Path, StartLine: p.Line, EndLine: p.Line, Text: text[:p.Col-1] + text[p.Col:]}}}
+				}
+				out = append(out, f)
+			}
+			return out
+		},
+	})
+}
+
+// featureName is a feature reference without its version.
+func featureName(ref string) string {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[:i]
+	}
+	return ref
+}
+
+func quotedKey(k string) string { return `"` + k + `"` }
+
+// joinRel joins a relative path onto a root-relative folder.
+func joinRel(base, rel string) string {
+	return strings.TrimPrefix(cleanSlash(base+"/"+rel), "./")
+}
