@@ -81,6 +81,9 @@ func init() {
 				return nil
 			}
 			b := dcBase(in)
+			if hasMetadataUser(b.Ref) {
+				return nil
+			}
 			if root, known := b.RunsAsRoot(); known && root {
 				f := dcAt(c, "", fmt.Sprintf("neither `remoteUser` nor `containerUser` is set and `%s` runs as root", b.Ref))
 				if len(b.Users) > 0 {
@@ -112,7 +115,8 @@ func init() {
 					out = append(out, dcAt(c, p, fmt.Sprintf("`%s` asks for privileges the workspace usually does not have", strings.TrimPrefix(p, "/"))))
 				}
 			}
-			for i, a := range c.Strings("/runArgs") {
+			for i := 0; i < c.Len("/runArgs"); i++ {
+				a, _ := c.StringOK(fmt.Sprintf("/runArgs/%d", i))
 				if a == "--privileged" || strings.HasPrefix(a, "--cap-add") || strings.HasPrefix(a, "--security-opt") {
 					out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` %q asks for privileges the workspace usually does not have", a)))
 				}
@@ -142,6 +146,9 @@ func init() {
 			}
 			var out []Finding
 			for _, k := range c.Keys {
+				if k == "overrideFeatureInstallOrder" && featureOrderMatters(c) {
+					continue // CR211 reports it, as a warning
+				}
 				if slices.Contains(ignoredByEnvbuilder, k) {
 					out = append(out, dcAt(c, ptr(k), fmt.Sprintf("envbuilder ignores `%s`", k)))
 				}
@@ -229,11 +236,7 @@ func init() {
 		Sources:  []string{"envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil || len(c.Strings("/overrideFeatureInstallOrder")) < 2 {
-				return nil
-			}
-			order := c.Strings("/overrideFeatureInstallOrder")
-			if slices.IsSorted(order) {
+			if c == nil || !featureOrderMatters(c) {
 				return nil
 			}
 			return []Finding{dcAt(c, "/overrideFeatureInstallOrder", "envbuilder installs features alphabetically and ignores `overrideFeatureInstallOrder`")}
@@ -274,8 +277,8 @@ func init() {
 					out = append(out, dcAt(c, base+"/displayApps"+ptr(k), fmt.Sprintf("unknown `displayApps` key %q (known: %s)", k, strings.Join(coderDisplayApps, ", "))))
 				}
 			}
-			for i, s := range c.Strings("/forwardPorts") {
-				if strings.Contains(s, ":") {
+			for i := 0; i < c.Len("/forwardPorts"); i++ {
+				if s, ok := c.StringOK(fmt.Sprintf("/forwardPorts/%d", i)); ok && strings.Contains(s, ":") {
 					out = append(out, dcAt(c, fmt.Sprintf("/forwardPorts/%d", i), fmt.Sprintf("`forwardPorts` entry %q uses the host:port form, which Coder's integration does not support", s)))
 				}
 			}
@@ -371,12 +374,27 @@ func init() {
 	})
 }
 
+// featureOrderMatters reports whether overrideFeatureInstallOrder asks for
+// an order other than the alphabetical one envbuilder uses.
+func featureOrderMatters(c *devcontainer.Config) bool {
+	order := c.Strings("/overrideFeatureInstallOrder")
+	return len(order) >= 2 && !slices.IsSorted(order)
+}
+
 // featureName is a feature reference without its version.
 func featureName(ref string) string {
 	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
 		return ref[:i]
 	}
 	return ref
+}
+
+// hasMetadataUser reports whether an image is one of the Dev Containers
+// images, whose `devcontainer.metadata` label sets remoteUser (vscode, node,
+// codespace): tools that merge image metadata run sessions as that user.
+func hasMetadataUser(ref string) bool {
+	r := ParseImageRef(ref)
+	return r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/"))
 }
 
 func quotedKey(k string) string { return `"` + k + `"` }

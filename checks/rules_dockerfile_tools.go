@@ -115,11 +115,18 @@ func checkCR104(in *DockerfileInput) []Finding {
 		return nil
 	}
 	b := v.facts(v.final)
-	if !b.Known || b.HasDownloader() || v.installs(v.final, downloaders...) {
+	if !b.Known || b.HasDownloader() || v.installs(v.final, downloaders...) || featuresMayInstall(in) {
 		return nil
 	}
 	return toolFinding(v, fmt.Sprintf("nothing installs curl, wget or busybox and `%s` has none: the Coder agent cannot be downloaded", b.Ref),
 		"install curl", "curl")
+}
+
+// featuresMayInstall reports whether the Dockerfile is built for a
+// devcontainer whose features run after it: features such as common-utils
+// and git install tools, so a missing tool is settled on the built image.
+func featuresMayInstall(in *DockerfileInput) bool {
+	return in.Devcontainer != nil && len(in.Devcontainer.Features()) > 0
 }
 
 // checkCR105 reports a final image without git.
@@ -129,7 +136,7 @@ func checkCR105(in *DockerfileInput) []Finding {
 		return nil
 	}
 	b := v.facts(v.final)
-	if !b.Known || b.Has("git") || v.installs(v.final, "git", "git-core", "git-all") {
+	if !b.Known || b.Has("git") || v.installs(v.final, "git", "git-core", "git-all") || featuresMayInstall(in) {
 		return nil
 	}
 	return toolFinding(v, fmt.Sprintf("nothing installs git and `%s` does not have it", b.Ref), "install git", "git")

@@ -231,6 +231,10 @@ func (s *scanner) devcontainerDockerfile(rel string) string {
 	if p == "" || !localPath(p) {
 		return ""
 	}
+	// A Dockerfile that is not there is CR203's finding, not a read error.
+	if fi, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(p))); err != nil || fi.IsDir() {
+		return ""
+	}
 	return p
 }
 

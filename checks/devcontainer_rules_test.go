@@ -1,0 +1,208 @@
+package checks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/coderready/coderready/devcontainer"
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// dcCase is a devcontainer.json (and optionally a Dockerfile it builds)
+// with the positions ("line:col") where a rule must fire; none means it
+// must not fire.
+type dcCase struct {
+	name       string
+	json       string
+	dockerfile string
+	builder    ConfigBuilder
+	files      []string // files to create under the root (for existence checks)
+	path       string   // default .devcontainer/devcontainer.json
+	siblings   []string
+	want       []string
+	edit       string // when set, the first finding's first edit text
+}
+
+func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
+	t.Helper()
+	p := tc.path
+	if p == "" {
+		p = ".devcontainer/devcontainer.json"
+	}
+	root := t.TempDir()
+	for _, f := range tc.files {
+		dst := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := DefaultConfig()
+	if tc.builder != "" {
+		cfg.Builder = tc.builder
+	}
+	c, err := devcontainer.Parse(p, []byte(tc.json))
+	in := &DevcontainerInput{Devcontainer: c, ParseErr: err, Config: cfg, Root: root, Siblings: tc.siblings}
+	if err != nil {
+		in.Devcontainer = nil
+	}
+	if tc.dockerfile != "" {
+		f, err := dockerfile.Parse(".devcontainer/Dockerfile", []byte(tc.dockerfile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in.Dockerfile = f
+	}
+	var out []Finding
+	for _, f := range CheckDevcontainer(in) {
+		if f.RuleID == id {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func TestDevcontainerRules(t *testing.T) {
+	tests := map[string][]dcCase{
+		"CR200": {
+			{name: "missing comma", json: "{\n  \"image\": \"x\"\n  \"name\": \"y\"\n}", want: []string{"3:3"}},
+			{name: "valid", json: `{"image": "debian:12"}`},
+		},
+		"CR201": {
+			{name: "only a name", json: "{\n  \"name\": \"x\"\n}", want: []string{"1:1"}},
+			{name: "image", json: `{"image": "debian:12"}`},
+			{name: "legacy dockerFile", json: `{"dockerFile": "Dockerfile"}`, files: []string{".devcontainer/Dockerfile"}},
+		},
+		"CR202": {
+			{name: "compose", json: "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"app\"\n}", files: []string{".devcontainer/compose.yml"}, want: []string{"2:3"}},
+			{name: "compose, native only", json: `{"dockerComposeFile": "c.yml", "service": "app"}`, builder: ConfigBuilderNative},
+			{name: "image", json: `{"image": "debian:12"}`},
+		},
+		"CR203": {
+			{name: "missing dockerfile", json: "{\n  \"build\": {\n    \"dockerfile\": \"../docker/Dockerfile\"\n  }\n}", want: []string{"3:5"}},
+			{name: "missing context", json: "{\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"../app\"}\n}", files: []string{".devcontainer/Dockerfile"}, want: []string{"2:41"}},
+			{name: "present", json: `{"build": {"dockerfile": "../docker/Dockerfile", "context": ".."}}`, files: []string{"docker/Dockerfile"}},
+			{name: "compose file missing", json: "{\n  \"dockerComposeFile\": [\"a.yml\", \"b.yml\"]\n}", files: []string{".devcontainer/a.yml"}, want: []string{"2:34"}},
+		},
+		"CR204": {
+			{name: "initializeCommand", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"make init\"\n}", want: []string{"3:3"}, edit: `  "onCreateCommand": "make init"`},
+			{name: "none", json: `{"image": "x", "onCreateCommand": "make init"}`},
+		},
+		"CR205": {
+			{name: "remoteUser root", json: "{\n  \"image\": \"x\",\n  \"remoteUser\": \"root\"\n}", want: []string{"3:3"}},
+			{name: "unset on debian", json: "{\n  \"image\": \"debian:12\"\n}", want: []string{"1:1"}},
+			{name: "unset on devcontainers image (metadata sets vscode)", json: `{"image": "mcr.microsoft.com/devcontainers/base:bookworm"}`},
+			{name: "non-root", json: `{"image": "debian:12", "remoteUser": "dev"}`},
+			{name: "dockerfile ends as user", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nUSER dev\n"},
+			{name: "dockerfile ends as root", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nUSER dev\nUSER root\n", want: []string{"1:1"}},
+			{name: "unknown image", json: `{"image": "registry.example/acme/img:1"}`},
+		},
+		"CR206": {
+			{name: "privileged", json: "{\n  \"image\": \"x\",\n  \"privileged\": true\n}", want: []string{"3:3"}},
+			{name: "runArgs and dind", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"--init\", \"--privileged\"],\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-in-docker:2\": {}\n  }\n}", want: []string{"3:25", "5:5"}},
+			{name: "capAdd", json: "{\"image\": \"x\", \"capAdd\": [\"SYS_PTRACE\"]}", want: []string{"1:16"}},
+			{name: "privileged false", json: `{"image": "x", "privileged": false, "runArgs": ["--init"]}`},
+		},
+		"CR207": {
+			{name: "each ignored property", json: "{\n  \"image\": \"x\",\n  \"forwardPorts\": [3000],\n  \"mounts\": [],\n  \"build\": {\"dockerfile\": \"D\", \"options\": [\"--network=host\"]}\n}", files: []string{".devcontainer/D"}, want: []string{"3:3", "4:3", "5:32"}},
+			{name: "native builder", json: `{"image": "x", "forwardPorts": [3000]}`, builder: ConfigBuilderNative},
+			{name: "read properties", json: `{"image": "x", "remoteUser": "dev", "postStartCommand": "x"}`},
+		},
+		"CR208": {
+			{name: "unversioned and latest", json: "{\n  \"features\": {\n    \"ghcr.io/devcontainers/features/go\": {},\n    \"ghcr.io/devcontainers/features/node:latest\": {}\n  }\n}", want: []string{"3:5", "4:5"}},
+			{name: "local missing", json: "{\"features\": {\"./local\": {}}}", want: []string{"1:15"}},
+			{name: "local present, pinned", json: `{"features": {"./local": {}, "ghcr.io/devcontainers/features/go:1": {}, "ghcr.io/x/y/z@sha256:abc": {}}}`, files: []string{".devcontainer/local/devcontainer-feature.json"}},
+		},
+		"CR209": {
+			{name: "typo", json: "{\n  \"image\": \"x\",\n  \"remoteUsr\": \"dev\"\n}", want: []string{"3:3"}, edit: `  "remoteUser": "dev"`},
+			{name: "far from anything", json: "{\"image\": \"x\", \"zzzzzzzzzzzz\": 1}", want: []string{"1:16"}},
+			{name: "known and legacy", json: `{"image": "x", "$schema": "s", "extensions": [], "hostRequirements": {}}`},
+		},
+		"CR210": {
+			{name: "placeholder", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}\"\n}", want: []string{"2:50"}},
+			{name: "in the dockerfile", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nRUN echo ${templateOption:v}\n", want: []string{"2:10"}},
+			{name: "ordinary variables", json: `{"image": "x", "containerEnv": {"A": "${localEnv:HOME}"}}`},
+		},
+		"CR211": {
+			{name: "order matters", json: "{\n  \"image\": \"x\",\n  \"overrideFeatureInstallOrder\": [\"b\", \"a\"]\n}", want: []string{"3:3"}},
+			{name: "alphabetical anyway", json: `{"image": "x", "overrideFeatureInstallOrder": ["a", "b"]}`},
+			{name: "native", json: `{"image": "x", "overrideFeatureInstallOrder": ["b", "a"]}`, builder: ConfigBuilderNative},
+		},
+		"CR212": {
+			{name: "bad customizations", json: "{\n  \"image\": \"x\",\n  \"customizations\": {\"coder\": {\n    \"name\": \"My App\",\n    \"apps\": [{\"slug\": \"a\"}, {\"slug\": \"a\"}, {}],\n    \"displayApps\": {\"vscode\": true, \"jetbrains\": true}\n  }},\n  \"forwardPorts\": [3000, \"db:5432\"]\n}", want: []string{"4:5", "5:30", "5:44", "6:37", "8:26"}},
+			{name: "valid", json: `{"image": "x", "customizations": {"coder": {"name": "my-app", "apps": [{"slug": "a"}], "displayApps": {"vscode": false}}}, "forwardPorts": [3000]}`},
+			{name: "envbuilder only", json: `{"image": "x", "forwardPorts": ["db:5432"]}`, builder: ConfigBuilderEnvbuilder},
+		},
+		"CR213": {
+			{name: "user missing on debian", json: "{\n  \"image\": \"debian:12\",\n  \"remoteUser\": \"vscode\"\n}", want: []string{"3:3"}},
+			{name: "user of the image", json: `{"image": "node:20", "remoteUser": "node"}`},
+			{name: "features may create it", json: `{"image": "debian:12", "remoteUser": "vscode", "features": {"ghcr.io/devcontainers/features/common-utils:2": {}}}`},
+			{name: "dockerfile creates it", json: `{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "dev"}`, dockerfile: "FROM debian:12\nRUN useradd -m dev\n"},
+			{name: "unknown image", json: `{"image": "registry.example/acme/img:1", "remoteUser": "dev"}`},
+		},
+		"CR214": {
+			{name: "array command not on the image", json: "{\n  \"image\": \"debian:12\",\n  \"postCreateCommand\": [\"curl\", \"-fsSL\", \"https://example.com\"]\n}", want: []string{"3:25"}},
+			{name: "string command", json: `{"image": "debian:12", "postCreateCommand": "curl -fsSL https://example.com"}`},
+			{name: "tool present", json: `{"image": "buildpack-deps:bookworm", "postCreateCommand": ["curl", "x"]}`},
+		},
+		"CR215": {
+			{name: "root config", path: ".devcontainer.json", json: `{"image": "x"}`, want: []string{"1:0"}},
+			{name: "named folder", path: ".devcontainer/go/devcontainer.json", json: `{"image": "x"}`, siblings: []string{".devcontainer/devcontainer.json", ".devcontainer/go/devcontainer.json"}, want: []string{"1:0"}},
+			{name: "default location", json: `{"image": "x"}`},
+			{name: "native", path: ".devcontainer.json", json: `{"image": "x"}`, builder: ConfigBuilderNative},
+		},
+		"CR216": {
+			{name: "trailing commas", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"a\",],\n}", want: []string{"3:18", "3:20"}, edit: `  "runArgs": ["a"],`},
+			{name: "none", json: `{"image": "x"}`},
+		},
+	}
+	for id, cases := range tests {
+		if Lookup(id) == nil {
+			t.Fatalf("%s is not registered", id)
+		}
+		for _, tc := range cases {
+			t.Run(id+"/"+tc.name, func(t *testing.T) {
+				fs := runDevcontainerCase(t, id, tc)
+				var got []string
+				for _, f := range fs {
+					got = append(got, fmt.Sprintf("%d:%d", f.Location.StartLine, f.Location.StartCol))
+				}
+				slices.Sort(got)
+				want := slices.Clone(tc.want)
+				slices.Sort(want)
+				if !slices.Equal(got, want) {
+					t.Fatalf("findings at %v, want %v: %+v", got, want, fs)
+				}
+				if tc.edit != "" {
+					if fs[0].Fix == nil || len(fs[0].Fix.Edits) == 0 || fs[0].Fix.Edits[0].Text != tc.edit {
+						t.Fatalf("fix %+v, want edit %q", fs[0].Fix, tc.edit)
+					}
+				}
+			})
+		}
+	}
+	for _, r := range Rules() {
+		if r.Family == FamilyDevcontainer {
+			if _, ok := tests[r.ID]; !ok {
+				t.Errorf("%s has no test cases", r.ID)
+			}
+		}
+	}
+}
+
+func TestDevcontainerIgnoreComments(t *testing.T) {
+	src := "{\n  \"image\": \"x\",\n  // coderready:ignore=CR207\n  \"forwardPorts\": [3000],\n  \"mounts\": [], // coderready:ignore=CR207,CR209\n  \"appPort\": 3000\n}"
+	fs := runDevcontainerCase(t, "CR207", dcCase{json: src})
+	if len(fs) != 1 || fs[0].Location.StartLine != 6 {
+		t.Fatalf("want only the appPort finding on line 6, got %+v", fs)
+	}
+	if !strings.Contains(fs[0].Message, "appPort") {
+		t.Fatalf("message %q", fs[0].Message)
+	}
+}
