@@ -129,11 +129,6 @@ func exists(root, rel string) (found, ok bool) {
 	return false, false
 }
 
-// envbuilderReads are the properties envbuilder reads (its
-// devcontainer/devcontainer.go); everything else it ignores silently.
-var envbuilderReads = []string{"image", "build", "dockerFile", "context", "remoteUser", "containerUser",
-	"containerEnv", "remoteEnv", "features", "onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand"}
-
 // knownProperties are the top-level properties of the Dev Container spec
 // (devContainer.base.schema.json), with the legacy `extensions`,
 // `settings` and `devPort` that older configs still carry.

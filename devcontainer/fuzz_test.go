@@ -1,6 +1,7 @@
 package devcontainer
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,7 +48,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, src []byte) {
 		c, err := Parse("f/.devcontainer/devcontainer.json", src)
 		if err != nil {
-			if _, ok := err.(*SyntaxError); !ok {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
 				t.Fatalf("error is %T, not *SyntaxError: %v", err, err)
 			}
 			return

@@ -87,10 +87,7 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 	for _, f := range found {
 		s.files[f.Path] = nil
 	}
-	targets, err := s.plan(found)
-	if err != nil {
-		return nil, err
-	}
+	targets := s.plan(found)
 	reports := make([]TargetReport, len(targets))
 	workers := opts.Workers
 	if workers <= 0 {
@@ -179,7 +176,7 @@ func readCapped(name string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: nothing to lose on close
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -192,7 +189,7 @@ func readCapped(name string, limit int64) ([]byte, error) {
 
 // plan turns discovered files into targets: each devcontainer.json with the
 // Dockerfile it builds, then every Dockerfile no devcontainer builds.
-func (s *scanner) plan(found []Found) ([]target, error) {
+func (s *scanner) plan(found []Found) []target {
 	var out []target
 	usedBy := map[string]bool{}
 	for _, f := range found {
@@ -212,7 +209,7 @@ func (s *scanner) plan(found []Found) ([]target, error) {
 		}
 		out = append(out, target{kind: checks.KindDockerfile, path: f.Path})
 	}
-	return out, nil
+	return out
 }
 
 // devcontainerDockerfile returns the Dockerfile a devcontainer.json builds

@@ -55,18 +55,41 @@ func (o *outputFlags) validate() error {
 	return err
 }
 
-// write renders the result in the chosen format and returns the exit code
-// --fail-on gives it.
+// write renders the result in the chosen format, to --output or stdout, and
+// returns the exit code --fail-on gives it.
 func (o *outputFlags) write(stdout io.Writer, r *checks.Result) error {
-	w := stdout
-	if o.output != "" {
-		f, err := os.Create(o.output)
-		if err != nil {
-			return &exitCodeError{code: exitError, err: fmt.Errorf("open output: %w", err)}
-		}
-		defer f.Close()
-		w = f
+	var err error
+	if o.output == "" {
+		err = o.render(stdout, r)
+	} else {
+		err = o.renderFile(r)
 	}
+	if err != nil {
+		return &exitCodeError{code: exitError, err: err}
+	}
+	th, _ := o.threshold()
+	if th != checks.SeverityOff && checks.MaxSeverity(r.Findings()) >= th {
+		return &exitCodeError{code: exitFindings}
+	}
+	return nil
+}
+
+func (o *outputFlags) renderFile(r *checks.Result) error {
+	f, err := os.Create(o.output)
+	if err != nil {
+		return fmt.Errorf("open output: %w", err)
+	}
+	if err := o.render(f, r); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", o.output, err)
+	}
+	return nil
+}
+
+func (o *outputFlags) render(w io.Writer, r *checks.Result) error {
 	var err error
 	switch o.format {
 	case "json":
@@ -77,16 +100,7 @@ func (o *outputFlags) write(stdout io.Writer, r *checks.Result) error {
 		err = checks.RenderText(w, r, checks.TextOptions{Color: o.useColor(w), ReadFile: os.ReadFile})
 	}
 	if err != nil {
-		return &exitCodeError{code: exitError, err: fmt.Errorf("write report: %w", err)}
-	}
-	if f, ok := w.(*os.File); ok && f != os.Stdout {
-		if err := f.Close(); err != nil {
-			return &exitCodeError{code: exitError, err: fmt.Errorf("write report: %w", err)}
-		}
-	}
-	th, _ := o.threshold()
-	if th != checks.SeverityOff && checks.MaxSeverity(r.Findings()) >= th {
-		return &exitCodeError{code: exitFindings}
+		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
 }

@@ -59,11 +59,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ec *exitCodeError
 	if errors.As(err, &ec) {
 		if ec.err != nil {
-			fmt.Fprintln(stderr, "coderready:", ec.err)
+			_, _ = fmt.Fprintln(stderr, "coderready:", ec.err)
 		}
 		return ec.code
 	}
-	fmt.Fprintln(stderr, "coderready:", err)
+	_, _ = fmt.Fprintln(stderr, "coderready:", err)
 	return exitError
 }
 
