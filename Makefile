@@ -5,7 +5,7 @@ FUZZTIME ?= 10s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build test test-unit fuzz-short lint generate bench run tidy-check clean
+.PHONY: all build test test-unit fuzz-short lint generate bench bench-inspect run tidy-check clean
 
 all: build
 
@@ -41,6 +41,11 @@ generate:
 ## bench: Go benchmarks (check over the corpus, parsers)
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+## bench-inspect: inspect a ~2.3 GB golden image from a tarball, the daemon
+## and a loopback registry, against dockle (DOCKLE=path) and crane export
+bench-inspect:
+	scripts/bench-inspect.sh
 
 ## run: check the examples
 run:
