@@ -49,7 +49,7 @@ bench-inspect:
 
 ## run: check the examples
 run:
-	$(GO) run ./cmd/coderready check ./examples/...
+	$(GO) run ./cmd/coderready check --offline ./examples/...
 
 tidy-check:
 	$(GO) mod tidy -diff

@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/image"
 )
 
 // MaxFileSize is the largest Dockerfile or devcontainer.json read (10 MiB);
@@ -35,6 +37,11 @@ type Options struct {
 	Offline bool
 	// Workers bounds how many targets are checked at once (default GOMAXPROCS).
 	Workers int
+	// Bases reads base images for the image rules; nil reads them from the
+	// local Docker engine or the registry unless Offline.
+	Bases BaseReader
+	// CacheDir holds the image reader's layer cache ("" for none).
+	CacheDir string
 }
 
 // TargetReport is one target's result plus what the pipeline learnt on the way.
@@ -83,7 +90,10 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &scanner{root: dir, cfg: cfg, files: map[string]*source{}}
+	s := &scanner{ctx: ctx, root: dir, cfg: cfg, files: map[string]*source{}, bases: opts.Bases}
+	if s.bases == nil && !opts.Offline {
+		s.bases = &ImageBases{Options: image.Options{CacheDir: opts.CacheDir}}
+	}
 	for _, f := range found {
 		s.files[f.Path] = nil
 	}
@@ -152,6 +162,8 @@ type source struct {
 }
 
 type scanner struct {
+	ctx   context.Context
+	bases BaseReader
 	root  string
 	cfg   *checks.Config
 	mu    sync.Mutex
@@ -245,15 +257,15 @@ func (s *scanner) check(t target) checks.TargetResult {
 	res := checks.TargetResult{Path: t.path, Kind: t.kind, Dockerfile: t.dockerfile}
 	switch t.kind {
 	case checks.KindDevcontainer:
-		res.Findings = s.checkDevcontainer(t)
+		res.Findings = s.checkDevcontainer(t, &res)
 	default:
-		res.Findings = s.checkDockerfile(&checks.DockerfileInput{}, t.path)
+		res.Findings = s.checkDockerfile(&checks.DockerfileInput{}, t.path, &res)
 	}
 	checks.SortFindings(res.Findings)
 	return res
 }
 
-func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string) []checks.Finding {
+func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, res *checks.TargetResult) []checks.Finding {
 	in.Config = s.cfg
 	src, err := s.read(rel)
 	if err != nil {
@@ -262,13 +274,38 @@ func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string) []chec
 	f, err := dockerfile.Parse(rel, src)
 	if err != nil {
 		in.ParseErr = err
-	} else {
-		in.File = f
+		return checks.CheckDockerfile(in)
 	}
-	return checks.CheckDockerfile(in)
+	in.File = f
+	var imageFindings []checks.Finding
+	if ref := checks.FinalBaseRef(in); ref != "" {
+		if facts := s.readBase(ref); facts != nil {
+			in.Bases = checks.FactsResolver{ref: facts}
+			res.Image = checks.SummarizeImage(ref, facts)
+			imageFindings = checks.CheckImage(&checks.ImageInput{
+				Facts: facts, Config: s.cfg, Ref: ref, Dockerfile: f, Target: in.Target,
+				BaseOnly: true, DevcontainerBuild: in.Devcontainer != nil,
+			})
+		}
+	}
+	return append(checks.CheckDockerfile(in), imageFindings...)
 }
 
-func (s *scanner) checkDevcontainer(t target) []checks.Finding {
+// readBase returns the facts of a base image, or nil when it cannot be read
+// (offline, no engine, not pulled, unreachable registry): the static rules
+// then judge from what the reference tells.
+func (s *scanner) readBase(ref string) *image.Facts {
+	if s.bases == nil {
+		return nil
+	}
+	f, err := s.bases.ReadBase(s.ctx, ref)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+func (s *scanner) checkDevcontainer(t target, res *checks.TargetResult) []checks.Finding {
 	src, err := s.read(t.path)
 	if err != nil {
 		return []checks.Finding{readFailure(t.path, err)}
@@ -283,10 +320,21 @@ func (s *scanner) checkDevcontainer(t target) []checks.Finding {
 	var out []checks.Finding
 	if t.dockerfile != "" {
 		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: dc.BuildArgs(), Target: dc.BuildTarget()}
-		out = append(out, s.checkDockerfile(din, t.dockerfile)...)
+		out = append(out, s.checkDockerfile(din, t.dockerfile, res)...)
 		in.Dockerfile = din.File
 	}
 	out = append(out, checks.CheckDevcontainer(in)...)
+	if ref := dc.Image(); ref != "" && t.dockerfile == "" && !strings.Contains(ref, "$") {
+		if facts := s.readBase(ref); facts != nil {
+			res.Image = checks.SummarizeImage(ref, facts)
+			at := dc.Pos("/image")
+			for _, f := range checks.CheckImage(&checks.ImageInput{Facts: facts, Config: s.cfg, Ref: ref, DevcontainerBuild: true}) {
+				// Findings about the image sit on the devcontainer's `image` line.
+				f.Location = checks.Location{Path: t.path, StartLine: at.Line, StartCol: at.Col}
+				out = append(out, f)
+			}
+		}
+	}
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -134,6 +135,10 @@ func newCheckCmd() *cobra.Command {
 .devcontainer/*/devcontainer.json under each PATH (a folder or a file; a
 trailing /... is accepted) and reports Coder compatibility findings.
 
+The base image of each Dockerfile (and a devcontainer's image) is read from
+the local Docker engine when it holds it, else from its registry, and the
+image rules run on it; --offline skips that.
+
 Config is read from .coderready.yaml or .github/coderready.yaml at each PATH
 unless --config names a file.
 
@@ -149,7 +154,7 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			opts := scan.Options{ConfigPath: configPath, NoBuild: noBuild, Offline: offline}
+			opts := scan.Options{ConfigPath: configPath, NoBuild: noBuild, Offline: offline, CacheDir: filepath.Join(dataDir(), "image-cache")}
 			merged := &checks.Result{}
 			for i, arg := range args {
 				arg = strings.TrimSuffix(strings.TrimSuffix(arg, "/..."), "...")
@@ -171,6 +176,6 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 	out.register(c)
 	c.Flags().StringVarP(&configPath, "config", "c", "", "config file (default: .coderready.yaml or .github/coderready.yaml at PATH)")
 	c.Flags().BoolVar(&noBuild, "no-build", false, "never build images; run static checks (and base-image checks) only")
-	c.Flags().BoolVar(&offline, "offline", false, "never contact a registry or a Docker engine")
+	c.Flags().BoolVar(&offline, "offline", os.Getenv("CODERREADY_OFFLINE") == "true", "never contact a registry or a Docker engine (base images are then judged from their names; default from CODERREADY_OFFLINE=true)")
 	return c
 }

@@ -1,0 +1,82 @@
+package scan
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/image"
+)
+
+// engineBases returns a base reader on the local Docker engine holding the
+// offline test images (scripts/test-images.sh). Outside CI the test skips
+// when there is none; under CI=true it fails.
+func engineBases(t *testing.T) *ImageBases {
+	t.Helper()
+	b := &ImageBases{NoRegistry: true, Options: image.Options{CacheDir: t.TempDir()}}
+	if _, err := b.ReadBase(context.Background(), "coderready-test/busybox:static"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the test engine or its images are missing (scripts/start-dockerd.sh, scripts/test-images.sh): %v", err)
+		}
+		t.Skipf("no Docker engine with the test images (scripts/start-dockerd.sh, scripts/test-images.sh): %v", err)
+	}
+	return b
+}
+
+// TestBaseFactsFromEngine: with the base image readable, the Dockerfile
+// rules judge from its real contents, not from its name.
+func TestBaseFactsFromEngine(t *testing.T) {
+	bases := engineBases(t)
+	root := writeTree(t, map[string]string{
+		// Not in the table of well-known images: only the image tells it
+		// has no curl and uses apt.
+		"bare/Dockerfile": "FROM coderready-test/debian:bookworm\nRUN useradd -m dev\nUSER dev\n",
+		// Has curl, git and a non-root user: nothing to say.
+		"ready/Dockerfile": "FROM coderready-test/coder-ready:bookworm\nRUN true\n",
+	})
+	run := func(opts Options) map[string][]checks.Finding {
+		opts.Config = checks.DefaultConfig()
+		rep, err := Run(context.Background(), root, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][]checks.Finding{}
+		for _, tr := range rep.Result.Targets {
+			rel := strings.TrimPrefix(tr.Path, root+"/")
+			out[rel] = tr.Findings
+			if tr.Image == nil && opts.Bases != nil {
+				t.Errorf("%s: no image summary", rel)
+			}
+		}
+		return out
+	}
+	has := func(fs []checks.Finding, id string) *checks.Finding {
+		for i := range fs {
+			if fs[i].RuleID == id {
+				return &fs[i]
+			}
+		}
+		return nil
+	}
+
+	offline := run(Options{Offline: true})
+	if f := has(offline["bare/Dockerfile"], "CR104"); f != nil {
+		t.Errorf("offline, the unknown base cannot be judged, yet CR104 fired: %+v", f)
+	}
+
+	online := run(Options{Bases: bases})
+	f := has(online["bare/Dockerfile"], "CR104")
+	if f == nil {
+		t.Fatalf("CR104 should fire on a base without curl, wget or busybox: %+v", online["bare/Dockerfile"])
+	}
+	if f.Location.StartLine != 1 || f.Fix == nil || len(f.Fix.Edits) == 0 || !strings.Contains(f.Fix.Edits[0].Text, "apt-get install") {
+		t.Errorf("CR104 should sit on the FROM with an apt fix: %+v %+v", f, f.Fix)
+	}
+	for _, id := range []string{"CR101", "CR104", "CR105"} {
+		if f := has(online["ready/Dockerfile"], id); f != nil {
+			t.Errorf("ready/Dockerfile: unexpected %s: %+v", id, *f)
+		}
+	}
+}
