@@ -58,7 +58,7 @@ func (b *ImageBases) read(ctx context.Context, ref string) (*image.Facts, error)
 	}
 	f, err := image.Inspect(ctx, ref, b.Options)
 	if err != nil {
-		return nil, fmt.Errorf("read base %s: %w (engine: %v)", ref, err, derr)
+		return nil, fmt.Errorf("read base %s: %w (engine: %w)", ref, err, derr)
 	}
 	return f, nil
 }
