@@ -115,7 +115,8 @@ func checkCR104(in *DockerfileInput) []Finding {
 		return nil
 	}
 	b := v.facts(v.final)
-	if !b.Known || b.HasDownloader() || v.installs(v.final, downloaders...) || featuresMayInstall(in) {
+	// With the base image read, CR301 judges the same thing on real facts.
+	if !b.Known || b.Source == "image" || b.HasDownloader() || v.installs(v.final, downloaders...) || featuresMayInstall(in) {
 		return nil
 	}
 	return toolFinding(v, fmt.Sprintf("nothing installs curl, wget or busybox and `%s` has none: the Coder agent cannot be downloaded", b.Ref),
@@ -136,7 +137,7 @@ func checkCR105(in *DockerfileInput) []Finding {
 		return nil
 	}
 	b := v.facts(v.final)
-	if !b.Known || b.Has("git") || v.installs(v.final, "git", "git-core", "git-all") || featuresMayInstall(in) {
+	if !b.Known || b.Source == "image" || b.Has("git") || v.installs(v.final, "git", "git-core", "git-all") || featuresMayInstall(in) {
 		return nil
 	}
 	return toolFinding(v, fmt.Sprintf("nothing installs git and `%s` does not have it", b.Ref), "install git", "git")
