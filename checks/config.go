@@ -49,7 +49,20 @@ type Config struct {
 	OrgCAs []OrgCA
 	// Builder picks the Dev Container builder rules (EB/N) that apply.
 	Builder ConfigBuilder
+	// MaxImageSize and MaxLayers are the image budget (CR315); zero means
+	// no budget.
+	MaxImageSize int64
+	MaxLayers    int
+	// ImageRole is what the images are for: RoleWorkspace (default) or
+	// RoleDevcontainerHost (CR324).
+	ImageRole string
 }
+
+// Image roles for config `image.role`.
+const (
+	RoleWorkspace        = "workspace"
+	RoleDevcontainerHost = "devcontainer-host"
+)
 
 // DefaultConfig returns the policy used when no config file exists.
 func DefaultConfig() *Config {

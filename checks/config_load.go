@@ -237,7 +237,7 @@ type configParser struct {
 // The top-level keys, in the order docs/config.md lists them.
 var configKeys = []string{
 	"version", "rules", "required-tools", "recommended-tools", "allowed-bases",
-	"require-digest", "ignore", "org-ca", "devcontainer",
+	"require-digest", "ignore", "org-ca", "devcontainer", "image",
 }
 
 // errorf records a problem at n. Collection stops at a generous bound; sorted
@@ -415,6 +415,8 @@ func (p *configParser) top(cfg *Config, root *yaml.Node) {
 			cfg.IgnorePaths = p.patterns(v, k.Value, normIgnorePattern)
 		case "org-ca":
 			cfg.OrgCAs = p.orgCAs(v)
+		case "image":
+			p.image(cfg, v)
 		case "devcontainer":
 			p.devcontainer(cfg, v)
 		default:
@@ -653,6 +655,65 @@ func NormalizeFingerprint(s string) (string, error) {
 		return "", fmt.Errorf("want 64 hex digits (a SHA-256 fingerprint), got %d", len(s))
 	}
 	return s, nil
+}
+
+var imageKeys = []string{"max-size", "max-layers", "role"}
+
+// image reads the `image:` section: the size and layer budget (CR315) and
+// the image's role (CR324).
+func (p *configParser) image(cfg *Config, n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return
+	}
+	for _, kv := range p.entries(n, "image") {
+		k, v := kv[0], kv[1]
+		switch k.Value {
+		case "max-size":
+			size, err := ParseSize(v.Value)
+			if v.Kind != yaml.ScalarNode || err != nil {
+				p.errorf(v, "image: max-size: want a size such as 2GB or 1500MiB, got %s", describeNode(v))
+				continue
+			}
+			cfg.MaxImageSize = size
+		case "max-layers":
+			nl, err := strconv.Atoi(v.Value)
+			if v.Kind != yaml.ScalarNode || err != nil || nl <= 0 {
+				p.errorf(v, "image: max-layers: want a positive whole number, got %s", describeNode(v))
+				continue
+			}
+			cfg.MaxLayers = nl
+		case "role":
+			r := strings.TrimSpace(v.Value)
+			if v.Kind != yaml.ScalarNode || (r != RoleWorkspace && r != RoleDevcontainerHost) {
+				p.errorf(v, "image: role: want %s or %s, got %s", RoleWorkspace, RoleDevcontainerHost, describeNode(v))
+				continue
+			}
+			cfg.ImageRole = r
+		default:
+			p.unknownKey(k, "image", imageKeys)
+		}
+	}
+}
+
+// ParseSize reads a byte size: a number with an optional unit (B, KB, MB,
+// GB, TB in powers of 1000; KiB, MiB, GiB, TiB in powers of 1024).
+func ParseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := s, ""
+	if i >= 0 {
+		num, unit = s[:i], strings.TrimSpace(s[i:])
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f <= 0 {
+		return 0, fmt.Errorf("size %q: want a positive number with a unit", s)
+	}
+	mult := map[string]float64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+		"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}[strings.ToUpper(unit)]
+	if mult == 0 {
+		return 0, fmt.Errorf("size %q: unknown unit %q", s, unit)
+	}
+	return int64(f * mult), nil
 }
 
 var devcontainerKeys = []string{"builder"}

@@ -77,6 +77,26 @@ devcontainer:
 	}
 }
 
+func TestParseConfigImage(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte("image:\n  max-size: 2.5GiB\n  max-layers: 40\n  role: devcontainer-host\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxImageSize != 5<<29 || cfg.MaxLayers != 40 || cfg.ImageRole != RoleDevcontainerHost {
+		t.Fatalf("got %d %d %q", cfg.MaxImageSize, cfg.MaxLayers, cfg.ImageRole)
+	}
+	for in, want := range map[string]int64{"500MB": 500e6, "1GB": 1e9, "1500MiB": 1500 << 20, "2G": 2 << 30, "1024": 1024} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "GB", "-1GB", "1 parsec"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) should fail", bad)
+		}
+	}
+}
+
 func TestParseConfigDefaults(t *testing.T) {
 	for name, src := range map[string]string{
 		"empty":         "",
@@ -136,7 +156,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"tab indent", "rules:\n\tCR102: error\n", []string{
 			"c.yaml:2: invalid YAML: found character that cannot start any token"}},
 		{"not a mapping", "- jq\n- make\n", []string{
-			"c.yaml:1:1: config: want a mapping of settings (version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer), got a list"}},
+			"c.yaml:1:1: config: want a mapping of settings (version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer, image), got a list"}},
 		{"two documents", "version: 1\n---\nversion: 1\n", []string{
 			"c.yaml:2: invalid YAML: a second YAML document; put every setting in one document"}},
 		{"unknown key near miss", "require_digest: true\n", []string{
@@ -144,7 +164,12 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown key typo", "required-toosl: [jq]\n", []string{
 			`c.yaml:1:1: unknown key "required-toosl" in config; did you mean "required-tools"?`}},
 		{"unknown key far", "colour: red\n", []string{
-			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer)`}},
+			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer, image)`}},
+		{"image section", "image:\n  max-size: huge\n  max-layers: -3\n  role: server\n  max-szie: 1GB\n", []string{
+			`c.yaml:2:13: image: max-size: want a size such as 2GB or 1500MiB, got the string "huge"`,
+			`c.yaml:3:15: image: max-layers: want a positive whole number, got the number -3`,
+			`c.yaml:4:9: image: role: want workspace or devcontainer-host, got the string "server"`,
+			`c.yaml:5:3: unknown key "max-szie" in image; did you mean "max-size"?`}},
 		{"duplicate key", "ignore: [a]\nignore: [b]\n", []string{
 			`c.yaml:2:1: config: "ignore" is already set at line 1`}},
 		{"version", "version: 2\n", []string{
@@ -191,7 +216,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"devcontainer key", "devcontainer:\n  buildr: native\n", []string{
 			`c.yaml:2:3: unknown key "buildr" in devcontainer; did you mean "builder"?`}},
 		{"merge key", "base: &b {require-digest: true}\n<<: *b\n", []string{
-			`c.yaml:1:1: unknown key "base" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer)`,
+			`c.yaml:1:1: unknown key "base" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer, image)`,
 			"c.yaml:2:1: config: merge keys (<<) are not supported; write the settings out"}},
 		{"several errors", "version: 1\nrules:\n  CR102: fatal\nignore: nope\nrequire-digest: 1\n", []string{
 			`c.yaml:3:10: rules: CR102: unknown severity "fatal" (want error, warning, info or off)`,

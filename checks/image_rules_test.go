@@ -262,10 +262,55 @@ func TestImageRules(t *testing.T) {
 		}
 	}
 	for _, r := range Rules() {
-		if r.Family == FamilyImage && r.ID != "CR300" {
+		if r.Family == FamilyImage && r.ID != "CR300" && r.ID != "CR315" && r.ID != "CR322" && r.ID != "CR324" {
 			if _, ok := tests[r.ID]; !ok {
 				t.Errorf("%s has no test cases", r.ID)
 			}
 		}
+	}
+}
+
+func TestImageBudgetAndRoleRules(t *testing.T) {
+	big := ready().with(func(f *image.Facts) {
+		f.Size = 3 << 30
+		f.Layers = []image.Layer{{DiffID: "sha256:a", Size: 1 << 30, CreatedBy: "RUN apt-get install -y openjdk-17"}, {DiffID: "sha256:b", Size: 2 << 30, CreatedBy: "RUN apt-get install -y golang"}}
+	})
+	tests := []struct {
+		name string
+		id   string
+		img  *fakeImage
+		cfg  func(*Config)
+		want int
+		has  string
+	}{
+		{"over size", "CR315", big, func(c *Config) { c.MaxImageSize = 2 << 30 }, 1, "golang"},
+		{"over layers", "CR315", big, func(c *Config) { c.MaxLayers = 1 }, 1, "2 layers"},
+		{"no budget", "CR315", big, nil, 0, ""},
+		{"under budget", "CR315", big, func(c *Config) { c.MaxImageSize = 4 << 30 }, 0, ""},
+		{"missing locale", "CR322", ready().with(func(f *image.Facts) { f.Config.Env = append(f.Config.Env, "LANG=de_DE.UTF-8") }), nil, 1, "LANG=de_DE.UTF-8"},
+		{"C.UTF-8", "CR322", ready().with(func(f *image.Facts) { f.Config.Env = append(f.Config.Env, "LANG=C.UTF-8") }), nil, 0, ""},
+		{"generated locale", "CR322", ready().dir("/usr/lib/locale/de_DE.utf8", 0o755).with(func(f *image.Facts) { f.Config.Env = append(f.Config.Env, "LANG=de_DE.UTF-8") }), nil, 0, ""},
+		{"host without docker", "CR324", ready(), func(c *Config) { c.ImageRole = RoleDevcontainerHost }, 1, "`docker`"},
+		{"workspace role", "CR324", ready(), nil, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id+"/"+tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			if tt.cfg != nil {
+				tt.cfg(cfg)
+			}
+			var got []Finding
+			for _, f := range CheckImage(&ImageInput{Facts: tt.img.f, Config: cfg, Ref: "acme/base:1"}) {
+				if f.RuleID == tt.id {
+					got = append(got, f)
+				}
+			}
+			if len(got) != tt.want {
+				t.Fatalf("%d findings, want %d: %+v", len(got), tt.want, got)
+			}
+			if tt.has != "" && !strings.Contains(got[0].Message+got[0].Details, tt.has) {
+				t.Fatalf("finding lacks %q: %+v", tt.has, got[0])
+			}
+		})
 	}
 }
