@@ -108,24 +108,10 @@ func init() {
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			var out []Finding
 			if c := in.Devcontainer; c != nil {
-				for i, line := range c.Lines {
-					for _, m := range templateOption.FindAllStringIndex(line, -1) {
-						out = append(out, Finding{
-							Message:  fmt.Sprintf("unresolved template placeholder `%s`", line[m[0]:m[1]]),
-							Location: Location{Path: c.Path, StartLine: i + 1, StartCol: m[0] + 1, EndLine: i + 1, EndCol: m[1]},
-						})
-					}
-				}
+				out = append(out, placeholders(c.Path, c.Lines)...)
 			}
 			if f := in.Dockerfile; f != nil {
-				for i, line := range f.Lines {
-					for _, m := range templateOption.FindAllStringIndex(line, -1) {
-						out = append(out, Finding{
-							Message:  fmt.Sprintf("unresolved template placeholder `%s`", line[m[0]:m[1]]),
-							Location: Location{Path: f.Path, StartLine: i + 1, StartCol: m[0] + 1, EndLine: i + 1, EndCol: m[1]},
-						})
-					}
-				}
+				out = append(out, placeholders(f.Path, f.Lines)...)
 			}
 			return out
 		},
@@ -162,4 +148,18 @@ func init() {
 			return []Finding{{Message: msg, Location: Location{Path: c.Path, StartLine: 1}}}
 		},
 	})
+}
+
+// placeholders reports each `${templateOption:...}` in a file's lines.
+func placeholders(path string, lines []string) []Finding {
+	var out []Finding
+	for i, line := range lines {
+		for _, m := range templateOption.FindAllStringIndex(line, -1) {
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("unresolved template placeholder `%s`", line[m[0]:m[1]]),
+				Location: Location{Path: path, StartLine: i + 1, StartCol: m[0] + 1, EndLine: i + 1, EndCol: m[1]},
+			})
+		}
+	}
+	return out
 }
