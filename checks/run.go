@@ -81,7 +81,11 @@ func CheckDevcontainer(in *DevcontainerInput) []Finding {
 		out = append(out, r.finish(in.Config, r.Devcontainer(in))...)
 	}
 	if c := in.Devcontainer; c != nil {
-		out = slices.DeleteFunc(out, func(f Finding) bool { return ignoredInDevcontainer(c, f) })
+		// `// coderready:ignore=ID` on a property's line, or alone on the
+		// line above it, silences ID for findings within that property.
+		out = slices.DeleteFunc(out, func(f Finding) bool {
+			return f.Location.Path == c.Path && f.Location.StartLine > 0 && c.Ignored(f.RuleID, f.Location.StartLine)
+		})
 	}
 	SortFindings(out)
 	return out

@@ -74,6 +74,8 @@ type Config struct {
 	TrailingCommas []Pos
 	// Comments are every comment, in order.
 	Comments []Comment
+	// Ignores are the `// coderready:ignore=` comments, in order.
+	Ignores []Ignore
 
 	nodes map[string]*Node // JSON pointer → node
 	src   []byte
@@ -114,6 +116,7 @@ func Parse(p string, src []byte) (*Config, error) {
 		cfg.Keys = append(cfg.Keys, m.Name.Value.(hujson.Literal).String())
 	}
 	cfg.scanExtras()
+	cfg.indexIgnores()
 	return cfg, nil
 }
 

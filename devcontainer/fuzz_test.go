@@ -8,13 +8,15 @@ import (
 	"testing"
 )
 
-const corpusDir = "../../shared/corpus"
+// corpusDir holds the real-world devcontainer.json files of the shared
+// corpus, copied so the package's tests stand alone.
+const corpusDir = "testdata"
 
 func corpusFiles(t testing.TB) []string {
 	t.Helper()
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
-		t.Fatalf("corpus (shared/ beside the checkout): %v", err)
+		t.Fatalf("corpus: %v", err)
 	}
 	var out []string
 	for _, e := range entries {
@@ -58,9 +60,18 @@ func FuzzParse(f *testing.F) {
 		_ = c.ContextPath()
 		_ = c.BuildArgs()
 		_ = c.ComposeFiles()
-		for _, k := range c.Keys {
-			if c.Pos("/"+escapePointer(k)).Line == 0 {
-				t.Fatalf("key %q has no position", k)
+		_ = c.FeatureList()
+		for _, lc := range LifecycleCommands {
+			_ = c.Command(lc)
+		}
+		for _, ig := range c.Ignores {
+			if ig.StartLine > ig.EndLine {
+				t.Fatalf("ignore span %+v", ig)
+			}
+		}
+		for _, p := range c.Properties() {
+			if p.Key.Line == 0 {
+				t.Fatalf("key %q has no position", p.Name)
 			}
 		}
 	})

@@ -1,10 +1,6 @@
 package checks
 
 import (
-	"errors"
-	"os"
-	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,7 +9,7 @@ import (
 )
 
 // This file holds what the devcontainer.json rules (CR200–CR216) share;
-// the rules are in devcontainer_rules_*.go.
+// the rules are in rules_devcontainer_*.go.
 
 // dcAt is a finding on the property at a JSON pointer: its key's line and
 // column, through the last line of its value.
@@ -84,51 +80,6 @@ func dcFinalUser(in *DevcontainerInput) (string, bool) {
 	return user, found
 }
 
-var ignoreComment = regexp.MustCompile(`coderready:ignore=([A-Za-z0-9*,\s]+)`)
-
-// ignoredInDevcontainer reports whether a `// coderready:ignore=ID` comment
-// at the end of the finding's line, or alone on the line above it, names the
-// finding's rule.
-func ignoredInDevcontainer(c *devcontainer.Config, f Finding) bool {
-	if f.Location.Path != c.Path || f.Location.StartLine == 0 {
-		return false
-	}
-	for _, cm := range c.Comments {
-		onLine := cm.Line == f.Location.StartLine && cm.Trailing
-		above := cm.Line == f.Location.StartLine-1 && !cm.Trailing
-		if !onLine && !above {
-			continue
-		}
-		m := ignoreComment.FindStringSubmatch(cm.Text)
-		if m == nil {
-			continue
-		}
-		for id := range strings.SplitSeq(m[1], ",") {
-			id = strings.TrimSpace(id)
-			if id == "*" || strings.EqualFold(id, f.RuleID) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// exists reports whether a root-relative path exists on disk under root;
-// ok is false when that cannot be told (no root given).
-func exists(root, rel string) (found, ok bool) {
-	if root == "" {
-		return false, false
-	}
-	_, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel)))
-	if err == nil {
-		return true, true
-	}
-	if errors.Is(err, os.ErrNotExist) {
-		return false, true
-	}
-	return false, false
-}
-
 // knownProperties are the top-level properties of the Dev Container spec
 // (devContainer.base.schema.json), with the legacy `extensions`,
 // `settings` and `devPort` that older configs still carry.
@@ -139,11 +90,8 @@ var knownProperties = []string{
 	"privileged", "capAdd", "securityOpt", "runArgs", "overrideCommand", "shutdownAction", "userEnvProbe",
 	"initializeCommand", "onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand",
 	"postAttachCommand", "waitFor", "hostRequirements", "customizations", "features", "overrideFeatureInstallOrder",
-	"secrets", "gpu", "extensions", "settings", "devPort",
+	"secrets", "extensions", "settings", "devPort",
 }
-
-// lifecycleCommands are the lifecycle properties, in the order they run.
-var lifecycleCommands = []string{"initializeCommand", "onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand", "postAttachCommand"}
 
 var featureVersion = regexp.MustCompile(`:[^/]+$`)
 
@@ -167,7 +115,3 @@ func containsFold(list []string, s string) bool {
 }
 
 var templateOption = regexp.MustCompile(`\$\{templateOption:[^}]*\}`)
-
-func dir(p string) string { return path.Dir(p) }
-
-func cleanSlash(p string) string { return path.Clean(p) }

@@ -148,6 +148,7 @@ func TestDevcontainerRules(t *testing.T) {
 		},
 		"CR214": {
 			{name: "array command not on the image", json: "{\n  \"image\": \"debian:12\",\n  \"postCreateCommand\": [\"curl\", \"-fsSL\", \"https://example.com\"]\n}", want: []string{"3:25"}},
+			{name: "parallel entry not on the image", json: "{\n  \"image\": \"debian:12\",\n  \"postStartCommand\": {\"a\": \"make\", \"b\": [\"git\", \"pull\"]}\n}", want: []string{"3:43"}},
 			{name: "string command", json: `{"image": "debian:12", "postCreateCommand": "curl -fsSL https://example.com"}`},
 			{name: "tool present", json: `{"image": "buildpack-deps:bookworm", "postCreateCommand": ["curl", "x"]}`},
 		},
@@ -204,5 +205,13 @@ func TestDevcontainerIgnoreComments(t *testing.T) {
 	}
 	if !strings.Contains(fs[0].Message, "appPort") {
 		t.Fatalf("message %q", fs[0].Message)
+	}
+}
+
+func TestDevcontainerIgnoreCoversProperty(t *testing.T) {
+	src := "{\n  \"image\": \"x\",\n  // coderready:ignore=CR207 set by the template\n  \"build\": {\n    \"dockerfile\": \"D\",\n    \"options\": [\"--network=host\"]\n  },\n  \"mounts\": []\n}"
+	fs := runDevcontainerCase(t, "CR207", dcCase{json: src, files: []string{".devcontainer/D"}})
+	if len(fs) != 1 || fs[0].Location.StartLine != 8 {
+		t.Fatalf("want only the mounts finding on line 8, got %+v", fs)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/coderready/coderready/devcontainer"
 )
@@ -72,28 +71,11 @@ func init() {
 				return nil
 			}
 			var out []Finding
-			check := func(prop, rel, what string) {
-				if rel == "" || strings.Contains(rel, "${") {
-					return
+			for _, m := range c.Missing(in.Root) {
+				if m.What == "local feature" {
+					continue // CR208
 				}
-				if found, ok := exists(in.Root, rel); ok && !found {
-					out = append(out, dcAt(c, prop, fmt.Sprintf("the %s `%s` does not exist (paths are relative to %s)", what, rel, path.Dir(c.Path)+"/")))
-				}
-			}
-			if p := c.DockerfileProp(); p != "" {
-				check(p, c.DockerfilePath(), "Dockerfile")
-			}
-			for _, p := range []string{"/build/context", "/context"} {
-				if c.Has(p) {
-					check(p, c.ContextPath(), "build context")
-				}
-			}
-			for i, f := range c.ComposeFiles() {
-				p := "/dockerComposeFile"
-				if c.Len(p) >= 0 {
-					p += "/" + fmt.Sprint(i)
-				}
-				check(p, f, "Compose file")
+				out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("the %s `%s` does not exist (paths are relative to %s)", m.What, m.Path, path.Dir(c.Path)+"/")))
 			}
 			return out
 		},

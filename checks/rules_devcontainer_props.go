@@ -174,13 +174,14 @@ func init() {
 				return nil
 			}
 			var out []Finding
+			for _, m := range c.Missing(in.Root) {
+				if m.What == "local feature" {
+					out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("local feature `%s` does not exist (looked for %s)", featureRef(c, m.Pointer), m.Path)))
+				}
+			}
 			for _, ref := range c.Features() {
 				p := devcontainer.FeaturePointer(ref)
 				if strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") {
-					local := joinRel(dir(c.Path), ref)
-					if found, ok := exists(in.Root, local); ok && !found {
-						out = append(out, dcAt(c, p, fmt.Sprintf("local feature `%s` does not exist (looked for %s)", ref, local)))
-					}
 					continue
 				}
 				if why := featureUnpinned(ref); why != "" {
@@ -335,15 +336,21 @@ func init() {
 				return nil
 			}
 			var out []Finding
-			for _, lc := range lifecycleCommands[1:] {
-				p := "/" + lc
-				if c.Len(p) <= 0 {
+			for _, lc := range devcontainer.LifecycleCommands[1:] {
+				cmd := c.Command(lc)
+				if cmd == nil {
 					continue
 				}
-				prog, _ := c.StringOK(p + "/0")
-				name := prog[strings.LastIndex(prog, "/")+1:]
-				if (name == "curl" || name == "wget" || name == "git" || name == "bash" || name == "sudo") && !b.Has(name) {
-					out = append(out, dcAt(c, p+"/0", fmt.Sprintf("`%s` is not on `%s`: %s cannot run", prog, b.Ref, lc)))
+				cmds := []devcontainer.Command{*cmd}
+				if cmd.Kind == devcontainer.CommandObject {
+					cmds = cmd.Parallel
+				}
+				for _, sub := range cmds {
+					prog := sub.Program()
+					name := prog[strings.LastIndex(prog, "/")+1:]
+					if (name == "curl" || name == "wget" || name == "git" || name == "bash" || name == "sudo") && !b.Has(name) {
+						out = append(out, dcAt(c, sub.Pointer+"/0", fmt.Sprintf("`%s` is not on `%s`: %s cannot run", prog, b.Ref, lc)))
+					}
 				}
 			}
 			return out
@@ -399,7 +406,12 @@ func hasMetadataUser(ref string) bool {
 
 func quotedKey(k string) string { return `"` + k + `"` }
 
-// joinRel joins a relative path onto a root-relative folder.
-func joinRel(base, rel string) string {
-	return strings.TrimPrefix(cleanSlash(base+"/"+rel), "./")
+// featureRef is the reference of the feature at a JSON pointer.
+func featureRef(c *devcontainer.Config, ptr string) string {
+	for _, f := range c.FeatureList() {
+		if f.Pointer == ptr {
+			return f.Ref
+		}
+	}
+	return ""
 }
