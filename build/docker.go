@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -39,6 +40,12 @@ type DockerClient interface {
 type Docker struct {
 	// Client talks to the engine.
 	Client DockerClient
+
+	mu sync.Mutex
+	// intermediates are the intermediate images of successful builds, by
+	// ref, that Remove deletes with the image (other stages' chains are not
+	// parents of the final image).
+	intermediates map[string][]string
 }
 
 var _ Builder = (*Docker)(nil)
@@ -121,6 +128,12 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 		return nil, fmt.Errorf("docker build: the built image %s: %w", opts.Tags[0], err)
 	}
 	st.built = true
+	d.mu.Lock()
+	if d.intermediates == nil {
+		d.intermediates = map[string][]string{}
+	}
+	d.intermediates[opts.Tags[0]] = st.images
+	d.mu.Unlock()
 	return &Result{
 		Ref:      opts.Tags[0],
 		ImageID:  ins.ID,
@@ -130,20 +143,36 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 }
 
 // Remove deletes a built image and its untagged parents (the classic
-// builder's intermediate images). An image that is already gone is not an
+// builder's intermediate images), and the intermediate images of its other
+// stages when this builder built it. An image that is already gone is not an
 // error.
 func (d *Docker) Remove(ctx context.Context, ref string) error {
 	_, err := d.Client.ImageRemove(ctx, ref, client.ImageRemoveOptions{Force: true, PruneChildren: true})
 	if err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("remove image %s: %w", ref, err)
 	}
+	d.mu.Lock()
+	images := d.intermediates[ref]
+	delete(d.intermediates, ref)
+	d.mu.Unlock()
+	d.removeIntermediates(ctx, images)
 	return nil
 }
 
-// cleanup removes intermediate containers the builder left (a cancelled or
-// failed RUN), using a context that outlives the build's.
+// removeIntermediates removes intermediate images, newest first, without
+// force: an image another image or container still uses stays (the engine
+// refuses), so a concurrent build's cache or a tagged image is never lost.
+func (d *Docker) removeIntermediates(ctx context.Context, images []string) {
+	for i := len(images) - 1; i >= 0; i-- {
+		_, _ = d.Client.ImageRemove(ctx, images[i], client.ImageRemoveOptions{PruneChildren: true})
+	}
+}
+
+// cleanup removes what a failed or cancelled build left: intermediate
+// containers (a killed RUN) and intermediate images, using a context that
+// outlives the build's.
 func (d *Docker) cleanup(ctx context.Context, st *streamState) {
-	if st.built || len(st.containers) == 0 {
+	if st.built {
 		return
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -151,6 +180,7 @@ func (d *Docker) cleanup(ctx context.Context, st *streamState) {
 	for _, id := range st.containers {
 		_, _ = d.Client.ContainerRemove(cctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 	}
+	d.removeIntermediates(cctx, st.images)
 }
 
 // buildOptions turns a Spec into the Engine API's build options.
@@ -258,6 +288,7 @@ var (
 	stepRE    = regexp.MustCompile(`^Step (\d+)/\d+ : `)
 	ansiRE    = regexp.MustCompile("\x1b\\[[0-9;]*m")
 	runningRE = regexp.MustCompile(`^ ---> Running in ([0-9a-f]{12,64})\s*$`)
+	imageRE   = regexp.MustCompile(`^ ---> ([0-9a-f]{12,64})\s*$`)
 )
 
 // streamState follows the build output.
@@ -267,6 +298,8 @@ type streamState struct {
 	step       string // the current step's header
 	stepNum    int
 	containers []string // intermediate containers the builder started
+	images     []string // images committed by non-FROM steps
+	fromStep   bool     // the current step is a FROM (its image is a base)
 	imageID    string
 	failure    *Failure
 	built      bool
@@ -333,8 +366,11 @@ func (st *streamState) scanLines(s string) {
 		if m := stepRE.FindStringSubmatch(line); m != nil {
 			st.step = line
 			st.stepNum, _ = strconv.Atoi(m[1])
+			st.fromStep = strings.HasPrefix(strings.ToUpper(line[len(m[0]):]), "FROM")
 		} else if m := runningRE.FindStringSubmatch(line); m != nil {
 			st.containers = append(st.containers, m[1])
+		} else if m := imageRE.FindStringSubmatch(line); m != nil && !st.fromStep {
+			st.images = append(st.images, m[1])
 		}
 	}
 }

@@ -105,6 +105,25 @@ func TestDockerBuildFailureLine(t *testing.T) {
 	if !strings.Contains(f.Step, "RUN false") || !strings.Contains(f.LogTail, "false") || !strings.Contains(f.Message, "non-zero code") {
 		t.Errorf("failure step %q, message %q, tail:\n%s", f.Step, f.Message, f.LogTail)
 	}
+	// The image the "RUN echo first" step committed is removed with the
+	// failed build; the base image is kept.
+	_, after, _ := strings.Cut(f.LogTail, "Step 2/4")
+	ids := []string{}
+	for _, line := range strings.Split(after, "\n") {
+		if m := imageRE.FindStringSubmatch(line); m != nil {
+			ids = append(ids, m[1])
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("want one intermediate image in the log tail, got %v:\n%s", ids, f.LogTail)
+	}
+	ctx := context.Background()
+	if _, err := d.Client.ImageInspect(ctx, ids[0]); err == nil {
+		t.Errorf("intermediate image %s left after the failed build", ids[0])
+	}
+	if _, err := d.Client.ImageInspect(ctx, "coderready-test/busybox:static"); err != nil {
+		t.Errorf("base image: %v", err)
+	}
 }
 
 func TestDockerBuildDockerignore(t *testing.T) {
