@@ -10,21 +10,24 @@ import (
 var baseTools = []string{"curl", "wget", "busybox", "git", "bash", "sudo", "sh"}
 
 // FactsBase turns facts read from an image into what Dockerfile rules know
-// of a base: the real tools on PATH, CA bundle, default user and users.
-func FactsBase(ref string, f *image.Facts) BaseFacts {
-	b := BaseFacts{Ref: ref, Known: true, Source: "image", User: f.Config.User}
-	static := KnownBase(ref)
-	b.Family, b.Manager = static.Family, static.Manager
-	if m := PackageManager(f.PackageManager); m != PMUnknown {
-		b.Manager = m
-		b.Family = m.Family()
+// of a base (Known, Source "image"): the tools really on its PATH (links
+// resolved), whether it has a CA bundle, its default user, its non-root
+// users and the user holding UID 1000, and the family and package manager
+// it really has (the package manager's executable, else os-release). Ref
+// is the facts' Reference; FactsResolver sets the reference it was asked.
+func FactsBase(f *image.Facts) BaseFacts {
+	b := BaseFacts{Ref: f.Reference, Known: true, Source: "image", User: f.Config.User}
+	b.Manager = PackageManager(f.PackageManager)
+	b.Family = b.Manager.Family()
+	if b.Family == OSUnknown {
+		b.Family = osFamily(f.OS)
 	}
 	for _, t := range baseTools {
 		if _, ok := f.FindExecutable(t); ok {
 			b.Tools = append(b.Tools, t)
 		}
 	}
-	b.CACerts = len(f.CA.Certificates) > 0
+	b.CACerts = len(f.CA.Certificates) > 0 || f.CA.Bundle != ""
 	for _, u := range f.Users {
 		if u.UID >= 1000 && u.UID < 65534 {
 			b.Users = append(b.Users, u.Name)
@@ -36,14 +39,17 @@ func FactsBase(ref string, f *image.Facts) BaseFacts {
 	return b
 }
 
-// FactsResolver answers BaseResolver from images that were read, and from
-// the static table for the rest.
+// FactsResolver is a BaseResolver that answers from images that were read
+// (by reference, as the Dockerfile names them) and from StaticBases for
+// the rest.
 type FactsResolver map[string]*image.Facts
 
 // BaseFacts implements BaseResolver.
 func (r FactsResolver) BaseFacts(ref string) BaseFacts {
 	if f := r[ref]; f != nil {
-		return FactsBase(ref, f)
+		b := FactsBase(f)
+		b.Ref = ref
+		return b
 	}
 	return StaticBases.BaseFacts(ref)
 }
