@@ -66,7 +66,7 @@ func TestBaseFactsFromEngine(t *testing.T) {
 		t.Errorf("offline, the unknown base cannot be judged, yet CR104 fired: %+v", f)
 	}
 
-	online := run(Options{Bases: bases})
+	online := run(Options{Bases: bases, NoBuild: true})
 	// The image rule settles what the static CR104 guesses at.
 	if f := has(online["bare/Dockerfile"], "CR104"); f != nil {
 		t.Errorf("with the base read, CR301 replaces CR104: %+v", f)
@@ -87,5 +87,57 @@ func TestBaseFactsFromEngine(t *testing.T) {
 		if f := has(online["ready/Dockerfile"], id); f != nil {
 			t.Errorf("ready/Dockerfile: unexpected %s: %+v", id, *f)
 		}
+	}
+}
+
+// TestBuildAndCheck builds Dockerfiles in the engine and judges the built
+// image: a good one has no image findings, a missing curl points at the
+// FROM with an apt fix, a failing RUN is CR300 on its line with the log.
+func TestBuildAndCheck(t *testing.T) {
+	bases := engineBases(t)
+	b := EngineBuilder(context.Background())
+	if b == nil {
+		t.Fatal("the engine answered for images but not for builds")
+	}
+	defer func() { _ = b.Close() }()
+	root := writeTree(t, map[string]string{
+		"good/Dockerfile": "FROM coderready-test/coder-ready:bookworm\nUSER root\nRUN echo built > /etc/motd\nUSER coder\n",
+		"bare/Dockerfile": "FROM coderready-test/debian:bookworm\nRUN useradd -m -u 1000 -s /bin/bash coder\nUSER coder\n",
+		"fail/Dockerfile": "FROM coderready-test/debian:bookworm\nRUN true\nRUN echo about to fail && false\n",
+	})
+	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, BuildNetwork: "host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]checks.Finding{}
+	for _, tr := range rep.Result.Targets {
+		rel := strings.TrimPrefix(tr.Path, root+"/")
+		got[rel] = tr.Findings
+		if rel != "fail/Dockerfile" && (tr.Image == nil || !strings.Contains(tr.Image.Ref, "built")) {
+			t.Errorf("%s: the summary should be of the built image: %+v", rel, tr.Image)
+		}
+	}
+	for _, f := range got["good/Dockerfile"] {
+		if f.Severity >= checks.SeverityWarning {
+			t.Errorf("good/Dockerfile: unexpected %s %s", f.RuleID, f.Message)
+		}
+	}
+	var cr301 *checks.Finding
+	for i, f := range got["bare/Dockerfile"] {
+		if f.RuleID == "CR301" {
+			cr301 = &got["bare/Dockerfile"][i]
+		}
+	}
+	if cr301 == nil || cr301.Location.StartLine != 1 || cr301.Fix == nil || len(cr301.Fix.Edits) == 0 || !strings.Contains(cr301.Fix.Edits[0].Text, "apt-get") {
+		t.Errorf("bare/Dockerfile: want CR301 on line 1 with an apt fix, got %+v", got["bare/Dockerfile"])
+	}
+	var cr300 *checks.Finding
+	for i, f := range got["fail/Dockerfile"] {
+		if f.RuleID == "CR300" {
+			cr300 = &got["fail/Dockerfile"][i]
+		}
+	}
+	if cr300 == nil || cr300.Location.StartLine != 3 || !strings.Contains(cr300.Details, "about to fail") {
+		t.Errorf("fail/Dockerfile: want CR300 on line 3 with the log tail, got %+v", got["fail/Dockerfile"])
 	}
 }

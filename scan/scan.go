@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
@@ -42,6 +43,14 @@ type Options struct {
 	Bases BaseReader
 	// CacheDir holds the image reader's layer cache ("" for none).
 	CacheDir string
+	// Builder builds images; nil builds with the local Docker engine when
+	// one answers, unless NoBuild or Offline.
+	Builder build.Builder
+	// BuildNetwork is the builds' network: "default" (the engine's),
+	// "none" or "host".
+	BuildNetwork string
+	// BuildTimeout bounds each build (0: the builder's default).
+	BuildTimeout time.Duration
 }
 
 // TargetReport is one target's result plus what the pipeline learnt on the way.
@@ -90,7 +99,16 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &scanner{ctx: ctx, root: dir, cfg: cfg, files: map[string]*source{}, bases: opts.Bases}
+	if opts.Builder == nil && !opts.NoBuild && !opts.Offline {
+		if d := EngineBuilder(ctx); d != nil {
+			opts.Builder = d
+			defer func() { _ = d.Close() }()
+		}
+	}
+	if opts.NoBuild || opts.Offline {
+		opts.Builder = nil
+	}
+	s := &scanner{ctx: ctx, opts: opts, root: dir, cfg: cfg, files: map[string]*source{}, bases: opts.Bases}
 	if s.bases == nil && !opts.Offline {
 		s.bases = &ImageBases{Options: image.Options{CacheDir: opts.CacheDir}}
 	}
@@ -163,6 +181,7 @@ type source struct {
 
 type scanner struct {
 	ctx   context.Context
+	opts  Options
 	bases BaseReader
 	root  string
 	cfg   *checks.Config
@@ -288,7 +307,20 @@ func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, res *c
 			})
 		}
 	}
-	return append(checks.CheckDockerfile(in), imageFindings...)
+	out := checks.CheckDockerfile(in)
+	if s.opts.Builder != nil {
+		bt := buildTarget{dockerfile: rel, context: path.Dir(rel), target: in.Target, args: in.BuildArgs}
+		if dc := in.Devcontainer; dc != nil {
+			bt.context = dc.ContextPath()
+		}
+		found, built := s.buildAndCheck(bt, f, in.Devcontainer != nil, res)
+		out = append(out, found...)
+		if built {
+			// The built image's findings replace the base's.
+			return out
+		}
+	}
+	return append(out, imageFindings...)
 }
 
 // readBase returns the facts of a base image, or nil when it cannot be read

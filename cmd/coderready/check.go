@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -122,10 +123,12 @@ func (o *outputFlags) useColor(w io.Writer) bool {
 
 func newCheckCmd() *cobra.Command {
 	var (
-		out        outputFlags
-		configPath string
-		noBuild    bool
-		offline    bool
+		out          outputFlags
+		configPath   string
+		noBuild      bool
+		offline      bool
+		buildNetwork string
+		buildTimeout time.Duration
 	)
 	c := &cobra.Command{
 		Use:   "check [PATH...]",
@@ -134,6 +137,12 @@ func newCheckCmd() *cobra.Command {
 .devcontainer.json, .devcontainer/devcontainer.json and
 .devcontainer/*/devcontainer.json under each PATH (a folder or a file; a
 trailing /... is accepted) and reports Coder compatibility findings.
+
+When a Docker engine answers (DOCKER_HOST honoured), each Dockerfile is built
+in it (nothing from the host but the build context enters the build), the
+built image is read and judged by the image rules, and removed; a failing
+build is a CR300 finding on the failing line with the end of the log.
+--no-build skips building.
 
 The base image of each Dockerfile (and a devcontainer's image) is read from
 the local Docker engine when it holds it, else from its registry, and the
@@ -154,7 +163,16 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			opts := scan.Options{ConfigPath: configPath, NoBuild: noBuild, Offline: offline, CacheDir: filepath.Join(dataDir(), "image-cache")}
+			switch buildNetwork {
+			case "default", "none", "host":
+			default:
+				return &exitCodeError{code: exitError, err: fmt.Errorf("--build-network %q: want default, none or host", buildNetwork)}
+			}
+			opts := scan.Options{
+				ConfigPath: configPath, NoBuild: noBuild, Offline: offline,
+				CacheDir:     filepath.Join(dataDir(), "image-cache"),
+				BuildNetwork: buildNetwork, BuildTimeout: buildTimeout,
+			}
 			merged := &checks.Result{}
 			for i, arg := range args {
 				arg = strings.TrimSuffix(strings.TrimSuffix(arg, "/..."), "...")
@@ -176,6 +194,16 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 	out.register(c)
 	c.Flags().StringVarP(&configPath, "config", "c", "", "config file (default: .coderready.yaml or .github/coderready.yaml at PATH)")
 	c.Flags().BoolVar(&noBuild, "no-build", false, "never build images; run static checks (and base-image checks) only")
+	c.Flags().StringVar(&buildNetwork, "build-network", envOr("CODERREADY_BUILD_NETWORK", "default"), "network of builds: default (the engine's), none or host (env CODERREADY_BUILD_NETWORK)")
+	c.Flags().DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "time limit of each build; a build over it is a finding")
 	c.Flags().BoolVar(&offline, "offline", os.Getenv("CODERREADY_OFFLINE") == "true", "never contact a registry or a Docker engine (base images are then judged from their names; default from CODERREADY_OFFLINE=true)")
 	return c
+}
+
+// envOr returns the environment variable's value, or def when it is unset.
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }
