@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -712,6 +713,9 @@ func ParseSize(s string) (int64, error) {
 		"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}[strings.ToUpper(unit)]
 	if mult == 0 {
 		return 0, fmt.Errorf("size %q: unknown unit %q", s, unit)
+	}
+	if f*mult >= math.MaxInt64 {
+		return 0, fmt.Errorf("size %q: too large", s)
 	}
 	return int64(f * mult), nil
 }

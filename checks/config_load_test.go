@@ -90,7 +90,7 @@ func TestParseConfigImage(t *testing.T) {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "GB", "-1GB", "1 parsec"} {
+	for _, bad := range []string{"", "GB", "-1GB", "1 parsec", "1.5.2GB", "99999999999TB"} {
 		if _, err := ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) should fail", bad)
 		}

@@ -27,14 +27,24 @@ type imgView struct {
 func newImgView(in *ImageInput) *imgView {
 	v := &imgView{in: in, f: in.Facts}
 	if in.Dockerfile != nil {
-		dfi := &DockerfileInput{File: in.Dockerfile, Target: in.Target}
-		dfi.Bases = FactsResolver{FinalBaseRef(dfi): in.Facts}
-		v.df = newView(dfi)
+		// The facts answer for the final stage's base whatever its
+		// reference resolves to (an ARG without a value included).
+		v.df = newView(&DockerfileInput{File: in.Dockerfile, Target: in.Target, Bases: factsBase{in.Facts}})
 		if v.df != nil && v.df.final == nil {
 			v.df = nil
 		}
 	}
 	return v
+}
+
+// factsBase answers every base reference with one image's facts.
+type factsBase struct{ f *image.Facts }
+
+// BaseFacts implements BaseResolver.
+func (r factsBase) BaseFacts(ref string) BaseFacts {
+	b := FactsBase(r.f)
+	b.Ref = ref
+	return b
 }
 
 // subject names what the facts are of, for messages.
