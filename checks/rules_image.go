@@ -154,8 +154,12 @@ func (v *imgView) baseOnlyInstalls(pkgs ...string) bool {
 // baseOnlyProvides reports whether facts are of the base and the
 // Dockerfile's final stage provides the tool: installs one of pkgs, writes
 // a file named tool (curl -o, wget -O, cp, ln, redirections), or COPYs or
-// ADDs one.
+// ADDs one. On the base of a Dev Container any tool may come from one of
+// its features, so none is reported missing there.
 func (v *imgView) baseOnlyProvides(tool string, pkgs ...string) bool {
+	if v.in.BaseOnly && v.in.DevcontainerBuild {
+		return true
+	}
 	if !v.in.BaseOnly || v.df == nil {
 		return false
 	}

@@ -185,6 +185,7 @@ func TestImageRules(t *testing.T) {
 			{name: "base, the Dockerfile installs curl", img: ready().without("/usr/bin/curl"), df: "FROM acme/base:1\nRUN apt-get update && apt-get install -y curl\n", mod: baseOnly},
 			{name: "base, the Dockerfile copies curl", img: ready().without("/usr/bin/curl"), df: "FROM acme/base:1\nCOPY --from=tools /usr/bin/curl /usr/local/bin/curl\n", mod: baseOnly},
 			{name: "built image lacks it whatever the Dockerfile says", img: ready().without("/usr/bin/curl"), df: "FROM acme/base:1\nRUN apt-get update && apt-get install -y curl\n", want: []int{1}},
+			{name: "a Dev Container's base: features may install it", img: ready().without("/usr/bin/curl"), mod: func(in *ImageInput) { in.BaseOnly, in.DevcontainerBuild = true, true }},
 			{name: "curl", img: ready()},
 		},
 		"CR302": {
