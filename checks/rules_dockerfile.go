@@ -191,6 +191,15 @@ func (v *dfView) installFix(s *dockerfile.Stage, what string, pkgs ...string) *F
 	}
 	line := "RUN " + InstallLine(m, pkgs...)
 	fix.Description += ": `" + line + "`"
+	// Right after FROM the build runs as the base image's user; installing
+	// needs root, so a non-root base gets USER root around the install.
+	var first *dockerfile.Instruction
+	if len(s.Instructions) > 0 {
+		first = s.Instructions[0]
+	}
+	if u, known := v.userAt(s, first); known && !isRootUser(u) {
+		line = "USER root\n" + line + "\nUSER " + u
+	}
 	fix.Edits = []Edit{v.edit(v.f.InsertAfter(s.From.EndLine, line))}
 	return fix
 }

@@ -1,0 +1,51 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/image"
+)
+
+// TestInstallFixOnNonRootBase: an install inserted after FROM of a base that
+// runs as a non-root user is wrapped in USER root ... USER <user>, or the
+// suggested RUN would fail for lack of permission.
+func TestInstallFixOnNonRootBase(t *testing.T) {
+	facts := &image.Facts{
+		Platform:       image.Platform{OS: "linux", Architecture: "amd64"},
+		Config:         image.Config{User: "coder", Env: []string{"PATH=/usr/bin:/bin"}},
+		Users:          []image.User{{Name: "root", Home: "/root", Shell: "/bin/sh"}, {Name: "coder", UID: 1000, GID: 1000, Home: "/home/coder", Shell: "/bin/sh"}},
+		PackageManager: "apt",
+		Files:          map[string]image.File{},
+	}
+	for _, tt := range []struct {
+		name, user, src, want string
+	}{
+		{"non-root base", "coder", "FROM acme/base:1\nRUN make\n", "FROM acme/base:1\nUSER root\nRUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates && rm -rf /var/lib/apt/lists/*\nUSER coder"},
+		{"root base", "", "FROM acme/base:1\nRUN make\n", "FROM acme/base:1\nRUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates && rm -rf /var/lib/apt/lists/*"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			facts.Config.User = tt.user
+			f, err := dockerfile.Parse("Dockerfile", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fix *Fix
+			for _, fd := range CheckImage(&ImageInput{Facts: facts, Config: DefaultConfig(), Ref: "acme/base:1", Dockerfile: f}) {
+				if fd.RuleID == "CR301" {
+					fix = fd.Fix
+				}
+			}
+			if fix == nil || len(fix.Edits) != 1 {
+				t.Fatalf("want a CR301 fix with one edit, got %+v", fix)
+			}
+			if got := fix.Edits[0].Text; got != tt.want {
+				t.Errorf("edit:\n%s\nwant:\n%s", got, tt.want)
+			}
+			if strings.Count(fix.Edits[0].Text, "USER root") > 1 {
+				t.Errorf("USER root twice")
+			}
+		})
+	}
+}
