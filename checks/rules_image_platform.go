@@ -13,21 +13,10 @@ import (
 // agentPlatforms are the platforms Coder publishes agent builds for.
 var agentPlatforms = []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}
 
-// supportedPlatform reports whether the agent has a build for p. amd64
-// micro-architecture variants (v2, v3) run the amd64 build; arm64's
-// variant v8 is its default; a linux/arm without variant is v7, as
-// containerd normalises it.
+// supportedPlatform reports whether the agent has a build for p (the same
+// table CR110 uses for FROM --platform).
 func supportedPlatform(p image.Platform) bool {
-	if p.OS != "linux" {
-		return false
-	}
-	switch p.Architecture {
-	case "amd64", "arm64":
-		return true
-	case "arm":
-		return p.Variant == "" || p.Variant == "v7"
-	}
-	return false
+	return platformSupported(p.String())
 }
 
 // realPlatform reports whether p names a runnable platform, not an
