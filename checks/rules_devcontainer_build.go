@@ -3,7 +3,12 @@ package checks
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/coderready/coderready/devcontainer"
 )
@@ -11,12 +16,28 @@ import (
 func init() {
 	Register(&Rule{
 		ID: "CR200", Title: "devcontainer.json does not parse", Severity: SeverityError, Family: FamilyDevcontainer,
-		What: "The file is not valid JSONC (JSON with comments and trailing commas), so no tool can read it.",
+		What: "The file is not valid JSONC (JSON with comments and trailing commas), so no tool can read it; or a property " +
+			"has a type the schema does not allow (`\"image\": 5`, an empty command array). A wrong type in a property " +
+			"envbuilder decodes (`image`, `build`, the users, the environments, `features`, the lifecycle commands it runs) is " +
+			"an error; elsewhere a warning.",
 		Why: "Coder's builders (envbuilder, and the Dev Containers CLI behind the native integration) parse " +
-			"devcontainer.json as JSONC and stop at the first error; the workspace fails to build.",
-		HowToFix: "Fix the syntax at the reported line and column.",
+			"devcontainer.json as JSONC and stop at the first error; the workspace fails to build. envbuilder then decodes " +
+			"it into typed Go fields (coder/envbuilder `devcontainer/devcontainer.go`, `Spec`), so a wrong type fails the " +
+			"build too." + cite("spec", "envbuilder"),
+		HowToFix: "Fix the syntax or the value at the reported line and column.",
 		Sources:  []string{"spec", "envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
+			if c := in.Devcontainer; c != nil {
+				var out []Finding
+				for _, p := range c.Problems() {
+					f := Finding{Message: p.Msg, Location: Location{Path: c.Path, StartLine: p.Pos.Line, StartCol: p.Pos.Col}}
+					if !p.Fatal {
+						f.Severity = SeverityWarning
+					}
+					out = append(out, f)
+				}
+				return out
+			}
 			if in.ParseErr == nil {
 				return nil
 			}
@@ -82,18 +103,37 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR210", Title: "Unresolved template placeholder", Severity: SeverityError, Family: FamilyDevcontainer,
-		What: "A `${templateOption:...}` placeholder, left from copying a Dev Container Template, remains in devcontainer.json or the Dockerfile it builds.",
+		What: "A `${templateOption:...}` placeholder, left from copying a Dev Container Template, remains in a devcontainer.json " +
+			"value, in a Compose file it names, or in the Dockerfile it builds (comments are not searched).",
 		Why: "Templates are meant to be applied by a tool that substitutes the options; copied by hand, the placeholder reaches the " +
-			"build as literal text (an image reference like `mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}` cannot be pulled).",
+			"build as literal text (an image reference like `mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}` " +
+			"cannot be pulled), and envbuilder's variable substitution turns an unknown `${...}` into an empty string." + cite("spec", "envbuilder"),
 		HowToFix: "Replace the placeholder with the value you want (the template's devcontainer-template.json lists the options and defaults).",
-		Sources:  []string{"spec"},
+		Sources:  []string{"spec", "envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			var out []Finding
-			if c := in.Devcontainer; c != nil {
-				out = append(out, placeholders(c.Path, c.Lines)...)
+			c := in.Devcontainer
+			if c == nil {
+				return nil
+			}
+			for _, m := range c.FindInStrings(templateOption) {
+				out = append(out, Finding{
+					Message:  fmt.Sprintf("unresolved template placeholder `%s`", m.Text),
+					Location: Location{Path: c.Path, StartLine: m.Start.Line, StartCol: m.Start.Col, EndLine: m.End.Line, EndCol: m.End.Col},
+				})
 			}
 			if f := in.Dockerfile; f != nil {
-				out = append(out, placeholders(f.Path, f.Lines)...)
+				out = append(out, placeholders(f.Path, f.Lines, "#")...)
+			}
+			if in.Root != "" {
+				for _, cf := range c.Plan(os.DirFS(in.Root)).ComposeFiles {
+					if cf.State != devcontainer.PathExists || cf.IsDir {
+						continue
+					}
+					if src, err := readBounded(filepath.Join(in.Root, filepath.FromSlash(cf.Path)), 1<<20); err == nil {
+						out = append(out, placeholders(cf.Path, strings.Split(string(src), "\n"), "#")...)
+					}
+				}
 			}
 			return out
 		},
@@ -101,41 +141,40 @@ func init() {
 	Register(&Rule{
 		ID: "CR215", Title: "Config envbuilder will not find", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderEnvbuilder},
-		What: "A root `.devcontainer.json`, or a `.devcontainer/<name>/devcontainer.json`: envbuilder reads " +
-			"`.devcontainer/devcontainer.json` (its devcontainer dir defaults to `.devcontainer`) unless told otherwise.",
-		Why: "envbuilder looks for `devcontainer.json` in `ENVBUILDER_DEVCONTAINER_DIR` (default `.devcontainer`) and otherwise " +
-			"falls back to building `ENVBUILDER_FALLBACK_IMAGE`: this config is silently not used.",
-		HowToFix: "Move the file to `.devcontainer/devcontainer.json`, or set `ENVBUILDER_DEVCONTAINER_DIR` (and " +
-			"`ENVBUILDER_DEVCONTAINER_JSON_PATH`) in the template to point at it.",
+		What: "A devcontainer.json envbuilder does not build by default: a `.devcontainer.json` (envbuilder never looks " +
+			"for that name), a config that another one shadows, or one outside the repository root's `.devcontainer` folder. " +
+			"Without `ENVBUILDER_DEVCONTAINER_DIR`/`ENVBUILDER_DEVCONTAINER_JSON_PATH`, envbuilder takes the first of " +
+			"`.devcontainer/devcontainer.json`, `devcontainer.json` (at the root) and `.devcontainer/<folder>/devcontainer.json` " +
+			"(folders in name order), all relative to the repository root.",
+		Why: "envbuilder's `findDevcontainerJSON` (coder/envbuilder `envbuilder.go`) checks exactly those three places in that " +
+			"order — the option docs in `options/options.go` say `.devcontainer.json` for the second, the code checks " +
+			"`devcontainer.json` — and silently uses the first it finds; the others are never built." + cite("envbuilder"),
+		HowToFix: "Move the config to `.devcontainer/devcontainer.json`, or point the template at it with " +
+			"`ENVBUILDER_DEVCONTAINER_DIR` (the folder, relative to the repository root) and, for another file name, " +
+			"`ENVBUILDER_DEVCONTAINER_JSON_PATH`.",
 		Sources: []string{"envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
 			if c == nil {
 				return nil
 			}
-			base, dir := path.Base(c.Path), path.Dir(c.Path)
-			var msg string
-			switch {
-			case base == ".devcontainer.json":
-				msg = "envbuilder does not read a root `.devcontainer.json`: it looks in `.devcontainer/` unless ENVBUILDER_DEVCONTAINER_DIR says otherwise"
-			case path.Base(dir) != ".devcontainer":
-				def := path.Join(path.Dir(dir), "devcontainer.json")
-				msg = fmt.Sprintf("envbuilder reads `%s` by default, not this one: set ENVBUILDER_DEVCONTAINER_DIR=%s in the template to use it", def, dir)
-				if containsFold(in.Siblings, def) {
-					msg = fmt.Sprintf("envbuilder builds `%s`, not this config, unless ENVBUILDER_DEVCONTAINER_DIR=%s is set", def, dir)
-				}
-			default:
-				return nil
+			if msg := envbuilderLookup(in); msg != "" {
+				return []Finding{dcAt(c, "", msg)}
 			}
-			return []Finding{{Message: msg, Location: Location{Path: c.Path, StartLine: 1}}}
+			return nil
 		},
 	})
 }
 
-// placeholders reports each `${templateOption:...}` in a file's lines.
-func placeholders(path string, lines []string) []Finding {
+// placeholders reports each `${templateOption:...}` in a file's lines,
+// skipping lines that are comments (they start with comment, after
+// indentation).
+func placeholders(path string, lines []string, comment string) []Finding {
 	var out []Finding
 	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimSpace(line), comment) {
+			continue
+		}
 		for _, m := range templateOption.FindAllStringIndex(line, -1) {
 			out = append(out, Finding{
 				Message:  fmt.Sprintf("unresolved template placeholder `%s`", line[m[0]:m[1]]),
@@ -144,4 +183,112 @@ func placeholders(path string, lines []string) []Finding {
 		}
 	}
 	return out
+}
+
+// readBounded reads at most limit bytes of a file; a larger file is an
+// error (it is not one a rule should scan).
+func readBounded(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	defer func() { _ = f.Close() }() // read-only
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("read %s: larger than %d bytes", name, limit)
+	}
+	return b, nil
+}
+
+// envbuilderLookup says why envbuilder, with its default lookup, does not
+// build this config ("" when it does). The workspace folder is the folder
+// holding `.devcontainer/` (or `.devcontainer.json`); envbuilder's is the
+// repository root, taken to be the scanned root.
+func envbuilderLookup(in *DevcontainerInput) string {
+	p := in.Devcontainer.Path
+	var ws string
+	switch {
+	case path.Base(p) == ".devcontainer.json":
+		ws = path.Dir(p)
+	case path.Base(path.Dir(p)) == ".devcontainer":
+		ws = path.Dir(path.Dir(p))
+	case path.Base(path.Dir(path.Dir(p))) == ".devcontainer":
+		ws = path.Dir(path.Dir(path.Dir(p)))
+	default:
+		return ""
+	}
+	pick := envbuilderPick(in, ws)
+	dir := path.Dir(p)
+	switch {
+	case ws != ".":
+		return fmt.Sprintf("envbuilder looks for devcontainer.json from the repository root, so it does not find this one "+
+			"under `%s/`: set ENVBUILDER_DEVCONTAINER_DIR=%s%s in the template", ws, dir, jsonPathHint(p))
+	case path.Base(p) == ".devcontainer.json":
+		msg := "envbuilder never reads `.devcontainer.json`: it looks for `.devcontainer/devcontainer.json`, `devcontainer.json`, " +
+			"then `.devcontainer/<folder>/devcontainer.json`"
+		if pick != "" {
+			msg += fmt.Sprintf(", and builds `%s` here", pick)
+		}
+		return msg + "; move it to `.devcontainer/devcontainer.json` or set ENVBUILDER_DEVCONTAINER_DIR=. ENVBUILDER_DEVCONTAINER_JSON_PATH=.devcontainer.json"
+	case pick != "" && pick != p:
+		return fmt.Sprintf("envbuilder builds `%s`, not this config (it takes the first of `.devcontainer/devcontainer.json`, "+
+			"`devcontainer.json` and `.devcontainer/<folder>/devcontainer.json` in folder-name order): set "+
+			"ENVBUILDER_DEVCONTAINER_DIR=%s in the template to build this one", pick, dir)
+	}
+	return ""
+}
+
+// jsonPathHint is the ENVBUILDER_DEVCONTAINER_JSON_PATH a config with
+// another file name than devcontainer.json needs.
+func jsonPathHint(p string) string {
+	if path.Base(p) == "devcontainer.json" {
+		return ""
+	}
+	return " ENVBUILDER_DEVCONTAINER_JSON_PATH=" + path.Base(p)
+}
+
+// envbuilderPick returns the config envbuilder's findDevcontainerJSON
+// picks in workspace folder ws ("" when it cannot tell): the sibling
+// configs the scan found, and the disk under the scanned root when known.
+func envbuilderPick(in *DevcontainerInput, ws string) string {
+	has := func(rel string) bool {
+		if rel == in.Devcontainer.Path || containsFold(in.Siblings, rel) {
+			return true
+		}
+		if in.Root == "" {
+			return false
+		}
+		fi, err := os.Stat(filepath.Join(in.Root, filepath.FromSlash(rel)))
+		return err == nil && !fi.IsDir()
+	}
+	for _, cand := range []string{path.Join(ws, ".devcontainer", "devcontainer.json"), path.Join(ws, "devcontainer.json")} {
+		if has(cand) {
+			return cand
+		}
+	}
+	prefix := path.Join(ws, ".devcontainer") + "/"
+	var subs []string
+	for _, s := range append(slices.Clone(in.Siblings), in.Devcontainer.Path) {
+		if rest, ok := strings.CutPrefix(s, prefix); ok && path.Dir(rest) != "." && !strings.Contains(path.Dir(rest), "/") && path.Base(rest) == "devcontainer.json" {
+			subs = append(subs, s)
+		}
+	}
+	if in.Root != "" {
+		if entries, err := os.ReadDir(filepath.Join(in.Root, filepath.FromSlash(prefix))); err == nil {
+			for _, e := range entries {
+				if cand := prefix + e.Name() + "/devcontainer.json"; e.IsDir() && has(cand) {
+					subs = append(subs, cand)
+				}
+			}
+		}
+	}
+	if len(subs) == 0 {
+		return ""
+	}
+	// ReadDir order: by folder name ("go" before "go-1", which a
+	// comparison of whole paths would not give).
+	return slices.MinFunc(subs, func(a, b string) int { return strings.Compare(path.Dir(a), path.Dir(b)) })
 }

@@ -22,8 +22,59 @@ var coderDisplayApps = []string{"web_terminal", "ssh_helper", "port_forwarding_h
 
 var coderName = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
-// systemUsers exist in every Linux base image.
-var systemUsers = []string{"root", "daemon", "bin", "sys", "nobody", "0"}
+// coderSlug is codersdk's AppSlugRegex.
+var coderSlug = regexp.MustCompile(`^[a-z0-9](-?[a-z0-9])*$`)
+
+// coderKeys are the members of customizations.coder Coder reads
+// (agentcontainers.CoderCustomization); coderAppKeys those of one app
+// (agentcontainers.SubAgentApp).
+var (
+	coderKeys    = []string{"name", "ignore", "autoStart", "displayApps", "apps"}
+	coderAppKeys = []string{"slug", "command", "displayName", "external", "group", "healthCheck", "hidden", "icon", "openIn",
+		"order", "share", "subdomain", "url"}
+)
+
+// unknownKeys reports each member of the object at ptr that is not in
+// known, suggesting (and, when the key is alone on its line, renaming to)
+// the closest known name.
+func unknownKeys(c *devcontainer.Config, ptr string, known []string, what string) []Finding {
+	var out []Finding
+	for _, k := range c.Members(ptr) {
+		if slices.Contains(known, k) {
+			continue
+		}
+		p := ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
+		f := dcAt(c, p, fmt.Sprintf("Coder does not read %s key %q", what, k))
+		if best, ok := closest(k, known); ok {
+			f.Message += fmt.Sprintf(": did you mean %q?", best)
+			if e, ok := dcLineEdit(c, c.Pos(p).Line, quotedKey(k), quotedKey(best)); ok {
+				f.Fix = &Fix{Description: "rename it to `" + best + "`", Edits: []Edit{e}}
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// closest returns the known name nearest to k (case-insensitive edit
+// distance), when it is near enough to be a likely typo.
+func closest(k string, known []string) (string, bool) {
+	best, dist := "", 1<<30
+	for _, n := range known {
+		if d := editDistance(strings.ToLower(k), strings.ToLower(n)); d < dist {
+			best, dist = n, d
+		}
+	}
+	return best, dist <= 3 && dist*2 < len(k)
+}
+
+// systemUsers are the accounts the base images of the well-known table
+// ship (Debian/Ubuntu base-passwd, Alpine, Fedora): naming one is not a
+// missing user.
+var systemUsers = []string{"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
+	"www-data", "backup", "list", "irc", "gnats", "_apt", "nobody", "adm", "shutdown", "halt", "operator", "postmaster",
+	"cron", "ftp", "sshd", "at", "squid", "xfs", "guest", "utmp", "ntp", "smmsp", "tss", "systemd-network",
+	"systemd-resolve", "systemd-timesync", "messagebus", "dbus"}
 
 func init() {
 	Register(&Rule{
@@ -56,42 +107,26 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR205", Title: "Dev Container runs as root", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What:     "`remoteUser` or `containerUser` is `root`, or neither is set and the image's user is root.",
-		Why:      "Coder's image guidance: workspaces should run as a non-root user; files created as root in the workspace are a recurring pain.",
-		HowToFix: "Set `\"remoteUser\"` to the image's non-root user (e.g. `vscode`, `node`, `coder`).",
-		Sources:  []string{"seed"},
+		What: "The workspace would run as root: `remoteUser` or `containerUser` is `root`, or the user the builder picks is root. " +
+			"The builders pick differently. envbuilder runs the workspace as `containerUser`, else the last `USER` of the " +
+			"Dockerfile's final stage, else the image's user, and only then — when features are installed — `remoteUser`; it " +
+			"does not apply the `remoteUser` an image's `devcontainer.metadata` label sets (the `mcr.microsoft.com/devcontainers` " +
+			"images set `vscode` there). The native integration (Dev Containers CLI) uses `remoteUser`, else `containerUser`, " +
+			"else the metadata's user, else the image's. The rule fires only when the image's user is known (a Dockerfile `USER`, " +
+			"or a well-known base).",
+		Why: "Coder's image guidance: workspaces should run as a non-root user; files created as root in the workspace are a " +
+			"recurring pain. envbuilder's user choice is in coder/envbuilder `devcontainer/devcontainer.go` (`Compile`: " +
+			"`containerUser`, `UserFromDockerfile`, `UserFromImage`; `USER ${remoteUser}` is added only after feature installs) " +
+			"and `envbuilder.go` (only the label's `containerUser` is read)." + cite("seed", "envbuilder"),
+		HowToFix: "Set `\"containerUser\"` (read by both builders) to the image's non-root user, e.g. `vscode`, `node` or `coder`, " +
+			"or end the Dockerfile with `USER <user>`.",
+		Sources: []string{"seed", "envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
 			if c == nil {
 				return nil
 			}
-			var out []Finding
-			for _, p := range []string{"/remoteUser", "/containerUser"} {
-				if u, ok := c.StringOK(p); ok && isRootUser(u) {
-					out = append(out, dcAt(c, p, fmt.Sprintf("`%s` is root: the workspace runs as root", strings.TrimPrefix(p, "/"))))
-				}
-			}
-			if _, set := c.User(); set || len(out) > 0 {
-				return out
-			}
-			if u, found := dcFinalUser(in); found {
-				if isRootUser(u) {
-					return []Finding{dcAt(c, "", "neither `remoteUser` nor `containerUser` is set and the Dockerfile ends as root")}
-				}
-				return nil
-			}
-			b := dcBase(in)
-			if hasMetadataUser(b.Ref) {
-				return nil
-			}
-			if root, known := b.RunsAsRoot(); known && root {
-				f := dcAt(c, "", fmt.Sprintf("neither `remoteUser` nor `containerUser` is set and `%s` runs as root", b.Ref))
-				if len(b.Users) > 0 {
-					f.Fix = &Fix{Description: fmt.Sprintf("add `\"remoteUser\": %q` (the image's non-root user)", b.Users[0])}
-				}
-				return []Finding{f}
-			}
-			return nil
+			return runsAsRoot(in)
 		},
 	})
 	Register(&Rule{
@@ -195,8 +230,10 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR209", Title: "Unknown property", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What:     "A top-level property the Dev Container spec does not define — usually a typo, which every tool ignores silently.",
-		Why:      "The devcontainer.json reference and schema list the properties; an unknown one has no effect.",
+		What: "A top-level property the Dev Container spec does not define — usually a typo, which every tool ignores silently, " +
+			"or a property that belongs one level down (`gpu` in `hostRequirements`, `dockerfile` in `build`).",
+		Why: "The devcontainer.json reference and schema (devcontainers/spec `schemas/devContainer.base.schema.json`) list the " +
+			"properties; an unknown one has no effect." + cite("spec"),
 		HowToFix: "Use the spec's name (the finding suggests the closest one).",
 		Sources:  []string{"spec"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
@@ -209,14 +246,13 @@ func init() {
 				if slices.Contains(knownProperties, k) {
 					continue
 				}
-				best, dist := "", 1<<30
-				for _, known := range knownProperties {
-					if d := editDistance(strings.ToLower(k), strings.ToLower(known)); d < dist {
-						best, dist = known, d
-					}
-				}
 				f := dcAt(c, ptr(k), fmt.Sprintf("unknown property `%s`", k))
-				if dist <= 3 {
+				if parent := nestedOnly[k]; parent != "" {
+					f.Message += fmt.Sprintf(": `%s` belongs inside `%s`", k, parent)
+					out = append(out, f)
+					continue
+				}
+				if best, ok := closest(k, knownProperties); ok {
 					f.Message += fmt.Sprintf(": did you mean `%s`?", best)
 					if e, ok := dcLineEdit(c, c.Pos(ptr(k)).Line, quotedKey(k), quotedKey(best)); ok {
 						f.Fix = &Fix{Description: "rename it to `" + best + "`", Edits: []Edit{e}}
@@ -246,9 +282,12 @@ func init() {
 	Register(&Rule{
 		ID: "CR212", Title: "Invalid customizations.coder", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderNative},
-		What: "`customizations.coder` has a `name` that is not lowercase letters, digits and hyphens, an app without a `slug` or " +
-			"with a duplicate slug, or an unknown `displayApps` key; or `forwardPorts` uses the `host:port` form.",
-		Why:      "Coder's Dev Containers integration reads `customizations.coder` with these constraints and does not support `host:port` forwards.",
+		What: "`customizations.coder` has a `name` that is not lowercase letters, digits and hyphens, an app without a `slug`, " +
+			"with a duplicate slug or a slug Coder rejects, an unknown `displayApps` key, or a key Coder does not read (a typo " +
+			"such as `displayapps` is silently ignored); or `forwardPorts` uses the `host:port` form.",
+		Why: "Coder's Dev Containers integration reads `customizations.coder` into `CoderCustomization` (`name`, `ignore`, " +
+			"`autoStart`, `displayApps`, `apps`) and each app into `SubAgentApp` (coder/coder `agent/agentcontainers`); app slugs " +
+			"must match `^[a-z0-9](-?[a-z0-9])*$` (codersdk `AppSlugRegex`); `host:port` forwards are not supported." + cite("native"),
 		HowToFix: "Use the valid value the finding names.",
 		Sources:  []string{"native"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
@@ -278,6 +317,14 @@ func init() {
 					out = append(out, dcAt(c, base+"/displayApps"+ptr(k), fmt.Sprintf("unknown `displayApps` key %q (known: %s)", k, strings.Join(coderDisplayApps, ", "))))
 				}
 			}
+			out = append(out, unknownKeys(c, base, coderKeys, "customizations.coder")...)
+			for i := 0; i < c.Len(base+"/apps"); i++ {
+				p := fmt.Sprintf("%s/apps/%d", base, i)
+				out = append(out, unknownKeys(c, p, coderAppKeys, "app")...)
+				if slug, ok := c.StringOK(p + "/slug"); ok && slug != "" && !coderSlug.MatchString(slug) {
+					out = append(out, dcAt(c, p+"/slug", fmt.Sprintf("app slug %q must be lowercase letters and digits, single hyphens between them", slug)))
+				}
+			}
 			for i := 0; i < c.Len("/forwardPorts"); i++ {
 				if s, ok := c.StringOK(fmt.Sprintf("/forwardPorts/%d", i)); ok && strings.Contains(s, ":") {
 					out = append(out, dcAt(c, fmt.Sprintf("/forwardPorts/%d", i), fmt.Sprintf("`forwardPorts` entry %q uses the host:port form, which Coder's integration does not support", s)))
@@ -289,9 +336,13 @@ func init() {
 	Register(&Rule{
 		ID: "CR213", Title: "Dev Container user does not exist", Severity: SeverityError, Family: FamilyDevcontainer,
 		What: "`remoteUser`/`containerUser` is not a user of the image. Without the built image this fires only when it is " +
-			"certain: the base is a well-known image whose users are known, no feature is used (features such as common-utils " +
-			"create users), and the Dockerfile never mentions the user.",
-		Why:      "The agent starts sessions as that user from `/etc/passwd`; a missing user fails the workspace start.",
+			"certain: the base is a well-known image whose users are known (its non-root user, UID 1000 user and the " +
+			"distribution's system accounts count as present), no feature is used (features such as common-utils create " +
+			"users), and the Dockerfile neither mentions the user nor creates users in a way that cannot be read statically " +
+			"(`useradd`/`adduser` with variables, scripts, copies into `/etc`). When in doubt it stays silent; the image " +
+			"rules (CR309) judge the built image.",
+		Why: "The agent starts sessions as that user, looked up in `/etc/passwd`; a missing user fails the workspace start." +
+			cite("agent", "spec"),
 		HowToFix: "Create the user in the Dockerfile (`useradd --create-home --shell /bin/bash --uid 1000 <name>`) or pick an existing one.",
 		Sources:  []string{"agent", "spec"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
@@ -300,13 +351,14 @@ func init() {
 				return nil
 			}
 			b := dcBase(in)
-			if !b.Known || b.Source != "table" {
+			if !b.Known || b.Source != "table" || (in.Dockerfile != nil && dockerfileMayCreateUsers(in.Dockerfile)) {
 				return nil
 			}
 			var out []Finding
 			for _, p := range []string{"/remoteUser", "/containerUser"} {
 				u, ok := c.StringOK(p)
-				if !ok || u == "" || strings.ContainsAny(u, "${") || containsFold(systemUsers, u) || containsFold(b.Users, u) || u == b.User {
+				if !ok || !plainUserName(u) || isRootUser(u) || containsFold(systemUsers, u) || containsFold(b.Users, u) ||
+					u == b.User || u == b.UID1000 {
 					continue
 				}
 				if in.Dockerfile != nil && strings.Contains(strings.Join(in.Dockerfile.Lines, "\n"), u) {
@@ -358,8 +410,8 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR216", Title: "Trailing comma", Severity: SeverityInfo, Family: FamilyDevcontainer,
-		What:     "A comma before a closing `}` or `]`.",
-		Why:      "envbuilder and the Dev Containers CLI accept it (JSONC), but the spec's JSON schema and strict JSON tools reject the file.",
+		What:     "A comma before a closing `}` or `]`; one finding per line, whose fix removes every trailing comma on it.",
+		Why:      "envbuilder and the Dev Containers CLI accept it (JSONC), but the spec's JSON schema (`allowTrailingCommas: false`) and strict JSON tools reject the file." + cite("spec", "envbuilder"),
 		HowToFix: "Remove the comma.",
 		Sources:  []string{"spec", "envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
@@ -367,12 +419,30 @@ func init() {
 			if c == nil {
 				return nil
 			}
-			var out []Finding
+			byLine := map[int][]devcontainer.Pos{}
+			var lines []int
 			for _, p := range c.TrailingCommas {
-				f := Finding{Message: "trailing comma", Location: Location{Path: c.Path, StartLine: p.Line, StartCol: p.Col, EndLine: p.Line, EndCol: p.Col}}
-				if p.Line <= len(c.Lines) {
-					text := c.Lines[p.Line-1]
-					f.Fix = &Fix{Description: "remove the comma", Edits: []Edit{{Path: c.Path, StartLine: p.Line, EndLine: p.Line, Text: text[:p.Col-1] + text[p.Col:]}}}
+				if len(byLine[p.Line]) == 0 {
+					lines = append(lines, p.Line)
+				}
+				byLine[p.Line] = append(byLine[p.Line], p)
+			}
+			var out []Finding
+			for _, line := range lines {
+				ps := byLine[line]
+				msg := "trailing comma"
+				if len(ps) > 1 {
+					msg = fmt.Sprintf("%d trailing commas", len(ps))
+				}
+				f := Finding{Message: msg, Location: Location{Path: c.Path, StartLine: line, StartCol: ps[0].Col, EndLine: line, EndCol: ps[len(ps)-1].Col}}
+				if line <= len(c.Lines) {
+					text := strings.TrimSuffix(c.Lines[line-1], "\r")
+					for i := len(ps) - 1; i >= 0; i-- { // right to left, so earlier columns stay valid
+						if col := ps[i].Col; col >= 1 && col <= len(text) && text[col-1] == ',' {
+							text = text[:col-1] + text[col:]
+						}
+					}
+					f.Fix = &Fix{Description: "remove the trailing comma", Edits: []Edit{{Path: c.Path, StartLine: line, EndLine: line, Text: text}}}
 				}
 				out = append(out, f)
 			}
@@ -394,6 +464,14 @@ func featureName(ref string) string {
 		return ref[:i]
 	}
 	return ref
+}
+
+// nestedOnly are properties the spec defines only inside another one,
+// which a config sometimes puts at the top level by mistake.
+var nestedOnly = map[string]string{
+	"gpu": "hostRequirements", "cpus": "hostRequirements", "memory": "hostRequirements", "storage": "hostRequirements",
+	"target": "build", "args": "build", "cacheFrom": "build", "options": "build",
+	"vscode": "customizations", "coder": "customizations",
 }
 
 // hasMetadataUser reports whether an image is one of the Dev Containers

@@ -20,8 +20,9 @@ type dcCase struct {
 	json       string
 	dockerfile string
 	builder    ConfigBuilder
-	files      []string // files to create under the root (for existence checks)
-	path       string   // default .devcontainer/devcontainer.json
+	files      []string          // files to create under the root (for existence checks)
+	contents   map[string]string // files to create with content
+	path       string            // default .devcontainer/devcontainer.json
 	siblings   []string
 	want       []string
 	edit       string // when set, the first finding's first edit text
@@ -40,6 +41,15 @@ func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(dst, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for f, text := range tc.contents {
+		dst := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -73,6 +83,9 @@ func TestDevcontainerRules(t *testing.T) {
 		"CR200": {
 			{name: "missing comma", json: "{\n  \"image\": \"x\"\n  \"name\": \"y\"\n}", want: []string{"3:3"}},
 			{name: "valid", json: `{"image": "debian:12"}`},
+			{name: "image is a number", json: "{\n  \"image\": 5\n}", want: []string{"2:12"}},
+			{name: "lifecycle forms", json: "{\n  \"image\": \"x\",\n  \"postCreateCommand\": [],\n  \"onCreateCommand\": {\"a\": [\"x\", 1]},\n  \"privileged\": \"yes\"\n}", want: []string{"3:24", "4:34", "5:17"}},
+			{name: "valid forms", json: `{"image": "x", "onCreateCommand": {"a": "x", "b": ["y"]}, "remoteEnv": {"A": null}, "forwardPorts": [1, "db:2"]}`},
 		},
 		"CR201": {
 			{name: "only a name", json: "{\n  \"name\": \"x\"\n}", want: []string{"1:1"}},
@@ -97,8 +110,16 @@ func TestDevcontainerRules(t *testing.T) {
 		"CR205": {
 			{name: "remoteUser root", json: "{\n  \"image\": \"x\",\n  \"remoteUser\": \"root\"\n}", want: []string{"3:3"}},
 			{name: "unset on debian", json: "{\n  \"image\": \"debian:12\"\n}", want: []string{"1:1"}},
-			{name: "unset on devcontainers image (metadata sets vscode)", json: `{"image": "mcr.microsoft.com/devcontainers/base:bookworm"}`},
-			{name: "non-root", json: `{"image": "debian:12", "remoteUser": "dev"}`},
+			{name: "devcontainers image, native applies its metadata user", json: `{"image": "mcr.microsoft.com/devcontainers/base:bookworm"}`, builder: ConfigBuilderNative},
+			{name: "devcontainers image, envbuilder does not", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:bookworm\"\n}", want: []string{"1:1"},
+				edit: "  \"image\": \"mcr.microsoft.com/devcontainers/base:bookworm\",\n  \"containerUser\": \"vscode\""},
+			{name: "non-root remoteUser, native", json: `{"image": "debian:12", "remoteUser": "dev"}`, builder: ConfigBuilderNative},
+			{name: "remoteUser without features, envbuilder", json: "{\n  \"image\": \"debian:12\",\n  \"remoteUser\": \"dev\"\n}", want: []string{"3:3"},
+				edit: "  \"remoteUser\": \"dev\",\n  \"containerUser\": \"dev\""},
+			{name: "remoteUser with features, envbuilder", json: `{"image": "debian:12", "remoteUser": "dev", "features": {"ghcr.io/devcontainers/features/common-utils:2": {}}}`},
+			{name: "containerUser", json: `{"image": "debian:12", "containerUser": "dev"}`},
+			{name: "containerUser root with remoteUser, native", json: `{"image": "x", "containerUser": "root", "remoteUser": "dev"}`, builder: ConfigBuilderNative},
+			{name: "containerUser root with remoteUser, envbuilder", json: "{\n  \"image\": \"x\",\n  \"containerUser\": \"root\",\n  \"remoteUser\": \"dev\"\n}", want: []string{"3:3"}},
 			{name: "dockerfile ends as user", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nUSER dev\n"},
 			{name: "dockerfile ends as root", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nUSER dev\nUSER root\n", want: []string{"1:1"}},
 			{name: "unknown image", json: `{"image": "registry.example/acme/img:1"}`},
@@ -123,11 +144,16 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "typo", json: "{\n  \"image\": \"x\",\n  \"remoteUsr\": \"dev\"\n}", want: []string{"3:3"}, edit: `  "remoteUser": "dev"`},
 			{name: "far from anything", json: "{\"image\": \"x\", \"zzzzzzzzzzzz\": 1}", want: []string{"1:16"}},
 			{name: "known and legacy", json: `{"image": "x", "$schema": "s", "extensions": [], "hostRequirements": {}}`},
+			{name: "belongs one level down", json: "{\n  \"image\": \"x\",\n  \"gpu\": true\n}", want: []string{"3:3"}},
+			{name: "lower-case dockerfile", json: "{\n  \"dockerfile\": \"Dockerfile\"\n}", files: []string{".devcontainer/Dockerfile"}, want: []string{"2:3"}, edit: `  "dockerFile": "Dockerfile"`},
 		},
 		"CR210": {
 			{name: "placeholder", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}\"\n}", want: []string{"2:50"}},
 			{name: "in the dockerfile", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nRUN echo ${templateOption:v}\n", want: []string{"2:10"}},
 			{name: "ordinary variables", json: `{"image": "x", "containerEnv": {"A": "${localEnv:HOME}"}}`},
+			{name: "commented out", json: "{\n  \"image\": \"x\"\n  // \"image\": \"x:${templateOption:v}\"\n}"},
+			{name: "in a compose file", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
+				contents: map[string]string{".devcontainer/compose.yml": "services:\n  # image: x:${templateOption:old}\n  app:\n    image: x:${templateOption:v}\n"}, want: []string{"4:14"}},
 		},
 		"CR211": {
 			{name: "order matters", json: "{\n  \"image\": \"x\",\n  \"overrideFeatureInstallOrder\": [\"b\", \"a\"]\n}", want: []string{"3:3"}},
@@ -138,6 +164,8 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "bad customizations", json: "{\n  \"image\": \"x\",\n  \"customizations\": {\"coder\": {\n    \"name\": \"My App\",\n    \"apps\": [{\"slug\": \"a\"}, {\"slug\": \"a\"}, {}],\n    \"displayApps\": {\"vscode\": true, \"jetbrains\": true}\n  }},\n  \"forwardPorts\": [3000, \"db:5432\"]\n}", want: []string{"4:5", "5:30", "5:44", "6:37", "8:26"}},
 			{name: "valid", json: `{"image": "x", "customizations": {"coder": {"name": "my-app", "apps": [{"slug": "a"}], "displayApps": {"vscode": false}}}, "forwardPorts": [3000]}`},
 			{name: "envbuilder only", json: `{"image": "x", "forwardPorts": ["db:5432"]}`, builder: ConfigBuilderEnvbuilder},
+			{name: "unknown keys and slug", json: "{\n  \"image\": \"x\",\n  \"customizations\": {\"coder\": {\n    \"displayapps\": {},\n    \"apps\": [{\"slug\": \"My App\", \"urll\": \"x\"}]\n  }}\n}",
+				want: []string{"4:5", "5:15", "5:33"}, edit: `    "displayApps": {},`},
 		},
 		"CR213": {
 			{name: "user missing on debian", json: "{\n  \"image\": \"debian:12\",\n  \"remoteUser\": \"vscode\"\n}", want: []string{"3:3"}},
@@ -145,6 +173,12 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "features may create it", json: `{"image": "debian:12", "remoteUser": "vscode", "features": {"ghcr.io/devcontainers/features/common-utils:2": {}}}`},
 			{name: "dockerfile creates it", json: `{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "dev"}`, dockerfile: "FROM debian:12\nRUN useradd -m dev\n"},
 			{name: "unknown image", json: `{"image": "registry.example/acme/img:1", "remoteUser": "dev"}`},
+			{name: "user from build.args", json: `{"build": {"dockerfile": "Dockerfile", "args": {"USERNAME": "alice"}}, "remoteUser": "alice"}`, dockerfile: "FROM debian:12\nARG USERNAME\nRUN useradd -m $USERNAME\n"},
+			{name: "user from a script", json: `{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "alice"}`, dockerfile: "FROM debian:12\nCOPY setup.sh /tmp/\nRUN /tmp/setup.sh\n"},
+			{name: "ubuntu's own user", json: `{"image": "ubuntu:24.04", "remoteUser": "ubuntu"}`},
+			{name: "system account", json: `{"image": "debian:12", "containerUser": "www-data"}`},
+			{name: "a UID", json: `{"image": "debian:12", "containerUser": "1000:1000"}`},
+			{name: "dockerfile that creates nobody", json: "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"},\n  \"remoteUser\": \"alice\"\n}", dockerfile: "FROM debian:12\nRUN apt-get update\n", want: []string{"3:3"}},
 		},
 		"CR214": {
 			{name: "array command not on the image", json: "{\n  \"image\": \"debian:12\",\n  \"postCreateCommand\": [\"curl\", \"-fsSL\", \"https://example.com\"]\n}", want: []string{"3:25"}},
@@ -153,13 +187,19 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "tool present", json: `{"image": "buildpack-deps:bookworm", "postCreateCommand": ["curl", "x"]}`},
 		},
 		"CR215": {
-			{name: "root config", path: ".devcontainer.json", json: `{"image": "x"}`, want: []string{"1:0"}},
-			{name: "named folder", path: ".devcontainer/go/devcontainer.json", json: `{"image": "x"}`, siblings: []string{".devcontainer/devcontainer.json", ".devcontainer/go/devcontainer.json"}, want: []string{"1:0"}},
+			{name: "root config", path: ".devcontainer.json", json: `{"image": "x"}`, want: []string{"1:1"}},
+			{name: "named folder shadowed by the default", path: ".devcontainer/go/devcontainer.json", json: `{"image": "x"}`, siblings: []string{".devcontainer/devcontainer.json", ".devcontainer/go/devcontainer.json"}, want: []string{"1:1"}},
+			{name: "only named folder: envbuilder picks it", path: ".devcontainer/go/devcontainer.json", json: `{"image": "x"}`, siblings: []string{".devcontainer/go/devcontainer.json"}},
+			{name: "second named folder", path: ".devcontainer/python/devcontainer.json", json: `{"image": "x"}`, siblings: []string{".devcontainer/go/devcontainer.json", ".devcontainer/python/devcontainer.json"}, want: []string{"1:1"}},
+			{name: "first named folder", path: ".devcontainer/go/devcontainer.json", json: `{"image": "x"}`, siblings: []string{".devcontainer/go-1/devcontainer.json", ".devcontainer/go/devcontainer.json"}},
+			{name: "root devcontainer.json on disk shadows a folder", path: ".devcontainer/go/devcontainer.json", json: `{"image": "x"}`, files: []string{"devcontainer.json"}, want: []string{"1:1"}},
+			{name: "below the repository root", path: "app/.devcontainer/devcontainer.json", json: `{"image": "x"}`, want: []string{"1:1"}},
 			{name: "default location", json: `{"image": "x"}`},
 			{name: "native", path: ".devcontainer.json", json: `{"image": "x"}`, builder: ConfigBuilderNative},
 		},
 		"CR216": {
-			{name: "trailing commas", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"a\",],\n}", want: []string{"3:18", "3:20"}, edit: `  "runArgs": ["a"],`},
+			{name: "trailing commas, one finding per line", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"a\",],\n}", want: []string{"3:18"}, edit: `  "runArgs": ["a"]`},
+			{name: "comma before a comment", json: "{\n  \"image\": \"x\", // last\n}", want: []string{"2:15"}, edit: `  "image": "x" // last`},
 			{name: "none", json: `{"image": "x"}`},
 		},
 	}

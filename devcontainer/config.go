@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -12,12 +13,17 @@ import (
 	"github.com/tailscale/hujson"
 )
 
-// Limits on input, so a hostile file gives a clear error in bounded time.
+// Limits on input, so a hostile file gives a clear error in bounded time
+// and memory.
 const (
 	// MaxFileSize is the largest devcontainer.json parsed.
 	MaxFileSize = 10 << 20
 	// MaxDepth is the deepest nesting of objects and arrays accepted.
 	MaxDepth = 512
+	// MaxValues bounds the JSON values (counted as opening brackets plus
+	// commas) in one file: each costs a few hundred bytes once parsed and
+	// indexed, and a real devcontainer.json holds a few hundred.
+	MaxValues = 100_000
 )
 
 // SyntaxError is a parse error at a devcontainer.json position.
@@ -53,7 +59,9 @@ type Node struct {
 
 // Comment is a comment in the file with the line it sits on.
 type Comment struct {
-	Line int
+	// Line is where the comment starts; EndLine is its last line (they
+	// differ for a block comment spanning lines).
+	Line, EndLine int
 	// Text is the comment without its markers.
 	Text string
 	// Trailing is set when the comment follows other text on its line.
@@ -77,8 +85,9 @@ type Config struct {
 	// Ignores are the `// coderready:ignore=` comments, in order.
 	Ignores []Ignore
 
-	nodes map[string]*Node // JSON pointer → node
-	src   []byte
+	nodes      map[string]*Node // JSON pointer → node
+	src        []byte
+	lineStarts []int // byte offset of each line's first byte
 }
 
 // Parse reads a devcontainer.json. Every failure is a *SyntaxError at the
@@ -96,9 +105,9 @@ func Parse(p string, src []byte) (*Config, error) {
 		l, c := lineCol(src, off)
 		return nil, &SyntaxError{Path: p, Line: l, Col: c, Msg: "not UTF-8 text"}
 	}
-	if off, ok := checkDepth(src); !ok {
+	if off, msg := precheck(src); msg != "" {
 		l, c := lineCol(src, off)
-		return nil, &SyntaxError{Path: p, Line: l, Col: c, Msg: fmt.Sprintf("nested deeper than %d levels", MaxDepth)}
+		return nil, &SyntaxError{Path: p, Line: l, Col: c, Msg: msg}
 	}
 	v, err := hujson.Parse(src)
 	if err != nil {
@@ -109,7 +118,7 @@ func Parse(p string, src []byte) (*Config, error) {
 		l, c := lineCol(src, v.StartOffset)
 		return nil, &SyntaxError{Path: p, Line: l, Col: c, Msg: "the top level must be a JSON object"}
 	}
-	cfg := &Config{Path: p, Root: v, src: src, nodes: map[string]*Node{}}
+	cfg := &Config{Path: p, Root: v, src: src, nodes: map[string]*Node{}, lineStarts: lineStarts(src)}
 	cfg.Lines = strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
 	cfg.index("", Pos{}, &cfg.Root)
 	for _, m := range obj.Members {
@@ -146,10 +155,13 @@ func firstInvalidUTF8(b []byte) int {
 	return 0
 }
 
-// checkDepth scans brackets outside strings and comments, so hujson's
-// recursive parser never sees input nested past MaxDepth.
-func checkDepth(b []byte) (int, bool) {
-	depth := 0
+// precheck scans brackets and commas outside strings and comments, so
+// hujson's recursive parser never sees input nested past MaxDepth, and
+// input with more than MaxValues values is refused before it is parsed. It
+// returns the offending offset and a message, or "" when the input is
+// within bounds.
+func precheck(b []byte) (int, string) {
+	depth, values := 0, 0
 	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
 		case '"':
@@ -166,20 +178,26 @@ func checkDepth(b []byte) (int, bool) {
 			} else if i+1 < len(b) && b[i+1] == '*' {
 				end := bytes.Index(b[i+2:], []byte("*/"))
 				if end < 0 {
-					return 0, true // hujson reports the unclosed comment
+					return 0, "" // hujson reports the unclosed comment
 				}
 				i += end + 3
 			}
-		case '{', '[':
-			depth++
-			if depth > MaxDepth {
-				return i, false
+		case '{', '[', ',':
+			if c != ',' {
+				depth++
+				if depth > MaxDepth {
+					return i, fmt.Sprintf("nested deeper than %d levels", MaxDepth)
+				}
+			}
+			values++
+			if values > MaxValues {
+				return i, fmt.Sprintf("more than %d values: too large for a devcontainer.json", MaxValues)
 			}
 		case '}', ']':
 			depth--
 		}
 	}
-	return 0, true
+	return 0, ""
 }
 
 // lineCol converts a byte offset to a 1-based line and column.
@@ -190,9 +208,23 @@ func lineCol(b []byte, off int) (int, int) {
 	return line, col
 }
 
+// lineStarts returns the offset of each line's first byte.
+func lineStarts(b []byte) []int {
+	starts := make([]int, 1, bytes.Count(b, []byte("\n"))+1)
+	for i, c := range b {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// pos converts a byte offset to a position in O(log lines), so indexing a
+// large file stays linear.
 func (c *Config) pos(off int) Pos {
-	l, col := lineCol(c.src, off)
-	return Pos{Line: l, Col: col}
+	off = min(max(off, 0), len(c.src))
+	line := sort.Search(len(c.lineStarts), func(i int) bool { return c.lineStarts[i] > off }) // 1-based
+	return Pos{Line: line, Col: 1 + off - c.lineStarts[line-1]}
 }
 
 // index records every value under its JSON pointer.
@@ -279,10 +311,10 @@ func (c *Config) scanExtras() {
 			default:
 				continue
 			}
-			line, _ := lineCol(b, start)
-			lineStart := bytes.LastIndexByte(b[:start], '\n') + 1
+			at := c.pos(start)
+			lineStart := start - (at.Col - 1)
 			trailing := len(bytes.TrimSpace(b[lineStart:start])) > 0
-			c.Comments = append(c.Comments, Comment{Line: line, Text: strings.TrimSpace(text), Trailing: trailing})
+			c.Comments = append(c.Comments, Comment{Line: at.Line, EndLine: c.pos(start + len(text) + 2).Line, Text: strings.TrimSpace(text), Trailing: trailing})
 		}
 	}
 }

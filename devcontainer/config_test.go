@@ -2,9 +2,11 @@ package devcontainer
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const sample = `// A comment before the object.
@@ -141,5 +143,38 @@ func TestParseCorpus(t *testing.T) {
 		if _, err := Parse(name, readCorpus(t, name)); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestParseLargeInputBounded: a file at the value limit parses in linear
+// time, and one past it is refused before hujson builds a tree.
+func TestParseLargeInputBounded(t *testing.T) {
+	many := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString("{\"forwardPorts\": [")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",\n")
+			}
+			b.WriteString("1")
+		}
+		b.WriteString("]}")
+		return []byte(b.String())
+	}
+	start := time.Now()
+	c, err := Parse("x.json", many(MaxValues-10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Pos(fmt.Sprintf("/forwardPorts/%d", MaxValues-11)); got != (Pos{MaxValues - 10, 1}) {
+		t.Errorf("last element at %+v", got)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("parsing %d values took %v: positions must not be quadratic", MaxValues, d)
+	}
+	_, err = Parse("x.json", many(MaxValues+10))
+	var se *SyntaxError
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "more than") || se.Line < MaxValues-10 {
+		t.Errorf("past the limit: %v", err)
 	}
 }

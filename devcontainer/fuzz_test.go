@@ -4,8 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // corpusDir holds the real-world devcontainer.json files of the shared
@@ -38,6 +40,11 @@ func readCorpus(t testing.TB, name string) []byte {
 	}
 	return b
 }
+
+var (
+	fuzzFS      = fstest.MapFS{"f/.devcontainer/Dockerfile": {Data: []byte("FROM x")}}
+	fuzzPattern = regexp.MustCompile(`\$\{[^}]*\}`)
+)
 
 // FuzzParse: no input makes Parse panic or hang, and every accessor works
 // on what it accepts.
@@ -72,6 +79,17 @@ func FuzzParse(f *testing.F) {
 		for _, p := range c.Properties() {
 			if p.Key.Line == 0 {
 				t.Fatalf("key %q has no position", p.Name)
+			}
+		}
+		_ = c.Plan(fuzzFS)
+		for _, p := range c.Problems() {
+			if p.Pos.Line == 0 {
+				t.Fatalf("problem without a position: %+v", p)
+			}
+		}
+		for _, m := range c.FindInStrings(fuzzPattern) {
+			if m.Start.Line == 0 || m.End.Line < m.Start.Line {
+				t.Fatalf("match %+v", m)
 			}
 		}
 	})

@@ -205,7 +205,7 @@ func (c *Config) indexIgnores() {
 		}
 		target := cm.Line
 		if !cm.Trailing {
-			target++
+			target = max(cm.EndLine, cm.Line) + 1
 		}
 		end := max(keyEnd[target], target)
 		c.Ignores = append(c.Ignores, Ignore{IDs: ids, Line: cm.Line, StartLine: target, EndLine: end})
