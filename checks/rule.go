@@ -47,6 +47,9 @@ type Rule struct {
 	What, Why, HowToFix string
 	// Sources are keys of Sources: where the fact the rule stands on comes from.
 	Sources []string
+	// ParseErrors marks the rule that reports a file that did not parse; the
+	// runner gives the other rules parsed input only.
+	ParseErrors bool
 
 	Dockerfile   func(*DockerfileInput) []Finding
 	Devcontainer func(*DevcontainerInput) []Finding

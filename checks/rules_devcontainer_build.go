@@ -24,8 +24,9 @@ func init() {
 			"devcontainer.json as JSONC and stop at the first error; the workspace fails to build. envbuilder then decodes " +
 			"it into typed Go fields (coder/envbuilder `devcontainer/devcontainer.go`, `Spec`), so a wrong type fails the " +
 			"build too." + cite("spec", "envbuilder"),
-		HowToFix: "Fix the syntax or the value at the reported line and column.",
-		Sources:  []string{"spec", "envbuilder"},
+		HowToFix:    "Fix the syntax or the value at the reported line and column.",
+		Sources:     []string{"spec", "envbuilder"},
+		ParseErrors: true,
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			if c := in.Devcontainer; c != nil {
 				var out []Finding
@@ -56,7 +57,7 @@ func init() {
 		Sources:  []string{"spec"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil || c.Has("/image") || c.Has("/build/dockerfile") || c.Has("/dockerFile") || c.Has("/dockerComposeFile") {
+			if c.Has("/image") || c.Has("/build/dockerfile") || c.Has("/dockerFile") || c.Has("/dockerComposeFile") {
 				return nil
 			}
 			f := dcAt(c, "", "none of `image`, `build.dockerfile`, `dockerFile` or `dockerComposeFile` is set: there is nothing to build or run")
@@ -73,7 +74,7 @@ func init() {
 		Sources:  []string{"envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil || !c.Has("/dockerComposeFile") {
+			if !c.Has("/dockerComposeFile") {
 				return nil
 			}
 			return []Finding{dcAt(c, "/dockerComposeFile", "envbuilder does not build Docker Compose setups: `dockerComposeFile` cannot be used with it")}
@@ -88,9 +89,6 @@ func init() {
 		Sources:  []string{"spec"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
 			var out []Finding
 			for _, m := range c.Missing(in.Root) {
 				if m.What == "local feature" {
@@ -113,9 +111,6 @@ func init() {
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			var out []Finding
 			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
 			for _, m := range c.FindInStrings(templateOption) {
 				out = append(out, Finding{
 					Message:  fmt.Sprintf("unresolved template placeholder `%s`", m.Text),
@@ -155,9 +150,6 @@ func init() {
 		Sources: []string{"envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
 			if msg := envbuilderLookup(in); msg != "" {
 				return []Finding{dcAt(c, "", msg)}
 			}

@@ -86,7 +86,7 @@ func init() {
 		Sources:  []string{"spec", "envbuilder", "native"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil || !c.Has("/initializeCommand") {
+			if !c.Has("/initializeCommand") {
 				return nil
 			}
 			msg := "`initializeCommand` never runs under envbuilder, and under Coder's native integration it runs in the workspace, not on the developer's machine"
@@ -120,14 +120,8 @@ func init() {
 			"and `envbuilder.go` (only the label's `containerUser` is read)." + cite("seed", "envbuilder"),
 		HowToFix: "Set `\"containerUser\"` (read by both builders) to the image's non-root user, e.g. `vscode`, `node` or `coder`, " +
 			"or end the Dockerfile with `USER <user>`.",
-		Sources: []string{"seed", "envbuilder"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
-			return runsAsRoot(in)
-		},
+		Sources:      []string{"seed", "envbuilder"},
+		Devcontainer: runsAsRoot,
 	})
 	Register(&Rule{
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
@@ -138,9 +132,6 @@ func init() {
 		Sources:  []string{"templates", "envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
 			var out []Finding
 			if c.Bool("/privileged") {
 				out = append(out, dcAt(c, "/privileged", "`privileged: true`: Coder workspaces usually cannot run privileged"))
@@ -176,9 +167,6 @@ func init() {
 		Sources:  []string{"envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
 			var out []Finding
 			for _, k := range c.Keys {
 				if k == "overrideFeatureInstallOrder" && featureOrderMatters(c) {
@@ -205,9 +193,6 @@ func init() {
 		Sources:  []string{"spec", "seed"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
 			var out []Finding
 			for _, m := range c.Missing(in.Root) {
 				if m.What == "local feature" {
@@ -238,9 +223,6 @@ func init() {
 		Sources:  []string{"spec"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
 			var out []Finding
 			for _, k := range c.Keys {
 				if slices.Contains(knownProperties, k) {
@@ -273,7 +255,7 @@ func init() {
 		Sources:  []string{"envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil || !featureOrderMatters(c) {
+			if !featureOrderMatters(c) {
 				return nil
 			}
 			return []Finding{dcAt(c, "/overrideFeatureInstallOrder", "envbuilder installs features alphabetically and ignores `overrideFeatureInstallOrder`")}
@@ -292,9 +274,6 @@ func init() {
 		Sources:  []string{"native"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
 			var out []Finding
 			const base = "/customizations/coder"
 			if n, ok := c.StringOK(base + "/name"); ok && !coderName.MatchString(n) {
@@ -347,7 +326,7 @@ func init() {
 		Sources:  []string{"agent", "spec"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil || len(c.Features()) > 0 {
+			if len(c.Features()) > 0 {
 				return nil
 			}
 			b := dcBase(in)
@@ -380,7 +359,7 @@ func init() {
 		Sources:  []string{"spec"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil || in.Dockerfile != nil || len(c.Features()) > 0 {
+			if in.Dockerfile != nil || len(c.Features()) > 0 {
 				return nil
 			}
 			b := dcBase(in)
@@ -416,9 +395,6 @@ func init() {
 		Sources:  []string{"spec", "envbuilder"},
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
-			if c == nil {
-				return nil
-			}
 			byLine := map[int][]devcontainer.Pos{}
 			var lines []int
 			for _, p := range c.TrailingCommas {

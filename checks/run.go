@@ -75,7 +75,7 @@ func CheckDevcontainer(in *DevcontainerInput) []Finding {
 	}
 	var out []Finding
 	for _, r := range Rules() {
-		if r.Devcontainer == nil || !in.Config.Enabled(r) {
+		if r.Devcontainer == nil || !in.Config.Enabled(r) || (in.Devcontainer == nil && !r.ParseErrors) {
 			continue
 		}
 		out = append(out, r.finish(in.Config, r.Devcontainer(in))...)

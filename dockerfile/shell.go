@@ -244,7 +244,22 @@ func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVa
 		return Span{Line: l, Col: col, EndLine: el, EndCol: ec}
 	}
 	sc := &scriptWords{src: src}
+	walkCalls(file, sc, spanOf, nil, func(ws []word, rds []Redirect) {
+		c.fromWords(ws, rds, false, "", 0)
+	})
+	return nil
+}
+
+// walkCalls calls emit with the words and output redirects of every simple
+// command in file. spanOf places a node; skip, when set, may stop the walk
+// from descending into a node (its second result is the walk's answer).
+func walkCalls(file *syntax.File, sc *scriptWords, spanOf func(syntax.Node) Span, skip func(syntax.Node) (bool, bool), emit func([]word, []Redirect)) {
 	syntax.Walk(file, func(n syntax.Node) bool {
+		if skip != nil {
+			if stop, descend := skip(n); stop {
+				return descend
+			}
+		}
 		st, ok := n.(*syntax.Stmt)
 		if !ok {
 			return true
@@ -254,25 +269,23 @@ func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVa
 			return true
 		}
 		ws := make([]word, len(call.Args))
-		for i, w := range call.Args {
-			v, lit := sc.value(w)
-			ws[i] = word{val: v, lit: lit, span: spanOf(w), script: sc.script(w, v, lit)}
+		for i, a := range call.Args {
+			v, lit := sc.value(a)
+			ws[i] = word{val: v, lit: lit, span: spanOf(a), script: sc.script(a, v, lit)}
 		}
 		var rds []Redirect
 		for _, r := range st.Redirs {
 			switch r.Op {
 			case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll:
-				if r.Word == nil {
-					continue
+				if r.Word != nil {
+					v, _ := sc.value(r.Word)
+					rds = append(rds, Redirect{Op: r.Op.String(), Target: v, Span: spanOf(r.Word)})
 				}
-				v, _ := sc.value(r.Word)
-				rds = append(rds, Redirect{Op: r.Op.String(), Target: v, Span: spanOf(r.Word)})
 			}
 		}
-		c.fromWords(ws, rds, false, "", 0)
+		emit(ws, rds)
 		return true
 	})
-	return nil
 }
 
 // parseNested parses a string run by `sh -c` or `su -c`; its commands take
@@ -287,37 +300,17 @@ func (c *collector) parseNested(w word, user string, depth int) {
 		return
 	}
 	sc := &scriptWords{src: w.script}
-	syntax.Walk(file, func(n syntax.Node) bool {
+	at := func(syntax.Node) Span { return w.span }
+	skip := func(n syntax.Node) (bool, bool) {
 		switch n.(type) {
 		case *syntax.CmdSubst, *syntax.ProcSubst:
 			// In a double-quoted word these were walked with the outer script.
-			return w.lit
+			return true, w.lit
 		}
-		st, ok := n.(*syntax.Stmt)
-		if !ok {
-			return true
-		}
-		call, ok := st.Cmd.(*syntax.CallExpr)
-		if !ok || len(call.Args) == 0 {
-			return true
-		}
-		ws := make([]word, len(call.Args))
-		for i, a := range call.Args {
-			v, lit := sc.value(a)
-			ws[i] = word{val: v, lit: lit, span: w.span, script: sc.script(a, v, lit)}
-		}
-		var rds []Redirect
-		for _, r := range st.Redirs {
-			switch r.Op {
-			case syntax.RdrOut, syntax.AppOut, syntax.RdrClob, syntax.RdrAll, syntax.AppAll:
-				if r.Word != nil {
-					v, _ := sc.value(r.Word)
-					rds = append(rds, Redirect{Op: r.Op.String(), Target: v, Span: w.span})
-				}
-			}
-		}
+		return false, false
+	}
+	walkCalls(file, sc, at, skip, func(ws []word, rds []Redirect) {
 		c.fromWords(ws, rds, true, user, depth+1)
-		return true
 	})
 }
 
