@@ -1,11 +1,10 @@
 # coderready — build, test, lint, bench, run.
 GO       ?= go
 PKGS     ?= ./...
-FUZZTIME ?= 10s
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: all build test test-unit fuzz-short lint generate bench bench-inspect run tidy-check clean
+.PHONY: all build test test-unit fuzz-short fuzz lint generate bench bench-inspect run tidy-check clean
 
 all: build
 
@@ -19,14 +18,27 @@ test: test-unit fuzz-short
 test-unit:
 	$(GO) test -count=1 $(PKGS)
 
-## fuzz-short: each fuzz target for $(FUZZTIME) (no panic, no hang); the
-## short minimize time keeps a crash report from spending a minute shrinking
-## the large corpus seeds
-FUZZ := $(GO) test -run='^$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=5s
+## fuzz-short: each fuzz target for a fixed number of inputs (no panic, no
+## hang). Counts, not durations: with a wall-clock -fuzztime the Go fuzzer can
+## report its own deadline as a failure ("context deadline exceeded") on a
+## busy machine, and counts make the same amount of work on every machine.
+## The minimize limit keeps a crash report from spending a minute shrinking
+## the large corpus seeds. `make fuzz FUZZTIME=10m` fuzzes for longer.
+FUZZ_DOCKERFILE   ?= 20000x
+FUZZ_DEVCONTAINER ?= 100000x
+FUZZ_CONFIG       ?= 20000x
+FUZZ := $(GO) test -run='^$$' -fuzzminimizetime=2000x
 fuzz-short:
-	$(FUZZ) -fuzz='^FuzzParse$$' ./dockerfile
-	$(FUZZ) -fuzz='^FuzzParse$$' ./devcontainer
-	$(FUZZ) -fuzz='^FuzzParseConfig$$' ./checks
+	$(FUZZ) -fuzztime=$(FUZZ_DOCKERFILE) -fuzz='^FuzzParse$$' ./dockerfile
+	$(FUZZ) -fuzztime=$(FUZZ_DEVCONTAINER) -fuzz='^FuzzParse$$' ./devcontainer
+	$(FUZZ) -fuzztime=$(FUZZ_CONFIG) -fuzz='^FuzzParseConfig$$' ./checks
+
+## fuzz: each fuzz target for FUZZTIME (default 1m) of wall-clock time
+FUZZTIME ?= 1m
+fuzz:
+	$(FUZZ) -fuzztime=$(FUZZTIME) -fuzz='^FuzzParse$$' ./dockerfile
+	$(FUZZ) -fuzztime=$(FUZZTIME) -fuzz='^FuzzParse$$' ./devcontainer
+	$(FUZZ) -fuzztime=$(FUZZTIME) -fuzz='^FuzzParseConfig$$' ./checks
 
 ## lint: gofmt, go vet and golangci-lint (a go.mod tool)
 lint:
