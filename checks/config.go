@@ -56,6 +56,37 @@ type Config struct {
 	// ImageRole is what the images are for: RoleWorkspace (default) or
 	// RoleDevcontainerHost (CR324).
 	ImageRole string
+	// App holds what the GitHub App does with the findings (config `app`).
+	App AppConfig
+}
+
+// AppConfig is how the GitHub App reports: the check run conclusion, fork
+// builds and review suggestions. The CLI ignores it.
+type AppConfig struct {
+	// FailOn is the least severity that makes a check run's conclusion
+	// `failure` (default error; SeverityOff: never fail).
+	FailOn Severity
+	// NeutralOn is the least severity that makes it `neutral` when nothing
+	// fails (default warning; SeverityOff: never neutral).
+	NeutralOn Severity
+	// BuildForks builds pull requests from forks. Off by default: a fork's
+	// Dockerfile is code from outside the organisation; static and
+	// base-image checks still run.
+	BuildForks bool
+	// Suggestions posts fixes as review suggestions (default true).
+	Suggestions bool
+}
+
+// Conclusion is the check run conclusion for findings at most severity max
+// (SeverityOff when there are none): "failure", "neutral" or "success".
+func (a AppConfig) Conclusion(highest Severity) string {
+	switch {
+	case highest != SeverityOff && a.FailOn != SeverityOff && highest >= a.FailOn:
+		return "failure"
+	case highest != SeverityOff && a.NeutralOn != SeverityOff && highest >= a.NeutralOn:
+		return "neutral"
+	}
+	return "success"
 }
 
 // Image roles for config `image.role`.
@@ -70,7 +101,28 @@ func DefaultConfig() *Config {
 		Rules:            map[string]RuleConfig{},
 		RecommendedTools: []string{"bash", "ssh", "jq"},
 		Builder:          ConfigBuilderBoth,
+		App: AppConfig{
+			FailOn:      SeverityError,
+			NeutralOn:   SeverityWarning,
+			Suggestions: true,
+		},
 	}
+}
+
+// Clone returns a deep copy of c, so that parsing a file over it leaves c
+// unchanged.
+func (c *Config) Clone() *Config {
+	out := *c
+	out.Rules = make(map[string]RuleConfig, len(c.Rules))
+	for k, v := range c.Rules {
+		out.Rules[k] = v
+	}
+	out.RequiredTools = append([]string(nil), c.RequiredTools...)
+	out.RecommendedTools = append([]string(nil), c.RecommendedTools...)
+	out.AllowedBases = append([]string(nil), c.AllowedBases...)
+	out.IgnorePaths = append([]string(nil), c.IgnorePaths...)
+	out.OrgCAs = append([]OrgCA(nil), c.OrgCAs...)
+	return &out
 }
 
 // severityOverride returns the configured severity of a rule, if any.

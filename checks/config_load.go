@@ -138,10 +138,18 @@ func LoadConfig(path string) (*Config, error) {
 // line and column as ConfigErrors. The schema is documented in
 // docs/config.md.
 func ParseConfig(path string, src []byte) (*Config, error) {
+	return ParseConfigOver(DefaultConfig(), path, src)
+}
+
+// ParseConfigOver parses a config file over base instead of the default:
+// the GitHub App reads a repository's config over its organisation's
+// defaults. Keys the file sets replace base's values (lists whole); `rules`
+// entries are merged per rule ID. base is not modified.
+func ParseConfigOver(base *Config, path string, src []byte) (*Config, error) {
 	if len(src) > MaxConfigSize {
 		return nil, ConfigErrors{{Path: path, Msg: fmt.Sprintf("config file is larger than %d bytes (1 MiB); this is not a config file", MaxConfigSize)}}
 	}
-	cfg := DefaultConfig()
+	cfg := base.Clone()
 	cfg.Path = path
 	root, err := decodeYAML(src)
 	if err != nil {
@@ -238,8 +246,10 @@ type configParser struct {
 // The top-level keys, in the order docs/config.md lists them.
 var configKeys = []string{
 	"version", "rules", "required-tools", "recommended-tools", "allowed-bases",
-	"require-digest", "ignore", "org-ca", "devcontainer", "image",
+	"require-digest", "ignore", "org-ca", "devcontainer", "image", "app",
 }
+
+var appKeys = []string{"fail-on", "neutral-on", "build-forks", "suggestions"}
 
 // errorf records a problem at n. Collection stops at a generous bound; sorted
 // trims the list to maxConfigErrors.
@@ -420,6 +430,8 @@ func (p *configParser) top(cfg *Config, root *yaml.Node) {
 			p.image(cfg, v)
 		case "devcontainer":
 			p.devcontainer(cfg, v)
+		case "app":
+			p.app(cfg, v)
 		default:
 			p.unknownKey(k, "config", configKeys)
 		}
@@ -738,6 +750,38 @@ func (p *configParser) devcontainer(cfg *Config, n *yaml.Node) {
 			continue
 		}
 		cfg.Builder = b
+	}
+}
+
+func (p *configParser) app(cfg *Config, n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
+		return
+	}
+	for _, kv := range p.entries(n, "app") {
+		k, v := kv[0], kv[1]
+		switch k.Value {
+		case "fail-on", "neutral-on":
+			if v.Kind != yaml.ScalarNode || v.ShortTag() == "!!null" {
+				p.errorf(v, "app: %s: want a severity (error, warning, info or off), got %s", k.Value, describeNode(v))
+				continue
+			}
+			sev, err := ParseSeverity(v.Value)
+			if err != nil {
+				p.errorf(v, "app: %s: %v", k.Value, err)
+				continue
+			}
+			if k.Value == "fail-on" {
+				cfg.App.FailOn = sev
+			} else {
+				cfg.App.NeutralOn = sev
+			}
+		case "build-forks":
+			cfg.App.BuildForks = p.boolean(v, "app: build-forks")
+		case "suggestions":
+			cfg.App.Suggestions = p.boolean(v, "app: suggestions")
+		default:
+			p.unknownKey(k, "app", appKeys)
+		}
 	}
 }
 

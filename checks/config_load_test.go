@@ -71,6 +71,7 @@ devcontainer:
 			{SHA256: strings.Repeat("0", 64)},
 		},
 		Builder: ConfigBuilderEnvbuilder,
+		App:     AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
@@ -156,7 +157,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"tab indent", "rules:\n\tCR102: error\n", []string{
 			"c.yaml:2: invalid YAML: found character that cannot start any token"}},
 		{"not a mapping", "- jq\n- make\n", []string{
-			"c.yaml:1:1: config: want a mapping of settings (version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer, image), got a list"}},
+			"c.yaml:1:1: config: want a mapping of settings (version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer, image, app), got a list"}},
 		{"two documents", "version: 1\n---\nversion: 1\n", []string{
 			"c.yaml:2: invalid YAML: a second YAML document; put every setting in one document"}},
 		{"unknown key near miss", "require_digest: true\n", []string{
@@ -164,12 +165,17 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown key typo", "required-toosl: [jq]\n", []string{
 			`c.yaml:1:1: unknown key "required-toosl" in config; did you mean "required-tools"?`}},
 		{"unknown key far", "colour: red\n", []string{
-			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer, image)`}},
+			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer, image, app)`}},
 		{"image section", "image:\n  max-size: huge\n  max-layers: -3\n  role: server\n  max-szie: 1GB\n", []string{
 			`c.yaml:2:13: image: max-size: want a size such as 2GB or 1500MiB, got the string "huge"`,
 			`c.yaml:3:15: image: max-layers: want a positive whole number, got the number -3`,
 			`c.yaml:4:9: image: role: want workspace or devcontainer-host, got the string "server"`,
 			`c.yaml:5:3: unknown key "max-szie" in image; did you mean "max-size"?`}},
+		{"app section", "app:\n  fail-on: fatal\n  neutral-on: [warning]\n  build-forks: yes please\n  suggestion: false\n", []string{
+			`c.yaml:2:12: app: fail-on: unknown severity "fatal" (want error, warning, info or off)`,
+			`c.yaml:3:15: app: neutral-on: want a severity (error, warning, info or off), got a list`,
+			`c.yaml:4:16: app: build-forks: want true or false, got the string "yes please"`,
+			`c.yaml:5:3: unknown key "suggestion" in app; did you mean "suggestions"?`}},
 		{"duplicate key", "ignore: [a]\nignore: [b]\n", []string{
 			`c.yaml:2:1: config: "ignore" is already set at line 1`}},
 		{"version", "version: 2\n", []string{
@@ -216,7 +222,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"devcontainer key", "devcontainer:\n  buildr: native\n", []string{
 			`c.yaml:2:3: unknown key "buildr" in devcontainer; did you mean "builder"?`}},
 		{"merge key", "base: &b {require-digest: true}\n<<: *b\n", []string{
-			`c.yaml:1:1: unknown key "base" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer, image)`,
+			`c.yaml:1:1: unknown key "base" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, ignore, org-ca, devcontainer, image, app)`,
 			"c.yaml:2:1: config: merge keys (<<) are not supported; write the settings out"}},
 		{"several errors", "version: 1\nrules:\n  CR102: fatal\nignore: nope\nrequire-digest: 1\n", []string{
 			`c.yaml:3:10: rules: CR102: unknown severity "fatal" (want error, warning, info or off)`,
@@ -449,4 +455,85 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("error is not a bounded ConfigErrors: %v", err)
 		}
 	})
+}
+
+func TestParseConfigApp(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      AppConfig
+	}{
+		{"default", "", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true}},
+		{"stricter", "app:\n  fail-on: warning\n  neutral-on: info\n", AppConfig{FailOn: SeverityWarning, NeutralOn: SeverityInfo, Suggestions: true}},
+		{"never fail, forks, no suggestions", "app:\n  fail-on: off\n  build-forks: true\n  suggestions: false\n", AppConfig{FailOn: SeverityOff, NeutralOn: SeverityWarning, BuildForks: true}},
+		{"null section", "app:\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig("c.yaml", []byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.App != tt.want {
+				t.Errorf("App = %+v, want %+v", cfg.App, tt.want)
+			}
+		})
+	}
+}
+
+func TestAppConclusion(t *testing.T) {
+	def := DefaultConfig().App
+	tests := []struct {
+		app     AppConfig
+		highest Severity
+		want    string
+	}{
+		{def, SeverityOff, "success"},
+		{def, SeverityInfo, "success"},
+		{def, SeverityWarning, "neutral"},
+		{def, SeverityError, "failure"},
+		{AppConfig{FailOn: SeverityWarning, NeutralOn: SeverityInfo}, SeverityWarning, "failure"},
+		{AppConfig{FailOn: SeverityWarning, NeutralOn: SeverityInfo}, SeverityInfo, "neutral"},
+		{AppConfig{}, SeverityError, "success"},
+	}
+	for _, tt := range tests {
+		if got := tt.app.Conclusion(tt.highest); got != tt.want {
+			t.Errorf("%+v.Conclusion(%s) = %s, want %s", tt.app, tt.highest, got, tt.want)
+		}
+	}
+}
+
+func TestParseConfigOver(t *testing.T) {
+	fakeRules(t, "CR101", "CR102", "CR207")
+	org, err := ParseConfig("acme/.github:coderready.yaml", []byte("rules:\n  CR101: error\n  CR102: warning\nrequired-tools: [git, jq]\norg-ca:\n  - sha256: "+fp1+"\napp:\n  fail-on: warning\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgBefore := org.Clone()
+	repo, err := ParseConfigOver(org, ".github/coderready.yaml", []byte("rules:\n  CR102: off\n  CR207: info\nrequired-tools: [make]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRules := map[string]RuleConfig{
+		"CR101": {Severity: SeverityError},
+		"CR102": {Severity: SeverityOff},
+		"CR207": {Severity: SeverityInfo},
+	}
+	if !reflect.DeepEqual(repo.Rules, wantRules) {
+		t.Errorf("rules = %v, want %v", repo.Rules, wantRules)
+	}
+	if !reflect.DeepEqual(repo.RequiredTools, []string{"make"}) {
+		t.Errorf("required-tools = %v, want the repository's list only", repo.RequiredTools)
+	}
+	if len(repo.OrgCAs) != 1 || repo.OrgCAs[0].SHA256 != fp1 {
+		t.Errorf("org-ca = %v, want the organisation's CA kept", repo.OrgCAs)
+	}
+	if repo.App.FailOn != SeverityWarning {
+		t.Errorf("app.fail-on = %s, want the organisation's warning", repo.App.FailOn)
+	}
+	if repo.Path != ".github/coderready.yaml" {
+		t.Errorf("Path = %q", repo.Path)
+	}
+	if !reflect.DeepEqual(org, orgBefore) {
+		t.Errorf("ParseConfigOver changed its base:\n%+v\n%+v", org, orgBefore)
+	}
 }
