@@ -1,0 +1,264 @@
+//go:build appwip
+
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+
+	"github.com/coderready/coderready/build"
+	"github.com/coderready/coderready/store"
+)
+
+// Queues: deliveries are routed quickly on their own queue; checks build.
+const (
+	queueDeliveries = "deliveries"
+	queueChecks     = "checks"
+)
+
+// Options are the parts a caller (serve, or a test) wires in.
+type Options struct {
+	// Logger receives JSON logs; nil logs JSON to stderr.
+	Logger *slog.Logger
+	// Builder builds images; nil builds nothing (static and base-image
+	// checks only).
+	Builder build.Builder
+	// Registerer receives the app's metrics; nil uses a fresh registry
+	// served on /metrics.
+	Registry *prometheus.Registry
+	// HTTPClient downloads tarballs; nil uses a client with sane timeouts.
+	HTTPClient *http.Client
+	// GitHubTransport is the base transport of every GitHub call; nil uses
+	// http.DefaultTransport.
+	GitHubTransport http.RoundTripper
+	// JobTimeout bounds one check job (default 1 hour).
+	JobTimeout time.Duration
+	// RescueAfter frees jobs left running by a replica that died (River's
+	// rescuer; default JobTimeout + 5 minutes).
+	RescueAfter time.Duration
+	// PollInterval is how often idle workers look for jobs (default 1 s).
+	PollInterval time.Duration
+	// BuilderPing tells /readyz whether the builder answers; nil when there
+	// is no builder to ask.
+	BuilderPing func(context.Context) error
+	// Manifest is app.yml, posted to GitHub by /setup.
+	Manifest []byte
+}
+
+// App is a running GitHub App: store, queue, workers and HTTP handlers.
+type App struct {
+	opts     Options
+	log      *slog.Logger
+	store    *store.Store
+	river    *river.Client[*sql.Tx]
+	metrics  *metrics
+	registry *prometheus.Registry
+	http     *http.Client
+	builder  build.Builder
+
+	setup    setupStates
+
+	mu       sync.RWMutex
+	settings Settings
+	gh       *clients
+}
+
+// New opens the store, migrates it and prepares the workers. Start starts
+// them; Handler serves the HTTP endpoints.
+func New(ctx context.Context, s Settings, opts Options) (*App, error) {
+	if err := s.Normalize(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if opts.JobTimeout <= 0 {
+		opts.JobTimeout = time.Hour
+	}
+	if opts.RescueAfter <= 0 {
+		opts.RescueAfter = opts.JobTimeout + 5*time.Minute
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	reg := opts.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Minute}
+	}
+	a := &App{
+		opts:     opts,
+		log:      log,
+		registry: reg,
+		http:     hc,
+		builder:  opts.Builder,
+		settings: s,
+	}
+	a.metrics = newMetrics(reg)
+	if err := os.MkdirAll(a.workDir(), 0o750); err != nil {
+		return nil, fmt.Errorf("work dir: %w", err)
+	}
+	st, err := store.Open(ctx, store.Options{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	a.store = st
+	if err := a.newRiver(); err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	if err := a.setClients(); err != nil {
+		log.Error("github app credentials are not usable", "err", err)
+	}
+	if m := a.missing(); len(m) > 0 {
+		log.Warn("coderready is not set up: webhooks are refused until these are set (open /setup)", "missing", m)
+	}
+	return a, nil
+}
+
+// newRiver builds the queue client with both workers.
+func (a *App) newRiver() error {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &deliveryWorker{app: a})
+	river.AddWorker(workers, &checkWorker{app: a})
+	cfg := &river.Config{
+		Logger:               a.log,
+		Workers:              workers,
+		JobTimeout:           a.opts.JobTimeout,
+		RescueStuckJobsAfter: a.opts.RescueAfter,
+		FetchPollInterval:    a.opts.PollInterval,
+		FetchCooldown:        a.opts.PollInterval / 10,
+		PollOnly:             true,
+		MaxAttempts:          8,
+		Queues: map[string]river.QueueConfig{
+			queueDeliveries: {MaxWorkers: 8},
+			queueChecks:     {MaxWorkers: a.settings.Workers},
+		},
+		ErrorHandler: &jobErrors{app: a},
+	}
+	rc, err := river.NewClient(a.store.Driver(), cfg)
+	if err != nil {
+		return fmt.Errorf("queue client: %w", err)
+	}
+	a.river = rc
+	return nil
+}
+
+// Start frees jobs a crashed process left running (SQLite: one process owns
+// the file) and starts the workers.
+func (a *App) Start(ctx context.Context) error {
+	n, err := a.store.RescueOrphanedJobs(ctx)
+	if err != nil {
+		return fmt.Errorf("resume jobs: %w", err)
+	}
+	if n > 0 {
+		a.log.Info("resuming jobs left running by the previous process", "jobs", n)
+	}
+	if err := a.river.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops taking jobs, lets running ones finish until ctx ends (then
+// cancels them: they are retried by the next process), and closes the store.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	if err := a.river.Stop(ctx); err != nil {
+		a.log.Warn("workers did not finish in time; cancelling them", "err", err)
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, a.river.StopAndCancel(cctx))
+		cancel()
+	}
+	errs = append(errs, a.store.Close())
+	return errors.Join(errs...)
+}
+
+// Handler serves /webhook, /setup, /healthz, /readyz, /metrics and the
+// status page.
+func (a *App) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/webhook", a.serveWebhook)
+	mux.HandleFunc("/setup", a.serveSetup)
+	mux.HandleFunc("/setup/callback", a.serveSetupCallback)
+	mux.HandleFunc("/healthz", a.serveHealthz)
+	mux.HandleFunc("/readyz", a.serveReadyz)
+	mux.Handle("/metrics", a.metricsHandler())
+	mux.HandleFunc("/{$}", a.serveStatus)
+	return mux
+}
+
+// Settings returns a copy of the current settings.
+func (a *App) Settings() Settings {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.settings
+}
+
+func (a *App) webhookSecret() string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.settings.WebhookSecret
+}
+
+func (a *App) missing() []string {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.settings.Missing()
+}
+
+func (a *App) workDir() string { return filepath.Join(a.settings.DataDir, "work") }
+
+// Serve runs the app on s.Listen until ctx ends, then shuts down
+// gracefully: the listener closes, running requests and jobs get grace to
+// finish.
+func Serve(ctx context.Context, s Settings, opts Options, grace time.Duration) error {
+	a, err := New(ctx, s, opts)
+	if err != nil {
+		return err
+	}
+	if err := a.Start(ctx); err != nil {
+		_ = a.Shutdown(context.Background())
+		return err
+	}
+	srv := &http.Server{
+		Addr:              a.Settings().Listen,
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	a.log.Info("coderready serve listening", "addr", srv.Addr, "github", a.Settings().GitHubURL, "database", a.store.Dialect(), "build", a.builder != nil, "version", a.Settings().Version)
+	select {
+	case err := <-errc:
+		_ = a.Shutdown(context.Background())
+		return fmt.Errorf("listen %s: %w", srv.Addr, err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	err = errors.Join(srv.Shutdown(sctx), a.Shutdown(sctx))
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

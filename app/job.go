@@ -1,0 +1,465 @@
+//go:build appwip
+
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/coderready/coderready/app/ghtransport"
+	"github.com/coderready/coderready/app/review"
+	"github.com/coderready/coderready/app/source"
+	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/scan"
+	"github.com/coderready/coderready/store"
+)
+
+// checkRunPrefix starts the name of every check run the app creates; the
+// rest is the target's path.
+const checkRunPrefix = "coderready / "
+
+// Check run action identifiers (at most 20 characters).
+const (
+	actionRerun   = "rerun"
+	actionSuggest = "suggest"
+)
+
+// maxPullFiles is where GitHub's pull request files API stops.
+const maxPullFiles = 3000
+
+// errSuperseded ends a job whose head SHA is no longer its pull request's.
+var errSuperseded = errors.New("superseded by a newer commit")
+
+// checkWorker runs check jobs.
+type checkWorker struct {
+	river.WorkerDefaults[checkArgs]
+	app *App
+}
+
+// Timeout bounds one check job, builds included.
+func (w *checkWorker) Timeout(*river.Job[checkArgs]) time.Duration { return w.app.opts.JobTimeout }
+
+// NextRetry backs off from 10 s, doubling, up to 10 minutes.
+func (w *checkWorker) NextRetry(job *river.Job[checkArgs]) time.Time {
+	d := 10 * time.Second << min(job.Attempt-1, 6)
+	return time.Now().Add(min(d, 10*time.Minute))
+}
+
+// Work runs one check job. Rate limits snooze it until GitHub allows
+// calls again; other errors are retried with backoff; on the last attempt
+// the job's open check runs are completed, so none stays in progress.
+func (w *checkWorker) Work(ctx context.Context, job *river.Job[checkArgs]) error {
+	a := w.app
+	args := job.Args
+	log := a.log.With(logAttrs(args.DeliveryID, args.fullName(), args.PR, args.HeadSHA)...).With("job", job.ID, "attempt", job.Attempt)
+	start := time.Now()
+	err := a.runCheck(ctx, log, args)
+	state := "completed"
+	defer func() {
+		a.metrics.jobs.WithLabelValues(args.Kind(), state).Inc()
+		a.metrics.jobSeconds.WithLabelValues(args.Kind()).Observe(time.Since(start).Seconds())
+	}()
+	if err == nil {
+		log.Info("check job done", "seconds", time.Since(start).Seconds())
+		return nil
+	}
+	if errors.Is(err, errSuperseded) {
+		state = "cancelled"
+		log.Info("check job superseded")
+		return river.JobCancel(err)
+	}
+	if wait, ok := ghtransport.Wait(err); ok {
+		state = "snoozed"
+		log.Warn("GitHub rate limit: job snoozed", "wait_seconds", wait.Seconds(), "err", err)
+		return river.JobSnooze(wait)
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		state = "cancelled"
+		log.Info("check job cancelled", "err", err)
+		return err
+	}
+	if job.Attempt >= job.MaxAttempts {
+		state = "failed"
+		log.Error("check job failed for good", "err", err)
+		a.failCheckRuns(context.WithoutCancel(ctx), args, err)
+		return err
+	}
+	state = "retry"
+	log.Warn("check job failed; will retry", "err", err)
+	return err
+}
+
+// jobErrors logs panics in workers (River retries them like errors).
+type jobErrors struct{ app *App }
+
+// HandleError is called for job errors; Work logs those itself.
+func (h *jobErrors) HandleError(context.Context, *rivertype.JobRow, error) *river.ErrorHandlerResult {
+	return nil
+}
+
+// HandlePanic logs a worker panic with its stack.
+func (h *jobErrors) HandlePanic(_ context.Context, job *rivertype.JobRow, v any, trace string) *river.ErrorHandlerResult {
+	h.app.log.Error("job panicked", "job", job.ID, "kind", job.Kind, "panic", fmt.Sprint(v), "trace", trace)
+	return nil
+}
+
+func unmarshalArgs(j *rivertype.JobRow, v any) error {
+	return json.Unmarshal(j.EncodedArgs, v)
+}
+
+// checkJob is the state of one running check job.
+type checkJob struct {
+	app  *App
+	log  *slog.Logger
+	gh   *github.Client
+	args checkArgs
+
+	pr      *github.PullRequest
+	cfg     *checks.Config
+	files   []*github.CommitFile
+	root    string // head source
+	targets []scan.TargetInfo
+	runs    map[string]*store.CheckRun // by target path
+}
+
+// runCheck is the job: prepare, create check runs, scan, compare with the
+// base branch, suggest, report.
+func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs) error {
+	gh, err := a.installationClient(args.InstallationID)
+	if err != nil {
+		return err
+	}
+	j := &checkJob{app: a, log: log, gh: gh, args: args, runs: map[string]*store.CheckRun{}}
+	work, err := os.MkdirTemp(a.workDir(), "job-")
+	if err != nil {
+		return fmt.Errorf("work dir: %w", err)
+	}
+	defer func() { _ = os.RemoveAll(work) }()
+
+	if err := j.superseded(ctx); err != nil {
+		return err
+	}
+	if err := j.loadPull(ctx); err != nil {
+		return err
+	}
+	cfg, cfgErr, err := a.repoConfig(ctx, gh, args.Owner, args.Repo, j.pr.GetBase().GetSHA())
+	if err != nil {
+		return err
+	}
+	if cfgErr != nil {
+		return j.reportConfigError(ctx, cfgErr)
+	}
+	j.cfg = cfg
+	if err := j.loadFiles(ctx); err != nil {
+		return err
+	}
+	j.root = filepath.Join(work, "head")
+	if err := j.fetchSource(ctx, args.HeadSHA, j.root); err != nil {
+		return err
+	}
+	if err := j.pickTargets(); err != nil {
+		return err
+	}
+	if len(j.targets) == 0 {
+		log.Info("no Dockerfile or devcontainer.json changed; nothing to check", "files", len(j.files))
+		return nil
+	}
+	if err := j.startCheckRuns(ctx); err != nil {
+		return err
+	}
+	rep, err := j.scan(ctx, j.root, j.paths(), true)
+	if err != nil {
+		return err
+	}
+	diffs := j.compareBase(ctx, work, rep)
+	if err := j.superseded(ctx); err != nil {
+		return err
+	}
+	return j.report(ctx, rep, diffs)
+}
+
+// superseded reports errSuperseded when the pull request's head moved on.
+func (j *checkJob) superseded(ctx context.Context) error {
+	if j.args.PR == 0 {
+		return nil
+	}
+	prs, err := j.app.store.PullsForHead(ctx, j.args.fullName(), j.args.HeadSHA)
+	if err != nil {
+		return fmt.Errorf("pull requests of %s: %w", j.args.HeadSHA, err)
+	}
+	if len(prs) > 0 && !slices.Contains(prs, j.args.PR) {
+		return errSuperseded
+	}
+	if len(prs) == 0 {
+		// Not recorded (a re-run of an old commit, or a store restored
+		// from a backup): the pull request itself says.
+		if j.pr != nil && j.pr.GetHead().GetSHA() != j.args.HeadSHA {
+			return errSuperseded
+		}
+	}
+	return nil
+}
+
+func (j *checkJob) loadPull(ctx context.Context) error {
+	pr, _, err := j.gh.PullRequests.Get(ctx, j.args.Owner, j.args.Repo, j.args.PR)
+	if err != nil {
+		return fmt.Errorf("get pull request #%d: %w", j.args.PR, err)
+	}
+	j.pr = pr
+	if pr.GetState() == "closed" {
+		return errSuperseded
+	}
+	return nil
+}
+
+// fork reports whether the pull request's head lives in another repository.
+func (j *checkJob) fork() bool {
+	head := j.pr.GetHead().GetRepo()
+	return head == nil || head.GetFork() || !strings.EqualFold(head.GetFullName(), j.pr.GetBase().GetRepo().GetFullName())
+}
+
+// loadFiles lists the pull request's changed files (GitHub stops at 3000).
+func (j *checkJob) loadFiles(ctx context.Context) error {
+	opt := &github.ListOptions{PerPage: 100}
+	for {
+		fs, resp, err := j.gh.PullRequests.ListFiles(ctx, j.args.Owner, j.args.Repo, j.args.PR, opt)
+		if err != nil {
+			return fmt.Errorf("list files of #%d (page %d): %w", j.args.PR, max(opt.Page, 1), err)
+		}
+		j.files = append(j.files, fs...)
+		if resp.NextPage == 0 || len(j.files) >= maxPullFiles {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	if len(j.files) >= maxPullFiles {
+		j.log.Warn("the pull request changes 3000 files or more; GitHub lists only the first 3000")
+	}
+	return nil
+}
+
+// fetchSource downloads the tarball of ref and extracts it safely. The link
+// GitHub returns expires within minutes: it is followed at once.
+func (j *checkJob) fetchSource(ctx context.Context, ref, dst string) error {
+	u, _, err := j.gh.Repositories.GetArchiveLink(ctx, j.args.Owner, j.args.Repo, github.Tarball, &github.RepositoryContentGetOptions{Ref: ref}, 1)
+	if err != nil {
+		return fmt.Errorf("tarball link of %s: %w", ref, err)
+	}
+	if err := os.MkdirAll(dst, 0o750); err != nil {
+		return fmt.Errorf("source dir: %w", err)
+	}
+	st, err := source.Fetch(ctx, j.app.http, u.String(), dst, source.Limits{})
+	if err != nil {
+		return fmt.Errorf("source of %s: %w", ref, err)
+	}
+	j.log.Debug("source extracted", "ref", ref, "files", st.Files, "bytes", st.Bytes)
+	return nil
+}
+
+// pickTargets chooses what to check: the job's named targets, else every
+// target whose inputs (devcontainer.json, Dockerfile, build context,
+// compose files) the pull request changed.
+func (j *checkJob) pickTargets() error {
+	all, err := scan.Targets(j.root, j.cfg)
+	if err != nil {
+		return fmt.Errorf("find targets: %w", err)
+	}
+	if len(j.args.Targets) > 0 {
+		for _, t := range all {
+			if slices.Contains(j.args.Targets, t.Path) {
+				j.targets = append(j.targets, t)
+			}
+		}
+		return nil
+	}
+	changed := make([]string, 0, len(j.files))
+	for _, f := range j.files {
+		changed = append(changed, f.GetFilename())
+		if f.GetPreviousFilename() != "" {
+			changed = append(changed, f.GetPreviousFilename())
+		}
+	}
+	for _, t := range all {
+		if touches(t.Inputs, changed) {
+			j.targets = append(j.targets, t)
+		}
+	}
+	return nil
+}
+
+// touches reports whether a changed file is one of inputs or lies inside
+// an input folder.
+func touches(inputs, changed []string) bool {
+	for _, in := range inputs {
+		in = strings.TrimSuffix(path.Clean(in), "/")
+		for _, c := range changed {
+			if c == in || in == "." || strings.HasPrefix(c, in+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (j *checkJob) paths() []string {
+	out := make([]string, len(j.targets))
+	for i, t := range j.targets {
+		out[i] = t.Path
+	}
+	return out
+}
+
+// scan runs the engine over root for the job's targets. Builds happen
+// unless the server builds nothing or the pull request comes from a fork
+// whose builds config does not allow.
+func (j *checkJob) scan(ctx context.Context, root string, only []string, progress bool) (*scan.Report, error) {
+	a := j.app
+	s := a.Settings()
+	noBuild := a.builder == nil || s.NoBuild
+	if !noBuild && j.fork() && !j.cfg.App.BuildForks {
+		noBuild = true
+		j.log.Info("not building a fork's pull request (config app.build-forks is off)")
+	}
+	opts := scan.Options{
+		Config:       j.cfg,
+		NoBuild:      noBuild,
+		Builder:      a.builder,
+		BuildNetwork: s.BuildNetwork,
+		BuildTimeout: s.BuildTimeout,
+		CacheDir:     filepath.Join(s.DataDir, "image-cache"),
+		Bases:        &scan.ImageBases{NoRegistry: s.NoRegistry, Options: image.Options{CacheDir: filepath.Join(s.DataDir, "image-cache")}},
+		Only:         only,
+	}
+	if progress {
+		opts.Progress = j.progress(ctx)
+	}
+	rep, err := scan.Run(ctx, root, opts)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	relativize(rep, root)
+	for _, t := range rep.Targets {
+		if t.Build != nil && t.Build.Path != "" && t.Build.Duration > 0 {
+			outcome := "built"
+			if hasBuildFailure(t.Findings) {
+				outcome = "failed"
+			}
+			a.metrics.buildSeconds.WithLabelValues(t.Build.Path, outcome).Observe(t.Build.Duration.Seconds())
+		}
+	}
+	return rep, nil
+}
+
+func hasBuildFailure(fs []checks.Finding) bool {
+	for _, f := range fs {
+		if f.RuleID == "CR300" {
+			return true
+		}
+	}
+	return false
+}
+
+// relativize makes finding paths relative to the repository root (scan
+// prefixes them with the root it was given).
+func relativize(rep *scan.Report, root string) {
+	prefix := filepath.ToSlash(filepath.Clean(root)) + "/"
+	fix := func(p string) string { return strings.TrimPrefix(p, prefix) }
+	for i := range rep.Targets {
+		t := &rep.Targets[i]
+		t.Path = fix(t.Path)
+		t.Dockerfile = fix(t.Dockerfile)
+		for k := range t.Findings {
+			f := &t.Findings[k]
+			f.Location.Path = fix(f.Location.Path)
+			if f.Fix != nil {
+				for e := range f.Fix.Edits {
+					f.Fix.Edits[e].Path = fix(f.Fix.Edits[e].Path)
+				}
+			}
+		}
+	}
+	rep.Result.Targets = rep.Result.Targets[:0]
+	for _, t := range rep.Targets {
+		rep.Result.Targets = append(rep.Result.Targets, t.TargetResult)
+	}
+}
+
+// progress updates a target's check run text as the scan moves on, at most
+// every few seconds per target.
+func (j *checkJob) progress(ctx context.Context) func(target, stage string) {
+	var mu sync.Mutex
+	last := map[string]time.Time{}
+	return func(target, stage string) {
+		mu.Lock()
+		cr := j.runs[target]
+		if cr == nil || (time.Since(last[target]) < 3*time.Second && stage != "building") {
+			mu.Unlock()
+			return
+		}
+		last[target] = time.Now()
+		mu.Unlock()
+		_, _, err := j.gh.Checks.UpdateCheckRun(ctx, j.args.Owner, j.args.Repo, cr.ID, github.UpdateCheckRunOptions{
+			Name: cr.Name,
+			Output: &github.CheckRunOutput{
+				Title:   github.String("Checking: " + stage),
+				Summary: github.String(fmt.Sprintf("coderready is checking `%s` at %s: %s.", target, shortSHA(j.args.HeadSHA), stage)),
+			},
+		})
+		if err != nil {
+			j.log.Warn("progress update failed", "target", target, "err", err)
+		}
+	}
+}
+
+// compareBase checks the same targets at the base commit, to show what
+// the pull request changes in each image. Failures only cost the summary
+// its comparison.
+func (j *checkJob) compareBase(ctx context.Context, work string, head *scan.Report) map[string]*checks.ImageDiff {
+	if !j.app.Settings().CompareBase {
+		return nil
+	}
+	var only []string
+	for _, t := range head.Targets {
+		if t.Facts != nil && t.Build != nil && t.Build.Path != "" && t.Build.Path != "none" {
+			only = append(only, t.Path)
+		}
+	}
+	if len(only) == 0 {
+		return nil
+	}
+	baseRoot := filepath.Join(work, "base")
+	if err := j.fetchSource(ctx, j.pr.GetBase().GetSHA(), baseRoot); err != nil {
+		j.log.Warn("base branch source not read; no comparison", "err", err)
+		return nil
+	}
+	var present []string
+	for _, p := range only {
+		if _, err := os.Stat(filepath.Join(baseRoot, filepath.FromSlash(p))); err == nil {
+			present = append(present, p)
+		}
+	}
+	if len(present) == 0 {
+		return nil
+	}
+	base, err := j.scan(ctx, baseRoot, present, false)
+	if err != nil {
+		j.log.Warn("base branch scan failed; no comparison", "err", err)
+		return nil
+	}
+	return scan.Compare(base, head, j.cfg)
+}

@@ -1,0 +1,64 @@
+//go:build appwip
+
+package app
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the app's Prometheus series (GitHub API calls and rate limits
+// are ghtransport's).
+type metrics struct {
+	deliveries   *prometheus.CounterVec
+	ackSeconds   prometheus.Histogram
+	jobs         *prometheus.CounterVec
+	jobSeconds   *prometheus.HistogramVec
+	buildSeconds *prometheus.HistogramVec
+	checkRuns    *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "coderready_webhook_deliveries_total",
+			Help: "Webhook deliveries by event and result (accepted, duplicate, ignored, ping, bad_signature, too_large, bad_request, not_configured, error).",
+		}, []string{"event", "result"}),
+		ackSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "coderready_webhook_ack_seconds",
+			Help:    "Time from a delivery's arrival to its acknowledgement.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "coderready_jobs_total",
+			Help: "Jobs finished by kind and state (completed, retry, snoozed, cancelled, failed).",
+		}, []string{"kind", "state"}),
+		jobSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "coderready_job_duration_seconds",
+			Help:    "Job run time by kind, builds included.",
+			Buckets: prometheus.ExponentialBuckets(0.05, 2.5, 12),
+		}, []string{"kind"}),
+		buildSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "coderready_build_duration_seconds",
+			Help:    "Image build time by build path and outcome.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 12),
+		}, []string{"path", "outcome"}),
+		checkRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "coderready_check_runs_completed_total",
+			Help: "Check runs completed by conclusion.",
+		}, []string{"conclusion"}),
+	}
+	reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.jobSeconds, m.buildSeconds, m.checkRuns)
+	return m
+}
+
+// metricsHandler serves the app's registry plus the Go runtime's and the
+// process's collectors (registered once per registry).
+func (a *App) metricsHandler() http.Handler {
+	_ = a.registry.Register(collectors.NewGoCollector())
+	_ = a.registry.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry})
+}

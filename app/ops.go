@@ -1,0 +1,81 @@
+//go:build appwip
+
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"time"
+)
+
+// serveHealthz answers while the process serves HTTP.
+func (a *App) serveHealthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// readiness is /readyz's body.
+type readiness struct {
+	Ready    bool              `json:"ready"`
+	Checks   map[string]string `json:"checks"`
+	Missing  []string          `json:"missing,omitempty"`
+	Database string            `json:"database"`
+}
+
+// serveReadyz answers 200 when the database and the builder (when one is
+// configured) answer, 503 otherwise, with what failed.
+func (a *App) serveReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	rd := readiness{Ready: true, Checks: map[string]string{}, Missing: a.missing(), Database: a.store.Dialect()}
+	if err := a.store.Ping(ctx); err != nil {
+		rd.Ready = false
+		rd.Checks["database"] = err.Error()
+	} else {
+		rd.Checks["database"] = "ok"
+	}
+	switch {
+	case a.opts.BuilderPing != nil:
+		if err := a.opts.BuilderPing(ctx); err != nil {
+			rd.Ready = false
+			rd.Checks["builder"] = err.Error()
+		} else {
+			rd.Checks["builder"] = "ok"
+		}
+	case a.builder == nil:
+		rd.Checks["builder"] = "none (static and base-image checks only)"
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if !rd.Ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(rd)
+}
+
+var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>coderready</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}code{background:#f3f3f3;padding:0 .2em}.warn{background:#fff4e5;border:1px solid #f0b35a;padding:.6em 1em}td,th{padding:.2em .8em;text-align:left}</style>
+</head><body>
+<h1>coderready</h1>
+{{if .Missing}}<p class="warn">Not set up: missing {{range $i, $m := .Missing}}{{if $i}}, {{end}}<code>{{$m}}</code>{{end}}. <a href="/setup">Set up the GitHub App</a>.</p>{{end}}
+<table>
+<tr><th>GitHub</th><td>{{.GitHub}}</td></tr>
+<tr><th>App ID</th><td>{{if .AppID}}{{.AppID}}{{else}}none yet{{end}}</td></tr>
+<tr><th>Database</th><td>{{.Database}}</td></tr>
+<tr><th>Builder</th><td>{{if .Builder}}Docker engine{{else}}none: static and base-image checks only{{end}}</td></tr>
+<tr><th>Version</th><td>{{.Version}}</td></tr>
+</table>
+<p><a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a> · <a href="/setup">/setup</a></p>
+</body></html>`))
+
+// serveStatus is the landing page: what is configured and what is missing.
+func (a *App) serveStatus(w http.ResponseWriter, _ *http.Request) {
+	s := a.Settings()
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_ = statusPage.Execute(w, map[string]any{
+		"Missing": s.Missing(), "GitHub": s.GitHubURL, "AppID": s.AppID, "Database": a.store.Dialect(),
+		"Builder": a.builder != nil, "Version": s.Version,
+	})
+}

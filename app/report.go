@@ -1,0 +1,422 @@
+//go:build appwip
+
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/coderready/coderready/app/review"
+	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/scan"
+	"github.com/coderready/coderready/store"
+)
+
+// maxAnnotationsPerRequest is GitHub's limit on one check run update.
+const maxAnnotationsPerRequest = 50
+
+// Check run statuses and conclusions.
+const (
+	statusInProgress = "in_progress"
+	statusCompleted  = "completed"
+)
+
+// startCheckRuns creates one in-progress check run per target, or takes
+// over the ones a crashed attempt of this job created (their IDs live in
+// the store), so a resumed job completes the same check runs.
+func (j *checkJob) startCheckRuns(ctx context.Context) error {
+	existing, err := j.app.store.CheckRuns(ctx, j.args.fullName(), j.args.HeadSHA)
+	if err != nil {
+		return fmt.Errorf("check runs of %s: %w", j.args.HeadSHA, err)
+	}
+	byName := map[string]store.CheckRun{}
+	for _, cr := range existing {
+		byName[cr.Name] = cr
+	}
+	now := github.Timestamp{Time: time.Now()}
+	for _, t := range j.targets {
+		name := checkRunPrefix + t.Path
+		if cr, ok := byName[name]; ok && (j.args.Mode == modeSuggest || (j.args.Mode == "" && cr.Status != statusCompleted)) {
+			cr := cr
+			j.runs[t.Path] = &cr
+			_, _, err := j.gh.Checks.UpdateCheckRun(ctx, j.args.Owner, j.args.Repo, cr.ID, github.UpdateCheckRunOptions{
+				Name:   name,
+				Status: github.String(statusInProgress),
+				Output: &github.CheckRunOutput{Title: github.String("Checking"), Summary: github.String(queuedSummary(t.Path, j.args.HeadSHA))},
+			})
+			if err != nil {
+				return fmt.Errorf("resume check run %s: %w", name, err)
+			}
+			continue
+		}
+		created, _, err := j.gh.Checks.CreateCheckRun(ctx, j.args.Owner, j.args.Repo, github.CreateCheckRunOptions{
+			Name:       name,
+			HeadSHA:    j.args.HeadSHA,
+			Status:     github.String(statusInProgress),
+			StartedAt:  &now,
+			ExternalID: github.String(fmt.Sprintf("%s@%s", t.Path, j.args.HeadSHA)),
+			Output:     &github.CheckRunOutput{Title: github.String("Checking"), Summary: github.String(queuedSummary(t.Path, j.args.HeadSHA))},
+		})
+		if err != nil {
+			return fmt.Errorf("create check run %s: %w", name, err)
+		}
+		cr := store.CheckRun{Repo: j.args.fullName(), HeadSHA: j.args.HeadSHA, Name: name, Target: t.Path, ID: created.GetID(), Status: statusInProgress}
+		if err := j.app.store.SaveCheckRun(ctx, cr); err != nil {
+			return fmt.Errorf("save check run %s: %w", name, err)
+		}
+		j.runs[t.Path] = &cr
+	}
+	return nil
+}
+
+func queuedSummary(target, sha string) string {
+	return fmt.Sprintf("coderready is building and checking `%s` at %s.", target, shortSHA(sha))
+}
+
+// report posts the review suggestions, then completes each target's check
+// run with its summary, annotations (in batches of 50) and actions.
+func (j *checkJob) report(ctx context.Context, rep *scan.Report, diffs map[string]*checks.ImageDiff) error {
+	var all []checks.Finding
+	for _, t := range rep.Targets {
+		all = append(all, t.Findings...)
+	}
+	outside, err := j.suggest(ctx, all)
+	if err != nil {
+		return err
+	}
+	for _, t := range rep.Targets {
+		cr := j.runs[t.Path]
+		if cr == nil {
+			continue
+		}
+		if err := j.completeTarget(ctx, cr, t, diffs[t.Path], outside); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// suggest posts one review with a suggestion for each fix that lies inside
+// the pull request's diff and was not posted before; it returns the
+// findings whose fixes go into the summary as a patch instead.
+func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[string]bool, error) {
+	var withFix []checks.Finding
+	for _, f := range findings {
+		if f.Fix != nil && len(f.Fix.Edits) > 0 {
+			withFix = append(withFix, f)
+		}
+	}
+	outside := map[string]bool{}
+	markAll := func(fs []checks.Finding) {
+		for _, f := range fs {
+			outside[findingKey(f)] = true
+		}
+	}
+	if len(withFix) == 0 {
+		return outside, nil
+	}
+	if !j.cfg.App.Suggestions || j.args.PR == 0 {
+		markAll(withFix)
+		return outside, nil
+	}
+	hunks := map[string]*review.Hunks{}
+	for _, f := range j.files {
+		if f.GetPatch() == "" {
+			continue
+		}
+		h, err := review.ParsePatch(f.GetPatch())
+		if err != nil {
+			j.log.Warn("diff of a file does not parse; no suggestions on it", "file", f.GetFilename(), "err", err)
+			continue
+		}
+		hunks[f.GetFilename()] = h
+	}
+	posted := map[string]bool{}
+	if j.args.Mode != modeSuggest {
+		var err error
+		posted, err = j.app.store.PostedSuggestions(ctx, j.args.fullName(), j.args.PR)
+		if err != nil {
+			return nil, fmt.Errorf("posted suggestions: %w", err)
+		}
+	}
+	plan := review.Plan(withFix, hunks, posted)
+	markAll(plan.Outside)
+	if len(plan.Comments) == 0 {
+		return outside, nil
+	}
+	comments := make([]*github.DraftReviewComment, 0, len(plan.Comments))
+	for _, c := range plan.Comments {
+		dc := &github.DraftReviewComment{Path: github.String(c.Path), Line: github.Int(c.Line), Side: github.String("RIGHT"), Body: github.String(c.Body)}
+		if c.StartLine > 0 && c.StartLine < c.Line {
+			dc.StartLine = github.Int(c.StartLine)
+			dc.StartSide = github.String("RIGHT")
+		}
+		comments = append(comments, dc)
+	}
+	body := fmt.Sprintf("coderready suggests %d fix%s for Coder compatibility. Each can be committed from here.", len(comments), plural(len(comments), "", "es"))
+	_, _, err := j.gh.PullRequests.CreateReview(ctx, j.args.Owner, j.args.Repo, j.args.PR, &github.PullRequestReviewRequest{
+		CommitID: github.String(j.args.HeadSHA),
+		Body:     github.String(body),
+		Event:    github.String("COMMENT"),
+		Comments: comments,
+	})
+	var ge *github.ErrorResponse
+	if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusUnprocessableEntity {
+		// GitHub rejects the whole review when one comment misses the
+		// diff: keep every fix in the summary instead of losing them.
+		j.log.Warn("review rejected (422); fixes go into the summary", "err", err)
+		markAll(withFix)
+		return outside, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("post review: %w", err)
+	}
+	if err := j.app.store.AddPostedSuggestions(ctx, j.args.fullName(), j.args.PR, plan.Fingerprints); err != nil {
+		return nil, fmt.Errorf("record posted suggestions: %w", err)
+	}
+	j.log.Info("review with suggestions posted", "suggestions", len(comments))
+	return outside, nil
+}
+
+// findingKey identifies a finding within one job.
+func findingKey(f checks.Finding) string {
+	return fmt.Sprintf("%s|%s|%d|%d|%s", f.RuleID, f.Location.Path, f.Location.Line, f.Location.EndLine, f.Message)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// completeTarget writes a target's result to its check run.
+func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t scan.TargetReport, diff *checks.ImageDiff, outside map[string]bool) error {
+	current, err := j.app.store.CheckRuns(ctx, j.args.fullName(), j.args.HeadSHA)
+	if err != nil {
+		return fmt.Errorf("check runs: %w", err)
+	}
+	for _, c := range current {
+		if c.ID == cr.ID && c.Status == statusCompleted && c.Conclusion == "cancelled" {
+			return errSuperseded
+		}
+	}
+	var patchFindings []checks.Finding
+	for _, f := range t.Findings {
+		if f.Fix != nil && outside[findingKey(f)] {
+			patchFindings = append(patchFindings, f)
+		}
+	}
+	patch := ""
+	if len(patchFindings) > 0 {
+		p, err := review.FormatPatch(patchFindings, func(p string) ([]byte, error) {
+			return os.ReadFile(filepath.Join(j.root, filepath.FromSlash(p)))
+		})
+		if err != nil {
+			j.log.Warn("patch of the fixes not made", "target", t.Path, "err", err)
+		} else {
+			patch = p
+		}
+	}
+	mo := checks.MarkdownOptions{Diff: diff, BaseRef: j.pr.GetBase().GetRef(), Patch: patch}
+	if t.Build != nil {
+		mo.BuildPath = t.Build.Path
+		mo.BuildDuration = t.Build.Duration
+	}
+	title := checks.MarkdownTitle(&t.TargetResult)
+	summary := checks.RenderMarkdown(&t.TargetResult, mo)
+	conclusion := j.cfg.App.Conclusion(highest(t.Findings))
+	annotations := annotationsFor(t.Findings)
+	actions := []*github.CheckRunAction{{Label: "Re-run", Description: "Build and check this image again", Identifier: actionRerun}}
+	if hasFix(t.Findings) && j.args.PR != 0 && j.cfg.App.Suggestions {
+		actions = append(actions, &github.CheckRunAction{Label: "Suggest fixes", Description: "Post the fixes as review suggestions", Identifier: actionSuggest})
+	}
+	batches := max(1, (len(annotations)+maxAnnotationsPerRequest-1)/maxAnnotationsPerRequest)
+	for b := range batches {
+		lo := b * maxAnnotationsPerRequest
+		hi := min(lo+maxAnnotationsPerRequest, len(annotations))
+		opt := github.UpdateCheckRunOptions{
+			Name:   cr.Name,
+			Output: &github.CheckRunOutput{Title: github.String(title), Summary: github.String(summary), Annotations: annotations[lo:hi]},
+		}
+		if b == batches-1 {
+			opt.Status = github.String(statusCompleted)
+			opt.Conclusion = github.String(conclusion)
+			opt.CompletedAt = &github.Timestamp{Time: time.Now()}
+			opt.Actions = actions
+		}
+		if _, _, err := j.gh.Checks.UpdateCheckRun(ctx, j.args.Owner, j.args.Repo, cr.ID, opt); err != nil {
+			return fmt.Errorf("update check run %s (batch %d of %d): %w", cr.Name, b+1, batches, err)
+		}
+	}
+	if err := j.app.store.SetCheckRunStatus(ctx, j.args.fullName(), cr.ID, statusCompleted, conclusion); err != nil {
+		return fmt.Errorf("record check run %s: %w", cr.Name, err)
+	}
+	j.app.metrics.checkRuns.WithLabelValues(conclusion).Inc()
+	j.log.Info("check run completed", "target", t.Path, "conclusion", conclusion, "findings", len(t.Findings), "annotations", len(annotations))
+	return nil
+}
+
+func highest(fs []checks.Finding) checks.Severity {
+	h := checks.SeverityOff
+	for _, f := range fs {
+		h = max(h, f.Severity)
+	}
+	return h
+}
+
+func hasFix(fs []checks.Finding) bool {
+	for _, f := range fs {
+		if f.Fix != nil && len(f.Fix.Edits) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// annotationsFor turns findings into check run annotations on their lines.
+func annotationsFor(fs []checks.Finding) []*github.CheckRunAnnotation {
+	out := make([]*github.CheckRunAnnotation, 0, len(fs))
+	for _, f := range fs {
+		if f.Location.Path == "" {
+			continue
+		}
+		start := max(f.Location.Line, 1)
+		end := max(f.Location.EndLine, start)
+		a := &github.CheckRunAnnotation{
+			Path:            github.String(f.Location.Path),
+			StartLine:       github.Int(start),
+			EndLine:         github.Int(end),
+			AnnotationLevel: github.String(annotationLevel(f.Severity)),
+			Message:         github.String(clip(f.Message, 64<<10)),
+			Title:           github.String(clip(annotationTitle(f), 255)),
+		}
+		if start == end && f.Location.Column > 0 && f.Location.EndColumn >= f.Location.Column {
+			a.StartColumn = github.Int(f.Location.Column)
+			a.EndColumn = github.Int(f.Location.EndColumn)
+		}
+		var details []string
+		if f.Fix != nil && f.Fix.Description != "" {
+			details = append(details, "Fix: "+f.Fix.Description)
+		}
+		if f.Details != "" {
+			details = append(details, f.Details)
+		}
+		if len(details) > 0 {
+			a.RawDetails = github.String(clip(strings.Join(details, "\n\n"), 64<<10))
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func annotationTitle(f checks.Finding) string {
+	if r := checks.Lookup(f.RuleID); r != nil {
+		return f.RuleID + ": " + r.Title
+	}
+	return f.RuleID
+}
+
+func annotationLevel(s checks.Severity) string {
+	switch s {
+	case checks.SeverityError:
+		return "failure"
+	case checks.SeverityWarning:
+		return "warning"
+	}
+	return "notice"
+}
+
+// clip shortens s to at most n bytes on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n-3]
+	for len(s) > 0 && s[len(s)-1]&0xC0 == 0x80 {
+		s = s[:len(s)-1]
+	}
+	if len(s) > 0 && s[len(s)-1] >= 0xC0 {
+		s = s[:len(s)-1]
+	}
+	return s + "..."
+}
+
+// cancelCheckRuns completes a head SHA's open check runs as cancelled.
+func (a *App) cancelCheckRuns(ctx context.Context, inst int64, owner, name, sha, why string) error {
+	runs, err := a.store.CheckRuns(ctx, owner+"/"+name, sha)
+	if err != nil {
+		return fmt.Errorf("check runs of %s: %w", sha, err)
+	}
+	var gh *github.Client
+	for _, cr := range runs {
+		if cr.Status == statusCompleted {
+			continue
+		}
+		if gh == nil {
+			if gh, err = a.installationClient(inst); err != nil {
+				return err
+			}
+		}
+		_, _, err := gh.Checks.UpdateCheckRun(ctx, owner, name, cr.ID, github.UpdateCheckRunOptions{
+			Name:        cr.Name,
+			Status:      github.String(statusCompleted),
+			Conclusion:  github.String("cancelled"),
+			CompletedAt: &github.Timestamp{Time: time.Now()},
+			Output:      &github.CheckRunOutput{Title: github.String("Cancelled"), Summary: github.String("This check was cancelled: " + why + ".")},
+		})
+		if err != nil {
+			return fmt.Errorf("cancel check run %s: %w", cr.Name, err)
+		}
+		if err := a.store.SetCheckRunStatus(ctx, owner+"/"+name, cr.ID, statusCompleted, "cancelled"); err != nil {
+			return fmt.Errorf("record check run %s: %w", cr.Name, err)
+		}
+		a.metrics.checkRuns.WithLabelValues("cancelled").Inc()
+	}
+	return nil
+}
+
+// failCheckRuns completes a job's open check runs when the job gives up, so
+// none is left in progress; the summary says why and how to retry.
+func (a *App) failCheckRuns(ctx context.Context, args checkArgs, cause error) {
+	runs, err := a.store.CheckRuns(ctx, args.fullName(), args.HeadSHA)
+	if err != nil {
+		a.log.Error("could not list check runs to fail them", "err", err)
+		return
+	}
+	gh, err := a.installationClient(args.InstallationID)
+	if err != nil {
+		a.log.Error("could not fail check runs", "err", err)
+		return
+	}
+	for _, cr := range runs {
+		if cr.Status == statusCompleted {
+			continue
+		}
+		_, _, err := gh.Checks.UpdateCheckRun(ctx, args.Owner, args.Repo, cr.ID, github.UpdateCheckRunOptions{
+			Name:        cr.Name,
+			Status:      github.String(statusCompleted),
+			Conclusion:  github.String("failure"),
+			CompletedAt: &github.Timestamp{Time: time.Now()},
+			Output: &github.CheckRunOutput{
+				Title:   github.String("coderready could not finish"),
+				Summary: github.String(clip("coderready could not finish this check: "+cause.Error()+"\n\nUse **Re-run** to try again.", 65000)),
+			},
+			Actions: []*github.CheckRunAction{{Label: "Re-run", Description: "Build and check this image again", Identifier: actionRerun}},
+		})
+		if err != nil {
+			a.log.Error("could not fail check run", "check_run", cr.ID, "err", err)
+			continue
+		}
+		_ = a.store.SetCheckRunStatus(ctx, args.fullName(), cr.ID, statusCompleted, "failure")
+		a.metrics.checkRuns.WithLabelValues("failure").Inc()
+	}
+}

@@ -1,0 +1,265 @@
+//go:build appwip
+
+// Package app is the coderready GitHub App: the webhook endpoint, event
+// routing, installation clients, durable check jobs, check-run and review
+// reporting, repository and organisation config, the setup (manifest) flow
+// and the operational pages. The checking itself is scan's and checks';
+// neither knows GitHub.
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variables `coderready serve` reads.
+const (
+	EnvAppID          = "CODERREADY_APP_ID"
+	EnvPrivateKeyFile = "CODERREADY_PRIVATE_KEY_FILE"
+	EnvWebhookSecret  = "CODERREADY_WEBHOOK_SECRET"
+	EnvListen         = "CODERREADY_LISTEN"
+	EnvDataDir        = "CODERREADY_DATA_DIR"
+	EnvDatabaseURL    = "CODERREADY_DATABASE_URL"
+	EnvGitHubURL      = "CODERREADY_GITHUB_URL"
+	EnvGitHubAPIURL   = "CODERREADY_GITHUB_API_URL"
+	EnvPublicURL      = "CODERREADY_PUBLIC_URL"
+	EnvBuildNetwork   = "CODERREADY_BUILD_NETWORK"
+	EnvNoRegistry     = "CODERREADY_NO_REGISTRY"
+)
+
+// credentialsFile and keyFile are where the setup flow stores what GitHub
+// returned for the app it created, inside the data dir.
+const (
+	credentialsFile = "github-app.json"
+	keyFile         = "github-app.private-key.pem"
+)
+
+// Settings is how `coderready serve` is configured: flags over the
+// environment over credentials saved by the setup flow.
+type Settings struct {
+	// AppID is the GitHub App's ID.
+	AppID int64
+	// PrivateKeyFile is the app's private key (PEM); PrivateKey its bytes.
+	PrivateKeyFile string
+	PrivateKey     []byte
+	// WebhookSecret verifies X-Hub-Signature-256.
+	WebhookSecret string
+	// Listen is the HTTP address (default ":8080").
+	Listen string
+	// DataDir holds the SQLite database, saved credentials, the layer cache
+	// and job work folders.
+	DataDir string
+	// DatabaseURL is a PostgreSQL URL; empty uses SQLite in DataDir.
+	DatabaseURL string
+	// GitHubURL is GitHub's web address (https://github.com, or a GitHub
+	// Enterprise Server); GitHubAPIURL its REST API (derived when empty:
+	// api.github.com, or <GHES>/api/v3).
+	GitHubURL    string
+	GitHubAPIURL string
+	// PublicURL is where GitHub reaches this server (for the manifest's
+	// webhook and redirect URLs); empty takes it from the setup request.
+	PublicURL string
+	// BuildNetwork is the builds' network ("default", "none", "host").
+	BuildNetwork string
+	// BuildTimeout bounds each build (0: the builder's default).
+	BuildTimeout time.Duration
+	// NoBuild never builds (static and base-image checks only).
+	NoBuild bool
+	// NoRegistry never reads base images from a registry (the local engine
+	// only).
+	NoRegistry bool
+	// CompareBase builds the base branch's image too, for the summary's
+	// "changed against the base branch" (default true).
+	CompareBase bool
+	// Workers bounds how many check jobs run at once (default 2).
+	Workers int
+	// Version is the server's version, shown on its pages.
+	Version string
+	// AppURL is the app's page on GitHub (known after setup), for the
+	// install link.
+	AppURL string
+}
+
+// SettingsFromEnv reads the environment into Settings. Flags set later
+// override it.
+func SettingsFromEnv() (Settings, error) {
+	s := Settings{
+		PrivateKeyFile: os.Getenv(EnvPrivateKeyFile),
+		WebhookSecret:  os.Getenv(EnvWebhookSecret),
+		Listen:         os.Getenv(EnvListen),
+		DataDir:        os.Getenv(EnvDataDir),
+		DatabaseURL:    os.Getenv(EnvDatabaseURL),
+		GitHubURL:      os.Getenv(EnvGitHubURL),
+		GitHubAPIURL:   os.Getenv(EnvGitHubAPIURL),
+		PublicURL:      os.Getenv(EnvPublicURL),
+		BuildNetwork:   os.Getenv(EnvBuildNetwork),
+		CompareBase:    true,
+	}
+	if v := os.Getenv(EnvAppID); v != "" {
+		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || id <= 0 {
+			return s, fmt.Errorf("%s: want the app's numeric ID, got %q", EnvAppID, v)
+		}
+		s.AppID = id
+	}
+	if v := os.Getenv(EnvNoRegistry); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return s, fmt.Errorf("%s: want true or false, got %q", EnvNoRegistry, v)
+		}
+		s.NoRegistry = b
+	}
+	return s, nil
+}
+
+// Normalize fills defaults, derives the API URL, loads the private key and,
+// when the environment named no app, the credentials the setup flow saved.
+func (s *Settings) Normalize() error {
+	if s.Listen == "" {
+		s.Listen = ":8080"
+	}
+	if s.DataDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return fmt.Errorf("data dir: %w (set %s)", err, EnvDataDir)
+		}
+		s.DataDir = filepath.Join(dir, "coderready")
+	}
+	if err := os.MkdirAll(s.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if s.GitHubURL == "" {
+		s.GitHubURL = "https://github.com"
+	}
+	s.GitHubURL = strings.TrimRight(s.GitHubURL, "/")
+	if _, err := url.Parse(s.GitHubURL); err != nil {
+		return fmt.Errorf("%s: %w", EnvGitHubURL, err)
+	}
+	if s.GitHubAPIURL == "" {
+		s.GitHubAPIURL = apiURLFor(s.GitHubURL)
+	}
+	s.GitHubAPIURL = strings.TrimRight(s.GitHubAPIURL, "/") + "/"
+	if s.Workers <= 0 {
+		s.Workers = 2
+	}
+	if s.AppID == 0 && s.PrivateKeyFile == "" && s.WebhookSecret == "" {
+		if err := s.loadSaved(); err != nil {
+			return err
+		}
+	}
+	if s.PrivateKeyFile != "" && len(s.PrivateKey) == 0 {
+		key, err := os.ReadFile(s.PrivateKeyFile)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvPrivateKeyFile, err)
+		}
+		s.PrivateKey = key
+	}
+	return nil
+}
+
+// apiURLFor derives the REST API address from GitHub's web address.
+func apiURLFor(web string) string {
+	u, err := url.Parse(web)
+	if err == nil && (u.Host == "github.com" || u.Host == "www.github.com") {
+		return "https://api.github.com/"
+	}
+	return web + "/api/v3/"
+}
+
+// Missing names what the app still needs before it can act on webhooks;
+// empty when it is ready.
+func (s *Settings) Missing() []string {
+	var m []string
+	if s.AppID == 0 {
+		m = append(m, EnvAppID)
+	}
+	if len(s.PrivateKey) == 0 {
+		m = append(m, EnvPrivateKeyFile)
+	}
+	if s.WebhookSecret == "" {
+		m = append(m, EnvWebhookSecret)
+	}
+	return m
+}
+
+// savedCredentials is what the manifest flow stores (the key is a separate
+// 0600 file).
+type savedCredentials struct {
+	AppID         int64  `json:"app_id"`
+	Slug          string `json:"slug"`
+	HTMLURL       string `json:"html_url"`
+	WebhookSecret string `json:"webhook_secret"`
+	ClientID      string `json:"client_id"`
+	ClientSecret  string `json:"client_secret"`
+	GitHubURL     string `json:"github_url"`
+}
+
+// loadSaved reads credentials saved by the setup flow, if any.
+func (s *Settings) loadSaved() error {
+	b, err := os.ReadFile(filepath.Join(s.DataDir, credentialsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("saved app credentials: %w", err)
+	}
+	var c savedCredentials
+	if err := json.Unmarshal(b, &c); err != nil {
+		return fmt.Errorf("saved app credentials %s: %w", filepath.Join(s.DataDir, credentialsFile), err)
+	}
+	s.AppID = c.AppID
+	s.AppURL = c.HTMLURL
+	s.WebhookSecret = c.WebhookSecret
+	s.PrivateKeyFile = filepath.Join(s.DataDir, keyFile)
+	return nil
+}
+
+// saveCredentials writes what GitHub returned for a new app: the key file
+// with mode 0600, then the JSON (also 0600: it holds the webhook secret and
+// client secret). Each file is written to a temporary name and renamed, so a
+// crash leaves the old files or the new ones.
+func saveCredentials(dataDir string, c savedCredentials, pem []byte) error {
+	if err := writeFileAtomic(filepath.Join(dataDir, keyFile), pem, 0o600); err != nil {
+		return fmt.Errorf("save app key: %w", err)
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return fmt.Errorf("save app credentials: %w", err)
+	}
+	if err := writeFileAtomic(filepath.Join(dataDir, credentialsFile), b, 0o600); err != nil {
+		return fmt.Errorf("save app credentials: %w", err)
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() { _ = os.Remove(tmp) }() // no-op after the rename
+	if err := f.Chmod(mode); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

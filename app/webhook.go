@@ -1,0 +1,187 @@
+//go:build appwip
+
+package app
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v62/github"
+	"github.com/riverqueue/river"
+)
+
+// MaxWebhookBytes bounds a webhook body: GitHub caps payloads at 25 MB.
+const MaxWebhookBytes = 25 << 20
+
+// deliveryArgs is a webhook delivery as it waits in the queue: the raw,
+// verified payload, routed by the delivery worker.
+type deliveryArgs struct {
+	DeliveryID string          `json:"delivery_id"`
+	Event      string          `json:"event"`
+	Action     string          `json:"action,omitempty"`
+	Payload    json.RawMessage `json:"payload"`
+}
+
+// Kind names the job kind in the queue.
+func (deliveryArgs) Kind() string { return "github_delivery" }
+
+// InsertOpts puts deliveries on their own queue, so a burst of them never
+// waits behind builds.
+func (deliveryArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueDeliveries, MaxAttempts: 10}
+}
+
+// handledEvents are the events the app acts on; others are answered 204.
+var handledEvents = map[string]bool{
+	"pull_request":              true,
+	"check_suite":               true,
+	"check_run":                 true,
+	"installation":              true,
+	"installation_repositories": true,
+}
+
+// serveWebhook verifies, records and enqueues one delivery. Nothing is
+// parsed before the signature is verified; nothing is built in the request.
+func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	event := r.Header.Get(github.EventTypeHeader)
+	delivery := r.Header.Get(github.DeliveryIDHeader)
+	log := a.log.With("delivery", delivery, "event", event)
+	result := "error"
+	defer func() {
+		a.metrics.deliveries.WithLabelValues(metricEvent(event), result).Inc()
+		a.metrics.ackSeconds.Observe(time.Since(start).Seconds())
+	}()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		result = "bad_request"
+		http.Error(w, "webhook: POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	secret := a.webhookSecret()
+	if secret == "" {
+		result = "not_configured"
+		log.Warn("webhook refused: the app has no webhook secret yet", "missing", a.missing())
+		http.Error(w, "coderready is not set up: missing "+strings.Join(a.missing(), ", ")+" (see /setup)", http.StatusServiceUnavailable)
+		return
+	}
+	sig := r.Header.Get(github.SHA256SignatureHeader)
+	if !strings.HasPrefix(sig, "sha256=") {
+		result = "bad_signature"
+		log.Warn("webhook refused: no X-Hub-Signature-256 (sha256) signature")
+		http.Error(w, "missing X-Hub-Signature-256", http.StatusUnauthorized)
+		return
+	}
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		result = "bad_request"
+		http.Error(w, "bad Content-Type", http.StatusUnsupportedMediaType)
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxWebhookBytes)
+	payload, err := github.ValidatePayloadFromBody(ct, body, sig, []byte(secret))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			result = "too_large"
+			log.Warn("webhook refused: body over the limit", "limit_bytes", MaxWebhookBytes)
+			http.Error(w, fmt.Sprintf("body larger than %d bytes", MaxWebhookBytes), http.StatusRequestEntityTooLarge)
+		case strings.Contains(err.Error(), "Content-Type"):
+			result = "bad_request"
+			http.Error(w, err.Error(), http.StatusUnsupportedMediaType)
+		default:
+			result = "bad_signature"
+			log.Warn("webhook refused: signature check failed")
+			http.Error(w, "signature check failed", http.StatusUnauthorized)
+		}
+		return
+	}
+	if event == "" || delivery == "" {
+		result = "bad_request"
+		http.Error(w, "missing X-GitHub-Event or X-GitHub-Delivery", http.StatusBadRequest)
+		return
+	}
+	if event == "ping" {
+		result = "ping"
+		log.Info("ping")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"msg":"pong"}`+"\n")
+		return
+	}
+	if !handledEvents[event] {
+		result = "ignored"
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	var head struct {
+		Action string `json:"action"`
+	}
+	if err := json.Unmarshal(payload, &head); err != nil {
+		result = "bad_request"
+		log.Warn("webhook refused: payload is not JSON", "err", err)
+		http.Error(w, "payload is not JSON: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	log = log.With("action", head.Action)
+	isNew, err := a.enqueueDelivery(r.Context(), deliveryArgs{DeliveryID: delivery, Event: event, Action: head.Action, Payload: payload})
+	if err != nil {
+		// 500 makes the delivery show as failed on GitHub's side, where it
+		// can be redelivered: better than a 2xx for work that was lost.
+		log.Error("webhook: could not queue the delivery", "err", err)
+		http.Error(w, "could not queue the delivery", http.StatusInternalServerError)
+		return
+	}
+	if !isNew {
+		result = "duplicate"
+		log.Info("duplicate delivery ignored")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, "duplicate delivery\n")
+		return
+	}
+	result = "accepted"
+	log.Debug("delivery queued")
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// enqueueDelivery records the delivery ID and queues the delivery in one
+// transaction: a delivery is queued exactly once, and never acknowledged
+// without being stored.
+func (a *App) enqueueDelivery(ctx context.Context, args deliveryArgs) (bool, error) {
+	var isNew bool
+	err := a.store.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		isNew, err = a.store.RecordDelivery(ctx, tx, args.DeliveryID, args.Event, args.Action)
+		if err != nil || !isNew {
+			return err
+		}
+		_, err = a.river.InsertTx(ctx, tx, args, nil)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("queue delivery %s: %w", args.DeliveryID, err)
+	}
+	return isNew, nil
+}
+
+// metricEvent keeps the event label's values to the known set.
+func metricEvent(e string) string {
+	if handledEvents[e] || e == "ping" {
+		return e
+	}
+	return "other"
+}
+
+// logAttrs are the attributes every log line of a job carries.
+func logAttrs(delivery, repo string, pr int, sha string) []any {
+	return []any{slog.String("delivery", delivery), slog.String("repo", repo), slog.Int("pr", pr), slog.String("head_sha", sha)}
+}

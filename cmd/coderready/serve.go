@@ -1,0 +1,124 @@
+//go:build appwip
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+
+	coderready "github.com/coderready/coderready"
+	"github.com/coderready/coderready/app"
+	"github.com/coderready/coderready/scan"
+)
+
+func newServeCmd() *cobra.Command {
+	var (
+		appID                                        int64
+		keyFile, listen, dataDir, dbURL              string
+		githubURL, githubAPIURL, publicURL, buildNet string
+		logLevel                                     string
+		buildTimeout, grace                          time.Duration
+		noBuild, noRegistry, noCompare               bool
+		workers                                      int
+	)
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the GitHub App: pull request webhooks in, check runs out",
+		Long: `serve runs the coderready GitHub App. It answers GitHub's webhooks on
+/webhook, checks the Dockerfiles and devcontainer.json files each pull request
+changes (building them on the Docker engine at DOCKER_HOST) and reports check
+runs with annotations and review suggestions.
+
+Settings come from flags, else the environment (CODERREADY_APP_ID,
+CODERREADY_PRIVATE_KEY_FILE, CODERREADY_WEBHOOK_SECRET, CODERREADY_LISTEN,
+CODERREADY_DATA_DIR, CODERREADY_DATABASE_URL, CODERREADY_GITHUB_URL,
+CODERREADY_GITHUB_API_URL, CODERREADY_PUBLIC_URL, CODERREADY_BUILD_NETWORK),
+else the credentials /setup stored in the data dir. Without credentials the
+server still starts: open /setup to create the app from app.yml.
+
+Jobs are kept in SQLite in the data dir, or in PostgreSQL when a database URL
+is given (then any number of replicas may serve).`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			s, err := app.SettingsFromEnv()
+			if err != nil {
+				return &exitCodeError{code: exitError, err: err}
+			}
+			f := c.Flags()
+			set := func(name string, dst *string, v string) {
+				if f.Changed(name) {
+					*dst = v
+				}
+			}
+			if f.Changed("app-id") {
+				s.AppID = appID
+			}
+			set("private-key-file", &s.PrivateKeyFile, keyFile)
+			set("listen", &s.Listen, listen)
+			set("data-dir", &s.DataDir, dataDir)
+			set("database-url", &s.DatabaseURL, dbURL)
+			set("github-url", &s.GitHubURL, githubURL)
+			set("github-api-url", &s.GitHubAPIURL, githubAPIURL)
+			set("public-url", &s.PublicURL, publicURL)
+			set("build-network", &s.BuildNetwork, buildNet)
+			if s.BuildNetwork == "" {
+				s.BuildNetwork = "default"
+			}
+			switch s.BuildNetwork {
+			case "default", "none", "host":
+			default:
+				return &exitCodeError{code: exitError, err: fmt.Errorf("--build-network %q: want default, none or host", s.BuildNetwork)}
+			}
+			if f.Changed("no-registry") {
+				s.NoRegistry = noRegistry
+			}
+			s.BuildTimeout, s.NoBuild, s.CompareBase, s.Workers, s.Version = buildTimeout, noBuild, !noCompare, workers, toolVersion()
+
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return &exitCodeError{code: exitError, err: fmt.Errorf("--log-level: %w", err)}
+			}
+			log := slog.New(slog.NewJSONHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			opts := app.Options{Logger: log, Manifest: coderready.AppManifest}
+			if !s.NoBuild {
+				if b := scan.EngineBuilder(c.Context()); b != nil {
+					opts.Builder = b
+					opts.BuilderPing = func(ctx context.Context) error {
+						_, err := b.Client.Ping(ctx, client.PingOptions{})
+						return err
+					}
+				} else {
+					log.Warn("no Docker engine answers at DOCKER_HOST: images are not built (static and base-image checks only)", "docker_host", os.Getenv("DOCKER_HOST"))
+				}
+			}
+			if err := app.Serve(c.Context(), s, opts, grace); err != nil {
+				return &exitCodeError{code: exitError, err: err}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.Int64Var(&appID, "app-id", 0, "the GitHub App's ID (env CODERREADY_APP_ID)")
+	f.StringVar(&keyFile, "private-key-file", "", "the app's private key, PEM (env CODERREADY_PRIVATE_KEY_FILE)")
+	f.StringVar(&listen, "listen", "", "HTTP address (env CODERREADY_LISTEN; default :8080)")
+	f.StringVar(&dataDir, "data-dir", "", "SQLite database, stored credentials, image cache (env CODERREADY_DATA_DIR)")
+	f.StringVar(&dbURL, "database-url", "", "PostgreSQL URL; empty uses SQLite in the data dir (env CODERREADY_DATABASE_URL)")
+	f.StringVar(&githubURL, "github-url", "", "GitHub or GitHub Enterprise Server address (env CODERREADY_GITHUB_URL; default https://github.com)")
+	f.StringVar(&githubAPIURL, "github-api-url", "", "GitHub REST API address when not derived from --github-url (env CODERREADY_GITHUB_API_URL)")
+	f.StringVar(&publicURL, "public-url", "", "where GitHub reaches this server, for the app manifest (env CODERREADY_PUBLIC_URL)")
+	f.StringVar(&buildNet, "build-network", "", "network of builds: default, none or host (env CODERREADY_BUILD_NETWORK)")
+	f.DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "time limit of each build")
+	f.BoolVar(&noBuild, "no-build", false, "never build images (static and base-image checks only)")
+	f.BoolVar(&noRegistry, "no-registry", false, "read base images from the Docker engine only (env CODERREADY_NO_REGISTRY)")
+	f.BoolVar(&noCompare, "no-compare", false, "do not build the base branch's image for the comparison in the summary")
+	f.IntVar(&workers, "workers", 2, "check jobs run at once")
+	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.DurationVar(&grace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long running requests and jobs get to finish")
+	return c
+}
