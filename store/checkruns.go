@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Check-run statuses as GitHub names them.
+const (
+	StatusQueued     = "queued"
+	StatusInProgress = "in_progress"
+	StatusCompleted  = "completed"
+)
+
+// CheckRun is a GitHub check run created for a head SHA of a repository.
+// There is one per (Repo, HeadSHA, Name); a re-run creates a new check run
+// on GitHub with the same name, and saving it replaces the ID.
+type CheckRun struct {
+	// Repo is "owner/name", compared exactly as given.
+	Repo string
+	// HeadSHA is the commit the check run reports on.
+	HeadSHA string
+	// Name is the check run's name, e.g. "coderready / .devcontainer/devcontainer.json".
+	Name string
+	// Target is the path of the Dockerfile or devcontainer.json checked.
+	Target string
+	// ID is GitHub's check-run ID.
+	ID int64
+	// Status is queued, in_progress or completed.
+	Status string
+	// Conclusion is set when Status is completed (success, failure,
+	// neutral, cancelled, …).
+	Conclusion string
+	// UpdatedAt is when the store last wrote the row (set by the store).
+	UpdatedAt time.Time
+}
+
+// SaveCheckRun inserts cr, or replaces the check run stored under the same
+// (Repo, HeadSHA, Name): its ID, target, status and conclusion. An empty
+// Status is saved as queued. UpdatedAt is set to now.
+func (s *Store) SaveCheckRun(ctx context.Context, cr CheckRun) error {
+	if cr.Repo == "" || cr.HeadSHA == "" || cr.Name == "" {
+		return fmt.Errorf("save check run: need repo, head SHA and name (got %q, %q, %q)", cr.Repo, cr.HeadSHA, cr.Name)
+	}
+	if cr.Status == "" {
+		cr.Status = StatusQueued
+	}
+	_, err := s.exec(ctx, s.db, `INSERT INTO coderready_check_runs (repo, head_sha, name, target, check_run_id, status, conclusion, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (repo, head_sha, name) DO UPDATE SET
+    target = excluded.target,
+    check_run_id = excluded.check_run_id,
+    status = excluded.status,
+    conclusion = excluded.conclusion,
+    updated_at = excluded.updated_at`,
+		cr.Repo, cr.HeadSHA, cr.Name, cr.Target, cr.ID, cr.Status, cr.Conclusion, s.timeArg(time.Now()))
+	if err != nil {
+		return fmt.Errorf("save check run %q of %s@%s: %w", cr.Name, cr.Repo, cr.HeadSHA, err)
+	}
+	return nil
+}
+
+// CheckRuns returns the check runs stored for repo at sha, by name.
+func (s *Store) CheckRuns(ctx context.Context, repo, sha string) ([]CheckRun, error) {
+	runs, err := s.checkRuns(ctx, `WHERE repo = ? AND head_sha = ? ORDER BY name`, repo, sha)
+	if err != nil {
+		return nil, fmt.Errorf("check runs of %s@%s: %w", repo, sha, err)
+	}
+	return runs, nil
+}
+
+// OpenCheckRuns returns every stored check run not completed, oldest
+// update first: what a crash or a superseded job may have left queued or in
+// progress on GitHub.
+func (s *Store) OpenCheckRuns(ctx context.Context) ([]CheckRun, error) {
+	runs, err := s.checkRuns(ctx, `WHERE status <> 'completed' ORDER BY updated_at, repo, head_sha, name`)
+	if err != nil {
+		return nil, fmt.Errorf("open check runs: %w", err)
+	}
+	return runs, nil
+}
+
+// SetCheckRunStatus records the status and conclusion of check run id of
+// repo. An ID the store no longer holds (a re-run replaced it) is ignored:
+// there is nothing left to track.
+func (s *Store) SetCheckRunStatus(ctx context.Context, repo string, id int64, status, conclusion string) error {
+	if status == "" {
+		return fmt.Errorf("set status of check run %d: empty status", id)
+	}
+	_, err := s.exec(ctx, s.db, `UPDATE coderready_check_runs SET status = ?, conclusion = ?, updated_at = ? WHERE repo = ? AND check_run_id = ?`,
+		status, conclusion, s.timeArg(time.Now()), repo, id)
+	if err != nil {
+		return fmt.Errorf("set status of check run %d of %s: %w", id, repo, err)
+	}
+	return nil
+}
+
+// checkRuns selects check runs with the given WHERE/ORDER clause.
+func (s *Store) checkRuns(ctx context.Context, clause string, args ...any) ([]CheckRun, error) {
+	rows, err := s.query(ctx, s.db, `SELECT repo, head_sha, name, target, check_run_id, status, conclusion, updated_at FROM coderready_check_runs `+clause, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	runs := []CheckRun{}
+	for rows.Next() {
+		var (
+			cr CheckRun
+			at dbTime
+		)
+		if err := rows.Scan(&cr.Repo, &cr.HeadSHA, &cr.Name, &cr.Target, &cr.ID, &cr.Status, &cr.Conclusion, &at); err != nil {
+			return nil, err
+		}
+		cr.UpdatedAt = at.t
+		runs = append(runs, cr)
+	}
+	return runs, rows.Err()
+}
