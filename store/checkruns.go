@@ -102,7 +102,7 @@ func (s *Store) checkRuns(ctx context.Context, clause string, args ...any) ([]Ch
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	runs := []CheckRun{}
 	for rows.Next() {
 		var (

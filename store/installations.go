@@ -46,7 +46,7 @@ func (s *Store) Installations(ctx context.Context) ([]Installation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("installations: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	out := []Installation{}
 	for rows.Next() {
 		var (

@@ -149,7 +149,7 @@ func (s *Store) appliedVersions(ctx context.Context, q queryer) (map[int]bool, e
 	if err != nil {
 		return nil, fmt.Errorf("read coderready_migrations: %w", err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	applied := map[int]bool{}
 	for rows.Next() {
 		var v int

@@ -70,7 +70,7 @@ func (s *Store) PullsForHead(ctx context.Context, repo, sha string) ([]int, erro
 	if err != nil {
 		return nil, fmt.Errorf("pull requests of %s at %s: %w", repo, sha, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	prs := []int{}
 	for rows.Next() {
 		var pr int

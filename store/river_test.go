@@ -84,17 +84,14 @@ func enqueue(ctx context.Context, s *Store, client *river.Client[*sql.Tx], id st
 }
 
 // TestRiverDeliveryAndJobInOneTx runs River on the store's driver, end to
-// end, on both dialects (PostgreSQL both poll-only and with LISTEN/NOTIFY):
+// end, on both dialects, poll-only and with River's listener (LISTEN/NOTIFY
+// on PostgreSQL, the river_notification outbox on SQLite):
 // a delivery is recorded and its job queued atomically, worked once; a
 // duplicate queues nothing; a rolled-back transaction leaves neither.
 func TestRiverDeliveryAndJobInOneTx(t *testing.T) {
 	eachDialect(t, func(t *testing.T, opts Options) {
 		s := openTest(t, opts)
-		modes := []bool{true}
-		if !isSQLite(opts) {
-			modes = append(modes, false)
-		}
-		for _, pollOnly := range modes {
+		for _, pollOnly := range []bool{true, false} {
 			name := "listen"
 			if pollOnly {
 				name = "poll-only"

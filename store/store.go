@@ -33,7 +33,8 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite" // also registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialects reported by Store.Dialect.
@@ -128,12 +129,33 @@ func openSQLite(ctx context.Context, dataDir string, log *slog.Logger) (*Store, 
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, db); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store: sqlite %s: %w", path, err)
 	}
 	log.Debug("store opened", "dialect", DialectSQLite, "path", path)
 	return &Store{dialect: DialectSQLite, db: db, driver: riversqlite.New(db), log: log}, nil
+}
+
+// pingSQLite opens the connection, which applies the DSN's pragmas. The
+// first connection to a new file turns it to WAL, which needs the file to
+// itself: SQLite answers SQLITE_BUSY at once, without waiting busy_timeout,
+// when another process does the same at that moment. Retry that for up to
+// the busy timeout.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(sqliteBusyTimeout)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // sqliteDSN is the modernc.org/sqlite data source name for path: WAL

@@ -14,7 +14,7 @@ func (s *Store) PostedSuggestions(ctx context.Context, repo string, pr int) (map
 	if err != nil {
 		return nil, fmt.Errorf("suggestions posted on %s#%d: %w", repo, pr, err)
 	}
-	defer rows.Close()
+	defer func() { _ = rows.Close() }()
 	posted := map[string]bool{}
 	for rows.Next() {
 		var fp string
