@@ -82,6 +82,8 @@ chmod 0755 "$BASE"
 if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$BASE"; fi
 
 # One starter at a time; the others wait, then find the server answering.
+# The server must not inherit the lock's descriptor (9>&- below), or it would
+# hold the lock for as long as it runs.
 exec 9>"$BASE/.lock"
 flock -w 120 9 || fail "timed out waiting for another start-postgres run"
 
@@ -89,7 +91,7 @@ if ! ready; then
 	if [ ! -f "$DATA/PG_VERSION" ]; then
 		rm -rf "$DATA"
 		as_owner "$BIN/initdb" -D "$DATA" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
-			>"$BASE/initdb.log" 2>&1 || { LOG=$BASE/initdb.log fail "initdb failed"; }
+			>"$BASE/initdb.log" 2>&1 9>&- || { LOG=$BASE/initdb.log fail "initdb failed"; }
 		cat >>"$DATA/postgresql.conf" <<EOF
 
 # coderready test cluster (scripts/start-postgres.sh): loopback only, no durability.
@@ -107,9 +109,18 @@ local all all trust
 host  all all 127.0.0.1/32 trust
 EOF
 	fi
-	as_owner touch "$LOG" 2>/dev/null || true
-	as_owner "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 2>&1 ||
-		ready || fail "pg_ctl start failed"
+	# A server killed with SIGKILL leaves postmaster.pid naming it; until that
+	# process is reaped (a zombie still "exists") and its backends have noticed
+	# and exited, a new server refuses to start. That takes a moment: retry.
+	started=
+	for _ in $(seq 1 30); do
+		if as_owner "$BIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null 2>&1 9>&- || ready; then
+			started=1
+			break
+		fi
+		sleep 1
+	done
+	[ -n "$started" ] || fail "pg_ctl start failed"
 	ready || fail "PostgreSQL does not answer on 127.0.0.1:$PORT"
 fi
 
