@@ -58,8 +58,9 @@ type Options struct {
 	// connection string works, including search_path=<schema> to keep the
 	// tables in a schema of their own. Empty selects SQLite in DataDir.
 	DatabaseURL string
-	// DataDir holds the SQLite file (created with mode 0750 when missing).
-	// Required when DatabaseURL is empty.
+	// DataDir holds the SQLite file, SQLiteFile (the directory is created
+	// with mode 0750 when missing). Required when DatabaseURL is empty,
+	// unused otherwise.
 	DataDir string
 	// Logger receives migration and recovery messages; nil discards them.
 	Logger *slog.Logger
