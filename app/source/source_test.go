@@ -1,0 +1,170 @@
+package source
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type entry struct {
+	name, body, link string
+	typ              byte
+	mode             int64
+	size             int64 // when the body is not given in full (bombs)
+}
+
+func archive(t *testing.T, entries ...entry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link}
+		if h.Typeflag == tar.TypeXGlobalHeader {
+			// GitHub's tarballs start with one, carrying the commit.
+			h = &tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: e.name, PAXRecords: map[string]string{"comment": "ec26c3e57ca3a959ca5aad62de7213c562f8c821"}}
+		}
+		if h.Typeflag == 0 {
+			h.Typeflag = tar.TypeReg
+		}
+		if h.Mode == 0 && h.Typeflag != tar.TypeXGlobalHeader {
+			h.Mode = 0o644
+		}
+		if h.Typeflag == tar.TypeReg {
+			h.Size = int64(len(e.body))
+			if e.size > 0 {
+				h.Size = e.size
+			}
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			body := []byte(e.body)
+			if e.size > 0 {
+				body = bytes.Repeat([]byte{0}, int(e.size))
+			}
+			if _, err := tw.Write(body); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+const top = "Codertocat-Hello-World-ec26c3e/"
+
+func TestExtract(t *testing.T) {
+	good := []entry{
+		{name: "pax_global_header", typ: tar.TypeXGlobalHeader},
+		{name: top, typ: tar.TypeDir, mode: 0o755},
+		{name: top + "Dockerfile", body: "FROM debian:bookworm\n"},
+		{name: top + ".devcontainer/", typ: tar.TypeDir, mode: 0o755},
+		{name: top + ".devcontainer/devcontainer.json", body: `{"build":{"dockerfile":"../Dockerfile"}}`},
+		{name: top + "scripts/setup.sh", body: "#!/bin/sh\n", mode: 0o4755},
+		{name: top + "Containerfile", typ: tar.TypeSymlink, link: "Dockerfile"},
+		{name: top + "docs/Dockerfile.copy", typ: tar.TypeLink, link: top + "Dockerfile"},
+		{name: top + "dev/null", typ: tar.TypeChar},
+	}
+	tests := []struct {
+		name    string
+		entries []entry
+		lim     Limits
+		corrupt func([]byte) []byte
+		wantErr string
+		limit   bool
+	}{
+		{name: "escape with ..", entries: []entry{{name: top + "../../etc/passwd", body: "x"}}, wantErr: "leaves the snapshot"},
+		{name: "absolute after strip", entries: []entry{{name: top, typ: tar.TypeDir}, {name: "/etc/passwd", body: "x"}}, wantErr: "outside the top-level folder"},
+		{name: "symlink out", entries: []entry{{name: top + "evil", typ: tar.TypeSymlink, link: "../../../etc"}}, wantErr: "leaves the snapshot"},
+		{name: "symlink absolute", entries: []entry{{name: top + "evil", typ: tar.TypeSymlink, link: "/etc/shadow"}}, wantErr: "absolute path"},
+		{name: "write through symlink", entries: []entry{
+			{name: top + "d", typ: tar.TypeSymlink, link: "."},
+			{name: top + "d/x", body: "x"}}, wantErr: "goes through the symlink"},
+		{name: "hard link outside", entries: []entry{{name: top + "h", typ: tar.TypeLink, link: "/etc/passwd"}}, wantErr: "outside the snapshot"},
+		{name: "too many entries", entries: []entry{{name: top + "a", body: "1"}, {name: top + "b", body: "2"}, {name: top + "c", body: "3"}}, lim: Limits{MaxFiles: 2}, wantErr: "more than 2 entries", limit: true},
+		{name: "file too large", entries: []entry{{name: top + "big", size: 2048}}, lim: Limits{MaxFileBytes: 1024}, wantErr: "per file", limit: true},
+		{name: "bomb", entries: []entry{{name: top + "a", size: 600 << 10}, {name: top + "b", size: 600 << 10}}, lim: Limits{MaxBytes: 1 << 20}, wantErr: "in all", limit: true},
+		{name: "truncated", entries: good, corrupt: func(b []byte) []byte { return b[:len(b)/2] }, wantErr: "unexpected EOF"},
+		{name: "not gzip", entries: good, corrupt: func([]byte) []byte { return []byte("<html>rate limited</html>") }, wantErr: "not a gzip stream"},
+		{name: "empty", entries: nil, wantErr: "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := archive(t, tt.entries...)
+			if tt.corrupt != nil {
+				b = tt.corrupt(b)
+			}
+			dst := t.TempDir()
+			_, err := Extract(t.Context(), bytes.NewReader(b), dst, tt.lim)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+			if tt.limit != errors.Is(err, ErrLimit) {
+				t.Errorf("errors.Is(err, ErrLimit) = %v, want %v", !tt.limit, tt.limit)
+			}
+			if _, err := os.Lstat("/etc/passwd.x"); err == nil {
+				t.Fatal("wrote outside")
+			}
+		})
+	}
+
+	t.Run("happy path", func(t *testing.T) {
+		dst := t.TempDir()
+		st, err := Extract(t.Context(), bytes.NewReader(archive(t, good...)), dst, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := Stats{Files: 3, Dirs: 1, Links: 2, Skipped: 2, Bytes: int64(len("FROM debian:bookworm\n") + len(`{"build":{"dockerfile":"../Dockerfile"}}`) + len("#!/bin/sh\n"))}
+		if st != want {
+			t.Errorf("stats %+v, want %+v", st, want)
+		}
+		if b, err := os.ReadFile(filepath.Join(dst, "Containerfile")); err != nil || string(b) != "FROM debian:bookworm\n" {
+			t.Errorf("symlink: %q %v", b, err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dst, "docs/Dockerfile.copy")); err != nil || string(b) != "FROM debian:bookworm\n" {
+			t.Errorf("hard link: %q %v", b, err)
+		}
+		fi, err := os.Stat(filepath.Join(dst, "scripts/setup.sh"))
+		if err != nil || fi.Mode().Perm() != 0o755 || fi.Mode()&os.ModeSetuid != 0 {
+			t.Errorf("setup.sh mode %v (%v), want 0755 without setuid", fi.Mode(), err)
+		}
+		if _, err := os.Lstat(filepath.Join(dst, "dev/null")); err == nil {
+			t.Error("a device entry was written")
+		}
+	})
+}
+
+func TestFetch(t *testing.T) {
+	body := archive(t, entry{name: top + "Dockerfile", body: "FROM scratch\n"})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/tarball", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/codeload/x.tar.gz", http.StatusFound)
+	})
+	mux.HandleFunc("/codeload/x.tar.gz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) })
+	mux.HandleFunc("/gone", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "expired", http.StatusForbidden) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	dst := t.TempDir()
+	st, err := Fetch(t.Context(), srv.Client(), srv.URL+"/tarball", dst, Limits{})
+	if err != nil || st.Files != 1 {
+		t.Fatalf("Fetch: %+v %v", st, err)
+	}
+	if _, err := Fetch(t.Context(), srv.Client(), srv.URL+"/gone", t.TempDir(), Limits{}); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Errorf("expired link: err = %v, want the 403", err)
+	}
+}
