@@ -1,0 +1,507 @@
+package githubfake_test
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v62/github"
+
+	"github.com/coderready/coderready/app/githubfake"
+)
+
+const (
+	instID = int64(7)
+	repo   = "acme/widgets"
+)
+
+// fixture is a fake with one installation, one repository and one pull
+// request that changes a Dockerfile.
+type fixture struct {
+	fake       *githubfake.Server
+	gh         *github.Client
+	base, head string
+}
+
+const baseDockerfile = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\nUSER root\nWORKDIR /src\nCOPY . .\nCMD [\"sh\"]\n"
+
+const headDockerfile = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl git\nUSER root\nWORKDIR /src\nCOPY . .\nCMD [\"bash\"]\n"
+
+func newFixture(t *testing.T, opts githubfake.Options) *fixture {
+	t.Helper()
+	fake := githubfake.Start(t, opts)
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, v := range fake.Violations() {
+				t.Logf("violation: %s", v)
+			}
+		}
+	})
+	fake.AddInstallation(githubfake.Installation{ID: instID, Account: "acme"})
+	base := fake.AddCommit(repo, "", map[string]string{
+		"Dockerfile":              baseDockerfile,
+		".github/coderready.yaml": "rules:\n  CR301: error\n",
+		"README.md":               "# widgets\n",
+	})
+	head := fake.AddCommit(repo, "", map[string]string{
+		"Dockerfile":                      headDockerfile,
+		".github/coderready.yaml":         "rules:\n  CR301: error\n",
+		"README.md":                       "# widgets\n",
+		".devcontainer/devcontainer.json": "{\n  \"image\": \"debian:12\"\n}\n",
+	})
+	fake.SetBranch(repo, "feature/git", head)
+	fake.AddPullRequest(githubfake.PullRequest{
+		Repo:   repo,
+		Number: 1,
+		Head:   githubfake.PRRef{Ref: "feature/git", SHA: head},
+		Base:   githubfake.PRRef{Ref: "main", SHA: base},
+	})
+	return &fixture{fake: fake, gh: installationClient(t, fake, instID), base: base, head: head}
+}
+
+func installationClient(t *testing.T, fake *githubfake.Server, id int64) *github.Client {
+	t.Helper()
+	tr, err := ghinstallation.New(http.DefaultTransport, fake.AppID(), id, fake.AppKeyPEM())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.BaseURL = fake.URL
+	return client(t, fake, tr)
+}
+
+func client(t *testing.T, fake *githubfake.Server, rt http.RoundTripper) *github.Client {
+	t.Helper()
+	gh := github.NewClient(&http.Client{Transport: rt})
+	u, err := url.Parse(fake.APIURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh.BaseURL = u
+	return gh
+}
+
+func TestNewFailsWithoutSubset(t *testing.T) {
+	t.Setenv(githubfake.SharedDirEnv, t.TempDir())
+	if _, err := githubfake.New(githubfake.Options{}); err == nil {
+		t.Fatal("New without the OpenAPI subset: no error")
+	}
+}
+
+func TestFindSharedDir(t *testing.T) {
+	d, err := githubfake.FindSharedDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(d + "/fixtures/github-openapi/github-app-subset.json"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPullRequestFlow(t *testing.T) {
+	f := newFixture(t, githubfake.Options{})
+	ctx := context.Background()
+
+	pr, _, err := f.gh.PullRequests.Get(ctx, "acme", "widgets", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.GetHead().GetSHA() != f.head || pr.GetBase().GetSHA() != f.base || pr.GetHead().GetRef() != "feature/git" {
+		t.Errorf("pull request head/base = %s@%s / %s", pr.GetHead().GetRef(), pr.GetHead().GetSHA(), pr.GetBase().GetSHA())
+	}
+	if pr.GetHead().GetRepo().GetFullName() != repo || pr.GetChangedFiles() != 2 {
+		t.Errorf("head repo %q, changed files %d", pr.GetHead().GetRepo().GetFullName(), pr.GetChangedFiles())
+	}
+
+	files, _, err := f.gh.PullRequests.ListFiles(ctx, "acme", "widgets", 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, fl := range files {
+		names = append(names, fl.GetFilename()+":"+fl.GetStatus())
+	}
+	if want := []string{".devcontainer/devcontainer.json:added", "Dockerfile:modified"}; !slices.Equal(names, want) {
+		t.Errorf("files = %v, want %v", names, want)
+	}
+	wantPatch := "@@ -1,7 +1,7 @@\n FROM debian:12\n RUN apt-get update\n-RUN apt-get install -y curl\n+RUN apt-get install -y curl git\n USER root\n WORKDIR /src\n COPY . .\n-CMD [\"sh\"]\n+CMD [\"bash\"]"
+	if got := files[1].GetPatch(); got != wantPatch {
+		t.Errorf("patch:\n%s\nwant:\n%s", got, wantPatch)
+	}
+
+	// Contents: JSON (base64) and raw, at the base ref; 404 when absent.
+	fc, _, _, err := f.gh.Repositories.GetContents(ctx, "acme", "widgets", ".github/coderready.yaml", &github.RepositoryContentGetOptions{Ref: f.base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := fc.GetContent(); err != nil || s != "rules:\n  CR301: error\n" {
+		t.Errorf("content = %q, %v", s, err)
+	}
+	rc, _, err := f.gh.Repositories.DownloadContents(ctx, "acme", "widgets", "Dockerfile", &github.RepositoryContentGetOptions{Ref: "main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(raw) != baseDockerfile {
+		t.Errorf("download = %q", raw)
+	}
+	req, _ := f.gh.NewRequest(http.MethodGet, "repos/acme/widgets/contents/Dockerfile?ref="+f.head, nil)
+	req.Header.Set("Accept", "application/vnd.github.raw")
+	var sb strings.Builder
+	if _, err := f.gh.Do(ctx, req, &sb); err != nil || sb.String() != headDockerfile {
+		t.Errorf("raw contents = %q, %v", sb.String(), err)
+	}
+	_, _, resp, err := f.gh.Repositories.GetContents(ctx, "acme", "widgets", "nope.txt", nil)
+	if resp == nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("absent file: %v", err)
+	}
+	_, dir, _, err := f.gh.Repositories.GetContents(ctx, "acme", "widgets", ".github", nil)
+	if err != nil || len(dir) != 1 || dir[0].GetName() != "coderready.yaml" {
+		t.Errorf("directory listing = %v, %v", dir, err)
+	}
+
+	// Tarball: a redirect, then GitHub's layout.
+	link, _, err := f.gh.Repositories.GetArchiveLink(ctx, "acme", "widgets", github.Tarball, &github.RepositoryContentGetOptions{Ref: "feature/git"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := readTarball(t, link.String())
+	root := "acme-widgets-" + f.head[:7] + "/"
+	want := []string{"pax_global_header", root, root + ".devcontainer/", root + ".devcontainer/devcontainer.json", root + ".github/", root + ".github/coderready.yaml", root + "Dockerfile", root + "README.md"}
+	if !slices.Equal(entries, want) {
+		t.Errorf("tarball entries = %v\nwant %v", entries, want)
+	}
+
+	// Trees.
+	tree, _, err := f.gh.Git.GetTree(ctx, "acme", "widgets", f.head, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, e := range tree.Entries {
+		paths = append(paths, e.GetType()+":"+e.GetPath())
+	}
+	if want := []string{"tree:.devcontainer", "blob:.devcontainer/devcontainer.json", "tree:.github", "blob:.github/coderready.yaml", "blob:Dockerfile", "blob:README.md"}; !slices.Equal(paths, want) {
+		t.Errorf("tree = %v", paths)
+	}
+	sub, _, err := f.gh.Git.GetTree(ctx, "acme", "widgets", tree.Entries[2].GetSHA(), false)
+	if err != nil || len(sub.Entries) != 1 || sub.Entries[0].GetPath() != "coderready.yaml" {
+		t.Errorf("subtree = %v, %v", sub, err)
+	}
+
+	// Review with a suggestion on a line of the diff.
+	_, _, err = f.gh.PullRequests.CreateReview(ctx, "acme", "widgets", 1, &github.PullRequestReviewRequest{
+		CommitID: github.String(f.head),
+		Event:    github.String("COMMENT"),
+		Body:     github.String("coderready suggestions"),
+		Comments: []*github.DraftReviewComment{{
+			Path: github.String("Dockerfile"),
+			Line: github.Int(3),
+			Side: github.String("RIGHT"),
+			Body: github.String("```suggestion\nRUN apt-get install -y curl git jq\n```"),
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revs := f.fake.Reviews(repo, 1)
+	if len(revs) != 1 || revs[0].State != "COMMENTED" || len(revs[0].Comments) != 1 || revs[0].Comments[0].Line != 3 {
+		t.Errorf("reviews = %+v", revs)
+	}
+	cm, _, err := f.gh.PullRequests.CreateComment(ctx, "acme", "widgets", 1, &github.PullRequestComment{
+		CommitID:  github.String(f.head),
+		Path:      github.String("Dockerfile"),
+		Body:      github.String("two lines"),
+		StartLine: github.Int(6),
+		Line:      github.Int(7),
+		Side:      github.String("RIGHT"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(cm.GetDiffHunk(), "+CMD [\"bash\"]") {
+		t.Errorf("diff hunk = %q", cm.GetDiffHunk())
+	}
+	if n := len(f.fake.ReviewComments(repo, 1)); n != 2 {
+		t.Errorf("review comments = %d", n)
+	}
+	f.fake.AssertNoViolations(t)
+}
+
+func readTarball(t *testing.T, u string) []string {
+	t.Helper()
+	resp, err := http.Get(u) //nolint:noctx // test
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("tarball download: %s", resp.Status)
+	}
+	gz, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	var names []string
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return names
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, h.Name)
+	}
+}
+
+func TestCheckRuns(t *testing.T) {
+	f := newFixture(t, githubfake.Options{})
+	ctx := context.Background()
+	cr, _, err := f.gh.Checks.CreateCheckRun(ctx, "acme", "widgets", github.CreateCheckRunOptions{
+		Name:       "coderready / Dockerfile",
+		HeadSHA:    f.head,
+		Status:     github.String("in_progress"),
+		ExternalID: github.String("job-1"),
+		Output:     &github.CheckRunOutput{Title: github.String("Building"), Summary: github.String("building the image")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cr.GetStatus() != "in_progress" || cr.GetApp().GetID() != f.fake.AppID() || len(cr.PullRequests) != 1 {
+		t.Errorf("created = %+v", cr)
+	}
+	// 120 annotations in batches of 50, then completion.
+	var all []*github.CheckRunAnnotation
+	for i := range 120 {
+		all = append(all, &github.CheckRunAnnotation{
+			Path: github.String("Dockerfile"), StartLine: github.Int(1 + i%7), EndLine: github.Int(1 + i%7),
+			AnnotationLevel: github.String("warning"), Message: github.String(fmt.Sprintf("finding %d", i)),
+		})
+	}
+	for start := 0; start < len(all); start += 50 {
+		batch := all[start:min(start+50, len(all))]
+		_, _, err := f.gh.Checks.UpdateCheckRun(ctx, "acme", "widgets", cr.GetID(), github.UpdateCheckRunOptions{
+			Name:   "coderready / Dockerfile",
+			Output: &github.CheckRunOutput{Title: github.String("3 findings"), Summary: github.String("summary"), Annotations: batch},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	done, _, err := f.gh.Checks.UpdateCheckRun(ctx, "acme", "widgets", cr.GetID(), github.UpdateCheckRunOptions{
+		Name:       "coderready / Dockerfile",
+		Conclusion: github.String("failure"),
+		Actions:    []*github.CheckRunAction{{Label: "Re-run", Description: "Build and check again", Identifier: "rerun"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.GetStatus() != "completed" || done.GetConclusion() != "failure" || done.GetOutput().GetAnnotationsCount() != 120 || done.CompletedAt == nil {
+		t.Errorf("completed = status %s conclusion %s annotations %d", done.GetStatus(), done.GetConclusion(), done.GetOutput().GetAnnotationsCount())
+	}
+	runs := f.fake.CheckRuns(repo)
+	if len(runs) != 1 {
+		t.Fatalf("check runs = %d", len(runs))
+	}
+	got := runs[0]
+	if len(got.Annotations) != 120 || len(got.History) != 5 || got.Output.Title != "3 findings" || len(got.Actions) != 1 || got.ExternalID != "job-1" {
+		t.Errorf("recorded run: %d annotations, %d versions, title %q, actions %v", len(got.Annotations), len(got.History), got.Output.Title, got.Actions)
+	}
+	if n := len(got.History[3].Annotations); n != 20 {
+		t.Errorf("third batch = %d annotations", n)
+	}
+	if got.History[0].Status != "in_progress" || got.History[4].Status != "completed" {
+		t.Errorf("history statuses %s … %s", got.History[0].Status, got.History[4].Status)
+	}
+
+	// A second run with the same name: list-for-ref shows the latest.
+	cr2, _, err := f.gh.Checks.CreateCheckRun(ctx, "acme", "widgets", github.CreateCheckRunOptions{
+		Name: "coderready / Dockerfile", HeadSHA: f.head, Status: github.String("queued"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _, err := f.gh.Checks.ListCheckRunsForRef(ctx, "acme", "widgets", "feature/git", &github.ListCheckRunsOptions{AppID: github.Int64(f.fake.AppID())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.GetTotal() != 1 || list.CheckRuns[0].GetID() != cr2.GetID() {
+		t.Errorf("latest runs = %d, first %d", list.GetTotal(), list.CheckRuns[0].GetID())
+	}
+	list, _, err = f.gh.Checks.ListCheckRunsForRef(ctx, "acme", "widgets", f.head, &github.ListCheckRunsOptions{Filter: github.String("all")})
+	if err != nil || list.GetTotal() != 2 {
+		t.Errorf("all runs = %d, %v", list.GetTotal(), err)
+	}
+	got2, _, err := f.gh.Checks.GetCheckRun(ctx, "acme", "widgets", cr.GetID())
+	if err != nil || got2.GetConclusion() != "failure" {
+		t.Errorf("get = %v, %v", got2, err)
+	}
+	if c := f.fake.Count("checks/update"); c != 4 {
+		t.Errorf("checks/update count = %d", c)
+	}
+	f.fake.AssertNoViolations(t)
+}
+
+func TestAppEndpoints(t *testing.T) {
+	f := newFixture(t, githubfake.Options{})
+	ctx := context.Background()
+	atr, err := ghinstallation.NewAppsTransport(http.DefaultTransport, f.fake.AppID(), f.fake.AppKeyPEM())
+	if err != nil {
+		t.Fatal(err)
+	}
+	atr.BaseURL = f.fake.URL
+	app := client(t, f.fake, atr)
+	inst, _, err := app.Apps.GetInstallation(ctx, instID)
+	if err != nil || inst.GetAccount().GetLogin() != "acme" || inst.GetAppID() != f.fake.AppID() {
+		t.Fatalf("installation = %v, %v", inst, err)
+	}
+	inst, _, err = app.Apps.FindRepositoryInstallation(ctx, "acme", "widgets")
+	if err != nil || inst.GetID() != instID {
+		t.Fatalf("repository installation = %v, %v", inst, err)
+	}
+	tok, _, err := app.Apps.CreateInstallationToken(ctx, instID, &github.InstallationTokenOptions{Repositories: []string{"widgets"}})
+	if err != nil || !strings.HasPrefix(tok.GetToken(), "ghs_") || len(tok.Repositories) != 1 {
+		t.Fatalf("token = %v, %v", tok, err)
+	}
+
+	creds := f.fake.AddManifestCode("abc123")
+	plain := client(t, f.fake, http.DefaultTransport)
+	cfg, _, err := plain.Apps.CompleteAppManifest(ctx, "abc123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GetID() != f.fake.AppID() || cfg.GetPEM() != string(f.fake.AppKeyPEM()) || cfg.GetWebhookSecret() != creds.WebhookSecret || cfg.GetClientSecret() == "" {
+		t.Errorf("conversion = %+v", cfg)
+	}
+	if _, resp, err := plain.Apps.CompleteAppManifest(ctx, "abc123"); err == nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("second conversion of a code: %v", err)
+	}
+	f.fake.AssertNoViolations(t)
+}
+
+// clock is a settable clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func TestAuthentication(t *testing.T) {
+	f := newFixture(t, githubfake.Options{})
+	ctx := context.Background()
+	plain := client(t, f.fake, http.DefaultTransport)
+	if _, resp, err := plain.PullRequests.Get(ctx, "acme", "widgets", 1); err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no credentials: %v", err)
+	}
+	// The app JWT is not an installation token.
+	atr, _ := ghinstallation.NewAppsTransport(http.DefaultTransport, f.fake.AppID(), f.fake.AppKeyPEM())
+	atr.BaseURL = f.fake.URL
+	if _, resp, err := client(t, f.fake, atr).PullRequests.Get(ctx, "acme", "widgets", 1); err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("JWT on a repository: %v", err)
+	}
+	// Another installation's token.
+	f.fake.AddInstallation(githubfake.Installation{ID: 8, Account: "other"})
+	if _, resp, err := installationClient(t, f.fake, 8).PullRequests.Get(ctx, "acme", "widgets", 1); err == nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("other installation: %v", err)
+	}
+	if v := f.fake.Violations(); len(v) != 3 {
+		t.Errorf("violations = %q", v)
+	}
+}
+
+func TestAuthenticationWrongKey(t *testing.T) {
+	key := strings.ReplaceAll(string(otherKeyPEM(t)), "\r", "")
+	fake := githubfake.Start(t, githubfake.Options{})
+	fake.AddInstallation(githubfake.Installation{ID: instID, Account: "acme"})
+	tr, err := ghinstallation.New(http.DefaultTransport, fake.AppID(), instID, []byte(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.BaseURL = fake.URL
+	fake.AddCommit(repo, "", map[string]string{"a": "b"})
+	_, _, _, err = client(t, fake, tr).Repositories.GetContents(context.Background(), "acme", "widgets", "a", nil)
+	if err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("JWT signed by another key: %v", err)
+	}
+	if v := fake.Violations(); len(v) != 1 || !strings.Contains(v[0], "not signed with the app's key") {
+		t.Errorf("violations = %q", v)
+	}
+}
+
+func TestTokenExpiry(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	f := newFixture(t, githubfake.Options{TokenTTL: 2 * time.Hour, Now: clk.Now})
+	ctx := context.Background()
+	if _, _, err := f.gh.PullRequests.Get(ctx, "acme", "widgets", 1); err != nil {
+		t.Fatal(err)
+	}
+	// The fake's clock runs ahead of the client's: the cached token has
+	// expired on the server and the client does not know.
+	clk.Add(3 * time.Hour)
+	_, resp, err := f.gh.PullRequests.Get(ctx, "acme", "widgets", 1)
+	if err == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("expired token: %v", err)
+	}
+	if v := f.fake.Violations(); len(v) != 1 || !strings.Contains(v[0], "expired") {
+		t.Errorf("violations = %q", v)
+	}
+}
+
+func TestTarballLinkExpires(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	f := newFixture(t, githubfake.Options{TarballTTL: time.Minute, Now: clk.Now})
+	link, _, err := f.gh.Repositories.GetArchiveLink(context.Background(), "acme", "widgets", github.Tarball, &github.RepositoryContentGetOptions{Ref: f.head}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(2 * time.Minute)
+	resp, err := http.Get(link.String()) //nolint:noctx // test
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("expired tarball link: %s", resp.Status)
+	}
+	if f.fake.Count("codeload") != 1 || f.fake.Count("repos/download-tarball-archive") != 1 {
+		t.Errorf("counts = %v", f.fake.Counts())
+	}
+}
+
+func otherKeyPEM(t *testing.T) []byte {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+}
