@@ -152,14 +152,16 @@ func UnifiedDiff(oldText, newText string) (patch string, additions, deletions in
 			h++
 		}
 		end = min(end+diffContext, len(ops)-1)
-		out = append(out, hunk(ops[start:end+1])...)
+		out = append(out, hunk(ops[start:end+1], a)...)
 	}
 	return strings.Join(out, "\n"), additions, deletions
 }
 
 // hunk renders one hunk of ops. A side with no lines (a new or deleted
-// file) starts at 0, as in git.
-func hunk(ops []lineOp) []string {
+// file) starts at 0, as in git; the header names the nearest line above
+// the hunk that starts with a letter, "_" or "$" (git's default function
+// context).
+func hunk(ops []lineOp, old []string) []string {
 	oldStart, newStart, oldN, newN := 0, 0, 0, 0
 	for _, op := range ops {
 		if op.kind != '+' {
@@ -175,7 +177,11 @@ func hunk(ops []lineOp) []string {
 			newN++
 		}
 	}
-	lines := []string{fmt.Sprintf("@@ -%s +%s @@", hunkRange(oldStart, oldN), hunkRange(newStart, newN))}
+	header := fmt.Sprintf("@@ -%s +%s @@", hunkRange(oldStart, oldN), hunkRange(newStart, newN))
+	if fn := funcName(old, oldStart); fn != "" {
+		header += " " + fn
+	}
+	lines := []string{header}
 	for _, op := range ops {
 		text, cut := strings.CutSuffix(op.text, noEOL)
 		lines = append(lines, string(op.kind)+text)
@@ -184,6 +190,25 @@ func hunk(ops []lineOp) []string {
 		}
 	}
 	return lines
+}
+
+// funcName is git's default hunk context for a hunk starting at old line
+// start: the closest line above it beginning with a letter, "_" or "$",
+// cut to 80 bytes.
+func funcName(old []string, start int) string {
+	for i := min(start-1, len(old)) - 1; i >= 0; i-- {
+		l := strings.TrimSuffix(old[i], noEOL)
+		if l == "" {
+			continue
+		}
+		if c := l[0]; c == '_' || c == '$' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') {
+			if len(l) > 80 {
+				l = l[:80]
+			}
+			return strings.TrimRight(l, " \t")
+		}
+	}
+	return ""
 }
 
 func hunkRange(start, n int) string {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
@@ -504,4 +505,319 @@ func otherKeyPEM(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
+}
+
+// do sends a raw JSON request with the installation client.
+func (f *fixture) do(t *testing.T, method, path string, body any) (*github.Response, error) {
+	t.Helper()
+	req, err := f.gh.NewRequest(method, path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.gh.Do(context.Background(), req, nil)
+}
+
+func TestViolations(t *testing.T) {
+	longSummary := strings.Repeat("x", 65536)
+	annotations := func(n int) []map[string]any {
+		var out []map[string]any
+		for range n {
+			out = append(out, map[string]any{"path": "Dockerfile", "start_line": 1, "end_line": 1, "annotation_level": "notice", "message": "m"})
+		}
+		return out
+	}
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		body       func(f *fixture) any
+		wantStatus int
+		wantIn     string // in the violation
+	}{
+		{
+			name: "check run without status", method: "POST", path: "repos/acme/widgets/check-runs",
+			body:       func(f *fixture) any { return map[string]any{"name": "x", "head_sha": f.head} },
+			wantStatus: 422, wantIn: "discriminator",
+		},
+		{
+			name: "51 annotations", method: "POST", path: "repos/acme/widgets/check-runs",
+			body: func(f *fixture) any {
+				return map[string]any{"name": "x", "head_sha": f.head, "status": "in_progress", "output": map[string]any{"title": "t", "summary": "s", "annotations": annotations(51)}}
+			},
+			wantStatus: 422, wantIn: "maximum number of items",
+		},
+		{
+			name: "summary over 65535 characters", method: "POST", path: "repos/acme/widgets/check-runs",
+			body: func(f *fixture) any {
+				return map[string]any{"name": "x", "head_sha": f.head, "status": "in_progress", "output": map[string]any{"title": "t", "summary": longSummary}}
+			},
+			wantStatus: 422, wantIn: "maximum string length",
+		},
+		{
+			name: "completed without conclusion", method: "POST", path: "repos/acme/widgets/check-runs",
+			body:       func(f *fixture) any { return map[string]any{"name": "x", "head_sha": f.head, "status": "completed"} },
+			wantStatus: 422, wantIn: "conclusion",
+		},
+		{
+			name: "four actions", method: "POST", path: "repos/acme/widgets/check-runs",
+			body: func(f *fixture) any {
+				a := map[string]any{"label": "l", "description": "d", "identifier": "i"}
+				return map[string]any{"name": "x", "head_sha": f.head, "status": "queued", "actions": []any{a, a, a, a}}
+			},
+			wantStatus: 422, wantIn: "maximum number of items",
+		},
+		{
+			name: "unknown head SHA", method: "POST", path: "repos/acme/widgets/check-runs",
+			body: func(*fixture) any {
+				return map[string]any{"name": "x", "head_sha": strings.Repeat("0", 40), "status": "queued"}
+			},
+			wantStatus: 422, wantIn: "No commit found",
+		},
+		{
+			name: "columns on a multi-line annotation", method: "POST", path: "repos/acme/widgets/check-runs",
+			body: func(f *fixture) any {
+				a := map[string]any{"path": "Dockerfile", "start_line": 1, "end_line": 2, "start_column": 1, "end_column": 3, "annotation_level": "failure", "message": "m"}
+				return map[string]any{"name": "x", "head_sha": f.head, "status": "in_progress", "output": map[string]any{"title": "t", "summary": "s", "annotations": []any{a}}}
+			},
+			wantStatus: 422, wantIn: "start_line == end_line",
+		},
+		{
+			name: "operation outside the subset", method: "GET", path: "repos/acme/widgets/issues",
+			wantStatus: 404, wantIn: "no operation",
+		},
+		{
+			name: "method outside the subset", method: "DELETE", path: "repos/acme/widgets/check-runs/5",
+			wantStatus: 404, wantIn: "no operation",
+		},
+		{
+			name: "review comment on an unchanged file", method: "POST", path: "repos/acme/widgets/pulls/1/reviews",
+			body: func(*fixture) any {
+				return map[string]any{"event": "COMMENT", "body": "b", "comments": []any{map[string]any{"path": "README.md", "line": 1, "body": "x"}}}
+			},
+			wantStatus: 422, wantIn: "Path could not be resolved",
+		},
+		{
+			name: "review comment outside the hunks", method: "POST", path: "repos/acme/widgets/pulls/1/reviews",
+			body: func(*fixture) any {
+				return map[string]any{"event": "COMMENT", "body": "b", "comments": []any{
+					map[string]any{"path": "Dockerfile", "line": 3, "body": "fine"},
+					map[string]any{"path": "Dockerfile", "line": 30, "body": "outside"},
+				}}
+			},
+			wantStatus: 422, wantIn: "Line could not be resolved",
+		},
+		{
+			name: "review event outside the enum", method: "POST", path: "repos/acme/widgets/pulls/1/reviews",
+			body:       func(*fixture) any { return map[string]any{"event": "DISMISS", "body": "b"} },
+			wantStatus: 422, wantIn: "allowed values",
+		},
+		{
+			name: "review comment without commit_id", method: "POST", path: "repos/acme/widgets/pulls/1/comments",
+			body:       func(*fixture) any { return map[string]any{"path": "Dockerfile", "line": 3, "body": "x"} },
+			wantStatus: 422, wantIn: "commit_id",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, githubfake.Options{})
+			var body any
+			if tt.body != nil {
+				body = tt.body(f)
+			}
+			resp, err := f.do(t, tt.method, tt.path, body)
+			if err == nil || resp == nil || resp.StatusCode != tt.wantStatus {
+				t.Fatalf("answer %v, %v; want %d", resp, err, tt.wantStatus)
+			}
+			v := f.fake.Violations()
+			if len(v) != 1 || !strings.Contains(v[0], tt.wantIn) {
+				t.Errorf("violations = %q, want one with %q", v, tt.wantIn)
+			}
+			if len(f.fake.CheckRuns(repo)) != 0 || len(f.fake.Reviews(repo, 1)) != 0 {
+				t.Error("a refused request changed the state")
+			}
+		})
+	}
+}
+
+func manyFiles(n int) []githubfake.PRFile {
+	files := make([]githubfake.PRFile, n)
+	for i := range files {
+		files[i] = githubfake.PRFile{Filename: fmt.Sprintf("dir/file%04d.txt", i), Status: "added", Patch: "@@ -0,0 +1 @@\n+x"}
+	}
+	return files
+}
+
+func TestListFilesPagination(t *testing.T) {
+	f := newFixture(t, githubfake.Options{})
+	ctx := context.Background()
+	f.fake.AddPullRequest(githubfake.PullRequest{Repo: repo, Number: 2, Head: githubfake.PRRef{Ref: "big", SHA: f.head}, Base: githubfake.PRRef{SHA: f.base}, Files: manyFiles(250)})
+	f.fake.AddPullRequest(githubfake.PullRequest{Repo: repo, Number: 3, Head: githubfake.PRRef{Ref: "huge", SHA: f.head}, Base: githubfake.PRRef{SHA: f.base}, Files: manyFiles(3500)})
+
+	files, resp, err := f.gh.PullRequests.ListFiles(ctx, "acme", "widgets", 2, &github.ListOptions{PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := f.fake.Repo(repo)
+	id := r.ID
+	wantLink := fmt.Sprintf(`<%[1]s/repositories/%[2]d/pulls/2/files?per_page=100&page=2>; rel="next", <%[1]s/repositories/%[2]d/pulls/2/files?per_page=100&page=3>; rel="last"`, f.fake.URL, id)
+	if got := resp.Header.Get("Link"); got != wantLink || len(files) != 100 || resp.NextPage != 2 || resp.LastPage != 3 {
+		t.Errorf("page 1: %d files, Link %s\nwant %s", len(files), got, wantLink)
+	}
+	// Follow GitHub's link as given: /repositories/{id}/….
+	req, _ := f.gh.NewRequest("GET", fmt.Sprintf("%s/repositories/%d/pulls/2/files?per_page=100&page=2", f.fake.URL, id), nil)
+	var page2 []*github.CommitFile
+	resp, err = f.gh.Do(ctx, req, &page2)
+	if err != nil || len(page2) != 100 || page2[0].GetFilename() != "dir/file0100.txt" {
+		t.Fatalf("page 2: %d files, %v", len(page2), err)
+	}
+	wantLink = fmt.Sprintf(`<%[1]s/repositories/%[2]d/pulls/2/files?per_page=100&page=1>; rel="prev", <%[1]s/repositories/%[2]d/pulls/2/files?per_page=100&page=3>; rel="next", <%[1]s/repositories/%[2]d/pulls/2/files?per_page=100&page=3>; rel="last", <%[1]s/repositories/%[2]d/pulls/2/files?per_page=100&page=1>; rel="first"`, f.fake.URL, id)
+	if got := resp.Header.Get("Link"); got != wantLink {
+		t.Errorf("page 2 Link %s\nwant %s", got, wantLink)
+	}
+
+	// GitHub stops at 3000 files.
+	var all []*github.CommitFile
+	opt := &github.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := f.gh.PullRequests.ListFiles(ctx, "acme", "widgets", 3, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page...)
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	if len(all) != 3000 {
+		t.Errorf("files of a 3500-file pull request = %d, want 3000", len(all))
+	}
+	// per_page above 100 is cut to 100; the default is 30.
+	if files, _, _ := f.gh.PullRequests.ListFiles(ctx, "acme", "widgets", 2, &github.ListOptions{PerPage: 500}); len(files) != 100 {
+		t.Errorf("per_page=500 gave %d files", len(files))
+	}
+	if files, _, _ := f.gh.PullRequests.ListFiles(ctx, "acme", "widgets", 2, nil); len(files) != 30 {
+		t.Errorf("default page = %d files", len(files))
+	}
+	f.fake.AssertNoViolations(t)
+}
+
+func TestFaultsAndHook(t *testing.T) {
+	f := newFixture(t, githubfake.Options{})
+	ctx := context.Background()
+	var mu sync.Mutex
+	var seen []string
+	f.fake.OnRequest(func(_ *http.Request, op string) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, op)
+	})
+	f.fake.Fail(githubfake.Matcher{Method: "GET", PathPrefix: "/repos/acme/widgets/pulls/1"}, 2, githubfake.BadGateway())
+	for _, want := range []int{502, 502, 200} {
+		_, resp, err := f.gh.PullRequests.Get(ctx, "acme", "widgets", 1)
+		if resp == nil || resp.StatusCode != want {
+			t.Errorf("answer %v, %v; want %d", resp, err, want)
+		}
+	}
+	// go-github remembers a rate limit and refuses further calls itself
+	// until it passes: a fresh client for each.
+	f.fake.Fail(githubfake.Matcher{OperationID: "pulls/list-files"}, 1, githubfake.SecondaryRateLimit(403, 30*time.Second))
+	_, _, err := f.gh.PullRequests.ListFiles(ctx, "acme", "widgets", 1, nil)
+	var abuse *github.AbuseRateLimitError
+	if !errors.As(err, &abuse) || abuse.GetRetryAfter() != 30*time.Second {
+		t.Errorf("secondary rate limit through go-github: %v", err)
+	}
+	reset := time.Now().Add(time.Hour).Truncate(time.Second)
+	f.fake.Fail(githubfake.Matcher{OperationID: "pulls/list-files"}, 1, githubfake.PrimaryRateLimit(403, reset))
+	_, _, err = installationClient(t, f.fake, instID).PullRequests.ListFiles(ctx, "acme", "widgets", 1, nil)
+	var rle *github.RateLimitError
+	if !errors.As(err, &rle) || !rle.Rate.Reset.Time.Equal(reset) {
+		t.Errorf("primary rate limit through go-github: %v", err)
+	}
+	if n := f.fake.Count("pulls/get"); n != 3 {
+		t.Errorf("pulls/get count = %d", n)
+	}
+	mu.Lock()
+	if want := []string{"apps/create-installation-access-token", "pulls/get", "pulls/get", "pulls/get", "pulls/list-files", "apps/create-installation-access-token", "pulls/list-files"}; !slices.Equal(seen, want) {
+		t.Errorf("hook saw %v", seen)
+	}
+	mu.Unlock()
+	recs := f.fake.Requests()
+	if last := recs[len(recs)-1]; last.OperationID != "pulls/list-files" || last.Status != 403 || !strings.HasPrefix(last.Header.Get("Authorization"), "token ghs_") {
+		t.Errorf("last request = %+v", last)
+	}
+	f.fake.AssertNoViolations(t)
+}
+
+func TestEnterprisePrefixAndForks(t *testing.T) {
+	fake := githubfake.Start(t, githubfake.Options{})
+	fake.AddInstallation(githubfake.Installation{ID: instID, Account: "acme"})
+	base := fake.AddCommit(repo, "", map[string]string{"Dockerfile": "FROM alpine\n"})
+	fsys := fstest.MapFS{
+		"Dockerfile":     {Data: []byte("FROM alpine\nRUN apk add git\n")},
+		"scripts/run.sh": {Data: []byte("#!/bin/sh\n"), Mode: 0o755},
+	}
+	head, err := fake.AddCommitFS("forker/widgets", "", fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.AddPullRequest(githubfake.PullRequest{Repo: repo, Number: 9, Head: githubfake.PRRef{Repo: "forker/widgets", Ref: "main", SHA: head}, Base: githubfake.PRRef{SHA: base}})
+	fake.AddOrgConfig("acme", map[string]string{"coderready.yaml": "app:\n  build-forks: false\n"})
+
+	// GitHub Enterprise Server layout: the API under /api/v3.
+	tr, err := ghinstallation.New(http.DefaultTransport, fake.AppID(), instID, fake.AppKeyPEM())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.BaseURL = fake.URL + "/api/v3"
+	gh := github.NewClient(&http.Client{Transport: tr})
+	gh, err = gh.WithEnterpriseURLs(fake.URL, fake.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	pr, _, err := gh.PullRequests.Get(ctx, "acme", "widgets", 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pr.GetHead().GetRepo().GetFork() || pr.GetHead().GetRepo().GetFullName() != "forker/widgets" || pr.GetBase().GetRepo().GetFork() {
+		t.Errorf("fork head repo = %+v", pr.GetHead().GetRepo())
+	}
+	files, _, err := gh.PullRequests.ListFiles(ctx, "acme", "widgets", 9, nil)
+	if err != nil || len(files) != 2 || files[1].GetFilename() != "scripts/run.sh" || files[1].GetStatus() != "added" {
+		t.Errorf("fork files = %v, %v", files, err)
+	}
+	// The fork's head commit is reachable through the base repository.
+	if _, _, err := gh.Checks.CreateCheckRun(ctx, "acme", "widgets", github.CreateCheckRunOptions{Name: "c", HeadSHA: head, Status: github.String("queued")}); err != nil {
+		t.Errorf("check run on a fork's head: %v", err)
+	}
+	tree, _, err := gh.Git.GetTree(ctx, "acme", "widgets", head, true)
+	if err != nil || tree.Entries[2].GetMode() != "100755" {
+		t.Errorf("tree = %v, %v", tree, err)
+	}
+	fc, _, _, err := gh.Repositories.GetContents(ctx, "acme", ".github", "coderready.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := fc.GetContent(); s != "app:\n  build-forks: false\n" {
+		t.Errorf("org config = %q", s)
+	}
+	fake.AssertNoViolations(t)
+}
+
+func TestPrimaryRateLimitExhausted(t *testing.T) {
+	f := newFixture(t, githubfake.Options{RateLimit: 2})
+	ctx := context.Background()
+	for range 2 {
+		if _, _, err := f.gh.PullRequests.Get(ctx, "acme", "widgets", 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// go-github saw x-ratelimit-remaining: 0 and refuses by itself; a
+	// fresh client asks and gets GitHub's 403.
+	_, resp, err := installationClient(t, f.fake, instID).PullRequests.Get(ctx, "acme", "widgets", 1)
+	var rle *github.RateLimitError
+	if !errors.As(err, &rle) || resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-Ratelimit-Remaining") != "0" {
+		t.Errorf("third call: %v", err)
+	}
 }

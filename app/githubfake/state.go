@@ -107,6 +107,17 @@ func (s *Server) addRepoLocked(r Repo) *repoState {
 	return rs
 }
 
+// Repo returns a repository by full name.
+func (s *Server) Repo(fullName string) (Repo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.repos[key(fullName)]
+	if rs == nil {
+		return Repo{}, false
+	}
+	return rs.Repo, true
+}
+
 // repoLocked returns the repository, creating it when create is set.
 func (s *Server) repoLocked(fullName string, create bool) *repoState {
 	if rs := s.repos[key(fullName)]; rs != nil || !create {
@@ -227,9 +238,12 @@ func (s *Server) AddPullRequest(pr PullRequest) {
 		pr.Base.Ref = base.DefaultBranch
 	}
 	if key(pr.Head.Repo) != key(pr.Repo) {
+		// A head in another repository is a fork of the base.
 		if head := s.repoLocked(pr.Head.Repo, false); head == nil {
 			owner, name := splitFullName(pr.Head.Repo)
 			s.addRepoLocked(Repo{Owner: owner, Name: name, Parent: base.FullName()})
+		} else if head.Parent == "" {
+			head.Parent = base.FullName()
 		}
 	}
 	p := pr
