@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -820,4 +821,85 @@ func TestPrimaryRateLimitExhausted(t *testing.T) {
 	if !errors.As(err, &rle) || resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-Ratelimit-Remaining") != "0" {
 		t.Errorf("third call: %v", err)
 	}
+}
+
+// TestResponsesHaveFixtureShape checks that the fake's answers carry every
+// field of GitHub's recorded answers in ../shared/fixtures/github-api.
+func TestResponsesHaveFixtureShape(t *testing.T) {
+	f := newFixture(t, githubfake.Options{})
+	shared, err := githubfake.FindSharedDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		fixture string
+		method  string
+		path    string
+		body    any
+		first   bool // the fixture and the answer are arrays: compare the first items
+	}{
+		{fixture: "docs-example.checks-create.201.json", method: "POST", path: "repos/acme/widgets/check-runs",
+			body: map[string]any{"name": "n", "head_sha": f.head, "status": "in_progress", "external_id": "42", "details_url": "https://example.com",
+				"output": map[string]any{"title": "t", "summary": "s", "text": "x"}}},
+		{fixture: "octokit.rb.pulls-list-files.200.json", method: "GET", path: "repos/acme/widgets/pulls/1/files", first: true},
+		{fixture: "octokit.rb.repos-get-content.file.200.json", method: "GET", path: "repos/acme/widgets/contents/Dockerfile"},
+		{fixture: "octokit.rb.pulls-create-review-comment.201.json", method: "POST", path: "repos/acme/widgets/pulls/1/comments",
+			body: map[string]any{"body": "b", "commit_id": f.head, "path": "Dockerfile", "line": 3, "side": "RIGHT"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fixture, func(t *testing.T) {
+			raw, err := os.ReadFile(shared + "/fixtures/github-api/" + tt.fixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want any
+			if err := json.Unmarshal(raw, &want); err != nil {
+				t.Fatal(err)
+			}
+			req, err := f.gh.NewRequest(tt.method, tt.path, tt.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got any
+			if _, err := f.gh.Do(context.Background(), req, &got); err != nil {
+				t.Fatal(err)
+			}
+			if tt.first {
+				want, got = want.([]any)[0], got.([]any)[0]
+			}
+			for _, missing := range missingKeys("", want, got) {
+				t.Errorf("answer lacks %s", missing)
+			}
+		})
+	}
+	f.fake.AssertNoViolations(t)
+}
+
+// missingKeys lists the object keys of want (recursively, first array
+// items; not inside permissions) that got lacks.
+func missingKeys(at string, want, got any) []string {
+	var out []string
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{at + " (not an object)"}
+		}
+		for k, v := range w {
+			gv, ok := g[k]
+			if !ok {
+				out = append(out, at+"."+k)
+				continue
+			}
+			// An app's permissions are its own, not a shape.
+			if gv != nil && k != "permissions" {
+				out = append(out, missingKeys(at+"."+k, v, gv)...)
+			}
+		}
+	case []any:
+		if g, ok := got.([]any); ok && len(w) > 0 && len(g) > 0 {
+			out = append(out, missingKeys(at+"[0]", w[0], g[0])...)
+		}
+	}
+	return out
 }
