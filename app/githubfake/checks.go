@@ -221,11 +221,16 @@ func strOrNil(s string) any {
 // checkRunJSON is a check-run; callers hold s.mu.
 func (s *Server) checkRunJSON(cr *CheckRun) obj {
 	api := fmt.Sprintf("%s/repos/%s/check-runs/%d", s.URL, cr.Repo, cr.ID)
-	prs := []any{}
+	var open []*PullRequest
 	for _, pr := range s.prs {
 		if key(pr.Repo) == key(cr.Repo) && key(pr.Head.Repo) == key(cr.Repo) && pr.Head.SHA == cr.HeadSHA && pr.State == "open" {
-			prs = append(prs, s.prMinimalJSON(pr))
+			open = append(open, pr)
 		}
+	}
+	slices.SortFunc(open, func(a, b *PullRequest) int { return a.Number - b.Number })
+	prs := []any{}
+	for _, pr := range open {
+		prs = append(prs, s.prMinimalJSON(pr))
 	}
 	conclusion := strOrNil(cr.Conclusion)
 	return obj{
