@@ -43,7 +43,7 @@ type buildTarget struct {
 // buildAndCheck builds the target's image, reads it and runs the image rules
 // on it. A failed build is a CR300 finding on the failing line with the end
 // of the log. The built image is removed afterwards.
-func (s *scanner) buildAndCheck(bt buildTarget, f *dockerfile.File, devcontainerBuild bool, res *checks.TargetResult) (_ []checks.Finding, built bool) {
+func (s *scanner) buildAndCheck(bt buildTarget, f *dockerfile.File, devcontainerBuild bool, ts *targetState) (_ []checks.Finding, built bool) {
 	if !localPath(bt.context) {
 		return []checks.Finding{buildFinding(bt.dockerfile, 0, fmt.Sprintf("not built: the build context %s lies outside the scanned folder", bt.context), "")}, false
 	}
@@ -55,7 +55,10 @@ func (s *scanner) buildAndCheck(bt buildTarget, f *dockerfile.File, devcontainer
 		Network:    s.opts.BuildNetwork,
 		Timeout:    s.opts.BuildTimeout,
 	}
+	s.progress(ts.cur, "building")
+	start := time.Now()
 	out, err := s.opts.Builder.Build(s.ctx, spec)
+	ts.build = &BuildInfo{Path: BuildPathDocker, Duration: time.Since(start)}
 	if err != nil {
 		var fail *build.Failure
 		if errors.As(err, &fail) {
@@ -68,11 +71,15 @@ func (s *scanner) buildAndCheck(bt buildTarget, f *dockerfile.File, devcontainer
 		return []checks.Finding{buildFinding(bt.dockerfile, 0, "the image could not be built: "+err.Error(), "")}, false
 	}
 	defer func() { _ = s.opts.Builder.Remove(context.WithoutCancel(s.ctx), out.Ref) }()
+	s.progress(ts.cur, "reading image")
+	ts.build.Ref = "docker-daemon:" + out.Ref
 	facts, err := image.Inspect(s.ctx, "docker-daemon:"+out.Ref, image.Options{CacheDir: s.opts.CacheDir})
 	if err != nil {
 		return []checks.Finding{buildFinding(bt.dockerfile, 0, "the built image could not be read: "+err.Error(), "")}, false
 	}
-	res.Image = checks.SummarizeImage(path.Base(bt.dockerfile)+" (built)", facts)
+	s.progress(ts.cur, "checking")
+	ts.res.Image = checks.SummarizeImage(path.Base(bt.dockerfile)+" (built)", facts)
+	ts.facts = facts
 	return checks.CheckImage(&checks.ImageInput{
 		Facts: facts, Config: s.cfg, Ref: bt.dockerfile, Dockerfile: f, Target: bt.target, DevcontainerBuild: devcontainerBuild,
 	}), true

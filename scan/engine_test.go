@@ -104,10 +104,21 @@ func TestBuildAndCheck(t *testing.T) {
 		"good/Dockerfile": "FROM coderready-test/coder-ready:bookworm\nUSER root\nRUN echo built > /etc/motd\nUSER coder\n",
 		"bare/Dockerfile": "FROM coderready-test/debian:bookworm\nRUN useradd -m -u 1000 -s /bin/bash coder\nUSER coder\n",
 		"fail/Dockerfile": "FROM coderready-test/debian:bookworm\nRUN true\nRUN echo about to fail && false\n",
+		// No curl or wget: busybox's wget applet serves the agent download.
+		"busybox/Dockerfile": "FROM coderready-test/busybox:static\nRUN echo 'coder:x:1000:1000::/tmp:/bin/sh' >> /etc/passwd\nUSER coder\n",
 	})
 	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, BuildNetwork: "host"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, tr := range rep.Targets {
+		rel := strings.TrimPrefix(tr.Path, root+"/")
+		if tr.Build == nil || tr.Build.Path != BuildPathDocker || tr.Build.Duration <= 0 {
+			t.Errorf("%s: build info %+v, want the docker path with a duration", rel, tr.Build)
+		}
+		if (tr.Facts != nil) != (rel != "fail/Dockerfile") && tr.Facts == nil {
+			t.Errorf("%s: no image facts kept", rel)
+		}
 	}
 	got := map[string][]checks.Finding{}
 	for _, tr := range rep.Result.Targets {
@@ -130,6 +141,14 @@ func TestBuildAndCheck(t *testing.T) {
 	}
 	if cr301 == nil || cr301.Location.StartLine != 1 || cr301.Fix == nil || len(cr301.Fix.Edits) == 0 || !strings.Contains(cr301.Fix.Edits[0].Text, "apt-get") {
 		t.Errorf("bare/Dockerfile: want CR301 on line 1 with an apt fix, got %+v", got["bare/Dockerfile"])
+	}
+	for _, f := range got["busybox/Dockerfile"] {
+		if f.RuleID == "CR301" || f.RuleID == "CR300" {
+			t.Errorf("busybox/Dockerfile: want it built, with busybox serving the agent download; got %s %s", f.RuleID, f.Message)
+		}
+	}
+	if len(got["busybox/Dockerfile"]) == 0 && got["busybox/Dockerfile"] == nil {
+		t.Error("busybox/Dockerfile was not checked")
 	}
 	var cr300 *checks.Finding
 	for i, f := range got["fail/Dockerfile"] {

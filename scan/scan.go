@@ -51,6 +51,36 @@ type Options struct {
 	BuildNetwork string
 	// BuildTimeout bounds each build (0: the builder's default).
 	BuildTimeout time.Duration
+	// Only, when not nil, limits the scan to these targets (paths relative
+	// to the root, slash-separated): a devcontainer.json, or a Dockerfile
+	// (one a listed devcontainer builds is checked as part of it, and
+	// listing that Dockerfile selects the devcontainer).
+	Only []string
+	// Progress, when set, is told each target's stage as it moves on:
+	// "planning", "reading base image", "building", "reading image",
+	// "checking", "done". It is called from several goroutines at once.
+	Progress func(target, stage string)
+}
+
+// Build paths a target's image can take.
+const (
+	BuildPathNone   = "none"
+	BuildPathDocker = "docker"
+	BuildPathImage  = "image"
+)
+
+// BuildInfo says how a target's image was made.
+type BuildInfo struct {
+	// Path is "docker" (built with the Docker builder), "image" (an image
+	// read as it is, e.g. a devcontainer's `image`) or "none".
+	Path string `json:"path"`
+	// Ref is what was read ("docker-daemon:..." of the build, or the image
+	// reference).
+	Ref string `json:"ref,omitempty"`
+	// Duration is the build's time.
+	Duration time.Duration `json:"duration,omitempty"`
+	// Skipped says why nothing was built, when it was not.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // TargetReport is one target's result plus what the pipeline learnt on the way.
@@ -58,6 +88,19 @@ type TargetReport struct {
 	checks.TargetResult
 	// Duration is the time spent on the target.
 	Duration time.Duration
+	// Facts are the image that was read: the built image, else the base;
+	// nil when none was read.
+	Facts *image.Facts `json:"-"`
+	// Build says how the image was made.
+	Build *BuildInfo `json:"build,omitempty"`
+}
+
+// targetState is what checking one target gathers.
+type targetState struct {
+	res   checks.TargetResult
+	facts *image.Facts
+	build *BuildInfo
+	cur   string // the target's path, for progress
 }
 
 // Report is the outcome of a scan.
@@ -115,7 +158,7 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 	for _, f := range found {
 		s.files[f.Path] = nil
 	}
-	targets := s.plan(found)
+	targets := selectTargets(s.plan(found), opts.Only)
 	reports := make([]TargetReport, len(targets))
 	workers := opts.Workers
 	if workers <= 0 {
@@ -133,8 +176,8 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 			defer wg.Done()
 			defer func() { <-sem }()
 			start := time.Now()
-			res := s.check(t)
-			reports[i] = TargetReport{TargetResult: res, Duration: time.Since(start)}
+			ts := s.check(t)
+			reports[i] = TargetReport{TargetResult: ts.res, Duration: time.Since(start), Facts: ts.facts, Build: ts.build}
 		}()
 	}
 	wg.Wait()
@@ -272,19 +315,39 @@ func localPath(p string) bool {
 }
 
 // check runs the checks of one target.
-func (s *scanner) check(t target) checks.TargetResult {
-	res := checks.TargetResult{Path: t.path, Kind: t.kind, Dockerfile: t.dockerfile}
+func (s *scanner) check(t target) *targetState {
+	s.progress(t.path, "planning")
+	ts := &targetState{res: checks.TargetResult{Path: t.path, Kind: t.kind, Dockerfile: t.dockerfile}, build: &BuildInfo{Path: BuildPathNone}}
+	ts.cur = t.path
 	switch t.kind {
 	case checks.KindDevcontainer:
-		res.Findings = s.checkDevcontainer(t, &res)
+		ts.res.Findings = s.checkDevcontainer(t, ts)
 	default:
-		res.Findings = s.checkDockerfile(&checks.DockerfileInput{}, t.path, &res)
+		ts.res.Findings = s.checkDockerfile(&checks.DockerfileInput{}, t.path, ts)
 	}
-	checks.SortFindings(res.Findings)
-	return res
+	if ts.build.Path == BuildPathNone && ts.build.Skipped == "" {
+		switch {
+		case s.opts.NoBuild || s.opts.Offline:
+			ts.build.Skipped = "builds are off (--no-build or --offline)"
+		case s.opts.Builder == nil:
+			ts.build.Skipped = "no Docker engine answers"
+		default:
+			ts.build.Skipped = "nothing to build"
+		}
+	}
+	checks.SortFindings(ts.res.Findings)
+	s.progress(t.path, "done")
+	return ts
 }
 
-func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, res *checks.TargetResult) []checks.Finding {
+// progress reports a target's stage to Options.Progress.
+func (s *scanner) progress(target, stage string) {
+	if s.opts.Progress != nil {
+		s.opts.Progress(target, stage)
+	}
+}
+
+func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, ts *targetState) []checks.Finding {
 	in.Config = s.cfg
 	src, err := s.read(rel)
 	if err != nil {
@@ -298,22 +361,25 @@ func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, res *c
 	in.File = f
 	var imageFindings []checks.Finding
 	if ref := checks.FinalBaseRef(in); ref != "" {
+		s.progress(ts.cur, "reading base image")
 		if facts := s.readBase(ref); facts != nil {
 			in.Bases = checks.FactsResolver{ref: facts}
-			res.Image = checks.SummarizeImage(ref, facts)
+			ts.res.Image = checks.SummarizeImage(ref, facts)
+			ts.facts = facts
 			imageFindings = checks.CheckImage(&checks.ImageInput{
 				Facts: facts, Config: s.cfg, Ref: ref, Dockerfile: f, Target: in.Target,
 				BaseOnly: true, DevcontainerBuild: in.Devcontainer != nil,
 			})
 		}
 	}
+	s.progress(ts.cur, "checking")
 	out := checks.CheckDockerfile(in)
 	if s.opts.Builder != nil {
 		bt := buildTarget{dockerfile: rel, context: path.Dir(rel), target: in.Target, args: in.BuildArgs}
 		if dc := in.Devcontainer; dc != nil {
 			bt.context = dc.ContextPath()
 		}
-		found, built := s.buildAndCheck(bt, f, in.Devcontainer != nil, res)
+		found, built := s.buildAndCheck(bt, f, in.Devcontainer != nil, ts)
 		out = append(out, found...)
 		if built {
 			// The built image's findings replace the base's.
@@ -337,7 +403,7 @@ func (s *scanner) readBase(ref string) *image.Facts {
 	return f
 }
 
-func (s *scanner) checkDevcontainer(t target, res *checks.TargetResult) []checks.Finding {
+func (s *scanner) checkDevcontainer(t target, ts *targetState) []checks.Finding {
 	src, err := s.read(t.path)
 	if err != nil {
 		return []checks.Finding{readFailure(t.path, err)}
@@ -352,13 +418,16 @@ func (s *scanner) checkDevcontainer(t target, res *checks.TargetResult) []checks
 	var out []checks.Finding
 	if t.dockerfile != "" {
 		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: dc.BuildArgs(), Target: dc.BuildTarget()}
-		out = append(out, s.checkDockerfile(din, t.dockerfile, res)...)
+		out = append(out, s.checkDockerfile(din, t.dockerfile, ts)...)
 		in.Dockerfile = din.File
 	}
 	out = append(out, checks.CheckDevcontainer(in)...)
 	if ref := dc.Image(); ref != "" && t.dockerfile == "" && !strings.Contains(ref, "$") {
+		s.progress(t.path, "reading image")
 		if facts := s.readBase(ref); facts != nil {
-			res.Image = checks.SummarizeImage(ref, facts)
+			ts.res.Image = checks.SummarizeImage(ref, facts)
+			ts.facts = facts
+			ts.build = &BuildInfo{Path: BuildPathImage, Ref: ref}
 			at := dc.Pos("/image")
 			for _, f := range checks.CheckImage(&checks.ImageInput{Facts: facts, Config: s.cfg, Ref: ref, DevcontainerBuild: true}) {
 				// Findings about the image sit on the devcontainer's `image` line.

@@ -1,0 +1,116 @@
+package scan
+
+import (
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/image"
+)
+
+func TestTargets(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"Dockerfile":                      "FROM debian:bookworm\nCOPY scripts/ /opt/scripts/\nCOPY --from=build /out /usr/bin/\nADD https://example.com/x.tgz /tmp/\nCOPY config/*.yaml /etc/app/\nCOPY . /src\n",
+		"tools/Dockerfile.ci":             "FROM alpine:3.20\nCOPY entry.sh /entry.sh\n",
+		".devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile", "context": ".."}, "features": {"./local-feature": {}, "ghcr.io/devcontainers/features/go:1": {}}}`,
+		".devcontainer/Dockerfile":        "FROM debian:bookworm\nCOPY requirements.txt /tmp/\n",
+		".devcontainer/local-feature/devcontainer-feature.json": `{"id": "local-feature"}`,
+		"compose/.devcontainer.json":                            `{"dockerComposeFile": ["docker-compose.yml"], "service": "app"}`,
+		"compose/docker-compose.yml":                            "services:\n  app:\n    image: debian:bookworm\n",
+	})
+	ts, err := Targets(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, ti := range ts {
+		got[ti.Path] = ti.Inputs
+	}
+	want := map[string][]string{
+		".devcontainer/devcontainer.json": {".devcontainer/Dockerfile", ".devcontainer/Dockerfile.dockerignore", ".devcontainer/devcontainer.json", ".devcontainer/local-feature", ".dockerignore", "requirements.txt"},
+		"compose/.devcontainer.json":      {"compose/.devcontainer.json", "compose/docker-compose.yml"},
+		"Dockerfile":                      {".", ".dockerignore", "Dockerfile", "Dockerfile.dockerignore", "config", "scripts"},
+		"tools/Dockerfile.ci":             {"tools/.dockerignore", "tools/Dockerfile.ci", "tools/Dockerfile.ci.dockerignore", "tools/entry.sh"},
+	}
+	for path, w := range want {
+		if !slices.Equal(got[path], w) {
+			t.Errorf("%s inputs\n got  %q\n want %q", path, got[path], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("targets %v, want %d", got, len(want))
+	}
+}
+
+func TestRunOnlyAndProgress(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"Dockerfile":                      "FROM debian:bookworm\n",
+		"other/Dockerfile":                "FROM debian:bookworm\n",
+		".devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile"}}`,
+		".devcontainer/Dockerfile":        "FROM debian:bookworm\n",
+	})
+	tests := []struct {
+		only []string
+		want []string
+	}{
+		{nil, []string{".devcontainer/devcontainer.json", "Dockerfile", "other/Dockerfile"}},
+		{[]string{"other/Dockerfile"}, []string{"other/Dockerfile"}},
+		{[]string{".devcontainer/Dockerfile"}, []string{".devcontainer/devcontainer.json"}},
+		{[]string{}, nil},
+	}
+	for _, tt := range tests {
+		var mu sync.Mutex
+		stages := map[string][]string{}
+		rep, err := Run(t.Context(), root, Options{Offline: true, Only: tt.only, Progress: func(target, stage string) {
+			mu.Lock()
+			defer mu.Unlock()
+			stages[target] = append(stages[target], stage)
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, tr := range rep.Targets {
+			rel, _ := filepath.Rel(root, filepath.FromSlash(tr.Path))
+			got = append(got, filepath.ToSlash(rel))
+			if tr.Build == nil || tr.Build.Path != BuildPathNone || tr.Build.Skipped == "" {
+				t.Errorf("%s: build info %+v, want none with a reason", tr.Path, tr.Build)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Only %q: targets %q, want %q", tt.only, got, tt.want)
+		}
+		for _, p := range tt.want {
+			if s := stages[p]; len(s) < 2 || s[0] != "planning" || s[len(s)-1] != "done" {
+				t.Errorf("Only %q: %s stages %q, want planning … done", tt.only, p, s)
+			}
+		}
+	}
+}
+
+func TestCompare(t *testing.T) {
+	old := &image.Facts{Size: 100}
+	cur := &image.Facts{Size: 250}
+	base := &Report{Targets: []TargetReport{
+		{TargetResult: checks.TargetResult{Path: "Dockerfile"}, Facts: old},
+		{TargetResult: checks.TargetResult{Path: "gone/Dockerfile"}, Facts: old},
+	}}
+	head := &Report{Targets: []TargetReport{
+		{TargetResult: checks.TargetResult{Path: "Dockerfile"}, Facts: cur, Build: &BuildInfo{Path: BuildPathDocker, Ref: "docker-daemon:x"}},
+		{TargetResult: checks.TargetResult{Path: "new/Dockerfile"}, Facts: cur},
+		{TargetResult: checks.TargetResult{Path: "gone/Dockerfile"}},
+	}}
+	d := Compare(base, head, checks.DefaultConfig())
+	if len(d) != 1 || d["Dockerfile"] == nil {
+		t.Fatalf("Compare = %v, want only Dockerfile", d)
+	}
+	if d["Dockerfile"].SizeDelta != 150 {
+		t.Errorf("size delta %d, want 150", d["Dockerfile"].SizeDelta)
+	}
+	if Compare(nil, head, nil) != nil {
+		t.Error("Compare(nil, …) should be nil")
+	}
+}
