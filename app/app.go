@@ -1,5 +1,3 @@
-//go:build appwip
-
 package app
 
 import (
@@ -17,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/coderready/coderready/app/ghtransport"
 	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/store"
 )
@@ -58,16 +57,18 @@ type Options struct {
 
 // App is a running GitHub App: store, queue, workers and HTTP handlers.
 type App struct {
-	opts     Options
-	log      *slog.Logger
-	store    *store.Store
-	river    *river.Client[*sql.Tx]
-	metrics  *metrics
-	registry *prometheus.Registry
-	http     *http.Client
-	builder  build.Builder
+	opts      Options
+	log       *slog.Logger
+	store     *store.Store
+	river     *river.Client[*sql.Tx]
+	metrics   *metrics
+	registry  *prometheus.Registry
+	http      *http.Client
+	transport http.RoundTripper // every GitHub call: ghtransport over opts.GitHubTransport
+	builder   build.Builder
 
-	setup    setupStates
+	setup setupStates
+	lock  *dataDirLock
 
 	mu       sync.RWMutex
 	settings Settings
@@ -110,16 +111,26 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 		settings: s,
 	}
 	a.metrics = newMetrics(reg)
+	a.transport = &ghtransport.Transport{Base: opts.GitHubTransport, Metrics: ghtransport.NewMetrics(reg)}
 	if err := os.MkdirAll(a.workDir(), 0o750); err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
+	if s.DatabaseURL == "" {
+		l, err := lockDataDir(s.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		a.lock = l
+	}
 	st, err := store.Open(ctx, store.Options{DatabaseURL: s.DatabaseURL, DataDir: s.DataDir, Logger: log})
 	if err != nil {
+		a.lock.release()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	a.store = st
 	if err := a.newRiver(); err != nil {
 		_ = st.Close()
+		a.lock.release()
 		return nil, err
 	}
 	if err := a.setClients(); err != nil {
@@ -136,6 +147,7 @@ func (a *App) newRiver() error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliveryWorker{app: a})
 	river.AddWorker(workers, &checkWorker{app: a})
+	river.AddWorker(workers, &pruneWorker{app: a})
 	cfg := &river.Config{
 		Logger:               a.log,
 		Workers:              workers,
@@ -143,13 +155,21 @@ func (a *App) newRiver() error {
 		RescueStuckJobsAfter: a.opts.RescueAfter,
 		FetchPollInterval:    a.opts.PollInterval,
 		FetchCooldown:        a.opts.PollInterval / 10,
-		PollOnly:             true,
-		MaxAttempts:          8,
+		// Not poll-only: a job inserted in a transaction is picked up when
+		// it commits (NOTIFY on PostgreSQL, River's notification table on
+		// SQLite), not at the next poll.
+		PollOnly:    false,
+		MaxAttempts: 8,
 		Queues: map[string]river.QueueConfig{
 			queueDeliveries: {MaxWorkers: 8},
 			queueChecks:     {MaxWorkers: a.settings.Workers},
 		},
 		ErrorHandler: &jobErrors{app: a},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return pruneArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		},
 	}
 	rc, err := river.NewClient(a.store.Driver(), cfg)
 	if err != nil {
@@ -186,6 +206,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 		cancel()
 	}
 	errs = append(errs, a.store.Close())
+	a.lock.release()
 	return errors.Join(errs...)
 }
 

@@ -1,27 +1,25 @@
-//go:build appwip
-
 package app
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sync"
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
+
+	"github.com/coderready/coderready/app/ghtransport"
 )
 
-// clients makes GitHub API clients: one app client (JWT) and one per
-// installation. ghinstallation refreshes installation tokens itself (they
-// last an hour); no token string is ever kept here.
+// clients makes GitHub API clients: one per installation, all on one
+// transport (ghtransport: retries, rate limits, metrics). ghinstallation
+// refreshes installation tokens itself (they last an hour); no token string
+// is ever kept here.
 type clients struct {
-	apiURL *url.URL
-	appTr  *ghinstallation.AppsTransport
+	apiURL string
 	base   http.RoundTripper
-	appID  int64
-	key    []byte
+	app    *ghinstallation.AppsTransport
 
 	mu   sync.Mutex
 	inst map[int64]*github.Client
@@ -31,37 +29,27 @@ type clients struct {
 var errNotConfigured = errors.New("the GitHub App is not configured (see /setup)")
 
 func newClients(s Settings, base http.RoundTripper) (*clients, error) {
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	u, err := url.Parse(s.GitHubAPIURL)
-	if err != nil {
-		return nil, fmt.Errorf("github api url %q: %w", s.GitHubAPIURL, err)
-	}
-	c := &clients{apiURL: u, base: base, appID: s.AppID, key: s.PrivateKey, inst: map[int64]*github.Client{}}
+	c := &clients{apiURL: s.GitHubAPIURL, base: base, inst: map[int64]*github.Client{}}
 	if s.AppID == 0 || len(s.PrivateKey) == 0 {
 		return c, nil
 	}
-	tr, err := ghinstallation.NewAppsTransport(base, s.AppID, s.PrivateKey)
+	app, err := ghtransport.NewAppTransport(base, s.GitHubAPIURL, s.AppID, s.PrivateKey)
 	if err != nil {
-		return nil, fmt.Errorf("github app key: %w", err)
+		return c, err
 	}
-	tr.BaseURL = trimSlash(s.GitHubAPIURL)
-	c.appTr = tr
+	c.app = app
 	return c, nil
 }
 
 // plain returns an unauthenticated client (the manifest conversion needs no
 // credentials).
-func (c *clients) plain() *github.Client {
-	gc := github.NewClient(&http.Client{Transport: c.base})
-	gc.BaseURL = c.apiURL
-	return gc
+func (c *clients) plain() (*github.Client, error) {
+	return ghtransport.NewClient(c.base, c.apiURL)
 }
 
 // installation returns the client acting as one installation.
 func (c *clients) installation(id int64) (*github.Client, error) {
-	if c.appTr == nil {
+	if c.app == nil {
 		return nil, errNotConfigured
 	}
 	c.mu.Lock()
@@ -69,32 +57,21 @@ func (c *clients) installation(id int64) (*github.Client, error) {
 	if gc, ok := c.inst[id]; ok {
 		return gc, nil
 	}
-	tr := ghinstallation.NewFromAppsTransport(c.appTr, id)
-	tr.BaseURL = trimSlash(c.apiURL.String())
-	gc := github.NewClient(&http.Client{Transport: tr})
-	gc.BaseURL = c.apiURL
+	gc, err := ghtransport.NewInstallationClient(c.app, id)
+	if err != nil {
+		return nil, fmt.Errorf("installation %d: %w", id, err)
+	}
 	c.inst[id] = gc
 	return gc, nil
-}
-
-func trimSlash(s string) string {
-	for len(s) > 0 && s[len(s)-1] == '/' {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // setClients (re)builds the GitHub clients from the current settings.
 func (a *App) setClients() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	c, err := newClients(a.settings, a.opts.GitHubTransport)
-	if err != nil {
-		a.gh, _ = newClients(Settings{GitHubAPIURL: a.settings.GitHubAPIURL}, a.opts.GitHubTransport)
-		return err
-	}
+	c, err := newClients(a.settings, a.transport)
 	a.gh = c
-	return nil
+	return err
 }
 
 // installationClient returns the client for an installation.

@@ -1,5 +1,3 @@
-//go:build appwip
-
 package app
 
 import (
@@ -290,4 +288,34 @@ func firstOr(xs []int, d int) int {
 		return xs[0]
 	}
 	return d
+}
+
+// deliveryRetention is how long delivery IDs are kept for deduplication:
+// GitHub lets a delivery be redelivered for a few days; a month is ample.
+const deliveryRetention = 30 * 24 * time.Hour
+
+// pruneArgs is the daily clean-up of old delivery IDs.
+type pruneArgs struct{}
+
+// Kind names the job kind in the queue.
+func (pruneArgs) Kind() string { return "coderready_prune" }
+
+// InsertOpts runs the clean-up on the deliveries queue, once at a time.
+func (pruneArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueDeliveries, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+}
+
+type pruneWorker struct {
+	river.WorkerDefaults[pruneArgs]
+	app *App
+}
+
+// Work deletes delivery IDs older than the retention.
+func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[pruneArgs]) error {
+	n, err := w.app.store.PruneDeliveries(ctx, deliveryRetention)
+	if err != nil {
+		return fmt.Errorf("prune deliveries: %w", err)
+	}
+	w.app.log.Info("old delivery IDs pruned", "deleted", n)
+	return nil
 }

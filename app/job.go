@@ -1,5 +1,3 @@
-//go:build appwip
-
 package app
 
 import (
@@ -21,7 +19,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/coderready/coderready/app/ghtransport"
-	"github.com/coderready/coderready/app/review"
 	"github.com/coderready/coderready/app/source"
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/image"

@@ -1,5 +1,3 @@
-//go:build appwip
-
 package app
 
 import (
@@ -147,7 +145,7 @@ func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[
 			return nil, fmt.Errorf("posted suggestions: %w", err)
 		}
 	}
-	plan := review.Plan(withFix, hunks, posted)
+	plan := review.MakePlan(withFix, hunks, posted)
 	markAll(plan.Outside)
 	if len(plan.Comments) == 0 {
 		return outside, nil
@@ -188,7 +186,7 @@ func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[
 
 // findingKey identifies a finding within one job.
 func findingKey(f checks.Finding) string {
-	return fmt.Sprintf("%s|%s|%d|%d|%s", f.RuleID, f.Location.Path, f.Location.Line, f.Location.EndLine, f.Message)
+	return fmt.Sprintf("%s|%s|%d|%d|%s", f.RuleID, f.Location.Path, f.Location.StartLine, f.Location.EndLine, f.Message)
 }
 
 func plural(n int, one, many string) string {
@@ -289,7 +287,7 @@ func annotationsFor(fs []checks.Finding) []*github.CheckRunAnnotation {
 		if f.Location.Path == "" {
 			continue
 		}
-		start := max(f.Location.Line, 1)
+		start := max(f.Location.StartLine, 1)
 		end := max(f.Location.EndLine, start)
 		a := &github.CheckRunAnnotation{
 			Path:            github.String(f.Location.Path),
@@ -299,9 +297,9 @@ func annotationsFor(fs []checks.Finding) []*github.CheckRunAnnotation {
 			Message:         github.String(clip(f.Message, 64<<10)),
 			Title:           github.String(clip(annotationTitle(f), 255)),
 		}
-		if start == end && f.Location.Column > 0 && f.Location.EndColumn >= f.Location.Column {
-			a.StartColumn = github.Int(f.Location.Column)
-			a.EndColumn = github.Int(f.Location.EndColumn)
+		if start == end && f.Location.StartCol > 0 && f.Location.EndCol >= f.Location.StartCol {
+			a.StartColumn = github.Int(f.Location.StartCol)
+			a.EndColumn = github.Int(f.Location.EndCol)
 		}
 		var details []string
 		if f.Fix != nil && f.Fix.Description != "" {

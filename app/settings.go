@@ -1,5 +1,3 @@
-//go:build appwip
-
 // Package app is the coderready GitHub App: the webhook endpoint, event
 // routing, installation clients, durable check jobs, check-run and review
 // reporting, repository and organisation config, the setup (manifest) flow

@@ -1,5 +1,3 @@
-//go:build appwip
-
 package app
 
 import (
@@ -168,8 +166,12 @@ func (a *App) serveSetupCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.mu.RLock()
-	gh := a.gh.plain()
+	gh, err := a.gh.plain()
 	a.mu.RUnlock()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	cfg, _, err := gh.Apps.CompleteAppManifest(r.Context(), code)
 	if err != nil {
 		a.log.Error("setup: manifest conversion failed", "err", err)

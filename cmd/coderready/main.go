@@ -81,7 +81,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitCodeError{code: exitError, err: fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
 	})
-	root.AddCommand(newCheckCmd(), newInspectCmd(), newDiffCmd(), newRulesCmd(), newVersionCmd())
+	root.AddCommand(newCheckCmd(), newInspectCmd(), newDiffCmd(), newRulesCmd(), newServeCmd(), newVersionCmd())
 	return root
 }
 

@@ -1,5 +1,3 @@
-//go:build appwip
-
 package main
 
 import (
@@ -90,7 +88,13 @@ is given (then any number of replicas may serve).`,
 				if b := scan.EngineBuilder(c.Context()); b != nil {
 					opts.Builder = b
 					opts.BuilderPing = func(ctx context.Context) error {
-						_, err := b.Client.Ping(ctx, client.PingOptions{})
+						p, ok := b.Client.(interface {
+							Ping(context.Context, client.PingOptions) (client.PingResult, error)
+						})
+						if !ok {
+							return nil
+						}
+						_, err := p.Ping(ctx, client.PingOptions{})
 						return err
 					}
 				} else {
