@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coderready/coderready/app/githubfake"
+)
+
+// serveChildEnv makes the test binary run `coderready serve` (with the
+// arguments in CODERREADY_SERVE_ARGS) instead of the tests: a real server
+// process the tests can kill.
+const serveChildEnv = "CODERREADY_TEST_SERVE_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(serveChildEnv) == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, append([]string{"serve"}, strings.Fields(os.Getenv("CODERREADY_SERVE_ARGS"))...), os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+type serveChild struct {
+	cmd  *exec.Cmd
+	addr string
+	log  *bytes.Buffer
+	done chan struct{} // closed when the process has exited
+	err  error         // its exit, once done is closed
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().String()
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.Buffer.Write(p)
+}
+
+func startServe(t *testing.T, env []string, args string) *serveChild {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), append(env, serveChildEnv+"=1", "CODERREADY_SERVE_ARGS="+args, "CODERREADY_LISTEN="+addr)...)
+	var log lockedBuffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &serveChild{cmd: cmd, addr: addr, log: &log.Buffer, done: make(chan struct{})}
+	go func() { c.err = cmd.Wait(); close(c.done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-c.done
+		if t.Failed() {
+			log.mu.Lock()
+			t.Logf("serve log:\n%s", log.String())
+			log.mu.Unlock()
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return c
+			}
+		}
+		select {
+		case <-c.done:
+			t.Fatalf("serve exited: %v\n%s", c.err, log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not answer /healthz")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func signedPost(t *testing.T, url, secret, event, delivery string, body []byte) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", event)
+	req.Header.Set("X-GitHub-Delivery", delivery)
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestServeKilledMidJobResumes kills `coderready serve` (SIGKILL) while a
+// check run is in progress, starts it again on the same data dir, and
+// expects the same check run completed: none is left in progress.
+func TestServeKilledMidJobResumes(t *testing.T) {
+	const repo = "Codertocat/Hello-World"
+	fake := githubfake.Start(t, githubfake.Options{})
+	fake.AddInstallation(githubfake.Installation{ID: 1, Account: "Codertocat"})
+	fake.AddRepo(githubfake.Repo{Owner: "Codertocat", Name: "Hello-World", DefaultBranch: "master", InstallationID: 1})
+	base := fake.AddCommit(repo, "f95f852bd8fca8fcc58a9a2d6c842781e32a215e", map[string]string{"README.md": "hi\n"})
+	head := fake.AddCommit(repo, "ec26c3e57ca3a959ca5aad62de7213c562f8c821", map[string]string{"README.md": "hi\n", "Dockerfile": "FROM debian:bookworm\nCMD [\"bash\"]\n"})
+	fake.AddPullRequest(githubfake.PullRequest{Repo: repo, Number: 2, Head: githubfake.PRRef{Ref: "changes", SHA: head}, Base: githubfake.PRRef{Ref: "master", SHA: base}})
+
+	// The first check run update (the job's progress) never returns: the
+	// server is killed while it waits.
+	reached := make(chan struct{})
+	release := make(chan struct{})
+	var once sync.Once
+	fake.OnRequest(func(_ *http.Request, op string) {
+		if op != "checks/update" {
+			return
+		}
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			close(reached)
+			<-release
+		}
+	})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+
+	dir := t.TempDir()
+	keyPath := filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(keyPath, fake.AppKeyPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const secret = "kill test secret"
+	env := []string{
+		fmt.Sprintf("CODERREADY_APP_ID=%d", fake.AppID()), "CODERREADY_PRIVATE_KEY_FILE=" + keyPath,
+		"CODERREADY_WEBHOOK_SECRET=" + secret, "CODERREADY_DATA_DIR=" + filepath.Join(dir, "data"),
+		"CODERREADY_GITHUB_API_URL=" + fake.URL, "CODERREADY_DATABASE_URL=",
+	}
+	payload, err := os.ReadFile(filepath.Join(sharedDir(t), "fixtures", "github-webhooks", "pull_request.opened.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	first := startServe(t, env, "--no-build --no-registry")
+	if code := signedPost(t, "http://"+first.addr+"/webhook", secret, "pull_request", "kill-1", payload); code != http.StatusAccepted {
+		t.Fatalf("delivery: %d", code)
+	}
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the job never reached its first check run update")
+	}
+	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-first.done
+	runs := fake.CheckRuns(repo)
+	if len(runs) != 1 || runs[0].Status != "in_progress" {
+		t.Fatalf("after the kill: %+v, want one check run in progress", runs)
+	}
+	id := runs[0].ID
+	close(release)
+
+	second := startServe(t, env, "--no-build --no-registry")
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		runs = fake.CheckRuns(repo)
+		if len(runs) == 1 && runs[0].Status == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the check run was not completed after the restart: %+v", runs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if runs[0].ID != id || fake.Count("checks/create") != 1 {
+		t.Errorf("check run %d (created %d times), want the same run %d completed", runs[0].ID, fake.Count("checks/create"), id)
+	}
+	if runs[0].Conclusion != "neutral" {
+		t.Errorf("conclusion %q, want neutral", runs[0].Conclusion)
+	}
+	// A second server on the same SQLite data dir is refused.
+	third := exec.Command(os.Args[0], "-test.run=^$")
+	third.Env = append(os.Environ(), append(env, serveChildEnv+"=1", "CODERREADY_SERVE_ARGS=--no-build", "CODERREADY_LISTEN="+freeAddr(t))...)
+	out, err := third.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "another coderready serve") {
+		t.Errorf("a second serve on the same data dir: %v\n%s", err, out)
+	}
+	// SIGTERM: a graceful exit.
+	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-second.done:
+		if second.err != nil {
+			t.Errorf("serve exited with %v after SIGTERM, want 0", second.err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Error("serve did not exit after SIGTERM")
+	}
+	fake.AssertNoViolations(t)
+}
+
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	d, err := githubfake.FindSharedDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
