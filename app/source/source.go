@@ -50,10 +50,13 @@ func (l Limits) withDefaults() Limits {
 
 // Stats says what an extraction wrote.
 type Stats struct {
+	// Files, Dirs and Links count the regular files, directories and links
+	// (symbolic and hard) written.
 	Files, Dirs, Links int
 	// Skipped counts entries not written (devices, FIFOs, pax headers).
 	Skipped int
-	Bytes   int64
+	// Bytes is the total size of the regular files written.
+	Bytes int64
 }
 
 // ErrLimit is wrapped by every error for a snapshot over a limit.
@@ -81,9 +84,20 @@ func Fetch(ctx context.Context, client *http.Client, url, dst string, lim Limits
 
 // Extract reads a gzip'd tar whose entries sit under one top-level folder
 // (as GitHub's tarballs do: owner-repo-sha/), strips that folder and writes
-// the rest under dst, which must exist. Entries escaping dst, links
-// pointing outside it, and snapshots over a limit are errors naming the
-// entry; devices and FIFOs are skipped; no setuid bit survives.
+// the rest under dst, which must exist.
+//
+// It refuses, with an error naming the entry: paths that are absolute or
+// leave dst, entries that would be written through a symlink, symlinks
+// whose target resolves outside dst (checked as written and again at the
+// end, following chains of links), hard links to anything but a file
+// extracted before them, and snapshots over a limit (those errors wrap
+// ErrLimit). The whole uncompressed stream is bounded too, so a
+// decompression bomb hidden in headers, skipped entries or trailing data
+// stops early; a truncated or corrupt archive is an error. Devices, FIFOs
+// and pax headers are skipped. Files are written 0644, or 0755 when any
+// execute bit is set (never setuid), directories 0755; in-tree symlinks
+// stay symlinks. On error dst may hold part of the snapshot: the caller
+// removes it.
 func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, error) {
 	lim = lim.withDefaults()
 	var st Stats
@@ -96,9 +110,14 @@ func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, e
 		return st, fmt.Errorf("extract: not a gzip stream: %w", err)
 	}
 	defer func() { _ = zr.Close() }()
-	tr := tar.NewReader(zr)
+	// Every uncompressed byte is counted, not only the files' contents:
+	// headers, entries that are skipped, and anything after the end of
+	// the archive could otherwise inflate without bound.
+	stream := &boundedReader{ctx: ctx, r: zr, left: lim.streamBytes()}
+	tr := tar.NewReader(stream)
 	prefix := ""
 	entries := 0
+	var links []string // symlinks written, checked again at the end
 	for {
 		if err := ctx.Err(); err != nil {
 			return st, fmt.Errorf("extract: %w", err)
@@ -127,8 +146,14 @@ func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, e
 			prefix = top + "/"
 		}
 		rel, ok := strings.CutPrefix(name, prefix)
-		if !ok && strings.TrimSuffix(name, "/")+"/" != prefix {
-			return st, fmt.Errorf("extract %s: outside the top-level folder %s", h.Name, prefix)
+		if !ok {
+			if strings.TrimSuffix(name, "/")+"/" != prefix {
+				return st, fmt.Errorf("extract %s: outside the top-level folder %s", h.Name, prefix)
+			}
+			if h.Typeflag != tar.TypeDir {
+				return st, fmt.Errorf("extract %s: want every entry under one top-level folder, not a file at the top", h.Name)
+			}
+			rel = ""
 		}
 		rel = strings.TrimSuffix(rel, "/")
 		if rel == "" {
@@ -140,7 +165,13 @@ func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, e
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
+			if fi, err := os.Lstat(target); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+				return st, fmt.Errorf("extract %s: a directory over the symlink written before it", h.Name)
+			}
 			if err := os.MkdirAll(target, 0o755); err != nil {
+				return st, fmt.Errorf("extract %s: %w", h.Name, err)
+			}
+			if err := os.Chmod(target, 0o755); err != nil {
 				return st, fmt.Errorf("extract %s: %w", h.Name, err)
 			}
 			st.Dirs++
@@ -168,6 +199,7 @@ func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, e
 			if err := os.Symlink(h.Linkname, target); err != nil {
 				return st, fmt.Errorf("extract %s: %w", h.Name, err)
 			}
+			links = append(links, h.Name)
 			st.Links++
 		case tar.TypeLink:
 			lrel, ok := strings.CutPrefix(strings.TrimPrefix(h.Linkname, "./"), prefix)
@@ -194,13 +226,106 @@ func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, e
 		}
 	}
 	// Drain the gzip trailer so a truncated stream is an error.
-	if _, err := io.Copy(io.Discard, zr); err != nil {
-		return st, fmt.Errorf("extract: %w", err)
+	if _, err := io.Copy(io.Discard, stream); err != nil {
+		return st, fmt.Errorf("extract: after the last entry: %w", err)
 	}
 	if prefix == "" {
 		return st, errors.New("extract: the archive is empty")
 	}
+	// Each symlink was checked as written, but a chain of them can still
+	// leave the tree (b -> a/.., where a is itself a link written later):
+	// follow every one through the links on disk now that all exist.
+	for _, name := range links {
+		rel := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(name, "./"), prefix), "/")
+		if err := resolvesInside(root, rel); err != nil {
+			return st, fmt.Errorf("extract %s: %w", name, err)
+		}
+	}
 	return st, nil
+}
+
+// streamBytes bounds the whole uncompressed tar stream: the files' bytes
+// plus a generous allowance per entry for headers, long names and padding.
+func (l Limits) streamBytes() int64 {
+	return l.MaxBytes + int64(l.MaxFiles+16)*4096 + 1<<20
+}
+
+// boundedReader fails once more than left bytes were read or ctx is done,
+// so neither a decompression bomb nor a cancelled job runs on.
+type boundedReader struct {
+	ctx  context.Context
+	r    io.Reader
+	left int64
+	read int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if err := b.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if b.left <= 0 {
+		return 0, fmt.Errorf("the uncompressed archive is over %d bytes: %w", b.read, ErrLimit)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	b.read += int64(n)
+	return n, err
+}
+
+// maxLinkHops is how many symlinks Linux follows in one path before it
+// fails with ELOOP.
+const maxLinkHops = 40
+
+// resolvesInside follows rel (slash-separated, relative to root) through
+// the symlinks on disk, component by component, and fails if the path
+// would leave root. Components that do not exist resolve lexically.
+func resolvesInside(root, rel string) error {
+	var done []string
+	todo := strings.Split(rel, "/")
+	for hops := 0; len(todo) > 0; {
+		c := todo[0]
+		todo = todo[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			if len(done) == 0 {
+				return fmt.Errorf("symlink resolves outside the snapshot (through %s)", orRoot(strings.Join(done, "/")))
+			}
+			done = done[:len(done)-1]
+			continue
+		}
+		p := filepath.Join(root, filepath.FromSlash(path.Join(append(done, c)...)))
+		fi, err := os.Lstat(p)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			done = append(done, c)
+			continue
+		}
+		if hops++; hops > maxLinkHops {
+			// The kernel gives up here too (ELOOP): the path cannot be
+			// opened, so it cannot reach outside either.
+			return nil
+		}
+		t, err := os.Readlink(p)
+		if err != nil {
+			return fmt.Errorf("read symlink: %w", err)
+		}
+		if filepath.IsAbs(t) {
+			return fmt.Errorf("symlink resolves to the absolute path %s (through %s)", t, path.Join(append(done, c)...))
+		}
+		todo = append(strings.Split(filepath.ToSlash(t), "/"), todo...)
+	}
+	return nil
+}
+
+func orRoot(s string) string {
+	if s == "" {
+		return "the top-level folder"
+	}
+	return s
 }
 
 // inside joins rel to root, refusing absolute paths and `..` escapes, and
@@ -255,6 +380,11 @@ func writeFile(target string, r io.Reader, h *tar.Header) (int64, error) {
 		return 0, err
 	}
 	n, err := io.Copy(f, io.LimitReader(r, h.Size))
+	if err == nil {
+		// The mode is exact whatever the umask; setuid, setgid and
+		// sticky bits never survive.
+		err = f.Chmod(mode)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

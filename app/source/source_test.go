@@ -4,7 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +16,9 @@ import (
 	"strings"
 	"testing"
 )
+
+// update rewrites the golden files in testdata/: go test ./app/source -update.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 type entry struct {
 	name, body, link string
@@ -37,7 +44,7 @@ func archive(t *testing.T, entries ...entry) []byte {
 		if h.Mode == 0 && h.Typeflag != tar.TypeXGlobalHeader {
 			h.Mode = 0o644
 		}
-		if h.Typeflag == tar.TypeReg {
+		if hasBody(h.Typeflag) {
 			h.Size = int64(len(e.body))
 			if e.size > 0 {
 				h.Size = e.size
@@ -46,7 +53,7 @@ func archive(t *testing.T, entries ...entry) []byte {
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)
 		}
-		if h.Typeflag == tar.TypeReg {
+		if hasBody(h.Typeflag) {
 			body := []byte(e.body)
 			if e.size > 0 {
 				body = bytes.Repeat([]byte{0}, int(e.size))
@@ -62,6 +69,19 @@ func archive(t *testing.T, entries ...entry) []byte {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return buf.Bytes()
+}
+
+// hasBody reports whether archive writes a body for entries of type typ:
+// regular files, and the unknown type the bomb tests use.
+func hasBody(typ byte) bool { return typ == tar.TypeReg || typ == 'Z' }
+
+// gzipped compresses b as one gzip member.
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(b) // writes to a bytes.Buffer do not fail
+	_ = zw.Close()
 	return buf.Bytes()
 }
 
@@ -88,6 +108,23 @@ func TestExtract(t *testing.T) {
 		limit   bool
 	}{
 		{name: "escape with ..", entries: []entry{{name: top + "../../etc/passwd", body: "x"}}, wantErr: "leaves the snapshot"},
+		{name: "escape with .. inside", entries: []entry{{name: top + "a/../../x", body: "x"}}, wantErr: "leaves the snapshot"},
+		{name: "second top-level folder", entries: []entry{{name: top + "a", body: "x"}, {name: "other-top/b", body: "x"}}, wantErr: "outside the top-level folder"},
+		{name: "file at the top", entries: []entry{{name: "README", body: "x"}}, wantErr: "not a file at the top"},
+		{name: "symlink chain out", entries: []entry{
+			{name: top + "x/", typ: tar.TypeDir},
+			{name: top + "z", typ: tar.TypeSymlink, link: "x/y/.."},
+			{name: top + "x/y", typ: tar.TypeSymlink, link: ".."}}, wantErr: "resolves outside the snapshot"},
+		{name: "symlink chain absolute", entries: []entry{
+			{name: top + "a", typ: tar.TypeSymlink, link: "b"},
+			{name: top + "b", typ: tar.TypeSymlink, link: "c/../../d"},
+		}, wantErr: "leaves the snapshot"},
+		{name: "directory over a symlink", entries: []entry{
+			{name: top + "d", typ: tar.TypeSymlink, link: "."},
+			{name: top + "d/", typ: tar.TypeDir}}, wantErr: "over the symlink"},
+		{name: "hard link to a directory", entries: []entry{
+			{name: top + "d/", typ: tar.TypeDir},
+			{name: top + "h", typ: tar.TypeLink, link: top + "d"}}, wantErr: "not a file extracted before it"},
 		{name: "absolute after strip", entries: []entry{{name: top, typ: tar.TypeDir}, {name: "/etc/passwd", body: "x"}}, wantErr: "outside the top-level folder"},
 		{name: "symlink out", entries: []entry{{name: top + "evil", typ: tar.TypeSymlink, link: "../../../etc"}}, wantErr: "leaves the snapshot"},
 		{name: "symlink absolute", entries: []entry{{name: top + "evil", typ: tar.TypeSymlink, link: "/etc/shadow"}}, wantErr: "absolute path"},
@@ -98,6 +135,16 @@ func TestExtract(t *testing.T) {
 		{name: "too many entries", entries: []entry{{name: top + "a", body: "1"}, {name: top + "b", body: "2"}, {name: top + "c", body: "3"}}, lim: Limits{MaxFiles: 2}, wantErr: "more than 2 entries", limit: true},
 		{name: "file too large", entries: []entry{{name: top + "big", size: 2048}}, lim: Limits{MaxFileBytes: 1024}, wantErr: "per file", limit: true},
 		{name: "bomb", entries: []entry{{name: top + "a", size: 600 << 10}, {name: top + "b", size: 600 << 10}}, lim: Limits{MaxBytes: 1 << 20}, wantErr: "in all", limit: true},
+		{name: "bomb in a skipped entry", entries: []entry{{name: top + "a", body: "x"}, {name: top + "weird", typ: 'Z', size: 8 << 20}}, lim: Limits{MaxBytes: 1 << 20, MaxFiles: 10}, wantErr: "uncompressed archive is over", limit: true},
+		{name: "bomb after the end", entries: []entry{{name: top + "a", body: "x"}}, lim: Limits{MaxBytes: 1 << 20, MaxFiles: 10},
+			corrupt: func(b []byte) []byte { return append(b, gzipped(make([]byte, 8<<20))...) }, wantErr: "uncompressed archive is over", limit: true},
+		{name: "corrupt", entries: good, corrupt: func(b []byte) []byte {
+			c := bytes.Clone(b)
+			for i := 20; i < len(c)-8; i += 7 {
+				c[i] ^= 0x5a
+			}
+			return c
+		}, wantErr: "extract"},
 		{name: "truncated", entries: good, corrupt: func(b []byte) []byte { return b[:len(b)/2] }, wantErr: "unexpected EOF"},
 		{name: "not gzip", entries: good, corrupt: func([]byte) []byte { return []byte("<html>rate limited</html>") }, wantErr: "not a gzip stream"},
 		{name: "empty", entries: nil, wantErr: "empty"},
@@ -145,7 +192,84 @@ func TestExtract(t *testing.T) {
 		if _, err := os.Lstat(filepath.Join(dst, "dev/null")); err == nil {
 			t.Error("a device entry was written")
 		}
+		golden(t, "happy.tree.golden", tree(t, dst))
 	})
+
+	t.Run("cancelled", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		_, err := Extract(ctx, bytes.NewReader(archive(t, good...)), t.TempDir(), Limits{})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	})
+
+	t.Run("symlink loop is kept", func(t *testing.T) {
+		// A loop cannot be opened (ELOOP), so it reaches nothing outside.
+		dst := t.TempDir()
+		_, err := Extract(t.Context(), bytes.NewReader(archive(t,
+			entry{name: top + "l1", typ: tar.TypeSymlink, link: "l2"},
+			entry{name: top + "l2", typ: tar.TypeSymlink, link: "l1"})), dst, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// tree lists what dst holds, one line per path: type, permissions, and the
+// size or link target.
+func tree(t *testing.T, dst string) []byte {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == dst {
+			return err
+		}
+		rel, _ := filepath.Rel(dst, p)
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, "link %s -> %s\n", filepath.ToSlash(rel), target)
+		case fi.IsDir():
+			fmt.Fprintf(&b, "dir  %s %v\n", filepath.ToSlash(rel), fi.Mode().Perm())
+		default:
+			fmt.Fprintf(&b, "file %s %v %d\n", filepath.ToSlash(rel), fi.Mode(), fi.Size())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(b.String())
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test ./app/source -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs:\n--- want\n%s--- got\n%s", p, want, got)
+	}
 }
 
 func TestFetch(t *testing.T) {
