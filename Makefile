@@ -4,6 +4,7 @@ PKGS     ?= ./...
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
+.PHONY: bench-webhook
 .PHONY: all build test test-unit fuzz-short fuzz lint generate bench bench-inspect run tidy-check clean
 
 all: build
@@ -58,6 +59,15 @@ bench:
 ## and a loopback registry, against dockle (DOCKLE=path) and crane export
 bench-inspect:
 	scripts/bench-inspect.sh
+
+## bench-webhook: signed deliveries at RATE/s fired at `coderready serve` on
+## loopback (GitHub is a loopback fake): ack latency p50/p99 and deliveries/s
+## against a bare net/http+HMAC receiver, SQLite and (DATABASE_URL) PostgreSQL
+RATE         ?= 200
+DURATION     ?= 15s
+DATABASE_URL ?= postgres://postgres@127.0.0.1:55432/coderready_test?sslmode=disable
+bench-webhook: build
+	$(GO) run ./tools/benchwebhook -bin bin/coderready -rate $(RATE) -duration $(DURATION) -database-url "$(DATABASE_URL)"
 
 ## run: check the examples
 run:
