@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -80,11 +82,13 @@ const (
 // Kind names the job kind in the queue.
 func (checkArgs) Kind() string { return "coderready_check" }
 
-// InsertOpts makes a check job unique while it waits or runs.
-func (checkArgs) InsertOpts() river.InsertOpts {
+// InsertOpts makes a check job unique while it waits or runs, and tags it
+// with its head so that superseding it finds it without listing every job.
+func (c checkArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
 		Queue:       queueChecks,
 		MaxAttempts: 8,
+		Tags:        []string{headTag(c.fullName(), c.HeadSHA)},
 		UniqueOpts: river.UniqueOpts{
 			ByArgs: true,
 			ByState: []rivertype.JobState{
@@ -96,6 +100,13 @@ func (checkArgs) InsertOpts() river.InsertOpts {
 }
 
 func (c checkArgs) fullName() string { return c.Owner + "/" + c.Repo }
+
+// headTag names a (repository, head SHA) as a River job tag (tags allow
+// only word characters and dashes).
+func headTag(repo, sha string) string {
+	h := sha256.Sum256([]byte(repo + "@" + sha))
+	return "head-" + hex.EncodeToString(h[:16])
+}
 
 // pullRequestActions start a check; closed cancels one.
 var pullRequestActions = []string{"opened", "synchronize", "reopened", "ready_for_review"}
@@ -260,7 +271,7 @@ func (a *App) supersede(ctx context.Context, inst int64, owner, name, sha, why s
 	full := owner + "/" + name
 	jobs, err := a.river.JobList(ctx, river.NewJobListParams().Kinds(checkArgs{}.Kind()).
 		States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled, rivertype.JobStatePending).
-		First(1000))
+		TagsAny(headTag(full, sha)).First(100))
 	if err != nil {
 		return fmt.Errorf("list jobs: %w", err)
 	}
