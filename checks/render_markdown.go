@@ -1,15 +1,20 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
+	"html"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
 
-// MaxMarkdownBytes is GitHub's limit on a check run's summary.
+// MaxMarkdownBytes is GitHub's limit on a check run's summary (and text).
 const MaxMarkdownBytes = 65535
+
+// maxTitleBytes is GitHub's limit on a check run output's title.
+const maxTitleBytes = 255
 
 // MarkdownOptions is what a check run summary shows besides the findings.
 type MarkdownOptions struct {
@@ -25,14 +30,20 @@ type MarkdownOptions struct {
 	BuildDuration time.Duration
 	// Patch is a unified diff of fixes that could not be suggested inline.
 	Patch string
-	// MaxBytes bounds the result (MaxMarkdownBytes when zero).
+	// MaxBytes bounds the result (MaxMarkdownBytes when zero or less).
 	MaxBytes int
-	// RuleURL links a rule ID to its documentation (RuleDocURL when nil).
+	// RuleURL links a rule ID to its documentation (RuleDocURL when nil; a
+	// function returning "" leaves the ID unlinked).
 	RuleURL func(id string) string
+	// LineURL, when set, links a finding's `path:line` to the file, such
+	// as https://github.com/OWNER/REPO/blob/SHA/PATH#L12 (line is 0 when
+	// the finding has none; "" leaves it unlinked).
+	LineURL func(path string, line int) string
 }
 
 // MarkdownTitle is the check run's one-line title: the counts of findings
-// by severity, or that the target is ready for Coder.
+// by severity ("2 errors, 1 warning, 3 notes"), or "Ready for Coder" when
+// there are none. It is at most 255 bytes, GitHub's limit.
 func MarkdownTitle(t *TargetResult) string {
 	n := map[Severity]int{}
 	for _, f := range t.Findings {
@@ -47,22 +58,29 @@ func MarkdownTitle(t *TargetResult) string {
 		if s == SeverityInfo {
 			name = "note"
 		}
-		if n[s] > 1 {
-			name += "s"
-		}
-		parts = append(parts, fmt.Sprintf("%d %s", n[s], name))
+		parts = append(parts, fmt.Sprintf("%d %s%s", n[s], name, plural(n[s])))
 	}
 	if len(parts) == 0 {
 		return "Ready for Coder"
 	}
-	return strings.Join(parts, ", ")
+	return truncateRunes(strings.Join(parts, ", "), maxTitleBytes)
 }
 
-// RenderMarkdown writes a target's check run summary: the verdict, the
-// findings table, the image's facts, what changed against the base branch,
-// how it was built, and the patch of fixes that are not suggested inline.
-// It never exceeds MaxBytes: the patch goes first, then table rows, each
-// replaced by a line saying what was left out; code fences stay balanced.
+// RenderMarkdown writes a target's check run summary in GitHub Markdown: a
+// one-line verdict, the findings table (most severe first; rule IDs linked
+// to their documentation, `path:line` linked when LineURL is set), the
+// supporting details of findings that have them, the image's facts, what
+// changed against the base branch's image, how the image was built, and
+// the patch of fixes that could not be suggested inline.
+//
+// Text from findings is escaped: it can neither break the table nor inject
+// HTML, links or emphasis.
+//
+// The result never exceeds MaxBytes. When everything does not fit, the
+// findings' details go first (they are in the annotations too), then the
+// patch, then table rows from the least severe, each replaced by a line
+// saying what was left out; code fences stay balanced and no rune is
+// split.
 func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 	maxBytes := o.MaxBytes
 	if maxBytes <= 0 {
@@ -72,17 +90,18 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 		o.RuleURL = RuleDocURL
 	}
 	fs := slices.Clone(t.Findings)
-	slices.SortStableFunc(fs, func(a, b Finding) int { return int(b.Severity) - int(a.Severity) })
+	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) })
 
 	head := mdVerdict(t)
 	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(o.BuildPath, o.BuildDuration)
+	details := mdDetails(fs)
 	patch := mdPatch(o.Patch)
 
 	rows := make([]string, len(fs))
 	for i, f := range fs {
-		rows[i] = mdRow(f, o.RuleURL)
+		rows[i] = mdRow(f, o.RuleURL, o.LineURL)
 	}
-	build := func(nRows int, withPatch bool) string {
+	build := func(nRows int, withDetails, withPatch bool) string {
 		var b strings.Builder
 		b.WriteString(head)
 		if len(rows) > 0 {
@@ -90,36 +109,49 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 			for _, r := range rows[:nRows] {
 				b.WriteString(r)
 			}
-			if nRows < len(rows) {
-				fmt.Fprintf(&b, "\n…and %d more finding%s (see the annotations).\n", len(rows)-nRows, plural(len(rows)-nRows))
+			if left := len(rows) - nRows; left > 0 {
+				fmt.Fprintf(&b, "\n…and %d more finding%s (see annotations).\n", left, plural(left))
 			}
+		}
+		if withDetails {
+			b.WriteString(details)
+		} else if details != "" {
+			b.WriteString("\n_The findings' details are in their annotations._\n")
 		}
 		b.WriteString(tail)
 		if withPatch {
 			b.WriteString(patch)
 		} else if patch != "" {
-			b.WriteString("\n### Fixes\n\nThe patch of the fixes is too long for this summary; each fix is in its annotation.\n")
+			b.WriteString("\n### Fixes outside the diff\n\nThe patch is too long for this summary; each fix is described in its annotation.\n")
 		}
 		return b.String()
 	}
-	if s := build(len(rows), true); len(s) <= maxBytes {
-		return s
+	// Details are in the annotations too, so they go before the patch; a
+	// patch too long even alone goes, and the details come back.
+	for _, try := range [][2]bool{{true, true}, {false, true}, {true, false}, {false, false}} {
+		if s := build(len(rows), try[0], try[1]); len(s) <= maxBytes {
+			return s
+		}
 	}
-	// Without the patch, find the most rows that fit.
+	// Without details or patch, keep the most rows that fit.
 	lo, hi := 0, len(rows)
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if len(build(mid, false)) <= maxBytes {
+		if len(build(mid, false, false)) <= maxBytes {
 			lo = mid
 		} else {
 			hi = mid - 1
 		}
 	}
-	s := build(lo, false)
+	s := build(lo, false, false)
 	if len(s) > maxBytes {
-		// Even without rows it is too long (a huge head or tail): cut on
-		// a rune boundary, outside any fence (the tail has none open).
-		s = truncateRunes(s, maxBytes-len("\n\n…(truncated)\n")) + "\n\n…(truncated)\n"
+		// Even without rows it is too long (a tiny MaxBytes): cut on a
+		// rune boundary. What is left has no code fence to leave open.
+		const cut = "\n\n…(truncated)\n"
+		if maxBytes < len(cut) {
+			return truncateRunes(s, maxBytes)
+		}
+		s = truncateRunes(s, maxBytes-len(cut)) + cut
 	}
 	return s
 }
@@ -142,51 +174,188 @@ func mdVerdict(t *TargetResult) string {
 			warns++
 		}
 	}
+	path := mdCodeSpan(t.Path)
+	counts := strings.ToLower(MarkdownTitle(t))
 	switch {
 	case errs > 0:
-		fmt.Fprintf(&b, "**`%s` is not ready for Coder**: %s.\n", mdCode(t.Path), strings.ToLower(MarkdownTitle(t)))
+		fmt.Fprintf(&b, "**%s is not ready for Coder**: %s.\n", path, counts)
 	case warns > 0:
-		fmt.Fprintf(&b, "**`%s` works in Coder, with warnings**: %s.\n", mdCode(t.Path), strings.ToLower(MarkdownTitle(t)))
+		fmt.Fprintf(&b, "**%s works in Coder, with warnings**: %s.\n", path, counts)
 	case len(t.Findings) > 0:
-		fmt.Fprintf(&b, "**`%s` is ready for Coder** (%s).\n", mdCode(t.Path), strings.ToLower(MarkdownTitle(t)))
+		fmt.Fprintf(&b, "**%s is ready for Coder** (%s).\n", path, counts)
 	default:
-		fmt.Fprintf(&b, "**`%s` is ready for Coder.** No findings.\n", mdCode(t.Path))
+		fmt.Fprintf(&b, "**%s is ready for Coder.** No findings.\n", path)
 	}
 	if t.Dockerfile != "" {
-		fmt.Fprintf(&b, "\nBuilds from `%s`.\n", mdCode(t.Dockerfile))
+		fmt.Fprintf(&b, "\nBuilds from %s.\n", mdCodeSpan(t.Dockerfile))
 	}
 	return b.String()
 }
 
 var severityIcon = map[Severity]string{SeverityError: "❌ error", SeverityWarning: "⚠️ warning", SeverityInfo: "ℹ️ note"}
 
-func mdRow(f Finding, ruleURL func(string) string) string {
-	where := mdCell(f.Location.Path)
-	if f.Location.StartLine > 0 {
-		where += fmt.Sprintf(":%d", f.Location.StartLine)
-	}
-	rule := f.RuleID
+func mdRow(f Finding, ruleURL func(string) string, lineURL func(string, int) string) string {
+	rule := mdEscape(f.RuleID, true)
 	if u := ruleURL(f.RuleID); u != "" {
-		rule = fmt.Sprintf("[%s](%s)", f.RuleID, u)
+		rule = fmt.Sprintf("[%s](%s)", rule, mdURL(u))
+	}
+	where := mdCodeSpan(mdWhere(f.Location))
+	if lineURL != nil {
+		if u := lineURL(f.Location.Path, f.Location.StartLine); u != "" {
+			where = fmt.Sprintf("[%s](%s)", where, mdURL(u))
+		}
 	}
 	msg := mdCell(f.Message)
 	if f.Fix != nil && f.Fix.Description != "" {
 		msg += "<br>Fix: " + mdCell(f.Fix.Description)
 	}
-	return fmt.Sprintf("| %s | %s | `%s` | %s |\n", severityIcon[f.Severity], rule, strings.ReplaceAll(where, "`", "'"), msg)
+	return fmt.Sprintf("| %s | %s | %s | %s |\n", severityIcon[f.Severity], rule, strings.ReplaceAll(where, "|", `\|`), msg)
 }
 
-// mdCell escapes text for a table cell: pipes, HTML, and newlines.
-func mdCell(s string) string {
-	r := strings.NewReplacer("|", "\\|", "<", "&lt;", ">", "&gt;", "\r", "", "\n", "<br>")
-	if len(s) > 1000 {
-		s = truncateRunes(s, 1000) + "…"
+// mdWhere is a location as people write it: path:line.
+func mdWhere(l Location) string {
+	if l.StartLine > 0 {
+		return fmt.Sprintf("%s:%d", l.Path, l.StartLine)
 	}
-	return r.Replace(s)
+	return l.Path
 }
 
-// mdCode keeps text inside an inline code span.
-func mdCode(s string) string { return strings.ReplaceAll(s, "`", "'") }
+// maxCellBytes bounds one table cell's text before escaping.
+const maxCellBytes = 1000
+
+// mdCell escapes text for a table cell, clipped to maxCellBytes.
+func mdCell(s string) string {
+	if len(s) > maxCellBytes {
+		s = truncateRunes(s, maxCellBytes) + "…"
+	}
+	return mdEscape(s, true)
+}
+
+// MarkdownEscape makes text from a finding (a message, a fix description)
+// safe in a GitHub Markdown paragraph: outside `code spans` it escapes HTML
+// (&, <, >) and the punctuation that makes links, images, emphasis and
+// strike-through; code spans are kept, as GitHub shows them literally; line
+// breaks become <br> (spaces inside a code span). Rules write code spans
+// on purpose, so they survive; an unmatched backtick is escaped.
+func MarkdownEscape(s string) string { return mdEscape(s, false) }
+
+// mdEscape is MarkdownEscape; in a table cell (cell) pipes are escaped
+// too, inside code spans as well (GitHub's tables split on them first).
+func mdEscape(s string, cell bool) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] == '`' {
+			n := backticks(s[i:])
+			if end := closingBackticks(s[i+n:], n); end >= 0 {
+				code := s[i+n : i+n+end]
+				code = strings.NewReplacer("\n", " ", "\r", " ").Replace(code)
+				if cell {
+					code = strings.ReplaceAll(code, "|", `\|`)
+				}
+				b.WriteString(s[i:i+n] + code + s[i:i+n])
+				i += n + end + n
+				continue
+			}
+			b.WriteString(strings.Repeat("\\`", n))
+			i += n
+			continue
+		}
+		switch c := s[i]; c {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '\n':
+			b.WriteString("<br>")
+		case '\r':
+		case '\\', '[', ']', '*', '_', '~', '|':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+		i++
+	}
+	return b.String()
+}
+
+// backticks counts the backticks s starts with.
+func backticks(s string) int {
+	n := 0
+	for n < len(s) && s[n] == '`' {
+		n++
+	}
+	return n
+}
+
+// closingBackticks finds the index in s of a run of exactly n backticks,
+// which closes a code span opened by n; -1 when there is none.
+func closingBackticks(s string, n int) int {
+	for i := 0; i < len(s); {
+		if s[i] != '`' {
+			i++
+			continue
+		}
+		m := backticks(s[i:])
+		if m == n {
+			return i
+		}
+		i += m
+	}
+	return -1
+}
+
+// mdCodeSpan shows s as one inline code span that nothing in s can close
+// (its backticks become quotes) and that never spans lines.
+func mdCodeSpan(s string) string {
+	s = strings.NewReplacer("`", "'", "\n", " ", "\r", " ").Replace(s)
+	if s == "" {
+		return "` `"
+	}
+	return "`" + s + "`"
+}
+
+// mdURL keeps a link destination from ending the link early.
+func mdURL(u string) string {
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E", "|", "%7C", "`", "%60").Replace(u)
+}
+
+// maxDetailsBytes bounds one finding's details in the summary.
+const maxDetailsBytes = 4000
+
+// mdDetails shows the findings' supporting text (a build log's tail, the
+// largest layers) folded, one block each.
+func mdDetails(fs []Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		d := strings.Trim(strings.ReplaceAll(f.Details, "\r\n", "\n"), "\n")
+		if d == "" {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\n### Details\n")
+		}
+		if len(d) > maxDetailsBytes {
+			d = truncateRunes(d, maxDetailsBytes) + "\n…"
+		}
+		fmt.Fprintf(&b, "\n<details><summary>%s at %s</summary>\n\n%s\n\n</details>\n",
+			html.EscapeString(f.RuleID), html.EscapeString(mdWhere(f.Location)), mdFence("text", d))
+	}
+	return b.String()
+}
+
+// mdFence puts text in a fenced code block whose fence nothing in the text
+// can close.
+func mdFence(info, text string) string {
+	fence := "```"
+	for strings.Contains(text, fence) {
+		fence += "`"
+	}
+	return fence + info + "\n" + strings.TrimSuffix(text, "\n") + "\n" + fence
+}
 
 func mdImage(s *ImageSummary) string {
 	if s == nil {
@@ -194,45 +363,70 @@ func mdImage(s *ImageSummary) string {
 	}
 	var b strings.Builder
 	b.WriteString("\n### The image\n\n| | |\n| --- | --- |\n")
-	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, mdCell(v)) }
-	row("Image", s.Ref)
-	row("Platform", s.Platform)
+	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
+	row("Image", mdCodeSpan(s.Ref))
+	row("Platform", mdCell(s.Platform))
 	if s.OS != "" {
 		os := s.OS
 		if s.PackageManager != "" {
 			os += " (" + s.PackageManager + ")"
 		}
-		row("OS", os)
+		row("OS", mdCell(os))
 	}
-	row("libc", s.Libc)
-	user := s.User
-	if user == "" {
-		user = "root"
+	row("libc", mdCell(orNone(s.Libc)))
+	row("User", mdUser(s.User))
+	if s.DownloadTool == "" {
+		row("Agent download", "**none**: no curl, wget or busybox, so the Coder agent cannot be downloaded")
+	} else {
+		row("Agent download", mdCodeSpan(s.DownloadTool))
 	}
-	row("User", user)
-	dl := s.DownloadTool
-	if dl == "" {
-		dl = "none: the Coder agent cannot be downloaded"
+	if p, ok := s.Tools["git"]; ok {
+		row("git", mdCodeSpan(p))
+	} else {
+		row("git", "**missing**")
 	}
-	row("Agent download", dl)
-	var tools []string
+	var shells, others []string
 	for _, name := range SummaryTools {
-		if _, ok := s.Tools[name]; ok {
-			tools = append(tools, name)
+		if _, ok := s.Tools[name]; !ok {
+			continue
+		}
+		switch name {
+		case "git":
+		case "sh", "bash", "zsh":
+			shells = append(shells, name)
+		default:
+			others = append(others, name)
 		}
 	}
-	if len(tools) == 0 {
-		tools = []string{"none"}
+	if len(shells) == 0 {
+		row("Shells", "**none**: the agent's bootstrap script needs `/bin/sh`")
+	} else {
+		row("Shells", mdCell(strings.Join(shells, ", ")))
 	}
-	row("Tools", strings.Join(tools, ", "))
+	row("Other tools", mdCell(orNone(strings.Join(others, ", "))))
 	if s.CACertificates > 0 {
-		row("CA certificates", fmt.Sprintf("%d (%s)", s.CACertificates, s.CABundle))
+		ca := fmt.Sprintf("%d", s.CACertificates)
+		if s.CABundle != "" {
+			ca += " in " + mdCodeSpan(s.CABundle)
+		}
+		row("CA certificates", ca)
 	} else {
 		row("CA certificates", "none")
 	}
-	row("Size", fmt.Sprintf("%s in %d layers", HumanBytes(s.Size), len(s.Layers)))
+	row("Size", fmt.Sprintf("%s in %d layer%s", HumanBytes(s.Size), len(s.Layers), plural(len(s.Layers))))
 	return b.String()
 }
+
+// mdUser shows an image's config user; unset means root.
+func mdUser(u string) string {
+	if u == "" {
+		return "root (no `USER`)"
+	}
+	return mdCodeSpan(u)
+}
+
+// maxDiffLayers bounds the added layers a summary lists.
+const maxDiffLayers = 5
 
 func mdDiff(d *ImageDiff, baseRef string) string {
 	if d == nil || d.Old == nil || d.New == nil {
@@ -241,11 +435,11 @@ func mdDiff(d *ImageDiff, baseRef string) string {
 	var b strings.Builder
 	against := "the base branch"
 	if baseRef != "" {
-		against = "`" + mdCode(baseRef) + "`"
+		against = mdCodeSpan(baseRef)
 	}
 	fmt.Fprintf(&b, "\n### Changed against %s\n\n", against)
 	if d.Empty() {
-		b.WriteString("No differences Coder cares about.\n")
+		b.WriteString("No differences Coder cares about.\n\n")
 	}
 	sign := "+"
 	if d.SizeDelta < 0 {
@@ -253,6 +447,22 @@ func mdDiff(d *ImageDiff, baseRef string) string {
 	}
 	fmt.Fprintf(&b, "- Size: %s → %s (%s%s)\n", HumanBytes(d.Old.Size), HumanBytes(d.New.Size), sign, HumanBytes(abs(d.SizeDelta)))
 	fmt.Fprintf(&b, "- Layers: %d → %d (%d added, %d removed)\n", len(d.Old.Layers), len(d.New.Layers), len(d.LayersAdded), len(d.LayersRemoved))
+	added := slices.Clone(d.LayersAdded)
+	slices.SortStableFunc(added, func(a, b ImageLayer) int { return cmp.Compare(b.Size, a.Size) })
+	for i, l := range added {
+		if i == maxDiffLayers {
+			fmt.Fprintf(&b, "  - …and %d more\n", len(added)-i)
+			break
+		}
+		by := strings.Join(strings.Fields(l.CreatedBy), " ")
+		if len(by) > 100 {
+			by = truncateRunes(by, 97) + "..."
+		}
+		if by == "" {
+			by = l.DiffID
+		}
+		fmt.Fprintf(&b, "  - +%s %s\n", HumanBytes(l.Size), mdCodeSpan(by))
+	}
 	if len(d.ToolsGained) > 0 {
 		fmt.Fprintf(&b, "- Tools gained: %s\n", mdCell(strings.Join(d.ToolsGained, ", ")))
 	}
@@ -260,10 +470,10 @@ func mdDiff(d *ImageDiff, baseRef string) string {
 		fmt.Fprintf(&b, "- **Tools lost: %s**\n", mdCell(strings.Join(d.ToolsLost, ", ")))
 	}
 	if d.UserChanged {
-		fmt.Fprintf(&b, "- User: %s → %s\n", mdCell(userName(d.Old.User)), mdCell(userName(d.New.User)))
+		fmt.Fprintf(&b, "- User: %s → %s\n", mdUser(d.Old.User), mdUser(d.New.User))
 	}
 	if len(d.CAAdded)+len(d.CARemoved) > 0 {
-		fmt.Fprintf(&b, "- CA certificates: %d added, %d removed\n", len(d.CAAdded), len(d.CARemoved))
+		fmt.Fprintf(&b, "- CA certificates: %d → %d (%d added, %d removed)\n", d.Old.CACertificates, d.New.CACertificates, len(d.CAAdded), len(d.CARemoved))
 	}
 	for _, c := range d.Changes {
 		fmt.Fprintf(&b, "- %s\n", mdCell(c))
@@ -275,18 +485,16 @@ func mdBuild(path string, d time.Duration) string {
 	switch path {
 	case "", "none":
 		return "\nNot built: the findings come from the files and the base image.\n"
+	case "image":
+		return "\nThe image was read as it is (no build).\n"
 	}
 	how := map[string]string{
 		"docker":           "with the Docker engine",
 		"devcontainer-cli": "with the Dev Containers CLI (features applied)",
 		"compose":          "from its Docker Compose service",
-		"image":            "not built: the image was read as it is",
 	}[path]
 	if how == "" {
-		how = "with " + path
-	}
-	if path == "image" {
-		return "\nThe image was read as it is (no build).\n"
+		how = "with " + mdCell(path)
 	}
 	return fmt.Sprintf("\nBuilt %s in %s.\n", how, d.Round(100*time.Millisecond))
 }
@@ -295,12 +503,8 @@ func mdPatch(p string) string {
 	if p == "" {
 		return ""
 	}
-	fence := "```"
-	for strings.Contains(p, fence) {
-		fence += "`"
-	}
 	return "\n### Fixes outside the diff\n\nThese fixes touch lines the pull request does not change, so they cannot be suggested inline. Apply them with `git apply`:\n\n" +
-		fence + "diff\n" + strings.TrimSuffix(p, "\n") + "\n" + fence + "\n"
+		mdFence("diff", p) + "\n"
 }
 
 // truncateRunes cuts s to at most n bytes without splitting a rune.
@@ -311,13 +515,8 @@ func truncateRunes(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	s = s[:n]
-	for len(s) > 0 {
-		r, size := utf8.DecodeLastRuneInString(s)
-		if r != utf8.RuneError || size > 1 {
-			break
-		}
-		s = s[:len(s)-1]
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
-	return s
+	return s[:n]
 }

@@ -2,6 +2,10 @@ package checks
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +16,21 @@ func sampleSummary() *ImageSummary {
 	return &ImageSummary{
 		Ref: "docker-daemon:coderready-build/abc:latest", Platform: "linux/amd64", OS: "Debian GNU/Linux 12 (bookworm)",
 		PackageManager: "apt", Libc: "glibc 2.36", User: "coder", DownloadTool: "/usr/bin/curl",
-		Tools:          map[string]string{"sh": "/bin/sh", "bash": "/bin/bash", "git": "/usr/bin/git"},
+		Tools:          map[string]string{"sh": "/bin/sh", "bash": "/bin/bash", "git": "/usr/bin/git", "jq": "/usr/bin/jq", "sudo": "/usr/bin/sudo"},
 		CACertificates: 140, CABundle: "/etc/ssl/certs/ca-certificates.crt", Size: 342 << 20,
-		Layers: []ImageLayer{{DiffID: "sha256:a", Size: 117 << 20}, {DiffID: "sha256:b", Size: 225 << 20, CreatedBy: "RUN apt-get install -y curl git"}},
+		Layers: []ImageLayer{{DiffID: "sha256:a", Size: 117 << 20}, {DiffID: "sha256:b", Size: 225 << 20, CreatedBy: "RUN /bin/sh -c apt-get install -y curl git jq sudo # buildkit"}},
 	}
+}
+
+// markdownGolden compares a summary with testdata/markdown/name.md.
+func markdownGolden(t *testing.T, name, got string) {
+	t.Helper()
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Join("testdata", "markdown"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	golden(t, filepath.Join("markdown", name+".md"), []byte(got))
 }
 
 func TestRenderMarkdownGolden(t *testing.T) {
@@ -29,13 +44,33 @@ func TestRenderMarkdownGolden(t *testing.T) {
 			clean = &res.Targets[i]
 		}
 	}
+	devcontainer := &res.Targets[2]
 	old := sampleSummary()
 	old.Size, old.User, old.DownloadTool = 117<<20, "", ""
 	old.Layers = old.Layers[:1]
-	old.Tools = map[string]string{"sh": "/bin/sh", "bash": "/bin/bash"}
+	old.Tools = map[string]string{"sh": "/bin/sh", "bash": "/bin/bash", "ssh": "/usr/bin/ssh"}
+	old.CACertificates = 139
 	diff := &ImageDiff{Old: old, New: sampleSummary(), SizeDelta: 225 << 20, LayersAdded: sampleSummary().Layers[1:],
-		ToolsGained: []string{"curl", "git"}, UserChanged: true}
+		ToolsGained: []string{"curl", "git", "jq", "sudo"}, ToolsLost: []string{"ssh"}, UserChanged: true,
+		CAAdded: []string{"CN=Acme Internal Root"}, Changes: []string{"agent download tool: none → /usr/bin/curl"}}
 	patch := "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,1 +1,2 @@\n FROM debian:bookworm\n+RUN apt-get update\n"
+	lineURL := func(path string, line int) string {
+		u := "https://github.com/acme/app/blob/0123abc/" + path
+		if line > 0 {
+			u += "#L" + strconv.Itoa(line)
+		}
+		return u
+	}
+	bare := sampleSummary()
+	bare.User, bare.DownloadTool, bare.CACertificates, bare.CABundle = "", "", 0, ""
+	bare.Tools = map[string]string{}
+	hostile := &TargetResult{Path: "evil`|.Dockerfile", Kind: KindDockerfile, Findings: []Finding{
+		{RuleID: "CR100", Severity: SeverityError, Location: Location{Path: "a|b/Docker`file", StartLine: 3},
+			Message: "a | pipe, <script>alert(1)</script>, [a link](https://evil.example), ![img](x), **bold** _it_ ~~s~~ & a\nsecond line",
+			Fix:     &Fix{Description: "use `FROM <image>|tag` (code keeps <, > and & as they are)"}},
+		{RuleID: "CR101", Severity: SeverityWarning, Location: Location{Path: "Dockerfile"},
+			Message: "an unmatched ` backtick and a ``double `tick` span`` and C:\\path"},
+	}}
 
 	tests := []struct {
 		name string
@@ -43,14 +78,19 @@ func TestRenderMarkdownGolden(t *testing.T) {
 		opts MarkdownOptions
 	}{
 		{"findings", withFindings, MarkdownOptions{}},
-		{"findings-image-diff-patch", withImage(withFindings), MarkdownOptions{Diff: diff, BaseRef: "main", BuildPath: "docker", BuildDuration: 83*time.Second + 420*time.Millisecond, Patch: patch}},
+		{"findings-image-diff-patch", withImage(withFindings), MarkdownOptions{Diff: diff, BaseRef: "main", BuildPath: "docker", BuildDuration: 83*time.Second + 420*time.Millisecond, Patch: patch, LineURL: lineURL}},
+		{"devcontainer-notes", withImage(devcontainer), MarkdownOptions{BuildPath: "devcontainer-cli", BuildDuration: 95 * time.Second, RuleURL: func(string) string { return "" }}},
 		{"clean", withImage(clean), MarkdownOptions{BuildPath: "devcontainer-cli", BuildDuration: 12 * time.Second}},
+		{"clean-bare-image-no-change", &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Image: bare},
+			MarkdownOptions{Diff: &ImageDiff{Old: bare, New: bare}, BuildPath: "image"}},
+		{"escaping", hostile, MarkdownOptions{LineURL: lineURL}},
+		{"truncated", withImage(withFindings), MarkdownOptions{Diff: diff, BaseRef: "main", BuildPath: "docker", BuildDuration: time.Minute, Patch: patch, MaxBytes: 1500}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := RenderMarkdown(tt.t, tt.opts)
-			golden(t, "markdown_"+tt.name+".golden.md", []byte(got))
-			checkFences(t, got)
+			markdownGolden(t, tt.name, got)
+			checkMarkdown(t, got, tt.opts.MaxBytes)
 		})
 	}
 }
@@ -63,88 +103,188 @@ func withImage(t *TargetResult) *TargetResult {
 
 func TestMarkdownTitle(t *testing.T) {
 	f := func(s Severity) Finding { return Finding{Severity: s} }
+	many := make([]Finding, 0, 3000)
+	for range 1000 {
+		many = append(many, f(SeverityError), f(SeverityWarning), f(SeverityInfo))
+	}
 	tests := []struct {
+		name string
 		fs   []Finding
 		want string
 	}{
-		{nil, "Ready for Coder"},
-		{[]Finding{f(SeverityError)}, "1 error"},
-		{[]Finding{f(SeverityError), f(SeverityError), f(SeverityWarning), f(SeverityInfo), f(SeverityInfo)}, "2 errors, 1 warning, 2 notes"},
-		{[]Finding{f(SeverityInfo)}, "1 note"},
+		{"none", nil, "Ready for Coder"},
+		{"one error", []Finding{f(SeverityError)}, "1 error"},
+		{"mixed", []Finding{f(SeverityError), f(SeverityError), f(SeverityWarning), f(SeverityInfo), f(SeverityInfo)}, "2 errors, 1 warning, 2 notes"},
+		{"one note", []Finding{f(SeverityInfo)}, "1 note"},
+		{"warnings", []Finding{f(SeverityWarning), f(SeverityWarning)}, "2 warnings"},
+		{"many", many, "1000 errors, 1000 warnings, 1000 notes"},
 	}
 	for _, tt := range tests {
-		if got := MarkdownTitle(&TargetResult{Findings: tt.fs}); got != tt.want {
-			t.Errorf("MarkdownTitle = %q, want %q", got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			got := MarkdownTitle(&TargetResult{Findings: tt.fs})
+			if got != tt.want {
+				t.Errorf("MarkdownTitle = %q, want %q", got, tt.want)
+			}
+			if len(got) > maxTitleBytes {
+				t.Errorf("title is %d bytes, over GitHub's %d", len(got), maxTitleBytes)
+			}
+		})
 	}
 }
 
-func TestRenderMarkdownTruncates(t *testing.T) {
-	// About 70 KB of findings plus a patch: far over GitHub's 65535.
+// manyFindings returns n findings of about 180 bytes each, with multi-byte
+// runes everywhere a cut could fall.
+func manyFindings(n int) []Finding {
 	var fs []Finding
-	for i := range 400 {
-		fs = append(fs, Finding{RuleID: "CR313", Severity: SeverityWarning,
+	for i := range n {
+		sev := []Severity{SeverityError, SeverityWarning, SeverityInfo}[i%3]
+		fs = append(fs, Finding{RuleID: "CR313", Severity: sev,
 			Message:  fmt.Sprintf("tool %d is missing from the image — ünïcödé text so a cut could split a rune %s", i, strings.Repeat("é", 60)),
+			Details:  fmt.Sprintf("build log of %d\n```\nnot a fence of ours\n", i),
 			Location: Location{Path: "Dockerfile", StartLine: i + 1}})
 	}
+	return fs
+}
+
+var moreFindingsRE = regexp.MustCompile(`…and (\d+) more findings? \(see annotations\)`)
+
+func TestRenderMarkdownTruncates(t *testing.T) {
+	// 400 findings: about 70 KB of table rows alone, plus details and a
+	// 70 KB patch: far over GitHub's 65535.
+	fs := manyFindings(400)
 	tr := &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Findings: fs, Image: sampleSummary()}
-	patch := strings.Repeat("+RUN echo padding padding padding\n", 2000)
-	got := RenderMarkdown(tr, MarkdownOptions{Patch: patch, BuildPath: "docker", BuildDuration: time.Second})
-	if len(got) > MaxMarkdownBytes {
-		t.Fatalf("summary is %d bytes, over %d", len(got), MaxMarkdownBytes)
+	patch := "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,2000 +1,4000 @@\n" + strings.Repeat("+RUN echo padding ```` padding padding\n", 2000)
+	full := RenderMarkdown(tr, MarkdownOptions{Patch: patch, BuildPath: "docker", BuildDuration: time.Second, MaxBytes: 1 << 30})
+	if len(full) < 140_000 {
+		t.Fatalf("untruncated summary is only %d bytes: the test does not overflow", len(full))
 	}
-	if len(got) < MaxMarkdownBytes-2000 {
+
+	got := RenderMarkdown(tr, MarkdownOptions{Patch: patch, BuildPath: "docker", BuildDuration: time.Second})
+	checkMarkdown(t, got, MaxMarkdownBytes)
+	if len(got) < MaxMarkdownBytes-1000 {
 		t.Errorf("summary is %d bytes: truncated far more than needed", len(got))
 	}
-	if !utf8.ValidString(got) {
+	m := moreFindingsRE.FindStringSubmatch(got)
+	if m == nil {
+		t.Fatal("no line says findings were left out")
+	}
+	left, _ := strconv.Atoi(m[1])
+	rows := strings.Count(got, "| [CR313](")
+	if rows+left != len(fs) || rows == 0 {
+		t.Errorf("%d rows shown and %d said left out; want %d in all", rows, left, len(fs))
+	}
+	// The least severe go first: every error is still in the table.
+	if errs := strings.Count(got, "| ❌ error |"); errs != (len(fs)+2)/3 {
+		t.Errorf("%d error rows kept, want all %d", errs, (len(fs)+2)/3)
+	}
+	for _, want := range []string{"### The image", "Built with the Docker engine", "The patch is too long for this summary", "details are in their annotations"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q", want)
+		}
+	}
+	for _, dropped := range []string{"+RUN echo padding", "<details>"} {
+		if strings.Contains(got, dropped) {
+			t.Errorf("summary still has %q: the patch and details go before findings", dropped)
+		}
+	}
+
+	// Findings that fit with the details but not the patch keep the details.
+	few := &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Findings: manyFindings(5)}
+	got = RenderMarkdown(few, MarkdownOptions{Patch: patch})
+	checkMarkdown(t, got, MaxMarkdownBytes)
+	if !strings.Contains(got, "<details>") || strings.Contains(got, "+RUN echo padding") || moreFindingsRE.MatchString(got) {
+		t.Errorf("5 findings and a long patch: want details and every row, no patch:\n%s", got)
+	}
+}
+
+func TestRenderMarkdownLimits(t *testing.T) {
+	tr := &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Findings: manyFindings(60), Image: sampleSummary()}
+	patch := "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1 +1 @@\n-FROM x\n+FROM é\n"
+	for limit := 1; limit < 20_000; limit = limit*5/4 + 7 {
+		got := RenderMarkdown(tr, MarkdownOptions{Patch: patch, MaxBytes: limit})
+		t.Run(strconv.Itoa(limit), func(t *testing.T) { checkMarkdown(t, got, limit) })
+	}
+}
+
+func TestMarkdownEscape(t *testing.T) {
+	tests := []struct {
+		in, want, cell string
+	}{
+		{"plain text", "plain text", ""},
+		{"a | b", `a \| b`, ""},
+		{"<script>x</script>", "&lt;script&gt;x&lt;/script&gt;", ""},
+		{"[x](http://e) ![i](y)", `\[x\](http://e) !\[i\](y)`, ""},
+		{"**b** _i_ ~s~ C:\\x", `\*\*b\*\* \_i\_ \~s\~ C:\\x`, ""},
+		{"a && b", "a &amp;&amp; b", ""},
+		{"run `apt-get install <pkg> && x` now", "run `apt-get install <pkg> && x` now", ""},
+		{"`a|b` and a|b", "`a|b` and a\\|b", "`a\\|b` and a\\|b"},
+		{"one\ntwo `x\ny`", "one<br>two `x y`", ""},
+		{"unmatched ` tick", "unmatched \\` tick", ""},
+		{"``a ` b`` c", "``a ` b`` c", ""},
+		{"ünï<cödé>", "ünï&lt;cödé&gt;", ""},
+	}
+	for _, tt := range tests {
+		if got := MarkdownEscape(tt.in); got != tt.want {
+			t.Errorf("MarkdownEscape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		wantCell := tt.cell
+		if wantCell == "" {
+			wantCell = tt.want
+		}
+		if got := mdEscape(tt.in, true); got != wantCell {
+			t.Errorf("mdEscape(%q, cell) = %q, want %q", tt.in, got, wantCell)
+		}
+	}
+}
+
+func TestTruncateRunes(t *testing.T) {
+	s := "aé€😀"
+	for n := range len(s) + 2 {
+		got := truncateRunes(s, n)
+		if len(got) > n || !utf8.ValidString(got) || !strings.HasPrefix(s, got) {
+			t.Errorf("truncateRunes(%q, %d) = %q", s, n, got)
+		}
+		if n >= len(s) && got != s {
+			t.Errorf("truncateRunes(%q, %d) = %q, want it whole", s, n, got)
+		}
+	}
+}
+
+// checkMarkdown fails when a summary is over limit bytes (GitHub's limit
+// when limit is 0), is not valid UTF-8, or leaves a code fence open.
+func checkMarkdown(t *testing.T, s string, limit int) {
+	t.Helper()
+	if limit <= 0 {
+		limit = MaxMarkdownBytes
+	}
+	if len(s) > limit {
+		t.Errorf("summary is %d bytes, over %d", len(s), limit)
+	}
+	if !utf8.ValidString(s) {
 		t.Error("summary is not valid UTF-8 (a rune was cut)")
 	}
-	checkFences(t, got)
-	if !strings.Contains(got, "more findings (see the annotations)") {
-		t.Error("no line says findings were left out")
-	}
-	if !strings.Contains(got, "### The image") {
-		t.Error("the image facts were dropped; rows should go first")
-	}
-	if strings.Contains(got, "+RUN echo padding") {
-		t.Error("the patch should be dropped before findings")
-	}
-	// A small limit still yields a valid, bounded summary.
-	small := RenderMarkdown(tr, MarkdownOptions{MaxBytes: 300})
-	if len(small) > 300 || !utf8.ValidString(small) {
-		t.Errorf("MaxBytes 300: %d bytes, valid UTF-8 %v", len(small), utf8.ValidString(small))
-	}
+	checkFences(t, s)
 }
 
-func TestRenderMarkdownEscapes(t *testing.T) {
-	tr := &TargetResult{Path: "Dockerfile", Findings: []Finding{{RuleID: "CR100", Severity: SeverityError,
-		Message: "a | pipe, <script>alert(1)</script>\nand a newline", Location: Location{Path: "Docker`file", StartLine: 3}}}}
-	got := RenderMarkdown(tr, MarkdownOptions{})
-	for _, bad := range []string{"<script>", "a | pipe", "Docker`file"} {
-		if strings.Contains(got, bad) {
-			t.Errorf("summary contains %q unescaped:\n%s", bad, got)
-		}
-	}
-}
-
-// checkFences fails when a code fence is left open.
+// checkFences fails when a code fence is left open. It follows CommonMark:
+// a fence closes on a line of at least as many backticks and nothing else.
 func checkFences(t *testing.T, s string) {
 	t.Helper()
-	open := ""
+	open := 0
 	for _, line := range strings.Split(s, "\n") {
 		trimmed := strings.TrimSpace(line)
-		if !strings.HasPrefix(trimmed, "```") {
+		n := backticks(trimmed)
+		if n < 3 {
 			continue
 		}
-		ticks := trimmed[:len(trimmed)-len(strings.TrimLeft(trimmed, "`"))]
 		switch {
-		case open == "":
-			open = ticks
-		case ticks == open && strings.Trim(trimmed, "`") == "":
-			open = ""
+		case open == 0:
+			open = n
+		case n >= open && n == len(trimmed):
+			open = 0
 		}
 	}
-	if open != "" {
-		t.Errorf("a %s code fence is left open", open)
+	if open != 0 {
+		t.Errorf("a %s code fence is left open", strings.Repeat("`", open))
 	}
 }
