@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,16 +17,21 @@ import (
 	"github.com/coderready/coderready/checks"
 )
 
-// Hunks are the new-file (RIGHT side) line ranges of one file's diff.
+// Hunks are the new-file (RIGHT side) lines of one file's diff: the lines
+// GitHub accepts review comments on. A nil *Hunks (a file the pull
+// request does not change) contains no line.
 type Hunks struct {
-	// Right holds every new-file line number in a hunk (added or context).
+	// right holds every new-file line number in a hunk (added or context).
 	right map[int]bool
 }
 
 var hunkRE = regexp.MustCompile(`^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@`)
 
 // ParsePatch reads the `patch` field of GitHub's pull request files API:
-// unified diff hunks without file headers.
+// unified diff hunks without file headers ("@@ -a,b +c,d @@ context",
+// then lines starting with ' ', '+', '-' or '\'). An empty patch (binary
+// or too large a file) has no lines. A line before the first hunk header,
+// or more new-side lines than a header counts, is an error.
 func ParsePatch(patch string) (*Hunks, error) {
 	h := &Hunks{right: map[int]bool{}}
 	sc := bufio.NewScanner(strings.NewReader(patch))
@@ -66,9 +72,10 @@ func ParsePatch(patch string) (*Hunks, error) {
 	return h, nil
 }
 
+// clip shortens a diff line for an error message, on a rune boundary.
 func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
 	}
 	return s
 }
@@ -87,15 +94,19 @@ func (h *Hunks) ContainsRight(start, end int) bool {
 	return true
 }
 
-// Comment is one suggestion, ready for the review API.
+// Comment is one suggestion, ready for the review API (a draft review
+// comment: path, line, start_line, side, body).
 type Comment struct {
 	Path string
 	// Line is the last line the suggestion replaces; StartLine the first
 	// when it spans several (0 for one line).
 	Line, StartLine int
 	// Side is always "RIGHT": suggestions change the new file.
-	Side        string
-	Body        string
+	Side string
+	// Body is the finding's message and fix in Markdown, the
+	// ```suggestion block, and the hidden fingerprint marker.
+	Body string
+	// Fingerprint identifies the suggestion across runs (see Fingerprint).
 	Fingerprint string
 }
 
@@ -104,7 +115,8 @@ type Plan struct {
 	// Comments are the suggestions to post, in path and line order.
 	Comments []Comment
 	// Outside are the findings whose fixes cannot be suggested inline
-	// (lines outside the diff, several edits, overlaps): for the patch.
+	// (lines outside the diff, edits on lines that are not adjacent or on
+	// several files, overlaps with an earlier suggestion): for the patch.
 	Outside []checks.Finding
 	// Fingerprints of the comments, to record once the review is posted.
 	Fingerprints []string
@@ -113,8 +125,11 @@ type Plan struct {
 // markerPrefix starts the hidden fingerprint in each suggestion's body.
 const markerPrefix = "<!-- coderready:fp="
 
-// Fingerprint identifies a fix: rule, path, the lines it replaces and the
-// new text. The same fix on a re-run has the same fingerprint.
+// Fingerprint identifies a suggestion: a hash of the rule, the path, the
+// lines e replaces, whether it deletes them, and the new text (for a fix of
+// several adjacent edits, e is their merge). The message does not count,
+// so the same fix on a re-run has the same fingerprint; a fix that changes
+// or moves gets a new one.
 func Fingerprint(f checks.Finding, e checks.Edit) string {
 	h := sha256.New()
 	_, _ = fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%t\x00%s", f.RuleID, e.Path, e.StartLine, e.EndLine, e.Delete, e.Text)
@@ -122,9 +137,23 @@ func Fingerprint(f checks.Finding, e checks.Edit) string {
 }
 
 // MakePlan decides, for each finding with a fix, whether it becomes an
-// inline suggestion (a single edit whose lines all lie in the diff of its
-// file, not overlapping an earlier suggestion), is skipped (posted before:
-// its fingerprint is in posted) or goes to the patch.
+// inline suggestion, is skipped, or goes to the patch (Outside):
+//
+//   - A fix becomes one suggestion when its edits, on one file, replace a
+//     contiguous run of lines (one edit, or several on adjacent lines,
+//     merged) that all lie on the RIGHT side of that file's diff hunks.
+//     Insertions are already written as a rewrite of their anchor line
+//     (dockerfile.File.InsertAfter/InsertBefore), so they are suggested on
+//     that line.
+//   - A fix whose lines overlap those of an earlier suggestion goes
+//     Outside: GitHub cannot apply two suggestions to one line.
+//   - A fix whose fingerprint is in posted was suggested before: it is
+//     skipped (and still holds its lines against later overlapping fixes).
+//   - Anything else (lines outside the diff, edits on several files or on
+//     lines that are not adjacent, invalid ranges) goes Outside.
+//
+// Comments are sorted by path and line; Fingerprints follow the same
+// order.
 func MakePlan(findings []checks.Finding, files map[string]*Hunks, posted map[string]bool) Plan {
 	var p Plan
 	taken := map[string][][2]int{}
@@ -140,12 +169,8 @@ func MakePlan(findings []checks.Finding, files map[string]*Hunks, posted map[str
 		if f.Fix == nil || len(f.Fix.Edits) == 0 {
 			continue
 		}
-		if len(f.Fix.Edits) != 1 {
-			p.Outside = append(p.Outside, f)
-			continue
-		}
-		e := f.Fix.Edits[0]
-		if !files[e.Path].ContainsRight(e.StartLine, e.EndLine) || overlaps(e.Path, e.StartLine, e.EndLine) {
+		e, ok := mergeEdits(f.Fix.Edits)
+		if !ok || !files[e.Path].ContainsRight(e.StartLine, e.EndLine) || overlaps(e.Path, e.StartLine, e.EndLine) {
 			p.Outside = append(p.Outside, f)
 			continue
 		}
@@ -159,7 +184,6 @@ func MakePlan(findings []checks.Finding, files map[string]*Hunks, posted map[str
 			c.StartLine = e.StartLine
 		}
 		p.Comments = append(p.Comments, c)
-		p.Fingerprints = append(p.Fingerprints, fp)
 	}
 	slices.SortStableFunc(p.Comments, func(a, b Comment) int {
 		if a.Path != b.Path {
@@ -167,21 +191,54 @@ func MakePlan(findings []checks.Finding, files map[string]*Hunks, posted map[str
 		}
 		return a.Line - b.Line
 	})
+	for _, c := range p.Comments {
+		p.Fingerprints = append(p.Fingerprints, c.Fingerprint)
+	}
 	return p
+}
+
+// mergeEdits turns a fix's edits into the one edit a suggestion can carry:
+// they must be on one file, valid, and cover adjacent, non-overlapping
+// line ranges. The merged edit replaces the whole run with the edits'
+// texts in order (deleted ranges contribute nothing).
+func mergeEdits(edits []checks.Edit) (checks.Edit, bool) {
+	es := slices.Clone(edits)
+	slices.SortStableFunc(es, func(a, b checks.Edit) int { return a.StartLine - b.StartLine })
+	var parts []string
+	for i, e := range es {
+		if e.StartLine < 1 || e.EndLine < e.StartLine || e.Path != es[0].Path {
+			return checks.Edit{}, false
+		}
+		if i > 0 && e.StartLine != es[i-1].EndLine+1 {
+			return checks.Edit{}, false // a gap, or an overlap
+		}
+		if !e.Delete {
+			parts = append(parts, e.Text)
+		}
+	}
+	m := checks.Edit{Path: es[0].Path, StartLine: es[0].StartLine, EndLine: es[len(es)-1].EndLine}
+	if len(parts) == 0 {
+		m.Delete = true
+	} else {
+		m.Text = strings.Join(parts, "\n")
+	}
+	return m, true
 }
 
 func body(f checks.Finding, e checks.Edit, fp string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** %s\n\n", f.RuleID, f.Message)
+	msg, _, _ := strings.Cut(strings.TrimSpace(f.Message), "\n")
+	fmt.Fprintf(&b, "**%s** %s\n\n", f.RuleID, checks.MarkdownEscape(msg))
 	if f.Fix.Description != "" {
-		fmt.Fprintf(&b, "Fix: %s\n\n", f.Fix.Description)
+		fmt.Fprintf(&b, "Fix: %s\n\n", checks.MarkdownEscape(f.Fix.Description))
 	}
 	fence := "```"
 	for strings.Contains(e.Text, fence) {
 		fence += "`"
 	}
 	b.WriteString(fence + "suggestion\n")
-	if !e.Delete && e.Text != "" {
+	if !e.Delete {
+		// An empty Text without Delete is one empty line, not a deletion.
 		b.WriteString(e.Text + "\n")
 	}
 	b.WriteString(fence + "\n")
@@ -199,24 +256,41 @@ func FingerprintOf(body string) (string, bool) {
 	return fp, ok
 }
 
-// FormatPatch writes a unified diff (git style, a/ and b/ prefixes) that
-// applies every fix of findings; read returns a file's current contents.
-// Fixes that overlap one taken earlier in the same file are left out.
+// FormatPatch writes a unified diff (git style: --- a/path, +++ b/path,
+// three lines of context) that applies every fix of findings, files in
+// path order; read returns a file's current contents. A fix any of whose
+// edits overlaps an edit of an earlier fix in the same file is left out
+// whole, so the patch never applies half a fix. An edit outside its file's
+// lines is an error.
 func FormatPatch(findings []checks.Finding, read func(path string) ([]byte, error)) (string, error) {
 	byPath := map[string][]checks.Edit{}
-	var paths []string
+	overlaps := func(e checks.Edit, others []checks.Edit) bool {
+		for _, o := range others {
+			if o.Path == e.Path && e.StartLine <= o.EndLine && o.StartLine <= e.EndLine {
+				return true
+			}
+		}
+		return false
+	}
 	for _, f := range findings {
 		if f.Fix == nil {
 			continue
 		}
-		for _, e := range f.Fix.Edits {
-			if _, ok := byPath[e.Path]; !ok {
-				paths = append(paths, e.Path)
+		ok := true
+		for i, e := range f.Fix.Edits {
+			if overlaps(e, byPath[e.Path]) || overlaps(e, f.Fix.Edits[:i]) {
+				ok = false
+				break
 			}
+		}
+		if !ok {
+			continue
+		}
+		for _, e := range f.Fix.Edits {
 			byPath[e.Path] = append(byPath[e.Path], e)
 		}
 	}
-	slices.Sort(paths)
+	paths := slices.Sorted(maps.Keys(byPath))
 	var out strings.Builder
 	for _, p := range paths {
 		src, err := read(p)
