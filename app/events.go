@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"github.com/google/go-github/v62/github"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/coderready/coderready/store"
 )
 
 // deliveryWorker routes a queued delivery to its event's handler.
@@ -28,7 +31,30 @@ func (w *deliveryWorker) Timeout(*river.Job[deliveryArgs]) time.Duration { retur
 func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
 	a := w.app
 	d := job.Args
-	ev, err := github.ParseWebHook(d.Event, d.Payload)
+	payload := []byte(d.Payload)
+	if len(payload) == 0 {
+		var err error
+		if payload, err = a.store.DeliveryPayload(ctx, d.DeliveryID); err != nil {
+			if errors.Is(err, store.ErrNoPayload) {
+				a.log.Warn("delivery has no payload (routed already?); nothing to do", "delivery", d.DeliveryID)
+				return nil
+			}
+			return err
+		}
+	}
+	if err := w.route(ctx, d, payload); err != nil {
+		return err
+	}
+	if err := a.store.ClearDeliveryPayload(ctx, d.DeliveryID); err != nil {
+		a.log.Warn("routed delivery's payload not cleared", "delivery", d.DeliveryID, "err", err)
+	}
+	return nil
+}
+
+// route parses the payload and hands it to the event's handler.
+func (w *deliveryWorker) route(ctx context.Context, d deliveryArgs, payload []byte) error {
+	a := w.app
+	ev, err := github.ParseWebHook(d.Event, payload)
 	if err != nil {
 		// A payload GitHub signed but we cannot parse will not parse on
 		// retry either.

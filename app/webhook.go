@@ -23,10 +23,13 @@ const MaxWebhookBytes = 25 << 20
 // deliveryArgs is a webhook delivery as it waits in the queue: the raw,
 // verified payload, routed by the delivery worker.
 type deliveryArgs struct {
-	DeliveryID string          `json:"delivery_id"`
-	Event      string          `json:"event"`
-	Action     string          `json:"action,omitempty"`
-	Payload    json.RawMessage `json:"payload"`
+	DeliveryID string `json:"delivery_id"`
+	Event      string `json:"event"`
+	Action     string `json:"action,omitempty"`
+	// Payload is empty: the payload waits in the store, beside the
+	// delivery ID, which keeps the queue insert the webhook waits for
+	// small. (Set only by jobs queued before that change.)
+	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
 // Kind names the job kind in the queue.
@@ -131,7 +134,7 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log = log.With("action", head.Action)
-	isNew, err := a.enqueueDelivery(r.Context(), deliveryArgs{DeliveryID: delivery, Event: event, Action: head.Action, Payload: payload})
+	isNew, err := a.enqueueDelivery(r.Context(), deliveryArgs{DeliveryID: delivery, Event: event, Action: head.Action}, payload)
 	if err != nil {
 		// 500 makes the delivery show as failed on GitHub's side, where it
 		// can be redelivered: better than a 2xx for work that was lost.
@@ -154,11 +157,11 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 // enqueueDelivery records the delivery ID and queues the delivery in one
 // transaction: a delivery is queued exactly once, and never acknowledged
 // without being stored.
-func (a *App) enqueueDelivery(ctx context.Context, args deliveryArgs) (bool, error) {
+func (a *App) enqueueDelivery(ctx context.Context, args deliveryArgs, payload []byte) (bool, error) {
 	var isNew bool
 	err := a.store.InTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		isNew, err = a.store.RecordDelivery(ctx, tx, args.DeliveryID, args.Event, args.Action)
+		isNew, err = a.store.RecordDeliveryPayload(ctx, tx, args.DeliveryID, args.Event, args.Action, payload)
 		if err != nil || !isNew {
 			return err
 		}

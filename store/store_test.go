@@ -639,3 +639,33 @@ func TestPing(t *testing.T) {
 		}
 	})
 }
+
+func TestDeliveryPayload(t *testing.T) {
+	eachDialect(t, func(t *testing.T, opts Options) {
+		s := openTest(t, opts)
+		ctx := t.Context()
+		payload := []byte(`{"action":"opened","number":2}`)
+		if isNew, err := s.RecordDeliveryPayload(ctx, nil, "p1", "pull_request", "opened", payload); err != nil || !isNew {
+			t.Fatalf("record: %v %v", isNew, err)
+		}
+		if isNew, err := s.RecordDeliveryPayload(ctx, nil, "p1", "pull_request", "opened", []byte(`{"other":1}`)); err != nil || isNew {
+			t.Fatalf("redelivery: %v %v", isNew, err)
+		}
+		got, err := s.DeliveryPayload(ctx, "p1")
+		if err != nil || string(got) != string(payload) {
+			t.Fatalf("payload %q %v, want the first delivery's", got, err)
+		}
+		if err := s.ClearDeliveryPayload(ctx, "p1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.DeliveryPayload(ctx, "p1"); !errors.Is(err, ErrNoPayload) {
+			t.Errorf("after clear: %v, want ErrNoPayload", err)
+		}
+		if _, err := s.DeliveryPayload(ctx, "never"); !errors.Is(err, ErrNoPayload) {
+			t.Errorf("unknown delivery: %v, want ErrNoPayload", err)
+		}
+		if isNew, _ := s.RecordDelivery(ctx, nil, "p1", "pull_request", "opened"); isNew {
+			t.Error("the ID is kept after the payload is cleared")
+		}
+	})
+}
