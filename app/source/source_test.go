@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -280,15 +281,42 @@ func TestFetch(t *testing.T) {
 	})
 	mux.HandleFunc("/codeload/x.tar.gz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) })
 	mux.HandleFunc("/gone", func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "expired", http.StatusForbidden) })
+	mux.HandleFunc("/cut", func(w http.ResponseWriter, _ *http.Request) {
+		// The connection drops halfway through the body.
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body[:len(body)/2])
+	})
+	mux.HandleFunc("/escape", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write(archive(t, entry{name: top + "../x", body: "x"}))
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
-	dst := t.TempDir()
-	st, err := Fetch(t.Context(), srv.Client(), srv.URL+"/tarball", dst, Limits{})
-	if err != nil || st.Files != 1 {
-		t.Fatalf("Fetch: %+v %v", st, err)
+	tests := []struct {
+		name, path, wantErr string
+		wantFiles           int
+	}{
+		{"redirect followed", "/tarball", "", 1},
+		{"expired link", "/gone", "403 Forbidden: expired", 0},
+		{"body cut short", "/cut", "unexpected EOF", 0},
+		{"unsafe archive", "/escape", "leaves the snapshot", 0},
+		{"not found", "/nothing", "404", 0},
 	}
-	if _, err := Fetch(t.Context(), srv.Client(), srv.URL+"/gone", t.TempDir(), Limits{}); err == nil || !strings.Contains(err.Error(), "403") {
-		t.Errorf("expired link: err = %v, want the 403", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := Fetch(t.Context(), srv.Client(), srv.URL+tt.path, t.TempDir(), Limits{})
+			if tt.wantErr == "" {
+				if err != nil || st.Files != tt.wantFiles {
+					t.Fatalf("Fetch: %+v %v", st, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+	if _, err := Fetch(t.Context(), srv.Client(), "http://[::1", t.TempDir(), Limits{}); err == nil {
+		t.Error("a bad URL: no error")
 	}
 }
