@@ -109,8 +109,12 @@ type Failure struct {
 	// Step is the builder's step header of the failing instruction, e.g.
 	// "Step 3/7 : RUN make" ("" when the build failed before any step).
 	Step string
-	// Line is the Dockerfile line of the failing instruction (0 if unknown).
+	// Line is the Dockerfile line of the failing instruction (0 if unknown):
+	// for a Dev Container, of the Dockerfile its config builds.
 	Line int
+	// Feature is the Dev Container feature (as the config references it)
+	// that could not be fetched or installed ("" for none).
+	Feature string
 	// Message is the builder's error message.
 	Message string
 	// LogTail holds the last lines of the build log.

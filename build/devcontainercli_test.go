@@ -1,0 +1,402 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tailscale/hujson"
+
+	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/image"
+)
+
+// devcontainerCLI returns the Dev Containers CLI builder. Outside CI a
+// missing CLI or engine skips the test; under CI=true it fails it.
+func devcontainerCLI(t *testing.T) *DevcontainerCLI {
+	t.Helper()
+	engine(t)
+	d, err := NewDevcontainerCLI(context.Background())
+	if err != nil {
+		if os.Getenv("CI") != "true" {
+			t.Skipf("the Dev Containers CLI is not usable (%v); run scripts/install-devcontainer-cli.sh, or set CI=true to make this a failure", err)
+		}
+		t.Fatalf("Dev Containers CLI: %v", err)
+	}
+	d.LockPath = filepath.Join(os.TempDir(), "coderready-devcontainer-cli-test.lock")
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+// localFeature is a Dev Container feature that writes its option to a file
+// and adds a user.
+var localFeature = map[string]string{
+	".devcontainer/local-feature/devcontainer-feature.json": `{"id": "local-feature", "version": "1.0.0", "name": "Local feature",
+  "options": {"greeting": {"type": "string", "default": "hello"}}}`,
+	".devcontainer/local-feature/install.sh": "#!/bin/sh\nset -e\necho \"$GREETING\" > /etc/local-feature-installed\necho 'feature:x:1234:1234::/tmp:/bin/sh' >> /etc/passwd\n",
+}
+
+func withFiles(base map[string]string, more map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
+}
+
+// TestDevcontainerCLIBuild builds configs with a local feature through the
+// CLI: one from a Dockerfile, one from an image. The feature's effect is in
+// the image; the user's folder is left as it was; the feature content image
+// the CLI tags is gone afterwards.
+func TestDevcontainerCLIBuild(t *testing.T) {
+	d := devcontainerCLI(t)
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		config string
+		extra  map[string]string
+		want   []string // files the image must hold
+	}{
+		{
+			name: "dockerfile",
+			config: `{
+  // JSONC, with a comment and a trailing comma
+  "build": {"dockerfile": "Dockerfile", "context": ".."},
+  "features": {"./local-feature": {"greeting": "hi"}},
+}`,
+			extra: map[string]string{
+				".devcontainer/Dockerfile": "FROM coderready-test/busybox:static\nCOPY marker.txt /etc/marker.txt\nRUN echo built > /etc/from-dockerfile\n",
+				"marker.txt":               "context\n",
+			},
+			want: []string{"/etc/local-feature-installed", "/etc/from-dockerfile", "/etc/marker.txt"},
+		},
+		{
+			name:   "image",
+			config: `{"image": "coderready-test/busybox:static", "features": {"./local-feature": {}}}`,
+			want:   []string{"/etc/local-feature-installed"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, withFiles(withFiles(localFeature, tt.extra), map[string]string{".devcontainer/devcontainer.json": tt.config}))
+			before := listFiles(t, dir)
+			start := time.Now()
+			res, err := d.BuildDevcontainer(ctx, DevcontainerSpec{WorkspaceDir: dir, Config: ".devcontainer/devcontainer.json", Network: NetworkHost, Timeout: 5 * time.Minute})
+			if err != nil {
+				t.Fatalf("build: %v%s", err, failureTail(err))
+			}
+			t.Logf("built %s in %s", res.Ref, time.Since(start).Round(time.Millisecond))
+			defer func() { _ = d.Remove(ctx, res.Ref) }()
+			if after := listFiles(t, dir); !slices.Equal(before, after) {
+				t.Errorf("the build changed the user's folder: %q → %q", before, after)
+			}
+			if !strings.Contains(string(res.Log), "--network=host") {
+				t.Errorf("the build did not get the host network:\n%s", res.Log)
+			}
+			if d.imageID(ctx, featureContentImage) != "" {
+				t.Errorf("%s was left behind", featureContentImage)
+			}
+			facts, err := image.Inspect(ctx, "docker-daemon:"+res.Ref, image.Options{})
+			if err != nil {
+				t.Fatalf("inspect: %v", err)
+			}
+			for _, p := range tt.want {
+				if _, ok := facts.Stat(p); !ok {
+					t.Errorf("the image lacks %s", p)
+				}
+			}
+			if !slices.ContainsFunc(facts.Users, func(u image.User) bool { return u.Name == "feature" }) {
+				t.Errorf("the feature's user is missing: %+v", facts.Users)
+			}
+			if err := d.Remove(ctx, res.Ref); err != nil {
+				t.Fatal(err)
+			}
+			if d.imageID(ctx, res.Ref) != "" {
+				t.Errorf("%s is still there after Remove", res.Ref)
+			}
+		})
+	}
+}
+
+// TestDevcontainerCLIFailures: failures are *Failure values that say where:
+// the user's Dockerfile line, or the feature.
+func TestDevcontainerCLIFailures(t *testing.T) {
+	d := devcontainerCLI(t)
+	ctx := context.Background()
+	failing := `{"build": {"dockerfile": "Dockerfile"}, "features": {"./local-feature": {}}}`
+	tests := []struct {
+		name        string
+		files       map[string]string
+		timeout     time.Duration
+		wantLine    int
+		wantFeature string
+		wantMsg     string
+		wantTail    string
+		wantTimeout bool
+	}{
+		{
+			name: "RUN fails in a multi-stage Dockerfile",
+			files: withFiles(localFeature, map[string]string{
+				".devcontainer/devcontainer.json": failing,
+				".devcontainer/Dockerfile":        "FROM coderready-test/busybox:static AS base\nENV WHO=world\nWORKDIR /work\nRUN echo base\n\nFROM base\nUSER root\nRUN echo one \\\n  && echo about to fail $WHO && false\nRUN echo never\n",
+			}),
+			wantLine: 8, wantMsg: "exit code: 1", wantTail: "about to fail world",
+		},
+		{
+			name: "feature from a registry",
+			files: map[string]string{
+				".devcontainer/devcontainer.json": `{"image": "coderready-test/busybox:static", "features": {"ghcr.io/devcontainers/features/git:1": {}}}`,
+			},
+			wantFeature: "ghcr.io/devcontainers/features/git:1", wantMsg: "feature ghcr.io/devcontainers/features/git:1 could not be fetched: ",
+		},
+		{
+			name: "feature install fails",
+			files: map[string]string{
+				".devcontainer/devcontainer.json":                        `{"image": "coderready-test/busybox:static", "features": {"./broken": {}}}`,
+				".devcontainer/broken/devcontainer-feature.json":         `{"id": "broken", "version": "1.0.0"}`,
+				".devcontainer/broken/install.sh":                        "#!/bin/sh\necho feature going down\nexit 3\n",
+				".devcontainer/broken/unused/deep/file.txt":              "x",
+				".devcontainer/broken/unused/deep/another-file-here.txt": "y",
+			},
+			wantFeature: "./broken", wantMsg: "feature ./broken could not be installed", wantTail: "feature going down",
+		},
+		{
+			name: "timeout",
+			files: withFiles(localFeature, map[string]string{
+				".devcontainer/devcontainer.json": failing,
+				".devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\nRUN sleep 120\n",
+			}),
+			timeout: 8 * time.Second, wantLine: 2, wantTimeout: true, wantMsg: "time limit",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, tt.files)
+			timeout := tt.timeout
+			if timeout == 0 {
+				timeout = 5 * time.Minute
+			}
+			start := time.Now()
+			res, err := d.BuildDevcontainer(ctx, DevcontainerSpec{WorkspaceDir: dir, Network: NetworkHost, Timeout: timeout})
+			elapsed := time.Since(start)
+			if err == nil {
+				_ = d.Remove(ctx, res.Ref)
+				t.Fatal("the build succeeded")
+			}
+			var f *Failure
+			if !errors.As(err, &f) {
+				t.Fatalf("want a *Failure, got %T %v", err, err)
+			}
+			t.Logf("failed in %s: %v", elapsed.Round(time.Millisecond), f)
+			if f.Line != tt.wantLine || f.Feature != tt.wantFeature || f.Timeout != tt.wantTimeout {
+				t.Errorf("line %d feature %q timeout %v, want %d %q %v", f.Line, f.Feature, f.Timeout, tt.wantLine, tt.wantFeature, tt.wantTimeout)
+			}
+			if !strings.Contains(f.Message, tt.wantMsg) {
+				t.Errorf("message %q lacks %q", f.Message, tt.wantMsg)
+			}
+			if !strings.Contains(f.LogTail, tt.wantTail) {
+				t.Errorf("log tail lacks %q:\n%s", tt.wantTail, f.LogTail)
+			}
+			if tt.wantTimeout && elapsed > timeout+30*time.Second {
+				t.Errorf("the timed-out build took %s", elapsed)
+			}
+			if d.imageID(ctx, featureContentImage) != "" {
+				t.Errorf("%s was left behind", featureContentImage)
+			}
+		})
+	}
+}
+
+// TestPrepareWorkspace checks the config copy: network and platform in
+// build.options, absolute Dockerfile and context, an image turned into a
+// Dockerfile, comments kept, local features copied, the user's workspace
+// variables kept.
+func TestPrepareWorkspace(t *testing.T) {
+	tests := []struct {
+		name    string
+		files   map[string]string
+		config  string
+		spec    DevcontainerSpec
+		check   func(t *testing.T, ws *workspace, v hujson.Value, root string)
+		wantErr string
+	}{
+		{
+			name: "dockerfile with options",
+			files: map[string]string{
+				".devcontainer/devcontainer.json": "{\n  // keep me\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"..\", \"options\": [\"--add-host=x:1.2.3.4\"], \"args\": {\"D\": \"${localWorkspaceFolderBasename}\"}},\n  \"features\": {\"./f\": {}, \"ghcr.io/x/y:1\": {}},\n}\n",
+				".devcontainer/f/devcontainer-feature.json": `{"id": "f"}`,
+				".devcontainer/f/install.sh":                "true\n",
+				".devcontainer/devcontainer-lock.json":      "{}\n",
+			},
+			spec: DevcontainerSpec{Network: NetworkHost, Platform: "linux/amd64"},
+			check: func(t *testing.T, ws *workspace, v hujson.Value, root string) {
+				if got := stringAt(&v, "/build/dockerfile"); got != filepath.Join(root, ".devcontainer", "Dockerfile") {
+					t.Errorf("dockerfile %q", got)
+				}
+				if got := stringAt(&v, "/build/context"); got != root {
+					t.Errorf("context %q, want %q", got, root)
+				}
+				if got := strings.TrimSpace(string(v.Find("/build/options").Pack())); got != `["--add-host=x:1.2.3.4","--network=host","--platform=linux/amd64"]` {
+					t.Errorf("options %s", got)
+				}
+				if got := stringAt(&v, "/build/args/D"); got != filepath.Base(root) {
+					t.Errorf("arg %q, want the user's folder name", got)
+				}
+				if !strings.Contains(string(v.Pack()), "// keep me") {
+					t.Error("the comment was lost")
+				}
+				for _, p := range []string{".devcontainer/f/install.sh", ".devcontainer/devcontainer-lock.json"} {
+					if _, err := os.Stat(filepath.Join(ws.dir, p)); err != nil {
+						t.Errorf("%s not copied: %v", p, err)
+					}
+				}
+				if !slices.Equal(ws.features, []string{"./f", "ghcr.io/x/y:1"}) {
+					t.Errorf("features %q", ws.features)
+				}
+				if filepath.Base(ws.dir) != filepath.Base(root) {
+					t.Errorf("workspace copy %s should keep the folder's name %s", ws.dir, filepath.Base(root))
+				}
+			},
+		},
+		{
+			name: "legacy dockerFile, no network",
+			files: map[string]string{
+				".devcontainer.json": `{"dockerFile": "docker/Dockerfile", "context": "docker"}`,
+			},
+			check: func(t *testing.T, ws *workspace, v hujson.Value, root string) {
+				if v.Find("/dockerFile") != nil || v.Find("/context") != nil || v.Find("/build/options") != nil {
+					t.Errorf("config %s", v.Pack())
+				}
+				if got := stringAt(&v, "/build/context"); got != filepath.Join(root, "docker") {
+					t.Errorf("context %q", got)
+				}
+				if ws.config != filepath.Join(ws.dir, ".devcontainer.json") {
+					t.Errorf("config at %s", ws.config)
+				}
+			},
+		},
+		{
+			name:  "image",
+			files: map[string]string{".devcontainer/devcontainer.json": `{"image": "coderready-test/debian:bookworm", "build": {"options": ["--pull=false"]}}`},
+			spec:  DevcontainerSpec{Network: NetworkNone},
+			check: func(t *testing.T, ws *workspace, v hujson.Value, _ string) {
+				if v.Find("/image") != nil {
+					t.Error("image kept")
+				}
+				b, err := os.ReadFile(stringAt(&v, "/build/dockerfile"))
+				if err != nil || string(b) != "FROM coderready-test/debian:bookworm\n" {
+					t.Errorf("generated Dockerfile %q %v", b, err)
+				}
+				if got := strings.TrimSpace(string(v.Find("/build/options").Pack())); got != `["--pull=false","--network=none"]` {
+					t.Errorf("options %s", got)
+				}
+				if ws.dockerfile != "" {
+					t.Errorf("no user Dockerfile expected, got %s", ws.dockerfile)
+				}
+			},
+		},
+		{
+			name:    "compose",
+			files:   map[string]string{".devcontainer/devcontainer.json": `{"dockerComposeFile": "c.yml", "service": "a"}`},
+			wantErr: "Compose",
+		},
+		{
+			name: "feature outside",
+			files: map[string]string{
+				"ws/.devcontainer/devcontainer.json": `{"image": "x", "features": {"../../f": {}}}`,
+				"f/devcontainer-feature.json":        `{}`,
+			},
+			wantErr: "outside the workspace",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := writeFiles(t, tt.files)
+			spec := tt.spec
+			spec.WorkspaceDir = root
+			if strings.HasPrefix(tt.name, "feature outside") {
+				spec.WorkspaceDir = filepath.Join(root, "ws")
+			}
+			ws, err := prepareWorkspace(spec, t.TempDir())
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(ws.config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := hujson.Parse(b)
+			if err != nil {
+				t.Fatalf("the copy does not parse: %v\n%s", err, b)
+			}
+			tt.check(t, ws, v, root)
+		})
+	}
+}
+
+// TestBuildKitLogLines maps BuildKit's steps (recorded from docker 20.10
+// with the Dev Containers CLI) to Dockerfile lines.
+func TestBuildKitLogLines(t *testing.T) {
+	src := "FROM coderready-test/busybox:static AS base\nENV FOO=bar\nWORKDIR /work\nARG X=1\nRUN echo $FOO > /etc/foo\nFROM base\nCOPY devcontainer.json /tmp/\nUSER root\nRUN echo one \\\n  && echo about to fail $FOO && false\nRUN echo never\n"
+	f, err := dockerfile.Parse("Dockerfile", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := `[2026-11-29T01:46:41.088Z] #1 [internal] load build definition from Dockerfile-with-features
+#5 [base 1/3] FROM docker.io/coderready-test/busybox:static
+#6 [base 2/3] WORKDIR /work
+[2026-11-29T01:46:41.341Z] #7 [base 3/3] RUN echo bar > /etc/foo
+#9 [dev_container_auto_added_stage_label 1/3] COPY devcontainer.json /tmp/
+#10 [dev_container_auto_added_stage_label 2/3] RUN echo one   && echo about to fail bar && false
+[2026-11-29T01:46:42.398Z] #10 0.392 one
+[2026-11-29T01:46:42.424Z] #10 ERROR: executor failed running [/bin/sh -c echo one   && echo about to fail $FOO && false]: exit code: 1
+`
+	var l bkLog
+	for _, chunk := range []string{log[:100], log[100:333], log[333:]} {
+		_, _ = l.Write([]byte(chunk))
+	}
+	want := map[int]int{5: 1, 6: 3, 7: 5, 9: 7, 10: 9}
+	for n, line := range want {
+		if got := l.vertices[n].lineOf(f, autoStageName); got != line {
+			t.Errorf("vertex #%d (%s) → line %d, want %d", n, l.vertices[n].step(), got, line)
+		}
+	}
+	v := l.failedVertex()
+	if v == nil || v.lineOf(f, autoStageName) != 9 || !strings.HasSuffix(l.errMsg, "exit code: 1") {
+		t.Errorf("failed vertex %+v, message %q", v, l.errMsg)
+	}
+	if got := v.step(); got != "[dev_container_auto_added_stage_label 2/3] RUN echo one   && echo about to fail bar && false" {
+		t.Errorf("step %q", got)
+	}
+}
+
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		out = append(out, rel+" "+info.ModTime().String())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -1,0 +1,320 @@
+package build
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tailscale/hujson"
+)
+
+// maxConfigBytes bounds the devcontainer.json read.
+const maxConfigBytes = 10 << 20
+
+// maxFeatureBytes bounds the content of the local features copied for a
+// build.
+const maxFeatureBytes int64 = 256 << 20
+
+// workspace is the copy of a Dev Container workspace the CLI builds from:
+// the user's devcontainer.json patched (build network, absolute Dockerfile
+// and context, an image turned into a one-line Dockerfile) and its local
+// features, in a temporary folder. The user's files are never written.
+type workspace struct {
+	// dir is the workspace folder given to the CLI; config the patched
+	// devcontainer.json in it.
+	dir, config string
+	// dockerfile is the user's Dockerfile the build starts from and
+	// context its build context (absolute; "" for an image-based config).
+	dockerfile, context string
+	// features are the config's feature references, in file order.
+	features []string
+}
+
+// prepareWorkspace writes the workspace copy under tmp.
+func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
+	origWS, err := filepath.Abs(spec.WorkspaceDir)
+	if err != nil {
+		return nil, fmt.Errorf("workspace folder: %w", err)
+	}
+	cfgPath := spec.Config
+	if cfgPath == "" {
+		cfgPath = filepath.Join(".devcontainer", "devcontainer.json")
+		if _, err := os.Stat(filepath.Join(origWS, ".devcontainer.json")); err == nil {
+			cfgPath = ".devcontainer.json"
+		}
+	}
+	if !filepath.IsAbs(cfgPath) {
+		cfgPath = filepath.Join(origWS, cfgPath)
+	}
+	rel, err := filepath.Rel(origWS, cfgPath)
+	if err != nil || !filepath.IsLocal(rel) {
+		return nil, fmt.Errorf("devcontainer.json %s lies outside the workspace folder %s", cfgPath, origWS)
+	}
+	src, err := readLimited(cfgPath, maxConfigBytes)
+	if err != nil {
+		return nil, fmt.Errorf("devcontainer.json: %w", err)
+	}
+	// The CLI would substitute the copy's folder; keep the user's.
+	src = []byte(strings.NewReplacer(
+		"${localWorkspaceFolder}", jsonText(origWS),
+		"${localWorkspaceFolderBasename}", jsonText(filepath.Base(origWS)),
+	).Replace(string(src)))
+	v, err := hujson.Parse(src)
+	if err != nil {
+		return nil, fmt.Errorf("devcontainer.json: %w", err)
+	}
+	if _, ok := v.Value.(*hujson.Object); !ok {
+		return nil, errors.New("devcontainer.json: the top level is not an object")
+	}
+	if v.Find("/dockerComposeFile") != nil {
+		return nil, errors.New("devcontainer.json: Docker Compose configs are not built with the Dev Containers CLI here")
+	}
+
+	// The copy keeps the workspace folder's name, which the CLI derives
+	// names from (`${containerWorkspaceFolder}`).
+	ws := &workspace{dir: filepath.Join(tmp, "workspace", filepath.Base(origWS))}
+	ws.config = filepath.Join(ws.dir, rel)
+	if err := os.MkdirAll(filepath.Dir(ws.config), 0o700); err != nil {
+		return nil, fmt.Errorf("workspace copy: %w", err)
+	}
+	cfgDir := filepath.Dir(cfgPath)
+
+	var ops []map[string]any
+	add := func(ptr string, val any) { ops = append(ops, map[string]any{"op": "add", "path": ptr, "value": val}) }
+	remove := func(ptr string) {
+		if v.Find(ptr) != nil {
+			ops = append(ops, map[string]any{"op": "remove", "path": ptr})
+		}
+	}
+	ensureBuild := func() error {
+		b := v.Find("/build")
+		if b == nil {
+			add("/build", map[string]any{})
+			return nil
+		}
+		if _, ok := b.Value.(*hujson.Object); !ok {
+			return errors.New("devcontainer.json: `build` is not an object")
+		}
+		return nil
+	}
+
+	df := stringAt(&v, "/build/dockerfile")
+	if df == "" {
+		df = stringAt(&v, "/dockerFile")
+	}
+	switch {
+	case df != "":
+		ctxDir := stringAt(&v, "/build/context")
+		if ctxDir == "" {
+			ctxDir = stringAt(&v, "/context")
+		}
+		if ctxDir == "" {
+			ctxDir = "."
+		}
+		ws.dockerfile = resolveFrom(cfgDir, df)
+		remove("/dockerFile")
+		remove("/context")
+		if err := ensureBuild(); err != nil {
+			return nil, err
+		}
+		add("/build/dockerfile", ws.dockerfile)
+		ws.context = resolveFrom(cfgDir, ctxDir)
+		add("/build/context", ws.context)
+	case stringAt(&v, "/image") != "":
+		// The CLI takes build options only when it builds a Dockerfile, so
+		// an image becomes a one-line one.
+		dir := filepath.Join(tmp, "image")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("workspace copy: %w", err)
+		}
+		img := stringAt(&v, "/image")
+		if strings.ContainsAny(img, "\n\r") {
+			return nil, errors.New("devcontainer.json: `image` holds a line break")
+		}
+		if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+img+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("workspace copy: %w", err)
+		}
+		remove("/image")
+		if err := ensureBuild(); err != nil {
+			return nil, err
+		}
+		add("/build/dockerfile", filepath.Join(dir, "Dockerfile"))
+		add("/build/context", dir)
+	default:
+		return nil, errors.New("devcontainer.json: neither `image` nor a Dockerfile is set")
+	}
+
+	var options []string
+	switch spec.Network {
+	case NetworkHost, NetworkNone:
+		options = append(options, "--network="+spec.Network)
+	case "", NetworkDefault:
+	default:
+		return nil, fmt.Errorf("build network %q: want %q, %q or %q", spec.Network, NetworkDefault, NetworkNone, NetworkHost)
+	}
+	if spec.Platform != "" {
+		if _, err := parsePlatform(spec.Platform); err != nil {
+			return nil, err
+		}
+		options = append(options, "--platform="+spec.Platform)
+	}
+	if len(options) > 0 {
+		if o := v.Find("/build/options"); o != nil {
+			if _, ok := o.Value.(*hujson.Array); !ok {
+				return nil, errors.New("devcontainer.json: `build.options` is not an array")
+			}
+			for _, opt := range options {
+				add("/build/options/-", opt)
+			}
+		} else {
+			add("/build/options", options)
+		}
+	}
+
+	if len(ops) > 0 {
+		patch, err := json.Marshal(ops)
+		if err != nil {
+			return nil, fmt.Errorf("devcontainer.json patch: %w", err)
+		}
+		if err := v.Patch(patch); err != nil {
+			return nil, fmt.Errorf("devcontainer.json patch: %w", err)
+		}
+	}
+	if err := os.WriteFile(ws.config, v.Pack(), 0o600); err != nil {
+		return nil, fmt.Errorf("workspace copy: %w", err)
+	}
+
+	// Local features and the lockfile sit next to the config.
+	budget := maxFeatureBytes
+	if f := v.Find("/features"); f != nil {
+		if obj, ok := f.Value.(*hujson.Object); ok {
+			for _, m := range obj.Members {
+				ref := m.Name.Value.(hujson.Literal).String()
+				ws.features = append(ws.features, ref)
+				if !strings.HasPrefix(ref, "./") && !strings.HasPrefix(ref, "../") {
+					continue
+				}
+				from := filepath.Join(cfgDir, filepath.FromSlash(ref))
+				r, err := filepath.Rel(origWS, from)
+				if err != nil || !filepath.IsLocal(r) {
+					return nil, fmt.Errorf("local feature %s lies outside the workspace folder", ref)
+				}
+				if err := copyTree(from, filepath.Join(ws.dir, r), &budget); err != nil {
+					return nil, fmt.Errorf("local feature %s: %w", ref, err)
+				}
+			}
+		}
+	}
+	lock := "devcontainer-lock.json"
+	if filepath.Base(cfgPath) == ".devcontainer.json" {
+		lock = ".devcontainer-lock.json"
+	}
+	if b, err := readLimited(filepath.Join(cfgDir, lock), maxConfigBytes); err == nil {
+		if err := os.WriteFile(filepath.Join(filepath.Dir(ws.config), lock), b, 0o600); err != nil {
+			return nil, fmt.Errorf("workspace copy: %w", err)
+		}
+	}
+	return ws, nil
+}
+
+// stringAt returns the string at a JSON pointer, or "".
+func stringAt(v *hujson.Value, ptr string) string {
+	f := v.Find(ptr)
+	if f == nil {
+		return ""
+	}
+	if lit, ok := f.Value.(hujson.Literal); ok && lit.Kind() == '"' {
+		return lit.String()
+	}
+	return ""
+}
+
+// resolveFrom resolves a config path against the config's folder.
+func resolveFrom(dir, p string) string {
+	p = filepath.FromSlash(p)
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(dir, p)
+}
+
+// jsonText is s escaped for use inside a JSON string.
+func jsonText(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}
+
+// readLimited reads a file of at most limit bytes.
+func readLimited(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
+	}
+	return b, nil
+}
+
+// copyTree copies the regular files and folders under from to to. Symlinks
+// and special files are left out, so nothing outside from is read.
+func copyTree(from, to string, budget *int64) error {
+	st, err := os.Lstat(from)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s is not a folder", from)
+	}
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(to, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(dst, 0o700)
+		case d.Type().IsRegular():
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			if *budget -= info.Size(); *budget < 0 {
+				return fmt.Errorf("more than %d MiB of files", maxFeatureBytes>>20)
+			}
+			return copyPlainFile(p, dst, info.Mode().Perm()|0o600)
+		}
+		return nil
+	})
+}
+
+func copyPlainFile(from, to string, mode fs.FileMode) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = in.Close() }()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		_ = out.Close()
+		return err
+	}
+	return out.Close()
+}
