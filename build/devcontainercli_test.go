@@ -231,7 +231,7 @@ func TestPrepareWorkspace(t *testing.T) {
 		{
 			name: "dockerfile with options",
 			files: map[string]string{
-				".devcontainer/devcontainer.json": "{\n  // keep me\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"..\", \"options\": [\"--add-host=x:1.2.3.4\"], \"args\": {\"D\": \"${localWorkspaceFolderBasename}\"}},\n  \"features\": {\"./f\": {}, \"ghcr.io/x/y:1\": {}},\n}\n",
+				".devcontainer/devcontainer.json":           "{\n  // keep me\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"..\", \"options\": [\"--add-host=x:1.2.3.4\"], \"args\": {\"D\": \"${localWorkspaceFolderBasename}\"}},\n  \"features\": {\"./f\": {}, \"ghcr.io/x/y:1\": {}},\n}\n",
 				".devcontainer/f/devcontainer-feature.json": `{"id": "f"}`,
 				".devcontainer/f/install.sh":                "true\n",
 				".devcontainer/devcontainer-lock.json":      "{}\n",
