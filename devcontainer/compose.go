@@ -1,0 +1,285 @@
+package devcontainer
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"io"
+	"path"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// maxComposeBytes bounds a Compose file read.
+const maxComposeBytes = 10 << 20
+
+// ComposeService is the service a Compose-based devcontainer.json runs, as
+// its Compose files define it.
+type ComposeService struct {
+	// Name is the `service` the devcontainer.json names.
+	Name string
+	// Image is the service's `image` ("" when unset). When Build is set too,
+	// Compose builds and tags the image with this name.
+	Image string
+	// Build is set when the service is built from a Dockerfile.
+	Build *ComposeBuild
+	// File is the Compose file that defines the service (the last one when
+	// several do), relative to the scanned root.
+	File string
+	// EnvFile is the project's `.env` file used for `${VAR}` interpolation
+	// ("" when there is none).
+	EnvFile string
+}
+
+// ComposeBuild is a service's `build` section with paths resolved.
+type ComposeBuild struct {
+	// Context and Dockerfile are relative to the scanned root, cleaned and
+	// slash-separated (starting with "../" when they leave it).
+	Context, Dockerfile string
+	// Args are the build arguments (an argument listed without a value
+	// is left out: it would come from the host's environment).
+	Args map[string]string
+	// Target is the stage to build ("" for the last).
+	Target string
+}
+
+// ComposeService resolves the devcontainer's Compose service from the
+// Compose files in fsys (rooted at the scanned root). Relative paths are
+// resolved against the folder of the first Compose file (Compose's project
+// folder). `${VAR}` references are interpolated from the project's `.env`
+// file and their defaults only: nothing comes from this machine's
+// environment.
+func (p *Plan) ComposeService(fsys fs.FS) (*ComposeService, error) {
+	if p.Kind != KindCompose {
+		return nil, errors.New("not a Docker Compose config")
+	}
+	if p.Service == "" {
+		return nil, errors.New("`service` is not set: it names the Compose service to run")
+	}
+	if len(p.ComposeFiles) == 0 {
+		return nil, errors.New("`dockerComposeFile` names no file")
+	}
+	project := path.Dir(p.ComposeFiles[0].Path)
+	svc := &ComposeService{Name: p.Service}
+	env := map[string]string{}
+	if fsys != nil && fs.ValidPath(path.Join(project, ".env")) {
+		if b, err := readFS(fsys, path.Join(project, ".env")); err == nil {
+			env = parseDotEnv(b)
+			svc.EnvFile = path.Join(project, ".env")
+		}
+	}
+	var (
+		build  map[string]any
+		hasSvc bool
+	)
+	for _, cf := range p.ComposeFiles {
+		if cf.State == PathOutside || !fs.ValidPath(cf.Path) {
+			return nil, fmt.Errorf("the Compose file %s lies outside the scanned folder", cf.Raw)
+		}
+		if fsys == nil {
+			return nil, fmt.Errorf("the Compose file %s cannot be read", cf.Path)
+		}
+		b, err := readFS(fsys, cf.Path)
+		if err != nil {
+			return nil, fmt.Errorf("the Compose file %s: %w", cf.Path, err)
+		}
+		var doc struct {
+			Services map[string]yaml.Node `yaml:"services"`
+		}
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return nil, fmt.Errorf("the Compose file %s: %w", cf.Path, err)
+		}
+		node, ok := doc.Services[p.Service]
+		if !ok {
+			continue
+		}
+		var s map[string]any
+		if err := node.Decode(&s); err != nil {
+			return nil, fmt.Errorf("the Compose file %s: service %s: %w", cf.Path, p.Service, err)
+		}
+		hasSvc = true
+		svc.File = cf.Path
+		if img, ok := s["image"].(string); ok {
+			svc.Image = interpolate(img, env)
+		}
+		switch b := s["build"].(type) {
+		case string:
+			build = map[string]any{"context": b}
+		case map[string]any:
+			if build == nil {
+				build = map[string]any{}
+			}
+			for k, v := range b {
+				build[k] = v
+			}
+		case nil:
+		default:
+			return nil, fmt.Errorf("the Compose file %s: service %s: `build` is neither a path nor a mapping", cf.Path, p.Service)
+		}
+	}
+	if !hasSvc {
+		return nil, fmt.Errorf("no Compose file defines the service %q", p.Service)
+	}
+	if build == nil {
+		if svc.Image == "" {
+			return nil, fmt.Errorf("the Compose service %q has neither `build` nor `image`", p.Service)
+		}
+		return svc, nil
+	}
+	cb := &ComposeBuild{}
+	ctx, _ := build["context"].(string)
+	ctx = interpolate(ctx, env)
+	if ctx == "" {
+		ctx = "."
+	}
+	if strings.Contains(ctx, "://") || strings.HasPrefix(ctx, "git@") {
+		return nil, fmt.Errorf("the Compose service %q builds from %s: remote build contexts are not built", p.Service, ctx)
+	}
+	if path.IsAbs(ctx) {
+		return nil, fmt.Errorf("the Compose service %q builds from the absolute path %s, outside the scanned folder", p.Service, ctx)
+	}
+	cb.Context = path.Join(project, ctx)
+	if _, ok := build["dockerfile_inline"]; ok {
+		return nil, fmt.Errorf("the Compose service %q uses `dockerfile_inline`, which is not built", p.Service)
+	}
+	df, _ := build["dockerfile"].(string)
+	df = interpolate(df, env)
+	if df == "" {
+		df = "Dockerfile"
+	}
+	if path.IsAbs(df) {
+		return nil, fmt.Errorf("the Compose service %q names the absolute Dockerfile %s, outside the scanned folder", p.Service, df)
+	}
+	cb.Dockerfile = path.Join(cb.Context, df)
+	if t, ok := build["target"].(string); ok {
+		cb.Target = interpolate(t, env)
+	}
+	args, err := composeArgs(build["args"], env)
+	if err != nil {
+		return nil, fmt.Errorf("the Compose service %q: %w", p.Service, err)
+	}
+	cb.Args = args
+	svc.Build = cb
+	return svc, nil
+}
+
+// composeArgs reads `build.args`: a mapping or a list of NAME=value.
+func composeArgs(v any, env map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	switch a := v.(type) {
+	case nil:
+	case map[string]any:
+		for k, val := range a {
+			if val == nil {
+				continue // from the host's environment: not passed
+			}
+			out[k] = interpolate(fmt.Sprint(val), env)
+		}
+	case []any:
+		for _, e := range a {
+			s, ok := e.(string)
+			if !ok {
+				return nil, errors.New("`build.args` lists a value that is not a string")
+			}
+			k, val, ok := strings.Cut(s, "=")
+			if !ok {
+				continue
+			}
+			out[k] = interpolate(val, env)
+		}
+	default:
+		return nil, errors.New("`build.args` is neither a mapping nor a list")
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+var interpRE = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^}])*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// interpolate substitutes Compose's `${VAR}`, `${VAR:-default}`,
+// `${VAR-default}`, `${VAR:+alt}`, `${VAR:?err}` and `$VAR` from env, and
+// `$$` with `$`.
+func interpolate(s string, env map[string]string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	return interpRE.ReplaceAllStringFunc(s, func(m string) string {
+		if m == "$$" {
+			return "$"
+		}
+		sm := interpRE.FindStringSubmatch(m)
+		name, op, arg := sm[1], sm[2], sm[3]
+		if name == "" {
+			name = sm[4]
+		}
+		val, set := env[name]
+		switch op {
+		case ":-":
+			if val == "" {
+				return arg
+			}
+		case "-":
+			if !set {
+				return arg
+			}
+		case ":+":
+			if val != "" {
+				return arg
+			}
+			return ""
+		case "+":
+			if set {
+				return arg
+			}
+			return ""
+		}
+		return val
+	})
+}
+
+// parseDotEnv reads KEY=value lines (comments, `export`, quotes).
+func parseDotEnv(b []byte) map[string]string {
+	out := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		} else if i := strings.Index(v, " #"); i >= 0 {
+			v = strings.TrimSpace(v[:i])
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// readFS reads a file of at most maxComposeBytes.
+func readFS(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	b, err := io.ReadAll(io.LimitReader(f, maxComposeBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxComposeBytes {
+		return nil, fmt.Errorf("larger than %d MiB", maxComposeBytes>>20)
+	}
+	return b, nil
+}
