@@ -225,6 +225,11 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 		}
 	}
 	mo := checks.MarkdownOptions{Diff: diff, BaseRef: j.pr.GetBase().GetRef(), Patch: patch}
+	if web := j.pr.GetHead().GetRepo().GetHTMLURL(); web != "" {
+		mo.LineURL = func(p string, line int) string {
+			return fmt.Sprintf("%s/blob/%s/%s#L%d", web, j.args.HeadSHA, p, line)
+		}
+	}
 	if t.Build != nil {
 		mo.BuildPath = t.Build.Path
 		mo.BuildDuration = t.Build.Duration
