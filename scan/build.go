@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
 
 	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/image"
 )
@@ -32,61 +34,155 @@ func EngineBuilder(ctx context.Context) *build.Docker {
 	return &build.Docker{Client: c}
 }
 
-// buildTarget is what a target asks to build.
-type buildTarget struct {
-	dockerfile string // relative to the root
-	context    string // relative to the root
+// imageBuild is one way of making a target's image: the Docker builder on
+// a Dockerfile, or the Dev Containers CLI on a devcontainer.json.
+type imageBuild struct {
+	// path is the BuildPath* constant it reports.
+	path string
+	// run builds; remove deletes what it built.
+	run    func(ctx context.Context) (*build.Result, error)
+	remove func(ctx context.Context, ref string) error
+	// dockerfile is the Dockerfile built (relative to the root, "" for
+	// none): failures sit on its lines.
+	dockerfile string
+	// contexts are folders (relative to the root) the build reads; one
+	// outside the root is not built.
+	contexts []string
+	// dc is the devcontainer.json built with the Dev Containers CLI (nil
+	// otherwise): a failing feature sits on its line, and so does any
+	// failure when there is no Dockerfile.
+	dc *devcontainer.Config
+}
+
+// imageCheck is how the built image is judged and where its findings go.
+type imageCheck struct {
+	// dockerfile is the parsed Dockerfile the image came from (nil for
+	// none), so findings point at its lines.
+	dockerfile *dockerfile.File
 	target     string
-	args       map[string]string
+	// devcontainerBuild turns on the Dev Container image rules.
+	devcontainerBuild bool
+	// label names the image in the summary.
+	label string
+	// at, when set, is where every image finding is put (a devcontainer's
+	// `image` line).
+	at *checks.Location
+}
+
+// dockerBuild builds a Dockerfile with the Docker builder.
+func (s *scanner) dockerBuild(buildPath, rel, contextDir, target string, args map[string]string) *imageBuild {
+	if s.opts.Builder == nil {
+		return nil
+	}
+	return &imageBuild{
+		path:       buildPath,
+		dockerfile: rel,
+		contexts:   []string{contextDir},
+		remove:     s.opts.Builder.Remove,
+		run: func(ctx context.Context) (*build.Result, error) {
+			return s.opts.Builder.Build(ctx, build.Spec{
+				ContextDir: filepath.Join(s.root, filepath.FromSlash(contextDir)),
+				Dockerfile: filepath.Join(s.root, filepath.FromSlash(rel)),
+				Target:     target,
+				Args:       args,
+				Network:    s.opts.BuildNetwork,
+				Timeout:    s.opts.BuildTimeout,
+			})
+		},
+	}
 }
 
 // buildAndCheck builds the target's image, reads it and runs the image rules
-// on it. A failed build is a CR300 finding on the failing line with the end
-// of the log. The built image is removed afterwards.
-func (s *scanner) buildAndCheck(bt buildTarget, f *dockerfile.File, devcontainerBuild bool, ts *targetState) (_ []checks.Finding, built bool) {
-	if !localPath(bt.context) {
-		return []checks.Finding{buildFinding(bt.dockerfile, 0, fmt.Sprintf("not built: the build context %s lies outside the scanned folder", bt.context), "")}, false
-	}
-	spec := build.Spec{
-		ContextDir: filepath.Join(s.root, filepath.FromSlash(bt.context)),
-		Dockerfile: filepath.Join(s.root, filepath.FromSlash(bt.dockerfile)),
-		Target:     bt.target,
-		Args:       bt.args,
-		Network:    s.opts.BuildNetwork,
-		Timeout:    s.opts.BuildTimeout,
+// on it. A failed build is a CR300 finding on the failing line (or the
+// failing feature) with the end of the log. The built image is removed
+// afterwards.
+func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) (_ []checks.Finding, built bool) {
+	for _, c := range ib.contexts {
+		if !localPath(c) {
+			return s.buildFailure(ib, 0, "", fmt.Sprintf("not built: the build context %s lies outside the scanned folder", c), ""), false
+		}
 	}
 	s.progress(ts.cur, "building")
 	start := time.Now()
-	out, err := s.opts.Builder.Build(s.ctx, spec)
-	ts.build = &BuildInfo{Path: BuildPathDocker, Duration: time.Since(start)}
+	out, err := ib.run(s.ctx)
+	ts.build = &BuildInfo{Path: ib.path, Duration: time.Since(start)}
 	if err != nil {
 		var fail *build.Failure
 		if errors.As(err, &fail) {
 			msg := "the image does not build: " + fail.Message
 			if fail.Timeout {
-				msg = fmt.Sprintf("the build timed out after %s", spec.Timeout)
+				msg = "the build timed out: " + strings.TrimPrefix(fail.Message, "the build was ")
 			}
-			return []checks.Finding{buildFinding(bt.dockerfile, fail.Line, msg, fail.LogTail)}, false
+			return s.buildFailure(ib, fail.Line, fail.Feature, msg, fail.LogTail), false
 		}
-		return []checks.Finding{buildFinding(bt.dockerfile, 0, "the image could not be built: "+err.Error(), "")}, false
+		return s.buildFailure(ib, 0, "", "the image could not be built: "+err.Error(), ""), false
 	}
-	defer func() { _ = s.opts.Builder.Remove(context.WithoutCancel(s.ctx), out.Ref) }()
+	defer func() { _ = ib.remove(context.WithoutCancel(s.ctx), out.Ref) }()
 	s.progress(ts.cur, "reading image")
 	ts.build.Ref = "docker-daemon:" + out.Ref
 	facts, err := image.Inspect(s.ctx, "docker-daemon:"+out.Ref, image.Options{CacheDir: s.opts.CacheDir})
 	if err != nil {
-		return []checks.Finding{buildFinding(bt.dockerfile, 0, "the built image could not be read: "+err.Error(), "")}, false
+		return s.buildFailure(ib, 0, "", "the built image could not be read: "+err.Error(), ""), false
 	}
 	s.progress(ts.cur, "checking")
-	ts.res.Image = checks.SummarizeImage(path.Base(bt.dockerfile)+" (built)", facts)
+	ts.res.Image = checks.SummarizeImage(ic.label, facts)
 	ts.facts = facts
-	return checks.CheckImage(&checks.ImageInput{
-		Facts: facts, Config: s.cfg, Ref: bt.dockerfile, Dockerfile: f, Target: bt.target, DevcontainerBuild: devcontainerBuild,
-	}), true
+	ref := ic.label
+	if ic.dockerfile != nil {
+		ref = ic.dockerfile.Path
+	}
+	found := checks.CheckImage(&checks.ImageInput{
+		Facts: facts, Config: s.cfg, Ref: ref, Dockerfile: ic.dockerfile, Target: ic.target, DevcontainerBuild: ic.devcontainerBuild,
+	})
+	if ic.at != nil {
+		for i := range found {
+			found[i].Location = *ic.at
+		}
+	}
+	return found, true
 }
 
-// buildFinding is a CR300 finding on a Dockerfile line.
-func buildFinding(rel string, line int, msg, logTail string) checks.Finding {
-	return checks.Finding{RuleID: "CR300", Severity: checks.SeverityError, Message: msg, Details: logTail,
-		Location: checks.Location{Path: rel, StartLine: line}}
+// buildFailure is the CR300 finding of a failed build: on the feature's
+// line of the devcontainer.json when a feature failed, else on the
+// Dockerfile line, else on the devcontainer.json's image.
+func (s *scanner) buildFailure(ib *imageBuild, line int, feature, msg, logTail string) []checks.Finding {
+	loc := checks.Location{Path: ib.dockerfile, StartLine: line}
+	switch {
+	case ib.dc != nil && feature != "":
+		loc = dcLocation(ib.dc, devcontainer.FeaturePointer(feature))
+		if !ib.dc.Has(devcontainer.FeaturePointer(feature)) {
+			loc = dcLocation(ib.dc, "/features")
+		}
+	case ib.dc != nil && ib.dockerfile == "":
+		loc = dcLocation(ib.dc, "/image")
+	}
+	return s.finding("CR300", checks.SeverityError, msg, logTail, loc)
+}
+
+// finding makes a finding the scan reports itself (not a rule's), with the
+// config's severity for the rule; none when config turns the rule off.
+func (s *scanner) finding(id string, sev checks.Severity, msg, details string, loc checks.Location) []checks.Finding {
+	if r := checks.Lookup(id); r != nil && !s.cfg.Enabled(r) {
+		return nil
+	}
+	if rc, ok := s.cfg.Rules[id]; ok && rc.Severity != checks.SeverityOff {
+		sev = rc.Severity
+	}
+	return []checks.Finding{{RuleID: id, Severity: sev, Message: msg, Details: details, Location: loc}}
+}
+
+// dcLocation is the position of a devcontainer.json property (the file
+// when it is not set).
+func dcLocation(dc *devcontainer.Config, ptr string) checks.Location {
+	loc := checks.Location{Path: dc.Path}
+	if dc.Has(ptr) {
+		p := dc.Pos(ptr)
+		loc.StartLine, loc.StartCol = p.Line, p.Col
+	}
+	return loc
+}
+
+// summaryLabel names a built image in its summary.
+func summaryLabel(rel string) string {
+	return path.Base(rel) + " (built)"
 }

@@ -10,13 +10,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/checks"
-	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/image"
 )
@@ -56,6 +54,17 @@ type Options struct {
 	// (one a listed devcontainer builds is checked as part of it, and
 	// listing that Dockerfile selects the devcontainer).
 	Only []string
+	// BuildWith picks how devcontainer.json files are built: "auto" (or
+	// ""): with the Dev Containers CLI when the config has features and the
+	// CLI is installed, else with the Docker builder; "docker": always the
+	// Docker builder (features are not applied, which is a finding);
+	// "devcontainer-cli": every devcontainer.json but Compose ones with the
+	// CLI, which must be installed.
+	BuildWith string
+	// DevcontainerBuilder builds devcontainer.json files with their
+	// features; nil uses the Dev Containers CLI on PATH when BuildWith asks
+	// for it and builds are on.
+	DevcontainerBuilder build.DevcontainerBuilder
 	// Progress, when set, is told each target's stage as it moves on:
 	// "planning", "reading base image", "building", "reading image",
 	// "checking", "done". It is called from several goroutines at once.
@@ -64,15 +73,33 @@ type Options struct {
 
 // Build paths a target's image can take.
 const (
-	BuildPathNone   = "none"
+	// BuildPathNone: nothing was built or read as the target's own image
+	// (BuildInfo.Skipped says why).
+	BuildPathNone = "none"
+	// BuildPathDocker: a Dockerfile built with the Docker builder.
 	BuildPathDocker = "docker"
-	BuildPathImage  = "image"
+	// BuildPathDevcontainerCLI: a devcontainer.json built with the Dev
+	// Containers CLI, features applied.
+	BuildPathDevcontainerCLI = "devcontainer-cli"
+	// BuildPathCompose: a devcontainer's Docker Compose service built from
+	// its Dockerfile with the Docker builder.
+	BuildPathCompose = "compose"
+	// BuildPathImage: an image read as it is (a devcontainer's `image`, or
+	// its Compose service's).
+	BuildPathImage = "image"
+)
+
+// Values of Options.BuildWith.
+const (
+	BuildWithAuto            = "auto"
+	BuildWithDocker          = "docker"
+	BuildWithDevcontainerCLI = "devcontainer-cli"
 )
 
 // BuildInfo says how a target's image was made.
 type BuildInfo struct {
-	// Path is "docker" (built with the Docker builder), "image" (an image
-	// read as it is, e.g. a devcontainer's `image`) or "none".
+	// Path is one of the BuildPath* values: "docker", "devcontainer-cli",
+	// "compose", "image" or "none".
 	Path string `json:"path"`
 	// Ref is what was read ("docker-daemon:..." of the build, or the image
 	// reference).
@@ -151,7 +178,24 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 	if opts.NoBuild || opts.Offline {
 		opts.Builder = nil
 	}
+	switch opts.BuildWith {
+	case "", BuildWithAuto, BuildWithDocker, BuildWithDevcontainerCLI:
+	default:
+		return nil, fmt.Errorf("scan: build with %q: want %q, %q or %q", opts.BuildWith, BuildWithAuto, BuildWithDocker, BuildWithDevcontainerCLI)
+	}
 	s := &scanner{ctx: ctx, opts: opts, root: dir, cfg: cfg, files: map[string]*source{}, bases: opts.Bases}
+	if opts.Builder != nil && opts.DevcontainerBuilder == nil && opts.BuildWith != BuildWithDocker {
+		cli, err := build.NewDevcontainerCLI(ctx)
+		switch {
+		case err == nil:
+			s.opts.DevcontainerBuilder = cli
+			defer func() { _ = cli.Close() }()
+		case opts.BuildWith == BuildWithDevcontainerCLI:
+			return nil, fmt.Errorf("scan: building with the Dev Containers CLI: %w", err)
+		default:
+			s.noCLI = err
+		}
+	}
 	if s.bases == nil && !opts.Offline {
 		s.bases = &ImageBases{Options: image.Options{CacheDir: opts.CacheDir}}
 	}
@@ -230,6 +274,9 @@ type scanner struct {
 	cfg   *checks.Config
 	mu    sync.Mutex
 	files map[string]*source
+	// noCLI is why the Dev Containers CLI cannot build (nil when it can,
+	// or when it was not looked for).
+	noCLI error
 }
 
 // read returns a file's bytes (relative path), reading it at most once.
@@ -286,29 +333,6 @@ func (s *scanner) plan(found []Found) []target {
 	return out
 }
 
-// devcontainerDockerfile returns the Dockerfile a devcontainer.json builds
-// (relative to the root), or "" when it builds none, names one outside the
-// root, or does not parse.
-func (s *scanner) devcontainerDockerfile(rel string) string {
-	src, err := s.read(rel)
-	if err != nil {
-		return ""
-	}
-	dc, err := devcontainer.Parse(rel, src)
-	if err != nil {
-		return ""
-	}
-	p := dc.DockerfilePath()
-	if p == "" || !localPath(p) {
-		return ""
-	}
-	// A Dockerfile that is not there is CR203's finding, not a read error.
-	if fi, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(p))); err != nil || fi.IsDir() {
-		return ""
-	}
-	return p
-}
-
 // localPath reports whether a cleaned slash path stays inside the root.
 func localPath(p string) bool {
 	return filepath.IsLocal(filepath.FromSlash(path.Clean(p)))
@@ -323,7 +347,7 @@ func (s *scanner) check(t target) *targetState {
 	case checks.KindDevcontainer:
 		ts.res.Findings = s.checkDevcontainer(t, ts)
 	default:
-		ts.res.Findings = s.checkDockerfile(&checks.DockerfileInput{}, t.path, ts)
+		ts.res.Findings = s.checkDockerfile(&checks.DockerfileInput{}, t.path, ts, s.dockerBuild(BuildPathDocker, t.path, path.Dir(t.path), "", nil))
 	}
 	if ts.build.Path == BuildPathNone && ts.build.Skipped == "" {
 		switch {
@@ -347,7 +371,10 @@ func (s *scanner) progress(target, stage string) {
 	}
 }
 
-func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, ts *targetState) []checks.Finding {
+// checkDockerfile runs the Dockerfile rules on rel and, given a build (ib
+// not nil), builds the image and runs the image rules on it; otherwise, or
+// when the build fails, the image rules judge the final stage's base image.
+func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, ts *targetState, ib *imageBuild) []checks.Finding {
 	in.Config = s.cfg
 	src, err := s.read(rel)
 	if err != nil {
@@ -374,12 +401,12 @@ func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, ts *ta
 	}
 	s.progress(ts.cur, "checking")
 	out := checks.CheckDockerfile(in)
-	if s.opts.Builder != nil {
-		bt := buildTarget{dockerfile: rel, context: path.Dir(rel), target: in.Target, args: in.BuildArgs}
-		if dc := in.Devcontainer; dc != nil {
-			bt.context = dc.ContextPath()
+	if ib != nil {
+		label := summaryLabel(rel)
+		if ib.path == BuildPathDevcontainerCLI {
+			label = summaryLabel(ts.res.Path)
 		}
-		found, built := s.buildAndCheck(bt, f, in.Devcontainer != nil, ts)
+		found, built := s.buildAndCheck(ib, imageCheck{dockerfile: f, target: in.Target, devcontainerBuild: in.Devcontainer != nil, label: label}, ts)
 		out = append(out, found...)
 		if built {
 			// The built image's findings replace the base's.
@@ -401,42 +428,6 @@ func (s *scanner) readBase(ref string) *image.Facts {
 		return nil
 	}
 	return f
-}
-
-func (s *scanner) checkDevcontainer(t target, ts *targetState) []checks.Finding {
-	src, err := s.read(t.path)
-	if err != nil {
-		return []checks.Finding{readFailure(t.path, err)}
-	}
-	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.devcontainerPaths(), Root: s.root}
-	dc, err := devcontainer.Parse(t.path, src)
-	if err != nil {
-		in.ParseErr = err
-		return checks.CheckDevcontainer(in)
-	}
-	in.Devcontainer = dc
-	var out []checks.Finding
-	if t.dockerfile != "" {
-		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: dc.BuildArgs(), Target: dc.BuildTarget()}
-		out = append(out, s.checkDockerfile(din, t.dockerfile, ts)...)
-		in.Dockerfile = din.File
-	}
-	out = append(out, checks.CheckDevcontainer(in)...)
-	if ref := dc.Image(); ref != "" && t.dockerfile == "" && !strings.Contains(ref, "$") {
-		s.progress(t.path, "reading image")
-		if facts := s.readBase(ref); facts != nil {
-			ts.res.Image = checks.SummarizeImage(ref, facts)
-			ts.facts = facts
-			ts.build = &BuildInfo{Path: BuildPathImage, Ref: ref}
-			at := dc.Pos("/image")
-			for _, f := range checks.CheckImage(&checks.ImageInput{Facts: facts, Config: s.cfg, Ref: ref, DevcontainerBuild: true}) {
-				// Findings about the image sit on the devcontainer's `image` line.
-				f.Location = checks.Location{Path: t.path, StartLine: at.Line, StartCol: at.Col}
-				out = append(out, f)
-			}
-		}
-	}
-	return out
 }
 
 // devcontainerPaths lists every devcontainer.json discovered.

@@ -2,14 +2,12 @@ package scan
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/coderready/coderready/checks"
-	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
 )
 
@@ -60,27 +58,25 @@ func Targets(root string, cfg *checks.Config) ([]TargetInfo, error) {
 
 func (s *scanner) devcontainerInputs(t target) []string {
 	in := []string{t.path}
-	src, err := s.read(t.path)
+	p, err := s.resolveDevcontainer(t.path)
 	if err != nil {
 		return in
 	}
-	dc, err := devcontainer.Parse(t.path, src)
-	if err != nil {
-		return in
-	}
-	p := dc.Plan(os.DirFS(s.root))
-	for _, f := range p.Features {
+	for _, f := range p.plan.Features {
 		if f.Local != nil && localPath(f.Local.Path) {
 			in = append(in, f.Local.Path)
 		}
 	}
-	for _, c := range p.ComposeFiles {
+	for _, c := range p.plan.ComposeFiles {
 		if localPath(c.Path) {
 			in = append(in, c.Path)
 		}
 	}
+	if p.compose != nil && p.compose.EnvFile != "" {
+		in = append(in, p.compose.EnvFile)
+	}
 	if t.dockerfile != "" {
-		ctx := dc.ContextPath()
+		ctx := p.context
 		if !localPath(ctx) {
 			ctx = path.Dir(t.dockerfile)
 		}
