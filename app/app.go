@@ -104,12 +104,13 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	}
 	a := &App{
 		opts:     opts,
-		log:      log,
 		registry: reg,
 		http:     hc,
 		builder:  opts.Builder,
 		settings: s,
 	}
+	a.log = slog.New(setupHandler{Handler: log.Handler(), missing: a.missing})
+	log = a.log
 	a.metrics = newMetrics(reg)
 	a.transport = &ghtransport.Transport{Base: opts.GitHubTransport, Metrics: ghtransport.NewMetrics(reg)}
 	if err := os.MkdirAll(a.workDir(), 0o750); err != nil {

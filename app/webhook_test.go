@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/riverqueue/river"
@@ -128,3 +130,18 @@ func sign(secret string, body []byte) string {
 	m.Write(body)
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
+
+func TestLogsSayWhatIsMissing(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return buf.Write(p) })
+	h := setupHandler{Handler: slog.NewJSONHandler(w, nil), missing: func() []string { return []string{EnvAppID} }}
+	slog.New(h).With("repo", "a/b").Info("hello")
+	if !strings.Contains(buf.String(), `"setup_missing":["CODERREADY_APP_ID"]`) {
+		t.Errorf("log line %s lacks setup_missing", buf.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
