@@ -28,7 +28,6 @@ func devcontainerCLI(t *testing.T) *DevcontainerCLI {
 		}
 		t.Fatalf("Dev Containers CLI: %v", err)
 	}
-	d.LockPath = filepath.Join(os.TempDir(), "coderready-devcontainer-cli-test.lock")
 	t.Cleanup(func() { _ = d.Close() })
 	return d
 }
@@ -101,9 +100,7 @@ func TestDevcontainerCLIBuild(t *testing.T) {
 			if !strings.Contains(string(res.Log), "--network=host") {
 				t.Errorf("the build did not get the host network:\n%s", res.Log)
 			}
-			if d.imageID(ctx, featureContentImage) != "" {
-				t.Errorf("%s was left behind", featureContentImage)
-			}
+			checkNoFeatureContent(t, d)
 			facts, err := image.Inspect(ctx, "docker-daemon:"+res.Ref, image.Options{})
 			if err != nil {
 				t.Fatalf("inspect: %v", err)
@@ -208,9 +205,7 @@ func TestDevcontainerCLIFailures(t *testing.T) {
 			if tt.wantTimeout && elapsed > timeout+30*time.Second {
 				t.Errorf("the timed-out build took %s", elapsed)
 			}
-			if d.imageID(ctx, featureContentImage) != "" {
-				t.Errorf("%s was left behind", featureContentImage)
-			}
+			checkNoFeatureContent(t, d)
 		})
 	}
 }
@@ -399,4 +394,18 @@ func listFiles(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// checkNoFeatureContent fails when the CLI's feature content image is
+// there, looking under the build lock so that no other build is running.
+func checkNoFeatureContent(t *testing.T, d *DevcontainerCLI) {
+	t.Helper()
+	unlock, err := d.lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if d.imageID(context.Background(), featureContentImage) != "" {
+		t.Errorf("%s was left behind", featureContentImage)
+	}
 }

@@ -1,0 +1,254 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coderready/coderready/build"
+	"github.com/coderready/coderready/checks"
+)
+
+// devcontainerCLI returns the Dev Containers CLI builder; outside CI a
+// missing CLI skips the test, under CI=true it fails it.
+func devcontainerCLI(t *testing.T) *build.DevcontainerCLI {
+	t.Helper()
+	cli, err := build.NewDevcontainerCLI(context.Background())
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the Dev Containers CLI is missing (scripts/install-devcontainer-cli.sh): %v", err)
+		}
+		t.Skipf("the Dev Containers CLI is not usable (scripts/install-devcontainer-cli.sh): %v", err)
+	}
+	t.Cleanup(func() { _ = cli.Close() })
+	return cli
+}
+
+// localFeature writes /etc/local-feature-installed and adds a user.
+var localFeature = map[string]string{
+	"devcontainer-feature.json": `{"id": "local-feature", "version": "1.0.0", "name": "Local feature", "options": {"greeting": {"type": "string", "default": "hello"}}}`,
+	"install.sh":                "#!/bin/sh\nset -e\necho \"$GREETING\" > /etc/local-feature-installed\necho 'feature:x:1234:1234::/tmp:/bin/sh' >> /etc/passwd\n",
+}
+
+// withFeature adds the local feature under dir.
+func withFeature(files map[string]string, dir string) map[string]string {
+	for name, content := range localFeature {
+		files[dir+"/"+name] = content
+	}
+	return files
+}
+
+// busyboxUser makes a non-root user on the busybox image.
+const busyboxUser = "RUN echo 'coder:x:1000:1000::/tmp:/bin/sh' >> /etc/passwd\nUSER coder\n"
+
+// TestBuildDevcontainers builds every kind of devcontainer.json in the
+// engine, through the build path each needs, and checks the built image.
+func TestBuildDevcontainers(t *testing.T) {
+	bases := engineBases(t)
+	cli := devcontainerCLI(t)
+	b := EngineBuilder(context.Background())
+	if b == nil {
+		t.Fatal("the engine answered for images but not for builds")
+	}
+	defer func() { _ = b.Close() }()
+	root := writeTree(t, withFeature(withFeature(map[string]string{
+		// build.dockerfile, no features: the Docker builder.
+		"docker/.devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile", "args": {"WHO": "docker"}}}`,
+		"docker/.devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\nARG WHO\nRUN echo $WHO > /etc/built-by\n" + busyboxUser,
+		// A local feature: the Dev Containers CLI.
+		"feature/.devcontainer/devcontainer.json": "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"},\n  \"features\": {\n    \"./local-feature\": {\"greeting\": \"hi\"}\n  }\n}\n",
+		"feature/.devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\n" + busyboxUser,
+		// A feature from a registry, which cannot be fetched here.
+		"oci/.devcontainer/devcontainer.json": "{\n  \"image\": \"coderready-test/busybox:static\",\n  \"features\": {\n    \"ghcr.io/devcontainers/features/git:1\": {}\n  }\n}\n",
+		// A failing RUN, with the Docker builder and with the CLI.
+		"fail-docker/.devcontainer/devcontainer.json":  `{"build": {"dockerfile": "Dockerfile"}}`,
+		"fail-docker/.devcontainer/Dockerfile":         "FROM coderready-test/busybox:static\nRUN true\nRUN echo about to fail && false\n",
+		"fail-feature/.devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile"}, "features": {"./local-feature": {}}}`,
+		"fail-feature/.devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\nRUN true\nRUN echo about to fail && false\n",
+		// Compose: a built service and an image service.
+		"compose/.devcontainer/devcontainer.json": `{"dockerComposeFile": ["../docker-compose.yml"], "service": "dev", "workspaceFolder": "/src"}`,
+		"compose/docker-compose.yml":              "services:\n  dev:\n    build:\n      context: .\n      dockerfile: docker/dev.Dockerfile\n      args:\n        WHO: ${WHO:-compose}\n  db:\n    image: postgres:16\n",
+		"compose/docker/dev.Dockerfile":           "FROM coderready-test/busybox:static\nARG WHO\nRUN echo $WHO > /etc/built-by\n" + busyboxUser,
+		"compose-image/.devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "app"}`,
+		"compose-image/.devcontainer/compose.yml":       "services:\n  app:\n    image: coderready-test/busybox:static-nonroot\n",
+	}, "feature/.devcontainer/local-feature"), "fail-feature/.devcontainer/local-feature"))
+
+	var mu sync.Mutex
+	stages := map[string][]string{}
+	start := time.Now()
+	rep, err := Run(context.Background(), root, Options{
+		Config: checks.DefaultConfig(), Bases: bases, Builder: b, DevcontainerBuilder: cli, BuildNetwork: build.NetworkHost,
+		Progress: func(target, stage string) {
+			mu.Lock()
+			defer mu.Unlock()
+			stages[target] = append(stages[target], stage)
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("scan of %d targets in %s", len(rep.Targets), time.Since(start).Round(time.Millisecond))
+	got := map[string]TargetReport{}
+	for _, tr := range rep.Targets {
+		rel := strings.TrimPrefix(tr.Path, root+"/")
+		got[strings.SplitN(rel, "/", 2)[0]] = tr
+		t.Logf("%s: build %+v", rel, *tr.Build)
+	}
+	find := func(dir, id string) *checks.Finding {
+		for i, f := range got[dir].Findings {
+			if f.RuleID == id {
+				return &got[dir].Findings[i]
+			}
+		}
+		return nil
+	}
+	hasFile := func(dir, p string) bool {
+		f := got[dir].Facts
+		if f == nil {
+			return false
+		}
+		_, ok := f.Stat(p)
+		return ok
+	}
+
+	tests := []struct {
+		dir      string
+		path     string
+		files    []string // in the image read
+		noFacts  bool
+		cr300    string // substring of the CR300 message ("" for none)
+		cr300At  string // path suffix:line of the CR300 finding
+		cr300Log string
+	}{
+		{dir: "docker", path: BuildPathDocker, files: []string{"/etc/built-by"}},
+		{dir: "feature", path: BuildPathDevcontainerCLI, files: []string{"/etc/local-feature-installed"}},
+		{dir: "oci", path: BuildPathDevcontainerCLI, cr300: "feature ghcr.io/devcontainers/features/git:1 could not be fetched: ", cr300At: "oci/.devcontainer/devcontainer.json:4"},
+		{dir: "fail-docker", path: BuildPathDocker, cr300: "the image does not build", cr300At: "fail-docker/.devcontainer/Dockerfile:3", cr300Log: "about to fail"},
+		{dir: "fail-feature", path: BuildPathDevcontainerCLI, cr300: "the image does not build", cr300At: "fail-feature/.devcontainer/Dockerfile:3", cr300Log: "about to fail"},
+		{dir: "compose", path: BuildPathCompose, files: []string{"/etc/built-by"}},
+		{dir: "compose-image", path: BuildPathImage, files: []string{"/bin/busybox"}},
+	}
+	for _, tt := range tests {
+		tr, ok := got[tt.dir]
+		if !ok {
+			t.Errorf("%s: not checked", tt.dir)
+			continue
+		}
+		if tr.Build == nil || tr.Build.Path != tt.path {
+			t.Errorf("%s: build %+v, want path %s", tt.dir, tr.Build, tt.path)
+		}
+		if tt.path != BuildPathImage && (tr.Build == nil || tr.Build.Duration <= 0) {
+			t.Errorf("%s: no build duration: %+v", tt.dir, tr.Build)
+		}
+		for _, p := range tt.files {
+			if !hasFile(tt.dir, p) {
+				t.Errorf("%s: the image read lacks %s (facts %v)", tt.dir, p, tr.Facts != nil)
+			}
+		}
+		f := find(tt.dir, "CR300")
+		switch {
+		case tt.cr300 == "" && f != nil:
+			t.Errorf("%s: unexpected CR300 %s at %+v\n%s", tt.dir, f.Message, f.Location, f.Details)
+		case tt.cr300 != "" && f == nil:
+			t.Errorf("%s: no CR300; findings %+v", tt.dir, tr.Findings)
+		case tt.cr300 != "":
+			at := strings.TrimPrefix(f.Location.Path, root+"/") + ":" + strconv.Itoa(f.Location.StartLine)
+			if !strings.Contains(f.Message, tt.cr300) || at != tt.cr300At || f.Severity != checks.SeverityError || !strings.Contains(f.Details, tt.cr300Log) {
+				t.Errorf("%s: CR300 %q at %s (%s), want %q at %s with %q in\n%s", tt.dir, f.Message, at, f.Severity, tt.cr300, tt.cr300At, tt.cr300Log, f.Details)
+			}
+		}
+		if s := stages[strings.TrimPrefix(tr.Path, root+"/")]; len(s) < 3 || s[0] != "planning" || s[len(s)-1] != "done" {
+			t.Errorf("%s: stages %q", tt.dir, s)
+		}
+	}
+	// The feature's option and user are in the image the CLI built.
+	if tr := got["feature"]; tr.Facts != nil {
+		var user bool
+		for _, u := range tr.Facts.Users {
+			user = user || u.Name == "feature"
+		}
+		if !user {
+			t.Errorf("feature: the feature's user is not in the image: %+v", tr.Facts.Users)
+		}
+		if tr.Image == nil || !strings.Contains(tr.Image.Ref, "built") {
+			t.Errorf("feature: summary %+v", tr.Image)
+		}
+	}
+	if tr := got["compose"]; tr.Dockerfile == "" || !strings.HasSuffix(tr.Dockerfile, "compose/docker/dev.Dockerfile") {
+		t.Errorf("compose: the service's Dockerfile should be the target's: %q", tr.Dockerfile)
+	}
+	// Busybox images pass the agent download rule after the build.
+	for _, dir := range []string{"docker", "feature", "compose"} {
+		if f := find(dir, "CR301"); f != nil {
+			t.Errorf("%s: CR301 on a busybox image: %s", dir, f.Message)
+		}
+	}
+}
+
+// TestFeaturesNotApplied: a config with features built without the CLI
+// says so, on its `features` line, and the image is built without them.
+func TestFeaturesNotApplied(t *testing.T) {
+	bases := engineBases(t)
+	b := EngineBuilder(context.Background())
+	if b == nil {
+		t.Fatal("the engine answered for images but not for builds")
+	}
+	defer func() { _ = b.Close() }()
+	root := writeTree(t, withFeature(map[string]string{
+		".devcontainer/devcontainer.json": "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"},\n  \"features\": {\"./local-feature\": {}}\n}\n",
+		".devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\n" + busyboxUser,
+	}, ".devcontainer/local-feature"))
+	tests := []struct {
+		name      string
+		buildWith string
+		noCLI     bool
+		want      string
+	}{
+		{"--builder docker", BuildWithDocker, false, "built with the Docker builder, --builder docker"},
+		{"no CLI installed", BuildWithAuto, true, "the Dev Containers CLI is not installed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.noCLI {
+				t.Setenv("PATH", t.TempDir())
+			}
+			rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, BuildNetwork: build.NetworkHost, BuildWith: tt.buildWith})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Targets) != 1 {
+				t.Fatalf("targets %+v", rep.Targets)
+			}
+			tr := rep.Targets[0]
+			if tr.Build == nil || tr.Build.Path != BuildPathDocker || tr.Facts == nil {
+				t.Errorf("build %+v facts %v: want the Docker build read", tr.Build, tr.Facts != nil)
+			}
+			if tr.Facts != nil {
+				if _, ok := tr.Facts.Stat("/etc/local-feature-installed"); ok {
+					t.Error("the feature was applied")
+				}
+			}
+			var note *checks.Finding
+			for i, f := range tr.Findings {
+				if f.RuleID == "CR300" {
+					note = &tr.Findings[i]
+				}
+			}
+			if note == nil || note.Severity != checks.SeverityWarning || note.Location.StartLine != 3 ||
+				!strings.Contains(note.Message, "features were not applied") || !strings.Contains(note.Message, tt.want) {
+				t.Errorf("want a CR300 warning on line 3 saying %q, got %+v", tt.want, note)
+			}
+		})
+	}
+	// --builder devcontainer-cli without the CLI is an error, not a silent fallback.
+	t.Setenv("PATH", t.TempDir())
+	_, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, BuildWith: BuildWithDevcontainerCLI})
+	if !errors.Is(err, build.ErrNoDevcontainerCLI) {
+		t.Errorf("--builder devcontainer-cli without the CLI: %v", err)
+	}
+}
