@@ -71,9 +71,9 @@ func TestBuildDevcontainers(t *testing.T) {
 		"fail-feature/.devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile"}, "features": {"./local-feature": {}}}`,
 		"fail-feature/.devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\nRUN true\nRUN echo about to fail && false\n",
 		// Compose: a built service and an image service.
-		"compose/.devcontainer/devcontainer.json": `{"dockerComposeFile": ["../docker-compose.yml"], "service": "dev", "workspaceFolder": "/src"}`,
-		"compose/docker-compose.yml":              "services:\n  dev:\n    build:\n      context: .\n      dockerfile: docker/dev.Dockerfile\n      args:\n        WHO: ${WHO:-compose}\n  db:\n    image: postgres:16\n",
-		"compose/docker/dev.Dockerfile":           "FROM coderready-test/busybox:static\nARG WHO\nRUN echo $WHO > /etc/built-by\n" + busyboxUser,
+		"compose/.devcontainer/devcontainer.json":       `{"dockerComposeFile": ["../docker-compose.yml"], "service": "dev", "workspaceFolder": "/src"}`,
+		"compose/docker-compose.yml":                    "services:\n  dev:\n    build:\n      context: .\n      dockerfile: docker/dev.Dockerfile\n      args:\n        WHO: ${WHO:-compose}\n  db:\n    image: postgres:16\n",
+		"compose/docker/dev.Dockerfile":                 "FROM coderready-test/busybox:static\nARG WHO\nRUN echo $WHO > /etc/built-by\n" + busyboxUser,
 		"compose-image/.devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "app"}`,
 		"compose-image/.devcontainer/compose.yml":       "services:\n  app:\n    image: coderready-test/busybox:static-nonroot\n",
 	}, "feature/.devcontainer/local-feature"), "fail-feature/.devcontainer/local-feature"))
