@@ -19,6 +19,10 @@ func TestTargets(t *testing.T) {
 		".devcontainer/local-feature/devcontainer-feature.json": `{"id": "local-feature"}`,
 		"compose/.devcontainer.json":                            `{"dockerComposeFile": ["docker-compose.yml"], "service": "app"}`,
 		"compose/docker-compose.yml":                            "services:\n  app:\n    image: debian:bookworm\n",
+		"built/.devcontainer/devcontainer.json":                 `{"dockerComposeFile": "../compose.yml", "service": "dev"}`,
+		"built/compose.yml":                                     "services:\n  dev:\n    build:\n      context: .\n      dockerfile: docker/Dockerfile\n",
+		"built/.env":                                            "X=1\n",
+		"built/docker/Dockerfile":                               "FROM debian:bookworm\nCOPY src/ /src/\n",
 	})
 	ts, err := Targets(root, nil)
 	if err != nil {
@@ -31,6 +35,8 @@ func TestTargets(t *testing.T) {
 	want := map[string][]string{
 		".devcontainer/devcontainer.json": {".devcontainer/Dockerfile", ".devcontainer/Dockerfile.dockerignore", ".devcontainer/devcontainer.json", ".devcontainer/local-feature", ".dockerignore", "requirements.txt"},
 		"compose/.devcontainer.json":      {"compose/.devcontainer.json", "compose/docker-compose.yml"},
+		// A Compose service's Dockerfile belongs to the devcontainer.
+		"built/.devcontainer/devcontainer.json": {"built/.devcontainer/devcontainer.json", "built/.dockerignore", "built/.env", "built/compose.yml", "built/docker/Dockerfile", "built/docker/Dockerfile.dockerignore", "built/src"},
 		"Dockerfile":                      {".", ".dockerignore", "Dockerfile", "Dockerfile.dockerignore", "config", "scripts"},
 		"tools/Dockerfile.ci":             {"tools/.dockerignore", "tools/Dockerfile.ci", "tools/Dockerfile.ci.dockerignore", "tools/entry.sh"},
 	}
@@ -50,12 +56,16 @@ func TestRunOnlyAndProgress(t *testing.T) {
 		"other/Dockerfile":                "FROM debian:bookworm\n",
 		".devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile"}}`,
 		".devcontainer/Dockerfile":        "FROM debian:bookworm\n",
+		"c/.devcontainer.json":            `{"dockerComposeFile": "compose.yml", "service": "dev"}`,
+		"c/compose.yml":                   "services:\n  dev:\n    build: ./app\n",
+		"c/app/Dockerfile":                "FROM debian:bookworm\n",
 	})
 	tests := []struct {
 		only []string
 		want []string
 	}{
-		{nil, []string{".devcontainer/devcontainer.json", "Dockerfile", "other/Dockerfile"}},
+		{nil, []string{".devcontainer/devcontainer.json", "Dockerfile", "c/.devcontainer.json", "other/Dockerfile"}},
+		{[]string{"c/app/Dockerfile", "Dockerfile"}, []string{"Dockerfile", "c/.devcontainer.json"}},
 		{[]string{"other/Dockerfile"}, []string{"other/Dockerfile"}},
 		{[]string{".devcontainer/Dockerfile"}, []string{".devcontainer/devcontainer.json"}},
 		{[]string{}, nil},
