@@ -37,8 +37,8 @@ func TestTargets(t *testing.T) {
 		"compose/.devcontainer.json":      {"compose/.devcontainer.json", "compose/docker-compose.yml"},
 		// A Compose service's Dockerfile belongs to the devcontainer.
 		"built/.devcontainer/devcontainer.json": {"built/.devcontainer/devcontainer.json", "built/.dockerignore", "built/.env", "built/compose.yml", "built/docker/Dockerfile", "built/docker/Dockerfile.dockerignore", "built/src"},
-		"Dockerfile":                      {".", ".dockerignore", "Dockerfile", "Dockerfile.dockerignore", "config", "scripts"},
-		"tools/Dockerfile.ci":             {"tools/.dockerignore", "tools/Dockerfile.ci", "tools/Dockerfile.ci.dockerignore", "tools/entry.sh"},
+		"Dockerfile":                            {".", ".dockerignore", "Dockerfile", "Dockerfile.dockerignore", "config", "scripts"},
+		"tools/Dockerfile.ci":                   {"tools/.dockerignore", "tools/Dockerfile.ci", "tools/Dockerfile.ci.dockerignore", "tools/entry.sh"},
 	}
 	for path, w := range want {
 		if !slices.Equal(got[path], w) {
