@@ -99,7 +99,9 @@ func (s *scanner) dockerBuild(buildPath, rel, contextDir, target string, args ma
 func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) (_ []checks.Finding, built bool) {
 	for _, c := range ib.contexts {
 		if !localPath(c) {
-			return s.buildFailure(ib, 0, "", fmt.Sprintf("not built: the build context %s lies outside the scanned folder", c), ""), false
+			why := fmt.Sprintf("the build context %s lies outside the scanned folder", c)
+			ts.build = &BuildInfo{Path: BuildPathNone, Skipped: why}
+			return s.buildFailure(ib, 0, "", "not built: "+why, ""), false
 		}
 	}
 	s.progress(ts.cur, "building")
@@ -107,6 +109,7 @@ func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) 
 	out, err := ib.run(s.ctx)
 	ts.build = &BuildInfo{Path: ib.path, Duration: time.Since(start)}
 	if err != nil {
+		ts.build.Failed = true
 		var fail *build.Failure
 		if errors.As(err, &fail) {
 			msg := "the image does not build: " + fail.Message
@@ -122,6 +125,7 @@ func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) 
 	ts.build.Ref = "docker-daemon:" + out.Ref
 	facts, err := image.Inspect(s.ctx, "docker-daemon:"+out.Ref, image.Options{CacheDir: s.opts.CacheDir})
 	if err != nil {
+		ts.build.Failed = true
 		return s.buildFailure(ib, 0, "", "the built image could not be read: "+err.Error(), ""), false
 	}
 	s.progress(ts.cur, "checking")

@@ -108,6 +108,41 @@ type BuildInfo struct {
 	Duration time.Duration `json:"duration,omitempty"`
 	// Skipped says why nothing was built, when it was not.
 	Skipped string `json:"skipped,omitempty"`
+	// Failed is set when the build ran and failed, or its image could not
+	// be read (a CR300 finding says why).
+	Failed bool `json:"failed,omitempty"`
+}
+
+// String says in a few words how the image was made, e.g. "built with the
+// Dev Containers CLI in 41.2s" or "not built: builds are off".
+func (b *BuildInfo) String() string {
+	if b == nil {
+		return "not built"
+	}
+	d := b.Duration.Round(100 * time.Millisecond)
+	if b.Failed {
+		switch b.Path {
+		case BuildPathDevcontainerCLI:
+			return fmt.Sprintf("the Dev Containers CLI build failed after %s", d)
+		case BuildPathCompose:
+			return fmt.Sprintf("the Docker Compose service's build failed after %s", d)
+		}
+		return fmt.Sprintf("the Docker build failed after %s", d)
+	}
+	switch b.Path {
+	case BuildPathDocker:
+		return fmt.Sprintf("built with the Docker builder in %s", d)
+	case BuildPathDevcontainerCLI:
+		return fmt.Sprintf("built with the Dev Containers CLI in %s", d)
+	case BuildPathCompose:
+		return fmt.Sprintf("built from its Docker Compose service in %s", d)
+	case BuildPathImage:
+		return "not built: the image " + b.Ref + " was read as it is"
+	}
+	if b.Skipped != "" {
+		return "not built: " + b.Skipped
+	}
+	return "not built"
 }
 
 // TargetReport is one target's result plus what the pipeline learnt on the way.

@@ -21,6 +21,8 @@ type outputFlags struct {
 	failOn string
 	output string
 	color  string
+	// textHeader is written before a text report (check's build lines).
+	textHeader string
 }
 
 func (o *outputFlags) register(c *cobra.Command) {
@@ -99,6 +101,11 @@ func (o *outputFlags) render(w io.Writer, r *checks.Result) error {
 	case "sarif":
 		err = checks.RenderSARIF(w, r, toolVersion())
 	default:
+		if o.textHeader != "" {
+			if _, err := io.WriteString(w, o.textHeader); err != nil {
+				return fmt.Errorf("write report: %w", err)
+			}
+		}
 		err = checks.RenderText(w, r, checks.TextOptions{Color: o.useColor(w), ReadFile: os.ReadFile})
 	}
 	if err != nil {
@@ -129,6 +136,7 @@ func newCheckCmd() *cobra.Command {
 		offline      bool
 		buildNetwork string
 		buildTimeout time.Duration
+		builder      string
 	)
 	c := &cobra.Command{
 		Use:   "check [PATH...]",
@@ -143,6 +151,16 @@ in it (nothing from the host but the build context enters the build), the
 built image is read and judged by the image rules, and removed; a failing
 build is a CR300 finding on the failing line with the end of the log.
 --no-build skips building.
+
+A devcontainer.json is built the way its config says: an image is read as it
+is; build.dockerfile is built with the Docker builder; a config with features
+is built with the Dev Containers CLI (devcontainer build, from
+@devcontainers/cli) when it is installed, else without its features (a CR300
+warning says so); dockerComposeFile builds the named service's Dockerfile or
+reads its image. --builder picks: auto (the CLI for configs with features),
+docker (never the CLI) or devcontainer-cli (the CLI for every
+devcontainer.json but Compose ones). Text output starts with one line per
+target saying how its image was made.
 
 The base image of each Dockerfile (and a devcontainer's image) is read from
 the local Docker engine when it holds it, else from its registry, and the
@@ -168,12 +186,19 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 			default:
 				return &exitCodeError{code: exitError, err: fmt.Errorf("--build-network %q: want default, none or host", buildNetwork)}
 			}
+			switch builder {
+			case scan.BuildWithAuto, scan.BuildWithDocker, scan.BuildWithDevcontainerCLI:
+			default:
+				return &exitCodeError{code: exitError, err: fmt.Errorf("--builder %q: want auto, docker or devcontainer-cli", builder)}
+			}
 			opts := scan.Options{
 				ConfigPath: configPath, NoBuild: noBuild, Offline: offline,
 				CacheDir:     filepath.Join(dataDir(), "image-cache"),
 				BuildNetwork: buildNetwork, BuildTimeout: buildTimeout,
+				BuildWith: builder,
 			}
 			merged := &checks.Result{}
+			var builds []scan.TargetReport
 			for i, arg := range args {
 				arg = strings.TrimSuffix(strings.TrimSuffix(arg, "/..."), "...")
 				if arg == "" {
@@ -187,7 +212,9 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 					merged.Root = rep.Result.Root
 				}
 				merged.Targets = append(merged.Targets, rep.Result.Targets...)
+				builds = append(builds, rep.Targets...)
 			}
+			out.textHeader = buildLines(builds)
 			return out.write(c.OutOrStdout(), merged)
 		},
 	}
@@ -196,8 +223,35 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 	c.Flags().BoolVar(&noBuild, "no-build", false, "never build images; run static checks (and base-image checks) only")
 	c.Flags().StringVar(&buildNetwork, "build-network", envOr("CODERREADY_BUILD_NETWORK", "default"), "network of builds: default (the engine's), none or host (env CODERREADY_BUILD_NETWORK)")
 	c.Flags().DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "time limit of each build; a build over it is a finding")
+	c.Flags().StringVar(&builder, "builder", envOr("CODERREADY_BUILDER", scan.BuildWithAuto), "how devcontainer.json files are built: auto (the Dev Containers CLI for configs with features, when installed), docker, or devcontainer-cli (env CODERREADY_BUILDER)")
 	c.Flags().BoolVar(&offline, "offline", os.Getenv("CODERREADY_OFFLINE") == "true", "never contact a registry or a Docker engine (base images are then judged from their names; default from CODERREADY_OFFLINE=true)")
 	return c
+}
+
+// buildLines says, one line per target, how its image was made; when no
+// target was built for the same reason, one line says so.
+func buildLines(ts []scan.TargetReport) string {
+	if len(ts) == 0 {
+		return ""
+	}
+	same := ts[0].Build != nil && ts[0].Build.Path == scan.BuildPathNone
+	for _, t := range ts {
+		if t.Build == nil || t.Build.Path != scan.BuildPathNone || t.Build.Skipped != ts[0].Build.Skipped {
+			same = false
+		}
+	}
+	if same {
+		if len(ts) == 1 {
+			return fmt.Sprintf("%s: %s\n\n", ts[0].Path, ts[0].Build)
+		}
+		return fmt.Sprintf("%d targets %s\n\n", len(ts), ts[0].Build)
+	}
+	var b strings.Builder
+	for _, t := range ts {
+		fmt.Fprintf(&b, "%s: %s\n", t.Path, t.Build)
+	}
+	b.WriteString("\n")
+	return b.String()
 }
 
 // envOr returns the environment variable's value, or def when it is unset.

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coderready/coderready/scan"
+)
+
+func TestCheckBuilderFlag(t *testing.T) {
+	tests := []struct {
+		args      []string
+		code      int
+		stderrHas string
+	}{
+		{[]string{"check", "--builder", "kaniko", "../../examples/golden"}, exitError, `--builder "kaniko": want auto, docker or devcontainer-cli`},
+		{[]string{"check", "--builder", "docker", "../../examples/golden"}, exitOK, ""},
+		{[]string{"check", "--builder", "devcontainer-cli", "../../examples/golden"}, exitOK, ""},
+		{[]string{"check", "--builder", "auto", "../../examples/golden"}, exitOK, ""},
+	}
+	for _, tt := range tests {
+		code, stdout, stderr := runCLI(t, tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.stderrHas) {
+			t.Errorf("%q: exit %d, stderr %q, want %d and %q\n%s", tt.args, code, stderr, tt.code, tt.stderrHas, stdout)
+		}
+	}
+}
+
+func TestBuildLines(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []scan.TargetReport
+		want string
+	}{
+		{"none", nil, ""},
+		{"all off", []scan.TargetReport{
+			target("a/Dockerfile", &scan.BuildInfo{Path: scan.BuildPathNone, Skipped: "builds are off"}),
+			target("b/Dockerfile", &scan.BuildInfo{Path: scan.BuildPathNone, Skipped: "builds are off"}),
+		}, "2 targets not built: builds are off\n\n"},
+		{"one off", []scan.TargetReport{
+			target("Dockerfile", &scan.BuildInfo{Path: scan.BuildPathNone, Skipped: "no Docker engine answers"}),
+		}, "Dockerfile: not built: no Docker engine answers\n\n"},
+		{"mixed", []scan.TargetReport{
+			target(".devcontainer/devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathDevcontainerCLI, Duration: 41234 * time.Millisecond}),
+			target("Dockerfile", &scan.BuildInfo{Path: scan.BuildPathDocker, Duration: 3 * time.Second, Failed: true}),
+			target("c/.devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathCompose, Duration: 2 * time.Second}),
+			target("i/.devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathImage, Ref: "debian:12"}),
+			target("x/Dockerfile", &scan.BuildInfo{Path: scan.BuildPathNone, Skipped: "nothing to build"}),
+		}, ".devcontainer/devcontainer.json: built with the Dev Containers CLI in 41.2s\n" +
+			"Dockerfile: the Docker build failed after 3s\n" +
+			"c/.devcontainer.json: built from its Docker Compose service in 2s\n" +
+			"i/.devcontainer.json: not built: the image debian:12 was read as it is\n" +
+			"x/Dockerfile: not built: nothing to build\n\n"},
+	}
+	for _, tt := range tests {
+		if got := buildLines(tt.in); got != tt.want {
+			t.Errorf("%s:\n got %q\nwant %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func target(p string, b *scan.BuildInfo) scan.TargetReport {
+	tr := scan.TargetReport{Build: b}
+	tr.Path = p
+	return tr
+}
+
+// TestCheckBuildsDevcontainer runs `check` on a devcontainer with a local
+// feature in the engine: with the Dev Containers CLI the feature is applied
+// (it installs a git, so CR305 is quiet); with --builder docker it is not,
+// and a CR300 warning says so.
+func TestCheckBuildsDevcontainer(t *testing.T) {
+	if os.Getenv("CI") != "true" {
+		if _, err := os.Stat("/var/run/docker.sock"); err != nil {
+			t.Skip("no Docker engine (scripts/start-dockerd.sh and scripts/test-images.sh make one with the test images)")
+		}
+		if _, err := exec.LookPath("devcontainer"); err != nil {
+			t.Skip("the Dev Containers CLI is not installed (scripts/install-devcontainer-cli.sh)")
+		}
+	}
+	t.Setenv("CODERREADY_DATA_DIR", t.TempDir())
+	dir := t.TempDir()
+	files := map[string]string{
+		".devcontainer/devcontainer.json":                      "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"},\n  \"features\": {\"./user\": {}},\n  \"remoteUser\": \"dev\"\n}\n",
+		".devcontainer/Dockerfile":                             "FROM coderready-test/busybox:static\n",
+		".devcontainer/user/devcontainer-feature.json":         `{"id": "user", "version": "1.0.0"}`,
+		".devcontainer/user/install.sh":                        "#!/bin/sh\nset -e\nprintf '#!/bin/sh\\necho git version 2.0\\n' > /bin/git\nchmod 755 /bin/git\n",
+		".devcontainer/user/README.md":                         "a local feature\n",
+		".devcontainer/user/nested/ignored-by-the-feature.txt": "x\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		builder string
+		has     []string
+		lacks   []string
+	}{
+		{"auto", []string{"devcontainer.json: built with the Dev Containers CLI in "}, []string{"CR300", "CR305"}},
+		{"docker", []string{"devcontainer.json: built with the Docker builder in ", "warning CR300 features were not applied", "CR305"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.builder, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			start := time.Now()
+			code := run(context.Background(), []string{"check", dir, "--builder", tt.builder, "--build-network", "host", "--fail-on", "never", "--color", "never"}, &stdout, &stderr)
+			t.Logf("check --builder %s in %s", tt.builder, time.Since(start).Round(time.Millisecond))
+			if code != exitOK {
+				t.Fatalf("exit %d: %s\n%s", code, stderr.String(), stdout.String())
+			}
+			out := stdout.String()
+			if !strings.HasPrefix(out, dir+"/.devcontainer/devcontainer.json: ") {
+				t.Errorf("the build line should come first:\n%s", out)
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(out, s) {
+					t.Errorf("output lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tt.lacks {
+				if strings.Contains(out, s) {
+					t.Errorf("output has %q:\n%s", s, out)
+				}
+			}
+		})
+	}
+}
