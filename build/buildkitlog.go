@@ -123,10 +123,9 @@ func (l *bkLog) lastVertex() *bkVertex {
 // FROM of an image).
 var vertexCmds = map[string]bool{"run": true, "copy": true, "add": true, "workdir": true}
 
-// lineOf maps a stage step to the line of its instruction in f, or 0.
-// autoStage is a stage name the build gave f's final stage (the Dev
-// Containers CLI names an unnamed final stage); it matches f's last stage.
-func (v *bkVertex) lineOf(f *dockerfile.File, autoStage string) int {
+// lineOf maps a stage step to the line of its instruction in f, or 0. The
+// stage the Dev Containers CLI names autoStageName is f's last.
+func (v *bkVertex) lineOf(f *dockerfile.File) int {
 	if f == nil || v == nil || v.index == 0 || len(f.Stages) == 0 {
 		return 0
 	}
@@ -136,7 +135,7 @@ func (v *bkVertex) lineOf(f *dockerfile.File, autoStage string) int {
 		st = f.Stages[0]
 	case v.stage == "":
 		st = f.Stages[len(f.Stages)-1]
-	case autoStage != "" && v.stage == autoStage:
+	case v.stage == autoStageName:
 		st = f.Stages[len(f.Stages)-1]
 	default:
 		for _, s := range f.Stages {

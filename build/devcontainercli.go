@@ -286,7 +286,7 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 	if errors.Is(bctx.Err(), context.DeadlineExceeded) {
 		f := &Failure{Message: fmt.Sprintf("the build was stopped after its time limit of %s", spec.Timeout), Timeout: true, LogTail: log.tail(logTailLines)}
 		if v := bk.lastVertex(); v != nil {
-			f.Step, f.Line = v.step(), v.lineOf(userDF, autoStageName)
+			f.Step, f.Line = v.step(), v.lineOf(userDF)
 		}
 		return nil, f
 	}
@@ -461,7 +461,7 @@ func explainFailure(out outcome, bk *bkLog, cl *cliLog, ws *workspace, userDF *d
 			return f
 		}
 		f.Step = v.step()
-		f.Line = v.lineOf(userDF, autoStageName)
+		f.Line = v.lineOf(userDF)
 		if f.Line == 0 && v.bare == "internal" && strings.HasPrefix(v.text, "load metadata for ") {
 			f.Line = fromLine(userDF, strings.TrimPrefix(v.text, "load metadata for "))
 		}

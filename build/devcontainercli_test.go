@@ -366,12 +366,12 @@ func TestBuildKitLogLines(t *testing.T) {
 	}
 	want := map[int]int{5: 1, 6: 3, 7: 5, 9: 7, 10: 9}
 	for n, line := range want {
-		if got := l.vertices[n].lineOf(f, autoStageName); got != line {
+		if got := l.vertices[n].lineOf(f); got != line {
 			t.Errorf("vertex #%d (%s) → line %d, want %d", n, l.vertices[n].step(), got, line)
 		}
 	}
 	v := l.failedVertex()
-	if v == nil || v.lineOf(f, autoStageName) != 9 || !strings.HasSuffix(l.errMsg, "exit code: 1") {
+	if v == nil || v.lineOf(f) != 9 || !strings.HasSuffix(l.errMsg, "exit code: 1") {
 		t.Errorf("failed vertex %+v, message %q", v, l.errMsg)
 	}
 	if got := v.step(); got != "[dev_container_auto_added_stage_label 2/3] RUN echo one   && echo about to fail bar && false" {

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path"
 	"path/filepath"
@@ -89,7 +90,7 @@ func (s *scanner) useCLI(p *dcPlan) (bool, string) {
 	case s.opts.DevcontainerBuilder == nil:
 		if features {
 			why := "the Dev Containers CLI is not installed"
-			if s.noCLI != nil && s.noCLI != build.ErrNoDevcontainerCLI {
+			if s.noCLI != nil && !errors.Is(s.noCLI, build.ErrNoDevcontainerCLI) {
 				why = "the Dev Containers CLI cannot be used: " + s.noCLI.Error()
 			}
 			return false, "features were not applied: " + why + " (npm install -g @devcontainers/cli); the image checked is the one without them"
