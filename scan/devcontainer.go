@@ -87,19 +87,21 @@ func (s *scanner) useCLI(p *dcPlan) (bool, string) {
 			return false, "features were not applied (built with the Docker builder, --builder docker); the image checked is the one without them"
 		}
 		return false, ""
-	case s.opts.DevcontainerBuilder == nil:
-		if features {
-			why := "the Dev Containers CLI is not installed"
-			if s.noCLI != nil && !errors.Is(s.noCLI, build.ErrNoDevcontainerCLI) {
-				why = "the Dev Containers CLI cannot be used: " + s.noCLI.Error()
-			}
-			return false, "features were not applied: " + why + " (npm install -g @devcontainers/cli); the image checked is the one without them"
-		}
-		return false, ""
-	case s.opts.BuildWith == BuildWithDevcontainerCLI:
-		return true, ""
 	}
-	return features, ""
+	if !features && s.opts.BuildWith != BuildWithDevcontainerCLI {
+		return false, ""
+	}
+	if cli, _ := s.devcontainerBuilder(); cli == nil {
+		if !features {
+			return false, ""
+		}
+		why := "the Dev Containers CLI is not installed"
+		if s.noCLI != nil && !errors.Is(s.noCLI, build.ErrNoDevcontainerCLI) {
+			why = "the Dev Containers CLI cannot be used: " + s.noCLI.Error()
+		}
+		return false, "features were not applied: " + why + " (npm install -g @devcontainers/cli); the image checked is the one without them"
+	}
+	return true, ""
 }
 
 // cliBuild builds the devcontainer.json with the Dev Containers CLI.
@@ -109,9 +111,9 @@ func (s *scanner) cliBuild(rel string, p *dcPlan) *imageBuild {
 		path:       BuildPathDevcontainerCLI,
 		dockerfile: p.dockerfile,
 		dc:         p.dc,
-		remove:     s.opts.DevcontainerBuilder.Remove,
+		remove:     s.cli.Remove,
 		run: func(ctx context.Context) (*build.Result, error) {
-			return s.opts.DevcontainerBuilder.BuildDevcontainer(ctx, build.DevcontainerSpec{
+			return s.cli.BuildDevcontainer(ctx, build.DevcontainerSpec{
 				WorkspaceDir: filepath.Join(s.root, filepath.FromSlash(ws)),
 				Config:       filepath.FromSlash(cfg),
 				Network:      s.opts.BuildNetwork,

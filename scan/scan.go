@@ -219,16 +219,11 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("scan: build with %q: want %q, %q or %q", opts.BuildWith, BuildWithAuto, BuildWithDocker, BuildWithDevcontainerCLI)
 	}
 	s := &scanner{ctx: ctx, opts: opts, root: dir, cfg: cfg, files: map[string]*source{}, bases: opts.Bases}
-	if opts.Builder != nil && opts.DevcontainerBuilder == nil && opts.BuildWith != BuildWithDocker {
-		cli, err := build.NewDevcontainerCLI(ctx)
-		switch {
-		case err == nil:
-			s.opts.DevcontainerBuilder = cli
-			defer func() { _ = cli.Close() }()
-		case opts.BuildWith == BuildWithDevcontainerCLI:
+	defer s.closeCLI()
+	if opts.Builder != nil && opts.BuildWith == BuildWithDevcontainerCLI {
+		// Asked for explicitly: no CLI is an error, not a fallback.
+		if _, err := s.devcontainerBuilder(); err != nil {
 			return nil, fmt.Errorf("scan: building with the Dev Containers CLI: %w", err)
-		default:
-			s.noCLI = err
 		}
 	}
 	if s.bases == nil && !opts.Offline {
@@ -309,9 +304,38 @@ type scanner struct {
 	cfg   *checks.Config
 	mu    sync.Mutex
 	files map[string]*source
-	// noCLI is why the Dev Containers CLI cannot build (nil when it can,
-	// or when it was not looked for).
-	noCLI error
+	// cli builds with the Dev Containers CLI (Options.DevcontainerBuilder,
+	// else the CLI on PATH, looked for once when first needed); noCLI is
+	// why there is none.
+	cliOnce sync.Once
+	cli     build.DevcontainerBuilder
+	noCLI   error
+	ownCLI  *build.DevcontainerCLI
+}
+
+// devcontainerBuilder returns the Dev Containers CLI builder, finding the
+// CLI on first use.
+func (s *scanner) devcontainerBuilder() (build.DevcontainerBuilder, error) {
+	s.cliOnce.Do(func() {
+		if s.opts.DevcontainerBuilder != nil {
+			s.cli = s.opts.DevcontainerBuilder
+			return
+		}
+		cli, err := build.NewDevcontainerCLI(s.ctx)
+		if err != nil {
+			s.noCLI = err
+			return
+		}
+		s.cli, s.ownCLI = cli, cli
+	})
+	return s.cli, s.noCLI
+}
+
+// closeCLI releases the CLI builder the scan made.
+func (s *scanner) closeCLI() {
+	if s.ownCLI != nil {
+		_ = s.ownCLI.Close()
+	}
 }
 
 // read returns a file's bytes (relative path), reading it at most once.
