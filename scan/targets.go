@@ -20,9 +20,11 @@ type TargetInfo struct {
 	Dockerfile string
 	// Inputs are the files and folders (relative, slash-separated) the
 	// target's image is made from: the devcontainer.json, its local
-	// features and Compose files, the Dockerfile, and the sources of its
-	// COPY and ADD instructions in the build context ("." for a source
-	// that is the whole root). A change to any of them changes the image.
+	// features, its Compose files and their `.env`, the Dockerfile (its
+	// own or its Compose service's) with its .dockerignore, and the
+	// sources of its COPY and ADD instructions in the build context ("."
+	// for a source that is the whole root). A change to any of them
+	// changes the image.
 	Inputs []string
 }
 
