@@ -74,6 +74,9 @@ func TestForksAreNotBuiltUnlessAllowed(t *testing.T) {
 			if !tt.wantBuilds && !strings.Contains(cr.Output.Summary, "Not built") {
 				t.Errorf("summary should say the image was not built:\n%s", cr.Output.Summary)
 			}
+			if tt.wantBuilds && !strings.Contains(cr.Output.Summary, "Building with the Docker engine failed") {
+				t.Errorf("summary should say the build failed:\n%s", cr.Output.Summary)
+			}
 			if tt.wantBuilds && cr.Conclusion != "failure" {
 				t.Errorf("a failed build: conclusion %q, want failure", cr.Conclusion)
 			}

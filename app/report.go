@@ -233,6 +233,7 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 	if t.Build != nil {
 		mo.BuildPath = t.Build.Path
 		mo.BuildDuration = t.Build.Duration
+		mo.BuildFailed = t.Build.Failed
 	}
 	title := checks.MarkdownTitle(&t.TargetResult)
 	summary := checks.RenderMarkdown(&t.TargetResult, mo)

@@ -26,6 +26,8 @@ type MarkdownOptions struct {
 	// BuildPath says how the image was made ("docker", "devcontainer-cli",
 	// "compose", "image"; "" or "none" when nothing was built).
 	BuildPath string
+	// BuildFailed is set when the build ran and failed.
+	BuildFailed bool
 	// BuildDuration is how long the build took.
 	BuildDuration time.Duration
 	// Patch is a unified diff of fixes that could not be suggested inline.
@@ -93,7 +95,7 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) })
 
 	head := mdVerdict(t)
-	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(o.BuildPath, o.BuildDuration)
+	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(o.BuildPath, o.BuildDuration, o.BuildFailed)
 	details := mdDetails(fs)
 	patch := mdPatch(o.Patch)
 
@@ -481,7 +483,7 @@ func mdDiff(d *ImageDiff, baseRef string) string {
 	return b.String()
 }
 
-func mdBuild(path string, d time.Duration) string {
+func mdBuild(path string, d time.Duration, failed bool) string {
 	switch path {
 	case "", "none":
 		return "\nNot built: the findings come from the files and the base image.\n"
@@ -495,6 +497,9 @@ func mdBuild(path string, d time.Duration) string {
 	}[path]
 	if how == "" {
 		how = "with " + mdCell(path)
+	}
+	if failed {
+		return fmt.Sprintf("\nBuilding %s failed after %s; the image checks judged the base image.\n", how, d.Round(100*time.Millisecond))
 	}
 	return fmt.Sprintf("\nBuilt %s in %s.\n", how, d.Round(100*time.Millisecond))
 }
