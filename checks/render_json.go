@@ -32,6 +32,7 @@ type (
 		Kind       TargetKind    `json:"kind"`
 		Dockerfile string        `json:"dockerfile,omitempty"`
 		Image      *ImageSummary `json:"image,omitempty"`
+		Build      *BuildRecord  `json:"build,omitempty"`
 		Findings   []jsonFinding `json:"findings"`
 	}
 	jsonFinding struct {
@@ -75,7 +76,7 @@ func RenderJSON(w io.Writer, r *Result, toolVersion string) error {
 		Summary: Summarize(r),
 	}
 	for _, t := range r.Targets {
-		jt := jsonTarget{Path: t.Path, Kind: t.Kind, Dockerfile: t.Dockerfile, Image: t.Image, Findings: make([]jsonFinding, 0, len(t.Findings))}
+		jt := jsonTarget{Path: t.Path, Kind: t.Kind, Dockerfile: t.Dockerfile, Image: t.Image, Build: t.Build, Findings: make([]jsonFinding, 0, len(t.Findings))}
 		fs := slices.Clone(t.Findings)
 		SortFindings(fs)
 		for _, f := range fs {

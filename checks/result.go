@@ -25,6 +25,24 @@ type TargetResult struct {
 	// Image summarises the image that was read for this target (built, or
 	// the base when nothing was built); nil when none was read.
 	Image *ImageSummary `json:"image,omitempty"`
+	// Build says how the image was made, when the scan built or tried to
+	// (nil for a static check).
+	Build *BuildRecord `json:"build,omitempty"`
+}
+
+// BuildRecord is how a target's image was made.
+type BuildRecord struct {
+	// Path is "docker", "devcontainer-cli", "compose", "image" (read as it
+	// is) or "none".
+	Path string `json:"path"`
+	// Ref is the image that was read.
+	Ref string `json:"ref,omitempty"`
+	// Seconds is the build's time.
+	Seconds float64 `json:"seconds,omitempty"`
+	// Failed is set when the build ran and failed.
+	Failed bool `json:"failed,omitempty"`
+	// Skipped says why nothing was built.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Result is what the renderers print: every target checked under a root.

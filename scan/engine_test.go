@@ -116,6 +116,9 @@ func TestBuildAndCheck(t *testing.T) {
 		if tr.Build == nil || tr.Build.Path != BuildPathDocker || tr.Build.Duration <= 0 {
 			t.Errorf("%s: build info %+v, want the docker path with a duration", rel, tr.Build)
 		}
+		if r := tr.TargetResult.Build; r == nil || r.Path != BuildPathDocker || r.Seconds <= 0 || r.Failed != (rel == "fail/Dockerfile") {
+			t.Errorf("%s: JSON build record %+v, want docker with seconds (failed only for fail/)", rel, r)
+		}
 		if (tr.Facts != nil) != (rel != "fail/Dockerfile") && tr.Facts == nil {
 			t.Errorf("%s: no image facts kept", rel)
 		}

@@ -251,6 +251,9 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 			defer func() { <-sem }()
 			start := time.Now()
 			ts := s.check(t)
+			if b := ts.build; b != nil && (b.Path != BuildPathNone || s.opts.Builder != nil) {
+				ts.res.Build = &checks.BuildRecord{Path: b.Path, Ref: b.Ref, Seconds: b.Duration.Seconds(), Failed: b.Failed, Skipped: b.Skipped}
+			}
 			reports[i] = TargetReport{TargetResult: ts.res, Duration: time.Since(start), Facts: ts.facts, Build: ts.build}
 		}()
 	}
