@@ -132,6 +132,8 @@ type checkJob struct {
 	root    string // head source
 	targets []scan.TargetInfo
 	runs    map[string]*store.CheckRun // by target path
+	// bases reads base images once for the head's and the base's scans.
+	bases *scan.ImageBases
 }
 
 // runCheck is the job: prepare, create check runs, scan, compare with the
@@ -141,7 +143,9 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs) er
 	if err != nil {
 		return err
 	}
-	j := &checkJob{app: a, log: log, gh: gh, args: args, runs: map[string]*store.CheckRun{}}
+	s := a.Settings()
+	j := &checkJob{app: a, log: log, gh: gh, args: args, runs: map[string]*store.CheckRun{},
+		bases: &scan.ImageBases{NoRegistry: s.NoRegistry, Options: image.Options{CacheDir: filepath.Join(s.DataDir, "image-cache")}}}
 	work, err := os.MkdirTemp(a.workDir(), "job-")
 	if err != nil {
 		return fmt.Errorf("work dir: %w", err)
@@ -339,8 +343,9 @@ func (j *checkJob) scan(ctx context.Context, root string, only []string, progres
 		BuildNetwork: s.BuildNetwork,
 		BuildTimeout: s.BuildTimeout,
 		CacheDir:     filepath.Join(s.DataDir, "image-cache"),
-		Bases:        &scan.ImageBases{NoRegistry: s.NoRegistry, Options: image.Options{CacheDir: filepath.Join(s.DataDir, "image-cache")}},
+		Bases:        j.bases,
 		Only:         only,
+		RootRelative: true,
 	}
 	if progress {
 		opts.Progress = j.progress(ctx)
@@ -349,51 +354,16 @@ func (j *checkJob) scan(ctx context.Context, root string, only []string, progres
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
-	relativize(rep, root)
 	for _, t := range rep.Targets {
 		if t.Build != nil && t.Build.Path != "" && t.Build.Duration > 0 {
 			outcome := "built"
-			if hasBuildFailure(t.Findings) {
+			if t.Build.Failed {
 				outcome = "failed"
 			}
 			a.metrics.buildSeconds.WithLabelValues(t.Build.Path, outcome).Observe(t.Build.Duration.Seconds())
 		}
 	}
 	return rep, nil
-}
-
-func hasBuildFailure(fs []checks.Finding) bool {
-	for _, f := range fs {
-		if f.RuleID == "CR300" {
-			return true
-		}
-	}
-	return false
-}
-
-// relativize makes finding paths relative to the repository root (scan
-// prefixes them with the root it was given).
-func relativize(rep *scan.Report, root string) {
-	prefix := filepath.ToSlash(filepath.Clean(root)) + "/"
-	fix := func(p string) string { return strings.TrimPrefix(p, prefix) }
-	for i := range rep.Targets {
-		t := &rep.Targets[i]
-		t.Path = fix(t.Path)
-		t.Dockerfile = fix(t.Dockerfile)
-		for k := range t.Findings {
-			f := &t.Findings[k]
-			f.Location.Path = fix(f.Location.Path)
-			if f.Fix != nil {
-				for e := range f.Fix.Edits {
-					f.Fix.Edits[e].Path = fix(f.Fix.Edits[e].Path)
-				}
-			}
-		}
-	}
-	rep.Result.Targets = rep.Result.Targets[:0]
-	for _, t := range rep.Targets {
-		rep.Result.Targets = append(rep.Result.Targets, t.TargetResult)
-	}
 }
 
 // progress updates a target's check run text as the scan moves on, at most

@@ -18,6 +18,9 @@ import (
 	"github.com/coderready/coderready/store"
 )
 
+// rerunAction is the check run button that builds and checks again.
+var rerunAction = &github.CheckRunAction{Label: "Re-run", Description: "Build and check this image again", Identifier: actionRerun}
+
 // maxAnnotationsPerRequest is GitHub's limit on one check run update.
 const maxAnnotationsPerRequest = 50
 
@@ -106,12 +109,7 @@ func (j *checkJob) report(ctx context.Context, rep *scan.Report, diffs map[strin
 // the pull request's diff and was not posted before; it returns the
 // findings whose fixes go into the summary as a patch instead.
 func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[string]bool, error) {
-	var withFix []checks.Finding
-	for _, f := range findings {
-		if f.Fix != nil && len(f.Fix.Edits) > 0 {
-			withFix = append(withFix, f)
-		}
-	}
+	withFix := withFixes(findings)
 	outside := map[string]bool{}
 	markAll := func(fs []checks.Finding) {
 		for _, f := range fs {
@@ -237,10 +235,10 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 	}
 	title := checks.MarkdownTitle(&t.TargetResult)
 	summary := checks.RenderMarkdown(&t.TargetResult, mo)
-	conclusion := j.cfg.App.Conclusion(highest(t.Findings))
+	conclusion := j.cfg.App.Conclusion(checks.MaxSeverity(t.Findings))
 	annotations := annotationsFor(t.Findings)
-	actions := []*github.CheckRunAction{{Label: "Re-run", Description: "Build and check this image again", Identifier: actionRerun}}
-	if hasFix(t.Findings) && j.args.PR != 0 && j.cfg.App.Suggestions {
+	actions := []*github.CheckRunAction{rerunAction}
+	if len(withFixes(t.Findings)) > 0 && j.args.PR != 0 && j.cfg.App.Suggestions {
 		actions = append(actions, &github.CheckRunAction{Label: "Suggest fixes", Description: "Post the fixes as review suggestions", Identifier: actionSuggest})
 	}
 	batches := max(1, (len(annotations)+maxAnnotationsPerRequest-1)/maxAnnotationsPerRequest)
@@ -269,21 +267,15 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 	return nil
 }
 
-func highest(fs []checks.Finding) checks.Severity {
-	h := checks.SeverityOff
-	for _, f := range fs {
-		h = max(h, f.Severity)
-	}
-	return h
-}
-
-func hasFix(fs []checks.Finding) bool {
+// withFixes returns the findings whose fix can be written as edits.
+func withFixes(fs []checks.Finding) []checks.Finding {
+	var out []checks.Finding
 	for _, f := range fs {
 		if f.Fix != nil && len(f.Fix.Edits) > 0 {
-			return true
+			out = append(out, f)
 		}
 	}
-	return false
+	return out
 }
 
 // annotationsFor turns findings into check run annotations on their lines.
@@ -344,23 +336,37 @@ func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	s = s[:n-3]
-	for len(s) > 0 && s[len(s)-1]&0xC0 == 0x80 {
-		s = s[:len(s)-1]
-	}
-	if len(s) > 0 && s[len(s)-1] >= 0xC0 {
-		s = s[:len(s)-1]
-	}
-	return s + "..."
+	return checks.TruncateRunes(s, n-3) + "..."
 }
 
 // cancelCheckRuns completes a head SHA's open check runs as cancelled.
 func (a *App) cancelCheckRuns(ctx context.Context, inst int64, owner, name, sha, why string) error {
-	runs, err := a.store.CheckRuns(ctx, owner+"/"+name, sha)
+	return a.completeOpenRuns(ctx, inst, owner, name, sha, "cancelled",
+		&github.CheckRunOutput{Title: github.String("Cancelled"), Summary: github.String("This check was cancelled: " + why + ".")}, nil)
+}
+
+// failCheckRuns completes a job's open check runs when the job gives up, so
+// none is left in progress; the summary says why and how to retry.
+func (a *App) failCheckRuns(ctx context.Context, args checkArgs, cause error) {
+	err := a.completeOpenRuns(ctx, args.InstallationID, args.Owner, args.Repo, args.HeadSHA, "failure", &github.CheckRunOutput{
+		Title:   github.String("coderready could not finish"),
+		Summary: github.String(clip("coderready could not finish this check: "+cause.Error()+"\n\nUse **Re-run** to try again.", 65000)),
+	}, []*github.CheckRunAction{rerunAction})
+	if err != nil {
+		a.log.Error("could not fail the job's check runs", "err", err)
+	}
+}
+
+// completeOpenRuns completes every check run of a head SHA that is not
+// completed yet with conclusion and output, and records it.
+func (a *App) completeOpenRuns(ctx context.Context, inst int64, owner, name, sha, conclusion string, output *github.CheckRunOutput, actions []*github.CheckRunAction) error {
+	repo := owner + "/" + name
+	runs, err := a.store.CheckRuns(ctx, repo, sha)
 	if err != nil {
 		return fmt.Errorf("check runs of %s: %w", sha, err)
 	}
 	var gh *github.Client
+	var errs []error
 	for _, cr := range runs {
 		if cr.Status == statusCompleted {
 			continue
@@ -373,54 +379,19 @@ func (a *App) cancelCheckRuns(ctx context.Context, inst int64, owner, name, sha,
 		_, _, err := gh.Checks.UpdateCheckRun(ctx, owner, name, cr.ID, github.UpdateCheckRunOptions{
 			Name:        cr.Name,
 			Status:      github.String(statusCompleted),
-			Conclusion:  github.String("cancelled"),
+			Conclusion:  github.String(conclusion),
 			CompletedAt: &github.Timestamp{Time: time.Now()},
-			Output:      &github.CheckRunOutput{Title: github.String("Cancelled"), Summary: github.String("This check was cancelled: " + why + ".")},
+			Output:      output,
+			Actions:     actions,
 		})
+		if err == nil {
+			err = a.store.SetCheckRunStatus(ctx, repo, cr.ID, statusCompleted, conclusion)
+		}
 		if err != nil {
-			return fmt.Errorf("cancel check run %s: %w", cr.Name, err)
-		}
-		if err := a.store.SetCheckRunStatus(ctx, owner+"/"+name, cr.ID, statusCompleted, "cancelled"); err != nil {
-			return fmt.Errorf("record check run %s: %w", cr.Name, err)
-		}
-		a.metrics.checkRuns.WithLabelValues("cancelled").Inc()
-	}
-	return nil
-}
-
-// failCheckRuns completes a job's open check runs when the job gives up, so
-// none is left in progress; the summary says why and how to retry.
-func (a *App) failCheckRuns(ctx context.Context, args checkArgs, cause error) {
-	runs, err := a.store.CheckRuns(ctx, args.fullName(), args.HeadSHA)
-	if err != nil {
-		a.log.Error("could not list check runs to fail them", "err", err)
-		return
-	}
-	gh, err := a.installationClient(args.InstallationID)
-	if err != nil {
-		a.log.Error("could not fail check runs", "err", err)
-		return
-	}
-	for _, cr := range runs {
-		if cr.Status == statusCompleted {
+			errs = append(errs, fmt.Errorf("complete check run %s as %s: %w", cr.Name, conclusion, err))
 			continue
 		}
-		_, _, err := gh.Checks.UpdateCheckRun(ctx, args.Owner, args.Repo, cr.ID, github.UpdateCheckRunOptions{
-			Name:        cr.Name,
-			Status:      github.String(statusCompleted),
-			Conclusion:  github.String("failure"),
-			CompletedAt: &github.Timestamp{Time: time.Now()},
-			Output: &github.CheckRunOutput{
-				Title:   github.String("coderready could not finish"),
-				Summary: github.String(clip("coderready could not finish this check: "+cause.Error()+"\n\nUse **Re-run** to try again.", 65000)),
-			},
-			Actions: []*github.CheckRunAction{{Label: "Re-run", Description: "Build and check this image again", Identifier: actionRerun}},
-		})
-		if err != nil {
-			a.log.Error("could not fail check run", "check_run", cr.ID, "err", err)
-			continue
-		}
-		_ = a.store.SetCheckRunStatus(ctx, args.fullName(), cr.ID, statusCompleted, "failure")
-		a.metrics.checkRuns.WithLabelValues("failure").Inc()
+		a.metrics.checkRuns.WithLabelValues(conclusion).Inc()
 	}
+	return errors.Join(errs...)
 }

@@ -42,25 +42,15 @@ type bkLog struct {
 	vertices map[int]*bkVertex
 	// failed is the vertex of the first ERROR line, errMsg its message;
 	// last the latest stage step that started.
-	failed  int
-	last    int
-	errMsg  string
-	partial string
+	failed int
+	last   int
+	errMsg string
+	split  lines
 }
 
 // Write feeds output; lines may be split across writes.
 func (l *bkLog) Write(p []byte) (int, error) {
-	s := l.partial + string(p)
-	l.partial = ""
-	for s != "" {
-		line, rest, ok := strings.Cut(s, "\n")
-		if !ok {
-			l.partial = line
-			break
-		}
-		s = rest
-		l.line(strings.TrimRight(line, "\r"))
-	}
+	l.split.feed(string(p), l.line)
 	return len(p), nil
 }
 

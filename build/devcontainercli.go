@@ -412,7 +412,7 @@ func parseOutcome(b []byte) outcome {
 type cliLog struct {
 	resolving string // the feature whose dependencies it resolved last
 	builds    int    // docker builds started
-	partial   string
+	split     lines
 }
 
 var (
@@ -422,22 +422,14 @@ var (
 )
 
 func (l *cliLog) Write(p []byte) (int, error) {
-	s := l.partial + string(p)
-	l.partial = ""
-	for s != "" {
-		line, rest, ok := strings.Cut(s, "\n")
-		if !ok {
-			l.partial = line
-			break
-		}
-		s = rest
+	l.split.feed(string(p), func(line string) {
 		if m := resolvingRE.FindStringSubmatch(line); m != nil {
 			l.resolving = m[1]
 		}
 		if dockerRunRE.MatchString(line) {
 			l.builds++
 		}
-	}
+	})
 	return len(p), nil
 }
 

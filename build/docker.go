@@ -303,7 +303,7 @@ type streamState struct {
 	imageID    string
 	failure    *Failure
 	built      bool
-	partial    string // an unterminated stream line
+	split      lines // stream text into lines
 }
 
 // decode reads the JSON message stream into the log, tracking the current
@@ -353,16 +353,7 @@ func (st *streamState) decode(r io.Reader) error {
 // scanLines looks for step headers and intermediate containers in stream
 // text (a message may hold part of a line, or several lines).
 func (st *streamState) scanLines(s string) {
-	s = st.partial + s
-	st.partial = ""
-	for s != "" {
-		line, rest, ok := strings.Cut(s, "\n")
-		if !ok {
-			st.partial = line
-			return
-		}
-		s = rest
-		line = strings.TrimRight(line, "\r")
+	st.split.feed(s, func(line string) {
 		if m := stepRE.FindStringSubmatch(line); m != nil {
 			st.step = line
 			st.stepNum, _ = strconv.Atoi(m[1])
@@ -372,7 +363,7 @@ func (st *streamState) scanLines(s string) {
 		} else if m := imageRE.FindStringSubmatch(line); m != nil && !st.fromStep {
 			st.images = append(st.images, m[1])
 		}
-	}
+	})
 }
 
 // fail makes the Failure for the current step.

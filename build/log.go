@@ -44,3 +44,23 @@ func (l *capLog) tail(n int) string {
 	}
 	return s[idx+1:]
 }
+
+// lines splits text that arrives in pieces into whole lines (without the
+// newline or a trailing \r), keeping an unterminated last piece for the
+// next call.
+type lines struct{ partial string }
+
+// feed calls fn for each line completed by s.
+func (l *lines) feed(s string, fn func(line string)) {
+	s = l.partial + s
+	l.partial = ""
+	for s != "" {
+		line, rest, ok := strings.Cut(s, "\n")
+		if !ok {
+			l.partial = line
+			return
+		}
+		s = rest
+		fn(strings.TrimRight(line, "\r"))
+	}
+}

@@ -65,7 +65,7 @@ func MarkdownTitle(t *TargetResult) string {
 	if len(parts) == 0 {
 		return "Ready for Coder"
 	}
-	return truncateRunes(strings.Join(parts, ", "), maxTitleBytes)
+	return TruncateRunes(strings.Join(parts, ", "), maxTitleBytes)
 }
 
 // RenderMarkdown writes a target's check run summary in GitHub Markdown: a
@@ -151,9 +151,9 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 		// rune boundary. What is left has no code fence to leave open.
 		const cut = "\n\n…(truncated)\n"
 		if maxBytes < len(cut) {
-			return truncateRunes(s, maxBytes)
+			return TruncateRunes(s, maxBytes)
 		}
-		s = truncateRunes(s, maxBytes-len(cut)) + cut
+		s = TruncateRunes(s, maxBytes-len(cut)) + cut
 	}
 	return s
 }
@@ -228,7 +228,7 @@ const maxCellBytes = 1000
 // mdCell escapes text for a table cell, clipped to maxCellBytes.
 func mdCell(s string) string {
 	if len(s) > maxCellBytes {
-		s = truncateRunes(s, maxCellBytes) + "…"
+		s = TruncateRunes(s, maxCellBytes) + "…"
 	}
 	return mdEscape(s, true)
 }
@@ -341,7 +341,7 @@ func mdDetails(fs []Finding) string {
 			b.WriteString("\n### Details\n")
 		}
 		if len(d) > maxDetailsBytes {
-			d = truncateRunes(d, maxDetailsBytes) + "\n…"
+			d = TruncateRunes(d, maxDetailsBytes) + "\n…"
 		}
 		fmt.Fprintf(&b, "\n<details><summary>%s at %s</summary>\n\n%s\n\n</details>\n",
 			html.EscapeString(f.RuleID), html.EscapeString(mdWhere(f.Location)), mdFence("text", d))
@@ -458,7 +458,7 @@ func mdDiff(d *ImageDiff, baseRef string) string {
 		}
 		by := strings.Join(strings.Fields(l.CreatedBy), " ")
 		if len(by) > 100 {
-			by = truncateRunes(by, 97) + "..."
+			by = TruncateRunes(by, 97) + "..."
 		}
 		if by == "" {
 			by = l.DiffID
@@ -512,8 +512,9 @@ func mdPatch(p string) string {
 		mdFence("diff", p) + "\n"
 }
 
-// truncateRunes cuts s to at most n bytes without splitting a rune.
-func truncateRunes(s string, n int) string {
+// TruncateRunes cuts s to at most n bytes without splitting a rune (GitHub
+// counts the limits of check run fields in bytes).
+func TruncateRunes(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}

@@ -240,12 +240,12 @@ func TestMarkdownEscape(t *testing.T) {
 func TestTruncateRunes(t *testing.T) {
 	s := "aé€😀"
 	for n := range len(s) + 2 {
-		got := truncateRunes(s, n)
+		got := TruncateRunes(s, n)
 		if len(got) > n || !utf8.ValidString(got) || !strings.HasPrefix(s, got) {
-			t.Errorf("truncateRunes(%q, %d) = %q", s, n, got)
+			t.Errorf("TruncateRunes(%q, %d) = %q", s, n, got)
 		}
 		if n >= len(s) && got != s {
-			t.Errorf("truncateRunes(%q, %d) = %q, want it whole", s, n, got)
+			t.Errorf("TruncateRunes(%q, %d) = %q, want it whole", s, n, got)
 		}
 	}
 }

@@ -104,7 +104,7 @@ func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) 
 			return s.buildFailure(ib, 0, "", "not built: "+why, ""), false
 		}
 	}
-	s.progress(ts.cur, "building")
+	s.progress(ts.res.Path, "building")
 	start := time.Now()
 	out, err := ib.run(s.ctx)
 	ts.build = &BuildInfo{Path: ib.path, Duration: time.Since(start)}
@@ -121,14 +121,14 @@ func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) 
 		return s.buildFailure(ib, 0, "", "the image could not be built: "+err.Error(), ""), false
 	}
 	defer func() { _ = ib.remove(context.WithoutCancel(s.ctx), out.Ref) }()
-	s.progress(ts.cur, "reading image")
+	s.progress(ts.res.Path, "reading image")
 	ts.build.Ref = "docker-daemon:" + out.Ref
 	facts, err := image.Inspect(s.ctx, "docker-daemon:"+out.Ref, image.Options{CacheDir: s.opts.CacheDir})
 	if err != nil {
 		ts.build.Failed = true
 		return s.buildFailure(ib, 0, "", "the built image could not be read: "+err.Error(), ""), false
 	}
-	s.progress(ts.cur, "checking")
+	s.progress(ts.res.Path, "checking")
 	ts.res.Image = checks.SummarizeImage(ic.label, facts)
 	ts.facts = facts
 	ref := ic.label

@@ -65,6 +65,10 @@ type Options struct {
 	// features; nil uses the Dev Containers CLI on PATH when BuildWith asks
 	// for it and builds are on.
 	DevcontainerBuilder build.DevcontainerBuilder
+	// RootRelative keeps target and finding paths relative to the root
+	// (what a repository's annotations need) instead of prefixing them
+	// with the root as given.
+	RootRelative bool
 	// Progress, when set, is told each target's stage as it moves on:
 	// "planning", "reading base image", "building", "reading image",
 	// "checking", "done". It is called from several goroutines at once.
@@ -162,7 +166,6 @@ type targetState struct {
 	res   checks.TargetResult
 	facts *image.Facts
 	build *BuildInfo
-	cur   string // the target's path, for progress
 }
 
 // Report is the outcome of a scan.
@@ -260,7 +263,7 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 	wg.Wait()
 	rep := &Report{ConfigPath: cfgPath, Result: checks.Result{Root: root}}
 	for _, tr := range reports {
-		if prefix != "." {
+		if prefix != "." && !opts.RootRelative {
 			tr.TargetResult = rebase(tr.TargetResult, prefix)
 		}
 		rep.Targets = append(rep.Targets, tr)
@@ -404,7 +407,6 @@ func localPath(p string) bool {
 func (s *scanner) check(t target) *targetState {
 	s.progress(t.path, "planning")
 	ts := &targetState{res: checks.TargetResult{Path: t.path, Kind: t.kind, Dockerfile: t.dockerfile}, build: &BuildInfo{Path: BuildPathNone}}
-	ts.cur = t.path
 	switch t.kind {
 	case checks.KindDevcontainer:
 		ts.res.Findings = s.checkDevcontainer(t, ts)
@@ -450,7 +452,7 @@ func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, ts *ta
 	in.File = f
 	var imageFindings []checks.Finding
 	if ref := checks.FinalBaseRef(in); ref != "" {
-		s.progress(ts.cur, "reading base image")
+		s.progress(ts.res.Path, "reading base image")
 		if facts := s.readBase(ref); facts != nil {
 			in.Bases = checks.FactsResolver{ref: facts}
 			ts.res.Image = checks.SummarizeImage(ref, facts)
@@ -461,7 +463,7 @@ func (s *scanner) checkDockerfile(in *checks.DockerfileInput, rel string, ts *ta
 			})
 		}
 	}
-	s.progress(ts.cur, "checking")
+	s.progress(ts.res.Path, "checking")
 	out := checks.CheckDockerfile(in)
 	if ib != nil {
 		label := summaryLabel(rel)
