@@ -65,6 +65,9 @@ type Spec struct {
 	// MaxLogBytes bounds the kept log (DefaultMaxLogBytes when zero).
 	MaxLogBytes int64
 	// Memory is the memory limit of each build container in bytes (0: none).
+	// Memory, NanoCPUs and PidsLimit are applied by the engine's classic
+	// builder only: the Docker builder on EngineAuto uses it for a Spec
+	// that sets any of them, and refuses them on EngineBuildKit.
 	Memory int64
 	// NanoCPUs is the CPU limit of each build container in billionths of a
 	// CPU (0: none).
@@ -85,6 +88,9 @@ type Result struct {
 	Ref string
 	// ImageID is the image's ID ("sha256:...").
 	ImageID string
+	// Engine is how it was built: EngineBuildKit or EngineClassic for the
+	// Docker builder ("" for other builders).
+	Engine string
 	// Log is the build output, capped at the Spec's MaxLogBytes (newest
 	// bytes kept).
 	Log []byte

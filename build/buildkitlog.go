@@ -101,6 +101,25 @@ func (l *bkLog) failedVertex() *bkVertex {
 	return l.vertices[l.failed]
 }
 
+// explain fills f's step, line and message from the vertex that failed,
+// mapped to df's lines (an image that could not be resolved maps to its
+// FROM); false when no vertex failed.
+func (l *bkLog) explain(f *Failure, df *dockerfile.File) bool {
+	v := l.failedVertex()
+	if v == nil {
+		return false
+	}
+	f.Step = v.step()
+	f.Line = v.lineOf(df)
+	if f.Line == 0 && v.bare == "internal" && strings.HasPrefix(v.text, "load metadata for ") {
+		f.Line = fromLine(df, strings.TrimPrefix(v.text, "load metadata for "))
+	}
+	if l.errMsg != "" {
+		f.Message = l.errMsg
+	}
+	return true
+}
+
 // lastVertex returns the stage step that started last, or nil.
 func (l *bkLog) lastVertex() *bkVertex {
 	if l.last == 0 {

@@ -32,6 +32,10 @@ type buildContext struct {
 	dockerfile string // slash-separated, relative to root
 	entries    []contextEntry
 	size       int64
+	// planned and parents index entries for a BuildKit session (filled on
+	// first use): the entries by path, and every directory above one.
+	planned map[string]contextEntry
+	parents map[string]bool
 }
 
 // planContext resolves the context directory and the Dockerfile in it and

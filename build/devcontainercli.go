@@ -452,12 +452,7 @@ func explainFailure(out outcome, bk *bkLog, cl *cliLog, ws *workspace, userDF *d
 			f.Step = v.step()
 			return f
 		}
-		f.Step = v.step()
-		f.Line = v.lineOf(userDF)
-		if f.Line == 0 && v.bare == "internal" && strings.HasPrefix(v.text, "load metadata for ") {
-			f.Line = fromLine(userDF, strings.TrimPrefix(v.text, "load metadata for "))
-		}
-		f.Message = bk.errMsg
+		bk.explain(f, userDF)
 		return f
 	}
 	if bk.errMsg != "" {

@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,14 +35,47 @@ type DockerClient interface {
 	ContainerRemove(ctx context.Context, containerID string, options client.ContainerRemoveOptions) (client.ContainerRemoveResult, error)
 }
 
-// Docker builds with a Docker Engine's classic builder through the Engine
-// API. (BuildKit through the Engine API needs a client session for the
-// context; the classic builder takes the context as a tar stream.) Nothing
-// from the host enters the build but the context: no registry credentials,
-// no host files, no pulls forced.
+// SessionClient is what the Docker builder needs besides DockerClient to
+// build with BuildKit; *client.Client implements it. A DockerClient without
+// it builds with the classic builder.
+type SessionClient interface {
+	Ping(ctx context.Context, options client.PingOptions) (client.PingResult, error)
+	DialHijack(ctx context.Context, url, proto string, meta map[string][]string) (net.Conn, error)
+	BuildCancel(ctx context.Context, id string, opts client.BuildCancelOptions) (client.BuildCancelResult, error)
+}
+
+// Engines the Docker builder can build with (Docker.Engine).
+const (
+	// EngineAuto builds with BuildKit when the engine offers it, and with
+	// the classic builder when it does not or when the Spec asks for
+	// memory, CPU or pids limits (which only the classic builder applies:
+	// BuildKit through the Engine API takes none of them).
+	EngineAuto = "auto"
+	// EngineBuildKit always builds with the engine's BuildKit.
+	EngineBuildKit = "buildkit"
+	// EngineClassic always builds with the engine's classic builder.
+	EngineClassic = "classic"
+)
+
+// minSessionAPI is the first Engine API version with BuildKit and the
+// /session endpoint (Docker 18.09).
+const minSessionAPI = "1.39"
+
+// Docker builds through the Docker Engine API, with the engine's BuildKit
+// when it offers it (the context is served from a client session) or with
+// its classic builder (the context is sent as a tar stream). Nothing from
+// the host enters the build but the context: no registry credentials, no
+// secrets, no SSH agent, no host files, no pulls forced.
 type Docker struct {
-	// Client talks to the engine.
+	// Client talks to the engine. BuildKit needs it to be a SessionClient
+	// too.
 	Client DockerClient
+	// Engine is EngineAuto (or ""), EngineBuildKit or EngineClassic.
+	Engine string
+
+	// pingOnce guards auto, the engine EngineAuto resolved to.
+	pingOnce sync.Once
+	auto     string
 
 	mu sync.Mutex
 	// intermediates are the intermediate images of successful builds, by
@@ -51,14 +87,114 @@ type Docker struct {
 var _ Builder = (*Docker)(nil)
 
 // NewDocker returns a Docker builder for the engine the environment names
-// (DOCKER_HOST, DOCKER_CERT_PATH, ...), negotiating the API version. Close
-// releases its connection.
+// (DOCKER_HOST, DOCKER_CERT_PATH, ...), negotiating the API version, with
+// the engine DOCKER_BUILDKIT asks for (1: BuildKit, 0: classic, unset:
+// auto). Close releases its connection.
 func NewDocker() (*Docker, error) {
 	c, err := client.New(client.FromEnv)
 	if err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
-	return &Docker{Client: c}, nil
+	return &Docker{Client: c, Engine: EngineFromEnv()}, nil
+}
+
+// EngineFromEnv reads DOCKER_BUILDKIT as the docker CLI does: a true value
+// is EngineBuildKit, a false one EngineClassic, anything else EngineAuto.
+func EngineFromEnv() string {
+	v, ok := os.LookupEnv("DOCKER_BUILDKIT")
+	if !ok {
+		return EngineAuto
+	}
+	b, err := strconv.ParseBool(v)
+	switch {
+	case err != nil:
+		return EngineAuto
+	case b:
+		return EngineBuildKit
+	default:
+		return EngineClassic
+	}
+}
+
+// ParseEngine checks an engine name ("" is EngineAuto).
+func ParseEngine(s string) (string, error) {
+	switch s {
+	case "", EngineAuto:
+		return EngineAuto, nil
+	case EngineBuildKit, EngineClassic:
+		return s, nil
+	}
+	return "", fmt.Errorf("build engine %q: want %s, %s or %s", s, EngineAuto, EngineBuildKit, EngineClassic)
+}
+
+// engineFor decides how spec is built: BuildKit or the classic builder.
+func (d *Docker) engineFor(ctx context.Context, spec Spec) (string, error) {
+	engine, err := ParseEngine(d.Engine)
+	if err != nil {
+		return "", err
+	}
+	sc, hasSession := d.Client.(SessionClient)
+	limits := spec.Memory > 0 || spec.NanoCPUs > 0 || spec.PidsLimit > 0
+	switch engine {
+	case EngineClassic:
+		return EngineClassic, nil
+	case EngineBuildKit:
+		if !hasSession {
+			return "", errNoSession
+		}
+		if limits {
+			return "", errors.New("memory, CPU and pids limits are applied by the classic builder only: BuildKit through the Engine API takes none (build engine classic, or no limits)")
+		}
+		return EngineBuildKit, nil
+	}
+	if !hasSession || limits {
+		return EngineClassic, nil
+	}
+	d.pingOnce.Do(func() {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		p, err := sc.Ping(pctx, client.PingOptions{NegotiateAPIVersion: true})
+		if err != nil {
+			d.auto = EngineClassic
+			return
+		}
+		d.auto = autoEngine(p)
+	})
+	return d.auto, nil
+}
+
+// autoEngine reads the engine's ping: it names its default builder
+// (Builder-Version 2 is BuildKit, 1 the classic builder, set by its
+// operator or its version); an engine that names none has BuildKit when it
+// is a Linux engine with the session API (Docker 18.09 to 22.10, whose
+// default was still the classic builder).
+func autoEngine(p client.PingResult) string {
+	switch p.BuilderVersion {
+	case buildtypes.BuilderBuildKit:
+		return EngineBuildKit
+	case buildtypes.BuilderV1:
+		return EngineClassic
+	}
+	if p.OSType == "linux" && versionAtLeast(p.APIVersion, minSessionAPI) {
+		return EngineBuildKit
+	}
+	return EngineClassic
+}
+
+// versionAtLeast compares "major.minor" API versions.
+func versionAtLeast(v, min string) bool {
+	parse := func(s string) (int, int, bool) {
+		a, b, ok := strings.Cut(s, ".")
+		x, err1 := strconv.Atoi(a)
+		y, err2 := strconv.Atoi(b)
+		return x, y, ok && err1 == nil && err2 == nil
+	}
+	vx, vy, ok1 := parse(v)
+	mx, my, ok2 := parse(min)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return vx > mx || vx == mx && vy >= my
 }
 
 // Close closes the engine client when it can be closed.
@@ -71,7 +207,8 @@ func (d *Docker) Close() error {
 	return nil
 }
 
-// Build builds spec with the engine's classic builder.
+// Build builds spec with the engine's BuildKit or its classic builder (see
+// Engine); Result.Engine says which.
 func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	start := time.Now()
 	spec = spec.withDefaults()
@@ -83,26 +220,54 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts.Dockerfile = bc.dockerfile
 	src, err := bc.readDockerfile()
 	if err != nil {
 		return nil, err
 	}
+	engine, err := d.engineFor(ctx, spec)
+	if err != nil {
+		return nil, fmt.Errorf("docker build: %w", err)
+	}
 	// A Dockerfile the project's parser rejects still goes to the builder,
 	// whose error is the one reported; steps then map to no line.
-	steps, _ := stepLines(bc.dockerfile, src)
+	df, _ := dockerfile.Parse(bc.dockerfile, src)
 
 	bctx, cancel := context.WithTimeout(ctx, spec.Timeout)
 	defer cancel()
 
-	pr, pw := io.Pipe()
-	go func() { _ = pw.CloseWithError(bc.writeTar(pw)) }()
-	defer func() { _ = pr.Close() }()
-
-	st := &streamState{log: &capLog{max: spec.MaxLogBytes}, steps: steps}
+	st := &streamState{log: &capLog{max: spec.MaxLogBytes}, df: df}
 	defer d.cleanup(ctx, st)
 
-	resp, err := d.Client.ImageBuild(bctx, pr, opts)
+	var body io.Reader
+	if engine == EngineBuildKit {
+		sc := d.Client.(SessionClient)
+		sess, err := startSession(bctx, bc, func(ctx context.Context, proto string, meta map[string][]string) (net.Conn, error) {
+			return sc.DialHijack(ctx, "/session", proto, meta)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("docker build: %w", err)
+		}
+		defer func() { _ = sess.Close() }()
+		opts.Version = buildtypes.BuilderBuildKit
+		opts.SessionID = sess.ID()
+		opts.RemoteContext = "client-session"
+		opts.Dockerfile = path.Base(bc.dockerfile)
+		if opts.BuildID, err = randomHex(16); err != nil {
+			return nil, err
+		}
+		st.bk = &bkLog{}
+		st.trace = newBKTrace(multiWriter{st.log, st.bk})
+		defer d.cancelOnTimeout(ctx, bctx, opts.BuildID)
+	} else {
+		opts.Dockerfile = bc.dockerfile
+		st.steps = stepLines(df)
+		pr, pw := io.Pipe()
+		go func() { _ = pw.CloseWithError(bc.writeTar(pw)) }()
+		defer func() { _ = pr.Close() }()
+		body = pr
+	}
+
+	resp, err := d.Client.ImageBuild(bctx, body, opts)
 	if err != nil {
 		if te := st.timeout(bctx, ctx, spec.Timeout); te != nil {
 			return nil, te
@@ -137,9 +302,30 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	return &Result{
 		Ref:      opts.Tags[0],
 		ImageID:  ins.ID,
+		Engine:   engine,
 		Log:      st.log.Bytes(),
 		Duration: time.Since(start),
 	}, nil
+}
+
+// cancelOnTimeout asks the engine to stop a BuildKit build whose time ran
+// out (closing the request alone may leave it running on older engines).
+func (d *Docker) cancelOnTimeout(ctx, bctx context.Context, id string) {
+	if ctx.Err() != nil || !errors.Is(bctx.Err(), context.DeadlineExceeded) {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_, _ = d.Client.(SessionClient).BuildCancel(cctx, id, client.BuildCancelOptions{})
+}
+
+// randomHex returns n random bytes in hex.
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random: %w", err)
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // Remove deletes a built image and its untagged parents (the classic
@@ -228,11 +414,11 @@ func buildOptions(spec Spec) (client.ImageBuildOptions, error) {
 	}
 	tag := spec.Tag
 	if tag == "" {
-		var b [8]byte
-		if _, err := rand.Read(b[:]); err != nil {
+		h, err := randomHex(8)
+		if err != nil {
 			return opts, fmt.Errorf("build tag: %w", err)
 		}
-		tag = "coderready-build/" + hex.EncodeToString(b[:]) + ":latest"
+		tag = "coderready-build/" + h + ":latest"
 	}
 	opts.Tags = []string{tag}
 	return opts, nil
@@ -253,11 +439,11 @@ func parsePlatform(s string) (ocispec.Platform, error) {
 
 // stepLines maps the classic builder's step numbers to Dockerfile lines:
 // step N is the Nth instruction in file order, meta ARGs before the first
-// FROM included (as the classic builder counts them). Index 0 is unused.
-func stepLines(path string, src []byte) ([]int, error) {
-	f, err := dockerfile.Parse(path, src)
-	if err != nil {
-		return nil, fmt.Errorf("dockerfile: %w", err)
+// FROM included (as the classic builder counts them). Index 0 is unused; a
+// nil file maps no step.
+func stepLines(f *dockerfile.File) []int {
+	if f == nil {
+		return nil
 	}
 	lines := []int{0}
 	for _, in := range f.Meta {
@@ -269,7 +455,7 @@ func stepLines(path string, src []byte) ([]int, error) {
 			lines = append(lines, in.StartLine)
 		}
 	}
-	return lines, nil
+	return lines
 }
 
 // message is one JSON message of the build output stream.
@@ -293,8 +479,12 @@ var (
 
 // streamState follows the build output.
 type streamState struct {
-	log        *capLog
-	steps      []int
+	log *capLog
+	df  *dockerfile.File // the Dockerfile built (nil if it did not parse)
+	// bk and trace follow a BuildKit build (nil for the classic builder).
+	bk         *bkLog
+	trace      *bkTrace
+	steps      []int // the classic builder's step → line
 	step       string // the current step's header
 	stepNum    int
 	containers []string // intermediate containers the builder started
@@ -332,6 +522,16 @@ func (st *streamState) decode(r io.Reader) error {
 			_, _ = st.log.Write([]byte(line + "\n"))
 		}
 		if len(m.Aux) > 0 {
+			if m.ID == "moby.buildkit.trace" && st.trace != nil {
+				var dt []byte
+				if err := json.Unmarshal(m.Aux, &dt); err != nil {
+					return fmt.Errorf("decode buildkit status: %w", err)
+				}
+				if err := st.trace.feed(dt); err != nil {
+					return err
+				}
+				continue
+			}
 			var aux struct {
 				ID string `json:"ID"`
 			}
@@ -366,9 +566,17 @@ func (st *streamState) scanLines(s string) {
 	})
 }
 
-// fail makes the Failure for the current step.
+// fail makes the Failure for the current step (the classic builder) or
+// the failed vertex (BuildKit).
 func (st *streamState) fail(msg string) *Failure {
 	f := &Failure{Step: st.step, Message: msg, LogTail: st.log.tail(logTailLines)}
+	if st.bk != nil {
+		f.Step = ""
+		if !st.bk.explain(f, st.df) {
+			f.Line = errorLine(msg)
+		}
+		return f
+	}
 	if st.stepNum > 0 && st.stepNum < len(st.steps) {
 		f.Line = st.steps[st.stepNum]
 	}
@@ -381,7 +589,15 @@ func (st *streamState) timeout(bctx, ctx context.Context, limit time.Duration) *
 	if ctx.Err() != nil || !errors.Is(bctx.Err(), context.DeadlineExceeded) {
 		return nil
 	}
-	f := st.fail(fmt.Sprintf("the build was stopped after its time limit of %s", limit))
+	msg := fmt.Sprintf("the build was stopped after its time limit of %s", limit)
+	f := st.fail(msg)
+	f.Message = msg
+	if st.bk != nil && f.Line == 0 {
+		// No step failed by itself: blame the one that was running.
+		if v := st.bk.lastVertex(); v != nil {
+			f.Step, f.Line = v.step(), v.lineOf(st.df)
+		}
+	}
 	f.Timeout = true
 	return f
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/coderready/coderready/image"
 )
 
@@ -32,6 +34,15 @@ func engine(t *testing.T) *Docker {
 	return d
 }
 
+// engines returns the engine's two builders, classic and BuildKit, for
+// tests that must pass with both.
+func engines(t *testing.T) []*Docker {
+	t.Helper()
+	classic, bk := engine(t), engine(t)
+	classic.Engine, bk.Engine = EngineClassic, EngineBuildKit
+	return []*Docker{classic, bk}
+}
+
 // writeFiles writes name → content files under a new temporary directory.
 func writeFiles(t *testing.T, files map[string]string) string {
 	t.Helper()
@@ -49,149 +60,172 @@ func writeFiles(t *testing.T, files map[string]string) string {
 }
 
 func TestDockerBuildReadRemove(t *testing.T) {
-	d := engine(t)
-	ctx := context.Background()
-	dir := writeFiles(t, map[string]string{
-		"Dockerfile": "ARG BASE=coderready-test/debian:bookworm\nFROM ${BASE}\nRUN useradd -m coder\nUSER coder\n",
-	})
-	res, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost, Timeout: 5 * time.Minute})
-	if err != nil {
-		t.Fatalf("build: %v%s", err, failureTail(err))
-	}
-	if !strings.HasPrefix(res.Ref, "coderready-build/") || !strings.HasPrefix(res.ImageID, "sha256:") {
-		t.Errorf("ref %q, image ID %q", res.Ref, res.ImageID)
-	}
-	if !strings.Contains(string(res.Log), "Step 3/4 : RUN useradd -m coder") {
-		t.Errorf("log lacks the RUN step:\n%s", res.Log)
-	}
-	removed := false
-	defer func() {
-		if !removed {
-			_ = d.Remove(ctx, res.Ref)
-		}
-	}()
-	facts, err := image.Inspect(ctx, "docker-daemon:"+res.Ref, image.Options{})
-	if err != nil {
-		t.Fatalf("inspect the built image: %v", err)
-	}
-	if facts.Config.User != "coder" {
-		t.Errorf("user %q, want coder", facts.Config.User)
-	}
-	if err := d.Remove(ctx, res.Ref); err != nil {
-		t.Fatalf("remove: %v", err)
-	}
-	removed = true
-	if _, err := d.Client.ImageInspect(ctx, res.Ref); err == nil {
-		t.Errorf("image %s still present after Remove", res.Ref)
-	}
-	if err := d.Remove(ctx, res.Ref); err != nil {
-		t.Errorf("removing a removed image: %v", err)
+	for _, d := range engines(t) {
+		t.Run(d.Engine, func(t *testing.T) {
+			ctx := context.Background()
+			dir := writeFiles(t, map[string]string{
+				"Dockerfile": "ARG BASE=coderready-test/debian:bookworm\nFROM ${BASE}\nRUN useradd -m coder\nUSER coder\n",
+			})
+			res, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost, Timeout: 5 * time.Minute})
+			if err != nil {
+				t.Fatalf("build: %v%s", err, failureTail(err))
+			}
+			if !strings.HasPrefix(res.Ref, "coderready-build/") || !strings.HasPrefix(res.ImageID, "sha256:") || res.Engine != d.Engine {
+				t.Errorf("ref %q, image ID %q, engine %q", res.Ref, res.ImageID, res.Engine)
+			}
+			step := map[string]string{EngineClassic: "Step 3/4 : RUN useradd -m coder", EngineBuildKit: "[2/2] RUN useradd -m coder"}[d.Engine]
+			if !strings.Contains(string(res.Log), step) {
+				t.Errorf("log lacks the RUN step %q:\n%s", step, res.Log)
+			}
+			removed := false
+			defer func() {
+				if !removed {
+					_ = d.Remove(ctx, res.Ref)
+				}
+			}()
+			facts, err := image.Inspect(ctx, "docker-daemon:"+res.Ref, image.Options{})
+			if err != nil {
+				t.Fatalf("inspect the built image: %v", err)
+			}
+			if _, ok := facts.LookupUser("coder"); facts.Config.User != "coder" || !ok {
+				t.Errorf("user %q (in passwd: %v), want coder", facts.Config.User, ok)
+			}
+			if err := d.Remove(ctx, res.Ref); err != nil {
+				t.Fatalf("remove: %v", err)
+			}
+			removed = true
+			if _, err := d.Client.ImageInspect(ctx, res.Ref); err == nil {
+				t.Errorf("image %s still present after Remove", res.Ref)
+			}
+			if err := d.Remove(ctx, res.Ref); err != nil {
+				t.Errorf("removing a removed image: %v", err)
+			}
+		})
 	}
 }
 
 func TestDockerBuildFailureLine(t *testing.T) {
-	d := engine(t)
-	dir := writeFiles(t, map[string]string{
-		"Dockerfile": "FROM coderready-test/busybox:static\nRUN echo first\nRUN false\nRUN echo never\n",
-	})
-	_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute})
-	var f *Failure
-	if !errors.As(err, &f) {
-		t.Fatalf("want a *Failure, got %v", err)
-	}
-	if f.Line != 3 || f.Timeout {
-		t.Errorf("failure %+v: want line 3, no timeout", f)
-	}
-	if !strings.Contains(f.Step, "RUN false") || !strings.Contains(f.LogTail, "false") || !strings.Contains(f.Message, "non-zero code") {
-		t.Errorf("failure step %q, message %q, tail:\n%s", f.Step, f.Message, f.LogTail)
-	}
-	// The image the "RUN echo first" step committed is removed with the
-	// failed build; the base image is kept.
-	_, after, _ := strings.Cut(f.LogTail, "Step 2/4")
-	ids := []string{}
-	for _, line := range strings.Split(after, "\n") {
-		if m := imageRE.FindStringSubmatch(line); m != nil {
-			ids = append(ids, m[1])
-		}
-	}
-	if len(ids) != 1 {
-		t.Fatalf("want one intermediate image in the log tail, got %v:\n%s", ids, f.LogTail)
-	}
-	ctx := context.Background()
-	if _, err := d.Client.ImageInspect(ctx, ids[0]); err == nil {
-		t.Errorf("intermediate image %s left after the failed build", ids[0])
-	}
-	if _, err := d.Client.ImageInspect(ctx, "coderready-test/busybox:static"); err != nil {
-		t.Errorf("base image: %v", err)
+	for _, d := range engines(t) {
+		t.Run(d.Engine, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{
+				"Dockerfile": "FROM coderready-test/busybox:static\nRUN echo first\nRUN echo to-stderr >&2 && false\nRUN echo never\n",
+			})
+			_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute})
+			var f *Failure
+			if !errors.As(err, &f) {
+				t.Fatalf("want a *Failure, got %v", err)
+			}
+			if f.Line != 3 || f.Timeout {
+				t.Errorf("failure %+v: want line 3, no timeout", f)
+			}
+			want := map[string]string{EngineClassic: "non-zero code", EngineBuildKit: "exit code: 1"}[d.Engine]
+			if !strings.Contains(f.Step, "RUN echo to-stderr >&2 && false") || !strings.Contains(f.LogTail, "to-stderr") || !strings.Contains(f.Message, want) {
+				t.Errorf("failure step %q, message %q (want %q), tail:\n%s", f.Step, f.Message, want, f.LogTail)
+			}
+			if d.Engine != EngineClassic {
+				return
+			}
+			// The image the "RUN echo first" step committed is removed with
+			// the failed build; the base image is kept.
+			_, after, _ := strings.Cut(f.LogTail, "Step 2/4")
+			ids := []string{}
+			for _, line := range strings.Split(after, "\n") {
+				if m := imageRE.FindStringSubmatch(line); m != nil {
+					ids = append(ids, m[1])
+				}
+			}
+			if len(ids) != 1 {
+				t.Fatalf("want one intermediate image in the log tail, got %v:\n%s", ids, f.LogTail)
+			}
+			ctx := context.Background()
+			if _, err := d.Client.ImageInspect(ctx, ids[0]); err == nil {
+				t.Errorf("intermediate image %s left after the failed build", ids[0])
+			}
+			if _, err := d.Client.ImageInspect(ctx, "coderready-test/busybox:static"); err != nil {
+				t.Errorf("base image: %v", err)
+			}
+		})
 	}
 }
 
 func TestDockerBuildDockerignore(t *testing.T) {
-	d := engine(t)
-	ctx := context.Background()
-	dir := writeFiles(t, map[string]string{
-		"Dockerfile":    "FROM coderready-test/busybox:static\nCOPY . /ctx/\nRUN test -f /ctx/kept.txt && test ! -e /ctx/secret.env && test ! -e /ctx/cache && test ! -e /ctx/Dockerfile\n",
-		".dockerignore": "# comment\n*.env\ncache/\nDockerfile\n",
-		"kept.txt":      "kept",
-		"secret.env":    "TOKEN=x",
-		"cache/big":     "x",
-	})
-	res, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute})
-	if err != nil {
-		t.Fatalf("build: %v%s", err, failureTail(err))
-	}
-	if err := d.Remove(ctx, res.Ref); err != nil {
-		t.Fatal(err)
-	}
+	for _, d := range engines(t) {
+		t.Run(d.Engine, func(t *testing.T) {
+			ctx := context.Background()
+			dir := writeFiles(t, map[string]string{
+				"Dockerfile": "FROM coderready-test/busybox:static\nCOPY . /ctx/\n" +
+					"RUN test -f /ctx/kept.txt && test ! -e /ctx/secret.env && test ! -e /ctx/cache/big && test -f /ctx/cache/keep && test ! -e /ctx/Dockerfile && test ! -e /ctx/sub/also.env\n",
+				".dockerignore": "# comment\n*.env\n**/*.env\ncache/\n!cache/keep\nDockerfile\n",
+				"kept.txt":      "kept",
+				"secret.env":    "TOKEN=x",
+				"sub/also.env":  "TOKEN=y",
+				"cache/big":     "x",
+				"cache/keep":    "k",
+			})
+			res, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute})
+			if err != nil {
+				t.Fatalf("build: %v%s", err, failureTail(err))
+			}
+			if err := d.Remove(ctx, res.Ref); err != nil {
+				t.Fatal(err)
+			}
 
-	dir2 := writeFiles(t, map[string]string{
-		"Dockerfile":    "FROM coderready-test/busybox:static\nCOPY secret.env /\n",
-		".dockerignore": "secret.env\n",
-		"secret.env":    "TOKEN=x",
-	})
-	_, err = d.Build(ctx, Spec{ContextDir: dir2, Network: NetworkHost, Timeout: 2 * time.Minute})
-	var f *Failure
-	if !errors.As(err, &f) || f.Line != 2 {
-		t.Fatalf("COPY of an ignored file: want a *Failure on line 2, got %v", err)
+			dir2 := writeFiles(t, map[string]string{
+				"Dockerfile":    "FROM coderready-test/busybox:static\nCOPY secret.env /\n",
+				".dockerignore": "secret.env\n",
+				"secret.env":    "TOKEN=x",
+			})
+			_, err = d.Build(ctx, Spec{ContextDir: dir2, Network: NetworkHost, Timeout: 2 * time.Minute})
+			var f *Failure
+			if !errors.As(err, &f) || f.Line != 2 {
+				t.Fatalf("COPY of an ignored file: want a *Failure on line 2, got %v", err)
+			}
+		})
 	}
 }
 
 func TestDockerBuildSymlinkStaysInside(t *testing.T) {
-	d := engine(t)
-	ctx := context.Background()
-	outside := writeFiles(t, map[string]string{"host-secret": "s3cret"})
-	dir := writeFiles(t, map[string]string{
-		"Dockerfile": "FROM coderready-test/busybox:static\nCOPY . /ctx/\nRUN test -L /ctx/link && test ! -e /ctx/link\n",
-	})
-	if err := os.Symlink(filepath.Join(outside, "host-secret"), filepath.Join(dir, "link")); err != nil {
-		t.Fatal(err)
-	}
-	res, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute})
-	if err != nil {
-		t.Fatalf("build: %v%s", err, failureTail(err))
-	}
-	if err := d.Remove(ctx, res.Ref); err != nil {
-		t.Fatal(err)
+	for _, d := range engines(t) {
+		t.Run(d.Engine, func(t *testing.T) {
+			ctx := context.Background()
+			outside := writeFiles(t, map[string]string{"host-secret": "s3cret"})
+			dir := writeFiles(t, map[string]string{
+				"Dockerfile": "FROM coderready-test/busybox:static\nCOPY . /ctx/\nRUN test -L /ctx/link && test ! -e /ctx/link\n",
+			})
+			if err := os.Symlink(filepath.Join(outside, "host-secret"), filepath.Join(dir, "link")); err != nil {
+				t.Fatal(err)
+			}
+			res, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute})
+			if err != nil {
+				t.Fatalf("build: %v%s", err, failureTail(err))
+			}
+			if err := d.Remove(ctx, res.Ref); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 
 func TestDockerBuildTimeout(t *testing.T) {
-	d := engine(t)
-	dir := writeFiles(t, map[string]string{
-		"Dockerfile": "FROM coderready-test/busybox:static\nRUN sleep 30\n",
-	})
-	start := time.Now()
-	_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Second})
-	took := time.Since(start)
-	var f *Failure
-	if !errors.As(err, &f) || !f.Timeout {
-		t.Fatalf("want a timeout *Failure, got %v", err)
-	}
-	if took > 15*time.Second {
-		t.Errorf("the timed-out build took %s", took)
-	}
-	if f.Line != 2 {
-		t.Errorf("timeout on line %d, want 2 (%+v)", f.Line, f)
+	for _, d := range engines(t) {
+		t.Run(d.Engine, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{
+				"Dockerfile": "FROM coderready-test/busybox:static\nRUN sleep 30\n",
+			})
+			start := time.Now()
+			_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: 3 * time.Second})
+			took := time.Since(start)
+			var f *Failure
+			if !errors.As(err, &f) || !f.Timeout {
+				t.Fatalf("want a timeout *Failure, got %v", err)
+			}
+			if took > 15*time.Second {
+				t.Errorf("the timed-out build took %s", took)
+			}
+			if f.Line != 2 || !strings.Contains(f.Message, "time limit of 3s") {
+				t.Errorf("timeout on line %d, want 2 (%+v)", f.Line, f)
+			}
+		})
 	}
 }
 
@@ -211,24 +245,109 @@ func TestDockerBuildContextTooLarge(t *testing.T) {
 }
 
 func TestDockerBuildArgsTarget(t *testing.T) {
+	for _, d := range engines(t) {
+		t.Run(d.Engine, func(t *testing.T) {
+			ctx := context.Background()
+			dir := writeFiles(t, map[string]string{
+				"build/Containerfile":  "FROM coderready-test/busybox:static AS one\nARG GREETING\nRUN test \"$GREETING\" = hello\nFROM one AS two\nRUN false\n",
+				"build/other-file.txt": "not part of the Dockerfile's directory sync",
+			})
+			res, err := d.Build(ctx, Spec{
+				ContextDir: dir, Dockerfile: filepath.Join(dir, "build", "Containerfile"), Target: "one",
+				Args: map[string]string{"GREETING": "hello"}, Network: NetworkHost, Timeout: 2 * time.Minute,
+				Platform: "linux/amd64", Tag: "coderready-build/test-args-" + d.Engine + ":latest",
+			})
+			if err != nil {
+				t.Fatalf("build: %v%s", err, failureTail(err))
+			}
+			if res.Ref != "coderready-build/test-args-"+d.Engine+":latest" || res.Engine != d.Engine {
+				t.Errorf("ref %q, engine %q", res.Ref, res.Engine)
+			}
+			if err := d.Remove(ctx, res.Ref); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestDockerBuildLimits: memory, CPU and pids limits are applied by the
+// classic builder only; auto picks it when a Spec has them, and BuildKit
+// asked for explicitly refuses them rather than ignoring them.
+func TestDockerBuildLimits(t *testing.T) {
 	d := engine(t)
+	d.Engine = EngineAuto
 	ctx := context.Background()
 	dir := writeFiles(t, map[string]string{
-		"build/Containerfile": "FROM coderready-test/busybox:static AS one\nARG GREETING\nRUN test \"$GREETING\" = hello\nFROM one AS two\nRUN false\n",
+		"Dockerfile": "FROM coderready-test/busybox:static\nRUN test \"$(ulimit -u)\" = 512\n",
 	})
-	res, err := d.Build(ctx, Spec{
-		ContextDir: dir, Dockerfile: filepath.Join(dir, "build", "Containerfile"), Target: "one",
-		Args: map[string]string{"GREETING": "hello"}, Network: NetworkHost, Timeout: 2 * time.Minute,
-		Memory: 256 << 20, NanoCPUs: 5e8, PidsLimit: 512, Tag: "coderready-build/test-args:latest",
-	})
+	spec := Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute, Memory: 256 << 20, NanoCPUs: 5e8, PidsLimit: 512}
+	res, err := d.Build(ctx, spec)
+	if err != nil {
+		t.Fatalf("build with limits: %v%s", err, failureTail(err))
+	}
+	if res.Engine != EngineClassic {
+		t.Errorf("limits built with %q, want the classic builder", res.Engine)
+	}
+	_ = d.Remove(ctx, res.Ref)
+
+	d.Engine = EngineBuildKit
+	for _, lim := range []Spec{{Memory: 1 << 28}, {NanoCPUs: 1e9}, {PidsLimit: 100}} {
+		lim.ContextDir, lim.Network = dir, NetworkHost
+		_, err := d.Build(ctx, lim)
+		var f *Failure
+		if err == nil || errors.As(err, &f) || !strings.Contains(err.Error(), "classic builder") {
+			t.Errorf("BuildKit with limits %+v: want a refusal naming the classic builder, got %v", lim, err)
+		}
+	}
+}
+
+func TestBuildKitFailures(t *testing.T) {
+	d := engine(t)
+	d.Engine = EngineBuildKit
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, dockerfile string
+		line             int
+		step, message    string
+	}{
+		{"unknown instruction", "FROM coderready-test/busybox:static\nRUN true\nFOO bar\n", 3, "", "unknown instruction"},
+		{"missing base", "FROM coderready-test/busybox:static AS ok\nFROM coderready-test/no-such-image:1\nRUN true\n", 2, "load metadata for", "coderready-test/no-such-image"},
+		{"named stage", "FROM coderready-test/busybox:static AS base\nRUN true\nFROM base AS tools\nWORKDIR /w\nRUN exit 3\nFROM base\nCOPY --from=tools /w /w\n", 5, "[tools 2/2] RUN exit 3", "exit code: 3"},
+		{"copy of a missing file", "FROM coderready-test/busybox:static\nCOPY missing.txt /\n", 2, "COPY missing.txt /", "missing.txt"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"Dockerfile": tc.dockerfile})
+			_, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute})
+			var f *Failure
+			if !errors.As(err, &f) {
+				t.Fatalf("want a *Failure, got %v", err)
+			}
+			if f.Line != tc.line || !strings.Contains(f.Step, tc.step) || !strings.Contains(f.Message, tc.message) {
+				t.Errorf("failure line %d step %q message %q; want line %d, step with %q, message with %q\n%s", f.Line, f.Step, f.Message, tc.line, tc.step, tc.message, f.LogTail)
+			}
+		})
+	}
+}
+
+// TestDockerEngineAuto: with no DOCKER_BUILDKIT and no limits the builder
+// asks the engine, and every engine the tests run on (Linux, API >= 1.39)
+// offers BuildKit.
+func TestDockerEngineAuto(t *testing.T) {
+	d := engine(t)
+	d.Engine = EngineAuto
+	ctx := context.Background()
+	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM coderready-test/busybox:static\nRUN true\n"})
+	res, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute})
 	if err != nil {
 		t.Fatalf("build: %v%s", err, failureTail(err))
 	}
-	if res.Ref != "coderready-build/test-args:latest" {
-		t.Errorf("ref %q", res.Ref)
-	}
-	if err := d.Remove(ctx, res.Ref); err != nil {
+	defer func() { _ = d.Remove(ctx, res.Ref) }()
+	p, err := d.Client.(SessionClient).Ping(ctx, client.PingOptions{})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if want := autoEngine(p); res.Engine != want {
+		t.Errorf("auto built with %q; the engine's ping (%+v) says %q", res.Engine, p, want)
 	}
 }
 

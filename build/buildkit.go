@@ -1,0 +1,299 @@
+package build
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	controlapi "github.com/moby/buildkit/api/services/control"
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/filesync"
+	"github.com/tonistiigi/fsutil"
+	fstypes "github.com/tonistiigi/fsutil/types"
+)
+
+// BuildKit through the Engine API: the engine pulls the build context from
+// a client session (gRPC over a connection hijacked from POST /session)
+// instead of reading a tar stream, and reports progress as
+// "moby.buildkit.trace" messages whose aux field holds a protobuf
+// controlapi.StatusResponse. The session here offers only file sync of the
+// planned context and the Dockerfile: no registry credentials, no secrets,
+// no SSH agent.
+
+// bkSession is a running BuildKit client session.
+type bkSession struct {
+	sess *session.Session
+	roots []*os.Root
+	done  chan error
+}
+
+// startSession starts a session that serves bc's planned entries as the
+// "context" directory and the Dockerfile as the "dockerfile" directory,
+// dialling the engine with dial. Close it when the build is over.
+func startSession(ctx context.Context, bc *buildContext, dial session.Dialer) (*bkSession, error) {
+	// The shared key lets the engine reuse what it already synced from the
+	// same directory.
+	sum := sha256.Sum256([]byte(bc.root))
+	sess, err := session.NewSession(ctx, hex.EncodeToString(sum[:]))
+	if err != nil {
+		return nil, fmt.Errorf("buildkit session: %w", err)
+	}
+	dirs, roots, err := bc.sessionDirs()
+	if err != nil {
+		_ = sess.Close()
+		return nil, err
+	}
+	sess.Allow(filesync.NewFSSyncProvider(dirs))
+	s := &bkSession{sess: sess, roots: roots, done: make(chan error, 1)}
+	go func() { s.done <- sess.Run(ctx, dial) }()
+	return s, nil
+}
+
+// Close ends the session and waits for it to stop.
+func (s *bkSession) Close() error {
+	err := s.sess.Close()
+	<-s.done
+	for _, r := range s.roots {
+		_ = r.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("buildkit session: %w", err)
+	}
+	return nil
+}
+
+// ID is the session's ID, for the build request.
+func (s *bkSession) ID() string { return s.sess.ID() }
+
+// sessionDirs returns the directories a session serves: "context", the
+// planned entries, and "dockerfile", the Dockerfile's directory offering
+// only the Dockerfile and its own ignore file; and the roots to close
+// when the session is over. Both read through os.Root, so a symlink
+// swapped in cannot lead a read out of the context.
+func (bc *buildContext) sessionDirs() (filesync.StaticDirSource, []*os.Root, error) {
+	bc.indexEntries()
+	root, err := os.OpenRoot(bc.root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("build context: %w", err)
+	}
+	roots := []*os.Root{root}
+	fail := func(err error) (filesync.StaticDirSource, []*os.Root, error) {
+		for _, r := range roots {
+			_ = r.Close()
+		}
+		return nil, nil, fmt.Errorf("build context: %w", err)
+	}
+	ctxFS, err := fsutil.NewFilterFS(fsutil.NewRootFS(fsutil.NewRoot(root)), &fsutil.FilterOpt{Map: bc.mapEntry})
+	if err != nil {
+		return fail(err)
+	}
+	dfDir, dfName := path.Split(bc.dockerfile)
+	dfRoot := root
+	if dfDir != "" {
+		if dfRoot, err = root.OpenRoot(filepath.FromSlash(strings.TrimSuffix(dfDir, "/"))); err != nil {
+			return fail(err)
+		}
+		roots = append(roots, dfRoot)
+	}
+	dfFS, err := fsutil.NewFilterFS(fsutil.NewRootFS(fsutil.NewRoot(dfRoot)), &fsutil.FilterOpt{
+		IncludePatterns: []string{dfName, dfName + ".dockerignore"},
+		Map: func(p string, st *fstypes.Stat) fsutil.MapResult {
+			return bc.mapEntry(path.Join(dfDir, filepath.ToSlash(p)), st)
+		},
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return filesync.StaticDirSource{"context": ctxFS, "dockerfile": dfFS}, roots, nil
+}
+
+// mapEntry keeps exactly the planned entries (what .dockerignore and the
+// size limit let through), owned by root as in the classic builder's tar. A
+// file that grew since it was planned is left out rather than let past the
+// context size limit.
+func (bc *buildContext) mapEntry(p string, st *fstypes.Stat) fsutil.MapResult {
+	rel := filepath.ToSlash(p)
+	e, ok := bc.planned[rel]
+	if !ok {
+		if bc.parents[rel] {
+			st.Uid, st.Gid = 0, 0
+			return fsutil.MapResultKeep
+		}
+		if os.FileMode(st.Mode).IsDir() {
+			return fsutil.MapResultSkipDir
+		}
+		return fsutil.MapResultExclude
+	}
+	if e.info.Mode().IsRegular() && st.Size > e.info.Size() {
+		return fsutil.MapResultExclude
+	}
+	st.Uid, st.Gid = 0, 0
+	return fsutil.MapResultKeep
+}
+
+// indexEntries fills the lookups mapEntry uses (before any walk starts:
+// the context and the Dockerfile directory may be walked at once): the planned entries by
+// path, and every parent directory of one (which an ignore file with
+// exceptions may have left out of the plan itself).
+func (bc *buildContext) indexEntries() {
+	bc.planned = make(map[string]contextEntry, len(bc.entries))
+	bc.parents = map[string]bool{}
+	for _, e := range bc.entries {
+		bc.planned[e.rel] = e
+		for d := path.Dir(e.rel); d != "." && !bc.parents[d]; d = path.Dir(d) {
+			bc.parents[d] = true
+		}
+	}
+}
+
+// bkTrace renders BuildKit status updates as BuildKit's plain progress
+// output ("#N [stage k/n] RUN ...", "#N 0.123 output", "#N ERROR: ...",
+// "#N DONE 1.2s"), which bkLog follows and the kept log shows.
+type bkTrace struct {
+	out     io.Writer
+	num     map[string]int // vertex digest → #N, in order of appearance
+	name    map[string]string
+	started map[string]time.Time
+	shown   map[string]bool // the vertex's header was written
+	ended   map[string]bool // DONE, CACHED, ERROR or CANCELED was written
+	partial map[string]*vertexOutput
+}
+
+// vertexOutput is a vertex's unterminated output line and when it began.
+type vertexOutput struct{ text, at string }
+
+func newBKTrace(out io.Writer) *bkTrace {
+	return &bkTrace{
+		out: out, num: map[string]int{}, name: map[string]string{},
+		started: map[string]time.Time{}, shown: map[string]bool{},
+		ended: map[string]bool{}, partial: map[string]*vertexOutput{},
+	}
+}
+
+// feed renders one status update (the protobuf bytes of a
+// controlapi.StatusResponse).
+func (t *bkTrace) feed(dt []byte) error {
+	var resp controlapi.StatusResponse
+	if err := resp.UnmarshalVT(dt); err != nil {
+		return fmt.Errorf("buildkit status: %w", err)
+	}
+	for _, v := range resp.Vertexes {
+		if v.Name != "" {
+			t.name[v.Digest] = v.Name
+		}
+		if v.Started != nil {
+			t.started[v.Digest] = v.Started.AsTime()
+		}
+		if v.Started == nil && !v.Cached && v.Error == "" {
+			continue
+		}
+		t.header(v.Digest)
+		if t.ended[v.Digest] {
+			continue
+		}
+		switch {
+		case v.Error != "" && strings.Contains(v.Error, context.Canceled.Error()):
+			t.printf(v.Digest, "CANCELED")
+		case v.Error != "":
+			t.flush(v.Digest)
+			t.printf(v.Digest, "ERROR: %s", v.Error)
+		case v.Cached:
+			t.printf(v.Digest, "CACHED")
+		case v.Completed != nil:
+			t.flush(v.Digest)
+			t.printf(v.Digest, "DONE %.1fs", v.Completed.AsTime().Sub(v.Started.AsTime()).Seconds())
+		default:
+			continue
+		}
+		t.ended[v.Digest] = true
+	}
+	for _, l := range resp.Logs {
+		t.header(l.Vertex)
+		at := "0.000 "
+		if s, ok := t.started[l.Vertex]; ok && l.Timestamp != nil {
+			at = fmt.Sprintf("%.3f ", l.Timestamp.AsTime().Sub(s).Seconds())
+		}
+		o := t.partial[l.Vertex]
+		if o == nil {
+			o = &vertexOutput{}
+			t.partial[l.Vertex] = o
+		}
+		msg := string(l.Msg)
+		for msg != "" {
+			if o.text == "" {
+				o.at = at // a line is stamped with the time it began
+			}
+			line, rest, ok := strings.Cut(msg, "\n")
+			if !ok {
+				o.text += line
+				break
+			}
+			t.printf(l.Vertex, "%s%s", o.at, strings.TrimRight(o.text+line, "\r"))
+			o.text, msg = "", rest
+		}
+	}
+	for _, w := range resp.Warnings {
+		t.header(w.Vertex)
+		t.printf(w.Vertex, "WARN: %s", strings.TrimSpace(string(w.Short)))
+	}
+	return nil
+}
+
+// header writes "#N name" the first time a vertex shows.
+func (t *bkTrace) header(d string) {
+	if t.shown[d] {
+		return
+	}
+	t.shown[d] = true
+	name := t.name[d]
+	if name == "" {
+		name = "[internal] " + d
+	}
+	t.printf(d, "%s", name)
+}
+
+// flush writes a vertex's unterminated last output line.
+func (t *bkTrace) flush(d string) {
+	if o := t.partial[d]; o != nil && o.text != "" {
+		t.printf(d, "%s%s", o.at, o.text)
+		o.text = ""
+	}
+}
+
+func (t *bkTrace) printf(d, format string, a ...any) {
+	n, ok := t.num[d]
+	if !ok {
+		n = len(t.num) + 1
+		t.num[d] = n
+	}
+	_, _ = fmt.Fprintf(t.out, "#%d "+format+"\n", append([]any{n}, a...)...)
+}
+
+// parseErrorLineRE finds the Dockerfile line in BuildKit's parse and
+// LLB-conversion errors: "dockerfile parse error line 3: unknown
+// instruction: FOO", "dockerfile parse error on line 3: ...",
+// "Dockerfile:3", "failed to process \"$X\": ... line 3".
+var parseErrorLineRE = regexp.MustCompile(`(?i)(?:parse error (?:on )?line|dockerfile:)\s*(\d+)`)
+
+// errorLine returns the Dockerfile line a BuildKit error message names, or 0.
+func errorLine(msg string) int {
+	if m := parseErrorLineRE.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
+// errNoSession is returned by the Docker builder when it was asked for
+// BuildKit but the client cannot open a session.
+var errNoSession = errors.New("the Docker client cannot open a BuildKit session (no DialHijack)")

@@ -1,0 +1,239 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	controlapi "github.com/moby/buildkit/api/services/control"
+	buildtypes "github.com/moby/moby/api/types/build"
+	"github.com/moby/moby/client"
+	fstypes "github.com/tonistiigi/fsutil/types"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+func TestAutoEngine(t *testing.T) {
+	for _, tc := range []struct {
+		ping client.PingResult
+		want string
+	}{
+		{client.PingResult{BuilderVersion: buildtypes.BuilderBuildKit, OSType: "linux", APIVersion: "1.51"}, EngineBuildKit},
+		{client.PingResult{BuilderVersion: buildtypes.BuilderV1, OSType: "linux", APIVersion: "1.51"}, EngineClassic},
+		// Docker 18.09 to 22.10 name no builder; BuildKit is there.
+		{client.PingResult{OSType: "linux", APIVersion: "1.41"}, EngineBuildKit},
+		{client.PingResult{OSType: "linux", APIVersion: "1.39"}, EngineBuildKit},
+		{client.PingResult{OSType: "linux", APIVersion: "1.38"}, EngineClassic},
+		{client.PingResult{OSType: "windows", APIVersion: "1.41"}, EngineClassic},
+		{client.PingResult{OSType: "linux", APIVersion: "garbage"}, EngineClassic},
+		{client.PingResult{OSType: "linux", APIVersion: "2.0"}, EngineBuildKit},
+	} {
+		if got := autoEngine(tc.ping); got != tc.want {
+			t.Errorf("autoEngine(%+v) = %q, want %q", tc.ping, got, tc.want)
+		}
+	}
+}
+
+func TestEngineFromEnv(t *testing.T) {
+	for _, tc := range []struct{ env, want string }{
+		{"1", EngineBuildKit}, {"true", EngineBuildKit}, {"0", EngineClassic}, {"false", EngineClassic}, {"maybe", EngineAuto},
+	} {
+		t.Setenv("DOCKER_BUILDKIT", tc.env)
+		if got := EngineFromEnv(); got != tc.want {
+			t.Errorf("DOCKER_BUILDKIT=%s: %q, want %q", tc.env, got, tc.want)
+		}
+	}
+	if err := os.Unsetenv("DOCKER_BUILDKIT"); err != nil {
+		t.Fatal(err)
+	}
+	if got := EngineFromEnv(); got != EngineAuto {
+		t.Errorf("DOCKER_BUILDKIT unset: %q, want auto", got)
+	}
+	for _, s := range []string{"", "auto", "buildkit", "classic"} {
+		if _, err := ParseEngine(s); err != nil {
+			t.Errorf("ParseEngine(%q): %v", s, err)
+		}
+	}
+	if _, err := ParseEngine("buildx"); err == nil || !strings.Contains(err.Error(), "auto, buildkit or classic") {
+		t.Errorf("ParseEngine(buildx): %v", err)
+	}
+}
+
+// plainClient is a DockerClient that cannot open sessions.
+type plainClient struct{ DockerClient }
+
+func TestEngineForWithoutSessions(t *testing.T) {
+	d := &Docker{Client: plainClient{}}
+	got, err := d.engineFor(context.Background(), Spec{})
+	if err != nil || got != EngineClassic {
+		t.Errorf("auto without sessions: %q, %v; want classic", got, err)
+	}
+	d.Engine = EngineBuildKit
+	if _, err := d.engineFor(context.Background(), Spec{}); err == nil {
+		t.Error("BuildKit without sessions: no error")
+	}
+	d.Engine = "docker"
+	if _, err := d.engineFor(context.Background(), Spec{}); err == nil {
+		t.Error("unknown engine: no error")
+	}
+}
+
+// status marshals a StatusResponse as the engine sends it.
+func status(t *testing.T, r *controlapi.StatusResponse) []byte {
+	t.Helper()
+	b, err := r.MarshalVT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestBKTraceRendersPlainProgress(t *testing.T) {
+	t0 := time.Date(2026, 11, 29, 3, 0, 0, 0, time.UTC)
+	ts := func(d time.Duration) *timestamppb.Timestamp { return timestamppb.New(t0.Add(d)) }
+	var out bytes.Buffer
+	bk := &bkLog{}
+	tr := newBKTrace(multiWriter{&out, bk})
+	updates := []*controlapi.StatusResponse{
+		{Vertexes: []*controlapi.Vertex{
+			{Digest: "sha256:a", Name: "[internal] load metadata for docker.io/library/debian:bookworm", Started: ts(0)},
+			{Digest: "sha256:b", Name: "[tools 2/3] RUN make"}, // not started: not shown
+		}},
+		{Vertexes: []*controlapi.Vertex{
+			{Digest: "sha256:a", Name: "[internal] load metadata for docker.io/library/debian:bookworm", Started: ts(0), Completed: ts(1500 * time.Millisecond)},
+			{Digest: "sha256:c", Name: "[tools 1/3] FROM docker.io/library/debian:bookworm", Cached: true},
+			{Digest: "sha256:b", Name: "[tools 2/3] RUN make", Started: ts(2 * time.Second)},
+		}},
+		{Logs: []*controlapi.VertexLog{
+			{Vertex: "sha256:b", Timestamp: ts(2250 * time.Millisecond), Msg: []byte("cc -o app main.c\nmain.c:1: err")},
+			{Vertex: "sha256:b", Timestamp: ts(2500 * time.Millisecond), Msg: []byte("or: no\n")},
+		}},
+		{Logs: []*controlapi.VertexLog{
+			{Vertex: "sha256:b", Timestamp: ts(2600 * time.Millisecond), Msg: []byte("ERROR: looks like an error, is output")},
+		}},
+		{
+			Vertexes: []*controlapi.Vertex{
+				{Digest: "sha256:b", Name: "[tools 2/3] RUN make", Started: ts(2 * time.Second), Completed: ts(3 * time.Second), Error: "process \"/bin/sh -c make\" did not complete successfully: exit code: 2"},
+				{Digest: "sha256:d", Name: "[other 2/2] RUN sleep 9", Started: ts(2 * time.Second), Completed: ts(3 * time.Second), Error: "context canceled"},
+			},
+			Warnings: []*controlapi.VertexWarning{{Vertex: "sha256:b", Short: []byte("something to know\n")}},
+		},
+	}
+	for _, u := range updates {
+		if err := tr.feed(status(t, u)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := `#1 [internal] load metadata for docker.io/library/debian:bookworm
+#1 DONE 1.5s
+#2 [tools 1/3] FROM docker.io/library/debian:bookworm
+#2 CACHED
+#3 [tools 2/3] RUN make
+#3 0.250 cc -o app main.c
+#3 0.250 main.c:1: error: no
+#3 0.600 ERROR: looks like an error, is output
+#3 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2
+#4 [other 2/2] RUN sleep 9
+#4 CANCELED
+#3 WARN: something to know
+`
+	if out.String() != want {
+		t.Errorf("rendered:\n%s\nwant:\n%s", out.String(), want)
+	}
+	v := bk.failedVertex()
+	if v == nil || v.step() != "[tools 2/3] RUN make" || !strings.Contains(bk.errMsg, "exit code: 2") {
+		t.Errorf("failed vertex %+v, message %q", v, bk.errMsg)
+	}
+	if err := tr.feed([]byte{0xff, 0xff, 0xff}); err == nil {
+		t.Error("garbage status: no error")
+	}
+}
+
+func TestErrorLine(t *testing.T) {
+	for msg, want := range map[string]int{
+		"failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line 5: unknown instruction: ECHO": 5,
+		"failed to solve: dockerfile parse error on line 12: unknown instruction: FOO":                                                         12,
+		"Dockerfile:7\n--------------------\n   7 | >>> RUN false":                                                                                  7,
+		"executor failed running [/bin/sh -c false]: exit code: 1":                                                                              0,
+	} {
+		if got := errorLine(msg); got != want {
+			t.Errorf("errorLine(%q) = %d, want %d", msg, got, want)
+		}
+	}
+}
+
+// TestSessionServesPlannedEntries walks what the session offers as the
+// "context" and "dockerfile" directories: exactly the planned entries (no
+// ignored file, nothing under an ignored folder but its exceptions), owned
+// by root; the Dockerfile's directory offers only the Dockerfile.
+func TestSessionServesPlannedEntries(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"build/Dockerfile": "FROM scratch\n",
+		"build/notes.txt":  "not the Dockerfile",
+		".dockerignore":    "*.env\ncache\n!cache/keep\n",
+		"app.go":           "package main",
+		"secret.env":       "TOKEN=x",
+		"cache/big":        "x",
+		"cache/keep":       "k",
+	})
+	bc, err := planContext(dir, "build/Dockerfile", DefaultMaxContextBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, roots, err := bc.sessionDirs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		for _, r := range roots {
+			_ = r.Close()
+		}
+	}()
+	walk := func(name string) []string {
+		fs, ok := dirs.LookupDir(name)
+		if !ok {
+			t.Fatalf("no %q directory", name)
+		}
+		var got []string
+		err := fs.Walk(context.Background(), "", func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			st := info.Sys().(*fstypes.Stat)
+			if st.Uid != 0 || st.Gid != 0 {
+				t.Errorf("%s owned by %d:%d, want 0:0", p, st.Uid, st.Gid)
+			}
+			got = append(got, filepath.ToSlash(p))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	got := strings.Join(walk("context"), " ")
+	if want := ".dockerignore app.go build build/Dockerfile build/notes.txt cache cache/keep"; got != want {
+		t.Errorf("context offers %q, want %q", got, want)
+	}
+	if got := strings.Join(walk("dockerfile"), " "); got != "Dockerfile" {
+		t.Errorf("dockerfile directory offers %q, want only Dockerfile", got)
+	}
+	ctxFS, _ := dirs.LookupDir("context")
+	rc, err := ctxFS.Open("cache/keep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	_ = rc.Close()
+	if string(b) != "k" {
+		t.Errorf("cache/keep reads %q", b)
+	}
+}
