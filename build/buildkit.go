@@ -32,7 +32,7 @@ import (
 
 // bkSession is a running BuildKit client session.
 type bkSession struct {
-	sess *session.Session
+	sess  *session.Session
 	roots []*os.Root
 	done  chan error
 }

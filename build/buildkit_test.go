@@ -156,9 +156,9 @@ func TestBKTraceRendersPlainProgress(t *testing.T) {
 func TestErrorLine(t *testing.T) {
 	for msg, want := range map[string]int{
 		"failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line 5: unknown instruction: ECHO": 5,
-		"failed to solve: dockerfile parse error on line 12: unknown instruction: FOO":                                                         12,
-		"Dockerfile:7\n--------------------\n   7 | >>> RUN false":                                                                                  7,
-		"executor failed running [/bin/sh -c false]: exit code: 1":                                                                              0,
+		"failed to solve: dockerfile parse error on line 12: unknown instruction: FOO":                                                           12,
+		"Dockerfile:7\n--------------------\n   7 | >>> RUN false":                                                                               7,
+		"executor failed running [/bin/sh -c false]: exit code: 1":                                                                               0,
 	} {
 		if got := errorLine(msg); got != want {
 			t.Errorf("errorLine(%q) = %d, want %d", msg, got, want)

@@ -484,7 +484,7 @@ type streamState struct {
 	// bk and trace follow a BuildKit build (nil for the classic builder).
 	bk         *bkLog
 	trace      *bkTrace
-	steps      []int // the classic builder's step → line
+	steps      []int  // the classic builder's step → line
 	step       string // the current step's header
 	stepNum    int
 	containers []string // intermediate containers the builder started
