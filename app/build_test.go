@@ -15,7 +15,7 @@ import (
 // under CI) when there is none.
 func engineBuilder(t *testing.T) build.Builder {
 	t.Helper()
-	b := scan.EngineBuilder(t.Context())
+	b := scan.EngineBuilder(t.Context(), "")
 	if b == nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("no Docker engine answers (scripts/start-dockerd.sh)")

@@ -342,6 +342,7 @@ func (j *checkJob) scan(ctx context.Context, root string, only []string, progres
 		Builder:      a.builder,
 		BuildNetwork: s.BuildNetwork,
 		BuildTimeout: s.BuildTimeout,
+		BuildLimits:  s.BuildLimits,
 		CacheDir:     filepath.Join(s.DataDir, "image-cache"),
 		Bases:        j.bases,
 		Only:         only,

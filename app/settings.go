@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/coderready/coderready/build"
 )
 
 // Environment variables `coderready serve` reads.
@@ -29,6 +31,10 @@ const (
 	EnvGitHubAPIURL   = "CODERREADY_GITHUB_API_URL"
 	EnvPublicURL      = "CODERREADY_PUBLIC_URL"
 	EnvBuildNetwork   = "CODERREADY_BUILD_NETWORK"
+	EnvBuildEngine    = "CODERREADY_BUILD_ENGINE"
+	EnvBuildMemory    = "CODERREADY_BUILD_MEMORY"
+	EnvBuildCPUs      = "CODERREADY_BUILD_CPUS"
+	EnvBuildPids      = "CODERREADY_BUILD_PIDS"
 	EnvNoRegistry     = "CODERREADY_NO_REGISTRY"
 )
 
@@ -68,6 +74,13 @@ type Settings struct {
 	BuildNetwork string
 	// BuildTimeout bounds each build (0: the builder's default).
 	BuildTimeout time.Duration
+	// BuildEngine is the Docker builder's engine: "auto" (BuildKit when
+	// the engine offers it), "buildkit" or "classic".
+	BuildEngine string
+	// BuildLimits are each build container's memory, CPU and pids limits
+	// (applied with the classic builder; features are then not applied,
+	// since the Dev Containers CLI cannot apply them).
+	BuildLimits build.Limits
 	// NoBuild never builds (static and base-image checks only).
 	NoBuild bool
 	// NoRegistry never reads base images from a registry (the local engine
@@ -107,6 +120,18 @@ func SettingsFromEnv() (Settings, error) {
 		}
 		s.AppID = id
 	}
+	if v := os.Getenv(EnvBuildEngine); v != "" {
+		e, err := build.ParseEngine(v)
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", EnvBuildEngine, err)
+		}
+		s.BuildEngine = e
+	}
+	lim, err := build.ParseLimits(os.Getenv(EnvBuildMemory), os.Getenv(EnvBuildCPUs), os.Getenv(EnvBuildPids))
+	if err != nil {
+		return s, fmt.Errorf("%s, %s, %s: %w", EnvBuildMemory, EnvBuildCPUs, EnvBuildPids, err)
+	}
+	s.BuildLimits = lim
 	if v := os.Getenv(EnvNoRegistry); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

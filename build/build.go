@@ -9,8 +9,12 @@ package build
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
+
+	units "github.com/docker/go-units"
 )
 
 // Defaults applied when a Spec leaves a limit at zero.
@@ -127,6 +131,9 @@ type Failure struct {
 	LogTail string
 	// Timeout is set when the build was stopped for running out of time.
 	Timeout bool
+	// Engine is how it was built: EngineBuildKit or EngineClassic for the
+	// Docker builder ("" for other builders).
+	Engine string
 }
 
 // Error describes the failure in one line.
@@ -147,6 +154,74 @@ func (f *Failure) Error() string {
 		b.WriteString(f.Message)
 	}
 	return b.String()
+}
+
+// Limits are the resource limits of each build container; zero fields
+// are no limit. The Docker builder applies them with the engine's classic
+// builder (see Spec.Memory).
+type Limits struct {
+	// Memory is in bytes (swap is not allowed beyond it).
+	Memory int64 `json:"memory,omitempty"`
+	// NanoCPUs is in billionths of a CPU.
+	NanoCPUs int64 `json:"nano_cpus,omitempty"`
+	// Pids bounds the processes (an nproc ulimit).
+	Pids int64 `json:"pids,omitempty"`
+}
+
+// ParseLimits reads limits as flags give them: memory as docker does
+// ("512m", "2g", a plain number of bytes), CPUs as a decimal ("1.5"),
+// processes as an integer; "" or "0" is no limit.
+func ParseLimits(memory, cpus, pids string) (Limits, error) {
+	var l Limits
+	if memory = strings.TrimSpace(memory); memory != "" && memory != "0" {
+		n, err := units.RAMInBytes(memory)
+		if err != nil || n < 6<<20 {
+			return l, fmt.Errorf("build memory %q: want a size of at least 6m, e.g. 512m or 4g", memory)
+		}
+		l.Memory = n
+	}
+	if cpus = strings.TrimSpace(cpus); cpus != "" && cpus != "0" {
+		f, err := strconv.ParseFloat(cpus, 64)
+		if err != nil || f < 0.01 || f > 1024 || math.IsNaN(f) {
+			return l, fmt.Errorf("build CPUs %q: want a number of CPUs such as 0.5 or 2", cpus)
+		}
+		l.NanoCPUs = int64(math.Round(f * 1e9))
+	}
+	if pids = strings.TrimSpace(pids); pids != "" && pids != "0" {
+		n, err := strconv.ParseInt(pids, 10, 64)
+		if err != nil || n < 8 {
+			return l, fmt.Errorf("build pids %q: want a number of processes of at least 8", pids)
+		}
+		l.Pids = n
+	}
+	return l, nil
+}
+
+// IsZero reports whether no limit is set.
+func (l Limits) IsZero() bool { return l == Limits{} }
+
+// String lists the limits set, e.g. "memory 2GiB, 1.5 CPUs, 512
+// processes" ("no limits" for none).
+func (l Limits) String() string {
+	var parts []string
+	if l.Memory > 0 {
+		parts = append(parts, "memory "+units.BytesSize(float64(l.Memory)))
+	}
+	if l.NanoCPUs > 0 {
+		parts = append(parts, strconv.FormatFloat(float64(l.NanoCPUs)/1e9, 'f', -1, 64)+" CPUs")
+	}
+	if l.Pids > 0 {
+		parts = append(parts, strconv.FormatInt(l.Pids, 10)+" processes")
+	}
+	if len(parts) == 0 {
+		return "no limits"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Apply sets the limits on spec.
+func (l Limits) Apply(spec *Spec) {
+	spec.Memory, spec.NanoCPUs, spec.PidsLimit = l.Memory, l.NanoCPUs, l.Pids
 }
 
 // withDefaults fills the zero limits.

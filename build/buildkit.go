@@ -62,7 +62,11 @@ func startSession(ctx context.Context, bc *buildContext, dial session.Dialer) (*
 // Close ends the session and waits for it to stop.
 func (s *bkSession) Close() error {
 	err := s.sess.Close()
-	<-s.done
+	if runErr := <-s.done; runErr != nil && err == nil && !errors.Is(runErr, context.Canceled) {
+		// Run ends with the connection closing under it, which is no
+		// error of the build's; report anything else.
+		err = runErr
+	}
 	for _, r := range s.roots {
 		_ = r.Close()
 	}

@@ -237,3 +237,36 @@ func TestSessionServesPlannedEntries(t *testing.T) {
 		t.Errorf("cache/keep reads %q", b)
 	}
 }
+
+func TestParseLimits(t *testing.T) {
+	for _, tc := range []struct {
+		memory, cpus, pids string
+		want               Limits
+		str                string
+	}{
+		{"", "", "", Limits{}, "no limits"},
+		{"0", "0", "0", Limits{}, "no limits"},
+		{"512m", "", "", Limits{Memory: 512 << 20}, "memory 512MiB"},
+		{"4g", "1.5", "1024", Limits{Memory: 4 << 30, NanoCPUs: 1.5e9, Pids: 1024}, "memory 4GiB, 1.5 CPUs, 1024 processes"},
+		{"", "0.25", "", Limits{NanoCPUs: 2.5e8}, "0.25 CPUs"},
+	} {
+		got, err := ParseLimits(tc.memory, tc.cpus, tc.pids)
+		if err != nil || got != tc.want || got.String() != tc.str {
+			t.Errorf("ParseLimits(%q, %q, %q) = %+v %q, %v; want %+v %q", tc.memory, tc.cpus, tc.pids, got, got.String(), err, tc.want, tc.str)
+		}
+		var spec Spec
+		got.Apply(&spec)
+		if spec.Memory != tc.want.Memory || spec.NanoCPUs != tc.want.NanoCPUs || spec.PidsLimit != tc.want.Pids {
+			t.Errorf("Apply: %+v", spec)
+		}
+	}
+	for _, bad := range [][3]string{
+		{"lots", "", ""}, {"1k", "", ""}, {"-1g", "", ""},
+		{"", "two", ""}, {"", "-1", ""}, {"", "NaN", ""}, {"", "5000", ""},
+		{"", "", "1.5"}, {"", "", "3"},
+	} {
+		if l, err := ParseLimits(bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("ParseLimits(%q): %+v, no error", bad, l)
+		}
+	}
+}

@@ -270,6 +270,7 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	resp, err := d.Client.ImageBuild(bctx, body, opts)
 	if err != nil {
 		if te := st.timeout(bctx, ctx, spec.Timeout); te != nil {
+			te.Engine = engine
 			return nil, te
 		}
 		return nil, fmt.Errorf("docker build: %w", err)
@@ -277,6 +278,7 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	err = st.decode(resp.Body)
 	_ = resp.Body.Close()
 	if te := st.timeout(bctx, ctx, spec.Timeout); te != nil {
+		te.Engine = engine
 		return nil, te
 	}
 	if ctx.Err() != nil {
@@ -286,6 +288,7 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 		return nil, fmt.Errorf("docker build: reading the engine's output: %w", err)
 	}
 	if st.failure != nil {
+		st.failure.Engine = engine
 		return nil, st.failure
 	}
 	ins, err := d.Client.ImageInspect(ctx, opts.Tags[0])

@@ -35,6 +35,9 @@ type BuildRecord struct {
 	// Path is "docker", "devcontainer-cli", "compose", "image" (read as it
 	// is) or "none".
 	Path string `json:"path"`
+	// Engine is the Docker builder's engine on the docker and compose
+	// paths: "buildkit" or "classic".
+	Engine string `json:"engine,omitempty"`
 	// Ref is the image that was read.
 	Ref string `json:"ref,omitempty"`
 	// Seconds is the build's time.

@@ -18,9 +18,11 @@ import (
 	"github.com/coderready/coderready/image"
 )
 
-// EngineBuilder returns a Docker builder when an engine answers within a
-// couple of seconds, or nil: `check` builds by default only when it can.
-func EngineBuilder(ctx context.Context) *build.Docker {
+// EngineBuilder returns a Docker builder on engine (build.EngineAuto,
+// build.EngineBuildKit or build.EngineClassic; "" reads DOCKER_BUILDKIT)
+// when an engine answers within a couple of seconds, or nil: `check`
+// builds by default only when it can.
+func EngineBuilder(ctx context.Context, engine string) *build.Docker {
 	c, err := client.New(client.FromEnv)
 	if err != nil {
 		return nil
@@ -31,7 +33,10 @@ func EngineBuilder(ctx context.Context) *build.Docker {
 		_ = c.Close()
 		return nil
 	}
-	return &build.Docker{Client: c}
+	if engine == "" {
+		engine = build.EngineFromEnv()
+	}
+	return &build.Docker{Client: c, Engine: engine}
 }
 
 // imageBuild is one way of making a target's image: the Docker builder on
@@ -80,14 +85,16 @@ func (s *scanner) dockerBuild(buildPath, rel, contextDir, target string, args ma
 		contexts:   []string{contextDir},
 		remove:     s.opts.Builder.Remove,
 		run: func(ctx context.Context) (*build.Result, error) {
-			return s.opts.Builder.Build(ctx, build.Spec{
+			spec := build.Spec{
 				ContextDir: filepath.Join(s.root, filepath.FromSlash(contextDir)),
 				Dockerfile: filepath.Join(s.root, filepath.FromSlash(rel)),
 				Target:     target,
 				Args:       args,
 				Network:    s.opts.BuildNetwork,
 				Timeout:    s.opts.BuildTimeout,
-			})
+			}
+			s.opts.BuildLimits.Apply(&spec)
+			return s.opts.Builder.Build(ctx, spec)
 		},
 	}
 }
@@ -112,6 +119,7 @@ func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) 
 		ts.build.Failed = true
 		var fail *build.Failure
 		if errors.As(err, &fail) {
+			ts.build.Engine = fail.Engine
 			msg := "the image does not build: " + fail.Message
 			if fail.Timeout {
 				msg = "the build timed out: " + strings.TrimPrefix(fail.Message, "the build was ")
@@ -123,6 +131,7 @@ func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) 
 	defer func() { _ = ib.remove(context.WithoutCancel(s.ctx), out.Ref) }()
 	s.progress(ts.res.Path, "reading image")
 	ts.build.Ref = "docker-daemon:" + out.Ref
+	ts.build.Engine = out.Engine
 	facts, err := image.Inspect(s.ctx, "docker-daemon:"+out.Ref, image.Options{CacheDir: s.opts.CacheDir})
 	if err != nil {
 		ts.build.Failed = true

@@ -81,6 +81,7 @@ func TestBuildPathChoice(t *testing.T) {
 	root := writeTree(t, files)
 	tests := []struct {
 		buildWith string
+		limits    build.Limits
 		docker    []string // Dockerfiles built with the Docker builder
 		cli       []string // configs built with the CLI
 		paths     map[string]string
@@ -110,6 +111,17 @@ func TestBuildPathChoice(t *testing.T) {
 			},
 		},
 		{
+			// Limits the CLI cannot apply: the Docker builder, with them.
+			buildWith: BuildWithAuto,
+			limits:    build.Limits{Memory: 1 << 30, Pids: 256},
+			docker:    []string{"compose/app/Dockerfile", "feat/.devcontainer/Dockerfile", "plain/.devcontainer/Dockerfile"},
+			paths:     map[string]string{"plain": BuildPathDocker, "feat": BuildPathDocker, "img": BuildPathNone, "compose": BuildPathCompose},
+			findings: map[string]string{
+				"feat": "feat/.devcontainer/devcontainer.json:3 warning features were not applied: the Dev Containers CLI cannot apply the build limits (memory 1GiB, 256 processes)",
+				"img":  "img/.devcontainer.json:3 warning features were not applied: the Dev Containers CLI cannot apply the build limits",
+			},
+		},
+		{
 			buildWith: BuildWithDevcontainerCLI,
 			docker:    []string{"compose/app/Dockerfile"},
 			cli:       []string{"feat/.devcontainer/devcontainer.json", "img/.devcontainer.json", "plain/.devcontainer/devcontainer.json"},
@@ -125,7 +137,7 @@ func TestBuildPathChoice(t *testing.T) {
 			}}
 			rep, err := Run(context.Background(), root, Options{
 				Config: checks.DefaultConfig(), Bases: noBases{}, Builder: fb, DevcontainerBuilder: fb,
-				BuildWith: tt.buildWith, BuildNetwork: build.NetworkHost,
+				BuildWith: tt.buildWith, BuildNetwork: build.NetworkHost, BuildLimits: tt.limits,
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -137,7 +149,8 @@ func TestBuildPathChoice(t *testing.T) {
 				t.Errorf("CLI builds %q, want %q", got, tt.cli)
 			}
 			if s, ok := fb.docker["plain/.devcontainer/Dockerfile"]; ok {
-				if s.ContextDir != filepath.Join(root, "plain") || s.Target != "dev" || !maps.Equal(s.Args, map[string]string{"A": "1"}) || s.Network != build.NetworkHost {
+				if s.ContextDir != filepath.Join(root, "plain") || s.Target != "dev" || !maps.Equal(s.Args, map[string]string{"A": "1"}) || s.Network != build.NetworkHost ||
+					s.Memory != tt.limits.Memory || s.PidsLimit != tt.limits.Pids || s.NanoCPUs != tt.limits.NanoCPUs {
 					t.Errorf("plain spec %+v", s)
 				}
 			}

@@ -91,6 +91,13 @@ func (s *scanner) useCLI(p *dcPlan) (bool, string) {
 	if !features && s.opts.BuildWith != BuildWithDevcontainerCLI {
 		return false, ""
 	}
+	if !s.opts.BuildLimits.IsZero() {
+		// An untrusted build must not run without the limits asked for.
+		if features {
+			return false, "features were not applied: the Dev Containers CLI cannot apply the build limits (" + s.opts.BuildLimits.String() + "), so the config was built with the Docker builder; the image checked is the one without them"
+		}
+		return false, ""
+	}
 	if cli, _ := s.devcontainerBuilder(); cli == nil {
 		if !features {
 			return false, ""

@@ -51,7 +51,7 @@ const busyboxUser = "RUN echo 'coder:x:1000:1000::/tmp:/bin/sh' >> /etc/passwd\n
 func TestBuildDevcontainers(t *testing.T) {
 	bases := engineBases(t)
 	cli := devcontainerCLI(t)
-	b := EngineBuilder(context.Background())
+	b := EngineBuilder(context.Background(), "")
 	if b == nil {
 		t.Fatal("the engine answered for images but not for builds")
 	}
@@ -194,7 +194,7 @@ func TestBuildDevcontainers(t *testing.T) {
 // says so, on its `features` line, and the image is built without them.
 func TestFeaturesNotApplied(t *testing.T) {
 	bases := engineBases(t)
-	b := EngineBuilder(context.Background())
+	b := EngineBuilder(context.Background(), "")
 	if b == nil {
 		t.Fatal("the engine answered for images but not for builds")
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/image"
 )
@@ -95,7 +96,7 @@ func TestBaseFactsFromEngine(t *testing.T) {
 // FROM with an apt fix, a failing RUN is CR300 on its line with the log.
 func TestBuildAndCheck(t *testing.T) {
 	bases := engineBases(t)
-	b := EngineBuilder(context.Background())
+	b := EngineBuilder(context.Background(), "")
 	if b == nil {
 		t.Fatal("the engine answered for images but not for builds")
 	}
@@ -118,6 +119,9 @@ func TestBuildAndCheck(t *testing.T) {
 		}
 		if r := tr.TargetResult.Build; r == nil || r.Path != BuildPathDocker || r.Seconds <= 0 || r.Failed != (rel == "fail/Dockerfile") {
 			t.Errorf("%s: JSON build record %+v, want docker with seconds (failed only for fail/)", rel, r)
+		} else if r.Engine != build.EngineBuildKit || tr.Build.Engine != build.EngineBuildKit || !strings.Contains(tr.Build.String(), "(BuildKit)") {
+			// Every engine the tests run on offers BuildKit, and no limits are set.
+			t.Errorf("%s: engine %q / %q (%s), want buildkit", rel, r.Engine, tr.Build.Engine, tr.Build)
 		}
 		if (tr.Facts != nil) != (rel != "fail/Dockerfile") && tr.Facts == nil {
 			t.Errorf("%s: no image facts kept", rel)

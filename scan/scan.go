@@ -49,6 +49,14 @@ type Options struct {
 	BuildNetwork string
 	// BuildTimeout bounds each build (0: the builder's default).
 	BuildTimeout time.Duration
+	// BuildEngine picks the Docker builder's engine when the scan makes
+	// the builder itself (Builder nil): build.EngineAuto (or ""),
+	// build.EngineBuildKit or build.EngineClassic.
+	BuildEngine string
+	// BuildLimits are the memory, CPU and pids limits of every build. The
+	// Dev Containers CLI cannot apply them: with limits set, features are
+	// not applied (a CR300 warning says so) rather than built unlimited.
+	BuildLimits build.Limits
 	// Only, when not nil, limits the scan to these targets (paths relative
 	// to the root, slash-separated): a devcontainer.json, or a Dockerfile
 	// (one a listed devcontainer builds is checked as part of it, and
@@ -105,6 +113,9 @@ type BuildInfo struct {
 	// Path is one of the BuildPath* values: "docker", "devcontainer-cli",
 	// "compose", "image" or "none".
 	Path string `json:"path"`
+	// Engine is the Docker builder's engine for the docker and compose
+	// paths: "buildkit" or "classic".
+	Engine string `json:"engine,omitempty"`
 	// Ref is what was read ("docker-daemon:..." of the build, or the image
 	// reference).
 	Ref string `json:"ref,omitempty"`
@@ -124,22 +135,29 @@ func (b *BuildInfo) String() string {
 		return "not built"
 	}
 	d := b.Duration.Round(100 * time.Millisecond)
+	with := ""
+	switch b.Engine {
+	case build.EngineBuildKit:
+		with = " (BuildKit)"
+	case build.EngineClassic:
+		with = " (classic builder)"
+	}
 	if b.Failed {
 		switch b.Path {
 		case BuildPathDevcontainerCLI:
 			return fmt.Sprintf("the Dev Containers CLI build failed after %s", d)
 		case BuildPathCompose:
-			return fmt.Sprintf("the Docker Compose service's build failed after %s", d)
+			return fmt.Sprintf("the Docker Compose service's build%s failed after %s", with, d)
 		}
-		return fmt.Sprintf("the Docker build failed after %s", d)
+		return fmt.Sprintf("the Docker build%s failed after %s", with, d)
 	}
 	switch b.Path {
 	case BuildPathDocker:
-		return fmt.Sprintf("built with the Docker builder in %s", d)
+		return fmt.Sprintf("built with the Docker builder%s in %s", with, d)
 	case BuildPathDevcontainerCLI:
 		return fmt.Sprintf("built with the Dev Containers CLI in %s", d)
 	case BuildPathCompose:
-		return fmt.Sprintf("built from its Docker Compose service in %s", d)
+		return fmt.Sprintf("built from its Docker Compose service%s in %s", with, d)
 	case BuildPathImage:
 		return "not built: the image " + b.Ref + " was read as it is"
 	}
@@ -208,7 +226,7 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 		return nil, err
 	}
 	if opts.Builder == nil && !opts.NoBuild && !opts.Offline {
-		if d := EngineBuilder(ctx); d != nil {
+		if d := EngineBuilder(ctx, opts.BuildEngine); d != nil {
 			opts.Builder = d
 			defer func() { _ = d.Close() }()
 		}
@@ -255,7 +273,7 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 			start := time.Now()
 			ts := s.check(t)
 			if b := ts.build; b != nil && (b.Path != BuildPathNone || s.opts.Builder != nil) {
-				ts.res.Build = &checks.BuildRecord{Path: b.Path, Ref: b.Ref, Seconds: b.Duration.Seconds(), Failed: b.Failed, Skipped: b.Skipped}
+				ts.res.Build = &checks.BuildRecord{Path: b.Path, Engine: b.Engine, Ref: b.Ref, Seconds: b.Duration.Seconds(), Failed: b.Failed, Skipped: b.Skipped}
 			}
 			reports[i] = TargetReport{TargetResult: ts.res, Duration: time.Since(start), Facts: ts.facts, Build: ts.build}
 		}()

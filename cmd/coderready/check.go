@@ -137,6 +137,7 @@ func newCheckCmd() *cobra.Command {
 		buildNetwork string
 		buildTimeout time.Duration
 		builder      string
+		bf           buildFlags
 	)
 	c := &cobra.Command{
 		Use:   "check [PATH...]",
@@ -150,7 +151,10 @@ When a Docker engine answers (DOCKER_HOST honoured), each Dockerfile is built
 in it (nothing from the host but the build context enters the build), the
 built image is read and judged by the image rules, and removed; a failing
 build is a CR300 finding on the failing line with the end of the log.
---no-build skips building.
+--no-build skips building. Builds use the engine's BuildKit when it offers it
+(--build-engine picks); --build-memory, --build-cpus and --build-pids limit
+each build container, and a limited build uses the classic builder, the one
+that applies limits.
 
 A devcontainer.json is built the way its config says: an image is read as it
 is; build.dockerfile is built with the Docker builder; a config with features
@@ -191,11 +195,15 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 			default:
 				return &exitCodeError{code: exitError, err: fmt.Errorf("--builder %q: want auto, docker or devcontainer-cli", builder)}
 			}
+			engine, limits, err := bf.parse()
+			if err != nil {
+				return &exitCodeError{code: exitError, err: err}
+			}
 			opts := scan.Options{
 				ConfigPath: configPath, NoBuild: noBuild, Offline: offline,
 				CacheDir:     filepath.Join(dataDir(), "image-cache"),
 				BuildNetwork: buildNetwork, BuildTimeout: buildTimeout,
-				BuildWith: builder,
+				BuildWith: builder, BuildEngine: engine, BuildLimits: limits,
 			}
 			merged := &checks.Result{}
 			var builds []scan.TargetReport
@@ -224,6 +232,7 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 	c.Flags().StringVar(&buildNetwork, "build-network", envOr("CODERREADY_BUILD_NETWORK", "default"), "network of builds: default (the engine's), none or host (env CODERREADY_BUILD_NETWORK)")
 	c.Flags().DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "time limit of each build; a build over it is a finding")
 	c.Flags().StringVar(&builder, "builder", envOr("CODERREADY_BUILDER", scan.BuildWithAuto), "how devcontainer.json files are built: auto (the Dev Containers CLI for configs with features, when installed), docker, or devcontainer-cli (env CODERREADY_BUILDER)")
+	bf.register(c.Flags())
 	c.Flags().BoolVar(&offline, "offline", os.Getenv("CODERREADY_OFFLINE") == "true", "never contact a registry or a Docker engine (base images are then judged from their names; default from CODERREADY_OFFLINE=true)")
 	return c
 }

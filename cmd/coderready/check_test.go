@@ -23,6 +23,12 @@ func TestCheckBuilderFlag(t *testing.T) {
 		{[]string{"check", "--builder", "docker", "../../examples/golden"}, exitOK, ""},
 		{[]string{"check", "--builder", "devcontainer-cli", "../../examples/golden"}, exitOK, ""},
 		{[]string{"check", "--builder", "auto", "../../examples/golden"}, exitOK, ""},
+		{[]string{"check", "--build-engine", "buildx", "../../examples/golden"}, exitError, `--build-engine: build engine "buildx": want auto, buildkit or classic`},
+		{[]string{"check", "--build-memory", "lots", "../../examples/golden"}, exitError, `build memory "lots"`},
+		{[]string{"check", "--build-cpus", "-2", "../../examples/golden"}, exitError, `build CPUs "-2"`},
+		{[]string{"check", "--build-pids", "1.5", "../../examples/golden"}, exitError, `build pids "1.5"`},
+		{[]string{"check", "--build-engine", "buildkit", "--build-memory", "1g", "../../examples/golden"}, exitError, "BuildKit through the Engine API applies no limits"},
+		{[]string{"check", "--build-engine", "classic", "--build-memory", "1g", "--build-cpus", "1", "--build-pids", "512", "--no-build", "../../examples/golden"}, exitOK, ""},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := runCLI(t, tt.args...)
@@ -48,13 +54,15 @@ func TestBuildLines(t *testing.T) {
 		}, "Dockerfile: not built: no Docker engine answers\n\n"},
 		{"mixed", []scan.TargetReport{
 			target(".devcontainer/devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathDevcontainerCLI, Duration: 41234 * time.Millisecond}),
-			target("Dockerfile", &scan.BuildInfo{Path: scan.BuildPathDocker, Duration: 3 * time.Second, Failed: true}),
-			target("c/.devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathCompose, Duration: 2 * time.Second}),
+			target("Dockerfile", &scan.BuildInfo{Path: scan.BuildPathDocker, Engine: "buildkit", Duration: 3 * time.Second, Failed: true}),
+			target("b/Dockerfile", &scan.BuildInfo{Path: scan.BuildPathDocker, Engine: "classic", Duration: 1500 * time.Millisecond}),
+			target("c/.devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathCompose, Engine: "buildkit", Duration: 2 * time.Second}),
 			target("i/.devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathImage, Ref: "debian:12"}),
 			target("x/Dockerfile", &scan.BuildInfo{Path: scan.BuildPathNone, Skipped: "nothing to build"}),
 		}, ".devcontainer/devcontainer.json: built with the Dev Containers CLI in 41.2s\n" +
-			"Dockerfile: the Docker build failed after 3s\n" +
-			"c/.devcontainer.json: built from its Docker Compose service in 2s\n" +
+			"Dockerfile: the Docker build (BuildKit) failed after 3s\n" +
+			"b/Dockerfile: built with the Docker builder (classic builder) in 1.5s\n" +
+			"c/.devcontainer.json: built from its Docker Compose service (BuildKit) in 2s\n" +
 			"i/.devcontainer.json: not built: the image debian:12 was read as it is\n" +
 			"x/Dockerfile: not built: nothing to build\n\n"},
 	}
@@ -104,18 +112,26 @@ func TestCheckBuildsDevcontainer(t *testing.T) {
 		}
 	}
 	tests := []struct {
-		builder string
-		has     []string
-		lacks   []string
+		name, builder string
+		extra         []string
+		has           []string
+		lacks         []string
 	}{
-		{"auto", []string{"devcontainer.json: built with the Dev Containers CLI in "}, []string{"CR300", "CR305"}},
-		{"docker", []string{"devcontainer.json: built with the Docker builder in ", "warning CR300 features were not applied", "CR305"}, nil},
+		{"auto", "auto", nil, []string{"devcontainer.json: built with the Dev Containers CLI in "}, []string{"CR300", "CR305"}},
+		{"docker", "docker", nil, []string{"devcontainer.json: built with the Docker builder (BuildKit) in ", "warning CR300 features were not applied", "CR305"}, nil},
+		// Limits the CLI cannot apply: the engine's classic builder, which
+		// applies them, and a warning that the features were left out.
+		{"limits", "auto", []string{"--build-memory", "512m", "--build-pids", "256"}, []string{
+			"devcontainer.json: built with the Docker builder (classic builder) in ",
+			"warning CR300 features were not applied: the Dev Containers CLI cannot apply the build limits (memory 512MiB, 256 processes)", "CR305",
+		}, nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.builder, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			start := time.Now()
-			code := run(context.Background(), []string{"check", dir, "--builder", tt.builder, "--build-network", "host", "--fail-on", "never", "--color", "never"}, &stdout, &stderr)
+			args := append([]string{"check", dir, "--builder", tt.builder, "--build-network", "host", "--fail-on", "never", "--color", "never"}, tt.extra...)
+			code := run(context.Background(), args, &stdout, &stderr)
 			t.Logf("check --builder %s in %s", tt.builder, time.Since(start).Round(time.Millisecond))
 			if code != exitOK {
 				t.Fatalf("exit %d: %s\n%s", code, stderr.String(), stdout.String())

@@ -24,6 +24,7 @@ func newServeCmd() *cobra.Command {
 		buildTimeout, grace                          time.Duration
 		noBuild, noRegistry, noCompare               bool
 		workers                                      int
+		bf                                           buildFlags
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -36,7 +37,9 @@ runs with annotations and review suggestions.
 Settings come from flags, else the environment (CODERREADY_APP_ID,
 CODERREADY_PRIVATE_KEY_FILE, CODERREADY_WEBHOOK_SECRET, CODERREADY_LISTEN,
 CODERREADY_DATA_DIR, CODERREADY_DATABASE_URL, CODERREADY_GITHUB_URL,
-CODERREADY_GITHUB_API_URL, CODERREADY_PUBLIC_URL, CODERREADY_BUILD_NETWORK),
+CODERREADY_GITHUB_API_URL, CODERREADY_PUBLIC_URL, CODERREADY_BUILD_NETWORK,
+CODERREADY_BUILD_ENGINE, CODERREADY_BUILD_MEMORY, CODERREADY_BUILD_CPUS,
+CODERREADY_BUILD_PIDS),
 else the credentials /setup stored in the data dir. Without credentials the
 server still starts: open /setup to create the app from app.yml.
 
@@ -73,6 +76,13 @@ is given (then any number of replicas may serve).`,
 			default:
 				return &exitCodeError{code: exitError, err: fmt.Errorf("--build-network %q: want default, none or host", s.BuildNetwork)}
 			}
+			if f.Changed("build-engine") || f.Changed("build-memory") || f.Changed("build-cpus") || f.Changed("build-pids") {
+				engine, limits, err := bf.parse()
+				if err != nil {
+					return &exitCodeError{code: exitError, err: err}
+				}
+				s.BuildEngine, s.BuildLimits = engine, limits
+			}
 			if f.Changed("no-registry") {
 				s.NoRegistry = noRegistry
 			}
@@ -85,7 +95,7 @@ is given (then any number of replicas may serve).`,
 			log := slog.New(slog.NewJSONHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			opts := app.Options{Logger: log, Manifest: coderready.AppManifest}
 			if !s.NoBuild {
-				if b := scan.EngineBuilder(c.Context()); b != nil {
+				if b := scan.EngineBuilder(c.Context(), s.BuildEngine); b != nil {
 					opts.Builder = b
 					opts.BuilderPing = func(ctx context.Context) error {
 						p, ok := b.Client.(interface {
@@ -118,6 +128,7 @@ is given (then any number of replicas may serve).`,
 	f.StringVar(&publicURL, "public-url", "", "where GitHub reaches this server, for the app manifest (env CODERREADY_PUBLIC_URL)")
 	f.StringVar(&buildNet, "build-network", "", "network of builds: default, none or host (env CODERREADY_BUILD_NETWORK)")
 	f.DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "time limit of each build")
+	bf.register(f)
 	f.BoolVar(&noBuild, "no-build", false, "never build images (static and base-image checks only)")
 	f.BoolVar(&noRegistry, "no-registry", false, "read base images from the Docker engine only (env CODERREADY_NO_REGISTRY)")
 	f.BoolVar(&noCompare, "no-compare", false, "do not build the base branch's image for the comparison in the summary")
