@@ -5,7 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 
 .PHONY: bench-webhook
-.PHONY: all build test test-unit fuzz-short fuzz lint generate bench bench-inspect run tidy-check clean
+.PHONY: all build test test-unit fuzz-short fuzz lint generate bench bench-build bench-inspect run tidy-check clean
 
 all: build
 
@@ -54,6 +54,11 @@ generate:
 ## bench: Go benchmarks (check over the corpus, parsers)
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+## bench-build: the same small project built with the engine's classic
+## builder (baseline) and its BuildKit, 10 builds each, three runs
+bench-build:
+	CI=true $(GO) test -run='^$$' -bench=BenchmarkDockerBuild -benchtime=10x -count=3 ./build
 
 ## bench-inspect: inspect a ~2.3 GB golden image from a tarball, the daemon
 ## and a loopback registry, against dockle (DOCKLE=path) and crane export
