@@ -283,6 +283,68 @@ func (t *bkTrace) printf(d, format string, a ...any) {
 	_, _ = fmt.Fprintf(t.out, "#%d "+format+"\n", append([]any{n}, a...)...)
 }
 
+// syntaxDirective returns the frontend image a `# syntax=IMAGE` parser
+// directive names and its line, or "" when there is none. Directives are
+// the `# key=value` comments at the very top of the file.
+func syntaxDirective(src []byte) (string, int) {
+	for i, line := range strings.Split(string(src), "\n") {
+		line = strings.TrimSpace(line)
+		body, ok := strings.CutPrefix(line, "#")
+		if !ok {
+			return "", 0
+		}
+		key, value, ok := strings.Cut(body, "=")
+		if !ok {
+			return "", 0
+		}
+		if strings.EqualFold(strings.TrimSpace(key), "syntax") {
+			return strings.TrimSpace(value), i + 1
+		}
+	}
+	return "", 0
+}
+
+// failedFrontend reports whether the failed step is BuildKit fetching the
+// frontend image ref ("resolve image config for docker.io/docker/dockerfile:1").
+func (l *bkLog) failedFrontend(ref string) bool {
+	v := l.failedVertex()
+	if v == nil || v.index != 0 {
+		return false
+	}
+	got, ok := strings.CutPrefix(v.step(), "resolve image config for ")
+	if !ok {
+		return false
+	}
+	short := func(s string) string {
+		return strings.TrimPrefix(strings.TrimPrefix(s, "docker.io/"), "library/")
+	}
+	return short(got) == short(ref)
+}
+
+// solvePrefixes are the wrappers BuildKit puts before the error that
+// matters.
+var solvePrefixes = []string{
+	"failed to solve with frontend dockerfile.v0: ",
+	"failed to solve with frontend gateway.v0: ",
+	"failed to solve: ",
+	"failed to create LLB definition: ",
+	"failed to build LLB: ",
+	"rpc error: code = Unknown desc = ",
+}
+
+// trimSolvePrefixes drops BuildKit's wrappers from the front of msg.
+func trimSolvePrefixes(msg string) string {
+	for again := true; again; {
+		again = false
+		for _, p := range solvePrefixes {
+			if rest, ok := strings.CutPrefix(msg, p); ok && rest != "" {
+				msg, again = rest, true
+			}
+		}
+	}
+	return msg
+}
+
 // parseErrorLineRE finds the Dockerfile line in BuildKit's parse and
 // LLB-conversion errors: "dockerfile parse error line 3: unknown
 // instruction: FOO", "dockerfile parse error on line 3: ...",

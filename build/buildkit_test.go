@@ -270,3 +270,42 @@ func TestParseLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestSyntaxDirective(t *testing.T) {
+	for src, want := range map[string]struct {
+		ref  string
+		line int
+	}{
+		"# syntax=docker/dockerfile:1\nFROM x\n":              {"docker/dockerfile:1", 1},
+		"#escape=`\n#  SYNTAX = example.com/fe:2 \nFROM x\n":  {"example.com/fe:2", 2},
+		"FROM x\n# syntax=docker/dockerfile:1\n":              {"", 0}, // not at the top
+		"# a comment\n# syntax=docker/dockerfile:1\nFROM x\n": {"", 0}, // a comment ends the directives
+		"": {"", 0},
+	} {
+		ref, line := syntaxDirective([]byte(src))
+		if ref != want.ref || line != want.line {
+			t.Errorf("syntaxDirective(%q) = %q, %d; want %q, %d", src, ref, line, want.ref, want.line)
+		}
+	}
+}
+
+func TestTrimSolvePrefixes(t *testing.T) {
+	for in, want := range map[string]string{
+		"failed to solve with frontend dockerfile.v0: failed to create LLB definition: dockerfile parse error line 5: unknown instruction: ECHO": "dockerfile parse error line 5: unknown instruction: ECHO",
+		"failed to solve: process \"/bin/sh -c false\" did not complete successfully: exit code: 1":                                              "process \"/bin/sh -c false\" did not complete successfully: exit code: 1",
+		"executor failed running [/bin/sh -c false]: exit code: 1":                                                                               "executor failed running [/bin/sh -c false]: exit code: 1",
+		"failed to solve: ": "failed to solve: ",
+	} {
+		if got := trimSolvePrefixes(in); got != want {
+			t.Errorf("trimSolvePrefixes(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBKLogPlainVertex(t *testing.T) {
+	bk := &bkLog{}
+	_, _ = bk.Write([]byte("#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n#3 resolve image config for docker.io/docker/dockerfile:1\n#3 ERROR: no such host\n"))
+	if v := bk.failedVertex(); v == nil || v.step() != "resolve image config for docker.io/docker/dockerfile:1" || !bk.failedFrontend("docker/dockerfile:1") || bk.failedFrontend("other/frontend:1") {
+		t.Errorf("failed vertex %+v", v)
+	}
+}

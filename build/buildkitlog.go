@@ -22,6 +22,7 @@ import (
 var (
 	bkVertexRE = regexp.MustCompile(`^#(\d+) \[([^\]]*)\] (.*)$`)
 	bkErrorRE  = regexp.MustCompile(`^#(\d+) ERROR:? (.*)$`)
+	bkPlainRE  = regexp.MustCompile(`^#(\d+) ([^\d\[].*)$`)
 	bkStepRE   = regexp.MustCompile(`^(?:(.*\S)\s+)?(\d+)/(\d+)$`)
 	// cliStampRE is the timestamp the Dev Containers CLI puts before lines
 	// it relays.
@@ -65,6 +66,17 @@ func (l *bkLog) line(line string) {
 	}
 	m := bkVertexRE.FindStringSubmatch(line)
 	if m == nil {
+		// A vertex without brackets ("#3 resolve image config for ...")
+		// is named by its first line.
+		if pm := bkPlainRE.FindStringSubmatch(line); pm != nil {
+			n, _ := strconv.Atoi(pm[1])
+			if _, seen := l.vertices[n]; !seen {
+				if l.vertices == nil {
+					l.vertices = map[int]*bkVertex{}
+				}
+				l.vertices[n] = &bkVertex{text: pm[2]}
+			}
+		}
 		return
 	}
 	n, _ := strconv.Atoi(m[1])

@@ -538,6 +538,9 @@ func (v *bkVertex) step() string {
 		return ""
 	}
 	if v.index == 0 {
+		if v.bare == "" {
+			return v.text
+		}
 		return "[" + v.bare + "] " + v.text
 	}
 	name := v.stage

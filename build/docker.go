@@ -235,7 +235,7 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	bctx, cancel := context.WithTimeout(ctx, spec.Timeout)
 	defer cancel()
 
-	st := &streamState{log: &capLog{max: spec.MaxLogBytes}, df: df}
+	st := &streamState{log: &capLog{max: spec.MaxLogBytes}, df: df, src: src}
 	defer d.cleanup(ctx, st)
 
 	var body io.Reader
@@ -484,6 +484,7 @@ var (
 type streamState struct {
 	log *capLog
 	df  *dockerfile.File // the Dockerfile built (nil if it did not parse)
+	src []byte           // its text
 	// bk and trace follow a BuildKit build (nil for the classic builder).
 	bk         *bkLog
 	trace      *bkTrace
@@ -578,6 +579,13 @@ func (st *streamState) fail(msg string) *Failure {
 		if !st.bk.explain(f, st.df) {
 			f.Line = errorLine(msg)
 		}
+		if ref, line := syntaxDirective(st.src); ref != "" && st.bk.failedFrontend(ref) {
+			// BuildKit fetches the frontend a `# syntax=` line names
+			// before reading the Dockerfile itself.
+			f.Line = line
+			f.Message = fmt.Sprintf("the Dockerfile frontend %s that the `# syntax=` directive names could not be fetched: %s", ref, f.Message)
+		}
+		f.Message = trimSolvePrefixes(f.Message)
 		return f
 	}
 	if st.stepNum > 0 && st.stepNum < len(st.steps) {

@@ -313,6 +313,9 @@ func TestBuildKitFailures(t *testing.T) {
 		{"unknown instruction", "FROM coderready-test/busybox:static\nRUN true\nFOO bar\n", 3, "", "unknown instruction"},
 		{"missing base", "FROM coderready-test/busybox:static AS ok\nFROM coderready-test/no-such-image:1\nRUN true\n", 2, "load metadata for", "coderready-test/no-such-image"},
 		{"named stage", "FROM coderready-test/busybox:static AS base\nRUN true\nFROM base AS tools\nWORKDIR /w\nRUN exit 3\nFROM base\nCOPY --from=tools /w /w\n", 5, "[tools 2/2] RUN exit 3", "exit code: 3"},
+		// BuildKit fetches the frontend a `# syntax=` line names first; one
+		// that cannot be fetched sits on that line. (.invalid never resolves.)
+		{"syntax frontend", "# syntax=registry.invalid/coderready/frontend:1\nFROM coderready-test/busybox:static\n", 1, "resolve image config for registry.invalid/coderready/frontend:1", "the Dockerfile frontend registry.invalid/coderready/frontend:1 that the `# syntax=` directive names could not be fetched"},
 		{"copy of a missing file", "FROM coderready-test/busybox:static\nCOPY missing.txt /\n", 2, "COPY missing.txt /", "missing.txt"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
