@@ -86,8 +86,8 @@ func (s *scanner) dockerBuild(buildPath, rel, contextDir, target string, args ma
 		remove:     s.opts.Builder.Remove,
 		run: func(ctx context.Context) (*build.Result, error) {
 			spec := build.Spec{
-				ContextDir: filepath.Join(s.root, filepath.FromSlash(contextDir)),
-				Dockerfile: filepath.Join(s.root, filepath.FromSlash(rel)),
+				ContextDir: filepath.Join(s.absRoot, filepath.FromSlash(contextDir)),
+				Dockerfile: filepath.Join(s.absRoot, filepath.FromSlash(rel)),
 				Target:     target,
 				Args:       args,
 				Network:    s.opts.BuildNetwork,

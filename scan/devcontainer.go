@@ -121,7 +121,7 @@ func (s *scanner) cliBuild(rel string, p *dcPlan) *imageBuild {
 		remove:     s.cli.Remove,
 		run: func(ctx context.Context) (*build.Result, error) {
 			return s.cli.BuildDevcontainer(ctx, build.DevcontainerSpec{
-				WorkspaceDir: filepath.Join(s.root, filepath.FromSlash(ws)),
+				WorkspaceDir: filepath.Join(s.absRoot, filepath.FromSlash(ws)),
 				Config:       filepath.FromSlash(cfg),
 				Network:      s.opts.BuildNetwork,
 				Timeout:      s.opts.BuildTimeout,

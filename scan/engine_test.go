@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -165,5 +166,40 @@ func TestBuildAndCheck(t *testing.T) {
 	}
 	if cr300 == nil || cr300.Location.StartLine != 3 || !strings.Contains(cr300.Details, "about to fail") {
 		t.Errorf("fail/Dockerfile: want CR300 on line 3 with the log tail, got %+v", got["fail/Dockerfile"])
+	}
+}
+
+// TestBuildRelativeRoot: a scan of a folder named relative to the working
+// directory builds its Dockerfiles (the builder gets absolute paths, not
+// ones it would read relative to the build context).
+func TestBuildRelativeRoot(t *testing.T) {
+	bases := engineBases(t)
+	b := EngineBuilder(context.Background(), "")
+	if b == nil {
+		t.Fatal("the engine answered for images but not for builds")
+	}
+	defer func() { _ = b.Close() }()
+	parent := writeTree(t, map[string]string{
+		"proj/app/Dockerfile": "FROM coderready-test/busybox:static\nRUN echo 'coder:x:1000:1000::/tmp:/bin/sh' >> /etc/passwd\nUSER coder\n",
+	})
+	t.Chdir(parent)
+	rep, err := Run(context.Background(), filepath.Join("proj", "app"), Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, BuildNetwork: "host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Targets) != 1 {
+		t.Fatalf("want one target, got %d", len(rep.Targets))
+	}
+	tr := rep.Targets[0]
+	if tr.Build == nil || tr.Build.Failed || tr.Build.Path != BuildPathDocker {
+		t.Errorf("build %+v, want a docker build that did not fail", tr.Build)
+	}
+	for _, f := range tr.Findings {
+		if f.RuleID == "CR300" {
+			t.Errorf("CR300 %s\n%s", f.Message, f.Details)
+		}
+	}
+	if tr.Path != filepath.Join("proj", "app", "Dockerfile") {
+		t.Errorf("target path %q, want it as the user named it", tr.Path)
 	}
 }

@@ -239,7 +239,11 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 	default:
 		return nil, fmt.Errorf("scan: build with %q: want %q, %q or %q", opts.BuildWith, BuildWithAuto, BuildWithDocker, BuildWithDevcontainerCLI)
 	}
-	s := &scanner{ctx: ctx, opts: opts, root: dir, cfg: cfg, files: map[string]*source{}, bases: opts.Bases}
+	absRoot, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	s := &scanner{ctx: ctx, opts: opts, root: dir, absRoot: absRoot, cfg: cfg, files: map[string]*source{}, bases: opts.Bases}
 	defer s.closeCLI()
 	if opts.Builder != nil && opts.BuildWith == BuildWithDevcontainerCLI {
 		// Asked for explicitly: no CLI is an error, not a fallback.
@@ -325,9 +329,12 @@ type scanner struct {
 	opts  Options
 	bases BaseReader
 	root  string
-	cfg   *checks.Config
-	mu    sync.Mutex
-	files map[string]*source
+	// absRoot is root made absolute, for builders: a relative Dockerfile
+	// path means one relative to the build context, not to here.
+	absRoot string
+	cfg     *checks.Config
+	mu      sync.Mutex
+	files   map[string]*source
 	// cli builds with the Dev Containers CLI (Options.DevcontainerBuilder,
 	// else the CLI on PATH, looked for once when first needed); noCLI is
 	// why there is none.
