@@ -52,7 +52,7 @@ func TestPullRequestBuilt(t *testing.T) {
 	if cr.Name != "coderready / .devcontainer/devcontainer.json" {
 		t.Errorf("name %q", cr.Name)
 	}
-	for _, want := range []string{"Built with the Docker engine", "### The image", "Changed against `master`", "Tools gained", "curl", "git"} {
+	for _, want := range []string{"Built with the Docker engine (BuildKit)", "### The image", "Changed against `master`", "Tools gained", "curl", "git"} {
 		if !strings.Contains(cr.Output.Summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, cr.Output.Summary)
 		}

@@ -230,6 +230,7 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 	}
 	if t.Build != nil {
 		mo.BuildPath = t.Build.Path
+		mo.BuildEngine = t.Build.Engine
 		mo.BuildDuration = t.Build.Duration
 		mo.BuildFailed = t.Build.Failed
 	}

@@ -26,6 +26,9 @@ type MarkdownOptions struct {
 	// BuildPath says how the image was made ("docker", "devcontainer-cli",
 	// "compose", "image"; "" or "none" when nothing was built).
 	BuildPath string
+	// BuildEngine is the Docker engine's builder on the docker and compose
+	// paths: "buildkit" or "classic" ("" when unknown).
+	BuildEngine string
 	// BuildFailed is set when the build ran and failed.
 	BuildFailed bool
 	// BuildDuration is how long the build took.
@@ -95,7 +98,7 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) })
 
 	head := mdVerdict(t)
-	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(o.BuildPath, o.BuildDuration, o.BuildFailed)
+	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(o.BuildPath, o.BuildEngine, o.BuildDuration, o.BuildFailed)
 	details := mdDetails(fs)
 	patch := mdPatch(o.Patch)
 
@@ -483,7 +486,7 @@ func mdDiff(d *ImageDiff, baseRef string) string {
 	return b.String()
 }
 
-func mdBuild(path string, d time.Duration, failed bool) string {
+func mdBuild(path, engine string, d time.Duration, failed bool) string {
 	switch path {
 	case "", "none":
 		return "\nNot built: the findings come from the files and the base image.\n"
@@ -497,6 +500,12 @@ func mdBuild(path string, d time.Duration, failed bool) string {
 	}[path]
 	if how == "" {
 		how = "with " + mdCell(path)
+	}
+	switch engine {
+	case "buildkit":
+		how += " (BuildKit)"
+	case "classic":
+		how += " (classic builder)"
 	}
 	if failed {
 		return fmt.Sprintf("\nBuilding %s failed after %s; the image checks judged the base image.\n", how, d.Round(100*time.Millisecond))

@@ -78,7 +78,7 @@ func TestRenderMarkdownGolden(t *testing.T) {
 		opts MarkdownOptions
 	}{
 		{"findings", withFindings, MarkdownOptions{}},
-		{"findings-image-diff-patch", withImage(withFindings), MarkdownOptions{Diff: diff, BaseRef: "main", BuildPath: "docker", BuildDuration: 83*time.Second + 420*time.Millisecond, Patch: patch, LineURL: lineURL}},
+		{"findings-image-diff-patch", withImage(withFindings), MarkdownOptions{Diff: diff, BaseRef: "main", BuildPath: "docker", BuildEngine: "buildkit", BuildDuration: 83*time.Second + 420*time.Millisecond, Patch: patch, LineURL: lineURL}},
 		{"devcontainer-notes", withImage(devcontainer), MarkdownOptions{BuildPath: "devcontainer-cli", BuildDuration: 95 * time.Second, RuleURL: func(string) string { return "" }}},
 		{"clean", withImage(clean), MarkdownOptions{BuildPath: "devcontainer-cli", BuildDuration: 12 * time.Second}},
 		{"clean-bare-image-no-change", &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Image: bare},
