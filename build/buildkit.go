@@ -240,6 +240,10 @@ func (t *bkTrace) feed(dt []byte) error {
 			line, rest, ok := strings.Cut(msg, "\n")
 			if !ok {
 				o.text += line
+				for len(o.text) > maxLineBytes {
+					t.printf(l.Vertex, "%s%s", o.at, o.text[:maxLineBytes])
+					o.text = o.text[maxLineBytes:]
+				}
 				break
 			}
 			t.printf(l.Vertex, "%s%s", o.at, strings.TrimRight(o.text+line, "\r"))

@@ -309,3 +309,32 @@ func TestBKLogPlainVertex(t *testing.T) {
 		t.Errorf("failed vertex %+v", v)
 	}
 }
+
+// TestEndlessLineIsCut: output without a newline is cut into bounded lines,
+// by the line splitter and by the BuildKit trace, instead of held whole.
+func TestEndlessLineIsCut(t *testing.T) {
+	var l lines
+	var got []int
+	chunk := strings.Repeat("x", 10000)
+	for range 100 { // 1 MB, no newline
+		l.feed(chunk, func(line string) { got = append(got, len(line)) })
+	}
+	if len(l.partial) > maxLineBytes || len(got) != 1000000/maxLineBytes {
+		t.Errorf("held back %d bytes; lines %v", len(l.partial), got)
+	}
+
+	var out bytes.Buffer
+	tr := newBKTrace(&out)
+	for range 100 {
+		err := tr.feed(status(t, &controlapi.StatusResponse{Logs: []*controlapi.VertexLog{{Vertex: "sha256:v", Msg: []byte(chunk)}}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if held := len(tr.partial["sha256:v"].text); held > maxLineBytes {
+		t.Errorf("trace held back %d bytes", held)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 1+1000000/maxLineBytes {
+		t.Errorf("trace wrote %d lines, want the header and %d cut lines", n, 1000000/maxLineBytes)
+	}
+}

@@ -45,18 +45,27 @@ func (l *capLog) tail(n int) string {
 	return s[idx+1:]
 }
 
+// maxLineBytes bounds a line held back waiting for its newline: a build
+// that prints endlessly without one is cut into lines of this size rather
+// than held in memory.
+const maxLineBytes = 64 << 10
+
 // lines splits text that arrives in pieces into whole lines (without the
 // newline or a trailing \r), keeping an unterminated last piece for the
 // next call.
 type lines struct{ partial string }
 
-// feed calls fn for each line completed by s.
+// feed calls fn for each line completed by s (or cut at maxLineBytes).
 func (l *lines) feed(s string, fn func(line string)) {
 	s = l.partial + s
 	l.partial = ""
 	for s != "" {
 		line, rest, ok := strings.Cut(s, "\n")
 		if !ok {
+			for len(line) > maxLineBytes {
+				fn(line[:maxLineBytes])
+				line = line[maxLineBytes:]
+			}
 			l.partial = line
 			return
 		}
