@@ -160,6 +160,8 @@ func (d *Docker) engineFor(ctx context.Context, spec Spec) (string, error) {
 		}
 		d.auto = autoEngine(p)
 	})
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	return d.auto, nil
 }
 
@@ -212,8 +214,7 @@ func (d *Docker) Close() error {
 func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	start := time.Now()
 	spec = spec.withDefaults()
-	opts, err := buildOptions(spec)
-	if err != nil {
+	if _, err := buildOptions(spec); err != nil {
 		return nil, err
 	}
 	bc, err := planContext(spec.ContextDir, spec.Dockerfile, spec.MaxContextBytes)
@@ -227,6 +228,33 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	engine, err := d.engineFor(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("docker build: %w", err)
+	}
+	res, traced, err := d.build(ctx, spec, bc, src, engine, start)
+	var f *Failure
+	if err != nil && engine == EngineBuildKit && !traced && ctx.Err() == nil && !(errors.As(err, &f) && f.Timeout) && d.isAuto() {
+		// The engine named no builder and took no BuildKit build: a
+		// Docker-compatible engine without BuildKit (Podman's API, for
+		// one). Build with the classic builder, now and from here on.
+		d.mu.Lock()
+		d.auto = EngineClassic
+		d.mu.Unlock()
+		res, _, err = d.build(ctx, spec, bc, src, EngineClassic, start)
+	}
+	return res, err
+}
+
+// isAuto reports whether the engine is chosen per build.
+func (d *Docker) isAuto() bool {
+	e, err := ParseEngine(d.Engine)
+	return err == nil && e == EngineAuto
+}
+
+// build runs one build with engine; traced reports whether BuildKit sent
+// any progress (it did not if the engine has no working BuildKit).
+func (d *Docker) build(ctx context.Context, spec Spec, bc *buildContext, src []byte, engine string, start time.Time) (_ *Result, traced bool, _ error) {
+	opts, err := buildOptions(spec)
+	if err != nil {
+		return nil, false, err
 	}
 	// A Dockerfile the project's parser rejects still goes to the builder,
 	// whose error is the one reported; steps then map to no line.
@@ -245,7 +273,7 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 			return sc.DialHijack(ctx, "/session", proto, meta)
 		})
 		if err != nil {
-			return nil, fmt.Errorf("docker build: %w", err)
+			return nil, st.traced(), fmt.Errorf("docker build: %w", err)
 		}
 		defer func() { _ = sess.Close() }()
 		opts.Version = buildtypes.BuilderBuildKit
@@ -253,7 +281,7 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 		opts.RemoteContext = "client-session"
 		opts.Dockerfile = path.Base(bc.dockerfile)
 		if opts.BuildID, err = randomHex(16); err != nil {
-			return nil, err
+			return nil, st.traced(), err
 		}
 		st.bk = &bkLog{}
 		st.trace = newBKTrace(multiWriter{st.log, st.bk})
@@ -271,29 +299,29 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	if err != nil {
 		if te := st.timeout(bctx, ctx, spec.Timeout); te != nil {
 			te.Engine = engine
-			return nil, te
+			return nil, st.traced(), te
 		}
-		return nil, fmt.Errorf("docker build: %w", err)
+		return nil, st.traced(), fmt.Errorf("docker build: %w", err)
 	}
 	err = st.decode(resp.Body)
 	_ = resp.Body.Close()
 	if te := st.timeout(bctx, ctx, spec.Timeout); te != nil {
 		te.Engine = engine
-		return nil, te
+		return nil, st.traced(), te
 	}
 	if ctx.Err() != nil {
-		return nil, fmt.Errorf("docker build: %w", ctx.Err())
+		return nil, st.traced(), fmt.Errorf("docker build: %w", ctx.Err())
 	}
 	if err != nil {
-		return nil, fmt.Errorf("docker build: reading the engine's output: %w", err)
+		return nil, st.traced(), fmt.Errorf("docker build: reading the engine's output: %w", err)
 	}
 	if st.failure != nil {
 		st.failure.Engine = engine
-		return nil, st.failure
+		return nil, st.traced(), st.failure
 	}
 	ins, err := d.Client.ImageInspect(ctx, opts.Tags[0])
 	if err != nil {
-		return nil, fmt.Errorf("docker build: the built image %s: %w", opts.Tags[0], err)
+		return nil, st.traced(), fmt.Errorf("docker build: the built image %s: %w", opts.Tags[0], err)
 	}
 	st.built = true
 	d.mu.Lock()
@@ -308,7 +336,7 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 		Engine:   engine,
 		Log:      st.log.Bytes(),
 		Duration: time.Since(start),
-	}, nil
+	}, st.traced(), nil
 }
 
 // cancelOnTimeout asks the engine to stop a BuildKit build whose time ran
@@ -568,6 +596,11 @@ func (st *streamState) scanLines(s string) {
 			st.images = append(st.images, m[1])
 		}
 	})
+}
+
+// traced reports whether a BuildKit build sent any progress.
+func (st *streamState) traced() bool {
+	return st.trace != nil && len(st.trace.num) > 0
 }
 
 // fail makes the Failure for the current step (the classic builder) or

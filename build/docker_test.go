@@ -3,12 +3,14 @@ package build
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	buildtypes "github.com/moby/moby/api/types/build"
 	"github.com/moby/moby/client"
 
 	"github.com/coderready/coderready/image"
@@ -361,4 +363,56 @@ func failureTail(err error) string {
 		return "\n" + f.LogTail
 	}
 	return ""
+}
+
+// noBuildKit is an engine client whose engine takes no BuildKit builds
+// (as Docker-compatible engines without BuildKit answer: an error, no
+// progress), while it pings like an engine that has it.
+type noBuildKit struct {
+	*client.Client
+	refused int
+}
+
+func (n *noBuildKit) ImageBuild(ctx context.Context, r io.Reader, opts client.ImageBuildOptions) (client.ImageBuildResult, error) {
+	if opts.Version == buildtypes.BuilderBuildKit {
+		n.refused++
+		return client.ImageBuildResult{}, errors.New(`Error response from daemon: remote "client-session" is not a URL`)
+	}
+	return n.Client.ImageBuild(ctx, r, opts)
+}
+
+// TestDockerEngineAutoFallsBack: on auto, an engine that named no builder
+// but takes no BuildKit build gets the classic builder, from then on.
+func TestDockerEngineAutoFallsBack(t *testing.T) {
+	real := engine(t)
+	fake := &noBuildKit{Client: real.Client.(*client.Client)}
+	p, err := fake.Ping(context.Background(), client.PingOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if autoEngine(p) != EngineBuildKit {
+		t.Skipf("this engine's ping (%+v) does not lead auto to BuildKit", p)
+	}
+	d := &Docker{Client: fake, Engine: EngineAuto}
+	ctx := context.Background()
+	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM coderready-test/busybox:static\nRUN true\n"})
+	for i := range 2 {
+		res, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost, Timeout: 2 * time.Minute})
+		if err != nil {
+			t.Fatalf("build %d: %v%s", i, err, failureTail(err))
+		}
+		if res.Engine != EngineClassic {
+			t.Errorf("build %d: engine %q, want the classic builder", i, res.Engine)
+		}
+		_ = d.Remove(ctx, res.Ref)
+	}
+	if fake.refused != 1 {
+		t.Errorf("BuildKit was tried %d times, want once", fake.refused)
+	}
+
+	// Asked for explicitly, BuildKit is not swapped for another builder.
+	d = &Docker{Client: &noBuildKit{Client: fake.Client}, Engine: EngineBuildKit}
+	if _, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost}); err == nil || !strings.Contains(err.Error(), "client-session") {
+		t.Errorf("explicit BuildKit on an engine without it: %v", err)
+	}
 }
