@@ -231,7 +231,8 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	}
 	res, traced, err := d.build(ctx, spec, bc, src, engine, start)
 	var f *Failure
-	if err != nil && engine == EngineBuildKit && !traced && ctx.Err() == nil && !(errors.As(err, &f) && f.Timeout) && d.isAuto() {
+	timedOut := errors.As(err, &f) && f.Timeout
+	if err != nil && engine == EngineBuildKit && !traced && ctx.Err() == nil && !timedOut && d.isAuto() {
 		// The engine named no builder and took no BuildKit build: a
 		// Docker-compatible engine without BuildKit (Podman's API, for
 		// one). Build with the classic builder, now and from here on.
