@@ -338,3 +338,26 @@ func TestEndlessLineIsCut(t *testing.T) {
 		t.Errorf("trace wrote %d lines, want the header and %d cut lines", n, 1000000/maxLineBytes)
 	}
 }
+
+// TestBlamedVertex: a stopped build blames the step running longest, not a
+// parallel stage's step that started after it.
+func TestBlamedVertex(t *testing.T) {
+	bk := &bkLog{}
+	_, _ = bk.Write([]byte(`#4 [1/2] FROM docker.io/library/busybox
+#4 DONE 0.1s
+#5 [2/2] RUN sleep 120
+#6 [features 1/1] FROM docker.io/library/feature_content
+#7 [features 2/2] COPY . /f
+#7 DONE 0.2s
+`))
+	if v := bk.blamedVertex(); v == nil || v.text != "RUN sleep 120" {
+		t.Errorf("blamed %+v, want the RUN still running", v)
+	}
+	_, _ = bk.Write([]byte("#5 CANCELED\n#6 DONE 0.0s\n"))
+	if v := bk.blamedVertex(); v == nil || v.text != "COPY . /f" {
+		t.Errorf("all ended: blamed %+v, want the step that started last", v)
+	}
+	if (&bkLog{}).blamedVertex() != nil {
+		t.Error("no steps: blamed one")
+	}
+}

@@ -23,6 +23,7 @@ var (
 	bkVertexRE = regexp.MustCompile(`^#(\d+) \[([^\]]*)\] (.*)$`)
 	bkErrorRE  = regexp.MustCompile(`^#(\d+) ERROR:? (.*)$`)
 	bkPlainRE  = regexp.MustCompile(`^#(\d+) ([^\d\[].*)$`)
+	bkEndRE    = regexp.MustCompile(`^#(\d+) (?:DONE|CACHED|CANCELED|ERROR)\b`)
 	bkStepRE   = regexp.MustCompile(`^(?:(.*\S)\s+)?(\d+)/(\d+)$`)
 	// cliStampRE is the timestamp the Dev Containers CLI puts before lines
 	// it relays.
@@ -42,11 +43,13 @@ type bkVertex struct {
 type bkLog struct {
 	vertices map[int]*bkVertex
 	// failed is the vertex of the first ERROR line, errMsg its message;
-	// last the latest stage step that started.
-	failed int
-	last   int
-	errMsg string
-	split  lines
+	// started the stage steps in the order they started, ended those that
+	// finished (DONE, CACHED, ERROR, CANCELED).
+	failed  int
+	started []int
+	ended   map[int]bool
+	errMsg  string
+	split   lines
 }
 
 // Write feeds output; lines may be split across writes.
@@ -57,6 +60,13 @@ func (l *bkLog) Write(p []byte) (int, error) {
 
 func (l *bkLog) line(line string) {
 	line = cliStampRE.ReplaceAllString(line, "")
+	if m := bkEndRE.FindStringSubmatch(line); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if l.ended == nil {
+			l.ended = map[int]bool{}
+		}
+		l.ended[n] = true
+	}
 	if m := bkErrorRE.FindStringSubmatch(line); m != nil {
 		if l.failed == 0 {
 			l.failed, _ = strconv.Atoi(m[1])
@@ -100,7 +110,7 @@ func (l *bkLog) line(line string) {
 	if _, seen := l.vertices[n]; !seen {
 		l.vertices[n] = v
 		if v.index > 0 {
-			l.last = n
+			l.started = append(l.started, n)
 		}
 	}
 }
@@ -132,12 +142,19 @@ func (l *bkLog) explain(f *Failure, df *dockerfile.File) bool {
 	return true
 }
 
-// lastVertex returns the stage step that started last, or nil.
-func (l *bkLog) lastVertex() *bkVertex {
-	if l.last == 0 {
+// blamedVertex returns the step a stopped build was busy with: the stage
+// step that has been running longest (parallel stages may have started
+// since), else the one that started last; nil when none started.
+func (l *bkLog) blamedVertex() *bkVertex {
+	for _, n := range l.started {
+		if !l.ended[n] {
+			return l.vertices[n]
+		}
+	}
+	if len(l.started) == 0 {
 		return nil
 	}
-	return l.vertices[l.last]
+	return l.vertices[l.started[len(l.started)-1]]
 }
 
 // vertexCmds are the instructions that make a BuildKit vertex (besides the

@@ -285,7 +285,7 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 	}
 	if errors.Is(bctx.Err(), context.DeadlineExceeded) {
 		f := &Failure{Message: fmt.Sprintf("the build was stopped after its time limit of %s", spec.Timeout), Timeout: true, LogTail: log.tail(logTailLines)}
-		if v := bk.lastVertex(); v != nil {
+		if v := bk.blamedVertex(); v != nil {
 			f.Step, f.Line = v.step(), v.lineOf(userDF)
 		}
 		return nil, f

@@ -639,7 +639,7 @@ func (st *streamState) timeout(bctx, ctx context.Context, limit time.Duration) *
 	f.Message = msg
 	if st.bk != nil && f.Line == 0 {
 		// No step failed by itself: blame the one that was running.
-		if v := st.bk.lastVertex(); v != nil {
+		if v := st.bk.blamedVertex(); v != nil {
 			f.Step, f.Line = v.step(), v.lineOf(st.df)
 		}
 	}
