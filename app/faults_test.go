@@ -39,6 +39,14 @@ func TestGitHubFaults(t *testing.T) {
 		{"502 then success", func(f *githubfake.Server) {
 			f.Fail(githubfake.Matcher{OperationID: "checks/create"}, 1, githubfake.BadGateway())
 		}, "checks/create", 2},
+		// GitHub made the check run but answered 502: the POST is not sent
+		// again; the job finds the run by its external ID and uses it.
+		{"502 after the check run was made", func(f *githubfake.Server) {
+			f.Fail(githubfake.Matcher{OperationID: "checks/create"}, 1, githubfake.AfterHandling(githubfake.BadGateway()))
+		}, "checks/create", 1},
+		{"504 after the check run was made", func(f *githubfake.Server) {
+			f.Fail(githubfake.Matcher{OperationID: "checks/create"}, 1, githubfake.AfterHandling(githubfake.FaultResponse{Status: http.StatusGatewayTimeout, Body: `{"message":"We couldn't respond to your request in time."}`}))
+		}, "checks/create", 1},
 		{"403 secondary rate limit with a short Retry-After", func(f *githubfake.Server) {
 			f.Fail(githubfake.Matcher{OperationID: "pulls/list-files"}, 1, githubfake.SecondaryRateLimit(http.StatusForbidden, time.Second))
 		}, "pulls/list-files", 2},

@@ -65,7 +65,7 @@ func (w *checkWorker) Work(ctx context.Context, job *river.Job[checkArgs]) error
 	args := job.Args
 	log := a.log.With(logAttrs(args.DeliveryID, args.fullName(), args.PR, args.HeadSHA)...).With("job", job.ID, "attempt", job.Attempt)
 	start := time.Now()
-	err := a.runCheck(ctx, log, args)
+	err := a.runCheck(ctx, log, args, job.Attempt)
 	state := "completed"
 	defer func() {
 		a.metrics.jobs.WithLabelValues(args.Kind(), state).Inc()
@@ -125,6 +125,8 @@ type checkJob struct {
 	log  *slog.Logger
 	gh   *github.Client
 	args checkArgs
+	// attempt is the job's attempt, from 1.
+	attempt int
 
 	pr      *github.PullRequest
 	cfg     *checks.Config
@@ -138,13 +140,13 @@ type checkJob struct {
 
 // runCheck is the job: prepare, create check runs, scan, compare with the
 // base branch, suggest, report.
-func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs) error {
+func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, attempt int) error {
 	gh, err := a.installationClient(args.InstallationID)
 	if err != nil {
 		return err
 	}
 	s := a.Settings()
-	j := &checkJob{app: a, log: log, gh: gh, args: args, runs: map[string]*store.CheckRun{},
+	j := &checkJob{app: a, log: log, gh: gh, args: args, attempt: attempt, runs: map[string]*store.CheckRun{},
 		bases: &scan.ImageBases{NoRegistry: s.NoRegistry, Options: image.Options{CacheDir: filepath.Join(s.DataDir, "image-cache")}}}
 	work, err := os.MkdirTemp(a.workDir(), "job-")
 	if err != nil {

@@ -120,9 +120,18 @@ func (j *checkJob) reportConfigError(ctx context.Context, cf *configFailure) err
 		annotations = annotations[:maxAnnotationsPerRequest]
 	}
 	now := github.Timestamp{Time: time.Now()}
-	created, _, err := j.gh.Checks.CreateCheckRun(ctx, j.args.Owner, j.args.Repo, github.CreateCheckRunOptions{
+	existing, err := j.app.store.CheckRuns(ctx, j.args.fullName(), j.args.HeadSHA)
+	if err != nil {
+		return fmt.Errorf("check runs of %s: %w", j.args.HeadSHA, err)
+	}
+	known := make([]int64, 0, len(existing))
+	for _, cr := range existing {
+		known = append(known, cr.ID)
+	}
+	created, err := j.createCheckRun(ctx, github.CreateCheckRunOptions{
 		Name:        name,
 		HeadSHA:     j.args.HeadSHA,
+		ExternalID:  github.String("config@" + j.args.HeadSHA),
 		Status:      github.String(statusCompleted),
 		Conclusion:  github.String("failure"),
 		StartedAt:   &now,
@@ -132,9 +141,9 @@ func (j *checkJob) reportConfigError(ctx context.Context, cf *configFailure) err
 			Summary:     github.String(clip(b.String(), 65000)),
 			Annotations: annotations,
 		},
-	})
+	}, known)
 	if err != nil {
-		return fmt.Errorf("create config check run: %w", err)
+		return fmt.Errorf("config check run: %w", err)
 	}
 	j.log.Warn("invalid config; reported as a failing check run", "config", cf.repo+":"+cf.path, "err", cf.err)
 	return j.app.store.SaveCheckRun(ctx, store.CheckRun{Repo: j.args.fullName(), HeadSHA: j.args.HeadSHA, Name: name, ID: created.GetID(), Status: statusCompleted, Conclusion: "failure"})

@@ -39,8 +39,10 @@ func (j *checkJob) startCheckRuns(ctx context.Context) error {
 		return fmt.Errorf("check runs of %s: %w", j.args.HeadSHA, err)
 	}
 	byName := map[string]store.CheckRun{}
+	known := make([]int64, 0, len(existing))
 	for _, cr := range existing {
 		byName[cr.Name] = cr
+		known = append(known, cr.ID)
 	}
 	now := github.Timestamp{Time: time.Now()}
 	for _, t := range j.targets {
@@ -58,16 +60,16 @@ func (j *checkJob) startCheckRuns(ctx context.Context) error {
 			}
 			continue
 		}
-		created, _, err := j.gh.Checks.CreateCheckRun(ctx, j.args.Owner, j.args.Repo, github.CreateCheckRunOptions{
+		created, err := j.createCheckRun(ctx, github.CreateCheckRunOptions{
 			Name:       name,
 			HeadSHA:    j.args.HeadSHA,
 			Status:     github.String(statusInProgress),
 			StartedAt:  &now,
 			ExternalID: github.String(fmt.Sprintf("%s@%s", t.Path, j.args.HeadSHA)),
 			Output:     &github.CheckRunOutput{Title: github.String("Checking"), Summary: github.String(queuedSummary(t.Path, j.args.HeadSHA))},
-		})
+		}, known)
 		if err != nil {
-			return fmt.Errorf("create check run %s: %w", name, err)
+			return err
 		}
 		cr := store.CheckRun{Repo: j.args.fullName(), HeadSHA: j.args.HeadSHA, Name: name, Target: t.Path, ID: created.GetID(), Status: statusInProgress}
 		if err := j.app.store.SaveCheckRun(ctx, cr); err != nil {

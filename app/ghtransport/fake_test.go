@@ -84,24 +84,22 @@ func calls(t *testing.T, reg *prometheus.Registry, method, route, code string) f
 
 func TestBadGatewayThenSuccess(t *testing.T) {
 	fake, gh, reg, sleeps, head := setup(t, githubfake.Options{})
-	fake.Fail(githubfake.Matcher{OperationID: "checks/create"}, 1, githubfake.BadGateway())
-	cr, _, err := gh.Checks.CreateCheckRun(context.Background(), "acme", "widgets", github.CreateCheckRunOptions{
-		Name: "coderready / Dockerfile", HeadSHA: head, Status: github.String("in_progress"),
-	})
+	fake.Fail(githubfake.Matcher{OperationID: "checks/list-for-ref"}, 1, githubfake.BadGateway())
+	runs, _, err := gh.Checks.ListCheckRunsForRef(context.Background(), "acme", "widgets", head, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if runs := fake.CheckRuns("acme/widgets"); len(runs) != 1 || runs[0].ID != cr.GetID() {
+	if runs.GetTotal() != 0 {
 		t.Errorf("check runs = %+v", runs)
 	}
-	if n := fake.Count("checks/create"); n != 2 {
-		t.Errorf("checks/create requests = %d", n)
+	if n := fake.Count("checks/list-for-ref"); n != 2 {
+		t.Errorf("checks/list-for-ref requests = %d", n)
 	}
 	if len(*sleeps) != 1 || (*sleeps)[0] != time.Second {
 		t.Errorf("sleeps = %v", *sleeps)
 	}
-	if c502, c201 := calls(t, reg, "POST", "check-runs", "502"), calls(t, reg, "POST", "check-runs", "201"); c502 != 1 || c201 != 1 {
-		t.Errorf("calls 502=%v 201=%v", c502, c201)
+	if c502, c200 := calls(t, reg, "GET", "check-runs", "502"), calls(t, reg, "GET", "check-runs", "200"); c502 != 1 || c200 != 1 {
+		t.Errorf("calls 502=%v 200=%v", c502, c200)
 	}
 	if c := calls(t, reg, "POST", "installation-token", "201"); c != 1 {
 		t.Errorf("token calls = %v", c)
@@ -110,6 +108,30 @@ func TestBadGatewayThenSuccess(t *testing.T) {
 	// to the installation (like GitHub's, its 502 was not).
 	if got := value(t, reg, "coderready_github_rate_limit_remaining", map[string]string{"resource": "core"}); got != 4999 {
 		t.Errorf("rate limit remaining = %v", got)
+	}
+	fake.AssertNoViolations(t)
+}
+
+// TestPostAnswered502IsNotSentTwice: GitHub created the check run but its
+// edge answered 502; the POST is not sent again (that would make a second
+// check run), the caller gets the 502.
+func TestPostAnswered502IsNotSentTwice(t *testing.T) {
+	fake, gh, _, sleeps, head := setup(t, githubfake.Options{})
+	fake.Fail(githubfake.Matcher{OperationID: "checks/create"}, 1, githubfake.AfterHandling(githubfake.BadGateway()))
+	_, resp, err := gh.Checks.CreateCheckRun(context.Background(), "acme", "widgets", github.CreateCheckRunOptions{
+		Name: "coderready / Dockerfile", HeadSHA: head, Status: github.String("in_progress"),
+	})
+	if err == nil || resp == nil || resp.StatusCode != 502 {
+		t.Fatalf("want the 502, got %v", err)
+	}
+	if n := fake.Count("checks/create"); n != 1 {
+		t.Errorf("checks/create requests = %d, want 1", n)
+	}
+	if runs := fake.CheckRuns("acme/widgets"); len(runs) != 1 {
+		t.Errorf("check runs = %+v, want the one the first POST made", runs)
+	}
+	if len(*sleeps) != 0 {
+		t.Errorf("sleeps = %v", *sleeps)
 	}
 	fake.AssertNoViolations(t)
 }

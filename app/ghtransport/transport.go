@@ -18,8 +18,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -55,7 +57,9 @@ type Transport struct {
 	Clock func() time.Time
 	// MaxRetries is how often a request answered 502, 503 or 504, or
 	// failed to connect, is retried: 0 means DefaultMaxRetries, a negative
-	// number never.
+	// number never. A POST GitHub may have carried out (answered 502 or
+	// 504, or its connection lost after sending) is never sent again; the
+	// caller looks for what it made.
 	MaxRetries int
 	// Backoff is the wait before retry n (1-based); default 1s, 2s, 4s, …
 	Backoff func(n int) time.Duration
@@ -85,7 +89,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.base().RoundTrip(r)
 		if err != nil {
 			t.Metrics.call(req.Method, route, "error")
-			if ctx.Err() != nil || !t.mayRetry(req, retries) {
+			safe := replayable(req, route) || notSent(err)
+			if ctx.Err() != nil || !t.mayRetry(req, retries) || !safe {
 				return nil, err
 			}
 			retries++
@@ -99,7 +104,10 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.Metrics.rateLimit(resp.Header)
 		switch resp.StatusCode {
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			if !t.mayRetry(req, retries) {
+			// A 502 or 504 may come from GitHub's edge after the request
+			// went through: a POST is not sent twice (the caller sees the
+			// answer and can look for what it made). A 503 was not served.
+			if !t.mayRetry(req, retries) || (resp.StatusCode != http.StatusServiceUnavailable && !replayable(req, route)) {
 				return resp, nil
 			}
 			discard(resp)
@@ -156,6 +164,21 @@ func (t *Transport) maxRetries() int {
 
 func (t *Transport) mayRetry(req *http.Request, retries int) bool {
 	return retries < t.maxRetries() && rewindable(req)
+}
+
+// replayable reports whether sending req twice does no harm: every method
+// but POST, and the POST that mints an installation token (a second token
+// is as good as the first).
+func replayable(req *http.Request, route string) bool {
+	return req.Method != http.MethodPost || route == "installation-token"
+}
+
+// notSent reports whether a transport error happened before the request
+// could reach GitHub (no connection was made), so even a POST may be sent
+// again.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 func (t *Transport) backoff(n int) time.Duration {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -66,7 +67,10 @@ func TestRoundTrip(t *testing.T) {
 	primaryHeaders := map[string]string{"X-Ratelimit-Remaining": "0", "X-Ratelimit-Limit": "5000", "X-Ratelimit-Reset": strconv.FormatInt(reset.Unix(), 10), "X-Ratelimit-Resource": "core"}
 	tests := []struct {
 		name       string
+		method     string // "" is PATCH (sent again freely)
+		path       string // "" is /repos/o/r/check-runs/5
 		steps      []step
+		wantErr    bool // the transport's own error, no answer
 		maxRetries int
 		unbuffered bool // a body without GetBody cannot be sent again
 		wantStatus int  // 0: want a *RateLimitError
@@ -100,6 +104,31 @@ func TestRoundTrip(t *testing.T) {
 			name:       "connection error then success",
 			steps:      []step{{hangup: true}, {status: 200, body: "ok"}},
 			wantStatus: 200, wantSleeps: []time.Duration{time.Second}, wantCalls: 2, wantBody: "ok",
+		},
+		{
+			name: "POST answered 502 is not sent again", method: http.MethodPost, path: "/repos/o/r/check-runs",
+			steps:      []step{{status: 502, body: "bad gateway"}, {status: 201}},
+			wantStatus: 502, wantCalls: 1, wantBody: "bad gateway",
+		},
+		{
+			name: "POST answered 504 is not sent again", method: http.MethodPost, path: "/repos/o/r/pulls/1/reviews",
+			steps:      []step{{status: 504}, {status: 200}},
+			wantStatus: 504, wantCalls: 1,
+		},
+		{
+			name: "POST answered 503 is sent again", method: http.MethodPost, path: "/repos/o/r/check-runs",
+			steps:      []step{{status: 503}, {status: 201, body: "created"}},
+			wantStatus: 201, wantSleeps: []time.Duration{time.Second}, wantCalls: 2, wantBody: "created",
+		},
+		{
+			name: "POST whose connection dropped is not sent again", method: http.MethodPost, path: "/repos/o/r/check-runs",
+			steps:   []step{{hangup: true}, {status: 201}},
+			wantErr: true, wantCalls: 1,
+		},
+		{
+			name: "POST for an installation token is sent again", method: http.MethodPost, path: "/app/installations/7/access_tokens",
+			steps:      []step{{status: 502}, {status: 201, body: "token"}},
+			wantStatus: 201, wantSleeps: []time.Duration{time.Second}, wantCalls: 2, wantBody: "token",
 		},
 		{
 			name:       "body that cannot be rewound is not retried",
@@ -180,18 +209,27 @@ func TestRoundTrip(t *testing.T) {
 			if tt.unbuffered {
 				body = io.MultiReader(strings.NewReader(`{"name":"x"}`))
 			}
-			req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL+"/repos/o/r/check-runs?x=1", body)
+			method, path := tt.method, tt.path
+			if method == "" {
+				method, path = http.MethodPatch, "/repos/o/r/check-runs/5"
+			}
+			req, err := http.NewRequestWithContext(context.Background(), method, srv.URL+path+"?x=1", body)
 			if err != nil {
 				t.Fatal(err)
 			}
 			resp, err := tr.RoundTrip(req)
-			if tt.wantRL != nil {
+			if tt.wantErr {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("answer %d, want the transport's error", resp.StatusCode)
+				}
+			} else if tt.wantRL != nil {
 				rl, ok := AsRateLimit(err)
 				if !ok {
 					t.Fatalf("err = %v, resp = %v; want a rate limit", err, resp)
 				}
 				want := *tt.wantRL
-				want.Method, want.Path = http.MethodPost, "/repos/o/r/check-runs"
+				want.Method, want.Path = method, path
 				if want.Message == "" {
 					want.Message = rl.Message
 				}
@@ -220,6 +258,36 @@ func TestRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// dialFailsOnce fails its first request as a refused connection (nothing
+// was sent), then passes requests on.
+type dialFailsOnce struct{ failed bool }
+
+func (d *dialFailsOnce) RoundTrip(r *http.Request) (*http.Response, error) {
+	if !d.failed {
+		d.failed = true
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestPostSentAgainWhenNeverSent: a POST that could not connect at all is
+// sent again (GitHub never saw it).
+func TestPostSentAgainWhenNeverSent(t *testing.T) {
+	sc := &script{steps: []step{{status: 201, body: "created"}}}
+	srv := httptest.NewServer(sc)
+	defer srv.Close()
+	tr := &Transport{Base: &dialFailsOnce{}, Sleep: func(context.Context, time.Duration) error { return nil }}
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL+"/repos/o/r/check-runs", strings.NewReader(`{"name":"x"}`))
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 || len(sc.bodies) != 1 || sc.bodies[0] != `{"name":"x"}` {
+		t.Errorf("answer %d, bodies %q", resp.StatusCode, sc.bodies)
 	}
 }
 

@@ -15,6 +15,12 @@ func BadGateway() FaultResponse {
 	}
 }
 
+// AfterHandling is f answered after the request was carried out.
+func AfterHandling(f FaultResponse) FaultResponse {
+	f.AfterHandling = true
+	return f
+}
+
 // ServiceUnavailable is GitHub's 503.
 func ServiceUnavailable() FaultResponse {
 	return FaultResponse{

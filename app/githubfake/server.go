@@ -318,6 +318,9 @@ type response struct {
 	raw    []byte
 	// novalidate skips response validation (raw media types).
 	novalidate bool
+	// afterHandling marks an injected fault answered after the request
+	// was carried out.
+	afterHandling bool
 }
 
 func jsonResponse(status int, v any) *response {
@@ -428,8 +431,9 @@ func (s *Server) answer(r *http.Request, body []byte, rec *Recorded) (*response,
 		return resp, c
 	}
 	s.runHook(r, c.op)
-	if f := s.takeFault(r.Method, c.op, escaped); f != nil {
-		return f, c
+	fault := s.takeFault(r.Method, c.op, escaped)
+	if fault != nil && !fault.afterHandling {
+		return fault, c
 	}
 	if resp := s.authenticate(c); resp != nil {
 		return resp, c
@@ -442,6 +446,9 @@ func (s *Server) answer(r *http.Request, body []byte, rec *Recorded) (*response,
 	resp := h(s, c)
 	if resp.status == http.StatusUnprocessableEntity || resp.status == http.StatusBadRequest {
 		s.violate("%s %s (%s): GitHub would refuse it: %s", r.Method, r.URL.Path, c.op, messageOf(resp))
+	}
+	if fault != nil {
+		return fault, c // carried out, answered with the fault
 	}
 	if resp.json != nil && !resp.novalidate {
 		resp.json = fill(resp.json, responseSchema(route.Operation, resp.status))
@@ -490,7 +497,7 @@ func (s *Server) takeFault(method, op, path string) *response {
 			if h.Get("Content-Type") == "" && f.resp.Body != "" {
 				h.Set("Content-Type", "application/json; charset=utf-8")
 			}
-			return &response{status: f.resp.Status, header: h, raw: []byte(f.resp.Body), novalidate: true}
+			return &response{status: f.resp.Status, header: h, raw: []byte(f.resp.Body), novalidate: true, afterHandling: f.resp.AfterHandling}
 		}
 	}
 	return nil

@@ -233,4 +233,8 @@ type FaultResponse struct {
 	Status int
 	Header http.Header
 	Body   string
+	// AfterHandling carries the request out before answering with the
+	// fault: GitHub's edge timing out (502, 504) while the request went
+	// through, so a client that retries a POST does it twice.
+	AfterHandling bool
 }
