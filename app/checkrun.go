@@ -9,12 +9,14 @@ import (
 	"slices"
 
 	"github.com/google/go-github/v62/github"
+
+	"github.com/coderready/coderready/app/ghtransport"
 )
 
-// createCheckRun creates a check run exactly once. The transport never
-// sends a POST twice when GitHub may have carried it out (a 502 or 504
-// from its edge, a dropped connection), so a lost answer comes back here
-// as an error: the run that request made, if it made one, is found by its
+// createCheckRun creates a check run exactly once. Its POST is marked
+// WithoutReplay, so the transport does not send it twice when GitHub may
+// have carried it out (a 502 or 504 from its edge, a dropped connection),
+// and a lost answer comes back here as an error: the run that request made, if it made one, is found by its
 // external ID and adopted; if there is none the create is sent again. A
 // retried job (attempt > 1) looks first, for a run an earlier attempt made
 // but did not live to record. Runs the store already holds (known is their
@@ -30,7 +32,7 @@ func (j *checkJob) createCheckRun(ctx context.Context, opts github.CreateCheckRu
 	var err error
 	for try := 0; ; try++ {
 		var created *github.CheckRun
-		created, _, err = j.gh.Checks.CreateCheckRun(ctx, j.args.Owner, j.args.Repo, opts)
+		created, _, err = j.gh.Checks.CreateCheckRun(ghtransport.WithoutReplay(ctx), j.args.Owner, j.args.Repo, opts)
 		if err == nil {
 			return created, nil
 		}

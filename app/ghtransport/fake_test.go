@@ -113,12 +113,12 @@ func TestBadGatewayThenSuccess(t *testing.T) {
 }
 
 // TestPostAnswered502IsNotSentTwice: GitHub created the check run but its
-// edge answered 502; the POST is not sent again (that would make a second
-// check run), the caller gets the 502.
+// edge answered 502; marked WithoutReplay, the POST is not sent again
+// (that would make a second check run), the caller gets the 502.
 func TestPostAnswered502IsNotSentTwice(t *testing.T) {
 	fake, gh, _, sleeps, head := setup(t, githubfake.Options{})
 	fake.Fail(githubfake.Matcher{OperationID: "checks/create"}, 1, githubfake.AfterHandling(githubfake.BadGateway()))
-	_, resp, err := gh.Checks.CreateCheckRun(context.Background(), "acme", "widgets", github.CreateCheckRunOptions{
+	_, resp, err := gh.Checks.CreateCheckRun(ghtransport.WithoutReplay(context.Background()), "acme", "widgets", github.CreateCheckRunOptions{
 		Name: "coderready / Dockerfile", HeadSHA: head, Status: github.String("in_progress"),
 	})
 	if err == nil || resp == nil || resp.StatusCode != 502 {

@@ -57,9 +57,8 @@ type Transport struct {
 	Clock func() time.Time
 	// MaxRetries is how often a request answered 502, 503 or 504, or
 	// failed to connect, is retried: 0 means DefaultMaxRetries, a negative
-	// number never. A POST GitHub may have carried out (answered 502 or
-	// 504, or its connection lost after sending) is never sent again; the
-	// caller looks for what it made.
+	// number never. A request marked WithoutReplay is not sent again when
+	// GitHub may have carried it out.
 	MaxRetries int
 	// Backoff is the wait before retry n (1-based); default 1s, 2s, 4s, …
 	Backoff func(n int) time.Duration
@@ -89,7 +88,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := t.base().RoundTrip(r)
 		if err != nil {
 			t.Metrics.call(req.Method, route, "error")
-			safe := replayable(req, route) || notSent(err)
+			safe := replayable(req) || notSent(err)
 			if ctx.Err() != nil || !t.mayRetry(req, retries) || !safe {
 				return nil, err
 			}
@@ -105,9 +104,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		switch resp.StatusCode {
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 			// A 502 or 504 may come from GitHub's edge after the request
-			// went through: a POST is not sent twice (the caller sees the
-			// answer and can look for what it made). A 503 was not served.
-			if !t.mayRetry(req, retries) || (resp.StatusCode != http.StatusServiceUnavailable && !replayable(req, route)) {
+			// went through: one marked WithoutReplay is not sent twice
+			// (its caller looks for what it made). A 503 was not served.
+			if !t.mayRetry(req, retries) || (resp.StatusCode != http.StatusServiceUnavailable && !replayable(req)) {
 				return resp, nil
 			}
 			discard(resp)
@@ -166,11 +165,24 @@ func (t *Transport) mayRetry(req *http.Request, retries int) bool {
 	return retries < t.maxRetries() && rewindable(req)
 }
 
-// replayable reports whether sending req twice does no harm: every method
-// but POST, and the POST that mints an installation token (a second token
-// is as good as the first).
-func replayable(req *http.Request, route string) bool {
-	return req.Method != http.MethodPost || route == "installation-token"
+// noReplayKey marks a request context: see WithoutReplay.
+type noReplayKey struct{}
+
+// WithoutReplay marks requests made with ctx as not to be sent again when
+// GitHub may have carried them out: a 502 or 504 (GitHub's edge may answer
+// so after the work was done) or a connection lost after sending is
+// returned to the caller instead of retried. Callers that can find out
+// what a lost request made (a check run by its external ID) use it, so
+// nothing is made twice; a 503 or a refused connection is still retried.
+func WithoutReplay(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noReplayKey{}, true)
+}
+
+// replayable reports whether req may be sent again after GitHub may have
+// carried it out.
+func replayable(req *http.Request) bool {
+	no, _ := req.Context().Value(noReplayKey{}).(bool)
+	return !no
 }
 
 // notSent reports whether a transport error happened before the request
