@@ -5,13 +5,17 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 
 .PHONY: bench-webhook
-.PHONY: all build test test-unit fuzz-short fuzz lint generate bench bench-build bench-inspect run tidy-check clean
+.PHONY: all build image test test-unit fuzz-short fuzz lint generate bench bench-build bench-inspect run tidy-check clean
 
 all: build
 
 ## build: the coderready binary in ./bin
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/coderready ./cmd/coderready
+
+## image: the server's container image (deploy/Dockerfile) as coderready:VERSION
+image:
+	docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) -t coderready:$(VERSION) .
 
 ## test: the whole suite — unit, golden, integration tests, then short fuzz runs
 test: test-unit fuzz-short

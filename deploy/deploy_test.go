@@ -1,0 +1,340 @@
+// Package deploy_test checks the deployment files in this folder: the
+// server image (deploy/Dockerfile), the compose file and the Kubernetes
+// manifests. There is no Go code to deploy here, only tests.
+package deploy_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/coderready/coderready/build"
+	"github.com/coderready/coderready/image"
+)
+
+// settingsRE finds the CODERREADY_* variables the code reads.
+var settingsRE = regexp.MustCompile(`"(CODERREADY_[A-Z_]+)"`)
+
+// knownSettings returns every CODERREADY_* variable named in the server's
+// and the CLI's sources.
+func knownSettings(t *testing.T) map[string]bool {
+	t.Helper()
+	known := map[string]bool{}
+	for _, glob := range []string{"../app/*.go", "../cmd/coderready/*.go"} {
+		files, err := filepath.Glob(glob)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range settingsRE.FindAllStringSubmatch(string(b), -1) {
+				known[m[1]] = true
+			}
+		}
+	}
+	if len(known) < 10 {
+		t.Fatalf("found only %d settings in the sources: %v", len(known), known)
+	}
+	return known
+}
+
+// docs decodes every YAML document in a file.
+func docs(t *testing.T, name string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []map[string]any
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var d map[string]any
+		err := dec.Decode(&d)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out = append(out, d)
+	}
+}
+
+// dig walks maps and lists by key or index path.
+func dig(v any, path ...any) any {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+// dockerfileEnv returns the ENV values deploy/Dockerfile sets.
+func dockerfileEnv(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile("Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, m := range regexp.MustCompile(`(CODERREADY_[A-Z_]+)=(\S+)`).FindAllStringSubmatch(string(b), -1) {
+		env[m[1]] = m[2]
+	}
+	return env
+}
+
+// TestComposeFile: the compose file names only settings the server reads,
+// mounts the data volume where the image keeps its data, publishes the
+// port it listens on, and keeps the database off the builds' network.
+func TestComposeFile(t *testing.T) {
+	known := knownSettings(t)
+	env := dockerfileEnv(t)
+	d := docs(t, "compose.yaml")
+	if len(d) != 1 {
+		t.Fatalf("compose.yaml: %d documents", len(d))
+	}
+	app := dig(d[0], "services", "coderready")
+	if app == nil {
+		t.Fatal("no coderready service")
+	}
+	appEnv, _ := dig(app, "environment").(map[string]any)
+	for k := range appEnv {
+		if strings.HasPrefix(k, "CODERREADY_") && !known[k] {
+			t.Errorf("compose.yaml sets %s, which coderready does not read", k)
+		}
+	}
+	if dig(app, "build", "dockerfile") != "deploy/Dockerfile" || dig(app, "build", "context") != ".." {
+		t.Errorf("build %v", dig(app, "build"))
+	}
+	if v := dig(app, "volumes", 0); v != "data:"+env["CODERREADY_DATA_DIR"] {
+		t.Errorf("data volume %v, want data:%s", v, env["CODERREADY_DATA_DIR"])
+	}
+	if p := dig(app, "ports", 0); p != "8080"+env["CODERREADY_LISTEN"] {
+		t.Errorf("port %v, want 8080%s", p, env["CODERREADY_LISTEN"])
+	}
+	if h := appEnv["DOCKER_HOST"]; h != "tcp://builder:2375" {
+		t.Errorf("DOCKER_HOST %v", h)
+	}
+	builderNets, _ := dig(d[0], "services", "builder", "networks").([]any)
+	dbNets, _ := dig(d[0], "services", "postgres", "networks").([]any)
+	for _, n := range dbNets {
+		if slices.Contains(builderNets, n) {
+			t.Errorf("the database shares network %v with the builder", n)
+		}
+	}
+	if dig(d[0], "networks", "db", "internal") != true {
+		t.Error("the db network should be internal")
+	}
+}
+
+// TestKubernetesManifests: every setting is one the server reads, secrets
+// come from secretKeyRef, probes hit the server's own endpoints, the data
+// and temporary folders are writable under a read-only root.
+func TestKubernetesManifests(t *testing.T) {
+	known := knownSettings(t)
+	appSrc, err := os.ReadFile("../app/app.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, d := range docs(t, "kubernetes/coderready.yaml") {
+		kind, _ := d["kind"].(string)
+		kinds[kind] = true
+		if kind != "Deployment" {
+			continue
+		}
+		c := dig(d, "spec", "template", "spec", "containers", 0)
+		envs, _ := dig(c, "env").([]any)
+		vars := map[string]any{}
+		for _, e := range envs {
+			name, _ := dig(e, "name").(string)
+			if strings.HasPrefix(name, "CODERREADY_") && !known[name] {
+				t.Errorf("%s is not a setting coderready reads", name)
+			}
+			vars[name] = e
+		}
+		for _, secret := range []string{"CODERREADY_WEBHOOK_SECRET", "CODERREADY_APP_ID", "CODERREADY_DATABASE_URL"} {
+			if dig(vars[secret], "valueFrom", "secretKeyRef", "name") != "coderready" {
+				t.Errorf("%s should come from the coderready secret: %v", secret, vars[secret])
+			}
+		}
+		for _, probe := range []string{"readinessProbe", "livenessProbe"} {
+			p, _ := dig(c, probe, "httpGet", "path").(string)
+			if p == "" || !strings.Contains(string(appSrc), `mux.HandleFunc("`+p+`"`) {
+				t.Errorf("%s path %q is not served by the app", probe, p)
+			}
+		}
+		mounts := map[string]bool{}
+		ms, _ := dig(c, "volumeMounts").([]any)
+		for _, m := range ms {
+			p, _ := dig(m, "mountPath").(string)
+			mounts[p] = true
+		}
+		dataDir, _ := dig(vars["CODERREADY_DATA_DIR"], "value").(string)
+		keyFile, _ := dig(vars["CODERREADY_PRIVATE_KEY_FILE"], "value").(string)
+		for _, p := range []string{dataDir, "/tmp", keyFile} {
+			if !mounts[p] {
+				t.Errorf("no volume mounted at %q (mounts %v)", p, mounts)
+			}
+		}
+		if dig(c, "securityContext", "readOnlyRootFilesystem") != true || dig(d, "spec", "template", "spec", "securityContext", "runAsNonRoot") != true {
+			t.Error("want a non-root container with a read-only root filesystem")
+		}
+	}
+	if !kinds["Deployment"] || !kinds["Service"] {
+		t.Errorf("kinds %v, want a Deployment and a Service", kinds)
+	}
+}
+
+// engine returns a Docker builder with the test images, skipping outside CI
+// when there is none.
+func engine(t *testing.T) *build.Docker {
+	t.Helper()
+	d, err := build.NewDocker()
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err = d.Client.ImageInspect(ctx, "coderready-test/debian:bookworm")
+		cancel()
+	}
+	if err != nil {
+		if os.Getenv("CI") != "true" {
+			t.Skipf("no Docker engine with the test images (%v): run scripts/start-dockerd.sh and scripts/test-images.sh, or set CI=true to make this a failure", err)
+		}
+		t.Fatalf("Docker engine with the test images: %v", err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+// TestServerImage builds deploy/Dockerfile on the local Debian test image
+// with a binary built here (no Go image can be pulled offline, so the build
+// stage is replaced through the BINARY argument), reads the image, and runs
+// `coderready version` in it.
+func TestServerImage(t *testing.T) {
+	d := engine(t)
+	d.Engine = build.EngineBuildKit // only BuildKit skips the unused build stage
+	ctx := context.Background()
+
+	bin := t.TempDir()
+	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", "-X main.version=deploy-test", "-o", filepath.Join(bin, "coderready"), "../cmd/coderready")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "Dockerfile"), []byte("FROM scratch\nCOPY coderready /out/coderready\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	binImg, err := d.Build(ctx, build.Spec{ContextDir: bin, Network: build.NetworkNone, Timeout: 5 * time.Minute})
+	if err != nil {
+		t.Fatalf("binary image: %v", err)
+	}
+	defer func() { _ = d.Remove(ctx, binImg.Ref) }()
+
+	start := time.Now()
+	res, err := d.Build(ctx, build.Spec{
+		ContextDir: "..", Dockerfile: "deploy/Dockerfile", Network: build.NetworkHost, Timeout: 10 * time.Minute,
+		Args: map[string]string{"BINARY": binImg.Ref, "RUNTIME_IMAGE": "coderready-test/debian:bookworm", "WITH_DEVCONTAINER_CLI": "0"},
+	})
+	if err != nil {
+		var f *build.Failure
+		if errors.As(err, &f) {
+			t.Fatalf("deploy/Dockerfile: %v\n%s", err, f.LogTail)
+		}
+		t.Fatalf("deploy/Dockerfile: %v", err)
+	}
+	defer func() { _ = d.Remove(ctx, res.Ref) }()
+	t.Logf("server image built in %s", time.Since(start).Round(100*time.Millisecond))
+
+	facts, err := image.Inspect(ctx, "docker-daemon:"+res.Ref, image.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := dockerfileEnv(t)
+	u, ok := facts.LookupUser(facts.Config.User)
+	if facts.Config.User != "coderready" || !ok || u.UID != 10001 || u.Home != env["CODERREADY_DATA_DIR"] {
+		t.Errorf("user %q %+v, want coderready (10001) at home in %s", facts.Config.User, u, env["CODERREADY_DATA_DIR"])
+	}
+	if p, ok := facts.LookPath("coderready"); !ok || p != "/usr/local/bin/coderready" {
+		t.Errorf("coderready on PATH at %q (%v)", p, ok)
+	}
+	if len(facts.CA.Certificates) < 50 {
+		t.Errorf("%d CA certificates: GitHub's TLS needs the system bundle", len(facts.CA.Certificates))
+	}
+	if !slices.Equal(facts.Config.Entrypoint, []string{"/usr/local/bin/coderready"}) || !slices.Equal(facts.Config.Cmd, []string{"serve"}) {
+		t.Errorf("entrypoint %q cmd %q", facts.Config.Entrypoint, facts.Config.Cmd)
+	}
+
+	out := run(t, d.Client.(*client.Client), res.Ref, "version")
+	if !strings.Contains(out, "deploy-test") {
+		t.Errorf("coderready version in the image printed %q", out)
+	}
+}
+
+// run runs the image with args (no network) and returns its output.
+func run(t *testing.T, c *client.Client, ref string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	created, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{
+		Config:     &container.Config{Image: ref, Cmd: args, Tty: true},
+		HostConfig: &container.HostConfig{NetworkMode: "none"},
+	})
+	if err != nil {
+		t.Fatalf("create container: %v", err)
+	}
+	defer func() {
+		_, _ = c.ContainerRemove(context.WithoutCancel(ctx), created.ID, client.ContainerRemoveOptions{Force: true})
+	}()
+	if _, err := c.ContainerStart(ctx, created.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatalf("start container: %v", err)
+	}
+	wait := c.ContainerWait(ctx, created.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	select {
+	case r := <-wait.Result:
+		if r.StatusCode != 0 {
+			t.Errorf("exit status %d", r.StatusCode)
+		}
+	case err := <-wait.Error:
+		t.Fatalf("wait: %v", err)
+	}
+	logs, err := c.ContainerLogs(ctx, created.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		t.Fatalf("logs: %v", err)
+	}
+	defer func() { _ = logs.Close() }()
+	b, err := io.ReadAll(logs)
+	if err != nil {
+		t.Fatalf("logs: %v", err)
+	}
+	return string(b)
+}
