@@ -361,3 +361,36 @@ func TestBlamedVertex(t *testing.T) {
 		t.Error("no steps: blamed one")
 	}
 }
+
+// TestDockerfileSpecificIgnore: build/Dockerfile.dockerignore replaces the
+// context's .dockerignore for that Dockerfile, as BuildKit reads it.
+func TestDockerfileSpecificIgnore(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"build/Dockerfile":              "FROM scratch\n",
+		"build/Dockerfile.dockerignore": "*.log\n",
+		".dockerignore":                 "*.txt\n",
+		"notes.txt":                     "sent: only the Dockerfile's own ignore file applies",
+		"debug.log":                     "not sent",
+	})
+	bc, err := planContext(dir, "build/Dockerfile", DefaultMaxContextBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range bc.entries {
+		got = append(got, e.rel)
+	}
+	if want := ".dockerignore build build/Dockerfile build/Dockerfile.dockerignore notes.txt"; strings.Join(got, " ") != want {
+		t.Errorf("planned %q, want %q", strings.Join(got, " "), want)
+	}
+	// Another Dockerfile in the same context keeps the context's file.
+	bc, err = planContext(dir, "Dockerfile.other", DefaultMaxContextBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range bc.entries {
+		if e.rel == "notes.txt" {
+			t.Error("notes.txt planned for a Dockerfile without its own ignore file")
+		}
+	}
+}

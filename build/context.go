@@ -39,8 +39,9 @@ type buildContext struct {
 }
 
 // planContext resolves the context directory and the Dockerfile in it and
-// lists what is sent, honouring .dockerignore (the Dockerfile and
-// .dockerignore are always sent, as the docker CLI does). Symlinks are sent as
+// lists what is sent, honouring .dockerignore, or the Dockerfile's own
+// <Dockerfile>.dockerignore when there is one (the Dockerfile and the ignore
+// file are always sent, as the docker CLI does). Symlinks are sent as
 // links and never followed, so nothing outside the context is read.
 func planContext(dir, dockerfile string, maxBytes int64) (*buildContext, error) {
 	if dir == "" {
@@ -64,18 +65,24 @@ func planContext(dir, dockerfile string, maxBytes int64) (*buildContext, error) 
 	}
 	bc := &buildContext{root: root, dockerfile: df}
 
+	// A Dockerfile-specific ignore file (build/Dockerfile.dockerignore)
+	// replaces the context's .dockerignore, as BuildKit does.
+	ignore := ".dockerignore"
+	if fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(df+".dockerignore"))); err == nil && fi.Mode().IsRegular() {
+		ignore = df + ".dockerignore"
+	}
 	var pm *patternmatcher.PatternMatcher
-	if f, err := os.Open(filepath.Join(root, ".dockerignore")); err == nil {
+	if f, err := os.Open(filepath.Join(root, filepath.FromSlash(ignore))); err == nil {
 		patterns, rerr := ignorefile.ReadAll(f)
 		_ = f.Close()
 		if rerr != nil {
-			return nil, fmt.Errorf("build context: .dockerignore: %w", rerr)
+			return nil, fmt.Errorf("build context: %s: %w", ignore, rerr)
 		}
 		if pm, err = patternmatcher.New(patterns); err != nil {
-			return nil, fmt.Errorf("build context: .dockerignore: %w", err)
+			return nil, fmt.Errorf("build context: %s: %w", ignore, err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("build context: .dockerignore: %w", err)
+		return nil, fmt.Errorf("build context: %s: %w", ignore, err)
 	}
 
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -90,10 +97,10 @@ func planContext(dir, dockerfile string, maxBytes int64) (*buildContext, error) 
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if pm != nil && rel != df && rel != ".dockerignore" {
+		if pm != nil && rel != df && rel != ignore {
 			skip, err := pm.MatchesOrParentMatches(rel)
 			if err != nil {
-				return fmt.Errorf(".dockerignore: %w", err)
+				return fmt.Errorf("%s: %w", ignore, err)
 			}
 			if skip {
 				if d.IsDir() && !pm.Exclusions() {
