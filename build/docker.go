@@ -232,14 +232,20 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	res, traced, err := d.build(ctx, spec, bc, src, engine, start)
 	var f *Failure
 	timedOut := errors.As(err, &f) && f.Timeout
-	if err != nil && engine == EngineBuildKit && !traced && ctx.Err() == nil && !timedOut && d.isAuto() {
-		// The engine named no builder and took no BuildKit build: a
+	var ne net.Error
+	if err != nil && engine == EngineBuildKit && !traced && ctx.Err() == nil && !timedOut && !errors.As(err, &ne) && d.isAuto() {
+		// The engine answered but took no BuildKit build: a
 		// Docker-compatible engine without BuildKit (Podman's API, for
-		// one). Build with the classic builder, now and from here on.
-		d.mu.Lock()
-		d.auto = EngineClassic
-		d.mu.Unlock()
-		res, _, err = d.build(ctx, spec, bc, src, EngineClassic, start)
+		// one). Build with the classic builder; when the engine takes
+		// that, keep to it from here on. (An engine that could not be
+		// reached at all is no reason to give BuildKit up.)
+		cres, _, cerr := d.build(ctx, spec, bc, src, EngineClassic, start)
+		if cerr == nil || errors.As(cerr, &f) {
+			d.mu.Lock()
+			d.auto = EngineClassic
+			d.mu.Unlock()
+			return cres, cerr
+		}
 	}
 	return res, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -414,5 +415,31 @@ func TestDockerEngineAutoFallsBack(t *testing.T) {
 	d = &Docker{Client: &noBuildKit{Client: fake.Client}, Engine: EngineBuildKit}
 	if _, err := d.Build(ctx, Spec{ContextDir: dir, Network: NetworkHost}); err == nil || !strings.Contains(err.Error(), "client-session") {
 		t.Errorf("explicit BuildKit on an engine without it: %v", err)
+	}
+}
+
+// downEngine answers every build request with a transport error, as an
+// engine that cannot be reached does.
+type downEngine struct{ *client.Client }
+
+func (downEngine) ImageBuild(context.Context, io.Reader, client.ImageBuildOptions) (client.ImageBuildResult, error) {
+	return client.ImageBuildResult{}, &net.OpError{Op: "dial", Net: "unix", Err: errors.New("connection refused")}
+}
+
+// TestDockerEngineAutoKeepsBuildKitWhenEngineIsDown: an engine that cannot
+// be reached is no reason to give BuildKit up for good.
+func TestDockerEngineAutoKeepsBuildKitWhenEngineIsDown(t *testing.T) {
+	real := engine(t)
+	d := &Docker{Client: downEngine{Client: real.Client.(*client.Client)}, Engine: EngineAuto}
+	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM coderready-test/busybox:static\n"})
+	if _, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost}); err == nil {
+		t.Fatal("a build on an unreachable engine succeeded")
+	}
+	p, err := real.Client.(SessionClient).Ping(context.Background(), client.PingOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := d.auto, autoEngine(p); got != want {
+		t.Errorf("after the engine was down, auto is %q, want %q (from the ping)", got, want)
 	}
 }
