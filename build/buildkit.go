@@ -34,7 +34,10 @@ import (
 type bkSession struct {
 	sess  *session.Session
 	roots []*os.Root
-	done  chan error
+	// stopped is closed when the session's Run returns, with err its
+	// error.
+	stopped chan struct{}
+	err     error
 }
 
 // startSession starts a session that serves bc's planned entries as the
@@ -54,18 +57,35 @@ func startSession(ctx context.Context, bc *buildContext, dial session.Dialer) (*
 		return nil, err
 	}
 	sess.Allow(filesync.NewFSSyncProvider(dirs))
-	s := &bkSession{sess: sess, roots: roots, done: make(chan error, 1)}
-	go func() { s.done <- sess.Run(ctx, dial) }()
+	s := &bkSession{sess: sess, roots: roots, stopped: make(chan struct{})}
+	go func() {
+		s.err = sess.Run(ctx, dial)
+		close(s.stopped)
+	}()
 	return s, nil
+}
+
+// watch cancels the build (through cancel) when the session stops with
+// an error while the build runs: the engine would otherwise wait for a
+// session that never comes, then fail without saying why.
+func (s *bkSession) watch(done <-chan struct{}, cancel context.CancelCauseFunc) {
+	select {
+	case <-s.stopped:
+		if s.err != nil {
+			cancel(fmt.Errorf("buildkit session: %w", s.err))
+		}
+	case <-done:
+	}
 }
 
 // Close ends the session and waits for it to stop.
 func (s *bkSession) Close() error {
 	err := s.sess.Close()
-	if runErr := <-s.done; runErr != nil && err == nil && !errors.Is(runErr, context.Canceled) {
+	<-s.stopped
+	if s.err != nil && err == nil && !errors.Is(s.err, context.Canceled) {
 		// Run ends with the connection closing under it, which is no
 		// error of the build's; report anything else.
-		err = runErr
+		err = s.err
 	}
 	for _, r := range s.roots {
 		_ = r.Close()

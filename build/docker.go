@@ -267,8 +267,11 @@ func (d *Docker) build(ctx context.Context, spec Spec, bc *buildContext, src []b
 	// whose error is the one reported; steps then map to no line.
 	df, _ := dockerfile.Parse(bc.dockerfile, src)
 
-	bctx, cancel := context.WithTimeout(ctx, spec.Timeout)
+	tctx, cancel := context.WithTimeout(ctx, spec.Timeout)
 	defer cancel()
+	// bctx also ends when the BuildKit session fails (its cause says why).
+	bctx, cancelCause := context.WithCancelCause(tctx)
+	defer cancelCause(nil)
 
 	st := &streamState{log: &capLog{max: spec.MaxLogBytes}, df: df, src: src}
 	defer d.cleanup(ctx, st)
@@ -283,6 +286,7 @@ func (d *Docker) build(ctx context.Context, spec Spec, bc *buildContext, src []b
 			return nil, st.traced(), fmt.Errorf("docker build: %w", err)
 		}
 		defer func() { _ = sess.Close() }()
+		go sess.watch(bctx.Done(), cancelCause)
 		opts.Version = buildtypes.BuilderBuildKit
 		opts.SessionID = sess.ID()
 		opts.RemoteContext = "client-session"
@@ -292,7 +296,7 @@ func (d *Docker) build(ctx context.Context, spec Spec, bc *buildContext, src []b
 		}
 		st.bk = &bkLog{}
 		st.trace = newBKTrace(multiWriter{st.log, st.bk})
-		defer d.cancelOnTimeout(ctx, bctx, opts.BuildID)
+		defer d.cancelOnTimeout(ctx, tctx, opts.BuildID)
 	} else {
 		opts.Dockerfile = bc.dockerfile
 		st.steps = stepLines(df)
@@ -304,20 +308,26 @@ func (d *Docker) build(ctx context.Context, spec Spec, bc *buildContext, src []b
 
 	resp, err := d.Client.ImageBuild(bctx, body, opts)
 	if err != nil {
-		if te := st.timeout(bctx, ctx, spec.Timeout); te != nil {
+		if te := st.timeout(tctx, ctx, spec.Timeout); te != nil {
 			te.Engine = engine
 			return nil, st.traced(), te
+		}
+		if cause := context.Cause(bctx); cause != nil && ctx.Err() == nil && tctx.Err() == nil {
+			return nil, st.traced(), fmt.Errorf("docker build: %w", cause)
 		}
 		return nil, st.traced(), fmt.Errorf("docker build: %w", err)
 	}
 	err = st.decode(resp.Body)
 	_ = resp.Body.Close()
-	if te := st.timeout(bctx, ctx, spec.Timeout); te != nil {
+	if te := st.timeout(tctx, ctx, spec.Timeout); te != nil {
 		te.Engine = engine
 		return nil, st.traced(), te
 	}
 	if ctx.Err() != nil {
 		return nil, st.traced(), fmt.Errorf("docker build: %w", ctx.Err())
+	}
+	if cause := context.Cause(bctx); cause != nil && tctx.Err() == nil {
+		return nil, st.traced(), fmt.Errorf("docker build: %w", cause)
 	}
 	if err != nil {
 		return nil, st.traced(), fmt.Errorf("docker build: reading the engine's output: %w", err)

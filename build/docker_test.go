@@ -443,3 +443,29 @@ func TestDockerEngineAutoKeepsBuildKitWhenEngineIsDown(t *testing.T) {
 		t.Errorf("after the engine was down, auto is %q, want %q (from the ping)", got, want)
 	}
 }
+
+// noSession is an engine client whose session connection cannot be made.
+type noSession struct{ *client.Client }
+
+func (noSession) DialHijack(context.Context, string, string, map[string][]string) (net.Conn, error) {
+	return nil, errors.New("the engine hung up on the session")
+}
+
+// TestBuildKitSessionFailureEndsTheBuild: the engine waits for the build's
+// session; one that cannot be opened ends the build at once with the
+// reason (the 20.10 engine here would wait 5 s, then answer with a vague
+// "no active session").
+func TestBuildKitSessionFailureEndsTheBuild(t *testing.T) {
+	real := engine(t)
+	d := &Docker{Client: noSession{Client: real.Client.(*client.Client)}, Engine: EngineBuildKit}
+	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM coderready-test/busybox:static\nCOPY Dockerfile /\n"})
+	start := time.Now()
+	_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: time.Minute})
+	var f *Failure
+	if err == nil || errors.As(err, &f) || !strings.Contains(err.Error(), "buildkit session") || !strings.Contains(err.Error(), "hung up") {
+		t.Errorf("want the session's error, got %v", err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("took %s", took)
+	}
+}
