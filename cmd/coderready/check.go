@@ -137,6 +137,7 @@ func newCheckCmd() *cobra.Command {
 		buildNetwork string
 		buildTimeout time.Duration
 		builder      string
+		progress     string
 		bf           buildFlags
 	)
 	c := &cobra.Command{
@@ -199,18 +200,26 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 			if err != nil {
 				return &exitCodeError{code: exitError, err: err}
 			}
+			pp, err := newProgress(progress, c.ErrOrStderr())
+			if err != nil {
+				return &exitCodeError{code: exitError, err: err}
+			}
 			opts := scan.Options{
 				ConfigPath: configPath, NoBuild: noBuild, Offline: offline,
 				CacheDir:     filepath.Join(dataDir(), "image-cache"),
 				BuildNetwork: buildNetwork, BuildTimeout: buildTimeout,
 				BuildWith: builder, BuildEngine: engine, BuildLimits: limits,
 			}
+
 			merged := &checks.Result{}
 			var builds []scan.TargetReport
 			for i, arg := range args {
 				arg = strings.TrimSuffix(strings.TrimSuffix(arg, "/..."), "...")
 				if arg == "" {
 					arg = "."
+				}
+				if pp != nil {
+					opts.Progress = pp.under(arg)
 				}
 				rep, err := scan.Run(c.Context(), arg, opts)
 				if err != nil {
@@ -233,6 +242,7 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 	c.Flags().DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "time limit of each build; a build over it is a finding")
 	c.Flags().StringVar(&builder, "builder", envOr("CODERREADY_BUILDER", scan.BuildWithAuto), "how devcontainer.json files are built: auto (the Dev Containers CLI for configs with features, when installed), docker, or devcontainer-cli (env CODERREADY_BUILDER)")
 	bf.register(c.Flags())
+	c.Flags().StringVar(&progress, "progress", "auto", "progress lines on standard error while images are read and built: auto (on a terminal), plain or none")
 	c.Flags().BoolVar(&offline, "offline", os.Getenv("CODERREADY_OFFLINE") == "true", "never contact a registry or a Docker engine (base images are then judged from their names; default from CODERREADY_OFFLINE=true)")
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +152,25 @@ func TestCheckBuildsDevcontainer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCheckProgress(t *testing.T) {
+	code, stdout, stderr := runCLI(t, "check", "--offline", "--progress", "plain", "../../examples/golden")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
+	}
+	if !regexp.MustCompile(`(?m)^coderready: \S*examples/golden/Dockerfile: done in \d`).MatchString(stderr) {
+		t.Errorf("stderr lacks the done line:\n%s", stderr)
+	}
+	if strings.Contains(stdout, "coderready: ") {
+		t.Errorf("progress went to stdout:\n%s", stdout)
+	}
+	// Not a terminal: auto prints nothing.
+	if _, _, stderr := runCLI(t, "check", "--offline", "../../examples/golden"); strings.Contains(stderr, "done in") {
+		t.Errorf("auto printed progress to a pipe:\n%s", stderr)
+	}
+	if code, _, stderr := runCLI(t, "check", "--progress", "fancy", "../../examples/golden"); code != exitError || !strings.Contains(stderr, `--progress "fancy"`) {
+		t.Errorf("bad --progress: exit %d, %s", code, stderr)
 	}
 }
