@@ -99,6 +99,12 @@ type DevcontainerCLI struct {
 	// or a docker CLI before 23 with DOCKER_BUILDKIT=1); otherwise the
 	// classic builder is used and failures map to no Dockerfile line.
 	BuildKit bool
+	// ComposePath is the docker-compose the CLI runs for Compose configs
+	// ("" for the CLI's own choice: the docker CLI's compose plugin);
+	// NoCompose says why Compose configs cannot be built (nil when they
+	// can).
+	ComposePath string
+	NoCompose   error
 	// Client talks to the engine (image inspection and removal).
 	Client DockerClient
 	// LockPath is the file that serialises builds ("" for one in the
@@ -132,8 +138,32 @@ func NewDevcontainerCLI(ctx context.Context) (*DevcontainerCLI, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker client: %w", err)
 	}
-	return &DevcontainerCLI{Path: p, Version: strings.TrimSpace(string(out)), DockerPath: docker, BuildKit: bk, Client: c}, nil
+	composePath, noCompose := findCompose(ctx, docker)
+	return &DevcontainerCLI{Path: p, Version: strings.TrimSpace(string(out)), DockerPath: docker, BuildKit: bk,
+		ComposePath: composePath, NoCompose: noCompose, Client: c}, nil
 }
+
+// ErrNoCompose is wrapped by the error a Compose config's build returns
+// when neither the docker CLI's compose plugin nor docker-compose runs.
+var ErrNoCompose = errors.New("neither `docker compose` nor docker-compose is installed")
+
+// findCompose picks what the CLI runs Compose with: the docker CLI's
+// compose plugin (returned as ""), else docker-compose on PATH.
+func findCompose(ctx context.Context, docker string) (string, error) {
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if exec.CommandContext(cctx, docker, "compose", "version").Run() == nil {
+		return "", nil
+	}
+	if p, err := exec.LookPath("docker-compose"); err == nil && exec.CommandContext(cctx, p, "version").Run() == nil {
+		return p, nil
+	}
+	return "", ErrNoCompose
+}
+
+// ComposeSupported says whether Docker Compose configs can be built (nil),
+// or why not.
+func (d *DevcontainerCLI) ComposeSupported() error { return d.NoCompose }
 
 // Close closes the engine client when it can be closed.
 func (d *DevcontainerCLI) Close() error {
@@ -226,6 +256,9 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 	if err != nil {
 		return nil, fmt.Errorf("devcontainer build: %w", err)
 	}
+	if ws.compose && d.NoCompose != nil {
+		return nil, fmt.Errorf("devcontainer build: a Docker Compose config: %w", d.NoCompose)
+	}
 	var userDF *dockerfile.File
 	if ws.dockerfile != "" {
 		if ws.context != "" {
@@ -234,7 +267,7 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 				return nil, fmt.Errorf("devcontainer build: %w", err)
 			}
 		}
-		if src, err := readLimited(ws.dockerfile, maxConfigBytes); err == nil {
+		if src, err := readConfigFile(ws.dockerfile); err == nil {
 			userDF, _ = dockerfile.Parse(filepath.Base(ws.dockerfile), src)
 		}
 	}
@@ -265,11 +298,19 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 		args = append(args, "--buildkit", "never")
 		buildkit = "0"
 	}
+	if ws.compose {
+		if d.ComposePath != "" {
+			args = append(args, "--docker-compose-path", d.ComposePath)
+		}
+		// Compose tags the service's image in the copy's unique project;
+		// only the image with the features is kept, under spec.Tag.
+		defer d.removeComposeImages(ctx, ws)
+	}
 	bctx, cancel := context.WithTimeout(ctx, spec.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(bctx, d.Path, args...)
 	cmd.Dir = ws.dir
-	cmd.Env = cliEnv(tmp, buildkit)
+	cmd.Env = cliEnv(tmp, buildkit, filepath.Dir(d.DockerPath))
 	setProcessGroup(cmd)
 	log := &capLog{max: spec.MaxLogBytes}
 	bk := &bkLog{}
@@ -328,6 +369,16 @@ func (d *DevcontainerCLI) imageID(ctx context.Context, ref string) string {
 	return ins.ID
 }
 
+// removeComposeImages untags the service images Compose built for the
+// copy's project (the image with the features stays under its own tag).
+func (d *DevcontainerCLI) removeComposeImages(ctx context.Context, ws *workspace) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for _, name := range composeImageNames(ws.dir, ws.service) {
+		_, _ = d.Client.ImageRemove(cctx, name, client.ImageRemoveOptions{})
+	}
+}
+
 // removeFeatureContent removes the feature content image the build tagged
 // (not one that was there before it).
 func (d *DevcontainerCLI) removeFeatureContent(ctx context.Context, before string) {
@@ -367,18 +418,22 @@ func (d *DevcontainerCLI) lock(ctx context.Context) (func(), error) {
 	}
 }
 
-// cliEnv is the CLI's environment: PATH, the engine's address and proxies
-// from ours, and an empty home and Docker config (no credentials).
-func cliEnv(tmp, buildkit string) []string {
+// cliEnv is the CLI's environment: PATH (dockerDir, the docker CLI's
+// folder, first: docker-compose runs the `docker` it finds there), the
+// engine's address and proxies from ours, and an empty home and Docker
+// config (no credentials).
+func cliEnv(tmp, buildkit, dockerDir string) []string {
 	env := []string{
 		"HOME=" + filepath.Join(tmp, "home"),
 		"TMPDIR=" + filepath.Join(tmp, "tmp"),
 		"DOCKER_CONFIG=" + filepath.Join(tmp, "docker-config"),
 		"DOCKER_BUILDKIT=" + buildkit,
+		"COMPOSE_DOCKER_CLI_BUILD=" + buildkit,
 		"BUILDKIT_PROGRESS=plain",
 		"NO_COLOR=1",
+		"PATH=" + dockerDir + string(os.PathListSeparator) + os.Getenv("PATH"),
 	}
-	for _, k := range []string{"PATH", "DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_API_VERSION",
+	for _, k := range []string{"DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "DOCKER_API_VERSION",
 		"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
 		"SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS", "LANG"} {
 		if v, ok := os.LookupEnv(k); ok {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
 	"github.com/tailscale/hujson"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -82,6 +83,27 @@ func TestDevcontainerCLIBuild(t *testing.T) {
 			config: `{"image": "coderready-test/busybox:static", "features": {"./local-feature": {}}}`,
 			want:   []string{"/etc/local-feature-installed"},
 		},
+		{
+			// The service's build (relative context, env file, a .env for
+			// interpolation, another service that is not built), features
+			// on top.
+			name:   "compose build",
+			config: `{"dockerComposeFile": ["compose.yml"], "service": "dev", "workspaceFolder": "/w", "features": {"./local-feature": {}}}`,
+			extra: map[string]string{
+				".devcontainer/compose.yml": "services:\n  dev:\n    build:\n      context: ..\n      dockerfile: .devcontainer/Dockerfile\n      args:\n        MARK: ${MARK}\n    env_file: dev.env\n  db:\n    image: coderready-test/no-such-db:1\n",
+				".devcontainer/.env":        "MARK=from-dotenv\n",
+				".devcontainer/dev.env":     "X=1\n",
+				".devcontainer/Dockerfile":  "FROM coderready-test/busybox:static\nARG MARK\nCOPY marker.txt /etc/marker.txt\nRUN echo \"$MARK\" > /etc/from-dockerfile && test \"$MARK\" = from-dotenv\n",
+				"marker.txt":                "context\n",
+			},
+			want: []string{"/etc/local-feature-installed", "/etc/from-dockerfile", "/etc/marker.txt"},
+		},
+		{
+			name:   "compose image",
+			config: `{"dockerComposeFile": "compose.yml", "service": "dev", "features": {"./local-feature": {}}}`,
+			extra:  map[string]string{".devcontainer/compose.yml": "services:\n  dev:\n    image: coderready-test/busybox:static\n"},
+			want:   []string{"/etc/local-feature-installed"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,10 +119,11 @@ func TestDevcontainerCLIBuild(t *testing.T) {
 			if after := listFiles(t, dir); !slices.Equal(before, after) {
 				t.Errorf("the build changed the user's folder: %q → %q", before, after)
 			}
-			if !strings.Contains(string(res.Log), "--network=host") {
+			if !strings.HasPrefix(tt.name, "compose") && !strings.Contains(string(res.Log), "--network=host") {
 				t.Errorf("the build did not get the host network:\n%s", res.Log)
 			}
 			checkNoFeatureContent(t, d)
+			checkNoComposeImages(t)
 			facts, err := image.Inspect(ctx, "docker-daemon:"+res.Ref, image.Options{})
 			if err != nil {
 				t.Fatalf("inspect: %v", err)
@@ -120,6 +143,28 @@ func TestDevcontainerCLIBuild(t *testing.T) {
 				t.Errorf("%s is still there after Remove", res.Ref)
 			}
 		})
+	}
+}
+
+// checkNoComposeImages fails t when a Compose service image of a
+// workspace copy is left.
+func checkNoComposeImages(t *testing.T) {
+	t.Helper()
+	c, err := client.New(client.FromEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Close() }()
+	imgs, err := c.ImageList(context.Background(), client.ImageListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range imgs.Items {
+		for _, tag := range img.RepoTags {
+			if strings.HasPrefix(tag, "coderready") && strings.Contains(tag, "devcontainer") {
+				t.Errorf("Compose image %s left behind", tag)
+			}
+		}
 	}
 }
 
@@ -146,6 +191,15 @@ func TestDevcontainerCLIFailures(t *testing.T) {
 				".devcontainer/Dockerfile":        "FROM coderready-test/busybox:static AS base\nENV WHO=world\nWORKDIR /work\nRUN echo base\n\nFROM base\nUSER root\nRUN echo one \\\n  && echo about to fail $WHO && false\nRUN echo never\n",
 			}),
 			wantLine: 8, wantMsg: "exit code: 1", wantTail: "about to fail world",
+		},
+		{
+			name: "RUN fails in a Compose service's Dockerfile",
+			files: withFiles(localFeature, map[string]string{
+				".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "app", "features": {"./local-feature": {}}}`,
+				".devcontainer/compose.yml":       "services:\n  app:\n    build: .\n",
+				".devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\nRUN echo fine\nRUN echo compose step fails && exit 4\n",
+			}),
+			wantLine: 3, wantMsg: "exit code: 4", wantTail: "compose step fails",
 		},
 		{
 			name: "feature from a registry",
@@ -299,9 +353,9 @@ func TestPrepareWorkspace(t *testing.T) {
 			},
 		},
 		{
-			name:    "compose",
+			name:    "missing compose file",
 			files:   map[string]string{".devcontainer/devcontainer.json": `{"dockerComposeFile": "c.yml", "service": "a"}`},
-			wantErr: "Compose",
+			wantErr: "compose file c.yml",
 		},
 		{
 			name: "feature outside",
@@ -407,5 +461,104 @@ func checkNoFeatureContent(t *testing.T, d *DevcontainerCLI) {
 	defer unlock()
 	if d.imageID(context.Background(), featureContentImage) != "" {
 		t.Errorf("%s was left behind", featureContentImage)
+	}
+}
+
+// TestPrepareComposeWorkspace checks the Compose file copies: contexts and
+// env files point at the user's folder, the service gets the build network
+// and platform, an image-only service is built from a one-line Dockerfile
+// when a network must be set, .env is copied, the copy's folder name is
+// unique, and bad setups are refused.
+func TestPrepareComposeWorkspace(t *testing.T) {
+	dir := writeFiles(t, withFiles(localFeature, map[string]string{
+		".devcontainer/devcontainer.json":    `{"dockerComposeFile": ["compose.yml", "compose.override.yml"], "service": "dev", "features": {"./local-feature": {}}}`,
+		".devcontainer/compose.yml":          "# the app\nservices:\n  dev:\n    build:\n      context: ..\n      dockerfile: .devcontainer/Dockerfile\n    env_file: [dev.env, {path: opt.env, required: false}]\n  cache:\n    image: coderready-test/busybox:static\n    build: ./cache\n",
+		".devcontainer/compose.override.yml": "services:\n  dev:\n    environment: [A=1]\n",
+		".devcontainer/.env":                 "X=1\n",
+		".devcontainer/Dockerfile":           "FROM scratch\n",
+	}))
+	tmp := t.TempDir()
+	ws, err := prepareWorkspace(DevcontainerSpec{WorkspaceDir: dir, Network: NetworkHost, Platform: "linux/amd64"}, tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ws.compose || ws.service != "dev" || !strings.HasPrefix(filepath.Base(ws.dir), "coderready") {
+		t.Errorf("workspace %+v", ws)
+	}
+	if ws.context != dir || ws.dockerfile != filepath.Join(dir, ".devcontainer", "Dockerfile") {
+		t.Errorf("context %q dockerfile %q", ws.context, ws.dockerfile)
+	}
+	b, err := os.ReadFile(filepath.Join(ws.dir, ".devcontainer", "compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	for _, want := range []string{
+		"context: " + dir + "\n", "network: host", "platform: linux/amd64",
+		"[" + filepath.Join(dir, ".devcontainer", "dev.env") + ", ", "path: " + filepath.Join(dir, ".devcontainer", "opt.env"),
+		"context: " + filepath.Join(dir, ".devcontainer", "cache"), "# the app",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("compose.yml copy lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "network: host") != 1 {
+		t.Errorf("only the devcontainer's service gets the build network:\n%s", got)
+	}
+	if _, err := os.Stat(filepath.Join(ws.dir, ".devcontainer", "compose.override.yml")); err != nil {
+		t.Errorf("override copy: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(ws.dir, ".devcontainer", ".env")); err != nil || string(b) != "X=1\n" {
+		t.Errorf(".env copy %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(ws.dir, ".devcontainer", "local-feature", "install.sh")); err != nil {
+		t.Errorf("local feature copy: %v", err)
+	}
+
+	// An image-only service, with a network to set.
+	dir2 := writeFiles(t, map[string]string{
+		".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "dev"}`,
+		".devcontainer/compose.yml":       "services:\n  dev:\n    image: coderready-test/busybox:static\n",
+	})
+	ws2, err := prepareWorkspace(DevcontainerSpec{WorkspaceDir: dir2, Network: NetworkNone}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(filepath.Join(ws2.dir, ".devcontainer", "compose.yml"))
+	if strings.Contains(string(b), "image:") || !strings.Contains(string(b), "network: none") {
+		t.Errorf("image-only service copy:\n%s", b)
+	}
+	if df, err := os.ReadFile(ws2.dockerfile); err != nil || string(df) != "FROM coderready-test/busybox:static\n" {
+		t.Errorf("one-line Dockerfile %q, %v", df, err)
+	}
+	// With the default network it is left an image.
+	ws3, err := prepareWorkspace(DevcontainerSpec{WorkspaceDir: dir2}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ws3.dir, ".devcontainer", "compose.yml")); !strings.Contains(string(b), "image: coderready-test/busybox:static") || ws3.dockerfile != "" {
+		t.Errorf("default network: copy\n%s\ndockerfile %q", b, ws3.dockerfile)
+	}
+
+	for name, files := range map[string]map[string]string{
+		"service not defined": {
+			".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "api"}`,
+			".devcontainer/compose.yml":       "services:\n  dev:\n    image: x\n",
+		},
+		"compose file outside": {
+			".devcontainer/devcontainer.json": `{"dockerComposeFile": "../../elsewhere.yml", "service": "dev"}`,
+		},
+		"no service": {
+			".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml"}`,
+			".devcontainer/compose.yml":       "services: {}\n",
+		},
+		"bad YAML": {
+			".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "dev"}`,
+			".devcontainer/compose.yml":       "services: [\n",
+		},
+	} {
+		if _, err := prepareWorkspace(DevcontainerSpec{WorkspaceDir: writeFiles(t, files)}, t.TempDir()); err == nil {
+			t.Errorf("%s: no error", name)
+		}
 	}
 }

@@ -33,6 +33,9 @@ type workspace struct {
 	dockerfile, context string
 	// features are the config's feature references, in file order.
 	features []string
+	// compose is set for a Docker Compose config, service its service.
+	compose bool
+	service string
 }
 
 // prepareWorkspace writes the workspace copy under tmp.
@@ -55,7 +58,7 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 	if err != nil || !filepath.IsLocal(rel) {
 		return nil, fmt.Errorf("devcontainer.json %s lies outside the workspace folder %s", cfgPath, origWS)
 	}
-	src, err := readLimited(cfgPath, maxConfigBytes)
+	src, err := readConfigFile(cfgPath)
 	if err != nil {
 		return nil, fmt.Errorf("devcontainer.json: %w", err)
 	}
@@ -71,18 +74,33 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 	if _, ok := v.Value.(*hujson.Object); !ok {
 		return nil, errors.New("devcontainer.json: the top level is not an object")
 	}
-	if v.Find("/dockerComposeFile") != nil {
-		return nil, errors.New("devcontainer.json: Docker Compose configs are not built with the Dev Containers CLI here")
-	}
+	compose := v.Find("/dockerComposeFile") != nil
 
 	// The copy keeps the workspace folder's name, which the CLI derives
-	// names from (`${containerWorkspaceFolder}`).
-	ws := &workspace{dir: filepath.Join(tmp, "workspace", filepath.Base(origWS))}
+	// names from (`${containerWorkspaceFolder}`); a Compose config's gets
+	// a unique one, since the CLI names the Compose project (and the
+	// images Compose tags) after it.
+	name := filepath.Base(origWS)
+	if compose {
+		if name, err = composeProjectName(); err != nil {
+			return nil, err
+		}
+	}
+	ws := &workspace{dir: filepath.Join(tmp, "workspace", name), compose: compose, service: stringAt(&v, "/service")}
 	ws.config = filepath.Join(ws.dir, rel)
 	if err := os.MkdirAll(filepath.Dir(ws.config), 0o700); err != nil {
 		return nil, fmt.Errorf("workspace copy: %w", err)
 	}
 	cfgDir := filepath.Dir(cfgPath)
+	if compose {
+		if err := prepareCompose(&v, spec, origWS, cfgDir, tmp, ws); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(ws.config, v.Pack(), 0o600); err != nil {
+			return nil, fmt.Errorf("workspace copy: %w", err)
+		}
+		return ws, copyFeatures(&v, origWS, cfgPath, cfgDir, ws)
+	}
 
 	var ops []map[string]any
 	add := func(ptr string, val any) { ops = append(ops, map[string]any{"op": "add", "path": ptr, "value": val}) }
@@ -188,8 +206,12 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 	if err := os.WriteFile(ws.config, v.Pack(), 0o600); err != nil {
 		return nil, fmt.Errorf("workspace copy: %w", err)
 	}
+	return ws, copyFeatures(&v, origWS, cfgPath, cfgDir, ws)
+}
 
-	// Local features and the lockfile sit next to the config.
+// copyFeatures copies the config's local features and its lockfile, which
+// sit next to it, into the workspace copy, and lists its features.
+func copyFeatures(v *hujson.Value, origWS, cfgPath, cfgDir string, ws *workspace) error {
 	budget := maxFeatureBytes
 	if f := v.Find("/features"); f != nil {
 		if obj, ok := f.Value.(*hujson.Object); ok {
@@ -202,10 +224,10 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 				from := filepath.Join(cfgDir, filepath.FromSlash(ref))
 				r, err := filepath.Rel(origWS, from)
 				if err != nil || !filepath.IsLocal(r) {
-					return nil, fmt.Errorf("local feature %s lies outside the workspace folder", ref)
+					return fmt.Errorf("local feature %s lies outside the workspace folder", ref)
 				}
 				if err := copyTree(from, filepath.Join(ws.dir, r), &budget); err != nil {
-					return nil, fmt.Errorf("local feature %s: %w", ref, err)
+					return fmt.Errorf("local feature %s: %w", ref, err)
 				}
 			}
 		}
@@ -214,12 +236,12 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 	if filepath.Base(cfgPath) == ".devcontainer.json" {
 		lock = ".devcontainer-lock.json"
 	}
-	if b, err := readLimited(filepath.Join(cfgDir, lock), maxConfigBytes); err == nil {
+	if b, err := readConfigFile(filepath.Join(cfgDir, lock)); err == nil {
 		if err := os.WriteFile(filepath.Join(filepath.Dir(ws.config), lock), b, 0o600); err != nil {
-			return nil, fmt.Errorf("workspace copy: %w", err)
+			return fmt.Errorf("workspace copy: %w", err)
 		}
 	}
-	return ws, nil
+	return nil
 }
 
 // stringAt returns the string at a JSON pointer, or "".
@@ -249,8 +271,9 @@ func jsonText(s string) string {
 	return string(b[1 : len(b)-1])
 }
 
-// readLimited reads a file of at most limit bytes.
-func readLimited(name string, limit int64) ([]byte, error) {
+// readConfigFile reads a config-sized file (at most maxConfigBytes).
+func readConfigFile(name string) ([]byte, error) {
+	const limit = maxConfigBytes
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err

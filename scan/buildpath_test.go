@@ -74,9 +74,13 @@ func TestBuildPathChoice(t *testing.T) {
 		"compose/app/Dockerfile":                  "FROM scratch\n",
 		"nosvc/.devcontainer/devcontainer.json":   "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"api\"\n}\n",
 		"nosvc/.devcontainer/compose.yml":         "services:\n  dev:\n    image: x\n",
+		"cfeat/.devcontainer/devcontainer.json":   "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"dev\",\n  \"features\": {\"./f\": {}}\n}\n",
+		"cfeat/.devcontainer/compose.yml":         "services:\n  dev:\n    build: .\n",
+		"cfeat/.devcontainer/Dockerfile":          "FROM scratch\n",
 	}
 	for name, content := range feature {
 		files["feat/.devcontainer/f/"+name] = content
+		files["cfeat/.devcontainer/f/"+name] = content
 	}
 	root := writeTree(t, files)
 	tests := []struct {
@@ -91,8 +95,8 @@ func TestBuildPathChoice(t *testing.T) {
 		{
 			buildWith: BuildWithAuto,
 			docker:    []string{"compose/app/Dockerfile", "plain/.devcontainer/Dockerfile"},
-			cli:       []string{"feat/.devcontainer/devcontainer.json", "img/.devcontainer.json"},
-			paths:     map[string]string{"plain": BuildPathDocker, "feat": BuildPathDevcontainerCLI, "img": BuildPathDevcontainerCLI, "compose": BuildPathCompose, "nosvc": BuildPathNone},
+			cli:       []string{"cfeat/.devcontainer/devcontainer.json", "feat/.devcontainer/devcontainer.json", "img/.devcontainer.json"},
+			paths:     map[string]string{"plain": BuildPathDocker, "feat": BuildPathDevcontainerCLI, "img": BuildPathDevcontainerCLI, "compose": BuildPathCompose, "nosvc": BuildPathNone, "cfeat": BuildPathDevcontainerCLI},
 			findings: map[string]string{
 				"plain":   "plain/.devcontainer/Dockerfile:2 error the image does not build: copy failed",
 				"feat":    "feat/.devcontainer/devcontainer.json:4 error the image does not build: feature ./f could not be installed",
@@ -103,29 +107,31 @@ func TestBuildPathChoice(t *testing.T) {
 		},
 		{
 			buildWith: BuildWithDocker,
-			docker:    []string{"compose/app/Dockerfile", "feat/.devcontainer/Dockerfile", "plain/.devcontainer/Dockerfile"},
-			paths:     map[string]string{"plain": BuildPathDocker, "feat": BuildPathDocker, "img": BuildPathNone, "compose": BuildPathCompose},
+			docker:    []string{"cfeat/.devcontainer/Dockerfile", "compose/app/Dockerfile", "feat/.devcontainer/Dockerfile", "plain/.devcontainer/Dockerfile"},
+			paths:     map[string]string{"plain": BuildPathDocker, "feat": BuildPathDocker, "img": BuildPathNone, "compose": BuildPathCompose, "cfeat": BuildPathCompose},
 			findings: map[string]string{
-				"feat": "feat/.devcontainer/devcontainer.json:3 warning features were not applied (built with the Docker builder, --builder docker)",
-				"img":  "img/.devcontainer.json:3 warning features were not applied",
+				"feat":  "feat/.devcontainer/devcontainer.json:3 warning features were not applied (built with the Docker builder, --builder docker)",
+				"img":   "img/.devcontainer.json:3 warning features were not applied",
+				"cfeat": "cfeat/.devcontainer/devcontainer.json:4 warning features were not applied (built with the Docker builder, --builder docker)",
 			},
 		},
 		{
 			// Limits the CLI cannot apply: the Docker builder, with them.
 			buildWith: BuildWithAuto,
 			limits:    build.Limits{Memory: 1 << 30, Pids: 256},
-			docker:    []string{"compose/app/Dockerfile", "feat/.devcontainer/Dockerfile", "plain/.devcontainer/Dockerfile"},
-			paths:     map[string]string{"plain": BuildPathDocker, "feat": BuildPathDocker, "img": BuildPathNone, "compose": BuildPathCompose},
+			docker:    []string{"cfeat/.devcontainer/Dockerfile", "compose/app/Dockerfile", "feat/.devcontainer/Dockerfile", "plain/.devcontainer/Dockerfile"},
+			paths:     map[string]string{"plain": BuildPathDocker, "feat": BuildPathDocker, "img": BuildPathNone, "compose": BuildPathCompose, "cfeat": BuildPathCompose},
 			findings: map[string]string{
-				"feat": "feat/.devcontainer/devcontainer.json:3 warning features were not applied: the Dev Containers CLI cannot apply the build limits (memory 1GiB, 256 processes)",
-				"img":  "img/.devcontainer.json:3 warning features were not applied: the Dev Containers CLI cannot apply the build limits",
+				"cfeat": "cfeat/.devcontainer/devcontainer.json:4 warning features were not applied: the Dev Containers CLI cannot apply the build limits",
+				"feat":  "feat/.devcontainer/devcontainer.json:3 warning features were not applied: the Dev Containers CLI cannot apply the build limits (memory 1GiB, 256 processes)",
+				"img":   "img/.devcontainer.json:3 warning features were not applied: the Dev Containers CLI cannot apply the build limits",
 			},
 		},
 		{
 			buildWith: BuildWithDevcontainerCLI,
 			docker:    []string{"compose/app/Dockerfile"},
-			cli:       []string{"feat/.devcontainer/devcontainer.json", "img/.devcontainer.json", "plain/.devcontainer/devcontainer.json"},
-			paths:     map[string]string{"plain": BuildPathDevcontainerCLI, "compose": BuildPathCompose},
+			cli:       []string{"cfeat/.devcontainer/devcontainer.json", "feat/.devcontainer/devcontainer.json", "img/.devcontainer.json", "plain/.devcontainer/devcontainer.json"},
+			paths:     map[string]string{"plain": BuildPathDevcontainerCLI, "compose": BuildPathCompose, "cfeat": BuildPathDevcontainerCLI},
 		},
 	}
 	for _, tt := range tests {
@@ -189,5 +195,40 @@ func TestBuildPathChoice(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// noComposeCLI is a Dev Containers CLI without Compose.
+type noComposeCLI struct{ *fakeBuilds }
+
+func (noComposeCLI) ComposeSupported() error { return build.ErrNoCompose }
+
+// TestComposeFeaturesWithoutCompose: a Compose config with features, and a
+// CLI that has no Compose to build it with: the service is built with the
+// Docker builder and a warning on `features` says why they are missing.
+func TestComposeFeaturesWithoutCompose(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		".devcontainer/devcontainer.json":           "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"dev\",\n  \"features\": {\"./f\": {}}\n}\n",
+		".devcontainer/compose.yml":                 "services:\n  dev:\n    build: .\n",
+		".devcontainer/Dockerfile":                  "FROM scratch\n",
+		".devcontainer/f/devcontainer-feature.json": `{"id": "f"}`,
+		".devcontainer/f/install.sh":                "true\n",
+	})
+	fb := &fakeBuilds{root: root, docker: map[string]build.Spec{}, cli: map[string]build.DevcontainerSpec{}, fail: map[string]*build.Failure{}}
+	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, Builder: fb, DevcontainerBuilder: noComposeCLI{fb}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fb.cli) != 0 || len(fb.docker) != 1 {
+		t.Errorf("CLI builds %v, Docker builds %v; want the Docker builder only", fb.cli, fb.docker)
+	}
+	var warned bool
+	for _, f := range rep.Result.Targets[0].Findings {
+		if f.RuleID == "CR300" && f.Location.StartLine == 4 && strings.Contains(f.Message, "neither `docker compose` nor docker-compose is installed") {
+			warned = true
+		}
+	}
+	if !warned || rep.Targets[0].Build == nil || rep.Targets[0].Build.Path != BuildPathCompose {
+		t.Errorf("findings %+v, build %+v", rep.Result.Targets[0].Findings, rep.Targets[0].Build)
 	}
 }

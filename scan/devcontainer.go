@@ -77,10 +77,11 @@ func (s *scanner) useCLI(p *dcPlan) (bool, string) {
 	switch {
 	case s.opts.Builder == nil:
 		return false, ""
-	case p.plan.Kind == devcontainer.KindCompose:
-		if features {
-			return false, "features are not applied to Docker Compose services here; the image checked is the service's, without them"
-		}
+	case p.plan.Kind == devcontainer.KindCompose && !features:
+		// Without features the service's own build is the image.
+		return false, ""
+	case p.plan.Kind == devcontainer.KindCompose && p.compose == nil:
+		// The service could not be resolved: that is the finding.
 		return false, ""
 	case s.opts.BuildWith == BuildWithDocker:
 		if features {
@@ -108,6 +109,13 @@ func (s *scanner) useCLI(p *dcPlan) (bool, string) {
 		}
 		return false, "features were not applied: " + why + " (npm install -g @devcontainers/cli); the image checked is the one without them"
 	}
+	if p.plan.Kind == devcontainer.KindCompose {
+		if cs, ok := s.cli.(interface{ ComposeSupported() error }); ok {
+			if err := cs.ComposeSupported(); err != nil {
+				return false, "features were not applied: the Dev Containers CLI builds Docker Compose configs with Compose, and " + err.Error() + "; the image checked is the service's, without them"
+			}
+		}
+	}
 	return true, ""
 }
 
@@ -130,6 +138,11 @@ func (s *scanner) cliBuild(rel string, p *dcPlan) *imageBuild {
 	}
 	if p.dockerfile != "" {
 		ib.contexts = []string{p.context, path.Dir(p.dockerfile)}
+	}
+	for _, f := range p.plan.ComposeFiles {
+		if f.Path != "" {
+			ib.contexts = append(ib.contexts, path.Dir(f.Path))
+		}
 	}
 	for _, f := range p.plan.Features {
 		if f.Local != nil {
@@ -212,7 +225,7 @@ func (s *scanner) checkDevcontainer(t target, ts *targetState) []checks.Finding 
 	if ref == "" || strings.Contains(ref, "$") {
 		return out
 	}
-	if viaCLI && p.plan.Kind == devcontainer.KindImage {
+	if viaCLI && (p.plan.Kind == devcontainer.KindImage || p.plan.Kind == devcontainer.KindCompose) {
 		found, built := s.buildAndCheck(s.cliBuild(t.path, p), imageCheck{devcontainerBuild: true, label: summaryLabel(t.path), at: &at}, ts)
 		out = append(out, found...)
 		if built {

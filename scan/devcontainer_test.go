@@ -56,7 +56,7 @@ func TestBuildDevcontainers(t *testing.T) {
 		t.Fatal("the engine answered for images but not for builds")
 	}
 	defer func() { _ = b.Close() }()
-	root := writeTree(t, withFeature(withFeature(map[string]string{
+	root := writeTree(t, withFeature(withFeature(withFeature(map[string]string{
 		// build.dockerfile, no features: the Docker builder.
 		"docker/.devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile", "args": {"WHO": "docker"}}}`,
 		"docker/.devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\nARG WHO\nRUN echo $WHO > /etc/built-by\n" + busyboxUser,
@@ -76,7 +76,11 @@ func TestBuildDevcontainers(t *testing.T) {
 		"compose/docker/dev.Dockerfile":                 "FROM coderready-test/busybox:static\nARG WHO\nRUN echo $WHO > /etc/built-by\n" + busyboxUser,
 		"compose-image/.devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "app"}`,
 		"compose-image/.devcontainer/compose.yml":       "services:\n  app:\n    image: coderready-test/busybox:static-nonroot\n",
-	}, "feature/.devcontainer/local-feature"), "fail-feature/.devcontainer/local-feature"))
+		// A Compose service with a feature: the CLI, through Compose.
+		"compose-feature/.devcontainer/devcontainer.json": "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"dev\",\n  \"features\": {\"./local-feature\": {}}\n}\n",
+		"compose-feature/.devcontainer/compose.yml":       "services:\n  dev:\n    build: .\n",
+		"compose-feature/.devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\nRUN echo compose > /etc/built-by\n" + busyboxUser,
+	}, "feature/.devcontainer/local-feature"), "fail-feature/.devcontainer/local-feature"), "compose-feature/.devcontainer/local-feature"))
 
 	var mu sync.Mutex
 	stages := map[string][]string{}
@@ -132,6 +136,7 @@ func TestBuildDevcontainers(t *testing.T) {
 		{dir: "fail-feature", path: BuildPathDevcontainerCLI, cr300: "the image does not build", cr300At: "fail-feature/.devcontainer/Dockerfile:3", cr300Log: "about to fail"},
 		{dir: "compose", path: BuildPathCompose, files: []string{"/etc/built-by"}},
 		{dir: "compose-image", path: BuildPathImage, files: []string{"/bin/busybox"}},
+		{dir: "compose-feature", path: BuildPathDevcontainerCLI, files: []string{"/etc/built-by", "/etc/local-feature-installed"}},
 	}
 	for _, tt := range tests {
 		tr, ok := got[tt.dir]

@@ -162,7 +162,8 @@ is; build.dockerfile is built with the Docker builder; a config with features
 is built with the Dev Containers CLI (devcontainer build, from
 @devcontainers/cli) when it is installed, else without its features (a CR300
 warning says so); dockerComposeFile builds the named service's Dockerfile or
-reads its image. --builder picks: auto (the CLI for configs with features),
+reads its image, and with features the CLI builds it through Docker Compose
+(docker compose or docker-compose must be installed). --builder picks: auto (the CLI for configs with features),
 docker (never the CLI) or devcontainer-cli (the CLI for every
 devcontainer.json but Compose ones). Text output starts with one line per
 target saying how its image was made.

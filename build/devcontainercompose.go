@@ -1,0 +1,278 @@
+package build
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/tailscale/hujson"
+	"go.yaml.in/yaml/v3"
+)
+
+// A Docker Compose devcontainer.json is built by the Dev Containers CLI
+// through Compose: the service's image (its build, or its image) with the
+// features on top. The workspace copy carries patched copies of the
+// Compose files: build contexts and env files made absolute (they point at
+// the user's folder, not the copy), the build network and platform set on
+// the service, and an image-only service turned into a one-line Dockerfile
+// build when a network must be set (Compose takes a build network only in
+// a `build` section).
+
+// composeFiles returns the config's dockerComposeFile entries.
+func composeFiles(v *hujson.Value) ([]string, error) {
+	f := v.Find("/dockerComposeFile")
+	if f == nil {
+		return nil, nil
+	}
+	switch val := f.Value.(type) {
+	case hujson.Literal:
+		if val.Kind() == '"' {
+			return []string{val.String()}, nil
+		}
+	case *hujson.Array:
+		var out []string
+		for _, e := range val.Elements {
+			lit, ok := e.Value.(hujson.Literal)
+			if !ok || lit.Kind() != '"' {
+				return nil, errors.New("devcontainer.json: `dockerComposeFile` holds a non-string")
+			}
+			out = append(out, lit.String())
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+	}
+	return nil, errors.New("devcontainer.json: `dockerComposeFile` is neither a path nor a list of paths")
+}
+
+// prepareCompose writes patched copies of the config's Compose files into
+// the workspace copy and records the service's Dockerfile and context.
+func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp string, ws *workspace) error {
+	files, err := composeFiles(v)
+	if err != nil {
+		return err
+	}
+	service := stringAt(v, "/service")
+	if service == "" {
+		return errors.New("devcontainer.json: `service` is not set")
+	}
+	var network string
+	switch spec.Network {
+	case NetworkHost, NetworkNone:
+		network = spec.Network
+	case "", NetworkDefault:
+	default:
+		return fmt.Errorf("build network %q: want %q, %q or %q", spec.Network, NetworkDefault, NetworkNone, NetworkHost)
+	}
+	if spec.Platform != "" {
+		if _, err := parsePlatform(spec.Platform); err != nil {
+			return err
+		}
+	}
+	// Compose resolves relative paths against the project folder: the
+	// first file's.
+	project := filepath.Dir(resolveFrom(cfgDir, files[0]))
+	found := false
+	for _, f := range files {
+		abs := resolveFrom(cfgDir, f)
+		rel, err := filepath.Rel(origWS, abs)
+		if err != nil || !filepath.IsLocal(rel) {
+			return fmt.Errorf("compose file %s lies outside the workspace folder", f)
+		}
+		src, err := readConfigFile(abs)
+		if err != nil {
+			return fmt.Errorf("compose file %s: %w", f, err)
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(src, &doc); err != nil {
+			return fmt.Errorf("compose file %s: %w", f, err)
+		}
+		has, err := patchCompose(&doc, service, project, network, spec.Platform, tmp, ws)
+		if err != nil {
+			return fmt.Errorf("compose file %s: %w", f, err)
+		}
+		found = found || has
+		var out bytes.Buffer
+		enc := yaml.NewEncoder(&out)
+		enc.SetIndent(2)
+		if err := enc.Encode(&doc); err != nil {
+			return fmt.Errorf("compose file %s: %w", f, err)
+		}
+		dst := filepath.Join(ws.dir, rel)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return fmt.Errorf("workspace copy: %w", err)
+		}
+		if err := os.WriteFile(dst, out.Bytes(), 0o600); err != nil {
+			return fmt.Errorf("workspace copy: %w", err)
+		}
+	}
+	if !found {
+		return fmt.Errorf("no Compose file defines the service %q", service)
+	}
+	// `${VAR}` in the Compose files comes from the project's .env.
+	if b, err := readConfigFile(filepath.Join(project, ".env")); err == nil {
+		rel, err := filepath.Rel(origWS, project)
+		if err == nil && filepath.IsLocal(rel) {
+			if err := os.WriteFile(filepath.Join(ws.dir, rel, ".env"), b, 0o600); err != nil {
+				return fmt.Errorf("workspace copy: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// patchCompose rewrites one Compose document; it reports whether the
+// document defines service.
+func patchCompose(doc *yaml.Node, service, project, network, platform, tmp string, ws *workspace) (bool, error) {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return false, nil
+	}
+	root := doc.Content[0]
+	services := mapValue(root, "services")
+	if services == nil || services.Kind != yaml.MappingNode {
+		return false, nil
+	}
+	found := false
+	for i := 0; i+1 < len(services.Content); i += 2 {
+		name, svc := services.Content[i].Value, services.Content[i+1]
+		if svc.Kind != yaml.MappingNode {
+			continue
+		}
+		absolutizeService(svc, project)
+		if name != service {
+			continue
+		}
+		found = true
+		build := mapValue(svc, "build")
+		if build == nil && network != "" {
+			// Compose takes a build network only in a build: build the
+			// image through a one-line Dockerfile.
+			img := mapValue(svc, "image")
+			if img == nil || img.Kind != yaml.ScalarNode || img.Value == "" || strings.ContainsAny(img.Value, "\n\r") {
+				continue
+			}
+			dir := filepath.Join(tmp, "compose-image")
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return false, fmt.Errorf("workspace copy: %w", err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+img.Value+"\n"), 0o600); err != nil {
+				return false, fmt.Errorf("workspace copy: %w", err)
+			}
+			removeKey(svc, "image")
+			build = &yaml.Node{Kind: yaml.MappingNode}
+			setKey(build, "context", dir)
+			svc.Content = append(svc.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "build"}, build)
+		}
+		if build != nil {
+			if ctx := mapValue(build, "context"); ctx != nil && ws.context == "" {
+				ws.context = ctx.Value
+				df := "Dockerfile"
+				if d := mapValue(build, "dockerfile"); d != nil && d.Value != "" {
+					df = d.Value
+				}
+				ws.dockerfile = resolveFrom(ctx.Value, df)
+			}
+			if network != "" {
+				setKey(build, "network", network)
+			}
+		}
+		if platform != "" {
+			setKey(svc, "platform", platform)
+		}
+	}
+	return found, nil
+}
+
+// absolutizeService makes a service's build context and env files absolute
+// against the project folder, so the copies point at the user's files.
+func absolutizeService(svc *yaml.Node, project string) {
+	if b := mapValue(svc, "build"); b != nil {
+		switch b.Kind {
+		case yaml.ScalarNode:
+			// `build: ./dir` is the context alone.
+			ctx := resolveFrom(project, b.Value)
+			*b = yaml.Node{Kind: yaml.MappingNode}
+			setKey(b, "context", ctx)
+		case yaml.MappingNode:
+			ctx := "."
+			if c := mapValue(b, "context"); c != nil && c.Value != "" {
+				ctx = c.Value
+			}
+			if !strings.Contains(ctx, "://") && !strings.HasPrefix(ctx, "git@") {
+				setKey(b, "context", resolveFrom(project, ctx))
+			}
+		}
+	}
+	switch ef := mapValue(svc, "env_file"); {
+	case ef == nil:
+	case ef.Kind == yaml.ScalarNode:
+		ef.Value = resolveFrom(project, ef.Value)
+	case ef.Kind == yaml.SequenceNode:
+		for _, e := range ef.Content {
+			if e.Kind == yaml.ScalarNode {
+				e.Value = resolveFrom(project, e.Value)
+			} else if p := mapValue(e, "path"); p != nil {
+				p.Value = resolveFrom(project, p.Value)
+			}
+		}
+	}
+}
+
+// mapValue returns the value of key in a mapping node, or nil.
+func mapValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// setKey sets key to a string value in a mapping node.
+func setKey(m *yaml.Node, key, value string) {
+	if v := mapValue(m, key); v != nil {
+		*v = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value}
+		return
+	}
+	m.Content = append(m.Content,
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key},
+		&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value})
+}
+
+// removeKey removes key from a mapping node.
+func removeKey(m *yaml.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+// composeProjectName returns a unique folder name for a Compose workspace
+// copy: the CLI names the Compose project, and so the images Compose tags,
+// after it, which must not be a user's own project.
+func composeProjectName() (string, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("project name: %w", err)
+	}
+	return "coderready" + hex.EncodeToString(b[:]), nil
+}
+
+// composeImageNames are the names Compose (v1 and v2) gives the image it
+// builds for service in the project of workspace folder dir.
+func composeImageNames(dir, service string) []string {
+	project := strings.ToLower(filepath.Base(dir)) + "_devcontainer"
+	v1 := regexp.MustCompile(`[^-_a-z0-9]`).ReplaceAllString(project, "")
+	return []string{v1 + "_" + service, v1 + "-" + strings.ToLower(service)}
+}
