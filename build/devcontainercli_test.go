@@ -225,7 +225,9 @@ func TestDevcontainerCLIFailures(t *testing.T) {
 				".devcontainer/devcontainer.json": failing,
 				".devcontainer/Dockerfile":        "FROM coderready-test/busybox:static\nRUN sleep 120\n",
 			}),
-			timeout: 8 * time.Second, wantLine: 2, wantTimeout: true, wantMsg: "time limit",
+			// Long enough for the FROM to be done on a busy machine (vfs
+			// storage), so the RUN is what the time runs out on.
+			timeout: 20 * time.Second, wantLine: 2, wantTimeout: true, wantMsg: "time limit",
 		},
 	}
 	for _, tt := range tests {
@@ -248,7 +250,7 @@ func TestDevcontainerCLIFailures(t *testing.T) {
 			}
 			t.Logf("failed in %s: %v", elapsed.Round(time.Millisecond), f)
 			if f.Line != tt.wantLine || f.Feature != tt.wantFeature || f.Timeout != tt.wantTimeout {
-				t.Errorf("line %d feature %q timeout %v, want %d %q %v", f.Line, f.Feature, f.Timeout, tt.wantLine, tt.wantFeature, tt.wantTimeout)
+				t.Errorf("line %d feature %q timeout %v, want %d %q %v; log tail:\n%s", f.Line, f.Feature, f.Timeout, tt.wantLine, tt.wantFeature, tt.wantTimeout, f.LogTail)
 			}
 			if !strings.Contains(f.Message, tt.wantMsg) {
 				t.Errorf("message %q lacks %q", f.Message, tt.wantMsg)

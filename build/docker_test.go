@@ -216,7 +216,7 @@ func TestDockerBuildTimeout(t *testing.T) {
 				"Dockerfile": "FROM coderready-test/busybox:static\nRUN sleep 30\n",
 			})
 			start := time.Now()
-			_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: 3 * time.Second})
+			_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: 6 * time.Second})
 			took := time.Since(start)
 			var f *Failure
 			if !errors.As(err, &f) || !f.Timeout {
@@ -225,7 +225,7 @@ func TestDockerBuildTimeout(t *testing.T) {
 			if took > 15*time.Second {
 				t.Errorf("the timed-out build took %s", took)
 			}
-			if f.Line != 2 || !strings.Contains(f.Message, "time limit of 3s") {
+			if f.Line != 2 || !strings.Contains(f.Message, "time limit of 6s") {
 				t.Errorf("timeout on line %d, want 2 (%+v)", f.Line, f)
 			}
 		})
