@@ -282,7 +282,7 @@ func TestPrepareWorkspace(t *testing.T) {
 		{
 			name: "dockerfile with options",
 			files: map[string]string{
-				".devcontainer/devcontainer.json":           "{\n  // keep me\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"..\", \"options\": [\"--add-host=x:1.2.3.4\"], \"args\": {\"D\": \"${localWorkspaceFolderBasename}\"}},\n  \"features\": {\"./f\": {}, \"ghcr.io/x/y:1\": {}},\n}\n",
+				".devcontainer/devcontainer.json":           "{\n  // keep me\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"..\", \"options\": [\"--secret\", \"id=k,src=/etc/shadow\", \"--ssh=default\"], \"args\": {\"D\": \"${localWorkspaceFolderBasename}\"}},\n  \"features\": {\"./f\": {}, \"ghcr.io/x/y:1\": {}},\n}\n",
 				".devcontainer/f/devcontainer-feature.json": `{"id": "f"}`,
 				".devcontainer/f/install.sh":                "true\n",
 				".devcontainer/devcontainer-lock.json":      "{}\n",
@@ -295,8 +295,8 @@ func TestPrepareWorkspace(t *testing.T) {
 				if got := stringAt(&v, "/build/context"); got != root {
 					t.Errorf("context %q, want %q", got, root)
 				}
-				if got := strings.TrimSpace(string(v.Find("/build/options").Pack())); got != `["--add-host=x:1.2.3.4","--network=host","--platform=linux/amd64"]` {
-					t.Errorf("options %s", got)
+				if got := strings.TrimSpace(string(v.Find("/build/options").Pack())); got != `["--network=host","--platform=linux/amd64"]` {
+					t.Errorf("options %s: the user's own must not be passed on (they reach the server's files)", got)
 				}
 				if got := stringAt(&v, "/build/args/D"); got != filepath.Base(root) {
 					t.Errorf("arg %q, want the user's folder name", got)
@@ -346,13 +346,23 @@ func TestPrepareWorkspace(t *testing.T) {
 				if err != nil || string(b) != "FROM coderready-test/debian:bookworm\n" {
 					t.Errorf("generated Dockerfile %q %v", b, err)
 				}
-				if got := strings.TrimSpace(string(v.Find("/build/options").Pack())); got != `["--pull=false","--network=none"]` {
+				if got := strings.TrimSpace(string(v.Find("/build/options").Pack())); got != `["--network=none"]` {
 					t.Errorf("options %s", got)
 				}
 				if ws.dockerfile != "" {
 					t.Errorf("no user Dockerfile expected, got %s", ws.dockerfile)
 				}
 			},
+		},
+		{
+			name:    "dockerfile outside the workspace",
+			files:   map[string]string{".devcontainer/devcontainer.json": `{"build": {"dockerfile": "/etc/shadow"}}`},
+			wantErr: "the Dockerfile /etc/shadow lies outside the workspace folder",
+		},
+		{
+			name:    "context outside the workspace",
+			files:   map[string]string{".devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile", "context": "../../.."}}`},
+			wantErr: "the build context",
 		},
 		{
 			name:    "missing compose file",
@@ -474,7 +484,7 @@ func checkNoFeatureContent(t *testing.T, d *DevcontainerCLI) {
 func TestPrepareComposeWorkspace(t *testing.T) {
 	dir := writeFiles(t, withFiles(localFeature, map[string]string{
 		".devcontainer/devcontainer.json":    `{"dockerComposeFile": ["compose.yml", "compose.override.yml"], "service": "dev", "features": {"./local-feature": {}}}`,
-		".devcontainer/compose.yml":          "# the app\nservices:\n  dev:\n    build:\n      context: ..\n      dockerfile: .devcontainer/Dockerfile\n    env_file: [dev.env, {path: opt.env, required: false}]\n  cache:\n    image: coderready-test/busybox:static\n    build: ./cache\n",
+		".devcontainer/compose.yml":          "# the app\nservices:\n  dev:\n    build:\n      context: ..\n      dockerfile: .devcontainer/Dockerfile\n      network: host\n      ssh: [default]\n      secrets: [k]\n      additional_contexts: {root: /}\n      cache_to: [type=local,dest=/]\n    env_file: [dev.env, {path: opt.env, required: false}]\n  cache:\n    image: coderready-test/busybox:static\n    build: ./cache\n",
 		".devcontainer/compose.override.yml": "services:\n  dev:\n    environment: [A=1]\n",
 		".devcontainer/.env":                 "X=1\n",
 		".devcontainer/Dockerfile":           "FROM scratch\n",
@@ -502,6 +512,11 @@ func TestPrepareComposeWorkspace(t *testing.T) {
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("compose.yml copy lacks %q:\n%s", want, got)
+		}
+	}
+	for _, k := range []string{"ssh:", "secrets:", "additional_contexts:", "cache_to:"} {
+		if strings.Contains(got, k) {
+			t.Errorf("compose.yml copy keeps %s:\n%s", k, got)
 		}
 	}
 	if strings.Count(got, "network: host") != 1 {
@@ -553,6 +568,22 @@ func TestPrepareComposeWorkspace(t *testing.T) {
 		"no service": {
 			".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml"}`,
 			".devcontainer/compose.yml":       "services: {}\n",
+		},
+		"context outside": {
+			".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "dev"}`,
+			".devcontainer/compose.yml":       "services:\n  dev:\n    build: /\n",
+		},
+		"dockerfile outside": {
+			".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "dev"}`,
+			".devcontainer/compose.yml":       "services:\n  dev:\n    build:\n      context: .\n      dockerfile: ../../../../etc/shadow\n",
+		},
+		"env file outside, another service": {
+			".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "dev"}`,
+			".devcontainer/compose.yml":       "services:\n  dev:\n    build: .\n  db:\n    image: x\n    env_file: /root/.env\n",
+		},
+		"extends a file": {
+			".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "dev"}`,
+			".devcontainer/compose.yml":       "services:\n  dev:\n    extends: {file: /etc/compose.yml, service: x}\n",
 		},
 		"bad YAML": {
 			".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "dev"}`,

@@ -145,6 +145,9 @@ func patchCompose(doc *yaml.Node, service, project, network, platform, tmp strin
 			continue
 		}
 		absolutizeService(svc, project)
+		if err := serviceInsideWorkspace(svc, ws.orig); err != nil {
+			return false, fmt.Errorf("service %s: %w", name, err)
+		}
 		if name != service {
 			continue
 		}
@@ -170,6 +173,12 @@ func patchCompose(doc *yaml.Node, service, project, network, platform, tmp strin
 			svc.Content = append(svc.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "build"}, build)
 		}
 		if build != nil {
+			// What would reach the build server's files or network beyond
+			// the build's own: secrets and SSH from the server, extra
+			// contexts, cache import and export; and the network is ours.
+			for _, k := range []string{"secrets", "ssh", "additional_contexts", "cache_from", "cache_to", "network"} {
+				removeKey(build, k)
+			}
 			if ctx := mapValue(build, "context"); ctx != nil && ws.context == "" {
 				ws.context = ctx.Value
 				df := "Dockerfile"
@@ -187,6 +196,52 @@ func patchCompose(doc *yaml.Node, service, project, network, platform, tmp strin
 		}
 	}
 	return found, nil
+}
+
+// serviceInsideWorkspace refuses a service whose build context,
+// Dockerfile, env files or extended file lie outside the workspace folder
+// (paths already made absolute): Compose would read them from the build
+// server.
+func serviceInsideWorkspace(svc *yaml.Node, ws string) error {
+	if b := mapValue(svc, "build"); b != nil {
+		ctx := ""
+		if c := mapValue(b, "context"); c != nil {
+			ctx = c.Value
+			if !strings.Contains(ctx, "://") && !strings.HasPrefix(ctx, "git@") {
+				if err := insideWorkspace(ws, "the build context", ctx); err != nil {
+					return err
+				}
+			}
+		}
+		if d := mapValue(b, "dockerfile"); d != nil && d.Value != "" && ctx != "" && !strings.Contains(ctx, "://") {
+			if err := insideWorkspace(ws, "the Dockerfile", resolveFrom(ctx, d.Value)); err != nil {
+				return err
+			}
+		}
+	}
+	var files []string
+	switch ef := mapValue(svc, "env_file"); {
+	case ef == nil:
+	case ef.Kind == yaml.ScalarNode:
+		files = append(files, ef.Value)
+	case ef.Kind == yaml.SequenceNode:
+		for _, e := range ef.Content {
+			if e.Kind == yaml.ScalarNode {
+				files = append(files, e.Value)
+			} else if p := mapValue(e, "path"); p != nil {
+				files = append(files, p.Value)
+			}
+		}
+	}
+	for _, f := range files {
+		if err := insideWorkspace(ws, "the env file", f); err != nil {
+			return err
+		}
+	}
+	if f := mapValue(mapValue(svc, "extends"), "file"); f != nil {
+		return errors.New("`extends` with a file is not built here")
+	}
+	return nil
 }
 
 // absolutizeService makes a service's build context and env files absolute

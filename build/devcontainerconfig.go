@@ -26,8 +26,8 @@ const maxFeatureBytes int64 = 256 << 20
 // features, in a temporary folder. The user's files are never written.
 type workspace struct {
 	// dir is the workspace folder given to the CLI; config the patched
-	// devcontainer.json in it.
-	dir, config string
+	// devcontainer.json in it; orig the user's workspace folder.
+	dir, config, orig string
 	// dockerfile is the user's Dockerfile the build starts from and
 	// context its build context (absolute; "" for an image-based config).
 	dockerfile, context string
@@ -86,7 +86,7 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 			return nil, err
 		}
 	}
-	ws := &workspace{dir: filepath.Join(tmp, "workspace", name), compose: compose, service: stringAt(&v, "/service")}
+	ws := &workspace{dir: filepath.Join(tmp, "workspace", name), orig: origWS, compose: compose, service: stringAt(&v, "/service")}
 	ws.config = filepath.Join(ws.dir, rel)
 	if err := os.MkdirAll(filepath.Dir(ws.config), 0o700); err != nil {
 		return nil, fmt.Errorf("workspace copy: %w", err)
@@ -135,6 +135,12 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 			ctxDir = "."
 		}
 		ws.dockerfile = resolveFrom(cfgDir, df)
+		if err := insideWorkspace(origWS, "the Dockerfile", ws.dockerfile); err != nil {
+			return nil, err
+		}
+		if err := insideWorkspace(origWS, "the build context", resolveFrom(cfgDir, ctxDir)); err != nil {
+			return nil, err
+		}
 		remove("/dockerFile")
 		remove("/context")
 		if err := ensureBuild(); err != nil {
@@ -167,6 +173,12 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 		return nil, errors.New("devcontainer.json: neither `image` nor a Dockerfile is set")
 	}
 
+	// The user's own build options are not passed on: `--secret src=…`,
+	// `--ssh`, `--build-context` or `--cache-to` would let a pull request
+	// read the build server's files or write to it. Only ours are set.
+	if v.Find("/build/options") != nil {
+		remove("/build/options")
+	}
 	var options []string
 	switch spec.Network {
 	case NetworkHost, NetworkNone:
@@ -182,16 +194,7 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 		options = append(options, "--platform="+spec.Platform)
 	}
 	if len(options) > 0 {
-		if o := v.Find("/build/options"); o != nil {
-			if _, ok := o.Value.(*hujson.Array); !ok {
-				return nil, errors.New("devcontainer.json: `build.options` is not an array")
-			}
-			for _, opt := range options {
-				add("/build/options/-", opt)
-			}
-		} else {
-			add("/build/options", options)
-		}
+		add("/build/options", options)
 	}
 
 	if len(ops) > 0 {
@@ -240,6 +243,16 @@ func copyFeatures(v *hujson.Value, origWS, cfgPath, cfgDir string, ws *workspace
 		if err := os.WriteFile(filepath.Join(filepath.Dir(ws.config), lock), b, 0o600); err != nil {
 			return fmt.Errorf("workspace copy: %w", err)
 		}
+	}
+	return nil
+}
+
+// insideWorkspace refuses a path outside the workspace folder: a build
+// reads nothing from the server but the workspace.
+func insideWorkspace(ws, what, p string) error {
+	rel, err := filepath.Rel(ws, p)
+	if err != nil || (rel != "." && !filepath.IsLocal(rel)) {
+		return fmt.Errorf("%s %s lies outside the workspace folder", what, p)
 	}
 	return nil
 }
