@@ -282,7 +282,7 @@ func TestPrepareWorkspace(t *testing.T) {
 		{
 			name: "dockerfile with options",
 			files: map[string]string{
-				".devcontainer/devcontainer.json":           "{\n  // keep me\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"..\", \"options\": [\"--secret\", \"id=k,src=/etc/shadow\", \"--ssh=default\"], \"args\": {\"D\": \"${localWorkspaceFolderBasename}\"}},\n  \"features\": {\"./f\": {}, \"ghcr.io/x/y:1\": {}},\n}\n",
+				".devcontainer/devcontainer.json":           "{\n  // keep me\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"..\", \"options\": [\"--secret\", \"id=k,src=/etc/shadow\", \"--ssh=default\"], \"args\": {\"D\": \"${localWorkspaceFolderBasename}\", \"P\": \"${localEnv:HTTPS_PROXY}\", \"Q\": \"${localEnv:NOPE:fallback}\"}},\n  \"features\": {\"./f\": {}, \"ghcr.io/x/y:1\": {}},\n}\n",
 				".devcontainer/f/devcontainer-feature.json": `{"id": "f"}`,
 				".devcontainer/f/install.sh":                "true\n",
 				".devcontainer/devcontainer-lock.json":      "{}\n",
@@ -300,6 +300,9 @@ func TestPrepareWorkspace(t *testing.T) {
 				}
 				if got := stringAt(&v, "/build/args/D"); got != filepath.Base(root) {
 					t.Errorf("arg %q, want the user's folder name", got)
+				}
+				if p, q := stringAt(&v, "/build/args/P"), stringAt(&v, "/build/args/Q"); p != "" || q != "fallback" {
+					t.Errorf("${localEnv:…} args %q %q: the server's environment must not reach the build", p, q)
 				}
 				if !strings.Contains(string(v.Pack()), "// keep me") {
 					t.Error("the comment was lost")
@@ -483,7 +486,7 @@ func checkNoFeatureContent(t *testing.T, d *DevcontainerCLI) {
 // unique, and bad setups are refused.
 func TestPrepareComposeWorkspace(t *testing.T) {
 	dir := writeFiles(t, withFiles(localFeature, map[string]string{
-		".devcontainer/devcontainer.json":    `{"dockerComposeFile": ["compose.yml", "compose.override.yml"], "service": "dev", "features": {"./local-feature": {}}}`,
+		".devcontainer/devcontainer.json":    `{"dockerComposeFile": ["compose.yml", "compose.override.yml"], "service": "dev", "initializeCommand": "touch /tmp/x", "features": {"./local-feature": {}}}`,
 		".devcontainer/compose.yml":          "# the app\nservices:\n  dev:\n    build:\n      context: ..\n      dockerfile: .devcontainer/Dockerfile\n      network: host\n      ssh: [default]\n      secrets: [k]\n      additional_contexts: {root: /}\n      cache_to: [type=local,dest=/]\n    env_file: [dev.env, {path: opt.env, required: false}]\n  cache:\n    image: coderready-test/busybox:static\n    build: ./cache\n",
 		".devcontainer/compose.override.yml": "services:\n  dev:\n    environment: [A=1]\n",
 		".devcontainer/.env":                 "X=1\n",
@@ -496,6 +499,9 @@ func TestPrepareComposeWorkspace(t *testing.T) {
 	}
 	if !ws.compose || ws.service != "dev" || !strings.HasPrefix(filepath.Base(ws.dir), "coderready") {
 		t.Errorf("workspace %+v", ws)
+	}
+	if cfg, _ := os.ReadFile(ws.config); strings.Contains(string(cfg), "initializeCommand") {
+		t.Errorf("the copy keeps initializeCommand, which runs on the host:\n%s", cfg)
 	}
 	if ws.context != dir || ws.dockerfile != filepath.Join(dir, ".devcontainer", "Dockerfile") {
 		t.Errorf("context %q dockerfile %q", ws.context, ws.dockerfile)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/tailscale/hujson"
@@ -67,12 +68,25 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 		"${localWorkspaceFolder}", jsonText(origWS),
 		"${localWorkspaceFolderBasename}", jsonText(filepath.Base(origWS)),
 	).Replace(string(src)))
+	// ${localEnv:NAME} would put the build server's environment (proxy
+	// credentials, the engine's address) into the build: it becomes its
+	// default, or nothing.
+	src = localEnvRE.ReplaceAllFunc(src, func(m []byte) []byte {
+		return localEnvRE.FindSubmatch(m)[2]
+	})
 	v, err := hujson.Parse(src)
 	if err != nil {
 		return nil, fmt.Errorf("devcontainer.json: %w", err)
 	}
 	if _, ok := v.Value.(*hujson.Object); !ok {
 		return nil, errors.New("devcontainer.json: the top level is not an object")
+	}
+	// initializeCommand runs on the host. `devcontainer build` does not
+	// run it today; the copy does not carry it, so no version ever will.
+	if v.Find("/initializeCommand") != nil {
+		if err := v.Patch([]byte(`[{"op": "remove", "path": "/initializeCommand"}]`)); err != nil {
+			return nil, fmt.Errorf("devcontainer.json patch: %w", err)
+		}
 	}
 	compose := v.Find("/dockerComposeFile") != nil
 
@@ -246,6 +260,9 @@ func copyFeatures(v *hujson.Value, origWS, cfgPath, cfgDir string, ws *workspace
 	}
 	return nil
 }
+
+// localEnvRE matches ${localEnv:NAME} and ${localEnv:NAME:default}.
+var localEnvRE = regexp.MustCompile(`\$\{localEnv:([^}:]*)(?::([^}]*))?\}`)
 
 // insideWorkspace refuses a path outside the workspace folder: a build
 // reads nothing from the server but the workspace.
