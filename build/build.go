@@ -8,6 +8,8 @@ package build
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strconv"
@@ -222,6 +224,25 @@ func (l Limits) String() string {
 // Apply sets the limits on spec.
 func (l Limits) Apply(spec *Spec) {
 	spec.Memory, spec.NanoCPUs, spec.PidsLimit = l.Memory, l.NanoCPUs, l.Pids
+}
+
+// newTag picks a unique name for a built image:
+// coderready-build/<random>:latest.
+func newTag() (string, error) {
+	h, err := randomHex(8)
+	if err != nil {
+		return "", fmt.Errorf("build tag: %w", err)
+	}
+	return "coderready-build/" + h + ":latest", nil
+}
+
+// randomHex returns n random bytes in hex.
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random: %w", err)
+	}
+	return hex.EncodeToString(b), nil
 }
 
 // withDefaults fills the zero limits.

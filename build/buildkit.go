@@ -20,6 +20,8 @@ import (
 	"github.com/moby/buildkit/session/filesync"
 	"github.com/tonistiigi/fsutil"
 	fstypes "github.com/tonistiigi/fsutil/types"
+
+	"github.com/coderready/coderready/dockerfile"
 )
 
 // BuildKit through the Engine API: the engine pulls the build context from
@@ -184,24 +186,34 @@ func (bc *buildContext) indexEntries() {
 // output ("#N [stage k/n] RUN ...", "#N 0.123 output", "#N ERROR: ...",
 // "#N DONE 1.2s"), which bkLog follows and the kept log shows.
 type bkTrace struct {
-	out     io.Writer
-	num     map[string]int // vertex digest → #N, in order of appearance
-	name    map[string]string
-	started map[string]time.Time
-	shown   map[string]bool // the vertex's header was written
-	ended   map[string]bool // DONE, CACHED, ERROR or CANCELED was written
-	partial map[string]*vertexOutput
+	out      io.Writer
+	vertices map[string]*traceVertex // by digest
+	printed  int                     // vertices numbered so far
 }
 
-// vertexOutput is a vertex's unterminated output line and when it began.
-type vertexOutput struct{ text, at string }
+// traceVertex is what the trace knows of one vertex.
+type traceVertex struct {
+	num     int // #N, given when it is first written (0 before)
+	name    string
+	started *time.Time
+	shown   bool // its header was written
+	ended   bool // DONE, CACHED, ERROR or CANCELED was written
+	out     lines
+	at      string // when out's unterminated line began ("0.250 ")
+}
 
 func newBKTrace(out io.Writer) *bkTrace {
-	return &bkTrace{
-		out: out, num: map[string]int{}, name: map[string]string{},
-		started: map[string]time.Time{}, shown: map[string]bool{},
-		ended: map[string]bool{}, partial: map[string]*vertexOutput{},
+	return &bkTrace{out: out, vertices: map[string]*traceVertex{}}
+}
+
+// vertex returns the state of digest d.
+func (t *bkTrace) vertex(d string) *traceVertex {
+	v := t.vertices[d]
+	if v == nil {
+		v = &traceVertex{}
+		t.vertices[d] = v
 	}
+	return v
 }
 
 // feed renders one status update (the protobuf bytes of a
@@ -211,107 +223,99 @@ func (t *bkTrace) feed(dt []byte) error {
 	if err := resp.UnmarshalVT(dt); err != nil {
 		return fmt.Errorf("buildkit status: %w", err)
 	}
-	for _, v := range resp.Vertexes {
-		if v.Name != "" {
-			t.name[v.Digest] = v.Name
+	for _, s := range resp.Vertexes {
+		v := t.vertex(s.Digest)
+		if s.Name != "" {
+			v.name = s.Name
 		}
-		if v.Started != nil {
-			t.started[v.Digest] = v.Started.AsTime()
+		if s.Started != nil {
+			at := s.Started.AsTime()
+			v.started = &at
 		}
-		if v.Started == nil && !v.Cached && v.Error == "" {
+		if s.Started == nil && !s.Cached && s.Error == "" {
 			continue
 		}
-		t.header(v.Digest)
-		if t.ended[v.Digest] {
+		t.header(v, s.Digest)
+		if v.ended {
 			continue
 		}
 		switch {
-		case v.Error != "" && strings.Contains(v.Error, context.Canceled.Error()):
-			t.printf(v.Digest, "CANCELED")
-		case v.Error != "":
-			t.flush(v.Digest)
-			t.printf(v.Digest, "ERROR: %s", v.Error)
-		case v.Cached:
-			t.printf(v.Digest, "CACHED")
-		case v.Completed != nil:
-			t.flush(v.Digest)
-			t.printf(v.Digest, "DONE %.1fs", v.Completed.AsTime().Sub(v.Started.AsTime()).Seconds())
+		case s.Error != "" && strings.Contains(s.Error, context.Canceled.Error()):
+			t.printf(v, "CANCELED")
+		case s.Error != "":
+			t.flush(v)
+			t.printf(v, "ERROR: %s", s.Error)
+		case s.Cached:
+			t.printf(v, "CACHED")
+		case s.Completed != nil:
+			t.flush(v)
+			t.printf(v, "DONE %.1fs", s.Completed.AsTime().Sub(s.Started.AsTime()).Seconds())
 		default:
 			continue
 		}
-		t.ended[v.Digest] = true
+		v.ended = true
 	}
 	for _, l := range resp.Logs {
-		t.header(l.Vertex)
+		v := t.vertex(l.Vertex)
+		t.header(v, l.Vertex)
 		at := "0.000 "
-		if s, ok := t.started[l.Vertex]; ok && l.Timestamp != nil {
-			at = fmt.Sprintf("%.3f ", l.Timestamp.AsTime().Sub(s).Seconds())
+		if v.started != nil && l.Timestamp != nil {
+			at = fmt.Sprintf("%.3f ", l.Timestamp.AsTime().Sub(*v.started).Seconds())
 		}
-		o := t.partial[l.Vertex]
-		if o == nil {
-			o = &vertexOutput{}
-			t.partial[l.Vertex] = o
+		// A line is stamped with the time it began.
+		if v.out.partial == "" {
+			v.at = at
 		}
-		msg := string(l.Msg)
-		for msg != "" {
-			if o.text == "" {
-				o.at = at // a line is stamped with the time it began
-			}
-			line, rest, ok := strings.Cut(msg, "\n")
-			if !ok {
-				o.text += line
-				for len(o.text) > maxLineBytes {
-					t.printf(l.Vertex, "%s%s", o.at, o.text[:maxLineBytes])
-					o.text = o.text[maxLineBytes:]
-				}
-				break
-			}
-			t.printf(l.Vertex, "%s%s", o.at, strings.TrimRight(o.text+line, "\r"))
-			o.text, msg = "", rest
-		}
+		v.out.feed(string(l.Msg), func(line string) {
+			t.printf(v, "%s%s", v.at, line)
+			v.at = at
+		})
 	}
 	for _, w := range resp.Warnings {
-		t.header(w.Vertex)
-		t.printf(w.Vertex, "WARN: %s", strings.TrimSpace(string(w.Short)))
+		v := t.vertex(w.Vertex)
+		t.header(v, w.Vertex)
+		t.printf(v, "WARN: %s", strings.TrimSpace(string(w.Short)))
 	}
 	return nil
 }
 
 // header writes "#N name" the first time a vertex shows.
-func (t *bkTrace) header(d string) {
-	if t.shown[d] {
+func (t *bkTrace) header(v *traceVertex, digest string) {
+	if v.shown {
 		return
 	}
-	t.shown[d] = true
-	name := t.name[d]
+	v.shown = true
+	name := v.name
 	if name == "" {
-		name = "[internal] " + d
+		name = "[internal] " + digest
 	}
-	t.printf(d, "%s", name)
+	t.printf(v, "%s", name)
 }
 
 // flush writes a vertex's unterminated last output line.
-func (t *bkTrace) flush(d string) {
-	if o := t.partial[d]; o != nil && o.text != "" {
-		t.printf(d, "%s%s", o.at, o.text)
-		o.text = ""
+func (t *bkTrace) flush(v *traceVertex) {
+	if v.out.partial != "" {
+		t.printf(v, "%s%s", v.at, v.out.partial)
+		v.out.partial = ""
 	}
 }
 
-func (t *bkTrace) printf(d, format string, a ...any) {
-	n, ok := t.num[d]
-	if !ok {
-		n = len(t.num) + 1
-		t.num[d] = n
+func (t *bkTrace) printf(v *traceVertex, format string, a ...any) {
+	if v.num == 0 {
+		t.printed++
+		v.num = t.printed
 	}
-	_, _ = fmt.Fprintf(t.out, "#%d "+format+"\n", append([]any{n}, a...)...)
+	_, _ = fmt.Fprintf(t.out, "#%d "+format+"\n", append([]any{v.num}, a...)...)
 }
 
 // syntaxDirective returns the frontend image a `# syntax=IMAGE` parser
-// directive names and its line, or "" when there is none. Directives are
-// the `# key=value` comments at the very top of the file.
-func syntaxDirective(src []byte) (string, int) {
-	for i, line := range strings.Split(string(src), "\n") {
+// directive of f names and its line, or "" when there is none (or no f).
+// Directives are the `# key=value` comments at the very top of the file.
+func syntaxDirective(f *dockerfile.File) (string, int) {
+	if f == nil {
+		return "", 0
+	}
+	for i, line := range f.Lines {
 		line = strings.TrimSpace(line)
 		body, ok := strings.CutPrefix(line, "#")
 		if !ok {
@@ -339,10 +343,7 @@ func (l *bkLog) failedFrontend(ref string) bool {
 	if !ok {
 		return false
 	}
-	short := func(s string) string {
-		return strings.TrimPrefix(strings.TrimPrefix(s, "docker.io/"), "library/")
-	}
-	return short(got) == short(ref)
+	return shortRef(got) == shortRef(ref)
 }
 
 // solvePrefixes are the wrappers BuildKit puts before the error that

@@ -15,6 +15,8 @@ import (
 	"github.com/moby/moby/client"
 	fstypes "github.com/tonistiigi/fsutil/types"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/coderready/coderready/dockerfile"
 )
 
 func TestAutoEngine(t *testing.T) {
@@ -282,10 +284,13 @@ func TestSyntaxDirective(t *testing.T) {
 		"# a comment\n# syntax=docker/dockerfile:1\nFROM x\n": {"", 0}, // a comment ends the directives
 		"": {"", 0},
 	} {
-		ref, line := syntaxDirective([]byte(src))
+		ref, line := syntaxDirective(&dockerfile.File{Lines: strings.Split(src, "\n")})
 		if ref != want.ref || line != want.line {
 			t.Errorf("syntaxDirective(%q) = %q, %d; want %q, %d", src, ref, line, want.ref, want.line)
 		}
+	}
+	if ref, _ := syntaxDirective(nil); ref != "" {
+		t.Errorf("no file: %q", ref)
 	}
 }
 
@@ -331,7 +336,7 @@ func TestEndlessLineIsCut(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if held := len(tr.partial["sha256:v"].text); held > maxLineBytes {
+	if held := len(tr.vertices["sha256:v"].out.partial); held > maxLineBytes {
 		t.Errorf("trace held back %d bytes", held)
 	}
 	if n := strings.Count(out.String(), "\n"); n != 1+1000000/maxLineBytes {

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -125,7 +126,8 @@ func (l *bkLog) failedVertex() *bkVertex {
 
 // explain fills f's step, line and message from the vertex that failed,
 // mapped to df's lines (an image that could not be resolved maps to its
-// FROM); false when no vertex failed.
+// FROM, a frontend that could not be fetched to its `# syntax=` line);
+// false when no vertex failed.
 func (l *bkLog) explain(f *Failure, df *dockerfile.File) bool {
 	v := l.failedVertex()
 	if v == nil {
@@ -138,6 +140,12 @@ func (l *bkLog) explain(f *Failure, df *dockerfile.File) bool {
 	}
 	if l.errMsg != "" {
 		f.Message = l.errMsg
+	}
+	if ref, line := syntaxDirective(df); ref != "" && l.failedFrontend(ref) {
+		// BuildKit fetches the frontend a `# syntax=` line names before
+		// it reads the Dockerfile itself.
+		f.Line = line
+		f.Message = fmt.Sprintf("the Dockerfile frontend %s that the `# syntax=` directive names could not be fetched: %s", ref, f.Message)
 	}
 	return true
 }

@@ -2,8 +2,6 @@ package build
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,6 +60,27 @@ type DevcontainerSpec struct {
 	MaxLogBytes int64
 	// Tag names the built image ("" picks coderready-build/<random>:latest).
 	Tag string
+}
+
+// withDefaults fills the zero limits and picks a tag.
+func (s DevcontainerSpec) withDefaults() (DevcontainerSpec, error) {
+	if s.Timeout <= 0 {
+		s.Timeout = DefaultTimeout
+	}
+	if s.MaxLogBytes <= 0 {
+		s.MaxLogBytes = DefaultMaxLogBytes
+	}
+	if s.MaxContextBytes <= 0 {
+		s.MaxContextBytes = DefaultMaxContextBytes
+	}
+	if s.Tag == "" {
+		tag, err := newTag()
+		if err != nil {
+			return s, err
+		}
+		s.Tag = tag
+	}
+	return s, nil
 }
 
 // DevcontainerBuilder builds a devcontainer.json as a whole: its image or
@@ -231,21 +250,9 @@ func dockerBuildKit(ctx context.Context, docker string) (bk, ok bool) {
 // BuildDevcontainer builds spec with `devcontainer build`.
 func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec DevcontainerSpec) (*Result, error) {
 	start := time.Now()
-	if spec.Timeout <= 0 {
-		spec.Timeout = DefaultTimeout
-	}
-	if spec.MaxLogBytes <= 0 {
-		spec.MaxLogBytes = DefaultMaxLogBytes
-	}
-	if spec.MaxContextBytes <= 0 {
-		spec.MaxContextBytes = DefaultMaxContextBytes
-	}
-	if spec.Tag == "" {
-		var b [8]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return nil, fmt.Errorf("build tag: %w", err)
-		}
-		spec.Tag = "coderready-build/" + hex.EncodeToString(b[:]) + ":latest"
+	spec, err := spec.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "coderready-devcontainer-")
 	if err != nil {
@@ -577,14 +584,19 @@ func fromLine(f *dockerfile.File, ref string) int {
 	if f == nil {
 		return 0
 	}
-	short := strings.TrimPrefix(strings.TrimPrefix(ref, "docker.io/"), "library/")
+	short := shortRef(ref)
 	for _, st := range f.Stages {
-		b := strings.TrimPrefix(strings.TrimPrefix(st.Base, "docker.io/"), "library/")
-		if b == short || b+":latest" == short {
+		if b := shortRef(st.Base); b == short || b+":latest" == short {
 			return st.From.StartLine
 		}
 	}
 	return 0
+}
+
+// shortRef drops the docker.io/ and library/ that BuildKit spells out in
+// image names.
+func shortRef(ref string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(ref, "docker.io/"), "library/")
 }
 
 // step is the vertex as BuildKit printed it.

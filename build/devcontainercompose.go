@@ -2,8 +2,6 @@ package build
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -81,9 +79,9 @@ func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp 
 	found := false
 	for _, f := range files {
 		abs := resolveFrom(cfgDir, f)
-		rel, err := filepath.Rel(origWS, abs)
-		if err != nil || !filepath.IsLocal(rel) {
-			return fmt.Errorf("compose file %s lies outside the workspace folder", f)
+		rel, err := workspaceRel(origWS, "compose file "+f, abs)
+		if err != nil {
+			return err
 		}
 		src, err := readConfigFile(abs)
 		if err != nil {
@@ -117,8 +115,7 @@ func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp 
 	}
 	// `${VAR}` in the Compose files comes from the project's .env.
 	if b, err := readConfigFile(filepath.Join(project, ".env")); err == nil {
-		rel, err := filepath.Rel(origWS, project)
-		if err == nil && filepath.IsLocal(rel) {
+		if rel, err := workspaceRel(origWS, "the Compose project", project); err == nil {
 			if err := os.WriteFile(filepath.Join(ws.dir, rel, ".env"), b, 0o600); err != nil {
 				return fmt.Errorf("workspace copy: %w", err)
 			}
@@ -204,41 +201,24 @@ func patchCompose(doc *yaml.Node, service, project, network, platform, tmp strin
 // server.
 func serviceInsideWorkspace(svc *yaml.Node, ws string) error {
 	if b := mapValue(svc, "build"); b != nil {
-		ctx := ""
-		if c := mapValue(b, "context"); c != nil {
-			ctx = c.Value
-			if !strings.Contains(ctx, "://") && !strings.HasPrefix(ctx, "git@") {
-				if err := insideWorkspace(ws, "the build context", ctx); err != nil {
+		if c := mapValue(b, "context"); c != nil && !remoteContext(c.Value) {
+			if _, err := workspaceRel(ws, "the build context "+c.Value, c.Value); err != nil {
+				return err
+			}
+			if d := mapValue(b, "dockerfile"); d != nil && d.Value != "" {
+				df := resolveFrom(c.Value, d.Value)
+				if _, err := workspaceRel(ws, "the Dockerfile "+df, df); err != nil {
 					return err
 				}
 			}
 		}
-		if d := mapValue(b, "dockerfile"); d != nil && d.Value != "" && ctx != "" && !strings.Contains(ctx, "://") {
-			if err := insideWorkspace(ws, "the Dockerfile", resolveFrom(ctx, d.Value)); err != nil {
-				return err
-			}
-		}
 	}
-	var files []string
-	switch ef := mapValue(svc, "env_file"); {
-	case ef == nil:
-	case ef.Kind == yaml.ScalarNode:
-		files = append(files, ef.Value)
-	case ef.Kind == yaml.SequenceNode:
-		for _, e := range ef.Content {
-			if e.Kind == yaml.ScalarNode {
-				files = append(files, e.Value)
-			} else if p := mapValue(e, "path"); p != nil {
-				files = append(files, p.Value)
-			}
-		}
-	}
-	for _, f := range files {
-		if err := insideWorkspace(ws, "the env file", f); err != nil {
+	for _, f := range envFiles(svc) {
+		if _, err := workspaceRel(ws, "the env file "+f.Value, f.Value); err != nil {
 			return err
 		}
 	}
-	if f := mapValue(mapValue(svc, "extends"), "file"); f != nil {
+	if mapValue(mapValue(svc, "extends"), "file") != nil {
 		return errors.New("`extends` with a file is not built here")
 	}
 	return nil
@@ -259,24 +239,40 @@ func absolutizeService(svc *yaml.Node, project string) {
 			if c := mapValue(b, "context"); c != nil && c.Value != "" {
 				ctx = c.Value
 			}
-			if !strings.Contains(ctx, "://") && !strings.HasPrefix(ctx, "git@") {
+			if !remoteContext(ctx) {
 				setKey(b, "context", resolveFrom(project, ctx))
 			}
 		}
 	}
+	for _, f := range envFiles(svc) {
+		f.Value = resolveFrom(project, f.Value)
+	}
+}
+
+// envFiles returns the nodes of a service's env file paths (`env_file: a`,
+// `[a, b]` or `[{path: a}]`).
+func envFiles(svc *yaml.Node) []*yaml.Node {
+	var out []*yaml.Node
 	switch ef := mapValue(svc, "env_file"); {
 	case ef == nil:
 	case ef.Kind == yaml.ScalarNode:
-		ef.Value = resolveFrom(project, ef.Value)
+		out = append(out, ef)
 	case ef.Kind == yaml.SequenceNode:
 		for _, e := range ef.Content {
 			if e.Kind == yaml.ScalarNode {
-				e.Value = resolveFrom(project, e.Value)
+				out = append(out, e)
 			} else if p := mapValue(e, "path"); p != nil {
-				p.Value = resolveFrom(project, p.Value)
+				out = append(out, p)
 			}
 		}
 	}
+	return out
+}
+
+// remoteContext reports whether a build context is a URL or a Git remote
+// rather than a folder.
+func remoteContext(ctx string) bool {
+	return strings.Contains(ctx, "://") || strings.HasPrefix(ctx, "git@")
 }
 
 // mapValue returns the value of key in a mapping node, or nil.
@@ -317,17 +313,20 @@ func removeKey(m *yaml.Node, key string) {
 // copy: the CLI names the Compose project, and so the images Compose tags,
 // after it, which must not be a user's own project.
 func composeProjectName() (string, error) {
-	var b [6]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	h, err := randomHex(6)
+	if err != nil {
 		return "", fmt.Errorf("project name: %w", err)
 	}
-	return "coderready" + hex.EncodeToString(b[:]), nil
+	return "coderready" + h, nil
 }
+
+// composeNameRE matches what Compose v1 drops from project names.
+var composeNameRE = regexp.MustCompile(`[^-_a-z0-9]`)
 
 // composeImageNames are the names Compose (v1 and v2) gives the image it
 // builds for service in the project of workspace folder dir.
 func composeImageNames(dir, service string) []string {
 	project := strings.ToLower(filepath.Base(dir)) + "_devcontainer"
-	v1 := regexp.MustCompile(`[^-_a-z0-9]`).ReplaceAllString(project, "")
+	v1 := composeNameRE.ReplaceAllString(project, "")
 	return []string{v1 + "_" + service, v1 + "-" + strings.ToLower(service)}
 }

@@ -55,9 +55,9 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 	if !filepath.IsAbs(cfgPath) {
 		cfgPath = filepath.Join(origWS, cfgPath)
 	}
-	rel, err := filepath.Rel(origWS, cfgPath)
-	if err != nil || !filepath.IsLocal(rel) {
-		return nil, fmt.Errorf("devcontainer.json %s lies outside the workspace folder %s", cfgPath, origWS)
+	rel, err := workspaceRel(origWS, "devcontainer.json "+cfgPath, cfgPath)
+	if err != nil {
+		return nil, err
 	}
 	src, err := readConfigFile(cfgPath)
 	if err != nil {
@@ -149,10 +149,11 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 			ctxDir = "."
 		}
 		ws.dockerfile = resolveFrom(cfgDir, df)
-		if err := insideWorkspace(origWS, "the Dockerfile", ws.dockerfile); err != nil {
+		if _, err := workspaceRel(origWS, "the Dockerfile "+ws.dockerfile, ws.dockerfile); err != nil {
 			return nil, err
 		}
-		if err := insideWorkspace(origWS, "the build context", resolveFrom(cfgDir, ctxDir)); err != nil {
+		ws.context = resolveFrom(cfgDir, ctxDir)
+		if _, err := workspaceRel(origWS, "the build context "+ws.context, ws.context); err != nil {
 			return nil, err
 		}
 		remove("/dockerFile")
@@ -161,7 +162,6 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 			return nil, err
 		}
 		add("/build/dockerfile", ws.dockerfile)
-		ws.context = resolveFrom(cfgDir, ctxDir)
 		add("/build/context", ws.context)
 	case stringAt(&v, "/image") != "":
 		// The CLI takes build options only when it builds a Dockerfile, so
@@ -239,9 +239,9 @@ func copyFeatures(v *hujson.Value, origWS, cfgPath, cfgDir string, ws *workspace
 					continue
 				}
 				from := filepath.Join(cfgDir, filepath.FromSlash(ref))
-				r, err := filepath.Rel(origWS, from)
-				if err != nil || !filepath.IsLocal(r) {
-					return fmt.Errorf("local feature %s lies outside the workspace folder", ref)
+				r, err := workspaceRel(origWS, "local feature "+ref, from)
+				if err != nil {
+					return err
 				}
 				if err := copyTree(from, filepath.Join(ws.dir, r), &budget); err != nil {
 					return fmt.Errorf("local feature %s: %w", ref, err)
@@ -264,14 +264,15 @@ func copyFeatures(v *hujson.Value, origWS, cfgPath, cfgDir string, ws *workspace
 // localEnvRE matches ${localEnv:NAME} and ${localEnv:NAME:default}.
 var localEnvRE = regexp.MustCompile(`\$\{localEnv:([^}:]*)(?::([^}]*))?\}`)
 
-// insideWorkspace refuses a path outside the workspace folder: a build
-// reads nothing from the server but the workspace.
-func insideWorkspace(ws, what, p string) error {
+// workspaceRel returns p relative to the workspace folder ws, refusing a
+// path outside it (what names it in the error): a build reads nothing from
+// the server but the workspace.
+func workspaceRel(ws, what, p string) (string, error) {
 	rel, err := filepath.Rel(ws, p)
 	if err != nil || (rel != "." && !filepath.IsLocal(rel)) {
-		return fmt.Errorf("%s %s lies outside the workspace folder", what, p)
+		return "", fmt.Errorf("%s lies outside the workspace folder", what)
 	}
-	return nil
+	return rel, nil
 }
 
 // stringAt returns the string at a JSON pointer, or "".

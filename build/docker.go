@@ -3,8 +3,6 @@ package build
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -214,7 +212,8 @@ func (d *Docker) Close() error {
 func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	start := time.Now()
 	spec = spec.withDefaults()
-	if _, err := buildOptions(spec); err != nil {
+	opts, err := buildOptions(spec)
+	if err != nil {
 		return nil, err
 	}
 	bc, err := planContext(spec.ContextDir, spec.Dockerfile, spec.MaxContextBytes)
@@ -229,23 +228,34 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docker build: %w", err)
 	}
-	res, traced, err := d.build(ctx, spec, bc, src, engine, start)
+	// A Dockerfile the project's parser rejects still goes to the builder,
+	// whose error is the one reported; steps then map to no line.
+	df, _ := dockerfile.Parse(bc.dockerfile, src)
+	newState := func(engine string) *streamState {
+		return &streamState{log: &capLog{max: spec.MaxLogBytes}, df: df, engine: engine}
+	}
+
+	st := newState(engine)
+	res, err := d.build(ctx, spec, opts, bc, st)
 	var f *Failure
 	timedOut := errors.As(err, &f) && f.Timeout
 	var ne net.Error
-	if err != nil && engine == EngineBuildKit && !traced && ctx.Err() == nil && !timedOut && !errors.As(err, &ne) && d.isAuto() {
+	if err != nil && engine == EngineBuildKit && !st.traced() && ctx.Err() == nil && !timedOut && !errors.As(err, &ne) && d.isAuto() {
 		// The engine answered but took no BuildKit build: a
 		// Docker-compatible engine without BuildKit (Podman's API, for
 		// one). Build with the classic builder; when the engine takes
 		// that, keep to it from here on. (An engine that could not be
 		// reached at all is no reason to give BuildKit up.)
-		cres, _, cerr := d.build(ctx, spec, bc, src, EngineClassic, start)
+		cres, cerr := d.build(ctx, spec, opts, bc, newState(EngineClassic))
 		if cerr == nil || errors.As(cerr, &f) {
 			d.mu.Lock()
 			d.auto = EngineClassic
 			d.mu.Unlock()
-			return cres, cerr
+			res, err = cres, cerr
 		}
+	}
+	if res != nil {
+		res.Duration = time.Since(start)
 	}
 	return res, err
 }
@@ -256,34 +266,23 @@ func (d *Docker) isAuto() bool {
 	return err == nil && e == EngineAuto
 }
 
-// build runs one build with engine; traced reports whether BuildKit sent
-// any progress (it did not if the engine has no working BuildKit).
-func (d *Docker) build(ctx context.Context, spec Spec, bc *buildContext, src []byte, engine string, start time.Time) (_ *Result, traced bool, _ error) {
-	opts, err := buildOptions(spec)
-	if err != nil {
-		return nil, false, err
-	}
-	// A Dockerfile the project's parser rejects still goes to the builder,
-	// whose error is the one reported; steps then map to no line.
-	df, _ := dockerfile.Parse(bc.dockerfile, src)
-
+// build runs one build with st.engine, following its output in st.
+func (d *Docker) build(ctx context.Context, spec Spec, opts client.ImageBuildOptions, bc *buildContext, st *streamState) (*Result, error) {
 	tctx, cancel := context.WithTimeout(ctx, spec.Timeout)
 	defer cancel()
 	// bctx also ends when the BuildKit session fails (its cause says why).
 	bctx, cancelCause := context.WithCancelCause(tctx)
 	defer cancelCause(nil)
-
-	st := &streamState{log: &capLog{max: spec.MaxLogBytes}, df: df, src: src}
 	defer d.cleanup(ctx, st)
 
 	var body io.Reader
-	if engine == EngineBuildKit {
+	if st.engine == EngineBuildKit {
 		sc := d.Client.(SessionClient)
 		sess, err := startSession(bctx, bc, func(ctx context.Context, proto string, meta map[string][]string) (net.Conn, error) {
 			return sc.DialHijack(ctx, "/session", proto, meta)
 		})
 		if err != nil {
-			return nil, st.traced(), fmt.Errorf("docker build: %w", err)
+			return nil, fmt.Errorf("docker build: %w", err)
 		}
 		defer func() { _ = sess.Close() }()
 		go sess.watch(bctx.Done(), cancelCause)
@@ -292,14 +291,14 @@ func (d *Docker) build(ctx context.Context, spec Spec, bc *buildContext, src []b
 		opts.RemoteContext = "client-session"
 		opts.Dockerfile = path.Base(bc.dockerfile)
 		if opts.BuildID, err = randomHex(16); err != nil {
-			return nil, st.traced(), err
+			return nil, err
 		}
 		st.bk = &bkLog{}
 		st.trace = newBKTrace(multiWriter{st.log, st.bk})
 		defer d.cancelOnTimeout(ctx, tctx, opts.BuildID)
 	} else {
 		opts.Dockerfile = bc.dockerfile
-		st.steps = stepLines(df)
+		st.steps = stepLines(st.df)
 		pr, pw := io.Pipe()
 		go func() { _ = pw.CloseWithError(bc.writeTar(pw)) }()
 		defer func() { _ = pr.Close() }()
@@ -309,36 +308,33 @@ func (d *Docker) build(ctx context.Context, spec Spec, bc *buildContext, src []b
 	resp, err := d.Client.ImageBuild(bctx, body, opts)
 	if err != nil {
 		if te := st.timeout(tctx, ctx, spec.Timeout); te != nil {
-			te.Engine = engine
-			return nil, st.traced(), te
+			return nil, te
 		}
 		if cause := context.Cause(bctx); cause != nil && ctx.Err() == nil && tctx.Err() == nil {
-			return nil, st.traced(), fmt.Errorf("docker build: %w", cause)
+			return nil, fmt.Errorf("docker build: %w", cause)
 		}
-		return nil, st.traced(), fmt.Errorf("docker build: %w", err)
+		return nil, fmt.Errorf("docker build: %w", err)
 	}
 	err = st.decode(resp.Body)
 	_ = resp.Body.Close()
 	if te := st.timeout(tctx, ctx, spec.Timeout); te != nil {
-		te.Engine = engine
-		return nil, st.traced(), te
+		return nil, te
 	}
 	if ctx.Err() != nil {
-		return nil, st.traced(), fmt.Errorf("docker build: %w", ctx.Err())
+		return nil, fmt.Errorf("docker build: %w", ctx.Err())
 	}
 	if cause := context.Cause(bctx); cause != nil && tctx.Err() == nil {
-		return nil, st.traced(), fmt.Errorf("docker build: %w", cause)
+		return nil, fmt.Errorf("docker build: %w", cause)
 	}
 	if err != nil {
-		return nil, st.traced(), fmt.Errorf("docker build: reading the engine's output: %w", err)
+		return nil, fmt.Errorf("docker build: reading the engine's output: %w", err)
 	}
 	if st.failure != nil {
-		st.failure.Engine = engine
-		return nil, st.traced(), st.failure
+		return nil, st.failure
 	}
 	ins, err := d.Client.ImageInspect(ctx, opts.Tags[0])
 	if err != nil {
-		return nil, st.traced(), fmt.Errorf("docker build: the built image %s: %w", opts.Tags[0], err)
+		return nil, fmt.Errorf("docker build: the built image %s: %w", opts.Tags[0], err)
 	}
 	st.built = true
 	d.mu.Lock()
@@ -348,12 +344,11 @@ func (d *Docker) build(ctx context.Context, spec Spec, bc *buildContext, src []b
 	d.intermediates[opts.Tags[0]] = st.images
 	d.mu.Unlock()
 	return &Result{
-		Ref:      opts.Tags[0],
-		ImageID:  ins.ID,
-		Engine:   engine,
-		Log:      st.log.Bytes(),
-		Duration: time.Since(start),
-	}, st.traced(), nil
+		Ref:     opts.Tags[0],
+		ImageID: ins.ID,
+		Engine:  st.engine,
+		Log:     st.log.Bytes(),
+	}, nil
 }
 
 // cancelOnTimeout asks the engine to stop a BuildKit build whose time ran
@@ -365,15 +360,6 @@ func (d *Docker) cancelOnTimeout(ctx, bctx context.Context, id string) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	_, _ = d.Client.(SessionClient).BuildCancel(cctx, id, client.BuildCancelOptions{})
-}
-
-// randomHex returns n random bytes in hex.
-func randomHex(n int) (string, error) {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random: %w", err)
-	}
-	return hex.EncodeToString(b), nil
 }
 
 // Remove deletes a built image and its untagged parents (the classic
@@ -462,11 +448,10 @@ func buildOptions(spec Spec) (client.ImageBuildOptions, error) {
 	}
 	tag := spec.Tag
 	if tag == "" {
-		h, err := randomHex(8)
-		if err != nil {
-			return opts, fmt.Errorf("build tag: %w", err)
+		var err error
+		if tag, err = newTag(); err != nil {
+			return opts, err
 		}
-		tag = "coderready-build/" + h + ":latest"
 	}
 	opts.Tags = []string{tag}
 	return opts, nil
@@ -527,9 +512,9 @@ var (
 
 // streamState follows the build output.
 type streamState struct {
-	log *capLog
-	df  *dockerfile.File // the Dockerfile built (nil if it did not parse)
-	src []byte           // its text
+	log    *capLog
+	df     *dockerfile.File // the Dockerfile built (nil if it did not parse)
+	engine string           // EngineBuildKit or EngineClassic
 	// bk and trace follow a BuildKit build (nil for the classic builder).
 	bk         *bkLog
 	trace      *bkTrace
@@ -617,23 +602,17 @@ func (st *streamState) scanLines(s string) {
 
 // traced reports whether a BuildKit build sent any progress.
 func (st *streamState) traced() bool {
-	return st.trace != nil && len(st.trace.num) > 0
+	return st.trace != nil && st.trace.printed > 0
 }
 
 // fail makes the Failure for the current step (the classic builder) or
 // the failed vertex (BuildKit).
 func (st *streamState) fail(msg string) *Failure {
-	f := &Failure{Step: st.step, Message: msg, LogTail: st.log.tail(logTailLines)}
+	f := &Failure{Step: st.step, Message: msg, LogTail: st.log.tail(logTailLines), Engine: st.engine}
 	if st.bk != nil {
 		f.Step = ""
 		if !st.bk.explain(f, st.df) {
 			f.Line = errorLine(msg)
-		}
-		if ref, line := syntaxDirective(st.src); ref != "" && st.bk.failedFrontend(ref) {
-			// BuildKit fetches the frontend a `# syntax=` line names
-			// before reading the Dockerfile itself.
-			f.Line = line
-			f.Message = fmt.Sprintf("the Dockerfile frontend %s that the `# syntax=` directive names could not be fetched: %s", ref, f.Message)
 		}
 		f.Message = trimSolvePrefixes(f.Message)
 		return f

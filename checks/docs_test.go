@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/coderready/coderready/internal/golden"
 )
 
 // TestDocsRulesUpToDate fails when docs/rules.md is not what the registry
@@ -21,7 +23,7 @@ func TestDocsRulesUpToDate(t *testing.T) {
 		t.Fatalf("docs/rules.md is missing: run go generate ./checks (%v)", err)
 	}
 	if !bytes.Equal(have, buf.Bytes()) {
-		t.Errorf("docs/rules.md is stale: run go generate ./checks\nfirst difference at %s", firstDiff(string(have), buf.String()))
+		t.Errorf("docs/rules.md is stale: run go generate ./checks\nfirst difference at %s", golden.FirstDiff(string(have), buf.String()))
 	}
 }
 

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -10,6 +9,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/coderready/coderready/internal/golden"
 )
 
 func sampleSummary() *ImageSummary {
@@ -25,12 +26,7 @@ func sampleSummary() *ImageSummary {
 // markdownGolden compares a summary with testdata/markdown/name.md.
 func markdownGolden(t *testing.T, name, got string) {
 	t.Helper()
-	if *updateGolden {
-		if err := os.MkdirAll(filepath.Join("testdata", "markdown"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	golden(t, filepath.Join("markdown", name+".md"), []byte(got))
+	golden.Check(t, filepath.Join("testdata", "markdown", name+".md"), []byte(got))
 }
 
 func TestRenderMarkdownGolden(t *testing.T) {

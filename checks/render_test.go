@@ -4,58 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/coderready/coderready/internal/golden"
 )
-
-// updateGolden rewrites golden files in testdata/ instead of comparing:
-// go test ./checks -run 'Render|SARIF|JSON|Text' -update. Other tests of
-// this package share it (a flag can be defined once).
-var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *updateGolden {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./checks -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (rerun with -update if the change is intended)\n%s", p, firstDiff(string(want), string(got)))
-	}
-}
-
-// firstDiff describes the first line where want and got differ.
-func firstDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < max(len(wl), len(gl)); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + w + "\n  got:  " + g
-		}
-	}
-	return "(no line differs)"
-}
 
 // sampleResult is a hand-built result covering what renderers must handle:
 // several files and targets, columns known and unknown, a multi-line span,
@@ -171,7 +126,7 @@ func TestRenderTextGolden(t *testing.T) {
 			if err := RenderText(&buf, sampleResult(), tt.opts); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name, buf.Bytes())
+			golden.Check(t, filepath.Join("testdata", tt.name), buf.Bytes())
 		})
 	}
 }
@@ -209,7 +164,7 @@ func TestRenderJSONGolden(t *testing.T) {
 	if err := RenderJSON(&buf, sampleResult(), "1.2.3"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "render.json.golden", buf.Bytes())
+	golden.Check(t, filepath.Join("testdata", "render.json.golden"), buf.Bytes())
 
 	// The documented shape, read back.
 	var rep struct {
@@ -254,7 +209,7 @@ func TestRenderJSONDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(ba.Bytes(), bb.Bytes()) {
-		t.Errorf("output depends on input order:\n%s", firstDiff(ba.String(), bb.String()))
+		t.Errorf("output depends on input order:\n%s", golden.FirstDiff(ba.String(), bb.String()))
 	}
 	if !strings.Contains(ba.String(), `"version": "dev"`) {
 		t.Error(`empty tool version not written as "dev"`)
@@ -266,7 +221,7 @@ func TestRenderSARIFGolden(t *testing.T) {
 	if err := renderSARIF(&buf, sampleResult(), "1.2.3", sampleRules()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "render.sarif.golden", buf.Bytes())
+	golden.Check(t, filepath.Join("testdata", "render.sarif.golden"), buf.Bytes())
 	checkSARIF(t, buf.Bytes(), sampleRules())
 }
 

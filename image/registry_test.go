@@ -1,11 +1,7 @@
 package image
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -14,33 +10,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/coderready/coderready/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares v's JSON with testdata/name (rewritten with -update).
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./image/ -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; got:\n%s", p, got)
-	}
-}
 
 func TestRegistryDebianFacts(t *testing.T) {
 	reg := testRegistry(t)
@@ -56,7 +28,7 @@ func TestRegistryDebianFacts(t *testing.T) {
 	}
 	clean := *f
 	clean.Reference = ""
-	golden(t, "debianish.facts.json", &clean)
+	golden.JSON(t, filepath.Join("testdata", "debianish.facts.json"), &clean)
 }
 
 func TestRegistryDebianChecks(t *testing.T) {

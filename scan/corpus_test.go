@@ -3,7 +3,6 @@ package scan
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,9 +11,8 @@ import (
 	"testing"
 
 	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // corpusDir holds real-world Dockerfiles and devcontainer.json files named
 // owner__repo__path__with__slashes (see its SOURCES.md).
@@ -85,23 +83,7 @@ func TestCorpusGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := strings.ReplaceAll(buf.String(), filepath.ToSlash(trees[name])+"/", "")
-			golden := filepath.Join("testdata", "corpus", name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./scan -run TestCorpusGolden -update, then review)", err)
-			}
-			if got != string(want) {
-				t.Errorf("report for %s differs from %s:\n--- got ---\n%s", name, golden, got)
-			}
+			golden.Check(t, filepath.Join("testdata", "corpus", name+".golden"), []byte(got))
 		})
 	}
 }

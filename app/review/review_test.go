@@ -1,9 +1,7 @@
 package review
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/internal/golden"
 )
 
 func TestParsePatchFixture(t *testing.T) {
@@ -58,9 +57,6 @@ func TestParsePatchFixture(t *testing.T) {
 		}
 	}
 }
-
-// update rewrites the golden files in testdata/: go test ./app/review -update.
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func TestParsePatch(t *testing.T) {
 	tests := []struct {
@@ -113,23 +109,7 @@ func TestCommentBodyGolden(t *testing.T) {
 	}
 	c := p.Comments[0]
 	got := fmt.Sprintf("path: %s\nstart_line: %d\nline: %d\nside: %s\n\n%s\n", c.Path, c.StartLine, c.Line, c.Side, c.Body)
-	path := filepath.Join("testdata", "comment.golden.md")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./app/review -update writes it)", err)
-	}
-	if !bytes.Equal(want, []byte(got)) {
-		t.Errorf("comment differs from %s:\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", "comment.golden.md"), []byte(got))
 }
 
 func TestParsePatchErrors(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"net/http"
@@ -16,10 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// update rewrites the golden files in testdata/: go test ./app/source -update.
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/coderready/coderready/internal/golden"
+)
 
 type entry struct {
 	name, body, link string
@@ -193,7 +191,7 @@ func TestExtract(t *testing.T) {
 		if _, err := os.Lstat(filepath.Join(dst, "dev/null")); err == nil {
 			t.Error("a device entry was written")
 		}
-		golden(t, "happy.tree.golden", tree(t, dst))
+		golden.Check(t, filepath.Join("testdata", "happy.tree.golden"), tree(t, dst))
 	})
 
 	t.Run("cancelled", func(t *testing.T) {
@@ -249,28 +247,6 @@ func tree(t *testing.T, dst string) []byte {
 		t.Fatal(err)
 	}
 	return []byte(b.String())
-}
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test ./app/source -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs:\n--- want\n%s--- got\n%s", p, want, got)
-	}
 }
 
 func TestFetch(t *testing.T) {
