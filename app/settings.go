@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/go-units"
+
 	"github.com/coderready/coderready/build"
 )
 
@@ -36,7 +38,11 @@ const (
 	EnvBuildCPUs      = "CODERREADY_BUILD_CPUS"
 	EnvBuildPids      = "CODERREADY_BUILD_PIDS"
 	EnvNoRegistry     = "CODERREADY_NO_REGISTRY"
+	EnvWebhookMemory  = "CODERREADY_WEBHOOK_MEMORY"
 )
+
+// DefaultWebhookMemory is the default of Settings.WebhookMemory.
+const DefaultWebhookMemory = 64 << 20
 
 // credentialsFile and keyFile are where the setup flow stores what GitHub
 // returned for the app it created, inside the data dir.
@@ -91,6 +97,11 @@ type Settings struct {
 	CompareBase bool
 	// Workers bounds how many check jobs run at once (default 2).
 	Workers int
+	// WebhookMemory caps the bytes held by webhook bodies whose signature
+	// is not yet verified, all requests together (default
+	// DefaultWebhookMemory; at least 1 MiB). Past it a request waits
+	// briefly, then is answered 503.
+	WebhookMemory int64
 	// Version is the server's version, shown on its pages.
 	Version string
 	// AppURL is the app's page on GitHub (known after setup), for the
@@ -132,6 +143,13 @@ func SettingsFromEnv() (Settings, error) {
 		return s, fmt.Errorf("%s, %s, %s: %w", EnvBuildMemory, EnvBuildCPUs, EnvBuildPids, err)
 	}
 	s.BuildLimits = lim
+	if v := os.Getenv(EnvWebhookMemory); v != "" {
+		n, err := units.RAMInBytes(v)
+		if err != nil || n < 1<<20 {
+			return s, fmt.Errorf("%s: want a size of at least 1m, e.g. 64m, got %q", EnvWebhookMemory, v)
+		}
+		s.WebhookMemory = n
+	}
 	if v := os.Getenv(EnvNoRegistry); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -171,6 +189,9 @@ func (s *Settings) Normalize() error {
 	s.GitHubAPIURL = strings.TrimRight(s.GitHubAPIURL, "/") + "/"
 	if s.Workers <= 0 {
 		s.Workers = 2
+	}
+	if s.WebhookMemory <= 0 {
+		s.WebhookMemory = DefaultWebhookMemory
 	}
 	if s.AppID == 0 && s.PrivateKeyFile == "" && s.WebhookSecret == "" {
 		if err := s.loadSaved(); err != nil {
