@@ -53,6 +53,13 @@ type Options struct {
 	BuilderPing func(context.Context) error
 	// Manifest is app.yml, posted to GitHub by /setup.
 	Manifest []byte
+	// WebhookReadTimeout bounds reading one webhook body, headers excluded
+	// (default 10 s): slow bodies do not hold the webhook's memory budget
+	// (Settings.WebhookMemory) for long.
+	WebhookReadTimeout time.Duration
+	// WebhookWait is how long a webhook request waits for room in that
+	// budget before it is answered 503 (default 1 s).
+	WebhookWait time.Duration
 }
 
 // App is a running GitHub App: store, queue, workers and HTTP handlers.
@@ -69,6 +76,8 @@ type App struct {
 
 	setup setupStates
 	lock  *dataDirLock
+	// webhookBodies holds the bytes of webhook bodies not yet verified.
+	webhookBodies *byteBudget
 
 	mu       sync.RWMutex
 	settings Settings
@@ -94,6 +103,12 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
 	}
+	if opts.WebhookReadTimeout <= 0 {
+		opts.WebhookReadTimeout = defaultWebhookReadTimeout
+	}
+	if opts.WebhookWait <= 0 {
+		opts.WebhookWait = defaultWebhookWait
+	}
 	reg := opts.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -112,6 +127,8 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	a.log = slog.New(setupHandler{Handler: log.Handler(), missing: a.missing})
 	log = a.log
 	a.metrics = newMetrics(reg)
+	a.webhookBodies = newByteBudget(s.WebhookMemory)
+	a.metrics.registerWebhookBudget(reg, a.webhookBodies)
 	a.transport = &ghtransport.Transport{Base: opts.GitHubTransport, Metrics: ghtransport.NewMetrics(reg)}
 	if err := os.MkdirAll(a.workDir(), 0o750); err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
@@ -258,13 +275,17 @@ func Serve(ctx context.Context, s Settings, opts Options, grace time.Duration) e
 		_ = a.Shutdown(context.Background())
 		return err
 	}
+	// Reads are bounded in seconds: a slow sender holds a connection (and,
+	// on /webhook, part of the unverified-body budget) only that long.
+	// /webhook sets its own body deadline (Options.WebhookReadTimeout).
 	srv := &http.Server{
 		Addr:              a.Settings().Listen,
 		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

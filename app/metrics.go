@@ -23,7 +23,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coderready_webhook_deliveries_total",
-			Help: "Webhook deliveries by event and result (accepted, duplicate, ignored, ping, bad_signature, too_large, bad_request, not_configured, error).",
+			Help: "Webhook deliveries by event and result (accepted, duplicate, ignored, ping, bad_signature, too_large, busy, timeout, bad_request, not_configured, error).",
 		}, []string{"event", "result"}),
 		ackSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "coderready_webhook_ack_seconds",

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -52,6 +53,10 @@ var handledEvents = map[string]bool{
 
 // serveWebhook verifies, records and enqueues one delivery. Nothing is
 // parsed before the signature is verified; nothing is built in the request.
+// Until it is verified the body is hashed as it arrives, held within the
+// shared budget of unverified bytes, and must arrive within
+// Options.WebhookReadTimeout: unsigned senders cannot make the server hold
+// more than that budget, nor hold it for long.
 func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	event := r.Header.Get(github.EventTypeHeader)
@@ -88,24 +93,55 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad Content-Type", http.StatusUnsupportedMediaType)
 		return
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxWebhookBytes)
-	payload, err := github.ValidatePayloadFromBody(ct, body, sig, []byte(secret))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			result = "too_large"
-			log.Warn("webhook refused: body over the limit", "limit_bytes", MaxWebhookBytes)
-			http.Error(w, fmt.Sprintf("body larger than %d bytes", MaxWebhookBytes), http.StatusRequestEntityTooLarge)
-		case strings.Contains(err.Error(), "Content-Type"):
-			result = "bad_request"
-			http.Error(w, err.Error(), http.StatusUnsupportedMediaType)
-		default:
-			result = "bad_signature"
-			log.Warn("webhook refused: signature check failed")
-			http.Error(w, "signature check failed", http.StatusUnauthorized)
-		}
+	// The two content types GitHub sends (and go-github accepts): the
+	// payload is the body, or the body's "payload" form field.
+	if ct != "application/json" && ct != "application/x-www-form-urlencoded" {
+		result = "bad_request"
+		http.Error(w, fmt.Sprintf("webhook request has unsupported Content-Type %q", ct), http.StatusUnsupportedMediaType)
 		return
+	}
+	mac, err := parseSignature(sig)
+	if err != nil {
+		result = "bad_signature"
+		log.Warn("webhook refused: signature check failed", "err", err)
+		http.Error(w, "signature check failed", http.StatusUnauthorized)
+		return
+	}
+	if r.ContentLength > MaxWebhookBytes {
+		result = "too_large"
+		log.Warn("webhook refused: body over the limit", "limit_bytes", MaxWebhookBytes, "content_length", r.ContentLength)
+		stopReading(w)
+		http.Error(w, fmt.Sprintf("body larger than %d bytes", MaxWebhookBytes), http.StatusRequestEntityTooLarge)
+		return
+	}
+	// The deadline counts from the end of the headers, so a body sent a
+	// byte at a time is cut off in seconds. (A ResponseWriter without a
+	// connection, as in tests, has no deadline to set.)
+	if err := http.NewResponseController(w).SetReadDeadline(start.Add(a.opts.WebhookReadTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		log.Warn("webhook: could not set the body's read deadline", "err", err)
+	}
+	body := newSignedBody(a.webhookBodies, secret, mac, a.opts.WebhookWait)
+	defer body.free()
+	if err := body.readFrom(r.Context(), r.Body, r.ContentLength, MaxWebhookBytes); err != nil {
+		result = a.refuseBody(w, log, err)
+		return
+	}
+	if !body.verified() {
+		result = "bad_signature"
+		log.Warn("webhook refused: signature check failed")
+		http.Error(w, "signature check failed", http.StatusUnauthorized)
+		return
+	}
+	// Verified: the payload leaves the unverified budget.
+	payload := body.payload()
+	if ct == "application/x-www-form-urlencoded" {
+		form, err := url.ParseQuery(string(payload))
+		if err != nil {
+			result = "bad_request"
+			http.Error(w, "form-encoded payload: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		payload = []byte(form.Get("payload"))
 	}
 	if event == "" || delivery == "" {
 		result = "bad_request"
@@ -152,6 +188,45 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	result = "accepted"
 	log.Debug("delivery queued")
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// refuseBody answers a body that could not be read whole, and returns
+// the result label of the refusal.
+func (a *App) refuseBody(w http.ResponseWriter, log *slog.Logger, err error) string {
+	stopReading(w)
+	var tooLarge *bodyTooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
+		log.Warn("webhook refused: body over the limit", "limit_bytes", MaxWebhookBytes)
+		http.Error(w, fmt.Sprintf("body larger than %d bytes", MaxWebhookBytes), http.StatusRequestEntityTooLarge)
+		return "too_large"
+	case errors.Is(err, errBudgetTooSmall):
+		log.Warn("webhook refused: body larger than the unverified-body budget holds for one request", "budget_bytes", a.webhookBodies.limit)
+		http.Error(w, fmt.Sprintf("%s (%s=%d bytes holds bodies up to half of it)", errBudgetTooSmall, EnvWebhookMemory, a.webhookBodies.limit), http.StatusRequestEntityTooLarge)
+		return "too_large"
+	case errors.Is(err, errBudgetBusy):
+		log.Warn("webhook refused: the unverified-body budget stayed full", "budget_bytes", a.webhookBodies.limit, "waited", a.opts.WebhookWait)
+		w.Header().Set("Retry-After", webhookRetryAfter)
+		http.Error(w, errBudgetBusy.Error(), http.StatusServiceUnavailable)
+		return "busy"
+	case isTimeout(err):
+		log.Warn("webhook refused: the body did not arrive within the read timeout", "timeout", a.opts.WebhookReadTimeout)
+		http.Error(w, fmt.Sprintf("body not received within %s", a.opts.WebhookReadTimeout), http.StatusRequestTimeout)
+		return "timeout"
+	default:
+		// Mostly a sender that went away: nobody reads the answer.
+		log.Warn("webhook refused: could not read the body", "err", err)
+		http.Error(w, "could not read the body", http.StatusBadRequest)
+		return "bad_request"
+	}
+}
+
+// stopReading makes the server read no more of a refused body: the
+// connection closes after the answer instead of draining what the sender
+// still has to send (which, for a slow sender, would hold the handler).
+func stopReading(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
 
 // enqueueDelivery records the delivery ID and queues the delivery in one
