@@ -1,0 +1,200 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func countSetupStates(t *testing.T, s *Store) int {
+	t.Helper()
+	var n int
+	if err := s.DB().QueryRowContext(t.Context(), `SELECT count(*) FROM coderready_setup_states`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSetupStates(t *testing.T) {
+	eachDialect(t, func(t *testing.T, opts Options) {
+		ctx := t.Context()
+		s := openTest(t, opts)
+		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		exp := now.Add(10 * time.Minute)
+		for _, st := range []string{"good", "expiring", "raced"} {
+			if err := s.CreateSetupState(ctx, st, exp); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cases := []struct {
+			name  string
+			state string
+			at    time.Time
+			want  error
+		}{
+			{"fresh", "good", now, nil},
+			{"reused", "good", now, ErrSetupStateUnknown},
+			{"never issued", "forged", now, ErrSetupStateUnknown},
+			{"empty", "", now, ErrSetupStateUnknown},
+			{"at its expiry", "expiring", exp, ErrSetupStateExpired},
+			{"expired, then again", "expiring", exp, ErrSetupStateUnknown},
+		}
+		for _, c := range cases {
+			err := s.ConsumeSetupState(ctx, c.state, c.at)
+			if !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
+				t.Errorf("%s: ConsumeSetupState(%q) = %v, want %v", c.name, c.state, err, c.want)
+			}
+		}
+		if err := s.CreateSetupState(ctx, "", exp); err == nil {
+			t.Error("an empty state was stored")
+		}
+
+		// Concurrent redeems of one state: exactly one wins.
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				err := s.ConsumeSetupState(ctx, "raced", now)
+				switch {
+				case err == nil:
+					wins.Add(1)
+				case !errors.Is(err, ErrSetupStateUnknown):
+					t.Errorf("concurrent redeem: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Errorf("%d concurrent redeems of one state succeeded, want 1", wins.Load())
+		}
+	})
+}
+
+// TestSetupStatesBounded loads /setup's insert three times the slots: the
+// table never holds more than SetupStateSlots rows, the newest state is
+// redeemable, and pruning removes the expired ones.
+func TestSetupStatesBounded(t *testing.T) {
+	eachDialect(t, func(t *testing.T, opts Options) {
+		ctx := t.Context()
+		s := openTest(t, opts)
+		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		err := s.InTx(ctx, func(tx *sql.Tx) error {
+			// Old states, already expired: inserted in one transaction for speed.
+			for i := range 3 * SetupStateSlots {
+				hash, slot := setupStateKey(fmt.Sprint("old-", i))
+				if _, err := s.exec(ctx, tx, `INSERT INTO coderready_setup_states (slot, state_hash, expires_at) VALUES (?, ?, ?)
+ON CONFLICT (slot) DO UPDATE SET state_hash = excluded.state_hash, expires_at = excluded.expires_at`, slot, hash, s.timeArg(now.Add(-time.Minute))); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := countSetupStates(t, s); n > SetupStateSlots || n < SetupStateSlots/2 {
+			t.Errorf("%d states after %d inserts, want at most %d (and most slots used)", n, 3*SetupStateSlots, SetupStateSlots)
+		}
+		if err := s.CreateSetupState(ctx, "newest", now.Add(10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		before := countSetupStates(t, s)
+		pruned, err := s.PruneSetupStates(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pruned != int64(before-1) || countSetupStates(t, s) != 1 {
+			t.Errorf("pruned %d of %d, %d left; want all but the newest", pruned, before, countSetupStates(t, s))
+		}
+		if err := s.ConsumeSetupState(ctx, "newest", now); err != nil {
+			t.Errorf("newest state: %v", err)
+		}
+	})
+}
+
+// TestSetupStatesAcrossStores: a state issued through one store (replica)
+// is redeemed through another on the same database, once.
+func TestSetupStatesAcrossStores(t *testing.T) {
+	eachDialect(t, func(t *testing.T, opts Options) {
+		ctx := t.Context()
+		a, b := openTest(t, opts), openTest(t, opts)
+		now := time.Now()
+		if err := a.CreateSetupState(ctx, "shared", now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.ConsumeSetupState(ctx, "shared", now); err != nil {
+			t.Errorf("redeem on the other store: %v", err)
+		}
+		if err := a.ConsumeSetupState(ctx, "shared", now); !errors.Is(err, ErrSetupStateUnknown) {
+			t.Errorf("second redeem on the first store: %v, want ErrSetupStateUnknown", err)
+		}
+	})
+}
+
+func TestClaimSetup(t *testing.T) {
+	eachDialect(t, func(t *testing.T, opts Options) {
+		ctx := t.Context()
+		s, other := openTest(t, opts), openTest(t, opts)
+		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		if _, ok, err := s.SetupDone(ctx); ok || err != nil {
+			t.Fatalf("SetupDone on a new database: %v, %v", ok, err)
+		}
+		// A claim whose transaction fails leaves nothing.
+		boom := errors.New("could not write the key")
+		err := s.InTx(ctx, func(tx *sql.Tx) error {
+			if ok, err := s.ClaimSetup(ctx, tx, 7, now); !ok || err != nil {
+				t.Fatalf("claim: %v, %v", ok, err)
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		if _, ok, _ := s.SetupDone(ctx); ok {
+			t.Error("a rolled-back claim was kept")
+		}
+
+		if err := s.CreateSetupState(ctx, "outstanding", now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		// Concurrent claims from two stores: exactly one wins.
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 6 {
+			st := s
+			if i%2 == 1 {
+				st = other
+			}
+			wg.Go(func() {
+				ok, err := st.ClaimSetup(ctx, nil, int64(100+i), now)
+				if err != nil {
+					t.Errorf("claim %d: %v", i, err)
+				}
+				if ok {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("%d claims won, want 1", wins.Load())
+		}
+		rec, ok, err := other.SetupDone(ctx)
+		if !ok || err != nil || rec.AppID < 100 || !rec.CompletedAt.Equal(now) {
+			t.Errorf("SetupDone = %+v, %v, %v", rec, ok, err)
+		}
+		if err := s.ConsumeSetupState(ctx, "outstanding", now); !errors.Is(err, ErrSetupStateUnknown) {
+			t.Errorf("a state issued before the claim: %v, want ErrSetupStateUnknown", err)
+		}
+		if err := s.ForgetSetup(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.ClaimSetup(ctx, nil, 9, now); !ok || err != nil {
+			t.Errorf("claim after ForgetSetup: %v, %v", ok, err)
+		}
+	})
+}
