@@ -1,6 +1,8 @@
 // Package source downloads a repository snapshot (GitHub's tarball of a
-// commit) and extracts it safely: no path leaves the destination, links
-// stay inside it, and total size, entry count and file size are bounded.
+// commit) and extracts it safely: every entry is created through an
+// os.Root on the destination, so no path leaves it and nothing is written
+// through a link; links resolve inside it; and total size, entry count and
+// file size are bounded.
 package source
 
 import (
@@ -10,11 +12,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // Limits bound an extraction; zero fields take the defaults.
@@ -86,25 +89,33 @@ func Fetch(ctx context.Context, client *http.Client, url, dst string, lim Limits
 // (as GitHub's tarballs do: owner-repo-sha/), strips that folder and writes
 // the rest under dst, which must exist.
 //
-// It refuses, with an error naming the entry: paths that are absolute or
-// leave dst, entries that would be written through a symlink, symlinks
-// whose target resolves outside dst (checked as written and again at the
-// end, following chains of links), hard links to anything but a file
-// extracted before them, and snapshots over a limit (those errors wrap
-// ErrLimit). The whole uncompressed stream is bounded too, so a
-// decompression bomb hidden in headers, skipped entries or trailing data
-// stops early; a truncated or corrupt archive is an error. Devices, FIFOs
-// and pax headers are skipped. Files are written 0644, or 0755 when any
-// execute bit is set (never setuid), directories 0755; in-tree symlinks
-// stay symlinks. On error dst may hold part of the snapshot: the caller
-// removes it.
+// Every file, folder and link is created through an [os.Root] opened on
+// dst, one path component at a time from the folder that holds it, so no
+// entry can be written outside dst or through a symlink whatever the
+// archive says: that is the safety, not a check of the names. On top of
+// it Extract refuses, with an error naming the entry: paths that are
+// absolute or leave dst; entries under a symlink or a file; an entry over
+// one written before it (a duplicate, a file over a folder), since git
+// trees hold neither; symlinks whose target leaves dst, or that resolve
+// (followed within the root once every entry is written) outside it or
+// through a chain of more than 8 links or a loop; hard links to anything
+// but a regular file extracted before them; names over 4096 bytes or 256
+// components; and snapshots over a limit (those errors wrap ErrLimit;
+// folders created for an entry count as entries). The whole uncompressed
+// stream is bounded too, so a decompression bomb hidden in headers,
+// skipped entries or trailing data stops early; a truncated or corrupt
+// archive is an error. Devices, FIFOs and pax headers are skipped. Files
+// are written 0644, or 0755 when any execute bit is set (never setuid),
+// folders 0755; in-tree symlinks stay symlinks. On error dst may hold part
+// of the snapshot: the caller removes it.
 func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, error) {
 	lim = lim.withDefaults()
 	var st Stats
-	root, err := filepath.Abs(dst)
+	root, err := os.OpenRoot(dst)
 	if err != nil {
 		return st, fmt.Errorf("extract: %w", err)
 	}
+	defer func() { _ = root.Close() }()
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return st, fmt.Errorf("extract: not a gzip stream: %w", err)
@@ -115,9 +126,9 @@ func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, e
 	// the archive could otherwise inflate without bound.
 	stream := &boundedReader{ctx: ctx, r: zr, left: lim.streamBytes()}
 	tr := tar.NewReader(stream)
-	prefix := ""
-	entries := 0
-	var links []string // symlinks written, checked again at the end
+	x := &extraction{lim: lim, st: &st, dirs: &cursor{top: root}}
+	defer x.dirs.close()
+	x.dirs.made = x.count
 	for {
 		if err := ctx.Err(); err != nil {
 			return st, fmt.Errorf("extract: %w", err)
@@ -127,122 +138,359 @@ func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, e
 			break
 		}
 		if err != nil {
-			return st, fmt.Errorf("extract: after %d entries: %w", entries, err)
+			return st, fmt.Errorf("extract: after %d entries: %w", x.entries, err)
 		}
-		entries++
-		if entries > lim.MaxFiles {
-			return st, fmt.Errorf("extract %s: more than %d entries: %w", h.Name, lim.MaxFiles, ErrLimit)
-		}
-		if h.Typeflag == tar.TypeXGlobalHeader || h.Typeflag == tar.TypeXHeader {
-			st.Skipped++
-			continue
-		}
-		name := strings.TrimPrefix(h.Name, "./")
-		if prefix == "" {
-			top, _, _ := strings.Cut(name, "/")
-			if top == "" || top == ".." {
-				return st, fmt.Errorf("extract %s: want every entry under one top-level folder", h.Name)
-			}
-			prefix = top + "/"
-		}
-		rel, ok := strings.CutPrefix(name, prefix)
-		if !ok {
-			if strings.TrimSuffix(name, "/")+"/" != prefix {
-				return st, fmt.Errorf("extract %s: outside the top-level folder %s", h.Name, prefix)
-			}
-			if h.Typeflag != tar.TypeDir {
-				return st, fmt.Errorf("extract %s: want every entry under one top-level folder, not a file at the top", h.Name)
-			}
-			rel = ""
-		}
-		rel = strings.TrimSuffix(rel, "/")
-		if rel == "" {
-			continue // the top-level folder itself
-		}
-		target, err := inside(root, rel)
-		if err != nil {
+		if err := x.count(); err != nil {
 			return st, fmt.Errorf("extract %s: %w", h.Name, err)
 		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if fi, err := os.Lstat(target); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-				return st, fmt.Errorf("extract %s: a directory over the symlink written before it", h.Name)
-			}
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return st, fmt.Errorf("extract %s: %w", h.Name, err)
-			}
-			if err := os.Chmod(target, 0o755); err != nil {
-				return st, fmt.Errorf("extract %s: %w", h.Name, err)
-			}
-			st.Dirs++
-		case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // old archives still use TypeRegA
-			if h.Size > lim.MaxFileBytes {
-				return st, fmt.Errorf("extract %s: %d bytes, more than %d per file: %w", h.Name, h.Size, lim.MaxFileBytes, ErrLimit)
-			}
-			if st.Bytes+h.Size > lim.MaxBytes {
-				return st, fmt.Errorf("extract %s: more than %d bytes in all: %w", h.Name, lim.MaxBytes, ErrLimit)
-			}
-			n, err := writeFile(target, tr, h)
-			st.Bytes += n
-			if err != nil {
-				return st, fmt.Errorf("extract %s: %w", h.Name, err)
-			}
-			st.Files++
-		case tar.TypeSymlink:
-			if err := checkLink(root, target, h.Linkname); err != nil {
-				return st, fmt.Errorf("extract %s: %w", h.Name, err)
-			}
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return st, fmt.Errorf("extract %s: %w", h.Name, err)
-			}
-			_ = os.Remove(target)
-			if err := os.Symlink(h.Linkname, target); err != nil {
-				return st, fmt.Errorf("extract %s: %w", h.Name, err)
-			}
-			links = append(links, h.Name)
-			st.Links++
-		case tar.TypeLink:
-			lrel, ok := strings.CutPrefix(strings.TrimPrefix(h.Linkname, "./"), prefix)
-			if !ok {
-				return st, fmt.Errorf("extract %s: hard link to %s outside the snapshot", h.Name, h.Linkname)
-			}
-			src, err := inside(root, lrel)
-			if err != nil {
-				return st, fmt.Errorf("extract %s: hard link: %w", h.Name, err)
-			}
-			if fi, err := os.Lstat(src); err != nil || !fi.Mode().IsRegular() {
-				return st, fmt.Errorf("extract %s: hard link to %s, which is not a file extracted before it", h.Name, h.Linkname)
-			}
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return st, fmt.Errorf("extract %s: %w", h.Name, err)
-			}
-			_ = os.Remove(target)
-			if err := os.Link(src, target); err != nil {
-				return st, fmt.Errorf("extract %s: %w", h.Name, err)
-			}
-			st.Links++
-		default: // devices, FIFOs, sparse oddities: nothing a build needs
-			st.Skipped++
+		if err := x.entry(h, tr); err != nil {
+			return st, fmt.Errorf("extract %s: %w", h.Name, err)
 		}
 	}
 	// Drain the gzip trailer so a truncated stream is an error.
 	if _, err := io.Copy(io.Discard, stream); err != nil {
 		return st, fmt.Errorf("extract: after the last entry: %w", err)
 	}
-	if prefix == "" {
+	if x.prefix == "" {
 		return st, errors.New("extract: the archive is empty")
 	}
-	// Each symlink was checked as written, but a chain of them can still
-	// leave the tree (b -> a/.., where a is itself a link written later):
-	// follow every one through the links on disk now that all exist.
-	for _, name := range links {
-		rel := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(name, "./"), prefix), "/")
-		if err := resolvesInside(root, rel); err != nil {
-			return st, fmt.Errorf("extract %s: %w", name, err)
+	if x.symlinks > 0 {
+		// Each symlink's target was checked as written, but a chain of
+		// them can still leave the tree (b -> a/.., where a is itself a
+		// link written later): now that all exist, follow every one.
+		if err := checkSymlinks(root, x.prefix); err != nil {
+			return st, err
 		}
 	}
 	return st, nil
 }
+
+// Name limits: Linux's PATH_MAX, and a depth no repository reaches (each
+// level is a directory held open while its entries are written).
+const (
+	maxName  = 4096
+	maxDepth = 256
+)
+
+// extraction is the state of one Extract.
+type extraction struct {
+	lim      Limits
+	st       *Stats
+	dirs     *cursor
+	prefix   string // the top-level folder, with its slash
+	entries  int    // entries read and folders created
+	symlinks int
+}
+
+// count counts one entry or created folder against MaxFiles.
+func (x *extraction) count() error {
+	x.entries++
+	if x.entries > x.lim.MaxFiles {
+		return fmt.Errorf("more than %d entries: %w", x.lim.MaxFiles, ErrLimit)
+	}
+	return nil
+}
+
+// entry writes one tar entry.
+func (x *extraction) entry(h *tar.Header, r io.Reader) error {
+	if h.Typeflag == tar.TypeXGlobalHeader || h.Typeflag == tar.TypeXHeader {
+		x.st.Skipped++
+		return nil
+	}
+	rel, err := x.rel(h.Name, h.Typeflag == tar.TypeDir)
+	if err != nil || rel == "" {
+		return err
+	}
+	dir, base := splitRel(rel)
+	switch h.Typeflag {
+	case tar.TypeDir:
+		d, err := x.dirs.enter(dir, true)
+		if err != nil {
+			return err
+		}
+		fi, err := d.Lstat(base)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if err := d.Mkdir(base, 0o755); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case !fi.IsDir():
+			return fmt.Errorf("a folder over the %s written before it", kind(fi))
+		}
+		// The mode is exact whatever the umask.
+		if err := d.Chmod(base, 0o755); err != nil {
+			return err
+		}
+		x.st.Dirs++
+	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // old archives still use TypeRegA
+		if h.Size > x.lim.MaxFileBytes {
+			return fmt.Errorf("%d bytes, more than %d per file: %w", h.Size, x.lim.MaxFileBytes, ErrLimit)
+		}
+		if x.st.Bytes+h.Size > x.lim.MaxBytes {
+			return fmt.Errorf("more than %d bytes in all: %w", x.lim.MaxBytes, ErrLimit)
+		}
+		d, err := x.dirs.enter(dir, true)
+		if err != nil {
+			return err
+		}
+		n, err := writeFile(d, base, r, h)
+		x.st.Bytes += n
+		if err != nil {
+			return err
+		}
+		x.st.Files++
+	case tar.TypeSymlink:
+		if err := checkTarget(rel, h.Linkname); err != nil {
+			return err
+		}
+		d, err := x.dirs.enter(dir, true)
+		if err != nil {
+			return err
+		}
+		if err := d.Symlink(h.Linkname, base); err != nil {
+			return over(d, base, err)
+		}
+		x.symlinks++
+		x.st.Links++
+	case tar.TypeLink:
+		lrel, ok := strings.CutPrefix(strings.TrimPrefix(h.Linkname, "./"), x.prefix)
+		if !ok {
+			return fmt.Errorf("hard link to %s outside the snapshot", h.Linkname)
+		}
+		lrel, err := clean(lrel)
+		if err != nil {
+			return fmt.Errorf("hard link: %w", err)
+		}
+		// The source is looked up the way files are written (no
+		// symlink on the way), so only a file written at that name
+		// qualifies, never one reached through a link.
+		ldir, lbase := splitRel(lrel)
+		ld, err := x.dirs.enter(ldir, false)
+		if err == nil {
+			var fi fs.FileInfo
+			if fi, err = ld.Lstat(lbase); err == nil && !fi.Mode().IsRegular() {
+				err = fmt.Errorf("a %s", kind(fi))
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("hard link to %s, which is not a file extracted before it (%w)", h.Linkname, err)
+		}
+		d, err := x.dirs.enter(dir, true)
+		if err != nil {
+			return err
+		}
+		if err := x.dirs.top.Link(lrel, rel); err != nil {
+			return over(d, base, err)
+		}
+		x.st.Links++
+	default: // devices, FIFOs, sparse oddities: nothing a build needs
+		x.st.Skipped++
+	}
+	return nil
+}
+
+// rel strips the top-level folder from name (learning it from the first
+// entry) and cleans the rest; "" is the top-level folder itself.
+func (x *extraction) rel(name string, isDir bool) (string, error) {
+	name = strings.TrimPrefix(name, "./")
+	if x.prefix == "" {
+		top, _, _ := strings.Cut(name, "/")
+		if top == "" || top == "." || top == ".." {
+			return "", errors.New("want every entry under one top-level folder")
+		}
+		x.prefix = top + "/"
+	}
+	rel, ok := strings.CutPrefix(name, x.prefix)
+	if !ok {
+		if strings.TrimSuffix(name, "/")+"/" != x.prefix {
+			return "", fmt.Errorf("outside the top-level folder %s", x.prefix)
+		}
+		if !isDir {
+			return "", errors.New("want every entry under one top-level folder, not a file at the top")
+		}
+		return "", nil
+	}
+	if strings.Trim(rel, "/") == "" && isDir {
+		return "", nil
+	}
+	rel, err := clean(rel)
+	if err == nil && rel == "." {
+		if isDir {
+			return "", nil
+		}
+		err = fmt.Errorf("%q names the top-level folder", name)
+	}
+	return rel, err
+}
+
+// clean normalizes a slash-separated path relative to the snapshot. Its
+// refusals give clear messages; the root would refuse the same escapes.
+func clean(rel string) (string, error) {
+	if len(rel) > maxName {
+		return "", fmt.Errorf("a name of %d bytes, more than %d: %w", len(rel), maxName, ErrLimit)
+	}
+	if strings.HasPrefix(rel, "/") {
+		return "", fmt.Errorf("absolute path %q", rel)
+	}
+	c := path.Clean(rel)
+	if c == ".." || strings.HasPrefix(c, "../") {
+		return "", fmt.Errorf("path %q leaves the snapshot", rel)
+	}
+	if strings.Count(c, "/") >= maxDepth {
+		return "", fmt.Errorf("a path more than %d folders deep: %w", maxDepth, ErrLimit)
+	}
+	return c, nil
+}
+
+// splitRel splits a cleaned path into its folders and its last name.
+func splitRel(rel string) ([]string, string) {
+	parts := strings.Split(rel, "/")
+	return parts[:len(parts)-1], parts[len(parts)-1]
+}
+
+// checkTarget refuses a symlink target that is empty, too long, absolute
+// or, read as written from the link's folder, outside the snapshot. Chains
+// are followed at the end, within the root.
+func checkTarget(rel, target string) error {
+	switch {
+	case target == "":
+		return errors.New("symlink with an empty target")
+	case len(target) > maxName:
+		return fmt.Errorf("a symlink target of %d bytes, more than %d: %w", len(target), maxName, ErrLimit)
+	case path.IsAbs(target):
+		return fmt.Errorf("symlink to the absolute path %s", target)
+	}
+	if c := path.Join(path.Dir(rel), target); c == ".." || strings.HasPrefix(c, "../") {
+		return fmt.Errorf("symlink to %s leaves the snapshot", target)
+	}
+	return nil
+}
+
+// checkSymlinks follows every symlink under root through the root, which
+// refuses a path that leaves it and gives up (ELOOP) after 8 links. A link
+// whose target does not exist cannot be followed anywhere and is kept.
+func checkSymlinks(root *os.Root, prefix string) error {
+	return fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("extract: check symlinks: %w", err)
+		}
+		if d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		_, err = root.Stat(p)
+		switch {
+		case err == nil, errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
+			return nil
+		case errors.Is(err, syscall.ELOOP):
+			return fmt.Errorf("extract %s%s: a chain of more than 8 symlinks, or a loop: not followed", prefix, p)
+		default:
+			target, _ := root.Readlink(p)
+			return fmt.Errorf("extract %s%s: symlink to %s resolves outside the snapshot (%w)", prefix, p, target, err)
+		}
+	})
+}
+
+// kind names what a file info describes, for errors.
+func kind(fi fs.FileInfo) string {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return "symlink"
+	case fi.IsDir():
+		return "folder"
+	case fi.Mode().IsRegular():
+		return "file"
+	}
+	return "special file"
+}
+
+// over explains an error creating base in d: when something is already
+// there, which entry it clashes with.
+func over(d *os.Root, base string, err error) error {
+	if !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	fi, lerr := d.Lstat(base)
+	if lerr != nil {
+		return err
+	}
+	if fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("written over the %s written before it", kind(fi))
+	}
+	return errors.New("written twice (a git tree never holds the same path twice)")
+}
+
+// cursor holds open the folders of the entry being written, each as an
+// os.Root opened from its parent's, so an entry is created by its last
+// name within its own folder. Tar streams list a folder's entries
+// together, so most entries reuse the folders already open.
+type cursor struct {
+	top   *os.Root
+	names []string   // the open folders' names, from the top
+	roots []*os.Root // roots[i] is the folder names[:i+1]
+	made  func() error
+}
+
+// enter opens the folder dir (slash-separated components), creating the
+// missing folders when create is set (each counted by made). A component
+// that is a symlink or not a folder is an error: nothing is written
+// through a link, even one that stays inside.
+func (c *cursor) enter(dir []string, create bool) (*os.Root, error) {
+	n := 0
+	for n < len(dir) && n < len(c.names) && dir[n] == c.names[n] {
+		n++
+	}
+	c.leave(n)
+	for _, name := range dir[n:] {
+		d := c.dir()
+		fi, err := d.Lstat(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && create:
+			if err := c.made(); err != nil {
+				return nil, err
+			}
+			if err := d.Mkdir(name, 0o755); err != nil {
+				return nil, err
+			}
+			if err := d.Chmod(name, 0o755); err != nil {
+				return nil, err
+			}
+		case err != nil:
+			return nil, err
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return nil, fmt.Errorf("goes through the symlink %s", path.Join(append(c.names, name)...))
+		case !fi.IsDir():
+			return nil, fmt.Errorf("goes through %s, a %s", path.Join(append(c.names, name)...), kind(fi))
+		}
+		r, err := d.OpenRoot(name)
+		if err != nil {
+			return nil, err
+		}
+		c.names = append(c.names, name)
+		c.roots = append(c.roots, r)
+	}
+	return c.dir(), nil
+}
+
+// dir is the deepest open folder.
+func (c *cursor) dir() *os.Root {
+	if len(c.roots) == 0 {
+		return c.top
+	}
+	return c.roots[len(c.roots)-1]
+}
+
+// leave closes the open folders below the first n.
+func (c *cursor) leave(n int) {
+	for len(c.roots) > n {
+		_ = c.roots[len(c.roots)-1].Close()
+		c.roots = c.roots[:len(c.roots)-1]
+		c.names = c.names[:len(c.names)-1]
+	}
+}
+
+func (c *cursor) close() { c.leave(0) }
 
 // streamBytes bounds the whole uncompressed tar stream: the files' bytes
 // plus a generous allowance per entry for headers, long names and padding.
@@ -275,109 +523,16 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// maxLinkHops is how many symlinks Linux follows in one path before it
-// fails with ELOOP.
-const maxLinkHops = 40
-
-// resolvesInside follows rel (slash-separated, relative to root) through
-// the symlinks on disk, component by component, and fails if the path
-// would leave root. Components that do not exist resolve lexically.
-func resolvesInside(root, rel string) error {
-	var done []string
-	todo := strings.Split(rel, "/")
-	for hops := 0; len(todo) > 0; {
-		c := todo[0]
-		todo = todo[1:]
-		switch c {
-		case "", ".":
-			continue
-		case "..":
-			if len(done) == 0 {
-				return fmt.Errorf("symlink resolves outside the snapshot (through %s)", orRoot(strings.Join(done, "/")))
-			}
-			done = done[:len(done)-1]
-			continue
-		}
-		p := filepath.Join(root, filepath.FromSlash(path.Join(append(done, c)...)))
-		fi, err := os.Lstat(p)
-		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
-			done = append(done, c)
-			continue
-		}
-		if hops++; hops > maxLinkHops {
-			// The kernel gives up here too (ELOOP): the path cannot be
-			// opened, so it cannot reach outside either.
-			return nil
-		}
-		t, err := os.Readlink(p)
-		if err != nil {
-			return fmt.Errorf("read symlink: %w", err)
-		}
-		if filepath.IsAbs(t) {
-			return fmt.Errorf("symlink resolves to the absolute path %s (through %s)", t, path.Join(append(done, c)...))
-		}
-		todo = append(strings.Split(filepath.ToSlash(t), "/"), todo...)
-	}
-	return nil
-}
-
-func orRoot(s string) string {
-	if s == "" {
-		return "the top-level folder"
-	}
-	return s
-}
-
-// inside joins rel to root, refusing absolute paths and `..` escapes, and
-// paths that pass through a symlink already extracted.
-func inside(root, rel string) (string, error) {
-	if path.IsAbs(rel) || strings.HasPrefix(rel, "/") {
-		return "", fmt.Errorf("absolute path %q", rel)
-	}
-	clean := path.Clean(rel)
-	if clean == ".." || strings.HasPrefix(clean, "../") {
-		return "", fmt.Errorf("path %q leaves the snapshot", rel)
-	}
-	target := filepath.Join(root, filepath.FromSlash(clean))
-	// A parent that is a symlink would let a later entry write through it.
-	dir := filepath.Dir(target)
-	for dir != root && len(dir) > len(root) {
-		if fi, err := os.Lstat(dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return "", fmt.Errorf("path %q goes through the symlink %s", rel, strings.TrimPrefix(dir, root+string(filepath.Separator)))
-		}
-		dir = filepath.Dir(dir)
-	}
-	return target, nil
-}
-
-// checkLink refuses a symlink whose target resolves outside root (as
-// written: absolute targets are outside by definition).
-func checkLink(root, at, linkname string) error {
-	if linkname == "" {
-		return errors.New("symlink with an empty target")
-	}
-	if filepath.IsAbs(linkname) {
-		return fmt.Errorf("symlink to the absolute path %s", linkname)
-	}
-	resolved := filepath.Clean(filepath.Join(filepath.Dir(at), filepath.FromSlash(linkname)))
-	if resolved != root && !strings.HasPrefix(resolved, root+string(filepath.Separator)) {
-		return fmt.Errorf("symlink to %s leaves the snapshot", linkname)
-	}
-	return nil
-}
-
-func writeFile(target string, r io.Reader, h *tar.Header) (int64, error) {
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return 0, err
-	}
+// writeFile creates base in d (never over anything, never through a link)
+// and copies the entry's body into it.
+func writeFile(d *os.Root, base string, r io.Reader, h *tar.Header) (int64, error) {
 	mode := os.FileMode(0o644)
 	if h.Mode&0o111 != 0 {
 		mode = 0o755
 	}
-	_ = os.Remove(target) // never write through an existing link
-	f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	f, err := d.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, mode)
 	if err != nil {
-		return 0, err
+		return 0, over(d, base, err)
 	}
 	n, err := io.Copy(f, io.LimitReader(r, h.Size))
 	if err == nil {

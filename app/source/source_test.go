@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,13 +27,18 @@ type entry struct {
 	size             int64 // when the body is not given in full (bombs)
 }
 
-func archive(t *testing.T, entries ...entry) []byte {
+// sentinelLink in an entry's link stands for the absolute path of the
+// sentinel folder next to dst (see sandbox).
+const sentinelLink = "@sentinel"
+
+// tarBytes writes entries as an uncompressed tar, with sentinelLink in
+// link targets replaced by sentinel.
+func tarBytes(t testing.TB, sentinel string, entries ...entry) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
+	tw := tar.NewWriter(&buf)
 	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: e.link}
+		h := &tar.Header{Name: e.name, Typeflag: e.typ, Mode: e.mode, Linkname: strings.ReplaceAll(e.link, sentinelLink, sentinel)}
 		if h.Typeflag == tar.TypeXGlobalHeader {
 			// GitHub's tarballs start with one, carrying the commit.
 			h = &tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: e.name, PAXRecords: map[string]string{"comment": "ec26c3e57ca3a959ca5aad62de7213c562f8c821"}}
@@ -65,10 +71,13 @@ func archive(t *testing.T, entries ...entry) []byte {
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
 	return buf.Bytes()
+}
+
+// archive writes entries as a gzip'd tar.
+func archive(t testing.TB, entries ...entry) []byte {
+	t.Helper()
+	return gzipped(tarBytes(t, "/nonexistent-sentinel", entries...))
 }
 
 // hasBody reports whether archive writes a body for entries of type typ:
@@ -86,75 +95,209 @@ func gzipped(b []byte) []byte {
 
 const top = "Codertocat-Hello-World-ec26c3e/"
 
+// Sentinel contents: a file next to dst that no extraction may touch.
+const (
+	sentinelFile = "keep"
+	sentinelBody = "the server's private key\n"
+)
+
+// sandbox makes parent/dst (the extraction target) and parent/sentinel
+// holding one file, and returns the three paths.
+func sandbox(t testing.TB) (parent, dst, sentinel string) {
+	t.Helper()
+	parent = t.TempDir()
+	dst = filepath.Join(parent, "dst")
+	sentinel = filepath.Join(parent, "sentinel")
+	for _, d := range []string{dst, sentinel} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(sentinel, sentinelFile), []byte(sentinelBody), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return parent, dst, sentinel
+}
+
+// checkContained fails t unless parent holds only dst and the sentinel
+// folder, and the sentinel holds its one file, unchanged.
+func checkContained(t testing.TB, parent string) {
+	t.Helper()
+	if got := names(t, parent); !slices.Equal(got, []string{"dst", "sentinel"}) {
+		t.Fatalf("%s holds %q, want only dst and sentinel: written outside the target", parent, got)
+	}
+	sentinel := filepath.Join(parent, "sentinel")
+	if got := names(t, sentinel); !slices.Equal(got, []string{sentinelFile}) {
+		t.Fatalf("the sentinel folder holds %q, want only %q: written outside the target", got, sentinelFile)
+	}
+	keep := filepath.Join(sentinel, sentinelFile)
+	fi, err := os.Lstat(keep)
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the sentinel file changed: %v %v", fi, err)
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != sentinelBody {
+		t.Fatalf("the sentinel file changed: %q %v", b, err)
+	}
+}
+
+func names(t testing.TB, dir string) []string {
+	t.Helper()
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range des {
+		out = append(out, d.Name())
+	}
+	return out
+}
+
+// chain is a chain of n symlinks, top/l0 -> l1 -> … -> l(n-1) -> target.
+func chain(n int, target string) []entry {
+	var es []entry
+	for i := range n {
+		next := "l" + strconv.Itoa(i+1)
+		if i == n-1 {
+			next = target
+		}
+		es = append(es, entry{name: top + "l" + strconv.Itoa(i), typ: tar.TypeSymlink, link: next})
+	}
+	return es
+}
+
+// hostile is every archive Extract refuses that a tar alone can express;
+// the fuzz target starts from them too.
+// hostileCase is an archive Extract must refuse, and how.
+type hostileCase struct {
+	name    string
+	entries []entry
+	lim     Limits
+	trailer int // bytes of zeros in a second gzip member after the tar
+	wantErr string
+	limit   bool
+}
+
+var hostile = []hostileCase{
+	{name: "escape with ..", entries: []entry{{name: top + "../../etc/passwd", body: "x"}}, wantErr: "leaves the snapshot"},
+	{name: "escape to a sibling", entries: []entry{{name: top + "../sentinel/keep", body: "x"}}, wantErr: `path "../sentinel/keep" leaves the snapshot`},
+	{name: "escape with .. inside", entries: []entry{{name: top + "a/../../x", body: "x"}}, wantErr: "leaves the snapshot"},
+	{name: "absolute inside the folder", entries: []entry{{name: top + "/etc/x", body: "x"}}, wantErr: "absolute path"},
+	{name: "second top-level folder", entries: []entry{{name: top + "a", body: "x"}, {name: "other-top/b", body: "x"}}, wantErr: "outside the top-level folder"},
+	{name: "file at the top", entries: []entry{{name: "README", body: "x"}}, wantErr: "not a file at the top"},
+	{name: "top-level folder ..", entries: []entry{{name: "../x", body: "x"}}, wantErr: "one top-level folder"},
+	{name: "absolute after strip", entries: []entry{{name: top, typ: tar.TypeDir}, {name: "/etc/passwd", body: "x"}}, wantErr: "outside the top-level folder"},
+	{name: "file named as the top folder", entries: []entry{{name: top + "a/..", body: "x"}}, wantErr: "names the top-level folder"},
+
+	{name: "symlink out", entries: []entry{{name: top + "evil", typ: tar.TypeSymlink, link: "../../../etc"}}, wantErr: "symlink to ../../../etc leaves the snapshot"},
+	{name: "symlink to ..", entries: []entry{{name: top + "up", typ: tar.TypeSymlink, link: ".."}}, wantErr: "symlink to .. leaves the snapshot"},
+	{name: "symlink to .. from a folder", entries: []entry{{name: top + "a/b/up", typ: tar.TypeSymlink, link: "../../.."}}, wantErr: "leaves the snapshot"},
+	{name: "symlink absolute", entries: []entry{{name: top + "evil", typ: tar.TypeSymlink, link: "/etc/shadow"}}, wantErr: "symlink to the absolute path /etc/shadow"},
+	{name: "symlink empty", entries: []entry{{name: top + "evil", typ: tar.TypeSymlink}}, wantErr: "empty target"},
+	{name: "symlink chain out", entries: []entry{
+		{name: top + "x/", typ: tar.TypeDir},
+		{name: top + "z", typ: tar.TypeSymlink, link: "x/y/.."},
+		{name: top + "x/y", typ: tar.TypeSymlink, link: ".."}}, wantErr: "extract " + top + "z: symlink to x/y/.. resolves outside the snapshot"},
+	{name: "symlink chain absolute", entries: []entry{
+		{name: top + "a", typ: tar.TypeSymlink, link: "b"},
+		{name: top + "b", typ: tar.TypeSymlink, link: "c/../../d"},
+	}, wantErr: "leaves the snapshot"},
+	{name: "chain of 9 links", entries: chain(9, "Dockerfile"), wantErr: "a chain of more than 8 symlinks, or a loop"},
+	{name: "chain of 41 links", entries: chain(41, "Dockerfile"), wantErr: "extract " + top + "l0: a chain of more than 8 symlinks, or a loop: not followed"},
+	{name: "chain of 41 links out", entries: append(chain(41, "up/sentinel"), entry{name: top + "up", typ: tar.TypeSymlink, link: "."}), wantErr: "a chain of more than 8 symlinks, or a loop"},
+	{name: "chain of 1000 links", entries: chain(1000, "x"), wantErr: "a chain of more than 8 symlinks, or a loop"},
+	{name: "loop", entries: []entry{
+		{name: top + "l1", typ: tar.TypeSymlink, link: "l2"},
+		{name: top + "l2", typ: tar.TypeSymlink, link: "l1"}}, wantErr: "extract " + top + "l1: a chain of more than 8 symlinks, or a loop"},
+	{name: "self loop", entries: []entry{{name: top + "d/l", typ: tar.TypeSymlink, link: "l"}}, wantErr: "or a loop"},
+
+	{name: "write through symlink", entries: []entry{
+		{name: top + "d", typ: tar.TypeSymlink, link: "."},
+		{name: top + "d/x", body: "x"}}, wantErr: "goes through the symlink d"},
+	{name: "write through an absolute symlink", entries: []entry{
+		{name: top + "a", typ: tar.TypeSymlink, link: sentinelLink},
+		{name: top + "a/file", body: "x"}}, wantErr: "symlink to the absolute path"},
+	{name: "write through a symlink deep", entries: []entry{
+		{name: top + "a/b/c", typ: tar.TypeSymlink, link: "../.."},
+		{name: top + "a/b/c/d/e", body: "x"}}, wantErr: "goes through the symlink a/b/c"},
+	{name: "directory over a symlink", entries: []entry{
+		{name: top + "d", typ: tar.TypeSymlink, link: "."},
+		{name: top + "d/", typ: tar.TypeDir}}, wantErr: "a folder over the symlink written before it"},
+	{name: "directory over a file", entries: []entry{
+		{name: top + "f", body: "x"},
+		{name: top + "f/", typ: tar.TypeDir}}, wantErr: "a folder over the file written before it"},
+	{name: "file under a file", entries: []entry{
+		{name: top + "f", body: "x"},
+		{name: top + "f/x", body: "x"}}, wantErr: "goes through f, a file"},
+	{name: "file over a directory", entries: []entry{
+		{name: top + "d/", typ: tar.TypeDir},
+		{name: top + "d", body: "x"}}, wantErr: "extract " + top + "d: written over the folder written before it"},
+	{name: "file over a full directory", entries: []entry{
+		{name: top + "d/x", body: "x"},
+		{name: top + "d", body: "x"}}, wantErr: "written over the folder written before it"},
+	{name: "file over a symlink", entries: []entry{
+		{name: top + "l", typ: tar.TypeSymlink, link: "x"},
+		{name: top + "l", body: "x"}}, wantErr: "written over the symlink written before it"},
+	{name: "duplicate file", entries: []entry{
+		{name: top + "f", body: "one"},
+		{name: top + "f", body: "two"}}, wantErr: "extract " + top + "f: written twice"},
+	{name: "symlink over a file", entries: []entry{
+		{name: top + "f", body: "one"},
+		{name: top + "f", typ: tar.TypeSymlink, link: "g"}}, wantErr: "written twice"},
+	{name: "hard link over a file", entries: []entry{
+		{name: top + "f", body: "one"},
+		{name: top + "g", body: "two"},
+		{name: top + "g", typ: tar.TypeLink, link: top + "f"}}, wantErr: "written twice"},
+
+	{name: "hard link to a directory", entries: []entry{
+		{name: top + "d/", typ: tar.TypeDir},
+		{name: top + "h", typ: tar.TypeLink, link: top + "d"}}, wantErr: "not a file extracted before it"},
+	{name: "hard link outside", entries: []entry{{name: top + "h", typ: tar.TypeLink, link: "/etc/passwd"}}, wantErr: "hard link to /etc/passwd outside the snapshot"},
+	{name: "hard link up", entries: []entry{{name: top + "h", typ: tar.TypeLink, link: top + "../sentinel/keep"}}, wantErr: "leaves the snapshot"},
+	{name: "hard link to a symlink", entries: []entry{
+		{name: top + "f", body: "x"},
+		{name: top + "l", typ: tar.TypeSymlink, link: "f"},
+		{name: top + "h", typ: tar.TypeLink, link: top + "l"}}, wantErr: "not a file extracted before it (a symlink)"},
+	{name: "hard link through a symlink", entries: []entry{
+		{name: top + "f", body: "x"},
+		{name: top + "d", typ: tar.TypeSymlink, link: "."},
+		{name: top + "h", typ: tar.TypeLink, link: top + "d/f"}}, wantErr: "not a file extracted before it (goes through the symlink d)"},
+	{name: "hard link to a later file", entries: []entry{
+		{name: top + "h", typ: tar.TypeLink, link: top + "f"},
+		{name: top + "f", body: "x"}}, wantErr: "not a file extracted before it"},
+
+	{name: "name too long", entries: []entry{{name: top + strings.Repeat("a", 4097), body: "x"}}, wantErr: "a name of 4097 bytes, more than 4096", limit: true},
+	{name: "too deep", entries: []entry{{name: top + strings.Repeat("a/", 300) + "f", body: "x"}}, wantErr: "more than 256 folders deep", limit: true},
+	{name: "link target too long", entries: []entry{{name: top + "l", typ: tar.TypeSymlink, link: strings.Repeat("a/", 2100)}}, wantErr: "more than 4096", limit: true},
+	{name: "too many entries", entries: []entry{{name: top + "a", body: "1"}, {name: top + "b", body: "2"}, {name: top + "c", body: "3"}}, lim: Limits{MaxFiles: 2}, wantErr: "more than 2 entries", limit: true},
+	{name: "folders count as entries", entries: []entry{{name: top + "a/b/c/d/e/f", body: "1"}}, lim: Limits{MaxFiles: 4}, wantErr: "more than 4 entries", limit: true},
+	{name: "file too large", entries: []entry{{name: top + "big", size: 2048}}, lim: Limits{MaxFileBytes: 1024}, wantErr: "per file", limit: true},
+	{name: "bomb", entries: []entry{{name: top + "a", size: 600 << 10}, {name: top + "b", size: 600 << 10}}, lim: Limits{MaxBytes: 1 << 20}, wantErr: "in all", limit: true},
+	{name: "bomb after the end", entries: []entry{{name: top + "a", body: "x"}}, lim: Limits{MaxBytes: 1 << 20, MaxFiles: 10}, trailer: 8 << 20, wantErr: "uncompressed archive is over", limit: true},
+	{name: "bomb in a skipped entry", entries: []entry{{name: top + "a", body: "x"}, {name: top + "weird", typ: 'Z', size: 8 << 20}}, lim: Limits{MaxBytes: 1 << 20, MaxFiles: 10}, wantErr: "uncompressed archive is over", limit: true},
+	{name: "empty", entries: nil, wantErr: "empty"},
+}
+
+var good = []entry{
+	{name: "pax_global_header", typ: tar.TypeXGlobalHeader},
+	{name: top, typ: tar.TypeDir, mode: 0o755},
+	{name: top + "Dockerfile", body: "FROM debian:bookworm\n"},
+	{name: top + ".devcontainer/", typ: tar.TypeDir, mode: 0o755},
+	{name: top + ".devcontainer/devcontainer.json", body: `{"build":{"dockerfile":"../Dockerfile"}}`},
+	{name: top + "scripts/setup.sh", body: "#!/bin/sh\n", mode: 0o4755},
+	{name: top + "Containerfile", typ: tar.TypeSymlink, link: "Dockerfile"},
+	{name: top + "docs/Dockerfile.copy", typ: tar.TypeLink, link: top + "Dockerfile"},
+	{name: top + "dev/null", typ: tar.TypeChar},
+}
+
 func TestExtract(t *testing.T) {
-	good := []entry{
-		{name: "pax_global_header", typ: tar.TypeXGlobalHeader},
-		{name: top, typ: tar.TypeDir, mode: 0o755},
-		{name: top + "Dockerfile", body: "FROM debian:bookworm\n"},
-		{name: top + ".devcontainer/", typ: tar.TypeDir, mode: 0o755},
-		{name: top + ".devcontainer/devcontainer.json", body: `{"build":{"dockerfile":"../Dockerfile"}}`},
-		{name: top + "scripts/setup.sh", body: "#!/bin/sh\n", mode: 0o4755},
-		{name: top + "Containerfile", typ: tar.TypeSymlink, link: "Dockerfile"},
-		{name: top + "docs/Dockerfile.copy", typ: tar.TypeLink, link: top + "Dockerfile"},
-		{name: top + "dev/null", typ: tar.TypeChar},
-	}
-	tests := []struct {
-		name    string
-		entries []entry
-		lim     Limits
-		corrupt func([]byte) []byte
-		wantErr string
-		limit   bool
-	}{
-		{name: "escape with ..", entries: []entry{{name: top + "../../etc/passwd", body: "x"}}, wantErr: "leaves the snapshot"},
-		{name: "escape with .. inside", entries: []entry{{name: top + "a/../../x", body: "x"}}, wantErr: "leaves the snapshot"},
-		{name: "second top-level folder", entries: []entry{{name: top + "a", body: "x"}, {name: "other-top/b", body: "x"}}, wantErr: "outside the top-level folder"},
-		{name: "file at the top", entries: []entry{{name: "README", body: "x"}}, wantErr: "not a file at the top"},
-		{name: "symlink chain out", entries: []entry{
-			{name: top + "x/", typ: tar.TypeDir},
-			{name: top + "z", typ: tar.TypeSymlink, link: "x/y/.."},
-			{name: top + "x/y", typ: tar.TypeSymlink, link: ".."}}, wantErr: "resolves outside the snapshot"},
-		{name: "symlink chain absolute", entries: []entry{
-			{name: top + "a", typ: tar.TypeSymlink, link: "b"},
-			{name: top + "b", typ: tar.TypeSymlink, link: "c/../../d"},
-		}, wantErr: "leaves the snapshot"},
-		{name: "directory over a symlink", entries: []entry{
-			{name: top + "d", typ: tar.TypeSymlink, link: "."},
-			{name: top + "d/", typ: tar.TypeDir}}, wantErr: "over the symlink"},
-		{name: "hard link to a directory", entries: []entry{
-			{name: top + "d/", typ: tar.TypeDir},
-			{name: top + "h", typ: tar.TypeLink, link: top + "d"}}, wantErr: "not a file extracted before it"},
-		{name: "absolute after strip", entries: []entry{{name: top, typ: tar.TypeDir}, {name: "/etc/passwd", body: "x"}}, wantErr: "outside the top-level folder"},
-		{name: "symlink out", entries: []entry{{name: top + "evil", typ: tar.TypeSymlink, link: "../../../etc"}}, wantErr: "leaves the snapshot"},
-		{name: "symlink absolute", entries: []entry{{name: top + "evil", typ: tar.TypeSymlink, link: "/etc/shadow"}}, wantErr: "absolute path"},
-		{name: "write through symlink", entries: []entry{
-			{name: top + "d", typ: tar.TypeSymlink, link: "."},
-			{name: top + "d/x", body: "x"}}, wantErr: "goes through the symlink"},
-		{name: "hard link outside", entries: []entry{{name: top + "h", typ: tar.TypeLink, link: "/etc/passwd"}}, wantErr: "outside the snapshot"},
-		{name: "too many entries", entries: []entry{{name: top + "a", body: "1"}, {name: top + "b", body: "2"}, {name: top + "c", body: "3"}}, lim: Limits{MaxFiles: 2}, wantErr: "more than 2 entries", limit: true},
-		{name: "file too large", entries: []entry{{name: top + "big", size: 2048}}, lim: Limits{MaxFileBytes: 1024}, wantErr: "per file", limit: true},
-		{name: "bomb", entries: []entry{{name: top + "a", size: 600 << 10}, {name: top + "b", size: 600 << 10}}, lim: Limits{MaxBytes: 1 << 20}, wantErr: "in all", limit: true},
-		{name: "bomb in a skipped entry", entries: []entry{{name: top + "a", body: "x"}, {name: top + "weird", typ: 'Z', size: 8 << 20}}, lim: Limits{MaxBytes: 1 << 20, MaxFiles: 10}, wantErr: "uncompressed archive is over", limit: true},
-		{name: "bomb after the end", entries: []entry{{name: top + "a", body: "x"}}, lim: Limits{MaxBytes: 1 << 20, MaxFiles: 10},
-			corrupt: func(b []byte) []byte { return append(b, gzipped(make([]byte, 8<<20))...) }, wantErr: "uncompressed archive is over", limit: true},
-		{name: "corrupt", entries: good, corrupt: func(b []byte) []byte {
-			c := bytes.Clone(b)
-			for i := 20; i < len(c)-8; i += 7 {
-				c[i] ^= 0x5a
-			}
-			return c
-		}, wantErr: "extract"},
-		{name: "truncated", entries: good, corrupt: func(b []byte) []byte { return b[:len(b)/2] }, wantErr: "unexpected EOF"},
-		{name: "not gzip", entries: good, corrupt: func([]byte) []byte { return []byte("<html>rate limited</html>") }, wantErr: "not a gzip stream"},
-		{name: "empty", entries: nil, wantErr: "empty"},
-	}
-	for _, tt := range tests {
+	for _, tt := range hostile {
 		t.Run(tt.name, func(t *testing.T) {
-			b := archive(t, tt.entries...)
-			if tt.corrupt != nil {
-				b = tt.corrupt(b)
+			parent, dst, sentinel := sandbox(t)
+			b := gzipped(tarBytes(t, sentinel, tt.entries...))
+			if tt.trailer > 0 {
+				b = append(b, gzipped(make([]byte, tt.trailer))...)
 			}
-			dst := t.TempDir()
 			_, err := Extract(t.Context(), bytes.NewReader(b), dst, tt.lim)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
@@ -162,14 +305,38 @@ func TestExtract(t *testing.T) {
 			if tt.limit != errors.Is(err, ErrLimit) {
 				t.Errorf("errors.Is(err, ErrLimit) = %v, want %v", !tt.limit, tt.limit)
 			}
-			if _, err := os.Lstat("/etc/passwd.x"); err == nil {
-				t.Fatal("wrote outside")
+			checkContained(t, parent)
+		})
+	}
+
+	// Corrupt streams.
+	for _, tt := range []struct {
+		name    string
+		corrupt func([]byte) []byte
+		wantErr string
+	}{
+		{"corrupt", func(b []byte) []byte {
+			c := bytes.Clone(b)
+			for i := 20; i < len(c)-8; i += 7 {
+				c[i] ^= 0x5a
 			}
+			return c
+		}, "extract"},
+		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }, "unexpected EOF"},
+		{"not gzip", func([]byte) []byte { return []byte("<html>rate limited</html>") }, "not a gzip stream"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			parent, dst, _ := sandbox(t)
+			_, err := Extract(t.Context(), bytes.NewReader(tt.corrupt(archive(t, good...))), dst, Limits{})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+			checkContained(t, parent)
 		})
 	}
 
 	t.Run("happy path", func(t *testing.T) {
-		dst := t.TempDir()
+		parent, dst, _ := sandbox(t)
 		st, err := Extract(t.Context(), bytes.NewReader(archive(t, good...)), dst, Limits{})
 		if err != nil {
 			t.Fatal(err)
@@ -192,7 +359,73 @@ func TestExtract(t *testing.T) {
 			t.Error("a device entry was written")
 		}
 		golden.Check(t, filepath.Join("testdata", "happy.tree.golden"), tree(t, dst))
+		checkContained(t, parent)
 	})
+
+	// Trees that look odd but stay inside are written as they are.
+	for _, tt := range []struct {
+		name    string
+		entries []entry
+		want    string // tree(dst)
+	}{
+		{"chain of 8 links", chain(8, "f"), "link l0 -> l1\nlink l1 -> l2\nlink l2 -> l3\nlink l3 -> l4\nlink l4 -> l5\nlink l5 -> l6\nlink l6 -> l7\nlink l7 -> f\n"},
+		{"dangling link", []entry{{name: top + "a/l", typ: tar.TypeSymlink, link: "../missing/x"}}, "dir  a -rwxr-xr-x\nlink a/l -> ../missing/x\n"},
+		{"link to a later file", []entry{
+			{name: top + "l", typ: tar.TypeSymlink, link: "d/f"},
+			{name: top + "d/f", body: "x"}}, "dir  d -rwxr-xr-x\nfile d/f -rw-r--r-- 1\nlink l -> d/f\n"},
+		{"link to the top folder", []entry{{name: top + "a/self", typ: tar.TypeSymlink, link: ".."}}, "dir  a -rwxr-xr-x\nlink a/self -> ..\n"},
+		{"folder listed twice and after its files", []entry{
+			{name: top + "d/", typ: tar.TypeDir, mode: 0o700},
+			{name: top + "d/f", body: "x", mode: 0o6777},
+			{name: top + "d/", typ: tar.TypeDir}}, "dir  d -rwxr-xr-x\nfile d/f -rwxr-xr-x 1\n"},
+		{"top folder entry in forms", []entry{
+			{name: "./" + top, typ: tar.TypeDir},
+			{name: top + "./", typ: tar.TypeDir},
+			{name: top + "a//b/./c", body: "x"}}, "dir  a -rwxr-xr-x\ndir  a/b -rwxr-xr-x\nfile a/b/c -rw-r--r-- 1\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			parent, dst, sentinel := sandbox(t)
+			if _, err := Extract(t.Context(), bytes.NewReader(gzipped(tarBytes(t, sentinel, tt.entries...))), dst, Limits{}); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(tree(t, dst)); got != tt.want {
+				t.Errorf("tree:\n%s\nwant:\n%s", got, tt.want)
+			}
+			checkContained(t, parent)
+		})
+	}
+
+	// A destination that already holds links out (as if a check had
+	// missed one): the root refuses to write through them.
+	for _, tt := range []struct {
+		name, link, at string
+		entries        []entry
+		wantErr        string
+	}{
+		{"file under an absolute link", "@abs", "a", []entry{{name: top + "a/file", body: "x"}}, "goes through the symlink a"},
+		{"file under a relative link", "../sentinel", "a", []entry{{name: top + "a/sub/file", body: "x"}}, "goes through the symlink a"},
+		{"folder under a link", "../sentinel", "a", []entry{{name: top + "a/sub/", typ: tar.TypeDir}}, "goes through the symlink a"},
+		{"file over a link to a file", "../sentinel/keep", "f", []entry{{name: top + "f", body: "x"}}, "written over the symlink written before it"},
+		{"symlink over a link", "../sentinel", "f", []entry{{name: top + "f", typ: tar.TypeSymlink, link: "g"}}, "written over the symlink"},
+		{"hard link from under a link", "../sentinel", "a", []entry{{name: top + "h", typ: tar.TypeLink, link: top + "a/keep"}}, "goes through the symlink a"},
+		{"hard link to a link", "../sentinel/keep", "f", []entry{{name: top + "h", typ: tar.TypeLink, link: top + "f"}}, "not a file extracted before it"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			parent, dst, sentinel := sandbox(t)
+			link := tt.link
+			if link == "@abs" {
+				link = sentinel
+			}
+			if err := os.Symlink(link, filepath.Join(dst, tt.at)); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Extract(t.Context(), bytes.NewReader(archive(t, tt.entries...)), dst, Limits{})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+			checkContained(t, parent)
+		})
+	}
 
 	t.Run("cancelled", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
@@ -203,14 +436,10 @@ func TestExtract(t *testing.T) {
 		}
 	})
 
-	t.Run("symlink loop is kept", func(t *testing.T) {
-		// A loop cannot be opened (ELOOP), so it reaches nothing outside.
-		dst := t.TempDir()
-		_, err := Extract(t.Context(), bytes.NewReader(archive(t,
-			entry{name: top + "l1", typ: tar.TypeSymlink, link: "l2"},
-			entry{name: top + "l2", typ: tar.TypeSymlink, link: "l1"})), dst, Limits{})
-		if err != nil {
-			t.Fatal(err)
+	t.Run("no destination", func(t *testing.T) {
+		_, err := Extract(t.Context(), bytes.NewReader(archive(t, good...)), filepath.Join(t.TempDir(), "missing"), Limits{})
+		if err == nil || !strings.Contains(err.Error(), "no such file") {
+			t.Errorf("err = %v, want the missing folder named", err)
 		}
 	})
 }
