@@ -114,6 +114,10 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("body larger than %d bytes", MaxWebhookBytes), http.StatusRequestEntityTooLarge)
 		return
 	}
+	if r.ContentLength > a.webhookBodies.maxBody() {
+		result = a.refuseBody(w, log, errBudgetTooSmall)
+		return
+	}
 	// The deadline counts from the end of the headers, so a body sent a
 	// byte at a time is cut off in seconds. (A ResponseWriter without a
 	// connection, as in tests, has no deadline to set.)
@@ -202,7 +206,7 @@ func (a *App) refuseBody(w http.ResponseWriter, log *slog.Logger, err error) str
 		return "too_large"
 	case errors.Is(err, errBudgetTooSmall):
 		log.Warn("webhook refused: body larger than the unverified-body budget holds for one request", "budget_bytes", a.webhookBodies.limit)
-		http.Error(w, fmt.Sprintf("%s (%s=%d bytes holds bodies up to half of it)", errBudgetTooSmall, EnvWebhookMemory, a.webhookBodies.limit), http.StatusRequestEntityTooLarge)
+		http.Error(w, fmt.Sprintf("%s: at most %d bytes (half of %s=%d)", errBudgetTooSmall, a.webhookBodies.maxBody(), EnvWebhookMemory, a.webhookBodies.limit), http.StatusRequestEntityTooLarge)
 		return "too_large"
 	case errors.Is(err, errBudgetBusy):
 		log.Warn("webhook refused: the unverified-body budget stayed full", "budget_bytes", a.webhookBodies.limit, "waited", a.opts.WebhookWait)

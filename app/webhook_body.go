@@ -132,6 +132,9 @@ func (b *byteBudget) release(n int64) {
 	b.mu.Unlock()
 }
 
+// maxBody is the largest body the budget ever holds for one request.
+func (b *byteBudget) maxBody() int64 { return b.bulk }
+
 // inUse is the bytes held now.
 func (b *byteBudget) inUse() int64 {
 	b.mu.Lock()
@@ -215,8 +218,8 @@ func (s *signedBody) readFrom(ctx context.Context, r io.Reader, size, limit int6
 		}
 		switch {
 		case err == nil:
-		case size < 0 && errors.Is(err, io.EOF):
-			return nil // a body of unknown length ended
+		case errors.Is(err, io.EOF) && (size < 0 || s.n == size):
+			return nil // the body ended (its last bytes may come with io.EOF)
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 			return fmt.Errorf("read webhook body: %w after %d bytes", io.ErrUnexpectedEOF, s.n)
 		default:
