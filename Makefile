@@ -74,12 +74,17 @@ bench-inspect:
 
 ## bench-webhook: signed deliveries at RATE/s fired at `coderready serve` on
 ## loopback (GitHub is a loopback fake): ack latency p50/p99 and deliveries/s
-## against a bare net/http+HMAC receiver, SQLite and (DATABASE_URL) PostgreSQL
+## against a bare net/http+HMAC receiver, SQLite and (DATABASE_URL) PostgreSQL;
+## then the same deliveries while ATTACKERS connections stream unsigned 25 MiB
+## bodies: serve's peak RSS and the signed p50/p99, against BASE_BIN if set
+## (e.g. a binary built from an older commit in a git worktree)
 RATE         ?= 200
 DURATION     ?= 15s
 DATABASE_URL ?= postgres://postgres@127.0.0.1:55432/coderready_test?sslmode=disable
+ATTACKERS    ?= 80
+BASE_BIN     ?=
 bench-webhook: build
-	$(GO) run ./tools/benchwebhook -bin bin/coderready -rate $(RATE) -duration $(DURATION) -database-url "$(DATABASE_URL)"
+	$(GO) run ./tools/benchwebhook -bin bin/coderready -rate $(RATE) -duration $(DURATION) -database-url "$(DATABASE_URL)" -attackers $(ATTACKERS) -base-bin "$(BASE_BIN)"
 
 ## run: check the examples
 run:

@@ -149,10 +149,6 @@ func (b *byteBudget) highWater() int64 {
 	return b.peak
 }
 
-// chunkPool recycles full-size chunks: bodies refused after a few chunks
-// (a flood of unsigned ones) do not each leave garbage behind.
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, bodyChunk); return &b }}
-
 // signedBody reads one request body within a byteBudget, computing its
 // HMAC-SHA256 as the bytes arrive.
 type signedBody struct {
@@ -202,12 +198,7 @@ func (s *signedBody) readFrom(ctx context.Context, r io.Reader, size, limit int6
 			return err
 		}
 		s.held += want
-		var chunk []byte
-		if want == bodyChunk {
-			chunk = (*chunkPool.Get().(*[]byte))[:want]
-		} else {
-			chunk = make([]byte, want)
-		}
+		chunk := make([]byte, want)
 		n, err := readFull(r, chunk)
 		chunk = chunk[:n]
 		s.chunks = append(s.chunks, chunk)
@@ -254,9 +245,8 @@ func (s *signedBody) verified() bool {
 // what the budget held. Call it only once the signature is verified.
 func (s *signedBody) payload() []byte {
 	var out []byte
-	if len(s.chunks) == 1 && cap(s.chunks[0]) != bodyChunk {
-		out = s.chunks[0] // not pooled: keep it as it is
-		s.chunks = nil
+	if len(s.chunks) == 1 {
+		out = s.chunks[0]
 	} else {
 		out = make([]byte, 0, s.n)
 		for _, c := range s.chunks {
@@ -269,12 +259,6 @@ func (s *signedBody) payload() []byte {
 
 // free releases the body's chunks and its reservation.
 func (s *signedBody) free() {
-	for _, c := range s.chunks {
-		if cap(c) == bodyChunk {
-			c = c[:0]
-			chunkPool.Put(&c)
-		}
-	}
 	s.chunks = nil
 	s.budget.release(s.held)
 	s.held = 0
