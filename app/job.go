@@ -22,6 +22,7 @@ import (
 	"github.com/coderready/coderready/app/source"
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/internal/rootfs"
 	"github.com/coderready/coderready/scan"
 	"github.com/coderready/coderready/store"
 )
@@ -417,12 +418,18 @@ func (j *checkJob) compareBase(ctx context.Context, work string, head *scan.Repo
 		j.log.Warn("base branch source not read; no comparison", "err", err)
 		return nil
 	}
+	baseRepo, err := rootfs.Open(baseRoot)
+	if err != nil {
+		j.log.Warn("base branch source not read; no comparison", "err", err)
+		return nil
+	}
 	var present []string
 	for _, p := range only {
-		if _, err := os.Stat(filepath.Join(baseRoot, filepath.FromSlash(p))); err == nil {
+		if _, err := baseRepo.Stat(p); err == nil {
 			present = append(present, p)
 		}
 	}
+	_ = baseRepo.Close()
 	if len(present) == 0 {
 		return nil
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/coderready/coderready/app/review"
 	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/internal/rootfs"
 	"github.com/coderready/coderready/scan"
 	"github.com/coderready/coderready/store"
 )
@@ -216,7 +215,13 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 	patch := ""
 	if len(patchFindings) > 0 {
 		p, err := review.FormatPatch(patchFindings, func(p string) ([]byte, error) {
-			return os.ReadFile(filepath.Join(j.root, filepath.FromSlash(p)))
+			// The checkout is the pull request's: read inside it only.
+			repo, err := rootfs.Open(j.root)
+			if err != nil {
+				return nil, err
+			}
+			defer func() { _ = repo.Close() }()
+			return repo.ReadFile(p, scan.MaxFileSize)
 		})
 		if err != nil {
 			j.log.Warn("patch of the fixes not made", "target", t.Path, "err", err)

@@ -46,6 +46,11 @@ const (
 
 // Spec describes one build.
 type Spec struct {
+	// Root is the folder the build may read from (the scanned repository):
+	// the context folder, the Dockerfile and the ignore file are opened
+	// beneath it, so none can be a link out of it. "" means the context
+	// folder itself.
+	Root string
 	// ContextDir is the build context directory on this machine.
 	ContextDir string
 	// Dockerfile is the Dockerfile's path, relative to ContextDir or absolute

@@ -48,7 +48,7 @@ type bkSession struct {
 func startSession(ctx context.Context, bc *buildContext, dial session.Dialer) (*bkSession, error) {
 	// The shared key lets the engine reuse what it already synced from the
 	// same directory.
-	sum := sha256.Sum256([]byte(bc.root))
+	sum := sha256.Sum256([]byte(bc.name))
 	sess, err := session.NewSession(ctx, hex.EncodeToString(sum[:]))
 	if err != nil {
 		return nil, fmt.Errorf("buildkit session: %w", err)
@@ -108,7 +108,8 @@ func (s *bkSession) ID() string { return s.sess.ID() }
 // swapped in cannot lead a read out of the context.
 func (bc *buildContext) sessionDirs() (filesync.StaticDirSource, []*os.Root, error) {
 	bc.indexEntries()
-	root, err := os.OpenRoot(bc.root)
+	// A handle of the session's own, closed when the session ends.
+	root, err := bc.root.OS().OpenRoot(".")
 	if err != nil {
 		return nil, nil, fmt.Errorf("build context: %w", err)
 	}

@@ -182,7 +182,7 @@ func TestSessionServesPlannedEntries(t *testing.T) {
 		"cache/big":        "x",
 		"cache/keep":       "k",
 	})
-	bc, err := planContext(dir, "build/Dockerfile", DefaultMaxContextBytes)
+	bc, err := planContext("", dir, "build/Dockerfile", DefaultMaxContextBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +377,7 @@ func TestDockerfileSpecificIgnore(t *testing.T) {
 		"notes.txt":                     "sent: only the Dockerfile's own ignore file applies",
 		"debug.log":                     "not sent",
 	})
-	bc, err := planContext(dir, "build/Dockerfile", DefaultMaxContextBytes)
+	bc, err := planContext("", dir, "build/Dockerfile", DefaultMaxContextBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +389,7 @@ func TestDockerfileSpecificIgnore(t *testing.T) {
 		t.Errorf("planned %q, want %q", strings.Join(got, " "), want)
 	}
 	// Another Dockerfile in the same context keeps the context's file.
-	bc, err = planContext(dir, "Dockerfile.other", DefaultMaxContextBytes)
+	bc, err = planContext("", dir, "Dockerfile.other", DefaultMaxContextBytes)
 	if err != nil {
 		t.Fatal(err)
 	}

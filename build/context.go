@@ -2,6 +2,7 @@ package build
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // ErrContextTooLarge is wrapped by the error Build returns when the context
@@ -28,7 +31,12 @@ type contextEntry struct {
 
 // buildContext is the planned content of a build context.
 type buildContext struct {
-	root       string
+	// root is the context folder, opened inside the folder the build may
+	// read from: every file of the context is read through it.
+	root *rootfs.Root
+	// name is the context folder's path as given, for messages and the
+	// session's shared key.
+	name       string
 	dockerfile string // slash-separated, relative to root
 	entries    []contextEntry
 	size       int64
@@ -38,65 +46,91 @@ type buildContext struct {
 	parents map[string]bool
 }
 
-// planContext resolves the context directory and the Dockerfile in it and
-// lists what is sent, honouring .dockerignore, or the Dockerfile's own
-// <Dockerfile>.dockerignore when there is one (the Dockerfile and the ignore
-// file are always sent, as the docker CLI does). Symlinks are sent as
-// links and never followed, so nothing outside the context is read.
-func planContext(dir, dockerfile string, maxBytes int64) (*buildContext, error) {
+// close releases the context folder.
+func (bc *buildContext) close() { _ = bc.root.Close() }
+
+// planContext opens the context directory beneath within (the folder the
+// build may read from: the scanned repository; "" for the context itself)
+// and lists what is sent, honouring .dockerignore, or the Dockerfile's own
+// <Dockerfile>.dockerignore when there is one (the Dockerfile and the
+// ignore file are always sent, as the docker CLI does). The context, the
+// Dockerfile and the ignore file are opened through os.Root, so a symlink
+// (the context folder itself, or a link on its way) cannot lead the build
+// out of within; symlinks in the context are sent as links and never
+// followed. Close the result when the build is over.
+func planContext(within, dir, dockerfile string, maxBytes int64) (*buildContext, error) {
 	if dir == "" {
 		return nil, errors.New("build context: no context directory")
 	}
-	root, err := filepath.Abs(dir)
-	if err == nil {
-		root, err = filepath.EvalSymlinks(root)
-	}
+	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("build context %s: %w", dir, err)
 	}
-	if st, err := os.Stat(root); err != nil {
-		return nil, fmt.Errorf("build context: %w", err)
-	} else if !st.IsDir() {
-		return nil, fmt.Errorf("build context %s: not a directory", dir)
+	if within == "" {
+		within = abs
 	}
-	df, err := dockerfileRel(root, dir, dockerfile)
+	top, err := rootfs.Open(within)
 	if err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	}
+	defer func() { _ = top.Close() }()
+	rel, err := top.Rel(abs)
+	if err != nil {
+		return nil, fmt.Errorf("build context %s: %w", dir, err)
+	}
+	root, err := top.OpenRoot(rel)
+	if err != nil {
+		if rootfs.Refused(err) {
+			return nil, rootfs.Refusal("the build context "+rel, err)
+		}
+		return nil, fmt.Errorf("build context %s: %w", dir, err)
+	}
+	bc := &buildContext{root: root, name: abs}
+	if err := bc.plan(dir, dockerfile, maxBytes); err != nil {
+		bc.close()
 		return nil, err
 	}
-	bc := &buildContext{root: root, dockerfile: df}
+	return bc, nil
+}
+
+// plan fills the context's entries.
+func (bc *buildContext) plan(dir, dockerfile string, maxBytes int64) error {
+	df, err := dockerfileRel(bc.name, dir, dockerfile)
+	if err != nil {
+		return err
+	}
+	bc.dockerfile = df
 
 	// A Dockerfile-specific ignore file (build/Dockerfile.dockerignore)
 	// replaces the context's .dockerignore, as BuildKit does.
 	ignore := ".dockerignore"
-	if fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(df+".dockerignore"))); err == nil && fi.Mode().IsRegular() {
+	if fi, err := bc.root.Stat(df + ".dockerignore"); err == nil && fi.Mode().IsRegular() {
 		ignore = df + ".dockerignore"
+	} else if rootfs.Refused(err) {
+		return rootfs.Refusal("the ignore file "+df+".dockerignore", err)
 	}
 	var pm *patternmatcher.PatternMatcher
-	if f, err := os.Open(filepath.Join(root, filepath.FromSlash(ignore))); err == nil {
-		patterns, rerr := ignorefile.ReadAll(f)
-		_ = f.Close()
+	if src, err := bc.root.ReadFile(ignore, maxIgnoreBytes); err == nil {
+		patterns, rerr := ignorefile.ReadAll(bytes.NewReader(src))
 		if rerr != nil {
-			return nil, fmt.Errorf("build context: %s: %w", ignore, rerr)
+			return fmt.Errorf("build context: %s: %w", ignore, rerr)
 		}
 		if pm, err = patternmatcher.New(patterns); err != nil {
-			return nil, fmt.Errorf("build context: %s: %w", ignore, err)
+			return fmt.Errorf("build context: %s: %w", ignore, err)
 		}
+	} else if rootfs.Refused(err) {
+		return rootfs.Refusal("the ignore file "+ignore, err)
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("build context: %s: %w", ignore, err)
+		return fmt.Errorf("build context: %s: %w", ignore, err)
 	}
 
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(bc.root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p == root {
+		if rel == "." {
 			return nil
 		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
 		if pm != nil && rel != df && rel != ignore {
 			skip, err := pm.MatchesOrParentMatches(rel)
 			if err != nil {
@@ -104,7 +138,7 @@ func planContext(dir, dockerfile string, maxBytes int64) (*buildContext, error) 
 			}
 			if skip {
 				if d.IsDir() && !pm.Exclusions() {
-					return filepath.SkipDir
+					return fs.SkipDir
 				}
 				return nil
 			}
@@ -116,7 +150,7 @@ func planContext(dir, dockerfile string, maxBytes int64) (*buildContext, error) 
 		e := contextEntry{rel: rel, info: info}
 		switch {
 		case info.Mode()&fs.ModeSymlink != 0:
-			if e.link, err = os.Readlink(p); err != nil {
+			if e.link, err = bc.root.OS().Readlink(filepath.FromSlash(rel)); err != nil {
 				return err
 			}
 		case info.Mode().IsRegular():
@@ -132,37 +166,30 @@ func planContext(dir, dockerfile string, maxBytes int64) (*buildContext, error) 
 		return nil
 	})
 	if err != nil {
-		if errors.Is(err, ErrContextTooLarge) {
-			return nil, fmt.Errorf("build context %s: %w", dir, err)
-		}
-		return nil, fmt.Errorf("build context %s: %w", dir, err)
+		return fmt.Errorf("build context %s: %w", dir, err)
 	}
-	return bc, nil
+	return nil
 }
 
+// maxIgnoreBytes bounds a .dockerignore file.
+const maxIgnoreBytes = 1 << 20
+
+// maxDockerfileBytes bounds the Dockerfile read.
+const maxDockerfileBytes = 10 << 20
+
 // dockerfileRel returns the Dockerfile's slash-separated path relative to
-// root, refusing a path outside the context.
-func dockerfileRel(root, dir, dockerfile string) (string, error) {
+// the context folder abs (dir as given), refusing a path outside it.
+func dockerfileRel(abs, dir, dockerfile string) (string, error) {
 	if dockerfile == "" {
 		dockerfile = "Dockerfile"
 	}
-	var rel string
+	rel := filepath.Clean(dockerfile)
 	if filepath.IsAbs(dockerfile) {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return "", fmt.Errorf("dockerfile %s: %w", dockerfile, err)
-		}
-		// Accept the path against the context as given or as resolved.
 		r, err := filepath.Rel(abs, dockerfile)
-		if err != nil || r == ".." || strings.HasPrefix(r, "../") {
-			r, err = filepath.Rel(root, dockerfile)
-		}
 		if err != nil {
 			return "", fmt.Errorf("dockerfile %s: %w", dockerfile, err)
 		}
 		rel = r
-	} else {
-		rel = filepath.Clean(dockerfile)
 	}
 	rel = filepath.ToSlash(rel)
 	if rel == "." || rel == ".." || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
@@ -171,16 +198,14 @@ func dockerfileRel(root, dir, dockerfile string) (string, error) {
 	return rel, nil
 }
 
-// readDockerfile reads the Dockerfile through an os.Root, so a symlink cannot
-// lead it out of the context.
+// readDockerfile reads the Dockerfile through the context's root, so a
+// symlink cannot lead it out of the context.
 func (bc *buildContext) readDockerfile() ([]byte, error) {
-	r, err := os.OpenRoot(bc.root)
+	src, err := bc.root.ReadFile(bc.dockerfile, maxDockerfileBytes)
 	if err != nil {
-		return nil, fmt.Errorf("dockerfile: %w", err)
-	}
-	defer func() { _ = r.Close() }()
-	src, err := r.ReadFile(filepath.FromSlash(bc.dockerfile))
-	if err != nil {
+		if rootfs.Refused(err) {
+			return nil, rootfs.Refusal("the Dockerfile "+bc.dockerfile, err)
+		}
 		return nil, fmt.Errorf("dockerfile: %w", err)
 	}
 	return src, nil
@@ -190,11 +215,7 @@ func (bc *buildContext) readDockerfile() ([]byte, error) {
 // through an os.Root (no symlink escapes) and copied only up to the size
 // planned, so a file growing meanwhile cannot exceed the limit.
 func (bc *buildContext) writeTar(w io.Writer) error {
-	r, err := os.OpenRoot(bc.root)
-	if err != nil {
-		return fmt.Errorf("build context: %w", err)
-	}
-	defer func() { _ = r.Close() }()
+	r := bc.root.OS()
 	tw := tar.NewWriter(w)
 	for _, e := range bc.entries {
 		hdr, err := tar.FileInfoHeader(e.info, e.link)

@@ -17,6 +17,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // DevcontainerCLIVersion is the Dev Containers CLI version coderready is
@@ -38,6 +39,11 @@ const autoStageName = "dev_container_auto_added_stage_label"
 
 // DevcontainerSpec describes one Dev Container build.
 type DevcontainerSpec struct {
+	// Root is the folder the build may read from (the scanned repository,
+	// holding WorkspaceDir): every file the config names is opened beneath
+	// it, and paths handed to the CLI and Compose must resolve inside it.
+	// "" means WorkspaceDir.
+	Root string
 	// WorkspaceDir is the workspace folder: the folder that holds
 	// `.devcontainer/` (or `.devcontainer.json`).
 	WorkspaceDir string
@@ -263,6 +269,7 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 	if err != nil {
 		return nil, fmt.Errorf("devcontainer build: %w", err)
 	}
+	defer ws.close()
 	if ws.compose && d.NoCompose != nil {
 		return nil, fmt.Errorf("devcontainer build: a Docker Compose config: %w", d.NoCompose)
 	}
@@ -270,11 +277,21 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 	if ws.dockerfile != "" {
 		if ws.context != "" {
 			// Refuse an oversized context before anything is sent.
-			if _, err := planContext(ws.context, ws.dockerfile, spec.MaxContextBytes); errors.Is(err, ErrContextTooLarge) {
+			// The user's context is read inside the repository; the
+			// one-line Dockerfile made for an image service is ours.
+			within := ws.user.root.Dir()
+			if rel, err := filepath.Rel(tmp, ws.context); err == nil && filepath.IsLocal(rel) {
+				within = ""
+			}
+			bc, err := planContext(within, ws.context, ws.dockerfile, spec.MaxContextBytes)
+			if errors.Is(err, ErrContextTooLarge) || rootfs.Refused(err) {
 				return nil, fmt.Errorf("devcontainer build: %w", err)
 			}
+			if err == nil {
+				bc.close()
+			}
 		}
-		if src, err := readConfigFile(ws.dockerfile); err == nil {
+		if src, err := ws.user.read(ws.dockerfile); err == nil {
 			userDF, _ = dockerfile.Parse(filepath.Base(ws.dockerfile), src)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/tailscale/hujson"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // A Docker Compose devcontainer.json is built by the Dev Containers CLI
@@ -83,8 +85,11 @@ func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp 
 		if err != nil {
 			return err
 		}
-		src, err := readConfigFile(abs)
+		src, err := ws.user.read(abs)
 		if err != nil {
+			if rootfs.Refused(err) {
+				return rootfs.Refusal("compose file "+f, err)
+			}
 			return fmt.Errorf("compose file %s: %w", f, err)
 		}
 		var doc yaml.Node
@@ -114,7 +119,7 @@ func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp 
 		return fmt.Errorf("no Compose file defines the service %q", service)
 	}
 	// `${VAR}` in the Compose files comes from the project's .env.
-	if b, err := readConfigFile(filepath.Join(project, ".env")); err == nil {
+	if b, err := ws.user.read(filepath.Join(project, ".env")); err == nil {
 		if rel, err := workspaceRel(origWS, "the Compose project", project); err == nil {
 			if err := os.WriteFile(filepath.Join(ws.dir, rel, ".env"), b, 0o600); err != nil {
 				return fmt.Errorf("workspace copy: %w", err)
@@ -142,7 +147,7 @@ func patchCompose(doc *yaml.Node, service, project, network, platform, tmp strin
 			continue
 		}
 		absolutizeService(svc, project)
-		if err := serviceInsideWorkspace(svc, ws.orig); err != nil {
+		if err := serviceInsideWorkspace(svc, ws.user); err != nil {
 			return false, fmt.Errorf("service %s: %w", name, err)
 		}
 		if name != service {
@@ -197,26 +202,37 @@ func patchCompose(doc *yaml.Node, service, project, network, platform, tmp strin
 
 // serviceInsideWorkspace refuses a service whose build context,
 // Dockerfile, env files or extended file lie outside the workspace folder
-// (paths already made absolute): Compose would read them from the build
-// server.
-func serviceInsideWorkspace(svc *yaml.Node, ws string) error {
+// or resolve outside the repository (paths already made absolute): Compose
+// would read them from the build server. The paths left are replaced by
+// their resolved form, so Compose follows no link out.
+func serviceInsideWorkspace(svc *yaml.Node, user *userFiles) error {
 	if b := mapValue(svc, "build"); b != nil {
 		if c := mapValue(b, "context"); c != nil && !remoteContext(c.Value) {
-			if _, err := workspaceRel(ws, "the build context "+c.Value, c.Value); err != nil {
+			given := c.Value
+			ctx, err := user.path("the build context "+given, given)
+			if err != nil {
 				return err
 			}
+			// Compose reads the Dockerfile by name: name it, resolved,
+			// even when it is the default one.
+			name := "Dockerfile"
 			if d := mapValue(b, "dockerfile"); d != nil && d.Value != "" {
-				df := resolveFrom(c.Value, d.Value)
-				if _, err := workspaceRel(ws, "the Dockerfile "+df, df); err != nil {
-					return err
-				}
+				name = d.Value
 			}
+			df, err := user.path("the Dockerfile "+name, resolveFrom(given, name))
+			if err != nil {
+				return err
+			}
+			setKey(b, "dockerfile", df)
+			c.Value = ctx
 		}
 	}
 	for _, f := range envFiles(svc) {
-		if _, err := workspaceRel(ws, "the env file "+f.Value, f.Value); err != nil {
+		p, err := user.path("the env file "+f.Value, f.Value)
+		if err != nil {
 			return err
 		}
+		f.Value = p
 	}
 	if mapValue(mapValue(svc, "extends"), "file") != nil {
 		return errors.New("`extends` with a file is not built here")

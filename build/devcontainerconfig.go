@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/tailscale/hujson"
+
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // maxConfigBytes bounds the devcontainer.json read.
@@ -37,6 +39,56 @@ type workspace struct {
 	// compose is set for a Docker Compose config, service its service.
 	compose bool
 	service string
+	// user reads the user's files, never one outside the repository.
+	user *userFiles
+}
+
+// close releases the user's files.
+func (ws *workspace) close() { _ = ws.user.root.Close() }
+
+// userFiles opens the user's files for the workspace copy: every path lies
+// in the workspace folder as written and is read beneath the repository's
+// root (os.Root), so neither `..` nor a symlink leads a pull request's
+// config to the build server's files.
+type userFiles struct {
+	root *rootfs.Root
+	ws   string // the workspace folder, absolute
+}
+
+// path checks p (absolute) for a program that opens it by name (the CLI,
+// Docker Compose): it must lie in the workspace folder as written and
+// resolve inside the repository. It returns the path with every symlink
+// resolved, so the program is not led elsewhere by one; p itself when it
+// does not exist (the program then fails to find it, and reads nothing
+// else). what names the path in errors.
+func (u *userFiles) path(what, p string) (string, error) {
+	if _, err := workspaceRel(u.ws, what, p); err != nil {
+		return "", err
+	}
+	rel, err := u.root.Rel(p)
+	if err != nil {
+		return "", fmt.Errorf("%s %w", what, rootfs.ErrOutside)
+	}
+	real, err := u.root.Resolve(rel)
+	switch {
+	case err == nil:
+		return real, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return p, nil
+	case rootfs.Refused(err):
+		return "", rootfs.Refusal(what, err)
+	}
+	return "", fmt.Errorf("%s: %w", what, err)
+}
+
+// read reads a config-sized file (at most maxConfigBytes) at p (absolute)
+// beneath the repository's root.
+func (u *userFiles) read(p string) ([]byte, error) {
+	rel, err := u.root.Rel(p)
+	if err != nil {
+		return nil, err
+	}
+	return u.root.ReadFile(rel, maxConfigBytes)
 }
 
 // prepareWorkspace writes the workspace copy under tmp.
@@ -45,10 +97,29 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace folder: %w", err)
 	}
+	within := spec.Root
+	if within == "" {
+		within = origWS
+	}
+	root, err := rootfs.Open(within)
+	if err != nil {
+		return nil, fmt.Errorf("workspace folder: %w", err)
+	}
+	user := &userFiles{root: root, ws: origWS}
+	ws, err := prepareCopy(spec, tmp, origWS, user)
+	if err != nil {
+		_ = root.Close()
+		return nil, err
+	}
+	return ws, nil
+}
+
+// prepareCopy is prepareWorkspace once the user's files are open.
+func prepareCopy(spec DevcontainerSpec, tmp, origWS string, user *userFiles) (*workspace, error) {
 	cfgPath := spec.Config
 	if cfgPath == "" {
 		cfgPath = filepath.Join(".devcontainer", "devcontainer.json")
-		if _, err := os.Stat(filepath.Join(origWS, ".devcontainer.json")); err == nil {
+		if _, err := user.read(filepath.Join(origWS, ".devcontainer.json")); err == nil {
 			cfgPath = ".devcontainer.json"
 		}
 	}
@@ -59,8 +130,11 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := readConfigFile(cfgPath)
+	src, err := user.read(cfgPath)
 	if err != nil {
+		if rootfs.Refused(err) {
+			return nil, rootfs.Refusal("devcontainer.json", err)
+		}
 		return nil, fmt.Errorf("devcontainer.json: %w", err)
 	}
 	// The CLI would substitute the copy's folder; keep the user's.
@@ -100,7 +174,7 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 			return nil, err
 		}
 	}
-	ws := &workspace{dir: filepath.Join(tmp, "workspace", name), orig: origWS, compose: compose, service: stringAt(&v, "/service")}
+	ws := &workspace{dir: filepath.Join(tmp, "workspace", name), orig: origWS, compose: compose, service: stringAt(&v, "/service"), user: user}
 	ws.config = filepath.Join(ws.dir, rel)
 	if err := os.MkdirAll(filepath.Dir(ws.config), 0o700); err != nil {
 		return nil, fmt.Errorf("workspace copy: %w", err)
@@ -148,12 +222,12 @@ func prepareWorkspace(spec DevcontainerSpec, tmp string) (*workspace, error) {
 		if ctxDir == "" {
 			ctxDir = "."
 		}
-		ws.dockerfile = resolveFrom(cfgDir, df)
-		if _, err := workspaceRel(origWS, "the Dockerfile "+ws.dockerfile, ws.dockerfile); err != nil {
+		// The CLI opens both by name: it gets them with their links
+		// resolved, once they are known to stay in the repository.
+		if ws.dockerfile, err = user.path("the Dockerfile "+df, resolveFrom(cfgDir, df)); err != nil {
 			return nil, err
 		}
-		ws.context = resolveFrom(cfgDir, ctxDir)
-		if _, err := workspaceRel(origWS, "the build context "+ws.context, ws.context); err != nil {
+		if ws.context, err = user.path("the build context "+ctxDir, resolveFrom(cfgDir, ctxDir)); err != nil {
 			return nil, err
 		}
 		remove("/dockerFile")
@@ -243,7 +317,10 @@ func copyFeatures(v *hujson.Value, origWS, cfgPath, cfgDir string, ws *workspace
 				if err != nil {
 					return err
 				}
-				if err := copyTree(from, filepath.Join(ws.dir, r), &budget); err != nil {
+				if err := ws.user.copyTree(from, filepath.Join(ws.dir, r), &budget); err != nil {
+					if rootfs.Refused(err) {
+						return rootfs.Refusal("local feature "+ref, err)
+					}
 					return fmt.Errorf("local feature %s: %w", ref, err)
 				}
 			}
@@ -253,7 +330,7 @@ func copyFeatures(v *hujson.Value, origWS, cfgPath, cfgDir string, ws *workspace
 	if filepath.Base(cfgPath) == ".devcontainer.json" {
 		lock = ".devcontainer-lock.json"
 	}
-	if b, err := readConfigFile(filepath.Join(cfgDir, lock)); err == nil {
+	if b, err := ws.user.read(filepath.Join(cfgDir, lock)); err == nil {
 		if err := os.WriteFile(filepath.Join(filepath.Dir(ws.config), lock), b, 0o600); err != nil {
 			return fmt.Errorf("workspace copy: %w", err)
 		}
@@ -302,43 +379,29 @@ func jsonText(s string) string {
 	return string(b[1 : len(b)-1])
 }
 
-// readConfigFile reads a config-sized file (at most maxConfigBytes).
-func readConfigFile(name string) ([]byte, error) {
-	const limit = maxConfigBytes
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
-	}
-	return b, nil
-}
-
-// copyTree copies the regular files and folders under from to to. Symlinks
-// and special files are left out, so nothing outside from is read.
-func copyTree(from, to string, budget *int64) error {
-	st, err := os.Lstat(from)
+// copyTree copies the regular files and folders under from (absolute) to
+// to, reading beneath the repository's root. Symlinks and special files
+// are left out, so nothing outside from is read.
+func (u *userFiles) copyTree(from, to string, budget *int64) error {
+	rel, err := u.root.Rel(from)
 	if err != nil {
 		return err
 	}
-	if !st.IsDir() {
+	if fi, err := u.root.Stat(rel); err != nil {
+		return err
+	} else if !fi.IsDir() {
 		return fmt.Errorf("%s is not a folder", from)
 	}
-	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+	src, err := u.root.OpenRoot(rel)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = src.Close() }()
+	return fs.WalkDir(src.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(from, p)
-		if err != nil {
-			return err
-		}
-		dst := filepath.Join(to, rel)
+		dst := filepath.Join(to, filepath.FromSlash(p))
 		switch {
 		case d.IsDir():
 			return os.MkdirAll(dst, 0o700)
@@ -350,14 +413,15 @@ func copyTree(from, to string, budget *int64) error {
 			if *budget -= info.Size(); *budget < 0 {
 				return fmt.Errorf("more than %d MiB of files", maxFeatureBytes>>20)
 			}
-			return copyPlainFile(p, dst, info.Mode().Perm()|0o600)
+			return copyPlainFile(src.OS(), p, dst, info.Mode().Perm()|0o600)
 		}
 		return nil
 	})
 }
 
-func copyPlainFile(from, to string, mode fs.FileMode) error {
-	in, err := os.Open(from)
+// copyPlainFile copies the file from (inside root) to to.
+func copyPlainFile(root *os.Root, from, to string, mode fs.FileMode) error {
+	in, err := root.Open(filepath.FromSlash(from))
 	if err != nil {
 		return err
 	}

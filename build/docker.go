@@ -216,10 +216,11 @@ func (d *Docker) Build(ctx context.Context, spec Spec) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	bc, err := planContext(spec.ContextDir, spec.Dockerfile, spec.MaxContextBytes)
+	bc, err := planContext(spec.Root, spec.ContextDir, spec.Dockerfile, spec.MaxContextBytes)
 	if err != nil {
 		return nil, err
 	}
+	defer bc.close()
 	src, err := bc.readDockerfile()
 	if err != nil {
 		return nil, err

@@ -3,14 +3,13 @@ package checks
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"io/fs"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/coderready/coderready/devcontainer"
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 func init() {
@@ -90,11 +89,15 @@ func init() {
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
 			var out []Finding
-			for _, m := range c.Missing(in.Root) {
-				if m.What == "local feature" {
-					continue // CR208
+			for _, m := range c.Missing(in.Files) {
+				switch {
+				case m.Outside:
+					out = append(out, outsideFinding(c, m))
+				case m.What == "local feature":
+					// CR208
+				default:
+					out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("the %s `%s` does not exist (paths are relative to %s)", m.What, m.Path, path.Dir(c.Path)+"/")))
 				}
-				out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("the %s `%s` does not exist (paths are relative to %s)", m.What, m.Path, path.Dir(c.Path)+"/")))
 			}
 			return out
 		},
@@ -120,12 +123,12 @@ func init() {
 			if f := in.Dockerfile; f != nil {
 				out = append(out, placeholders(f.Path, f.Lines, "#")...)
 			}
-			if in.Root != "" {
-				for _, cf := range c.Plan(os.DirFS(in.Root)).ComposeFiles {
+			if in.Files != nil {
+				for _, cf := range c.Plan(in.Files).ComposeFiles {
 					if cf.State != devcontainer.PathExists || cf.IsDir {
 						continue
 					}
-					if src, err := readBounded(filepath.Join(in.Root, filepath.FromSlash(cf.Path)), 1<<20); err == nil {
+					if src, err := rootfs.ReadFile(in.Files, cf.Path, 1<<20); err == nil {
 						out = append(out, placeholders(cf.Path, strings.Split(string(src), "\n"), "#")...)
 					}
 				}
@@ -177,22 +180,14 @@ func placeholders(path string, lines []string, comment string) []Finding {
 	return out
 }
 
-// readBounded reads at most limit bytes of a file; a larger file is an
-// error (it is not one a rule should scan).
-func readBounded(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	defer func() { _ = f.Close() }() // read-only
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("read %s: larger than %d bytes", name, limit)
-	}
-	return b, nil
+// outsideFinding is CR203's finding for a referenced path that exists but
+// resolves outside the repository: coderready does not read it, and a clone
+// of the repository alone does not hold what it points at. A warning: the
+// link may be meant for a machine where its target exists.
+func outsideFinding(c *devcontainer.Config, m devcontainer.MissingPath) Finding {
+	f := dcAt(c, m.Pointer, fmt.Sprintf("the %s `%s` %s", m.What, m.Path, m.Why))
+	f.Severity = SeverityWarning
+	return f
 }
 
 // envbuilderLookup says why envbuilder, with its default lookup, does not
@@ -250,10 +245,10 @@ func envbuilderPick(in *DevcontainerInput, ws string) string {
 		if rel == in.Devcontainer.Path || containsFold(in.Siblings, rel) {
 			return true
 		}
-		if in.Root == "" {
+		if in.Files == nil {
 			return false
 		}
-		fi, err := os.Stat(filepath.Join(in.Root, filepath.FromSlash(rel)))
+		fi, err := fs.Stat(in.Files, rel)
 		return err == nil && !fi.IsDir()
 	}
 	for _, cand := range []string{path.Join(ws, ".devcontainer", "devcontainer.json"), path.Join(ws, "devcontainer.json")} {
@@ -268,8 +263,8 @@ func envbuilderPick(in *DevcontainerInput, ws string) string {
 			subs = append(subs, s)
 		}
 	}
-	if in.Root != "" {
-		if entries, err := os.ReadDir(filepath.Join(in.Root, filepath.FromSlash(prefix))); err == nil {
+	if in.Files != nil {
+		if entries, err := fs.ReadDir(in.Files, strings.TrimSuffix(prefix, "/")); err == nil {
 			for _, e := range entries {
 				if cand := prefix + e.Name() + "/devcontainer.json"; e.IsDir() && has(cand) {
 					subs = append(subs, cand)

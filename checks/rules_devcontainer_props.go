@@ -194,8 +194,8 @@ func init() {
 		Devcontainer: func(in *DevcontainerInput) []Finding {
 			c := in.Devcontainer
 			var out []Finding
-			for _, m := range c.Missing(in.Root) {
-				if m.What == "local feature" {
+			for _, m := range c.Missing(in.Files) {
+				if m.What == "local feature" && !m.Outside {
 					out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("local feature `%s` does not exist (looked for %s)", featureRef(c, m.Pointer), m.Path)))
 				}
 			}

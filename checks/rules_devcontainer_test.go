@@ -10,6 +10,7 @@ import (
 
 	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // dcCase is a devcontainer.json (and optionally a Dockerfile it builds)
@@ -22,6 +23,7 @@ type dcCase struct {
 	builder    ConfigBuilder
 	files      []string          // files to create under the root (for existence checks)
 	contents   map[string]string // files to create with content
+	links      map[string]string // symlinks to create: path → target
 	path       string            // default .devcontainer/devcontainer.json
 	siblings   []string
 	want       []string
@@ -53,12 +55,26 @@ func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
 			t.Fatal(err)
 		}
 	}
+	for f, target := range tc.links {
+		dst := filepath.Join(root, filepath.FromSlash(f))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = files.Close() })
 	cfg := DefaultConfig()
 	if tc.builder != "" {
 		cfg.Builder = tc.builder
 	}
 	c, err := devcontainer.Parse(p, []byte(tc.json))
-	in := &DevcontainerInput{Devcontainer: c, ParseErr: err, Config: cfg, Root: root, Siblings: tc.siblings}
+	in := &DevcontainerInput{Devcontainer: c, ParseErr: err, Config: cfg, Files: files.FS(), Siblings: tc.siblings}
 	if err != nil {
 		in.Devcontainer = nil
 	}
@@ -102,6 +118,12 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "missing context", json: "{\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"../app\"}\n}", files: []string{".devcontainer/Dockerfile"}, want: []string{"2:41"}},
 			{name: "present", json: `{"build": {"dockerfile": "../docker/Dockerfile", "context": ".."}}`, files: []string{"docker/Dockerfile"}},
 			{name: "compose file missing", json: "{\n  \"dockerComposeFile\": [\"a.yml\", \"b.yml\"]\n}", files: []string{".devcontainer/a.yml"}, want: []string{"2:34"}},
+			{name: "context through a link out of the root", json: "{\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"../up\"}\n}",
+				files: []string{".devcontainer/Dockerfile"}, links: map[string]string{"up": ".."}, want: []string{"2:41"}},
+			{name: "dockerfile a link to /etc/shadow", json: "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"}\n}",
+				links: map[string]string{".devcontainer/Dockerfile": "/etc/shadow"}, want: []string{"2:13"}},
+			{name: "context a link inside the root", json: `{"build": {"dockerfile": "Dockerfile", "context": "../app"}}`,
+				files: []string{".devcontainer/Dockerfile", "src/x"}, links: map[string]string{"app": "src"}},
 		},
 		"CR204": {
 			{name: "initializeCommand", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"make init\"\n}", want: []string{"3:3"}, edit: `  "onCreateCommand": "make init"`},
@@ -138,6 +160,7 @@ func TestDevcontainerRules(t *testing.T) {
 		"CR208": {
 			{name: "unversioned and latest", json: "{\n  \"features\": {\n    \"ghcr.io/devcontainers/features/go\": {},\n    \"ghcr.io/devcontainers/features/node:latest\": {}\n  }\n}", want: []string{"3:5", "4:5"}},
 			{name: "local missing", json: "{\"features\": {\"./local\": {}}}", want: []string{"1:15"}},
+			{name: "local through a link out: CR203's", json: `{"features": {"./local": {}}}`, links: map[string]string{".devcontainer/local": "/etc"}},
 			{name: "local present, pinned", json: `{"features": {"./local": {}, "ghcr.io/devcontainers/features/go:1": {}, "ghcr.io/x/y/z@sha256:abc": {}}}`, files: []string{".devcontainer/local/devcontainer-feature.json"}},
 		},
 		"CR209": {
@@ -253,5 +276,31 @@ func TestDevcontainerIgnoreCoversProperty(t *testing.T) {
 	fs := runDevcontainerCase(t, "CR207", dcCase{json: src, files: []string{".devcontainer/D"}})
 	if len(fs) != 1 || fs[0].Location.StartLine != 8 {
 		t.Fatalf("want only the mounts finding on line 8, got %+v", fs)
+	}
+}
+
+// TestOutsidePathIsNotRead: a path the config names that leads out of the
+// repository through a symlink is a warning on its line saying it was not
+// read — never a read, and not an error (the link may be meant for a
+// machine where its target exists).
+func TestOutsidePathIsNotRead(t *testing.T) {
+	got := runDevcontainerCase(t, "CR203", dcCase{
+		json:  "{\n  \"build\": {\"dockerfile\": \"Dockerfile\", \"context\": \"../up\"},\n  \"dockerComposeFile\": \"c.yml\"\n}",
+		files: []string{".devcontainer/Dockerfile"},
+		links: map[string]string{"up": "..", ".devcontainer/c.yml": "/etc/passwd"},
+	})
+	want := []string{
+		"2:41 warning: the build context `up` resolves outside the repository: not read",
+		"3:3 warning: the Compose file `.devcontainer/c.yml` resolves outside the repository: not read",
+	}
+	var lines []string
+	for _, f := range got {
+		lines = append(lines, fmt.Sprintf("%d:%d %s: %s", f.Location.StartLine, f.Location.StartCol, f.Severity, f.Message))
+		if strings.Contains(f.Message, "root:") {
+			t.Fatalf("a finding quotes the file it must not read: %s", f.Message)
+		}
+	}
+	if !slices.Equal(lines, want) {
+		t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }

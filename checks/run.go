@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"io/fs"
 	"slices"
 	"strings"
 
@@ -43,9 +44,10 @@ type DevcontainerInput struct {
 	// repository (including this one), for rules about which one a builder
 	// picks.
 	Siblings []string
-	// Root is the scanned root folder on disk, for rules that check that
-	// referenced files exist.
-	Root string
+	// Files is the scanned root folder, for rules that check that
+	// referenced files exist (nil: the disk is not consulted). It must
+	// reach nothing outside the root: the scan gives an os.Root's.
+	Files fs.FS
 }
 
 // CheckDockerfile runs every enabled Dockerfile rule and returns the

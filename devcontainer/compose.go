@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // maxComposeBytes bounds a Compose file read.
@@ -76,8 +78,11 @@ func (p *Plan) ComposeService(fsys fs.FS) (*ComposeService, error) {
 		hasSvc bool
 	)
 	for _, cf := range p.ComposeFiles {
-		if cf.State == PathOutside || !fs.ValidPath(cf.Path) {
+		if !fs.ValidPath(cf.Path) {
 			return nil, fmt.Errorf("the Compose file %s lies outside the scanned folder", cf.Raw)
+		}
+		if cf.State == PathOutside {
+			return nil, fmt.Errorf("the Compose file %s %w", cf.Raw, rootfs.ErrOutside)
 		}
 		if fsys == nil {
 			return nil, fmt.Errorf("the Compose file %s cannot be read", cf.Path)
@@ -154,6 +159,16 @@ func (p *Plan) ComposeService(fsys fs.FS) (*ComposeService, error) {
 		return nil, fmt.Errorf("the Compose service %q names the absolute Dockerfile %s, outside the scanned folder", p.Service, df)
 	}
 	cb.Dockerfile = path.Join(cb.Context, df)
+	// A context or Dockerfile that a link leads out of the folder is not
+	// read, and not built.
+	for _, c := range []struct{ what, rel string }{{"build context", cb.Context}, {"Dockerfile", cb.Dockerfile}} {
+		if !fs.ValidPath(c.rel) {
+			return nil, fmt.Errorf("the Compose service %q's %s %s lies outside the scanned folder", p.Service, c.what, c.rel)
+		}
+		if _, err := fs.Stat(fsys, c.rel); rootfs.Refused(err) {
+			return nil, fmt.Errorf("the Compose service %q's %s %s %s", p.Service, c.what, c.rel, rootfs.Why(err))
+		}
+	}
 	if t, ok := build["target"].(string); ok {
 		cb.Target = interpolate(t, env)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/tailscale/hujson"
+
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // Kind is what a devcontainer.json builds.
@@ -178,6 +180,9 @@ func (c *Config) pathRef(fsys fs.FS, ptr, raw string) *PathRef {
 			r.State, r.IsDir = PathExists, fi.IsDir()
 		case errors.Is(err, fs.ErrNotExist):
 			r.State = PathMissing
+		case rootfs.Refused(err):
+			// A symlink that leads out of the root: as good as outside.
+			r.State = PathOutside
 		}
 	}
 	return r

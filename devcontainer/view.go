@@ -3,13 +3,13 @@ package devcontainer
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/tailscale/hujson"
+
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // Property is a top-level property with the position of its key.
@@ -237,24 +237,35 @@ type MissingPath struct {
 	// What says what it is: "Dockerfile", "build context", "Compose file"
 	// or "local feature".
 	What string
+	// Outside is set when the path exists but resolves outside the root
+	// (through a symlink) or loops: it is not read, rather than missing.
+	// Why then says which ("resolves outside the repository: not read").
+	Outside bool
+	Why     string
 }
 
-// Missing checks on disk, under root (the scanned root folder), every path
-// the config references: the Dockerfile, the build context, the Compose
-// files and local features. Paths holding a ${variable} and paths that
-// cannot be checked (permissions) are skipped; root "" checks nothing.
-func (c *Config) Missing(root string) []MissingPath {
-	if root == "" {
+// Missing checks in fsys (the scanned root folder, opened so that nothing
+// outside it is reached) every path the config references: the
+// Dockerfile, the build context, the Compose files and local features. A
+// path that resolves outside the root through a symlink is reported with
+// Outside set. Paths holding a ${variable}, paths that leave the root as
+// written (another rule's finding) and paths that cannot be checked
+// (permissions) are skipped; a nil fsys checks nothing.
+func (c *Config) Missing(fsys fs.FS) []MissingPath {
+	if fsys == nil {
 		return nil
 	}
 	var out []MissingPath
 	check := func(ptr, rel, what string) {
-		if rel == "" || strings.Contains(rel, "${") {
+		if rel == "" || strings.Contains(rel, "${") || !fs.ValidPath(rel) {
 			return
 		}
-		_, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel)))
-		if errors.Is(err, fs.ErrNotExist) {
+		_, err := fs.Stat(fsys, rel)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			out = append(out, MissingPath{Pointer: ptr, Path: rel, What: what})
+		case rootfs.Refused(err):
+			out = append(out, MissingPath{Pointer: ptr, Path: rel, What: what, Outside: true, Why: rootfs.Why(err)})
 		}
 	}
 	if p := c.dockerfileProp(); p != "" {

@@ -4,7 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 const viewSample = `{
@@ -126,16 +129,30 @@ func TestMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := c.Missing(root)
+	// Outside: an existing Compose file that is a link out of the root.
+	if err := os.Symlink("/etc/passwd", filepath.Join(root, ".devcontainer", "c.yml")); err != nil {
+		t.Fatal(err)
+	}
+	src2 := strings.Replace(src, `["a.yml", "b.yml"]`, `["a.yml", "b.yml", "c.yml"]`, 1)
+	if c, err = Parse(".devcontainer/devcontainer.json", []byte(src2)); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := rootfs.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = fsys.Close() }()
+	got := c.Missing(fsys.FS())
 	want := []MissingPath{
 		{Pointer: "/build/context", Path: "app", What: "build context"},
 		{Pointer: "/dockerComposeFile/1", Path: ".devcontainer/b.yml", What: "Compose file"},
+		{Pointer: "/dockerComposeFile/2", Path: ".devcontainer/c.yml", What: "Compose file", Outside: true, Why: "resolves outside the repository: not read"},
 		{Pointer: "/features/.~1local", Path: ".devcontainer/local", What: "local feature"},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("Missing = %+v\nwant %+v", got, want)
 	}
-	if c.Missing("") != nil {
-		t.Error("Missing(\"\") checks the disk")
+	if c.Missing(nil) != nil {
+		t.Error("Missing(nil) checks the disk")
 	}
 }

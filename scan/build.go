@@ -16,6 +16,7 @@ import (
 	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // EngineBuilder returns a Docker builder on engine (build.EngineAuto,
@@ -86,6 +87,7 @@ func (s *scanner) dockerBuild(buildPath, rel, contextDir, target string, args ma
 		remove:     s.opts.Builder.Remove,
 		run: func(ctx context.Context) (*build.Result, error) {
 			spec := build.Spec{
+				Root:       s.absRoot,
 				ContextDir: filepath.Join(s.absRoot, filepath.FromSlash(contextDir)),
 				Dockerfile: filepath.Join(s.absRoot, filepath.FromSlash(rel)),
 				Target:     target,
@@ -105,8 +107,15 @@ func (s *scanner) dockerBuild(buildPath, rel, contextDir, target string, args ma
 // afterwards.
 func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) (_ []checks.Finding, built bool) {
 	for _, c := range ib.contexts {
+		why := ""
 		if !localPath(c) {
-			why := fmt.Sprintf("the build context %s lies outside the scanned folder", c)
+			why = fmt.Sprintf("the build context %s lies outside the scanned folder", c)
+		} else if _, err := s.repo.Stat(c); rootfs.Refused(err) {
+			// A link out of the repository on the way: nothing of it is
+			// read, and the build would get none of it either.
+			why = rootfs.Refusal("the build context "+c, err).Error()
+		}
+		if why != "" {
 			ts.build = &BuildInfo{Path: BuildPathNone, Skipped: why}
 			return s.buildFailure(ib, 0, "", "not built: "+why, ""), false
 		}

@@ -3,7 +3,6 @@ package scan
 import (
 	"context"
 	"errors"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -39,7 +38,7 @@ func (s *scanner) resolveDevcontainer(rel string) (*dcPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	fsys := os.DirFS(s.root)
+	fsys := s.repo.FS()
 	p := &dcPlan{dc: dc, plan: dc.Plan(fsys)}
 	switch p.plan.Kind {
 	case devcontainer.KindCompose:
@@ -63,7 +62,7 @@ func (s *scanner) devcontainerDockerfile(rel string) string {
 		return ""
 	}
 	// A Dockerfile that is not there is CR203's finding, not a read error.
-	if fi, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(p.dockerfile))); err != nil || fi.IsDir() {
+	if fi, err := s.repo.Stat(p.dockerfile); err != nil || fi.IsDir() {
 		return ""
 	}
 	return p.dockerfile
@@ -129,6 +128,7 @@ func (s *scanner) cliBuild(rel string, p *dcPlan) *imageBuild {
 		remove:     s.cli.Remove,
 		run: func(ctx context.Context) (*build.Result, error) {
 			return s.cli.BuildDevcontainer(ctx, build.DevcontainerSpec{
+				Root:         s.absRoot,
 				WorkspaceDir: filepath.Join(s.absRoot, filepath.FromSlash(ws)),
 				Config:       filepath.FromSlash(cfg),
 				Network:      s.opts.BuildNetwork,
@@ -179,7 +179,7 @@ func (s *scanner) checkDevcontainer(t target, ts *targetState) []checks.Finding 
 	if _, err := s.read(t.path); err != nil {
 		return []checks.Finding{readFailure(t.path, err)}
 	}
-	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.devcontainerPaths(), Root: s.root}
+	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.devcontainerPaths(), Files: s.repo.FS()}
 	p, err := s.resolveDevcontainer(t.path)
 	if err != nil {
 		in.ParseErr = err

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // skippedDirs are never descended into.
@@ -76,10 +78,21 @@ func Discover(root string, ignore func(rel string) bool) ([]Found, error) {
 		name := filepath.Base(root)
 		return []Found{{Path: filepath.ToSlash(name), Devcontainer: strings.HasSuffix(name, ".json")}}, nil
 	}
+	repo, err := rootfs.Open(root)
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", root, err)
+	}
+	defer func() { _ = repo.Close() }()
+	return discover(repo, ignore)
+}
+
+// discover walks a root folder. The walk lists symlinks as entries and
+// never descends through one, so it stays inside the root.
+func discover(repo *rootfs.Root, ignore func(rel string) bool) ([]Found, error) {
 	var out []Found
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(repo.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
-			if p == root {
+			if rel == "." {
 				return err
 			}
 			// An unreadable folder deep in the tree is not worth failing for.
@@ -88,13 +101,8 @@ func Discover(root string, ignore func(rel string) bool) ([]Found, error) {
 			}
 			return nil
 		}
-		rel, rerr := filepath.Rel(root, p)
-		if rerr != nil {
-			return rerr
-		}
-		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			if p != root && (skippedDirs[d.Name()] || (ignore != nil && ignore(rel))) {
+			if rel != "." && (skippedDirs[d.Name()] || (ignore != nil && ignore(rel))) {
 				return fs.SkipDir
 			}
 			return nil
@@ -113,7 +121,7 @@ func Discover(root string, ignore func(rel string) bool) ([]Found, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("discover %s: %w", root, err)
+		return nil, fmt.Errorf("discover %s: %w", repo.Dir(), err)
 	}
 	slices.SortFunc(out, func(a, b Found) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil

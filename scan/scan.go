@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // MaxFileSize is the largest Dockerfile or devcontainer.json read (10 MiB);
@@ -217,11 +219,21 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 		dir = filepath.Dir(root)
 		prefix = filepath.ToSlash(filepath.Clean(dir))
 	}
-	cfg, cfgPath, err := loadConfig(dir, opts)
+	repo, err := rootfs.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	defer func() { _ = repo.Close() }()
+	cfg, cfgPath, err := loadConfig(repo, opts)
 	if err != nil {
 		return nil, err
 	}
-	found, err := Discover(root, cfg.Ignored)
+	var found []Found
+	if fi.IsDir() {
+		found, err = discover(repo, cfg.Ignored)
+	} else {
+		found, err = Discover(root, cfg.Ignored)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +255,7 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", root, err)
 	}
-	s := &scanner{ctx: ctx, opts: opts, root: dir, absRoot: absRoot, cfg: cfg, files: map[string]*source{}, bases: opts.Bases}
+	s := &scanner{ctx: ctx, opts: opts, root: dir, absRoot: absRoot, repo: repo, cfg: cfg, files: map[string]*source{}, bases: opts.Bases}
 	defer s.closeCLI()
 	if opts.Builder != nil && opts.BuildWith == BuildWithDevcontainerCLI {
 		// Asked for explicitly: no CLI is an error, not a fallback.
@@ -295,23 +307,46 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 }
 
 // loadConfig picks the config: the one given, the file named, or the one at
-// the root, else the default.
-func loadConfig(dir string, opts Options) (*checks.Config, string, error) {
+// the root (read inside it: a config that is a link out of the repository
+// is refused), else the default.
+func loadConfig(repo *rootfs.Root, opts Options) (*checks.Config, string, error) {
 	if opts.Config != nil {
 		return opts.Config, opts.Config.Path, nil
 	}
-	p := opts.ConfigPath
-	if p == "" {
-		var err error
-		p, err = checks.FindConfig(dir)
+	if opts.ConfigPath != "" {
+		// Named by whoever runs the scan, not by the repository.
+		cfg, err := checks.LoadConfig(opts.ConfigPath)
 		if err != nil {
 			return nil, "", err
 		}
+		return cfg, opts.ConfigPath, nil
 	}
-	if p == "" {
+	var found []string
+	for _, name := range checks.ConfigFileNames {
+		fi, err := repo.Lstat(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return nil, "", fmt.Errorf("find config: %w", err)
+		case fi.IsDir():
+			return nil, "", fmt.Errorf("find config: %s is a directory, not a config file", name)
+		}
+		found = append(found, name)
+	}
+	switch len(found) {
+	case 0:
 		return checks.DefaultConfig(), "", nil
+	case 1:
+	default:
+		return nil, "", fmt.Errorf("find config: more than one config file: %s; keep one", strings.Join(found, " and "))
 	}
-	cfg, err := checks.LoadConfig(p)
+	p := filepath.Join(repo.Dir(), filepath.FromSlash(found[0]))
+	src, err := repo.ReadFile(found[0], checks.MaxConfigSize)
+	if err != nil {
+		return nil, "", fmt.Errorf("load config: %w", err)
+	}
+	cfg, err := checks.ParseConfig(p, src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -329,6 +364,8 @@ type scanner struct {
 	opts  Options
 	bases BaseReader
 	root  string
+	// repo opens the root's files, never one outside it.
+	repo *rootfs.Root
 	// absRoot is root made absolute, for builders: a relative Dockerfile
 	// path means one relative to the build context, not to here.
 	absRoot string
@@ -376,26 +413,9 @@ func (s *scanner) read(rel string) ([]byte, error) {
 	if src := s.files[rel]; src != nil {
 		return src.src, src.err
 	}
-	b, err := readCapped(filepath.Join(s.root, filepath.FromSlash(rel)), MaxFileSize)
+	b, err := s.repo.ReadFile(rel, MaxFileSize)
 	s.files[rel] = &source{src: b, err: err}
 	return b, err
-}
-
-// readCapped reads a file, refusing one larger than limit bytes.
-func readCapped(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = f.Close() }() // read-only: nothing to lose on close
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d MiB", filepath.Base(name), limit>>20)
-	}
-	return b, nil
 }
 
 // plan turns discovered files into targets: each devcontainer.json with the
@@ -542,6 +562,10 @@ func readFailure(rel string, err error) checks.Finding {
 	sev := checks.SeverityError
 	if r := checks.Lookup(id); r != nil {
 		sev = r.Severity
+	}
+	if why := rootfs.Why(err); why != "" {
+		// Not read, so not known to be broken: a warning that says so.
+		return checks.Finding{RuleID: id, Severity: checks.SeverityWarning, Message: "the file " + why, Location: checks.Location{Path: rel}}
 	}
 	var pe *os.PathError
 	if errors.As(err, &pe) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // TargetInfo is a target as planned, before anything is checked.
@@ -34,11 +35,16 @@ func Targets(root string, cfg *checks.Config) ([]TargetInfo, error) {
 	if cfg == nil {
 		cfg = checks.DefaultConfig()
 	}
-	found, err := Discover(root, cfg.Ignored)
+	repo, err := rootfs.Open(root)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: %w", root, err)
+	}
+	defer func() { _ = repo.Close() }()
+	found, err := discover(repo, cfg.Ignored)
 	if err != nil {
 		return nil, err
 	}
-	s := &scanner{root: root, cfg: cfg, files: map[string]*source{}}
+	s := &scanner{root: root, repo: repo, cfg: cfg, files: map[string]*source{}}
 	for _, f := range found {
 		s.files[f.Path] = nil
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"path"
@@ -235,6 +236,12 @@ func tarGz(root string, cm *commit) ([]byte, error) {
 				return nil, err
 			}
 		}
+		if f.mode&fs.ModeSymlink != 0 {
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: root + "/" + p, Linkname: string(f.data), Mode: 0o777, ModTime: archiveTime, Format: tar.FormatPAX}); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		mode := int64(0o664)
 		if f.mode&0o111 != 0 {
 			mode = 0o775
@@ -313,7 +320,10 @@ func (s *Server) getTree(c *call) *response {
 		}
 		f := cm.files[prefix+rel]
 		mode := "100644"
-		if f.mode&0o111 != 0 {
+		switch {
+		case f.mode&fs.ModeSymlink != 0:
+			mode = "120000"
+		case f.mode&0o111 != 0:
 			mode = "100755"
 		}
 		sha := blobSHA(f.data)

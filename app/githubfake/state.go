@@ -29,8 +29,8 @@ type commit struct {
 }
 
 type file struct {
-	data []byte
-	mode fs.FileMode // 0o644 or 0o755
+	data []byte      // the content; a symlink's target
+	mode fs.FileMode // 0o644 or 0o755; fs.ModeSymlink for a symlink
 }
 
 type token struct {
@@ -137,6 +137,20 @@ func (s *Server) AddCommit(repo, sha string, files map[string]string) string {
 		fs[cleanPath(p)] = file{data: []byte(c), mode: 0o644}
 	}
 	return s.addCommit(repo, sha, fs)
+}
+
+// AddCommitLinks is AddCommit with symlinks too (path → target, as git
+// stores them): the tarball carries them as symlink entries, as GitHub's
+// does, and the tree lists them with mode 120000.
+func (s *Server) AddCommitLinks(repo, sha string, files, links map[string]string) string {
+	all := make(map[string]file, len(files)+len(links))
+	for p, c := range files {
+		all[cleanPath(p)] = file{data: []byte(c), mode: 0o644}
+	}
+	for p, target := range links {
+		all[cleanPath(p)] = file{data: []byte(target), mode: fs.ModeSymlink | 0o777}
+	}
+	return s.addCommit(repo, sha, all)
 }
 
 // AddCommitFS is AddCommit with the regular files of fsys (executable
