@@ -18,13 +18,21 @@ import (
 const DefaultCacheMaxBytes = 1 << 30
 
 // cacheVersion changes whenever the encoded types change meaning; old
-// entries are then simply not found (and evicted as they age).
-const cacheVersion = "v2"
+// entries are then simply not found (and evicted as they age). v3: layer
+// indexes are written only after the layer's content was verified against
+// its DiffID, so entries of v2 (written unverified, possibly under a
+// DiffID a hostile image claimed for other content) are never read.
+const cacheVersion = "v3"
 
 // cache stores layer indexes by DiffID and facts by image ID, as gob in
-// gzip, one file per entry, under CacheDir/<version>/<wants key>/. Writes
-// are atomic (rename); a corrupt or unreadable entry is a miss and is
-// rewritten by the next read. A nil or disabled cache does nothing.
+// gzip, one file per entry, under CacheDir/<version>/<wants key>/. Keys
+// are verified digests only: a layer index is put after the layer's bytes
+// hashed to its DiffID, and facts are keyed by the config's own hash (whose
+// DiffIDs the layers were checked against). The cache may be shared by
+// every installation of the app, so an entry is a claim about content,
+// never about who asked. Writes are atomic (rename); a corrupt or
+// unreadable entry is a miss and is rewritten by the next read. A nil or
+// disabled cache does nothing.
 type cache struct {
 	root string // CacheDir; "" disables the cache
 	dir  string // root/version/wants

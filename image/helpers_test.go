@@ -90,6 +90,15 @@ func gzipBytes(t testing.TB, b []byte) []byte {
 	return buf.Bytes()
 }
 
+// sha256Of is the digest of b, as a DiffID or blob digest.
+func sha256Of(b []byte) v1.Hash {
+	h, _, err := v1.SHA256(bytes.NewReader(b))
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
 // layer builds a gzip layer from entries.
 func layer(t testing.TB, entries ...ent) v1.Layer {
 	t.Helper()

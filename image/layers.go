@@ -3,13 +3,14 @@ package image
 import (
 	"archive/tar"
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // whiteout kinds of a layer entry.
@@ -72,75 +73,66 @@ func fileType(hdr *tar.Header) (FileType, bool) {
 	return "", false
 }
 
+// expected is what a layer's image claims its content hashes to.
+type expected struct {
+	// diffID is the uncompressed tar's digest, from the image config.
+	diffID v1.Hash
+	// digest is the blob's digest as stored (compressed), from the
+	// manifest; zero when the source has no manifest (docker save).
+	digest v1.Hash
+}
+
 // readLayer reads one layer stream (compressed or not) into its index,
-// capturing the wanted files. A stream is read to its end so that gzip
-// checksums and (for registry blobs) digests are verified. An uncompressed
-// layer that can seek (a `docker save` member) is read headers only: the
-// tar reader seeks over file contents.
-func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget) (*layerIndex, error) {
-	if rs, ok := r.(io.ReadSeeker); ok {
-		li, done, err := readSeekableLayer(ctx, rs, ws, b)
-		if done {
-			return li, err
-		}
-	}
-	raw := &countingReader{r: sourceReader{r}}
-	br := bufio.NewReaderSize(raw, 64<<10)
+// capturing the wanted files. Every byte is read, hashed and checked: the
+// uncompressed tar against the DiffID and, when known, the stream as
+// stored against the blob digest. A layer that is not what the image
+// claims is an error (a *DigestError), so its index is never cached under
+// a digest it does not have. File contents are skipped by reading through
+// a large buffer (see skipReader), never by seeking past them.
+func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget, want expected) (*layerIndex, error) {
+	raw := newHashReader(sourceReader{r})
+	br := bufio.NewReaderSize(raw, 256<<10)
 	dec, compression, err := newDecompressor(br)
 	if err != nil {
 		return nil, err
 	}
 	defer dec.close()
-	cr := &countingReader{r: dec, budget: b}
+	// An uncompressed stream's own hash is its DiffID; a compressed one
+	// is hashed again once decompressed, and as stored only when there
+	// is a blob digest to compare with.
+	diff := raw
+	var tarStream io.Reader = dec
+	if compression != "none" {
+		diff = newHashReader(dec)
+		tarStream = diff
+		if want.digest.Hex == "" {
+			raw.h = nil
+		}
+	}
+	cr := &countingReader{r: tarStream, budget: b}
 	li := &layerIndex{Captures: map[string]*Capture{}, Compression: compression}
-	if err := indexTar(ctx, tar.NewReader(cr), ws, b, li); err != nil {
+	if err := indexTar(ctx, tar.NewReader(newSkipReader(cr)), ws, b, li); err != nil {
 		return nil, err
 	}
-	// Read what follows the tar's end so the gzip trailer and the blob's
-	// digest are checked.
+	// Read what follows the tar's end: it is part of the hashed content,
+	// and the gzip trailer is checked there.
 	if _, err := io.Copy(io.Discard, cr); err != nil {
 		return nil, fmt.Errorf("after the tar end: %w", err)
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil {
 		return nil, fmt.Errorf("after the tar end: %w", err)
 	}
+	if want.digest.Hex != "" {
+		if err := raw.check("blob digest", want.digest); err != nil {
+			return nil, err
+		}
+	}
+	if err := diff.check("DiffID", want.diffID); err != nil {
+		return nil, err
+	}
 	li.Size = cr.n
 	li.StreamSize = raw.n
 	return li, nil
-}
-
-// readSeekableLayer indexes an uncompressed, seekable layer in place. done
-// is false (and rs rewound) when the layer turns out to be compressed.
-func readSeekableLayer(ctx context.Context, rs io.ReadSeeker, ws *wantSet, b *budget) (li *layerIndex, done bool, err error) {
-	size, err := rs.Seek(0, io.SeekEnd)
-	if err != nil {
-		return nil, false, nil
-	}
-	head := make([]byte, 4)
-	if _, err := rs.Seek(0, io.SeekStart); err != nil {
-		return nil, true, err
-	}
-	n, _ := io.ReadFull(rs, head)
-	if _, err := rs.Seek(0, io.SeekStart); err != nil {
-		return nil, true, err
-	}
-	if bytes.HasPrefix(head[:n], gzipMagic) || bytes.HasPrefix(head[:n], zstdMagic) {
-		return nil, false, nil
-	}
-	if err := b.addBytes(size); err != nil {
-		return nil, true, err
-	}
-	li = &layerIndex{Captures: map[string]*Capture{}, Compression: "none", Size: size, StreamSize: size}
-	var tr *tar.Reader
-	if ra, ok := rs.(io.ReaderAt); ok {
-		tr = tar.NewReader(newBufferedSeeker(ra, size))
-	} else {
-		tr = tar.NewReader(rs)
-	}
-	if err := indexTar(ctx, tr, ws, b, li); err != nil {
-		return nil, true, err
-	}
-	return li, true, nil
 }
 
 // indexTar records every entry of a layer's tar and captures the wanted

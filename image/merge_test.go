@@ -17,7 +17,8 @@ func mergeLayers(t *testing.T, layers ...[]ent) *Facts {
 	b := newBudget(DefaultLimits)
 	tr := newTree()
 	for i, l := range layers {
-		li, err := readLayer(context.Background(), strings.NewReader(string(tarBytes(t, l...))), ws, b)
+		raw := tarBytes(t, l...)
+		li, err := readLayer(context.Background(), strings.NewReader(string(raw)), ws, b, expected{diffID: sha256Of(raw)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,9 +13,11 @@ import (
 // layerJob is one layer to index: where to read it and what is known of it
 // without reading.
 type layerJob struct {
-	index          int
-	diffID         v1.Hash
-	digest         string // compressed digest, when the manifest is cheap
+	index  int
+	diffID v1.Hash
+	// digest is the blob's digest as stored, when the manifest is cheap;
+	// the stream opened is then the blob itself and is checked against it.
+	digest         v1.Hash
 	compressedSize int64
 	open           func() (io.ReadCloser, error)
 }
@@ -131,7 +133,7 @@ func layerJobs(img v1.Image, cfg *v1.ConfigFile, m *v1.Manifest) ([]layerJob, er
 		if m != nil {
 			// Read the blob as stored: it is verified against its digest as
 			// it streams, and decompressed here (gzip or zstd).
-			j.digest = m.Layers[i].Digest.String()
+			j.digest = m.Layers[i].Digest
 			j.compressedSize = m.Layers[i].Size
 			j.open = l.Compressed
 		}
@@ -160,8 +162,8 @@ func readLayers(ctx context.Context, jobs []layerJob, ws *wantSet, b *budget, c 
 			li, err := readOneLayer(gctx, j, ws, views[i], c, opts)
 			if err != nil {
 				name := j.diffID.String()
-				if j.digest != "" {
-					name = j.digest
+				if j.digest.Hex != "" {
+					name = j.digest.String()
 				}
 				errs[i] = fmt.Errorf("read layer %d (%s): %w", j.index, name, err)
 				return errs[i]
@@ -223,10 +225,12 @@ func readOneLayer(ctx context.Context, j layerJob, ws *wantSet, b *budget, c *ca
 		return nil, err
 	}
 	defer func() { _ = rc.Close() }()
-	li, err := readLayer(ctx, rc, ws, b)
+	li, err := readLayer(ctx, rc, ws, b, expected{diffID: j.diffID, digest: j.digest})
 	if err != nil {
 		return nil, err
 	}
+	// Only now is the content known to be the DiffID's: the cache is keyed
+	// by verified digests alone.
 	li.DiffID = diffID
 	c.putLayer(li)
 	return li, nil

@@ -124,8 +124,17 @@ func fromSaveManifest(tf *tarFile, tag string, want Platform) (*Image, error) {
 // fromArchivedLayout reads the OCI layout inside a tarball through its
 // index.json, for tarballs without manifest.json.
 func fromArchivedLayout(tf *tarFile, tag string, want Platform) (*Image, error) {
+	// A blob is named by its digest: one whose bytes say otherwise is
+	// refused rather than trusted for what it names.
 	blob := func(h v1.Hash) ([]byte, error) {
-		return tf.readAll("blobs/" + h.Algorithm + "/" + h.Hex)
+		b, err := tf.readAll("blobs/" + h.Algorithm + "/" + h.Hex)
+		if err != nil {
+			return nil, err
+		}
+		if err := verifyBytes("blob "+h.String()+": digest", b, h); err != nil {
+			return nil, err
+		}
+		return b, nil
 	}
 	raw, err := tf.readAll("index.json")
 	if err != nil {

@@ -80,6 +80,16 @@ func openLayout(r Reference, want Platform) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read manifest %s: %w", chosen.Digest, err)
 	}
+	// The layout reads blobs by name without hashing them: check the
+	// manifest here (its layers are checked against their digests and
+	// DiffIDs as they are read).
+	rawManifest, err := img.RawManifest()
+	if err != nil {
+		return nil, fmt.Errorf("read manifest %s: %w", chosen.Digest, err)
+	}
+	if err := verifyBytes("manifest digest", rawManifest, chosen.Digest); err != nil {
+		return nil, fmt.Errorf("read manifest %s: %w", chosen.Digest, err)
+	}
 	im.img = img
 	im.Digest = chosen.Digest.String()
 	return im, nil
