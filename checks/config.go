@@ -58,6 +58,9 @@ type Config struct {
 	ImageRole string
 	// App holds what the GitHub App does with the findings (config `app`).
 	App AppConfig
+
+	// ignore is IgnorePaths compiled by ParseConfig (see Ignored).
+	ignore *ignoreSet
 }
 
 // AppConfig is how the GitHub App reports: the check run conclusion, fork
@@ -121,6 +124,7 @@ func (c *Config) Clone() *Config {
 	out.RecommendedTools = append([]string(nil), c.RecommendedTools...)
 	out.AllowedBases = append([]string(nil), c.AllowedBases...)
 	out.IgnorePaths = append([]string(nil), c.IgnorePaths...)
+	out.ignore = c.ignore.rebind(c.IgnorePaths, out.IgnorePaths)
 	out.OrgCAs = append([]OrgCA(nil), c.OrgCAs...)
 	return &out
 }

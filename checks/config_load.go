@@ -162,6 +162,11 @@ func ParseConfigOver(base *Config, path string, src []byte) (*Config, error) {
 	if len(p.errs) > 0 {
 		return nil, p.sorted()
 	}
+	// Compiled once here, not for each path a scan discovers.
+	cfg.ignore = nil
+	if len(cfg.IgnorePaths) > 0 {
+		cfg.ignore = compileIgnore(cfg.IgnorePaths)
+	}
 	return cfg, nil
 }
 
@@ -424,6 +429,9 @@ func (p *configParser) top(cfg *Config, root *yaml.Node) {
 			cfg.RequireDigest = p.boolean(v, k.Value)
 		case "ignore":
 			cfg.IgnorePaths = p.patterns(v, k.Value, normIgnorePattern)
+			if n := wildcards(cfg.IgnorePaths); n > MaxIgnoreWildcards {
+				p.errorf(v, "ignore: %d patterns with wildcards, at most %d; list folders as plain paths (legacy/**), which cost nothing however many there are", n, MaxIgnoreWildcards)
+			}
 		case "org-ca":
 			cfg.OrgCAs = p.orgCAs(v)
 		case "image":
@@ -499,13 +507,15 @@ var toolNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*$`)
 // list is kept as empty (not nil) so it replaces a default list.
 func (p *configParser) tools(n *yaml.Node, what string) []string {
 	out := []string{}
+	seen := map[string]bool{} // a set, as in patterns
 	for _, it := range p.list(n, what, "[jq, make]") {
 		name := strings.TrimSpace(it.Value)
 		if !toolNameRE.MatchString(name) {
 			p.errorf(it, "%s: %q is not a command name (letters, digits, '.', '_', '+', '-'; no paths)", what, clipValue(it.Value))
 			continue
 		}
-		if !slices.Contains(out, name) {
+		if !seen[name] {
+			seen[name] = true
 			out = append(out, name)
 		}
 	}
@@ -515,13 +525,15 @@ func (p *configParser) tools(n *yaml.Node, what string) []string {
 // patterns reads a list of globs, checking and normalising each with check.
 func (p *configParser) patterns(n *yaml.Node, what string, check func(string) (string, error)) []string {
 	var out []string
+	seen := map[string]bool{} // a set: a list can hold 100,000 patterns
 	for _, it := range p.list(n, what, `["legacy/**"]`) {
 		pat, err := check(it.Value)
 		if err != nil {
 			p.errorf(it, "%s: %q: %v", what, clipValue(it.Value), err)
 			continue
 		}
-		if !slices.Contains(out, pat) {
+		if !seen[pat] {
+			seen[pat] = true
 			out = append(out, pat)
 		}
 	}
@@ -783,59 +795,4 @@ func (p *configParser) app(cfg *Config, n *yaml.Node) {
 			p.unknownKey(k, "app", appKeys)
 		}
 	}
-}
-
-// Ignored reports whether relPath (slash-separated, relative to the scanned
-// root; a file or a folder) matches one of the config's ignore globs, or
-// lies inside a folder that does. In a pattern `*`, `?` and `[...]` match
-// within one path segment (as path.Match) and a `**` segment matches any
-// number of segments, none included: `legacy/**` ignores the folder legacy
-// and everything in it, `**/Dockerfile.old` that file name anywhere.
-// Patterns are anchored at the root: `Dockerfile.old` is only the root's.
-func (c *Config) Ignored(relPath string) bool {
-	if c == nil || len(c.IgnorePaths) == 0 {
-		return false
-	}
-	rel := path.Clean(strings.TrimPrefix(filepath.ToSlash(relPath), "./"))
-	if rel == "." || rel == "" {
-		return false
-	}
-	segs := strings.Split(strings.TrimPrefix(rel, "/"), "/")
-	for _, pat := range c.IgnorePaths {
-		ps := strings.Split(pat, "/")
-		for i := 1; i <= len(segs); i++ {
-			if matchSegments(ps, segs[:i]) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// matchSegments matches path segments against pattern segments, `**`
-// standing for any number of segments. It runs in O(len(ps)·len(ss)).
-func matchSegments(ps, ss []string) bool {
-	// m[j] reports whether ps[:i] matches ss[:j] for the current i.
-	m := make([]bool, len(ss)+1)
-	m[0] = true
-	for _, p := range ps {
-		next := make([]bool, len(ss)+1)
-		if p == "**" {
-			// ** matches ss[k:j] for any k <= j where m[k].
-			reach := false
-			for j := range next {
-				reach = reach || m[j]
-				next[j] = reach
-			}
-		} else {
-			for j := 1; j <= len(ss); j++ {
-				if m[j-1] {
-					ok, _ := path.Match(p, ss[j-1])
-					next[j] = ok
-				}
-			}
-		}
-		m = next
-	}
-	return m[len(ss)]
 }

@@ -2,9 +2,13 @@ package checks
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +77,7 @@ devcontainer:
 		Builder: ConfigBuilderEnvbuilder,
 		App:     AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true},
 	}
+	want.ignore = compileIgnore(want.IgnorePaths)
 	if !reflect.DeepEqual(cfg, want) {
 		t.Errorf("got  %+v\nwant %+v", cfg, want)
 	}
@@ -376,12 +381,14 @@ func TestFindConfig(t *testing.T) {
 }
 
 func TestConfigIgnored(t *testing.T) {
-	cfg := &Config{IgnorePaths: []string{"legacy/**", "third_party/**/Dockerfile", "**/*.old", "examples/a?", "vendor"}}
+	patterns := []string{"legacy/**", "third_party/**/Dockerfile", "**/*.old", "examples/a?", "vendor", "gen/**/**", "docs/a]b"}
 	tests := map[string]bool{
 		"legacy":                        true,
 		"legacy/Dockerfile":             true,
 		"legacy/x/y/Dockerfile":         true,
 		"./legacy/Dockerfile":           true,
+		"/legacy/Dockerfile":            true,
+		"legacy/../Dockerfile":          false,
 		"legacyx/Dockerfile":            false,
 		"third_party/Dockerfile":        true,
 		"third_party/a/b/Dockerfile":    true,
@@ -395,20 +402,245 @@ func TestConfigIgnored(t *testing.T) {
 		"examples/ab/Dockerfile":        true,
 		"examples/abc/Dockerfile":       false,
 		"vendor/Dockerfile":             true,
+		"vendor":                        true,
 		"src/vendor/Dockerfile":         false,
+		"gen":                           true,
+		"gen/a/b":                       true,
+		"generated/a":                   false,
+		"docs/a]b/Dockerfile":           true,
 		"Dockerfile":                    false,
 		".":                             false,
 		"":                              false,
 	}
-	for p, want := range tests {
-		if got := cfg.Ignored(p); got != want {
-			t.Errorf("Ignored(%q) = %v, want %v", p, got, want)
+	yml := "ignore:\n"
+	for _, p := range patterns {
+		yml += fmt.Sprintf("  - %q\n", p)
+	}
+	parsed, err := ParseConfig("c.yaml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same answers from globs set by hand (compiled per call), parsed
+	// (compiled once), and a clone of the parsed config.
+	for name, cfg := range map[string]*Config{"by hand": {IgnorePaths: patterns}, "parsed": parsed, "clone": parsed.Clone()} {
+		for p, want := range tests {
+			if got := cfg.Ignored(p); got != want {
+				t.Errorf("%s: Ignored(%q) = %v, want %v", name, p, got, want)
+			}
 		}
+	}
+	if c := parsed.Clone(); c.ignore == nil || !c.ignore.valid(c.IgnorePaths) {
+		t.Error("Clone dropped the compiled globs")
+	}
+	// A replaced list is not matched with the old one's compiled form.
+	replaced := parsed.Clone()
+	replaced.IgnorePaths = []string{"src"}
+	if replaced.Ignored("legacy/Dockerfile") || !replaced.Ignored("src/Dockerfile") {
+		t.Error("replaced IgnorePaths: matched with the stale compiled globs")
 	}
 	var nilCfg *Config
 	if nilCfg.Ignored("x") || DefaultConfig().Ignored("legacy/Dockerfile") {
 		t.Error("nil or default config ignores files")
 	}
+}
+
+// ignoredLinear is Ignored as it was before the globs were compiled: every
+// pattern against every prefix of the path. The compiled matcher must
+// answer the same.
+func ignoredLinear(patterns []string, relPath string) bool {
+	rel := path.Clean(strings.TrimPrefix(filepath.ToSlash(relPath), "./"))
+	if rel == "." || rel == "" {
+		return false
+	}
+	segs := strings.Split(strings.TrimPrefix(rel, "/"), "/")
+	for _, pat := range patterns {
+		ps := strings.Split(pat, "/")
+		for i := 1; i <= len(segs); i++ {
+			if matchSegments(ps, segs[:i]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// matchSegments (the matcher before) matches path segments against pattern segments, `**`
+// standing for any number of segments. It runs in O(len(ps)·len(ss)).
+func matchSegments(ps, ss []string) bool {
+	// m[j] reports whether ps[:i] matches ss[:j] for the current i.
+	m := make([]bool, len(ss)+1)
+	m[0] = true
+	for _, p := range ps {
+		next := make([]bool, len(ss)+1)
+		if p == "**" {
+			// ** matches ss[k:j] for any k <= j where m[k].
+			reach := false
+			for j := range next {
+				reach = reach || m[j]
+				next[j] = reach
+			}
+		} else {
+			for j := 1; j <= len(ss); j++ {
+				if m[j-1] {
+					ok, _ := path.Match(p, ss[j-1])
+					next[j] = ok
+				}
+			}
+		}
+		m = next
+	}
+	return m[len(ss)]
+}
+
+func TestIgnoredSameAsLinear(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	segs := []string{"a", "b", "ab", "**", "*", "a*", "?", "[ab]", ".", "c.old"}
+	names := []string{"a", "b", "ab", "c.old", "ba", "..", "."}
+	pick := func(from []string, n int) string {
+		var parts []string
+		for range n {
+			parts = append(parts, from[rng.IntN(len(from))])
+		}
+		return strings.Join(parts, "/")
+	}
+	for range 2000 {
+		var patterns []string
+		for range 1 + rng.IntN(4) {
+			if p, err := normIgnorePattern(pick(segs, 1+rng.IntN(4))); err == nil {
+				patterns = append(patterns, p)
+			}
+		}
+		cfg := &Config{IgnorePaths: patterns}
+		for range 10 {
+			rel := pick(names, 1+rng.IntN(4))
+			if got, want := cfg.Ignored(rel), ignoredLinear(patterns, rel); got != want {
+				t.Fatalf("patterns %q: Ignored(%q) = %v, before %v", patterns, rel, got, want)
+			}
+		}
+	}
+}
+
+// plainGlobs is n distinct plain ignore globs: folders (pN/**) and files
+// (g/fN), short so that 70,000 fit in a config file.
+func plainGlobs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		if i%2 == 0 {
+			out[i] = fmt.Sprintf("p%05d/**", i)
+		} else {
+			out[i] = fmt.Sprintf("g/f%05d", i)
+		}
+	}
+	return out
+}
+
+// ignoreYAML is a config of the ignore patterns, one per line, quoted only
+// where YAML needs it.
+func ignoreYAML(patterns []string) []byte {
+	var b strings.Builder
+	b.WriteString("ignore:\n")
+	for _, p := range patterns {
+		if strings.ContainsAny(p[:1], "*?[") {
+			p = strconv.Quote(p)
+		}
+		fmt.Fprintf(&b, "- %s\n", p)
+	}
+	return []byte(b.String())
+}
+
+// Attack 9 of issue 9: 70,000 ignore globs cost 37 ms per path. Plain globs
+// load and match by lookup; the wildcard ones are capped.
+func TestIgnoreManyGlobs(t *testing.T) {
+	src := ignoreYAML(plainGlobs(70_000))
+	if len(src) > MaxConfigSize {
+		t.Fatalf("the test config is %d bytes, over MaxConfigSize", len(src))
+	}
+	cfg, err := ParseConfig("c.yaml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.IgnorePaths) != 70_000 || len(cfg.ignore.plain) != 70_000 || len(cfg.ignore.globs) != 0 {
+		t.Fatalf("%d globs, %d plain, %d wildcard; want 70000 plain", len(cfg.IgnorePaths), len(cfg.ignore.plain), len(cfg.ignore.globs))
+	}
+	for rel, want := range map[string]bool{
+		"p00000":                          true,
+		"p69998/Dockerfile":               true,
+		"p69998/a/b/Dockerfile":           true,
+		"p69999/Dockerfile":               false, // odd numbers are files under g
+		"p70000/Dockerfile":               false,
+		"g/f00001":                        true,
+		"g/f69999":                        true,
+		"g/f69999/x":                      true,
+		"g/f00002":                        false,
+		"g":                               false,
+		"g/f0000":                         false,
+		"src/p00000/Dockerfile":           false,
+		"p00000x/Dockerfile":              false,
+		".devcontainer/devcontainer.json": false,
+	} {
+		if got := cfg.Ignored(rel); got != want {
+			t.Errorf("Ignored(%q) = %v, want %v", rel, got, want)
+		}
+	}
+
+	wild := func(n int) []string {
+		out := plainGlobs(100)
+		for i := range n {
+			out = append(out, fmt.Sprintf("**/*.tmp%d", i))
+		}
+		return out
+	}
+	if _, err := ParseConfig("c.yaml", ignoreYAML(wild(MaxIgnoreWildcards))); err != nil {
+		t.Errorf("%d wildcard globs: %v", MaxIgnoreWildcards, err)
+	}
+	_, err = ParseConfig("c.yaml", ignoreYAML(wild(MaxIgnoreWildcards+1)))
+	want := "c.yaml:2:1: ignore: 257 patterns with wildcards, at most 256; list folders as plain paths (legacy/**)"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// BenchmarkIgnoreMatch matches a path (ignored by none) against 10 and
+// 70,000 plain globs, compiled (now) and one by one (before), and against
+// the most wildcard globs a config may hold.
+func BenchmarkIgnoreMatch(b *testing.B) {
+	const rel = "services/api/.devcontainer/devcontainer.json"
+	for _, n := range []int{10, 70_000} {
+		cfg, err := ParseConfig("c.yaml", ignoreYAML(plainGlobs(n)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("globs=%d/compiled", n), func(b *testing.B) {
+			for b.Loop() {
+				if cfg.Ignored(rel) {
+					b.Fatal("ignored")
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("globs=%d/before", n), func(b *testing.B) {
+			for b.Loop() {
+				if ignoredLinear(cfg.IgnorePaths, rel) {
+					b.Fatal("ignored")
+				}
+			}
+		})
+	}
+	// The most wildcard globs a config may hold: the bound on a path's cost.
+	wild := make([]string, MaxIgnoreWildcards)
+	for i := range wild {
+		wild[i] = fmt.Sprintf("**/*.tmp%d", i)
+	}
+	cfg, err := ParseConfig("c.yaml", ignoreYAML(wild))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run(fmt.Sprintf("wildcards=%d/compiled", MaxIgnoreWildcards), func(b *testing.B) {
+		for b.Loop() {
+			if cfg.Ignored(rel) {
+				b.Fatal("ignored")
+			}
+		}
+	})
 }
 
 func TestNormalizeFingerprint(t *testing.T) {
