@@ -25,9 +25,8 @@ import (
 // they arrive (signedBody) and must arrive within a read deadline.
 
 const (
-	// bodyChunk is the unit bodies are read and reserved in: a large body
-	// never reserves its whole size before its bytes arrive, a small one
-	// reserves its Content-Length.
+	// bodyChunk is the unit bodies are read, held and reserved in: a large
+	// body never reserves its whole size before its bytes arrive.
 	bodyChunk = 64 << 10
 	// bodyHead is the part of each body that may use the whole budget.
 	// Bytes past it may only fill the budget to its bulk share, so that
@@ -58,6 +57,11 @@ var (
 // go. Unlike a FIFO semaphore, a small reservation is granted whenever it
 // fits, even while a larger one waits: the budget exists so that floods of
 // large bodies cannot stop small, signed deliveries.
+//
+// It also keeps the chunks released bodies held, for the next bodies, as
+// long as any body holds some: a flood then reuses the same budget's worth
+// of memory instead of leaving garbage behind at its rate (which the GC
+// lets grow to twice what is live before it collects).
 type byteBudget struct {
 	limit int64 // all bytes held
 	bulk  int64 // the most held while granting bytes past a body's head
@@ -66,6 +70,7 @@ type byteBudget struct {
 	used  int64
 	peak  int64
 	freed chan struct{} // closed and replaced whenever bytes are released
+	spare [][]byte      // released chunks; never more than limit/bodyChunk
 }
 
 func newByteBudget(limit int64) *byteBudget {
@@ -122,14 +127,46 @@ func (b *byteBudget) reserve(ctx context.Context, n, held int64, wait time.Durat
 
 // release gives n bytes back and wakes the requests waiting for room.
 func (b *byteBudget) release(n int64) {
+	b.releaseChunks(n, nil)
+}
+
+// releaseChunks gives n bytes back, keeping chunks for the next bodies,
+// and wakes the requests waiting for room.
+func (b *byteBudget) releaseChunks(n int64, chunks [][]byte) {
 	if n == 0 {
 		return
 	}
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.used -= n
+	if b.used == 0 {
+		// Nothing in flight: let the GC have the spare chunks.
+		b.spare = nil
+	} else {
+		for _, c := range chunks {
+			if cap(c) == bodyChunk {
+				b.spare = append(b.spare, c[:bodyChunk])
+			}
+		}
+	}
 	close(b.freed)
 	b.freed = make(chan struct{})
+}
+
+// chunk returns a chunk for bytes just reserved: a spare one, or a new
+// one. A chunk is only asked for after its bytes are reserved, so spare
+// and held chunks together never outnumber the budget's.
+func (b *byteBudget) chunk() []byte {
+	b.mu.Lock()
+	if n := len(b.spare); n > 0 {
+		c := b.spare[n-1]
+		b.spare[n-1] = nil
+		b.spare = b.spare[:n-1]
+		b.mu.Unlock()
+		return c
+	}
 	b.mu.Unlock()
+	return make([]byte, bodyChunk)
 }
 
 // maxBody is the largest body the budget ever holds for one request.
@@ -192,13 +229,15 @@ func (s *signedBody) readFrom(ctx context.Context, r io.Reader, size, limit int6
 		if s.n+want > limit {
 			want = limit + 1 - s.n // room to see one byte too many
 		}
-		waited, err := s.budget.reserve(ctx, want, s.held, s.wait)
+		// A whole chunk is reserved whatever its use: the budget counts
+		// the memory held, not the bytes received.
+		waited, err := s.budget.reserve(ctx, bodyChunk, s.held, s.wait)
 		s.wait -= waited
 		if err != nil {
 			return err
 		}
-		s.held += want
-		chunk := make([]byte, want)
+		s.held += bodyChunk
+		chunk := s.budget.chunk()[:want]
 		n, err := readFull(r, chunk)
 		chunk = chunk[:n]
 		s.chunks = append(s.chunks, chunk)
@@ -244,14 +283,9 @@ func (s *signedBody) verified() bool {
 // payload returns the body as one slice, outside the budget, and frees
 // what the budget held. Call it only once the signature is verified.
 func (s *signedBody) payload() []byte {
-	var out []byte
-	if len(s.chunks) == 1 {
-		out = s.chunks[0]
-	} else {
-		out = make([]byte, 0, s.n)
-		for _, c := range s.chunks {
-			out = append(out, c...)
-		}
+	out := make([]byte, 0, s.n)
+	for _, c := range s.chunks {
+		out = append(out, c...)
 	}
 	s.free()
 	return out
@@ -259,8 +293,8 @@ func (s *signedBody) payload() []byte {
 
 // free releases the body's chunks and its reservation.
 func (s *signedBody) free() {
+	s.budget.releaseChunks(s.held, s.chunks)
 	s.chunks = nil
-	s.budget.release(s.held)
 	s.held = 0
 }
 

@@ -526,6 +526,23 @@ func TestByteBudget(t *testing.T) {
 			}
 		})
 	}
+	t.Run("released chunks are reused while bodies are in flight", func(t *testing.T) {
+		b := newByteBudget(1 << 20)
+		for range 2 {
+			if _, err := b.reserve(t.Context(), bodyChunk, 0, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		first, second := b.chunk(), b.chunk()
+		b.releaseChunks(bodyChunk, [][]byte{first[:10]})
+		if again := b.chunk(); &again[0] != &first[0] || len(again) != bodyChunk {
+			t.Error("a chunk released while another body holds one was not reused")
+		}
+		b.releaseChunks(bodyChunk, [][]byte{second})
+		if len(b.spare) != 0 || b.inUse() != 0 {
+			t.Errorf("with nothing in flight, %d spare chunks kept and %d bytes in use, want none", len(b.spare), b.inUse())
+		}
+	})
 	t.Run("a release lets a waiter in", func(t *testing.T) {
 		b := newByteBudget(1 << 20)
 		if _, err := b.reserve(t.Context(), 1<<20, 0, 0); err == nil {
