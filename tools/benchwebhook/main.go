@@ -156,7 +156,7 @@ func run(bin string, rate int, duration time.Duration, dbURL string, attackers i
 func floodCase(bin, baseBin string, fake *githubfake.Server, rate int, duration time.Duration, attackers int, size int64, client *http.Client, body func(int) []byte) error {
 	fmt.Printf("unsigned flood: %d connections streaming unsigned %d MiB bodies (half chunked) while signed deliveries arrive at %d/s for %s (SQLite)\n\n",
 		attackers, size>>20, rate, duration)
-	fmt.Printf("%-26s %6s %9s %7s %7s %9s %9s %9s  %s\n", "binary", "flood", "peak RSS", "sent", "202", "p50", "p99", "max", "unsigned answered")
+	fmt.Printf("%-26s %6s %9s %7s %7s %7s %9s %9s %9s  %s\n", "binary", "flood", "peak RSS", "CPU", "sent", "202", "p50", "p99", "max", "unsigned answered")
 	bins := []string{bin}
 	if baseBin != "" {
 		bins = []string{baseBin, bin}
@@ -174,7 +174,7 @@ func floodCase(bin, baseBin string, fake *githubfake.Server, rate int, duration 
 			if n > 0 {
 				unsigned = fmt.Sprintf("%v, %d without an answer, %d MiB sent", r.statuses, r.errors, r.sent>>20)
 			}
-			fmt.Printf("%-26s %6d %8dM %7d %7d %9s %9s %9s  %s\n", filepath.Base(filepath.Dir(b))+"/"+filepath.Base(b), n, r.rss>>20, r.signed.sent, r.signed.ok,
+			fmt.Printf("%-26s %6d %8dM %6.1fs %7d %7d %9s %9s %9s  %s\n", filepath.Base(filepath.Dir(b))+"/"+filepath.Base(b), n, r.rss>>20, r.cpu.Seconds(), r.signed.sent, r.signed.ok,
 				ms(r.signed.percentile(0.5)), ms(r.signed.percentile(0.99)), ms(r.signed.percentile(1)), unsigned)
 			if r.signed.failed > 0 {
 				fmt.Printf("%-26s %6s signed statuses: %v\n", "", "", r.signed.statuses)
@@ -190,8 +190,8 @@ func floodCase(bin, baseBin string, fake *githubfake.Server, rate int, duration 
 	}
 	if len(results) == 2 {
 		b, n := results[0][1], results[1][1]
-		fmt.Printf("%s against %s, both under the flood: peak RSS x%.3f, signed p50 x%.3f, p99 x%.3f, acknowledged %d/%d against %d/%d\n", bin, baseBin,
-			float64(n.rss)/float64(b.rss), ratioOf(n.signed.percentile(0.5), b.signed.percentile(0.5)), ratioOf(n.signed.percentile(0.99), b.signed.percentile(0.99)),
+		fmt.Printf("%s against %s, both under the flood: peak RSS x%.3f, serve CPU x%.3f, signed p50 x%.3f, p99 x%.3f, acknowledged %d/%d against %d/%d\n", bin, baseBin,
+			float64(n.rss)/float64(b.rss), n.cpu.Seconds()/b.cpu.Seconds(), ratioOf(n.signed.percentile(0.5), b.signed.percentile(0.5)), ratioOf(n.signed.percentile(0.99), b.signed.percentile(0.99)),
 			n.signed.ok, n.signed.sent, b.signed.ok, b.signed.sent)
 	}
 	return nil
@@ -207,6 +207,7 @@ func ratioOf(a, b time.Duration) float64 {
 // floodResult is what one flood run measured.
 type floodResult struct {
 	rss      int64
+	cpu      time.Duration // serve's CPU time from the flood's start to its end
 	signed   result
 	statuses map[int]int
 	errors   int
@@ -224,6 +225,10 @@ func measureFlood(bin string, fake *githubfake.Server, rate int, duration time.D
 	// Warm up without the flood: the first deliveries pay for connections
 	// and the database's first writes.
 	(&load{url: srv.url + "/webhook", secret: secret, event: "pull_request", body: body, rate: 50, duration: time.Second, client: client}).run()
+	cpu0, err := cpuTime(srv.cmd.Process.Pid)
+	if err != nil {
+		return floodResult{}, err
+	}
 	f := &flood{addr: srv.addr, n: attackers, size: size}
 	stop := make(chan struct{})
 	floodDone := make(chan struct{})
@@ -236,7 +241,11 @@ func measureFlood(bin string, fake *githubfake.Server, rate int, duration time.D
 	if err != nil {
 		return floodResult{}, err
 	}
-	return floodResult{rss: rss, signed: signed, statuses: f.statuses, errors: f.errors, sent: f.bytes.Load()}, nil
+	cpu1, err := cpuTime(srv.cmd.Process.Pid)
+	if err != nil {
+		return floodResult{}, err
+	}
+	return floodResult{rss: rss, cpu: cpu1 - cpu0, signed: signed, statuses: f.statuses, errors: f.errors, sent: f.bytes.Load()}, nil
 }
 
 func numCPU() int { return runtimeNumCPU() }
