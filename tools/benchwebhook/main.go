@@ -35,6 +35,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -84,7 +85,10 @@ func run(bin string, rate int, duration time.Duration, dbURL string, attackers i
 		return err
 	}
 	quiet := func(int) []byte { return labeled }
+	var tmplMu sync.Mutex // the load calls body from many goroutines
 	body := func(i int) []byte {
+		tmplMu.Lock()
+		defer tmplMu.Unlock()
 		pr := tmpl["pull_request"].(map[string]any)
 		pr["head"].(map[string]any)["sha"] = fmt.Sprintf("%040x", rand.Uint64()<<20|uint64(i))
 		b, _ := json.Marshal(tmpl)
