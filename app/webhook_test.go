@@ -564,3 +564,39 @@ func TestByteBudget(t *testing.T) {
 		}
 	})
 }
+
+func TestWebhookMemorySetting(t *testing.T) {
+	tests := []struct {
+		env     string
+		want    int64
+		wantErr string
+	}{
+		{env: "", want: DefaultWebhookMemory},
+		{env: "128m", want: 128 << 20},
+		{env: "1g", want: 1 << 30},
+		{env: "512k", wantErr: "at least 1m"},
+		{env: "lots", wantErr: EnvWebhookMemory},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env, func(t *testing.T) {
+			t.Setenv(EnvWebhookMemory, tt.env)
+			t.Setenv(EnvDataDir, t.TempDir())
+			s, err := SettingsFromEnv()
+			if err == nil {
+				err = s.Normalize()
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.WebhookMemory != tt.want {
+				t.Errorf("WebhookMemory = %d, want %d", s.WebhookMemory, tt.want)
+			}
+		})
+	}
+}
