@@ -82,8 +82,8 @@ func (c *cache) getLayer(diffID string) *layerIndex {
 			return errors.New("another layer")
 		}
 		li = &layerIndex{DiffID: h.DiffID, Captures: h.Captures, Size: h.Size, StreamSize: h.StreamSize,
-			Compression: h.Compression, Warnings: h.Warnings, Entries: make([]layerEntry, 0, h.Entries)}
-		for len(li.Entries) < h.Entries {
+			Compression: h.Compression, Warnings: h.Warnings}
+		for li.Entries.len() < h.Entries {
 			var chunk []layerEntry
 			if err := dec.Decode(&chunk); err != nil {
 				return err
@@ -91,9 +91,9 @@ func (c *cache) getLayer(diffID string) *layerIndex {
 			if len(chunk) == 0 {
 				return errors.New("empty chunk")
 			}
-			li.Entries = append(li.Entries, chunk...)
+			li.Entries.addChunk(chunk)
 		}
-		if len(li.Entries) != h.Entries {
+		if li.Entries.len() != h.Entries {
 			return errors.New("entry count")
 		}
 		return nil
@@ -110,12 +110,15 @@ func (c *cache) getLayer(diffID string) *layerIndex {
 func (c *cache) putLayer(li *layerIndex) {
 	c.put(filepath.Join("layers", cacheFileName(li.DiffID)), func(enc *gob.Encoder) error {
 		h := layerHeader{DiffID: li.DiffID, Captures: li.Captures, Size: li.Size, StreamSize: li.StreamSize,
-			Compression: li.Compression, Warnings: li.Warnings, Entries: len(li.Entries)}
+			Compression: li.Compression, Warnings: li.Warnings, Entries: li.Entries.len()}
 		if err := enc.Encode(&h); err != nil {
 			return err
 		}
-		for i := 0; i < len(li.Entries); i += chunkSize {
-			if err := enc.Encode(li.Entries[i:min(i+chunkSize, len(li.Entries))]); err != nil {
+		for _, c := range li.Entries.chunks {
+			if len(c) == 0 {
+				continue
+			}
+			if err := enc.Encode(c); err != nil {
 				return err
 			}
 		}

@@ -128,7 +128,8 @@ func TestCacheEvictsOldest(t *testing.T) {
 	dir := t.TempDir()
 	c := newCache(dir, 0, "k") // puts never evict; evict() does
 	for i, id := range []string{"sha256:aa", "sha256:bb", "sha256:cc"} {
-		li := &layerIndex{DiffID: id, Entries: []layerEntry{{Path: "/x" + strings.Repeat("y", i*1000)}}}
+		li := &layerIndex{DiffID: id}
+		li.Entries.add(layerEntry{Path: "/x" + strings.Repeat("y", i*1000)})
 		c.putLayer(li)
 	}
 	entries := func() []string {

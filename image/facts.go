@@ -157,7 +157,7 @@ func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limi
 	t := newTree()
 	entries := 0
 	for i, li := range layers {
-		l := Layer{DiffID: li.DiffID, Size: li.Size, Entries: len(li.Entries)}
+		l := Layer{DiffID: li.DiffID, Size: li.Size, Entries: li.Entries.len()}
 		if len(history) == len(layers) {
 			l.CreatedBy = history[i]
 		}
@@ -167,7 +167,7 @@ func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limi
 			f.warn("layer %d: %s", i, w)
 		}
 		t.apply(i, li)
-		entries += len(li.Entries)
+		entries += li.Entries.len()
 		layers[i] = nil // merged: let the entries go
 	}
 	f.Files, caps = t.flatten(entries + 64)

@@ -20,18 +20,88 @@ const (
 	entryOpaque                // Path's lower contents were deleted (.wh..wh..opq)
 )
 
-// layerEntry is one tar entry of a layer, in tar order.
+// layerEntry is one tar entry of a layer, in tar order. It is kept lean
+// (64 bytes plus its names) because a layer may hold millions: the File it
+// stands for is made when the layers are merged.
 type layerEntry struct {
 	Path string
-	Kind uint8
-	File File
+	// Link is a symbolic link's target as written, or a hard link's target
+	// as a clean absolute path.
+	Link     string
+	Size     int64
+	UID, GID int
+	Mode     Mode
+	Kind     uint8
+	Type     uint8 // index into fileTypes
+}
+
+// fileTypes are the FileTypes a layerEntry's Type indexes.
+var fileTypes = [...]FileType{TypeFile, TypeDir, TypeSymlink, TypeHardlink, TypeChar, TypeBlock, TypeFifo}
+
+func fileTypeCode(t FileType) uint8 {
+	for i, ft := range fileTypes {
+		if ft == t {
+			return uint8(i)
+		}
+	}
+	return 0
+}
+
+// file is the entry as a File of the merged filesystem (without Layer).
+func (e *layerEntry) file() File {
+	f := File{Mode: e.Mode, UID: e.UID, GID: e.GID}
+	if int(e.Type) < len(fileTypes) {
+		f.Type = fileTypes[e.Type]
+	}
+	switch f.Type {
+	case TypeFile:
+		f.Size = e.Size
+	case TypeSymlink:
+		f.Link = e.Link
+	case TypeHardlink:
+		f.HardLink = e.Link
+	}
+	return f
+}
+
+// entryChunkSize is how many entries one chunk of an entryList holds.
+const entryChunkSize = 4096
+
+// entryList holds a layer's entries in fixed chunks: a layer of millions
+// of entries grows without append copying (and briefly doubling) one huge
+// slice.
+type entryList struct {
+	chunks [][]layerEntry
+	n      int
+}
+
+func (l *entryList) add(e layerEntry) {
+	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == cap(l.chunks[len(l.chunks)-1]) {
+		l.chunks = append(l.chunks, make([]layerEntry, 0, entryChunkSize))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, e)
+	l.n++
+}
+
+// addChunk appends a whole chunk (the cache reads them so).
+func (l *entryList) addChunk(c []layerEntry) {
+	l.chunks = append(l.chunks, c)
+	l.n += len(c)
+}
+
+func (l *entryList) len() int {
+	if l == nil {
+		return 0
+	}
+	return l.n
 }
 
 // layerIndex is everything kept of one layer: its entries' headers and the
 // captured contents of wanted files. It is what the layer cache stores.
 type layerIndex struct {
 	DiffID   string
-	Entries  []layerEntry
+	Entries  entryList
 	Captures map[string]*Capture
 	// Size is the uncompressed tar stream's length.
 	Size int64
@@ -42,13 +112,26 @@ type layerIndex struct {
 	Warnings    []string
 }
 
+// nameBytes is what the index's names take, as the budget counts them.
+func (li *layerIndex) nameBytes() int {
+	n := 0
+	for _, c := range li.Entries.chunks {
+		for i := range c {
+			n += len(c[i].Path) + len(c[i].Link)
+		}
+	}
+	return n
+}
+
 // cleanPath turns a tar name into an absolute clean path ("./usr/bin/" →
 // "/usr/bin"). A name with a ".." element escapes the root: an error.
 func cleanPath(name string) (string, error) {
-	for _, el := range strings.Split(name, "/") {
+	for rest := name; rest != ""; {
+		el, after, _ := strings.Cut(rest, "/")
 		if el == ".." {
 			return "", fmt.Errorf("entry %q escapes the image root", name)
 		}
+		rest = after
 	}
 	return path.Clean("/" + name), nil
 }
@@ -135,8 +218,27 @@ func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget, want ex
 	return li, nil
 }
 
+// MaxNameLength is the longest path or link target a layer entry may
+// have, in bytes (Linux's PATH_MAX). archive/tar accepts PAX and GNU names
+// up to 1 MiB; longer than this, a name is refused before it is kept.
+const MaxNameLength = 4096
+
+// ErrNameTooLong is wrapped by the error for an entry whose name or link
+// target is longer than MaxNameLength.
+var ErrNameTooLong = errors.New("name too long")
+
+// checkName refuses a name (path or link target) longer than MaxNameLength.
+func checkName(n int, what, name string) error {
+	if len(name) <= MaxNameLength {
+		return nil
+	}
+	return fmt.Errorf("tar entry %d: its %s is %d bytes (%q…), more than %d: refused: %w",
+		n, what, len(name), name[:32], MaxNameLength, ErrNameTooLong)
+}
+
 // indexTar records every entry of a layer's tar and captures the wanted
-// files' contents.
+// files' contents. Names are checked against MaxNameLength and charged to
+// the budget's name bytes before they are kept.
 func indexTar(ctx context.Context, tr *tar.Reader, ws *wantSet, b *budget, li *layerIndex) error {
 	var captured int64
 	for n := 0; ; n++ {
@@ -155,6 +257,12 @@ func indexTar(ctx context.Context, tr *tar.Reader, ws *wantSet, b *budget, li *l
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
+		if err := checkName(n, "name", hdr.Name); err != nil {
+			return err
+		}
+		if err := checkName(n, "link target", hdr.Linkname); err != nil {
+			return err
+		}
 		if err := b.addEntries(1); err != nil {
 			return err
 		}
@@ -168,14 +276,20 @@ func indexTar(ctx context.Context, tr *tar.Reader, ws *wantSet, b *budget, li *l
 			continue
 		}
 		if strings.HasPrefix(base, ".wh.") {
+			var e layerEntry
 			switch {
 			case base == ".wh..wh..opq":
-				li.Entries = append(li.Entries, layerEntry{Path: path.Clean(dir), Kind: entryOpaque})
+				e = layerEntry{Path: path.Clean(dir), Kind: entryOpaque}
 			case strings.HasPrefix(base, ".wh..wh."):
 				// Other AUFS metadata (.wh..wh.plnk, .wh..wh.aufs): not files.
+				continue
 			default:
-				li.Entries = append(li.Entries, layerEntry{Path: dir + base[len(".wh."):], Kind: entryWhiteout})
+				e = layerEntry{Path: dir + base[len(".wh."):], Kind: entryWhiteout}
 			}
+			if err := b.addNames(len(e.Path)); err != nil {
+				return err
+			}
+			li.Entries.add(e)
 			continue
 		}
 		typ, ok := fileType(hdr)
@@ -183,20 +297,23 @@ func indexTar(ctx context.Context, tr *tar.Reader, ws *wantSet, b *budget, li *l
 			li.warn("%s: tar entry type %q skipped", p, hdr.Typeflag)
 			continue
 		}
-		f := File{Type: typ, Mode: Mode(hdr.Mode & 0o7777), UID: hdr.Uid, GID: hdr.Gid}
+		e := layerEntry{Path: p, Type: fileTypeCode(typ), Mode: Mode(hdr.Mode & 0o7777), UID: hdr.Uid, GID: hdr.Gid}
 		switch typ {
 		case TypeFile:
-			f.Size = hdr.Size
+			e.Size = hdr.Size
 		case TypeSymlink:
-			f.Link = hdr.Linkname
+			e.Link = hdr.Linkname
 		case TypeHardlink:
 			target, err := cleanPath(hdr.Linkname)
 			if err != nil {
 				return fmt.Errorf("hard link %s: %w", p, err)
 			}
-			f.HardLink = target
+			e.Link = target
 		}
-		li.Entries = append(li.Entries, layerEntry{Path: p, File: f})
+		if err := b.addNames(len(e.Path) + len(e.Link)); err != nil {
+			return err
+		}
+		li.Entries.add(e)
 		if typ != TypeFile {
 			continue
 		}

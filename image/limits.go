@@ -21,6 +21,12 @@ type Limits struct {
 	MaxCaptureBytes int64
 	// MaxCertificates caps the CA certificates recorded in the facts.
 	MaxCertificates int
+	// MaxNameBytes caps the bytes of the names (paths and link targets)
+	// kept for all layers together, and MaxLayerNameBytes those kept for
+	// one layer: the index's memory is bounded by bytes, not only by
+	// entries. No one name may pass MaxNameLength.
+	MaxNameBytes      int64
+	MaxLayerNameBytes int64
 }
 
 // DefaultLimits are generous enough for multi-gigabyte golden images.
@@ -30,6 +36,10 @@ var DefaultLimits = Limits{
 	MaxFileRead:     16 << 20,
 	MaxCaptureBytes: 64 << 20,
 	MaxCertificates: 4096,
+	// A 2.3 GB golden image's names take about 10 MB; a layer of a million
+	// files with 60-byte paths, 60 MB.
+	MaxNameBytes:      256 << 20,
+	MaxLayerNameBytes: 128 << 20,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -48,6 +58,12 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxCertificates <= 0 {
 		l.MaxCertificates = DefaultLimits.MaxCertificates
 	}
+	if l.MaxNameBytes <= 0 {
+		l.MaxNameBytes = DefaultLimits.MaxNameBytes
+	}
+	if l.MaxLayerNameBytes <= 0 {
+		l.MaxLayerNameBytes = DefaultLimits.MaxLayerNameBytes
+	}
 	return l
 }
 
@@ -61,11 +77,13 @@ type budget struct {
 	limits Limits
 	totals *totals
 	used   int64
+	names  int64 // this layer's name bytes
 }
 
 type totals struct {
 	bytes   atomic.Int64
 	entries atomic.Int64
+	names   atomic.Int64
 }
 
 func newBudget(l Limits) *budget { return &budget{limits: l, totals: &totals{}} }
@@ -89,6 +107,20 @@ func (b *budget) addEntries(n int64) error {
 	b.used += n * entryWeight
 	if t := b.totals.entries.Add(n); t > b.limits.MaxEntries {
 		return fmt.Errorf("the layers hold more than %d entries: %w", b.limits.MaxEntries, ErrLimit)
+	}
+	return nil
+}
+
+// addNames charges the bytes of the names an entry keeps, to the layer and
+// to the image.
+func (b *budget) addNames(n int) error {
+	b.names += int64(n)
+	b.used += int64(n)
+	if b.names > b.limits.MaxLayerNameBytes {
+		return fmt.Errorf("the layer's paths and link targets pass %d bytes: %w", b.limits.MaxLayerNameBytes, ErrLimit)
+	}
+	if t := b.totals.names.Add(int64(n)); t > b.limits.MaxNameBytes {
+		return fmt.Errorf("the layers' paths and link targets pass %d bytes: %w", b.limits.MaxNameBytes, ErrLimit)
 	}
 	return nil
 }

@@ -11,6 +11,9 @@ type node struct {
 	file     File
 	capture  *Capture
 	children map[string]*node // directories only
+	// path is the node's full path when an entry gave it ("" for the root
+	// and directories mkdirs made).
+	path string
 }
 
 // tree is the filesystem the layers build, one layer over the other,
@@ -78,50 +81,62 @@ func (t *tree) mkdirs(p string, layer int) *node {
 // directories, which only hide what lower layers hold, then its entries in
 // tar order.
 func (t *tree) apply(layer int, li *layerIndex) {
-	for _, e := range li.Entries {
-		switch e.Kind {
-		case entryOpaque:
-			if n := t.lookup(e.Path); n != nil && n.file.Type == TypeDir {
-				n.children = map[string]*node{}
-			}
-		case entryWhiteout:
-			dir, base := path.Split(e.Path)
-			if parent := t.lookup(dir); parent != nil && parent.children != nil {
-				delete(parent.children, base)
+	for _, c := range li.Entries.chunks {
+		for i := range c {
+			e := &c[i]
+			switch e.Kind {
+			case entryOpaque:
+				if n := t.lookup(e.Path); n != nil && n.file.Type == TypeDir {
+					n.children = map[string]*node{}
+				}
+			case entryWhiteout:
+				dir, base := path.Split(e.Path)
+				if parent := t.lookup(dir); parent != nil && parent.children != nil {
+					delete(parent.children, base)
+				}
 			}
 		}
 	}
-	for _, e := range li.Entries {
-		if e.Kind != entryFile {
-			continue
-		}
-		f := e.File
-		f.Layer = layer
-		if e.Path == "/" {
-			if f.Type == TypeDir {
-				t.root.file = f
+	for _, c := range li.Entries.chunks {
+		for i := range c {
+			if c[i].Kind == entryFile {
+				t.add(layer, li, &c[i])
 			}
-			continue
 		}
-		dir, base := path.Split(e.Path)
-		parent := t.mkdirs(dir, layer)
-		old := parent.children[base]
-		if f.Type == TypeDir && old != nil && old.file.Type == TypeDir {
-			old.file = f
-			old.capture = nil
-			continue
-		}
-		n := &node{file: f}
-		switch f.Type {
-		case TypeDir:
-			n.children = map[string]*node{}
-		case TypeFile:
-			n.capture = li.Captures[e.Path]
-		case TypeHardlink:
-			t.link(n, e.Path, layer)
-		}
-		parent.children[base] = n
 	}
+}
+
+// add lays one entry over the tree.
+func (t *tree) add(layer int, li *layerIndex, e *layerEntry) {
+	f := e.file()
+	f.Layer = layer
+	if e.Path == "/" {
+		if f.Type == TypeDir {
+			t.root.file = f
+		}
+		return
+	}
+	dir, base := path.Split(e.Path)
+	parent := t.mkdirs(dir, layer)
+	old := parent.children[base]
+	if f.Type == TypeDir && old != nil && old.file.Type == TypeDir {
+		old.file = f
+		old.capture = nil
+		old.path = e.Path
+		return
+	}
+	// The node keeps the entry's path, which flatten reuses as the key of
+	// the merged index instead of building every path again.
+	n := &node{file: f, path: e.Path}
+	switch f.Type {
+	case TypeDir:
+		n.children = map[string]*node{}
+	case TypeFile:
+		n.capture = li.Captures[e.Path]
+	case TypeHardlink:
+		t.link(n, e.Path, layer)
+	}
+	parent.children[base] = n
 }
 
 // link gives a hard link its target's attributes and capture. The target
@@ -160,8 +175,14 @@ func (t *tree) flatten(sizeHint int) (map[string]File, map[string]*Capture) {
 			prefix = "/"
 		}
 		for name, c := range n.children {
-			walk(prefix+name, c)
+			cp := c.path
+			if cp == "" {
+				cp = prefix + name
+			}
+			walk(cp, c)
 		}
+		// Walked: let the subtree go while the index is built.
+		n.children = nil
 	}
 	walk("/", t.root)
 	return files, caps

@@ -212,7 +212,10 @@ func readOneLayer(ctx context.Context, j layerJob, ws *wantSet, b *budget, c *ca
 		if err := b.addBytes(li.Size); err != nil {
 			return nil, err
 		}
-		if err := b.addEntries(int64(len(li.Entries))); err != nil {
+		if err := b.addEntries(int64(li.Entries.len())); err != nil {
+			return nil, err
+		}
+		if err := b.addNames(li.nameBytes()); err != nil {
 			return nil, err
 		}
 		return li, nil
