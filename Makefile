@@ -32,12 +32,14 @@ test-unit:
 FUZZ_DOCKERFILE   ?= 20000x
 FUZZ_DEVCONTAINER ?= 100000x
 FUZZ_CONFIG       ?= 20000x
+FUZZ_LAYER        ?= 20000x
 FUZZ_EXTRACT      ?= 5000x
 FUZZ := $(GO) test -run='^$$' -fuzzminimizetime=2000x
 fuzz-short:
 	$(FUZZ) -fuzztime=$(FUZZ_DOCKERFILE) -fuzz='^FuzzParse$$' ./dockerfile
 	$(FUZZ) -fuzztime=$(FUZZ_DEVCONTAINER) -fuzz='^FuzzParse$$' ./devcontainer
 	$(FUZZ) -fuzztime=$(FUZZ_CONFIG) -fuzz='^FuzzParseConfig$$' ./checks
+	$(FUZZ) -fuzztime=$(FUZZ_LAYER) -fuzz='^FuzzIndexLayer$$' ./image
 	$(FUZZ) -fuzztime=$(FUZZ_EXTRACT) -fuzz='^FuzzExtract$$' ./app/source
 
 ## fuzz: each fuzz target for FUZZTIME (default 1m) of wall-clock time
@@ -46,6 +48,7 @@ fuzz:
 	$(FUZZ) -fuzztime=$(FUZZTIME) -fuzz='^FuzzParse$$' ./dockerfile
 	$(FUZZ) -fuzztime=$(FUZZTIME) -fuzz='^FuzzParse$$' ./devcontainer
 	$(FUZZ) -fuzztime=$(FUZZTIME) -fuzz='^FuzzParseConfig$$' ./checks
+	$(FUZZ) -fuzztime=$(FUZZTIME) -fuzz='^FuzzIndexLayer$$' ./image
 	$(FUZZ) -fuzztime=$(FUZZTIME) -fuzz='^FuzzExtract$$' ./app/source
 
 ## lint: gofmt, go vet and golangci-lint (a go.mod tool)
