@@ -66,6 +66,7 @@ echo
 echo "bench-inspect: $IMAGE ($size MiB saved), $(nproc) cores"
 row "docker save (for reference)" save
 row "coderready inspect docker-archive:" arch
+echo "    archive: every layer hashed against its DiffID; peak ${rss[arch]} MiB (goal < 100 MiB)"
 if [ -n "$DOCKLE" ]; then
 	row "dockle --input (same tarball)" dockle_arch
 	echo "    archive: coderready is $(ratio "${secs[arch]}" "${secs[dockle_arch]}") faster than dockle (goal ≥ 3×)"
