@@ -157,6 +157,7 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	if m := a.missing(); len(m) > 0 {
 		log.Warn("coderready is not set up: webhooks are refused until these are set (open /setup)", "missing", m)
 	}
+	a.warnLocalBuilds()
 	return a, nil
 }
 

@@ -4,9 +4,65 @@ import (
 	"context"
 	"encoding/json"
 	"html/template"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 )
+
+// BuildsOnThisHost reports whether dockerHost (DOCKER_HOST) names a Docker
+// engine on the machine it is read on: unset (the default local socket), a
+// unix socket or Windows named pipe, or a TCP address on loopback. A build
+// there that escapes its container is on the host that holds the app's
+// private key, webhook secret and database.
+func BuildsOnThisHost(dockerHost string) bool {
+	h := strings.TrimSpace(dockerHost)
+	if h == "" {
+		return true
+	}
+	u, err := url.Parse(h)
+	if err != nil {
+		return true // the engine client refuses it too; assume the worst
+	}
+	switch u.Scheme {
+	case "unix", "npipe", "fd":
+		return true
+	case "tcp", "http", "https":
+		host := u.Hostname()
+		if host == "" || strings.EqualFold(host, "localhost") {
+			return true
+		}
+		ip := net.ParseIP(host)
+		return ip != nil && (ip.IsLoopback() || ip.IsUnspecified())
+	}
+	return false // ssh:// and the like reach another machine
+}
+
+// localBuildsWarning is said at start, on the status page and in /readyz
+// while pull requests build on this machine.
+const localBuildsWarning = "pull requests build on this machine's Docker engine (DOCKER_HOST is unset or local): " +
+	"the host that holds the app's private key, webhook secret and database, " +
+	"so a build that escapes its container reaches them. " +
+	"Build on a separate engine: deploy/compose.yaml (a builder of its own) or deploy/kubernetes/coderready.yaml " +
+	"(a build machine over TLS); see docs/app.md, Install"
+
+// localBuilds returns localBuildsWarning when this server builds and its
+// engine is on this machine, else "".
+func (a *App) localBuilds() string {
+	if a.builder == nil || !BuildsOnThisHost(a.Settings().DockerHost) {
+		return ""
+	}
+	return localBuildsWarning
+}
+
+// warnLocalBuilds logs localBuildsWarning at start when it applies.
+func (a *App) warnLocalBuilds() {
+	if w := a.localBuilds(); w != "" {
+		s := a.Settings()
+		a.log.Warn(w, "docker_host", s.DockerHost, "require_remote_builder", s.RequireRemoteBuilder)
+	}
+}
 
 // serveHealthz answers while the process serves HTTP.
 func (a *App) serveHealthz(w http.ResponseWriter, _ *http.Request) {
@@ -20,10 +76,15 @@ type readiness struct {
 	Checks   map[string]string `json:"checks"`
 	Missing  []string          `json:"missing,omitempty"`
 	Database string            `json:"database"`
+	// Warnings are conditions that do not make the server unready but an
+	// operator should fix (builds on this machine).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // serveReadyz answers 200 when the database and the builder (when one is
-// configured) answer, 503 otherwise, with what failed.
+// configured) answer, 503 otherwise, with what failed. Builds on this
+// machine are a warning, and a failed check (builder_host) only when
+// RequireRemoteBuilder is set.
 func (a *App) serveReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
@@ -45,6 +106,13 @@ func (a *App) serveReadyz(w http.ResponseWriter, r *http.Request) {
 	case a.builder == nil:
 		rd.Checks["builder"] = "none (static and base-image checks only)"
 	}
+	if w := a.localBuilds(); w != "" {
+		rd.Warnings = append(rd.Warnings, w)
+		if a.Settings().RequireRemoteBuilder {
+			rd.Ready = false
+			rd.Checks["builder_host"] = "refused (" + EnvRequireRemoteBuilder + "): " + w
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if !rd.Ready {
 		w.WriteHeader(http.StatusServiceUnavailable)
@@ -57,12 +125,13 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}code{background:#f3f3f3;padding:0 .2em}.warn{background:#fff4e5;border:1px solid #f0b35a;padding:.6em 1em}td,th{padding:.2em .8em;text-align:left}</style>
 </head><body>
 <h1>coderready</h1>
+{{if .LocalBuilds}}<p class="warn"><strong>Warning:</strong> {{.LocalBuilds}}.</p>{{end}}
 {{if .Missing}}<p class="warn">Not set up: missing {{range $i, $m := .Missing}}{{if $i}}, {{end}}<code>{{$m}}</code>{{end}}. <a href="/setup">Set up the GitHub App</a>.</p>{{end}}
 <table>
 <tr><th>GitHub</th><td>{{.GitHub}}</td></tr>
 <tr><th>App ID</th><td>{{if .AppID}}{{.AppID}}{{else}}none yet{{end}}</td></tr>
 <tr><th>Database</th><td>{{.Database}}</td></tr>
-<tr><th>Builder</th><td>{{if .Builder}}Docker engine{{else}}none: static and base-image checks only{{end}}</td></tr>
+<tr><th>Builder</th><td>{{if .Builder}}Docker engine {{if .LocalBuilds}}on this machine{{else}}on another machine{{end}}{{else}}none: static and base-image checks only{{end}}</td></tr>
 <tr><th>Version</th><td>{{.Version}}</td></tr>
 </table>
 <p><a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a> · <a href="/setup">/setup</a></p>
@@ -74,6 +143,6 @@ func (a *App) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = statusPage.Execute(w, map[string]any{
 		"Missing": s.Missing(), "GitHub": s.GitHubURL, "AppID": s.AppID, "Database": a.store.Dialect(),
-		"Builder": a.builder != nil, "Version": s.Version,
+		"Builder": a.builder != nil, "Version": s.Version, "LocalBuilds": a.localBuilds(),
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -39,6 +40,12 @@ const (
 	EnvBuildPids      = "CODERREADY_BUILD_PIDS"
 	EnvNoRegistry     = "CODERREADY_NO_REGISTRY"
 	EnvWebhookMemory  = "CODERREADY_WEBHOOK_MEMORY"
+	// EnvRequireRemoteBuilder makes /readyz fail while builds would run on
+	// this machine's Docker engine (see Settings.RequireRemoteBuilder).
+	EnvRequireRemoteBuilder = "CODERREADY_REQUIRE_REMOTE_BUILDER"
+	// EnvDockerHost is the Docker engine builds go to, as for the docker
+	// CLI.
+	EnvDockerHost = "DOCKER_HOST"
 )
 
 // DefaultWebhookMemory is the default of Settings.WebhookMemory.
@@ -107,6 +114,13 @@ type Settings struct {
 	// AppURL is the app's page on GitHub (known after setup), for the
 	// install link.
 	AppURL string
+	// DockerHost is DOCKER_HOST, the engine builds go to; empty is this
+	// machine's default socket. An engine on this machine is warned about
+	// at start, on the status page and in /readyz (see BuildsOnThisHost).
+	DockerHost string
+	// RequireRemoteBuilder makes /readyz answer 503 while builds would run
+	// on this machine; without it the local engine is only a warning.
+	RequireRemoteBuilder bool
 }
 
 // SettingsFromEnv reads the environment into Settings. Flags set later
@@ -122,6 +136,7 @@ func SettingsFromEnv() (Settings, error) {
 		GitHubAPIURL:   os.Getenv(EnvGitHubAPIURL),
 		PublicURL:      os.Getenv(EnvPublicURL),
 		BuildNetwork:   os.Getenv(EnvBuildNetwork),
+		DockerHost:     os.Getenv(EnvDockerHost),
 		CompareBase:    true,
 	}
 	if v := os.Getenv(EnvAppID); v != "" {
@@ -156,6 +171,13 @@ func SettingsFromEnv() (Settings, error) {
 			return s, fmt.Errorf("%s: want true or false, got %q", EnvNoRegistry, v)
 		}
 		s.NoRegistry = b
+	}
+	if v := os.Getenv(EnvRequireRemoteBuilder); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return s, fmt.Errorf("%s: want true or false, got %q", EnvRequireRemoteBuilder, v)
+		}
+		s.RequireRemoteBuilder = b
 	}
 	return s, nil
 }
@@ -233,6 +255,13 @@ func (s *Settings) Missing() []string {
 	return m
 }
 
+// hasCredentials reports whether any of the app's credentials is set (from
+// the environment, flags or the setup flow's files): the setup flow then
+// never runs, so it cannot replace or shadow them.
+func (s *Settings) hasCredentials() bool {
+	return s.AppID != 0 || len(s.PrivateKey) > 0 || s.PrivateKeyFile != "" || s.WebhookSecret != ""
+}
+
 // savedCredentials is what the manifest flow stores (the key is a separate
 // 0600 file).
 type savedCredentials struct {
@@ -265,31 +294,49 @@ func (s *Settings) loadSaved() error {
 	return nil
 }
 
+// errCredentialsExist is returned by saveCredentials when a credentials file
+// is already in the data dir.
+var errCredentialsExist = errors.New("app credentials are already stored")
+
 // saveCredentials writes what GitHub returned for a new app: the key file
 // with mode 0600, then the JSON (also 0600: it holds the webhook secret and
-// client secret). Each file is written to a temporary name and renamed, so a
-// crash leaves the old files or the new ones.
+// client secret). It never replaces a stored credential: when either file
+// exists it fails with errCredentialsExist and changes nothing. Each file is
+// written to a temporary name and linked into place (which fails when the
+// name exists), so a crash leaves no file or a complete one; when the JSON
+// cannot be written the key just written is removed again.
 func saveCredentials(dataDir string, c savedCredentials, pem []byte) error {
-	if err := writeFileAtomic(filepath.Join(dataDir, keyFile), pem, 0o600); err != nil {
-		return fmt.Errorf("save app key: %w", err)
+	keyPath, credPath := filepath.Join(dataDir, keyFile), filepath.Join(dataDir, credentialsFile)
+	for _, p := range []string{keyPath, credPath} {
+		if _, err := os.Lstat(p); err == nil {
+			return fmt.Errorf("save app credentials: %s: %w", p, errCredentialsExist)
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("save app credentials: %w", err)
+		}
 	}
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save app credentials: %w", err)
 	}
-	if err := writeFileAtomic(filepath.Join(dataDir, credentialsFile), b, 0o600); err != nil {
+	if err := writeFileNew(keyPath, pem, 0o600); err != nil {
+		return fmt.Errorf("save app key: %w", err)
+	}
+	if err := writeFileNew(credPath, b, 0o600); err != nil {
+		_ = os.Remove(keyPath) // ours: written just above
 		return fmt.Errorf("save app credentials: %w", err)
 	}
 	return nil
 }
 
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+// writeFileNew writes a new file at path, complete or not at all, and never
+// replaces one that exists (fs.ErrExist, wrapping errCredentialsExist).
+func writeFileNew(path string, data []byte, mode os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	defer func() { _ = os.Remove(tmp) }() // no-op after the rename
+	defer func() { _ = os.Remove(tmp) }() // the link keeps the data
 	if err := f.Chmod(mode); err != nil {
 		_ = f.Close()
 		return err
@@ -305,5 +352,12 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	// link(2), unlike rename(2), fails when path exists.
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s: %w", path, errCredentialsExist)
+		}
+		return err
+	}
+	return nil
 }

@@ -23,6 +23,7 @@ func newServeCmd() *cobra.Command {
 		logLevel                                     string
 		buildTimeout, grace                          time.Duration
 		noBuild, noRegistry, noCompare               bool
+		requireRemoteBuilder, forgetSetup            bool
 		workers                                      int
 		bf                                           buildFlags
 	)
@@ -39,9 +40,17 @@ CODERREADY_PRIVATE_KEY_FILE, CODERREADY_WEBHOOK_SECRET, CODERREADY_LISTEN,
 CODERREADY_DATA_DIR, CODERREADY_DATABASE_URL, CODERREADY_GITHUB_URL,
 CODERREADY_GITHUB_API_URL, CODERREADY_PUBLIC_URL, CODERREADY_BUILD_NETWORK,
 CODERREADY_BUILD_ENGINE, CODERREADY_BUILD_MEMORY, CODERREADY_BUILD_CPUS,
-CODERREADY_BUILD_PIDS),
+CODERREADY_BUILD_PIDS, CODERREADY_REQUIRE_REMOTE_BUILDER),
 else the credentials /setup stored in the data dir. Without credentials the
-server still starts: open /setup to create the app from app.yml.
+server still starts: open /setup to create the app from app.yml. The setup
+flow runs once: afterwards it refuses to replace the app (--forget-setup
+re-arms it once the stored credentials are removed).
+
+Builds on this machine's Docker engine (DOCKER_HOST unset or a local socket)
+run next to the app's private key: serve warns at start, on its status page
+and in /readyz. Give it a separate builder (deploy/compose.yaml,
+deploy/kubernetes/coderready.yaml); --require-remote-builder makes /readyz
+fail instead of warn.
 
 Jobs are kept in SQLite in the data dir, or in PostgreSQL when a database URL
 is given (then any number of replicas may serve).`,
@@ -85,6 +94,22 @@ is given (then any number of replicas may serve).`,
 			}
 			if f.Changed("no-registry") {
 				s.NoRegistry = noRegistry
+			}
+			if f.Changed("require-remote-builder") {
+				s.RequireRemoteBuilder = requireRemoteBuilder
+			}
+			if forgetSetup {
+				rec, err := app.ForgetSetup(c.Context(), s)
+				if err != nil {
+					return &exitCodeError{code: exitError, err: fmt.Errorf("--forget-setup: %w", err)}
+				}
+				if rec.AppID == 0 {
+					_, _ = fmt.Fprintln(c.OutOrStdout(), "The setup flow had not created an app; nothing to forget. Start serve and open /setup.")
+				} else {
+					_, _ = fmt.Fprintf(c.OutOrStdout(), "Forgot GitHub App %d, created by the setup flow at %s (delete it on GitHub if it is no longer used). Start serve and open /setup to create a new one.\n",
+						rec.AppID, rec.CompletedAt.Format(time.RFC3339))
+				}
+				return nil
 			}
 			s.BuildTimeout, s.NoBuild, s.CompareBase, s.Workers, s.Version = buildTimeout, noBuild, !noCompare, workers, toolVersion()
 
@@ -131,6 +156,8 @@ is given (then any number of replicas may serve).`,
 	bf.register(f)
 	f.BoolVar(&noBuild, "no-build", false, "never build images (static and base-image checks only)")
 	f.BoolVar(&noRegistry, "no-registry", false, "read base images from the Docker engine only (env CODERREADY_NO_REGISTRY)")
+	f.BoolVar(&requireRemoteBuilder, "require-remote-builder", false, "report not ready on /readyz while builds would run on this machine's Docker engine (env CODERREADY_REQUIRE_REMOTE_BUILDER)")
+	f.BoolVar(&forgetSetup, "forget-setup", false, "forget the app the setup flow created, so /setup may create a new one (after its stored credentials are removed), and exit")
 	f.BoolVar(&noCompare, "no-compare", false, "do not build the base branch's image for the comparison in the summary")
 	f.IntVar(&workers, "workers", 2, "check jobs run at once")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/coderready/coderready/app/githubfake"
+	"github.com/coderready/coderready/store"
 )
 
 // serveChildEnv makes the test binary run `coderready serve` (with the
@@ -247,4 +248,51 @@ func sharedDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return d
+}
+
+// TestServeForgetSetup: --forget-setup re-arms the one-shot setup flow
+// only once the stored credentials are gone, and says what it did.
+func TestServeForgetSetup(t *testing.T) {
+	for _, env := range []string{"CODERREADY_APP_ID", "CODERREADY_PRIVATE_KEY_FILE", "CODERREADY_WEBHOOK_SECRET", "CODERREADY_DATABASE_URL"} {
+		t.Setenv(env, "")
+	}
+	dir := t.TempDir()
+	forget := func() (int, string) {
+		var out, errb bytes.Buffer
+		code := run(t.Context(), []string{"serve", "--forget-setup", "--data-dir", dir}, &out, &errb)
+		return code, out.String() + errb.String()
+	}
+	if code, out := forget(); code != 0 || !strings.Contains(out, "nothing to forget") {
+		t.Errorf("empty data dir: exit %d\n%s", code, out)
+	}
+	st, err := store.Open(t.Context(), store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := st.ClaimSetup(t.Context(), nil, 5, time.Now()); !ok || err != nil {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"github-app.json": `{"app_id": 5, "webhook_secret": "s"}`, "github-app.private-key.pem": "a key"}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out := forget(); code != 2 || !strings.Contains(out, "remove github-app.json and github-app.private-key.pem") {
+		t.Errorf("credentials stored: exit %d, want 2 and what to remove\n%s", code, out)
+	}
+	for name := range files {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out := forget(); code != 0 || !strings.Contains(out, "Forgot GitHub App 5") {
+		t.Errorf("credentials removed: exit %d\n%s", code, out)
+	}
+	if code, out := forget(); code != 0 || !strings.Contains(out, "nothing to forget") {
+		t.Errorf("forgotten twice: exit %d\n%s", code, out)
+	}
 }
