@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -262,7 +261,7 @@ func (a *App) missing() []string {
 	return a.settings.Missing()
 }
 
-func (a *App) workDir() string { return filepath.Join(a.settings.DataDir, "work") }
+func (a *App) workDir() string { return a.settings.WorkDir }
 
 // Serve runs the app on s.Listen until ctx ends, then shuts down
 // gracefully: the listener closes, running requests and jobs get grace to

@@ -29,17 +29,20 @@ const (
 	EnvWebhookSecret  = "CODERREADY_WEBHOOK_SECRET"
 	EnvListen         = "CODERREADY_LISTEN"
 	EnvDataDir        = "CODERREADY_DATA_DIR"
-	EnvDatabaseURL    = "CODERREADY_DATABASE_URL"
-	EnvGitHubURL      = "CODERREADY_GITHUB_URL"
-	EnvGitHubAPIURL   = "CODERREADY_GITHUB_API_URL"
-	EnvPublicURL      = "CODERREADY_PUBLIC_URL"
-	EnvBuildNetwork   = "CODERREADY_BUILD_NETWORK"
-	EnvBuildEngine    = "CODERREADY_BUILD_ENGINE"
-	EnvBuildMemory    = "CODERREADY_BUILD_MEMORY"
-	EnvBuildCPUs      = "CODERREADY_BUILD_CPUS"
-	EnvBuildPids      = "CODERREADY_BUILD_PIDS"
-	EnvNoRegistry     = "CODERREADY_NO_REGISTRY"
-	EnvWebhookMemory  = "CODERREADY_WEBHOOK_MEMORY"
+	// EnvWorkDir is where jobs check pull requests out (see
+	// Settings.WorkDir).
+	EnvWorkDir       = "CODERREADY_WORK_DIR"
+	EnvDatabaseURL   = "CODERREADY_DATABASE_URL"
+	EnvGitHubURL     = "CODERREADY_GITHUB_URL"
+	EnvGitHubAPIURL  = "CODERREADY_GITHUB_API_URL"
+	EnvPublicURL     = "CODERREADY_PUBLIC_URL"
+	EnvBuildNetwork  = "CODERREADY_BUILD_NETWORK"
+	EnvBuildEngine   = "CODERREADY_BUILD_ENGINE"
+	EnvBuildMemory   = "CODERREADY_BUILD_MEMORY"
+	EnvBuildCPUs     = "CODERREADY_BUILD_CPUS"
+	EnvBuildPids     = "CODERREADY_BUILD_PIDS"
+	EnvNoRegistry    = "CODERREADY_NO_REGISTRY"
+	EnvWebhookMemory = "CODERREADY_WEBHOOK_MEMORY"
 	// EnvRequireRemoteBuilder makes /readyz fail while builds would run on
 	// this machine's Docker engine (see Settings.RequireRemoteBuilder).
 	EnvRequireRemoteBuilder = "CODERREADY_REQUIRE_REMOTE_BUILDER"
@@ -70,9 +73,14 @@ type Settings struct {
 	WebhookSecret string
 	// Listen is the HTTP address (default ":8080").
 	Listen string
-	// DataDir holds the SQLite database, saved credentials, the layer cache
-	// and job work folders.
+	// DataDir holds the SQLite database, saved credentials and the layer
+	// cache.
 	DataDir string
+	// WorkDir holds the jobs' checkouts of pull requests (default
+	// $TMPDIR/coderready-work). It must lie apart from DataDir, neither
+	// inside the other: a checkout is a stranger's files, and no path in
+	// it may lead to the app's key or database.
+	WorkDir string
 	// DatabaseURL is a PostgreSQL URL; empty uses SQLite in DataDir.
 	DatabaseURL string
 	// GitHubURL is GitHub's web address (https://github.com, or a GitHub
@@ -131,6 +139,7 @@ func SettingsFromEnv() (Settings, error) {
 		WebhookSecret:  os.Getenv(EnvWebhookSecret),
 		Listen:         os.Getenv(EnvListen),
 		DataDir:        os.Getenv(EnvDataDir),
+		WorkDir:        os.Getenv(EnvWorkDir),
 		DatabaseURL:    os.Getenv(EnvDatabaseURL),
 		GitHubURL:      os.Getenv(EnvGitHubURL),
 		GitHubAPIURL:   os.Getenv(EnvGitHubAPIURL),
@@ -197,6 +206,9 @@ func (s *Settings) Normalize() error {
 	}
 	if err := os.MkdirAll(s.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir: %w", err)
+	}
+	if err := s.normalizeWorkDir(); err != nil {
+		return err
 	}
 	if s.GitHubURL == "" {
 		s.GitHubURL = "https://github.com"
@@ -360,4 +372,44 @@ func writeFileNew(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return nil
+}
+
+// normalizeWorkDir fills the default work dir, creates it (0700: other
+// users of the machine have no business in a checkout) and refuses one
+// that overlaps the data dir.
+func (s *Settings) normalizeWorkDir() error {
+	if s.WorkDir == "" {
+		s.WorkDir = filepath.Join(os.TempDir(), "coderready-work")
+	}
+	if err := os.MkdirAll(s.WorkDir, 0o700); err != nil {
+		return fmt.Errorf("work dir: %w", err)
+	}
+	work, err := realDir(s.WorkDir)
+	if err != nil {
+		return fmt.Errorf("work dir: %w", err)
+	}
+	data, err := realDir(s.DataDir)
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if within(work, data) || within(data, work) {
+		return fmt.Errorf("work dir %s and data dir %s overlap: the jobs' checkouts of pull requests must lie apart from the app's key and database (set %s or %s)",
+			s.WorkDir, s.DataDir, EnvWorkDir, EnvDataDir)
+	}
+	return nil
+}
+
+// realDir is dir made absolute with its links resolved.
+func realDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
+}
+
+// within reports whether p is dir or lies under it.
+func within(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && (rel == "." || filepath.IsLocal(rel))
 }

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,5 +39,49 @@ func TestSettingsFromEnv(t *testing.T) {
 				t.Errorf("%s=%q: error %v, want one naming %s", tc.env, tc.value, err, tc.errHas)
 			}
 		})
+	}
+}
+
+// TestWorkDirApartFromDataDir: the jobs' checkouts never live inside the
+// data dir (the key, the credentials, the database), nor it in them; by
+// default they go to the system's temporary folder.
+func TestWorkDirApartFromDataDir(t *testing.T) {
+	data := t.TempDir()
+	s := Settings{DataDir: data}
+	if err := s.Normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(os.TempDir(), "coderready-work"); s.WorkDir != want {
+		t.Errorf("default work dir %s, want %s", s.WorkDir, want)
+	}
+	outside := t.TempDir()
+	link := filepath.Join(outside, "link")
+	if err := os.MkdirAll(filepath.Join(data, "work"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(data, "work"), link); err != nil {
+		t.Fatal(err)
+	}
+	for name, work := range map[string]string{
+		"inside the data dir":      filepath.Join(data, "work"),
+		"the data dir itself":      data,
+		"holding the data dir":     filepath.Dir(data),
+		"a link into the data dir": link,
+		"inside, through dot-dot":  filepath.Join(outside, "..", filepath.Base(data), "w"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := Settings{DataDir: data, WorkDir: work}
+			err := s.Normalize()
+			if err == nil || !strings.Contains(err.Error(), "overlap") || !strings.Contains(err.Error(), EnvWorkDir) {
+				t.Fatalf("work dir %s: error %v, want the overlap named", work, err)
+			}
+		})
+	}
+	s = Settings{DataDir: data, WorkDir: filepath.Join(outside, "work")}
+	if err := s.Normalize(); err != nil {
+		t.Fatalf("a work dir apart: %v", err)
+	}
+	if fi, err := os.Stat(s.WorkDir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("work dir made %v, %v; want mode 0700", fi, err)
 	}
 }

@@ -18,7 +18,7 @@ import (
 func newServeCmd() *cobra.Command {
 	var (
 		appID                                        int64
-		keyFile, listen, dataDir, dbURL              string
+		keyFile, listen, dataDir, workDir, dbURL     string
 		githubURL, githubAPIURL, publicURL, buildNet string
 		logLevel                                     string
 		buildTimeout, grace                          time.Duration
@@ -72,6 +72,7 @@ is given (then any number of replicas may serve).`,
 			set("private-key-file", &s.PrivateKeyFile, keyFile)
 			set("listen", &s.Listen, listen)
 			set("data-dir", &s.DataDir, dataDir)
+			set("work-dir", &s.WorkDir, workDir)
 			set("database-url", &s.DatabaseURL, dbURL)
 			set("github-url", &s.GitHubURL, githubURL)
 			set("github-api-url", &s.GitHubAPIURL, githubAPIURL)
@@ -147,6 +148,7 @@ is given (then any number of replicas may serve).`,
 	f.StringVar(&keyFile, "private-key-file", "", "the app's private key, PEM (env CODERREADY_PRIVATE_KEY_FILE)")
 	f.StringVar(&listen, "listen", "", "HTTP address (env CODERREADY_LISTEN; default :8080)")
 	f.StringVar(&dataDir, "data-dir", "", "SQLite database, stored credentials, image cache (env CODERREADY_DATA_DIR)")
+	f.StringVar(&workDir, "work-dir", "", "the jobs' checkouts of pull requests, apart from the data dir (env CODERREADY_WORK_DIR; default $TMPDIR/coderready-work)")
 	f.StringVar(&dbURL, "database-url", "", "PostgreSQL URL; empty uses SQLite in the data dir (env CODERREADY_DATABASE_URL)")
 	f.StringVar(&githubURL, "github-url", "", "GitHub or GitHub Enterprise Server address (env CODERREADY_GITHUB_URL; default https://github.com)")
 	f.StringVar(&githubAPIURL, "github-api-url", "", "GitHub REST API address when not derived from --github-url (env CODERREADY_GITHUB_API_URL)")
