@@ -23,7 +23,7 @@ const testSecret = "test webhook secret"
 // readFixture reads a real webhook payload from the shared fixtures.
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	dir, err := githubfake.FindSharedDir()
+	dir, err := githubfake.FindTestdata()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -127,7 +127,7 @@ func TestMissing(t *testing.T) {
 	}
 	src := `{"build": {"dockerfile": "Dockerfile", "context": "../app"},
 		"dockerComposeFile": ["a.yml", "b.yml", "c.yml"],
-		"features": {"./local": {}, "../shared/${localEnv:X}": {}, "ghcr.io/x/y:1": {}}}`
+		"features": {"./local": {}, "../common/${localEnv:X}": {}, "ghcr.io/x/y:1": {}}}`
 	c, err := Parse(".devcontainer/devcontainer.json", []byte(src))
 	if err != nil {
 		t.Fatal(err)

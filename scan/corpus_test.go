@@ -16,7 +16,7 @@ import (
 
 // corpusDir holds real-world Dockerfiles and devcontainer.json files named
 // owner__repo__path__with__slashes (see its SOURCES.md).
-const corpusDir = "../../shared/corpus"
+const corpusDir = "../testdata/corpus"
 
 var atSuffix = regexp.MustCompile(`__at-[0-9a-f]+$`)
 
@@ -26,7 +26,7 @@ func corpusTrees(t testing.TB) map[string]string {
 	t.Helper()
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
-		t.Fatalf("the corpus is read from %s (shared/ beside the checkout): %v", corpusDir, err)
+		t.Fatalf("the corpus is read from %s (the repository's testdata/corpus): %v", corpusDir, err)
 	}
 	base := t.TempDir()
 	trees := map[string]string{}

@@ -99,14 +99,14 @@ func client(t *testing.T, fake *githubfake.Server, rt http.RoundTripper) *github
 }
 
 func TestNewFailsWithoutSubset(t *testing.T) {
-	t.Setenv(githubfake.SharedDirEnv, t.TempDir())
+	t.Setenv(githubfake.TestdataDirEnv, t.TempDir())
 	if _, err := githubfake.New(githubfake.Options{}); err == nil {
 		t.Fatal("New without the OpenAPI subset: no error")
 	}
 }
 
-func TestFindSharedDir(t *testing.T) {
-	d, err := githubfake.FindSharedDir()
+func TestFindTestdata(t *testing.T) {
+	d, err := githubfake.FindTestdata()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -824,10 +824,10 @@ func TestPrimaryRateLimitExhausted(t *testing.T) {
 }
 
 // TestResponsesHaveFixtureShape checks that the fake's answers carry every
-// field of GitHub's recorded answers in ../shared/fixtures/github-api.
+// field of GitHub's recorded answers in testdata/fixtures/github-api.
 func TestResponsesHaveFixtureShape(t *testing.T) {
 	f := newFixture(t, githubfake.Options{})
-	shared, err := githubfake.FindSharedDir()
+	shared, err := githubfake.FindTestdata()
 	if err != nil {
 		t.Fatal(err)
 	}

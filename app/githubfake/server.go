@@ -1,6 +1,6 @@
 // Package githubfake is a fake GitHub REST API for tests: an httptest
 // server that validates every request against GitHub's published OpenAPI
-// description (the subset in ../shared/fixtures/github-openapi), answers
+// description (the subset in testdata/fixtures/github-openapi), answers
 // the 15 operations a GitHub App like coderready uses from in-memory
 // state, records what it was sent, and injects faults on demand.
 //
@@ -41,8 +41,8 @@ import (
 
 // Options configure a Server. The zero value is usable.
 type Options struct {
-	// SharedDir holds fixtures/github-openapi; default: FindSharedDir.
-	SharedDir string
+	// TestdataDir holds fixtures/github-openapi; default: FindTestdata.
+	TestdataDir string
 	// AppID is the fake GitHub App's ID (default 1).
 	AppID int64
 	// AppSlug is its slug (default "coderready").
@@ -129,14 +129,14 @@ func processKey() (*rsa.PrivateKey, error) {
 // New starts a fake GitHub API server. It fails when the OpenAPI subset
 // cannot be found or loaded. Close it when done.
 func New(opts Options) (*Server, error) {
-	if opts.SharedDir == "" {
-		d, err := FindSharedDir()
+	if opts.TestdataDir == "" {
+		d, err := FindTestdata()
 		if err != nil {
 			return nil, err
 		}
-		opts.SharedDir = d
+		opts.TestdataDir = d
 	}
-	sp, err := loadSpec(filepath.Join(opts.SharedDir, subsetPath))
+	sp, err := loadSpec(filepath.Join(opts.TestdataDir, subsetPath))
 	if err != nil {
 		return nil, err
 	}

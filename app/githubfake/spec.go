@@ -17,21 +17,21 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
-// SharedDirEnv names the environment variable that overrides where the
-// shared fixtures live (the directory holding fixtures/github-openapi).
-const SharedDirEnv = "CODERREADY_SHARED_DIR"
+// TestdataDirEnv names the environment variable that overrides where the
+// fixtures live (the directory holding fixtures/github-openapi).
+const TestdataDirEnv = "CODERREADY_TESTDATA_DIR"
 
-// subsetPath is the OpenAPI subset, relative to the shared directory.
+// subsetPath is the OpenAPI subset, relative to the testdata directory.
 var subsetPath = filepath.Join("fixtures", "github-openapi", "github-app-subset.json")
 
-// FindSharedDir returns the shared directory (the one holding
-// fixtures/github-openapi/github-app-subset.json): $CODERREADY_SHARED_DIR
-// when set, else the first "shared" directory found walking up from the
-// working directory (the module's sibling ../shared).
-func FindSharedDir() (string, error) {
-	if d := os.Getenv(SharedDirEnv); d != "" {
+// FindTestdata returns the repository's testdata directory (the one
+// holding fixtures/github-openapi/github-app-subset.json):
+// $CODERREADY_TESTDATA_DIR when set, else the module root's testdata,
+// found walking up from the working directory to the folder holding go.mod.
+func FindTestdata() (string, error) {
+	if d := os.Getenv(TestdataDirEnv); d != "" {
 		if _, err := os.Stat(filepath.Join(d, subsetPath)); err != nil {
-			return "", fmt.Errorf("githubfake: %s=%s: %w", SharedDirEnv, d, err)
+			return "", fmt.Errorf("githubfake: %s=%s: %w", TestdataDirEnv, d, err)
 		}
 		return d, nil
 	}
@@ -40,13 +40,16 @@ func FindSharedDir() (string, error) {
 		return "", fmt.Errorf("githubfake: working directory: %w", err)
 	}
 	for dir := wd; ; {
-		cand := filepath.Join(dir, "shared")
-		if _, err := os.Stat(filepath.Join(cand, subsetPath)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			cand := filepath.Join(dir, "testdata")
+			if _, err := os.Stat(filepath.Join(cand, subsetPath)); err != nil {
+				return "", fmt.Errorf("githubfake: the module at %s has no testdata/%s: %w", dir, filepath.ToSlash(subsetPath), err)
+			}
 			return cand, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return "", fmt.Errorf("githubfake: no shared/%s above %s (set %s)", filepath.ToSlash(subsetPath), wd, SharedDirEnv)
+			return "", fmt.Errorf("githubfake: no go.mod above %s (set %s)", wd, TestdataDirEnv)
 		}
 		dir = parent
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 func TestParsePatchFixture(t *testing.T) {
-	b, err := os.ReadFile("../../../shared/fixtures/github-api/octokit.rb.pulls-list-files.200.json")
+	b, err := os.ReadFile("../../testdata/fixtures/github-api/octokit.rb.pulls-list-files.200.json")
 	if err != nil {
 		t.Fatalf("fixture: %v", err)
 	}

@@ -243,7 +243,7 @@ func TestServeKilledMidJobResumes(t *testing.T) {
 
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	d, err := githubfake.FindSharedDir()
+	d, err := githubfake.FindTestdata()
 	if err != nil {
 		t.Fatal(err)
 	}

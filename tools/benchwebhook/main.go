@@ -65,7 +65,7 @@ func main() {
 }
 
 func run(bin string, rate int, duration time.Duration, dbURL string, attackers int, attackBytes int64, baseBin string, floodOnly bool) error {
-	shared, err := githubfake.FindSharedDir()
+	shared, err := githubfake.FindTestdata()
 	if err != nil {
 		return err
 	}
