@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -224,7 +222,7 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("scan %s: %w", root, err)
 	}
 	defer func() { _ = repo.Close() }()
-	cfg, cfgPath, err := loadConfig(repo, opts)
+	cfg, cfgPath, err := loadConfig(dir, repo, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +307,7 @@ func Run(ctx context.Context, root string, opts Options) (*Report, error) {
 // loadConfig picks the config: the one given, the file named, or the one at
 // the root (read inside it: a config that is a link out of the repository
 // is refused), else the default.
-func loadConfig(repo *rootfs.Root, opts Options) (*checks.Config, string, error) {
+func loadConfig(dir string, repo *rootfs.Root, opts Options) (*checks.Config, string, error) {
 	if opts.Config != nil {
 		return opts.Config, opts.Config.Path, nil
 	}
@@ -321,28 +319,18 @@ func loadConfig(repo *rootfs.Root, opts Options) (*checks.Config, string, error)
 		}
 		return cfg, opts.ConfigPath, nil
 	}
-	var found []string
-	for _, name := range checks.ConfigFileNames {
-		fi, err := repo.Lstat(name)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			continue
-		case err != nil:
-			return nil, "", fmt.Errorf("find config: %w", err)
-		case fi.IsDir():
-			return nil, "", fmt.Errorf("find config: %s is a directory, not a config file", name)
-		}
-		found = append(found, name)
+	p, err := checks.FindConfig(dir)
+	if err != nil {
+		return nil, "", err
 	}
-	switch len(found) {
-	case 0:
+	if p == "" {
 		return checks.DefaultConfig(), "", nil
-	case 1:
-	default:
-		return nil, "", fmt.Errorf("find config: more than one config file: %s; keep one", strings.Join(found, " and "))
 	}
-	p := filepath.Join(repo.Dir(), filepath.FromSlash(found[0]))
-	src, err := repo.ReadFile(found[0], checks.MaxConfigSize)
+	rel, err := filepath.Rel(dir, p)
+	if err != nil {
+		return nil, "", fmt.Errorf("load config: %w", err)
+	}
+	src, err := repo.ReadFile(filepath.ToSlash(rel), checks.MaxConfigSize)
 	if err != nil {
 		return nil, "", fmt.Errorf("load config: %w", err)
 	}
