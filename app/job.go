@@ -174,6 +174,11 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, at
 	}
 	j.root = filepath.Join(work, "head")
 	if err := j.fetchSource(ctx, args.HeadSHA, j.root); err != nil {
+		if errors.Is(err, source.ErrLimit) || errors.Is(err, source.ErrRefused) {
+			// No retry can change the snapshot: say so on the pull
+			// request instead of failing quietly.
+			return j.reportSourceError(ctx, err)
+		}
 		return err
 	}
 	if err := j.pickTargets(); err != nil {
@@ -267,11 +272,35 @@ func (j *checkJob) fetchSource(ctx context.Context, ref, dst string) error {
 	if err := os.MkdirAll(dst, 0o750); err != nil {
 		return fmt.Errorf("source dir: %w", err)
 	}
-	st, err := source.Fetch(ctx, j.app.http, u.String(), dst, source.Limits{})
+	st, err := source.Fetch(ctx, j.app.http, u.String(), dst, j.app.Settings().SourceLimits)
 	if err != nil {
 		return fmt.Errorf("source of %s: %w", ref, err)
 	}
 	j.log.Debug("source extracted", "ref", ref, "files", st.Files, "bytes", st.Bytes)
+	if st.LinksOutside+st.LinksLooping > 0 {
+		j.log.Info("the snapshot holds symlinks no reader follows (kept as links)", "ref", ref, "outside", st.LinksOutside, "looping", st.LinksLooping)
+	}
+	return nil
+}
+
+// reportSourceError completes a neutral check run saying why the pull
+// request's snapshot was not checked: it is over a limit, or has a shape
+// no git tree has.
+func (j *checkJob) reportSourceError(ctx context.Context, err error) error {
+	title := "Not checked: the snapshot was refused"
+	why := "Its archive has a shape no git tree has, so nothing of it was read."
+	if errors.Is(err, source.ErrLimit) {
+		lim := j.app.Settings().SourceLimits.WithDefaults()
+		title = "Not checked: the repository is over a size limit"
+		why = fmt.Sprintf("This server extracts at most %d entries, %d MiB in all and %d MiB per file (its admin sets these with --source-max-files and --source-max-mib).",
+			lim.MaxFiles, lim.MaxBytes>>20, lim.MaxFileBytes>>20)
+	}
+	summary := fmt.Sprintf("coderready did not check commit %s.\n\n%s\n\n- `%s`\n", j.args.HeadSHA, why, strings.ReplaceAll(err.Error(), "`", "'"))
+	output := &github.CheckRunOutput{Title: github.String(title), Summary: github.String(clip(summary, 65000))}
+	if perr := j.postCompleted(ctx, checkRunPrefix+"source", "source@"+j.args.HeadSHA, "neutral", output); perr != nil {
+		return fmt.Errorf("source check run (%v): %w", err, perr)
+	}
+	j.log.Warn("source not checked; reported as a neutral check run", "err", err)
 	return nil
 }
 

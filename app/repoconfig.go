@@ -119,6 +119,22 @@ func (j *checkJob) reportConfigError(ctx context.Context, cf *configFailure) err
 	if len(annotations) > maxAnnotationsPerRequest {
 		annotations = annotations[:maxAnnotationsPerRequest]
 	}
+	output := &github.CheckRunOutput{
+		Title:       github.String("Invalid coderready config"),
+		Summary:     github.String(clip(b.String(), 65000)),
+		Annotations: annotations,
+	}
+	if err := j.postCompleted(ctx, name, "config@"+j.args.HeadSHA, "failure", output); err != nil {
+		return fmt.Errorf("config check run: %w", err)
+	}
+	j.log.Warn("invalid config; reported as a failing check run", "config", cf.repo+":"+cf.path, "err", cf.err)
+	return nil
+}
+
+// postCompleted posts a check run that is complete from the start (the
+// job could not check anything and says why), once: a retried job adopts
+// the run an earlier attempt made, and the store records it.
+func (j *checkJob) postCompleted(ctx context.Context, name, externalID, conclusion string, output *github.CheckRunOutput) error {
 	now := github.Timestamp{Time: time.Now()}
 	existing, err := j.app.store.CheckRuns(ctx, j.args.fullName(), j.args.HeadSHA)
 	if err != nil {
@@ -126,25 +142,25 @@ func (j *checkJob) reportConfigError(ctx context.Context, cf *configFailure) err
 	}
 	known := make([]int64, 0, len(existing))
 	for _, cr := range existing {
+		if cr.Name == name && cr.Status == statusCompleted {
+			// An earlier attempt, or job, for this commit said it
+			// already: nothing is posted twice.
+			return nil
+		}
 		known = append(known, cr.ID)
 	}
 	created, err := j.createCheckRun(ctx, github.CreateCheckRunOptions{
 		Name:        name,
 		HeadSHA:     j.args.HeadSHA,
-		ExternalID:  github.String("config@" + j.args.HeadSHA),
+		ExternalID:  github.String(externalID),
 		Status:      github.String(statusCompleted),
-		Conclusion:  github.String("failure"),
+		Conclusion:  github.String(conclusion),
 		StartedAt:   &now,
 		CompletedAt: &now,
-		Output: &github.CheckRunOutput{
-			Title:       github.String("Invalid coderready config"),
-			Summary:     github.String(clip(b.String(), 65000)),
-			Annotations: annotations,
-		},
+		Output:      output,
 	}, known)
 	if err != nil {
-		return fmt.Errorf("config check run: %w", err)
+		return err
 	}
-	j.log.Warn("invalid config; reported as a failing check run", "config", cf.repo+":"+cf.path, "err", cf.err)
-	return j.app.store.SaveCheckRun(ctx, store.CheckRun{Repo: j.args.fullName(), HeadSHA: j.args.HeadSHA, Name: name, ID: created.GetID(), Status: statusCompleted, Conclusion: "failure"})
+	return j.app.store.SaveCheckRun(ctx, store.CheckRun{Repo: j.args.fullName(), HeadSHA: j.args.HeadSHA, Name: name, ID: created.GetID(), Status: statusCompleted, Conclusion: conclusion})
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/docker/go-units"
 
+	"github.com/coderready/coderready/app/source"
 	"github.com/coderready/coderready/build"
 )
 
@@ -95,6 +96,10 @@ type Settings struct {
 	BuildNetwork string
 	// BuildTimeout bounds each build (0: the builder's default).
 	BuildTimeout time.Duration
+	// SourceLimits bound each pull request snapshot the jobs extract
+	// (zero fields: the source package's defaults); a snapshot over them
+	// gets a neutral "not checked" check run saying which.
+	SourceLimits source.Limits
 	// BuildEngine is the Docker builder's engine: "auto" (BuildKit when
 	// the engine offers it), "buildkit" or "classic".
 	BuildEngine string

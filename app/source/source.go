@@ -1,8 +1,15 @@
 // Package source downloads a repository snapshot (GitHub's tarball of a
 // commit) and extracts it safely: every entry is created through an
 // os.Root on the destination, so no path leaves it and nothing is written
-// through a link; links resolve inside it; and total size, entry count and
-// file size are bounded.
+// through a link; and total size, entry count and file size are bounded.
+//
+// Symbolic links are kept as the repository has them, whatever their
+// target: a repository may hold a link to /dev/null or to a folder beside
+// it, and it is still checked. Every reader of a snapshot (the scan, the
+// builders, the app's patches) opens paths through an os.Root, which
+// refuses a link that leaves the snapshot, so such a link becomes a
+// finding ("resolves outside the repository: not read") on the line that
+// names it rather than a read. Stats counts those links.
 package source
 
 import (
@@ -38,7 +45,8 @@ const (
 	DefaultMaxFileBytes int64 = 100 << 20
 )
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults is l with its zero fields set to the defaults.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultMaxBytes
 	}
@@ -60,10 +68,22 @@ type Stats struct {
 	Skipped int
 	// Bytes is the total size of the regular files written.
 	Bytes int64
+	// LinksOutside counts the symbolic links that resolve outside the
+	// snapshot, and LinksLooping those in a loop or a chain longer than
+	// the 8 links os.Root follows. Both are kept as links; no reader of
+	// the snapshot follows them.
+	LinksOutside, LinksLooping int
 }
 
 // ErrLimit is wrapped by every error for a snapshot over a limit.
 var ErrLimit = errors.New("over the limit")
+
+// ErrRefused is wrapped by every error for a snapshot whose shape no git
+// tree has: a path leaving the top-level folder, an entry written through
+// a link or twice, a hard link to anything but a file extracted before
+// it, an empty archive. A corrupt or truncated download is not refused:
+// a retry may cure it.
+var ErrRefused = errors.New("refused")
 
 // Fetch downloads url with client (redirects followed: GitHub's tarball
 // links are short-lived redirects) and extracts it into dst while it
@@ -109,7 +129,7 @@ func Fetch(ctx context.Context, client *http.Client, url, dst string, lim Limits
 // folders 0755; in-tree symlinks stay symlinks. On error dst may hold part
 // of the snapshot: the caller removes it.
 func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, error) {
-	lim = lim.withDefaults()
+	lim = lim.WithDefaults()
 	var st Stats
 	root, err := os.OpenRoot(dst)
 	if err != nil {
@@ -152,18 +172,35 @@ func Extract(ctx context.Context, r io.Reader, dst string, lim Limits) (Stats, e
 		return st, fmt.Errorf("extract: after the last entry: %w", err)
 	}
 	if x.prefix == "" {
-		return st, errors.New("extract: the archive is empty")
+		return st, refuse(errors.New("extract: the archive is empty"))
 	}
 	if x.symlinks > 0 {
-		// Each symlink's target was checked as written, but a chain of
-		// them can still leave the tree (b -> a/.., where a is itself a
-		// link written later): now that all exist, follow every one.
-		if err := checkSymlinks(root, x.prefix); err != nil {
+		// Now that every link exists, follow each (through the root) to
+		// count those no reader will follow, for the job's log.
+		if err := countLinks(root, &st); err != nil {
 			return st, err
 		}
 	}
 	return st, nil
 }
+
+// refuse marks an error about the archive's shape as ErrRefused (a limit
+// keeps its own kind). Read errors, which a retry may cure (the download
+// broke off), and the disk's errors are never marked.
+func refuse(err error) error {
+	if err == nil || errors.Is(err, ErrLimit) || errors.Is(err, ErrRefused) {
+		return err
+	}
+	return refusedError{err}
+}
+
+// refusedError is an error about the archive's content: its message, and
+// errors.Is(err, ErrRefused).
+type refusedError struct{ err error }
+
+func (e refusedError) Error() string        { return e.err.Error() }
+func (e refusedError) Unwrap() error        { return e.err }
+func (e refusedError) Is(target error) bool { return target == ErrRefused }
 
 // Name limits: Linux's PATH_MAX, and a depth no repository reaches (each
 // level is a directory held open while its entries are written).
@@ -199,7 +236,7 @@ func (x *extraction) entry(h *tar.Header, r io.Reader) error {
 	}
 	rel, err := x.rel(h.Name, h.Typeflag == tar.TypeDir)
 	if err != nil || rel == "" {
-		return err
+		return refuse(err)
 	}
 	dir, base := splitRel(rel)
 	switch h.Typeflag {
@@ -217,7 +254,7 @@ func (x *extraction) entry(h *tar.Header, r io.Reader) error {
 		case err != nil:
 			return err
 		case !fi.IsDir():
-			return fmt.Errorf("a folder over the %s written before it", kind(fi))
+			return refuse(fmt.Errorf("a folder over the %s written before it", kind(fi)))
 		}
 		// The mode is exact whatever the umask.
 		if err := d.Chmod(base, 0o755); err != nil {
@@ -242,7 +279,7 @@ func (x *extraction) entry(h *tar.Header, r io.Reader) error {
 		}
 		x.st.Files++
 	case tar.TypeSymlink:
-		if err := checkTarget(rel, h.Linkname); err != nil {
+		if err := checkTarget(h.Linkname); err != nil {
 			return err
 		}
 		d, err := x.dirs.enter(dir, true)
@@ -257,11 +294,11 @@ func (x *extraction) entry(h *tar.Header, r io.Reader) error {
 	case tar.TypeLink:
 		lrel, ok := strings.CutPrefix(strings.TrimPrefix(h.Linkname, "./"), x.prefix)
 		if !ok {
-			return fmt.Errorf("hard link to %s outside the snapshot", h.Linkname)
+			return refuse(fmt.Errorf("hard link to %s outside the snapshot", h.Linkname))
 		}
 		lrel, err := clean(lrel)
 		if err != nil {
-			return fmt.Errorf("hard link: %w", err)
+			return refuse(fmt.Errorf("hard link: %w", err))
 		}
 		// The source is looked up the way files are written (no
 		// symlink on the way), so only a file written at that name
@@ -275,7 +312,7 @@ func (x *extraction) entry(h *tar.Header, r io.Reader) error {
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("hard link to %s, which is not a file extracted before it (%w)", h.Linkname, err)
+			return refuse(fmt.Errorf("hard link to %s, which is not a file extracted before it (%w)", h.Linkname, err))
 		}
 		d, err := x.dirs.enter(dir, true)
 		if err != nil {
@@ -350,31 +387,27 @@ func splitRel(rel string) ([]string, string) {
 	return parts[:len(parts)-1], parts[len(parts)-1]
 }
 
-// checkTarget refuses a symlink target that is empty, too long, absolute
-// or, read as written from the link's folder, outside the snapshot. Chains
-// are followed at the end, within the root.
-func checkTarget(rel, target string) error {
+// checkTarget refuses a symlink target that is empty (git cannot store
+// one) or too long. Any other target is kept: readers follow links only
+// through an os.Root (see the package doc).
+func checkTarget(target string) error {
 	switch {
 	case target == "":
-		return errors.New("symlink with an empty target")
+		return refuse(errors.New("symlink with an empty target"))
 	case len(target) > maxName:
 		return fmt.Errorf("a symlink target of %d bytes, more than %d: %w", len(target), maxName, ErrLimit)
-	case path.IsAbs(target):
-		return fmt.Errorf("symlink to the absolute path %s", target)
-	}
-	if c := path.Join(path.Dir(rel), target); c == ".." || strings.HasPrefix(c, "../") {
-		return fmt.Errorf("symlink to %s leaves the snapshot", target)
 	}
 	return nil
 }
 
-// checkSymlinks follows every symlink under root through the root, which
-// refuses a path that leaves it and gives up (ELOOP) after 8 links. A link
-// whose target does not exist cannot be followed anywhere and is kept.
-func checkSymlinks(root *os.Root, prefix string) error {
+// countLinks follows every symlink under root through the root, which
+// refuses a path that leaves it and gives up (ELOOP) after 8 links, and
+// counts the links it refuses. A link whose target does not exist cannot
+// be followed anywhere.
+func countLinks(root *os.Root, st *Stats) error {
 	return fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("extract: check symlinks: %w", err)
+			return fmt.Errorf("extract: count symlinks: %w", err)
 		}
 		if d.Type()&fs.ModeSymlink == 0 {
 			return nil
@@ -382,13 +415,12 @@ func checkSymlinks(root *os.Root, prefix string) error {
 		_, err = root.Stat(p)
 		switch {
 		case err == nil, errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR):
-			return nil
 		case errors.Is(err, syscall.ELOOP):
-			return fmt.Errorf("extract %s%s: a chain of more than 8 symlinks, or a loop: not followed", prefix, p)
+			st.LinksLooping++
 		default:
-			target, _ := root.Readlink(p)
-			return fmt.Errorf("extract %s%s: symlink to %s resolves outside the snapshot (%w)", prefix, p, target, err)
+			st.LinksOutside++
 		}
+		return nil
 	})
 }
 
@@ -416,9 +448,9 @@ func over(d *os.Root, base string, err error) error {
 		return err
 	}
 	if fi.IsDir() || fi.Mode()&fs.ModeSymlink != 0 {
-		return fmt.Errorf("written over the %s written before it", kind(fi))
+		return refuse(fmt.Errorf("written over the %s written before it", kind(fi)))
 	}
-	return errors.New("written twice (a git tree never holds the same path twice)")
+	return refuse(errors.New("written twice (a git tree never holds the same path twice)"))
 }
 
 // cursor holds open the folders of the entry being written, each as an
@@ -459,9 +491,9 @@ func (c *cursor) enter(dir []string, create bool) (*os.Root, error) {
 		case err != nil:
 			return nil, err
 		case fi.Mode()&fs.ModeSymlink != 0:
-			return nil, fmt.Errorf("goes through the symlink %s", path.Join(append(c.names, name)...))
+			return nil, refuse(fmt.Errorf("goes through the symlink %s", path.Join(append(c.names, name)...)))
 		case !fi.IsDir():
-			return nil, fmt.Errorf("goes through %s, a %s", path.Join(append(c.names, name)...), kind(fi))
+			return nil, refuse(fmt.Errorf("goes through %s, a %s", path.Join(append(c.names, name)...), kind(fi)))
 		}
 		r, err := d.OpenRoot(name)
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	coderready "github.com/coderready/coderready"
 	"github.com/coderready/coderready/app"
+	"github.com/coderready/coderready/app/source"
 	"github.com/coderready/coderready/scan"
 )
 
@@ -22,6 +24,7 @@ func newServeCmd() *cobra.Command {
 		githubURL, githubAPIURL, publicURL, buildNet string
 		logLevel                                     string
 		buildTimeout, grace                          time.Duration
+		sourceMaxFiles, sourceMaxMiB                 int
 		noBuild, noRegistry, noCompare               bool
 		requireRemoteBuilder, forgetSetup            bool
 		workers                                      int
@@ -113,6 +116,10 @@ is given (then any number of replicas may serve).`,
 				return nil
 			}
 			s.BuildTimeout, s.NoBuild, s.CompareBase, s.Workers, s.Version = buildTimeout, noBuild, !noCompare, workers, toolVersion()
+			if sourceMaxFiles < 0 || sourceMaxMiB < 0 {
+				return &exitCodeError{code: exitError, err: errors.New("--source-max-files and --source-max-mib must not be negative")}
+			}
+			s.SourceLimits = source.Limits{MaxFiles: sourceMaxFiles, MaxBytes: int64(sourceMaxMiB) << 20}
 
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
@@ -155,6 +162,8 @@ is given (then any number of replicas may serve).`,
 	f.StringVar(&publicURL, "public-url", "", "where GitHub reaches this server, for the app manifest (env CODERREADY_PUBLIC_URL)")
 	f.StringVar(&buildNet, "build-network", "", "network of builds: default, none or host (env CODERREADY_BUILD_NETWORK)")
 	f.DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "time limit of each build")
+	f.IntVar(&sourceMaxFiles, "source-max-files", source.DefaultMaxFiles, "entries a pull request's snapshot may hold; a larger one is reported as not checked")
+	f.IntVar(&sourceMaxMiB, "source-max-mib", int(source.DefaultMaxBytes>>20), "MiB of files a pull request's snapshot may hold")
 	bf.register(f)
 	f.BoolVar(&noBuild, "no-build", false, "never build images (static and base-image checks only)")
 	f.BoolVar(&noRegistry, "no-registry", false, "read base images from the Docker engine only (env CODERREADY_NO_REGISTRY)")
