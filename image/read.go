@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -19,7 +20,16 @@ type layerJob struct {
 	// the stream opened is then the blob itself and is checked against it.
 	digest         v1.Hash
 	compressedSize int64
-	open           func() (io.ReadCloser, error)
+	// size is the stream's length as stored when the source knows it
+	// without reading (0 otherwise): the largest layers are read first.
+	size int64
+	open func() (io.ReadCloser, error)
+}
+
+// layerSizer is a v1.Image that knows its layers' stored sizes cheaply
+// (an archive's members).
+type layerSizer interface {
+	layerSize(diffID v1.Hash) (int64, bool)
 }
 
 // Facts reads the image into facts: from the facts cache when the image ID
@@ -130,11 +140,15 @@ func layerJobs(img v1.Image, cfg *v1.ConfigFile, m *v1.Manifest) ([]layerJob, er
 	jobs := make([]layerJob, len(layers))
 	for i, l := range layers {
 		j := layerJob{index: i, diffID: diffIDs[i], open: l.Uncompressed}
+		if s, ok := img.(layerSizer); ok {
+			j.size, _ = s.layerSize(diffIDs[i])
+		}
 		if m != nil {
 			// Read the blob as stored: it is verified against its digest as
 			// it streams, and decompressed here (gzip or zstd).
 			j.digest = m.Layers[i].Digest
 			j.compressedSize = m.Layers[i].Size
+			j.size = j.compressedSize
 			j.open = l.Compressed
 		}
 		jobs[i] = j
@@ -142,21 +156,39 @@ func layerJobs(img v1.Image, cfg *v1.ConfigFile, m *v1.Manifest) ([]layerJob, er
 	return jobs, nil
 }
 
+// readOrder is the order the layers are started in: the largest first
+// (longest processing time first), so that with a few workers the last
+// one to finish is a small layer, not a big one started late. Layers of
+// unknown size keep the image order after those of known size.
+func readOrder(jobs []layerJob) []int {
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return jobs[order[a]].size > jobs[order[b]].size })
+	return order
+}
+
 // readLayers indexes the layers in parallel (at most opts.parallelism()
-// at once), each from the cache when it is there. A layer that appears
-// twice is read once.
+// at once, largest first), each from the cache when it is there. A layer
+// that appears twice is read once.
 func readLayers(ctx context.Context, jobs []layerJob, ws *wantSet, b *budget, c *cache, opts Options) ([]*layerIndex, error) {
 	out := make([]*layerIndex, len(jobs))
 	errs := make([]error, len(jobs))
 	views := make([]*budget, len(jobs))
 	first := map[v1.Hash]int{}
+	for i, j := range jobs {
+		if _, seen := first[j.diffID]; !seen {
+			first[j.diffID] = i
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(opts.parallelism())
-	for i, j := range jobs {
-		if _, seen := first[j.diffID]; seen {
+	for _, i := range readOrder(jobs) {
+		j := jobs[i]
+		if first[j.diffID] != i {
 			continue
 		}
-		first[j.diffID] = i
 		views[i] = b.forLayer()
 		g.Go(func() error {
 			li, err := readOneLayer(gctx, j, ws, views[i], c, opts)

@@ -231,7 +231,31 @@ func newArchiveImage(tf *tarFile, rawConfig []byte, cfg *v1.ConfigFile, layers [
 		}
 		a.members[d] = layers[i]
 	}
-	return partial.UncompressedToImage(a)
+	img, err := partial.UncompressedToImage(a)
+	if err != nil {
+		return nil, err
+	}
+	return sizedImage{img, a}, nil
+}
+
+// sizedImage is an archive image that tells its layers' stored sizes
+// without reading them, so the largest can be read first.
+type sizedImage struct {
+	v1.Image
+	a *archiveImage
+}
+
+// layerSize is the stored size of the layer member with DiffID h.
+func (s sizedImage) layerSize(h v1.Hash) (int64, bool) {
+	m, ok := s.a.members[h]
+	if !ok {
+		return 0, false
+	}
+	sr, err := s.a.tf.open(m)
+	if err != nil {
+		return 0, false
+	}
+	return sr.Size(), true
 }
 
 // RawConfigFile implements partial.UncompressedImageCore.
