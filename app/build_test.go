@@ -1,26 +1,23 @@
 package app
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coderready/coderready/app/githubfake"
 	"github.com/coderready/coderready/build"
+	"github.com/coderready/coderready/internal/testenv"
 	"github.com/coderready/coderready/scan"
 )
 
-// engineBuilder returns the local Docker engine's builder, or skips (fails
-// under CI) when there is none.
+// engineBuilder returns the test engine's builder (testenv.RequireEngine).
 func engineBuilder(t *testing.T) build.Builder {
 	t.Helper()
+	testenv.RequireEngine(t)
 	b := scan.EngineBuilder(t.Context(), "")
 	if b == nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Docker engine answers (scripts/start-dockerd.sh)")
-		}
-		t.Skip("no Docker engine answers (scripts/start-dockerd.sh starts one; CI=true requires it)")
+		t.Fatal("the engine answers, but scan.EngineBuilder made no builder")
 	}
 	t.Cleanup(func() { _ = b.Close() })
 	return b

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 // BenchmarkDockerBuild builds the same small project with the engine's
@@ -15,14 +17,10 @@ import (
 // COPY, a RUN, then inspect and remove. Each iteration changes one file so
 // that the COPY and the RUN run again rather than come from the cache.
 func BenchmarkDockerBuild(b *testing.B) {
+	testenv.RequireEngine(b)
 	d, err := NewDocker()
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = d.Client.ImageInspect(ctx, "coderready-test/busybox:static")
-		cancel()
-	}
 	if err != nil {
-		b.Skipf("no Docker engine with the test images: %v", err)
+		b.Fatal(err)
 	}
 	defer func() { _ = d.Close() }()
 	dir := b.TempDir()

@@ -15,18 +15,16 @@ import (
 
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
-// devcontainerCLI returns the Dev Containers CLI builder. Outside CI a
-// missing CLI or engine skips the test; under CI=true it fails it.
+// devcontainerCLI returns the Dev Containers CLI builder
+// (testenv.RequireDevcontainerCLI).
 func devcontainerCLI(t *testing.T) *DevcontainerCLI {
 	t.Helper()
-	engine(t)
+	testenv.RequireDevcontainerCLI(t)
 	d, err := NewDevcontainerCLI(context.Background())
 	if err != nil {
-		if os.Getenv("CI") != "true" {
-			t.Skipf("the Dev Containers CLI is not usable (%v); run scripts/install-devcontainer-cli.sh, or set CI=true to make this a failure", err)
-		}
 		t.Fatalf("Dev Containers CLI: %v", err)
 	}
 	t.Cleanup(func() { _ = d.Close() })

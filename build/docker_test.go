@@ -15,23 +15,16 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
-// engine returns a Docker builder on a reachable engine. Outside CI a
-// missing engine skips the test; under CI (CI=true) it fails it.
+// engine returns a Docker builder on the test engine (testenv.RequireEngine).
 func engine(t *testing.T) *Docker {
 	t.Helper()
+	testenv.RequireEngine(t)
 	d, err := NewDocker()
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_, err = d.Client.ImageInspect(ctx, "coderready-test/debian:bookworm")
-	}
 	if err != nil {
-		if os.Getenv("CI") != "true" {
-			t.Skipf("no Docker engine with the test images answers (%v); run scripts/start-dockerd.sh and scripts/test-images.sh, or set CI=true to make this a failure", err)
-		}
-		t.Fatalf("Docker engine with the test images: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = d.Close() })
 	return d

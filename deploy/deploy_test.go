@@ -23,6 +23,7 @@ import (
 
 	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 // settingsRE finds the CODERREADY_* variables the code reads.
@@ -217,21 +218,14 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 }
 
-// engine returns a Docker builder with the test images, skipping outside CI
-// when there is none.
+// engine returns a Docker builder on the test engine
+// (testenv.RequireEngine).
 func engine(t *testing.T) *build.Docker {
 	t.Helper()
+	testenv.RequireEngine(t)
 	d, err := build.NewDocker()
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = d.Client.ImageInspect(ctx, "coderready-test/debian:bookworm")
-		cancel()
-	}
 	if err != nil {
-		if os.Getenv("CI") != "true" {
-			t.Skipf("no Docker engine with the test images (%v): run scripts/start-dockerd.sh and scripts/test-images.sh, or set CI=true to make this a failure", err)
-		}
-		t.Fatalf("Docker engine with the test images: %v", err)
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = d.Close() })
 	return d

@@ -9,35 +9,18 @@ import (
 	"testing"
 
 	"github.com/moby/moby/client"
+
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 // testImagePrefix is where scripts/test-images.sh puts the offline test images.
 const testImagePrefix = "coderready-test/"
 
-// dockerForTest returns a client of a reachable Docker engine holding the
-// test images. Outside CI the test is skipped when there is none; under
-// CI=true (where .ci/run starts the engine and makes the images) it fails.
+// dockerForTest returns a client of the test engine
+// (testenv.RequireEngine).
 func dockerForTest(t *testing.T) *client.Client {
 	t.Helper()
-	fail := t.Skipf
-	if os.Getenv("CI") == "true" {
-		fail = t.Fatalf
-	}
-	cli, err := client.New(client.FromEnv)
-	if err != nil {
-		fail("no Docker client: %v", err)
-		return nil
-	}
-	t.Cleanup(func() { _ = cli.Close() })
-	if _, err := cli.Ping(context.Background(), client.PingOptions{}); err != nil {
-		fail("no Docker engine reachable (start one with scripts/start-dockerd.sh): %v", err)
-		return nil
-	}
-	if _, err := cli.ImageInspect(context.Background(), testImagePrefix+"debian:bookworm"); err != nil {
-		fail("test images missing (run scripts/test-images.sh): %v", err)
-		return nil
-	}
-	return cli
+	return testenv.RequireEngine(t)
 }
 
 // saveImage writes `docker save REF` to a file and returns its path.

@@ -3,7 +3,6 @@ package scan
 import (
 	"context"
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,18 +11,17 @@ import (
 
 	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
-// devcontainerCLI returns the Dev Containers CLI builder; outside CI a
-// missing CLI skips the test, under CI=true it fails it.
+// devcontainerCLI returns the Dev Containers CLI builder
+// (testenv.RequireDevcontainerCLI).
 func devcontainerCLI(t *testing.T) *build.DevcontainerCLI {
 	t.Helper()
+	testenv.RequireDevcontainerCLI(t)
 	cli, err := build.NewDevcontainerCLI(context.Background())
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the Dev Containers CLI is missing (scripts/install-devcontainer-cli.sh): %v", err)
-		}
-		t.Skipf("the Dev Containers CLI is not usable (scripts/install-devcontainer-cli.sh): %v", err)
+		t.Fatalf("Dev Containers CLI: %v", err)
 	}
 	t.Cleanup(func() { _ = cli.Close() })
 	return cli

@@ -2,7 +2,6 @@ package scan
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,19 +9,17 @@ import (
 	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
-// engineBases returns a base reader on the local Docker engine holding the
-// offline test images (scripts/test-images.sh). Outside CI the test skips
-// when there is none; under CI=true it fails.
+// engineBases returns a base reader on the test engine
+// (testenv.RequireEngine).
 func engineBases(t *testing.T) *ImageBases {
 	t.Helper()
+	testenv.RequireEngine(t)
 	b := &ImageBases{NoRegistry: true, Options: image.Options{CacheDir: t.TempDir()}}
 	if _, err := b.ReadBase(context.Background(), "coderready-test/busybox:static"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the test engine or its images are missing (scripts/start-dockerd.sh, scripts/test-images.sh): %v", err)
-		}
-		t.Skipf("no Docker engine with the test images (scripts/start-dockerd.sh, scripts/test-images.sh): %v", err)
+		t.Fatalf("reading a test image from the engine: %v", err)
 	}
 	return b
 }

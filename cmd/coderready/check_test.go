@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coderready/coderready/internal/testenv"
 	"github.com/coderready/coderready/scan"
 )
 
@@ -85,14 +85,7 @@ func target(p string, b *scan.BuildInfo) scan.TargetReport {
 // (it installs a git, so CR305 is quiet); with --builder docker it is not,
 // and a CR300 warning says so.
 func TestCheckBuildsDevcontainer(t *testing.T) {
-	if os.Getenv("CI") != "true" {
-		if _, err := os.Stat("/var/run/docker.sock"); err != nil {
-			t.Skip("no Docker engine (scripts/start-dockerd.sh and scripts/test-images.sh make one with the test images)")
-		}
-		if _, err := exec.LookPath("devcontainer"); err != nil {
-			t.Skip("the Dev Containers CLI is not installed (scripts/install-devcontainer-cli.sh)")
-		}
-	}
+	testenv.RequireDevcontainerCLI(t)
 	t.Setenv("CODERREADY_DATA_DIR", t.TempDir())
 	dir := t.TempDir()
 	files := map[string]string{

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 // tarLayer makes a layer holding executables at the given paths.
@@ -131,11 +132,7 @@ func TestDiff(t *testing.T) {
 // TestDiffRealImages compares two of the offline test images in the
 // engine .ci/run starts.
 func TestDiffRealImages(t *testing.T) {
-	if os.Getenv("CI") != "true" {
-		if _, err := os.Stat("/var/run/docker.sock"); err != nil {
-			t.Skip("no Docker engine (scripts/start-dockerd.sh and scripts/test-images.sh make one with the test images)")
-		}
-	}
+	testenv.RequireEngine(t)
 	t.Setenv("CODERREADY_DATA_DIR", t.TempDir())
 	code, stdout, stderr := runCLI(t, "diff", "docker-daemon:coderready-test/debian:bookworm", "docker-daemon:coderready-test/coder-ready:bookworm")
 	if code != exitOK {
