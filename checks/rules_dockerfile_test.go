@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 // want is one expected finding: its line, its column when non-zero, and
@@ -396,11 +397,7 @@ func TestGlobMatch(t *testing.T) {
 // no rule may panic, every finding must sit on a line of the file, and
 // every edit must stay inside the file.
 func TestCorpusFindings(t *testing.T) {
-	files, _ := filepath.Glob("../dockerfile/testdata/corpus/*")
-	if len(files) == 0 {
-		t.Skip("no corpus")
-	}
-	for _, p := range files {
+	for _, p := range testenv.Glob(t, "corpus/*Dockerfile*") {
 		src, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -427,10 +424,13 @@ func TestCorpusFindings(t *testing.T) {
 
 // BenchmarkCheckDockerfile parses and checks every corpus Dockerfile.
 func BenchmarkCheckDockerfile(b *testing.B) {
-	files, _ := filepath.Glob("../dockerfile/testdata/corpus/*")
+	files := testenv.Glob(b, "corpus/*Dockerfile*")
 	srcs := make([][]byte, len(files))
 	for i, p := range files {
-		srcs[i], _ = os.ReadFile(p)
+		var err error
+		if srcs[i], err = os.ReadFile(p); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ReportAllocs()
 	for b.Loop() {

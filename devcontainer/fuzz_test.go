@@ -5,36 +5,27 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/coderready/coderready/internal/testenv"
 )
 
-// corpusDir holds the real-world devcontainer.json files of the shared
-// corpus, copied so the package's tests stand alone.
-const corpusDir = "testdata"
-
+// corpusFiles names the real-world devcontainer.json files of the
+// repository's corpus (testdata/corpus, with its SOURCES.md); none is a
+// failure.
 func corpusFiles(t testing.TB) []string {
 	t.Helper()
-	entries, err := os.ReadDir(corpusDir)
-	if err != nil {
-		t.Fatalf("corpus: %v", err)
-	}
 	var out []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), "devcontainer.json") {
-			out = append(out, e.Name())
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no devcontainer.json in the corpus")
+	for _, p := range testenv.Glob(t, "corpus/*devcontainer.json") {
+		out = append(out, filepath.Base(p))
 	}
 	return out
 }
 
 func readCorpus(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, name))
+	b, err := os.ReadFile(testenv.Testdata(t, "corpus/"+name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 func mustParse(t testing.TB, src string) *File {
@@ -294,11 +296,7 @@ func TestHelpers(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	files, err := filepath.Glob("testdata/corpus/*")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus: %v", err)
-	}
-	for _, p := range files {
+	for _, p := range testenv.Glob(t, "corpus/*Dockerfile*") {
 		src, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)

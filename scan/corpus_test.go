@@ -12,11 +12,8 @@ import (
 
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/internal/golden"
+	"github.com/coderready/coderready/internal/testenv"
 )
-
-// corpusDir holds real-world Dockerfiles and devcontainer.json files named
-// owner__repo__path__with__slashes (see its SOURCES.md).
-const corpusDir = "../testdata/corpus"
 
 var atSuffix = regexp.MustCompile(`__at-[0-9a-f]+$`)
 
@@ -24,9 +21,12 @@ var atSuffix = regexp.MustCompile(`__at-[0-9a-f]+$`)
 // its real path, and returns repo name → folder.
 func corpusTrees(t testing.TB) map[string]string {
 	t.Helper()
+	// The corpus holds real-world Dockerfiles and devcontainer.json files
+	// named owner__repo__path__with__slashes (see its SOURCES.md).
+	corpusDir := testenv.Testdata(t, "corpus")
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
-		t.Fatalf("the corpus is read from %s (the repository's testdata/corpus): %v", corpusDir, err)
+		t.Fatalf("the corpus: %v", err)
 	}
 	base := t.TempDir()
 	trees := map[string]string{}

@@ -13,10 +13,11 @@ import (
 
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/internal/golden"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 func TestParsePatchFixture(t *testing.T) {
-	b, err := os.ReadFile("../../testdata/fixtures/github-api/octokit.rb.pulls-list-files.200.json")
+	b, err := os.ReadFile(testenv.Testdata(t, "fixtures/github-api/octokit.rb.pulls-list-files.200.json"))
 	if err != nil {
 		t.Fatalf("fixture: %v", err)
 	}
