@@ -5,6 +5,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 
 .PHONY: bench-webhook
+.PHONY: precision
 .PHONY: all build image test test-unit fuzz-short fuzz lint generate bench bench-build bench-inspect run tidy-check clean
 
 all: build
@@ -60,6 +61,12 @@ lint:
 ## generate: docs/rules.md from the rule registry
 generate:
 	$(GO) generate ./...
+
+## precision: check --offline over testdata/eval and print, per rule, the
+## hand judgments (TRUE/FALSE/MOOT), precision and recall; fails like the
+## internal/precision test when findings and judgments differ
+precision:
+	$(GO) run ./tools/precision -dir testdata/eval
 
 ## bench: Go benchmarks (check over the corpus, parsers)
 bench:
