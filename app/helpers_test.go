@@ -82,7 +82,7 @@ func newTestApp(t testing.TB, o testAppOptions) *App {
 		GitHubAPIURL: fake.URL,
 		GitHubURL:    fake.URL,
 		NoRegistry:   true,
-		BuildNetwork: "host",
+		Build:        build.Settings{Network: build.NetworkHost},
 		CompareBase:  true,
 		Workers:      2,
 	}

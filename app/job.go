@@ -21,8 +21,6 @@ import (
 	"github.com/coderready/coderready/app/ghtransport"
 	"github.com/coderready/coderready/app/source"
 	"github.com/coderready/coderready/checks"
-	"github.com/coderready/coderready/image"
-	"github.com/coderready/coderready/internal/rootfs"
 	"github.com/coderready/coderready/scan"
 	"github.com/coderready/coderready/store"
 )
@@ -129,11 +127,14 @@ type checkJob struct {
 	// attempt is the job's attempt, from 1.
 	attempt int
 
-	pr      *github.PullRequest
-	cfg     *checks.Config
-	files   []*github.CommitFile
-	root    string // head source
-	targets []scan.TargetInfo
+	pr    *github.PullRequest
+	cfg   *checks.Config
+	files []*github.CommitFile
+	root  string // head source
+	// plan is the head's targets, those to check selected (open until
+	// the job ends).
+	plan    *scan.Planned
+	targets []scan.Target
 	runs    map[string]*store.CheckRun // by target path
 	// bases reads base images once for the head's and the base's scans.
 	bases *scan.ImageBases
@@ -148,7 +149,7 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, at
 	}
 	s := a.Settings()
 	j := &checkJob{app: a, log: log, gh: gh, args: args, attempt: attempt, runs: map[string]*store.CheckRun{},
-		bases: &scan.ImageBases{NoRegistry: s.NoRegistry, Options: image.Options{CacheDir: filepath.Join(s.DataDir, "image-cache")}}}
+		bases: scan.NewImageBases(filepath.Join(s.DataDir, "image-cache"), s.NoRegistry)}
 	work, err := os.MkdirTemp(a.workDir(), "job-")
 	if err != nil {
 		return fmt.Errorf("work dir: %w", err)
@@ -184,6 +185,7 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, at
 	if err := j.pickTargets(); err != nil {
 		return err
 	}
+	defer func() { _ = j.plan.Close() }()
 	if len(j.targets) == 0 {
 		log.Info("no Dockerfile or devcontainer.json changed; nothing to check", "files", len(j.files))
 		return nil
@@ -191,7 +193,7 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, at
 	if err := j.startCheckRuns(ctx); err != nil {
 		return err
 	}
-	rep, err := j.scan(ctx, j.root, j.paths(), true)
+	rep, err := j.scan(ctx, j.plan, true)
 	if err != nil {
 		return err
 	}
@@ -304,34 +306,28 @@ func (j *checkJob) reportSourceError(ctx context.Context, err error) error {
 	return nil
 }
 
-// pickTargets chooses what to check: the job's named targets, else every
-// target whose inputs (devcontainer.json, Dockerfile, build context,
-// compose files) the pull request changed.
+// pickTargets plans the head and keeps what to check: the job's named
+// targets, else every target whose inputs (devcontainer.json, Dockerfile,
+// build context, compose files) the pull request changed.
 func (j *checkJob) pickTargets() error {
-	all, err := scan.Targets(j.root, j.cfg)
+	p, err := scan.Plan(j.root, j.cfg)
 	if err != nil {
 		return fmt.Errorf("find targets: %w", err)
 	}
+	j.plan = p
 	if len(j.args.Targets) > 0 {
-		for _, t := range all {
-			if slices.Contains(j.args.Targets, t.Path) {
-				j.targets = append(j.targets, t)
+		p.Select(func(t scan.Target) bool { return slices.Contains(j.args.Targets, t.Path) })
+	} else {
+		changed := make([]string, 0, len(j.files))
+		for _, f := range j.files {
+			changed = append(changed, f.GetFilename())
+			if f.GetPreviousFilename() != "" {
+				changed = append(changed, f.GetPreviousFilename())
 			}
 		}
-		return nil
+		p.Select(func(t scan.Target) bool { return touches(t.Inputs, changed) })
 	}
-	changed := make([]string, 0, len(j.files))
-	for _, f := range j.files {
-		changed = append(changed, f.GetFilename())
-		if f.GetPreviousFilename() != "" {
-			changed = append(changed, f.GetPreviousFilename())
-		}
-	}
-	for _, t := range all {
-		if touches(t.Inputs, changed) {
-			j.targets = append(j.targets, t)
-		}
-	}
+	j.targets = p.Targets
 	return nil
 }
 
@@ -349,18 +345,10 @@ func touches(inputs, changed []string) bool {
 	return false
 }
 
-func (j *checkJob) paths() []string {
-	out := make([]string, len(j.targets))
-	for i, t := range j.targets {
-		out[i] = t.Path
-	}
-	return out
-}
-
-// scan runs the engine over root for the job's targets. Builds happen
-// unless the server builds nothing or the pull request comes from a fork
-// whose builds config does not allow.
-func (j *checkJob) scan(ctx context.Context, root string, only []string, progress bool) (*scan.Report, error) {
+// scan checks a plan's targets. Builds happen unless the server builds
+// nothing or the pull request comes from a fork whose builds config does
+// not allow.
+func (j *checkJob) scan(ctx context.Context, plan *scan.Planned, progress bool) (*scan.Report, error) {
 	a := j.app
 	s := a.Settings()
 	noBuild := a.builder == nil || s.NoBuild
@@ -369,31 +357,27 @@ func (j *checkJob) scan(ctx context.Context, root string, only []string, progres
 		j.log.Info("not building a fork's pull request (config app.build-forks is off)")
 	}
 	opts := scan.Options{
-		Config:       j.cfg,
 		NoBuild:      noBuild,
 		Builder:      a.builder,
-		BuildNetwork: s.BuildNetwork,
-		BuildTimeout: s.BuildTimeout,
-		BuildLimits:  s.BuildLimits,
+		Build:        s.Build,
 		CacheDir:     filepath.Join(s.DataDir, "image-cache"),
 		Bases:        j.bases,
-		Only:         only,
 		RootRelative: true,
 	}
 	if progress {
 		opts.Progress = j.progress(ctx)
 	}
-	rep, err := scan.Run(ctx, root, opts)
+	rep, err := scan.Check(ctx, plan, opts)
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
 	for _, t := range rep.Targets {
-		if t.Build != nil && t.Build.Path != "" && t.Build.Duration > 0 {
+		if t.Build.Built() && t.Build.Seconds > 0 {
 			outcome := "built"
 			if t.Build.Failed {
 				outcome = "failed"
 			}
-			a.metrics.buildSeconds.WithLabelValues(t.Build.Path, outcome).Observe(t.Build.Duration.Seconds())
+			a.metrics.buildSeconds.WithLabelValues(t.Build.Path, outcome).Observe(t.Build.Seconds)
 		}
 	}
 	return rep, nil
@@ -435,7 +419,7 @@ func (j *checkJob) compareBase(ctx context.Context, work string, head *scan.Repo
 	}
 	var only []string
 	for _, t := range head.Targets {
-		if t.Facts != nil && t.Build != nil && t.Build.Path != "" && t.Build.Path != "none" {
+		if t.Facts != nil && t.Build.Built() {
 			only = append(only, t.Path)
 		}
 	}
@@ -447,22 +431,17 @@ func (j *checkJob) compareBase(ctx context.Context, work string, head *scan.Repo
 		j.log.Warn("base branch source not read; no comparison", "err", err)
 		return nil
 	}
-	baseRepo, err := rootfs.Open(baseRoot)
+	plan, err := scan.Plan(baseRoot, j.cfg)
 	if err != nil {
 		j.log.Warn("base branch source not read; no comparison", "err", err)
 		return nil
 	}
-	var present []string
-	for _, p := range only {
-		if _, err := baseRepo.Stat(p); err == nil {
-			present = append(present, p)
-		}
-	}
-	_ = baseRepo.Close()
-	if len(present) == 0 {
+	defer func() { _ = plan.Close() }()
+	plan.Select(func(t scan.Target) bool { return slices.Contains(only, t.Path) })
+	if len(plan.Targets) == 0 {
 		return nil
 	}
-	base, err := j.scan(ctx, baseRoot, present, false)
+	base, err := j.scan(ctx, plan, false)
 	if err != nil {
 		j.log.Warn("base branch scan failed; no comparison", "err", err)
 		return nil

@@ -235,12 +235,6 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 			return fmt.Sprintf("%s/blob/%s/%s#L%d", web, j.args.HeadSHA, p, line)
 		}
 	}
-	if t.Build != nil {
-		mo.BuildPath = t.Build.Path
-		mo.BuildEngine = t.Build.Engine
-		mo.BuildDuration = t.Build.Duration
-		mo.BuildFailed = t.Build.Failed
-	}
 	title := checks.MarkdownTitle(&t.TargetResult)
 	summary := checks.RenderMarkdown(&t.TargetResult, mo)
 	conclusion := j.cfg.App.Conclusion(checks.MaxSeverity(t.Findings))

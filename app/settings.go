@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/docker/go-units"
 
@@ -92,21 +91,16 @@ type Settings struct {
 	// PublicURL is where GitHub reaches this server (for the manifest's
 	// webhook and redirect URLs); empty takes it from the setup request.
 	PublicURL string
-	// BuildNetwork is the builds' network ("default", "none", "host").
-	BuildNetwork string
-	// BuildTimeout bounds each build (0: the builder's default).
-	BuildTimeout time.Duration
+	// Build is how every build runs: network, engine ("auto": BuildKit
+	// when the engine offers it), resource limits (applied with the
+	// classic builder; features are then not applied, since the Dev
+	// Containers CLI cannot apply them) and time limit. Read once, by
+	// build.ParseSettings.
+	Build build.Settings
 	// SourceLimits bound each pull request snapshot the jobs extract
 	// (zero fields: the source package's defaults); a snapshot over them
 	// gets a neutral "not checked" check run saying which.
 	SourceLimits source.Limits
-	// BuildEngine is the Docker builder's engine: "auto" (BuildKit when
-	// the engine offers it), "buildkit" or "classic".
-	BuildEngine string
-	// BuildLimits are each build container's memory, CPU and pids limits
-	// (applied with the classic builder; features are then not applied,
-	// since the Dev Containers CLI cannot apply them).
-	BuildLimits build.Limits
 	// NoBuild never builds (static and base-image checks only).
 	NoBuild bool
 	// NoRegistry never reads base images from a registry (the local engine
@@ -149,7 +143,6 @@ func SettingsFromEnv() (Settings, error) {
 		GitHubURL:      os.Getenv(EnvGitHubURL),
 		GitHubAPIURL:   os.Getenv(EnvGitHubAPIURL),
 		PublicURL:      os.Getenv(EnvPublicURL),
-		BuildNetwork:   os.Getenv(EnvBuildNetwork),
 		DockerHost:     os.Getenv(EnvDockerHost),
 		CompareBase:    true,
 	}
@@ -160,18 +153,12 @@ func SettingsFromEnv() (Settings, error) {
 		}
 		s.AppID = id
 	}
-	if v := os.Getenv(EnvBuildEngine); v != "" {
-		e, err := build.ParseEngine(v)
-		if err != nil {
-			return s, fmt.Errorf("%s: %w", EnvBuildEngine, err)
-		}
-		s.BuildEngine = e
-	}
-	lim, err := build.ParseLimits(os.Getenv(EnvBuildMemory), os.Getenv(EnvBuildCPUs), os.Getenv(EnvBuildPids))
+	b, err := build.ParseSettings(os.Getenv(EnvBuildNetwork), os.Getenv(EnvBuildEngine),
+		os.Getenv(EnvBuildMemory), os.Getenv(EnvBuildCPUs), os.Getenv(EnvBuildPids), 0)
 	if err != nil {
-		return s, fmt.Errorf("%s, %s, %s: %w", EnvBuildMemory, EnvBuildCPUs, EnvBuildPids, err)
+		return s, fmt.Errorf("%s, %s, %s, %s, %s: %w", EnvBuildNetwork, EnvBuildEngine, EnvBuildMemory, EnvBuildCPUs, EnvBuildPids, err)
 	}
-	s.BuildLimits = lim
+	s.Build = b
 	if v := os.Getenv(EnvWebhookMemory); v != "" {
 		n, err := units.RAMInBytes(v)
 		if err != nil || n < 1<<20 {

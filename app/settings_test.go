@@ -22,13 +22,14 @@ func TestSettingsFromEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := build.Limits{Memory: 2 << 30, NanoCPUs: 1.5e9, Pids: 512}
-	if s.AppID != 42 || s.BuildNetwork != "none" || s.BuildEngine != build.EngineClassic || s.BuildLimits != want || !s.NoRegistry || !s.CompareBase {
+	if s.AppID != 42 || s.Build.Network != "none" || s.Build.Engine != build.EngineClassic || s.Build.Limits != want || !s.NoRegistry || !s.CompareBase {
 		t.Errorf("settings %+v", s)
 	}
 
 	for _, tc := range []struct{ env, value, errHas string }{
 		{EnvAppID, "app", EnvAppID},
 		{EnvBuildEngine, "kaniko", EnvBuildEngine},
+		{EnvBuildNetwork, "bridge", EnvBuildNetwork},
 		{EnvBuildMemory, "a lot", EnvBuildMemory},
 		{EnvBuildPids, "-3", EnvBuildPids},
 		{EnvNoRegistry, "perhaps", EnvNoRegistry},

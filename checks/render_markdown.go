@@ -23,16 +23,6 @@ type MarkdownOptions struct {
 	Diff *ImageDiff
 	// BaseRef names the base branch in the comparison's heading.
 	BaseRef string
-	// BuildPath says how the image was made ("docker", "devcontainer-cli",
-	// "compose", "image"; "" or "none" when nothing was built).
-	BuildPath string
-	// BuildEngine is the Docker engine's builder on the docker and compose
-	// paths: "buildkit" or "classic" ("" when unknown).
-	BuildEngine string
-	// BuildFailed is set when the build ran and failed.
-	BuildFailed bool
-	// BuildDuration is how long the build took.
-	BuildDuration time.Duration
 	// Patch is a unified diff of fixes that could not be suggested inline.
 	Patch string
 	// MaxBytes bounds the result (MaxMarkdownBytes when zero or less).
@@ -98,7 +88,7 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) })
 
 	head := mdVerdict(t)
-	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(o.BuildPath, o.BuildEngine, o.BuildDuration, o.BuildFailed)
+	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(t.Build)
 	details := mdDetails(fs)
 	patch := mdPatch(o.Patch)
 
@@ -486,7 +476,12 @@ func mdDiff(d *ImageDiff, baseRef string) string {
 	return b.String()
 }
 
-func mdBuild(path, engine string, d time.Duration, failed bool) string {
+func mdBuild(b *BuildRecord) string {
+	var path, engine string
+	if b != nil {
+		path, engine = b.Path, b.Engine
+	}
+	d, failed := b.Duration(), b != nil && b.Failed
 	switch path {
 	case "", "none":
 		return "\nNot built: the findings come from the files and the base image.\n"

@@ -74,13 +74,13 @@ func TestRenderMarkdownGolden(t *testing.T) {
 		opts MarkdownOptions
 	}{
 		{"findings", withFindings, MarkdownOptions{}},
-		{"findings-image-diff-patch", withImage(withFindings), MarkdownOptions{Diff: diff, BaseRef: "main", BuildPath: "docker", BuildEngine: "buildkit", BuildDuration: 83*time.Second + 420*time.Millisecond, Patch: patch, LineURL: lineURL}},
-		{"devcontainer-notes", withImage(devcontainer), MarkdownOptions{BuildPath: "devcontainer-cli", BuildDuration: 95 * time.Second, RuleURL: func(string) string { return "" }}},
-		{"clean", withImage(clean), MarkdownOptions{BuildPath: "devcontainer-cli", BuildDuration: 12 * time.Second}},
-		{"clean-bare-image-no-change", &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Image: bare},
-			MarkdownOptions{Diff: &ImageDiff{Old: bare, New: bare}, BuildPath: "image"}},
+		{"findings-image-diff-patch", built(withImage(withFindings), &BuildRecord{Path: BuildPathDocker, Engine: "buildkit", Seconds: 83.42}), MarkdownOptions{Diff: diff, BaseRef: "main", Patch: patch, LineURL: lineURL}},
+		{"devcontainer-notes", built(withImage(devcontainer), &BuildRecord{Path: BuildPathDevcontainerCLI, Seconds: 95}), MarkdownOptions{RuleURL: func(string) string { return "" }}},
+		{"clean", built(withImage(clean), &BuildRecord{Path: BuildPathDevcontainerCLI, Seconds: 12}), MarkdownOptions{}},
+		{"clean-bare-image-no-change", &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Image: bare, Build: &BuildRecord{Path: BuildPathImage}},
+			MarkdownOptions{Diff: &ImageDiff{Old: bare, New: bare}}},
 		{"escaping", hostile, MarkdownOptions{LineURL: lineURL}},
-		{"truncated", withImage(withFindings), MarkdownOptions{Diff: diff, BaseRef: "main", BuildPath: "docker", BuildDuration: time.Minute, Patch: patch, MaxBytes: 1500}},
+		{"truncated", built(withImage(withFindings), &BuildRecord{Path: BuildPathDocker, Seconds: 60}), MarkdownOptions{Diff: diff, BaseRef: "main", Patch: patch, MaxBytes: 1500}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,14 +148,14 @@ func TestRenderMarkdownTruncates(t *testing.T) {
 	// 400 findings: about 70 KB of table rows alone, plus details and a
 	// 70 KB patch: far over GitHub's 65535.
 	fs := manyFindings(400)
-	tr := &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Findings: fs, Image: sampleSummary()}
+	tr := &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Findings: fs, Image: sampleSummary(), Build: &BuildRecord{Path: BuildPathDocker, Seconds: 1}}
 	patch := "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,2000 +1,4000 @@\n" + strings.Repeat("+RUN echo padding ```` padding padding\n", 2000)
-	full := RenderMarkdown(tr, MarkdownOptions{Patch: patch, BuildPath: "docker", BuildDuration: time.Second, MaxBytes: 1 << 30})
+	full := RenderMarkdown(tr, MarkdownOptions{Patch: patch, MaxBytes: 1 << 30})
 	if len(full) < 140_000 {
 		t.Fatalf("untruncated summary is only %d bytes: the test does not overflow", len(full))
 	}
 
-	got := RenderMarkdown(tr, MarkdownOptions{Patch: patch, BuildPath: "docker", BuildDuration: time.Second})
+	got := RenderMarkdown(tr, MarkdownOptions{Patch: patch})
 	checkMarkdown(t, got, MaxMarkdownBytes)
 	if len(got) < MaxMarkdownBytes-1000 {
 		t.Errorf("summary is %d bytes: truncated far more than needed", len(got))
@@ -283,4 +283,11 @@ func checkFences(t *testing.T, s string) {
 	if open != 0 {
 		t.Errorf("a %s code fence is left open", strings.Repeat("`", open))
 	}
+}
+
+// built is t with its build record.
+func built(t *TargetResult, b *BuildRecord) *TargetResult {
+	c := *t
+	c.Build = b
+	return &c
 }

@@ -1,5 +1,10 @@
 package checks
 
+import (
+	"fmt"
+	"time"
+)
+
 // TargetKind says what a checked target is.
 type TargetKind string
 
@@ -25,27 +30,100 @@ type TargetResult struct {
 	// Image summarises the image that was read for this target (built, or
 	// the base when nothing was built); nil when none was read.
 	Image *ImageSummary `json:"image,omitempty"`
-	// Build says how the image was made, when the scan built or tried to
-	// (nil for a static check).
+	// Build says how the image was made, or why it was not (nil when
+	// nothing says: an image target, a result made by hand).
 	Build *BuildRecord `json:"build,omitempty"`
 }
 
-// BuildRecord is how a target's image was made.
+// BuildRecord is how a target's image was made: the one record of a build
+// that the scan fills, the renderers print and the app reports.
 type BuildRecord struct {
-	// Path is "docker", "devcontainer-cli", "compose", "image" (read as it
-	// is) or "none".
+	// Path is one of the BuildPath* values.
 	Path string `json:"path"`
 	// Engine is the Docker builder's engine on the docker and compose
 	// paths: "buildkit" or "classic".
 	Engine string `json:"engine,omitempty"`
-	// Ref is the image that was read.
+	// Ref is the image that was read ("docker-daemon:..." of the build, or
+	// the image reference).
 	Ref string `json:"ref,omitempty"`
 	// Seconds is the build's time.
 	Seconds float64 `json:"seconds,omitempty"`
-	// Failed is set when the build ran and failed.
+	// Failed is set when the build ran and failed, or its image could not
+	// be read (a CR300 finding says why).
 	Failed bool `json:"failed,omitempty"`
 	// Skipped says why nothing was built.
 	Skipped string `json:"skipped,omitempty"`
+}
+
+// Build paths a target's image can take (BuildRecord.Path).
+const (
+	// BuildPathNone: nothing was built or read as the target's own image
+	// (Skipped says why).
+	BuildPathNone = "none"
+	// BuildPathDocker: a Dockerfile built with the Docker builder.
+	BuildPathDocker = "docker"
+	// BuildPathDevcontainerCLI: a devcontainer.json built with the Dev
+	// Containers CLI, features applied.
+	BuildPathDevcontainerCLI = "devcontainer-cli"
+	// BuildPathCompose: a devcontainer's Docker Compose service built from
+	// its Dockerfile with the Docker builder.
+	BuildPathCompose = "compose"
+	// BuildPathImage: an image read as it is (a devcontainer's `image`, or
+	// its Compose service's).
+	BuildPathImage = "image"
+)
+
+// Duration is the build's time.
+func (b *BuildRecord) Duration() time.Duration {
+	if b == nil {
+		return 0
+	}
+	return time.Duration(b.Seconds * float64(time.Second))
+}
+
+// Built reports whether an image was built or read as the target's own
+// (not only its base).
+func (b *BuildRecord) Built() bool {
+	return b != nil && b.Path != "" && b.Path != BuildPathNone
+}
+
+// String says in a few words how the image was made, e.g. "built with the
+// Dev Containers CLI in 41.2s" or "not built: builds are off".
+func (b *BuildRecord) String() string {
+	if b == nil {
+		return "not built"
+	}
+	d := b.Duration().Round(100 * time.Millisecond)
+	with := ""
+	switch b.Engine {
+	case "buildkit":
+		with = " (BuildKit)"
+	case "classic":
+		with = " (classic builder)"
+	}
+	if b.Failed {
+		switch b.Path {
+		case BuildPathDevcontainerCLI:
+			return fmt.Sprintf("the Dev Containers CLI build failed after %s", d)
+		case BuildPathCompose:
+			return fmt.Sprintf("the Docker Compose service's build%s failed after %s", with, d)
+		}
+		return fmt.Sprintf("the Docker build%s failed after %s", with, d)
+	}
+	switch b.Path {
+	case BuildPathDocker:
+		return fmt.Sprintf("built with the Docker builder%s in %s", with, d)
+	case BuildPathDevcontainerCLI:
+		return fmt.Sprintf("built with the Dev Containers CLI in %s", d)
+	case BuildPathCompose:
+		return fmt.Sprintf("built from its Docker Compose service%s in %s", with, d)
+	case BuildPathImage:
+		return "not built: the image " + b.Ref + " was read as it is"
+	}
+	if b.Skipped != "" {
+		return "not built: " + b.Skipped
+	}
+	return "not built"
 }
 
 // Result is what the renderers print: every target checked under a root.

@@ -83,14 +83,57 @@ func CheckDevcontainer(in *DevcontainerInput) []Finding {
 		out = append(out, r.finish(in.Config, r.Devcontainer(in))...)
 	}
 	if c := in.Devcontainer; c != nil {
-		// `// coderready:ignore=ID` on a property's line, or alone on the
-		// line above it, silences ID for findings within that property.
-		out = slices.DeleteFunc(out, func(f Finding) bool {
-			return f.Location.Path == c.Path && f.Location.StartLine > 0 && c.Ignored(f.RuleID, f.Location.StartLine)
-		})
+		out = filterIgnoredDevcontainer(c, out)
 	}
 	SortFindings(out)
 	return out
+}
+
+// Files are the files a target's findings point into, whose
+// `coderready:ignore` comments silence them.
+type Files struct {
+	Dockerfile   *dockerfile.File
+	Devcontainer *devcontainer.Config
+}
+
+// Finish passes findings made outside the rules' own checks (the scan's
+// build failures, CR300, and unreadable files, CR100 and CR200) through
+// what every rule's findings go through: a rule the config turns off makes
+// none, a severity the config sets replaces the finding's, and a
+// `coderready:ignore` comment naming the rule (or `*`) in the Dockerfile
+// or devcontainer.json a finding points into silences it. Each finding must
+// name a registered rule: anything else is a bug in the caller.
+func Finish(cfg *Config, src Files, fs []Finding) []Finding {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	var out []Finding
+	for _, f := range fs {
+		r := Lookup(f.RuleID)
+		if r == nil {
+			panic("checks.Finish: a finding of the unregistered rule " + f.RuleID)
+		}
+		if !cfg.Enabled(r) {
+			continue
+		}
+		out = append(out, r.finish(cfg, []Finding{f})...)
+	}
+	if src.Dockerfile != nil {
+		out = filterIgnored(src.Dockerfile, out)
+	}
+	if src.Devcontainer != nil {
+		out = filterIgnoredDevcontainer(src.Devcontainer, out)
+	}
+	return out
+}
+
+// filterIgnoredDevcontainer drops findings silenced in a devcontainer.json:
+// `// coderready:ignore=ID` on a property's line, or alone on the line
+// above it, silences ID for findings within that property.
+func filterIgnoredDevcontainer(c *devcontainer.Config, fs []Finding) []Finding {
+	return slices.DeleteFunc(fs, func(f Finding) bool {
+		return f.Location.Path == c.Path && f.Location.StartLine > 0 && c.Ignored(f.RuleID, f.Location.StartLine)
+	})
 }
 
 // filterIgnored drops findings silenced by `# coderready:ignore=` comments.

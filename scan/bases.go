@@ -26,6 +26,12 @@ type ImageBases struct {
 	reads map[string]*baseRead
 }
 
+// NewImageBases reads base images with a layer cache in cacheDir ("" for
+// none); noRegistry keeps reads to the local engine.
+func NewImageBases(cacheDir string, noRegistry bool) *ImageBases {
+	return &ImageBases{Options: image.Options{CacheDir: cacheDir}, NoRegistry: noRegistry}
+}
+
 type baseRead struct {
 	once  sync.Once
 	facts *image.Facts

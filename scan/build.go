@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/moby/moby/client"
-
 	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/devcontainer"
@@ -24,20 +22,11 @@ import (
 // when an engine answers within a couple of seconds, or nil: `check`
 // builds by default only when it can.
 func EngineBuilder(ctx context.Context, engine string) *build.Docker {
-	c, err := client.New(client.FromEnv)
+	d, err := build.Connect(ctx, engine, 2*time.Second)
 	if err != nil {
 		return nil
 	}
-	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if _, err := c.Ping(pctx, client.PingOptions{}); err != nil {
-		_ = c.Close()
-		return nil
-	}
-	if engine == "" {
-		engine = build.EngineFromEnv()
-	}
-	return &build.Docker{Client: c, Engine: engine}
+	return d
 }
 
 // imageBuild is one way of making a target's image: the Docker builder on
@@ -76,7 +65,7 @@ type imageCheck struct {
 }
 
 // dockerBuild builds a Dockerfile with the Docker builder.
-func (s *scanner) dockerBuild(buildPath, rel, contextDir, target string, args map[string]string) *imageBuild {
+func (s *checker) dockerBuild(buildPath, rel, contextDir, target string, args map[string]string) *imageBuild {
 	if s.opts.Builder == nil {
 		return nil
 	}
@@ -86,16 +75,15 @@ func (s *scanner) dockerBuild(buildPath, rel, contextDir, target string, args ma
 		contexts:   []string{contextDir},
 		remove:     s.opts.Builder.Remove,
 		run: func(ctx context.Context) (*build.Result, error) {
+			root := s.plan.absRoot
 			spec := build.Spec{
-				Root:       s.absRoot,
-				ContextDir: filepath.Join(s.absRoot, filepath.FromSlash(contextDir)),
-				Dockerfile: filepath.Join(s.absRoot, filepath.FromSlash(rel)),
+				Root:       root,
+				ContextDir: filepath.Join(root, filepath.FromSlash(contextDir)),
+				Dockerfile: filepath.Join(root, filepath.FromSlash(rel)),
 				Target:     target,
 				Args:       args,
-				Network:    s.opts.BuildNetwork,
-				Timeout:    s.opts.BuildTimeout,
 			}
-			s.opts.BuildLimits.Apply(&spec)
+			s.opts.Build.Apply(&spec)
 			return s.opts.Builder.Build(ctx, spec)
 		},
 	}
@@ -105,47 +93,55 @@ func (s *scanner) dockerBuild(buildPath, rel, contextDir, target string, args ma
 // on it. A failed build is a CR300 finding on the failing line (or the
 // failing feature) with the end of the log. The built image is removed
 // afterwards.
-func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) (_ []checks.Finding, built bool) {
+func (s *checker) buildAndCheck(ctx context.Context, ib *imageBuild, ic imageCheck, ts *targetState) (_ []checks.Finding, built bool) {
 	for _, c := range ib.contexts {
 		why := ""
 		if !localPath(c) {
 			why = fmt.Sprintf("the build context %s lies outside the scanned folder", c)
-		} else if _, err := s.repo.Stat(c); rootfs.Refused(err) {
+		} else if _, err := s.plan.repo.Stat(c); rootfs.Refused(err) {
 			// A link out of the repository on the way: nothing of it is
 			// read, and the build would get none of it either.
 			why = rootfs.Refusal("the build context "+c, err).Error()
 		}
 		if why != "" {
-			ts.build = &BuildInfo{Path: BuildPathNone, Skipped: why}
-			return s.buildFailure(ib, 0, "", "not built: "+why, ""), false
+			ts.record(checks.BuildRecord{Path: BuildPathNone, Skipped: why})
+			s.buildFailure(ts, ib, 0, "", "not built: "+why, "")
+			return nil, false
 		}
 	}
 	s.progress(ts.res.Path, "building")
 	start := time.Now()
-	out, err := ib.run(s.ctx)
-	ts.build = &BuildInfo{Path: ib.path, Duration: time.Since(start)}
+	out, err := ib.run(ctx)
+	rec := checks.BuildRecord{Path: ib.path, Seconds: time.Since(start).Seconds()}
 	if err != nil {
-		ts.build.Failed = true
+		rec.Failed = true
 		var fail *build.Failure
 		if errors.As(err, &fail) {
-			ts.build.Engine = fail.Engine
+			rec.Engine = fail.Engine
+			ts.record(rec)
 			msg := "the image does not build: " + fail.Message
 			if fail.Timeout {
 				msg = "the build timed out: " + strings.TrimPrefix(fail.Message, "the build was ")
 			}
-			return s.buildFailure(ib, fail.Line, fail.Feature, msg, fail.LogTail), false
+			s.buildFailure(ts, ib, fail.Line, fail.Feature, msg, fail.LogTail)
+			return nil, false
 		}
-		return s.buildFailure(ib, 0, "", "the image could not be built: "+err.Error(), ""), false
+		ts.record(rec)
+		s.buildFailure(ts, ib, 0, "", "the image could not be built: "+err.Error(), "")
+		return nil, false
 	}
-	defer func() { _ = ib.remove(context.WithoutCancel(s.ctx), out.Ref) }()
+	defer func() { _ = ib.remove(context.WithoutCancel(ctx), out.Ref) }()
 	s.progress(ts.res.Path, "reading image")
-	ts.build.Ref = "docker-daemon:" + out.Ref
-	ts.build.Engine = out.Engine
-	facts, err := image.Inspect(s.ctx, "docker-daemon:"+out.Ref, image.Options{CacheDir: s.opts.CacheDir})
+	rec.Ref = "docker-daemon:" + out.Ref
+	rec.Engine = out.Engine
+	facts, err := image.Inspect(ctx, "docker-daemon:"+out.Ref, image.Options{CacheDir: s.opts.CacheDir})
 	if err != nil {
-		ts.build.Failed = true
-		return s.buildFailure(ib, 0, "", "the built image could not be read: "+err.Error(), ""), false
+		rec.Failed = true
+		ts.record(rec)
+		s.buildFailure(ts, ib, 0, "", "the built image could not be read: "+err.Error(), "")
+		return nil, false
 	}
+	ts.record(rec)
 	s.progress(ts.res.Path, "checking")
 	ts.res.Image = checks.SummarizeImage(ic.label, facts)
 	ts.facts = facts
@@ -164,10 +160,10 @@ func (s *scanner) buildAndCheck(ib *imageBuild, ic imageCheck, ts *targetState) 
 	return found, true
 }
 
-// buildFailure is the CR300 finding of a failed build: on the feature's
-// line of the devcontainer.json when a feature failed, else on the
-// Dockerfile line, else on the devcontainer.json's image.
-func (s *scanner) buildFailure(ib *imageBuild, line int, feature, msg, logTail string) []checks.Finding {
+// buildFailure reports the CR300 finding of a failed build: on the
+// feature's line of the devcontainer.json when a feature failed, else on
+// the Dockerfile line, else on the devcontainer.json's image.
+func (s *checker) buildFailure(ts *targetState, ib *imageBuild, line int, feature, msg, logTail string) {
 	loc := checks.Location{Path: ib.dockerfile, StartLine: line}
 	switch {
 	case ib.dc != nil && feature != "":
@@ -178,19 +174,7 @@ func (s *scanner) buildFailure(ib *imageBuild, line int, feature, msg, logTail s
 	case ib.dc != nil && ib.dockerfile == "":
 		loc = dcLocation(ib.dc, "/image")
 	}
-	return s.finding("CR300", checks.SeverityError, msg, logTail, loc)
-}
-
-// finding makes a finding the scan reports itself (not a rule's), with the
-// config's severity for the rule; none when config turns the rule off.
-func (s *scanner) finding(id string, sev checks.Severity, msg, details string, loc checks.Location) []checks.Finding {
-	if r := checks.Lookup(id); r != nil && !s.cfg.Enabled(r) {
-		return nil
-	}
-	if rc, ok := s.cfg.Rules[id]; ok && rc.Severity != checks.SeverityOff {
-		sev = rc.Severity
-	}
-	return []checks.Finding{{RuleID: id, Severity: sev, Message: msg, Details: details, Location: loc}}
+	ts.report("CR300", checks.SeverityError, msg, logTail, loc)
 }
 
 // dcLocation is the position of a devcontainer.json property (the file

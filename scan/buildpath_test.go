@@ -143,7 +143,7 @@ func TestBuildPathChoice(t *testing.T) {
 			}}
 			rep, err := Run(context.Background(), root, Options{
 				Config: checks.DefaultConfig(), Bases: noBases{}, Builder: fb, DevcontainerBuilder: fb,
-				BuildWith: tt.buildWith, BuildNetwork: build.NetworkHost, BuildLimits: tt.limits,
+				BuildWith: tt.buildWith, Build: build.Settings{Network: build.NetworkHost, Limits: tt.limits},
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -27,51 +27,10 @@ type dcPlan struct {
 	target              string
 }
 
-// resolveDevcontainer parses a devcontainer.json and resolves what it
-// builds: its Dockerfile, or its Compose service's.
-func (s *scanner) resolveDevcontainer(rel string) (*dcPlan, error) {
-	src, err := s.read(rel)
-	if err != nil {
-		return nil, err
-	}
-	dc, err := devcontainer.Parse(rel, src)
-	if err != nil {
-		return nil, err
-	}
-	fsys := s.repo.FS()
-	p := &dcPlan{dc: dc, plan: dc.Plan(fsys)}
-	switch p.plan.Kind {
-	case devcontainer.KindCompose:
-		p.compose, p.composeErr = p.plan.ComposeService(fsys)
-		if p.compose != nil && p.compose.Build != nil {
-			b := p.compose.Build
-			p.dockerfile, p.context, p.args, p.target = b.Dockerfile, b.Context, b.Args, b.Target
-		}
-	case devcontainer.KindDockerfile:
-		p.dockerfile, p.context, p.args, p.target = dc.DockerfilePath(), dc.ContextPath(), dc.BuildArgs(), dc.BuildTarget()
-	}
-	return p, nil
-}
-
-// devcontainerDockerfile returns the Dockerfile a devcontainer.json builds
-// (its own, or its Compose service's; relative to the root), or "" when it
-// builds none, names one outside the root, or does not parse.
-func (s *scanner) devcontainerDockerfile(rel string) string {
-	p, err := s.resolveDevcontainer(rel)
-	if err != nil || p.dockerfile == "" || !localPath(p.dockerfile) {
-		return ""
-	}
-	// A Dockerfile that is not there is CR203's finding, not a read error.
-	if fi, err := s.repo.Stat(p.dockerfile); err != nil || fi.IsDir() {
-		return ""
-	}
-	return p.dockerfile
-}
-
 // useCLI says whether the devcontainer is built with the Dev Containers
 // CLI and, when it has features and is not, why they are not applied
 // ("" when they are, or when there are none).
-func (s *scanner) useCLI(p *dcPlan) (bool, string) {
+func (s *checker) useCLI(ctx context.Context, p *dcPlan) (bool, string) {
 	features := len(p.plan.Features) > 0
 	switch {
 	case s.opts.Builder == nil:
@@ -91,14 +50,14 @@ func (s *scanner) useCLI(p *dcPlan) (bool, string) {
 	if !features && s.opts.BuildWith != BuildWithDevcontainerCLI {
 		return false, ""
 	}
-	if !s.opts.BuildLimits.IsZero() {
+	if !s.opts.Build.Limits.IsZero() {
 		// An untrusted build must not run without the limits asked for.
 		if features {
-			return false, "features were not applied: the Dev Containers CLI cannot apply the build limits (" + s.opts.BuildLimits.String() + "), so the config was built with the Docker builder; the image checked is the one without them"
+			return false, "features were not applied: the Dev Containers CLI cannot apply the build limits (" + s.opts.Build.Limits.String() + "), so the config was built with the Docker builder; the image checked is the one without them"
 		}
 		return false, ""
 	}
-	if cli, _ := s.devcontainerBuilder(); cli == nil {
+	if cli, _ := s.devcontainerBuilder(ctx); cli == nil {
 		if !features {
 			return false, ""
 		}
@@ -119,7 +78,7 @@ func (s *scanner) useCLI(p *dcPlan) (bool, string) {
 }
 
 // cliBuild builds the devcontainer.json with the Dev Containers CLI.
-func (s *scanner) cliBuild(rel string, p *dcPlan) *imageBuild {
+func (s *checker) cliBuild(rel string, p *dcPlan) *imageBuild {
 	ws, cfg := workspaceOf(rel)
 	ib := &imageBuild{
 		path:       BuildPathDevcontainerCLI,
@@ -128,11 +87,11 @@ func (s *scanner) cliBuild(rel string, p *dcPlan) *imageBuild {
 		remove:     s.cli.Remove,
 		run: func(ctx context.Context) (*build.Result, error) {
 			return s.cli.BuildDevcontainer(ctx, build.DevcontainerSpec{
-				Root:         s.absRoot,
-				WorkspaceDir: filepath.Join(s.absRoot, filepath.FromSlash(ws)),
+				Root:         s.plan.absRoot,
+				WorkspaceDir: filepath.Join(s.plan.absRoot, filepath.FromSlash(ws)),
 				Config:       filepath.FromSlash(cfg),
-				Network:      s.opts.BuildNetwork,
-				Timeout:      s.opts.BuildTimeout,
+				Network:      s.opts.Build.Network,
+				Timeout:      s.opts.Build.Timeout,
 			})
 		},
 	}
@@ -175,43 +134,45 @@ func workspaceOf(rel string) (ws, cfg string) {
 // checkDevcontainer checks a devcontainer.json: its Dockerfile (built with
 // the Docker builder, the Dev Containers CLI or as its Compose service),
 // the config's own rules, and the image it runs.
-func (s *scanner) checkDevcontainer(t target, ts *targetState) []checks.Finding {
-	if _, err := s.read(t.path); err != nil {
-		return []checks.Finding{readFailure(t.path, err)}
-	}
-	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.devcontainerPaths(), Files: s.repo.FS()}
-	p, err := s.resolveDevcontainer(t.path)
-	if err != nil {
-		in.ParseErr = err
+func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetState) []checks.Finding {
+	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.plan.devcontainers, Files: s.plan.repo.FS()}
+	p := t.dc
+	if p == nil {
+		if _, err := s.plan.files.bytes(t.Path); err != nil {
+			ts.own = append(ts.own, readFailure(t.Path, err))
+			return nil
+		}
+		in.ParseErr = t.dcErr
 		return checks.CheckDevcontainer(in)
 	}
 	dc := p.dc
 	in.Devcontainer = dc
-	viaCLI, notApplied := s.useCLI(p)
+	ts.src.Devcontainer = dc
+	viaCLI, notApplied := s.useCLI(ctx, p)
 	var out []checks.Finding
 	if notApplied != "" {
 		// Not the image the config describes: say so, once, on `features`.
-		out = append(out, s.finding("CR300", checks.SeverityWarning, notApplied, "", dcLocation(dc, "/features"))...)
+		ts.report("CR300", checks.SeverityWarning, notApplied, "", dcLocation(dc, "/features"))
 	}
 	if p.composeErr != nil && s.opts.Builder != nil && !composeFilesMissing(p.plan) {
-		out = append(out, s.finding("CR300", checks.SeverityError, "the Compose service cannot be built: "+p.composeErr.Error(), "", dcLocation(dc, "/service"))...)
+		ts.report("CR300", checks.SeverityError, "the Compose service cannot be built: "+p.composeErr.Error(), "", dcLocation(dc, "/service"))
 	}
-	if t.dockerfile != "" {
+	if t.Dockerfile != "" {
 		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: p.args, Target: p.target}
 		var ib *imageBuild
 		switch {
 		case viaCLI:
-			ib = s.cliBuild(t.path, p)
+			ib = s.cliBuild(t.Path, p)
 		case p.compose != nil:
-			ib = s.dockerBuild(BuildPathCompose, t.dockerfile, p.context, p.target, p.args)
+			ib = s.dockerBuild(BuildPathCompose, t.Dockerfile, p.context, p.target, p.args)
 		default:
-			ib = s.dockerBuild(BuildPathDocker, t.dockerfile, p.context, p.target, p.args)
+			ib = s.dockerBuild(BuildPathDocker, t.Dockerfile, p.context, p.target, p.args)
 		}
-		out = append(out, s.checkDockerfile(din, t.dockerfile, ts, ib)...)
+		out = append(out, s.checkDockerfile(ctx, din, t.Dockerfile, ts, ib)...)
 		in.Dockerfile = din.File
 	}
 	out = append(out, checks.CheckDevcontainer(in)...)
-	if t.dockerfile != "" {
+	if t.Dockerfile != "" {
 		return out
 	}
 	// An image: the config's own, or its Compose service's.
@@ -226,18 +187,18 @@ func (s *scanner) checkDevcontainer(t target, ts *targetState) []checks.Finding 
 		return out
 	}
 	if viaCLI && (p.plan.Kind == devcontainer.KindImage || p.plan.Kind == devcontainer.KindCompose) {
-		found, built := s.buildAndCheck(s.cliBuild(t.path, p), imageCheck{devcontainerBuild: true, label: summaryLabel(t.path), at: &at}, ts)
+		found, built := s.buildAndCheck(ctx, s.cliBuild(t.Path, p), imageCheck{devcontainerBuild: true, label: summaryLabel(t.Path), at: &at}, ts)
 		out = append(out, found...)
 		if built {
 			return out
 		}
 	}
-	s.progress(t.path, "reading image")
-	if facts := s.readBase(ref); facts != nil {
+	s.progress(t.Path, "reading image")
+	if facts := s.readBase(ctx, ref); facts != nil {
 		ts.res.Image = checks.SummarizeImage(ref, facts)
 		ts.facts = facts
-		if ts.build.Path == BuildPathNone {
-			ts.build = &BuildInfo{Path: BuildPathImage, Ref: ref}
+		if ts.res.Build.Path == BuildPathNone {
+			ts.record(checks.BuildRecord{Path: BuildPathImage, Ref: ref})
 		}
 		for _, f := range checks.CheckImage(&checks.ImageInput{Facts: facts, Config: s.cfg, Ref: ref, DevcontainerBuild: true}) {
 			// Findings about the image sit on the devcontainer's `image` (or `service`) line.

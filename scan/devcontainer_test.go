@@ -84,7 +84,7 @@ func TestBuildDevcontainers(t *testing.T) {
 	stages := map[string][]string{}
 	start := time.Now()
 	rep, err := Run(context.Background(), root, Options{
-		Config: checks.DefaultConfig(), Bases: bases, Builder: b, DevcontainerBuilder: cli, BuildNetwork: build.NetworkHost,
+		Config: checks.DefaultConfig(), Bases: bases, Builder: b, DevcontainerBuilder: cli, Build: build.Settings{Network: build.NetworkHost},
 		Progress: func(target, stage string) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -145,7 +145,7 @@ func TestBuildDevcontainers(t *testing.T) {
 		if tr.Build == nil || tr.Build.Path != tt.path {
 			t.Errorf("%s: build %+v, want path %s", tt.dir, tr.Build, tt.path)
 		}
-		if tt.path != BuildPathImage && (tr.Build == nil || tr.Build.Duration <= 0) {
+		if tt.path != BuildPathImage && (tr.Build == nil || tr.Build.Seconds <= 0) {
 			t.Errorf("%s: no build duration: %+v", tt.dir, tr.Build)
 		}
 		for _, p := range tt.files {
@@ -220,7 +220,7 @@ func TestFeaturesNotApplied(t *testing.T) {
 			if tt.noCLI {
 				t.Setenv("PATH", t.TempDir())
 			}
-			rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, BuildNetwork: build.NetworkHost, BuildWith: tt.buildWith})
+			rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, Build: build.Settings{Network: build.NetworkHost}, BuildWith: tt.buildWith})
 			if err != nil {
 				t.Fatal(err)
 			}

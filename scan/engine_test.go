@@ -106,13 +106,13 @@ func TestBuildAndCheck(t *testing.T) {
 		// No curl or wget: busybox's wget applet serves the agent download.
 		"busybox/Dockerfile": "FROM coderready-test/busybox:static\nRUN echo 'coder:x:1000:1000::/tmp:/bin/sh' >> /etc/passwd\nUSER coder\n",
 	})
-	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, BuildNetwork: "host"})
+	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, Build: build.Settings{Network: build.NetworkHost}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tr := range rep.Targets {
 		rel := strings.TrimPrefix(tr.Path, root+"/")
-		if tr.Build == nil || tr.Build.Path != BuildPathDocker || tr.Build.Duration <= 0 {
+		if tr.Build == nil || tr.Build.Path != BuildPathDocker || tr.Build.Seconds <= 0 {
 			t.Errorf("%s: build info %+v, want the docker path with a duration", rel, tr.Build)
 		}
 		if r := tr.TargetResult.Build; r == nil || r.Path != BuildPathDocker || r.Seconds <= 0 || r.Failed != (rel == "fail/Dockerfile") {
@@ -180,7 +180,7 @@ func TestBuildRelativeRoot(t *testing.T) {
 		"proj/app/Dockerfile": "FROM coderready-test/busybox:static\nRUN echo 'coder:x:1000:1000::/tmp:/bin/sh' >> /etc/passwd\nUSER coder\n",
 	})
 	t.Chdir(parent)
-	rep, err := Run(context.Background(), filepath.Join("proj", "app"), Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, BuildNetwork: "host"})
+	rep, err := Run(context.Background(), filepath.Join("proj", "app"), Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, Build: build.Settings{Network: build.NetworkHost}})
 	if err != nil {
 		t.Fatal(err)
 	}

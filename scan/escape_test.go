@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/checks"
 )
 
@@ -128,7 +129,7 @@ func TestNothingOutsideTheRootIsRead(t *testing.T) {
 		}
 		defer func() { _ = b.Close() }()
 		rep, err := Run(context.Background(), repo, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b,
-			DevcontainerBuilder: cli, BuildNetwork: "host", RootRelative: true})
+			DevcontainerBuilder: cli, Build: build.Settings{Network: build.NetworkHost}, RootRelative: true})
 		if err != nil {
 			t.Fatal(err)
 		}

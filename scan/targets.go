@@ -4,105 +4,48 @@ import (
 	"fmt"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/coderready/coderready/checks"
-	"github.com/coderready/coderready/dockerfile"
-	"github.com/coderready/coderready/internal/rootfs"
 )
 
-// TargetInfo is a target as planned, before anything is checked.
-type TargetInfo struct {
-	// Path is the target's path relative to the root (slash-separated).
-	Path string
-	Kind checks.TargetKind
-	// Dockerfile is the Dockerfile a devcontainer builds, if any.
-	Dockerfile string
-	// Inputs are the files and folders (relative, slash-separated) the
-	// target's image is made from: the devcontainer.json, its local
-	// features, its Compose files and their `.env`, the Dockerfile (its
-	// own or its Compose service's) with its .dockerignore, and the
-	// sources of its COPY and ADD instructions in the build context ("."
-	// for a source that is the whole root). A change to any of them
-	// changes the image.
-	Inputs []string
-}
-
-// Targets plans root's targets without checking them: what the GitHub App
-// needs to pick the targets a pull request changes.
-func Targets(root string, cfg *checks.Config) ([]TargetInfo, error) {
-	if cfg == nil {
-		cfg = checks.DefaultConfig()
-	}
-	repo, err := rootfs.Open(root)
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: %w", root, err)
-	}
-	defer func() { _ = repo.Close() }()
-	found, err := discover(repo, cfg.Ignored)
-	if err != nil {
-		return nil, err
-	}
-	s := &scanner{root: root, repo: repo, cfg: cfg, files: map[string]*source{}}
-	for _, f := range found {
-		s.files[f.Path] = nil
-	}
-	var out []TargetInfo
-	for _, t := range s.plan(found) {
-		ti := TargetInfo{Path: t.path, Kind: t.kind, Dockerfile: t.dockerfile}
-		switch t.kind {
-		case checks.KindDevcontainer:
-			ti.Inputs = s.devcontainerInputs(t)
-		default:
-			ti.Inputs = s.dockerfileInputs(t.path, path.Dir(t.path))
-		}
-		slices.Sort(ti.Inputs)
-		ti.Inputs = slices.Compact(ti.Inputs)
-		out = append(out, ti)
-	}
-	return out, nil
-}
-
-func (s *scanner) devcontainerInputs(t target) []string {
-	in := []string{t.path}
-	p, err := s.resolveDevcontainer(t.path)
-	if err != nil {
+// devcontainerInputs is the devcontainer.json, its local features,
+// Compose files and env file, and its Dockerfile's inputs.
+func (p *Planned) devcontainerInputs(t Target) []string {
+	in := []string{t.Path}
+	r := t.dc
+	if r == nil {
 		return in
 	}
-	for _, f := range p.plan.Features {
+	for _, f := range r.plan.Features {
 		if f.Local != nil && localPath(f.Local.Path) {
 			in = append(in, f.Local.Path)
 		}
 	}
-	for _, c := range p.plan.ComposeFiles {
+	for _, c := range r.plan.ComposeFiles {
 		if localPath(c.Path) {
 			in = append(in, c.Path)
 		}
 	}
-	if p.compose != nil && p.compose.EnvFile != "" {
-		in = append(in, p.compose.EnvFile)
+	if r.compose != nil && r.compose.EnvFile != "" {
+		in = append(in, r.compose.EnvFile)
 	}
-	if t.dockerfile != "" {
-		ctx := p.context
+	if t.Dockerfile != "" {
+		ctx := r.context
 		if !localPath(ctx) {
-			ctx = path.Dir(t.dockerfile)
+			ctx = path.Dir(t.Dockerfile)
 		}
-		in = append(in, s.dockerfileInputs(t.dockerfile, ctx)...)
+		in = append(in, p.dockerfileInputs(t.Dockerfile, ctx)...)
 	}
-	return in
+	return compact(in)
 }
 
 // dockerfileInputs is the Dockerfile, its .dockerignore, and the local
 // sources its COPY and ADD instructions take from the context.
-func (s *scanner) dockerfileInputs(rel, ctx string) []string {
+func (p *Planned) dockerfileInputs(rel, ctx string) []string {
 	in := []string{rel, path.Join(ctx, ".dockerignore"), rel + ".dockerignore"}
-	src, err := s.read(rel)
-	if err != nil {
-		return in
-	}
-	f, err := dockerfile.Parse(rel, src)
-	if err != nil {
+	f, readErr, parseErr := p.files.dockerfile(rel)
+	if readErr != nil || parseErr != nil {
 		return in
 	}
 	for _, ins := range f.All() {
@@ -142,21 +85,6 @@ func contextSource(ctx, src string) string {
 		return "."
 	}
 	return p
-}
-
-// selectTargets keeps the targets named in only: a target's own path, or
-// the Dockerfile a devcontainer target builds.
-func selectTargets(ts []target, only []string) []target {
-	if only == nil {
-		return ts
-	}
-	var out []target
-	for _, t := range ts {
-		if slices.Contains(only, t.path) || (t.dockerfile != "" && slices.Contains(only, t.dockerfile)) {
-			out = append(out, t)
-		}
-	}
-	return out
 }
 
 // Compare returns, for each target both reports read an image of, what

@@ -10,7 +10,7 @@ import (
 	"github.com/coderready/coderready/image"
 )
 
-func TestTargets(t *testing.T) {
+func TestPlan(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"Dockerfile":                      "FROM debian:bookworm\nCOPY scripts/ /opt/scripts/\nCOPY --from=build /out /usr/bin/\nADD https://example.com/x.tgz /tmp/\nCOPY config/*.yaml /etc/app/\nCOPY . /src\n",
 		"tools/Dockerfile.ci":             "FROM alpine:3.20\nCOPY entry.sh /entry.sh\n",
@@ -24,12 +24,13 @@ func TestTargets(t *testing.T) {
 		"built/.env":                                            "X=1\n",
 		"built/docker/Dockerfile":                               "FROM debian:bookworm\nCOPY src/ /src/\n",
 	})
-	ts, err := Targets(root, nil)
+	p, err := Plan(root, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _ = p.Close() }()
 	got := map[string][]string{}
-	for _, ti := range ts {
+	for _, ti := range p.Targets {
 		got[ti.Path] = ti.Inputs
 	}
 	want := map[string][]string{
@@ -50,7 +51,7 @@ func TestTargets(t *testing.T) {
 	}
 }
 
-func TestRunOnlyAndProgress(t *testing.T) {
+func TestPlanOnlyAndProgress(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"Dockerfile":                      "FROM debian:bookworm\n",
 		"other/Dockerfile":                "FROM debian:bookworm\n",
@@ -73,11 +74,19 @@ func TestRunOnlyAndProgress(t *testing.T) {
 	for _, tt := range tests {
 		var mu sync.Mutex
 		stages := map[string][]string{}
-		rep, err := Run(t.Context(), root, Options{Offline: true, Only: tt.only, Progress: func(target, stage string) {
+		p, err := Plan(root, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.only != nil {
+			p.Only(tt.only)
+		}
+		rep, err := Check(t.Context(), p, Options{Offline: true, Progress: func(target, stage string) {
 			mu.Lock()
 			defer mu.Unlock()
 			stages[target] = append(stages[target], stage)
 		}})
+		_ = p.Close()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +118,7 @@ func TestCompare(t *testing.T) {
 		{TargetResult: checks.TargetResult{Path: "gone/Dockerfile"}, Facts: old},
 	}}
 	head := &Report{Targets: []TargetReport{
-		{TargetResult: checks.TargetResult{Path: "Dockerfile"}, Facts: cur, Build: &BuildInfo{Path: BuildPathDocker, Ref: "docker-daemon:x"}},
+		{TargetResult: checks.TargetResult{Path: "Dockerfile", Build: &checks.BuildRecord{Path: BuildPathDocker, Ref: "docker-daemon:x"}}, Facts: cur},
 		{TargetResult: checks.TargetResult{Path: "new/Dockerfile"}, Facts: cur},
 		{TargetResult: checks.TargetResult{Path: "gone/Dockerfile"}},
 	}}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -130,15 +129,13 @@ func (o *outputFlags) useColor(w io.Writer) bool {
 
 func newCheckCmd() *cobra.Command {
 	var (
-		out          outputFlags
-		configPath   string
-		noBuild      bool
-		offline      bool
-		buildNetwork string
-		buildTimeout time.Duration
-		builder      string
-		progress     string
-		bf           buildFlags
+		out        outputFlags
+		configPath string
+		noBuild    bool
+		offline    bool
+		builder    string
+		progress   string
+		bf         buildFlags
 	)
 	c := &cobra.Command{
 		Use:   "check [PATH...]",
@@ -187,17 +184,12 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
-			switch buildNetwork {
-			case "default", "none", "host":
-			default:
-				return &exitCodeError{code: exitError, err: fmt.Errorf("--build-network %q: want default, none or host", buildNetwork)}
-			}
 			switch builder {
 			case scan.BuildWithAuto, scan.BuildWithDocker, scan.BuildWithDevcontainerCLI:
 			default:
 				return &exitCodeError{code: exitError, err: fmt.Errorf("--builder %q: want auto, docker or devcontainer-cli", builder)}
 			}
-			engine, limits, err := bf.parse()
+			settings, err := bf.parse()
 			if err != nil {
 				return &exitCodeError{code: exitError, err: err}
 			}
@@ -207,9 +199,8 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 			}
 			opts := scan.Options{
 				ConfigPath: configPath, NoBuild: noBuild, Offline: offline,
-				CacheDir:     filepath.Join(dataDir(), "image-cache"),
-				BuildNetwork: buildNetwork, BuildTimeout: buildTimeout,
-				BuildWith: builder, BuildEngine: engine, BuildLimits: limits,
+				CacheDir: filepath.Join(dataDir(), "image-cache"),
+				Build:    settings, BuildWith: builder,
 			}
 
 			merged := &checks.Result{}
@@ -239,8 +230,6 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 	out.register(c)
 	c.Flags().StringVarP(&configPath, "config", "c", "", "config file (default: .coderready.yaml or .github/coderready.yaml at PATH)")
 	c.Flags().BoolVar(&noBuild, "no-build", false, "never build images; run static checks (and base-image checks) only")
-	c.Flags().StringVar(&buildNetwork, "build-network", envOr("CODERREADY_BUILD_NETWORK", "default"), "network of builds: default (the engine's), none or host (env CODERREADY_BUILD_NETWORK)")
-	c.Flags().DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "time limit of each build; a build over it is a finding")
 	c.Flags().StringVar(&builder, "builder", envOr("CODERREADY_BUILDER", scan.BuildWithAuto), "how devcontainer.json files are built: auto (the Dev Containers CLI for configs with features, when installed), docker, or devcontainer-cli (env CODERREADY_BUILDER)")
 	bf.register(c.Flags())
 	c.Flags().StringVar(&progress, "progress", "auto", "progress lines on standard error while images are read and built: auto (on a terminal), plain or none")

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/internal/testenv"
 	"github.com/coderready/coderready/scan"
 )
@@ -24,7 +25,8 @@ func TestCheckBuilderFlag(t *testing.T) {
 		{[]string{"check", "--builder", "docker", "../../examples/golden"}, exitOK, ""},
 		{[]string{"check", "--builder", "devcontainer-cli", "../../examples/golden"}, exitOK, ""},
 		{[]string{"check", "--builder", "auto", "../../examples/golden"}, exitOK, ""},
-		{[]string{"check", "--build-engine", "buildx", "../../examples/golden"}, exitError, `--build-engine: build engine "buildx": want auto, buildkit or classic`},
+		{[]string{"check", "--build-engine", "buildx", "../../examples/golden"}, exitError, `build engine "buildx": want auto, buildkit or classic`},
+		{[]string{"check", "--build-network", "bridge", "../../examples/golden"}, exitError, `build network "bridge": want default, none or host`},
 		{[]string{"check", "--build-memory", "lots", "../../examples/golden"}, exitError, `build memory "lots"`},
 		{[]string{"check", "--build-cpus", "-2", "../../examples/golden"}, exitError, `build CPUs "-2"`},
 		{[]string{"check", "--build-pids", "1.5", "../../examples/golden"}, exitError, `build pids "1.5"`},
@@ -47,19 +49,19 @@ func TestBuildLines(t *testing.T) {
 	}{
 		{"none", nil, ""},
 		{"all off", []scan.TargetReport{
-			target("a/Dockerfile", &scan.BuildInfo{Path: scan.BuildPathNone, Skipped: "builds are off"}),
-			target("b/Dockerfile", &scan.BuildInfo{Path: scan.BuildPathNone, Skipped: "builds are off"}),
+			target("a/Dockerfile", &checks.BuildRecord{Path: scan.BuildPathNone, Skipped: "builds are off"}),
+			target("b/Dockerfile", &checks.BuildRecord{Path: scan.BuildPathNone, Skipped: "builds are off"}),
 		}, "2 targets not built: builds are off\n\n"},
 		{"one off", []scan.TargetReport{
-			target("Dockerfile", &scan.BuildInfo{Path: scan.BuildPathNone, Skipped: "no Docker engine answers"}),
+			target("Dockerfile", &checks.BuildRecord{Path: scan.BuildPathNone, Skipped: "no Docker engine answers"}),
 		}, "Dockerfile: not built: no Docker engine answers\n\n"},
 		{"mixed", []scan.TargetReport{
-			target(".devcontainer/devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathDevcontainerCLI, Duration: 41234 * time.Millisecond}),
-			target("Dockerfile", &scan.BuildInfo{Path: scan.BuildPathDocker, Engine: "buildkit", Duration: 3 * time.Second, Failed: true}),
-			target("b/Dockerfile", &scan.BuildInfo{Path: scan.BuildPathDocker, Engine: "classic", Duration: 1500 * time.Millisecond}),
-			target("c/.devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathCompose, Engine: "buildkit", Duration: 2 * time.Second}),
-			target("i/.devcontainer.json", &scan.BuildInfo{Path: scan.BuildPathImage, Ref: "debian:12"}),
-			target("x/Dockerfile", &scan.BuildInfo{Path: scan.BuildPathNone, Skipped: "nothing to build"}),
+			target(".devcontainer/devcontainer.json", &checks.BuildRecord{Path: scan.BuildPathDevcontainerCLI, Seconds: 41.234}),
+			target("Dockerfile", &checks.BuildRecord{Path: scan.BuildPathDocker, Engine: "buildkit", Seconds: 3, Failed: true}),
+			target("b/Dockerfile", &checks.BuildRecord{Path: scan.BuildPathDocker, Engine: "classic", Seconds: 1.5}),
+			target("c/.devcontainer.json", &checks.BuildRecord{Path: scan.BuildPathCompose, Engine: "buildkit", Seconds: 2}),
+			target("i/.devcontainer.json", &checks.BuildRecord{Path: scan.BuildPathImage, Ref: "debian:12"}),
+			target("x/Dockerfile", &checks.BuildRecord{Path: scan.BuildPathNone, Skipped: "nothing to build"}),
 		}, ".devcontainer/devcontainer.json: built with the Dev Containers CLI in 41.2s\n" +
 			"Dockerfile: the Docker build (BuildKit) failed after 3s\n" +
 			"b/Dockerfile: built with the Docker builder (classic builder) in 1.5s\n" +
@@ -74,9 +76,9 @@ func TestBuildLines(t *testing.T) {
 	}
 }
 
-func target(p string, b *scan.BuildInfo) scan.TargetReport {
-	tr := scan.TargetReport{Build: b}
-	tr.Path = p
+func target(p string, b *checks.BuildRecord) scan.TargetReport {
+	tr := scan.TargetReport{}
+	tr.Path, tr.Build = p, b
 	return tr
 }
 

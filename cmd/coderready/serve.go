@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
-	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
 
 	coderready "github.com/coderready/coderready"
@@ -19,16 +17,16 @@ import (
 
 func newServeCmd() *cobra.Command {
 	var (
-		appID                                        int64
-		keyFile, listen, dataDir, workDir, dbURL     string
-		githubURL, githubAPIURL, publicURL, buildNet string
-		logLevel                                     string
-		buildTimeout, grace                          time.Duration
-		sourceMaxFiles, sourceMaxMiB                 int
-		noBuild, noRegistry, noCompare               bool
-		requireRemoteBuilder, forgetSetup            bool
-		workers                                      int
-		bf                                           buildFlags
+		appID                                    int64
+		keyFile, listen, dataDir, workDir, dbURL string
+		githubURL, githubAPIURL, publicURL       string
+		logLevel                                 string
+		grace                                    time.Duration
+		sourceMaxFiles, sourceMaxMiB             int
+		noBuild, noRegistry, noCompare           bool
+		requireRemoteBuilder, forgetSetup        bool
+		workers                                  int
+		bf                                       buildFlags
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -80,21 +78,9 @@ is given (then any number of replicas may serve).`,
 			set("github-url", &s.GitHubURL, githubURL)
 			set("github-api-url", &s.GitHubAPIURL, githubAPIURL)
 			set("public-url", &s.PublicURL, publicURL)
-			set("build-network", &s.BuildNetwork, buildNet)
-			if s.BuildNetwork == "" {
-				s.BuildNetwork = "default"
-			}
-			switch s.BuildNetwork {
-			case "default", "none", "host":
-			default:
-				return &exitCodeError{code: exitError, err: fmt.Errorf("--build-network %q: want default, none or host", s.BuildNetwork)}
-			}
-			if f.Changed("build-engine") || f.Changed("build-memory") || f.Changed("build-cpus") || f.Changed("build-pids") {
-				engine, limits, err := bf.parse()
-				if err != nil {
-					return &exitCodeError{code: exitError, err: err}
-				}
-				s.BuildEngine, s.BuildLimits = engine, limits
+			// The build flags default to their CODERREADY_BUILD_* variables.
+			if s.Build, err = bf.parse(); err != nil {
+				return &exitCodeError{code: exitError, err: err}
 			}
 			if f.Changed("no-registry") {
 				s.NoRegistry = noRegistry
@@ -115,7 +101,7 @@ is given (then any number of replicas may serve).`,
 				}
 				return nil
 			}
-			s.BuildTimeout, s.NoBuild, s.CompareBase, s.Workers, s.Version = buildTimeout, noBuild, !noCompare, workers, toolVersion()
+			s.NoBuild, s.CompareBase, s.Workers, s.Version = noBuild, !noCompare, workers, toolVersion()
 			if sourceMaxFiles < 0 || sourceMaxMiB < 0 {
 				return &exitCodeError{code: exitError, err: errors.New("--source-max-files and --source-max-mib must not be negative")}
 			}
@@ -128,18 +114,9 @@ is given (then any number of replicas may serve).`,
 			log := slog.New(slog.NewJSONHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			opts := app.Options{Logger: log, Manifest: coderready.AppManifest}
 			if !s.NoBuild {
-				if b := scan.EngineBuilder(c.Context(), s.BuildEngine); b != nil {
+				if b := scan.EngineBuilder(c.Context(), s.Build.Engine); b != nil {
 					opts.Builder = b
-					opts.BuilderPing = func(ctx context.Context) error {
-						p, ok := b.Client.(interface {
-							Ping(context.Context, client.PingOptions) (client.PingResult, error)
-						})
-						if !ok {
-							return nil
-						}
-						_, err := p.Ping(ctx, client.PingOptions{})
-						return err
-					}
+					opts.BuilderPing = b.Ping
 				} else {
 					log.Warn("no Docker engine answers at DOCKER_HOST: images are not built (static and base-image checks only)", "docker_host", os.Getenv("DOCKER_HOST"))
 				}
@@ -160,8 +137,6 @@ is given (then any number of replicas may serve).`,
 	f.StringVar(&githubURL, "github-url", "", "GitHub or GitHub Enterprise Server address (env CODERREADY_GITHUB_URL; default https://github.com)")
 	f.StringVar(&githubAPIURL, "github-api-url", "", "GitHub REST API address when not derived from --github-url (env CODERREADY_GITHUB_API_URL)")
 	f.StringVar(&publicURL, "public-url", "", "where GitHub reaches this server, for the app manifest (env CODERREADY_PUBLIC_URL)")
-	f.StringVar(&buildNet, "build-network", "", "network of builds: default, none or host (env CODERREADY_BUILD_NETWORK)")
-	f.DurationVar(&buildTimeout, "build-timeout", 30*time.Minute, "time limit of each build")
 	f.IntVar(&sourceMaxFiles, "source-max-files", source.DefaultMaxFiles, "entries a pull request's snapshot may hold; a larger one is reported as not checked")
 	f.IntVar(&sourceMaxMiB, "source-max-mib", int(source.DefaultMaxBytes>>20), "MiB of files a pull request's snapshot may hold")
 	bf.register(f)

@@ -1,0 +1,276 @@
+package scan
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/devcontainer"
+	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/internal/rootfs"
+)
+
+// Planned is a root's targets as planned, before anything is checked: what
+// Plan returns and Check runs. Callers may drop targets (Select, Only)
+// before checking. It holds the root open: Close it.
+type Planned struct {
+	// Root is the scanned folder or file as given.
+	Root string
+	// Config is the policy applied (Config.Path names its file, "" for
+	// the default).
+	Config *checks.Config
+	// Targets, in order: each devcontainer.json, then every Dockerfile no
+	// devcontainer builds.
+	Targets []Target
+
+	// dir is the folder scanned (Root's folder when Root is a file);
+	// prefix is dir as the user wrote it, slash-separated, for finding
+	// paths; absRoot is dir made absolute, for builders (a relative
+	// Dockerfile path means one relative to the build context).
+	dir, prefix, absRoot string
+	// repo opens the root's files, never one outside it.
+	repo *rootfs.Root
+	// devcontainers are every devcontainer.json discovered, including
+	// those Select dropped (rules about which one a builder picks).
+	devcontainers []string
+	files         fileCache
+}
+
+// Target is one thing a scan checks: a devcontainer.json (with the
+// Dockerfile it builds) or a Dockerfile on its own.
+type Target struct {
+	// Path is the target's path relative to the root (slash-separated).
+	Path string
+	Kind checks.TargetKind
+	// Dockerfile is the Dockerfile a devcontainer builds, if any.
+	Dockerfile string
+	// Inputs are the files and folders (relative, slash-separated) the
+	// target's image is made from: the devcontainer.json, its local
+	// features, its Compose files and their `.env`, the Dockerfile (its
+	// own or its Compose service's) with its .dockerignore, and the
+	// sources of its COPY and ADD instructions in the build context ("."
+	// for a source that is the whole root). A change to any of them
+	// changes the image.
+	Inputs []string
+
+	// dc is the devcontainer.json resolved (nil for a Dockerfile target,
+	// or when it could not be read or parsed: dcErr says why).
+	dc    *dcPlan
+	dcErr error
+}
+
+// Plan finds root's targets (a folder, or a single file) and resolves what
+// each is built from, reading every file once and inside the root. cfg is
+// the policy to apply; nil reads the config file at the root (inside it),
+// else the default.
+func Plan(root string, cfg *checks.Config) (*Planned, error) {
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	dir := root
+	if !fi.IsDir() {
+		dir = filepath.Dir(root)
+	}
+	absRoot, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	repo, err := rootfs.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	p := &Planned{Root: root, Config: cfg, dir: dir, prefix: filepath.ToSlash(filepath.Clean(dir)), absRoot: absRoot, repo: repo}
+	p.files.repo = repo
+	if p.Config == nil {
+		if p.Config, err = rootConfig(dir, repo); err != nil {
+			_ = repo.Close()
+			return nil, err
+		}
+	}
+	var found []Found
+	if fi.IsDir() {
+		found, err = discover(repo, p.Config.Ignored)
+	} else {
+		found, err = Discover(root, p.Config.Ignored)
+	}
+	if err != nil {
+		_ = repo.Close()
+		return nil, err
+	}
+	p.plan(found)
+	return p, nil
+}
+
+// Close releases the root.
+func (p *Planned) Close() error { return p.repo.Close() }
+
+// Select keeps the targets keep returns true for.
+func (p *Planned) Select(keep func(Target) bool) {
+	p.Targets = slices.DeleteFunc(p.Targets, func(t Target) bool { return !keep(t) })
+}
+
+// Only keeps the targets named in paths: a target's own path, or the
+// Dockerfile a devcontainer target builds.
+func (p *Planned) Only(paths []string) {
+	p.Select(func(t Target) bool {
+		return slices.Contains(paths, t.Path) || (t.Dockerfile != "" && slices.Contains(paths, t.Dockerfile))
+	})
+}
+
+// rootConfig reads the config file at the root (inside it: a config that
+// is a link out of the repository is refused), else the default.
+func rootConfig(dir string, repo *rootfs.Root) (*checks.Config, error) {
+	p, err := checks.FindConfig(dir)
+	if err != nil {
+		return nil, err
+	}
+	if p == "" {
+		return checks.DefaultConfig(), nil
+	}
+	rel, err := filepath.Rel(dir, p)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	src, err := repo.ReadFile(filepath.ToSlash(rel), checks.MaxConfigSize)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	return checks.ParseConfig(p, src)
+}
+
+// plan turns discovered files into targets: each devcontainer.json with the
+// Dockerfile it builds, then every Dockerfile no devcontainer builds.
+func (p *Planned) plan(found []Found) {
+	usedBy := map[string]bool{}
+	for _, f := range found {
+		if !f.Devcontainer {
+			continue
+		}
+		p.devcontainers = append(p.devcontainers, f.Path)
+		t := Target{Kind: checks.KindDevcontainer, Path: f.Path}
+		t.dc, t.dcErr = p.resolveDevcontainer(f.Path)
+		if t.dc != nil {
+			if df := p.devcontainerDockerfile(t.dc); df != "" {
+				t.Dockerfile = df
+				usedBy[df] = true
+			}
+		}
+		t.Inputs = p.devcontainerInputs(t)
+		p.Targets = append(p.Targets, t)
+	}
+	for _, f := range found {
+		if f.Devcontainer || usedBy[f.Path] {
+			continue
+		}
+		t := Target{Kind: checks.KindDockerfile, Path: f.Path}
+		t.Inputs = compact(p.dockerfileInputs(f.Path, path.Dir(f.Path)))
+		p.Targets = append(p.Targets, t)
+	}
+}
+
+// compact sorts and dedups a list of paths.
+func compact(in []string) []string {
+	slices.Sort(in)
+	return slices.Compact(in)
+}
+
+// fileCache reads each file of the root, and parses each Dockerfile, at
+// most once; safe for concurrent use.
+type fileCache struct {
+	repo *rootfs.Root
+	mu   sync.Mutex
+	read map[string]*readFile
+}
+
+// readFile is one file read (and, for a Dockerfile, parsed) once.
+type readFile struct {
+	src []byte
+	err error
+
+	parseOnce sync.Once
+	parsed    *dockerfile.File
+	parseErr  error
+}
+
+// get returns the file's entry, reading it on first use.
+func (c *fileCache) get(rel string) *readFile {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.read == nil {
+		c.read = map[string]*readFile{}
+	}
+	f := c.read[rel]
+	if f == nil {
+		f = &readFile{}
+		f.src, f.err = c.repo.ReadFile(rel, MaxFileSize)
+		c.read[rel] = f
+	}
+	return f
+}
+
+// bytes returns a file's content.
+func (c *fileCache) bytes(rel string) ([]byte, error) {
+	f := c.get(rel)
+	return f.src, f.err
+}
+
+// dockerfile returns a Dockerfile parsed; readErr is set when it could
+// not be read, parseErr when it does not parse.
+func (c *fileCache) dockerfile(rel string) (f *dockerfile.File, readErr, parseErr error) {
+	e := c.get(rel)
+	if e.err != nil {
+		return nil, e.err, nil
+	}
+	e.parseOnce.Do(func() { e.parsed, e.parseErr = dockerfile.Parse(rel, e.src) })
+	return e.parsed, nil, e.parseErr
+}
+
+// resolveDevcontainer parses a devcontainer.json and resolves what it
+// builds: its Dockerfile, or its Compose service's.
+func (p *Planned) resolveDevcontainer(rel string) (*dcPlan, error) {
+	src, err := p.files.bytes(rel)
+	if err != nil {
+		return nil, err
+	}
+	dc, err := devcontainer.Parse(rel, src)
+	if err != nil {
+		return nil, err
+	}
+	fsys := p.repo.FS()
+	r := &dcPlan{dc: dc, plan: dc.Plan(fsys)}
+	switch r.plan.Kind {
+	case devcontainer.KindCompose:
+		r.compose, r.composeErr = r.plan.ComposeService(fsys)
+		if r.compose != nil && r.compose.Build != nil {
+			b := r.compose.Build
+			r.dockerfile, r.context, r.args, r.target = b.Dockerfile, b.Context, b.Args, b.Target
+		}
+	case devcontainer.KindDockerfile:
+		r.dockerfile, r.context, r.args, r.target = dc.DockerfilePath(), dc.ContextPath(), dc.BuildArgs(), dc.BuildTarget()
+	}
+	return r, nil
+}
+
+// devcontainerDockerfile returns the Dockerfile a devcontainer.json builds
+// (its own, or its Compose service's; relative to the root), or "" when it
+// builds none or names one outside the root.
+func (p *Planned) devcontainerDockerfile(r *dcPlan) string {
+	if r.dockerfile == "" || !localPath(r.dockerfile) {
+		return ""
+	}
+	// A Dockerfile that is not there is CR203's finding, not a read error.
+	if fi, err := p.repo.Stat(r.dockerfile); err != nil || fi.IsDir() {
+		return ""
+	}
+	return r.dockerfile
+}
+
+// localPath reports whether a cleaned slash path stays inside the root.
+func localPath(p string) bool {
+	return filepath.IsLocal(filepath.FromSlash(path.Clean(p)))
+}
