@@ -17,7 +17,7 @@ func TestInstallFixOnNonRootBase(t *testing.T) {
 		Config:         image.Config{User: "coder", Env: []string{"PATH=/usr/bin:/bin"}},
 		Users:          []image.User{{Name: "root", Home: "/root", Shell: "/bin/sh"}, {Name: "coder", UID: 1000, GID: 1000, Home: "/home/coder", Shell: "/bin/sh"}},
 		PackageManager: "apt",
-		Files:          map[string]image.File{},
+		Files:          image.NewFileIndex(nil),
 	}
 	for _, tt := range []struct {
 		name, user, src, want string

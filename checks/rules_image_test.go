@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -12,7 +13,18 @@ import (
 
 // fakeImage builds image facts by hand: the files a rule looks at and
 // nothing else.
-type fakeImage struct{ f *image.Facts }
+// files is the file index being built; every change is copied into
+// f.Files (an immutable image.FileIndex).
+type fakeImage struct {
+	f     *image.Facts
+	files map[string]image.File
+}
+
+// sync rebuilds the facts' file index from files.
+func (fi *fakeImage) sync() *fakeImage {
+	fi.f.Files = image.NewFileIndex(fi.files)
+	return fi
+}
 
 func newFakeImage() *fakeImage {
 	f := &image.Facts{
@@ -20,11 +32,10 @@ func newFakeImage() *fakeImage {
 		Config:         image.Config{Env: []string{"PATH=/usr/local/bin:/usr/bin:/bin"}},
 		Libc:           image.Libc{Kind: image.LibcGlibc, Version: "2.36", Libstdcxx: "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", GLIBCXX: "3.4.30"},
 		OS:             image.OSRelease{ID: "debian"},
-		Files:          map[string]image.File{},
 		Users:          []image.User{{Name: "root", UID: 0, GID: 0, Home: "/root", Shell: "/bin/bash"}},
 		PackageManager: "apt",
 	}
-	fi := &fakeImage{f: f}
+	fi := &fakeImage{f: f, files: map[string]image.File{}}
 	fi.dir("/tmp", 0o1777).dir("/root", 0o700)
 	return fi
 }
@@ -32,38 +43,35 @@ func newFakeImage() *fakeImage {
 // clone copies the facts so one case's changes do not leak into another.
 func (fi *fakeImage) clone() *fakeImage {
 	f := *fi.f
-	f.Files = map[string]image.File{}
-	for k, v := range fi.f.Files {
-		f.Files[k] = v
-	}
+	files := maps.Clone(fi.files)
 	f.Users = slices.Clone(fi.f.Users)
 	f.Groups = slices.Clone(fi.f.Groups)
 	f.Config.Env = slices.Clone(fi.f.Config.Env)
-	return &fakeImage{f: &f}
+	return (&fakeImage{f: &f, files: files}).sync()
 }
 
 func (fi *fakeImage) dir(p string, mode image.Mode) *fakeImage {
 	for d := path.Dir(p); d != "/" && d != "."; d = path.Dir(d) {
-		if _, ok := fi.f.Files[d]; !ok {
-			fi.f.Files[d] = image.File{Type: image.TypeDir, Mode: 0o755}
+		if _, ok := fi.files[d]; !ok {
+			fi.files[d] = image.File{Type: image.TypeDir, Mode: 0o755}
 		}
 	}
-	fi.f.Files[p] = image.File{Type: image.TypeDir, Mode: mode}
-	return fi
+	fi.files[p] = image.File{Type: image.TypeDir, Mode: mode}
+	return fi.sync()
 }
 
 // file adds a regular file with a mode at an absolute path.
 func (fi *fakeImage) file(p string, mode image.Mode) *fakeImage {
 	fi.dir(path.Dir(p), 0o755)
-	fi.f.Files[p] = image.File{Type: image.TypeFile, Mode: mode, Size: 1000}
-	return fi
+	fi.files[p] = image.File{Type: image.TypeFile, Mode: mode, Size: 1000}
+	return fi.sync()
 }
 
 // link adds a symbolic link.
 func (fi *fakeImage) link(p, target string) *fakeImage {
 	fi.dir(path.Dir(p), 0o755)
-	fi.f.Files[p] = image.File{Type: image.TypeSymlink, Mode: 0o777, Link: target}
-	return fi
+	fi.files[p] = image.File{Type: image.TypeSymlink, Mode: 0o777, Link: target}
+	return fi.sync()
 }
 
 // bin adds executables to /usr/bin.
@@ -92,7 +100,8 @@ func (fi *fakeImage) pm(m, id string) *fakeImage {
 func (fi *fakeImage) base() *fakeImage {
 	fi.bin("sh", "bash", "env", "mktemp", "chmod", "sleep", "head", "grep", "curl", "git", "ssh", "jq", "tar", "gzip", "mkdir", "id", "chown")
 	// merged /usr, as Debian has it
-	fi.f.Files["/bin"] = image.File{Type: image.TypeSymlink, Mode: 0o777, Link: "usr/bin"}
+	fi.files["/bin"] = image.File{Type: image.TypeSymlink, Mode: 0o777, Link: "usr/bin"}
+	fi.sync()
 	fi.f.CA = image.CAStore{Bundle: "/etc/ssl/certs/ca-certificates.crt", Certificates: []image.Certificate{{Subject: "CN=Root", SHA256: strings.Repeat("ab", 32)}}}
 	return fi
 }
@@ -101,17 +110,17 @@ func (fi *fakeImage) user(name string, uid int, home, shell string) *fakeImage {
 	fi.f.Users = append(fi.f.Users, image.User{Name: name, UID: uid, GID: uid, Home: home, Shell: shell})
 	fi.f.Config.User = name
 	fi.dir(home, 0o755)
-	f := fi.f.Files[home]
+	f := fi.files[home]
 	f.UID = uid
-	fi.f.Files[home] = f
-	return fi
+	fi.files[home] = f
+	return fi.sync()
 }
 
 func (fi *fakeImage) without(paths ...string) *fakeImage {
 	for _, p := range paths {
-		delete(fi.f.Files, p)
+		delete(fi.files, p)
 	}
-	return fi
+	return fi.sync()
 }
 
 func (fi *fakeImage) with(mod func(*image.Facts)) *fakeImage {
@@ -245,7 +254,7 @@ func TestImageRules(t *testing.T) {
 		},
 		"CR310": {
 			{name: "home missing", img: ready().without("/home/coder"), want: []int{0}, fixes: "mkdir -p /home/coder && chown 1000:1000 /home/coder"},
-			{name: "home owned by root", img: ready().with(func(f *image.Facts) { f.Files["/home/coder"] = image.File{Type: image.TypeDir, Mode: 0o755} }), df: "FROM acme/base:1\nUSER coder\n", want: []int{2}, fixes: "chown 1000:1000 /home/coder", editLine: 2},
+			{name: "home owned by root", img: ready().dir("/home/coder", 0o755), df: "FROM acme/base:1\nUSER coder\n", want: []int{2}, fixes: "chown 1000:1000 /home/coder", editLine: 2},
 			{name: "home fine", img: ready()},
 		},
 		"CR311": {

@@ -50,8 +50,8 @@ func BenchmarkInspectArchive(b *testing.B) {
 		b.SetBytes(fi.Size())
 		for b.Loop() {
 			f, err := Inspect(b.Context(), "docker-archive:"+p, Options{})
-			if err != nil || len(f.Files) < 50000 {
-				b.Fatal(err, len(f.Files))
+			if err != nil || f.Files.Len() < 50000 {
+				b.Fatal(err, f.Files.Len())
 			}
 		}
 	})

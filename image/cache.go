@@ -21,8 +21,9 @@ const DefaultCacheMaxBytes = 1 << 30
 // entries are then simply not found (and evicted as they age). v3: layer
 // indexes are written only after the layer's content was verified against
 // its DiffID, so entries of v2 (written unverified, possibly under a
-// DiffID a hostile image claimed for other content) are never read.
-const cacheVersion = "v3"
+// DiffID a hostile image claimed for other content) are never read. v4:
+// Facts.Files is a FileIndex (written as the same path and File chunks).
+const cacheVersion = "v4"
 
 // cache stores layer indexes by DiffID and facts by image ID, as gob in
 // gzip, one file per entry, under CacheDir/<version>/<wants key>/. Keys
@@ -151,8 +152,8 @@ func (c *cache) getFacts(key string) *Facts {
 			return errors.New("other facts")
 		}
 		f = h.Facts
-		f.Files = make(map[string]File, h.Files)
-		for len(f.Files) < h.Files {
+		var b indexBuilder
+		for len(b.recs) < h.Files {
 			var chunk []pathFile
 			if err := dec.Decode(&chunk); err != nil {
 				return err
@@ -161,12 +162,13 @@ func (c *cache) getFacts(key string) *Facts {
 				return errors.New("empty chunk")
 			}
 			for _, pf := range chunk {
-				f.Files[pf.Path] = pf.File
+				b.add(pf.Path, pf.File)
 			}
 		}
-		if len(f.Files) != h.Files {
+		if len(b.recs) != h.Files {
 			return errors.New("file count")
 		}
+		f.Files = b.finish()
 		return nil
 	})
 	if !ok {
@@ -179,11 +181,11 @@ func (c *cache) putFacts(key string, f *Facts) {
 	c.put(filepath.Join("facts", cacheFileName(key)), func(enc *gob.Encoder) error {
 		head := *f
 		head.Files = nil
-		if err := enc.Encode(&factsHeader{Key: key, Facts: &head, Files: len(f.Files)}); err != nil {
+		if err := enc.Encode(&factsHeader{Key: key, Facts: &head, Files: f.Files.Len()}); err != nil {
 			return err
 		}
 		chunk := make([]pathFile, 0, chunkSize)
-		for p, file := range f.Files {
+		for p, file := range f.Files.All() {
 			chunk = append(chunk, pathFile{p, file})
 			if len(chunk) == chunkSize {
 				if err := enc.Encode(chunk); err != nil {

@@ -51,7 +51,7 @@ type Facts struct {
 	Layers         []Layer `json:"layers"`
 	// Files is the final filesystem: every path (absolute, clean) with its
 	// entry, including the layer that last wrote it.
-	Files map[string]File `json:"files,omitempty"`
+	Files *FileIndex `json:"files,omitzero"`
 	// Contents are the captures of the files matched by wants with Report
 	// set, by path.
 	Contents map[string]*Capture `json:"contents,omitempty"`
@@ -154,8 +154,11 @@ func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limi
 			history = append(history, h.CreatedBy)
 		}
 	}
-	t := newTree()
 	entries := 0
+	for _, li := range layers {
+		entries += li.Entries.len()
+	}
+	t := newTree(entries + 64)
 	for i, li := range layers {
 		l := Layer{DiffID: li.DiffID, Size: li.Size, Entries: li.Entries.len()}
 		if len(history) == len(layers) {
@@ -167,11 +170,9 @@ func buildFacts(id string, cfg *v1.ConfigFile, layers []*layerIndex, limits Limi
 			f.warn("layer %d: %s", i, w)
 		}
 		t.apply(i, li)
-		entries += li.Entries.len()
-		layers[i] = nil // merged: let the entries go
+		layers[i] = nil // merged: the index keeps only the entries it uses
 	}
-	f.Files, caps = t.flatten(entries + 64)
-	t.root = nil
+	f.Files, caps = t.flatten()
 	f.Warnings = append(f.Warnings, t.warnings...)
 	d := &detector{f: f, caps: caps}
 	d.osRelease()

@@ -157,7 +157,7 @@ func TestZstdAndUncompressedLayers(t *testing.T) {
 	push(t, ref, img(t, "linux/amd64", v1.Config{}, zstdLayer(t, exe("bin/sh", "sh")), plain))
 	f := inspect(t, ref, Options{})
 	if _, ok := f.LookPath("sh"); !ok {
-		t.Errorf("zstd layer not read: %v", f.Files)
+		t.Errorf("zstd layer not read: %v", fileMap(f))
 	}
 	if _, ok := f.LookPath("plain"); !ok {
 		t.Errorf("uncompressed layer not read")

@@ -54,8 +54,8 @@ func FuzzIndexLayer(f *testing.F) {
 			}
 		}
 		// The merge takes whatever was indexed.
-		tr := newTree()
+		tr := newTree(li.Entries.len())
 		tr.apply(0, li)
-		tr.flatten(li.Entries.len())
+		tr.flatten()
 	})
 }

@@ -198,3 +198,12 @@ func remoteIndex(ref string) (v1.ImageIndex, error) {
 	}
 	return remote.Index(r)
 }
+
+// fileMap is the facts' file index as a map, to compare or print.
+func fileMap(f *Facts) map[string]File {
+	m := map[string]File{}
+	for p, file := range f.Files.All() {
+		m[p] = file
+	}
+	return m
+}

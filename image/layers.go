@@ -75,13 +75,16 @@ type entryList struct {
 	n      int
 }
 
-func (l *entryList) add(e layerEntry) {
+// add appends e and returns where it is kept (chunks never move, so the
+// pointer stays valid: the merged index points at its entries).
+func (l *entryList) add(e layerEntry) *layerEntry {
 	if len(l.chunks) == 0 || len(l.chunks[len(l.chunks)-1]) == cap(l.chunks[len(l.chunks)-1]) {
 		l.chunks = append(l.chunks, make([]layerEntry, 0, entryChunkSize))
 	}
 	last := &l.chunks[len(l.chunks)-1]
 	*last = append(*last, e)
 	l.n++
+	return &(*last)[len(*last)-1]
 }
 
 // addChunk appends a whole chunk (the cache reads them so).

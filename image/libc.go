@@ -87,7 +87,7 @@ func isLibDir(dir string) bool {
 
 func (d *detector) libc() {
 	var glibc, glibcNamed, musl, stdcxx []string
-	for p, file := range d.f.Files {
+	for p, file := range d.f.Files.All() {
 		if file.Type == TypeDir {
 			continue
 		}

@@ -44,7 +44,7 @@ func (f *Facts) resolve(p string, followLast bool) (string, File, error) {
 			continue
 		}
 		cur := "/" + strings.Join(append(stack, el), "/")
-		file, ok := f.Files[cur]
+		file, ok := f.Files.Get(cur)
 		if !ok {
 			return cur, File{}, ErrNotExist
 		}
@@ -69,7 +69,8 @@ func (f *Facts) resolve(p string, followLast bool) (string, File, error) {
 		stack = append(stack, el)
 	}
 	final := "/" + strings.Join(stack, "/")
-	return final, f.Files[final], nil
+	file, _ := f.Files.Get(final)
+	return final, file, nil
 }
 
 // onlyDots reports whether the rest of a path is only "" and "." elements
@@ -109,17 +110,7 @@ func (f *Facts) ReadDir(p string) ([]string, bool) {
 	if err != nil || file.Type != TypeDir {
 		return nil, false
 	}
-	prefix := dir + "/"
-	if dir == "/" {
-		prefix = "/"
-	}
-	var names []string
-	for q := range f.Files {
-		if rest, ok := strings.CutPrefix(q, prefix); ok && rest != "" && !strings.Contains(rest, "/") {
-			names = append(names, rest)
-		}
-	}
-	sortStrings(names)
+	names, _ := f.Files.names(dir)
 	return names, true
 }
 

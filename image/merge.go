@@ -3,28 +3,75 @@ package image
 import (
 	"fmt"
 	"path"
-	"strings"
 )
-
-// node is one path of the merged filesystem.
-type node struct {
-	file     File
-	capture  *Capture
-	children map[string]*node // directories only
-	// path is the node's full path when an entry gave it ("" for the root
-	// and directories mkdirs made).
-	path string
-}
 
 // tree is the filesystem the layers build, one layer over the other,
 // following the OCI changeset rules (and overlayfs, which implements them).
+//
+// It is a tree kept flat, for memory: a map from each path to its node
+// (24 bytes, pointing at the layer entry that made it), nodes in chunks.
+// A node knows its parent and the parent's generation when it was added;
+// it is in the tree while the map still names it at its path and its
+// parent is in the tree at that same generation. So replacing a
+// directory, whiting it out or making it opaque (a new generation) drops
+// its whole subtree at once without visiting it.
 type tree struct {
-	root     *node
+	nodes [][]mnode
+	n     int
+	index map[string]int32
+	// made holds the entries the tree makes itself: the root and the
+	// directories a layer implies without listing them.
+	made entryList
+	// hard holds the File of a hard link node (its target's attributes).
+	hard     map[int32]File
+	captures map[int32]*Capture
 	warnings []string
+	// last is the directory mkdirs returned last, valid while no node was
+	// dropped since (epoch): a layer's entries come directory by directory.
+	last      string
+	lastID    int32
+	lastEpoch uint64
+	epoch     uint64
 }
 
-func newTree() *tree {
-	return &tree{root: &node{file: File{Type: TypeDir, Mode: 0o755}, children: map[string]*node{}}}
+// mnode is one node of the tree.
+type mnode struct {
+	// e is the entry that made the node: its path and (but for hard
+	// links, see tree.hard) its attributes.
+	e      *layerEntry
+	layer  int32
+	parent int32
+	// pgen is the parent's gen when the node was added; gen counts the
+	// times the node's children were dropped (opaque directory).
+	pgen, gen uint32
+}
+
+const nodeChunk = 4096
+
+var (
+	dirCode      = fileTypeCode(TypeDir)
+	hardlinkCode = fileTypeCode(TypeHardlink)
+)
+
+// newTree makes a tree with only the root, its path map sized for about
+// sizeHint paths.
+func newTree(sizeHint int) *tree {
+	t := &tree{index: make(map[string]int32, sizeHint), hard: map[int32]File{}, captures: map[int32]*Capture{}}
+	t.newNode(t.made.add(layerEntry{Path: "/", Type: dirCode, Mode: 0o755}), 0, -1, 0)
+	return t
+}
+
+func (t *tree) node(id int32) *mnode { return &t.nodes[id/nodeChunk][id%nodeChunk] }
+
+func (t *tree) newNode(e *layerEntry, layer int, parent int32, pgen uint32) int32 {
+	if t.n%nodeChunk == 0 {
+		t.nodes = append(t.nodes, make([]mnode, nodeChunk))
+	}
+	id := int32(t.n)
+	t.n++
+	*t.node(id) = mnode{e: e, layer: int32(layer), parent: parent, pgen: pgen}
+	t.index[e.Path] = id
+	return id
 }
 
 func (t *tree) warn(format string, args ...any) {
@@ -33,48 +80,85 @@ func (t *tree) warn(format string, args ...any) {
 	}
 }
 
-func splitPath(p string) []string {
-	p = strings.Trim(p, "/")
-	if p == "" {
-		return nil
+// file is the node's entry as a File of the merged filesystem.
+func (t *tree) file(id int32) File {
+	n := t.node(id)
+	if n.e.Type == hardlinkCode {
+		if f, ok := t.hard[id]; ok {
+			return f
+		}
 	}
-	return strings.Split(p, "/")
+	f := n.e.file()
+	f.Layer = int(n.layer)
+	return f
+}
+
+func (t *tree) isDir(id int32) bool {
+	n := t.node(id)
+	return n.e.Kind == entryFile && n.e.Type == dirCode
+}
+
+// child returns the node at p if it is in the tree as a child of parent
+// (itself in the tree).
+func (t *tree) child(parent int32, p string) (int32, bool) {
+	id, ok := t.index[p]
+	if !ok || id == 0 {
+		return 0, false
+	}
+	n := t.node(id)
+	return id, n.parent == parent && n.pgen == t.node(parent).gen
+}
+
+// inTree reports whether node id is in the tree.
+func (t *tree) inTree(id int32) bool {
+	for id != 0 {
+		n := t.node(id)
+		if cur, ok := t.index[n.e.Path]; !ok || cur != id || t.node(n.parent).gen != n.pgen {
+			return false
+		}
+		id = n.parent
+	}
+	return true
 }
 
 // lookup finds p literally (symlinks are not followed).
-func (t *tree) lookup(p string) *node {
-	n := t.root
-	for _, el := range splitPath(p) {
-		if n.children == nil {
-			return nil
-		}
-		n = n.children[el]
-		if n == nil {
-			return nil
-		}
-	}
-	return n
+func (t *tree) lookup(p string) (int32, bool) {
+	id, ok := t.index[p]
+	return id, ok && t.inTree(id)
 }
+
+// drop records that nodes left the tree (a cached mkdirs may be stale).
+func (t *tree) drop() { t.epoch++ }
 
 // mkdirs returns the directory p, creating missing directories (a layer may
 // omit its parents' entries). A non-directory in the way is replaced, as an
 // upper directory hides a lower non-directory in overlayfs.
-func (t *tree) mkdirs(p string, layer int) *node {
-	n := t.root
-	cur := ""
-	for _, el := range splitPath(p) {
-		cur += "/" + el
-		c := n.children[el]
-		if c == nil || c.file.Type != TypeDir {
-			if c != nil {
-				t.warn("layer %d: %s is a %s in a lower layer and a directory here", layer, cur, c.file.Type)
-			}
-			c = &node{file: File{Type: TypeDir, Mode: 0o755, Layer: layer}, children: map[string]*node{}}
-			n.children[el] = c
-		}
-		n = c
+func (t *tree) mkdirs(p string, layer int) int32 {
+	if p == "/" {
+		return 0
 	}
-	return n
+	if p == t.last && t.epoch == t.lastEpoch {
+		return t.lastID
+	}
+	id := int32(0)
+	for i := 1; i <= len(p); i++ {
+		if i < len(p) && p[i] != '/' {
+			continue
+		}
+		cur := p[:i]
+		c, ok := t.child(id, cur)
+		if !ok || !t.isDir(c) {
+			if ok {
+				t.warn("layer %d: %s is a %s in a lower layer and a directory here", layer, cur, t.file(c).Type)
+				t.drop()
+			}
+			e := t.made.add(layerEntry{Path: cur, Type: dirCode, Mode: 0o755})
+			c = t.newNode(e, layer, id, t.node(id).gen)
+		}
+		id = c
+	}
+	t.last, t.lastID, t.lastEpoch = p, id, t.epoch
+	return id
 }
 
 // apply lays one layer over the tree: first its whiteouts and opaque
@@ -86,13 +170,14 @@ func (t *tree) apply(layer int, li *layerIndex) {
 			e := &c[i]
 			switch e.Kind {
 			case entryOpaque:
-				if n := t.lookup(e.Path); n != nil && n.file.Type == TypeDir {
-					n.children = map[string]*node{}
+				if id, ok := t.lookup(e.Path); ok && t.isDir(id) {
+					t.node(id).gen++
+					t.drop()
 				}
 			case entryWhiteout:
-				dir, base := path.Split(e.Path)
-				if parent := t.lookup(dir); parent != nil && parent.children != nil {
-					delete(parent.children, base)
+				if id, ok := t.lookup(e.Path); ok && id != 0 {
+					delete(t.index, e.Path)
+					t.drop()
 				}
 			}
 		}
@@ -108,82 +193,93 @@ func (t *tree) apply(layer int, li *layerIndex) {
 
 // add lays one entry over the tree.
 func (t *tree) add(layer int, li *layerIndex, e *layerEntry) {
-	f := e.file()
-	f.Layer = layer
 	if e.Path == "/" {
-		if f.Type == TypeDir {
-			t.root.file = f
+		if e.Type == dirCode {
+			root := t.node(0)
+			root.e, root.layer = e, int32(layer)
 		}
 		return
 	}
-	dir, base := path.Split(e.Path)
-	parent := t.mkdirs(dir, layer)
-	old := parent.children[base]
-	if f.Type == TypeDir && old != nil && old.file.Type == TypeDir {
-		old.file = f
-		old.capture = nil
-		old.path = e.Path
+	parent := t.mkdirs(path.Dir(e.Path), layer)
+	old, ok := t.child(parent, e.Path)
+	if ok && e.Type == dirCode && t.isDir(old) {
+		n := t.node(old)
+		n.e, n.layer = e, int32(layer)
 		return
 	}
-	// The node keeps the entry's path, which flatten reuses as the key of
-	// the merged index instead of building every path again.
-	n := &node{file: f, path: e.Path}
-	switch f.Type {
-	case TypeDir:
-		n.children = map[string]*node{}
-	case TypeFile:
-		n.capture = li.Captures[e.Path]
-	case TypeHardlink:
-		t.link(n, e.Path, layer)
+	var hard *File
+	var c *Capture
+	switch e.Type {
+	case fileTypeCode(TypeFile):
+		c = li.Captures[e.Path]
+	case hardlinkCode:
+		// The target is looked up before the link takes its place.
+		hard, c = t.link(e.Path, e.Link, layer)
 	}
-	parent.children[base] = n
+	if ok {
+		t.drop() // the old node and its subtree
+	}
+	id := t.newNode(e, layer, parent, t.node(parent).gen)
+	if hard != nil {
+		t.hard[id] = *hard
+	}
+	if c != nil {
+		t.captures[id] = c
+	}
 }
 
-// link gives a hard link its target's attributes and capture. The target
-// is in this layer (earlier in the tar) or a lower one.
-func (t *tree) link(n *node, p string, layer int) {
-	target := n.file.HardLink
-	tn := t.lookup(target)
-	if tn == nil || tn.file.Type == TypeDir {
+// link returns a hard link's File (its target's attributes) and capture.
+// The target is in this layer (earlier in the tar) or a lower one; nil
+// when it is not found.
+func (t *tree) link(p, target string, layer int) (*File, *Capture) {
+	tid, ok := t.lookup(target)
+	if !ok || t.isDir(tid) {
 		t.warn("layer %d: hard link %s: target %s not found", layer, p, target)
-		return
+		return nil, nil
 	}
+	f := t.file(tid)
 	canonical := target
-	if tn.file.HardLink != "" {
-		canonical = tn.file.HardLink
+	if f.HardLink != "" {
+		canonical = f.HardLink
 	}
-	f := tn.file
 	f.HardLink = canonical
 	f.Layer = layer
-	n.file = f
-	n.capture = tn.capture
+	return &f, t.captures[tid]
 }
 
-// flatten lists the merged filesystem: every path with its entry, and the
-// captures of the files that survived.
-func (t *tree) flatten(sizeHint int) (map[string]File, map[string]*Capture) {
-	files := make(map[string]File, sizeHint)
-	caps := map[string]*Capture{}
-	var walk func(p string, n *node)
-	walk = func(p string, n *node) {
-		files[p] = n.file
-		if n.capture != nil {
-			caps[p] = n.capture
-		}
-		prefix := p + "/"
-		if p == "/" {
-			prefix = "/"
-		}
-		for name, c := range n.children {
-			cp := c.path
-			if cp == "" {
-				cp = prefix + name
+// flatten lists the merged filesystem as an index, with the captures of
+// the files that survived, by path. The tree is spent.
+func (t *tree) flatten() (*FileIndex, map[string]*Capture) {
+	// state memoises inTree: 0 unknown, 1 in, 2 out.
+	state := make([]uint8, t.n)
+	state[0] = 1
+	var in func(id int32) bool
+	in = func(id int32) bool {
+		if state[id] == 0 {
+			n := t.node(id)
+			state[id] = 2
+			if cur := t.index[n.e.Path]; cur == id && t.node(n.parent).gen == n.pgen && in(n.parent) {
+				state[id] = 1
 			}
-			walk(cp, c)
 		}
-		// Walked: let the subtree go while the index is built.
-		n.children = nil
+		return state[id] == 1
 	}
-	walk("/", t.root)
-	return files, caps
+	recs := make([]fileRec, 0, len(t.index))
+	extra := map[*layerEntry]File{}
+	caps := map[string]*Capture{}
+	for p, id := range t.index {
+		if !in(id) {
+			continue
+		}
+		n := t.node(id)
+		recs = append(recs, fileRec{e: n.e, layer: n.layer})
+		if f, ok := t.hard[id]; ok {
+			extra[n.e] = f
+		}
+		if c := t.captures[id]; c != nil {
+			caps[p] = c
+		}
+	}
+	t.index, t.nodes, t.hard, t.captures = nil, nil, nil, nil
+	return newFileIndex(recs, extra), caps
 }

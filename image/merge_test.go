@@ -15,7 +15,7 @@ func mergeLayers(t *testing.T, layers ...[]ent) *Facts {
 		t.Fatal(err)
 	}
 	b := newBudget(DefaultLimits)
-	tr := newTree()
+	tr := newTree(0)
 	for i, l := range layers {
 		raw := tarBytes(t, l...)
 		li, err := readLayer(context.Background(), strings.NewReader(string(raw)), ws, b, expected{diffID: sha256Of(raw)})
@@ -24,13 +24,14 @@ func mergeLayers(t *testing.T, layers ...[]ent) *Facts {
 		}
 		tr.apply(i, li)
 	}
-	files, _ := tr.flatten(0)
-	return &Facts{Files: files, Warnings: tr.warnings}
+	warnings := tr.warnings
+	files, _ := tr.flatten()
+	return &Facts{Files: files, Warnings: warnings}
 }
 
 func paths(f *Facts) string {
 	var out []string
-	for p, file := range f.Files {
+	for p, file := range f.Files.All() {
 		if p == "/" {
 			continue
 		}
@@ -82,13 +83,13 @@ func TestMergeAttributes(t *testing.T) {
 		[]ent{exe("bin/tool", "12345"), {name: "home/u/", typ: '5', mode: 0o700, uid: 1000, gid: 1000}},
 		[]ent{hardlink("bin/tool2", "bin/tool"), dir("home/u/"), hardlink("bin/dangling", "bin/none")},
 	)
-	if got := f.Files["/bin/tool2"]; got.Type != TypeFile || got.Size != 5 || got.HardLink != "/bin/tool" || got.Layer != 1 || !got.Executable() {
+	if got, _ := f.Files.Get("/bin/tool2"); got.Type != TypeFile || got.Size != 5 || got.HardLink != "/bin/tool" || got.Layer != 1 || !got.Executable() {
 		t.Errorf("hard link across layers %+v", got)
 	}
-	if got := f.Files["/home/u"]; got.Mode != 0o755 || got.UID != 0 || got.Layer != 1 {
+	if got, _ := f.Files.Get("/home/u"); got.Mode != 0o755 || got.UID != 0 || got.Layer != 1 {
 		t.Errorf("a directory entry in a higher layer sets its attributes: %+v", got)
 	}
-	if got := f.Files["/bin/dangling"]; got.Type != TypeHardlink || len(f.Warnings) == 0 {
+	if got, _ := f.Files.Get("/bin/dangling"); got.Type != TypeHardlink || len(f.Warnings) == 0 {
 		t.Errorf("dangling hard link %+v, warnings %v", got, f.Warnings)
 	}
 }

@@ -170,7 +170,7 @@ func TestLongNamesAreRefused(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, ok := f.Files[atLimit]; !ok {
+				if _, ok := f.Files.Get(atLimit); !ok {
 					t.Errorf("the 4096-byte name is not in the index")
 				}
 				return
@@ -246,8 +246,8 @@ func TestNameByteBudget(t *testing.T) {
 			})
 		}
 	}
-	if f := inspect(t, ref, Options{}); len(f.Files) < 80 {
-		t.Errorf("with default limits: %d files", len(f.Files))
+	if f := inspect(t, ref, Options{}); f.Files.Len() < 80 {
+		t.Errorf("with default limits: %d files", f.Files.Len())
 	}
 }
 
@@ -303,8 +303,8 @@ func TestManyEntriesMemory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Files) < n {
-		t.Fatalf("%d files; want %d", len(f.Files), n)
+	if f.Files.Len() < n {
+		t.Fatalf("%d files; want %d", f.Files.Len(), n)
 	}
 	t.Logf("%d entries: peak heap %d MB (%d bytes an entry)", n, peak>>20, peak/n)
 	if peak > 160<<20 {

@@ -40,22 +40,22 @@ func TestRegistryDebianChecks(t *testing.T) {
 	present := []string{"/opt/new.txt", "/usr/bin/git", "/home/coder", "/var", "/tmp", "/etc/sudoers.d/coder"}
 	absent := []string{"/usr/bin/curl", "/opt/old", "/opt/old/a.txt", "/var/cache", "/var/cache/apt/pkgcache.bin"}
 	for _, p := range present {
-		if _, ok := f.Files[p]; !ok {
+		if _, ok := f.Files.Get(p); !ok {
 			t.Errorf("%s missing", p)
 		}
 	}
 	for _, p := range absent {
-		if _, ok := f.Files[p]; ok {
+		if _, ok := f.Files.Get(p); ok {
 			t.Errorf("%s present; whiteouts should have removed it", p)
 		}
 	}
-	if got := f.Files["/tmp"].Mode; got != 0o1777 {
-		t.Errorf("/tmp mode %04o", got)
+	if got, _ := f.Files.Get("/tmp"); got.Mode != 0o1777 {
+		t.Errorf("/tmp mode %04o", got.Mode)
 	}
-	if got := f.Files["/home/coder"]; got.UID != 1000 || got.Layer != 1 {
+	if got, _ := f.Files.Get("/home/coder"); got.UID != 1000 || got.Layer != 1 {
 		t.Errorf("/home/coder %+v", got)
 	}
-	if got := f.Files["/usr/bin/git-upload-pack"]; got.HardLink != "/usr/bin/git" || !got.Executable() || got.Size != 3 {
+	if got, _ := f.Files.Get("/usr/bin/git-upload-pack"); got.HardLink != "/usr/bin/git" || !got.Executable() || got.Size != 3 {
 		t.Errorf("hard link %+v", got)
 	}
 	for _, c := range []struct {
