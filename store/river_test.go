@@ -13,6 +13,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/coderready/coderready/store/storetest"
 )
 
 // deliveryArgs is a job queued for a webhook delivery, as the app queues
@@ -132,10 +134,13 @@ func TestRiverDeliveryAndJobInOneTx(t *testing.T) {
 				if !errors.Is(err, boom) {
 					t.Fatalf("InTx = %v", err)
 				}
+				// Once the queue is idle every stored job has been worked:
+				// a duplicate or rolled-back one would be in w.done.
+				storetest.WaitQueueIdle(t, client, 15*time.Second)
 				select {
 				case got := <-w.done:
 					t.Fatalf("worked %q: a duplicate or a rolled-back job ran", got)
-				case <-time.After(500 * time.Millisecond):
+				default:
 				}
 				jobs, err := client.JobList(ctx, river.NewJobListParams().Kinds(deliveryArgs{}.Kind()).States(rivertype.JobStateCompleted, rivertype.JobStateAvailable, rivertype.JobStateRunning))
 				if err != nil {
@@ -155,6 +160,45 @@ func TestRiverDeliveryAndJobInOneTx(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// gateWorker signals that it runs, then waits for its gate to open.
+type gateWorker struct {
+	river.WorkerDefaults[deliveryArgs]
+	started chan string
+	gate    chan struct{}
+}
+
+// Work implements river.Worker.
+func (w *gateWorker) Work(ctx context.Context, job *river.Job[deliveryArgs]) error {
+	w.started <- job.Args.DeliveryID
+	select {
+	case <-w.gate:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestQueueIdle: the queue is busy while a job runs, says which, and idle
+// once it completes, on both dialects.
+func TestQueueIdle(t *testing.T) {
+	eachDialect(t, func(t *testing.T, opts Options) {
+		s := openTest(t, opts)
+		w := &gateWorker{started: make(chan string, 1), gate: make(chan struct{})}
+		client := newTestClient(t, s, w, false)
+		storetest.WaitQueueIdle(t, client, 15*time.Second)
+		if _, err := client.Insert(t.Context(), deliveryArgs{DeliveryID: "held"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		<-w.started
+		idle, busy, err := storetest.QueueIdle(t.Context(), client)
+		if err != nil || idle || !strings.Contains(busy, "store_test_delivery: running") {
+			t.Fatalf("QueueIdle with a job running = %v, %q, %v; want busy, naming it", idle, busy, err)
+		}
+		close(w.gate)
+		storetest.WaitQueueIdle(t, client, 15*time.Second)
 	})
 }
 
