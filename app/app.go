@@ -77,6 +77,8 @@ type App struct {
 	lock  *dataDirLock
 	// webhookBodies holds the bytes of webhook bodies not yet verified.
 	webhookBodies *byteBudget
+	// deliveries commits verified deliveries in groups (webhook_enqueue.go).
+	deliveries deliveryQueue
 
 	mu       sync.RWMutex
 	settings Settings

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -233,24 +232,12 @@ func stopReading(w http.ResponseWriter) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
 
-// enqueueDelivery records the delivery ID and queues the delivery in one
-// transaction: a delivery is queued exactly once, and never acknowledged
-// without being stored.
+// enqueueDelivery records the delivery ID and queues the delivery, in a
+// transaction shared with the deliveries arriving at the same time
+// (deliveryQueue): a delivery is queued exactly once, and never
+// acknowledged without being stored.
 func (a *App) enqueueDelivery(ctx context.Context, args deliveryArgs, payload []byte) (bool, error) {
-	var isNew bool
-	err := a.store.InTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		isNew, err = a.store.RecordDeliveryPayload(ctx, tx, args.DeliveryID, args.Event, args.Action, payload)
-		if err != nil || !isNew {
-			return err
-		}
-		_, err = a.river.InsertTx(ctx, tx, args, nil)
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("queue delivery %s: %w", args.DeliveryID, err)
-	}
-	return isNew, nil
+	return a.deliveries.enqueue(ctx, a.commitDeliveries, args, payload)
 }
 
 // metricEvent keeps the event label's values to the known set.
