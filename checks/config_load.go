@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/coderready/coderready/internal/suggest"
 )
 
 // MaxConfigSize is the largest config file read (1 MiB). A policy file is a
@@ -337,36 +339,12 @@ func (p *configParser) entries(n *yaml.Node, what string) [][2]*yaml.Node {
 // nearest.
 func (p *configParser) unknownKey(k *yaml.Node, what string, known []string) {
 	msg := fmt.Sprintf("unknown key %q in %s", k.Value, what)
-	if s := nearestName(k.Value, known); s != "" {
+	if s, ok := suggest.Typo(k.Value, known); ok {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	} else {
 		msg += " (known keys: " + strings.Join(known, ", ") + ")"
 	}
 	p.errorf(k, "%s", msg)
-}
-
-// nearestName returns the known name closest to s when it is close enough
-// to be a typo (case, "_" for "-", a letter or two wrong, a key cut short),
-// else "".
-func nearestName(s string, known []string) string {
-	norm := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), "_", "-")
-	best, bestD := "", 0
-	for _, k := range known {
-		d := editDistance(norm, k)
-		if best == "" || d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if best != "" && bestD <= max(2, len(best)/4) {
-		return best
-	}
-	// A key cut short ("sha" for "sha256").
-	for _, k := range known {
-		if len(norm) >= 3 && strings.HasPrefix(k, norm) {
-			return k
-		}
-	}
-	return ""
 }
 
 // describeNode names a node's kind for error messages.

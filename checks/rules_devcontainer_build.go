@@ -23,84 +23,36 @@ func init() {
 			"devcontainer.json as JSONC and stop at the first error; the workspace fails to build. envbuilder then decodes " +
 			"it into typed Go fields (coder/envbuilder `devcontainer/devcontainer.go`, `Spec`), so a wrong type fails the " +
 			"build too." + cite("spec", "envbuilder"),
-		HowToFix:    "Fix the syntax or the value at the reported line and column.",
-		Sources:     []string{"spec", "envbuilder"},
-		ParseErrors: true,
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			if c := in.Devcontainer; c != nil {
-				var out []Finding
-				for _, p := range c.Problems() {
-					f := Finding{Message: p.Msg, Location: Location{Path: c.Path, StartLine: p.Pos.Line, StartCol: p.Pos.Col}}
-					if !p.Fatal {
-						f.Severity = SeverityWarning
-					}
-					out = append(out, f)
-				}
-				return out
-			}
-			if in.ParseErr == nil {
-				return nil
-			}
-			var se *devcontainer.SyntaxError
-			if errors.As(in.ParseErr, &se) {
-				return []Finding{{Message: "not valid JSONC: " + se.Msg, Location: Location{Path: se.Path, StartLine: se.Line, StartCol: se.Col}}}
-			}
-			return []Finding{{Message: in.ParseErr.Error()}}
-		},
+		HowToFix:     "Fix the syntax or the value at the reported line and column.",
+		Sources:      []string{"spec", "envbuilder"},
+		ParseErrors:  true,
+		Devcontainer: checkCR200,
 	})
 	Register(&Rule{
 		ID: "CR201", Title: "Nothing to build or run", Severity: SeverityError, Family: FamilyDevcontainer,
-		What:     "None of `image`, `build.dockerfile`, `dockerFile` or `dockerComposeFile` is set.",
-		Why:      "The Dev Container spec needs one of them to know what container to create; without it the build fails.",
-		HowToFix: "Add `\"image\": \"<reference>\"` or `\"build\": {\"dockerfile\": \"Dockerfile\"}`.",
-		Sources:  []string{"spec"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			if c.Has("/image") || c.Has("/build/dockerfile") || c.Has("/dockerFile") || c.Has("/dockerComposeFile") {
-				return nil
-			}
-			f := dcAt(c, "", "none of `image`, `build.dockerfile`, `dockerFile` or `dockerComposeFile` is set: there is nothing to build or run")
-			f.Fix = &Fix{Description: "add `\"image\"` or `\"build\": {\"dockerfile\": ...}`"}
-			return []Finding{f}
-		},
+		What:         "None of `image`, `build.dockerfile`, `dockerFile` or `dockerComposeFile` is set.",
+		Why:          "The Dev Container spec needs one of them to know what container to create; without it the build fails.",
+		HowToFix:     "Add `\"image\": \"<reference>\"` or `\"build\": {\"dockerfile\": \"Dockerfile\"}`.",
+		Sources:      []string{"spec"},
+		Devcontainer: checkCR201,
 	})
 	Register(&Rule{
 		ID: "CR202", Title: "Compose setup envbuilder cannot build", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		Builders: []Builder{BuilderEnvbuilder},
-		What:     "The config uses `dockerComposeFile` (with `service`, `runServices`).",
-		Why:      "envbuilder builds a single image from `image` or a Dockerfile; it does not support Docker Compose, so the workspace fails to build.",
-		HowToFix: "Build the service's image from a single Dockerfile (`build.dockerfile`), or use Coder's native Dev Containers integration.",
-		Sources:  []string{"envbuilder"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			if !c.Has("/dockerComposeFile") {
-				return nil
-			}
-			return []Finding{dcAt(c, "/dockerComposeFile", "envbuilder does not build Docker Compose setups: `dockerComposeFile` cannot be used with it")}
-		},
+		Builders:     []Builder{BuilderEnvbuilder},
+		What:         "The config uses `dockerComposeFile` (with `service`, `runServices`).",
+		Why:          "envbuilder builds a single image from `image` or a Dockerfile; it does not support Docker Compose, so the workspace fails to build.",
+		HowToFix:     "Build the service's image from a single Dockerfile (`build.dockerfile`), or use Coder's native Dev Containers integration.",
+		Sources:      []string{"envbuilder"},
+		Devcontainer: checkCR202,
 	})
 	Register(&Rule{
 		ID: "CR203", Title: "Referenced Dockerfile or context missing", Severity: SeverityError, Family: FamilyDevcontainer,
 		What: "`build.dockerfile`/`dockerFile`, `build.context`/`context` or a `dockerComposeFile` names a path that does not exist. " +
 			"Paths are relative to the devcontainer.json's folder.",
-		Why:      "The spec resolves these paths relative to devcontainer.json; a wrong path fails the build before it starts.",
-		HowToFix: "Fix the path (relative to the folder holding devcontainer.json).",
-		Sources:  []string{"spec"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			var out []Finding
-			for _, m := range c.Missing(in.Files) {
-				switch {
-				case m.Outside:
-					out = append(out, outsideFinding(c, m))
-				case m.What == "local feature":
-					// CR208
-				default:
-					out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("the %s `%s` does not exist (paths are relative to %s)", m.What, m.Path, path.Dir(c.Path)+"/")))
-				}
-			}
-			return out
-		},
+		Why:          "The spec resolves these paths relative to devcontainer.json; a wrong path fails the build before it starts.",
+		HowToFix:     "Fix the path (relative to the folder holding devcontainer.json).",
+		Sources:      []string{"spec"},
+		Devcontainer: checkCR203,
 	})
 	Register(&Rule{
 		ID: "CR210", Title: "Unresolved template placeholder", Severity: SeverityError, Family: FamilyDevcontainer,
@@ -109,32 +61,9 @@ func init() {
 		Why: "Templates are meant to be applied by a tool that substitutes the options; copied by hand, the placeholder reaches the " +
 			"build as literal text (an image reference like `mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}` " +
 			"cannot be pulled), and envbuilder's variable substitution turns an unknown `${...}` into an empty string." + cite("spec", "envbuilder"),
-		HowToFix: "Replace the placeholder with the value you want (the template's devcontainer-template.json lists the options and defaults).",
-		Sources:  []string{"spec", "envbuilder"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			var out []Finding
-			c := in.Devcontainer
-			for _, m := range c.FindInStrings(templateOption) {
-				out = append(out, Finding{
-					Message:  fmt.Sprintf("unresolved template placeholder `%s`", m.Text),
-					Location: Location{Path: c.Path, StartLine: m.Start.Line, StartCol: m.Start.Col, EndLine: m.End.Line, EndCol: m.End.Col},
-				})
-			}
-			if f := in.Dockerfile; f != nil {
-				out = append(out, placeholders(f.Path, f.Lines, "#")...)
-			}
-			if in.Files != nil {
-				for _, cf := range c.Plan(in.Files).ComposeFiles {
-					if cf.State != devcontainer.PathExists || cf.IsDir {
-						continue
-					}
-					if src, err := rootfs.ReadFile(in.Files, cf.Path, 1<<20); err == nil {
-						out = append(out, placeholders(cf.Path, strings.Split(string(src), "\n"), "#")...)
-					}
-				}
-			}
-			return out
-		},
+		HowToFix:     "Replace the placeholder with the value you want (the template's devcontainer-template.json lists the options and defaults).",
+		Sources:      []string{"spec", "envbuilder"},
+		Devcontainer: checkCR210,
 	})
 	Register(&Rule{
 		ID: "CR215", Title: "Config envbuilder will not find", Severity: SeverityWarning, Family: FamilyDevcontainer,
@@ -150,15 +79,108 @@ func init() {
 		HowToFix: "Move the config to `.devcontainer/devcontainer.json`, or point the template at it with " +
 			"`ENVBUILDER_DEVCONTAINER_DIR` (the folder, relative to the repository root) and, for another file name, " +
 			"`ENVBUILDER_DEVCONTAINER_JSON_PATH`.",
-		Sources: []string{"envbuilder"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			if msg := envbuilderLookup(in); msg != "" {
-				return []Finding{dcAt(c, "", msg)}
-			}
-			return nil
-		},
+		Sources:      []string{"envbuilder"},
+		Devcontainer: checkCR215,
 	})
+}
+
+// checkCR200 reports a devcontainer.json that did not parse, or the
+// properties whose type the schema does not allow (warnings unless
+// envbuilder decodes them).
+func checkCR200(in *DevcontainerInput) []Finding {
+	if c := in.Devcontainer; c != nil {
+		var out []Finding
+		for _, p := range c.Problems() {
+			f := Finding{Message: p.Msg, Location: Location{Path: c.Path, StartLine: p.Pos.Line, StartCol: p.Pos.Col}}
+			if !p.Fatal {
+				f.Severity = SeverityWarning
+			}
+			out = append(out, f)
+		}
+		return out
+	}
+	if in.ParseErr == nil {
+		return nil
+	}
+	var se *devcontainer.SyntaxError
+	if errors.As(in.ParseErr, &se) {
+		return []Finding{{Message: "not valid JSONC: " + se.Msg, Location: Location{Path: se.Path, StartLine: se.Line, StartCol: se.Col}}}
+	}
+	return []Finding{{Message: in.ParseErr.Error()}}
+}
+
+// checkCR201 reports a config that names nothing to build or run.
+func checkCR201(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	if c.Has("/image") || c.Has("/build/dockerfile") || c.Has("/dockerFile") || c.Has("/dockerComposeFile") {
+		return nil
+	}
+	f := dcAt(c, "", "none of `image`, `build.dockerfile`, `dockerFile` or `dockerComposeFile` is set: there is nothing to build or run")
+	f.Fix = &Fix{Description: "add `\"image\"` or `\"build\": {\"dockerfile\": ...}`"}
+	return []Finding{f}
+}
+
+// checkCR202 reports a Compose setup, which envbuilder cannot build.
+func checkCR202(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	if !c.Has("/dockerComposeFile") {
+		return nil
+	}
+	return []Finding{dcAt(c, "/dockerComposeFile", "envbuilder does not build Docker Compose setups: `dockerComposeFile` cannot be used with it")}
+}
+
+// checkCR203 reports referenced Dockerfiles, contexts and Compose files
+// that do not exist or lie outside the repository.
+func checkCR203(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	var out []Finding
+	for _, m := range c.Missing(in.Files) {
+		switch {
+		case m.Outside:
+			out = append(out, outsideFinding(c, m))
+		case m.What == "local feature":
+			// CR208
+		default:
+			out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("the %s `%s` does not exist (paths are relative to %s)", m.What, m.Path, path.Dir(c.Path)+"/")))
+		}
+	}
+	return out
+}
+
+// checkCR210 reports ${templateOption:...} placeholders in the config,
+// its Dockerfile and its Compose files.
+func checkCR210(in *DevcontainerInput) []Finding {
+	var out []Finding
+	c := in.Devcontainer
+	for _, m := range c.FindInStrings(templateOption) {
+		out = append(out, Finding{
+			Message:  fmt.Sprintf("unresolved template placeholder `%s`", m.Text),
+			Location: Location{Path: c.Path, StartLine: m.Start.Line, StartCol: m.Start.Col, EndLine: m.End.Line, EndCol: m.End.Col},
+		})
+	}
+	if f := in.Dockerfile; f != nil {
+		out = append(out, placeholders(f.Path, f.Lines, "#")...)
+	}
+	if in.Files != nil {
+		for _, cf := range c.Plan(in.Files).ComposeFiles {
+			if cf.State != devcontainer.PathExists || cf.IsDir {
+				continue
+			}
+			if src, err := rootfs.ReadFile(in.Files, cf.Path, 1<<20); err == nil {
+				out = append(out, placeholders(cf.Path, strings.Split(string(src), "\n"), "#")...)
+			}
+		}
+	}
+	return out
+}
+
+// checkCR215 reports a config envbuilder's default lookup does not build.
+func checkCR215(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	if msg := envbuilderLookup(in); msg != "" {
+		return []Finding{dcAt(c, "", msg)}
+	}
+	return nil
 }
 
 // placeholders reports each `${templateOption:...}` in a file's lines,

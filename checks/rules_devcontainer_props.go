@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/coderready/coderready/devcontainer"
+	"github.com/coderready/coderready/internal/suggest"
 )
 
 // privilegedFeatures are features that need a privileged container.
@@ -45,7 +46,7 @@ func unknownKeys(c *devcontainer.Config, ptr string, known []string, what string
 		}
 		p := ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(k, "~", "~0"), "/", "~1")
 		f := dcAt(c, p, fmt.Sprintf("Coder does not read %s key %q", what, k))
-		if best, ok := closest(k, known); ok {
+		if best, ok := suggest.Typo(k, known); ok {
 			f.Message += fmt.Sprintf(": did you mean %q?", best)
 			if e, ok := dcLineEdit(c, c.Pos(p).Line, quotedKey(k), quotedKey(best)); ok {
 				f.Fix = &Fix{Description: "rename it to `" + best + "`", Edits: []Edit{e}}
@@ -54,18 +55,6 @@ func unknownKeys(c *devcontainer.Config, ptr string, known []string, what string
 		out = append(out, f)
 	}
 	return out
-}
-
-// closest returns the known name nearest to k (case-insensitive edit
-// distance), when it is near enough to be a likely typo.
-func closest(k string, known []string) (string, bool) {
-	best, dist := "", 1<<30
-	for _, n := range known {
-		if d := editDistance(strings.ToLower(k), strings.ToLower(n)); d < dist {
-			best, dist = n, d
-		}
-	}
-	return best, dist <= 3 && dist*2 < len(k)
 }
 
 // systemUsers are the accounts the base images of the well-known table
@@ -82,28 +71,9 @@ func init() {
 		What: "The config sets `initializeCommand`.",
 		Why: "The spec runs `initializeCommand` on the host before the container is created — the developer's machine. " +
 			"envbuilder never runs it; Coder's native integration runs it inside the workspace, not on a laptop.",
-		HowToFix: "Move the command to `onCreateCommand` (or into the Dockerfile).",
-		Sources:  []string{"spec", "envbuilder", "native"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			if !c.Has("/initializeCommand") {
-				return nil
-			}
-			msg := "`initializeCommand` never runs under envbuilder, and under Coder's native integration it runs in the workspace, not on the developer's machine"
-			switch in.Config.builder() {
-			case ConfigBuilderEnvbuilder:
-				msg = "`initializeCommand` never runs under envbuilder"
-			case ConfigBuilderNative:
-				msg = "`initializeCommand` runs in the Coder workspace, not on the developer's machine"
-			}
-			f := dcAt(c, "/initializeCommand", msg)
-			if !c.Has("/onCreateCommand") {
-				if e, ok := dcLineEdit(c, c.Pos("/initializeCommand").Line, `"initializeCommand"`, `"onCreateCommand"`); ok {
-					f.Fix = &Fix{Description: "run it as `onCreateCommand` instead", Edits: []Edit{e}}
-				}
-			}
-			return []Finding{f}
-		},
+		HowToFix:     "Move the command to `onCreateCommand` (or into the Dockerfile).",
+		Sources:      []string{"spec", "envbuilder", "native"},
+		Devcontainer: checkCR204,
 	})
 	Register(&Rule{
 		ID: "CR205", Title: "Dev Container runs as root", Severity: SeverityWarning, Family: FamilyDevcontainer,
@@ -121,41 +91,16 @@ func init() {
 		HowToFix: "Set `\"containerUser\"` (read by both builders) to the image's non-root user, e.g. `vscode`, `node` or `coder`, " +
 			"or end the Dockerfile with `USER <user>`.",
 		Sources:      []string{"seed", "envbuilder"},
-		Devcontainer: runsAsRoot,
+		Devcontainer: checkCR205,
 	})
 	Register(&Rule{
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`, or a feature that needs them (docker-in-docker).",
 		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +
 			"docker-in-docker fails without privileges.",
-		HowToFix: "Use docker-outside-of-docker or Sysbox, or grant the privilege in the Coder template where the admin decides it.",
-		Sources:  []string{"templates", "envbuilder"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			var out []Finding
-			if c.Bool("/privileged") {
-				out = append(out, dcAt(c, "/privileged", "`privileged: true`: Coder workspaces usually cannot run privileged"))
-			}
-			for _, p := range []string{"/capAdd", "/securityOpt"} {
-				if len(c.Strings(p)) > 0 {
-					out = append(out, dcAt(c, p, fmt.Sprintf("`%s` asks for privileges the workspace usually does not have", strings.TrimPrefix(p, "/"))))
-				}
-			}
-			for i := 0; i < c.Len("/runArgs"); i++ {
-				a, _ := c.StringOK(fmt.Sprintf("/runArgs/%d", i))
-				if a == "--privileged" || strings.HasPrefix(a, "--cap-add") || strings.HasPrefix(a, "--security-opt") {
-					out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` %q asks for privileges the workspace usually does not have", a)))
-				}
-			}
-			for _, ref := range c.Features() {
-				for _, pf := range privilegedFeatures {
-					if strings.Contains(featureName(ref), pf) {
-						out = append(out, dcAt(c, devcontainer.FeaturePointer(ref), fmt.Sprintf("feature `%s` needs a privileged container", ref)))
-					}
-				}
-			}
-			return out
-		},
+		HowToFix:     "Use docker-outside-of-docker or Sysbox, or grant the privilege in the Coder template where the admin decides it.",
+		Sources:      []string{"templates", "envbuilder"},
+		Devcontainer: checkCR206,
 	})
 	Register(&Rule{
 		ID: "CR207", Title: "Property envbuilder ignores", Severity: SeverityInfo, Family: FamilyDevcontainer,
@@ -163,55 +108,18 @@ func init() {
 		What:     "A property envbuilder does not read: " + "`" + strings.Join(ignoredByEnvbuilder, "`, `") + "`, `build.options`, `build.cacheFrom`; one finding per property.",
 		Why: "envbuilder reads only `image`, `build.{dockerfile,context,args,target}`, `dockerFile`/`context`, `remoteUser`, `containerUser`, " +
 			"`containerEnv`, `remoteEnv`, `features` and the lifecycle commands from `onCreateCommand` to `postStartCommand`; the rest is ignored silently.",
-		HowToFix: "Set it in the Coder template (ports, mounts, resources) or in the Dockerfile, or remove it.",
-		Sources:  []string{"envbuilder"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			var out []Finding
-			for _, k := range c.Keys {
-				if k == "overrideFeatureInstallOrder" && featureOrderMatters(c) {
-					continue // CR211 reports it, as a warning
-				}
-				if slices.Contains(ignoredByEnvbuilder, k) {
-					out = append(out, dcAt(c, ptr(k), fmt.Sprintf("envbuilder ignores `%s`", k)))
-				}
-			}
-			for _, k := range []string{"options", "cacheFrom"} {
-				if c.Has("/build/" + k) {
-					out = append(out, dcAt(c, "/build/"+k, fmt.Sprintf("envbuilder ignores `build.%s`", k)))
-				}
-			}
-			return out
-		},
+		HowToFix:     "Set it in the Coder template (ports, mounts, resources) or in the Dockerfile, or remove it.",
+		Sources:      []string{"envbuilder"},
+		Devcontainer: checkCR207,
 	})
 	Register(&Rule{
 		ID: "CR208", Title: "Feature not pinned or missing", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "A feature reference without a version or with `:latest`, or a local `./feature` whose folder does not exist.",
 		Why: "An unpinned feature changes under the workspace between builds (golden images must be reproducible); a missing local " +
 			"feature folder fails the build.",
-		HowToFix: "Pin the major version (`ghcr.io/devcontainers/features/go:1`), or fix the local path (relative to the `.devcontainer` folder).",
-		Sources:  []string{"spec", "seed"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			var out []Finding
-			for _, m := range c.Missing(in.Files) {
-				if m.What == "local feature" && !m.Outside {
-					out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("local feature `%s` does not exist (looked for %s)", featureRef(c, m.Pointer), m.Path)))
-				}
-			}
-			for _, ref := range c.Features() {
-				p := devcontainer.FeaturePointer(ref)
-				if strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") {
-					continue
-				}
-				if why := featureUnpinned(ref); why != "" {
-					f := dcAt(c, p, fmt.Sprintf("feature `%s` has %s: it changes between builds", ref, why))
-					f.Fix = &Fix{Description: "pin the feature's major version, e.g. `" + strings.TrimSuffix(ref, ":latest") + ":1`"}
-					out = append(out, f)
-				}
-			}
-			return out
-		},
+		HowToFix:     "Pin the major version (`ghcr.io/devcontainers/features/go:1`), or fix the local path (relative to the `.devcontainer` folder).",
+		Sources:      []string{"spec", "seed"},
+		Devcontainer: checkCR208,
 	})
 	Register(&Rule{
 		ID: "CR209", Title: "Unknown property", Severity: SeverityWarning, Family: FamilyDevcontainer,
@@ -219,31 +127,9 @@ func init() {
 			"or a property that belongs one level down (`gpu` in `hostRequirements`, `dockerfile` in `build`).",
 		Why: "The devcontainer.json reference and schema (devcontainers/spec `schemas/devContainer.base.schema.json`) list the " +
 			"properties; an unknown one has no effect." + cite("spec"),
-		HowToFix: "Use the spec's name (the finding suggests the closest one).",
-		Sources:  []string{"spec"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			var out []Finding
-			for _, k := range c.Keys {
-				if slices.Contains(knownProperties, k) {
-					continue
-				}
-				f := dcAt(c, ptr(k), fmt.Sprintf("unknown property `%s`", k))
-				if parent := nestedOnly[k]; parent != "" {
-					f.Message += fmt.Sprintf(": `%s` belongs inside `%s`", k, parent)
-					out = append(out, f)
-					continue
-				}
-				if best, ok := closest(k, knownProperties); ok {
-					f.Message += fmt.Sprintf(": did you mean `%s`?", best)
-					if e, ok := dcLineEdit(c, c.Pos(ptr(k)).Line, quotedKey(k), quotedKey(best)); ok {
-						f.Fix = &Fix{Description: "rename it to `" + best + "`", Edits: []Edit{e}}
-					}
-				}
-				out = append(out, f)
-			}
-			return out
-		},
+		HowToFix:     "Use the spec's name (the finding suggests the closest one).",
+		Sources:      []string{"spec"},
+		Devcontainer: checkCR209,
 	})
 	Register(&Rule{
 		ID: "CR211", Title: "Feature install order envbuilder ignores", Severity: SeverityWarning, Family: FamilyDevcontainer,
@@ -251,15 +137,9 @@ func init() {
 		What:     "`overrideFeatureInstallOrder` is set for two or more features.",
 		Why: "envbuilder installs features in alphabetical order of their references and ignores `overrideFeatureInstallOrder` " +
 			"(and features' own `installsAfter`/`dependsOn`), so a feature that needs another may install first and fail.",
-		HowToFix: "Install the dependency in the Dockerfile, or merge the features, so order no longer matters.",
-		Sources:  []string{"envbuilder"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			if !featureOrderMatters(c) {
-				return nil
-			}
-			return []Finding{dcAt(c, "/overrideFeatureInstallOrder", "envbuilder installs features alphabetically and ignores `overrideFeatureInstallOrder`")}
-		},
+		HowToFix:     "Install the dependency in the Dockerfile, or merge the features, so order no longer matters.",
+		Sources:      []string{"envbuilder"},
+		Devcontainer: checkCR211,
 	})
 	Register(&Rule{
 		ID: "CR212", Title: "Invalid customizations.coder", Severity: SeverityWarning, Family: FamilyDevcontainer,
@@ -270,47 +150,9 @@ func init() {
 		Why: "Coder's Dev Containers integration reads `customizations.coder` into `CoderCustomization` (`name`, `ignore`, " +
 			"`autoStart`, `displayApps`, `apps`) and each app into `SubAgentApp` (coder/coder `agent/agentcontainers`); app slugs " +
 			"must match `^[a-z0-9](-?[a-z0-9])*$` (codersdk `AppSlugRegex`); `host:port` forwards are not supported." + cite("native"),
-		HowToFix: "Use the valid value the finding names.",
-		Sources:  []string{"native"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			var out []Finding
-			const base = "/customizations/coder"
-			if n, ok := c.StringOK(base + "/name"); ok && !coderName.MatchString(n) {
-				out = append(out, dcAt(c, base+"/name", fmt.Sprintf("`customizations.coder.name` %q must be lowercase letters, digits and hyphens", n)))
-			}
-			seen := map[string]bool{}
-			for i := 0; i < c.Len(base+"/apps"); i++ {
-				p := fmt.Sprintf("%s/apps/%d", base, i)
-				slug, ok := c.StringOK(p + "/slug")
-				switch {
-				case !ok || slug == "":
-					out = append(out, dcAt(c, p, "app without a `slug`"))
-				case seen[slug]:
-					out = append(out, dcAt(c, p+"/slug", fmt.Sprintf("duplicate app slug %q", slug)))
-				}
-				seen[slug] = true
-			}
-			for _, k := range c.Members(base + "/displayApps") {
-				if !slices.Contains(coderDisplayApps, k) {
-					out = append(out, dcAt(c, base+"/displayApps"+ptr(k), fmt.Sprintf("unknown `displayApps` key %q (known: %s)", k, strings.Join(coderDisplayApps, ", "))))
-				}
-			}
-			out = append(out, unknownKeys(c, base, coderKeys, "customizations.coder")...)
-			for i := 0; i < c.Len(base+"/apps"); i++ {
-				p := fmt.Sprintf("%s/apps/%d", base, i)
-				out = append(out, unknownKeys(c, p, coderAppKeys, "app")...)
-				if slug, ok := c.StringOK(p + "/slug"); ok && slug != "" && !coderSlug.MatchString(slug) {
-					out = append(out, dcAt(c, p+"/slug", fmt.Sprintf("app slug %q must be lowercase letters and digits, single hyphens between them", slug)))
-				}
-			}
-			for i := 0; i < c.Len("/forwardPorts"); i++ {
-				if s, ok := c.StringOK(fmt.Sprintf("/forwardPorts/%d", i)); ok && strings.Contains(s, ":") {
-					out = append(out, dcAt(c, fmt.Sprintf("/forwardPorts/%d", i), fmt.Sprintf("`forwardPorts` entry %q uses the host:port form, which Coder's integration does not support", s)))
-				}
-			}
-			return out
-		},
+		HowToFix:     "Use the valid value the finding names.",
+		Sources:      []string{"native"},
+		Devcontainer: checkCR212,
 	})
 	Register(&Rule{
 		ID: "CR213", Title: "Dev Container user does not exist", Severity: SeverityError, Family: FamilyDevcontainer,
@@ -322,109 +164,295 @@ func init() {
 			"rules (CR309) judge the built image.",
 		Why: "The agent starts sessions as that user, looked up in `/etc/passwd`; a missing user fails the workspace start." +
 			cite("agent", "spec"),
-		HowToFix: "Create the user in the Dockerfile (`useradd --create-home --shell /bin/bash --uid 1000 <name>`) or pick an existing one.",
-		Sources:  []string{"agent", "spec"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			if len(c.Features()) > 0 {
-				return nil
-			}
-			b := dcBase(in)
-			if !b.Known || b.Source != "table" || (in.Dockerfile != nil && dockerfileMayCreateUsers(in.Dockerfile)) {
-				return nil
-			}
-			var out []Finding
-			for _, p := range []string{"/remoteUser", "/containerUser"} {
-				u, ok := c.StringOK(p)
-				if !ok || !plainUserName(u) || isRootUser(u) || containsFold(systemUsers, u) || containsFold(b.Users, u) ||
-					u == b.User || u == b.UID1000 {
-					continue
-				}
-				if in.Dockerfile != nil && strings.Contains(strings.Join(in.Dockerfile.Lines, "\n"), u) {
-					continue
-				}
-				f := dcAt(c, p, fmt.Sprintf("user `%s` does not exist in `%s`, and nothing creates it", u, b.Ref))
-				f.Fix = &Fix{Description: "create it in the Dockerfile: `" + UserCreateLine(b, u) + "`"}
-				out = append(out, f)
-			}
-			return out
-		},
+		HowToFix:     "Create the user in the Dockerfile (`useradd --create-home --shell /bin/bash --uid 1000 <name>`) or pick an existing one.",
+		Sources:      []string{"agent", "spec"},
+		Devcontainer: checkCR213,
 	})
 	Register(&Rule{
 		ID: "CR214", Title: "Lifecycle command cannot run", Severity: SeverityError, Family: FamilyDevcontainer,
 		What: "A string lifecycle command on an image without `/bin/sh`, or an array command whose program is not on the image's PATH. " +
 			"Without the built image this fires only for well-known bases whose tools are known.",
-		Why:      "The spec runs a string command with `/bin/sh -c` and an array command directly; a missing program fails the workspace start.",
-		HowToFix: "Install the program in the Dockerfile, or call it by a path that exists.",
-		Sources:  []string{"spec"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			if in.Dockerfile != nil || len(c.Features()) > 0 {
-				return nil
-			}
-			b := dcBase(in)
-			if !b.Known || b.Source != "table" {
-				return nil
-			}
-			var out []Finding
-			for _, lc := range devcontainer.LifecycleCommands[1:] {
-				cmd := c.Command(lc)
-				if cmd == nil {
-					continue
-				}
-				cmds := []devcontainer.Command{*cmd}
-				if cmd.Kind == devcontainer.CommandObject {
-					cmds = cmd.Parallel
-				}
-				for _, sub := range cmds {
-					prog := sub.Program()
-					name := prog[strings.LastIndex(prog, "/")+1:]
-					if (name == "curl" || name == "wget" || name == "git" || name == "bash" || name == "sudo") && !b.Has(name) {
-						out = append(out, dcAt(c, sub.Pointer+"/0", fmt.Sprintf("`%s` is not on `%s`: %s cannot run", prog, b.Ref, lc)))
-					}
-				}
-			}
-			return out
-		},
+		Why:          "The spec runs a string command with `/bin/sh -c` and an array command directly; a missing program fails the workspace start.",
+		HowToFix:     "Install the program in the Dockerfile, or call it by a path that exists.",
+		Sources:      []string{"spec"},
+		Devcontainer: checkCR214,
 	})
 	Register(&Rule{
 		ID: "CR216", Title: "Trailing comma", Severity: SeverityInfo, Family: FamilyDevcontainer,
-		What:     "A comma before a closing `}` or `]`; one finding per line, whose fix removes every trailing comma on it.",
-		Why:      "envbuilder and the Dev Containers CLI accept it (JSONC), but the spec's JSON schema (`allowTrailingCommas: false`) and strict JSON tools reject the file." + cite("spec", "envbuilder"),
-		HowToFix: "Remove the comma.",
-		Sources:  []string{"spec", "envbuilder"},
-		Devcontainer: func(in *DevcontainerInput) []Finding {
-			c := in.Devcontainer
-			byLine := map[int][]devcontainer.Pos{}
-			var lines []int
-			for _, p := range c.TrailingCommas {
-				if len(byLine[p.Line]) == 0 {
-					lines = append(lines, p.Line)
-				}
-				byLine[p.Line] = append(byLine[p.Line], p)
-			}
-			var out []Finding
-			for _, line := range lines {
-				ps := byLine[line]
-				msg := "trailing comma"
-				if len(ps) > 1 {
-					msg = fmt.Sprintf("%d trailing commas", len(ps))
-				}
-				f := Finding{Message: msg, Location: Location{Path: c.Path, StartLine: line, StartCol: ps[0].Col, EndLine: line, EndCol: ps[len(ps)-1].Col}}
-				if line <= len(c.Lines) {
-					text := strings.TrimSuffix(c.Lines[line-1], "\r")
-					for i := len(ps) - 1; i >= 0; i-- { // right to left, so earlier columns stay valid
-						if col := ps[i].Col; col >= 1 && col <= len(text) && text[col-1] == ',' {
-							text = text[:col-1] + text[col:]
-						}
-					}
-					f.Fix = &Fix{Description: "remove the trailing comma", Edits: []Edit{{Path: c.Path, StartLine: line, EndLine: line, Text: text}}}
-				}
-				out = append(out, f)
-			}
-			return out
-		},
+		What:         "A comma before a closing `}` or `]`; one finding per line, whose fix removes every trailing comma on it.",
+		Why:          "envbuilder and the Dev Containers CLI accept it (JSONC), but the spec's JSON schema (`allowTrailingCommas: false`) and strict JSON tools reject the file." + cite("spec", "envbuilder"),
+		HowToFix:     "Remove the comma.",
+		Sources:      []string{"spec", "envbuilder"},
+		Devcontainer: checkCR216,
 	})
+}
+
+// checkCR204 reports an initializeCommand, which no Coder builder runs on
+// the developer's machine; the fix renames it to onCreateCommand when that
+// is free.
+func checkCR204(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	if !c.Has("/initializeCommand") {
+		return nil
+	}
+	msg := "`initializeCommand` never runs under envbuilder, and under Coder's native integration it runs in the workspace, not on the developer's machine"
+	switch in.Config.builder() {
+	case ConfigBuilderEnvbuilder:
+		msg = "`initializeCommand` never runs under envbuilder"
+	case ConfigBuilderNative:
+		msg = "`initializeCommand` runs in the Coder workspace, not on the developer's machine"
+	}
+	f := dcAt(c, "/initializeCommand", msg)
+	if !c.Has("/onCreateCommand") {
+		if e, ok := dcLineEdit(c, c.Pos("/initializeCommand").Line, `"initializeCommand"`, `"onCreateCommand"`); ok {
+			f.Fix = &Fix{Description: "run it as `onCreateCommand` instead", Edits: []Edit{e}}
+		}
+	}
+	return []Finding{f}
+}
+
+// checkCR206 reports each property or feature that asks for privileges
+// a Coder workspace usually lacks.
+func checkCR206(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	var out []Finding
+	if c.Bool("/privileged") {
+		out = append(out, dcAt(c, "/privileged", "`privileged: true`: Coder workspaces usually cannot run privileged"))
+	}
+	for _, p := range []string{"/capAdd", "/securityOpt"} {
+		if len(c.Strings(p)) > 0 {
+			out = append(out, dcAt(c, p, fmt.Sprintf("`%s` asks for privileges the workspace usually does not have", strings.TrimPrefix(p, "/"))))
+		}
+	}
+	for i := 0; i < c.Len("/runArgs"); i++ {
+		a, _ := c.StringOK(fmt.Sprintf("/runArgs/%d", i))
+		if a == "--privileged" || strings.HasPrefix(a, "--cap-add") || strings.HasPrefix(a, "--security-opt") {
+			out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` %q asks for privileges the workspace usually does not have", a)))
+		}
+	}
+	for _, ref := range c.Features() {
+		for _, pf := range privilegedFeatures {
+			if strings.Contains(featureName(ref), pf) {
+				out = append(out, dcAt(c, devcontainer.FeaturePointer(ref), fmt.Sprintf("feature `%s` needs a privileged container", ref)))
+			}
+		}
+	}
+	return out
+}
+
+// checkCR207 reports each property envbuilder does not read.
+func checkCR207(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	var out []Finding
+	for _, k := range c.Keys {
+		if k == "overrideFeatureInstallOrder" && featureOrderMatters(c) {
+			continue // CR211 reports it, as a warning
+		}
+		if slices.Contains(ignoredByEnvbuilder, k) {
+			out = append(out, dcAt(c, ptr(k), fmt.Sprintf("envbuilder ignores `%s`", k)))
+		}
+	}
+	for _, k := range []string{"options", "cacheFrom"} {
+		if c.Has("/build/" + k) {
+			out = append(out, dcAt(c, "/build/"+k, fmt.Sprintf("envbuilder ignores `build.%s`", k)))
+		}
+	}
+	return out
+}
+
+// checkCR208 reports unpinned features and local features whose folder
+// is missing.
+func checkCR208(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	var out []Finding
+	for _, m := range c.Missing(in.Files) {
+		if m.What == "local feature" && !m.Outside {
+			out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("local feature `%s` does not exist (looked for %s)", featureRef(c, m.Pointer), m.Path)))
+		}
+	}
+	for _, ref := range c.Features() {
+		p := devcontainer.FeaturePointer(ref)
+		if strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") {
+			continue
+		}
+		if why := featureUnpinned(ref); why != "" {
+			f := dcAt(c, p, fmt.Sprintf("feature `%s` has %s: it changes between builds", ref, why))
+			f.Fix = &Fix{Description: "pin the feature's major version, e.g. `" + strings.TrimSuffix(ref, ":latest") + ":1`"}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// checkCR209 reports top-level properties the spec does not define,
+// naming the parent of a nested-only one, else the likely intended name.
+func checkCR209(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	var out []Finding
+	for _, k := range c.Keys {
+		if slices.Contains(knownProperties, k) {
+			continue
+		}
+		f := dcAt(c, ptr(k), fmt.Sprintf("unknown property `%s`", k))
+		if parent := nestedOnly[k]; parent != "" {
+			f.Message += fmt.Sprintf(": `%s` belongs inside `%s`", k, parent)
+			out = append(out, f)
+			continue
+		}
+		if best, ok := suggest.Typo(k, knownProperties); ok {
+			f.Message += fmt.Sprintf(": did you mean `%s`?", best)
+			if e, ok := dcLineEdit(c, c.Pos(ptr(k)).Line, quotedKey(k), quotedKey(best)); ok {
+				f.Fix = &Fix{Description: "rename it to `" + best + "`", Edits: []Edit{e}}
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// checkCR211 reports an overrideFeatureInstallOrder envbuilder would not
+// follow.
+func checkCR211(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	if !featureOrderMatters(c) {
+		return nil
+	}
+	return []Finding{dcAt(c, "/overrideFeatureInstallOrder", "envbuilder installs features alphabetically and ignores `overrideFeatureInstallOrder`")}
+}
+
+// checkCR212 reports what Coder rejects or ignores in
+// customizations.coder, and host:port forwards.
+func checkCR212(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	var out []Finding
+	const base = "/customizations/coder"
+	if n, ok := c.StringOK(base + "/name"); ok && !coderName.MatchString(n) {
+		out = append(out, dcAt(c, base+"/name", fmt.Sprintf("`customizations.coder.name` %q must be lowercase letters, digits and hyphens", n)))
+	}
+	seen := map[string]bool{}
+	for i := 0; i < c.Len(base+"/apps"); i++ {
+		p := fmt.Sprintf("%s/apps/%d", base, i)
+		slug, ok := c.StringOK(p + "/slug")
+		switch {
+		case !ok || slug == "":
+			out = append(out, dcAt(c, p, "app without a `slug`"))
+		case seen[slug]:
+			out = append(out, dcAt(c, p+"/slug", fmt.Sprintf("duplicate app slug %q", slug)))
+		}
+		seen[slug] = true
+	}
+	for _, k := range c.Members(base + "/displayApps") {
+		if !slices.Contains(coderDisplayApps, k) {
+			out = append(out, dcAt(c, base+"/displayApps"+ptr(k), fmt.Sprintf("unknown `displayApps` key %q (known: %s)", k, strings.Join(coderDisplayApps, ", "))))
+		}
+	}
+	out = append(out, unknownKeys(c, base, coderKeys, "customizations.coder")...)
+	for i := 0; i < c.Len(base+"/apps"); i++ {
+		p := fmt.Sprintf("%s/apps/%d", base, i)
+		out = append(out, unknownKeys(c, p, coderAppKeys, "app")...)
+		if slug, ok := c.StringOK(p + "/slug"); ok && slug != "" && !coderSlug.MatchString(slug) {
+			out = append(out, dcAt(c, p+"/slug", fmt.Sprintf("app slug %q must be lowercase letters and digits, single hyphens between them", slug)))
+		}
+	}
+	for i := 0; i < c.Len("/forwardPorts"); i++ {
+		if s, ok := c.StringOK(fmt.Sprintf("/forwardPorts/%d", i)); ok && strings.Contains(s, ":") {
+			out = append(out, dcAt(c, fmt.Sprintf("/forwardPorts/%d", i), fmt.Sprintf("`forwardPorts` entry %q uses the host:port form, which Coder's integration does not support", s)))
+		}
+	}
+	return out
+}
+
+// checkCR213 reports a remoteUser or containerUser that is certainly not
+// a user of a well-known base image.
+func checkCR213(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	if len(c.Features()) > 0 {
+		return nil
+	}
+	b := dcBase(in)
+	if !b.Known || b.Source != "table" || (in.Dockerfile != nil && dockerfileMayCreateUsers(in.Dockerfile)) {
+		return nil
+	}
+	var out []Finding
+	for _, p := range []string{"/remoteUser", "/containerUser"} {
+		u, ok := c.StringOK(p)
+		if !ok || !plainUserName(u) || isRootUser(u) || containsFold(systemUsers, u) || containsFold(b.Users, u) ||
+			u == b.User || u == b.UID1000 {
+			continue
+		}
+		if in.Dockerfile != nil && strings.Contains(strings.Join(in.Dockerfile.Lines, "\n"), u) {
+			continue
+		}
+		f := dcAt(c, p, fmt.Sprintf("user `%s` does not exist in `%s`, and nothing creates it", u, b.Ref))
+		f.Fix = &Fix{Description: "create it in the Dockerfile: `" + UserCreateLine(b, u) + "`"}
+		out = append(out, f)
+	}
+	return out
+}
+
+// checkCR214 reports lifecycle commands whose program a well-known base
+// image lacks.
+func checkCR214(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	if in.Dockerfile != nil || len(c.Features()) > 0 {
+		return nil
+	}
+	b := dcBase(in)
+	if !b.Known || b.Source != "table" {
+		return nil
+	}
+	var out []Finding
+	for _, lc := range devcontainer.LifecycleCommands[1:] {
+		cmd := c.Command(lc)
+		if cmd == nil {
+			continue
+		}
+		cmds := []devcontainer.Command{*cmd}
+		if cmd.Kind == devcontainer.CommandObject {
+			cmds = cmd.Parallel
+		}
+		for _, sub := range cmds {
+			prog := sub.Program()
+			name := prog[strings.LastIndex(prog, "/")+1:]
+			if (name == "curl" || name == "wget" || name == "git" || name == "bash" || name == "sudo") && !b.Has(name) {
+				out = append(out, dcAt(c, sub.Pointer+"/0", fmt.Sprintf("`%s` is not on `%s`: %s cannot run", prog, b.Ref, lc)))
+			}
+		}
+	}
+	return out
+}
+
+// checkCR216 reports trailing commas, one finding per line.
+func checkCR216(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	byLine := map[int][]devcontainer.Pos{}
+	var lines []int
+	for _, p := range c.TrailingCommas {
+		if len(byLine[p.Line]) == 0 {
+			lines = append(lines, p.Line)
+		}
+		byLine[p.Line] = append(byLine[p.Line], p)
+	}
+	var out []Finding
+	for _, line := range lines {
+		ps := byLine[line]
+		msg := "trailing comma"
+		if len(ps) > 1 {
+			msg = fmt.Sprintf("%d trailing commas", len(ps))
+		}
+		f := Finding{Message: msg, Location: Location{Path: c.Path, StartLine: line, StartCol: ps[0].Col, EndLine: line, EndCol: ps[len(ps)-1].Col}}
+		if line <= len(c.Lines) {
+			text := strings.TrimSuffix(c.Lines[line-1], "\r")
+			for i := len(ps) - 1; i >= 0; i-- { // right to left, so earlier columns stay valid
+				if col := ps[i].Col; col >= 1 && col <= len(text) && text[col-1] == ',' {
+					text = text[:col-1] + text[col:]
+				}
+			}
+			f.Fix = &Fix{Description: "remove the trailing comma", Edits: []Edit{{Path: c.Path, StartLine: line, EndLine: line, Text: text}}}
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // featureOrderMatters reports whether overrideFeatureInstallOrder asks for

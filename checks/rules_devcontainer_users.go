@@ -77,8 +77,9 @@ func nativeUser(in *DevcontainerInput) userChoice {
 	return userChoice{root: known && isRootUser(user), why: from}
 }
 
-// runsAsRoot is CR205.
-func runsAsRoot(in *DevcontainerInput) []Finding {
+// checkCR205 reports a workspace that would run as root under the builders
+// config picks, with the user to set instead when the base has one.
+func checkCR205(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
 	builder := in.Config.builder()
 	eb, native := builder != ConfigBuilderNative, builder != ConfigBuilderEnvbuilder

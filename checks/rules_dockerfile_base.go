@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/internal/suggest"
 )
 
 // Dockerfile rules about parsing, the base image and the build's shape:
@@ -368,38 +369,17 @@ func baseAllowed(ref string, patterns []string) bool {
 	return false
 }
 
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-// nearestAllowed returns the allowed pattern closest to ref.
+// nearestAllowed returns the allowed pattern whose image name is closest
+// to ref's.
 func nearestAllowed(ref string, patterns []string) string {
-	best, bestD := "", -1
-	name := ParseImageRef(ref).Name()
-	for _, p := range patterns {
-		d := editDistance(name, ParseImageRef(strings.ReplaceAll(p, "*", "")).Name())
-		if bestD < 0 || d < bestD {
-			best, bestD = p, d
-		}
+	names := make([]string, len(patterns))
+	for i, p := range patterns {
+		names[i] = ParseImageRef(strings.ReplaceAll(p, "*", "")).Name()
 	}
-	return best
+	if i := suggest.Nearest(ParseImageRef(ref).Name(), names); i >= 0 {
+		return patterns[i]
+	}
+	return ""
 }
 
 // checkCR103 reports a final stage built on an image config does not allow.

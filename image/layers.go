@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unsafe"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -113,6 +114,28 @@ type layerIndex struct {
 	// Compression is "gzip", "zstd" or "none".
 	Compression string
 	Warnings    []string
+	// names holds the entries' names: one allocation per 64 KiB rather
+	// than one (rounded up to a size class) per name.
+	names nameArena
+}
+
+// nameArena keeps strings in shared blocks. A block is never written
+// again once a string points into it.
+type nameArena struct{ block []byte }
+
+const nameBlockSize = 64 << 10
+
+// keep returns a copy of s that lives in the arena.
+func (a *nameArena) keep(s string) string {
+	if s == "" || len(s) > nameBlockSize/4 {
+		return s
+	}
+	if cap(a.block)-len(a.block) < len(s) {
+		a.block = make([]byte, 0, nameBlockSize)
+	}
+	start := len(a.block)
+	a.block = append(a.block, s...)
+	return unsafe.String(&a.block[start], len(s))
 }
 
 // nameBytes is what the index's names take, as the budget counts them.
@@ -292,6 +315,7 @@ func indexTar(ctx context.Context, tr *tar.Reader, ws *wantSet, b *budget, li *l
 			if err := b.addNames(len(e.Path)); err != nil {
 				return err
 			}
+			e.Path = li.names.keep(e.Path)
 			li.Entries.add(e)
 			continue
 		}
@@ -316,6 +340,7 @@ func indexTar(ctx context.Context, tr *tar.Reader, ws *wantSet, b *budget, li *l
 		if err := b.addNames(len(e.Path) + len(e.Link)); err != nil {
 			return err
 		}
+		e.Path, e.Link = li.names.keep(e.Path), li.names.keep(e.Link)
 		li.Entries.add(e)
 		if typ != TypeFile {
 			continue

@@ -2,13 +2,14 @@ package image
 
 import (
 	"fmt"
+	"hash/maphash"
 	"path"
 )
 
 // tree is the filesystem the layers build, one layer over the other,
 // following the OCI changeset rules (and overlayfs, which implements them).
 //
-// It is a tree kept flat, for memory: a map from each path to its node
+// It is a tree kept flat, for memory: a table from each path to its node
 // (24 bytes, pointing at the layer entry that made it), nodes in chunks.
 // A node knows its parent and the parent's generation when it was added;
 // it is in the tree while the map still names it at its path and its
@@ -18,7 +19,7 @@ import (
 type tree struct {
 	nodes [][]mnode
 	n     int
-	index map[string]int32
+	index *pathTable
 	// made holds the entries the tree makes itself: the root and the
 	// directories a layer implies without listing them.
 	made entryList
@@ -56,7 +57,8 @@ var (
 // newTree makes a tree with only the root, its path map sized for about
 // sizeHint paths.
 func newTree(sizeHint int) *tree {
-	t := &tree{index: make(map[string]int32, sizeHint), hard: map[int32]File{}, captures: map[int32]*Capture{}}
+	t := &tree{hard: map[int32]File{}, captures: map[int32]*Capture{}}
+	t.index = newPathTable(sizeHint, func(id int32) string { return t.node(id).e.Path })
 	t.newNode(t.made.add(layerEntry{Path: "/", Type: dirCode, Mode: 0o755}), 0, -1, 0)
 	return t
 }
@@ -70,7 +72,7 @@ func (t *tree) newNode(e *layerEntry, layer int, parent int32, pgen uint32) int3
 	id := int32(t.n)
 	t.n++
 	*t.node(id) = mnode{e: e, layer: int32(layer), parent: parent, pgen: pgen}
-	t.index[e.Path] = id
+	t.index.set(e.Path, id)
 	return id
 }
 
@@ -101,7 +103,7 @@ func (t *tree) isDir(id int32) bool {
 // child returns the node at p if it is in the tree as a child of parent
 // (itself in the tree).
 func (t *tree) child(parent int32, p string) (int32, bool) {
-	id, ok := t.index[p]
+	id, ok := t.index.get(p)
 	if !ok || id == 0 {
 		return 0, false
 	}
@@ -113,7 +115,7 @@ func (t *tree) child(parent int32, p string) (int32, bool) {
 func (t *tree) inTree(id int32) bool {
 	for id != 0 {
 		n := t.node(id)
-		if cur, ok := t.index[n.e.Path]; !ok || cur != id || t.node(n.parent).gen != n.pgen {
+		if cur, ok := t.index.get(n.e.Path); !ok || cur != id || t.node(n.parent).gen != n.pgen {
 			return false
 		}
 		id = n.parent
@@ -123,7 +125,7 @@ func (t *tree) inTree(id int32) bool {
 
 // lookup finds p literally (symlinks are not followed).
 func (t *tree) lookup(p string) (int32, bool) {
-	id, ok := t.index[p]
+	id, ok := t.index.get(p)
 	return id, ok && t.inTree(id)
 }
 
@@ -176,7 +178,7 @@ func (t *tree) apply(layer int, li *layerIndex) {
 				}
 			case entryWhiteout:
 				if id, ok := t.lookup(e.Path); ok && id != 0 {
-					delete(t.index, e.Path)
+					t.index.delete(e.Path)
 					t.drop()
 				}
 			}
@@ -258,16 +260,16 @@ func (t *tree) flatten() (*FileIndex, map[string]*Capture) {
 		if state[id] == 0 {
 			n := t.node(id)
 			state[id] = 2
-			if cur := t.index[n.e.Path]; cur == id && t.node(n.parent).gen == n.pgen && in(n.parent) {
+			if cur, _ := t.index.get(n.e.Path); cur == id && t.node(n.parent).gen == n.pgen && in(n.parent) {
 				state[id] = 1
 			}
 		}
 		return state[id] == 1
 	}
-	recs := make([]fileRec, 0, len(t.index))
+	recs := make([]fileRec, 0, t.index.live)
 	extra := map[*layerEntry]File{}
 	caps := map[string]*Capture{}
-	for p, id := range t.index {
+	for id := range t.index.all {
 		if !in(id) {
 			continue
 		}
@@ -277,9 +279,122 @@ func (t *tree) flatten() (*FileIndex, map[string]*Capture) {
 			extra[n.e] = f
 		}
 		if c := t.captures[id]; c != nil {
-			caps[p] = c
+			caps[n.e.Path] = c
 		}
 	}
 	t.index, t.nodes, t.hard, t.captures = nil, nil, nil, nil
 	return newFileIndex(recs, extra), caps
+}
+
+// pathTable maps a path to the node that holds it: open addressing over
+// node ids (4 bytes a slot, the path read from the node), where a
+// map[string]int32 takes over 50 bytes an entry.
+type pathTable struct {
+	slots []int32 // a node id, or empty or deleted
+	used  int     // slots not empty (deleted ones included)
+	live  int
+	seed  maphash.Seed
+	path  func(id int32) string
+}
+
+const (
+	slotEmpty   int32 = -1
+	slotDeleted int32 = -2
+)
+
+func newPathTable(sizeHint int, path func(int32) string) *pathTable {
+	n := 16
+	for n*3 < sizeHint*4 {
+		n *= 2
+	}
+	t := &pathTable{seed: maphash.MakeSeed(), path: path}
+	t.slots = make([]int32, n)
+	for i := range t.slots {
+		t.slots[i] = slotEmpty
+	}
+	return t
+}
+
+// find returns the slot of p, or where it would go (the first deleted
+// slot on its probe sequence, else the empty one that ends it).
+func (t *pathTable) find(p string) (slot int, found bool) {
+	mask := len(t.slots) - 1
+	i := int(maphash.String(t.seed, p)) & mask
+	free := -1
+	for step := 1; ; step++ {
+		switch id := t.slots[i]; id {
+		case slotEmpty:
+			if free < 0 {
+				free = i
+			}
+			return free, false
+		case slotDeleted:
+			if free < 0 {
+				free = i
+			}
+		default:
+			if t.path(id) == p {
+				return i, true
+			}
+		}
+		i = (i + step) & mask // triangular probing visits every slot
+	}
+}
+
+func (t *pathTable) get(p string) (int32, bool) {
+	i, ok := t.find(p)
+	if !ok {
+		return 0, false
+	}
+	return t.slots[i], true
+}
+
+// set makes p name node id (the node's path is p).
+func (t *pathTable) set(p string, id int32) {
+	i, ok := t.find(p)
+	if !ok {
+		if t.slots[i] == slotEmpty {
+			t.used++
+		}
+		t.live++
+	}
+	t.slots[i] = id
+	if t.used*4 > len(t.slots)*3 {
+		t.rehash()
+	}
+}
+
+func (t *pathTable) delete(p string) {
+	if i, ok := t.find(p); ok {
+		t.slots[i] = slotDeleted
+		t.live--
+	}
+}
+
+// rehash grows the table (or only clears its deleted slots).
+func (t *pathTable) rehash() {
+	old := t.slots
+	n := len(old)
+	if t.live*2 > n {
+		n *= 2
+	}
+	t.slots = make([]int32, n)
+	for i := range t.slots {
+		t.slots[i] = slotEmpty
+	}
+	t.used, t.live = 0, 0
+	for _, id := range old {
+		if id >= 0 {
+			t.set(t.path(id), id)
+		}
+	}
+}
+
+// all yields every path's node id.
+func (t *pathTable) all(yield func(int32) bool) {
+	for _, id := range t.slots {
+		if id >= 0 && !yield(id) {
+			return
+		}
+	}
 }
