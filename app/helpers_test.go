@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,18 +15,16 @@ import (
 
 	"github.com/coderready/coderready/app/githubfake"
 	"github.com/coderready/coderready/build"
+	"github.com/coderready/coderready/internal/testenv"
+	"github.com/coderready/coderready/store/storetest"
 )
 
 const testSecret = "test webhook secret"
 
-// readFixture reads a real webhook payload from the shared fixtures.
+// readFixture reads a real webhook payload from testdata/fixtures.
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	dir, err := githubfake.FindTestdata()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "fixtures", "github-webhooks", name))
+	b, err := os.ReadFile(testenv.Testdata(t, "fixtures/github-webhooks/"+name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +136,14 @@ func deliver(t testing.TB, h http.Handler, event, delivery string, body []byte) 
 	req.Header.Set("X-Hub-Signature-256", sign(testSecret, body))
 	h.ServeHTTP(rec, req)
 	return rec.Result()
+}
+
+// waitIdle waits until the app's queue has no work left (every delivery
+// and check job worked): what the queued work would do is done, so a test
+// can assert that something did not happen.
+func waitIdle(t testing.TB, a *App) {
+	t.Helper()
+	storetest.WaitQueueIdle(t, a.river, 60*time.Second)
 }
 
 // waitFor polls cond until it holds or the time is up.

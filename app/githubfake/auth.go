@@ -51,8 +51,6 @@ func (s *Server) authenticate(c *call) *response {
 		switch {
 		case t == nil:
 			return s.unauthorized(c, "Bad credentials", "unknown token")
-		case t.revoked:
-			return s.unauthorized(c, "Bad credentials", "revoked token")
 		case !s.now().Before(t.expires):
 			return s.unauthorized(c, "Bad credentials", fmt.Sprintf("token expired at %s", t.expires.Format(time.RFC3339)))
 		}

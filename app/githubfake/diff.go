@@ -112,12 +112,12 @@ func lcsDiff(a, b []string, offA, offB int) []lineOp {
 // a line differs from the same text with one, as in git.
 const noEOL = "\x00no-eol"
 
-// UnifiedDiff returns the patch GitHub shows for a file changed from
+// unifiedDiff returns the patch GitHub shows for a file changed from
 // oldText to newText: hunks with three lines of context, "@@ -a,b +c,d @@"
 // headers, "\ No newline at end of file" markers, and no trailing newline
 // (the form of the "patch" field of the pull request files API). It also
 // returns the numbers of added and deleted lines.
-func UnifiedDiff(oldText, newText string) (patch string, additions, deletions int) {
+func unifiedDiff(oldText, newText string) (patch string, additions, deletions int) {
 	a, aEOL := splitLines(oldText)
 	b, bEOL := splitLines(newText)
 	if !aEOL {

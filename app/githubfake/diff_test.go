@@ -69,16 +69,16 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, adds, dels := UnifiedDiff(tt.old, tt.new)
+			got, adds, dels := unifiedDiff(tt.old, tt.new)
 			if got != tt.want || adds != tt.adds || dels != tt.dels {
-				t.Errorf("UnifiedDiff = +%d -%d\n%s\nwant +%d -%d\n%s", adds, dels, got, tt.adds, tt.dels, tt.want)
+				t.Errorf("unifiedDiff = +%d -%d\n%s\nwant +%d -%d\n%s", adds, dels, got, tt.adds, tt.dels, tt.want)
 			}
 		})
 	}
 }
 
 func TestParsePatch(t *testing.T) {
-	patch, _, _ := UnifiedDiff("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\nn\n", "a\nb\nc\nD\ne\nf\ng\nh\ni\nj\nk\nl\nM\nN\nn\n")
+	patch, _, _ := unifiedDiff("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm\nn\n", "a\nb\nc\nD\ne\nf\ng\nh\ni\nj\nk\nl\nM\nN\nn\n")
 	d, err := parsePatch(patch)
 	if err != nil {
 		t.Fatal(err)

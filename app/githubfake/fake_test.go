@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	"github.com/google/go-github/v62/github"
 
 	"github.com/coderready/coderready/app/githubfake"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 const (
@@ -48,13 +50,6 @@ const headDockerfile = "FROM debian:12\nRUN apt-get update\nRUN apt-get install 
 func newFixture(t *testing.T, opts githubfake.Options) *fixture {
 	t.Helper()
 	fake := githubfake.Start(t, opts)
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, v := range fake.Violations() {
-				t.Logf("violation: %s", v)
-			}
-		}
-	})
 	fake.AddInstallation(githubfake.Installation{ID: instID, Account: "acme"})
 	base := fake.AddCommit(repo, "", map[string]string{
 		"Dockerfile":              baseDockerfile,
@@ -99,19 +94,60 @@ func client(t *testing.T, fake *githubfake.Server, rt http.RoundTripper) *github
 }
 
 func TestNewFailsWithoutSubset(t *testing.T) {
-	t.Setenv(githubfake.TestdataDirEnv, t.TempDir())
-	if _, err := githubfake.New(githubfake.Options{}); err == nil {
-		t.Fatal("New without the OpenAPI subset: no error")
+	t.Setenv(testenv.TestdataDirEnv, t.TempDir())
+	if _, err := githubfake.New(githubfake.Options{}); err == nil || !strings.Contains(err.Error(), "github-app-subset.json") {
+		t.Fatalf("New without the OpenAPI subset: %v, want an error naming it", err)
 	}
 }
 
-func TestFindTestdata(t *testing.T) {
-	d, err := githubfake.FindTestdata()
-	if err != nil {
-		t.Fatal(err)
+// endRecorder is a testing.TB whose cleanups run when the test says, and
+// whose errors are recorded instead of failing the real test.
+type endRecorder struct {
+	testing.TB
+	cleanups []func()
+	errors   []string
+}
+
+func (r *endRecorder) Helper()           {}
+func (r *endRecorder) Cleanup(fn func()) { r.cleanups = append(r.cleanups, fn) }
+func (r *endRecorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// end runs the cleanups as the testing package does: last first.
+func (r *endRecorder) end() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
 	}
-	if _, err := os.Stat(d + "/fixtures/github-openapi/github-app-subset.json"); err != nil {
-		t.Fatal(err)
+}
+
+// TestUntakenViolationsFailTheTest: a request GitHub would refuse fails
+// the test that made it when it ends, unless the test took it.
+func TestUntakenViolationsFailTheTest(t *testing.T) {
+	send := func(t *testing.T, fake *githubfake.Server) {
+		resp, err := http.Get(fake.URL + "/no/such/operation")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+	}
+
+	untaken := &endRecorder{TB: t}
+	send(t, githubfake.Start(untaken, githubfake.Options{}))
+	untaken.end()
+	if len(untaken.errors) != 1 || !strings.Contains(untaken.errors[0], "/no/such/operation") {
+		t.Errorf("untaken violation: the test's errors are %q, want one naming the request", untaken.errors)
+	}
+
+	taken := &endRecorder{TB: t}
+	fake := githubfake.Start(taken, githubfake.Options{})
+	send(t, fake)
+	if v := fake.TakeViolations(); len(v) != 1 {
+		t.Errorf("TakeViolations = %q, want the one request", v)
+	}
+	taken.end()
+	if len(taken.errors) != 0 {
+		t.Errorf("taken violation: the test's errors are %q, want none", taken.errors)
 	}
 }
 
@@ -243,7 +279,6 @@ func TestPullRequestFlow(t *testing.T) {
 	if n := len(f.fake.ReviewComments(repo, 1)); n != 2 {
 		t.Errorf("review comments = %d", n)
 	}
-	f.fake.AssertNoViolations(t)
 }
 
 func readTarball(t *testing.T, u string) []string {
@@ -359,7 +394,6 @@ func TestCheckRuns(t *testing.T) {
 	if c := f.fake.Count("checks/update"); c != 4 {
 		t.Errorf("checks/update count = %d", c)
 	}
-	f.fake.AssertNoViolations(t)
 }
 
 func TestAppEndpoints(t *testing.T) {
@@ -396,7 +430,6 @@ func TestAppEndpoints(t *testing.T) {
 	if _, resp, err := plain.Apps.CompleteAppManifest(ctx, "abc123"); err == nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("second conversion of a code: %v", err)
 	}
-	f.fake.AssertNoViolations(t)
 }
 
 // clock is a settable clock.
@@ -435,7 +468,7 @@ func TestAuthentication(t *testing.T) {
 	if _, resp, err := installationClient(t, f.fake, 8).PullRequests.Get(ctx, "acme", "widgets", 1); err == nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("other installation: %v", err)
 	}
-	if v := f.fake.Violations(); len(v) != 3 {
+	if v := f.fake.TakeViolations(); len(v) != 3 {
 		t.Errorf("violations = %q", v)
 	}
 }
@@ -454,7 +487,7 @@ func TestAuthenticationWrongKey(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("JWT signed by another key: %v", err)
 	}
-	if v := fake.Violations(); len(v) != 1 || !strings.Contains(v[0], "not signed with the app's key") {
+	if v := fake.TakeViolations(); len(v) != 1 || !strings.Contains(v[0], "not signed with the app's key") {
 		t.Errorf("violations = %q", v)
 	}
 }
@@ -473,7 +506,7 @@ func TestTokenExpiry(t *testing.T) {
 	if err == nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("expired token: %v", err)
 	}
-	if v := f.fake.Violations(); len(v) != 1 || !strings.Contains(v[0], "expired") {
+	if v := f.fake.TakeViolations(); len(v) != 1 || !strings.Contains(v[0], "expired") {
 		t.Errorf("violations = %q", v)
 	}
 }
@@ -629,7 +662,7 @@ func TestViolations(t *testing.T) {
 			if err == nil || resp == nil || resp.StatusCode != tt.wantStatus {
 				t.Fatalf("answer %v, %v; want %d", resp, err, tt.wantStatus)
 			}
-			v := f.fake.Violations()
+			v := f.fake.TakeViolations()
 			if len(v) != 1 || !strings.Contains(v[0], tt.wantIn) {
 				t.Errorf("violations = %q, want one with %q", v, tt.wantIn)
 			}
@@ -700,7 +733,6 @@ func TestListFilesPagination(t *testing.T) {
 	if files, _, _ := f.gh.PullRequests.ListFiles(ctx, "acme", "widgets", 2, nil); len(files) != 30 {
 		t.Errorf("default page = %d files", len(files))
 	}
-	f.fake.AssertNoViolations(t)
 }
 
 func TestFaultsAndHook(t *testing.T) {
@@ -747,7 +779,6 @@ func TestFaultsAndHook(t *testing.T) {
 	if last := recs[len(recs)-1]; last.OperationID != "pulls/list-files" || last.Status != 403 || !strings.HasPrefix(last.Header.Get("Authorization"), "token ghs_") {
 		t.Errorf("last request = %+v", last)
 	}
-	f.fake.AssertNoViolations(t)
 }
 
 func TestEnterprisePrefixAndForks(t *testing.T) {
@@ -803,7 +834,6 @@ func TestEnterprisePrefixAndForks(t *testing.T) {
 	if s, _ := fc.GetContent(); s != "app:\n  build-forks: false\n" {
 		t.Errorf("org config = %q", s)
 	}
-	fake.AssertNoViolations(t)
 }
 
 func TestPrimaryRateLimitExhausted(t *testing.T) {
@@ -827,10 +857,7 @@ func TestPrimaryRateLimitExhausted(t *testing.T) {
 // field of GitHub's recorded answers in testdata/fixtures/github-api.
 func TestResponsesHaveFixtureShape(t *testing.T) {
 	f := newFixture(t, githubfake.Options{})
-	shared, err := githubfake.FindTestdata()
-	if err != nil {
-		t.Fatal(err)
-	}
+	shared := testenv.Testdata(t, "fixtures")
 	tests := []struct {
 		fixture string
 		method  string
@@ -848,7 +875,7 @@ func TestResponsesHaveFixtureShape(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
-			raw, err := os.ReadFile(shared + "/fixtures/github-api/" + tt.fixture)
+			raw, err := os.ReadFile(filepath.Join(shared, "github-api", tt.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -872,7 +899,6 @@ func TestResponsesHaveFixtureShape(t *testing.T) {
 			}
 		})
 	}
-	f.fake.AssertNoViolations(t)
 }
 
 // missingKeys lists the object keys of want (recursively, first array

@@ -21,14 +21,6 @@ func AfterHandling(f FaultResponse) FaultResponse {
 	return f
 }
 
-// ServiceUnavailable is GitHub's 503.
-func ServiceUnavailable() FaultResponse {
-	return FaultResponse{
-		Status: http.StatusServiceUnavailable,
-		Body:   `{"message":"Service Unavailable","documentation_url":"https://docs.github.com/rest","status":"503"}`,
-	}
-}
-
 // SecondaryRateLimit is GitHub's secondary rate limit answer with status
 // 403 or 429; a positive retryAfter adds the Retry-After header (in whole
 // seconds), zero leaves it out (the client must then wait at least a

@@ -122,7 +122,7 @@ func (s *Server) prFilesLocked(pr *PullRequest) []PRFile {
 			f.SHA = blobSHA(o.data)
 		}
 		if !bytes.Contains(o.data, []byte{0}) && !bytes.Contains(n.data, []byte{0}) {
-			f.Patch, f.Additions, f.Deletions = UnifiedDiff(string(o.data), string(n.data))
+			f.Patch, f.Additions, f.Deletions = unifiedDiff(string(o.data), string(n.data))
 		}
 		out = append(out, f)
 	}
@@ -397,7 +397,7 @@ func (s *Server) createReview(c *call) *response {
 
 // botJSON is the app's bot user.
 func (s *Server) botJSON() obj {
-	u := s.userJSON(s.opts.AppSlug+"[bot]", 40_000_000+s.opts.AppID, "Bot")
+	u := s.userJSON(appSlug+"[bot]", 40_000_000+s.opts.AppID, "Bot")
 	return u
 }
 

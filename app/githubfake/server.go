@@ -8,7 +8,8 @@
 // lacks valid credentials or breaks one of GitHub's rules the schema does
 // not carry (a review comment outside the diff, columns on a multi-line
 // annotation) is answered like GitHub would (404, 422, 401) and recorded as
-// a violation: end a test with AssertNoViolations.
+// a violation; a test that leaves a violation untaken fails (Start,
+// TakeViolations).
 //
 // The API is served at the root (like https://api.github.com) and under
 // /api/v3 (like GitHub Enterprise Server).
@@ -37,19 +38,15 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 // Options configure a Server. The zero value is usable.
 type Options struct {
-	// TestdataDir holds fixtures/github-openapi; default: FindTestdata.
-	TestdataDir string
-	// AppID is the fake GitHub App's ID (default 1).
+	// AppID is the fake GitHub App's ID (default 1). Its slug is
+	// "coderready"; its private key is generated once per process.
 	AppID int64
-	// AppSlug is its slug (default "coderready").
-	AppSlug string
-	// AppKey is its private key (default: a 2048-bit key generated once
-	// per process).
-	AppKey *rsa.PrivateKey
 	// TokenTTL is how long installation tokens last (default one hour,
 	// like GitHub).
 	TokenTTL time.Duration
@@ -126,25 +123,23 @@ func processKey() (*rsa.PrivateKey, error) {
 	return keyVal, keyErr
 }
 
+// appSlug is the fake GitHub App's slug.
+const appSlug = "coderready"
+
 // New starts a fake GitHub API server. It fails when the OpenAPI subset
-// cannot be found or loaded. Close it when done.
+// (in the repository's testdata, testenv.TestdataDir) cannot be found or
+// loaded. Close it when done.
 func New(opts Options) (*Server, error) {
-	if opts.TestdataDir == "" {
-		d, err := FindTestdata()
-		if err != nil {
-			return nil, err
-		}
-		opts.TestdataDir = d
+	dir, err := testenv.TestdataDir()
+	if err != nil {
+		return nil, fmt.Errorf("githubfake: %w", err)
 	}
-	sp, err := loadSpec(filepath.Join(opts.TestdataDir, subsetPath))
+	sp, err := loadSpec(filepath.Join(dir, subsetPath))
 	if err != nil {
 		return nil, err
 	}
 	if opts.AppID == 0 {
 		opts.AppID = 1
-	}
-	if opts.AppSlug == "" {
-		opts.AppSlug = "coderready"
 	}
 	if opts.TokenTTL == 0 {
 		opts.TokenTTL = time.Hour
@@ -158,11 +153,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	key := opts.AppKey
-	if key == nil {
-		if key, err = processKey(); err != nil {
-			return nil, fmt.Errorf("githubfake: app key: %w", err)
-		}
+	key, err := processKey()
+	if err != nil {
+		return nil, fmt.Errorf("githubfake: app key: %w", err)
 	}
 	s := &Server{
 		spec:          sp,
@@ -190,15 +183,22 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Start is New for tests: it fails t when the server cannot start and
-// closes the server when the test ends.
+// Start is New for tests: it fails t when the server cannot start. When
+// the test ends it closes the server (after the requests in flight are
+// answered) and fails t with every violation no one took (TakeViolations):
+// no test passes while sending GitHub something GitHub would refuse.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	s, err := New(opts)
 	if err != nil {
 		t.Fatalf("githubfake: %v", err)
 	}
-	t.Cleanup(s.Close)
+	t.Cleanup(func() {
+		s.Close()
+		for _, v := range s.TakeViolations() {
+			t.Errorf("githubfake: a request GitHub would refuse: %s", v)
+		}
+	})
 	return s
 }
 
@@ -212,14 +212,8 @@ func (s *Server) APIURL() string { return s.URL + "/" }
 // AppID is the fake GitHub App's ID.
 func (s *Server) AppID() int64 { return s.opts.AppID }
 
-// AppSlug is the fake GitHub App's slug.
-func (s *Server) AppSlug() string { return s.opts.AppSlug }
-
-// AppKey is the fake GitHub App's private key; JWTs signed with it are
-// accepted.
-func (s *Server) AppKey() *rsa.PrivateKey { return s.key }
-
-// AppKeyPEM is AppKey in PKCS#1 PEM, the form GitHub hands out.
+// AppKeyPEM is the fake GitHub App's private key in PKCS#1 PEM, the form
+// GitHub hands out; JWTs signed with it are accepted.
 func (s *Server) AppKeyPEM() []byte { return bytes.Clone(s.keyPEM) }
 
 // Fail makes the next n requests that match answer resp instead (after
@@ -240,20 +234,17 @@ func (s *Server) OnRequest(hook func(r *http.Request, operationID string)) {
 	s.hook = hook
 }
 
-// Violations returns every request the fake refused as invalid: no
-// matching operation, schema errors, bad credentials, broken GitHub rules.
-func (s *Server) Violations() []string {
+// TakeViolations returns every request the fake refused as invalid since
+// the last call (no matching operation, schema errors, bad credentials,
+// broken GitHub rules) and forgets them. A test that sends invalid
+// requests on purpose takes them and asserts on them; any left when the
+// test ends fail it (Start).
+func (s *Server) TakeViolations() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.violations...)
-}
-
-// AssertNoViolations fails t with every violation recorded.
-func (s *Server) AssertNoViolations(t testing.TB) {
-	t.Helper()
-	for _, v := range s.Violations() {
-		t.Errorf("githubfake violation: %s", v)
-	}
+	v := s.violations
+	s.violations = nil
+	return v
 }
 
 // Requests returns a copy of every request received, oldest first.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,43 +16,8 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
-// TestdataDirEnv names the environment variable that overrides where the
-// fixtures live (the directory holding fixtures/github-openapi).
-const TestdataDirEnv = "CODERREADY_TESTDATA_DIR"
-
 // subsetPath is the OpenAPI subset, relative to the testdata directory.
 var subsetPath = filepath.Join("fixtures", "github-openapi", "github-app-subset.json")
-
-// FindTestdata returns the repository's testdata directory (the one
-// holding fixtures/github-openapi/github-app-subset.json):
-// $CODERREADY_TESTDATA_DIR when set, else the module root's testdata,
-// found walking up from the working directory to the folder holding go.mod.
-func FindTestdata() (string, error) {
-	if d := os.Getenv(TestdataDirEnv); d != "" {
-		if _, err := os.Stat(filepath.Join(d, subsetPath)); err != nil {
-			return "", fmt.Errorf("githubfake: %s=%s: %w", TestdataDirEnv, d, err)
-		}
-		return d, nil
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("githubfake: working directory: %w", err)
-	}
-	for dir := wd; ; {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			cand := filepath.Join(dir, "testdata")
-			if _, err := os.Stat(filepath.Join(cand, subsetPath)); err != nil {
-				return "", fmt.Errorf("githubfake: the module at %s has no testdata/%s: %w", dir, filepath.ToSlash(subsetPath), err)
-			}
-			return cand, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("githubfake: no go.mod above %s (set %s)", wd, TestdataDirEnv)
-		}
-		dir = parent
-	}
-}
 
 // spec is the loaded OpenAPI subset with its router.
 type spec struct {

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"sort"
@@ -37,7 +36,6 @@ type token struct {
 	inst    int64
 	expires time.Time
 	repos   map[string]bool // lower-case full names; nil: every repository
-	revoked bool
 }
 
 type tarballLink struct {
@@ -181,11 +179,6 @@ func (s *Server) AddCommitFS(repo, sha string, fsys fs.FS) (string, error) {
 	return s.addCommit(repo, sha, files), nil
 }
 
-// AddCommitDir is AddCommitFS of a directory.
-func (s *Server) AddCommitDir(repo, sha, dir string) (string, error) {
-	return s.AddCommitFS(repo, sha, os.DirFS(dir))
-}
-
 func (s *Server) addCommit(repo, sha string, files map[string]file) string {
 	if sha == "" {
 		sha = commitSHA(files)
@@ -275,8 +268,8 @@ func (s *Server) AddManifestCode(code string) ManifestApp {
 	defer s.mu.Unlock()
 	m := &ManifestApp{
 		ID:            s.opts.AppID,
-		Slug:          s.opts.AppSlug,
-		Name:          s.opts.AppSlug,
+		Slug:          appSlug,
+		Name:          appSlug,
 		ClientID:      "Iv1." + hex.EncodeToString([]byte(code))[:min(16, 2*len(code))],
 		ClientSecret:  "fake-client-secret-" + code,
 		WebhookSecret: "fake-webhook-secret-" + code,
@@ -284,16 +277,6 @@ func (s *Server) AddManifestCode(code string) ManifestApp {
 	}
 	s.manifests[code] = m
 	return *m
-}
-
-// RevokeTokens invalidates every installation token handed out so far
-// (later requests with them get 401, as with a revoked token).
-func (s *Server) RevokeTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, t := range s.tokens {
-		t.revoked = true
-	}
 }
 
 // Tokens returns how many installation tokens were issued.
@@ -314,17 +297,6 @@ func (s *Server) CheckRuns(repo string) []CheckRun {
 		}
 	}
 	return out
-}
-
-// CheckRun returns one check run by ID.
-func (s *Server) CheckRun(id int64) (CheckRun, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cr, ok := s.checkRuns[id]
-	if !ok {
-		return CheckRun{}, false
-	}
-	return cloneCheckRun(cr), true
 }
 
 func cloneCheckRun(cr *CheckRun) CheckRun {

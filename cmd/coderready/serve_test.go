@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/coderready/coderready/app/githubfake"
+	"github.com/coderready/coderready/internal/testenv"
 	"github.com/coderready/coderready/store"
 )
 
@@ -238,16 +239,11 @@ func TestServeKilledMidJobResumes(t *testing.T) {
 	case <-time.After(40 * time.Second):
 		t.Error("serve did not exit after SIGTERM")
 	}
-	fake.AssertNoViolations(t)
 }
 
 func sharedDir(t *testing.T) string {
 	t.Helper()
-	d, err := githubfake.FindTestdata()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return testenv.Testdata(t, "")
 }
 
 // TestServeForgetSetup: --forget-setup re-arms the one-shot setup flow

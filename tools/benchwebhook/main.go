@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/coderready/coderready/app/githubfake"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 const (
@@ -65,7 +66,7 @@ func main() {
 }
 
 func run(bin string, rate int, duration time.Duration, dbURL string, attackers int, attackBytes int64, baseBin string, floodOnly bool) error {
-	shared, err := githubfake.FindTestdata()
+	shared, err := testenv.TestdataDir()
 	if err != nil {
 		return err
 	}
