@@ -5,9 +5,12 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -202,24 +205,77 @@ func TestDockerBuildSymlinkStaysInside(t *testing.T) {
 	}
 }
 
+// hangingStep serves one URL that a RUN step fetches and never answers,
+// so the step cannot end by itself; the returned func reports when the
+// step first called (zero: not yet).
+func hangingStep(t *testing.T) (url string, calledAt func() time.Time) {
+	t.Helper()
+	var (
+		mu     sync.Mutex
+		called time.Time
+	)
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if called.IsZero() {
+			called = time.Now()
+		}
+		mu.Unlock()
+		select {
+		case <-r.Context().Done(): // the build was stopped
+		case <-done:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(done) }) // runs first: lets Close return
+	return srv.URL, func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return called
+	}
+}
+
+// TestDockerBuildTimeout: a step that never ends is stopped by the build's
+// time limit, not before it; the failure says so and blames the step's
+// line. The step waits on the test, so only the limit can end the build:
+// no bound in seconds is needed. When the engine is too slow to reach the
+// step within the limit (a busy machine), the limit doubles until it does.
 func TestDockerBuildTimeout(t *testing.T) {
 	for _, d := range engines(t) {
 		t.Run(d.Engine, func(t *testing.T) {
+			url, calledAt := hangingStep(t)
 			dir := writeFiles(t, map[string]string{
-				"Dockerfile": "FROM coderready-test/busybox:static\nRUN sleep 30\n",
+				"Dockerfile": "FROM coderready-test/busybox:static\nRUN wget -q -O- " + url + "/ && sleep 3600\n",
 			})
-			start := time.Now()
-			_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: 6 * time.Second})
-			took := time.Since(start)
-			var f *Failure
-			if !errors.As(err, &f) || !f.Timeout {
-				t.Fatalf("want a timeout *Failure, got %v", err)
-			}
-			if took > 15*time.Second {
-				t.Errorf("the timed-out build took %s", took)
-			}
-			if f.Line != 2 || !strings.Contains(f.Message, "time limit of 6s") {
-				t.Errorf("timeout on line %d, want 2 (%+v)", f.Line, f)
+			for limit := 6 * time.Second; ; limit *= 2 {
+				start := time.Now()
+				_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: limit})
+				took := time.Since(start)
+				var f *Failure
+				if !errors.As(err, &f) || !f.Timeout {
+					t.Fatalf("want a timeout *Failure, got %v%s", err, failureTail(err))
+				}
+				if took < limit {
+					t.Errorf("the build returned after %s, before its limit of %s", took, limit)
+				}
+				if want := "time limit of " + limit.String(); !strings.Contains(f.Message, want) {
+					t.Errorf("message %q, want %q", f.Message, want)
+				}
+				at := calledAt()
+				if !at.IsZero() && at.Before(start.Add(limit)) {
+					if f.Line != 2 {
+						t.Errorf("the limit stopped the RUN step, but the failure blames line %d (%+v)", f.Line, f)
+					}
+					return
+				}
+				// The limit ran out before the step started: it cannot be blamed.
+				if f.Line == 2 {
+					t.Errorf("the step never ran within %s, but the failure blames its line", limit)
+				}
+				if limit >= 2*time.Minute {
+					t.Fatalf("the RUN step did not start within %s", limit)
+				}
+				t.Logf("the engine did not reach the RUN step within %s; trying a longer limit", limit)
 			}
 		})
 	}
@@ -444,21 +500,74 @@ func (noSession) DialHijack(context.Context, string, string, map[string][]string
 	return nil, errors.New("the engine hung up on the session")
 }
 
+// watchedNoSession is noSession that records how the build request ended:
+// the error that ended it (from the call or from reading the engine's
+// answer) and what the engine answered.
+type watchedNoSession struct {
+	noSession
+	mu     sync.Mutex
+	ended  error
+	answer strings.Builder
+}
+
+func (c *watchedNoSession) ImageBuild(ctx context.Context, body io.Reader, opts client.ImageBuildOptions) (client.ImageBuildResult, error) {
+	res, err := c.noSession.ImageBuild(ctx, body, opts)
+	if err != nil {
+		c.end(err)
+		return res, err
+	}
+	res.Body = &watchedBody{ReadCloser: res.Body, c: c}
+	return res, nil
+}
+
+func (c *watchedNoSession) end(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended == nil {
+		c.ended = err
+	}
+}
+
+type watchedBody struct {
+	io.ReadCloser
+	c *watchedNoSession
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.c.mu.Lock()
+	b.c.answer.Write(p[:n])
+	b.c.mu.Unlock()
+	if err != nil {
+		b.c.end(err)
+	}
+	return n, err
+}
+
 // TestBuildKitSessionFailureEndsTheBuild: the engine waits for the build's
 // session; one that cannot be opened ends the build at once with the
 // reason (the 20.10 engine here would wait 5 s, then answer with a vague
-// "no active session").
+// "no active session"). "At once" is what the request shows, not a clock:
+// the build's own side cancelled it, before the engine answered.
 func TestBuildKitSessionFailureEndsTheBuild(t *testing.T) {
 	real := engine(t)
-	d := &Docker{Client: noSession{Client: real.Client.(*client.Client)}, Engine: EngineBuildKit}
+	c := &watchedNoSession{noSession: noSession{Client: real.Client.(*client.Client)}}
+	d := &Docker{Client: c, Engine: EngineBuildKit}
 	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM coderready-test/busybox:static\nCOPY Dockerfile /\n"})
-	start := time.Now()
 	_, err := d.Build(context.Background(), Spec{ContextDir: dir, Network: NetworkHost, Timeout: time.Minute})
 	var f *Failure
 	if err == nil || errors.As(err, &f) || !strings.Contains(err.Error(), "buildkit session") || !strings.Contains(err.Error(), "hung up") {
 		t.Errorf("want the session's error, got %v", err)
 	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("took %s", took)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// The request's context is cancelled with the session's error as its
+	// cause; the HTTP client ends the call with that cause (or, once the
+	// answer streams, with context.Canceled).
+	if c.ended == nil || !errors.Is(c.ended, context.Canceled) && !strings.Contains(c.ended.Error(), "hung up on the session") {
+		t.Errorf("the build request ended with %v, want it cancelled by the session's failure", c.ended)
+	}
+	if strings.Contains(c.answer.String(), "no active session") {
+		t.Errorf("the engine gave up waiting for the session first: %s", c.answer.String())
 	}
 }
