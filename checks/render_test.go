@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/coderready/coderready/internal/golden"
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 // sampleResult is a hand-built result covering what renderers must handle:
@@ -286,6 +287,9 @@ type (
 // checkSARIF asserts what GitHub code scanning requires of a SARIF upload.
 func checkSARIF(t *testing.T, b []byte, rules []*Rule) {
 	t.Helper()
+	if err := testenv.ValidateJSON(t, sarifSchema, b); err != nil {
+		t.Error(err)
+	}
 	var log sarifCheckLog
 	if err := json.Unmarshal(b, &log); err != nil {
 		t.Fatal(err)

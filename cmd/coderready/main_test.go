@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 // runCLI runs the command line in-process and returns exit code and output.
@@ -114,6 +116,9 @@ func TestCheckSARIFToFile(t *testing.T) {
 	b, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := testenv.ValidateJSON(t, "sarif/sarif-schema-2.1.0.json", b); err != nil {
+		t.Error(err)
 	}
 	var doc struct {
 		Version string `json:"version"`
