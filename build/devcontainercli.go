@@ -16,6 +16,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
+	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/internal/rootfs"
 )
@@ -50,6 +51,12 @@ type DevcontainerSpec struct {
 	// Config is the devcontainer.json, relative to WorkspaceDir or
 	// absolute inside it ("" for the CLI's default lookup).
 	Config string
+	// Devcontainer is that devcontainer.json, parsed from Root (its Path
+	// relative to Root), when the caller has it; nil has the build read
+	// it (devcontainer.Load). The copy the CLI builds from is written from
+	// it by devcontainer.PrepareCopy: build neither parses nor writes
+	// devcontainer.json or Compose files itself.
+	Devcontainer *devcontainer.Config
 	// Network is the network of the build's RUN instructions: "default"
 	// (or ""), "none" or "host". The CLI takes it from `build.options` in
 	// the config, so it is injected into a copy of the config.
@@ -270,20 +277,20 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 		return nil, fmt.Errorf("devcontainer build: %w", err)
 	}
 	defer ws.close()
-	if ws.compose && d.NoCompose != nil {
+	if ws.Compose && d.NoCompose != nil {
 		return nil, fmt.Errorf("devcontainer build: a Docker Compose config: %w", d.NoCompose)
 	}
 	var userDF *dockerfile.File
-	if ws.dockerfile != "" {
-		if ws.context != "" {
+	if ws.Dockerfile != "" {
+		if ws.Context != "" {
 			// Refuse an oversized context before anything is sent.
 			// The user's context is read inside the repository; the
 			// one-line Dockerfile made for an image service is ours.
-			within := ws.user.root.Dir()
-			if rel, err := filepath.Rel(tmp, ws.context); err == nil && filepath.IsLocal(rel) {
+			within := ws.root.Dir()
+			if rel, err := filepath.Rel(tmp, ws.Context); err == nil && filepath.IsLocal(rel) {
 				within = ""
 			}
-			bc, err := planContext(within, ws.context, ws.dockerfile, spec.MaxContextBytes)
+			bc, err := planContext(within, ws.Context, ws.Dockerfile, spec.MaxContextBytes)
 			if errors.Is(err, ErrContextTooLarge) || rootfs.Refused(err) {
 				return nil, fmt.Errorf("devcontainer build: %w", err)
 			}
@@ -291,8 +298,8 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 				bc.close()
 			}
 		}
-		if src, err := ws.user.read(ws.dockerfile); err == nil {
-			userDF, _ = dockerfile.Parse(filepath.Base(ws.dockerfile), src)
+		if src, err := ws.readDockerfile(); err == nil {
+			userDF, _ = dockerfile.Parse(filepath.Base(ws.Dockerfile), src)
 		}
 	}
 	for _, sub := range []string{"home", "tmp", "docker-config", "user-data"} {
@@ -310,8 +317,8 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 	defer d.removeFeatureContent(ctx, before)
 
 	args := []string{"build",
-		"--workspace-folder", ws.dir,
-		"--config", ws.config,
+		"--workspace-folder", ws.Dir,
+		"--config", ws.Config,
 		"--image-name", spec.Tag,
 		"--docker-path", d.DockerPath,
 		"--user-data-folder", filepath.Join(tmp, "user-data"),
@@ -322,7 +329,7 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 		args = append(args, "--buildkit", "never")
 		buildkit = "0"
 	}
-	if ws.compose {
+	if ws.Compose {
 		if d.ComposePath != "" {
 			args = append(args, "--docker-compose-path", d.ComposePath)
 		}
@@ -333,7 +340,7 @@ func (d *DevcontainerCLI) BuildDevcontainer(ctx context.Context, spec Devcontain
 	bctx, cancel := context.WithTimeout(ctx, spec.Timeout)
 	defer cancel()
 	cmd := exec.CommandContext(bctx, d.Path, args...)
-	cmd.Dir = ws.dir
+	cmd.Dir = ws.Dir
 	cmd.Env = cliEnv(tmp, buildkit, filepath.Dir(d.DockerPath))
 	setProcessGroup(cmd)
 	log := &capLog{max: spec.MaxLogBytes}
@@ -398,7 +405,7 @@ func (d *DevcontainerCLI) imageID(ctx context.Context, ref string) string {
 func (d *DevcontainerCLI) removeComposeImages(ctx context.Context, ws *workspace) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	for _, name := range composeImageNames(ws.dir, ws.service) {
+	for _, name := range composeImageNames(ws.Dir, ws.Service) {
 		_, _ = d.Client.ImageRemove(cctx, name, client.ImageRemoveOptions{})
 	}
 }
@@ -526,7 +533,7 @@ func explainFailure(out outcome, bk *bkLog, cl *cliLog, ws *workspace, userDF *d
 	}
 	if v := bk.failedVertex(); v != nil {
 		if m := featureDirRE.FindStringSubmatch(v.text); m != nil {
-			f.Feature = featureByID(ws.features, m[1])
+			f.Feature = featureByID(ws.Features, m[1])
 			f.Message = fmt.Sprintf("feature %s could not be installed: %s", f.Feature, bk.errMsg)
 			f.Step = v.step()
 			return f
@@ -540,7 +547,7 @@ func explainFailure(out outcome, bk *bkLog, cl *cliLog, ws *workspace, userDF *d
 	}
 	if cl.builds == 0 {
 		// It failed before building anything: while fetching features.
-		if ref := featureInMessage(ws.features, msg); ref != "" || cl.resolving != "" {
+		if ref := featureInMessage(ws.Features, msg); ref != "" || cl.resolving != "" {
 			if ref == "" {
 				ref = cl.resolving
 			}

@@ -90,6 +90,7 @@ func (s *checker) cliBuild(rel string, p *dcPlan) *imageBuild {
 				Root:         s.plan.absRoot,
 				WorkspaceDir: filepath.Join(s.plan.absRoot, filepath.FromSlash(ws)),
 				Config:       filepath.FromSlash(cfg),
+				Devcontainer: p.dc,
 				Network:      s.opts.Build.Network,
 				Timeout:      s.opts.Build.Timeout,
 			})

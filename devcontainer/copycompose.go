@@ -1,4 +1,4 @@
-package build
+package devcontainer
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/tailscale/hujson"
@@ -53,7 +52,7 @@ func composeFiles(v *hujson.Value) ([]string, error) {
 
 // prepareCompose writes patched copies of the config's Compose files into
 // the workspace copy and records the service's Dockerfile and context.
-func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp string, ws *workspace) error {
+func prepareCompose(v *hujson.Value, opts CopyOptions, cfgDir string, ws *workspace) error {
 	files, err := composeFiles(v)
 	if err != nil {
 		return err
@@ -62,19 +61,7 @@ func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp 
 	if service == "" {
 		return errors.New("devcontainer.json: `service` is not set")
 	}
-	var network string
-	switch spec.Network {
-	case NetworkHost, NetworkNone:
-		network = spec.Network
-	case "", NetworkDefault:
-	default:
-		return fmt.Errorf("build network %q: want %q, %q or %q", spec.Network, NetworkDefault, NetworkNone, NetworkHost)
-	}
-	if spec.Platform != "" {
-		if _, err := parsePlatform(spec.Platform); err != nil {
-			return err
-		}
-	}
+	origWS := opts.Workspace
 	// Compose resolves relative paths against the project folder: the
 	// first file's.
 	project := filepath.Dir(resolveFrom(cfgDir, files[0]))
@@ -96,7 +83,7 @@ func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp 
 		if err := yaml.Unmarshal(src, &doc); err != nil {
 			return fmt.Errorf("compose file %s: %w", f, err)
 		}
-		has, err := patchCompose(&doc, service, project, network, spec.Platform, tmp, ws)
+		has, err := patchCompose(&doc, service, project, opts.Network, opts.Platform, opts.Dir, ws)
 		if err != nil {
 			return fmt.Errorf("compose file %s: %w", f, err)
 		}
@@ -107,7 +94,7 @@ func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp 
 		if err := enc.Encode(&doc); err != nil {
 			return fmt.Errorf("compose file %s: %w", f, err)
 		}
-		dst := filepath.Join(ws.dir, rel)
+		dst := filepath.Join(ws.Dir, rel)
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 			return fmt.Errorf("workspace copy: %w", err)
 		}
@@ -121,7 +108,7 @@ func prepareCompose(v *hujson.Value, spec DevcontainerSpec, origWS, cfgDir, tmp 
 	// `${VAR}` in the Compose files comes from the project's .env.
 	if b, err := ws.user.read(filepath.Join(project, ".env")); err == nil {
 		if rel, err := workspaceRel(origWS, "the Compose project", project); err == nil {
-			if err := os.WriteFile(filepath.Join(ws.dir, rel, ".env"), b, 0o600); err != nil {
+			if err := os.WriteFile(filepath.Join(ws.Dir, rel, ".env"), b, 0o600); err != nil {
 				return fmt.Errorf("workspace copy: %w", err)
 			}
 		}
@@ -181,13 +168,13 @@ func patchCompose(doc *yaml.Node, service, project, network, platform, tmp strin
 			for _, k := range []string{"secrets", "ssh", "additional_contexts", "cache_from", "cache_to", "network"} {
 				removeKey(build, k)
 			}
-			if ctx := mapValue(build, "context"); ctx != nil && ws.context == "" {
-				ws.context = ctx.Value
+			if ctx := mapValue(build, "context"); ctx != nil && ws.Context == "" {
+				ws.Context = ctx.Value
 				df := "Dockerfile"
 				if d := mapValue(build, "dockerfile"); d != nil && d.Value != "" {
 					df = d.Value
 				}
-				ws.dockerfile = resolveFrom(ctx.Value, df)
+				ws.Dockerfile = resolveFrom(ctx.Value, df)
 			}
 			if network != "" {
 				setKey(build, "network", network)
@@ -323,26 +310,4 @@ func removeKey(m *yaml.Node, key string) {
 			return
 		}
 	}
-}
-
-// composeProjectName returns a unique folder name for a Compose workspace
-// copy: the CLI names the Compose project, and so the images Compose tags,
-// after it, which must not be a user's own project.
-func composeProjectName() (string, error) {
-	h, err := randomHex(6)
-	if err != nil {
-		return "", fmt.Errorf("project name: %w", err)
-	}
-	return "coderready" + h, nil
-}
-
-// composeNameRE matches what Compose v1 drops from project names.
-var composeNameRE = regexp.MustCompile(`[^-_a-z0-9]`)
-
-// composeImageNames are the names Compose (v1 and v2) gives the image it
-// builds for service in the project of workspace folder dir.
-func composeImageNames(dir, service string) []string {
-	project := strings.ToLower(filepath.Base(dir)) + "_devcontainer"
-	v1 := composeNameRE.ReplaceAllString(project, "")
-	return []string{v1 + "_" + service, v1 + "-" + strings.ToLower(service)}
 }
