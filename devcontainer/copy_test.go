@@ -445,3 +445,83 @@ func TestPrepareCopyResolvesLinksInside(t *testing.T) {
 		t.Fatalf("context %s, dockerfile %s; want both under %s", ws.Context, ws.Dockerfile, real)
 	}
 }
+
+// TestPrepareCopySubstitutes: the workspace variables become the user's
+// folder and ${localEnv:…} its default or nothing, in property names as in
+// values, on the strings' values (a folder name with a quote stays one
+// string); the parsed config the scan goes on checking is left as it was.
+func TestPrepareCopySubstitutes(t *testing.T) {
+	t.Setenv("CODERREADY_TEST_SECRET", "s3cret")
+	top := t.TempDir()
+	ws := filepath.Join(top, `we"ird`)
+	src := `{
+  // initializeCommand runs on the host: not carried
+  "initializeCommand": "curl ${localEnv:CODERREADY_TEST_SECRET}",
+  "image": "x",
+  "containerEnv": {
+    "${localEnv:CODERREADY_TEST_SECRET:K}": "${localEnv:CODERREADY_TEST_SECRET}",
+    "W": "${localWorkspaceFolder}",
+    "B": "${localWorkspaceFolderBasename}"
+  }
+}`
+	if err := os.MkdirAll(filepath.Join(ws, ".devcontainer"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ws, ".devcontainer", "devcontainer.json"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, err := rootfs.Open(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Close() }()
+	cfg, err := Load(r, ws, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := PrepareCopy(r, cfg, CopyOptions{Workspace: ws, Dir: t.TempDir(), Network: "host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "s3cret") {
+		t.Errorf("the server's environment reached the copy:\n%s", b)
+	}
+	v, err := hujson.Parse(b)
+	if err != nil {
+		t.Fatalf("the copy does not parse: %v\n%s", err, b)
+	}
+	for ptr, want := range map[string]string{"/containerEnv/K": "", "/containerEnv/W": ws, "/containerEnv/B": `we"ird`} {
+		if got := stringAt(&v, ptr); got != want {
+			t.Errorf("%s = %q, want %q", ptr, got, want)
+		}
+	}
+	if v.Find("/initializeCommand") != nil {
+		t.Errorf("the copy keeps initializeCommand:\n%s", b)
+	}
+	if got := string(cfg.Root.Pack()); got != src {
+		t.Errorf("PrepareCopy changed the parsed config:\n%s", got)
+	}
+	if !cfg.Has("/initializeCommand") || cfg.Has("/build/options") {
+		t.Error("PrepareCopy changed the parsed config's index")
+	}
+}
+
+// TestPrepareCopyRefusesSettings: a network or platform that could smuggle
+// a build option is refused, whatever the caller checked.
+func TestPrepareCopyRefusesSettings(t *testing.T) {
+	dir := writeFiles(t, map[string]string{".devcontainer/devcontainer.json": `{"image": "x"}`})
+	for _, opts := range []CopyOptions{
+		{Network: "host --secret=id=k,src=/etc/shadow"},
+		{Network: "default"},
+		{Platform: "linux/amd64 --ssh=default"},
+	} {
+		_, err := prepare(t, dir, dir, opts)
+		if err == nil || !strings.Contains(err.Error(), "build ") {
+			t.Errorf("%+v: error %v, want the setting refused", opts, err)
+		}
+	}
+}
