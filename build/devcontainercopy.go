@@ -88,9 +88,12 @@ func prepareCopy(spec DevcontainerSpec, root *rootfs.Root, origWS, tmp, network 
 			return nil, fmt.Errorf("devcontainer.json: the spec names %s but holds %s", spec.Config, cfg.Path)
 		}
 	}
-	name, err := composeProjectName()
-	if err != nil {
-		return nil, err
+	var name string
+	if cfg.Has("/dockerComposeFile") {
+		var err error
+		if name, err = composeProjectName(); err != nil {
+			return nil, err
+		}
 	}
 	c, err := devcontainer.PrepareCopy(root, cfg, devcontainer.CopyOptions{
 		Workspace: origWS, Dir: tmp, Network: network, Platform: spec.Platform, ProjectName: name,

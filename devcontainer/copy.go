@@ -1,6 +1,7 @@
 package devcontainer
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -328,12 +329,15 @@ func (u *userFiles) read(p string) ([]byte, error) {
 
 // substitute applies r to every string of v — property names and values —
 // and replaces each `${localEnv:NAME}` and `${localEnv:NAME:default}` with
-// its default, or nothing. It works on the strings' values, so a path with
+// its default, or nothing. It works on the strings' decoded values, as the
+// CLI reads them: a variable spelt with escapes is found, and a path with
 // a quote or a backslash stays one string.
 func substitute(v *hujson.Value, r *strings.Replacer) {
 	sub := func(lit *hujson.Value) {
 		l, ok := lit.Value.(hujson.Literal)
-		if !ok || l.Kind() != '"' {
+		if !ok || l.Kind() != '"' || (!bytes.Contains(l, []byte("${")) && !bytes.Contains(l, []byte(`\u`))) {
+			// No variable, even one spelt with escapes (`\u0024{`), which
+			// the CLI would decode and substitute.
 			return
 		}
 		s := l.String()

@@ -448,8 +448,10 @@ func TestPrepareCopyResolvesLinksInside(t *testing.T) {
 
 // TestPrepareCopySubstitutes: the workspace variables become the user's
 // folder and ${localEnv:…} its default or nothing, in property names as in
-// values, on the strings' values (a folder name with a quote stays one
-// string); the parsed config the scan goes on checking is left as it was.
+// values, on the strings' decoded values: a variable spelt with JSON
+// escapes (\u0024{localEnv:…}, which the CLI decodes and substitutes) is
+// caught too, and a folder name with a quote stays one string. The parsed
+// config the scan goes on checking is left as it was.
 func TestPrepareCopySubstitutes(t *testing.T) {
 	t.Setenv("CODERREADY_TEST_SECRET", "s3cret")
 	top := t.TempDir()
@@ -461,7 +463,9 @@ func TestPrepareCopySubstitutes(t *testing.T) {
   "containerEnv": {
     "${localEnv:CODERREADY_TEST_SECRET:K}": "${localEnv:CODERREADY_TEST_SECRET}",
     "W": "${localWorkspaceFolder}",
-    "B": "${localWorkspaceFolderBasename}"
+    "B": "${localWorkspaceFolderBasename}",
+    "E": "\u0024{localEnv:CODERREADY_TEST_SECRET}",
+    "F": "$\u007blocalEnv:CODERREADY_TEST_SECRET:fallback}"
   }
 }`
 	if err := os.MkdirAll(filepath.Join(ws, ".devcontainer"), 0o755); err != nil {
@@ -494,7 +498,8 @@ func TestPrepareCopySubstitutes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the copy does not parse: %v\n%s", err, b)
 	}
-	for ptr, want := range map[string]string{"/containerEnv/K": "", "/containerEnv/W": ws, "/containerEnv/B": `we"ird`} {
+	for ptr, want := range map[string]string{"/containerEnv/K": "", "/containerEnv/W": ws, "/containerEnv/B": `we"ird`,
+		"/containerEnv/E": "", "/containerEnv/F": "fallback"} {
 		if got := stringAt(&v, ptr); got != want {
 			t.Errorf("%s = %q, want %q", ptr, got, want)
 		}
@@ -522,6 +527,46 @@ func TestPrepareCopyRefusesSettings(t *testing.T) {
 		_, err := prepare(t, dir, dir, opts)
 		if err == nil || !strings.Contains(err.Error(), "build ") {
 			t.Errorf("%+v: error %v, want the setting refused", opts, err)
+		}
+	}
+}
+
+// TestPrepareComposeCopyKeepsServerEnvOut: Compose would fill `${VAR}` and
+// value-less build arguments from its own environment, the build
+// server's. The copy is interpolated from the project's .env alone, `$`
+// left over is escaped, and value-less arguments are dropped, so a pull
+// request cannot read the server's proxy credentials into its build.
+func TestPrepareComposeCopyKeepsServerEnvOut(t *testing.T) {
+	t.Setenv("HTTPS_PROXY", "http://user:s3cret@proxy:3128")
+	dir := writeFiles(t, map[string]string{
+		".devcontainer/devcontainer.json": `{"dockerComposeFile": "compose.yml", "service": "dev"}`,
+		".devcontainer/.env":              "TAG=1.2\nPORT=3000\nNULLISH=null\n",
+		".devcontainer/compose.yml": "services:\n  dev:\n    image: app:${TAG}\n    build:\n      context: .\n      args:\n" +
+			"        P: ${HTTPS_PROXY}\n        Q: ${HTTPS_PROXY:-none}\n        R: $$HOME\n        N: ${NULLISH}\n        HTTPS_PROXY:\n        T: ~\n" +
+			"    ports: [\"${PORT}:80\"]\n  db:\n    image: x\n    build:\n      context: .\n      args: [HTTPS_PROXY, \"K=$${HTTPS_PROXY}\"]\n",
+	})
+	c, err := prepare(t, dir, dir, CopyOptions{Network: "host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(c.Dir, ".devcontainer", "compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	if strings.Contains(got, "s3cret") {
+		t.Fatalf("the server's environment reached the copy:\n%s", got)
+	}
+	for _, want := range []string{
+		"image: app:1.2", `P: ""`, "Q: none", "R: $$HOME", `N: "null"`, `"3000:80"`, "K=$${HTTPS_PROXY}",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("compose.yml copy lacks %q:\n%s", want, got)
+		}
+	}
+	for _, gone := range []string{"HTTPS_PROXY:", "T:", "- HTTPS_PROXY\n", "${HTTPS_PROXY}\n", "${PORT}"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("compose.yml copy keeps %q, which Compose fills from its environment:\n%s", gone, got)
 		}
 	}
 }

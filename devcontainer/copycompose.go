@@ -65,6 +65,14 @@ func prepareCompose(v *hujson.Value, opts CopyOptions, cfgDir string, ws *worksp
 	// Compose resolves relative paths against the project folder: the
 	// first file's.
 	project := filepath.Dir(resolveFrom(cfgDir, files[0]))
+	// Compose would fill `${VAR}` from its own environment, the build
+	// server's (proxy credentials, the engine's address), before the
+	// project's .env: the copy is interpolated here from the .env alone,
+	// as the scan resolves the service.
+	env := map[string]string{}
+	if b, err := ws.user.read(filepath.Join(project, ".env")); err == nil {
+		env = parseDotEnv(b)
+	}
 	found := false
 	for _, f := range files {
 		abs := resolveFrom(cfgDir, f)
@@ -83,6 +91,7 @@ func prepareCompose(v *hujson.Value, opts CopyOptions, cfgDir string, ws *worksp
 		if err := yaml.Unmarshal(src, &doc); err != nil {
 			return fmt.Errorf("compose file %s: %w", f, err)
 		}
+		interpolateNode(&doc, env)
 		has, err := patchCompose(&doc, service, project, opts.Network, opts.Platform, opts.Dir, ws)
 		if err != nil {
 			return fmt.Errorf("compose file %s: %w", f, err)
@@ -168,6 +177,7 @@ func patchCompose(doc *yaml.Node, service, project, network, platform, tmp strin
 			for _, k := range []string{"secrets", "ssh", "additional_contexts", "cache_from", "cache_to", "network"} {
 				removeKey(build, k)
 			}
+			dropHostArgs(build)
 			if ctx := mapValue(build, "context"); ctx != nil && ws.Context == "" {
 				ws.Context = ctx.Value
 				df := "Dockerfile"
@@ -309,5 +319,68 @@ func removeKey(m *yaml.Node, key string) {
 			m.Content = append(m.Content[:i], m.Content[i+2:]...)
 			return
 		}
+	}
+}
+
+// interpolateNode substitutes `${VAR}` in every value of a Compose
+// document from env (the project's .env), and writes each `$` left as
+// `$$`, so Compose takes the values as they are and adds nothing from its
+// environment. A plain value is written plain again (`${PORT}` may be a
+// number); an empty one (or one reading "null") stays a quoted string,
+// which Compose passes as is — a null build argument would mean "from
+// Compose's environment".
+func interpolateNode(n *yaml.Node, env map[string]string) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			interpolateNode(c, env)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			interpolateNode(n.Content[i+1], env) // Compose interpolates values, not keys
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "$") {
+			return
+		}
+		v := interpolate(n.Value, env)
+		n.Value = strings.ReplaceAll(v, "$", "$$")
+		switch v {
+		case "", "~", "null", "Null", "NULL":
+			n.Tag = "!!str" // quoted: never null
+		default:
+			if n.Style == 0 {
+				n.Tag = ""
+			} else {
+				n.Tag = "!!str"
+			}
+		}
+	}
+}
+
+// dropHostArgs removes the build arguments listed without a value, which
+// Compose takes from its environment: the build server's.
+func dropHostArgs(build *yaml.Node) {
+	args := mapValue(build, "args")
+	if args == nil {
+		return
+	}
+	switch args.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(args.Content); {
+			if v := args.Content[i+1]; v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				args.Content = append(args.Content[:i], args.Content[i+2:]...)
+				continue
+			}
+			i += 2
+		}
+	case yaml.SequenceNode:
+		kept := args.Content[:0]
+		for _, e := range args.Content {
+			if e.Kind != yaml.ScalarNode || strings.Contains(e.Value, "=") {
+				kept = append(kept, e)
+			}
+		}
+		args.Content = kept
 	}
 }
