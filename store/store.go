@@ -73,6 +73,7 @@ type Store struct {
 	db       *sql.DB
 	driver   riverdriver.Driver[*sql.Tx]
 	listener *pgxpool.Pool // PostgreSQL only: LISTEN connections for River
+	ckpt     *checkpointer // SQLite only: checkpoints off the shared connection
 	log      *slog.Logger
 }
 
@@ -134,8 +135,13 @@ func openSQLite(ctx context.Context, dataDir string, log *slog.Logger) (*Store, 
 		_ = db.Close()
 		return nil, fmt.Errorf("open store: sqlite %s: %w", path, err)
 	}
+	ckpt, err := startCheckpointer(ctx, sqliteDSN(path), checkpointInterval, log)
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open store: sqlite %s: %w", path, err)
+	}
 	log.Debug("store opened", "dialect", DialectSQLite, "path", path)
-	return &Store{dialect: DialectSQLite, db: db, driver: riversqlite.New(db), log: log}, nil
+	return &Store{dialect: DialectSQLite, db: db, driver: riversqlite.New(db), ckpt: ckpt, log: log}, nil
 }
 
 // pingSQLite opens the connection, which applies the DSN's pragmas. The
@@ -163,13 +169,16 @@ func pingSQLite(ctx context.Context, db *sql.DB) error {
 // journal (readers never block the writer; River's tests call it essential
 // against "database is locked"), a busy timeout, foreign keys enforced,
 // synchronous=NORMAL (durable across process crashes in WAL mode; the last
-// transactions may be lost only on power loss), IMMEDIATE transactions.
+// transactions may be lost only on power loss), IMMEDIATE transactions, and
+// checkpoints in commits only as a backstop (checkpoint.go runs them on a
+// connection of its own).
 func sqliteDSN(path string) string {
 	q := []string{
 		"_pragma=busy_timeout(" + strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10) + ")",
 		"_pragma=journal_mode(WAL)",
 		"_pragma=foreign_keys(1)",
 		"_pragma=synchronous(NORMAL)",
+		"_pragma=wal_autocheckpoint(" + strconv.Itoa(walCheckpointPages) + ")",
 		"_txlock=immediate",
 	}
 	return "file:" + path + "?" + strings.Join(q, "&")
@@ -241,7 +250,11 @@ func (s *Store) Close() error {
 	if s.listener != nil {
 		s.listener.Close()
 	}
-	if err := s.db.Close(); err != nil {
+	var ckptErr error
+	if s.ckpt != nil {
+		ckptErr = s.ckpt.close()
+	}
+	if err := errors.Join(s.db.Close(), ckptErr); err != nil {
 		return fmt.Errorf("close %s store: %w", s.dialect, err)
 	}
 	return nil
