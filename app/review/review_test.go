@@ -356,7 +356,7 @@ func TestFingerprintStable(t *testing.T) {
 
 func TestFormatPatchApplies(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed: cannot check that the patch applies")
+		testenv.Unavailable(t, "git is not installed: cannot check that the patch applies")
 	}
 	dir := t.TempDir()
 	src := "FROM debian:bookworm\nRUN apt-get update\nRUN echo one\nRUN echo two\nRUN echo three\nRUN echo four\nRUN echo five\nRUN echo six\nRUN echo seven\nRUN echo eight\nRUN echo nine\nUSER root\nCMD [\"bash\"]"
@@ -394,7 +394,7 @@ func TestFormatPatchApplies(t *testing.T) {
 
 func TestFormatPatchCases(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed: cannot check that the patch applies")
+		testenv.Unavailable(t, "git is not installed: cannot check that the patch applies")
 	}
 	const df = "FROM debian\nRUN a\nRUN b\nRUN c\nRUN d\nRUN e\nRUN f\nRUN g\nRUN h\nCMD x\n"
 	ed := func(path string, start, end int, text string) checks.Edit {
