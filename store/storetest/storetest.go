@@ -20,6 +20,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+
+	"github.com/coderready/coderready/internal/testenv"
 )
 
 // DefaultDatabaseURL is the database scripts/start-postgres.sh provides.
@@ -34,8 +36,8 @@ func DatabaseURL(tb testing.TB) string {
 	tb.Helper()
 	u := os.Getenv(EnvDatabaseURL)
 	if u == "" {
-		if os.Getenv("CI") != "true" {
-			tb.Skip("PostgreSQL test skipped: set " + EnvDatabaseURL + " (scripts/start-postgres.sh starts one at " + DefaultDatabaseURL + "), or CI=true")
+		if !testenv.InCI() {
+			testenv.Unavailable(tb, "no PostgreSQL: set %s (scripts/start-postgres.sh starts one at %s)", EnvDatabaseURL, DefaultDatabaseURL)
 		}
 		u = DefaultDatabaseURL
 	}
