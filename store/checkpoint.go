@@ -40,6 +40,8 @@ type checkpointer struct {
 	db   *sql.DB
 	stop chan struct{}
 	done sync.WaitGroup
+	once sync.Once
+	err  error
 }
 
 // startCheckpointer opens a second connection to the SQLite file at dsn
@@ -86,9 +88,14 @@ func (c *checkpointer) checkpoint() error {
 	return nil
 }
 
-// close stops the checkpoints and closes the connection.
+// close stops the checkpoints and closes the connection. A store may be
+// closed more than once (a shutdown after a failed start); the second
+// close returns the first one's result.
 func (c *checkpointer) close() error {
-	close(c.stop)
-	c.done.Wait()
-	return c.db.Close()
+	c.once.Do(func() {
+		close(c.stop)
+		c.done.Wait()
+		c.err = c.db.Close()
+	})
+	return c.err
 }

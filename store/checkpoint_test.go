@@ -67,3 +67,16 @@ func TestSQLiteCheckpointsOffTheSharedConnection(t *testing.T) {
 		t.Errorf("DeliveryPayload(ckpt-7) = %d bytes, %v; want the payload back", len(p), err)
 	}
 }
+
+// TestSQLiteStoreClosesTwice: a shutdown after a failed start closes the
+// store a second time; that returns the first close's result instead of
+// panicking in the checkpointer.
+func TestSQLiteStoreClosesTwice(t *testing.T) {
+	s := openTest(t, Options{DataDir: t.TempDir()})
+	if err := s.Close(); err != nil {
+		t.Fatalf("first Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
