@@ -294,7 +294,7 @@ func annotationsFor(fs []checks.Finding) []*github.CheckRunAnnotation {
 			StartLine:       github.Int(start),
 			EndLine:         github.Int(end),
 			AnnotationLevel: github.String(annotationLevel(f.Severity)),
-			Message:         github.String(clip(f.Message, 64<<10)),
+			Message:         github.String(clip(annotationMessage(f), 64<<10)),
 			Title:           github.String(clip(annotationTitle(f), 255)),
 		}
 		if start == end && f.Location.StartCol > 0 && f.Location.EndCol >= f.Location.StartCol {
@@ -314,6 +314,15 @@ func annotationsFor(fs []checks.Finding) []*github.CheckRunAnnotation {
 		out = append(out, a)
 	}
 	return out
+}
+
+// annotationMessage is the finding's message, with what it stands on when
+// that is not a fact (annotations are plain text).
+func annotationMessage(f checks.Finding) string {
+	if n := f.Evidence.Note(); n != "" {
+		return f.Message + " (" + n + ")"
+	}
+	return f.Message
 }
 
 func annotationTitle(f checks.Finding) string {

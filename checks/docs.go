@@ -46,6 +46,14 @@ to that builder; config ` + "`devcontainer.builder`" + ` (default ` + "`both`" +
 apply. *Config-only* rules do nothing until config gives them input (an
 allowed-base list, an org CA).
 
+Every finding says what it stands on (` + "`evidence`" + ` in JSON and SARIF): ` + "`image`" + `
+(read from the built or base image), ` + "`file`" + ` (the Dockerfile or
+` + "`devcontainer.json`" + ` itself), ` + "`known-base`" + ` (the table of well-known images,
+when the base image could not be read) or ` + "`inferred`" + ` (a guess from names and
+conventions). Only ` + "`image`" + ` and ` + "`file`" + ` evidence gives an error: a finding
+from the table or a guess is at most a warning, whatever the rule's default or
+the config says, and the text, Markdown and annotation outputs say which it is.
+
 ## Contents
 
 | ID | Title | Default severity | Family | Builders |

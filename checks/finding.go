@@ -34,10 +34,47 @@ type Fix struct {
 	Edits       []Edit `json:"edits,omitempty"`
 }
 
+// Evidence says what a finding stands on. Only certain evidence (the image
+// itself, or the file itself) carries an error: a finding from the table
+// of well-known images, or inferred, is at most a warning.
+type Evidence string
+
+// The kinds of evidence.
+const (
+	// EvidenceImage: facts read from the built image or the base image.
+	EvidenceImage Evidence = "image"
+	// EvidenceFile: the Dockerfile or devcontainer.json (or config) itself,
+	// as the builder or envbuilder reads it.
+	EvidenceFile Evidence = "file"
+	// EvidenceKnownBase: the documented table of well-known base images
+	// (the base itself was not read).
+	EvidenceKnownBase Evidence = "known-base"
+	// EvidenceInferred: a guess from names and conventions.
+	EvidenceInferred Evidence = "inferred"
+)
+
+// Certain reports whether the evidence is a fact (the image or the file).
+func (e Evidence) Certain() bool { return e == EvidenceImage || e == EvidenceFile }
+
+// Note is what a reader is told of uncertain evidence, for the text and
+// Markdown outputs ("" for a fact).
+func (e Evidence) Note() string {
+	switch e {
+	case EvidenceKnownBase:
+		return "from the table of well-known images: the base image was not read"
+	case EvidenceInferred:
+		return "inferred: the base image was not read and the table does not know it"
+	}
+	return ""
+}
+
 // Finding is one thing a rule found.
 type Finding struct {
 	RuleID   string   `json:"rule"`
 	Severity Severity `json:"severity"`
+	// Evidence is what the finding stands on (the rule's family gives the
+	// default: image rules the image, the others the file).
+	Evidence Evidence `json:"evidence"`
 	Message  string   `json:"message"`
 	Location Location `json:"location"`
 	// Details holds supporting text shown under the message, such as the

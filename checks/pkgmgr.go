@@ -210,6 +210,19 @@ type BaseFacts struct {
 	Source string
 }
 
+// Evidence is what findings from these facts stand on: the image when they
+// were read from it, the table of well-known images when it knows the
+// image, else an inference from the reference.
+func (b BaseFacts) Evidence() Evidence {
+	switch {
+	case b.Source == "image":
+		return EvidenceImage
+	case b.Known:
+		return EvidenceKnownBase
+	}
+	return EvidenceInferred
+}
+
 // Has reports whether the image is known to ship tool.
 func (b BaseFacts) Has(tool string) bool { return b.Known && slices.Contains(b.Tools, tool) }
 

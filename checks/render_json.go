@@ -38,6 +38,7 @@ type (
 	jsonFinding struct {
 		Rule     string       `json:"rule"`
 		Severity string       `json:"severity"`
+		Evidence Evidence     `json:"evidence,omitempty"`
 		Message  string       `json:"message"`
 		Location jsonLocation `json:"location"`
 		Details  string       `json:"details,omitempty"`
@@ -101,6 +102,7 @@ func toJSONFinding(f Finding) jsonFinding {
 	jf := jsonFinding{
 		Rule:     f.RuleID,
 		Severity: f.Severity.String(),
+		Evidence: f.Evidence,
 		Message:  f.Message,
 		Location: jsonLocation{Path: l.Path, StartLine: l.StartLine, StartColumn: l.StartCol, EndLine: l.EndLine, EndColumn: l.EndCol},
 		Details:  f.Details,

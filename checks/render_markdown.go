@@ -201,6 +201,9 @@ func mdRow(f Finding, ruleURL func(string) string, lineURL func(string, int) str
 		}
 	}
 	msg := mdCell(f.Message)
+	if n := f.Evidence.Note(); n != "" {
+		msg += " _(" + mdCell(n) + ")_"
+	}
 	if f.Fix != nil && f.Fix.Description != "" {
 		msg += "<br>Fix: " + mdCell(f.Fix.Description)
 	}

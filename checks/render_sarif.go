@@ -78,6 +78,12 @@ type (
 		Locations           []sarifLocation   `json:"locations,omitempty"`
 		PartialFingerprints map[string]string `json:"partialFingerprints"`
 		Fixes               []sarifFix        `json:"fixes,omitempty"`
+		Properties          *sarifResultProps `json:"properties,omitempty"`
+	}
+	// sarifResultProps is a result's property bag: what the finding
+	// stands on (image, file, known-base or inferred).
+	sarifResultProps struct {
+		Evidence Evidence `json:"evidence,omitempty"`
 	}
 	sarifLocation struct {
 		PhysicalLocation sarifPhysicalLocation `json:"physicalLocation"`
@@ -230,6 +236,9 @@ func sarifResultOf(f placed, ruleIndex int, seen map[string]int) sarifResult {
 		RuleIndex: ruleIndex,
 		Level:     sarifLevel(f.Severity),
 		Message:   sarifMessage{Text: f.Message},
+	}
+	if f.Evidence != "" {
+		res.Properties = &sarifResultProps{Evidence: f.Evidence}
 	}
 	if d := strings.TrimSpace(f.Details); d != "" {
 		res.Message.Text += "\n\n" + d

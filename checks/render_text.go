@@ -116,7 +116,11 @@ func (t *textRenderer) finding(f placed) {
 			pos += fmt.Sprintf(":%d", c)
 		}
 	}
-	fmt.Fprintf(&t.buf, "%s: %s %s %s\n", pos, t.severity(f.Severity), t.paint(ansiBold, f.RuleID), f.Message)
+	msg := f.Message
+	if n := f.Evidence.Note(); n != "" {
+		msg += " " + t.paint(ansiDim, "("+n+")")
+	}
+	fmt.Fprintf(&t.buf, "%s: %s %s %s\n", pos, t.severity(f.Severity), t.paint(ansiBold, f.RuleID), msg)
 	if d := strings.TrimRight(f.Details, "\n"); d != "" {
 		for line := range strings.SplitSeq(d, "\n") {
 			t.buf.WriteString(strings.TrimRight("    "+t.paint(ansiDim, line), " ") + "\n")

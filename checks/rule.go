@@ -110,9 +110,11 @@ func (r *Rule) appliesTo(b ConfigBuilder) bool {
 	return slices.Contains(r.Builders, Builder(b))
 }
 
-// finish stamps the rule ID and the effective severity on a rule's raw
-// findings. A finding that set its own severity keeps it unless config
-// overrides the rule.
+// finish stamps the rule ID, the evidence and the effective severity on a
+// rule's raw findings. A finding that set its own severity keeps it unless
+// config overrides the rule. A finding without certain evidence (the table
+// of well-known images, an inference) is at most a warning, whatever the
+// rule or the config says: an error is only ever a fact.
 func (r *Rule) finish(cfg *Config, fs []Finding) []Finding {
 	override, hasOverride := cfg.severityOverride(r.ID)
 	out := fs[:0]
@@ -127,7 +129,22 @@ func (r *Rule) finish(cfg *Config, fs []Finding) []Finding {
 		if f.Severity == SeverityOff {
 			continue
 		}
+		if f.Evidence == "" {
+			f.Evidence = r.defaultEvidence()
+		}
+		if !f.Evidence.Certain() && f.Severity > SeverityWarning {
+			f.Severity = SeverityWarning
+		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// defaultEvidence is what a rule's findings stand on unless they say:
+// image rules judge the image, the others the file.
+func (r *Rule) defaultEvidence() Evidence {
+	if r.Family == FamilyImage {
+		return EvidenceImage
+	}
+	return EvidenceFile
 }

@@ -155,13 +155,13 @@ func init() {
 		Devcontainer: checkCR212,
 	})
 	Register(&Rule{
-		ID: "CR213", Title: "Dev Container user does not exist", Severity: SeverityError, Family: FamilyDevcontainer,
+		ID: "CR213", Title: "Dev Container user does not exist", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "`remoteUser`/`containerUser` is not a user of the image. Without the built image this fires only when it is " +
 			"certain: the base is a well-known image whose users are known (its non-root user, UID 1000 user and the " +
 			"distribution's system accounts count as present), no feature is used (features such as common-utils create " +
 			"users), and the Dockerfile neither mentions the user nor creates users in a way that cannot be read statically " +
 			"(`useradd`/`adduser` with variables, scripts, copies into `/etc`). When in doubt it stays silent; the image " +
-			"rules (CR309) judge the built image.",
+			"rules (CR309) judge the built image. It stands on the table of well-known images, so it is a warning, never an error.",
 		Why: "The agent starts sessions as that user, looked up in `/etc/passwd`; a missing user fails the workspace start." +
 			cite("agent", "spec"),
 		HowToFix:     "Create the user in the Dockerfile (`useradd --create-home --shell /bin/bash --uid 1000 <name>`) or pick an existing one.",
@@ -169,9 +169,9 @@ func init() {
 		Devcontainer: checkCR213,
 	})
 	Register(&Rule{
-		ID: "CR214", Title: "Lifecycle command cannot run", Severity: SeverityError, Family: FamilyDevcontainer,
+		ID: "CR214", Title: "Lifecycle command cannot run", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "A string lifecycle command on an image without `/bin/sh`, or an array command whose program is not on the image's PATH. " +
-			"Without the built image this fires only for well-known bases whose tools are known.",
+			"Without the built image this fires only for well-known bases whose tools are known: the table of well-known images is its evidence, so it is a warning, never an error.",
 		Why:          "The spec runs a string command with `/bin/sh -c` and an array command directly; a missing program fails the workspace start.",
 		HowToFix:     "Install the program in the Dockerfile, or call it by a path that exists.",
 		Sources:      []string{"spec"},
@@ -384,6 +384,7 @@ func checkCR213(in *DevcontainerInput) []Finding {
 			continue
 		}
 		f := dcAt(c, p, fmt.Sprintf("user `%s` does not exist in `%s`, and nothing creates it", u, b.Ref))
+		f.Evidence = EvidenceKnownBase
 		f.Fix = &Fix{Description: "create it in the Dockerfile: `" + UserCreateLine(b, u) + "`"}
 		out = append(out, f)
 	}
@@ -415,7 +416,9 @@ func checkCR214(in *DevcontainerInput) []Finding {
 			prog := sub.Program()
 			name := prog[strings.LastIndex(prog, "/")+1:]
 			if (name == "curl" || name == "wget" || name == "git" || name == "bash" || name == "sudo") && !b.Has(name) {
-				out = append(out, dcAt(c, sub.Pointer+"/0", fmt.Sprintf("`%s` is not on `%s`: %s cannot run", prog, b.Ref, lc)))
+				f := dcAt(c, sub.Pointer+"/0", fmt.Sprintf("`%s` is not on `%s`: %s cannot run", prog, b.Ref, lc))
+				f.Evidence = EvidenceKnownBase
+				out = append(out, f)
 			}
 		}
 	}

@@ -19,6 +19,9 @@ type userChoice struct {
 	root bool
 	// why says where the root user comes from, for the message.
 	why string
+	// evidence is what the choice stands on: the file (a config value, a
+	// USER), or the base image's facts.
+	evidence Evidence
 }
 
 // dcUserSource returns the user the devcontainer's image runs as before
@@ -26,15 +29,15 @@ type userChoice struct {
 // stage, else the base image's user. explicit is set when the value was
 // written down (a USER instruction, or an image config naming root)
 // rather than left empty; known is false when neither can be told.
-func dcUserSource(in *DevcontainerInput) (user, from string, explicit, known bool) {
+func dcUserSource(in *DevcontainerInput) (user, from string, explicit, known bool, ev Evidence) {
 	if u, found := dcFinalUser(in); found {
-		return u, "the Dockerfile ends with `USER " + u + "`", true, true
+		return u, "the Dockerfile ends with `USER " + u + "`", true, true, EvidenceFile
 	}
 	b := dcBase(in)
 	if !b.Known {
-		return "", "", false, false
+		return "", "", false, false, EvidenceInferred
 	}
-	return b.User, fmt.Sprintf("`%s` runs as root", b.Ref), b.User != "", true
+	return b.User, fmt.Sprintf("`%s` runs as root", b.Ref), b.User != "", true, b.Evidence()
 }
 
 // envbuilderUser is envbuilder's choice (devcontainer.go Compile and
@@ -45,19 +48,19 @@ func dcUserSource(in *DevcontainerInput) (user, from string, explicit, known boo
 func envbuilderUser(in *DevcontainerInput) userChoice {
 	c := in.Devcontainer
 	if u := c.String("/containerUser"); u != "" {
-		return userChoice{root: isRootUser(u), why: "`containerUser` is root"}
+		return userChoice{root: isRootUser(u), why: "`containerUser` is root", evidence: EvidenceFile}
 	}
-	user, from, explicit, known := dcUserSource(in)
+	user, from, explicit, known, ev := dcUserSource(in)
 	if !known {
 		return userChoice{}
 	}
 	if explicit {
-		return userChoice{root: isRootUser(user), why: from}
+		return userChoice{root: isRootUser(user), why: from, evidence: ev}
 	}
 	if remote := c.String("/remoteUser"); remote != "" && len(c.Features()) > 0 {
-		return userChoice{root: isRootUser(remote), why: "`remoteUser` is root"}
+		return userChoice{root: isRootUser(remote), why: "`remoteUser` is root", evidence: EvidenceFile}
 	}
-	return userChoice{root: true, why: from}
+	return userChoice{root: true, why: from, evidence: ev}
 }
 
 // nativeUser is the Dev Containers CLI's choice: remoteUser, else
@@ -67,14 +70,14 @@ func nativeUser(in *DevcontainerInput) userChoice {
 	c := in.Devcontainer
 	for _, p := range []string{"/remoteUser", "/containerUser"} {
 		if u := c.String(p); u != "" {
-			return userChoice{root: isRootUser(u), why: "`" + strings.TrimPrefix(p, "/") + "` is root"}
+			return userChoice{root: isRootUser(u), why: "`" + strings.TrimPrefix(p, "/") + "` is root", evidence: EvidenceFile}
 		}
 	}
 	if _, found := dcFinalUser(in); !found && hasMetadataUser(dcBase(in).Ref) {
 		return userChoice{}
 	}
-	user, from, _, known := dcUserSource(in)
-	return userChoice{root: known && isRootUser(user), why: from}
+	user, from, _, known, ev := dcUserSource(in)
+	return userChoice{root: known && isRootUser(user), why: from, evidence: ev}
 }
 
 // checkCR205 reports a workspace that would run as root under the builders
@@ -110,15 +113,19 @@ func checkCR205(in *DevcontainerInput) []Finding {
 	switch {
 	case ebc.root && nc.root:
 		f := dcAt(c, "", "neither `remoteUser` nor `containerUser` is set and "+nc.why+": the workspace runs as root")
+		f.Evidence = leastCertain(ebc.evidence, nc.evidence)
 		if b := dcBase(in); len(b.Users) > 0 {
 			f.Fix = insertUserFix(c, b.Users[0])
 		}
 		return []Finding{f}
 	case nc.root:
-		return []Finding{dcAt(c, "", "the native integration runs this Dev Container as root: "+nc.why)}
+		f := dcAt(c, "", "the native integration runs this Dev Container as root: "+nc.why)
+		f.Evidence = nc.evidence
+		return []Finding{f}
 	case ebc.root && remote != "" && !isRootUser(remote):
 		f := dcAt(c, "/remoteUser", fmt.Sprintf("envbuilder runs the workspace as root, not `%s`: it applies `remoteUser` only after "+
 			"installing features, and otherwise uses `containerUser` or the image's user (%s)", remote, ebc.why))
+		f.Evidence = ebc.evidence
 		if e, ok := dcInsertAfter(c, "/remoteUser", "containerUser", remote); ok {
 			f.Fix = &Fix{Description: fmt.Sprintf("also set `\"containerUser\": %q`, which envbuilder reads", remote), Edits: []Edit{e}}
 		}
@@ -131,12 +138,23 @@ func checkCR205(in *DevcontainerInput) []Finding {
 				"devcontainer.metadata label, which the Dev Containers CLI uses", b.Ref, b.Users[0])
 		}
 		f := dcAt(c, "", msg)
+		f.Evidence = ebc.evidence
 		if len(b.Users) > 0 {
 			f.Fix = insertUserFix(c, b.Users[0])
 		}
 		return []Finding{f}
 	}
 	return nil
+}
+
+// leastCertain is the weaker of two evidences (a finding is as certain as
+// the least certain fact it stands on).
+func leastCertain(a, b Evidence) Evidence {
+	rank := map[Evidence]int{EvidenceInferred: 0, EvidenceKnownBase: 1, EvidenceImage: 2, EvidenceFile: 2}
+	if rank[b] < rank[a] {
+		return b
+	}
+	return a
 }
 
 // insertUserFix suggests `"containerUser": user` after the image or build

@@ -249,9 +249,9 @@ func checkCR101(in *DockerfileInput) []Finding {
 	case b.Known && !isRootUser(b.User):
 		return nil
 	case b.Known:
-		fd = Finding{Message: fmt.Sprintf("the image runs as root: there is no USER and `%s` runs as root", v.rootRef(final)), Location: v.instLoc(final.From)}
+		fd = Finding{Message: fmt.Sprintf("the image runs as root: there is no USER and `%s` runs as root", v.rootRef(final)), Location: v.instLoc(final.From), Evidence: b.Evidence()}
 	default:
-		fd = Finding{Message: fmt.Sprintf("the image likely runs as root: there is no USER and the user of `%s` is not known", v.rootRef(final)), Location: v.instLoc(final.From)}
+		fd = Finding{Message: fmt.Sprintf("the image likely runs as root: there is no USER and the user of `%s` is not known", v.rootRef(final)), Location: v.instLoc(final.From), Evidence: EvidenceInferred}
 	}
 
 	user, create := "coder", true
@@ -530,6 +530,9 @@ func checkCR111(in *DockerfileInput) []Finding {
 					bad.Name, v.rootRef(s), familyName(b.Family), b.Manager),
 				Location: v.spanLoc(dockerfile.Span{Line: bad.Line, Col: bad.Col, EndLine: bad.Line}),
 				Fix:      &Fix{Description: fmt.Sprintf("use %s instead of %s", b.Manager, m)},
+				// The base's family comes from the image, the table, or
+				// only its name.
+				Evidence: b.Evidence(),
 			}
 			if pkgs, ok := onlyPackageManagement(ins, cmds); ok {
 				line := "RUN " + InstallLine(b.Manager, pkgs...)

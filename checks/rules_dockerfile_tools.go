@@ -105,6 +105,9 @@ func toolFinding(v *dfView, msg, what string, pkgs ...string) []Finding {
 		Message:  msg,
 		Location: v.instLoc(final.From),
 		Fix:      v.installFix(final, what, pkgs...),
+		// Only the table knows the base lacks it (with the image read,
+		// CR301/CR305 judge the facts instead).
+		Evidence: b.Evidence(),
 	}}
 }
 
@@ -240,6 +243,7 @@ func checkCR107(in *DockerfileInput) []Finding {
 						"HTTPS downloads (the Coder agent's included) fail with certificate errors", strings.Join(tools, ", ")),
 					Location: v.spanLoc(dockerfile.Span{Line: c.Line, Col: c.Col, EndLine: c.Line}),
 					Fix:      &Fix{Description: "add ca-certificates to this install"},
+					Evidence: b.Evidence(),
 				}
 				if e, ok := ins.AddPackages(inst, "ca-certificates"); ok {
 					fd.Fix.Edits = []Edit{v.edit(e)}

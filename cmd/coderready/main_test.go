@@ -33,6 +33,7 @@ func TestCheckExitCodes(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(badConfig, "Dockerfile"), []byte("FROM debian:12\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	certain := certainErrorDir(t)
 	tests := []struct {
 		name      string
 		args      []string
@@ -40,8 +41,10 @@ func TestCheckExitCodes(t *testing.T) {
 		stdoutHas string
 		stderrHas string
 	}{
-		{"errors fail by default", []string{"check", "../../examples/alpine-root"}, exitFindings, "CR111", ""},
-		{"never", []string{"check", "../../examples/alpine-root", "--fail-on", "never"}, exitOK, "CR111", ""},
+		{"errors fail by default", []string{"check", certain}, exitFindings, "error CR110", ""},
+		{"never", []string{"check", certain, "--fail-on", "never"}, exitOK, "error CR110", ""},
+		{"table guesses are warnings", []string{"check", "../../examples/alpine-root"}, exitOK, "warning CR111", ""},
+		{"warnings fail when asked", []string{"check", "../../examples/alpine-root", "--fail-on", "warning"}, exitFindings, "warning CR111", ""},
 		{"golden image passes at warning", []string{"check", "../../examples/golden", "--fail-on", "warning"}, exitOK, "", ""},
 		{"go-style pattern", []string{"check", "../../examples/...", "--fail-on", "never"}, exitOK, "examples/devcontainer/.devcontainer/devcontainer.json", ""},
 		{"bad format", []string{"check", "--format", "xml", "../../examples"}, exitError, "", "--format"},
@@ -109,7 +112,7 @@ func TestCheckJSON(t *testing.T) {
 
 func TestCheckSARIFToFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.sarif")
-	code, _, stderr := runCLI(t, "check", "../../examples/alpine-root", "--format", "sarif", "-o", out)
+	code, _, stderr := runCLI(t, "check", certainErrorDir(t), "--format", "sarif", "-o", out)
 	if code != exitFindings {
 		t.Fatalf("exit %d, want %d: %s", code, exitFindings, stderr)
 	}
@@ -134,6 +137,18 @@ func TestCheckSARIFToFile(t *testing.T) {
 	if doc.Version != "2.1.0" || len(doc.Runs) != 1 || len(doc.Runs[0].Results) == 0 {
 		t.Fatalf("unexpected SARIF: %s", b)
 	}
+}
+
+// certainErrorDir is a folder whose Dockerfile has an error the file alone
+// proves (CR110: a platform Coder has no agent for), so it is an error
+// whether or not the base image can be read.
+func certainErrorDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM --platform=linux/s390x debian:12\nUSER 1000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func TestRulesCommand(t *testing.T) {
