@@ -446,3 +446,45 @@ func BenchmarkCheckDockerfile(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(srcs)), "ns/file")
 }
+
+// imageBases answers as if every base image had been read: Alpine.
+type imageBases struct{}
+
+func (imageBases) BaseFacts(ref string) BaseFacts {
+	return BaseFacts{Ref: ref, Family: OSAlpine, Manager: PMApk, Known: true, Source: "image"}
+}
+
+// TestEvidenceDecidesSeverity: the same CR111 finding is an error when the
+// base image was read, and at most a warning (even with config asking for
+// error) when it stands on the table of well-known images.
+func TestEvidenceDecidesSeverity(t *testing.T) {
+	const src = "FROM alpine:3.20\nRUN apt-get install -y git\n"
+	forceError := func(in *DockerfileInput) {
+		in.Config.Rules = map[string]RuleConfig{"CR111": {Severity: SeverityError}}
+	}
+	tests := []struct {
+		name     string
+		mod      func(*DockerfileInput)
+		severity Severity
+		evidence Evidence
+		note     bool
+	}{
+		{"table", nil, SeverityWarning, EvidenceKnownBase, true},
+		{"table, config says error", forceError, SeverityWarning, EvidenceKnownBase, true},
+		{"image read", func(in *DockerfileInput) { in.Bases = imageBases{} }, SeverityError, EvidenceImage, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := checkRule(t, "CR111", src, tt.mod)
+			if len(fs) != 1 {
+				t.Fatalf("%d CR111 findings, want 1: %+v", len(fs), fs)
+			}
+			if fs[0].Severity != tt.severity || fs[0].Evidence != tt.evidence {
+				t.Errorf("severity %v evidence %q, want %v %q", fs[0].Severity, fs[0].Evidence, tt.severity, tt.evidence)
+			}
+			if got := fs[0].Evidence.Note() != ""; got != tt.note {
+				t.Errorf("note %q, want one: %v", fs[0].Evidence.Note(), tt.note)
+			}
+		})
+	}
+}
