@@ -1,0 +1,16 @@
+#!/bin/bash
+
+set -e
+
+# Optional: Import test library
+source dev-container-features-test-lib
+
+# Definition specific tests
+check "docker compose" bash -c "docker compose version | grep -E '[0-9]+\.[0-9]+\.[0-9]+'"
+check "docker-compose" bash -c "docker-compose --version | grep -E '[0-9]+\.[0-9]+\.[0-9]+'"
+check "installs compose as docker-compose" bash -c "[[ -f /usr/local/bin/docker-compose ]]"
+check "moby-engine" bash -c "dpkg-query -W moby-engine"
+check "moby-cli" bash -c "dpkg-query -W moby-cli"
+
+# Report result
+reportResults
