@@ -300,7 +300,7 @@ func (j *checkJob) reportSourceError(ctx context.Context, err error) error {
 	summary := fmt.Sprintf("coderready did not check commit %s.\n\n%s\n\n- `%s`\n", j.args.HeadSHA, why, strings.ReplaceAll(err.Error(), "`", "'"))
 	output := &github.CheckRunOutput{Title: github.String(title), Summary: github.String(clip(summary, 65000))}
 	if perr := j.postCompleted(ctx, checkRunPrefix+"source", "source@"+j.args.HeadSHA, "neutral", output); perr != nil {
-		return fmt.Errorf("source check run (%v): %w", err, perr)
+		return fmt.Errorf("report the unchecked source: %w", errors.Join(perr, err))
 	}
 	j.log.Warn("source not checked; reported as a neutral check run", "err", err)
 	return nil

@@ -391,12 +391,3 @@ func (t *pathTable) rehash() {
 		}
 	}
 }
-
-// all yields every path's node id.
-func (t *pathTable) all(yield func(int32) bool) {
-	for _, id := range t.slots {
-		if id >= 0 && !yield(id) {
-			return
-		}
-	}
-}

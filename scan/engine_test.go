@@ -115,7 +115,7 @@ func TestBuildAndCheck(t *testing.T) {
 		if tr.Build == nil || tr.Build.Path != BuildPathDocker || tr.Build.Seconds <= 0 {
 			t.Errorf("%s: build info %+v, want the docker path with a duration", rel, tr.Build)
 		}
-		if r := tr.TargetResult.Build; r == nil || r.Path != BuildPathDocker || r.Seconds <= 0 || r.Failed != (rel == "fail/Dockerfile") {
+		if r := tr.Build; r == nil || r.Path != BuildPathDocker || r.Seconds <= 0 || r.Failed != (rel == "fail/Dockerfile") {
 			t.Errorf("%s: JSON build record %+v, want docker with seconds (failed only for fail/)", rel, r)
 		} else if r.Engine != build.EngineBuildKit || tr.Build.Engine != build.EngineBuildKit || !strings.Contains(tr.Build.String(), "(BuildKit)") {
 			// Every engine the tests run on offers BuildKit, and no limits are set.
