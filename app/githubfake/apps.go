@@ -21,6 +21,7 @@ var handlers = map[string]handler{
 	"checks/get":                            (*Server).getCheckRun,
 	"checks/update":                         (*Server).updateCheckRun,
 	"checks/list-for-ref":                   (*Server).listCheckRuns,
+	"checks/list-annotations":               (*Server).listAnnotations,
 	"repos/get-content":                     (*Server).getContent,
 	"repos/download-tarball-archive":        (*Server).tarball,
 	"git/get-tree":                          (*Server).getTree,
@@ -28,6 +29,8 @@ var handlers = map[string]handler{
 	"pulls/list-files":                      (*Server).listFiles,
 	"pulls/create-review":                   (*Server).createReview,
 	"pulls/create-review-comment":           (*Server).createReviewComment,
+	"pulls/list-reviews":                    (*Server).listReviews,
+	"pulls/list-review-comments":            (*Server).listReviewComments,
 }
 
 func (s *Server) manifestConversion(c *call) *response {

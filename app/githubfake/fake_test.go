@@ -929,3 +929,80 @@ func missingKeys(at string, want, got any) []string {
 	}
 	return out
 }
+
+// TestListsOfWhatWasMade: the list operations a client uses to find what
+// a request whose answer it lost made answer every item, paged, in
+// GitHub's shapes (the fake validates each answer against the schema).
+func TestListsOfWhatWasMade(t *testing.T) {
+	f := newFixture(t, githubfake.Options{})
+	ctx := context.Background()
+	cr, _, err := f.gh.Checks.CreateCheckRun(ctx, "acme", "widgets", github.CreateCheckRunOptions{
+		Name: "n", HeadSHA: f.head, Status: github.String("in_progress"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []*github.CheckRunAnnotation
+	for i := range 70 {
+		a := &github.CheckRunAnnotation{Path: github.String("Dockerfile"), StartLine: github.Int(1), EndLine: github.Int(1),
+			AnnotationLevel: github.String("notice"), Message: github.String(fmt.Sprintf("m%d", i))}
+		if i == 0 {
+			a.StartColumn, a.EndColumn, a.Title = github.Int(2), github.Int(4), github.String("t")
+		}
+		sent = append(sent, a)
+	}
+	for lo := 0; lo < len(sent); lo += 50 {
+		if _, _, err := f.gh.Checks.UpdateCheckRun(ctx, "acme", "widgets", cr.GetID(), github.UpdateCheckRunOptions{
+			Name: "n", Output: &github.CheckRunOutput{Title: github.String("t"), Summary: github.String("s"), Annotations: sent[lo:min(lo+50, len(sent))]},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []*github.CheckRunAnnotation
+	opt := &github.ListOptions{PerPage: 30}
+	pages := 0
+	for {
+		as, resp, err := f.gh.Checks.ListCheckRunAnnotations(ctx, "acme", "widgets", cr.GetID(), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		got = append(got, as...)
+		if resp.NextPage == 0 {
+			break
+		}
+		opt.Page = resp.NextPage
+	}
+	if len(got) != 70 || pages != 3 || got[0].GetStartColumn() != 2 || got[0].GetTitle() != "t" || got[69].GetMessage() != "m69" {
+		t.Errorf("listed %d annotations in %d pages; first %+v", len(got), pages, got[0])
+	}
+
+	_, _, err = f.gh.PullRequests.CreateReview(ctx, "acme", "widgets", 1, &github.PullRequestReviewRequest{
+		CommitID: github.String(f.head), Body: github.String("marker"), Event: github.String("COMMENT"),
+		Comments: []*github.DraftReviewComment{
+			{Path: github.String("Dockerfile"), Line: github.Int(3), Side: github.String("RIGHT"), Body: github.String("one")},
+			{Path: github.String("Dockerfile"), Line: github.Int(7), Side: github.String("RIGHT"), Body: github.String("two")},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reviews, _, err := f.gh.PullRequests.ListReviews(ctx, "acme", "widgets", 1, nil)
+	if err != nil || len(reviews) != 1 || reviews[0].GetBody() != "marker" || reviews[0].GetUser().GetType() != "Bot" {
+		t.Fatalf("reviews %+v, %v", reviews, err)
+	}
+	comments, _, err := f.gh.PullRequests.ListComments(ctx, "acme", "widgets", 1, &github.PullRequestListCommentsOptions{Sort: "created", Direction: "asc"})
+	if err != nil || len(comments) != 2 || comments[1].GetBody() != "two" || comments[1].GetPullRequestReviewID() != reviews[0].GetID() || comments[0].GetDiffHunk() == "" {
+		t.Fatalf("comments %+v, %v", comments, err)
+	}
+	if !f.fake.DeleteReviewComment(repo, 1, comments[0].GetID()) || f.fake.DeleteReviewComment(repo, 1, comments[0].GetID()) {
+		t.Error("a comment is deleted once")
+	}
+	comments, _, err = f.gh.PullRequests.ListComments(ctx, "acme", "widgets", 1, nil)
+	if err != nil || len(comments) != 1 || comments[0].GetBody() != "two" {
+		t.Errorf("after the delete: %+v, %v", comments, err)
+	}
+	if rv := f.fake.Reviews(repo, 1)[0]; len(rv.Comments) != 1 || rv.Comments[0].Body != "two" {
+		t.Errorf("the review keeps %+v", rv.Comments)
+	}
+}

@@ -377,11 +377,12 @@ func (s *Server) createReview(c *call) *response {
 	placed := make([]ReviewComment, 0, len(req.Comments))
 	for _, cr := range req.Comments {
 		cr.CommitID = req.CommitID
-		rc, _, err := s.locateLocked(pr, cr)
+		rc, hunk, err := s.locateLocked(pr, cr)
 		if err != nil {
 			// One bad comment rejects the whole review.
 			return unresolved(c, err)
 		}
+		rc.hunk = hunk
 		rc.ID = s.id()
 		rc.ReviewID = rv.ID
 		placed = append(placed, rc)
@@ -460,6 +461,7 @@ func (s *Server) createReviewComment(c *call) *response {
 	}
 	rc.ID = s.id()
 	rc.ReviewID = s.id()
+	rc.hunk = hunk
 	s.comments[k] = append(s.comments[k], &rc)
 	return jsonResponse(http.StatusCreated, s.reviewCommentJSON(pr, &rc, hunk))
 }

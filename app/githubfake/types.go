@@ -187,6 +187,8 @@ type ReviewComment struct {
 	StartSide string
 	Position  int
 	InReplyTo int64
+	// hunk is the diff hunk GitHub shows with the comment.
+	hunk string
 }
 
 // Recorded is one request the fake received.
