@@ -47,16 +47,8 @@ type checkpointer struct {
 // startCheckpointer opens a second connection to the SQLite file at dsn
 // and checkpoints from it every interval.
 func startCheckpointer(ctx context.Context, dsn string, interval time.Duration, log *slog.Logger) (*checkpointer, error) {
-	db, err := sql.Open("sqlite", dsn)
+	db, err := openSQLiteConn(ctx, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("checkpointer: %w", err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxIdleTime(0)
-	db.SetConnMaxLifetime(0)
-	if err := pingSQLite(ctx, db); err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("checkpointer: %w", err)
 	}
 	c := &checkpointer{db: db, stop: make(chan struct{})}

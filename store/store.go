@@ -123,16 +123,8 @@ func openSQLite(ctx context.Context, dataDir string, log *slog.Logger) (*Store, 
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	db, err := sql.Open("sqlite", sqliteDSN(path))
+	db, err := openSQLiteConn(ctx, sqliteDSN(path))
 	if err != nil {
-		return nil, fmt.Errorf("open store: sqlite %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(1)
-	db.SetMaxIdleConns(1)
-	db.SetConnMaxIdleTime(0)
-	db.SetConnMaxLifetime(0)
-	if err := pingSQLite(ctx, db); err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("open store: sqlite %s: %w", path, err)
 	}
 	ckpt, err := startCheckpointer(ctx, sqliteDSN(path), checkpointInterval, log)
@@ -142,6 +134,24 @@ func openSQLite(ctx context.Context, dataDir string, log *slog.Logger) (*Store, 
 	}
 	log.Debug("store opened", "dialect", DialectSQLite, "path", path)
 	return &Store{dialect: DialectSQLite, db: db, driver: riversqlite.New(db), ckpt: ckpt, log: log}, nil
+}
+
+// openSQLiteConn opens dsn as a pool of exactly one connection that lives
+// as long as the pool, and waits out a busy database file.
+func openSQLiteConn(ctx context.Context, dsn string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxIdleTime(0)
+	db.SetConnMaxLifetime(0)
+	if err := pingSQLite(ctx, db); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // pingSQLite opens the connection, which applies the DSN's pragmas. The
