@@ -32,12 +32,14 @@ type CheckRun struct {
 	// Conclusion is set when Status is completed (success, failure,
 	// neutral, cancelled, …).
 	Conclusion string
+	// HTMLURL is where GitHub shows the check run (empty when not known).
+	HTMLURL string
 	// UpdatedAt is when the store last wrote the row (set by the store).
 	UpdatedAt time.Time
 }
 
 // SaveCheckRun inserts cr, or replaces the check run stored under the same
-// (Repo, HeadSHA, Name): its ID, target, status and conclusion. An empty
+// (Repo, HeadSHA, Name): its ID, target, status, conclusion and URL. An empty
 // Status is saved as queued. UpdatedAt is set to now.
 func (s *Store) SaveCheckRun(ctx context.Context, cr CheckRun) error {
 	if cr.Repo == "" || cr.HeadSHA == "" || cr.Name == "" {
@@ -46,15 +48,16 @@ func (s *Store) SaveCheckRun(ctx context.Context, cr CheckRun) error {
 	if cr.Status == "" {
 		cr.Status = StatusQueued
 	}
-	_, err := s.exec(ctx, s.db, `INSERT INTO coderready_check_runs (repo, head_sha, name, target, check_run_id, status, conclusion, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := s.exec(ctx, s.db, `INSERT INTO coderready_check_runs (repo, head_sha, name, target, check_run_id, status, conclusion, html_url, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (repo, head_sha, name) DO UPDATE SET
     target = excluded.target,
     check_run_id = excluded.check_run_id,
     status = excluded.status,
     conclusion = excluded.conclusion,
+    html_url = excluded.html_url,
     updated_at = excluded.updated_at`,
-		cr.Repo, cr.HeadSHA, cr.Name, cr.Target, cr.ID, cr.Status, cr.Conclusion, s.timeArg(time.Now()))
+		cr.Repo, cr.HeadSHA, cr.Name, cr.Target, cr.ID, cr.Status, cr.Conclusion, cr.HTMLURL, s.timeArg(time.Now()))
 	if err != nil {
 		return fmt.Errorf("save check run %q of %s@%s: %w", cr.Name, cr.Repo, cr.HeadSHA, err)
 	}
@@ -98,7 +101,7 @@ func (s *Store) SetCheckRunStatus(ctx context.Context, repo string, id int64, st
 
 // checkRuns selects check runs with the given WHERE/ORDER clause.
 func (s *Store) checkRuns(ctx context.Context, clause string, args ...any) ([]CheckRun, error) {
-	rows, err := s.query(ctx, s.db, `SELECT repo, head_sha, name, target, check_run_id, status, conclusion, updated_at FROM coderready_check_runs `+clause, args...)
+	rows, err := s.query(ctx, s.db, `SELECT repo, head_sha, name, target, check_run_id, status, conclusion, html_url, updated_at FROM coderready_check_runs `+clause, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +112,7 @@ func (s *Store) checkRuns(ctx context.Context, clause string, args ...any) ([]Ch
 			cr CheckRun
 			at dbTime
 		)
-		if err := rows.Scan(&cr.Repo, &cr.HeadSHA, &cr.Name, &cr.Target, &cr.ID, &cr.Status, &cr.Conclusion, &at); err != nil {
+		if err := rows.Scan(&cr.Repo, &cr.HeadSHA, &cr.Name, &cr.Target, &cr.ID, &cr.Status, &cr.Conclusion, &cr.HTMLURL, &at); err != nil {
 			return nil, err
 		}
 		cr.UpdatedAt = at.t

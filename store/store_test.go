@@ -431,7 +431,7 @@ func TestCheckRuns(t *testing.T) {
 		before := time.Now().Add(-time.Second)
 		save := []CheckRun{
 			{Repo: "o/r", HeadSHA: "aaa", Name: "coderready / b/Dockerfile", Target: "b/Dockerfile", ID: 11, Status: StatusInProgress},
-			{Repo: "o/r", HeadSHA: "aaa", Name: "coderready / a/Dockerfile", Target: "a/Dockerfile", ID: 10},
+			{Repo: "o/r", HeadSHA: "aaa", Name: "coderready / a/Dockerfile", Target: "a/Dockerfile", ID: 10, HTMLURL: "https://github.com/o/r/runs/10"},
 			{Repo: "o/r", HeadSHA: "bbb", Name: "coderready / a/Dockerfile", Target: "a/Dockerfile", ID: 20, Status: StatusCompleted, Conclusion: "success"},
 			{Repo: "o/other", HeadSHA: "aaa", Name: "coderready / a/Dockerfile", Target: "a/Dockerfile", ID: 30, Status: StatusInProgress},
 		}
@@ -474,7 +474,7 @@ func TestCheckRuns(t *testing.T) {
 			t.Errorf("CheckRuns of unknown SHA = %#v, %v; want empty", runs, err)
 		}
 		full, _ := s.CheckRuns(ctx, "o/r", "aaa")
-		if full[0].Repo != "o/r" || full[0].HeadSHA != "aaa" || full[0].Target != "a/Dockerfile" {
+		if full[0].Repo != "o/r" || full[0].HeadSHA != "aaa" || full[0].Target != "a/Dockerfile" || full[0].HTMLURL != "https://github.com/o/r/runs/10" {
 			t.Errorf("CheckRuns lost fields: %+v", full[0])
 		}
 
