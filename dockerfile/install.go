@@ -107,10 +107,13 @@ func InstallOf(c Command) (Install, bool) {
 		}
 		inst.last = i
 		if !lit {
+			inst.Unknown = true
 			continue
 		}
 		if p := packageName(m, a); p != "" {
 			inst.Packages = append(inst.Packages, p)
+		} else {
+			inst.Unknown = true
 		}
 	}
 	if verb == "" {

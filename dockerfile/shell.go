@@ -3,6 +3,7 @@ package dockerfile
 import (
 	"errors"
 	"path"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -40,7 +41,7 @@ func (in *Instruction) commands() ([]Command, error) {
 		for i, a := range in.Args {
 			ws[i] = word{val: a, lit: true, span: Span{Line: in.StartLine, EndLine: in.StartLine}, script: a}
 		}
-		c.fromWords(ws, nil, true, "", 0)
+		c.fromWords(ws, nil, true, "", false, 0)
 		return c.out, nil
 	}
 	variant, ok := shellVariant(in.Shell)
@@ -244,16 +245,18 @@ func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVa
 		return Span{Line: l, Col: col, EndLine: el, EndCol: ec}
 	}
 	sc := &scriptWords{src: src}
-	walkCalls(file, sc, spanOf, nil, func(ws []word, rds []Redirect) {
-		c.fromWords(ws, rds, false, "", 0)
+	walkCalls(file, sc, spanOf, nil, func(ws []word, rds []Redirect, cond bool) {
+		c.fromWords(ws, rds, false, "", cond, 0)
 	})
 	return nil
 }
 
 // walkCalls calls emit with the words and output redirects of every simple
-// command in file. spanOf places a node; skip, when set, may stop the walk
-// from descending into a node (its second result is the walk's answer).
-func walkCalls(file *syntax.File, sc *scriptWords, spanOf func(syntax.Node) Span, skip func(syntax.Node) (bool, bool), emit func([]word, []Redirect)) {
+// command in file, and whether it runs only under a condition (see
+// Command.Conditional). spanOf places a node; skip, when set, may stop the
+// walk from descending into a node (its second result is the walk's answer).
+func walkCalls(file *syntax.File, sc *scriptWords, spanOf func(syntax.Node) Span, skip func(syntax.Node) (bool, bool), emit func([]word, []Redirect, bool)) {
+	cond := conditionalStmts(file)
 	syntax.Walk(file, func(n syntax.Node) bool {
 		if skip != nil {
 			if stop, descend := skip(n); stop {
@@ -283,15 +286,97 @@ func walkCalls(file *syntax.File, sc *scriptWords, spanOf func(syntax.Node) Span
 				}
 			}
 		}
-		emit(ws, rds)
+		emit(ws, rds, cond[st])
 		return true
 	})
+}
+
+// conditionalStmts returns the statements of file that run only under a
+// condition (see Command.Conditional).
+func conditionalStmts(file *syntax.File) map[*syntax.Stmt]bool {
+	cond := map[*syntax.Stmt]bool{}
+	mark := func(n syntax.Node) {
+		if n == nil {
+			return
+		}
+		syntax.Walk(n, func(m syntax.Node) bool {
+			if st, ok := m.(*syntax.Stmt); ok {
+				cond[st] = true
+			}
+			return true
+		})
+	}
+	markAll := func(sts []*syntax.Stmt) {
+		for _, st := range sts {
+			mark(st)
+		}
+	}
+	syntax.Walk(file, func(n syntax.Node) bool {
+		switch x := n.(type) {
+		case *syntax.IfClause:
+			markAll(x.Then)
+			if x.Else != nil {
+				// elif conditions too: they run only when the if's failed.
+				mark(x.Else)
+			}
+		case *syntax.CaseClause:
+			for _, it := range x.Items {
+				markAll(it.Stmts)
+			}
+		case *syntax.WhileClause:
+			markAll(x.Do)
+		case *syntax.FuncDecl:
+			mark(x.Body)
+		case *syntax.BinaryCmd:
+			switch {
+			case x.Op == syntax.OrStmt:
+				mark(x.Y)
+			case x.Op == syntax.AndStmt && isTest(x.X):
+				mark(x.Y)
+			}
+		}
+		return true
+	})
+	return cond
+}
+
+// testCommands are programs whose success is a condition (a file exists, a
+// program is installed, a variable holds a value, the OS is one) rather
+// than a step of the build.
+var testCommands = []string{"[", "test", "which", "type", "hash", "grep", "egrep", "fgrep", "getent", "id"}
+
+// isTest reports whether a statement (or, for `a && b`, `a || b` and
+// pipelines, any statement it is made of) is a test.
+func isTest(st *syntax.Stmt) bool {
+	if st == nil {
+		return false
+	}
+	if st.Negated {
+		return true
+	}
+	switch x := st.Cmd.(type) {
+	case *syntax.TestClause, *syntax.ArithmCmd:
+		return true
+	case *syntax.BinaryCmd:
+		return isTest(x.X) || isTest(x.Y)
+	case *syntax.CallExpr:
+		if len(x.Args) == 0 {
+			return false
+		}
+		name := x.Args[0].Lit()
+		if name == "command" && len(x.Args) > 1 {
+			a := x.Args[1].Lit()
+			return a == "-v" || a == "-V"
+		}
+		return slices.Contains(testCommands, path.Base(name))
+	}
+	return false
 }
 
 // parseNested parses a string run by `sh -c` or `su -c`; its commands take
 // the position of the string's word. Errors are ignored: the string is data
 // to the Dockerfile and may use another shell's syntax.
-func (c *collector) parseNested(w word, user string, depth int) {
+func (c *collector) parseNested(w word, user string, cond bool, depth int) {
 	if depth >= maxNesting || w.script == "" {
 		return
 	}
@@ -309,8 +394,8 @@ func (c *collector) parseNested(w word, user string, depth int) {
 		}
 		return false, false
 	}
-	walkCalls(file, sc, at, skip, func(ws []word, rds []Redirect) {
-		c.fromWords(ws, rds, true, user, depth+1)
+	walkCalls(file, sc, at, skip, func(ws []word, rds []Redirect, inner bool) {
+		c.fromWords(ws, rds, true, user, cond || inner, depth+1)
 	})
 }
 
@@ -462,7 +547,7 @@ func unescape(s string, dquoted bool) string {
 
 // fromWords strips wrappers from a command's words, records the command and
 // parses strings handed to a nested shell.
-func (c *collector) fromWords(ws []word, rds []Redirect, nested bool, user string, depth int) {
+func (c *collector) fromWords(ws []word, rds []Redirect, nested bool, user string, cond bool, depth int) {
 	if len(ws) == 0 {
 		return
 	}
@@ -479,14 +564,16 @@ func (c *collector) fromWords(ws []word, rds []Redirect, nested bool, user strin
 		rest, wrappers = ws, nil
 	}
 	cmd := Command{
-		Name:      rest[0].val,
-		Line:      rest[0].span.Line,
-		Col:       rest[0].span.Col,
-		Span:      full,
-		Wrappers:  wrappers,
-		User:      user,
-		Redirects: rds,
-		Nested:    nested,
+		Name:        rest[0].val,
+		Line:        rest[0].span.Line,
+		Col:         rest[0].span.Col,
+		Span:        full,
+		Wrappers:    wrappers,
+		User:        user,
+		Redirects:   rds,
+		Nested:      nested,
+		Conditional: cond,
+		Script:      scriptRun(rest, inner != nil),
 	}
 	for _, w := range rest[1:] {
 		cmd.Args = append(cmd.Args, w.val)
@@ -495,12 +582,72 @@ func (c *collector) fromWords(ws []word, rds []Redirect, nested bool, user strin
 	}
 	c.out = append(c.out, cmd)
 	if inner != nil {
-		c.parseNested(*inner, innerUser, depth)
+		c.parseNested(*inner, innerUser, cond, depth)
 		return
 	}
 	if script, ok := shellScriptArg(rest); ok {
-		c.parseNested(script, user, depth)
+		c.parseNested(script, user, cond, depth)
 	}
+}
+
+// isShell reports whether a program name is a POSIX-like shell.
+func isShell(name string) bool {
+	switch path.Base(name) {
+	case "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh":
+		return true
+	}
+	return false
+}
+
+// scriptRun returns what Command.Script says for a command's words (wrappers
+// stripped): the script a shell runs that the Dockerfile does not show.
+// suScript is set for `su USER -c STRING`, whose string is parsed instead.
+func scriptRun(ws []word, suScript bool) string {
+	if suScript || len(ws) == 0 || !ws[0].lit {
+		return ""
+	}
+	name := ws[0].val
+	switch {
+	case name == "." || name == "source":
+		// Sourcing os-release or an rc file sets variables; a .sh file runs.
+		if len(ws) > 1 && isScriptFile(ws[1].val) {
+			return ws[1].val
+		}
+		return ""
+	case isScriptFile(name) || strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../"):
+		return name
+	case !isShell(name):
+		return ""
+	}
+	if w, ok := shellScriptArg(ws); ok {
+		// `bash -c "$(curl -fsSL …)"`: the script is downloaded at build time.
+		s := strings.TrimSpace(w.script)
+		if s == "" || strings.HasPrefix(s, "$(") || strings.HasPrefix(s, "`") {
+			return w.val
+		}
+		return ""
+	}
+	for i := 1; i < len(ws); i++ {
+		v := ws[i].val
+		switch {
+		case v == "-o" || v == "+o" || v == "-O" || v == "+O":
+			i++
+		case v == "--version" || v == "--help":
+			return ""
+		case v == "-" || v == "--" || v == "-s" || strings.HasPrefix(v, "-") && strings.Contains(v, "s") && !strings.HasPrefix(v, "--"):
+			return "-"
+		case strings.HasPrefix(v, "-") || strings.HasPrefix(v, "+"):
+		default:
+			return v
+		}
+	}
+	return "-"
+}
+
+// isScriptFile reports whether a word names a shell script file.
+func isScriptFile(w string) bool {
+	w = strings.Trim(w, `"'`)
+	return strings.HasSuffix(w, ".sh") || strings.HasSuffix(w, ".bash")
 }
 
 // shellScriptArg finds the string of `sh -c STRING` (also `bash -ec`,
@@ -581,12 +728,21 @@ func stripWrappers(ws []word) (rest []word, wrappers []string, user string, inne
 				return rest, wrappers, u, script
 			}
 			return rest, wrappers, user, nil
+		case "runuser":
+			// `runuser [-l] USER -c STRING` is su's form; `runuser -u USER
+			// [--] CMD` is a wrapper, read below.
+			if !slices.ContainsFunc(rest[1:], func(w word) bool { return w.val == "-u" || w.val == "--user" || strings.HasPrefix(w.val, "--user=") }) {
+				u, script := suArgs(rest[1:])
+				if script != nil {
+					return rest, wrappers, u, script
+				}
+			}
 		case "gosu", "su-exec":
 			if len(rest) < 3 {
 				return rest, wrappers, user, nil
 			}
 			wrappers = append(wrappers, name)
-			user, rest = rest[1].val, rest[2:]
+			user, rest = unquote(rest[1]), rest[2:]
 			continue
 		case "command":
 			if len(rest) > 1 && (rest[1].val == "-v" || rest[1].val == "-V") {
@@ -618,15 +774,21 @@ func stripWrappers(ws []word) (rest []word, wrappers []string, user string, inne
 					takes = true
 				}
 			}
-			if (name == "sudo" || name == "runuser" || name == "doas") && (flag == "-u" || flag == "--user") {
+			switches := name == "sudo" || name == "runuser" || name == "doas"
+			switch {
+			case switches && (flag == "-u" || flag == "--user"):
 				switch {
 				case hasVal:
 					user = val
 				case i+1 < len(rest):
-					user = rest[i+1].val
+					user = unquote(rest[i+1])
 				}
-			} else if (name == "sudo" || name == "runuser") && strings.HasPrefix(v, "-u") && len(v) > 2 && !strings.HasPrefix(v, "--") {
+			case switches && strings.HasPrefix(v, "-u") && len(v) > 2 && !strings.HasPrefix(v, "--"):
 				user = v[2:]
+			case switches && len(v) > 2 && !strings.HasPrefix(v, "--") && strings.HasSuffix(v, "u") && i+1 < len(rest):
+				// A cluster ending in -u: `sudo -Hu NAME`, `sudo -iu NAME`.
+				user = unquote(rest[i+1])
+				takes = true
 			}
 			if takes && !hasVal {
 				i += 2
@@ -673,7 +835,7 @@ func suArgs(ws []word) (string, *word) {
 		case strings.HasPrefix(v, "-"):
 		default:
 			if user == "" {
-				user = v
+				user = unquote(ws[i])
 			}
 		}
 	}
@@ -681,4 +843,17 @@ func suArgs(ws []word) (string, *word) {
 		user = "root"
 	}
 	return user, script
+}
+
+// unquote returns a word's value without the double quotes around a
+// variable reference (`"$USERNAME"` gives `$USERNAME`), so that it can be
+// expanded later.
+func unquote(w word) string {
+	if w.lit {
+		return w.val
+	}
+	if v := w.val; len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' && !strings.ContainsAny(v[1:len(v)-1], `"\`+"`") {
+		return v[1 : len(v)-1]
+	}
+	return w.val
 }

@@ -245,3 +245,132 @@ func TestAddPackages(t *testing.T) {
 		t.Errorf("AddPackages on exec form")
 	}
 }
+
+func TestConditional(t *testing.T) {
+	tests := []struct {
+		name string
+		run  string
+		// cond lists, per command in order, whether it is conditional.
+		cond []bool
+	}{
+		{"plain chain", "apt-get update && apt-get install -y curl", []bool{false, false}},
+		{"if on the OS", ". /etc/os-release && if [ \"$ID\" = alpine ]; then apk add bash; fi", []bool{false, false, true}},
+		{"elif and else", "if [ -x /sbin/apk ]; then apk add git; elif command -v dnf; then dnf install -y git; else apt-get install -y git; fi",
+			[]bool{false, true, true, true, true}},
+		{"test before &&", "command -v apk && apk add --no-cache bash", []bool{false, true}},
+		{"test chain", "[ -f /etc/alpine-release ] && apk update && apk add git", []bool{false, true, true}},
+		{"fallback after ||", "apt-get install -y git || yum install -y git", []bool{false, true}},
+		{"case on a variable", "case \"$ID\" in alpine) apk add git ;; *) apt-get install -y git ;; esac", []bool{true, true}},
+		{"variable test", "if [ \"${INSTALL_ZSH}\" = \"true\" ]; then apt-get install -y zsh; fi", []bool{false, true}},
+		{"negated", "! type git && apt-get install -y git", []bool{false, true}},
+		{"[[ test", "[[ $ID == alpine ]] && apk add git", []bool{true}},
+		{"function body", "f() { apk add git; }; f", []bool{true, false}},
+		{"nested sh -c inherits", "if [ -n \"$X\" ]; then sh -c 'apk add git'; fi", []bool{false, true, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := runOf(t, "FROM a\nRUN "+tt.run+"\n", 2)
+			cmds, err := in.Commands()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []bool
+			for _, c := range cmds {
+				got = append(got, c.Conditional)
+			}
+			if !slices.Equal(got, tt.cond) {
+				t.Errorf("got %v want %v (%q)", got, tt.cond, brief(cmds))
+			}
+		})
+	}
+}
+
+func TestScript(t *testing.T) {
+	tests := []struct{ run, script string }{
+		{"bash /tmp/library-scripts/common-debian.sh \"${INSTALL_ZSH}\" vscode", "/tmp/library-scripts/common-debian.sh"},
+		{"sh -e ./setup.sh", "./setup.sh"},
+		{"/tmp/scripts/install.sh", "/tmp/scripts/install.sh"},
+		{"./configure", "./configure"},
+		{". /tmp/x/helpers.sh", "/tmp/x/helpers.sh"},
+		{"curl -fsSL https://x/install | bash -s -- -y", "-"},
+		{"curl -fsSL https://x/install | sudo -E bash -", "-"},
+		{"wget -qO- https://x | sh", "-"},
+		{"bash -c \"$(curl -fsSL https://x/install.sh)\"", "\"$(curl -fsSL https://x/install.sh)\""},
+		{"bash -c 'apt-get install -y git'", ""},
+		{". /etc/os-release", ""},
+		{"bash --version", ""},
+		{"apt-get install -y git", ""},
+	}
+	for _, tt := range tests {
+		in := runOf(t, "FROM a\nRUN "+tt.run+"\n", 2)
+		cmds, err := in.Commands()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, c := range cmds {
+			if c.Script != "" {
+				got = c.Script
+				break
+			}
+		}
+		if got != tt.script {
+			t.Errorf("%q: Script %q, want %q", tt.run, got, tt.script)
+		}
+	}
+}
+
+func TestCommandUser(t *testing.T) {
+	tests := []struct{ run, user string }{
+		{"sudo -u vscode touch ~/.x", "vscode"},
+		{"sudo -Hu vscode touch ~/.x", "vscode"},
+		{"sudo -iu vscode touch ~/.x", "vscode"},
+		{"sudo --user=vscode touch ~/.x", "vscode"},
+		{"sudo -u vscode bash -c 'touch ~/.x'", "vscode"},
+		{"su vscode -c 'touch ~/.x'", "vscode"},
+		{"su -c 'touch ~/.x' vscode", "vscode"},
+		{"su - vscode -c 'touch ~/.x'", "vscode"},
+		{"su --login vscode --command='touch ~/.x'", "vscode"},
+		{"su -s /bin/bash vscode -c 'touch ~/.x'", "vscode"},
+		{"su -c 'touch ~/.x'", "root"},
+		{"runuser -u vscode -- touch ~/.x", "vscode"},
+		{"runuser -l vscode -c 'touch ~/.x'", "vscode"},
+		{"gosu vscode touch ~/.x", "vscode"},
+		{"sudo -u \"$USERNAME\" touch ~/.x", "$USERNAME"},
+		{"su \"${USERNAME}\" -c 'touch ~/.x'", "${USERNAME}"},
+		{"sudo touch ~/.x", ""},
+		{"touch ~/.x", ""},
+	}
+	for _, tt := range tests {
+		in := runOf(t, "FROM a\nRUN "+tt.run+"\n", 2)
+		cmds, err := in.Commands()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, found := "", false
+		for _, c := range cmds {
+			if c.Name == "touch" {
+				got, found = c.User, true
+			}
+		}
+		if !found || got != tt.user {
+			t.Errorf("%q: User %q (found %v), want %q", tt.run, got, found, tt.user)
+		}
+	}
+}
+
+func TestInstallUnknown(t *testing.T) {
+	for run, want := range map[string]bool{
+		"apt-get install -y git curl":             false,
+		"apt-get install -y $PACKAGES":            true,
+		"apt-get install -y \"${EXTRA}\" git":     true,
+		"apt-get install -y ./google-chrome.deb":  true,
+		"dnf install -y @development-tools":       true,
+		"apk add --no-cache --virtual .deps curl": false,
+	} {
+		ins := runOf(t, "FROM a\nRUN "+run+"\n", 2).Installs()
+		if len(ins) != 1 || ins[0].Unknown != want {
+			t.Errorf("%q: Unknown %v, want %v", run, len(ins) == 1 && ins[0].Unknown, want)
+		}
+	}
+}

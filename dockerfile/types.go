@@ -185,6 +185,19 @@ type Command struct {
 	// program (`sh -c '...'`, `su -c '...'`) or in an exec-form RUN: their
 	// positions are those of the enclosing word or instruction.
 	Nested bool
+	// Conditional is set for a command that runs only when a condition the
+	// build decides holds: in the body of an `if`/`elif`/`else`, a `case`
+	// branch, a `while`/`until` loop or a function; after `||`; or after
+	// `&&` behind a test (`[`, `[[`, `test`, `command -v`, `which`, `type`,
+	// `hash`, `grep`, `getent`, `id`), e.g. `apk add` under
+	// `if [ "$ID" = alpine ]` or `command -v apk && apk add`.
+	Conditional bool
+	// Script is the script the command runs whose commands the Dockerfile
+	// does not show: a file given to a shell (`bash /tmp/setup.sh`, also
+	// `. x.sh`, `./x.sh`), "-" for a shell reading its standard input
+	// (`curl … | sh`), or the substitution a shell runs (`bash -c
+	// "$(curl …)"`); "" when none.
+	Script string
 }
 
 // Install is a package installation found in a RUN instruction.
@@ -199,6 +212,10 @@ type Install struct {
 	// `--no-recommends`: the options that skip weak dependencies such as
 	// ca-certificates.
 	NoInstallRecommends bool
+	// Unknown is set when the command installs more than Packages lists,
+	// and what is not known: a package word that is not plain text
+	// (`$PACKAGES`), a local package file (`./x.deb`) or a group (`@dev`).
+	Unknown bool
 	// Command is the install command itself.
 	Command Command
 	// last is the index in Command.Args of the last package word, -1 if none.
