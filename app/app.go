@@ -47,9 +47,17 @@ type Options struct {
 	RescueAfter time.Duration
 	// PollInterval is how often idle workers look for jobs (default 1 s).
 	PollInterval time.Duration
-	// BuilderPing tells /readyz whether the builder answers; nil when there
-	// is no builder to ask.
+	// BuilderPing tells whether Builder answers; nil when there is no
+	// builder to ask.
 	BuilderPing func(context.Context) error
+	// ConnectBuilder connects to the builder when Builder is nil (the
+	// engine at DOCKER_HOST): tried at start and every
+	// BuilderCheckInterval until it succeeds, so an engine that comes up
+	// after the server is used. It returns the builder and its ping.
+	ConnectBuilder func(context.Context) (build.Builder, func(context.Context) error, error)
+	// BuilderCheckInterval is how often the builder is pinged or, while
+	// there is none, connected to (default 1 minute).
+	BuilderCheckInterval time.Duration
 	// Manifest is app.yml, posted to GitHub by /setup.
 	Manifest []byte
 	// WebhookReadTimeout bounds reading one webhook body, headers excluded
@@ -71,7 +79,11 @@ type App struct {
 	registry  *prometheus.Registry
 	http      *http.Client
 	transport http.RoundTripper // every GitHub call: ghtransport over opts.GitHubTransport
-	builder   build.Builder
+	// builders is the builder and whether it answers (builder.go).
+	builders builderState
+	// stopWatch ends watchBuilder; watching is its goroutine.
+	stopWatch context.CancelFunc
+	watching  sync.WaitGroup
 
 	setup setupStates
 	lock  *dataDirLock
@@ -110,6 +122,9 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	if opts.WebhookWait <= 0 {
 		opts.WebhookWait = defaultWebhookWait
 	}
+	if opts.BuilderCheckInterval <= 0 {
+		opts.BuilderCheckInterval = defaultBuilderCheckInterval
+	}
 	reg := opts.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
@@ -122,12 +137,16 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 		opts:     opts,
 		registry: reg,
 		http:     hc,
-		builder:  opts.Builder,
 		settings: s,
 	}
 	a.log = slog.New(setupHandler{Handler: log.Handler(), missing: a.missing})
 	log = a.log
 	a.metrics = newMetrics(reg)
+	a.builders = builderState{
+		builder: opts.Builder, ping: opts.BuilderPing,
+		configured: opts.Builder != nil || opts.ConnectBuilder != nil,
+		upGauge:    a.metrics.builderUp,
+	}
 	a.webhookBodies = newByteBudget(s.WebhookMemory)
 	a.metrics.registerWebhookBudget(reg, a.webhookBodies)
 	a.transport = &ghtransport.Transport{Base: opts.GitHubTransport, Metrics: ghtransport.NewMetrics(reg)}
@@ -158,6 +177,7 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	if m := a.missing(); len(m) > 0 {
 		log.Warn("coderready is not set up: webhooks are refused until these are set (open /setup)", "missing", m)
 	}
+	a.checkBuilder(ctx)
 	a.warnLocalBuilds()
 	return a, nil
 }
@@ -212,6 +232,11 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.river.Start(ctx); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}
+	if a.builders.configured && a.stopWatch == nil {
+		wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		a.stopWatch = cancel
+		a.watching.Go(func() { a.watchBuilder(wctx, a.opts.BuilderCheckInterval) })
+	}
 	return nil
 }
 
@@ -219,6 +244,10 @@ func (a *App) Start(ctx context.Context) error {
 // cancels them: they are retried by the next process), and closes the store.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
+	if a.stopWatch != nil {
+		a.stopWatch()
+		a.watching.Wait()
+	}
 	if err := a.river.Stop(ctx); err != nil {
 		a.log.Warn("workers did not finish in time; cancelling them", "err", err)
 		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -291,7 +320,7 @@ func Serve(ctx context.Context, s Settings, opts Options, grace time.Duration) e
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	a.log.Info("coderready serve listening", "addr", srv.Addr, "github", a.Settings().GitHubURL, "database", a.store.Dialect(), "build", a.builder != nil, "version", a.Settings().Version)
+	a.log.Info("coderready serve listening", "addr", srv.Addr, "github", a.Settings().GitHubURL, "database", a.store.Dialect(), "builder", a.builders.status().String(), "version", a.Settings().Version)
 	select {
 	case err := <-errc:
 		_ = a.Shutdown(context.Background())

@@ -351,18 +351,27 @@ func touches(inputs, changed []string) bool {
 func (j *checkJob) scan(ctx context.Context, plan *scan.Planned, progress bool) (*scan.Report, error) {
 	a := j.app
 	s := a.Settings()
-	noBuild := a.builder == nil || s.NoBuild
-	if !noBuild && j.fork() && !j.cfg.App.BuildForks {
-		noBuild = true
+	builder := a.builders.current()
+	var noBuild string
+	switch {
+	case s.NoBuild:
+		noBuild = "this server builds no images (serve --no-build)"
+	case builder == nil && a.builders.configured:
+		noBuild = "the builder does not answer: " + a.builders.status().Error
+	case builder == nil:
+		noBuild = "this server has no builder"
+	case j.fork() && !j.cfg.App.BuildForks:
+		noBuild = "a fork's pull request (config app.build-forks is off)"
 		j.log.Info("not building a fork's pull request (config app.build-forks is off)")
 	}
 	opts := scan.Options{
-		NoBuild:      noBuild,
-		Builder:      a.builder,
-		Build:        s.Build,
-		CacheDir:     filepath.Join(s.DataDir, "image-cache"),
-		Bases:        j.bases,
-		RootRelative: true,
+		NoBuild:       noBuild != "",
+		NoBuildReason: noBuild,
+		Builder:       builder,
+		Build:         s.Build,
+		CacheDir:      filepath.Join(s.DataDir, "image-cache"),
+		Bases:         j.bases,
+		RootRelative:  true,
 	}
 	if progress {
 		opts.Progress = j.progress(ctx)

@@ -17,6 +17,7 @@ type metrics struct {
 	jobSeconds   *prometheus.HistogramVec
 	buildSeconds *prometheus.HistogramVec
 	checkRuns    *prometheus.CounterVec
+	builderUp    prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -49,7 +50,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help: "Check runs completed by conclusion.",
 		}, []string{"conclusion"}),
 	}
-	reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.jobSeconds, m.buildSeconds, m.checkRuns)
+	m.builderUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "coderready_builder_up",
+		Help: "1 when the builder answered at its last check (every minute), 0 when it did not or there is none.",
+	})
+	reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.jobSeconds, m.buildSeconds, m.checkRuns, m.builderUp)
 	return m
 }
 

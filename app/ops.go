@@ -50,7 +50,7 @@ const localBuildsWarning = "pull requests build on this machine's Docker engine 
 // localBuilds returns localBuildsWarning when this server builds and its
 // engine is on this machine, else "".
 func (a *App) localBuilds() string {
-	if a.builder == nil || !BuildsOnThisHost(a.Settings().DockerHost) {
+	if !a.builders.configured || !BuildsOnThisHost(a.Settings().DockerHost) {
 		return ""
 	}
 	return localBuildsWarning
@@ -64,10 +64,12 @@ func (a *App) warnLocalBuilds() {
 	}
 }
 
-// serveHealthz answers while the process serves HTTP.
+// serveHealthz answers 200 while the process serves HTTP (the liveness
+// probe), with the builder's last known state as details: it says nothing
+// of readiness and asks nothing of the database or the builder.
 func (a *App) serveHealthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = w.Write([]byte("ok\n"))
+	_, _ = w.Write([]byte("ok\nbuilder: " + a.builders.status().String() + "\n"))
 }
 
 // readiness is /readyz's body.
@@ -76,35 +78,36 @@ type readiness struct {
 	Checks   map[string]string `json:"checks"`
 	Missing  []string          `json:"missing,omitempty"`
 	Database string            `json:"database"`
+	// Builder is the builder's state, for information: it does not decide
+	// readiness (a builder outage must not stop the webhook).
+	Builder builderStatus `json:"builder"`
 	// Warnings are conditions that do not make the server unready but an
 	// operator should fix (builds on this machine).
 	Warnings []string `json:"warnings,omitempty"`
 }
 
-// serveReadyz answers 200 when the database and the builder (when one is
-// configured) answer, 503 otherwise, with what failed. Builds on this
-// machine are a warning, and a failed check (builder_host) only when
+// serveReadyz answers 200 when the server can take webhooks: it is set up
+// (app ID, key, webhook secret) and its database answers; 503 otherwise,
+// with what failed. The builder's state is reported, never a reason to be
+// unready: jobs run without builds while it is down, and a pod taken out
+// of its Service would make GitHub's deliveries fail instead. Builds on
+// this machine are a warning, and a failed check (builder_host) only when
 // RequireRemoteBuilder is set.
 func (a *App) serveReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	rd := readiness{Ready: true, Checks: map[string]string{}, Missing: a.missing(), Database: a.store.Dialect()}
+	rd := readiness{Ready: true, Checks: map[string]string{}, Missing: a.missing(), Database: a.store.Dialect(), Builder: a.builders.status()}
 	if err := a.store.Ping(ctx); err != nil {
 		rd.Ready = false
 		rd.Checks["database"] = err.Error()
 	} else {
 		rd.Checks["database"] = "ok"
 	}
-	switch {
-	case a.opts.BuilderPing != nil:
-		if err := a.opts.BuilderPing(ctx); err != nil {
-			rd.Ready = false
-			rd.Checks["builder"] = err.Error()
-		} else {
-			rd.Checks["builder"] = "ok"
-		}
-	case a.builder == nil:
-		rd.Checks["builder"] = "none (static and base-image checks only)"
+	if len(rd.Missing) > 0 {
+		rd.Ready = false
+		rd.Checks["setup"] = "not set up: missing " + strings.Join(rd.Missing, ", ") + " (open /setup, or set them; see docs/app.md)"
+	} else {
+		rd.Checks["setup"] = "ok"
 	}
 	if w := a.localBuilds(); w != "" {
 		rd.Warnings = append(rd.Warnings, w)
@@ -131,7 +134,7 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 <tr><th>GitHub</th><td>{{.GitHub}}</td></tr>
 <tr><th>App ID</th><td>{{if .AppID}}{{.AppID}}{{else}}none yet{{end}}</td></tr>
 <tr><th>Database</th><td>{{.Database}}</td></tr>
-<tr><th>Builder</th><td>{{if .Builder}}Docker engine {{if .LocalBuilds}}on this machine{{else}}on another machine{{end}}{{else}}none: static and base-image checks only{{end}}</td></tr>
+<tr><th>Builder</th><td>{{if .Builder.Configured}}Docker engine {{if .LocalBuilds}}on this machine{{else}}on another machine{{end}}: {{if .Builder.Up}}answers{{else}}<strong>does not answer</strong>{{with .Builder.Error}} ({{.}}){{end}}; jobs run without builds until it does{{end}}{{with .Builder.Checked}}, checked {{.Format "15:04:05 MST"}}{{end}}{{else}}none: static and base-image checks only{{end}}</td></tr>
 <tr><th>Version</th><td>{{.Version}}</td></tr>
 </table>
 <p><a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a> · <a href="/setup">/setup</a></p>
@@ -143,6 +146,6 @@ func (a *App) serveStatus(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = statusPage.Execute(w, map[string]any{
 		"Missing": s.Missing(), "GitHub": s.GitHubURL, "AppID": s.AppID, "Database": a.store.Dialect(),
-		"Builder": a.builder != nil, "Version": s.Version, "LocalBuilds": a.localBuilds(),
+		"Builder": a.builders.status(), "Version": s.Version, "LocalBuilds": a.localBuilds(),
 	})
 }

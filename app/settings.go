@@ -183,6 +183,22 @@ func SettingsFromEnv() (Settings, error) {
 	return s, nil
 }
 
+// DefaultDataDir is where serve keeps its database, the credentials the
+// setup flow saved and the image cache when CODERREADY_DATA_DIR is unset:
+// $XDG_STATE_HOME/coderready, else ~/.local/state/coderready. State, not a
+// cache: cleaning cache folders must not lose the app's key or its queue.
+// The server image sets /var/lib/coderready.
+func DefaultDataDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "coderready"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "state", "coderready"), nil
+}
+
 // Normalize fills defaults, derives the API URL, loads the private key and,
 // when the environment named no app, the credentials the setup flow saved.
 func (s *Settings) Normalize() error {
@@ -190,13 +206,15 @@ func (s *Settings) Normalize() error {
 		s.Listen = ":8080"
 	}
 	if s.DataDir == "" {
-		dir, err := os.UserCacheDir()
+		dir, err := DefaultDataDir()
 		if err != nil {
 			return fmt.Errorf("data dir: %w (set %s)", err, EnvDataDir)
 		}
-		s.DataDir = filepath.Join(dir, "coderready")
+		s.DataDir = dir
 	}
-	if err := os.MkdirAll(s.DataDir, 0o750); err != nil {
+	// The database and the app's private key live here: for the server's
+	// user only.
+	if err := os.MkdirAll(s.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
 	if err := s.normalizeWorkDir(); err != nil {

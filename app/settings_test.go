@@ -86,3 +86,31 @@ func TestWorkDirApartFromDataDir(t *testing.T) {
 		t.Fatalf("work dir made %v, %v; want mode 0700", fi, err)
 	}
 }
+
+// TestDefaultDataDir: serve's state (database, key) goes to the XDG state
+// folder, not a cache folder, and the folder is the server user's only.
+func TestDefaultDataDir(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	for _, tc := range []struct{ xdg, want string }{
+		{"", filepath.Join(home, ".local", "state", "coderready")},
+		{"relative/state", filepath.Join(home, ".local", "state", "coderready")}, // not absolute: ignored, as the XDG spec says
+		{filepath.Join(home, "state"), filepath.Join(home, "state", "coderready")},
+	} {
+		t.Setenv("XDG_STATE_HOME", tc.xdg)
+		s := Settings{WorkDir: filepath.Join(t.TempDir(), "work")}
+		if err := s.Normalize(); err != nil {
+			t.Fatal(err)
+		}
+		if s.DataDir != tc.want {
+			t.Errorf("XDG_STATE_HOME=%q: data dir %s, want %s", tc.xdg, s.DataDir, tc.want)
+		}
+		fi, err := os.Stat(s.DataDir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o700 {
+			t.Errorf("data dir mode %v, want 0700", fi.Mode().Perm())
+		}
+	}
+}

@@ -31,6 +31,9 @@ type Options struct {
 	ConfigPath string
 	// NoBuild never builds images.
 	NoBuild bool
+	// NoBuildReason is why builds are off, for each target's build record
+	// (default: "builds are off (--no-build or --offline)").
+	NoBuildReason string
 	// Offline never contacts a registry or a Docker engine.
 	Offline bool
 	// Workers bounds how many targets are checked at once (default GOMAXPROCS).
@@ -262,6 +265,8 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 	}
 	if b := ts.res.Build; b.Path == BuildPathNone && b.Skipped == "" {
 		switch {
+		case s.opts.NoBuild && s.opts.NoBuildReason != "":
+			b.Skipped = s.opts.NoBuildReason
 		case s.opts.NoBuild || s.opts.Offline:
 			b.Skipped = "builds are off (--no-build or --offline)"
 		case s.opts.Builder == nil:

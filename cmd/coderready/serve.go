@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,7 +13,7 @@ import (
 	coderready "github.com/coderready/coderready"
 	"github.com/coderready/coderready/app"
 	"github.com/coderready/coderready/app/source"
-	"github.com/coderready/coderready/scan"
+	"github.com/coderready/coderready/build"
 )
 
 func newServeCmd() *cobra.Command {
@@ -114,11 +115,15 @@ is given (then any number of replicas may serve).`,
 			log := slog.New(slog.NewJSONHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			opts := app.Options{Logger: log, Manifest: coderready.AppManifest}
 			if !s.NoBuild {
-				if b := scan.EngineBuilder(c.Context(), s.Build.Engine); b != nil {
-					opts.Builder = b
-					opts.BuilderPing = b.Ping
-				} else {
-					log.Warn("no Docker engine answers at DOCKER_HOST: images are not built (static and base-image checks only)", "docker_host", os.Getenv("DOCKER_HOST"))
+				// Connected at start and, while it does not answer, every
+				// minute: an engine that comes up after the server is used.
+				engine := s.Build.Engine
+				opts.ConnectBuilder = func(ctx context.Context) (build.Builder, func(context.Context) error, error) {
+					d, err := build.Connect(ctx, engine, 2*time.Second)
+					if err != nil {
+						return nil, nil, fmt.Errorf("no Docker engine answers at DOCKER_HOST=%q: %w", os.Getenv("DOCKER_HOST"), err)
+					}
+					return d, d.Ping, nil
 				}
 			}
 			if err := app.Serve(c.Context(), s, opts, grace); err != nil {
