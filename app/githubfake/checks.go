@@ -297,7 +297,7 @@ func (s *Server) listCheckRuns(c *call) *response {
 		}
 		runs = latest
 	}
-	page, perPage := pageParams(q, 30)
+	page, perPage := pageParams(q)
 	from, to, last := pageBounds(len(runs), page, perPage)
 	list := make([]any, 0, to-from)
 	for _, cr := range runs[from:to] {
@@ -308,8 +308,9 @@ func (s *Server) listCheckRuns(c *call) *response {
 	return resp
 }
 
-// pageParams reads page and per_page (at most 100).
-func pageParams(q url.Values, def int) (page, perPage int) {
+// pageParams reads page and per_page (GitHub's default 30, at most 100).
+func pageParams(q url.Values) (page, perPage int) {
+	const def = 30
 	page, _ = strconv.Atoi(q.Get("page"))
 	page = max(page, 1)
 	perPage, err := strconv.Atoi(q.Get("per_page"))

@@ -775,7 +775,28 @@ func TestFaultsAndHook(t *testing.T) {
 		t.Errorf("hook saw %v", seen)
 	}
 	mu.Unlock()
+	// A fault by body: only the request that carries annotations fails
+	// (after it was carried out).
+	gh := installationClient(t, f.fake, instID)
+	cr, _, err := gh.Checks.CreateCheckRun(ctx, "acme", "widgets", github.CreateCheckRunOptions{Name: "n", HeadSHA: f.head, Status: github.String("in_progress")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.fake.Fail(githubfake.Matcher{OperationID: "checks/update", BodyContains: `"annotations"`}, 1, githubfake.AfterHandling(githubfake.BadGateway()))
+	if _, _, err := gh.Checks.UpdateCheckRun(ctx, "acme", "widgets", cr.GetID(), github.UpdateCheckRunOptions{Name: "n"}); err != nil {
+		t.Errorf("an update without annotations failed: %v", err)
+	}
+	_, resp, _ := gh.Checks.UpdateCheckRun(ctx, "acme", "widgets", cr.GetID(), github.UpdateCheckRunOptions{Name: "n", Output: &github.CheckRunOutput{
+		Title: github.String("t"), Summary: github.String("s"), Annotations: []*github.CheckRunAnnotation{{Path: github.String("Dockerfile"),
+			StartLine: github.Int(1), EndLine: github.Int(1), AnnotationLevel: github.String("notice"), Message: github.String("m")}}}})
+	if resp == nil || resp.StatusCode != 502 || len(f.fake.CheckRuns(repo)[0].Annotations) != 1 {
+		t.Errorf("the update with annotations: %v; want 502 after it was applied", resp)
+	}
+	f.fake.OnRequest(nil)
 	recs := f.fake.Requests()
+	recs = slices.DeleteFunc(recs, func(r githubfake.Recorded) bool {
+		return strings.HasPrefix(r.OperationID, "checks/") || r.OperationID == "apps/create-installation-access-token"
+	})
 	if last := recs[len(recs)-1]; last.OperationID != "pulls/list-files" || last.Status != 403 || !strings.HasPrefix(last.Header.Get("Authorization"), "token ghs_") {
 		t.Errorf("last request = %+v", last)
 	}

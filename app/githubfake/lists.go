@@ -19,7 +19,7 @@ func (s *Server) listAnnotations(c *call) *response {
 	if cr == nil {
 		return errorResponse(http.StatusNotFound, "Not Found", docURL(c))
 	}
-	page, perPage := pageParams(q, 30)
+	page, perPage := pageParams(q)
 	from, to, last := pageBounds(len(cr.Annotations), page, perPage)
 	list := make([]any, 0, to-from)
 	for _, a := range cr.Annotations[from:to] {
@@ -61,7 +61,7 @@ func (s *Server) listReviews(c *call) *response {
 		return errorResponse(http.StatusNotFound, "Not Found", docURL(c))
 	}
 	reviews := s.reviews[prKey(pr.Repo, pr.Number)]
-	page, perPage := pageParams(q, 30)
+	page, perPage := pageParams(q)
 	from, to, last := pageBounds(len(reviews), page, perPage)
 	list := make([]any, 0, to-from)
 	for _, rv := range reviews[from:to] {
@@ -83,7 +83,7 @@ func (s *Server) listReviewComments(c *call) *response {
 		return errorResponse(http.StatusNotFound, "Not Found", docURL(c))
 	}
 	comments := s.comments[prKey(pr.Repo, pr.Number)]
-	page, perPage := pageParams(q, 30)
+	page, perPage := pageParams(q)
 	from, to, last := pageBounds(len(comments), page, perPage)
 	list := make([]any, 0, to-from)
 	for _, rc := range comments[from:to] {

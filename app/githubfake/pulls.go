@@ -43,7 +43,7 @@ func (s *Server) listFiles(c *call) *response {
 	if len(files) > maxPRFiles {
 		files = files[:maxPRFiles]
 	}
-	page, perPage := pageParams(q, 30)
+	page, perPage := pageParams(q)
 	from, to, last := pageBounds(len(files), page, perPage)
 	list := make([]any, 0, to-from)
 	for _, f := range files[from:to] {

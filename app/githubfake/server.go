@@ -385,7 +385,7 @@ func (s *Server) answer(r *http.Request, body []byte, rec *Recorded) (*response,
 		c := &call{r: r, op: "codeload", body: body}
 		s.setOp(rec, c.op)
 		s.runHook(r, c.op)
-		if f := s.takeFault(r.Method, c.op, escaped); f != nil {
+		if f := s.takeFault(r.Method, c.op, escaped, body); f != nil {
 			return f, nil
 		}
 		return s.codeload(c, escaped), nil
@@ -394,7 +394,7 @@ func (s *Server) answer(r *http.Request, body []byte, rec *Recorded) (*response,
 		c := &call{r: r, op: "raw", body: body}
 		s.setOp(rec, c.op)
 		s.runHook(r, c.op)
-		if f := s.takeFault(r.Method, c.op, escaped); f != nil {
+		if f := s.takeFault(r.Method, c.op, escaped, body); f != nil {
 			return f, nil
 		}
 		return s.rawFile(c, escaped), nil
@@ -422,7 +422,7 @@ func (s *Server) answer(r *http.Request, body []byte, rec *Recorded) (*response,
 		return resp, c
 	}
 	s.runHook(r, c.op)
-	fault := s.takeFault(r.Method, c.op, escaped)
+	fault := s.takeFault(r.Method, c.op, escaped, body)
 	if fault != nil && !fault.afterHandling {
 		return fault, c
 	}
@@ -469,7 +469,7 @@ func (s *Server) runHook(r *http.Request, op string) {
 }
 
 // takeFault returns the response of the first fault matching, if any.
-func (s *Server) takeFault(method, op, path string) *response {
+func (s *Server) takeFault(method, op, path string, body []byte) *response {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.faults {
@@ -479,7 +479,8 @@ func (s *Server) takeFault(method, op, path string) *response {
 		m := f.match
 		if (m.Method == "" || strings.EqualFold(m.Method, method)) &&
 			(m.OperationID == "" || m.OperationID == op) &&
-			(m.PathPrefix == "" || strings.HasPrefix(path, m.PathPrefix)) {
+			(m.PathPrefix == "" || strings.HasPrefix(path, m.PathPrefix)) &&
+			(m.BodyContains == "" || bytes.Contains(body, []byte(m.BodyContains))) {
 			f.left--
 			h := f.resp.Header.Clone()
 			if h == nil {

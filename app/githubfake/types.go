@@ -228,6 +228,9 @@ type Matcher struct {
 	OperationID string
 	// PathPrefix matches the request path (without an /api/v3 prefix).
 	PathPrefix string
+	// BodyContains matches requests whose body contains it, e.g.
+	// `"annotations"` for the check run updates that carry annotations.
+	BodyContains string
 }
 
 // FaultResponse is the answer an injected fault gives.
