@@ -143,6 +143,19 @@ type checkJob struct {
 // runCheck is the job: prepare, create check runs, scan, compare with the
 // base branch, suggest, report.
 func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, attempt int) error {
+	if args.Mode == "" && len(args.Targets) == 0 {
+		// Deliveries for a head come again (opened, reopened, a
+		// redelivery under a new ID): a head checked once keeps its check
+		// runs; only a re-run makes new ones.
+		done, err := a.headChecked(ctx, args)
+		if err != nil {
+			return err
+		}
+		if done {
+			log.Info("this head was checked already; its check runs stand")
+			return nil
+		}
+	}
 	gh, err := a.installationClient(args.InstallationID)
 	if err != nil {
 		return err
@@ -202,6 +215,22 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, at
 		return err
 	}
 	return j.report(ctx, rep, diffs)
+}
+
+// headChecked reports whether a check of the job's head completed: the
+// store holds check runs for it, all completed, none cancelled (a closed
+// and reopened pull request is checked again).
+func (a *App) headChecked(ctx context.Context, args checkArgs) (bool, error) {
+	runs, err := a.store.CheckRuns(ctx, args.fullName(), args.HeadSHA)
+	if err != nil {
+		return false, fmt.Errorf("check runs of %s: %w", args.HeadSHA, err)
+	}
+	for _, cr := range runs {
+		if cr.Status != statusCompleted || cr.Conclusion == "cancelled" {
+			return false, nil
+		}
+	}
+	return len(runs) > 0, nil
 }
 
 // superseded reports errSuperseded when the pull request's head moved on.

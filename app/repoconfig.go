@@ -162,5 +162,5 @@ func (j *checkJob) postCompleted(ctx context.Context, name, externalID, conclusi
 	if err != nil {
 		return err
 	}
-	return j.app.store.SaveCheckRun(ctx, store.CheckRun{Repo: j.args.fullName(), HeadSHA: j.args.HeadSHA, Name: name, ID: created.GetID(), Status: statusCompleted, Conclusion: conclusion})
+	return j.app.store.SaveCheckRun(ctx, store.CheckRun{Repo: j.args.fullName(), HeadSHA: j.args.HeadSHA, Name: name, ID: created.GetID(), Status: statusCompleted, Conclusion: conclusion, HTMLURL: created.GetHTMLURL()})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -70,7 +69,7 @@ func (j *checkJob) startCheckRuns(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		cr := store.CheckRun{Repo: j.args.fullName(), HeadSHA: j.args.HeadSHA, Name: name, Target: t.Path, ID: created.GetID(), Status: statusInProgress}
+		cr := store.CheckRun{Repo: j.args.fullName(), HeadSHA: j.args.HeadSHA, Name: name, Target: t.Path, ID: created.GetID(), Status: statusInProgress, HTMLURL: created.GetHTMLURL()}
 		if err := j.app.store.SaveCheckRun(ctx, cr); err != nil {
 			return fmt.Errorf("save check run %s: %w", name, err)
 		}
@@ -136,13 +135,22 @@ func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[
 		}
 		hunks[f.GetFilename()] = h
 	}
-	posted := map[string]bool{}
-	if j.args.Mode != modeSuggest {
-		var err error
+	// What an earlier attempt was about to post is settled first, so its
+	// suggestions count as posted if GitHub holds them.
+	if err := j.settleReviews(ctx); err != nil {
+		return nil, err
+	}
+	var posted map[string]bool
+	var err error
+	if j.args.Mode == modeSuggest {
+		// "Suggest fixes" posts what the pull request does not show,
+		// whatever was posted before.
+		posted, err = j.suggestionsOnPull(ctx)
+	} else {
 		posted, err = j.app.store.PostedSuggestions(ctx, j.args.fullName(), j.args.PR)
-		if err != nil {
-			return nil, fmt.Errorf("posted suggestions: %w", err)
-		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("posted suggestions: %w", err)
 	}
 	plan := review.MakePlan(withFix, hunks, posted)
 	markAll(plan.Outside)
@@ -159,25 +167,21 @@ func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[
 		comments = append(comments, dc)
 	}
 	body := fmt.Sprintf("coderready suggests %d fix%s for Coder compatibility. Each can be committed from here.", len(comments), plural(len(comments), "", "es"))
-	_, _, err := j.gh.PullRequests.CreateReview(ctx, j.args.Owner, j.args.Repo, j.args.PR, &github.PullRequestReviewRequest{
+	ok, err := j.postReview(ctx, &github.PullRequestReviewRequest{
 		CommitID: github.String(j.args.HeadSHA),
 		Body:     github.String(body),
 		Event:    github.String("COMMENT"),
 		Comments: comments,
-	})
-	var ge *github.ErrorResponse
-	if errors.As(err, &ge) && ge.Response != nil && ge.Response.StatusCode == http.StatusUnprocessableEntity {
+	}, plan.Fingerprints)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		// GitHub rejects the whole review when one comment misses the
 		// diff: keep every fix in the summary instead of losing them.
-		j.log.Warn("review rejected (422); fixes go into the summary", "err", err)
+		j.log.Warn("review rejected (422); fixes go into the summary")
 		markAll(withFix)
 		return outside, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("post review: %w", err)
-	}
-	if err := j.app.store.AddPostedSuggestions(ctx, j.args.fullName(), j.args.PR, plan.Fingerprints); err != nil {
-		return nil, fmt.Errorf("record posted suggestions: %w", err)
 	}
 	j.log.Info("review with suggestions posted", "suggestions", len(comments))
 	return outside, nil
@@ -243,23 +247,8 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 	if len(withFixes(t.Findings)) > 0 && j.args.PR != 0 && j.cfg.App.Suggestions {
 		actions = append(actions, &github.CheckRunAction{Label: "Suggest fixes", Description: "Post the fixes as review suggestions", Identifier: actionSuggest})
 	}
-	batches := max(1, (len(annotations)+maxAnnotationsPerRequest-1)/maxAnnotationsPerRequest)
-	for b := range batches {
-		lo := b * maxAnnotationsPerRequest
-		hi := min(lo+maxAnnotationsPerRequest, len(annotations))
-		opt := github.UpdateCheckRunOptions{
-			Name:   cr.Name,
-			Output: &github.CheckRunOutput{Title: github.String(title), Summary: github.String(summary), Annotations: annotations[lo:hi]},
-		}
-		if b == batches-1 {
-			opt.Status = github.String(statusCompleted)
-			opt.Conclusion = github.String(conclusion)
-			opt.CompletedAt = &github.Timestamp{Time: time.Now()}
-			opt.Actions = actions
-		}
-		if _, _, err := j.gh.Checks.UpdateCheckRun(ctx, j.args.Owner, j.args.Repo, cr.ID, opt); err != nil {
-			return fmt.Errorf("update check run %s (batch %d of %d): %w", cr.Name, b+1, batches, err)
-		}
+	if err := j.finishRun(ctx, cr, runUpdate{title: title, summary: summary, conclusion: conclusion, actions: actions, annotations: annotations}); err != nil {
+		return err
 	}
 	if err := j.app.store.SetCheckRunStatus(ctx, j.args.fullName(), cr.ID, statusCompleted, conclusion); err != nil {
 		return fmt.Errorf("record check run %s: %w", cr.Name, err)

@@ -58,7 +58,7 @@ func TestReviewIntents(t *testing.T) {
 		if err != nil || len(pending) != 2 || pending[0].Marker != "m1" || !reflect.DeepEqual(pending[0].Fingerprints, []string{"fa", "fb"}) {
 			t.Fatalf("PendingReviews = %+v, %v", pending, err)
 		}
-		must(s.FinishReview(ctx, "o/r", 1, "m1", 99))
+		must(s.FinishReview(ctx, "o/r", 1, Review{Marker: "m1", Fingerprints: []string{"fa", "fb"}, ID: 99}))
 		must(s.DropReview(ctx, "o/r", 1, "m2"))
 		must(s.DropReview(ctx, "o/r", 1, "m1")) // finished: kept
 		if pending, err := s.PendingReviews(ctx, "o/r", 1); err != nil || len(pending) != 0 {
@@ -68,8 +68,14 @@ func TestReviewIntents(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(posted, map[string]bool{"fa": true, "fb": true}) {
 			t.Errorf("posted after finishing = %v, %v", posted, err)
 		}
-		if err := s.FinishReview(ctx, "o/r", 1, "m2", 100); err == nil {
-			t.Error("finishing a dropped review succeeded")
+		// A review another job's listing dropped before it was made is
+		// recorded when its answer comes.
+		must(s.FinishReview(ctx, "o/r", 1, Review{Marker: "m2", Fingerprints: []string{"fc"}, ID: 100}))
+		if posted, _ := s.PostedSuggestions(ctx, "o/r", 1); !posted["fc"] {
+			t.Errorf("a dropped then finished review's suggestion is not recorded: %v", posted)
+		}
+		if err := s.FinishReview(ctx, "o/r", 1, Review{Marker: "m4"}); err == nil {
+			t.Error("finishing without an ID succeeded")
 		}
 		if pending, _ := s.PendingReviews(ctx, "o/r", 2); len(pending) != 1 || len(pending[0].Fingerprints) != 0 {
 			t.Errorf("review without suggestions: %+v", pending)

@@ -61,22 +61,22 @@ func (s *Store) PendingReviews(ctx context.Context, repo string, pr int) ([]Revi
 	return out, nil
 }
 
-// FinishReview records that the review with marker on pull request pr of
-// repo is posted as id, and its suggestions as posted, in one transaction.
-func (s *Store) FinishReview(ctx context.Context, repo string, pr int, marker string, id int64) error {
-	if id == 0 {
-		return fmt.Errorf("finish review %s on %s#%d: no review ID", marker, repo, pr)
+// FinishReview records that review rv (its ID set) on pull request pr of
+// repo is posted, and its suggestions as posted, in one transaction. An
+// intent another job dropped meanwhile (it listed the reviews before this
+// one was made) is recorded again.
+func (s *Store) FinishReview(ctx context.Context, repo string, pr int, rv Review) error {
+	if rv.ID == 0 || rv.Marker == "" {
+		return fmt.Errorf("finish review %q on %s#%d: need its marker and ID", rv.Marker, repo, pr)
 	}
 	now := s.timeArg(time.Now())
 	err := s.InTx(ctx, func(tx *sql.Tx) error {
-		var fps string
-		if err := s.queryRow(ctx, tx, `SELECT fingerprints FROM coderready_reviews WHERE repo = ? AND pr = ? AND marker = ?`, repo, pr, marker).Scan(&fps); err != nil {
+		if _, err := s.exec(ctx, tx, `INSERT INTO coderready_reviews (repo, pr, marker, fingerprints, review_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (repo, pr, marker) DO UPDATE SET review_id = excluded.review_id, fingerprints = excluded.fingerprints`,
+			repo, pr, rv.Marker, strings.Join(rv.Fingerprints, " "), rv.ID, now); err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, `UPDATE coderready_reviews SET review_id = ? WHERE repo = ? AND pr = ? AND marker = ?`, id, repo, pr, marker); err != nil {
-			return err
-		}
-		for _, fp := range strings.Fields(fps) {
+		for _, fp := range rv.Fingerprints {
 			if _, err := s.exec(ctx, tx, `INSERT INTO coderready_suggestions (repo, pr, fingerprint, posted_at) VALUES (?, ?, ?, ?)
 ON CONFLICT (repo, pr, fingerprint) DO NOTHING`, repo, pr, fp, now); err != nil {
 				return err
@@ -85,7 +85,7 @@ ON CONFLICT (repo, pr, fingerprint) DO NOTHING`, repo, pr, fp, now); err != nil 
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("finish review %s on %s#%d: %w", marker, repo, pr, err)
+		return fmt.Errorf("finish review %s on %s#%d: %w", rv.Marker, repo, pr, err)
 	}
 	return nil
 }
