@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"path"
 	"regexp"
 	"slices"
@@ -206,21 +207,59 @@ type BaseFacts struct {
 	// before creating the workspace user with that UID ("" if none or the
 	// user is the workspace user).
 	UID1000 string
-	// Source says where the facts come from: "table" or "image".
+	// UserKnown is set when User and Home are facts even though the rest
+	// of the image's contents are not (Known unset): the table documents
+	// the image's default user, or a Dockerfile of the same repository
+	// builds the image and says.
+	UserKnown bool
+	// Home is the HOME the image's environment sets ("" when it sets none:
+	// each user's home from /etc/passwd applies).
+	Home string
+	// Source says where the facts come from: "table", "image", or
+	// "sibling" (a Dockerfile of the same repository that builds the image).
 	Source string
+	// Sibling is the path of that Dockerfile when Source is "sibling".
+	Sibling string
+	// familyEv is what Family stands on when it is not what the facts as
+	// a whole stand on (a sibling Dockerfile's family is its base's).
+	familyEv Evidence
 }
 
+// KnowsUser reports whether the image's default user (User) and HOME are
+// facts rather than unknowns.
+func (b BaseFacts) KnowsUser() bool { return b.Known || b.UserKnown }
+
 // Evidence is what findings from these facts stand on: the image when they
-// were read from it, the table of well-known images when it knows the
-// image, else an inference from the reference.
+// were read from it, the Dockerfile of the same repository that builds it,
+// the table of well-known images when it knows the image, else an
+// inference from the reference.
 func (b BaseFacts) Evidence() Evidence {
 	switch {
 	case b.Source == "image":
 		return EvidenceImage
-	case b.Known:
+	case b.Source == "sibling":
+		return EvidenceFile
+	case b.KnowsUser():
 		return EvidenceKnownBase
 	}
 	return EvidenceInferred
+}
+
+// familyEvidence is what the image's family and package manager stand on.
+func (b BaseFacts) familyEvidence() Evidence {
+	if b.familyEv != "" {
+		return b.familyEv
+	}
+	return b.Evidence()
+}
+
+// described names the image for messages: its reference, and the
+// Dockerfile that builds it when that is where the facts come from.
+func (b BaseFacts) described() string {
+	if b.Source == "sibling" && b.Sibling != "" {
+		return fmt.Sprintf("`%s` (built by %s)", b.Ref, b.Sibling)
+	}
+	return "`" + b.Ref + "`"
 }
 
 // Has reports whether the image is known to ship tool.
@@ -233,9 +272,9 @@ func (b BaseFacts) HasDownloader() bool {
 }
 
 // RunsAsRoot reports whether the image's default user is root; known is
-// false when the image's contents are not known.
+// false when the image's user is not known.
 func (b BaseFacts) RunsAsRoot() (root, known bool) {
-	return isRootUser(b.User), b.Known
+	return isRootUser(b.User), b.KnowsUser()
 }
 
 // BaseResolver tells what is known of a base image reference. The image
@@ -329,7 +368,20 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     coder (UID 1000) as the default user.
 //   - mcr.microsoft.com/devcontainers/* (and the older vscode/devcontainers):
 //     curl, wget, git, bash, sudo, ca-certificates; user vscode (node for the
-//     Node images) exists, the default user is root.
+//     Node images) exists, the default user is root. A reference by digest
+//     alone does not say which variant (Debian, Ubuntu, Alpine) it is.
+//
+// Rows that know only the default user (UserKnown, not Known):
+//
+//   - the universal image (mcr.microsoft.com/devcontainers/universal and
+//     vscode/devcontainers/universal, built from codespaces-linux): its
+//     Dockerfile ends `USER codespace`.
+//   - Docker Official images whose Dockerfiles set no USER (ruby, php, perl,
+//     gcc, openjdk, eclipse-temurin, haskell, elixir, erlang, julia, r-base,
+//     swift, clojure, centos, rockylinux, almalinux, amazonlinux,
+//     oraclelinux, archlinux), rocker/* (R; s6 runs as root) and
+//     mcr.microsoft.com/dotnet/* (`app` exists, `USER $APP_UID` is left to
+//     the user): root.
 var knownBases = []knownBase{
 	{"Docker Official debian", func(r ImageRef, _ string) bool { return official(r, "debian") },
 		func(r ImageRef) BaseFacts { return facts(OSDebian, PMApt, "bash") }},
@@ -411,8 +463,11 @@ var knownBases = []knownBase{
 			!strings.HasSuffix(r.Repository, "/universal")
 	}, func(r ImageRef) BaseFacts {
 		b := facts(OSDebian, PMApt, "bash", "curl", "wget", "git", "sudo")
-		if isAlpineTag(r.Tag) {
+		switch {
+		case isAlpineTag(r.Tag):
 			b.Family, b.Manager = OSAlpine, PMApk
+		case r.Tag == "" && r.Digest != "":
+			b.Family, b.Manager = OSUnknown, PMUnknown
 		}
 		b.CACerts = true
 		user := "vscode"
@@ -422,7 +477,29 @@ var knownBases = []knownBase{
 		b.Users, b.UID1000 = []string{user}, user
 		return b
 	}},
+	{"the universal image", func(r ImageRef, _ string) bool {
+		return r.Name() == "mcr.microsoft.com/devcontainers/universal" || r.Name() == "mcr.microsoft.com/vscode/devcontainers/universal"
+	}, func(r ImageRef) BaseFacts {
+		return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, User: "codespace",
+			Users: []string{"codespace"}, UID1000: "codespace", Source: "table"}
+	}},
+	{"images whose default user is root", func(r ImageRef, _ string) bool {
+		if tagHas(r.Tag, "windowsservercore", "nanoserver") {
+			return false
+		}
+		return r.Registry == "" && (slices.Contains(rootOfficial, r.Repository) || strings.HasPrefix(r.Repository, "rocker/")) ||
+			r.Registry == "mcr.microsoft.com" && strings.HasPrefix(r.Repository, "dotnet/")
+	}, func(r ImageRef) BaseFacts {
+		b := BaseFacts{UserKnown: true, Source: "table"}
+		b.Family, b.Manager = familyOf(r)
+		return b
+	}},
 }
+
+// rootOfficial are Docker Official images whose Dockerfiles set no USER:
+// they run as root.
+var rootOfficial = []string{"ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "haskell", "elixir", "erlang",
+	"julia", "r-base", "swift", "clojure", "centos", "rockylinux", "almalinux", "amazonlinux", "oraclelinux", "archlinux"}
 
 // KnownBase returns what the built-in table knows of ref: the contents of
 // well-known images (Known set), else the family and package manager the

@@ -209,7 +209,7 @@ func (v *dfView) installFix(s *dockerfile.Stage, what string, pkgs ...string) *F
 // image's user. known is false when neither says.
 func (v *dfView) userAt(s *dockerfile.Stage, at *dockerfile.Instruction) (user string, known bool) {
 	b := v.facts(s)
-	user, known = b.User, b.Known
+	user, known = b.User, b.KnowsUser()
 	for _, in := range v.instructions(s) {
 		if in == at {
 			break
@@ -219,6 +219,27 @@ func (v *dfView) userAt(s *dockerfile.Stage, at *dockerfile.Instruction) (user s
 		}
 	}
 	return user, known
+}
+
+// homeAt returns the HOME instructions see just before at (nil: at the end
+// of stage s): the last ENV HOME of s's chain before it, else the one the
+// base image sets; "" when neither sets it (each user's home applies).
+func (v *dfView) homeAt(s *dockerfile.Stage, at *dockerfile.Instruction) string {
+	home := v.facts(s).Home
+	for _, in := range v.instructions(s) {
+		if in == at {
+			break
+		}
+		if in.Cmd != "env" {
+			continue
+		}
+		for _, kv := range in.Env {
+			if kv.Key == "HOME" {
+				home = expandKnown(kv.Value, v.stageVars(s, in))
+			}
+		}
+	}
+	return home
 }
 
 // writeTargets returns the paths a command writes to, as written: its

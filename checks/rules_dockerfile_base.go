@@ -38,7 +38,11 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "The final stage ends as root: its last `USER` is `root` or `0`, or there is no `USER` at all " +
-			"and the base image's user is root or not known.",
+			"and the base image's user is root. The base's user is read from the image (engine or registry), " +
+			"else from a Dockerfile of the same repository that builds that image (matched by the image's name, " +
+			"also through a build-arg default such as `ARG BASE_IMAGE=…/base-notebook`; its last `USER`), " +
+			"else from the table of well-known images. When none of them tells, the rule says nothing: " +
+			"an unread base is not guessed to be root.",
 		Why: "Coder's image guidance asks for a non-root user in workspace images, and Coder's templates run " +
 			"workspaces as that user (UID 1000, `coder`). An image that ends as root either runs the " +
 			"developer's session as root or leaves the template to guess a user that may not exist." + cite("seed"),
@@ -101,8 +105,11 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "A `RUN` uses a package manager the stage's base image does not have: `apk` on Debian or Ubuntu, " +
 			"`apt-get` on Alpine or RHEL, `dnf` on ubi-minimal (which has `microdnf`), and so on. The base's " +
-			"family comes from its reference (or from the image, once read). A RUN that uses several managers " +
-			"(a script that picks one at run time) is not judged.",
+			"family comes from the image when it was read, else from the Dockerfile of the same repository that " +
+			"builds it, else from its reference (a reference by digest alone does not say which variant it is). " +
+			"A command that runs only under a shell condition (`if [ \"$ID\" = alpine ]; then apk add …`, " +
+			"`command -v apk && apk add …`, a `case` branch, after `||`) and a RUN that uses several managers " +
+			"(a script that picks one at run time) are not judged.",
 		Why: "The command does not exist in the image, so the build fails at that line." + cite("dockerfile"),
 		HowToFix: "Use the base's package manager, e.g. on Debian/Ubuntu " +
 			"`apt-get update && apt-get install -y --no-install-recommends PKGS && rm -rf /var/lib/apt/lists/*`, " +
@@ -246,12 +253,13 @@ func checkCR101(in *DockerfileInput) []Finding {
 			return nil
 		}
 		fd = Finding{Message: fmt.Sprintf("the image ends as root: the last USER is `%s`", userValue(last)), Location: v.instLoc(last)}
-	case b.Known && !isRootUser(b.User):
+	case !b.KnowsUser():
+		// Not read, not built here, not in the table: no guess.
 		return nil
-	case b.Known:
-		fd = Finding{Message: fmt.Sprintf("the image runs as root: there is no USER and `%s` runs as root", v.rootRef(final)), Location: v.instLoc(final.From), Evidence: b.Evidence()}
+	case !isRootUser(b.User):
+		return nil
 	default:
-		fd = Finding{Message: fmt.Sprintf("the image likely runs as root: there is no USER and the user of `%s` is not known", v.rootRef(final)), Location: v.instLoc(final.From), Evidence: EvidenceInferred}
+		fd = Finding{Message: fmt.Sprintf("the image runs as root: there is no USER and %s runs as root", b.described()), Location: v.instLoc(final.From), Evidence: b.Evidence()}
 	}
 
 	user, create := "coder", true
@@ -517,7 +525,9 @@ func checkCR111(in *DockerfileInput) []Finding {
 					continue
 				}
 				families[PackageManager(m).Family()] = true
-				if bad == nil && !managerCompatible(b.Manager, m) && !v.installedBefore(s, ins, m) {
+				// Under a condition (`if [ "$ID" = alpine ]`, `command -v
+				// apk &&`, `||`) it runs only where it exists.
+				if bad == nil && !cmds[i].Conditional && !managerCompatible(b.Manager, m) && !v.installedBefore(s, ins, m) {
 					bad = &cmds[i]
 				}
 			}
@@ -532,7 +542,7 @@ func checkCR111(in *DockerfileInput) []Finding {
 				Fix:      &Fix{Description: fmt.Sprintf("use %s instead of %s", b.Manager, m)},
 				// The base's family comes from the image, the table, or
 				// only its name.
-				Evidence: b.Evidence(),
+				Evidence: b.familyEvidence(),
 			}
 			if pkgs, ok := onlyPackageManagement(ins, cmds); ok {
 				line := "RUN " + InstallLine(b.Manager, pkgs...)

@@ -144,7 +144,14 @@ func TestCR101(t *testing.T) {
 			[]want{{4, 0, []string{e(4, "USER 0:0\nUSER coder")}}}},
 		{"user created earlier", "FROM debian:12 AS base\nRUN useradd -m -s /bin/bash dev\nFROM base\nRUN true\n", nil,
 			[]want{{3, 0, []string{e(4, "RUN true\nUSER dev")}}}},
-		{"unknown base", "FROM ghcr.io/acme/base:1\n", nil, []want{{line: 1}}},
+		{"unknown base is not guessed", "FROM ghcr.io/acme/base:1\n", nil, nil},
+		{"official image without USER", "FROM ruby:3-bookworm\n", nil,
+			[]want{{1, 0, []string{e(1, "FROM ruby:3-bookworm\n"+useradd+"\nUSER coder")}}}},
+		{"universal runs as codespace", "FROM mcr.microsoft.com/vscode/devcontainers/universal:0.16.0\nRUN echo hi\n", nil, nil},
+		{"sibling base ends as jovyan", "ARG BASE_IMAGE=quay.io/jupyter/base-notebook\nFROM $BASE_IMAGE\nRUN pip install x\n",
+			withSiblings(map[string]string{"images/base-notebook/Dockerfile": "FROM ubuntu:24.04\nARG NB_UID=1000\nUSER ${NB_UID}\n"}), nil},
+		{"sibling base ends as root", "FROM ghcr.io/acme/tools:2\n",
+			withSiblings(map[string]string{"tools/Dockerfile": "FROM ubuntu:24.04\nRUN apt-get update\n"}), []want{{line: 1}}},
 		{"devcontainer base has vscode", "FROM mcr.microsoft.com/devcontainers/base:bookworm\n", nil,
 			[]want{{1, 0, []string{e(1, "FROM mcr.microsoft.com/devcontainers/base:bookworm\nUSER vscode")}}}},
 		{"ends as coder", "FROM ubuntu:24.04\nRUN useradd -m coder\nUSER coder\n", nil, nil},
@@ -299,6 +306,11 @@ func TestCR111(t *testing.T) {
 		{"yum on fedora", "FROM fedora:40\nRUN yum install -y git\n", nil, nil},
 		{"microdnf installs dnf first", "FROM registry.access.redhat.com/ubi9/ubi-minimal\nRUN microdnf install -y dnf\nRUN dnf install -y git\n", nil, nil},
 		{"unknown base", "FROM ghcr.io/acme/x:1\nRUN apk add git\n", nil, nil},
+		{"apk under an OS condition", "FROM debian:10\nRUN . /etc/os-release \\\n    && if [ \"${ID}\" = \"alpine\" ]; then apk add bash; fi\n", nil, nil},
+		{"apk behind command -v", "FROM debian:12\nRUN command -v apk && apk add --no-cache bash\n", nil, nil},
+		{"apk on an alpine case branch", "FROM debian:12\nRUN case \"$ID\" in alpine) apk add git ;; esac\n", nil, nil},
+		{"apk after the condition, unconditionally", "FROM debian:12\nRUN if [ -n \"$X\" ]; then echo x; fi && apk add git\n", nil, []want{{line: 2}}},
+		{"digest-only devcontainers image is not judged", "FROM mcr.microsoft.com/vscode/devcontainers/base@sha256:0dd988931313673ac1f24900de5184b560c9bcc144ce57bdfdaf01110e9f5286\nRUN apk upgrade sudo\n", nil, nil},
 	})
 }
 
@@ -486,5 +498,24 @@ func TestEvidenceDecidesSeverity(t *testing.T) {
 				t.Errorf("note %q, want one: %v", fs[0].Evidence.Note(), tt.note)
 			}
 		})
+	}
+}
+
+// withSiblings makes the input's bases resolve through a repository whose
+// other Dockerfiles are files (path → source).
+func withSiblings(files map[string]string) func(*DockerfileInput) {
+	return func(in *DockerfileInput) {
+		var paths []string
+		for p := range files {
+			paths = append(paths, p)
+		}
+		s := NewSiblings(paths, func(p string) *dockerfile.File {
+			f, err := dockerfile.Parse(p, []byte(files[p]))
+			if err != nil {
+				return nil
+			}
+			return f
+		})
+		in.Bases = s.Resolver(in.Bases)
 	}
 }

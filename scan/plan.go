@@ -38,6 +38,10 @@ type Planned struct {
 	// those Select dropped (rules about which one a builder picks).
 	devcontainers []string
 	files         fileCache
+	// siblings are every Dockerfile discovered (Select keeps them all), by
+	// the image each builds: a Dockerfile's base built in the same
+	// repository is judged from the file that builds it.
+	siblings *checks.Siblings
 }
 
 // Target is one thing a scan checks: a devcontainer.json (with the
@@ -171,6 +175,19 @@ func (p *Planned) plan(found []Found) {
 		t.Inputs = compact(p.dockerfileInputs(f.Path, path.Dir(f.Path)))
 		p.Targets = append(p.Targets, t)
 	}
+	var dockerfiles []string
+	for _, t := range p.Targets {
+		switch {
+		case t.Dockerfile != "":
+			dockerfiles = append(dockerfiles, t.Dockerfile)
+		case t.Kind == checks.KindDockerfile:
+			dockerfiles = append(dockerfiles, t.Path)
+		}
+	}
+	p.siblings = checks.NewSiblings(dockerfiles, func(rel string) *dockerfile.File {
+		f, _, _ := p.files.dockerfile(rel)
+		return f
+	})
 }
 
 // compact sorts and dedups a list of paths.

@@ -317,6 +317,9 @@ func (s *checker) checkDockerfile(ctx context.Context, in *checks.DockerfileInpu
 			})
 		}
 	}
+	// A base built by another Dockerfile of the repository is judged from
+	// that file when neither the image nor the table tells its user.
+	in.Bases = s.plan.siblings.Resolver(in.Bases)
 	s.progress(ts.res.Path, "checking")
 	out := checks.CheckDockerfile(in)
 	if ib != nil {

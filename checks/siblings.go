@@ -1,0 +1,190 @@
+package checks
+
+import (
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// Siblings knows the Dockerfiles of one repository by the image each one
+// builds, so that a Dockerfile built on an image the same repository makes
+// (Jupyter's docker-stacks: `ARG BASE_IMAGE=$REGISTRY/$OWNER/base-notebook`
+// and images/base-notebook/Dockerfile) learns that image's user and HOME
+// from the file that makes it, without reading the image. It is safe for
+// concurrent use.
+//
+// The image a Dockerfile builds is named after it: `NAME.Dockerfile`,
+// `Dockerfile.NAME` and `NAME.dockerfile` build NAME, any other
+// (`Dockerfile`, `base.Dockerfile`, `Containerfile`) is named after its
+// folder (the folder above `.devcontainer`). A reference matches when the
+// last part of its repository is that name (`quay.io/jupyter/base-notebook:tag`
+// matches images/base-notebook/Dockerfile); its registry, owner and tag are
+// not compared. A Dockerfile built on an image of its own name extends that
+// image rather than making it, and is left out.
+type Siblings struct {
+	byName map[string][]string
+	load   func(path string) *dockerfile.File
+
+	mu   sync.Mutex
+	memo map[string]siblingFacts
+}
+
+// siblingFacts is what the Dockerfile that builds an image says of it.
+type siblingFacts struct {
+	ok     bool
+	path   string
+	user   string
+	home   string
+	users  []string
+	family OSFamily
+	mgr    PackageManager
+	// familyEv is what the family stands on (the sibling's own base).
+	familyEv Evidence
+}
+
+// NewSiblings indexes the Dockerfiles at paths (slash-separated, relative
+// to the repository's root). load parses one on first use; it returns nil
+// for a file that cannot be read or parsed.
+func NewSiblings(paths []string, load func(path string) *dockerfile.File) *Siblings {
+	s := &Siblings{byName: map[string][]string{}, load: load, memo: map[string]siblingFacts{}}
+	for _, p := range paths {
+		if n := builtName(p); n != "" && !slices.Contains(s.byName[n], p) {
+			s.byName[n] = append(s.byName[n], p)
+		}
+	}
+	return s
+}
+
+// builtName is the image name the Dockerfile at p builds ("" when its path
+// does not say).
+func builtName(p string) string {
+	dir, file := path.Split(p)
+	dir = path.Clean(dir)
+	if path.Base(dir) == ".devcontainer" {
+		dir = path.Dir(dir)
+	}
+	lower := strings.ToLower(file)
+	var name string
+	switch {
+	case strings.HasPrefix(lower, "dockerfile.") || strings.HasPrefix(lower, "containerfile."):
+		_, name, _ = strings.Cut(file, ".")
+	case strings.HasSuffix(lower, ".dockerfile") || strings.HasSuffix(lower, ".containerfile"):
+		name = file[:strings.LastIndex(file, ".")]
+		if strings.EqualFold(name, "base") {
+			name = path.Base(dir)
+		}
+	default:
+		name = path.Base(dir)
+	}
+	if name == "." || name == "/" || name == "" {
+		return ""
+	}
+	return strings.ToLower(name)
+}
+
+// refName is the name a reference is matched on: the last part of its
+// repository.
+func refName(ref string) string {
+	return strings.ToLower(path.Base(ParseImageRef(ref).Repository))
+}
+
+// Resolver returns a BaseResolver that answers from next (nil: the
+// table), and for an image next knows no user of, from the Dockerfile of
+// the repository that builds it.
+func (s *Siblings) Resolver(next BaseResolver) BaseResolver {
+	if next == nil {
+		next = StaticBases
+	}
+	return siblingResolver{s: s, next: next}
+}
+
+type siblingResolver struct {
+	s    *Siblings
+	next BaseResolver
+	// visiting are the names being resolved, so that Dockerfiles that
+	// name each other end as unknown instead of looping.
+	visiting []string
+}
+
+// BaseFacts implements BaseResolver: the image when it was read, else the
+// table when it knows the user, else the sibling Dockerfile's user and
+// HOME over what the table knows of the reference.
+func (r siblingResolver) BaseFacts(ref string) BaseFacts {
+	b := r.next.BaseFacts(ref)
+	if b.Source == "image" || b.KnowsUser() || r.s == nil {
+		return b
+	}
+	sf := r.s.facts(ref, r.visiting)
+	if !sf.ok {
+		return b
+	}
+	b.UserKnown, b.User, b.Home, b.Users = true, sf.user, sf.home, sf.users
+	b.Source, b.Sibling = "sibling", sf.path
+	if b.Family == OSUnknown && sf.family != OSUnknown {
+		b.Family, b.Manager, b.familyEv = sf.family, sf.mgr, sf.familyEv
+	}
+	return b
+}
+
+// facts returns what the Dockerfile that builds ref says of the image:
+// its final stage's user (the last USER, else its own base's user) and
+// HOME (the last ENV HOME, else its base's). ok is false when no
+// Dockerfile builds it, when the ones that do disagree, or when they do
+// not tell the user either.
+func (s *Siblings) facts(ref string, visiting []string) siblingFacts {
+	name := refName(ref)
+	if name == "" || slices.Contains(visiting, name) {
+		return siblingFacts{}
+	}
+	s.mu.Lock()
+	sf, done := s.memo[name]
+	s.mu.Unlock()
+	if done {
+		return sf
+	}
+	// Computed outside the lock: a sibling's base may be a sibling too.
+	sf = s.compute(name, append(slices.Clip(visiting), name))
+	s.mu.Lock()
+	s.memo[name] = sf
+	s.mu.Unlock()
+	return sf
+}
+
+func (s *Siblings) compute(name string, visiting []string) siblingFacts {
+	var out siblingFacts
+	for _, p := range s.byName[name] {
+		f := s.load(p)
+		if f == nil {
+			continue
+		}
+		v := newView(&DockerfileInput{File: f, Bases: siblingResolver{s: s, next: StaticBases, visiting: visiting}})
+		if v == nil || v.final == nil {
+			continue
+		}
+		root := v.rootRef(v.final)
+		if refName(root) == name {
+			continue // FROM an image of its own name: it extends it
+		}
+		user, known := v.userAt(v.final, nil)
+		if !known {
+			return siblingFacts{}
+		}
+		vars := v.stageVars(v.final, nil)
+		sf := siblingFacts{ok: true, path: p, user: expandKnown(user, vars), home: v.homeAt(v.final, nil)}
+		b := v.facts(v.final)
+		sf.users = append(slices.Clip(b.Users), v.usersCreated(v.final)...)
+		if b.Family != OSUnknown {
+			sf.family, sf.mgr, sf.familyEv = b.Family, b.Manager, b.familyEvidence()
+		}
+		if out.ok && (out.user != sf.user || out.home != sf.home) {
+			return siblingFacts{} // two Dockerfiles of that name disagree
+		}
+		if !out.ok {
+			out = sf
+		}
+	}
+	return out
+}

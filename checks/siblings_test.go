@@ -1,0 +1,100 @@
+package checks
+
+import (
+	"testing"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+func TestBuiltName(t *testing.T) {
+	for p, want := range map[string]string{
+		"images/base-notebook/Dockerfile":                              "base-notebook",
+		"containers/python-3/.devcontainer/base.Dockerfile":            "python-3",
+		"containers/python-3/.devcontainer/Dockerfile":                 "python-3",
+		"build/Dockerfile.workspace":                                   "workspace",
+		"docs/recipes/xgboost.dockerfile":                              "xgboost",
+		"images/Tools.Dockerfile":                                      "tools",
+		"Dockerfile":                                                   "",
+		"chunks/lang-go/Dockerfile":                                    "lang-go",
+		"src/universal/.devcontainer/Dockerfile":                       "universal",
+		"a/b/Containerfile":                                            "b",
+		"microsoft/vscode-dev-containers/containers/x/base.Dockerfile": "x",
+	} {
+		if got := builtName(p); got != want {
+			t.Errorf("builtName(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+func TestSiblings(t *testing.T) {
+	files := map[string]string{
+		// docker-stacks: foundation sets HOME and the user, base builds on it.
+		"images/foundation/Dockerfile": "ARG ROOT_IMAGE=ubuntu:24.04\nFROM $ROOT_IMAGE\nARG NB_USER=jovyan\nARG NB_UID=1000\n" +
+			"ENV HOME=\"/home/${NB_USER}\"\nRUN useradd -m -u 1000 jovyan\nUSER ${NB_UID}\n",
+		"images/base/Dockerfile": "ARG BASE_IMAGE=quay.io/jupyter/foundation\nFROM $BASE_IMAGE\nUSER root\nRUN apt-get update\nUSER 1000\n",
+		// Two Dockerfiles named "twin" that disagree.
+		"a/twin/Dockerfile": "FROM debian:12\nUSER alice\n",
+		"b/twin/Dockerfile": "FROM debian:12\nUSER bob\n",
+		// A cycle.
+		"x/loop-a/Dockerfile": "FROM acme/loop-b\n",
+		"x/loop-b/Dockerfile": "FROM acme/loop-a\n",
+		// Extends the upstream image of its own name.
+		"node/Dockerfile": "FROM acme/node:20\nUSER node\n",
+		// Its base's user is not known.
+		"chunks/tool/Dockerfile": "ARG base\nFROM ${base}\nRUN true\n",
+	}
+	var paths []string
+	for p := range files {
+		paths = append(paths, p)
+	}
+	s := NewSiblings(paths, func(p string) *dockerfile.File {
+		f, err := dockerfile.Parse(p, []byte(files[p]))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		return f
+	})
+	r := s.Resolver(nil)
+	tests := []struct {
+		ref        string
+		known      bool
+		user, home string
+		source     string
+		family     OSFamily
+		familyEv   Evidence
+		sibling    string
+	}{
+		{"quay.io/jupyter/foundation:2024", true, "1000", "/home/jovyan", "sibling", OSDebian, EvidenceKnownBase, "images/foundation/Dockerfile"},
+		{"docker.io/jupyter/base@sha256:abc", true, "1000", "/home/jovyan", "sibling", OSDebian, EvidenceKnownBase, "images/base/Dockerfile"},
+		{"acme/twin", false, "", "", "table", OSUnknown, "", ""},
+		{"acme/loop-a", false, "", "", "table", OSUnknown, "", ""},
+		{"acme/node:20", false, "", "", "table", OSDebian, EvidenceInferred, ""},
+		{"acme/tool", false, "", "", "table", OSUnknown, "", ""},
+		// The table answers first when it knows the user.
+		{"ubuntu:24.04", true, "", "", "table", OSDebian, EvidenceKnownBase, ""},
+	}
+	for _, tt := range tests {
+		b := r.BaseFacts(tt.ref)
+		if b.KnowsUser() != tt.known || b.User != tt.user || b.Home != tt.home || b.Source != tt.source ||
+			b.Family != tt.family || b.Sibling != tt.sibling || tt.familyEv != "" && b.familyEvidence() != tt.familyEv {
+			t.Errorf("%s: known %v user %q home %q source %q family %q (%s) sibling %q", tt.ref, b.KnowsUser(), b.User, b.Home,
+				b.Source, b.Family, b.familyEvidence(), b.Sibling)
+		}
+		if b.Source == "sibling" && b.Evidence() != EvidenceFile {
+			t.Errorf("%s: evidence %s", tt.ref, b.Evidence())
+		}
+	}
+	if b := r.BaseFacts("quay.io/jupyter/foundation"); len(b.Users) != 1 || b.Users[0] != "jovyan" {
+		t.Errorf("users %v", b.Users)
+	}
+	// The image's facts win over the sibling's.
+	img := s.Resolver(staticResolver{BaseFacts{Ref: "quay.io/jupyter/base", Known: true, Source: "image", User: "root"}})
+	if b := img.BaseFacts("quay.io/jupyter/base"); b.Source != "image" || b.User != "root" {
+		t.Errorf("image facts lost: %+v", b)
+	}
+}
+
+// staticResolver answers every reference with one set of facts.
+type staticResolver struct{ b BaseFacts }
+
+func (r staticResolver) BaseFacts(string) BaseFacts { return r.b }
