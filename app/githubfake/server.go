@@ -225,9 +225,11 @@ func (s *Server) Fail(match Matcher, n int, resp FaultResponse) {
 }
 
 // OnRequest sets a hook called for every valid request before it is
-// answered, outside the server's lock; it may sleep or block (for example
-// until a test kills the client mid-job). The request's context ends when
-// the client goes away. Nil removes the hook.
+// answered, outside the server's lock; it may read the request's body,
+// sleep or block (for example until a test kills the client mid-job). The
+// request's context ends when the client goes away; the request is carried
+// out once the hook returns all the same, as GitHub carries out a request
+// whose client died after sending it. Nil removes the hook.
 func (s *Server) OnRequest(hook func(r *http.Request, operationID string)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -384,7 +386,7 @@ func (s *Server) answer(r *http.Request, body []byte, rec *Recorded) (*response,
 	if strings.HasPrefix(escaped, "/_codeload/") {
 		c := &call{r: r, op: "codeload", body: body}
 		s.setOp(rec, c.op)
-		s.runHook(r, c.op)
+		s.runHook(r, c.op, body)
 		if f := s.takeFault(r.Method, c.op, escaped, body); f != nil {
 			return f, nil
 		}
@@ -393,7 +395,7 @@ func (s *Server) answer(r *http.Request, body []byte, rec *Recorded) (*response,
 	if strings.HasPrefix(escaped, "/_raw/") {
 		c := &call{r: r, op: "raw", body: body}
 		s.setOp(rec, c.op)
-		s.runHook(r, c.op)
+		s.runHook(r, c.op, body)
 		if f := s.takeFault(r.Method, c.op, escaped, body); f != nil {
 			return f, nil
 		}
@@ -421,7 +423,7 @@ func (s *Server) answer(r *http.Request, body []byte, rec *Recorded) (*response,
 	if resp := s.validateRequest(c); resp != nil {
 		return resp, c
 	}
-	s.runHook(r, c.op)
+	s.runHook(r, c.op, body)
 	fault := s.takeFault(r.Method, c.op, escaped, body)
 	if fault != nil && !fault.afterHandling {
 		return fault, c
@@ -459,11 +461,13 @@ func (s *Server) setOp(rec *Recorded, op string) {
 	s.counts[op]++
 }
 
-func (s *Server) runHook(r *http.Request, op string) {
+func (s *Server) runHook(r *http.Request, op string, body []byte) {
 	s.mu.Lock()
 	h := s.hook
 	s.mu.Unlock()
 	if h != nil {
+		// The hook may read the body (it was read already).
+		r.Body = nopCloser(body)
 		h(r, op)
 	}
 }
