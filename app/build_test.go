@@ -45,7 +45,7 @@ func TestPullRequestBuilt(t *testing.T) {
 	mustAccept(t, deliver(t, a.Handler(), "pull_request", "d", readFixture(t, "pull_request.opened.json")))
 	waitFor(t, 5*time.Minute, "the check run", completed(fake, 1))
 	t.Logf("check with two builds done in %s", time.Since(start).Round(time.Millisecond))
-	cr := fake.CheckRuns(fixtureRepo)[0]
+	cr := targetRuns(fake)[0]
 	if cr.Name != "coderready / .devcontainer/devcontainer.json" {
 		t.Errorf("name %q", cr.Name)
 	}

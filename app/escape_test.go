@@ -70,7 +70,7 @@ func TestHostileSourceReachesNoSecret(t *testing.T) {
 				t.Fatal("the tarball was never fetched: the test proves nothing")
 			}
 			noted := false
-			for _, cr := range fake.CheckRuns(fixtureRepo) {
+			for _, cr := range targetRuns(fake) {
 				if strings.Contains(cr.Output.Summary+cr.Output.Text+cr.Output.Title, marker) {
 					t.Fatalf("check run %q shows the key", cr.Name)
 				}
@@ -86,7 +86,7 @@ func TestHostileSourceReachesNoSecret(t *testing.T) {
 				}
 			}
 			if !noted {
-				t.Errorf("no annotation on the context line saying %q; check runs: %+v", tt.wantNote, fake.CheckRuns(fixtureRepo))
+				t.Errorf("no annotation on the context line saying %q; check runs: %+v", tt.wantNote, targetRuns(fake))
 			}
 			if got, _ := os.ReadFile(filepath.Join(data, "github-app.private-key.pem")); string(got) != marker+"\n" {
 				t.Fatal("the key file changed")
@@ -123,7 +123,7 @@ func TestSourceOverLimitIsReported(t *testing.T) {
 			t.Fatalf("attempt %d: %v", attempt, err)
 		}
 	}
-	runs := fake.CheckRuns(fixtureRepo)
+	runs := targetRuns(fake)
 	if len(runs) != 1 {
 		for _, cr := range runs {
 			t.Logf("check run %d %q %s/%s", cr.ID, cr.Name, cr.Status, cr.Conclusion)

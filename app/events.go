@@ -226,8 +226,16 @@ func (a *App) onCheckRun(ctx context.Context, delivery string, e *github.CheckRu
 	default:
 		return nil
 	}
-	target, ok := strings.CutPrefix(cr.GetName(), checkRunPrefix)
-	if !ok {
+	var targets []string
+	switch target, ok := strings.CutPrefix(cr.GetName(), checkRunPrefix); {
+	case cr.GetName() == aggregateName:
+		// Re-running the aggregate re-runs every target.
+		if mode != modeRerun {
+			return nil
+		}
+	case ok:
+		targets = []string{target}
+	default:
 		return nil
 	}
 	owner, name := e.GetRepo().GetOwner().GetLogin(), e.GetRepo().GetName()
@@ -236,12 +244,12 @@ func (a *App) onCheckRun(ctx context.Context, delivery string, e *github.CheckRu
 		return err
 	}
 	for _, n := range prs {
-		args := checkArgs{InstallationID: e.GetInstallation().GetID(), Owner: owner, Repo: name, HeadSHA: cr.GetHeadSHA(), PR: n, Targets: []string{target}, Mode: mode, Reason: "check_run." + e.GetAction(), DeliveryID: delivery}
+		args := checkArgs{InstallationID: e.GetInstallation().GetID(), Owner: owner, Repo: name, HeadSHA: cr.GetHeadSHA(), PR: n, Targets: targets, Mode: mode, Reason: "check_run." + e.GetAction(), DeliveryID: delivery}
 		if err := a.insertCheck(ctx, args); err != nil {
 			return err
 		}
 	}
-	a.log.Info("check run action queued", append(logAttrs(delivery, owner+"/"+name, firstOr(prs, 0), cr.GetHeadSHA()), "target", target, "mode", mode)...)
+	a.log.Info("check run action queued", append(logAttrs(delivery, owner+"/"+name, firstOr(prs, 0), cr.GetHeadSHA()), "targets", targets, "mode", mode)...)
 	return nil
 }
 

@@ -136,6 +136,8 @@ type checkJob struct {
 	plan    *scan.Planned
 	targets []scan.Target
 	runs    map[string]*store.CheckRun // by target path
+	// aggregate is the head's "coderready" run (nil in suggest mode).
+	aggregate *store.CheckRun
 	// bases reads base images once for the head's and the base's scans.
 	bases *scan.ImageBases
 }
@@ -175,7 +177,23 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, at
 	if err := j.loadPull(ctx); err != nil {
 		return err
 	}
-	cfg, cfgErr, err := a.repoConfig(ctx, gh, args.Owner, args.Repo, j.pr.GetBase().GetSHA())
+	if args.Mode != modeSuggest {
+		// First, so a required check is pending while the job runs.
+		if err := j.startAggregate(ctx); err != nil {
+			return err
+		}
+	}
+	if err := j.check(ctx, work); err != nil {
+		return err
+	}
+	return j.completeAggregate(ctx)
+}
+
+// check is the job once its pull request is loaded: config, files,
+// source, targets, their check runs, scans, report.
+func (j *checkJob) check(ctx context.Context, work string) error {
+	a, args, log := j.app, j.args, j.log
+	cfg, cfgErr, err := a.repoConfig(ctx, j.gh, args.Owner, args.Repo, j.pr.GetBase().GetSHA())
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func manyFindings() string {
 // request two reviews, or two suggestions with one fingerprint.
 func noDuplicates(t *testing.T, fake *githubfake.Server) {
 	t.Helper()
-	for _, cr := range fake.CheckRuns(fixtureRepo) {
+	for _, cr := range targetRuns(fake) {
 		seen := map[string]bool{}
 		twice, first := 0, ""
 		for _, a := range cr.Annotations {
@@ -86,7 +86,7 @@ func TestLostAnswersPostNothingTwice(t *testing.T) {
 			waitFor(t, 60*time.Second, "the check run to complete", completed(fake, 1))
 			waitIdle(t, a)
 			noDuplicates(t, fake)
-			cr := fake.CheckRuns(fixtureRepo)[0]
+			cr := targetRuns(fake)[0]
 			if len(cr.Annotations) != 123 || cr.Conclusion != "neutral" {
 				t.Errorf("%d annotations, conclusion %q; want 123, neutral", len(cr.Annotations), cr.Conclusion)
 			}
@@ -126,7 +126,7 @@ func TestOneSetOfCheckRunsPerHead(t *testing.T) {
 		t.Errorf("%d deliveries worked, want 19 (else idle proves nothing)", n)
 	}
 	names := map[string]int{}
-	for _, cr := range fake.CheckRuns(fixtureRepo) {
+	for _, cr := range targetRuns(fake) {
 		names[cr.Name]++
 		if cr.Status != "completed" {
 			t.Errorf("check run %q is %s", cr.Name, cr.Status)
@@ -164,7 +164,7 @@ func TestSuggestFixesPostsWhatIsMissing(t *testing.T) {
 	}
 	annotationsSent := func() int {
 		n := 0
-		for _, v := range fake.CheckRuns(fixtureRepo)[0].History {
+		for _, v := range targetRuns(fake)[0].History {
 			n += len(v.Annotations)
 		}
 		return n
@@ -187,7 +187,7 @@ func TestSuggestFixesPostsWhatIsMissing(t *testing.T) {
 	if len(reviews) != 2 || len(reviews[1].Comments) != 1 || reviews[1].Comments[0].Body != comments[0].Body {
 		t.Errorf("reviews %+v: want a second one with the deleted suggestion only", reviews)
 	}
-	runs := fake.CheckRuns(fixtureRepo)
+	runs := targetRuns(fake)
 	if len(runs) != 1 || runs[0].Status != "completed" || annotationsSent() != 3 {
 		t.Errorf("%d check runs, status %s, %d annotations sent; want the one run, completed, 3", len(runs), runs[0].Status, annotationsSent())
 	}

@@ -70,7 +70,7 @@ func TestForksAreNotBuiltUnlessAllowed(t *testing.T) {
 			if got := b.builds() > 0; got != tt.wantBuilds {
 				t.Errorf("built: %v, want %v", got, tt.wantBuilds)
 			}
-			cr := fake.CheckRuns(fixtureRepo)[0]
+			cr := targetRuns(fake)[0]
 			if !tt.wantBuilds && !strings.Contains(cr.Output.Summary, "Not built") {
 				t.Errorf("summary should say the image was not built:\n%s", cr.Output.Summary)
 			}
@@ -117,7 +117,7 @@ func TestConfigFromBaseBranchAndOrg(t *testing.T) {
 			a := startApp(t, fake, testAppOptions{})
 			mustAccept(t, deliver(t, a.Handler(), "pull_request", "d", readFixture(t, "pull_request.opened.json")))
 			waitFor(t, 30*time.Second, "the check run", completed(fake, 1))
-			cr := fake.CheckRuns(fixtureRepo)[0]
+			cr := targetRuns(fake)[0]
 			if cr.Name != tt.wantName || cr.Conclusion != tt.wantConclusion {
 				t.Errorf("check run %q %q, want %q %q\n%s", cr.Name, cr.Conclusion, tt.wantName, tt.wantConclusion, cr.Output.Summary)
 			}
@@ -142,7 +142,7 @@ func TestPostgresMode(t *testing.T) {
 	waitFor(t, 30*time.Second, "the check run", completed(fake, 1))
 	waitFor(t, 5*time.Second, "the review", func() bool { return len(fake.Reviews(fixtureRepo, 2)) == 1 })
 	waitIdle(t, a)
-	if n := len(fake.CheckRuns(fixtureRepo)); n != 1 {
+	if n := len(targetRuns(fake)); n != 1 {
 		t.Errorf("%d check runs, want 1", n)
 	}
 }

@@ -29,8 +29,8 @@ const (
 )
 
 // startCheckRuns creates one in-progress check run per target, or takes
-// over the ones a crashed attempt of this job created (their IDs live in
-// the store), so a resumed job completes the same check runs.
+// over the ones an earlier attempt or job for this head created (their IDs
+// live in the store), so a resumed job completes the same check runs.
 func (j *checkJob) startCheckRuns(ctx context.Context) error {
 	existing, err := j.app.store.CheckRuns(ctx, j.args.fullName(), j.args.HeadSHA)
 	if err != nil {
@@ -45,7 +45,10 @@ func (j *checkJob) startCheckRuns(ctx context.Context) error {
 	now := github.Timestamp{Time: time.Now()}
 	for _, t := range j.targets {
 		name := checkRunPrefix + t.Path
-		if cr, ok := byName[name]; ok && (j.args.Mode == modeSuggest || (j.args.Mode == "" && cr.Status != statusCompleted)) {
+		// A check (mode "") takes over its head's run, even one completed
+		// before a crash ended the job: one set of check runs per head. A
+		// cancelled one belongs to a closed pull request's check.
+		if cr, ok := byName[name]; ok && (j.args.Mode == modeSuggest || (j.args.Mode == "" && cr.Conclusion != "cancelled")) {
 			cr := cr
 			j.runs[t.Path] = &cr
 			_, _, err := j.gh.Checks.UpdateCheckRun(ctx, j.args.Owner, j.args.Repo, cr.ID, github.UpdateCheckRunOptions{

@@ -34,12 +34,14 @@ func TestServeKilledAtEveryWritePostsOnce(t *testing.T) {
 		// died; else it answers 502 without doing it
 		applied bool
 	}{
-		{"check run creation, carried out", "checks/create", "", 1, true},
+		{"aggregate run creation, carried out", "checks/create", `"name":"coderready",`, 1, true},
+		{"check run creation, carried out", "checks/create", `"name":"coderready / Dockerfile"`, 1, true},
 		{"second annotation batch, carried out", "checks/update", `"annotations"`, 2, true},
 		{"second annotation batch, not carried out", "checks/update", `"annotations"`, 2, false},
 		{"completing update, carried out", "checks/update", `"conclusion"`, 1, true},
 		{"review, carried out", "pulls/create-review", "", 1, true},
 		{"review, not carried out", "pulls/create-review", "", 1, false},
+		{"aggregate run completion, carried out", "checks/update", `"name":"coderready","status":"completed"`, 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

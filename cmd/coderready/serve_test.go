@@ -195,18 +195,19 @@ func TestServeKilledMidJobResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-first.done
+	// The target's run and the aggregate "coderready" run.
 	runs := fake.CheckRuns(repo)
-	if len(runs) != 1 || runs[0].Status != "in_progress" {
-		t.Fatalf("after the kill: %+v, want one check run in progress", runs)
+	if len(runs) != 2 || runs[0].Status != "in_progress" || runs[1].Status != "in_progress" {
+		t.Fatalf("after the kill: %d runs, want two in progress", len(runs))
 	}
-	id := runs[0].ID
+	id := runs[1].ID
 	close(release)
 
 	second := startServe(t, env, "--no-build --no-registry")
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		runs = fake.CheckRuns(repo)
-		if len(runs) == 1 && runs[0].Status == "completed" {
+		if len(runs) == 2 && runs[0].Status == "completed" && runs[1].Status == "completed" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -214,11 +215,11 @@ func TestServeKilledMidJobResumes(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if runs[0].ID != id || fake.Count("checks/create") != 1 {
-		t.Errorf("check run %d (created %d times), want the same run %d completed", runs[0].ID, fake.Count("checks/create"), id)
+	if runs[1].ID != id || fake.Count("checks/create") != 2 {
+		t.Errorf("check run %d (%d runs created), want the same run %d completed", runs[1].ID, fake.Count("checks/create"), id)
 	}
-	if runs[0].Conclusion != "neutral" {
-		t.Errorf("conclusion %q, want neutral", runs[0].Conclusion)
+	if runs[0].Conclusion != "neutral" || runs[1].Conclusion != "neutral" {
+		t.Errorf("conclusions %q, %q; want neutral", runs[0].Conclusion, runs[1].Conclusion)
 	}
 	// A second server on the same SQLite data dir is refused.
 	third := exec.Command(os.Args[0], "-test.run=^$")
