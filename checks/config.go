@@ -78,7 +78,25 @@ type AppConfig struct {
 	BuildForks bool
 	// Suggestions posts fixes as review suggestions (default true).
 	Suggestions bool
+	// Existing is how a pull request's check run annotates findings the
+	// base branch has too: ExistingNotice (default), ExistingAnnotate or
+	// ExistingHide.
+	Existing string
+	// FailOnExisting makes findings the base branch has too count toward
+	// the conclusion (default false: only what the pull request adds).
+	FailOnExisting bool
 }
+
+// Values of config `app.existing`.
+const (
+	// ExistingNotice annotates findings already on the base branch as
+	// notices, whatever their severity.
+	ExistingNotice = "notice"
+	// ExistingAnnotate annotates them at their own severity.
+	ExistingAnnotate = "annotate"
+	// ExistingHide does not annotate them (the summary still lists them).
+	ExistingHide = "hide"
+)
 
 // Conclusion is the check run conclusion for findings at most severity max
 // (SeverityOff when there are none): "failure", "neutral" or "success".
@@ -105,6 +123,7 @@ func DefaultConfig() *Config {
 		RecommendedTools: []string{"bash", "ssh", "jq"},
 		Builder:          ConfigBuilderBoth,
 		App: AppConfig{
+			Existing:    ExistingNotice,
 			FailOn:      SeverityError,
 			NeutralOn:   SeverityWarning,
 			Suggestions: true,

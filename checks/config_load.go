@@ -256,7 +256,7 @@ var configKeys = []string{
 	"require-digest", "ignore", "org-ca", "devcontainer", "image", "app",
 }
 
-var appKeys = []string{"fail-on", "neutral-on", "build-forks", "suggestions"}
+var appKeys = []string{"fail-on", "neutral-on", "build-forks", "suggestions", "existing", "fail-on-existing"}
 
 // errorf records a problem at n. Collection stops at a generous bound; sorted
 // trims the list to maxConfigErrors.
@@ -769,6 +769,15 @@ func (p *configParser) app(cfg *Config, n *yaml.Node) {
 			cfg.App.BuildForks = p.boolean(v, "app: build-forks")
 		case "suggestions":
 			cfg.App.Suggestions = p.boolean(v, "app: suggestions")
+		case "existing":
+			switch {
+			case v.Kind == yaml.ScalarNode && slices.Contains([]string{ExistingNotice, ExistingAnnotate, ExistingHide}, v.Value):
+				cfg.App.Existing = v.Value
+			default:
+				p.errorf(v, "app: existing: want notice, annotate or hide, got %s", describeNode(v))
+			}
+		case "fail-on-existing":
+			cfg.App.FailOnExisting = p.boolean(v, "app: fail-on-existing")
 		default:
 			p.unknownKey(k, "app", appKeys)
 		}

@@ -75,7 +75,7 @@ devcontainer:
 			{SHA256: strings.Repeat("0", 64)},
 		},
 		Builder: ConfigBuilderEnvbuilder,
-		App:     AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true},
+		App:     AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice},
 	}
 	want.ignore = compileIgnore(want.IgnorePaths)
 	if !reflect.DeepEqual(cfg, want) {
@@ -694,10 +694,12 @@ func TestParseConfigApp(t *testing.T) {
 		name, src string
 		want      AppConfig
 	}{
-		{"default", "", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true}},
-		{"stricter", "app:\n  fail-on: warning\n  neutral-on: info\n", AppConfig{FailOn: SeverityWarning, NeutralOn: SeverityInfo, Suggestions: true}},
-		{"never fail, forks, no suggestions", "app:\n  fail-on: off\n  build-forks: true\n  suggestions: false\n", AppConfig{FailOn: SeverityOff, NeutralOn: SeverityWarning, BuildForks: true}},
-		{"null section", "app:\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true}},
+		{"default", "", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice}},
+		{"stricter", "app:\n  fail-on: warning\n  neutral-on: info\n", AppConfig{FailOn: SeverityWarning, NeutralOn: SeverityInfo, Suggestions: true, Existing: ExistingNotice}},
+		{"never fail, forks, no suggestions", "app:\n  fail-on: off\n  build-forks: true\n  suggestions: false\n", AppConfig{FailOn: SeverityOff, NeutralOn: SeverityWarning, BuildForks: true, Existing: ExistingNotice}},
+		{"null section", "app:\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice}},
+		{"existing findings fail, hidden", "app:\n  existing: hide\n  fail-on-existing: true\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingHide, FailOnExisting: true}},
+		{"existing findings annotated", "app:\n  existing: annotate\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingAnnotate}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -709,6 +711,12 @@ func TestParseConfigApp(t *testing.T) {
 				t.Errorf("App = %+v, want %+v", cfg.App, tt.want)
 			}
 		})
+	}
+	for _, bad := range []string{"app:\n  existing: show\n", "app:\n  existing: [notice]\n"} {
+		_, err := ParseConfig("c.yaml", []byte(bad))
+		if err == nil || !strings.Contains(err.Error(), "want notice, annotate or hide") {
+			t.Errorf("%q: %v, want an error naming the values", bad, err)
+		}
 	}
 }
 
