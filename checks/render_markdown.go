@@ -34,6 +34,10 @@ type MarkdownOptions struct {
 	// as https://github.com/OWNER/REPO/blob/SHA/PATH#L12 (line is 0 when
 	// the finding has none; "" leaves it unlinked).
 	LineURL func(path string, line int) string
+	// Existing, when set, tells the findings the base branch has too:
+	// they are listed apart, under "Already on BaseRef", after the new
+	// ones, and the verdict speaks of the new ones only.
+	Existing func(Finding) bool
 }
 
 // MarkdownTitle is the check run's one-line title: the counts of findings
@@ -84,10 +88,28 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 	if o.RuleURL == nil {
 		o.RuleURL = RuleDocURL
 	}
+	bySeverity := func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) }
 	fs := slices.Clone(t.Findings)
-	slices.SortStableFunc(fs, func(a, b Finding) int { return cmp.Compare(b.Severity, a.Severity) })
+	var old []Finding
+	if o.Existing != nil {
+		old = slices.DeleteFunc(slices.Clone(fs), func(f Finding) bool { return !o.Existing(f) })
+		fs = slices.DeleteFunc(fs, o.Existing)
+	}
+	// New findings first, then existing ones: rows are cut from the end.
+	nNew := len(fs)
+	slices.SortStableFunc(fs, bySeverity)
+	slices.SortStableFunc(old, bySeverity)
+	nt := *t
+	nt.Findings = fs
+	head := mdVerdict(&nt)
+	if len(old) > 0 {
+		if nNew == 0 {
+			head = strings.Replace(head, "No findings.", "No new findings.", 1)
+		}
+		head += fmt.Sprintf("\n%d finding%s already on %s: listed apart, below the new ones.\n", len(old), plural(len(old)), mdBaseName(o.BaseRef))
+	}
+	fs = append(fs, old...)
 
-	head := mdVerdict(t)
 	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(t.Build)
 	details := mdDetails(fs)
 	patch := mdPatch(o.Patch)
@@ -100,8 +122,16 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 		var b strings.Builder
 		b.WriteString(head)
 		if len(rows) > 0 {
-			b.WriteString("\n| | Rule | Where | Finding |\n| --- | --- | --- | --- |\n")
-			for _, r := range rows[:nRows] {
+			if nNew > 0 || nRows == 0 {
+				if len(old) > 0 {
+					b.WriteString("\n### New in this pull request\n")
+				}
+				b.WriteString("\n| | Rule | Where | Finding |\n| --- | --- | --- | --- |\n")
+			}
+			for i, r := range rows[:nRows] {
+				if i == nNew {
+					fmt.Fprintf(&b, "\n### Already on %s\n\n| | Rule | Where | Finding |\n| --- | --- | --- | --- |\n", mdBaseName(o.BaseRef))
+				}
 				b.WriteString(r)
 			}
 			if left := len(rows) - nRows; left > 0 {
@@ -149,6 +179,15 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 		s = TruncateRunes(s, maxBytes-len(cut)) + cut
 	}
 	return s
+}
+
+// mdBaseName names the base branch in a heading: `main`, or "the base
+// branch" when it is not known.
+func mdBaseName(ref string) string {
+	if ref == "" {
+		return "the base branch"
+	}
+	return mdCodeSpan(ref)
 }
 
 func plural(n int) string {

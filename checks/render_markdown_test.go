@@ -80,6 +80,10 @@ func TestRenderMarkdownGolden(t *testing.T) {
 			MarkdownOptions{Diff: &ImageDiff{Old: bare, New: bare}}},
 		{"escaping", hostile, MarkdownOptions{LineURL: lineURL}},
 		{"truncated", built(withImage(withFindings), &BuildRecord{Path: BuildPathDocker, Seconds: 60}), MarkdownOptions{Diff: diff, BaseRef: "main", Patch: patch, MaxBytes: 1500}},
+		// The findings of one rule are on the base branch too: listed
+		// apart, after the new ones; the verdict counts the new ones.
+		{"existing", withFindings, MarkdownOptions{BaseRef: "main", Existing: func(f Finding) bool { return f.RuleID == withFindings.Findings[0].RuleID }}},
+		{"existing-only", withFindings, MarkdownOptions{BaseRef: "main", Existing: func(Finding) bool { return true }}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
