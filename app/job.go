@@ -138,6 +138,9 @@ type checkJob struct {
 	runs    map[string]*store.CheckRun // by target path
 	// aggregate is the head's "coderready" run (nil in suggest mode).
 	aggregate *store.CheckRun
+	// existing tells the findings the base branch has too (nil: no
+	// comparison, all are new).
+	existing existingSet
 	// bases reads base images once for the head's and the base's scans.
 	bases *scan.ImageBases
 }
@@ -228,10 +231,11 @@ func (j *checkJob) check(ctx context.Context, work string) error {
 	if err != nil {
 		return err
 	}
-	diffs := j.compareBase(ctx, work, rep)
+	base, diffs := j.compareBase(ctx, work, rep)
 	if err := j.superseded(ctx); err != nil {
 		return err
 	}
+	j.existing = matchExisting(rep, base)
 	return j.report(ctx, rep, diffs)
 }
 
@@ -466,41 +470,51 @@ func (j *checkJob) progress(ctx context.Context) func(target, stage string) {
 	}
 }
 
-// compareBase checks the same targets at the base commit, to show what
-// the pull request changes in each image. Failures only cost the summary
-// its comparison.
-func (j *checkJob) compareBase(ctx context.Context, work string, head *scan.Report) map[string]*checks.ImageDiff {
+// compareBase checks the same targets at the base commit, the same way
+// (built when the head's are): to tell the findings the pull request adds
+// from those the base branch has too, and to show what it changes in each
+// built image. Failures only cost the summary its comparison: every
+// finding then counts as new.
+func (j *checkJob) compareBase(ctx context.Context, work string, head *scan.Report) (*scan.Report, map[string]*checks.ImageDiff) {
 	if !j.app.Settings().CompareBase {
-		return nil
+		return nil, nil
 	}
-	var only []string
+	var only, built []string
 	for _, t := range head.Targets {
+		only = append(only, t.Path)
 		if t.Facts != nil && t.Build.Built() {
-			only = append(only, t.Path)
+			built = append(built, t.Path)
 		}
 	}
 	if len(only) == 0 {
-		return nil
+		return nil, nil
 	}
 	baseRoot := filepath.Join(work, "base")
 	if err := j.fetchSource(ctx, j.pr.GetBase().GetSHA(), baseRoot); err != nil {
 		j.log.Warn("base branch source not read; no comparison", "err", err)
-		return nil
+		return nil, nil
 	}
 	plan, err := scan.Plan(baseRoot, j.cfg)
 	if err != nil {
 		j.log.Warn("base branch source not read; no comparison", "err", err)
-		return nil
+		return nil, nil
 	}
 	defer func() { _ = plan.Close() }()
 	plan.Select(func(t scan.Target) bool { return slices.Contains(only, t.Path) })
 	if len(plan.Targets) == 0 {
-		return nil
+		// The pull request adds every target: all is new.
+		return &scan.Report{}, nil
 	}
 	base, err := j.scan(ctx, plan, false)
 	if err != nil {
 		j.log.Warn("base branch scan failed; no comparison", "err", err)
-		return nil
+		return nil, nil
 	}
-	return scan.Compare(base, head, j.cfg)
+	diffs := scan.Compare(base, head, j.cfg)
+	for p := range diffs {
+		if !slices.Contains(built, p) {
+			delete(diffs, p) // both read one base image: nothing built to compare
+		}
+	}
+	return base, diffs
 }

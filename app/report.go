@@ -87,6 +87,10 @@ func queuedSummary(target, sha string) string {
 
 // report posts the review suggestions, then completes each target's check
 // run with its summary, annotations (in batches of 50) and actions.
+//
+// Findings the base branch has too (j.existing) are listed apart, annotated
+// as config app.existing says, and count toward the conclusion only with
+// app.fail-on-existing.
 func (j *checkJob) report(ctx context.Context, rep *scan.Report, diffs map[string]*checks.ImageDiff) error {
 	var all []checks.Finding
 	for _, t := range rep.Targets {
@@ -242,10 +246,34 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 			return fmt.Sprintf("%s/blob/%s/%s#L%d", web, j.args.HeadSHA, p, line)
 		}
 	}
-	title := checks.MarkdownTitle(&t.TargetResult)
+	fresh, existing := j.existing.split(t.Path, t.Findings)
+	base := j.pr.GetBase().GetRef()
+	if len(existing) > 0 {
+		mo.Existing = func(f checks.Finding) bool { return j.existing.of(t.Path, f) }
+	}
+	newOnly := t.TargetResult
+	newOnly.Findings = fresh
+	title := checks.MarkdownTitle(&newOnly)
+	if len(existing) > 0 {
+		title = clip(fmt.Sprintf("%s (+%d already on %s)", title, len(existing), base), 255)
+	}
 	summary := checks.RenderMarkdown(&t.TargetResult, mo)
-	conclusion := j.cfg.App.Conclusion(checks.MaxSeverity(t.Findings))
-	annotations := annotationsFor(t.Findings)
+	counted := fresh
+	if j.cfg.App.FailOnExisting {
+		counted = t.Findings
+	}
+	conclusion := j.cfg.App.Conclusion(checks.MaxSeverity(counted))
+	annotations := annotationsFor(fresh)
+	if j.cfg.App.Existing != checks.ExistingHide {
+		for _, a := range annotationsFor(existing) {
+			// Plain text: annotations render no Markdown.
+			a.Message = github.String(clip(a.GetMessage()+" (already on "+base+")", 64<<10))
+			if j.cfg.App.Existing != checks.ExistingAnnotate {
+				a.AnnotationLevel = github.String("notice")
+			}
+			annotations = append(annotations, a)
+		}
+	}
 	actions := []*github.CheckRunAction{rerunAction}
 	if len(withFixes(t.Findings)) > 0 && j.args.PR != 0 && j.cfg.App.Suggestions {
 		actions = append(actions, &github.CheckRunAction{Label: "Suggest fixes", Description: "Post the fixes as review suggestions", Identifier: actionSuggest})
