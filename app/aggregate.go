@@ -89,7 +89,7 @@ func (j *checkJob) completeAggregate(ctx context.Context) error {
 		return fmt.Errorf("check runs of %s: %w", j.args.HeadSHA, err)
 	}
 	runs = slices.DeleteFunc(runs, func(cr store.CheckRun) bool { return cr.Name == aggregateName })
-	title, summary, conclusion := aggregateOutput(runs, j.pr.GetHTMLURL())
+	title, summary, conclusion := aggregateOutput(runs, j.pr.GetHTMLURL(), j.titles)
 	_, _, err = j.gh.Checks.UpdateCheckRun(ctx, j.args.Owner, j.args.Repo, j.aggregate.ID, github.UpdateCheckRunOptions{
 		Name:        aggregateName,
 		Status:      github.String(statusCompleted),
@@ -110,8 +110,9 @@ func (j *checkJob) completeAggregate(ctx context.Context) error {
 }
 
 // aggregateOutput is the aggregate run's title, summary and conclusion
-// for the head's other check runs.
-func aggregateOutput(runs []store.CheckRun, pullURL string) (title, summary, conclusion string) {
+// for the head's other check runs. The title names the worst target's
+// problem when this job checked it (titles, by target path), else counts.
+func aggregateOutput(runs []store.CheckRun, pullURL string, titles map[string]string) (title, summary, conclusion string) {
 	if len(runs) == 0 {
 		return "No Dockerfile or devcontainer.json changed",
 			"This pull request changes no Dockerfile or devcontainer.json, nor a file one of them builds from: there is nothing for coderready to check.",
@@ -143,6 +144,15 @@ func aggregateOutput(runs []store.CheckRun, pullURL string) (title, summary, con
 		fmt.Fprintf(&b, "| %s | %s |\n", name, resultWords(cr))
 	}
 	b.WriteString("\nThis check is the worst of those above; require it in branch protection to hold pull requests that break a workspace image.")
+	for _, cr := range runs {
+		if t := titles[cr.Target]; t != "" && cr.Target != "" && cr.Conclusion == conclusion && conclusion != "success" {
+			title = strings.TrimPrefix(cr.Name, checkRunPrefix) + ": " + t
+			if len(runs) > 1 {
+				title += fmt.Sprintf(", and %d other target%s", len(runs)-1, plural(len(runs)-1, "", "s"))
+			}
+			return clip(title, 255), b.String(), conclusion
+		}
+	}
 	switch {
 	case counts["failure"] > 0:
 		title = fmt.Sprintf("%d of %d target%s fail%s", counts["failure"], len(runs), plural(len(runs), "", "s"), plural(counts["failure"], "s", ""))

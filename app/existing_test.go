@@ -34,7 +34,7 @@ func TestNewOrExisting(t *testing.T) {
 			head:        rootDockerfile + download + "USER nobody\n",
 			annotations: []string{"CR104@1:notice", "CR105@1:notice", "CR112@4:warning"},
 			conclusion:  "neutral",
-			title:       "1 warning (+2 already on master)",
+			title:       "Architecture hard-coded in a download (2 already on master)",
 		},
 		{
 			name: "moves the lines of a warning the base has",
@@ -42,7 +42,7 @@ func TestNewOrExisting(t *testing.T) {
 			head:        "# the workspace image\n" + rootDockerfile,
 			annotations: []string{"CR101@2:notice", "CR104@2:notice", "CR105@2:notice"},
 			conclusion:  "success",
-			title:       "Ready for Coder (+3 already on master)",
+			title:       "No new findings (3 already on master)",
 		},
 		{
 			name:        "fail-on-existing, annotate",
@@ -50,14 +50,14 @@ func TestNewOrExisting(t *testing.T) {
 			head:        "# the workspace image\n" + rootDockerfile,
 			annotations: []string{"CR101@2:warning", "CR104@2:notice", "CR105@2:notice"},
 			conclusion:  "neutral",
-			title:       "Ready for Coder (+3 already on master)",
+			title:       "No new findings (3 already on master)",
 		},
 		{
 			name:       "hide",
 			config:     "app:\n  existing: hide\n",
 			head:       rootDockerfile + download + "USER nobody\n",
 			conclusion: "neutral", annotations: []string{"CR112@4:warning"},
-			title: "1 warning (+2 already on master)",
+			title: "Architecture hard-coded in a download (2 already on master)",
 		},
 	}
 	for _, tt := range tests {
@@ -91,7 +91,7 @@ func TestNewOrExisting(t *testing.T) {
 			}
 			sum := cr.Output.Summary
 			newAt, oldAt := strings.Index(sum, "### New in this pull request"), strings.Index(sum, "### Already on `master`")
-			if oldAt < 0 || (strings.Contains(tt.title, "warning (") && (newAt < 0 || newAt > oldAt)) {
+			if oldAt < 0 || (!strings.HasPrefix(tt.title, "No new") && (newAt < 0 || newAt > oldAt)) {
 				t.Errorf("the summary does not list new findings, then those already on master:\n%s", sum)
 			}
 			if agg := aggregateRuns(fake); len(agg) != 1 || agg[0].Conclusion != tt.conclusion {

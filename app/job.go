@@ -141,6 +141,9 @@ type checkJob struct {
 	// existing tells the findings the base branch has too (nil: no
 	// comparison, all are new).
 	existing existingSet
+	// titles are the titles of the check runs this job completed, by
+	// target path, for the aggregate run's.
+	titles map[string]string
 	// bases reads base images once for the head's and the base's scans.
 	bases *scan.ImageBases
 }
@@ -166,7 +169,7 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, at
 		return err
 	}
 	s := a.Settings()
-	j := &checkJob{app: a, log: log, gh: gh, args: args, attempt: attempt, runs: map[string]*store.CheckRun{},
+	j := &checkJob{app: a, log: log, gh: gh, args: args, attempt: attempt, runs: map[string]*store.CheckRun{}, titles: map[string]string{},
 		bases: scan.NewImageBases(filepath.Join(s.DataDir, "image-cache"), s.NoRegistry)}
 	work, err := os.MkdirTemp(a.workDir(), "job-")
 	if err != nil {

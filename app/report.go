@@ -251,12 +251,8 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 	if len(existing) > 0 {
 		mo.Existing = func(f checks.Finding) bool { return j.existing.of(t.Path, f) }
 	}
-	newOnly := t.TargetResult
-	newOnly.Findings = fresh
-	title := checks.MarkdownTitle(&newOnly)
-	if len(existing) > 0 {
-		title = clip(fmt.Sprintf("%s (+%d already on %s)", title, len(existing), base), 255)
-	}
+	title := checkTitle(fresh, len(existing), base)
+	j.titles[t.Path] = title
 	summary := checks.RenderMarkdown(&t.TargetResult, mo)
 	counted := fresh
 	if j.cfg.App.FailOnExisting {
