@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/coderready/coderready/app/ghtransport"
+	"github.com/coderready/coderready/app/review"
 	"github.com/coderready/coderready/app/source"
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/scan"
@@ -141,6 +142,8 @@ type checkJob struct {
 	// existing tells the findings the base branch has too (nil: no
 	// comparison, all are new).
 	existing existingSet
+	// diff is each changed file's diff, parsed (hunks).
+	diff map[string]*review.Hunks
 	// titles are the titles of the check runs this job completed, by
 	// target path, for the aggregate run's.
 	titles map[string]string

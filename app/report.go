@@ -130,18 +130,7 @@ func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[
 		markAll(withFix)
 		return outside, nil
 	}
-	hunks := map[string]*review.Hunks{}
-	for _, f := range j.files {
-		if f.GetPatch() == "" {
-			continue
-		}
-		h, err := review.ParsePatch(f.GetPatch())
-		if err != nil {
-			j.log.Warn("diff of a file does not parse; no suggestions on it", "file", f.GetFilename(), "err", err)
-			continue
-		}
-		hunks[f.GetFilename()] = h
-	}
+	hunks := j.hunks()
 	// What an earlier attempt was about to post is settled first, so its
 	// suggestions count as posted if GitHub holds them.
 	if err := j.settleReviews(ctx); err != nil {
@@ -192,6 +181,26 @@ func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[
 	}
 	j.log.Info("review with suggestions posted", "suggestions", len(comments))
 	return outside, nil
+}
+
+// hunks parses the diff of each changed file (once per job).
+func (j *checkJob) hunks() map[string]*review.Hunks {
+	if j.diff != nil {
+		return j.diff
+	}
+	j.diff = map[string]*review.Hunks{}
+	for _, f := range j.files {
+		if f.GetPatch() == "" {
+			continue
+		}
+		h, err := review.ParsePatch(f.GetPatch())
+		if err != nil {
+			j.log.Warn("diff of a file does not parse; no suggestions or causes on it", "file", f.GetFilename(), "err", err)
+			continue
+		}
+		j.diff[f.GetFilename()] = h
+	}
+	return j.diff
 }
 
 // findingKey identifies a finding within one job.
@@ -260,6 +269,9 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 	}
 	conclusion := j.cfg.App.Conclusion(checks.MaxSeverity(counted))
 	annotations := annotationsFor(fresh)
+	if j.args.PR != 0 {
+		annotations = append(annotations, causeAnnotations(fresh, j.hunks())...)
+	}
 	if j.cfg.App.Existing != checks.ExistingHide {
 		for _, a := range annotationsFor(existing) {
 			// Plain text: annotations render no Markdown.

@@ -23,6 +23,28 @@ import (
 type Hunks struct {
 	// right holds every new-file line number in a hunk (added or context).
 	right map[int]bool
+	// changes are the added and deleted lines, in diff order.
+	changes []Change
+}
+
+// Change is one added or deleted line of a diff, placed on the new file.
+type Change struct {
+	// Line is the new-file line: an added line's own; for a deleted line,
+	// the line that now stands where it was (the next line of its hunk,
+	// else the one before), so an annotation there shows in the diff.
+	Line int
+	// Text is the line without its diff marker.
+	Text string
+	// Deleted is true for a deleted line.
+	Deleted bool
+}
+
+// Changes returns the added and deleted lines, in diff order.
+func (h *Hunks) Changes() []Change {
+	if h == nil {
+		return nil
+	}
+	return slices.Clone(h.changes)
 }
 
 var hunkRE = regexp.MustCompile(`^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@`)
@@ -38,9 +60,20 @@ func ParsePatch(patch string) (*Hunks, error) {
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	line, left := 0, 0 // next new-file line; lines left in the hunk's new side
 	in := false
+	// Deleted lines at a hunk's end stand on the line before.
+	var pending []int
+	endHunk := func() {
+		for _, i := range pending {
+			if !h.right[h.changes[i].Line] {
+				h.changes[i].Line = max(h.changes[i].Line-1, 1)
+			}
+		}
+		pending = nil
+	}
 	for n := 1; sc.Scan(); n++ {
 		s := sc.Text()
 		if m := hunkRE.FindStringSubmatch(s); m != nil {
+			endHunk()
 			start, _ := strconv.Atoi(m[1])
 			count := 1
 			if m[2] != "" {
@@ -55,9 +88,14 @@ func ParsePatch(patch string) (*Hunks, error) {
 		switch {
 		case strings.HasPrefix(s, `\`): // "\ No newline at end of file"
 		case strings.HasPrefix(s, "-"):
+			pending = append(pending, len(h.changes))
+			h.changes = append(h.changes, Change{Line: line, Text: s[1:], Deleted: true})
 		case strings.HasPrefix(s, "+"), strings.HasPrefix(s, " "), s == "":
 			if left <= 0 {
 				return nil, fmt.Errorf("patch line %d: more new-side lines than the hunk header says", n)
+			}
+			if strings.HasPrefix(s, "+") {
+				h.changes = append(h.changes, Change{Line: line, Text: s[1:]})
 			}
 			h.right[line] = true
 			line++
@@ -69,6 +107,7 @@ func ParsePatch(patch string) (*Hunks, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read patch: %w", err)
 	}
+	endHunk()
 	return h, nil
 }
 

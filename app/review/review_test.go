@@ -97,6 +97,29 @@ func TestParsePatch(t *testing.T) {
 	}
 }
 
+func TestPatchChanges(t *testing.T) {
+	tests := []struct {
+		name, patch string
+		want        []Change
+	}{
+		{"replaced line", "@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n", []Change{{2, "b", true}, {2, "B", false}}},
+		// A deleted line stands on the line that now follows it.
+		{"deleted line", "@@ -5,4 +5,3 @@\n a\n-USER coder\n c\n d\n", []Change{{6, "USER coder", true}}},
+		// At a hunk's end, on the line before.
+		{"deleted last line", "@@ -5,3 +5,2 @@\n a\n b\n-USER coder\n@@ -20,1 +19,2 @@\n x\n+y\n", []Change{{6, "USER coder", true}, {20, "y", false}}},
+		{"empty patch", "", nil},
+	}
+	for _, tt := range tests {
+		h, err := ParsePatch(tt.patch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.Changes(); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestCommentBodyGolden(t *testing.T) {
 	h, _ := ParsePatch("@@ -0,0 +1,3 @@\n+FROM ubuntu\n+RUN make\n+CMD x\n")
 	f := checks.Finding{RuleID: "CR102", Severity: checks.SeverityWarning, Message: "`ubuntu` is not pinned to a tag or digest",
