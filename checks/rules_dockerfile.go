@@ -114,6 +114,63 @@ func (v *dfView) installs(s *dockerfile.Stage, pkgs ...string) bool {
 	return false
 }
 
+// installsUnknown reports whether the chain of s runs something that may
+// install packages it does not name: a script whose commands the
+// Dockerfile does not show (`bash /tmp/library-scripts/common-debian.sh`,
+// `curl … | sh`), or an install of a variable, a local package file or a
+// group. What the image then lacks is not known.
+func (v *dfView) installsUnknown(s *dockerfile.Stage) bool {
+	for _, in := range v.instructions(s) {
+		if in.Cmd != "run" {
+			continue
+		}
+		for _, inst := range in.Installs() {
+			if inst.Unknown {
+				return true
+			}
+		}
+		cmds, _ := in.Commands()
+		for _, c := range cmds {
+			if c.Script != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// caDependents are Debian and Ubuntu packages that depend on
+// ca-certificates (not merely recommend it), directly or through
+// ca-certificates-java, so installing one installs the CA bundle even with
+// --no-install-recommends. Checked with `apt-cache depends` on Debian 12.
+var caDependents = []string{"ca-certificates", "ca-certificates-java", "python3-pip", "python3-certifi",
+	"python3-requests", "nodejs", "npm", "software-properties-common", "rubygems-integration",
+	"default-jre", "default-jre-headless", "default-jdk", "default-jdk-headless"}
+
+// dependsOnCA reports whether installing pkg installs ca-certificates.
+func dependsOnCA(pkg string) bool {
+	if slices.Contains(caDependents, pkg) {
+		return true
+	}
+	// openjdk-17-jre-headless and the JDKs built on it depend on
+	// ca-certificates-java.
+	return strings.HasPrefix(pkg, "openjdk-") && (strings.HasSuffix(pkg, "-jre") || strings.HasSuffix(pkg, "-jre-headless") ||
+		strings.HasSuffix(pkg, "-jdk") || strings.HasSuffix(pkg, "-jdk-headless"))
+}
+
+// installsCA reports whether the chain of s installs ca-certificates, or a
+// package that depends on it, or may (installsUnknown).
+func (v *dfView) installsCA(s *dockerfile.Stage) bool {
+	for _, in := range v.instructions(s) {
+		for _, inst := range in.Installs() {
+			if slices.ContainsFunc(inst.Packages, dependsOnCA) {
+				return true
+			}
+		}
+	}
+	return v.installsUnknown(s)
+}
+
 // isRootUser reports whether a USER value (or an image's user) is root.
 func isRootUser(u string) bool {
 	name, _, _ := strings.Cut(strings.TrimSpace(u), ":")

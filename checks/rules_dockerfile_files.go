@@ -51,8 +51,13 @@ func init() {
 		Title:    "Root writes to $HOME",
 		Severity: SeverityInfo,
 		Family:   FamilyDockerfile,
-		What: "A `RUN` that runs as root (before a `USER` switches to a non-root user) writes under `$HOME` or " +
-			"`~` (`>> ~/.bashrc`, `mkdir -p $HOME/.config`, …).",
+		What: "A command of a `RUN` that runs as root writes under `/root` (`>> ~/.bashrc`, `mkdir -p $HOME/.config`, " +
+			"`git clone … .tool` in `WORKDIR /root`, …), and the workspace runs as another user: the devcontainer's " +
+			"`remoteUser`/`containerUser`, else the image's final user, or for a Dockerfile on its own a user it " +
+			"creates or its base has. Paths are read as the shell does: `~` and `$HOME` are the HOME in effect " +
+			"(an `ENV HOME`, the base's, else the user's home), relative paths start from `WORKDIR` and any earlier " +
+			"`cd`, and `sudo -u`, `su`, `runuser` and `gosu` run their command as that user. A RUN whose user is not " +
+			"known (an unread base and no `USER`) is not judged.",
 		Why: "As root `$HOME` is `/root`; the agent starts the developer's sessions as the workspace user in that " +
 			"user's home, so the dotfiles and tools written there are never seen." + cite("agent"),
 		HowToFix: "Move the RUN after `USER <user>`, write to the user's home explicitly, or to `/etc/skel` " +
@@ -66,7 +71,9 @@ func init() {
 		Severity: SeverityInfo,
 		Family:   FamilyDockerfile,
 		What: "`COPY`, `ADD` or a `RUN` puts files under `/home/<user>` — the workspace user's home (`coder`, " +
-			"or the image's final user) — at build time.",
+			"or the image's final user) — at build time. A RUN's paths are read as the shell does: `~` and `$HOME` " +
+			"are the HOME in effect (an `ENV HOME`, the base's, else the home of the user the command runs as, " +
+			"`sudo -u` and `su` included), relative paths start from `WORKDIR` and any earlier `cd`.",
 		Why: "Coder's templates mount a persistent volume on `/home/coder`; the volume hides whatever the image " +
 			"put there (after the first start, the volume's content wins)." + cite("templates"),
 		HowToFix: "Install to `/usr/local` or `/opt`, or to `/etc/skel` and let the user's home be created from it, " +
@@ -270,7 +277,7 @@ func checkCR108(in *DockerfileInput) []Finding {
 		lines = append(lines, "COPY "+file+" "+anchor+file)
 	}
 	refresh := CARefreshCommand(fam)
-	if m := v.manager(final); b.Known && !b.CACerts && !v.installs(final, "ca-certificates") && m != PMUnknown {
+	if m := v.manager(final); b.Known && !b.CACerts && !v.installsCA(final) && m != PMUnknown {
 		refresh = InstallLine(m, "ca-certificates") + " && " + refresh
 	}
 	lines = append(lines, "RUN "+refresh)
@@ -445,23 +452,148 @@ func homeRef(p string) bool {
 	return p == "~" || strings.HasPrefix(p, "~/") || strings.HasPrefix(p, "$HOME") || strings.HasPrefix(p, "${HOME}")
 }
 
-// homeEnvSet reports whether an ENV of s's chain before at sets HOME.
-func (v *dfView) homeEnvSet(s *dockerfile.Stage, at *dockerfile.Instruction) bool {
-	for _, in := range v.instructions(s) {
-		if in == at {
-			return false
+// runWrite is a path a RUN writes to, with where it really points.
+type runWrite struct {
+	// raw is the path as written, quotes removed.
+	raw string
+	// abs is the absolute path it points to: `~` and $HOME replaced by the
+	// HOME the command runs with, variables the Dockerfile sets expanded,
+	// a relative path joined to the directory the command runs in; ""
+	// when that is not known.
+	abs  string
+	span dockerfile.Span
+	// user is the user the command writes as ("" for root); userKnown is
+	// false when neither the Dockerfile nor the base image tells.
+	user      string
+	userKnown bool
+	// viaHome is set for a path written through `~` or $HOME; homeSure
+	// when that HOME is a fact (an ENV HOME, a base image whose user is
+	// known, a su/sudo switch) rather than the user's usual home.
+	viaHome, homeSure bool
+}
+
+// homeOf returns the home directory of a user by the usual convention
+// (/root for root, /home/NAME for a name), "" for a numeric or variable
+// user.
+func homeOf(user string) string {
+	if isRootUser(user) {
+		return "/root"
+	}
+	name, _, _ := strings.Cut(user, ":")
+	if hasVar(name) || name[0] >= '0' && name[0] <= '9' {
+		return ""
+	}
+	return "/home/" + name
+}
+
+// runWrites returns the paths the commands of a RUN of stage s write to,
+// read as the shell does: each command as the user in effect (`USER`,
+// else the base image's, or the one `sudo -u`, `su`, `runuser` switch
+// to), `~` and `$HOME` as that user's HOME (the ENV HOME the Dockerfile or
+// the base sets, else the user's home), and relative paths from the
+// WORKDIR as changed by `cd` earlier in the RUN.
+func (v *dfView) runWrites(s *dockerfile.Stage, ins *dockerfile.Instruction) []runWrite {
+	cmds, _ := ins.Commands()
+	if len(cmds) == 0 {
+		return nil
+	}
+	vars := v.stageVars(s, ins)
+	user, known := v.userAt(s, ins)
+	user = expandKnown(user, vars)
+	envHome := v.homeAt(s, ins)
+	// Without an ENV HOME, HOME is the user's home unless an unread base
+	// sets one.
+	envSure := envHome != "" || v.facts(s).KnowsUser()
+	cwd := v.workdirAt(s, ins)
+	var out []runWrite
+	for _, c := range cmds {
+		runAs, runKnown, home, sure := user, known && !hasVar(user), envHome, envSure
+		if c.User != "" {
+			// su, sudo and runuser set HOME to the target user's.
+			runAs = expandKnown(c.User, vars)
+			runKnown, home, sure = !hasVar(runAs), homeOf(runAs), true
+		} else if home == "" && runKnown {
+			home = homeOf(runAs)
 		}
-		if in.Cmd == "env" && slices.ContainsFunc(in.Env, func(kv dockerfile.KeyValue) bool { return kv.Key == "HOME" }) {
-			return true
+		if path.Base(c.Name) == "cd" || c.Name == "pushd" || c.Name == "popd" {
+			cwd = changeDir(cwd, home, c, vars)
+			continue
+		}
+		for _, t := range writeTargets(c) {
+			raw := strings.Trim(t.Path, `"'`)
+			w := runWrite{raw: raw, span: t.Span, user: runAs, userKnown: runKnown, viaHome: homeRef(raw), homeSure: sure}
+			if isRootUser(runAs) {
+				w.user = ""
+			}
+			w.abs = resolvePath(raw, home, cwd, vars)
+			out = append(out, w)
 		}
 	}
-	return false
+	return out
+}
+
+// changeDir returns the directory after a `cd` (pushd, popd) run from cwd
+// with HOME home; "" when it is not known (a variable, `cd -`, a
+// conditional cd, pushd and popd).
+func changeDir(cwd, home string, c dockerfile.Command, vars map[string]string) string {
+	if c.Conditional || path.Base(c.Name) != "cd" || len(c.Args) > 1 {
+		return ""
+	}
+	if len(c.Args) == 0 {
+		return home
+	}
+	return resolvePath(c.Args[0], home, cwd, vars)
+}
+
+// resolvePath makes a written path absolute (see runWrite.abs).
+func resolvePath(p, home, cwd string, vars map[string]string) string {
+	for _, pre := range []string{"~", "${HOME}", "$HOME"} {
+		rest, ok := strings.CutPrefix(p, pre)
+		if !ok || rest != "" && rest[0] != '/' {
+			continue
+		}
+		if home == "" {
+			return ""
+		}
+		p = home + rest
+		break
+	}
+	p = expandKnown(p, vars)
+	switch {
+	// A variable left later in the path does not change where it is.
+	case strings.HasPrefix(p, "$") || p == "" || p == "-" || strings.HasPrefix(p, "~"):
+		return ""
+	case strings.HasPrefix(p, "/"):
+		return path.Clean(p)
+	case cwd == "":
+		return ""
+	}
+	return path.Join(cwd, p)
+}
+
+// nonRootWorkspace reports whether the workspace runs as a non-root user,
+// whose home is not /root: the devcontainer's remoteUser or containerUser
+// when it sets one, else the image's final user; for a Dockerfile on its
+// own also when it creates a user or its base has one meant for the
+// developer (vscode, node, coder).
+func (v *dfView) nonRootWorkspace() bool {
+	u, known := v.userAt(v.final, nil)
+	if dc := v.in.Devcontainer; dc != nil {
+		if du, set := dc.User(); set {
+			return !isRootUser(du)
+		}
+		return known && !isRootUser(u)
+	}
+	if known && !isRootUser(u) {
+		return true
+	}
+	return len(v.facts(v.final).Users) > 0 || len(v.usersCreated(v.final)) > 0
 }
 
 // checkCR114 reports RUNs as root that write to root's home.
 func checkCR114(in *DockerfileInput) []Finding {
 	v := newView(in)
-	if v == nil {
+	if v == nil || !v.nonRootWorkspace() {
 		return nil
 	}
 	final := v.final
@@ -470,26 +602,23 @@ func checkCR114(in *DockerfileInput) []Finding {
 		if ins.Cmd != "run" {
 			continue
 		}
-		if u, _ := v.userAt(final, ins); !isRootUser(u) || v.homeEnvSet(final, ins) {
-			continue
-		}
-		cmds, _ := ins.Commands()
-	cmds:
-		for _, c := range cmds {
-			if !isRootUser(c.User) {
+		for _, w := range v.runWrites(final, ins) {
+			// An explicit /root path is meant for root; only a home or a
+			// directory that turns out to be root's is a surprise.
+			if !w.userKnown || w.user != "" || w.abs == "" || !under(w.abs, "/root") || w.abs == "/root" ||
+				strings.HasPrefix(w.raw, "/") || w.viaHome && !w.homeSure {
 				continue
 			}
-			for _, t := range writeTargets(c) {
-				if !homeRef(t.Path) {
-					continue
-				}
-				out = append(out, Finding{
-					Message:  fmt.Sprintf("this RUN runs as root and writes to `%s`, which is under /root: the workspace user never sees it", strings.Trim(t.Path, `"'`)),
-					Location: v.spanLoc(t.Span),
-					Fix:      &Fix{Description: "run it after `USER <workspace user>`, or write to the user's home, /etc/skel or /etc/profile.d"},
-				})
-				break cmds
+			what := "`" + w.raw + "`"
+			if w.raw != w.abs {
+				what += " (" + w.abs + ")"
 			}
+			out = append(out, Finding{
+				Message:  fmt.Sprintf("this RUN runs as root and writes to %s, which is under /root: the workspace user never sees it", what),
+				Location: v.spanLoc(w.span),
+				Fix:      &Fix{Description: "run it after `USER <workspace user>`, or write to the user's home, /etc/skel or /etc/profile.d"},
+			})
+			break
 		}
 	}
 	return out
@@ -545,25 +674,14 @@ func checkCR115(in *DockerfileInput) []Finding {
 				report(dest, u, v.instLoc(ins))
 			}
 		case "run":
-			vars := v.stageVars(final, ins)
-			cur, _ := v.userAt(final, ins)
-			curName, _, _ := strings.Cut(cur, ":")
-			cmds, _ := ins.Commands()
-		cmds:
-			for _, c := range cmds {
-				for _, t := range writeTargets(c) {
-					p := expandKnown(strings.Trim(t.Path, `"'`), vars)
-					runAs := curName
-					if c.User != "" {
-						runAs = c.User
-					}
-					if homeRef(p) && !isRootUser(runAs) && !hasVar(runAs) && !v.homeEnvSet(final, ins) {
-						p = "/home/" + runAs + strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(p, "${HOME}"), "$HOME"), "~")
-					}
-					if u, ok := inHome(p, users, false); ok {
-						report(p, u, v.spanLoc(t.Span))
-						break cmds
-					}
+			for _, w := range v.runWrites(final, ins) {
+				p := w.abs
+				if p == "" {
+					p = expandKnown(w.raw, v.stageVars(final, ins))
+				}
+				if u, ok := inHome(p, users, false); ok {
+					report(p, u, v.spanLoc(w.span))
+					break
 				}
 			}
 		}

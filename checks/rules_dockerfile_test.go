@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/internal/testenv"
 )
@@ -205,6 +206,9 @@ func TestCR104(t *testing.T) {
 		{"installed in a base stage", "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y wget\nFROM base\n", nil, nil},
 		{"alpine has busybox", "FROM alpine:3.20\n", nil, nil},
 		{"unknown base", "FROM ghcr.io/acme/base:1\n", nil, nil},
+		{"copied-in script may install it", "FROM debian:bullseye-slim\nCOPY library-scripts/*.sh /tmp/library-scripts/\n" +
+			"RUN bash /tmp/library-scripts/common-debian.sh \"${INSTALL_ZSH}\" \"${USERNAME}\"\n", nil, nil},
+		{"packages from a variable", "FROM debian:12\nARG PKGS\nRUN apt-get update && apt-get install -y $PKGS\n", nil, nil},
 	})
 }
 
@@ -216,6 +220,10 @@ func TestCR105(t *testing.T) {
 			[]want{{2, 0, []string{e(2, "FROM buildpack-deps:${VARIANT}-curl\nRUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*")}}}},
 		{"installed", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y git\n", nil, nil},
 		{"base has git", "FROM buildpack-deps:bookworm\n", nil, nil},
+		{"script runs after the copy", "FROM buildpack-deps:bullseye-curl\nCOPY library-scripts/common-debian.sh /tmp/\n" +
+			"RUN /tmp/common-debian.sh && rm /tmp/common-debian.sh\n", nil, nil},
+		{"downloaded installer", "FROM alpine:3.20\nRUN wget -qO- https://example.com/setup | sh\n", nil, nil},
+		{"an unrelated script does not hide it", "FROM alpine:3.20\nRUN echo hi > /tmp/x.txt\n", nil, []want{{line: 1}}},
 	})
 }
 
@@ -238,6 +246,10 @@ func TestCR107(t *testing.T) {
 		{"git, one per line", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends \\\n\tgit \\\n\tvim\n", nil,
 			[]want{{2, 23, []string{e(4, "\tvim \\\n\tca-certificates")}}}},
 		{"with ca-certificates", "FROM ubuntu:24.04\nRUN apt-get install -y --no-install-recommends curl ca-certificates\n", nil, nil},
+		{"python3-pip depends on ca-certificates", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl python3-pip\n", nil, nil},
+		{"a JDK depends on it through ca-certificates-java", "FROM ubuntu:24.04\nRUN apt-get install -y --no-install-recommends git openjdk-17-jdk-headless\n", nil, nil},
+		{"a script may install it", "FROM ubuntu:24.04\nRUN apt-get install -y --no-install-recommends curl && bash /tmp/setup.sh\n", nil, nil},
+		{"python3 alone does not", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends wget python3\n", nil, []want{{line: 2}}},
 		{"ca-certificates installed elsewhere", "FROM ubuntu:24.04\nRUN apt-get install -y ca-certificates\nRUN apt-get install -y --no-install-recommends curl\n", nil, nil},
 		{"recommends on", "FROM ubuntu:24.04\nRUN apt-get install -y curl\n", nil, nil},
 		{"base has certificates", "FROM python:3.12-slim\nRUN apt-get install -y --no-install-recommends curl\n", nil, nil},
@@ -348,7 +360,19 @@ func TestCR113(t *testing.T) {
 func TestCR114(t *testing.T) {
 	runRuleCases(t, "CR114", []ruleCase{
 		{"bashrc as root", "FROM ubuntu:24.04\nRUN echo 'export A=1' >> ~/.bashrc\nUSER coder\n", nil, []want{{line: 2, col: 26}}},
-		{"mkdir $HOME", "FROM ubuntu:24.04\nRUN apt-get update && \\\n    mkdir -p $HOME/.config\n", nil, []want{{line: 3, col: 14}}},
+		{"mkdir $HOME", "FROM ubuntu:24.04\nRUN apt-get update && \\\n    mkdir -p $HOME/.config\nUSER 1000\n", nil, []want{{line: 3, col: 14}}},
+		{"the base has the developer's user", "FROM mcr.microsoft.com/devcontainers/base:bookworm\nRUN echo x >> ~/.bashrc\n", nil, []want{{line: 2}}},
+		{"relative to WORKDIR /root", "FROM ubuntu:24.04\nWORKDIR /root\nRUN git clone https://github.com/x/y .y\nUSER coder\n", nil, []want{{line: 3}}},
+		{"relative after cd", "FROM ubuntu:24.04\nRUN cd ~ && touch .hushlogin\nUSER coder\n", nil, []want{{line: 2}}},
+		{"the devcontainer's user", "FROM ubuntu:24.04\nRUN useradd -m dev\nRUN echo x >> ~/.bashrc\n", withDevcontainer(`{"remoteUser": "dev"}`), []want{{line: 3}}},
+		{"the workspace runs as root", "FROM golang:1.16-buster\nRUN useradd -m vscode\nRUN git clone https://x/y ~/.bash-git-prompt\n", withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`), nil},
+		{"root is the only user", "FROM ubuntu:24.04\nRUN echo x >> ~/.bashrc\n", nil, nil},
+		{"the base's user is not known", "ARG base\nFROM ${base}\nUSER root\nRUN mkdir -p ~/.pg_ctl/bin\n", nil, nil},
+		{"HOME from the sibling base", "FROM quay.io/jupyter/base-notebook\nUSER root\nRUN echo x >> \"${HOME}/.bashrc\"\nUSER 1000\n",
+			withSiblings(map[string]string{"images/base-notebook/Dockerfile": "FROM ubuntu:24.04\nARG NB_USER=jovyan\nENV HOME=/home/${NB_USER}\nUSER 1000\n"}), nil},
+		{"explicit /root is meant for root", "FROM mcr.microsoft.com/devcontainers/base:bookworm\nRUN echo x | tee -a /root/.bashrc /home/vscode/.bashrc\n", nil, nil},
+		{"unread base may set HOME", "FROM quay.io/jupyter/base-notebook\nUSER root\nRUN echo x >> \"${HOME}/.bashrc\"\nUSER 1000\n", nil, nil},
+		{"relative elsewhere after cd", "FROM ubuntu:24.04\nWORKDIR /root\nRUN cd /tmp && git clone https://x/y y\nUSER coder\n", nil, nil},
 		{"back to root", "FROM codercom/enterprise-base:ubuntu\nUSER root\nRUN curl -o ~/tool https://x/tool\nUSER coder\n", nil, []want{{line: 3}}},
 		{"after USER", "FROM ubuntu:24.04\nUSER coder\nRUN echo x >> ~/.bashrc\n", nil, nil},
 		{"sudo -u", "FROM ubuntu:24.04\nRUN sudo -u coder sh -c 'echo x >> ~/.bashrc'\n", nil, nil},
@@ -365,6 +389,10 @@ func TestCR115(t *testing.T) {
 		{"as the base's user", "FROM codercom/enterprise-base:ubuntu\nRUN mkdir -p ~/.config/x\n", nil, []want{{line: 2, col: 14}}},
 		{"final user's home", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN git clone https://github.com/x/y ~/y\n", nil, []want{{line: 4}}},
 		{"ARG in path", "FROM ubuntu:24.04\nARG USER=coder\nRUN echo x > /home/$USER/.xsessionrc\n", nil, []want{{line: 3}}},
+		{"RUN relative to WORKDIR", "FROM ubuntu:24.04\nWORKDIR /home/coder\nRUN git clone https://github.com/x/y repo\n", nil, []want{{line: 3}}},
+		{"cd into the home", "FROM ubuntu:24.04\nRUN cd /home/coder && mkdir -p .config/app\n", nil, []want{{line: 2}}},
+		{"ENV HOME points there", "FROM ubuntu:24.04\nENV HOME=/home/coder\nRUN mkdir -p ~/.cache/x\n", nil, []want{{line: 3}}},
+		{"su to the user", "FROM ubuntu:24.04\nRUN su coder -c 'mkdir -p ~/.local/bin'\n", nil, []want{{line: 2}}},
 		{"usr local", "FROM ubuntu:24.04\nCOPY tool /usr/local/bin/tool\nUSER coder\n", nil, nil},
 		{"home dir itself", "FROM ubuntu:24.04\nRUN mkdir -p /home/coder && chown coder /home/coder\n", nil, nil},
 		{"other user's home", "FROM ubuntu:24.04\nRUN mkdir -p /home/linuxbrew/.linuxbrew\nUSER coder\n", nil, nil},
@@ -517,5 +545,16 @@ func withSiblings(files map[string]string) func(*DockerfileInput) {
 			return f
 		})
 		in.Bases = s.Resolver(in.Bases)
+	}
+}
+
+// withDevcontainer makes the Dockerfile one a devcontainer.json builds.
+func withDevcontainer(json string) func(*DockerfileInput) {
+	return func(in *DockerfileInput) {
+		c, err := devcontainer.Parse(".devcontainer/devcontainer.json", []byte(json))
+		if err != nil {
+			panic(err)
+		}
+		in.Devcontainer = c
 	}
 }

@@ -21,7 +21,9 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "No instruction of the final stage (or the stages it builds on) installs `curl`, `wget` or " +
 			"`busybox`, and the base image is known to have none (debian, ubuntu, fedora, ubi-minimal). " +
-			"Unknown bases are not judged here; CR301 settles it on the built image.",
+			"Unknown bases are not judged here, nor is a Dockerfile that runs a script whose commands it does not " +
+			"show (`bash /tmp/library-scripts/common-debian.sh`, `curl … | sh`) or installs packages named by a " +
+			"variable: what they install is not known, not missing. CR301 settles it on the built image.",
 		Why: "Coder starts a workspace by running its bootstrap script, which downloads the agent with " +
 			"`curl`, else `wget`, else `busybox wget`, and exits with \"no download tool found\" when there is " +
 			"none: the workspace never connects." + cite("seed", "bootstrap"),
@@ -36,7 +38,9 @@ func init() {
 		Severity: SeverityInfo,
 		Family:   FamilyDockerfile,
 		What: "No instruction of the final stage (or the stages it builds on) installs `git`, and the base " +
-			"image is known not to have it. CR305 settles it on the built image.",
+			"image is known not to have it. A Dockerfile that runs a script whose commands it does not show " +
+			"(a copied-in `library-scripts/common-debian.sh`, `curl … | sh`) or installs packages named by a " +
+			"variable is not judged: git is then unknown, not missing. CR305 settles it on the built image.",
 		Why:        "Coder recommends `git` in every workspace image so developers can clone their repositories." + cite("seed"),
 		HowToFix:   "Install git with the base's package manager; the fix adds it to the existing install line when there is one.",
 		Sources:    []string{"seed"},
@@ -64,7 +68,10 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "`curl`, `wget` or `git` is installed with `--no-install-recommends` (or another option that skips " +
 			"weak dependencies), `ca-certificates` is installed nowhere in the stage, and the base image is " +
-			"known to lack it.",
+			"known to lack it. A package that depends on ca-certificates installs it too (`python3-pip`, " +
+			"`python3-requests`, `nodejs`, `npm`, `software-properties-common`, the OpenJDK runtimes through " +
+			"`ca-certificates-java`), and a stage that runs a script the Dockerfile does not show, or installs " +
+			"packages named by a variable, may install it: neither is reported.",
 		Why: "Without a CA bundle every HTTPS download fails with a certificate error — the agent download of " +
 			"the bootstrap script (`curl -fsSL https://…`) included. `ca-certificates` is only a recommended " +
 			"package of curl, wget and git on Debian and Ubuntu." + cite("bootstrap", "ca"),
@@ -98,7 +105,7 @@ var downloaders = []string{"curl", "curl-minimal", "wget", "wget2", "busybox", "
 func toolFinding(v *dfView, msg, what string, pkgs ...string) []Finding {
 	final := v.final
 	b := v.facts(final)
-	if !b.CACerts && !v.installs(final, "ca-certificates") && b.Manager != PMApk {
+	if !b.CACerts && !v.installsCA(final) && b.Manager != PMApk {
 		pkgs = append(pkgs, "ca-certificates")
 	}
 	return []Finding{{
@@ -119,7 +126,8 @@ func checkCR104(in *DockerfileInput) []Finding {
 	}
 	b := v.facts(v.final)
 	// With the base image read, CR301 judges the same thing on real facts.
-	if !b.Known || b.Source == "image" || b.HasDownloader() || v.installs(v.final, downloaders...) || featuresMayInstall(in) {
+	if !b.Known || b.Source == "image" || b.HasDownloader() || v.installs(v.final, downloaders...) || featuresMayInstall(in) ||
+		v.installsUnknown(v.final) {
 		return nil
 	}
 	return toolFinding(v, fmt.Sprintf("nothing installs curl, wget or busybox and `%s` has none: the Coder agent cannot be downloaded", b.Ref),
@@ -140,7 +148,8 @@ func checkCR105(in *DockerfileInput) []Finding {
 		return nil
 	}
 	b := v.facts(v.final)
-	if !b.Known || b.Source == "image" || b.Has("git") || v.installs(v.final, "git", "git-core", "git-all") || featuresMayInstall(in) {
+	if !b.Known || b.Source == "image" || b.Has("git") || v.installs(v.final, "git", "git-core", "git-all") || featuresMayInstall(in) ||
+		v.installsUnknown(v.final) {
 		return nil
 	}
 	return toolFinding(v, fmt.Sprintf("nothing installs git and `%s` does not have it", b.Ref), "install git", "git")
@@ -220,7 +229,7 @@ func checkCR107(in *DockerfileInput) []Finding {
 	var out []Finding
 	for _, s := range v.f.Stages {
 		b := v.facts(s)
-		if !b.Known || b.CACerts || v.installs(s, "ca-certificates") {
+		if !b.Known || b.CACerts || v.installsCA(s) {
 			continue
 		}
 		for _, ins := range s.Instructions {
