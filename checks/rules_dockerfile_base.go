@@ -9,6 +9,7 @@ import (
 
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/internal/suggest"
+	"github.com/google/go-containerregistry/pkg/name"
 )
 
 // Dockerfile rules about parsing, the base image and the build's shape:
@@ -122,9 +123,13 @@ func init() {
 		Title:    "ARG used in FROM has no value",
 		Severity: SeverityError,
 		Family:   FamilyDockerfile,
-		What: "An `ARG` used in a `FROM` line has no default and is not set by the devcontainer's `build.args` " +
-			"(or is not declared before the first `FROM` at all). BuildKit's automatic platform ARGs " +
-			"(`TARGETARCH`, `BUILDPLATFORM`, …) are not reported.",
+		What: "A `FROM` line uses a variable that has no value, and left empty it does not make a valid image " +
+			"reference: an `ARG` without a default that the devcontainer's `build.args` does not set, or a name " +
+			"no `ARG` before the first `FROM` declares (which no `--build-arg` can set). A Dockerfile built on its " +
+			"own whose `ARG` has no default is a parameter its builder passes (`--build-arg`, as Gitpod's dazzle " +
+			"chunks and CI builds do) and is not reported; nor is a variable whose empty value still gives a " +
+			"valid reference (`FROM tensorflow/tensorflow:devel${IMAGE_TYPE}`), nor BuildKit's automatic platform " +
+			"ARGs (`TARGETARCH`, `BUILDPLATFORM`, …).",
 		Why: "envbuilder builds the Dockerfile with only the devcontainer's `build.args`; an empty base reference " +
 			"fails the build on every workspace start, and the workspace crash-loops." + cite("envbuilder"),
 		HowToFix:   "Give the ARG a default (`ARG VARIANT=bookworm`), or set it in the devcontainer's `build.args`.",
@@ -591,7 +596,9 @@ func onlyPackageManagement(in *dockerfile.Instruction, cmds []dockerfile.Command
 	return pkgs, len(pkgs) > 0
 }
 
-// checkCR113 reports ARGs used in FROM that have no value.
+// checkCR113 reports variables used in FROM that have no value where the
+// build certainly gets none: a devcontainer's build without the build arg,
+// or a name no meta ARG declares.
 func checkCR113(in *DockerfileInput) []Finding {
 	v := newView(in)
 	if v == nil {
@@ -600,30 +607,52 @@ func checkCR113(in *DockerfileInput) []Finding {
 	var out []Finding
 	seen := map[string]bool{}
 	for _, s := range v.f.Stages {
-		for _, name := range v.base(s).Missing {
-			if seen[name] {
+		b := v.base(s)
+		if len(b.Missing) == 0 || validWhenEmpty(b.Ref, b.Missing) {
+			continue
+		}
+		for _, arg := range b.Missing {
+			if seen[arg] {
 				continue
 			}
-			seen[name] = true
+			seen[arg] = true
 			loc := v.instLoc(s.From)
 			declared := false
 			for _, a := range v.f.MetaArgs {
-				if a.Name == name {
+				if a.Name == arg {
 					loc, declared = v.lineLoc(a.Line, a.Line), true
 				}
 			}
-			msg := fmt.Sprintf("ARG %s is used in FROM on line %d but has no default", name, s.From.StartLine)
-			if !declared {
-				msg = fmt.Sprintf("%s is used in FROM on line %d but no ARG before the first FROM declares it", name, s.From.StartLine)
+			var msg string
+			switch {
+			case !declared:
+				msg = fmt.Sprintf("%s is used in FROM on line %d but no ARG before the first FROM declares it, so no build arg can set it: "+
+					"the base reference is empty or invalid and the build fails", arg, s.From.StartLine)
+			case in.Devcontainer != nil:
+				msg = fmt.Sprintf("ARG %s is used in FROM on line %d but has no default, and the devcontainer's build.args does not set it: "+
+					"envbuilder cannot build the image", arg, s.From.StartLine)
+			default:
+				// Built on its own: whoever builds it passes --build-arg.
+				continue
 			}
-			if in.Devcontainer != nil {
-				msg += ", and the devcontainer's build.args does not set it: envbuilder cannot build the image"
-			} else {
-				msg += ": a build that does not pass --build-arg " + name + " fails (envbuilder crash-loops on it)"
-			}
-			fix := &Fix{Description: fmt.Sprintf("give it a default (`ARG %s=<value>` before the first FROM) or set it in the devcontainer's build.args", name)}
+			fix := &Fix{Description: fmt.Sprintf("give it a default (`ARG %s=<value>` before the first FROM) or set it in the devcontainer's build.args", arg)}
 			out = append(out, Finding{Message: msg, Location: loc, Fix: fix})
 		}
 	}
 	return out
+}
+
+// validWhenEmpty reports whether a FROM reference whose missing variables
+// are left empty is still a valid image reference (`debian:12${SUFFIX}`).
+func validWhenEmpty(ref string, missing []string) bool {
+	empty := map[string]string{}
+	for _, m := range missing {
+		empty[m] = ""
+	}
+	r := expandKnown(ref, empty)
+	if r == "" || hasVar(r) {
+		return false
+	}
+	_, err := name.ParseReference(r)
+	return err == nil
 }

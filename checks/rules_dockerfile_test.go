@@ -347,9 +347,12 @@ func TestCR112(t *testing.T) {
 
 func TestCR113(t *testing.T) {
 	runRuleCases(t, "CR113", []ruleCase{
-		{"declared without default", "ARG VARIANT\nFROM debian:${VARIANT}\n", nil, []want{{line: 1}}},
+		{"devcontainer does not set it", "ARG VARIANT\nFROM debian:${VARIANT}\n", withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`), []want{{line: 1}}},
 		{"not declared", "FROM debian:${VARIANT}\n", nil, []want{{line: 1}}},
-		{"reported once", "ARG BASE\nFROM ${BASE} AS a\nFROM ${BASE}:x\n", nil, []want{{line: 1}}},
+		{"reported once", "ARG BASE\nFROM ${BASE} AS a\nFROM ${BASE}:x\n", withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`), []want{{line: 1}}},
+		{"built on its own with --build-arg", "ARG base\nFROM ${base}\nRUN true\n", nil, nil},
+		{"empty still gives a valid tag", "ARG IMAGE_TYPE\nFROM tensorflow/tensorflow:devel$IMAGE_TYPE\n", withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`), nil},
+		{"empty undeclared suffix", "FROM debian:12${SUFFIX}\n", nil, nil},
 		{"devcontainer build args set it", "ARG VARIANT\nFROM debian:${VARIANT}\n", func(in *DockerfileInput) { in.BuildArgs = map[string]string{"VARIANT": "12"} }, nil},
 		{"default", "ARG VARIANT=12\nFROM debian:${VARIANT}\n", nil, nil},
 		{"fallback in expansion", "FROM debian:${VARIANT:-12}\n", nil, nil},
