@@ -12,11 +12,13 @@ var baseTools = []string{"curl", "wget", "busybox", "git", "bash", "sudo", "sh"}
 // FactsBase turns facts read from an image into what Dockerfile rules know
 // of a base (Known, Source "image"): the tools really on its PATH (links
 // resolved), whether it has a CA bundle, its default user, its non-root
-// users and the user holding UID 1000, and the family and package manager
-// it really has (the package manager's executable, else os-release). Ref
+// users and the user holding UID 1000, the HOME its environment sets, and
+// the family and package manager it really has (the package manager's
+// executable, else os-release). Ref
 // is the facts' Reference; FactsResolver sets the reference it was asked.
 func FactsBase(f *image.Facts) BaseFacts {
 	b := BaseFacts{Ref: f.Reference, Known: true, Source: "image", User: f.Config.User}
+	b.Home, _ = f.Config.Getenv("HOME")
 	b.Manager = PackageManager(f.PackageManager)
 	b.Family = b.Manager.Family()
 	if b.Family == OSUnknown {

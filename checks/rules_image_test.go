@@ -510,8 +510,12 @@ func TestFactsBase(t *testing.T) {
 	f := ready().bin("sudo").pm("apk", "alpine").with(func(f *image.Facts) {
 		f.Reference = "docker-daemon:acme/base:1"
 		f.Users = append(f.Users, image.User{Name: "ubuntu", UID: 1001, Home: "/home/ubuntu"}, image.User{Name: "nobody", UID: 65534})
+		f.Config.Env = append(f.Config.Env, "HOME=/home/coder")
 	}).f
 	b := FactsBase(f)
+	if b.Home != "/home/coder" {
+		t.Errorf("Home %q", b.Home)
+	}
 	if !b.Known || b.Source != "image" || b.Manager != PMApk || b.Family != OSAlpine || b.User != "coder" || !b.CACerts || b.Ref != f.Reference {
 		t.Errorf("FactsBase = %+v", b)
 	}
