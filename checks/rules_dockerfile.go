@@ -85,7 +85,8 @@ func (v *dfView) instructions(s *dockerfile.Stage) []*dockerfile.Instruction {
 }
 
 // manager returns the package manager of the image s builds on: from the
-// base facts, else the one manager the chain's RUN instructions use.
+// base facts, else the one manager the chain's RUN instructions use
+// unconditionally.
 func (v *dfView) manager(s *dockerfile.Stage) PackageManager {
 	if m := v.facts(s).Manager; m != PMUnknown {
 		return m
@@ -93,7 +94,10 @@ func (v *dfView) manager(s *dockerfile.Stage) PackageManager {
 	used := map[PackageManager]bool{}
 	for _, in := range v.instructions(s) {
 		for _, inst := range in.Installs() {
-			used[PackageManager(inst.Manager)] = true
+			// `command -v apk && apk add …` does not say the image has apk.
+			if !inst.Command.Conditional {
+				used[PackageManager(inst.Manager)] = true
+			}
 		}
 	}
 	if len(used) == 1 {
