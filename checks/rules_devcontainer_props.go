@@ -134,11 +134,16 @@ func init() {
 	Register(&Rule{
 		ID: "CR211", Title: "Feature install order envbuilder ignores", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderEnvbuilder},
-		What:     "`overrideFeatureInstallOrder` is set for two or more features.",
-		Why: "envbuilder installs features in alphabetical order of their references and ignores `overrideFeatureInstallOrder` " +
-			"(and features' own `installsAfter`/`dependsOn`), so a feature that needs another may install first and fail.",
+		What: "`overrideFeatureInstallOrder` asks for an order envbuilder does not follow: the features it lists, in its " +
+			"order, are not the first ones in sorted order of the references as written. A one-entry list counts: " +
+			"`[\"ghcr.io/devcontainers/features/common-utils\"]` beside a local `./feature` is not honoured, because " +
+			"`./` sorts before every registry reference. A list that names no feature of the config is not reported (CR207 is).",
+		Why: "envbuilder installs features in byte order of their references (`sort.Strings` in `compileFeatures`) and " +
+			"ignores `overrideFeatureInstallOrder` (and features' own `installsAfter`/`dependsOn`), so a feature that " +
+			"needs another — a local feature that configures the user `common-utils` creates — may install first and fail." +
+			cite("envbuilder", "envbuilder-features"),
 		HowToFix:     "Install the dependency in the Dockerfile, or merge the features, so order no longer matters.",
-		Sources:      []string{"envbuilder"},
+		Sources:      []string{"envbuilder", "envbuilder-features"},
 		Devcontainer: checkCR211,
 	})
 	Register(&Rule{
@@ -272,8 +277,8 @@ func checkCR208(in *DevcontainerInput) []Finding {
 	}
 	for _, ref := range c.Features() {
 		p := devcontainer.FeaturePointer(ref)
-		if strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") {
-			continue
+		if strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") || isLegacyFeatureID(ref) {
+			continue // a legacy short ID is CR218's: the CLI pins it to :1
 		}
 		if why := featureUnpinned(ref); why != "" {
 			f := dcAt(c, p, fmt.Sprintf("feature `%s` has %s: it changes between builds", ref, why))
@@ -314,10 +319,13 @@ func checkCR209(in *DevcontainerInput) []Finding {
 // follow.
 func checkCR211(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
-	if !featureOrderMatters(c) {
+	msg := featureOrderIgnored(c)
+	if msg == "" {
 		return nil
 	}
-	return []Finding{dcAt(c, "/overrideFeatureInstallOrder", "envbuilder installs features alphabetically and ignores `overrideFeatureInstallOrder`")}
+	f := dcAt(c, "/overrideFeatureInstallOrder", msg)
+	f.Fix = &Fix{Description: "install the dependency in the Dockerfile, or merge the features, so order no longer matters"}
+	return []Finding{f}
 }
 
 // checkCR212 reports what Coder rejects or ignores in
@@ -461,8 +469,7 @@ func checkCR216(in *DevcontainerInput) []Finding {
 // featureOrderMatters reports whether overrideFeatureInstallOrder asks for
 // an order other than the alphabetical one envbuilder uses.
 func featureOrderMatters(c *devcontainer.Config) bool {
-	order := c.Strings("/overrideFeatureInstallOrder")
-	return len(order) >= 2 && !slices.IsSorted(order)
+	return featureOrderIgnored(c) != ""
 }
 
 // featureName is a feature reference without its version.

@@ -178,11 +178,6 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "in a compose file", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
 				contents: map[string]string{".devcontainer/compose.yml": "services:\n  # image: x:${templateOption:old}\n  app:\n    image: x:${templateOption:v}\n"}, want: []string{"4:14"}},
 		},
-		"CR211": {
-			{name: "order matters", json: "{\n  \"image\": \"x\",\n  \"overrideFeatureInstallOrder\": [\"b\", \"a\"]\n}", want: []string{"3:3"}},
-			{name: "alphabetical anyway", json: `{"image": "x", "overrideFeatureInstallOrder": ["a", "b"]}`},
-			{name: "native", json: `{"image": "x", "overrideFeatureInstallOrder": ["b", "a"]}`, builder: ConfigBuilderNative},
-		},
 		"CR212": {
 			{name: "bad customizations", json: "{\n  \"image\": \"x\",\n  \"customizations\": {\"coder\": {\n    \"name\": \"My App\",\n    \"apps\": [{\"slug\": \"a\"}, {\"slug\": \"a\"}, {}],\n    \"displayApps\": {\"vscode\": true, \"jetbrains\": true}\n  }},\n  \"forwardPorts\": [3000, \"db:5432\"]\n}", want: []string{"4:5", "5:30", "5:44", "6:37", "8:26"}},
 			{name: "valid", json: `{"image": "x", "customizations": {"coder": {"name": "my-app", "apps": [{"slug": "a"}], "displayApps": {"vscode": false}}}, "forwardPorts": [3000]}`},
@@ -225,6 +220,9 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "comma before a comment", json: "{\n  \"image\": \"x\", // last\n}", want: []string{"2:15"}, edit: `  "image": "x" // last`},
 			{name: "none", json: `{"image": "x"}`},
 		},
+	}
+	for id, cases := range refsCases {
+		tests[id] = append(tests[id], cases...)
 	}
 	for id, cases := range tests {
 		if Lookup(id) == nil {

@@ -56,6 +56,21 @@ var Sources = map[string]Source{
 		Where: "golang/go src/crypto/x509/root_linux.go",
 		URL:   "https://github.com/golang/go/blob/master/src/crypto/x509/root_linux.go",
 	},
+	"systemd": {
+		Title: "Coder docs: Docker in workspaces (Systemd in Docker)",
+		Where: "coder/coder docs/admin/templates/extending-templates/docker-in-workspaces.md",
+		URL:   "https://coder.com/docs/admin/templates/extending-templates/docker-in-workspaces",
+	},
+	"envbuilder-features": {
+		Title: "envbuilder: how features are fetched and ordered",
+		Where: "coder/envbuilder devcontainer/devcontainer.go (compileFeatures), devcontainer/features/features.go (Extract)",
+		URL:   "https://github.com/coder/envbuilder/blob/main/devcontainer/devcontainer.go",
+	},
+	"cli-features": {
+		Title: "Dev Containers CLI: legacy feature IDs",
+		Where: "devcontainers/cli src/spec-configuration/containerFeaturesConfiguration.ts (getBackwardCompatibleFeatureId)",
+		URL:   "https://github.com/devcontainers/cli/blob/main/src/spec-configuration/containerFeaturesConfiguration.ts",
+	},
 	"dockerfile": {
 		Title: "Dockerfile reference",
 		Where: "docker/docs content/reference/dockerfile.md; moby/buildkit frontend/dockerfile/parser",

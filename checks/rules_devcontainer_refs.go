@@ -1,0 +1,184 @@
+package checks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/devcontainer"
+)
+
+// This file holds the devcontainer.json rules about what the config
+// references: the image it runs (CR217), the features it names in a form
+// envbuilder cannot fetch (CR218), and the feature install order envbuilder
+// applies instead of overrideFeatureInstallOrder (CR211's reading).
+
+func init() {
+	Register(&Rule{
+		ID: "CR217", Title: "Dev Container image not pinned", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		What: "The devcontainer's `image` has neither a digest nor a tag other than `latest` (`ubuntu`, " +
+			"`mcr.microsoft.com/devcontainers/base:latest`). An image that still holds a variable or a " +
+			"`${templateOption:…}` placeholder is not judged.",
+		Why: "Golden images must be reproducible: `latest` (or no tag) changes under the workspace, so two builds of the " +
+			"same commit can differ in tools, users and libc. envbuilder and the Dev Containers CLI pull the reference " +
+			"as written, so each rebuild may start from a different image." + cite("seed", "spec"),
+		HowToFix: "Pin a version tag, and for golden images a digest too: " +
+			"`\"image\": \"mcr.microsoft.com/devcontainers/base:1-bookworm@sha256:<digest>\"` " +
+			"(`docker buildx imagetools inspect <image>:<tag>` prints the digest).",
+		Sources:      []string{"seed", "spec"},
+		Devcontainer: checkCR217,
+	})
+	Register(&Rule{
+		ID: "CR218", Title: "Legacy feature ID envbuilder cannot fetch", Severity: SeverityError, Family: FamilyDevcontainer,
+		Builders: []Builder{BuilderEnvbuilder},
+		What: "A feature is named by a short ID without a registry path (`\"docker-in-docker\": \"latest\"`, " +
+			"`\"common\": {}`), the form of the retired microsoft/vscode-dev-containers features. Local features " +
+			"(`./name`) are not reported.",
+		Why: "envbuilder fetches every feature that is not `./local` as an OCI image: it parses the key as an image " +
+			"reference, so `docker-in-docker` becomes `docker.io/library/docker-in-docker:latest`, which is not a feature " +
+			"(the fetch fails, or the image has no feature layer), and the build stops. Only the Dev Containers CLI " +
+			"still maps the old IDs, to `ghcr.io/devcontainers/features/<id>:1` (`golang` to `go`, `common` to " +
+			"`common-utils`; `gradle`, `maven` and `jupyterlab` became options of `java` and `python`)." +
+			cite("envbuilder-features", "cli-features"),
+		HowToFix: "Use the feature's OCI reference: the fix renames the key to what the Dev Containers CLI resolves it to, " +
+			"e.g. `\"ghcr.io/devcontainers/features/docker-in-docker:1\": \"latest\"` (the value, its options, stays).",
+		Sources:      []string{"envbuilder-features", "cli-features"},
+		Devcontainer: checkCR218,
+	})
+}
+
+// checkCR217 reports a devcontainer image without a tag, or tagged latest.
+func checkCR217(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	img, ok := c.StringOK("/image")
+	if !ok || img == "" || strings.Contains(img, "$") {
+		return nil
+	}
+	r := ParseImageRef(img)
+	var msg string
+	switch {
+	case r.Digest != "":
+		return nil
+	case r.Tag == "":
+		msg = fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", img, img)
+	case r.Tag == "latest":
+		msg = fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", img)
+	default:
+		return nil
+	}
+	f := dcAt(c, "/image", msg)
+	f.Fix = &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `%s:<version>@sha256:<digest>`", r.Name())}
+	return []Finding{f}
+}
+
+// legacyFeatures maps the short IDs of the retired
+// microsoft/vscode-dev-containers features to what the Dev Containers CLI
+// resolves them to (getBackwardCompatibleFeatureId): "" when it turns them
+// into an option of another feature.
+var legacyFeatures = map[string]string{
+	"aws-cli": "aws-cli", "azure-cli": "azure-cli", "desktop-lite": "desktop-lite", "docker-in-docker": "docker-in-docker",
+	"docker-from-docker": "docker-from-docker", "dotnet": "dotnet", "git": "git", "git-lfs": "git-lfs",
+	"github-cli": "github-cli", "java": "java", "kubectl-helm-minikube": "kubectl-helm-minikube", "node": "node",
+	"powershell": "powershell", "python": "python", "ruby": "ruby", "rust": "rust", "sshd": "sshd", "terraform": "terraform",
+	"golang": "go", "common": "common-utils",
+	"gradle": "", "maven": "", "jupyterlab": "",
+}
+
+// legacyOptionOf names the feature a legacy ID became an option of.
+var legacyOptionOf = map[string]string{"gradle": "java", "maven": "java", "jupyterlab": "python"}
+
+// isLegacyFeatureID reports whether a feature reference is a short ID
+// with no registry path: not local, not a URL, no slash.
+func isLegacyFeatureID(ref string) bool {
+	return ref != "" && !strings.HasPrefix(ref, ".") && !strings.Contains(ref, "/")
+}
+
+// checkCR218 reports features named by a legacy short ID.
+func checkCR218(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	var out []Finding
+	for _, ref := range c.Features() {
+		if !isLegacyFeatureID(ref) {
+			continue
+		}
+		id, _, _ := strings.Cut(ref, ":")
+		p := devcontainer.FeaturePointer(ref)
+		msg := fmt.Sprintf("feature `%s` has no registry path: envbuilder fetches it as the image `docker.io/library/%s`, "+
+			"which is not a feature, and the build fails", ref, imageWithTag(ref))
+		f := dcAt(c, p, msg)
+		newID, known := legacyFeatures[strings.ToLower(id)]
+		switch {
+		case known && newID != "":
+			to := "ghcr.io/devcontainers/features/" + newID + ":1"
+			f.Message += fmt.Sprintf(" (the Dev Containers CLI maps it to `%s`)", to)
+			f.Fix = &Fix{Description: fmt.Sprintf("rename it to `%s`", to)}
+			if e, ok := dcLineEdit(c, c.Pos(p).Line, quotedKey(ref), quotedKey(to)); ok {
+				f.Fix.Edits = []Edit{e}
+			}
+		case known:
+			f.Fix = &Fix{Description: fmt.Sprintf("use `ghcr.io/devcontainers/features/%s:1`, which has `%s` as an option",
+				legacyOptionOf[strings.ToLower(id)], id)}
+		default:
+			f.Fix = &Fix{Description: "reference the feature by its OCI address (`ghcr.io/<owner>/<repo>/<id>:<major>`) " +
+				"or copy it into the repository and name it `./<folder>`"}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// imageWithTag is a short reference as go-containerregistry completes it:
+// `:latest` when it has no tag.
+func imageWithTag(ref string) string {
+	if strings.Contains(ref, ":") || strings.Contains(ref, "@") {
+		return ref
+	}
+	return ref + ":latest"
+}
+
+// featureOrderIgnored says how envbuilder's install order departs from the
+// one `overrideFeatureInstallOrder` asks for ("" when it does not, or when
+// the list names no feature the config uses). envbuilder ignores the
+// property and installs every feature in the byte order of its reference
+// as written (local `./` features sort before any registry reference); the
+// spec installs the listed features first, in the listed order.
+func featureOrderIgnored(c *devcontainer.Config) string {
+	refs := c.Features()
+	var listed []string
+	for _, entry := range c.Strings("/overrideFeatureInstallOrder") {
+		for _, ref := range refs {
+			if (strings.EqualFold(ref, entry) || strings.EqualFold(featureID(ref), featureID(entry))) && !slices.Contains(listed, ref) {
+				listed = append(listed, ref)
+			}
+		}
+	}
+	if len(listed) == 0 {
+		return ""
+	}
+	order := slices.Clone(refs)
+	slices.Sort(order)
+	for i, ref := range listed {
+		if order[i] != ref {
+			return fmt.Sprintf("`overrideFeatureInstallOrder` installs `%s` %s, but envbuilder ignores it and installs features in "+
+				"sorted order of their references: `%s` is installed %s instead", featureID(ref), ordinal(i), featureID(order[i]), ordinal(i))
+		}
+	}
+	return ""
+}
+
+// ordinal says where in the install order position i is.
+func ordinal(i int) string {
+	if i == 0 {
+		return "first"
+	}
+	return fmt.Sprintf("at position %d", i+1)
+}
+
+// featureID is a feature reference without its version or digest, as
+// overrideFeatureInstallOrder names features.
+func featureID(ref string) string {
+	if i := strings.Index(ref, "@"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	return featureName(ref)
+}

@@ -1,0 +1,66 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+)
+
+// refsCases are the cases of the rules in rules_devcontainer_refs.go;
+// TestDevcontainerRules runs them with the others.
+var refsCases = map[string][]dcCase{
+	"CR217": {
+		{name: "no tag", json: "{\n  \"image\": \"ubuntu\"\n}", want: []string{"2:3"}},
+		{name: "latest", json: "{\n  \"name\": \"x\",\n  \"image\": \"mcr.microsoft.com/devcontainers/base:latest\"\n}", want: []string{"3:3"}},
+		{name: "tagged", json: `{"image": "mcr.microsoft.com/devcontainers/base:1-bookworm"}`},
+		{name: "digest only", json: `{"image": "ubuntu@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`},
+		{name: "registry with a port, tagged", json: `{"image": "localhost:5000/img:2"}`},
+		{name: "registry with a port, no tag", json: "{\n  \"image\": \"localhost:5000/img\"\n}", want: []string{"2:3"}},
+		{name: "placeholder: CR210's", json: `{"image": "mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}"}`},
+		{name: "variable", json: `{"image": "${localEnv:IMAGE}"}`},
+		{name: "a Dockerfile build", json: `{"build": {"dockerfile": "Dockerfile"}}`, files: []string{".devcontainer/Dockerfile"}},
+	},
+	"CR218": {
+		{name: "migrated ID", json: "{\n  \"image\": \"debian:12\",\n  \"features\": {\n    \"docker-in-docker\": \"latest\"\n  }\n}", want: []string{"4:5"},
+			edit: `    "ghcr.io/devcontainers/features/docker-in-docker:1": "latest"`},
+		{name: "renamed ID", json: "{\n  \"image\": \"debian:12\",\n  \"features\": {\"golang\": \"1.22\", \"common\": {}}\n}", want: []string{"3:16", "3:34"},
+			edit: `  "features": {"ghcr.io/devcontainers/features/go:1": "1.22", "common": {}}`},
+		{name: "became an option", json: "{\n  \"image\": \"debian:12\",\n  \"features\": {\n    \"maven\": \"latest\"\n  }\n}", want: []string{"4:5"}},
+		{name: "unknown short ID", json: "{\n  \"image\": \"debian:12\",\n  \"features\": {\n    \"myfeature\": {}\n  }\n}", want: []string{"4:5"}},
+		{name: "OCI and local references", json: `{"image": "debian:12", "features": {"ghcr.io/devcontainers/features/node:1": {}, "./local": {}, "../up": {}}}`,
+			files: []string{".devcontainer/local/devcontainer-feature.json", "up/devcontainer-feature.json"}},
+		{name: "native resolves it", json: `{"image": "debian:12", "features": {"docker-in-docker": "latest"}}`, builder: ConfigBuilderNative},
+	},
+	"CR211": {
+		{name: "order matters", json: "{\n  \"image\": \"x\",\n  \"features\": {\"a:1\": {}, \"b:1\": {}},\n  \"overrideFeatureInstallOrder\": [\"b\", \"a\"]\n}", want: []string{"4:3"}},
+		{name: "alphabetical anyway", json: `{"image": "x", "features": {"a:1": {}, "b:1": {}}, "overrideFeatureInstallOrder": ["a", "b"]}`},
+		{name: "names no feature of the config", json: `{"image": "x", "features": {"./a": {}}, "overrideFeatureInstallOrder": ["ghcr.io/x/y/b", "./d"]}`,
+			files: []string{".devcontainer/a/devcontainer-feature.json"}},
+		{name: "native", json: `{"image": "x", "features": {"a:1": {}, "b:1": {}}, "overrideFeatureInstallOrder": ["b", "a"]}`, builder: ConfigBuilderNative},
+		{name: "one entry, a local feature sorts first",
+			json: "{\n  \"features\": {\n    \"ghcr.io/devcontainers/features/common-utils:2\": {},\n    \"./local-features/apache-config\": \"latest\"\n  },\n" +
+				"  \"overrideFeatureInstallOrder\": [\n    \"ghcr.io/devcontainers/features/common-utils\"\n  ]\n}",
+			files: []string{".devcontainer/local-features/apache-config/devcontainer-feature.json"}, want: []string{"6:3"}},
+		{name: "one entry that sorts first anyway",
+			json: `{"features": {"ghcr.io/devcontainers/features/common-utils:2": {}, "ghcr.io/devcontainers/features/node:1": {}}, "overrideFeatureInstallOrder": ["ghcr.io/devcontainers/features/common-utils"]}`},
+		{name: "one entry, a digest-pinned feature", json: "{\n  \"features\": {\"ghcr.io/a/b/z@sha256:abc\": {}, \"ghcr.io/a/b/a:1\": {}},\n  \"overrideFeatureInstallOrder\": [\"ghcr.io/a/b/z\"]\n}",
+			want: []string{"3:3"}},
+	},
+}
+
+func TestCR211Message(t *testing.T) {
+	fs := runDevcontainerCase(t, "CR211", refsCases["CR211"][4])
+	if len(fs) != 1 || !strings.Contains(fs[0].Message, "`./local-features/apache-config` is installed first instead") {
+		t.Fatalf("findings %+v", fs)
+	}
+}
+
+func TestCR218NotCR208(t *testing.T) {
+	tc := dcCase{json: `{"image": "debian:12", "features": {"docker-in-docker": "latest", "github-cli": {}}}`}
+	if fs := runDevcontainerCase(t, "CR208", tc); len(fs) != 0 {
+		t.Fatalf("CR208 reports a legacy ID CR218 owns: %+v", fs)
+	}
+	fs := runDevcontainerCase(t, "CR218", tc)
+	if len(fs) != 2 || fs[0].Severity != SeverityError || fs[0].Evidence != EvidenceFile {
+		t.Fatalf("findings %+v", fs)
+	}
+}

@@ -1,0 +1,139 @@
+package checks
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// This file holds the Dockerfile rules about what the image expects at run
+// time that a Coder workspace does not give it (CR116: systemd).
+
+func init() {
+	Register(&Rule{
+		ID:       "CR116",
+		Title:    "systemd service in a workspace image",
+		Severity: SeverityWarning,
+		Family:   FamilyDockerfile,
+		What: "The final image enables or starts a systemd unit (`systemctl enable`, `systemctl start`, " +
+			"`systemctl restart`, also with `--now`), or copies a unit file (`*.service`, `*.socket`, `*.timer`) into " +
+			"`/etc/systemd/system`, `/lib/systemd/system` or `/usr/lib/systemd/system`. A command that runs only " +
+			"under a shell condition is not reported. A `CMD` that starts systemd is CR106's.",
+		Why: "An enabled unit only starts when systemd runs as PID 1. Coder's templates start the workspace container " +
+			"with `sh -c <agent init script>` (envbuilder with its init command, `/bin/sh`), so systemd never runs and " +
+			"neither does the service. Coder documents systemd in workspaces only with the Sysbox runtime and a " +
+			"template that runs as root and ends with `exec /sbin/init`." + cite("templates", "systemd"),
+		HowToFix: "Start the service from the template's startup script (`coder_script`, `startup_script`), e.g. " +
+			"`sudo service docker start` or `sudo dockerd &`; or, where the platform team runs Sysbox, use its " +
+			"systemd template (`runtime = \"sysbox-runc\"`, `exec /sbin/init`).",
+		Sources:    []string{"templates", "systemd"},
+		Dockerfile: checkCR116,
+	})
+}
+
+// systemdUnitDirs are the folders systemd loads system units from.
+var systemdUnitDirs = []string{"/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"}
+
+// systemdUnitExts are the unit types that start something.
+var systemdUnitExts = []string{".service", ".socket", ".timer", ".path"}
+
+// systemctlStarts returns the unit a systemctl command enables or starts
+// ("" when it does neither; "unit" when the command names none plainly).
+func systemctlStarts(c dockerfile.Command) (string, bool) {
+	if path.Base(c.Name) != "systemctl" || c.Conditional {
+		return "", false
+	}
+	verb, unit := "", ""
+	for i, a := range c.Args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if verb == "" {
+			verb = a
+			continue
+		}
+		if unit == "" && i < len(c.Literal) && c.Literal[i] {
+			unit = a
+		}
+	}
+	switch verb {
+	case "enable", "start", "restart", "reenable":
+	default:
+		return "", false
+	}
+	if unit == "" {
+		unit = "unit"
+	}
+	return verb + " " + unit, true
+}
+
+// unitFile reports whether a COPY/ADD destination (or source name) is a
+// systemd unit file in a unit folder.
+func unitFile(dest string, srcs []string) bool {
+	dir := dest
+	if !strings.HasSuffix(dest, "/") && slices.ContainsFunc(systemdUnitExts, func(e string) bool { return strings.HasSuffix(dest, e) }) {
+		dir = path.Dir(dest)
+	} else if !slices.ContainsFunc(srcs, func(s string) bool {
+		return slices.ContainsFunc(systemdUnitExts, func(e string) bool { return strings.HasSuffix(strings.Trim(s, `"'`), e) })
+	}) {
+		return false
+	}
+	dir = path.Clean(dir)
+	return slices.ContainsFunc(systemdUnitDirs, func(d string) bool { return dir == d || strings.HasPrefix(dir, d+"/") })
+}
+
+// checkCR116 reports systemd units the final image enables or installs.
+func checkCR116(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	fix := &Fix{Description: "start the service from the template's startup script (coder_script), e.g. `sudo service NAME start`"}
+	var out, units []Finding
+	for _, ins := range v.instructions(v.final) {
+		switch ins.Cmd {
+		case "run":
+			cmds, _ := ins.Commands()
+			for _, c := range cmds {
+				what, ok := systemctlStarts(c)
+				if !ok {
+					continue
+				}
+				loc := v.instLoc(ins)
+				if c.Col > 0 {
+					loc = v.spanLoc(dockerfile.Span{Line: c.Line, Col: c.Col, EndLine: c.Line})
+				}
+				out = append(out, Finding{
+					Message: fmt.Sprintf("`systemctl %s` has no effect in a Coder workspace: the templates start the container "+
+						"with `sh -c <agent init script>`, not systemd, so the service never starts", what),
+					Location: loc,
+					Fix:      fix,
+				})
+				break
+			}
+		case "copy", "add":
+			if len(ins.Args) < 2 {
+				continue
+			}
+			dest := v.copyDest(v.final, ins)
+			if !unitFile(dest, ins.Args[:len(ins.Args)-1]) {
+				continue
+			}
+			units = append(units, Finding{
+				Message: fmt.Sprintf("a systemd unit is installed in `%s`, but Coder's templates start the container with "+
+					"`sh -c <agent init script>`, not systemd: the unit never runs", strings.TrimSuffix(dest, "/")),
+				Location: v.instLoc(ins),
+				Fix:      fix,
+			})
+		}
+	}
+	// A unit file that is also enabled is reported once, where it is
+	// enabled.
+	if len(out) == 0 {
+		out = units
+	}
+	return out
+}
