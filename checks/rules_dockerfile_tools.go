@@ -85,12 +85,16 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "A URL or path in `RUN` or `ADD` names an architecture (`linux-amd64`, `x86_64`, `_amd64.deb`, " +
-			"`-arm64`, …). A RUN that works the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, " +
-			"`$(uname -m)`) is not reported.",
+			"`-arm64`, …), or an `ENV` or `ARG` value names one and the image keeps it or a later download uses it: " +
+			"an `ENV` path (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value (`ARG ARCH=amd64`, a file " +
+			"name, a URL) that a later RUN's URL or path, an ADD, or another ENV/ARG path is built from. A RUN that works " +
+			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`) is not reported, nor " +
+			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`).",
 		Why: "Coder runs agents on linux amd64, arm64 and armv7; an image that downloads amd64 binaries builds " +
-			"for arm64 hosts (Graviton, Apple silicon) but its tools fail with `exec format error`." + cite("bootstrap"),
-		HowToFix: "Declare `ARG TARGETARCH` in the stage and use `${TARGETARCH}` (amd64, arm64) in the URL; " +
-			"for names that use x86_64/aarch64 use `$(uname -m)`.",
+			"for arm64 hosts (Graviton, Apple silicon) but its tools fail with `exec format error`, and a path " +
+			"such as `JAVA_HOME=…-amd64` does not exist there." + cite("bootstrap"),
+		HowToFix: "Declare `ARG TARGETARCH` in the stage and use `${TARGETARCH}` (amd64, arm64) in the URL, path or " +
+			"value (`ARG ARCH=${TARGETARCH}`); for names that use x86_64/aarch64 use `$(uname -m)` in the RUN.",
 		Sources:    []string{"bootstrap"},
 		Dockerfile: checkCR112,
 	})
@@ -386,5 +390,5 @@ func checkCR112(in *DockerfileInput) []Finding {
 			}
 		}
 	}
-	return out
+	return append(out, archVarFindings(v)...)
 }

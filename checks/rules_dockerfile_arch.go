@@ -1,0 +1,221 @@
+package checks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// This file extends CR112 (rules_dockerfile_tools.go) to architectures
+// hard-coded in ENV and ARG values: a path the image keeps
+// (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value a later
+// download or path is made from (`ARG ARCH=amd64`, then `…/linux-${ARCH}.tar.gz`).
+
+// platformArgs are BuildKit's automatic platform ARGs: a default given to
+// one of them is not a hard-coded architecture of the image.
+var platformArgs = []string{"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
+	"BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT"}
+
+// archWord matches a value that is only an architecture name.
+var archWord = regexp.MustCompile(`(?i)^(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armhf|i386|i686|x64)$`)
+
+// archVar is an ENV or ARG value that names an architecture.
+type archVar struct {
+	name, value, arch string
+	env               bool
+	stage             *dockerfile.Stage
+	ins               *dockerfile.Instruction
+}
+
+// archVars returns the ENV and ARG values of stage s that name an
+// architecture and are an architecture, a path or a URL.
+func archVars(s *dockerfile.Stage) []archVar {
+	var out []archVar
+	for _, ins := range s.Instructions {
+		var kvs []dockerfile.KeyValue
+		switch ins.Cmd {
+		case "env":
+			kvs = ins.Env
+		case "arg":
+			for _, a := range ins.Declares {
+				if a.Default != nil {
+					kvs = append(kvs, dockerfile.KeyValue{Key: a.Name, Value: *a.Default})
+				}
+			}
+		default:
+			continue
+		}
+		for _, kv := range kvs {
+			// A value with spaces is a command or a list, not a path or
+			// URL (a shell script kept in an ARG is the RUN's business).
+			if slices.Contains(platformArgs, kv.Key) || archAware(kv.Value) || strings.ContainsAny(strings.TrimSpace(kv.Value), " \t\n") {
+				continue
+			}
+			m := archRe.FindStringSubmatch(kv.Value)
+			if m == nil {
+				if m = archWord.FindStringSubmatch(kv.Value); m == nil {
+					continue
+				}
+			}
+			if !archWord.MatchString(kv.Value) && !isURLOrPath(kv.Value) {
+				continue
+			}
+			out = append(out, archVar{name: kv.Key, value: kv.Value, arch: m[1], env: ins.Cmd == "env", stage: s, ins: ins})
+		}
+	}
+	return out
+}
+
+// refersTo reports whether a word uses the variable name (`$NAME`,
+// `${NAME}`, `${NAME:-…}`).
+func refersTo(word, name string) bool {
+	if strings.Contains(word, "${"+name+"}") || strings.Contains(word, "${"+name+":") {
+		return true
+	}
+	for i := strings.Index(word, "$"+name); i >= 0; {
+		end := i + 1 + len(name)
+		if end == len(word) || !isNameByte(word[end]) {
+			return true
+		}
+		j := strings.Index(word[end:], "$"+name)
+		if j < 0 {
+			break
+		}
+		i = end + j
+	}
+	return false
+}
+
+// isNameByte reports whether b may continue a shell variable name.
+func isNameByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+// archUse returns the first line where the value of av is used in a
+// download or a path: a word of a RUN that does not work the
+// architecture out itself, an ADD source, or another ENV or ARG value
+// that is a URL or path. An ARG is seen only in its own stage; an ENV
+// also in the stages built on it. 0 when it is not used so.
+func (v *dfView) archUse(av archVar) int {
+	for _, st := range v.f.Stages {
+		if st != av.stage && (!av.env || !slices.Contains(v.chain(st), av.stage)) {
+			continue
+		}
+		after := st != av.stage
+		for _, ins := range st.Instructions {
+			if ins == av.ins {
+				after = true
+				continue
+			}
+			if !after {
+				continue
+			}
+			switch ins.Cmd {
+			case "run":
+				if archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
+					continue
+				}
+				vars := v.stageVars(st, ins)
+				cmds, _ := ins.Commands()
+				for _, c := range cmds {
+					for _, a := range c.Args {
+						if refersTo(a, av.name) && isURLOrPath(expandKnown(a, vars)) {
+							return c.Line
+						}
+					}
+				}
+			case "add":
+				for _, a := range ins.Args[:max(len(ins.Args)-1, 0)] {
+					if refersTo(a, av.name) && strings.Contains(expandKnown(a, v.stageVars(st, ins)), "://") {
+						return ins.StartLine
+					}
+				}
+			case "env":
+				for _, kv := range ins.Env {
+					if refersTo(kv.Value, av.name) && isURLOrPath(expandKnown(kv.Value, v.stageVars(st, ins))) {
+						return ins.StartLine
+					}
+				}
+			case "arg":
+				for _, a := range ins.Declares {
+					if a.Default != nil && refersTo(*a.Default, av.name) && isURLOrPath(expandKnown(*a.Default, v.stageVars(st, ins))) {
+						return ins.StartLine
+					}
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// valueSpan finds the text `NAME=value` (or `NAME value`) of av on its
+// instruction's lines.
+func (v *dfView) valueSpan(av archVar) (dockerfile.Span, bool) {
+	for n := av.ins.StartLine; n <= av.ins.HeaderEndLine; n++ {
+		line := v.f.Line(n)
+		i := strings.Index(line, av.name)
+		for i >= 0 {
+			rest := line[i+len(av.name):]
+			if strings.HasPrefix(rest, "=") || strings.HasPrefix(rest, " ") {
+				end := len(line)
+				if archRe.FindStringIndex(line[i:]) != nil || archWord.MatchString(av.value) {
+					return dockerfile.Span{Line: n, Col: i + 1, EndLine: n, EndCol: end + 1}, true
+				}
+			}
+			j := strings.Index(line[i+1:], av.name)
+			if j < 0 {
+				break
+			}
+			i += j + 1
+		}
+	}
+	return dockerfile.Span{Line: av.ins.StartLine}, false
+}
+
+// archVarFindings are CR112's findings for ENV and ARG values: an ENV path
+// the image keeps, or a value a later download or path uses. A stage built
+// for one fixed platform (`FROM --platform=linux/amd64`) is not judged.
+func archVarFindings(v *dfView) []Finding {
+	var out []Finding
+	for _, s := range v.f.Stages {
+		if s.Platform != "" && !hasVar(s.Platform) {
+			continue
+		}
+		for _, av := range archVars(s) {
+			use := v.archUse(av)
+			kept := av.env && strings.HasPrefix(strings.Trim(av.value, `"'`), "/")
+			if use == 0 && !kept {
+				continue
+			}
+			sp, ok := v.valueSpan(av)
+			what := "keeps it in the image's environment"
+			if use != 0 {
+				what = fmt.Sprintf("line %d downloads or reads a path with it", use)
+			}
+			keyword := "ENV"
+			if !av.env {
+				keyword = "ARG"
+			}
+			fd := Finding{
+				Message: fmt.Sprintf("%s `%s=%s` hard-codes the %s architecture and %s: the image breaks on other platforms",
+					keyword, av.name, av.value, av.arch, what),
+				Location: v.instLoc(av.ins),
+				Fix:      &Fix{Description: "declare `ARG TARGETARCH` and use `${TARGETARCH}`"},
+			}
+			if ok {
+				fd.Location = v.spanLoc(sp)
+			}
+			if !strings.EqualFold(av.arch, "amd64") && !strings.EqualFold(av.arch, "arm64") {
+				fd.Fix.Description = "derive the name from the build's architecture: `$(uname -m)` in a RUN gives x86_64/aarch64, " +
+					"`${TARGETARCH}` gives amd64/arm64"
+			} else if ok {
+				fd.Fix.Edits = archFix(v, s, av.ins, sp, strings.ToLower(av.arch))
+			}
+			out = append(out, fd)
+		}
+	}
+	return out
+}

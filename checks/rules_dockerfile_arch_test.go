@@ -1,0 +1,69 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCR112Vars(t *testing.T) {
+	for _, tc := range []ruleCase{
+		{"ENV path the image keeps", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y openjdk-17-jdk-headless\nENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64\n", nil,
+			[]want{{3, 5, []string{e(1, "FROM ubuntu:24.04\nARG TARGETARCH"), e(3, "ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-${TARGETARCH}")}}}},
+		{"ARG used in a download", "FROM debian:12\nARG ARCH=amd64\nRUN curl -fsSLo /usr/local/bin/kubectl https://dl.k8s.io/v1.30.0/bin/linux/${ARCH}/kubectl\n", nil,
+			[]want{{2, 5, []string{e(1, "FROM debian:12\nARG TARGETARCH"), e(2, "ARG ARCH=${TARGETARCH}")}}}},
+		{"ENV file name used by a RUN", "FROM debian:12\nENV V=0.12.3\nENV FILE=buildkit-v${V}.linux-amd64.tar.gz\nRUN curl -sSL https://github.com/moby/buildkit/releases/download/v${V}/${FILE} | tar -xz -C /usr\n", nil,
+			[]want{{3, 5, nil}}},
+		{"x86_64 ARG: no edit", "FROM debian:12\nARG ARCH=x86_64\nRUN curl -fsSLO \"https://example.com/tool-${ARCH}.tar.gz\"\n", nil,
+			[]want{{2, 5, []string{}}}},
+		{"ENV inherited by a later stage", "FROM debian:12 AS base\nENV ARCH=arm64\nFROM base\nRUN wget -O /tmp/t.deb https://example.com/t_${ARCH}.deb\n", nil,
+			[]want{{2, 5, nil}}},
+		{"ARG not used", "FROM debian:12\nARG ARCH=amd64\nRUN echo building\n", nil, nil},
+		{"ARG is not inherited by a later stage", "FROM debian:12 AS base\nARG ARCH=amd64\nFROM base\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
+		{"the RUN works it out", "FROM debian:12\nARG ARCH=amd64\nRUN ARCH=$(dpkg --print-architecture) && curl -LO https://example.com/t_${ARCH}.deb\n", nil, nil},
+		{"platform ARG default", "FROM debian:12\nARG TARGETARCH=amd64\nRUN curl -LO https://example.com/t_${TARGETARCH}.deb\n", nil, nil},
+		{"stage for one platform", "FROM --platform=linux/amd64 debian:12\nENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64\n", nil, nil},
+		{"value derived from TARGETARCH", "FROM debian:12\nARG TARGETARCH\nENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-${TARGETARCH}\n", nil, nil},
+		{"not a path", "FROM debian:12\nENV DEBIAN_ARCH_NOTE=built-on-amd64\nRUN echo $DEBIAN_ARCH_NOTE\n", nil, nil},
+		{"similar name only", "FROM debian:12\nARG ARCH=amd64\nRUN curl -LO https://example.com/t-${ARCHIVE}.tgz\n", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkRule(t, "CR112", tc.src, tc.mod)
+			if len(got) != len(tc.want) {
+				for _, fd := range got {
+					t.Logf("got %d:%d %s %q", fd.Location.StartLine, fd.Location.StartCol, fd.Message, editStrings(fd))
+				}
+				t.Fatalf("%d findings, want %d", len(got), len(tc.want))
+			}
+			for i, w := range tc.want {
+				fd := got[i]
+				if fd.Location.StartLine != w.line || w.col != 0 && fd.Location.StartCol != w.col {
+					t.Errorf("finding %d at %d:%d, want %d:%d (%s)", i, fd.Location.StartLine, fd.Location.StartCol, w.line, w.col, fd.Message)
+				}
+				if fd.Severity != SeverityWarning || fd.Evidence != EvidenceFile || fd.Fix == nil || !strings.Contains(fd.Message, "hard-codes") {
+					t.Errorf("finding %d: %+v", i, fd)
+				}
+				if w.edits != nil {
+					if got := editStrings(fd); strings.Join(got, "|") != strings.Join(w.edits, "|") {
+						t.Errorf("edits:\n got %q\nwant %q", got, w.edits)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestCR112VarsThroughURLVariable(t *testing.T) {
+	src := "FROM debian:12\nARG SUFFIX=23.6-1.el9.x86_64.rpm\nARG URL=https://download.example.com/ic\n" +
+		"RUN wget \"${URL}/instantclient-basic-${SUFFIX}\" && alien -i \"instantclient-basic-${SUFFIX}\"\n"
+	got := checkRule(t, "CR112", src, nil)
+	if len(got) != 1 || got[0].Location.StartLine != 2 || !strings.Contains(got[0].Message, "line 4") {
+		t.Fatalf("findings %+v", got)
+	}
+}
+
+func TestCR112VarsScriptValue(t *testing.T) {
+	src := "FROM debian:12\nARG SCRIPT=\"curl -L https://golang.org/dl/go1.15.linux-amd64.tar.gz -o /tmp/go.tgz\"\nRUN bash -c \"${SCRIPT}\"\n"
+	if got := checkRule(t, "CR112", src, nil); len(got) != 0 {
+		t.Fatalf("a script in an ARG is reported: %+v", got)
+	}
+}
