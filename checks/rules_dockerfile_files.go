@@ -57,7 +57,7 @@ func init() {
 			"creates or its base has. Paths are read as the shell does: `~` and `$HOME` are the HOME in effect " +
 			"(an `ENV HOME`, the base's, else the user's home), relative paths start from `WORKDIR` and any earlier " +
 			"`cd`, and `sudo -u`, `su`, `runuser` and `gosu` run their command as that user. A RUN whose user is not " +
-			"known (an unread base and no `USER`) is not judged.",
+			"known (an unread base and no `USER`) is not judged. " + toolWritesDoc,
 		Why: "As root `$HOME` is `/root`; the agent starts the developer's sessions as the workspace user in that " +
 			"user's home, so the dotfiles and tools written there are never seen." + cite("agent"),
 		HowToFix: "Move the RUN after `USER <user>`, write to the user's home explicitly, or to `/etc/skel` " +
@@ -73,7 +73,7 @@ func init() {
 		What: "`COPY`, `ADD` or a `RUN` puts files under `/home/<user>` — the workspace user's home (`coder`, " +
 			"or the image's final user) — at build time. A RUN's paths are read as the shell does: `~` and `$HOME` " +
 			"are the HOME in effect (an `ENV HOME`, the base's, else the home of the user the command runs as, " +
-			"`sudo -u` and `su` included), relative paths start from `WORKDIR` and any earlier `cd`.",
+			"`sudo -u` and `su` included), relative paths start from `WORKDIR` and any earlier `cd`. " + toolWritesDoc,
 		Why: "Coder's templates mount a persistent volume on `/home/coder`; the volume hides whatever the image " +
 			"put there (after the first start, the volume's content wins)." + cite("templates"),
 		HowToFix: "Install to `/usr/local` or `/opt`, or to `/etc/skel` and let the user's home be created from it, " +
@@ -505,8 +505,9 @@ func (v *dfView) runWrites(s *dockerfile.Stage, ins *dockerfile.Instruction) []r
 	// sets one.
 	envSure := envHome != "" || v.facts(s).KnowsUser()
 	cwd := v.workdirAt(s, ins)
+	text := v.f.Text(ins.StartLine, ins.EndLine)
 	var out []runWrite
-	for _, c := range cmds {
+	for i, c := range cmds {
 		runAs, runKnown, home, sure := user, known && !hasVar(user), envHome, envSure
 		if c.User != "" {
 			// su, sudo and runuser set HOME to the target user's.
@@ -519,7 +520,15 @@ func (v *dfView) runWrites(s *dockerfile.Stage, ins *dockerfile.Instruction) []r
 			cwd = changeDir(cwd, home, c, vars)
 			continue
 		}
-		for _, t := range writeTargets(c) {
+		targets := writeTargets(c)
+		// What tools write by themselves (rules_dockerfile_home.go).
+		for _, t := range toolHomeWrites(cmds, i, text, vars) {
+			targets = append(targets, struct {
+				Path string
+				Span dockerfile.Span
+			}{t.path, t.span})
+		}
+		for _, t := range targets {
 			raw := strings.Trim(t.Path, `"'`)
 			w := runWrite{raw: raw, span: t.Span, user: runAs, userKnown: runKnown, viaHome: homeRef(raw), homeSure: sure}
 			if isRootUser(runAs) {

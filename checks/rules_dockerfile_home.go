@@ -1,0 +1,129 @@
+package checks
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// This file holds what tools write into the home directory by themselves at
+// build time — not a path the Dockerfile names, but where the installer or
+// the tool puts its files (rustup's ~/.cargo, nvm's ~/.nvm, `pipx
+// ensurepath`'s ~/.bashrc). runWrites adds them to a RUN's writes, so CR114
+// (root's home) and CR115 (a home the template's volume hides) judge them
+// like any other write.
+
+// toolWritesDoc is what CR114's and CR115's docs say of tool writes.
+const toolWritesDoc = "Tools that write into the home by themselves count as writes there: the rustup, nvm, " +
+	"sdkman and oh-my-zsh install scripts piped into a shell (`~/.cargo`, `~/.nvm`, `~/.sdkman`, `~/.oh-my-zsh`), " +
+	"`rustup-init`, `pipx install` (`~/.local/bin`) and `pipx ensurepath`, `pip install --user` (`~/.local`), " +
+	"`conda init` (`~/.bashrc`) and `nvm install` (the folder of the `nvm.sh` it sources) — unless the Dockerfile " +
+	"points the tool elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, …)."
+
+// homeTool is a tool that writes under the home by itself: to the folder
+// variable env names when it is set, else to def (a `~` path).
+type homeTool struct {
+	env, def string
+}
+
+// pipedInstallers are install scripts fetched and run by a shell
+// (`curl … | sh`, `sh -c "$(curl …)"`), recognised by a piece of their
+// URL, and what they write.
+var pipedInstallers = []struct {
+	marker string
+	tool   homeTool
+}{
+	{"sh.rustup.rs", homeTool{"CARGO_HOME", "~/.cargo"}},
+	{"nvm-sh/nvm", homeTool{"NVM_DIR", "~/.nvm"}},
+	{"get.sdkman.io", homeTool{"SDKMAN_DIR", "~/.sdkman"}},
+	{"ohmyzsh/ohmyzsh", homeTool{"ZSH", "~/.oh-my-zsh"}},
+	{"robbyrussell/oh-my-zsh", homeTool{"ZSH", "~/.oh-my-zsh"}},
+}
+
+// toolWrite is a path a command writes by itself, as a `~` path or the
+// folder a variable of the Dockerfile names.
+type toolWrite struct {
+	path string
+	span dockerfile.Span
+}
+
+// toolHomeWrites returns what command i of a RUN (cmds, its text) writes
+// by itself. A tool whose folder variable the RUN sets inline (`export
+// CARGO_HOME=…`, `NVM_DIR=… bash`) is left out: where it writes is not
+// known.
+func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[string]string) []toolWrite {
+	c := cmds[i]
+	span := dockerfile.Span{Line: c.Line, Col: c.Col}
+	if c.Col > 0 {
+		span.EndLine, span.EndCol = c.Line, c.Col+len(c.Name)
+	}
+	to := func(t homeTool) []toolWrite {
+		if strings.Contains(text, t.env+"=") {
+			return nil
+		}
+		if v, ok := vars[t.env]; ok {
+			return []toolWrite{{v, span}}
+		}
+		return []toolWrite{{t.def, span}}
+	}
+	name := path.Base(c.Name)
+	sub := ""
+	for _, a := range c.Args {
+		if !strings.HasPrefix(a, "-") {
+			sub = a
+			break
+		}
+	}
+	switch {
+	case name == "rustup-init":
+		return to(homeTool{"CARGO_HOME", "~/.cargo"})
+	case name == "pipx" && sub == "ensurepath":
+		// userpath appends ~/.local/bin to the shell's startup files.
+		if strings.Contains(text, "PIPX_BIN_DIR=") || vars["PIPX_BIN_DIR"] != "" {
+			return nil
+		}
+		return []toolWrite{{"~/.bashrc", span}}
+	case name == "pipx" && (sub == "install" || sub == "inject"):
+		return to(homeTool{"PIPX_BIN_DIR", "~/.local/bin"})
+	case (name == "pip" || name == "pip3") && sub == "install" && slices.Contains(c.Args, "--user"):
+		return to(homeTool{"PYTHONUSERBASE", "~/.local"})
+	case name == "conda" && sub == "init":
+		return []toolWrite{{"~/.bashrc", span}}
+	case name == "nvm" && (sub == "install" || sub == "use" || sub == "alias"):
+		if strings.Contains(text, "NVM_DIR=") {
+			return nil
+		}
+		if v, ok := vars["NVM_DIR"]; ok {
+			return []toolWrite{{v, span}}
+		}
+		if dir := sourcedNvmDir(cmds[:i]); dir != "" {
+			return []toolWrite{{dir, span}}
+		}
+		return nil // where nvm lives is not known
+	}
+	// A download piped into a shell: the fetching command names the
+	// installer, a shell of the RUN runs it.
+	if name != "curl" && name != "wget" || !slices.ContainsFunc(cmds, func(o dockerfile.Command) bool { return o.Script != "" }) {
+		return nil
+	}
+	for _, p := range pipedInstallers {
+		if slices.ContainsFunc(c.Args, func(a string) bool { return strings.Contains(a, p.marker) }) {
+			return to(p.tool)
+		}
+	}
+	return nil
+}
+
+// sourcedNvmDir returns the folder of an nvm.sh the commands source
+// (nvm.sh sets NVM_DIR to its own folder when it is unset), "" when none.
+func sourcedNvmDir(cmds []dockerfile.Command) string {
+	dir := ""
+	for _, c := range cmds {
+		if (c.Name == "." || c.Name == "source") && len(c.Args) > 0 && path.Base(strings.Trim(c.Args[0], `"'`)) == "nvm.sh" {
+			dir = path.Dir(strings.Trim(c.Args[0], `"'`))
+		}
+	}
+	return dir
+}

@@ -1,0 +1,45 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestToolHomeWrites: what installers and tools write into the home by
+// themselves is judged by CR115 (a home the template's volume hides) and
+// CR114 (root's home) like any path the Dockerfile names.
+func TestToolHomeWrites(t *testing.T) {
+	for _, tc := range []struct {
+		name, id, src string
+		line          int // 0: the rule must not fire
+		path          string
+	}{
+		{"rustup installer as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -fsSL https://sh.rustup.rs | sh -s -- -y\n", 3, "/home/coder/.cargo"},
+		{"rustup with CARGO_HOME set", "CR115", "FROM ubuntu:24.04\nENV CARGO_HOME=/usr/local/cargo RUSTUP_HOME=/usr/local/rustup\nUSER coder\nRUN curl -fsSL https://sh.rustup.rs | sh -s -- -y\n", 0, ""},
+		{"rustup with CARGO_HOME exported inline", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN export CARGO_HOME=/opt/cargo && curl -fsSL https://sh.rustup.rs | sh -s -- -y\n", 0, ""},
+		{"rustup installer downloaded, not run", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -fsSLo /tmp/rustup.sh https://sh.rustup.rs\n", 0, ""},
+		{"pipx ensurepath", "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN pipx install poetry && pipx ensurepath\n", 4, "/home/dev/.local/bin"},
+		{"pipx with PIPX_BIN_DIR", "CR115", "FROM ubuntu:24.04\nENV PIPX_HOME=/opt/pipx PIPX_BIN_DIR=/usr/local/bin\nUSER coder\nRUN pipx install poetry && pipx ensurepath\n", 0, ""},
+		{"pip --user", "CR115", "FROM python:3.12\nUSER coder\nRUN pip install --user black\n", 3, "/home/coder/.local"},
+		{"nvm sourced from the home", "CR115", "FROM ubuntu:24.04\nUSER coder\nWORKDIR /home/coder\nRUN bash -c '. .nvm/nvm.sh && nvm install 20'\n", 4, "/home/coder/.nvm"},
+		{"nvm sourced from /usr/local", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN bash -c '. /usr/local/share/nvm/nvm.sh && nvm install 20'\n", 0, ""},
+		{"nvm of unknown place", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN nvm install 20\n", 0, ""},
+		{"nvm install script piped", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -o- https://raw.githubusercontent.com/nvm-sh/nvm/v0.39.7/install.sh | bash\n", 3, "/home/coder/.nvm"},
+		{"sdkman as root", "CR114", "FROM ubuntu:24.04\nRUN curl -s https://get.sdkman.io | bash\nRUN useradd -m dev\nUSER dev\n", 2, "/root/.sdkman"},
+		{"conda init as root", "CR114", "FROM ubuntu:24.04\nRUN conda init bash\nUSER coder\n", 2, "/root/.bashrc"},
+		{"conda init as the user", "CR114", "FROM ubuntu:24.04\nUSER coder\nRUN conda init bash\n", 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkRule(t, tc.id, tc.src, nil)
+			if tc.line == 0 {
+				if len(got) != 0 {
+					t.Fatalf("fired: %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Location.StartLine != tc.line || !strings.Contains(got[0].Message, tc.path) {
+				t.Fatalf("want one finding on line %d naming %s, got %+v", tc.line, tc.path, got)
+			}
+		})
+	}
+}
