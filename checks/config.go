@@ -42,6 +42,11 @@ type Config struct {
 	AllowedBases []string
 	// RequireDigest makes CR102 demand a digest on every registry FROM.
 	RequireDigest bool
+	// CheckTemplates checks templates (Dev Container Template sources,
+	// generator templates, placeholder bases) as the Dockerfiles and
+	// devcontainer.json files they are not yet; by default each is noted
+	// once (CR120, CR220) and its placeholders are not reported.
+	CheckTemplates bool
 	// IgnorePaths are globs (slash-separated, relative to the scanned root,
 	// `**` for any depth) of files not to check.
 	IgnorePaths []string

@@ -253,7 +253,7 @@ type configParser struct {
 // The top-level keys, in the order docs/config.md lists them.
 var configKeys = []string{
 	"version", "rules", "required-tools", "recommended-tools", "allowed-bases",
-	"require-digest", "ignore", "org-ca", "devcontainer", "image", "app",
+	"require-digest", "check-templates", "ignore", "org-ca", "devcontainer", "image", "app",
 }
 
 var appKeys = []string{"fail-on", "neutral-on", "build-forks", "suggestions", "existing", "fail-on-existing"}
@@ -405,6 +405,8 @@ func (p *configParser) top(cfg *Config, root *yaml.Node) {
 			cfg.AllowedBases = p.patterns(v, k.Value, checkBasePattern)
 		case "require-digest":
 			cfg.RequireDigest = p.boolean(v, k.Value)
+		case "check-templates":
+			cfg.CheckTemplates = p.boolean(v, k.Value)
 		case "ignore":
 			cfg.IgnorePaths = p.patterns(v, k.Value, normIgnorePattern)
 			if n := wildcards(cfg.IgnorePaths); n > MaxIgnoreWildcards {

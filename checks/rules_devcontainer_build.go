@@ -56,8 +56,11 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR210", Title: "Unresolved template placeholder", Severity: SeverityError, Family: FamilyDevcontainer,
-		What: "A `${templateOption:...}` placeholder, left from copying a Dev Container Template, remains in a devcontainer.json " +
-			"value, in a Compose file it names, or in the Dockerfile it builds (comments are not searched).",
+		ConfigOnly: true,
+		What: "With config `check-templates: true`: a `${templateOption:...}` placeholder, left from copying a Dev Container " +
+			"Template, remains in a devcontainer.json value, in a Compose file it names, or in the Dockerfile it builds " +
+			"(comments are not searched). Without it (the default), a file with such placeholders is read as a Template " +
+			"source and noted once instead (CR220, CR120).",
 		Why: "Templates are meant to be applied by a tool that substitutes the options; copied by hand, the placeholder reaches the " +
 			"build as literal text (an image reference like `mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}` " +
 			"cannot be pulled), and envbuilder's variable substitution turns an unknown `${...}` into an empty string." + cite("spec", "envbuilder"),
@@ -150,6 +153,10 @@ func checkCR203(in *DevcontainerInput) []Finding {
 // checkCR210 reports ${templateOption:...} placeholders in the config,
 // its Dockerfile and its Compose files.
 func checkCR210(in *DevcontainerInput) []Finding {
+	if !in.Config.CheckTemplates {
+		// The file is a Template source: CR220 notes it once.
+		return nil
+	}
 	var out []Finding
 	c := in.Devcontainer
 	for _, m := range c.FindInStrings(templateOption) {

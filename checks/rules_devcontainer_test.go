@@ -28,6 +28,8 @@ type dcCase struct {
 	siblings   []string
 	want       []string
 	edit       string // when set, the first finding's first edit text
+	// checkTemplates sets config check-templates (CR210's input).
+	checkTemplates bool
 }
 
 func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
@@ -73,6 +75,7 @@ func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
 	if tc.builder != "" {
 		cfg.Builder = tc.builder
 	}
+	cfg.CheckTemplates = tc.checkTemplates
 	c, err := devcontainer.Parse(p, []byte(tc.json))
 	in := &DevcontainerInput{Devcontainer: c, ParseErr: err, Config: cfg, Files: files.FS(), Siblings: tc.siblings}
 	if err != nil {
@@ -171,12 +174,13 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "lower-case dockerfile", json: "{\n  \"dockerfile\": \"Dockerfile\"\n}", files: []string{".devcontainer/Dockerfile"}, want: []string{"2:3"}, edit: `  "dockerFile": "Dockerfile"`},
 		},
 		"CR210": {
-			{name: "placeholder", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}\"\n}", want: []string{"2:50"}},
-			{name: "in the dockerfile", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nRUN echo ${templateOption:v}\n", want: []string{"2:10"}},
+			{name: "placeholder", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}\"\n}", checkTemplates: true, want: []string{"2:50"}},
+			{name: "a template source without check-templates", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}\"\n}"},
+			{name: "in the dockerfile", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nRUN echo ${templateOption:v}\n", checkTemplates: true, want: []string{"2:10"}},
 			{name: "ordinary variables", json: `{"image": "x", "containerEnv": {"A": "${localEnv:HOME}"}}`},
 			{name: "commented out", json: "{\n  \"image\": \"x\"\n  // \"image\": \"x:${templateOption:v}\"\n}"},
 			{name: "in a compose file", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
-				contents: map[string]string{".devcontainer/compose.yml": "services:\n  # image: x:${templateOption:old}\n  app:\n    image: x:${templateOption:v}\n"}, want: []string{"4:14"}},
+				contents: map[string]string{".devcontainer/compose.yml": "services:\n  # image: x:${templateOption:old}\n  app:\n    image: x:${templateOption:v}\n"}, checkTemplates: true, want: []string{"4:14"}},
 		},
 		"CR212": {
 			{name: "bad customizations", json: "{\n  \"image\": \"x\",\n  \"customizations\": {\"coder\": {\n    \"name\": \"My App\",\n    \"apps\": [{\"slug\": \"a\"}, {\"slug\": \"a\"}, {}],\n    \"displayApps\": {\"vscode\": true, \"jetbrains\": true}\n  }},\n  \"forwardPorts\": [3000, \"db:5432\"]\n}", want: []string{"4:5", "5:30", "5:44", "6:37", "8:26"}},
@@ -214,6 +218,10 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "below the repository root", path: "app/.devcontainer/devcontainer.json", json: `{"image": "x"}`, want: []string{"1:1"}},
 			{name: "default location", json: `{"image": "x"}`},
 			{name: "native", path: ".devcontainer.json", json: `{"image": "x"}`, builder: ConfigBuilderNative},
+		},
+		"CR220": {
+			// The scan notes a template source (scan's TestTemplates); the rule itself reports nothing.
+			{name: "noted by the scan", json: "{\n  \"image\": \"x:${templateOption:v}\"\n}"},
 		},
 		"CR216": {
 			{name: "trailing commas, one finding per line", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"a\",],\n}", want: []string{"3:18"}, edit: `  "runArgs": ["a"]`},

@@ -150,18 +150,23 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	in.Devcontainer = dc
 	ts.src.Devcontainer = dc
 	viaCLI, notApplied := s.useCLI(ctx, p)
+	if t.isTemplate() {
+		// Not what gets built: the template applied is.
+		viaCLI, notApplied = false, ""
+	}
 	var out []checks.Finding
 	if notApplied != "" {
 		// Not the image the config describes: say so, once, on `features`.
 		ts.report("CR300", checks.SeverityWarning, notApplied, "", dcLocation(dc, "/features"))
 	}
-	if p.composeErr != nil && s.opts.Builder != nil && !composeFilesMissing(p.plan) {
+	if p.composeErr != nil && s.opts.Builder != nil && !t.isTemplate() && !composeFilesMissing(p.plan) {
 		ts.report("CR300", checks.SeverityError, "the Compose service cannot be built: "+p.composeErr.Error(), "", dcLocation(dc, "/service"))
 	}
-	if t.Dockerfile != "" {
+	if t.Dockerfile != "" && s.templateCheckable(t, t.Dockerfile) {
 		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: p.args, Target: p.target}
 		var ib *imageBuild
 		switch {
+		case t.isTemplate():
 		case viaCLI:
 			ib = s.cliBuild(t.Path, p)
 		case p.compose != nil:

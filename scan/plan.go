@@ -65,6 +65,9 @@ type Target struct {
 	// or when it could not be read or parsed: dcErr says why).
 	dc    *dcPlan
 	dcErr error
+	// templates are the target's files that are templates, by path (see
+	// recognizeTemplates); nil when none is.
+	templates map[string]*checks.Template
 }
 
 // Plan finds root's targets (a folder, or a single file) and resolves what
@@ -165,6 +168,7 @@ func (p *Planned) plan(found []Found) {
 			}
 		}
 		t.Inputs = p.devcontainerInputs(t)
+		p.recognizeTemplates(&t)
 		p.Targets = append(p.Targets, t)
 	}
 	for _, f := range found {
@@ -173,6 +177,7 @@ func (p *Planned) plan(found []Found) {
 		}
 		t := Target{Kind: checks.KindDockerfile, Path: f.Path}
 		t.Inputs = compact(p.dockerfileInputs(f.Path, path.Dir(f.Path)))
+		p.recognizeTemplates(&t)
 		p.Targets = append(p.Targets, t)
 	}
 	var dockerfiles []string

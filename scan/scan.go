@@ -261,8 +261,15 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 	case checks.KindDevcontainer:
 		ts.res.Findings = s.checkDevcontainer(ctx, t, ts)
 	default:
-		ts.res.Findings = s.checkDockerfile(ctx, &checks.DockerfileInput{}, t.Path, ts, s.dockerBuild(BuildPathDocker, t.Path, path.Dir(t.Path), "", nil))
+		var ib *imageBuild
+		if !t.isTemplate() {
+			ib = s.dockerBuild(BuildPathDocker, t.Path, path.Dir(t.Path), "", nil)
+		}
+		if s.templateCheckable(t, t.Path) {
+			ts.res.Findings = s.checkDockerfile(ctx, &checks.DockerfileInput{}, t.Path, ts, ib)
+		}
 	}
+	s.noteTemplates(t, ts)
 	if b := ts.res.Build; b.Path == BuildPathNone && b.Skipped == "" {
 		switch {
 		case s.opts.NoBuild && s.opts.NoBuildReason != "":

@@ -1,0 +1,301 @@
+package checks
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/coderready/coderready/devcontainer"
+)
+
+// Files that are not Dockerfiles or devcontainer.json files yet: Dev
+// Container Template sources, generator templates and build assets with a
+// placeholder base. The scan recognises them (unless config
+// `check-templates` is set), checks of them only what their placeholders
+// leave readable, and reports each once: CR120 for a Dockerfile, CR220 for
+// a devcontainer.json or its Compose file.
+
+// The template notes' rule IDs.
+const (
+	RuleDockerfileTemplate   = "CR120"
+	RuleDevcontainerTemplate = "CR220"
+)
+
+func init() {
+	const howTo = "Nothing to fix: a template is checked once it is applied (check the generated files, or a project made from " +
+		"the template). If the file is in fact used as it is, fill in the placeholders; config `check-templates: true` " +
+		"checks such files as they are, reporting their placeholders (CR210) and parse errors (CR100)."
+	Register(&Rule{
+		ID:       RuleDockerfileTemplate,
+		Title:    "Dockerfile template, not checked as a Dockerfile",
+		Severity: SeverityInfo,
+		Family:   FamilyDockerfile,
+		What: "A file named like a Dockerfile that is a template to be filled in before it is built: a generator template " +
+			"(a `.tt`, `.erb`, `.j2`, `.jinja`, `.jinja2`, `.tmpl`, `.tpl`, `.template` or `.in` suffix, or a line that starts " +
+			"with `{{`, `{%` or `<%`, or such a tag in `FROM`), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
+			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
+			"(`${templateOption:…}` outside comments). It is reported once, as a note, and not checked as a Dockerfile: " +
+			"nothing is built and its base is not read. A Template source's Dockerfile that still parses is checked by the " +
+			"rules that can read it, but its placeholders are not reported.",
+		Why: "Until a generator or the Dev Containers CLI (`devcontainer templates apply`) fills it in, the file is not what " +
+			"gets built: its placeholders are meant to be there, and reading it as a Dockerfile reports parse errors and " +
+			"unpinned `REPLACE-ME` images that do not exist in any image Coder runs." + cite("spec", "dockerfile"),
+		HowToFix: howTo,
+		Sources:  []string{"spec", "dockerfile"},
+		// The scan reports this itself, when it recognises a template.
+		Dockerfile: func(*DockerfileInput) []Finding { return nil },
+	})
+	Register(&Rule{
+		ID:       RuleDevcontainerTemplate,
+		Title:    "Dev Container Template source, placeholders not checked",
+		Severity: SeverityInfo,
+		Family:   FamilyDevcontainer,
+		What: "A devcontainer.json (or a Compose file it names) holds `${templateOption:…}` placeholders: it is the source of " +
+			"a Dev Container Template (usually with a `devcontainer-template.json` beside its `.devcontainer` folder), which " +
+			"the Dev Containers CLI fills in with the options chosen when it applies the template. It is reported once, as a " +
+			"note; the config is checked as it is, but its placeholders are not reported (CR210) and its image is neither " +
+			"built nor read.",
+		Why: "A template source is not a config anyone builds: the placeholders are by design, and the image reference or " +
+			"value they stand in for is only known once the template is applied." + cite("spec"),
+		HowToFix: howTo,
+		Sources:  []string{"spec"},
+		// The scan reports this itself, when it recognises a template.
+		Devcontainer: func(*DevcontainerInput) []Finding { return nil },
+	})
+}
+
+// TemplateKind says what makes a file a template.
+type TemplateKind string
+
+// The kinds of templates.
+const (
+	// TemplateDevcontainer is a Dev Container Template source: its
+	// `${templateOption:…}` placeholders are filled in when the template is
+	// applied.
+	TemplateDevcontainer TemplateKind = "devcontainer-template"
+	// TemplateGenerator is a file a generator (ERB, Jinja, Go templates,
+	// configure) turns into a Dockerfile.
+	TemplateGenerator TemplateKind = "generator"
+	// TemplatePlaceholderBase is a Dockerfile whose FROM is a placeholder a
+	// build script replaces.
+	TemplatePlaceholderBase TemplateKind = "placeholder-base"
+)
+
+// Template is what shows a file to be a template rather than a Dockerfile
+// or devcontainer.json as it is built.
+type Template struct {
+	// Path is the file (slash-separated, relative to the scanned root).
+	Path string
+	Kind TemplateKind
+	// Sign is what gave it away, for messages: "`${templateOption:imageVariant}`",
+	// "the `.tt` suffix", "`FROM REPLACE-ME`".
+	Sign string
+	// Location is the first sign's place (line 1 when it is the name).
+	Location Location
+	// Placeholders counts the `${templateOption:…}` placeholders of a Dev
+	// Container Template source's file.
+	Placeholders int
+	// Manifest is the template's devcontainer-template.json ("" when none
+	// was found).
+	Manifest string
+}
+
+// generatorSuffixes are the name endings of generator templates.
+var generatorSuffixes = []string{".tt", ".erb", ".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".in"}
+
+var (
+	// generatorTag finds a template tag: Go templates, Jinja, ERB.
+	generatorTag = regexp.MustCompile(`\{\{-?.*?-?\}\}|\{%-?.*?-?%\}|<%[=-]?.*?-?%>|\{\{|\{%|<%`)
+	// fromLine splits a FROM line into its flags and the image.
+	fromLine = regexp.MustCompile(`(?i)^(\s*FROM\s+(?:--\S+\s+)*)(\S+)`)
+	// placeholderWord is a base image that only stands in for one.
+	placeholderWord = regexp.MustCompile(`(?i)^(replace[-_]?me|change[-_]?me|placeholder|your[-_]?(base[-_]?)?image(?:[-_]?here)?|base[-_]?image[-_]?here)$`)
+	// placeholderDelims are the delimiters build scripts substitute between.
+	placeholderDelims = regexp.MustCompile(`^(<[^<>]*>?|__[A-Za-z0-9_]+__|@[A-Za-z0-9_]+@|%%[A-Za-z0-9_]+%%)$`)
+)
+
+// DockerfileTemplate recognises a Dockerfile that is a template (see
+// CR120): nil when it is a Dockerfile as it is built. path names the
+// file; src is its content.
+func DockerfileTemplate(p string, src []byte) *Template {
+	lines := strings.Split(string(src), "\n")
+	first := Location{Path: p, StartLine: 1}
+	name := strings.ToLower(path.Base(p))
+	for _, s := range generatorSuffixes {
+		if strings.HasSuffix(name, s) && len(name) > len(s) {
+			t := &Template{Path: p, Kind: TemplateGenerator, Sign: "the `" + s + "` suffix", Location: first}
+			if tag := generatorLine(p, lines); tag != nil {
+				t.Sign += " and " + tag.Sign
+				t.Location = tag.Location
+			}
+			return t
+		}
+	}
+	if t := generatorLine(p, lines); t != nil {
+		return t
+	}
+	if t := placeholderBase(p, lines); t != nil {
+		return t
+	}
+	return templateOptions(p, lines, "#")
+}
+
+// generatorLine finds a line that is a generator's: one that starts with a
+// template tag, or a FROM that holds one. Tags elsewhere (`docker inspect
+// --format '{{.Id}}'` in a RUN) are the command's own.
+func generatorLine(p string, lines []string) *Template {
+	for i, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		at := -1
+		switch {
+		case strings.HasPrefix(trimmed, "{{"), strings.HasPrefix(trimmed, "{%"), strings.HasPrefix(trimmed, "<%"):
+			at = strings.Index(line, trimmed[:2])
+		case fromLine.MatchString(line):
+			if m := generatorTag.FindStringIndex(line); m != nil {
+				at = m[0]
+			}
+		}
+		if at < 0 {
+			continue
+		}
+		tag := generatorTag.FindString(line[at:])
+		return &Template{Path: p, Kind: TemplateGenerator, Sign: "`" + clip(tag, 40) + "` on line " + fmt.Sprint(i+1),
+			Location: Location{Path: p, StartLine: i + 1, StartCol: at + 1, EndLine: i + 1, EndCol: at + len(tag)}}
+	}
+	return nil
+}
+
+// placeholderBase finds a FROM whose image is a placeholder.
+func placeholderBase(p string, lines []string) *Template {
+	for i, line := range lines {
+		m := fromLine.FindStringSubmatchIndex(line)
+		if m == nil {
+			continue
+		}
+		img := line[m[4]:m[5]]
+		name := img
+		if j := strings.IndexAny(name, "@"); j > 0 && !strings.HasPrefix(name, "@") {
+			name = name[:j]
+		}
+		if j := strings.LastIndex(name, ":"); j > 0 && !strings.Contains(name[j:], "/") && !strings.HasPrefix(name, "<") {
+			name = name[:j]
+		}
+		if !placeholderWord.MatchString(name) && !placeholderDelims.MatchString(name) && !placeholderDelims.MatchString(img) {
+			continue
+		}
+		return &Template{Path: p, Kind: TemplatePlaceholderBase, Sign: "`FROM " + img + "`",
+			Location: Location{Path: p, StartLine: i + 1, StartCol: m[4] + 1, EndLine: i + 1, EndCol: m[5]}}
+	}
+	return nil
+}
+
+// templateOptions finds the `${templateOption:…}` placeholders of a file's
+// lines outside lines that are comments (they start with comment).
+func templateOptions(p string, lines []string, comment string) *Template {
+	var t *Template
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimSpace(line), comment) {
+			continue
+		}
+		for _, m := range templateOption.FindAllStringIndex(line, -1) {
+			if t == nil {
+				t = &Template{Path: p, Kind: TemplateDevcontainer, Sign: "`" + line[m[0]:m[1]] + "`",
+					Location: Location{Path: p, StartLine: i + 1, StartCol: m[0] + 1, EndLine: i + 1, EndCol: m[1]}}
+			}
+			t.Placeholders++
+		}
+	}
+	return t
+}
+
+// ComposeTemplate recognises a Compose file of a Dev Container Template
+// source: nil when it holds no `${templateOption:…}` placeholder.
+func ComposeTemplate(p string, src []byte) *Template {
+	return templateOptions(p, strings.Split(string(src), "\n"), "#")
+}
+
+// DevcontainerTemplate recognises a devcontainer.json that is a Dev
+// Container Template source: nil when none of its values holds a
+// `${templateOption:…}` placeholder. manifest is the template's
+// devcontainer-template.json, when one was found beside the config's
+// `.devcontainer` folder ("" otherwise).
+func DevcontainerTemplate(c *devcontainer.Config, manifest string) *Template {
+	ms := c.FindInStrings(templateOption)
+	if len(ms) == 0 {
+		return nil
+	}
+	m := ms[0]
+	return &Template{Path: c.Path, Kind: TemplateDevcontainer, Sign: "`" + m.Text + "`", Placeholders: len(ms), Manifest: manifest,
+		Location: Location{Path: c.Path, StartLine: m.Start.Line, StartCol: m.Start.Col, EndLine: m.End.Line, EndCol: m.End.Col}}
+}
+
+// Checkable reports whether the rules may still read the file: a Dev
+// Container Template source's file that parses. A generator template or a
+// placeholder base is not what gets built.
+func (t *Template) Checkable(parses bool) bool {
+	return t.Kind == TemplateDevcontainer && parses
+}
+
+// Note is the template's one finding (CR120 for a Dockerfile, CR220 for a
+// devcontainer.json or Compose file). checked says whether the rules read
+// the file all the same (see Checkable).
+func (t *Template) Note(checked bool) Finding {
+	id := RuleDockerfileTemplate
+	if isConfigFile(t.Path) {
+		id = RuleDevcontainerTemplate
+	}
+	var what string
+	switch t.Kind {
+	case TemplateGenerator:
+		what = "a generator template (" + t.Sign + "), not a Dockerfile yet"
+	case TemplatePlaceholderBase:
+		what = "a build asset whose base is a placeholder (" + t.Sign + ") a build script fills in, not a Dockerfile yet"
+	default:
+		what = "part of a Dev Container Template source"
+		if t.Manifest != "" {
+			what += " (" + t.Manifest + ")"
+		}
+		if t.Placeholders > 1 {
+			what += fmt.Sprintf(": its %d placeholders (%s, …) are filled in when the template is applied", t.Placeholders, t.Sign)
+		} else {
+			what += ": its placeholder " + t.Sign + " is filled in when the template is applied"
+		}
+	}
+	var done string
+	switch {
+	case checked:
+		done = "checked as it is, but its placeholders are not reported and nothing is built (config `check-templates: true` reports them)"
+	case id == RuleDockerfileTemplate && t.Kind == TemplateDevcontainer:
+		done = "not checked as a Dockerfile (it does not parse until then), nor built (config `check-templates: true` checks it as it is)"
+	case id == RuleDockerfileTemplate:
+		done = "not checked as a Dockerfile, nor built (config `check-templates: true` checks it as it is)"
+	default:
+		done = "not checked (config `check-templates: true` checks it as it is)"
+	}
+	return Finding{
+		RuleID:   id,
+		Severity: SeverityInfo,
+		Evidence: EvidenceFile,
+		Message:  what + "; " + done,
+		Location: t.Location,
+	}
+}
+
+// isConfigFile reports whether a path is a devcontainer.json or a Compose
+// file (CR220's), not a Dockerfile (CR120's).
+func isConfigFile(p string) bool {
+	base := strings.ToLower(path.Base(p))
+	return strings.HasSuffix(base, ".json") || strings.HasSuffix(base, ".yml") || strings.HasSuffix(base, ".yaml")
+}
+
+// clip shortens s to at most n bytes, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,130 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/coderready/coderready/devcontainer"
+)
+
+func TestDockerfileTemplate(t *testing.T) {
+	tests := []struct {
+		name, path, src string
+		kind            TemplateKind // "" when it is not a template
+		line, col       int
+		sign            string // a part of Sign
+	}{
+		{name: "ERB generator by suffix", path: "lib/generators/templates/Dockerfile.tt", src: "FROM ruby:<%= ruby_version %>\n", kind: TemplateGenerator, line: 1, col: 11, sign: "`.tt` suffix"},
+		{name: "Jinja by suffix", path: "Dockerfile.j2", src: "FROM debian:12\n", kind: TemplateGenerator, line: 1, sign: "`.j2` suffix"},
+		{name: "configure input", path: "docker/Dockerfile.in", src: "FROM debian:@VERSION@\n", kind: TemplateGenerator, line: 1},
+		{name: "Go template lines", path: "Dockerfile", src: "{{ include \"shared\" -}}\nFROM {{ env.dist }}:{{ env.codename }}\n", kind: TemplateGenerator, line: 1, col: 1, sign: "`{{ include \"shared\" -}}` on line 1"},
+		{name: "Go template in FROM", path: "Dockerfile", src: "# generated\nFROM golang:{{ .Version }}\n", kind: TemplateGenerator, line: 2, col: 13},
+		{name: "Jinja block", path: "Dockerfile", src: "FROM debian:12\n{% if dev %}\nRUN apt-get install -y vim\n{% endif %}\n", kind: TemplateGenerator, line: 2},
+		{name: "a format string in RUN is the command's", path: "Dockerfile", src: "FROM docker:27\nRUN docker inspect --format '{{.Id}}' x\n"},
+		{name: "a name that only looks like a suffix", path: "Dockerfile.intel", src: "FROM debian:12\n"},
+		{name: "placeholder base", path: "build/assets/debian.Dockerfile", src: "ARG VARIANT=\"\"\nFROM REPLACE-ME\n", kind: TemplatePlaceholderBase, line: 2, col: 6, sign: "`FROM REPLACE-ME`"},
+		{name: "placeholder base with a tag and a flag", path: "Dockerfile", src: "FROM --platform=linux/amd64 change_me:latest\n", kind: TemplatePlaceholderBase, line: 1},
+		{name: "angle-bracket placeholder", path: "Dockerfile", src: "FROM <your-base-image>\n", kind: TemplatePlaceholderBase, line: 1},
+		{name: "sed placeholder", path: "Dockerfile", src: "FROM __BASE_IMAGE__ AS base\n", kind: TemplatePlaceholderBase, line: 1},
+		{name: "a real image", path: "Dockerfile", src: "FROM ubuntu:24.04\nRUN echo REPLACE-ME\n"},
+		{name: "Template source's FROM", path: ".devcontainer/Dockerfile", src: "FROM mcr.microsoft.com/devcontainers/cpp:2-${templateOption:imageVariant}\n", kind: TemplateDevcontainer, line: 1, col: 44, sign: "`${templateOption:imageVariant}`"},
+		{name: "Template source's ARG", path: ".devcontainer/Dockerfile", src: "FROM debian:12\n# ${templateOption:old}\nARG ZSH=\"${templateOption:installZsh}\"\n", kind: TemplateDevcontainer, line: 3, col: 10},
+		{name: "placeholder only in a comment", path: ".devcontainer/Dockerfile", src: "FROM debian:12\n  # FROM x:${templateOption:v}\n"},
+		{name: "ordinary variables", path: "Dockerfile", src: "ARG V=12\nFROM debian:${V}\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := DockerfileTemplate(tc.path, []byte(tc.src))
+			if tc.kind == "" {
+				if got != nil {
+					t.Fatalf("recognised as a template: %+v", got)
+				}
+				return
+			}
+			if got == nil {
+				t.Fatal("not recognised as a template")
+			}
+			if got.Kind != tc.kind || got.Location.StartLine != tc.line || (tc.col != 0 && got.Location.StartCol != tc.col) || got.Path != tc.path {
+				t.Fatalf("got %s at %d:%d in %s, want %s at %d:%d", got.Kind, got.Location.StartLine, got.Location.StartCol, got.Path, tc.kind, tc.line, tc.col)
+			}
+			if !strings.Contains(got.Sign, tc.sign) {
+				t.Fatalf("sign %q, want it to contain %q", got.Sign, tc.sign)
+			}
+		})
+	}
+}
+
+func TestDevcontainerAndComposeTemplate(t *testing.T) {
+	src := "{\n  // \"image\": \"x:${templateOption:old}\",\n  \"image\": \"mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}\",\n" +
+		"  \"features\": {\"ghcr.io/devcontainers/features/node:1\": {\"version\": \"${templateOption:nodeVersion}\"}}\n}"
+	c, err := devcontainer.Parse("src/base/.devcontainer/devcontainer.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := DevcontainerTemplate(c, "src/base/devcontainer-template.json")
+	if tm == nil || tm.Placeholders != 2 || tm.Location.StartLine != 3 || tm.Location.StartCol != 50 || tm.Manifest != "src/base/devcontainer-template.json" {
+		t.Fatalf("got %+v", tm)
+	}
+	plain, err := devcontainer.Parse("x/devcontainer.json", []byte(`{"image": "x", "containerEnv": {"A": "${localEnv:HOME}"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tm := DevcontainerTemplate(plain, ""); tm != nil {
+		t.Fatalf("a config without placeholders recognised: %+v", tm)
+	}
+	if tm := ComposeTemplate("c.yml", []byte("services:\n  # image: x:${templateOption:old}\n  app:\n    image: x:${templateOption:v}\n")); tm == nil || tm.Location.StartLine != 4 || tm.Placeholders != 1 {
+		t.Fatalf("compose: got %+v", tm)
+	}
+	if tm := ComposeTemplate("c.yml", []byte("services:\n  app:\n    image: x:${TAG}\n")); tm != nil {
+		t.Fatalf("compose without placeholders: got %+v", tm)
+	}
+}
+
+func TestTemplateNote(t *testing.T) {
+	tests := []struct {
+		name    string
+		tm      Template
+		checked bool
+		rule    string
+		want    []string
+	}{
+		{name: "generator", tm: Template{Path: "Dockerfile.tt", Kind: TemplateGenerator, Sign: "the `.tt` suffix"},
+			rule: "CR120", want: []string{"a generator template (the `.tt` suffix)", "not checked as a Dockerfile", "check-templates: true"}},
+		{name: "placeholder base", tm: Template{Path: "debian.Dockerfile", Kind: TemplatePlaceholderBase, Sign: "`FROM REPLACE-ME`"},
+			rule: "CR120", want: []string{"(`FROM REPLACE-ME`)", "not checked as a Dockerfile"}},
+		{name: "Template source's Dockerfile that does not parse", tm: Template{Path: ".devcontainer/Dockerfile", Kind: TemplateDevcontainer, Sign: "`${templateOption:v}`", Placeholders: 1},
+			rule: "CR120", want: []string{"its placeholder `${templateOption:v}` is filled in", "it does not parse until then"}},
+		{name: "Template source's Dockerfile that parses", tm: Template{Path: ".devcontainer/Dockerfile", Kind: TemplateDevcontainer, Sign: "`${templateOption:v}`", Placeholders: 3},
+			checked: true, rule: "CR120", want: []string{"its 3 placeholders (`${templateOption:v}`, …) are filled in", "checked as it is, but its placeholders are not reported"}},
+		{name: "devcontainer.json", tm: Template{Path: "src/go/.devcontainer/devcontainer.json", Kind: TemplateDevcontainer, Sign: "`${templateOption:v}`", Placeholders: 1, Manifest: "src/go/devcontainer-template.json"},
+			checked: true, rule: "CR220", want: []string{"Template source (src/go/devcontainer-template.json)"}},
+		{name: "Compose file", tm: Template{Path: ".devcontainer/docker-compose.yml", Kind: TemplateDevcontainer, Sign: "`${templateOption:v}`", Placeholders: 1},
+			checked: true, rule: "CR220"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.tm.Note(tc.checked)
+			if f.RuleID != tc.rule || f.Severity != SeverityInfo || f.Evidence != EvidenceFile {
+				t.Fatalf("got %s %s %s, want %s info file", f.RuleID, f.Severity, f.Evidence, tc.rule)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(f.Message, w) {
+					t.Errorf("message %q lacks %q", f.Message, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckTemplatesConfig(t *testing.T) {
+	cfg, err := ParseConfig("c.yaml", []byte("check-templates: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.CheckTemplates || DefaultConfig().CheckTemplates {
+		t.Fatalf("check-templates: got %v, default %v", cfg.CheckTemplates, DefaultConfig().CheckTemplates)
+	}
+	if _, err := ParseConfig("c.yaml", []byte("check-templates: yes\n")); err == nil {
+		t.Fatal("check-templates: yes accepted")
+	}
+}

@@ -1,0 +1,121 @@
+package scan
+
+import (
+	"path"
+
+	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/devcontainer"
+)
+
+// templateNotBuilt is a template target's build record: what gets built is
+// the file its generator or the Dev Containers CLI makes of it.
+const templateNotBuilt = "a template: built once it is filled in"
+
+// recognizeTemplates finds the files of a target that are templates, not
+// yet what gets built (checks.DockerfileTemplate, DevcontainerTemplate,
+// ComposeTemplate): the devcontainer.json, its Compose files and the
+// Dockerfile it builds, or the Dockerfile on its own. Config
+// `check-templates` checks them as they are instead.
+func (p *Planned) recognizeTemplates(t *Target) {
+	if p.Config.CheckTemplates {
+		return
+	}
+	add := func(tm *checks.Template) {
+		if tm == nil {
+			return
+		}
+		if t.templates == nil {
+			t.templates = map[string]*checks.Template{}
+		}
+		t.templates[tm.Path] = tm
+	}
+	dockerfile := func(rel string) {
+		if src, err := p.files.bytes(rel); err == nil {
+			add(checks.DockerfileTemplate(rel, src))
+		}
+	}
+	if t.Kind == checks.KindDockerfile {
+		dockerfile(t.Path)
+		return
+	}
+	if t.dc == nil {
+		return
+	}
+	manifest := p.templateManifest(t.Path)
+	add(checks.DevcontainerTemplate(t.dc.dc, manifest))
+	for _, c := range t.dc.plan.ComposeFiles {
+		if c.State != devcontainer.PathExists || c.IsDir || !localPath(c.Path) {
+			continue
+		}
+		if src, err := p.files.bytes(c.Path); err == nil {
+			add(checks.ComposeTemplate(c.Path, src))
+		}
+	}
+	if t.Dockerfile != "" {
+		dockerfile(t.Dockerfile)
+	}
+	for _, tm := range t.templates {
+		if tm.Kind == checks.TemplateDevcontainer {
+			tm.Manifest = manifest
+		}
+	}
+}
+
+// templateManifest returns the devcontainer-template.json of the Dev
+// Container Template a devcontainer.json belongs to: beside its
+// `.devcontainer` folder (the template's root) or in it; "" when there is
+// none.
+func (p *Planned) templateManifest(rel string) string {
+	ws, _ := workspaceOf(rel)
+	for _, dir := range []string{ws, path.Dir(rel)} {
+		m := path.Join(dir, "devcontainer-template.json")
+		if fi, err := p.repo.Stat(m); err == nil && !fi.IsDir() {
+			return m
+		}
+	}
+	return ""
+}
+
+// isTemplate reports whether any file of the target is a template: then
+// nothing is built.
+func (t Target) isTemplate() bool { return len(t.templates) > 0 }
+
+// noteTemplates reports each template file of the target once (CR120,
+// CR220) and records that nothing was built.
+func (s *checker) noteTemplates(t Target, ts *targetState) {
+	if !t.isTemplate() {
+		return
+	}
+	for _, rel := range sortedKeys(t.templates) {
+		ts.own = append(ts.own, t.templates[rel].Note(s.templateCheckable(t, rel)))
+	}
+	ts.record(checks.BuildRecord{Path: BuildPathNone, Skipped: templateNotBuilt})
+}
+
+// templateCheckable reports whether the rules read a file of the target:
+// it is not a template, or it is a Template source's file that still
+// parses (a devcontainer.json or Compose file always does, or it would
+// not be recognised).
+func (s *checker) templateCheckable(t Target, rel string) bool {
+	tm := t.templates[rel]
+	if tm == nil {
+		return true
+	}
+	if rel != t.Path && rel != t.Dockerfile {
+		return true
+	}
+	if t.Kind == checks.KindDevcontainer && rel == t.Path {
+		return true
+	}
+	_, readErr, parseErr := s.plan.files.dockerfile(rel)
+	return tm.Checkable(readErr == nil && parseErr == nil)
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return compact(out)
+}

@@ -1,0 +1,118 @@
+package scan
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/coderready/coderready/build"
+	"github.com/coderready/coderready/checks"
+)
+
+// TestTemplates: Dev Container Template sources (a direct Dockerfile and a
+// Compose service's alike), generator templates and placeholder bases are
+// noted once per file (CR120, CR220), never built, and never reported as
+// parse errors (CR100), placeholders (CR210) or unpinned images (CR102);
+// config check-templates checks them as they are. Builds go to a fake
+// builder that records them.
+func TestTemplates(t *testing.T) {
+	const placeholderFrom = "FROM mcr.microsoft.com/devcontainers/cpp:2-${templateOption:imageVariant}\nRUN echo hi\n"
+	root := writeTree(t, map[string]string{
+		// A Template source building its Dockerfile, with its manifest.
+		"src/cpp/devcontainer-template.json":          `{"id": "cpp", "options": {"imageVariant": {"type": "string", "default": "debian-12"}}}`,
+		"src/cpp/.devcontainer/devcontainer.json":     `{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "vscode"}`,
+		"src/cpp/.devcontainer/Dockerfile":            placeholderFrom,
+		"src/cpp-db/.devcontainer/devcontainer.json":  `{"dockerComposeFile": "compose.yml", "service": "app", "remoteUser": "vscode"}`,
+		"src/cpp-db/.devcontainer/compose.yml":        "services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile\n    image: app:${templateOption:tag}\n",
+		"src/cpp-db/.devcontainer/Dockerfile":         placeholderFrom,
+		"src/go/.devcontainer/devcontainer.json":      "{\n  \"image\": \"mcr.microsoft.com/devcontainers/go:${templateOption:imageVariant}\",\n  \"remoteUser\": \"vscode\",\n  \"forwardPorts\": [8080]\n}\n",
+		"src/ansible/.devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "vscode"}`,
+		// A Template source's Dockerfile that parses: still read by the rules.
+		"src/ansible/.devcontainer/Dockerfile": "FROM mcr.microsoft.com/devcontainers/base:bookworm\nARG ZSH=\"${templateOption:installZsh}\"\nENTRYPOINT [\"/start.sh\"]\n",
+		"lib/templates/Dockerfile.tt":          "FROM ruby:<%= ruby_version %>\nRUN bundle install\n",
+		"library/Dockerfile.template":          "{{ include \"shared\" -}}\nFROM {{ env.dist }}:{{ env.codename }}\n",
+		"build/assets/debian.Dockerfile":       "ARG VARIANT=\"\"\nFROM REPLACE-ME\nRUN apt-get update\n",
+		"app/Dockerfile":                       "FROM debian:latest\n",
+	})
+	run := func(cfg *checks.Config) (*Report, *fakeBuilds) {
+		fb := &fakeBuilds{docker: map[string]build.Spec{}, cli: map[string]build.DevcontainerSpec{}, root: root}
+		rep, err := Run(context.Background(), root, Options{
+			Config: cfg, Bases: noBases{}, Builder: fb, DevcontainerBuilder: fb, RootRelative: true,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep, fb
+	}
+	findings := func(rep *Report, ids ...string) []string {
+		var out []string
+		for _, tr := range rep.Targets {
+			for _, f := range tr.Findings {
+				if slices.Contains(ids, f.RuleID) {
+					out = append(out, fmt.Sprintf("%s %s:%d", f.RuleID, f.Location.Path, f.Location.StartLine))
+				}
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	rep, fb := run(checks.DefaultConfig())
+	notes := findings(rep, "CR120", "CR220")
+	want := []string{
+		"CR120 build/assets/debian.Dockerfile:2",
+		"CR120 lib/templates/Dockerfile.tt:1",
+		"CR120 library/Dockerfile.template:1",
+		"CR120 src/ansible/.devcontainer/Dockerfile:2",
+		"CR120 src/cpp-db/.devcontainer/Dockerfile:1",
+		"CR120 src/cpp/.devcontainer/Dockerfile:1",
+		"CR220 src/cpp-db/.devcontainer/compose.yml:6",
+		"CR220 src/go/.devcontainer/devcontainer.json:2",
+	}
+	if !slices.Equal(notes, want) {
+		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(notes, "\n"), strings.Join(want, "\n"))
+	}
+	bad := slices.DeleteFunc(findings(rep, "CR100", "CR210", "CR102", "CR101", "CR300"), func(s string) bool { return strings.Contains(s, " app/") })
+	if len(bad) > 0 {
+		t.Errorf("placeholders reported as problems: %v", bad)
+	}
+	// What parses is still read: the ansible Dockerfile's ENTRYPOINT, the
+	// go config's forwardPorts.
+	if kept := findings(rep, "CR106", "CR207"); !slices.Contains(kept, "CR106 src/ansible/.devcontainer/Dockerfile:3") || !slices.Contains(kept, "CR207 src/go/.devcontainer/devcontainer.json:4") {
+		t.Errorf("a template's readable parts were not checked: %v", kept)
+	}
+	for _, tr := range rep.Targets {
+		isTemplate := !strings.HasPrefix(tr.Path, "app/")
+		if got := tr.Build.Skipped == templateNotBuilt; got != isTemplate {
+			t.Errorf("%s: build record %+v", tr.Path, tr.Build)
+		}
+	}
+	if len(fb.docker) != 1 || len(fb.cli) != 0 {
+		t.Errorf("built %v and %v, want only app/Dockerfile", fb.docker, fb.cli)
+	}
+	for _, tr := range rep.Targets {
+		for _, f := range tr.Findings {
+			if f.RuleID == "CR120" && strings.Contains(tr.Path, "cpp/") && !strings.Contains(f.Message, "src/cpp/devcontainer-template.json") {
+				t.Errorf("the note does not name the manifest: %q", f.Message)
+			}
+		}
+	}
+
+	cfg := checks.DefaultConfig()
+	cfg.CheckTemplates = true
+	rep, _ = run(cfg)
+	if notes := findings(rep, "CR120", "CR220"); len(notes) != 0 {
+		t.Errorf("check-templates: notes %v", notes)
+	}
+	got := findings(rep, "CR100", "CR210", "CR102")
+	for _, w := range []string{
+		"CR100 src/cpp/.devcontainer/Dockerfile:1", "CR100 src/cpp-db/.devcontainer/Dockerfile:1", "CR100 library/Dockerfile.template:1",
+		"CR102 build/assets/debian.Dockerfile:2", "CR210 src/go/.devcontainer/devcontainer.json:2", "CR210 src/ansible/.devcontainer/Dockerfile:2",
+	} {
+		if !slices.Contains(got, w) {
+			t.Errorf("check-templates: no %s in %v", w, got)
+		}
+	}
+}
