@@ -107,8 +107,9 @@ func checkCR116(in *DockerfileInput) []Finding {
 					loc = v.spanLoc(dockerfile.Span{Line: c.Line, Col: c.Col, EndLine: c.Line})
 				}
 				out = append(out, Finding{
-					Message: fmt.Sprintf("`systemctl %s` has no effect in a Coder workspace: the templates start the container "+
-						"with `sh -c <agent init script>`, not systemd, so the service never starts", what),
+					Message: fmt.Sprintf("`systemctl %s` needs systemd as PID 1, but Coder's templates start the container with "+
+						"`sh -c <agent init script>` (systemd runs only under a Sysbox template that execs /sbin/init): "+
+						"the service does not start", what),
 					Location: loc,
 					Fix:      fix,
 				})
@@ -124,7 +125,8 @@ func checkCR116(in *DockerfileInput) []Finding {
 			}
 			units = append(units, Finding{
 				Message: fmt.Sprintf("a systemd unit is installed in `%s`, but Coder's templates start the container with "+
-					"`sh -c <agent init script>`, not systemd: the unit never runs", strings.TrimSuffix(dest, "/")),
+					"`sh -c <agent init script>`, not systemd (which runs only under a Sysbox template that execs /sbin/init): "+
+					"the unit does not run", strings.TrimSuffix(dest, "/")),
 				Location: v.instLoc(ins),
 				Fix:      fix,
 			})

@@ -87,9 +87,12 @@ func Discover(root string, ignore func(rel string) bool) ([]Found, error) {
 }
 
 // discover walks a root folder. The walk lists symlinks as entries and
-// never descends through one, so it stays inside the root.
+// never descends through one, so it stays inside the root. Besides the
+// spec's places it returns the devcontainer.json files envbuilder is
+// pointed at (extraConfigs).
 func discover(repo *rootfs.Root, ignore func(rel string) bool) ([]Found, error) {
 	var out []Found
+	var extra extraConfigs
 	err := fs.WalkDir(repo.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if rel == "." {
@@ -111,6 +114,7 @@ func discover(repo *rootfs.Root, ignore func(rel string) bool) ([]Found, error) 
 			return nil
 		}
 		isDC := IsDevcontainerPath(rel)
+		extra.see(rel, isDC)
 		if !isDC && !IsDockerfileName(d.Name()) {
 			return nil
 		}
@@ -123,6 +127,9 @@ func discover(repo *rootfs.Root, ignore func(rel string) bool) ([]Found, error) 
 	if err != nil {
 		return nil, fmt.Errorf("discover %s: %w", repo.Dir(), err)
 	}
+	// Configs envbuilder is pointed at outside the spec's places
+	// (discover_envbuilder.go).
+	out = append(out, extra.configs(repo.FS(), ignore)...)
 	slices.SortFunc(out, func(a, b Found) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
 }
