@@ -200,7 +200,11 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		}
 	}
 	s.progress(t.Path, "reading image")
-	if facts := s.readBase(ctx, ref); facts != nil {
+	facts, why := s.readBase(ctx, ref)
+	if facts == nil {
+		s.noteUnread(ts, ref, why, at, true)
+	}
+	if facts != nil {
 		ts.res.Image = checks.SummarizeImage(ref, facts)
 		ts.facts = facts
 		if ts.res.Build.Path == BuildPathNone {

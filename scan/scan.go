@@ -312,9 +312,12 @@ func (s *checker) checkDockerfile(ctx context.Context, in *checks.DockerfileInpu
 	in.File = f
 	ts.src.Dockerfile = f
 	var imageFindings []checks.Finding
-	if ref := checks.FinalBaseRef(in); ref != "" {
+	ref, unread := checks.FinalBaseRef(in), ""
+	if ref != "" {
 		s.progress(ts.res.Path, "reading base image")
-		if facts := s.readBase(ctx, ref); facts != nil {
+		facts, why := s.readBase(ctx, ref)
+		unread = why
+		if facts != nil {
 			in.Bases = checks.FactsResolver{ref: facts}
 			ts.res.Image = checks.SummarizeImage(ref, facts)
 			ts.facts = facts
@@ -341,21 +344,24 @@ func (s *checker) checkDockerfile(ctx context.Context, in *checks.DockerfileInpu
 			return out
 		}
 	}
+	if unread != "" {
+		s.noteUnread(ts, ref, unread, checks.FinalBaseLocation(in), in.Devcontainer != nil)
+	}
 	return append(out, imageFindings...)
 }
 
-// readBase returns the facts of a base image, or nil when it cannot be read
-// (offline, no engine, not pulled, unreachable registry): the static rules
-// then judge from what the reference tells.
-func (s *checker) readBase(ctx context.Context, ref string) *image.Facts {
+// readBase returns the facts of a base image, or nil and why it could not
+// be read (offline, no engine, not pulled, unreachable registry; see
+// unreadWhy): the static rules then judge from what the reference tells.
+func (s *checker) readBase(ctx context.Context, ref string) (*image.Facts, string) {
 	if s.bases == nil {
-		return nil
+		return nil, "offline"
 	}
 	f, err := s.bases.ReadBase(ctx, ref)
 	if err != nil {
-		return nil
+		return nil, unreadWhy(err)
 	}
-	return f
+	return f, ""
 }
 
 // readFailure is the finding for a target that could not be read at all.
