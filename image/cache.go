@@ -308,3 +308,47 @@ func (c *cache) evict() {
 		}
 	}
 }
+
+// layerPath is where the index of the layer diffID is kept ("" when the
+// cache is disabled).
+func (c *cache) layerPath(diffID string) string {
+	if c == nil || c.dir == "" {
+		return ""
+	}
+	return filepath.Join(c.dir, "layers", cacheFileName(diffID))
+}
+
+// hasLayer reports whether the index of the layer diffID is cached,
+// without reading it.
+func (c *cache) hasLayer(diffID string) bool {
+	p := c.layerPath(diffID)
+	if p == "" {
+		return false
+	}
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// layerSize is the uncompressed size of a cached layer, read from its
+// entry's header only: an estimate for choosing how to read an image, not
+// a verified figure.
+func (c *cache) layerSize(diffID string) (int64, bool) {
+	p := c.layerPath(diffID)
+	if p == "" {
+		return 0, false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return 0, false
+	}
+	defer func() { _ = f.Close() }()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return 0, false
+	}
+	var h layerHeader
+	if err := gob.NewDecoder(zr).Decode(&h); err != nil || h.DiffID != diffID {
+		return 0, false
+	}
+	return h.Size, true
+}

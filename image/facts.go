@@ -17,6 +17,9 @@ type Facts struct {
 	Reference string `json:"reference,omitempty"`
 	// Transport is the source kind.
 	Transport Transport `json:"transport,omitempty"`
+	// Read says how an engine image's layers crossed from the engine
+	// (docker-daemon: only).
+	Read *ReadInfo `json:"read,omitempty"`
 	// Digest is the manifest digest when the source knows it cheaply.
 	Digest string `json:"digest,omitempty"`
 	// IndexDigest is the multi-platform index's digest, when the image was

@@ -34,6 +34,9 @@ type Image struct {
 	// aliasKey is a facts-cache key known before the image is opened (the
 	// daemon's image ID), so cached facts skip `docker save` entirely.
 	aliasKey string
+	// read is how the layers crossed from the engine (docker-daemon:),
+	// set by load.
+	read *ReadInfo
 
 	mu      sync.Mutex
 	img     v1.Image

@@ -184,7 +184,9 @@ func fileType(hdr *tar.Header) (FileType, bool) {
 
 // expected is what a layer's image claims its content hashes to.
 type expected struct {
-	// diffID is the uncompressed tar's digest, from the image config.
+	// diffID is the uncompressed tar's digest, from the image config;
+	// zero when it is not known before reading (the receiver), in which
+	// case the index's DiffID is set to the content's.
 	diffID v1.Hash
 	// digest is the blob's digest as stored (compressed), from the
 	// manifest; zero when the source has no manifest (docker save).
@@ -236,7 +238,11 @@ func readLayer(ctx context.Context, r io.Reader, ws *wantSet, b *budget, want ex
 			return nil, err
 		}
 	}
-	if err := diff.check("DiffID", want.diffID); err != nil {
+	if want.diffID.Hex == "" {
+		// The receiver learns a blob's DiffID from its content: the index
+		// is then known to be the computed DiffID's.
+		li.DiffID = diff.sum()
+	} else if err := diff.check("DiffID", want.diffID); err != nil {
 		return nil, err
 	}
 	li.Size = cr.n

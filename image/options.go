@@ -29,6 +29,20 @@ type Options struct {
 	// TempDir receives the temporary `docker save` file of docker-daemon:
 	// references; empty means os.TempDir().
 	TempDir string
+	// ReadRoute is how a docker-daemon: image's layers cross from the
+	// engine: ReadRouteAuto (the default; $CODERREADY_READ_ROUTE when
+	// empty), ReadRoutePush or ReadRouteSave. Push falls back to save when
+	// it cannot be used; Facts.Read says which route was taken and why.
+	ReadRoute string
+	// ReceiveAddr is the host:port the engine pushes to for the push
+	// route: an address of this machine the engine reaches, listed in its
+	// insecure-registries unless it is a loopback address. Empty means
+	// $CODERREADY_RECEIVE_ADDR, else DefaultReceiveAddr for an engine on
+	// this machine; a remote engine without one is read by save.
+	ReceiveAddr string
+	// ReceiveListen is where the receiving registry listens; empty means
+	// $CODERREADY_RECEIVE_LISTEN, else ReceiveAddr.
+	ReceiveListen string
 	// CacheDir holds the per-layer index cache and the facts cache; empty
 	// disables caching.
 	CacheDir string
@@ -46,6 +60,10 @@ type Options struct {
 	// OnLayerRead, when set, is called with a layer's DiffID each time the
 	// layer is actually read from its source (not from the cache).
 	OnLayerRead func(diffID string)
+	// OnReceive, when set, is called with each thing the receiving
+	// registry does while the engine pushes this image (ReadRoutePush);
+	// reads of this process running at the same time see each other's.
+	OnReceive func(ReceiveEvent)
 }
 
 func (o Options) parallelism() int {

@@ -24,6 +24,14 @@ type layerJob struct {
 	// without reading (0 otherwise): the largest layers are read first.
 	size int64
 	open func() (io.ReadCloser, error)
+	// known is the layer's index when the source indexed it already (the
+	// receiver, as the layer streamed in).
+	known *layerIndex
+}
+
+// knownIndexes is a v1.Image whose source indexed some layers already.
+type knownIndexes interface {
+	knownIndex(diffID v1.Hash) *layerIndex
 }
 
 // layerSizer is a v1.Image that knows its layers' stored sizes cheaply
@@ -111,6 +119,13 @@ func (im *Image) decorate(f *Facts, m *v1.Manifest) {
 		f.Reference = im.Ref.String()
 	}
 	f.Transport = im.Ref.Transport
+	f.Read = nil
+	if im.Ref.Transport == TransportDaemon {
+		f.Read = im.read
+		if f.Read == nil {
+			f.Read = &ReadInfo{Route: ReadRouteCached, Reason: "the image ID's facts were cached"}
+		}
+	}
 	f.Digest = im.Digest
 	f.IndexDigest = im.IndexDigest
 	f.Platforms = im.Platforms
@@ -142,6 +157,9 @@ func layerJobs(img v1.Image, cfg *v1.ConfigFile, m *v1.Manifest) ([]layerJob, er
 		j := layerJob{index: i, diffID: diffIDs[i], open: l.Uncompressed}
 		if s, ok := img.(layerSizer); ok {
 			j.size, _ = s.layerSize(diffIDs[i])
+		}
+		if k, ok := img.(knownIndexes); ok {
+			j.known = k.knownIndex(diffIDs[i])
 		}
 		if m != nil {
 			// Read the blob as stored: it is verified against its digest as
@@ -240,7 +258,11 @@ func blame(first error, errs []error, views []*budget) error {
 
 func readOneLayer(ctx context.Context, j layerJob, ws *wantSet, b *budget, c *cache, opts Options) (*layerIndex, error) {
 	diffID := j.diffID.String()
-	if li := c.getLayer(diffID); li != nil {
+	li := j.known
+	if li == nil {
+		li = c.getLayer(diffID)
+	}
+	if li != nil {
 		if err := b.addBytes(li.Size); err != nil {
 			return nil, err
 		}
@@ -260,7 +282,7 @@ func readOneLayer(ctx context.Context, j layerJob, ws *wantSet, b *budget, c *ca
 		return nil, err
 	}
 	defer func() { _ = rc.Close() }()
-	li, err := readLayer(ctx, rc, ws, b, expected{diffID: j.diffID, digest: j.digest})
+	li, err = readLayer(ctx, rc, ws, b, expected{diffID: j.diffID, digest: j.digest})
 	if err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ import (
 func sourceFree(t *testing.T, f *Facts) string {
 	t.Helper()
 	c := *f
-	c.Reference, c.Transport, c.Digest, c.Platforms, c.CompressedSize = "", "", "", nil, 0
+	c.Reference, c.Transport, c.Digest, c.Platforms, c.CompressedSize, c.Read = "", "", "", nil, 0, nil
 	c.Layers = append([]Layer(nil), f.Layers...)
 	for i := range c.Layers {
 		c.Layers[i].Digest, c.Layers[i].CompressedSize = "", 0

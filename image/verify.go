@@ -53,13 +53,15 @@ func (hr *hashReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// sum is the digest of what was read ("sha256:<hex>").
+func (hr *hashReader) sum() string { return "sha256:" + hex.EncodeToString(hr.h.Sum(nil)) }
+
 // check compares what was read with the expected digest.
 func (hr *hashReader) check(what string, want v1.Hash) error {
 	if want.Algorithm != "sha256" {
 		return fmt.Errorf("%s %s: only sha256 digests can be verified", what, want)
 	}
-	got := "sha256:" + hex.EncodeToString(hr.h.Sum(nil))
-	if got != want.String() {
+	if got := hr.sum(); got != want.String() {
 		return &DigestError{What: what, Expected: want.String(), Got: got}
 	}
 	return nil
