@@ -3,6 +3,8 @@ package checks
 import (
 	"fmt"
 	"time"
+
+	"github.com/coderready/coderready/image"
 )
 
 // TargetKind says what a checked target is.
@@ -53,6 +55,10 @@ type BuildRecord struct {
 	Failed bool `json:"failed,omitempty"`
 	// Skipped says why nothing was built.
 	Skipped string `json:"skipped,omitempty"`
+	// Read says how the built image was read from the engine: the route
+	// its layers took (push: only those the cache lacks; save: the whole
+	// image), why, and what crossed.
+	Read *image.ReadInfo `json:"read,omitempty"`
 }
 
 // Build paths a target's image can take (BuildRecord.Path).

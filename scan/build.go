@@ -141,6 +141,7 @@ func (s *checker) buildAndCheck(ctx context.Context, ib *imageBuild, ic imageChe
 		s.buildFailure(ts, ib, 0, "", "the built image could not be read: "+err.Error(), "")
 		return nil, false
 	}
+	rec.Read = facts.Read
 	ts.record(rec)
 	s.progress(ts.res.Path, "checking")
 	ts.res.Image = checks.SummarizeImage(ic.label, facts)

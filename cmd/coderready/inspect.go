@@ -31,6 +31,8 @@ func newInspectCmd() *cobra.Command {
 		noCache    bool
 		insecure   bool
 		offline    bool
+		readRoute  string
+		recvAddr   string
 	)
 	c := &cobra.Command{
 		Use:   "inspect IMAGE",
@@ -46,7 +48,10 @@ IMAGE is named with skopeo's transport prefixes:
   oci:DIR[:REF]           an OCI image layout folder
 
 Layer indexes are cached in $CODERREADY_DATA_DIR (default: the user cache
-folder), so images sharing base layers read only their own layers.`,
+folder), so images sharing base layers read only their own layers. For a
+docker-daemon: image, only those layers cross from the engine when it can
+push to coderready's receiving registry (--read-route, --receive-addr);
+otherwise the image is exported whole (docker save).`,
 		Example: `  coderready inspect docker-daemon:myorg/workspace:latest
   coderready inspect docker-archive:workspace.tar --format json
   coderready inspect ghcr.io/myorg/golden:2024.06 --platform linux/arm64`,
@@ -69,7 +74,7 @@ folder), so images sharing base layers read only their own layers.`,
 			if offline && (ref.Transport == image.TransportRegistry || ref.Transport == image.TransportDaemon) {
 				return &exitCodeError{code: exitError, err: fmt.Errorf("--offline: %s needs a registry or a Docker engine", args[0])}
 			}
-			opts := image.Options{Platform: platform, Insecure: insecure}
+			opts := image.Options{Platform: platform, Insecure: insecure, ReadRoute: readRoute, ReceiveAddr: recvAddr}
 			if !noCache {
 				opts.CacheDir = filepath.Join(dataDir(), "image-cache")
 			}
@@ -92,5 +97,7 @@ folder), so images sharing base layers read only their own layers.`,
 	c.Flags().BoolVar(&noCache, "no-cache", false, "do not use or fill the layer cache")
 	c.Flags().BoolVar(&insecure, "insecure", false, "allow plain HTTP and unverified TLS to the registry")
 	c.Flags().BoolVar(&offline, "offline", false, "refuse sources that need a registry or a Docker engine")
+	c.Flags().StringVar(&readRoute, "read-route", "", "how a docker-daemon: image crosses from the engine: auto, push (only layers the cache lacks) or save (default auto, or $"+image.EnvReadRoute+")")
+	c.Flags().StringVar(&recvAddr, "receive-addr", "", "host:port the engine pushes to for --read-route push, reachable from the engine (default $"+image.EnvReceiveAddr+", else "+image.DefaultReceiveAddr+" for a local engine)")
 	return c
 }
