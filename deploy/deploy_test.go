@@ -159,7 +159,8 @@ func TestComposeFile(t *testing.T) {
 	}
 }
 
-// TestKubernetesManifests: every setting is one the server reads, secrets
+// TestKubernetesManifests: every object decodes strictly into its
+// Kubernetes type, every setting is one the server reads, secrets
 // come from secretKeyRef, probes hit the server's own endpoints, the data
 // and temporary folders are writable under a read-only root.
 func TestKubernetesManifests(t *testing.T) {
@@ -167,6 +168,15 @@ func TestKubernetesManifests(t *testing.T) {
 	appSrc, err := os.ReadFile("../app/app.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("kubernetes/coderready.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range strings.Split(string(raw), "\n---\n") {
+		if _, _, err := strictCodec.Decode([]byte(doc), nil, nil); err != nil {
+			t.Errorf("kubernetes/coderready.yaml: %v", err)
+		}
 	}
 	kinds := map[string]bool{}
 	for _, d := range docs(t, "kubernetes/coderready.yaml") {
