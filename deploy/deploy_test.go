@@ -6,6 +6,7 @@ package deploy_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -13,10 +14,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	composecli "github.com/compose-spec/compose-go/v2/cli"
+	composetypes "github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"go.yaml.in/yaml/v3"
@@ -115,47 +119,134 @@ func dockerfileEnv(t *testing.T) map[string]string {
 	return env
 }
 
-// TestComposeFile: the compose file names only settings the server reads,
-// mounts the data volume where the image keeps its data, publishes the
-// port it listens on, and keeps the database off the builds' network.
+// loadCompose loads compose.yaml as Docker Compose v2 does
+// (compose-go: interpolation, normalization, validation against the
+// Compose specification's schema), with every profile and an empty
+// environment.
+func loadCompose(t *testing.T) *composetypes.Project {
+	t.Helper()
+	opts, err := composecli.NewProjectOptions([]string{"compose.yaml"},
+		composecli.WithWorkingDirectory("."), composecli.WithEnv([]string{}), composecli.WithProfiles([]string{"*"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := opts.LoadProject(context.Background())
+	if err != nil {
+		t.Fatalf("compose.yaml: %v", err)
+	}
+	return p
+}
+
+// TestComposeFile: the compose file is valid Compose, names only settings
+// the server reads, mounts the data volume where the image keeps its data,
+// publishes the port it listens on, keeps the database off the builds'
+// network, and bounds the builder's storage (BuildKit's garbage collection,
+// the pruner).
 func TestComposeFile(t *testing.T) {
 	known := knownSettings(t)
 	env := dockerfileEnv(t)
-	d := docs(t, "compose.yaml")
-	if len(d) != 1 {
-		t.Fatalf("compose.yaml: %d documents", len(d))
+	p := loadCompose(t)
+	if p.Name != "coderready" {
+		t.Errorf("project %q", p.Name)
 	}
-	app := dig(d[0], "services", "coderready")
-	if app == nil {
-		t.Fatal("no coderready service")
+	app, err := p.GetService("coderready")
+	if err != nil {
+		t.Fatal(err)
 	}
-	appEnv, _ := dig(app, "environment").(map[string]any)
-	for k := range appEnv {
+	for k := range app.Environment {
 		if strings.HasPrefix(k, "CODERREADY_") && !known[k] {
 			t.Errorf("compose.yaml sets %s, which coderready does not read", k)
 		}
 	}
-	if dig(app, "build", "dockerfile") != "deploy/Dockerfile" || dig(app, "build", "context") != ".." {
-		t.Errorf("build %v", dig(app, "build"))
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if v := dig(app, "volumes", 0); v != "data:"+env["CODERREADY_DATA_DIR"] {
-		t.Errorf("data volume %v, want data:%s", v, env["CODERREADY_DATA_DIR"])
+	if app.Build == nil || app.Build.Context != root || app.Build.Dockerfile != "deploy/Dockerfile" {
+		t.Errorf("build %+v, want the repository with deploy/Dockerfile", app.Build)
 	}
-	if p := dig(app, "ports", 0); p != "8080"+env["CODERREADY_LISTEN"] {
-		t.Errorf("port %v, want 8080%s", p, env["CODERREADY_LISTEN"])
+	if len(app.Volumes) != 1 || app.Volumes[0].Source != "data" || app.Volumes[0].Target != env["CODERREADY_DATA_DIR"] {
+		t.Errorf("volumes %+v, want data at %s", app.Volumes, env["CODERREADY_DATA_DIR"])
 	}
-	if h := appEnv["DOCKER_HOST"]; h != "tcp://builder:2375" {
+	if len(app.Ports) != 1 || app.Ports[0].Published != "8080" || ":"+strconv.Itoa(int(app.Ports[0].Target)) != env["CODERREADY_LISTEN"] {
+		t.Errorf("ports %+v, want 8080 to %s", app.Ports, env["CODERREADY_LISTEN"])
+	}
+	if h := app.Environment["DOCKER_HOST"]; h == nil || *h != "tcp://builder:2375" {
 		t.Errorf("DOCKER_HOST %v", h)
 	}
-	builderNets, _ := dig(d[0], "services", "builder", "networks").([]any)
-	dbNets, _ := dig(d[0], "services", "postgres", "networks").([]any)
-	for _, n := range dbNets {
-		if slices.Contains(builderNets, n) {
-			t.Errorf("the database shares network %v with the builder", n)
+
+	builder, err := p.GetService("builder")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := p.GetService("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range db.Networks {
+		if _, ok := builder.Networks[n]; ok {
+			t.Errorf("the database shares network %s with the builder", n)
 		}
 	}
-	if dig(d[0], "networks", "db", "internal") != true {
+	if !p.Networks["db"].Internal {
 		t.Error("the db network should be internal")
+	}
+
+	// BuildKit's garbage collection, from the config file dockerd is told
+	// to read.
+	var cfgPath string
+	for _, a := range builder.Command {
+		if v, ok := strings.CutPrefix(a, "--config-file="); ok {
+			cfgPath = v
+		}
+	}
+	var cfgSource string
+	for _, v := range builder.Volumes {
+		if v.Target == cfgPath && v.Type == composetypes.VolumeTypeBind && v.ReadOnly {
+			cfgSource = v.Source
+		}
+	}
+	if cfgPath == "" || cfgSource == "" {
+		t.Fatalf("builder command %q, volumes %+v: want --config-file on a read-only bind mount", builder.Command, builder.Volumes)
+	}
+	b, err := os.ReadFile(cfgSource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var daemon struct {
+		Builder struct {
+			GC struct {
+				Enabled bool `json:"enabled"`
+				Policy  []struct {
+					KeepStorage string   `json:"keepStorage"`
+					Filter      []string `json:"filter"`
+					All         bool     `json:"all"`
+				} `json:"policy"`
+			} `json:"gc"`
+		} `json:"builder"`
+	}
+	if err := json.Unmarshal(b, &daemon); err != nil {
+		t.Fatalf("%s: %v", cfgSource, err)
+	}
+	if gc := daemon.Builder.GC; !gc.Enabled || len(gc.Policy) == 0 || !gc.Policy[len(gc.Policy)-1].All || gc.Policy[len(gc.Policy)-1].KeepStorage == "" {
+		t.Errorf("builder gc %+v: want it on, with a limit on all the cache", gc)
+	}
+
+	pruner, err := p.GetService("builder-pruner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := strings.Join(pruner.Command, " ")
+	if !strings.Contains(script, `docker image prune --all --force --filter "until=$PRUNE_UNTIL"`) || pruner.Environment["PRUNE_UNTIL"] == nil {
+		t.Errorf("pruner command %q env %v", script, pruner.Environment)
+	}
+	if _, ok := pruner.Networks["builds"]; !ok || len(pruner.Networks) != 1 || !pruner.ReadOnly || pruner.User == "" || strings.HasPrefix(pruner.User, "0") {
+		t.Errorf("pruner %+v: want a non-root, read-only service on the builds network only", pruner)
+	}
+	for _, s := range []composetypes.ServiceConfig{builder, pruner} {
+		if !regexp.MustCompile(`:[0-9]+\.[0-9]+\.[0-9]+`).MatchString(s.Image) {
+			t.Errorf("%s: image %q is not pinned to a version", s.Name, s.Image)
+		}
 	}
 }
 
