@@ -14,9 +14,37 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/coderready ./cmd/coderready
 
-## image: the server's container image (deploy/Dockerfile) as coderready:VERSION
+## image: the server's container image (deploy/Dockerfile) as IMAGE
+## (coderready:VERSION). The binary is built here (static, BINARY=local), so
+## no Go image is pulled; BASE_IMAGE is the runtime base (a local Debian
+## image builds offline), NPM_REGISTRY the registry the Dev Containers CLI
+## comes from, EXTRA_CA_FILE a PEM file of CAs to trust (a TLS-intercepting
+## proxy's), WITH_DEVCONTAINER_CLI=0 leaves Node and the CLI out, and
+## BINARY=build compiles in GO_IMAGE instead; DOCKER_BUILD_FLAGS adds flags
+## (--network=host on an engine without a bridge). See docs/install.md.
+IMAGE                 ?= coderready:$(VERSION)
+BASE_IMAGE            ?= debian:bookworm-slim
+GO_IMAGE              ?= golang:1.26-bookworm
+BINARY                ?= local
+NPM_REGISTRY          ?=
+EXTRA_CA_FILE         ?=
+WITH_DEVCONTAINER_CLI ?= 1
+# The Debian docker.io client (20.10) has BuildKit built in; a newer client
+# elsewhere on PATH may want the buildx plugin (see scripts/test-images.sh).
+DOCKER                ?= $(shell [ -x /usr/bin/docker ] && echo /usr/bin/docker || echo docker)
+DOCKER_BUILD_FLAGS    ?=
 image:
-	docker build -f deploy/Dockerfile --build-arg VERSION=$(VERSION) -t coderready:$(VERSION) .
+	@if [ -n "$(EXTRA_CA_FILE)" ] && ! grep -q -- '-----BEGIN CERTIFICATE-----' "$(EXTRA_CA_FILE)"; then \
+		echo "EXTRA_CA_FILE=$(EXTRA_CA_FILE): no PEM certificate in it" >&2; exit 1; fi
+	if [ "$(BINARY)" = local ]; then \
+		CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o bin/image/coderready ./cmd/coderready; fi
+	DOCKER_BUILDKIT=1 $(DOCKER) build -f deploy/Dockerfile -t $(IMAGE) $(DOCKER_BUILD_FLAGS) \
+		--build-arg VERSION=$(VERSION) --build-arg BINARY=$(BINARY) \
+		--build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg GO_IMAGE=$(GO_IMAGE) \
+		--build-arg WITH_DEVCONTAINER_CLI=$(WITH_DEVCONTAINER_CLI) \
+		--build-arg NPM_REGISTRY=$(NPM_REGISTRY) \
+		--build-arg EXTRA_CA_CERTS="$$(if [ -n "$(EXTRA_CA_FILE)" ]; then cat "$(EXTRA_CA_FILE)"; fi)" \
+		.
 
 ## test: the whole suite — unit, golden, integration tests, then short fuzz runs
 test: test-unit fuzz-short

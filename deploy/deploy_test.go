@@ -4,11 +4,30 @@
 package deploy_test
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha1" //nolint:gosec // npm's shasum field is SHA-1
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
+	"maps"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +35,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -332,66 +352,235 @@ func engine(t *testing.T) *build.Docker {
 	return d
 }
 
-// TestServerImage builds deploy/Dockerfile on the local Debian test image
-// with a binary built here (no Go image can be pulled offline, so the build
-// stage is replaced through the BINARY argument), reads the image, and runs
-// `coderready version` in it.
-func TestServerImage(t *testing.T) {
-	d := engine(t)
-	d.Engine = build.EngineBuildKit // only BuildKit skips the unused build stage
+// binaryImage builds coderready here and puts it in an image at
+// /out/coderready, for the Dockerfile's BINARY argument (no Go image can
+// be pulled offline, so the build stage is replaced).
+func binaryImage(t *testing.T, d *build.Docker) string {
+	t.Helper()
 	ctx := context.Background()
-
 	bin := t.TempDir()
 	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", "-X main.version=deploy-test", "-o", filepath.Join(bin, "coderready"), "../cmd/coderready")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	if err := os.WriteFile(filepath.Join(bin, "Dockerfile"), []byte("FROM scratch\nCOPY coderready /out/coderready\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	binImg, err := d.Build(ctx, build.Spec{ContextDir: bin, Network: build.NetworkNone, Timeout: 5 * time.Minute})
+	img, err := d.Build(ctx, build.Spec{ContextDir: bin, Network: build.NetworkNone, Timeout: 5 * time.Minute})
 	if err != nil {
 		t.Fatalf("binary image: %v", err)
 	}
-	defer func() { _ = d.Remove(ctx, binImg.Ref) }()
+	t.Cleanup(func() { _ = d.Remove(context.WithoutCancel(ctx), img.Ref) })
+	return img.Ref
+}
 
-	start := time.Now()
-	res, err := d.Build(ctx, build.Spec{
-		ContextDir: "..", Dockerfile: "deploy/Dockerfile", Network: build.NetworkHost, Timeout: 10 * time.Minute,
-		Args: map[string]string{"BINARY": binImg.Ref, "RUNTIME_IMAGE": "coderready-test/debian:bookworm", "WITH_DEVCONTAINER_CLI": "0"},
-	})
-	if err != nil {
-		var f *build.Failure
-		if errors.As(err, &f) {
-			t.Fatalf("deploy/Dockerfile: %v\n%s", err, f.LogTail)
-		}
-		t.Fatalf("deploy/Dockerfile: %v", err)
-	}
-	defer func() { _ = d.Remove(ctx, res.Ref) }()
-	t.Logf("server image built in %s", time.Since(start).Round(100*time.Millisecond))
+// The fake package the test npm registry serves as the Dev Containers CLI.
+const fakeCLIVersion = "0.89.0"
 
-	facts, err := image.Inspect(ctx, "docker-daemon:"+res.Ref, image.Options{})
+// npmRegistry is an npm registry on loopback over HTTPS, its certificate
+// signed by a CA of its own (as behind a TLS-intercepting proxy), serving
+// one package: a stand-in @devcontainers/cli whose `devcontainer` prints
+// its version.
+type npmRegistry struct {
+	URL   string
+	CAPEM []byte
+	// CA is the CA certificate's SHA-256 fingerprint, hex.
+	CA string
+	mu sync.Mutex
+	// hits are the paths requested.
+	hits []string
+}
+
+// newNPMRegistry starts the registry for the test's lifetime.
+func newNPMRegistry(t *testing.T) *npmRegistry {
+	t.Helper()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := dockerfileEnv(t)
-	u, ok := facts.LookupUser(facts.Config.User)
-	if facts.Config.User != "coderready" || !ok || u.UID != 10001 || u.Home != env["CODERREADY_DATA_DIR"] {
-		t.Errorf("user %q %+v, want coderready (10001) at home in %s", facts.Config.User, u, env["CODERREADY_DATA_DIR"])
+	caTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "coderready test proxy CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
 	}
-	if p, ok := facts.LookPath("coderready"); !ok || p != "/usr/local/bin/coderready" {
-		t.Errorf("coderready on PATH at %q (%v)", p, ok)
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(facts.CA.Certificates) < 50 {
-		t.Errorf("%d CA certificates: GitHub's TLS needs the system bundle", len(facts.CA.Certificates))
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !slices.Equal(facts.Config.Entrypoint, []string{"/usr/local/bin/coderready"}) || !slices.Equal(facts.Config.Cmd, []string{"serve"}) {
-		t.Errorf("entrypoint %q cmd %q", facts.Config.Entrypoint, facts.Config.Cmd)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
 	}
+	leafDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature,
+	}, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(caDER)
+	reg := &npmRegistry{CAPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), CA: hex.EncodeToString(sum[:])}
 
-	out := run(t, d.Client.(*client.Client), res.Ref, "version")
-	if !strings.Contains(out, "deploy-test") {
-		t.Errorf("coderready version in the image printed %q", out)
+	tgz := fakeCLITarball(t)
+	sha512sum, sha1sum := sha512.Sum512(tgz), sha1.Sum(tgz)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reg.mu.Lock()
+		reg.hits = append(reg.hits, r.URL.EscapedPath())
+		reg.mu.Unlock()
+		switch strings.ToLower(r.URL.EscapedPath()) {
+		case "/@devcontainers%2fcli":
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{
+				"name":      "@devcontainers/cli",
+				"dist-tags": map[string]string{"latest": fakeCLIVersion},
+				"versions": map[string]any{fakeCLIVersion: map[string]any{
+					"name": "@devcontainers/cli", "version": fakeCLIVersion,
+					"bin": map[string]string{"devcontainer": "devcontainer.js"},
+					"dist": map[string]string{
+						"tarball":   reg.URL + "/@devcontainers/cli/-/cli-" + fakeCLIVersion + ".tgz",
+						"integrity": "sha512-" + base64.StdEncoding.EncodeToString(sha512sum[:]),
+						"shasum":    hex.EncodeToString(sha1sum[:]),
+					},
+				}},
+			})
+		case "/@devcontainers/cli/-/cli-" + fakeCLIVersion + ".tgz":
+			w.Header().Set("Content-Type", "application/octet-stream")
+			_, _ = w.Write(tgz)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER, caDER}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	reg.URL = srv.URL
+	return reg
+}
+
+// requested reports whether path was requested.
+func (r *npmRegistry) requested(path string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.ContainsFunc(r.hits, func(h string) bool { return strings.EqualFold(h, path) })
+}
+
+// fakeCLITarball is the package tarball of the stand-in CLI.
+func fakeCLITarball(t *testing.T) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, f := range []struct {
+		name, body string
+		mode       int64
+	}{
+		{"package/package.json", `{"name":"@devcontainers/cli","version":"` + fakeCLIVersion + `","bin":{"devcontainer":"devcontainer.js"}}`, 0o644},
+		{"package/devcontainer.js", "#!/usr/bin/env node\nconsole.log('" + fakeCLIVersion + "');\n", 0o755},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.body)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte(f.body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestServerImage builds deploy/Dockerfile on the local Debian test image
+// (BASE_IMAGE) with a binary built here (BINARY), reads the image and runs
+// `coderready version` in it: once without the Dev Containers CLI, and
+// once with it, installed from an npm registry (NPM_REGISTRY) whose TLS
+// certificate only the extra CA given as EXTRA_CA_CERTS vouches for, as
+// behind a TLS-intercepting proxy.
+func TestServerImage(t *testing.T) {
+	d := engine(t)
+	d.Engine = build.EngineBuildKit // only BuildKit skips the unused build stages
+	binImg := binaryImage(t, d)
+	reg := newNPMRegistry(t)
+	cases := []struct {
+		name string
+		args map[string]string
+		cli  bool
+	}{
+		{name: "without the Dev Containers CLI", args: map[string]string{"WITH_DEVCONTAINER_CLI": "0"}},
+		{
+			name: "with the Dev Containers CLI from a registry behind an extra CA",
+			args: map[string]string{"WITH_DEVCONTAINER_CLI": "1", "NPM_REGISTRY": reg.URL + "/", "EXTRA_CA_CERTS": string(reg.CAPEM), "DEVCONTAINER_CLI_VERSION": fakeCLIVersion},
+			cli:  true,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			args := map[string]string{"BINARY": binImg, "BASE_IMAGE": "coderready-test/debian:bookworm"}
+			maps.Copy(args, tc.args)
+			start := time.Now()
+			res, err := d.Build(ctx, build.Spec{ContextDir: "..", Dockerfile: "deploy/Dockerfile", Network: build.NetworkHost, Timeout: 15 * time.Minute, Args: args})
+			if err != nil {
+				var f *build.Failure
+				if errors.As(err, &f) {
+					t.Fatalf("deploy/Dockerfile: %v\n%s", err, f.LogTail)
+				}
+				t.Fatalf("deploy/Dockerfile: %v", err)
+			}
+			defer func() { _ = d.Remove(context.WithoutCancel(ctx), res.Ref) }()
+			t.Logf("server image built in %s", time.Since(start).Round(100*time.Millisecond))
+
+			facts, err := image.Inspect(ctx, "docker-daemon:"+res.Ref, image.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := dockerfileEnv(t)
+			u, ok := facts.LookupUser(facts.Config.User)
+			if facts.Config.User != "coderready" || !ok || u.UID != 10001 || u.Home != env["CODERREADY_DATA_DIR"] {
+				t.Errorf("user %q %+v, want coderready (10001) at home in %s", facts.Config.User, u, env["CODERREADY_DATA_DIR"])
+			}
+			if p, ok := facts.LookPath("coderready"); !ok || p != "/usr/local/bin/coderready" {
+				t.Errorf("coderready on PATH at %q (%v)", p, ok)
+			}
+			if len(facts.CA.Certificates) < 50 {
+				t.Errorf("%d CA certificates: GitHub's TLS needs the system bundle", len(facts.CA.Certificates))
+			}
+			if !slices.Equal(facts.Config.Entrypoint, []string{"/usr/local/bin/coderready"}) || !slices.Equal(facts.Config.Cmd, []string{"serve"}) {
+				t.Errorf("entrypoint %q cmd %q", facts.Config.Entrypoint, facts.Config.Cmd)
+			}
+			for _, tool := range []string{"devcontainer", "docker", "docker-compose", "node"} {
+				if _, ok := facts.LookPath(tool); ok != tc.cli {
+					t.Errorf("%s on PATH: %v, want %v", tool, ok, tc.cli)
+				}
+			}
+			if tc.cli {
+				// The extra CA is trusted by the server too, and npm
+				// fetched the package from the registry named.
+				if !facts.HasCertificate(reg.CA) {
+					t.Error("the extra CA is not in the image's trust store")
+				}
+				for _, p := range []string{"/@devcontainers%2fcli", "/@devcontainers/cli/-/cli-" + fakeCLIVersion + ".tgz"} {
+					if !reg.requested(p) {
+						t.Errorf("the registry was not asked for %s", p)
+					}
+				}
+			}
+
+			out := run(t, d.Client.(*client.Client), res.Ref, "version")
+			if !strings.Contains(out, "deploy-test") {
+				t.Errorf("coderready version in the image printed %q", out)
+			}
+		})
 	}
 }
 
