@@ -233,18 +233,7 @@ func TestComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var daemon struct {
-		Builder struct {
-			GC struct {
-				Enabled bool `json:"enabled"`
-				Policy  []struct {
-					KeepStorage string   `json:"keepStorage"`
-					Filter      []string `json:"filter"`
-					All         bool     `json:"all"`
-				} `json:"policy"`
-			} `json:"gc"`
-		} `json:"builder"`
-	}
+	var daemon builderDaemonConfig
 	if err := json.Unmarshal(b, &daemon); err != nil {
 		t.Fatalf("%s: %v", cfgSource, err)
 	}
@@ -621,4 +610,20 @@ func run(t *testing.T, c *client.Client, ref string, args ...string) string {
 		t.Fatalf("logs: %v", err)
 	}
 	return string(b)
+}
+
+// builderDaemonConfig is the part of a builder's daemon.json the deploy
+// tests read: BuildKit's cache garbage collection.
+type builderDaemonConfig struct {
+	Builder struct {
+		GC struct {
+			Enabled            bool   `json:"enabled"`
+			DefaultKeepStorage string `json:"defaultKeepStorage"`
+			Policy             []struct {
+				KeepStorage string   `json:"keepStorage"`
+				Filter      []string `json:"filter"`
+				All         bool     `json:"all"`
+			} `json:"policy"`
+		} `json:"gc"`
+	} `json:"builder"`
 }

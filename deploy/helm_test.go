@@ -493,19 +493,7 @@ func checkBuilder(t *testing.T, r *rendered, ns string, rootless bool) appsv1.St
 	}
 
 	cm := one[*corev1.ConfigMap](t, r, name)
-	var daemon struct {
-		Builder struct {
-			GC struct {
-				Enabled            bool   `json:"enabled"`
-				DefaultKeepStorage string `json:"defaultKeepStorage"`
-				Policy             []struct {
-					KeepStorage string   `json:"keepStorage"`
-					Filter      []string `json:"filter"`
-					All         bool     `json:"all"`
-				} `json:"policy"`
-			} `json:"gc"`
-		} `json:"builder"`
-	}
+	var daemon builderDaemonConfig
 	var features struct {
 		Features map[string]bool `json:"features"`
 	}

@@ -234,21 +234,28 @@ func (c *cache) put(rel string, encode func(*gob.Encoder) error) {
 	if c == nil || c.dir == "" {
 		return
 	}
-	name := filepath.Join(c.dir, rel)
+	_ = writeAtomic(filepath.Join(c.dir, rel), func(w io.Writer) error {
+		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+		err := encode(gob.NewEncoder(zw))
+		if cerr := zw.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+}
+
+// writeAtomic streams write's output into a temporary file beside name and
+// renames it into place: readers see the old file or the whole new one,
+// and nothing is buffered. A failed write leaves no temporary file.
+func writeAtomic(name string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return
+		return err
 	}
-	// Stream into a temporary file and rename it into place: readers see
-	// the old entry or the whole new one, and nothing is buffered.
 	tmp, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
 	if err != nil {
-		return
+		return err
 	}
-	zw, _ := gzip.NewWriterLevel(tmp, gzip.BestSpeed)
-	err = encode(gob.NewEncoder(zw))
-	if cerr := zw.Close(); err == nil {
-		err = cerr
-	}
+	err = write(tmp)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -258,6 +265,7 @@ func (c *cache) put(rel string, encode func(*gob.Encoder) error) {
 	if err != nil {
 		_ = os.Remove(tmp.Name())
 	}
+	return err
 }
 
 // evict removes the least recently used entries of every version and

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -104,22 +105,8 @@ func (s *receiveStore) write(rel string, v any) {
 	if err != nil {
 		return
 	}
-	name := filepath.Join(s.dir, rel)
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
-	if err != nil {
-		return
-	}
-	_, err = tmp.Write(b)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		_ = os.Remove(tmp.Name())
-	}
+	_ = writeAtomic(filepath.Join(s.dir, rel), func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }

@@ -95,8 +95,8 @@ func writeLegacySave(t testing.TB, path, tag string, im v1.Image) {
 		id := fmt.Sprintf("%064x", i+1)
 		data := uncompressed(t, l)
 		if i == len(layers)-1 {
-			s.add("shared/layer.tar", data)
-			s.link(id+"/layer.tar", "../shared/layer.tar")
+			s.add("dedup/layer.tar", data)
+			s.link(id+"/layer.tar", "../dedup/layer.tar")
 		} else {
 			s.add(id+"/VERSION", []byte("1.0"))
 			s.add(id+"/layer.tar", data)

@@ -1,7 +1,9 @@
 package scan
 
 import (
+	"maps"
 	"path"
+	"slices"
 
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/devcontainer"
@@ -54,6 +56,8 @@ func (p *Planned) recognizeTemplates(t *Target) {
 	if t.Dockerfile != "" {
 		dockerfile(t.Dockerfile)
 	}
+	// The Dockerfile and Compose files of a Template source name its
+	// manifest too.
 	for _, tm := range t.templates {
 		if tm.Kind == checks.TemplateDevcontainer {
 			tm.Manifest = manifest
@@ -86,7 +90,7 @@ func (s *checker) noteTemplates(t Target, ts *targetState) {
 	if !t.isTemplate() {
 		return
 	}
-	for _, rel := range sortedKeys(t.templates) {
+	for _, rel := range slices.Sorted(maps.Keys(t.templates)) {
 		ts.own = append(ts.own, t.templates[rel].Note(s.templateCheckable(t, rel)))
 	}
 	ts.record(checks.BuildRecord{Path: BuildPathNone, Skipped: templateNotBuilt})
@@ -109,13 +113,4 @@ func (s *checker) templateCheckable(t Target, rel string) bool {
 	}
 	_, readErr, parseErr := s.plan.files.dockerfile(rel)
 	return tm.Checkable(readErr == nil && parseErr == nil)
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return compact(out)
 }
