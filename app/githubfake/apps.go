@@ -31,6 +31,8 @@ var handlers = map[string]handler{
 	"pulls/create-review-comment":           (*Server).createReviewComment,
 	"pulls/list-reviews":                    (*Server).listReviews,
 	"pulls/list-review-comments":            (*Server).listReviewComments,
+	"pulls/update-review-comment":           (*Server).updateReviewComment,
+	"pulls/delete-review-comment":           (*Server).deleteReviewComment,
 }
 
 func (s *Server) manifestConversion(c *call) *response {

@@ -650,6 +650,20 @@ func TestViolations(t *testing.T) {
 			body:       func(*fixture) any { return map[string]any{"path": "Dockerfile", "line": 3, "body": "x"} },
 			wantStatus: 422, wantIn: "commit_id",
 		},
+		{
+			name: "review comment update without a body", method: "PATCH", path: "repos/acme/widgets/pulls/comments/1",
+			body:       func(*fixture) any { return map[string]any{"text": "x"} },
+			wantStatus: 422, wantIn: "body",
+		},
+		{
+			name: "review comment update with a comment ID that is no number", method: "PATCH", path: "repos/acme/widgets/pulls/comments/first",
+			body:       func(*fixture) any { return map[string]any{"body": "x"} },
+			wantStatus: 422, wantIn: "comment_id",
+		},
+		{
+			name: "review comment delete with a comment ID that is no number", method: "DELETE", path: "repos/acme/widgets/pulls/comments/first",
+			wantStatus: 422, wantIn: "comment_id",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1026,4 +1040,83 @@ func TestListsOfWhatWasMade(t *testing.T) {
 	if rv := f.fake.Reviews(repo, 1)[0]; len(rv.Comments) != 1 || rv.Comments[0].Body != "two" {
 		t.Errorf("the review keeps %+v", rv.Comments)
 	}
+}
+
+// TestReviewCommentEditsAndDeletes: the app edits and deletes its review
+// comments through the schema-validated operations; people's comments and
+// replies list as theirs.
+func TestReviewCommentEditsAndDeletes(t *testing.T) {
+	f := newFixture(t, githubfake.Options{})
+	ctx := context.Background()
+	_, _, err := f.gh.PullRequests.CreateReview(ctx, "acme", "widgets", 1, &github.PullRequestReviewRequest{
+		CommitID: github.String(f.head), Body: github.String("r"), Event: github.String("COMMENT"),
+		Comments: []*github.DraftReviewComment{
+			{Path: github.String("Dockerfile"), Line: github.Int(3), Side: github.String("RIGHT"), Body: github.String("one")},
+			{Path: github.String("Dockerfile"), Line: github.Int(7), Side: github.String("RIGHT"), Body: github.String("two")},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := f.fake.ReviewComments(repo, 1)
+	human := f.fake.AddReviewComment(repo, 1, githubfake.ReviewComment{Path: "Dockerfile", Line: 3, Body: "one"})
+	reply := f.fake.AddReviewComment(repo, 1, githubfake.ReviewComment{User: "hubot", InReplyTo: mine[0].ID, Body: "thanks"})
+	if reply.Line != 3 || reply.Path != "Dockerfile" || human.ReviewID == mine[0].ReviewID || reply.ReviewID == human.ReviewID {
+		t.Errorf("human comment %+v, reply %+v: want each in a review of its own, the reply on its parent's line", human, reply)
+	}
+
+	edited, _, err := f.gh.PullRequests.EditComment(ctx, "acme", "widgets", mine[0].ID, &github.PullRequestComment{Body: github.String("one, fixed")})
+	if err != nil || edited.GetBody() != "one, fixed" || edited.GetID() != mine[0].ID || edited.GetUser().GetType() != "Bot" {
+		t.Fatalf("edit: %+v, %v", edited, err)
+	}
+	if resp, err := f.gh.PullRequests.DeleteComment(ctx, "acme", "widgets", mine[1].ID); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete: %v, %v", resp, err)
+	}
+	for _, tt := range []struct {
+		name string
+		call func() (*github.Response, error)
+	}{
+		{"delete a deleted comment", func() (*github.Response, error) {
+			return f.gh.PullRequests.DeleteComment(ctx, "acme", "widgets", mine[1].ID)
+		}},
+		{"edit a deleted comment", func() (*github.Response, error) {
+			_, resp, err := f.gh.PullRequests.EditComment(ctx, "acme", "widgets", mine[1].ID, &github.PullRequestComment{Body: github.String("x")})
+			return resp, err
+		}},
+		{"edit a comment of another repository's", func() (*github.Response, error) {
+			f.fake.AddRepo(githubfake.Repo{Owner: "acme", Name: "other"})
+			_, resp, err := f.gh.PullRequests.EditComment(ctx, "acme", "other", mine[0].ID, &github.PullRequestComment{Body: github.String("x")})
+			return resp, err
+		}},
+	} {
+		if resp, err := tt.call(); err == nil || resp == nil || resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %v, %v; want 404", tt.name, resp, err)
+		}
+	}
+
+	listed, _, err := f.gh.PullRequests.ListComments(ctx, "acme", "widgets", 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range listed {
+		got = append(got, fmt.Sprintf("%s:%s:%s:%d", c.GetUser().GetLogin(), c.GetUser().GetType(), c.GetBody(), c.GetInReplyTo()))
+	}
+	want := []string{
+		"coderready[bot]:Bot:one, fixed:0",
+		"octocat:User:one:0",
+		fmt.Sprintf("hubot:User:thanks:%d", mine[0].ID),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("listed %q, want %q", got, want)
+	}
+	rv := f.fake.Reviews(repo, 1)[0]
+	if len(rv.Comments) != 1 || rv.Comments[0].Body != "one, fixed" || rv.Comments[0].Edits != 1 {
+		t.Errorf("the review holds %+v; want the edited comment alone", rv.Comments)
+	}
+	if cs := f.fake.ReviewComments(repo, 1); cs[0].Edits != 1 || cs[1].Edits != 0 || cs[1].User != "octocat" {
+		t.Errorf("comments %+v: want the app's edited once, the person's untouched", cs)
+	}
+	// Every request and answer matched the schema (Start fails the test
+	// on a violation left).
 }

@@ -3,7 +3,6 @@ package githubfake
 import (
 	"fmt"
 	"net/http"
-	"slices"
 )
 
 // The list operations a client needs to find out what an earlier request
@@ -92,22 +91,4 @@ func (s *Server) listReviewComments(c *call) *response {
 	resp := jsonResponse(http.StatusOK, list)
 	resp.header = linkHeader(fmt.Sprintf("%s/repositories/%d/pulls/%d/comments", s.URL, c.repo.ID, pr.Number), q, page, last)
 	return resp
-}
-
-// DeleteReviewComment removes a review comment from a pull request, as a
-// person deleting it on GitHub does; it reports whether there was one.
-func (s *Server) DeleteReviewComment(repo string, pr int, id int64) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	k := prKey(repo, pr)
-	i := slices.IndexFunc(s.comments[k], func(c *ReviewComment) bool { return c.ID == id })
-	if i < 0 {
-		return false
-	}
-	s.comments[k] = slices.Delete(s.comments[k], i, i+1)
-	for _, rv := range s.reviews[k] {
-		// A copy: s.comments points into the review's array.
-		rv.Comments = slices.DeleteFunc(slices.Clone(rv.Comments), func(c ReviewComment) bool { return c.ID == id })
-	}
-	return true
 }

@@ -452,6 +452,7 @@ func (s *Server) createReviewComment(c *call) *response {
 		}
 		rc = *parent
 		rc.Body, rc.InReplyTo, rc.CommitID = cr.Body, parent.ID, cr.CommitID
+		rc.User, rc.Edits = "", 0 // the app's own
 	} else {
 		var err error
 		rc, hunk, err = s.locateLocked(pr, cr)
@@ -476,6 +477,10 @@ func (s *Server) reviewCommentJSON(pr *PullRequest, rc *ReviewComment, hunk stri
 		}
 		return n
 	}
+	user, association := s.botJSON(), "NONE"
+	if rc.User != "" {
+		user, association = s.userJSON(rc.User, loginID(rc.User), "User"), "CONTRIBUTOR"
+	}
 	out := obj{
 		"url":                    api,
 		"pull_request_review_id": rc.ReviewID,
@@ -487,13 +492,13 @@ func (s *Server) reviewCommentJSON(pr *PullRequest, rc *ReviewComment, hunk stri
 		"original_position":      intOrNil(rc.Position),
 		"commit_id":              rc.CommitID,
 		"original_commit_id":     rc.CommitID,
-		"user":                   s.botJSON(),
+		"user":                   user,
 		"body":                   rc.Body,
 		"created_at":             ts(s.now()),
 		"updated_at":             ts(s.now()),
 		"html_url":               html,
 		"pull_request_url":       prURL,
-		"author_association":     "NONE",
+		"author_association":     association,
 		"_links":                 obj{"self": obj{"href": api}, "html": obj{"href": html}, "pull_request": obj{"href": prURL}},
 		"start_line":             intOrNil(rc.StartLine),
 		"original_start_line":    intOrNil(rc.StartLine),

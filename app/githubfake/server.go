@@ -1,7 +1,7 @@
 // Package githubfake is a fake GitHub REST API for tests: an httptest
 // server that validates every request against GitHub's published OpenAPI
 // description (the subset in testdata/fixtures/github-openapi), answers
-// the 15 operations a GitHub App like coderready uses from in-memory
+// the operations a GitHub App like coderready uses from in-memory
 // state, records what it was sent, and injects faults on demand.
 //
 // A request that matches no operation of the subset, fails the schema,

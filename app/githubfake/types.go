@@ -187,6 +187,11 @@ type ReviewComment struct {
 	StartSide string
 	Position  int
 	InReplyTo int64
+	// User is the author's login; empty for the app's bot (what the app
+	// posts). AddReviewComment makes comments of people.
+	User string
+	// Edits counts the updates of the body carried out (PATCH).
+	Edits int
 	// hunk is the diff hunk GitHub shows with the comment.
 	hunk string
 }
