@@ -80,5 +80,14 @@ func TestReviewIntents(t *testing.T) {
 		if pending, _ := s.PendingReviews(ctx, "o/r", 2); len(pending) != 1 || len(pending[0].Fingerprints) != 0 {
 			t.Errorf("review without suggestions: %+v", pending)
 		}
+		// The reviews known to be posted are the app's; a pending one is
+		// not yet.
+		reviews, err := s.PostedReviews(ctx, "o/r", 1)
+		if err != nil || !reflect.DeepEqual(reviews, map[int64]bool{99: true, 100: true}) {
+			t.Errorf("PostedReviews(#1) = %v, %v; want 99 and 100", reviews, err)
+		}
+		if reviews, err := s.PostedReviews(ctx, "o/r", 2); err != nil || len(reviews) != 0 {
+			t.Errorf("PostedReviews(#2) = %v, %v; want none (its review is pending)", reviews, err)
+		}
 	})
 }

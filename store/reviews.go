@@ -99,3 +99,25 @@ func (s *Store) DropReview(ctx context.Context, repo string, pr int, marker stri
 	}
 	return nil
 }
+
+// PostedReviews returns the GitHub IDs of the reviews the app posted (or
+// adopted) on pull request pr of repo: their comments are the app's own.
+func (s *Store) PostedReviews(ctx context.Context, repo string, pr int) (map[int64]bool, error) {
+	rows, err := s.query(ctx, s.db, `SELECT review_id FROM coderready_reviews WHERE repo = ? AND pr = ? AND review_id <> 0`, repo, pr)
+	if err != nil {
+		return nil, fmt.Errorf("reviews posted on %s#%d: %w", repo, pr, err)
+	}
+	defer func() { _ = rows.Close() }()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("reviews posted on %s#%d: %w", repo, pr, err)
+		}
+		out[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reviews posted on %s#%d: %w", repo, pr, err)
+	}
+	return out, nil
+}

@@ -556,6 +556,20 @@ func TestPostedSuggestions(t *testing.T) {
 				t.Errorf("PostedSuggestions(%s#%d) = %v, %v; want %v", k.repo, k.pr, got, err, w)
 			}
 		}
+		// Withdrawn suggestions are forgotten on their pull request only,
+		// twice as well as once; unknown ones are ignored.
+		for range 2 {
+			if err := s.ForgetSuggestions(ctx, "o/r", 1, []string{"fp-a", "fp-c", "fp-unknown"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want[key{"o/r", 1}] = map[string]bool{"fp-b": true}
+		for k, w := range want {
+			got, err := s.PostedSuggestions(ctx, k.repo, k.pr)
+			if err != nil || !reflect.DeepEqual(got, w) {
+				t.Errorf("after forgetting: PostedSuggestions(%s#%d) = %v, %v; want %v", k.repo, k.pr, got, err, w)
+			}
+		}
 	})
 }
 

@@ -50,3 +50,25 @@ ON CONFLICT (repo, pr, fingerprint) DO NOTHING`, repo, pr, fp, now); err != nil 
 	}
 	return nil
 }
+
+// ForgetSuggestions forgets that the suggestions with fingerprints were
+// posted on pull request pr of repo: the app withdrew them (their finding
+// is gone), so one that comes back is suggested again. Fingerprints not
+// recorded are ignored.
+func (s *Store) ForgetSuggestions(ctx context.Context, repo string, pr int, fingerprints []string) error {
+	if len(fingerprints) == 0 {
+		return nil
+	}
+	err := s.InTx(ctx, func(tx *sql.Tx) error {
+		for _, fp := range fingerprints {
+			if _, err := s.exec(ctx, tx, `DELETE FROM coderready_suggestions WHERE repo = ? AND pr = ? AND fingerprint = ?`, repo, pr, fp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget suggestions on %s#%d: %w", repo, pr, err)
+	}
+	return nil
+}
