@@ -90,6 +90,10 @@ type AppConfig struct {
 	// FailOnExisting makes findings the base branch has too count toward
 	// the conclusion (default false: only what the pull request adds).
 	FailOnExisting bool
+	// OutdatedSuggestions is what becomes of the app's review suggestions
+	// whose fix a newer head no longer has: OutdatedEdit (default),
+	// OutdatedDelete or OutdatedKeep.
+	OutdatedSuggestions string
 }
 
 // Values of config `app.existing`.
@@ -101,6 +105,19 @@ const (
 	ExistingAnnotate = "annotate"
 	// ExistingHide does not annotate them (the summary still lists them).
 	ExistingHide = "hide"
+)
+
+// Values of config `app.outdated-suggestions`.
+const (
+	// OutdatedEdit edits an outdated suggestion into a short note that
+	// says it was fixed (or changed) in which commit, without the
+	// suggestion, so it cannot be committed any more.
+	OutdatedEdit = "edit"
+	// OutdatedDelete deletes it, but edits one somebody replied to: the
+	// replies keep their context.
+	OutdatedDelete = "delete"
+	// OutdatedKeep leaves it as it is.
+	OutdatedKeep = "keep"
 )
 
 // Conclusion is the check run conclusion for findings at most severity max
@@ -128,10 +145,11 @@ func DefaultConfig() *Config {
 		RecommendedTools: []string{"bash", "ssh", "jq"},
 		Builder:          ConfigBuilderBoth,
 		App: AppConfig{
-			Existing:    ExistingNotice,
-			FailOn:      SeverityError,
-			NeutralOn:   SeverityWarning,
-			Suggestions: true,
+			Existing:            ExistingNotice,
+			FailOn:              SeverityError,
+			NeutralOn:           SeverityWarning,
+			Suggestions:         true,
+			OutdatedSuggestions: OutdatedEdit,
 		},
 	}
 }

@@ -256,7 +256,7 @@ var configKeys = []string{
 	"require-digest", "check-templates", "ignore", "org-ca", "devcontainer", "image", "app",
 }
 
-var appKeys = []string{"fail-on", "neutral-on", "build-forks", "suggestions", "existing", "fail-on-existing"}
+var appKeys = []string{"fail-on", "neutral-on", "build-forks", "suggestions", "existing", "fail-on-existing", "outdated-suggestions"}
 
 // errorf records a problem at n. Collection stops at a generous bound; sorted
 // trims the list to maxConfigErrors.
@@ -780,6 +780,13 @@ func (p *configParser) app(cfg *Config, n *yaml.Node) {
 			}
 		case "fail-on-existing":
 			cfg.App.FailOnExisting = p.boolean(v, "app: fail-on-existing")
+		case "outdated-suggestions":
+			switch {
+			case v.Kind == yaml.ScalarNode && slices.Contains([]string{OutdatedEdit, OutdatedDelete, OutdatedKeep}, v.Value):
+				cfg.App.OutdatedSuggestions = v.Value
+			default:
+				p.errorf(v, "app: outdated-suggestions: want edit, delete or keep, got %s", describeNode(v))
+			}
 		default:
 			p.unknownKey(k, "app", appKeys)
 		}

@@ -77,7 +77,7 @@ devcontainer:
 			{SHA256: strings.Repeat("0", 64)},
 		},
 		Builder: ConfigBuilderEnvbuilder,
-		App:     AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice},
+		App:     AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice, OutdatedSuggestions: OutdatedEdit},
 	}
 	want.ignore = compileIgnore(want.IgnorePaths)
 	if !reflect.DeepEqual(cfg, want) {
@@ -696,12 +696,14 @@ func TestParseConfigApp(t *testing.T) {
 		name, src string
 		want      AppConfig
 	}{
-		{"default", "", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice}},
-		{"stricter", "app:\n  fail-on: warning\n  neutral-on: info\n", AppConfig{FailOn: SeverityWarning, NeutralOn: SeverityInfo, Suggestions: true, Existing: ExistingNotice}},
-		{"never fail, forks, no suggestions", "app:\n  fail-on: off\n  build-forks: true\n  suggestions: false\n", AppConfig{FailOn: SeverityOff, NeutralOn: SeverityWarning, BuildForks: true, Existing: ExistingNotice}},
-		{"null section", "app:\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice}},
-		{"existing findings fail, hidden", "app:\n  existing: hide\n  fail-on-existing: true\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingHide, FailOnExisting: true}},
-		{"existing findings annotated", "app:\n  existing: annotate\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingAnnotate}},
+		{"default", "", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice, OutdatedSuggestions: OutdatedEdit}},
+		{"stricter", "app:\n  fail-on: warning\n  neutral-on: info\n", AppConfig{FailOn: SeverityWarning, NeutralOn: SeverityInfo, Suggestions: true, Existing: ExistingNotice, OutdatedSuggestions: OutdatedEdit}},
+		{"never fail, forks, no suggestions", "app:\n  fail-on: off\n  build-forks: true\n  suggestions: false\n", AppConfig{FailOn: SeverityOff, NeutralOn: SeverityWarning, BuildForks: true, Existing: ExistingNotice, OutdatedSuggestions: OutdatedEdit}},
+		{"null section", "app:\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice, OutdatedSuggestions: OutdatedEdit}},
+		{"existing findings fail, hidden", "app:\n  existing: hide\n  fail-on-existing: true\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingHide, FailOnExisting: true, OutdatedSuggestions: OutdatedEdit}},
+		{"existing findings annotated", "app:\n  existing: annotate\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingAnnotate, OutdatedSuggestions: OutdatedEdit}},
+		{"outdated suggestions deleted", "app:\n  outdated-suggestions: delete\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice, OutdatedSuggestions: OutdatedDelete}},
+		{"outdated suggestions kept", "app:\n  outdated-suggestions: keep\n", AppConfig{FailOn: SeverityError, NeutralOn: SeverityWarning, Suggestions: true, Existing: ExistingNotice, OutdatedSuggestions: OutdatedKeep}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -714,10 +716,16 @@ func TestParseConfigApp(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"app:\n  existing: show\n", "app:\n  existing: [notice]\n"} {
-		_, err := ParseConfig("c.yaml", []byte(bad))
-		if err == nil || !strings.Contains(err.Error(), "want notice, annotate or hide") {
-			t.Errorf("%q: %v, want an error naming the values", bad, err)
+	for _, bad := range []struct{ src, want string }{
+		{"app:\n  existing: show\n", "want notice, annotate or hide"},
+		{"app:\n  existing: [notice]\n", "want notice, annotate or hide"},
+		{"app:\n  outdated-suggestions: resolve\n", "c.yaml:2:25: app: outdated-suggestions: want edit, delete or keep"},
+		{"app:\n  outdated-suggestions: true\n", "want edit, delete or keep"},
+		{"app:\n  outdated-suggestion: keep\n", `did you mean "outdated-suggestions"?`},
+	} {
+		_, err := ParseConfig("c.yaml", []byte(bad.src))
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want an error with %q", bad.src, err, bad.want)
 		}
 	}
 }
