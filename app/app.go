@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/coderready/coderready/app/ghtransport"
+	"github.com/coderready/coderready/app/rulepages"
 	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/store"
 )
@@ -71,6 +72,8 @@ type Options struct {
 
 // App is a running GitHub App: store, queue, workers and HTTP handlers.
 type App struct {
+	// rules serves the rule pages check runs link to.
+	rules     http.Handler
 	opts      Options
 	log       *slog.Logger
 	store     *store.Store
@@ -133,7 +136,12 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Minute}
 	}
+	rules, err := rulepages.Handler(s.Version)
+	if err != nil {
+		return nil, err
+	}
 	a := &App{
+		rules:    rules,
 		opts:     opts,
 		registry: reg,
 		http:     hc,
@@ -259,8 +267,8 @@ func (a *App) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Handler serves /webhook, /setup, /healthz, /readyz, /metrics and the
-// status page.
+// Handler serves /webhook, /setup, /healthz, /readyz, /metrics, the rule
+// pages (/rules) and the status page.
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/webhook", a.serveWebhook)
@@ -269,6 +277,8 @@ func (a *App) Handler() http.Handler {
 	mux.HandleFunc("/healthz", a.serveHealthz)
 	mux.HandleFunc("/readyz", a.serveReadyz)
 	mux.Handle("/metrics", a.metricsHandler())
+	mux.Handle(rulepages.Prefix, a.rules)
+	mux.Handle(rulepages.Prefix+"/", a.rules)
 	mux.HandleFunc("/{$}", a.serveStatus)
 	return mux
 }

@@ -54,6 +54,16 @@ func TestPullRequestBuilt(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, cr.Output.Summary)
 		}
 	}
+	// The image is named by its file and commit; the layer the head adds
+	// by its instruction as written, without the builder's suffix.
+	for _, want := range []string{"| Image | `.devcontainer/Dockerfile @ " + fixtureHead[:7] + "` |", "  - added `RUN echo built > /etc/motd`: +"} {
+		if !strings.Contains(cr.Output.Summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, cr.Output.Summary)
+		}
+	}
+	if strings.Contains(cr.Output.Summary, "# buildkit") {
+		t.Errorf("summary keeps the builder's suffix:\n%s", cr.Output.Summary)
+	}
 	if cr.Conclusion == "failure" {
 		t.Errorf("conclusion failure:\n%s", cr.Output.Summary)
 	}

@@ -233,7 +233,7 @@ func (j *checkJob) check(ctx context.Context, work string) error {
 	if err := j.startCheckRuns(ctx); err != nil {
 		return err
 	}
-	rep, err := j.scan(ctx, j.plan, true)
+	rep, err := j.scan(ctx, j.plan, j.args.HeadSHA, true)
 	if err != nil {
 		return err
 	}
@@ -402,10 +402,10 @@ func touches(inputs, changed []string) bool {
 	return false
 }
 
-// scan checks a plan's targets. Builds happen unless the server builds
+// scan checks a plan's targets, a tree at commit rev. Builds happen unless the server builds
 // nothing or the pull request comes from a fork whose builds config does
 // not allow.
-func (j *checkJob) scan(ctx context.Context, plan *scan.Planned, progress bool) (*scan.Report, error) {
+func (j *checkJob) scan(ctx context.Context, plan *scan.Planned, rev string, progress bool) (*scan.Report, error) {
 	a := j.app
 	s := a.Settings()
 	builder := a.builders.current()
@@ -429,6 +429,7 @@ func (j *checkJob) scan(ctx context.Context, plan *scan.Planned, progress bool) 
 		CacheDir:      filepath.Join(s.DataDir, "image-cache"),
 		Bases:         j.bases,
 		RootRelative:  true,
+		Revision:      rev,
 	}
 	if progress {
 		opts.Progress = j.progress(ctx)
@@ -511,7 +512,7 @@ func (j *checkJob) compareBase(ctx context.Context, work string, head *scan.Repo
 		// The pull request adds every target: all is new.
 		return &scan.Report{}, nil
 	}
-	base, err := j.scan(ctx, plan, false)
+	base, err := j.scan(ctx, plan, j.pr.GetBase().GetSHA(), false)
 	if err != nil {
 		j.log.Warn("base branch scan failed; no comparison", "err", err)
 		return nil, nil

@@ -249,7 +249,7 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 			patch = p
 		}
 	}
-	mo := checks.MarkdownOptions{Diff: diff, BaseRef: j.pr.GetBase().GetRef(), Patch: patch}
+	mo := checks.MarkdownOptions{Diff: diff, BaseRef: j.pr.GetBase().GetRef(), Patch: patch, RuleURL: j.app.Settings().RuleURL}
 	if web := j.pr.GetHead().GetRepo().GetHTMLURL(); web != "" {
 		mo.LineURL = func(p string, line int) string {
 			return fmt.Sprintf("%s/blob/%s/%s#L%d", web, j.args.HeadSHA, p, line)
@@ -331,7 +331,7 @@ func annotationsFor(fs []checks.Finding) []*github.CheckRunAnnotation {
 		}
 		var details []string
 		if f.Fix != nil && f.Fix.Description != "" {
-			details = append(details, "Fix: "+f.Fix.Description)
+			details = append(details, "Fix: "+checks.PlainText(f.Fix.Description))
 		}
 		if f.Details != "" {
 			details = append(details, f.Details)
@@ -345,17 +345,18 @@ func annotationsFor(fs []checks.Finding) []*github.CheckRunAnnotation {
 }
 
 // annotationMessage is the finding's message, with what it stands on when
-// that is not a fact (annotations are plain text).
+// that is not a fact, as plain text: annotations render no Markdown.
 func annotationMessage(f checks.Finding) string {
 	if n := f.Evidence.Note(); n != "" {
-		return f.Message + " (" + n + ")"
+		return checks.PlainText(f.Message + " (" + n + ")")
 	}
-	return f.Message
+	return checks.PlainText(f.Message)
 }
 
+// annotationTitle is the rule's ID and title, as plain text.
 func annotationTitle(f checks.Finding) string {
 	if r := checks.Lookup(f.RuleID); r != nil {
-		return f.RuleID + ": " + r.Title
+		return f.RuleID + ": " + checks.PlainText(r.Title)
 	}
 	return f.RuleID
 }

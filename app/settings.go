@@ -18,8 +18,10 @@ import (
 
 	"github.com/docker/go-units"
 
+	"github.com/coderready/coderready/app/rulepages"
 	"github.com/coderready/coderready/app/source"
 	"github.com/coderready/coderready/build"
+	"github.com/coderready/coderready/checks"
 )
 
 // Environment variables `coderready serve` reads.
@@ -31,11 +33,14 @@ const (
 	EnvDataDir        = "CODERREADY_DATA_DIR"
 	// EnvWorkDir is where jobs check pull requests out (see
 	// Settings.WorkDir).
-	EnvWorkDir       = "CODERREADY_WORK_DIR"
-	EnvDatabaseURL   = "CODERREADY_DATABASE_URL"
-	EnvGitHubURL     = "CODERREADY_GITHUB_URL"
-	EnvGitHubAPIURL  = "CODERREADY_GITHUB_API_URL"
-	EnvPublicURL     = "CODERREADY_PUBLIC_URL"
+	EnvWorkDir      = "CODERREADY_WORK_DIR"
+	EnvDatabaseURL  = "CODERREADY_DATABASE_URL"
+	EnvGitHubURL    = "CODERREADY_GITHUB_URL"
+	EnvGitHubAPIURL = "CODERREADY_GITHUB_API_URL"
+	EnvPublicURL    = "CODERREADY_PUBLIC_URL"
+	// EnvRulesURL is where check runs link rule IDs (see
+	// Settings.RulesURL).
+	EnvRulesURL      = "CODERREADY_RULES_URL"
 	EnvBuildNetwork  = "CODERREADY_BUILD_NETWORK"
 	EnvBuildEngine   = "CODERREADY_BUILD_ENGINE"
 	EnvBuildMemory   = "CODERREADY_BUILD_MEMORY"
@@ -91,6 +96,12 @@ type Settings struct {
 	// PublicURL is where GitHub reaches this server (for the manifest's
 	// webhook and redirect URLs); empty takes it from the setup request.
 	PublicURL string
+	// RulesURL is where the check runs' rule IDs link: a URL with "{id}"
+	// in it (replaced by the rule's ID) or the address of a copy of
+	// docs/rules.md (the rule's anchor, "#cr101", is appended). Empty
+	// links this server's own pages, PublicURL/rules/CR101, when
+	// PublicURL is set, else the project's published docs/rules.md.
+	RulesURL string
 	// Build is how every build runs: network, engine ("auto": BuildKit
 	// when the engine offers it), resource limits (applied with the
 	// classic builder; features are then not applied, since the Dev
@@ -143,6 +154,7 @@ func SettingsFromEnv() (Settings, error) {
 		GitHubURL:      os.Getenv(EnvGitHubURL),
 		GitHubAPIURL:   os.Getenv(EnvGitHubAPIURL),
 		PublicURL:      os.Getenv(EnvPublicURL),
+		RulesURL:       os.Getenv(EnvRulesURL),
 		DockerHost:     os.Getenv(EnvDockerHost),
 		CompareBase:    true,
 	}
@@ -231,6 +243,15 @@ func (s *Settings) Normalize() error {
 		s.GitHubAPIURL = apiURLFor(s.GitHubURL)
 	}
 	s.GitHubAPIURL = strings.TrimRight(s.GitHubAPIURL, "/") + "/"
+	for _, u := range []struct{ env, v string }{{EnvPublicURL, s.PublicURL}, {EnvRulesURL, s.RulesURL}} {
+		if u.v == "" {
+			continue
+		}
+		// Both end up in links GitHub shows: absolute http(s) only.
+		if p, err := url.Parse(strings.ReplaceAll(u.v, "{id}", "CR101")); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			return fmt.Errorf("%s: want an absolute http(s) URL, got %q", u.env, u.v)
+		}
+	}
 	if s.Workers <= 0 {
 		s.Workers = 2
 	}
@@ -422,4 +443,18 @@ func realDir(dir string) (string, error) {
 func within(p, dir string) bool {
 	rel, err := filepath.Rel(dir, p)
 	return err == nil && (rel == "." || filepath.IsLocal(rel))
+}
+
+// RuleURL is the link to rule id's documentation in what the app posts
+// (see RulesURL).
+func (s Settings) RuleURL(id string) string {
+	switch {
+	case strings.Contains(s.RulesURL, "{id}"):
+		return strings.ReplaceAll(s.RulesURL, "{id}", id)
+	case s.RulesURL != "":
+		return strings.TrimSuffix(s.RulesURL, "#") + "#" + checks.RuleAnchor(id)
+	case s.PublicURL != "":
+		return rulepages.URL(s.PublicURL, id)
+	}
+	return checks.RuleDocURL(id)
 }

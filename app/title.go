@@ -32,7 +32,7 @@ func checkTitle(fresh []checks.Finding, existing int, base string) string {
 	worst := fs[0]
 	head := worst.RuleID
 	if r := checks.Lookup(worst.RuleID); r != nil {
-		head = strings.ReplaceAll(r.Title, "`", "")
+		head = checks.PlainText(r.Title)
 	}
 	same := 0
 	counts := map[checks.Severity]int{}

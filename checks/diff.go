@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -119,18 +120,14 @@ func RenderDiffText(w io.Writer, d *ImageDiff) error {
 	if d.Empty() {
 		b.WriteString("  no differences Coder cares about\n")
 	}
-	sign := "+"
-	if d.SizeDelta < 0 {
-		sign = "-"
+	if d.SizeDelta == 0 {
+		fmt.Fprintf(&b, "  size           unchanged (%s)\n", HumanBytes(d.New.Size))
+	} else {
+		fmt.Fprintf(&b, "  size           %s net (%s → %s)\n", signedBytes(d.SizeDelta), HumanBytes(d.Old.Size), HumanBytes(d.New.Size))
 	}
-	fmt.Fprintf(&b, "  size           %s → %s (%s%s)\n", HumanBytes(d.Old.Size), HumanBytes(d.New.Size), sign, HumanBytes(abs(d.SizeDelta)))
-	fmt.Fprintf(&b, "  layers         %d → %d (%d added, %d removed)\n", len(d.Old.Layers), len(d.New.Layers), len(d.LayersAdded), len(d.LayersRemoved))
-	for _, l := range d.LayersAdded {
-		by := l.CreatedBy
-		if len(by) > 70 {
-			by = by[:67] + "..."
-		}
-		fmt.Fprintf(&b, "    + %9s  %s\n", HumanBytes(l.Size), by)
+	fmt.Fprintf(&b, "  layers         %d → %d\n", len(d.Old.Layers), len(d.New.Layers))
+	for _, c := range layerChanges(d.LayersAdded, d.LayersRemoved, 0) {
+		fmt.Fprintf(&b, "    %s\n", c.describe(70, func(s string) string { return s }))
 	}
 	if len(d.ToolsGained) > 0 {
 		fmt.Fprintf(&b, "  tools gained   %s\n", strings.Join(d.ToolsGained, " "))
@@ -170,9 +167,75 @@ func userName(u string) string {
 	return u
 }
 
-func abs(n int64) int64 {
-	if n < 0 {
-		return -n
+// layerChange is one line of a comparison's layers: a layer added,
+// removed, or rebuilt (removed and added again by the same instruction).
+type layerChange struct {
+	kind     string // "rebuilt", "added", "removed", or "more" (a count line)
+	by       string // the instruction, else the DiffID
+	old, cur int64  // sizes before and after (0 when absent)
+	more     int
+}
+
+// describe writes the change for people; by is clipped to n bytes and
+// shown through quote.
+func (c layerChange) describe(n int, quote func(string) string) string {
+	by := c.by
+	if len(by) > n {
+		by = TruncateRunes(by, n-3) + "..."
 	}
-	return n
+	switch c.kind {
+	case "rebuilt":
+		return fmt.Sprintf("rebuilt %s: %s → %s (%s)", quote(by), HumanBytes(c.old), HumanBytes(c.cur), signedBytes(c.cur-c.old))
+	case "added":
+		return fmt.Sprintf("added %s: +%s", quote(by), HumanBytes(c.cur))
+	case "removed":
+		return fmt.Sprintf("removed %s: −%s", quote(by), HumanBytes(c.old))
+	}
+	return fmt.Sprintf("…and %d more %s", c.more, c.by)
+}
+
+// layerChanges describes the layers a comparison added and removed, largest
+// first in each group, at most limit a group (0: all). A removed layer made
+// by the same instruction as an added one was rebuilt: it is one line, with
+// its size before and after, so a rebuilt 210 MiB layer does not read as
+// 210 MiB more.
+func layerChanges(added, removed []ImageLayer, limit int) []layerChange {
+	bySize := func(a, b ImageLayer) int { return cmp.Compare(b.Size, a.Size) }
+	added, removed = slices.Clone(added), slices.Clone(removed)
+	slices.SortStableFunc(added, bySize)
+	slices.SortStableFunc(removed, bySize)
+	name := func(l ImageLayer) string {
+		if by := LayerInstruction(l.CreatedBy); by != "" {
+			return by
+		}
+		return l.DiffID
+	}
+	var rebuilt, plus []layerChange
+	for _, a := range added {
+		by := LayerInstruction(a.CreatedBy)
+		j := -1
+		if by != "" {
+			j = slices.IndexFunc(removed, func(l ImageLayer) bool { return LayerInstruction(l.CreatedBy) == by })
+		}
+		if j < 0 {
+			plus = append(plus, layerChange{kind: "added", by: name(a), cur: a.Size})
+			continue
+		}
+		rebuilt = append(rebuilt, layerChange{kind: "rebuilt", by: by, old: removed[j].Size, cur: a.Size})
+		removed = slices.Delete(removed, j, j+1)
+	}
+	minus := make([]layerChange, len(removed))
+	for i, r := range removed {
+		minus[i] = layerChange{kind: "removed", by: name(r), old: r.Size}
+	}
+	var out []layerChange
+	for _, group := range [][]layerChange{rebuilt, plus, minus} {
+		if limit > 0 && len(group) > limit {
+			out = append(out, group[:limit]...)
+			out = append(out, layerChange{kind: "more", by: group[0].kind, more: len(group) - limit})
+			continue
+		}
+		out = append(out, group...)
+	}
+	return out
 }

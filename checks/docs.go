@@ -152,3 +152,20 @@ func docCell(s string) string {
 func docOneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// RuleDocMarkdown is a rule's documentation as docs/rules.md has it below
+// the rule's heading (severity, what, why with its sources, how to fix),
+// for pages that show one rule; configURL is the link to docs/config.md.
+func RuleDocMarkdown(r *Rule, configURL string) string {
+	var b strings.Builder
+	writeRuleBody(&b, r, configURL)
+	return b.String()
+}
+
+// RuleAnchor is the HTML anchor of a rule's section in docs/rules.md
+// ("cr101").
+func RuleAnchor(id string) string { return ruleAnchor(id) }
+
+// FamilyName is how the docs name what a family of rules reads
+// ("Dockerfile", "devcontainer.json", "image").
+func FamilyName(f Family) string { return docFamily(f) }

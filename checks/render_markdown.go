@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"html"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -462,8 +463,53 @@ func mdUser(u string) string {
 	return mdCodeSpan(u)
 }
 
-// maxDiffLayers bounds the added layers a summary lists.
+// maxDiffLayers bounds the layers a summary lists under each heading
+// (rebuilt, added, removed).
 const maxDiffLayers = 5
+
+// signedBytes is a size change with its sign: "+1.2 MiB", "−72.0 KiB".
+func signedBytes(n int64) string {
+	if n < 0 {
+		return "−" + HumanBytes(-n)
+	}
+	return "+" + HumanBytes(n)
+}
+
+// Builders write an image's history differently: BuildKit as "RUN
+// /bin/sh -c CMD # buildkit", the classic builder as "/bin/sh -c CMD" or
+// "/bin/sh -c #(nop) COPY …", both with "|N ARG=v …" before the shell when
+// build arguments were set.
+var (
+	historyArgs  = regexp.MustCompile(`^\|\d+(?: \S+=\S*)* `)
+	historyShell = regexp.MustCompile(`^/bin/(?:ba)?sh -c `)
+)
+
+// LayerInstruction is the Dockerfile instruction a layer's history entry
+// records, as it was written: "RUN apt-get install -y curl" for every
+// builder's spelling of it, whitespace collapsed.
+func LayerInstruction(createdBy string) string {
+	s := strings.Join(strings.Fields(createdBy), " ")
+	s = strings.TrimSpace(strings.TrimSuffix(s, "# buildkit"))
+	run := false
+	if rest, ok := strings.CutPrefix(s, "RUN "); ok {
+		s, run = rest, true
+	}
+	s = historyArgs.ReplaceAllString(s, "")
+	if rest, ok := strings.CutPrefix(s, "#(nop) "); ok {
+		return rest
+	}
+	if m := historyShell.FindString(s); m != "" {
+		s = s[len(m):]
+		if rest, ok := strings.CutPrefix(s, "#(nop) "); ok {
+			return strings.TrimSpace(rest)
+		}
+		return "RUN " + s
+	}
+	if run {
+		return "RUN " + s
+	}
+	return s
+}
 
 func mdDiff(d *ImageDiff, baseRef string) string {
 	if d == nil || d.Old == nil || d.New == nil {
@@ -478,27 +524,14 @@ func mdDiff(d *ImageDiff, baseRef string) string {
 	if d.Empty() {
 		b.WriteString("No differences Coder cares about.\n\n")
 	}
-	sign := "+"
-	if d.SizeDelta < 0 {
-		sign = "−"
+	if d.SizeDelta == 0 {
+		fmt.Fprintf(&b, "- Size: unchanged (%s)\n", HumanBytes(d.New.Size))
+	} else {
+		fmt.Fprintf(&b, "- Size: %s net (%s → %s)\n", signedBytes(d.SizeDelta), HumanBytes(d.Old.Size), HumanBytes(d.New.Size))
 	}
-	fmt.Fprintf(&b, "- Size: %s → %s (%s%s)\n", HumanBytes(d.Old.Size), HumanBytes(d.New.Size), sign, HumanBytes(abs(d.SizeDelta)))
-	fmt.Fprintf(&b, "- Layers: %d → %d (%d added, %d removed)\n", len(d.Old.Layers), len(d.New.Layers), len(d.LayersAdded), len(d.LayersRemoved))
-	added := slices.Clone(d.LayersAdded)
-	slices.SortStableFunc(added, func(a, b ImageLayer) int { return cmp.Compare(b.Size, a.Size) })
-	for i, l := range added {
-		if i == maxDiffLayers {
-			fmt.Fprintf(&b, "  - …and %d more\n", len(added)-i)
-			break
-		}
-		by := strings.Join(strings.Fields(l.CreatedBy), " ")
-		if len(by) > 100 {
-			by = TruncateRunes(by, 97) + "..."
-		}
-		if by == "" {
-			by = l.DiffID
-		}
-		fmt.Fprintf(&b, "  - +%s %s\n", HumanBytes(l.Size), mdCodeSpan(by))
+	fmt.Fprintf(&b, "- Layers: %d → %d\n", len(d.Old.Layers), len(d.New.Layers))
+	for _, c := range layerChanges(d.LayersAdded, d.LayersRemoved, maxDiffLayers) {
+		fmt.Fprintf(&b, "  - %s\n", c.describe(100, mdCodeSpan))
 	}
 	if len(d.ToolsGained) > 0 {
 		fmt.Fprintf(&b, "- Tools gained: %s\n", mdCell(strings.Join(d.ToolsGained, ", ")))
@@ -571,4 +604,38 @@ func TruncateRunes(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// PlainText is text from a finding without the backticks of its Markdown
+// code spans ("no `curl` on PATH" becomes "no curl on PATH"), for outputs
+// that show text as it is: check run titles and annotations, where GitHub
+// renders no Markdown. An unmatched backtick is kept.
+func PlainText(s string) string {
+	if !strings.Contains(s, "`") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] != '`' {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		n := backticks(s[i:])
+		end := closingBackticks(s[i+n:], n)
+		if end < 0 {
+			b.WriteString(s[i : i+n])
+			i += n
+			continue
+		}
+		code := s[i+n : i+n+end]
+		// CommonMark strips one space each side of a span that has both
+		// (the way to write a span that starts with a backtick).
+		if len(code) >= 2 && code[0] == ' ' && code[len(code)-1] == ' ' && strings.Trim(code, " ") != "" {
+			code = code[1 : len(code)-1]
+		}
+		b.WriteString(code)
+		i += n + end + n
+	}
+	return b.String()
 }

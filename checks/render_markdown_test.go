@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,7 +46,13 @@ func TestRenderMarkdownGolden(t *testing.T) {
 	old.Layers = old.Layers[:1]
 	old.Tools = map[string]string{"sh": "/bin/sh", "bash": "/bin/bash", "ssh": "/usr/bin/ssh"}
 	old.CACertificates = 139
+	// The old image had the install layer from the classic builder (so
+	// it was rebuilt) and a COPY layer the new one drops.
 	diff := &ImageDiff{Old: old, New: sampleSummary(), SizeDelta: 225 << 20, LayersAdded: sampleSummary().Layers[1:],
+		LayersRemoved: []ImageLayer{
+			{DiffID: "sha256:c", Size: 210 << 20, CreatedBy: "|1 DEBIAN_FRONTEND=noninteractive /bin/sh -c apt-get install -y curl git  jq sudo"},
+			{DiffID: "sha256:d", Size: 72 << 10, CreatedBy: "/bin/sh -c #(nop) COPY file:4a1c in /etc/motd "},
+		},
 		ToolsGained: []string{"curl", "git", "jq", "sudo"}, ToolsLost: []string{"ssh"}, UserChanged: true,
 		CAAdded: []string{"CN=Acme Internal Root"}, Changes: []string{"agent download tool: none → /usr/bin/curl"}}
 	patch := "--- a/Dockerfile\n+++ b/Dockerfile\n@@ -1,1 +1,2 @@\n FROM debian:bookworm\n+RUN apt-get update\n"
@@ -293,4 +300,58 @@ func built(t *TargetResult, b *BuildRecord) *TargetResult {
 	c := *t
 	c.Build = b
 	return &c
+}
+
+func TestLayerInstruction(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"RUN /bin/sh -c apt-get install -y curl # buildkit", "RUN apt-get install -y curl"},
+		{"RUN |2 A=1 B= /bin/sh -c make   install # buildkit", "RUN make install"},
+		{"COPY ./entrypoint.sh /usr/local/bin/ # buildkit", "COPY ./entrypoint.sh /usr/local/bin/"},
+		{"/bin/sh -c apt-get update", "RUN apt-get update"},
+		{"|1 V=2 /bin/sh -c echo $V", "RUN echo $V"},
+		{"/bin/sh -c #(nop)  CMD [\"bash\"]", `CMD ["bash"]`},
+		{"/bin/sh -c #(nop) ADD file:1234 in / ", "ADD file:1234 in /"},
+		{"RUN /bin/bash -c set -e; make # buildkit", "RUN set -e; make"},
+		{"USER coder", "USER coder"},
+		{"", ""},
+	} {
+		if got := LayerInstruction(tc.in); got != tc.want {
+			t.Errorf("LayerInstruction(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestLayerChanges(t *testing.T) {
+	l := func(id string, size int64, by string) ImageLayer {
+		return ImageLayer{DiffID: id, Size: size, CreatedBy: by}
+	}
+	added := []ImageLayer{
+		l("sha256:a2", 200, "RUN /bin/sh -c apt-get install -y git # buildkit"),
+		l("sha256:n1", 10, "RUN /bin/sh -c touch /x # buildkit"),
+		l("sha256:n2", 30, ""),
+	}
+	removed := []ImageLayer{
+		l("sha256:o1", 5, "/bin/sh -c #(nop) COPY file:1 in /y "),
+		l("sha256:a1", 210, "/bin/sh -c apt-get install -y git"),
+	}
+	var got []string
+	for _, c := range layerChanges(added, removed, 0) {
+		got = append(got, c.describe(100, func(s string) string { return "<" + s + ">" }))
+	}
+	want := []string{
+		"rebuilt <RUN apt-get install -y git>: 210 B → 200 B (−10 B)",
+		"added <sha256:n2>: +30 B",
+		"added <RUN touch /x>: +10 B",
+		"removed <COPY file:1 in /y>: −5 B",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("layerChanges:\n got %q\nwant %q", got, want)
+	}
+	var limited []string
+	for _, c := range layerChanges(added, removed, 1) {
+		limited = append(limited, c.describe(100, func(s string) string { return s }))
+	}
+	if want := "…and 1 more added"; !slices.Contains(limited, want) || len(limited) != 4 {
+		t.Errorf("limit 1: got %q, want 4 lines with %q", limited, want)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -189,7 +188,12 @@ func dcLocation(dc *devcontainer.Config, ptr string) checks.Location {
 	return loc
 }
 
-// summaryLabel names a built image in its summary.
-func summaryLabel(rel string) string {
-	return path.Base(rel) + " (built)"
+// summaryLabel names a built image in its summary by the file it is
+// built from and, when known, the commit: "images/go/Dockerfile @ 1a2b3c4"
+// (else "images/go/Dockerfile (built)").
+func (s *checker) summaryLabel(rel string) string {
+	if r := s.opts.Revision; r != "" {
+		return rel + " @ " + r[:min(len(r), 7)]
+	}
+	return rel + " (built)"
 }

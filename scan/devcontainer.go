@@ -193,7 +193,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		return out
 	}
 	if viaCLI && (p.plan.Kind == devcontainer.KindImage || p.plan.Kind == devcontainer.KindCompose) {
-		found, built := s.buildAndCheck(ctx, s.cliBuild(t.Path, p), imageCheck{devcontainerBuild: true, label: summaryLabel(t.Path), at: &at}, ts)
+		found, built := s.buildAndCheck(ctx, s.cliBuild(t.Path, p), imageCheck{devcontainerBuild: true, label: s.summaryLabel(t.Path), at: &at}, ts)
 		out = append(out, found...)
 		if built {
 			return out

@@ -62,6 +62,10 @@ type Options struct {
 	// features; nil uses the Dev Containers CLI on PATH when BuildWith asks
 	// for it and builds are on.
 	DevcontainerBuilder build.DevcontainerBuilder
+	// Revision is the commit the tree is at, when there is one (the app
+	// checks a pull request's head or base): built images are named by
+	// their file and its short form.
+	Revision string
 	// RootRelative keeps target and finding paths relative to the root
 	// (what a repository's annotations need) instead of prefixing them
 	// with the root as given.
@@ -333,9 +337,9 @@ func (s *checker) checkDockerfile(ctx context.Context, in *checks.DockerfileInpu
 	s.progress(ts.res.Path, "checking")
 	out := checks.CheckDockerfile(in)
 	if ib != nil {
-		label := summaryLabel(rel)
+		label := s.summaryLabel(rel)
 		if ib.path == BuildPathDevcontainerCLI {
-			label = summaryLabel(ts.res.Path)
+			label = s.summaryLabel(ts.res.Path)
 		}
 		found, built := s.buildAndCheck(ctx, ib, imageCheck{dockerfile: f, target: in.Target, devcontainerBuild: in.Devcontainer != nil, label: label}, ts)
 		out = append(out, found...)

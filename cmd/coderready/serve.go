@@ -18,16 +18,16 @@ import (
 
 func newServeCmd() *cobra.Command {
 	var (
-		appID                                    int64
-		keyFile, listen, dataDir, workDir, dbURL string
-		githubURL, githubAPIURL, publicURL       string
-		logLevel                                 string
-		grace                                    time.Duration
-		sourceMaxFiles, sourceMaxMiB             int
-		noBuild, noRegistry, noCompare           bool
-		requireRemoteBuilder, forgetSetup        bool
-		workers                                  int
-		bf                                       buildFlags
+		appID                                        int64
+		keyFile, listen, dataDir, workDir, dbURL     string
+		githubURL, githubAPIURL, publicURL, rulesURL string
+		logLevel                                     string
+		grace                                        time.Duration
+		sourceMaxFiles, sourceMaxMiB                 int
+		noBuild, noRegistry, noCompare               bool
+		requireRemoteBuilder, forgetSetup            bool
+		workers                                      int
+		bf                                           buildFlags
 	)
 	c := &cobra.Command{
 		Use:   "serve",
@@ -79,6 +79,7 @@ is given (then any number of replicas may serve).`,
 			set("github-url", &s.GitHubURL, githubURL)
 			set("github-api-url", &s.GitHubAPIURL, githubAPIURL)
 			set("public-url", &s.PublicURL, publicURL)
+			set("rules-url", &s.RulesURL, rulesURL)
 			// The build flags default to their CODERREADY_BUILD_* variables.
 			if s.Build, err = bf.parse(); err != nil {
 				return &exitCodeError{code: exitError, err: err}
@@ -142,6 +143,7 @@ is given (then any number of replicas may serve).`,
 	f.StringVar(&githubURL, "github-url", "", "GitHub or GitHub Enterprise Server address (env CODERREADY_GITHUB_URL; default https://github.com)")
 	f.StringVar(&githubAPIURL, "github-api-url", "", "GitHub REST API address when not derived from --github-url (env CODERREADY_GITHUB_API_URL)")
 	f.StringVar(&publicURL, "public-url", "", "where GitHub reaches this server, for the app manifest (env CODERREADY_PUBLIC_URL)")
+	f.StringVar(&rulesURL, "rules-url", "", "where check runs link rule IDs: a URL with {id}, or a copy of docs/rules.md (env CODERREADY_RULES_URL; default this server's /rules pages when --public-url is set)")
 	f.IntVar(&sourceMaxFiles, "source-max-files", source.DefaultMaxFiles, "entries a pull request's snapshot may hold; a larger one is reported as not checked")
 	f.IntVar(&sourceMaxMiB, "source-max-mib", int(source.DefaultMaxBytes>>20), "MiB of files a pull request's snapshot may hold")
 	bf.register(f)
