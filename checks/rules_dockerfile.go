@@ -242,8 +242,14 @@ func (v *dfView) installFix(s *dockerfile.Stage, what string, pkgs ...string) *F
 				if im != m && (m.Family() != OSRHEL || im.Family() != OSRHEL) {
 					continue
 				}
-				if e, ok := ins[j].AddPackages(inst, pkgs...); ok {
-					fix.Description += fmt.Sprintf(": add %s to the %s install on line %d", strings.Join(pkgs, " "), inst.Manager, inst.Command.Line)
+				missing := dockerfile.MissingPackages(inst, pkgs...)
+				if len(missing) == 0 {
+					// Installed there, yet missing: say so, edit nothing.
+					fix.Description += fmt.Sprintf(": the %s install on line %d already names %s; see why it is not in the image", inst.Manager, inst.Command.Line, strings.Join(pkgs, " "))
+					return fix
+				}
+				if e, ok := ins[j].AddPackages(inst, missing...); ok {
+					fix.Description += fmt.Sprintf(": add %s to the %s install on line %d", strings.Join(missing, " "), inst.Manager, inst.Command.Line)
 					fix.Edits = []Edit{v.edit(e)}
 					return fix
 				}

@@ -190,11 +190,13 @@ func packageName(m, a string) string {
 // AddPackages returns the edit that adds pkgs to an install command of the
 // instruction, after its last package. A list written one package per line
 // (`    curl \`) gets new lines in the same style and indentation; otherwise
-// the names are added on the same line. ok is false when the command's
-// position is not exactly known (exec form, `sh -c` strings) or it has no
-// package word.
+// the names are added on the same line. A package the install already
+// names, or named twice in pkgs, is added once at most. ok is false when
+// the command's position is not exactly known (exec form, `sh -c`
+// strings), it has no package word, or every package is already there.
 func (in *Instruction) AddPackages(inst Install, pkgs ...string) (Edit, bool) {
 	c := inst.Command
+	pkgs = MissingPackages(inst, pkgs...)
 	if in.file == nil || c.Nested || in.JSON || len(pkgs) == 0 || inst.last < 0 || inst.last >= len(c.ArgSpans) {
 		return Edit{}, false
 	}
@@ -231,6 +233,18 @@ func (in *Instruction) AddPackages(inst Install, pkgs ...string) (Edit, bool) {
 	}
 	text := line[:sp.EndCol-1] + " " + strings.Join(pkgs, " ") + after
 	return Edit{StartLine: sp.Line, EndLine: sp.Line, Text: text}, true
+}
+
+// MissingPackages returns pkgs without the ones the install names (version
+// pins aside) and without repeats, in order.
+func MissingPackages(inst Install, pkgs ...string) []string {
+	var out []string
+	for _, p := range pkgs {
+		if !slices.Contains(inst.Packages, packageName(inst.Manager, p)) && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // InstallsPackage reports whether any install of the instruction installs

@@ -246,6 +246,24 @@ func TestAddPackages(t *testing.T) {
 	}
 }
 
+// TestAddPackagesAlreadyThere: a package the install names (pinned or not)
+// is not added again, nor one named twice; with nothing left there is no
+// edit.
+func TestAddPackagesAlreadyThere(t *testing.T) {
+	in := runOf(t, "FROM a\nRUN apt-get install -y --no-install-recommends curl=7.88.1-10 git\n", 2)
+	inst := in.Installs()[0]
+	e, ok := in.AddPackages(inst, "ca-certificates", "curl", "jq", "ca-certificates", "git")
+	if want := "RUN apt-get install -y --no-install-recommends curl=7.88.1-10 git ca-certificates jq"; !ok || e.Text != want {
+		t.Errorf("got %v %q, want %q", ok, e.Text, want)
+	}
+	if e, ok := in.AddPackages(inst, "git", "curl"); ok {
+		t.Errorf("every package already there: got an edit %q", e.Text)
+	}
+	if got := MissingPackages(inst, "git", "zip", "zip"); !slices.Equal(got, []string{"zip"}) {
+		t.Errorf("MissingPackages = %q, want [zip]", got)
+	}
+}
+
 func TestConditional(t *testing.T) {
 	tests := []struct {
 		name string
