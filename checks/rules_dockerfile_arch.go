@@ -212,7 +212,7 @@ func archVarFindings(v *dfView) []Finding {
 				fd.Fix.Description = "derive the name from the build's architecture: `$(uname -m)` in a RUN gives x86_64/aarch64, " +
 					"`${TARGETARCH}` gives amd64/arm64"
 			} else if ok {
-				fd.Fix.Edits = archFix(v, s, av.ins, sp, strings.ToLower(av.arch))
+				fd.Fix.Edits = archFix(v, sp, strings.ToLower(av.arch))
 			}
 			out = append(out, fd)
 		}

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -8,9 +9,9 @@ import (
 func TestCR112Vars(t *testing.T) {
 	for _, tc := range []ruleCase{
 		{"ENV path the image keeps", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y openjdk-17-jdk-headless\nENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64\n", nil,
-			[]want{{3, 5, []string{e(1, "FROM ubuntu:24.04\nARG TARGETARCH"), e(3, "ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-${TARGETARCH}")}}}},
+			[]want{{3, 5, []string{e(3, "ARG TARGETARCH\nENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-${TARGETARCH}")}}}},
 		{"ARG used in a download", "FROM debian:12\nARG ARCH=amd64\nRUN curl -fsSLo /usr/local/bin/kubectl https://dl.k8s.io/v1.30.0/bin/linux/${ARCH}/kubectl\n", nil,
-			[]want{{2, 5, []string{e(1, "FROM debian:12\nARG TARGETARCH"), e(2, "ARG ARCH=${TARGETARCH}")}}}},
+			[]want{{2, 5, []string{e(2, "ARG TARGETARCH\nARG ARCH=${TARGETARCH}")}}}},
 		{"ENV file name used by a RUN", "FROM debian:12\nENV V=0.12.3\nENV FILE=buildkit-v${V}.linux-amd64.tar.gz\nRUN curl -sSL https://github.com/moby/buildkit/releases/download/v${V}/${FILE} | tar -xz -C /usr\n", nil,
 			[]want{{3, 5, nil}}},
 		{"x86_64 ARG: no edit", "FROM debian:12\nARG ARCH=x86_64\nRUN curl -fsSLO \"https://example.com/tool-${ARCH}.tar.gz\"\n", nil,
@@ -46,6 +47,55 @@ func TestCR112Vars(t *testing.T) {
 					if got := editStrings(fd); strings.Join(got, "|") != strings.Join(w.edits, "|") {
 						t.Errorf("edits:\n got %q\nwant %q", got, w.edits)
 					}
+				}
+			}
+		})
+	}
+}
+
+// TestCR112DeclaresTargetArch: every fix of a stage declares ARG
+// TARGETARCH at one place, directly above the first instruction of the
+// stage that uses it once the fixes are in; a stage that declares it
+// already gets none, and each stage gets its own.
+func TestCR112DeclaresTargetArch(t *testing.T) {
+	const a, b = "https://example.com/a-amd64.tgz", "https://example.com/b-amd64.tgz"
+	fixed := func(s string) string { return strings.ReplaceAll(s, "amd64", "${TARGETARCH}") }
+	tests := []struct {
+		name, src string
+		want      [][]string // per finding, its edits
+	}{
+		{"two uses: both declare it above the first",
+			"FROM debian:12\nRUN echo hi\nRUN curl -LO " + a + "\nRUN curl -LO " + b + "\n",
+			[][]string{
+				{e(3, "ARG TARGETARCH\nRUN curl -LO "+fixed(a))},
+				{e(3, "ARG TARGETARCH\nRUN curl -LO "+a), e(4, "RUN curl -LO "+fixed(b))}}},
+		{"an instruction using it already comes first",
+			"FROM debian:12\nRUN echo \"${TARGETARCH}\" > /arch\nRUN curl -LO " + a + "\n",
+			[][]string{{e(2, "ARG TARGETARCH\nRUN echo \"${TARGETARCH}\" > /arch"), e(3, "RUN curl -LO "+fixed(a))}}},
+		{"declared in the stage: nothing to add",
+			"FROM debian:12\nARG TARGETARCH\nRUN echo hi\nRUN curl -LO " + a + "\n",
+			[][]string{{e(4, "RUN curl -LO "+fixed(a))}}},
+		{"declared before FROM or in another stage does not count",
+			"ARG TARGETARCH\nFROM debian:12 AS tools\nARG TARGETARCH\nFROM debian:12\nRUN curl -LO " + a + "\n",
+			[][]string{{e(5, "ARG TARGETARCH\nRUN curl -LO "+fixed(a))}}},
+		{"one per stage",
+			"FROM debian:12 AS tools\nRUN curl -LO " + a + "\nFROM debian:12\nCOPY --from=tools /a /a\nRUN curl -LO " + b + "\n",
+			[][]string{
+				{e(2, "ARG TARGETARCH\nRUN curl -LO "+fixed(a))},
+				{e(5, "ARG TARGETARCH\nRUN curl -LO "+fixed(b))}}},
+		{"the use continues over lines: above its first",
+			"FROM debian:12\nRUN set -e; \\\n  curl -LO " + a + "\n",
+			[][]string{{e(2, "ARG TARGETARCH\nRUN set -e; \\"), e(3, "  curl -LO "+fixed(a))}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checkRule(t, "CR112", tt.src, nil)
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d findings, want %d: %+v", len(got), len(tt.want), got)
+			}
+			for i, fd := range got {
+				if es := editStrings(fd); !slices.Equal(es, tt.want[i]) {
+					t.Errorf("finding %d (line %d) edits:\n got %q\nwant %q", i, fd.Location.StartLine, es, tt.want[i])
 				}
 			}
 		})

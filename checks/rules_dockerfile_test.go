@@ -329,9 +329,9 @@ func TestCR111(t *testing.T) {
 func TestCR112(t *testing.T) {
 	runRuleCases(t, "CR112", []ruleCase{
 		{"amd64 in a URL", "FROM ubuntu:24.04\nRUN curl -fsSL https://example.com/tool-linux-amd64.tar.gz | tar -xz\n", nil,
-			[]want{{2, 16, []string{e(1, "FROM ubuntu:24.04\nARG TARGETARCH"), e(2, "RUN curl -fsSL https://example.com/tool-linux-${TARGETARCH}.tar.gz | tar -xz")}}}},
+			[]want{{2, 16, []string{e(2, "ARG TARGETARCH\nRUN curl -fsSL https://example.com/tool-linux-${TARGETARCH}.tar.gz | tar -xz")}}}},
 		{"quoted, continued", "FROM ubuntu:24.04\nARG V=1\nRUN curl -L \\\n  \"https://example.com/v${V}/tool_${V}_linux_arm64.deb\" -o /tmp/t.deb\n", nil,
-			[]want{{4, 3, []string{e(1, "FROM ubuntu:24.04\nARG TARGETARCH"), e(4, "  \"https://example.com/v${V}/tool_${V}_linux_${TARGETARCH}.deb\" -o /tmp/t.deb")}}}},
+			[]want{{4, 3, []string{e(3, "ARG TARGETARCH\nRUN curl -L \\"), e(4, "  \"https://example.com/v${V}/tool_${V}_linux_${TARGETARCH}.deb\" -o /tmp/t.deb")}}}},
 		{"x86_64 has no edit", "FROM ubuntu:24.04\nRUN curl -LO https://github.com/p/protoc-23.4-linux-x86_64.zip\n", nil,
 			[]want{{2, 14, []string{}}}},
 		{"ADD with declared ARG", "FROM ubuntu:24.04\nARG TARGETARCH\nADD https://example.com/x_amd64.deb /tmp/\n", nil,

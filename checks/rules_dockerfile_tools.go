@@ -295,9 +295,9 @@ func isURLOrPath(w string) bool {
 	return strings.Contains(w, "://") || strings.HasPrefix(w, "/") || strings.HasPrefix(w, "./") || archiveExt.MatchString(w)
 }
 
-// archFix returns the edits that replace a Go-style architecture name in a
-// word with ${TARGETARCH} and declare ARG TARGETARCH in the stage.
-func archFix(v *dfView, s *dockerfile.Stage, at *dockerfile.Instruction, sp dockerfile.Span, arch string) []Edit {
+// archFix returns the edit that replaces a Go-style architecture name in
+// a word with ${TARGETARCH}; declareTargetArch adds the ARG it needs.
+func archFix(v *dfView, sp dockerfile.Span, arch string) []Edit {
 	if arch != "amd64" && arch != "arm64" || sp.Col < 1 || sp.Line != sp.EndLine {
 		return nil
 	}
@@ -314,24 +314,87 @@ func archFix(v *dfView, s *dockerfile.Stage, at *dockerfile.Instruction, sp dock
 		return nil
 	}
 	seg = seg[:loc[2]] + "${TARGETARCH}" + seg[loc[3]:]
-	edits := []Edit{{Path: v.path(), StartLine: sp.Line, EndLine: sp.Line, Text: line[:sp.Col-1] + seg + line[sp.EndCol-1:]}}
-	declared := false
-	for _, ins := range s.Instructions {
-		if ins == at {
-			break
+	return []Edit{{Path: v.path(), StartLine: sp.Line, EndLine: sp.Line, Text: line[:sp.Col-1] + seg + line[sp.EndCol-1:]}}
+}
+
+// targetArchRef finds a reference to the TARGETARCH build argument.
+var targetArchRef = regexp.MustCompile(`\$\{?TARGETARCH\b`)
+
+// declareTargetArch gives each CR112 fix that writes ${TARGETARCH} the
+// `ARG TARGETARCH` its stage needs: one per stage, directly above the
+// first instruction of the stage that uses it once the stage's fixes are
+// in (a fixed one, or one that refers to it already), and none when the
+// stage declares it before that. Every fix of a stage inserts the same
+// line at the same place, so each works alone and together they declare
+// it once. A fix whose replaced line is that instruction's first carries
+// the ARG in the same edit.
+func declareTargetArch(v *dfView, fs []Finding) {
+	type fixed struct {
+		fd *Finding
+		at *dockerfile.Instruction
+	}
+	byStage := map[*dockerfile.Stage][]fixed{}
+	for i := range fs {
+		fd := &fs[i]
+		if fd.Fix == nil || len(fd.Fix.Edits) != 1 {
+			continue
 		}
-		for _, a := range ins.Declares {
-			declared = declared || a.Name == "TARGETARCH"
+		at := v.f.InstructionAt(fd.Fix.Edits[0].StartLine)
+		if s := stageOf(v.f, at); s != nil {
+			byStage[s] = append(byStage[s], fixed{fd, at})
 		}
 	}
-	if !declared && s.From.EndLine != sp.Line {
-		edits = append([]Edit{v.edit(v.f.InsertAfter(s.From.EndLine, "ARG TARGETARCH"))}, edits...)
+	for s, fixes := range byStage {
+		first := fixes[0].at
+		for _, fx := range fixes[1:] {
+			if fx.at.StartLine < first.StartLine {
+				first = fx.at
+			}
+		}
+		declared := false
+		for _, ins := range s.Instructions {
+			if ins.StartLine >= first.StartLine {
+				break
+			}
+			for _, a := range ins.Declares {
+				declared = declared || a.Name == "TARGETARCH"
+			}
+			if !declared && ins.Cmd != "arg" && targetArchRef.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) {
+				first = ins // uses it already: declare it above that
+				break
+			}
+		}
+		if declared {
+			continue
+		}
+		for _, fx := range fixes {
+			e := &fx.fd.Fix.Edits[0]
+			if e.StartLine == first.StartLine {
+				e.Text = "ARG TARGETARCH\n" + e.Text
+				continue
+			}
+			arg := v.edit(v.f.InsertBefore(first.StartLine, "ARG TARGETARCH"))
+			fx.fd.Fix.Edits = append([]Edit{arg}, fx.fd.Fix.Edits...)
+		}
 	}
-	return edits
+}
+
+// stageOf returns the stage an instruction belongs to (nil for none, or
+// for a FROM or an instruction before the first FROM).
+func stageOf(f *dockerfile.File, at *dockerfile.Instruction) *dockerfile.Stage {
+	if at == nil {
+		return nil
+	}
+	for _, s := range f.Stages {
+		if slices.Contains(s.Instructions, at) {
+			return s
+		}
+	}
+	return nil
 }
 
 // archFinding builds one CR112 finding.
-func archFinding(v *dfView, s *dockerfile.Stage, at *dockerfile.Instruction, word string, sp dockerfile.Span, arch string) Finding {
+func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Finding {
 	fd := Finding{
 		Message:  fmt.Sprintf("`%s` hard-codes the %s architecture: the image breaks on other platforms", strings.Trim(word, `"'`), arch),
 		Location: v.spanLoc(sp),
@@ -340,7 +403,7 @@ func archFinding(v *dfView, s *dockerfile.Stage, at *dockerfile.Instruction, wor
 	if !strings.EqualFold(arch, "amd64") && !strings.EqualFold(arch, "arm64") {
 		fd.Fix.Description = "derive the name from the build's architecture: `$(uname -m)` gives x86_64/aarch64, `${TARGETARCH}` gives amd64/arm64"
 	}
-	fd.Fix.Edits = archFix(v, s, at, sp, arch)
+	fd.Fix.Edits = archFix(v, sp, arch)
 	return fd
 }
 
@@ -369,7 +432,7 @@ func checkCR112(in *DockerfileInput) []Finding {
 							if i < len(c.ArgSpans) {
 								sp = c.ArgSpans[i]
 							}
-							out = append(out, archFinding(v, s, ins, a, sp, m[1]))
+							out = append(out, archFinding(v, a, sp, m[1]))
 						}
 					}
 				}
@@ -385,10 +448,12 @@ func checkCR112(in *DockerfileInput) []Finding {
 						continue
 					}
 					sp := dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}
-					out = append(out, archFinding(v, s, ins, a, sp, m[1]))
+					out = append(out, archFinding(v, a, sp, m[1]))
 				}
 			}
 		}
 	}
-	return append(out, archVarFindings(v)...)
+	out = append(out, archVarFindings(v)...)
+	declareTargetArch(v, out)
+	return out
 }
