@@ -77,6 +77,29 @@ func InstallLine(m PackageManager, pkgs ...string) string {
 	return ""
 }
 
+// installManagers are the package managers InstallLine writes for.
+var installManagers = []PackageManager{PMApt, PMApk, PMDnf, PMYum, PMMicrodnf, PMZypper}
+
+// parseInstallRun reads a line `RUN <InstallLine(m, pkgs...)>` back into m
+// and pkgs; ok is false for any other line.
+func parseInstallRun(line string) (m PackageManager, pkgs []string, ok bool) {
+	cmd, found := strings.CutPrefix(line, "RUN ")
+	if !found {
+		return PMUnknown, nil, false
+	}
+	for _, m := range installManagers {
+		before, after, _ := strings.Cut(InstallLine(m, "\x00"), "\x00")
+		if len(cmd) < len(before)+len(after) || !strings.HasPrefix(cmd, before) || !strings.HasSuffix(cmd, after) {
+			continue
+		}
+		pkgs := strings.Fields(cmd[len(before) : len(cmd)-len(after)])
+		if len(pkgs) > 0 && InstallLine(m, pkgs...) == cmd {
+			return m, pkgs, true
+		}
+	}
+	return PMUnknown, nil, false
+}
+
 // UserCreateLine returns the shell command that creates the workspace user
 // name with UID 1000, a home directory and bash as login shell, on an image
 // described by b: `useradd --create-home --shell /bin/bash --uid 1000
