@@ -190,11 +190,12 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	return a, nil
 }
 
-// newRiver builds the queue client with both workers.
+// newRiver builds the queue client with its workers.
 func (a *App) newRiver() error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &deliveryWorker{app: a})
 	river.AddWorker(workers, &checkWorker{app: a})
+	river.AddWorker(workers, &cleanupWorker{app: a})
 	river.AddWorker(workers, &pruneWorker{app: a})
 	cfg := &river.Config{
 		Logger:               a.log,

@@ -72,8 +72,12 @@ func (j *checkJob) findCheckRun(ctx context.Context, name, ext string, known []i
 
 // answerLost reports whether a request may have been carried out although
 // its answer is an error: a 502 or 504 from GitHub's edge, or a transport
-// error other than a refused connection.
+// error other than a refused connection. A rate limit is not (the
+// transport returns it inside a *url.Error, a net.Error): the job waits.
 func answerLost(err error) bool {
+	if _, ok := ghtransport.AsRateLimit(err); ok {
+		return false
+	}
 	var er *github.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		switch er.Response.StatusCode {

@@ -109,7 +109,9 @@ func (j *checkJob) report(ctx context.Context, rep *scan.Report, diffs map[strin
 			return err
 		}
 	}
-	return nil
+	// Before the aggregate run completes: a crash until then runs the
+	// job again, which queues it again.
+	return j.queueCleanup(ctx, rep)
 }
 
 // suggest posts one review with a suggestion for each fix that lies inside
@@ -153,6 +155,7 @@ func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[
 	if len(plan.Comments) == 0 {
 		return outside, nil
 	}
+	plan.Comments = withFindingMarkers(plan.Comments, withFix)
 	comments := make([]*github.DraftReviewComment, 0, len(plan.Comments))
 	for _, c := range plan.Comments {
 		dc := &github.DraftReviewComment{Path: github.String(c.Path), Line: github.Int(c.Line), Side: github.String("RIGHT"), Body: github.String(c.Body)}
