@@ -517,7 +517,7 @@ func (j *checkJob) compareBase(ctx context.Context, work string, head *scan.Repo
 		j.log.Warn("base branch scan failed; no comparison", "err", err)
 		return nil, nil
 	}
-	diffs := scan.Compare(base, head, j.cfg)
+	diffs := scan.Compare(base, head)
 	for p := range diffs {
 		if !slices.Contains(built, p) {
 			delete(diffs, p) // both read one base image: nothing built to compare

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -39,15 +40,57 @@ type ImageDiff struct {
 // diffTools are the tools an image diff compares, besides config's lists.
 var diffTools = []string{"curl", "wget", "busybox", "sh", "bash", "zsh", "git", "ssh", "jq", "sudo", "tar", "gzip", "docker", "code-server"}
 
-// DiffImages compares two images' facts.
-func DiffImages(oldRef string, old *image.Facts, newRef string, cur *image.Facts, cfg *Config) *ImageDiff {
+// ImageSide is what a comparison needs of one image: its summary, where
+// each compared tool is found (absent when it is not) and its
+// certificates. It is small and serializable, so a side can be kept (the
+// base branch's, between pushes) while the image's facts are let go.
+type ImageSide struct {
+	Summary *ImageSummary `json:"summary"`
+	// Tools maps every compared tool (diffTools and the config's required
+	// and recommended tools) that is found to its path.
+	Tools map[string]string `json:"tools"`
+	// User is the config user ("" is root).
+	User string `json:"user"`
+	// CA are the trust store's certificates (subject and fingerprint).
+	CA []image.Certificate `json:"ca,omitempty"`
+}
+
+// NewImageSide reads what a comparison needs from an image's facts.
+func NewImageSide(ref string, f *image.Facts, cfg *Config) *ImageSide {
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
+	s := &ImageSide{Summary: SummarizeImage(ref, f), Tools: map[string]string{}, User: f.Config.User}
+	for _, t := range diffToolsFor(cfg) {
+		if e, ok := f.FindExecutable(t); ok {
+			s.Tools[t] = e.Path
+		}
+	}
+	for _, c := range f.CA.Certificates {
+		s.CA = append(s.CA, image.Certificate{Subject: c.Subject, SHA256: c.SHA256})
+	}
+	return s
+}
+
+// diffToolsFor is the tools a comparison looks at under cfg.
+func diffToolsFor(cfg *Config) []string {
+	tools := slices.Concat(diffTools, cfg.RequiredTools, cfg.RecommendedTools)
+	slices.Sort(tools)
+	return slices.Compact(tools)
+}
+
+// DiffImages compares two images' facts.
+func DiffImages(oldRef string, old *image.Facts, newRef string, cur *image.Facts, cfg *Config) *ImageDiff {
+	return DiffSides(NewImageSide(oldRef, old, cfg), NewImageSide(newRef, cur, cfg))
+}
+
+// DiffSides compares two images by what NewImageSide kept of them; both
+// sides are read under the same config.
+func DiffSides(old, cur *ImageSide) *ImageDiff {
 	d := &ImageDiff{
-		Old:           SummarizeImage(oldRef, old),
-		New:           SummarizeImage(newRef, cur),
-		SizeDelta:     cur.Size - old.Size,
+		Old:           old.Summary,
+		New:           cur.Summary,
+		SizeDelta:     cur.Summary.Size - old.Summary.Size,
 		LayersAdded:   []ImageLayer{},
 		LayersRemoved: []ImageLayer{},
 		ToolsGained:   []string{},
@@ -58,12 +101,12 @@ func DiffImages(oldRef string, old *image.Facts, newRef string, cur *image.Facts
 	}
 	d.LayersAdded = layersNotIn(d.New.Layers, d.Old.Layers)
 	d.LayersRemoved = layersNotIn(d.Old.Layers, d.New.Layers)
-
-	tools := slices.Concat(diffTools, cfg.RequiredTools, cfg.RecommendedTools)
+	tools := slices.Sorted(maps.Keys(old.Tools))
+	tools = append(tools, slices.Sorted(maps.Keys(cur.Tools))...)
 	slices.Sort(tools)
 	for _, t := range slices.Compact(tools) {
-		_, had := old.FindExecutable(t)
-		_, has := cur.FindExecutable(t)
+		_, had := old.Tools[t]
+		_, has := cur.Tools[t]
 		switch {
 		case has && !had:
 			d.ToolsGained = append(d.ToolsGained, t)
@@ -71,9 +114,9 @@ func DiffImages(oldRef string, old *image.Facts, newRef string, cur *image.Facts
 			d.ToolsLost = append(d.ToolsLost, t)
 		}
 	}
-	d.UserChanged = old.Config.User != cur.Config.User
-	d.CAAdded = certsNotIn(cur.CA.Certificates, old.CA.Certificates)
-	d.CARemoved = certsNotIn(old.CA.Certificates, cur.CA.Certificates)
+	d.UserChanged = old.User != cur.User
+	d.CAAdded = certsNotIn(cur.CA, old.CA)
+	d.CARemoved = certsNotIn(old.CA, cur.CA)
 	change := func(what, a, b string) {
 		if a != b {
 			d.Changes = append(d.Changes, fmt.Sprintf("%s: %s → %s", what, orNone(a), orNone(b)))

@@ -101,6 +101,9 @@ type TargetReport struct {
 	// Facts are the image that was read: the built image, else the base;
 	// nil when none was read.
 	Facts *image.Facts `json:"-"`
+	// Side is what a comparison needs of that image (nil when none was
+	// read): unlike Facts, small enough to keep.
+	Side *checks.ImageSide `json:"-"`
 }
 
 // Report is the outcome of a scan.
@@ -182,10 +185,15 @@ func Check(ctx context.Context, p *Planned, opts Options) (*Report, error) {
 			defer func() { <-sem }()
 			start := time.Now()
 			ts := c.check(ctx, t)
-			reports[i] = TargetReport{TargetResult: ts.res, Duration: time.Since(start), Facts: ts.facts}
+			tr := TargetReport{TargetResult: ts.res, Duration: time.Since(start), Facts: ts.facts}
+			if ts.facts != nil {
+				tr.Side = checks.NewImageSide(refOf(tr), ts.facts, c.cfg)
+			}
+			reports[i] = tr
 		}()
 	}
 	wg.Wait()
+	reconcileFixes(reports, p.files.bytes)
 	rep := &Report{ConfigPath: p.Config.Path, Result: checks.Result{Root: p.Root}}
 	for _, tr := range reports {
 		if p.prefix != "." && !opts.RootRelative {
@@ -195,6 +203,21 @@ func Check(ctx context.Context, p *Planned, opts Options) (*Report, error) {
 		rep.Result.Targets = append(rep.Result.Targets, tr.TargetResult)
 	}
 	return rep, nil
+}
+
+// reconcileFixes makes the fixes of every target one consistent change
+// (checks.ReconcileFixes): targets can share a file (two devcontainer.json
+// building one Dockerfile), and a review suggests the fixes of them all.
+func reconcileFixes(reports []TargetReport, read func(rel string) ([]byte, error)) {
+	var all []checks.Finding
+	for _, r := range reports {
+		all = append(all, r.Findings...)
+	}
+	all = checks.ReconcileFixes(all, read)
+	for i := range reports {
+		n := len(reports[i].Findings)
+		reports[i].Findings, all = all[:n:n], all[n:]
+	}
 }
 
 // targetState is what checking one target gathers.

@@ -89,7 +89,7 @@ func contextSource(ctx, src string) string {
 
 // Compare returns, for each target both reports read an image of, what
 // changed from base's image to head's: what a pull request does to it.
-func Compare(base, head *Report, cfg *checks.Config) map[string]*checks.ImageDiff {
+func Compare(base, head *Report) map[string]*checks.ImageDiff {
 	if base == nil || head == nil {
 		return nil
 	}
@@ -100,10 +100,10 @@ func Compare(base, head *Report, cfg *checks.Config) map[string]*checks.ImageDif
 	out := map[string]*checks.ImageDiff{}
 	for _, t := range head.Targets {
 		o, ok := old[t.Path]
-		if !ok || o.Facts == nil || t.Facts == nil {
+		if !ok || o.Side == nil || t.Side == nil {
 			continue
 		}
-		out[t.Path] = checks.DiffImages(refOf(o), o.Facts, refOf(t), t.Facts, cfg)
+		out[t.Path] = checks.DiffSides(o.Side, t.Side)
 	}
 	return out
 }

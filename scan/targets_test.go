@@ -111,25 +111,25 @@ func TestPlanOnlyAndProgress(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
-	old := &image.Facts{Size: 100}
-	cur := &image.Facts{Size: 250}
+	old := checks.NewImageSide("base", &image.Facts{Size: 100}, nil)
+	cur := checks.NewImageSide("head", &image.Facts{Size: 250}, nil)
 	base := &Report{Targets: []TargetReport{
-		{TargetResult: checks.TargetResult{Path: "Dockerfile"}, Facts: old},
-		{TargetResult: checks.TargetResult{Path: "gone/Dockerfile"}, Facts: old},
+		{TargetResult: checks.TargetResult{Path: "Dockerfile"}, Side: old},
+		{TargetResult: checks.TargetResult{Path: "gone/Dockerfile"}, Side: old},
 	}}
 	head := &Report{Targets: []TargetReport{
-		{TargetResult: checks.TargetResult{Path: "Dockerfile", Build: &checks.BuildRecord{Path: BuildPathDocker, Ref: "docker-daemon:x"}}, Facts: cur},
-		{TargetResult: checks.TargetResult{Path: "new/Dockerfile"}, Facts: cur},
+		{TargetResult: checks.TargetResult{Path: "Dockerfile", Build: &checks.BuildRecord{Path: BuildPathDocker, Ref: "docker-daemon:x"}}, Side: cur},
+		{TargetResult: checks.TargetResult{Path: "new/Dockerfile"}, Side: cur},
 		{TargetResult: checks.TargetResult{Path: "gone/Dockerfile"}},
 	}}
-	d := Compare(base, head, checks.DefaultConfig())
+	d := Compare(base, head)
 	if len(d) != 1 || d["Dockerfile"] == nil {
 		t.Fatalf("Compare = %v, want only Dockerfile", d)
 	}
 	if d["Dockerfile"].SizeDelta != 150 {
 		t.Errorf("size delta %d, want 150", d["Dockerfile"].SizeDelta)
 	}
-	if Compare(nil, head, nil) != nil {
+	if Compare(nil, head) != nil {
 		t.Error("Compare(nil, …) should be nil")
 	}
 }
