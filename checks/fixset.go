@@ -62,11 +62,13 @@ func ReconcileFixes(fs []Finding, read func(path string) ([]byte, error)) []Find
 		for k, e := range fs[i].Fix.Edits {
 			s := set.slotOf(i, k)
 			fix.Edits[k] = s.merged
-			if !sameEdit(e, s.merged) {
-				for _, p := range s.parts {
-					if p.owner != i && !slices.Contains(with, p.owner) {
-						with = append(with, p.owner)
-					}
+			if sameEdit(e, s.merged) {
+				continue
+			}
+			// Named: the fixes that brought something this one lacks.
+			for _, p := range s.parts {
+				if p.owner != i && !sameEdit(p.edit, e) && !slices.Contains(with, p.owner) {
+					with = append(with, p.owner)
 				}
 			}
 		}
@@ -74,9 +76,12 @@ func ReconcileFixes(fs []Finding, read func(path string) ([]byte, error)) []Find
 			slices.SortFunc(with, func(a, b int) int {
 				return cmp.Or(cmp.Compare(fs[a].Location.StartLine, fs[b].Location.StartLine), cmp.Compare(a, b))
 			})
-			names := make([]string, len(with))
-			for k, o := range with {
-				names[k] = fixName(fs[o])
+			var names []string
+			for _, o := range with[:min(len(with), maxNamed)] {
+				names = append(names, fixName(fs[o]))
+			}
+			if len(with) > maxNamed {
+				names = append(names, fmt.Sprintf("%d more", len(with)-maxNamed))
 			}
 			what := "the fix for "
 			if len(names) > 1 {
@@ -88,6 +93,9 @@ func ReconcileFixes(fs []Finding, read func(path string) ([]byte, error)) []Find
 	}
 	return out
 }
+
+// maxNamed bounds the fixes a description names as combined with it.
+const maxNamed = 3
 
 // fixName names a finding's fix in another fix's description: "CR104 on
 // line 3".

@@ -85,6 +85,20 @@ func TestReconcileFixes(t *testing.T) {
 				{"1:FROM node:20\nUSER root\n" + fmt.Sprintf(aptRun, "curl git") + "\nUSER node"},
 				{"1:FROM node:20\nUSER root\n" + fmt.Sprintf(aptRun, "curl git") + "\nUSER node"}},
 			[]string{"CR105", "CR104"}},
+		{"many fixes in one edit: three named",
+			map[string]string{"Dockerfile": "FROM debian:12\n" + aptLine + "\n"},
+			[]reconcileFix{
+				{"CR104", SeverityInfo, 1, []Edit{ed(2, 2, withPkgs("curl"))}},
+				{"CR105", SeverityInfo, 1, []Edit{ed(2, 2, withPkgs("git"))}},
+				{"CR107", SeverityInfo, 2, []Edit{ed(2, 2, withPkgs("ca-certificates"))}},
+				{"CR301", SeverityInfo, 3, []Edit{ed(2, 2, withPkgs("bash"))}},
+				{"CR305", SeverityInfo, 4, []Edit{ed(2, 2, withPkgs("sudo"))}}},
+			[][]string{
+				{"2:" + withPkgs("curl git ca-certificates bash sudo")}, {"2:" + withPkgs("curl git ca-certificates bash sudo")},
+				{"2:" + withPkgs("curl git ca-certificates bash sudo")}, {"2:" + withPkgs("curl git ca-certificates bash sudo")},
+				{"2:" + withPkgs("curl git ca-certificates bash sudo")}},
+			[]string{"(one edit with the fixes for CR105 on line 1, CR107 on line 2, CR301 on line 3 and 1 more)", "CR104 on line 1, CR107",
+				"CR104 on line 1, CR105 on line 1, CR301 on line 3 and 1 more)", "CR107 on line 2 and 1 more)", "CR104 on line 1, CR105 on line 1, CR107 on line 2 and 1 more)"}},
 		{"the same edit twice is shared, and nothing is said",
 			map[string]string{"Dockerfile": "FROM debian:12\nCMD [\"bash\"]\n"},
 			[]reconcileFix{
