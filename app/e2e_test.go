@@ -96,7 +96,7 @@ func TestPullRequestOpened(t *testing.T) {
 	if !slices.Equal(ids, want) {
 		t.Errorf("annotations %v, want %v", ids, want)
 	}
-	if !strings.Contains(cr.Output.Summary, "works in Coder, with warnings") || !strings.Contains(cr.Output.Summary, "### Fixes outside the diff") {
+	if !strings.Contains(cr.Output.Summary, "works in Coder, with warnings") || !strings.Contains(cr.Output.Summary, "### Fixes not suggested inline") {
 		t.Errorf("summary lacks the verdict or the patch of the fix that could not be suggested:\n%s", cr.Output.Summary)
 	}
 	var actions []string

@@ -26,6 +26,9 @@ type MarkdownOptions struct {
 	BaseRef string
 	// Patch is a unified diff of fixes that could not be suggested inline.
 	Patch string
+	// PatchOnSuggestions says Patch is made on top of the review's
+	// suggestions: it applies once they are committed.
+	PatchOnSuggestions bool
 	// MaxBytes bounds the result (MaxMarkdownBytes when zero or less).
 	MaxBytes int
 	// RuleURL links a rule ID to its documentation (RuleDocURL when nil; a
@@ -113,7 +116,7 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 
 	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(t.Build)
 	details := mdDetails(fs)
-	patch := mdPatch(o.Patch)
+	patch := mdPatch(o.Patch, o.PatchOnSuggestions)
 
 	rows := make([]string, len(fs))
 	for i, f := range fs {
@@ -148,7 +151,7 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 		if withPatch {
 			b.WriteString(patch)
 		} else if patch != "" {
-			b.WriteString("\n### Fixes outside the diff\n\nThe patch is too long for this summary; each fix is described in its annotation.\n")
+			b.WriteString("\n" + patchHeading + "\n\nThe patch is too long for this summary; each fix is described in its annotation.\n")
 		}
 		return b.String()
 	}
@@ -583,12 +586,20 @@ func mdBuild(b *BuildRecord) string {
 	return fmt.Sprintf("\nBuilt %s in %s.\n", how, d.Round(100*time.Millisecond))
 }
 
-func mdPatch(p string) string {
+// patchHeading heads the patch of the fixes not suggested inline.
+const patchHeading = "### Fixes not suggested inline"
+
+// mdPatch shows the patch of the fixes not suggested inline, and how to
+// apply it: after the suggestions when it is made on top of them.
+func mdPatch(p string, onSuggestions bool) string {
 	if p == "" {
 		return ""
 	}
-	return "\n### Fixes outside the diff\n\nThese fixes touch lines the pull request does not change, so they cannot be suggested inline. Apply them with `git apply`:\n\n" +
-		mdFence("diff", p) + "\n"
+	how := "Apply them with `git apply`:"
+	if onSuggestions {
+		how = "The patch is made on top of the review's suggestions and changes none of their lines: commit the suggestions first, then apply it with `git apply`:"
+	}
+	return "\n" + patchHeading + "\n\nThese fixes are not suggested inline. " + how + "\n\n" + mdFence("diff", p) + "\n"
 }
 
 // TruncateRunes cuts s to at most n bytes without splitting a rune (GitHub

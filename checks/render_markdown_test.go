@@ -81,6 +81,9 @@ func TestRenderMarkdownGolden(t *testing.T) {
 	}{
 		{"findings", withFindings, MarkdownOptions{}},
 		{"findings-image-diff-patch", built(withImage(withFindings), &BuildRecord{Path: BuildPathDocker, Engine: "buildkit", Seconds: 83.42}), MarkdownOptions{Diff: diff, BaseRef: "main", Patch: patch, LineURL: lineURL}},
+		// The patch is made on top of the review's suggestions: the
+		// summary says to commit them first.
+		{"findings-patch-on-suggestions", withFindings, MarkdownOptions{Patch: patch, PatchOnSuggestions: true}},
 		{"devcontainer-notes", built(withImage(devcontainer), &BuildRecord{Path: BuildPathDevcontainerCLI, Seconds: 95}), MarkdownOptions{RuleURL: func(string) string { return "" }}},
 		{"clean", built(withImage(clean), &BuildRecord{Path: BuildPathDevcontainerCLI, Seconds: 12}), MarkdownOptions{}},
 		{"clean-bare-image-no-change", &TargetResult{Path: "Dockerfile", Kind: KindDockerfile, Image: bare, Build: &BuildRecord{Path: BuildPathImage}},
