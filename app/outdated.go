@@ -33,6 +33,12 @@ import (
 // (a 502 after GitHub applied it) finds only what is left to do. The job
 // is its own so that a cleanup waiting on GitHub (errors, rate limits)
 // never holds a check run back.
+//
+// Editing is the default because reviewers read a pull request's
+// conversation as its history: "~~CR101 …~~ Fixed in `abc1234`." says
+// what was asked and which commit did it, where a deleted comment leaves a
+// gap, and a deleted comment that has replies leaves them answering
+// nothing. So even policy delete edits a suggestion somebody replied to.
 
 // cleanupArgs is a cleanup job: withdraw the app's suggestions on pull
 // request PR that head HeadSHA made outdated.
@@ -175,9 +181,6 @@ type withdrawal struct {
 // few rounds of listing the comments and withdrawing what is left, the
 // next round after a request whose answer was lost.
 func (a *App) cleanup(ctx context.Context, log *slog.Logger, args cleanupArgs) error {
-	if err := a.cleanupSuperseded(ctx, args, nil); err != nil {
-		return err
-	}
 	ours, err := a.store.PostedReviews(ctx, args.fullName(), args.PR)
 	if err != nil {
 		return err
@@ -187,6 +190,9 @@ func (a *App) cleanup(ctx context.Context, log *slog.Logger, args cleanupArgs) e
 	}
 	gh, err := a.installationClient(args.InstallationID)
 	if err != nil {
+		return err
+	}
+	if err := a.cleanupSuperseded(ctx, args, gh); err != nil {
 		return err
 	}
 	for try := 0; ; try++ {
@@ -224,11 +230,6 @@ func (a *App) cleanupSuperseded(ctx context.Context, args cleanupArgs, gh *githu
 			return errSuperseded
 		}
 		return nil
-	}
-	if gh == nil {
-		if gh, err = a.installationClient(args.InstallationID); err != nil {
-			return err
-		}
 	}
 	pr, _, err := gh.PullRequests.Get(ctx, args.Owner, args.Repo, args.PR)
 	if err != nil {
