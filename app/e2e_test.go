@@ -96,8 +96,10 @@ func TestPullRequestOpened(t *testing.T) {
 	if !slices.Equal(ids, want) {
 		t.Errorf("annotations %v, want %v", ids, want)
 	}
-	if !strings.Contains(cr.Output.Summary, "works in Coder, with warnings") || !strings.Contains(cr.Output.Summary, "### Fixes not suggested inline") {
-		t.Errorf("summary lacks the verdict or the patch of the fix that could not be suggested:\n%s", cr.Output.Summary)
+	// Every fix is suggested: CR104's and CR105's as one edit of the
+	// install line, so nothing is left for a patch.
+	if !strings.Contains(cr.Output.Summary, "works in Coder, with warnings") || strings.Contains(cr.Output.Summary, "### Fixes not suggested inline") {
+		t.Errorf("summary lacks the verdict, or has a patch though every fix is suggested:\n%s", cr.Output.Summary)
 	}
 	var actions []string
 	for _, ac := range cr.Actions {
@@ -111,13 +113,20 @@ func TestPullRequestOpened(t *testing.T) {
 	if rv.Event != "COMMENT" || rv.CommitID != fixtureHead || len(rv.Comments) != 2 {
 		t.Fatalf("review %+v: want one COMMENT review on the head with 2 suggestions", rv)
 	}
+	installs := 0
 	for _, c := range rv.Comments {
 		if c.Side != "RIGHT" || !strings.Contains(c.Body, "```suggestion") {
 			t.Errorf("comment %+v: want a RIGHT-side suggestion", c)
 		}
+		if strings.Contains(c.Body, "--no-install-recommends ca-certificates curl git\n") {
+			installs++
+		}
 		if _, ok := review.FingerprintOf(c.Body); !ok {
 			t.Errorf("comment on line %d has no fingerprint", c.Line)
 		}
+	}
+	if installs != 1 {
+		t.Errorf("%d suggestions install curl and git on line 2, want 1", installs)
 	}
 
 	// The same delivery again (a redelivery) does nothing.

@@ -144,6 +144,9 @@ type checkJob struct {
 	existing existingSet
 	// diff is each changed file's diff, parsed (hunks).
 	diff map[string]*review.Hunks
+	// applied are the edits of the review's suggestions, posted now or
+	// before: the summaries' patch is made on top of them.
+	applied []checks.Edit
 	// titles are the titles of the check runs this job completed, by
 	// target path, for the aggregate run's.
 	titles map[string]string

@@ -152,6 +152,7 @@ func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[
 	}
 	plan := review.MakePlan(withFix, hunks, posted)
 	markAll(plan.Outside)
+	j.applied = plan.Applied
 	if len(plan.Comments) == 0 {
 		return outside, nil
 	}
@@ -180,6 +181,7 @@ func (j *checkJob) suggest(ctx context.Context, findings []checks.Finding) (map[
 		// diff: keep every fix in the summary instead of losing them.
 		j.log.Warn("review rejected (422); fixes go into the summary")
 		markAll(withFix)
+		j.applied = nil
 		return outside, nil
 	}
 	j.log.Info("review with suggestions posted", "suggestions", len(comments))
@@ -235,9 +237,9 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 			patchFindings = append(patchFindings, f)
 		}
 	}
-	patch := ""
+	var patch review.Patch
 	if len(patchFindings) > 0 {
-		p, err := review.FormatPatch(patchFindings, func(p string) ([]byte, error) {
+		p, err := review.FormatPatch(patchFindings, j.applied, func(p string) ([]byte, error) {
 			// The checkout is the pull request's: read inside it only.
 			repo, err := rootfs.Open(j.root)
 			if err != nil {
@@ -252,7 +254,7 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 			patch = p
 		}
 	}
-	mo := checks.MarkdownOptions{Diff: diff, BaseRef: j.pr.GetBase().GetRef(), Patch: patch, RuleURL: j.app.Settings().RuleURL}
+	mo := checks.MarkdownOptions{Diff: diff, BaseRef: j.pr.GetBase().GetRef(), Patch: patch.Diff, PatchOnSuggestions: patch.OnSuggestions, RuleURL: j.app.Settings().RuleURL}
 	if web := j.pr.GetHead().GetRepo().GetHTMLURL(); web != "" {
 		mo.LineURL = func(p string, line int) string {
 			return fmt.Sprintf("%s/blob/%s/%s#L%d", web, j.args.HeadSHA, p, line)

@@ -155,10 +155,14 @@ type Plan struct {
 	Comments []Comment
 	// Outside are the findings whose fixes cannot be suggested inline
 	// (lines outside the diff, edits on lines that are not adjacent or on
-	// several files, overlaps with an earlier suggestion): for the patch.
+	// several files, lines an earlier suggestion changes): for the patch.
 	Outside []checks.Finding
 	// Fingerprints of the comments, to record once the review is posted.
 	Fingerprints []string
+	// Applied are the edits the suggestions make, those posted before
+	// included: the patch of the Outside fixes is made on top of them
+	// (FormatPatch).
+	Applied []checks.Edit
 }
 
 // markerPrefix starts the hidden fingerprint in each suggestion's body.
@@ -176,7 +180,9 @@ func Fingerprint(f checks.Finding, e checks.Edit) string {
 }
 
 // MakePlan decides, for each finding with a fix, whether it becomes an
-// inline suggestion, is skipped, or goes to the patch (Outside):
+// inline suggestion, is skipped, or goes to the patch (Outside). The fixes
+// are expected to be one consistent change (checks.ReconcileFixes): two
+// edits either the same or on different lines.
 //
 //   - A fix becomes one suggestion when its edits, on one file, replace a
 //     contiguous run of lines (one edit, or several on adjacent lines,
@@ -184,8 +190,11 @@ func Fingerprint(f checks.Finding, e checks.Edit) string {
 //     Insertions are already written as a rewrite of their anchor line
 //     (dockerfile.File.InsertAfter/InsertBefore), so they are suggested on
 //     that line.
-//   - A fix whose lines overlap those of an earlier suggestion goes
-//     Outside: GitHub cannot apply two suggestions to one line.
+//   - A fix whose every edit an earlier suggestion makes already (two
+//     fixes combined into one edit) needs no suggestion of its own.
+//   - A fix with an edit on lines of an earlier suggestion goes Outside:
+//     GitHub cannot apply two suggestions to one line. The patch makes
+//     the rest of it.
 //   - A fix whose fingerprint is in posted was suggested before: it is
 //     skipped (and still holds its lines against later overlapping fixes).
 //   - Anything else (lines outside the diff, edits on several files or on
@@ -195,25 +204,19 @@ func Fingerprint(f checks.Finding, e checks.Edit) string {
 // order.
 func MakePlan(findings []checks.Finding, files map[string]*Hunks, posted map[string]bool) Plan {
 	var p Plan
-	taken := map[string][][2]int{}
-	overlaps := func(path string, s, e int) bool {
-		for _, r := range taken[path] {
-			if s <= r[1] && r[0] <= e {
-				return true
-			}
-		}
-		return false
-	}
 	for _, f := range findings {
 		if f.Fix == nil || len(f.Fix.Edits) == 0 {
 			continue
 		}
+		if every(f.Fix.Edits, func(e checks.Edit) bool { return slices.ContainsFunc(p.Applied, sameEdit(e)) }) {
+			continue
+		}
 		e, ok := mergeEdits(f.Fix.Edits)
-		if !ok || !files[e.Path].ContainsRight(e.StartLine, e.EndLine) || overlaps(e.Path, e.StartLine, e.EndLine) {
+		if !ok || !files[e.Path].ContainsRight(e.StartLine, e.EndLine) || overlapsAny(e, p.Applied) {
 			p.Outside = append(p.Outside, f)
 			continue
 		}
-		taken[e.Path] = append(taken[e.Path], [2]int{e.StartLine, e.EndLine})
+		p.Applied = append(p.Applied, f.Fix.Edits...)
 		fp := Fingerprint(f, e)
 		if posted[fp] {
 			continue
@@ -234,6 +237,30 @@ func MakePlan(findings []checks.Finding, files map[string]*Hunks, posted map[str
 		p.Fingerprints = append(p.Fingerprints, c.Fingerprint)
 	}
 	return p
+}
+
+// every reports whether ok holds for each edit.
+func every(es []checks.Edit, ok func(checks.Edit) bool) bool {
+	for _, e := range es {
+		if !ok(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameEdit returns a test for edits that make the same change as e.
+func sameEdit(e checks.Edit) func(checks.Edit) bool {
+	return func(o checks.Edit) bool {
+		return o.Path == e.Path && o.StartLine == e.StartLine && o.EndLine == e.EndLine && o.Delete == e.Delete && (e.Delete || o.Text == e.Text)
+	}
+}
+
+// overlapsAny reports whether e touches a line one of others edits.
+func overlapsAny(e checks.Edit, others []checks.Edit) bool {
+	return slices.ContainsFunc(others, func(o checks.Edit) bool {
+		return o.Path == e.Path && e.StartLine <= o.EndLine && o.StartLine <= e.EndLine
+	})
 }
 
 // mergeEdits turns a fix's edits into the one edit a suggestion can carry:
@@ -295,64 +322,143 @@ func FingerprintOf(body string) (string, bool) {
 	return fp, ok
 }
 
+// Patch is a unified diff of the fixes a review does not suggest inline.
+type Patch struct {
+	// Diff is the diff, git style; "" when there is nothing to change.
+	Diff string
+	// OnSuggestions is set when Diff changes a file the suggestions change
+	// too: it is made against that file with every suggestion committed,
+	// and applies once they are.
+	OnSuggestions bool
+}
+
 // FormatPatch writes a unified diff (git style: --- a/path, +++ b/path,
 // three lines of context) that applies every fix of findings, files in
-// path order; read returns a file's current contents. A fix any of whose
-// edits overlaps an edit of an earlier fix in the same file is left out
-// whole, so the patch never applies half a fix. An edit outside its file's
-// lines is an error.
-func FormatPatch(findings []checks.Finding, read func(path string) ([]byte, error)) (string, error) {
-	byPath := map[string][]checks.Edit{}
-	overlaps := func(e checks.Edit, others []checks.Edit) bool {
-		for _, o := range others {
-			if o.Path == e.Path && e.StartLine <= o.EndLine && o.StartLine <= e.EndLine {
-				return true
-			}
-		}
-		return false
-	}
+// path order, on top of the edits the review's suggestions make (applied,
+// see Plan): commit the suggestions, then `git apply` the patch. read
+// returns a file's current contents.
+//
+// An edit a suggestion makes already, or an earlier fix of the patch, is
+// not made twice. A fix with an edit on lines a suggestion or an earlier
+// fix changes differently is left out whole, so the patch never applies
+// half a fix and never touches a line a suggestion touches. An edit
+// outside its file's lines is an error.
+func FormatPatch(findings []checks.Finding, applied []checks.Edit, read func(path string) ([]byte, error)) (Patch, error) {
+	var kept []checks.Edit
 	for _, f := range findings {
 		if f.Fix == nil {
 			continue
 		}
+		var es []checks.Edit
 		ok := true
-		for i, e := range f.Fix.Edits {
-			if overlaps(e, byPath[e.Path]) || overlaps(e, f.Fix.Edits[:i]) {
+		for _, e := range f.Fix.Edits {
+			if slices.ContainsFunc(applied, sameEdit(e)) || slices.ContainsFunc(kept, sameEdit(e)) {
+				continue
+			}
+			if overlapsAny(e, applied) || overlapsAny(e, kept) || overlapsAny(e, es) {
 				ok = false
 				break
 			}
+			es = append(es, e)
 		}
-		if !ok {
-			continue
-		}
-		for _, e := range f.Fix.Edits {
-			byPath[e.Path] = append(byPath[e.Path], e)
+		if ok {
+			kept = append(kept, es...)
 		}
 	}
-	paths := slices.Sorted(maps.Keys(byPath))
+	byPath := map[string][]checks.Edit{}
+	for _, e := range kept {
+		byPath[e.Path] = append(byPath[e.Path], e)
+	}
 	var out strings.Builder
-	for _, p := range paths {
+	var patch Patch
+	for _, p := range slices.Sorted(maps.Keys(byPath)) {
 		src, err := read(p)
 		if err != nil {
-			return "", fmt.Errorf("patch %s: %w", p, err)
+			return Patch{}, fmt.Errorf("patch %s: %w", p, err)
 		}
-		d, err := fileDiff(p, string(src), byPath[p])
+		var sugg []checks.Edit
+		for _, e := range applied {
+			if e.Path == p {
+				sugg = append(sugg, e)
+			}
+		}
+		base, moved, err := applyEdits(string(src), sugg)
 		if err != nil {
-			return "", err
+			return Patch{}, fmt.Errorf("patch %s: the suggestions: %w", p, err)
+		}
+		edits := byPath[p]
+		for i, e := range edits {
+			edits[i].StartLine, edits[i].EndLine = moved(e.StartLine), moved(e.EndLine)
+		}
+		d, err := fileDiff(p, base, edits)
+		if err != nil {
+			return Patch{}, err
 		}
 		out.WriteString(d)
+		patch.OnSuggestions = patch.OnSuggestions || len(sugg) > 0
 	}
-	return out.String(), nil
+	patch.Diff = out.String()
+	return patch, nil
+}
+
+// applyEdits applies edits (whole-line replacements on distinct lines) to
+// src. moved maps a line of src that no edit touches to its number in the
+// result.
+func applyEdits(src string, edits []checks.Edit) (out string, moved func(int) int, err error) {
+	if len(edits) == 0 {
+		return src, func(l int) int { return l }, nil
+	}
+	lines := splitLines(src)
+	edits = slices.Clone(edits)
+	slices.SortStableFunc(edits, func(a, b checks.Edit) int { return a.StartLine - b.StartLine })
+	var res []string
+	next := 1
+	for _, e := range edits {
+		if e.StartLine < next || e.EndLine < e.StartLine || e.EndLine > len(lines) {
+			return "", nil, fmt.Errorf("edit of lines %d-%d: outside the file's %d lines or on lines another edit changes", e.StartLine, e.EndLine, len(lines))
+		}
+		res = append(res, lines[next-1:e.StartLine-1]...)
+		if !e.Delete {
+			res = append(res, strings.Split(e.Text, "\n")...)
+		}
+		next = e.EndLine + 1
+	}
+	res = append(res, lines[next-1:]...)
+	out = strings.Join(res, "\n")
+	if len(res) > 0 && (strings.HasSuffix(src, "\n") || src == "") {
+		out += "\n"
+	}
+	moved = func(l int) int {
+		shift := 0
+		for _, e := range edits {
+			if e.EndLine >= l {
+				break
+			}
+			n := 0
+			if !e.Delete {
+				n = strings.Count(e.Text, "\n") + 1
+			}
+			shift += n - (e.EndLine - e.StartLine + 1)
+		}
+		return l + shift
+	}
+	return out, moved, nil
+}
+
+// splitLines returns the lines of src without their newlines (none for an
+// empty src).
+func splitLines(src string) []string {
+	if src == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(src, "\n"), "\n")
 }
 
 // fileDiff applies edits (whole-line replacements) to src and writes the
 // hunks, three lines of context each.
 func fileDiff(path, src string, edits []checks.Edit) (string, error) {
 	noEOL := !strings.HasSuffix(src, "\n") && src != ""
-	lines := strings.Split(strings.TrimSuffix(src, "\n"), "\n")
-	if src == "" {
-		lines = nil
-	}
+	lines := splitLines(src)
 	slices.SortStableFunc(edits, func(a, b checks.Edit) int { return a.StartLine - b.StartLine })
 	var kept []checks.Edit
 	last := 0

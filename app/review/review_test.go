@@ -199,6 +199,9 @@ func TestMakePlan(t *testing.T) {
 	if !strings.Contains(p.Comments[2].Body, "```suggestion\n```") {
 		t.Errorf("delete suggestion body %q, want an empty suggestion", p.Comments[2].Body)
 	}
+	if want := slices.Concat(in.Fix.Edits, multi.Fix.Edits, del.Fix.Edits); !slices.Equal(p.Applied, want) {
+		t.Errorf("applied %+v, want the suggestions' edits %+v", p.Applied, want)
+	}
 
 	// A re-run posts nothing new, and keeps its fixes out of the patch.
 	posted := map[string]bool{}
@@ -206,8 +209,8 @@ func TestMakePlan(t *testing.T) {
 		posted[fp] = true
 	}
 	again := MakePlan([]checks.Finding{in, multi, overlap, outside, otherFile, twoEdits, del}, hunks, posted)
-	if len(again.Comments) != 0 || len(again.Outside) != 4 {
-		t.Errorf("re-run: %d comments, %d outside; want 0 and 4", len(again.Comments), len(again.Outside))
+	if len(again.Comments) != 0 || len(again.Outside) != 4 || !slices.Equal(again.Applied, p.Applied) {
+		t.Errorf("re-run: %d comments, %d outside, applied %+v; want 0, 4 and the posted suggestions' edits", len(again.Comments), len(again.Outside), again.Applied)
 	}
 	// A changed fix is a new suggestion.
 	in2 := finding("CR101", "Dockerfile", 2, checks.Edit{Path: "Dockerfile", StartLine: 2, EndLine: 2, Text: "RUN a && apt-get install -y wget"})
@@ -282,6 +285,14 @@ func TestMakePlanCases(t *testing.T) {
 			[]comment{{".devcontainer/devcontainer.json:0-3", `  "remoteUser": "dev"`}, {"Dockerfile:0-1", "FROM debian:12"}, {"Dockerfile:0-5", "RUN c d"}}, nil},
 		{"a fence in the text", []checks.Finding{finding("CR101", "Dockerfile", 2, ed(2, 2, "RUN echo '```'"))},
 			[]comment{{"Dockerfile:0-2", "RUN echo '```'"}}, nil},
+		{"an edit a suggestion makes already: nothing more", []checks.Finding{
+			finding("CR104", "Dockerfile", 1, ed(2, 2, "RUN a curl git")),
+			finding("CR105", "Dockerfile", 1, ed(2, 2, "RUN a curl git"))},
+			[]comment{{"Dockerfile:0-2", "RUN a curl git"}}, nil},
+		{"a fix sharing an edit with a suggestion: the rest is for the patch", []checks.Finding{
+			finding("CR112", "Dockerfile", 2, ed(2, 2, "ARG TARGETARCH\nRUN a $TARGETARCH")),
+			finding("CR112", "Dockerfile", 5, ed(2, 2, "ARG TARGETARCH\nRUN a $TARGETARCH"), ed(5, 5, "RUN c $TARGETARCH"))},
+			[]comment{{"Dockerfile:0-2", "ARG TARGETARCH\nRUN a $TARGETARCH"}}, []string{"CR112"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -392,9 +403,13 @@ func TestFormatPatchApplies(t *testing.T) {
 		finding("CR110", "Dockerfile", 4, checks.Edit{Path: "Dockerfile", StartLine: 4, EndLine: 5, Delete: true}),
 		finding("CR111", "Dockerfile", 13, checks.Edit{Path: "Dockerfile", StartLine: 13, EndLine: 13, Text: "CMD [\"sleep\", \"infinity\"]"}),
 	}
-	patch, err := FormatPatch(fs, func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, p)) })
+	pt, err := FormatPatch(fs, nil, func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, p)) })
 	if err != nil {
 		t.Fatal(err)
+	}
+	patch := pt.Diff
+	if pt.OnSuggestions {
+		t.Error("a patch without suggestions says it is made on them")
 	}
 	if err := os.WriteFile(filepath.Join(dir, "fix.patch"), []byte(patch), 0o644); err != nil {
 		t.Fatal(err)
@@ -409,7 +424,7 @@ func TestFormatPatchApplies(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("patched file:\n%s\nwant:\n%s\npatch:\n%s", got, want, patch)
 	}
-	if _, err := FormatPatch([]checks.Finding{finding("CR1", "Dockerfile", 99, checks.Edit{Path: "Dockerfile", StartLine: 99, EndLine: 99, Text: "x"})},
+	if _, err := FormatPatch([]checks.Finding{finding("CR1", "Dockerfile", 99, checks.Edit{Path: "Dockerfile", StartLine: 99, EndLine: 99, Text: "x"})}, nil,
 		func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, p)) }); err == nil {
 		t.Error("an edit past the end of the file: no error")
 	}
@@ -475,10 +490,11 @@ func TestFormatPatchCases(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			patch, err := FormatPatch(tt.findings, func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, p)) })
+			pt, err := FormatPatch(tt.findings, nil, func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, p)) })
 			if err != nil {
 				t.Fatal(err)
 			}
+			patch := pt.Diff
 			if !strings.HasPrefix(patch, "--- a/") {
 				t.Errorf("patch does not start with a git-style header:\n%s", patch)
 			}
@@ -516,11 +532,160 @@ func TestFormatPatchErrors(t *testing.T) {
 		"unreadable":       finding("CR1", "missing", 1, checks.Edit{Path: "missing", StartLine: 1, EndLine: 1, Text: "x"}),
 		"end before start": finding("CR1", "Dockerfile", 1, checks.Edit{Path: "Dockerfile", StartLine: 1, EndLine: 0, Text: "x"}),
 	} {
-		if _, err := FormatPatch([]checks.Finding{f}, read); err == nil {
+		if _, err := FormatPatch([]checks.Finding{f}, nil, read); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
-	if p, err := FormatPatch(nil, read); err != nil || p != "" {
-		t.Errorf("no findings: %q, %v; want an empty patch", p, err)
+	if p, err := FormatPatch(nil, nil, read); err != nil || p.Diff != "" || p.OnSuggestions {
+		t.Errorf("no findings: %+v, %v; want an empty patch", p, err)
 	}
+}
+
+// TestFormatPatchOnSuggestions: the patch applies with `git apply` to the
+// files as they are once every suggestion is committed, and touches no
+// line a suggestion touches.
+func TestFormatPatchOnSuggestions(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		testenv.Unavailable(t, "git is not installed: cannot check that the patch applies")
+	}
+	const df = "FROM debian\nRUN a\nRUN b\nRUN c\nRUN d\nRUN e\nRUN f\nRUN g\nRUN h\nCMD x\n"
+	ed := func(path string, start, end int, text string) checks.Edit {
+		return checks.Edit{Path: path, StartLine: start, EndLine: end, Text: text}
+	}
+	tests := []struct {
+		name     string
+		files    map[string]string
+		applied  []checks.Edit // the suggestions
+		findings []checks.Finding
+		want     map[string]string // the files after the suggestions and the patch
+		// on is Patch.OnSuggestions; empty, that the patch changes nothing.
+		on, empty bool
+	}{
+		{"lines a suggestion adds above move the hunk",
+			map[string]string{"Dockerfile": df},
+			[]checks.Edit{ed("Dockerfile", 2, 2, "RUN a\nARG X\nARG Y")},
+			[]checks.Finding{finding("CR101", "Dockerfile", 9, ed("Dockerfile", 9, 9, "RUN h2"))},
+			map[string]string{"Dockerfile": strings.Replace(strings.Replace(df, "RUN a\n", "RUN a\nARG X\nARG Y\n", 1), "RUN h\n", "RUN h2\n", 1)},
+			true, false},
+		{"a line a suggestion changes in the hunk's context",
+			map[string]string{"Dockerfile": df},
+			[]checks.Edit{ed("Dockerfile", 7, 7, "RUN f2"), ed("Dockerfile", 10, 10, "CMD y")},
+			[]checks.Finding{finding("CR101", "Dockerfile", 9, ed("Dockerfile", 9, 9, "RUN h2"))},
+			map[string]string{"Dockerfile": strings.NewReplacer("RUN f\n", "RUN f2\n", "RUN h\n", "RUN h2\n", "CMD x\n", "CMD y\n").Replace(df)},
+			true, false},
+		{"an edit a suggestion makes already is not made again",
+			map[string]string{"Dockerfile": df},
+			[]checks.Edit{ed("Dockerfile", 2, 2, "ARG T\nRUN a")},
+			[]checks.Finding{finding("CR112", "Dockerfile", 9, ed("Dockerfile", 2, 2, "ARG T\nRUN a"), ed("Dockerfile", 9, 9, "RUN h $T"))},
+			map[string]string{"Dockerfile": strings.NewReplacer("RUN a\n", "ARG T\nRUN a\n", "RUN h\n", "RUN h $T\n").Replace(df)},
+			true, false},
+		{"a fix changing a suggestion's line differently is left out whole",
+			map[string]string{"Dockerfile": df},
+			[]checks.Edit{ed("Dockerfile", 2, 2, "RUN a2")},
+			[]checks.Finding{finding("CR112", "Dockerfile", 9, ed("Dockerfile", 2, 2, "RUN a3"), ed("Dockerfile", 9, 9, "RUN h2"))},
+			map[string]string{"Dockerfile": strings.Replace(df, "RUN a\n", "RUN a2\n", 1)},
+			false, true},
+		{"an edit two fixes share is made once",
+			map[string]string{"Dockerfile": df},
+			nil,
+			[]checks.Finding{
+				finding("CR104", "Dockerfile", 1, ed("Dockerfile", 9, 9, "RUN h curl git")),
+				finding("CR105", "Dockerfile", 1, ed("Dockerfile", 3, 3, "RUN b2"), ed("Dockerfile", 9, 9, "RUN h curl git"))},
+			map[string]string{"Dockerfile": strings.NewReplacer("RUN b\n", "RUN b2\n", "RUN h\n", "RUN h curl git\n").Replace(df)},
+			false, false},
+		{"lines a suggestion deletes above",
+			map[string]string{"Dockerfile": df},
+			[]checks.Edit{{Path: "Dockerfile", StartLine: 2, EndLine: 3, Delete: true}},
+			[]checks.Finding{finding("CR101", "Dockerfile", 10, ed("Dockerfile", 10, 10, "USER coder\nCMD x"))},
+			map[string]string{"Dockerfile": strings.NewReplacer("RUN a\nRUN b\n", "", "CMD x\n", "USER coder\nCMD x\n").Replace(df)},
+			true, false},
+		{"a file no suggestion changes",
+			map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": "{\n  \"image\": \"x\"\n}\n"},
+			[]checks.Edit{ed("Dockerfile", 2, 2, "RUN a2")},
+			[]checks.Finding{finding("CR201", ".devcontainer/devcontainer.json", 2, ed(".devcontainer/devcontainer.json", 2, 2, "  \"image\": \"x\",\n  \"remoteUser\": \"coder\""))},
+			map[string]string{"Dockerfile": strings.Replace(df, "RUN a\n", "RUN a2\n", 1), ".devcontainer/devcontainer.json": "{\n  \"image\": \"x\",\n  \"remoteUser\": \"coder\"\n}\n"},
+			false, false},
+		{"last line without a newline",
+			map[string]string{"Dockerfile": "FROM a\nRUN b\nCMD c"},
+			[]checks.Edit{ed("Dockerfile", 1, 1, "FROM a:1\nARG T")},
+			[]checks.Finding{finding("CR101", "Dockerfile", 3, ed("Dockerfile", 3, 3, "USER coder\nCMD c"))},
+			map[string]string{"Dockerfile": "FROM a:1\nARG T\nRUN b\nUSER coder\nCMD c"},
+			true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write := func(p, c string) {
+				t.Helper()
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(dir, p), []byte(c), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for p, c := range tt.files {
+				write(p, c)
+			}
+			pt, err := FormatPatch(tt.findings, tt.applied, func(p string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, p)) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pt.OnSuggestions != tt.on || (pt.Diff == "") != tt.empty {
+				t.Errorf("OnSuggestions %v, empty %v; want %v, %v:\n%s", pt.OnSuggestions, pt.Diff == "", tt.on, tt.empty, pt.Diff)
+			}
+			// Commit the suggestions, then apply the patch.
+			for p, c := range tt.files {
+				write(p, commitSuggestions(t, c, p, tt.applied))
+			}
+			if pt.Diff != "" {
+				write("fix.patch", pt.Diff)
+				cmd := exec.Command("git", "apply", "--unsafe-paths", "fix.patch")
+				cmd.Dir = dir
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("git apply after the suggestions: %v\n%s\npatch:\n%s", err, out, pt.Diff)
+				}
+			}
+			for p, want := range tt.want {
+				got, err := os.ReadFile(filepath.Join(dir, p))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != want {
+					t.Errorf("%s:\n%q\nwant\n%q\npatch:\n%s", p, got, want, pt.Diff)
+				}
+			}
+		})
+	}
+}
+
+// commitSuggestions applies the suggestions on path to src, as committing
+// them on GitHub does: each replaces its lines (a file's missing last
+// newline stays missing).
+func commitSuggestions(t *testing.T, src, path string, sugg []checks.Edit) string {
+	t.Helper()
+	lines := strings.SplitAfter(src, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	es := slices.Clone(sugg)
+	slices.SortFunc(es, func(a, b checks.Edit) int { return b.StartLine - a.StartLine })
+	for _, e := range es {
+		if e.Path != path {
+			continue
+		}
+		if e.StartLine < 1 || e.EndLine > len(lines) {
+			t.Fatalf("suggestion of lines %d-%d outside %s", e.StartLine, e.EndLine, path)
+		}
+		var repl []string
+		if !e.Delete {
+			end := "\n"
+			if !strings.HasSuffix(lines[e.EndLine-1], "\n") {
+				end = ""
+			}
+			repl = []string{e.Text + end}
+		}
+		lines = slices.Replace(lines, e.StartLine-1, e.EndLine, repl...)
+	}
+	return strings.Join(lines, "")
 }
