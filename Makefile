@@ -4,7 +4,7 @@ PKGS     ?= ./...
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: bench-webhook
+.PHONY: bench-pr bench-webhook
 .PHONY: precision
 .PHONY: all build image test test-unit fuzz-short fuzz lint generate bench bench-build bench-inspect run tidy-check clean
 
@@ -104,6 +104,14 @@ bench:
 ## builder (baseline) and its BuildKit, 10 builds each, three runs
 bench-build:
 	CI=true $(GO) test -run='^$$' -bench=BenchmarkDockerBuild -benchtime=10x -count=3 ./build
+
+## bench-pr: through the app (fake GitHub, real engine), delivery to the
+## first completed check run and to the end of the job (the base's
+## comparison), for a small Dockerfile, the golden image plus one line
+## (first push) and another line (second push): the app before (export
+## route, base rebuilt each push) and after, in one run
+bench-pr:
+	CI=true $(GO) test -run='^$$' -bench=BenchmarkPullRequestRecheck -benchtime=1x -timeout=90m ./app
 
 ## bench-inspect: inspect a ~2.3 GB golden image from a tarball, the daemon
 ## and a loopback registry, against dockle (DOCKLE=path) and crane export

@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
+	"github.com/coderready/coderready/app/basecache"
 	"github.com/coderready/coderready/app/ghtransport"
 	"github.com/coderready/coderready/app/rulepages"
 	"github.com/coderready/coderready/build"
@@ -73,15 +75,18 @@ type Options struct {
 // App is a running GitHub App: store, queue, workers and HTTP handlers.
 type App struct {
 	// rules serves the rule pages check runs link to.
-	rules     http.Handler
-	opts      Options
-	log       *slog.Logger
-	store     *store.Store
-	river     *river.Client[*sql.Tx]
-	metrics   *metrics
-	registry  *prometheus.Registry
-	http      *http.Client
-	transport http.RoundTripper // every GitHub call: ghtransport over opts.GitHubTransport
+	rules http.Handler
+	// baseResults keeps base branch results between jobs (nil: not
+	// kept).
+	baseResults *basecache.Cache
+	opts        Options
+	log         *slog.Logger
+	store       *store.Store
+	river       *river.Client[*sql.Tx]
+	metrics     *metrics
+	registry    *prometheus.Registry
+	http        *http.Client
+	transport   http.RoundTripper // every GitHub call: ghtransport over opts.GitHubTransport
 	// builders is the builder and whether it answers (builder.go).
 	builders builderState
 	// stopWatch ends watchBuilder; watching is its goroutine.
@@ -140,12 +145,17 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	baseResults, err := basecache.Open(filepath.Join(s.DataDir, "base-results"))
+	if err != nil {
+		return nil, err
+	}
 	a := &App{
-		rules:    rules,
-		opts:     opts,
-		registry: reg,
-		http:     hc,
-		settings: s,
+		rules:       rules,
+		baseResults: baseResults,
+		opts:        opts,
+		registry:    reg,
+		http:        hc,
+		settings:    s,
 	}
 	a.log = slog.New(setupHandler{Handler: log.Handler(), missing: a.missing})
 	log = a.log

@@ -62,7 +62,7 @@ func TestHostileSourceReachesNoSecret(t *testing.T) {
 			a := newTestApp(t, testAppOptions{fake: fake, builder: b, dataDir: data, settings: func(s *Settings) { s.WorkDir = work }})
 
 			err := a.runCheck(t.Context(), slog.New(slog.NewTextHandler(testWriter{t}, nil)),
-				checkArgs{InstallationID: 1, Owner: "Codertocat", Repo: "Hello-World", HeadSHA: fixtureHead, PR: 2}, 1)
+				checkArgs{InstallationID: 1, Owner: "Codertocat", Repo: "Hello-World", HeadSHA: fixtureHead, PR: 2}, jobRun{attempt: 1})
 			if err != nil {
 				t.Fatalf("the job failed: %v", err)
 			}
@@ -119,7 +119,7 @@ func TestSourceOverLimitIsReported(t *testing.T) {
 	a := newTestApp(t, testAppOptions{fake: fake, settings: func(s *Settings) { s.SourceLimits.MaxFiles = 3 }})
 	args := checkArgs{InstallationID: 1, Owner: "Codertocat", Repo: "Hello-World", HeadSHA: fixtureHead, PR: 2}
 	for attempt := 1; attempt <= 2; attempt++ {
-		if err := a.runCheck(t.Context(), slog.New(slog.NewTextHandler(testWriter{t}, nil)), args, attempt); err != nil {
+		if err := a.runCheck(t.Context(), slog.New(slog.NewTextHandler(testWriter{t}, nil)), args, jobRun{attempt: attempt}); err != nil {
 			t.Fatalf("attempt %d: %v", attempt, err)
 		}
 	}

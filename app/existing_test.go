@@ -9,7 +9,6 @@ import (
 
 	"github.com/coderready/coderready/app/githubfake"
 	"github.com/coderready/coderready/checks"
-	"github.com/coderready/coderready/scan"
 )
 
 // TestNewOrExisting: a pull request that fixes one problem of the base
@@ -103,34 +102,38 @@ func TestNewOrExisting(t *testing.T) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// TestMatchExisting: a finding matches the base's by rule, file and
-// message whatever its line (also a line named in the message); each base
-// finding matches once; a target the base lacks has only new findings.
-func TestMatchExisting(t *testing.T) {
-	f := func(rule, path string, line int, msg string) checks.Finding {
-		return checks.Finding{RuleID: rule, Message: msg, Location: checks.Location{Path: path, StartLine: line, EndLine: line}}
+// TestMatchTarget: a finding matches the base's by rule, file and message
+// whatever its line (also a line named in the message); each base finding
+// matches once; with a filter (the base's static pass), only the findings
+// it keeps are matched.
+func TestMatchTarget(t *testing.T) {
+	f := func(rule, path string, line int, msg string, ev checks.Evidence) checks.Finding {
+		return checks.Finding{RuleID: rule, Message: msg, Location: checks.Location{Path: path, StartLine: line, EndLine: line}, Evidence: ev}
 	}
-	report := func(path string, fs ...checks.Finding) scan.TargetReport {
-		return scan.TargetReport{TargetResult: checks.TargetResult{Path: path, Findings: fs}}
+	base := []checks.Finding{
+		f("CR113", "Dockerfile", 4, "ARG V is used in FROM on line 4 but has no default", checks.EvidenceFile),
+		f("CR112", "Dockerfile", 9, "`x-amd64` hard-codes the amd64 architecture", checks.EvidenceFile),
+		f("CR104", "Dockerfile", 1, "no curl", checks.EvidenceImage),
 	}
-	base := &scan.Report{Targets: []scan.TargetReport{report("Dockerfile",
-		f("CR113", "Dockerfile", 4, "ARG V is used in FROM on line 4 but has no default"),
-		f("CR112", "Dockerfile", 9, "`x-amd64` hard-codes the amd64 architecture"),
-	)}}
-	moved := f("CR113", "Dockerfile", 6, "ARG V is used in FROM on line 6 but has no default")
-	again := f("CR112", "Dockerfile", 12, "`x-amd64` hard-codes the amd64 architecture")
-	twice := f("CR112", "Dockerfile", 13, "`x-amd64` hard-codes the amd64 architecture")
-	other := f("CR112", "other/Dockerfile", 9, "`x-amd64` hard-codes the amd64 architecture")
-	head := &scan.Report{Targets: []scan.TargetReport{report("Dockerfile", moved, again, twice), report("other/Dockerfile", other)}}
-	e := matchExisting(head, base)
-	fresh, existing := e.split("Dockerfile", head.Targets[0].Findings)
-	if len(existing) != 2 || len(fresh) != 1 || fresh[0].Location.StartLine != 13 {
-		t.Errorf("new %v, existing %v; want the second copy of CR112 new, the rest existing", fresh, existing)
+	moved := f("CR113", "Dockerfile", 6, "ARG V is used in FROM on line 6 but has no default", checks.EvidenceFile)
+	again := f("CR112", "Dockerfile", 12, "`x-amd64` hard-codes the amd64 architecture", checks.EvidenceFile)
+	twice := f("CR112", "Dockerfile", 13, "`x-amd64` hard-codes the amd64 architecture", checks.EvidenceFile)
+	image := f("CR104", "Dockerfile", 1, "no curl", checks.EvidenceImage)
+	head := []checks.Finding{moved, again, twice, image}
+	old := matchTarget(head, base, nil)
+	var fresh []checks.Finding
+	for _, h := range head {
+		if !old[findingKey(h)] {
+			fresh = append(fresh, h)
+		}
 	}
-	if e.of("other/Dockerfile", other) {
-		t.Error("a finding of a target the base lacks is existing")
+	if len(old) != 3 || len(fresh) != 1 || fresh[0].Location.StartLine != 13 {
+		t.Errorf("new %v, %d existing; want the second copy of CR112 new, the rest existing", fresh, len(old))
 	}
-	if matchExisting(head, nil) != nil {
-		t.Error("without a base scan, something is existing")
+	if files := matchTarget(head, base, fromFiles); len(files) != 2 || files[findingKey(image)] {
+		t.Errorf("matched from the files only: %v, want CR113 and one CR112, not the image's CR104", files)
+	}
+	if len(matchTarget(head, nil, nil)) != 0 {
+		t.Error("without base findings, something is existing")
 	}
 }

@@ -65,7 +65,10 @@ func (w *checkWorker) Work(ctx context.Context, job *river.Job[checkArgs]) error
 	args := job.Args
 	log := a.log.With(logAttrs(args.DeliveryID, args.fullName(), args.PR, args.HeadSHA)...).With("job", job.ID, "attempt", job.Attempt)
 	start := time.Now()
-	err := a.runCheck(ctx, log, args, job.Attempt)
+	// Time waiting in the queue: since the job became available (its
+	// retry's time on a later attempt).
+	queued := max(0, start.Sub(job.ScheduledAt))
+	err := a.runCheck(ctx, log, args, jobRun{attempt: job.Attempt, queued: queued})
 	state := "completed"
 	defer func() {
 		a.metrics.jobs.WithLabelValues(args.Kind(), state).Inc()
@@ -127,6 +130,9 @@ type checkJob struct {
 	args checkArgs
 	// attempt is the job's attempt, from 1.
 	attempt int
+	// phases are how long the job's own parts took (queued, source,
+	// report), for the summaries.
+	phases map[string]time.Duration
 
 	pr    *github.PullRequest
 	cfg   *checks.Config
@@ -139,9 +145,6 @@ type checkJob struct {
 	runs    map[string]*store.CheckRun // by target path
 	// aggregate is the head's "coderready" run (nil in suggest mode).
 	aggregate *store.CheckRun
-	// existing tells the findings the base branch has too (nil: no
-	// comparison, all are new).
-	existing existingSet
 	// diff is each changed file's diff, parsed (hunks).
 	diff map[string]*review.Hunks
 	// applied are the edits of the review's suggestions, posted now or
@@ -154,9 +157,17 @@ type checkJob struct {
 	bases *scan.ImageBases
 }
 
+// jobRun is what the queue tells of a job's run.
+type jobRun struct {
+	// attempt is the job's attempt, from 1.
+	attempt int
+	// queued is how long it waited to run.
+	queued time.Duration
+}
+
 // runCheck is the job: prepare, create check runs, scan, compare with the
 // base branch, suggest, report.
-func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, attempt int) error {
+func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, run jobRun) error {
 	if args.Mode == "" && len(args.Targets) == 0 {
 		// Deliveries for a head come again (opened, reopened, a
 		// redelivery under a new ID): a head checked once keeps its check
@@ -175,13 +186,14 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, at
 		return err
 	}
 	s := a.Settings()
-	j := &checkJob{app: a, log: log, gh: gh, args: args, attempt: attempt, runs: map[string]*store.CheckRun{}, titles: map[string]string{},
+	j := &checkJob{app: a, log: log, gh: gh, args: args, attempt: run.attempt, phases: map[string]time.Duration{}, runs: map[string]*store.CheckRun{}, titles: map[string]string{},
 		bases: scan.NewImageBases(filepath.Join(s.DataDir, "image-cache"), s.NoRegistry)}
 	work, err := os.MkdirTemp(a.workDir(), "job-")
 	if err != nil {
 		return fmt.Errorf("work dir: %w", err)
 	}
 	defer func() { _ = os.RemoveAll(work) }()
+	j.phase("queued", run.queued)
 
 	if err := j.superseded(ctx); err != nil {
 		return err
@@ -217,7 +229,10 @@ func (j *checkJob) check(ctx context.Context, work string) error {
 		return err
 	}
 	j.root = filepath.Join(work, "head")
-	if err := j.fetchSource(ctx, args.HeadSHA, j.root); err != nil {
+	fetched := time.Now()
+	err = j.fetchSource(ctx, args.HeadSHA, j.root)
+	j.phase("source", time.Since(fetched))
+	if err != nil {
 		if errors.Is(err, source.ErrLimit) || errors.Is(err, source.ErrRefused) {
 			// No retry can change the snapshot: say so on the pull
 			// request instead of failing quietly.
@@ -236,16 +251,19 @@ func (j *checkJob) check(ctx context.Context, work string) error {
 	if err := j.startCheckRuns(ctx); err != nil {
 		return err
 	}
-	rep, err := j.scan(ctx, j.plan, j.args.HeadSHA, true)
+	rep, err := j.scan(ctx, scanRun{plan: j.plan, rev: args.HeadSHA, progress: true})
 	if err != nil {
 		return err
 	}
-	base, diffs := j.compareBase(ctx, work, rep)
+	for _, t := range rep.Targets {
+		j.observeTarget(t.Timings)
+	}
+	cmp := j.prepareBase(ctx, work, rep)
+	defer cmp.close()
 	if err := j.superseded(ctx); err != nil {
 		return err
 	}
-	j.existing = matchExisting(rep, base)
-	return j.report(ctx, rep, diffs)
+	return j.report(ctx, rep, cmp)
 }
 
 // headChecked reports whether a check of the job's head completed: the
@@ -405,24 +423,50 @@ func touches(inputs, changed []string) bool {
 	return false
 }
 
-// scan checks a plan's targets, a tree at commit rev. Builds happen unless the server builds
-// nothing or the pull request comes from a fork whose builds config does
-// not allow.
-func (j *checkJob) scan(ctx context.Context, plan *scan.Planned, rev string, progress bool) (*scan.Report, error) {
+// scanRun is one scan of a job.
+type scanRun struct {
+	plan *scan.Planned
+	// rev is the commit the plan's tree is at.
+	rev string
+	// progress updates the head's check runs as the scan moves on.
+	progress bool
+	// static builds nothing (the base's first pass).
+	static bool
+	// onTarget, when set, is given each target's report as soon as it is
+	// made, from the scan's goroutines.
+	onTarget func(scan.TargetReport)
+}
+
+// noBuildReason says why this job builds nothing ("" when it builds):
+// the server builds nothing, has no builder that answers, or the pull
+// request comes from a fork whose builds config does not allow.
+func (j *checkJob) noBuildReason() string {
+	a := j.app
+	switch {
+	case a.Settings().NoBuild:
+		return "this server builds no images (serve --no-build)"
+	case a.builders.current() == nil && a.builders.configured:
+		return "the builder does not answer: " + a.builders.status().Error
+	case a.builders.current() == nil:
+		return "this server has no builder"
+	case j.fork() && !j.cfg.App.BuildForks:
+		return "a fork's pull request (config app.build-forks is off)"
+	}
+	return ""
+}
+
+// scan checks a plan's targets, building them unless noBuildReason says
+// why not.
+func (j *checkJob) scan(ctx context.Context, r scanRun) (*scan.Report, error) {
 	a := j.app
 	s := a.Settings()
 	builder := a.builders.current()
-	var noBuild string
-	switch {
-	case s.NoBuild:
-		noBuild = "this server builds no images (serve --no-build)"
-	case builder == nil && a.builders.configured:
-		noBuild = "the builder does not answer: " + a.builders.status().Error
-	case builder == nil:
-		noBuild = "this server has no builder"
-	case j.fork() && !j.cfg.App.BuildForks:
-		noBuild = "a fork's pull request (config app.build-forks is off)"
-		j.log.Info("not building a fork's pull request (config app.build-forks is off)")
+	noBuild := j.noBuildReason()
+	if noBuild != "" && r.progress {
+		j.log.Info("not building", "why", noBuild)
+	}
+	if r.static && noBuild == "" {
+		noBuild = "the base branch's first pass, without builds"
 	}
 	opts := scan.Options{
 		NoBuild:       noBuild != "",
@@ -432,12 +476,13 @@ func (j *checkJob) scan(ctx context.Context, plan *scan.Planned, rev string, pro
 		CacheDir:      filepath.Join(s.DataDir, "image-cache"),
 		Bases:         j.bases,
 		RootRelative:  true,
-		Revision:      rev,
+		Revision:      r.rev,
+		OnTarget:      r.onTarget,
 	}
-	if progress {
+	if r.progress {
 		opts.Progress = j.progress(ctx)
 	}
-	rep, err := scan.Check(ctx, plan, opts)
+	rep, err := scan.Check(ctx, r.plan, opts)
 	if err != nil {
 		return nil, fmt.Errorf("scan: %w", err)
 	}
@@ -480,51 +525,33 @@ func (j *checkJob) progress(ctx context.Context) func(target, stage string) {
 	}
 }
 
-// compareBase checks the same targets at the base commit, the same way
-// (built when the head's are): to tell the findings the pull request adds
-// from those the base branch has too, and to show what it changes in each
-// built image. Failures only cost the summary its comparison: every
-// finding then counts as new.
-func (j *checkJob) compareBase(ctx context.Context, work string, head *scan.Report) (*scan.Report, map[string]*checks.ImageDiff) {
-	if !j.app.Settings().CompareBase {
-		return nil, nil
+// phase adds d to the job's phase name (shown in the summaries) and
+// observes it in coderready_phase_seconds.
+func (j *checkJob) phase(name string, d time.Duration) {
+	j.phases[name] += d
+	j.app.metrics.phaseSeconds.WithLabelValues(name).Observe(d.Seconds())
+}
+
+// observeTarget observes a target's own phases in coderready_phase_seconds.
+func (j *checkJob) observeTarget(t *checks.Timings) {
+	for _, p := range checks.TargetPhases(t) {
+		j.app.metrics.phaseSeconds.WithLabelValues(strings.ReplaceAll(p.Name, " ", "_")).Observe(p.Seconds)
 	}
-	var only, built []string
-	for _, t := range head.Targets {
-		only = append(only, t.Path)
-		if t.Facts != nil && t.Build.Built() {
-			built = append(built, t.Path)
+}
+
+// summaryPhases are target t's phases in its summary: the job's queue
+// wait and source fetch, the target's own, and its base branch's check
+// when it ran in this job.
+func (j *checkJob) summaryPhases(t scan.TargetReport, base targetBase) []checks.Phase {
+	var out []checks.Phase
+	for _, name := range []string{"queued", "source"} {
+		if d := j.phases[name]; d > 0 {
+			out = append(out, checks.Phase{Name: name, Seconds: d.Seconds()})
 		}
 	}
-	if len(only) == 0 {
-		return nil, nil
+	out = append(out, checks.TargetPhases(t.Timings)...)
+	if r := base.result; r != nil && !base.pending && base.reusedFrom == "" && r.Duration > 0 {
+		out = append(out, checks.Phase{Name: "base branch", Seconds: r.Duration.Seconds()})
 	}
-	baseRoot := filepath.Join(work, "base")
-	if err := j.fetchSource(ctx, j.pr.GetBase().GetSHA(), baseRoot); err != nil {
-		j.log.Warn("base branch source not read; no comparison", "err", err)
-		return nil, nil
-	}
-	plan, err := scan.Plan(baseRoot, j.cfg)
-	if err != nil {
-		j.log.Warn("base branch source not read; no comparison", "err", err)
-		return nil, nil
-	}
-	defer func() { _ = plan.Close() }()
-	plan.Select(func(t scan.Target) bool { return slices.Contains(only, t.Path) })
-	if len(plan.Targets) == 0 {
-		// The pull request adds every target: all is new.
-		return &scan.Report{}, nil
-	}
-	base, err := j.scan(ctx, plan, j.pr.GetBase().GetSHA(), false)
-	if err != nil {
-		j.log.Warn("base branch scan failed; no comparison", "err", err)
-		return nil, nil
-	}
-	diffs := scan.Compare(base, head)
-	for p := range diffs {
-		if !slices.Contains(built, p) {
-			delete(diffs, p) // both read one base image: nothing built to compare
-		}
-	}
-	return base, diffs
+	return out
 }

@@ -18,6 +18,8 @@ type metrics struct {
 	buildSeconds *prometheus.HistogramVec
 	checkRuns    *prometheus.CounterVec
 	builderUp    prometheus.Gauge
+	baseResults  *prometheus.CounterVec
+	phaseSeconds *prometheus.HistogramVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -49,12 +51,21 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "coderready_check_runs_completed_total",
 			Help: "Check runs completed by conclusion.",
 		}, []string{"conclusion"}),
+		baseResults: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "coderready_base_results_total",
+			Help: "Base branch results of targets looked up in the cache, by result (hit: reused; miss: the base is checked).",
+		}, []string{"result"}),
+		phaseSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "coderready_phase_seconds",
+			Help:    "Where check jobs spend their time, by phase: queued, source (fetching a snapshot), base_images, build, image_read and checks (per target), compare (the base branch's side), report (posting to GitHub).",
+			Buckets: prometheus.ExponentialBuckets(0.01, 3, 11),
+		}, []string{"phase"}),
 	}
 	m.builderUp = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "coderready_builder_up",
 		Help: "1 when the builder answered at its last check (every minute), 0 when it did not or there is none.",
 	})
-	reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.jobSeconds, m.buildSeconds, m.checkRuns, m.builderUp)
+	reg.MustRegister(m.deliveries, m.ackSeconds, m.jobs, m.jobSeconds, m.buildSeconds, m.checkRuns, m.builderUp, m.baseResults, m.phaseSeconds)
 	return m
 }
 

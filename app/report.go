@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -88,13 +89,21 @@ func queuedSummary(target, sha string) string {
 // report posts the review suggestions, then completes each target's check
 // run with its summary, annotations (in batches of 50) and actions.
 //
-// Findings the base branch has too (j.existing) are listed apart, annotated
-// as config app.existing says, and count toward the conclusion only with
-// app.fail-on-existing.
-func (j *checkJob) report(ctx context.Context, rep *scan.Report, diffs map[string]*checks.ImageDiff) error {
+// Findings the base branch has too are listed apart, annotated as config
+// app.existing says, and count toward the conclusion only with
+// app.fail-on-existing. A run whose base result is known (from the cache,
+// or a target the base does not have) is completed once, with its
+// comparison. The others are completed at once with what the base's
+// static pass tells, then updated with the comparison as soon as their own
+// base is checked: a run never waits for another target's base build.
+func (j *checkJob) report(ctx context.Context, rep *scan.Report, cmp *baseComparison) error {
+	start := time.Now()
+	defer func() { j.app.metrics.phaseSeconds.WithLabelValues("report").Observe(time.Since(start).Seconds()) }()
 	var all []checks.Finding
+	heads := map[string]scan.TargetReport{}
 	for _, t := range rep.Targets {
 		all = append(all, t.Findings...)
+		heads[t.Path] = t
 	}
 	outside, err := j.suggest(ctx, all)
 	if err != nil {
@@ -105,9 +114,19 @@ func (j *checkJob) report(ctx context.Context, rep *scan.Report, diffs map[strin
 		if cr == nil {
 			continue
 		}
-		if err := j.completeTarget(ctx, cr, t, diffs[t.Path], outside); err != nil {
+		if err := j.completeTarget(ctx, cr, t, cmp.of(t.Path), outside); err != nil {
 			return err
 		}
+	}
+	err = j.checkPending(ctx, cmp, func(target string, b targetBase) error {
+		cr := j.runs[target]
+		if cr == nil {
+			return nil
+		}
+		return j.completeTarget(ctx, cr, heads[target], b, outside)
+	})
+	if err != nil {
+		return err
 	}
 	// Before the aggregate run completes: a crash until then runs the
 	// job again, which queues it again.
@@ -221,7 +240,7 @@ func plural(n int, one, many string) string {
 }
 
 // completeTarget writes a target's result to its check run.
-func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t scan.TargetReport, diff *checks.ImageDiff, outside map[string]bool) error {
+func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t scan.TargetReport, base targetBase, outside map[string]bool) error {
 	current, err := j.app.store.CheckRuns(ctx, j.args.fullName(), j.args.HeadSHA)
 	if err != nil {
 		return fmt.Errorf("check runs: %w", err)
@@ -254,33 +273,75 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 			patch = p
 		}
 	}
-	mo := checks.MarkdownOptions{Diff: diff, BaseRef: j.pr.GetBase().GetRef(), Patch: patch.Diff, PatchOnSuggestions: patch.OnSuggestions, RuleURL: j.app.Settings().RuleURL}
+	baseRef := j.pr.GetBase().GetRef()
+	var diff *checks.ImageDiff
+	old := map[string]bool{}
+	if r := base.result; r != nil {
+		var only func(checks.Finding) bool
+		if base.pending {
+			only = fromFiles
+		}
+		old = matchTarget(t.Findings, r.Findings, only)
+		// Both sides read one base image when the head was not built:
+		// there is nothing built to compare.
+		if !base.pending && r.Side != nil && t.Side != nil && t.Build.Built() {
+			diff = checks.DiffSides(r.Side, t.Side)
+		}
+	}
+	isOld := func(f checks.Finding) bool { return old[findingKey(f)] }
+	var fresh, existing []checks.Finding
+	for _, f := range t.Findings {
+		if isOld(f) {
+			existing = append(existing, f)
+		} else {
+			fresh = append(fresh, f)
+		}
+	}
+	const pendingNote = "\n_The base branch's image is being built for the comparison: this run is updated when it is done. Until then only findings read from the files are told apart from the base branch's._\n"
+	mo := checks.MarkdownOptions{Diff: diff, BaseRef: baseRef, Patch: patch.Diff, PatchOnSuggestions: patch.OnSuggestions, RuleURL: j.app.Settings().RuleURL, Phases: j.summaryPhases(t, base)}
+	if base.pending || base.reusedFrom != "" {
+		mo.MaxBytes = checks.MaxMarkdownBytes - len(pendingNote)
+	}
 	if web := j.pr.GetHead().GetRepo().GetHTMLURL(); web != "" {
 		mo.LineURL = func(p string, line int) string {
 			return fmt.Sprintf("%s/blob/%s/%s#L%d", web, j.args.HeadSHA, p, line)
 		}
 	}
-	fresh, existing := j.existing.split(t.Path, t.Findings)
-	base := j.pr.GetBase().GetRef()
 	if len(existing) > 0 {
-		mo.Existing = func(f checks.Finding) bool { return j.existing.of(t.Path, f) }
+		mo.Existing = isOld
 	}
-	title := checkTitle(fresh, len(existing), base)
-	j.titles[t.Path] = title
+	title := checkTitle(fresh, len(existing), baseRef)
 	summary := checks.RenderMarkdown(&t.TargetResult, mo)
+	if base.pending {
+		title = clip(title+" (comparing with "+baseRef+")", 255)
+		summary += pendingNote
+	}
+	if base.reusedFrom != "" {
+		// Shorter than pendingNote, whose room RenderMarkdown left.
+		summary += "\n_The base branch's side is reused from the check of " + shortSHA(base.reusedFrom) + " (same inputs)._\n"
+	}
+	j.titles[t.Path] = title
 	counted := fresh
 	if j.cfg.App.FailOnExisting {
 		counted = t.Findings
 	}
 	conclusion := j.cfg.App.Conclusion(checks.MaxSeverity(counted))
-	annotations := annotationsFor(fresh)
+	// While the comparison is pending, only annotations that it cannot
+	// change are sent (GitHub keeps every annotation sent to a run, so a
+	// finding later found on the base would show twice): those read from
+	// the files. The update sends the rest.
+	annotated := fresh
+	if base.pending {
+		annotated = slices.DeleteFunc(slices.Clone(fresh), func(f checks.Finding) bool { return !fromFiles(f) })
+	}
+	annotations := annotationsFor(annotated)
 	if j.args.PR != 0 {
-		annotations = append(annotations, causeAnnotations(fresh, j.hunks())...)
+		annotations = append(annotations, causeAnnotations(annotated, j.hunks())...)
 	}
 	if j.cfg.App.Existing != checks.ExistingHide {
 		for _, a := range annotationsFor(existing) {
 			// Plain text: annotations render no Markdown.
-			a.Message = github.String(clip(a.GetMessage()+" (already on "+base+")", 64<<10))
+			a.Message = github.String(clip(a.GetMessage()+" (already on "+baseRef+")", 64<<10))
 			if j.cfg.App.Existing != checks.ExistingAnnotate {
 				a.AnnotationLevel = github.String("notice")
 			}
@@ -298,7 +359,14 @@ func (j *checkJob) completeTarget(ctx context.Context, cr *store.CheckRun, t sca
 		return fmt.Errorf("record check run %s: %w", cr.Name, err)
 	}
 	j.app.metrics.checkRuns.WithLabelValues(conclusion).Inc()
-	j.log.Info("check run completed", "target", t.Path, "conclusion", conclusion, "findings", len(t.Findings), "annotations", len(annotations))
+	comparison := "none"
+	switch {
+	case base.pending:
+		comparison = "pending"
+	case base.compared:
+		comparison = "done"
+	}
+	j.log.Info("check run completed", "target", t.Path, "conclusion", conclusion, "findings", len(t.Findings), "annotations", len(annotations), "comparison", comparison)
 	return nil
 }
 

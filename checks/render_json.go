@@ -33,6 +33,7 @@ type (
 		Dockerfile string        `json:"dockerfile,omitempty"`
 		Image      *ImageSummary `json:"image,omitempty"`
 		Build      *BuildRecord  `json:"build,omitempty"`
+		Timings    *Timings      `json:"timings,omitempty"`
 		Findings   []jsonFinding `json:"findings"`
 	}
 	jsonFinding struct {
@@ -77,7 +78,7 @@ func RenderJSON(w io.Writer, r *Result, toolVersion string) error {
 		Summary: Summarize(r),
 	}
 	for _, t := range r.Targets {
-		jt := jsonTarget{Path: t.Path, Kind: t.Kind, Dockerfile: t.Dockerfile, Image: t.Image, Build: t.Build, Findings: make([]jsonFinding, 0, len(t.Findings))}
+		jt := jsonTarget{Path: t.Path, Kind: t.Kind, Dockerfile: t.Dockerfile, Image: t.Image, Build: t.Build, Timings: t.Timings, Findings: make([]jsonFinding, 0, len(t.Findings))}
 		fs := slices.Clone(t.Findings)
 		SortFindings(fs)
 		for _, f := range fs {

@@ -38,10 +38,55 @@ type MarkdownOptions struct {
 	// as https://github.com/OWNER/REPO/blob/SHA/PATH#L12 (line is 0 when
 	// the finding has none; "" leaves it unlinked).
 	LineURL func(path string, line int) string
+	// Phases, when set, say where the time went, in order (the target's
+	// own Timings are shown without them).
+	Phases []Phase
 	// Existing, when set, tells the findings the base branch has too:
 	// they are listed apart, under "Already on BaseRef", after the new
 	// ones, and the verdict speaks of the new ones only.
 	Existing func(Finding) bool
+}
+
+// Phase is a named part of a check's time.
+type Phase struct {
+	Name    string
+	Seconds float64
+}
+
+// TargetPhases are a target's Timings as phases, those that took time.
+func TargetPhases(t *Timings) []Phase {
+	if t == nil {
+		return nil
+	}
+	var out []Phase
+	for _, p := range []Phase{{"base images", t.BaseRead}, {"build", t.Build}, {"image read", t.ImageRead}, {"checks", t.Checks}} {
+		if p.Seconds > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// mdPhases is one line of where the time went: "Time: build 9.8s ·
+// image read 400ms · checks 12ms."
+func mdPhases(ps []Phase) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = fmt.Sprintf("%s %s", p.Name, humanSeconds(p.Seconds))
+	}
+	return "\nTime: " + strings.Join(parts, " · ") + ".\n"
+}
+
+// humanSeconds shows a duration to a tenth of a second, or in
+// milliseconds below that.
+func humanSeconds(s float64) string {
+	if s < 0.1 {
+		return fmt.Sprintf("%dms", int(s*1000+0.5))
+	}
+	return time.Duration(s * float64(time.Second)).Round(100 * time.Millisecond).String()
 }
 
 // MarkdownTitle is the check run's one-line title: the counts of findings
@@ -114,7 +159,11 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 	}
 	fs = append(fs, old...)
 
-	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(t.Build)
+	phases := o.Phases
+	if phases == nil {
+		phases = TargetPhases(t.Timings)
+	}
+	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(t.Build) + mdPhases(phases)
 	details := mdDetails(fs)
 	patch := mdPatch(o.Patch, o.PatchOnSuggestions)
 

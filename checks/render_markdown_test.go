@@ -358,3 +358,18 @@ func TestLayerChanges(t *testing.T) {
 		t.Errorf("limit 1: got %q, want 4 lines with %q", limited, want)
 	}
 }
+
+func TestMarkdownPhases(t *testing.T) {
+	tr := &TargetResult{Path: "Dockerfile", Kind: KindDockerfile,
+		Timings: &Timings{BaseRead: 1.23, Build: 9.81, ImageRead: 0.04, Total: 11.1}}
+	if got, want := RenderMarkdown(tr, MarkdownOptions{}), "\nTime: base images 1.2s · build 9.8s · image read 40ms.\n"; !strings.HasSuffix(got, want) {
+		t.Errorf("target timings: summary ends %q, want %q", got[max(0, len(got)-80):], want)
+	}
+	job := []Phase{{"queued", 0.2}, {"source", 0.5}, {"build", 61.04}}
+	if got, want := RenderMarkdown(tr, MarkdownOptions{Phases: job}), "\nTime: queued 200ms · source 500ms · build 1m1s.\n"; !strings.HasSuffix(got, want) {
+		t.Errorf("job phases: summary ends %q, want %q", got[max(0, len(got)-80):], want)
+	}
+	if got := RenderMarkdown(&TargetResult{Path: "Dockerfile"}, MarkdownOptions{}); strings.Contains(got, "Time:") {
+		t.Errorf("no timings, yet a Time line:\n%s", got)
+	}
+}

@@ -35,6 +35,23 @@ type TargetResult struct {
 	// Build says how the image was made, or why it was not (nil when
 	// nothing says: an image target, a result made by hand).
 	Build *BuildRecord `json:"build,omitempty"`
+	// Timings say where the target's time went (nil when not measured).
+	Timings *Timings `json:"timings,omitempty"`
+}
+
+// Timings are where a target's check spent its time, in seconds.
+type Timings struct {
+	// BaseRead is reading base images (the final stage's, a
+	// devcontainer's image), from the engine, a registry or the cache.
+	BaseRead float64 `json:"base_read"`
+	// Build is building the image.
+	Build float64 `json:"build"`
+	// ImageRead is reading the built image from the engine.
+	ImageRead float64 `json:"image_read"`
+	// Checks is the rest: reading and parsing the files, the rules.
+	Checks float64 `json:"checks"`
+	// Total is the target's whole time.
+	Total float64 `json:"total"`
 }
 
 // BuildRecord is how a target's image was made: the one record of a build

@@ -133,7 +133,9 @@ func (s *checker) buildAndCheck(ctx context.Context, ib *imageBuild, ic imageChe
 	s.progress(ts.res.Path, "reading image")
 	rec.Ref = "docker-daemon:" + out.Ref
 	rec.Engine = out.Engine
+	readStart := time.Now()
 	facts, err := image.Inspect(ctx, "docker-daemon:"+out.Ref, image.Options{CacheDir: s.opts.CacheDir})
+	ts.imageRead += time.Since(readStart)
 	if err != nil {
 		rec.Failed = true
 		ts.record(rec)

@@ -200,7 +200,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		}
 	}
 	s.progress(t.Path, "reading image")
-	facts, why := s.readBase(ctx, ref)
+	facts, why := s.readBase(ctx, ts, ref)
 	if facts == nil {
 		s.noteUnread(ts, ref, why, at, true)
 	}

@@ -66,6 +66,12 @@ type Options struct {
 	// checks a pull request's head or base): built images are named by
 	// their file and its short form.
 	Revision string
+	// OnTarget, when set, is given each target's report as soon as the
+	// target is checked, before Check returns (from Check's goroutines,
+	// several at once). Check still returns every report; there the
+	// fixes of targets that share a file are made consistent, which the
+	// reports given here are not yet.
+	OnTarget func(TargetReport)
 	// RootRelative keeps target and finding paths relative to the root
 	// (what a repository's annotations need) instead of prefixing them
 	// with the root as given.
@@ -185,11 +191,20 @@ func Check(ctx context.Context, p *Planned, opts Options) (*Report, error) {
 			defer func() { <-sem }()
 			start := time.Now()
 			ts := c.check(ctx, t)
-			tr := TargetReport{TargetResult: ts.res, Duration: time.Since(start), Facts: ts.facts}
+			took := time.Since(start)
+			ts.res.Timings = ts.timings(took)
+			tr := TargetReport{TargetResult: ts.res, Duration: took, Facts: ts.facts}
 			if ts.facts != nil {
 				tr.Side = checks.NewImageSide(refOf(tr), ts.facts, c.cfg)
 			}
 			reports[i] = tr
+			if opts.OnTarget != nil {
+				out := tr
+				if p.prefix != "." && !opts.RootRelative {
+					out.TargetResult = rebase(out.TargetResult, p.prefix)
+				}
+				opts.OnTarget(out)
+			}
 		}()
 	}
 	wg.Wait()
@@ -224,6 +239,9 @@ func reconcileFixes(reports []TargetReport, read func(rel string) ([]byte, error
 type targetState struct {
 	res   checks.TargetResult
 	facts *image.Facts
+	// baseRead and imageRead add up the time spent reading base images
+	// and the built image.
+	baseRead, imageRead time.Duration
 	// own are the findings the scan makes itself (build failures, files
 	// it cannot read); src the files they may point into. Both go through
 	// checks.Finish like every rule's findings.
@@ -234,6 +252,16 @@ type targetState struct {
 // report records a finding the scan makes itself.
 func (ts *targetState) report(id string, sev checks.Severity, msg, details string, loc checks.Location) {
 	ts.own = append(ts.own, checks.Finding{RuleID: id, Severity: sev, Message: msg, Details: details, Location: loc})
+}
+
+// timings splits a target's total time into its phases.
+func (ts *targetState) timings(total time.Duration) *checks.Timings {
+	t := &checks.Timings{BaseRead: ts.baseRead.Seconds(), ImageRead: ts.imageRead.Seconds(), Total: total.Seconds()}
+	if ts.res.Build != nil {
+		t.Build = ts.res.Build.Seconds
+	}
+	t.Checks = max(0, t.Total-t.BaseRead-t.Build-t.ImageRead)
+	return t
 }
 
 // record sets how the target's image was made.
@@ -342,7 +370,7 @@ func (s *checker) checkDockerfile(ctx context.Context, in *checks.DockerfileInpu
 	ref, unread := checks.FinalBaseRef(in), ""
 	if ref != "" {
 		s.progress(ts.res.Path, "reading base image")
-		facts, why := s.readBase(ctx, ref)
+		facts, why := s.readBase(ctx, ts, ref)
 		unread = why
 		if facts != nil {
 			in.Bases = checks.FactsResolver{ref: facts}
@@ -380,11 +408,13 @@ func (s *checker) checkDockerfile(ctx context.Context, in *checks.DockerfileInpu
 // readBase returns the facts of a base image, or nil and why it could not
 // be read (offline, no engine, not pulled, unreachable registry; see
 // unreadWhy): the static rules then judge from what the reference tells.
-func (s *checker) readBase(ctx context.Context, ref string) (*image.Facts, string) {
+func (s *checker) readBase(ctx context.Context, ts *targetState, ref string) (*image.Facts, string) {
 	if s.bases == nil {
 		return nil, "offline"
 	}
+	start := time.Now()
 	f, err := s.bases.ReadBase(ctx, ref)
+	ts.baseRead += time.Since(start)
 	if err != nil {
 		return nil, unreadWhy(err)
 	}
