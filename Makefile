@@ -4,7 +4,7 @@ PKGS     ?= ./...
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: bench-pr bench-webhook
+.PHONY: bench-pr bench-webhook probe-agents
 .PHONY: precision
 .PHONY: all build image test test-unit fuzz-short fuzz lint generate bench bench-build bench-inspect run tidy-check clean
 
@@ -37,7 +37,8 @@ image:
 	@if [ -n "$(EXTRA_CA_FILE)" ] && ! grep -q -- '-----BEGIN CERTIFICATE-----' "$(EXTRA_CA_FILE)"; then \
 		echo "EXTRA_CA_FILE=$(EXTRA_CA_FILE): no PEM certificate in it" >&2; exit 1; fi
 	if [ "$(BINARY)" = local ]; then \
-		CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o bin/image/coderready ./cmd/coderready; fi
+		CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o bin/image/coderready ./cmd/coderready && \
+		$(MAKE) probe-agents PROBE_AGENTS_DIR=bin/image/probe-agents; fi
 	DOCKER_BUILDKIT=1 $(DOCKER) build -f deploy/Dockerfile -t $(IMAGE) $(DOCKER_BUILD_FLAGS) \
 		--build-arg VERSION=$(VERSION) --build-arg BINARY=$(BINARY) \
 		--build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg GO_IMAGE=$(GO_IMAGE) \
@@ -45,6 +46,16 @@ image:
 		--build-arg NPM_REGISTRY=$(NPM_REGISTRY) \
 		--build-arg EXTRA_CA_CERTS="$$(if [ -n "$(EXTRA_CA_FILE)" ]; then cat "$(EXTRA_CA_FILE)"; fi)" \
 		.
+
+## probe-agents: the agent bootstrap probe's stand-in agents (static, one
+## per architecture) in PROBE_AGENTS_DIR; point CODERREADY_PROBE_AGENTS at
+## it where coderready runs without its source (the server image has them)
+PROBE_AGENTS_DIR ?= bin/probe-agents
+probe-agents:
+	for arch in amd64 arm64; do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w" \
+			-o $(PROBE_AGENTS_DIR)/coderready-probe-linux-$$arch ./cmd/coderready-probe || exit 1; \
+	done
 
 ## test: the whole suite — unit, golden, integration tests, then short fuzz runs
 test: test-unit fuzz-short

@@ -477,6 +477,7 @@ func (j *checkJob) scan(ctx context.Context, r scanRun) (*scan.Report, error) {
 		Bases:         j.bases,
 		RootRelative:  true,
 		Revision:      r.rev,
+		NoProbe:       s.NoProbe,
 		OnTarget:      r.onTarget,
 	}
 	if r.progress {

@@ -114,6 +114,9 @@ type Settings struct {
 	SourceLimits source.Limits
 	// NoBuild never builds (static and base-image checks only).
 	NoBuild bool
+	// NoProbe never runs built images (the agent bootstrap probe);
+	// repositories can also turn it off with config `probe: off`.
+	NoProbe bool
 	// NoRegistry never reads base images from a registry (the local engine
 	// only).
 	NoRegistry bool

@@ -48,7 +48,7 @@ func SkippedImageChecks(cfg *Config, devcontainerBuild bool) []string {
 	}
 	var out []string
 	for _, r := range Rules() {
-		if r.Image == nil || r.ID == "CR300" || r.ID == RuleBaseUnread || !cfg.Enabled(r) {
+		if r.Image == nil || r.Family != FamilyImage || r.ID == "CR300" || r.ID == RuleBaseUnread || !cfg.Enabled(r) {
 			continue
 		}
 		if applies := imageCheckApplies[r.ID]; applies != nil && !applies(cfg, devcontainerBuild) {

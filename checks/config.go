@@ -63,9 +63,23 @@ type Config struct {
 	ImageRole string
 	// App holds what the GitHub App does with the findings (config `app`).
 	App AppConfig
+	// Probe is how built images are run to prove the agent starts
+	// (config `probe`).
+	Probe ProbeConfig
 
 	// ignore is IgnorePaths compiled by ParseConfig (see Ignored).
 	ignore *ignoreSet
+}
+
+// ProbeConfig is config `probe`: `probe: off` (or `on`, the default), or
+// a mapping with `enabled` and `user`.
+type ProbeConfig struct {
+	// Off turns the agent bootstrap probe off.
+	Off bool
+	// User runs the bootstrap instead of the image's USER (or the
+	// devcontainer's containerUser or remoteUser): the user the template
+	// starts the workspace as, when it sets one.
+	User string
 }
 
 // AppConfig is how the GitHub App reports: the check run conclusion, fork

@@ -253,7 +253,7 @@ type configParser struct {
 // The top-level keys, in the order docs/config.md lists them.
 var configKeys = []string{
 	"version", "rules", "required-tools", "recommended-tools", "allowed-bases",
-	"require-digest", "check-templates", "ignore", "org-ca", "devcontainer", "image", "app",
+	"require-digest", "check-templates", "ignore", "org-ca", "devcontainer", "image", "app", "probe",
 }
 
 var appKeys = []string{"fail-on", "neutral-on", "build-forks", "suggestions", "existing", "fail-on-existing", "outdated-suggestions"}
@@ -420,6 +420,8 @@ func (p *configParser) top(cfg *Config, root *yaml.Node) {
 			p.devcontainer(cfg, v)
 		case "app":
 			p.app(cfg, v)
+		case "probe":
+			p.probe(cfg, v)
 		default:
 			p.unknownKey(k, "config", configKeys)
 		}
@@ -722,6 +724,48 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("size %q: too large", s)
 	}
 	return int64(f * mult), nil
+}
+
+var probeKeys = []string{"enabled", "user"}
+
+// onOff reads on, off, true or false.
+func (p *configParser) onOff(n *yaml.Node, what string) bool {
+	if n.Kind == yaml.ScalarNode {
+		switch strings.ToLower(n.Value) {
+		case "on", "true":
+			return true
+		case "off", "false":
+			return false
+		}
+	}
+	p.errorf(n, "%s: want on or off, got %s", what, describeNode(n))
+	return true
+}
+
+// probe reads `probe: on|off` or `probe: {enabled: on|off, user: NAME}`.
+func (p *configParser) probe(cfg *Config, n *yaml.Node) {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
+		return
+	case n.Kind == yaml.ScalarNode:
+		cfg.Probe.Off = !p.onOff(n, "probe")
+		return
+	}
+	for _, kv := range p.entries(n, "probe") {
+		k, v := kv[0], kv[1]
+		switch k.Value {
+		case "enabled":
+			cfg.Probe.Off = !p.onOff(v, "probe: enabled")
+		case "user":
+			if v.Kind != yaml.ScalarNode || strings.TrimSpace(v.Value) == "" || strings.ContainsAny(v.Value, " \t\n") {
+				p.errorf(v, "probe: user: want a user name or UID[:GID], got %s", describeNode(v))
+				continue
+			}
+			cfg.Probe.User = v.Value
+		default:
+			p.unknownKey(k, "probe", probeKeys)
+		}
+	}
 }
 
 var devcontainerKeys = []string{"builder"}

@@ -164,7 +164,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"tab indent", "rules:\n\tCR102: error\n", []string{
 			"c.yaml:2: invalid YAML: found character that cannot start any token"}},
 		{"not a mapping", "- jq\n- make\n", []string{
-			"c.yaml:1:1: config: want a mapping of settings (version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, ignore, org-ca, devcontainer, image, app), got a list"}},
+			"c.yaml:1:1: config: want a mapping of settings (version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, ignore, org-ca, devcontainer, image, app, probe), got a list"}},
 		{"two documents", "version: 1\n---\nversion: 1\n", []string{
 			"c.yaml:2: invalid YAML: a second YAML document; put every setting in one document"}},
 		{"unknown key near miss", "require_digest: true\n", []string{
@@ -172,7 +172,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown key typo", "required-toosl: [jq]\n", []string{
 			`c.yaml:1:1: unknown key "required-toosl" in config; did you mean "required-tools"?`}},
 		{"unknown key far", "colour: red\n", []string{
-			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, ignore, org-ca, devcontainer, image, app)`}},
+			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, ignore, org-ca, devcontainer, image, app, probe)`}},
 		{"image section", "image:\n  max-size: huge\n  max-layers: -3\n  role: server\n  max-szie: 1GB\n", []string{
 			`c.yaml:2:13: image: max-size: want a size such as 2GB or 1500MiB, got the string "huge"`,
 			`c.yaml:3:15: image: max-layers: want a positive whole number, got the number -3`,
@@ -229,7 +229,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"devcontainer key", "devcontainer:\n  buildr: native\n", []string{
 			`c.yaml:2:3: unknown key "buildr" in devcontainer; did you mean "builder"?`}},
 		{"merge key", "base: &b {require-digest: true}\n<<: *b\n", []string{
-			`c.yaml:1:1: unknown key "base" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, ignore, org-ca, devcontainer, image, app)`,
+			`c.yaml:1:1: unknown key "base" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, ignore, org-ca, devcontainer, image, app, probe)`,
 			"c.yaml:2:1: config: merge keys (<<) are not supported; write the settings out"}},
 		{"several errors", "version: 1\nrules:\n  CR102: fatal\nignore: nope\nrequire-digest: 1\n", []string{
 			`c.yaml:3:10: rules: CR102: unknown severity "fatal" (want error, warning, info or off)`,
@@ -722,6 +722,40 @@ func TestParseConfigApp(t *testing.T) {
 		{"app:\n  outdated-suggestions: resolve\n", "c.yaml:2:25: app: outdated-suggestions: want edit, delete or keep"},
 		{"app:\n  outdated-suggestions: true\n", "want edit, delete or keep"},
 		{"app:\n  outdated-suggestion: keep\n", `did you mean "outdated-suggestions"?`},
+	} {
+		_, err := ParseConfig("c.yaml", []byte(bad.src))
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: %v, want an error with %q", bad.src, err, bad.want)
+		}
+	}
+}
+
+func TestParseConfigProbe(t *testing.T) {
+	for _, tt := range []struct {
+		name, src string
+		want      ProbeConfig
+	}{
+		{"default: on", "", ProbeConfig{}},
+		{"off", "probe: off\n", ProbeConfig{Off: true}},
+		{"false", "probe: false\n", ProbeConfig{Off: true}},
+		{"on", "probe: on\n", ProbeConfig{}},
+		{"null", "probe:\n", ProbeConfig{}},
+		{"mapping", "probe:\n  enabled: off\n  user: \"1000:1000\"\n", ProbeConfig{Off: true, User: "1000:1000"}},
+		{"a user", "probe:\n  user: coder\n", ProbeConfig{User: "coder"}},
+	} {
+		cfg, err := ParseConfig("c.yaml", []byte(tt.src))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if cfg.Probe != tt.want {
+			t.Errorf("%s: Probe = %+v, want %+v", tt.name, cfg.Probe, tt.want)
+		}
+	}
+	for _, bad := range []struct{ src, want string }{
+		{"probe: sometimes\n", "c.yaml:1:8: probe: want on or off"},
+		{"probe:\n  enabled: 2\n", "probe: enabled: want on or off"},
+		{"probe:\n  user: a b\n", "probe: user: want a user name"},
+		{"probe:\n  usr: coder\n", `did you mean "user"?`},
 	} {
 		_, err := ParseConfig("c.yaml", []byte(bad.src))
 		if err == nil || !strings.Contains(err.Error(), bad.want) {

@@ -28,7 +28,10 @@ func writeRulesDoc(w io.Writer, rules []*Rule) error {
 
 Each rule has a stable ID that never changes meaning: ` + "`CR1xx`" + ` rules read
 Dockerfiles, ` + "`CR2xx`" + ` rules read ` + "`devcontainer.json`" + ` files, ` + "`CR3xx`" + ` rules read
-the built or referenced image. The severity shown is the default;
+the built or referenced image, ` + "`CR4xx`" + ` rules run it: the agent bootstrap probe
+starts the built image as a Coder template does and lets Coder's bootstrap
+download and start a stand-in agent (config ` + "`probe`" + `, ` + "`--no-probe`" + `). The
+severity shown is the default;
 [config](config.md) can change it or turn a rule off:
 
 ` + "```yaml" + `
@@ -120,6 +123,8 @@ func docFamily(f Family) string {
 		return "devcontainer.json"
 	case FamilyImage:
 		return "image"
+	case FamilyRuntime:
+		return "image, run"
 	}
 	return string(f)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"slices"
+
+	"github.com/coderready/coderready/probe"
 )
 
 // JSONSchemaVersion is the version of RenderJSON's output schema
@@ -34,6 +36,7 @@ type (
 		Image      *ImageSummary `json:"image,omitempty"`
 		Build      *BuildRecord  `json:"build,omitempty"`
 		Timings    *Timings      `json:"timings,omitempty"`
+		Probe      *probe.Result `json:"probe,omitempty"`
 		Findings   []jsonFinding `json:"findings"`
 	}
 	jsonFinding struct {
@@ -78,7 +81,7 @@ func RenderJSON(w io.Writer, r *Result, toolVersion string) error {
 		Summary: Summarize(r),
 	}
 	for _, t := range r.Targets {
-		jt := jsonTarget{Path: t.Path, Kind: t.Kind, Dockerfile: t.Dockerfile, Image: t.Image, Build: t.Build, Timings: t.Timings, Findings: make([]jsonFinding, 0, len(t.Findings))}
+		jt := jsonTarget{Path: t.Path, Kind: t.Kind, Dockerfile: t.Dockerfile, Image: t.Image, Build: t.Build, Timings: t.Timings, Probe: t.Probe, Findings: make([]jsonFinding, 0, len(t.Findings))}
 		fs := slices.Clone(t.Findings)
 		SortFindings(fs)
 		for _, f := range fs {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/coderready/coderready/probe"
 )
 
 // MaxMarkdownBytes is GitHub's limit on a check run's summary (and text).
@@ -59,7 +61,7 @@ func TargetPhases(t *Timings) []Phase {
 		return nil
 	}
 	var out []Phase
-	for _, p := range []Phase{{"base images", t.BaseRead}, {"build", t.Build}, {"image read", t.ImageRead}, {"checks", t.Checks}} {
+	for _, p := range []Phase{{"base images", t.BaseRead}, {"build", t.Build}, {"image read", t.ImageRead}, {"probe", t.Probe}, {"checks", t.Checks}} {
 		if p.Seconds > 0 {
 			out = append(out, p)
 		}
@@ -163,7 +165,7 @@ func RenderMarkdown(t *TargetResult, o MarkdownOptions) string {
 	if phases == nil {
 		phases = TargetPhases(t.Timings)
 	}
-	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(t.Build) + mdPhases(phases)
+	tail := mdImage(t.Image) + mdDiff(o.Diff, o.BaseRef) + mdBuild(t.Build) + mdProbe(t.Probe) + mdPhases(phases)
 	details := mdDetails(fs)
 	patch := mdPatch(o.Patch, o.PatchOnSuggestions)
 
@@ -640,6 +642,20 @@ const patchHeading = "### Fixes not suggested inline"
 
 // mdPatch shows the patch of the fixes not suggested inline, and how to
 // apply it: after the suggestions when it is made on top of them.
+// mdProbe is the agent bootstrap probe's line: what it proved, or why it
+// did not run. A failure's details are in its finding.
+func mdProbe(r *probe.Result) string {
+	switch {
+	case r == nil:
+		return ""
+	case r.OK:
+		return "\n✅ " + mdEscape(r.String(), false) + ".\n"
+	case r.Skipped != "":
+		return "\n" + mdEscape(r.String(), false) + ".\n"
+	}
+	return "\n❌ " + mdEscape(r.String(), false) + " (see the CR4xx finding).\n"
+}
+
 func mdPatch(p string, onSuggestions bool) string {
 	if p == "" {
 		return ""

@@ -43,6 +43,9 @@ func RenderText(w io.Writer, r *Result, opts TextOptions) error {
 		if tr.Image != nil {
 			t.image(tr.Image)
 		}
+		if tr.Probe != nil {
+			fmt.Fprintf(&t.buf, "%s %s\n", t.paint(ansiBold, tr.Path+":"), tr.Probe)
+		}
 	}
 	fs := distinctFindings(r)
 	for i := 0; i < len(fs); {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/probe"
 )
 
 // TargetKind says what a checked target is.
@@ -37,6 +38,9 @@ type TargetResult struct {
 	Build *BuildRecord `json:"build,omitempty"`
 	// Timings say where the target's time went (nil when not measured).
 	Timings *Timings `json:"timings,omitempty"`
+	// Probe is what the agent bootstrap probe saw when the built image
+	// ran, or why it did not run (nil when nothing was built).
+	Probe *probe.Result `json:"probe,omitempty"`
 }
 
 // Timings are where a target's check spent its time, in seconds.
@@ -48,6 +52,8 @@ type Timings struct {
 	Build float64 `json:"build"`
 	// ImageRead is reading the built image from the engine.
 	ImageRead float64 `json:"image_read"`
+	// Probe is running the agent bootstrap probe in the built image.
+	Probe float64 `json:"probe"`
 	// Checks is the rest: reading and parsing the files, the rules.
 	Checks float64 `json:"checks"`
 	// Total is the target's whole time.

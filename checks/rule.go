@@ -11,11 +11,15 @@ import (
 // Family groups rules by what they judge.
 type Family string
 
-// The rule families; the ID's hundreds digit says which (CR1xx, CR2xx, CR3xx).
+// The rule families; the ID's hundreds digit says which (CR1xx, CR2xx,
+// CR3xx, CR4xx).
 const (
 	FamilyDockerfile   Family = "dockerfile"
 	FamilyDevcontainer Family = "devcontainer"
 	FamilyImage        Family = "image"
+	// FamilyRuntime rules judge what the agent bootstrap probe saw when
+	// the image ran (ImageInput.Probe).
+	FamilyRuntime Family = "runtime"
 )
 
 // Builder names the Coder integration a devcontainer rule applies to.
@@ -143,7 +147,7 @@ func (r *Rule) finish(cfg *Config, fs []Finding) []Finding {
 // defaultEvidence is what a rule's findings stand on unless they say:
 // image rules judge the image, the others the file.
 func (r *Rule) defaultEvidence() Evidence {
-	if r.Family == FamilyImage {
+	if r.Family == FamilyImage || r.Family == FamilyRuntime {
 		return EvidenceImage
 	}
 	return EvidenceFile

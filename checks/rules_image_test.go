@@ -9,6 +9,8 @@ import (
 
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/internal/probeagent"
+	"github.com/coderready/coderready/probe"
 )
 
 // fakeImage builds image facts by hand: the files a rule looks at and
@@ -155,7 +157,26 @@ type imgCase struct {
 }
 
 func baseOnly(in *ImageInput) { in.BaseOnly = true }
-func dcBuild(in *ImageInput)  { in.DevcontainerBuild = true }
+
+// dfRemovesCurlLib removes the library curl needs on line 3.
+const dfRemovesCurlLib = "FROM acme/base:1\nRUN apt-get update && apt-get install -y vim\nRUN rm -f /usr/lib/x86_64-linux-gnu/libcurl.so.4*\nUSER coder\n"
+
+// probed sets what the agent bootstrap probe saw.
+func probed(r *probe.Result) func(*ImageInput) {
+	return func(in *ImageInput) { in.Probe = r }
+}
+
+// probeOK is a successful probe's result, changed by mods.
+func probeOK(mods ...func(*probeagent.Report)) *probe.Result {
+	rep := &probeagent.Report{UID: 1000, GID: 1000, User: "coder", InPasswd: true, Home: "/home/coder", HomeWritable: true,
+		TmpWritable: true, TmpExec: true, Shell: "/bin/bash", ShellRuns: true,
+		Tools: []probeagent.Tool{{Name: "git", Path: "/usr/bin/git", Runs: true}, {Name: "ssh", Path: "/usr/bin/ssh", Runs: true}, {Name: "bash", Path: "/bin/bash", Runs: true}}}
+	for _, m := range mods {
+		m(rep)
+	}
+	return &probe.Result{OK: true, Tool: "curl", Report: rep, Seconds: 0.9}
+}
+func dcBuild(in *ImageInput) { in.DevcontainerBuild = true }
 
 const dfInstall = "FROM acme/base:1\nRUN apt-get update && apt-get install -y vim\nUSER coder\n"
 
@@ -379,9 +400,49 @@ func TestImageRules(t *testing.T) {
 			{name: "root", img: newFakeImage().base().bin("docker")},
 			{name: "no docker", img: ready()},
 		},
+		"CR400": {
+			{name: "curl's library removed", img: ready(), df: dfRemovesCurlLib,
+				mod:  probed(&probe.Result{FailedStep: probe.StepDownload, Tool: "curl", ExitCode: 127, Stderr: "curl: error while loading shared libraries: libcurl.so.4: cannot open shared object file: No such file or directory"}),
+				want: []int{3}, sev: SeverityError},
+			{name: "no shell, on the FROM", img: ready(), df: dfInstall, mod: probed(&probe.Result{FailedStep: probe.StepStart, Stderr: `exec: "sh": executable file not found in $PATH`}), want: []int{1}},
+			{name: "without a Dockerfile", img: ready(), mod: probed(&probe.Result{FailedStep: probe.StepTimeout, Stderr: "the bootstrap did not finish in 30s"}), want: []int{0}},
+			{name: "success", img: ready(), mod: probed(probeOK())},
+			{name: "skipped", img: ready(), mod: probed(&probe.Result{Skipped: "the image is linux/arm64 and the engine runs linux/amd64"})},
+			{name: "not probed", img: ready()},
+			{name: "exec format is CR401's", img: ready(), mod: probed(&probe.Result{FailedStep: probe.StepDownload, Tool: "curl", Stderr: "sh: 1: curl: exec format error"})},
+		},
+		"CR401": {
+			{name: "curl for another architecture", img: ready(), mod: probed(&probe.Result{FailedStep: probe.StepDownload, Tool: "curl", ExitCode: 126, Stderr: "sh: 1: curl: exec format error"}), want: []int{0}, sev: SeverityError},
+			{name: "another failure", img: ready(), mod: probed(&probe.Result{FailedStep: probe.StepDownload, Tool: "curl", Stderr: "curl: (7) Failed to connect"})},
+		},
+		"CR402": {
+			{name: "home owned by root", img: ready(), df: dfInstall, mod: probed(probeOK(func(r *probeagent.Report) { r.HomeWritable, r.HomeError = false, "permission denied" })), want: []int{3}, sev: SeverityWarning},
+			{name: "writable", img: ready(), mod: probed(probeOK())},
+		},
+		"CR403": {
+			{name: "mktemp failed", img: ready(), mod: probed(&probe.Result{FailedStep: probe.StepMktemp, ExitCode: 1, Stderr: "mktemp: failed to create directory via template '/tmp/coder.XXXXXX': Permission denied"}), want: []int{0}, sev: SeverityError},
+			{name: "noexec", img: ready(), mod: probed(probeOK(func(r *probeagent.Report) { r.TmpExec = false })), want: []int{0}},
+			{name: "usable", img: ready(), mod: probed(probeOK())},
+		},
+		"CR404": {
+			{name: "no passwd entry", img: ready(), df: dfInstall, mod: probed(probeOK(func(r *probeagent.Report) { r.InPasswd, r.User = false, "" })), want: []int{3}},
+			{name: "named", img: ready(), mod: probed(probeOK())},
+		},
+		"CR405": {
+			{name: "profile exits 1", img: ready(), mod: probed(probeOK(func(r *probeagent.Report) { r.ShellRuns, r.ShellError = false, "exit status 1" })), want: []int{0}, sev: SeverityWarning},
+			{name: "runs", img: ready(), mod: probed(probeOK())},
+		},
+		"CR406": {
+			{name: "git does not run", img: ready(), df: "FROM acme/base:1\nRUN rm -f /usr/lib/x86_64-linux-gnu/libpcre2-8.so.0 # breaks git\nUSER coder\n",
+				mod: probed(probeOK(func(r *probeagent.Report) {
+					r.Tools = []probeagent.Tool{{Name: "git", Path: "/usr/bin/git", Error: "git: error while loading shared libraries: libpcre2-8.so.0: cannot open shared object file"}, {Name: "bash", Path: "/bin/bash", Runs: true}}
+				})), want: []int{2}},
+			{name: "missing is not this rule's", img: ready(), mod: probed(probeOK(func(r *probeagent.Report) { r.Tools = []probeagent.Tool{{Name: "ssh"}} }))},
+			{name: "all run", img: ready(), mod: probed(probeOK())},
+		},
 	}
 	for id, cases := range tests {
-		if r := Lookup(id); r == nil || r.Family != FamilyImage || r.Image == nil {
+		if r := Lookup(id); r == nil || (r.Family != FamilyImage && r.Family != FamilyRuntime) || r.Image == nil {
 			t.Fatalf("%s is not a registered image rule", id)
 		}
 		for _, tc := range cases {
@@ -449,7 +510,7 @@ func TestImageRules(t *testing.T) {
 		}
 	}
 	for _, r := range Rules() {
-		if r.Family == FamilyImage {
+		if r.Family == FamilyImage || r.Family == FamilyRuntime {
 			cases := tests[r.ID]
 			if !slices.ContainsFunc(cases, func(c imgCase) bool { return c.want == nil }) ||
 				(r.ID != "CR300" && r.ID != RuleBaseUnread && !slices.ContainsFunc(cases, func(c imgCase) bool { return c.want != nil })) {

@@ -3,6 +3,7 @@ package checks
 import (
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/image"
+	"github.com/coderready/coderready/probe"
 )
 
 // ImageInput is what image rules judge: the facts read from a built or
@@ -26,6 +27,9 @@ type ImageInput struct {
 	// DevcontainerBuild is set for an image built for a Dev Container, which
 	// turns on the native integration's rules (CR325).
 	DevcontainerBuild bool
+	// Probe is what the agent bootstrap probe saw when the image ran (nil
+	// when it was not run): the runtime rules (CR4xx) judge it.
+	Probe *probe.Result
 }
 
 // CheckImage runs every enabled image rule.

@@ -353,7 +353,14 @@ func binaryImage(t *testing.T, d *build.Docker) string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	if err := os.WriteFile(filepath.Join(bin, "Dockerfile"), []byte("FROM scratch\nCOPY coderready /out/coderready\n"), 0o644); err != nil {
+	for _, arch := range []string{"amd64", "arm64"} {
+		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(bin, "probe-agents", "coderready-probe-linux-"+arch), "../cmd/coderready-probe")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build the probe agent for %s: %v\n%s", arch, err, out)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(bin, "Dockerfile"), []byte("FROM scratch\nCOPY coderready /out/coderready\nCOPY probe-agents /out/probe-agents\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	img, err := d.Build(ctx, build.Spec{ContextDir: bin, Network: build.NetworkNone, Timeout: 5 * time.Minute})
@@ -540,6 +547,17 @@ func TestServerImage(t *testing.T) {
 			}
 			if p, ok := facts.LookPath("coderready"); !ok || p != "/usr/local/bin/coderready" {
 				t.Errorf("coderready on PATH at %q (%v)", p, ok)
+			}
+			// The probe's stand-in agents, where CODERREADY_PROBE_AGENTS
+			// says.
+			if !slices.Contains(facts.Config.Env, "CODERREADY_PROBE_AGENTS=/usr/local/lib/coderready") {
+				t.Errorf("the image's environment %q does not name the probe agents' folder", facts.Config.Env)
+			}
+			for _, arch := range []string{"amd64", "arm64"} {
+				p := "/usr/local/lib/coderready/coderready-probe-linux-" + arch
+				if f, ok := facts.Stat(p); !ok || f.Mode&0o111 == 0 || f.Size < 1<<20 {
+					t.Errorf("%s: %+v (%v), want an executable agent", p, f, ok)
+				}
 			}
 			if len(facts.CA.Certificates) < 50 {
 				t.Errorf("%d CA certificates: GitHub's TLS needs the system bundle", len(facts.CA.Certificates))

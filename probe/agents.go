@@ -91,13 +91,19 @@ func moduleDir() (string, error) {
 	return dir, nil
 }
 
+// sourceAgents are the SourceAgents of this process, by folder: each
+// builds an architecture's agent once per process, whoever asks.
+var sourceAgents sync.Map
+
 // DefaultAgents is CODERREADY_PROBE_AGENTS when set, else agents built
-// from source into cacheDir.
+// from source into cacheDir (once per process).
 func DefaultAgents(cacheDir string) Agents {
 	if d := os.Getenv("CODERREADY_PROBE_AGENTS"); d != "" {
 		return DirAgents(d)
 	}
-	return &SourceAgents{Dir: filepath.Join(cacheDir, "probe-agents")}
+	dir := filepath.Join(cacheDir, "probe-agents")
+	a, _ := sourceAgents.LoadOrStore(dir, &SourceAgents{Dir: dir})
+	return a.(*SourceAgents)
 }
 
 // readAgent reads the stand-in binary.

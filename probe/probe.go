@@ -22,8 +22,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
@@ -42,6 +45,29 @@ const Label = "dev.coderready.probe"
 // side after the engine made it is still removed.
 const RunLabel = "dev.coderready.probe.run"
 
+// OwnerLabel names the process that made a probe's containers, as
+// "HOST/PID": a sweep on the same host removes them at once when that
+// process is gone (killed mid-probe), without waiting for their age.
+const OwnerLabel = "dev.coderready.probe.owner"
+
+// owner is this process as OwnerLabel writes it.
+func owner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+}
+
+// ownerGone reports whether the owner label names a process of this host
+// that no longer runs.
+func ownerGone(label string) bool {
+	host, pid, ok := strings.Cut(label, "/")
+	me, _ := os.Hostname()
+	n, err := strconv.Atoi(pid)
+	if !ok || host != me || err != nil || n <= 0 {
+		return false
+	}
+	return errors.Is(syscall.Kill(n, 0), syscall.ESRCH)
+}
+
 // port is where the sidecar serves the stand-in agent, on the loopback
 // of the namespace the two containers share.
 const port = "28931"
@@ -54,7 +80,8 @@ const agentPath = "/.coderready-probe"
 type Client interface {
 	ServerVersion(ctx context.Context, options client.ServerVersionOptions) (client.ServerVersionResult, error)
 	ContainerCreate(ctx context.Context, options client.ContainerCreateOptions) (client.ContainerCreateResult, error)
-	CopyToContainer(ctx context.Context, id string, options client.CopyToContainerOptions) (client.CopyToContainerResult, error)
+	ImageInspect(ctx context.Context, image string, opts ...client.ImageInspectOption) (client.ImageInspectResult, error)
+	ImageLoad(ctx context.Context, input io.Reader, opts ...client.ImageLoadOption) (client.ImageLoadResult, error)
 	ContainerStart(ctx context.Context, id string, options client.ContainerStartOptions) (client.ContainerStartResult, error)
 	ContainerWait(ctx context.Context, id string, options client.ContainerWaitOptions) client.ContainerWaitResult
 	ContainerLogs(ctx context.Context, id string, options client.ContainerLogsOptions) (client.ContainerLogsResult, error)
@@ -223,7 +250,7 @@ func Run(ctx context.Context, cli Client, opts Options) (*Result, error) {
 		defer cancel()
 		removeRun(rctx, cli, run, created)
 	}()
-	labels := map[string]string{Label: fmt.Sprint(time.Now().Unix()), RunLabel: run}
+	labels := map[string]string{Label: fmt.Sprint(time.Now().Unix()), RunLabel: run, OwnerLabel: owner()}
 	limits := func(hc *container.HostConfig) *container.HostConfig {
 		hc.Memory, hc.NanoCPUs, hc.PidsLimit = opts.Memory, opts.NanoCPUs, &opts.Pids
 		hc.CapDrop = []string{"NET_RAW"}
@@ -231,23 +258,24 @@ func Run(ctx context.Context, cli Client, opts Options) (*Result, error) {
 		return hc
 	}
 
-	// The sidecar: the image itself (present, and of the engine's
-	// platform) running only the stand-in's server, with no network.
+	// The sidecar: an image of the stand-in alone, serving it with no
+	// network.
+	sideImage, err := sidecarImage(ctx, cli, bin, ver.Arch)
+	if err != nil {
+		return nil, err
+	}
 	side, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{
 		Config: &container.Config{
-			Image: opts.Image, User: "65534:65534", Labels: labels,
+			Image: sideImage, User: "65534:65534", Labels: labels,
 			Entrypoint: []string{agentPath}, Cmd: []string{"serve", "127.0.0.1:" + port, agentPath},
 			WorkingDir: "/", Env: []string{},
 		},
-		HostConfig: limits(&container.HostConfig{NetworkMode: "none"}),
+		HostConfig: limits(&container.HostConfig{NetworkMode: "none", ReadonlyRootfs: true}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("probe: create the sidecar: %w", err)
 	}
 	created = append(created, side.ID)
-	if _, err := cli.CopyToContainer(ctx, side.ID, client.CopyToContainerOptions{DestinationPath: "/", Content: agentTar(bin)}); err != nil {
-		return nil, fmt.Errorf("probe: copy the agent into the sidecar: %w", err)
-	}
 	if _, err := cli.ContainerStart(ctx, side.ID, client.ContainerStartOptions{}); err != nil {
 		return nil, fmt.Errorf("probe: start the sidecar: %w", err)
 	}
@@ -363,8 +391,9 @@ func interpret(res *Result, stdout, stderr string) {
 	}
 }
 
-// Sweep removes probe containers older than age: those a killed
-// coderready left behind. Younger ones may belong to a probe running now.
+// Sweep removes probe containers a killed coderready left behind: those
+// older than age, and those whose owner (OwnerLabel) was a process of this
+// host that is gone. Others may belong to a probe running now.
 func Sweep(ctx context.Context, cli Client, age time.Duration) (int, error) {
 	list, err := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", Label)})
 	if err != nil {
@@ -374,7 +403,7 @@ func Sweep(ctx context.Context, cli Client, age time.Duration) (int, error) {
 	for _, c := range list.Items {
 		var created int64
 		_, _ = fmt.Sscan(c.Labels[Label], &created)
-		if time.Since(time.Unix(created, 0)) < age {
+		if time.Since(time.Unix(created, 0)) < age && !ownerGone(c.Labels[OwnerLabel]) {
 			continue
 		}
 		if _, err := cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
@@ -461,4 +490,21 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// Engine probes images on one Docker engine with one source of stand-in
+// agents: what a scan or inspect holds to probe the images it builds or
+// reads.
+type Engine struct {
+	Client Client
+	Agents Agents
+	// Timeout bounds each bootstrap (0: Options' default, 30 s).
+	Timeout time.Duration
+}
+
+// Probe runs the bootstrap in image (as the engine names it), an image of
+// architecture arch (GOARCH names; "" when unknown), as user ("" for the
+// image's USER).
+func (e *Engine) Probe(ctx context.Context, image, arch, user string) (*Result, error) {
+	return Run(ctx, e.Client, Options{Image: image, Arch: arch, User: user, Agents: e.Agents, Timeout: e.Timeout})
 }

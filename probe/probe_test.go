@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -177,29 +178,45 @@ func TestProbeSkipsOtherPlatforms(t *testing.T) {
 // run; a probe's younger containers are left alone.
 func TestSweep(t *testing.T) {
 	cli := testenv.RequireEngine(t)
-	old := createLabelled(t, cli, time.Now().Add(-time.Hour))
-	young := createLabelled(t, cli, time.Now())
+	host, _ := os.Hostname()
+	// A process that has exited: its PID is free (until reused, when
+	// its containers wait for their age).
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	old := createLabelled(t, cli, time.Now().Add(-time.Hour), "")
+	young := createLabelled(t, cli, time.Now(), owner())
+	orphan := createLabelled(t, cli, time.Now(), fmt.Sprintf("%s/%d", host, dead.Process.Pid))
+	elsewhere := createLabelled(t, cli, time.Now(), fmt.Sprintf("another-host/%d", dead.Process.Pid))
 	n, err := Sweep(t.Context(), cli, 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 1 {
-		t.Errorf("swept %d, want 1", n)
+	if n != 2 {
+		t.Errorf("swept %d, want 2 (the old one and the dead process's)", n)
 	}
-	if _, err := cli.ContainerInspect(t.Context(), old, client.ContainerInspectOptions{}); err == nil {
-		t.Error("the old container is still there")
-	}
-	if _, err := cli.ContainerInspect(t.Context(), young, client.ContainerInspectOptions{}); err != nil {
-		t.Errorf("the young container is gone: %v", err)
+	for _, c := range []struct {
+		id, what string
+		kept     bool
+	}{{old, "an hour old", false}, {orphan, "its process gone", false}, {young, "its process alive", true}, {elsewhere, "another host's", true}} {
+		_, err := cli.ContainerInspect(t.Context(), c.id, client.ContainerInspectOptions{})
+		if kept := err == nil; kept != c.kept {
+			t.Errorf("container %s: kept %v, want %v", c.what, kept, c.kept)
+		}
 	}
 }
 
-// createLabelled creates a stopped probe-labelled container made at when.
-func createLabelled(t *testing.T, cli *client.Client, when time.Time) string {
+// createLabelled creates a stopped probe-labelled container made at when
+// by owner ("" for none).
+func createLabelled(t *testing.T, cli *client.Client, when time.Time, owner string) string {
 	t.Helper()
+	labels := map[string]string{Label: fmt.Sprint(when.Unix())}
+	if owner != "" {
+		labels[OwnerLabel] = owner
+	}
 	c, err := cli.ContainerCreate(t.Context(), client.ContainerCreateOptions{
-		Config: &container.Config{Image: readyImage, Cmd: []string{"true"},
-			Labels: map[string]string{Label: fmt.Sprint(when.Unix())}},
+		Config:     &container.Config{Image: readyImage, Cmd: []string{"true"}, Labels: labels},
 		HostConfig: &container.HostConfig{NetworkMode: "none"},
 	})
 	if err != nil {

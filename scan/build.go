@@ -14,6 +14,7 @@ import (
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/image"
 	"github.com/coderready/coderready/internal/rootfs"
+	"github.com/coderready/coderready/probe"
 )
 
 // EngineBuilder returns a Docker builder on engine (build.EngineAuto,
@@ -61,6 +62,9 @@ type imageCheck struct {
 	// at, when set, is where every image finding is put (a devcontainer's
 	// `image` line).
 	at *checks.Location
+	// user is who the workspace runs as when the devcontainer says
+	// (containerUser, remoteUser); "" for the image's USER.
+	user string
 }
 
 // dockerBuild builds a Dockerfile with the Docker builder.
@@ -151,8 +155,10 @@ func (s *checker) buildAndCheck(ctx context.Context, ib *imageBuild, ic imageChe
 	if ic.dockerfile != nil {
 		ref = ic.dockerfile.Path
 	}
+	ts.res.Probe = s.probe(ctx, ts, out.Ref, facts, ic.user)
 	found := checks.CheckImage(&checks.ImageInput{
 		Facts: facts, Config: s.cfg, Ref: ref, Dockerfile: ic.dockerfile, Target: ic.target, DevcontainerBuild: ic.devcontainerBuild,
+		Probe: ts.res.Probe,
 	})
 	if ic.at != nil {
 		for i := range found {
@@ -198,4 +204,36 @@ func (s *checker) summaryLabel(rel string) string {
 		return rel + " @ " + r[:min(len(r), 7)]
 	}
 	return rel + " (built)"
+}
+
+// probing says whether built images are run (the agent bootstrap probe).
+func (s *checker) probing() bool {
+	return s.opts.Prober != nil && !s.opts.NoProbe && !s.cfg.Probe.Off
+}
+
+// probe runs the agent bootstrap in the built image ref, as the workspace
+// user; nil when probing is off for the whole scan, a skipped result when
+// config or flags turn it off.
+func (s *checker) probe(ctx context.Context, ts *targetState, ref string, facts *image.Facts, user string) *probe.Result {
+	switch {
+	case s.opts.Prober == nil:
+		return nil
+	case s.opts.NoProbe:
+		return &probe.Result{Skipped: "--no-probe"}
+	case s.cfg.Probe.Off:
+		return &probe.Result{Skipped: "config probe: off"}
+	}
+	if s.cfg.Probe.User != "" {
+		user = s.cfg.Probe.User
+	}
+	s.progress(ts.res.Path, "probing")
+	start := time.Now()
+	r, err := s.opts.Prober.Probe(ctx, ref, facts.Platform.Architecture, user)
+	ts.probe += time.Since(start)
+	if err != nil {
+		// The engine failed the probe, not the image: say so, judge
+		// nothing.
+		return &probe.Result{Skipped: "the probe could not run: " + err.Error()}
+	}
+	return r
 }

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"path"
@@ -193,7 +194,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		return out
 	}
 	if viaCLI && (p.plan.Kind == devcontainer.KindImage || p.plan.Kind == devcontainer.KindCompose) {
-		found, built := s.buildAndCheck(ctx, s.cliBuild(t.Path, p), imageCheck{devcontainerBuild: true, label: s.summaryLabel(t.Path), at: &at}, ts)
+		found, built := s.buildAndCheck(ctx, s.cliBuild(t.Path, p), imageCheck{devcontainerBuild: true, label: s.summaryLabel(t.Path), at: &at, user: cmp.Or(p.plan.ContainerUser, p.plan.RemoteUser)}, ts)
 		out = append(out, found...)
 		if built {
 			return out

@@ -1,19 +1,23 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
 	"github.com/coderready/coderready/build"
 	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/image"
 	"github.com/coderready/coderready/internal/rootfs"
+	"github.com/coderready/coderready/probe"
 )
 
 // MaxFileSize is the largest Dockerfile or devcontainer.json read (10 MiB);
@@ -66,6 +70,12 @@ type Options struct {
 	// checks a pull request's head or base): built images are named by
 	// their file and its short form.
 	Revision string
+	// Prober, when set, runs the agent bootstrap in each image the scan
+	// builds (probe.Engine on the builder's engine), unless NoProbe or
+	// config `probe: off`.
+	Prober Prober
+	// NoProbe turns the probe off (--no-probe).
+	NoProbe bool
 	// OnTarget, when set, is given each target's report as soon as the
 	// target is checked, before Check returns (from Check's goroutines,
 	// several at once). Check still returns every report; there the
@@ -110,6 +120,12 @@ type TargetReport struct {
 	// Side is what a comparison needs of that image (nil when none was
 	// read): unlike Facts, small enough to keep.
 	Side *checks.ImageSide `json:"-"`
+}
+
+// Prober runs the agent bootstrap probe in an image the engine holds;
+// *probe.Engine implements it.
+type Prober interface {
+	Probe(ctx context.Context, image, arch, user string) (*probe.Result, error)
 }
 
 // Report is the outcome of a scan.
@@ -160,6 +176,9 @@ func Check(ctx context.Context, p *Planned, opts Options) (*Report, error) {
 			opts.Builder = d
 			defer func() { _ = d.Close() }()
 		}
+	}
+	if opts.Prober == nil && !opts.NoProbe {
+		opts.Prober = engineProber(ctx, opts.Builder, opts.CacheDir)
 	}
 	c := &checker{opts: opts, plan: p, cfg: p.Config, bases: opts.Bases}
 	defer c.closeCLI()
@@ -239,9 +258,9 @@ func reconcileFixes(reports []TargetReport, read func(rel string) ([]byte, error
 type targetState struct {
 	res   checks.TargetResult
 	facts *image.Facts
-	// baseRead and imageRead add up the time spent reading base images
-	// and the built image.
-	baseRead, imageRead time.Duration
+	// baseRead, imageRead and probe add up the time spent reading base
+	// images and the built image, and running it.
+	baseRead, imageRead, probe time.Duration
 	// own are the findings the scan makes itself (build failures, files
 	// it cannot read); src the files they may point into. Both go through
 	// checks.Finish like every rule's findings.
@@ -256,11 +275,11 @@ func (ts *targetState) report(id string, sev checks.Severity, msg, details strin
 
 // timings splits a target's total time into its phases.
 func (ts *targetState) timings(total time.Duration) *checks.Timings {
-	t := &checks.Timings{BaseRead: ts.baseRead.Seconds(), ImageRead: ts.imageRead.Seconds(), Total: total.Seconds()}
+	t := &checks.Timings{BaseRead: ts.baseRead.Seconds(), ImageRead: ts.imageRead.Seconds(), Probe: ts.probe.Seconds(), Total: total.Seconds()}
 	if ts.res.Build != nil {
 		t.Build = ts.res.Build.Seconds
 	}
-	t.Checks = max(0, t.Total-t.BaseRead-t.Build-t.ImageRead)
+	t.Checks = max(0, t.Total-t.BaseRead-t.Build-t.ImageRead-t.Probe)
 	return t
 }
 
@@ -337,6 +356,13 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 			b.Skipped = "nothing to build"
 		}
 	}
+	if b := ts.res.Build; ts.res.Probe == nil && b != nil && !b.Built() && s.probing() {
+		why := "nothing was built"
+		if b.Skipped != "" {
+			why += ": " + b.Skipped
+		}
+		ts.res.Probe = &probe.Result{Skipped: why}
+	}
 	ts.res.Findings = append(ts.res.Findings, checks.Finish(s.cfg, ts.src, ts.own)...)
 	checks.SortFindings(ts.res.Findings)
 	s.progress(t.Path, "done")
@@ -392,7 +418,7 @@ func (s *checker) checkDockerfile(ctx context.Context, in *checks.DockerfileInpu
 		if ib.path == BuildPathDevcontainerCLI {
 			label = s.summaryLabel(ts.res.Path)
 		}
-		found, built := s.buildAndCheck(ctx, ib, imageCheck{dockerfile: f, target: in.Target, devcontainerBuild: in.Devcontainer != nil, label: label}, ts)
+		found, built := s.buildAndCheck(ctx, ib, imageCheck{dockerfile: f, target: in.Target, devcontainerBuild: in.Devcontainer != nil, label: label, user: devcontainerUser(in.Devcontainer)}, ts)
 		out = append(out, found...)
 		if built {
 			// The built image's findings replace the base's.
@@ -465,4 +491,38 @@ func rebase(t checks.TargetResult, prefix string) checks.TargetResult {
 	}
 	t.Findings = fs
 	return t
+}
+
+// devcontainerUser is the user a devcontainer's workspace runs as, when it
+// says: containerUser, else remoteUser ("" for the image's USER).
+func devcontainerUser(dc *devcontainer.Config) string {
+	if dc == nil {
+		return ""
+	}
+	return cmp.Or(dc.String("/containerUser"), dc.String("/remoteUser"))
+}
+
+// engineProber probes on the engine a Docker builder builds on: the
+// images it builds are there. It first removes probe containers a killed
+// run left behind. nil when the builder is not the Docker engine's.
+func engineProber(ctx context.Context, b build.Builder, cacheDir string) Prober {
+	d, ok := b.(*build.Docker)
+	if !ok {
+		return nil
+	}
+	cli, ok := d.Client.(probe.Client)
+	if !ok {
+		return nil
+	}
+	if cacheDir == "" {
+		dir, err := os.UserCacheDir()
+		if err != nil {
+			return nil
+		}
+		cacheDir = filepath.Join(dir, "coderready")
+	}
+	// Older than any probe could run (30 s by default): left by a killed
+	// coderready.
+	_, _ = probe.Sweep(ctx, cli, 10*time.Minute)
+	return &probe.Engine{Client: cli, Agents: probe.DefaultAgents(cacheDir)}
 }

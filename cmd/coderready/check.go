@@ -132,6 +132,7 @@ func newCheckCmd() *cobra.Command {
 		out        outputFlags
 		configPath string
 		noBuild    bool
+		noProbe    bool
 		offline    bool
 		builder    string
 		progress   string
@@ -164,6 +165,15 @@ reads its image, and with features the CLI builds it through Docker Compose
 docker (never the CLI) or devcontainer-cli (the CLI for every
 devcontainer.json but Compose ones). Text output starts with one line per
 target saying how its image was made.
+
+Each built image is then run the way a Coder template starts a workspace:
+the entrypoint replaced by sh -c with Coder's agent bootstrap, as the
+workspace's user, with no network but a sidecar that serves a stand-in
+agent on 127.0.0.1. The bootstrap downloads it with curl, wget or busybox
+and starts it; it reports what the real agent would meet (CR4xx rules),
+and a line says how it went: "agent bootstrap: downloaded with curl,
+started as coder (1000) in 0.9 s". --no-probe (or config probe: off)
+skips it.
 
 The base image of each Dockerfile (and a devcontainer's image) is read from
 the local Docker engine when it holds it, else from its registry, and the
@@ -198,7 +208,7 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 				return &exitCodeError{code: exitError, err: err}
 			}
 			opts := scan.Options{
-				ConfigPath: configPath, NoBuild: noBuild, Offline: offline,
+				ConfigPath: configPath, NoBuild: noBuild, NoProbe: noProbe, Offline: offline,
 				CacheDir: filepath.Join(dataDir(), "image-cache"),
 				Build:    settings, BuildWith: builder,
 			}
@@ -230,6 +240,7 @@ Exit status: 0 no findings at or above --fail-on, 1 findings at or above it,
 	out.register(c)
 	c.Flags().StringVarP(&configPath, "config", "c", "", "config file (default: .coderready.yaml or .github/coderready.yaml at PATH)")
 	c.Flags().BoolVar(&noBuild, "no-build", false, "never build images; run static checks (and base-image checks) only")
+	c.Flags().BoolVar(&noProbe, "no-probe", false, "do not run built images to prove the Coder agent starts (the agent bootstrap probe; config probe: off)")
 	c.Flags().StringVar(&builder, "builder", envOr("CODERREADY_BUILDER", scan.BuildWithAuto), "how devcontainer.json files are built: auto (the Dev Containers CLI for configs with features, when installed), docker, or devcontainer-cli (env CODERREADY_BUILDER)")
 	bf.register(c.Flags())
 	c.Flags().StringVar(&progress, "progress", "auto", "progress lines on standard error while images are read and built: auto (on a terminal), plain or none")

@@ -24,7 +24,7 @@ func newServeCmd() *cobra.Command {
 		logLevel                                     string
 		grace                                        time.Duration
 		sourceMaxFiles, sourceMaxMiB                 int
-		noBuild, noRegistry, noCompare               bool
+		noBuild, noRegistry, noCompare, noProbe      bool
 		requireRemoteBuilder, forgetSetup            bool
 		workers                                      int
 		bf                                           buildFlags
@@ -104,6 +104,7 @@ is given (then any number of replicas may serve).`,
 				return nil
 			}
 			s.NoBuild, s.CompareBase, s.Workers, s.Version = noBuild, !noCompare, workers, toolVersion()
+			s.NoProbe = noProbe
 			if sourceMaxFiles < 0 || sourceMaxMiB < 0 {
 				return &exitCodeError{code: exitError, err: errors.New("--source-max-files and --source-max-mib must not be negative")}
 			}
@@ -148,6 +149,7 @@ is given (then any number of replicas may serve).`,
 	f.IntVar(&sourceMaxMiB, "source-max-mib", int(source.DefaultMaxBytes>>20), "MiB of files a pull request's snapshot may hold")
 	bf.register(f)
 	f.BoolVar(&noBuild, "no-build", false, "never build images (static and base-image checks only)")
+	f.BoolVar(&noProbe, "no-probe", false, "never run built images to prove the Coder agent starts (repositories can also set probe: off)")
 	f.BoolVar(&noRegistry, "no-registry", false, "read base images from the Docker engine only (env CODERREADY_NO_REGISTRY)")
 	f.BoolVar(&requireRemoteBuilder, "require-remote-builder", false, "report not ready on /readyz while builds would run on this machine's Docker engine (env CODERREADY_REQUIRE_REMOTE_BUILDER)")
 	f.BoolVar(&forgetSetup, "forget-setup", false, "forget the app the setup flow created, so /setup may create a new one (after its stored credentials are removed), and exit")

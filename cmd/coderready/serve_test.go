@@ -30,6 +30,10 @@ import (
 const serveChildEnv = "CODERREADY_TEST_SERVE_CHILD"
 
 func TestMain(m *testing.M) {
+	if args := os.Getenv(cliChildEnv); args != "" {
+		// A child running one command, for tests that kill it.
+		os.Exit(run(context.Background(), strings.Fields(args), os.Stdout, os.Stderr))
+	}
 	if os.Getenv(serveChildEnv) == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := run(ctx, append([]string{"serve"}, strings.Fields(os.Getenv("CODERREADY_SERVE_ARGS"))...), os.Stdout, os.Stderr)
