@@ -36,11 +36,27 @@ type CheckRun struct {
 	HTMLURL string
 	// UpdatedAt is when the store last wrote the row (set by the store).
 	UpdatedAt time.Time
+	// CreatedAt is when the store first saved the check run under its
+	// current ID, and CompletedAt when it first saw it completed (zero
+	// while it is not): its duration as this server saw it. Both are set
+	// by the store.
+	CreatedAt, CompletedAt time.Time
+}
+
+// Duration is how long the check run took from its creation to its
+// completion, as the store saw them; zero while it is not completed or a
+// time is unknown (rows written before the store kept them).
+func (cr CheckRun) Duration() time.Duration {
+	if cr.CreatedAt.IsZero() || cr.CompletedAt.IsZero() || cr.CompletedAt.Before(cr.CreatedAt) {
+		return 0
+	}
+	return cr.CompletedAt.Sub(cr.CreatedAt)
 }
 
 // SaveCheckRun inserts cr, or replaces the check run stored under the same
 // (Repo, HeadSHA, Name): its ID, target, status, conclusion and URL. An empty
-// Status is saved as queued. UpdatedAt is set to now.
+// Status is saved as queued. UpdatedAt is set to now; CreatedAt too when
+// the ID is new, and CompletedAt when the status becomes completed.
 func (s *Store) SaveCheckRun(ctx context.Context, cr CheckRun) error {
 	if cr.Repo == "" || cr.HeadSHA == "" || cr.Name == "" {
 		return fmt.Errorf("save check run: need repo, head SHA and name (got %q, %q, %q)", cr.Repo, cr.HeadSHA, cr.Name)
@@ -48,16 +64,28 @@ func (s *Store) SaveCheckRun(ctx context.Context, cr CheckRun) error {
 	if cr.Status == "" {
 		cr.Status = StatusQueued
 	}
-	_, err := s.exec(ctx, s.db, `INSERT INTO coderready_check_runs (repo, head_sha, name, target, check_run_id, status, conclusion, html_url, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	now := s.timeArg(time.Now())
+	var completedAt any
+	if cr.Status == StatusCompleted {
+		completedAt = now
+	}
+	// The times of a row whose ID stays are kept: a save that repeats
+	// what is stored does not restart or re-complete the check run.
+	_, err := s.exec(ctx, s.db, `INSERT INTO coderready_check_runs (repo, head_sha, name, target, check_run_id, status, conclusion, html_url, updated_at, created_at, completed_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (repo, head_sha, name) DO UPDATE SET
     target = excluded.target,
     check_run_id = excluded.check_run_id,
     status = excluded.status,
     conclusion = excluded.conclusion,
     html_url = excluded.html_url,
-    updated_at = excluded.updated_at`,
-		cr.Repo, cr.HeadSHA, cr.Name, cr.Target, cr.ID, cr.Status, cr.Conclusion, cr.HTMLURL, s.timeArg(time.Now()))
+    updated_at = excluded.updated_at,
+    created_at = CASE WHEN coderready_check_runs.check_run_id = excluded.check_run_id AND coderready_check_runs.created_at IS NOT NULL
+        THEN coderready_check_runs.created_at ELSE excluded.created_at END,
+    completed_at = CASE WHEN excluded.status <> 'completed' THEN NULL
+        WHEN coderready_check_runs.check_run_id = excluded.check_run_id AND coderready_check_runs.completed_at IS NOT NULL
+        THEN coderready_check_runs.completed_at ELSE excluded.completed_at END`,
+		cr.Repo, cr.HeadSHA, cr.Name, cr.Target, cr.ID, cr.Status, cr.Conclusion, cr.HTMLURL, now, now, completedAt)
 	if err != nil {
 		return fmt.Errorf("save check run %q of %s@%s: %w", cr.Name, cr.Repo, cr.HeadSHA, err)
 	}
@@ -85,14 +113,22 @@ func (s *Store) OpenCheckRuns(ctx context.Context) ([]CheckRun, error) {
 }
 
 // SetCheckRunStatus records the status and conclusion of check run id of
-// repo. An ID the store no longer holds (a re-run replaced it) is ignored:
-// there is nothing left to track.
+// repo (and, the first time it is completed, when). An ID the store no
+// longer holds (a re-run replaced it) is ignored: there is nothing left to
+// track.
 func (s *Store) SetCheckRunStatus(ctx context.Context, repo string, id int64, status, conclusion string) error {
 	if status == "" {
 		return fmt.Errorf("set status of check run %d: empty status", id)
 	}
-	_, err := s.exec(ctx, s.db, `UPDATE coderready_check_runs SET status = ?, conclusion = ?, updated_at = ? WHERE repo = ? AND check_run_id = ?`,
-		status, conclusion, s.timeArg(time.Now()), repo, id)
+	now := s.timeArg(time.Now())
+	var completedAt any
+	if status == StatusCompleted {
+		completedAt = now
+	}
+	_, err := s.exec(ctx, s.db, `UPDATE coderready_check_runs SET status = ?, conclusion = ?, updated_at = ?,
+    completed_at = CASE WHEN completed_at IS NOT NULL AND status = 'completed' THEN completed_at ELSE ? END
+WHERE repo = ? AND check_run_id = ?`,
+		status, conclusion, now, completedAt, repo, id)
 	if err != nil {
 		return fmt.Errorf("set status of check run %d of %s: %w", id, repo, err)
 	}
@@ -101,7 +137,7 @@ func (s *Store) SetCheckRunStatus(ctx context.Context, repo string, id int64, st
 
 // checkRuns selects check runs with the given WHERE/ORDER clause.
 func (s *Store) checkRuns(ctx context.Context, clause string, args ...any) ([]CheckRun, error) {
-	rows, err := s.query(ctx, s.db, `SELECT repo, head_sha, name, target, check_run_id, status, conclusion, html_url, updated_at FROM coderready_check_runs `+clause, args...)
+	rows, err := s.query(ctx, s.db, `SELECT repo, head_sha, name, target, check_run_id, status, conclusion, html_url, updated_at, created_at, completed_at FROM coderready_check_runs `+clause, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -109,13 +145,13 @@ func (s *Store) checkRuns(ctx context.Context, clause string, args ...any) ([]Ch
 	runs := []CheckRun{}
 	for rows.Next() {
 		var (
-			cr CheckRun
-			at dbTime
+			cr                CheckRun
+			at, created, done dbTime
 		)
-		if err := rows.Scan(&cr.Repo, &cr.HeadSHA, &cr.Name, &cr.Target, &cr.ID, &cr.Status, &cr.Conclusion, &cr.HTMLURL, &at); err != nil {
+		if err := rows.Scan(&cr.Repo, &cr.HeadSHA, &cr.Name, &cr.Target, &cr.ID, &cr.Status, &cr.Conclusion, &cr.HTMLURL, &at, &created, &done); err != nil {
 			return nil, err
 		}
-		cr.UpdatedAt = at.t
+		cr.UpdatedAt, cr.CreatedAt, cr.CompletedAt = at.t, created.t, done.t
 		runs = append(runs, cr)
 	}
 	return runs, rows.Err()

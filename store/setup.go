@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -25,28 +23,11 @@ var (
 	ErrSetupStateExpired = errors.New("expired setup state")
 )
 
-// setupStateKey is what the store keeps of a state: its SHA-256 (so a
-// copy of the database holds no redeemable state) and the slot it picks.
-func setupStateKey(state string) (hash []byte, slot int64) {
-	h := sha256.Sum256([]byte(state))
-	return h[:], int64(binary.BigEndian.Uint32(h[:4]) % SetupStateSlots)
-}
-
 // CreateSetupState records state, redeemable once until expires. States
 // should be random (at least 128 bits): the slot is taken from the state's
 // hash, and a state whose slot is reused before it is redeemed is gone.
 func (s *Store) CreateSetupState(ctx context.Context, state string, expires time.Time) error {
-	if state == "" {
-		return errors.New("create setup state: empty state")
-	}
-	hash, slot := setupStateKey(state)
-	_, err := s.exec(ctx, s.db, `INSERT INTO coderready_setup_states (slot, state_hash, expires_at) VALUES (?, ?, ?)
-ON CONFLICT (slot) DO UPDATE SET state_hash = excluded.state_hash, expires_at = excluded.expires_at`,
-		slot, hash, s.timeArg(expires))
-	if err != nil {
-		return fmt.Errorf("create setup state: %w", err)
-	}
-	return nil
+	return s.createState(ctx, setupStates, state, expires)
 }
 
 // ConsumeSetupState redeems state: it is deleted in the same statement
@@ -54,34 +35,14 @@ ON CONFLICT (slot) DO UPDATE SET state_hash = excluded.state_hash, expires_at = 
 // exactly one succeeds. It returns ErrSetupStateUnknown or
 // ErrSetupStateExpired (wrapped) when state is not redeemable at now.
 func (s *Store) ConsumeSetupState(ctx context.Context, state string, now time.Time) error {
-	hash, _ := setupStateKey(state)
-	var exp dbTime
-	err := s.queryRow(ctx, s.db, `DELETE FROM coderready_setup_states WHERE state_hash = ? RETURNING expires_at`, hash).Scan(&exp)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("redeem setup state: %w", ErrSetupStateUnknown)
-	}
-	if err != nil {
-		return fmt.Errorf("redeem setup state: %w", err)
-	}
-	if !now.Before(exp.t) {
-		return fmt.Errorf("redeem setup state (expired at %s): %w", exp.t.Format(time.RFC3339), ErrSetupStateExpired)
-	}
-	return nil
+	return s.consumeState(ctx, setupStates, state, now)
 }
 
 // PruneSetupStates deletes the states expired at now and returns how many.
 // The table is bounded by SetupStateSlots anyway; pruning keeps expired
 // hashes from lingering.
 func (s *Store) PruneSetupStates(ctx context.Context, now time.Time) (int64, error) {
-	res, err := s.exec(ctx, s.db, `DELETE FROM coderready_setup_states WHERE expires_at <= ?`, s.timeArg(now))
-	if err != nil {
-		return 0, fmt.Errorf("prune setup states: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("prune setup states: %w", err)
-	}
-	return n, nil
+	return s.pruneStates(ctx, setupStates, now)
 }
 
 // SetupRecord is the app the setup flow created.
