@@ -64,6 +64,10 @@ func TestPullRequestBuilt(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, cr.Output.Summary)
 		}
 	}
+	// The built image ran: the agent bootstrap downloaded and started.
+	if !strings.Contains(cr.Output.Summary, "✅ agent bootstrap: downloaded with curl, started as coder (1000) in ") {
+		t.Errorf("summary lacks the probe's success line:\n%s", cr.Output.Summary)
+	}
 	if strings.Contains(cr.Output.Summary, "# buildkit") {
 		t.Errorf("summary keeps the builder's suffix:\n%s", cr.Output.Summary)
 	}
