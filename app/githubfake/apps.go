@@ -3,6 +3,7 @@ package githubfake
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,26 +14,28 @@ type handler func(s *Server, c *call) *response
 
 // handlers maps operation IDs to their handlers.
 var handlers = map[string]handler{
-	"apps/create-from-manifest":             (*Server).manifestConversion,
-	"apps/get-installation":                 (*Server).getInstallation,
-	"apps/create-installation-access-token": (*Server).createToken,
-	"apps/get-repo-installation":            (*Server).repoInstallation,
-	"checks/create":                         (*Server).createCheckRun,
-	"checks/get":                            (*Server).getCheckRun,
-	"checks/update":                         (*Server).updateCheckRun,
-	"checks/list-for-ref":                   (*Server).listCheckRuns,
-	"checks/list-annotations":               (*Server).listAnnotations,
-	"repos/get-content":                     (*Server).getContent,
-	"repos/download-tarball-archive":        (*Server).tarball,
-	"git/get-tree":                          (*Server).getTree,
-	"pulls/get":                             (*Server).getPull,
-	"pulls/list-files":                      (*Server).listFiles,
-	"pulls/create-review":                   (*Server).createReview,
-	"pulls/create-review-comment":           (*Server).createReviewComment,
-	"pulls/list-reviews":                    (*Server).listReviews,
-	"pulls/list-review-comments":            (*Server).listReviewComments,
-	"pulls/update-review-comment":           (*Server).updateReviewComment,
-	"pulls/delete-review-comment":           (*Server).deleteReviewComment,
+	"apps/create-from-manifest":                  (*Server).manifestConversion,
+	"apps/get-installation":                      (*Server).getInstallation,
+	"apps/list-installations":                    (*Server).listInstallations,
+	"apps/list-repos-accessible-to-installation": (*Server).listInstallationRepos,
+	"apps/create-installation-access-token":      (*Server).createToken,
+	"apps/get-repo-installation":                 (*Server).repoInstallation,
+	"checks/create":                              (*Server).createCheckRun,
+	"checks/get":                                 (*Server).getCheckRun,
+	"checks/update":                              (*Server).updateCheckRun,
+	"checks/list-for-ref":                        (*Server).listCheckRuns,
+	"checks/list-annotations":                    (*Server).listAnnotations,
+	"repos/get-content":                          (*Server).getContent,
+	"repos/download-tarball-archive":             (*Server).tarball,
+	"git/get-tree":                               (*Server).getTree,
+	"pulls/get":                                  (*Server).getPull,
+	"pulls/list-files":                           (*Server).listFiles,
+	"pulls/create-review":                        (*Server).createReview,
+	"pulls/create-review-comment":                (*Server).createReviewComment,
+	"pulls/list-reviews":                         (*Server).listReviews,
+	"pulls/list-review-comments":                 (*Server).listReviewComments,
+	"pulls/update-review-comment":                (*Server).updateReviewComment,
+	"pulls/delete-review-comment":                (*Server).deleteReviewComment,
 }
 
 func (s *Server) manifestConversion(c *call) *response {
@@ -163,4 +166,51 @@ func (s *Server) rewriteRepositoryID(escaped string) string {
 		return escaped
 	}
 	return "/repos/" + rs.FullName() + "/" + tail
+}
+
+// listInstallations is GET /app/installations: every installation, by ID,
+// paged.
+func (s *Server) listInstallations(c *call) *response {
+	q := c.r.URL.Query()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]int64, 0, len(s.installations))
+	for id := range s.installations {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	page, perPage := pageParams(q)
+	from, to, last := pageBounds(len(ids), page, perPage)
+	list := make([]any, 0, to-from)
+	for _, id := range ids[from:to] {
+		list = append(list, s.installationJSON(s.installations[id]))
+	}
+	resp := jsonResponse(http.StatusOK, list)
+	resp.header = linkHeader(s.URL+"/app/installations", q, page, last)
+	return resp
+}
+
+// listInstallationRepos is GET /installation/repositories: the
+// repositories the token's installation reaches (those of its account, or
+// assigned to it), by full name, paged.
+func (s *Server) listInstallationRepos(c *call) *response {
+	q := c.r.URL.Query()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var repos []*repoState
+	for _, rs := range s.repos {
+		if inst := s.installationForLocked(rs); inst != nil && inst.ID == c.inst {
+			repos = append(repos, rs)
+		}
+	}
+	slices.SortFunc(repos, func(a, b *repoState) int { return strings.Compare(key(a.FullName()), key(b.FullName())) })
+	page, perPage := pageParams(q)
+	from, to, last := pageBounds(len(repos), page, perPage)
+	list := make([]any, 0, to-from)
+	for _, rs := range repos[from:to] {
+		list = append(list, s.repoJSON(rs))
+	}
+	resp := jsonResponse(http.StatusOK, obj{"total_count": len(repos), "repositories": list, "repository_selection": "all"})
+	resp.header = linkHeader(s.URL+"/installation/repositories", q, page, last)
+	return resp
 }

@@ -88,6 +88,11 @@ type Server struct {
 	tokens        map[string]*token
 	tarballs      map[string]*tarballLink
 	manifests     map[string]*ManifestApp
+	clientSecrets map[string]string // client ID → secret, of manifest apps
+	users         map[string]*User  // by lower-case login
+	oauthCodes    map[string]*oauthCode
+	userTokens    map[string]*userToken
+	callbackURL   string
 	trees         map[string]treeRef
 	buckets       map[string]*bucket
 	requests      []*Recorded
@@ -174,6 +179,10 @@ func New(opts Options) (*Server, error) {
 		tokens:        map[string]*token{},
 		tarballs:      map[string]*tarballLink{},
 		manifests:     map[string]*ManifestApp{},
+		clientSecrets: map[string]string{},
+		users:         map[string]*User{},
+		oauthCodes:    map[string]*oauthCode{},
+		userTokens:    map[string]*userToken{},
 		trees:         map[string]treeRef{},
 		buckets:       map[string]*bucket{},
 		counts:        map[string]int{},
@@ -380,8 +389,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // answer routes, validates, authenticates and handles one request.
 func (s *Server) answer(r *http.Request, body []byte, rec *Recorded) (*response, *call) {
 	escaped := r.URL.EscapedPath()
+	web := true
 	if rest, ok := strings.CutPrefix(escaped, "/api/v3/"); ok {
-		escaped = "/" + rest
+		escaped, web = "/"+rest, false
+	}
+	if resp, ok := s.answerOffSpec(r, body, rec, escaped, web); ok {
+		return resp, nil
 	}
 	if strings.HasPrefix(escaped, "/_codeload/") {
 		c := &call{r: r, op: "codeload", body: body}

@@ -276,6 +276,7 @@ func (s *Server) AddManifestCode(code string) ManifestApp {
 		PEM:           string(s.keyPEM),
 	}
 	s.manifests[code] = m
+	s.clientSecrets[m.ClientID] = m.ClientSecret
 	return *m
 }
 
