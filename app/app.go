@@ -94,7 +94,9 @@ type App struct {
 	watching  sync.WaitGroup
 
 	setup setupStates
-	lock  *dataDirLock
+	// status is the status page's sign-in and cache (status.go).
+	status statusState
+	lock   *dataDirLock
 	// webhookBodies holds the bytes of webhook bodies not yet verified.
 	webhookBodies *byteBudget
 	// deliveries commits verified deliveries in groups (webhook_enqueue.go).
@@ -164,6 +166,9 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 		builder: opts.Builder, ping: opts.BuilderPing,
 		configured: opts.Builder != nil || opts.ConnectBuilder != nil,
 		upGauge:    a.metrics.builderUp,
+	}
+	if err := a.initStatus(); err != nil {
+		return nil, err
 	}
 	a.webhookBodies = newByteBudget(s.WebhookMemory)
 	a.metrics.registerWebhookBudget(reg, a.webhookBodies)
@@ -279,7 +284,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 }
 
 // Handler serves /webhook, /setup, /healthz, /readyz, /metrics, the rule
-// pages (/rules) and the status page.
+// pages (/rules), and the status page (/) with its sign-in (/auth/…).
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/webhook", a.serveWebhook)
@@ -290,7 +295,11 @@ func (a *App) Handler() http.Handler {
 	mux.Handle("/metrics", a.metricsHandler())
 	mux.Handle(rulepages.Prefix, a.rules)
 	mux.Handle(rulepages.Prefix+"/", a.rules)
-	mux.HandleFunc("/{$}", a.serveStatus)
+	mux.HandleFunc("GET /{$}", a.serveStatus)
+	mux.HandleFunc("GET /auth/github", a.serveSignInGitHub)
+	mux.HandleFunc("GET /auth/callback", a.serveSignInCallback)
+	mux.HandleFunc("POST /auth/token", a.serveSignInToken)
+	mux.HandleFunc("POST /auth/signout", a.serveSignOut)
 	return mux
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coderready/coderready/app/auth"
 	"github.com/coderready/coderready/app/githubfake"
 	"github.com/coderready/coderready/build"
 )
@@ -90,7 +91,7 @@ func TestBuilderWatched(t *testing.T) {
 	if body := get(t, h, "/healthz").Body.String(); !strings.Contains(body, "builder: down: Cannot connect") {
 		t.Errorf("/healthz: %q", body)
 	}
-	if status := get(t, h, "/").Body.String(); !strings.Contains(status, "does not answer") {
+	if status := getAs(t, a, auth.Session{Admin: true}, "/").Body.String(); !strings.Contains(status, "does not answer") {
 		t.Errorf("status page does not say the builder is down:\n%s", status)
 	}
 	if m := metric(); m != "coderready_builder_up 0" {

@@ -47,6 +47,14 @@ func (c *clients) plain() (*github.Client, error) {
 	return ghtransport.NewClient(c.base, c.apiURL)
 }
 
+// appClient returns a client acting as the app itself (its JWT).
+func (c *clients) appClient() (*github.Client, error) {
+	if c.app == nil {
+		return nil, errNotConfigured
+	}
+	return ghtransport.NewAppClient(c.app)
+}
+
 // installation returns the client acting as one installation.
 func (c *clients) installation(id int64) (*github.Client, error) {
 	if c.app == nil {
@@ -90,4 +98,15 @@ func (a *App) appID() int64 {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	return a.settings.AppID
+}
+
+// appClient returns the client acting as the app itself.
+func (a *App) appClient() (*github.Client, error) {
+	a.mu.RLock()
+	c := a.gh
+	a.mu.RUnlock()
+	if c == nil {
+		return nil, errNotConfigured
+	}
+	return c.appClient()
 }

@@ -51,7 +51,9 @@ func (w *deliveryWorker) Work(ctx context.Context, job *river.Job[deliveryArgs])
 	return nil
 }
 
-// route parses the payload and hands it to the event's handler.
+// route parses the payload, hands it to the event's handler and records
+// what that did beside the delivery, with the installation and repository
+// the payload names (the status page's recent deliveries).
 func (w *deliveryWorker) route(ctx context.Context, d deliveryArgs, payload []byte) error {
 	a := w.app
 	ev, err := github.ParseWebHook(d.Event, payload)
@@ -59,24 +61,64 @@ func (w *deliveryWorker) route(ctx context.Context, d deliveryArgs, payload []by
 		// A payload GitHub signed but we cannot parse will not parse on
 		// retry either.
 		a.log.Error("delivery payload does not parse; dropped", "delivery", d.DeliveryID, "event", d.Event, "err", err)
+		a.noteRoute(ctx, d.DeliveryID, 0, "", "dropped: the payload does not parse")
 		return river.JobCancel(fmt.Errorf("parse %s payload: %w", d.Event, err))
 	}
+	inst, repo := deliveryOrigin(ev)
+	result, err := w.dispatch(ctx, d, ev)
+	if err != nil {
+		result = "failed, will retry: " + err.Error()
+	}
+	a.noteRoute(ctx, d.DeliveryID, inst, repo, result)
+	return err
+}
+
+// dispatch hands a parsed event to its handler and says in a few words
+// what became of it.
+func (w *deliveryWorker) dispatch(ctx context.Context, d deliveryArgs, ev any) (string, error) {
+	a := w.app
 	switch e := ev.(type) {
 	case *github.PullRequestEvent:
-		return a.onPullRequest(ctx, d.DeliveryID, e)
+		return "handled", a.onPullRequest(ctx, d.DeliveryID, e)
 	case *github.CheckSuiteEvent:
-		return a.onCheckSuite(ctx, d.DeliveryID, e)
+		return "handled", a.onCheckSuite(ctx, d.DeliveryID, e)
 	case *github.CheckRunEvent:
-		return a.onCheckRun(ctx, d.DeliveryID, e)
+		return "handled", a.onCheckRun(ctx, d.DeliveryID, e)
 	case *github.InstallationEvent:
-		return a.onInstallation(ctx, d.DeliveryID, e)
+		return "installation " + e.GetAction(), a.onInstallation(ctx, d.DeliveryID, e)
 	case *github.InstallationRepositoriesEvent:
 		a.log.Info("installation repositories changed", "delivery", d.DeliveryID, "installation", e.GetInstallation().GetID(),
 			"added", len(e.RepositoriesAdded), "removed", len(e.RepositoriesRemoved))
-		return nil
+		return fmt.Sprintf("repositories changed: %d added, %d removed", len(e.RepositoriesAdded), len(e.RepositoriesRemoved)), nil
 	}
 	a.log.Info("event not handled", "delivery", d.DeliveryID, "event", d.Event)
-	return nil
+	return "ignored: no handler for " + d.Event, nil
+}
+
+// deliveryOrigin is the installation and repository ("owner/name") an
+// event names; 0 and "" when it names none.
+func deliveryOrigin(ev any) (int64, string) {
+	var inst int64
+	if e, ok := ev.(interface{ GetInstallation() *github.Installation }); ok {
+		inst = e.GetInstallation().GetID()
+	}
+	var repo string
+	if e, ok := ev.(interface{ GetRepo() *github.Repository }); ok {
+		repo = e.GetRepo().GetFullName()
+	}
+	return inst, repo
+}
+
+// noteRoute records a delivery's route for the status page; failing to is
+// logged, not a reason to route it again.
+func (a *App) noteRoute(ctx context.Context, delivery string, inst int64, repo, result string) {
+	const maxResult = 500
+	if len(result) > maxResult {
+		result = strings.ToValidUTF8(result[:maxResult], "") + "…"
+	}
+	if err := a.store.SetDeliveryRoute(ctx, delivery, inst, repo, result); err != nil {
+		a.log.Warn("delivery's route not recorded", "delivery", delivery, "err", err)
+	}
 }
 
 // checkArgs is one check job: a repository at a head SHA, for a pull

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"html/template"
 	"net"
 	"net/http"
 	"net/url"
@@ -121,31 +120,4 @@ func (a *App) serveReadyz(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	_ = json.NewEncoder(w).Encode(rd)
-}
-
-var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>coderready</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46em;margin:2em auto;padding:0 1em}code{background:#f3f3f3;padding:0 .2em}.warn{background:#fff4e5;border:1px solid #f0b35a;padding:.6em 1em}td,th{padding:.2em .8em;text-align:left}</style>
-</head><body>
-<h1>coderready</h1>
-{{if .LocalBuilds}}<p class="warn"><strong>Warning:</strong> {{.LocalBuilds}}.</p>{{end}}
-{{if .Missing}}<p class="warn">Not set up: missing {{range $i, $m := .Missing}}{{if $i}}, {{end}}<code>{{$m}}</code>{{end}}. <a href="/setup">Set up the GitHub App</a>.</p>{{end}}
-<table>
-<tr><th>GitHub</th><td>{{.GitHub}}</td></tr>
-<tr><th>App ID</th><td>{{if .AppID}}{{.AppID}}{{else}}none yet{{end}}</td></tr>
-<tr><th>Database</th><td>{{.Database}}</td></tr>
-<tr><th>Builder</th><td>{{if .Builder.Configured}}Docker engine {{if .LocalBuilds}}on this machine{{else}}on another machine{{end}}: {{if .Builder.Up}}answers{{else}}<strong>does not answer</strong>{{with .Builder.Error}} ({{.}}){{end}}; jobs run without builds until it does{{end}}{{with .Builder.Checked}}, checked {{.Format "15:04:05 MST"}}{{end}}{{else}}none: static and base-image checks only{{end}}</td></tr>
-<tr><th>Version</th><td>{{.Version}}</td></tr>
-</table>
-<p><a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a> · <a href="/setup">/setup</a></p>
-</body></html>`))
-
-// serveStatus is the landing page: what is configured and what is missing.
-func (a *App) serveStatus(w http.ResponseWriter, _ *http.Request) {
-	s := a.Settings()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = statusPage.Execute(w, map[string]any{
-		"Missing": s.Missing(), "GitHub": s.GitHubURL, "AppID": s.AppID, "Database": a.store.Dialect(),
-		"Builder": a.builders.status(), "Version": s.Version, "LocalBuilds": a.localBuilds(),
-	})
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coderready/coderready/app/auth"
 	"github.com/coderready/coderready/app/githubfake"
 )
 
@@ -165,7 +166,7 @@ func TestLocalBuildsWarning(t *testing.T) {
 			}
 
 			// The status page.
-			status := html.UnescapeString(get(t, a.Handler(), "/").Body.String())
+			status := html.UnescapeString(getAs(t, a, auth.Session{Admin: true}, "/").Body.String())
 			has("status page", status)
 			if c.warn && !strings.Contains(status, "Docker engine on this machine") {
 				t.Errorf("status page's builder row:\n%s", status)

@@ -6,6 +6,7 @@
 package app
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/docker/go-units"
 
+	"github.com/coderready/coderready/app/auth"
 	"github.com/coderready/coderready/app/rulepages"
 	"github.com/coderready/coderready/app/source"
 	"github.com/coderready/coderready/build"
@@ -54,7 +56,21 @@ const (
 	// EnvDockerHost is the Docker engine builds go to, as for the docker
 	// CLI.
 	EnvDockerHost = "DOCKER_HOST"
+	// EnvAdminTokenFile names a file holding the status page's admin
+	// token (see Settings.AdminTokenFile).
+	EnvAdminTokenFile = "CODERREADY_ADMIN_TOKEN_FILE"
+	// EnvClientID and EnvClientSecretFile are the GitHub App's OAuth
+	// credentials, for signing in to the status page with GitHub, when
+	// the app was not created by /setup (which stores them).
+	EnvClientID         = "CODERREADY_CLIENT_ID"
+	EnvClientSecretFile = "CODERREADY_CLIENT_SECRET_FILE"
+	// EnvSessionKeyFile names the key that signs the status page's
+	// sessions (see Settings.SessionKeyFile).
+	EnvSessionKeyFile = "CODERREADY_SESSION_KEY_FILE"
 )
+
+// sessionKeyFile is the default session key's name in the data dir.
+const sessionKeyFile = "session.key"
 
 // DefaultWebhookMemory is the default of Settings.WebhookMemory.
 const DefaultWebhookMemory = 64 << 20
@@ -142,6 +158,20 @@ type Settings struct {
 	// RequireRemoteBuilder makes /readyz answer 503 while builds would run
 	// on this machine; without it the local engine is only a warning.
 	RequireRemoteBuilder bool
+	// ClientID and ClientSecret are the GitHub App's OAuth credentials:
+	// with them the status page offers "Sign in with GitHub". /setup
+	// stores them; ClientSecretFile reads the secret from a file.
+	ClientID, ClientSecret, ClientSecretFile string
+	// AdminTokenFile holds the status page's admin token (at least 32
+	// characters; its holder sees every installation). Empty: no admin
+	// token. AdminToken is the token loaded from it; it never prints.
+	AdminTokenFile string
+	AdminToken     auth.AdminToken
+	// SessionKeyFile is the key that signs the status page's sessions
+	// (default: session.key in the data dir, made on first start, 0600).
+	// Replicas behind one address need the same key, or a session made
+	// by one is refused by the others.
+	SessionKeyFile string
 }
 
 // SettingsFromEnv reads the environment into Settings. Flags set later
@@ -160,6 +190,11 @@ func SettingsFromEnv() (Settings, error) {
 		RulesURL:       os.Getenv(EnvRulesURL),
 		DockerHost:     os.Getenv(EnvDockerHost),
 		CompareBase:    true,
+
+		ClientID:         os.Getenv(EnvClientID),
+		ClientSecretFile: os.Getenv(EnvClientSecretFile),
+		AdminTokenFile:   os.Getenv(EnvAdminTokenFile),
+		SessionKeyFile:   os.Getenv(EnvSessionKeyFile),
 	}
 	if v := os.Getenv(EnvAppID); v != "" {
 		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -273,6 +308,37 @@ func (s *Settings) Normalize() error {
 		}
 		s.PrivateKey = key
 	}
+	return s.normalizeStatusAuth()
+}
+
+// normalizeStatusAuth loads what the status page's sign-in needs: the
+// OAuth client secret (from its file, else saved by /setup), the admin
+// token and the session key's path.
+func (s *Settings) normalizeStatusAuth() error {
+	if s.ClientSecretFile != "" && s.ClientSecret == "" {
+		b, err := os.ReadFile(s.ClientSecretFile)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvClientSecretFile, err)
+		}
+		s.ClientSecret = strings.TrimSpace(string(b))
+	}
+	if s.ClientID == "" || s.ClientSecret == "" {
+		if c, ok, err := readSaved(s.DataDir); err != nil {
+			return err
+		} else if ok && c.AppID == s.AppID {
+			s.ClientID, s.ClientSecret = cmp.Or(s.ClientID, c.ClientID), cmp.Or(s.ClientSecret, c.ClientSecret)
+		}
+	}
+	if s.AdminTokenFile != "" && !s.AdminToken.Set() {
+		tok, err := auth.LoadAdminToken(s.AdminTokenFile)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvAdminTokenFile, err)
+		}
+		s.AdminToken = tok
+	}
+	if s.SessionKeyFile == "" {
+		s.SessionKeyFile = filepath.Join(s.DataDir, sessionKeyFile)
+	}
 	return nil
 }
 
@@ -320,18 +386,27 @@ type savedCredentials struct {
 	GitHubURL     string `json:"github_url"`
 }
 
-// loadSaved reads credentials saved by the setup flow, if any.
-func (s *Settings) loadSaved() error {
-	b, err := os.ReadFile(filepath.Join(s.DataDir, credentialsFile))
+// readSaved reads the credentials the setup flow saved in dataDir; ok is
+// false when there are none.
+func readSaved(dataDir string) (c savedCredentials, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, credentialsFile))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return c, false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("saved app credentials: %w", err)
+		return c, false, fmt.Errorf("saved app credentials: %w", err)
 	}
-	var c savedCredentials
 	if err := json.Unmarshal(b, &c); err != nil {
-		return fmt.Errorf("saved app credentials %s: %w", filepath.Join(s.DataDir, credentialsFile), err)
+		return c, false, fmt.Errorf("saved app credentials %s: %w", filepath.Join(dataDir, credentialsFile), err)
+	}
+	return c, true, nil
+}
+
+// loadSaved reads credentials saved by the setup flow, if any.
+func (s *Settings) loadSaved() error {
+	c, ok, err := readSaved(s.DataDir)
+	if err != nil || !ok {
+		return err
 	}
 	s.AppID = c.AppID
 	s.AppURL = c.HTMLURL

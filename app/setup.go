@@ -97,6 +97,9 @@ func manifestFor(m map[string]any, public string) (string, error) {
 	out["hook_attributes"] = hook
 	out["redirect_url"] = public + "/setup/callback"
 	out["setup_url"] = public + "/"
+	// Where GitHub sends a user back after "Sign in with GitHub" on the
+	// status page.
+	out["callback_urls"] = []string{public + "/auth/callback"}
 	b, err := json.Marshal(out)
 	if err != nil {
 		return "", fmt.Errorf("app.yml: %w", err)
@@ -347,6 +350,7 @@ func (a *App) serveSetupCallback(w http.ResponseWriter, r *http.Request) {
 	a.settings.PrivateKey = []byte(cfg.GetPEM())
 	a.settings.PrivateKeyFile = filepath.Join(s.DataDir, keyFile)
 	a.settings.AppURL = saved.HTMLURL
+	a.settings.ClientID, a.settings.ClientSecret = saved.ClientID, saved.ClientSecret
 	a.mu.Unlock()
 	if err := a.setClients(); err != nil {
 		a.log.Error("setup: the new app's key does not load", "err", err)

@@ -17,6 +17,7 @@ var handlers = map[string]handler{
 	"apps/create-from-manifest":                  (*Server).manifestConversion,
 	"apps/get-installation":                      (*Server).getInstallation,
 	"apps/list-installations":                    (*Server).listInstallations,
+	"apps/get-authenticated":                     (*Server).getApp,
 	"apps/list-repos-accessible-to-installation": (*Server).listInstallationRepos,
 	"apps/create-installation-access-token":      (*Server).createToken,
 	"apps/get-repo-installation":                 (*Server).repoInstallation,
@@ -214,3 +215,6 @@ func (s *Server) listInstallationRepos(c *call) *response {
 	resp.header = linkHeader(s.URL+"/installation/repositories", q, page, last)
 	return resp
 }
+
+// getApp is GET /app: the app itself.
+func (s *Server) getApp(*call) *response { return jsonResponse(http.StatusOK, s.appJSON()) }

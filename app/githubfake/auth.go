@@ -19,7 +19,7 @@ import (
 // Operations authenticated with the app's JWT; the manifest conversion
 // needs nothing; every other operation needs an installation token.
 var (
-	jwtOps  = map[string]bool{"apps/get-installation": true, "apps/list-installations": true, "apps/create-installation-access-token": true, "apps/get-repo-installation": true}
+	jwtOps  = map[string]bool{"apps/get-installation": true, "apps/list-installations": true, "apps/get-authenticated": true, "apps/create-installation-access-token": true, "apps/get-repo-installation": true}
 	anonOps = map[string]bool{"apps/create-from-manifest": true}
 )
 
