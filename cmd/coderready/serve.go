@@ -20,6 +20,7 @@ func newServeCmd() *cobra.Command {
 	var (
 		appID                                        int64
 		keyFile, listen, dataDir, workDir, dbURL     string
+		adminTokenFile                               string
 		githubURL, githubAPIURL, publicURL, rulesURL string
 		logLevel                                     string
 		grace                                        time.Duration
@@ -42,7 +43,9 @@ CODERREADY_PRIVATE_KEY_FILE, CODERREADY_WEBHOOK_SECRET, CODERREADY_LISTEN,
 CODERREADY_DATA_DIR, CODERREADY_DATABASE_URL, CODERREADY_GITHUB_URL,
 CODERREADY_GITHUB_API_URL, CODERREADY_PUBLIC_URL, CODERREADY_BUILD_NETWORK,
 CODERREADY_BUILD_ENGINE, CODERREADY_BUILD_MEMORY, CODERREADY_BUILD_CPUS,
-CODERREADY_BUILD_PIDS, CODERREADY_REQUIRE_REMOTE_BUILDER),
+CODERREADY_BUILD_PIDS, CODERREADY_REQUIRE_REMOTE_BUILDER,
+CODERREADY_ADMIN_TOKEN_FILE, CODERREADY_CLIENT_ID, CODERREADY_CLIENT_SECRET_FILE,
+CODERREADY_SESSION_KEY_FILE),
 else the credentials /setup stored in the data dir. Without credentials the
 server still starts: open /setup to create the app from app.yml. The setup
 flow runs once: afterwards it refuses to replace the app (--forget-setup
@@ -53,6 +56,11 @@ run next to the app's private key: serve warns at start, on its status page
 and in /readyz. Give it a separate builder (deploy/compose.yaml,
 deploy/kubernetes/coderready.yaml); --require-remote-builder makes /readyz
 fail instead of warn.
+
+The status page (/) is for admins: members of the organizations the app is
+installed on sign in with GitHub (through the app's OAuth credentials, which
+/setup stores) and see those installations only; the holder of the admin token
+(--admin-token-file) sees every installation.
 
 Jobs are kept in SQLite in the data dir, or in PostgreSQL when a database URL
 is given (then any number of replicas may serve).`,
@@ -80,6 +88,7 @@ is given (then any number of replicas may serve).`,
 			set("github-api-url", &s.GitHubAPIURL, githubAPIURL)
 			set("public-url", &s.PublicURL, publicURL)
 			set("rules-url", &s.RulesURL, rulesURL)
+			set("admin-token-file", &s.AdminTokenFile, adminTokenFile)
 			// The build flags default to their CODERREADY_BUILD_* variables.
 			if s.Build, err = bf.parse(); err != nil {
 				return &exitCodeError{code: exitError, err: err}
@@ -144,6 +153,7 @@ is given (then any number of replicas may serve).`,
 	f.StringVar(&githubURL, "github-url", "", "GitHub or GitHub Enterprise Server address (env CODERREADY_GITHUB_URL; default https://github.com)")
 	f.StringVar(&githubAPIURL, "github-api-url", "", "GitHub REST API address when not derived from --github-url (env CODERREADY_GITHUB_API_URL)")
 	f.StringVar(&publicURL, "public-url", "", "where GitHub reaches this server, for the app manifest (env CODERREADY_PUBLIC_URL)")
+	f.StringVar(&adminTokenFile, "admin-token-file", "", "a file holding the status page's admin token, at least 32 characters; its holder sees every installation (env CODERREADY_ADMIN_TOKEN_FILE)")
 	f.StringVar(&rulesURL, "rules-url", "", "where check runs link rule IDs: a URL with {id}, or a copy of docs/rules.md (env CODERREADY_RULES_URL; default this server's /rules pages when --public-url is set)")
 	f.IntVar(&sourceMaxFiles, "source-max-files", source.DefaultMaxFiles, "entries a pull request's snapshot may hold; a larger one is reported as not checked")
 	f.IntVar(&sourceMaxMiB, "source-max-mib", int(source.DefaultMaxBytes>>20), "MiB of files a pull request's snapshot may hold")
