@@ -79,14 +79,16 @@ type App struct {
 	// baseResults keeps base branch results between jobs (nil: not
 	// kept).
 	baseResults *basecache.Cache
-	opts        Options
-	log         *slog.Logger
-	store       *store.Store
-	river       *river.Client[*sql.Tx]
-	metrics     *metrics
-	registry    *prometheus.Registry
-	http        *http.Client
-	transport   http.RoundTripper // every GitHub call: ghtransport over opts.GitHubTransport
+	// adoptMu serializes adoptCredentials.
+	adoptMu   sync.Mutex
+	opts      Options
+	log       *slog.Logger
+	store     *store.Store
+	river     *river.Client[*sql.Tx]
+	metrics   *metrics
+	registry  *prometheus.Registry
+	http      *http.Client
+	transport http.RoundTripper // every GitHub call: ghtransport over opts.GitHubTransport
 	// builders is the builder and whether it answers (builder.go).
 	builders builderState
 	// stopWatch ends watchBuilder; watching is its goroutine.
@@ -197,6 +199,7 @@ func New(ctx context.Context, s Settings, opts Options) (*App, error) {
 	if err := a.setClients(); err != nil {
 		log.Error("github app credentials are not usable", "err", err)
 	}
+	a.adoptCredentials(ctx)
 	if m := a.missing(); len(m) > 0 {
 		log.Warn("coderready is not set up: webhooks are refused until these are set (open /setup)", "missing", m)
 	}

@@ -95,6 +95,7 @@ type readiness struct {
 func (a *App) serveReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
+	a.adoptCredentials(ctx)
 	rd := readiness{Ready: true, Checks: map[string]string{}, Missing: a.missing(), Database: a.store.Dialect(), Builder: a.builders.status()}
 	if err := a.store.Ping(ctx); err != nil {
 		rd.Ready = false

@@ -185,6 +185,8 @@ func (a *App) setupBlocked(ctx context.Context, s Settings) (string, error) {
 // request is constant: one read of the one-row setup record, and one
 // insert of a state once the owner is chosen.
 func (a *App) serveSetup(w http.ResponseWriter, r *http.Request) {
+	// Another replica may have finished the flow: show it done here too.
+	a.adoptCredentials(r.Context())
 	s := a.Settings()
 	d := setupData{Missing: s.Missing(), DataDir: s.DataDir, Public: a.publicURL(r), GitHub: s.GitHubURL, AppID: s.AppID, InstallURL: a.installURL()}
 	if s.hasCredentials() && len(d.Missing) == 0 {
@@ -331,6 +333,14 @@ func (a *App) serveSetupCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		if !claimed {
 			return errSetupTaken
+		}
+		// In the database too: every replica takes them from there.
+		stored, err := json.Marshal(storedCredentials{savedCredentials: saved, PEM: cfg.GetPEM()})
+		if err != nil {
+			return err
+		}
+		if err := a.store.SetSetupCredentials(ctx, tx, stored); err != nil {
+			return err
 		}
 		return saveCredentials(s.DataDir, saved, []byte(cfg.GetPEM()))
 	})

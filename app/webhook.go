@@ -74,6 +74,11 @@ func (a *App) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	secret := a.webhookSecret()
 	if secret == "" {
+		// Another replica may have finished the setup flow.
+		a.adoptCredentials(r.Context())
+		secret = a.webhookSecret()
+	}
+	if secret == "" {
 		result = "not_configured"
 		log.Warn("webhook refused: the app has no webhook secret yet", "missing", a.missing())
 		http.Error(w, "coderready is not set up: missing "+strings.Join(a.missing(), ", ")+" (see /setup)", http.StatusServiceUnavailable)

@@ -93,6 +93,41 @@ func (s *Store) SetupDone(ctx context.Context) (rec SetupRecord, ok bool, err er
 	return rec, true, nil
 }
 
+// SetSetupCredentials stores, with the record ClaimSetup made in tx, the
+// credentials of the app the setup flow created (opaque to the store), so
+// every replica on the database can take them.
+func (s *Store) SetSetupCredentials(ctx context.Context, tx *sql.Tx, creds []byte) error {
+	res, err := s.exec(ctx, s.on(tx), `UPDATE coderready_setup SET credentials = ? WHERE id = 1`, creds)
+	if err != nil {
+		return fmt.Errorf("store the set-up app's credentials: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store the set-up app's credentials: %w", err)
+	}
+	if n != 1 {
+		return errors.New("store the set-up app's credentials: no set-up app recorded")
+	}
+	return nil
+}
+
+// SetupCredentials returns what SetSetupCredentials stored; nil when the
+// setup flow has not run, or stored none.
+func (s *Store) SetupCredentials(ctx context.Context) ([]byte, error) {
+	var b []byte
+	err := s.queryRow(ctx, s.db, `SELECT credentials FROM coderready_setup WHERE id = 1`).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the set-up app's credentials: %w", err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return b, nil
+}
+
 // ForgetSetup deletes the record ClaimSetup made, so the setup flow may
 // create an app again; forgetting when there is none is not an error.
 func (s *Store) ForgetSetup(ctx context.Context) error {

@@ -198,3 +198,31 @@ func TestClaimSetup(t *testing.T) {
 		}
 	})
 }
+
+// TestSetupCredentialsAcrossStores: what one replica's setup stored with
+// its claim, another replica on the database reads; nothing before.
+func TestSetupCredentialsAcrossStores(t *testing.T) {
+	eachDialect(t, func(t *testing.T, opts Options) {
+		ctx := t.Context()
+		a, b := openTest(t, opts), openTest(t, opts)
+		if got, err := b.SetupCredentials(ctx); err != nil || got != nil {
+			t.Fatalf("before setup: %q, %v", got, err)
+		}
+		err := a.InTx(ctx, func(tx *sql.Tx) error {
+			if err := a.SetSetupCredentials(ctx, tx, []byte(`{"app_id":1}`)); err == nil {
+				return errors.New("credentials stored without a claim")
+			}
+			if _, err := a.ClaimSetup(ctx, tx, 7, time.Now()); err != nil {
+				return err
+			}
+			return a.SetSetupCredentials(ctx, tx, []byte(`{"app_id":7,"pem":"KEY"}`))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.SetupCredentials(ctx)
+		if err != nil || string(got) != `{"app_id":7,"pem":"KEY"}` {
+			t.Errorf("the other store reads %q, %v", got, err)
+		}
+	})
+}

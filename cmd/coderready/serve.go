@@ -23,7 +23,7 @@ func newServeCmd() *cobra.Command {
 		adminTokenFile                               string
 		githubURL, githubAPIURL, publicURL, rulesURL string
 		logLevel                                     string
-		grace                                        time.Duration
+		grace, jobTimeout, rescueAfter               time.Duration
 		sourceMaxFiles, sourceMaxMiB                 int
 		noBuild, noRegistry, noCompare, noProbe      bool
 		requireRemoteBuilder, forgetSetup            bool
@@ -124,7 +124,10 @@ is given (then any number of replicas may serve).`,
 				return &exitCodeError{code: exitError, err: fmt.Errorf("--log-level: %w", err)}
 			}
 			log := slog.New(slog.NewJSONHandler(c.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
-			opts := app.Options{Logger: log, Manifest: coderready.AppManifest}
+			if jobTimeout <= 0 || (rescueAfter != 0 && rescueAfter <= jobTimeout) {
+				return &exitCodeError{code: exitError, err: errors.New("--job-timeout must be positive and --rescue-after longer than it (a job still running must not be taken over)")}
+			}
+			opts := app.Options{Logger: log, Manifest: coderready.AppManifest, JobTimeout: jobTimeout, RescueAfter: rescueAfter}
 			if !s.NoBuild {
 				// Connected at start and, while it does not answer, every
 				// minute: an engine that comes up after the server is used.
@@ -166,6 +169,8 @@ is given (then any number of replicas may serve).`,
 	f.BoolVar(&noCompare, "no-compare", false, "do not build the base branch's image for the comparison in the summary")
 	f.IntVar(&workers, "workers", 2, "check jobs run at once")
 	f.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	f.DurationVar(&jobTimeout, "job-timeout", time.Hour, "how long one check job may run, builds included")
+	f.DurationVar(&rescueAfter, "rescue-after", 0, "after how long a job left running by a replica that died (or was killed) is run again by another, on PostgreSQL (default --job-timeout + 5m; must exceed --job-timeout)")
 	f.DurationVar(&grace, "shutdown-grace", 30*time.Second, "on SIGTERM, how long running requests and jobs get to finish")
 	return c
 }

@@ -47,6 +47,7 @@ type serveChild struct {
 	cmd  *exec.Cmd
 	addr string
 	log  *bytes.Buffer
+	lb   *lockedBuffer
 	done chan struct{} // closed when the process has exited
 	err  error         // its exit, once done is closed
 }
@@ -66,6 +67,13 @@ type lockedBuffer struct {
 	bytes.Buffer
 }
 
+// logString is what the child wrote so far.
+func (c *serveChild) logString() string {
+	c.lb.mu.Lock()
+	defer c.lb.mu.Unlock()
+	return c.lb.String()
+}
+
 func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -82,7 +90,7 @@ func startServe(t *testing.T, env []string, args string) *serveChild {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &serveChild{cmd: cmd, addr: addr, log: &log.Buffer, done: make(chan struct{})}
+	c := &serveChild{cmd: cmd, addr: addr, log: &log.Buffer, lb: &log, done: make(chan struct{})}
 	go func() { c.err = cmd.Wait(); close(c.done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
