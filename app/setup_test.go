@@ -378,9 +378,23 @@ func TestSetupAcrossReplicas(t *testing.T) {
 	if files := credentialFiles(t, dirA); len(files) != 0 {
 		t.Errorf("A stored credentials: %v", slices.Sorted(maps.Keys(files)))
 	}
-	wantPage(t, "A's /setup", get(t, a.Handler(), "/setup?org="), http.StatusOK, "already created GitHub App", "copy "+credentialsFile)
+	// A's next look takes the credentials B's flow stored in the
+	// database: A is set up too, with files of its own (0600).
+	wantPage(t, "A's /setup", get(t, a.Handler(), "/setup?org="), http.StatusOK, "The GitHub App is set up (app ID")
 	if manifestFormRE.MatchString(get(t, a.Handler(), "/setup?org=").Body.String()) {
 		t.Error("A offers the manifest flow after B set the app up")
+	}
+	files := credentialFiles(t, dirA)
+	if len(files) != 2 {
+		t.Fatalf("A took no credentials from the database: %v", slices.Sorted(maps.Keys(files)))
+	}
+	for name := range files {
+		if fi, err := os.Stat(filepath.Join(dirA, name)); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("A's %s: %v, %v; want mode 0600", name, fi, err)
+		}
+	}
+	if len(a.missing()) != 0 {
+		t.Errorf("A still misses %v", a.missing())
 	}
 }
 
@@ -405,11 +419,21 @@ func TestForgetSetup(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Without the files but before forgetting: still refused.
+	// Without the files but before forgetting: the server takes the
+	// credentials the database keeps (as another replica would) and
+	// never offers the flow.
 	a2 := newTestApp(t, testAppOptions{fake: fake, unconfigured: true, dataDir: dir})
-	wantPage(t, "/setup before forgetting", get(t, a2.Handler(), "/setup?org="), http.StatusOK, "already created GitHub App", "--forget-setup")
+	wantPage(t, "/setup before forgetting", get(t, a2.Handler(), "/setup?org="), http.StatusOK, "The GitHub App is set up (app ID")
 	if err := a2.Shutdown(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+	if len(credentialFiles(t, dir)) != 2 {
+		t.Fatal("the credentials were not taken back from the database")
+	}
+	for _, f := range []string{credentialsFile, keyFile} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rec, err := ForgetSetup(t.Context(), s)
 	if err != nil || rec.AppID != created.ID {
