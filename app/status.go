@@ -504,14 +504,18 @@ type jobOrigin struct {
 	DeliveryID     string `json:"delivery_id"`
 }
 
-// statusErrors are the last failed attempts of jobs sess may see: a check
+// statusErrors are the last failed attempts of jobs sess may see (the
+// queue keeps finished jobs a day, given-up ones a week): a check
 // job is its installation's, a delivery's job the installation its
 // payload named; any other job (cleanups, a delivery not routed) is the
 // admin token's only.
 func (a *App) statusErrors(ctx context.Context, sess auth.Session) ([]statuspage.Error, error) {
-	res, err := a.river.JobList(ctx, river.NewJobListParams().
-		States(rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled).
-		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(50))
+	ids, err := a.store.JobsWithErrors(ctx, 50)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	res, err := a.river.JobList(ctx, river.NewJobListParams().IDs(ids...).
+		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(len(ids)))
 	if err != nil {
 		return nil, err
 	}
@@ -554,7 +558,8 @@ func (a *App) statusErrors(ctx context.Context, sess auth.Session) ([]statuspage
 			repo = o.Owner + "/" + o.Repo
 		}
 		out = append(out, statuspage.Error{At: last.At, Kind: j.Kind, Repo: repo, Attempt: last.Attempt, Message: msg,
-			Final: j.State == rivertype.JobStateDiscarded || j.State == rivertype.JobStateCancelled})
+			Final:     j.State == rivertype.JobStateDiscarded || j.State == rivertype.JobStateCancelled,
+			Recovered: j.State == rivertype.JobStateCompleted})
 		if len(out) == errorRows {
 			break
 		}

@@ -174,6 +174,29 @@ WHERE state IN ('available', 'pending', 'retryable', 'running', 'scheduled') GRO
 	return out, nil
 }
 
+// JobsWithErrors returns the IDs of the queue's newest jobs with a failed
+// attempt, whatever their state now (retried, given up, or done at a
+// later attempt), newest first, at most limit.
+func (s *Store) JobsWithErrors(ctx context.Context, limit int) ([]int64, error) {
+	rows, err := s.query(ctx, s.db, `SELECT id FROM river_job WHERE errors IS NOT NULL ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("jobs with errors: %w", err)
+	}
+	defer func() { _ = rows.Close() }()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("jobs with errors: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("jobs with errors: %w", err)
+	}
+	return ids, nil
+}
+
 // placeholders is n `?` placeholders separated by commas.
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")

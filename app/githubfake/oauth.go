@@ -122,6 +122,10 @@ func (s *Server) answerOffSpec(r *http.Request, body []byte, rec *Recorded, path
 		op = "users/get-authenticated"
 	case path == "/user/installations" && r.Method == http.MethodGet:
 		op = "apps/list-installations-for-authenticated-user"
+	case web && path == "/favicon.ico" && r.Method == http.MethodGet:
+		// A browser on the authorize page asks for it.
+		s.setOp(rec, "web/favicon")
+		return &response{status: http.StatusNoContent, header: http.Header{}, novalidate: true}, true
 	default:
 		return nil, false
 	}
@@ -145,7 +149,7 @@ func (s *Server) answerOffSpec(r *http.Request, body []byte, rec *Recorded, path
 }
 
 var authorizeTmpl = template.Must(template.New("authorize").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Authorize {{.App}}</title></head><body>
+<html lang="en"><head><meta charset="utf-8"><title>Authorize {{.App}}</title><link rel="icon" href="data:,"></head><body>
 <h1>Authorize {{.App}}</h1>
 <p>The fake GitHub: choose who is signed in. Authorizing redirects to <code>{{.RedirectURI}}</code>.</p>
 {{range .Users}}<form method="post" action="/login/oauth/authorize">

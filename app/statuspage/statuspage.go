@@ -14,12 +14,14 @@ import (
 )
 
 // Header values every page is served with: nothing of the page may be
-// framed, cached, or leak its address (the sign-in callback's carries a
-// code) in a Referer; no script runs.
+// framed or cached, or leak its address to another site in a Referer (the
+// sign-in callback's carries a code); no script runs. The referrer policy
+// is same-origin, not no-referrer: under no-referrer browsers send the
+// page's own form posts with "Origin: null", which the server refuses.
 const (
 	ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 	CacheControl          = "no-store"
-	ReferrerPolicy        = "no-referrer"
+	ReferrerPolicy        = "same-origin"
 )
 
 // SignIn is the page an anonymous visitor sees: ways to sign in, and no
@@ -135,8 +137,9 @@ type Error struct {
 	Repo    string
 	Attempt int
 	Message string
-	// Final: the job gave up (discarded or cancelled); else it is retried.
-	Final bool
+	// Final: the job gave up (discarded or cancelled); Recovered: a later
+	// attempt succeeded; neither: it is retried.
+	Final, Recovered bool
 }
 
 var funcs = template.FuncMap{
@@ -250,7 +253,7 @@ var pageTmpl = template.Must(template.New("status").Funcs(funcs).Parse(`<!doctyp
 
 <h2>Last errors</h2>
 {{if .Errors}}<table id="errors"><tr><th>When</th><th>Job</th><th>Repository</th><th>Error</th></tr>
-{{range .Errors}}<tr><td title="{{stamp .At}}">{{ago $.Now .At}} ago</td><td><code>{{.Kind}}</code>, attempt {{.Attempt}}{{if .Final}} <span class="bad">gave up</span>{{else}} <span class="muted">will retry</span>{{end}}</td><td>{{.Repo}}</td><td>{{.Message}}</td></tr>
+{{range .Errors}}<tr><td title="{{stamp .At}}">{{ago $.Now .At}} ago</td><td><code>{{.Kind}}</code>, attempt {{.Attempt}}{{if .Final}} <span class="bad">gave up</span>{{else if .Recovered}} <span class="muted">succeeded later</span>{{else}} <span class="muted">will retry</span>{{end}}</td><td>{{.Repo}}</td><td>{{.Message}}</td></tr>
 {{end}}</table>{{else}}<p id="errors" class="muted">No errors.</p>{{end}}
 
 <p class="muted">Made {{stamp .Now}} · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a> · <a href="/setup">/setup</a></p>

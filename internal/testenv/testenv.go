@@ -226,3 +226,34 @@ func Glob(tb testing.TB, pattern string) []string {
 	}
 	return paths
 }
+
+// probeChromium finds Debian's chromium (or CHROMIUM, when set) and runs
+// it once per test binary.
+var probeChromium = sync.OnceValues(func() (string, error) {
+	name := os.Getenv("CHROMIUM")
+	if name == "" {
+		name = "chromium"
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("no %s on PATH: headless Chromium drives the status page's browser test (apt-get install chromium; .ci/run installs it)", name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, p, "--headless", "--no-sandbox", "--version").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%s --version: %w: %s", p, err, strings.TrimSpace(string(out)))
+	}
+	return p, nil
+})
+
+// RequireChromium returns the path of a headless-capable Chromium
+// (Debian's chromium package, or the binary CHROMIUM names). Without one
+// the test is Unavailable.
+func RequireChromium(tb testing.TB) string {
+	tb.Helper()
+	p, err := probeChromium()
+	if err != nil {
+		Unavailable(tb, "%v", err)
+	}
+	return p
+}
