@@ -62,6 +62,9 @@ func (a *App) adopt(ctx context.Context) error {
 	a.settings.PrivateKey = []byte(c.PEM)
 	a.settings.PrivateKeyFile = filepath.Join(s.DataDir, keyFile)
 	a.settings.AppURL = c.HTMLURL
+	// The status page's "Sign in with GitHub" uses the app's OAuth
+	// credentials, as on the replica that ran the flow.
+	a.settings.ClientID, a.settings.ClientSecret = c.ClientID, c.ClientSecret
 	a.mu.Unlock()
 	if err := a.setClients(); err != nil {
 		return err

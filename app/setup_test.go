@@ -161,6 +161,9 @@ func TestSetupManifestFlow(t *testing.T) {
 	if man["redirect_url"] != "https://coderready.example.com/setup/callback" || man["hook_attributes"].(map[string]any)["url"] != "https://coderready.example.com/webhook" || man["name"] != "coderready" {
 		t.Errorf("manifest: %v", man)
 	}
+	if cb, _ := man["callback_urls"].([]any); len(cb) != 1 || cb[0] != "https://coderready.example.com/auth/callback" {
+		t.Errorf("manifest callback_urls %v, want the status page's sign-in callback", man["callback_urls"])
+	}
 	if !strings.Contains(act, "/organizations/acme/") {
 		t.Fatalf("form posts to %s", act)
 	}
@@ -177,6 +180,11 @@ func TestSetupManifestFlow(t *testing.T) {
 	}
 	if a.Settings().AppID != created.ID || len(a.missing()) != 0 {
 		t.Errorf("settings after setup: app %d missing %v", a.Settings().AppID, a.missing())
+	}
+	// The status page offers "Sign in with GitHub" with the app's OAuth
+	// credentials at once.
+	if page := get(t, a.Handler(), "/").Body.String(); !strings.Contains(page, `href="/auth/github"`) {
+		t.Errorf("the sign-in page after setup does not offer GitHub:\n%s", page)
 	}
 	// Set up: /setup says so and issues no state; the outstanding ones are gone.
 	wantPage(t, "/setup after setup", get(t, a.Handler(), "/setup?org=acme"), http.StatusOK, "The GitHub App is set up")
@@ -395,6 +403,9 @@ func TestSetupAcrossReplicas(t *testing.T) {
 	}
 	if len(a.missing()) != 0 {
 		t.Errorf("A still misses %v", a.missing())
+	}
+	if page := get(t, a.Handler(), "/").Body.String(); !strings.Contains(page, `href="/auth/github"`) {
+		t.Errorf("A's sign-in page does not offer GitHub with the adopted app's OAuth credentials")
 	}
 }
 
