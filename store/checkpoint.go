@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -42,6 +43,8 @@ type checkpointer struct {
 	done sync.WaitGroup
 	once sync.Once
 	err  error
+	// runs counts the checkpoints done (tests wait on it).
+	runs atomic.Int64
 }
 
 // startCheckpointer opens a second connection to the SQLite file at dsn
@@ -77,6 +80,7 @@ func (c *checkpointer) checkpoint() error {
 	if err := c.db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &walFrames, &copied); err != nil {
 		return fmt.Errorf("wal_checkpoint: %w", err)
 	}
+	c.runs.Add(1)
 	return nil
 }
 
