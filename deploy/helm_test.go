@@ -310,6 +310,16 @@ func checkServer(t *testing.T, r *rendered) appsv1.Deployment {
 		}
 	}
 
+	// One session key for every replica: a sign-in on one pod holds on
+	// the others.
+	sk := secretFileVolume(t, &d, c, "CODERREADY_SESSION_KEY_FILE")
+	if sk.SecretName == releaseName+"-session" {
+		sec := one[*corev1.Secret](t, r, releaseName+"-session")
+		if len(sec.Data["session.key"]) < 32 {
+			t.Errorf("the chart's session key is %d bytes, want 32 or more", len(sec.Data["session.key"]))
+		}
+	}
+
 	for _, sa := range of[*corev1.ServiceAccount](r) {
 		if sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
 			t.Errorf("ServiceAccount %s automounts its token", sa.Name)
@@ -546,7 +556,7 @@ func TestHelmChart(t *testing.T) {
 	}{
 		{
 			name:  "defaults",
-			kinds: map[string]int{"Deployment": 1, "Service": 1, "ServiceAccount": 1, "PodDisruptionBudget": 1, "NetworkPolicy": 1},
+			kinds: map[string]int{"Deployment": 1, "Service": 1, "ServiceAccount": 1, "PodDisruptionBudget": 1, "NetworkPolicy": 1, "Secret": 1},
 			check: func(t *testing.T, r *rendered) {
 				d := checkServer(t, r)
 				checkServerPolicy(t, r)
@@ -605,7 +615,7 @@ extraEnv:
   - {name: CODERREADY_WEBHOOK_MEMORY, value: 128m}
 `,
 			kinds: map[string]int{"Deployment": 1, "Service": 2, "ServiceAccount": 2, "PodDisruptionBudget": 1, "NetworkPolicy": 2,
-				"Secret": 3, "Ingress": 1, "StatefulSet": 1, "ConfigMap": 1},
+				"Secret": 4, "Ingress": 1, "StatefulSet": 1, "ConfigMap": 1},
 			check: func(t *testing.T, r *rendered) {
 				d := checkServer(t, r)
 				checkServerPolicy(t, r, 5432, 2376)
@@ -671,15 +681,25 @@ builder:
   tls: {serverSecret: builder-cert, clientSecret: builder-client-cert}
 networkPolicy:
   ingressFrom: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]
+statusPage:
+  sessionKeySecret: coderready-session-of-mine
+  adminTokenSecret: coderready-admin
 `,
 			kinds: map[string]int{"Deployment": 1, "Service": 2, "ServiceAccount": 2, "PodDisruptionBudget": 1, "NetworkPolicy": 2, "StatefulSet": 1, "ConfigMap": 1},
 			check: func(t *testing.T, r *rendered) {
 				d := checkServer(t, r)
+				c := d.Spec.Template.Spec.Containers[0]
+				if v := secretFileVolume(t, &d, c, "CODERREADY_SESSION_KEY_FILE"); v.SecretName != "coderready-session-of-mine" {
+					t.Errorf("session key from %q, want the Secret named in values", v.SecretName)
+				}
+				if v := secretFileVolume(t, &d, c, "CODERREADY_ADMIN_TOKEN_FILE"); v.SecretName != "coderready-admin" {
+					t.Errorf("admin token from %q", v.SecretName)
+				}
 				np := checkServerPolicy(t, r, 6432, 2376)
 				if len(np.Spec.Ingress[0].From) != 1 {
 					t.Errorf("ingress from %+v", np.Spec.Ingress[0].From)
 				}
-				c := d.Spec.Template.Spec.Containers[0]
+				c = d.Spec.Template.Spec.Containers[0]
 				env := envOf(c)
 				if env["CODERREADY_APP_ID"].ValueFrom.SecretKeyRef.Name != "my-app" || env["CODERREADY_GITHUB_URL"].Value != "https://ghes.example.com" {
 					t.Errorf("app env %+v", env)
@@ -745,7 +765,7 @@ externalBuilder:
   tlsSecret: builder-client
   networkPolicyPeers: [{ipBlock: {cidr: 10.1.2.3/32}}]
 `,
-			kinds: map[string]int{"Deployment": 1, "Service": 1, "ServiceAccount": 1, "PodDisruptionBudget": 1, "NetworkPolicy": 1},
+			kinds: map[string]int{"Deployment": 1, "Service": 1, "ServiceAccount": 1, "PodDisruptionBudget": 1, "NetworkPolicy": 1, "Secret": 1},
 			check: func(t *testing.T, r *rendered) {
 				d := checkServer(t, r)
 				checkServerPolicy(t, r, 5432, 2376)
@@ -768,7 +788,7 @@ networkPolicy: {enabled: false}
 image: {repository: registry.example.com/coderready, digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}
 serve: {buildMemory: 4g, buildCPUs: "2", buildPids: "2048", noCompare: true}
 `,
-			kinds: map[string]int{"Deployment": 1, "Service": 1, "ServiceAccount": 1, "PersistentVolumeClaim": 1},
+			kinds: map[string]int{"Deployment": 1, "Service": 1, "ServiceAccount": 1, "PersistentVolumeClaim": 1, "Secret": 1},
 			check: func(t *testing.T, r *rendered) {
 				d := checkServer(t, r)
 				if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
@@ -841,4 +861,22 @@ func TestHelmChartLint(t *testing.T) {
 			t.Error(m)
 		}
 	}
+}
+
+// secretFileVolume returns the Secret volume the file named by env var
+// name lies on: mounted read-only, mode 0400, the key file its only item.
+func secretFileVolume(t *testing.T, d *appsv1.Deployment, c corev1.Container, name string) *corev1.SecretVolumeSource {
+	t.Helper()
+	f := envOf(c)[name].Value
+	if f == "" {
+		t.Fatalf("%s is not set", name)
+	}
+	dir := f[:strings.LastIndex(f, "/")]
+	m, ok := mountOf(c, dir)
+	v, _ := volumeOf(d.Spec.Template.Spec, m.Name)
+	if !ok || !m.ReadOnly || v.Secret == nil || v.Secret.DefaultMode == nil || *v.Secret.DefaultMode != 0o400 ||
+		len(v.Secret.Items) != 1 || v.Secret.Items[0].Path != f[len(dir)+1:] {
+		t.Fatalf("%s=%s: mount %+v, volume %+v; want a read-only Secret, mode 0400, holding the file", name, f, m, v)
+	}
+	return v.Secret
 }
