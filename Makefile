@@ -122,7 +122,7 @@ bench-build:
 ## (first push) and another line (second push): the app before (export
 ## route, base rebuilt each push) and after, in one run
 bench-pr:
-	CI=true $(GO) test -run='^$$' -bench=BenchmarkPullRequestRecheck -benchtime=1x -timeout=90m ./app
+	CI=true $(GO) test -run='^$$' -bench=BenchmarkPullRequestRecheck -benchtime=1x -timeout=90m -v ./app
 
 ## bench-inspect: inspect a ~2.3 GB golden image from a tarball, the daemon
 ## and a loopback registry, against dockle (DOCKLE=path) and crane export
