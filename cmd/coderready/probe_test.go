@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -69,7 +70,7 @@ func TestProbeKilledLeavesNothing(t *testing.T) {
 	if out, err := exec.CommandContext(t.Context(), "docker", "build", "--network", "host", "-t", tag, dir).CombinedOutput(); err != nil {
 		t.Fatalf("docker build: %v\n%s", err, out)
 	}
-	t.Cleanup(func() { _, _ = cli.ImageRemove(t.Context(), tag, client.ImageRemoveOptions{Force: true}) })
+	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true}) })
 
 	self, err := os.Executable()
 	if err != nil {

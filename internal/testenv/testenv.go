@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +59,7 @@ var TestImages = []string{
 var (
 	engineMu     sync.Mutex
 	engineProbes = map[string]error{}
+	engineOwned  = map[string]bool{}
 )
 
 // probeEngine checks that the engine the environment names (DOCKER_HOST,
@@ -119,7 +121,48 @@ func RequireEngine(tb testing.TB) *client.Client {
 		tb.Fatalf("docker client: %v", err)
 	}
 	tb.Cleanup(func() { _ = c.Close() })
+	if ownEngine(c) {
+		// Registered after the caller's client and before its own
+		// cleanups, so it runs once the test has removed its images.
+		tb.Cleanup(func() { pruneBuildCache(tb, c) })
+	}
 	return c
+}
+
+// TestEngineLabel is the daemon label scripts/start-dockerd.sh gives the
+// engine it starts: an engine that exists only for the tests.
+const TestEngineLabel = "org.coderready.test-engine=true"
+
+// ownEngine reports whether the engine carries TestEngineLabel; asked
+// once per test binary and engine.
+func ownEngine(c *client.Client) bool {
+	host := engineHost()
+	engineMu.Lock()
+	defer engineMu.Unlock()
+	if own, ok := engineOwned[host]; ok {
+		return own
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	info, err := c.Info(ctx, client.InfoOptions{})
+	own := err == nil && slices.Contains(info.Info.Labels, TestEngineLabel)
+	engineOwned[host] = own
+	return own
+}
+
+// pruneBuildCache removes the build cache no build is using, after a
+// test on the tests' own engine. With the vfs storage driver every cached
+// step is a full copy of its root filesystem (a one-line RUN on a 340 MB
+// image keeps 340 MB), so a suite that kept its cache would need tens of
+// GB. Builds running in parallel packages hold their records and keep
+// them; a later build only loses speed. An engine without
+// TestEngineLabel (a developer's own) is never pruned.
+func pruneBuildCache(tb testing.TB, c *client.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := c.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: true}); err != nil {
+		tb.Logf("pruning the test engine's build cache: %v", err)
+	}
 }
 
 // probeDevcontainerCLI runs `devcontainer --version` once per test binary.

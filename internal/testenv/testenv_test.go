@@ -1,12 +1,17 @@
 package testenv
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
 )
 
 // recorder is a testing.TB that records how a helper ended the test
@@ -93,6 +98,62 @@ func TestRequireEngine(t *testing.T) {
 	c := RequireEngine(t)
 	if _, err := c.ImageInspect(t.Context(), TestImages[0]); err != nil {
 		t.Errorf("the returned client cannot see %s: %v", TestImages[0], err)
+	}
+}
+
+// TestBuildCachePruned: a test's build leaves no cache on the tests' own
+// engine once the test ends; under CI the engine must be that one, or the
+// suite's vfs copies fill the disk.
+func TestBuildCachePruned(t *testing.T) {
+	c := RequireEngine(t)
+	if !ownEngine(c) {
+		if InCI() {
+			t.Fatalf("CI=true but the engine lacks the label %s: scripts/start-dockerd.sh did not start it, and its build cache is never pruned", TestEngineLabel)
+		}
+		t.Skipf("the engine lacks %s (not started by scripts/start-dockerd.sh): its build cache is left alone", TestEngineLabel)
+	}
+	// The marker names this build's step in its cache record's
+	// description, apart from the builds of packages running alongside.
+	marker := fmt.Sprintf("prune-marker-%d", time.Now().UnixNano())
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM "+TestImages[2]+"\nRUN echo "+marker+" > /marker\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mine := func() int {
+		du, err := c.DiskUsage(context.Background(), client.DiskUsageOptions{BuildCache: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range du.BuildCache.Items {
+			if strings.Contains(r.Description, marker) {
+				n++
+			}
+		}
+		return n
+	}
+	t.Run("build", func(t *testing.T) {
+		c := RequireEngine(t)
+		// Debian's docker.io client has BuildKit built in, as the scripts
+		// say; a newer client elsewhere on PATH may want buildx.
+		docker := "docker"
+		if _, err := os.Stat("/usr/bin/docker"); err == nil {
+			docker = "/usr/bin/docker"
+		}
+		cmd := exec.Command(docker, "build", "--network", "host", "-q", dir)
+		cmd.Env = append(os.Environ(), "DOCKER_BUILDKIT=1")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("docker build: %v", err)
+		}
+		id := strings.TrimSpace(string(out))
+		t.Cleanup(func() { _, _ = c.ImageRemove(context.Background(), id, client.ImageRemoveOptions{Force: true}) })
+		if mine() == 0 {
+			t.Fatal("the build left no cache record naming its step: the test would prove nothing")
+		}
+	})
+	if n := mine(); n != 0 {
+		t.Errorf("%d build cache records of the subtest's build left after it ended", n)
 	}
 }
 
