@@ -143,6 +143,9 @@ func checkCR203(in *DevcontainerInput) []Finding {
 			out = append(out, outsideFinding(c, m))
 		case m.What == "local feature":
 			// CR208
+		case in.Template != nil:
+			// The project the template is applied to provides it; the
+			// template's note (CR220) names it.
 		default:
 			out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("the %s `%s` does not exist (paths are relative to %s)", m.What, m.Path, path.Dir(c.Path)+"/")))
 		}

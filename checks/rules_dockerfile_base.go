@@ -43,7 +43,10 @@ func init() {
 			"else from a Dockerfile of the same repository that builds that image (matched by the image's name, " +
 			"also through a build-arg default such as `ARG BASE_IMAGE=…/base-notebook`; its last `USER`), " +
 			"else from the table of well-known images. When none of them tells, the rule says nothing: " +
-			"an unread base is not guessed to be root.",
+			"an unread base is not guessed to be root. A final `USER root` is not reported when the ENTRYPOINT " +
+			"script (read from the build context) switches to a non-root user (`su`, `gosu`, `su-exec`, `runuser`, " +
+			"`setpriv`, `sudo -u`) and starts the agent's init script as that user: root is for its setup, such " +
+			"as fixing a volume's ownership.",
 		Why: "Coder's image guidance asks for a non-root user in workspace images, and Coder's templates run " +
 			"workspaces as that user (UID 1000, `coder`). An image that ends as root either runs the " +
 			"developer's session as root or leaves the template to guess a user that may not exist." + cite("seed"),
@@ -255,6 +258,11 @@ func checkCR101(in *DockerfileInput) []Finding {
 	switch {
 	case last != nil:
 		if !isRootUser(userValue(last)) {
+			return nil
+		}
+		// An entrypoint script that switches to a user and starts the
+		// agent as that user: root is for its setup (volume ownership).
+		if ep, ok := v.entrypointScript(); ok && ep.StartsAgent && ep.User != "" {
 			return nil
 		}
 		fd = Finding{Message: fmt.Sprintf("the image ends as root: the last USER is `%s`", userValue(last)), Location: v.instLoc(last)}

@@ -52,7 +52,10 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "The final image sets an `ENTRYPOINT`, or a `CMD` that starts services (`dockerd`, `sshd`, " +
-			"`systemd`/`init`, `supervisord`, `service … start`, …).",
+			"`systemd`/`init`, `supervisord`, `service … start`, …). An ENTRYPOINT script copied in from the build " +
+			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
+			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
+			"the entrypoint and hands it the script, as Coder's Railway template does.",
 		Why: "Coder's templates replace the container's command with `sh -c <agent init script>`: the image's " +
 			"ENTRYPOINT and CMD never run, so whatever they set up (daemons, environment, files) is missing in " +
 			"the workspace." + cite("templates"),
@@ -198,8 +201,11 @@ func checkCR106(in *DockerfileInput) []Finding {
 	}
 	var out []Finding
 	fix := &Fix{Description: "do the setup in a RUN at build time, or start it from the template's startup script (coder_script)"}
-	// `ENTRYPOINT []` resets the entrypoint.
-	if entry != nil && (!entry.JSON || len(entry.Args) > 0) {
+	// `ENTRYPOINT []` resets the entrypoint. An entrypoint script that
+	// runs the agent's init script itself is made for a template that
+	// keeps the entrypoint and hands it the script.
+	ep, _ := v.entrypointScript()
+	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent {
 		out = append(out, Finding{
 			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
 				"with the agent's init script, so what it sets up never happens",
@@ -424,7 +430,10 @@ func checkCR112(in *DockerfileInput) []Finding {
 				cmds, _ := ins.Commands()
 				for _, c := range cmds {
 					for i, a := range c.Args {
-						if !isURLOrPath(a) {
+						// A word with blanks is a script another program
+						// runs (`su -c "wget …"`): its commands come on
+						// their own (Nested) and are judged there, once.
+						if !isURLOrPath(a) || strings.ContainsAny(a, " \t\n") {
 							continue
 						}
 						if m := archRe.FindStringSubmatch(a); m != nil {

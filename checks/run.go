@@ -28,6 +28,10 @@ type DockerfileInput struct {
 	// tools, default user); nil means StaticBases, the built-in table of
 	// well-known images. The image reader supplies real facts.
 	Bases BaseResolver
+	// Context is the build context (nil: not consulted), for rules that
+	// read a script the image copies in, such as its entrypoint. It must
+	// reach nothing outside the scanned root: the scan gives an os.Root's.
+	Context fs.FS
 }
 
 // DevcontainerInput is what devcontainer.json rules judge.
@@ -48,6 +52,10 @@ type DevcontainerInput struct {
 	// referenced files exist (nil: the disk is not consulted). It must
 	// reach nothing outside the root: the scan gives an os.Root's.
 	Files fs.FS
+	// Template is set when the config is part of a Dev Container Template
+	// source (and config `check-templates` is off): the files it names
+	// that the template lacks are the project's, not missing.
+	Template *Template
 }
 
 // CheckDockerfile runs every enabled Dockerfile rule and returns the

@@ -51,13 +51,18 @@ func init() {
 		Title:    "Dev Container Template source, placeholders not checked",
 		Severity: SeverityInfo,
 		Family:   FamilyDevcontainer,
-		What: "A devcontainer.json (or a Compose file it names) holds `${templateOption:…}` placeholders: it is the source of " +
-			"a Dev Container Template (usually with a `devcontainer-template.json` beside its `.devcontainer` folder), which " +
-			"the Dev Containers CLI fills in with the options chosen when it applies the template. It is reported once, as a " +
-			"note; the config is checked as it is, but its placeholders are not reported (CR210) and its image is neither " +
-			"built nor read.",
-		Why: "A template source is not a config anyone builds: the placeholders are by design, and the image reference or " +
-			"value they stand in for is only known once the template is applied." + cite("spec"),
+		What: "A devcontainer.json (or a Compose file it names) is the source of a Dev Container Template: it holds " +
+			"`${templateOption:…}` placeholders, which the Dev Containers CLI fills in with the options chosen when it " +
+			"applies the template, or a `devcontainer-template.json` sits beside its `.devcontainer` folder. A VS Code dev " +
+			"container definition (the Templates' predecessor: an `.npmignore` beside the `.devcontainer` folder and no " +
+			"`package.json`, so the folder ships inside the package that copies it into projects) counts as one too. It is " +
+			"reported once per file, as a note; the config is checked as it is, but its placeholders are not reported " +
+			"(CR210), the files it names that the template does not hold (a template \"for an existing Dockerfile\" names " +
+			"the project's `../Dockerfile`) are named in the note instead of reported missing (CR203), and its image is " +
+			"neither built nor read.",
+		Why: "A template source is not a config anyone builds: the placeholders are by design, the image reference or " +
+			"value they stand in for is only known once the template is applied, and the files it names outside itself " +
+			"are the project's it is copied into." + cite("spec"),
 		HowToFix: howTo,
 		Sources:  []string{"spec"},
 		// The scan reports this itself, when it recognises a template.
@@ -96,9 +101,15 @@ type Template struct {
 	// Placeholders counts the `${templateOption:…}` placeholders of a Dev
 	// Container Template source's file.
 	Placeholders int
-	// Manifest is the template's devcontainer-template.json ("" when none
-	// was found).
+	// Manifest is the file that marks the folder as a template: its
+	// devcontainer-template.json, or the `.npmignore` that packages a VS
+	// Code dev container definition ("" when none was found).
 	Manifest string
+	// Provided are the files the config names that the template does not
+	// hold: the project it is applied to provides them (`../Dockerfile`
+	// in a template "for an existing Dockerfile"). They are not reported
+	// missing (CR203) but named in the note.
+	Provided []string
 }
 
 // generatorSuffixes are the name endings of generator templates.
@@ -219,14 +230,19 @@ func ComposeTemplate(p string, src []byte) *Template {
 }
 
 // DevcontainerTemplate recognises a devcontainer.json that is a Dev
-// Container Template source: nil when none of its values holds a
-// `${templateOption:…}` placeholder. manifest is the template's
-// devcontainer-template.json, when one was found beside the config's
-// `.devcontainer` folder ("" otherwise).
+// Container Template source: one of its values holds a
+// `${templateOption:…}` placeholder, or manifest names the file that
+// marks its folder as a template (its devcontainer-template.json, or the
+// `.npmignore` of a VS Code dev container definition, found beside the
+// config's `.devcontainer` folder; "" when none). nil otherwise.
 func DevcontainerTemplate(c *devcontainer.Config, manifest string) *Template {
 	ms := c.FindInStrings(templateOption)
 	if len(ms) == 0 {
-		return nil
+		if manifest == "" {
+			return nil
+		}
+		return &Template{Path: c.Path, Kind: TemplateDevcontainer, Sign: "`" + manifest + "`", Manifest: manifest,
+			Location: Location{Path: c.Path, StartLine: 1}}
 	}
 	m := ms[0]
 	return &Template{Path: c.Path, Kind: TemplateDevcontainer, Sign: "`" + m.Text + "`", Placeholders: len(ms), Manifest: manifest,
@@ -256,17 +272,28 @@ func (t *Template) Note(checked bool) Finding {
 		what = "a build asset whose base is a placeholder (" + t.Sign + ") a build script fills in, not a Dockerfile yet"
 	default:
 		what = "part of a Dev Container Template source"
+		if path.Base(t.Manifest) == ".npmignore" {
+			what = "part of a VS Code dev container definition"
+		}
 		if t.Manifest != "" {
 			what += " (" + t.Manifest + ")"
 		}
-		if t.Placeholders > 1 {
+		switch {
+		case t.Placeholders == 0:
+			what += ", applied to a project by copying it"
+		case t.Placeholders > 1:
 			what += fmt.Sprintf(": its %d placeholders (%s, …) are filled in when the template is applied", t.Placeholders, t.Sign)
-		} else {
+		default:
 			what += ": its placeholder " + t.Sign + " is filled in when the template is applied"
+		}
+		if len(t.Provided) > 0 {
+			what += "; the project it is applied to provides " + quoteList(t.Provided)
 		}
 	}
 	var done string
 	switch {
+	case checked && t.Placeholders == 0:
+		done = "checked as it is, but nothing is built (config `check-templates: true` builds it and reports the files it names that are missing)"
 	case checked:
 		done = "checked as it is, but its placeholders are not reported and nothing is built (config `check-templates: true` reports them)"
 	case id == RuleDockerfileTemplate && t.Kind == TemplateDevcontainer:
@@ -283,6 +310,15 @@ func (t *Template) Note(checked bool) Finding {
 		Message:  what + "; " + done,
 		Location: t.Location,
 	}
+}
+
+// quoteList names paths in backticks, joined with commas.
+func quoteList(ps []string) string {
+	q := make([]string, len(ps))
+	for i, p := range ps {
+		q[i] = "`" + p + "`"
+	}
+	return strings.Join(q, ", ")
 }
 
 // isConfigFile reports whether a path is a devcontainer.json or a Compose

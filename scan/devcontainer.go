@@ -149,6 +149,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	}
 	dc := p.dc
 	in.Devcontainer = dc
+	in.Template = t.templates[t.Path]
 	ts.src.Devcontainer = dc
 	viaCLI, notApplied := s.useCLI(ctx, p)
 	if t.isTemplate() {
@@ -164,7 +165,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		ts.report("CR300", checks.SeverityError, "the Compose service cannot be built: "+p.composeErr.Error(), "", dcLocation(dc, "/service"))
 	}
 	if t.Dockerfile != "" && s.templateCheckable(t, t.Dockerfile) {
-		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: p.args, Target: p.target}
+		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: p.args, Target: p.target, Context: s.plan.contextFS(p.context)}
 		var ib *imageBuild
 		switch {
 		case t.isTemplate():

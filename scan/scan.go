@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -340,7 +341,7 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 			ib = s.dockerBuild(BuildPathDocker, t.Path, path.Dir(t.Path), "", nil)
 		}
 		if s.templateCheckable(t, t.Path) {
-			ts.res.Findings = s.checkDockerfile(ctx, &checks.DockerfileInput{}, t.Path, ts, ib)
+			ts.res.Findings = s.checkDockerfile(ctx, &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path))}, t.Path, ts, ib)
 		}
 	}
 	s.noteTemplates(t, ts)
@@ -379,6 +380,19 @@ func (s *checker) progress(target, stage string) {
 // checkDockerfile runs the Dockerfile rules on rel and, given a build (ib
 // not nil), builds the image and runs the image rules on it; otherwise, or
 // when the build fails, the image rules judge the final stage's base image.
+// contextFS is the build context dir inside the scanned root, for rules
+// that read what the image copies in; nil when dir leaves the root.
+func (p *Planned) contextFS(dir string) fs.FS {
+	if !fs.ValidPath(dir) {
+		return nil
+	}
+	sub, err := fs.Sub(p.repo.FS(), dir)
+	if err != nil {
+		return nil
+	}
+	return sub
+}
+
 func (s *checker) checkDockerfile(ctx context.Context, in *checks.DockerfileInput, rel string, ts *targetState, ib *imageBuild) []checks.Finding {
 	in.Config = s.cfg
 	f, readErr, parseErr := s.plan.files.dockerfile(rel)

@@ -1,9 +1,12 @@
 package scan
 
 import (
+	"errors"
+	"io/fs"
 	"maps"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/devcontainer"
@@ -44,7 +47,14 @@ func (p *Planned) recognizeTemplates(t *Target) {
 		return
 	}
 	manifest := p.templateManifest(t.Path)
-	add(checks.DevcontainerTemplate(t.dc.dc, manifest))
+	if tm := checks.DevcontainerTemplate(t.dc.dc, manifest); tm != nil {
+		for _, m := range t.dc.dc.Missing(p.repo.FS()) {
+			if !m.Outside && m.What != "local feature" {
+				tm.Provided = append(tm.Provided, relTo(path.Dir(t.Path), m.Path))
+			}
+		}
+		add(tm)
+	}
 	for _, c := range t.dc.plan.ComposeFiles {
 		if c.State != devcontainer.PathExists || c.IsDir || !localPath(c.Path) {
 			continue
@@ -65,10 +75,14 @@ func (p *Planned) recognizeTemplates(t *Target) {
 	}
 }
 
-// templateManifest returns the devcontainer-template.json of the Dev
-// Container Template a devcontainer.json belongs to: beside its
-// `.devcontainer` folder (the template's root) or in it; "" when there is
-// none.
+// templateManifest returns the file that marks the folder of a
+// devcontainer.json as a template, "" when there is none: the
+// devcontainer-template.json of a Dev Container Template, beside its
+// `.devcontainer` folder (the template's root) or in it; else the
+// `.npmignore` beside the `.devcontainer` folder of a VS Code dev
+// container definition (the Templates' predecessor): the folder's files
+// are packaged, with no package.json of their own, inside the package
+// that copies them into a project.
 func (p *Planned) templateManifest(rel string) string {
 	ws, _ := workspaceOf(rel)
 	for _, dir := range []string{ws, path.Dir(rel)} {
@@ -77,7 +91,34 @@ func (p *Planned) templateManifest(rel string) string {
 			return m
 		}
 	}
+	if path.Base(path.Dir(rel)) == ".devcontainer" {
+		// An npm package's files without its package.json: the folder
+		// is shipped inside another package, to be copied from.
+		m := path.Join(ws, ".npmignore")
+		if fi, err := p.repo.Stat(m); err == nil && !fi.IsDir() {
+			if _, err := p.repo.Stat(path.Join(ws, "package.json")); errors.Is(err, fs.ErrNotExist) {
+				return m
+			}
+		}
+	}
 	return ""
+}
+
+// relTo writes the slash path p (relative to the scanned root) as a path
+// relative to the folder dir, as a config names it: "../Dockerfile".
+func relTo(dir, p string) string {
+	if dir == "." {
+		return p
+	}
+	up := ""
+	for dir != "." && dir != "/" && p != dir && !strings.HasPrefix(p, dir+"/") {
+		dir = path.Dir(dir)
+		up += "../"
+	}
+	if dir == "." {
+		return up + p
+	}
+	return up + strings.TrimPrefix(strings.TrimPrefix(p, dir), "/")
 }
 
 // isTemplate reports whether any file of the target is a template: then

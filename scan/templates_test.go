@@ -69,6 +69,7 @@ func TestTemplates(t *testing.T) {
 		"CR120 src/cpp-db/.devcontainer/Dockerfile:1",
 		"CR120 src/cpp/.devcontainer/Dockerfile:1",
 		"CR220 src/cpp-db/.devcontainer/compose.yml:6",
+		"CR220 src/cpp/.devcontainer/devcontainer.json:1", // its manifest beside it
 		"CR220 src/go/.devcontainer/devcontainer.json:2",
 	}
 	if !slices.Equal(notes, want) {
@@ -113,6 +114,62 @@ func TestTemplates(t *testing.T) {
 	} {
 		if !slices.Contains(got, w) {
 			t.Errorf("check-templates: no %s in %v", w, got)
+		}
+	}
+}
+
+// TestTemplateForAnExistingProject: a Dev Container Template source with
+// no placeholder (its devcontainer-template.json beside it), and a VS Code
+// dev container definition (an `.npmignore` beside its `.devcontainer`
+// folder, no package.json), name files the project they are copied into
+// provides: one note names them, never a missing-file error (CR203), and
+// nothing is built. The same config in a project (no manifest; an
+// `.npmignore` beside a package.json) is missing its file: CR203.
+func TestTemplateForAnExistingProject(t *testing.T) {
+	compose := "{\n  \"dockerComposeFile\": [\"../docker-compose.yml\", \"docker-compose.yml\"],\n  \"service\": \"app\"\n}\n"
+	extend := "services:\n  app:\n    volumes: [\"..:/workspace\"]\n"
+	dockerfile := "{\n  \"context\": \"..\",\n  \"dockerFile\": \"Dockerfile\"\n}\n"
+	root := writeTree(t, map[string]string{
+		"src/existing-compose/devcontainer-template.json":                `{"id": "existing-compose"}`,
+		"src/existing-compose/.devcontainer/devcontainer.json":           compose,
+		"src/existing-compose/.devcontainer/docker-compose.yml":          extend,
+		"containers/existing-dockerfile/.npmignore":                      "README.md\ntest-project\n",
+		"containers/existing-dockerfile/.devcontainer/devcontainer.json": dockerfile,
+		"lib/.npmignore":                       "test\n",
+		"lib/package.json":                     `{"name": "lib"}`,
+		"lib/.devcontainer/devcontainer.json":  dockerfile,
+		"app/.devcontainer/devcontainer.json":  compose,
+		"app/.devcontainer/docker-compose.yml": extend,
+	})
+	fb := &fakeBuilds{docker: map[string]build.Spec{}, cli: map[string]build.DevcontainerSpec{}, root: root}
+	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, Builder: fb, DevcontainerBuilder: fb, RootRelative: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, tr := range rep.Targets {
+		for _, f := range tr.Findings {
+			if f.RuleID == "CR203" || f.RuleID == "CR220" {
+				got[tr.Path] = append(got[tr.Path], f.RuleID+" "+f.Message)
+			}
+		}
+	}
+	for _, c := range []struct{ path, rule, text string }{
+		{"src/existing-compose/.devcontainer/devcontainer.json", "CR220", "the project it is applied to provides `../docker-compose.yml`"},
+		{"containers/existing-dockerfile/.devcontainer/devcontainer.json", "CR220", "VS Code dev container definition (containers/existing-dockerfile/.npmignore)"},
+		{"containers/existing-dockerfile/.devcontainer/devcontainer.json", "CR220", "provides `Dockerfile`"},
+		{"lib/.devcontainer/devcontainer.json", "CR203", "the Dockerfile `lib/.devcontainer/Dockerfile` does not exist"},
+		{"app/.devcontainer/devcontainer.json", "CR203", "the Compose file `app/docker-compose.yml` does not exist"},
+	} {
+		fs := got[c.path]
+		if len(fs) != 1 || !strings.HasPrefix(fs[0], c.rule+" ") || !strings.Contains(fs[0], c.text) {
+			t.Errorf("%s: %q, want one %s saying %q", c.path, fs, c.rule, c.text)
+		}
+	}
+	for _, tr := range rep.Targets {
+		isTemplate := strings.HasPrefix(tr.Path, "src/") || strings.HasPrefix(tr.Path, "containers/")
+		if got := tr.Build.Skipped == templateNotBuilt; got != isTemplate {
+			t.Errorf("%s: build record %+v", tr.Path, tr.Build)
 		}
 	}
 }

@@ -268,6 +268,8 @@ type Outcome struct {
 type Match struct {
 	Finding  Finding
 	Judgment Judgment
+	// Index is the judgment's place in the list Compare was given.
+	Index int
 }
 
 type lineKey struct {
@@ -330,7 +332,7 @@ func Compare(fs []Finding, js []Judgment, knownFalse []Finding) Outcome {
 			continue
 		}
 		j := js[idx[i]]
-		o.Matched = append(o.Matched, Match{Finding: f, Judgment: j})
+		o.Matched = append(o.Matched, Match{Finding: f, Judgment: j, Index: idx[i]})
 		if j.Verdict == False && (f.Severity == checks.SeverityWarning.String() || f.Severity == checks.SeverityError.String()) {
 			falseNow = append(falseNow, f)
 		}
@@ -352,6 +354,22 @@ func Compare(fs []Finding, js []Judgment, knownFalse []Finding) Outcome {
 		}
 	}
 	return o
+}
+
+// Reword gives each judgment of js that o matched to a finding the
+// finding's message and severity (a rule's wording changes; the verdict
+// and its reason stay), and returns how many changed. o must come from
+// Compare over js.
+func Reword(js []Judgment, o Outcome) int {
+	n := 0
+	for _, m := range o.Matched {
+		if js[m.Index].Finding == m.Finding {
+			continue
+		}
+		js[m.Index].Finding = m.Finding
+		n++
+	}
+	return n
 }
 
 // Problems lists what makes the comparison fail: findings nobody judged, TRUE

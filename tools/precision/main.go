@@ -27,14 +27,15 @@ func main() {
 	dir := flag.String("dir", "testdata/eval", "the evaluation set")
 	record := flag.Bool("record", false, "append unjudged findings to judgments.tsv as UNJUDGED")
 	writeKnown := flag.Bool("write-known-false", false, "rewrite known-false.tsv from the FALSE warnings and errors reported now")
+	reword := flag.Bool("reword", false, "give judged findings matched on path, line and rule the message and severity reported now (verdicts and reasons kept)")
 	flag.Parse()
-	if err := run(*dir, *record, *writeKnown); err != nil {
+	if err := run(*dir, *record, *writeKnown, *reword); err != nil {
 		fmt.Fprintln(os.Stderr, "precision:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, record, writeKnown bool) error {
+func run(dir string, record, writeKnown, reword bool) error {
 	sources, err := precision.LoadSources(dir)
 	if err != nil {
 		return err
@@ -65,6 +66,14 @@ func run(dir string, record, writeKnown bool) error {
 			return err
 		}
 		fmt.Printf("recorded %d new findings as UNJUDGED in %s\n", len(o.New), jfile)
+		o = precision.Compare(found, js, known)
+	}
+	if reword {
+		n := precision.Reword(js, o)
+		if err := writeFile(jfile, func(f *os.File) error { return precision.WriteJudgments(f, js) }); err != nil {
+			return err
+		}
+		fmt.Printf("reworded %d judgments in %s\n", n, jfile)
 		o = precision.Compare(found, js, known)
 	}
 	if writeKnown {

@@ -1,0 +1,121 @@
+package checks
+
+import (
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/internal/rootfs"
+)
+
+// maxEntrypointScript bounds what is read of an entrypoint script from the
+// build context.
+const maxEntrypointScript = 1 << 20
+
+var (
+	// startsAgentRe finds a script that starts Coder's agent itself: it
+	// runs the init script a template hands it, or the agent.
+	startsAgentRe = regexp.MustCompile(`CODER_INIT_SCRIPT|CODER_AGENT_(URL|TOKEN)\b|\binit_script\b|\bcoder\s+agent\b`)
+	// dropsUserRe finds where a script switches to another user to run
+	// what follows: `su [opts] USER`, `gosu USER`, `su-exec USER`,
+	// `runuser -u USER`, `setpriv --reuid USER`, `sudo -u USER`.
+	dropsUserRe = regexp.MustCompile(`(?m)(?:^|[;&|]\s*|\bexec\s+)(?:su(?:\s+-[-\w]*(?:\s+/\S+)?)*\s+([A-Za-z_][\w.-]*)|gosu\s+([A-Za-z_][\w.-]*)|su-exec\s+([A-Za-z_][\w.-]*)|runuser\s+-u\s+([A-Za-z_][\w.-]*)|setpriv\s+(?:--\S+\s+)*--reuid[= ]([A-Za-z_][\w.-]*)|sudo\s+(?:-\S+\s+)*-u\s+([A-Za-z_][\w.-]*))`)
+)
+
+// agentEntrypoint is what the final stage's ENTRYPOINT script, read from
+// the build context, does about Coder's agent.
+type agentEntrypoint struct {
+	// Script is the script's path in the build context.
+	Script string
+	// StartsAgent: it runs the agent's init script (the image is made for
+	// a template that keeps the entrypoint and hands it the script).
+	StartsAgent bool
+	// User is the non-root user it switches to before that ("" when it
+	// does not).
+	User string
+}
+
+// entrypointScript reads the script the final stage's ENTRYPOINT runs
+// when a COPY or ADD of the final stage puts it there from the build
+// context (in.Context); ok is false when there is none or it cannot be
+// read.
+func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
+	if v.in.Context == nil {
+		return agentEntrypoint{}, false
+	}
+	var entry *dockerfile.Instruction
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd == "entrypoint" {
+			entry = ins
+		}
+	}
+	if entry == nil || len(entry.Args) == 0 {
+		return agentEntrypoint{}, false
+	}
+	prog := entrypointProgram(entry)
+	if !strings.HasPrefix(prog, "/") {
+		return agentEntrypoint{}, false
+	}
+	var src string
+	for _, ins := range v.instructions(v.final) {
+		if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) != 2 || hasFlag(ins, "--from") {
+			continue
+		}
+		dest := v.copyDest(v.final, ins)
+		from := strings.Trim(ins.Args[0], `"'`)
+		if dest == prog || strings.HasSuffix(dest, "/") && path.Join(dest, path.Base(from)) == prog {
+			src = from
+		}
+	}
+	if src == "" || strings.ContainsAny(src, "*?[$") || strings.Contains(src, "://") {
+		return agentEntrypoint{}, false
+	}
+	rel := path.Clean(strings.TrimPrefix(src, "/"))
+	b, err := rootfs.ReadFile(v.in.Context, rel, maxEntrypointScript)
+	if err != nil {
+		return agentEntrypoint{}, false
+	}
+	text := string(b)
+	ep := agentEntrypoint{Script: rel, StartsAgent: startsAgentRe.MatchString(text)}
+	for _, m := range dropsUserRe.FindAllStringSubmatch(text, -1) {
+		for _, u := range m[1:] {
+			if u != "" && !isRootUser(u) {
+				ep.User = u
+			}
+		}
+	}
+	return ep, true
+}
+
+// entrypointProgram is the program an ENTRYPOINT runs: its first word, or
+// the script a shell in it is given (`["bash", "/entry.sh"]`).
+func entrypointProgram(ins *dockerfile.Instruction) string {
+	args := ins.Args
+	if !ins.JSON {
+		args = strings.Fields(strings.Join(args, " "))
+	}
+	if len(args) == 0 {
+		return ""
+	}
+	switch path.Base(args[0]) {
+	case "sh", "bash", "dash", "zsh", "tini", "dumb-init":
+		for _, a := range args[1:] {
+			if !strings.HasPrefix(a, "-") {
+				return a
+			}
+		}
+	}
+	return args[0]
+}
+
+// hasFlag reports whether an instruction has the flag name (`--from`),
+// with or without a value.
+func hasFlag(ins *dockerfile.Instruction, name string) bool {
+	for _, f := range ins.Flags {
+		if f == name || strings.HasPrefix(f, name+"=") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,77 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// railwayEntry is an entrypoint script of the kind Coder's Railway
+// template uses: it fixes a root-owned volume, then starts the agent's
+// init script (handed in an environment variable) as coder.
+const railwayEntry = `#!/bin/bash
+set -e
+if [ "$(id -u)" = "0" ]; then chown coder:coder /home/coder; fi
+if [ -n "$CODER_INIT_SCRIPT_B64" ]; then
+  f=$(mktemp)
+  echo "$CODER_INIT_SCRIPT_B64" | base64 -d > "$f"
+  exec su -s /bin/bash coder "$f"
+fi
+`
+
+// withContext gives the Dockerfile a build context holding files.
+func withContext(files map[string]string) func(*DockerfileInput) {
+	return func(in *DockerfileInput) {
+		m := fstest.MapFS{}
+		for p, s := range files {
+			m[p] = &fstest.MapFile{Data: []byte(s), Mode: 0o755}
+		}
+		in.Context = m
+	}
+}
+
+// TestEntrypointStartsAgent: an ENTRYPOINT script, copied in from the
+// build context, that starts the agent's init script itself is made for a
+// template that keeps the entrypoint (CR106 does not fire), and when it
+// switches to a user first, a final USER root is for its setup (CR101
+// does not fire). A script that does neither, one that starts the agent
+// as root, or one the context does not hold leaves both rules as they
+// were.
+func TestEntrypointStartsAgent(t *testing.T) {
+	const df = "FROM codercom/enterprise-base:ubuntu\nUSER root\nCOPY entrypoint.sh /coder-entrypoint.sh\nRUN chmod +x /coder-entrypoint.sh\nENTRYPOINT [\"/coder-entrypoint.sh\"]\n"
+	asRoot := "#!/bin/sh\nexec sh -c \"$CODER_INIT_SCRIPT\"\n"
+	other := "#!/bin/sh\nchown -R coder /home/coder\nexec \"$@\"\n"
+	runRuleCases(t, "CR106", []ruleCase{
+		{"starts the agent", df, withContext(map[string]string{"entrypoint.sh": railwayEntry}), nil},
+		{"starts the agent as root", df, withContext(map[string]string{"entrypoint.sh": asRoot}), nil},
+		{"through bash, into a folder", "FROM ubuntu:24.04\nCOPY scripts/entry.sh /usr/local/bin/\nENTRYPOINT [\"bash\", \"/usr/local/bin/entry.sh\"]\n",
+			withContext(map[string]string{"scripts/entry.sh": railwayEntry}), nil},
+		{"another setup script", df, withContext(map[string]string{"entrypoint.sh": other}), []want{{line: 5}}},
+		{"script not in the context", df, withContext(map[string]string{}), []want{{line: 5}}},
+		{"no context", df, nil, []want{{line: 5}}},
+		{"copied from another stage", "FROM ubuntu:24.04 AS b\nFROM ubuntu:24.04\nCOPY --from=b entrypoint.sh /coder-entrypoint.sh\nENTRYPOINT [\"/coder-entrypoint.sh\"]\n",
+			withContext(map[string]string{"entrypoint.sh": railwayEntry}), []want{{line: 4}}},
+	})
+	runRuleCases(t, "CR101", []ruleCase{
+		{"drops to coder, then starts the agent", df, withContext(map[string]string{"entrypoint.sh": railwayEntry}), nil},
+		{"gosu", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec gosu coder sh -c \"$CODER_INIT_SCRIPT\"\n"}), nil},
+		{"starts the agent as root", df, withContext(map[string]string{"entrypoint.sh": asRoot}), []want{{line: 2}}},
+		{"drops to root", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec su root -c \"$CODER_INIT_SCRIPT\"\n"}), []want{{line: 2}}},
+		{"another setup script", df, withContext(map[string]string{"entrypoint.sh": other}), []want{{line: 2}}},
+		{"no context", df, nil, []want{{line: 2}}},
+	})
+}
+
+// TestCR112ScriptArgument: a download inside a script another program
+// runs (`su -c "wget …"`) is reported once, on its URL, not again on the
+// script string.
+func TestCR112ScriptArgument(t *testing.T) {
+	src := "FROM debian:12\nRUN su --login -c \"wget -q https://repo.example.com/Anaconda3-Linux-x86_64.sh -O /tmp/a.sh \\\n    && bash /tmp/a.sh\" coder\n"
+	got := checkRule(t, "CR112", src, nil)
+	if len(got) != 1 {
+		t.Fatalf("%d findings, want 1: %+v", len(got), got)
+	}
+	if want := "`https://repo.example.com/Anaconda3-Linux-x86_64.sh`"; !strings.Contains(got[0].Message, want) {
+		t.Errorf("message %q does not quote the URL %s", got[0].Message, want)
+	}
+}
