@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -184,7 +185,11 @@ func archVarFindings(v *dfView) []Finding {
 		if s.Platform != "" && !hasVar(s.Platform) {
 			continue
 		}
+		fixed := v.fixedArch(s)
 		for _, av := range archVars(s) {
+			if fixed != "" && normArch(av.arch) == fixed {
+				continue
+			}
 			use := v.archUse(av)
 			kept := av.env && strings.HasPrefix(strings.Trim(av.value, `"'`), "/")
 			if use == 0 && !kept {
@@ -218,4 +223,71 @@ func archVarFindings(v *dfView) []Finding {
 		}
 	}
 	return out
+}
+
+var (
+	// archSuffix finds a Dockerfile named for one architecture:
+	// `Dockerfile.aarch64`, `arm64.Dockerfile`.
+	archSuffix = regexp.MustCompile(`(?i)(?:^|[._-])(amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7)(?:$|[._-])`)
+	// archTagPrefix finds a base tag that names one architecture, as
+	// per-architecture images are tagged: `arm64v8-noble`, `amd64-3.20`.
+	archTagPrefix = regexp.MustCompile(`(?i):(amd64|x86_64|aarch64|arm64|arm64v8|arm32v7|armhf)[-_]`)
+)
+
+// normArch names an architecture as Go and BuildKit do: amd64, arm64,
+// arm; "" for a name it does not know.
+func normArch(a string) string {
+	switch strings.ToLower(a) {
+	case "amd64", "x86_64", "x86-64", "x64":
+		return "amd64"
+	case "arm64", "aarch64", "arm64v8":
+		return "arm64"
+	case "armhf", "armv7", "armv7l", "arm32v7":
+		return "arm"
+	case "i386", "i686":
+		return "386"
+	}
+	return ""
+}
+
+// fixedArch is the one architecture a stage is built for, "" when it is
+// built for whichever platform the build targets: its `FROM --platform`,
+// else what the Dockerfile's name says (a per-architecture file such as
+// `Dockerfile.aarch64`), else what its base tag says (`…:arm64v8-noble`),
+// else DockerfileInput.Arch (the scan's reading of the files beside it).
+func (v *dfView) fixedArch(s *dockerfile.Stage) string {
+	if s.Platform != "" && !hasVar(s.Platform) {
+		if _, arch, ok := strings.Cut(s.Platform, "/"); ok {
+			arch, _, _ = strings.Cut(arch, "/")
+			return normArch(arch)
+		}
+	}
+	if m := archSuffix.FindStringSubmatch(path.Base(v.path())); m != nil && !strings.EqualFold(path.Base(v.path()), m[1]) {
+		return normArch(m[1])
+	}
+	if m := archTagPrefix.FindStringSubmatch(v.rootRef(s)); m != nil {
+		return normArch(m[1])
+	}
+	return v.in.Arch
+}
+
+// ArchFromSiblings reads a Dockerfile kept per architecture from the
+// names beside it: a file named name (no architecture in it) next to
+// name+".<arch>" for an architecture other than amd64 (`Dockerfile` and
+// `Dockerfile.aarch64`) is the amd64 one. "" otherwise; the result goes
+// to DockerfileInput.Arch.
+func ArchFromSiblings(name string, siblings []string) string {
+	if archSuffix.MatchString(name) {
+		return ""
+	}
+	for _, s := range siblings {
+		rest, ok := strings.CutPrefix(s, name+".")
+		if !ok {
+			continue
+		}
+		if a := normArch(rest); a != "" && a != "amd64" {
+			return "amd64"
+		}
+	}
+	return ""
 }

@@ -46,7 +46,8 @@ func init() {
 			"an unread base is not guessed to be root. A final `USER root` is not reported when the ENTRYPOINT " +
 			"script (read from the build context) switches to a non-root user (`su`, `gosu`, `su-exec`, `runuser`, " +
 			"`setpriv`, `sudo -u`) and starts the agent's init script as that user: root is for its setup, such " +
-			"as fixing a volume's ownership.",
+			"as fixing a volume's ownership. An image built on `scratch` is not judged: it has no user database " +
+			"or shell, holds files or one static program, and cannot be a workspace.",
 		Why: "Coder's image guidance asks for a non-root user in workspace images, and Coder's templates run " +
 			"workspaces as that user (UID 1000, `coder`). An image that ends as root either runs the " +
 			"developer's session as root or leaves the template to guess a user that may not exist." + cite("seed"),
@@ -247,6 +248,12 @@ func checkCR101(in *DockerfileInput) []Finding {
 		}
 	}
 	final := v.final
+	// An image built on scratch has no user database and no shell: it
+	// holds files (copied into other images) or one static program, and
+	// no template can start a workspace in it; no user can be created.
+	if strings.EqualFold(v.rootRef(final), "scratch") {
+		return nil
+	}
 	var last *dockerfile.Instruction
 	for _, ins := range v.instructions(final) {
 		if ins.Cmd == "user" {

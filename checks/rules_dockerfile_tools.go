@@ -92,7 +92,12 @@ func init() {
 			"an `ENV` path (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value (`ARG ARCH=amd64`, a file " +
 			"name, a URL) that a later RUN's URL or path, an ADD, or another ENV/ARG path is built from. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`) is not reported, nor " +
-			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`).",
+			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
+			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
+			"(`Dockerfile.aarch64`), its base tag does (`…:arm64v8-noble`), or, for a plain `Dockerfile`, a " +
+			"`Dockerfile.<arch>` beside it for another architecture makes it the amd64 one. A download is reported once, " +
+			"where it is first named: the later words of the stage that name its file or the folder it unpacks to are " +
+			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
 		Why: "Coder runs agents on linux amd64, arm64 and armv7; an image that downloads amd64 binaries builds " +
 			"for arm64 hosts (Graviton, Apple silicon) but its tools fail with `exec format error`, and a path " +
 			"such as `JAVA_HOME=…-amd64` does not exist there." + cite("bootstrap"),
@@ -304,23 +309,100 @@ func isURLOrPath(w string) bool {
 // archFix returns the edit that replaces a Go-style architecture name in
 // a word with ${TARGETARCH}; declareTargetArch adds the ARG it needs.
 func archFix(v *dfView, sp dockerfile.Span, arch string) []Edit {
-	if arch != "amd64" && arch != "arm64" || sp.Col < 1 || sp.Line != sp.EndLine {
+	return archFixAll(v, []dockerfile.Span{sp}, arch)
+}
+
+// archFixAll is archFix for several words naming the same download (the
+// URL, then the file or folder it unpacks to): one edit per line, every
+// word replaced, or none when one of them cannot be.
+func archFixAll(v *dfView, spans []dockerfile.Span, arch string) []Edit {
+	if arch != "amd64" && arch != "arm64" {
 		return nil
 	}
-	line := v.f.Line(sp.Line)
-	if sp.EndCol-1 > len(line) || sp.EndCol <= sp.Col {
-		return nil
+	byLine := map[int][]dockerfile.Span{}
+	var lines []int
+	for _, sp := range spans {
+		if sp.Col < 1 || sp.Line != sp.EndLine {
+			return nil
+		}
+		if byLine[sp.Line] == nil {
+			lines = append(lines, sp.Line)
+		}
+		byLine[sp.Line] = append(byLine[sp.Line], sp)
 	}
-	seg := line[sp.Col-1 : sp.EndCol-1]
-	if strings.Contains(seg, "'") {
-		return nil // no expansion inside single quotes
+	slices.Sort(lines)
+	var edits []Edit
+	for _, ln := range lines {
+		line := v.f.Line(ln)
+		sps := byLine[ln]
+		// Right to left: a replacement leaves the columns before it alone.
+		slices.SortFunc(sps, func(a, b dockerfile.Span) int { return b.Col - a.Col })
+		for _, sp := range sps {
+			if sp.EndCol-1 > len(line) || sp.EndCol <= sp.Col {
+				return nil
+			}
+			seg := line[sp.Col-1 : sp.EndCol-1]
+			if strings.Contains(seg, "'") {
+				return nil // no expansion inside single quotes
+			}
+			loc := archRe.FindStringSubmatchIndex(seg)
+			if loc == nil {
+				return nil
+			}
+			seg = seg[:loc[2]] + "${TARGETARCH}" + seg[loc[3]:]
+			line = line[:sp.Col-1] + seg + line[sp.EndCol-1:]
+		}
+		edits = append(edits, Edit{Path: v.path(), StartLine: ln, EndLine: ln, Text: line})
 	}
-	loc := archRe.FindStringSubmatchIndex(seg)
-	if loc == nil {
-		return nil
+	return edits
+}
+
+// archNames are the parts of a URL or path that name an architecture,
+// lower-cased and without an archive extension: the download
+// `…/kubebuilder_2.3.2_linux_amd64.tar.gz` and the folder
+// `/tmp/kubebuilder_2.3.2_linux_amd64/*` it unpacks to share one.
+func archNames(w string) []string {
+	var out []string
+	for _, part := range strings.Split(strings.Trim(w, `"'`), "/") {
+		if !archRe.MatchString(part) {
+			continue
+		}
+		part = strings.ToLower(part)
+		for {
+			loc := archiveExt.FindStringIndex(part)
+			if loc == nil || loc[0] == 0 {
+				break
+			}
+			part = part[:loc[0]]
+		}
+		out = append(out, part)
 	}
-	seg = seg[:loc[2]] + "${TARGETARCH}" + seg[loc[3]:]
-	return []Edit{{Path: v.path(), StartLine: sp.Line, EndLine: sp.Line, Text: line[:sp.Col-1] + seg + line[sp.EndCol-1:]}}
+	return out
+}
+
+// outputName reports whether args[i] of a command is the local file name
+// curl (`-o`, `--output`) or wget (`-O`, `--output-document`) writes a
+// download to, also at the end of a cluster of short flags (`-fsSLo`,
+// `-qO`): a name, not what is fetched. curl's `-O` takes no value.
+func outputName(c dockerfile.Command, i int) bool {
+	if i == 0 {
+		return false
+	}
+	var short byte
+	var long string
+	switch path.Base(c.Name) {
+	case "curl":
+		short, long = 'o', "--output"
+	case "wget":
+		short, long = 'O', "--output-document"
+	default:
+		return false
+	}
+	f := c.Args[i-1]
+	if f == long {
+		return true
+	}
+	return len(f) >= 2 && f[0] == '-' && f[1] != '-' && f[len(f)-1] == short && !strings.Contains(f, "=")
 }
 
 // targetArchRef finds a reference to the TARGETARCH build argument.
@@ -342,10 +424,10 @@ func declareTargetArch(v *dfView, fs []Finding) {
 	byStage := map[*dockerfile.Stage][]fixed{}
 	for i := range fs {
 		fd := &fs[i]
-		if fd.Fix == nil || len(fd.Fix.Edits) != 1 {
+		if fd.Fix == nil || len(fd.Fix.Edits) == 0 {
 			continue
 		}
-		at := v.f.InstructionAt(fd.Fix.Edits[0].StartLine)
+		at := v.f.InstructionAt(fd.Fix.Edits[0].StartLine) // edits are in line order
 		if s := stageOf(v.f, at); s != nil {
 			byStage[s] = append(byStage[s], fixed{fd, at})
 		}
@@ -413,6 +495,20 @@ func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Findin
 	return fd
 }
 
+// allSeen reports whether every name was seen, and the finding of the
+// first (-1 for none).
+func allSeen(seen map[string]int, names []string) (int, bool) {
+	if len(names) == 0 {
+		return 0, false
+	}
+	for _, n := range names {
+		if _, ok := seen[n]; !ok {
+			return 0, false
+		}
+	}
+	return seen[names[0]], true
+}
+
 // checkCR112 reports architectures hard-coded in downloads.
 func checkCR112(in *DockerfileInput) []Finding {
 	v := newView(in)
@@ -421,6 +517,16 @@ func checkCR112(in *DockerfileInput) []Finding {
 	}
 	var out []Finding
 	for _, s := range v.f.Stages {
+		// A download is reported once, where it is first named; the later
+		// words of the stage that name its file or unpacked folder again
+		// go into that finding's fix. seen maps such a name to its
+		// finding's index (-1: a local output name, no finding).
+		seen := map[string]int{}
+		urls := map[string]bool{}
+		uses := map[int][]dockerfile.Span{}
+		archOf := map[int]string{}
+		// A stage built for one architecture may name it.
+		fixed := v.fixedArch(s)
 		for _, ins := range s.Instructions {
 			switch ins.Cmd {
 			case "run":
@@ -436,13 +542,42 @@ func checkCR112(in *DockerfileInput) []Finding {
 						if !isURLOrPath(a) || strings.ContainsAny(a, " \t\n") {
 							continue
 						}
-						if m := archRe.FindStringSubmatch(a); m != nil {
-							sp := dockerfile.Span{Line: c.Line}
-							if i < len(c.ArgSpans) {
-								sp = c.ArgSpans[i]
-							}
-							out = append(out, archFinding(v, a, sp, m[1]))
+						m := archRe.FindStringSubmatch(a)
+						if m == nil || fixed != "" && normArch(m[1]) == fixed {
+							continue
 						}
+						sp := dockerfile.Span{Line: c.Line}
+						if i < len(c.ArgSpans) {
+							sp = c.ArgSpans[i]
+						}
+						names := archNames(a)
+						if outputName(c, i) {
+							for _, n := range names {
+								if _, ok := seen[n]; !ok {
+									seen[n] = -1
+								}
+							}
+							continue
+						}
+						// A URL is a download of its own (two versions of one
+						// tool share a file name); a path or name repeats the
+						// latest download it names.
+						url := strings.Contains(a, "://")
+						if at, ok := allSeen(seen, names); ok && (!url || urls[a]) {
+							if at >= 0 {
+								uses[at] = append(uses[at], sp)
+							}
+							continue
+						}
+						out = append(out, archFinding(v, a, sp, m[1]))
+						urls[a] = url
+						for _, n := range names {
+							if _, ok := seen[n]; !ok || url {
+								seen[n] = len(out) - 1
+							}
+						}
+						uses[len(out)-1] = []dockerfile.Span{sp}
+						archOf[len(out)-1] = m[1]
 					}
 				}
 			case "add":
@@ -453,12 +588,17 @@ func checkCR112(in *DockerfileInput) []Finding {
 				for _, a := range ins.Args[:len(ins.Args)-1] {
 					m := archRe.FindStringSubmatch(a)
 					i := strings.Index(line, a)
-					if m == nil || !strings.Contains(a, "://") || i < 0 {
+					if m == nil || !strings.Contains(a, "://") || i < 0 || fixed != "" && normArch(m[1]) == fixed {
 						continue
 					}
 					sp := dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}
 					out = append(out, archFinding(v, a, sp, m[1]))
 				}
+			}
+		}
+		for at, sps := range uses {
+			if len(sps) > 1 && out[at].Fix != nil {
+				out[at].Fix.Edits = archFixAll(v, sps, archOf[at])
 			}
 		}
 	}

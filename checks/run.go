@@ -28,6 +28,10 @@ type DockerfileInput struct {
 	// tools, default user); nil means StaticBases, the built-in table of
 	// well-known images. The image reader supplies real facts.
 	Bases BaseResolver
+	// Arch is the one architecture the file is built for when the files
+	// beside it say so ("amd64" for a `Dockerfile` beside a
+	// `Dockerfile.aarch64`: one file per architecture); "" otherwise.
+	Arch string
 	// Context is the build context (nil: not consulted), for rules that
 	// read a script the image copies in, such as its entrypoint. It must
 	// reach nothing outside the scanned root: the scan gives an os.Root's.

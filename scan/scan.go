@@ -341,7 +341,8 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 			ib = s.dockerBuild(BuildPathDocker, t.Path, path.Dir(t.Path), "", nil)
 		}
 		if s.templateCheckable(t, t.Path) {
-			ts.res.Findings = s.checkDockerfile(ctx, &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path))}, t.Path, ts, ib)
+			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Arch: s.plan.siblingArch(t.Path)}
+			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
 		}
 	}
 	s.noteTemplates(t, ts)
@@ -380,6 +381,20 @@ func (s *checker) progress(target, stage string) {
 // checkDockerfile runs the Dockerfile rules on rel and, given a build (ib
 // not nil), builds the image and runs the image rules on it; otherwise, or
 // when the build fails, the image rules judge the final stage's base image.
+// siblingArch is what the files beside a Dockerfile say of the one
+// architecture it is built for (checks.ArchFromSiblings).
+func (p *Planned) siblingArch(rel string) string {
+	entries, err := fs.ReadDir(p.repo.FS(), path.Dir(rel))
+	if err != nil {
+		return ""
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return checks.ArchFromSiblings(path.Base(rel), names)
+}
+
 // contextFS is the build context dir inside the scanned root, for rules
 // that read what the image copies in; nil when dir leaves the root.
 func (p *Planned) contextFS(dir string) fs.FS {

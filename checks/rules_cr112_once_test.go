@@ -1,0 +1,86 @@
+package checks
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// TestCR112OncePerDownload: a download is reported once, where it is
+// first named; the words after it that name its file or the folder it
+// unpacks to (the tar, the rm, the mv) go into that finding's fix, so the
+// fix still builds everywhere; a local output name is not a finding;
+// two downloads are two findings.
+func TestCR112OncePerDownload(t *testing.T) {
+	kb := "FROM debian:12\nRUN curl -fsSLO https://example.com/kb_2_linux_amd64.tar.gz \\\n" +
+		" && tar xzf kb_2_linux_amd64.tar.gz -C /tmp \\\n" +
+		" && mv /tmp/kb_2_linux_amd64/* /usr/local/bin/ && rm kb_2_linux_amd64.tar.gz\n"
+	runRuleCases(t, "CR112", []ruleCase{
+		{"the download, its archive and its folder", kb, nil, []want{{2, 0, []string{
+			e(2, "ARG TARGETARCH\nRUN curl -fsSLO https://example.com/kb_2_linux_${TARGETARCH}.tar.gz \\"),
+			e(3, " && tar xzf kb_2_linux_${TARGETARCH}.tar.gz -C /tmp \\"),
+			e(4, " && mv /tmp/kb_2_linux_${TARGETARCH}/* /usr/local/bin/ && rm kb_2_linux_${TARGETARCH}.tar.gz"),
+		}}}},
+		{"x86_64 names, no edit", "FROM debian:12\nRUN curl -fsSLO https://example.com/jsonnet_Linux_x86_64.tar.gz && \\\n    tar xzf jsonnet_Linux_x86_64.tar.gz && rm jsonnet_Linux_x86_64.tar.gz\n",
+			nil, []want{{line: 2}}},
+		{"a folder's files copied", "FROM debian:12\nRUN cp /opt/reh-linux-x64/bin/code /usr/bin/ && cp /opt/reh-linux-x64/bin/open /usr/bin/\n", nil, []want{{line: 2}}},
+		{"a local output name", "FROM debian:12\nARG URL\nRUN curl -fsSLo terraform_linux_amd64.zip \"$URL\" && unzip terraform_linux_amd64.zip\n", nil, nil},
+		{"wget -O names the file", "FROM debian:12\nRUN wget -qO /tmp/tool_amd64.deb https://example.com/dl && dpkg -i /tmp/tool_amd64.deb\n", nil, nil},
+		{"curl -O takes no value", "FROM debian:12\nRUN curl -O https://example.com/a_amd64.deb -O https://example.com/b_amd64.deb\n", nil, []want{{line: 2}, {line: 2}}},
+		{"two versions, one file name", "FROM debian:12\nRUN curl -fsSL https://example.com/3.4/yq_linux_amd64 > yq\nRUN curl -fsSL https://example.com/4.2/yq_linux_amd64 > yq4\n", nil, []want{{line: 2}, {line: 3}}},
+		{"two downloads", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz && curl -fsSLO https://example.com/b_linux_amd64.tgz\n", nil, []want{{line: 2}, {line: 2}}},
+	})
+}
+
+// TestCR112FileForOneArch: a Dockerfile kept per architecture names its
+// own architecture by design; another architecture in it is still
+// reported.
+func TestCR112FileForOneArch(t *testing.T) {
+	arm := "FROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n"
+	named := func(p string) func(*DockerfileInput) { return func(in *DockerfileInput) { in.File.Path = p } }
+	runRuleCases(t, "CR112", []ruleCase{
+		{"Dockerfile.aarch64", arm, named("Dockerfile.aarch64"), nil},
+		{"arm64 base tag", "FROM ghcr.io/linuxserver/baseimage-ubuntu:arm64v8-noble\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, nil},
+		{"the amd64 half beside it", "FROM debian:12\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-amd64.tar.gz\n",
+			func(in *DockerfileInput) { in.Arch = "amd64" }, nil},
+		{"FROM --platform", "FROM --platform=linux/arm64 debian:12\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, nil},
+		{"a plain Dockerfile", arm, nil, []want{{line: 2}}},
+	})
+	// Another architecture in Dockerfile.aarch64 is still reported.
+	src := "FROM debian:12\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-amd64.tar.gz\n"
+	f, err := dockerfile.Parse("Dockerfile.aarch64", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := CheckDockerfile(&DockerfileInput{File: f, Config: DefaultConfig()}); !slices.ContainsFunc(got, func(f Finding) bool { return f.RuleID == "CR112" }) {
+		t.Errorf("Dockerfile.aarch64 downloading amd64: no CR112 in %v", got)
+	}
+	for _, c := range []struct {
+		name     string
+		siblings []string
+		want     string
+	}{
+		{"Dockerfile", []string{"Dockerfile", "Dockerfile.aarch64", "README.md"}, "amd64"},
+		{"Dockerfile", []string{"Dockerfile", "Dockerfile.armhf"}, "amd64"},
+		{"Dockerfile", []string{"Dockerfile", "Dockerfile.dev"}, ""},
+		{"Dockerfile.aarch64", []string{"Dockerfile", "Dockerfile.aarch64"}, ""},
+		{"Dockerfile", []string{"Dockerfile", "Dockerfile.amd64"}, ""},
+	} {
+		if got := ArchFromSiblings(c.name, c.siblings); got != c.want {
+			t.Errorf("ArchFromSiblings(%q, %q) = %q, want %q", c.name, c.siblings, got, c.want)
+		}
+	}
+}
+
+// TestCR101Scratch: an image built on scratch has no user to judge.
+func TestCR101Scratch(t *testing.T) {
+	for _, src := range []string{"FROM scratch\nCOPY bundle /ide/\n", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /go/bin/x /x\nENTRYPOINT [\"/x\"]\n"} {
+		if got := checkRule(t, "CR101", src, nil); len(got) != 0 {
+			t.Errorf("%q: %v", src, got)
+		}
+	}
+	if got := checkRule(t, "CR101", "FROM debian:12\nCOPY bundle /ide/\n", nil); !slices.ContainsFunc(got, func(f Finding) bool { return f.RuleID == "CR101" }) {
+		t.Errorf("debian: no CR101")
+	}
+}
