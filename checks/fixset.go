@@ -591,10 +591,16 @@ func mergeInstallBlock(lines, block []string) ([]string, bool) {
 		if diff < 0 {
 			continue
 		}
-		m1, p1, ok1 := parseInstallRun(lines[i+diff])
-		m2, p2, ok2 := parseInstallRun(block[diff])
-		if !ok1 || !ok2 || m1 != m2 {
+		m1, p1, r1, ok1 := parseInstallRun(lines[i+diff])
+		m2, p2, r2, ok2 := parseInstallRun(block[diff])
+		if !ok1 || !ok2 || m1 != m2 || r1 != "" && r2 != "" && r1 != r2 {
 			continue
+		}
+		// The packages join the install; what is chained after it (the
+		// user's creation) stays after it.
+		rest := r1 + r2
+		if r1 == r2 {
+			rest = r1
 		}
 		for _, p := range p2 {
 			if !slices.Contains(p1, p) {
@@ -602,7 +608,7 @@ func mergeInstallBlock(lines, block []string) ([]string, bool) {
 			}
 		}
 		out := slices.Clone(lines)
-		out[i+diff] = "RUN " + InstallLine(m1, p1...)
+		out[i+diff] = "RUN " + InstallLine(m1, p1...) + rest
 		return out, true
 	}
 	return nil, false

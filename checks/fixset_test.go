@@ -99,6 +99,15 @@ func TestReconcileFixes(t *testing.T) {
 				{"2:" + withPkgs("curl git ca-certificates bash sudo")}},
 			[]string{"(one edit with the fixes for CR105 on line 1, CR107 on line 2, CR301 on line 3 and 1 more)", "CR104 on line 1, CR107",
 				"CR104 on line 1, CR105 on line 1, CR301 on line 3 and 1 more)", "CR107 on line 2 and 1 more)", "CR104 on line 1, CR105 on line 1, CR107 on line 2 and 1 more)"}},
+		{"on Alpine the package joins the install before the user's creation",
+			map[string]string{"Dockerfile": "FROM alpine:3.20\n"},
+			[]reconcileFix{
+				{"CR101", SeverityWarning, 1, []Edit{ed(1, 1, "FROM alpine:3.20\nRUN apk add --no-cache bash && adduser -D -s /bin/bash -u 1000 coder\nUSER coder")}},
+				{"CR105", SeverityWarning, 1, []Edit{ed(1, 1, "FROM alpine:3.20\nRUN apk add --no-cache git")}}},
+			[][]string{
+				{"1:FROM alpine:3.20\nRUN apk add --no-cache bash git && adduser -D -s /bin/bash -u 1000 coder\nUSER coder"},
+				{"1:FROM alpine:3.20\nRUN apk add --no-cache bash git && adduser -D -s /bin/bash -u 1000 coder\nUSER coder"}},
+			[]string{"CR105 on line 1", "CR101 on line 1"}},
 		{"the same edit twice is shared, and nothing is said",
 			map[string]string{"Dockerfile": "FROM debian:12\nCMD [\"bash\"]\n"},
 			[]reconcileFix{

@@ -80,25 +80,43 @@ func InstallLine(m PackageManager, pkgs ...string) string {
 // installManagers are the package managers InstallLine writes for.
 var installManagers = []PackageManager{PMApt, PMApk, PMDnf, PMYum, PMMicrodnf, PMZypper}
 
-// parseInstallRun reads a line `RUN <InstallLine(m, pkgs...)>` back into m
-// and pkgs; ok is false for any other line.
-func parseInstallRun(line string) (m PackageManager, pkgs []string, ok bool) {
+// parseInstallRun reads a line `RUN <InstallLine(m, pkgs...)><rest>` back
+// into m, pkgs and rest, where rest is "" or the commands chained after
+// the install (" && adduser …", as UserCreateLine writes); ok is false for
+// any other line. Every package is a package name: a word of the chained
+// commands never counts as one.
+func parseInstallRun(line string) (m PackageManager, pkgs []string, rest string, ok bool) {
 	cmd, found := strings.CutPrefix(line, "RUN ")
 	if !found {
-		return PMUnknown, nil, false
+		return PMUnknown, nil, "", false
 	}
 	for _, m := range installManagers {
 		before, after, _ := strings.Cut(InstallLine(m, "\x00"), "\x00")
-		if len(cmd) < len(before)+len(after) || !strings.HasPrefix(cmd, before) || !strings.HasSuffix(cmd, after) {
+		if !strings.HasPrefix(cmd, before) {
 			continue
 		}
-		pkgs := strings.Fields(cmd[len(before) : len(cmd)-len(after)])
-		if len(pkgs) > 0 && InstallLine(m, pkgs...) == cmd {
-			return m, pkgs, true
+		// The install ends at the end of the line or at a " && " after
+		// its own tail.
+		for k := len(before); k <= len(cmd); k++ {
+			if k < len(cmd) && !strings.HasPrefix(cmd[k:], " && ") {
+				continue
+			}
+			core := cmd[:k]
+			if len(core) < len(before)+len(after) || !strings.HasSuffix(core, after) {
+				continue
+			}
+			pkgs := strings.Fields(core[len(before) : len(core)-len(after)])
+			if len(pkgs) > 0 && !slices.ContainsFunc(pkgs, func(p string) bool { return !packageName.MatchString(p) }) && InstallLine(m, pkgs...) == core {
+				return m, pkgs, cmd[k:], true
+			}
 		}
 	}
-	return PMUnknown, nil, false
+	return PMUnknown, nil, "", false
 }
+
+// packageName is a package as an install line names it, with a version
+// or release when pinned (`curl`, `python3.11`, `git=1:2.39.5-0+deb12u1`).
+var packageName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_:=~@/-]*$`)
 
 // UserCreateLine returns the shell command that creates the workspace user
 // name with UID 1000, a home directory and bash as login shell, on an image

@@ -29,6 +29,8 @@ func TestCR112OncePerDownload(t *testing.T) {
 		{"wget -O names the file", "FROM debian:12\nRUN wget -qO /tmp/tool_amd64.deb https://example.com/dl && dpkg -i /tmp/tool_amd64.deb\n", nil, nil},
 		{"curl -O takes no value", "FROM debian:12\nRUN curl -O https://example.com/a_amd64.deb -O https://example.com/b_amd64.deb\n", nil, []want{{line: 2}, {line: 2}}},
 		{"two versions, one file name", "FROM debian:12\nRUN curl -fsSL https://example.com/3.4/yq_linux_amd64 > yq\nRUN curl -fsSL https://example.com/4.2/yq_linux_amd64 > yq4\n", nil, []want{{line: 2}, {line: 3}}},
+		{"every architecture fetched, one picked later", "FROM scratch AS dl\nADD --chmod=0755 https://e.com/nix-installer-x86_64-linux /i-amd64\nADD --chmod=0755 https://e.com/nix-installer-aarch64-linux /i-arm64\n" +
+			"FROM debian:12\nARG TARGETARCH\nCOPY --from=dl /i-$TARGETARCH /usr/local/bin/i\n", nil, nil},
 		{"two downloads", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz && curl -fsSLO https://example.com/b_linux_amd64.tgz\n", nil, []want{{line: 2}, {line: 2}}},
 	})
 }
@@ -73,11 +75,14 @@ func TestCR112FileForOneArch(t *testing.T) {
 	}
 }
 
-// TestCR101Scratch: an image built on scratch has no user to judge.
+// TestCR101Scratch: an image built on scratch cannot be a workspace: no
+// user to judge (CR101), no tools to miss (CR104, CR105).
 func TestCR101Scratch(t *testing.T) {
 	for _, src := range []string{"FROM scratch\nCOPY bundle /ide/\n", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /go/bin/x /x\nENTRYPOINT [\"/x\"]\n"} {
-		if got := checkRule(t, "CR101", src, nil); len(got) != 0 {
-			t.Errorf("%q: %v", src, got)
+		for _, id := range []string{"CR101", "CR104", "CR105"} {
+			if got := checkRule(t, id, src, nil); len(got) != 0 {
+				t.Errorf("%s on %q: %v", id, src, got)
+			}
 		}
 	}
 	if got := checkRule(t, "CR101", "FROM debian:12\nCOPY bundle /ide/\n", nil); !slices.ContainsFunc(got, func(f Finding) bool { return f.RuleID == "CR101" }) {

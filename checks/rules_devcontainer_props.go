@@ -83,7 +83,8 @@ func init() {
 			"does not apply the `remoteUser` an image's `devcontainer.metadata` label sets (the `mcr.microsoft.com/devcontainers` " +
 			"images set `vscode` there). The native integration (Dev Containers CLI) uses `remoteUser`, else `containerUser`, " +
 			"else the metadata's user, else the image's. The rule fires only when the image's user is known (a Dockerfile `USER`, " +
-			"or a well-known base).",
+			"or a well-known base). A Docker Compose config is judged by the native integration alone: envbuilder does not " +
+			"build it (CR202).",
 		Why: "Coder's image guidance: workspaces should run as a non-root user; files created as root in the workspace are a " +
 			"recurring pain. envbuilder's user choice is in coder/envbuilder `devcontainer/devcontainer.go` (`Compile`: " +
 			"`containerUser`, `UserFromDockerfile`, `UserFromImage`; `USER ${remoteUser}` is added only after feature installs) " +
@@ -279,6 +280,9 @@ func checkCR208(in *DevcontainerInput) []Finding {
 		p := devcontainer.FeaturePointer(ref)
 		if strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") || isLegacyFeatureID(ref) {
 			continue // a legacy short ID is CR218's: the CLI pins it to :1
+		}
+		if strings.Contains(ref, "#{") || strings.Contains(ref, "{{") || strings.Contains(ref, "<%") {
+			continue // a placeholder a test or generator fills in
 		}
 		if why := featureUnpinned(ref); why != "" {
 			f := dcAt(c, p, fmt.Sprintf("feature `%s` has %s: it changes between builds", ref, why))

@@ -165,6 +165,7 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "local missing", json: "{\"features\": {\"./local\": {}}}", want: []string{"1:15"}},
 			{name: "local through a link out: CR203's", json: `{"features": {"./local": {}}}`, links: map[string]string{".devcontainer/local": "/etc"}},
 			{name: "local present, pinned", json: `{"features": {"./local": {}, "ghcr.io/devcontainers/features/go:1": {}, "ghcr.io/x/y/z@sha256:abc": {}}}`, files: []string{".devcontainer/local/devcontainer-feature.json"}},
+			{name: "a test's placeholder URL", json: `{"features": {"#{server_url}/devcontainer-feature-hello.tgz": {}}}`},
 		},
 		"CR209": {
 			{name: "typo", json: "{\n  \"image\": \"x\",\n  \"remoteUsr\": \"dev\"\n}", want: []string{"3:3"}, edit: `  "remoteUser": "dev"`},

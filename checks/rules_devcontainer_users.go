@@ -86,6 +86,11 @@ func checkCR205(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
 	builder := in.Config.builder()
 	eb, native := builder != ConfigBuilderNative, builder != ConfigBuilderEnvbuilder
+	// envbuilder does not build Docker Compose setups (CR202 says so):
+	// only the native integration runs them, so only its user counts.
+	if c.Has("/dockerComposeFile") && native {
+		eb = false
+	}
 	remote, container := c.String("/remoteUser"), c.String("/containerUser")
 	var out []Finding
 	if remote != "" && isRootUser(remote) {

@@ -282,11 +282,14 @@ func checkCR101(in *DockerfileInput) []Finding {
 		fd = Finding{Message: fmt.Sprintf("the image runs as root: there is no USER and %s runs as root", b.described()), Location: v.instLoc(final.From), Evidence: b.Evidence()}
 	}
 
+	// The user to switch to: the last one the Dockerfile creates, else
+	// the base's own, unless the Dockerfile deletes it.
+	deleted := v.userCommands(final, "userdel", "deluser")
 	user, create := "coder", true
 	if created := v.usersCreated(final); len(created) > 0 {
 		user, create = created[len(created)-1], false
-	} else if len(b.Users) > 0 {
-		user, create = b.Users[0], false
+	} else if i := slices.IndexFunc(b.Users, func(u string) bool { return !slices.Contains(deleted, u) }); i >= 0 {
+		user, create = b.Users[i], false
 	}
 	var lines []string
 	desc := "switch to the existing user `" + user + "` at the end of the final stage"
@@ -295,7 +298,7 @@ func checkCR101(in *DockerfileInput) []Finding {
 		if ub.Manager == PMUnknown {
 			ub.Manager = v.manager(final)
 		}
-		if slices.Contains(v.userCommands(final, "userdel", "deluser"), ub.UID1000) {
+		if slices.Contains(deleted, ub.UID1000) {
 			ub.UID1000 = ""
 		}
 		lines = append(lines, "RUN "+UserCreateLine(ub, user))

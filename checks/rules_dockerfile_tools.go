@@ -138,7 +138,8 @@ func checkCR104(in *DockerfileInput) []Finding {
 	}
 	b := v.facts(v.final)
 	// With the base image read, CR301 judges the same thing on real facts.
-	if !b.Known || b.Source == "image" || b.HasDownloader() || v.installs(v.final, downloaders...) || featuresMayInstall(in) ||
+	// An image on scratch cannot be a workspace (see CR101).
+	if !b.Known || b.Source == "image" || strings.EqualFold(b.Ref, "scratch") || b.HasDownloader() || v.installs(v.final, downloaders...) || featuresMayInstall(in) ||
 		v.installsUnknown(v.final) {
 		return nil
 	}
@@ -160,7 +161,7 @@ func checkCR105(in *DockerfileInput) []Finding {
 		return nil
 	}
 	b := v.facts(v.final)
-	if !b.Known || b.Source == "image" || b.Has("git") || v.installs(v.final, "git", "git-core", "git-all") || featuresMayInstall(in) ||
+	if !b.Known || b.Source == "image" || strings.EqualFold(b.Ref, "scratch") || b.Has("git") || v.installs(v.final, "git", "git-core", "git-all") || featuresMayInstall(in) ||
 		v.installsUnknown(v.final) {
 		return nil
 	}
@@ -495,6 +496,21 @@ func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Findin
 	return fd
 }
 
+// archStem is a word with its architecture names blanked: the downloads
+// `…/tool-x86_64-linux` and `…/tool-aarch64-linux` share one.
+func archStem(w string) string {
+	w = strings.ToLower(strings.Trim(w, `"'`))
+	var b strings.Builder
+	last := 0
+	for _, m := range archRe.FindAllStringSubmatchIndex(w, -1) {
+		b.WriteString(w[last:m[2]])
+		b.WriteString("\x00")
+		last = m[3]
+	}
+	b.WriteString(w[last:])
+	return b.String()
+}
+
 // allSeen reports whether every name was seen, and the finding of the
 // first (-1 for none).
 func allSeen(seen map[string]int, names []string) (int, bool) {
@@ -516,6 +532,7 @@ func checkCR112(in *DockerfileInput) []Finding {
 		return nil
 	}
 	var out []Finding
+	drop := map[int]bool{}
 	for _, s := range v.f.Stages {
 		// A download is reported once, where it is first named; the later
 		// words of the stage that name its file or unpacked folder again
@@ -523,6 +540,7 @@ func checkCR112(in *DockerfileInput) []Finding {
 		// finding's index (-1: a local output name, no finding).
 		seen := map[string]int{}
 		urls := map[string]bool{}
+		stems := map[int]string{}
 		uses := map[int][]dockerfile.Span{}
 		archOf := map[int]string{}
 		// A stage built for one architecture may name it.
@@ -570,6 +588,7 @@ func checkCR112(in *DockerfileInput) []Finding {
 							continue
 						}
 						out = append(out, archFinding(v, a, sp, m[1]))
+						stems[len(out)-1] = archStem(a)
 						urls[a] = url
 						for _, n := range names {
 							if _, ok := seen[n]; !ok || url {
@@ -593,6 +612,8 @@ func checkCR112(in *DockerfileInput) []Finding {
 					}
 					sp := dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}
 					out = append(out, archFinding(v, a, sp, m[1]))
+					stems[len(out)-1] = archStem(a)
+					archOf[len(out)-1] = m[1]
 				}
 			}
 		}
@@ -601,6 +622,30 @@ func checkCR112(in *DockerfileInput) []Finding {
 				out[at].Fix.Edits = archFixAll(v, sps, archOf[at])
 			}
 		}
+		// The same download for two architectures in one stage: the stage
+		// fetches each, and something else picks (`COPY --from=…
+		// /x-${TARGETARCH}`). None of them is hard-coded.
+		archs := map[string]map[string]bool{}
+		for at, st := range stems {
+			if archs[st] == nil {
+				archs[st] = map[string]bool{}
+			}
+			archs[st][normArch(archOf[at])] = true
+		}
+		for at, st := range stems {
+			if len(archs[st]) > 1 {
+				drop[at] = true
+			}
+		}
+	}
+	if len(drop) > 0 {
+		kept := out[:0]
+		for i, f := range out {
+			if !drop[i] {
+				kept = append(kept, f)
+			}
+		}
+		out = kept
 	}
 	out = append(out, archVarFindings(v)...)
 	declareTargetArch(v, out)

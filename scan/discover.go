@@ -28,10 +28,15 @@ type Found struct {
 
 // IsDockerfileName reports whether a base name is one discovery treats as a
 // Dockerfile: Dockerfile, Containerfile, NAME.Dockerfile, Dockerfile.NAME
-// (but not the BuildKit ignore files *.dockerignore).
+// (but not the BuildKit ignore files *.dockerignore nor their templates,
+// and not Dockerfile.NAME.EXT whose extension names another kind of file:
+// `dockerfile.test.txt`, `Dockerfile.md`, `Dockerfile.golden`).
 func IsDockerfileName(name string) bool {
 	lower := strings.ToLower(name)
-	if strings.HasSuffix(lower, ".dockerignore") {
+	if strings.HasSuffix(lower, ".dockerignore") || strings.Contains(lower, ".dockerignore.") {
+		return false
+	}
+	if i := strings.LastIndex(lower, "."); i > 0 && otherKinds[lower[i+1:]] {
 		return false
 	}
 	switch {
@@ -43,6 +48,15 @@ func IsDockerfileName(name string) bool {
 		return true
 	}
 	return false
+}
+
+// otherKinds are file extensions of documents, data and code: a name that
+// ends in one is not a Dockerfile, whatever it starts with.
+var otherKinds = map[string]bool{
+	"txt": true, "md": true, "rst": true, "adoc": true, "html": true, "json": true, "yaml": true, "yml": true,
+	"toml": true, "xml": true, "csv": true, "go": true, "py": true, "js": true, "ts": true, "rb": true,
+	"sh": true, "bash": true, "ps1": true, "bat": true, "cmd": true, "golden": true, "patch": true,
+	"diff": true, "orig": true, "rej": true, "bak": true, "swp": true, "log": true, "lock": true,
 }
 
 // IsDevcontainerPath reports whether a slash-separated relative path is a

@@ -26,18 +26,25 @@ func writeTree(t *testing.T, files map[string]string) string {
 
 func TestIsDockerfileName(t *testing.T) {
 	for name, want := range map[string]bool{
-		"Dockerfile":                  true,
-		"dockerfile":                  true,
-		"Containerfile":               true,
-		"web.Dockerfile":              true,
-		"Dockerfile.dev":              true,
-		"Dockerfile.centos":           true,
-		".Dockerfile":                 false,
-		"Dockerfile.dockerignore":     false,
-		"web.Dockerfile.dockerignore": false,
-		"Dockerfiles":                 false,
-		"README.md":                   false,
-		"docker-compose.yml":          false,
+		"Dockerfile":                   true,
+		"dockerfile":                   true,
+		"Containerfile":                true,
+		"web.Dockerfile":               true,
+		"Dockerfile.dev":               true,
+		"Dockerfile.centos":            true,
+		".Dockerfile":                  false,
+		"Dockerfile.dockerignore":      false,
+		"web.Dockerfile.dockerignore":  false,
+		"Dockerfile.dockerignore.tmpl": false, // an ignore file's template
+		"dockerfile.test.txt":          false, // a Go testscript
+		"Dockerfile.md":                false,
+		"Dockerfile.golden":            false,
+		"Dockerfile.ubuntu":            true,
+		"Dockerfile.aarch64":           true,
+		"Dockerfile.tmpl":              true, // a generator template: CR120 notes it
+		"Dockerfiles":                  false,
+		"README.md":                    false,
+		"docker-compose.yml":           false,
 	} {
 		if got := IsDockerfileName(name); got != want {
 			t.Errorf("IsDockerfileName(%q) = %v, want %v", name, got, want)
