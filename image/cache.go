@@ -38,7 +38,19 @@ type cache struct {
 	root string // CacheDir; "" disables the cache
 	dir  string // root/version/wants
 	max  int64
+	// maxReceived bounds the push route's records (0: maxReceiveRecords).
+	maxReceived int
 }
+
+// The push route's records (receiveStore: a file per received blob and
+// per engine layer) are kept receiveRecordTTL after they were last
+// written, and at most maxReceiveRecords of them, the oldest removed
+// first. A record lost costs time (a layer pushed again, a route chosen
+// from less), never correctness.
+const (
+	receiveRecordTTL  = 30 * 24 * time.Hour
+	maxReceiveRecords = 20000
+)
 
 func newCache(root string, max int64, wantsKey string) *cache {
 	if max <= 0 {
@@ -269,11 +281,13 @@ func writeAtomic(name string, write func(io.Writer) error) error {
 }
 
 // evict removes the least recently used entries of every version and
-// wants key until the cache fits its bound.
+// wants key until the cache fits its bound, then the push route's old or
+// surplus records.
 func (c *cache) evict() {
 	if c == nil || c.root == "" {
 		return
 	}
+	defer c.evictReceived(time.Now())
 	type entry struct {
 		path  string
 		size  int64
@@ -314,6 +328,54 @@ func (c *cache) evict() {
 		if os.Remove(e.path) == nil {
 			total -= e.size
 		}
+	}
+}
+
+// evictReceived removes the push route's records written before
+// now-receiveRecordTTL, then the oldest beyond the bound. Only files of
+// the store's layout are touched: <root>/<version>/received/blobs/*.json
+// and <root>/<version>/received/engines/<engine>/*.json.
+func (c *cache) evictReceived(now time.Time) {
+	type record struct {
+		path  string
+		mtime time.Time
+	}
+	var recs []record
+	_ = filepath.WalkDir(c.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
+			return nil
+		}
+		rel, err := filepath.Rel(c.root, p)
+		if err != nil {
+			return nil
+		}
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		ours := len(parts) == 4 && parts[1] == "received" && parts[2] == "blobs" ||
+			len(parts) == 5 && parts[1] == "received" && parts[2] == "engines"
+		if !ours {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if now.Sub(info.ModTime()) > receiveRecordTTL {
+			_ = os.Remove(p)
+			return nil
+		}
+		recs = append(recs, record{p, info.ModTime()})
+		return nil
+	})
+	limit := c.maxReceived
+	if limit <= 0 {
+		limit = maxReceiveRecords
+	}
+	if len(recs) <= limit {
+		return
+	}
+	sort.Slice(recs, func(i, j int) bool { return recs[i].mtime.Before(recs[j].mtime) })
+	for _, r := range recs[:len(recs)-limit] {
+		_ = os.Remove(r.path)
 	}
 }
 

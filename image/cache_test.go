@@ -1,12 +1,14 @@
 package image
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -203,5 +205,53 @@ func TestReportedWantsAndTheirCacheKey(t *testing.T) {
 	inspect(t, ref, Options{CacheDir: cacheDir, OnLayerRead: rc.hook, Limits: Limits{MaxCertificates: 1}})
 	if n := len(rc.take()); n != 1 {
 		t.Errorf("other limits must not reuse the cache: %d layers read", n)
+	}
+}
+
+// TestReceiveRecordsEvicted: the push route's records older than
+// receiveRecordTTL go, then the oldest beyond the bound; the layer cache
+// and files outside the store's layout stay.
+func TestReceiveRecordsEvicted(t *testing.T) {
+	dir := t.TempDir()
+	c := newCache(dir, 0, "k")
+	c.maxReceived = 3
+	s := newReceiveStore(dir)
+	now := time.Now()
+	age := func(p string, d time.Duration) {
+		t.Helper()
+		if err := os.Chtimes(p, now.Add(-d), now.Add(-d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hash := func(i int) v1.Hash { return v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%064x", i)} }
+	blob := func(i int) string { return filepath.Join(dir, cacheVersion, "received", "blobs", hash(i).Hex+".json") }
+	for i := range 4 {
+		s.putBlob(hash(i), blobRecord{DiffID: "sha256:" + hash(100+i).Hex, Size: 1})
+		age(blob(i), time.Duration(i)*time.Hour) // 0 newest, 3 oldest
+	}
+	s.putEngineLayer("engine-a", hash(9), engineLayer{Pushed: true})
+	engine := filepath.Join(dir, cacheVersion, "received", engineDir("engine-a"), hash(9).Hex+".json")
+	age(engine, receiveRecordTTL+time.Hour)
+	li := &layerIndex{DiffID: "sha256:" + hash(50).Hex}
+	c.putLayer(li)
+	stranger := filepath.Join(dir, cacheVersion, "received", "notes.json")
+	if err := os.WriteFile(stranger, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	c.evict()
+	for i, want := range []bool{true, true, true, false} {
+		if _, err := os.Stat(blob(i)); (err == nil) != want {
+			t.Errorf("blob record %d kept: %v, want %v", i, err == nil, want)
+		}
+	}
+	if _, err := os.Stat(engine); err == nil {
+		t.Error("an engine record past the TTL was kept")
+	}
+	if c.getLayer(li.DiffID) == nil {
+		t.Error("the layer index was evicted")
+	}
+	if _, err := os.Stat(stranger); err != nil {
+		t.Errorf("a file outside the store's layout was removed: %v", err)
 	}
 }
