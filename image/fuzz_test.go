@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,7 +49,8 @@ func FuzzIndexLayer(f *testing.F) {
 				if len(e.Path) > MaxNameLength+1 || len(e.Link) > MaxNameLength+1 || !strings.HasPrefix(e.Path, "/") {
 					t.Fatalf("entry kept: %.80q -> %.80q", e.Path, e.Link)
 				}
-				if e.Type == fileTypeCode(TypeHardlink) && e.Kind == entryFile && strings.Contains(e.Link, "..") {
+				// ".." as a component, not in a name such as "...".
+				if e.Type == fileTypeCode(TypeHardlink) && e.Kind == entryFile && slices.Contains(strings.Split(e.Link, "/"), "..") {
 					t.Fatalf("hard link escapes: %q", e.Link)
 				}
 			}
