@@ -187,7 +187,7 @@ func (a *App) runCheck(ctx context.Context, log *slog.Logger, args checkArgs, ru
 	}
 	s := a.Settings()
 	j := &checkJob{app: a, log: log, gh: gh, args: args, attempt: run.attempt, phases: map[string]time.Duration{}, runs: map[string]*store.CheckRun{}, titles: map[string]string{},
-		bases: scan.NewImageBases(filepath.Join(s.DataDir, "image-cache"), s.NoRegistry)}
+		bases: newBases(filepath.Join(s.DataDir, "image-cache"), s)}
 	work, err := os.MkdirTemp(a.workDir(), "job-")
 	if err != nil {
 		return fmt.Errorf("work dir: %w", err)
@@ -555,4 +555,13 @@ func (j *checkJob) summaryPhases(t scan.TargetReport, base targetBase) []checks.
 		out = append(out, checks.Phase{Name: "base branch", Seconds: r.Duration.Seconds()})
 	}
 	return out
+}
+
+// newBases reads a job's base images with the layer cache in cacheDir.
+// Unless the app never builds, the image built on a base is read next,
+// so the base's layers cross by push once (image.Options.BuildOnTop).
+func newBases(cacheDir string, s Settings) *scan.ImageBases {
+	b := scan.NewImageBases(cacheDir, s.NoRegistry)
+	b.Options.BuildOnTop = !s.NoBuild
+	return b
 }

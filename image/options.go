@@ -34,6 +34,11 @@ type Options struct {
 	// empty), ReadRoutePush or ReadRouteSave. Push falls back to save when
 	// it cannot be used; Facts.Read says which route was taken and why.
 	ReadRoute string
+	// BuildOnTop says an image built on this one is read next (a base
+	// read before its Dockerfile is built): under ReadRouteAuto its layers
+	// go by push even when new to the engine's reads, so that the built
+	// image's read sends only the layers the build added.
+	BuildOnTop bool
 	// ReceiveAddr is the host:port the engine pushes to for the push
 	// route: an address of this machine the engine reaches, listed in its
 	// insecure-registries unless it is a loopback address. Empty means

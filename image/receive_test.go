@@ -194,16 +194,18 @@ func TestChooseRoute(t *testing.T) {
 	tests := []struct {
 		name   string
 		layers []layerPlan
+		onTop  bool
 		push   bool
 	}{
-		{"base pushed, one new line", []layerPlan{{3 * gb, pushed}, {100, fresh}}, true},
-		{"all new", []layerPlan{{3 * gb, fresh}, {100, fresh}}, false},
-		{"base read by save before: pushed once", []layerPlan{{3 * gb, saved}, {100, fresh}}, true},
-		{"a big new layer on a pushed base", []layerPlan{{gb, pushed}, {gb, fresh}}, false},
-		{"nothing known of an empty image", nil, true},
+		{"base pushed, one new line", []layerPlan{{3 * gb, pushed}, {100, fresh}}, false, true},
+		{"all new", []layerPlan{{3 * gb, fresh}, {100, fresh}}, false, false},
+		{"all new, a build on top follows", []layerPlan{{3 * gb, fresh}, {100, fresh}}, true, true},
+		{"base read by save before: pushed once", []layerPlan{{3 * gb, saved}, {100, fresh}}, false, true},
+		{"a big new layer on a pushed base", []layerPlan{{gb, pushed}, {gb, fresh}}, false, false},
+		{"nothing known of an empty image", nil, false, true},
 	}
 	for _, tt := range tests {
-		if got, why := chooseRoute(tt.layers); got != tt.push {
+		if got, why := chooseRoute(tt.layers, tt.onTop); got != tt.push {
 			t.Errorf("%s: push %v (%s); want %v", tt.name, got, why, tt.push)
 		}
 	}

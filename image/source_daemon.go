@@ -201,7 +201,7 @@ func (d *daemonRead) tryPush(ctx context.Context) (v1.Image, *ReadInfo) {
 	c := newCache(d.opts.CacheDir, d.opts.CacheMaxBytes, ws.key)
 	d.store = newReceiveStore(d.opts.CacheDir)
 	d.plan = d.layerPlans(c)
-	push, why := chooseRoute(d.plan)
+	push, why := chooseRoute(d.plan, d.opts.BuildOnTop)
 	if route == ReadRoutePush {
 		push, why = true, "push was asked for"
 	}

@@ -161,7 +161,11 @@ type layerPlan struct {
 // pushing once, so that later reads skip it; a layer new to both routes
 // costs more by push than by save. Push is chosen unless the new bytes
 // pass pushShare of the image.
-func chooseRoute(layers []layerPlan) (push bool, reason string) {
+//
+// With buildOnTop (an image built on this one is read next) every layer
+// not pushed yet is worth pushing once: the built image's read then sends
+// only what the build added, where save would export the whole image again.
+func chooseRoute(layers []layerPlan, buildOnTop bool) (push bool, reason string) {
 	var total, fresh, seen int64
 	for _, l := range layers {
 		total += l.size
@@ -172,6 +176,9 @@ func chooseRoute(layers []layerPlan) (push bool, reason string) {
 		default:
 			fresh += l.size
 		}
+	}
+	if buildOnTop && fresh+seen > 0 {
+		return true, fmt.Sprintf("an image is built on it next: its %s of layers are pushed once, so that image's read sends only its own", humanBytes(fresh+seen))
 	}
 	if float64(fresh) > pushShare*float64(total) {
 		return false, fmt.Sprintf("%s of the image's %s are new to this engine's reads; save exports them faster than the engine pushes them",

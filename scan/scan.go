@@ -190,7 +190,10 @@ func Check(ctx context.Context, p *Planned, opts Options) (*Report, error) {
 		}
 	}
 	if c.bases == nil && !opts.Offline {
-		c.bases = NewImageBases(opts.CacheDir, false)
+		b := NewImageBases(opts.CacheDir, false)
+		// The images built on these bases are read next.
+		b.Options.BuildOnTop = opts.Builder != nil
+		c.bases = b
 	}
 	reports := make([]TargetReport, len(p.Targets))
 	workers := opts.Workers
