@@ -50,15 +50,33 @@ func dcLineEdit(c *devcontainer.Config, line int, old, repl string) (Edit, bool)
 // `image`, or the base of its Dockerfile's final stage.
 func dcBase(in *DevcontainerInput) BaseFacts {
 	if img := in.Devcontainer.Image(); img != "" && !strings.Contains(img, "${") {
-		return KnownBase(img)
+		return dcBases(in, img).BaseFacts(img)
 	}
 	if in.Dockerfile != nil {
 		v := newView(&DockerfileInput{File: in.Dockerfile, BuildArgs: in.Devcontainer.BuildArgs(), Target: in.Devcontainer.BuildTarget()})
 		if v != nil {
-			return KnownBase(v.rootRef(v.final))
+			// A tag left to a build arg still names the image.
+			ref := v.rootRef(v.final)
+			return dcBases(in, ref).BaseFacts(ref)
 		}
 	}
 	return BaseFacts{}
+}
+
+// dcBases is the resolver for ref: in.Bases (which knows the images the
+// repository's own Dockerfiles build, matched by name) for a reference
+// without a registry host of its own or with one left to a variable;
+// the table alone for one that names a registry, whose images a folder
+// of the same name here does not make (`…/azure-functions/java` is not
+// built by `containers/java/`).
+func dcBases(in *DevcontainerInput, ref string) BaseResolver {
+	if in.Bases == nil {
+		return StaticBases
+	}
+	if r := ParseImageRef(ref).Registry; r != "" && !strings.Contains(r, "$") {
+		return StaticBases
+	}
+	return in.Bases
 }
 
 // dcFinalUser returns the last USER of the devcontainer's Dockerfile's final

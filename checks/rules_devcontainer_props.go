@@ -83,8 +83,9 @@ func init() {
 			"does not apply the `remoteUser` an image's `devcontainer.metadata` label sets (the `mcr.microsoft.com/devcontainers` " +
 			"images set `vscode` there). The native integration (Dev Containers CLI) uses `remoteUser`, else `containerUser`, " +
 			"else the metadata's user, else the image's. The rule fires only when the image's user is known (a Dockerfile `USER`, " +
-			"or a well-known base). A Docker Compose config is judged by the native integration alone: envbuilder does not " +
-			"build it (CR202).",
+			"or a well-known base, or an image a Dockerfile of the same repository builds, matched by name when the reference " +
+			"names no registry host or leaves it to a variable). A Docker Compose config is judged by the native integration " +
+			"alone: envbuilder does not build it (CR202).",
 		Why: "Coder's image guidance: workspaces should run as a non-root user; files created as root in the workspace are a " +
 			"recurring pain. envbuilder's user choice is in coder/envbuilder `devcontainer/devcontainer.go` (`Compile`: " +
 			"`containerUser`, `UserFromDockerfile`, `UserFromImage`; `USER ${remoteUser}` is added only after feature installs) " +

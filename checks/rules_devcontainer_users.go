@@ -34,10 +34,14 @@ func dcUserSource(in *DevcontainerInput) (user, from string, explicit, known boo
 		return u, "the Dockerfile ends with `USER " + u + "`", true, true, EvidenceFile
 	}
 	b := dcBase(in)
-	if !b.Known {
+	if !b.KnowsUser() {
 		return "", "", false, false, EvidenceInferred
 	}
-	return b.User, fmt.Sprintf("`%s` runs as root", b.Ref), b.User != "", true, b.Evidence()
+	from = fmt.Sprintf("`%s` runs as root", b.Ref)
+	if b.Sibling != "" {
+		from = fmt.Sprintf("`%s` runs as root (built by %s)", b.Ref, b.Sibling)
+	}
+	return b.User, from, b.User != "", true, b.Evidence()
 }
 
 // envbuilderUser is envbuilder's choice (devcontainer.go Compile and

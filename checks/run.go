@@ -56,6 +56,11 @@ type DevcontainerInput struct {
 	// referenced files exist (nil: the disk is not consulted). It must
 	// reach nothing outside the root: the scan gives an os.Root's.
 	Files fs.FS
+	// Bases tells what is known of the image the config uses (its `image`,
+	// or its Dockerfile's base); nil means StaticBases. The scan gives the
+	// resolver that also knows the images the repository's own
+	// Dockerfiles build.
+	Bases BaseResolver
 	// Template is set when the config is part of a Dev Container Template
 	// source (and config `check-templates` is off): the files it names
 	// that the template lacks are the project's, not missing.

@@ -173,3 +173,40 @@ func TestTemplateForAnExistingProject(t *testing.T) {
 		}
 	}
 }
+
+// TestDevcontainerUserFromSibling: a devcontainer.json whose image one of
+// the repository's own Dockerfiles builds learns that image's user from
+// it (CR205): root fires, a non-root user does not; an image nobody here
+// builds stays unknown (no guess), and so does a registry's image that
+// only shares a folder's name.
+func TestDevcontainerUserFromSibling(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"images/rootimg/Dockerfile":         "FROM debian:12\nRUN apt-get update\n",
+		"images/devimg/Dockerfile":          "FROM debian:12\nRUN useradd -m dev\nUSER dev\n",
+		"a/.devcontainer/devcontainer.json": `{"image": "team/rootimg:1"}`,
+		"b/.devcontainer/devcontainer.json": `{"image": "team/devimg:1"}`,
+		"c/.devcontainer/devcontainer.json": `{"image": "team/elsewhere:1"}`,
+		// A registry's image is not the one a folder of its name makes.
+		"d/.devcontainer/devcontainer.json": `{"image": "example.com/vendor/rootimg:1"}`,
+	})
+	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, RootRelative: true, NoBuild: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, tr := range rep.Targets {
+		for _, f := range tr.Findings {
+			if f.RuleID == "CR205" {
+				got[tr.Path] = append(got[tr.Path], f.Message)
+			}
+		}
+	}
+	if m := got["a/.devcontainer/devcontainer.json"]; len(m) != 1 || !strings.Contains(m[0], "root") {
+		t.Errorf("rootimg: CR205 %q, want one saying root", m)
+	}
+	for _, p := range []string{"b/.devcontainer/devcontainer.json", "c/.devcontainer/devcontainer.json", "d/.devcontainer/devcontainer.json"} {
+		if m := got[p]; len(m) != 0 {
+			t.Errorf("%s: CR205 %q, want none", p, m)
+		}
+	}
+}
