@@ -2,6 +2,7 @@ package checks
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -31,6 +32,8 @@ func TestCR112OncePerDownload(t *testing.T) {
 		{"two versions, one file name", "FROM debian:12\nRUN curl -fsSL https://example.com/3.4/yq_linux_amd64 > yq\nRUN curl -fsSL https://example.com/4.2/yq_linux_amd64 > yq4\n", nil, []want{{line: 2}, {line: 3}}},
 		{"every architecture fetched, one picked later", "FROM scratch AS dl\nADD --chmod=0755 https://e.com/nix-installer-x86_64-linux /i-amd64\nADD --chmod=0755 https://e.com/nix-installer-aarch64-linux /i-arm64\n" +
 			"FROM debian:12\nARG TARGETARCH\nCOPY --from=dl /i-$TARGETARCH /usr/local/bin/i\n", nil, nil},
+		{"a stray local path before its URL", "FROM debian:12\nRUN wget -q /usr/src/lib_0.4_amd64.deb \"http://e.com/pool/lib_0.4_amd64.deb\" && dpkg -i /usr/src/lib_0.4_amd64.deb\n", nil, []want{{line: 2}}},
+		{"node asked for the machine", "FROM debian:12\nRUN node -p \"process.arch === 'arm64' ? 'skip' : process.exit(1)\" || (wget -O /tmp/c.deb https://e.com/chrome_amd64.deb && dpkg -i /tmp/c.deb)\n", nil, nil},
 		{"two downloads", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz && curl -fsSLO https://example.com/b_linux_amd64.tgz\n", nil, []want{{line: 2}, {line: 2}}},
 	})
 }
@@ -87,5 +90,17 @@ func TestCR101Scratch(t *testing.T) {
 	}
 	if got := checkRule(t, "CR101", "FROM debian:12\nCOPY bundle /ide/\n", nil); !slices.ContainsFunc(got, func(f Finding) bool { return f.RuleID == "CR101" }) {
 		t.Errorf("debian: no CR101")
+	}
+}
+
+// TestCR101SystemdImage: an image that starts systemd ends as root by
+// design; the finding stands, but its fix adds no USER line (init would
+// start as that user and fail) and says what to do instead.
+func TestCR101SystemdImage(t *testing.T) {
+	for _, src := range []string{"FROM debian:12\nRUN apt-get update\nCMD [\"/sbin/init\"]\n", "FROM debian:12\nENTRYPOINT /lib/systemd/systemd\n"} {
+		got := checkRule(t, "CR101", src, nil)
+		if len(got) != 1 || got[0].Fix == nil || len(got[0].Fix.Edits) != 0 || !strings.Contains(got[0].Fix.Description, "must run as root") {
+			t.Errorf("%q: %+v", src, got)
+		}
 	}
 }

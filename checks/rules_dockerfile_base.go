@@ -291,6 +291,14 @@ func checkCR101(in *DockerfileInput) []Finding {
 	} else if i := slices.IndexFunc(b.Users, func(u string) bool { return !slices.Contains(deleted, u) }); i >= 0 {
 		user, create = b.Users[i], false
 	}
+	// An image that starts systemd needs it to run as root (a Sysbox
+	// template execs /sbin/init and runs the agent as the user): the
+	// user is the template's to set, not a USER line.
+	if init := startsInit(v); init != "" {
+		fd.Fix = &Fix{Description: "the image starts `" + init + "`, which must run as root: keep root here, and have the " +
+			"template start the agent as the workspace user (`" + user + "`), as Coder's Sysbox templates do"}
+		return []Finding{fd}
+	}
 	var lines []string
 	desc := "switch to the existing user `" + user + "` at the end of the final stage"
 	if create {
@@ -304,9 +312,48 @@ func checkCR101(in *DockerfileInput) []Finding {
 		lines = append(lines, "RUN "+UserCreateLine(ub, user))
 		desc = "create the workspace user `coder` (UID 1000) and switch to it at the end of the final stage"
 	}
+	// An ENV HOME that names another home (`HOME=/root`) would stay set
+	// for the new user: point it at the user's own.
+	if home := v.homeAt(final, nil); home != "" && home != "/home/"+user {
+		lines = append(lines, "ENV HOME=/home/"+user)
+		desc += ", with HOME set to its home (the image sets `HOME=" + home + "`)"
+	}
 	lines = append(lines, "USER "+user)
 	fd.Fix = &Fix{Description: desc, Edits: []Edit{v.edit(v.f.InsertAfter(final.Last().EndLine, strings.Join(lines, "\n")))}}
 	return []Finding{fd}
+}
+
+// startsInit returns the init system the final stage's ENTRYPOINT or CMD
+// starts (`/sbin/init`, `/lib/systemd/systemd`), "" when it starts none.
+func startsInit(v *dfView) string {
+	var entry, cmd *dockerfile.Instruction
+	for _, ins := range v.instructions(v.final) {
+		switch ins.Cmd {
+		case "entrypoint":
+			entry = ins
+		case "cmd":
+			cmd = ins
+		}
+	}
+	for _, ins := range []*dockerfile.Instruction{entry, cmd} {
+		if ins == nil || len(ins.Args) == 0 {
+			continue
+		}
+		first := ins.Args[0]
+		if !ins.JSON {
+			if f := strings.Fields(strings.Join(ins.Args, " ")); len(f) > 0 {
+				first = f[0]
+			}
+		}
+		switch path.Base(first) {
+		case "init", "systemd":
+			return first
+		}
+		if ins == entry {
+			return "" // an entrypoint of its own runs first
+		}
+	}
+	return ""
 }
 
 // checkCR102 reports registry FROMs without a digest or a real tag.

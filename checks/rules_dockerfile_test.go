@@ -139,6 +139,8 @@ func TestCR101(t *testing.T) {
 			[]want{{1, 0, []string{e(2, "RUN apt-get update\n"+useradd+"\nUSER coder")}}}},
 		{"the base's user deleted: a new one", "FROM mcr.microsoft.com/devcontainers/go:1.23-bullseye\nRUN userdel -r vscode\n", nil,
 			[]want{{1, 0, []string{e(2, "RUN userdel -r vscode\n"+useradd+"\nUSER coder")}}}},
+		{"HOME set to root's: the fix sets the user's", "FROM debian:12\nENV HOME=/root\n", nil,
+			[]want{{1, 0, []string{e(2, "ENV HOME=/root\n"+useradd+"\nENV HOME=/home/coder\nUSER coder")}}}},
 		{"ubuntu 24.04 has user ubuntu", "FROM ubuntu:24.04\n", nil,
 			[]want{{1, 0, []string{e(1, "FROM ubuntu:24.04\nRUN userdel -r ubuntu && useradd --create-home --shell /bin/bash --uid 1000 --user-group coder\nUSER coder")}}}},
 		{"alpine needs bash", "FROM alpine:3.20\n", nil,

@@ -292,7 +292,11 @@ var (
 // archAware reports whether a RUN's text works the architecture out
 // itself.
 func archAware(text string) bool {
-	for _, s := range []string{"TARGETARCH", "TARGETPLATFORM", "print-architecture", "$(arch)", "`arch`"} {
+	// Besides BuildKit's ARGs and the shell's tools, a language runtime
+	// asked for the machine (`node -p process.arch`, Python's
+	// platform.machine(), `go env GOARCH`, bash's $HOSTTYPE).
+	for _, s := range []string{"TARGETARCH", "TARGETPLATFORM", "print-architecture", "$(arch)", "`arch`",
+		"process.arch", "platform.machine", "GOARCH", "HOSTTYPE"} {
 		if strings.Contains(text, s) {
 			return true
 		}
@@ -540,6 +544,7 @@ func checkCR112(in *DockerfileInput) []Finding {
 		// finding's index (-1: a local output name, no finding).
 		seen := map[string]int{}
 		urls := map[string]bool{}
+		urlFinding := map[int]bool{}
 		stems := map[int]string{}
 		uses := map[int][]dockerfile.Span{}
 		archOf := map[int]string{}
@@ -580,8 +585,11 @@ func checkCR112(in *DockerfileInput) []Finding {
 						// A URL is a download of its own (two versions of one
 						// tool share a file name); a path or name repeats the
 						// latest download it names.
+						// A URL whose names a path of this stage gave first
+						// (`wget /usr/src/x_amd64.deb "https://…/x_amd64.deb"`)
+						// is that finding's download too.
 						url := strings.Contains(a, "://")
-						if at, ok := allSeen(seen, names); ok && (!url || urls[a]) {
+						if at, ok := allSeen(seen, names); ok && (!url || urls[a] || at >= 0 && !urlFinding[at]) {
 							if at >= 0 {
 								uses[at] = append(uses[at], sp)
 							}
@@ -590,6 +598,7 @@ func checkCR112(in *DockerfileInput) []Finding {
 						out = append(out, archFinding(v, a, sp, m[1]))
 						stems[len(out)-1] = archStem(a)
 						urls[a] = url
+						urlFinding[len(out)-1] = url
 						for _, n := range names {
 							if _, ok := seen[n]; !ok || url {
 								seen[n] = len(out) - 1
