@@ -256,6 +256,9 @@ type BaseFacts struct {
 	// Home is the HOME the image's environment sets ("" when it sets none:
 	// each user's home from /etc/passwd applies).
 	Home string
+	// Init is the init system the image's own command starts as root
+	// (Rocker's RStudio images run s6-overlay's `/init`), "" for none.
+	Init string
 	// Source says where the facts come from: "table", "image", or
 	// "sibling" (a Dockerfile of the same repository that builds the image).
 	Source string
@@ -524,6 +527,14 @@ var knownBases = []knownBase{
 		return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, User: "codespace",
 			Users: []string{"codespace"}, UID1000: "codespace", Source: "table"}
 	}},
+	{"Rocker's RStudio images", func(r ImageRef, _ string) bool {
+		return r.Registry == "" && slices.Contains(rockerRStudio, r.Repository)
+	}, func(r ImageRef) BaseFacts {
+		// Built from rstudio_*.Dockerfile: Ubuntu, user rstudio (UID
+		// 1000) made by install_rstudio.sh, `CMD ["/init"]` (s6, as root).
+		return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, Users: []string{"rstudio"},
+			Init: "/init", Source: "table"}
+	}},
 	{"images whose default user is root", func(r ImageRef, _ string) bool {
 		if tagHas(r.Tag, "windowsservercore", "nanoserver") {
 			return false
@@ -536,6 +547,12 @@ var knownBases = []knownBase{
 		return b
 	}},
 }
+
+// rockerRStudio are the Rocker images built on rocker/rstudio (or with
+// RStudio installed the same way): the rstudio user holds UID 1000 and s6's
+// /init runs as root.
+var rockerRStudio = []string{"rocker/rstudio", "rocker/tidyverse", "rocker/verse", "rocker/geospatial",
+	"rocker/binder", "rocker/ml", "rocker/ml-verse"}
 
 // rootOfficial are Docker Official images whose Dockerfiles set no USER:
 // they run as root.

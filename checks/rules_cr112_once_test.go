@@ -34,6 +34,8 @@ func TestCR112OncePerDownload(t *testing.T) {
 			"FROM debian:12\nARG TARGETARCH\nCOPY --from=dl /i-$TARGETARCH /usr/local/bin/i\n", nil, nil},
 		{"a stray local path before its URL", "FROM debian:12\nRUN wget -q /usr/src/lib_0.4_amd64.deb \"http://e.com/pool/lib_0.4_amd64.deb\" && dpkg -i /usr/src/lib_0.4_amd64.deb\n", nil, []want{{line: 2}}},
 		{"node asked for the machine", "FROM debian:12\nRUN node -p \"process.arch === 'arm64' ? 'skip' : process.exit(1)\" || (wget -O /tmp/c.deb https://e.com/chrome_amd64.deb && dpkg -i /tmp/c.deb)\n", nil, nil},
+		{"the download's signature", "FROM debian:12\nRUN curl -sSL https://e.com/r-1-linux-x86_64.tar.bz2 -o /tmp/r.tbz && curl -sSL https://e.com/r-1-linux-x86_64.tar.bz2.asc -o /tmp/r.asc\n", nil, []want{{line: 2}}},
+		{"a fallback mirror", "FROM debian:12\nRUN if ! wget -O s.deb https://a.example/s_1_amd64.deb; then wget -O s.deb https://b.example/s_1_amd64.deb; fi\n", nil, []want{{line: 2}}},
 		{"two downloads", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz && curl -fsSLO https://example.com/b_linux_amd64.tgz\n", nil, []want{{line: 2}, {line: 2}}},
 	})
 }
@@ -97,10 +99,27 @@ func TestCR101Scratch(t *testing.T) {
 // design; the finding stands, but its fix adds no USER line (init would
 // start as that user and fail) and says what to do instead.
 func TestCR101SystemdImage(t *testing.T) {
-	for _, src := range []string{"FROM debian:12\nRUN apt-get update\nCMD [\"/sbin/init\"]\n", "FROM debian:12\nENTRYPOINT /lib/systemd/systemd\n"} {
+	// Rocker's RStudio images start s6's /init from their own CMD.
+	for _, src := range []string{"FROM debian:12\nRUN apt-get update\nCMD [\"/sbin/init\"]\n", "FROM debian:12\nENTRYPOINT /lib/systemd/systemd\n",
+		"FROM rocker/verse:4.6.1\nRUN apt-get update\n",
+		"FROM rocker/rstudio:4.6.1\nCMD [\"sh\", \"-c\", \"/rocker_scripts/batch_user_creation.sh && /init\"]\n"} {
 		got := checkRule(t, "CR101", src, nil)
 		if len(got) != 1 || got[0].Fix == nil || len(got[0].Fix.Edits) != 0 || !strings.Contains(got[0].Fix.Description, "must run as root") {
 			t.Errorf("%q: %+v", src, got)
 		}
+	}
+}
+
+// TestCR101UID1000FreedByTheShell: a RUN that deletes the user holding UID
+// 1000 by a name the shell works out leaves the UID free: the fix adds the
+// user without deleting `ubuntu` again (which would fail the build).
+func TestCR101UID1000FreedByTheShell(t *testing.T) {
+	src := "FROM ubuntu:noble\nRUN <<EOF\nif grep -q 1000 /etc/passwd; then\n    userdel --remove \"$(id -un 1000)\";\nfi\nEOF\nCMD [\"R\"]\n"
+	got := checkRule(t, "CR101", src, nil)
+	if len(got) != 1 || got[0].Fix == nil || len(got[0].Fix.Edits) != 1 {
+		t.Fatalf("%+v", got)
+	}
+	if text := got[0].Fix.Edits[0].Text; strings.Contains(text, "userdel") || !strings.Contains(text, "useradd") {
+		t.Errorf("fix %q", text)
 	}
 }

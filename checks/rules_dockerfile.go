@@ -146,10 +146,12 @@ func (v *dfView) installsUnknown(s *dockerfile.Stage) bool {
 // caDependents are Debian and Ubuntu packages that depend on
 // ca-certificates (not merely recommend it), directly or through
 // ca-certificates-java, so installing one installs the CA bundle even with
-// --no-install-recommends. Checked with `apt-cache depends` on Debian 12.
+// --no-install-recommends. Checked with `apt-cache depends` on Debian 12;
+// python-requests and python-certifi are the same packaging's Python 2
+// names on the releases that still have them.
 var caDependents = []string{"ca-certificates", "ca-certificates-java", "python3-pip", "python3-certifi",
-	"python3-requests", "nodejs", "npm", "software-properties-common", "rubygems-integration",
-	"default-jre", "default-jre-headless", "default-jdk", "default-jdk-headless"}
+	"python3-requests", "python-requests", "python-certifi", "nodejs", "npm", "software-properties-common",
+	"rubygems-integration", "default-jre", "default-jre-headless", "default-jdk", "default-jdk-headless"}
 
 // dependsOnCA reports whether installing pkg installs ca-certificates.
 func dependsOnCA(pkg string) bool {

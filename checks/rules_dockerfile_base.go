@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -306,7 +307,9 @@ func checkCR101(in *DockerfileInput) []Finding {
 		if ub.Manager == PMUnknown {
 			ub.Manager = v.manager(final)
 		}
-		if slices.Contains(deleted, ub.UID1000) {
+		// A user deleted by a name the shell works out (`userdel "$(id -un
+		// 1000)"`) may be the one holding UID 1000: it is free either way.
+		if slices.Contains(deleted, ub.UID1000) || v.deletesUnnamedUser(final) {
 			ub.UID1000 = ""
 		}
 		lines = append(lines, "RUN "+UserCreateLine(ub, user))
@@ -322,6 +325,34 @@ func checkCR101(in *DockerfileInput) []Finding {
 	fd.Fix = &Fix{Description: desc, Edits: []Edit{v.edit(v.f.InsertAfter(final.Last().EndLine, strings.Join(lines, "\n")))}}
 	return []Finding{fd}
 }
+
+// deletesUnnamedUser reports whether a RUN of s's chain deletes a user
+// whose name is not written out (`userdel --remove "$(id -un 1000)"`).
+func (v *dfView) deletesUnnamedUser(s *dockerfile.Stage) bool {
+	for _, in := range v.instructions(s) {
+		cmds, _ := in.Commands()
+		for _, c := range cmds {
+			switch path.Base(c.Name) {
+			case "userdel", "deluser":
+			default:
+				continue
+			}
+			for i, a := range c.Args {
+				if strings.HasPrefix(a, "-") {
+					continue
+				}
+				if !c.Literal[i] {
+					return true
+				}
+				break
+			}
+		}
+	}
+	return false
+}
+
+// initInScript finds an init system a shell script runs (`… && /init`).
+var initInScript = regexp.MustCompile(`(?:^|[\s;&|"'])(?:exec\s+)?(/init|/sbin/init|/usr/sbin/init|/lib/systemd/systemd|/usr/lib/systemd/systemd)(?:$|[\s;&|"'])`)
 
 // startsInit returns the init system the final stage's ENTRYPOINT or CMD
 // starts (`/sbin/init`, `/lib/systemd/systemd`), "" when it starts none.
@@ -348,10 +379,18 @@ func startsInit(v *dfView) string {
 		switch path.Base(first) {
 		case "init", "systemd":
 			return first
+		case "sh", "bash", "dash":
+			// `sh -c "setup && /init"`: the script ends in the init.
+			if m := initInScript.FindStringSubmatch(strings.Join(ins.Args, " ")); m != nil {
+				return m[1]
+			}
 		}
 		if ins == entry {
 			return "" // an entrypoint of its own runs first
 		}
+	}
+	if entry == nil && cmd == nil {
+		return v.facts(v.final).Init // the base's own command
 	}
 	return ""
 }

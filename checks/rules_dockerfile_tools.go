@@ -285,6 +285,8 @@ var (
 	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armhf|i386|i686|x64)(?:$|[-_./"'])`)
 	// unameM finds `uname -m` (also `uname -sm`).
 	unameM = regexp.MustCompile(`uname +-[a-z]*m`)
+	// signatureExt finds the signature or checksum file of a download.
+	signatureExt = regexp.MustCompile(`(?i)\.(asc|sig|sign|sha256|sha256sum|sha512|sha512sum|sha1|md5|sum)$`)
 	// archiveExt finds names of downloadable files.
 	archiveExt = regexp.MustCompile(`(?i)\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tar\.zst|zip|deb|rpm|apk|appimage|gz|xz|bin|run|jar)$`)
 )
@@ -373,6 +375,9 @@ func archNames(w string) []string {
 			continue
 		}
 		part = strings.ToLower(part)
+		if loc := signatureExt.FindStringIndex(part); loc != nil && loc[0] > 0 {
+			part = part[:loc[0]]
+		}
 		for {
 			loc := archiveExt.FindStringIndex(part)
 			if loc == nil || loc[0] == 0 {
@@ -588,8 +593,11 @@ func checkCR112(in *DockerfileInput) []Finding {
 						// A URL whose names a path of this stage gave first
 						// (`wget /usr/src/x_amd64.deb "https://…/x_amd64.deb"`)
 						// is that finding's download too.
+						// So is a URL of the same names that is the download's
+						// signature or checksum (`….tar.bz2.asc`), or a
+						// fallback mirror tried only when the first fails.
 						url := strings.Contains(a, "://")
-						if at, ok := allSeen(seen, names); ok && (!url || urls[a] || at >= 0 && !urlFinding[at]) {
+						if at, ok := allSeen(seen, names); ok && (!url || urls[a] || at >= 0 && (!urlFinding[at] || c.Conditional || signatureExt.MatchString(strings.Trim(a, `"'`)))) {
 							if at >= 0 {
 								uses[at] = append(uses[at], sp)
 							}
