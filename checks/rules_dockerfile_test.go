@@ -240,6 +240,9 @@ func TestCR106(t *testing.T) {
 		{"sleep", "FROM ubuntu:24.04\nCMD [\"sleep\", \"infinity\"]\n", nil, nil},
 		{"entrypoint reset", "FROM ubuntu:24.04\nENTRYPOINT []\n", nil, nil},
 		{"builder stage", "FROM golang:1.23 AS b\nENTRYPOINT [\"/x\"]\nFROM ubuntu:24.04\n", nil, nil},
+		{"scratch: no shell, no workspace", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /x /x\nENTRYPOINT [\"/x\"]\n", nil, nil},
+		{"distroless", "FROM registry.example/distroless/static-debian12\nENTRYPOINT [\"/x\"]\n", nil, nil},
+		{"distroless debug has busybox", "FROM registry.example/distroless/static-debian12:debug\nENTRYPOINT [\"/x\"]\n", nil, []want{{line: 2}}},
 	})
 }
 

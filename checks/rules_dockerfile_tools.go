@@ -55,7 +55,8 @@ func init() {
 			"`systemd`/`init`, `supervisord`, `service … start`, …). An ENTRYPOINT script copied in from the build " +
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
-			"the entrypoint and hands it the script, as Coder's Railway template does.",
+			"the entrypoint and hands it the script, as Coder's Railway template does. An image with no shell (`scratch`, " +
+			"distroless but its `:debug` tags) is not judged: it cannot be a workspace.",
 		Why: "Coder's templates replace the container's command with `sh -c <agent init script>`: the image's " +
 			"ENTRYPOINT and CMD never run, so whatever they set up (daemons, environment, files) is missing in " +
 			"the workspace." + cite("templates"),
@@ -196,6 +197,11 @@ func checkCR106(in *DockerfileInput) []Finding {
 	if v == nil {
 		return nil
 	}
+	// An image with no shell (scratch, distroless but its :debug tags)
+	// cannot be a workspace: a template's `sh -c` has nothing to run.
+	if shellless(v.rootRef(v.final)) {
+		return nil
+	}
 	var entry, cmd *dockerfile.Instruction
 	for _, ins := range v.instructions(v.final) {
 		switch ins.Cmd {
@@ -229,6 +235,16 @@ func checkCR106(in *DockerfileInput) []Finding {
 		}
 	}
 	return out
+}
+
+// shellless reports whether an image has no shell: scratch, or a
+// distroless image but its :debug tags (which carry busybox).
+func shellless(ref string) bool {
+	if strings.EqualFold(ref, "scratch") {
+		return true
+	}
+	r := ParseImageRef(ref)
+	return strings.Contains(r.Repository, "distroless") && !strings.Contains(strings.ToLower(r.Tag), "debug")
 }
 
 // httpsTools are packages that download over HTTPS and only recommend
