@@ -242,6 +242,9 @@ func TestCR106(t *testing.T) {
 		{"builder stage", "FROM golang:1.23 AS b\nENTRYPOINT [\"/x\"]\nFROM ubuntu:24.04\n", nil, nil},
 		{"scratch: no shell, no workspace", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /x /x\nENTRYPOINT [\"/x\"]\n", nil, nil},
 		{"distroless", "FROM registry.example/distroless/static-debian12\nENTRYPOINT [\"/x\"]\n", nil, nil},
+		{"a bare shell sets nothing up", "FROM ubuntu:24.04\nENTRYPOINT [ \"/usr/bin/bash\" ]\n", nil, nil},
+		{"a login shell neither", "FROM ubuntu:24.04\nENTRYPOINT bash -l\n", nil, nil},
+		{"a shell running a command does", "FROM ubuntu:24.04\nENTRYPOINT [\"bash\", \"-c\", \"service ssh start && exec \\\"$@\\\"\"]\n", nil, []want{{line: 2}}},
 		{"distroless debug has busybox", "FROM registry.example/distroless/static-debian12:debug\nENTRYPOINT [\"/x\"]\n", nil, []want{{line: 2}}},
 	})
 }
