@@ -44,12 +44,7 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 	if v.in.Context == nil {
 		return agentEntrypoint{}, false
 	}
-	var entry *dockerfile.Instruction
-	for _, ins := range v.instructions(v.final) {
-		if ins.Cmd == "entrypoint" {
-			entry = ins
-		}
-	}
+	entry, _ := v.finalCommand()
 	if entry == nil || len(entry.Args) == 0 {
 		return agentEntrypoint{}, false
 	}
@@ -88,13 +83,33 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 	return ep, true
 }
 
+// finalCommand returns the final stage's ENTRYPOINT and CMD in effect
+// (the last of each in its chain; nil when there is none).
+func (v *dfView) finalCommand() (entry, cmd *dockerfile.Instruction) {
+	for _, ins := range v.instructions(v.final) {
+		switch ins.Cmd {
+		case "entrypoint":
+			entry = ins
+		case "cmd":
+			cmd = ins
+		}
+	}
+	return entry, cmd
+}
+
+// commandWords are the words of an ENTRYPOINT or CMD: its JSON array as
+// written, or its shell form split on blanks.
+func commandWords(ins *dockerfile.Instruction) []string {
+	if ins.JSON {
+		return ins.Args
+	}
+	return strings.Fields(strings.Join(ins.Args, " "))
+}
+
 // entrypointProgram is the program an ENTRYPOINT runs: its first word, or
 // the script a shell in it is given (`["bash", "/entry.sh"]`).
 func entrypointProgram(ins *dockerfile.Instruction) string {
-	args := ins.Args
-	if !ins.JSON {
-		args = strings.Fields(strings.Join(args, " "))
-	}
+	args := commandWords(ins)
 	if len(args) == 0 {
 		return ""
 	}

@@ -357,25 +357,16 @@ var initInScript = regexp.MustCompile(`(?:^|[\s;&|"'])(?:exec\s+)?(/init|/sbin/i
 // startsInit returns the init system the final stage's ENTRYPOINT or CMD
 // starts (`/sbin/init`, `/lib/systemd/systemd`), "" when it starts none.
 func startsInit(v *dfView) string {
-	var entry, cmd *dockerfile.Instruction
-	for _, ins := range v.instructions(v.final) {
-		switch ins.Cmd {
-		case "entrypoint":
-			entry = ins
-		case "cmd":
-			cmd = ins
-		}
-	}
+	entry, cmd := v.finalCommand()
 	for _, ins := range []*dockerfile.Instruction{entry, cmd} {
-		if ins == nil || len(ins.Args) == 0 {
+		if ins == nil {
 			continue
 		}
-		first := ins.Args[0]
-		if !ins.JSON {
-			if f := strings.Fields(strings.Join(ins.Args, " ")); len(f) > 0 {
-				first = f[0]
-			}
+		words := commandWords(ins)
+		if len(words) == 0 {
+			continue
 		}
+		first := words[0]
 		switch path.Base(first) {
 		case "init", "systemd":
 			return first

@@ -203,15 +203,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	if shellless(v.rootRef(v.final)) {
 		return nil
 	}
-	var entry, cmd *dockerfile.Instruction
-	for _, ins := range v.instructions(v.final) {
-		switch ins.Cmd {
-		case "entrypoint":
-			entry = ins
-		case "cmd":
-			cmd = ins
-		}
-	}
+	entry, cmd := v.finalCommand()
 	var out []Finding
 	fix := &Fix{Description: "do the setup in a RUN at build time, or start it from the template's startup script (coder_script)"}
 	// `ENTRYPOINT []` resets the entrypoint. An entrypoint script that
@@ -241,10 +233,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 // bareShell reports whether an ENTRYPOINT only starts a shell (`["/bin/bash"]`,
 // `bash -l`): it sets nothing up that a replaced command would miss.
 func bareShell(ins *dockerfile.Instruction) bool {
-	args := ins.Args
-	if !ins.JSON {
-		args = strings.Fields(strings.Join(args, " "))
-	}
+	args := commandWords(ins)
 	if len(args) == 0 {
 		return false
 	}
@@ -574,6 +563,125 @@ func allSeen(seen map[string]int, names []string) (int, bool) {
 	return seen[names[0]], true
 }
 
+// download is one CR112 finding of a stage: an architecture-named URL or
+// path, and every word of the stage that names it again.
+type download struct {
+	finding Finding
+	arch    string // the architecture named, as written
+	stem    string // the word with its architecture blanked (archStem)
+	url     bool
+	spans   []dockerfile.Span
+}
+
+// stageDownloads are CR112's findings for the RUN and ADD words of one
+// stage. A download is reported once, where it is first named; the later
+// words of the stage that name its file or unpacked folder again go into
+// that finding's fix.
+func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
+	var dls []*download
+	// seen maps an architecture-named name to its download's index (-1:
+	// a local output name, no finding); urls are the URL words reported.
+	seen := map[string]int{}
+	urls := map[string]bool{}
+	add := func(a string, sp dockerfile.Span, arch string, url bool) {
+		dls = append(dls, &download{finding: archFinding(v, a, sp, arch), arch: arch, stem: archStem(a), url: url, spans: []dockerfile.Span{sp}})
+	}
+	// A stage built for one architecture may name it.
+	fixed := v.fixedArch(s)
+	for _, ins := range s.Instructions {
+		switch ins.Cmd {
+		case "run":
+			if archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
+				continue
+			}
+			cmds, _ := ins.Commands()
+			for _, c := range cmds {
+				for i, a := range c.Args {
+					// A word with blanks is a script another program
+					// runs (`su -c "wget …"`): its commands come on
+					// their own (Nested) and are judged there, once.
+					if !isURLOrPath(a) || strings.ContainsAny(a, " \t\n") {
+						continue
+					}
+					m := archRe.FindStringSubmatch(a)
+					if m == nil || fixed != "" && normArch(m[1]) == fixed {
+						continue
+					}
+					sp := dockerfile.Span{Line: c.Line}
+					if i < len(c.ArgSpans) {
+						sp = c.ArgSpans[i]
+					}
+					names := archNames(a)
+					if outputName(c, i) {
+						for _, n := range names {
+							if _, ok := seen[n]; !ok {
+								seen[n] = -1
+							}
+						}
+						continue
+					}
+					// A URL is a download of its own (two versions of one
+					// tool share a file name); a path or name repeats the
+					// latest download it names. A URL is that download too
+					// when a path of this stage named it first (`wget
+					// /usr/src/x_amd64.deb "https://…/x_amd64.deb"`), when
+					// it is the download's signature or checksum
+					// (`….tar.bz2.asc`), or a fallback mirror tried only
+					// when the first fails.
+					url := strings.Contains(a, "://")
+					if at, ok := allSeen(seen, names); ok && (!url || urls[a] || at >= 0 && (!dls[at].url || c.Conditional || signatureExt.MatchString(strings.Trim(a, `"'`)))) {
+						if at >= 0 {
+							dls[at].spans = append(dls[at].spans, sp)
+						}
+						continue
+					}
+					add(a, sp, m[1], url)
+					urls[a] = url
+					for _, n := range names {
+						if _, ok := seen[n]; !ok || url {
+							seen[n] = len(dls) - 1
+						}
+					}
+				}
+			}
+		case "add":
+			if len(ins.Args) < 2 || ins.StartLine != ins.HeaderEndLine {
+				continue
+			}
+			line := v.f.Line(ins.StartLine)
+			for _, a := range ins.Args[:len(ins.Args)-1] {
+				m := archRe.FindStringSubmatch(a)
+				i := strings.Index(line, a)
+				if m == nil || !strings.Contains(a, "://") || i < 0 || fixed != "" && normArch(m[1]) == fixed {
+					continue
+				}
+				add(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, m[1], true)
+			}
+		}
+	}
+	// The same download for two architectures in one stage: the stage
+	// fetches each, and something else picks (`COPY --from=…
+	// /x-${TARGETARCH}`). None of them is hard-coded.
+	archs := map[string]map[string]bool{}
+	for _, d := range dls {
+		if archs[d.stem] == nil {
+			archs[d.stem] = map[string]bool{}
+		}
+		archs[d.stem][normArch(d.arch)] = true
+	}
+	var out []Finding
+	for _, d := range dls {
+		if len(archs[d.stem]) > 1 {
+			continue
+		}
+		if len(d.spans) > 1 && d.finding.Fix != nil {
+			d.finding.Fix.Edits = archFixAll(v, d.spans, d.arch)
+		}
+		out = append(out, d.finding)
+	}
+	return out
+}
+
 // checkCR112 reports architectures hard-coded in downloads.
 func checkCR112(in *DockerfileInput) []Finding {
 	v := newView(in)
@@ -581,128 +689,8 @@ func checkCR112(in *DockerfileInput) []Finding {
 		return nil
 	}
 	var out []Finding
-	drop := map[int]bool{}
 	for _, s := range v.f.Stages {
-		// A download is reported once, where it is first named; the later
-		// words of the stage that name its file or unpacked folder again
-		// go into that finding's fix. seen maps such a name to its
-		// finding's index (-1: a local output name, no finding).
-		seen := map[string]int{}
-		urls := map[string]bool{}
-		urlFinding := map[int]bool{}
-		stems := map[int]string{}
-		uses := map[int][]dockerfile.Span{}
-		archOf := map[int]string{}
-		// A stage built for one architecture may name it.
-		fixed := v.fixedArch(s)
-		for _, ins := range s.Instructions {
-			switch ins.Cmd {
-			case "run":
-				if archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
-					continue
-				}
-				cmds, _ := ins.Commands()
-				for _, c := range cmds {
-					for i, a := range c.Args {
-						// A word with blanks is a script another program
-						// runs (`su -c "wget …"`): its commands come on
-						// their own (Nested) and are judged there, once.
-						if !isURLOrPath(a) || strings.ContainsAny(a, " \t\n") {
-							continue
-						}
-						m := archRe.FindStringSubmatch(a)
-						if m == nil || fixed != "" && normArch(m[1]) == fixed {
-							continue
-						}
-						sp := dockerfile.Span{Line: c.Line}
-						if i < len(c.ArgSpans) {
-							sp = c.ArgSpans[i]
-						}
-						names := archNames(a)
-						if outputName(c, i) {
-							for _, n := range names {
-								if _, ok := seen[n]; !ok {
-									seen[n] = -1
-								}
-							}
-							continue
-						}
-						// A URL is a download of its own (two versions of one
-						// tool share a file name); a path or name repeats the
-						// latest download it names.
-						// A URL whose names a path of this stage gave first
-						// (`wget /usr/src/x_amd64.deb "https://…/x_amd64.deb"`)
-						// is that finding's download too.
-						// So is a URL of the same names that is the download's
-						// signature or checksum (`….tar.bz2.asc`), or a
-						// fallback mirror tried only when the first fails.
-						url := strings.Contains(a, "://")
-						if at, ok := allSeen(seen, names); ok && (!url || urls[a] || at >= 0 && (!urlFinding[at] || c.Conditional || signatureExt.MatchString(strings.Trim(a, `"'`)))) {
-							if at >= 0 {
-								uses[at] = append(uses[at], sp)
-							}
-							continue
-						}
-						out = append(out, archFinding(v, a, sp, m[1]))
-						stems[len(out)-1] = archStem(a)
-						urls[a] = url
-						urlFinding[len(out)-1] = url
-						for _, n := range names {
-							if _, ok := seen[n]; !ok || url {
-								seen[n] = len(out) - 1
-							}
-						}
-						uses[len(out)-1] = []dockerfile.Span{sp}
-						archOf[len(out)-1] = m[1]
-					}
-				}
-			case "add":
-				if len(ins.Args) < 2 || ins.StartLine != ins.HeaderEndLine {
-					continue
-				}
-				line := v.f.Line(ins.StartLine)
-				for _, a := range ins.Args[:len(ins.Args)-1] {
-					m := archRe.FindStringSubmatch(a)
-					i := strings.Index(line, a)
-					if m == nil || !strings.Contains(a, "://") || i < 0 || fixed != "" && normArch(m[1]) == fixed {
-						continue
-					}
-					sp := dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}
-					out = append(out, archFinding(v, a, sp, m[1]))
-					stems[len(out)-1] = archStem(a)
-					archOf[len(out)-1] = m[1]
-				}
-			}
-		}
-		for at, sps := range uses {
-			if len(sps) > 1 && out[at].Fix != nil {
-				out[at].Fix.Edits = archFixAll(v, sps, archOf[at])
-			}
-		}
-		// The same download for two architectures in one stage: the stage
-		// fetches each, and something else picks (`COPY --from=…
-		// /x-${TARGETARCH}`). None of them is hard-coded.
-		archs := map[string]map[string]bool{}
-		for at, st := range stems {
-			if archs[st] == nil {
-				archs[st] = map[string]bool{}
-			}
-			archs[st][normArch(archOf[at])] = true
-		}
-		for at, st := range stems {
-			if len(archs[st]) > 1 {
-				drop[at] = true
-			}
-		}
-	}
-	if len(drop) > 0 {
-		kept := out[:0]
-		for i, f := range out {
-			if !drop[i] {
-				kept = append(kept, f)
-			}
-		}
-		out = kept
+		out = append(out, stageDownloads(v, s)...)
 	}
 	out = append(out, archVarFindings(v)...)
 	declareTargetArch(v, out)

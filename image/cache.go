@@ -280,25 +280,29 @@ func writeAtomic(name string, write func(io.Writer) error) error {
 	return err
 }
 
+// cacheFile is one file of the cache's own layout, with what eviction
+// orders and counts it by.
+type cacheFile struct {
+	path  string
+	size  int64
+	mtime time.Time
+}
+
 // evict removes the least recently used entries of every version and
 // wants key until the cache fits its bound, then the push route's old or
-// surplus records.
+// surplus records. One walk of the cache dir finds both; only files of
+// the cache's own layout are counted and removed:
+// <root>/<version>/<wants key>/{layers,facts}/*.gob.gz, and the records
+// <root>/<version>/received/blobs/*.json and
+// <root>/<version>/received/engines/<engine>/*.json.
 func (c *cache) evict() {
 	if c == nil || c.root == "" {
 		return
 	}
-	defer c.evictReceived(time.Now())
-	type entry struct {
-		path  string
-		size  int64
-		mtime time.Time
-	}
-	var entries []entry
+	var entries, records []cacheFile
 	var total int64
-	// Only files of the cache's own layout are counted and removed:
-	// <root>/<version>/<wants key>/{layers,facts}/*.gob.gz.
 	_ = filepath.WalkDir(c.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".gob.gz") {
+		if err != nil || d.IsDir() {
 			return nil
 		}
 		rel, err := filepath.Rel(c.root, p)
@@ -306,21 +310,30 @@ func (c *cache) evict() {
 			return nil
 		}
 		parts := strings.Split(filepath.ToSlash(rel), "/")
-		if len(parts) != 4 || (parts[2] != "layers" && parts[2] != "facts") {
+		entry := len(parts) == 4 && (parts[2] == "layers" || parts[2] == "facts") && strings.HasSuffix(p, ".gob.gz")
+		record := strings.HasSuffix(p, ".json") && (len(parts) == 4 && parts[1] == "received" && parts[2] == "blobs" ||
+			len(parts) == 5 && parts[1] == "received" && parts[2] == "engines")
+		if !entry && !record {
 			return nil
 		}
 		info, err := d.Info()
 		if err != nil {
 			return nil
 		}
-		entries = append(entries, entry{p, info.Size(), info.ModTime()})
-		total += info.Size()
+		f := cacheFile{p, info.Size(), info.ModTime()}
+		if entry {
+			entries = append(entries, f)
+			total += f.size
+		} else {
+			records = append(records, f)
+		}
 		return nil
 	})
+	c.evictReceived(records, time.Now())
 	if total <= c.max {
 		return
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].mtime.Before(entries[j].mtime) })
+	sortOldestFirst(entries)
 	for _, e := range entries {
 		if total <= c.max {
 			break
@@ -332,51 +345,31 @@ func (c *cache) evict() {
 }
 
 // evictReceived removes the push route's records written before
-// now-receiveRecordTTL, then the oldest beyond the bound. Only files of
-// the store's layout are touched: <root>/<version>/received/blobs/*.json
-// and <root>/<version>/received/engines/<engine>/*.json.
-func (c *cache) evictReceived(now time.Time) {
-	type record struct {
-		path  string
-		mtime time.Time
+// now-receiveRecordTTL, then the oldest beyond the bound.
+func (c *cache) evictReceived(records []cacheFile, now time.Time) {
+	kept := records[:0]
+	for _, r := range records {
+		if now.Sub(r.mtime) > receiveRecordTTL {
+			_ = os.Remove(r.path)
+			continue
+		}
+		kept = append(kept, r)
 	}
-	var recs []record
-	_ = filepath.WalkDir(c.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".json") {
-			return nil
-		}
-		rel, err := filepath.Rel(c.root, p)
-		if err != nil {
-			return nil
-		}
-		parts := strings.Split(filepath.ToSlash(rel), "/")
-		ours := len(parts) == 4 && parts[1] == "received" && parts[2] == "blobs" ||
-			len(parts) == 5 && parts[1] == "received" && parts[2] == "engines"
-		if !ours {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		if now.Sub(info.ModTime()) > receiveRecordTTL {
-			_ = os.Remove(p)
-			return nil
-		}
-		recs = append(recs, record{p, info.ModTime()})
-		return nil
-	})
 	limit := c.maxReceived
 	if limit <= 0 {
 		limit = maxReceiveRecords
 	}
-	if len(recs) <= limit {
+	if len(kept) <= limit {
 		return
 	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].mtime.Before(recs[j].mtime) })
-	for _, r := range recs[:len(recs)-limit] {
+	sortOldestFirst(kept)
+	for _, r := range kept[:len(kept)-limit] {
 		_ = os.Remove(r.path)
 	}
+}
+
+func sortOldestFirst(fs []cacheFile) {
+	sort.Slice(fs, func(i, j int) bool { return fs[i].mtime.Before(fs[j].mtime) })
 }
 
 // layerPath is where the index of the layer diffID is kept ("" when the

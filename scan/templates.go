@@ -5,8 +5,8 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/devcontainer"
@@ -50,7 +50,13 @@ func (p *Planned) recognizeTemplates(t *Target) {
 	if tm := checks.DevcontainerTemplate(t.dc.dc, manifest); tm != nil {
 		for _, m := range t.dc.dc.Missing(p.repo.FS()) {
 			if !m.Outside && m.What != "local feature" {
-				tm.Provided = append(tm.Provided, relTo(path.Dir(t.Path), m.Path))
+				// As the config names it, relative to its folder
+				// ("../Dockerfile"); both are slash paths in the root.
+				rel, err := filepath.Rel(path.Dir(t.Path), m.Path)
+				if err != nil {
+					rel = m.Path
+				}
+				tm.Provided = append(tm.Provided, filepath.ToSlash(rel))
 			}
 		}
 		add(tm)
@@ -102,23 +108,6 @@ func (p *Planned) templateManifest(rel string) string {
 		}
 	}
 	return ""
-}
-
-// relTo writes the slash path p (relative to the scanned root) as a path
-// relative to the folder dir, as a config names it: "../Dockerfile".
-func relTo(dir, p string) string {
-	if dir == "." {
-		return p
-	}
-	up := ""
-	for dir != "." && dir != "/" && p != dir && !strings.HasPrefix(p, dir+"/") {
-		dir = path.Dir(dir)
-		up += "../"
-	}
-	if dir == "." {
-		return up + p
-	}
-	return up + strings.TrimPrefix(strings.TrimPrefix(p, dir), "/")
 }
 
 // isTemplate reports whether any file of the target is a template: then
