@@ -37,6 +37,8 @@ const (
 	PMYum      PackageManager = "yum"
 	PMMicrodnf PackageManager = "microdnf"
 	PMZypper   PackageManager = "zypper"
+	// PMTdnf is Azure Linux's (and CBL-Mariner's) tdnf.
+	PMTdnf PackageManager = "tdnf"
 )
 
 // Family returns the OS family a package manager belongs to.
@@ -46,7 +48,7 @@ func (m PackageManager) Family() OSFamily {
 		return OSDebian
 	case PMApk:
 		return OSAlpine
-	case PMDnf, PMYum, PMMicrodnf:
+	case PMDnf, PMYum, PMMicrodnf, PMTdnf:
 		return OSRHEL
 	case PMZypper:
 		return OSSUSE
@@ -73,12 +75,14 @@ func InstallLine(m PackageManager, pkgs ...string) string {
 		return "microdnf install -y " + p + " && microdnf clean all"
 	case PMZypper:
 		return "zypper --non-interactive install --no-recommends " + p + " && zypper clean --all"
+	case PMTdnf:
+		return "tdnf install -y " + p + " && tdnf clean all"
 	}
 	return ""
 }
 
 // installManagers are the package managers InstallLine writes for.
-var installManagers = []PackageManager{PMApt, PMApk, PMDnf, PMYum, PMMicrodnf, PMZypper}
+var installManagers = []PackageManager{PMApt, PMApk, PMDnf, PMYum, PMMicrodnf, PMZypper, PMTdnf}
 
 // parseInstallRun reads a line `RUN <InstallLine(m, pkgs...)><rest>` back
 // into m, pkgs and rest, where rest is "" or the commands chained after
@@ -123,7 +127,7 @@ var packageName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_:=~@/-]*$`)
 // described by b: `useradd --create-home --shell /bin/bash --uid 1000
 // --user-group NAME`, or on Alpine `adduser -D -s /bin/bash -u 1000 NAME`.
 // Missing pieces are installed first (bash on Alpine, shadow-utils on
-// ubi-minimal), and a user already holding UID 1000 (ubuntu on Ubuntu 23.04
+// ubi-minimal and on Azure Linux, whose .NET images remove it), and a user already holding UID 1000 (ubuntu on Ubuntu 23.04
 // and later) is removed first, as Coder's own images do.
 func UserCreateLine(b BaseFacts, name string) string {
 	var pre []string
@@ -133,8 +137,8 @@ func UserCreateLine(b BaseFacts, name string) string {
 		}
 		return strings.Join(append(pre, "adduser -D -s /bin/bash -u 1000 "+name), " && ")
 	}
-	if b.Manager == PMMicrodnf && b.Known {
-		pre = append(pre, InstallLine(PMMicrodnf, "shadow-utils"))
+	if b.Manager == PMMicrodnf && b.Known || b.Manager == PMTdnf {
+		pre = append(pre, InstallLine(b.Manager, "shadow-utils"))
 	}
 	if b.UID1000 != "" && b.UID1000 != name {
 		pre = append(pre, "userdel -r "+b.UID1000)
@@ -347,10 +351,12 @@ type knownBase struct {
 
 var (
 	debianCodenames = []string{"sid", "trixie", "bookworm", "bullseye", "buster", "stretch", "jessie", "forky"}
-	ubuntuCodenames = []string{"xenial", "bionic", "focal", "jammy", "kinetic", "lunar", "mantic", "noble", "oracular", "plucky", "questing"}
+	ubuntuCodenames = []string{"xenial", "bionic", "focal", "jammy", "kinetic", "lunar", "mantic", "noble", "oracular", "plucky", "questing", "resolute"}
 	// ubuntuWithUser are the Ubuntu releases whose image has user ubuntu
 	// (UID 1000): 23.04 and later.
-	ubuntuWithUser = []string{"lunar", "mantic", "noble", "oracular", "plucky", "questing", "latest", "rolling", "devel"}
+	ubuntuWithUser = []string{"lunar", "mantic", "noble", "oracular", "plucky", "questing", "resolute", "latest", "rolling", "devel"}
+	// dotnetMajor is the .NET version a mcr.microsoft.com/dotnet tag starts with.
+	dotnetMajor = regexp.MustCompile(`^(\d+)\.`)
 	ubuntuVersion  = regexp.MustCompile(`^(\d+)\.(\d+)`)
 	ubiMinimal     = regexp.MustCompile(`^ubi(\d+)?-minimal$`)
 	ubiMicro       = regexp.MustCompile(`^ubi(\d+)?-micro$`)
@@ -423,9 +429,13 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //   - Docker Official images whose Dockerfiles set no USER (ruby, php, perl,
 //     gcc, openjdk, eclipse-temurin, haskell, elixir, erlang, julia, r-base,
 //     swift, clojure, centos, rockylinux, almalinux, amazonlinux,
-//     oraclelinux, archlinux), rocker/* (R; s6 runs as root) and
-//     mcr.microsoft.com/dotnet/* (`app` exists, `USER $APP_UID` is left to
-//     the user): root.
+//     oraclelinux, archlinux) and rocker/* (R; s6 runs as root): root.
+//   - mcr.microsoft.com/dotnet/*: root (`app`, UID 1654, exists; `USER
+//     $APP_UID` is left to the user), but the chiseled and distroless tags
+//     set `USER $APP_UID` and have no shell. The Ubuntu 23.04+ tags, and
+//     from .NET 10 the tags naming no distribution (Ubuntu is the default),
+//     keep user ubuntu at UID 1000; the Azure Linux tags use tdnf and their
+//     runtime-deps removes shadow-utils (no useradd).
 var knownBases = []knownBase{
 	{"Docker Official debian", func(r ImageRef, _ string) bool { return official(r, "debian") },
 		func(r ImageRef) BaseFacts { return facts(OSDebian, PMApt, "bash") }},
@@ -535,6 +545,20 @@ var knownBases = []knownBase{
 		return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, Users: []string{"rstudio"},
 			Init: "/init", Source: "table"}
 	}},
+	{".NET images", func(r ImageRef, _ string) bool {
+		return r.Registry == "mcr.microsoft.com" && strings.HasPrefix(r.Repository, "dotnet/") &&
+			!tagHas(r.Tag, "windowsservercore", "nanoserver")
+	}, func(r ImageRef) BaseFacts {
+		b := BaseFacts{UserKnown: true, Source: "table"}
+		b.Family, b.Manager = familyOf(r)
+		if dotnetShellless(r.Tag) {
+			// `USER $APP_UID`: the app user (UID 1654), and no shell.
+			b.User, b.Users = "app", []string{"app"}
+			return b
+		}
+		b.UID1000 = dotnetUbuntuUser(r.Tag)
+		return b
+	}},
 	{"images whose default user is root", func(r ImageRef, _ string) bool {
 		if tagHas(r.Tag, "windowsservercore", "nanoserver") {
 			return false
@@ -546,6 +570,34 @@ var knownBases = []knownBase{
 		b.Family, b.Manager = familyOf(r)
 		return b
 	}},
+}
+
+// dotnetShellless reports whether a .NET image tag names a chiseled
+// (Ubuntu) or distroless (Azure Linux) image: no shell, no package
+// manager, and `USER $APP_UID`.
+func dotnetShellless(tag string) bool {
+	return tagHas(strings.ToLower(tag), "chiseled", "distroless")
+}
+
+// dotnetUbuntuUser returns "ubuntu" for the .NET tags built on Ubuntu
+// 23.04 or later, whose user ubuntu holds UID 1000: the ones that name
+// such a release (`8.0-noble`, `10.0-resolute`) and, from .NET 10 on, the
+// tags that name no distribution (`10.0`, `latest`: Ubuntu is their
+// default).
+func dotnetUbuntuUser(tag string) string {
+	t := strings.ToLower(tag)
+	if tagHas(t, ubuntuWithUser...) {
+		return "ubuntu"
+	}
+	if tagHas(t, ubuntuCodenames...) || tagHas(t, debianCodenames...) || isAlpineTag(t) || strings.Contains(t, "azurelinux") || strings.Contains(t, "cbl") {
+		return ""
+	}
+	if m := dotnetMajor.FindStringSubmatch(t + "."); m != nil {
+		if n, _ := strconv.Atoi(m[1]); n >= 10 {
+			return "ubuntu"
+		}
+	}
+	return ""
 }
 
 // rockerRStudio are the Rocker images built on rocker/rstudio (or with
@@ -609,9 +661,11 @@ func familyOf(r ImageRef) (OSFamily, PackageManager) {
 		return OSSUSE, PMZypper
 	case r.Registry == "" && slices.Contains([]string{"node", "python", "golang", "rust", "ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "maven", "gradle", "haskell", "elixir", "erlang", "julia", "r-base", "swift", "clojure"}, base):
 		return OSDebian, PMApt
+	case r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "azurelinux/") || strings.HasPrefix(r.Repository, "cbl-mariner/")):
+		return OSRHEL, PMTdnf
 	case r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/") || strings.HasPrefix(r.Repository, "dotnet/")):
-		if tagHas(tag, "azurelinux3", "azurelinux", "cbl") {
-			return OSUnknown, PMUnknown
+		if strings.Contains(tag, "azurelinux") || strings.Contains(tag, "cbl-mariner") {
+			return OSRHEL, PMTdnf
 		}
 		return OSDebian, PMApt
 	case strings.HasPrefix(r.Repository, "codercom/"):

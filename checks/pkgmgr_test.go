@@ -72,7 +72,14 @@ func TestKnownBase(t *testing.T) {
 		{"mcr.microsoft.com/devcontainers/base:bookworm", OSDebian, PMApt, true, true, true, true, "", []string{"vscode"}, "vscode"},
 		{"mcr.microsoft.com/devcontainers/base:alpine-3.20", OSAlpine, PMApk, true, true, true, true, "", []string{"vscode"}, "vscode"},
 		{"mcr.microsoft.com/devcontainers/javascript-node:22", OSDebian, PMApt, true, true, true, true, "", []string{"node"}, "node"},
-		{"mcr.microsoft.com/dotnet/sdk:10.0-noble", OSDebian, PMApt, false, false, false, false, "", nil, ""},
+		{"mcr.microsoft.com/dotnet/sdk:10.0-noble", OSDebian, PMApt, false, false, false, false, "", nil, "ubuntu"},
+		{"mcr.microsoft.com/dotnet/sdk:10.0", OSDebian, PMApt, false, false, false, false, "", nil, "ubuntu"},
+		{"mcr.microsoft.com/dotnet/sdk:8.0", OSDebian, PMApt, false, false, false, false, "", nil, ""},
+		{"mcr.microsoft.com/dotnet/sdk:8.0-jammy", OSDebian, PMApt, false, false, false, false, "", nil, ""},
+		{"mcr.microsoft.com/dotnet/runtime:11.0-resolute-arm64v8", OSDebian, PMApt, false, false, false, false, "", nil, "ubuntu"},
+		{"mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled", OSDebian, PMApt, false, false, false, false, "app", []string{"app"}, ""},
+		{"mcr.microsoft.com/dotnet/runtime-deps:10.0-azurelinux3.0-distroless", OSRHEL, PMTdnf, false, false, false, false, "app", []string{"app"}, ""},
+		{"mcr.microsoft.com/dotnet/sdk:10.0-azurelinux3.0", OSRHEL, PMTdnf, false, false, false, false, "", nil, ""},
 		{"gcr.io/coder-dev-1/alpine:3.18", OSAlpine, PMApk, false, false, false, false, "", nil, ""},
 		{"ghcr.io/acme/thing:1", OSUnknown, PMUnknown, false, false, false, false, "", nil, ""},
 	}
@@ -130,6 +137,8 @@ func TestUserCreateLine(t *testing.T) {
 		{"alpine:3.20", "apk add --no-cache bash && adduser -D -s /bin/bash -u 1000 coder"},
 		{"mcr.microsoft.com/devcontainers/base:alpine", "adduser -D -s /bin/bash -u 1000 coder"},
 		{"registry.access.redhat.com/ubi9/ubi-minimal", "microdnf install -y shadow-utils && microdnf clean all && useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"},
+		{"mcr.microsoft.com/dotnet/sdk:10.0-noble-amd64", "userdel -r ubuntu && useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"},
+		{"mcr.microsoft.com/dotnet/sdk:10.0-azurelinux3.0", "tdnf install -y shadow-utils && tdnf clean all && useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"},
 	}
 	for _, tt := range tests {
 		if got := UserCreateLine(KnownBase(tt.ref), "coder"); got != tt.want {

@@ -53,6 +53,13 @@ func TestCR112FileForOneArch(t *testing.T) {
 			func(in *DockerfileInput) { in.Arch = "amd64" }, nil},
 		{"FROM --platform", "FROM --platform=linux/arm64 debian:12\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, nil},
 		{"a plain Dockerfile", arm, nil, []want{{line: 2}}},
+		{"a folder per architecture", arm, named("src/sdk/10.0/noble/arm64v8/Dockerfile"), nil},
+		{"a folder per architecture, higher up", arm, named("host/3.0/buster/arm64v8/java/java11/Dockerfile"), nil},
+		{"a folder that only mentions one", arm, named("docs/arm64-notes/Dockerfile"), []want{{line: 2}}},
+		{"arm64 tag suffix", "FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-arm64v8\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, nil},
+		{"amd64 tag suffix through an ARG", "ARG REPO=mcr.microsoft.com/dotnet/aspnet\nFROM $REPO:8.0-bookworm-slim-amd64\nRUN curl -o /tmp/j.tgz -L https://example.com/jdk-linux-x64.tar.gz\n", nil, nil},
+		{"arm64v8 namespace of an installer stage", "FROM arm64v8/buildpack-deps:noble-curl AS installer\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\nFROM debian:12\nCOPY --from=installer /tmp/cs.tar.gz /tmp/\n", nil, nil},
+		{"a tag that only contains one", "FROM example/tools:amd64ish\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, []want{{line: 2}}},
 	})
 	// Another architecture in Dockerfile.aarch64 is still reported.
 	src := "FROM debian:12\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-amd64.tar.gz\n"

@@ -64,6 +64,12 @@ func archVars(s *dockerfile.Stage) []archVar {
 			if !archWord.MatchString(kv.Value) && !isURLOrPath(kv.Value) {
 				continue
 			}
+			// i386 is never the image's own architecture on a platform
+			// Coder runs on: such a path is a 32-bit multilib folder
+			// (`/usr/lib/i386-linux-gnu`) kept beside the native one.
+			if normArch(m[1]) == "386" {
+				continue
+			}
 			out = append(out, archVar{name: kv.Key, value: kv.Value, arch: m[1], env: ins.Cmd == "env", stage: s, ins: ins})
 		}
 	}
@@ -152,6 +158,45 @@ func (v *dfView) archUse(av archVar) int {
 	return 0
 }
 
+// madeByBuild reports whether the folder av names is one the build makes
+// itself (`mkdir -p ${JAVA_HOME}`, `tar -xzf … -C ${JAVA_HOME}`): it
+// exists on every platform, and what is put in it is the download's
+// business, reported where the download is.
+func (v *dfView) madeByBuild(av archVar) bool {
+	value := strings.Trim(av.value, `"'`)
+	if !strings.HasPrefix(value, "/") {
+		return false
+	}
+	names := func(w string) bool { return refersTo(w, av.name) || strings.TrimRight(w, "/") == strings.TrimRight(value, "/") }
+	for _, st := range v.f.Stages {
+		if st != av.stage && (!av.env || !slices.Contains(v.chain(st), av.stage)) {
+			continue
+		}
+		for _, ins := range st.Instructions {
+			if ins.Cmd != "run" {
+				continue
+			}
+			cmds, _ := ins.Commands()
+			for _, c := range cmds {
+				switch path.Base(c.Name) {
+				case "mkdir", "install":
+					if slices.ContainsFunc(c.Args, names) {
+						return true
+					}
+				case "tar":
+					for i, a := range c.Args {
+						if i+1 < len(c.Args) && (a == "-C" || a == "--directory") && names(c.Args[i+1]) ||
+							strings.HasPrefix(a, "--directory=") && names(strings.TrimPrefix(a, "--directory=")) {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
 // valueSpan finds the text `NAME=value` (or `NAME value`) of av on its
 // instruction's lines.
 func (v *dfView) valueSpan(av archVar) (dockerfile.Span, bool) {
@@ -192,7 +237,7 @@ func archVarFindings(v *dfView) []Finding {
 			}
 			use := v.archUse(av)
 			kept := av.env && strings.HasPrefix(strings.Trim(av.value, `"'`), "/")
-			if use == 0 && !kept {
+			if use == 0 && !kept || v.madeByBuild(av) {
 				continue
 			}
 			sp, ok := v.valueSpan(av)
@@ -231,8 +276,39 @@ var (
 	archSuffix = regexp.MustCompile(`(?i)(?:^|[._-])(amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7)(?:$|[._-])`)
 	// archTagPrefix finds a base tag that names one architecture, as
 	// per-architecture images are tagged: `arm64v8-noble`, `amd64-3.20`.
-	archTagPrefix = regexp.MustCompile(`(?i):(amd64|x86_64|aarch64|arm64|arm64v8|arm32v7|armhf)[-_]`)
+	archTagPrefix = regexp.MustCompile(`(?i)^(amd64|x86_64|aarch64|arm64|arm64v8|arm32v7|armhf)[-_]`)
+	// archTagSuffix finds the same at the tag's end: `10.0-noble-arm64v8`,
+	// `8.0-bookworm-slim-amd64`.
+	archTagSuffix = regexp.MustCompile(`(?i)[-_](amd64|x86_64|aarch64|arm64|arm64v8|arm32v7|armhf)$`)
+	// archNamespace finds Docker Hub's per-architecture namespaces of the
+	// official images: `arm64v8/buildpack-deps`, `amd64/alpine`.
+	archNamespace = regexp.MustCompile(`(?i)^(amd64|arm64v8|arm32v7|arm32v6|i386)/`)
+	// archDir is a folder named for one architecture, as repositories that
+	// keep a Dockerfile per architecture lay them out (`…/noble/arm64v8/`).
+	archDir = regexp.MustCompile(`(?i)^(amd64|x86_64|aarch64|arm64|arm64v8|arm32v7|armhf)$`)
 )
+
+// refArch is the one architecture an image reference names: its tag
+// starting or ending with one (`arm64v8-noble`, `10.0-noble-arm64v8`), or
+// a per-architecture namespace (`arm64v8/ubuntu`); "" otherwise.
+func refArch(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	name, tag := ref, ""
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		name, tag = ref[:i], ref[i+1:]
+	}
+	if m := archTagPrefix.FindStringSubmatch(tag); m != nil {
+		return normArch(m[1])
+	}
+	if m := archTagSuffix.FindStringSubmatch(tag); m != nil {
+		return normArch(m[1])
+	}
+	r := ParseImageRef(name)
+	if m := archNamespace.FindStringSubmatch(r.Repository); r.Registry == "" && m != nil {
+		return normArch(m[1])
+	}
+	return ""
+}
 
 // normArch names an architecture as Go and BuildKit do: amd64, arm64,
 // arm; "" for a name it does not know.
@@ -253,8 +329,10 @@ func normArch(a string) string {
 // fixedArch is the one architecture a stage is built for, "" when it is
 // built for whichever platform the build targets: its `FROM --platform`,
 // else what the Dockerfile's name says (a per-architecture file such as
-// `Dockerfile.aarch64`), else what its base tag says (`…:arm64v8-noble`),
-// else DockerfileInput.Arch (the scan's reading of the files beside it).
+// `Dockerfile.aarch64`) or a folder on its path (`…/arm64v8/Dockerfile`),
+// else what a base of its chain says (`…:arm64v8-noble`,
+// `…:10.0-noble-amd64`, `arm64v8/ubuntu`), else DockerfileInput.Arch (the
+// scan's reading of the files beside it).
 func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 	if s.Platform != "" && !hasVar(s.Platform) {
 		if _, arch, ok := strings.Cut(s.Platform, "/"); ok {
@@ -265,8 +343,18 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 	if m := archSuffix.FindStringSubmatch(path.Base(v.path())); m != nil && !strings.EqualFold(path.Base(v.path()), m[1]) {
 		return normArch(m[1])
 	}
-	if m := archTagPrefix.FindStringSubmatch(v.rootRef(s)); m != nil {
-		return normArch(m[1])
+	for _, dir := range strings.Split(path.Dir(v.path()), "/") {
+		if archDir.MatchString(dir) {
+			return normArch(dir)
+		}
+	}
+	for _, c := range v.chain(s) {
+		if a := refArch(v.base(c).Ref); a != "" {
+			return a
+		}
+		if a := refArch(c.BaseRaw); a != "" {
+			return a
+		}
 	}
 	return v.in.Arch
 }

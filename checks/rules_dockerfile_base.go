@@ -204,8 +204,12 @@ func (v *dfView) usersCreated(s *dockerfile.Stage) []string {
 	return v.userCommands(s, "useradd", "adduser")
 }
 
+// userNameRe is a user name as useradd accepts it.
+var userNameRe = regexp.MustCompile(`^[a-z_][a-z0-9_.-]*[$]?$`)
+
 // userCommands returns the user names given to the named commands
-// (useradd, userdel, ...) in the RUN instructions of s's chain, in order.
+// (useradd, userdel, ...) in the RUN instructions of s's chain, in order;
+// a name from a variable counts when the variable's value is known.
 func (v *dfView) userCommands(s *dockerfile.Stage, names ...string) []string {
 	valued := []string{"-u", "-g", "-G", "-s", "-d", "-c", "-k", "-e", "-f", "-K", "-p", "-R", "-P", "-Z", "-b", "-h",
 		"--uid", "--gid", "--groups", "--shell", "--home-dir", "--home", "--comment", "--skel", "--expiredate",
@@ -227,6 +231,9 @@ func (v *dfView) userCommands(s *dockerfile.Stage, names ...string) []string {
 				}
 				if c.Literal[i] {
 					out = append(out, a)
+				} else if name := expandKnown(a, v.stageVars(in.Stage, in)); userNameRe.MatchString(name) {
+					// `useradd … $USERNAME` with `ARG USERNAME=vscode`.
+					out = append(out, name)
 				}
 				break
 			}
@@ -284,11 +291,14 @@ func checkCR101(in *DockerfileInput) []Finding {
 	}
 
 	// The user to switch to: the last one the Dockerfile creates, else
-	// the base's own, unless the Dockerfile deletes it.
+	// one an earlier USER switched to, else the base's own, unless the
+	// Dockerfile deletes it.
 	deleted := v.userCommands(final, "userdel", "deluser")
 	user, create := "coder", true
 	if created := v.usersCreated(final); len(created) > 0 {
 		user, create = created[len(created)-1], false
+	} else if u := v.earlierUser(final, deleted); u != "" {
+		user, create = u, false
 	} else if i := slices.IndexFunc(b.Users, func(u string) bool { return !slices.Contains(deleted, u) }); i >= 0 {
 		user, create = b.Users[i], false
 	}
@@ -325,6 +335,26 @@ func checkCR101(in *DockerfileInput) []Finding {
 	fd.Fix = &Fix{Description: desc, Edits: []Edit{v.edit(v.f.InsertAfter(final.Last().EndLine, strings.Join(lines, "\n")))}}
 	return []Finding{fd}
 }
+
+// earlierUser returns the last non-root user a USER of s's chain switched
+// to (its variables expanded), which the image therefore has; "" when
+// none, or when the Dockerfile deletes it.
+func (v *dfView) earlierUser(s *dockerfile.Stage, deleted []string) string {
+	var out string
+	for _, ins := range v.instructions(s) {
+		if ins.Cmd != "user" {
+			continue
+		}
+		u, _, _ := strings.Cut(expandKnown(userValue(ins), v.stageVars(ins.Stage, ins)), ":")
+		if !isRootUser(u) && (userNameRe.MatchString(u) || uidRe.MatchString(u)) && !slices.Contains(deleted, u) {
+			out = u
+		}
+	}
+	return out
+}
+
+// uidRe is a numeric user ID.
+var uidRe = regexp.MustCompile(`^[0-9]+$`)
 
 // deletesUnnamedUser reports whether a RUN of s's chain deletes a user
 // whose name is not written out (`userdel --remove "$(id -un 1000)"`).
@@ -580,6 +610,9 @@ func managerCompatible(base PackageManager, used string) bool {
 	switch base {
 	case PMDnf:
 		return used == "dnf" || used == "yum"
+	case PMTdnf:
+		// Azure Linux's tdnf answers to dnf and yum too.
+		return used == "tdnf" || used == "dnf" || used == "yum"
 	default:
 		return string(base) == used
 	}

@@ -37,12 +37,16 @@ func checkRule(t *testing.T, id, src string, mod func(*DockerfileInput)) []Findi
 	if mod != nil {
 		mod(in)
 	}
+	want := "Dockerfile"
+	if in.File != nil {
+		want = in.File.Path
+	}
 	var out []Finding
 	for _, fd := range CheckDockerfile(in) {
 		if fd.RuleID == id {
 			out = append(out, fd)
 		}
-		if fd.Location.Path != "Dockerfile" && fd.Location.Path != "" {
+		if fd.Location.Path != want && fd.Location.Path != "" {
 			t.Errorf("%s: path %q", fd.RuleID, fd.Location.Path)
 		}
 	}
@@ -160,6 +164,10 @@ func TestCR101(t *testing.T) {
 		{"devcontainer base has vscode", "FROM mcr.microsoft.com/devcontainers/base:bookworm\n", nil,
 			[]want{{1, 0, []string{e(1, "FROM mcr.microsoft.com/devcontainers/base:bookworm\nUSER vscode")}}}},
 		{"ends as coder", "FROM ubuntu:24.04\nRUN useradd -m coder\nUSER coder\n", nil, nil},
+		{"a user created from ARG values", "FROM debian:12\nARG USERNAME=vscode\nARG USER_UID=1000\nRUN groupadd --gid $USER_UID $USERNAME \\\n && useradd -s /bin/bash --uid $USER_UID -m $USERNAME\n", nil,
+			[]want{{1, 0, []string{e(5, " && useradd -s /bin/bash --uid $USER_UID -m $USERNAME\nUSER vscode")}}}},
+		{"a user an earlier USER switched to", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE:-example/ci-base:1}\nARG USERNAME=user\nUSER $USERNAME\nRUN west init\nUSER root\nRUN apt-get update\n", nil,
+			[]want{{6, 0, []string{e(7, "RUN apt-get update\nUSER user")}}}},
 		{"base runs as coder", "FROM codercom/enterprise-base:ubuntu\nRUN echo hi\n", nil, nil},
 		{"variable user", "FROM debian:12\nARG USERNAME=dev\nUSER ${USERNAME}\n", nil, nil},
 		{"target stage", "FROM debian:12 AS dev\nUSER coder\nFROM debian:12\n", func(in *DockerfileInput) { in.Target = "dev" }, nil},

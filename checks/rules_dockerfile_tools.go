@@ -250,13 +250,17 @@ func bareShell(ins *dockerfile.Instruction) bool {
 	return true
 }
 
-// shellless reports whether an image has no shell: scratch, or a
-// distroless image but its :debug tags (which carry busybox).
+// shellless reports whether an image has no shell: scratch, a distroless
+// image but its :debug tags (which carry busybox), or a .NET chiseled or
+// distroless tag.
 func shellless(ref string) bool {
 	if strings.EqualFold(ref, "scratch") {
 		return true
 	}
 	r := ParseImageRef(ref)
+	if r.Registry == "mcr.microsoft.com" && strings.HasPrefix(r.Repository, "dotnet/") {
+		return dotnetShellless(r.Tag)
+	}
 	return strings.Contains(r.Repository, "distroless") && !strings.Contains(strings.ToLower(r.Tag), "debug")
 }
 

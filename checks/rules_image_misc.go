@@ -228,7 +228,7 @@ func localeFix(v *imgView, key, name string) *Fix {
 		f := v.runFix("generate the locale", fmt.Sprintf("%s && localedef -i %s -f %s %s", InstallLine(m, "locales"), lang, codeset, name), false)
 		f.Description += " (" + alt + ")"
 		return f
-	case PMDnf, PMYum, PMMicrodnf:
+	case PMDnf, PMYum, PMMicrodnf, PMTdnf:
 		l, _, _ := strings.Cut(lang, "_")
 		f := v.installFix("install the language pack", "glibc-langpack-"+l)
 		f.Description += " (" + alt + ")"

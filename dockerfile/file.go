@@ -125,8 +125,21 @@ type Edit struct {
 // InsertAfter returns the edit that inserts text (one or more lines) after
 // line n, expressed as a replacement of line n so that a GitHub suggestion
 // can carry it.
+//
+// A line that ends in the escape character, as a Dockerfile's last
+// instruction can (`RUN make \` at the end of the file), would continue
+// into the inserted text; the escape is dropped so the text stands as
+// instructions of its own.
 func (f *File) InsertAfter(n int, text string) Edit {
-	return Edit{StartLine: n, EndLine: n, Text: f.Line(n) + "\n" + text}
+	l := f.Line(n)
+	esc := string(f.Escape)
+	if f.Escape == 0 {
+		esc = `\`
+	}
+	if t := strings.TrimRight(l, " \t"); strings.HasSuffix(t, esc) && !strings.HasPrefix(strings.TrimSpace(l), "#") {
+		l = strings.TrimRight(strings.TrimSuffix(t, esc), " \t")
+	}
+	return Edit{StartLine: n, EndLine: n, Text: l + "\n" + text}
 }
 
 // InsertBefore returns the edit that inserts text before line n.

@@ -290,6 +290,18 @@ func TestHelpers(t *testing.T) {
 	if e := f.InsertAfter(2, "USER coder"); e.StartLine != 2 || e.EndLine != 2 || e.Text != "USER root\nUSER coder" {
 		t.Errorf("InsertAfter = %+v", e)
 	}
+	// The file's last RUN ends in a continuation: the inserted lines
+	// must not join it.
+	g, err := Parse("Dockerfile", []byte("FROM debian:12\nRUN apt-get update && \\\n    python --version \\\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := g.InsertAfter(3, "USER coder"); e.Text != "    python --version\nUSER coder" {
+		t.Errorf("InsertAfter a trailing continuation = %q", e.Text)
+	}
+	if e := g.InsertAfter(1, "USER coder"); e.Text != "FROM debian:12\nUSER coder" {
+		t.Errorf("InsertAfter = %q", e.Text)
+	}
 	if e, ok := f.ReplaceInLine(2, "root", "coder"); !ok || e.Text != "USER coder" {
 		t.Errorf("ReplaceInLine = %+v", e)
 	}
