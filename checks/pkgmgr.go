@@ -356,10 +356,10 @@ var (
 	// (UID 1000): 23.04 and later.
 	ubuntuWithUser = []string{"lunar", "mantic", "noble", "oracular", "plucky", "questing", "resolute", "latest", "rolling", "devel"}
 	// dotnetMajor is the .NET version a mcr.microsoft.com/dotnet tag starts with.
-	dotnetMajor = regexp.MustCompile(`^(\d+)\.`)
-	ubuntuVersion  = regexp.MustCompile(`^(\d+)\.(\d+)`)
-	ubiMinimal     = regexp.MustCompile(`^ubi(\d+)?-minimal$`)
-	ubiMicro       = regexp.MustCompile(`^ubi(\d+)?-micro$`)
+	dotnetMajor   = regexp.MustCompile(`^(\d+)\.`)
+	ubuntuVersion = regexp.MustCompile(`^(\d+)\.(\d+)`)
+	ubiMinimal    = regexp.MustCompile(`^ubi(\d+)?-minimal$`)
+	ubiMicro      = regexp.MustCompile(`^ubi(\d+)?-micro$`)
 )
 
 // tagHas reports whether one of words appears in tag as a whole

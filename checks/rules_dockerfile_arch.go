@@ -167,7 +167,9 @@ func (v *dfView) madeByBuild(av archVar) bool {
 	if !strings.HasPrefix(value, "/") {
 		return false
 	}
-	names := func(w string) bool { return refersTo(w, av.name) || strings.TrimRight(w, "/") == strings.TrimRight(value, "/") }
+	names := func(w string) bool {
+		return refersTo(w, av.name) || strings.TrimRight(w, "/") == strings.TrimRight(value, "/")
+	}
 	for _, st := range v.f.Stages {
 		if st != av.stage && (!av.env || !slices.Contains(v.chain(st), av.stage)) {
 			continue
