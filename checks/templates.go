@@ -35,7 +35,9 @@ func init() {
 			"(a `.tt`, `.erb`, `.j2`, `.jinja`, `.jinja2`, `.tmpl`, `.tpl`, `.template` or `.in` suffix, or a line that starts " +
 			"with `{{`, `{%` or `<%`, or such a tag in `FROM`), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
-			"(`${templateOption:…}` outside comments). It is reported once, as a note, and not checked as a Dockerfile: " +
+			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile (not plainly `Dockerfile` " +
+			"or `Containerfile`), that no devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, " +
+			"joined to others by a build script). It is reported once, as a note, and not checked as a Dockerfile: " +
 			"nothing is built and its base is not read. A Template source's Dockerfile that still parses is checked by the " +
 			"rules that can read it, but its placeholders are not reported.",
 		Why: "Until a generator or the Dev Containers CLI (`devcontainer templates apply`) fills it in, the file is not what " +
@@ -85,6 +87,10 @@ const (
 	// TemplatePlaceholderBase is a Dockerfile whose FROM is a placeholder a
 	// build script replaces.
 	TemplatePlaceholderBase TemplateKind = "placeholder-base"
+	// TemplateFragment is a piece of a Dockerfile with no FROM, named
+	// like one (`gpulibs.Dockerfile`, `Dockerfile.envs`), that a build
+	// script joins to others or inserts into a template.
+	TemplateFragment TemplateKind = "fragment"
 )
 
 // Template is what shows a file to be a template rather than a Dockerfile
@@ -152,6 +158,26 @@ func DockerfileTemplate(p string, src []byte) *Template {
 	return templateOptions(p, lines, "#")
 }
 
+// anyFrom finds a FROM instruction's line.
+var anyFrom = regexp.MustCompile(`(?im)^[ \t]*FROM[ \t]+\S`)
+
+// DockerfileFragment recognises a file named like a Dockerfile, but not
+// plainly `Dockerfile` or `Containerfile`, that has no FROM at all: a
+// piece a build script joins to others (`cat header.Dockerfile
+// gpulibs.Dockerfile > Dockerfile`) or a template inserts. nil otherwise.
+// Only a file no devcontainer.json builds is judged so: one that is built
+// and has no FROM fails its build (CR100).
+func DockerfileFragment(p string, src []byte) *Template {
+	switch strings.ToLower(path.Base(p)) {
+	case "dockerfile", "containerfile":
+		return nil
+	}
+	if anyFrom.Match(src) || len(strings.TrimSpace(string(src))) == 0 {
+		return nil
+	}
+	return &Template{Path: p, Kind: TemplateFragment, Sign: "no `FROM`", Location: Location{Path: p, StartLine: 1}}
+}
+
 // generatorLine finds a line that is a generator's: one that starts with a
 // template tag, or a FROM that holds one. Tags elsewhere (`docker inspect
 // --format '{{.Id}}'` in a RUN) are the command's own.
@@ -180,14 +206,27 @@ func generatorLine(p string, lines []string) *Template {
 	return nil
 }
 
-// placeholderBase finds a FROM whose image is a placeholder.
+// argDefault finds an ARG line's name and default (`ARG BASE_IMG=<ubuntu>`).
+var argDefault = regexp.MustCompile(`(?i)^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S+)`)
+
+// placeholderBase finds a FROM whose image is a placeholder, written in
+// the FROM or as the default of the ARG it names (`ARG BASE_IMG=<ubuntu>`,
+// `FROM $BASE_IMG`).
 func placeholderBase(p string, lines []string) *Template {
+	defaults := map[string]string{}
 	for i, line := range lines {
+		if a := argDefault.FindStringSubmatch(line); a != nil {
+			defaults[a[1]] = strings.Trim(a[2], `"'`)
+			continue
+		}
 		m := fromLine.FindStringSubmatchIndex(line)
 		if m == nil {
 			continue
 		}
 		img := line[m[4]:m[5]]
+		if v := strings.Trim(strings.TrimPrefix(img, "$"), "{}"); strings.HasPrefix(img, "$") && defaults[v] != "" {
+			img = defaults[v]
+		}
 		name := img
 		if j := strings.IndexAny(name, "@"); j > 0 && !strings.HasPrefix(name, "@") {
 			name = name[:j]
@@ -198,7 +237,11 @@ func placeholderBase(p string, lines []string) *Template {
 		if !placeholderWord.MatchString(name) && !placeholderDelims.MatchString(name) && !placeholderDelims.MatchString(img) {
 			continue
 		}
-		return &Template{Path: p, Kind: TemplatePlaceholderBase, Sign: "`FROM " + img + "`",
+		sign := "`FROM " + img + "`"
+		if img != line[m[4]:m[5]] {
+			sign = "`FROM " + line[m[4]:m[5]] + "` with `" + img + "`"
+		}
+		return &Template{Path: p, Kind: TemplatePlaceholderBase, Sign: sign,
 			Location: Location{Path: p, StartLine: i + 1, StartCol: m[4] + 1, EndLine: i + 1, EndCol: m[5]}}
 	}
 	return nil
@@ -270,6 +313,8 @@ func (t *Template) Note(checked bool) Finding {
 		what = "a generator template (" + t.Sign + "), not a Dockerfile yet"
 	case TemplatePlaceholderBase:
 		what = "a build asset whose base is a placeholder (" + t.Sign + ") a build script fills in, not a Dockerfile yet"
+	case TemplateFragment:
+		what = "a piece of a Dockerfile (it has no `FROM`) that a build script joins to others, not a Dockerfile on its own"
 	default:
 		what = "part of a Dev Container Template source"
 		if path.Base(t.Manifest) == ".npmignore" {

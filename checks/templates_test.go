@@ -31,6 +31,9 @@ func TestDockerfileTemplate(t *testing.T) {
 		{name: "Template source's ARG", path: ".devcontainer/Dockerfile", src: "FROM debian:12\n# ${templateOption:old}\nARG ZSH=\"${templateOption:installZsh}\"\n", kind: TemplateDevcontainer, line: 3, col: 10},
 		{name: "placeholder only in a comment", path: ".devcontainer/Dockerfile", src: "FROM debian:12\n  # FROM x:${templateOption:v}\n"},
 		{name: "ordinary variables", path: "Dockerfile", src: "ARG V=12\nFROM debian:${V}\n"},
+		{name: "placeholder in the ARG the FROM names", path: "jupyter/Dockerfile", src: "# the base image is set by the Makefile\nARG BASE_IMG=<ubuntu>\nFROM $BASE_IMG\n", kind: TemplatePlaceholderBase, line: 3, col: 6, sign: "`FROM $BASE_IMG` with `<ubuntu>`"},
+		{name: "placeholder in a braced ARG", path: "Dockerfile", src: "ARG BASE=\"__BASE__\"\nFROM ${BASE} AS b\n", kind: TemplatePlaceholderBase, line: 2},
+		{name: "a real image in the ARG", path: "Dockerfile", src: "ARG BASE_IMG=ubuntu:22.04\nFROM $BASE_IMG\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,6 +80,31 @@ func TestDevcontainerAndComposeTemplate(t *testing.T) {
 	}
 	if tm := ComposeTemplate("c.yml", []byte("services:\n  app:\n    image: x:${TAG}\n")); tm != nil {
 		t.Fatalf("compose without placeholders: got %+v", tm)
+	}
+}
+
+// TestDockerfileFragment: a file named like a Dockerfile with no FROM is a
+// piece of one; a plain Dockerfile with no FROM is a broken Dockerfile.
+func TestDockerfileFragment(t *testing.T) {
+	for _, c := range []struct {
+		path, src string
+		want      bool
+	}{
+		{"custom/gpulibs.Dockerfile", "LABEL a=b\nRUN mamba install x\n", true},
+		{"eng/Dockerfile.env.container", "# Enable detection\n    DOTNET_RUNNING_IN_CONTAINER=true\n", true},
+		{"eng/Dockerfile.install", "RUN v={{ARGS[\"v\"]}} \\\n    && {{InsertTemplate(\"x\")}}\n", true},
+		{"Dockerfile", "RUN echo no base\n", false},
+		{"app/Containerfile", "RUN echo no base\n", false},
+		{"app.Dockerfile", "ARG V=1\n  from debian:12\n", false},
+		{"empty.Dockerfile", "\n", false},
+	} {
+		got := DockerfileFragment(c.path, []byte(c.src))
+		if (got != nil) != c.want {
+			t.Errorf("DockerfileFragment(%s) = %+v, want fragment %v", c.path, got, c.want)
+		}
+		if got != nil && !strings.Contains(got.Note(false).Message, "has no `FROM`") {
+			t.Errorf("note: %s", got.Note(false).Message)
+		}
 	}
 }
 

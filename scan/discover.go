@@ -27,8 +27,8 @@ type Found struct {
 }
 
 // IsDockerfileName reports whether a base name is one discovery treats as a
-// Dockerfile: Dockerfile, Containerfile, NAME.Dockerfile, Dockerfile.NAME
-// (but not the BuildKit ignore files *.dockerignore nor their templates,
+// Dockerfile: Dockerfile, Containerfile, NAME.Dockerfile, Dockerfile.NAME,
+// Dockerfile-NAME (but not the BuildKit ignore files *.dockerignore nor their templates,
 // and not Dockerfile.NAME.EXT whose extension names another kind of file:
 // `dockerfile.test.txt`, `Dockerfile.md`, `Dockerfile.golden`).
 func IsDockerfileName(name string) bool {
@@ -46,6 +46,8 @@ func IsDockerfileName(name string) bool {
 		return len(lower) > len(".dockerfile")
 	case strings.HasPrefix(lower, "dockerfile."), strings.HasPrefix(lower, "containerfile."):
 		return true
+	case strings.HasPrefix(lower, "dockerfile-"), strings.HasPrefix(lower, "containerfile-"):
+		return !strings.HasSuffix(lower, "-")
 	}
 	return false
 }

@@ -43,6 +43,10 @@ func TestIsDockerfileName(t *testing.T) {
 		"Dockerfile.aarch64":           true,
 		"Dockerfile.tmpl":              true, // a generator template: CR120 notes it
 		"Dockerfiles":                  false,
+		"dockerfile-kasm-ubuntu-jammy": true, // a name with a dash
+		"Dockerfile-dev":               true,
+		"dockerfile-lint.yml":          false,
+		"Dockerfile-":                  false,
 		"README.md":                    false,
 		"docker-compose.yml":           false,
 	} {

@@ -6,6 +6,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/coderready/coderready/checks"
@@ -87,6 +88,20 @@ func Plan(root string, cfg *checks.Config) (*Planned, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", root, err)
 	}
+	// A `.devcontainer` folder (or a `.devcontainer/<name>` one) is
+	// checked from the workspace folder that holds it, where its configs'
+	// paths (`"context": ".."`) lead and where the spec finds them; only
+	// the configs and Dockerfiles under the named folder are targets.
+	var under string
+	if fi.IsDir() {
+		if up, sub := devcontainerWorkspace(absRoot); up > 0 {
+			dir = filepath.Join(append([]string{dir}, slices.Repeat([]string{".."}, up)...)...)
+			under = sub
+			if absRoot, err = filepath.Abs(dir); err != nil {
+				return nil, fmt.Errorf("scan %s: %w", root, err)
+			}
+		}
+	}
 	repo, err := rootfs.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", root, err)
@@ -102,6 +117,9 @@ func Plan(root string, cfg *checks.Config) (*Planned, error) {
 	var found []Found
 	if fi.IsDir() {
 		found, err = discover(repo, p.Config.Ignored)
+		if under != "" {
+			found = slices.DeleteFunc(found, func(f Found) bool { return !strings.HasPrefix(f.Path, under+"/") })
+		}
 	} else {
 		found, err = Discover(root, p.Config.Ignored)
 	}
@@ -111,6 +129,22 @@ func Plan(root string, cfg *checks.Config) (*Planned, error) {
 	}
 	p.plan(found)
 	return p, nil
+}
+
+// devcontainerWorkspace reads an absolute folder path: for
+// `…/ws/.devcontainer` it returns 1 and ".devcontainer", for
+// `…/ws/.devcontainer/python` 2 and ".devcontainer/python" (how many
+// folders up the workspace is, and the folder relative to it); 0 for any
+// other folder.
+func devcontainerWorkspace(abs string) (int, string) {
+	base, parent := filepath.Base(abs), filepath.Base(filepath.Dir(abs))
+	switch {
+	case base == ".devcontainer":
+		return 1, base
+	case parent == ".devcontainer":
+		return 2, parent + "/" + base
+	}
+	return 0, ""
 }
 
 // Close releases the root.

@@ -51,6 +51,44 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+// TestPlanDevcontainerFolder: `check .devcontainer` (or a folder of
+// configs under it) checks those configs from the workspace folder that
+// holds them, so `"context": ".."` still leads into the checked tree; the
+// rest of the workspace is not a target.
+func TestPlanDevcontainerFolder(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"Dockerfile":                             "FROM debian:bookworm\n",
+		"requirements.txt":                       "x\n",
+		".devcontainer/devcontainer.json":        `{"build": {"dockerfile": "Dockerfile", "context": ".."}}`,
+		".devcontainer/Dockerfile":               "FROM debian:bookworm\nCOPY requirements.txt /tmp/\n",
+		".devcontainer/python/devcontainer.json": `{"image": "mcr.microsoft.com/devcontainers/python:3"}`,
+	})
+	for _, c := range []struct {
+		dir  string
+		want []string
+	}{
+		{".devcontainer", []string{".devcontainer/devcontainer.json", ".devcontainer/python/devcontainer.json"}},
+		{".devcontainer/python", []string{".devcontainer/python/devcontainer.json"}},
+		{".", []string{".devcontainer/devcontainer.json", ".devcontainer/python/devcontainer.json", "Dockerfile"}},
+	} {
+		p, err := Plan(filepath.Join(root, c.dir), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ti := range p.Targets {
+			got = append(got, ti.Path)
+			if ti.Path == ".devcontainer/devcontainer.json" && !slices.Contains(ti.Inputs, "requirements.txt") {
+				t.Errorf("%s: the context's files are not inputs: %q", c.dir, ti.Inputs)
+			}
+		}
+		_ = p.Close()
+		if !slices.Equal(got, c.want) {
+			t.Errorf("check %s: targets %q, want %q", c.dir, got, c.want)
+		}
+	}
+}
+
 func TestPlanOnlyAndProgress(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"Dockerfile":                      "FROM debian:bookworm\n",

@@ -41,6 +41,11 @@ func (p *Planned) recognizeTemplates(t *Target) {
 	}
 	if t.Kind == checks.KindDockerfile {
 		dockerfile(t.Path)
+		if len(t.templates) == 0 {
+			if src, err := p.files.bytes(t.Path); err == nil {
+				add(checks.DockerfileFragment(t.Path, src))
+			}
+		}
 		return
 	}
 	if t.dc == nil {

@@ -34,6 +34,8 @@ func TestTemplates(t *testing.T) {
 		"lib/templates/Dockerfile.tt":          "FROM ruby:<%= ruby_version %>\nRUN bundle install\n",
 		"library/Dockerfile.template":          "{{ include \"shared\" -}}\nFROM {{ env.dist }}:{{ env.codename }}\n",
 		"build/assets/debian.Dockerfile":       "ARG VARIANT=\"\"\nFROM REPLACE-ME\nRUN apt-get update\n",
+		// A piece a build script joins to a header: no FROM.
+		"custom/gpulibs.Dockerfile": "LABEL authors=\"x\"\nRUN mamba install --yes pyyaml && \\\n    fix-permissions /home/jovyan\n",
 		"app/Dockerfile":                       "FROM debian:latest\n",
 	})
 	run := func(cfg *checks.Config) (*Report, *fakeBuilds) {
@@ -63,6 +65,7 @@ func TestTemplates(t *testing.T) {
 	notes := findings(rep, "CR120", "CR220")
 	want := []string{
 		"CR120 build/assets/debian.Dockerfile:2",
+		"CR120 custom/gpulibs.Dockerfile:1",
 		"CR120 lib/templates/Dockerfile.tt:1",
 		"CR120 library/Dockerfile.template:1",
 		"CR120 src/ansible/.devcontainer/Dockerfile:2",

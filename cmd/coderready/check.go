@@ -142,9 +142,10 @@ func newCheckCmd() *cobra.Command {
 		Use:   "check [PATH...]",
 		Short: "Check the Dockerfiles and devcontainer.json files under PATH (default .)",
 		Long: `check finds every Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*,
-.devcontainer.json, .devcontainer/devcontainer.json and
+Dockerfile-*, .devcontainer.json, .devcontainer/devcontainer.json and
 .devcontainer/*/devcontainer.json under each PATH (a folder or a file; a
-trailing /... is accepted) and reports Coder compatibility findings.
+trailing /... is accepted) and reports Coder compatibility findings. A PATH
+that is a .devcontainer folder is checked from the folder that holds it.
 
 When a Docker engine answers (DOCKER_HOST honoured), each Dockerfile is built
 in it (nothing from the host but the build context enters the build), the
