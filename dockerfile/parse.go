@@ -283,6 +283,22 @@ func isWindowsImage(ref string) bool {
 	return false
 }
 
+// hadolintShell is hadolint's directive naming the shell a file's RUN
+// lines are written for, when the base image's own SHELL sets it (`#
+// hadolint shell=powershell`).
+var hadolintShell = regexp.MustCompile(`^\s*#\s*hadolint\s+shell=(\S+)\s*$`)
+
+// declaredShell returns the shell a `# hadolint shell=NAME` comment says
+// the file's RUN lines are for, nil when there is none.
+func (f *File) declaredShell() []string {
+	for _, l := range f.Lines {
+		if m := hadolintShell.FindStringSubmatch(l); m != nil {
+			return []string{m[1]}
+		}
+	}
+	return nil
+}
+
 // assignShells records on every instruction the shell its shell form runs
 // in: the stage's last SHELL, inherited from the stage it builds on.
 func (f *File) assignShells() {
@@ -290,6 +306,7 @@ func (f *File) assignShells() {
 	for _, in := range f.Meta {
 		in.Shell = DefaultShell
 	}
+	declared := f.declaredShell()
 	for _, s := range f.Stages {
 		sh := DefaultShell
 		switch {
@@ -297,6 +314,8 @@ func (f *File) assignShells() {
 			sh = final[s.BaseStage]
 		case isWindowsImage(s.Base):
 			sh = windowsShell
+		case declared != nil:
+			sh = declared
 		}
 		s.From.Shell = sh
 		for _, in := range s.Instructions {

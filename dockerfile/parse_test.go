@@ -259,6 +259,24 @@ func TestShellInheritance(t *testing.T) {
 	}
 }
 
+// TestDeclaredShell: hadolint's `# hadolint shell=powershell` says the
+// RUN lines are PowerShell (the base image's SHELL sets it): they are not
+// parsed as sh, so `RUN & C:/x.ps1` is no shell syntax error.
+func TestDeclaredShell(t *testing.T) {
+	f := mustParse(t, "FROM bats-jenkins\n# hadolint shell=powershell\n\nRUN & C:/ProgramData/Jenkins/jenkins-plugin-cli.ps1 --plugins junit:1.28\n")
+	in := f.Stages[0].Instructions[0]
+	if !slices.Equal(in.Shell, []string{"powershell"}) {
+		t.Fatalf("shell = %v", in.Shell)
+	}
+	if cmds, err := in.Commands(); err != nil || len(cmds) != 0 {
+		t.Errorf("Commands = %v, %v; want none, no error", cmds, err)
+	}
+	g := mustParse(t, "FROM debian:12\n# hadolint ignore=DL3008\nRUN apt-get install -y curl\n")
+	if !slices.Equal(g.Stages[0].Instructions[0].Shell, DefaultShell) {
+		t.Errorf("another hadolint comment changed the shell: %v", g.Stages[0].Instructions[0].Shell)
+	}
+}
+
 func TestHelpers(t *testing.T) {
 	f := mustParse(t, "FROM a AS base\nUSER root\nFROM base AS dev\nENV A=1 B=\"two words\"\nFROM dev\nARG X Y=2\nCOPY --chown=coder:coder --from=base /a /b\n")
 	final := f.Target("")
