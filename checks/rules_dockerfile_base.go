@@ -65,8 +65,9 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "A `FROM` of a registry image has neither a digest nor a tag other than `latest`. With " +
-			"`require-digest` in config, every registry `FROM` needs a digest. Stage references, `scratch` " +
-			"and references still holding an unresolved `$ARG` are not judged.",
+			"`require-digest` in config, every registry `FROM` needs a digest. Stage references, `scratch`, " +
+			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
+			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged.",
 		Why: "Golden images are few and shared by many workspaces, so they must be reproducible: `latest` (or no " +
 			"tag) changes under you, and two builds of the same commit can differ in tools, users and libc." + cite("seed"),
 		HowToFix: "Pin a version tag, and for golden images a digest too: " +
@@ -429,6 +430,11 @@ func checkCR102(in *DockerfileInput) []Finding {
 			continue
 		}
 		r := ParseImageRef(b.Ref)
+		if localName(r) {
+			// `FROM bats-jenkins`: an image the repository's scripts
+			// build and tag, not pulled; there is nothing to pin.
+			continue
+		}
 		var msg string
 		switch {
 		case in.Config.RequireDigest && r.Digest == "":

@@ -183,6 +183,11 @@ func TestCR102(t *testing.T) {
 		{"tag", "FROM ubuntu:24.04\n", nil, nil},
 		{"digest", "FROM ubuntu@sha256:0e5e4a57c2499249aafc3b40fcd541e9a456aab7296681a3994d631587203f97\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, nil},
 		{"scratch and unresolved", "ARG BASE\nFROM $BASE AS a\nFROM scratch\n", nil, nil},
+		{"a bare local name", "FROM bats-jenkins\nRUN echo x\n", nil, nil},
+		{"a fixture's local name", "FROM doesntmatter\n", nil, nil},
+		{"an official image by one word", "FROM eclipse-temurin\n", nil, []want{{line: 1}}},
+		{"a Docker Hub namespace", "FROM myorg/tools\n", nil, []want{{line: 1}}},
+		{"a local name digest required", "FROM bats-jenkins\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, nil},
 	})
 }
 
