@@ -222,6 +222,11 @@ func TestCR104(t *testing.T) {
 		{"installed", "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n", nil, nil},
 		{"installed in a base stage", "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y wget\nFROM base\n", nil, nil},
 		{"alpine has busybox", "FROM alpine:3.20\n", nil, nil},
+		{"installed, used, removed", "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends wget ca-certificates \\\n && wget -O rustup-init https://example.com/rustup-init \\\n && apt-get remove -y --auto-remove wget && rm -rf /var/lib/apt/lists/*\n", nil,
+			[]want{{line: 4}}},
+		{"removed, then installed again", "FROM debian:12\nRUN apt-get update && apt-get install -y wget && apt-get purge -y wget\nRUN apt-get update && apt-get install -y curl\n", nil, nil},
+		{"one of two removed", "FROM debian:12\nRUN apt-get update && apt-get install -y wget curl && apt-get purge -y wget\n", nil, nil},
+		{"alpine keeps busybox", "FROM alpine:3.20\nRUN apk add --no-cache curl && apk del curl\n", nil, nil},
 		{"unknown base", "FROM ghcr.io/acme/base:1\n", nil, nil},
 		{"copied-in script may install it", "FROM debian:bullseye-slim\nCOPY library-scripts/*.sh /tmp/library-scripts/\n" +
 			"RUN bash /tmp/library-scripts/common-debian.sh \"${INSTALL_ZSH}\" \"${USERNAME}\"\n", nil, nil},

@@ -23,7 +23,9 @@ func init() {
 			"`busybox`, and the base image is known to have none (debian, ubuntu, fedora, ubi-minimal). " +
 			"Unknown bases are not judged here, nor is a Dockerfile that runs a script whose commands it does not " +
 			"show (`bash /tmp/library-scripts/common-debian.sh`, `curl … | sh`) or installs packages named by a " +
-			"variable: what they install is not known, not missing. CR301 settles it on the built image.",
+			"variable: what they install is not known, not missing. A download tool the build installs (or the base has) " +
+			"and a later `apt-get remove`/`purge`, `apk del` or `dnf remove` takes away again, leaving none, is reported " +
+			"on that removal. CR301 settles it on the built image.",
 		Why: "Coder starts a workspace by running its bootstrap script, which downloads the agent with " +
 			"`curl`, else `wget`, else `busybox wget`, and exits with \"no download tool found\" when there is " +
 			"none: the workspace never connects." + cite("seed", "bootstrap"),
@@ -141,12 +143,70 @@ func checkCR104(in *DockerfileInput) []Finding {
 	b := v.facts(v.final)
 	// With the base image read, CR301 judges the same thing on real facts.
 	// An image on scratch cannot be a workspace (see CR101).
-	if !b.Known || b.Source == "image" || strings.EqualFold(b.Ref, "scratch") || b.HasDownloader() || v.installs(v.final, downloaders...) || featuresMayInstall(in) ||
-		v.installsUnknown(v.final) {
+	if !b.Known || b.Source == "image" || strings.EqualFold(b.Ref, "scratch") || featuresMayInstall(in) || v.installsUnknown(v.final) {
+		return nil
+	}
+	if c, tools, ok := v.downloadersRemoved(v.final, b); ok {
+		// `apt-get remove --auto-remove wget` after the build used it.
+		return []Finding{{
+			Message: fmt.Sprintf("`%s` removes %s, the last download tool the image had (`%s` has none of its own): "+
+				"the Coder agent cannot be downloaded", path.Base(c.Name)+" "+strings.Join(c.Args, " "), quoteList(tools), b.Ref),
+			Location: v.spanLoc(c.Span),
+			Fix:      &Fix{Description: "keep " + quoteList(tools) + ": leave it out of the removal"},
+			Evidence: b.Evidence(),
+		}}
+	}
+	if b.HasDownloader() || v.installs(v.final, downloaders...) {
 		return nil
 	}
 	return toolFinding(v, fmt.Sprintf("nothing installs curl, wget or busybox and `%s` has none: the Coder agent cannot be downloaded", b.Ref),
 		"install curl", "curl")
+}
+
+// downloadersRemoved returns the command that removes the last download
+// tool the chain of s had (from its base or an install), with the tools it
+// removes, when none is left after it: the base has no other, and nothing
+// installs one again.
+func (v *dfView) downloadersRemoved(s *dockerfile.Stage, b BaseFacts) (dockerfile.Command, []string, bool) {
+	have := map[string]bool{}
+	for _, d := range downloaders {
+		if b.Has(d) {
+			have[d] = true
+		}
+	}
+	var last dockerfile.Command
+	var gone []string
+	for _, in := range v.instructions(s) {
+		if in.Cmd != "run" {
+			continue
+		}
+		cmds, _ := in.Commands()
+		for _, c := range cmds {
+			if inst, ok := dockerfile.InstallOf(c); ok {
+				for _, p := range inst.Packages {
+					if slices.Contains(downloaders, p) {
+						have[p], gone = true, nil
+					}
+				}
+				continue
+			}
+			r, ok := dockerfile.RemovalOf(c)
+			if !ok || r.Unknown {
+				continue
+			}
+			var removed []string
+			for _, p := range r.Packages {
+				if have[p] {
+					delete(have, p)
+					removed = append(removed, p)
+				}
+			}
+			if len(removed) > 0 {
+				last, gone = c, removed
+			}
+		}
+	}
+	return last, gone, len(gone) > 0 && len(have) == 0
 }
 
 // featuresMayInstall reports whether the Dockerfile is built for a

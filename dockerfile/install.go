@@ -71,8 +71,42 @@ var installVerbs = map[string][]string{
 	"zypper":   {"install", "in"},
 }
 
+// removeVerbs are the subcommands that remove packages.
+var removeVerbs = map[string][]string{
+	"apt":      {"remove", "purge", "autoremove"},
+	"apk":      {"del"},
+	"dnf":      {"remove", "erase", "rm"},
+	"yum":      {"remove", "erase"},
+	"microdnf": {"remove"},
+	"zypper":   {"remove", "rm"},
+}
+
 // InstallOf reads a command as a package installation.
-func InstallOf(c Command) (Install, bool) {
+func InstallOf(c Command) (Install, bool) { return packageCommand(c, installVerbs) }
+
+// RemovalOf reads a command as a package removal (`apt-get purge -y
+// wget`, `apk del curl`): the Install it returns names the packages
+// removed.
+func RemovalOf(c Command) (Install, bool) { return packageCommand(c, removeVerbs) }
+
+// Removals returns the package removals a RUN runs, in order.
+func (in *Instruction) Removals() []Install {
+	cmds, err := in.Commands()
+	if err != nil {
+		return nil
+	}
+	var out []Install
+	for _, c := range cmds {
+		if r, ok := RemovalOf(c); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// packageCommand reads a package manager command whose subcommand is one
+// of verbs, and the packages it names.
+func packageCommand(c Command, verbs map[string][]string) (Install, bool) {
 	m := managerOf(c.Name)
 	if m == "" {
 		return Install{}, false
@@ -99,7 +133,7 @@ func InstallOf(c Command) (Install, bool) {
 			continue
 		}
 		if verb == "" {
-			if !lit || !slices.Contains(installVerbs[m], a) {
+			if !lit || !slices.Contains(verbs[m], a) {
 				return Install{}, false
 			}
 			verb = a

@@ -158,6 +158,20 @@ func TestCommandErrors(t *testing.T) {
 	}
 }
 
+// TestRemovals: package removals are read like installs, with the
+// managers' removal verbs; an install is not a removal.
+func TestRemovals(t *testing.T) {
+	f := mustParse(t, "FROM debian:12\nRUN apt-get update && apt-get install -y wget && apt-get remove -y --auto-remove wget && apk del curl busybox && dnf -y erase wget2 && apt-get purge $X\n")
+	var got []string
+	for _, r := range f.Stages[0].Instructions[0].Removals() {
+		got = append(got, fmt.Sprintf("%s:%s:%v", r.Manager, strings.Join(r.Packages, ","), r.Unknown))
+	}
+	want := []string{"apt:wget:false", "apk:curl,busybox:false", "dnf:wget2:false", "apt::true"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Removals = %q, want %q", got, want)
+	}
+}
+
 func TestInstalls(t *testing.T) {
 	tests := []struct {
 		name    string
