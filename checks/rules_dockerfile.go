@@ -376,6 +376,12 @@ func writeTargets(c dockerfile.Command) []struct {
 		after("-d")
 	case "tar":
 		after("-C", "--directory")
+	case "bash", "sh":
+		// An installer script given its prefix: conda's and its
+		// relatives' `bash Miniconda3.sh -b -p ~/miniconda`.
+		if len(positional) > 0 && strings.HasSuffix(c.Args[positional[0]], ".sh") {
+			after("-p", "--prefix")
+		}
 	}
 	return out
 }

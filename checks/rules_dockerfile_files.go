@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -658,6 +659,26 @@ func inHome(p string, users []string, self bool) (string, bool) {
 	return "", false
 }
 
+// homebrewCmd finds a `brew` command in a RUN.
+var homebrewCmd = regexp.MustCompile(`(?:^|[\s;&|(])brew\s+(?:install|bundle|tap)\b`)
+
+// removedBy reports whether a command of the RUN deletes the path as
+// written (`rm -f ~/miniconda.sh`).
+func removedBy(ins *dockerfile.Instruction, raw string) bool {
+	cmds, _ := ins.Commands()
+	for _, c := range cmds {
+		if path.Base(c.Name) != "rm" {
+			continue
+		}
+		for _, a := range c.Args {
+			if strings.Trim(a, `"'`) == raw {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // checkCR115 reports files put into the workspace user's home at build time.
 func checkCR115(in *DockerfileInput) []Finding {
 	v := newView(in)
@@ -667,11 +688,18 @@ func checkCR115(in *DockerfileInput) []Finding {
 	final := v.final
 	users := v.homeUsers()
 	var out []Finding
-	report := func(p, user string, loc Location) {
+	report := func(p, user string, loc Location, ins *dockerfile.Instruction) {
+		fix := "install to /usr/local or /opt, or to /etc/skel, or copy it into the home from the template's startup script"
+		if text := v.f.Text(ins.StartLine, ins.EndLine); strings.Contains(text, "Homebrew/install") || homebrewCmd.MatchString(text) {
+			// Homebrew on Linux keeps its prefix outside any user's home;
+			// what it leaves in the home is its download cache.
+			fix = "Homebrew's own prefix, /home/linuxbrew/.linuxbrew, is outside the workspace home; point HOMEBREW_CACHE " +
+				"outside the home (`ENV HOMEBREW_CACHE=/tmp/homebrew-cache`) or remove `~/.cache` once the install is done"
+		}
 		out = append(out, Finding{
 			Message:  fmt.Sprintf("`%s` is put in /home/%s at build time, but Coder's templates mount a persistent volume there that hides it", p, user),
 			Location: loc,
-			Fix:      &Fix{Description: "install to /usr/local or /opt, or to /etc/skel, or copy it into the home from the template's startup script"},
+			Fix:      &Fix{Description: fix},
 		})
 	}
 	for _, ins := range v.instructions(final) {
@@ -680,18 +708,36 @@ func checkCR115(in *DockerfileInput) []Finding {
 		case "copy", "add":
 			dest := v.copyDest(s, ins)
 			if u, ok := inHome(dest, users, true); ok {
-				report(dest, u, v.instLoc(ins))
+				report(dest, u, v.instLoc(ins), ins)
 			}
 		case "run":
+			// The first path the RUN leaves in a home: an installer it
+			// downloads there and deletes again is not what stays.
+			var first, kept *runWrite
+			var firstUser, keptUser string
 			for _, w := range v.runWrites(final, ins) {
 				p := w.abs
 				if p == "" {
 					p = expandKnown(w.raw, v.stageVars(final, ins))
 				}
-				if u, ok := inHome(p, users, false); ok {
-					report(p, u, v.spanLoc(w.span))
+				u, ok := inHome(p, users, false)
+				if !ok {
+					continue
+				}
+				w.abs = p
+				if first == nil {
+					first, firstUser = &w, u
+				}
+				if !removedBy(ins, w.raw) {
+					kept, keptUser = &w, u
 					break
 				}
+			}
+			if kept == nil {
+				kept, keptUser = first, firstUser
+			}
+			if kept != nil {
+				report(kept.abs, keptUser, v.spanLoc(kept.span), ins)
 			}
 		}
 	}

@@ -424,6 +424,10 @@ func TestCR115(t *testing.T) {
 		{"cd into the home", "FROM ubuntu:24.04\nRUN cd /home/coder && mkdir -p .config/app\n", nil, []want{{line: 2}}},
 		{"ENV HOME points there", "FROM ubuntu:24.04\nENV HOME=/home/coder\nRUN mkdir -p ~/.cache/x\n", nil, []want{{line: 3}}},
 		{"su to the user", "FROM ubuntu:24.04\nRUN su coder -c 'mkdir -p ~/.local/bin'\n", nil, []want{{line: 2}}},
+		{"Homebrew's cache", "FROM ubuntu:24.04\nRUN useradd -m gitpod\nUSER gitpod\nRUN mkdir ~/.cache && /bin/bash -c \"$(curl -fsSL https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh)\"\n", nil,
+			[]want{{line: 4}}},
+		{"the installed prefix, not the deleted installer", "FROM ubuntu:24.04\nRUN useradd -m user\nUSER user\nRUN curl -sLo ~/miniconda.sh https://repo.anaconda.com/miniconda/Miniconda3-latest-Linux-x86_64.sh \\\n && bash ~/miniconda.sh -b -p ~/miniconda && rm ~/miniconda.sh\n", nil,
+			[]want{{line: 5, col: 31}}},
 		{"usr local", "FROM ubuntu:24.04\nCOPY tool /usr/local/bin/tool\nUSER coder\n", nil, nil},
 		{"home dir itself", "FROM ubuntu:24.04\nRUN mkdir -p /home/coder && chown coder /home/coder\n", nil, nil},
 		{"other user's home", "FROM ubuntu:24.04\nRUN mkdir -p /home/linuxbrew/.linuxbrew\nUSER coder\n", nil, nil},
@@ -587,5 +591,19 @@ func withDevcontainer(json string) func(*DockerfileInput) {
 			panic(err)
 		}
 		in.Devcontainer = c
+	}
+}
+
+// TestCR115HomebrewFix: the fix for what Homebrew's installer leaves in
+// the home names Homebrew's own prefix and its cache, not /usr/local.
+func TestCR115HomebrewFix(t *testing.T) {
+	src := "FROM ubuntu:24.04\nRUN useradd -m gitpod\nUSER gitpod\nRUN mkdir ~/.cache && /bin/bash -c \"$(curl -fsSL https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh)\"\n"
+	got := checkRule(t, "CR115", src, nil)
+	if len(got) != 1 || !strings.Contains(got[0].Fix.Description, "HOMEBREW_CACHE") || strings.Contains(got[0].Fix.Description, "/usr/local") {
+		t.Fatalf("findings %+v", got)
+	}
+	plain := checkRule(t, "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN mkdir -p ~/.config/x\n", nil)
+	if len(plain) != 1 || strings.Contains(plain[0].Fix.Description, "HOMEBREW") {
+		t.Fatalf("plain findings %+v", plain)
 	}
 }
