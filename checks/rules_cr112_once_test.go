@@ -36,6 +36,8 @@ func TestCR112OncePerDownload(t *testing.T) {
 		{"node asked for the machine", "FROM debian:12\nRUN node -p \"process.arch === 'arm64' ? 'skip' : process.exit(1)\" || (wget -O /tmp/c.deb https://e.com/chrome_amd64.deb && dpkg -i /tmp/c.deb)\n", nil, nil},
 		{"the download's signature", "FROM debian:12\nRUN curl -sSL https://e.com/r-1-linux-x86_64.tar.bz2 -o /tmp/r.tbz && curl -sSL https://e.com/r-1-linux-x86_64.tar.bz2.asc -o /tmp/r.asc\n", nil, []want{{line: 2}}},
 		{"a fallback mirror", "FROM debian:12\nRUN if ! wget -O s.deb https://a.example/s_1_amd64.deb; then wget -O s.deb https://b.example/s_1_amd64.deb; fi\n", nil, []want{{line: 2}}},
+		{"conda's linux-64", "FROM debian:12\nRUN curl -Ls https://micro.mamba.pm/api/micromamba/linux-64/1.1.0 | tar -xj -C /usr/local bin/micromamba\n", nil, []want{{line: 2}}},
+		{"conda asked for its platform", "FROM debian:12\nRUN arch=$(uname -m) && [ \"$arch\" = x86_64 ] && sub=linux-64 || sub=linux-aarch64; curl -Ls https://micro.mamba.pm/api/micromamba/$sub/1.1.0 | tar -xj\n", nil, nil},
 		{"two downloads", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz && curl -fsSLO https://example.com/b_linux_amd64.tgz\n", nil, []want{{line: 2}, {line: 2}}},
 	})
 }

@@ -375,7 +375,8 @@ func checkCR107(in *DockerfileInput) []Finding {
 
 var (
 	// archRe finds an architecture name between separators.
-	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armhf|i386|i686|x64)(?:$|[-_./"'])`)
+	// conda's `linux-64` (its name for x86_64) counts too.
+	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armhf|i386|i686|x64|linux-64)(?:$|[-_./"'])`)
 	// unameM finds `uname -m` (also `uname -sm`).
 	unameM = regexp.MustCompile(`uname +-[a-z]*m`)
 	// signatureExt finds the signature or checksum file of a download.
@@ -586,12 +587,19 @@ func stageOf(f *dockerfile.File, at *dockerfile.Instruction) *dockerfile.Stage {
 
 // archFinding builds one CR112 finding.
 func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Finding {
+	named := arch
+	if strings.EqualFold(arch, "linux-64") {
+		named = "x86_64 (conda's `linux-64`)"
+	}
 	fd := Finding{
-		Message:  fmt.Sprintf("`%s` hard-codes the %s architecture: the image breaks on other platforms", strings.Trim(word, `"'`), arch),
+		Message:  fmt.Sprintf("`%s` hard-codes the %s architecture: the image breaks on other platforms", strings.Trim(word, `"'`), named),
 		Location: v.spanLoc(sp),
 		Fix:      &Fix{Description: "declare `ARG TARGETARCH` and use `${TARGETARCH}`"},
 	}
-	if !strings.EqualFold(arch, "amd64") && !strings.EqualFold(arch, "arm64") {
+	switch {
+	case strings.EqualFold(arch, "linux-64"):
+		fd.Fix.Description = "conda names its platforms `linux-64` (x86_64) and `linux-aarch64`: pick one from `$(uname -m)` in the RUN"
+	case !strings.EqualFold(arch, "amd64") && !strings.EqualFold(arch, "arm64"):
 		fd.Fix.Description = "derive the name from the build's architecture: `$(uname -m)` gives x86_64/aarch64, `${TARGETARCH}` gives amd64/arm64"
 	}
 	fd.Fix.Edits = archFix(v, sp, arch)
