@@ -58,14 +58,15 @@ func (r FactsResolver) BaseFacts(ref string) BaseFacts {
 
 // FinalBaseRef returns the image reference the final stage of in's
 // Dockerfile builds on (following stage references and build args), or ""
-// when it is not fully known (an ARG without a value) or is scratch.
+// when it is not fully known (an ARG without a value, a placeholder such
+// as `<ubuntu>` that a build script fills in) or is scratch.
 func FinalBaseRef(in *DockerfileInput) string {
 	v := newView(in)
 	if v == nil || v.final == nil {
 		return ""
 	}
 	ref := v.rootRef(v.final)
-	if ref == "" || strings.Contains(ref, "$") || strings.EqualFold(ref, "scratch") {
+	if ref == "" || strings.Contains(ref, "$") || strings.EqualFold(ref, "scratch") || isPlaceholderImage(ref) {
 		return ""
 	}
 	return ref

@@ -61,7 +61,7 @@ func (v *dfView) rootRef(s *dockerfile.Stage) string {
 // facts returns what is known of the image the chain of s starts from.
 func (v *dfView) facts(s *dockerfile.Stage) BaseFacts {
 	ref := v.rootRef(s)
-	if ref == "" || strings.Contains(ref, "$") {
+	if ref == "" || strings.Contains(ref, "$") || isPlaceholderImage(ref) {
 		return BaseFacts{Ref: ref}
 	}
 	if strings.EqualFold(ref, "scratch") {

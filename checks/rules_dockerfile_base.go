@@ -426,7 +426,7 @@ func checkCR102(in *DockerfileInput) []Finding {
 	var out []Finding
 	for _, s := range v.f.Stages {
 		b := v.base(s)
-		if b.Stage != nil || b.Ref == "" || hasVar(b.Ref) || strings.EqualFold(b.Ref, "scratch") {
+		if b.Stage != nil || b.Ref == "" || hasVar(b.Ref) || strings.EqualFold(b.Ref, "scratch") || isPlaceholderImage(b.Ref) {
 			continue
 		}
 		r := ParseImageRef(b.Ref)
@@ -534,7 +534,7 @@ func checkCR103(in *DockerfileInput) []Finding {
 	}
 	root := v.chain(v.final)[0]
 	ref := v.base(root).Ref
-	if ref == "" || hasVar(ref) || baseAllowed(ref, in.Config.AllowedBases) {
+	if ref == "" || hasVar(ref) || isPlaceholderImage(ref) || baseAllowed(ref, in.Config.AllowedBases) {
 		return nil
 	}
 	near := nearestAllowed(ref, in.Config.AllowedBases)

@@ -38,8 +38,9 @@ func init() {
 			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile (not plainly `Dockerfile` " +
 			"or `Containerfile`), that no devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, " +
 			"joined to others by a build script). It is reported once, as a note, and not checked as a Dockerfile: " +
-			"nothing is built and its base is not read. A Template source's Dockerfile that still parses is checked by the " +
-			"rules that can read it, but its placeholders are not reported.",
+			"nothing is built and its base is not read. A Template source's Dockerfile, or one whose base is a placeholder, " +
+			"that still parses is checked by the rules that can read it, but its placeholders are not reported (no CR102 " +
+			"on `<ubuntu>`).",
 		Why: "Until a generator or the Dev Containers CLI (`devcontainer templates apply`) fills it in, the file is not what " +
 			"gets built: its placeholders are meant to be there, and reading it as a Dockerfile reports parse errors and " +
 			"unpinned `REPLACE-ME` images that do not exist in any image Coder runs." + cite("spec", "dockerfile"),
@@ -209,6 +210,20 @@ func generatorLine(p string, lines []string) *Template {
 // argDefault finds an ARG line's name and default (`ARG BASE_IMG=<ubuntu>`).
 var argDefault = regexp.MustCompile(`(?i)^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S+)`)
 
+// isPlaceholderImage reports whether an image reference only stands in
+// for one a build script fills in: `REPLACE-ME`, `<ubuntu>`,
+// `__BASE_IMAGE__:latest`, `@BASE@`.
+func isPlaceholderImage(img string) bool {
+	name := img
+	if j := strings.IndexAny(name, "@"); j > 0 && !strings.HasPrefix(name, "@") {
+		name = name[:j]
+	}
+	if j := strings.LastIndex(name, ":"); j > 0 && !strings.Contains(name[j:], "/") && !strings.HasPrefix(name, "<") {
+		name = name[:j]
+	}
+	return placeholderWord.MatchString(name) || placeholderDelims.MatchString(name) || placeholderDelims.MatchString(img)
+}
+
 // placeholderBase finds a FROM whose image is a placeholder, written in
 // the FROM or as the default of the ARG it names (`ARG BASE_IMG=<ubuntu>`,
 // `FROM $BASE_IMG`).
@@ -227,14 +242,7 @@ func placeholderBase(p string, lines []string) *Template {
 		if v := strings.Trim(strings.TrimPrefix(img, "$"), "{}"); strings.HasPrefix(img, "$") && defaults[v] != "" {
 			img = defaults[v]
 		}
-		name := img
-		if j := strings.IndexAny(name, "@"); j > 0 && !strings.HasPrefix(name, "@") {
-			name = name[:j]
-		}
-		if j := strings.LastIndex(name, ":"); j > 0 && !strings.Contains(name[j:], "/") && !strings.HasPrefix(name, "<") {
-			name = name[:j]
-		}
-		if !placeholderWord.MatchString(name) && !placeholderDelims.MatchString(name) && !placeholderDelims.MatchString(img) {
+		if !isPlaceholderImage(img) {
 			continue
 		}
 		sign := "`FROM " + img + "`"
@@ -293,10 +301,12 @@ func DevcontainerTemplate(c *devcontainer.Config, manifest string) *Template {
 }
 
 // Checkable reports whether the rules may still read the file: a Dev
-// Container Template source's file that parses. A generator template or a
-// placeholder base is not what gets built.
+// Container Template source's file, or a build asset with a placeholder
+// base, that parses (what the rules learn from the base, they do not
+// learn: the placeholder is not read). A generator template is not what
+// gets built.
 func (t *Template) Checkable(parses bool) bool {
-	return t.Kind == TemplateDevcontainer && parses
+	return (t.Kind == TemplateDevcontainer || t.Kind == TemplatePlaceholderBase) && parses
 }
 
 // Note is the template's one finding (CR120 for a Dockerfile, CR220 for a
@@ -312,7 +322,7 @@ func (t *Template) Note(checked bool) Finding {
 	case TemplateGenerator:
 		what = "a generator template (" + t.Sign + "), not a Dockerfile yet"
 	case TemplatePlaceholderBase:
-		what = "a build asset whose base is a placeholder (" + t.Sign + ") a build script fills in, not a Dockerfile yet"
+		what = "a Dockerfile whose base is a placeholder (" + t.Sign + ") that a build script fills in"
 	case TemplateFragment:
 		what = "a piece of a Dockerfile (it has no `FROM`) that a build script joins to others, not a Dockerfile on its own"
 	default:
@@ -337,6 +347,8 @@ func (t *Template) Note(checked bool) Finding {
 	}
 	var done string
 	switch {
+	case checked && t.Kind == TemplatePlaceholderBase:
+		done = "checked as it is, but its base is neither read nor reported and nothing is built (config `check-templates: true` builds it)"
 	case checked && t.Placeholders == 0:
 		done = "checked as it is, but nothing is built (config `check-templates: true` builds it and reports the files it names that are missing)"
 	case checked:

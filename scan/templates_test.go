@@ -34,6 +34,8 @@ func TestTemplates(t *testing.T) {
 		"lib/templates/Dockerfile.tt":          "FROM ruby:<%= ruby_version %>\nRUN bundle install\n",
 		"library/Dockerfile.template":          "{{ include \"shared\" -}}\nFROM {{ env.dist }}:{{ env.codename }}\n",
 		"build/assets/debian.Dockerfile":       "ARG VARIANT=\"\"\nFROM REPLACE-ME\nRUN apt-get update\n",
+		// A placeholder base in the ARG the FROM names: checked as it is.
+		"notebooks/base/Dockerfile": "ARG BASE_IMG=<ubuntu>\nFROM $BASE_IMG\nENTRYPOINT [\"/init\"]\n",
 		// A piece a build script joins to a header: no FROM.
 		"custom/gpulibs.Dockerfile": "LABEL authors=\"x\"\nRUN mamba install --yes pyyaml && \\\n    fix-permissions /home/jovyan\n",
 		"app/Dockerfile":                       "FROM debian:latest\n",
@@ -68,6 +70,7 @@ func TestTemplates(t *testing.T) {
 		"CR120 custom/gpulibs.Dockerfile:1",
 		"CR120 lib/templates/Dockerfile.tt:1",
 		"CR120 library/Dockerfile.template:1",
+		"CR120 notebooks/base/Dockerfile:2",
 		"CR120 src/ansible/.devcontainer/Dockerfile:2",
 		"CR120 src/cpp-db/.devcontainer/Dockerfile:1",
 		"CR120 src/cpp/.devcontainer/Dockerfile:1",
@@ -84,7 +87,8 @@ func TestTemplates(t *testing.T) {
 	}
 	// What parses is still read: the ansible Dockerfile's ENTRYPOINT, the
 	// go config's forwardPorts.
-	if kept := findings(rep, "CR106", "CR207"); !slices.Contains(kept, "CR106 src/ansible/.devcontainer/Dockerfile:3") || !slices.Contains(kept, "CR207 src/go/.devcontainer/devcontainer.json:4") {
+	if kept := findings(rep, "CR106", "CR207"); !slices.Contains(kept, "CR106 src/ansible/.devcontainer/Dockerfile:3") || !slices.Contains(kept, "CR207 src/go/.devcontainer/devcontainer.json:4") ||
+		!slices.Contains(kept, "CR106 notebooks/base/Dockerfile:3") {
 		t.Errorf("a template's readable parts were not checked: %v", kept)
 	}
 	for _, tr := range rep.Targets {
