@@ -604,7 +604,7 @@ func dotnetUbuntuUser(tag string) string {
 // RStudio installed the same way): the rstudio user holds UID 1000 and s6's
 // /init runs as root.
 var rockerRStudio = []string{"rocker/rstudio", "rocker/tidyverse", "rocker/verse", "rocker/geospatial",
-	"rocker/binder", "rocker/ml", "rocker/ml-verse"}
+	"rocker/binder", "rocker/ml", "rocker/ml-verse", "rocker/ml-gpu"}
 
 // rootOfficial are Docker Official images whose Dockerfiles set no USER:
 // they run as root.

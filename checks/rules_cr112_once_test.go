@@ -111,6 +111,7 @@ func TestCR101SystemdImage(t *testing.T) {
 	// Rocker's RStudio images start s6's /init from their own CMD.
 	for _, src := range []string{"FROM debian:12\nRUN apt-get update\nCMD [\"/sbin/init\"]\n", "FROM debian:12\nENTRYPOINT /lib/systemd/systemd\n",
 		"FROM rocker/verse:4.6.1\nRUN apt-get update\n",
+		"FROM rocker/ml-gpu:4.0.0\nRUN pip install x\n",
 		"FROM rocker/rstudio:4.6.1\nCMD [\"sh\", \"-c\", \"/rocker_scripts/batch_user_creation.sh && /init\"]\n"} {
 		got := checkRule(t, "CR101", src, nil)
 		if len(got) != 1 || got[0].Fix == nil || len(got[0].Fix.Edits) != 0 || !strings.Contains(got[0].Fix.Description, "must run as root") {
