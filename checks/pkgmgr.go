@@ -629,6 +629,28 @@ func KnownBase(ref string) BaseFacts {
 	return b
 }
 
+// tagFamily reads the distribution a tag names as a word or a word's
+// start (`rockylinux9`, `centos7`, `opensuse156`, `fedora-40`).
+func tagFamily(tag string) (OSFamily, PackageManager, bool) {
+	for _, p := range strings.FieldsFunc(tag, func(r rune) bool { return r == '-' || r == '.' || r == '_' }) {
+		for _, d := range []string{"rockylinux", "almalinux", "fedora", "rhel", "ubi", "oraclelinux", "amazonlinux", "centos"} {
+			if !strings.HasPrefix(p, d) || strings.TrimLeft(p[len(d):], "0123456789") != "" {
+				continue
+			}
+			if p == "centos7" || p == "amazonlinux2" || d == "centos" && strings.Contains(tag, "centos-7") {
+				return OSRHEL, PMYum, true
+			}
+			return OSRHEL, PMDnf, true
+		}
+		for _, d := range []string{"opensuse", "leap", "tumbleweed", "sles", "sle"} {
+			if strings.HasPrefix(p, d) && strings.TrimLeft(p[len(d):], "0123456789") == "" {
+				return OSSUSE, PMZypper, true
+			}
+		}
+	}
+	return OSUnknown, PMUnknown, false
+}
+
 // familyOf guesses an image's family and package manager from its name and
 // tag alone.
 func familyOf(r ImageRef) (OSFamily, PackageManager) {
@@ -659,7 +681,15 @@ func familyOf(r ImageRef) (OSFamily, PackageManager) {
 		return OSRHEL, PMDnf
 	case strings.Contains(r.Repository, "opensuse") || strings.HasPrefix(base, "sle") || strings.HasPrefix(base, "sles") || strings.HasPrefix(r.Repository, "bci/") || strings.HasPrefix(r.Repository, "suse/"):
 		return OSSUSE, PMZypper
-	case r.Registry == "" && slices.Contains([]string{"node", "python", "golang", "rust", "ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "maven", "gradle", "haskell", "elixir", "erlang", "julia", "r-base", "swift", "clojure"}, base):
+	}
+	// A distribution the tag names (`posit/r-base:rockylinux9`,
+	// `…:opensuse156`) wins over a guess from the image's name.
+	if f, m, ok := tagFamily(tag); ok {
+		return f, m
+	}
+	switch {
+	case r.Registry == "" && r.Repository == base && slices.Contains([]string{"node", "python", "golang", "rust", "ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "maven", "gradle", "haskell", "elixir", "erlang", "julia", "r-base", "swift", "clojure"}, base):
+		// Docker Official images only: `posit/r-base` is not `r-base`.
 		return OSDebian, PMApt
 	case r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "azurelinux/") || strings.HasPrefix(r.Repository, "cbl-mariner/")):
 		return OSRHEL, PMTdnf

@@ -68,7 +68,7 @@ func TestSiblings(t *testing.T) {
 		{"docker.io/jupyter/base@sha256:abc", true, "1000", "/home/jovyan", "sibling", OSDebian, EvidenceKnownBase, "images/base/Dockerfile"},
 		{"acme/twin", false, "", "", "table", OSUnknown, "", ""},
 		{"acme/loop-a", false, "", "", "table", OSUnknown, "", ""},
-		{"acme/node:20", false, "", "", "table", OSDebian, EvidenceInferred, ""},
+		{"acme/node:20", false, "", "", "table", OSUnknown, "", ""}, // not the official node: no guess
 		{"acme/tool", false, "", "", "table", OSUnknown, "", ""},
 		// The table answers first when it knows the user.
 		{"ubuntu:24.04", true, "", "", "table", OSDebian, EvidenceKnownBase, ""},
