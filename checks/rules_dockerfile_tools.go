@@ -58,8 +58,9 @@ func init() {
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does. An image with no shell (`scratch`, " +
-			"distroless but its `:debug` tags) is not judged: it cannot be a workspace. Nor is an ENTRYPOINT that only starts " +
-			"a shell (`[\"/bin/bash\"]`, `bash -l`): it sets nothing up.",
+			"distroless but its `:debug` tags, .NET's chiseled and distroless tags) is not judged: it cannot be a workspace. " +
+			"Nor is an ENTRYPOINT that only starts a shell (`[\"/bin/bash\"]`, `bash -l`) or a minimal init with nothing " +
+			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`): it sets nothing up.",
 		Why: "Coder's templates replace the container's command with `sh -c <agent init script>`: the image's " +
 			"ENTRYPOINT and CMD never run, so whatever they set up (daemons, environment, files) is missing in " +
 			"the workspace." + cite("templates"),
@@ -270,7 +271,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// runs the agent's init script itself is made for a template that
 	// keeps the entrypoint and hands it the script.
 	ep, _ := v.entrypointScript()
-	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !bareShell(entry) {
+	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !bareShell(entry) && !bareInit(entry) {
 		out = append(out, Finding{
 			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
 				"with the agent's init script, so what it sets up never happens",
@@ -305,6 +306,28 @@ func bareShell(ins *dockerfile.Instruction) bool {
 	for _, a := range args[1:] {
 		if !strings.HasPrefix(a, "-") || strings.Contains(a, "c") && !strings.HasPrefix(a, "--") {
 			return false // a script, or -c and a command
+		}
+	}
+	return true
+}
+
+// bareInit reports whether an ENTRYPOINT is only a minimal init that runs
+// the command it is given (`["tini", "--"]`, `dumb-init --`): it reaps
+// zombies and forwards signals, and sets nothing up a replaced command
+// would miss.
+func bareInit(ins *dockerfile.Instruction) bool {
+	args := commandWords(ins)
+	if len(args) == 0 {
+		return false
+	}
+	switch path.Base(args[0]) {
+	case "tini", "tini-static", "dumb-init", "catatonit":
+	default:
+		return false
+	}
+	for _, a := range args[1:] {
+		if !strings.HasPrefix(a, "-") {
+			return false // a program it wraps, judged as the entrypoint
 		}
 	}
 	return true
