@@ -64,6 +64,12 @@ func archVars(s *dockerfile.Stage) []archVar {
 			if !archWord.MatchString(kv.Value) && !isURLOrPath(kv.Value) {
 				continue
 			}
+			// A search path (`LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:…`,
+			// `PATH=/opt/x86_64/bin:$PATH`) lists folders the loader or the
+			// shell skips when they are missing: nothing breaks elsewhere.
+			if searchPath(kv.Key, kv.Value) {
+				continue
+			}
 			// i386 is never the image's own architecture on a platform
 			// Coder runs on: such a path is a 32-bit multilib folder
 			// (`/usr/lib/i386-linux-gnu`) kept beside the native one.
@@ -74,6 +80,20 @@ func archVars(s *dockerfile.Stage) []archVar {
 		}
 	}
 	return out
+}
+
+// searchPaths are the variables that hold a list of folders to search.
+var searchPaths = []string{"PATH", "LD_LIBRARY_PATH", "LIBRARY_PATH", "PKG_CONFIG_PATH", "CPATH", "C_INCLUDE_PATH",
+	"CPLUS_INCLUDE_PATH", "MANPATH", "INFOPATH", "PYTHONPATH", "CLASSPATH", "XDG_DATA_DIRS", "GOPATH", "PERL5LIB"}
+
+// searchPath reports whether an ENV or ARG value is a list of folders to
+// search: a search-path variable, or a value of several paths joined by `:`.
+func searchPath(key, value string) bool {
+	if slices.Contains(searchPaths, key) || strings.HasSuffix(key, "_PATH") && !strings.Contains(value, "://") {
+		return true
+	}
+	return !strings.Contains(value, "://") && strings.Count(value, ":") >= 1 && strings.HasPrefix(strings.Trim(value, `"'`), "/") &&
+		strings.Contains(strings.SplitN(strings.Trim(value, `"'`), ":", 2)[1], "/")
 }
 
 // refersTo reports whether a word uses the variable name (`$NAME`,

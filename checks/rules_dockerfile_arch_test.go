@@ -26,6 +26,9 @@ func TestCR112Vars(t *testing.T) {
 		{"value derived from TARGETARCH", "FROM debian:12\nARG TARGETARCH\nENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-${TARGETARCH}\n", nil, nil},
 		{"not a path", "FROM debian:12\nENV DEBIAN_ARCH_NOTE=built-on-amd64\nRUN echo $DEBIAN_ARCH_NOTE\n", nil, nil},
 		{"similar name only", "FROM debian:12\nARG ARCH=amd64\nRUN curl -LO https://example.com/t-${ARCHIVE}.tgz\n", nil, nil},
+		{"a library search path", "FROM ubuntu:24.04\nENV LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/usr/lib/i386-linux-gnu${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}:/usr/local/nvidia/lib\n", nil, nil},
+		{"PATH", "FROM ubuntu:24.04\nENV PATH=/opt/x86_64/bin:$PATH\n", nil, nil},
+		{"a list in another variable", "FROM ubuntu:24.04\nENV PLUGINS=/opt/x86_64/plugins:/opt/common/plugins\n", nil, nil},
 		{"a 32-bit multilib folder", "FROM ubuntu:24.04\nENV PKG_CONFIG_PATH=/usr/lib/i386-linux-gnu/pkgconfig\n", nil, nil},
 		{"a folder the build makes", "FROM debian:12\nARG JAVA_HOME=/usr/lib/jvm/msft-11-x64\nRUN mkdir -p ${JAVA_HOME} && curl -fsSL https://example.com/jdk-11-linux-x64.tar.gz | tar -xz -C ${JAVA_HOME}\n", nil,
 			[]want{{3, 41, nil}}}, // the download alone

@@ -99,8 +99,11 @@ func init() {
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`) is not reported, nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
-			"(`Dockerfile.aarch64`), its base tag does (`…:arm64v8-noble`), or, for a plain `Dockerfile`, a " +
-			"`Dockerfile.<arch>` beside it for another architecture makes it the amd64 one. A download is reported once, " +
+			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`), or a base's tag (`…:arm64v8-noble`, " +
+			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`), or, for a plain `Dockerfile`, a `Dockerfile.<arch>` " +
+			"beside it for another architecture makes it the amd64 one. Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), " +
+			"i386 multilib folders and folders the build makes itself (`mkdir -p ${JAVA_HOME}`) are not reported: a missing " +
+			"one is skipped, not broken. conda's `linux-64` counts as x86_64. A download is reported once, " +
 			"where it is first named: the later words of the stage that name its file or the folder it unpacks to are " +
 			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
 		Why: "Coder runs agents on linux amd64, arm64 and armv7; an image that downloads amd64 binaries builds " +
