@@ -68,7 +68,10 @@ var systemUsers = []string{"root", "daemon", "bin", "sys", "sync", "games", "man
 func init() {
 	Register(&Rule{
 		ID: "CR204", Title: "initializeCommand runs in the wrong place", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What: "The config sets `initializeCommand`.",
+		What: "The config sets `initializeCommand`. Under Coder's native integration (always for a Docker Compose config, " +
+			"which envbuilder cannot build) the command runs in the workspace, which is the Docker host there: it is reported " +
+			"only when it uses what only the developer's machine has (`${localEnv:…}`, `~/.ssh`, `gh auth`, `ssh-add`, a " +
+			"Windows program); preparing the host, such as `mkdir -p` of bind-mount sources, is where it should be.",
 		Why: "The spec runs `initializeCommand` on the host before the container is created — the developer's machine. " +
 			"envbuilder never runs it; Coder's native integration runs it inside the workspace, not on a laptop.",
 		HowToFix:     "Move the command to `onCreateCommand` (or into the Dockerfile).",
@@ -202,6 +205,21 @@ func checkCR204(in *DevcontainerInput) []Finding {
 	if !c.Has("/initializeCommand") {
 		return nil
 	}
+	// Under the native integration the workspace is the Docker host the
+	// CLI starts the container from: a command that prepares that host
+	// (`mkdir -p` of bind-mount sources) runs where it should. Only one
+	// that needs the developer's own machine is in the wrong place. A
+	// Compose config is the native integration's alone (CR202).
+	native := in.Config.builder() == ConfigBuilderNative ||
+		c.Has("/dockerComposeFile") && in.Config.builder() != ConfigBuilderEnvbuilder
+	if native {
+		what := laptopOnly(c.Command("initializeCommand"))
+		if what == "" {
+			return nil
+		}
+		return []Finding{dcAt(c, "/initializeCommand", "`initializeCommand` runs in the Coder workspace, not on the developer's machine, "+
+			"but it uses "+what+", which only the developer's machine has")}
+	}
 	msg := "`initializeCommand` never runs under envbuilder, and under Coder's native integration it runs in the workspace, not on the developer's machine"
 	switch in.Config.builder() {
 	case ConfigBuilderEnvbuilder:
@@ -216,6 +234,28 @@ func checkCR204(in *DevcontainerInput) []Finding {
 		}
 	}
 	return []Finding{f}
+}
+
+// laptopSigns are what a command uses of the developer's own machine.
+var laptopSigns = regexp.MustCompile(`\$\{localEnv:[^}]*\}|~/\.ssh|\$HOME/\.ssh|~/\.aws|~/\.kube|~/\.gitconfig|\bssh-add\b|\bgh auth\b|\bop (?:read|signin|item)\b|\bgcloud auth\b|\baws sso\b|\bsecurity find-\w+-password\b|\.exe\b|\bpowershell\b|\bcmd /c\b`)
+
+// laptopOnly returns the first thing a lifecycle command uses that only
+// the developer's machine has (`${localEnv:HOME}`, `~/.ssh`, `gh auth`),
+// "" when it uses none.
+func laptopOnly(cmd *devcontainer.Command) string {
+	if cmd == nil {
+		return ""
+	}
+	texts := []string{cmd.Shell, strings.Join(cmd.Args, " ")}
+	for _, p := range cmd.Parallel {
+		texts = append(texts, p.Shell, strings.Join(p.Args, " "))
+	}
+	for _, t := range texts {
+		if m := laptopSigns.FindString(t); m != "" {
+			return "`" + m + "`"
+		}
+	}
+	return ""
 }
 
 // checkCR206 reports each property or feature that asks for privileges
