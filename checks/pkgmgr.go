@@ -412,8 +412,10 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //   - python `-slim`: ca-certificates, no curl or git.
 //   - alpine, and the `-alpine` tags of node, python and golang: busybox
 //     (wget) and ca-certificates-bundle, no bash or git.
-//   - fedora and ubi-minimal: no curl (RULES.md); ubi-minimal has microdnf
-//     and no shadow-utils (no useradd).
+//   - fedora: curl (curl-minimal provides it; swiftlang/swift-docker's
+//     fedora:39 images run curl without installing it), no wget or git.
+//   - ubi-minimal: no curl (RULES.md), microdnf and no shadow-utils (no
+//     useradd).
 //   - codercom/enterprise-*: curl, git, bash, sudo, ca-certificates, user
 //     coder (UID 1000) as the default user.
 //   - mcr.microsoft.com/devcontainers/* (and the older vscode/devcontainers):
@@ -491,7 +493,7 @@ var knownBases = []knownBase{
 	{"fedora", func(r ImageRef, name string) bool {
 		return official(r, "fedora") || name == "registry.fedoraproject.org/fedora" || name == "quay.io/fedora/fedora"
 	}, func(r ImageRef) BaseFacts {
-		b := facts(OSRHEL, PMDnf, "bash")
+		b := facts(OSRHEL, PMDnf, "bash", "curl")
 		b.CACerts = true
 		return b
 	}},

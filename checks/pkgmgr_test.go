@@ -58,7 +58,7 @@ func TestKnownBase(t *testing.T) {
 		{"golang:1.23", OSDebian, PMApt, true, true, true, true, "", nil, ""},
 		{"golang:1.23-alpine", OSAlpine, PMApk, true, false, false, true, "", nil, ""},
 		{"alpine:3.20", OSAlpine, PMApk, true, false, false, true, "", nil, ""},
-		{"fedora:40", OSRHEL, PMDnf, true, false, false, true, "", nil, ""},
+		{"fedora:40", OSRHEL, PMDnf, true, true, false, true, "", nil, ""},
 		{"registry.access.redhat.com/ubi9/ubi-minimal:9.4", OSRHEL, PMMicrodnf, true, false, false, true, "", nil, ""},
 		{"registry.access.redhat.com/ubi9/ubi:9.4", OSRHEL, PMDnf, false, false, false, false, "", nil, ""},
 		{"quay.io/centos/centos:stream8", OSRHEL, PMDnf, false, false, false, false, "", nil, ""},
