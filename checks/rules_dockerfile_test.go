@@ -262,6 +262,8 @@ func TestCR106(t *testing.T) {
 		{"scratch: no shell, no workspace", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /x /x\nENTRYPOINT [\"/x\"]\n", nil, nil},
 		{"distroless", "FROM registry.example/distroless/static-debian12\nENTRYPOINT [\"/x\"]\n", nil, nil},
 		{"a bare shell sets nothing up", "FROM ubuntu:24.04\nENTRYPOINT [ \"/usr/bin/bash\" ]\n", nil, nil},
+		{"scratch squashing a whole image", "FROM ubuntu:24.04 AS base_layer\nRUN apt-get update\nFROM scratch\nCOPY --from=base_layer / /\nENTRYPOINT [\"/dockerstartup/vnc_startup.sh\"]\n", nil, []want{{line: 5}}},
+		{"scratch with one program", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /go/bin/x /x\nENTRYPOINT [\"/x\"]\n", nil, nil},
 		{"a minimal init runs the command", "FROM ubuntu:24.04\nENTRYPOINT [\"tini\", \"--\"]\nCMD [\"jupyter\", \"lab\"]\n", nil, nil},
 		{"dumb-init with a flag", "FROM ubuntu:24.04\nENTRYPOINT [\"/usr/bin/dumb-init\", \"--single-child\", \"--\"]\n", nil, nil},
 		{"an init wrapping a script", "FROM ubuntu:24.04\nENTRYPOINT [\"tini\", \"--\", \"/start.sh\"]\n", nil, []want{{line: 2}}},

@@ -264,7 +264,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	}
 	// An image with no shell (scratch, distroless but its :debug tags)
 	// cannot be a workspace: a template's `sh -c` has nothing to run.
-	if shellless(v.rootRef(v.final)) {
+	if shellless(v.rootRef(v.final)) && !v.copiesWholeRoot(v.final) {
 		return nil
 	}
 	entry, cmd := v.finalCommand()
@@ -312,6 +312,25 @@ func bareShell(ins *dockerfile.Instruction) bool {
 		}
 	}
 	return true
+}
+
+// copiesWholeRoot reports whether the chain of s copies another stage's or
+// image's whole filesystem into its root (`FROM scratch` then `COPY
+// --from=base / /`, which squashes an image's layers): the image is then
+// that one, shell included.
+func (v *dfView) copiesWholeRoot(s *dockerfile.Stage) bool {
+	for _, ins := range v.instructions(s) {
+		if ins.Cmd != "copy" {
+			continue
+		}
+		if _, ok := ins.Flag("from"); !ok || len(ins.Args) != 2 {
+			continue
+		}
+		if path.Clean(ins.Args[0]) == "/" && path.Clean(ins.Args[1]) == "/" {
+			return true
+		}
+	}
+	return false
 }
 
 // bareInit reports whether an ENTRYPOINT is only a minimal init that runs
