@@ -16,8 +16,9 @@ import (
 func init() {
 	Register(&Rule{
 		ID: "CR217", Title: "Dev Container image not pinned", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What: "The devcontainer's `image` has neither a digest nor a tag other than `latest` (`ubuntu`, " +
-			"`mcr.microsoft.com/devcontainers/base:latest`). An image that still holds a variable or a " +
+		What: "The devcontainer's `image` has neither a digest nor a tag other than `latest` or a branch's (`main`, " +
+			"`master`, `develop`, `nightly`, `edge`, …): `ubuntu`, `mcr.microsoft.com/devcontainers/base:latest`, " +
+			"`ghcr.io/homebrew/brew:main`. An image that still holds a variable or a " +
 			"`${templateOption:…}` placeholder is not judged.",
 		Why: "Golden images must be reproducible: `latest` (or no tag) changes under the workspace, so two builds of the " +
 			"same commit can differ in tools, users and libc. envbuilder and the Dev Containers CLI pull the reference " +
@@ -63,6 +64,8 @@ func checkCR217(in *DevcontainerInput) []Finding {
 		msg = fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", img, img)
 	case r.Tag == "latest":
 		msg = fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", img)
+	case slices.Contains(branchTags, strings.ToLower(r.Tag)):
+		msg = fmt.Sprintf("`%s` uses the `%s` tag, which follows a branch and changes with every push", img, r.Tag)
 	default:
 		return nil
 	}
@@ -70,6 +73,9 @@ func checkCR217(in *DevcontainerInput) []Finding {
 	f.Fix = &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `%s:<version>@sha256:<digest>`", r.Name())}
 	return []Finding{f}
 }
+
+// branchTags are tags that follow a branch or a nightly build.
+var branchTags = []string{"main", "master", "develop", "dev", "nightly", "edge", "head", "trunk"}
 
 // legacyFeatures maps the short IDs of the retired
 // microsoft/vscode-dev-containers features to what the Dev Containers CLI
