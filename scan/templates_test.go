@@ -38,7 +38,7 @@ func TestTemplates(t *testing.T) {
 		"notebooks/base/Dockerfile": "ARG BASE_IMG=<ubuntu>\nFROM $BASE_IMG\nENTRYPOINT [\"/init\"]\n",
 		// A piece a build script joins to a header: no FROM.
 		"custom/gpulibs.Dockerfile": "LABEL authors=\"x\"\nRUN mamba install --yes pyyaml && \\\n    fix-permissions /home/jovyan\n",
-		"app/Dockerfile":                       "FROM debian:latest\n",
+		"app/Dockerfile":            "FROM debian:latest\n",
 	})
 	run := func(cfg *checks.Config) (*Report, *fakeBuilds) {
 		fb := &fakeBuilds{docker: map[string]build.Spec{}, cli: map[string]build.DevcontainerSpec{}, root: root}
