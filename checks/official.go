@@ -10,7 +10,7 @@ import (
 // named by one bare word that is not among them (`FROM bats-jenkins`,
 // `FROM doesntmatter`) is an image the repository's own scripts build
 // and tag locally, not one pulled from a registry.
-var officialImages = []string{
+var officialImages = []string{ //nolint:misspell // eclipse-mosquitto is an image name
 	"adminer", "aerospike", "almalinux", "alpine", "alt", "amazoncorretto", "amazonlinux", "api-firewall",
 	"arangodb", "archlinux", "backdrop", "bash", "bonita", "buildpack-deps", "busybox", "caddy", "cassandra",
 	"celery", "centos", "chronograf", "cirros", "clearlinux", "clefos", "clickhouse", "clojure", "composer",
