@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -71,7 +72,8 @@ func init() {
 		What: "The config sets `initializeCommand`. Under Coder's native integration (always for a Docker Compose config, " +
 			"which envbuilder cannot build) the command runs in the workspace, which is the Docker host there: it is reported " +
 			"only when it uses what only the developer's machine has (`${localEnv:…}`, `~/.ssh`, `gh auth`, `ssh-add`, a " +
-			"Windows program); preparing the host, such as `mkdir -p` of bind-mount sources, is where it should be.",
+			"Windows program); preparing the host, such as `mkdir -p` of bind-mount sources, is where it should be. A command " +
+			"that only makes folders is never reported: under envbuilder the mounts it serves are ignored as well.",
 		Why: "The spec runs `initializeCommand` on the host before the container is created — the developer's machine. " +
 			"envbuilder never runs it; Coder's native integration runs it inside the workspace, not on a laptop.",
 		HowToFix:     "Move the command to `onCreateCommand` (or into the Dockerfile).",
@@ -210,6 +212,13 @@ func checkCR204(in *DevcontainerInput) []Finding {
 	// (`mkdir -p` of bind-mount sources) runs where it should. Only one
 	// that needs the developer's own machine is in the wrong place. A
 	// Compose config is the native integration's alone (CR202).
+	// A command that only makes folders (`mkdir -p` of bind-mount
+	// sources) prepares the Docker host: under envbuilder the mounts it
+	// serves are ignored too (CR207), and moving it into the container
+	// would run it after Docker needed the folders.
+	if onlyMakesDirs(c.Command("initializeCommand")) {
+		return nil
+	}
 	native := in.Config.builder() == ConfigBuilderNative ||
 		c.Has("/dockerComposeFile") && in.Config.builder() != ConfigBuilderEnvbuilder
 	if native {
@@ -234,6 +243,40 @@ func checkCR204(in *DevcontainerInput) []Finding {
 		}
 	}
 	return []Finding{f}
+}
+
+// onlyMakesDirs reports whether every part of a lifecycle command is a
+// `mkdir` (through `bash -c` for the array form).
+func onlyMakesDirs(cmd *devcontainer.Command) bool {
+	if cmd == nil {
+		return false
+	}
+	var scripts []string
+	add := func(c devcontainer.Command) {
+		switch {
+		case c.Shell != "":
+			scripts = append(scripts, c.Shell)
+		case len(c.Args) >= 3 && (path.Base(c.Args[0]) == "bash" || path.Base(c.Args[0]) == "sh") && c.Args[1] == "-c":
+			scripts = append(scripts, c.Args[2])
+		case len(c.Args) > 0:
+			scripts = append(scripts, strings.Join(c.Args, " "))
+		}
+	}
+	add(*cmd)
+	for _, p := range cmd.Parallel {
+		add(p)
+	}
+	if len(scripts) == 0 {
+		return false
+	}
+	for _, sc := range scripts {
+		for _, part := range strings.FieldsFunc(sc, func(r rune) bool { return r == ';' || r == '&' || r == '\n' }) {
+			if f := strings.Fields(part); len(f) == 0 || path.Base(f[0]) != "mkdir" {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // laptopSigns are what a command uses of the developer's own machine.

@@ -132,6 +132,8 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "initializeCommand", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"make init\"\n}", want: []string{"3:3"}, edit: `  "onCreateCommand": "make init"`},
 			{name: "none", json: `{"image": "x", "onCreateCommand": "make init"}`},
 			{name: "compose: preparing the Docker host", json: "{\n  \"dockerComposeFile\": \"c.yml\",\n  \"service\": \"app\",\n  \"initializeCommand\": \"mkdir -p dev/.data/keys\"\n}", files: []string{".devcontainer/c.yml"}},
+			{name: "mkdir of mount sources, any builder", json: `{"image": "x", "initializeCommand": ["/bin/bash", "-c", "mkdir -m 0755 -p ${localWorkspaceFolder}/../.aws ${localWorkspaceFolder}/../rmm"]}`},
+			{name: "mkdir then more", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"mkdir -p a && make init\"\n}", want: []string{"3:3"}},
 			{name: "native: preparing the host", json: `{"image": "x", "initializeCommand": ["mkdir", "-p", "data"]}`, builder: ConfigBuilderNative},
 			{name: "compose: the laptop's ssh keys", json: "{\n  \"dockerComposeFile\": \"c.yml\",\n  \"service\": \"app\",\n  \"initializeCommand\": \"cp ~/.ssh/id_ed25519.pub .devcontainer/\"\n}", files: []string{".devcontainer/c.yml"}, want: []string{"4:3"}},
 			{name: "native: localEnv", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": {\"a\": \"echo ${localEnv:USER} > .user\"}\n}", builder: ConfigBuilderNative, want: []string{"3:3"}},
