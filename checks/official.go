@@ -10,12 +10,12 @@ import (
 // named by one bare word that is not among them (`FROM bats-jenkins`,
 // `FROM doesntmatter`) is an image the repository's own scripts build
 // and tag locally, not one pulled from a registry.
-var officialImages = []string{ //nolint:misspell // eclipse-mosquitto is an image name
+var officialImages = []string{
 	"adminer", "aerospike", "almalinux", "alpine", "alt", "amazoncorretto", "amazonlinux", "api-firewall",
 	"arangodb", "archlinux", "backdrop", "bash", "bonita", "buildpack-deps", "busybox", "caddy", "cassandra",
 	"celery", "centos", "chronograf", "cirros", "clearlinux", "clefos", "clickhouse", "clojure", "composer",
 	"consul", "convertigo", "couchbase", "couchdb", "crate", "crux", "dart", "debian", "django", "docker",
-	"drupal", "eclipse-mosquitto", "eclipse-temurin", "eggdrop", "elasticsearch", "elixir", "emqx", "erlang",
+	"drupal", "eclipse-mosquitto", "eclipse-temurin", "eggdrop", "elasticsearch", "elixir", "emqx", "erlang", //nolint:misspell // an image name
 	"euleros", "fedora", "flink", "fluentd", "friendica", "fsharp", "gazebo", "gcc", "geonetwork", "ghost",
 	"glassfish", "golang", "gradle", "groovy", "haproxy", "haskell", "haxe", "hello-world", "hitch", "httpd",
 	"hylang", "ibm-semeru-runtimes", "ibmjava", "influxdb", "iojs", "irssi", "java", "jenkins", "jetty",
