@@ -367,6 +367,40 @@ func TestBlamedVertex(t *testing.T) {
 	}
 }
 
+// TestBlamedVertexSecondBuild: the Dev Containers CLI runs two builds in one
+// log, each numbering its vertices from #1; a stopped second build blames
+// its own step, not the first build's vertex of the same number (as the
+// CLI printed it when a timed-out build was blamed on the wrong step).
+func TestBlamedVertexSecondBuild(t *testing.T) {
+	bk := &bkLog{}
+	_, _ = bk.Write([]byte(`[2026-12-06T12:10:00.281Z] Start: Run: /usr/bin/docker build -t dev_container_feature_content_temp -f /tmp/x/Dockerfile.buildContent /tmp/x
+#3 [internal] load build context
+#3 DONE 0.0s
+#4 [1/1] COPY . /tmp/build-features/
+#4 DONE 0.0s
+#5 exporting to image
+#5 DONE 0.0s
+[2026-12-06T12:10:00.449Z] Start: Run: /usr/bin/docker build -f /tmp/x/Dockerfile-with-features -t img --target dev_containers_target_stage /ws/.devcontainer
+#4 [dev_container_auto_added_stage_label 1/2] FROM docker.io/coderready-test/busybox:static
+#4 CACHED
+#6 [dev_containers_feature_content_source 1/1] FROM docker.io/library/dev_container_feature_content_temp
+#6 CACHED
+#5 [dev_container_auto_added_stage_label 2/2] RUN sleep 120
+#5 sha256:f87d18e6262c15b6754eda9d84c033e1bdb9e5713f6e43483c2e4de3817da020
+`))
+	v := bk.blamedVertex()
+	if v == nil || v.text != "RUN sleep 120" {
+		t.Fatalf("blamed %+v, want the second build's RUN", v)
+	}
+	df, err := dockerfile.Parse("Dockerfile", []byte("FROM coderready-test/busybox:static\nRUN sleep 120\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.lineOf(df); got != 2 {
+		t.Errorf("line %d, want 2", got)
+	}
+}
+
 // TestDockerfileSpecificIgnore: build/Dockerfile.dockerignore replaces the
 // context's .dockerignore for that Dockerfile, as BuildKit reads it.
 func TestDockerfileSpecificIgnore(t *testing.T) {

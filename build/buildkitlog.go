@@ -61,6 +61,13 @@ func (l *bkLog) Write(p []byte) (int, error) {
 
 func (l *bkLog) line(line string) {
 	line = cliStampRE.ReplaceAllString(line, "")
+	if dockerRunRE.MatchString(line) && l.failed == 0 {
+		// The Dev Containers CLI runs several builds in one log (the
+		// features' content, then the image), and each numbers its vertices
+		// from #1: an earlier build's #5 must not stand for this one's.
+		l.vertices, l.started, l.ended = nil, nil, nil
+		return
+	}
 	if m := bkEndRE.FindStringSubmatch(line); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		if l.ended == nil {
