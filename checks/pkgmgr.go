@@ -365,12 +365,18 @@ var (
 // tagHas reports whether one of words appears in tag as a whole
 // dash/dot/underscore-separated part.
 func tagHas(tag string, words ...string) bool {
-	for _, p := range strings.FieldsFunc(tag, func(r rune) bool { return r == '-' || r == '.' || r == '_' }) {
+	for _, p := range tagParts(tag) {
 		if slices.Contains(words, p) {
 			return true
 		}
 	}
 	return false
+}
+
+// tagParts splits a tag at its separators: `8.0-bookworm-slim` is 8, 0,
+// bookworm and slim.
+func tagParts(tag string) []string {
+	return strings.FieldsFunc(tag, func(r rune) bool { return r == '-' || r == '.' || r == '_' })
 }
 
 func isAlpineTag(tag string) bool {
@@ -634,7 +640,7 @@ func KnownBase(ref string) BaseFacts {
 // tagFamily reads the distribution a tag names as a word or a word's
 // start (`rockylinux9`, `centos7`, `opensuse156`, `fedora-40`).
 func tagFamily(tag string) (OSFamily, PackageManager, bool) {
-	for _, p := range strings.FieldsFunc(tag, func(r rune) bool { return r == '-' || r == '.' || r == '_' }) {
+	for _, p := range tagParts(tag) {
 		for _, d := range []string{"rockylinux", "almalinux", "fedora", "rhel", "ubi", "oraclelinux", "amazonlinux", "centos"} {
 			if !strings.HasPrefix(p, d) || strings.TrimLeft(p[len(d):], "0123456789") != "" {
 				continue

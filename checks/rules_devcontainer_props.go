@@ -207,22 +207,21 @@ func checkCR204(in *DevcontainerInput) []Finding {
 	if !c.Has("/initializeCommand") {
 		return nil
 	}
-	// Under the native integration the workspace is the Docker host the
-	// CLI starts the container from: a command that prepares that host
-	// (`mkdir -p` of bind-mount sources) runs where it should. Only one
-	// that needs the developer's own machine is in the wrong place. A
-	// Compose config is the native integration's alone (CR202).
-	// A command that only makes folders (`mkdir -p` of bind-mount
-	// sources) prepares the Docker host: under envbuilder the mounts it
-	// serves are ignored too (CR207), and moving it into the container
-	// would run it after Docker needed the folders.
-	if onlyMakesDirs(c.Command("initializeCommand")) {
+	// A command that only makes folders (`mkdir -p` of bind-mount sources)
+	// prepares the Docker host: under the native integration the workspace
+	// is that host, so it runs where it should; under envbuilder the mounts
+	// it serves are ignored too (CR207), and moving it into the container
+	// would run it after Docker needed the folders. Under the native
+	// integration (and with Compose, which is its alone: CR202) only a
+	// command that needs the developer's own machine is in the wrong place.
+	cmd := c.Command("initializeCommand")
+	if onlyMakesDirs(cmd) {
 		return nil
 	}
 	native := in.Config.builder() == ConfigBuilderNative ||
 		c.Has("/dockerComposeFile") && in.Config.builder() != ConfigBuilderEnvbuilder
 	if native {
-		what := laptopOnly(c.Command("initializeCommand"))
+		what := laptopOnly(cmd)
 		if what == "" {
 			return nil
 		}
@@ -245,11 +244,12 @@ func checkCR204(in *DevcontainerInput) []Finding {
 	return []Finding{f}
 }
 
-// onlyMakesDirs reports whether every part of a lifecycle command is a
-// `mkdir` (through `bash -c` for the array form).
-func onlyMakesDirs(cmd *devcontainer.Command) bool {
+// commandScripts returns the command lines of a lifecycle command and of
+// its parallel entries: the string form, the script of `bash -c` / `sh -c`
+// (with the arguments after it), else the array's words joined.
+func commandScripts(cmd *devcontainer.Command) []string {
 	if cmd == nil {
-		return false
+		return nil
 	}
 	var scripts []string
 	add := func(c devcontainer.Command) {
@@ -257,7 +257,7 @@ func onlyMakesDirs(cmd *devcontainer.Command) bool {
 		case c.Shell != "":
 			scripts = append(scripts, c.Shell)
 		case len(c.Args) >= 3 && (path.Base(c.Args[0]) == "bash" || path.Base(c.Args[0]) == "sh") && c.Args[1] == "-c":
-			scripts = append(scripts, c.Args[2])
+			scripts = append(scripts, strings.Join(c.Args[2:], " "))
 		case len(c.Args) > 0:
 			scripts = append(scripts, strings.Join(c.Args, " "))
 		}
@@ -266,6 +266,13 @@ func onlyMakesDirs(cmd *devcontainer.Command) bool {
 	for _, p := range cmd.Parallel {
 		add(p)
 	}
+	return scripts
+}
+
+// onlyMakesDirs reports whether every part of a lifecycle command is a
+// `mkdir`.
+func onlyMakesDirs(cmd *devcontainer.Command) bool {
+	scripts := commandScripts(cmd)
 	if len(scripts) == 0 {
 		return false
 	}
@@ -286,14 +293,7 @@ var laptopSigns = regexp.MustCompile(`\$\{localEnv:[^}]*\}|~/\.ssh|\$HOME/\.ssh|
 // the developer's machine has (`${localEnv:HOME}`, `~/.ssh`, `gh auth`),
 // "" when it uses none.
 func laptopOnly(cmd *devcontainer.Command) string {
-	if cmd == nil {
-		return ""
-	}
-	texts := []string{cmd.Shell, strings.Join(cmd.Args, " ")}
-	for _, p := range cmd.Parallel {
-		texts = append(texts, p.Shell, strings.Join(p.Args, " "))
-	}
-	for _, t := range texts {
+	for _, t := range commandScripts(cmd) {
 		if m := laptopSigns.FindString(t); m != "" {
 			return "`" + m + "`"
 		}

@@ -128,7 +128,7 @@ func isNameByte(b byte) bool {
 // also in the stages built on it. 0 when it is not used so.
 func (v *dfView) archUse(av archVar) int {
 	for _, st := range v.f.Stages {
-		if st != av.stage && (!av.env || !slices.Contains(v.chain(st), av.stage)) {
+		if !v.sees(st, av) {
 			continue
 		}
 		after := st != av.stage
@@ -178,6 +178,12 @@ func (v *dfView) archUse(av archVar) int {
 	return 0
 }
 
+// sees reports whether stage st sees av: an ARG only in its own stage, an
+// ENV also in the stages built on it.
+func (v *dfView) sees(st *dockerfile.Stage, av archVar) bool {
+	return st == av.stage || av.env && slices.Contains(v.chain(st), av.stage)
+}
+
 // madeByBuild reports whether the folder av names is one the build makes
 // itself (`mkdir -p ${JAVA_HOME}`, `tar -xzf … -C ${JAVA_HOME}`): it
 // exists on every platform, and what is put in it is the download's
@@ -191,7 +197,7 @@ func (v *dfView) madeByBuild(av archVar) bool {
 		return refersTo(w, av.name) || strings.TrimRight(w, "/") == strings.TrimRight(value, "/")
 	}
 	for _, st := range v.f.Stages {
-		if st != av.stage && (!av.env || !slices.Contains(v.chain(st), av.stage)) {
+		if !v.sees(st, av) {
 			continue
 		}
 		for _, ins := range st.Instructions {
@@ -314,18 +320,13 @@ var (
 // starting or ending with one (`arm64v8-noble`, `10.0-noble-arm64v8`), or
 // a per-architecture namespace (`arm64v8/ubuntu`); "" otherwise.
 func refArch(ref string) string {
-	ref, _, _ = strings.Cut(ref, "@")
-	name, tag := ref, ""
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		name, tag = ref[:i], ref[i+1:]
-	}
-	if m := archTagPrefix.FindStringSubmatch(tag); m != nil {
+	r := ParseImageRef(ref)
+	if m := archTagPrefix.FindStringSubmatch(r.Tag); m != nil {
 		return normArch(m[1])
 	}
-	if m := archTagSuffix.FindStringSubmatch(tag); m != nil {
+	if m := archTagSuffix.FindStringSubmatch(r.Tag); m != nil {
 		return normArch(m[1])
 	}
-	r := ParseImageRef(name)
 	if m := archNamespace.FindStringSubmatch(r.Repository); r.Registry == "" && m != nil {
 		return normArch(m[1])
 	}

@@ -274,7 +274,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// runs the agent's init script itself is made for a template that
 	// keeps the entrypoint and hands it the script.
 	ep, _ := v.entrypointScript()
-	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !bareShell(entry) && !bareInit(entry) {
+	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !bareEntrypoint(entry) {
 		out = append(out, Finding{
 			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
 				"with the agent's init script, so what it sets up never happens",
@@ -294,21 +294,29 @@ func checkCR106(in *DockerfileInput) []Finding {
 	return out
 }
 
-// bareShell reports whether an ENTRYPOINT only starts a shell (`["/bin/bash"]`,
-// `bash -l`): it sets nothing up that a replaced command would miss.
-func bareShell(ins *dockerfile.Instruction) bool {
+// bareEntrypoint reports whether an ENTRYPOINT sets nothing up that a
+// replaced command would miss: a shell alone (`["/bin/bash"]`, `bash -l`),
+// or a minimal init that runs the command it is given (`["tini", "--"]`,
+// `dumb-init --`), which only reaps zombies and forwards signals.
+func bareEntrypoint(ins *dockerfile.Instruction) bool {
 	args := commandWords(ins)
 	if len(args) == 0 {
 		return false
 	}
+	shell := false
 	switch path.Base(args[0]) {
 	case "sh", "bash", "dash", "zsh", "ash", "fish":
+		shell = true
+	case "tini", "tini-static", "dumb-init", "catatonit":
 	default:
 		return false
 	}
 	for _, a := range args[1:] {
-		if !strings.HasPrefix(a, "-") || strings.Contains(a, "c") && !strings.HasPrefix(a, "--") {
-			return false // a script, or -c and a command
+		if !strings.HasPrefix(a, "-") {
+			return false // a script, or the program an init wraps
+		}
+		if shell && strings.Contains(a, "c") && !strings.HasPrefix(a, "--") {
+			return false // -c and a command
 		}
 	}
 	return true
@@ -331,28 +339,6 @@ func (v *dfView) copiesWholeRoot(s *dockerfile.Stage) bool {
 		}
 	}
 	return false
-}
-
-// bareInit reports whether an ENTRYPOINT is only a minimal init that runs
-// the command it is given (`["tini", "--"]`, `dumb-init --`): it reaps
-// zombies and forwards signals, and sets nothing up a replaced command
-// would miss.
-func bareInit(ins *dockerfile.Instruction) bool {
-	args := commandWords(ins)
-	if len(args) == 0 {
-		return false
-	}
-	switch path.Base(args[0]) {
-	case "tini", "tini-static", "dumb-init", "catatonit":
-	default:
-		return false
-	}
-	for _, a := range args[1:] {
-		if !strings.HasPrefix(a, "-") {
-			return false // a program it wraps, judged as the entrypoint
-		}
-	}
-	return true
 }
 
 // shellless reports whether an image has no shell: scratch, a distroless
