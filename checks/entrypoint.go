@@ -48,9 +48,28 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 	if entry == nil || len(entry.Args) == 0 {
 		return agentEntrypoint{}, false
 	}
-	prog := entrypointProgram(entry)
-	if !strings.HasPrefix(prog, "/") {
+	b, rel, ok := v.contextFile(entrypointProgram(entry))
+	if !ok {
 		return agentEntrypoint{}, false
+	}
+	text := string(b)
+	ep := agentEntrypoint{Script: rel, StartsAgent: startsAgentRe.MatchString(text)}
+	for _, m := range dropsUserRe.FindAllStringSubmatch(text, -1) {
+		for _, u := range m[1:] {
+			if u != "" && !isRootUser(u) {
+				ep.User = u
+			}
+		}
+	}
+	return ep, true
+}
+
+// contextFile reads the file of the build context that the final stage
+// copies to the absolute path prog (`COPY entrypoint.sh /usr/local/bin/`),
+// with its context-relative path.
+func (v *dfView) contextFile(prog string) ([]byte, string, bool) {
+	if v.in.Context == nil || !strings.HasPrefix(prog, "/") {
+		return nil, "", false
 	}
 	var src string
 	for _, ins := range v.instructions(v.final) {
@@ -64,23 +83,14 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 		}
 	}
 	if src == "" || strings.ContainsAny(src, "*?[$") || strings.Contains(src, "://") {
-		return agentEntrypoint{}, false
+		return nil, "", false
 	}
 	rel := path.Clean(strings.TrimPrefix(src, "/"))
 	b, err := rootfs.ReadFile(v.in.Context, rel, maxEntrypointScript)
 	if err != nil {
-		return agentEntrypoint{}, false
+		return nil, "", false
 	}
-	text := string(b)
-	ep := agentEntrypoint{Script: rel, StartsAgent: startsAgentRe.MatchString(text)}
-	for _, m := range dropsUserRe.FindAllStringSubmatch(text, -1) {
-		for _, u := range m[1:] {
-			if u != "" && !isRootUser(u) {
-				ep.User = u
-			}
-		}
-	}
-	return ep, true
+	return b, rel, true
 }
 
 // finalCommand returns the final stage's ENTRYPOINT and CMD in effect

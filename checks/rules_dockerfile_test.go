@@ -269,7 +269,19 @@ func TestCR106(t *testing.T) {
 		{"an init wrapping a script", "FROM ubuntu:24.04\nENTRYPOINT [\"tini\", \"--\", \"/start.sh\"]\n", nil, []want{{line: 2}}},
 		{"a login shell neither", "FROM ubuntu:24.04\nENTRYPOINT bash -l\n", nil, nil},
 		{"a shell running a command does", "FROM ubuntu:24.04\nENTRYPOINT [\"bash\", \"-c\", \"service ssh start && exec \\\"$@\\\"\"]\n", nil, []want{{line: 2}}},
-		{"distroless debug has busybox", "FROM registry.example/distroless/static-debian12:debug\nENTRYPOINT [\"/x\"]\n", nil, []want{{line: 2}}},
+		{"distroless debug has busybox", "FROM registry.example/distroless/static-debian12:debug\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n", nil, []want{{line: 2}}},
+		// The image's own command-line tool prepares nothing.
+		{"a packaged CLI", "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nENTRYPOINT [\"mise\"]\n", nil, nil},
+		{"a CLI by path with a subcommand", "FROM debian:12\nENTRYPOINT [\"/usr/local/bin/terraform\"]\nCMD [\"version\"]\n", nil, nil},
+		{"a program that serves", "FROM debian:12\nENTRYPOINT [\"/usr/bin/myapp\", \"--port\", \"8080\"]\n", nil, []want{{line: 2}}},
+		{"a program whose CMD serves", "FROM debian:12\nENTRYPOINT [\"myapp\"]\nCMD [\"serve\"]\n", nil, []want{{line: 2}}},
+		{"a user switcher", "FROM debian:12\nENTRYPOINT [\"gosu\", \"coder\"]\n", nil, []want{{line: 2}}},
+		{"an interpreter running a file", "FROM debian:12\nENTRYPOINT [\"python3\", \"/app/main.py\"]\n", nil, []want{{line: 2}}},
+		{"a script without .sh from the context", "FROM debian:12\nCOPY prepare /usr/local/bin/prepare\nENTRYPOINT [\"/usr/local/bin/prepare\"]\n",
+			withContext(map[string]string{"prepare": "#!/bin/sh\nchown -R coder /home/coder\nexec \"$@\"\n"}), []want{{line: 3}}},
+		{"a binary from the context", "FROM debian:12\nCOPY tool /usr/local/bin/tool\nENTRYPOINT [\"/usr/local/bin/tool\"]\n",
+			withContext(map[string]string{"tool": "\x7fELF\x02\x01\x01"}), nil},
+		{"shell form is a shell", "FROM debian:12\nENTRYPOINT mise\n", nil, []want{{line: 2}}},
 	})
 }
 

@@ -60,7 +60,10 @@ func init() {
 			"the entrypoint and hands it the script, as Coder's Railway template does. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, .NET's chiseled and distroless tags) is not judged: it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only starts a shell (`[\"/bin/bash\"]`, `bash -l`) or a minimal init with nothing " +
-			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`): it sets nothing up.",
+			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
+			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`): they set nothing up. " +
+			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
+			"an interpreter, a user switcher (`gosu`), a known service, or is started to serve (`--port`, `serve`).",
 		Why: "Coder's templates replace the container's command with `sh -c <agent init script>`: the image's " +
 			"ENTRYPOINT and CMD never run, so whatever they set up (daemons, environment, files) is missing in " +
 			"the workspace." + cite("templates"),
@@ -274,7 +277,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// runs the agent's init script itself is made for a template that
 	// keeps the entrypoint and hands it the script.
 	ep, _ := v.entrypointScript()
-	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !bareEntrypoint(entry) {
+	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !bareEntrypoint(entry) && !v.programEntrypoint(entry, cmd) {
 		out = append(out, Finding{
 			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
 				"with the agent's init script, so what it sets up never happens",
@@ -320,6 +323,60 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 		}
 	}
 	return true
+}
+
+// setupName matches the names of programs that prepare a container before
+// handing over to its command: entrypoint and init scripts, user switchers
+// and uid fixers, process supervisors.
+var setupName = regexp.MustCompile(`(?i)entry|init|start|setup|boot|launch|wrap|run|docker-|fixuid|gosu|su-exec|setpriv|s6|supervis|\.(sh|bash|py|pl|rb|js|ps1)$`)
+
+// serverArg matches the arguments of a command that serves rather than
+// answers: a listening address, a port, a daemon mode.
+var serverArg = regexp.MustCompile(`(?i)^(--?(bind|listen|port|host|addr|daemon)|-D$|serve$|server$|start$|run$|daemon$|up$)`)
+
+// programEntrypoint reports whether an ENTRYPOINT is the packaged program
+// the image exists to run, a command-line tool invoked with the container's
+// arguments (`["mise"]`, `["/usr/local/bin/terraform"]`): it prepares
+// nothing, so a workspace that never runs it misses nothing. A script (by
+// its name, or a file from the build context that starts with `#!`), a
+// service, an interpreter, or a program started to serve (`--port`,
+// `serve`) is not one.
+func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
+	args := commandWords(entry)
+	if len(args) == 0 || !entry.JSON {
+		return false
+	}
+	name := path.Base(args[0])
+	if setupName.MatchString(name) || slices.Contains(services, name) || slices.Contains(serviceWords, name) || interpreter(name) {
+		return false
+	}
+	words := args[1:]
+	if cmd != nil {
+		words = append(words, commandWords(cmd)...)
+	}
+	for _, a := range words {
+		if serverArg.MatchString(a) || !strings.HasPrefix(a, "-") && setupName.MatchString(path.Base(a)) {
+			return false
+		}
+	}
+	if b, _, ok := v.contextFile(args[0]); ok && strings.HasPrefix(string(b), "#!") {
+		return false
+	}
+	return true
+}
+
+// interpreter reports whether name runs a script or program it is given.
+func interpreter(name string) bool {
+	switch name {
+	case "tini", "tini-static", "dumb-init", "catatonit":
+		return true // runs the program it is given
+	}
+	for _, p := range []string{"sh", "bash", "dash", "zsh", "ash", "fish", "python", "node", "ruby", "perl", "php", "java", "deno", "bun", "pwsh", "env", "exec", "sudo", "su"} {
+		if name == p || strings.HasPrefix(name, p) && strings.Trim(strings.TrimPrefix(name, p), "0123456789.") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // copiesWholeRoot reports whether the chain of s copies another stage's or
