@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/moby/moby/api/types/events"
 	"github.com/moby/moby/client"
 
 	"github.com/coderready/coderready/image"
@@ -29,7 +34,7 @@ func TestRemoteEngine(t *testing.T) {
 	const base = "coderready-test/busybox:static-nonroot"
 	re := testenv.StartRemoteEngine(t, base)
 	local := testenv.RequireEngine(t)
-	before := buildImages(t, local)
+	start := time.Now()
 	t.Setenv("DOCKER_HOST", re.Host)
 	t.Setenv("CODERREADY_DATA_DIR", t.TempDir())
 	t.Setenv(image.EnvReceiveAddr, re.ReceiveAddr)
@@ -98,17 +103,44 @@ func TestRemoteEngine(t *testing.T) {
 	if len(left.Items) != 0 {
 		t.Errorf("%d containers left on the second engine", len(left.Items))
 	}
-	if after := buildImages(t, local); after != before {
-		t.Errorf("the local engine's coderready-build images went from %d to %d", before, after)
+	// Other packages' tests build on the local engine at the same time,
+	// and check removes what it built, so the proof is the local engine's
+	// own record: no event since the start names either image.
+	names := map[string]bool{}
+	for _, ref := range []string{first.Build.Ref, second.Build.Ref} {
+		names[strings.TrimPrefix(ref, "docker-daemon:")] = true
+	}
+	for _, e := range engineEvents(t, local, start) {
+		if names[e.Actor.Attributes["name"]] || names[e.Actor.Attributes["image"]] || names[e.Actor.ID] {
+			t.Errorf("the local engine saw %s %s of %v: the build ran there", e.Type, e.Action, e.Actor.Attributes)
+		}
 	}
 }
 
-// buildImages counts the engine's coderready-build images.
-func buildImages(t *testing.T, c *client.Client) int {
+// engineEvents returns the events the engine recorded since start, and
+// fails the test when there are none (each test builds or runs something
+// there, so an empty record means the query saw nothing).
+func engineEvents(t *testing.T, c *client.Client, start time.Time) []events.Message {
 	t.Helper()
-	list, err := c.ImageList(context.Background(), client.ImageListOptions{Filters: make(client.Filters).Add("reference", "coderready-build/*")})
-	if err != nil {
-		t.Fatal(err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res := c.Events(ctx, client.EventsListOptions{
+		Since: strconv.FormatInt(start.Unix()-1, 10),
+		Until: strconv.FormatInt(time.Now().Unix()+1, 10),
+	})
+	var out []events.Message
+	for {
+		select {
+		case m := <-res.Messages:
+			out = append(out, m)
+		case err := <-res.Err:
+			if err != nil && !errors.Is(err, io.EOF) {
+				t.Fatalf("the local engine's events: %v", err)
+			}
+			if len(out) == 0 {
+				t.Fatal("the local engine recorded no event since the test started: the query saw nothing")
+			}
+			return out
+		}
 	}
-	return len(list.Items)
 }
