@@ -1,7 +1,11 @@
 package checks
 
 import (
+	"encoding/json"
 	"fmt"
+	"path"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -10,7 +14,8 @@ import (
 
 // This file holds the devcontainer.json rules about what the config
 // references: the image it runs (CR217), the features it names in a form
-// envbuilder cannot fetch (CR218), and the feature install order envbuilder
+// envbuilder cannot fetch (CR218), the paths and image that hold variables
+// envbuilder does not substitute (CR219), and the feature install order envbuilder
 // applies instead of overrideFeatureInstallOrder (CR211's reading).
 
 func init() {
@@ -46,6 +51,92 @@ func init() {
 		Sources:      []string{"envbuilder-features", "cli-features"},
 		Devcontainer: checkCR218,
 	})
+	Register(&Rule{
+		ID: "CR219", Title: "Variable envbuilder does not substitute", Severity: SeverityError, Family: FamilyDevcontainer,
+		Builders: []Builder{BuilderEnvbuilder},
+		What: "The devcontainer's `image`, `build.dockerfile` or `build.context` (or the older `dockerFile` and " +
+			"`context`) holds a variable: `${localWorkspaceFolder}`, `${containerWorkspaceFolder}`, `${localEnv:…}`, " +
+			"`${devcontainerId}`. A Dev Container Template's `${templateOption:…}` is CR210's and CR220's.",
+		Why: "envbuilder substitutes variables only in `build.args`, `containerEnv` and `remoteEnv`. It joins " +
+			"`build.dockerfile` and `build.context` to the config's folder as written and writes `image` into " +
+			"`FROM` as written, so it looks for a file literally named `${localWorkspaceFolder}/…` (\"compile " +
+			"devcontainer.json: open dockerfile\") or hands the builder a `FROM` it cannot parse, and the workspace " +
+			"does not build. The Dev Containers CLI, and so Coder's native integration, substitutes them." +
+			cite("envbuilder-vars", "spec"),
+		HowToFix: "Write the path relative to the devcontainer.json's folder (`\"dockerfile\": \"../docker/Dockerfile\"`, " +
+			"`\"context\": \"..\"`), which every builder reads the same way; the fix rewrites a path that starts " +
+			"with `${localWorkspaceFolder}`. Pass a value from the environment as a build arg instead of in `image`.",
+		Sources:      []string{"envbuilder-vars", "spec"},
+		Devcontainer: checkCR219,
+	})
+}
+
+// checkCR219 reports variables in the properties envbuilder reads as
+// written: the image, the Dockerfile and the build context.
+func checkCR219(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	var out []Finding
+	for _, p := range []struct{ ptr, name string }{
+		{"/image", "image"}, {"/build/dockerfile", "build.dockerfile"}, {"/dockerFile", "dockerFile"},
+		{"/build/context", "build.context"}, {"/context", "context"},
+	} {
+		raw, ok := c.StringOK(p.ptr)
+		if !ok {
+			continue
+		}
+		m := devVariable.FindStringSubmatch(raw)
+		if m == nil {
+			continue
+		}
+		what := "looks for a file literally named so and the build fails"
+		if p.ptr == "/image" {
+			what = "writes it into `FROM` as it is, which the builder cannot parse"
+		}
+		f := dcAt(c, p.ptr, fmt.Sprintf("`%s` is `%s`: envbuilder does not substitute `%s` there (only in build.args, "+
+			"containerEnv and remoteEnv), so it %s", p.name, raw, m[0], what))
+		if rel, ok := workspaceRelative(c, raw); ok {
+			f.Fix = &Fix{Description: fmt.Sprintf("write it relative to the config's folder: `%s`", rel)}
+			if e, ok := dcLineEdit(c, c.Pos(p.ptr).Line, strconvQuote(raw), strconvQuote(rel)); ok {
+				f.Fix.Edits = []Edit{e}
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// devVariable matches a devcontainer.json variable other than a Template's
+// option.
+var devVariable = regexp.MustCompile(`\$\{(localWorkspaceFolder(Basename)?|containerWorkspaceFolder(Basename)?|localEnv:[^}]*|containerEnv:[^}]*|env:[^}]*|devcontainerId)\}`)
+
+// workspaceRelative rewrites a path that starts with ${localWorkspaceFolder}
+// (the folder that holds .devcontainer, or .devcontainer.json) relative to
+// the config's own folder.
+func workspaceRelative(c *devcontainer.Config, raw string) (string, bool) {
+	rest, ok := strings.CutPrefix(raw, "${localWorkspaceFolder}")
+	if !ok || strings.Contains(rest, "${") || rest != "" && !strings.HasPrefix(rest, "/") {
+		return "", false
+	}
+	dir := path.Dir(c.Path)
+	root := dir
+	if i := strings.Index("/"+dir+"/", "/.devcontainer/"); i >= 0 {
+		root = path.Clean("/" + dir)[:i]
+		root = strings.TrimPrefix(root, "/")
+		if root == "" {
+			root = "."
+		}
+	}
+	rel, err := filepath.Rel(dir, path.Join(root, rest))
+	if err != nil {
+		return "", false
+	}
+	return filepath.ToSlash(rel), true
+}
+
+// strconvQuote is a JSON string literal of s.
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 // checkCR217 reports a devcontainer image without a tag, or tagged latest.

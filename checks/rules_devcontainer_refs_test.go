@@ -3,6 +3,8 @@ package checks
 import (
 	"strings"
 	"testing"
+
+	"github.com/coderready/coderready/devcontainer"
 )
 
 // refsCases are the cases of the rules in rules_devcontainer_refs.go;
@@ -32,6 +34,18 @@ var refsCases = map[string][]dcCase{
 			files: []string{".devcontainer/local/devcontainer-feature.json", "up/devcontainer-feature.json"}},
 		{name: "native resolves it", json: `{"image": "debian:12", "features": {"docker-in-docker": "latest"}}`, builder: ConfigBuilderNative},
 	},
+	"CR219": {
+		{name: "workspace folder in the Dockerfile path",
+			json: "{\n  \"build\": {\n    \"dockerfile\": \"${localWorkspaceFolder}/docker/dev.Dockerfile\",\n    \"context\": \"${localWorkspaceFolder}\"\n  }\n}",
+			want: []string{"3:5", "4:5"}, edit: `    "dockerfile": "../docker/dev.Dockerfile",`},
+		{name: "an environment variable in the image", json: "{\n  \"image\": \"${localEnv:DEV_IMAGE}\"\n}", want: []string{"2:3"}},
+		{name: "the older property", json: "{\n  \"dockerFile\": \"${containerWorkspaceFolder}/Dockerfile\"\n}", want: []string{"2:3"}},
+		{name: "build args are substituted", json: `{"build": {"dockerfile": "Dockerfile", "args": {"WS": "${localWorkspaceFolder}", "U": "${localEnv:USER}"}}}`,
+			files: []string{".devcontainer/Dockerfile"}},
+		{name: "containerEnv is substituted", json: `{"image": "debian:12", "containerEnv": {"W": "${containerWorkspaceFolder}"}}`},
+		{name: "a Template's option is CR210's", json: `{"image": "mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}"}`},
+		{name: "native substitutes it", json: `{"build": {"dockerfile": "${localWorkspaceFolder}/Dockerfile"}}`, builder: ConfigBuilderNative},
+	},
 	"CR211": {
 		{name: "order matters", json: "{\n  \"image\": \"x\",\n  \"features\": {\"a:1\": {}, \"b:1\": {}},\n  \"overrideFeatureInstallOrder\": [\"b\", \"a\"]\n}", want: []string{"4:3"}},
 		{name: "alphabetical anyway", json: `{"image": "x", "features": {"a:1": {}, "b:1": {}}, "overrideFeatureInstallOrder": ["a", "b"]}`},
@@ -47,6 +61,27 @@ var refsCases = map[string][]dcCase{
 		{name: "one entry, a digest-pinned feature", json: "{\n  \"features\": {\"ghcr.io/a/b/z@sha256:abc\": {}, \"ghcr.io/a/b/a:1\": {}},\n  \"overrideFeatureInstallOrder\": [\"ghcr.io/a/b/z\"]\n}",
 			want: []string{"3:3"}},
 	},
+}
+
+// TestCR219Fix: the fix rewrites ${localWorkspaceFolder} relative to the
+// config's folder, wherever the config sits.
+func TestCR219Fix(t *testing.T) {
+	for _, tc := range []struct{ path, raw, want string }{
+		{".devcontainer/devcontainer.json", "${localWorkspaceFolder}/Dockerfile", "../Dockerfile"},
+		{".devcontainer/python/devcontainer.json", "${localWorkspaceFolder}/docker/Dockerfile", "../../docker/Dockerfile"},
+		{"app/.devcontainer/devcontainer.json", "${localWorkspaceFolder}", ".."},
+		{".devcontainer.json", "${localWorkspaceFolder}/Dockerfile", "Dockerfile"},
+		{"app/.devcontainer.json", "${localWorkspaceFolder}/.devcontainer/Dockerfile", ".devcontainer/Dockerfile"},
+	} {
+		c := &devcontainer.Config{Path: tc.path}
+		got, ok := workspaceRelative(c, tc.raw)
+		if !ok || got != tc.want {
+			t.Errorf("%s: %s became %q (%v), want %q", tc.path, tc.raw, got, ok, tc.want)
+		}
+	}
+	if _, ok := workspaceRelative(&devcontainer.Config{Path: ".devcontainer/devcontainer.json"}, "${localWorkspaceFolderBasename}/x"); ok {
+		t.Error("a basename rewritten as the folder")
+	}
 }
 
 func TestCR211Message(t *testing.T) {

@@ -61,6 +61,11 @@ var Sources = map[string]Source{
 		Where: "coder/coder docs/admin/templates/extending-templates/docker-in-workspaces.md",
 		URL:   "https://coder.com/docs/admin/templates/extending-templates/docker-in-workspaces",
 	},
+	"envbuilder-vars": {
+		Title: "envbuilder: variables in devcontainer.json",
+		Where: "coder/envbuilder devcontainer/devcontainer.go (SubstituteVars, Compile), envbuilder.go (containerEnv, remoteEnv)",
+		URL:   "https://github.com/coder/envbuilder/blob/main/devcontainer/devcontainer.go",
+	},
 	"envbuilder-features": {
 		Title: "envbuilder: how features are fetched and ordered",
 		Where: "coder/envbuilder devcontainer/devcontainer.go (compileFeatures), devcontainer/features/features.go (Extract)",
