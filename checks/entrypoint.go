@@ -71,26 +71,35 @@ func (v *dfView) contextFile(prog string) ([]byte, string, bool) {
 	if v.in.Context == nil || !strings.HasPrefix(prog, "/") {
 		return nil, "", false
 	}
-	var src string
+	// The last COPY that puts a file there wins: the file itself, or a
+	// folder copied into a folder that holds it.
+	var srcs []string
 	for _, ins := range v.instructions(v.final) {
 		if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) != 2 || hasFlag(ins, "--from") {
 			continue
 		}
 		dest := v.copyDest(v.final, ins)
 		from := strings.Trim(ins.Args[0], `"'`)
-		if dest == prog || strings.HasSuffix(dest, "/") && path.Join(dest, path.Base(from)) == prog {
-			src = from
+		if strings.ContainsAny(from, "*?[$") || strings.Contains(from, "://") {
+			continue
+		}
+		switch {
+		case dest == prog:
+			srcs = append(srcs, from)
+		case strings.HasSuffix(dest, "/") && strings.HasPrefix(prog, dest):
+			srcs = append(srcs, path.Join(from, strings.TrimPrefix(prog, dest)))
+			if path.Join(dest, path.Base(from)) == prog {
+				srcs = append(srcs, from)
+			}
 		}
 	}
-	if src == "" || strings.ContainsAny(src, "*?[$") || strings.Contains(src, "://") {
-		return nil, "", false
+	for i := len(srcs) - 1; i >= 0; i-- {
+		rel := path.Clean(strings.TrimPrefix(srcs[i], "/"))
+		if b, err := rootfs.ReadFile(v.in.Context, rel, maxEntrypointScript); err == nil {
+			return b, rel, true
+		}
 	}
-	rel := path.Clean(strings.TrimPrefix(src, "/"))
-	b, err := rootfs.ReadFile(v.in.Context, rel, maxEntrypointScript)
-	if err != nil {
-		return nil, "", false
-	}
-	return b, rel, true
+	return nil, "", false
 }
 
 // finalCommand returns the final stage's ENTRYPOINT and CMD in effect

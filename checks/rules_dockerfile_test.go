@@ -281,6 +281,12 @@ func TestCR106(t *testing.T) {
 			withContext(map[string]string{"prepare": "#!/bin/sh\nchown -R coder /home/coder\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"a binary from the context", "FROM debian:12\nCOPY tool /usr/local/bin/tool\nENTRYPOINT [\"/usr/local/bin/tool\"]\n",
 			withContext(map[string]string{"tool": "\x7fELF\x02\x01\x01"}), nil},
+		{"a CMD script that starts services", "FROM debian:12\nCOPY start.sh /usr/local/bin/start.sh\nCMD [\"/usr/local/bin/start.sh\"]\n",
+			withContext(map[string]string{"start.sh": "#!/bin/sh\n# start sshd and docker\nmkdir -p /run/sshd\nif [ -x /usr/bin/dockerd ]; then\n  sudo service docker start\nfi\nexec sleep infinity\n"}), []want{{line: 3}}},
+		{"a CMD script run by bash that starts a daemon", "FROM debian:12\nCOPY scripts/ /opt/\nCMD [\"bash\", \"/opt/boot.sh\"]\n",
+			withContext(map[string]string{"scripts/boot.sh": "#!/bin/bash\n/usr/sbin/sshd -D &\nwait\n"}), []want{{line: 3}}},
+		{"a CMD script that only mentions them", "FROM debian:12\nCOPY start.sh /start.sh\nCMD [\"/start.sh\"]\n",
+			withContext(map[string]string{"start.sh": "#!/bin/sh\n# service docker start is the template's job\necho starting sshd_config check\ncp /etc/ssh/sshd_config /tmp/\nexec \"$@\"\n"}), nil},
 		{"shell form is a shell", "FROM debian:12\nENTRYPOINT mise\n", nil, []want{{line: 2}}},
 	})
 }

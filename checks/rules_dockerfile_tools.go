@@ -54,7 +54,8 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "The final image sets an `ENTRYPOINT`, or a `CMD` that starts services (`dockerd`, `sshd`, " +
-			"`systemd`/`init`, `supervisord`, `service … start`, …). An ENTRYPOINT script copied in from the build " +
+			"`systemd`/`init`, `supervisord`, `service … start`, …), itself or through a script copied in from the " +
+			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`). An ENTRYPOINT script copied in from the build " +
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does. An image with no shell (`scratch`, " +
@@ -292,9 +293,33 @@ func checkCR106(in *DockerfileInput) []Finding {
 				Location: v.instLoc(cmd),
 				Fix:      fix,
 			})
+		} else if b, rel, ok := v.contextFile(entrypointProgram(cmd)); ok {
+			if svc, ok := scriptStartsService(string(b)); ok {
+				out = append(out, Finding{
+					Message: fmt.Sprintf("CMD runs `%s`, which starts `%s`, but Coder's templates replace CMD with the agent's init script: "+
+						"the service will not be running", rel, svc),
+					Location: v.instLoc(cmd),
+					Fix:      fix,
+				})
+			}
 		}
 	}
 	return out
+}
+
+// scriptServiceRe matches a line of a shell script that starts a service:
+// `service ssh start`, `systemctl start …`, `/etc/init.d/x start`, or a
+// daemon run directly (`/usr/sbin/sshd -D`, `dockerd &`, `supervisord`).
+var scriptServiceRe = regexp.MustCompile(`(?m)^[^#\n]*?(?:^|[;&|(]|\b(?:then|do|else|exec|sudo|nohup)\b)\s*((?:service\s+[\w.@-]+\s+(?:re)?start|systemctl\s+(?:re)?start\s+[\w.@-]+|/etc/init\.d/[\w.@-]+\s+(?:re)?start)|(?:/usr/s?bin/|/usr/local/s?bin/)?(?:sshd|dockerd|containerd|supervisord|nginx|httpd|apache2ctl\s+start|mysqld|mysqld_safe|redis-server|crond|cron|rsyslogd|dbus-daemon|code-server)\b)`)
+
+// scriptStartsService returns the first service a shell script starts
+// (comments aside), if any.
+func scriptStartsService(script string) (string, bool) {
+	m := scriptServiceRe.FindStringSubmatch(script)
+	if m == nil {
+		return "", false
+	}
+	return strings.TrimSpace(m[1]), true
 }
 
 // bareEntrypoint reports whether an ENTRYPOINT sets nothing up that a
