@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -64,8 +65,9 @@ func init() {
 		Title:    "Base image not pinned",
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
-		What: "A `FROM` of a registry image has neither a digest nor a tag other than `latest`. With " +
-			"`require-digest` in config, every registry `FROM` needs a digest. Stage references, `scratch`, " +
+		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
+			"has neither a digest nor a tag other than `latest`. With " +
+			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged.",
 		Why: "Golden images are few and shared by many workspaces, so they must be reproducible: `latest` (or no " +
@@ -424,39 +426,83 @@ func checkCR102(in *DockerfileInput) []Finding {
 		return nil
 	}
 	var out []Finding
+	stages := map[string]bool{}
 	for _, s := range v.f.Stages {
-		b := v.base(s)
-		if b.Stage != nil || b.Ref == "" || hasVar(b.Ref) || strings.EqualFold(b.Ref, "scratch") || isPlaceholderImage(b.Ref) {
-			continue
+		if b := v.base(s); b.Stage == nil {
+			if msg, name, ok := unpinned(b.Ref, in.Config.RequireDigest); ok {
+				out = append(out, Finding{
+					Message:  msg,
+					Location: v.instLoc(s.From),
+					Fix: &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `FROM %s:<version>@sha256:<digest>` "+
+						"(`docker buildx imagetools inspect %s:<version>` prints the digest)", name, name)},
+				})
+			}
 		}
-		r := ParseImageRef(b.Ref)
-		if localName(r) {
-			// `FROM bats-jenkins`: an image the repository's scripts
-			// build and tag, not pulled; there is nothing to pin.
-			continue
+		// `COPY --from=<image>` pulls that image as a FROM does: what it
+		// copies changes with the tag. Stage names and indexes are not
+		// images; a name no stage has yet may be a later stage's.
+		for _, ins := range s.Instructions {
+			from, ok := ins.Flag("from")
+			if ins.Cmd != "copy" || !ok || stages[strings.ToLower(from)] || isStageIndex(from) || v.stageNamed(from) {
+				continue
+			}
+			if msg, name, ok := unpinned(from, in.Config.RequireDigest); ok {
+				out = append(out, Finding{
+					Message:  "COPY --from " + msg,
+					Location: v.instLoc(ins),
+					Fix: &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `COPY --from=%s:<version>@sha256:<digest>`", name)},
+				})
+			}
 		}
-		var msg string
-		switch {
-		case in.Config.RequireDigest && r.Digest == "":
-			msg = fmt.Sprintf("`%s` is not pinned by digest, and config requires digests", b.Ref)
-		case r.Digest != "":
-			continue
-		case r.Tag == "":
-			msg = fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", b.Ref, b.Ref)
-		case r.Tag == "latest":
-			msg = fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", b.Ref)
-		default:
-			continue
+		if s.Name != "" {
+			stages[s.Name] = true
 		}
-		name := r.Name()
-		out = append(out, Finding{
-			Message:  msg,
-			Location: v.instLoc(s.From),
-			Fix: &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `FROM %s:<version>@sha256:<digest>` "+
-				"(`docker buildx imagetools inspect %s:<version>` prints the digest)", name, name)},
-		})
 	}
 	return out
+}
+
+// unpinned judges an image reference a build pulls: the message when it is
+// not pinned (no tag, `latest`, or no digest when config requires one),
+// and the repository name for the fix. Variables, `scratch`, placeholders
+// and bare names no registry serves (images the repository's scripts build
+// and tag locally, `FROM bats-jenkins`) are not judged.
+func unpinned(ref string, requireDigest bool) (msg, name string, ok bool) {
+	if ref == "" || hasVar(ref) || strings.EqualFold(ref, "scratch") || isPlaceholderImage(ref) {
+		return "", "", false
+	}
+	r := ParseImageRef(ref)
+	if localName(r) {
+		return "", "", false
+	}
+	switch {
+	case requireDigest && r.Digest == "":
+		msg = fmt.Sprintf("`%s` is not pinned by digest, and config requires digests", ref)
+	case r.Digest != "":
+		return "", "", false
+	case r.Tag == "":
+		msg = fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", ref, ref)
+	case r.Tag == "latest":
+		msg = fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", ref)
+	default:
+		return "", "", false
+	}
+	return msg, r.Name(), true
+}
+
+// isStageIndex reports whether a `--from` value is a stage's index.
+func isStageIndex(s string) bool {
+	_, err := strconv.Atoi(s)
+	return err == nil
+}
+
+// stageNamed reports whether any stage of the file is named name.
+func (v *dfView) stageNamed(name string) bool {
+	for _, s := range v.f.Stages {
+		if s.Name != "" && strings.EqualFold(s.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // globMatch reports whether s matches pattern, where `*` matches any run of

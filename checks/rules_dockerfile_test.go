@@ -188,6 +188,9 @@ func TestCR102(t *testing.T) {
 		{"an official image by one word", "FROM eclipse-temurin\n", nil, []want{{line: 1}}},
 		{"a Docker Hub namespace", "FROM myorg/tools\n", nil, []want{{line: 1}}},
 		{"a local name digest required", "FROM bats-jenkins\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, nil},
+		{"COPY --from an unpinned image", "FROM debian:12\nCOPY --from=ghcr.io/astral-sh/uv:latest /uv /usr/local/bin/\nCOPY --from=docker.io/library/docker /usr/local/bin/docker /usr/local/bin/\n", nil, []want{{line: 2}, {line: 3}}},
+		{"COPY --from a stage, an index, a tagged image, a variable", "FROM golang:1.23 AS build\nFROM debian:12\nCOPY --from=build /go/bin/x /x\nCOPY --from=0 /a /a\nCOPY --from=ghcr.io/astral-sh/uv:0.5.1 /uv /bin/\nARG IMG\nCOPY --from=$IMG /y /y\n", nil, nil},
+		{"COPY --from a later stage's name is not an image", "FROM debian:12 AS a\nCOPY --from=Tools /t /t\nFROM alpine:3.20 AS tools\n", nil, nil},
 	})
 }
 
