@@ -92,10 +92,15 @@ const (
 	// like one (`gpulibs.Dockerfile`, `Dockerfile.envs`), that a build
 	// script joins to others or inserts into a template.
 	TemplateFragment TemplateKind = "fragment"
+	// TemplateWindows is the Dockerfile of a Windows container: not a
+	// template, but not a Linux image either, so it is noted (CR121) and
+	// neither built nor checked.
+	TemplateWindows TemplateKind = "windows"
 )
 
 // Template is what shows a file to be a template rather than a Dockerfile
-// or devcontainer.json as it is built.
+// or devcontainer.json as it is built, or the Dockerfile of a Windows
+// container (TemplateWindows): either way it is noted once, not built.
 type Template struct {
 	// Path is the file (slash-separated, relative to the scanned root).
 	Path string
@@ -313,6 +318,16 @@ func (t *Template) Checkable(parses bool) bool {
 // devcontainer.json or Compose file). checked says whether the rules read
 // the file all the same (see Checkable).
 func (t *Template) Note(checked bool) Finding {
+	if t.Kind == TemplateWindows {
+		return Finding{
+			RuleID:   RuleWindowsImage,
+			Severity: SeverityInfo,
+			Evidence: EvidenceFile,
+			Message: "a Windows container image (" + t.Sign + "): Coder's container templates run Linux images, so it is " +
+				"neither built nor checked as a workspace image",
+			Location: t.Location,
+		}
+	}
 	id := RuleDockerfileTemplate
 	if isConfigFile(t.Path) {
 		id = RuleDevcontainerTemplate

@@ -16,15 +16,15 @@ import (
 // the file its generator or the Dev Containers CLI makes of it.
 const templateNotBuilt = "a template: built once it is filled in"
 
+// windowsNotBuilt is a Windows container's build record (CR121).
+const windowsNotBuilt = "a Windows container image: not a Linux workspace image"
+
 // recognizeTemplates finds the files of a target that are templates, not
 // yet what gets built (checks.DockerfileTemplate, DevcontainerTemplate,
 // ComposeTemplate): the devcontainer.json, its Compose files and the
 // Dockerfile it builds, or the Dockerfile on its own. Config
 // `check-templates` checks them as they are instead.
 func (p *Planned) recognizeTemplates(t *Target) {
-	if p.Config.CheckTemplates {
-		return
-	}
 	add := func(tm *checks.Template) {
 		if tm == nil {
 			return
@@ -33,6 +33,19 @@ func (p *Planned) recognizeTemplates(t *Target) {
 			t.templates = map[string]*checks.Template{}
 		}
 		t.templates[tm.Path] = tm
+	}
+	if t.Kind == checks.KindDockerfile {
+		// A Windows container's Dockerfile is not a template: config
+		// `check-templates` does not make it a Linux image.
+		if src, err := p.files.bytes(t.Path); err == nil {
+			if w := checks.WindowsDockerfile(t.Path, src); w != nil {
+				add(w)
+				return
+			}
+		}
+	}
+	if p.Config.CheckTemplates {
+		return
 	}
 	dockerfile := func(rel string) {
 		if src, err := p.files.bytes(rel); err == nil {
@@ -125,10 +138,14 @@ func (s *checker) noteTemplates(t Target, ts *targetState) {
 	if !t.isTemplate() {
 		return
 	}
+	skipped := templateNotBuilt
 	for _, rel := range slices.Sorted(maps.Keys(t.templates)) {
 		ts.own = append(ts.own, t.templates[rel].Note(s.templateCheckable(t, rel)))
+		if t.templates[rel].Kind == checks.TemplateWindows {
+			skipped = windowsNotBuilt
+		}
 	}
-	ts.record(checks.BuildRecord{Path: BuildPathNone, Skipped: templateNotBuilt})
+	ts.record(checks.BuildRecord{Path: BuildPathNone, Skipped: skipped})
 }
 
 // templateCheckable reports whether the rules read a file of the target:

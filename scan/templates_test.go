@@ -217,3 +217,41 @@ func TestDevcontainerUserFromSibling(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowsImages: a Windows container's Dockerfile is noted once
+// (CR121), not built, and not judged by the Linux rules, even with
+// check-templates; the Linux Dockerfile beside it is built and checked.
+func TestWindowsImages(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"app/Dockerfile-windows": "FROM mcr.microsoft.com/dotnet/aspnet:6.0\nENTRYPOINT [\"dotnet\", \"App.dll\"]\n",
+		"base/Dockerfile":        "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN curl.exe -o x.exe https://example.com/x-amd64.exe\n",
+		"app/Dockerfile":         "FROM mcr.microsoft.com/dotnet/aspnet:6.0\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n",
+	})
+	for _, checkTemplates := range []bool{false, true} {
+		cfg := checks.DefaultConfig()
+		cfg.CheckTemplates = checkTemplates
+		fb := &fakeBuilds{docker: map[string]build.Spec{}, cli: map[string]build.DevcontainerSpec{}, root: root}
+		rep, err := Run(context.Background(), root, Options{Config: cfg, Bases: noBases{}, Builder: fb, DevcontainerBuilder: fb, RootRelative: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string][]string{}
+		for _, tr := range rep.Targets {
+			for _, f := range tr.Findings {
+				got[tr.Path] = append(got[tr.Path], fmt.Sprintf("%s:%d", f.RuleID, f.Location.StartLine))
+			}
+			if windows := tr.Path != "app/Dockerfile"; windows != (tr.Build.Skipped == windowsNotBuilt) {
+				t.Errorf("check-templates %v: %s: build record %+v", checkTemplates, tr.Path, tr.Build)
+			}
+		}
+		if !slices.Equal(got["app/Dockerfile-windows"], []string{"CR121:1"}) || !slices.Equal(got["base/Dockerfile"], []string{"CR121:1"}) {
+			t.Errorf("check-templates %v: Windows findings %v", checkTemplates, got)
+		}
+		if !slices.Contains(got["app/Dockerfile"], "CR106:2") {
+			t.Errorf("check-templates %v: the Linux Dockerfile was not checked: %v", checkTemplates, got["app/Dockerfile"])
+		}
+		if _, ok := fb.docker["app/Dockerfile"]; len(fb.docker) != 1 || !ok {
+			t.Errorf("check-templates %v: built %v, want only app/Dockerfile", checkTemplates, fb.docker)
+		}
+	}
+}
