@@ -450,7 +450,7 @@ func checkCR102(in *DockerfileInput) []Finding {
 				out = append(out, Finding{
 					Message:  "COPY --from " + msg,
 					Location: v.instLoc(ins),
-					Fix: &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `COPY --from=%s:<version>@sha256:<digest>`", name)},
+					Fix:      &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `COPY --from=%s:<version>@sha256:<digest>`", name)},
 				})
 			}
 		}
