@@ -133,3 +133,20 @@ func TestCR101UID1000FreedByTheShell(t *testing.T) {
 		t.Errorf("fix %q", text)
 	}
 }
+
+// TestCR101DevcontainerCompose: a Dockerfile a Docker Compose Dev
+// Container builds runs, with no USER of its own, as the remoteUser of
+// its base's devcontainer.metadata label: only the native integration
+// runs Compose, and it applies that label. A direct Dockerfile config
+// (envbuilder ignores the label), a Compose one whose Dockerfile ends as
+// root, and one on a base without the label keep the finding.
+func TestCR101DevcontainerCompose(t *testing.T) {
+	compose := withDevcontainer(`{"dockerComposeFile": "docker-compose.yml", "service": "app"}`)
+	direct := withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`)
+	runRuleCases(t, "CR101", []ruleCase{
+		{"compose on a Dev Containers image", "FROM mcr.microsoft.com/devcontainers/python:3.12\nRUN apt-get update\n", compose, nil},
+		{"direct on a Dev Containers image", "FROM mcr.microsoft.com/devcontainers/python:3.12\nRUN apt-get update\n", direct, []want{{line: 1}}},
+		{"compose ending as root", "FROM mcr.microsoft.com/devcontainers/python:3.12\nUSER root\n", compose, []want{{line: 2}}},
+		{"compose on an image without the label", "FROM python:3.12\nRUN pip install x\n", compose, []want{{line: 1}}},
+	})
+}

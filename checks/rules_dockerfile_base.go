@@ -48,7 +48,10 @@ func init() {
 			"an unread base is not guessed to be root. A final `USER root` is not reported when the ENTRYPOINT " +
 			"script (read from the build context) switches to a non-root user (`su`, `gosu`, `su-exec`, `runuser`, " +
 			"`setpriv`, `sudo -u`) and starts the agent's init script as that user: root is for its setup, such " +
-			"as fixing a volume's ownership. An image built on `scratch` is not judged: it has no user database " +
+			"as fixing a volume's ownership. A Dockerfile a devcontainer.json builds is not reported when the config sets a " +
+			"non-root `remoteUser` or `containerUser`, nor, in a Docker Compose config (which only the native integration " +
+			"runs), when it has no `USER` and its base's devcontainer.metadata label names the user: CR205 judges the " +
+			"Dev Container's user. An image built on `scratch` is not judged: it has no user database " +
 			"or shell, holds files or one static program, and cannot be a workspace.",
 		Why: "Coder's image guidance asks for a non-root user in workspace images, and Coder's templates run " +
 			"workspaces as that user (UID 1000, `coder`). An image that ends as root either runs the " +
@@ -253,8 +256,15 @@ func checkCR101(in *DockerfileInput) []Finding {
 	}
 	// A devcontainer that names a non-root remoteUser/containerUser settles
 	// the user for sessions; CR205 judges that choice.
-	if in.Devcontainer != nil {
-		if u, set := in.Devcontainer.User(); set && !isRootUser(u) {
+	if dc := in.Devcontainer; dc != nil {
+		if u, set := dc.User(); set && !isRootUser(u) {
+			return nil
+		}
+		// Only the native integration runs a Docker Compose setup
+		// (envbuilder cannot build one): with no USER of the Dockerfile's
+		// own, it runs the session as the remoteUser of the base's
+		// devcontainer.metadata label (CR205 judges that user).
+		if dc.Has("/dockerComposeFile") && hasMetadataUser(v.rootRef(v.final)) && !v.setsUser(v.final) {
 			return nil
 		}
 	}
@@ -487,6 +497,16 @@ func unpinned(ref string, requireDigest bool) (msg, name string, ok bool) {
 		return "", "", false
 	}
 	return msg, r.Name(), true
+}
+
+// setsUser reports whether the chain of s has a USER instruction.
+func (v *dfView) setsUser(s *dockerfile.Stage) bool {
+	for _, ins := range v.instructions(s) {
+		if ins.Cmd == "user" {
+			return true
+		}
+	}
+	return false
 }
 
 // isStageIndex reports whether a `--from` value is a stage's index.
