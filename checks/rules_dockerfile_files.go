@@ -74,12 +74,15 @@ func init() {
 		What: "`COPY`, `ADD` or a `RUN` puts files under `/home/<user>` — the workspace user's home (`coder`, " +
 			"or the image's final user) — at build time. A RUN's paths are read as the shell does: `~` and `$HOME` " +
 			"are the HOME in effect (an `ENV HOME`, the base's, else the home of the user the command runs as, " +
-			"`sudo -u` and `su` included), relative paths start from `WORKDIR` and any earlier `cd`. " + toolWritesDoc,
+			"`sudo -u` and `su` included), relative paths start from `WORKDIR` and any earlier `cd`. " + toolWritesDoc +
+			" A Dockerfile a devcontainer.json builds is not reported: Coder's Dev Container templates mount nothing over its home.",
 		Why: "Coder's templates mount a persistent volume on `/home/coder`; the volume hides whatever the image " +
-			"put there (after the first start, the volume's content wins)." + cite("templates"),
+			"put there (after the first start, the volume's content wins). The Dev Container templates (envbuilder) " +
+			"mount their volume on `/workspaces` only, and the native integration mounts the workspace folder, so a " +
+			"Dev Container keeps the home its image has." + cite("templates", "templates-envbuilder"),
 		HowToFix: "Install to `/usr/local` or `/opt`, or to `/etc/skel` and let the user's home be created from it, " +
 			"or copy files into the home from the template's startup script.",
-		Sources:    []string{"templates"},
+		Sources:    []string{"templates", "templates-envbuilder"},
 		Dockerfile: checkCR115,
 	})
 }
@@ -682,7 +685,8 @@ func removedBy(ins *dockerfile.Instruction, raw string) bool {
 // checkCR115 reports files put into the workspace user's home at build time.
 func checkCR115(in *DockerfileInput) []Finding {
 	v := newView(in)
-	if v == nil {
+	// A Dev Container's home has no volume over it (see Why).
+	if v == nil || in.Devcontainer != nil {
 		return nil
 	}
 	final := v.final

@@ -442,6 +442,8 @@ func TestCR114(t *testing.T) {
 
 func TestCR115(t *testing.T) {
 	runRuleCases(t, "CR115", []ruleCase{
+		{"a Dev Container's home has no volume", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN echo x > ~/.my.cnf\n", withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`), nil},
+		{"the same on its own", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN echo x > ~/.my.cnf\n", nil, []want{{line: 4}}},
 		{"copy into coder's home", "FROM ubuntu:24.04\nCOPY dotfiles /home/coder/.dotfiles\nUSER coder\n", nil, []want{{line: 2}}},
 		{"copy relative to WORKDIR", "FROM ubuntu:24.04\nWORKDIR /home/coder\nCOPY . .\n", nil, []want{{line: 3}}},
 		{"as the base's user", "FROM codercom/enterprise-base:ubuntu\nRUN mkdir -p ~/.config/x\n", nil, []want{{line: 2, col: 14}}},

@@ -31,6 +31,11 @@ var Sources = map[string]Source{
 		Where: "coder/coder examples/templates/docker/main.tf, examples/templates/kubernetes/main.tf",
 		URL:   "https://github.com/coder/coder/tree/main/examples/templates/docker",
 	},
+	"templates-envbuilder": {
+		Title: "Coder example templates (docker-envbuilder, kubernetes-envbuilder)",
+		Where: "coder/coder examples/templates/docker-envbuilder/main.tf, examples/templates/kubernetes-envbuilder/main.tf",
+		URL:   "https://github.com/coder/coder/tree/main/examples/templates/docker-envbuilder",
+	},
 	"ide": {
 		Title: "IDE server requirements (VS Code Remote, code-server, JetBrains)",
 		Where: "microsoft/vscode-docs docs/remote/linux.md; coder/code-server docs/requirements.md; JetBrains remote development system requirements",
