@@ -108,6 +108,7 @@ func Discover(root string, ignore func(rel string) bool) ([]Found, error) {
 // pointed at (extraConfigs).
 func discover(repo *rootfs.Root, ignore func(rel string) bool) ([]Found, error) {
 	var out []Found
+	var links []string
 	var extra extraConfigs
 	err := fs.WalkDir(repo.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -137,15 +138,51 @@ func discover(repo *rootfs.Root, ignore func(rel string) bool) ([]Found, error) 
 		if ignore != nil && ignore(rel) {
 			return nil
 		}
+		if !isDC && d.Type()&fs.ModeSymlink != 0 {
+			links = append(links, rel)
+		}
 		out = append(out, Found{Path: rel, Devcontainer: isDC})
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("discover %s: %w", repo.Dir(), err)
 	}
+	out = dropLinkedTwins(repo, out, links)
 	// Configs envbuilder is pointed at outside the spec's places
 	// (discover_envbuilder.go).
 	out = append(out, extra.configs(repo.FS(), ignore)...)
 	slices.SortFunc(out, func(a, b Found) int { return strings.Compare(a.Path, b.Path) })
 	return out, nil
+}
+
+// dropLinkedTwins drops a Dockerfile that is a symlink to another
+// Dockerfile found in the same folder (`Dockerfile.debian -> Dockerfile`):
+// same file, same build context, so one target. A link to another folder
+// builds with its own folder as the context and stays a target of its
+// own; a link that leaves the root stays too, for the finding that says
+// it is not read.
+func dropLinkedTwins(repo *rootfs.Root, found []Found, links []string) []Found {
+	if len(links) == 0 {
+		return found
+	}
+	top, err := repo.Resolve(".")
+	if err != nil {
+		return found
+	}
+	twin := map[string]bool{}
+	for _, rel := range links {
+		real, err := repo.Resolve(rel)
+		if err != nil {
+			continue
+		}
+		to, err := filepath.Rel(top, real)
+		if err != nil || !filepath.IsLocal(to) {
+			continue
+		}
+		to = filepath.ToSlash(to)
+		if to != rel && path.Dir(to) == path.Dir(rel) && slices.ContainsFunc(found, func(f Found) bool { return f.Path == to }) {
+			twin[rel] = true
+		}
+	}
+	return slices.DeleteFunc(found, func(f Found) bool { return twin[f.Path] })
 }

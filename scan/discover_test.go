@@ -123,3 +123,41 @@ func TestDiscoverMissingRoot(t *testing.T) {
 		t.Fatalf("want an error naming the missing root, got %v", err)
 	}
 }
+
+// TestDiscoverLinkedTwins: a Dockerfile that links to another in its own
+// folder is the same target and found once, as the file it links to; a
+// link into another folder builds with that folder as its context and a
+// link out of the root is refused later with a finding, so both stay.
+func TestDiscoverLinkedTwins(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"docker/go/Dockerfile":   "FROM debian\n",
+		"docker/node/Dockerfile": "FROM debian\n",
+		"outside/secret":         "x\n",
+	})
+	for link, target := range map[string]string{
+		"docker/go/Dockerfile.debian":   "Dockerfile",
+		"docker/go/Dockerfile.bookworm": "Dockerfile.debian", // a chain
+		"docker/python/Dockerfile":      "../node/Dockerfile",
+		"docker/Dockerfile.escape":      "../../outside/secret",
+	} {
+		at := filepath.Join(root, filepath.FromSlash(link))
+		if err := os.MkdirAll(filepath.Dir(at), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found, err := Discover(root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range found {
+		got = append(got, f.Path)
+	}
+	want := []string{"docker/Dockerfile.escape", "docker/go/Dockerfile", "docker/node/Dockerfile", "docker/python/Dockerfile"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Discover:\n got %q\nwant %q", got, want)
+	}
+}
