@@ -112,7 +112,8 @@ func init() {
 	Register(&Rule{
 		ID: "CR207", Title: "Property envbuilder ignores", Severity: SeverityInfo, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderEnvbuilder},
-		What:     "A property envbuilder does not read: " + "`" + strings.Join(ignoredByEnvbuilder, "`, `") + "`, `build.options`, `build.cacheFrom`; one finding per property.",
+		What:     "A property envbuilder does not read: " + "`" + strings.Join(ignoredByEnvbuilder, "`, `") + "`, `build.options`, `build.cacheFrom`; one finding per property. " +
+			"A Docker Compose config is not reported: envbuilder cannot build one at all (CR202).",
 		Why: "envbuilder reads only `image`, `build.{dockerfile,context,args,target}`, `dockerFile`/`context`, `remoteUser`, `containerUser`, " +
 			"`containerEnv`, `remoteEnv`, `features` and the lifecycle commands from `onCreateCommand` to `postStartCommand`; the rest is ignored silently.",
 		HowToFix:     "Set it in the Coder template (ports, mounts, resources) or in the Dockerfile, or remove it.",
@@ -333,6 +334,11 @@ func checkCR206(in *DevcontainerInput) []Finding {
 // checkCR207 reports each property envbuilder does not read.
 func checkCR207(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
+	// envbuilder cannot build a Docker Compose setup at all (CR202 says
+	// so): what it would ignore in one is beside the point.
+	if c.Has("/dockerComposeFile") {
+		return nil
+	}
 	var out []Finding
 	for _, k := range c.Keys {
 		if k == "overrideFeatureInstallOrder" && featureOrderMatters(c) {

@@ -165,6 +165,8 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "each ignored property", json: "{\n  \"image\": \"x\",\n  \"forwardPorts\": [3000],\n  \"mounts\": [],\n  \"build\": {\"dockerfile\": \"D\", \"options\": [\"--network=host\"]}\n}", files: []string{".devcontainer/D"}, want: []string{"3:3", "4:3", "5:32"}},
 			{name: "native builder", json: `{"image": "x", "forwardPorts": [3000]}`, builder: ConfigBuilderNative},
 			{name: "read properties", json: `{"image": "x", "remoteUser": "dev", "postStartCommand": "x"}`},
+			{name: "a Compose config envbuilder cannot build", json: `{"dockerComposeFile": "compose.yml", "service": "app", "workspaceFolder": "/app", "forwardPorts": [3000]}`,
+				files: []string{".devcontainer/compose.yml"}},
 		},
 		"CR208": {
 			{name: "unversioned and latest", json: "{\n  \"features\": {\n    \"ghcr.io/devcontainers/features/go\": {},\n    \"ghcr.io/devcontainers/features/node:latest\": {}\n  }\n}", want: []string{"3:5", "4:5"}},
