@@ -318,7 +318,13 @@ func checkCR206(in *DevcontainerInput) []Finding {
 	for i := 0; i < c.Len("/runArgs"); i++ {
 		a, _ := c.StringOK(fmt.Sprintf("/runArgs/%d", i))
 		if a == "--privileged" || strings.HasPrefix(a, "--cap-add") || strings.HasPrefix(a, "--security-opt") {
-			out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` %q asks for privileges the workspace usually does not have", a)))
+			// `"--cap-add", "SYS_PTRACE"`: the value is the next entry.
+			if !strings.Contains(a, "=") && a != "--privileged" {
+				if v, ok := c.StringOK(fmt.Sprintf("/runArgs/%d", i+1)); ok && !strings.HasPrefix(v, "-") {
+					a += " " + v
+				}
+			}
+			out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` `%s` asks for privileges the workspace usually does not have", a)))
 		}
 	}
 	for _, ref := range c.Features() {

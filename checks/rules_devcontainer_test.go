@@ -319,3 +319,21 @@ func TestOutsidePathIsNotRead(t *testing.T) {
 		t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestCR206RunArgsValue: a runArgs flag whose value is the next entry is
+// quoted with it, so the message says what is asked for.
+func TestCR206RunArgsValue(t *testing.T) {
+	fs := runDevcontainerCase(t, "CR206", dcCase{json: `{"image": "x", "runArgs": ["--cap-add=SYS_PTRACE", "--security-opt", "seccomp=unconfined", "--privileged", "--init"]}`})
+	var got []string
+	for _, f := range fs {
+		got = append(got, f.Message)
+	}
+	want := []string{
+		"`runArgs` `--cap-add=SYS_PTRACE` asks for privileges the workspace usually does not have",
+		"`runArgs` `--security-opt seccomp=unconfined` asks for privileges the workspace usually does not have",
+		"`runArgs` `--privileged` asks for privileges the workspace usually does not have",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("messages:\n%q\nwant\n%q", got, want)
+	}
+}
