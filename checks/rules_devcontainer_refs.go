@@ -21,7 +21,8 @@ import (
 func init() {
 	Register(&Rule{
 		ID: "CR217", Title: "Dev Container image not pinned", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What: "The devcontainer's `image` has neither a digest nor a tag other than `latest` or a branch's (`main`, " +
+		What: "The devcontainer's `image` (for a Docker Compose config, the image of the service it runs, when the " +
+			"service is not built) has neither a digest nor a tag other than `latest` or a branch's (`main`, " +
 			"`master`, `develop`, `nightly`, `edge`, …): `ubuntu`, `mcr.microsoft.com/devcontainers/base:latest`, " +
 			"`ghcr.io/homebrew/brew:main`. An image that still holds a variable or a " +
 			"`${templateOption:…}` placeholder is not judged.",
@@ -143,6 +144,15 @@ func strconvQuote(s string) string {
 func checkCR217(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
 	img, ok := c.StringOK("/image")
+	at, what := "/image", ""
+	if c.Has("/dockerComposeFile") {
+		// A Compose config runs its service's image.
+		img, ok, at = in.ComposeImage, in.ComposeImage != "", "/service"
+		what = fmt.Sprintf("the Compose service `%s`: ", c.String("/service"))
+		if in.ComposeFile != "" {
+			what = fmt.Sprintf("the Compose service `%s` (%s): ", c.String("/service"), in.ComposeFile)
+		}
+	}
 	if !ok || img == "" || strings.Contains(img, "$") {
 		return nil
 	}
@@ -160,7 +170,7 @@ func checkCR217(in *DevcontainerInput) []Finding {
 	default:
 		return nil
 	}
-	f := dcAt(c, "/image", msg)
+	f := dcAt(c, at, what+msg)
 	f.Fix = &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `%s:<version>@sha256:<digest>`", r.Name())}
 	return []Finding{f}
 }

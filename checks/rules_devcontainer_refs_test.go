@@ -22,6 +22,12 @@ var refsCases = map[string][]dcCase{
 		{name: "placeholder: CR210's", json: `{"image": "mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}"}`},
 		{name: "variable", json: `{"image": "${localEnv:IMAGE}"}`},
 		{name: "a Dockerfile build", json: `{"build": {"dockerfile": "Dockerfile"}}`, files: []string{".devcontainer/Dockerfile"}},
+		{name: "a Compose service's image", json: "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"app\"\n}",
+			composeImage: "docker.io/frappe/bench:latest", files: []string{".devcontainer/compose.yml"}, want: []string{"3:3"}},
+		{name: "a Compose service's tagged image", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
+			composeImage: "docker.io/frappe/bench:v5.22", files: []string{".devcontainer/compose.yml"}},
+		{name: "a built Compose service", json: `{"dockerComposeFile": "compose.yml", "service": "app", "image": "ignored"}`,
+			files: []string{".devcontainer/compose.yml"}},
 	},
 	"CR218": {
 		{name: "migrated ID", json: "{\n  \"image\": \"debian:12\",\n  \"features\": {\n    \"docker-in-docker\": \"latest\"\n  }\n}", want: []string{"4:5"},

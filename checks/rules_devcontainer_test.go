@@ -30,6 +30,8 @@ type dcCase struct {
 	edit       string // when set, the first finding's first edit text
 	// checkTemplates sets config check-templates (CR210's input).
 	checkTemplates bool
+	// composeImage is the image of the Compose service the config runs.
+	composeImage string
 }
 
 func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
@@ -77,7 +79,11 @@ func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
 	}
 	cfg.CheckTemplates = tc.checkTemplates
 	c, err := devcontainer.Parse(p, []byte(tc.json))
-	in := &DevcontainerInput{Devcontainer: c, ParseErr: err, Config: cfg, Files: files.FS(), Siblings: tc.siblings}
+	in := &DevcontainerInput{Devcontainer: c, ParseErr: err, Config: cfg, Files: files.FS(), Siblings: tc.siblings,
+		ComposeImage: tc.composeImage}
+	if tc.composeImage != "" {
+		in.ComposeFile = ".devcontainer/compose.yml"
+	}
 	if err != nil {
 		in.Devcontainer = nil
 	}

@@ -65,6 +65,10 @@ type DevcontainerInput struct {
 	// source (and config `check-templates` is off): the files it names
 	// that the template lacks are the project's, not missing.
 	Template *Template
+	// ComposeImage is the image of the Compose service a Docker Compose
+	// config runs, when the service is not built ("" otherwise), and
+	// ComposeFile the Compose file that defines the service.
+	ComposeImage, ComposeFile string
 }
 
 // CheckDockerfile runs every enabled Dockerfile rule and returns the

@@ -3,6 +3,8 @@ package scan
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -253,5 +255,34 @@ func TestFeaturesNotApplied(t *testing.T) {
 	_, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: bases, Builder: b, BuildWith: BuildWithDevcontainerCLI})
 	if !errors.Is(err, build.ErrNoDevcontainerCLI) {
 		t.Errorf("--builder devcontainer-cli without the CLI: %v", err)
+	}
+}
+
+// TestComposeServiceImagePinned: the image of the Compose service a
+// config runs reaches CR217, named with its Compose file; a service that
+// is built does not.
+func TestComposeServiceImagePinned(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		".devcontainer/devcontainer.json":       "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"app\",\n  \"remoteUser\": \"dev\"\n}\n",
+		".devcontainer/compose.yml":             "services:\n  app:\n    image: docker.io/frappe/bench:latest\n  db:\n    image: postgres:latest\n",
+		"built/.devcontainer/devcontainer.json": "{\"dockerComposeFile\": \"compose.yml\", \"service\": \"app\", \"remoteUser\": \"dev\"}\n",
+		"built/.devcontainer/compose.yml":       "services:\n  app:\n    image: app:latest\n    build: .\n",
+		"built/.devcontainer/Dockerfile":        "FROM debian:12\n",
+	})
+	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, RootRelative: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tr := range rep.Targets {
+		for _, f := range tr.Findings {
+			if f.RuleID == "CR217" {
+				got = append(got, fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.StartLine, f.Message))
+			}
+		}
+	}
+	want := []string{".devcontainer/devcontainer.json:3 the Compose service `app` (.devcontainer/compose.yml): `docker.io/frappe/bench:latest` uses the `latest` tag, which changes over time"}
+	if !slices.Equal(got, want) {
+		t.Errorf("CR217:\n%q\nwant\n%q", got, want)
 	}
 }
