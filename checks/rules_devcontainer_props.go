@@ -112,7 +112,7 @@ func init() {
 	Register(&Rule{
 		ID: "CR207", Title: "Property envbuilder ignores", Severity: SeverityInfo, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderEnvbuilder},
-		What:     "A property envbuilder does not read: " + "`" + strings.Join(ignoredByEnvbuilder, "`, `") + "`, `build.options`, `build.cacheFrom`; one finding per property. " +
+		What: "A property envbuilder does not read: " + "`" + strings.Join(ignoredByEnvbuilder, "`, `") + "`, `build.options`, `build.cacheFrom`; one finding per property. " +
 			"A Docker Compose config is not reported: envbuilder cannot build one at all (CR202).",
 		Why: "envbuilder reads only `image`, `build.{dockerfile,context,args,target}`, `dockerFile`/`context`, `remoteUser`, `containerUser`, " +
 			"`containerEnv`, `remoteEnv`, `features` and the lifecycle commands from `onCreateCommand` to `postStartCommand`; the rest is ignored silently.",
