@@ -167,6 +167,13 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "capAdd", json: "{\"image\": \"x\", \"capAdd\": [\"SYS_PTRACE\"]}", want: []string{"1:16"}},
 			{name: "privileged false", json: `{"image": "x", "privileged": false, "runArgs": ["--init"]}`},
 		},
+		"CR221": {
+			{name: "ssh folder from the laptop", json: "{\n  \"image\": \"x\",\n  \"mounts\": [\n    \"source=${localEnv:HOME}${localEnv:USERPROFILE}/.ssh,target=/home/dev/.ssh,type=bind,consistency=cached\"\n  ]\n}", want: []string{"4:5"}},
+			{name: "object form", json: "{\n  \"image\": \"x\",\n  \"mounts\": [{\"source\": \"~/.aws\", \"target\": \"/root/.aws\", \"type\": \"bind\"}]\n}", want: []string{"3:14"}},
+			{name: "what the workspace has", json: `{"image": "x", "mounts": ["source=/var/run/docker.sock,target=/var/run/docker.sock,type=bind", "source=${localWorkspaceFolder}/.cache,target=/cache,type=bind"], "workspaceMount": "source=${localWorkspaceFolder},target=/src,type=bind"}`},
+			{name: "a volume named after a variable", json: `{"image": "x", "mounts": ["source=${localEnv:USER}-history,target=/commandhistory,type=volume", "source=profile,target=/root"]}`},
+			{name: "envbuilder ignores mounts", json: `{"image": "x", "mounts": ["source=${localEnv:HOME}/.ssh,target=/root/.ssh,type=bind"]}`, builder: ConfigBuilderEnvbuilder},
+		},
 		"CR207": {
 			{name: "each ignored property", json: "{\n  \"image\": \"x\",\n  \"forwardPorts\": [3000],\n  \"mounts\": [],\n  \"build\": {\"dockerfile\": \"D\", \"options\": [\"--network=host\"]}\n}", files: []string{".devcontainer/D"}, want: []string{"3:3", "4:3", "5:32"}},
 			{name: "native builder", json: `{"image": "x", "forwardPorts": [3000]}`, builder: ConfigBuilderNative},

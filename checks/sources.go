@@ -36,6 +36,11 @@ var Sources = map[string]Source{
 		Where: "coder/coder examples/templates/docker-envbuilder/main.tf, examples/templates/kubernetes-envbuilder/main.tf",
 		URL:   "https://github.com/coder/coder/tree/main/examples/templates/docker-envbuilder",
 	},
+	"docker-bind": {
+		Title: "Docker docs: bind mounts (a missing source with --mount)",
+		Where: "docs.docker.com engine/storage/bind-mounts: \"Differences between -v and --mount behavior\"",
+		URL:   "https://docs.docker.com/engine/storage/bind-mounts/",
+	},
 	"ide": {
 		Title: "IDE server requirements (VS Code Remote, code-server, JetBrains)",
 		Where: "microsoft/vscode-docs docs/remote/linux.md; coder/code-server docs/requirements.md; JetBrains remote development system requirements",

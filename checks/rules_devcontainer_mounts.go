@@ -1,0 +1,82 @@
+package checks
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// This file holds CR221: bind mounts whose source is on the developer's
+// machine.
+
+func init() {
+	Register(&Rule{
+		ID: "CR221", Title: "Bind mount from the developer's machine", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		Builders: []Builder{BuilderNative},
+		What: "A `mounts` entry or `workspaceMount` of type `bind` takes its source from the developer's machine: " +
+			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`), or a home path (`~/…`, `/Users/…`, `C:\\…`). " +
+			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
+			"system paths. Volume and tmpfs mounts are not reported.",
+		Why: "Under Coder's native integration the Dev Containers CLI runs in the workspace, which is the Docker host: " +
+			"`${localEnv:HOME}` is the workspace user's home there, and an unset variable is empty. Docker refuses a " +
+			"`--mount type=bind` whose source does not exist, so when the workspace lacks that folder (a fresh workspace " +
+			"has no `~/.ssh`, no `~/.aws`) the Dev Container is not created. envbuilder ignores `mounts` (CR207)." +
+			cite("native", "docker-bind"),
+		HowToFix: "Remove the mount and let Coder provide what it carried: Git over SSH works through `coder gitssh` and " +
+			"external auth, cloud credentials through the template's secrets or `coder_env`; or create the folder " +
+			"from the template's startup script before the Dev Container starts.",
+		Sources:      []string{"native", "docker-bind"},
+		Devcontainer: checkCR221,
+	})
+}
+
+// laptopSource matches a bind source on the developer's machine.
+var laptopSource = regexp.MustCompile(`\$\{localEnv:[^}]*\}|^~(/|$)|^/Users/|^[A-Za-z]:[\\/]`)
+
+// checkCR221 reports bind mounts whose source is the developer's.
+func checkCR221(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	var out []Finding
+	check := func(ptr string) {
+		typ, src := mountParts(c.String(ptr), func(k string) string { return c.String(ptr + "/" + k) })
+		if typ != "bind" {
+			return
+		}
+		m := laptopSource.FindString(src)
+		if m == "" {
+			return
+		}
+		f := dcAt(c, ptr, fmt.Sprintf("bind-mounts `%s` (`%s`) from the developer's machine: under Coder's native integration "+
+			"the Dev Container starts in the workspace, where that folder may not exist, and Docker does not create a bind "+
+			"mount's source, so the container would not be created", src, m))
+		f.Evidence = EvidenceInferred
+		out = append(out, f)
+	}
+	for i := 0; i < c.Len("/mounts"); i++ {
+		check(fmt.Sprintf("/mounts/%d", i))
+	}
+	if c.Has("/workspaceMount") {
+		check("/workspaceMount")
+	}
+	return out
+}
+
+// mountParts returns a mount's type and source, from the string form
+// (`source=…,target=…,type=bind`) or the object form (field reads one
+// member; "" when the mount is a string).
+func mountParts(s string, field func(string) string) (typ, src string) {
+	if s == "" {
+		return field("type"), field("source")
+	}
+	typ = "volume" // --mount's default
+	for _, kv := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch strings.TrimSpace(k) {
+		case "type":
+			typ = strings.TrimSpace(v)
+		case "source", "src":
+			src = strings.TrimSpace(v)
+		}
+	}
+	return typ, src
+}
