@@ -97,7 +97,8 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "A URL or path in `RUN` or `ADD` names an architecture (`linux-amd64`, `x86_64`, `_amd64.deb`, " +
-			"`-arm64`, …), or an `ENV` or `ARG` value names one and the image keeps it or a later download uses it: " +
+			"`-arm64`, …), or rustup is told the toolchain's host (`--default-host x86_64-unknown-linux-gnu`; a " +
+			"cross-compile `--target` is not reported), or an `ENV` or `ARG` value names one and the image keeps it or a later download uses it: " +
 			"an `ENV` path (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value (`ARG ARCH=amd64`, a file " +
 			"name, a URL) that a later RUN's URL or path, an ADD, or another ENV/ARG path is built from. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`) is not reported, nor " +
@@ -762,6 +763,26 @@ type download struct {
 // stage. A download is reported once, where it is first named; the later
 // words of the stage that name its file or unpacked folder again go into
 // that finding's fix.
+// defaultHost returns the target triple of rustup's `--default-host`
+// (`--default-host x86_64-unknown-linux-gnu`, or with `=`) when argument
+// i is that flag, with the triple's span.
+func defaultHost(c dockerfile.Command, i int) (string, dockerfile.Span, bool) {
+	a := c.Args[i]
+	span := func(j int) dockerfile.Span {
+		if j < len(c.ArgSpans) {
+			return c.ArgSpans[j]
+		}
+		return dockerfile.Span{Line: c.Line}
+	}
+	switch {
+	case a == "--default-host" && i+1 < len(c.Args):
+		return c.Args[i+1], span(i + 1), true
+	case strings.HasPrefix(a, "--default-host="):
+		return strings.TrimPrefix(a, "--default-host="), span(i), true
+	}
+	return "", dockerfile.Span{}, false
+}
+
 func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	var dls []*download
 	// seen maps an architecture-named name to its download's index (-1:
@@ -782,6 +803,14 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			cmds, _ := ins.Commands()
 			for _, c := range cmds {
 				for i, a := range c.Args {
+					// rustup's `--default-host x86_64-unknown-linux-gnu`
+					// installs that host's toolchain as the default.
+					if h, sp, ok := defaultHost(c, i); ok {
+						if m := archRe.FindStringSubmatch(h); m != nil && (fixed == "" || normArch(m[1]) != fixed) {
+							add(h, sp, m[1], false)
+						}
+						continue
+					}
 					// A word with blanks is a script another program
 					// runs (`su -c "wget …"`): its commands come on
 					// their own (Nested) and are judged there, once.
