@@ -639,3 +639,17 @@ func TestCR115HomebrewFix(t *testing.T) {
 		t.Fatalf("plain findings %+v", plain)
 	}
 }
+
+func TestCR117(t *testing.T) {
+	runRuleCases(t, "CR117", []ruleCase{
+		{"en_US on ubuntu with nothing", "FROM ubuntu:noble\nENV LANG=en_US.UTF-8\nRUN apt-get update && apt-get install -y curl\n", nil, []want{{line: 2}}},
+		{"locales installed but not generated", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y locales\nENV LANG=en_US.UTF-8 LC_ALL=en_US.UTF-8\n", nil, []want{{line: 3}}},
+		{"locale-gen", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y locales && locale-gen en_US.UTF-8\nENV LANG=en_US.UTF-8\n", nil, nil},
+		{"Debian's locale.gen edit", "FROM debian:12\nRUN apt-get update && apt-get install -y locales && sed -i '/en_US.UTF-8/s/^# //' /etc/locale.gen && locale-gen\nENV LANG en_US.UTF-8\n", nil, nil},
+		{"locales-all", "FROM debian:12\nRUN apt-get update && apt-get install -y locales-all\nENV LC_ALL=de_DE.UTF-8\n", nil, nil},
+		{"C.UTF-8 is always there", "FROM debian:12\nENV LANG=C.UTF-8\n", nil, nil},
+		{"a script copied in may make it", "FROM ubuntu:24.04\nCOPY setup.sh /tmp/\nRUN bash /tmp/setup.sh\nENV LANG=en_US.UTF-8\n", nil, nil},
+		{"another base's locales are not known", "FROM mcr.microsoft.com/devcontainers/base:ubuntu\nENV LANG=en_US.UTF-8\n", nil, nil},
+		{"through a stage", "FROM ubuntu:24.04 AS base\nRUN apt-get update && apt-get install -y locales && localedef -i en_US -f UTF-8 en_US.UTF-8\nFROM base\nENV LANG=en_US.UTF-8\n", nil, nil},
+	})
+}
