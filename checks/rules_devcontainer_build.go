@@ -75,7 +75,8 @@ func init() {
 			"for that name), a config that another one shadows, or one outside the repository root's `.devcontainer` folder. " +
 			"Without `ENVBUILDER_DEVCONTAINER_DIR`/`ENVBUILDER_DEVCONTAINER_JSON_PATH`, envbuilder takes the first of " +
 			"`.devcontainer/devcontainer.json`, `devcontainer.json` (at the root) and `.devcontainer/<folder>/devcontainer.json` " +
-			"(folders in name order), all relative to the repository root.",
+			"(folders in name order), all relative to the repository root. A Dev Container Template source (CR220) is " +
+			"not reported: it is copied into a project's own `.devcontainer` before it is built.",
 		Why: "envbuilder's `findDevcontainerJSON` (coder/envbuilder `envbuilder.go`) checks exactly those three places in that " +
 			"order — the option docs in `options/options.go` say `.devcontainer.json` for the second, the code checks " +
 			"`devcontainer.json` — and silently uses the first it finds; the others are never built." + cite("envbuilder"),
@@ -187,6 +188,12 @@ func checkCR210(in *DevcontainerInput) []Finding {
 // checkCR215 reports a config envbuilder's default lookup does not build.
 func checkCR215(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
+	// A Template source is copied into a project's own .devcontainer
+	// before anyone builds it (CR220 says so): where it sits now is not
+	// where envbuilder will look.
+	if in.Template != nil {
+		return nil
+	}
 	if msg := envbuilderLookup(in); msg != "" {
 		return []Finding{dcAt(c, "", msg)}
 	}

@@ -350,3 +350,27 @@ func TestCR206RunArgsValue(t *testing.T) {
 		t.Fatalf("messages:\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestCR215TemplateSource: a Dev Container Template source is copied into
+// a project's .devcontainer before it is built, so where it sits now
+// (templates/base/.devcontainer/) is not reported; the same config as a
+// project's own is.
+func TestCR215TemplateSource(t *testing.T) {
+	const p = "templates/base/.devcontainer/devcontainer.json"
+	c, err := devcontainer.Parse(p, []byte(`{"image": "mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range []*Template{nil, {Path: p, Kind: TemplateDevcontainer, Manifest: "templates/base/devcontainer-template.json"}} {
+		in := &DevcontainerInput{Devcontainer: c, Config: DefaultConfig(), Siblings: []string{p}, Template: tm}
+		var got []Finding
+		for _, f := range CheckDevcontainer(in) {
+			if f.RuleID == "CR215" {
+				got = append(got, f)
+			}
+		}
+		if want := tm == nil; (len(got) == 1) != want {
+			t.Errorf("template %v: CR215 %+v", tm != nil, got)
+		}
+	}
+}
