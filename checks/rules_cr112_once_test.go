@@ -150,3 +150,23 @@ func TestCR101DevcontainerCompose(t *testing.T) {
 		{"compose on an image without the label", "FROM python:3.12\nRUN pip install x\n", compose, []want{{line: 1}}},
 	})
 }
+
+// TestUserVariables: a USER that names its user through a variable is
+// expanded as the builder does (ARG default, ENV, a build argument the
+// build is given), so the rules see that user; one that stays unknown is
+// not judged.
+func TestUserVariables(t *testing.T) {
+	runRuleCases(t, "CR115", []ruleCase{
+		{"USER ${USERNAME} from ENV", "FROM ubuntu:24.04\nENV USERNAME=noel\nRUN useradd -m $USERNAME\nUSER ${USERNAME}\nRUN curl -sSf https://sh.rustup.rs | sh -s -- -y\n", nil, []want{{line: 5}}},
+		{"USER of a variable never set", "FROM ubuntu:24.04\nRUN useradd -m noel\nUSER ${USERNAME}\nRUN curl -sSf https://sh.rustup.rs | sh -s -- -y\n", nil, nil},
+	})
+	runRuleCases(t, "CR101", []ruleCase{
+		{"USER from an ARG that is root", "FROM ubuntu:24.04\nARG U=root\nUSER $U\n", nil, []want{{line: 3}}},
+		{"a build argument wins over the default", "FROM ubuntu:24.04\nRUN useradd -m dev\nARG U=root\nUSER $U\n", func(in *DockerfileInput) { in.BuildArgs = map[string]string{"U": "dev"} }, nil},
+		{"a user not known from the file", "FROM ubuntu:24.04\nARG U\nUSER $U\n", nil, nil},
+	})
+	got := checkRule(t, "CR101", "FROM ubuntu:24.04\nARG U=root\nUSER $U\n", nil)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "the last USER is `$U`, which is `root`") {
+		t.Errorf("message: %+v", got)
+	}
+}

@@ -191,6 +191,32 @@ func userValue(in *dockerfile.Instruction) string {
 	return in.Args[0]
 }
 
+// userOf is a USER instruction's user with the variables known at that
+// point expanded (`USER ${USERNAME}` after `ARG USERNAME=dev`), as the
+// builder expands them; a build argument the build is given wins over
+// the ARG's default. What stays unexpanded still holds `$`.
+func (v *dfView) userOf(in *dockerfile.Instruction) string {
+	vars := v.stageVars(in.Stage, in)
+	for k, val := range v.in.BuildArgs {
+		if _, declared := vars[k]; declared || declaresArg(v, in.Stage, k) {
+			vars[k] = val
+		}
+	}
+	return expandKnown(userValue(in), vars)
+}
+
+// declaresArg reports whether the chain of s declares ARG name.
+func declaresArg(v *dfView, s *dockerfile.Stage, name string) bool {
+	for _, in := range v.instructions(s) {
+		for _, a := range in.Declares {
+			if a.Name == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // hasVar reports whether s still holds a variable reference.
 func hasVar(s string) bool { return strings.Contains(s, "$") }
 
@@ -284,7 +310,8 @@ func (v *dfView) userAt(s *dockerfile.Stage, at *dockerfile.Instruction) (user s
 			break
 		}
 		if in.Cmd == "user" {
-			user, known = userValue(in), true
+			user = v.userOf(in)
+			known = !hasVar(user)
 		}
 	}
 	return user, known

@@ -285,15 +285,20 @@ func checkCR101(in *DockerfileInput) []Finding {
 	var fd Finding
 	switch {
 	case last != nil:
-		if !isRootUser(userValue(last)) {
-			return nil
+		u := v.userOf(last)
+		if hasVar(u) || !isRootUser(u) {
+			return nil // not known, or not root
 		}
 		// An entrypoint script that switches to a user and starts the
 		// agent as that user: root is for its setup (volume ownership).
 		if ep, ok := v.entrypointScript(); ok && ep.StartsAgent && ep.User != "" {
 			return nil
 		}
-		fd = Finding{Message: fmt.Sprintf("the image ends as root: the last USER is `%s`", userValue(last)), Location: v.instLoc(last)}
+		msg := fmt.Sprintf("the image ends as root: the last USER is `%s`", userValue(last))
+		if userValue(last) != u {
+			msg += fmt.Sprintf(", which is `%s`", u)
+		}
+		fd = Finding{Message: msg, Location: v.instLoc(last)}
 	case !b.KnowsUser():
 		// Not read, not built here, not in the table: no guess.
 		return nil
@@ -358,7 +363,7 @@ func (v *dfView) earlierUser(s *dockerfile.Stage, deleted []string) string {
 		if ins.Cmd != "user" {
 			continue
 		}
-		u, _, _ := strings.Cut(expandKnown(userValue(ins), v.stageVars(ins.Stage, ins)), ":")
+		u, _, _ := strings.Cut(v.userOf(ins), ":")
 		if !isRootUser(u) && (userNameRe.MatchString(u) || uidRe.MatchString(u)) && !slices.Contains(deleted, u) {
 			out = u
 		}
