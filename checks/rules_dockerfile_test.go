@@ -653,3 +653,14 @@ func TestCR117(t *testing.T) {
 		{"through a stage", "FROM ubuntu:24.04 AS base\nRUN apt-get update && apt-get install -y locales && localedef -i en_US -f UTF-8 en_US.UTF-8\nFROM base\nENV LANG=en_US.UTF-8\n", nil, nil},
 	})
 }
+
+func TestCR118(t *testing.T) {
+	runRuleCases(t, "CR118", []ruleCase{
+		{"final stage on the build platform", "FROM --platform=$BUILDPLATFORM ubuntu:24.04\nRUN apt-get update\n", nil,
+			[]want{{line: 1, edits: []string{e(1, "FROM ubuntu:24.04")}}}},
+		{"through the stage it is built on", "FROM --platform=${BUILDPLATFORM} debian:12 AS base\nRUN apt-get update\nFROM base\n", nil, []want{{line: 1}}},
+		{"a cross-compiling builder stage", "FROM --platform=$BUILDPLATFORM golang:1.23 AS build\nARG TARGETARCH\nRUN GOARCH=$TARGETARCH go build -o /x .\nFROM debian:12\nCOPY --from=build /x /usr/local/bin/x\n", nil, nil},
+		{"the target platform", "FROM --platform=$TARGETPLATFORM debian:12\n", nil, nil},
+		{"scratch holds what is copied", "FROM --platform=$BUILDPLATFORM golang:1.23 AS b\nFROM --platform=$BUILDPLATFORM scratch\nCOPY --from=b /x /x\n", nil, nil},
+	})
+}

@@ -1,0 +1,63 @@
+package checks
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// This file holds CR118: a final image made on the build machine's
+// platform.
+
+func init() {
+	Register(&Rule{
+		ID:       "CR118",
+		Title:    "Final stage built for the build machine's platform",
+		Severity: SeverityWarning,
+		Family:   FamilyDockerfile,
+		What: "The final stage, or the stage it is built on, starts `FROM --platform=$BUILDPLATFORM` (or `$BUILDOS`/" +
+			"`$BUILDARCH` in the flag). Builder stages that cross-compile on the build machine and are copied from are not " +
+			"reported, nor is a final stage on `scratch`, which holds only what is copied into it.",
+		Why: "`BUILDPLATFORM` is the platform of the machine that runs the build. A stage started on it runs that " +
+			"machine's binaries, which is what cross-compiling stages want; as the image itself it means every platform " +
+			"the image is built for (`--platform linux/arm64`, a multi-platform build) holds the build machine's " +
+			"programs. A Coder workspace on an arm64 node built on an amd64 runner then fails with `exec format error`." +
+			cite("dockerfile"),
+		HowToFix: "Drop `--platform=$BUILDPLATFORM` from the final stage (the default is the target platform), and keep " +
+			"it on the stages that build artifacts the final stage copies with `COPY --from`.",
+		Sources:    []string{"dockerfile"},
+		Dockerfile: checkCR118,
+	})
+}
+
+// buildPlatform finds BuildKit's build-machine platform ARGs.
+var buildPlatform = regexp.MustCompile(`\$\{?BUILD(PLATFORM|OS|ARCH|VARIANT)\b`)
+
+// checkCR118 reports a final image whose platform is the build machine's.
+func checkCR118(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil || strings.EqualFold(v.rootRef(v.final), "scratch") {
+		return nil
+	}
+	// The stage that starts the chain from an image decides its
+	// platform; the stages built on it share its filesystem.
+	decides := v.chain(v.final)[0]
+	if !buildPlatform.MatchString(decides.PlatformRaw) {
+		return nil
+	}
+	fd := Finding{
+		Message: fmt.Sprintf("`FROM --platform=%s` makes the image of the build machine's platform: built for another "+
+			"platform (an arm64 workspace on an amd64 runner), it holds programs that cannot run there", decides.PlatformRaw),
+		Location: v.instLoc(decides.From),
+		Fix:      &Fix{Description: "drop `--platform=" + decides.PlatformRaw + "` from the image's own stage"},
+	}
+	if decides == v.final {
+		for _, flag := range []string{"--platform=" + decides.PlatformRaw + " ", "--platform " + decides.PlatformRaw + " "} {
+			if e, ok := v.f.ReplaceInLine(decides.From.StartLine, flag, ""); ok {
+				fd.Fix.Edits = []Edit{v.edit(e)}
+				break
+			}
+		}
+	}
+	return []Finding{fd}
+}
