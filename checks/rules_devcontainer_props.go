@@ -102,7 +102,8 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`, or a feature that needs them (docker-in-docker).",
+		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`, a feature that needs them (docker-in-docker), " +
+			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add` or `security_opt` (reported in the Compose file).",
 		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +
 			"docker-in-docker fails without privileges.",
 		HowToFix:     "Use docker-outside-of-docker or Sysbox, or grant the privilege in the Coder template where the admin decides it.",
@@ -326,6 +327,17 @@ func checkCR206(in *DevcontainerInput) []Finding {
 			}
 			out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` `%s` asks for privileges the workspace usually does not have", a)))
 		}
+	}
+	// A Compose config's service asks in its Compose file.
+	for _, p := range in.ComposePrivileges {
+		what := fmt.Sprintf("`%s: %s`", p.Key, p.Value)
+		if p.Key == "privileged" {
+			what = "`privileged: true`"
+		}
+		out = append(out, Finding{
+			Message:  fmt.Sprintf("the Compose service `%s` sets %s: Coder workspaces usually cannot grant it", c.String("/service"), what),
+			Location: Location{Path: p.File, StartLine: p.Line},
+		})
 	}
 	for _, ref := range c.Features() {
 		for _, pf := range privilegedFeatures {

@@ -69,6 +69,9 @@ type DevcontainerInput struct {
 	// config runs, when the service is not built ("" otherwise), and
 	// ComposeFile the Compose file that defines the service.
 	ComposeImage, ComposeFile string
+	// ComposePrivileges are what that service asks of the engine beyond a
+	// plain container (privileged, cap_add, security_opt).
+	ComposePrivileges []devcontainer.ComposePrivilege
 }
 
 // CheckDockerfile runs every enabled Dockerfile rule and returns the

@@ -34,6 +34,49 @@ type ComposeService struct {
 	// EnvFile is the project's `.env` file used for `${VAR}` interpolation
 	// ("" when there is none).
 	EnvFile string
+	// Privileges are what the service asks of the engine beyond a plain
+	// container: `privileged: true`, each `cap_add` and `security_opt`
+	// entry, in the order of the files and their lines.
+	Privileges []ComposePrivilege
+}
+
+// ComposePrivilege is one privilege a Compose service asks for.
+type ComposePrivilege struct {
+	// Key is the service's key (`privileged`, `cap_add`, `security_opt`);
+	// Value the entry (`SYS_PTRACE`, `seccomp:unconfined`, `true`).
+	Key, Value string
+	// File is the Compose file (relative to the scanned root) and Line
+	// the entry's line in it (1-based).
+	File string
+	Line int
+}
+
+// privileges lists what a service's node asks for beyond a plain
+// container (see ComposeService.Privileges).
+func privileges(file string, svc *yaml.Node) []ComposePrivilege {
+	var out []ComposePrivilege
+	if svc.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(svc.Content); i += 2 {
+		k, v := svc.Content[i], svc.Content[i+1]
+		switch k.Value {
+		case "privileged":
+			if v.Kind == yaml.ScalarNode && (v.Value == "true" || v.Value == "True" || v.Value == "yes") {
+				out = append(out, ComposePrivilege{Key: k.Value, Value: v.Value, File: file, Line: v.Line})
+			}
+		case "cap_add", "security_opt":
+			if v.Kind != yaml.SequenceNode {
+				continue
+			}
+			for _, e := range v.Content {
+				if e.Kind == yaml.ScalarNode && e.Value != "" {
+					out = append(out, ComposePrivilege{Key: k.Value, Value: e.Value, File: file, Line: e.Line})
+				}
+			}
+		}
+	}
+	return out
 }
 
 // ComposeBuild is a service's `build` section with paths resolved.
@@ -107,6 +150,8 @@ func (p *Plan) ComposeService(fsys fs.FS) (*ComposeService, error) {
 		}
 		hasSvc = true
 		svc.File = cf.Path
+		// Compose merges the lists of all the files that define it.
+		svc.Privileges = append(svc.Privileges, privileges(cf.Path, &node)...)
 		if img, ok := s["image"].(string); ok {
 			svc.Image = interpolate(img, env)
 		}

@@ -150,8 +150,11 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	dc := p.dc
 	in.Devcontainer = dc
 	in.Template = t.templates[t.Path]
-	if p.compose != nil && p.compose.Build == nil {
-		in.ComposeImage, in.ComposeFile = p.compose.Image, p.compose.File
+	if p.compose != nil {
+		in.ComposePrivileges = p.compose.Privileges
+		if p.compose.Build == nil {
+			in.ComposeImage, in.ComposeFile = p.compose.Image, p.compose.File
+		}
 	}
 	ts.src.Devcontainer = dc
 	viaCLI, notApplied := s.useCLI(ctx, p)

@@ -286,3 +286,37 @@ func TestComposeServiceImagePinned(t *testing.T) {
 		t.Errorf("CR217:\n%q\nwant\n%q", got, want)
 	}
 }
+
+// TestComposeServicePrivileges: a Compose Dev Container's service asks for
+// privileges in its Compose files (merged across them), and CR206 says so
+// on the Compose file's lines.
+func TestComposeServicePrivileges(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		".devcontainer/devcontainer.json":       "{\"dockerComposeFile\": [\"compose.yml\", \"compose.debug.yml\"], \"service\": \"app\", \"remoteUser\": \"dev\"}\n",
+		".devcontainer/compose.yml":             "services:\n  app:\n    image: debian:12\n    cap_add:\n      - SYS_PTRACE\n    security_opt:\n      - seccomp:unconfined\n  db:\n    image: postgres:16\n    privileged: true\n",
+		".devcontainer/compose.debug.yml":       "services:\n  app:\n    privileged: true\n",
+		"plain/.devcontainer/devcontainer.json": "{\"dockerComposeFile\": \"compose.yml\", \"service\": \"app\", \"remoteUser\": \"dev\"}\n",
+		"plain/.devcontainer/compose.yml":       "services:\n  app:\n    image: debian:12\n",
+	})
+	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, RootRelative: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tr := range rep.Targets {
+		for _, f := range tr.Findings {
+			if f.RuleID == "CR206" {
+				got = append(got, fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.StartLine, f.Message))
+			}
+		}
+	}
+	want := []string{
+		".devcontainer/compose.debug.yml:3 the Compose service `app` sets `privileged: true`: Coder workspaces usually cannot grant it",
+		".devcontainer/compose.yml:5 the Compose service `app` sets `cap_add: SYS_PTRACE`: Coder workspaces usually cannot grant it",
+		".devcontainer/compose.yml:7 the Compose service `app` sets `security_opt: seccomp:unconfined`: Coder workspaces usually cannot grant it",
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("CR206:\n%q\nwant\n%q", got, want)
+	}
+}
