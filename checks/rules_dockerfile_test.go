@@ -664,3 +664,16 @@ func TestCR118(t *testing.T) {
 		{"scratch holds what is copied", "FROM --platform=$BUILDPLATFORM golang:1.23 AS b\nFROM --platform=$BUILDPLATFORM scratch\nCOPY --from=b /x /x\n", nil, nil},
 	})
 }
+
+func TestCR119(t *testing.T) {
+	runRuleCases(t, "CR119", []ruleCase{
+		{"an Ubuntu interim release past its end", "FROM ubuntu:mantic\nRUN apt-get update && apt-get install -y curl\n", nil, []want{{line: 2}}},
+		{"by version, through an ARG default", "ARG UBUNTU=23.10\nFROM ubuntu:${UBUNTU} AS base\nFROM base\nRUN apt update\n", nil, []want{{line: 4}}},
+		{"Debian stretch, slim", "FROM debian:stretch-slim\nRUN apt-get install -y --no-install-recommends git\n", nil, []want{{line: 2}}},
+		{"an LTS release", "FROM ubuntu:20.04\nRUN apt-get update\n", nil, nil},
+		{"no apt", "FROM ubuntu:mantic\nCOPY tool /usr/local/bin/\n", nil, nil},
+		{"apt pointed at the archive first", "FROM ubuntu:lunar\nRUN sed -i 's|archive.ubuntu.com|old-releases.ubuntu.com|g' /etc/apt/sources.list && apt-get update\n", nil, nil},
+		{"a build argument picks a supported release", "ARG V=mantic\nFROM ubuntu:${V}\nRUN apt-get update\n", func(in *DockerfileInput) { in.BuildArgs = map[string]string{"V": "24.04"} }, nil},
+		{"another image with such a tag", "FROM myorg/ubuntu:mantic\nRUN apt-get update\n", nil, nil},
+	})
+}

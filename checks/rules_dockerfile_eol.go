@@ -1,0 +1,127 @@
+package checks
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// This file holds CR119: a base release whose packages the distribution's
+// mirrors no longer serve.
+
+func init() {
+	Register(&Rule{
+		ID:       "CR119",
+		Title:    "Base release no longer served by its mirrors",
+		Severity: SeverityWarning,
+		Family:   FamilyDockerfile,
+		What: "The final image's base is a Debian or Ubuntu release whose packages were moved off the regular mirrors " +
+			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
+			"Debian's to archive.debian.org: " + eolDebianDoc + "), and a RUN of the Dockerfile uses apt against them " +
+			"(`apt-get update`, `apt-get install`). A Dockerfile that points apt at the archive itself (old-releases, " +
+			"archive.debian.org) is not reported, nor is a base only a build-arg default names when the build is given another.",
+		Why: "The image's `/etc/apt/sources.list` still names the regular mirror, which no longer has the release: " +
+			"`apt-get update` fails (`does not have a Release file`) and the build stops, so the workspace image cannot be " +
+			"built, and envbuilder fails the workspace on start." + cite("dockerfile"),
+		HowToFix: "Move to a supported release (Ubuntu's current LTS, `ubuntu:24.04`; Debian's `debian:12`), which also " +
+			"brings security updates. If the old release is required, point apt at the archive first: " +
+			"`sed -i 's|archive.ubuntu.com|old-releases.ubuntu.com|; s|security.ubuntu.com|old-releases.ubuntu.com|' /etc/apt/sources.list`.",
+		Sources:    []string{"dockerfile"},
+		Dockerfile: checkCR119,
+	})
+}
+
+// eolUbuntu are Ubuntu's interim releases past their end of life (their
+// packages are on old-releases.ubuntu.com), by version and codename.
+var eolUbuntu = map[string]string{
+	"16.10": "yakkety", "17.04": "zesty", "17.10": "artful", "18.10": "cosmic", "19.04": "disco", "19.10": "eoan",
+	"20.10": "groovy", "21.04": "hirsute", "21.10": "impish", "22.10": "kinetic", "23.04": "lunar", "23.10": "mantic",
+	"24.10": "oracular",
+}
+
+// eolDebian are Debian releases whose packages are only on
+// archive.debian.org, by version and codename.
+var eolDebian = map[string]string{"6": "squeeze", "7": "wheezy", "8": "jessie", "9": "stretch"}
+
+const (
+	eolUbuntuDoc = "16.10 to 24.10 but the LTS releases, `ubuntu:mantic`, `ubuntu:23.10`"
+	eolDebianDoc = "squeeze, wheezy, jessie and stretch, `debian:9`"
+)
+
+// archiveMirror finds a RUN that points apt at an archive mirror.
+var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org`)
+
+// eolRelease returns the release a base names when its mirrors no longer
+// serve it (`ubuntu:mantic` → "Ubuntu 23.10 (mantic)"), "" otherwise.
+func eolRelease(ref string) string {
+	r := ParseImageRef(ref)
+	tag := strings.ToLower(r.Tag)
+	var table map[string]string
+	var distro string
+	switch r.Name() {
+	case "ubuntu":
+		table, distro = eolUbuntu, "Ubuntu"
+	case "debian":
+		table, distro = eolDebian, "Debian"
+	default:
+		return ""
+	}
+	for version, name := range table {
+		// `mantic`, `mantic-20240122`, `23.10`, `9-slim`, `stretch-slim`.
+		for _, w := range []string{version, name} {
+			if tag == w || strings.HasPrefix(tag, w+"-") || distro == "Debian" && strings.HasPrefix(tag, w+".") {
+				return fmt.Sprintf("%s %s (%s)", distro, version, name)
+			}
+		}
+	}
+	return ""
+}
+
+// checkCR119 reports apt use on a base release its mirrors no longer serve.
+func checkCR119(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	ref := v.rootRef(v.final)
+	rel := eolRelease(ref)
+	if rel == "" {
+		return nil
+	}
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd != "run" {
+			continue
+		}
+		text := v.f.Text(ins.StartLine, ins.EndLine)
+		if archiveMirror.MatchString(text) {
+			return nil
+		}
+		if !usesApt(ins.Installs(), text) {
+			continue
+		}
+		return []Finding{{
+			Message: fmt.Sprintf("`%s` is %s, which the regular mirrors no longer serve: this RUN's apt fails "+
+				"(`does not have a Release file`) and the image does not build", ref, rel),
+			Location: v.instLoc(ins),
+			Evidence: EvidenceKnownBase,
+			Fix:      &Fix{Description: "move to a supported release (`ubuntu:24.04`, `debian:12`), or point apt at the release archive before using it"},
+		}}
+	}
+	return nil
+}
+
+// aptUpdate finds `apt-get update` / `apt update`.
+var aptUpdate = regexp.MustCompile(`\bapt(-get)?\s+(-\S+\s+)*update\b`)
+
+// usesApt reports whether a RUN fetches from apt's sources: an install or
+// an update.
+func usesApt(insts []dockerfile.Install, text string) bool {
+	for _, i := range insts {
+		if i.Manager == "apt" {
+			return true
+		}
+	}
+	return aptUpdate.MatchString(text)
+}
