@@ -1,0 +1,145 @@
+package checks
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/tailscale/hujson"
+
+	"github.com/coderready/coderready/devcontainer"
+	"github.com/coderready/coderready/internal/rootfs"
+)
+
+// This file holds CR222: features whose entrypoint envbuilder never runs.
+
+func init() {
+	Register(&Rule{
+		ID: "CR222", Title: "Feature entrypoint envbuilder never runs", Severity: SeverityWarning, Family: FamilyDevcontainer,
+		Builders: []Builder{BuilderEnvbuilder},
+		What: "A feature that starts something from its `entrypoint`: a local feature whose devcontainer-feature.json " +
+			"sets one, or one of the Dev Containers features known to (" + knownEntrypointsDoc + "). A Docker Compose " +
+			"config is not reported: envbuilder cannot build one at all (CR202).",
+		Why: "envbuilder installs features but does not support their `entrypoint` (its devcontainer spec support table " +
+			"marks it unsupported): the workspace starts with the agent's init script, so what the entrypoint starts — " +
+			"`dockerd` for docker-in-docker, the desktop for desktop-lite, `sshd`, the Nix daemon — is not running. " +
+			"The Dev Containers CLI, and so Coder's native integration, runs it." + cite("envbuilder", "envbuilder-features"),
+		HowToFix: "Start it from the config, which envbuilder runs: `\"postStartCommand\": \"sudo /usr/local/share/docker-init.sh\"` " +
+			"(the feature's entrypoint script), or from the template's startup script (coder_script).",
+		Sources:      []string{"envbuilder", "envbuilder-features"},
+		Devcontainer: checkCR222,
+	})
+}
+
+// knownEntrypoints are the Dev Containers features (ghcr.io/devcontainers/
+// features/<id>) whose devcontainer-feature.json sets an entrypoint, with
+// what it starts (devcontainers/features at 765e8eb).
+var knownEntrypoints = map[string]struct{ script, starts string }{
+	"docker-in-docker":         {"/usr/local/share/docker-init.sh", "dockerd"},
+	"docker-outside-of-docker": {"/usr/local/share/docker-init.sh", "the Docker socket's set-up"},
+	"desktop-lite":             {"/usr/local/share/desktop-init.sh", "the desktop"},
+	"sshd":                     {"/usr/local/share/ssh-init.sh", "sshd"},
+	"nix":                      {"/usr/local/share/nix-entrypoint.sh", "the Nix daemon"},
+}
+
+const knownEntrypointsDoc = "`docker-in-docker`, `docker-outside-of-docker`, `desktop-lite`, `sshd`, `nix`"
+
+// checkCR222 reports features whose entrypoint envbuilder does not run.
+func checkCR222(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	if c.Has("/dockerComposeFile") {
+		return nil
+	}
+	var out []Finding
+	plan := c.Plan(in.Files)
+	for _, fr := range plan.Features {
+		script, starts := featureEntrypoint(in, fr)
+		if script == "" || startedByLifecycle(in, plan, script) {
+			continue
+		}
+		f := dcAt(c, fr.Ptr, fmt.Sprintf("feature `%s` starts %s from its entrypoint (`%s`), which envbuilder does not run: "+
+			"it is not running in the workspace", fr.Ref, starts, script))
+		f.Fix = &Fix{Description: fmt.Sprintf("run it from `postStartCommand` (`sudo %s`) or the template's startup script", script)}
+		out = append(out, f)
+	}
+	return out
+}
+
+// featureEntrypoint returns a feature's entrypoint and what it starts: a
+// local feature's from its devcontainer-feature.json, a Dev Containers
+// feature's from the known table; "" when it has none or it is not known.
+func featureEntrypoint(in *DevcontainerInput, fr devcontainer.FeatureRef) (script, starts string) {
+	if fr.Local != nil {
+		if in.Files == nil || fr.Manifest != devcontainer.PathExists {
+			return "", ""
+		}
+		b, err := rootfs.ReadFile(in.Files, path.Join(fr.Local.Path, "devcontainer-feature.json"), 1<<20)
+		if err != nil {
+			return "", ""
+		}
+		std, err := hujson.Standardize(b)
+		if err != nil {
+			return "", ""
+		}
+		var m struct {
+			Entrypoint string `json:"entrypoint"`
+		}
+		if json.Unmarshal(std, &m) != nil || m.Entrypoint == "" {
+			return "", ""
+		}
+		return m.Entrypoint, "what it sets up"
+	}
+	id, ok := strings.CutPrefix(fr.ID, "ghcr.io/devcontainers/features/")
+	if !ok {
+		return "", ""
+	}
+	k, ok := knownEntrypoints[id]
+	if !ok {
+		return "", ""
+	}
+	return k.script, k.starts
+}
+
+// lifecycleCommands are the config's commands envbuilder runs.
+var lifecycleCommands = []string{"onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand", "postAttachCommand"}
+
+// scriptWord finds a shell script a command runs (`/on-create.sh`,
+// `bash .devcontainer/setup.sh`).
+var scriptWord = regexp.MustCompile(`[\w./-]+\.sh\b`)
+
+// startedByLifecycle reports whether a lifecycle command runs the
+// entrypoint script itself (`sudo /usr/local/share/docker-init.sh`), in
+// its text or in a script of the config's folder or build context that it
+// runs (envbuilder's own docker-in-docker example does so from its
+// onCreateCommand script).
+func startedByLifecycle(in *DevcontainerInput, plan *devcontainer.Plan, script string) bool {
+	c := in.Devcontainer
+	name := path.Base(script)
+	var dirs []string
+	dirs = append(dirs, path.Dir(c.Path))
+	if plan.Context != nil && plan.Context.State == devcontainer.PathExists {
+		dirs = append(dirs, plan.Context.Path)
+	}
+	for _, lc := range lifecycleCommands {
+		for _, text := range commandScripts(c.Command(lc)) {
+			if strings.Contains(text, name) {
+				return true
+			}
+			if in.Files == nil {
+				continue
+			}
+			for _, w := range scriptWord.FindAllString(text, -1) {
+				for _, d := range dirs {
+					for _, p := range []string{path.Join(d, path.Base(w)), path.Join(d, strings.TrimPrefix(w, "/"))} {
+						if b, err := rootfs.ReadFile(in.Files, p, 1<<20); err == nil && strings.Contains(string(b), name) {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
