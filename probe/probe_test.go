@@ -193,9 +193,11 @@ func TestSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 2 {
-		t.Errorf("swept %d, want 2 (the old one and the dead process's)", n)
-	}
+	// Other packages' tests run probes, and sweep, on the same engine at
+	// the same time: one of them may remove a container this sweep would
+	// have, or this sweep one of theirs. So the count is not asserted: the
+	// proof is what is left of the four.
+	t.Logf("swept %d containers", n)
 	for _, c := range []struct {
 		id, what string
 		kept     bool
