@@ -19,8 +19,10 @@ import (
 const toolWritesDoc = "Tools that write into the home by themselves count as writes there: the rustup, nvm, " +
 	"sdkman and oh-my-zsh install scripts piped into a shell (`~/.cargo`, `~/.nvm`, `~/.sdkman`, `~/.oh-my-zsh`), " +
 	"`rustup-init`, `pipx install` (`~/.local/bin`) and `pipx ensurepath`, `pip install --user` (`~/.local`), " +
-	"`conda init` (`~/.bashrc`) and `nvm install` (the folder of the `nvm.sh` it sources) — unless the Dockerfile " +
-	"points the tool elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, …)."
+	"`conda init` (`~/.bashrc`), `nvm install` (the folder of the `nvm.sh` it sources), `helm repo add` and " +
+	"`helm plugin install` (`~/.config/helm`), `mise install` and `mise use` (`~/.local/share/mise`; with `-g` also " +
+	"`~/.config/mise`) — unless the Dockerfile points the tool elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, " +
+	"`HELM_CONFIG_HOME`, `MISE_DATA_DIR`, …)."
 
 // homeTool is a tool that writes under the home by itself: to the folder
 // variable env names when it is set, else to def (a `~` path).
@@ -91,6 +93,17 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 		return to(homeTool{"PYTHONUSERBASE", "~/.local"})
 	case name == "conda" && sub == "init":
 		return []toolWrite{{"~/.bashrc", span}}
+	case name == "helm" && (sub == "repo" || sub == "plugin"):
+		// repositories.yaml and plugins live under helm's config home.
+		return to(homeTool{"HELM_CONFIG_HOME", "~/.config/helm"})
+	case name == "mise" && (sub == "install" || sub == "use"):
+		// Tools go to mise's data folder; `use -g` also writes the
+		// global config.
+		out := to(homeTool{"MISE_DATA_DIR", "~/.local/share/mise"})
+		if sub == "use" && (slices.Contains(c.Args, "-g") || slices.Contains(c.Args, "--global")) {
+			out = append(out, to(homeTool{"MISE_CONFIG_DIR", "~/.config/mise"})...)
+		}
+		return out
 	case name == "nvm" && (sub == "install" || sub == "use" || sub == "alias"):
 		if strings.Contains(text, "NVM_DIR=") {
 			return nil

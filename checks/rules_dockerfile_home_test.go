@@ -26,6 +26,10 @@ func TestToolHomeWrites(t *testing.T) {
 		{"nvm of unknown place", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN nvm install 20\n", 0, ""},
 		{"nvm install script piped", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -o- https://raw.githubusercontent.com/nvm-sh/nvm/v0.39.7/install.sh | bash\n", 3, "/home/coder/.nvm"},
 		{"sdkman as root", "CR114", "FROM ubuntu:24.04\nRUN curl -s https://get.sdkman.io | bash\nRUN useradd -m dev\nUSER dev\n", 2, "/root/.sdkman"},
+		{"helm repo add as the user", "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN helm repo add bitnami https://charts.bitnami.com/bitnami\n", 4, "/home/dev/.config/helm"},
+		{"helm with its config elsewhere", "CR115", "FROM ubuntu:24.04\nENV HELM_CONFIG_HOME=/etc/helm\nUSER coder\nRUN helm repo add x https://x\n", 0, ""},
+		{"mise use -g as the user", "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN mise use -g node@20\n", 4, "/home/dev/.local/share/mise"},
+		{"mise install with its data elsewhere", "CR115", "FROM ubuntu:24.04\nENV MISE_DATA_DIR=/opt/mise\nUSER coder\nRUN mise install\n", 0, ""},
 		{"conda init as root", "CR114", "FROM ubuntu:24.04\nRUN conda init bash\nUSER coder\n", 2, "/root/.bashrc"},
 		{"conda init as the user", "CR114", "FROM ubuntu:24.04\nUSER coder\nRUN conda init bash\n", 0, ""},
 	} {
