@@ -269,18 +269,7 @@ func TestComposeServiceImagePinned(t *testing.T) {
 		"built/.devcontainer/compose.yml":       "services:\n  app:\n    image: app:latest\n    build: .\n",
 		"built/.devcontainer/Dockerfile":        "FROM debian:12\n",
 	})
-	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, RootRelative: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, tr := range rep.Targets {
-		for _, f := range tr.Findings {
-			if f.RuleID == "CR217" {
-				got = append(got, fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.StartLine, f.Message))
-			}
-		}
-	}
+	got := offlineFindings(t, root, "CR217")
 	want := []string{".devcontainer/devcontainer.json:3 the Compose service `app` (.devcontainer/compose.yml): `docker.io/frappe/bench:latest` uses the `latest` tag, which changes over time"}
 	if !slices.Equal(got, want) {
 		t.Errorf("CR217:\n%q\nwant\n%q", got, want)
@@ -298,18 +287,7 @@ func TestComposeServicePrivileges(t *testing.T) {
 		"plain/.devcontainer/devcontainer.json": "{\"dockerComposeFile\": \"compose.yml\", \"service\": \"app\", \"remoteUser\": \"dev\"}\n",
 		"plain/.devcontainer/compose.yml":       "services:\n  app:\n    image: debian:12\n",
 	})
-	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, RootRelative: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, tr := range rep.Targets {
-		for _, f := range tr.Findings {
-			if f.RuleID == "CR206" {
-				got = append(got, fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.StartLine, f.Message))
-			}
-		}
-	}
+	got := offlineFindings(t, root, "CR206")
 	want := []string{
 		".devcontainer/compose.debug.yml:3 the Compose service `app` sets `privileged: true`: Coder workspaces usually cannot grant it",
 		".devcontainer/compose.yml:5 the Compose service `app` sets `cap_add: SYS_PTRACE`: Coder workspaces usually cannot grant it",
@@ -319,4 +297,23 @@ func TestComposeServicePrivileges(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("CR206:\n%q\nwant\n%q", got, want)
 	}
+}
+
+// offlineFindings checks root offline and returns rule id's findings as
+// "path:line message".
+func offlineFindings(t *testing.T, root, id string) []string {
+	t.Helper()
+	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, RootRelative: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tr := range rep.Targets {
+		for _, f := range tr.Findings {
+			if f.RuleID == id {
+				got = append(got, fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.StartLine, f.Message))
+			}
+		}
+	}
+	return got
 }
