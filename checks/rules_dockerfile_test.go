@@ -290,6 +290,10 @@ func TestCR106(t *testing.T) {
 			withContext(map[string]string{"scripts/boot.sh": "#!/bin/bash\n/usr/sbin/sshd -D &\nwait\n"}), []want{{line: 3}}},
 		{"a CMD script that only mentions them", "FROM debian:12\nCOPY start.sh /start.sh\nCMD [\"/start.sh\"]\n",
 			withContext(map[string]string{"start.sh": "#!/bin/sh\n# service docker start is the template's job\necho starting sshd_config check\ncp /etc/ssh/sshd_config /tmp/\nexec \"$@\"\n"}), nil},
+		{"CMD passes flags to the base's ENTRYPOINT", "FROM kasmweb/core-ubuntu-noble:1.18.0\nRUN apt-get update\nCMD [\"--tail-log\"]\n", nil, []want{{line: 3}}},
+		{"CMD flags to this Dockerfile's own CLI", "FROM debian:12\nENTRYPOINT [\"mise\"]\nCMD [\"--help\"]\n", nil, nil},
+		{"supervisord programs", "FROM debian:12\nRUN apt-get update && apt-get install -y supervisor\nCOPY dockerd.conf /etc/supervisor/conf.d/dockerd.conf\n", nil, []want{{line: 3}}},
+		{"supervisord started by CMD: reported once, there", "FROM debian:12\nCOPY app.conf /etc/supervisor/conf.d/\nCMD [\"/usr/bin/supervisord\"]\n", nil, []want{{line: 3}}},
 		{"shell form is a shell", "FROM debian:12\nENTRYPOINT mise\n", nil, []want{{line: 2}}},
 	})
 }

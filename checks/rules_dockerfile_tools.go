@@ -55,7 +55,10 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "The final image sets an `ENTRYPOINT`, or a `CMD` that starts services (`dockerd`, `sshd`, " +
 			"`systemd`/`init`, `supervisord`, `service … start`, …), itself or through a script copied in from the " +
-			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`). An ENTRYPOINT script copied in from the build " +
+			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`); also, as inferred " +
+			"findings, a CMD of options only (`CMD [\"--tail-log\"]`) for an ENTRYPOINT the base image sets, and program " +
+			"configs copied into `/etc/supervisor/conf.d` or `/etc/supervisord.d` for a supervisord the image's own command " +
+			"starts. An ENTRYPOINT script copied in from the build " +
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does. An image with no shell (`scratch`, " +
@@ -303,9 +306,52 @@ func checkCR106(in *DockerfileInput) []Finding {
 					Fix:      fix,
 				})
 			}
+		} else if w := commandWords(cmd); entry == nil && len(w) > 0 && strings.HasPrefix(w[0], "-") {
+			// `CMD ["--tail-log"]`: flags for an ENTRYPOINT the base image
+			// sets, which the image relies on and a template replaces.
+			out = append(out, Finding{
+				Message: fmt.Sprintf("CMD `%s` only passes options to the base image's ENTRYPOINT, which the image relies on, but "+
+					"Coder's templates replace the container's command with the agent's init script: that entrypoint never runs", strings.Join(w, " ")),
+				Location: v.instLoc(cmd),
+				Evidence: EvidenceInferred,
+				Fix:      fix,
+			})
+		}
+	}
+	// Programs configured for a process supervisor run only when the
+	// image's own command starts it (reported above when it is this
+	// Dockerfile's ENTRYPOINT or CMD).
+	if len(out) == 0 && !ep.StartsAgent {
+		for _, ins := range v.instructions(v.final) {
+			if dest := supervisorConfDest(v, ins); dest != "" {
+				out = append(out, Finding{
+					Message: fmt.Sprintf("`%s` configures programs for supervisord, which only the image's own command starts; "+
+						"Coder's templates replace that command with the agent's init script, so they will not be running", dest),
+					Location: v.instLoc(ins),
+					Evidence: EvidenceInferred,
+					Fix:      &Fix{Description: "start the programs from the template's startup script (coder_script), or run `supervisord` from it"},
+				})
+				break
+			}
 		}
 	}
 	return out
+}
+
+// supervisorConfDest returns where a COPY or ADD of the chain puts a
+// supervisord program config (`/etc/supervisor/conf.d/`, `/etc/supervisord.d/`,
+// `/etc/supervisord.conf`), "" when it puts none there.
+func supervisorConfDest(v *dfView, ins *dockerfile.Instruction) string {
+	if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 {
+		return ""
+	}
+	dest := v.copyDest(ins.Stage, ins)
+	for _, d := range []string{"/etc/supervisor/conf.d", "/etc/supervisord.d", "/etc/supervisor/supervisord.conf", "/etc/supervisord.conf"} {
+		if dest == d || strings.HasPrefix(dest, d+"/") {
+			return dest
+		}
+	}
+	return ""
 }
 
 // scriptServiceRe matches a line of a shell script that starts a service:
