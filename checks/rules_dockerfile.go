@@ -193,28 +193,9 @@ func userValue(in *dockerfile.Instruction) string {
 
 // userOf is a USER instruction's user with the variables known at that
 // point expanded (`USER ${USERNAME}` after `ARG USERNAME=dev`), as the
-// builder expands them; a build argument the build is given wins over
-// the ARG's default. What stays unexpanded still holds `$`.
+// builder expands them. What stays unexpanded still holds `$`.
 func (v *dfView) userOf(in *dockerfile.Instruction) string {
-	vars := v.stageVars(in.Stage, in)
-	for k, val := range v.in.BuildArgs {
-		if _, declared := vars[k]; declared || declaresArg(v, in.Stage, k) {
-			vars[k] = val
-		}
-	}
-	return expandKnown(userValue(in), vars)
-}
-
-// declaresArg reports whether the chain of s declares ARG name.
-func declaresArg(v *dfView, s *dockerfile.Stage, name string) bool {
-	for _, in := range v.instructions(s) {
-		for _, a := range in.Declares {
-			if a.Name == name {
-				return true
-			}
-		}
-	}
-	return false
+	return expandKnown(userValue(in), v.stageVars(in.Stage, in))
 }
 
 // hasVar reports whether s still holds a variable reference.
@@ -431,8 +412,9 @@ func expandKnown(s string, vars map[string]string) string {
 	})
 }
 
-// stageVars returns the ARG defaults and ENV values of s's chain set before
-// at (nil: all of them).
+// stageVars returns the ARG values and ENV values of s's chain set before
+// at (nil: all of them). An ARG takes the build argument the build is
+// given (DockerfileInput.BuildArgs), else its default, as the builder does.
 func (v *dfView) stageVars(s *dockerfile.Stage, at *dockerfile.Instruction) map[string]string {
 	vars := map[string]string{}
 	for _, in := range v.instructions(s) {
@@ -440,7 +422,9 @@ func (v *dfView) stageVars(s *dockerfile.Stage, at *dockerfile.Instruction) map[
 			break
 		}
 		for _, a := range in.Declares {
-			if a.Default != nil {
+			if val, ok := v.in.BuildArgs[a.Name]; ok {
+				vars[a.Name] = val
+			} else if a.Default != nil {
 				vars[a.Name] = expandKnown(*a.Default, vars)
 			}
 		}

@@ -254,20 +254,6 @@ func checkCR101(in *DockerfileInput) []Finding {
 	if v == nil {
 		return nil
 	}
-	// A devcontainer that names a non-root remoteUser/containerUser settles
-	// the user for sessions; CR205 judges that choice.
-	if dc := in.Devcontainer; dc != nil {
-		if u, set := dc.User(); set && !isRootUser(u) {
-			return nil
-		}
-		// Only the native integration runs a Docker Compose setup
-		// (envbuilder cannot build one): with no USER of the Dockerfile's
-		// own, it runs the session as the remoteUser of the base's
-		// devcontainer.metadata label (CR205 judges that user).
-		if dc.Has("/dockerComposeFile") && hasMetadataUser(v.rootRef(v.final)) && !v.setsUser(v.final) {
-			return nil
-		}
-	}
 	final := v.final
 	// An image built on scratch has no user database and no shell: it
 	// holds files (copied into other images) or one static program, and
@@ -279,6 +265,20 @@ func checkCR101(in *DockerfileInput) []Finding {
 	for _, ins := range v.instructions(final) {
 		if ins.Cmd == "user" {
 			last = ins
+		}
+	}
+	// A devcontainer that names a non-root remoteUser/containerUser settles
+	// the user for sessions; CR205 judges that choice.
+	if dc := in.Devcontainer; dc != nil {
+		if u, set := dc.User(); set && !isRootUser(u) {
+			return nil
+		}
+		// Only the native integration runs a Docker Compose setup
+		// (envbuilder cannot build one): with no USER of the Dockerfile's
+		// own, it runs the session as the remoteUser of the base's
+		// devcontainer.metadata label (CR205 judges that user).
+		if dc.Has("/dockerComposeFile") && hasMetadataUser(v.rootRef(final)) && last == nil {
+			return nil
 		}
 	}
 	b := v.facts(final)
@@ -441,7 +441,6 @@ func checkCR102(in *DockerfileInput) []Finding {
 		return nil
 	}
 	var out []Finding
-	stages := map[string]bool{}
 	for _, s := range v.f.Stages {
 		if b := v.base(s); b.Stage == nil {
 			if msg, name, ok := unpinned(b.Ref, in.Config.RequireDigest); ok {
@@ -458,7 +457,7 @@ func checkCR102(in *DockerfileInput) []Finding {
 		// images; a name no stage has yet may be a later stage's.
 		for _, ins := range s.Instructions {
 			from, ok := ins.Flag("from")
-			if ins.Cmd != "copy" || !ok || stages[strings.ToLower(from)] || isStageIndex(from) || v.stageNamed(from) {
+			if ins.Cmd != "copy" || !ok || isStageIndex(from) || v.stageNamed(from) {
 				continue
 			}
 			if msg, name, ok := unpinned(from, in.Config.RequireDigest); ok {
@@ -468,9 +467,6 @@ func checkCR102(in *DockerfileInput) []Finding {
 					Fix:      &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `COPY --from=%s:<version>@sha256:<digest>`", name)},
 				})
 			}
-		}
-		if s.Name != "" {
-			stages[s.Name] = true
 		}
 	}
 	return out
@@ -502,16 +498,6 @@ func unpinned(ref string, requireDigest bool) (msg, name string, ok bool) {
 		return "", "", false
 	}
 	return msg, r.Name(), true
-}
-
-// setsUser reports whether the chain of s has a USER instruction.
-func (v *dfView) setsUser(s *dockerfile.Stage) bool {
-	for _, ins := range v.instructions(s) {
-		if ins.Cmd == "user" {
-			return true
-		}
-	}
-	return false
 }
 
 // isStageIndex reports whether a `--from` value is a stage's index.

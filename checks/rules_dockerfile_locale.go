@@ -34,12 +34,8 @@ func init() {
 	})
 }
 
-var (
-	// makesLocale finds a command that generates or installs locales.
-	makesLocale = regexp.MustCompile(`\blocale-gen\b|\blocaledef\b|dpkg-reconfigure\s+(-\S+\s+)*locales\b|\bupdate-locale\b|/etc/locale\.gen|\blocales-all\b|language-pack-`)
-	// plainLocale are the locales every glibc image has.
-	plainLocale = regexp.MustCompile(`(?i)^(c|posix|c\.utf-?8)$`)
-)
+// makesLocale finds a command that generates or installs locales.
+var makesLocale = regexp.MustCompile(`\blocale-gen\b|\blocaledef\b|dpkg-reconfigure\s+(-\S+\s+)*locales\b|\bupdate-locale\b|/etc/locale\.gen|\blocales-all\b|language-pack-`)
 
 // checkCR117 reports a locale the final image names but does not make.
 func checkCR117(in *DockerfileInput) []Finding {
@@ -57,7 +53,7 @@ func checkCR117(in *DockerfileInput) []Finding {
 		switch ins.Cmd {
 		case "env":
 			for _, kv := range ins.Env {
-				if kv.Key == "LANG" || kv.Key == "LC_ALL" || strings.HasPrefix(kv.Key, "LC_") {
+				if kv.Key == "LANG" || strings.HasPrefix(kv.Key, "LC_") {
 					set, name, value = ins, kv.Key, strings.Trim(kv.Value, `"'`)
 				}
 			}
@@ -67,7 +63,7 @@ func checkCR117(in *DockerfileInput) []Finding {
 			}
 		}
 	}
-	if set == nil || value == "" || plainLocale.MatchString(value) || strings.Contains(value, "$") || v.installsUnknown(v.final) {
+	if set == nil || value == "" || builtinLocale(value) || strings.Contains(value, "$") || v.installsUnknown(v.final) {
 		return nil
 	}
 	return []Finding{{

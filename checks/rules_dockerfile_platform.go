@@ -2,7 +2,7 @@ package checks
 
 import (
 	"fmt"
-	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -30,8 +30,13 @@ func init() {
 	})
 }
 
-// buildPlatform finds BuildKit's build-machine platform ARGs.
-var buildPlatform = regexp.MustCompile(`\$\{?BUILD(PLATFORM|OS|ARCH|VARIANT)\b`)
+// buildMachine reports whether a `--platform` value uses one of
+// BuildKit's build-machine platform ARGs (BUILDPLATFORM, BUILDOS, …).
+func buildMachine(platform string) bool {
+	return slices.ContainsFunc(platformArgs, func(a string) bool {
+		return strings.HasPrefix(a, "BUILD") && refersTo(platform, a)
+	})
+}
 
 // checkCR118 reports a final image whose platform is the build machine's.
 func checkCR118(in *DockerfileInput) []Finding {
@@ -42,7 +47,7 @@ func checkCR118(in *DockerfileInput) []Finding {
 	// The stage that starts the chain from an image decides its
 	// platform; the stages built on it share its filesystem.
 	decides := v.chain(v.final)[0]
-	if !buildPlatform.MatchString(decides.PlatformRaw) {
+	if !buildMachine(decides.PlatformRaw) {
 		return nil
 	}
 	fd := Finding{

@@ -681,3 +681,14 @@ func TestCR119(t *testing.T) {
 		{"another image with such a tag", "FROM myorg/ubuntu:mantic\nRUN apt-get update\n", nil, nil},
 	})
 }
+
+// TestBuiltinLocale: the locales every glibc image has, as CR117 and CR322
+// read them.
+func TestBuiltinLocale(t *testing.T) {
+	for name, want := range map[string]bool{"": true, "C": true, "POSIX": true, "C.UTF-8": true, "C.utf8": true, "C.utf-8": true,
+		"en_US.UTF-8": false, "C.ISO-8859-1": false, "c": false} {
+		if got := builtinLocale(name); got != want {
+			t.Errorf("builtinLocale(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

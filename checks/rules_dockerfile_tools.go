@@ -369,6 +369,14 @@ func scriptStartsService(script string) (string, bool) {
 	return strings.TrimSpace(m[1]), true
 }
 
+// shells are the shells an ENTRYPOINT may be or run a script with, and
+// minimalInits the inits that only reap and forward signals for the
+// program they are given.
+var (
+	shells       = []string{"sh", "bash", "dash", "zsh", "ash", "fish"}
+	minimalInits = []string{"tini", "tini-static", "dumb-init", "catatonit"}
+)
+
 // bareEntrypoint reports whether an ENTRYPOINT sets nothing up that a
 // replaced command would miss: a shell alone (`["/bin/bash"]`, `bash -l`),
 // or a minimal init that runs the command it is given (`["tini", "--"]`,
@@ -378,12 +386,9 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 	if len(args) == 0 {
 		return false
 	}
-	shell := false
-	switch path.Base(args[0]) {
-	case "sh", "bash", "dash", "zsh", "ash", "fish":
-		shell = true
-	case "tini", "tini-static", "dumb-init", "catatonit":
-	default:
+	name := path.Base(args[0])
+	shell := slices.Contains(shells, name)
+	if !shell && !slices.Contains(minimalInits, name) {
 		return false
 	}
 	for _, a := range args[1:] {
@@ -439,11 +444,10 @@ func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
 
 // interpreter reports whether name runs a script or program it is given.
 func interpreter(name string) bool {
-	switch name {
-	case "tini", "tini-static", "dumb-init", "catatonit":
-		return true // runs the program it is given
+	if slices.Contains(shells, name) || slices.Contains(minimalInits, name) {
+		return true // runs the script or program it is given
 	}
-	for _, p := range []string{"sh", "bash", "dash", "zsh", "ash", "fish", "python", "node", "ruby", "perl", "php", "java", "deno", "bun", "pwsh", "env", "exec", "sudo", "su"} {
+	for _, p := range []string{"python", "node", "ruby", "perl", "php", "java", "deno", "bun", "pwsh", "env", "exec", "sudo", "su"} {
 		if name == p || strings.HasPrefix(name, p) && strings.Trim(strings.TrimPrefix(name, p), "0123456789.") == "" {
 			return true
 		}
@@ -805,10 +809,6 @@ type download struct {
 	spans   []dockerfile.Span
 }
 
-// stageDownloads are CR112's findings for the RUN and ADD words of one
-// stage. A download is reported once, where it is first named; the later
-// words of the stage that name its file or unpacked folder again go into
-// that finding's fix.
 // defaultHost returns the target triple of rustup's `--default-host`
 // (`--default-host x86_64-unknown-linux-gnu`, or with `=`) when argument
 // i is that flag, with the triple's span.
@@ -829,6 +829,10 @@ func defaultHost(c dockerfile.Command, i int) (string, dockerfile.Span, bool) {
 	return "", dockerfile.Span{}, false
 }
 
+// stageDownloads are CR112's findings for the RUN and ADD words of one
+// stage. A download is reported once, where it is first named; the later
+// words of the stage that name its file or unpacked folder again go into
+// that finding's fix.
 func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	var dls []*download
 	// seen maps an architecture-named name to its download's index (-1:

@@ -237,10 +237,23 @@ func localeFix(v *imgView, key, name string) *Fix {
 	return &Fix{Description: fmt.Sprintf("generate the locale %s in the image, %s", name, alt)}
 }
 
+// builtinLocale reports whether a locale name is one every glibc image
+// has without generating it (or none at all): C, POSIX and C.UTF-8, its
+// codeset spelled any way glibc reads it (`C.utf8`, `C.utf-8`).
+func builtinLocale(name string) bool {
+	base, codeset, _ := strings.Cut(name, ".")
+	switch {
+	case name == "" || name == "C" || name == "POSIX":
+		return true
+	case base == "C":
+		return strings.ToLower(strings.ReplaceAll(codeset, "-", "")) == "utf8"
+	}
+	return false
+}
+
 // localeAvailable reports whether a locale name is usable in the image.
 func localeAvailable(f *image.Facts, name string) bool {
-	switch name {
-	case "", "C", "POSIX", "C.UTF-8", "C.utf8":
+	if builtinLocale(name) {
 		return true
 	}
 	base, codeset, _ := strings.Cut(name, ".")

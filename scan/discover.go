@@ -169,6 +169,10 @@ func dropLinkedTwins(repo *rootfs.Root, found []Found, links []string) []Found {
 	if err != nil {
 		return found
 	}
+	paths := map[string]bool{}
+	for _, f := range found {
+		paths[f.Path] = true
+	}
 	twin := map[string]bool{}
 	for _, rel := range links {
 		real, err := repo.Resolve(rel)
@@ -180,7 +184,7 @@ func dropLinkedTwins(repo *rootfs.Root, found []Found, links []string) []Found {
 			continue
 		}
 		to = filepath.ToSlash(to)
-		if to != rel && path.Dir(to) == path.Dir(rel) && slices.ContainsFunc(found, func(f Found) bool { return f.Path == to }) {
+		if to != rel && path.Dir(to) == path.Dir(rel) && paths[to] {
 			twin[rel] = true
 		}
 	}
