@@ -402,3 +402,111 @@ func ArchFromSiblings(name string, siblings []string) string {
 	}
 	return ""
 }
+
+// shellArch is a shell variable a RUN sets to an architecture-named value
+// (`export GO_TARBALL="go${V}.linux-amd64.tar.gz"`, `ARCH=amd64`) that a
+// later word of the same RUN downloads or reads a path with.
+type shellArch struct {
+	a    dockerfile.Assignment
+	arch string
+	use  int // the line of the use
+}
+
+// before reports whether span a starts before span b.
+func before(a, b dockerfile.Span) bool {
+	return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
+}
+
+// runArchVars returns the shell variables of a RUN (whose commands are
+// cmds) that hard-code an architecture other than fixed ("" for any) and
+// are used in a URL or path later in the RUN: a command's word (not the
+// name curl or wget saves to) or another variable's value. A variable set
+// to two architectures (each under its own condition) picks one and is
+// not hard-coded. The RUN must not work the architecture out itself
+// (the caller checks archAware).
+func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cmds []dockerfile.Command, fixed string) []shellArch {
+	assigns := ins.Assignments()
+	archsOf := map[string]map[string]bool{}
+	var cands []shellArch
+	for _, a := range assigns {
+		value := strings.Trim(a.Value, `"'`)
+		m := archRe.FindStringSubmatch(a.Value)
+		if m == nil {
+			m = archWord.FindStringSubmatch(value)
+		}
+		if m == nil || strings.ContainsAny(value, " \t\n") || slices.Contains(platformArgs, a.Name) {
+			continue
+		}
+		arch := normArch(m[1])
+		if archsOf[a.Name] == nil {
+			archsOf[a.Name] = map[string]bool{}
+		}
+		archsOf[a.Name][arch] = true
+		if arch == "386" || fixed != "" && arch == fixed {
+			continue
+		}
+		cands = append(cands, shellArch{a: a, arch: m[1]})
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	// vars are the values known at a point: the stage's ARG and ENV, then
+	// the RUN's own literal assignments before it.
+	varsAt := func(sp dockerfile.Span) map[string]string {
+		vars := v.stageVars(s, ins)
+		for _, a := range assigns {
+			if before(a.Span, sp) && a.Literal {
+				vars[a.Name] = a.Value
+			}
+		}
+		return vars
+	}
+	var out []shellArch
+	for _, c := range cands {
+		if len(archsOf[c.a.Name]) > 1 {
+			continue
+		}
+		c.use = runArchUse(c.a, assigns, cmds, varsAt)
+		if c.use != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// runArchUse is the first line after assignment a where its variable is
+// used in a URL or path (0 when it is not).
+func runArchUse(a dockerfile.Assignment, assigns []dockerfile.Assignment, cmds []dockerfile.Command, varsAt func(dockerfile.Span) map[string]string) int {
+	for _, b := range assigns {
+		if before(a.Span, b.Span) && refersTo(b.Value, a.Name) && isURLOrPath(expandKnown(b.Value, varsAt(b.Span))) {
+			return b.Span.Line
+		}
+	}
+	for _, c := range cmds {
+		for i, w := range c.Args {
+			if i >= len(c.ArgSpans) || !before(a.Span, c.ArgSpans[i]) || !refersTo(w, a.Name) || outputName(c, i) {
+				continue
+			}
+			if isURLOrPath(expandKnown(w, varsAt(c.ArgSpans[i]))) {
+				return c.ArgSpans[i].Line
+			}
+		}
+	}
+	return 0
+}
+
+// shellArchFinding is CR112's finding for a shell variable of a RUN.
+func shellArchFinding(v *dfView, sa shellArch) Finding {
+	fd := Finding{
+		Message: fmt.Sprintf("`%s=%s` hard-codes the %s architecture and line %d downloads or reads a path with it: the image breaks on other platforms",
+			sa.a.Name, sa.a.Value, sa.arch, sa.use),
+		Location: v.spanLoc(sa.a.Span),
+		Fix:      &Fix{Description: "declare `ARG TARGETARCH` and use `${TARGETARCH}`"},
+	}
+	if a := strings.ToLower(sa.arch); a == "amd64" || a == "arm64" {
+		fd.Fix.Edits = archFix(v, sa.a.Span, a)
+	} else {
+		fd.Fix.Description = "derive the name from the build's architecture: `$(uname -m)` gives x86_64/aarch64, `${TARGETARCH}` gives amd64/arm64"
+	}
+	return fd
+}

@@ -30,6 +30,18 @@ func TestCR112Vars(t *testing.T) {
 		{"PATH", "FROM ubuntu:24.04\nENV PATH=/opt/x86_64/bin:$PATH\n", nil, nil},
 		{"a list in another variable", "FROM ubuntu:24.04\nENV PLUGINS=/opt/x86_64/plugins:/opt/common/plugins\n", nil, nil},
 		{"a 32-bit multilib folder", "FROM ubuntu:24.04\nENV PKG_CONFIG_PATH=/usr/lib/i386-linux-gnu/pkgconfig\n", nil, nil},
+		{"a RUN's exported file name", "FROM debian:12\nRUN export T=\"go1.22.linux-amd64.tar.gz\" && curl -fsSLO \"https://go.dev/dl/${T}\" && tar -C /usr/local -xzf \"${T}\"\n", nil,
+			[]want{{2, 14, []string{e(2, "ARG TARGETARCH\nRUN export T=\"go1.22.linux-${TARGETARCH}.tar.gz\" && curl -fsSLO \"https://go.dev/dl/${T}\" && tar -C /usr/local -xzf \"${T}\"")}}}},
+		{"a RUN's variable through another variable", "FROM debian:12\nRUN I=\"bazel-${V}-installer-linux-x86_64.sh\"; U=\"https://example.com/${V}/${I}\"; wget -q \"${U}\"\n", nil,
+			[]want{{2, 7, []string{}}}},
+		{"a RUN's architecture word in a URL", "FROM debian:12\nRUN ARCH=amd64 && curl -fsSLo /tmp/k.tgz \"https://dl.k8s.io/linux/${ARCH}/k.tgz\"\n", nil,
+			[]want{{2, 10, nil}}},
+		{"a RUN's variable set per condition", "FROM debian:12\nRUN if [ -f /etc/x ]; then A=amd64; else A=arm64; fi; curl -O \"https://example.com/${A}/y.tgz\"\n", nil, nil},
+		{"a RUN's variable not in a URL or path", "FROM debian:12\nRUN ARCH=amd64; echo $ARCH > /etc/arch\n", nil, nil},
+		{"a RUN's variable as the saved name only", "FROM debian:12\nRUN F=k-amd64.tgz; curl -fsSLo \"$F\" https://example.com/k.tgz\n", nil, nil},
+		{"a RUN's prefix assignment is not a variable", "FROM debian:12\nRUN ARCH=amd64 make install PREFIX=/usr/local\n", nil, nil},
+		{"a RUN's variable used before it is set", "FROM debian:12\nRUN curl -O \"https://example.com/${A}/y.tgz\"; A=amd64\n", nil, nil},
+		{"a RUN's variable in a stage for one platform", "FROM --platform=linux/amd64 debian:12\nRUN export T=go1.22.linux-amd64.tar.gz && curl -fsSLO \"https://go.dev/dl/${T}\"\n", nil, nil},
 		{"a folder the build makes", "FROM debian:12\nARG JAVA_HOME=/usr/lib/jvm/msft-11-x64\nRUN mkdir -p ${JAVA_HOME} && curl -fsSL https://example.com/jdk-11-linux-x64.tar.gz | tar -xz -C ${JAVA_HOME}\n", nil,
 			[]want{{3, 41, nil}}}, // the download alone
 	} {

@@ -103,7 +103,9 @@ func init() {
 			"`-arm64`, …), or rustup is told the toolchain's host (`--default-host x86_64-unknown-linux-gnu`; a " +
 			"cross-compile `--target` is not reported), or an `ENV` or `ARG` value names one and the image keeps it or a later download uses it: " +
 			"an `ENV` path (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value (`ARG ARCH=amd64`, a file " +
-			"name, a URL) that a later RUN's URL or path, an ADD, or another ENV/ARG path is built from. A RUN that works " +
+			"name, a URL) that a later RUN's URL or path, an ADD, or another ENV/ARG path is built from. A shell variable a RUN sets " +
+			"(`export T=go1.22.linux-amd64.tar.gz`, `ARCH=amd64;`) is reported where it is set when a later URL or path of " +
+			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`) is not reported, nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
@@ -851,6 +853,17 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 				continue
 			}
 			cmds, _ := ins.Commands()
+			// A shell variable set to an architecture-named value and
+			// used by a later download or path of the RUN is reported
+			// where it is set; the words using it name its file again.
+			for _, sa := range runArchVars(v, s, ins, cmds, fixed) {
+				dls = append(dls, &download{finding: shellArchFinding(v, sa), arch: sa.arch, stem: archStem(sa.a.Value), spans: []dockerfile.Span{sa.a.Span}})
+				for _, n := range archNames(sa.a.Value) {
+					if _, ok := seen[n]; !ok {
+						seen[n] = len(dls) - 1
+					}
+				}
+			}
 			for _, c := range cmds {
 				for i, a := range c.Args {
 					// rustup's `--default-host x86_64-unknown-linux-gnu`

@@ -25,28 +25,44 @@ const maxNesting = 3
 // Shell-form bodies are parsed as Bash for every sh-like shell: Bash accepts
 // a superset of POSIX sh, so a reported error is an error in every shell.
 func (in *Instruction) Commands() ([]Command, error) {
-	in.cmdsOnce.Do(func() {
-		in.cmds, in.cmdsErr = in.commands()
-	})
+	in.cmdsOnce.Do(in.parseCommands)
 	return in.cmds, in.cmdsErr
 }
 
-func (in *Instruction) commands() ([]Command, error) {
-	if in.file == nil || (in.Cmd != "run" && in.Cmd != "cmd" && in.Cmd != "entrypoint") {
-		return nil, nil
-	}
+// Assignments returns the shell variables a RUN's script sets, in script
+// order (nil for an exec-form RUN or one that does not parse).
+func (in *Instruction) Assignments() []Assignment {
+	in.cmdsOnce.Do(in.parseCommands)
+	return in.assigns
+}
+
+// parseCommands parses the instruction's script once, for Commands and
+// Assignments.
+func (in *Instruction) parseCommands() {
 	c := &collector{in: in}
+	in.cmdsErr = c.commands()
+	in.cmds, in.assigns = c.out, c.assigns
+	if in.cmdsErr != nil {
+		in.cmds, in.assigns = nil, nil
+	}
+}
+
+func (c *collector) commands() error {
+	in := c.in
+	if in.file == nil || (in.Cmd != "run" && in.Cmd != "cmd" && in.Cmd != "entrypoint") {
+		return nil
+	}
 	if in.JSON {
 		ws := make([]word, len(in.Args))
 		for i, a := range in.Args {
 			ws[i] = word{val: a, lit: true, span: Span{Line: in.StartLine, EndLine: in.StartLine}, script: a}
 		}
 		c.fromWords(ws, nil, true, "", false, 0)
-		return c.out, nil
+		return nil
 	}
 	variant, ok := shellVariant(in.Shell)
 	if !ok {
-		return nil, nil
+		return nil
 	}
 	if len(in.Heredocs) > 0 && len(in.Args) == 1 && parser.MustParseHeredoc(in.Args[0]) != nil {
 		// `RUN <<EOF`: BuildKit runs the first heredoc's body as the script
@@ -56,18 +72,12 @@ func (in *Instruction) commands() ([]Command, error) {
 			first, _, _ := strings.Cut(h.Content, "\n")
 			variant, ok = shellVariant(strings.Fields(strings.TrimPrefix(first, "#!")))
 			if !ok {
-				return nil, nil
+				return nil
 			}
 		}
-		if err := c.parseScript(h.Content, h.StartLine, variant); err != nil {
-			return nil, err
-		}
-		return c.out, nil
+		return c.parseScript(h.Content, h.StartLine, variant)
 	}
-	if err := c.parseScript(in.script(), in.StartLine, variant); err != nil {
-		return nil, err
-	}
-	return c.out, nil
+	return c.parseScript(in.script(), in.StartLine, variant)
 }
 
 // shellVariant picks the mvdan.cc/sh dialect for a shell command line such
@@ -221,8 +231,9 @@ type word struct {
 
 // collector gathers the commands of one instruction.
 type collector struct {
-	in  *Instruction
-	out []Command
+	in      *Instruction
+	out     []Command
+	assigns []Assignment
 }
 
 // parseScript parses src, whose line 1 is Dockerfile line firstLine, and
@@ -248,7 +259,42 @@ func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVa
 	walkCalls(file, sc, spanOf, nil, func(ws []word, rds []Redirect, cond bool) {
 		c.fromWords(ws, rds, false, "", cond, 0)
 	})
+	c.collectAssigns(file, sc, spanOf)
 	return nil
+}
+
+// declVariants are the builtins whose `NAME=value` arguments set shell
+// variables.
+var declVariants = []string{"export", "declare", "local", "readonly", "typeset"}
+
+// collectAssigns records the variables the script sets (see Assignment).
+func (c *collector) collectAssigns(file *syntax.File, sc *scriptWords, spanOf func(syntax.Node) Span) {
+	cond := conditionalStmts(file)
+	syntax.Walk(file, func(n syntax.Node) bool {
+		st, ok := n.(*syntax.Stmt)
+		if !ok {
+			return true
+		}
+		var as []*syntax.Assign
+		switch x := st.Cmd.(type) {
+		case *syntax.CallExpr:
+			if len(x.Args) == 0 {
+				as = x.Assigns
+			}
+		case *syntax.DeclClause:
+			if x.Variant != nil && slices.Contains(declVariants, x.Variant.Value) {
+				as = x.Args
+			}
+		}
+		for _, a := range as {
+			if a.Name == nil || a.Value == nil || a.Naked || a.Append || a.Index != nil || a.Array != nil {
+				continue
+			}
+			v, lit := sc.value(a.Value)
+			c.assigns = append(c.assigns, Assignment{Name: a.Name.Value, Value: v, Literal: lit, Span: spanOf(a.Value), Conditional: cond[st]})
+		}
+		return true
+	})
 }
 
 // walkCalls calls emit with the words and output redirects of every simple

@@ -406,3 +406,33 @@ func TestInstallUnknown(t *testing.T) {
 		}
 	}
 }
+
+func TestAssignments(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string // "line:col NAME=value literal cond"
+	}{
+		{"bare and export", "FROM a\nRUN V=1.2; export TARBALL=\"go${V}.linux-amd64.tar.gz\" && curl -O \"https://x/${TARBALL}\"\n",
+			[]string{"2:7 V=1.2 true false", "2:27 TARBALL=\"go${V}.linux-amd64.tar.gz\" false false"}},
+		{"prefix assignment is the command's own", "FROM a\nRUN DEBIAN_FRONTEND=noninteractive apt-get install -y x\n", nil},
+		{"declare, local and readonly", "FROM a\nRUN declare A=x; readonly B=y; f() { local C=z; }\n",
+			[]string{"2:15 A=x true false", "2:29 B=y true false", "2:46 C=z true true"}},
+		{"under a condition", "FROM a\nRUN if [ -n \"$X\" ]; then ARCH=arm64; fi\n",
+			[]string{"2:31 ARCH=arm64 true true"}},
+		{"naked, append and arrays are not values", "FROM a\nRUN export PATH; P+=x; A=(1 2)\n", nil},
+		{"exec form has none", "FROM a\nRUN [\"sh\", \"-c\", \"A=1\"]\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := runOf(t, tt.src, 2)
+			var got []string
+			for _, a := range in.Assignments() {
+				got = append(got, fmt.Sprintf("%d:%d %s=%s %v %v", a.Span.Line, a.Span.Col, a.Name, a.Value, a.Literal, a.Conditional))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -128,6 +128,7 @@ type Instruction struct {
 	file     *File
 	cmdsOnce sync.Once
 	cmds     []Command
+	assigns  []Assignment
 	cmdsErr  error
 	instOnce sync.Once
 	installs []Install
@@ -154,6 +155,21 @@ type Redirect struct {
 	// is not plain text (e.g. "$HOME/.bashrc").
 	Target string
 	Span   Span
+}
+
+// Assignment is a shell variable a RUN's script sets for the commands
+// after it: `NAME=value` on its own, or `export NAME=value` (also
+// declare, local, readonly, typeset). A `NAME=value cmd` prefix sets the
+// variable for cmd's environment only and is not one.
+type Assignment struct {
+	Name string
+	// Value is the value as plain text when Literal, else in its source
+	// form (e.g. `"go${V}.linux-amd64.tar.gz"`).
+	Value   string
+	Literal bool
+	// Span is the value's position; Conditional is as for Command.
+	Span        Span
+	Conditional bool
 }
 
 // Command is one simple command of a RUN instruction's shell script, with
