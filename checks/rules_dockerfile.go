@@ -425,7 +425,7 @@ func (v *dfView) stageVars(s *dockerfile.Stage, at *dockerfile.Instruction) map[
 			if val, ok := v.in.BuildArgs[a.Name]; ok {
 				vars[a.Name] = val
 			} else if a.Default != nil {
-				vars[a.Name] = expandKnown(*a.Default, vars)
+				vars[a.Name] = expandKnown(unquoteWhole(*a.Default), vars)
 			}
 		}
 		if in.Cmd == "env" {
@@ -435,6 +435,15 @@ func (v *dfView) stageVars(s *dockerfile.Stage, at *dockerfile.Instruction) map[
 		}
 	}
 	return vars
+}
+
+// unquoteWhole removes the quotes around a whole ARG default
+// (`ARG USERNAME="bort"` is bort), as the builder does when it uses it.
+func unquoteWhole(s string) string {
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] && !strings.ContainsRune(s[1:len(s)-1], rune(s[0])) {
+		return s[1 : len(s)-1]
+	}
+	return s
 }
 
 // cite renders the sources a rule's Why stands on.

@@ -1,0 +1,43 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/coderready/coderready/devcontainer"
+)
+
+func TestCR122(t *testing.T) {
+	for _, tc := range []ruleCase{
+		{"useradd -u", "FROM ubuntu:24.04\nRUN useradd -m -u 1001 -s /bin/bash dev\nUSER dev\n", nil, []want{{line: 2}}},
+		{"a UID from an ARG", "FROM debian:12\nARG USERNAME=noel\nARG USER_UID=1001\nRUN useradd --uid ${USER_UID} --create-home ${USERNAME}\nUSER ${USERNAME}\n", nil,
+			[]want{{line: 4}}},
+		{"a cluster ending in u", "FROM debian:12\nRUN useradd -mu 1500 dev\nUSER dev:dev\n", nil, []want{{line: 2}}},
+		{"adduser --uid=", "FROM debian:12\nRUN adduser --disabled-password --gecos '' --uid=2000 dev\nUSER dev\n", nil, []want{{line: 2}}},
+		{"a numeric USER", "FROM debian:12\nUSER 1001\n", nil, []want{{line: 2}}},
+		{"UID 1000", "FROM debian:12\nRUN useradd -m -u 1000 -s /bin/bash coder\nUSER coder\n", nil, nil},
+		{"no UID given", "FROM debian:12\nRUN useradd -ms /bin/bash coder\nUSER coder\n", nil, nil},
+		{"an unknown UID", "FROM debian:12\nARG USER_UID\nRUN useradd -m -u ${USER_UID} dev\nUSER dev\n", nil, nil},
+		{"another user's UID", "FROM debian:12\nRUN useradd -u 1001 svc && useradd -m -u 1000 coder\nUSER coder\n", nil, nil},
+		{"changed by usermod", "FROM debian:12\nRUN useradd -m -u 1001 dev && usermod -u 1000 dev\nUSER dev\n", nil, nil},
+		{"root at the end", "FROM debian:12\nRUN useradd -m -u 1001 dev\nUSER root\n", nil, nil},
+		{"numeric root and 1000", "FROM debian:12\nUSER 1000:1000\n", nil, nil},
+		{"built by a devcontainer.json", "FROM debian:12\nRUN useradd -m -u 1001 dev\nUSER dev\n", func(in *DockerfileInput) {
+			in.Devcontainer = &devcontainer.Config{}
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkRule(t, "CR122", tc.src, tc.mod)
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d findings, want %d: %+v", len(got), len(tc.want), got)
+			}
+			for i, w := range tc.want {
+				fd := got[i]
+				if fd.Location.StartLine != w.line || fd.Severity != SeverityInfo || fd.Evidence != EvidenceFile ||
+					!strings.Contains(fd.Message, "UID 1000") || fd.Fix == nil {
+					t.Errorf("finding %d: %+v", i, fd)
+				}
+			}
+		})
+	}
+}
