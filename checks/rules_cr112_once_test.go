@@ -61,6 +61,8 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"arm64 tag suffix", "FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-arm64v8\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, nil},
 		{"amd64 tag suffix through an ARG", "ARG REPO=mcr.microsoft.com/dotnet/aspnet\nFROM $REPO:8.0-bookworm-slim-amd64\nRUN curl -o /tmp/j.tgz -L https://example.com/jdk-linux-x64.tar.gz\n", nil, nil},
 		{"arm64v8 namespace of an installer stage", "FROM arm64v8/buildpack-deps:noble-curl AS installer\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\nFROM debian:12\nCOPY --from=installer /tmp/cs.tar.gz /tmp/\n", nil, nil},
+		{"a repository named for one", "FROM cr.example.com/viya-4-x64_oci_linux_2-docker/sas-programming:1\nRUN curl -fsSLO https://example.com/google-cloud-cli-linux-x86_64.tar.gz\n", nil, nil},
+		{"a repository named for another", "FROM cr.example.com/tools-arm64/base:1\nRUN curl -fsSLO https://example.com/google-cloud-cli-linux-x86_64.tar.gz\n", nil, []want{{line: 2}}},
 		{"a tag that only contains one", "FROM example/tools:amd64ish\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, []want{{line: 2}}},
 	})
 	// Another architecture in Dockerfile.aarch64 is still reported.
@@ -135,18 +137,20 @@ func TestCR101UID1000FreedByTheShell(t *testing.T) {
 }
 
 // TestCR101DevcontainerCompose: a Dockerfile a Docker Compose Dev
-// Container builds runs, with no USER of its own, as the remoteUser of
-// its base's devcontainer.metadata label: only the native integration
-// runs Compose, and it applies that label. A direct Dockerfile config
-// (envbuilder ignores the label), a Compose one whose Dockerfile ends as
-// root, and one on a base without the label keep the finding.
+// Container builds runs its sessions, with no USER of its own or with
+// `USER root` (the container's user), as the remoteUser of its base's
+// devcontainer.metadata label: only the native integration runs Compose,
+// and it applies that label. A direct Dockerfile config (envbuilder
+// ignores the label) and one on a base without the label keep the
+// finding.
 func TestCR101DevcontainerCompose(t *testing.T) {
 	compose := withDevcontainer(`{"dockerComposeFile": "docker-compose.yml", "service": "app"}`)
 	direct := withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`)
 	runRuleCases(t, "CR101", []ruleCase{
 		{"compose on a Dev Containers image", "FROM mcr.microsoft.com/devcontainers/python:3.12\nRUN apt-get update\n", compose, nil},
 		{"direct on a Dev Containers image", "FROM mcr.microsoft.com/devcontainers/python:3.12\nRUN apt-get update\n", direct, []want{{line: 1}}},
-		{"compose ending as root", "FROM mcr.microsoft.com/devcontainers/python:3.12\nUSER root\n", compose, []want{{line: 2}}},
+		{"compose ending as root", "FROM mcr.microsoft.com/devcontainers/python:3.12\nUSER root\n", compose, nil},
+		{"direct ending as root", "FROM mcr.microsoft.com/devcontainers/python:3.12\nUSER root\n", direct, []want{{line: 2}}},
 		{"compose on an image without the label", "FROM python:3.12\nRUN pip install x\n", compose, []want{{line: 1}}},
 	})
 }

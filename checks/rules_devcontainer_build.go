@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -133,6 +134,16 @@ func checkCR202(in *DevcontainerInput) []Finding {
 	return []Finding{dcAt(c, "/dockerComposeFile", "envbuilder does not build Docker Compose setups: `dockerComposeFile` cannot be used with it")}
 }
 
+// ConfigRelative is root-relative path p as a config at cfg names it:
+// relative to the config's folder ("../Dockerfile"), slash-separated.
+func ConfigRelative(cfg, p string) string {
+	rel, err := filepath.Rel(path.Dir(cfg), p)
+	if err != nil {
+		return p
+	}
+	return filepath.ToSlash(rel)
+}
+
 // checkCR203 reports referenced Dockerfiles, contexts and Compose files
 // that do not exist or lie outside the repository.
 func checkCR203(in *DevcontainerInput) []Finding {
@@ -144,7 +155,7 @@ func checkCR203(in *DevcontainerInput) []Finding {
 			out = append(out, outsideFinding(c, m))
 		case m.What == "local feature":
 			// CR208
-		case in.Template != nil:
+		case in.Template != nil && slices.Contains(in.Template.Provided, ConfigRelative(c.Path, m.Path)):
 			// The project the template is applied to provides it; the
 			// template's note (CR220) names it.
 		default:

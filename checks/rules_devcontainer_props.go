@@ -1,7 +1,9 @@
 package checks
 
 import (
+	"encoding/json"
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -103,7 +105,8 @@ func init() {
 	Register(&Rule{
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`, a feature that needs them (docker-in-docker), " +
-			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add` or `security_opt` (reported in the Compose file).",
+			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add` or `security_opt` (reported in the Compose file). " +
+			"A `no-new-privileges` security option only takes privileges away and is not reported.",
 		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +
 			"docker-in-docker fails without privileges.",
 		HowToFix:     "Use docker-outside-of-docker or Sysbox, or grant the privilege in the Coder template where the admin decides it.",
@@ -123,7 +126,9 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR208", Title: "Feature not pinned or missing", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What: "A feature reference without a version or with `:latest`, or a local `./feature` whose folder does not exist.",
+		What: "A feature reference without a version or with `:latest`, or a local `./feature` whose folder does not exist. " +
+			"A feature the config's `devcontainer-lock.json` pins to a digest is reported only when envbuilder may build the " +
+			"config (it does not read the lockfile): not for a Docker Compose config, nor under config `builder: native`.",
 		Why: "An unpinned feature changes under the workspace between builds (golden images must be reproducible); a missing local " +
 			"feature folder fails the build.",
 		HowToFix:     "Pin the major version (`ghcr.io/devcontainers/features/go:1`), or fix the local path (relative to the `.devcontainer` folder).",
@@ -303,6 +308,19 @@ func laptopOnly(cmd *devcontainer.Command) string {
 	return ""
 }
 
+// dropsPrivileges reports whether a security option only takes
+// privileges away (`no-new-privileges`, also `:true` or `=true`): it asks
+// nothing of the workspace.
+func dropsPrivileges(opt string) bool {
+	opt = strings.TrimSpace(opt)
+	for _, sep := range []string{"", ":true", "=true"} {
+		if opt == "no-new-privileges"+sep {
+			return true
+		}
+	}
+	return false
+}
+
 // checkCR206 reports each property or feature that asks for privileges
 // a Coder workspace usually lacks.
 func checkCR206(in *DevcontainerInput) []Finding {
@@ -311,25 +329,34 @@ func checkCR206(in *DevcontainerInput) []Finding {
 	if c.Bool("/privileged") {
 		out = append(out, dcAt(c, "/privileged", "`privileged: true`: Coder workspaces usually cannot run privileged"))
 	}
-	for _, p := range []string{"/capAdd", "/securityOpt"} {
-		if len(c.Strings(p)) > 0 {
-			out = append(out, dcAt(c, p, fmt.Sprintf("`%s` asks for privileges the workspace usually does not have", strings.TrimPrefix(p, "/"))))
-		}
+	if len(c.Strings("/capAdd")) > 0 {
+		out = append(out, dcAt(c, "/capAdd", "`capAdd` asks for privileges the workspace usually does not have"))
+	}
+	if slices.ContainsFunc(c.Strings("/securityOpt"), func(o string) bool { return !dropsPrivileges(o) }) {
+		out = append(out, dcAt(c, "/securityOpt", "`securityOpt` asks for privileges the workspace usually does not have"))
 	}
 	for i := 0; i < c.Len("/runArgs"); i++ {
 		a, _ := c.StringOK(fmt.Sprintf("/runArgs/%d", i))
 		if a == "--privileged" || strings.HasPrefix(a, "--cap-add") || strings.HasPrefix(a, "--security-opt") {
 			// `"--cap-add", "SYS_PTRACE"`: the value is the next entry.
+			value, _ := strings.CutPrefix(a, "--security-opt=")
 			if !strings.Contains(a, "=") && a != "--privileged" {
 				if v, ok := c.StringOK(fmt.Sprintf("/runArgs/%d", i+1)); ok && !strings.HasPrefix(v, "-") {
 					a += " " + v
+					value = v
 				}
+			}
+			if strings.HasPrefix(a, "--security-opt") && dropsPrivileges(value) {
+				continue
 			}
 			out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` `%s` asks for privileges the workspace usually does not have", a)))
 		}
 	}
 	// A Compose config's service asks in its Compose file.
 	for _, p := range in.ComposePrivileges {
+		if p.Key == "security_opt" && dropsPrivileges(p.Value) {
+			continue
+		}
 		what := fmt.Sprintf("`%s: %s`", p.Key, p.Value)
 		if p.Key == "privileged" {
 			what = "`privileged: true`"
@@ -393,12 +420,50 @@ func checkCR208(in *DevcontainerInput) []Finding {
 			continue // a placeholder a test or generator fills in
 		}
 		if why := featureUnpinned(ref); why != "" {
-			f := dcAt(c, p, fmt.Sprintf("feature `%s` has %s: it changes between builds", ref, why))
+			msg := fmt.Sprintf("feature `%s` has %s: it changes between builds", ref, why)
+			if lockfile, ok := locked(in, ref); ok {
+				// The Dev Containers CLI installs what the lockfile pins;
+				// envbuilder does not read it (no lockfile in its source).
+				if c.Has("/dockerComposeFile") || in.Config.builder() == ConfigBuilderNative {
+					continue
+				}
+				msg = fmt.Sprintf("feature `%s` has %s: `%s` pins it for the Dev Containers CLI, but envbuilder does not read "+
+					"the lockfile and gets whatever is newest on each build", ref, why, lockfile)
+			}
+			f := dcAt(c, p, msg)
 			f.Fix = &Fix{Description: "pin the feature's major version, e.g. `" + strings.TrimSuffix(ref, ":latest") + ":1`"}
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// locked reports whether the config's lockfile (devcontainer-lock.json
+// beside it, `.devcontainer-lock.json` for a `.devcontainer.json`) pins
+// feature ref to a resolved digest, with the lockfile's path.
+func locked(in *DevcontainerInput, ref string) (string, bool) {
+	if in.Files == nil {
+		return "", false
+	}
+	name := "devcontainer-lock.json"
+	if strings.HasPrefix(path.Base(in.Devcontainer.Path), ".") {
+		name = ".devcontainer-lock.json"
+	}
+	lockfile := path.Join(path.Dir(in.Devcontainer.Path), name)
+	b, err := fs.ReadFile(in.Files, lockfile)
+	if err != nil {
+		return "", false
+	}
+	var lf struct {
+		Features map[string]struct {
+			Resolved string `json:"resolved"`
+		} `json:"features"`
+	}
+	if json.Unmarshal(b, &lf) != nil {
+		return "", false
+	}
+	e, ok := lf.Features[ref]
+	return lockfile, ok && strings.Contains(e.Resolved, "@sha256:")
 }
 
 // checkCR209 reports top-level properties the spec does not define,

@@ -159,6 +159,10 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "containerUser root with remoteUser, envbuilder", json: "{\n  \"image\": \"x\",\n  \"containerUser\": \"root\",\n  \"remoteUser\": \"dev\"\n}", want: []string{"3:3"}},
 			{name: "dockerfile ends as user", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nUSER dev\n"},
 			{name: "dockerfile ends as root", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nUSER dev\nUSER root\n", want: []string{"1:1"}},
+			{name: "compose dockerfile ends as root on a devcontainers image, native applies its metadata user",
+				json: `{"dockerComposeFile": "compose.yml", "service": "app"}`, dockerfile: "FROM mcr.microsoft.com/devcontainers/ruby:3.3\nUSER root\n"},
+			{name: "compose dockerfile ends as root on another image", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
+				dockerfile: "FROM ruby:3.3\nUSER root\n", want: []string{"1:1"}},
 			{name: "unknown image", json: `{"image": "registry.example/acme/img:1"}`},
 		},
 		"CR206": {
@@ -166,6 +170,8 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "runArgs and dind", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"--init\", \"--privileged\"],\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-in-docker:2\": {}\n  }\n}", want: []string{"3:25", "5:5"}},
 			{name: "capAdd", json: "{\"image\": \"x\", \"capAdd\": [\"SYS_PTRACE\"]}", want: []string{"1:16"}},
 			{name: "privileged false", json: `{"image": "x", "privileged": false, "runArgs": ["--init"]}`},
+			{name: "no-new-privileges takes privileges away", json: `{"image": "x", "runArgs": ["--cap-drop=ALL", "--security-opt=no-new-privileges", "--security-opt", "no-new-privileges:true"], "securityOpt": ["no-new-privileges"]}`},
+			{name: "securityOpt with one that asks", json: `{"image": "x", "securityOpt": ["no-new-privileges", "seccomp=unconfined"]}`, want: []string{"1:16"}},
 		},
 		"CR222": {
 			{name: "docker-in-docker", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-in-docker:2\": {}\n  }\n}", want: []string{"4:5"}},
@@ -201,6 +207,14 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "local through a link out: CR203's", json: `{"features": {"./local": {}}}`, links: map[string]string{".devcontainer/local": "/etc"}},
 			{name: "local present, pinned", json: `{"features": {"./local": {}, "ghcr.io/devcontainers/features/go:1": {}, "ghcr.io/x/y/z@sha256:abc": {}}}`, files: []string{".devcontainer/local/devcontainer-feature.json"}},
 			{name: "a test's placeholder URL", json: `{"features": {"#{server_url}/devcontainer-feature-hello.tgz": {}}}`},
+			{name: "locked, Compose: only the Dev Containers CLI builds it", json: `{"dockerComposeFile": "c.yml", "service": "app", "features": {"ghcr.io/devcontainers/features/node": {}}}`,
+				contents: map[string]string{".devcontainer/devcontainer-lock.json": lockNode}},
+			{name: "locked, native builder", json: `{"image": "x", "features": {"ghcr.io/devcontainers/features/node": {}}}`, builder: ConfigBuilderNative,
+				contents: map[string]string{".devcontainer/devcontainer-lock.json": lockNode}},
+			{name: "locked, envbuilder does not read it", json: `{"image": "x", "features": {"ghcr.io/devcontainers/features/node": {}}}`, want: []string{"1:29"},
+				contents: map[string]string{".devcontainer/devcontainer-lock.json": lockNode}},
+			{name: "the lockfile pins another feature", json: `{"dockerComposeFile": "c.yml", "service": "app", "features": {"ghcr.io/devcontainers/features/go": {}}}`, want: []string{"1:63"},
+				contents: map[string]string{".devcontainer/devcontainer-lock.json": lockNode}},
 		},
 		"CR209": {
 			{name: "typo", json: "{\n  \"image\": \"x\",\n  \"remoteUsr\": \"dev\"\n}", want: []string{"3:3"}, edit: `  "remoteUser": "dev"`},
@@ -388,3 +402,15 @@ func TestCR215TemplateSource(t *testing.T) {
 		}
 	}
 }
+
+// lockNode is a devcontainer-lock.json as the Dev Containers CLI writes
+// it, pinning the unversioned node feature.
+const lockNode = `{
+  "features": {
+    "ghcr.io/devcontainers/features/node": {
+      "version": "1.6.1",
+      "resolved": "ghcr.io/devcontainers/features/node@sha256:71590121aaf7b2b073220374d4f40e4fb6f0d5fd0d3b9e5e1ab2fe7e5bd2ce5b",
+      "integrity": "sha256:71590121aaf7b2b073220374d4f40e4fb6f0d5fd0d3b9e5e1ab2fe7e5bd2ce5b"
+    }
+  }
+}`

@@ -77,7 +77,10 @@ func nativeUser(in *DevcontainerInput) userChoice {
 			return userChoice{root: isRootUser(u), why: "`" + strings.TrimPrefix(p, "/") + "` is root", evidence: EvidenceFile}
 		}
 	}
-	if _, found := dcFinalUser(in); !found && hasMetadataUser(dcBase(in).Ref) {
+	// The Dev Containers CLI merges the image's devcontainer.metadata
+	// label, whose remoteUser then runs the sessions: a Dockerfile that
+	// ends with no USER or `USER root` sets only the container's user.
+	if u, found := dcFinalUser(in); (!found || isRootUser(u)) && hasMetadataUser(dcBase(in).Ref) {
 		return userChoice{}
 	}
 	user, from, _, known, ev := dcUserSource(in)

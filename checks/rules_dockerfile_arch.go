@@ -317,8 +317,9 @@ var (
 )
 
 // refArch is the one architecture an image reference names: its tag
-// starting or ending with one (`arm64v8-noble`, `10.0-noble-arm64v8`), or
-// a per-architecture namespace (`arm64v8/ubuntu`); "" otherwise.
+// starting or ending with one (`arm64v8-noble`, `10.0-noble-arm64v8`), a
+// per-architecture namespace (`arm64v8/ubuntu`), or a repository whose
+// name holds one (`…/viya-4-x64_oci_linux_2-docker/…`); "" otherwise.
 func refArch(ref string) string {
 	r := ParseImageRef(ref)
 	if m := archTagPrefix.FindStringSubmatch(r.Tag); m != nil {
@@ -329,6 +330,13 @@ func refArch(ref string) string {
 	}
 	if m := archNamespace.FindStringSubmatch(r.Repository); r.Registry == "" && m != nil {
 		return normArch(m[1])
+	}
+	// A repository named for one architecture
+	// (`cr.example.com/viya-4-x64_oci_linux_2-docker/…`, `acme/tool-arm64`).
+	if m := archRe.FindStringSubmatch(r.Repository); m != nil {
+		if a := normArch(m[1]); a == "amd64" || a == "arm64" {
+			return a
+		}
 	}
 	return ""
 }
@@ -421,14 +429,24 @@ func before(a, b dockerfile.Span) bool {
 // cmds) that hard-code an architecture other than fixed ("" for any) and
 // are used in a URL or path later in the RUN: a command's word (not the
 // name curl or wget saves to) or another variable's value. A variable set
-// to two architectures (each under its own condition) picks one and is
-// not hard-coded. The RUN must not work the architecture out itself
+// to two architectures, or set under a condition and elsewhere to
+// another value, is picked by the build and not hard-coded. The RUN must not work the architecture out itself
 // (the caller checks archAware).
 func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cmds []dockerfile.Command, fixed string) []shellArch {
 	assigns := ins.Assignments()
 	archsOf := map[string]map[string]bool{}
+	sets := map[string]int{}
+	for _, a := range assigns {
+		sets[a.Name]++
+	}
 	var cands []shellArch
 	for _, a := range assigns {
+		if a.Conditional && sets[a.Name] > 1 {
+			// One of several values picked by a condition (`if [ "$SKIP" =
+			// yes ]; then F=x-linux-64.lock; else F=env.yaml; fi`): a
+			// choice the build makes, not a hard-coded one.
+			continue
+		}
 		value := strings.Trim(a.Value, `"'`)
 		m := archRe.FindStringSubmatch(a.Value)
 		if m == nil {

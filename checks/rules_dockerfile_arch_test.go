@@ -37,6 +37,7 @@ func TestCR112Vars(t *testing.T) {
 		{"a RUN's architecture word in a URL", "FROM debian:12\nRUN ARCH=amd64 && curl -fsSLo /tmp/k.tgz \"https://dl.k8s.io/linux/${ARCH}/k.tgz\"\n", nil,
 			[]want{{2, 10, nil}}},
 		{"a RUN's variable set per condition", "FROM debian:12\nRUN if [ -f /etc/x ]; then A=amd64; else A=arm64; fi; curl -O \"https://example.com/${A}/y.tgz\"\n", nil, nil},
+		{"a RUN's variable picked by a condition", "FROM debian:12\nRUN if [ \"$SKIP\" != no ]; then F=/opt/env/conda-linux-64.lock; else F=/opt/env/environment.yaml; fi; /opt/install.sh \"${F}\"\n", nil, nil},
 		{"a RUN's variable not in a URL or path", "FROM debian:12\nRUN ARCH=amd64; echo $ARCH > /etc/arch\n", nil, nil},
 		{"a RUN's variable as the saved name only", "FROM debian:12\nRUN F=k-amd64.tgz; curl -fsSLo \"$F\" https://example.com/k.tgz\n", nil, nil},
 		{"a RUN's prefix assignment is not a variable", "FROM debian:12\nRUN ARCH=amd64 make install PREFIX=/usr/local\n", nil, nil},

@@ -275,9 +275,10 @@ func checkCR101(in *DockerfileInput) []Finding {
 		}
 		// Only the native integration runs a Docker Compose setup
 		// (envbuilder cannot build one): with no USER of the Dockerfile's
-		// own, it runs the session as the remoteUser of the base's
-		// devcontainer.metadata label (CR205 judges that user).
-		if dc.Has("/dockerComposeFile") && hasMetadataUser(v.rootRef(final)) && last == nil {
+		// own, or `USER root` (the container's user), it runs the sessions
+		// as the remoteUser of the base's devcontainer.metadata label
+		// (CR205 judges that user).
+		if dc.Has("/dockerComposeFile") && hasMetadataUser(v.rootRef(final)) && (last == nil || isRootUser(v.userOf(last))) {
 			return nil
 		}
 	}

@@ -32,12 +32,13 @@ func init() {
 		Severity: SeverityInfo,
 		Family:   FamilyDockerfile,
 		What: "A file named like a Dockerfile that is a template to be filled in before it is built: a generator template " +
-			"(a `.tt`, `.erb`, `.j2`, `.jinja`, `.jinja2`, `.tmpl`, `.tpl`, `.template` or `.in` suffix, or a line that starts " +
+			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template` or `.in` suffix, or a line that starts " +
 			"with `{{`, `{%` or `<%`, or such a tag in `FROM`), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
 			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile (not plainly `Dockerfile` " +
 			"or `Containerfile`), that no devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, " +
-			"joined to others by a build script). It is reported once, as a note, and not checked as a Dockerfile: " +
+			"joined to others by a build script), or an empty file named like a Dockerfile (a placeholder or a test's fixture). " +
+			"It is reported once, as a note, and not checked as a Dockerfile: " +
 			"nothing is built and its base is not read. A Template source's Dockerfile, or one whose base is a placeholder, " +
 			"that still parses is checked by the rules that can read it, but its placeholders are not reported (no CR102 " +
 			"on `<ubuntu>`).",
@@ -56,12 +57,16 @@ func init() {
 		Family:   FamilyDevcontainer,
 		What: "A devcontainer.json (or a Compose file it names) is the source of a Dev Container Template: it holds " +
 			"`${templateOption:…}` placeholders, which the Dev Containers CLI fills in with the options chosen when it " +
-			"applies the template, or a `devcontainer-template.json` sits beside its `.devcontainer` folder. A VS Code dev " +
+			"applies the template, or a `devcontainer-template.json` sits beside its `.devcontainer` folder (or above the " +
+			"hidden folder that holds it, `web/.template/.devcontainer/`). A devcontainer.json that does not parse because " +
+			"a generator fills it in (a line that starts with `{{`, `{%` or `<%`, such as `{{#templateOption.x}}` sections, " +
+			"or a value that is such a tag) is one too, and is not checked until then (no CR200). A VS Code dev " +
 			"container definition (the Templates' predecessor: an `.npmignore` beside the `.devcontainer` folder and no " +
 			"`package.json`, so the folder ships inside the package that copies it into projects) counts as one too. It is " +
 			"reported once per file, as a note; the config is checked as it is, but its placeholders are not reported " +
-			"(CR210), the files it names that the template does not hold (a template \"for an existing Dockerfile\" names " +
-			"the project's `../Dockerfile`) are named in the note instead of reported missing (CR203), and its image is " +
+			"(CR210), the files it names outside its folder that the template does not hold (a template \"for an existing " +
+			"Dockerfile\" names the project's `../Dockerfile`; for a VS Code definition, any it does not hold) are named in " +
+			"the note instead of reported missing (CR203), and its image is " +
 			"neither built nor read.",
 		Why: "A template source is not a config anyone builds: the placeholders are by design, the image reference or " +
 			"value they stand in for is only known once the template is applied, and the files it names outside itself " +
@@ -92,6 +97,9 @@ const (
 	// like one (`gpulibs.Dockerfile`, `Dockerfile.envs`), that a build
 	// script joins to others or inserts into a template.
 	TemplateFragment TemplateKind = "fragment"
+	// TemplateEmpty is an empty file named like a Dockerfile (a
+	// placeholder, a test's fixture): nothing to build or check.
+	TemplateEmpty TemplateKind = "empty"
 	// TemplateWindows is the Dockerfile of a Windows container: not a
 	// template, but not a Linux image either, so it is noted (CR121) and
 	// neither built nor checked.
@@ -125,7 +133,7 @@ type Template struct {
 }
 
 // generatorSuffixes are the name endings of generator templates.
-var generatorSuffixes = []string{".tt", ".erb", ".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".in"}
+var generatorSuffixes = []string{".tt", ".erb", ".ejs", ".j2", ".jinja", ".jinja2", ".njk", ".hbs", ".mustache", ".tmpl", ".tpl", ".template", ".in"}
 
 var (
 	// generatorTag finds a template tag: Go templates, Jinja, ERB.
@@ -170,15 +178,20 @@ var anyFrom = regexp.MustCompile(`(?im)^[ \t]*FROM[ \t]+\S`)
 // DockerfileFragment recognises a file named like a Dockerfile, but not
 // plainly `Dockerfile` or `Containerfile`, that has no FROM at all: a
 // piece a build script joins to others (`cat header.Dockerfile
-// gpulibs.Dockerfile > Dockerfile`) or a template inserts. nil otherwise.
+// gpulibs.Dockerfile > Dockerfile`) or a template inserts; or any such
+// file, `Dockerfile` too, that is empty (TemplateEmpty). nil otherwise.
 // Only a file no devcontainer.json builds is judged so: one that is built
 // and has no FROM fails its build (CR100).
 func DockerfileFragment(p string, src []byte) *Template {
+	if len(strings.TrimSpace(string(src))) == 0 {
+		// A placeholder or a test's fixture: nothing to build or check.
+		return &Template{Path: p, Kind: TemplateEmpty, Sign: "an empty file", Location: Location{Path: p, StartLine: 1}}
+	}
 	switch strings.ToLower(path.Base(p)) {
 	case "dockerfile", "containerfile":
 		return nil
 	}
-	if anyFrom.Match(src) || len(strings.TrimSpace(string(src))) == 0 {
+	if anyFrom.Match(src) {
 		return nil
 	}
 	return &Template{Path: p, Kind: TemplateFragment, Sign: "no `FROM`", Location: Location{Path: p, StartLine: 1}}
@@ -279,6 +292,33 @@ func templateOptions(p string, lines []string, comment string) *Template {
 	return t
 }
 
+// ConfigGeneratorTemplate recognises a devcontainer.json that does not
+// parse because a generator fills it in: a line that starts with a closed
+// template tag (`{{#templateOption.usePrebuiltImage}}`, `{% if x %}`) or a
+// value that is one (`"port": {{cdpPort}}`). nil otherwise (`{{{{` is
+// junk, not a tag); call it only for a file that failed to parse.
+func ConfigGeneratorTemplate(p string, src []byte) *Template {
+	for i, line := range strings.Split(string(src), "\n") {
+		m := lineTag.FindStringSubmatchIndex(line)
+		if m == nil {
+			m = valueTag.FindStringSubmatchIndex(line)
+		}
+		if m != nil {
+			tag := line[m[2]:m[3]]
+			return &Template{Path: p, Kind: TemplateGenerator, Sign: "`" + clip(tag, 40) + "` on line " + fmt.Sprint(i+1),
+				Location: Location{Path: p, StartLine: i + 1, StartCol: m[2] + 1, EndLine: i + 1, EndCol: m[3]}}
+		}
+	}
+	return nil
+}
+
+var (
+	// lineTag finds a line that starts with a closed template tag.
+	lineTag = regexp.MustCompile(`^\s*(\{\{[^{}]+\}\}|\{%[^%]+%\}|<%[^%]+%>)`)
+	// valueTag finds a JSON value that is a closed template tag.
+	valueTag = regexp.MustCompile(`:\s*(\{\{[^{}]+\}\}|\{%[^%]+%\}|<%[^%]+%>)`)
+)
+
 // ComposeTemplate recognises a Compose file of a Dev Container Template
 // source: nil when it holds no `${templateOption:…}` placeholder.
 func ComposeTemplate(p string, src []byte) *Template {
@@ -335,11 +375,17 @@ func (t *Template) Note(checked bool) Finding {
 	var what string
 	switch t.Kind {
 	case TemplateGenerator:
-		what = "a generator template (" + t.Sign + "), not a Dockerfile yet"
+		yet := "a Dockerfile"
+		if isConfigFile(t.Path) {
+			yet = "a valid `" + path.Base(t.Path) + "`"
+		}
+		what = "a generator template (" + t.Sign + "), not " + yet + " yet"
 	case TemplatePlaceholderBase:
 		what = "a Dockerfile whose base is a placeholder (" + t.Sign + ") that a build script fills in"
 	case TemplateFragment:
 		what = "a piece of a Dockerfile (it has no `FROM`) that a build script joins to others, not a Dockerfile on its own"
+	case TemplateEmpty:
+		what = "an empty file named like a Dockerfile (a placeholder or a test's fixture), nothing to build"
 	default:
 		what = "part of a Dev Container Template source"
 		if path.Base(t.Manifest) == ".npmignore" {

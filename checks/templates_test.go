@@ -84,25 +84,32 @@ func TestDevcontainerAndComposeTemplate(t *testing.T) {
 }
 
 // TestDockerfileFragment: a file named like a Dockerfile with no FROM is a
-// piece of one; a plain Dockerfile with no FROM is a broken Dockerfile.
+// piece of one; a plain Dockerfile with no FROM is a broken Dockerfile;
+// an empty file of either name is a placeholder or a fixture.
 func TestDockerfileFragment(t *testing.T) {
 	for _, c := range []struct {
 		path, src string
-		want      bool
+		want      TemplateKind // "" for none
 	}{
-		{"custom/gpulibs.Dockerfile", "LABEL a=b\nRUN mamba install x\n", true},
-		{"eng/Dockerfile.env.container", "# Enable detection\n    DOTNET_RUNNING_IN_CONTAINER=true\n", true},
-		{"eng/Dockerfile.install", "RUN v={{ARGS[\"v\"]}} \\\n    && {{InsertTemplate(\"x\")}}\n", true},
-		{"Dockerfile", "RUN echo no base\n", false},
-		{"app/Containerfile", "RUN echo no base\n", false},
-		{"app.Dockerfile", "ARG V=1\n  from debian:12\n", false},
-		{"empty.Dockerfile", "\n", false},
+		{"custom/gpulibs.Dockerfile", "LABEL a=b\nRUN mamba install x\n", TemplateFragment},
+		{"eng/Dockerfile.env.container", "# Enable detection\n    DOTNET_RUNNING_IN_CONTAINER=true\n", TemplateFragment},
+		{"eng/Dockerfile.install", "RUN v={{ARGS[\"v\"]}} \\\n    && {{InsertTemplate(\"x\")}}\n", TemplateFragment},
+		{"Dockerfile", "RUN echo no base\n", ""},
+		{"app/Containerfile", "RUN echo no base\n", ""},
+		{"app.Dockerfile", "ARG V=1\n  from debian:12\n", ""},
+		{"empty.Dockerfile", "\n", TemplateEmpty},
+		{"tests/fixtures/Dockerfile", "", TemplateEmpty},
 	} {
 		got := DockerfileFragment(c.path, []byte(c.src))
-		if (got != nil) != c.want {
-			t.Errorf("DockerfileFragment(%s) = %+v, want fragment %v", c.path, got, c.want)
+		var kind TemplateKind
+		if got != nil {
+			kind = got.Kind
 		}
-		if got != nil && !strings.Contains(got.Note(false).Message, "has no `FROM`") {
+		if kind != c.want {
+			t.Errorf("DockerfileFragment(%s) = %+v, want %q", c.path, got, c.want)
+		}
+		want := map[TemplateKind]string{TemplateFragment: "has no `FROM`", TemplateEmpty: "an empty file"}[kind]
+		if got != nil && !strings.Contains(got.Note(false).Message, want) {
 			t.Errorf("note: %s", got.Note(false).Message)
 		}
 	}

@@ -5,8 +5,8 @@ import (
 	"io/fs"
 	"maps"
 	"path"
-	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/devcontainer"
@@ -62,19 +62,30 @@ func (p *Planned) recognizeTemplates(t *Target) {
 		return
 	}
 	if t.dc == nil {
+		// A config that does not parse because a generator fills it in
+		// (`{{#templateOption.x}}` sections) is a template, not broken.
+		if t.dcErr != nil {
+			if src, err := p.files.bytes(t.Path); err == nil {
+				add(checks.ConfigGeneratorTemplate(t.Path, src))
+			}
+		}
 		return
 	}
 	manifest := p.templateManifest(t.Path)
 	if tm := checks.DevcontainerTemplate(t.dc.dc, manifest); tm != nil {
 		for _, m := range t.dc.dc.Missing(p.repo.FS()) {
-			if !m.Outside && m.What != "local feature" {
-				// As the config names it, relative to its folder
-				// ("../Dockerfile"); both are slash paths in the root.
-				rel, err := filepath.Rel(path.Dir(t.Path), m.Path)
-				if err != nil {
-					rel = m.Path
-				}
-				tm.Provided = append(tm.Provided, filepath.ToSlash(rel))
+			if m.Outside || m.What == "local feature" {
+				continue
+			}
+			// As the config names it, relative to its folder
+			// ("../Dockerfile"); both are slash paths in the root. What
+			// lies outside the template's folder is the project's; a file
+			// a Dev Container Template names beside itself is its own
+			// (the CLI copies the folder whole), and missing (CR203). A
+			// VS Code definition's copy step left such files to the
+			// project ("Existing Dockerfile" names `Dockerfile`).
+			if rel := checks.ConfigRelative(t.Path, m.Path); strings.HasPrefix(rel, "../") || path.Base(manifest) == ".npmignore" {
+				tm.Provided = append(tm.Provided, rel)
 			}
 		}
 		add(tm)
@@ -109,7 +120,13 @@ func (p *Planned) recognizeTemplates(t *Target) {
 // that copies them into a project.
 func (p *Planned) templateManifest(rel string) string {
 	ws, _ := workspaceOf(rel)
-	for _, dir := range []string{ws, path.Dir(rel)} {
+	dirs := []string{ws, path.Dir(rel)}
+	if strings.HasPrefix(path.Base(ws), ".") && ws != "." {
+		// A template kept in a hidden folder of its root
+		// (`web/.template/.devcontainer/`, manifest `web/devcontainer-template.json`).
+		dirs = append(dirs, path.Dir(ws))
+	}
+	for _, dir := range dirs {
 		m := path.Join(dir, "devcontainer-template.json")
 		if fi, err := p.repo.Stat(m); err == nil && !fi.IsDir() {
 			return m
@@ -161,7 +178,7 @@ func (s *checker) templateCheckable(t Target, rel string) bool {
 		return true
 	}
 	if t.Kind == checks.KindDevcontainer && rel == t.Path {
-		return true
+		return t.dc != nil // one a generator fills in does not parse
 	}
 	_, readErr, parseErr := s.plan.files.dockerfile(rel)
 	return tm.Checkable(readErr == nil && parseErr == nil)

@@ -39,6 +39,15 @@ func TestTemplates(t *testing.T) {
 		// A piece a build script joins to a header: no FROM.
 		"custom/gpulibs.Dockerfile": "LABEL authors=\"x\"\nRUN mamba install --yes pyyaml && \\\n    fix-permissions /home/jovyan\n",
 		"app/Dockerfile":            "FROM debian:latest\n",
+		// A config a generator fills in (it does not parse until then),
+		// kept in a hidden folder with its manifest above it.
+		"templates/web/devcontainer-template.json":                `{"id": "web"}`,
+		"templates/web/.template/.devcontainer/devcontainer.json": "{\n  \"name\": \"web\",\n{{#templateOption.prebuilt}}\n  \"image\": \"ghcr.io/x/web:1\",\n{{/templateOption.prebuilt}}\n  \"forwardPorts\": [{{templateOption.port}}]\n}\n",
+		"templates/api/devcontainer-template.json":                `{"id": "api"}`,
+		"templates/api/.template/.devcontainer/devcontainer.json": `{"image": "ghcr.io/x/api:1", "remoteUser": "vscode"}`,
+		"gen/.devcontainer/devcontainer.json":                     "{\n  \"image\": \"debian:12\",\n  \"remoteUser\": {{ user }}\n}\n",
+		// An EJS generator's Dockerfile.
+		"generators/app/templates/Dockerfile.ejs": "FROM <%= baseImage %>\nRUN echo hi\n",
 	})
 	run := func(cfg *checks.Config) (*Report, *fakeBuilds) {
 		fb := &fakeBuilds{docker: map[string]build.Spec{}, cli: map[string]build.DevcontainerSpec{}, root: root}
@@ -68,20 +77,24 @@ func TestTemplates(t *testing.T) {
 	want := []string{
 		"CR120 build/assets/debian.Dockerfile:2",
 		"CR120 custom/gpulibs.Dockerfile:1",
+		"CR120 generators/app/templates/Dockerfile.ejs:1",
 		"CR120 lib/templates/Dockerfile.tt:1",
 		"CR120 library/Dockerfile.template:1",
 		"CR120 notebooks/base/Dockerfile:2",
 		"CR120 src/ansible/.devcontainer/Dockerfile:2",
 		"CR120 src/cpp-db/.devcontainer/Dockerfile:1",
 		"CR120 src/cpp/.devcontainer/Dockerfile:1",
+		"CR220 gen/.devcontainer/devcontainer.json:3",
 		"CR220 src/cpp-db/.devcontainer/compose.yml:6",
 		"CR220 src/cpp/.devcontainer/devcontainer.json:1", // its manifest beside it
 		"CR220 src/go/.devcontainer/devcontainer.json:2",
+		"CR220 templates/api/.template/.devcontainer/devcontainer.json:1", // its manifest above the hidden folder
+		"CR220 templates/web/.template/.devcontainer/devcontainer.json:3",
 	}
 	if !slices.Equal(notes, want) {
 		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(notes, "\n"), strings.Join(want, "\n"))
 	}
-	bad := slices.DeleteFunc(findings(rep, "CR100", "CR210", "CR102", "CR101", "CR300"), func(s string) bool { return strings.Contains(s, " app/") })
+	bad := slices.DeleteFunc(findings(rep, "CR100", "CR200", "CR210", "CR102", "CR101", "CR300"), func(s string) bool { return strings.Contains(s, " app/") })
 	if len(bad) > 0 {
 		t.Errorf("placeholders reported as problems: %v", bad)
 	}
@@ -114,10 +127,11 @@ func TestTemplates(t *testing.T) {
 	if notes := findings(rep, "CR120", "CR220"); len(notes) != 0 {
 		t.Errorf("check-templates: notes %v", notes)
 	}
-	got := findings(rep, "CR100", "CR210", "CR102")
+	got := findings(rep, "CR100", "CR200", "CR210", "CR102")
 	for _, w := range []string{
 		"CR100 src/cpp/.devcontainer/Dockerfile:1", "CR100 src/cpp-db/.devcontainer/Dockerfile:1", "CR100 library/Dockerfile.template:1",
 		"CR100 custom/gpulibs.Dockerfile:1", "CR210 src/go/.devcontainer/devcontainer.json:2", "CR210 src/ansible/.devcontainer/Dockerfile:2",
+		"CR200 templates/web/.template/.devcontainer/devcontainer.json:3", "CR200 gen/.devcontainer/devcontainer.json:3",
 	} {
 		if !slices.Contains(got, w) {
 			t.Errorf("check-templates: no %s in %v", w, got)
@@ -147,6 +161,10 @@ func TestTemplateForAnExistingProject(t *testing.T) {
 		"lib/.devcontainer/devcontainer.json":  dockerfile,
 		"app/.devcontainer/devcontainer.json":  compose,
 		"app/.devcontainer/docker-compose.yml": extend,
+		// A Template source whose own Dockerfile is missing: the CLI
+		// copies the folder whole, so nothing provides it.
+		"src/broken/devcontainer-template.json":      `{"id": "broken"}`,
+		"src/broken/.devcontainer/devcontainer.json": "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"}\n}\n",
 	})
 	fb := &fakeBuilds{docker: map[string]build.Spec{}, cli: map[string]build.DevcontainerSpec{}, root: root}
 	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, Builder: fb, DevcontainerBuilder: fb, RootRelative: true})
@@ -161,6 +179,11 @@ func TestTemplateForAnExistingProject(t *testing.T) {
 			}
 		}
 	}
+	if b := got["src/broken/.devcontainer/devcontainer.json"]; len(b) != 2 || !strings.HasPrefix(b[1], "CR203 the Dockerfile `src/broken/.devcontainer/Dockerfile` does not exist") ||
+		strings.Contains(b[0], "provides") {
+		t.Errorf("a template's own missing Dockerfile: %q, want its note and CR203", b)
+	}
+	delete(got, "src/broken/.devcontainer/devcontainer.json")
 	for _, c := range []struct{ path, rule, text string }{
 		{"src/existing-compose/.devcontainer/devcontainer.json", "CR220", "the project it is applied to provides `../docker-compose.yml`"},
 		{"containers/existing-dockerfile/.devcontainer/devcontainer.json", "CR220", "VS Code dev container definition (containers/existing-dockerfile/.npmignore)"},
