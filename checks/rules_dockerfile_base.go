@@ -69,7 +69,8 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
-			"has neither a digest nor a tag other than `latest`. With " +
+			"has neither a digest nor a tag other than `latest` or a branch's (`main`, `master`, `develop`, `dev`, " +
+			"`nightly`, `edge`, `head`, `trunk`). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged.",
@@ -495,6 +496,8 @@ func unpinned(ref string, requireDigest bool) (msg, name string, ok bool) {
 		msg = fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", ref, ref)
 	case r.Tag == "latest":
 		msg = fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", ref)
+	case slices.Contains(branchTags, strings.ToLower(r.Tag)):
+		msg = fmt.Sprintf("`%s` uses the `%s` tag, which follows a branch and changes with every push", ref, r.Tag)
 	default:
 		return "", "", false
 	}

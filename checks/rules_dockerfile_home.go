@@ -21,8 +21,11 @@ const toolWritesDoc = "Tools that write into the home by themselves count as wri
 	"`rustup-init`, `pipx install` (`~/.local/bin`) and `pipx ensurepath`, `pip install --user` (`~/.local`), " +
 	"`conda init` (`~/.bashrc`), `nvm install` (the folder of the `nvm.sh` it sources), `helm repo add` and " +
 	"`helm plugin install` (`~/.config/helm`), `mise install` and `mise use` (`~/.local/share/mise`; with `-g` also " +
-	"`~/.config/mise`) — unless the Dockerfile points the tool elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, " +
-	"`HELM_CONFIG_HOME`, `MISE_DATA_DIR`, …)."
+	"`~/.config/mise`), `git config --global` (`~/.gitconfig`), `code-server --install-extension` " +
+	"(`~/.local/share/code-server`), and the uv, ruff, bun, deno, pnpm and Volta install scripts piped into a shell " +
+	"(`~/.local/bin`, `~/.bun`, `~/.deno`, `~/.local/share/pnpm`, `~/.volta`) — unless the Dockerfile points the tool " +
+	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `UV_INSTALL_DIR`, " +
+	"`GIT_CONFIG_GLOBAL`, `--extensions-dir`, …)."
 
 // homeTool is a tool that writes under the home by itself: to the folder
 // variable env names when it is set, else to def (a `~` path).
@@ -42,6 +45,12 @@ var pipedInstallers = []struct {
 	{"get.sdkman.io", homeTool{"SDKMAN_DIR", "~/.sdkman"}},
 	{"ohmyzsh/ohmyzsh", homeTool{"ZSH", "~/.oh-my-zsh"}},
 	{"robbyrussell/oh-my-zsh", homeTool{"ZSH", "~/.oh-my-zsh"}},
+	{"astral.sh/uv", homeTool{"UV_INSTALL_DIR", "~/.local/bin"}},
+	{"astral.sh/ruff", homeTool{"RUFF_INSTALL_DIR", "~/.local/bin"}},
+	{"bun.sh/install", homeTool{"BUN_INSTALL", "~/.bun"}},
+	{"deno.land/install.sh", homeTool{"DENO_INSTALL", "~/.deno"}},
+	{"get.pnpm.io", homeTool{"PNPM_HOME", "~/.local/share/pnpm"}},
+	{"get.volta.sh", homeTool{"VOLTA_HOME", "~/.volta"}},
 }
 
 // toolWrite is a path a command writes by itself, as a `~` path or the
@@ -93,6 +102,18 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 		return to(homeTool{"PYTHONUSERBASE", "~/.local"})
 	case name == "conda" && sub == "init":
 		return []toolWrite{{"~/.bashrc", span}}
+	case name == "git" && sub == "config" && (slices.Contains(c.Args, "--global") || slices.Contains(c.Args, "--add") && slices.Contains(c.Args, "--global")):
+		// --global writes the user's ~/.gitconfig (GIT_CONFIG_GLOBAL
+		// moves it).
+		return to(homeTool{"GIT_CONFIG_GLOBAL", "~/.gitconfig"})
+	case name == "code-server" && slices.Contains(c.Args, "--install-extension"):
+		// Extensions go to its data folder unless it is given another.
+		if slices.ContainsFunc(c.Args, func(a string) bool {
+			return strings.HasPrefix(a, "--extensions-dir") || strings.HasPrefix(a, "--user-data-dir")
+		}) {
+			return nil
+		}
+		return to(homeTool{"XDG_DATA_HOME", "~/.local/share/code-server"})
 	case name == "helm" && (sub == "repo" || sub == "plugin"):
 		// repositories.yaml and plugins live under helm's config home.
 		return to(homeTool{"HELM_CONFIG_HOME", "~/.config/helm"})

@@ -32,6 +32,12 @@ func TestToolHomeWrites(t *testing.T) {
 		{"mise install with its data elsewhere", "CR115", "FROM ubuntu:24.04\nENV MISE_DATA_DIR=/opt/mise\nUSER coder\nRUN mise install\n", 0, ""},
 		{"conda init as root", "CR114", "FROM ubuntu:24.04\nRUN conda init bash\nUSER coder\n", 2, "/root/.bashrc"},
 		{"conda init as the user", "CR114", "FROM ubuntu:24.04\nUSER coder\nRUN conda init bash\n", 0, ""},
+		{"git config --global as root", "CR114", "FROM ubuntu:24.04\nRUN git config --global core.autocrlf input\nRUN useradd -m dev\nUSER dev\n", 2, "/root/.gitconfig"},
+		{"git config --system", "CR114", "FROM ubuntu:24.04\nRUN git config --system core.autocrlf input\nRUN useradd -m dev\nUSER dev\n", 0, ""},
+		{"code-server extensions as the user", "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN code-server --install-extension ms-python.python\n", 4, "/home/dev/.local/share/code-server"},
+		{"code-server extensions elsewhere", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN code-server --extensions-dir /opt/ext --install-extension ms-python.python\n", 0, ""},
+		{"uv installer as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -LsSf https://astral.sh/uv/install.sh | sh\n", 3, "/home/coder/.local/bin"},
+		{"uv installer to /usr/local/bin", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR=/usr/local/bin sh\n", 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := checkRule(t, tc.id, tc.src, nil)

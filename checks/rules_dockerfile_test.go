@@ -181,6 +181,8 @@ func TestCR102(t *testing.T) {
 		{"arg resolves to latest", "ARG TAG=latest\nFROM debian:${TAG}\n", nil, []want{{line: 2}}},
 		{"digest required", "FROM ubuntu:24.04\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, []want{{line: 1}}},
 		{"tag", "FROM ubuntu:24.04\n", nil, nil},
+		{"a branch's tag", "FROM pangeo/base-image:master\n", nil, []want{{line: 1}}},
+		{"a tag that only starts like one", "FROM acme/base:main-2024.06\n", nil, nil},
 		{"digest", "FROM ubuntu@sha256:0e5e4a57c2499249aafc3b40fcd541e9a456aab7296681a3994d631587203f97\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, nil},
 		{"scratch and unresolved", "ARG BASE\nFROM $BASE AS a\nFROM scratch\n", nil, nil},
 		{"a bare local name", "FROM bats-jenkins\nRUN echo x\n", nil, nil},
@@ -293,6 +295,9 @@ func TestCR106(t *testing.T) {
 		{"CMD passes flags to the base's ENTRYPOINT", "FROM kasmweb/core-ubuntu-noble:1.18.0\nRUN apt-get update\nCMD [\"--tail-log\"]\n", nil, []want{{line: 3}}},
 		{"CMD flags to this Dockerfile's own CLI", "FROM debian:12\nENTRYPOINT [\"mise\"]\nCMD [\"--help\"]\n", nil, nil},
 		{"supervisord programs", "FROM debian:12\nRUN apt-get update && apt-get install -y supervisor\nCOPY dockerd.conf /etc/supervisor/conf.d/dockerd.conf\n", nil, []want{{line: 3}}},
+		{"s6-overlay init scripts", "FROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nCOPY root/etc/cont-init.d/50-config /etc/cont-init.d/50-config\n", nil, []want{{line: 2}}},
+		{"s6-overlay services copied as a tree", "FROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nCOPY svc /etc/s6-overlay/s6-rc.d/svc-code-server\n", nil, []want{{line: 2}}},
+		{"a file beside the init folders", "FROM debian:12\nCOPY app.conf /etc/cont-init.conf\n", nil, nil},
 		{"supervisord started by CMD: reported once, there", "FROM debian:12\nCOPY app.conf /etc/supervisor/conf.d/\nCMD [\"/usr/bin/supervisord\"]\n", nil, []want{{line: 3}}},
 		{"shell form is a shell", "FROM debian:12\nENTRYPOINT mise\n", nil, []want{{line: 2}}},
 	})

@@ -58,7 +58,8 @@ func init() {
 			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`); also, as inferred " +
 			"findings, a CMD of options only (`CMD [\"--tail-log\"]`) for an ENTRYPOINT the base image sets, and program " +
 			"configs copied into `/etc/supervisor/conf.d` or `/etc/supervisord.d` for a supervisord the image's own command " +
-			"starts. An ENTRYPOINT script copied in from the build " +
+			"starts, or scripts and services copied into s6-overlay's `/etc/cont-init.d`, `/etc/services.d` or " +
+			"`/etc/s6-overlay/s6-rc.d` (linuxserver.io images) for its `/init`. An ENTRYPOINT script copied in from the build " +
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does. An image with no shell (`scratch`, " +
@@ -325,13 +326,13 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// Dockerfile's ENTRYPOINT or CMD).
 	if len(out) == 0 && !ep.StartsAgent {
 		for _, ins := range v.instructions(v.final) {
-			if dest := supervisorConfDest(v, ins); dest != "" {
+			if dest, sup := supervisorConfDest(v, ins); dest != "" {
 				out = append(out, Finding{
-					Message: fmt.Sprintf("`%s` configures programs for supervisord, which only the image's own command starts; "+
-						"Coder's templates replace that command with the agent's init script, so they will not be running", dest),
+					Message: fmt.Sprintf("`%s` configures programs or setup scripts for %s, which only the image's own command starts; "+
+						"Coder's templates replace that command with the agent's init script, so they will not be running", dest, sup.name),
 					Location: v.instLoc(ins),
 					Evidence: EvidenceInferred,
-					Fix:      &Fix{Description: "start the programs from the template's startup script (coder_script), or run `supervisord` from it"},
+					Fix:      &Fix{Description: "start the programs from the template's startup script (coder_script), or run " + sup.start + " from it"},
 				})
 				break
 			}
@@ -340,20 +341,39 @@ func checkCR106(in *DockerfileInput) []Finding {
 	return out
 }
 
+// supervisor is a process supervisor the image's own command starts, and
+// the folders its program configs or setup scripts go in.
+type supervisor struct {
+	name, start string
+	dirs        []string
+}
+
+// supervisors are the supervisors whose configs CR106 recognises:
+// supervisord, and s6-overlay's `/init` (linuxserver.io images run
+// `/etc/cont-init.d` scripts and `/etc/services.d` services from it).
+var supervisors = []supervisor{
+	{"supervisord", "`supervisord`", []string{"/etc/supervisor/conf.d", "/etc/supervisord.d", "/etc/supervisor/supervisord.conf", "/etc/supervisord.conf"}},
+	{"s6-overlay's `/init`", "the scripts (as root: `sudo /etc/cont-init.d/…`)", []string{"/etc/cont-init.d", "/etc/services.d",
+		"/etc/s6-overlay/s6-rc.d", "/custom-cont-init.d", "/custom-services.d", "/etc/fix-attrs.d"}},
+}
+
 // supervisorConfDest returns where a COPY or ADD of the chain puts a
-// supervisord program config (`/etc/supervisor/conf.d/`, `/etc/supervisord.d/`,
-// `/etc/supervisord.conf`), "" when it puts none there.
-func supervisorConfDest(v *dfView, ins *dockerfile.Instruction) string {
+// supervisor's program config or setup script (`/etc/supervisor/conf.d/`,
+// `/etc/cont-init.d/`, …) and which supervisor's; "" when it puts none
+// there.
+func supervisorConfDest(v *dfView, ins *dockerfile.Instruction) (string, supervisor) {
 	if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 {
-		return ""
+		return "", supervisor{}
 	}
 	dest := v.copyDest(ins.Stage, ins)
-	for _, d := range []string{"/etc/supervisor/conf.d", "/etc/supervisord.d", "/etc/supervisor/supervisord.conf", "/etc/supervisord.conf"} {
-		if dest == d || strings.HasPrefix(dest, d+"/") {
-			return dest
+	for _, sup := range supervisors {
+		for _, d := range sup.dirs {
+			if dest == d || strings.HasPrefix(dest, d+"/") {
+				return dest, sup
+			}
 		}
 	}
-	return ""
+	return "", supervisor{}
 }
 
 // scriptServiceRe matches a line of a shell script that starts a service:
