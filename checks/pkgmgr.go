@@ -360,7 +360,23 @@ var (
 	ubuntuVersion = regexp.MustCompile(`^(\d+)\.(\d+)`)
 	ubiMinimal    = regexp.MustCompile(`^ubi(\d+)?-minimal$`)
 	ubiMicro      = regexp.MustCompile(`^ubi(\d+)?-micro$`)
+	ubiDir        = regexp.MustCompile(`^ubi(\d+)$`)
 )
+
+// ubiRelease is the RHEL release of a UBI reference: from its name
+// (`redhat/ubi9-minimal`) or the folder above it
+// (`registry.access.redhat.com/ubi9/ubi-minimal`); 0 when neither says.
+func ubiRelease(r ImageRef) int {
+	if m := ubiMinimal.FindStringSubmatch(path.Base(r.Repository)); m != nil && m[1] != "" {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	if m := ubiDir.FindStringSubmatch(path.Base(path.Dir(r.Repository))); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
 
 // tagHas reports whether one of words appears in tag as a whole
 // dash/dot/underscore-separated part.
@@ -420,8 +436,10 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     (wget) and ca-certificates-bundle, no bash or git.
 //   - fedora: curl (curl-minimal provides it; swiftlang/swift-docker's
 //     fedora:39 images run curl without installing it), no wget or git.
-//   - ubi-minimal: no curl (RULES.md), microdnf and no shadow-utils (no
-//     useradd).
+//   - ubi-minimal 9 and later: curl (curl-minimal ships in the image;
+//     installing curl conflicts with it: ibmruntimes/semeru-containers#66,
+//     slauger/openvox-operator#269), microdnf and no shadow-utils (no
+//     useradd). UBI 8 minimal: family, manager and root user only.
 //   - codercom/enterprise-*: curl, git, bash, sudo, ca-certificates, user
 //     coder (UID 1000) as the default user.
 //   - mcr.microsoft.com/devcontainers/* (and the older vscode/devcontainers):
@@ -438,7 +456,9 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     gcc, openjdk, eclipse-temurin, haskell, elixir, erlang, julia, r-base,
 //     swift, clojure, centos, rockylinux, almalinux, amazonlinux,
 //     oraclelinux, archlinux) and rocker/* (R; s6 runs as root): root.
-//   - mcr.microsoft.com/dotnet/*: root (`app`, UID 1654, exists; `USER
+//   - mcr.microsoft.com/dotnet/{sdk,aspnet,runtime,runtime-deps} (and
+//     dotnet/nightly/*; not the product images such as yarp, monitor and
+//     aspire-dashboard, built on distroless): root (`app`, UID 1654, exists; `USER
 //     $APP_UID` is left to the user), but the chiseled and distroless tags
 //     set `USER $APP_UID` and have no shell. The Ubuntu 23.04+ tags, and
 //     from .NET 10 the tags naming no distribution (Ubuntu is the default),
@@ -506,9 +526,14 @@ var knownBases = []knownBase{
 	{"ubi-minimal", func(r ImageRef, name string) bool {
 		return strings.Contains(r.Registry, "redhat") && ubiMinimal.MatchString(path.Base(r.Repository))
 	}, func(r ImageRef) BaseFacts {
-		b := facts(OSRHEL, PMMicrodnf, "bash")
-		b.CACerts = true
-		return b
+		if ubiRelease(r) >= 9 {
+			b := facts(OSRHEL, PMMicrodnf, "bash", "curl")
+			b.CACerts = true
+			return b
+		}
+		// UBI 8 minimal's tools are not documented here: only its
+		// family, manager and (root) user are known.
+		return BaseFacts{Family: OSRHEL, Manager: PMMicrodnf, UserKnown: true, Source: "table"}
 	}},
 	{"codercom/enterprise-*", func(r ImageRef, _ string) bool {
 		return r.Registry == "" && strings.HasPrefix(r.Repository, "codercom/enterprise-")
@@ -554,8 +579,7 @@ var knownBases = []knownBase{
 			Init: "/init", Source: "table"}
 	}},
 	{".NET images", func(r ImageRef, _ string) bool {
-		return r.Registry == "mcr.microsoft.com" && strings.HasPrefix(r.Repository, "dotnet/") &&
-			!tagHas(r.Tag, "windowsservercore", "nanoserver")
+		return dotnetBase(r) && !tagHas(r.Tag, "windowsservercore", "nanoserver")
 	}, func(r ImageRef) BaseFacts {
 		b := BaseFacts{UserKnown: true, Source: "table"}
 		b.Family, b.Manager = familyOf(r)
@@ -572,12 +596,28 @@ var knownBases = []knownBase{
 			return false
 		}
 		return r.Registry == "" && (slices.Contains(rootOfficial, r.Repository) || strings.HasPrefix(r.Repository, "rocker/")) ||
-			r.Registry == "mcr.microsoft.com" && strings.HasPrefix(r.Repository, "dotnet/")
+			dotnetBase(r)
 	}, func(r ImageRef) BaseFacts {
 		b := BaseFacts{UserKnown: true, Source: "table"}
 		b.Family, b.Manager = familyOf(r)
 		return b
 	}},
+}
+
+// dotnetBase reports whether r is one of the .NET base images (sdk,
+// aspnet, runtime, runtime-deps; also their nightly builds), whose
+// default user the table documents. The product images (monitor,
+// aspire-dashboard, yarp) are built on the distroless tags and run as
+// `app`: the table says nothing of them.
+func dotnetBase(r ImageRef) bool {
+	if r.Registry != "mcr.microsoft.com" {
+		return false
+	}
+	repo := strings.TrimPrefix(r.Repository, "dotnet/nightly/")
+	if repo == r.Repository {
+		repo = strings.TrimPrefix(r.Repository, "dotnet/")
+	}
+	return repo != r.Repository && slices.Contains([]string{"sdk", "aspnet", "runtime", "runtime-deps"}, repo)
 }
 
 // dotnetShellless reports whether a .NET image tag names a chiseled

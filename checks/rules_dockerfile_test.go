@@ -139,6 +139,8 @@ func TestCR100(t *testing.T) {
 func TestCR101(t *testing.T) {
 	useradd := "RUN useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"
 	runRuleCases(t, "CR101", []ruleCase{
+		{"a .NET product image built on distroless", "FROM mcr.microsoft.com/dotnet/nightly/yarp:2.3-preview\nCOPY gateway.json /etc/yarp.json\n", nil, nil},
+		{"a .NET nightly base image", "FROM mcr.microsoft.com/dotnet/nightly/aspnet:10.0\nCOPY app /app\n", nil, []want{{line: 1}}},
 		{"no USER on debian", "FROM debian:12\nRUN apt-get update\n", nil,
 			[]want{{1, 0, []string{e(2, "RUN apt-get update\n"+useradd+"\nUSER coder")}}}},
 		{"the base's user deleted: a new one", "FROM mcr.microsoft.com/devcontainers/go:1.23-bullseye\nRUN userdel -r vscode\n", nil,
@@ -222,8 +224,10 @@ func TestCR104(t *testing.T) {
 			[]want{{1, 0, []string{e(1, "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates && rm -rf /var/lib/apt/lists/*")}}}},
 		{"fedora has curl", "FROM fedora:40\n", nil, nil},
 		{"fedora with curl removed", "FROM fedora:40\nRUN dnf remove -y curl\n", nil, []want{{line: 2}}},
-		{"ubi-minimal", "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\n", nil,
-			[]want{{1, 0, []string{e(1, "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\nRUN microdnf install -y curl && microdnf clean all")}}}},
+		{"ubi9-minimal ships curl-minimal", "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\n", nil, nil},
+		{"ubi8-minimal's tools are not known", "FROM registry.access.redhat.com/ubi8/ubi-minimal:8.10\n", nil, nil},
+		{"ubi9-minimal with curl removed", "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\nRUN microdnf remove -y curl-minimal curl\n", nil,
+			[]want{{line: 2}}},
 		{"final stage of several", "FROM alpine:3.20 AS tools\nFROM debian:12\nCOPY --from=tools /bin/busybox /bin/busybox\n", nil, []want{{line: 2}}},
 		{"installed", "FROM debian:12\nRUN apt-get update && apt-get install -y curl\n", nil, nil},
 		{"installed in a base stage", "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y wget\nFROM base\n", nil, nil},

@@ -20,7 +20,7 @@ func init() {
 		Severity: SeverityInfo,
 		Family:   FamilyDockerfile,
 		What: "No instruction of the final stage (or the stages it builds on) installs `curl`, `wget` or " +
-			"`busybox`, and the base image is known to have none (debian, ubuntu, ubi-minimal). " +
+			"`busybox`, and the base image is known to have none (debian, ubuntu). " +
 			"Unknown bases are not judged here, nor is a Dockerfile that runs a script whose commands it does not " +
 			"show (`bash /tmp/library-scripts/common-debian.sh`, `curl … | sh`) or installs packages named by a " +
 			"variable: what they install is not known, not missing. A download tool the build installs (or the base has) " +

@@ -30,14 +30,20 @@ type Found struct {
 // Dockerfile: Dockerfile, Containerfile, NAME.Dockerfile, Dockerfile.NAME,
 // Dockerfile-NAME (but not the BuildKit ignore files *.dockerignore nor their templates,
 // and not Dockerfile.NAME.EXT whose extension names another kind of file:
-// `dockerfile.test.txt`, `Dockerfile.md`, `Dockerfile.golden`).
+// `dockerfile.test.txt`, `Dockerfile.md`, `Dockerfile.golden`, Go source
+// `dockerfile.go`; a capitalised `Dockerfile.go` is one, see codeKinds).
 func IsDockerfileName(name string) bool {
 	lower := strings.ToLower(name)
 	if strings.HasSuffix(lower, ".dockerignore") || strings.Contains(lower, ".dockerignore.") {
 		return false
 	}
 	if i := strings.LastIndex(lower, "."); i > 0 && otherKinds[lower[i+1:]] {
-		return false
+		// `Dockerfile.go`, `Dockerfile.py`: a Dockerfile per language,
+		// written as Dockerfiles are named; `dockerfile.go` is Go source.
+		if !codeKinds[lower[i+1:]] || strings.Count(name, ".") != 1 ||
+			!strings.HasPrefix(name, "Dockerfile.") && !strings.HasPrefix(name, "Containerfile.") {
+			return false
+		}
 	}
 	switch {
 	case lower == "dockerfile", lower == "containerfile":
@@ -60,6 +66,11 @@ var otherKinds = map[string]bool{
 	"sh": true, "bash": true, "ps1": true, "bat": true, "cmd": true, "golden": true, "patch": true,
 	"diff": true, "orig": true, "rej": true, "bak": true, "swp": true, "log": true, "lock": true,
 }
+
+// codeKinds are the extensions of otherKinds that name a language: a
+// capitalised `Dockerfile.<ext>` with no other dot is a Dockerfile for
+// that language's image (`Dockerfile.go` beside `Dockerfile.python`).
+var codeKinds = map[string]bool{"go": true, "py": true, "js": true, "ts": true, "rb": true}
 
 // IsDevcontainerPath reports whether a slash-separated relative path is a
 // devcontainer.json location the Dev Container spec defines:

@@ -39,6 +39,11 @@ func TestIsDockerfileName(t *testing.T) {
 		"dockerfile.test.txt":          false, // a Go testscript
 		"Dockerfile.md":                false,
 		"Dockerfile.golden":            false,
+		"Dockerfile.go":                true, // a Go image's, beside Dockerfile.python
+		"Dockerfile.py":                true,
+		"dockerfile.go":                false, // Go source (BuildKit's frontend/dockerfile)
+		"Dockerfile.test.go":           false,
+		"Dockerfile.sh":                false,
 		"Dockerfile.ubuntu":            true,
 		"Dockerfile.aarch64":           true,
 		"Dockerfile.tmpl":              true, // a generator template: CR120 notes it
