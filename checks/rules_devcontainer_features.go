@@ -20,14 +20,17 @@ func init() {
 		ID: "CR222", Title: "Feature entrypoint envbuilder never runs", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderEnvbuilder},
 		What: "A feature that starts something from its `entrypoint`: a local feature whose devcontainer-feature.json " +
-			"sets one, or one of the Dev Containers features known to (" + knownEntrypointsDoc + "). A Docker Compose " +
-			"config is not reported: envbuilder cannot build one at all (CR202).",
+			"sets one, or one of the Dev Containers features known to (" + knownEntrypointsDoc + "). A lifecycle command " +
+			"that starts the entrypoint script settles it, except for `docker-outside-of-docker`, whose entrypoint only " +
+			"proxies the host's Docker socket that the feature's `mounts` bring in: envbuilder ignores a feature's mounts " +
+			"too. A Docker Compose config is not reported: envbuilder cannot build one at all (CR202).",
 		Why: "envbuilder installs features but does not support their `entrypoint` (its devcontainer spec support table " +
 			"marks it unsupported): the workspace starts with the agent's init script, so what the entrypoint starts — " +
 			"`dockerd` for docker-in-docker, the desktop for desktop-lite, `sshd`, the Nix daemon — is not running. " +
 			"The Dev Containers CLI, and so Coder's native integration, runs it." + cite("envbuilder", "envbuilder-features"),
 		HowToFix: "Start it from the config, which envbuilder runs: `\"postStartCommand\": \"sudo /usr/local/share/docker-init.sh\"` " +
-			"(the feature's entrypoint script), or from the template's startup script (coder_script).",
+			"(the feature's entrypoint script), or from the template's startup script (coder_script). For " +
+			"`docker-outside-of-docker`, mount the host's Docker socket at `/var/run/docker-host.sock` in the Coder template first.",
 		Sources:      []string{"envbuilder", "envbuilder-features"},
 		Devcontainer: checkCR222,
 	})
@@ -56,7 +59,24 @@ func checkCR222(in *DevcontainerInput) []Finding {
 	plan := c.Plan(in.Files)
 	for _, fr := range plan.Features {
 		script, starts := featureEntrypoint(in, fr)
-		if script == "" || startedByLifecycle(in, plan, script) {
+		if script == "" {
+			continue
+		}
+		id, _ := strings.CutPrefix(fr.ID, "ghcr.io/devcontainers/features/")
+		if id == "docker-outside-of-docker" && fr.Local == nil {
+			// Its entrypoint only proxies the host's socket, which the
+			// feature's `mounts` bring in: envbuilder ignores those too
+			// (its spec support table), so starting the script is not
+			// enough.
+			f := dcAt(c, fr.Ptr, fmt.Sprintf("feature `%s` needs the host's Docker socket, which its `mounts` bind in and its "+
+				"entrypoint (`%s`) sets up; envbuilder ignores a feature's mounts and does not run its entrypoint: there is no "+
+				"Docker socket in the workspace", fr.Ref, script))
+			f.Fix = &Fix{Description: fmt.Sprintf("mount the host's Docker socket at /var/run/docker-host.sock in the Coder "+
+				"template, then run `sudo %s` from `postStartCommand`", script)}
+			out = append(out, f)
+			continue
+		}
+		if startedByLifecycle(in, plan, script) {
 			continue
 		}
 		f := dcAt(c, fr.Ptr, fmt.Sprintf("feature `%s` starts %s from its entrypoint (`%s`), which envbuilder does not run: "+
