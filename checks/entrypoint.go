@@ -1,6 +1,8 @@
 package checks
 
 import (
+	"errors"
+	"io/fs"
 	"path"
 	"regexp"
 	"strings"
@@ -75,21 +77,28 @@ func (v *dfView) contextFile(prog string) ([]byte, string, bool) {
 	// folder copied into a folder that holds it.
 	var srcs []string
 	for _, ins := range v.instructions(v.final) {
-		if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) != 2 || hasFlag(ins, "--from") {
+		if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasFlag(ins, "--from") {
 			continue
 		}
 		dest := v.copyDest(v.final, ins)
-		from := strings.Trim(ins.Args[0], `"'`)
-		if strings.ContainsAny(from, "*?[$") || strings.Contains(from, "://") {
-			continue
-		}
-		switch {
-		case dest == prog:
-			srcs = append(srcs, from)
-		case strings.HasSuffix(dest, "/") && strings.HasPrefix(prog, dest):
-			srcs = append(srcs, path.Join(from, strings.TrimPrefix(prog, dest)))
-			if path.Join(dest, path.Base(from)) == prog {
+		// Several sources go into the destination folder, each by name.
+		many := len(ins.Args) > 2
+		for _, a := range ins.Args[:len(ins.Args)-1] {
+			from := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
+			if strings.ContainsAny(from, "*?[$") || strings.Contains(from, "://") {
+				continue
+			}
+			switch {
+			case dest == prog && !many:
 				srcs = append(srcs, from)
+			case (strings.HasSuffix(dest, "/") || many) && strings.HasPrefix(prog, strings.TrimSuffix(dest, "/")+"/"):
+				dir := strings.TrimSuffix(dest, "/") + "/"
+				if !many {
+					srcs = append(srcs, path.Join(from, strings.TrimPrefix(prog, dir)))
+				}
+				if path.Join(dir, path.Base(from)) == prog {
+					srcs = append(srcs, from)
+				}
 			}
 		}
 	}
@@ -97,6 +106,16 @@ func (v *dfView) contextFile(prog string) ([]byte, string, bool) {
 		rel := path.Clean(strings.TrimPrefix(srcs[i], "/"))
 		if b, err := rootfs.ReadFile(v.in.Context, rel, maxEntrypointScript); err == nil {
 			return b, rel, true
+		}
+		// A folder path its own context lacks: the repository is the
+		// build's context (`COPY ${SRC}/run.sh …` with `ARG
+		// SRC=codeserver/ubi9`).
+		if v.in.Repo != nil && strings.Contains(rel, "/") {
+			if _, err := fs.Stat(v.in.Context, rel); errors.Is(err, fs.ErrNotExist) {
+				if b, err := rootfs.ReadFile(v.in.Repo, rel, maxEntrypointScript); err == nil {
+					return b, rel, true
+				}
+			}
 		}
 	}
 	return nil, "", false

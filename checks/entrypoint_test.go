@@ -75,3 +75,29 @@ func TestCR112ScriptArgument(t *testing.T) {
 		t.Errorf("message %q does not quote the URL %s", got[0].Message, want)
 	}
 }
+
+// TestCMDScriptFromRepository: a CMD script copied (with others, by an
+// ARG-named folder path) from a folder its own context lacks is read from
+// the repository, the build's context for such a Dockerfile; one the
+// Dockerfile's folder holds is read from there.
+func TestCMDScriptFromRepository(t *testing.T) {
+	const df = "FROM debian:12\nARG SRC=codeserver/ubi9\nWORKDIR /opt/bin\nCOPY ${SRC}/run.sh ${SRC}/nginx.sh ./\nCMD [\"/opt/bin/run.sh\"]\n"
+	starts := "#!/bin/bash\n/usr/sbin/httpd -DFOREGROUND &\nexec code-server --bind-addr 0.0.0.0:8787\n"
+	repo := func(files, repo map[string]string) func(*DockerfileInput) {
+		return func(in *DockerfileInput) {
+			withContext(files)(in)
+			m := fstest.MapFS{}
+			for p, s := range repo {
+				m[p] = &fstest.MapFile{Data: []byte(s), Mode: 0o755}
+			}
+			in.Repo = m
+		}
+	}
+	runRuleCases(t, "CR106", []ruleCase{
+		{"read from the repository", df, repo(nil, map[string]string{"codeserver/ubi9/run.sh": starts}), []want{{line: 5}}},
+		{"not in either", df, repo(nil, map[string]string{"other/run.sh": starts}), nil},
+		{"the context's own file wins", df, repo(map[string]string{"codeserver/ubi9/run.sh": "#!/bin/sh\nexec sleep infinity\n"},
+			map[string]string{"codeserver/ubi9/run.sh": starts}), nil},
+		{"no repository", df, withContext(nil), nil},
+	})
+}

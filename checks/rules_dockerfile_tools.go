@@ -55,7 +55,9 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "The final image sets an `ENTRYPOINT`, or a `CMD` that starts services (`dockerd`, `sshd`, " +
 			"`systemd`/`init`, `supervisord`, `service … start`, …), itself or through a script copied in from the " +
-			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`); also, as inferred " +
+			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`; a script copied from " +
+			"a folder path the Dockerfile's own folder lacks, `COPY ${SRC}/run.sh ./`, is read from the repository, the " +
+			"context such a Dockerfile is built with); also, as inferred " +
 			"findings, a CMD of options only (`CMD [\"--tail-log\"]`) for an ENTRYPOINT the base image sets, and program " +
 			"configs copied into `/etc/supervisor/conf.d` or `/etc/supervisord.d` for a supervisord the image's own command " +
 			"starts, or scripts and services copied into s6-overlay's `/etc/cont-init.d`, `/etc/services.d` or " +

@@ -36,6 +36,11 @@ type DockerfileInput struct {
 	// read a script the image copies in, such as its entrypoint. It must
 	// reach nothing outside the scanned root: the scan gives an os.Root's.
 	Context fs.FS
+	// Repo is the scanned root (nil: not consulted), where a file the
+	// Dockerfile copies from a folder path its own folder lacks is looked
+	// for: such a Dockerfile is built with the repository as its context
+	// (`COPY codeserver/ubi9/run.sh /opt/`). The same bounds as Context.
+	Repo fs.FS
 }
 
 // DevcontainerInput is what devcontainer.json rules judge.

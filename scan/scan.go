@@ -344,7 +344,7 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 			ib = s.dockerBuild(BuildPathDocker, t.Path, path.Dir(t.Path), "", nil)
 		}
 		if s.templateCheckable(t, t.Path) {
-			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Arch: s.plan.siblingArch(t.Path)}
+			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path)}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
 		}
 	}
