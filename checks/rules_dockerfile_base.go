@@ -218,9 +218,6 @@ var userNameRe = regexp.MustCompile(`^[a-z_][a-z0-9_.-]*[$]?$`)
 // (useradd, userdel, ...) in the RUN instructions of s's chain, in order;
 // a name from a variable counts when the variable's value is known.
 func (v *dfView) userCommands(s *dockerfile.Stage, names ...string) []string {
-	valued := []string{"-u", "-g", "-G", "-s", "-d", "-c", "-k", "-e", "-f", "-K", "-p", "-R", "-P", "-Z", "-b", "-h",
-		"--uid", "--gid", "--groups", "--shell", "--home-dir", "--home", "--comment", "--skel", "--expiredate",
-		"--inactive", "--key", "--password", "--root", "--prefix", "--selinux-user", "--base-dir", "--gecos", "--ingroup"}
 	var out []string
 	for _, in := range v.instructions(s) {
 		cmds, _ := in.Commands()
@@ -228,21 +225,16 @@ func (v *dfView) userCommands(s *dockerfile.Stage, names ...string) []string {
 			if !slices.Contains(names, path.Base(c.Name)) {
 				continue
 			}
-			for i := 0; i < len(c.Args); i++ {
-				a := c.Args[i]
-				if strings.HasPrefix(a, "-") {
-					if slices.Contains(valued, a) {
-						i++
-					}
-					continue
-				}
-				if c.Literal[i] {
-					out = append(out, a)
-				} else if name := expandKnown(a, v.stageVars(in.Stage, in)); userNameRe.MatchString(name) {
-					// `useradd … $USERNAME` with `ARG USERNAME=vscode`.
+			_, i := commandUID(c)
+			switch {
+			case i < 0:
+			case c.Literal[i]:
+				out = append(out, c.Args[i])
+			default:
+				// `useradd … $USERNAME` with `ARG USERNAME=vscode`.
+				if name := expandKnown(c.Args[i], v.stageVars(in.Stage, in)); userNameRe.MatchString(name) {
 					out = append(out, name)
 				}
-				break
 			}
 		}
 	}

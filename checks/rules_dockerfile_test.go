@@ -143,6 +143,8 @@ func TestCR101(t *testing.T) {
 		{"a .NET nightly base image", "FROM mcr.microsoft.com/dotnet/nightly/aspnet:10.0\nCOPY app /app\n", nil, []want{{line: 1}}},
 		{"no USER on debian", "FROM debian:12\nRUN apt-get update\n", nil,
 			[]want{{1, 0, []string{e(2, "RUN apt-get update\n"+useradd+"\nUSER coder")}}}},
+		{"a user made with clustered options", "FROM debian:12\nRUN useradd -ms /bin/bash dev\n", nil,
+			[]want{{1, 0, []string{e(2, "RUN useradd -ms /bin/bash dev\nUSER dev")}}}},
 		{"the base's user deleted: a new one", "FROM mcr.microsoft.com/devcontainers/go:1.23-bullseye\nRUN userdel -r vscode\n", nil,
 			[]want{{1, 0, []string{e(2, "RUN userdel -r vscode\n"+useradd+"\nUSER coder")}}}},
 		{"HOME set to root's: the fix sets the user's", "FROM debian:12\nENV HOME=/root\n", nil,

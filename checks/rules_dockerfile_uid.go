@@ -57,9 +57,9 @@ func (v *dfView) createdUID(s *dockerfile.Stage, name string) (userUID, bool) {
 			if prog != "useradd" && prog != "adduser" && prog != "usermod" {
 				continue
 			}
-			uid, user := commandUID(c)
+			uid, at := commandUID(c)
 			vars := v.stageVars(in.Stage, in)
-			if expandKnown(user, vars) != name || uid == "" {
+			if at < 0 || expandKnown(c.Args[at], vars) != name || uid == "" {
 				continue
 			}
 			if prog == "usermod" {
@@ -73,13 +73,11 @@ func (v *dfView) createdUID(s *dockerfile.Stage, name string) (userUID, bool) {
 }
 
 // commandUID reads a useradd, adduser or usermod command: the UID it
-// gives (`-u N`, `-uN`, `--uid N`, `--uid=N`; "" when none) and the user
-// it names (its first word that is not an option or an option's value).
-func commandUID(c dockerfile.Command) (uid, user string) {
-	valued := []string{"-g", "-G", "-s", "-d", "-c", "-k", "-e", "-f", "-K", "-p", "-R", "-P", "-Z", "-b", "-h",
-		"-l", "--gid", "--groups", "--shell", "--home-dir", "--home", "--comment", "--skel", "--expiredate",
-		"--inactive", "--key", "--password", "--root", "--prefix", "--selinux-user", "--base-dir", "--gecos",
-		"--ingroup", "--login", "--firstuid", "--lastuid"}
+// gives (`-u N`, `-uN`, `--uid N`, `--uid=N`, `-mu N`; "" when none) and
+// the index of the user it names (its first word that is not an option or
+// an option's value; -1 when none).
+func commandUID(c dockerfile.Command) (uid string, user int) {
+	user = -1
 	for i := 0; i < len(c.Args); i++ {
 		a := c.Args[i]
 		switch {
@@ -99,19 +97,29 @@ func commandUID(c dockerfile.Command) (uid, user string) {
 			case last == 'u' && i+1 < len(c.Args):
 				uid = c.Args[i+1]
 				i++
-			case strings.IndexByte("gGsdckefKpRPZbhl", last) >= 0:
+			case strings.IndexByte(valuedShort, last) >= 0:
 				i++
 			}
 		case strings.HasPrefix(a, "-"):
-			if slices.Contains(valued, a) {
+			if slices.Contains(valuedUserOptions, a) {
 				i++
 			}
-		case user == "":
-			user = a
+		case user < 0:
+			user = i
 		}
 	}
 	return uid, user
 }
+
+// valuedUserOptions are the options of useradd, adduser and usermod that
+// take the next word as their value; valuedShort the short ones' letters.
+// (`-l` is not one: useradd's is --no-log-init, common before `-u`.)
+var valuedUserOptions = []string{"-u", "-g", "-G", "-s", "-d", "-c", "-k", "-e", "-f", "-K", "-p", "-R", "-P", "-Z", "-b", "-h",
+	"--uid", "--gid", "--groups", "--shell", "--home-dir", "--home", "--comment", "--skel", "--expiredate",
+	"--inactive", "--key", "--password", "--root", "--prefix", "--selinux-user", "--base-dir", "--gecos",
+	"--ingroup", "--login", "--firstuid", "--lastuid"}
+
+const valuedShort = "gGsdckefKpRPZbh"
 
 // checkCR122 reports a final user whose UID, known from the file, is not
 // 1000.

@@ -12,6 +12,7 @@ func TestCR122(t *testing.T) {
 		{"useradd -u", "FROM ubuntu:24.04\nRUN useradd -m -u 1001 -s /bin/bash dev\nUSER dev\n", nil, []want{{line: 2}}},
 		{"a UID from an ARG", "FROM debian:12\nARG USERNAME=noel\nARG USER_UID=1001\nRUN useradd --uid ${USER_UID} --create-home ${USERNAME}\nUSER ${USERNAME}\n", nil,
 			[]want{{line: 4}}},
+		{"useradd -l (no-log-init) before -u", "FROM debian:12\nRUN useradd -l -u 1001 -m dev\nUSER dev\n", nil, []want{{line: 2}}},
 		{"a cluster ending in u", "FROM debian:12\nRUN useradd -mu 1500 dev\nUSER dev:dev\n", nil, []want{{line: 2}}},
 		{"adduser --uid=", "FROM debian:12\nRUN adduser --disabled-password --gecos '' --uid=2000 dev\nUSER dev\n", nil, []want{{line: 2}}},
 		{"a numeric USER", "FROM debian:12\nUSER 1001\n", nil, []want{{line: 2}}},
