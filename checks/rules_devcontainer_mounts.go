@@ -16,7 +16,8 @@ func init() {
 		What: "A `mounts` entry or `workspaceMount` of type `bind` takes its source from the developer's machine: " +
 			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`), or a home path (`~/…`, `/Users/…`, `C:\\…`). " +
 			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
-			"system paths. Volume and tmpfs mounts are not reported.",
+			"system paths. Volume and tmpfs mounts are not reported, nor a Docker Compose config's mounts: the Dev Containers " +
+			"CLI writes them into its Compose override file as short-form volumes, whose missing source Docker creates.",
 		Why: "Under Coder's native integration the Dev Containers CLI runs in the workspace, which is the Docker host: " +
 			"`${localEnv:HOME}` is the workspace user's home there, and an unset variable is empty. Docker refuses a " +
 			"`--mount type=bind` whose source does not exist, so when the workspace lacks that folder (a fresh workspace " +
@@ -36,6 +37,12 @@ var laptopSource = regexp.MustCompile(`\$\{localEnv:[^}]*\}|^~(/|$)|^/Users/|^[A
 // checkCR221 reports bind mounts whose source is the developer's.
 func checkCR221(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
+	// For a Docker Compose config the Dev Containers CLI writes the mounts
+	// into its override file as short-form volumes (`source:target`),
+	// whose missing source Docker creates: the container is created.
+	if c.Has("/dockerComposeFile") {
+		return nil
+	}
 	var out []Finding
 	check := func(ptr string) {
 		typ, src := mountParts(c.String(ptr), func(k string) string { return c.String(ptr + "/" + k) })

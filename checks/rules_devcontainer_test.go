@@ -195,6 +195,7 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "what the workspace has", json: `{"image": "x", "mounts": ["source=/var/run/docker.sock,target=/var/run/docker.sock,type=bind", "source=${localWorkspaceFolder}/.cache,target=/cache,type=bind"], "workspaceMount": "source=${localWorkspaceFolder},target=/src,type=bind"}`},
 			{name: "a volume named after a variable", json: `{"image": "x", "mounts": ["source=${localEnv:USER}-history,target=/commandhistory,type=volume", "source=profile,target=/root"]}`},
 			{name: "envbuilder ignores mounts", json: `{"image": "x", "mounts": ["source=${localEnv:HOME}/.ssh,target=/root/.ssh,type=bind"]}`, builder: ConfigBuilderEnvbuilder},
+			{name: "a Compose config's mounts become short-form volumes", json: `{"dockerComposeFile": "c.yml", "service": "a", "mounts": ["source=${localEnv:HOME}/.ssh,target=/root/.ssh,type=bind"]}`, files: []string{".devcontainer/c.yml"}},
 		},
 		"CR207": {
 			{name: "each ignored property", json: "{\n  \"image\": \"x\",\n  \"forwardPorts\": [3000],\n  \"mounts\": [],\n  \"build\": {\"dockerfile\": \"D\", \"options\": [\"--network=host\"]}\n}", files: []string{".devcontainer/D"}, want: []string{"3:3", "4:3", "5:32"}},

@@ -73,7 +73,9 @@ func init() {
 			"`nightly`, `edge`, `head`, `trunk`). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
-			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged.",
+			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor, for a " +
+			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
+			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides).",
 		Why: "Golden images are few and shared by many workspaces, so they must be reproducible: `latest` (or no " +
 			"tag) changes under you, and two builds of the same commit can differ in tools, users and libc." + cite("seed"),
 		HowToFix: "Pin a version tag, and for golden images a digest too: " +
@@ -436,7 +438,7 @@ func checkCR102(in *DockerfileInput) []Finding {
 	}
 	var out []Finding
 	for _, s := range v.f.Stages {
-		if b := v.base(s); b.Stage == nil {
+		if b := v.base(s); b.Stage == nil && !v.argOverridden(s.BaseRaw) {
 			if msg, name, ok := unpinned(b.Ref, in.Config.RequireDigest); ok {
 				out = append(out, Finding{
 					Message:  msg,
@@ -464,6 +466,30 @@ func checkCR102(in *DockerfileInput) []Finding {
 		}
 	}
 	return out
+}
+
+// argOverridden reports whether a reference takes its tag from a build
+// argument that the repository's build files pass
+// (DockerfileInput.ArgPassed), for a Dockerfile built on its own: its
+// default (`ARG BASE_TAG=latest`) is a fallback, not what the build uses. A devcontainer's build.args are
+// known and judged as given.
+func (v *dfView) argOverridden(ref string) bool {
+	if v.in.ArgPassed == nil || v.in.Devcontainer != nil {
+		return false
+	}
+	// Only an argument in the tag (`base:${BASE_TAG}`): one that names the
+	// whole image (`FROM $BASE`) may be passed an unpinned image too
+	// (a bake file's `BASE = "opensuse/tumbleweed"`).
+	i := strings.LastIndex(ref, ":")
+	if i < 0 || strings.Contains(ref[i:], "/") {
+		return false
+	}
+	for _, m := range varRe.FindAllStringSubmatch(ref[i:], -1) {
+		if v.in.ArgPassed(m[1] + m[2]) {
+			return true
+		}
+	}
+	return false
 }
 
 // unpinned judges an image reference a build pulls: the message when it is

@@ -1,11 +1,14 @@
 package scan
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/coderready/coderready/checks"
 )
 
 // writeTree creates files (slash paths → content) under a temporary root.
@@ -164,5 +167,43 @@ func TestDiscoverLinkedTwins(t *testing.T) {
 	want := []string{"docker/Dockerfile.escape", "docker/go/Dockerfile", "docker/node/Dockerfile", "docker/python/Dockerfile"}
 	if !slices.Equal(got, want) {
 		t.Errorf("Discover:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestArgPassedByBuildFiles: a standalone Dockerfile whose base tag is an
+// ARG with the default `latest` is not reported (CR102) when a build file
+// of the repository names the argument (its script passes the real tag);
+// it is when none does, and files that are not build files (a README) do
+// not count.
+func TestArgPassedByBuildFiles(t *testing.T) {
+	df := "ARG BASE_TAG=latest\nFROM ghcr.io/acme/base:${BASE_TAG}\nUSER 1000\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  int
+	}{
+		{"a script passes it", map[string]string{"images/app/Dockerfile": df, "scripts/runner.py": "args = {\"BASE_TAG\": node.image_tag}\n"}, 0},
+		{"a workflow passes it", map[string]string{"images/app/Dockerfile": df, ".github/workflows/build.yml": "build-args: |\n  BASE_TAG=${{ github.sha }}\n"}, 0},
+		{"nothing passes it", map[string]string{"images/app/Dockerfile": df, "scripts/runner.py": "args = {\"OTHER\": 1}\n"}, 1},
+		{"only a README names it", map[string]string{"images/app/Dockerfile": df, "README.md": "Set BASE_TAG to build.\n"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := writeTree(t, tc.files)
+			rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), NoBuild: true, Offline: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, tr := range rep.Result.Targets {
+				for _, f := range tr.Findings {
+					if f.RuleID == "CR102" {
+						n++
+					}
+				}
+			}
+			if n != tc.want {
+				t.Errorf("%d CR102 findings, want %d", n, tc.want)
+			}
+		})
 	}
 }

@@ -43,6 +43,9 @@ type Planned struct {
 	// the image each builds: a Dockerfile's base built in the same
 	// repository is judged from the file that builds it.
 	siblings *checks.Siblings
+	// args are the build-argument names the repository's build files
+	// mention (read on first use).
+	args passedArgs
 }
 
 // Target is one thing a scan checks: a devcontainer.json (with the

@@ -344,7 +344,8 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 			ib = s.dockerBuild(BuildPathDocker, t.Path, path.Dir(t.Path), "", nil)
 		}
 		if s.templateCheckable(t, t.Path) {
-			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path)}
+			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path),
+				ArgPassed: s.plan.argPassed}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
 		}
 	}
@@ -400,6 +401,12 @@ func (p *Planned) siblingArch(rel string) string {
 
 // contextFS is the build context dir inside the scanned root, for rules
 // that read what the image copies in; nil when dir leaves the root.
+// argPassed reports whether a build file of the repository (a script, a
+// workflow, a Makefile, a bake or Compose file) mentions a build argument.
+func (p *Planned) argPassed(name string) bool {
+	return p.args.has(p.repo, p.Config.Ignored, name)
+}
+
 func (p *Planned) contextFS(dir string) fs.FS {
 	if !fs.ValidPath(dir) {
 		return nil
