@@ -163,6 +163,8 @@ func TestUserVariables(t *testing.T) {
 	runRuleCases(t, "CR115", []ruleCase{
 		{"USER ${USERNAME} from ENV", "FROM ubuntu:24.04\nENV USERNAME=noel\nRUN useradd -m $USERNAME\nUSER ${USERNAME}\nRUN curl -sSf https://sh.rustup.rs | sh -s -- -y\n", nil, []want{{line: 5}}},
 		{"USER of a variable never set", "FROM ubuntu:24.04\nRUN useradd -m noel\nUSER ${USERNAME}\nRUN curl -sSf https://sh.rustup.rs | sh -s -- -y\n", nil, nil},
+		{"a global ARG brought into the stage", "ARG NB_USER=jovyan\nFROM ubuntu:24.04\nARG NB_USER\nRUN useradd -m ${NB_USER}\nUSER ${NB_USER}\nRUN curl -sSf https://sh.rustup.rs | sh -s -- -y\n", nil, []want{{line: 6}}},
+		{"a global ARG not brought in", "ARG NB_USER=jovyan\nFROM ubuntu:24.04\nRUN useradd -m jovyan\nUSER ${NB_USER}\nRUN curl -sSf https://sh.rustup.rs | sh -s -- -y\n", nil, nil},
 	})
 	runRuleCases(t, "CR101", []ruleCase{
 		{"USER from an ARG that is root", "FROM ubuntu:24.04\nARG U=root\nUSER $U\n", nil, []want{{line: 3}}},

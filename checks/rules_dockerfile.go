@@ -426,6 +426,10 @@ func (v *dfView) stageVars(s *dockerfile.Stage, at *dockerfile.Instruction) map[
 				vars[a.Name] = val
 			} else if a.Default != nil {
 				vars[a.Name] = expandKnown(unquoteWhole(*a.Default), vars)
+			} else if g, ok := v.globalArg(a.Name); ok && in.Stage != nil {
+				// `ARG NB_USER` in a stage takes the default of the
+				// `ARG NB_USER=jovyan` before the first FROM.
+				vars[a.Name] = g
 			}
 		}
 		if in.Cmd == "env" {
@@ -435,6 +439,26 @@ func (v *dfView) stageVars(s *dockerfile.Stage, at *dockerfile.Instruction) map[
 		}
 	}
 	return vars
+}
+
+// globalArg is the default of an ARG declared before the first FROM
+// (a meta ARG), which a bare `ARG NAME` in a stage brings in.
+func (v *dfView) globalArg(name string) (string, bool) {
+	vars := map[string]string{}
+	found := false
+	for _, a := range v.f.MetaArgs {
+		val, ok := v.in.BuildArgs[a.Name]
+		if !ok && a.Default != nil {
+			val, ok = expandKnown(unquoteWhole(*a.Default), vars), true
+		}
+		if ok {
+			vars[a.Name] = val
+			if a.Name == name {
+				found = true
+			}
+		}
+	}
+	return vars[name], found
 }
 
 // unquoteWhole removes the quotes around a whole ARG default
