@@ -122,9 +122,15 @@ func RequireEngine(tb testing.TB) *client.Client {
 	}
 	tb.Cleanup(func() { _ = c.Close() })
 	if ownEngine(c) {
-		// Registered after the caller's client and before its own
-		// cleanups, so it runs once the test has removed its images.
-		tb.Cleanup(func() { pruneBuildCache(tb, c) })
+		// While the test runs it holds the engine's build lock shared;
+		// registered after the caller's client and before its own
+		// cleanups, the release and the prune run once the test has
+		// removed its images.
+		lock := lockEngine(tb)
+		tb.Cleanup(func() {
+			lock.unlock()
+			pruneBuildCache(tb, c)
+		})
 	}
 	return c
 }
@@ -150,14 +156,23 @@ func ownEngine(c *client.Client) bool {
 	return own
 }
 
-// pruneBuildCache removes the build cache no build is using, after a
-// test on the tests' own engine. With the vfs storage driver every cached
-// step is a full copy of its root filesystem (a one-line RUN on a 340 MB
-// image keeps 340 MB), so a suite that kept its cache would need tens of
-// GB. Builds running in parallel packages hold their records and keep
-// them; a later build only loses speed. An engine without
-// TestEngineLabel (a developer's own) is never pruned.
+// pruneBuildCache removes the build cache, after a test on the tests'
+// own engine, when no other test uses the engine: with the vfs storage
+// driver every cached step is a full copy of its root filesystem (a
+// one-line RUN on a 340 MB image keeps 340 MB), so a suite that kept its
+// cache would need tens of GB. It prunes only when it gets the engine's
+// build lock alone (no test of any package holds it shared): Debian's
+// engine (20.10) panics in BuildKit's cache manager when a prune races a
+// build that is pulling a base (cache.GetByBlob), which took the engine
+// down mid-suite. When another test is running, the prune is left to a
+// later test. An engine without TestEngineLabel (a developer's own) is
+// never pruned.
 func pruneBuildCache(tb testing.TB, c *client.Client) {
+	lock, ok := tryLockEngineAlone(tb)
+	if !ok {
+		return
+	}
+	defer lock.unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if _, err := c.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: true}); err != nil {
