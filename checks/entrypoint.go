@@ -5,10 +5,12 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
 	"github.com/coderready/coderready/internal/rootfs"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // maxEntrypointScript bounds what is read of an entrypoint script from the
@@ -36,6 +38,10 @@ type agentEntrypoint struct {
 	// User is the non-root user it switches to before that ("" when it
 	// does not).
 	User string
+	// PassThrough: it sets nothing up, only prints (a deprecation notice)
+	// and runs its arguments (`exec "$@"`): nothing is lost when a
+	// template replaces it.
+	PassThrough bool
 }
 
 // entrypointScript reads the script the final stage's ENTRYPOINT runs
@@ -55,7 +61,7 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 		return agentEntrypoint{}, false
 	}
 	text := string(b)
-	ep := agentEntrypoint{Script: rel, StartsAgent: startsAgentRe.MatchString(text)}
+	ep := agentEntrypoint{Script: rel, StartsAgent: startsAgentRe.MatchString(text), PassThrough: passThrough(text)}
 	for _, m := range dropsUserRe.FindAllStringSubmatch(text, -1) {
 		for _, u := range m[1:] {
 			if u != "" && !isRootUser(u) {
@@ -168,6 +174,62 @@ func hasFlag(ins *dockerfile.Instruction, name string) bool {
 	for _, f := range ins.Flags {
 		if f == name || strings.HasPrefix(f, name+"=") {
 			return true
+		}
+	}
+	return false
+}
+
+// passThroughCommands are what a script that sets nothing up may run
+// besides `exec "$@"`: output, shell options, tests and exits.
+var passThroughCommands = []string{"echo", "printf", "set", "exit", "true", ":", "[", "test", "shift", "return"}
+
+// passThrough reports whether a shell script only prints, tests and exits,
+// and runs its arguments with `exec "$@"`.
+func passThrough(script string) bool {
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(script), "")
+	if err != nil {
+		return false
+	}
+	execs, ok := 0, true
+	syntax.Walk(file, func(n syntax.Node) bool {
+		if !ok {
+			return false
+		}
+		switch x := n.(type) {
+		case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.FuncDecl, *syntax.DeclClause, *syntax.ArithmCmd:
+			ok = false
+		case *syntax.CallExpr:
+			if len(x.Args) == 0 {
+				ok = false // an assignment: it sets something
+				break
+			}
+			name := x.Args[0].Lit()
+			switch {
+			case name == "exec" && len(x.Args) == 2 && allArgs(x.Args[1]):
+				execs++
+			case !slices.Contains(passThroughCommands, name):
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok && execs > 0
+}
+
+// allArgs reports whether a word is `"$@"` (or `$@`): the script's
+// arguments, unchanged.
+func allArgs(w *syntax.Word) bool {
+	if len(w.Parts) != 1 {
+		return false
+	}
+	switch p := w.Parts[0].(type) {
+	case *syntax.ParamExp:
+		return p.Short && p.Param.Value == "@"
+	case *syntax.DblQuoted:
+		if len(p.Parts) == 1 {
+			if pe, ok := p.Parts[0].(*syntax.ParamExp); ok {
+				return pe.Param.Value == "@" && pe.Exp == nil && pe.Index == nil && pe.Slice == nil && pe.Repl == nil
+			}
 		}
 	}
 	return false

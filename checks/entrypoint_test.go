@@ -101,3 +101,19 @@ func TestCMDScriptFromRepository(t *testing.T) {
 		{"no repository", df, withContext(nil), nil},
 	})
 }
+
+// TestEntrypointPassThrough: an ENTRYPOINT script that only prints (a
+// deprecation notice), tests its arguments and runs them with `exec "$@"`
+// sets nothing up: CR106 does not fire. One that sets a variable, runs
+// another program or changes the arguments does.
+func TestEntrypointPassThrough(t *testing.T) {
+	const df = "FROM ubuntu:24.04\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/tini\", \"--\", \"/entrypoint.sh\"]\n"
+	notice := "#!/bin/bash\nset -e\necho \"WARNING: this image is deprecated.\" >&2\nif [ \"$#\" -eq 0 ]; then\n  echo \"No command specified\" >&2\n  exit 1\nfi\nexec \"$@\"\n"
+	runRuleCases(t, "CR106", []ruleCase{
+		{"a notice, then its arguments", df, withContext(map[string]string{"entrypoint.sh": notice}), nil},
+		{"a variable set first", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexport PATH=/opt/x/bin:$PATH\nexec \"$@\"\n"}), []want{{line: 3}}},
+		{"a program run first", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nchown -R app /data\nexec \"$@\"\n"}), []want{{line: 3}}},
+		{"its arguments changed", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec \"$@\" --verbose\n"}), []want{{line: 3}}},
+		{"no exec of its arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\necho hi\n"}), []want{{line: 3}}},
+	})
+}

@@ -75,7 +75,8 @@ func init() {
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor, for a " +
 			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
-			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides).",
+			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a " +
+			"whole image taken from one they give only pinned or unknown values (`build-args: BASE=${{ … }}`).",
 		Why: "Golden images are few and shared by many workspaces, so they must be reproducible: `latest` (or no " +
 			"tag) changes under you, and two builds of the same commit can differ in tools, users and libc." + cite("seed"),
 		HowToFix: "Pin a version tag, and for golden images a digest too: " +
@@ -468,28 +469,38 @@ func checkCR102(in *DockerfileInput) []Finding {
 	return out
 }
 
-// argOverridden reports whether a reference takes its tag from a build
-// argument that the repository's build files pass
-// (DockerfileInput.ArgPassed), for a Dockerfile built on its own: its
-// default (`ARG BASE_TAG=latest`) is a fallback, not what the build uses. A devcontainer's build.args are
-// known and judged as given.
+// argOverridden reports whether a reference takes a build argument the
+// repository's build files pass (DockerfileInput.BuildFileArg), for a
+// Dockerfile built on its own, so that the ARG's default is a fallback,
+// not what the build uses: an argument in the tag (`base:${BASE_TAG}`)
+// that they mention, or one that names the whole image (`FROM $BASE`)
+// that they give values to, none of them unpinned (a bake file's
+// `BASE = "opensuse/tumbleweed"` is judged, `${{ steps.x.outputs.image }}`
+// is not known).
 func (v *dfView) argOverridden(ref string) bool {
-	if v.in.ArgPassed == nil || v.in.Devcontainer != nil {
+	if v.in.BuildFileArg == nil || v.in.Devcontainer != nil {
 		return false
 	}
-	// Only an argument in the tag (`base:${BASE_TAG}`): one that names the
-	// whole image (`FROM $BASE`) may be passed an unpinned image too
-	// (a bake file's `BASE = "opensuse/tumbleweed"`).
-	i := strings.LastIndex(ref, ":")
-	if i < 0 || strings.Contains(ref[i:], "/") {
-		return false
+	tag := ""
+	if i := strings.LastIndex(ref, ":"); i >= 0 && !strings.Contains(ref[i:], "/") {
+		tag = ref[i:]
 	}
-	for _, m := range varRe.FindAllStringSubmatch(ref[i:], -1) {
-		if v.in.ArgPassed(m[1] + m[2]) {
+	for _, m := range varRe.FindAllStringSubmatch(tag, -1) {
+		if _, mentioned := v.in.BuildFileArg(m[1] + m[2]); mentioned {
 			return true
 		}
 	}
-	return false
+	whole := varRe.FindStringSubmatch(strings.TrimSpace(ref))
+	if whole == nil || whole[0] != strings.TrimSpace(ref) {
+		return false
+	}
+	values, _ := v.in.BuildFileArg(whole[1] + whole[2])
+	for _, val := range values {
+		if _, _, bad := unpinned(val, v.in.Config.RequireDigest); bad {
+			return false
+		}
+	}
+	return len(values) > 0
 }
 
 // unpinned judges an image reference a build pulls: the message when it is

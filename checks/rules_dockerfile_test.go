@@ -186,12 +186,11 @@ func TestCR102(t *testing.T) {
 		{"digest required", "FROM ubuntu:24.04\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, []want{{line: 1}}},
 		{"tag", "FROM ubuntu:24.04\n", nil, nil},
 		{"a branch's tag", "FROM pangeo/base-image:master\n", nil, []want{{line: 1}}},
-		{"a default the repository's build overrides", "ARG BASE_TAG=latest\nFROM acme/base:${BASE_TAG}\n",
-			func(in *DockerfileInput) { in.ArgPassed = func(n string) bool { return n == "BASE_TAG" } }, nil},
-		{"the whole image from an argument a bake file passes", "ARG BASE=opensuse/tumbleweed\nFROM $BASE\n",
-			func(in *DockerfileInput) { in.ArgPassed = func(n string) bool { return n == "BASE" } }, []want{{line: 2}}},
-		{"a default nothing overrides", "ARG BASE_TAG=latest\nFROM acme/base:${BASE_TAG}\n",
-			func(in *DockerfileInput) { in.ArgPassed = func(n string) bool { return n == "OTHER" } }, []want{{line: 2}}},
+		{"a default the repository's build overrides", "ARG BASE_TAG=latest\nFROM acme/base:${BASE_TAG}\n", buildFiles("BASE_TAG"), nil},
+		{"the whole image, passed an unpinned one", "ARG BASE=opensuse/tumbleweed\nFROM $BASE\n", buildFiles("BASE", "debian:12", "opensuse/tumbleweed"), []want{{line: 2}}},
+		{"the whole image, passed what a workflow computes", "ARG IMG=ghcr.io/homebrew/brew:main\nFROM ${IMG}\n", buildFiles("IMG", "${{"), nil},
+		{"the whole image, only named", "ARG IMG=ghcr.io/homebrew/brew:main\nFROM ${IMG}\n", buildFiles("IMG"), []want{{line: 2}}},
+		{"a default nothing overrides", "ARG BASE_TAG=latest\nFROM acme/base:${BASE_TAG}\n", buildFiles("OTHER"), []want{{line: 2}}},
 		{"a tag that only starts like one", "FROM acme/base:main-2024.06\n", nil, nil},
 		{"digest", "FROM ubuntu@sha256:0e5e4a57c2499249aafc3b40fcd541e9a456aab7296681a3994d631587203f97\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, nil},
 		{"scratch and unresolved", "ARG BASE\nFROM $BASE AS a\nFROM scratch\n", nil, nil},
@@ -706,6 +705,19 @@ func TestBuiltinLocale(t *testing.T) {
 		"en_US.UTF-8": false, "C.ISO-8859-1": false, "c": false} {
 		if got := builtinLocale(name); got != want {
 			t.Errorf("builtinLocale(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// buildFiles makes the repository's build files mention name, giving it
+// values.
+func buildFiles(name string, values ...string) func(*DockerfileInput) {
+	return func(in *DockerfileInput) {
+		in.BuildFileArg = func(n string) ([]string, bool) {
+			if n != name {
+				return nil, false
+			}
+			return values, true
 		}
 	}
 }

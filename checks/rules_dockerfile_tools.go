@@ -64,7 +64,8 @@ func init() {
 			"`/etc/s6-overlay/s6-rc.d` (linuxserver.io images) for its `/init`. An ENTRYPOINT script copied in from the build " +
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
-			"the entrypoint and hands it the script, as Coder's Railway template does. An image with no shell (`scratch`, " +
+			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
+			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`): it sets nothing up. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, .NET's chiseled and distroless tags) is not judged: it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only starts a shell (`[\"/bin/bash\"]`, `bash -l`) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
@@ -287,7 +288,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// runs the agent's init script itself is made for a template that
 	// keeps the entrypoint and hands it the script.
 	ep, _ := v.entrypointScript()
-	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !bareEntrypoint(entry) && !v.programEntrypoint(entry, cmd) {
+	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !ep.PassThrough && !bareEntrypoint(entry) && !v.programEntrypoint(entry, cmd) {
 		out = append(out, Finding{
 			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
 				"with the agent's init script, so what it sets up never happens",

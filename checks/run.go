@@ -41,12 +41,13 @@ type DockerfileInput struct {
 	// for: such a Dockerfile is built with the repository as its context
 	// (`COPY codeserver/ubi9/run.sh /opt/`). The same bounds as Context.
 	Repo fs.FS
-	// ArgPassed reports whether the repository's build files (scripts,
-	// workflows, Makefiles, bake and Compose files) mention a build
-	// argument by name, for a Dockerfile built on its own: an ARG default
-	// such as `latest` is then likely only a fallback the build overrides.
-	// nil: not known.
-	ArgPassed func(name string) bool
+	// BuildFileArg returns what the repository's build files (scripts,
+	// workflows, Makefiles, bake and Compose files) give a build argument,
+	// for a Dockerfile built on its own: the values they set it to
+	// (`BASE = "debian:12"`), and whether they mention it at all. An ARG
+	// default such as `latest` is then likely only a fallback the build
+	// overrides. nil: not known.
+	BuildFileArg func(name string) (values []string, mentioned bool)
 }
 
 // DevcontainerInput is what devcontainer.json rules judge.

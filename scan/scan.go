@@ -345,7 +345,7 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 		}
 		if s.templateCheckable(t, t.Path) {
 			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path),
-				ArgPassed: s.plan.argPassed}
+				BuildFileArg: s.plan.buildFileArg}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
 		}
 	}
@@ -401,10 +401,11 @@ func (p *Planned) siblingArch(rel string) string {
 
 // contextFS is the build context dir inside the scanned root, for rules
 // that read what the image copies in; nil when dir leaves the root.
-// argPassed reports whether a build file of the repository (a script, a
-// workflow, a Makefile, a bake or Compose file) mentions a build argument.
-func (p *Planned) argPassed(name string) bool {
-	return p.args.has(p.repo, p.Config.Ignored, name)
+// buildFileArg returns what the repository's build files (scripts,
+// workflows, Makefiles, bake and Compose files) give a build argument:
+// the values they set it to, and whether they mention it at all.
+func (p *Planned) buildFileArg(name string) ([]string, bool) {
+	return p.args.get(p.repo, p.Config.Ignored, name)
 }
 
 func (p *Planned) contextFS(dir string) fs.FS {
