@@ -38,6 +38,8 @@ func TestCR112OncePerDownload(t *testing.T) {
 		{"a fallback mirror", "FROM debian:12\nRUN if ! wget -O s.deb https://a.example/s_1_amd64.deb; then wget -O s.deb https://b.example/s_1_amd64.deb; fi\n", nil, []want{{line: 2}}},
 		{"conda's linux-64", "FROM debian:12\nRUN curl -Ls https://micro.mamba.pm/api/micromamba/linux-64/1.1.0 | tar -xj -C /usr/local bin/micromamba\n", nil, []want{{line: 2}}},
 		{"conda asked for its platform", "FROM debian:12\nRUN arch=$(uname -m) && [ \"$arch\" = x86_64 ] && sub=linux-64 || sub=linux-aarch64; curl -Ls https://micro.mamba.pm/api/micromamba/$sub/1.1.0 | tar -xj\n", nil, nil},
+		{"the folder a download unpacks to, named otherwise", "FROM debian:12\nRUN curl -fsSLo /tmp/p.tgz \"https://cdn.example.com/x86_64/positron-linux-x64-1.tar.gz\" && \\\n    tar -xzf /tmp/p.tgz -C /tmp && mv /tmp/vscode-reh-web-*linux-x64 /opt/positron\n", nil, []want{{line: 2}}},
+		{"a path of another RUN is its own", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz\nRUN ln -s /opt/b-linux-amd64/bin/b /usr/local/bin/b\n", nil, []want{{line: 2}, {line: 3}}},
 		{"two downloads", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz && curl -fsSLO https://example.com/b_linux_amd64.tgz\n", nil, []want{{line: 2}, {line: 2}}},
 	})
 }

@@ -118,7 +118,8 @@ func init() {
 			"beside it for another architecture makes it the amd64 one. Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), " +
 			"i386 multilib folders and folders the build makes itself (`mkdir -p ${JAVA_HOME}`) are not reported: a missing " +
 			"one is skipped, not broken. conda's `linux-64` counts as x86_64. A download is reported once, " +
-			"where it is first named: the later words of the stage that name its file or the folder it unpacks to are " +
+			"where it is first named: the later words of the stage that name its file or the folder it unpacks to (in the " +
+			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`) are " +
 			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
 		Why: "Coder runs agents on linux amd64, arm64 and armv7; an image that downloads amd64 binaries builds " +
 			"for arm64 hosts (Graviton, Apple silicon) but its tools fail with `exec format error`, and a path " +
@@ -875,6 +876,12 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			if archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
 				continue
 			}
+			// runURLs are this RUN's URL downloads by architecture: a
+			// path of the RUN naming the same one is what the download
+			// unpacks to (`tar -xzf x-linux-x64.tgz && mv
+			// /tmp/vscode-reh-web-*linux-x64 …`), even when its name is
+			// not the download's.
+			runURLs := map[string]int{}
 			cmds, _ := ins.Commands()
 			// A shell variable set to an architecture-named value and
 			// used by a later download or path of the RUN is reported
@@ -935,8 +942,23 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						}
 						continue
 					}
+					if at, ok := runURLs[normArch(m[1])]; ok && !url {
+						// Named as written: its edit is the download's.
+						if strings.EqualFold(dls[at].arch, m[1]) {
+							dls[at].spans = append(dls[at].spans, sp)
+						}
+						for _, n := range names {
+							if _, ok := seen[n]; !ok {
+								seen[n] = at
+							}
+						}
+						continue
+					}
 					add(a, sp, m[1], url)
 					urls[a] = url
+					if url {
+						runURLs[normArch(m[1])] = len(dls) - 1
+					}
 					for _, n := range names {
 						if _, ok := seen[n]; !ok || url {
 							seen[n] = len(dls) - 1
