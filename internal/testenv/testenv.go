@@ -168,9 +168,21 @@ func ownEngine(c *client.Client) bool {
 // later test. An engine without TestEngineLabel (a developer's own) is
 // never pruned.
 func pruneBuildCache(tb testing.TB, c *client.Client) {
+	pruneWhenAlone(tb, c, 0)
+}
+
+// pruneWhenAlone prunes the engine's build cache once it gets the build
+// lock alone, trying for up to wait (0: once); false when it did not get
+// it.
+func pruneWhenAlone(tb testing.TB, c *client.Client, wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
 	lock, ok := tryLockEngineAlone(tb)
+	for !ok && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		lock, ok = tryLockEngineAlone(tb)
+	}
 	if !ok {
-		return
+		return false
 	}
 	defer lock.unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -178,6 +190,7 @@ func pruneBuildCache(tb testing.TB, c *client.Client) {
 	if _, err := c.BuildCachePrune(ctx, client.BuildCachePruneOptions{All: true}); err != nil {
 		tb.Logf("pruning the test engine's build cache: %v", err)
 	}
+	return true
 }
 
 // probeDevcontainerCLI runs `devcontainer --version` once per test binary.
