@@ -38,7 +38,7 @@ func init() {
 var eolUbuntu = map[string]string{
 	"16.10": "yakkety", "17.04": "zesty", "17.10": "artful", "18.10": "cosmic", "19.04": "disco", "19.10": "eoan",
 	"20.10": "groovy", "21.04": "hirsute", "21.10": "impish", "22.10": "kinetic", "23.04": "lunar", "23.10": "mantic",
-	"24.10": "oracular",
+	"24.10": "oracular", "25.04": "plucky", // 25.04's end of life: 15 January 2026
 }
 
 // eolDebian are Debian releases whose packages are only on
@@ -46,7 +46,7 @@ var eolUbuntu = map[string]string{
 var eolDebian = map[string]string{"6": "squeeze", "7": "wheezy", "8": "jessie", "9": "stretch"}
 
 const (
-	eolUbuntuDoc = "16.10 to 24.10 but the LTS releases, `ubuntu:mantic`, `ubuntu:23.10`"
+	eolUbuntuDoc = "16.10 to 25.04 but the LTS releases, `ubuntu:mantic`, `ubuntu:23.10`"
 	eolDebianDoc = "squeeze, wheezy, jessie and stretch, `debian:9`"
 )
 
