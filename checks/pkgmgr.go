@@ -363,6 +363,18 @@ var (
 	ubiDir        = regexp.MustCompile(`^ubi(\d+)$`)
 )
 
+// ubiStandard reports whether r is a standard or init UBI image
+// (`registry.access.redhat.com/ubi9`, `…/ubi9/ubi`, `…/ubi9/ubi-init`,
+// `redhat/ubi9`), whose Dockerfiles set no USER: root.
+func ubiStandard(r ImageRef) bool {
+	redhat := strings.Contains(r.Registry, "redhat") || r.Registry == "" && strings.HasPrefix(r.Repository, "redhat/")
+	if !redhat {
+		return false
+	}
+	base, dir := path.Base(r.Repository), path.Base(path.Dir(r.Repository))
+	return ubiDir.MatchString(base) || (base == "ubi" || base == "ubi-init") && ubiDir.MatchString(dir)
+}
+
 // ubiRelease is the RHEL release of a UBI reference: from its name
 // (`redhat/ubi9-minimal`) or the folder above it
 // (`registry.access.redhat.com/ubi9/ubi-minimal`); 0 when neither says.
@@ -436,6 +448,8 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     (wget) and ca-certificates-bundle, no bash or git.
 //   - fedora: curl (curl-minimal provides it; swiftlang/swift-docker's
 //     fedora:39 images run curl without installing it), no wget or git.
+//   - UBI standard and init images (ubi8, ubi9/ubi, ubi9/ubi-init): root
+//     (their Dockerfiles set no USER); their tools are not listed here.
 //   - ubi-minimal 9 and later: curl (curl-minimal ships in the image;
 //     installing curl conflicts with it: ibmruntimes/semeru-containers#66,
 //     slauger/openvox-operator#269), microdnf and no shadow-utils (no
@@ -596,7 +610,7 @@ var knownBases = []knownBase{
 			return false
 		}
 		return r.Registry == "" && (slices.Contains(rootOfficial, r.Repository) || strings.HasPrefix(r.Repository, "rocker/")) ||
-			dotnetBase(r)
+			dotnetBase(r) || ubiStandard(r)
 	}, func(r ImageRef) BaseFacts {
 		b := BaseFacts{UserKnown: true, Source: "table"}
 		b.Family, b.Manager = familyOf(r)

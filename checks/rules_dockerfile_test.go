@@ -139,6 +139,9 @@ func TestCR100(t *testing.T) {
 func TestCR101(t *testing.T) {
 	useradd := "RUN useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"
 	runRuleCases(t, "CR101", []ruleCase{
+		{"a UBI standard image", "FROM registry.access.redhat.com/ubi9:9.3\nRUN dnf install -y git\n", nil, []want{{line: 1}}},
+		{"a UBI image from Docker Hub", "FROM redhat/ubi9\nRUN dnf install -y git\n", nil, []want{{line: 1}}},
+		{"a UBI s2i image is not known", "FROM registry.access.redhat.com/ubi9/python-312\nRUN pip install x\n", nil, nil},
 		{"a .NET product image built on distroless", "FROM mcr.microsoft.com/dotnet/nightly/yarp:2.3-preview\nCOPY gateway.json /etc/yarp.json\n", nil, nil},
 		{"a .NET nightly base image", "FROM mcr.microsoft.com/dotnet/nightly/aspnet:10.0\nCOPY app /app\n", nil, []want{{line: 1}}},
 		{"no USER on debian", "FROM debian:12\nRUN apt-get update\n", nil,
