@@ -528,3 +528,52 @@ func shellArchFinding(v *dfView, sa shellArch) Finding {
 	}
 	return fd
 }
+
+// aptArchOption finds the options of an apt source line
+// (`deb [arch=amd64 signed-by=…] https://…`) and, in them, its
+// architectures.
+var (
+	aptSourceOptions = regexp.MustCompile(`\bdeb\s+\[([^\]]*)\]`)
+	aptArchOption    = regexp.MustCompile(`\barch=([A-Za-z0-9_,]+)`)
+)
+
+// aptArchSources are CR112's findings for apt sources a RUN writes for one
+// architecture (`echo "deb [arch=amd64] https://download.docker.com/…"`):
+// on another platform apt skips the source, and the packages it provides
+// are not found. A RUN that works the architecture out is not judged
+// (archAware), nor a stage built for that architecture.
+func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
+	var out []Finding
+	for _, ins := range s.Instructions {
+		if ins.Cmd != "run" || archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
+			continue
+		}
+		for n := ins.StartLine; n <= ins.EndLine; n++ {
+			line := v.f.Line(n)
+			for _, m := range aptSourceOptions.FindAllStringSubmatchIndex(line, -1) {
+				a := aptArchOption.FindStringSubmatchIndex(line[m[2]:m[3]])
+				if a == nil {
+					continue
+				}
+				archs := strings.Split(line[m[2]+a[2]:m[2]+a[3]], ",")
+				if len(archs) != 1 || normArch(archs[0]) == "" || normArch(archs[0]) == fixed {
+					continue
+				}
+				col := m[2] + a[0]
+				sp := dockerfile.Span{Line: n, Col: col + 1, EndLine: n, EndCol: m[2] + a[1] + 1}
+				fd := Finding{
+					Message: fmt.Sprintf("apt source `%s` hard-codes the %s architecture: on other platforms apt skips it, and "+
+						"the packages it provides are not found", strings.TrimSpace(line[m[0]:m[1]]), archs[0]),
+					Location: v.spanLoc(sp),
+					Fix:      &Fix{Description: "name the build's architecture: `arch=$(dpkg --print-architecture)`"},
+				}
+				if !strings.Contains(line[:col], "'") {
+					fd.Fix.Edits = []Edit{{Path: v.path(), StartLine: n, EndLine: n,
+						Text: line[:col] + "arch=$(dpkg --print-architecture)" + line[m[2]+a[1]:]}}
+				}
+				out = append(out, fd)
+			}
+		}
+	}
+	return out
+}

@@ -43,6 +43,13 @@ func TestCR112Vars(t *testing.T) {
 		{"a RUN's prefix assignment is not a variable", "FROM debian:12\nRUN ARCH=amd64 make install PREFIX=/usr/local\n", nil, nil},
 		{"a RUN's variable used before it is set", "FROM debian:12\nRUN curl -O \"https://example.com/${A}/y.tgz\"; A=amd64\n", nil, nil},
 		{"a RUN's variable in a stage for one platform", "FROM --platform=linux/amd64 debian:12\nRUN export T=go1.22.linux-amd64.tar.gz && curl -fsSLO \"https://go.dev/dl/${T}\"\n", nil, nil},
+		{"an apt source for amd64 only", "FROM debian:12\nRUN echo \"deb [arch=amd64 signed-by=/k.gpg] https://download.docker.com/linux/debian bookworm stable\" > /etc/apt/sources.list.d/docker.list\n", nil,
+			[]want{{2, 16, []string{e(2, "RUN echo \"deb [arch=$(dpkg --print-architecture) signed-by=/k.gpg] https://download.docker.com/linux/debian bookworm stable\" > /etc/apt/sources.list.d/docker.list")}}}},
+		{"an apt source in single quotes: no edit", "FROM debian:12\nRUN echo 'deb [arch=amd64] https://x/debian bookworm main' > /etc/apt/sources.list.d/x.list\n", nil,
+			[]want{{2, 16, []string{}}}},
+		{"an apt source for the build's architecture", "FROM debian:12\nRUN echo \"deb [arch=$(dpkg --print-architecture)] https://x/debian bookworm main\" > /etc/apt/sources.list.d/x.list\n", nil, nil},
+		{"an apt source for several", "FROM debian:12\nRUN echo \"deb [arch=amd64,arm64] https://x/debian bookworm main\" > /etc/apt/sources.list.d/x.list\n", nil, nil},
+		{"an apt source in a stage for amd64", "FROM --platform=linux/amd64 debian:12\nRUN echo \"deb [arch=amd64] https://x/debian bookworm main\" > /etc/apt/sources.list.d/x.list\n", nil, nil},
 		{"a folder the build makes", "FROM debian:12\nARG JAVA_HOME=/usr/lib/jvm/msft-11-x64\nRUN mkdir -p ${JAVA_HOME} && curl -fsSL https://example.com/jdk-11-linux-x64.tar.gz | tar -xz -C ${JAVA_HOME}\n", nil,
 			[]want{{3, 41, nil}}}, // the download alone
 	} {

@@ -116,6 +116,8 @@ func init() {
 			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`), or a base's tag (`…:arm64v8-noble`, " +
 			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`), or, for a plain `Dockerfile`, a `Dockerfile.<arch>` " +
 			"beside it for another architecture makes it the amd64 one. Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), " +
+			"An apt source a RUN writes for one architecture (`deb [arch=amd64 signed-by=…] https://…`) is reported too: " +
+			"on another platform apt skips it. " +
 			"i386 multilib folders and folders the build makes itself (`mkdir -p ${JAVA_HOME}`) are not reported: a missing " +
 			"one is skipped, not broken. conda's `linux-64` counts as x86_64. A download is reported once, " +
 			"where it is first named: the later words of the stage that name its file or the folder it unpacks to (in the " +
@@ -1016,5 +1018,9 @@ func checkCR112(in *DockerfileInput) []Finding {
 	}
 	out = append(out, archVarFindings(v)...)
 	declareTargetArch(v, out)
+	// An apt source's fix asks dpkg, not ${TARGETARCH}.
+	for _, s := range v.f.Stages {
+		out = append(out, aptArchSources(v, s, v.fixedArch(s))...)
+	}
 	return out
 }
