@@ -341,6 +341,11 @@ func refArch(ref string) string {
 	return ""
 }
 
+// NormArch names an architecture as Go and BuildKit do (amd64, arm64,
+// arm, 386), "" for a name it does not know: x86_64 and x64 are amd64,
+// aarch64 is arm64.
+func NormArch(a string) string { return normArch(a) }
+
 // normArch names an architecture as Go and BuildKit do: amd64, arm64,
 // arm; "" for a name it does not know.
 func normArch(a string) string {

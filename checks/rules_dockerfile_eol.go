@@ -43,11 +43,11 @@ var eolUbuntu = map[string]string{
 
 // eolDebian are Debian releases whose packages are only on
 // archive.debian.org, by version and codename.
-var eolDebian = map[string]string{"6": "squeeze", "7": "wheezy", "8": "jessie", "9": "stretch"}
+var eolDebian = map[string]string{"6": "squeeze", "7": "wheezy", "8": "jessie", "9": "stretch", "10": "buster"}
 
 const (
 	eolUbuntuDoc = "16.10 to 25.04 but the LTS releases, `ubuntu:mantic`, `ubuntu:23.10`"
-	eolDebianDoc = "squeeze, wheezy, jessie and stretch, `debian:9`"
+	eolDebianDoc = "squeeze, wheezy, jessie, stretch and buster (moved in 2025), `debian:10`"
 )
 
 // archiveMirror finds a RUN that points apt at an archive mirror.

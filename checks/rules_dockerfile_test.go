@@ -692,6 +692,7 @@ func TestCR119(t *testing.T) {
 	runRuleCases(t, "CR119", []ruleCase{
 		{"an Ubuntu interim release past its end", "FROM ubuntu:mantic\nRUN apt-get update && apt-get install -y curl\n", nil, []want{{line: 2}}},
 		{"by version, through an ARG default", "ARG UBUNTU=23.10\nFROM ubuntu:${UBUNTU} AS base\nFROM base\nRUN apt update\n", nil, []want{{line: 4}}},
+		{"Debian 10 (buster), moved to the archive in 2025", "FROM debian:10\nRUN apt-get update\n", nil, []want{{line: 2}}},
 		{"Debian stretch, slim", "FROM debian:stretch-slim\nRUN apt-get install -y --no-install-recommends git\n", nil, []want{{line: 2}}},
 		{"Ubuntu 25.04, past its end in January 2026", "FROM ubuntu:25.04\nRUN apt-get update\n", nil, []want{{line: 2}}},
 		{"an LTS release", "FROM ubuntu:20.04\nRUN apt-get update\n", nil, nil},

@@ -115,7 +115,8 @@ func init() {
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
 			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`), or a base's tag (`…:arm64v8-noble`, " +
 			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`), or, for a plain `Dockerfile`, a `Dockerfile.<arch>` " +
-			"beside it for another architecture makes it the amd64 one. Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), " +
+			"beside it for another architecture makes it the amd64 one, and a `docker-bake.hcl` beside it that builds every " +
+			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one. Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), " +
 			"An apt source a RUN writes for one architecture (`deb [arch=amd64 signed-by=…] https://…`) is reported too: " +
 			"on another platform apt skips it. " +
 			"i386 multilib folders and folders the build makes itself (`mkdir -p ${JAVA_HOME}`) are not reported: a missing " +

@@ -1,10 +1,12 @@
 package checks
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/coderready/coderready/devcontainer"
 )
@@ -35,8 +37,8 @@ func init() {
 			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template` or `.in` suffix, or a line that starts " +
 			"with `{{`, `{%` or `<%`, or such a tag in `FROM`), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
-			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile (not plainly `Dockerfile` " +
-			"or `Containerfile`), that no devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, " +
+			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile, that no " +
+			"devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, a `_common/Dockerfile`, " +
 			"joined to others by a build script), or an empty file named like a Dockerfile (a placeholder or a test's fixture). " +
 			"It is reported once, as a note, and not checked as a Dockerfile: " +
 			"nothing is built and its base is not read. A Template source's Dockerfile, or one whose base is a placeholder, " +
@@ -175,23 +177,21 @@ func DockerfileTemplate(p string, src []byte) *Template {
 // anyFrom finds a FROM instruction's line.
 var anyFrom = regexp.MustCompile(`(?im)^[ \t]*FROM[ \t]+\S`)
 
-// DockerfileFragment recognises a file named like a Dockerfile, but not
-// plainly `Dockerfile` or `Containerfile`, that has no FROM at all: a
-// piece a build script joins to others (`cat header.Dockerfile
-// gpulibs.Dockerfile > Dockerfile`) or a template inserts; or any such
-// file, `Dockerfile` too, that is empty (TemplateEmpty). nil otherwise.
-// Only a file no devcontainer.json builds is judged so: one that is built
-// and has no FROM fails its build (CR100).
+// DockerfileFragment recognises a file named like a Dockerfile (a plain
+// `Dockerfile` too: `distros/_common/Dockerfile` that a build script
+// appends to a one-line FROM file) that has no FROM at all: a piece a
+// build script joins to others (`cat header.Dockerfile
+// gpulibs.Dockerfile > Dockerfile`) or a template inserts; or one that is
+// empty (TemplateEmpty). nil otherwise. Nobody writes a Dockerfile with no
+// FROM by mistake. Only a file no devcontainer.json builds is judged so:
+// one that is built and has no FROM fails its build (CR100).
 func DockerfileFragment(p string, src []byte) *Template {
 	if len(strings.TrimSpace(string(src))) == 0 {
 		// A placeholder or a test's fixture: nothing to build or check.
 		return &Template{Path: p, Kind: TemplateEmpty, Sign: "an empty file", Location: Location{Path: p, StartLine: 1}}
 	}
-	switch strings.ToLower(path.Base(p)) {
-	case "dockerfile", "containerfile":
-		return nil
-	}
-	if anyFrom.Match(src) {
+	// Binary junk is not a piece of anything: CR100 says it does not parse.
+	if anyFrom.Match(src) || bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
 		return nil
 	}
 	return &Template{Path: p, Kind: TemplateFragment, Sign: "no `FROM`", Location: Location{Path: p, StartLine: 1}}

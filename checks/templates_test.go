@@ -83,9 +83,9 @@ func TestDevcontainerAndComposeTemplate(t *testing.T) {
 	}
 }
 
-// TestDockerfileFragment: a file named like a Dockerfile with no FROM is a
-// piece of one; a plain Dockerfile with no FROM is a broken Dockerfile;
-// an empty file of either name is a placeholder or a fixture.
+// TestDockerfileFragment: a file named like a Dockerfile (plainly
+// `Dockerfile` too) with no FROM is a piece of one; an empty one is a
+// placeholder or a fixture; one with a FROM anywhere is a Dockerfile.
 func TestDockerfileFragment(t *testing.T) {
 	for _, c := range []struct {
 		path, src string
@@ -94,8 +94,8 @@ func TestDockerfileFragment(t *testing.T) {
 		{"custom/gpulibs.Dockerfile", "LABEL a=b\nRUN mamba install x\n", TemplateFragment},
 		{"eng/Dockerfile.env.container", "# Enable detection\n    DOTNET_RUNNING_IN_CONTAINER=true\n", TemplateFragment},
 		{"eng/Dockerfile.install", "RUN v={{ARGS[\"v\"]}} \\\n    && {{InsertTemplate(\"x\")}}\n", TemplateFragment},
-		{"Dockerfile", "RUN echo no base\n", ""},
-		{"app/Containerfile", "RUN echo no base\n", ""},
+		{"distros/_common/Dockerfile", "LABEL a=b\nRUN /tmp/scripts/00-config.sh\n", TemplateFragment},
+		{"app/Containerfile", "RUN echo no base\n", TemplateFragment},
 		{"app.Dockerfile", "ARG V=1\n  from debian:12\n", ""},
 		{"empty.Dockerfile", "\n", TemplateEmpty},
 		{"tests/fixtures/Dockerfile", "", TemplateEmpty},

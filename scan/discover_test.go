@@ -212,3 +212,44 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestBakePlatformFixesArch: a Dockerfile whose bake file builds every
+// target for one platform (`platforms = ["linux/amd64"]`) is built for
+// that architecture only, so its amd64 downloads are not reported
+// (CR112); a bake file that builds for two platforms leaves them
+// reported, as does none.
+func TestBakePlatformFixesArch(t *testing.T) {
+	df := "FROM ubuntu:24.04\nRUN curl -fsSLO https://example.com/tool-linux-amd64.tar.gz\nUSER 1000\n"
+	bake := func(platforms string) string {
+		return "target \"base\" {\n  context = \"img\"\n  dockerfile = \"Dockerfile\"\n  platforms = " + platforms + "\n}\n"
+	}
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  int
+	}{
+		{"one platform", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/amd64"]`)}, 0},
+		{"two platforms", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/amd64", "linux/arm64"]`)}, 1},
+		{"another architecture", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/arm64"]`)}, 1},
+		{"no bake file", map[string]string{"img/Dockerfile": df}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := writeTree(t, tc.files)
+			rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), NoBuild: true, Offline: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, tr := range rep.Result.Targets {
+				for _, f := range tr.Findings {
+					if f.RuleID == "CR112" {
+						n++
+					}
+				}
+			}
+			if n != tc.want {
+				t.Errorf("%d CR112 findings, want %d", n, tc.want)
+			}
+		})
+	}
+}
