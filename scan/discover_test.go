@@ -1,14 +1,11 @@
 package scan
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/coderready/coderready/checks"
 )
 
 // writeTree creates files (slash paths → content) under a temporary root.
@@ -193,20 +190,7 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := writeTree(t, tc.files)
-			rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), NoBuild: true, Offline: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := 0
-			for _, tr := range rep.Result.Targets {
-				for _, f := range tr.Findings {
-					if f.RuleID == "CR102" {
-						n++
-					}
-				}
-			}
-			if n != tc.want {
+			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR102")); n != tc.want {
 				t.Errorf("%d CR102 findings, want %d", n, tc.want)
 			}
 		})
@@ -234,20 +218,7 @@ func TestBakePlatformFixesArch(t *testing.T) {
 		{"no bake file", map[string]string{"img/Dockerfile": df}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			root := writeTree(t, tc.files)
-			rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), NoBuild: true, Offline: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := 0
-			for _, tr := range rep.Result.Targets {
-				for _, f := range tr.Findings {
-					if f.RuleID == "CR112" {
-						n++
-					}
-				}
-			}
-			if n != tc.want {
+			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR112")); n != tc.want {
 				t.Errorf("%d CR112 findings, want %d", n, tc.want)
 			}
 		})
