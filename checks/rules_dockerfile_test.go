@@ -311,6 +311,7 @@ func TestCR106(t *testing.T) {
 		{"supervisord programs", "FROM debian:12\nRUN apt-get update && apt-get install -y supervisor\nCOPY dockerd.conf /etc/supervisor/conf.d/dockerd.conf\n", nil, []want{{line: 3}}},
 		{"s6-overlay init scripts", "FROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nCOPY root/etc/cont-init.d/50-config /etc/cont-init.d/50-config\n", nil, []want{{line: 2}}},
 		{"s6-overlay services copied as a tree", "FROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nCOPY svc /etc/s6-overlay/s6-rc.d/svc-code-server\n", nil, []want{{line: 2}}},
+		{"a Jupyter start hook", "FROM quay.io/jupyter/base-notebook:2024-10-07\nCOPY prepare.sh /usr/local/bin/before-notebook.d/10-prepare.sh\n", nil, []want{{line: 2}}},
 		{"a file beside the init folders", "FROM debian:12\nCOPY app.conf /etc/cont-init.conf\n", nil, nil},
 		{"supervisord started by CMD: reported once, there", "FROM debian:12\nCOPY app.conf /etc/supervisor/conf.d/\nCMD [\"/usr/bin/supervisord\"]\n", nil, []want{{line: 3}}},
 		{"shell form is a shell", "FROM debian:12\nENTRYPOINT mise\n", nil, []want{{line: 2}}},

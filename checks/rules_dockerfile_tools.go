@@ -61,7 +61,9 @@ func init() {
 			"findings, a CMD of options only (`CMD [\"--tail-log\"]`) for an ENTRYPOINT the base image sets, and program " +
 			"configs copied into `/etc/supervisor/conf.d` or `/etc/supervisord.d` for a supervisord the image's own command " +
 			"starts, or scripts and services copied into s6-overlay's `/etc/cont-init.d`, `/etc/services.d` or " +
-			"`/etc/s6-overlay/s6-rc.d` (linuxserver.io images) for its `/init`. An ENTRYPOINT script copied in from the build " +
+			"`/etc/s6-overlay/s6-rc.d` (linuxserver.io images) for its `/init`, or hooks copied into Jupyter Docker Stacks' " +
+			"`/usr/local/bin/start-notebook.d` or `before-notebook.d`, which only their `start.sh` entrypoint runs. An " +
+			"ENTRYPOINT script copied in from the build " +
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
@@ -362,6 +364,9 @@ var supervisors = []supervisor{
 	{"supervisord", "`supervisord`", []string{"/etc/supervisor/conf.d", "/etc/supervisord.d", "/etc/supervisor/supervisord.conf", "/etc/supervisord.conf"}},
 	{"s6-overlay's `/init`", "the scripts (as root: `sudo /etc/cont-init.d/…`)", []string{"/etc/cont-init.d", "/etc/services.d",
 		"/etc/s6-overlay/s6-rc.d", "/custom-cont-init.d", "/custom-services.d", "/etc/fix-attrs.d"}},
+	// Jupyter Docker Stacks' start.sh (the images' ENTRYPOINT) runs the
+	// hooks in these folders before it starts the notebook server.
+	{"the Jupyter images' `start.sh`", "the hooks", []string{"/usr/local/bin/start-notebook.d", "/usr/local/bin/before-notebook.d"}},
 }
 
 // supervisorConfDest returns where a COPY or ADD of the chain puts a
