@@ -50,10 +50,13 @@ func buildImage(t *testing.T, dockerfile string, files map[string][]byte) string
 	return res.Ref
 }
 
-// leftovers lists the probe's containers on the engine.
+// leftovers counts this process's probe containers left on the engine.
 func leftovers(t *testing.T, cli *client.Client) int {
 	t.Helper()
-	list, err := cli.ContainerList(t.Context(), client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", Label)})
+	// This process's probes only: other packages' tests probe on the same
+	// engine at the same time, and their containers are theirs to remove.
+	list, err := cli.ContainerList(t.Context(), client.ContainerListOptions{All: true,
+		Filters: make(client.Filters).Add("label", Label).Add("label", OwnerLabel+"="+owner())})
 	if err != nil {
 		t.Fatal(err)
 	}
