@@ -43,23 +43,54 @@ var (
 	argValue = regexp.MustCompile(`\b([A-Z][A-Z0-9_]*[A-Z0-9])["']?\s*[:=]\s*["']?([^"'\s,;}\]]+)`)
 )
 
-// maxArgValues bounds the values kept for one name.
+// maxArgValues bounds the values kept for one name in one file.
 const maxArgValues = 16
 
 // passedArgs is what the repository's build files say of build
-// arguments, read once on first use: the upper-case names they mention,
-// and the values they give them.
+// arguments, read once on first use: per file, the upper-case names it
+// mentions and the values it gives them.
 type passedArgs struct {
-	once   sync.Once
+	once  sync.Once
+	files []buildFile
+}
+
+// buildFile is what one build file says of build arguments.
+type buildFile struct {
+	dir    string // its folder, slash-separated ("." for the root)
 	names  map[string]bool
 	values map[string][]string
 }
 
-// get returns the values the build files give name and whether they
-// mention it at all.
-func (a *passedArgs) get(repo *rootfs.Root, ignore func(string) bool, name string) ([]string, bool) {
-	a.once.Do(func() { a.names, a.values = readBuildFiles(repo, ignore) })
-	return a.values[name], a.names[name]
+// ciDirs are the top-level folders whose build files may build any
+// Dockerfile of the repository (workflows, scripts, CI setups).
+var ciDirs = []string{".github", ".gitlab", ".circleci", ".buildkite", ".ci", "ci", "scripts", "script", "build", "hack", "tools", "bin"}
+
+// covers reports whether build file f may build a Dockerfile in folder
+// dir: it sits in that folder or one above it, or in a top-level CI or
+// scripts folder. A build file in a sibling subtree (another template's
+// compose.yaml) builds its own images.
+func (f buildFile) covers(dir string) bool {
+	if f.dir == "." || f.dir == dir || strings.HasPrefix(dir, f.dir+"/") {
+		return true
+	}
+	top, _, _ := strings.Cut(f.dir, "/")
+	return slices.Contains(ciDirs, top)
+}
+
+// get returns the values the build files that may build a Dockerfile in
+// folder dir give name, and whether any of them mentions it at all.
+func (a *passedArgs) get(repo *rootfs.Root, ignore func(string) bool, dir, name string) ([]string, bool) {
+	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
+	var values []string
+	mentioned := false
+	for _, f := range a.files {
+		if !f.names[name] || !f.covers(dir) {
+			continue
+		}
+		mentioned = true
+		values = append(values, f.values[name]...)
+	}
+	return values, mentioned
 }
 
 // isBuildFile reports whether a file's name is one passedArgs reads: not a
@@ -85,8 +116,8 @@ func isBuildFile(name string) bool {
 // readBuildFiles walks the root as discovery does (never through a link,
 // skipping what it skips) and collects the upper-case names of its build
 // files, within the bounds above.
-func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) (map[string]bool, map[string][]string) {
-	names, values := map[string]bool{}, map[string][]string{}
+func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
+	var out []buildFile
 	files, total := 0, 0
 	errEnough := errors.New("enough")
 	_ = fs.WalkDir(repo.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
@@ -114,16 +145,20 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) (map[string]boo
 		}
 		files++
 		total += len(b)
+		f := buildFile{dir: path.Dir(rel), names: map[string]bool{}, values: map[string][]string{}}
 		for _, t := range argToken.FindAll(b, -1) {
-			names[string(t)] = true
+			f.names[string(t)] = true
 		}
 		for _, m := range argValue.FindAllSubmatch(b, -1) {
 			n, v := string(m[1]), string(m[2])
-			if len(values[n]) < maxArgValues && !slices.Contains(values[n], v) {
-				values[n] = append(values[n], v)
+			if len(f.values[n]) < maxArgValues && !slices.Contains(f.values[n], v) {
+				f.values[n] = append(f.values[n], v)
 			}
+		}
+		if len(f.names) > 0 {
+			out = append(out, f)
 		}
 		return nil
 	})
-	return names, values
+	return out
 }

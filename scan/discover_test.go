@@ -171,9 +171,10 @@ func TestDiscoverLinkedTwins(t *testing.T) {
 // ARG with the default `latest` is not reported (CR102) when a build file
 // of the repository names the argument (its script passes the real tag);
 // it is when none does, and files that are not build files (a README) do
-// not count. An ARG naming the whole image is judged by the values the
-// build files give it: one unpinned value keeps the finding, values only
-// a workflow computes drop it.
+// not count, nor do those of another image's folder. An ARG naming the
+// whole image is judged by the values the build files give it: one
+// unpinned value keeps the finding, values only a workflow computes drop
+// it.
 func TestArgPassedByBuildFiles(t *testing.T) {
 	df := "ARG BASE_TAG=latest\nFROM ghcr.io/acme/base:${BASE_TAG}\nUSER 1000\n"
 	whole := "ARG BASE=ghcr.io/acme/base:main\nFROM $BASE\nUSER 1000\n"
@@ -186,6 +187,8 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"a workflow passes it", map[string]string{"images/app/Dockerfile": df, ".github/workflows/build.yml": "build-args: |\n  BASE_TAG=${{ github.sha }}\n"}, 0},
 		{"nothing passes it", map[string]string{"images/app/Dockerfile": df, "scripts/runner.py": "args = {\"OTHER\": 1}\n"}, 1},
 		{"only a README names it", map[string]string{"images/app/Dockerfile": df, "README.md": "Set BASE_TAG to build.\n"}, 1},
+		{"another image's compose file passes it", map[string]string{"images/app/Dockerfile": df, "images/other/compose.yaml": "services:\n  a:\n    build:\n      args:\n        BASE_TAG: \"1.2\"\n"}, 1},
+		{"a compose file beside it passes it", map[string]string{"images/app/Dockerfile": df, "images/app/compose.yaml": "services:\n  a:\n    build:\n      args:\n        BASE_TAG: \"1.2\"\n"}, 0},
 		{"a bake file passes an unpinned whole image", map[string]string{"ci/Dockerfile": whole, "ci/docker-bake.hcl": "target \"a\" {\n  args = {\n    BASE = \"debian:12\"\n  }\n}\ntarget \"b\" {\n  args = {\n    BASE = \"opensuse/tumbleweed\"\n  }\n}\n"}, 1},
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
 	} {
