@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -475,8 +476,9 @@ func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cm
 	}
 	// vars are the values known at a point: the stage's ARG and ENV, then
 	// the RUN's own literal assignments before it.
+	stage := v.stageVars(s, ins)
 	varsAt := func(sp dockerfile.Span) map[string]string {
-		vars := v.stageVars(s, ins)
+		vars := maps.Clone(stage)
 		for _, a := range assigns {
 			if before(a.Span, sp) && a.Literal {
 				vars[a.Name] = a.Value

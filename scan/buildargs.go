@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/coderready/coderready/checks"
 	"github.com/coderready/coderready/internal/rootfs"
 )
 
@@ -161,4 +162,36 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		return nil
 	})
 	return out
+}
+
+// bakePlatforms finds a bake file's `platforms = ["linux/amd64"]`.
+var bakePlatforms = regexp.MustCompile(`"?platforms"?\s*[=:]\s*\[([^\]]*)\]`)
+
+// bakeArch is the one architecture a bake file beside a Dockerfile
+// (docker-bake.hcl or .json) builds every target for: each `platforms`
+// list names one platform, all the same (`platforms = ["linux/amd64"]`);
+// "" otherwise, or when none says.
+func (p *Planned) bakeArch(dir string, names []string) string {
+	arch := ""
+	for _, n := range names {
+		if n != "docker-bake.hcl" && n != "docker-bake.json" {
+			continue
+		}
+		b, err := rootfs.ReadFile(p.repo.FS(), path.Join(dir, n), maxBuildFileBytes)
+		if err != nil {
+			return ""
+		}
+		for _, m := range bakePlatforms.FindAllSubmatch(b, -1) {
+			list := strings.Split(strings.TrimSpace(string(m[1])), ",")
+			if len(list) != 1 {
+				return ""
+			}
+			_, a, ok := strings.Cut(strings.Trim(strings.TrimSpace(list[0]), `"`), "/")
+			if !ok || a == "" || arch != "" && a != arch {
+				return ""
+			}
+			arch = a
+		}
+	}
+	return checks.NormArch(arch)
 }

@@ -9,9 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -402,38 +400,6 @@ func (p *Planned) siblingArch(rel string) string {
 		return a
 	}
 	return p.bakeArch(path.Dir(rel), names)
-}
-
-// bakePlatforms finds a bake file's `platforms = ["linux/amd64"]`.
-var bakePlatforms = regexp.MustCompile(`"?platforms"?\s*[=:]\s*\[([^\]]*)\]`)
-
-// bakeArch is the one architecture a bake file beside a Dockerfile
-// (docker-bake.hcl or .json) builds every target for: each `platforms`
-// list names one platform, all the same (`platforms = ["linux/amd64"]`);
-// "" otherwise, or when none says.
-func (p *Planned) bakeArch(dir string, names []string) string {
-	arch := ""
-	for _, n := range names {
-		if n != "docker-bake.hcl" && n != "docker-bake.json" {
-			continue
-		}
-		b, err := rootfs.ReadFile(p.repo.FS(), path.Join(dir, n), maxBuildFileBytes)
-		if err != nil {
-			return ""
-		}
-		for _, m := range bakePlatforms.FindAllSubmatch(b, -1) {
-			list := strings.Split(strings.TrimSpace(string(m[1])), ",")
-			if len(list) != 1 {
-				return ""
-			}
-			_, a, ok := strings.Cut(strings.Trim(strings.TrimSpace(list[0]), `"`), "/")
-			if !ok || a == "" || arch != "" && a != arch {
-				return ""
-			}
-			arch = a
-		}
-	}
-	return checks.NormArch(arch)
 }
 
 // buildFileArg returns what the repository's build files (scripts,

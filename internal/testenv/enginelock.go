@@ -3,6 +3,7 @@ package testenv
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -23,32 +24,35 @@ func engineLockPath() string {
 // lockEngine takes the engine's build lock shared for a test. A lock that
 // cannot be taken is logged and ignored: it only guards the prune.
 func lockEngine(tb testing.TB) engineLock {
-	f, err := os.OpenFile(engineLockPath(), os.O_RDWR|os.O_CREATE, 0o600)
+	l, err := flockEngine(syscall.LOCK_SH)
 	if err != nil {
 		tb.Logf("test engine lock: %v", err)
-		return engineLock{}
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
-		tb.Logf("test engine lock: %v", err)
-		_ = f.Close()
-		return engineLock{}
-	}
-	return engineLock{f}
+	return l
 }
 
 // tryLockEngineAlone takes the engine's build lock alone without waiting;
 // false when another test holds it.
 func tryLockEngineAlone(tb testing.TB) (engineLock, bool) {
+	l, err := flockEngine(syscall.LOCK_EX | syscall.LOCK_NB)
+	if err != nil && !errors.Is(err, syscall.EWOULDBLOCK) {
+		tb.Logf("test engine lock: %v", err)
+	}
+	return l, err == nil
+}
+
+// flockEngine opens the engine's lock file and flocks it with how; the
+// zero engineLock on error.
+func flockEngine(how int) (engineLock, error) {
 	f, err := os.OpenFile(engineLockPath(), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		tb.Logf("test engine lock: %v", err)
-		return engineLock{}, false
+		return engineLock{}, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
 		_ = f.Close()
-		return engineLock{}, false
+		return engineLock{}, err
 	}
-	return engineLock{f}, true
+	return engineLock{f}, nil
 }
 
 // unlock releases the hold (closing the file releases its flock).
