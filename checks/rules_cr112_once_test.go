@@ -65,6 +65,11 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"arm64v8 namespace of an installer stage", "FROM arm64v8/buildpack-deps:noble-curl AS installer\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\nFROM debian:12\nCOPY --from=installer /tmp/cs.tar.gz /tmp/\n", nil, nil},
 		{"a repository named for one", "FROM cr.example.com/viya-4-x64_oci_linux_2-docker/sas-programming:1\nRUN curl -fsSLO https://example.com/google-cloud-cli-linux-x86_64.tar.gz\n", nil, nil},
 		{"a repository named for another", "FROM cr.example.com/tools-arm64/base:1\nRUN curl -fsSLO https://example.com/google-cloud-cli-linux-x86_64.tar.gz\n", nil, []want{{line: 2}}},
+		{"a file named for ARM machines", arm, named("docker/Dockerfile.ci_arm"), nil},
+		{"a name that only contains arm", arm, named("docker/Dockerfile.charm"), []want{{line: 2}}},
+		{"a repository's signing key from an amd64 path", "FROM ubuntu:22.04\nRUN curl -fsSL https://developer.download.example.com/compute/cuda/repos/ubuntu2204/x86_64/3bf863cc.pub | gpg --dearmor -o /usr/share/keyrings/cuda.gpg\n", nil, nil},
+		{"the repository itself from an amd64 path", "FROM ubuntu:22.04\nRUN curl -fsSLO https://developer.download.example.com/compute/cuda/repos/ubuntu2204/x86_64/cuda-keyring_1.1-1_all.deb\n", nil, []want{{line: 2}}},
+		{"armv6l", "FROM debian:12\nRUN curl -fsSL https://go.dev/dl/go1.18.2.linux-armv6l.tar.gz | tar -C /usr/local -xz\n", nil, []want{{line: 2}}},
 		{"a tag that only contains one", "FROM example/tools:amd64ish\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, []want{{line: 2}}},
 	})
 	// Another architecture in Dockerfile.aarch64 is still reported.
@@ -86,6 +91,10 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"Dockerfile", []string{"Dockerfile", "Dockerfile.dev"}, ""},
 		{"Dockerfile.aarch64", []string{"Dockerfile", "Dockerfile.aarch64"}, ""},
 		{"Dockerfile", []string{"Dockerfile", "Dockerfile.amd64"}, ""},
+		{"ubuntu-24.04.Dockerfile", []string{"ubuntu-24.04.Dockerfile", "ubuntu-24.04-aarch64.Dockerfile", "ubuntu-22.04.Dockerfile"}, "amd64"},
+		{"ubuntu-22.04.Dockerfile", []string{"ubuntu-24.04.Dockerfile", "ubuntu-24.04-aarch64.Dockerfile", "ubuntu-22.04.Dockerfile"}, ""},
+		{"Dockerfile.ci_cpu", []string{"Dockerfile.ci_cpu", "Dockerfile.ci_arm"}, ""},
+		{"Dockerfile.ci_arm", []string{"Dockerfile.ci_cpu", "Dockerfile.ci_arm"}, ""},
 	} {
 		if got := ArchFromSiblings(c.name, c.siblings); got != c.want {
 			t.Errorf("ArchFromSiblings(%q, %q) = %q, want %q", c.name, c.siblings, got, c.want)

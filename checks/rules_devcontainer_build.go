@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -77,7 +78,9 @@ func init() {
 			"Without `ENVBUILDER_DEVCONTAINER_DIR`/`ENVBUILDER_DEVCONTAINER_JSON_PATH`, envbuilder takes the first of " +
 			"`.devcontainer/devcontainer.json`, `devcontainer.json` (at the root) and `.devcontainer/<folder>/devcontainer.json` " +
 			"(folders in name order), all relative to the repository root. A Dev Container Template source (CR220) is " +
-			"not reported: it is copied into a project's own `.devcontainer` before it is built.",
+			"not reported: it is copied into a project's own `.devcontainer` before it is built; nor is a config in a project " +
+			"skeleton a generator renders into a new repository (a folder named `…-template`, `skeleton`, `boilerplate`, " +
+			"`scaffold`, or `{{cookiecutter.…}}`), nor a Compose config, which envbuilder cannot build anywhere (CR202).",
 		Why: "envbuilder's `findDevcontainerJSON` (coder/envbuilder `envbuilder.go`) checks exactly those three places in that " +
 			"order — the option docs in `options/options.go` say `.devcontainer.json` for the second, the code checks " +
 			"`devcontainer.json` — and silently uses the first it finds; the others are never built." + cite("envbuilder"),
@@ -205,6 +208,11 @@ func checkCR215(in *DevcontainerInput) []Finding {
 	if in.Template != nil {
 		return nil
 	}
+	// envbuilder cannot build a Compose config wherever it sits (CR202
+	// says so): pointing it there would not help.
+	if c.Has("/dockerComposeFile") {
+		return nil
+	}
 	if msg := envbuilderLookup(in); msg != "" {
 		return []Finding{dcAt(c, "", msg)}
 	}
@@ -257,6 +265,12 @@ func envbuilderLookup(in *DevcontainerInput) string {
 	default:
 		return ""
 	}
+	// A project skeleton (`nf_core/pipeline-template/.devcontainer`, a
+	// cookiecutter's `{{cookiecutter.name}}/.devcontainer`) is rendered
+	// into a new repository's root, where envbuilder finds it.
+	if ws != "." && skeletonDir(ws) {
+		return ""
+	}
 	pick := envbuilderPick(in, ws)
 	dir := path.Dir(p)
 	switch {
@@ -276,6 +290,23 @@ func envbuilderLookup(in *DevcontainerInput) string {
 			"ENVBUILDER_DEVCONTAINER_DIR=%s in the template to build this one", pick, dir)
 	}
 	return ""
+}
+
+// skeletonName is a folder named for a project skeleton a generator
+// renders into a new repository (`pipeline-template`, `project_skeleton`,
+// `boilerplate`, `scaffold`).
+var skeletonName = regexp.MustCompile(`(?i)(^|[-_.])(template|skeleton|boilerplate|scaffold)s?($|[-_.])`)
+
+// skeletonDir reports whether a workspace folder is, or is inside, a
+// project skeleton: a folder named for one, or a generator's
+// placeholder folder (`{{cookiecutter.project_slug}}`, `{{ name }}`).
+func skeletonDir(ws string) bool {
+	for _, part := range strings.Split(ws, "/") {
+		if skeletonName.MatchString(part) || strings.Contains(part, "{{") {
+			return true
+		}
+	}
+	return false
 }
 
 // jsonPathHint is the ENVBUILDER_DEVCONTAINER_JSON_PATH a config with

@@ -387,12 +387,12 @@ func TestCR206RunArgsValue(t *testing.T) {
 // (templates/base/.devcontainer/) is not reported; the same config as a
 // project's own is.
 func TestCR215TemplateSource(t *testing.T) {
-	const p = "templates/base/.devcontainer/devcontainer.json"
+	const p = "variants/base/.devcontainer/devcontainer.json"
 	c, err := devcontainer.Parse(p, []byte(`{"image": "mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tm := range []*Template{nil, {Path: p, Kind: TemplateDevcontainer, Manifest: "templates/base/devcontainer-template.json"}} {
+	for _, tm := range []*Template{nil, {Path: p, Kind: TemplateDevcontainer, Manifest: "variants/base/devcontainer-template.json"}} {
 		in := &DevcontainerInput{Devcontainer: c, Config: DefaultConfig(), Siblings: []string{p}, Template: tm}
 		var got []Finding
 		for _, f := range CheckDevcontainer(in) {
@@ -402,6 +402,39 @@ func TestCR215TemplateSource(t *testing.T) {
 		}
 		if want := tm == nil; (len(got) == 1) != want {
 			t.Errorf("template %v: CR215 %+v", tm != nil, got)
+		}
+	}
+}
+
+// TestCR215Elsewhere: a config outside the root's .devcontainer is
+// reported, but not in a project skeleton a generator renders into a new
+// repository's root, nor a Compose config, which envbuilder cannot build
+// wherever it sits.
+func TestCR215Elsewhere(t *testing.T) {
+	for _, tc := range []struct {
+		path, json string
+		want       bool
+	}{
+		{"tools/dev/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, true},
+		{"nf_core/pipeline-template/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, false},
+		{"{{cookiecutter.project_slug}}/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, false},
+		{"project_skeleton/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, false},
+		{"dev/internal_dev/.devcontainer/devcontainer.json", `{"dockerComposeFile": "compose.yml", "service": "app"}`, false},
+		{"dev/internal_dev/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, true},
+	} {
+		c, err := devcontainer.Parse(tc.path, []byte(tc.json))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := &DevcontainerInput{Devcontainer: c, Config: DefaultConfig(), Siblings: []string{tc.path}}
+		got := 0
+		for _, f := range CheckDevcontainer(in) {
+			if f.RuleID == "CR215" {
+				got++
+			}
+		}
+		if (got == 1) != tc.want {
+			t.Errorf("%s %s: %d CR215 findings, want reported %v", tc.path, tc.json, got, tc.want)
 		}
 	}
 }

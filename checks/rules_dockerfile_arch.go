@@ -226,6 +226,27 @@ func (v *dfView) madeByBuild(av archVar) bool {
 	return false
 }
 
+// argPassed reports whether the repository's build files pass the build
+// argument name to a Dockerfile built on its own (DockerfileInput.BuildFileArg),
+// none of them as a literal architecture: its default is then a fallback
+// (Arrow's `ARG arch=amd64`, which compose.yaml always sets from
+// `${ARCH_ALIAS}`), not what the build uses.
+func (v *dfView) argPassed(name string) bool {
+	if v.in.BuildFileArg == nil || v.in.Devcontainer != nil {
+		return false
+	}
+	values, mentioned := v.in.BuildFileArg(name)
+	if !mentioned {
+		return false
+	}
+	for _, val := range values {
+		if !hasVar(val) && (archWord.MatchString(val) || archRe.MatchString(val)) {
+			return false
+		}
+	}
+	return true
+}
+
 // valueSpan finds the text `NAME=value` (or `NAME value`) of av on its
 // instruction's lines.
 func (v *dfView) valueSpan(av archVar) (dockerfile.Span, bool) {
@@ -262,6 +283,9 @@ func archVarFindings(v *dfView) []Finding {
 		fixed := v.fixedArch(s)
 		for _, av := range archVars(s) {
 			if fixed != "" && normArch(av.arch) == fixed {
+				continue
+			}
+			if !av.env && v.argPassed(av.name) {
 				continue
 			}
 			use := v.archUse(av)
@@ -314,7 +338,13 @@ var (
 	archNamespace = regexp.MustCompile(`(?i)^(amd64|arm64v8|arm32v7|arm32v6|i386)/`)
 	// archDir is a folder named for one architecture, as repositories that
 	// keep a Dockerfile per architecture lay them out (`…/noble/arm64v8/`).
-	archDir = regexp.MustCompile(`(?i)^(amd64|x86_64|aarch64|arm64|arm64v8|arm32v7|armhf)$`)
+	// armName is a Dockerfile named for ARM machines (`Dockerfile.ci_arm`,
+	// `arm.Dockerfile`).
+	armName = regexp.MustCompile(`(?i)(?:^|[._-])arm(?:$|[._-])`)
+	// siblingArch is an architecture with the separator before it in a
+	// file's name (`.aarch64`, `-arm64`).
+	siblingArch = regexp.MustCompile(`(?i)([._-])(amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7)(?:$|[._-])`)
+	archDir     = regexp.MustCompile(`(?i)^(amd64|x86_64|aarch64|arm64|arm64v8|arm32v7|armhf)$`)
 )
 
 // refArch is the one architecture an image reference names: its tag
@@ -355,7 +385,7 @@ func normArch(a string) string {
 		return "amd64"
 	case "arm64", "aarch64", "arm64v8":
 		return "arm64"
-	case "armhf", "armv7", "armv7l", "arm32v7":
+	case "armhf", "armv7", "armv7l", "arm32v7", "armv6l":
 		return "arm"
 	case "i386", "i686":
 		return "386"
@@ -380,6 +410,11 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 	if m := archSuffix.FindStringSubmatch(path.Base(v.path())); m != nil && !strings.EqualFold(path.Base(v.path()), m[1]) {
 		return normArch(m[1])
 	}
+	// `Dockerfile.ci_arm`: a file named for ARM machines, which are arm64
+	// wherever Coder runs them.
+	if armName.MatchString(path.Base(v.path())) {
+		return "arm64"
+	}
 	for _, dir := range strings.Split(path.Dir(v.path()), "/") {
 		if archDir.MatchString(dir) {
 			return normArch(dir)
@@ -397,21 +432,24 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 }
 
 // ArchFromSiblings reads a Dockerfile kept per architecture from the
-// names beside it: a file named name (no architecture in it) next to
-// name+".<arch>" for an architecture other than amd64 (`Dockerfile` and
-// `Dockerfile.aarch64`) is the amd64 one. "" otherwise; the result goes
-// to DockerfileInput.Arch.
+// names beside it: a file named name (no architecture in it) next to the
+// same name with an architecture other than amd64 added (`Dockerfile` and
+// `Dockerfile.aarch64`, `ubuntu-24.04.Dockerfile` and
+// `ubuntu-24.04-aarch64.Dockerfile`) is the amd64 one. "" otherwise; the
+// result goes to DockerfileInput.Arch.
 func ArchFromSiblings(name string, siblings []string) string {
-	if archSuffix.MatchString(name) {
+	if archSuffix.MatchString(name) || armName.MatchString(name) {
 		return ""
 	}
 	for _, s := range siblings {
-		rest, ok := strings.CutPrefix(s, name+".")
-		if !ok {
-			continue
-		}
-		if a := normArch(rest); a != "" && a != "amd64" {
-			return "amd64"
+		for _, m := range siblingArch.FindAllStringSubmatchIndex(s, -1) {
+			// Take the architecture and the separator before it out.
+			if s[:m[2]]+s[m[5]:] != name {
+				continue
+			}
+			if a := normArch(s[m[4]:m[5]]); a != "" && a != "amd64" {
+				return "amd64"
+			}
 		}
 	}
 	return ""

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"github.com/coderready/coderready/devcontainer"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,14 @@ func TestCR112Vars(t *testing.T) {
 		{"ENV inherited by a later stage", "FROM debian:12 AS base\nENV ARCH=arm64\nFROM base\nRUN wget -O /tmp/t.deb https://example.com/t_${ARCH}.deb\n", nil,
 			[]want{{2, 5, nil}}},
 		{"ARG not used", "FROM debian:12\nARG ARCH=amd64\nRUN echo building\n", nil, nil},
+		{"ARG the build files always pass", "FROM debian:12\nARG arch=aarch64\nRUN curl -fsSLO \"https://example.com/tool-${arch}.tar.gz\"\n", buildFiles("arch", "${ARCH_ALIAS}"), nil},
+		{"ARG the build files pass as one architecture", "FROM debian:12\nARG arch=aarch64\nRUN curl -fsSLO \"https://example.com/tool-${arch}.tar.gz\"\n", buildFiles("arch", "aarch64"),
+			[]want{{2, 5, []string{}}}},
+		{"ARG of a Dev Container's Dockerfile", "FROM debian:12\nARG arch=aarch64\nRUN curl -fsSLO \"https://example.com/tool-${arch}.tar.gz\"\n",
+			func(in *DockerfileInput) {
+				buildFiles("arch", "${ARCH_ALIAS}")(in)
+				in.Devcontainer = &devcontainer.Config{}
+			}, []want{{2, 5, []string{}}}},
 		{"ARG is not inherited by a later stage", "FROM debian:12 AS base\nARG ARCH=amd64\nFROM base\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
 		{"the RUN works it out", "FROM debian:12\nARG ARCH=amd64\nRUN ARCH=$(dpkg --print-architecture) && curl -LO https://example.com/t_${ARCH}.deb\n", nil, nil},
 		{"platform ARG default", "FROM debian:12\nARG TARGETARCH=amd64\nRUN curl -LO https://example.com/t_${TARGETARCH}.deb\n", nil, nil},

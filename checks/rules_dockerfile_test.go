@@ -287,6 +287,8 @@ func TestCR106(t *testing.T) {
 		{"dumb-init with a flag", "FROM ubuntu:24.04\nENTRYPOINT [\"/usr/bin/dumb-init\", \"--single-child\", \"--\"]\n", nil, nil},
 		{"an init wrapping a script", "FROM ubuntu:24.04\nENTRYPOINT [\"tini\", \"--\", \"/start.sh\"]\n", nil, []want{{line: 2}}},
 		{"a login shell neither", "FROM ubuntu:24.04\nENTRYPOINT bash -l\n", nil, nil},
+		{"a shell that runs CMD as its command", "FROM ubuntu:24.04\nENTRYPOINT [\"/bin/bash\", \"-c\", \"-l\"]\nCMD [\"make test\"]\n", nil, nil},
+		{"an interactive shell that runs CMD", "FROM ubuntu:24.04\nENTRYPOINT [\"/bin/bash\", \"-i\", \"-c\"]\n", nil, nil},
 		{"a shell running a command does", "FROM ubuntu:24.04\nENTRYPOINT [\"bash\", \"-c\", \"service ssh start && exec \\\"$@\\\"\"]\n", nil, []want{{line: 2}}},
 		{"distroless debug has busybox", "FROM registry.example/distroless/static-debian12:debug\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n", nil, []want{{line: 2}}},
 		// The image's own command-line tool prepares nothing.

@@ -69,7 +69,7 @@ func init() {
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
 			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`): it sets nothing up. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, .NET's chiseled and distroless tags) is not judged: it cannot be a workspace. " +
-			"Nor is an ENTRYPOINT that only starts a shell (`[\"/bin/bash\"]`, `bash -l`) or a minimal init with nothing " +
+			"Nor is an ENTRYPOINT that only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
@@ -116,13 +116,17 @@ func init() {
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
 			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`), or a base's tag (`…:arm64v8-noble`, " +
-			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`), or, for a plain `Dockerfile`, a `Dockerfile.<arch>` " +
-			"beside it for another architecture makes it the amd64 one, and a `docker-bake.hcl` beside it that builds every " +
-			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one. Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), " +
+			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`); a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
+			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
+			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
+			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one. An `ARG` whose value the repository's " +
+			"build files pass to a Dockerfile built on its own (a Compose `args:` entry, a bake `args` block, `--build-arg`) " +
+			"is a fallback and not reported, unless they pass a literal architecture. " +
 			"An apt source a RUN writes for one architecture (`deb [arch=amd64 signed-by=…] https://…`) is reported too: " +
 			"on another platform apt skips it. " +
-			"i386 multilib folders and folders the build makes itself (`mkdir -p ${JAVA_HOME}`) are not reported: a missing " +
-			"one is skipped, not broken. conda's `linux-64` counts as x86_64. A download is reported once, " +
+			"Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), i386 multilib folders and folders the build makes itself " +
+			"(`mkdir -p ${JAVA_HOME}`) are not reported: a missing one is skipped, not broken. Nor is a repository's signing key " +
+			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`): the key is the same for all. conda's `linux-64` counts as x86_64. A download is reported once, " +
 			"where it is first named: the later words of the stage that name its file or the folder it unpacks to (in the " +
 			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`) are " +
 			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
@@ -412,7 +416,8 @@ var (
 )
 
 // bareEntrypoint reports whether an ENTRYPOINT sets nothing up that a
-// replaced command would miss: a shell alone (`["/bin/bash"]`, `bash -l`),
+// replaced command would miss: a shell alone (`["/bin/bash"]`, `bash -l`,
+// `["/bin/bash", "-c", "-l"]`),
 // or a minimal init that runs the command it is given (`["tini", "--"]`,
 // `dumb-init --`), which only reaps zombies and forwards signals.
 func bareEntrypoint(ins *dockerfile.Instruction) bool {
@@ -425,12 +430,11 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 	if !shell && !slices.Contains(minimalInits, name) {
 		return false
 	}
+	// Options only: a shell's `-c` then takes its command string from
+	// CMD (`["/bin/bash", "-i", "-c"]`), which the workspace replaces too.
 	for _, a := range args[1:] {
 		if !strings.HasPrefix(a, "-") {
 			return false // a script, or the program an init wraps
-		}
-		if shell && strings.Contains(a, "c") && !strings.HasPrefix(a, "--") {
-			return false // -c and a command
 		}
 	}
 	return true
@@ -574,12 +578,16 @@ func checkCR107(in *DockerfileInput) []Finding {
 var (
 	// archRe finds an architecture name between separators.
 	// conda's `linux-64` (its name for x86_64) counts too.
-	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armhf|i386|i686|x64|linux-64)(?:$|[-_./"'])`)
+	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armv6l|armhf|i386|i686|x64|linux-64)(?:$|[-_./"'])`)
 	// unameM finds `uname -m` (also `uname -sm`).
 	unameM = regexp.MustCompile(`uname +-[a-z]*m`)
 	// signatureExt finds the signature or checksum file of a download.
 	signatureExt = regexp.MustCompile(`(?i)\.(asc|sig|sign|sha256|sha256sum|sha512|sha512sum|sha1|md5|sum)$`)
 	// archiveExt finds names of downloadable files.
+	// keyFile is a repository's signing key (`…/x86_64/3bf863cc.pub`,
+	// `…/KEYS.asc`): the same key for every architecture, wherever it is
+	// fetched from.
+	keyFile    = regexp.MustCompile(`(?i)(\.(pub|gpg|key)|keys?\.asc)$`)
 	archiveExt = regexp.MustCompile(`(?i)\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tar\.zst|zip|deb|rpm|apk|appimage|gz|xz|bin|run|jar)$`)
 )
 
@@ -944,6 +952,9 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// (`….tar.bz2.asc`), or a fallback mirror tried only
 					// when the first fails.
 					url := strings.Contains(a, "://")
+					if url && keyFile.MatchString(strings.Trim(a, `"'`)) {
+						continue
+					}
 					if at, ok := allSeen(seen, names); ok && (!url || urls[a] || at >= 0 && (!dls[at].url || c.Conditional || signatureExt.MatchString(strings.Trim(a, `"'`)))) {
 						if at >= 0 {
 							dls[at].spans = append(dls[at].spans, sp)

@@ -156,12 +156,65 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 				f.values[n] = append(f.values[n], v)
 			}
 		}
+		namedArgs(b, f)
 		if len(f.names) > 0 {
 			out = append(out, f)
 		}
 		return nil
 	})
 	return out
+}
+
+var (
+	// buildArgFlag is `--build-arg name=value` (or `--build-arg=name`),
+	// whatever the name's case.
+	buildArgFlag = regexp.MustCompile(`--build-arg[= ]\s*["']?([A-Za-z_][A-Za-z0-9_]*)(?:=([^"'\s]*))?`)
+	// argsStart opens a Compose service's `args:` mapping or list, or a
+	// bake target's `args = {`.
+	argsStart = regexp.MustCompile(`^(\s*)["']?args["']?\s*(:\s*$|=\s*\{)`)
+	// argsEntry is one entry of such a block: `arch: ${ARCH}`,
+	// `- arch=${ARCH}`, `arch = "x"`.
+	argsEntry = regexp.MustCompile(`^(\s*)-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*[:=]\s*["']?([^"'\s,}]*)`)
+)
+
+// namedArgs adds to f the build arguments a file passes by name, whatever
+// their case (Arrow's compose.yaml gives `arch: ${ARCH}`, a lower-case
+// ARG): `--build-arg` flags, and the entries of Compose `args:` and bake
+// `args = {…}` blocks.
+func namedArgs(b []byte, f buildFile) {
+	add := func(n, v string) {
+		f.names[n] = true
+		if v != "" && len(f.values[n]) < maxArgValues && !slices.Contains(f.values[n], v) {
+			f.values[n] = append(f.values[n], v)
+		}
+	}
+	for _, m := range buildArgFlag.FindAllSubmatch(b, -1) {
+		add(string(m[1]), string(m[2]))
+	}
+	indent, bake := -1, false
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if m := argsStart.FindStringSubmatch(line); m != nil {
+			indent, bake = len(m[1]), strings.Contains(m[2], "{")
+			continue
+		}
+		if indent < 0 {
+			continue
+		}
+		if bake && strings.HasPrefix(strings.TrimSpace(line), "}") {
+			indent = -1
+			continue
+		}
+		m := argsEntry.FindStringSubmatch(line)
+		// A YAML list may sit at its key's own indentation.
+		if m == nil || !bake && (len(m[1]) < indent || len(m[1]) == indent && !strings.HasPrefix(strings.TrimSpace(line), "-")) {
+			indent = -1
+			continue
+		}
+		add(m[2], m[3])
+	}
 }
 
 // bakePlatforms finds a bake file's `platforms = ["linux/amd64"]`.

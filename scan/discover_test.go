@@ -200,6 +200,33 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 	}
 }
 
+// TestLowerCaseArgPassed: a lower-case ARG (Arrow's `ARG arch=aarch64`)
+// counts as passed when a Compose `args:` block, a bake `args = {…}` block
+// or a `--build-arg` flag names it, so its architecture default is a
+// fallback (CR112); a file that only uses the word elsewhere does not count,
+// nor one that passes a literal architecture.
+func TestLowerCaseArgPassed(t *testing.T) {
+	df := "FROM alpine:3.20\nARG arch=aarch64\nRUN wget -q https://example.com/tool-${arch}.tar.gz\nUSER 1000\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  int
+	}{
+		{"a compose args mapping", map[string]string{"ci/docker/x.dockerfile": df, "compose.yaml": "services:\n  x:\n    build:\n      context: .\n      args:\n        base: alpine\n        arch: ${ARCH}\n    image: x\n"}, 0},
+		{"a compose args list at the key's indentation", map[string]string{"ci/docker/x.dockerfile": df, "compose.yaml": "services:\n  x:\n    build:\n      args:\n      - arch=${ARCH}\n"}, 0},
+		{"a bake args block", map[string]string{"ci/docker/x.dockerfile": df, "docker-bake.hcl": "target \"x\" {\n  args = {\n    arch = \"${ARCH}\"\n  }\n}\n"}, 0},
+		{"a --build-arg flag", map[string]string{"ci/docker/x.dockerfile": df, "ci/build.sh": "docker build --build-arg arch=$(uname -m) -f ci/docker/x.dockerfile .\n"}, 0},
+		{"a literal architecture passed", map[string]string{"ci/docker/x.dockerfile": df, "compose.yaml": "services:\n  x:\n    build:\n      args:\n        arch: aarch64\n"}, 1},
+		{"the word elsewhere only", map[string]string{"ci/docker/x.dockerfile": df, "compose.yaml": "services:\n  x:\n    build:\n      args:\n        base: alpine\n    environment:\n      arch: ${ARCH}\n"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR112")); n != tc.want {
+				t.Errorf("%d CR112 findings, want %d", n, tc.want)
+			}
+		})
+	}
+}
+
 // TestBakePlatformFixesArch: a Dockerfile whose bake file builds every
 // target for one platform (`platforms = ["linux/amd64"]`) is built for
 // that architecture only, so its amd64 downloads are not reported
