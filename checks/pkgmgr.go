@@ -444,6 +444,9 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //   - node, python, golang, rust (full tags): built on buildpack-deps, so
 //     curl, wget, git and ca-certificates; node has user node (UID 1000).
 //   - python `-slim`: ca-certificates, no curl or git.
+//   - node `-slim`: bash only, user node (UID 1000); its Dockerfiles install
+//     curl, wget and ca-certificates to fetch Node.js, then purge every
+//     package node does not link (nodejs/docker-node `*/bookworm-slim`).
 //   - alpine, and the `-alpine` tags of node, python and golang: busybox
 //     (wget) and ca-certificates-bundle, no bash or git.
 //   - fedora: curl (curl-minimal provides it; swiftlang/swift-docker's
@@ -469,7 +472,8 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //   - Docker Official images whose Dockerfiles set no USER (ruby, php, perl,
 //     gcc, openjdk, eclipse-temurin, haskell, elixir, erlang, julia, r-base,
 //     swift, clojure, centos, rockylinux, almalinux, amazonlinux,
-//     oraclelinux, archlinux) and rocker/* (R; s6 runs as root): root.
+//     oraclelinux, archlinux), rocker/* (R; s6 runs as root) and
+//     nvidia/cuda (its Dockerfiles set no USER): root.
 //   - mcr.microsoft.com/dotnet/{sdk,aspnet,runtime,runtime-deps} (and
 //     dotnet/nightly/*; not the product images such as yarp, monitor and
 //     aspire-dashboard, built on distroless): root (`app`, UID 1654, exists; `USER
@@ -513,6 +517,13 @@ var knownBases = []knownBase{
 			return BaseFacts{Family: OSAlpine, Manager: PMApk, Source: "table"}
 		case strings.Contains(r.Tag, "slim") && r.Repository == "python":
 			b = facts(OSDebian, PMApt, "bash")
+		case strings.Contains(r.Tag, "slim") && r.Repository == "node":
+			// node's slim Dockerfiles install curl, wget and
+			// ca-certificates to fetch Node.js, then mark every package
+			// auto and purge all but the libraries node links.
+			b = facts(OSDebian, PMApt, "bash")
+			b.Users, b.UID1000 = []string{"node"}, "node"
+			return b
 		case strings.Contains(r.Tag, "slim"):
 			return BaseFacts{Family: OSDebian, Manager: PMApt, Source: "table"}
 		default:
@@ -610,12 +621,18 @@ var knownBases = []knownBase{
 			return false
 		}
 		return r.Registry == "" && (slices.Contains(rootOfficial, r.Repository) || strings.HasPrefix(r.Repository, "rocker/")) ||
-			dotnetBase(r) || ubiStandard(r)
+			dotnetBase(r) || ubiStandard(r) || nvidiaCUDA(r)
 	}, func(r ImageRef) BaseFacts {
 		b := BaseFacts{UserKnown: true, Source: "table"}
 		b.Family, b.Manager = familyOf(r)
 		return b
 	}},
+}
+
+// nvidiaCUDA reports whether r is NVIDIA's CUDA image (Docker Hub or NGC),
+// whose Dockerfiles (nvidia/container-images/cuda) set no USER: root.
+func nvidiaCUDA(r ImageRef) bool {
+	return r.Repository == "nvidia/cuda" && (r.Registry == "" || r.Registry == "nvcr.io")
 }
 
 // dotnetBase reports whether r is one of the .NET base images (sdk,

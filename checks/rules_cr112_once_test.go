@@ -69,6 +69,8 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"a name that only contains arm", arm, named("docker/Dockerfile.charm"), []want{{line: 2}}},
 		{"a repository's signing key from an amd64 path", "FROM ubuntu:22.04\nRUN curl -fsSL https://developer.download.example.com/compute/cuda/repos/ubuntu2204/x86_64/3bf863cc.pub | gpg --dearmor -o /usr/share/keyrings/cuda.gpg\n", nil, nil},
 		{"the repository itself from an amd64 path", "FROM ubuntu:22.04\nRUN curl -fsSLO https://developer.download.example.com/compute/cuda/repos/ubuntu2204/x86_64/cuda-keyring_1.1-1_all.deb\n", nil, []want{{line: 2}}},
+		{"a folder the RUN makes is not the evidence", "FROM debian:12\nRUN mkdir -p /tmp/pkgs/linux-64 && \\\n  curl -fsSL -o /tmp/pkgs/linux-64/gdb-1.conda https://conda.example.org/conda-forge/linux-64/gdb-1.conda\n", nil,
+			[]want{{line: 3}}},
 		{"armv6l", "FROM debian:12\nRUN curl -fsSL https://go.dev/dl/go1.18.2.linux-armv6l.tar.gz | tar -C /usr/local -xz\n", nil, []want{{line: 2}}},
 		{"a tag that only contains one", "FROM example/tools:amd64ish\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, []want{{line: 2}}},
 	})
@@ -114,6 +116,22 @@ func TestCR101Scratch(t *testing.T) {
 	}
 	if got := checkRule(t, "CR101", "FROM debian:12\nCOPY bundle /ide/\n", nil); !slices.ContainsFunc(got, func(f Finding) bool { return f.RuleID == "CR101" }) {
 		t.Errorf("debian: no CR101")
+	}
+}
+
+// TestCR101CUDA: NVIDIA's CUDA images set no USER, so an image built on
+// one without a USER of its own runs as root; another image of the same
+// name elsewhere is not judged.
+func TestCR101CUDA(t *testing.T) {
+	for src, want := range map[string]int{
+		"FROM nvidia/cuda:12.4.1-devel-ubuntu22.04\nRUN apt-get update\n":            1,
+		"FROM nvcr.io/nvidia/cuda:12.4.1-base-rockylinux9\nRUN dnf -y install git\n": 1,
+		"FROM nvidia/cuda:12.4.1-devel-ubuntu22.04\nUSER 1000\n":                     0,
+		"FROM ghcr.io/acme/nvidia/cuda:12\nRUN apt-get update\n":                     0,
+	} {
+		if got := checkRule(t, "CR101", src, nil); len(got) != want {
+			t.Errorf("%q: %d CR101 findings, want %d: %v", src, len(got), want, got)
+		}
 	}
 }
 

@@ -22,9 +22,10 @@ func init() {
 	Register(&Rule{
 		ID: "CR217", Title: "Dev Container image not pinned", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "The devcontainer's `image` (for a Docker Compose config, the image of the service it runs, when the " +
-			"service is not built) has neither a digest nor a tag other than `latest` or a branch's (`main`, " +
-			"`master`, `develop`, `nightly`, `edge`, …): `ubuntu`, `mcr.microsoft.com/devcontainers/base:latest`, " +
-			"`ghcr.io/homebrew/brew:main`. An image that still holds a variable or a " +
+			"service is not built) has neither a digest nor a tag other than `latest`, a variant's `…-latest`, a branch's " +
+			"(`main`, `master`, `develop`, `nightly`, `edge`, …) or a Dev Containers distribution alias: `ubuntu`, " +
+			"`mcr.microsoft.com/devcontainers/base:latest`, `ghcr.io/homebrew/brew:main`, " +
+			"`quay.io/devfile/universal-developer-image:ubi9-latest`, `mcr.microsoft.com/devcontainers/base:ubuntu`. An image that still holds a variable or a " +
 			"`${templateOption:…}` placeholder is not judged.",
 		Why: "Golden images must be reproducible: `latest` (or no tag) changes under the workspace, so two builds of the " +
 			"same commit can differ in tools, users and libc. envbuilder and the Dev Containers CLI pull the reference " +
@@ -157,17 +158,8 @@ func checkCR217(in *DevcontainerInput) []Finding {
 		return nil
 	}
 	r := ParseImageRef(img)
-	var msg string
-	switch {
-	case r.Digest != "":
-		return nil
-	case r.Tag == "":
-		msg = fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", img, img)
-	case r.Tag == "latest":
-		msg = fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", img)
-	case slices.Contains(branchTags, strings.ToLower(r.Tag)):
-		msg = fmt.Sprintf("`%s` uses the `%s` tag, which follows a branch and changes with every push", img, r.Tag)
-	default:
+	msg := floatingTag(img, r)
+	if msg == "" {
 		return nil
 	}
 	f := dcAt(c, at, what+msg)

@@ -69,8 +69,9 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
-			"has neither a digest nor a tag other than `latest` or a branch's (`main`, `master`, `develop`, `dev`, " +
-			"`nightly`, `edge`, `head`, `trunk`). With " +
+			"has neither a digest nor a tag other than `latest`, a variant's `…-latest` (`ubi9-latest`), a branch's (`main`, " +
+			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`) or a Dev Containers image's distribution " +
+			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor, for a " +
@@ -519,18 +520,48 @@ func unpinned(ref string, requireDigest bool) (msg, name string, ok bool) {
 	switch {
 	case requireDigest && r.Digest == "":
 		msg = fmt.Sprintf("`%s` is not pinned by digest, and config requires digests", ref)
-	case r.Digest != "":
-		return "", "", false
-	case r.Tag == "":
-		msg = fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", ref, ref)
-	case r.Tag == "latest":
-		msg = fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", ref)
-	case slices.Contains(branchTags, strings.ToLower(r.Tag)):
-		msg = fmt.Sprintf("`%s` uses the `%s` tag, which follows a branch and changes with every push", ref, r.Tag)
 	default:
-		return "", "", false
+		if msg = floatingTag(ref, r); msg == "" {
+			return "", "", false
+		}
 	}
 	return msg, r.Name(), true
+}
+
+// floatingTag says why a reference (r parsed from ref) names an image that
+// changes over time, "" when it does not: no tag, `latest` or a variant's
+// `…-latest`, a branch's tag, a Dev Containers distribution alias. A
+// digest pins it.
+func floatingTag(ref string, r ImageRef) string {
+	switch {
+	case r.Digest != "":
+		return ""
+	case r.Tag == "":
+		return fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", ref, ref)
+	case r.Tag == "latest":
+		return fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", ref)
+	case slices.Contains(branchTags, strings.ToLower(r.Tag)):
+		return fmt.Sprintf("`%s` uses the `%s` tag, which follows a branch and changes with every push", ref, r.Tag)
+	case latestSuffix.MatchString(r.Tag):
+		return fmt.Sprintf("`%s` uses the `%s` tag, a `latest` of its variant, which changes over time", ref, r.Tag)
+	case devcontainersAlias(r):
+		return fmt.Sprintf("`%s` uses the `%s` tag, an alias that moves to each new release of the distribution", ref, r.Tag)
+	}
+	return ""
+}
+
+// latestSuffix is a variant's `latest` tag (`ubi9-latest`,
+// `python3.12_latest`).
+var latestSuffix = regexp.MustCompile(`(?i)[-_.]latest$`)
+
+// devcontainersAlias reports whether r is a Dev Containers image tagged
+// with a distribution's name alone (`mcr.microsoft.com/devcontainers/base:ubuntu`),
+// which devcontainers/images moves to each new release.
+func devcontainersAlias(r ImageRef) bool {
+	if r.Registry != "mcr.microsoft.com" || !strings.HasPrefix(r.Repository, "devcontainers/") && !strings.HasPrefix(r.Repository, "vscode/devcontainers/") {
+		return false
+	}
+	return slices.Contains([]string{"ubuntu", "debian", "alpine"}, strings.ToLower(r.Tag))
 }
 
 // isStageIndex reports whether a `--from` value is a stage's index.

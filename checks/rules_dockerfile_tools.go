@@ -447,7 +447,7 @@ var setupName = regexp.MustCompile(`(?i)entry|init|start|setup|boot|launch|wrap|
 
 // serverArg matches the arguments of a command that serves rather than
 // answers: a listening address, a port, a daemon mode.
-var serverArg = regexp.MustCompile(`(?i)^(--?(bind|listen|port|host|addr|daemon)|-D$|serve$|server$|start$|run$|daemon$|up$)`)
+var serverArg = regexp.MustCompile(`(?i)^(--?(bind|listen|port|host|addr|ip|daemon)|-D$|serve$|server$|start$|run$|daemon$|up$|lab$|notebook$)`)
 
 // programEntrypoint reports whether an ENTRYPOINT is the packaged program
 // the image exists to run, a command-line tool invoked with the container's
@@ -935,7 +935,10 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						sp = c.ArgSpans[i]
 					}
 					names := archNames(a)
-					if outputName(c, i) {
+					// A folder the RUN makes (`mkdir -p /tmp/pkgs/linux-64`)
+					// is a local name, as a download's output is: the
+					// download that fills it is the finding.
+					if outputName(c, i) || path.Base(c.Name) == "mkdir" {
 						for _, n := range names {
 							if _, ok := seen[n]; !ok {
 								seen[n] = -1
