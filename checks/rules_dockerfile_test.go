@@ -321,6 +321,12 @@ func TestCR106(t *testing.T) {
 		{"s6-overlay services copied as a tree", "FROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nCOPY svc /etc/s6-overlay/s6-rc.d/svc-code-server\n", nil, []want{{line: 2}}},
 		{"a Jupyter start hook", "FROM quay.io/jupyter/base-notebook:2024-10-07\nCOPY prepare.sh /usr/local/bin/before-notebook.d/10-prepare.sh\n", nil, []want{{line: 2}}},
 		{"a file beside the init folders", "FROM debian:12\nCOPY app.conf /etc/cont-init.conf\n", nil, nil},
+		{"a whole tree holding s6 services copied over /", "FROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nCOPY /root /\n",
+			withContext(map[string]string{"root/etc/s6-overlay/s6-rc.d/svc-code-server/run": "#!/usr/bin/with-contenv bash\nexec code-server\n"}), []want{{line: 2}}},
+		{"a whole tree with no service copied over /", "FROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nCOPY /root /\n",
+			withContext(map[string]string{"root/etc/motd": "hello\n"}), nil},
+		{"a tree from another stage", "FROM debian:12 AS b\nFROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nCOPY --from=b /root /\n",
+			withContext(map[string]string{"root/etc/s6-overlay/s6-rc.d/svc/run": "#!/bin/sh\n"}), nil},
 		{"supervisord started by CMD: reported once, there", "FROM debian:12\nCOPY app.conf /etc/supervisor/conf.d/\nCMD [\"/usr/bin/supervisord\"]\n", nil, []want{{line: 3}}},
 		{"shell form is a shell", "FROM debian:12\nENTRYPOINT mise\n", nil, []want{{line: 2}}},
 	})

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -386,6 +387,30 @@ func supervisorConfDest(v *dfView, ins *dockerfile.Instruction) (string, supervi
 		for _, d := range sup.dirs {
 			if dest == d || strings.HasPrefix(dest, d+"/") {
 				return dest, sup
+			}
+		}
+	}
+	// A whole tree copied over a folder above them (linuxserver.io's
+	// `COPY root/ /`): the context's copy of the folder says.
+	if v.in.Context == nil || hasFlag(ins, "--from") {
+		return "", supervisor{}
+	}
+	dir := strings.TrimSuffix(dest, "/") + "/"
+	for _, a := range ins.Args[:len(ins.Args)-1] {
+		from := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
+		if strings.ContainsAny(from, "*?[$") || strings.Contains(from, "://") {
+			continue
+		}
+		from = path.Clean(strings.TrimPrefix(from, "/"))
+		for _, sup := range supervisors {
+			for _, d := range sup.dirs {
+				rest, ok := strings.CutPrefix(d, dir)
+				if !ok {
+					continue
+				}
+				if fi, err := fs.Stat(v.in.Context, path.Join(from, rest)); err == nil && fi.IsDir() {
+					return d, sup
+				}
 			}
 		}
 	}
