@@ -74,8 +74,53 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 
 // contextFile reads the file of the build context that the final stage
 // copies to the absolute path prog (`COPY entrypoint.sh /usr/local/bin/`),
-// with its context-relative path.
+// with its context-relative path. A file a RUN then moves or copies there
+// (`COPY init.sh /u01/` and `RUN mv /u01/init.sh /u01/oracle/init.sh`) is
+// followed one step back.
 func (v *dfView) contextFile(prog string) ([]byte, string, bool) {
+	if b, rel, ok := v.copiedFile(prog); ok {
+		return b, rel, true
+	}
+	if from := v.movedTo(prog); from != "" {
+		return v.copiedFile(from)
+	}
+	return nil, "", false
+}
+
+// movedTo returns the path a RUN of the final stage's chain moves or
+// copies to prog (`mv /u01/init.sh /u01/oracle/init.sh`), "" when none.
+func (v *dfView) movedTo(prog string) string {
+	from := ""
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd != "run" {
+			continue
+		}
+		cmds, _ := ins.Commands()
+		for _, c := range cmds {
+			if n := path.Base(c.Name); n != "mv" && n != "cp" || len(c.Args) < 2 {
+				continue
+			}
+			var ops []string
+			for _, a := range c.Args {
+				if !strings.HasPrefix(a, "-") {
+					ops = append(ops, a)
+				}
+			}
+			if len(ops) != 2 || !strings.HasPrefix(ops[0], "/") {
+				continue
+			}
+			dest := ops[1]
+			if dest == prog || strings.HasSuffix(dest, "/") && path.Join(dest, path.Base(ops[0])) == prog {
+				from = ops[0]
+			}
+		}
+	}
+	return from
+}
+
+// copiedFile reads the file of the build context that a COPY or ADD of the
+// final stage's chain puts at the absolute path prog.
+func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 	if v.in.Context == nil || !strings.HasPrefix(prog, "/") {
 		return nil, "", false
 	}
@@ -181,16 +226,20 @@ func hasFlag(ins *dockerfile.Instruction, name string) bool {
 
 // passThroughCommands are what a script that sets nothing up may run
 // besides `exec "$@"`: output, shell options, tests and exits.
-var passThroughCommands = []string{"echo", "printf", "set", "exit", "true", ":", "[", "test", "shift", "return"}
+var passThroughCommands = []string{"echo", "printf", "set", "exit", "true", "false", ":", "[", "test", "shift", "return",
+	// Queries whose answer a check tests (ROCm's `rocminfo | grep "HSA
+	// Error"` before `exec "$@"`).
+	"grep", "id", "whoami", "uname", "command", "which", "type", "rocminfo", "nvidia-smi"}
 
-// passThrough reports whether a shell script only prints, tests and exits,
-// and runs its arguments with `exec "$@"`.
+// passThrough reports whether a shell script only prints, tests and
+// exits, then runs its arguments with `exec "$@"` or ends (a banner:
+// Oracle's Tuxedo `init.sh` is one `cat <<EOF`): it sets nothing up.
 func passThrough(script string) bool {
 	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(script), "")
 	if err != nil {
 		return false
 	}
-	execs, ok := 0, true
+	execs, prints, ok := 0, 0, true
 	syntax.Walk(file, func(n syntax.Node) bool {
 		if !ok {
 			return false
@@ -198,22 +247,37 @@ func passThrough(script string) bool {
 		switch x := n.(type) {
 		case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.FuncDecl, *syntax.DeclClause, *syntax.ArithmCmd:
 			ok = false
+		case *syntax.Redirect:
+			// Output into a file (`echo x >> ~/.bashrc`) sets something up.
+			switch x.Op {
+			case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.RdrClob:
+				if t := x.Word.Lit(); t != "/dev/null" && t != "/dev/stderr" && t != "/dev/stdout" {
+					ok = false
+				}
+			}
 		case *syntax.CallExpr:
 			if len(x.Args) == 0 {
 				ok = false // an assignment: it sets something
 				break
 			}
-			name := x.Args[0].Lit()
+			name := path.Base(x.Args[0].Lit())
 			switch {
 			case name == "exec" && len(x.Args) == 2 && allArgs(x.Args[1]):
 				execs++
-			case !slices.Contains(passThroughCommands, name):
+			case name == "cat" && len(x.Args) == 1:
+				// Prints its standard input: a here-document.
+				prints++
+			case slices.Contains(passThroughCommands, name):
+				if name == "echo" || name == "printf" {
+					prints++
+				}
+			default:
 				ok = false
 			}
 		}
 		return ok
 	})
-	return ok && execs > 0
+	return ok && (execs > 0 || prints > 0)
 }
 
 // allArgs reports whether a word is `"$@"` (or `$@`): the script's

@@ -114,6 +114,15 @@ func TestEntrypointPassThrough(t *testing.T) {
 		{"a variable set first", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexport PATH=/opt/x/bin:$PATH\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"a program run first", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nchown -R app /data\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"its arguments changed", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec \"$@\" --verbose\n"}), []want{{line: 3}}},
-		{"no exec of its arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\necho hi\n"}), []want{{line: 3}}},
+		{"a banner only", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/bash\ncat <<EOF\nThis image is a base for Tuxedo applications.\nEOF\n"}), nil},
+		{"a file printed", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\ncat /etc/motd > /tmp/seen\n"}), []want{{line: 3}}},
+		{"a program run, no exec", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nservice ssh start\n"}), []want{{line: 3}}},
+		{"a query tested, then its arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/bash\n/opt/rocm/bin/rocminfo 2>&1 | /bin/grep \"HSA Error\" > /dev/null\nif [ $? -eq 0 ]\nthen\n    echo \"Error: Incompatible ROCm environment.\"\n    exit 1\nfi\nexec \"$@\"\n"}), nil},
+		{"a line written into a file", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\necho 'export X=1' >> /home/coder/.bashrc\nexec \"$@\"\n"}), []want{{line: 3}}},
+		{"a banner moved into place by a RUN", "FROM oraclelinux:8\nCOPY init.sh /u01/\nRUN mv /u01/init.sh /u01/oracle/init.sh && chmod +x /u01/oracle/init.sh\nENTRYPOINT [\"/u01/oracle/init.sh\"]\n",
+			withContext(map[string]string{"init.sh": "#!/bin/bash\ncat <<EOF\nA base for Tuxedo applications.\nEOF\n"}), nil},
+		{"a setup script moved into place by a RUN", "FROM oraclelinux:8\nCOPY init.sh /u01/\nRUN mv /u01/init.sh /u01/oracle/init.sh\nENTRYPOINT [\"/u01/oracle/init.sh\"]\n",
+			withContext(map[string]string{"init.sh": "#!/bin/sh\nchown -R oracle /u01\nexec \"$@\"\n"}), []want{{line: 4}}},
+		{"nothing but comments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\n# placeholder\n"}), []want{{line: 3}}},
 	})
 }

@@ -742,6 +742,9 @@ func familyOf(r ImageRef) (OSFamily, PackageManager) {
 		return OSAlpine, PMApk
 	case base == "debian" || base == "ubuntu" || base == "buildpack-deps" || tagHas(tag, debianCodenames...) || tagHas(tag, ubuntuCodenames...) || tagHas(tag, "debian", "ubuntu"):
 		return OSDebian, PMApt
+	case base == "oraclelinux" && tagHas(tag, "slim") && (tag == "7-slim" || strings.HasPrefix(tag, "7.") || strings.HasPrefix(tag, "7-")):
+		// Oracle Linux 7's slim images keep yum; microdnf came with 8.
+		return OSRHEL, PMYum
 	case ubiMinimal.MatchString(base),
 		(base == "rockylinux" || base == "almalinux" || base == "oraclelinux") && tagHas(tag, "minimal", "slim"):
 		return OSRHEL, PMMicrodnf

@@ -73,7 +73,8 @@ func init() {
 		ID: "CR204", Title: "initializeCommand runs in the wrong place", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "The config sets `initializeCommand`. Under Coder's native integration (always for a Docker Compose config, " +
 			"which envbuilder cannot build) the command runs in the workspace, which is the Docker host there: it is reported " +
-			"only when it uses what only the developer's machine has (`${localEnv:…}`, `~/.ssh`, `gh auth`, `ssh-add`, a " +
+			"only when it uses what only the developer's machine has (`${localEnv:…}` but for the places every machine has: " +
+			"`HOME`, `PATH`, `SHELL`, `PWD`, `TMPDIR`; `~/.ssh`, `gh auth`, `ssh-add`, its X server through `xhost`, a " +
 			"Windows program); preparing the host, such as `mkdir -p` of bind-mount sources, is where it should be. A command " +
 			"that only makes folders is never reported: under envbuilder the mounts it serves are ignored as well.",
 		Why: "The spec runs `initializeCommand` on the host before the container is created — the developer's machine. " +
@@ -294,14 +295,26 @@ func onlyMakesDirs(cmd *devcontainer.Command) bool {
 }
 
 // laptopSigns are what a command uses of the developer's own machine.
-var laptopSigns = regexp.MustCompile(`\$\{localEnv:[^}]*\}|~/\.ssh|\$HOME/\.ssh|~/\.aws|~/\.kube|~/\.gitconfig|\bssh-add\b|\bgh auth\b|\bop (?:read|signin|item)\b|\bgcloud auth\b|\baws sso\b|\bsecurity find-\w+-password\b|\.exe\b|\bpowershell\b|\bcmd /c\b`)
+var laptopSigns = regexp.MustCompile(`\$\{localEnv:[^}]*\}|~/\.ssh|\$HOME/\.ssh|~/\.aws|~/\.kube|~/\.gitconfig|\bssh-add\b|\bgh auth\b|\bop (?:read|signin|item)\b|\bgcloud auth\b|\baws sso\b|\bsecurity find-\w+-password\b|\.exe\b|\bpowershell\b|\bcmd /c\b|\bxhost\b`)
+
+// everywhereEnv are places every machine has, the workspace too (not the
+// developer's identity: USER, HOSTNAME): a
+// `${localEnv:HOME}` there is the workspace's home.
+var everywhereEnv = []string{"HOME", "PATH", "SHELL", "PWD", "TMPDIR"}
 
 // laptopOnly returns the first thing a lifecycle command uses that only
-// the developer's machine has (`${localEnv:HOME}`, `~/.ssh`, `gh auth`),
-// "" when it uses none.
+// the developer's machine has (`${localEnv:GITHUB_TOKEN}`, `~/.ssh`, `gh
+// auth`, its X server through `xhost`), "" when it uses none.
+// `${localEnv:HOME}` is not one: the workspace has a home too.
 func laptopOnly(cmd *devcontainer.Command) string {
 	for _, t := range commandScripts(cmd) {
-		if m := laptopSigns.FindString(t); m != "" {
+		for _, m := range laptopSigns.FindAllString(t, -1) {
+			if name, ok := strings.CutPrefix(m, "${localEnv:"); ok {
+				name, _, _ = strings.Cut(strings.TrimSuffix(name, "}"), ":")
+				if slices.Contains(everywhereEnv, name) {
+					continue
+				}
+			}
 			return "`" + m + "`"
 		}
 	}

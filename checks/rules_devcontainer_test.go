@@ -142,6 +142,8 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "mkdir then more", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"mkdir -p a && make init\"\n}", want: []string{"3:3"}},
 			{name: "native: preparing the host", json: `{"image": "x", "initializeCommand": ["mkdir", "-p", "data"]}`, builder: ConfigBuilderNative},
 			{name: "compose: the laptop's ssh keys", json: "{\n  \"dockerComposeFile\": \"c.yml\",\n  \"service\": \"app\",\n  \"initializeCommand\": \"cp ~/.ssh/id_ed25519.pub .devcontainer/\"\n}", files: []string{".devcontainer/c.yml"}, want: []string{"4:3"}},
+			{name: "native: the workspace's home", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"cp ${localEnv:HOME}/.config/x.conf .devcontainer/\"\n}", builder: ConfigBuilderNative},
+			{name: "native: the developer's X server", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"mkdir -p ${localEnv:HOME}/autoware_data && xhost +local:docker\"\n}", builder: ConfigBuilderNative, want: []string{"3:3"}},
 			{name: "native: localEnv", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": {\"a\": \"echo ${localEnv:USER} > .user\"}\n}", builder: ConfigBuilderNative, want: []string{"3:3"}},
 		},
 		"CR205": {

@@ -147,9 +147,9 @@ func (v *dfView) installsUnknown(s *dockerfile.Stage) bool {
 // ca-certificates (not merely recommend it), directly or through
 // ca-certificates-java, so installing one installs the CA bundle even with
 // --no-install-recommends. Checked with `apt-cache depends` on Debian 12;
-// python-requests and python-certifi are the same packaging's Python 2
+// python-pip, python-requests and python-certifi are the same packaging's Python 2
 // names on the releases that still have them.
-var caDependents = []string{"ca-certificates", "ca-certificates-java", "python3-pip", "python3-certifi",
+var caDependents = []string{"ca-certificates", "ca-certificates-java", "python3-pip", "python-pip", "python3-certifi",
 	"python3-requests", "python-requests", "python-certifi", "nodejs", "npm", "software-properties-common",
 	"rubygems-integration", "default-jre", "default-jre-headless", "default-jdk", "default-jdk-headless"}
 

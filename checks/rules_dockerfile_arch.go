@@ -71,6 +71,12 @@ func archVars(s *dockerfile.Stage) []archVar {
 			if searchPath(kv.Key, kv.Value) {
 				continue
 			}
+			// A setting for one target (`CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER`,
+			// `CC_x86_64_unknown_linux_gnu`): its tool reads it only when
+			// building for that architecture, as rustup's `--target` is.
+			if archRe.MatchString(kv.Key) {
+				continue
+			}
 			// i386 is never the image's own architecture on a platform
 			// Coder runs on: such a path is a 32-bit multilib folder
 			// (`/usr/lib/i386-linux-gnu`) kept beside the native one.
@@ -227,11 +233,13 @@ func (v *dfView) madeByBuild(av archVar) bool {
 }
 
 // argPassed reports whether the repository's build files pass the build
-// argument name to a Dockerfile built on its own (DockerfileInput.BuildFileArg),
-// none of them as a literal architecture: its default is then a fallback
+// argument name, whose default names architecture arch, to a Dockerfile
+// built on its own (DockerfileInput.BuildFileArg), none of them as a
+// literal of that same architecture: its default is then a fallback
 // (Arrow's `ARG arch=amd64`, which compose.yaml always sets from
-// `${ARCH_ALIAS}`), not what the build uses.
-func (v *dfView) argPassed(name string) bool {
+// `${ARCH_ALIAS}`; Oracle's x86_64 install file, which the build script
+// replaces with the ARM64 one on aarch64), not what every build uses.
+func (v *dfView) argPassed(name, arch string) bool {
 	if v.in.BuildFileArg == nil || v.in.Devcontainer != nil {
 		return false
 	}
@@ -240,7 +248,14 @@ func (v *dfView) argPassed(name string) bool {
 		return false
 	}
 	for _, val := range values {
-		if !hasVar(val) && (archWord.MatchString(val) || archRe.MatchString(val)) {
+		if hasVar(val) {
+			continue
+		}
+		m := archRe.FindStringSubmatch(val)
+		if m == nil {
+			m = archWord.FindStringSubmatch(val)
+		}
+		if m != nil && normArch(m[1]) == normArch(arch) {
 			return false
 		}
 	}
@@ -285,7 +300,7 @@ func archVarFindings(v *dfView) []Finding {
 			if fixed != "" && normArch(av.arch) == fixed {
 				continue
 			}
-			if !av.env && v.argPassed(av.name) {
+			if !av.env && v.argPassed(av.name, av.arch) {
 				continue
 			}
 			use := v.archUse(av)
@@ -485,12 +500,6 @@ func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cm
 	}
 	var cands []shellArch
 	for _, a := range assigns {
-		if a.Conditional && sets[a.Name] > 1 {
-			// One of several values picked by a condition (`if [ "$SKIP" =
-			// yes ]; then F=x-linux-64.lock; else F=env.yaml; fi`): a
-			// choice the build makes, not a hard-coded one.
-			continue
-		}
 		value := strings.Trim(a.Value, `"'`)
 		m := archRe.FindStringSubmatch(a.Value)
 		if m == nil {
@@ -503,7 +512,15 @@ func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cm
 		if archsOf[a.Name] == nil {
 			archsOf[a.Name] = map[string]bool{}
 		}
+		// Every value counts, a conditional one too: `A=arm64; if uname
+		// -p | grep x86_64; then A=x86_64; fi` picks by platform.
 		archsOf[a.Name][arch] = true
+		if a.Conditional && sets[a.Name] > 1 {
+			// One of several values picked by a condition (`if [ "$SKIP" =
+			// yes ]; then F=x-linux-64.lock; else F=env.yaml; fi`): a
+			// choice the build makes, not a hard-coded one.
+			continue
+		}
 		if arch == "386" || fixed != "" && arch == fixed {
 			continue
 		}

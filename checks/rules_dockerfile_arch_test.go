@@ -20,9 +20,12 @@ func TestCR112Vars(t *testing.T) {
 		{"ENV inherited by a later stage", "FROM debian:12 AS base\nENV ARCH=arm64\nFROM base\nRUN wget -O /tmp/t.deb https://example.com/t_${ARCH}.deb\n", nil,
 			[]want{{2, 5, nil}}},
 		{"ARG not used", "FROM debian:12\nARG ARCH=amd64\nRUN echo building\n", nil, nil},
+		{"a default another branch changes", "FROM ubuntu:22.04\nRUN A=arm64 && \\\n  if uname -p | grep x86_64; then A=x86_64; fi && \\\n  curl -fsSLo /usr/local/bin/dockerize https://example.com/dockerize-linux-${A}\n", nil, nil},
+		{"a setting for one cross-compile target", "FROM rust:1.80\nENV CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=/usr/bin/aarch64-linux-gnu-gcc\nENV CC_x86_64_unknown_linux_gnu=/usr/bin/x86_64-linux-gnu-gcc\n", nil, nil},
 		{"ARG the build files always pass", "FROM debian:12\nARG arch=aarch64\nRUN curl -fsSLO \"https://example.com/tool-${arch}.tar.gz\"\n", buildFiles("arch", "${ARCH_ALIAS}"), nil},
 		{"ARG the build files pass as one architecture", "FROM debian:12\nARG arch=aarch64\nRUN curl -fsSLO \"https://example.com/tool-${arch}.tar.gz\"\n", buildFiles("arch", "aarch64"),
 			[]want{{2, 5, []string{}}}},
+		{"ARG the build files replace for another architecture", "FROM oraclelinux:8\nARG INSTALL_FILE_1=LINUX.X64_193000_db_home.zip\nRUN curl -fsSLO \"https://example.com/${INSTALL_FILE_1}\"\n", buildFiles("INSTALL_FILE_1", "LINUX.ARM64_1919000_db_home.zip"), nil},
 		{"ARG of a Dev Container's Dockerfile", "FROM debian:12\nARG arch=aarch64\nRUN curl -fsSLO \"https://example.com/tool-${arch}.tar.gz\"\n",
 			func(in *DockerfileInput) {
 				buildFiles("arch", "${ARCH_ALIAS}")(in)

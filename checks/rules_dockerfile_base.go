@@ -74,7 +74,9 @@ func init() {
 			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
-			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor, for a " +
+			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
+			"a build file of the repository tags (`docker build -t oracle/tuxedo:latest`, a Makefile's `$(TAG_FLAG) " +
+			"$(ORG)/base:latest`, a bake target's `tags`): the build uses the local image. Nor, for a " +
 			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
 			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a " +
 			"whole image taken from one they give only pinned or unknown values (`build-args: BASE=${{ … }}`).",
@@ -440,7 +442,7 @@ func checkCR102(in *DockerfileInput) []Finding {
 	}
 	var out []Finding
 	for _, s := range v.f.Stages {
-		if b := v.base(s); b.Stage == nil && !v.argOverridden(s.BaseRaw) {
+		if b := v.base(s); b.Stage == nil && !v.argOverridden(s.BaseRaw) && !v.builtHere(b.Ref) {
 			if msg, name, ok := unpinned(b.Ref, in.Config.RequireDigest); ok {
 				out = append(out, Finding{
 					Message:  msg,
@@ -455,7 +457,7 @@ func checkCR102(in *DockerfileInput) []Finding {
 		// images; a name no stage has yet may be a later stage's.
 		for _, ins := range s.Instructions {
 			from, ok := ins.Flag("from")
-			if ins.Cmd != "copy" || !ok || isStageIndex(from) || v.stageNamed(from) {
+			if ins.Cmd != "copy" || !ok || isStageIndex(from) || v.stageNamed(from) || v.builtHere(from) {
 				continue
 			}
 			if msg, name, ok := unpinned(from, in.Config.RequireDigest); ok {
@@ -468,6 +470,12 @@ func checkCR102(in *DockerfileInput) []Finding {
 		}
 	}
 	return out
+}
+
+// builtHere reports whether the repository's build files tag the image
+// ref (DockerfileInput.BuiltImage): a FROM of it uses the local build.
+func (v *dfView) builtHere(ref string) bool {
+	return ref != "" && !hasVar(ref) && v.in.BuiltImage != nil && v.in.BuiltImage(ref)
 }
 
 // argOverridden reports whether a reference takes a build argument the

@@ -339,6 +339,7 @@ func TestCR107(t *testing.T) {
 		{"git, one per line", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends \\\n\tgit \\\n\tvim\n", nil,
 			[]want{{2, 23, []string{e(4, "\tvim \\\n\tca-certificates")}}}},
 		{"with ca-certificates", "FROM ubuntu:24.04\nRUN apt-get install -y --no-install-recommends curl ca-certificates\n", nil, nil},
+		{"Python 2's python-pip depends on it too", "FROM ubuntu:18.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl python-pip\n", nil, nil},
 		{"python3-pip depends on ca-certificates", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl python3-pip\n", nil, nil},
 		{"a JDK depends on it through ca-certificates-java", "FROM ubuntu:24.04\nRUN apt-get install -y --no-install-recommends git openjdk-17-jdk-headless\n", nil, nil},
 		{"a script may install it", "FROM ubuntu:24.04\nRUN apt-get install -y --no-install-recommends curl && bash /tmp/setup.sh\n", nil, nil},

@@ -48,6 +48,11 @@ type DockerfileInput struct {
 	// default such as `latest` is then likely only a fallback the build
 	// overrides. nil: not known.
 	BuildFileArg func(name string) (values []string, mentioned bool)
+	// BuiltImage reports whether the repository's build files tag the
+	// image ref (`docker build -t oracle/tuxedo:latest`): the repository
+	// builds it, so a FROM of it is the local build, not a registry's
+	// moving tag. nil: not known.
+	BuiltImage func(ref string) bool
 }
 
 // DevcontainerInput is what devcontainer.json rules judge.

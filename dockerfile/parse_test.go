@@ -259,6 +259,24 @@ func TestShellInheritance(t *testing.T) {
 	}
 }
 
+// TestWrappedShell: a SHELL that runs the shell through a wrapper
+// (`fakeroot --`, `env -i`) still runs sh: its RUN lines are read as shell,
+// while a SHELL of another language is not.
+func TestWrappedShell(t *testing.T) {
+	for shell, want := range map[string]int{
+		`["/usr/bin/fakeroot", "--", "/bin/sh", "-c"]`:   2,
+		`["/usr/bin/env", "-i", "LANG=C", "bash", "-c"]`: 2,
+		`["python3", "-c"]`:                              0,
+		`["fakeroot"]`:                                   0,
+	} {
+		f := mustParse(t, "FROM debian:12\nSHELL "+shell+"\nRUN apt-get update && apt-get install -y curl\n")
+		cmds, _ := f.Stages[0].Instructions[1].Commands()
+		if len(cmds) != want {
+			t.Errorf("SHELL %s: %d commands, want %d", shell, len(cmds), want)
+		}
+	}
+}
+
 // TestDeclaredShell: hadolint's `# hadolint shell=powershell` says the
 // RUN lines are PowerShell (the base image's SHELL sets it): they are not
 // parsed as sh, so `RUN & C:/x.ps1` is no shell syntax error.

@@ -87,10 +87,16 @@ func shellVariant(sh []string) (syntax.LangVariant, bool) {
 	if len(sh) == 0 {
 		return syntax.LangBash, true
 	}
-	name := path.Base(sh[0])
-	if name == "env" && len(sh) > 1 {
-		name = path.Base(sh[1])
+	// Wrappers that run the shell after them (`SHELL ["/usr/bin/fakeroot",
+	// "--", "/bin/sh", "-c"]`, `env -i sh -c`), with their options.
+	i := 0
+	for i < len(sh)-1 && slices.Contains(shellWrappers, path.Base(sh[i])) {
+		i++
+		for i < len(sh)-1 && (strings.HasPrefix(sh[i], "-") || strings.Contains(sh[i], "=")) {
+			i++
+		}
 	}
+	name := path.Base(sh[i])
 	switch name {
 	case "sh", "bash", "dash", "ash", "zsh", "ksh", "busybox":
 		return syntax.LangBash, true
@@ -99,6 +105,10 @@ func shellVariant(sh []string) (syntax.LangVariant, bool) {
 	}
 	return 0, false
 }
+
+// shellWrappers are programs a SHELL instruction may put before the
+// shell they run.
+var shellWrappers = []string{"env", "fakeroot", "nice", "ionice", "stdbuf", "setarch", "linux32", "linux64", "eatmydata"}
 
 // continuation returns the index of the line-continuation character at the
 // end of l, with the same rule as BuildKit: the escape character followed

@@ -55,11 +55,13 @@ type passedArgs struct {
 	files []buildFile
 }
 
-// buildFile is what one build file says of build arguments.
+// buildFile is what one build file says of build arguments, and the
+// images it tags.
 type buildFile struct {
 	dir    string // its folder, slash-separated ("." for the root)
 	names  map[string]bool
 	values map[string][]string
+	tags   []string // references it tags (`-t $(ORG)/base:latest`)
 }
 
 // ciDirs are the top-level folders whose build files may build any
@@ -76,6 +78,23 @@ func (f buildFile) covers(dir string) bool {
 	}
 	top, _, _ := strings.Cut(f.dir, "/")
 	return slices.Contains(ciDirs, top)
+}
+
+// built reports whether a build file of the repository tags the image
+// ref (`docker build -t oracle/tuxedo:latest`, `$(TAG_FLAG)
+// $(ORG)/base:latest`): the repository builds it, so a FROM of it uses
+// the local build, not a registry's moving tag. Any build file counts,
+// wherever it sits: an image is built once and used across the tree.
+func (a *passedArgs) built(repo *rootfs.Root, ignore func(string) bool, ref string) bool {
+	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
+	for _, f := range a.files {
+		for _, t := range f.tags {
+			if tagMatches(t, ref) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // get returns the values the build files that may build a Dockerfile in
@@ -157,7 +176,8 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 			}
 		}
 		namedArgs(b, f)
-		if len(f.names) > 0 {
+		f.tags = taggedImages(b)
+		if len(f.names) > 0 || len(f.tags) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -215,6 +235,87 @@ func namedArgs(b []byte, f buildFile) {
 		}
 		add(m[2], m[3])
 	}
+}
+
+var (
+	// tagFlag is an image a build command tags: `-t x`, `--tag=x`, a
+	// Makefile's `$(TAG_FLAG) x`.
+	tagFlag = regexp.MustCompile(`(?:^|\s)(?:-t|--tag|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?([^\s"'\\;&|]+)`)
+	// bakeTags is a bake target's `tags = [...]`.
+	bakeTags = regexp.MustCompile(`"?tags"?\s*[=:]\s*\[([^\]]*)\]`)
+	quoted   = regexp.MustCompile(`"([^"]+)"`)
+	// refVar is a variable in a tagged reference.
+	refVar = regexp.MustCompile(`\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
+)
+
+// maxTags bounds the references kept for one build file.
+const maxTags = 64
+
+// taggedImages are the image references a build file tags, as written
+// (variables kept). A reference whose name (its last path component) is a
+// variable says nothing and is left out.
+func taggedImages(b []byte) []string {
+	var out []string
+	add := func(t string) {
+		t = strings.Trim(t, `"'`)
+		name := t
+		if i := strings.LastIndex(name, "/"); i >= 0 {
+			name = name[i+1:]
+		}
+		name, _, _ = strings.Cut(name, ":")
+		if name == "" || strings.Contains(name, "$") || len(out) >= maxTags || slices.Contains(out, t) {
+			return
+		}
+		out = append(out, t)
+	}
+	for _, m := range tagFlag.FindAllSubmatch(b, -1) {
+		add(string(m[1]))
+	}
+	for _, m := range bakeTags.FindAllSubmatch(b, -1) {
+		for _, q := range quoted.FindAllSubmatch(m[1], -1) {
+			add(string(q[1]))
+		}
+	}
+	return out
+}
+
+// tagMatches reports whether the tagged reference t (variables in it
+// match anything but `/`) names the image ref: the same name, a namespace
+// and tag that fit. A reference without a tag is `latest`.
+func tagMatches(t, ref string) bool {
+	r := checks.ParseImageRef(ref)
+	if r.Digest != "" {
+		return false
+	}
+	tag := r.Tag
+	if tag == "" {
+		tag = "latest"
+	}
+	full := r.Repository
+	if r.Registry != "" {
+		full = r.Registry + "/" + full
+	}
+	tRepo, tTag := t, "latest"
+	if i := strings.LastIndex(t, ":"); i > strings.LastIndex(t, "/") {
+		tRepo, tTag = t[:i], t[i+1:]
+	}
+	return globRef(tRepo, full, "[^:@]*") && globRef(tTag, tag, "[^/]*")
+}
+
+// globRef matches s against pattern p whose variables match what any
+// holds.
+func globRef(p, s, any string) bool {
+	var b strings.Builder
+	b.WriteString("^(?:docker\\.io/)?(?:library/)?")
+	last := 0
+	for _, m := range refVar.FindAllStringIndex(p, -1) {
+		b.WriteString(regexp.QuoteMeta(p[last:m[0]]))
+		b.WriteString(any)
+		last = m[1]
+	}
+	b.WriteString(regexp.QuoteMeta(p[last:]) + "$")
+	re, err := regexp.Compile(b.String())
+	return err == nil && re.MatchString(s)
 }
 
 // bakePlatforms finds a bake file's `platforms = ["linux/amd64"]`.

@@ -65,6 +65,11 @@ var otherKinds = map[string]bool{
 	"toml": true, "xml": true, "csv": true, "go": true, "py": true, "js": true, "ts": true, "rb": true,
 	"sh": true, "bash": true, "ps1": true, "bat": true, "cmd": true, "golden": true, "patch": true,
 	"diff": true, "orig": true, "rej": true, "bak": true, "swp": true, "log": true, "lock": true,
+	// Pictures, documents and archives (`Dockerfile.xfce.png`, a diagram
+	// of the Dockerfile beside it).
+	"png": true, "jpg": true, "jpeg": true, "gif": true, "svg": true, "webp": true, "bmp": true, "ico": true,
+	"pdf": true, "drawio": true, "puml": true, "zip": true, "gz": true, "tgz": true, "tar": true, "xz": true,
+	"bz2": true, "zst": true, "7z": true, "jar": true, "whl": true, "exe": true, "dll": true, "so": true,
 }
 
 // codeKinds are the extensions of otherKinds that name a language: a

@@ -38,6 +38,9 @@ func TestIsDockerfileName(t *testing.T) {
 		"Dockerfile.dockerignore.tmpl": false, // an ignore file's template
 		"dockerfile.test.txt":          false, // a Go testscript
 		"Dockerfile.md":                false,
+		"Dockerfile.xfce.png":          false,
+		"Dockerfile.tar.gz":            false,
+		"Dockerfile.xfce":              true,
 		"Dockerfile.golden":            false,
 		"Dockerfile.go":                true, // a Go image's, beside Dockerfile.python
 		"Dockerfile.py":                true,
@@ -191,6 +194,35 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"a compose file beside it passes it", map[string]string{"images/app/Dockerfile": df, "images/app/compose.yaml": "services:\n  a:\n    build:\n      args:\n        BASE_TAG: \"1.2\"\n"}, 0},
 		{"a bake file passes an unpinned whole image", map[string]string{"ci/Dockerfile": whole, "ci/docker-bake.hcl": "target \"a\" {\n  args = {\n    BASE = \"debian:12\"\n  }\n}\ntarget \"b\" {\n  args = {\n    BASE = \"opensuse/tumbleweed\"\n  }\n}\n"}, 1},
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR102")); n != tc.want {
+				t.Errorf("%d CR102 findings, want %d", n, tc.want)
+			}
+		})
+	}
+}
+
+// TestImageTheRepositoryBuilds: a FROM of an image a build file of the
+// repository tags (`-t`, `--tag`, a Makefile's `$(TAG_FLAG)`, a bake file's
+// `tags`), wherever that file sits, is the local build, not a registry's
+// moving `latest` (CR102); an image no build file tags still is, and a
+// tag whose name is only a variable says nothing.
+func TestImageTheRepositoryBuilds(t *testing.T) {
+	df := "FROM dockcross/base:latest\nUSER 1000\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  int
+	}{
+		{"a Makefile's tag flag with a variable namespace", map[string]string{"android-x86/Dockerfile": df,
+			"Makefile": "base:\n\t$(BUILD_DOCKER) $(BUILD_CMD) $(TAG_FLAG) $(ORG)/base:latest \\\n\t\t-f Dockerfile .\n"}, 0},
+		{"a script in another folder", map[string]string{"samples/shm/Dockerfile": "FROM oracle/tuxedo:latest\nUSER 1000\n",
+			"core/dockerfiles/buildContainerImage.sh": "docker build $PROXY -t oracle/tuxedo:latest -t oracle/tuxedo:\"${VERSION}\" \"${VERSION}\"/\n"}, 0},
+		{"a bake file's tags", map[string]string{"app/Dockerfile": df, "docker-bake.hcl": "target \"base\" {\n  tags = [\"dockcross/base:latest\"]\n}\n"}, 0},
+		{"another image tagged", map[string]string{"android-x86/Dockerfile": df, "Makefile": "x:\n\tdocker build -t dockcross/web:latest .\n"}, 1},
+		{"a tag that is only a variable", map[string]string{"android-x86/Dockerfile": df, "build.sh": "docker build -t \"$IMAGE\" .\n"}, 1},
+		{"nothing tags it", map[string]string{"android-x86/Dockerfile": df}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR102")); n != tc.want {
