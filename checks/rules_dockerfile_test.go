@@ -238,6 +238,8 @@ func TestCR104(t *testing.T) {
 		{"new RUN after FROM", "FROM ubuntu:22.04\nUSER root\n", nil,
 			[]want{{1, 0, []string{e(1, "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates && rm -rf /var/lib/apt/lists/*")}}}},
 		{"fedora has curl", "FROM fedora:40\n", nil, nil},
+		{"a script run through a variable may install it", "FROM debian:12\nENV INST_SCRIPTS=/headless/install\nCOPY src/ $INST_SCRIPTS/\nRUN $INST_SCRIPTS/tools.sh\n", nil, nil},
+		{"an install under a wrapped SHELL", "FROM debian:12\nSHELL [\"/usr/bin/fakeroot\", \"--\", \"/bin/sh\", \"-c\"]\nRUN apt-get update && apt-get install -y curl wget git\n", nil, nil},
 		{"fedora with curl removed", "FROM fedora:40\nRUN dnf remove -y curl\n", nil, []want{{line: 2}}},
 		{"ubi9-minimal ships curl-minimal", "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\n", nil, nil},
 		{"ubi8-minimal's tools are not known", "FROM registry.access.redhat.com/ubi8/ubi-minimal:8.10\n", nil, nil},

@@ -659,7 +659,16 @@ func isShell(name string) bool {
 // stripped): the script a shell runs that the Dockerfile does not show.
 // suScript is set for `su USER -c STRING`, whose string is parsed instead.
 func scriptRun(ws []word, suScript bool) string {
-	if suScript || len(ws) == 0 || !ws[0].lit {
+	if suScript || len(ws) == 0 {
+		return ""
+	}
+	if !ws[0].lit {
+		// A program named through a variable (`$INST_SCRIPTS/tools.sh`,
+		// `${TOOLS}/setup`): a file of the image the Dockerfile does not
+		// show.
+		if isScriptFile(ws[0].val) || strings.Contains(ws[0].val, "/") && !strings.HasPrefix(ws[0].val, "$(") && !strings.HasPrefix(ws[0].val, "`") {
+			return ws[0].val
+		}
 		return ""
 	}
 	name := ws[0].val

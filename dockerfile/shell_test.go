@@ -332,6 +332,10 @@ func TestScript(t *testing.T) {
 		{". /etc/os-release", ""},
 		{"bash --version", ""},
 		{"apt-get install -y git", ""},
+		{"$INST_SCRIPTS/tools.sh", "$INST_SCRIPTS/tools.sh"},
+		{"${TOOLS}/setup --all", "${TOOLS}/setup"},
+		{"$(which pip) install x", ""},
+		{"$PKG_MANAGER install -y git", ""},
 	}
 	for _, tt := range tests {
 		in := runOf(t, "FROM a\nRUN "+tt.run+"\n", 2)
