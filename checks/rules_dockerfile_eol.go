@@ -3,6 +3,8 @@ package checks
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -17,13 +19,15 @@ func init() {
 		Title:    "Base release no longer served by its mirrors",
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
-		What: "The final image's base is a Debian or Ubuntu release whose packages were moved off the regular mirrors " +
+		What: "The final image's base is a Debian, Ubuntu or Fedora release whose packages were moved off the regular mirrors " +
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
-			"Debian's to archive.debian.org: " + eolDebianDoc + "), and a RUN of the Dockerfile uses apt against them " +
-			"(`apt-get update`, `apt-get install`). A Dockerfile that points apt at the archive itself (old-releases, " +
-			"archive.debian.org) is not reported, nor is a base only a build-arg default names when the build is given another.",
-		Why: "The image's `/etc/apt/sources.list` still names the regular mirror, which no longer has the release: " +
-			"`apt-get update` fails (`does not have a Release file`) and the build stops, so the workspace image cannot be " +
+			"Debian's to archive.debian.org: " + eolDebianDoc + "; Fedora's to archives.fedoraproject.org about a month " +
+			"after their end of life, 13 months after their release: Fedora 41 and older, `fedora:40`), and a RUN of the " +
+			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
+			"points its package manager at the archive itself (old-releases, archive.debian.org, archives.fedoraproject.org) " +
+			"is not reported, nor is a base only a build-arg default names when the build is given another.",
+		Why: "The image's `/etc/apt/sources.list` (or dnf's metalink) still names the regular mirrors, which no longer have the release: " +
+			"`apt-get update` fails (`does not have a Release file`), dnf finds no mirror, and the build stops, so the workspace image cannot be " +
 			"built, and envbuilder fails the workspace on start." + cite("dockerfile"),
 		HowToFix: "Move to a supported release (Ubuntu's current LTS, `ubuntu:24.04`; Debian's `debian:12`), which also " +
 			"brings security updates. If the old release is required, point apt at the archive first: " +
@@ -50,8 +54,17 @@ const (
 	eolDebianDoc = "squeeze, wheezy, jessie, stretch and buster (moved in 2025), `debian:10`"
 )
 
-// archiveMirror finds a RUN that points apt at an archive mirror.
-var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org`)
+// eolFedoraLast is the newest Fedora release past its end of life and
+// moved to archives.fedoraproject.org: Fedora 41 (end of life 15 December
+// 2025). Fedora keeps each release for about 13 months; every older one
+// is archived too.
+const eolFedoraLast = 41
+
+// archiveMirror finds a RUN that points apt or dnf at an archive mirror.
+var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|archives\.fedoraproject\.org`)
+
+// fedoraRepos are the names of Fedora's own image.
+var fedoraRepos = []string{"fedora", "registry.fedoraproject.org/fedora", "quay.io/fedora/fedora"}
 
 // eolRelease returns the release a base names when its mirrors no longer
 // serve it (`ubuntu:mantic` → "Ubuntu 23.10 (mantic)"), "" otherwise.
@@ -66,6 +79,13 @@ func eolRelease(ref string) string {
 	case "debian":
 		table, distro = eolDebian, "Debian"
 	default:
+		if !slices.Contains(fedoraRepos, r.Name()) {
+			return ""
+		}
+		major, _, _ := strings.Cut(tag, "-")
+		if n, err := strconv.Atoi(major); err == nil && n >= 20 && n <= eolFedoraLast {
+			return fmt.Sprintf("Fedora %d", n)
+		}
 		return ""
 	}
 	for version, name := range table {
@@ -98,6 +118,19 @@ func checkCR119(in *DockerfileInput) []Finding {
 		if archiveMirror.MatchString(text) {
 			return nil
 		}
+		if strings.HasPrefix(rel, "Fedora") {
+			if !usesDnf(ins.Installs(), text) {
+				continue
+			}
+			return []Finding{{
+				Message: fmt.Sprintf("`%s` is %s, past its end of life and moved to Fedora's archive, which the mirrors no longer serve: "+
+					"this RUN's dnf finds no mirror for its repositories and the image does not build", ref, rel),
+				Location: v.instLoc(ins),
+				Evidence: EvidenceKnownBase,
+				Fix: &Fix{Description: "move to a supported release (`fedora:43`), or point dnf's repositories at " +
+					"archives.fedoraproject.org before using it"},
+			}}
+		}
 		if !usesApt(ins.Installs(), text) {
 			continue
 		}
@@ -110,6 +143,20 @@ func checkCR119(in *DockerfileInput) []Finding {
 		}}
 	}
 	return nil
+}
+
+// dnfRefresh finds dnf or yum reading its repositories without an install:
+// `dnf makecache`, `dnf -y upgrade`.
+var dnfRefresh = regexp.MustCompile(`\b(dnf|yum|microdnf)\s+(-\S+\s+)*(makecache|update|upgrade|distro-sync|groupinstall)\b`)
+
+// usesDnf reports whether a RUN fetches from dnf's (or yum's) repositories.
+func usesDnf(insts []dockerfile.Install, text string) bool {
+	for _, i := range insts {
+		if i.Manager == "dnf" || i.Manager == "yum" || i.Manager == "microdnf" {
+			return true
+		}
+	}
+	return dnfRefresh.MatchString(text)
 }
 
 // aptUpdate finds `apt-get update` / `apt update`.

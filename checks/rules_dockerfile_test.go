@@ -718,6 +718,12 @@ func TestCR119(t *testing.T) {
 		{"apt pointed at the archive first", "FROM ubuntu:lunar\nRUN sed -i 's|archive.ubuntu.com|old-releases.ubuntu.com|g' /etc/apt/sources.list && apt-get update\n", nil, nil},
 		{"a build argument picks a supported release", "ARG V=mantic\nFROM ubuntu:${V}\nRUN apt-get update\n", func(in *DockerfileInput) { in.BuildArgs = map[string]string{"V": "24.04"} }, nil},
 		{"another image with such a tag", "FROM myorg/ubuntu:mantic\nRUN apt-get update\n", nil, nil},
+		{"Fedora 39, archived", "FROM fedora:39\nRUN dnf -y install git\n", nil, []want{{line: 2}}},
+		{"Fedora 40 from Fedora's registry", "FROM registry.fedoraproject.org/fedora:40\nRUN dnf makecache\n", nil, []want{{line: 2}}},
+		{"a supported Fedora", "FROM fedora:43\nRUN dnf -y install git\n", nil, nil},
+		{"Fedora's archive named first", "FROM fedora:39\nRUN sed -i 's|^metalink=.*|baseurl=https://archives.fedoraproject.org/pub/archive/fedora/linux/releases/39/Everything/x86_64/os/|' /etc/yum.repos.d/fedora.repo && dnf -y install git\n", nil, nil},
+		{"an archived Fedora without dnf", "FROM fedora:38\nCOPY tool /usr/local/bin/\n", nil, nil},
+		{"another image with a Fedora-like tag", "FROM example/fedora:39\nRUN dnf -y install git\n", nil, nil},
 	})
 }
 
