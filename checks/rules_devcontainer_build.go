@@ -256,6 +256,8 @@ func envbuilderLookup(in *DevcontainerInput) string {
 	p := in.Devcontainer.Path
 	var ws string
 	switch {
+	case p == "devcontainer.json":
+		ws = "." // envbuilder's second place, the root itself
 	case path.Base(p) == ".devcontainer.json":
 		ws = path.Dir(p)
 	case path.Base(path.Dir(p)) == ".devcontainer":

@@ -415,20 +415,25 @@ func TestCR215TemplateSource(t *testing.T) {
 func TestCR215Elsewhere(t *testing.T) {
 	for _, tc := range []struct {
 		path, json string
+		siblings   []string
 		want       bool
 	}{
-		{"tools/dev/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, true},
-		{"nf_core/pipeline-template/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, false},
-		{"{{cookiecutter.project_slug}}/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, false},
-		{"project_skeleton/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, false},
-		{"dev/internal_dev/.devcontainer/devcontainer.json", `{"dockerComposeFile": "compose.yml", "service": "app"}`, false},
-		{"dev/internal_dev/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, true},
+		{"tools/dev/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, nil, true},
+		{"nf_core/pipeline-template/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, nil, false},
+		{"{{cookiecutter.project_slug}}/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, nil, false},
+		{"project_skeleton/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, nil, false},
+		{"dev/internal_dev/.devcontainer/devcontainer.json", `{"dockerComposeFile": "compose.yml", "service": "app"}`, nil, false},
+		{"dev/internal_dev/.devcontainer/devcontainer.json", `{"image": "debian:12"}`, nil, true},
+		// The root's devcontainer.json is envbuilder's second place: its
+		// pick alone, shadowed by .devcontainer/devcontainer.json.
+		{"devcontainer.json", `{"image": "debian:12"}`, nil, false},
+		{"devcontainer.json", `{"image": "debian:12"}`, []string{".devcontainer/devcontainer.json"}, true},
 	} {
 		c, err := devcontainer.Parse(tc.path, []byte(tc.json))
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := &DevcontainerInput{Devcontainer: c, Config: DefaultConfig(), Siblings: []string{tc.path}}
+		in := &DevcontainerInput{Devcontainer: c, Config: DefaultConfig(), Siblings: append([]string{tc.path}, tc.siblings...)}
 		got := 0
 		for _, f := range CheckDevcontainer(in) {
 			if f.RuleID == "CR215" {
@@ -436,7 +441,7 @@ func TestCR215Elsewhere(t *testing.T) {
 			}
 		}
 		if (got == 1) != tc.want {
-			t.Errorf("%s %s: %d CR215 findings, want reported %v", tc.path, tc.json, got, tc.want)
+			t.Errorf("%s %s (beside %q): %d CR215 findings, want reported %v", tc.path, tc.json, tc.siblings, got, tc.want)
 		}
 	}
 }

@@ -55,7 +55,8 @@ var envbuilderSetting = regexp.MustCompile(`(ENVBUILDER_DEVCONTAINER_(?:DIR|JSON
 
 // configs returns the devcontainer.json files found neither by name nor by
 // place that envbuilder is pointed at: those a Terraform file of the
-// repository names, and a `devcontainer.json` beside a Dockerfile in a
+// repository names, a `devcontainer.json` at the root (envbuilder's second
+// default place), and a `devcontainer.json` beside a Dockerfile in a
 // folder under an `examples` folder. ignore drops paths as discovery does.
 func (x *extraConfigs) configs(fsys fs.FS, ignore func(string) bool) []Found {
 	want := map[string]bool{}
@@ -65,7 +66,9 @@ func (x *extraConfigs) configs(fsys fs.FS, ignore func(string) bool) []Found {
 		}
 	}
 	for _, j := range x.jsons {
-		if path.Base(j) == "devcontainer.json" && x.dockerDirs[path.Dir(j)] && underExamples(j) {
+		// envbuilder's own lookup takes a `devcontainer.json` at the
+		// repository root when `.devcontainer/devcontainer.json` is absent.
+		if j == "devcontainer.json" || path.Base(j) == "devcontainer.json" && x.dockerDirs[path.Dir(j)] && underExamples(j) {
 			want[j] = true
 		}
 	}

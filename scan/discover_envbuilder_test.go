@@ -8,8 +8,9 @@ import (
 )
 
 // TestDiscoverEnvbuilderConfigs: a devcontainer.json a Coder template of
-// the repository points envbuilder at, or one beside a Dockerfile in an
-// examples folder, is a target; others outside the spec's places are not.
+// the repository points envbuilder at, one at the root (envbuilder's second
+// default place), or one beside a Dockerfile in an examples folder, is a
+// target; others outside the spec's places are not.
 func TestDiscoverEnvbuilderConfigs(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"examples/docker/01_dood/Dockerfile":        "FROM debian\n",
@@ -31,6 +32,7 @@ func TestDiscoverEnvbuilderConfigs(t *testing.T) {
 		"deploy/abs/main.tf":              "ENVBUILDER_DEVCONTAINER_DIR = \"/workspaces/repo/envs/rust\"\n",
 		"deploy/ignored/main.tf":          "ENVBUILDER_DEVCONTAINER_DIR = \"envs/ignored\"\n",
 		".devcontainer/devcontainer.json": "{}",
+		"devcontainer.json":               `{"image": "debian:12"}`,
 	})
 	ignore := func(rel string) bool { return rel == "envs/ignored/devcontainer.json" }
 	found, err := Discover(root, ignore)
@@ -45,6 +47,7 @@ func TestDiscoverEnvbuilderConfigs(t *testing.T) {
 	}
 	want := []string{
 		".devcontainer/devcontainer.json",
+		"devcontainer.json",
 		"envs/go/devcontainer.json",
 		"envs/node/devcontainer.json",
 		"envs/py/custom.json",

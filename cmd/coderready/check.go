@@ -144,8 +144,12 @@ func newCheckCmd() *cobra.Command {
 		Long: `check finds every Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*,
 Dockerfile-*, .devcontainer.json, .devcontainer/devcontainer.json and
 .devcontainer/*/devcontainer.json under each PATH (a folder or a file; a
-trailing /... is accepted) and reports Coder compatibility findings. A PATH
-that is a .devcontainer folder is checked from the folder that holds it.
+trailing /... is accepted) and reports Coder compatibility findings. The
+devcontainer.json files envbuilder is pointed at are checked too: one at
+PATH's top (envbuilder's own second place), one a Coder template of the
+repository names in ENVBUILDER_DEVCONTAINER_DIR, and one beside a
+Dockerfile in an examples folder. A PATH that is a .devcontainer folder is
+checked from the folder that holds it.
 
 When a Docker engine answers (DOCKER_HOST honoured), each Dockerfile is built
 in it (nothing from the host but the build context enters the build), the
