@@ -105,7 +105,7 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`, a feature that needs them (docker-in-docker), " +
+		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`/`--security-opt`, a host device (`--device /dev/fuse`) or the host's user namespace (`--userns=host`), a feature that needs them (docker-in-docker), " +
 			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add` or `security_opt` (reported in the Compose file). " +
 			"A `no-new-privileges` security option only takes privileges away and is not reported.",
 		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +
@@ -350,7 +350,10 @@ func checkCR206(in *DevcontainerInput) []Finding {
 	}
 	for i := 0; i < c.Len("/runArgs"); i++ {
 		a, _ := c.StringOK(fmt.Sprintf("/runArgs/%d", i))
-		if a == "--privileged" || strings.HasPrefix(a, "--cap-add") || strings.HasPrefix(a, "--security-opt") {
+		// `--device /dev/fuse` and `--userns=host` ask for the host's
+		// devices and user namespace, which a workspace does not share.
+		if a == "--privileged" || strings.HasPrefix(a, "--cap-add") || strings.HasPrefix(a, "--security-opt") ||
+			a == "--device" || strings.HasPrefix(a, "--device=") || a == "--userns=host" || a == "--userns" {
 			// `"--cap-add", "SYS_PTRACE"`: the value is the next entry.
 			value, _ := strings.CutPrefix(a, "--security-opt=")
 			if !strings.Contains(a, "=") && a != "--privileged" {

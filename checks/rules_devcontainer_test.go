@@ -171,6 +171,7 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "privileged", json: "{\n  \"image\": \"x\",\n  \"privileged\": true\n}", want: []string{"3:3"}},
 			{name: "runArgs and dind", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"--init\", \"--privileged\"],\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-in-docker:2\": {}\n  }\n}", want: []string{"3:25", "5:5"}},
 			{name: "capAdd", json: "{\"image\": \"x\", \"capAdd\": [\"SYS_PTRACE\"]}", want: []string{"1:16"}},
+			{name: "a host device and the host's user namespace", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"--device\", \"/dev/fuse\",\n    \"--userns=host\", \"--init\"]\n}", want: []string{"3:15", "4:5"}},
 			{name: "privileged false", json: `{"image": "x", "privileged": false, "runArgs": ["--init"]}`},
 			{name: "no-new-privileges takes privileges away", json: `{"image": "x", "runArgs": ["--cap-drop=ALL", "--security-opt=no-new-privileges", "--security-opt", "no-new-privileges:true"], "securityOpt": ["no-new-privileges"]}`},
 			{name: "securityOpt with one that asks", json: `{"image": "x", "securityOpt": ["no-new-privileges", "seccomp=unconfined"]}`, want: []string{"1:16"}},

@@ -245,25 +245,34 @@ var (
 	bakeTags = regexp.MustCompile(`"?tags"?\s*[=:]\s*\[([^\]]*)\]`)
 	quoted   = regexp.MustCompile(`"([^"]+)"`)
 	// refVar is a variable in a tagged reference.
-	refVar = regexp.MustCompile(`\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
+	refVar = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
+	// yamlTags is a workflow's `tags:` (docker/build-push-action): a
+	// list after it, or refs on its line.
+	yamlTags = regexp.MustCompile(`^(\s*)-?\s*tags:\s*(.*)$`)
 )
 
 // maxTags bounds the references kept for one build file.
 const maxTags = 64
 
 // taggedImages are the image references a build file tags, as written
-// (variables kept). A reference whose name (its last path component) is a
-// variable says nothing and is left out.
+// (variables kept): `-t`/`--tag` flags, a bake target's `tags = [...]`, a
+// workflow's `tags:` list. A reference says something only when its name
+// (its last path component) is literal, or its registry and namespace are
+// (`ghcr.io/python/${{ inputs.container }}:latest`); others are left out.
 func taggedImages(b []byte) []string {
 	var out []string
 	add := func(t string) {
-		t = strings.Trim(t, `"'`)
-		name := t
-		if i := strings.LastIndex(name, "/"); i >= 0 {
-			name = name[i+1:]
+		t = strings.Trim(strings.TrimSpace(t), `"'`)
+		prefix, name := "", t
+		if i := strings.LastIndex(t, "/"); i >= 0 {
+			prefix, name = t[:i], t[i+1:]
 		}
-		name, _, _ = strings.Cut(name, ":")
-		if name == "" || strings.Contains(name, "$") || len(out) >= maxTags || slices.Contains(out, t) {
+		if i := strings.LastIndex(name, ":"); i >= 0 && !strings.HasPrefix(name[i:], ":-") {
+			name = name[:i]
+		}
+		named := name != "" && !strings.Contains(name, "$")
+		placed := strings.Contains(prefix, "/") && !strings.Contains(prefix, "$")
+		if !named && !placed || len(out) >= maxTags || slices.Contains(out, t) {
 			return
 		}
 		out = append(out, t)
@@ -275,6 +284,32 @@ func taggedImages(b []byte) []string {
 		for _, q := range quoted.FindAllSubmatch(m[1], -1) {
 			add(string(q[1]))
 		}
+	}
+	indent := -1
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		if m := yamlTags.FindStringSubmatch(line); m != nil {
+			switch rest := strings.TrimSpace(m[2]); rest {
+			case "|", ">", "|-", ">-", "":
+				indent = len(m[1])
+			default:
+				indent = -1
+				for _, t := range strings.Split(rest, ",") {
+					add(t)
+				}
+			}
+			continue
+		}
+		if indent < 0 {
+			continue
+		}
+		if len(line)-len(strings.TrimLeft(line, " \t")) <= indent {
+			indent = -1
+			continue
+		}
+		add(strings.TrimPrefix(strings.TrimSpace(line), "- "))
 	}
 	return out
 }
