@@ -150,6 +150,10 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 				if path.Join(dir, path.Base(from)) == prog {
 					srcs = append(srcs, from)
 				}
+			case path.Join(dest, path.Base(from)) == prog:
+				// `COPY notice.sh /usr/bin`: a folder the image has, named
+				// without its slash; the command names the file in it.
+				srcs = append(srcs, from)
 			}
 		}
 	}
@@ -229,7 +233,7 @@ func hasFlag(ins *dockerfile.Instruction, name string) bool {
 var passThroughCommands = []string{"echo", "printf", "set", "exit", "true", "false", ":", "[", "test", "shift", "return",
 	// Queries whose answer a check tests (ROCm's `rocminfo | grep "HSA
 	// Error"` before `exec "$@"`).
-	"grep", "id", "whoami", "uname", "command", "which", "type", "rocminfo", "nvidia-smi"}
+	"grep", "id", "whoami", "uname", "command", "which", "type", "rocminfo", "nvidia-smi", "shuf", "date"}
 
 // passThrough reports whether a shell script only prints, tests and
 // exits, then runs its arguments with `exec "$@"` or ends (a banner:
@@ -245,8 +249,11 @@ func passThrough(script string) bool {
 			return false
 		}
 		switch x := n.(type) {
-		case *syntax.CmdSubst, *syntax.ProcSubst, *syntax.FuncDecl, *syntax.DeclClause, *syntax.ArithmCmd:
+		case *syntax.ProcSubst, *syntax.FuncDecl, *syntax.DeclClause, *syntax.ArithmCmd:
 			ok = false
+		case *syntax.CmdSubst:
+			// `[ "$(shuf -i 1-20 -n 1)" -eq 1 ]`: a query's answer, tested;
+			// its commands are judged as the walk goes on.
 		case *syntax.Redirect:
 			// Output into a file (`echo x >> ~/.bashrc`) sets something up.
 			switch x.Op {
@@ -263,6 +270,11 @@ func passThrough(script string) bool {
 			name := path.Base(x.Args[0].Lit())
 			switch {
 			case name == "exec" && len(x.Args) == 2 && allArgs(x.Args[1]):
+				execs++
+			case len(x.Args) == 2 && allArgs(x.Args[1]) && !setupName.MatchString(name) && !slices.Contains(services, name) && !interpreter(name):
+				// The image's own tool run with the container's arguments
+				// (`gcloud "$@"` after a notice): what a workspace runs
+				// itself.
 				execs++
 			case name == "cat" && len(x.Args) == 1:
 				// Prints its standard input: a here-document.

@@ -123,6 +123,11 @@ func TestEntrypointPassThrough(t *testing.T) {
 			withContext(map[string]string{"init.sh": "#!/bin/bash\ncat <<EOF\nA base for Tuxedo applications.\nEOF\n"}), nil},
 		{"a setup script moved into place by a RUN", "FROM oraclelinux:8\nCOPY init.sh /u01/\nRUN mv /u01/init.sh /u01/oracle/init.sh\nENTRYPOINT [\"/u01/oracle/init.sh\"]\n",
 			withContext(map[string]string{"init.sh": "#!/bin/sh\nchown -R oracle /u01\nexec \"$@\"\n"}), []want{{line: 4}}},
+		{"a notice now and then, then the packaged tool", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nif [ \"$(shuf -i 1-20 -n 1)\" -eq 1 ]; then\n  echo 'NOTICE: see the supported versions'\nfi\n/builder/google-cloud-sdk/bin/gcloud \"$@\"\n"}), nil},
+		{"a service run with the arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\necho starting\nsupervisord \"$@\"\n"}), []want{{line: 3}}},
+		{"a value computed and kept", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nUIDX=$(id -u)\nexec \"$@\"\n"}), []want{{line: 3}}},
+		{"copied into a folder named without its slash", "FROM ubuntu:24.04\nCOPY notice.sh /usr/bin\nENTRYPOINT [\"/usr/bin/notice.sh\"]\n",
+			withContext(map[string]string{"notice.sh": "#!/bin/sh\necho 'NOTICE: supported versions are listed elsewhere'\ncurl \"$@\"\n"}), nil},
 		{"nothing but comments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\n# placeholder\n"}), []want{{line: 3}}},
 	})
 }

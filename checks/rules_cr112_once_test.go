@@ -71,6 +71,8 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"the repository itself from an amd64 path", "FROM ubuntu:22.04\nRUN curl -fsSLO https://developer.download.example.com/compute/cuda/repos/ubuntu2204/x86_64/cuda-keyring_1.1-1_all.deb\n", nil, []want{{line: 2}}},
 		{"a folder the RUN makes is not the evidence", "FROM debian:12\nRUN mkdir -p /tmp/pkgs/linux-64 && \\\n  curl -fsSL -o /tmp/pkgs/linux-64/gdb-1.conda https://conda.example.org/conda-forge/linux-64/gdb-1.conda\n", nil,
 			[]want{{line: 3}}},
+		{"a package for every architecture from an amd64 folder", "FROM rockylinux:8\nRUN yum install -y https://vault.example.org/centos/8/PowerTools/x86_64/os/Packages/opencl-headers-2.2-1.el8.noarch.rpm\n", nil, nil},
+		{"an amd64 package beside it", "FROM rockylinux:8\nRUN yum install -y https://vault.example.org/centos/8/AppStream/x86_64/os/Packages/ocl-icd-2.2.12-1.el8.x86_64.rpm\n", nil, []want{{line: 2}}},
 		{"armv6l", "FROM debian:12\nRUN curl -fsSL https://go.dev/dl/go1.18.2.linux-armv6l.tar.gz | tar -C /usr/local -xz\n", nil, []want{{line: 2}}},
 		{"a tag that only contains one", "FROM example/tools:amd64ish\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, []want{{line: 2}}},
 	})

@@ -107,7 +107,7 @@ func init() {
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`/`--security-opt`, a host device (`--device /dev/fuse`) or the host's user namespace (`--userns=host`), a feature that needs them (docker-in-docker), " +
 			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add` or `security_opt` (reported in the Compose file). " +
-			"A `no-new-privileges` security option only takes privileges away and is not reported.",
+			"A `no-new-privileges` security option only takes privileges away and is not reported, nor is `label=disable`, which turns off SELinux labelling and needs no privilege.",
 		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +
 			"docker-in-docker fails without privileges.",
 		HowToFix:     "Use docker-outside-of-docker or Sysbox, or grant the privilege in the Coder template where the admin decides it.",
@@ -321,17 +321,18 @@ func laptopOnly(cmd *devcontainer.Command) string {
 	return ""
 }
 
-// dropsPrivileges reports whether a security option only takes
-// privileges away (`no-new-privileges`, also `:true` or `=true`): it asks
-// nothing of the workspace.
-func dropsPrivileges(opt string) bool {
+// asksNothing reports whether a security option asks nothing of the
+// workspace: `no-new-privileges` (also `:true` or `=true`) only takes
+// privileges away, and `label=disable` (`label:disable`) turns off SELinux
+// labelling, which any Docker engine accepts without a privilege.
+func asksNothing(opt string) bool {
 	opt = strings.TrimSpace(opt)
 	for _, sep := range []string{"", ":true", "=true"} {
 		if opt == "no-new-privileges"+sep {
 			return true
 		}
 	}
-	return false
+	return opt == "label=disable" || opt == "label:disable"
 }
 
 // checkCR206 reports each property or feature that asks for privileges
@@ -345,7 +346,7 @@ func checkCR206(in *DevcontainerInput) []Finding {
 	if len(c.Strings("/capAdd")) > 0 {
 		out = append(out, dcAt(c, "/capAdd", "`capAdd` asks for privileges the workspace usually does not have"))
 	}
-	if slices.ContainsFunc(c.Strings("/securityOpt"), func(o string) bool { return !dropsPrivileges(o) }) {
+	if slices.ContainsFunc(c.Strings("/securityOpt"), func(o string) bool { return !asksNothing(o) }) {
 		out = append(out, dcAt(c, "/securityOpt", "`securityOpt` asks for privileges the workspace usually does not have"))
 	}
 	for i := 0; i < c.Len("/runArgs"); i++ {
@@ -362,7 +363,7 @@ func checkCR206(in *DevcontainerInput) []Finding {
 					value = v
 				}
 			}
-			if strings.HasPrefix(a, "--security-opt") && dropsPrivileges(value) {
+			if strings.HasPrefix(a, "--security-opt") && asksNothing(value) {
 				continue
 			}
 			out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` `%s` asks for privileges the workspace usually does not have", a)))
@@ -370,7 +371,7 @@ func checkCR206(in *DevcontainerInput) []Finding {
 	}
 	// A Compose config's service asks in its Compose file.
 	for _, p := range in.ComposePrivileges {
-		if p.Key == "security_opt" && dropsPrivileges(p.Value) {
+		if p.Key == "security_opt" && asksNothing(p.Value) {
 			continue
 		}
 		what := fmt.Sprintf("`%s: %s`", p.Key, p.Value)

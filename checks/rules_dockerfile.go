@@ -148,9 +148,11 @@ func (v *dfView) installsUnknown(s *dockerfile.Stage) bool {
 // ca-certificates-java, so installing one installs the CA bundle even with
 // --no-install-recommends. Checked with `apt-cache depends` on Debian 12;
 // python-pip, python-requests and python-certifi are the same packaging's Python 2
-// names on the releases that still have them.
+// names on the releases that still have them. python3-rosdep (ROS's apt
+// repository) depends on python3-rosdep-modules, which depends on
+// ca-certificates (ros-infrastructure/rosdep stdeb.cfg).
 var caDependents = []string{"ca-certificates", "ca-certificates-java", "python3-pip", "python-pip", "python3-certifi",
-	"python3-requests", "python-requests", "python-certifi", "nodejs", "npm", "software-properties-common",
+	"python3-requests", "python-requests", "python-certifi", "python3-rosdep", "python3-rosdep-modules", "nodejs", "npm", "software-properties-common",
 	"rubygems-integration", "default-jre", "default-jre-headless", "default-jdk", "default-jdk-headless"}
 
 // dependsOnCA reports whether installing pkg installs ca-certificates.

@@ -92,8 +92,9 @@ func init() {
 			"weak dependencies), `ca-certificates` is installed nowhere in the stage, and the base image is " +
 			"known to lack it. A package that depends on ca-certificates installs it too (`python3-pip`, " +
 			"`python3-requests`, `nodejs`, `npm`, `software-properties-common`, the OpenJDK runtimes through " +
-			"`ca-certificates-java`), and a stage that runs a script the Dockerfile does not show, or installs " +
-			"packages named by a variable, may install it: neither is reported.",
+			"`ca-certificates-java`, ROS's `python3-rosdep`), and a stage that runs a script the Dockerfile does not show, or installs " +
+			"packages named by a variable, may install it: neither is reported. A stage of the final image's chain is " +
+			"judged with the stages after it: one of them installing ca-certificates gives the final image the bundle.",
 		Why: "Without a CA bundle every HTTPS download fails with a certificate error — the agent download of " +
 			"the bootstrap script (`curl -fsSL https://…`) included. `ca-certificates` is only a recommended " +
 			"package of curl, wget and git on Debian and Ubuntu." + cite("bootstrap", "ca"),
@@ -487,10 +488,15 @@ func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
 		return false
 	}
 	name := path.Base(args[0])
+	words := args[1:]
+	// `python3 -m twine`: Python running a packaged module's command line,
+	// unless the module is a server.
+	if strings.HasPrefix(name, "python") && interpreter(name) && len(args) >= 3 && args[1] == "-m" && !slices.Contains(serverModules, args[2]) {
+		name, words = args[2], args[3:]
+	}
 	if setupName.MatchString(name) || slices.Contains(services, name) || slices.Contains(serviceWords, name) || interpreter(name) {
 		return false
 	}
-	words := args[1:]
 	if cmd != nil {
 		words = append(words, commandWords(cmd)...)
 	}
@@ -504,6 +510,10 @@ func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
 	}
 	return true
 }
+
+// serverModules are Python modules that `python -m` starts as servers.
+var serverModules = []string{"http.server", "uvicorn", "gunicorn", "flask", "django", "jupyter", "jupyterlab", "notebook",
+	"streamlit", "hypercorn", "daphne", "celery", "aiohttp.web", "SimpleHTTPServer", "mkdocs", "tensorboard"}
 
 // interpreter reports whether name runs a script or program it is given.
 func interpreter(name string) bool {
@@ -563,9 +573,13 @@ func checkCR107(in *DockerfileInput) []Finding {
 		return nil
 	}
 	var out []Finding
+	// A stage of the final image's chain is judged as the final image: a
+	// later stage that installs ca-certificates (or a package that depends
+	// on it) gives the image the bundle.
+	finalCA := v.installsCA(v.final)
 	for _, s := range v.f.Stages {
 		b := v.facts(s)
-		if !b.Known || b.CACerts || v.installsCA(s) {
+		if !b.Known || b.CACerts || v.installsCA(s) || finalCA && slices.Contains(v.chain(v.final), s) {
 			continue
 		}
 		for _, ins := range s.Instructions {
@@ -612,7 +626,13 @@ var (
 	// keyFile is a repository's signing key (`…/x86_64/3bf863cc.pub`,
 	// `…/KEYS.asc`): the same key for every architecture, wherever it is
 	// fetched from.
-	keyFile    = regexp.MustCompile(`(?i)(\.(pub|gpg|key)|keys?\.asc)$`)
+	keyFile = regexp.MustCompile(`(?i)(\.(pub|gpg|key)|keys?\.asc)$`)
+	// archFreeExt is a package built for every architecture
+	// (`….el8.noarch.rpm`, `…_all.deb`).
+	archFreeExt = regexp.MustCompile(`(?i)(\.noarch\.rpm|_all\.deb)$`)
+	// repoSetup is a package that configures a repository
+	// (`cuda-keyring_1.1-1_all.deb` adds the folder it came from).
+	repoSetup  = regexp.MustCompile(`(?i)keyring|-repo|-release`)
 	archiveExt = regexp.MustCompile(`(?i)\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tar\.zst|zip|deb|rpm|apk|appimage|gz|xz|bin|run|jar)$`)
 )
 
@@ -980,7 +1000,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// (`….tar.bz2.asc`), or a fallback mirror tried only
 					// when the first fails.
 					url := strings.Contains(a, "://")
-					if url && keyFile.MatchString(strings.Trim(a, `"'`)) {
+					if url && (keyFile.MatchString(strings.Trim(a, `"'`)) || archFreePackage(strings.Trim(a, `"'`))) {
 						continue
 					}
 					if at, ok := allSeen(seen, names); ok && (!url || urls[a] || at >= 0 && (!dls[at].url || c.Conditional || signatureExt.MatchString(strings.Trim(a, `"'`)))) {
@@ -1049,6 +1069,16 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 		out = append(out, d.finding)
 	}
 	return out
+}
+
+// archFreePackage reports whether a URL downloads a package built for
+// every architecture from an architecture's folder
+// (`…/x86_64/os/Packages/opencl-headers-….noarch.rpm`): it installs
+// anywhere. A package that sets up a repository is not one: it points the
+// package manager at the folder it came from.
+func archFreePackage(url string) bool {
+	file := path.Base(url)
+	return archFreeExt.MatchString(file) && !repoSetup.MatchString(file) && archRe.FindStringIndex(file) == nil
 }
 
 // checkCR112 reports architectures hard-coded in downloads.

@@ -62,22 +62,37 @@ type buildFile struct {
 	names  map[string]bool
 	values map[string][]string
 	tags   []string // references it tags (`-t $(ORG)/base:latest`)
+	// dockerfiles are the Dockerfile paths it names
+	// (`dockerfile: ./tests/e2e/common/collector.Dockerfile`).
+	dockerfiles []string
 }
 
 // ciDirs are the top-level folders whose build files may build any
 // Dockerfile of the repository (workflows, scripts, CI setups).
 var ciDirs = []string{".github", ".gitlab", ".circleci", ".buildkite", ".ci", "ci", "scripts", "script", "build", "hack", "tools", "bin"}
 
-// covers reports whether build file f may build a Dockerfile in folder
-// dir: it sits in that folder or one above it, or in a top-level CI or
-// scripts folder. A build file in a sibling subtree (another template's
+// covers reports whether build file f may build the Dockerfile df (a
+// slash-separated path from the root): it sits in the Dockerfile's folder
+// or one above it, or in a top-level CI or scripts folder, or it names the
+// Dockerfile by a path with a folder in it (a Compose file elsewhere whose
+// `dockerfile: ./tests/e2e/common/collector.Dockerfile` builds it). A build
+// file in a sibling subtree that does not name it (another template's
 // compose.yaml) builds its own images.
-func (f buildFile) covers(dir string) bool {
+func (f buildFile) covers(df string) bool {
+	dir := path.Dir(df)
 	if f.dir == "." || f.dir == dir || strings.HasPrefix(dir, f.dir+"/") {
 		return true
 	}
 	top, _, _ := strings.Cut(f.dir, "/")
-	return slices.Contains(ciDirs, top)
+	if slices.Contains(ciDirs, top) {
+		return true
+	}
+	for _, d := range f.dockerfiles {
+		if d == df || strings.HasSuffix(df, "/"+d) {
+			return true
+		}
+	}
+	return false
 }
 
 // built reports whether a build file of the repository tags the image
@@ -97,14 +112,14 @@ func (a *passedArgs) built(repo *rootfs.Root, ignore func(string) bool, ref stri
 	return false
 }
 
-// get returns the values the build files that may build a Dockerfile in
-// folder dir give name, and whether any of them mentions it at all.
-func (a *passedArgs) get(repo *rootfs.Root, ignore func(string) bool, dir, name string) ([]string, bool) {
+// get returns the values the build files that may build the Dockerfile
+// df give name, and whether any of them mentions it at all.
+func (a *passedArgs) get(repo *rootfs.Root, ignore func(string) bool, df, name string) ([]string, bool) {
 	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
 	var values []string
 	mentioned := false
 	for _, f := range a.files {
-		if !f.names[name] || !f.covers(dir) {
+		if !f.names[name] || !f.covers(df) {
 			continue
 		}
 		mentioned = true
@@ -113,12 +128,28 @@ func (a *passedArgs) get(repo *rootfs.Root, ignore func(string) bool, dir, name 
 	return values, mentioned
 }
 
-// isBuildFile reports whether a file's name is one passedArgs reads: not a
-// Dockerfile (which declares its ARGs) and not a devcontainer.json (whose
-// build.args the scan reads as such).
-func isBuildFile(name string) bool {
+// codeExts are the build file endings that are mostly an application's
+// own source: such a file counts only in a top-level CI or scripts folder,
+// or when its name says it builds (`build.py`, `docker_release.go`).
+var codeExts = []string{".py", ".js", ".ts", ".go", ".rb", ".pl", ".json"}
+
+// buildishName is a source file named for building or releasing.
+var buildishName = regexp.MustCompile(`(?i)build|docker|release|image|bake|ci[._-]|make|deploy|publish`)
+
+// isBuildFile reports whether a file (a slash-separated path) is one
+// passedArgs reads: not a Dockerfile (which declares its ARGs) and not a
+// devcontainer.json (whose build.args the scan reads as such); a source
+// file only where a build script would be (codeExts).
+func isBuildFile(rel string) bool {
+	name := path.Base(rel)
 	if IsDockerfileName(name) || name == "devcontainer.json" || name == ".devcontainer.json" {
 		return false
+	}
+	for _, ext := range codeExts {
+		if strings.HasSuffix(name, ext) {
+			top, _, _ := strings.Cut(rel, "/")
+			return strings.Contains(rel, "/") && slices.Contains(ciDirs, top) || buildishName.MatchString(name) || name == "package.json"
+		}
 	}
 	for _, ext := range buildFileExts {
 		if strings.HasSuffix(name, ext) {
@@ -153,7 +184,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !isBuildFile(path.Base(rel)) || ignore != nil && ignore(rel) {
+		if !d.Type().IsRegular() || !isBuildFile(rel) || ignore != nil && ignore(rel) {
 			return nil
 		}
 		if files >= maxBuildFiles || total >= maxBuildBytes {
@@ -177,7 +208,8 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		}
 		namedArgs(b, f)
 		f.tags = taggedImages(b)
-		if len(f.names) > 0 || len(f.tags) > 0 {
+		f.dockerfiles = namedDockerfiles(b)
+		if len(f.names) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -250,6 +282,27 @@ var (
 	// list after it, or refs on its line.
 	yamlTags = regexp.MustCompile(`^(\s*)-?\s*tags:\s*(.*)$`)
 )
+
+// dockerfileRef is a Dockerfile path with a folder in it, as a build file
+// names one (`./tests/e2e/common/collector.Dockerfile`, `docker/Dockerfile.dev`).
+var dockerfileRef = regexp.MustCompile(`[A-Za-z0-9_.${}-]*(?:/[A-Za-z0-9_.${}-]+)*/(?:[A-Za-z0-9_.-]*\.)?(?:Dockerfile|Containerfile|dockerfile)(?:[._-][A-Za-z0-9_.-]+)?`)
+
+// namedDockerfiles are the Dockerfile paths a build file names, cleaned of
+// a leading `./`; paths with variables, and more than maxTags, are left out.
+func namedDockerfiles(b []byte) []string {
+	var out []string
+	for _, m := range dockerfileRef.FindAll(b, -1) {
+		d := path.Clean(strings.TrimPrefix(string(m), "./"))
+		if strings.Contains(d, "$") || strings.HasPrefix(d, "../") || !strings.Contains(d, "/") || slices.Contains(out, d) {
+			continue
+		}
+		if len(out) >= maxTags {
+			break
+		}
+		out = append(out, d)
+	}
+	return out
+}
 
 // maxTags bounds the references kept for one build file.
 const maxTags = 64

@@ -191,6 +191,10 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"nothing passes it", map[string]string{"images/app/Dockerfile": df, "scripts/runner.py": "args = {\"OTHER\": 1}\n"}, 1},
 		{"only a README names it", map[string]string{"images/app/Dockerfile": df, "README.md": "Set BASE_TAG to build.\n"}, 1},
 		{"another image's compose file passes it", map[string]string{"images/app/Dockerfile": df, "images/other/compose.yaml": "services:\n  a:\n    build:\n      args:\n        BASE_TAG: \"1.2\"\n"}, 1},
+		{"a compose file elsewhere that names it passes it", map[string]string{"tests/e2e/common/collector.Dockerfile": "ARG V=latest\nFROM otel/collector:${V}\nUSER 1000\n",
+			"tests/e2e/logs/config/compose.yaml": "services:\n  sink:\n    build:\n      context: ../../../..\n      dockerfile: ./tests/e2e/common/collector.Dockerfile\n      args:\n        V: ${V}\n"}, 0},
+		{"a compose file elsewhere that names another", map[string]string{"tests/e2e/common/collector.Dockerfile": "ARG V=latest\nFROM otel/collector:${V}\nUSER 1000\n",
+			"tests/e2e/logs/config/compose.yaml": "services:\n  sink:\n    build:\n      context: ../../../..\n      dockerfile: ./tests/e2e/common/other.Dockerfile\n      args:\n        V: ${V}\n"}, 1},
 		{"a compose file beside it passes it", map[string]string{"images/app/Dockerfile": df, "images/app/compose.yaml": "services:\n  a:\n    build:\n      args:\n        BASE_TAG: \"1.2\"\n"}, 0},
 		{"a bake file passes an unpinned whole image", map[string]string{"ci/Dockerfile": whole, "ci/docker-bake.hcl": "target \"a\" {\n  args = {\n    BASE = \"debian:12\"\n  }\n}\ntarget \"b\" {\n  args = {\n    BASE = \"opensuse/tumbleweed\"\n  }\n}\n"}, 1},
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
@@ -288,5 +292,33 @@ func TestBakePlatformFixesArch(t *testing.T) {
 				t.Errorf("%d CR112 findings, want %d", n, tc.want)
 			}
 		})
+	}
+}
+
+// TestIsBuildFile: scripts, workflows, Makefiles, Compose and bake files
+// are read for build arguments anywhere; an application's own source only
+// in a top-level CI or scripts folder or when named for building, so a
+// large repository's sources do not use up the reading budget before its
+// build files.
+func TestIsBuildFile(t *testing.T) {
+	for rel, want := range map[string]bool{
+		"tests/e2e/logs/config/compose.yaml": true,
+		"Makefile":                           true,
+		"hack/build.sh":                      true,
+		"docker-bake.hcl":                    true,
+		"scripts/runner.py":                  true,
+		"tools/release.go":                   true,
+		"build_images.py":                    true,
+		"web/package.json":                   true,
+		"docker-bake.json":                   true,
+		"src/app/main.py":                    false,
+		"website/content/data.json":          false,
+		"lib/index.ts":                       false,
+		"Dockerfile":                         false,
+		".devcontainer/devcontainer.json":    false,
+	} {
+		if got := isBuildFile(rel); got != want {
+			t.Errorf("isBuildFile(%q) = %v, want %v", rel, got, want)
+		}
 	}
 }

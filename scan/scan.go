@@ -345,7 +345,7 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 		}
 		if s.templateCheckable(t, t.Path) {
 			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path),
-				BuildFileArg: func(name string) ([]string, bool) { return s.plan.buildFileArg(path.Dir(t.Path), name) },
+				BuildFileArg: func(name string) ([]string, bool) { return s.plan.buildFileArg(t.Path, name) },
 				BuiltImage:   func(ref string) bool { return s.plan.args.built(s.plan.repo, s.plan.Config.Ignored, ref) }}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
 		}
@@ -404,11 +404,11 @@ func (p *Planned) siblingArch(rel string) string {
 }
 
 // buildFileArg returns what the repository's build files (scripts,
-// workflows, Makefiles, bake and Compose files) that may build a
-// Dockerfile in folder dir give a build argument: the values they set it
-// to, and whether they mention it at all.
-func (p *Planned) buildFileArg(dir, name string) ([]string, bool) {
-	return p.args.get(p.repo, p.Config.Ignored, dir, name)
+// workflows, Makefiles, bake and Compose files) that may build the
+// Dockerfile df give a build argument: the values they set it to, and
+// whether they mention it at all.
+func (p *Planned) buildFileArg(df, name string) ([]string, bool) {
+	return p.args.get(p.repo, p.Config.Ignored, df, name)
 }
 
 // contextFS is the build context dir inside the scanned root, for rules
