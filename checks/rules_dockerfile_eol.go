@@ -21,7 +21,8 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "The final image's base is a Debian, Ubuntu or Fedora release whose packages were moved off the regular mirrors " +
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
-			"Debian's to archive.debian.org: " + eolDebianDoc + "; Fedora's to archives.fedoraproject.org about a month " +
+			"Debian's to archive.debian.org: " + eolDebianDoc + ", also as the tag of a Docker Official image built on it " +
+			"(`node:lts-buster-slim`, `rust:buster`); Fedora's to archives.fedoraproject.org about a month " +
 			"after their end of life, 13 months after their release: Fedora 41 and older, `fedora:40`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
 			"points its package manager at the archive itself (old-releases, archive.debian.org, archives.fedoraproject.org) " +
@@ -63,6 +64,11 @@ const eolFedoraLast = 41
 // archiveMirror finds a RUN that points apt or dnf at an archive mirror.
 var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|archives\.fedoraproject\.org`)
 
+// officialOnDebian are Docker Official images whose tags name the Debian
+// release they are built on (`node:20-buster`, `python:3.8-slim-stretch`).
+var officialOnDebian = []string{"node", "python", "golang", "rust", "ruby", "php", "perl", "gcc", "openjdk", "maven",
+	"gradle", "buildpack-deps", "haskell", "elixir", "erlang", "julia", "r-base", "clojure", "eclipse-temurin", "swift"}
+
 // fedoraRepos are the names of Fedora's own image.
 var fedoraRepos = []string{"fedora", "registry.fedoraproject.org/fedora", "quay.io/fedora/fedora"}
 
@@ -79,6 +85,15 @@ func eolRelease(ref string) string {
 	case "debian":
 		table, distro = eolDebian, "Debian"
 	default:
+		// A Docker Official image's tag naming an archived Debian release
+		// (`node:lts-buster-slim`, `rust:buster`): that Debian.
+		if r.Registry == "" && slices.Contains(officialOnDebian, r.Repository) {
+			for version, name := range eolDebian {
+				if tagHas(tag, name) {
+					return fmt.Sprintf("Debian %s (%s)", version, name)
+				}
+			}
+		}
 		if !slices.Contains(fedoraRepos, r.Name()) {
 			return ""
 		}

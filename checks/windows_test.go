@@ -20,6 +20,7 @@ func TestWindowsDockerfile(t *testing.T) {
 		{"in a windows folder", "golang/1.23/windows/x/Dockerfile", "FROM golang-base\n", 1},
 		{"PowerShell Core on Linux", "Dockerfile", "FROM mcr.microsoft.com/powershell:7.4-ubuntu-22.04\nSHELL [\"pwsh\", \"-Command\"]\n", 0},
 		{"a Linux image that mentions Windows", "Dockerfile", "FROM debian:12\n# builds the windows installer too\nRUN apt-get install -y mingw-w64 wine\n", 0},
+		{"named for Windows, built on Linux", "Dockerfile.windows", "ARG img_version\nFROM godot-fedora:${img_version}\nRUN dnf -y install mingw64-gcc\n", 0},
 		{"a word that only contains it", "Dockerfile.windowsx", "FROM debian:12\n", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -54,6 +54,9 @@ func IsDockerfileName(name string) bool {
 		return true
 	case strings.HasPrefix(lower, "dockerfile-"), strings.HasPrefix(lower, "containerfile-"):
 		return !strings.HasSuffix(lower, "-")
+	case strings.HasPrefix(lower, "dockerfile_"), strings.HasPrefix(lower, "containerfile_"):
+		// `Dockerfile_base-jammy` (PX4's containers).
+		return !strings.HasSuffix(lower, "_")
 	}
 	return false
 }

@@ -39,6 +39,9 @@ func TestIsDockerfileName(t *testing.T) {
 		"dockerfile.test.txt":          false, // a Go testscript
 		"Dockerfile.md":                false,
 		"Dockerfile.xfce.png":          false,
+		"Dockerfile_base-jammy":        true,
+		"Dockerfile_":                  false,
+		"dockerfile_test.go":           false,
 		"Dockerfile.tar.gz":            false,
 		"Dockerfile.xfce":              true,
 		"Dockerfile.golden":            false,

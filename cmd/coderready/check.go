@@ -142,7 +142,7 @@ func newCheckCmd() *cobra.Command {
 		Use:   "check [PATH...]",
 		Short: "Check the Dockerfiles and devcontainer.json files under PATH (default .)",
 		Long: `check finds every Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*,
-Dockerfile-*, .devcontainer.json, .devcontainer/devcontainer.json and
+Dockerfile-*, Dockerfile_*, .devcontainer.json, .devcontainer/devcontainer.json and
 .devcontainer/*/devcontainer.json under each PATH (a folder or a file; a
 trailing /... is accepted) and reports Coder compatibility findings. The
 devcontainer.json files envbuilder is pointed at are checked too: one at
