@@ -20,7 +20,8 @@ func init() {
 		Severity: SeverityInfo,
 		Family:   FamilyDockerfile,
 		What: "The final stage ends as a user the Dockerfile creates with a UID other than 1000 (`useradd -u 1001 dev`, " +
-			"`adduser --uid 1001 dev`, `-u ${USER_UID}` with `ARG USER_UID=1001`), or as a numeric `USER` other than 0 " +
+			"`adduser --uid 1001 dev`, `-u ${USER_UID}` with `ARG USER_UID=1001`, or no UID at all on Ubuntu 23.04 and " +
+			"later, whose `ubuntu` user holds 1000, so that useradd gives 1001), or as a numeric `USER` other than 0 " +
 			"and 1000 (`USER 1001`). A UID whose value is not known from the file is not reported, nor a user a later " +
 			"`usermod -u` changes, nor a Dockerfile a devcontainer.json builds (its `remoteUser` and " +
 			"`updateRemoteUserUID` settle the user). CR320 judges the built image.",
@@ -36,12 +37,15 @@ func init() {
 }
 
 // userUID is the UID a useradd or adduser of s's chain gives user name,
-// with the command's line; ok is false when no such command sets one.
-// changed is set when a usermod of the chain changes the user's UID.
+// with the command's line; ok is false when no such command creates it.
+// uid is "" when the command gives none (the system picks one); system is
+// set for a system account (`useradd -r`, `adduser --system`). changed is
+// set when a usermod of the chain changes the user's UID.
 type userUID struct {
 	uid     string
 	line    int
 	changed bool
+	system  bool
 }
 
 // createdUID reads the UID the RUN instructions of s's chain give user
@@ -59,17 +63,41 @@ func (v *dfView) createdUID(s *dockerfile.Stage, name string) (userUID, bool) {
 			}
 			uid, at := commandUID(c)
 			vars := v.stageVars(in.Stage, in)
-			if at < 0 || expandKnown(c.Args[at], vars) != name || uid == "" {
+			if at < 0 || expandKnown(c.Args[at], vars) != name {
 				continue
 			}
 			if prog == "usermod" {
-				out.changed = true
+				if uid != "" {
+					out.changed = true
+				}
 				continue
 			}
-			out, found = userUID{uid: expandKnown(uid, vars), line: c.Line}, true
+			system := slices.ContainsFunc(c.Args[:at], func(a string) bool {
+				return a == "-r" || a == "--system" || a == "-S" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsAny(a[1:], "rS")
+			})
+			if uid != "" {
+				uid = expandKnown(uid, vars)
+			}
+			out, found = userUID{uid: uid, line: c.Line, system: system}, true
 		}
 	}
 	return out, found
+}
+
+// impliedUID1001 reports whether user, created without a UID, gets 1001:
+// the final stage's base is known to keep UID 1000 for its `ubuntu` user
+// (Ubuntu 23.04 and later), the chain deletes no user and creates no other
+// before it.
+func (v *dfView) impliedUID1001(user string) bool {
+	b := v.facts(v.final)
+	if b.UID1000 != "ubuntu" || b.Source == "image" {
+		return false
+	}
+	if len(v.userCommands(v.final, "userdel", "deluser")) > 0 || v.deletesUnnamedUser(v.final) {
+		return false
+	}
+	created := v.userCommands(v.final, "useradd", "adduser")
+	return len(created) > 0 && created[0] == user
 }
 
 // commandUID reads a useradd, adduser or usermod command: the UID it
@@ -154,6 +182,17 @@ func checkCR122(in *DockerfileInput) []Finding {
 		}}
 	}
 	c, ok := v.createdUID(v.final, u)
+	if ok && c.uid == "" && !c.system && !c.changed && v.impliedUID1001(u) {
+		// useradd gives the first free UID from 1000; Ubuntu 23.04 and
+		// later keep 1000 for their `ubuntu` user.
+		return []Finding{{
+			Message: fmt.Sprintf("the workspace user `%s` is created without a UID on `%s`, whose `ubuntu` user holds 1000: it gets UID 1001; %s",
+				u, v.rootRef(v.final), why),
+			Location: v.lineLoc(c.line, c.line),
+			Evidence: EvidenceKnownBase,
+			Fix:      &Fix{Description: "remove the `ubuntu` user first (`userdel -r ubuntu`) and create `" + u + "` with `--uid 1000`"},
+		}}
+	}
 	if !ok || c.changed || !uidRe.MatchString(c.uid) || c.uid == "1000" || c.uid == "0" {
 		return nil
 	}

@@ -42,3 +42,30 @@ func TestCR122(t *testing.T) {
 		})
 	}
 }
+
+// TestCR122ImpliedUID: a user created without a UID on Ubuntu 23.04 or
+// later gets 1001, the `ubuntu` user holding 1000 (known from the table);
+// not when the file deletes that user, creates another first, creates a
+// system account, or builds on a base that keeps 1000 free.
+func TestCR122ImpliedUID(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      int
+	}{
+		{"ubuntu:24.04", "FROM ubuntu:24.04\nRUN useradd -m -s /bin/bash yoctouser\nUSER yoctouser\n", 1},
+		{"ubuntu deleted first", "FROM ubuntu:24.04\nRUN userdel -r ubuntu && useradd -m coder\nUSER coder\n", 0},
+		{"another user created first", "FROM ubuntu:24.04\nRUN useradd -m svc && useradd -m dev\nUSER dev\n", 0},
+		{"a system account", "FROM ubuntu:24.04\nRUN useradd -r -m svc\nUSER svc\n", 0},
+		{"ubuntu:22.04 keeps 1000 free", "FROM ubuntu:22.04\nRUN useradd -m dev\nUSER dev\n", 0},
+		{"an unknown base", "FROM ghcr.io/acme/base:1\nRUN useradd -m dev\nUSER dev\n", 0},
+	} {
+		got := checkRule(t, "CR122", tc.src, nil)
+		if len(got) != tc.want {
+			t.Errorf("%s: %d findings, want %d: %+v", tc.name, len(got), tc.want, got)
+			continue
+		}
+		if tc.want == 1 && (got[0].Location.StartLine != 2 || got[0].Evidence != EvidenceKnownBase || !strings.Contains(got[0].Message, "UID 1001")) {
+			t.Errorf("%s: %+v", tc.name, got[0])
+		}
+	}
+}
