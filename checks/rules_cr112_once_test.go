@@ -73,6 +73,10 @@ func TestCR112FileForOneArch(t *testing.T) {
 			[]want{{line: 3}}},
 		{"a package for every architecture from an amd64 folder", "FROM rockylinux:8\nRUN yum install -y https://vault.example.org/centos/8/PowerTools/x86_64/os/Packages/opencl-headers-2.2-1.el8.noarch.rpm\n", nil, nil},
 		{"an amd64 package beside it", "FROM rockylinux:8\nRUN yum install -y https://vault.example.org/centos/8/AppStream/x86_64/os/Packages/ocl-icd-2.2.12-1.el8.x86_64.rpm\n", nil, []want{{line: 2}}},
+		{"a cross toolchain's sysroot", "FROM ubuntu:20.04\nRUN apt-get update && apt-get install -y gcc-i686-linux-gnu && ln -s /usr/i686-linux-gnu/lib/ld-linux.so.2 /lib/\n", nil, nil},
+		{"the native multiarch folder", "FROM ubuntu:20.04\nRUN cp /usr/lib/x86_64-linux-gnu/libfoo.so /opt/lib/\n", nil, []want{{line: 2}}},
+		{"a command substitution in the URL", "FROM ubuntu:24.04\nRUN . /etc/os-release && curl -LO \"https://cdn.example.com/r/${ID}-$(echo $VERSION_ID | tr -d .)/pkgs/r-4.4.0_1_amd64.deb\"\n", nil, []want{{line: 2}}},
+		{"a script given to bash, reported once", "FROM ubuntu:24.04\nRUN bash -c \"curl -fsSLO https://example.com/x_amd64.deb\"\n", nil, []want{{line: 2}}},
 		{"armv6l", "FROM debian:12\nRUN curl -fsSL https://go.dev/dl/go1.18.2.linux-armv6l.tar.gz | tar -C /usr/local -xz\n", nil, []want{{line: 2}}},
 		{"a tag that only contains one", "FROM example/tools:amd64ish\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, []want{{line: 2}}},
 	})

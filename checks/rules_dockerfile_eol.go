@@ -19,13 +19,15 @@ func init() {
 		Title:    "Base release no longer served by its mirrors",
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
-		What: "The final image's base is a Debian, Ubuntu or Fedora release whose packages were moved off the regular mirrors " +
+		What: "The final image's base is a Debian, Ubuntu, Fedora or CentOS release whose packages were moved off the regular mirrors " +
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
 			"Debian's to archive.debian.org: " + eolDebianDoc + ", also as the tag of a Docker Official image built on it " +
 			"(`node:lts-buster-slim`, `rust:buster`); Fedora's to archives.fedoraproject.org about a month " +
-			"after their end of life, 13 months after their release: Fedora 41 and older, `fedora:40`), and a RUN of the " +
+			"after their end of life, 13 months after their release: Fedora 41 and older, `fedora:40`; CentOS 6 to 8 and " +
+			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
-			"points its package manager at the archive itself (old-releases, archive.debian.org, archives.fedoraproject.org) " +
+			"points its package manager at the archive itself (old-releases, archive.debian.org, archives.fedoraproject.org, " +
+			"vault.centos.org) " +
 			"is not reported, nor is a base only a build-arg default names when the build is given another.",
 		Why: "The image's `/etc/apt/sources.list` (or dnf's metalink) still names the regular mirrors, which no longer have the release: " +
 			"`apt-get update` fails (`does not have a Release file`), dnf finds no mirror, and the build stops, so the workspace image cannot be " +
@@ -62,7 +64,7 @@ const (
 const eolFedoraLast = 41
 
 // archiveMirror finds a RUN that points apt or dnf at an archive mirror.
-var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|archives\.fedoraproject\.org`)
+var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|archives\.fedoraproject\.org|vault\.centos\.org|vault\.epel\.cloud`)
 
 // officialOnDebian are Docker Official images whose tags name the Debian
 // release they are built on (`node:20-buster`, `python:3.8-slim-stretch`).
@@ -94,6 +96,9 @@ func eolRelease(ref string) string {
 				}
 			}
 		}
+		if r.Name() == "centos" || r.Name() == "quay.io/centos/centos" {
+			return eolCentOS(tag)
+		}
 		if !slices.Contains(fedoraRepos, r.Name()) {
 			return ""
 		}
@@ -110,6 +115,26 @@ func eolRelease(ref string) string {
 				return fmt.Sprintf("%s %s (%s)", distro, version, name)
 			}
 		}
+	}
+	return ""
+}
+
+// eolCentOS names the CentOS release a tag is when its mirrors are gone
+// (CentOS 6 to 8 and CentOS Stream 8: their packages are only on
+// vault.centos.org, and mirrorlist.centos.org no longer answers), ""
+// otherwise (CentOS Stream 9 and 10).
+func eolCentOS(tag string) string {
+	t := strings.TrimPrefix(tag, "centos")
+	switch {
+	case t == "stream8" || strings.HasPrefix(t, "stream8-"):
+		return "CentOS Stream 8"
+	case t == "" || strings.HasPrefix(t, "stream"):
+		return ""
+	}
+	major, _, _ := strings.Cut(t, ".")
+	major, _, _ = strings.Cut(major, "-")
+	if n, err := strconv.Atoi(major); err == nil && n >= 5 && n <= 8 {
+		return fmt.Sprintf("CentOS %d", n)
 	}
 	return ""
 }
@@ -144,6 +169,19 @@ func checkCR119(in *DockerfileInput) []Finding {
 				Evidence: EvidenceKnownBase,
 				Fix: &Fix{Description: "move to a supported release (`fedora:43`), or point dnf's repositories at " +
 					"archives.fedoraproject.org before using it"},
+			}}
+		}
+		if strings.HasPrefix(rel, "CentOS") {
+			if !usesDnf(ins.Installs(), text) {
+				continue
+			}
+			return []Finding{{
+				Message: fmt.Sprintf("`%s` is %s, past its end of life: its packages are only on vault.centos.org and "+
+					"mirrorlist.centos.org no longer answers, so this RUN's yum or dnf fails and the image does not build", ref, rel),
+				Location: v.instLoc(ins),
+				Evidence: EvidenceKnownBase,
+				Fix: &Fix{Description: "move to a supported release (`quay.io/centos/centos:stream9`, `rockylinux:9`, " +
+					"`almalinux:9`), or point the repositories at vault.centos.org before using them"},
 			}}
 		}
 		if !usesApt(ins.Installs(), text) {

@@ -627,6 +627,9 @@ var (
 	// `…/KEYS.asc`): the same key for every architecture, wherever it is
 	// fetched from.
 	keyFile = regexp.MustCompile(`(?i)(\.(pub|gpg|key)|keys?\.asc)$`)
+	// crossSysroot is a path in a cross toolchain's folder for its target
+	// (`/usr/aarch64-linux-gnu/`, `/usr/i686-linux-gnu/lib/`).
+	crossSysroot = regexp.MustCompile(`^/usr/(x86_64|aarch64|i[3-6]86|arm|armv7|powerpc64le|s390x|riscv64)[A-Za-z0-9_]*-linux-gnu[A-Za-z0-9_]*/`)
 	// archFreeExt is a package built for every architecture
 	// (`….el8.noarch.rpm`, `…_all.deb`).
 	archFreeExt = regexp.MustCompile(`(?i)(\.noarch\.rpm|_all\.deb)$`)
@@ -635,6 +638,27 @@ var (
 	repoSetup  = regexp.MustCompile(`(?i)keyring|-repo|-release`)
 	archiveExt = regexp.MustCompile(`(?i)\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tar\.zst|zip|deb|rpm|apk|appimage|gz|xz|bin|run|jar)$`)
 )
+
+// withoutCmdSubst removes the command substitutions (`$(…)`, nested too)
+// from a word.
+func withoutCmdSubst(w string) string {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(w); i++ {
+		switch {
+		case w[i] == '$' && i+1 < len(w) && w[i+1] == '(':
+			depth++
+			i++
+		case depth > 0 && w[i] == '(':
+			depth++
+		case depth > 0 && w[i] == ')':
+			depth--
+		case depth == 0:
+			b.WriteByte(w[i])
+		}
+	}
+	return b.String()
+}
 
 // archAware reports whether a RUN's text works the architecture out
 // itself.
@@ -968,7 +992,10 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// A word with blanks is a script another program
 					// runs (`su -c "wget …"`): its commands come on
 					// their own (Nested) and are judged there, once.
-					if !isURLOrPath(a) || strings.ContainsAny(a, " \t\n") {
+					// Blanks inside a command substitution of a URL
+					// (`…/r/${ID}-$(echo $VERSION_ID | tr -d .)/…`) do not make it
+					// a script.
+					if !isURLOrPath(a) || strings.ContainsAny(withoutCmdSubst(a), " \t\n") {
 						continue
 					}
 					m := archRe.FindStringSubmatch(a)
@@ -1001,6 +1028,13 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// when the first fails.
 					url := strings.Contains(a, "://")
 					if url && (keyFile.MatchString(strings.Trim(a, `"'`)) || archFreePackage(strings.Trim(a, `"'`))) {
+						continue
+					}
+					// A cross toolchain's sysroot (`/usr/i686-linux-gnu/lib/…`,
+					// from gcc-i686-linux-gnu) is the same on every build
+					// host; an i386 path is a 32-bit multilib folder beside
+					// the native one.
+					if !url && (crossSysroot.MatchString(strings.Trim(a, `"'`)) || normArch(m[1]) == "386") {
 						continue
 					}
 					if at, ok := allSeen(seen, names); ok && (!url || urls[a] || at >= 0 && (!dls[at].url || c.Conditional || signatureExt.MatchString(strings.Trim(a, `"'`)))) {

@@ -272,7 +272,7 @@ func namedArgs(b []byte, f buildFile) {
 var (
 	// tagFlag is an image a build command tags: `-t x`, `--tag=x`, a
 	// Makefile's `$(TAG_FLAG) x`.
-	tagFlag = regexp.MustCompile(`(?:^|\s)(?:-t|--tag|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?([^\s"'\\;&|]+)`)
+	tagFlag = regexp.MustCompile(`(?:^|\s)(?:-t|--tag|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
 	// bakeTags is a bake target's `tags = [...]`.
 	bakeTags = regexp.MustCompile(`"?tags"?\s*[=:]\s*\[([^\]]*)\]`)
 	quoted   = regexp.MustCompile(`"([^"]+)"`)

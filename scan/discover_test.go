@@ -229,6 +229,8 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 		{"a bake file's tags", map[string]string{"app/Dockerfile": df, "docker-bake.hcl": "target \"base\" {\n  tags = [\"dockcross/base:latest\"]\n}\n"}, 0},
 		{"a workflow's tags list with a templated name", map[string]string{"wasicontainer/Dockerfile": "FROM ghcr.io/python/devcontainer:latest\nUSER 1000\n",
 			".github/workflows/build-and-push.yml": "      - uses: docker/build-push-action@v7\n        with:\n          context: ./${{ env.CONTAINER }}\n          tags: |\n            ghcr.io/python/${{ inputs.container }}:${{ steps.version.outputs.builddate }}\n            ghcr.io/python/${{ inputs.container }}:latest\n          push: true\n"}, 0},
+		{"a workflow's --tag with a templated namespace", map[string]string{"Dockerfile": "FROM myoung34/github-runner-base:latest\nUSER 1000\n",
+			".github/workflows/base.yml": "      - run: |\n          docker buildx build \\\n              --tag ${{ env.ORG }}/github-runner-base:latest \\\n              --push .\n"}, 0},
 		{"a workflow's tags for another namespace", map[string]string{"wasicontainer/Dockerfile": "FROM ghcr.io/python/devcontainer:latest\nUSER 1000\n",
 			".github/workflows/build.yml": "        with:\n          tags: ghcr.io/acme/${{ inputs.container }}:latest\n"}, 1},
 		{"another image tagged", map[string]string{"android-x86/Dockerfile": df, "Makefile": "x:\n\tdocker build -t dockcross/web:latest .\n"}, 1},
