@@ -441,7 +441,7 @@ func checkCR208(in *DevcontainerInput) []Finding {
 			if lockfile, ok := locked(in, ref); ok {
 				// The Dev Containers CLI installs what the lockfile pins;
 				// envbuilder does not read it (no lockfile in its source).
-				if c.Has("/dockerComposeFile") || in.Config.builder() == ConfigBuilderNative {
+				if c.Has("/dockerComposeFile") || in.Config.builder() == ConfigBuilderNative || in.BuiltByCLI != "" {
 					continue
 				}
 				msg = fmt.Sprintf("feature `%s` has %s: `%s` pins it for the Dev Containers CLI, but envbuilder does not read "+

@@ -76,7 +76,8 @@ func init() {
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
 			"a build file of the repository tags (`docker build -t oracle/tuxedo:latest`, a Makefile's `$(TAG_FLAG) " +
-			"$(ORG)/base:latest`, a bake target's `tags`): the build uses the local image. Nor, for a " +
+			"$(ORG)/base:latest`, a bake target's `tags`, a workflow's `tags:`, docker/metadata-action's `images:`, " +
+			"`devcontainer build --image-name`): the build uses the local image. Nor, for a " +
 			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
 			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a " +
 			"whole image taken from one they give only pinned or unknown values (`build-args: BASE=${{ … }}`).",
@@ -795,7 +796,8 @@ func checkCR111(in *DockerfileInput) []Finding {
 				families[PackageManager(m).Family()] = true
 				// Under a condition (`if [ "$ID" = alpine ]`, `command -v
 				// apk &&`, `||`) it runs only where it exists.
-				if bad == nil && !cmds[i].Conditional && !managerCompatible(b.Manager, m) && !v.installedBefore(s, ins, m) {
+				if bad == nil && !cmds[i].Conditional && !managerCompatible(b.Manager, m) && !v.installedBefore(s, ins, m) &&
+					!installedEarlier(ins, cmds[i], m) {
 					bad = &cmds[i]
 				}
 			}
@@ -821,6 +823,20 @@ func checkCR111(in *DockerfileInput) []Finding {
 		}
 	}
 	return out
+}
+
+// installedEarlier reports whether a command of the RUN in before c
+// installs the package pkg (`microdnf install -y dnf && dnf install …`).
+func installedEarlier(in *dockerfile.Instruction, c dockerfile.Command, pkg string) bool {
+	for _, inst := range in.Installs() {
+		ic := inst.Command
+		if ic.Line < c.Line || ic.Line == c.Line && ic.Col < c.Col {
+			if slices.Contains(inst.Packages, pkg) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // installedBefore reports whether an instruction of s's chain before at

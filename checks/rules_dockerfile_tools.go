@@ -74,7 +74,9 @@ func init() {
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
-			"an interpreter, a user switcher (`gosu`), a known service, or is started to serve (`--port`, `serve`).",
+			"an interpreter, a user switcher (`gosu`), a known service, or is started to serve (`--port`, `serve`). " +
+			"An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
+			"\"sh\", \"-c\", …init_script]`) is not reported either: that template runs it.",
 		Why: "Coder's templates replace the container's command with `sh -c <agent init script>`: the image's " +
 			"ENTRYPOINT and CMD never run, so whatever they set up (daemons, environment, files) is missing in " +
 			"the workspace." + cite("templates"),
@@ -300,7 +302,8 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// runs the agent's init script itself is made for a template that
 	// keeps the entrypoint and hands it the script.
 	ep, _ := v.entrypointScript()
-	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !ep.PassThrough && !bareEntrypoint(entry) && !v.programEntrypoint(entry, cmd) {
+	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !ep.PassThrough && !bareEntrypoint(entry) &&
+		!v.programEntrypoint(entry, cmd) && !v.templateKeeps(entry) {
 		out = append(out, Finding{
 			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
 				"with the agent's init script, so what it sets up never happens",
@@ -354,6 +357,15 @@ func checkCR106(in *DockerfileInput) []Finding {
 		}
 	}
 	return out
+}
+
+// templateKeeps reports whether a Coder template of the repository keeps
+// the ENTRYPOINT's program as its container's entrypoint
+// (DockerfileInput.KeptEntrypoint): there it runs, and hands over to the
+// agent's init script.
+func (v *dfView) templateKeeps(entry *dockerfile.Instruction) bool {
+	args := commandWords(entry)
+	return len(args) > 0 && v.in.KeptEntrypoint != nil && v.in.KeptEntrypoint(args[0])
 }
 
 // supervisor is a process supervisor the image's own command starts, and

@@ -53,6 +53,12 @@ type DockerfileInput struct {
 	// builds it, so a FROM of it is the local build, not a registry's
 	// moving tag. nil: not known.
 	BuiltImage func(ref string) bool
+	// KeptEntrypoint reports whether a Coder template (Terraform) of the
+	// repository keeps the program prog as its container's entrypoint,
+	// handing it the agent's init script (`entrypoint =
+	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`). nil:
+	// not known.
+	KeptEntrypoint func(prog string) bool
 }
 
 // DevcontainerInput is what devcontainer.json rules judge.
@@ -78,6 +84,11 @@ type DevcontainerInput struct {
 	// resolver that also knows the images the repository's own
 	// Dockerfiles build.
 	Bases BaseResolver
+	// BuiltByCLI names the repository's build file that builds this config
+	// into an image with the Dev Containers CLI (`devcontainer build
+	// --workspace-folder src/x`, devcontainers/ci's `subFolder`): an image
+	// definition, which envbuilder never builds. "" when none does.
+	BuiltByCLI string
 	// Template is set when the config is part of a Dev Container Template
 	// source (and config `check-templates` is off): the files it names
 	// that the template lacks are the project's, not missing.
@@ -119,6 +130,12 @@ func CheckDevcontainer(in *DevcontainerInput) []Finding {
 	var out []Finding
 	for _, r := range Rules() {
 		if r.Devcontainer == nil || !in.Config.Enabled(r) || (in.Devcontainer == nil && !r.ParseErrors) {
+			continue
+		}
+		// An image definition the repository builds with the Dev
+		// Containers CLI is never built by envbuilder: its rules do not
+		// apply.
+		if in.BuiltByCLI != "" && slices.Equal(r.Builders, []Builder{BuilderEnvbuilder}) {
 			continue
 		}
 		out = append(out, r.finish(in.Config, r.Devcontainer(in))...)

@@ -31,7 +31,7 @@ const (
 // buildFileExts are the name endings of files that may pass build
 // arguments: scripts, CI workflows and Compose files, bake files, task
 // runners.
-var buildFileExts = []string{".sh", ".bash", ".py", ".mk", ".yml", ".yaml", ".hcl", ".json", ".toml", ".ps1", ".js", ".ts", ".go", ".rb", ".pl"}
+var buildFileExts = []string{".sh", ".bash", ".py", ".mk", ".yml", ".yaml", ".hcl", ".json", ".toml", ".ps1", ".js", ".ts", ".go", ".rb", ".pl", ".tf"}
 
 // buildFileNames are build files named without an extension.
 var buildFileNames = []string{"Makefile", "makefile", "GNUmakefile", "Justfile", "justfile", "Taskfile", "Rakefile", "build", "Earthfile"}
@@ -65,6 +65,15 @@ type buildFile struct {
 	// dockerfiles are the Dockerfile paths it names
 	// (`dockerfile: ./tests/e2e/common/collector.Dockerfile`).
 	dockerfiles []string
+	// cliFolders are the workspace folders it builds with the Dev
+	// Containers CLI (`--workspace-folder src/${IMAGE_NAME}`, devcontainers/ci's
+	// `subFolder: ${{ matrix.template }}`), variables kept.
+	cliFolders []string
+	// entrypoints are the programs a Coder template of the repository
+	// keeps as the container's entrypoint (`entrypoint =
+	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`).
+	entrypoints []string
+	path        string
 }
 
 // ciDirs are the top-level folders whose build files may build any
@@ -196,7 +205,16 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		}
 		files++
 		total += len(b)
-		f := buildFile{dir: path.Dir(rel), names: map[string]bool{}, values: map[string][]string{}}
+		f := buildFile{dir: path.Dir(rel), names: map[string]bool{}, values: map[string][]string{}, path: rel}
+		if strings.HasSuffix(rel, ".tf") {
+			// A Coder template: only what it keeps as the container's
+			// entrypoint. Its build_args come from Terraform variables
+			// whose defaults (`latest`) are what the workspace builds.
+			if f.entrypoints = templateEntrypoints(b); len(f.entrypoints) > 0 {
+				out = append(out, f)
+			}
+			return nil
+		}
 		for _, t := range argToken.FindAll(b, -1) {
 			f.names[string(t)] = true
 		}
@@ -209,7 +227,8 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		namedArgs(b, f)
 		f.tags = taggedImages(b)
 		f.dockerfiles = namedDockerfiles(b)
-		if len(f.names) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 {
+		f.cliFolders = cliFolders(b)
+		if len(f.names) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -272,7 +291,7 @@ func namedArgs(b []byte, f buildFile) {
 var (
 	// tagFlag is an image a build command tags: `-t x`, `--tag=x`, a
 	// Makefile's `$(TAG_FLAG) x`.
-	tagFlag = regexp.MustCompile(`(?:^|\s)(?:-t|--tag|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
+	tagFlag = regexp.MustCompile(`(?:^|\s)(?:-t|--tag|--image-name|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
 	// bakeTags is a bake target's `tags = [...]`.
 	bakeTags = regexp.MustCompile(`"?tags"?\s*[=:]\s*\[([^\]]*)\]`)
 	quoted   = regexp.MustCompile(`"([^"]+)"`)
@@ -280,8 +299,81 @@ var (
 	refVar = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
 	// yamlTags is a workflow's `tags:` (docker/build-push-action): a
 	// list after it, or refs on its line.
-	yamlTags = regexp.MustCompile(`^(\s*)-?\s*tags:\s*(.*)$`)
+	yamlTags = regexp.MustCompile(`^(\s*)-?\s*(tags|images|imageName):\s*(.*)$`)
 )
+
+// tfEntrypoint is a Terraform `entrypoint = [ … ]` list (a docker_container's
+// or a Kubernetes container's), its first string the program.
+var tfEntrypoint = regexp.MustCompile(`\bentrypoint\s*=\s*\[\s*"([^"]+)"`)
+
+// templateEntrypoints are the programs a Terraform file keeps as a
+// container's entrypoint, but the shells a template's agent init runs in.
+func templateEntrypoints(b []byte) []string {
+	var out []string
+	for _, m := range tfEntrypoint.FindAllSubmatch(b, -1) {
+		p := string(m[1])
+		if base := path.Base(p); base == "sh" || base == "bash" || strings.Contains(p, "$") || slices.Contains(out, p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// keptEntrypoint reports whether a Coder template of the repository keeps
+// prog as its container's entrypoint, handing it the agent's init script.
+func (a *passedArgs) keptEntrypoint(repo *rootfs.Root, ignore func(string) bool, prog string) bool {
+	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
+	for _, f := range a.files {
+		if slices.Contains(f.entrypoints, prog) {
+			return true
+		}
+	}
+	return false
+}
+
+// cliFolder is a workspace folder the Dev Containers CLI is given
+// (`--workspace-folder X`, devcontainers/ci's `subFolder: X`).
+var cliFolder = regexp.MustCompile(`(?:--workspace-folder[= ]+|subFolder:[ \t]*)["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
+
+// cliFolders are the workspace folders a build file gives the Dev
+// Containers CLI, cleaned of quotes and a leading `./`.
+func cliFolders(b []byte) []string {
+	var out []string
+	for _, m := range cliFolder.FindAllSubmatch(b, -1) {
+		d := strings.TrimSuffix(strings.TrimPrefix(string(m[1]), "./"), "/")
+		if d == "" {
+			d = "."
+		}
+		if len(out) < maxTags && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// builtByCLI returns the build file that builds the dev container whose
+// workspace folder is ws into an image with the Dev Containers CLI, ""
+// when none does: a folder it names (variables match one path element),
+// or, for a folder given only as a variable (`$(WORK_DIR)`), any but the
+// repository's own root, whose config is its developers' environment.
+func (a *passedArgs) builtByCLI(repo *rootfs.Root, ignore func(string) bool, ws string) string {
+	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
+	for _, f := range a.files {
+		for _, p := range f.cliFolders {
+			literal := strings.Trim(refVar.ReplaceAllString(p, ""), "./")
+			switch {
+			case literal == "":
+				if ws != "." {
+					return f.path
+				}
+			case globRef(p, ws, "[^/]*"):
+				return f.path
+			}
+		}
+	}
+	return ""
+}
 
 // dockerfileRef is a Dockerfile path with a folder in it, as a build file
 // names one (`./tests/e2e/common/collector.Dockerfile`, `docker/Dockerfile.dev`).
@@ -338,19 +430,38 @@ func taggedImages(b []byte) []string {
 			add(string(q[1]))
 		}
 	}
-	indent := -1
+	// A workflow's `tags:` names references; docker/metadata-action's
+	// `images:` and devcontainers/ci's `imageName:` name images whose tags
+	// the action makes (any tag).
+	indent, key := -1, ""
+	addKey := func(k, t string) {
+		t = strings.Trim(strings.TrimSpace(t), `"'`)
+		if k != "tags" {
+			// `ghcr.io/x/y,enable=…` (metadata-action's attributes).
+			t, _, _ = strings.Cut(t, ",")
+			if t == "" {
+				return
+			}
+			t += ":${tag}"
+		}
+		add(t)
+	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
 		if m := yamlTags.FindStringSubmatch(line); m != nil {
-			switch rest := strings.TrimSpace(m[2]); rest {
+			switch rest := strings.TrimSpace(m[3]); rest {
 			case "|", ">", "|-", ">-", "":
-				indent = len(m[1])
+				indent, key = len(m[1]), m[2]
 			default:
 				indent = -1
-				for _, t := range strings.Split(rest, ",") {
-					add(t)
+				if m[2] == "tags" {
+					for _, t := range strings.Split(rest, ",") {
+						addKey(m[2], t)
+					}
+				} else {
+					addKey(m[2], rest)
 				}
 			}
 			continue
@@ -362,7 +473,7 @@ func taggedImages(b []byte) []string {
 			indent = -1
 			continue
 		}
-		add(strings.TrimPrefix(strings.TrimSpace(line), "- "))
+		addKey(key, strings.TrimPrefix(strings.TrimSpace(line), "- "))
 	}
 	return out
 }

@@ -153,6 +153,8 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	dc := p.dc
 	in.Devcontainer = dc
 	in.Template = t.templates[t.Path]
+	ws, _ := workspaceOf(t.Path)
+	in.BuiltByCLI = s.plan.args.builtByCLI(s.plan.repo, s.plan.Config.Ignored, ws)
 	if p.compose != nil {
 		in.ComposePrivileges = p.compose.Privileges
 		if p.compose.Build == nil {
@@ -174,7 +176,8 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		ts.report("CR300", checks.SeverityError, "the Compose service cannot be built: "+p.composeErr.Error(), "", dcLocation(dc, "/service"))
 	}
 	if t.Dockerfile != "" && s.templateCheckable(t, t.Dockerfile) {
-		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: p.args, Target: p.target, Context: s.plan.contextFS(p.context)}
+		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: p.args, Target: p.target, Context: s.plan.contextFS(p.context),
+			BuiltImage: func(ref string) bool { return s.plan.args.built(s.plan.repo, s.plan.Config.Ignored, ref) }}
 		var ib *imageBuild
 		switch {
 		case t.isTemplate():

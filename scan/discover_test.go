@@ -231,6 +231,10 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			".github/workflows/build-and-push.yml": "      - uses: docker/build-push-action@v7\n        with:\n          context: ./${{ env.CONTAINER }}\n          tags: |\n            ghcr.io/python/${{ inputs.container }}:${{ steps.version.outputs.builddate }}\n            ghcr.io/python/${{ inputs.container }}:latest\n          push: true\n"}, 0},
 		{"a workflow's --tag with a templated namespace", map[string]string{"Dockerfile": "FROM myoung34/github-runner-base:latest\nUSER 1000\n",
 			".github/workflows/base.yml": "      - run: |\n          docker buildx build \\\n              --tag ${{ env.ORG }}/github-runner-base:latest \\\n              --push .\n"}, 0},
+		{"docker/metadata-action's images", map[string]string{"torch.Dockerfile": "FROM matifali/dockerdl-base:latest\nUSER 1000\n",
+			".github/workflows/docker-publish-base.yml": "      - uses: docker/metadata-action@v5\n        with:\n          images: |\n            matifali/dockerdl-base\n          tags: |\n            type=raw,value=latest\n"}, 0},
+		{"devcontainer build's --image-name", map[string]string{"src/go/.devcontainer/Dockerfile": "FROM ghcr.io/acme/images/base:latest\nUSER 1000\n",
+			"scripts/build.sh": "devcontainer build --workspace-folder src/base --image-name ghcr.io/acme/images/base:latest\n"}, 0},
 		{"a workflow's tags for another namespace", map[string]string{"wasicontainer/Dockerfile": "FROM ghcr.io/python/devcontainer:latest\nUSER 1000\n",
 			".github/workflows/build.yml": "        with:\n          tags: ghcr.io/acme/${{ inputs.container }}:latest\n"}, 1},
 		{"another image tagged", map[string]string{"android-x86/Dockerfile": df, "Makefile": "x:\n\tdocker build -t dockcross/web:latest .\n"}, 1},
@@ -325,5 +329,61 @@ func TestIsBuildFile(t *testing.T) {
 		if got := isBuildFile(rel); got != want {
 			t.Errorf("isBuildFile(%q) = %v, want %v", rel, got, want)
 		}
+	}
+}
+
+// TestImageDefinitionsBuiltByTheCLI: a devcontainer.json the repository's
+// build files build into an image with the Dev Containers CLI
+// (`--workspace-folder src/${IMAGE_NAME}`, devcontainers/ci's `subFolder`)
+// is an image definition envbuilder never builds: CR215 (where envbuilder
+// looks) is not reported on it. The repository's own root config, and a
+// config no build file names, still are judged.
+func TestImageDefinitionsBuiltByTheCLI(t *testing.T) {
+	cfg := `{"image": "debian:12"}`
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  int
+	}{
+		{"a script's --workspace-folder with a variable", map[string]string{"src/go/.devcontainer/devcontainer.json": cfg,
+			"scripts/build.sh": "devcontainer build \\\n  --workspace-folder \"src/${IMAGE_NAME}\" \\\n  --image-name \"${CR}/${IMAGE_NAME}:latest\"\n"}, 0},
+		{"devcontainers/ci's subFolder from a matrix", map[string]string{"docker-android/.devcontainer/devcontainer.json": cfg,
+			".github/workflows/build.yaml": "      - uses: devcontainers/ci@v0.3\n        with:\n          subFolder: ${{ matrix.template }}\n          push: always\n"}, 0},
+		{"a folder no build file names", map[string]string{"tools/dev/.devcontainer/devcontainer.json": cfg,
+			"scripts/build.sh": "devcontainer build --workspace-folder src/other\n"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR215")); n != tc.want {
+				t.Errorf("%d CR215 findings, want %d", n, tc.want)
+			}
+		})
+	}
+}
+
+// TestTemplateKeepsEntrypoint: an ENTRYPOINT a Coder template of the
+// repository keeps (its `entrypoint = [prog, "sh", "-c", init_script]`)
+// runs in the workspace: CR106 does not report it; another template's
+// entrypoint does not count.
+func TestTemplateKeepsEntrypoint(t *testing.T) {
+	df := "FROM ubuntu:24.04\nCOPY entrypoint.sh /usr/local/bin/entrypoint.sh\nENTRYPOINT [\"/usr/local/bin/entrypoint.sh\"]\nUSER 1000\n"
+	script := "#!/bin/sh\ncp -rn /etc/workspace-skel/. \"$HOME\"\nexec \"$@\"\n"
+	tf := func(prog string) string {
+		return "resource \"docker_container\" \"workspace\" {\n  entrypoint = [\n    \"" + prog + "\",\n    \"sh\", \"-c\", coder_agent.main.init_script,\n  ]\n}\n"
+	}
+	for _, tc := range []struct {
+		name string
+		tf   string
+		want int
+	}{
+		{"kept", tf("/usr/local/bin/entrypoint.sh"), 0},
+		{"another program kept", tf("/usr/bin/tini"), 1},
+		{"replaced", "resource \"docker_container\" \"workspace\" {\n  entrypoint = [\"sh\", \"-c\", coder_agent.main.init_script]\n}\n", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{"ubuntu-base/Dockerfile": df, "ubuntu-base/entrypoint.sh": script, "ubuntu-base/main.tf": tc.tf}
+			if n := len(offlineFindings(t, writeTree(t, files), "CR106")); n != tc.want {
+				t.Errorf("%d CR106 findings, want %d", n, tc.want)
+			}
+		})
 	}
 }

@@ -346,7 +346,10 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 		if s.templateCheckable(t, t.Path) {
 			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path),
 				BuildFileArg: func(name string) ([]string, bool) { return s.plan.buildFileArg(t.Path, name) },
-				BuiltImage:   func(ref string) bool { return s.plan.args.built(s.plan.repo, s.plan.Config.Ignored, ref) }}
+				BuiltImage:   func(ref string) bool { return s.plan.args.built(s.plan.repo, s.plan.Config.Ignored, ref) },
+				KeptEntrypoint: func(prog string) bool {
+					return s.plan.args.keptEntrypoint(s.plan.repo, s.plan.Config.Ignored, prog)
+				}}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
 		}
 	}
