@@ -56,7 +56,7 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 	if entry == nil || len(entry.Args) == 0 {
 		return agentEntrypoint{}, false
 	}
-	b, rel, ok := v.contextFile(entrypointProgram(entry))
+	b, rel, ok := v.contextFile(onPath(entrypointProgram(entry), v.contextFile))
 	if !ok {
 		return agentEntrypoint{}, false
 	}
@@ -70,6 +70,25 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 		}
 	}
 	return ep, true
+}
+
+// pathDirs are the folders of a shell's default PATH, where a program
+// named without a folder (`ENTRYPOINT ["docker-entrypoint.sh"]`) is found.
+var pathDirs = []string{"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"}
+
+// onPath returns prog itself when it names a folder, else the first
+// folder of the default PATH where find finds a file of that name, else
+// prog.
+func onPath(prog string, find func(string) ([]byte, string, bool)) string {
+	if prog == "" || strings.Contains(prog, "/") {
+		return prog
+	}
+	for _, d := range pathDirs {
+		if _, _, ok := find(d + "/" + prog); ok {
+			return d + "/" + prog
+		}
+	}
+	return prog
 }
 
 // contextFile reads the file of the build context that the final stage
@@ -271,7 +290,11 @@ func passThrough(script string) bool {
 			switch {
 			case name == "exec" && len(x.Args) == 2 && allArgs(x.Args[1]):
 				execs++
-			case len(x.Args) == 2 && allArgs(x.Args[1]) && !setupName.MatchString(name) && !slices.Contains(services, name) && !interpreter(name):
+			case name == "exec" && len(x.Args) == 3 && allArgs(x.Args[2]) && packagedTool(path.Base(x.Args[1].Lit())):
+				// `exec /app/kestra "$@"`: the packaged program, run with
+				// the container's arguments.
+				execs++
+			case len(x.Args) == 2 && allArgs(x.Args[1]) && packagedTool(name):
 				// The image's own tool run with the container's arguments
 				// (`gcloud "$@"` after a notice): what a workspace runs
 				// itself.
@@ -290,6 +313,13 @@ func passThrough(script string) bool {
 		return ok
 	})
 	return ok && (execs > 0 || prints > 0)
+}
+
+// packagedTool reports whether a program name may be the image's own
+// command-line tool: not a setup script's name, a service, or an
+// interpreter (which would run something else).
+func packagedTool(name string) bool {
+	return name != "" && name != "." && !setupName.MatchString(name) && !slices.Contains(services, name) && !interpreter(name)
 }
 
 // allArgs reports whether a word is `"$@"` (or `$@`): the script's

@@ -128,6 +128,10 @@ func TestEntrypointPassThrough(t *testing.T) {
 		{"a value computed and kept", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nUIDX=$(id -u)\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"copied into a folder named without its slash", "FROM ubuntu:24.04\nCOPY notice.sh /usr/bin\nENTRYPOINT [\"/usr/bin/notice.sh\"]\n",
 			withContext(map[string]string{"notice.sh": "#!/bin/sh\necho 'NOTICE: supported versions are listed elsewhere'\ncurl \"$@\"\n"}), nil},
+		{"the packaged program exec'd with the arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec /app/kestra \"$@\"\n"}), nil},
+		{"a setup script exec'd with the arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec /usr/local/bin/docker-entrypoint.sh \"$@\"\n"}), []want{{line: 3}}},
+		{"found on the PATH after a whole tree is copied", "FROM eclipse-temurin:21-jre\nCOPY docker /\nENTRYPOINT [\"docker-entrypoint.sh\"]\n",
+			withContext(map[string]string{"docker/usr/local/bin/docker-entrypoint.sh": "#!/usr/bin/env sh\nset -e\nexec /app/kestra \"$@\"\n"}), nil},
 		{"nothing but comments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\n# placeholder\n"}), []want{{line: 3}}},
 	})
 }

@@ -694,7 +694,7 @@ var rootOfficial = []string{"ruby", "php", "perl", "gcc", "openjdk", "eclipse-te
 // well-known images (Known set), else the family and package manager the
 // reference names, else nothing.
 func KnownBase(ref string) BaseFacts {
-	r := ParseImageRef(ref)
+	r := officialMirror(ParseImageRef(ref))
 	name := r.Name()
 	for _, kb := range knownBases {
 		if kb.match(r, name) {
@@ -706,6 +706,25 @@ func KnownBase(ref string) BaseFacts {
 	b := BaseFacts{Ref: ref, Source: "table"}
 	b.Family, b.Manager = familyOf(r)
 	return b
+}
+
+// officialMirror reads a Docker Official image served by a registry's
+// mirror of Docker Hub (`public.ecr.aws/docker/library/rust:trixie`,
+// `mirror.gcr.io/library/node:22`) as the image itself.
+func officialMirror(r ImageRef) ImageRef {
+	var lib string
+	switch r.Registry {
+	case "public.ecr.aws":
+		lib = "docker/library/"
+	case "mirror.gcr.io":
+		lib = "library/"
+	default:
+		return r
+	}
+	if name, ok := strings.CutPrefix(r.Repository, lib); ok && !strings.Contains(name, "/") {
+		r.Registry, r.Repository = "", name
+	}
+	return r
 }
 
 // tagFamily reads the distribution a tag names as a word or a word's

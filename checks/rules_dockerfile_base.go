@@ -69,7 +69,7 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
-			"has neither a digest nor a tag other than `latest`, a variant's `…-latest` (`ubi9-latest`), a branch's (`main`, " +
+			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`) or a Dev Containers image's distribution " +
 			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
@@ -560,8 +560,8 @@ func floatingTag(ref string, r ImageRef) string {
 }
 
 // latestSuffix is a variant's `latest` tag (`ubi9-latest`,
-// `python3.12_latest`).
-var latestSuffix = regexp.MustCompile(`(?i)[-_.]latest$`)
+// `python3.12_latest`, `latest-arm64`).
+var latestSuffix = regexp.MustCompile(`(?i)[-_.]latest$|^latest[-_.]`)
 
 // devcontainersAlias reports whether r is a Dev Containers image tagged
 // with a distribution's name alone (`mcr.microsoft.com/devcontainers/base:ubuntu`),

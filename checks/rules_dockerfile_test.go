@@ -191,6 +191,7 @@ func TestCR102(t *testing.T) {
 		{"a branch's tag", "FROM pangeo/base-image:master\n", nil, []want{{line: 1}}},
 		{"a variant's latest", "FROM quay.io/devfile/base-developer-image:ubi9-latest\n", nil, []want{{line: 1}}},
 		{"a version that only ends in latest", "FROM example/tools:mylatest\n", nil, nil},
+		{"latest for one architecture", "FROM example/tools:latest-arm64\n", nil, []want{{line: 1}}},
 		{"a Dev Containers distribution alias", "FROM mcr.microsoft.com/devcontainers/base:ubuntu\n", nil, []want{{line: 1}}},
 		{"a Dev Containers release", "FROM mcr.microsoft.com/devcontainers/base:ubuntu-24.04\n", nil, nil},
 		{"a distribution's own name elsewhere", "FROM example/base:ubuntu\n", nil, nil},

@@ -320,6 +320,25 @@ func templateEntrypoints(b []byte) []string {
 	return out
 }
 
+// crossImage reports whether a cross-rs configuration (`Cross.toml`,
+// `Cross.oss.toml`) names the Dockerfile df as a target's image: cross-rs
+// builds and runs its images for linux/amd64.
+func (a *passedArgs) crossImage(repo *rootfs.Root, ignore func(string) bool, df string) bool {
+	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
+	for _, f := range a.files {
+		base := path.Base(f.path)
+		if !strings.HasPrefix(base, "Cross") || !strings.HasSuffix(base, ".toml") {
+			continue
+		}
+		for _, d := range f.dockerfiles {
+			if d == df || strings.HasSuffix(df, "/"+d) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // keptEntrypoint reports whether a Coder template of the repository keeps
 // prog as its container's entrypoint, handing it the agent's init script.
 func (a *passedArgs) keptEntrypoint(repo *rootfs.Root, ignore func(string) bool, prog string) bool {

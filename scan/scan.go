@@ -390,7 +390,8 @@ func (s *checker) progress(target, stage string) {
 // not nil), builds the image and runs the image rules on it; otherwise, or
 // when the build fails, the image rules judge the final stage's base image.
 // siblingArch is what the files beside a Dockerfile say of the one
-// architecture it is built for (checks.ArchFromSiblings).
+// architecture it is built for (checks.ArchFromSiblings, a bake file's
+// platforms), or a cross-rs configuration that names it (amd64).
 func (p *Planned) siblingArch(rel string) string {
 	entries, err := fs.ReadDir(p.repo.FS(), path.Dir(rel))
 	if err != nil {
@@ -402,6 +403,9 @@ func (p *Planned) siblingArch(rel string) string {
 	}
 	if a := checks.ArchFromSiblings(path.Base(rel), names); a != "" {
 		return a
+	}
+	if p.args.crossImage(p.repo, p.Config.Ignored, rel) {
+		return "amd64"
 	}
 	return p.bakeArch(path.Dir(rel), names)
 }
