@@ -57,13 +57,17 @@ func init() {
 		ID: "CR219", Title: "Variable envbuilder does not substitute", Severity: SeverityError, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderEnvbuilder},
 		What: "The devcontainer's `image`, `build.dockerfile` or `build.context` (or the older `dockerFile` and " +
-			"`context`) holds a variable: `${localWorkspaceFolder}`, `${containerWorkspaceFolder}`, `${localEnv:…}`, " +
-			"`${devcontainerId}`. A Dev Container Template's `${templateOption:…}` is CR210's and CR220's.",
+			"`context`), or a lifecycle command envbuilder runs (`onCreateCommand`, `updateContentCommand`, " +
+			"`postCreateCommand`, `postStartCommand`), holds a variable: `${localWorkspaceFolder}`, " +
+			"`${containerWorkspaceFolder}`, `${localEnv:…}`, `${containerEnv:…}`, `${devcontainerId}`. A Dev Container " +
+			"Template's `${templateOption:…}` is CR210's and CR220's.",
 		Why: "envbuilder substitutes variables only in `build.args`, `containerEnv` and `remoteEnv`. It joins " +
 			"`build.dockerfile` and `build.context` to the config's folder as written and writes `image` into " +
 			"`FROM` as written, so it looks for a file literally named `${localWorkspaceFolder}/…` (\"compile " +
 			"devcontainer.json: open dockerfile\") or hands the builder a `FROM` it cannot parse, and the workspace " +
-			"does not build. The Dev Containers CLI, and so Coder's native integration, substitutes them." +
+			"does not build. It runs a lifecycle command with `/bin/sh -c` as written (`LifecycleScript.Execute`), so the " +
+			"shell expands `${containerWorkspaceFolder}` to nothing and stops at `${containerEnv:HOME}`. The Dev Containers " +
+			"CLI, and so Coder's native integration, substitutes them." +
 			cite("envbuilder-vars", "spec"),
 		HowToFix: "Write the path relative to the devcontainer.json's folder (`\"dockerfile\": \"../docker/Dockerfile\"`, " +
 			"`\"context\": \"..\"`), which every builder reads the same way; the fix rewrites a path that starts " +
@@ -104,8 +108,36 @@ func checkCR219(in *DevcontainerInput) []Finding {
 		}
 		out = append(out, f)
 	}
+	// envbuilder runs the lifecycle commands as written (`/bin/sh -c
+	// COMMAND`, or the array exec'd): a variable there is the shell's, an
+	// empty one, or a `${containerEnv:X}` the shell cannot parse.
+	for _, name := range envbuilderLifecycle {
+		cmd := c.Command(name)
+		for _, sc := range commandScripts(cmd) {
+			m := devVariable.FindStringSubmatch(sc)
+			if m == nil {
+				continue
+			}
+			what := "the shell expands it to an empty string"
+			if strings.Contains(m[1], ":") {
+				what = "`/bin/sh` stops at it (bad substitution)"
+			}
+			f := dcAt(c, "/"+name, fmt.Sprintf("`%s` uses `%s`: envbuilder runs the command as written, without substituting "+
+				"variables, so %s", name, m[0], what))
+			f.Fix = &Fix{Description: "set the value in `containerEnv` (`\"WORKSPACE\": \"" + m[0] + "\"`), which envbuilder " +
+				"substitutes and exports, and use `$WORKSPACE` in the command"}
+			// What the command then does depends on the command: a
+			// warning, not the error a build that cannot start is.
+			f.Severity = SeverityWarning
+			out = append(out, f)
+			break
+		}
+	}
 	return out
 }
+
+// envbuilderLifecycle are the lifecycle commands envbuilder runs.
+var envbuilderLifecycle = []string{"onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand"}
 
 // devVariable matches a devcontainer.json variable other than a Template's
 // option.

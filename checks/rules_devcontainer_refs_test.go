@@ -43,6 +43,10 @@ var refsCases = map[string][]dcCase{
 		{name: "native resolves it", json: `{"image": "debian:12", "features": {"docker-in-docker": "latest"}}`, builder: ConfigBuilderNative},
 	},
 	"CR219": {
+		{name: "a lifecycle command with the container's workspace folder", json: "{\n  \"image\": \"x:1\",\n  \"postStartCommand\": \"git config --global --add safe.directory ${containerWorkspaceFolder}\"\n}", want: []string{"3:3"}},
+		{name: "a lifecycle command with containerEnv", json: "{\n  \"image\": \"x:1\",\n  \"postCreateCommand\": [\"bash\", \"-c\", \"ls ${containerEnv:HOME}\"]\n}", want: []string{"3:3"}},
+		{name: "a lifecycle command with the shell's own variables", json: `{"image": "x:1", "postCreateCommand": "git config --global --add safe.directory \"$PWD\" && echo ${HOME}"}`},
+		{name: "postAttachCommand, which envbuilder never runs", json: `{"image": "x:1", "postAttachCommand": "echo ${containerWorkspaceFolder}"}`},
 		{name: "workspace folder in the Dockerfile path",
 			json: "{\n  \"build\": {\n    \"dockerfile\": \"${localWorkspaceFolder}/docker/dev.Dockerfile\",\n    \"context\": \"${localWorkspaceFolder}\"\n  }\n}",
 			want: []string{"3:5", "4:5"}, edit: `    "dockerfile": "../docker/dev.Dockerfile",`},
