@@ -474,6 +474,8 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     swift, clojure, centos, rockylinux, almalinux, amazonlinux,
 //     oraclelinux, archlinux), rocker/* (R; s6 runs as root) and
 //     nvidia/cuda (its Dockerfiles set no USER): root.
+//   - linuxserver.io images (linuxserver/*, lscr.io, ghcr.io): root, and
+//     their `/init` (s6-overlay) is the image's command.
 //   - mcr.microsoft.com/dotnet/{sdk,aspnet,runtime,runtime-deps} (and
 //     dotnet/nightly/*; not the product images such as yarp, monitor and
 //     aspire-dashboard, built on distroless): root (`app`, UID 1654, exists; `USER
@@ -603,6 +605,16 @@ var knownBases = []knownBase{
 		return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, Users: []string{"rstudio"},
 			Init: "/init", Source: "table"}
 	}},
+	{"linuxserver.io images", func(r ImageRef, _ string) bool {
+		return linuxserver(r)
+	}, func(r ImageRef) BaseFacts {
+		// Their baseimage-* Dockerfiles set no USER and `ENTRYPOINT
+		// ["/init"]`: s6-overlay starts as root and runs the services as
+		// `abc`, made from PUID/PGID at start.
+		b := BaseFacts{UserKnown: true, Init: "/init", Source: "table"}
+		b.Family, b.Manager = familyOf(r)
+		return b
+	}},
 	{".NET images", func(r ImageRef, _ string) bool {
 		return dotnetBase(r) && !tagHas(r.Tag, "windowsservercore", "nanoserver")
 	}, func(r ImageRef) BaseFacts {
@@ -627,6 +639,12 @@ var knownBases = []knownBase{
 		b.Family, b.Manager = familyOf(r)
 		return b
 	}},
+}
+
+// linuxserver reports whether r is a linuxserver.io image (Docker Hub,
+// lscr.io or ghcr.io).
+func linuxserver(r ImageRef) bool {
+	return strings.HasPrefix(r.Repository, "linuxserver/") && (r.Registry == "" || r.Registry == "lscr.io" || r.Registry == "ghcr.io")
 }
 
 // nvidiaCUDA reports whether r is NVIDIA's CUDA image (Docker Hub or NGC),

@@ -141,6 +141,22 @@ func TestCR101CUDA(t *testing.T) {
 	}
 }
 
+// TestCR101Linuxserver: linuxserver.io images run as root and start s6's
+// /init: an image built on one without a USER is reported, with the fix
+// that keeps root for the init.
+func TestCR101Linuxserver(t *testing.T) {
+	for _, src := range []string{"FROM ghcr.io/linuxserver/baseimage-ubuntu:noble\nRUN apt-get update\n",
+		"FROM lscr.io/linuxserver/webtop:latest\nRUN echo hi\n", "FROM linuxserver/openvscode-server:1.90.0\nRUN echo hi\n"} {
+		got := checkRule(t, "CR101", src, nil)
+		if len(got) != 1 || got[0].Fix == nil || !strings.Contains(got[0].Fix.Description, "must run as root") {
+			t.Errorf("%q: %+v", src, got)
+		}
+	}
+	if got := checkRule(t, "CR101", "FROM ghcr.io/acme/linuxserver/base:1\nRUN echo hi\n", nil); len(got) != 0 {
+		t.Errorf("another registry's linuxserver path: %+v", got)
+	}
+}
+
 // TestCR101SystemdImage: an image that starts systemd ends as root by
 // design; the finding stands, but its fix adds no USER line (init would
 // start as that user and fail) and says what to do instead.

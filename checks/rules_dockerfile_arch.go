@@ -24,6 +24,11 @@ var platformArgs = []string{"TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETV
 // archWord matches a value that is only an architecture name.
 var archWord = regexp.MustCompile(`(?i)^(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armhf|i386|i686|x64)$`)
 
+// platformWord is an operating system joined to an architecture, as
+// download names write it (`linux.x86_64`, `linux-amd64`, `linux_x86_64`,
+// `x86_64-linux`).
+var platformWord = regexp.MustCompile(`(?i)^((linux|darwin|windows)[-_.](amd64|x86_64|x64|aarch64|arm64|armv7l|armhf)|(amd64|x86_64|aarch64|arm64)[-_.]linux)$`)
+
 // archVar is an ENV or ARG value that names an architecture.
 type archVar struct {
 	name, value, arch string
@@ -62,7 +67,7 @@ func archVars(s *dockerfile.Stage) []archVar {
 					continue
 				}
 			}
-			if !archWord.MatchString(kv.Value) && !isURLOrPath(kv.Value) {
+			if !archWord.MatchString(kv.Value) && !platformWord.MatchString(strings.Trim(kv.Value, `"'`)) && !isURLOrPath(kv.Value) {
 				continue
 			}
 			// A search path (`LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:…`,

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"path"
@@ -170,6 +171,11 @@ func isBuildFile(rel string) bool {
 			return true
 		}
 	}
+	// A script without an extension named for building (devkitPro's
+	// `build_docker`); readBuildFiles keeps it only when it starts `#!`.
+	if !strings.Contains(name, ".") && buildishName.MatchString(name) {
+		return true
+	}
 	return false
 }
 
@@ -205,6 +211,9 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		}
 		files++
 		total += len(b)
+		if name := path.Base(rel); !strings.Contains(name, ".") && !slices.Contains(buildFileNames, name) && !bytes.HasPrefix(b, []byte("#!")) {
+			return nil
+		}
 		f := buildFile{dir: path.Dir(rel), names: map[string]bool{}, values: map[string][]string{}, path: rel}
 		if strings.HasSuffix(rel, ".tf") {
 			// A Coder template: only what it keeps as the container's
@@ -292,6 +301,10 @@ var (
 	// tagFlag is an image a build command tags: `-t x`, `--tag=x`, a
 	// Makefile's `$(TAG_FLAG) x`.
 	tagFlag = regexp.MustCompile(`(?:^|\s)(?:-t|--tag|--image-name|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
+	// dockerTag is `docker tag SOURCE TARGET`'s target.
+	dockerTag = regexp.MustCompile(`\bdocker\s+(?:image\s+)?tag\s+["']?\S+["']?\s+["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
+	// shellAssign is a script's `NAME=value` (`image="devkitpro/${1}"`).
+	shellAssign = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+|local[ \t]+|readonly[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"\n]*)"|'([^'\n]*)'|([^\s;&|]*))`)
 	// bakeTags is a bake target's `tags = [...]`.
 	bakeTags = regexp.MustCompile(`"?tags"?\s*[=:]\s*\[([^\]]*)\]`)
 	quoted   = regexp.MustCompile(`"([^"]+)"`)
@@ -425,8 +438,25 @@ const maxTags = 64
 // (`ghcr.io/python/${{ inputs.container }}:latest`); others are left out.
 func taggedImages(b []byte) []string {
 	var out []string
+	// A script's own assignments, the first of each name, expand the
+	// variables of its tags (`image="devkitpro/${1}"`, `-t ${image}:latest`).
+	vars := map[string]string{}
+	for _, m := range shellAssign.FindAllSubmatch(b, -1) {
+		if _, ok := vars[string(m[1])]; !ok {
+			vars[string(m[1])] = string(m[2]) + string(m[3]) + string(m[4])
+		}
+	}
+	expand := func(t string) string {
+		return refVar.ReplaceAllStringFunc(t, func(v string) string {
+			name := strings.Trim(v, "${}")
+			if val, ok := vars[name]; ok && !strings.Contains(val, "$(") {
+				return val
+			}
+			return v
+		})
+	}
 	add := func(t string) {
-		t = strings.Trim(strings.TrimSpace(t), `"'`)
+		t = expand(strings.Trim(strings.TrimSpace(t), `"'`))
 		prefix, name := "", t
 		if i := strings.LastIndex(t, "/"); i >= 0 {
 			prefix, name = t[:i], t[i+1:]
@@ -435,13 +465,16 @@ func taggedImages(b []byte) []string {
 			name = name[:i]
 		}
 		named := name != "" && !strings.Contains(name, "$")
-		placed := strings.Contains(prefix, "/") && !strings.Contains(prefix, "$")
+		placed := prefix != "" && !strings.Contains(prefix, "$")
 		if !named && !placed || len(out) >= maxTags || slices.Contains(out, t) {
 			return
 		}
 		out = append(out, t)
 	}
 	for _, m := range tagFlag.FindAllSubmatch(b, -1) {
+		add(string(m[1]))
+	}
+	for _, m := range dockerTag.FindAllSubmatch(b, -1) {
 		add(string(m[1]))
 	}
 	for _, m := range bakeTags.FindAllSubmatch(b, -1) {
