@@ -472,7 +472,7 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //   - Docker Official images whose Dockerfiles set no USER (ruby, php, perl,
 //     gcc, openjdk, eclipse-temurin, haskell, elixir, erlang, julia, r-base,
 //     swift, clojure, centos, rockylinux, almalinux, amazonlinux,
-//     oraclelinux, archlinux), rocker/* (R; s6 runs as root) and
+//     oraclelinux, archlinux, ros), rocker/* (R; s6 runs as root) and
 //     nvidia/cuda (its Dockerfiles set no USER): root.
 //   - linuxserver.io images (linuxserver/*, lscr.io, ghcr.io): root, and
 //     their `/init` (s6-overlay) is the image's command.
@@ -706,7 +706,7 @@ var rockerRStudio = []string{"rocker/rstudio", "rocker/tidyverse", "rocker/verse
 // rootOfficial are Docker Official images whose Dockerfiles set no USER:
 // they run as root.
 var rootOfficial = []string{"ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "haskell", "elixir", "erlang",
-	"julia", "r-base", "swift", "clojure", "centos", "rockylinux", "almalinux", "amazonlinux", "oraclelinux", "archlinux"}
+	"julia", "r-base", "swift", "clojure", "centos", "rockylinux", "almalinux", "amazonlinux", "oraclelinux", "archlinux", "ros"}
 
 // KnownBase returns what the built-in table knows of ref: the contents of
 // well-known images (Known set), else the family and package manager the

@@ -125,15 +125,16 @@ func TestCR101Scratch(t *testing.T) {
 	}
 }
 
-// TestCR101CUDA: NVIDIA's CUDA images set no USER, so an image built on
-// one without a USER of its own runs as root; another image of the same
-// name elsewhere is not judged.
+// TestCR101CUDA: NVIDIA's CUDA images (and ROS's official images) set no
+// USER, so an image built on one without a USER of its own runs as root;
+// another image of the same name elsewhere is not judged.
 func TestCR101CUDA(t *testing.T) {
 	for src, want := range map[string]int{
 		"FROM nvidia/cuda:12.4.1-devel-ubuntu22.04\nRUN apt-get update\n":            1,
 		"FROM nvcr.io/nvidia/cuda:12.4.1-base-rockylinux9\nRUN dnf -y install git\n": 1,
 		"FROM nvidia/cuda:12.4.1-devel-ubuntu22.04\nUSER 1000\n":                     0,
 		"FROM ghcr.io/acme/nvidia/cuda:12\nRUN apt-get update\n":                     0,
+		"FROM ros:rolling\nRUN apt-get update\n":                                     1,
 	} {
 		if got := checkRule(t, "CR101", src, nil); len(got) != want {
 			t.Errorf("%q: %d CR101 findings, want %d: %v", src, len(got), want, got)

@@ -687,7 +687,10 @@ var nestedOnly = map[string]string{
 // codespace): tools that merge image metadata run sessions as that user.
 func hasMetadataUser(ref string) bool {
 	r := ParseImageRef(ref)
-	return r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/"))
+	return r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/")) ||
+		// Rails' Dev Container images, built with the Dev Containers CLI
+		// (rails/devcontainer), name `vscode` in their label.
+		r.Registry == "ghcr.io" && strings.HasPrefix(r.Repository, "rails/devcontainer/images/")
 }
 
 func quotedKey(k string) string { return `"` + k + `"` }

@@ -80,11 +80,19 @@ func nativeUser(in *DevcontainerInput) userChoice {
 	// The Dev Containers CLI merges the image's devcontainer.metadata
 	// label, whose remoteUser then runs the sessions: a Dockerfile that
 	// ends with no USER or `USER root` sets only the container's user.
-	if u, found := dcFinalUser(in); (!found || isRootUser(u)) && hasMetadataUser(dcBase(in).Ref) {
+	// A base the scan could not read and the table does not know may
+	// carry such a label too: its session user is not known.
+	if u, found := dcFinalUser(in); (!found || isRootUser(u)) && (hasMetadataUser(dcBase(in).Ref) || unknownBase(dcBase(in))) {
 		return userChoice{}
 	}
 	user, from, _, known, ev := dcUserSource(in)
 	return userChoice{root: known && isRootUser(user), why: from, evidence: ev}
+}
+
+// unknownBase reports whether nothing is known of a base's users: not
+// read from its image, not in the table of well-known images.
+func unknownBase(b BaseFacts) bool {
+	return b.Ref != "" && b.Source != "image" && !b.Known && !b.UserKnown
 }
 
 // checkCR205 reports a workspace that would run as root under the builders

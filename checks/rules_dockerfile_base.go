@@ -71,7 +71,8 @@ func init() {
 		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
 			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`) or a Dev Containers image's distribution " +
-			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release). With " +
+			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release), or a Docker Official " +
+			"language image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
@@ -555,9 +556,24 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, a `latest` of its variant, which changes over time", ref, r.Tag)
 	case devcontainersAlias(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, an alias that moves to each new release of the distribution", ref, r.Tag)
+	case languageAlias(r):
+		return fmt.Sprintf("`%s` uses the `%s` tag, which names no %s version: it moves to each new release", ref, r.Tag, r.Repository)
 	}
 	return ""
 }
+
+// languageAlias reports whether r is a Docker Official language image
+// tagged without a version (`node:trixie`, `python:slim`, `golang:alpine`,
+// `node:lts`), which follows the language's newest release.
+func languageAlias(r ImageRef) bool {
+	return r.Registry == "" && slices.Contains(officialLanguages, r.Repository) && r.Tag != "" &&
+		!strings.ContainsAny(r.Tag, "0123456789")
+}
+
+// officialLanguages are the Docker Official images of a language or
+// runtime whose tags name its version.
+var officialLanguages = []string{"node", "python", "golang", "rust", "ruby", "php", "perl", "openjdk", "eclipse-temurin",
+	"maven", "gradle", "elixir", "erlang", "haskell", "julia", "swift", "clojure", "r-base", "dart", "groovy", "kotlin"}
 
 // latestSuffix is a variant's `latest` tag (`ubi9-latest`,
 // `python3.12_latest`, `latest-arm64`).

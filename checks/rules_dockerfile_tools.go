@@ -303,7 +303,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// keeps the entrypoint and hands it the script.
 	ep, _ := v.entrypointScript()
 	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !ep.PassThrough && !bareEntrypoint(entry) &&
-		!v.programEntrypoint(entry, cmd) && !v.templateKeeps(entry) {
+		!v.programEntrypoint(entry, cmd) && !v.templateKeeps(entry) && !v.inlinePassThrough(entry) {
 		out = append(out, Finding{
 			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
 				"with the agent's init script, so what it sets up never happens",
@@ -357,6 +357,17 @@ func checkCR106(in *DockerfileInput) []Finding {
 		}
 	}
 	return out
+}
+
+// inlinePassThrough reports whether an ENTRYPOINT is a shell given a
+// script that only runs the packaged program with the container's
+// arguments (`["sh", "-c", "exec $TARGET_BIN \"$@\"", "--"]` with `ENV
+// TARGET_BIN=greptime`), read as passThrough reads a script file.
+func (v *dfView) inlinePassThrough(entry *dockerfile.Instruction) bool {
+	if !entry.JSON || len(entry.Args) < 3 || !slices.Contains(shells, path.Base(entry.Args[0])) || entry.Args[1] != "-c" {
+		return false
+	}
+	return passThrough(expandKnown(entry.Args[2], v.stageVars(entry.Stage, entry)))
 }
 
 // templateKeeps reports whether a Coder template of the repository keeps

@@ -59,8 +59,8 @@ type passedArgs struct {
 // buildFile is what one build file says of build arguments, and the
 // images it tags.
 type buildFile struct {
-	dir    string // its folder, slash-separated ("." for the root)
-	names  map[string]bool
+	dir    string          // its folder, slash-separated ("." for the root)
+	args   map[string]bool // the upper-case names it mentions
 	values map[string][]string
 	tags   []string // references it tags (`-t $(ORG)/base:latest`)
 	// dockerfiles are the Dockerfile paths it names
@@ -97,12 +97,7 @@ func (f buildFile) covers(df string) bool {
 	if slices.Contains(ciDirs, top) {
 		return true
 	}
-	for _, d := range f.dockerfiles {
-		if d == df || strings.HasSuffix(df, "/"+d) {
-			return true
-		}
-	}
-	return false
+	return f.names(df)
 }
 
 // built reports whether a build file of the repository tags the image
@@ -126,10 +121,22 @@ func (a *passedArgs) built(repo *rootfs.Root, ignore func(string) bool, ref stri
 // df give name, and whether any of them mentions it at all.
 func (a *passedArgs) get(repo *rootfs.Root, ignore func(string) bool, df, name string) ([]string, bool) {
 	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
+	// The build files that name this Dockerfile and pass the argument say
+	// what it is given; others only when none does (another bake file
+	// beside it gives its own Dockerfiles their own values).
 	var values []string
-	mentioned := false
+	mentioned, named := false, false
 	for _, f := range a.files {
-		if !f.names[name] || !f.covers(df) {
+		if f.args[name] && f.names(df) {
+			named = true
+			values = append(values, f.values[name]...)
+		}
+	}
+	if named {
+		return values, true
+	}
+	for _, f := range a.files {
+		if !f.args[name] || !f.covers(df) {
 			continue
 		}
 		mentioned = true
@@ -214,7 +221,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		if name := path.Base(rel); !strings.Contains(name, ".") && !slices.Contains(buildFileNames, name) && !bytes.HasPrefix(b, []byte("#!")) {
 			return nil
 		}
-		f := buildFile{dir: path.Dir(rel), names: map[string]bool{}, values: map[string][]string{}, path: rel}
+		f := buildFile{dir: path.Dir(rel), args: map[string]bool{}, values: map[string][]string{}, path: rel}
 		if strings.HasSuffix(rel, ".tf") {
 			// A Coder template: only what it keeps as the container's
 			// entrypoint. Its build_args come from Terraform variables
@@ -225,7 +232,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 			return nil
 		}
 		for _, t := range argToken.FindAll(b, -1) {
-			f.names[string(t)] = true
+			f.args[string(t)] = true
 		}
 		for _, m := range argValue.FindAllSubmatch(b, -1) {
 			n, v := string(m[1]), string(m[2])
@@ -237,7 +244,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		f.tags = taggedImages(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
-		if len(f.names) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -263,7 +270,7 @@ var (
 // `args = {…}` blocks.
 func namedArgs(b []byte, f buildFile) {
 	add := func(n, v string) {
-		f.names[n] = true
+		f.args[n] = true
 		if v != "" && len(f.values[n]) < maxArgValues && !slices.Contains(f.values[n], v) {
 			f.values[n] = append(f.values[n], v)
 		}
@@ -411,21 +418,43 @@ func (a *passedArgs) builtByCLI(repo *rootfs.Root, ignore func(string) bool, ws 
 // names one (`./tests/e2e/common/collector.Dockerfile`, `docker/Dockerfile.dev`).
 var dockerfileRef = regexp.MustCompile(`[A-Za-z0-9_.${}-]*(?:/[A-Za-z0-9_.${}-]+)*/(?:[A-Za-z0-9_.-]*\.)?(?:Dockerfile|Containerfile|dockerfile)(?:[._-][A-Za-z0-9_.-]+)?`)
 
+// dockerfileKey is a Dockerfile a build file names by its key or flag,
+// perhaps without a folder (a bake target's `dockerfile =
+// "Dockerfile.ubuntu-env"`, Compose's `dockerfile:`, `-f`, `--file`).
+var dockerfileKey = regexp.MustCompile(`(?:dockerfile"?\s*[=:]\s*|\s-f\s+|--file[= ]\s*)["']?([A-Za-z0-9_./-]*(?:Dockerfile|Containerfile|dockerfile)[A-Za-z0-9_.-]*)`)
+
 // namedDockerfiles are the Dockerfile paths a build file names, cleaned of
-// a leading `./`; paths with variables, and more than maxTags, are left out.
+// a leading `./`: paths with a folder anywhere in it, and names without a
+// folder given to a `dockerfile` key or a `-f` flag (resolved against the
+// build file's own folder). Paths with variables, and more than maxTags,
+// are left out.
 func namedDockerfiles(b []byte) []string {
 	var out []string
-	for _, m := range dockerfileRef.FindAll(b, -1) {
-		d := path.Clean(strings.TrimPrefix(string(m), "./"))
-		if strings.Contains(d, "$") || strings.HasPrefix(d, "../") || !strings.Contains(d, "/") || slices.Contains(out, d) {
-			continue
-		}
-		if len(out) >= maxTags {
-			break
+	add := func(s string, bare bool) {
+		d := path.Clean(strings.TrimPrefix(s, "./"))
+		if strings.Contains(d, "$") || strings.HasPrefix(d, "../") || !bare && !strings.Contains(d, "/") || slices.Contains(out, d) || len(out) >= maxTags {
+			return
 		}
 		out = append(out, d)
 	}
+	for _, m := range dockerfileRef.FindAll(b, -1) {
+		add(string(m), false)
+	}
+	for _, m := range dockerfileKey.FindAllSubmatch(b, -1) {
+		add(string(m[1]), true)
+	}
 	return out
+}
+
+// names reports whether build file f names the Dockerfile df: by a path
+// that ends df's, or by df's own name from df's folder.
+func (f buildFile) names(df string) bool {
+	for _, d := range f.dockerfiles {
+		if d == df || strings.HasSuffix(df, "/"+d) || !strings.Contains(d, "/") && path.Base(df) == d && path.Dir(df) == f.dir {
+			return true
+		}
+	}
+	return false
 }
 
 // maxTags bounds the references kept for one build file.

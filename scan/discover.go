@@ -89,7 +89,9 @@ func IsDevcontainerPath(rel string) bool {
 	dir := path.Dir(rel)
 	switch base {
 	case ".devcontainer.json":
-		return true
+		// The spec's place is a workspace folder's top, not inside its
+		// `.devcontainer/` folder, where no tool looks for it.
+		return path.Base(dir) != ".devcontainer"
 	case "devcontainer.json":
 		if path.Base(dir) == ".devcontainer" {
 			return true

@@ -71,6 +71,7 @@ func TestIsDevcontainerPath(t *testing.T) {
 	for p, want := range map[string]bool{
 		".devcontainer.json":                     true,
 		"sub/.devcontainer.json":                 true,
+		".devcontainer/.devcontainer.json":       false,
 		".devcontainer/devcontainer.json":        true,
 		".devcontainer/python/devcontainer.json": true,
 		"app/.devcontainer/devcontainer.json":    true,
