@@ -63,7 +63,9 @@ func init() {
 			"configs copied into `/etc/supervisor/conf.d` or `/etc/supervisord.d` for a supervisord the image's own command " +
 			"starts, or scripts and services copied into s6-overlay's `/etc/cont-init.d`, `/etc/services.d` or " +
 			"`/etc/s6-overlay/s6-rc.d` (linuxserver.io images) for its `/init`, or hooks copied into Jupyter Docker Stacks' " +
-			"`/usr/local/bin/start-notebook.d` or `before-notebook.d`, which only their `start.sh` entrypoint runs. An " +
+			"`/usr/local/bin/start-notebook.d` or `before-notebook.d`, which only their `start.sh` entrypoint runs, a Kasm " +
+			"image's `/dockerstartup/custom_startup.sh` (its `vnc_startup.sh` runs it), or Cloud Workstations' " +
+			"`/etc/workstation-startup.d` scripts. An " +
 			"ENTRYPOINT script copied in from the build " +
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
@@ -396,6 +398,12 @@ var supervisors = []supervisor{
 	// Jupyter Docker Stacks' start.sh (the images' ENTRYPOINT) runs the
 	// hooks in these folders before it starts the notebook server.
 	{"the Jupyter images' `start.sh`", "the hooks", []string{"/usr/local/bin/start-notebook.d", "/usr/local/bin/before-notebook.d"}},
+	// Kasm Workspaces' images: their entrypoint (`vnc_startup.sh`) starts
+	// the desktop and then the image's custom_startup.sh.
+	{"the Kasm images' `vnc_startup.sh`", "the script", []string{"/dockerstartup/custom_startup.sh"}},
+	// Google Cloud Workstations' base images run these from their
+	// entrypoint at start.
+	{"the Cloud Workstations images' entrypoint", "the scripts", []string{"/etc/workstation-startup.d"}},
 }
 
 // supervisorConfDest returns where a COPY or ADD of the chain puts a
@@ -407,6 +415,11 @@ func supervisorConfDest(v *dfView, ins *dockerfile.Instruction) (string, supervi
 		return "", supervisor{}
 	}
 	dest := v.copyDest(ins.Stage, ins)
+	// Kasm's base images set STARTUPDIR=/dockerstartup; their children
+	// copy into `$STARTUPDIR/custom_startup.sh`.
+	if strings.Contains(dest, "STARTUPDIR") {
+		dest = path.Clean(strings.NewReplacer("${STARTUPDIR}", "/dockerstartup", "$STARTUPDIR", "/dockerstartup").Replace(dest))
+	}
 	for _, sup := range supervisors {
 		for _, d := range sup.dirs {
 			if dest == d || strings.HasPrefix(dest, d+"/") {
