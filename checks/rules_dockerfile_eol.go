@@ -2,6 +2,8 @@ package checks
 
 import (
 	"fmt"
+	"github.com/coderready/coderready/internal/rootfs"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,7 +25,7 @@ func init() {
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
 			"Debian's to archive.debian.org: " + eolDebianDoc + ", also as the tag of a Docker Official image built on it " +
 			"(`node:lts-buster-slim`, `rust:buster`); Fedora's to archives.fedoraproject.org about a month " +
-			"after their end of life, 13 months after their release: Fedora 41 and older, `fedora:40`; CentOS 6 to 8 and " +
+			"after their end of life, 13 months after their release: Fedora 42 and older, `fedora:40`; CentOS 6 to 8 and " +
 			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
 			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, archives.fedoraproject.org, " +
@@ -46,6 +48,7 @@ var eolUbuntu = map[string]string{
 	"16.10": "yakkety", "17.04": "zesty", "17.10": "artful", "18.10": "cosmic", "19.04": "disco", "19.10": "eoan",
 	"20.10": "groovy", "21.04": "hirsute", "21.10": "impish", "22.10": "kinetic", "23.04": "lunar", "23.10": "mantic",
 	"24.10": "oracular", "25.04": "plucky", // 25.04's end of life: 15 January 2026
+	"25.10": "questing", // end of life: July 2026
 }
 
 // eolDebian are Debian releases whose packages are only on
@@ -53,15 +56,16 @@ var eolUbuntu = map[string]string{
 var eolDebian = map[string]string{"6": "squeeze", "7": "wheezy", "8": "jessie", "9": "stretch", "10": "buster"}
 
 const (
-	eolUbuntuDoc = "16.10 to 25.04 but the LTS releases, `ubuntu:mantic`, `ubuntu:23.10`"
+	eolUbuntuDoc = "16.10 to 25.10 but the LTS releases, `ubuntu:mantic`, `ubuntu:23.10`"
 	eolDebianDoc = "squeeze, wheezy, jessie, stretch and buster (moved in 2025), `debian:10`"
 )
 
 // eolFedoraLast is the newest Fedora release past its end of life and
-// moved to archives.fedoraproject.org: Fedora 41 (end of life 15 December
-// 2025). Fedora keeps each release for about 13 months; every older one
-// is archived too.
-const eolFedoraLast = 41
+// moved to archives.fedoraproject.org: Fedora 42 (released April 2025,
+// end of life four weeks after Fedora 44's release in spring 2026).
+// Fedora keeps each release for about 13 months; every older one is
+// archived too.
+const eolFedoraLast = 42
 
 // archiveMirror finds a RUN that points apt or dnf at an archive mirror.
 var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|snapshot\.debian\.org|debian-archive|archives\.fedoraproject\.org|vault\.centos\.org|vault\.epel\.cloud`)
@@ -125,6 +129,9 @@ func eolRelease(ref string) string {
 // otherwise (CentOS Stream 9 and 10).
 func eolCentOS(tag string) string {
 	t := strings.TrimPrefix(tag, "centos")
+	if tag == "" || tag == "latest" {
+		return "CentOS 8" // Docker Hub's last centos:latest
+	}
 	switch {
 	case t == "stream8" || strings.HasPrefix(t, "stream8-"):
 		return "CentOS Stream 8"
@@ -151,6 +158,12 @@ func checkCR119(in *DockerfileInput) []Finding {
 		return nil
 	}
 	for _, ins := range v.instructions(v.final) {
+		// A file copied in from the build context that names the archive
+		// (CMake's `repo-vault.sed`, a `sources.list`, a `.repo`) is what
+		// a later RUN points the package manager with.
+		if (ins.Cmd == "copy" || ins.Cmd == "add") && v.copiesArchiveConfig(ins) {
+			return nil
+		}
 		if ins.Cmd != "run" {
 			continue
 		}
@@ -167,7 +180,7 @@ func checkCR119(in *DockerfileInput) []Finding {
 					"this RUN's dnf finds no mirror for its repositories and the image does not build", ref, rel),
 				Location: v.instLoc(ins),
 				Evidence: EvidenceKnownBase,
-				Fix: &Fix{Description: "move to a supported release (`fedora:43`), or point dnf's repositories at " +
+				Fix: &Fix{Description: "move to a supported release (`fedora:44`), or point dnf's repositories at " +
 					"archives.fedoraproject.org before using it"},
 			}}
 		}
@@ -196,6 +209,29 @@ func checkCR119(in *DockerfileInput) []Finding {
 		}}
 	}
 	return nil
+}
+
+// maxArchiveConfig bounds a copied file read for an archive's host.
+const maxArchiveConfig = 64 << 10
+
+// copiesArchiveConfig reports whether a COPY or ADD from the build context
+// brings a file that names a distribution's archive (a sed script, a
+// sources.list, a .repo file).
+func (v *dfView) copiesArchiveConfig(ins *dockerfile.Instruction) bool {
+	if v.in.Context == nil || len(ins.Args) < 2 || hasFlag(ins, "--from") {
+		return false
+	}
+	for _, a := range ins.Args[:len(ins.Args)-1] {
+		src := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
+		if strings.ContainsAny(src, "*?[$") || strings.Contains(src, "://") {
+			continue
+		}
+		b, err := rootfs.ReadFile(v.in.Context, path.Clean(strings.TrimPrefix(src, "/")), maxArchiveConfig)
+		if err == nil && archiveMirror.Match(b) {
+			return true
+		}
+	}
+	return false
 }
 
 // dnfRefresh finds dnf or yum reading its repositories without an install:

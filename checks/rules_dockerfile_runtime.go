@@ -21,7 +21,8 @@ func init() {
 		What: "The final image enables or starts a systemd unit (`systemctl enable`, `systemctl start`, " +
 			"`systemctl restart`, also with `--now`), or copies a unit file (`*.service`, `*.socket`, `*.timer`) into " +
 			"`/etc/systemd/system`, `/lib/systemd/system` or `/usr/lib/systemd/system`. A command that runs only " +
-			"under a shell condition is not reported. A `CMD` that starts systemd is CR106's.",
+			"under a shell condition is not reported, nor an image the repository's own Coder template runs under Sysbox " +
+			"with `exec /sbin/init` (`runtime = \"sysbox-runc\"`). A `CMD` that starts systemd is CR106's.",
 		Why: "An enabled unit only starts when systemd runs as PID 1. Coder's templates start the workspace container " +
 			"with `sh -c <agent init script>` (envbuilder with its init command, `/bin/sh`), so systemd never runs and " +
 			"neither does the service. Coder documents systemd in workspaces only with the Sysbox runtime and a " +
@@ -89,6 +90,11 @@ func unitFile(dest string, srcs []string) bool {
 func checkCR116(in *DockerfileInput) []Finding {
 	v := newView(in)
 	if v == nil {
+		return nil
+	}
+	// A Coder template of the repository runs the image under Sysbox with
+	// /sbin/init as PID 1: systemd starts the services there.
+	if v.in.KeptEntrypoint != nil && v.in.KeptEntrypoint("/sbin/init") {
 		return nil
 	}
 	fix := &Fix{Description: "start the service from the template's startup script (coder_script), e.g. `sudo service NAME start`"}

@@ -97,8 +97,9 @@ func init() {
 			"known to lack it. A package that depends on ca-certificates installs it too (`python3-pip`, " +
 			"`python3-requests`, `nodejs`, `npm`, `software-properties-common`, the OpenJDK runtimes through " +
 			"`ca-certificates-java`, ROS's `python3-rosdep`), and a stage that runs a script the Dockerfile does not show, or installs " +
-			"packages named by a variable, may install it: neither is reported. A stage of the final image's chain is " +
-			"judged with the stages after it: one of them installing ca-certificates gives the final image the bundle.",
+			"packages named by a variable, may install it: neither is reported. Only the final image's chain is judged, " +
+			"as one: a stage after the one that installs curl installing ca-certificates gives the image the bundle, and a " +
+			"builder stage only copied from is not the workspace.",
 		Why: "Without a CA bundle every HTTPS download fails with a certificate error — the agent download of " +
 			"the bootstrap script (`curl -fsSL https://…`) included. `ca-certificates` is only a recommended " +
 			"package of curl, wget and git on Debian and Ubuntu." + cite("bootstrap", "ca"),
@@ -344,7 +345,15 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// Programs configured for a process supervisor run only when the
 	// image's own command starts it (reported above when it is this
 	// Dockerfile's ENTRYPOINT or CMD).
-	if len(out) == 0 && !ep.StartsAgent {
+	// The image's own command starts no supervisor when it is this
+	// Dockerfile's and was not reported above, or the base's and the table
+	// knows that base runs no init (`ubuntu:20.04`'s bash): then the
+	// configs are for whatever else starts it (a script the user runs).
+	ownCommand := entry != nil || cmd != nil
+	if b := v.facts(v.final); !ownCommand && b.Source != "image" && b.Known && b.Init == "" {
+		ownCommand = true
+	}
+	if len(out) == 0 && !ep.StartsAgent && !ownCommand {
 		for _, ins := range v.instructions(v.final) {
 			if dest, sup := supervisorConfDest(v, ins); dest != "" {
 				out = append(out, Finding{
@@ -609,13 +618,17 @@ func checkCR107(in *DockerfileInput) []Finding {
 		return nil
 	}
 	var out []Finding
-	// A stage of the final image's chain is judged as the final image: a
-	// later stage that installs ca-certificates (or a package that depends
-	// on it) gives the image the bundle.
-	finalCA := v.installsCA(v.final)
-	for _, s := range v.f.Stages {
+	// Only the final image's chain is the workspace: a builder stage's
+	// HTTPS downloads fail its own build, which says so. A stage of the
+	// chain is judged as the final image: a later stage that installs
+	// ca-certificates (or a package that depends on it) gives the image
+	// the bundle.
+	if v.installsCA(v.final) {
+		return nil
+	}
+	for _, s := range v.chain(v.final) {
 		b := v.facts(s)
-		if !b.Known || b.CACerts || v.installsCA(s) || finalCA && slices.Contains(v.chain(v.final), s) {
+		if !b.Known || b.CACerts || v.installsCA(s) {
 			continue
 		}
 		for _, ins := range s.Instructions {

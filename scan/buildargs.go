@@ -330,6 +330,11 @@ var tfEntrypoint = regexp.MustCompile(`\bentrypoint\s*=\s*\[\s*"([^"]+)"`)
 // container's entrypoint, but the shells a template's agent init runs in.
 func templateEntrypoints(b []byte) []string {
 	var out []string
+	// A Sysbox template (`runtime = "sysbox-runc"`) that execs /sbin/init
+	// runs systemd as PID 1, as Coder's own Sysbox templates do.
+	if bytes.Contains(b, []byte("sysbox-runc")) && bytes.Contains(b, []byte("/sbin/init")) {
+		out = append(out, "/sbin/init")
+	}
 	for _, m := range tfEntrypoint.FindAllSubmatch(b, -1) {
 		p := string(m[1])
 		if base := path.Base(p); base == "sh" || base == "bash" || strings.Contains(p, "$") || slices.Contains(out, p) {
@@ -493,7 +498,10 @@ func taggedImages(b []byte) []string {
 		if i := strings.LastIndex(name, ":"); i >= 0 && !strings.HasPrefix(name[i:], ":-") {
 			name = name[:i]
 		}
-		named := name != "" && !strings.Contains(name, "$")
+		// A name with a variable in it still says which images are the
+		// repository's when enough of it is written out
+		// (`coder-base-${{ matrix.variant }}`).
+		named := name != "" && (!strings.Contains(name, "$") || len(refVar.ReplaceAllString(name, "")) >= 5)
 		placed := prefix != "" && !strings.Contains(prefix, "$")
 		if !named && !placed || len(out) >= maxTags || slices.Contains(out, t) {
 			return
@@ -605,15 +613,24 @@ var bakePlatforms = regexp.MustCompile(`"?platforms"?\s*[=:]\s*\[([^\]]*)\]`)
 // (docker-bake.hcl or .json) builds every target for: each `platforms`
 // list names one platform, all the same (`platforms = ["linux/amd64"]`);
 // "" otherwise, or when none says.
-func (p *Planned) bakeArch(dir string, names []string) string {
+func (p *Planned) bakeArch(df string, names []string) string {
+	dir := path.Dir(df)
 	arch := ""
 	for _, n := range names {
-		if n != "docker-bake.hcl" && n != "docker-bake.json" {
+		// docker-bake.hcl speaks for its folder; another bake file beside
+		// the Dockerfile (frigate's synaptics.hcl, passed with --file)
+		// only when it names the Dockerfile.
+		if n != "docker-bake.hcl" && n != "docker-bake.json" && !strings.HasSuffix(n, ".hcl") {
 			continue
 		}
 		b, err := rootfs.ReadFile(p.repo.FS(), path.Join(dir, n), maxBuildFileBytes)
 		if err != nil {
 			return ""
+		}
+		if n != "docker-bake.hcl" && n != "docker-bake.json" {
+			if !(buildFile{dir: dir, dockerfiles: namedDockerfiles(b)}).names(df) {
+				continue
+			}
 		}
 		for _, m := range bakePlatforms.FindAllSubmatch(b, -1) {
 			list := strings.Split(strings.TrimSpace(string(m[1])), ",")

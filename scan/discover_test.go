@@ -236,6 +236,8 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			".github/workflows/docker-publish-base.yml": "      - uses: docker/metadata-action@v5\n        with:\n          images: |\n            matifali/dockerdl-base\n          tags: |\n            type=raw,value=latest\n"}, 0},
 		{"devcontainer build's --image-name", map[string]string{"src/go/.devcontainer/Dockerfile": "FROM ghcr.io/acme/images/base:latest\nUSER 1000\n",
 			"scripts/build.sh": "devcontainer build --workspace-folder src/base --image-name ghcr.io/acme/images/base:latest\n"}, 0},
+		{"a workflow's tags, the name partly templated", map[string]string{"datasci/python/ubi9.Dockerfile": "FROM ghcr.io/ausbru87/coder-base-ubi9:latest\nUSER 1000\n",
+			".github/workflows/build-images.yml": "          tags: |\n            ${{ env.DOCKER_REGISTRY }}/${{ env.DOCKER_USERNAME }}/coder-base-${{ matrix.variant }}:latest\n"}, 0},
 		{"a workflow's tags for another namespace", map[string]string{"wasicontainer/Dockerfile": "FROM ghcr.io/python/devcontainer:latest\nUSER 1000\n",
 			".github/workflows/build.yml": "        with:\n          tags: ghcr.io/acme/${{ inputs.container }}:latest\n"}, 1},
 		{"a script's variable names the namespace", map[string]string{"devkita64/Dockerfile": "FROM devkitpro/toolchain-base:latest\nUSER 1000\n",
@@ -302,6 +304,10 @@ func TestBakePlatformFixesArch(t *testing.T) {
 		{"two platforms", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/amd64", "linux/arm64"]`)}, 1},
 		{"another architecture", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/arm64"]`)}, 1},
 		{"no bake file", map[string]string{"img/Dockerfile": df}, 1},
+		{"another bake file that names it", map[string]string{"docker/synaptics/Dockerfile": df,
+			"docker/synaptics/synaptics.hcl": "target \"synaptics\" {\n  dockerfile = \"docker/synaptics/Dockerfile\"\n  platforms = [\"linux/amd64\"]\n}\n"}, 0},
+		{"another bake file that names another", map[string]string{"docker/synaptics/Dockerfile": df,
+			"docker/synaptics/other.hcl": "target \"main\" {\n  dockerfile = \"docker/main/Dockerfile\"\n  platforms = [\"linux/amd64\"]\n}\n"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR112")); n != tc.want {
@@ -362,6 +368,28 @@ func TestImageDefinitionsBuiltByTheCLI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR215")); n != tc.want {
 				t.Errorf("%d CR215 findings, want %d", n, tc.want)
+			}
+		})
+	}
+}
+
+// TestSysboxTemplateRunsSystemd: an image the repository's Coder template
+// runs under Sysbox with `exec /sbin/init` has systemd as PID 1: CR116 does
+// not report its enabled units; without such a template it does.
+func TestSysboxTemplateRunsSystemd(t *testing.T) {
+	df := "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y systemd tailscale && systemctl enable tailscaled\nUSER 1000\n"
+	sysbox := "resource \"docker_container\" \"workspace\" {\n  runtime = \"sysbox-runc\"\n  entrypoint = [\"sh\", \"-c\", <<-EOT\n    ${local.init}\n    exec /sbin/init\n  EOT\n  ]\n}\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  int
+	}{
+		{"a Sysbox template", map[string]string{"images/base/Dockerfile": df, "templates/Base/main.tf": sysbox}, 0},
+		{"a plain template", map[string]string{"images/base/Dockerfile": df, "templates/Base/main.tf": "resource \"docker_container\" \"workspace\" {\n  entrypoint = [\"sh\", \"-c\", local.init]\n}\n"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR116")); n != tc.want {
+				t.Errorf("%d CR116 findings, want %d", n, tc.want)
 			}
 		})
 	}

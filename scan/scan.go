@@ -407,7 +407,7 @@ func (p *Planned) siblingArch(rel string) string {
 	if p.args.crossImage(p.repo, p.Config.Ignored, rel) {
 		return "amd64"
 	}
-	return p.bakeArch(path.Dir(rel), names)
+	return p.bakeArch(rel, names)
 }
 
 // buildFileArg returns what the repository's build files (scripts,
