@@ -171,44 +171,42 @@ func checkCR119(in *DockerfileInput) []Finding {
 		if archiveMirror.MatchString(text) {
 			return nil
 		}
-		if strings.HasPrefix(rel, "Fedora") {
-			if !usesDnf(ins.Installs(), text) {
-				continue
-			}
-			return []Finding{{
-				Message: fmt.Sprintf("`%s` is %s, past its end of life and moved to Fedora's archive, which the mirrors no longer serve: "+
-					"this RUN's dnf finds no mirror for its repositories and the image does not build", ref, rel),
-				Location: v.instLoc(ins),
-				Evidence: EvidenceKnownBase,
-				Fix: &Fix{Description: "move to a supported release (`fedora:44`), or point dnf's repositories at " +
-					"archives.fedoraproject.org before using it"},
-			}}
-		}
-		if strings.HasPrefix(rel, "CentOS") {
-			if !usesDnf(ins.Installs(), text) {
-				continue
-			}
-			return []Finding{{
-				Message: fmt.Sprintf("`%s` is %s, past its end of life: its packages are only on vault.centos.org and "+
-					"mirrorlist.centos.org no longer answers, so this RUN's yum or dnf fails and the image does not build", ref, rel),
-				Location: v.instLoc(ins),
-				Evidence: EvidenceKnownBase,
-				Fix: &Fix{Description: "move to a supported release (`quay.io/centos/centos:stream9`, `rockylinux:9`, " +
-					"`almalinux:9`), or point the repositories at vault.centos.org before using them"},
-			}}
-		}
-		if !usesApt(ins.Installs(), text) {
+		how := eolHowFor(rel)
+		if !how.uses(ins.Installs(), text) {
 			continue
 		}
 		return []Finding{{
-			Message: fmt.Sprintf("`%s` is %s, which the regular mirrors no longer serve: this RUN's apt fails "+
-				"(`does not have a Release file`) and the image does not build", ref, rel),
+			Message:  fmt.Sprintf("`%s` is %s, %s and the image does not build", ref, rel, how.fails),
 			Location: v.instLoc(ins),
 			Evidence: EvidenceKnownBase,
-			Fix:      &Fix{Description: "move to a supported release (`ubuntu:24.04`, `debian:12`), or point apt at the release archive before using it"},
+			Fix:      &Fix{Description: how.fix},
 		}}
 	}
 	return nil
+}
+
+// eolHow is how an archived release fails a build: the RUNs that use its
+// package manager, what they meet, and the way out.
+type eolHow struct {
+	uses       func([]dockerfile.Install, string) bool
+	fails, fix string
+}
+
+// eolHowFor is the eolHow of a release eolRelease names.
+func eolHowFor(rel string) eolHow {
+	switch {
+	case strings.HasPrefix(rel, "Fedora"):
+		return eolHow{usesDnf, "past its end of life and moved to Fedora's archive, which the mirrors no longer serve: " +
+			"this RUN's dnf finds no mirror for its repositories",
+			"move to a supported release (`fedora:44`), or point dnf's repositories at archives.fedoraproject.org before using it"}
+	case strings.HasPrefix(rel, "CentOS"):
+		return eolHow{usesDnf, "past its end of life: its packages are only on vault.centos.org and mirrorlist.centos.org " +
+			"no longer answers, so this RUN's yum or dnf fails",
+			"move to a supported release (`quay.io/centos/centos:stream9`, `rockylinux:9`, `almalinux:9`), or point the " +
+				"repositories at vault.centos.org before using them"}
+	}
+	return eolHow{usesApt, "which the regular mirrors no longer serve: this RUN's apt fails (`does not have a Release file`)",
+		"move to a supported release (`ubuntu:24.04`, `debian:12`), or point apt at the release archive before using it"}
 }
 
 // maxArchiveConfig bounds a copied file read for an archive's host.

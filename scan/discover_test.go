@@ -185,11 +185,7 @@ func TestDiscoverLinkedTwins(t *testing.T) {
 func TestArgPassedByBuildFiles(t *testing.T) {
 	df := "ARG BASE_TAG=latest\nFROM ghcr.io/acme/base:${BASE_TAG}\nUSER 1000\n"
 	whole := "ARG BASE=ghcr.io/acme/base:main\nFROM $BASE\nUSER 1000\n"
-	for _, tc := range []struct {
-		name  string
-		files map[string]string
-		want  int
-	}{
+	runTreeCases(t, "CR102", []treeCase{
 		{"a script passes it", map[string]string{"images/app/Dockerfile": df, "scripts/runner.py": "args = {\"BASE_TAG\": node.image_tag}\n"}, 0},
 		{"a workflow passes it", map[string]string{"images/app/Dockerfile": df, ".github/workflows/build.yml": "build-args: |\n  BASE_TAG=${{ github.sha }}\n"}, 0},
 		{"nothing passes it", map[string]string{"images/app/Dockerfile": df, "scripts/runner.py": "args = {\"OTHER\": 1}\n"}, 1},
@@ -202,13 +198,7 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"a compose file beside it passes it", map[string]string{"images/app/Dockerfile": df, "images/app/compose.yaml": "services:\n  a:\n    build:\n      args:\n        BASE_TAG: \"1.2\"\n"}, 0},
 		{"a bake file passes an unpinned whole image", map[string]string{"ci/Dockerfile": whole, "ci/docker-bake.hcl": "target \"a\" {\n  args = {\n    BASE = \"debian:12\"\n  }\n}\ntarget \"b\" {\n  args = {\n    BASE = \"opensuse/tumbleweed\"\n  }\n}\n"}, 1},
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR102")); n != tc.want {
-				t.Errorf("%d CR102 findings, want %d", n, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestImageTheRepositoryBuilds: a FROM of an image a build file of the
@@ -218,11 +208,7 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 // tag whose name is only a variable says nothing.
 func TestImageTheRepositoryBuilds(t *testing.T) {
 	df := "FROM dockcross/base:latest\nUSER 1000\n"
-	for _, tc := range []struct {
-		name  string
-		files map[string]string
-		want  int
-	}{
+	runTreeCases(t, "CR102", []treeCase{
 		{"a Makefile's tag flag with a variable namespace", map[string]string{"android-x86/Dockerfile": df,
 			"Makefile": "base:\n\t$(BUILD_DOCKER) $(BUILD_CMD) $(TAG_FLAG) $(ORG)/base:latest \\\n\t\t-f Dockerfile .\n"}, 0},
 		{"a script in another folder", map[string]string{"samples/shm/Dockerfile": "FROM oracle/tuxedo:latest\nUSER 1000\n",
@@ -249,13 +235,7 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 		{"another image tagged", map[string]string{"android-x86/Dockerfile": df, "Makefile": "x:\n\tdocker build -t dockcross/web:latest .\n"}, 1},
 		{"a tag that is only a variable", map[string]string{"android-x86/Dockerfile": df, "build.sh": "docker build -t \"$IMAGE\" .\n"}, 1},
 		{"nothing tags it", map[string]string{"android-x86/Dockerfile": df}, 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR102")); n != tc.want {
-				t.Errorf("%d CR102 findings, want %d", n, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestLowerCaseArgPassed: a lower-case ARG (Arrow's `ARG arch=aarch64`)
@@ -265,24 +245,14 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 // nor one that passes a literal architecture.
 func TestLowerCaseArgPassed(t *testing.T) {
 	df := "FROM alpine:3.20\nARG arch=aarch64\nRUN wget -q https://example.com/tool-${arch}.tar.gz\nUSER 1000\n"
-	for _, tc := range []struct {
-		name  string
-		files map[string]string
-		want  int
-	}{
+	runTreeCases(t, "CR112", []treeCase{
 		{"a compose args mapping", map[string]string{"ci/docker/x.dockerfile": df, "compose.yaml": "services:\n  x:\n    build:\n      context: .\n      args:\n        base: alpine\n        arch: ${ARCH}\n    image: x\n"}, 0},
 		{"a compose args list at the key's indentation", map[string]string{"ci/docker/x.dockerfile": df, "compose.yaml": "services:\n  x:\n    build:\n      args:\n      - arch=${ARCH}\n"}, 0},
 		{"a bake args block", map[string]string{"ci/docker/x.dockerfile": df, "docker-bake.hcl": "target \"x\" {\n  args = {\n    arch = \"${ARCH}\"\n  }\n}\n"}, 0},
 		{"a --build-arg flag", map[string]string{"ci/docker/x.dockerfile": df, "ci/build.sh": "docker build --build-arg arch=$(uname -m) -f ci/docker/x.dockerfile .\n"}, 0},
 		{"a literal architecture passed", map[string]string{"ci/docker/x.dockerfile": df, "compose.yaml": "services:\n  x:\n    build:\n      args:\n        arch: aarch64\n"}, 1},
 		{"the word elsewhere only", map[string]string{"ci/docker/x.dockerfile": df, "compose.yaml": "services:\n  x:\n    build:\n      args:\n        base: alpine\n    environment:\n      arch: ${ARCH}\n"}, 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR112")); n != tc.want {
-				t.Errorf("%d CR112 findings, want %d", n, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestBakePlatformFixesArch: a Dockerfile whose bake file builds every
@@ -295,11 +265,7 @@ func TestBakePlatformFixesArch(t *testing.T) {
 	bake := func(platforms string) string {
 		return "target \"base\" {\n  context = \"img\"\n  dockerfile = \"Dockerfile\"\n  platforms = " + platforms + "\n}\n"
 	}
-	for _, tc := range []struct {
-		name  string
-		files map[string]string
-		want  int
-	}{
+	runTreeCases(t, "CR112", []treeCase{
 		{"one platform", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/amd64"]`)}, 0},
 		{"two platforms", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/amd64", "linux/arm64"]`)}, 1},
 		{"another architecture", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/arm64"]`)}, 1},
@@ -308,10 +274,25 @@ func TestBakePlatformFixesArch(t *testing.T) {
 			"docker/synaptics/synaptics.hcl": "target \"synaptics\" {\n  dockerfile = \"docker/synaptics/Dockerfile\"\n  platforms = [\"linux/amd64\"]\n}\n"}, 0},
 		{"another bake file that names another", map[string]string{"docker/synaptics/Dockerfile": df,
 			"docker/synaptics/other.hcl": "target \"main\" {\n  dockerfile = \"docker/main/Dockerfile\"\n  platforms = [\"linux/amd64\"]\n}\n"}, 1},
-	} {
+	})
+}
+
+// treeCase is a repository's files and how many findings of a rule an
+// offline scan of it should report.
+type treeCase struct {
+	name  string
+	files map[string]string
+	want  int
+}
+
+// runTreeCases scans each case's tree offline and counts rule id's
+// findings.
+func runTreeCases(t *testing.T, id string, cases []treeCase) {
+	t.Helper()
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR112")); n != tc.want {
-				t.Errorf("%d CR112 findings, want %d", n, tc.want)
+			if n := len(offlineFindings(t, writeTree(t, tc.files), id)); n != tc.want {
+				t.Errorf("%d %s findings, want %d", n, id, tc.want)
 			}
 		})
 	}
@@ -353,24 +334,14 @@ func TestIsBuildFile(t *testing.T) {
 // config no build file names, still are judged.
 func TestImageDefinitionsBuiltByTheCLI(t *testing.T) {
 	cfg := `{"image": "debian:12"}`
-	for _, tc := range []struct {
-		name  string
-		files map[string]string
-		want  int
-	}{
+	runTreeCases(t, "CR215", []treeCase{
 		{"a script's --workspace-folder with a variable", map[string]string{"src/go/.devcontainer/devcontainer.json": cfg,
 			"scripts/build.sh": "devcontainer build \\\n  --workspace-folder \"src/${IMAGE_NAME}\" \\\n  --image-name \"${CR}/${IMAGE_NAME}:latest\"\n"}, 0},
 		{"devcontainers/ci's subFolder from a matrix", map[string]string{"docker-android/.devcontainer/devcontainer.json": cfg,
 			".github/workflows/build.yaml": "      - uses: devcontainers/ci@v0.3\n        with:\n          subFolder: ${{ matrix.template }}\n          push: always\n"}, 0},
 		{"a folder no build file names", map[string]string{"tools/dev/.devcontainer/devcontainer.json": cfg,
 			"scripts/build.sh": "devcontainer build --workspace-folder src/other\n"}, 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR215")); n != tc.want {
-				t.Errorf("%d CR215 findings, want %d", n, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestSysboxTemplateRunsSystemd: an image the repository's Coder template
@@ -379,20 +350,10 @@ func TestImageDefinitionsBuiltByTheCLI(t *testing.T) {
 func TestSysboxTemplateRunsSystemd(t *testing.T) {
 	df := "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y systemd tailscale && systemctl enable tailscaled\nUSER 1000\n"
 	sysbox := "resource \"docker_container\" \"workspace\" {\n  runtime = \"sysbox-runc\"\n  entrypoint = [\"sh\", \"-c\", <<-EOT\n    ${local.init}\n    exec /sbin/init\n  EOT\n  ]\n}\n"
-	for _, tc := range []struct {
-		name  string
-		files map[string]string
-		want  int
-	}{
+	runTreeCases(t, "CR116", []treeCase{
 		{"a Sysbox template", map[string]string{"images/base/Dockerfile": df, "templates/Base/main.tf": sysbox}, 0},
 		{"a plain template", map[string]string{"images/base/Dockerfile": df, "templates/Base/main.tf": "resource \"docker_container\" \"workspace\" {\n  entrypoint = [\"sh\", \"-c\", local.init]\n}\n"}, 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if n := len(offlineFindings(t, writeTree(t, tc.files), "CR116")); n != tc.want {
-				t.Errorf("%d CR116 findings, want %d", n, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestTemplateKeepsEntrypoint: an ENTRYPOINT a Coder template of the
