@@ -275,8 +275,14 @@ func namedArgs(b []byte, f buildFile) {
 			f.values[n] = append(f.values[n], v)
 		}
 	}
-	for _, m := range buildArgFlag.FindAllSubmatch(b, -1) {
-		add(string(m[1]), string(m[2]))
+	if bytes.Contains(b, []byte("--build-arg")) {
+		for _, m := range buildArgFlag.FindAllSubmatch(b, -1) {
+			add(string(m[1]), string(m[2]))
+		}
+	}
+	// Cheap tests first: most build files have no such block.
+	if !bytes.Contains(b, []byte("args")) {
+		return
 	}
 	indent, bake := -1, false
 	for _, line := range strings.Split(string(b), "\n") {
@@ -383,6 +389,9 @@ var cliFolder = regexp.MustCompile(`(?:--workspace-folder[= ]+|subFolder:[ \t]*)
 // cliFolders are the workspace folders a build file gives the Dev
 // Containers CLI, cleaned of quotes and a leading `./`.
 func cliFolders(b []byte) []string {
+	if !bytes.Contains(b, []byte("--workspace-folder")) && !bytes.Contains(b, []byte("subFolder")) {
+		return nil
+	}
 	var out []string
 	for _, m := range cliFolder.FindAllSubmatch(b, -1) {
 		d := strings.TrimSuffix(strings.TrimPrefix(string(m[1]), "./"), "/")
@@ -419,15 +428,6 @@ func (a *passedArgs) builtByCLI(repo *rootfs.Root, ignore func(string) bool, ws 
 	return ""
 }
 
-// dockerfileRef is a Dockerfile path with a folder in it, as a build file
-// names one (`./tests/e2e/common/collector.Dockerfile`, `docker/Dockerfile.dev`).
-var dockerfileRef = regexp.MustCompile(`[A-Za-z0-9_.${}-]*(?:/[A-Za-z0-9_.${}-]+)*/(?:[A-Za-z0-9_.-]*\.)?(?:Dockerfile|Containerfile|dockerfile)(?:[._-][A-Za-z0-9_.-]+)?`)
-
-// dockerfileKey is a Dockerfile a build file names by its key or flag,
-// perhaps without a folder (a bake target's `dockerfile =
-// "Dockerfile.ubuntu-env"`, Compose's `dockerfile:`, `-f`, `--file`).
-var dockerfileKey = regexp.MustCompile(`(?:dockerfile"?\s*[=:]\s*|\s-f\s+|--file[= ]\s*)["']?([A-Za-z0-9_./-]*(?:Dockerfile|Containerfile|dockerfile)[A-Za-z0-9_.-]*)`)
-
 // namedDockerfiles are the Dockerfile paths a build file names, cleaned of
 // a leading `./`: paths with a folder anywhere in it, and names without a
 // folder given to a `dockerfile` key or a `-f` flag (resolved against the
@@ -442,13 +442,52 @@ func namedDockerfiles(b []byte) []string {
 		}
 		out = append(out, d)
 	}
-	for _, m := range dockerfileRef.FindAll(b, -1) {
-		add(string(m), false)
-	}
-	for _, m := range dockerfileKey.FindAllSubmatch(b, -1) {
-		add(string(m[1]), true)
+	// Each place a Dockerfile or Containerfile is named: the path word
+	// around it, read by hand (a regular expression tried at every byte
+	// of every build file costs more than the rest of the scan).
+	for _, name := range [][]byte{[]byte("ockerfile"), []byte("ontainerfile")} {
+		for i := 0; ; {
+			j := bytes.Index(b[i:], name)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			i = at + len(name)
+			start := at
+			for start > 0 && isPathByte(b[start-1]) {
+				start--
+			}
+			end := at + len(name)
+			for end < len(b) && isNameByte(b[end]) {
+				end++
+			}
+			word := string(b[start:end])
+			if base := path.Base(word); !strings.Contains(strings.ToLower(base), "dockerfile") && !strings.Contains(strings.ToLower(base), "containerfile") {
+				continue
+			}
+			add(word, namedByKey(b[:start]))
+		}
 	}
 	return out
+}
+
+// isPathByte reports whether c may be part of a path word; isNameByte of
+// a file name's.
+func isPathByte(c byte) bool { return isNameByte(c) || c == '/' || c == '$' || c == '{' || c == '}' }
+func isNameByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
+}
+
+// namedByKey reports whether the text before a word gives it to a
+// `dockerfile` or `file` key (`dockerfile = "…"`, `file: ./Dockerfile`) or a
+// `-f`/`--file` flag: a name without a folder counts there.
+func namedByKey(before []byte) bool {
+	t := bytes.TrimRight(before, " \t\"'")
+	t = bytes.TrimRight(t, "=:")
+	t = bytes.TrimRight(t, " \t\"'")
+	t = bytes.ToLower(t)
+	return bytes.HasSuffix(t, []byte("dockerfile")) || bytes.HasSuffix(t, []byte(" -f")) || bytes.HasSuffix(t, []byte("--file")) ||
+		bytes.HasSuffix(t, []byte(" file")) // docker/build-push-action's `file:`
 }
 
 // names reports whether build file f names the Dockerfile df: by a path
@@ -471,16 +510,30 @@ const maxTags = 64
 // (its last path component) is literal, or its registry and namespace are
 // (`ghcr.io/python/${{ inputs.container }}:latest`); others are left out.
 func taggedImages(b []byte) []string {
+	flags := bytes.Contains(b, []byte("-t")) || bytes.Contains(b, []byte("--tag")) || bytes.Contains(b, []byte("--image-name")) ||
+		bytes.Contains(b, []byte("TAG_FLAG"))
+	tagged := bytes.Contains(b, []byte("docker")) && bytes.Contains(b, []byte("tag"))
+	keys := bytes.Contains(b, []byte("tags")) || bytes.Contains(b, []byte("images:")) || bytes.Contains(b, []byte("imageName:"))
+	if !flags && !tagged && !keys {
+		return nil
+	}
 	var out []string
 	// A script's own assignments, the first of each name, expand the
-	// variables of its tags (`image="devkitpro/${1}"`, `-t ${image}:latest`).
-	vars := map[string]string{}
-	for _, m := range shellAssign.FindAllSubmatch(b, -1) {
-		if _, ok := vars[string(m[1])]; !ok {
-			vars[string(m[1])] = string(m[2]) + string(m[3]) + string(m[4])
-		}
-	}
+	// variables of its tags (`image="devkitpro/${1}"`, `-t ${image}:latest`),
+	// read when a tag has a variable.
+	var vars map[string]string
 	expand := func(t string) string {
+		if !strings.Contains(t, "$") {
+			return t
+		}
+		if vars == nil {
+			vars = map[string]string{}
+			for _, m := range shellAssign.FindAllSubmatch(b, -1) {
+				if _, ok := vars[string(m[1])]; !ok {
+					vars[string(m[1])] = string(m[2]) + string(m[3]) + string(m[4])
+				}
+			}
+		}
 		return refVar.ReplaceAllStringFunc(t, func(v string) string {
 			name := strings.Trim(v, "${}")
 			if val, ok := vars[name]; ok && !strings.Contains(val, "$(") {
@@ -508,11 +561,18 @@ func taggedImages(b []byte) []string {
 		}
 		out = append(out, t)
 	}
-	for _, m := range tagFlag.FindAllSubmatch(b, -1) {
-		add(string(m[1]))
+	if flags {
+		for _, m := range tagFlag.FindAllSubmatch(b, -1) {
+			add(string(m[1]))
+		}
 	}
-	for _, m := range dockerTag.FindAllSubmatch(b, -1) {
-		add(string(m[1]))
+	if tagged {
+		for _, m := range dockerTag.FindAllSubmatch(b, -1) {
+			add(string(m[1]))
+		}
+	}
+	if !keys {
+		return out
 	}
 	for _, m := range bakeTags.FindAllSubmatch(b, -1) {
 		for _, q := range quoted.FindAllSubmatch(m[1], -1) {
