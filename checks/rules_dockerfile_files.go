@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -476,6 +477,13 @@ type runWrite struct {
 	viaHome, homeSure bool
 }
 
+// goImage reports whether r is Go's Docker Official image or the Dev
+// Containers Go image, both of which set `GOPATH=/go`.
+func goImage(r ImageRef) bool {
+	return r.Registry == "" && r.Repository == "golang" ||
+		r.Registry == "mcr.microsoft.com" && (r.Repository == "devcontainers/go" || r.Repository == "vscode/devcontainers/go")
+}
+
 // homeOf returns the home directory of a user by the usual convention
 // (/root for root, /home/NAME for a name), "" for a numeric or variable
 // user.
@@ -502,6 +510,11 @@ func (v *dfView) runWrites(s *dockerfile.Stage, ins *dockerfile.Instruction) []r
 		return nil
 	}
 	vars := v.stageVars(s, ins)
+	// Go's images set GOPATH=/go, outside any home.
+	if _, ok := vars["GOPATH"]; !ok && goImage(ParseImageRef(v.rootRef(s))) {
+		vars = maps.Clone(vars)
+		vars["GOPATH"] = "/go"
+	}
 	user, known := v.userAt(s, ins)
 	user = expandKnown(user, vars)
 	envHome := v.homeAt(s, ins)

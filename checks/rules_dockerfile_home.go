@@ -22,7 +22,8 @@ const toolWritesDoc = "Tools that write into the home by themselves count as wri
 	"`conda init` (`~/.bashrc`), `nvm install` (the folder of the `nvm.sh` it sources), `helm repo add` and " +
 	"`helm plugin install` (`~/.config/helm`), `mise install` and `mise use` (`~/.local/share/mise`; with `-g` also " +
 	"`~/.config/mise`), `git config --global` (`~/.gitconfig`), `code-server --install-extension` " +
-	"(`~/.local/share/code-server`), and the uv, ruff, bun, deno, pnpm and Volta install scripts piped into a shell " +
+	"(`~/.local/share/code-server`), `pyenv install` (`~/.pyenv`), `go install` (`~/go`, `GOPATH`), " +
+	"`python3 -m pip install --user` (`~/.local`), and the uv, ruff, bun, deno, pnpm, pyenv and Volta install scripts piped into a shell " +
 	"(`~/.local/bin`, `~/.bun`, `~/.deno`, `~/.local/share/pnpm`, `~/.volta`) — unless the Dockerfile points the tool " +
 	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `UV_INSTALL_DIR`, " +
 	"`GIT_CONFIG_GLOBAL`, `--extensions-dir`, …)."
@@ -51,6 +52,8 @@ var pipedInstallers = []struct {
 	{"deno.land/install.sh", homeTool{"DENO_INSTALL", "~/.deno"}},
 	{"get.pnpm.io", homeTool{"PNPM_HOME", "~/.local/share/pnpm"}},
 	{"get.volta.sh", homeTool{"VOLTA_HOME", "~/.volta"}},
+	{"pyenv.run", homeTool{"PYENV_ROOT", "~/.pyenv"}},
+	{"pyenv-installer", homeTool{"PYENV_ROOT", "~/.pyenv"}},
 }
 
 // toolWrite is a path a command writes by itself, as a `~` path or the
@@ -98,8 +101,15 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 		return []toolWrite{{"~/.bashrc", span}}
 	case name == "pipx" && (sub == "install" || sub == "inject"):
 		return to(homeTool{"PIPX_BIN_DIR", "~/.local/bin"})
-	case (name == "pip" || name == "pip3") && sub == "install" && slices.Contains(c.Args, "--user"):
+	case (name == "pip" || name == "pip3") && sub == "install" && slices.Contains(c.Args, "--user"),
+		strings.HasPrefix(name, "python") && len(c.Args) > 2 && c.Args[0] == "-m" && c.Args[1] == "pip" && c.Args[2] == "install" &&
+			slices.Contains(c.Args, "--user"):
 		return to(homeTool{"PYTHONUSERBASE", "~/.local"})
+	case name == "pyenv" && sub == "install":
+		return to(homeTool{"PYENV_ROOT", "~/.pyenv"})
+	case name == "go" && sub == "install":
+		// Binaries go to $GOPATH/bin, ~/go/bin by default.
+		return to(homeTool{"GOPATH", "~/go"})
 	case name == "conda" && sub == "init":
 		return []toolWrite{{"~/.bashrc", span}}
 	case name == "git" && sub == "config" && (slices.Contains(c.Args, "--global") || slices.Contains(c.Args, "--add") && slices.Contains(c.Args, "--global")):

@@ -508,6 +508,11 @@ func TestCR115(t *testing.T) {
 	runRuleCases(t, "CR115", []ruleCase{
 		{"a Dev Container's home has no volume", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN echo x > ~/.my.cnf\n", withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`), nil},
 		{"the same on its own", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN echo x > ~/.my.cnf\n", nil, []want{{line: 4}}},
+		{"pyenv's installer and pyenv install", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN curl https://pyenv.run | bash\nRUN ~/.pyenv/bin/pyenv install 3.12\n", nil, []want{{line: 4}, {line: 5}}},
+		{"go install with the default GOPATH", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y golang-go && useradd -m dev\nUSER dev\nRUN go install golang.org/x/tools/gopls@latest\n", nil, []want{{line: 4}}},
+		{"go install on Go's image, GOPATH /go", "FROM golang:1.23\nRUN useradd -m dev\nUSER dev\nRUN go install golang.org/x/tools/gopls@latest\n", nil, nil},
+		{"go install with GOPATH in the home", "FROM golang:1.23\nENV GOPATH=/home/dev/go\nRUN useradd -m dev\nUSER dev\nRUN go install golang.org/x/tools/gopls@latest\n", nil, []want{{line: 5}}},
+		{"python3 -m pip install --user", "FROM python:3.12\nRUN useradd -m dev\nUSER dev\nRUN python3 -m pip install --user black\n", nil, []want{{line: 4}}},
 		{"copy into coder's home", "FROM ubuntu:24.04\nCOPY dotfiles /home/coder/.dotfiles\nUSER coder\n", nil, []want{{line: 2}}},
 		{"copy relative to WORKDIR", "FROM ubuntu:24.04\nWORKDIR /home/coder\nCOPY . .\n", nil, []want{{line: 3}}},
 		{"as the base's user", "FROM codercom/enterprise-base:ubuntu\nRUN mkdir -p ~/.config/x\n", nil, []want{{line: 2, col: 14}}},
