@@ -106,6 +106,11 @@ func checkCR205(in *DevcontainerInput) []Finding {
 	if c.Has("/dockerComposeFile") && native {
 		eb = false
 	}
+	// Nor does it build an image definition the repository builds with
+	// the Dev Containers CLI.
+	if in.BuiltByCLI != "" {
+		eb, native = false, true
+	}
 	remote, container := c.String("/remoteUser"), c.String("/containerUser")
 	var out []Finding
 	if remote != "" && isRootUser(remote) {

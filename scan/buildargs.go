@@ -70,6 +70,9 @@ type buildFile struct {
 	// Containers CLI (`--workspace-folder src/${IMAGE_NAME}`, devcontainers/ci's
 	// `subFolder: ${{ matrix.template }}`), variables kept.
 	cliFolders []string
+	// platforms are the platforms it builds for, as written
+	// (`platforms: linux/arm64/v8`, `--platform linux/amd64`).
+	platforms []string
 	// entrypoints are the programs a Coder template of the repository
 	// keeps as the container's entrypoint (`entrypoint =
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`).
@@ -244,6 +247,15 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		f.tags = taggedImages(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
+		if len(f.dockerfiles) > 0 && bytes.Contains(b, []byte("platform")) {
+			for _, m := range platformValue.FindAllSubmatch(b, -1) {
+				for _, p := range strings.Split(string(m[1]), ",") {
+					if p = strings.Trim(strings.TrimSpace(p), `"'[]`); p != "" && len(f.platforms) < maxTags {
+						f.platforms = append(f.platforms, p)
+					}
+				}
+			}
+		}
 		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 {
 			out = append(out, f)
 		}
@@ -351,6 +363,33 @@ func templateEntrypoints(b []byte) []string {
 	return out
 }
 
+// platformValue is a platform a build file builds for: a workflow's
+// `platforms: linux/arm64/v8`, a `--platform linux/amd64` flag.
+var platformValue = regexp.MustCompile(`(?:platforms?:[ \t]*|--platform[= ])["']?([A-Za-z0-9/_.,${} -]*[A-Za-z0-9/])`)
+
+// namedPlatformArch is the one architecture the build files that name the
+// Dockerfile df build it for, "" when they name none, name several, or one
+// that is a variable: a workflow that builds `anaconda3/amazonlinux` only
+// for `linux/arm64/v8` fixes its architecture as `FROM --platform` does.
+func (a *passedArgs) namedPlatformArch(repo *rootfs.Root, ignore func(string) bool, df string) string {
+	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
+	arch := ""
+	for _, f := range a.files {
+		if !f.names(df) {
+			continue
+		}
+		for _, p := range f.platforms {
+			_, ar, ok := strings.Cut(p, "/")
+			ar, _, _ = strings.Cut(ar, "/")
+			if !ok || strings.Contains(p, "$") || arch != "" && ar != arch {
+				return ""
+			}
+			arch = ar
+		}
+	}
+	return checks.NormArch(arch)
+}
+
 // crossImage reports whether a cross-rs configuration (`Cross.toml`,
 // `Cross.oss.toml`) names the Dockerfile df as a target's image: cross-rs
 // builds and runs its images for linux/amd64.
@@ -407,8 +446,9 @@ func cliFolders(b []byte) []string {
 
 // builtByCLI returns the build file that builds the dev container whose
 // workspace folder is ws into an image with the Dev Containers CLI, ""
-// when none does: a folder it names (variables match one path element),
-// or, for a folder given only as a variable (`$(WORK_DIR)`), any but the
+// when none does: a folder it names (a variable matches any part of a
+// path: `src/${{ matrix.image }}` is every folder under `src`), or, for a
+// folder given only as a variable (`$(WORK_DIR)`), any but the
 // repository's own root, whose config is its developers' environment.
 func (a *passedArgs) builtByCLI(repo *rootfs.Root, ignore func(string) bool, ws string) string {
 	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
@@ -420,7 +460,7 @@ func (a *passedArgs) builtByCLI(repo *rootfs.Root, ignore func(string) bool, ws 
 				if ws != "." {
 					return f.path
 				}
-			case globRef(p, ws, "[^/]*"):
+			case globRef(p, ws, ".*"):
 				return f.path
 			}
 		}

@@ -407,6 +407,9 @@ func (p *Planned) siblingArch(rel string) string {
 	if p.args.crossImage(p.repo, p.Config.Ignored, rel) {
 		return "amd64"
 	}
+	if a := p.args.namedPlatformArch(p.repo, p.Config.Ignored, rel); a != "" {
+		return a
+	}
 	return p.bakeArch(rel, names)
 }
 
