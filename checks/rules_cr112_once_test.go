@@ -60,6 +60,9 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"a folder per architecture", arm, named("src/sdk/10.0/noble/arm64v8/Dockerfile"), nil},
 		{"a folder per architecture, higher up", arm, named("host/3.0/buster/arm64v8/java/java11/Dockerfile"), nil},
 		{"a folder that only mentions one", arm, named("docs/arm64-notes/Dockerfile"), []want{{line: 2}}},
+		{"a folder named arm", arm, named("custom/agent/arm/Dockerfile"), nil},
+		{"a folder named for ARM", arm, named("configs/linux/Agent/UbuntuARM/UbuntuARM.Dockerfile"), nil},
+		{"a folder that only ends in arm", arm, named("tools/farm/Dockerfile"), []want{{line: 2}}},
 		{"arm64 tag suffix", "FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-arm64v8\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, nil},
 		{"amd64 tag suffix through an ARG", "ARG REPO=mcr.microsoft.com/dotnet/aspnet\nFROM $REPO:8.0-bookworm-slim-amd64\nRUN curl -o /tmp/j.tgz -L https://example.com/jdk-linux-x64.tar.gz\n", nil, nil},
 		{"arm64v8 namespace of an installer stage", "FROM arm64v8/buildpack-deps:noble-curl AS installer\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\nFROM debian:12\nCOPY --from=installer /tmp/cs.tar.gz /tmp/\n", nil, nil},
@@ -88,6 +91,21 @@ func TestCR112FileForOneArch(t *testing.T) {
 	}
 	if got := CheckDockerfile(&DockerfileInput{File: f, Config: DefaultConfig()}); !slices.ContainsFunc(got, func(f Finding) bool { return f.RuleID == "CR112" }) {
 		t.Errorf("Dockerfile.aarch64 downloading amd64: no CR112 in %v", got)
+	}
+	for _, c := range []struct {
+		dirs     []string
+		siblings [][]string
+		want     string
+	}{
+		{[]string{"configs", "linux", "Agent", "Ubuntu"}, [][]string{{"context"}, {"windows"}, {"Server"}, {"UbuntuARM"}}, "amd64"},
+		{[]string{"context", "generated", "Agent", "Ubuntu", "18.04"}, [][]string{nil, nil, nil, {"UbuntuARM"}, {"20.04"}}, "amd64"},
+		{[]string{"images", "Ubuntu"}, [][]string{nil, {"Ubuntu-arm64"}}, "amd64"},
+		{[]string{"images", "Ubuntu"}, [][]string{nil, {"Ubuntu-dev"}}, ""},
+		{[]string{"images", "UbuntuARM"}, [][]string{nil, {"Ubuntu"}}, ""},
+	} {
+		if got := ArchFromFolders(c.dirs, c.siblings); got != c.want {
+			t.Errorf("ArchFromFolders(%q, %q) = %q, want %q", c.dirs, c.siblings, got, c.want)
+		}
 	}
 	for _, c := range []struct {
 		name     string

@@ -436,8 +436,8 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 		return "arm64"
 	}
 	for _, dir := range strings.Split(path.Dir(v.path()), "/") {
-		if archDir.MatchString(dir) {
-			return normArch(dir)
+		if a := dirArch(dir); a != "" {
+			return a
 		}
 	}
 	for _, c := range v.chain(s) {
@@ -449,6 +449,45 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 		}
 	}
 	return v.in.Arch
+}
+
+// dirArch is the architecture a folder is named for: `arm64v8`, `amd64`,
+// `aarch64`, a bare `arm` or `amd` (TeamCity's `custom/…/arm/`), or a name
+// that ends in an upper-case `ARM` (`UbuntuARM`); "" otherwise.
+func dirArch(dir string) string {
+	switch {
+	case archDir.MatchString(dir):
+		return normArch(dir)
+	case strings.EqualFold(dir, "arm"), strings.HasSuffix(dir, "ARM") && len(dir) > 3 || strings.HasSuffix(dir, "ARM64") && len(dir) > 5:
+		return "arm64"
+	case strings.EqualFold(dir, "amd"):
+		return "amd64"
+	}
+	return ""
+}
+
+// ArchFromFolders reads a Dockerfile kept per architecture from the
+// folders beside one of its folders: a folder (`Ubuntu`) beside the same
+// name for ARM (`UbuntuARM`, `Ubuntu-arm64`, `Ubuntu_aarch64`) is the amd64
+// one. siblings lists the folder names beside each of the Dockerfile's
+// folders, from the top. "" otherwise; the result goes to
+// DockerfileInput.Arch.
+func ArchFromFolders(dirs []string, siblings [][]string) string {
+	for i, d := range dirs {
+		if d == "" || d == "." || dirArch(d) != "" {
+			continue
+		}
+		for _, s := range siblings[i] {
+			rest, ok := strings.CutPrefix(s, d)
+			if !ok || rest == "" {
+				continue
+			}
+			if a := dirArch(rest); a == "arm64" || normArch(strings.TrimLeft(rest, "-_.")) == "arm64" {
+				return "amd64"
+			}
+		}
+	}
+	return ""
 }
 
 // ArchFromSiblings reads a Dockerfile kept per architecture from the

@@ -35,7 +35,8 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "A file named like a Dockerfile that is a template to be filled in before it is built: a generator template " +
 			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template` or `.in` suffix, or a line that starts " +
-			"with `{{`, `{%` or `<%`, or such a tag in `FROM`), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
+			"with `{{`, `{%` or `<%`, or such a tag in `FROM`, or a `FROM` whose variable only a comment declares, `# ARG " +
+			"teamcityAgentImage`, as JetBrains' TeamCity configs do), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
 			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile, that no " +
 			"devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, a `_common/Dockerfile`, " +
@@ -171,7 +172,62 @@ func DockerfileTemplate(p string, src []byte) *Template {
 	if t := placeholderBase(p, lines); t != nil {
 		return t
 	}
+	if t := commentedArgs(p, lines); t != nil {
+		return t
+	}
 	return templateOptions(p, lines, "#")
+}
+
+var (
+	// commentedArg is a header comment listing an argument a generator
+	// declares (`# ARG teamcityAgentImage`).
+	commentedArg = regexp.MustCompile(`^\s*#\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)\s*$`)
+	// realArg is an ARG instruction's first name.
+	realArg = regexp.MustCompile(`(?i)^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)`)
+)
+
+// commentedArgs recognises a generator's source (JetBrains' TeamCity
+// configs): comments hold the generator's `${…}` placeholders, and a FROM
+// takes a variable that only a comment declares (`# ARG
+// teamcityAgentImage`), no ARG before it does. The generator writes the
+// ARG lines when it renders the file; as it is, it cannot be built.
+func commentedArgs(p string, lines []string) *Template {
+	// Its header still holds the generator's placeholders (`# Tag
+	// ${versionTag}-linux`); a rendered file has their values, and its
+	// missing ARG is a bug (CR113).
+	placeholders := false
+	for _, line := range lines {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "#") && varRe.MatchString(t) && strings.Contains(t, "${") {
+			placeholders = true
+			break
+		}
+	}
+	if !placeholders {
+		return nil
+	}
+	commented := map[string]int{}
+	declared := map[string]bool{}
+	for i, line := range lines {
+		if m := commentedArg.FindStringSubmatch(line); m != nil {
+			commented[m[1]] = i
+			continue
+		}
+		if m := realArg.FindStringSubmatch(line); m != nil {
+			declared[m[1]] = true
+			continue
+		}
+		if !fromLine.MatchString(line) {
+			continue
+		}
+		for _, m := range varRe.FindAllStringSubmatch(line, -1) {
+			name := m[1] + m[2]
+			if at, ok := commented[name]; ok && !declared[name] {
+				return &Template{Path: p, Kind: TemplateGenerator, Sign: "`" + strings.TrimSpace(lines[at]) + "`, an argument only a comment declares",
+					Location: Location{Path: p, StartLine: at + 1}}
+			}
+		}
+	}
+	return nil
 }
 
 // anyFrom finds a FROM instruction's line.

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -404,6 +405,9 @@ func (p *Planned) siblingArch(rel string) string {
 	if a := checks.ArchFromSiblings(path.Base(rel), names); a != "" {
 		return a
 	}
+	if a := p.folderArch(rel); a != "" {
+		return a
+	}
 	if p.args.crossImage(p.repo, p.Config.Ignored, rel) {
 		return "amd64"
 	}
@@ -411,6 +415,29 @@ func (p *Planned) siblingArch(rel string) string {
 		return a
 	}
 	return p.bakeArch(rel, names)
+}
+
+// folderArch reads the folders beside each folder of rel's path for a
+// twin named for ARM (checks.ArchFromFolders).
+func (p *Planned) folderArch(rel string) string {
+	dirs := strings.Split(path.Dir(rel), "/")
+	siblings := make([][]string, len(dirs))
+	for i := range dirs {
+		parent := "."
+		if i > 0 {
+			parent = strings.Join(dirs[:i], "/")
+		}
+		entries, err := fs.ReadDir(p.repo.FS(), parent)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.IsDir() && e.Name() != dirs[i] {
+				siblings[i] = append(siblings[i], e.Name())
+			}
+		}
+	}
+	return checks.ArchFromFolders(dirs, siblings)
 }
 
 // buildFileArg returns what the repository's build files (scripts,
