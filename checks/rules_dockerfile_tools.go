@@ -684,8 +684,10 @@ var (
 	// (`….el8.noarch.rpm`, `…_all.deb`).
 	archFreeExt = regexp.MustCompile(`(?i)(\.noarch\.rpm|_all\.deb)$`)
 	// repoSetup is a package that configures a repository
-	// (`cuda-keyring_1.1-1_all.deb` adds the folder it came from).
-	repoSetup  = regexp.MustCompile(`(?i)keyring|-repo|-release`)
+	// (`cuda-repo-rhel8-….noarch.rpm` adds the folder it came from). A
+	// keyring package (`cuda-keyring_1.1-1_all.deb`) is a key: the
+	// packages later installed from that repository are the downloads.
+	repoSetup  = regexp.MustCompile(`(?i)-repo|-release`)
 	archiveExt = regexp.MustCompile(`(?i)\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tar\.zst|zip|deb|rpm|apk|appimage|gz|xz|bin|run|jar)$`)
 )
 

@@ -268,9 +268,9 @@ var (
 	// buildArgFlag is `--build-arg name=value` (or `--build-arg=name`),
 	// whatever the name's case.
 	buildArgFlag = regexp.MustCompile(`--build-arg[= ]\s*["']?([A-Za-z_][A-Za-z0-9_]*)(?:=([^"'\s]*))?`)
-	// argsStart opens a Compose service's `args:` mapping or list, or a
-	// bake target's `args = {`.
-	argsStart = regexp.MustCompile(`^(\s*)["']?args["']?\s*(:\s*$|=\s*\{)`)
+	// argsStart opens a Compose service's `args:` mapping or list, a
+	// workflow's `build-args: |` block, or a bake target's `args = {`.
+	argsStart = regexp.MustCompile(`^(\s*)["']?(?:build[-_])?args["']?\s*(:\s*[|>]?-?\s*$|=\s*\{)`)
 	// argsEntry is one entry of such a block: `arch: ${ARCH}`,
 	// `- arch=${ARCH}`, `arch = "x"`.
 	argsEntry = regexp.MustCompile(`^(\s*)-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*[:=]\s*["']?([^"'\s,}]*)`)

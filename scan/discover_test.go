@@ -197,6 +197,8 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 			"tests/e2e/logs/config/compose.yaml": "services:\n  sink:\n    build:\n      context: ../../../..\n      dockerfile: ./tests/e2e/common/other.Dockerfile\n      args:\n        V: ${V}\n"}, 1},
 		{"a compose file beside it passes it", map[string]string{"images/app/Dockerfile": df, "images/app/compose.yaml": "services:\n  a:\n    build:\n      args:\n        BASE_TAG: \"1.2\"\n"}, 0},
 		{"a bake file passes an unpinned whole image", map[string]string{"ci/Dockerfile": whole, "ci/docker-bake.hcl": "target \"a\" {\n  args = {\n    BASE = \"debian:12\"\n  }\n}\ntarget \"b\" {\n  args = {\n    BASE = \"opensuse/tumbleweed\"\n  }\n}\n"}, 1},
+		{"a workflow's build-args block passes a lower-case tag", map[string]string{"Dockerfile": "ARG arm64_tag=latest\nFROM ghcr.io/acme/base:${arm64_tag}\nUSER 1000\n",
+			".github/workflows/build.yaml": "      - uses: docker/build-push-action@v3\n        with:\n          build-args: |\n            arm64_tag=${{ matrix.base.armtag }}\n          file: Dockerfile\n"}, 0},
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
 	})
 }
