@@ -72,7 +72,8 @@ func init() {
 			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`) or a Dev Containers image's distribution " +
 			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release), or a Docker Official " +
-			"language image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`). With " +
+			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
+			"`postgres:alpine`). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
@@ -566,8 +567,28 @@ func floatingTag(ref string, r ImageRef) string {
 // tagged without a version (`node:trixie`, `python:slim`, `golang:alpine`,
 // `node:lts`), which follows the language's newest release.
 func languageAlias(r ImageRef) bool {
-	return r.Registry == "" && slices.Contains(officialLanguages, r.Repository) && r.Tag != "" &&
-		!strings.ContainsAny(r.Tag, "0123456789")
+	if r.Registry != "" || r.Tag == "" || strings.ContainsAny(r.Tag, "0123456789") {
+		return false
+	}
+	// A distribution's codename (`debian:bookworm`, `ubuntu:noble`) names
+	// its release; any other Docker Official image's tag without a digit
+	// (`nginx:alpine`, `postgres:alpine`, `rabbitmq:management`) follows
+	// the product's newest.
+	return slices.Contains(officialLanguages, r.Repository) ||
+		!strings.Contains(r.Repository, "/") && !slices.Contains(officialDistros, r.Repository) && officialProduct(r.Repository)
+}
+
+// officialDistros are Docker Official images of a distribution, whose
+// tags name releases by codename.
+var officialDistros = []string{"debian", "ubuntu", "alpine", "fedora", "centos", "rockylinux", "almalinux", "amazonlinux",
+	"oraclelinux", "archlinux", "opensuse", "photon", "clearlinux", "busybox", "buildpack-deps", "ros", "scratch"}
+
+// officialProduct reports whether name is a well-known Docker Official
+// image of a server or tool whose tags name its version.
+func officialProduct(name string) bool {
+	return slices.Contains([]string{"nginx", "httpd", "postgres", "mysql", "mariadb", "mongo", "redis", "rabbitmq", "memcached",
+		"elasticsearch", "traefik", "caddy", "haproxy", "tomcat", "jetty", "wordpress", "nextcloud", "ghost", "influxdb",
+		"cassandra", "couchdb", "neo4j", "solr", "zookeeper", "kong", "vault", "consul", "registry", "docker"}, name)
 }
 
 // officialLanguages are the Docker Official images of a language or

@@ -534,7 +534,16 @@ func namedByKey(before []byte) bool {
 // that ends df's, or by df's own name from df's folder.
 func (f buildFile) names(df string) bool {
 	for _, d := range f.dockerfiles {
-		if d == df || strings.HasSuffix(df, "/"+d) || !strings.Contains(d, "/") && path.Base(df) == d && path.Dir(df) == f.dir {
+		if !strings.Contains(d, "/") {
+			// A bare name is relative to the build file's own folder
+			// (its Compose or bake context), not any folder's file of
+			// that name.
+			if path.Join(f.dir, d) == df {
+				return true
+			}
+			continue
+		}
+		if d == df || strings.HasSuffix(df, "/"+d) {
 			return true
 		}
 	}

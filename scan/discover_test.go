@@ -276,6 +276,8 @@ func TestBakePlatformFixesArch(t *testing.T) {
 			".github/workflows/amazonlinux.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: anaconda3/amazonlinux/Dockerfile\n          platforms: linux/amd64\n"}, 0},
 		{"a workflow that builds it for two", map[string]string{"anaconda3/amazonlinux/Dockerfile": df,
 			".github/workflows/amazonlinux.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: anaconda3/amazonlinux/Dockerfile\n          platforms: linux/amd64,linux/arm64\n"}, 1},
+		{"a Compose file elsewhere that builds its own Dockerfile for one platform", map[string]string{"tools/zephyr/Dockerfile": df,
+			"examples/app/compose.yaml": "services:\n  app:\n    platform: linux/amd64\n    build:\n      context: .\n      dockerfile: Dockerfile\n"}, 1},
 		{"another bake file that names it", map[string]string{"docker/synaptics/Dockerfile": df,
 			"docker/synaptics/synaptics.hcl": "target \"synaptics\" {\n  dockerfile = \"docker/synaptics/Dockerfile\"\n  platforms = [\"linux/amd64\"]\n}\n"}, 0},
 		{"another bake file that names another", map[string]string{"docker/synaptics/Dockerfile": df,
