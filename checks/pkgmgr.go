@@ -783,7 +783,7 @@ func familyOf(r ImageRef) (OSFamily, PackageManager) {
 		// Oracle Linux 7's slim images keep yum; microdnf came with 8.
 		return OSRHEL, PMYum
 	case ubiMinimal.MatchString(base),
-		(base == "rockylinux" || base == "almalinux" || base == "oraclelinux") && tagHas(tag, "minimal", "slim"):
+		(base == "rockylinux" || base == "almalinux" || base == "oraclelinux" || base == "centos") && tagHas(tag, "minimal", "slim"):
 		return OSRHEL, PMMicrodnf
 	case base == "amazonlinux":
 		if tag == "2" || strings.HasPrefix(tag, "2.") || strings.HasPrefix(tag, "2-") {

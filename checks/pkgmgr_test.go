@@ -67,6 +67,7 @@ func TestKnownBase(t *testing.T) {
 		{"registry.access.redhat.com/ubi8/ubi-minimal:8.10", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
 		{"registry.access.redhat.com/ubi9/ubi:9.4", OSRHEL, PMDnf, false, false, false, false, "", nil, ""},
 		{"quay.io/centos/centos:stream8", OSRHEL, PMDnf, false, false, false, false, "", nil, ""},
+		{"quay.io/centos/centos:stream9-minimal", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
 		{"centos:7", OSRHEL, PMYum, false, false, false, false, "", nil, ""},
 		{"rockylinux:9-minimal", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
 		{"oraclelinux:7-slim", OSRHEL, PMYum, false, false, false, false, "", nil, ""},

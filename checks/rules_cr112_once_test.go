@@ -81,6 +81,8 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"the native multiarch folder", "FROM ubuntu:20.04\nRUN cp /usr/lib/x86_64-linux-gnu/libfoo.so /opt/lib/\n", nil, []want{{line: 2}}},
 		{"a command substitution in the URL", "FROM ubuntu:24.04\nRUN . /etc/os-release && curl -LO \"https://cdn.example.com/r/${ID}-$(echo $VERSION_ID | tr -d .)/pkgs/r-4.4.0_1_amd64.deb\"\n", nil, []want{{line: 2}}},
 		{"a script given to bash, reported once", "FROM ubuntu:24.04\nRUN bash -c \"curl -fsSLO https://example.com/x_amd64.deb\"\n", nil, []want{{line: 2}}},
+		{"the arch command's answer mapped by sed", "FROM ubuntu:24.04\nRUN curl -fsSLo /tmp/c.sh https://repo.example.com/Miniforge3-Linux-$(arch | sed s/arm64/aarch64/ | sed s/amd64/x86_64/).sh\n", nil, nil},
+		{"a helper stage for the build machine", "FROM --platform=$BUILDPLATFORM alpine:3.20 AS upx\nRUN wget -q https://example.com/upx-4.2.4-amd64_linux.tar.xz\nFROM scratch\nCOPY --from=upx /upx /upx\n", nil, nil},
 		{"armv6l", "FROM debian:12\nRUN curl -fsSL https://go.dev/dl/go1.18.2.linux-armv6l.tar.gz | tar -C /usr/local -xz\n", nil, []want{{line: 2}}},
 		{"a tag that only contains one", "FROM example/tools:amd64ish\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, []want{{line: 2}}},
 	})

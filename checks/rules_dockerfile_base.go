@@ -81,7 +81,8 @@ func init() {
 			"$(ORG)/base:latest`, a bake target's `tags`, a workflow's `tags:`, docker/metadata-action's `images:`, " +
 			"`devcontainer build --image-name`): the build uses the local image. Nor, for a " +
 			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
-			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a " +
+			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a registry " +
+			"they pass (`FROM $REGISTRY/build/base`, the build pointing it where it pushes its own images), or a " +
 			"whole image taken from one they give only pinned or unknown values (`build-args: BASE=${{ … }}`).",
 		Why: "Golden images are few and shared by many workspaces, so they must be reproducible: `latest` (or no " +
 			"tag) changes under you, and two builds of the same commit can differ in tools, users and libc." + cite("seed"),
@@ -499,6 +500,19 @@ func (v *dfView) argOverridden(ref string) bool {
 	}
 	for _, m := range varRe.FindAllStringSubmatch(tag, -1) {
 		if _, mentioned := v.in.BuildFileArg(m[1] + m[2]); mentioned {
+			return true
+		}
+	}
+	// `FROM $REGISTRY/build/base`: the build points the registry (and so
+	// the image) where it pushes its own images.
+	if m := varRe.FindStringSubmatchIndex(ref); m != nil && m[0] == 0 && strings.HasPrefix(ref[m[1]:], "/") {
+		var name string
+		if m[2] >= 0 {
+			name = ref[m[2]:m[3]] // ${NAME}
+		} else {
+			name = ref[m[4]:m[5]] // $NAME
+		}
+		if _, mentioned := v.in.BuildFileArg(name); mentioned {
 			return true
 		}
 	}

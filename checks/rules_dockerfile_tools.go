@@ -724,8 +724,12 @@ func archAware(text string) bool {
 			return true
 		}
 	}
-	return strings.Contains(text, "uname") && unameM.MatchString(text)
+	return strings.Contains(text, "uname") && unameM.MatchString(text) || archCmd.MatchString(text)
 }
+
+// archCmd is the arch command's answer taken in a substitution
+// (`$(arch | sed s/arm64/aarch64/)`).
+var archCmd = regexp.MustCompile("(\\$\\(|`)\\s*arch\\b")
 
 // isURLOrPath reports whether a word is a URL, an absolute or relative
 // path, or the name of a downloadable file.
@@ -997,6 +1001,12 @@ func defaultHost(c dockerfile.Command, i int) (string, dockerfile.Span, bool) {
 // words of the stage that name its file or unpacked folder again go into
 // that finding's fix.
 func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
+	// A helper stage built for the build machine (`FROM
+	// --platform=$BUILDPLATFORM`, jlesage's upx stage) makes tools for the
+	// build, not the image: a download there does not reach the image.
+	if strings.Contains(s.Platform, "BUILDPLATFORM") && s != v.final {
+		return nil
+	}
 	var dls []*download
 	// seen maps an architecture-named name to its download's index (-1:
 	// a local output name, no finding); urls are the URL words reported.

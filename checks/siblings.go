@@ -184,6 +184,11 @@ func (s *Siblings) compute(name string, visiting []string) siblingFacts {
 		}
 		if !out.ok {
 			out = sf
+		} else if out.family != sf.family || out.mgr != sf.mgr {
+			// Agreeing on the user but not the distribution
+			// (databricks' retired experimental/alpine/minimal beside
+			// ubuntu/minimal): which one builds the image is not known.
+			out.family, out.mgr, out.familyEv = OSUnknown, PMUnknown, ""
 		}
 	}
 	return out

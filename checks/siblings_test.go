@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -42,11 +43,16 @@ func TestSiblings(t *testing.T) {
 		"node/Dockerfile": "FROM acme/node:20\nUSER node\n",
 		// Its base's user is not known.
 		"chunks/tool/Dockerfile": "ARG base\nFROM ${base}\nRUN true\n",
+		// Two Dockerfiles named "minimal" that agree on the user but not
+		// the distribution.
+		"experimental/alpine/minimal/Dockerfile": "FROM alpine:3.20\nRUN adduser -D dev\nUSER dev\n",
+		"ubuntu/minimal/Dockerfile":              "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\n",
 	}
 	var paths []string
 	for p := range files {
 		paths = append(paths, p)
 	}
+	slices.Sort(paths)
 	s := NewSiblings(paths, func(p string) *dockerfile.File {
 		f, err := dockerfile.Parse(p, []byte(files[p]))
 		if err != nil {
@@ -70,6 +76,7 @@ func TestSiblings(t *testing.T) {
 		{"acme/loop-a", false, "", "", "table", OSUnknown, "", ""},
 		{"acme/node:20", false, "", "", "table", OSUnknown, "", ""}, // not the official node: no guess
 		{"acme/tool", false, "", "", "table", OSUnknown, "", ""},
+		{"databricksruntime/minimal:experimental", true, "dev", "", "sibling", OSUnknown, "", "experimental/alpine/minimal/Dockerfile"},
 		// The table answers first when it knows the user.
 		{"ubuntu:24.04", true, "", "", "table", OSDebian, EvidenceKnownBase, ""},
 	}

@@ -82,7 +82,7 @@ type buildFile struct {
 
 // ciDirs are the top-level folders whose build files may build any
 // Dockerfile of the repository (workflows, scripts, CI setups).
-var ciDirs = []string{".github", ".gitlab", ".circleci", ".buildkite", ".ci", "ci", "scripts", "script", "build", "hack", "tools", "bin"}
+var ciDirs = []string{".github", ".gitlab", ".circleci", ".buildkite", ".ci", "ci", "scripts", "script", "build", "hack", "tools", "bin", "utils", "util"}
 
 // covers reports whether build file f may build the Dockerfile df (a
 // slash-separated path from the root): it sits in the Dockerfile's folder

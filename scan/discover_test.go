@@ -199,6 +199,9 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"a bake file passes an unpinned whole image", map[string]string{"ci/Dockerfile": whole, "ci/docker-bake.hcl": "target \"a\" {\n  args = {\n    BASE = \"debian:12\"\n  }\n}\ntarget \"b\" {\n  args = {\n    BASE = \"opensuse/tumbleweed\"\n  }\n}\n"}, 1},
 		{"a workflow's build-args block passes a lower-case tag", map[string]string{"Dockerfile": "ARG arm64_tag=latest\nFROM ghcr.io/acme/base:${arm64_tag}\nUSER 1000\n",
 			".github/workflows/build.yaml": "      - uses: docker/build-push-action@v3\n        with:\n          build-args: |\n            arm64_tag=${{ matrix.base.armtag }}\n          file: Dockerfile\n"}, 0},
+		{"a build tool points the registry at its own images", map[string]string{"debian-bookworm/ghdl.dockerfile": "ARG REGISTRY='ghcr.io/hdl/debian/bookworm'\nFROM $REGISTRY/build/base\nUSER 1000\n",
+			"utils/pyHDLC/__init__.py": "cmd += [\"--build-arg\", f\"REGISTRY={registry}/{architecture}/{collection}\"]\n"}, 0},
+		{"a registry variable nothing passes", map[string]string{"debian-bookworm/ghdl.dockerfile": "ARG REGISTRY='ghcr.io/hdl/debian/bookworm'\nFROM $REGISTRY/build/base\nUSER 1000\n"}, 1},
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
 	})
 }
