@@ -83,6 +83,10 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"a script given to bash, reported once", "FROM ubuntu:24.04\nRUN bash -c \"curl -fsSLO https://example.com/x_amd64.deb\"\n", nil, []want{{line: 2}}},
 		{"the arch command's answer mapped by sed", "FROM ubuntu:24.04\nRUN curl -fsSLo /tmp/c.sh https://repo.example.com/Miniforge3-Linux-$(arch | sed s/arm64/aarch64/ | sed s/amd64/x86_64/).sh\n", nil, nil},
 		{"a helper stage for the build machine", "FROM --platform=$BUILDPLATFORM alpine:3.20 AS upx\nRUN wget -q https://example.com/upx-4.2.4-amd64_linux.tar.xz\nFROM scratch\nCOPY --from=upx /upx /upx\n", nil, nil},
+		{"a case on apk's architecture", "FROM alpine:3.20\nRUN ARCH= && alpineArch=\"$(apk --print-arch)\" && case \"${alpineArch##*-}\" in x86_64) ARCH='x64' ;; esac && curl -fsSLO https://nodejs.org/dist/v22.0.0/node-v22.0.0-linux-$ARCH-musl.tar.xz\n", nil, nil},
+		{"a stage no build reaches", "ARG BUILD_TYPE=dev\nFROM ubuntu:24.04 AS base\nFROM base AS codebuild-image\nENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64\nFROM base AS dev-image\nRUN echo dev\nFROM ${BUILD_TYPE}-image\n", nil, nil},
+		{"a stage the final one copies from", "FROM ubuntu:24.04 AS tools\nRUN curl -fsSLo /kubectl https://dl.k8s.io/v1.30.0/bin/linux/amd64/kubectl\nFROM ubuntu:24.04\nCOPY --from=tools /kubectl /usr/local/bin/\n", nil, []want{{line: 2}}},
+		{"a stage that stops on ARM", "FROM ubuntu:20.04\nARG TARGETPLATFORM\nRUN case ${TARGETPLATFORM} in \\\n  \"linux/arm64\")  exit 1 ;; \\\n  *) /opt/conda/bin/conda install -y python=3.11 ;; \\\n  esac\nRUN curl -fsSLO https://example.com/intel-extension-linux-x86_64.whl\n", nil, nil},
 		{"armv6l", "FROM debian:12\nRUN curl -fsSL https://go.dev/dl/go1.18.2.linux-armv6l.tar.gz | tar -C /usr/local -xz\n", nil, []want{{line: 2}}},
 		{"a tag that only contains one", "FROM example/tools:amd64ish\nRUN curl -o /tmp/cs.tar.gz -L https://example.com/code-server-linux-arm64.tar.gz\n", nil, []want{{line: 2}}},
 	})

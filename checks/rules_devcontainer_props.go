@@ -349,7 +349,13 @@ func checkCR206(in *DevcontainerInput) []Finding {
 	if slices.ContainsFunc(c.Strings("/securityOpt"), func(o string) bool { return !asksNothing(o) }) {
 		out = append(out, dcAt(c, "/securityOpt", "`securityOpt` asks for privileges the workspace usually does not have"))
 	}
-	for i := 0; i < c.Len("/runArgs"); i++ {
+	// A Docker Compose config's runArgs are not used: the Dev Containers
+	// CLI starts its service from the Compose file.
+	runArgs := c.Len("/runArgs")
+	if c.Has("/dockerComposeFile") {
+		runArgs = 0
+	}
+	for i := 0; i < runArgs; i++ {
 		a, _ := c.StringOK(fmt.Sprintf("/runArgs/%d", i))
 		// `--device /dev/fuse` and `--userns=host` ask for the host's
 		// devices and user namespace, which a workspace does not share.

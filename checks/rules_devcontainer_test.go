@@ -182,6 +182,7 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "a host device and the host's user namespace", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"--device\", \"/dev/fuse\",\n    \"--userns=host\", \"--init\"]\n}", want: []string{"3:15", "4:5"}},
 			{name: "privileged false", json: `{"image": "x", "privileged": false, "runArgs": ["--init"]}`},
 			{name: "no-new-privileges takes privileges away", json: `{"image": "x", "runArgs": ["--cap-drop=ALL", "--security-opt=no-new-privileges", "--security-opt", "no-new-privileges:true"], "securityOpt": ["no-new-privileges"]}`},
+			{name: "a Compose config's runArgs are not used", json: `{"dockerComposeFile": "compose.yml", "service": "app", "runArgs": ["--privileged", "--cap-add=SYS_ADMIN"]}`},
 			{name: "SELinux labels off asks nothing", json: `{"image": "x", "runArgs": ["--security-opt", "label=disable"], "securityOpt": ["label:disable"]}`},
 			{name: "securityOpt with one that asks", json: `{"image": "x", "securityOpt": ["no-new-privileges", "seccomp=unconfined"]}`, want: []string{"1:16"}},
 		},

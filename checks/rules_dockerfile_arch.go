@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -237,6 +238,62 @@ func (v *dfView) madeByBuild(av archVar) bool {
 	return false
 }
 
+// armGuard is a shell case on the target platform whose ARM arm stops
+// the build.
+var armGuard = regexp.MustCompile(`(?s)case\s+"?\$\{?TARGET(?:PLATFORM|ARCH)\}?"?\s+in\b.*?"?(?:linux/)?(?:arm64|aarch64)"?\s*\)\s*exit\s+[1-9]`)
+
+// builtStages are the stages a build of the final stage runs: its chain,
+// and the stages they copy from (`COPY --from=`, `RUN --mount=from=`), and
+// so on. A stage no build reaches (pytorch/serve's `codebuild-image`, when
+// `FROM ${BUILD_TYPE}-image` picks `dev-image`) puts nothing in the image.
+func (v *dfView) builtStages() map[*dockerfile.Stage]bool {
+	built := map[*dockerfile.Stage]bool{}
+	var visit func(s *dockerfile.Stage)
+	visit = func(s *dockerfile.Stage) {
+		for _, c := range v.chain(s) {
+			if built[c] {
+				continue
+			}
+			built[c] = true
+			for _, ins := range c.Instructions {
+				from, ok := ins.Flag("from")
+				if !ok {
+					from, ok = mountFrom(ins)
+				}
+				if !ok {
+					continue
+				}
+				from = expandKnown(from, v.stageVars(c, ins))
+				for _, t := range v.f.Stages {
+					if strings.EqualFold(t.Name, from) || strconv.Itoa(t.Index) == from {
+						visit(t)
+					}
+				}
+			}
+		}
+	}
+	visit(v.final)
+	return built
+}
+
+// mountFrom is a RUN's `--mount=…,from=STAGE`.
+func mountFrom(ins *dockerfile.Instruction) (string, bool) {
+	if ins.Cmd != "run" {
+		return "", false
+	}
+	for _, f := range ins.Flags {
+		if !strings.HasPrefix(f, "--mount=") {
+			continue
+		}
+		for _, kv := range strings.Split(strings.TrimPrefix(f, "--mount="), ",") {
+			if v, ok := strings.CutPrefix(kv, "from="); ok {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
 // argPassed reports whether the repository's build files pass the build
 // argument name, whose default names architecture arch, to a Dockerfile
 // built on its own (DockerfileInput.BuildFileArg), none of them as a
@@ -296,8 +353,9 @@ func (v *dfView) valueSpan(av archVar) (dockerfile.Span, bool) {
 // for one fixed platform (`FROM --platform=linux/amd64`) is not judged.
 func archVarFindings(v *dfView) []Finding {
 	var out []Finding
+	built := v.builtStages()
 	for _, s := range v.f.Stages {
-		if s.Platform != "" && !hasVar(s.Platform) {
+		if s.Platform != "" && !hasVar(s.Platform) || !built[s] {
 			continue
 		}
 		fixed := v.fixedArch(s)
@@ -438,6 +496,15 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 	for _, dir := range strings.Split(path.Dir(v.path()), "/") {
 		if a := dirArch(dir); a != "" {
 			return a
+		}
+	}
+	// A RUN that stops the build on ARM (`case ${TARGETPLATFORM} in
+	// "linux/arm64") exit 1 ;;`) makes the stage amd64 only.
+	for _, c := range v.chain(s) {
+		for _, ins := range c.Instructions {
+			if ins.Cmd == "run" && armGuard.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) {
+				return "amd64"
+			}
 		}
 	}
 	for _, c := range v.chain(s) {

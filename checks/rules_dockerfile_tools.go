@@ -127,7 +127,9 @@ func init() {
 			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`); a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
 			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
 			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
-			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one. An `ARG` whose value the repository's " +
+			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a RUN that stops the build on " +
+			"ARM (`case ${TARGETPLATFORM} in \"linux/arm64\") exit 1`). Only the stages a build of the final stage runs are " +
+			"judged (its chain and the stages it copies from). An `ARG` whose value the repository's " +
 			"build files pass to a Dockerfile built on its own (a Compose `args:` entry, a bake `args` block, `--build-arg`) " +
 			"is a fallback and not reported, unless they pass a literal architecture. " +
 			"An apt source a RUN writes for one architecture (`deb [arch=amd64 signed-by=…] https://…`) is reported too: " +
@@ -347,10 +349,14 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// image's own command starts it (reported above when it is this
 	// Dockerfile's ENTRYPOINT or CMD).
 	// The image's own command starts no supervisor when it is this
-	// Dockerfile's and was not reported above, or the base's and the table
-	// knows that base runs no init (`ubuntu:20.04`'s bash): then the
-	// configs are for whatever else starts it (a script the user runs).
-	ownCommand := entry != nil || cmd != nil
+	// Dockerfile's ENTRYPOINT and was not reported above, or the base's
+	// and the table knows that base runs no init (`ubuntu:20.04`'s bash):
+	// then the configs are for whatever else starts it (a script the user
+	// runs).
+	// A CMD of its own still runs under the base's ENTRYPOINT (Jupyter
+	// Docker Stacks' start.sh runs the hooks, then the CMD): only an
+	// ENTRYPOINT of its own, or a known base with no init, says so.
+	ownCommand := entry != nil
 	if b := v.facts(v.final); !ownCommand && b.Source != "image" && b.Known && b.Init == "" {
 		ownCommand = true
 	}
@@ -718,7 +724,7 @@ func archAware(text string) bool {
 	// Besides BuildKit's ARGs and the shell's tools, a language runtime
 	// asked for the machine (`node -p process.arch`, Python's
 	// platform.machine(), `go env GOARCH`, bash's $HOSTTYPE).
-	for _, s := range []string{"TARGETARCH", "TARGETPLATFORM", "print-architecture", "$(arch)", "`arch`",
+	for _, s := range []string{"TARGETARCH", "TARGETPLATFORM", "print-architecture", "print-arch", "$(arch)", "`arch`",
 		"process.arch", "platform.machine", "GOARCH", "HOSTTYPE"} {
 		if strings.Contains(text, s) {
 			return true
@@ -1184,8 +1190,11 @@ func checkCR112(in *DockerfileInput) []Finding {
 		return nil
 	}
 	var out []Finding
+	built := v.builtStages()
 	for _, s := range v.f.Stages {
-		out = append(out, stageDownloads(v, s)...)
+		if built[s] {
+			out = append(out, stageDownloads(v, s)...)
+		}
 	}
 	out = append(out, archVarFindings(v)...)
 	declareTargetArch(v, out)

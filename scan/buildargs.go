@@ -328,6 +328,9 @@ var (
 	tagFlag = regexp.MustCompile(`(?:^|\s)(?:-t|--tag|--image-name|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
 	// dockerTag is `docker tag SOURCE TARGET`'s target.
 	dockerTag = regexp.MustCompile(`\bdocker\s+(?:image\s+)?tag\s+["']?\S+["']?\s+["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
+	// yamlEnvEntry is an upper-case key's literal value in a YAML file
+	// (a workflow's `env:`).
+	yamlEnvEntry = regexp.MustCompile(`(?m)^[ \t]+([A-Z_][A-Z0-9_]*):[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._/:-]*)["']?[ \t]*$`)
 	// shellAssign is a script's `NAME=value` (`image="devkitpro/${1}"`).
 	shellAssign = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+|local[ \t]+|readonly[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"\n]*)"|'([^'\n]*)'|([^\s;&|]*))`)
 	// bakeTags is a bake target's `tags = [...]`.
@@ -582,9 +585,17 @@ func taggedImages(b []byte) []string {
 					vars[string(m[1])] = string(m[2]) + string(m[3]) + string(m[4])
 				}
 			}
+			// A workflow's `env:` entries (`IMAGE_NAME: kodflow/base`),
+			// which `${{ env.IMAGE_NAME }}` reads.
+			for _, m := range yamlEnvEntry.FindAllSubmatch(b, -1) {
+				if _, ok := vars[string(m[1])]; !ok {
+					vars[string(m[1])] = string(m[2])
+				}
+			}
 		}
 		return refVar.ReplaceAllStringFunc(t, func(v string) string {
-			name := strings.Trim(v, "${}")
+			name := strings.TrimSpace(strings.Trim(v, "${}"))
+			name = strings.TrimPrefix(name, "env.")
 			if val, ok := vars[name]; ok && !strings.Contains(val, "$(") {
 				return val
 			}

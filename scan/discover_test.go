@@ -229,6 +229,8 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			"scripts/build.sh": "devcontainer build --workspace-folder src/base --image-name ghcr.io/acme/images/base:latest\n"}, 0},
 		{"a workflow's tags, the name partly templated", map[string]string{"datasci/python/ubi9.Dockerfile": "FROM ghcr.io/ausbru87/coder-base-ubi9:latest\nUSER 1000\n",
 			".github/workflows/build-images.yml": "          tags: |\n            ${{ env.DOCKER_REGISTRY }}/${{ env.DOCKER_USERNAME }}/coder-base-${{ matrix.variant }}:latest\n"}, 0},
+		{"a workflow's tags from its env", map[string]string{"images/go/Dockerfile": "FROM ghcr.io/kodflow/devcontainer-base:latest\nUSER 1000\n",
+			".github/workflows/build.yml": "env:\n  REGISTRY: ghcr.io\n  BASE_IMAGE: kodflow/devcontainer-base\njobs:\n  base:\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          tags: ${{ env.REGISTRY }}/${{ env.BASE_IMAGE }}:latest\n"}, 0},
 		{"a workflow's tags for another namespace", map[string]string{"wasicontainer/Dockerfile": "FROM ghcr.io/python/devcontainer:latest\nUSER 1000\n",
 			".github/workflows/build.yml": "        with:\n          tags: ghcr.io/acme/${{ inputs.container }}:latest\n"}, 1},
 		{"a script's variable names the namespace", map[string]string{"devkita64/Dockerfile": "FROM devkitpro/toolchain-base:latest\nUSER 1000\n",
