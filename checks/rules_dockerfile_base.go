@@ -79,7 +79,8 @@ func init() {
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
 			"a build file of the repository tags (`docker build -t oracle/tuxedo:latest`, a Makefile's `$(TAG_FLAG) " +
 			"$(ORG)/base:latest`, a bake target's `tags`, a workflow's `tags:`, docker/metadata-action's `images:`, " +
-			"`devcontainer build --image-name`): the build uses the local image. Nor, for a " +
+			"`devcontainer build --image-name`, a tag a script names after each Dockerfile it builds, `-t ${lang}:latest -f " +
+			"intermediate/${lang}.Dockerfile`): the build uses the local image. Nor, for a " +
 			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
 			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a registry " +
 			"they pass (`FROM $REGISTRY/build/base`, the build pointing it where it pushes its own images), or a " +

@@ -73,6 +73,10 @@ type buildFile struct {
 	// platforms are the platforms it builds for, as written
 	// (`platforms: linux/arm64/v8`, `--platform linux/amd64`).
 	platforms []string
+	// tagTemplates are tags a build command names after the Dockerfile it
+	// builds (`-t ${lang}:latest -f intermediate/${lang}.Dockerfile`): one
+	// image per Dockerfile of that pattern.
+	tagTemplates []tagTemplate
 	// entrypoints are the programs a Coder template of the repository
 	// keeps as the container's entrypoint (`entrypoint =
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`).
@@ -103,6 +107,31 @@ func (f buildFile) covers(df string) bool {
 	return f.names(df)
 }
 
+// tagTemplate is a tag and the Dockerfile path of one build command that
+// share a variable (`${lang}:latest`, `intermediate/${lang}.Dockerfile`).
+type tagTemplate struct {
+	tag, file, name string // name is the shared variable's
+}
+
+// templateCommand is a build command's tag and file, each with a variable.
+var templateCommand = regexp.MustCompile(`(?:-t|--tag)[= ]["']?(\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?(?::[A-Za-z0-9._-]+)?)["']?[^\n]*?(?:-f|--file)[= ]["']?([A-Za-z0-9_./-]*\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?[A-Za-z0-9_./-]*)`)
+
+// tagTemplates are the build commands of a file whose tag is only the
+// variable that also names their Dockerfile.
+func tagTemplates(b []byte) []tagTemplate {
+	if !bytes.Contains(b, []byte("-f")) && !bytes.Contains(b, []byte("--file")) {
+		return nil
+	}
+	var out []tagTemplate
+	for _, m := range templateCommand.FindAllSubmatch(b, -1) {
+		if string(m[2]) != string(m[4]) || len(out) >= maxTags {
+			continue
+		}
+		out = append(out, tagTemplate{tag: string(m[1]), file: string(m[3]), name: string(m[2])})
+	}
+	return out
+}
+
 // built reports whether a build file of the repository tags the image
 // ref (`docker build -t oracle/tuxedo:latest`, `$(TAG_FLAG)
 // $(ORG)/base:latest`): the repository builds it, so a FROM of it uses
@@ -113,6 +142,19 @@ func (a *passedArgs) built(repo *rootfs.Root, ignore func(string) bool, ref stri
 	for _, f := range a.files {
 		for _, t := range f.tags {
 			if tagMatches(t, ref) {
+				return true
+			}
+		}
+		// `-t ${lang}:latest -f intermediate/${lang}.Dockerfile`: the
+		// image named like a Dockerfile of that pattern is the local one.
+		name := strings.ToLower(path.Base(checks.ParseImageRef(ref).Repository))
+		for _, t := range f.tagTemplates {
+			fill := strings.NewReplacer("${"+t.name+"}", name, "$"+t.name, name)
+			file := path.Clean(strings.TrimPrefix(fill.Replace(t.file), "./"))
+			if !tagMatches(fill.Replace(t.tag), ref) {
+				continue
+			}
+			if fi, err := fs.Stat(repo.FS(), file); err == nil && fi.Mode().IsRegular() {
 				return true
 			}
 		}
@@ -245,6 +287,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		}
 		namedArgs(b, f)
 		f.tags = taggedImages(b)
+		f.tagTemplates = tagTemplates(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
 		if len(f.dockerfiles) > 0 && bytes.Contains(b, []byte("platform")) {
@@ -256,7 +299,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.tagTemplates) > 0 {
 			out = append(out, f)
 		}
 		return nil
