@@ -137,6 +137,23 @@ func (v *dfView) movedTo(prog string) string {
 	return from
 }
 
+// contextSources are the sources a COPY or ADD takes from the build
+// context, as the stage's variables expand them: not another stage's or
+// image's (`--from`), not a pattern, not a URL.
+func (v *dfView) contextSources(ins *dockerfile.Instruction) []string {
+	if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasFlag(ins, "--from") {
+		return nil
+	}
+	var out []string
+	for _, a := range ins.Args[:len(ins.Args)-1] {
+		from := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
+		if !strings.ContainsAny(from, "*?[$") && !strings.Contains(from, "://") {
+			out = append(out, from)
+		}
+	}
+	return out
+}
+
 // copiedFile reads the file of the build context that a COPY or ADD of the
 // final stage's chain puts at the absolute path prog.
 func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
@@ -153,11 +170,7 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 		dest := v.copyDest(v.final, ins)
 		// Several sources go into the destination folder, each by name.
 		many := len(ins.Args) > 2
-		for _, a := range ins.Args[:len(ins.Args)-1] {
-			from := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
-			if strings.ContainsAny(from, "*?[$") || strings.Contains(from, "://") {
-				continue
-			}
+		for _, from := range v.contextSources(ins) {
 			switch {
 			case dest == prog && !many:
 				srcs = append(srcs, from)

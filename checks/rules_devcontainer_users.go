@@ -92,7 +92,7 @@ func nativeUser(in *DevcontainerInput) userChoice {
 // unknownBase reports whether nothing is known of a base's users: not
 // read from its image, not in the table of well-known images.
 func unknownBase(b BaseFacts) bool {
-	return b.Ref != "" && b.Source != "image" && !b.Known && !b.UserKnown
+	return b.Ref != "" && b.Source != "image" && !b.KnowsUser()
 }
 
 // checkCR205 reports a workspace that would run as root under the builders

@@ -216,14 +216,10 @@ const maxArchiveConfig = 64 << 10
 // brings a file that names a distribution's archive (a sed script, a
 // sources.list, a .repo file).
 func (v *dfView) copiesArchiveConfig(ins *dockerfile.Instruction) bool {
-	if v.in.Context == nil || len(ins.Args) < 2 || hasFlag(ins, "--from") {
+	if v.in.Context == nil {
 		return false
 	}
-	for _, a := range ins.Args[:len(ins.Args)-1] {
-		src := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
-		if strings.ContainsAny(src, "*?[$") || strings.Contains(src, "://") {
-			continue
-		}
+	for _, src := range v.contextSources(ins) {
 		b, err := rootfs.ReadFile(v.in.Context, path.Clean(strings.TrimPrefix(src, "/")), maxArchiveConfig)
 		if err == nil && archiveMirror.Match(b) {
 			return true

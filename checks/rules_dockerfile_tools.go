@@ -445,15 +445,11 @@ func supervisorConfDest(v *dfView, ins *dockerfile.Instruction) (string, supervi
 	}
 	// A whole tree copied over a folder above them (linuxserver.io's
 	// `COPY root/ /`): the context's copy of the folder says.
-	if v.in.Context == nil || hasFlag(ins, "--from") {
+	if v.in.Context == nil {
 		return "", supervisor{}
 	}
 	dir := strings.TrimSuffix(dest, "/") + "/"
-	for _, a := range ins.Args[:len(ins.Args)-1] {
-		from := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
-		if strings.ContainsAny(from, "*?[$") || strings.Contains(from, "://") {
-			continue
-		}
+	for _, from := range v.contextSources(ins) {
 		from = path.Clean(strings.TrimPrefix(from, "/"))
 		for _, sup := range supervisors {
 			for _, d := range sup.dirs {

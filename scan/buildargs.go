@@ -53,7 +53,18 @@ const maxArgValues = 16
 // mentions and the values it gives them.
 type passedArgs struct {
 	once  sync.Once
-	files []buildFile
+	files buildFiles
+}
+
+// buildFiles are the repository's build files, as readBuildFiles reads
+// them; its methods answer the rules' questions about them.
+type buildFiles []buildFile
+
+// buildFiles returns the repository's build files, read once on first use
+// (within the bounds above, skipping what discovery skips).
+func (p *Planned) buildFiles() buildFiles {
+	p.args.once.Do(func() { p.args.files = readBuildFiles(p.repo, p.Config.Ignored) })
+	return p.args.files
 }
 
 // buildFile is what one build file says of build arguments, and the
@@ -62,7 +73,7 @@ type buildFile struct {
 	dir    string          // its folder, slash-separated ("." for the root)
 	args   map[string]bool // the upper-case names it mentions
 	values map[string][]string
-	tags   []string // references it tags (`-t $(ORG)/base:latest`)
+	tags   []tagPattern // references it tags (`-t $(ORG)/base:latest`)
 	// dockerfiles are the Dockerfile paths it names
 	// (`dockerfile: ./tests/e2e/common/collector.Dockerfile`).
 	dockerfiles []string
@@ -87,6 +98,14 @@ type buildFile struct {
 // ciDirs are the top-level folders whose build files may build any
 // Dockerfile of the repository (workflows, scripts, CI setups).
 var ciDirs = []string{".github", ".gitlab", ".circleci", ".buildkite", ".ci", "ci", "scripts", "script", "build", "hack", "tools", "bin", "utils", "util"}
+
+// give records a value the file gives the build argument n, once, within
+// maxArgValues.
+func (f buildFile) give(n, v string) {
+	if v != "" && len(f.values[n]) < maxArgValues && !slices.Contains(f.values[n], v) {
+		f.values[n] = append(f.values[n], v)
+	}
+}
 
 // covers reports whether build file f may build the Dockerfile df (a
 // slash-separated path from the root): it sits in the Dockerfile's folder
@@ -137,24 +156,27 @@ func tagTemplates(b []byte) []tagTemplate {
 // $(ORG)/base:latest`): the repository builds it, so a FROM of it uses
 // the local build, not a registry's moving tag. Any build file counts,
 // wherever it sits: an image is built once and used across the tree.
-func (a *passedArgs) built(repo *rootfs.Root, ignore func(string) bool, ref string) bool {
-	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
-	for _, f := range a.files {
+func (bf buildFiles) built(fsys fs.FS, ref string) bool {
+	r := checks.ParseImageRef(ref)
+	if r.Digest != "" {
+		return false
+	}
+	// `-t ${lang}:latest -f intermediate/${lang}.Dockerfile`: the image
+	// named like a Dockerfile of that pattern is the local one.
+	name := strings.ToLower(path.Base(r.Repository))
+	for _, f := range bf {
 		for _, t := range f.tags {
-			if tagMatches(t, ref) {
+			if t.matches(r) {
 				return true
 			}
 		}
-		// `-t ${lang}:latest -f intermediate/${lang}.Dockerfile`: the
-		// image named like a Dockerfile of that pattern is the local one.
-		name := strings.ToLower(path.Base(checks.ParseImageRef(ref).Repository))
 		for _, t := range f.tagTemplates {
 			fill := strings.NewReplacer("${"+t.name+"}", name, "$"+t.name, name)
 			file := path.Clean(strings.TrimPrefix(fill.Replace(t.file), "./"))
-			if !tagMatches(fill.Replace(t.tag), ref) {
+			if t, ok := compileTag(fill.Replace(t.tag)); !ok || !t.matches(r) {
 				continue
 			}
-			if fi, err := fs.Stat(repo.FS(), file); err == nil && fi.Mode().IsRegular() {
+			if fi, err := fs.Stat(fsys, file); err == nil && fi.Mode().IsRegular() {
 				return true
 			}
 		}
@@ -164,14 +186,13 @@ func (a *passedArgs) built(repo *rootfs.Root, ignore func(string) bool, ref stri
 
 // get returns the values the build files that may build the Dockerfile
 // df give name, and whether any of them mentions it at all.
-func (a *passedArgs) get(repo *rootfs.Root, ignore func(string) bool, df, name string) ([]string, bool) {
-	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
+func (bf buildFiles) get(df, name string) ([]string, bool) {
 	// The build files that name this Dockerfile and pass the argument say
 	// what it is given; others only when none does (another bake file
 	// beside it gives its own Dockerfiles their own values).
 	var values []string
 	mentioned, named := false, false
-	for _, f := range a.files {
+	for _, f := range bf {
 		if f.args[name] && f.names(df) {
 			named = true
 			values = append(values, f.values[name]...)
@@ -180,7 +201,7 @@ func (a *passedArgs) get(repo *rootfs.Root, ignore func(string) bool, df, name s
 	if named {
 		return values, true
 	}
-	for _, f := range a.files {
+	for _, f := range bf {
 		if !f.args[name] || !f.covers(df) {
 			continue
 		}
@@ -280,10 +301,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 			f.args[string(t)] = true
 		}
 		for _, m := range argValue.FindAllSubmatch(b, -1) {
-			n, v := string(m[1]), string(m[2])
-			if len(f.values[n]) < maxArgValues && !slices.Contains(f.values[n], v) {
-				f.values[n] = append(f.values[n], v)
-			}
+			f.give(string(m[1]), string(m[2]))
 		}
 		namedArgs(b, f)
 		f.tags = taggedImages(b)
@@ -326,9 +344,7 @@ var (
 func namedArgs(b []byte, f buildFile) {
 	add := func(n, v string) {
 		f.args[n] = true
-		if v != "" && len(f.values[n]) < maxArgValues && !slices.Contains(f.values[n], v) {
-			f.values[n] = append(f.values[n], v)
-		}
+		f.give(n, v)
 	}
 	if bytes.Contains(b, []byte("--build-arg")) {
 		for _, m := range buildArgFlag.FindAllSubmatch(b, -1) {
@@ -417,10 +433,9 @@ var platformValue = regexp.MustCompile(`(?:platforms?:[ \t]*|--platform[= ])["']
 // Dockerfile df build it for, "" when they name none, name several, or one
 // that is a variable: a workflow that builds `anaconda3/amazonlinux` only
 // for `linux/arm64/v8` fixes its architecture as `FROM --platform` does.
-func (a *passedArgs) namedPlatformArch(repo *rootfs.Root, ignore func(string) bool, df string) string {
-	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
+func (bf buildFiles) namedPlatformArch(df string) string {
 	arch := ""
-	for _, f := range a.files {
+	for _, f := range bf {
 		if !f.names(df) {
 			continue
 		}
@@ -439,17 +454,11 @@ func (a *passedArgs) namedPlatformArch(repo *rootfs.Root, ignore func(string) bo
 // crossImage reports whether a cross-rs configuration (`Cross.toml`,
 // `Cross.oss.toml`) names the Dockerfile df as a target's image: cross-rs
 // builds and runs its images for linux/amd64.
-func (a *passedArgs) crossImage(repo *rootfs.Root, ignore func(string) bool, df string) bool {
-	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
-	for _, f := range a.files {
+func (bf buildFiles) crossImage(df string) bool {
+	for _, f := range bf {
 		base := path.Base(f.path)
-		if !strings.HasPrefix(base, "Cross") || !strings.HasSuffix(base, ".toml") {
-			continue
-		}
-		for _, d := range f.dockerfiles {
-			if d == df || strings.HasSuffix(df, "/"+d) {
-				return true
-			}
+		if strings.HasPrefix(base, "Cross") && strings.HasSuffix(base, ".toml") && f.names(df) {
+			return true
 		}
 	}
 	return false
@@ -457,9 +466,8 @@ func (a *passedArgs) crossImage(repo *rootfs.Root, ignore func(string) bool, df 
 
 // keptEntrypoint reports whether a Coder template of the repository keeps
 // prog as its container's entrypoint, handing it the agent's init script.
-func (a *passedArgs) keptEntrypoint(repo *rootfs.Root, ignore func(string) bool, prog string) bool {
-	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
-	for _, f := range a.files {
+func (bf buildFiles) keptEntrypoint(prog string) bool {
+	for _, f := range bf {
 		if slices.Contains(f.entrypoints, prog) {
 			return true
 		}
@@ -496,17 +504,16 @@ func cliFolders(b []byte) []string {
 // path: `src/${{ matrix.image }}` is every folder under `src`), or, for a
 // folder given only as a variable (`$(WORK_DIR)`), any but the
 // repository's own root, whose config is its developers' environment.
-func (a *passedArgs) builtByCLI(repo *rootfs.Root, ignore func(string) bool, ws string) string {
-	a.once.Do(func() { a.files = readBuildFiles(repo, ignore) })
-	for _, f := range a.files {
+func (bf buildFiles) builtByCLI(ws string) string {
+	for _, f := range bf {
 		for _, p := range f.cliFolders {
-			literal := strings.Trim(refVar.ReplaceAllString(p, ""), "./")
-			switch {
-			case literal == "":
+			if strings.Trim(refVar.ReplaceAllString(p, ""), "./") == "" {
 				if ws != "." {
 					return f.path
 				}
-			case globRef(p, ws, ".*"):
+				continue
+			}
+			if re, err := globRef(p, ".*"); err == nil && re.MatchString(ws) {
 				return f.path
 			}
 		}
@@ -604,7 +611,7 @@ const maxTags = 64
 // workflow's `tags:` list. A reference says something only when its name
 // (its last path component) is literal, or its registry and namespace are
 // (`ghcr.io/python/${{ inputs.container }}:latest`); others are left out.
-func taggedImages(b []byte) []string {
+func taggedImages(b []byte) []tagPattern {
 	flags := bytes.Contains(b, []byte("-t")) || bytes.Contains(b, []byte("--tag")) || bytes.Contains(b, []byte("--image-name")) ||
 		bytes.Contains(b, []byte("TAG_FLAG"))
 	tagged := bytes.Contains(b, []byte("docker")) && bytes.Contains(b, []byte("tag"))
@@ -612,7 +619,8 @@ func taggedImages(b []byte) []string {
 	if !flags && !tagged && !keys {
 		return nil
 	}
-	var out []string
+	var raw []string // as written, once each
+	var out []tagPattern
 	// A script's own assignments, the first of each name, expand the
 	// variables of its tags (`image="devkitpro/${1}"`, `-t ${image}:latest`),
 	// read when a tag has a variable.
@@ -659,10 +667,13 @@ func taggedImages(b []byte) []string {
 		// (`coder-base-${{ matrix.variant }}`).
 		named := name != "" && (!strings.Contains(name, "$") || len(refVar.ReplaceAllString(name, "")) >= 5)
 		placed := prefix != "" && !strings.Contains(prefix, "$")
-		if !named && !placed || len(out) >= maxTags || slices.Contains(out, t) {
+		if !named && !placed || len(raw) >= maxTags || slices.Contains(raw, t) {
 			return
 		}
-		out = append(out, t)
+		raw = append(raw, t)
+		if p, ok := compileTag(t); ok {
+			out = append(out, p)
+		}
 	}
 	if flags {
 		for _, m := range tagFlag.FindAllSubmatch(b, -1) {
@@ -730,14 +741,25 @@ func taggedImages(b []byte) []string {
 	return out
 }
 
-// tagMatches reports whether the tagged reference t (variables in it
-// match anything but `/`) names the image ref: the same name, a namespace
-// and tag that fit. A reference without a tag is `latest`.
-func tagMatches(t, ref string) bool {
-	r := checks.ParseImageRef(ref)
-	if r.Digest != "" {
-		return false
+// tagPattern is a reference a build file tags, compiled once: its
+// repository and tag, whose variables match anything (but `/` in a tag).
+type tagPattern struct{ repo, tag *regexp.Regexp }
+
+// compileTag compiles the tagged reference t (`$(ORG)/base:latest`); a
+// reference without a tag is `latest`.
+func compileTag(t string) (tagPattern, bool) {
+	tRepo, tTag := t, "latest"
+	if i := strings.LastIndex(t, ":"); i > strings.LastIndex(t, "/") {
+		tRepo, tTag = t[:i], t[i+1:]
 	}
+	repo, err1 := globRef(tRepo, "[^:@]*")
+	tag, err2 := globRef(tTag, "[^/]*")
+	return tagPattern{repo, tag}, err1 == nil && err2 == nil
+}
+
+// matches reports whether the pattern names the image r: the same name, a
+// namespace and tag that fit.
+func (p tagPattern) matches(r checks.ImageRef) bool {
 	tag := r.Tag
 	if tag == "" {
 		tag = "latest"
@@ -746,16 +768,12 @@ func tagMatches(t, ref string) bool {
 	if r.Registry != "" {
 		full = r.Registry + "/" + full
 	}
-	tRepo, tTag := t, "latest"
-	if i := strings.LastIndex(t, ":"); i > strings.LastIndex(t, "/") {
-		tRepo, tTag = t[:i], t[i+1:]
-	}
-	return globRef(tRepo, full, "[^:@]*") && globRef(tTag, tag, "[^/]*")
+	return p.repo.MatchString(full) && p.tag.MatchString(tag)
 }
 
-// globRef matches s against pattern p whose variables match what any
-// holds.
-func globRef(p, s, any string) bool {
+// globRef compiles pattern p, whose variables match what any holds, to
+// match a whole reference part.
+func globRef(p, any string) (*regexp.Regexp, error) {
 	var b strings.Builder
 	b.WriteString("^(?:docker\\.io/)?(?:library/)?")
 	last := 0
@@ -765,8 +783,7 @@ func globRef(p, s, any string) bool {
 		last = m[1]
 	}
 	b.WriteString(regexp.QuoteMeta(p[last:]) + "$")
-	re, err := regexp.Compile(b.String())
-	return err == nil && re.MatchString(s)
+	return regexp.Compile(b.String())
 }
 
 // bakePlatforms finds a bake file's `platforms = ["linux/amd64"]`.

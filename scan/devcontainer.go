@@ -154,7 +154,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	in.Devcontainer = dc
 	in.Template = t.templates[t.Path]
 	ws, _ := workspaceOf(t.Path)
-	in.BuiltByCLI = s.plan.args.builtByCLI(s.plan.repo, s.plan.Config.Ignored, ws)
+	in.BuiltByCLI = s.plan.buildFiles().builtByCLI(ws)
 	if p.compose != nil {
 		in.ComposePrivileges = p.compose.Privileges
 		if p.compose.Build == nil {
@@ -177,7 +177,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	}
 	if t.Dockerfile != "" && s.templateCheckable(t, t.Dockerfile) {
 		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: p.args, Target: p.target, Context: s.plan.contextFS(p.context),
-			BuiltImage: func(ref string) bool { return s.plan.args.built(s.plan.repo, s.plan.Config.Ignored, ref) }}
+			BuiltImage: func(ref string) bool { return s.plan.buildFiles().built(s.plan.repo.FS(), ref) }}
 		var ib *imageBuild
 		switch {
 		case t.isTemplate():

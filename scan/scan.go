@@ -347,9 +347,9 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 		if s.templateCheckable(t, t.Path) {
 			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path),
 				BuildFileArg: func(name string) ([]string, bool) { return s.plan.buildFileArg(t.Path, name) },
-				BuiltImage:   func(ref string) bool { return s.plan.args.built(s.plan.repo, s.plan.Config.Ignored, ref) },
+				BuiltImage:   func(ref string) bool { return s.plan.buildFiles().built(s.plan.repo.FS(), ref) },
 				KeptEntrypoint: func(prog string) bool {
-					return s.plan.args.keptEntrypoint(s.plan.repo, s.plan.Config.Ignored, prog)
+					return s.plan.buildFiles().keptEntrypoint(prog)
 				}}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
 		}
@@ -408,10 +408,10 @@ func (p *Planned) siblingArch(rel string) string {
 	if a := p.folderArch(rel); a != "" {
 		return a
 	}
-	if p.args.crossImage(p.repo, p.Config.Ignored, rel) {
+	if p.buildFiles().crossImage(rel) {
 		return "amd64"
 	}
-	if a := p.args.namedPlatformArch(p.repo, p.Config.Ignored, rel); a != "" {
+	if a := p.buildFiles().namedPlatformArch(rel); a != "" {
 		return a
 	}
 	return p.bakeArch(rel, names)
@@ -445,7 +445,7 @@ func (p *Planned) folderArch(rel string) string {
 // Dockerfile df give a build argument: the values they set it to, and
 // whether they mention it at all.
 func (p *Planned) buildFileArg(df, name string) ([]string, bool) {
-	return p.args.get(p.repo, p.Config.Ignored, df, name)
+	return p.buildFiles().get(df, name)
 }
 
 // contextFS is the build context dir inside the scanned root, for rules
