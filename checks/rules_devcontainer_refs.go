@@ -26,7 +26,8 @@ func init() {
 			"(`main`, `master`, `develop`, `nightly`, `edge`, …) or a Dev Containers distribution alias: `ubuntu`, " +
 			"`mcr.microsoft.com/devcontainers/base:latest`, `ghcr.io/homebrew/brew:main`, " +
 			"`quay.io/devfile/universal-developer-image:ubi9-latest`, `mcr.microsoft.com/devcontainers/base:ubuntu`. An image that still holds a variable or a " +
-			"`${templateOption:…}` placeholder is not judged.",
+			"`${templateOption:…}` placeholder is not judged, nor a Compose image whose variable the project's `.env` does " +
+			"not set (`…:${VERSION:-latest}`), which the environment Compose runs in chooses.",
 		Why: "Golden images must be reproducible: `latest` (or no tag) changes under the workspace, so two builds of the " +
 			"same commit can differ in tools, users and libc. envbuilder and the Dev Containers CLI pull the reference " +
 			"as written, so each rebuild may start from a different image." + cite("seed", "spec"),
@@ -186,7 +187,7 @@ func checkCR217(in *DevcontainerInput) []Finding {
 			what = fmt.Sprintf("the Compose service `%s` (%s): ", c.String("/service"), in.ComposeFile)
 		}
 	}
-	if !ok || img == "" || strings.Contains(img, "$") {
+	if !ok || img == "" || strings.Contains(img, "$") || in.ComposeImageFromHost {
 		return nil
 	}
 	r := ParseImageRef(img)

@@ -28,6 +28,8 @@ var refsCases = map[string][]dcCase{
 			composeImage: "docker.io/frappe/bench:latest", files: []string{".devcontainer/compose.yml"}, want: []string{"3:3"}},
 		{name: "a Compose service's tagged image", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
 			composeImage: "docker.io/frappe/bench:v5.22", files: []string{".devcontainer/compose.yml"}},
+		{name: "a Compose image whose variable the environment sets", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
+			composeImage: "ghcr.io/vig-os/devcontainer:latest", composeFromHost: true, files: []string{".devcontainer/compose.yml"}},
 		{name: "a built Compose service", json: `{"dockerComposeFile": "compose.yml", "service": "app", "image": "ignored"}`,
 			files: []string{".devcontainer/compose.yml"}},
 	},

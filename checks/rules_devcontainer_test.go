@@ -32,6 +32,9 @@ type dcCase struct {
 	checkTemplates bool
 	// composeImage is the image of the Compose service the config runs.
 	composeImage string
+	// composeFromHost: that image is a variable's default the
+	// environment may replace.
+	composeFromHost bool
 }
 
 func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
@@ -80,7 +83,7 @@ func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
 	cfg.CheckTemplates = tc.checkTemplates
 	c, err := devcontainer.Parse(p, []byte(tc.json))
 	in := &DevcontainerInput{Devcontainer: c, ParseErr: err, Config: cfg, Files: files.FS(), Siblings: tc.siblings,
-		ComposeImage: tc.composeImage}
+		ComposeImage: tc.composeImage, ComposeImageFromHost: tc.composeFromHost}
 	if tc.composeImage != "" {
 		in.ComposeFile = ".devcontainer/compose.yml"
 	}

@@ -97,6 +97,9 @@ type DevcontainerInput struct {
 	// config runs, when the service is not built ("" otherwise), and
 	// ComposeFile the Compose file that defines the service.
 	ComposeImage, ComposeFile string
+	// ComposeImageFromHost is set when ComposeImage came from a variable's
+	// default that the environment Compose runs in may replace.
+	ComposeImageFromHost bool
 	// ComposePrivileges are what that service asks of the engine beyond a
 	// plain container (privileged, cap_add, security_opt).
 	ComposePrivileges []devcontainer.ComposePrivilege

@@ -31,6 +31,10 @@ type ComposeService struct {
 	// File is the Compose file that defines the service (the last one when
 	// several do), relative to the scanned root.
 	File string
+	// ImageFromHost is set when Image holds a variable the project's
+	// `.env` does not set (`…:${VERSION:-latest}`): the environment
+	// Compose runs in chooses it, and Image has the default.
+	ImageFromHost bool
 	// EnvFile is the project's `.env` file used for `${VAR}` interpolation
 	// ("" when there is none).
 	EnvFile string
@@ -154,6 +158,7 @@ func (p *Plan) ComposeService(fsys fs.FS) (*ComposeService, error) {
 		svc.Privileges = append(svc.Privileges, privileges(cf.Path, &node)...)
 		if img, ok := s["image"].(string); ok {
 			svc.Image = interpolate(img, env)
+			svc.ImageFromHost = unsetVariable(img, env)
 		}
 		switch b := s["build"].(type) {
 		case string:
@@ -300,6 +305,17 @@ func interpolate(s string, env map[string]string) string {
 		}
 		return val
 	})
+}
+
+// unsetVariable reports whether s names a variable env does not set.
+func unsetVariable(s string, env map[string]string) bool {
+	for _, m := range interpRE.FindAllStringSubmatch(s, -1) {
+		name := m[1] + m[4]
+		if _, ok := env[name]; name != "" && !ok {
+			return true
+		}
+	}
+	return false
 }
 
 // parseDotEnv reads KEY=value lines (comments, `export`, quotes).

@@ -42,7 +42,14 @@ func TestComposeService(t *testing.T) {
 			name:   "image only",
 			config: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
 			files:  map[string]string{".devcontainer/compose.yml": "services:\n  app:\n    image: coderready-test/debian:${TAG-bookworm}\n"},
-			want:   ComposeService{Name: "app", Image: "coderready-test/debian:bookworm", File: ".devcontainer/compose.yml"},
+			want:   ComposeService{Name: "app", Image: "coderready-test/debian:bookworm", ImageFromHost: true, File: ".devcontainer/compose.yml"},
+		},
+		{
+			name:   "image from the project's .env",
+			config: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
+			files: map[string]string{".devcontainer/compose.yml": "services:\n  app:\n    image: coderready-test/debian:${TAG:-latest}\n",
+				".devcontainer/.env": "TAG=bookworm\n"},
+			want: ComposeService{Name: "app", Image: "coderready-test/debian:bookworm", File: ".devcontainer/compose.yml", EnvFile: ".devcontainer/.env"},
 		},
 		{
 			name:    "no such service",

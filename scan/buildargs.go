@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/coderready/coderready/checks"
+	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/internal/rootfs"
 )
 
@@ -88,6 +89,10 @@ type buildFile struct {
 	// builds (`-t ${lang}:latest -f intermediate/${lang}.Dockerfile`): one
 	// image per Dockerfile of that pattern.
 	tagTemplates []tagTemplate
+	// composePlatforms are the platforms its Compose services build their
+	// Dockerfiles for, by the Dockerfile's path from the root ("" for a
+	// service that names none).
+	composePlatforms map[string]string
 	// entrypoints are the programs a Coder template of the repository
 	// keeps as the container's entrypoint (`entrypoint =
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`).
@@ -308,6 +313,9 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		f.tagTemplates = tagTemplates(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
+		if devcontainer.IsComposeFileName(path.Base(rel)) && bytes.Contains(b, []byte("build")) {
+			composeBuilds(repo, rel, b, &f)
+		}
 		if len(f.dockerfiles) > 0 && bytes.Contains(b, []byte("platform")) {
 			for _, m := range platformValue.FindAllSubmatch(b, -1) {
 				for _, p := range strings.Split(string(m[1]), ",") {
@@ -323,6 +331,29 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		return nil
 	})
 	return out
+}
+
+// composeBuilds adds to f the Dockerfiles the Compose file rel's services
+// build (`context: base` with `dockerfile: Dockerfile` is
+// base/Dockerfile, which namedDockerfiles cannot tell) and the platform
+// each builds for, its `${PLATFORM}` taken from the project's `.env`.
+func composeBuilds(repo *rootfs.Root, rel string, b []byte, f *buildFile) {
+	dir := path.Dir(rel)
+	env, err := rootfs.ReadFile(repo.FS(), path.Join(dir, ".env"), maxBuildFileBytes)
+	if err != nil {
+		env = nil
+	}
+	for _, c := range devcontainer.ComposeBuildFiles(b, dir, env) {
+		if len(f.dockerfiles) < maxTags && !slices.Contains(f.dockerfiles, c.Dockerfile) {
+			f.dockerfiles = append(f.dockerfiles, c.Dockerfile)
+		}
+		if f.composePlatforms == nil {
+			f.composePlatforms = map[string]string{}
+		}
+		if _, seen := f.composePlatforms[c.Dockerfile]; !seen {
+			f.composePlatforms[c.Dockerfile] = c.Platform
+		}
+	}
 }
 
 var (
@@ -392,6 +423,11 @@ var (
 	yamlEnvEntry = regexp.MustCompile(`(?m)^[ \t]+([A-Z_][A-Z0-9_]*):[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._/:-]*)["']?[ \t]*$`)
 	// shellAssign is a script's `NAME=value` (`image="devkitpro/${1}"`).
 	shellAssign = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+|local[ \t]+|readonly[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"\n]*)"|'([^'\n]*)'|([^\s;&|]*))`)
+	// bakeTargetContext is a bake `contexts` entry mapping an image,
+	// quoted or a variable in parentheses, to another target.
+	bakeTargetContext = regexp.MustCompile(`(?:"([^"\n]+)"|\(([A-Za-z_][A-Za-z0-9_]*)\))\s*=\s*"target:`)
+	// bakeVariable is a bake variable's string default.
+	bakeVariable = regexp.MustCompile(`variable\s+"([A-Za-z_][A-Za-z0-9_]*)"\s*\{\s*default\s*=\s*"([^"\n]*)"`)
 	// bakeTags is a bake target's `tags = [...]`.
 	bakeTags = regexp.MustCompile(`"?tags"?\s*[=:]\s*\[([^\]]*)\]`)
 	quoted   = regexp.MustCompile(`"([^"]+)"`)
@@ -439,7 +475,16 @@ func (bf buildFiles) namedPlatformArch(df string) string {
 		if !f.names(df) {
 			continue
 		}
-		for _, p := range f.platforms {
+		platforms := f.platforms
+		if p, ok := f.composePlatforms[df]; ok {
+			// The Compose service that builds it says, whatever the
+			// file's other services do.
+			platforms = nil
+			if p != "" {
+				platforms = []string{p}
+			}
+		}
+		for _, p := range platforms {
 			_, ar, ok := strings.Cut(p, "/")
 			ar, _, _ = strings.Cut(ar, "/")
 			if !ok || strings.Contains(p, "$") || arch != "" && ar != arch {
@@ -616,7 +661,8 @@ func taggedImages(b []byte) []tagPattern {
 		bytes.Contains(b, []byte("TAG_FLAG"))
 	tagged := bytes.Contains(b, []byte("docker")) && bytes.Contains(b, []byte("tag"))
 	keys := bytes.Contains(b, []byte("tags")) || bytes.Contains(b, []byte("images:")) || bytes.Contains(b, []byte("imageName:"))
-	if !flags && !tagged && !keys {
+	contexts := bytes.Contains(b, []byte(`"target:`))
+	if !flags && !tagged && !keys && !contexts {
 		return nil
 	}
 	var raw []string // as written, once each
@@ -639,6 +685,13 @@ func taggedImages(b []byte) []tagPattern {
 			// A workflow's `env:` entries (`IMAGE_NAME: kodflow/base`),
 			// which `${{ env.IMAGE_NAME }}` reads.
 			for _, m := range yamlEnvEntry.FindAllSubmatch(b, -1) {
+				if _, ok := vars[string(m[1])]; !ok {
+					vars[string(m[1])] = string(m[2])
+				}
+			}
+			// A bake file's variables' defaults (`variable "PREFIX" {
+			// default = "ghcr.io/x/updater-" }`).
+			for _, m := range bakeVariable.FindAllSubmatch(b, -1) {
 				if _, ok := vars[string(m[1])]; !ok {
 					vars[string(m[1])] = string(m[2])
 				}
@@ -683,6 +736,18 @@ func taggedImages(b []byte) []tagPattern {
 	if tagged {
 		for _, m := range dockerTag.FindAllSubmatch(b, -1) {
 			add(string(m[1]))
+		}
+	}
+	if contexts {
+		// A bake target's `contexts` that map an image to another target
+		// (`"${PREFIX}gomod:latest" = "target:gomod"`, `(CORE_IMAGE) =
+		// "target:core"`): its FROM uses that target's local build.
+		for _, m := range bakeTargetContext.FindAllSubmatch(b, -1) {
+			if len(m[1]) > 0 {
+				add(string(m[1]))
+			} else {
+				add("${" + string(m[2]) + "}")
+			}
 		}
 	}
 	if !keys {

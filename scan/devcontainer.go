@@ -159,6 +159,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		in.ComposePrivileges = p.compose.Privileges
 		if p.compose.Build == nil {
 			in.ComposeImage, in.ComposeFile = p.compose.Image, p.compose.File
+			in.ComposeImageFromHost = p.compose.ImageFromHost
 		}
 	}
 	ts.src.Devcontainer = dc

@@ -1,0 +1,90 @@
+package devcontainer
+
+import (
+	"path"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ComposeBuildFile names a Dockerfile a Compose file's service builds, and
+// the platform it builds it for, as a repository's own Compose files
+// (outside any dev container) say.
+type ComposeBuildFile struct {
+	// Dockerfile is the Dockerfile's path, slash-separated, relative to
+	// the folder the Compose file's paths are relative to joined with
+	// dir (ComposeBuildFiles' argument).
+	Dockerfile string
+	// Platform is the service's `platform` ("" when unset or when it is a
+	// variable the project's `.env` does not give).
+	Platform string
+}
+
+// composeFile is the part of a Compose file ComposeBuildFiles reads.
+type composeFile struct {
+	Services map[string]struct {
+		Build    any    `yaml:"build"`
+		Platform string `yaml:"platform"`
+	} `yaml:"services"`
+}
+
+// ComposeBuildFiles reads the services of the Compose file b, whose folder
+// is dir, that build a Dockerfile of the repository: `build: ./base` or a
+// `build:` mapping's `context` and `dockerfile` (relative to the context),
+// with `${VAR}` taken from dotEnv (the project's `.env`, nil when none)
+// and the variables' defaults only. Remote contexts, paths that leave the
+// repository and paths still holding a variable are left out; a file that
+// is not YAML gives nothing.
+func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
+	var cf composeFile
+	if err := yaml.Unmarshal(b, &cf); err != nil || len(cf.Services) == 0 {
+		return nil
+	}
+	env := map[string]string{}
+	if dotEnv != nil {
+		env = parseDotEnv(dotEnv)
+	}
+	var out []ComposeBuildFile
+	for _, s := range cf.Services {
+		ctx, df := "", "Dockerfile"
+		switch v := s.Build.(type) {
+		case string:
+			ctx = v
+		case map[string]any:
+			ctx = "."
+			if c, ok := v["context"].(string); ok {
+				ctx = c
+			}
+			if d, ok := v["dockerfile"].(string); ok && d != "" {
+				df = d
+			}
+		default:
+			continue
+		}
+		ctx, df = interpolate(ctx, env), interpolate(df, env)
+		if strings.Contains(ctx, "://") || strings.HasPrefix(ctx, "git@") || strings.Contains(ctx+df, "$") || path.IsAbs(ctx) || path.IsAbs(df) {
+			continue
+		}
+		p := path.Join(dir, ctx, df)
+		if p == ".." || strings.HasPrefix(p, "../") {
+			continue
+		}
+		plat := interpolate(s.Platform, env)
+		if strings.Contains(plat, "$") {
+			plat = ""
+		}
+		out = append(out, ComposeBuildFile{Dockerfile: p, Platform: plat})
+	}
+	return out
+}
+
+// IsComposeFileName reports whether a file name is one Docker Compose
+// reads by default or by convention (`compose.yaml`,
+// `docker-compose.dev.yml`).
+func IsComposeFileName(name string) bool {
+	n := strings.ToLower(name)
+	if !strings.HasSuffix(n, ".yml") && !strings.HasSuffix(n, ".yaml") {
+		return false
+	}
+	return strings.HasPrefix(n, "compose") || strings.HasPrefix(n, "docker-compose")
+}

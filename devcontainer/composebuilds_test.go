@@ -1,0 +1,55 @@
+package devcontainer
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestComposeBuildFiles: a repository's Compose file names the Dockerfiles
+// its services build by context and dockerfile, with the platform each
+// builds for, variables taken from the project's .env and their defaults;
+// remote contexts, paths out of the repository and unresolved variables
+// name nothing.
+func TestComposeBuildFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name, compose, env, dir string
+		want                    []ComposeBuildFile
+	}{
+		{"context and dockerfile", "services:\n  base:\n    build:\n      context: base\n      dockerfile: Dockerfile.dev\n", "", "images",
+			[]ComposeBuildFile{{Dockerfile: "images/base/Dockerfile.dev"}}},
+		{"a build string", "services:\n  web:\n    build: ./web\n", "", ".", []ComposeBuildFile{{Dockerfile: "web/Dockerfile"}}},
+		{"a platform from .env", "services:\n  base:\n    platform: ${PLATFORM}\n    build: base\n", "# comment\nPLATFORM=linux/amd64\n", "images",
+			[]ComposeBuildFile{{Dockerfile: "images/base/Dockerfile", Platform: "linux/amd64"}}},
+		{"an unresolved platform", "services:\n  base:\n    platform: ${PLATFORM}\n    build: base\n", "", ".",
+			[]ComposeBuildFile{{Dockerfile: "base/Dockerfile"}}},
+		{"a variable context from .env", "services:\n  x:\n    build:\n      context: ${DIR}\n", "DIR=tools\n", ".", []ComposeBuildFile{{Dockerfile: "tools/Dockerfile"}}},
+		{"an unresolved variable", "services:\n  x:\n    build:\n      context: ${DIR}/x\n", "", ".", nil},
+		{"a remote context", "services:\n  x:\n    build: https://github.com/o/r.git#main\n", "", ".", nil},
+		{"out of the repository", "services:\n  x:\n    build: ../../x\n", "", "a", nil},
+		{"an image only", "services:\n  db:\n    image: postgres:16\n", "", ".", nil},
+		{"not YAML", "services: [\n", "", ".", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var env []byte
+			if tc.env != "" {
+				env = []byte(tc.env)
+			}
+			if got := ComposeBuildFiles([]byte(tc.compose), tc.dir, env); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestIsComposeFileName: the names Compose reads by default and their
+// variants, not other YAML files.
+func TestIsComposeFileName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"compose.yaml": true, "docker-compose.yml": true, "docker-compose.dev.yaml": true, "Compose.yml": true,
+		"compose.json": false, "ci.yml": false, "my-compose.yml": false,
+	} {
+		if got := IsComposeFileName(name); got != want {
+			t.Errorf("IsComposeFileName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
