@@ -294,7 +294,7 @@ func TestBakePlatformFixesArch(t *testing.T) {
 			"examples/app/compose.yaml": "services:\n  app:\n    platform: linux/amd64\n    build:\n      context: .\n      dockerfile: Dockerfile\n"}, 1},
 		{"a Compose service's context and a platform from the project's .env", map[string]string{"images/base/Dockerfile": df,
 			"images/compose.yml": "services:\n  base:\n    platform: ${PLATFORM}\n    build:\n      context: base\n      dockerfile: Dockerfile\n",
-			"images/.env": "PLATFORM=linux/amd64\n"}, 0},
+			"images/.env":        "PLATFORM=linux/amd64\n"}, 0},
 		{"a Compose platform whose variable no .env gives", map[string]string{"images/base/Dockerfile": df,
 			"images/compose.yml": "services:\n  base:\n    platform: ${PLATFORM}\n    build:\n      context: base\n"}, 1},
 		{"a Compose platform's default", map[string]string{"images/base/Dockerfile": df,
