@@ -40,7 +40,8 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "A certificate is copied into a trust anchor directory and no later instruction runs the refresh " +
 			"command (`update-ca-certificates`, `update-ca-trust`), or it is copied into " +
-			"`/usr/local/share/ca-certificates/` under a name that does not end in `.crt`.",
+			"`/usr/local/share/ca-certificates/` under a name that does not end in `.crt`. A later RUN of a script or " +
+			"of a program copied in, whose commands the Dockerfile does not show, may refresh it: not reported.",
 		Why: "Programs read the generated bundle (Go: `/etc/ssl/certs/ca-certificates.crt`, " +
 			"`/etc/pki/tls/certs/ca-bundle.crt`, …), not the anchor directory; the bundle only changes when the " +
 			"refresh command runs, and `update-ca-certificates` ignores files without the `.crt` extension." + cite("ca"),
@@ -320,10 +321,18 @@ func checkCR108(in *DockerfileInput) []Finding {
 
 // refreshAfter reports whether a RUN after at in s, or in any stage built
 // on s, refreshes the trust store.
+//
+// A RUN that runs what the Dockerfile does not show (a script, or a
+// program copied in: containerbase's `install-containerbase`, which
+// refreshes the store itself) may refresh it too: what it does is not
+// known, so the copy is not reported.
 func (v *dfView) refreshAfter(s *dockerfile.Stage, at *dockerfile.Instruction) bool {
+	refreshes := func(t *dockerfile.Stage, ins *dockerfile.Instruction) bool {
+		return ins.Cmd == "run" && (runsRefresh(ins) || v.runsUnseen(t, ins))
+	}
 	seen := false
 	for _, ins := range s.Instructions {
-		if seen && ins.Cmd == "run" && runsRefresh(ins) {
+		if seen && refreshes(s, ins) {
 			return true
 		}
 		seen = seen || ins == at
@@ -333,12 +342,74 @@ func (v *dfView) refreshAfter(s *dockerfile.Stage, at *dockerfile.Instruction) b
 			continue
 		}
 		for _, ins := range t.Instructions {
-			if ins.Cmd == "run" && runsRefresh(ins) {
+			if refreshes(t, ins) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// runsUnseen reports whether the RUN ins of stage s runs something whose
+// commands the Dockerfile does not show: a script (Command.Script), or a
+// program an earlier COPY or ADD of the chain put in place, by its file's
+// name or, for a folder copied into a PATH folder, any program not among
+// the system's own (passThroughCommands, package managers, coreutils).
+func (v *dfView) runsUnseen(s *dockerfile.Stage, ins *dockerfile.Instruction) bool {
+	cmds, _ := ins.Commands()
+	var names []string
+	folder := false
+	for _, t := range v.chain(s) {
+		for _, c := range t.Instructions {
+			if c == ins {
+				break
+			}
+			if (c.Cmd != "copy" && c.Cmd != "add") || len(c.Args) < 2 {
+				continue
+			}
+			dest := v.copyDest(t, c)
+			inPath := slices.Contains(pathDirs, path.Clean(dest))
+			for _, src := range c.Args[:len(c.Args)-1] {
+				src = strings.Trim(src, `"'`)
+				if strings.HasPrefix(src, "--") {
+					continue
+				}
+				switch {
+				case inPath && (strings.HasSuffix(src, "/") || path.Ext(src) == "" && len(c.Args) == 2 && !strings.HasSuffix(dest, "/")):
+					folder = folder || strings.HasSuffix(src, "/")
+					names = append(names, path.Base(src))
+				case inPath:
+					names = append(names, path.Base(src))
+				}
+			}
+			if !strings.HasSuffix(dest, "/") && !inPath {
+				names = append(names, path.Base(dest))
+			}
+		}
+	}
+	for _, c := range cmds {
+		if c.Script != "" {
+			return true
+		}
+		name := path.Base(c.Name)
+		if slices.Contains(names, name) || folder && !systemProgram(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// systemPrograms are programs of the distributions themselves, which a
+// copied folder of programs does not bring.
+var systemPrograms = []string{"apt-get", "apt", "apk", "dnf", "yum", "microdnf", "zypper", "pacman", "rpm", "dpkg",
+	"curl", "wget", "mkdir", "chmod", "chown", "chgrp", "ln", "rm", "cp", "mv", "cat", "sed", "awk", "grep", "find",
+	"tar", "gzip", "unzip", "useradd", "groupadd", "usermod", "adduser", "addgroup", "touch", "install", "ls", "sh",
+	"bash", "cd", "export", "locale-gen", "localedef", "ldconfig", "sudo", "pip", "pip3", "python", "python3", "git"}
+
+// systemProgram reports whether name is a program of the distribution or
+// a shell builtin.
+func systemProgram(name string) bool {
+	return slices.Contains(systemPrograms, name) || slices.Contains(passThroughCommands, name)
 }
 
 // checkCR109 reports certificates copied into an anchor directory without

@@ -407,6 +407,14 @@ func TestCR109(t *testing.T) {
 		{"refreshed in a later stage", "FROM fedora:40 AS base\nCOPY corp.pem /etc/pki/ca-trust/source/anchors/\nFROM base\nRUN update-ca-trust extract\n", nil, nil},
 		{"same RUN", "FROM ubuntu:24.04\nRUN curl -o /usr/local/share/ca-certificates/c.crt https://x/c && update-ca-certificates\n", nil, nil},
 		{"directory of certificates", "FROM ubuntu:24.04\nCOPY certs/ /usr/local/share/ca-certificates/\nRUN update-ca-certificates\n", nil, nil},
+		{"a later script the Dockerfile does not show", "FROM ubuntu:24.04\nCOPY corp.crt /usr/local/share/ca-certificates/\nCOPY setup.sh /tmp/\nRUN bash /tmp/setup.sh\n", nil, nil},
+		{"a later program from a folder copied onto the PATH", "FROM ubuntu:24.04 AS build\nFROM ubuntu:24.04\nCOPY --from=build /test/ca.pem /usr/local/share/ca-certificates/r.crt\n" +
+			"COPY --link --from=build /usr/local/sbin/ /usr/local/sbin/\nRUN install-containerbase\n", nil, nil},
+		{"a later program copied by name", "FROM ubuntu:24.04\nCOPY corp.crt /usr/local/share/ca-certificates/\nCOPY bin/trust-setup /usr/local/bin/\nRUN trust-setup --all\n", nil, nil},
+		{"a copied folder, but a system program runs", "FROM ubuntu:24.04\nCOPY corp.crt /usr/local/share/ca-certificates/\nCOPY bin/ /usr/local/bin/\nRUN apt-get update && mkdir -p /x\n", nil,
+			[]want{{line: 2}}},
+		{"a program copied only after the RUN", "FROM ubuntu:24.04\nCOPY corp.crt /usr/local/share/ca-certificates/\nRUN trust-setup\nCOPY bin/trust-setup /usr/local/bin/\n", nil,
+			[]want{{line: 2}}},
 	})
 }
 
