@@ -107,7 +107,8 @@ func init() {
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`/`--security-opt`, a host device (`--device /dev/fuse`) or the host's user namespace (`--userns=host`), a feature that needs them (docker-in-docker), " +
 			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add` or `security_opt` (reported in the Compose file). " +
-			"A `no-new-privileges` security option only takes privileges away and is not reported, nor is `label=disable`, which turns off SELinux labelling and needs no privilege.",
+			"A `no-new-privileges` security option only takes privileges away and is not reported, nor is `label=disable`, which turns off SELinux labelling and needs no privilege, " +
+			"nor a capability every container already has (Docker's and containerd's default set: `NET_RAW`, `AUDIT_WRITE`, `CHOWN`, `KILL`, …).",
 		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +
 			"docker-in-docker fails without privileges.",
 		HowToFix:     "Use docker-outside-of-docker or Sysbox, or grant the privilege in the Coder template where the admin decides it.",
@@ -335,6 +336,29 @@ func asksNothing(opt string) bool {
 	return opt == "label=disable" || opt == "label:disable"
 }
 
+// defaultCaps are the capabilities every container of a Docker engine
+// (moby's oci/caps/defaults.go) and of containerd's CRI, and so a Coder
+// workspace, has without asking.
+var defaultCaps = []string{"CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
+	"SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE"}
+
+// defaultCap reports whether a `--cap-add` value (`NET_RAW`,
+// `CAP_AUDIT_WRITE`, any case) names a capability every container has;
+// a list (`NET_RAW,SYS_ADMIN`) counts only when each of it does.
+func defaultCap(v string) bool {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return false
+	}
+	for _, c := range strings.Split(v, ",") {
+		c = strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(c)), "CAP_")
+		if !slices.Contains(defaultCaps, c) {
+			return false
+		}
+	}
+	return true
+}
+
 // checkCR206 reports each property or feature that asks for privileges
 // a Coder workspace usually lacks.
 func checkCR206(in *DevcontainerInput) []Finding {
@@ -343,7 +367,7 @@ func checkCR206(in *DevcontainerInput) []Finding {
 	if c.Bool("/privileged") {
 		out = append(out, dcAt(c, "/privileged", "`privileged: true`: Coder workspaces usually cannot run privileged"))
 	}
-	if len(c.Strings("/capAdd")) > 0 {
+	if slices.ContainsFunc(c.Strings("/capAdd"), func(cp string) bool { return !defaultCap(cp) }) {
 		out = append(out, dcAt(c, "/capAdd", "`capAdd` asks for privileges the workspace usually does not have"))
 	}
 	if slices.ContainsFunc(c.Strings("/securityOpt"), func(o string) bool { return !asksNothing(o) }) {
@@ -372,12 +396,15 @@ func checkCR206(in *DevcontainerInput) []Finding {
 			if strings.HasPrefix(a, "--security-opt") && asksNothing(value) {
 				continue
 			}
+			if cp, ok := strings.CutPrefix(a, "--cap-add"); ok && defaultCap(strings.TrimLeft(cp, "= ")) {
+				continue
+			}
 			out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` `%s` asks for privileges the workspace usually does not have", a)))
 		}
 	}
 	// A Compose config's service asks in its Compose file.
 	for _, p := range in.ComposePrivileges {
-		if p.Key == "security_opt" && asksNothing(p.Value) {
+		if p.Key == "security_opt" && asksNothing(p.Value) || p.Key == "cap_add" && defaultCap(p.Value) {
 			continue
 		}
 		what := fmt.Sprintf("`%s: %s`", p.Key, p.Value)

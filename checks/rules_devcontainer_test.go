@@ -187,6 +187,8 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "no-new-privileges takes privileges away", json: `{"image": "x", "runArgs": ["--cap-drop=ALL", "--security-opt=no-new-privileges", "--security-opt", "no-new-privileges:true"], "securityOpt": ["no-new-privileges"]}`},
 			{name: "a Compose config's runArgs are not used", json: `{"dockerComposeFile": "compose.yml", "service": "app", "runArgs": ["--privileged", "--cap-add=SYS_ADMIN"]}`},
 			{name: "SELinux labels off asks nothing", json: `{"image": "x", "runArgs": ["--security-opt", "label=disable"], "securityOpt": ["label:disable"]}`},
+			{name: "capabilities every container has", json: `{"image": "x", "capAdd": ["NET_RAW", "CAP_AUDIT_WRITE"], "runArgs": ["--cap-add=NET_RAW", "--cap-add", "audit_write", "--cap-add=KILL,CHOWN"]}`},
+			{name: "a default capability beside one that asks", json: "{\n  \"image\": \"x\",\n  \"capAdd\": [\"NET_RAW\", \"NET_ADMIN\"],\n  \"runArgs\": [\"--cap-add=NET_RAW,SYS_ADMIN\"]\n}", want: []string{"3:3", "4:15"}},
 			{name: "securityOpt with one that asks", json: `{"image": "x", "securityOpt": ["no-new-privileges", "seccomp=unconfined"]}`, want: []string{"1:16"}},
 		},
 		"CR222": {
