@@ -475,6 +475,10 @@ func TestCR112(t *testing.T) {
 		{"dpkg architecture", "FROM ubuntu:24.04\nRUN ARCH=$(dpkg --print-architecture) && curl -LO https://example.com/t_amd64.deb\n", nil, nil},
 		{"uname -m", "FROM ubuntu:24.04\nRUN curl -L \"https://github.com/docker/compose/releases/download/v2.5.0/docker-compose-$(uname -s)-$(uname -m)\" -o /usr/local/bin/dc\n", nil, nil},
 		{"not a download", "FROM ubuntu:24.04\nRUN dpkg --add-architecture amd64 && apt-get install -y libc6:amd64\n", nil, nil},
+		{"a branch of a test on the build's ARCH", "FROM ubuntu:24.04\nARG ARCH\nRUN cd /usr/local/bin && (if [ \"$ARCH\" = \"x86_64\" ]; then \\\n  curl -O https://uploader.codecov.io/latest/linux/codecov; else \\\n  curl -O https://uploader.codecov.io/latest/aarch64/codecov; fi)\n", nil, nil},
+		{"a case on a variable", "FROM ubuntu:24.04\nARG ARCH\nRUN case \"${ARCH}\" in aarch64) curl -LO https://example.com/t-aarch64.tgz ;; *) curl -LO https://example.com/t.tgz ;; esac\n", nil, nil},
+		{"a test on something else", "FROM ubuntu:24.04\nARG MODE\nRUN if [ \"$MODE\" = \"full\" ]; then curl -LO https://example.com/t-aarch64.tgz; fi\n", nil, []want{{line: 3}}},
+		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})
 }
 

@@ -726,8 +726,20 @@ func archAware(text string) bool {
 			return true
 		}
 	}
-	return strings.Contains(text, "uname") && unameM.MatchString(text) || archCmd.MatchString(text)
+	return strings.Contains(text, "uname") && unameM.MatchString(text) || archCmd.MatchString(text) || archCompare.MatchString(text)
 }
+
+// archCompare is a shell test of a variable against an architecture's
+// name (`if [ "$ARCH" = "x86_64" ]`, `[[ ${arch} == aarch64 ]]`, `case
+// "$ARCH" in aarch64)`): the RUN picks by the architecture the build
+// passes, whichever branch names which.
+var archCompare = regexp.MustCompile(`(?i)\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s*(?:==?|!=)\s*["']?(?:x86_64|amd64|aarch64|arm64|armv7l|armhf|x64)\b|` +
+	`\bcase\s+["']?\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s+in\b[^;]*?\b(?:x86_64|amd64|aarch64|arm64)\b[^)\n]*\)`)
+
+// otherOS is a download named for an operating system other than Linux
+// (`…_darwin_amd64.tar.gz`, `…-windows-x64.zip`): no Linux image runs it on
+// any architecture, so its architecture breaks nothing of a platform.
+var otherOS = regexp.MustCompile(`(?i)(?:^|[-_./])(?:darwin|macos|osx|windows|win32|win64|freebsd)(?:$|[-_./])`)
 
 // archCmd is the arch command's answer taken in a substitution
 // (`$(arch | sed s/arm64/aarch64/)`).
@@ -1063,7 +1075,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						continue
 					}
 					m := archRe.FindStringSubmatch(a)
-					if m == nil || fixed != "" && normArch(m[1]) == fixed {
+					if m == nil || fixed != "" && normArch(m[1]) == fixed || otherOS.MatchString(a) {
 						continue
 					}
 					sp := dockerfile.Span{Line: c.Line}
@@ -1139,7 +1151,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			for _, a := range ins.Args[:len(ins.Args)-1] {
 				m := archRe.FindStringSubmatch(a)
 				i := strings.Index(line, a)
-				if m == nil || !strings.Contains(a, "://") || i < 0 || fixed != "" && normArch(m[1]) == fixed {
+				if m == nil || !strings.Contains(a, "://") || i < 0 || fixed != "" && normArch(m[1]) == fixed || otherOS.MatchString(a) {
 					continue
 				}
 				add(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, m[1], true)
