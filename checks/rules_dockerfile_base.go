@@ -73,7 +73,8 @@ func init() {
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`) or a Dev Containers image's distribution " +
 			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
-			"`postgres:alpine`). With " +
+			"`postgres:alpine`), unless that tag names an archived Debian release (`node:lts-buster`), which stopped moving " +
+			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
@@ -572,7 +573,9 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, a `latest` of its variant, which changes over time", ref, r.Tag)
 	case devcontainersAlias(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, an alias that moves to each new release of the distribution", ref, r.Tag)
-	case languageAlias(r):
+	case languageAlias(r) && eolRelease(ref) == "":
+		// A tag of an archived Debian release (`node:lts-buster`) stopped
+		// moving when the image dropped that release: CR119's.
 		return fmt.Sprintf("`%s` uses the `%s` tag, which names no %s version: it moves to each new release", ref, r.Tag, r.Repository)
 	}
 	return ""

@@ -29,7 +29,7 @@ func init() {
 			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
 			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, archives.fedoraproject.org, " +
-			"vault.centos.org) " +
+			"vault.centos.org or a mirror of it such as archive.kernel.org/centos-vault, in the RUN or in a file it copies in) " +
 			"is not reported, nor is a base only a build-arg default names when the build is given another.",
 		Why: "The image's `/etc/apt/sources.list` (or dnf's metalink) still names the regular mirrors, which no longer have the release: " +
 			"`apt-get update` fails (`does not have a Release file`), dnf finds no mirror, and the build stops, so the workspace image cannot be " +
@@ -68,7 +68,7 @@ const (
 const eolFedoraLast = 42
 
 // archiveMirror finds a RUN that points apt or dnf at an archive mirror.
-var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|snapshot\.debian\.org|debian-archive|archives\.fedoraproject\.org|vault\.centos\.org|vault\.epel\.cloud`)
+var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|snapshot\.debian\.org|debian-archive|archives\.fedoraproject\.org|vault\.centos\.org|centos-vault|vault\.epel\.cloud`)
 
 // officialOnDebian are Docker Official images whose tags name the Debian
 // release they are built on (`node:20-buster`, `python:3.8-slim-stretch`).
