@@ -423,6 +423,8 @@ var (
 	yamlEnvEntry = regexp.MustCompile(`(?m)^[ \t]+([A-Z_][A-Z0-9_]*):[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._/:-]*)["']?[ \t]*$`)
 	// shellAssign is a script's `NAME=value` (`image="devkitpro/${1}"`).
 	shellAssign = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+|local[ \t]+|readonly[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"\n]*)"|'([^'\n]*)'|([^\s;&|]*))`)
+	// githubEnvWrite is a workflow step's `echo "NAME=value" >> $GITHUB_ENV`.
+	githubEnvWrite = regexp.MustCompile(`echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=((?:\$\{\{[^}]*\}\}|[^\s"'])+)["']?\s*>>\s*["']?\$\{?GITHUB_ENV`)
 	// bakeTargetContext is a bake `contexts` entry mapping an image,
 	// quoted or a variable in parentheses, to another target.
 	bakeTargetContext = regexp.MustCompile(`(?:"([^"\n]+)"|\(([A-Za-z_][A-Za-z0-9_]*)\))\s*=\s*"target:`)
@@ -689,6 +691,15 @@ func taggedImages(b []byte) []tagPattern {
 					vars[string(m[1])] = string(m[2])
 				}
 			}
+			// A workflow step's `echo "IMG=…" >> $GITHUB_ENV`, which later
+			// steps read as `${{ env.IMG }}` and `${IMG}`.
+			if bytes.Contains(b, []byte("GITHUB_ENV")) {
+				for _, m := range githubEnvWrite.FindAllSubmatch(b, -1) {
+					if _, ok := vars[string(m[1])]; !ok {
+						vars[string(m[1])] = string(m[2])
+					}
+				}
+			}
 			// A bake file's variables' defaults (`variable "PREFIX" {
 			// default = "ghcr.io/x/updater-" }`).
 			for _, m := range bakeVariable.FindAllSubmatch(b, -1) {
@@ -697,14 +708,23 @@ func taggedImages(b []byte) []tagPattern {
 				}
 			}
 		}
-		return refVar.ReplaceAllStringFunc(t, func(v string) string {
-			name := strings.TrimSpace(strings.Trim(v, "${}"))
-			name = strings.TrimPrefix(name, "env.")
-			if val, ok := vars[name]; ok && !strings.Contains(val, "$(") {
-				return val
+		// A value may name other variables (`IMG=${{ env.REGISTRY }}/…`):
+		// a few rounds expand them.
+		for range 3 {
+			next := refVar.ReplaceAllStringFunc(t, func(v string) string {
+				name := strings.TrimSpace(strings.Trim(v, "${}"))
+				name = strings.TrimPrefix(name, "env.")
+				if val, ok := vars[name]; ok && !strings.Contains(val, "$(") {
+					return val
+				}
+				return v
+			})
+			if next == t {
+				break
 			}
-			return v
-		})
+			t = next
+		}
+		return t
 	}
 	add := func(t string) {
 		t = expand(strings.Trim(strings.TrimSpace(t), `"'`))

@@ -248,6 +248,10 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			"docker-bake.hcl": "variable \"PREFIX\" {\n  default = \"ghcr.io/dependabot/dependabot-updater-\"\n}\nvariable \"CORE\" {\n  default = \"ghcr.io/dependabot/dependabot-updater-core\"\n}\ntarget \"pc\" {\n  contexts = {\n    (CORE) = \"target:core\"\n    \"${PREFIX}gomod:latest\" = \"target:gomod\"\n  }\n}\n"}, 0},
 		{"a bake context that maps it to another image", map[string]string{"pre_commit/Dockerfile": "FROM ghcr.io/dependabot/dependabot-updater-gomod:latest\nUSER 1000\n",
 			"docker-bake.hcl": "target \"pc\" {\n  contexts = {\n    \"ghcr.io/dependabot/dependabot-updater-gomod:latest\" = \"docker-image://alpine:3.20\"\n  }\n}\n"}, 1},
+		{"a workflow's tags from a name a step writes to GITHUB_ENV", map[string]string{"workspace-images/cpp-dev/Dockerfile": "FROM ghcr.io/nyc-design/workspace-images/base-dev:latest\nUSER 1000\n",
+			".github/workflows/build-base-dev.yaml": "env:\n  REGISTRY: ghcr.io\n  IMAGE_NAMESPACE: workspace-images\n  IMAGE_NAME: base-dev\njobs:\n  build:\n    steps:\n" +
+				"      - run: |\n          echo \"IMG=${{ env.REGISTRY }}/${{ github.repository_owner }}/${{ env.IMAGE_NAMESPACE }}/${{ env.IMAGE_NAME }}\" >> $GITHUB_ENV\n" +
+				"      - uses: docker/build-push-action@v6\n        with:\n          tags: ${{ env.IMG }}\n"}, 0},
 		{"another image tagged", map[string]string{"android-x86/Dockerfile": df, "Makefile": "x:\n\tdocker build -t dockcross/web:latest .\n"}, 1},
 		{"a tag that is only a variable", map[string]string{"android-x86/Dockerfile": df, "build.sh": "docker build -t \"$IMAGE\" .\n"}, 1},
 		{"nothing tags it", map[string]string{"android-x86/Dockerfile": df}, 1},
