@@ -40,7 +40,8 @@ func init() {
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
 			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile, that no " +
 			"devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, a `_common/Dockerfile`, " +
-			"joined to others by a build script), or an empty file named like a Dockerfile (a placeholder or a test's fixture). " +
+			"joined to others by a build script), or one a build script appends into the Dockerfile it writes with `cat` " +
+			"(`cat custom/header.Dockerfile >> $DOCKERFILE`: its `FROM` starts a file whose `USER` and `ENTRYPOINT` come later), or an empty file named like a Dockerfile (a placeholder or a test's fixture). " +
 			"It is reported once, as a note, and not checked as a Dockerfile: " +
 			"nothing is built and its base is not read. A Template source's Dockerfile, or one whose base is a placeholder, " +
 			"that still parses is checked by the rules that can read it, but its placeholders are not reported (no CR102 " +
@@ -253,6 +254,15 @@ func DockerfileFragment(p string, src []byte) *Template {
 	return &Template{Path: p, Kind: TemplateFragment, Sign: "no `FROM`", Location: Location{Path: p, StartLine: 1}}
 }
 
+// JoinedFragment is the Template of a Dockerfile that a build script
+// joins to others into the Dockerfile it builds (`cat
+// custom/header.Dockerfile >> $DOCKERFILE`): its FROM starts that
+// Dockerfile, whose USER and ENTRYPOINT come after it. by names the
+// script.
+func JoinedFragment(p, by string) *Template {
+	return &Template{Path: p, Kind: TemplateFragment, Sign: "`" + by + "` appends it with `cat`", Location: Location{Path: p, StartLine: 1}}
+}
+
 // generatorLine finds a line that is a generator's: one that starts with a
 // template tag, or a FROM that holds one. Tags elsewhere (`docker inspect
 // --format '{{.Id}}'` in a RUN) are the command's own.
@@ -440,6 +450,9 @@ func (t *Template) Note(checked bool) Finding {
 		what = "a Dockerfile whose base is a placeholder (" + t.Sign + ") that a build script fills in"
 	case TemplateFragment:
 		what = "a piece of a Dockerfile (it has no `FROM`) that a build script joins to others, not a Dockerfile on its own"
+		if t.Sign != "no `FROM`" {
+			what = "a piece of a Dockerfile that a build script joins to others (" + t.Sign + "), not a Dockerfile on its own"
+		}
 	case TemplateEmpty:
 		what = "an empty file named like a Dockerfile (a placeholder or a test's fixture), nothing to build"
 	default:

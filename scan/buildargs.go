@@ -89,6 +89,10 @@ type buildFile struct {
 	// builds (`-t ${lang}:latest -f intermediate/${lang}.Dockerfile`): one
 	// image per Dockerfile of that pattern.
 	tagTemplates []tagTemplate
+	// joined are the Dockerfiles it appends into another file with `cat`
+	// (`cat custom/header.Dockerfile >> $DOCKERFILE`): pieces of the
+	// Dockerfile it writes.
+	joined []string
 	// composePlatforms are the platforms its Compose services build their
 	// Dockerfiles for, by the Dockerfile's path from the root ("" for a
 	// service that names none).
@@ -313,6 +317,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		f.tagTemplates = tagTemplates(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
+		f.joined = joinedDockerfiles(b)
 		if devcontainer.IsComposeFileName(path.Base(rel)) && bytes.Contains(b, []byte("build")) {
 			composeBuilds(repo, rel, b, &f)
 		}
@@ -325,12 +330,48 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.tagTemplates) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 {
 			out = append(out, f)
 		}
 		return nil
 	})
 	return out
+}
+
+// catInto is a `cat` of files written into another (`cat a b > out`,
+// `cat x >> $DOCKERFILE`), its file words.
+var catInto = regexp.MustCompile(`(?m)\bcat((?:[ \t]+[^\s|;&<>]+)+)[ \t]*>>?`)
+
+// joinedDockerfiles are the Dockerfile paths (with a folder, no variable)
+// a build file appends into another file with `cat`.
+func joinedDockerfiles(b []byte) []string {
+	if !bytes.Contains(b, []byte("cat ")) {
+		return nil
+	}
+	var out []string
+	for _, m := range catInto.FindAllSubmatch(b, -1) {
+		for _, w := range strings.Fields(string(m[1])) {
+			w = path.Clean(strings.TrimPrefix(strings.Trim(w, `"'`), "./"))
+			if !strings.Contains(w, "/") || strings.Contains(w, "$") || !IsDockerfileName(path.Base(w)) || slices.Contains(out, w) || len(out) >= maxTags {
+				continue
+			}
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// joinedBy returns the build file that appends the Dockerfile df into
+// another with `cat`, "" when none does.
+func (bf buildFiles) joinedBy(df string) string {
+	for _, f := range bf {
+		for _, j := range f.joined {
+			if j == df || strings.HasSuffix(df, "/"+j) {
+				return f.path
+			}
+		}
+	}
+	return ""
 }
 
 // composeBuilds adds to f the Dockerfiles the Compose file rel's services

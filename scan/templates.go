@@ -59,6 +59,11 @@ func (p *Planned) recognizeTemplates(t *Target) {
 				add(checks.DockerfileFragment(t.Path, src))
 			}
 		}
+		if len(t.templates) == 0 {
+			if by := p.buildFiles().joinedBy(t.Path); by != "" {
+				add(checks.JoinedFragment(t.Path, by))
+			}
+		}
 		return
 	}
 	if t.dc == nil {

@@ -38,6 +38,9 @@ func TestTemplates(t *testing.T) {
 		"notebooks/base/Dockerfile": "ARG BASE_IMG=<ubuntu>\nFROM $BASE_IMG\nENTRYPOINT [\"/init\"]\n",
 		// A piece a build script joins to a header: no FROM.
 		"custom/gpulibs.Dockerfile": "LABEL authors=\"x\"\nRUN mamba install --yes pyyaml && \\\n    fix-permissions /home/jovyan\n",
+		// The header it joins them to: a FROM whose USER comes later.
+		"custom/header.Dockerfile": "FROM nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04\nUSER root\n",
+		"generate-Dockerfile.sh":   "#!/bin/bash\nDOCKERFILE=.build/Dockerfile\ncat custom/header.Dockerfile >> $DOCKERFILE\ncat custom/gpulibs.Dockerfile >> $DOCKERFILE\n",
 		"app/Dockerfile":            "FROM debian:latest\n",
 		// A config a generator fills in (it does not parse until then),
 		// kept in a hidden folder with its manifest above it.
@@ -77,6 +80,7 @@ func TestTemplates(t *testing.T) {
 	want := []string{
 		"CR120 build/assets/debian.Dockerfile:2",
 		"CR120 custom/gpulibs.Dockerfile:1",
+		"CR120 custom/header.Dockerfile:1",
 		"CR120 generators/app/templates/Dockerfile.ejs:1",
 		"CR120 lib/templates/Dockerfile.tt:1",
 		"CR120 library/Dockerfile.template:1",
