@@ -41,7 +41,7 @@ func TestTemplates(t *testing.T) {
 		// The header it joins them to: a FROM whose USER comes later.
 		"custom/header.Dockerfile": "FROM nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04\nUSER root\n",
 		"generate-Dockerfile.sh":   "#!/bin/bash\nDOCKERFILE=.build/Dockerfile\ncat custom/header.Dockerfile >> $DOCKERFILE\ncat custom/gpulibs.Dockerfile >> $DOCKERFILE\n",
-		"app/Dockerfile":            "FROM debian:latest\n",
+		"app/Dockerfile":           "FROM debian:latest\n",
 		// A config a generator fills in (it does not parse until then),
 		// kept in a hidden folder with its manifest above it.
 		"templates/web/devcontainer-template.json":                `{"id": "web"}`,
