@@ -78,7 +78,9 @@ func init() {
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
 			"an interpreter, a user switcher (`gosu`), a known service, or is started to serve (`--port`, `serve`). " +
 			"An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
-			"\"sh\", \"-c\", …init_script]`) is not reported either: that template runs it.",
+			"\"sh\", \"-c\", …init_script]`) is not reported either: that template runs it. Nor is any ENTRYPOINT of a repository " +
+			"whose Coder template runs its Docker container with the image's own entrypoint and command and hands the agent's init " +
+			"script over in the environment (`CODER_INIT_SCRIPT_BASE64=${base64encode(coder_agent.main.init_script)}`): its images start the agent themselves.",
 		Why: "Coder's templates replace the container's command with `sh -c <agent init script>`: the image's " +
 			"ENTRYPOINT and CMD never run, so whatever they set up (daemons, environment, files) is missing in " +
 			"the workspace." + cite("templates"),

@@ -485,6 +485,56 @@ var (
 // or a Kubernetes container's), its first string the program.
 var tfEntrypoint = regexp.MustCompile(`\bentrypoint\s*=\s*\[\s*"([^"]+)"`)
 
+// anyEntrypoint stands for the image's own entrypoint, whatever it is, in
+// buildFile.entrypoints.
+const anyEntrypoint = "*"
+
+// keepsImageEntrypoint reports whether a Terraform file's Docker container
+// runs the image as it is, entrypoint and command kept, and hands it the
+// agent's init script in its environment (`"CODER_INIT_SCRIPT_BASE64=${
+// base64encode(coder_agent.main.init_script)}"`): the image's entrypoint
+// starts the agent itself (defn/dev's s6 service).
+func keepsImageEntrypoint(b []byte) bool {
+	if !bytes.Contains(b, []byte(`resource "docker_container"`)) || !bytes.Contains(b, []byte("init_script")) {
+		return false
+	}
+	for rest := b; ; {
+		i := bytes.Index(rest, []byte(`resource "docker_container"`))
+		if i < 0 {
+			return false
+		}
+		block := hclBlock(rest[i:])
+		rest = rest[i+len(block):]
+		if bytes.Contains(block, []byte("init_script")) && !tfCommandKey.Match(block) {
+			return true
+		}
+		if len(block) == 0 {
+			return false
+		}
+	}
+}
+
+// tfCommandKey is a container's `entrypoint = …` or `command = …`.
+var tfCommandKey = regexp.MustCompile(`(?m)^\s*(?:entrypoint|command)\s*=`)
+
+// hclBlock returns b up to the brace that closes its first block (all of b
+// when it does not close).
+func hclBlock(b []byte) []byte {
+	depth := 0
+	for i, c := range b {
+		switch c {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return b[:i+1]
+			}
+		}
+	}
+	return b
+}
+
 // templateEntrypoints are the programs a Terraform file keeps as a
 // container's entrypoint, but the shells a template's agent init runs in.
 func templateEntrypoints(b []byte) []string {
@@ -493,6 +543,9 @@ func templateEntrypoints(b []byte) []string {
 	// runs systemd as PID 1, as Coder's own Sysbox templates do.
 	if bytes.Contains(b, []byte("sysbox-runc")) && bytes.Contains(b, []byte("/sbin/init")) {
 		out = append(out, "/sbin/init")
+	}
+	if keepsImageEntrypoint(b) {
+		out = append(out, anyEntrypoint)
 	}
 	for _, m := range tfEntrypoint.FindAllSubmatch(b, -1) {
 		p := string(m[1])
@@ -554,9 +607,13 @@ func (bf buildFiles) crossImage(df string) bool {
 
 // keptEntrypoint reports whether a Coder template of the repository keeps
 // prog as its container's entrypoint, handing it the agent's init script.
+//
+// A template that keeps the image's own entrypoint (anyEntrypoint) keeps
+// every program but systemd's /sbin/init, which runs only where the image
+// names it, and which the rules ask about by that name.
 func (bf buildFiles) keptEntrypoint(prog string) bool {
 	for _, f := range bf {
-		if slices.Contains(f.entrypoints, prog) {
+		if slices.Contains(f.entrypoints, prog) || prog != "/sbin/init" && slices.Contains(f.entrypoints, anyEntrypoint) {
 			return true
 		}
 	}

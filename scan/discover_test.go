@@ -390,6 +390,7 @@ func TestSysboxTemplateRunsSystemd(t *testing.T) {
 	runTreeCases(t, "CR116", []treeCase{
 		{"a Sysbox template", map[string]string{"images/base/Dockerfile": df, "templates/Base/main.tf": sysbox}, 0},
 		{"a plain template", map[string]string{"images/base/Dockerfile": df, "templates/Base/main.tf": "resource \"docker_container\" \"workspace\" {\n  entrypoint = [\"sh\", \"-c\", local.init]\n}\n"}, 1},
+		{"a template that keeps the image's own entrypoint", map[string]string{"images/base/Dockerfile": df, "templates/Base/main.tf": "resource \"docker_container\" \"workspace\" {\n  env = [\"CODER_INIT_SCRIPT_BASE64=${base64encode(coder_agent.main.init_script)}\"]\n}\n"}, 1},
 	})
 }
 
@@ -411,6 +412,10 @@ func TestTemplateKeepsEntrypoint(t *testing.T) {
 		{"kept", tf("/usr/local/bin/entrypoint.sh"), 0},
 		{"another program kept", tf("/usr/bin/tini"), 1},
 		{"replaced", "resource \"docker_container\" \"workspace\" {\n  entrypoint = [\"sh\", \"-c\", coder_agent.main.init_script]\n}\n", 1},
+		{"the image's own kept, the init script in its environment", "resource \"docker_container\" \"workspace\" {\n  image = docker_image.workspace.name\n  env = [\n" +
+			"    \"CODER_AGENT_TOKEN=${coder_agent.main.token}\",\n    \"CODER_INIT_SCRIPT_BASE64=${base64encode(coder_agent.main.init_script)}\",\n  ]\n  host {\n    ip = \"host-gateway\"\n  }\n}\n", 0},
+		{"the image's own kept, but no init script handed over", "resource \"docker_container\" \"db\" {\n  image = \"postgres:16\"\n}\n" +
+			"resource \"docker_container\" \"workspace\" {\n  command = [\"sh\", \"-c\", coder_agent.main.init_script]\n}\n", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := map[string]string{"ubuntu-base/Dockerfile": df, "ubuntu-base/entrypoint.sh": script, "ubuntu-base/main.tf": tc.tf}
