@@ -25,6 +25,12 @@ import (
 // not compared. A Dockerfile built on an image of its own name extends that
 // image rather than making it, and is left out.
 type Siblings struct {
+	// Local, when set, reports whether the repository's build files tag
+	// ref (`-t ${lang}:latest -f intermediate/${lang}.Dockerfile` tags
+	// rust:latest): its own Dockerfile, not the table of well-known
+	// images, then says what the image is.
+	Local func(ref string) bool
+
 	byName map[string][]string
 	load   func(path string) *dockerfile.File
 
@@ -110,11 +116,12 @@ type siblingResolver struct {
 }
 
 // BaseFacts implements BaseResolver: the image when it was read, else the
-// table when it knows the user, else the sibling Dockerfile's user and
-// HOME over what the table knows of the reference.
+// table when it knows the user (unless the repository builds the image
+// itself: Siblings.Local), else the sibling Dockerfile's user and HOME over
+// what the table knows of the reference.
 func (r siblingResolver) BaseFacts(ref string) BaseFacts {
 	b := r.next.BaseFacts(ref)
-	if b.Source == "image" || b.KnowsUser() || r.s == nil {
+	if b.Source == "image" || r.s == nil || b.KnowsUser() && (r.s.Local == nil || !r.s.Local(ref)) {
 		return b
 	}
 	sf := r.s.facts(ref, r.visiting)

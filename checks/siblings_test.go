@@ -105,3 +105,29 @@ func TestSiblings(t *testing.T) {
 type staticResolver struct{ b BaseFacts }
 
 func (r staticResolver) BaseFacts(string) BaseFacts { return r.b }
+
+// TestSiblingsLocal: an image the repository's build files tag itself
+// (`-t ${lang}:latest -f intermediate/${lang}.Dockerfile` tags rust:latest)
+// is what its own Dockerfile makes, not the Docker Official image the
+// table knows; an image it does not tag is still the table's.
+func TestSiblingsLocal(t *testing.T) {
+	files := map[string]string{"intermediate/rust.Dockerfile": "FROM base-system:latest\nRUN useradd -m agent\nUSER agent\n"}
+	load := func(p string) *dockerfile.File {
+		f, err := dockerfile.Parse(p, []byte(files[p]))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		return f
+	}
+	s := NewSiblings([]string{"intermediate/rust.Dockerfile"}, load)
+	if b := s.Resolver(nil).BaseFacts("rust:latest"); !b.KnowsUser() || !isRootUser(b.User) || b.Source == "sibling" {
+		t.Errorf("not built locally: user %q from %q, want the table's root", b.User, b.Source)
+	}
+	s.Local = func(ref string) bool { return ref == "rust:latest" }
+	if b := s.Resolver(nil).BaseFacts("rust:latest"); b.User != "agent" || b.Source != "sibling" || b.Sibling != "intermediate/rust.Dockerfile" {
+		t.Errorf("built locally: user %q from %q (%s), want agent from the sibling", b.User, b.Source, b.Sibling)
+	}
+	if b := s.Resolver(nil).BaseFacts("rust:1.83"); !b.KnowsUser() || !isRootUser(b.User) {
+		t.Errorf("another tag: user %q, want the table's root", b.User)
+	}
+}

@@ -230,6 +230,7 @@ func (p *Planned) plan(found []Found) {
 		f, _, _ := p.files.dockerfile(rel)
 		return f
 	})
+	p.siblings.Local = func(ref string) bool { return p.buildFiles().built(p.repo.FS(), ref) }
 }
 
 // compact sorts and dedups a list of paths.
