@@ -479,6 +479,9 @@ func TestCR112(t *testing.T) {
 		{"a branch of a test on the build's ARCH", "FROM ubuntu:24.04\nARG ARCH\nRUN cd /usr/local/bin && (if [ \"$ARCH\" = \"x86_64\" ]; then \\\n  curl -O https://uploader.codecov.io/latest/linux/codecov; else \\\n  curl -O https://uploader.codecov.io/latest/aarch64/codecov; fi)\n", nil, nil},
 		{"a case on a variable", "FROM ubuntu:24.04\nARG ARCH\nRUN case \"${ARCH}\" in aarch64) curl -LO https://example.com/t-aarch64.tgz ;; *) curl -LO https://example.com/t.tgz ;; esac\n", nil, nil},
 		{"a test on something else", "FROM ubuntu:24.04\nARG MODE\nRUN if [ \"$MODE\" = \"full\" ]; then curl -LO https://example.com/t-aarch64.tgz; fi\n", nil, []want{{line: 3}}},
+		{"a path of a command whose failure is ignored", "FROM ubuntu:24.04\nRUN strip --remove-section=.note.ABI-tag /usr/lib/x86_64-linux-gnu/libQt5Core.so || true\nRUN ln -s /usr/lib/aarch64-linux-gnu/libfoo.so /usr/lib/libfoo.so 2>/dev/null || :\n", nil, nil},
+		{"a path of a command whose failure stops the build", "FROM ubuntu:24.04\nRUN strip --remove-section=.note.ABI-tag /usr/lib/x86_64-linux-gnu/libQt5Core.so && echo ok || exit 1\n", nil, []want{{line: 2}}},
+		{"a download whose failure is ignored still fetches the wrong file", "FROM ubuntu:24.04\nRUN curl -fsSLO https://example.com/tool-linux-amd64.tar.gz || true\n", nil, []want{{line: 2}}},
 		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})
 }

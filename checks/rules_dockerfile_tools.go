@@ -121,7 +121,9 @@ func init() {
 			"name, a URL) that a later RUN's URL or path, an ADD, or another ENV/ARG path is built from. A shell variable a RUN sets " +
 			"(`export T=go1.22.linux-amd64.tar.gz`, `ARCH=amd64;`) is reported where it is set when a later URL or path of " +
 			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A RUN that works " +
-			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`) is not reported, nor " +
+			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
+			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) is not reported, nor a download named for another OS (`_darwin_amd64`), " +
+			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`), nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
 			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`, `…/arm/`, `UbuntuARM/`), or a folder on its " +
@@ -738,6 +740,24 @@ func archAware(text string) bool {
 var archCompare = regexp.MustCompile(`(?i)\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s*(?:==?|!=)\s*["']?(?:x86_64|amd64|aarch64|arm64|armv7l|armhf|x64)\b|` +
 	`\bcase\s+["']?\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s+in\b[^;]*?\b(?:x86_64|amd64|aarch64|arm64)\b[^)\n]*\)`)
 
+// ignoredTail is what follows a command whose failure the RUN ignores:
+// its redirections, then `|| true` or `|| :`.
+var ignoredTail = regexp.MustCompile(`^(?:\s*\d?[<>][>&]?\s*[^\s|;&]+)*\s*\|\|\s*(?:true|:)(?:[\s;)]|$)`)
+
+// failureIgnored reports whether the RUN ignores the command c's failure
+// (`cmd … || true`), read from the Dockerfile's text after its last word.
+func failureIgnored(v *dfView, c dockerfile.Command) bool {
+	sp := c.Span
+	if c.Nested || sp.EndLine == 0 || sp.EndCol < 1 {
+		return false
+	}
+	line := v.f.Line(sp.EndLine)
+	if sp.EndCol-1 > len(line) {
+		return false
+	}
+	return ignoredTail.MatchString(line[sp.EndCol-1:])
+}
+
 // otherOS is a download named for an operating system other than Linux
 // (`…_darwin_amd64.tar.gz`, `…-windows-x64.zip`): no Linux image runs it on
 // any architecture, so its architecture breaks nothing of a platform.
@@ -1106,6 +1126,13 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// when the first fails.
 					url := strings.Contains(a, "://")
 					if url && (keyFile.MatchString(strings.Trim(a, `"'`)) || archFreePackage(strings.Trim(a, `"'`))) {
+						continue
+					}
+					// A path a command whose failure is ignored names
+					// (`strip … /usr/lib/x86_64-linux-gnu/libQt5Core.so || true`):
+					// on another platform the command fails and the build goes
+					// on. A download so guarded still fetches the wrong file.
+					if !url && failureIgnored(v, c) {
 						continue
 					}
 					// A cross toolchain's sysroot (`/usr/i686-linux-gnu/lib/…`,
