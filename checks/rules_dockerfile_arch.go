@@ -348,6 +348,23 @@ func (v *dfView) valueSpan(av archVar) (dockerfile.Span, bool) {
 	return dockerfile.Span{Line: av.ins.StartLine}, false
 }
 
+// buildMachineStage reports whether stage s, not the final one, runs on
+// the build machine: it, or a stage it is built on, starts `FROM
+// --platform=$BUILDPLATFORM` (linkerd's go-deps, then one stage per
+// GOOS/GOARCH it cross-compiles for). It makes files for the build, or
+// for a platform it names itself, not the image's own programs.
+func (v *dfView) buildMachineStage(s *dockerfile.Stage) bool {
+	if s == v.final {
+		return false
+	}
+	for _, c := range v.chain(s) {
+		if p := c.Platform + " " + c.PlatformRaw; strings.Contains(p, "BUILDPLATFORM") || strings.Contains(p, "BUILDOS") || strings.Contains(p, "BUILDARCH") {
+			return true
+		}
+	}
+	return false
+}
+
 // archVarFindings are CR112's findings for ENV and ARG values: an ENV path
 // the image keeps, or a value a later download or path uses. A stage built
 // for one fixed platform (`FROM --platform=linux/amd64`) is not judged.
@@ -355,7 +372,7 @@ func archVarFindings(v *dfView) []Finding {
 	var out []Finding
 	built := v.builtStages()
 	for _, s := range v.f.Stages {
-		if s.Platform != "" && !hasVar(s.Platform) || !built[s] {
+		if s.Platform != "" && !hasVar(s.Platform) || !built[s] || v.buildMachineStage(s) {
 			continue
 		}
 		fixed := v.fixedArch(s)

@@ -482,6 +482,12 @@ func TestCR112(t *testing.T) {
 		{"a path of a command whose failure is ignored", "FROM ubuntu:24.04\nRUN strip --remove-section=.note.ABI-tag /usr/lib/x86_64-linux-gnu/libQt5Core.so || true\nRUN ln -s /usr/lib/aarch64-linux-gnu/libfoo.so /usr/lib/libfoo.so 2>/dev/null || :\n", nil, nil},
 		{"a path of a command whose failure stops the build", "FROM ubuntu:24.04\nRUN strip --remove-section=.note.ABI-tag /usr/lib/x86_64-linux-gnu/libQt5Core.so && echo ok || exit 1\n", nil, []want{{line: 2}}},
 		{"a download whose failure is ignored still fetches the wrong file", "FROM ubuntu:24.04\nRUN curl -fsSLO https://example.com/tool-linux-amd64.tar.gz || true\n", nil, []want{{line: 2}}},
+		{"stages built on a build-machine stage cross-compile", "ARG BUILDPLATFORM=linux/amd64\nFROM --platform=$BUILDPLATFORM golang:1.26-alpine AS deps\nRUN go mod download\n" +
+			"FROM deps AS build-linux-arm64\nENV GOOS=linux GOARCH=arm64\nENV BIN=/out/cli-linux-arm64\nRUN go build -o \"$BIN\" ./cli\n" +
+			"FROM scratch\nCOPY --from=build-linux-arm64 /out /out\n", nil, nil},
+		{"a stage on the target platform still counts", "FROM golang:1.26-alpine AS deps\n" +
+			"FROM deps AS build\nENV BIN=/out/cli-linux-arm64\nRUN go build -o \"$BIN\" ./cli && cp \"$BIN\" /usr/local/bin/cli\n" +
+			"FROM alpine:3.20\nCOPY --from=build /usr/local/bin/cli /usr/local/bin/\n", nil, []want{{line: 3}}},
 		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})
 }

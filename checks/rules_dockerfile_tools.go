@@ -1040,7 +1040,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	// A helper stage built for the build machine (`FROM
 	// --platform=$BUILDPLATFORM`, jlesage's upx stage) makes tools for the
 	// build, not the image: a download there does not reach the image.
-	if strings.Contains(s.Platform, "BUILDPLATFORM") && s != v.final {
+	if v.buildMachineStage(s) {
 		return nil
 	}
 	var dls []*download

@@ -18,6 +18,9 @@ type ComposeBuildFile struct {
 	// Platform is the service's `platform` ("" when unset or when it is a
 	// variable the project's `.env` does not give).
 	Platform string
+	// Image is the service's `image`, the name Compose tags the built
+	// image with ("" when unset or still holding a variable).
+	Image string
 }
 
 // composeFile is the part of a Compose file ComposeBuildFiles reads.
@@ -25,6 +28,7 @@ type composeFile struct {
 	Services map[string]struct {
 		Build    any    `yaml:"build"`
 		Platform string `yaml:"platform"`
+		Image    string `yaml:"image"`
 	} `yaml:"services"`
 }
 
@@ -73,7 +77,11 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 		if strings.Contains(plat, "$") {
 			plat = ""
 		}
-		out = append(out, ComposeBuildFile{Dockerfile: p, Platform: plat})
+		img := interpolate(s.Image, env)
+		if strings.Contains(img, "$") {
+			img = ""
+		}
+		out = append(out, ComposeBuildFile{Dockerfile: p, Platform: plat, Image: img})
 	}
 	return out
 }

@@ -18,6 +18,8 @@ func TestComposeBuildFiles(t *testing.T) {
 		{"context and dockerfile", "services:\n  base:\n    build:\n      context: base\n      dockerfile: Dockerfile.dev\n", "", "images",
 			[]ComposeBuildFile{{Dockerfile: "images/base/Dockerfile.dev"}}},
 		{"a build string", "services:\n  web:\n    build: ./web\n", "", ".", []ComposeBuildFile{{Dockerfile: "web/Dockerfile"}}},
+		{"the image it tags", "services:\n  app:\n    image: local/reflex-app:${TAG:-latest}\n    build:\n      context: .\n      dockerfile: prod.Dockerfile\n", "", "production-compose",
+			[]ComposeBuildFile{{Dockerfile: "production-compose/prod.Dockerfile", Image: "local/reflex-app:latest"}}},
 		{"a platform from .env", "services:\n  base:\n    platform: ${PLATFORM}\n    build: base\n", "# comment\nPLATFORM=linux/amd64\n", "images",
 			[]ComposeBuildFile{{Dockerfile: "images/base/Dockerfile", Platform: "linux/amd64"}}},
 		{"an unresolved platform", "services:\n  base:\n    platform: ${PLATFORM}\n    build: base\n", "", ".",

@@ -388,6 +388,11 @@ func composeBuilds(repo *rootfs.Root, rel string, b []byte, f *buildFile) {
 		if len(f.dockerfiles) < maxTags && !slices.Contains(f.dockerfiles, c.Dockerfile) {
 			f.dockerfiles = append(f.dockerfiles, c.Dockerfile)
 		}
+		if c.Image != "" && len(f.tags) < maxTags {
+			if t, ok := compileTag(c.Image); ok {
+				f.tags = append(f.tags, t)
+			}
+		}
 		if f.composePlatforms == nil {
 			f.composePlatforms = map[string]string{}
 		}

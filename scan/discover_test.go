@@ -252,6 +252,11 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			".github/workflows/build-base-dev.yaml": "env:\n  REGISTRY: ghcr.io\n  IMAGE_NAMESPACE: workspace-images\n  IMAGE_NAME: base-dev\njobs:\n  build:\n    steps:\n" +
 				"      - run: |\n          echo \"IMG=${{ env.REGISTRY }}/${{ github.repository_owner }}/${{ env.IMAGE_NAMESPACE }}/${{ env.IMAGE_NAME }}\" >> $GITHUB_ENV\n" +
 				"      - uses: docker/build-push-action@v6\n        with:\n          tags: ${{ env.IMG }}\n"}, 0},
+		{"a Compose service's image it builds", map[string]string{"production-compose/Caddy.Dockerfile": "FROM local/reflex-app\nUSER 1000\n",
+			"production-compose/prod.Dockerfile": "FROM python:3.13\nUSER 1000\n",
+			"production-compose/compose.yaml":    "services:\n  app:\n    image: local/reflex-app\n    build:\n      context: .\n      dockerfile: prod.Dockerfile\n  caddy:\n    build:\n      dockerfile: Caddy.Dockerfile\n"}, 0},
+		{"a Compose service's image it only runs", map[string]string{"production-compose/Caddy.Dockerfile": "FROM local/reflex-app\nUSER 1000\n",
+			"production-compose/compose.yaml": "services:\n  app:\n    image: local/reflex-app\n"}, 1},
 		{"another image tagged", map[string]string{"android-x86/Dockerfile": df, "Makefile": "x:\n\tdocker build -t dockcross/web:latest .\n"}, 1},
 		{"a tag that is only a variable", map[string]string{"android-x86/Dockerfile": df, "build.sh": "docker build -t \"$IMAGE\" .\n"}, 1},
 		{"nothing tags it", map[string]string{"android-x86/Dockerfile": df}, 1},
