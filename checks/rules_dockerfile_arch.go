@@ -377,7 +377,7 @@ func archVarFindings(v *dfView) []Finding {
 		}
 		fixed := v.fixedArch(s)
 		for _, av := range archVars(s) {
-			if fixed != "" && normArch(av.arch) == fixed {
+			if ownArch(fixed, normArch(av.arch)) {
 				continue
 			}
 			if !av.env && v.argPassed(av.name, av.arch) {
@@ -535,6 +535,16 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 	return v.in.Arch
 }
 
+// armAny is the architecture of a folder named `arm` alone: an ARM build,
+// 32- or 64-bit, whose downloads may name either.
+const armAny = "arm*"
+
+// ownArch reports whether arch (normArch's name) is the one a stage is
+// built for (fixedArch's answer, "" for any).
+func ownArch(fixed, arch string) bool {
+	return fixed != "" && (arch == fixed || fixed == armAny && (arch == "arm" || arch == "arm64"))
+}
+
 // dirArch is the architecture a folder is named for: `arm64v8`, `amd64`,
 // `aarch64`, a bare `arm` or `amd` (TeamCity's `custom/…/arm/`), or a name
 // that ends in an upper-case `ARM` (`UbuntuARM`); "" otherwise.
@@ -542,12 +552,25 @@ func dirArch(dir string) string {
 	switch {
 	case archDir.MatchString(dir):
 		return normArch(dir)
-	case strings.EqualFold(dir, "arm"), strings.HasSuffix(dir, "ARM") && len(dir) > 3 || strings.HasSuffix(dir, "ARM64") && len(dir) > 5:
+	case strings.EqualFold(dir, "arm"):
+		// An ARM build, 32-bit (vimagick's `arm/` on arm32v7 bases) or
+		// 64-bit (TeamCity's `custom/…/arm/`).
+		return armAny
+	case strings.HasSuffix(dir, "ARM") && len(dir) > 3 || strings.HasSuffix(dir, "ARM64") && len(dir) > 5:
 		return "arm64"
 	case strings.EqualFold(dir, "amd"):
 		return "amd64"
 	}
 	return ""
+}
+
+// ARMFolder reports whether a folder is named for an ARM build (`arm`,
+// `arm64v8`, `aarch64`, `armhf`, `UbuntuARM`): beside a Dockerfile, a
+// folder so named that holds a Dockerfile of the same name (vimagick's
+// `hass/Dockerfile` and `hass/arm/Dockerfile`) makes it the amd64 one.
+func ARMFolder(name string) bool {
+	a := dirArch(name)
+	return a == "arm64" || a == "arm" || a == armAny
 }
 
 // ArchFromFolders reads a Dockerfile kept per architecture from the
@@ -566,7 +589,7 @@ func ArchFromFolders(dirs []string, siblings [][]string) string {
 			if !ok || rest == "" {
 				continue
 			}
-			if a := dirArch(rest); a == "arm64" || normArch(strings.TrimLeft(rest, "-_.")) == "arm64" {
+			if a := dirArch(rest); a == "arm64" || a == armAny || normArch(strings.TrimLeft(rest, "-_.")) == "arm64" {
 				return "amd64"
 			}
 		}
@@ -649,7 +672,7 @@ func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cm
 			// choice the build makes, not a hard-coded one.
 			continue
 		}
-		if arch == "386" || fixed != "" && arch == fixed {
+		if arch == "386" || ownArch(fixed, arch) {
 			continue
 		}
 		cands = append(cands, shellArch{a: a, arch: m[1]})
@@ -746,7 +769,7 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 					continue
 				}
 				archs := strings.Split(line[m[2]+a[2]:m[2]+a[3]], ",")
-				if len(archs) != 1 || normArch(archs[0]) == "" || normArch(archs[0]) == fixed {
+				if len(archs) != 1 || normArch(archs[0]) == "" || ownArch(fixed, normArch(archs[0])) {
 					continue
 				}
 				col := m[2] + a[0]

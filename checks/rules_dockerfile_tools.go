@@ -71,10 +71,10 @@ func init() {
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
 			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`): it sets nothing up. An image with no shell (`scratch`, " +
-			"distroless but its `:debug` tags, .NET's chiseled and distroless tags) is not judged: it cannot be a workspace. " +
+			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged: it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
-			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`): they set nothing up. " +
+			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
 			"an interpreter, a user switcher (`gosu`), a known service, or is started to serve (`--port`, `serve`). " +
 			"An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
@@ -126,12 +126,15 @@ func init() {
 			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`), nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
-			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`, `…/arm/`, `UbuntuARM/`), or a folder on its " +
+			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`, `…/arm/`, which is ARM of either width, `UbuntuARM/`), or a folder on its " +
 			"path beside its ARM twin (`Ubuntu/` beside `UbuntuARM/` is the amd64 one), or a base's tag (`…:arm64v8-noble`, " +
 			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`); a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
 			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
 			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
-			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a RUN that stops the build on " +
+			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a build command that names it with one " +
+			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`), a Compose service's `platform` (its " +
+			"`${PLATFORM}` read from the project's `.env`), a folder beside it for ARM that holds a file of its name (`hass/Dockerfile` " +
+			"beside `hass/arm/Dockerfile` is the amd64 one), or a RUN that stops the build on " +
 			"ARM (`case ${TARGETPLATFORM} in \"linux/arm64\") exit 1`). Only the stages a build of the final stage runs are " +
 			"judged (its chain and the stages it copies from). An `ARG` whose value the repository's " +
 			"build files pass to a Dockerfile built on its own (a Compose `args:` entry, a bake `args` block, `--build-arg`) " +
@@ -521,11 +524,11 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 // setupName matches the names of programs that prepare a container before
 // handing over to its command: entrypoint and init scripts, user switchers
 // and uid fixers, process supervisors.
-var setupName = regexp.MustCompile(`(?i)entry|init|start|setup|boot|launch|wrap|run|docker-|fixuid|gosu|su-exec|setpriv|s6|supervis|\.(sh|bash|py|pl|rb|js|ps1)$`)
+var setupName = regexp.MustCompile(`(?i)entry|init|start|setup|boot|launch|wrap|run|docker-(?:php|java|host|user)|fixuid|gosu|su-exec|setpriv|s6|supervis|\.(sh|bash|py|pl|rb|js|ps1)$`)
 
 // serverArg matches the arguments of a command that serves rather than
 // answers: a listening address, a port, a daemon mode.
-var serverArg = regexp.MustCompile(`(?i)^(--?(bind|listen|port|host|addr|ip|daemon)|-D$|serve$|server$|start$|run$|daemon$|up$|lab$|notebook$)`)
+var serverArg = regexp.MustCompile(`(?i)^(--?(bind|listen|port|host|addr|ip|daemon)|(?-i:-D)$|serve$|server$|start$|run$|daemon$|up$|lab$|notebook$)`)
 
 // programEntrypoint reports whether an ENTRYPOINT is the packaged program
 // the image exists to run, a command-line tool invoked with the container's
@@ -536,7 +539,9 @@ var serverArg = regexp.MustCompile(`(?i)^(--?(bind|listen|port|host|addr|ip|daem
 // `serve`) is not one.
 func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
 	args := commandWords(entry)
-	if len(args) == 0 || !entry.JSON {
+	// A shell form's text is the shell's: only plain words (`ENTRYPOINT
+	// cmus`) name the program alone.
+	if len(args) == 0 || !entry.JSON && strings.ContainsAny(strings.Join(entry.Args, " "), ";&|$`<>()'\"\\") {
 		return false
 	}
 	name := path.Base(args[0])
@@ -600,8 +605,8 @@ func (v *dfView) copiesWholeRoot(s *dockerfile.Stage) bool {
 }
 
 // shellless reports whether an image has no shell: scratch, a distroless
-// image but its :debug tags (which carry busybox), or a .NET chiseled or
-// distroless tag.
+// image but its :debug tags (which carry busybox), a Chainguard image but
+// its `-dev` tags, or a .NET chiseled or distroless tag.
 func shellless(ref string) bool {
 	if strings.EqualFold(ref, "scratch") {
 		return true
@@ -609,6 +614,11 @@ func shellless(ref string) bool {
 	r := ParseImageRef(ref)
 	if r.Registry == "mcr.microsoft.com" && strings.HasPrefix(r.Repository, "dotnet/") {
 		return dotnetShellless(r.Tag)
+	}
+	// Chainguard's images have no shell but in their `-dev` tags
+	// (`cgr.dev/chainguard/static`, `chainguard/static`).
+	if r.Registry == "cgr.dev" && strings.HasPrefix(r.Repository, "chainguard/") || r.Registry == "" && r.Repository == "chainguard/static" {
+		return !strings.Contains(strings.ToLower(r.Tag), "dev")
 	}
 	return strings.Contains(r.Repository, "distroless") && !strings.Contains(strings.ToLower(r.Tag), "debug")
 }
@@ -1082,7 +1092,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// rustup's `--default-host x86_64-unknown-linux-gnu`
 					// installs that host's toolchain as the default.
 					if h, sp, ok := defaultHost(c, i); ok {
-						if m := archRe.FindStringSubmatch(h); m != nil && (fixed == "" || normArch(m[1]) != fixed) {
+						if m := archRe.FindStringSubmatch(h); m != nil && !ownArch(fixed, normArch(m[1])) {
 							add(h, sp, m[1], false)
 						}
 						continue
@@ -1097,7 +1107,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						continue
 					}
 					m := archRe.FindStringSubmatch(a)
-					if m == nil || fixed != "" && normArch(m[1]) == fixed || otherOS.MatchString(a) {
+					if m == nil || ownArch(fixed, normArch(m[1])) || otherOS.MatchString(a) {
 						continue
 					}
 					sp := dockerfile.Span{Line: c.Line}
@@ -1180,7 +1190,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			for _, a := range ins.Args[:len(ins.Args)-1] {
 				m := archRe.FindStringSubmatch(a)
 				i := strings.Index(line, a)
-				if m == nil || !strings.Contains(a, "://") || i < 0 || fixed != "" && normArch(m[1]) == fixed || otherOS.MatchString(a) {
+				if m == nil || !strings.Contains(a, "://") || i < 0 || ownArch(fixed, normArch(m[1])) || otherOS.MatchString(a) {
 					continue
 				}
 				add(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, m[1], true)

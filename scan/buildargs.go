@@ -93,10 +93,11 @@ type buildFile struct {
 	// (`cat custom/header.Dockerfile >> $DOCKERFILE`): pieces of the
 	// Dockerfile it writes.
 	joined []string
-	// composePlatforms are the platforms its Compose services build their
-	// Dockerfiles for, by the Dockerfile's path from the root ("" for a
-	// service that names none).
-	composePlatforms map[string]string
+	// dfPlatforms are the platforms it builds Dockerfiles for where one
+	// Compose service or one build command names both (`docker buildx
+	// build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`), by
+	// the Dockerfile's path as written ("" for one that names none).
+	dfPlatforms map[string]string
 	// entrypoints are the programs a Coder template of the repository
 	// keeps as the container's entrypoint (`entrypoint =
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`).
@@ -321,6 +322,9 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 		if devcontainer.IsComposeFileName(path.Base(rel)) && bytes.Contains(b, []byte("build")) {
 			composeBuilds(repo, rel, b, &f)
 		}
+		if bytes.Contains(b, []byte("--platform")) && !devcontainer.IsComposeFileName(path.Base(rel)) {
+			commandPlatforms(b, &f)
+		}
 		if len(f.dockerfiles) > 0 && bytes.Contains(b, []byte("platform")) {
 			for _, m := range platformValue.FindAllSubmatch(b, -1) {
 				for _, p := range strings.Split(string(m[1]), ",") {
@@ -374,6 +378,58 @@ func (bf buildFiles) joinedBy(df string) string {
 	return ""
 }
 
+// dfPlatform records that f builds the Dockerfile df for platform p
+// (the first time df is named wins).
+func (f *buildFile) dfPlatform(df, p string) {
+	if f.dfPlatforms == nil {
+		f.dfPlatforms = map[string]string{}
+	}
+	if _, seen := f.dfPlatforms[df]; !seen && len(f.dfPlatforms) < maxTags {
+		f.dfPlatforms[df] = p
+	}
+}
+
+// platformFor returns the platform f builds the Dockerfile df for, where
+// one of its commands or services names both, and whether one names it.
+func (f buildFile) platformFor(df string) (string, bool) {
+	if p, ok := f.dfPlatforms[df]; ok {
+		return p, true
+	}
+	for d, p := range f.dfPlatforms {
+		if strings.HasSuffix(df, "/"+d) || path.Join(f.dir, d) == df {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// platformFlag is a build command's `--platform` list.
+var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${}-]+)`)
+
+// fileFlag is a build command's `-f`/`--file` path.
+var fileFlag = regexp.MustCompile(`(?:^|\s)(?:-f|--file)(?:=|\s+)["']?([^\s"';&|]+)`)
+
+// commandPlatforms records the platform of each build command of b that
+// names a Dockerfile (`docker buildx build --platform=linux/amd64 --file
+// 3.12/browsers/Dockerfile …`), continued lines joined.
+func commandPlatforms(b []byte, f *buildFile) {
+	text := strings.ReplaceAll(string(b), "\\\n", " ")
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.Contains(line, "--platform") {
+			continue
+		}
+		fm, pm := fileFlag.FindStringSubmatch(line), platformFlag.FindStringSubmatch(line)
+		if fm == nil || pm == nil {
+			continue
+		}
+		df := path.Clean(strings.TrimPrefix(fm[1], "./"))
+		if strings.Contains(df, "$") || !IsDockerfileName(path.Base(df)) && !strings.Contains(strings.ToLower(path.Base(df)), "dockerfile") {
+			continue
+		}
+		f.dfPlatform(df, strings.Trim(strings.TrimSpace(pm[1]), `"'`))
+	}
+}
+
 // composeBuilds adds to f the Dockerfiles the Compose file rel's services
 // build (`context: base` with `dockerfile: Dockerfile` is
 // base/Dockerfile, which namedDockerfiles cannot tell) and the platform
@@ -393,12 +449,7 @@ func composeBuilds(repo *rootfs.Root, rel string, b []byte, f *buildFile) {
 				f.tags = append(f.tags, t)
 			}
 		}
-		if f.composePlatforms == nil {
-			f.composePlatforms = map[string]string{}
-		}
-		if _, seen := f.composePlatforms[c.Dockerfile]; !seen {
-			f.composePlatforms[c.Dockerfile] = c.Platform
-		}
+		f.dfPlatform(c.Dockerfile, c.Platform)
 	}
 }
 
@@ -577,12 +628,14 @@ func (bf buildFiles) namedPlatformArch(df string) string {
 			continue
 		}
 		platforms := f.platforms
-		if p, ok := f.composePlatforms[df]; ok {
-			// The Compose service that builds it says, whatever the
-			// file's other services do.
+		if p, ok := f.platformFor(df); ok {
+			// The Compose service or the command that builds it says,
+			// whatever the file's others do.
 			platforms = nil
-			if p != "" {
-				platforms = []string{p}
+			for _, q := range strings.Split(p, ",") {
+				if q = strings.TrimSpace(q); q != "" {
+					platforms = append(platforms, q)
+				}
 			}
 		}
 		for _, p := range platforms {

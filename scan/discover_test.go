@@ -310,6 +310,13 @@ func TestBakePlatformFixesArch(t *testing.T) {
 			"images/compose.yml": "services:\n  base:\n    platform: ${PLATFORM:-linux/amd64}\n    build: ./base\n"}, 0},
 		{"another Compose service's platform", map[string]string{"images/base/Dockerfile": df, "images/web/Dockerfile": df,
 			"images/compose.yml": "services:\n  base:\n    build: ./base\n  web:\n    platform: linux/amd64\n    build: ./web\n"}, 1},
+		{"a script's command that builds it for one platform, beside others for two", map[string]string{"3.12/browsers/Dockerfile": df, "3.12/Dockerfile": df,
+			"build-images.sh": "#!/usr/bin/env bash\ndocker buildx build --platform=linux/amd64,linux/arm64 --file 3.12/Dockerfile -t cimg/python:3.12 --push .\n" +
+				"docker buildx build --platform=linux/amd64 \\\n  --file 3.12/browsers/Dockerfile -t cimg/python:3.12-browsers --push .\n"}, 1},
+		{"the amd64 twin of an arm/ subfolder", map[string]string{"hass/Dockerfile": df, "hass/arm/Dockerfile": "FROM alpine:3\nRUN wget https://example.com/tool-armhf.tar.gz\nUSER 1000\n"}, 0},
+		{"an arm/ subfolder without its twin's file", map[string]string{"hass/Dockerfile": df, "hass/arm/Dockerfile.debian": "FROM alpine:3\nUSER 1000\n"}, 1},
+		{"a 32-bit download in an arm/ folder", map[string]string{"red5/arm/Dockerfile.debian": "FROM armhf/debian:jessie\nRUN wget https://example.com/tool-armhf.tar.gz\nUSER 1000\n"}, 0},
+		{"an amd64 download in an arm/ folder", map[string]string{"red5/arm/Dockerfile.debian": "FROM debian:12\nRUN wget https://example.com/tool-amd64.tar.gz\nUSER 1000\n"}, 1},
 		{"another bake file that names it", map[string]string{"docker/synaptics/Dockerfile": df,
 			"docker/synaptics/synaptics.hcl": "target \"synaptics\" {\n  dockerfile = \"docker/synaptics/Dockerfile\"\n  platforms = [\"linux/amd64\"]\n}\n"}, 0},
 		{"another bake file that names another", map[string]string{"docker/synaptics/Dockerfile": df,

@@ -405,6 +405,15 @@ func (p *Planned) siblingArch(rel string) string {
 	if a := checks.ArchFromSiblings(path.Base(rel), names); a != "" {
 		return a
 	}
+	// `hass/Dockerfile` beside `hass/arm/Dockerfile`: the amd64 twin.
+	for _, e := range entries {
+		if !e.IsDir() || !checks.ARMFolder(e.Name()) {
+			continue
+		}
+		if fi, err := fs.Stat(p.repo.FS(), path.Join(path.Dir(rel), e.Name(), path.Base(rel))); err == nil && fi.Mode().IsRegular() {
+			return "amd64"
+		}
+	}
 	if a := p.folderArch(rel); a != "" {
 		return a
 	}
