@@ -728,11 +728,19 @@ func KnownBase(ref string) BaseFacts {
 
 // officialMirror reads a Docker Official image served by a registry's
 // mirror of Docker Hub (`public.ecr.aws/docker/library/rust:trixie`,
-// `mirror.gcr.io/library/node:22`) as the image itself.
+// `mirror.gcr.io/library/node:22`), or by its publisher elsewhere
+// (`public.ecr.aws/lts/ubuntu:24.04`), as the image itself.
 func officialMirror(r ImageRef) ImageRef {
 	var lib string
 	switch r.Registry {
 	case "public.ecr.aws":
+		// Canonical's own Ubuntu images (`public.ecr.aws/lts/ubuntu:24.04`)
+		// are the Docker Official ubuntu's.
+		if r.Repository == "lts/ubuntu" {
+			r.Registry, r.Repository = "", "ubuntu"
+			r.Tag, _, _ = strings.Cut(r.Tag, "_") // `22.04_stable`
+			return r
+		}
 		lib = "docker/library/"
 	case "mirror.gcr.io":
 		lib = "library/"

@@ -54,6 +54,8 @@ func TestKnownBase(t *testing.T) {
 		{"public.ecr.aws/docker/library/node:22", OSDebian, PMApt, true, true, true, true, "", []string{"node"}, "node"},
 		{"mirror.gcr.io/library/debian:12", OSDebian, PMApt, true, false, false, false, "", nil, ""},
 		{"public.ecr.aws/acme/node:22", OSUnknown, PMUnknown, false, false, false, false, "", nil, ""},
+		{"public.ecr.aws/lts/ubuntu:24.04", OSDebian, PMApt, true, false, false, false, "", nil, "ubuntu"},
+		{"public.ecr.aws/lts/ubuntu:22.04_stable", OSDebian, PMApt, true, false, false, false, "", nil, ""},
 		{"node:22-slim", OSDebian, PMApt, true, false, false, false, "", []string{"node"}, "node"},
 		{"rust:1-slim-bookworm", OSDebian, PMApt, false, false, false, false, "", nil, ""},
 		{"node:22-alpine", OSAlpine, PMApk, true, false, false, true, "", []string{"node"}, "node"},

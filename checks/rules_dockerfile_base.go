@@ -71,7 +71,7 @@ func init() {
 		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
 			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`) or a Dev Containers image's distribution " +
-			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release), or a Docker Official " +
+			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`), unless that tag names an archived Debian release (`node:lts-buster`), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
@@ -573,6 +573,8 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, a `latest` of its variant, which changes over time", ref, r.Tag)
 	case devcontainersAlias(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, an alias that moves to each new release of the distribution", ref, r.Tag)
+	case devcontainersDev(r):
+		return fmt.Sprintf("`%s` uses the `%s` tag, the Dev Containers images' `dev` channel, rebuilt from their main branch", ref, r.Tag)
 	case languageAlias(r) && eolRelease(ref) == "":
 		// A tag of an archived Debian release (`node:lts-buster`) stopped
 		// moving when the image dropped that release: CR119's.
@@ -626,6 +628,17 @@ func devcontainersAlias(r ImageRef) bool {
 		return false
 	}
 	return slices.Contains([]string{"ubuntu", "debian", "alpine"}, strings.ToLower(r.Tag))
+}
+
+// devcontainersDev reports whether r is a Dev Containers image on the
+// `dev` channel (`mcr.microsoft.com/devcontainers/go:dev-1.26-bookworm`),
+// which devcontainers/images rebuilds from its main branch.
+func devcontainersDev(r ImageRef) bool {
+	if r.Registry != "mcr.microsoft.com" || !strings.HasPrefix(r.Repository, "devcontainers/") {
+		return false
+	}
+	t := strings.ToLower(r.Tag)
+	return t == "dev" || strings.HasPrefix(t, "dev-")
 }
 
 // isStageIndex reports whether a `--from` value is a stage's index.

@@ -683,7 +683,7 @@ func checkCR107(in *DockerfileInput) []Finding {
 var (
 	// archRe finds an architecture name between separators.
 	// conda's `linux-64` (its name for x86_64) counts too.
-	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armv6l|armhf|i386|i686|x64|linux-64)(?:$|[-_./"'])`)
+	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armv6l|armhf|i386|i686|x64|linux-64|linux64)(?:$|[-_./"'])`)
 	// unameM finds `uname -m` (also `uname -sm`).
 	unameM = regexp.MustCompile(`uname +-[a-z]*m`)
 	// signatureExt finds the signature or checksum file of a download.
@@ -967,6 +967,9 @@ func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Findin
 	named := arch
 	if strings.EqualFold(arch, "linux-64") {
 		named = "x86_64 (conda's `linux-64`)"
+	}
+	if strings.EqualFold(arch, "linux64") {
+		named = "x86_64 (`linux64`)"
 	}
 	fd := Finding{
 		Message:  fmt.Sprintf("`%s` hard-codes the %s architecture: the image breaks on other platforms", strings.Trim(word, `"'`), named),
