@@ -86,6 +86,7 @@ func (j *checkJob) prepareBase(ctx context.Context, work string, head *scan.Repo
 		j.log.Warn("base branch source not read; no comparison", "err", err)
 		return nil
 	}
+	plan.Repository = j.args.fullName()
 	c := &baseComparison{sha: sha, plan: plan, known: map[string]*scan.TargetReport{}, keys: map[string]string{}, reused: map[string]string{}, static: map[string]*scan.TargetReport{}}
 	byPath := map[string]scan.Target{}
 	for _, t := range plan.Targets {

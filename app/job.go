@@ -393,6 +393,8 @@ func (j *checkJob) pickTargets() error {
 		return fmt.Errorf("find targets: %w", err)
 	}
 	j.plan = p
+	// GitHub's own variables in the repository's build files name it.
+	p.Repository = j.args.fullName()
 	if len(j.args.Targets) > 0 {
 		p.Select(func(t scan.Target) bool { return slices.Contains(j.args.Targets, t.Path) })
 	} else {

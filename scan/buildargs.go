@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"maps"
 	"errors"
 	"io/fs"
 	"path"
@@ -64,7 +65,7 @@ type buildFiles []buildFile
 // buildFiles returns the repository's build files, read once on first use
 // (within the bounds above, skipping what discovery skips).
 func (p *Planned) buildFiles() buildFiles {
-	p.args.once.Do(func() { p.args.files = readBuildFiles(p.repo, p.Config.Ignored) })
+	p.args.once.Do(func() { p.args.files = readBuildFiles(p.repo, p.Config.Ignored, p.Repository) })
 	return p.args.files
 }
 
@@ -265,7 +266,12 @@ func isBuildFile(rel string) bool {
 // readBuildFiles walks the root as discovery does (never through a link,
 // skipping what it skips) and collects the upper-case names of its build
 // files, within the bounds above.
-func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
+//
+// repository (`owner/name`, "" when not known) is what GitHub's own
+// variables name in the images a workflow or script tags
+// (`${{ github.repository }}`, `$GITHUB_REPOSITORY`).
+func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository string) []buildFile {
+	github := githubVars(repository)
 	var out []buildFile
 	files, total := 0, 0
 	errEnough := errors.New("enough")
@@ -314,7 +320,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool) []buildFile {
 			f.give(string(m[1]), string(m[2]))
 		}
 		namedArgs(b, f)
-		f.tags = taggedImages(b)
+		f.tags = taggedImages(b, github)
 		f.tagTemplates = tagTemplates(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
@@ -806,6 +812,22 @@ func (f buildFile) names(df string) bool {
 	return false
 }
 
+// leadingVar is a reference's first component when it is only a
+// variable (a registry: `${CR}/`, `${{ env.REGISTRY }}/`).
+var leadingVar = regexp.MustCompile(`^(?:\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)/`)
+
+// githubVars are the values GitHub gives a workflow (and the scripts it
+// runs) for the repository `owner/name`, lower-cased as image names are;
+// nil when it is not known.
+func githubVars(repository string) map[string]string {
+	owner, _, ok := strings.Cut(repository, "/")
+	if !ok {
+		return nil
+	}
+	r, o := strings.ToLower(repository), strings.ToLower(owner)
+	return map[string]string{"GITHUB_REPOSITORY": r, "github.repository": r, "GITHUB_REPOSITORY_OWNER": o, "github.repository_owner": o}
+}
+
 // maxTags bounds the references kept for one build file.
 const maxTags = 64
 
@@ -814,7 +836,7 @@ const maxTags = 64
 // workflow's `tags:` list. A reference says something only when its name
 // (its last path component) is literal, or its registry and namespace are
 // (`ghcr.io/python/${{ inputs.container }}:latest`); others are left out.
-func taggedImages(b []byte) []tagPattern {
+func taggedImages(b []byte, github map[string]string) []tagPattern {
 	flags := bytes.Contains(b, []byte("-t")) || bytes.Contains(b, []byte("--tag")) || bytes.Contains(b, []byte("--image-name")) ||
 		bytes.Contains(b, []byte("TAG_FLAG"))
 	tagged := bytes.Contains(b, []byte("docker")) && bytes.Contains(b, []byte("tag"))
@@ -834,7 +856,10 @@ func taggedImages(b []byte) []tagPattern {
 			return t
 		}
 		if vars == nil {
-			vars = map[string]string{}
+			vars = maps.Clone(github)
+			if vars == nil {
+				vars = map[string]string{}
+			}
 			for _, m := range shellAssign.FindAllSubmatch(b, -1) {
 				if _, ok := vars[string(m[1])]; !ok {
 					vars[string(m[1])] = string(m[2]) + string(m[3]) + string(m[4])
@@ -895,7 +920,9 @@ func taggedImages(b []byte) []tagPattern {
 		// repository's when enough of it is written out
 		// (`coder-base-${{ matrix.variant }}`).
 		named := name != "" && (!strings.Contains(name, "$") || len(refVar.ReplaceAllString(name, "")) >= 5)
-		placed := prefix != "" && !strings.Contains(prefix, "$")
+		// A registry given as a variable before a written namespace
+		// (`${CR}/bartventer/devcontainer-images`) places it too.
+		placed := prefix != "" && !strings.Contains(leadingVar.ReplaceAllString(prefix, ""), "$") && strings.Trim(leadingVar.ReplaceAllString(prefix, ""), "/") != ""
 		if !named && !placed || len(raw) >= maxTags || slices.Contains(raw, t) {
 			return
 		}

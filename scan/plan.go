@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"regexp"
 	"fmt"
 	"os"
 	"path"
@@ -27,6 +28,12 @@ type Planned struct {
 	// Targets, in order: each devcontainer.json, then every Dockerfile no
 	// devcontainer builds.
 	Targets []Target
+	// Repository is the GitHub repository (`owner/name`) the tree is a
+	// checkout of, "" when not known: Plan reads it from the root's
+	// `.git/config` (its origin), and the app sets the pull request's
+	// before checking. A workflow's `${{ github.repository }}` and a
+	// script's `$GITHUB_REPOSITORY` in the images it tags name it.
+	Repository string
 
 	// dir is the folder scanned (Root's folder when Root is a file);
 	// prefix is dir as the user wrote it, slash-separated, for finding
@@ -111,6 +118,7 @@ func Plan(root string, cfg *checks.Config) (*Planned, error) {
 	}
 	p := &Planned{Root: root, Config: cfg, dir: dir, prefix: filepath.ToSlash(filepath.Clean(dir)), absRoot: absRoot, repo: repo}
 	p.files.repo = repo
+	p.Repository = originRepository(repo)
 	if p.Config == nil {
 		if p.Config, err = rootConfig(dir, repo); err != nil {
 			_ = repo.Close()
@@ -132,6 +140,35 @@ func Plan(root string, cfg *checks.Config) (*Planned, error) {
 	}
 	p.plan(found)
 	return p, nil
+}
+
+// githubRemote is a git remote's URL on GitHub, its owner and name.
+var githubRemote = regexp.MustCompile(`github\.com[:/]([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+?)(?:\.git)?/?$`)
+
+// originRepository reads the GitHub repository (`owner/name`) of the
+// root's git remote `origin` from its `.git/config`, inside the root; ""
+// when there is none.
+func originRepository(repo *rootfs.Root) string {
+	b, err := rootfs.ReadFile(repo.FS(), ".git/config", 64<<10)
+	if err != nil {
+		return ""
+	}
+	origin := false
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			origin = line == `[remote "origin"]`
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !origin || !ok || strings.TrimSpace(k) != "url" {
+			continue
+		}
+		if m := githubRemote.FindStringSubmatch(strings.TrimSpace(v)); m != nil {
+			return m[1] + "/" + m[2]
+		}
+	}
+	return ""
 }
 
 // devcontainerWorkspace reads an absolute folder path: for
