@@ -2,9 +2,9 @@ package scan
 
 import (
 	"bytes"
-	"maps"
 	"errors"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"slices"

@@ -1,11 +1,11 @@
 package scan
 
 import (
-	"regexp"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
