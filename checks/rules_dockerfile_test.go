@@ -495,6 +495,8 @@ func TestCR112(t *testing.T) {
 		{"a stage on the target platform still counts", "FROM golang:1.26-alpine AS deps\n" +
 			"FROM deps AS build\nENV BIN=/out/cli-linux-arm64\nRUN go build -o \"$BIN\" ./cli && cp \"$BIN\" /usr/local/bin/cli\n" +
 			"FROM alpine:3.20\nCOPY --from=build /usr/local/bin/cli /usr/local/bin/\n", nil, []want{{line: 3}}},
+		{"an RPM signing key from an architecture's folder", "FROM almalinux:10\nRUN rpm --import https://repo.almalinux.org/almalinux/10/BaseOS/x86_64/os/RPM-GPG-KEY-AlmaLinux-10\n", nil, nil},
+		{"a repository id in yum's --setopt", "FROM almalinux:10\nRUN yum-config-manager --add-repo https://repo.mongodb.org/yum/redhat/9/mongodb-org/8.0/x86_64/ && \\\n    yum-config-manager --save --setopt=repo.mongodb.org_yum_redhat_9_mongodb-org_8.0_x86_64_.gpgkey=https://www.mongodb.org/static/pgp/server-8.0.asc\n", nil, []want{{line: 2}}},
 		{"jq's linux64", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/bin/jq https://github.com/jqlang/jq/releases/download/jq-1.6/jq-linux64\n", nil, []want{{line: 2}}},
 		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})

@@ -143,7 +143,7 @@ func init() {
 			"on another platform apt skips it. " +
 			"Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), i386 multilib folders and folders the build makes itself " +
 			"(`mkdir -p ${JAVA_HOME}`) are not reported: a missing one is skipped, not broken. Nor is a repository's signing key " +
-			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`): the key is the same for all. conda's `linux-64` counts as x86_64. A download is reported once, " +
+			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`, `…/x86_64/os/RPM-GPG-KEY-AlmaLinux-10`): the key is the same for all; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64` counts as x86_64. A download is reported once, " +
 			"where it is first named: the later words of the stage that name its file or the folder it unpacks to (in the " +
 			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`) are " +
 			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
@@ -692,7 +692,7 @@ var (
 	// keyFile is a repository's signing key (`…/x86_64/3bf863cc.pub`,
 	// `…/KEYS.asc`): the same key for every architecture, wherever it is
 	// fetched from.
-	keyFile = regexp.MustCompile(`(?i)(\.(pub|gpg|key)|keys?\.asc)$`)
+	keyFile = regexp.MustCompile(`(?i)(\.(pub|gpg|key)|keys?\.asc|/RPM-GPG-KEY[^/]*)$`)
 	// crossSysroot is a path in a cross toolchain's folder for its target
 	// (`/usr/aarch64-linux-gnu/`, `/usr/i686-linux-gnu/lib/`).
 	crossSysroot = regexp.MustCompile(`^/usr/(x86_64|aarch64|i[3-6]86|arm|armv7|powerpc64le|s390x|riscv64)[A-Za-z0-9_]*-linux-gnu[A-Za-z0-9_]*/`)
@@ -1137,6 +1137,12 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// it is the download's signature or checksum
 					// (`….tar.bz2.asc`), or a fallback mirror tried only
 					// when the first fails.
+					// A package manager's option for a repository it names by
+					// an id made from its URL (`--setopt=repo.x_x86_64_.gpgkey=…`):
+					// the URL that adds the repository is the download.
+					if strings.HasPrefix(a, "--setopt=") {
+						continue
+					}
 					url := strings.Contains(a, "://")
 					if url && (keyFile.MatchString(strings.Trim(a, `"'`)) || archFreePackage(strings.Trim(a, `"'`))) {
 						continue

@@ -83,6 +83,10 @@ type buildFile struct {
 	// Containers CLI (`--workspace-folder src/${IMAGE_NAME}`, devcontainers/ci's
 	// `subFolder: ${{ matrix.template }}`), variables kept.
 	cliFolders []string
+	// cliConfigs are the devcontainer.json files it builds with the Dev
+	// Containers CLI by path (devcontainers/ci's `configFile:`, the CLI's
+	// `--config`), cleaned of a leading `./`.
+	cliConfigs []string
 	// platforms are the platforms it builds for, as written
 	// (`platforms: linux/arm64/v8`, `--platform linux/amd64`).
 	platforms []string
@@ -324,6 +328,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		f.tagTemplates = tagTemplates(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
+		f.cliConfigs = cliConfigs(b)
 		f.joined = joinedDockerfiles(b)
 		if devcontainer.IsComposeFileName(path.Base(rel)) && bytes.Contains(b, []byte("build")) {
 			composeBuilds(repo, rel, b, &f)
@@ -340,7 +345,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -705,6 +710,38 @@ func cliFolders(b []byte) []string {
 		}
 	}
 	return out
+}
+
+// cliConfig is a devcontainer.json the Dev Containers CLI is given by
+// path (devcontainers/ci's `configFile: X`, `devcontainer build --config X`).
+var cliConfig = regexp.MustCompile(`(?:configFile:[ \t]*|--config[= ]+)["']?([^\s"'\\;&|]+\.json)`)
+
+// cliConfigs are the devcontainer.json paths a build file gives the Dev
+// Containers CLI, without variables.
+func cliConfigs(b []byte) []string {
+	if !bytes.Contains(b, []byte("configFile")) && !bytes.Contains(b, []byte("--config")) {
+		return nil
+	}
+	var out []string
+	for _, m := range cliConfig.FindAllSubmatch(b, -1) {
+		c := path.Clean(strings.TrimPrefix(string(m[1]), "./"))
+		if !strings.Contains(c, "$") && len(out) < maxTags && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// builtByCLIConfig returns the build file that builds the devcontainer.json
+// at rel (from the root) with the Dev Containers CLI by its path, "" when
+// none does.
+func (bf buildFiles) builtByCLIConfig(rel string) string {
+	for _, f := range bf {
+		if slices.Contains(f.cliConfigs, rel) {
+			return f.path
+		}
+	}
+	return ""
 }
 
 // builtByCLI returns the build file that builds the dev container whose

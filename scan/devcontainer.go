@@ -155,6 +155,9 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	in.Template = t.templates[t.Path]
 	ws, _ := workspaceOf(t.Path)
 	in.BuiltByCLI = s.plan.buildFiles().builtByCLI(ws)
+	if in.BuiltByCLI == "" {
+		in.BuiltByCLI = s.plan.buildFiles().builtByCLIConfig(t.Path)
+	}
 	if p.compose != nil {
 		in.ComposePrivileges = p.compose.Privileges
 		if p.compose.Build == nil {

@@ -396,6 +396,10 @@ func TestImageDefinitionsBuiltByTheCLI(t *testing.T) {
 			".github/workflows/build.yaml": "      - uses: devcontainers/ci@v0.3\n        with:\n          subFolder: ${{ matrix.template }}\n          push: always\n"}, 0},
 		{"a matrix folder two levels down", map[string]string{"src/arch-webtop-mate/arch-webtop-mate/.devcontainer/devcontainer.json": cfg,
 			".github/workflows/build-base.yml": "        run: |\n          devcontainer build \\\n            --workspace-folder src/${{ matrix.image }} \\\n            --push\n"}, 0},
+		{"devcontainers/ci's configFile", map[string]string{"dbt-postgres/.devcontainer/ci/devcontainer.json": cfg,
+			".github/workflows/dbt-build-pr.yml": "      - uses: devcontainers/ci@v0.3\n        with:\n          configFile: dbt-postgres/.devcontainer/ci/devcontainer.json\n          push: never\n"}, 0},
+		{"another config's configFile", map[string]string{"dbt-postgres/.devcontainer/ci/devcontainer.json": cfg,
+			".github/workflows/dbt-build-pr.yml": "      - uses: devcontainers/ci@v0.3\n        with:\n          configFile: godot/.devcontainer/ci/devcontainer.json\n"}, 1},
 		{"a folder no build file names", map[string]string{"tools/dev/.devcontainer/devcontainer.json": cfg,
 			"scripts/build.sh": "devcontainer build --workspace-folder src/other\n"}, 1},
 	})
