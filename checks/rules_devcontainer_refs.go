@@ -42,7 +42,7 @@ func init() {
 		Builders: []Builder{BuilderEnvbuilder},
 		What: "A feature is named by a short ID without a registry path (`\"docker-in-docker\": \"latest\"`, " +
 			"`\"common\": {}`), the form of the retired microsoft/vscode-dev-containers features. Local features " +
-			"(`./name`) are not reported.",
+			"(`./name`) are not reported, nor is a Docker Compose config, which envbuilder cannot build at all (CR202).",
 		Why: "envbuilder fetches every feature that is not `./local` as an OCI image: it parses the key as an image " +
 			"reference, so `docker-in-docker` becomes `docker.io/library/docker-in-docker:latest`, which is not a feature " +
 			"(the fetch fails, or the image has no feature layer), and the build stops. Only the Dev Containers CLI " +
@@ -61,7 +61,7 @@ func init() {
 			"`context`), or a lifecycle command envbuilder runs (`onCreateCommand`, `updateContentCommand`, " +
 			"`postCreateCommand`, `postStartCommand`), holds a variable: `${localWorkspaceFolder}`, " +
 			"`${containerWorkspaceFolder}`, `${localEnv:…}`, `${containerEnv:…}`, `${devcontainerId}`. A Dev Container " +
-			"Template's `${templateOption:…}` is CR210's and CR220's.",
+			"Template's `${templateOption:…}` is CR210's and CR220's. A Docker Compose config is not reported: envbuilder cannot build one at all (CR202).",
 		Why: "envbuilder substitutes variables only in `build.args`, `containerEnv` and `remoteEnv`. It joins " +
 			"`build.dockerfile` and `build.context` to the config's folder as written and writes `image` into " +
 			"`FROM` as written, so it looks for a file literally named `${localWorkspaceFolder}/…` (\"compile " +
@@ -82,6 +82,11 @@ func init() {
 // written: the image, the Dockerfile and the build context.
 func checkCR219(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
+	// envbuilder cannot build a Docker Compose config at all (CR202); the
+	// Dev Containers CLI, which can, substitutes the variables.
+	if c.Has("/dockerComposeFile") {
+		return nil
+	}
 	var out []Finding
 	for _, p := range []struct{ ptr, name string }{
 		{"/image", "image"}, {"/build/dockerfile", "build.dockerfile"}, {"/dockerFile", "dockerFile"},
@@ -228,6 +233,11 @@ func isLegacyFeatureID(ref string) bool {
 // checkCR218 reports features named by a legacy short ID.
 func checkCR218(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
+	// envbuilder cannot build a Docker Compose config at all (CR202); the
+	// Dev Containers CLI, which can, maps the old IDs.
+	if c.Has("/dockerComposeFile") {
+		return nil
+	}
 	var out []Finding
 	for _, ref := range c.Features() {
 		if !isLegacyFeatureID(ref) {

@@ -45,11 +45,13 @@ var refsCases = map[string][]dcCase{
 		{name: "OCI and local references", json: `{"image": "debian:12", "features": {"ghcr.io/devcontainers/features/node:1": {}, "./local": {}, "../up": {}}}`,
 			files: []string{".devcontainer/local/devcontainer-feature.json", "up/devcontainer-feature.json"}},
 		{name: "native resolves it", json: `{"image": "debian:12", "features": {"docker-in-docker": "latest"}}`, builder: ConfigBuilderNative},
+		{name: "a Compose config envbuilder cannot build", json: `{"dockerComposeFile": "compose.yml", "service": "app", "features": {"docker-in-docker": "latest"}}`, files: []string{".devcontainer/compose.yml"}},
 	},
 	"CR219": {
 		{name: "a lifecycle command with the container's workspace folder", json: "{\n  \"image\": \"x:1\",\n  \"postStartCommand\": \"git config --global --add safe.directory ${containerWorkspaceFolder}\"\n}", want: []string{"3:3"}},
 		{name: "a lifecycle command with containerEnv", json: "{\n  \"image\": \"x:1\",\n  \"postCreateCommand\": [\"bash\", \"-c\", \"ls ${containerEnv:HOME}\"]\n}", want: []string{"3:3"}},
 		{name: "a lifecycle command with the shell's own variables", json: `{"image": "x:1", "postCreateCommand": "git config --global --add safe.directory \"$PWD\" && echo ${HOME}"}`},
+		{name: "a Compose config envbuilder cannot build", json: `{"dockerComposeFile": "compose.yml", "service": "app", "postCreateCommand": "git config --global --add safe.directory ${containerWorkspaceFolder}"}`, files: []string{".devcontainer/compose.yml"}},
 		{name: "postAttachCommand, which envbuilder never runs", json: `{"image": "x:1", "postAttachCommand": "echo ${containerWorkspaceFolder}"}`},
 		{name: "workspace folder in the Dockerfile path",
 			json: "{\n  \"build\": {\n    \"dockerfile\": \"${localWorkspaceFolder}/docker/dev.Dockerfile\",\n    \"context\": \"${localWorkspaceFolder}\"\n  }\n}",

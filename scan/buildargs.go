@@ -336,6 +336,9 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		if bytes.Contains(b, []byte("--platform")) && !devcontainer.IsComposeFileName(path.Base(rel)) {
 			commandPlatforms(b, &f)
 		}
+		if bytes.Contains(b, []byte("platforms:")) && !devcontainer.IsComposeFileName(path.Base(rel)) {
+			stepPlatforms(b, &f)
+		}
 		if len(f.dockerfiles) > 0 && bytes.Contains(b, []byte("platform")) {
 			for _, m := range platformValue.FindAllSubmatch(b, -1) {
 				for _, p := range strings.Split(string(m[1]), ",") {
@@ -439,6 +442,46 @@ func commandPlatforms(b []byte, f *buildFile) {
 		}
 		f.dfPlatform(df, strings.Trim(strings.TrimSpace(pm[1]), `"'`))
 	}
+}
+
+var (
+	// stepStart is a line that starts a workflow step (`- name: …`,
+	// `- uses: docker/build-push-action@v6`).
+	stepStart = regexp.MustCompile(`^\s*-\s+(?:name|uses|run|id|if):`)
+	// stepFile is a step's `file:` (docker/build-push-action) or
+	// `dockerfile:`.
+	stepFile = regexp.MustCompile(`^\s*(?:file|dockerfile):\s*["']?([^\s"'#]+)`)
+	// stepPlatform is a step's `platforms:` on its line.
+	stepPlatform = regexp.MustCompile(`^\s*platforms:\s*["']?([^"'#\n]+?)["']?\s*(?:#.*)?$`)
+)
+
+// stepPlatforms records the platforms of each workflow step that names a
+// Dockerfile with `file:` and its platforms with `platforms:`
+// (docker/build-push-action), step by step: another step of the file
+// that builds another Dockerfile for two platforms says nothing of it.
+func stepPlatforms(b []byte, f *buildFile) {
+	var file, plat string
+	flush := func() {
+		if file != "" && plat != "" {
+			df := path.Clean(strings.TrimPrefix(file, "./"))
+			if !strings.Contains(df, "$") {
+				f.dfPlatform(df, plat)
+			}
+		}
+		file, plat = "", ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if stepStart.MatchString(line) {
+			flush()
+		}
+		if m := stepFile.FindStringSubmatch(line); m != nil {
+			file = m[1]
+		}
+		if m := stepPlatform.FindStringSubmatch(line); m != nil {
+			plat = strings.TrimSpace(m[1])
+		}
+	}
+	flush()
 }
 
 // composeBuilds adds to f the Dockerfiles the Compose file rel's services
