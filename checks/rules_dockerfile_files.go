@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -77,7 +78,9 @@ func init() {
 			"or the image's final user) — at build time. A RUN's paths are read as the shell does: `~` and `$HOME` " +
 			"are the HOME in effect (an `ENV HOME`, the base's, else the home of the user the command runs as, " +
 			"`sudo -u` and `su` included), relative paths start from `WORKDIR` and any earlier `cd`. " + toolWritesDoc +
-			" A Dockerfile a devcontainer.json builds is not reported: Coder's Dev Container templates mount nothing over its home.",
+			" A Dockerfile a devcontainer.json builds is not reported: Coder's Dev Container templates mount nothing over its home. " +
+			"Past three copies to destinations relative to a `WORKDIR` in the home (an application's own files), they are one " +
+			"finding, on the first, that names the others' lines.",
 		Why: "Coder's templates mount a persistent volume on `/home/coder`; the volume hides whatever the image " +
 			"put there (after the first start, the volume's content wins). The Dev Container templates (envbuilder) " +
 			"mount their volume on `/workspaces` only, and the native integration mounts the workspace folder, so a " +
@@ -776,6 +779,7 @@ func checkCR115(in *DockerfileInput) []Finding {
 	final := v.final
 	users := v.homeUsers()
 	var out []Finding
+	relative := map[int]bool{} // findings of copies to a WORKDIR-relative destination
 	report := func(p, user string, loc Location, ins *dockerfile.Instruction) {
 		fix := "install to /usr/local or /opt, or to /etc/skel, or copy it into the home from the template's startup script"
 		if text := v.f.Text(ins.StartLine, ins.EndLine); strings.Contains(text, "Homebrew/install") || homebrewCmd.MatchString(text) {
@@ -797,6 +801,11 @@ func checkCR115(in *DockerfileInput) []Finding {
 			dest := v.copyDest(s, ins)
 			if u, ok := inHome(dest, users, true); ok {
 				report(dest, u, v.instLoc(ins), ins)
+				// A destination relative to a WORKDIR in the home (an
+				// application's own files) may be folded.
+				if raw := strings.Trim(ins.Args[len(ins.Args)-1], `"'`); !strings.HasPrefix(raw, "/") && !strings.HasPrefix(raw, "$") && !strings.HasPrefix(raw, "~") {
+					relative[len(out)-1] = true
+				}
 			}
 		case "run":
 			// The first path the RUN leaves in a home: an installer it
@@ -829,5 +838,38 @@ func checkCR115(in *DockerfileInput) []Finding {
 			}
 		}
 	}
+	return foldHomeCopies(out, relative)
+}
+
+// maxHomeCopies is how many CR115 findings of copies to WORKDIR-relative
+// destinations a Dockerfile gets one by one; past it (an application
+// image whose WORKDIR is its user's home copies dozens of packages there),
+// the first of them names the others' lines.
+const maxHomeCopies = 3
+
+// foldHomeCopies folds CR115's findings of copies to WORKDIR-relative
+// destinations (relative marks them) past maxHomeCopies into the first.
+// Other findings, each a file of its own in the home, stay.
+func foldHomeCopies(fs []Finding, relative map[int]bool) []Finding {
+	if len(relative) <= maxHomeCopies {
+		return fs
+	}
+	var out []Finding
+	var lines []string
+	first := -1
+	for i, f := range fs {
+		switch {
+		case !relative[i]:
+			out = append(out, f)
+		case first < 0:
+			first = len(out)
+			out = append(out, f)
+		case len(lines) < 10:
+			lines = append(lines, strconv.Itoa(f.Location.StartLine))
+		case len(lines) == 10:
+			lines = append(lines, "…")
+		}
+	}
+	out[first].Message += fmt.Sprintf("; %d more copies put files in the home too (lines %s)", len(relative)-1, strings.Join(lines, ", "))
 	return out
 }

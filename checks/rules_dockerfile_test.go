@@ -546,6 +546,8 @@ func TestCR115(t *testing.T) {
 	runRuleCases(t, "CR115", []ruleCase{
 		{"a Dev Container's home has no volume", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN echo x > ~/.my.cnf\n", withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`), nil},
 		{"the same on its own", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN echo x > ~/.my.cnf\n", nil, []want{{line: 4}}},
+		{"an application's home as its WORKDIR, folded past three", "FROM ubuntu:24.04\nRUN useradd -m dev\nWORKDIR /home/dev\nCOPY a a\nCOPY b b\nCOPY c c\nCOPY d d\nUSER dev\n", nil, []want{{line: 4}}},
+		{"three one by one", "FROM ubuntu:24.04\nRUN useradd -m dev\nWORKDIR /home/dev\nCOPY a a\nCOPY b b\nCOPY c c\nUSER dev\n", nil, []want{{line: 4}, {line: 5}, {line: 6}}},
 		{"pyenv's installer and pyenv install", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN curl https://pyenv.run | bash\nRUN ~/.pyenv/bin/pyenv install 3.12\n", nil, []want{{line: 4}, {line: 5}}},
 		{"go install with the default GOPATH", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y golang-go && useradd -m dev\nUSER dev\nRUN go install golang.org/x/tools/gopls@latest\n", nil, []want{{line: 4}}},
 		{"go install on Go's image, GOPATH /go", "FROM golang:1.23\nRUN useradd -m dev\nUSER dev\nRUN go install golang.org/x/tools/gopls@latest\n", nil, nil},
@@ -741,6 +743,20 @@ func TestCR115HomebrewFix(t *testing.T) {
 	plain := checkRule(t, "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN mkdir -p ~/.config/x\n", nil)
 	if len(plain) != 1 || strings.Contains(plain[0].Fix.Description, "HOMEBREW") {
 		t.Fatalf("plain findings %+v", plain)
+	}
+}
+
+// TestCR115Folded: past three, a Dockerfile's copies into a WORKDIR in the
+// home are one finding that names the other lines; other writes stay one
+// finding each.
+func TestCR115Folded(t *testing.T) {
+	got := checkRule(t, "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nWORKDIR /home/dev\nCOPY a a\nCOPY b b\nCOPY c c\nCOPY d d\nUSER dev\n", nil)
+	if len(got) != 1 || !strings.HasSuffix(got[0].Message, "; 3 more copies put files in the home too (lines 5, 6, 7)") {
+		t.Fatalf("findings %+v", got)
+	}
+	mixed := checkRule(t, "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nWORKDIR /home/dev\nCOPY a a\nCOPY b b\nCOPY c c\nCOPY d d\nCOPY e /home/dev/.e\nUSER dev\nRUN mkdir -p ~/.config/x\n", nil)
+	if len(mixed) != 3 || mixed[0].Location.StartLine != 4 || mixed[1].Location.StartLine != 8 || mixed[2].Location.StartLine != 10 {
+		t.Fatalf("mixed findings %+v", mixed)
 	}
 }
 
