@@ -32,8 +32,10 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR201", Title: "Nothing to build or run", Severity: SeverityError, Family: FamilyDevcontainer,
-		What:         "None of `image`, `build.dockerfile`, `dockerFile` or `dockerComposeFile` is set.",
-		Why:          "The Dev Container spec needs one of them to know what container to create; without it the build fails.",
+		What: "None of `image`, `build.dockerfile`, `dockerFile` or `dockerComposeFile` is set.",
+		Why: "The Dev Container spec needs one of them to know what container to create: the Dev Containers CLI (and so " +
+			"Coder's native integration) fails, and envbuilder logs that no Dockerfile or image is specified and starts the " +
+			"template's fallback image (`ENVBUILDER_FALLBACK_IMAGE`) instead, so none of this config applies.",
 		HowToFix:     "Add `\"image\": \"<reference>\"` or `\"build\": {\"dockerfile\": \"Dockerfile\"}`.",
 		Sources:      []string{"spec"},
 		Devcontainer: checkCR201,
@@ -126,7 +128,8 @@ func checkCR201(in *DevcontainerInput) []Finding {
 	if c.Has("/image") || c.Has("/build/dockerfile") || c.Has("/dockerFile") || c.Has("/dockerComposeFile") {
 		return nil
 	}
-	f := dcAt(c, "", "none of `image`, `build.dockerfile`, `dockerFile` or `dockerComposeFile` is set: there is nothing to build or run")
+	f := dcAt(c, "", "none of `image`, `build.dockerfile`, `dockerFile` or `dockerComposeFile` is set: the Dev Containers CLI has nothing "+
+		"to build or run, and envbuilder starts the template's fallback image instead, without this config")
 	f.Fix = &Fix{Description: "add `\"image\"` or `\"build\": {\"dockerfile\": ...}`"}
 	return []Finding{f}
 }
