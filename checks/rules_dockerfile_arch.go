@@ -406,6 +406,13 @@ func archVarFindings(v *dfView) []Finding {
 			if ok {
 				fd.Location = v.spanLoc(sp)
 			}
+			if av.name == "LD_PRELOAD" {
+				// ld.so skips a library it cannot preload, and says so on
+				// every program it starts: noise, not a broken image.
+				fd.Message = fmt.Sprintf("ENV `LD_PRELOAD=%s` names an %s library: on other platforms ld.so cannot preload it and "+
+					"prints an error for every program it starts (the library is skipped)", av.value, av.arch)
+				fd.Severity = SeverityInfo
+			}
 			if !strings.EqualFold(av.arch, "amd64") && !strings.EqualFold(av.arch, "arm64") {
 				fd.Fix.Description = "derive the name from the build's architecture: `$(uname -m)` in a RUN gives x86_64/aarch64, " +
 					"`${TARGETARCH}` gives amd64/arm64"
@@ -421,7 +428,7 @@ func archVarFindings(v *dfView) []Finding {
 var (
 	// archSuffix finds a Dockerfile named for one architecture:
 	// `Dockerfile.aarch64`, `arm64.Dockerfile`.
-	archSuffix = regexp.MustCompile(`(?i)(?:^|[._-])(amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7)(?:$|[._-])`)
+	archSuffix = regexp.MustCompile(`(?i)(?:^|[._-])(amd64|x86_64|x64|x86|aarch64|arm64|arm64v8|armhf|armv7|arm32v7)(?:$|[._-])`)
 	// archTagPrefix finds a base tag that names one architecture, as
 	// per-architecture images are tagged: `arm64v8-noble`, `amd64-3.20`.
 	archTagPrefix = regexp.MustCompile(`(?i)^(amd64|x86_64|aarch64|arm64|arm64v8|arm32v7|armhf)[-_]`)
@@ -503,6 +510,9 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 		}
 	}
 	if m := archSuffix.FindStringSubmatch(path.Base(v.path())); m != nil && !strings.EqualFold(path.Base(v.path()), m[1]) {
+		if strings.EqualFold(m[1], "x86") {
+			return "amd64" // `Dockerfile.x86`, a PC's beside an ARM board's
+		}
 		return normArch(m[1])
 	}
 	// `Dockerfile.ci_arm`: a file named for ARM machines, which are arm64

@@ -497,6 +497,7 @@ func TestCR112(t *testing.T) {
 			"FROM alpine:3.20\nCOPY --from=build /usr/local/bin/cli /usr/local/bin/\n", nil, []want{{line: 3}}},
 		{"an RPM signing key from an architecture's folder", "FROM almalinux:10\nRUN rpm --import https://repo.almalinux.org/almalinux/10/BaseOS/x86_64/os/RPM-GPG-KEY-AlmaLinux-10\n", nil, nil},
 		{"a repository id in yum's --setopt", "FROM almalinux:10\nRUN yum-config-manager --add-repo https://repo.mongodb.org/yum/redhat/9/mongodb-org/8.0/x86_64/ && \\\n    yum-config-manager --save --setopt=repo.mongodb.org_yum_redhat_9_mongodb-org_8.0_x86_64_.gpgkey=https://www.mongodb.org/static/pgp/server-8.0.asc\n", nil, []want{{line: 2}}},
+		{"cross toolchains' programs named for their target", "FROM ubuntu:24.04\nRUN mkdir -p /usr/lib/ccache && ln -sf /usr/bin/ccache /usr/lib/ccache/aarch64-none-elf-gcc && ln -sf /usr/bin/ccache /usr/lib/ccache/x86_64-w64-mingw32-g++\n", nil, nil},
 		{"jq's linux64", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/bin/jq https://github.com/jqlang/jq/releases/download/jq-1.6/jq-linux64\n", nil, []want{{line: 2}}},
 		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})
@@ -743,6 +744,15 @@ func TestCR115HomebrewFix(t *testing.T) {
 	plain := checkRule(t, "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN mkdir -p ~/.config/x\n", nil)
 	if len(plain) != 1 || strings.Contains(plain[0].Fix.Description, "HOMEBREW") {
 		t.Fatalf("plain findings %+v", plain)
+	}
+}
+
+// TestCR112Preload: a wrong architecture's LD_PRELOAD is a note, and says
+// what happens: ld.so skips it with an error on every program.
+func TestCR112Preload(t *testing.T) {
+	got := checkRule(t, "CR112", "FROM ubuntu:24.04\nENV LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4\n", nil)
+	if len(got) != 1 || got[0].Severity != SeverityInfo || !strings.Contains(got[0].Message, "prints an error for every program") {
+		t.Fatalf("findings %+v", got)
 	}
 }
 

@@ -120,7 +120,8 @@ func init() {
 			"an `ENV` path (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value (`ARG ARCH=amd64`, a file " +
 			"name, a URL) that a later RUN's URL or path, an ADD, or another ENV/ARG path is built from. A shell variable a RUN sets " +
 			"(`export T=go1.22.linux-amd64.tar.gz`, `ARCH=amd64;`) is reported where it is set when a later URL or path of " +
-			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A RUN that works " +
+			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A cross toolchain's " +
+			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) is not reported, nor a download named for another OS (`_darwin_amd64`), " +
 			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`), nor " +
@@ -141,6 +142,7 @@ func init() {
 			"is a fallback and not reported, unless they pass a literal architecture. " +
 			"An apt source a RUN writes for one architecture (`deb [arch=amd64 signed-by=…] https://…`) is reported too: " +
 			"on another platform apt skips it. " +
+			"An `LD_PRELOAD` of another architecture's library is a note: ld.so skips it, with an error on every program. " +
 			"Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), i386 multilib folders and folders the build makes itself " +
 			"(`mkdir -p ${JAVA_HOME}`) are not reported: a missing one is skipped, not broken. Nor is a repository's signing key " +
 			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`, `…/x86_64/os/RPM-GPG-KEY-AlmaLinux-10`): the key is the same for all; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64` counts as x86_64. A download is reported once, " +
@@ -693,6 +695,11 @@ var (
 	// `…/KEYS.asc`): the same key for every architecture, wherever it is
 	// fetched from.
 	keyFile = regexp.MustCompile(`(?i)(\.(pub|gpg|key)|keys?\.asc|/RPM-GPG-KEY[^/]*)$`)
+	// crossTool is a cross toolchain's program, named for its target
+	// (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`, a ccache link
+	// `/usr/lib/ccache/arm-none-eabi-gcc`): it runs on the build host
+	// whatever the target.
+	crossTool = regexp.MustCompile(`(?i)(?:^|/)(?:x86_64|aarch64|arm|armv7|i[3-6]86|riscv(?:32|64))(?:-[a-z0-9_]+)+-(?:gcc|g\+\+|c\+\+|cc|cpp|ld|as|ar|nm|ranlib|objcopy|objdump|strip|gdb|gfortran|clang|clang\+\+)(?:-[0-9.]+)?$`)
 	// crossSysroot is a path in a cross toolchain's folder for its target
 	// (`/usr/aarch64-linux-gnu/`, `/usr/i686-linux-gnu/lib/`).
 	crossSysroot = regexp.MustCompile(`^/usr/(x86_64|aarch64|i[3-6]86|arm|armv7|powerpc64le|s390x|riscv64)[A-Za-z0-9_]*-linux-gnu[A-Za-z0-9_]*/`)
@@ -1158,7 +1165,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// from gcc-i686-linux-gnu) is the same on every build
 					// host; an i386 path is a 32-bit multilib folder beside
 					// the native one.
-					if !url && (crossSysroot.MatchString(strings.Trim(a, `"'`)) || normArch(m[1]) == "386") {
+					if !url && (crossSysroot.MatchString(strings.Trim(a, `"'`)) || crossTool.MatchString(strings.Trim(a, `"'`)) || normArch(m[1]) == "386") {
 						continue
 					}
 					if at, ok := allSeen(seen, names); ok && (!url || urls[a] || at >= 0 && (!dls[at].url || c.Conditional || signatureExt.MatchString(strings.Trim(a, `"'`)))) {

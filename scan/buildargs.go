@@ -348,7 +348,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -451,6 +451,9 @@ var (
 	// stepFile is a step's `file:` (docker/build-push-action) or
 	// `dockerfile:`.
 	stepFile = regexp.MustCompile(`^\s*(?:file|dockerfile):\s*["']?([^\s"'#]+)`)
+	// stepContext is a step's `context:`, whose Dockerfile it builds
+	// when it names no file.
+	stepContext = regexp.MustCompile(`^\s*context:\s*["']?([^\s"'#]+)`)
 	// stepPlatform is a step's `platforms:` on its line.
 	stepPlatform = regexp.MustCompile(`^\s*platforms:\s*["']?([^"'#\n]+?)["']?\s*(?:#.*)?$`)
 )
@@ -460,15 +463,19 @@ var (
 // (docker/build-push-action), step by step: another step of the file
 // that builds another Dockerfile for two platforms says nothing of it.
 func stepPlatforms(b []byte, f *buildFile) {
-	var file, plat string
+	var file, ctx, plat string
 	flush := func() {
+		if file == "" && ctx != "" && !strings.Contains(ctx, "://") {
+			// No file: the context's own Dockerfile.
+			file = path.Join(ctx, "Dockerfile")
+		}
 		if file != "" && plat != "" {
 			df := path.Clean(strings.TrimPrefix(file, "./"))
 			if !strings.Contains(df, "$") {
 				f.dfPlatform(df, plat)
 			}
 		}
-		file, plat = "", ""
+		file, ctx, plat = "", "", ""
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if stepStart.MatchString(line) {
@@ -476,6 +483,9 @@ func stepPlatforms(b []byte, f *buildFile) {
 		}
 		if m := stepFile.FindStringSubmatch(line); m != nil {
 			file = m[1]
+		}
+		if m := stepContext.FindStringSubmatch(line); m != nil {
+			ctx = m[1]
 		}
 		if m := stepPlatform.FindStringSubmatch(line); m != nil {
 			plat = strings.TrimSpace(m[1])
@@ -678,7 +688,7 @@ var platformValue = regexp.MustCompile(`(?:platforms?:[ \t]*|--platform[= ])["']
 func (bf buildFiles) namedPlatformArch(df string) string {
 	arch := ""
 	for _, f := range bf {
-		if !f.names(df) {
+		if _, step := f.platformFor(df); !f.names(df) && !step {
 			continue
 		}
 		platforms := f.platforms

@@ -308,6 +308,8 @@ func TestBakePlatformFixesArch(t *testing.T) {
 		{"a workflow step that builds it for one, another step another file for two", map[string]string{"docker/test/Dockerfile": df,
 			".github/workflows/ci.yml": "    steps:\n      - name: build\n        uses: docker/build-push-action@v6\n        with:\n          file: docker/multi/Dockerfile\n          platforms: linux/amd64,linux/arm64\n" +
 				"      - name: test image\n        uses: docker/build-push-action@v6\n        with:\n          file: docker/test/Dockerfile\n          platforms: linux/amd64\n"}, 0},
+		{"a workflow step that builds its context's Dockerfile for one", map[string]string{"tools/ci/docker/linux/Dockerfile": df,
+			".github/workflows/docker_linux.yml": "    steps:\n      - name: Push\n        uses: docker/build-push-action@v6\n        with:\n          context: tools/ci/docker/linux\n          platforms: linux/amd64\n"}, 0},
 		{"a workflow that builds it for two", map[string]string{"anaconda3/amazonlinux/Dockerfile": df,
 			".github/workflows/amazonlinux.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: anaconda3/amazonlinux/Dockerfile\n          platforms: linux/amd64,linux/arm64\n"}, 1},
 		{"a Compose file elsewhere that builds its own Dockerfile for one platform", map[string]string{"tools/zephyr/Dockerfile": df,
