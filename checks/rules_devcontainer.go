@@ -52,6 +52,11 @@ func dcBase(in *DevcontainerInput) BaseFacts {
 	if img := in.Devcontainer.Image(); img != "" && !strings.Contains(img, "${") {
 		return dcBases(in, img).BaseFacts(img)
 	}
+	// A Compose config runs its service's image when Compose does not
+	// build it; one the environment picks (`${TAG:-latest}`) is not known.
+	if img := in.ComposeImage; in.Devcontainer.Has("/dockerComposeFile") && img != "" && !in.ComposeImageFromHost {
+		return dcBases(in, img).BaseFacts(img)
+	}
 	if in.Dockerfile != nil {
 		v := newView(&DockerfileInput{File: in.Dockerfile, BuildArgs: in.Devcontainer.BuildArgs(), Target: in.Devcontainer.BuildTarget()})
 		if v != nil {
@@ -68,12 +73,13 @@ func dcBase(in *DevcontainerInput) BaseFacts {
 // without a registry host of its own or with one left to a variable;
 // the table alone for one that names a registry, whose images a folder
 // of the same name here does not make (`…/azure-functions/java` is not
-// built by `containers/java/`).
+// built by `containers/java/`), unless the repository's build files tag
+// it (DevcontainerInput.BuiltImage).
 func dcBases(in *DevcontainerInput, ref string) BaseResolver {
 	if in.Bases == nil {
 		return StaticBases
 	}
-	if r := ParseImageRef(ref).Registry; r != "" && !strings.Contains(r, "$") {
+	if r := ParseImageRef(ref).Registry; r != "" && !strings.Contains(r, "$") && (in.BuiltImage == nil || !in.BuiltImage(ref)) {
 		return StaticBases
 	}
 	return in.Bases

@@ -92,8 +92,8 @@ func init() {
 			"images set `vscode` there). The native integration (Dev Containers CLI) uses `remoteUser`, else `containerUser`, " +
 			"else the metadata's user, else the image's. The rule fires only when the image's user is known (a Dockerfile `USER`, " +
 			"or a well-known base, or an image a Dockerfile of the same repository builds, matched by name when the reference " +
-			"names no registry host or leaves it to a variable). A Docker Compose config is judged by the native integration " +
-			"alone: envbuilder does not build it (CR202).",
+			"names no registry host or leaves it to a variable, or when the repository's build files tag it). A Docker Compose config is judged by the native integration " +
+			"alone, on its service's Dockerfile or image (one whose variable the project's `.env` does not set is not known): envbuilder does not build it (CR202).",
 		Why: "Coder's image guidance: workspaces should run as a non-root user; files created as root in the workspace are a " +
 			"recurring pain. envbuilder's user choice is in coder/envbuilder `devcontainer/devcontainer.go` (`Compile`: " +
 			"`containerUser`, `UserFromDockerfile`, `UserFromImage`; `USER ${remoteUser}` is added only after feature installs) " +

@@ -152,6 +152,12 @@ func TestDevcontainerRules(t *testing.T) {
 		"CR205": {
 			{name: "remoteUser root", json: "{\n  \"image\": \"x\",\n  \"remoteUser\": \"root\"\n}", want: []string{"3:3"}},
 			{name: "unset on debian", json: "{\n  \"image\": \"debian:12\"\n}", want: []string{"1:1"}},
+			{name: "a Compose service's image, run as root", json: "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"app\"\n}",
+				composeImage: "mcr.microsoft.com/dotnet/sdk:9.0", files: []string{".devcontainer/compose.yml"}, want: []string{"1:1"}},
+			{name: "a Compose service's image the environment picks", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
+				composeImage: "ubuntu:24.04", composeFromHost: true, files: []string{".devcontainer/compose.yml"}},
+			{name: "a Compose service's image with remoteUser", json: `{"dockerComposeFile": "compose.yml", "service": "app", "remoteUser": "vscode"}`,
+				composeImage: "ubuntu:24.04", files: []string{".devcontainer/compose.yml"}},
 			{name: "devcontainers image, native applies its metadata user", json: `{"image": "mcr.microsoft.com/devcontainers/base:bookworm"}`, builder: ConfigBuilderNative},
 			{name: "devcontainers image, envbuilder does not", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:bookworm\"\n}", want: []string{"1:1"},
 				edit: "  \"image\": \"mcr.microsoft.com/devcontainers/base:bookworm\",\n  \"containerUser\": \"vscode\""},

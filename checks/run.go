@@ -75,6 +75,11 @@ type DevcontainerInput struct {
 	// repository (including this one), for rules about which one a builder
 	// picks.
 	Siblings []string
+	// BuiltImage reports whether the repository's build files tag the
+	// image ref (a bake file's `tags = ["ghcr.io/gem5/devcontainer:latest"]`):
+	// its own Dockerfile, matched by name, then says what the image is,
+	// registry host and all. nil: not known.
+	BuiltImage func(ref string) bool
 	// Files is the scanned root folder, for rules that check that
 	// referenced files exist (nil: the disk is not consulted). It must
 	// reach nothing outside the root: the scan gives an os.Root's.

@@ -137,7 +137,8 @@ func workspaceOf(rel string) (ws, cfg string) {
 // the Docker builder, the Dev Containers CLI or as its Compose service),
 // the config's own rules, and the image it runs.
 func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetState) []checks.Finding {
-	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.plan.devcontainers, Files: s.plan.repo.FS(), Bases: s.plan.siblings.Resolver(nil)}
+	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.plan.devcontainers, Files: s.plan.repo.FS(), Bases: s.plan.siblings.Resolver(nil),
+		BuiltImage: func(ref string) bool { return s.plan.buildFiles().built(s.plan.repo.FS(), ref) }}
 	p := t.dc
 	if p == nil {
 		if t.isTemplate() {

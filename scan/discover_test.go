@@ -454,3 +454,24 @@ func TestTemplateKeepsEntrypoint(t *testing.T) {
 		})
 	}
 }
+
+// TestDevcontainerImageTheRepositoryBuilds: a Dev Container image named
+// with its registry host that a bake file of the repository tags is what
+// the repository's own Dockerfile of that name makes: its root user is
+// known (CR205); an image no build file tags is the registry's, unknown.
+func TestDevcontainerImageTheRepositoryBuilds(t *testing.T) {
+	files := func(bake bool) map[string]string {
+		m := map[string]string{
+			".devcontainer/devcontainer.json":          `{"image": "ghcr.io/gem5/devcontainer:latest"}`,
+			"util/dockerfiles/devcontainer/Dockerfile": "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y git\n",
+		}
+		if bake {
+			m["util/dockerfiles/docker-bake.hcl"] = "target \"devcontainer\" {\n  dockerfile = \"devcontainer/Dockerfile\"\n  tags = [\"ghcr.io/gem5/devcontainer:latest\"]\n}\n"
+		}
+		return m
+	}
+	runTreeCases(t, "CR205", []treeCase{
+		{"tagged by the repository's bake file", files(true), 1},
+		{"tagged by nothing here", files(false), 0},
+	})
+}
