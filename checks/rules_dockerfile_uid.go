@@ -20,8 +20,8 @@ func init() {
 		Severity: SeverityInfo,
 		Family:   FamilyDockerfile,
 		What: "The final stage ends as a user the Dockerfile creates with a UID other than 1000 (`useradd -u 1001 dev`, " +
-			"`adduser --uid 1001 dev`, `-u ${USER_UID}` with `ARG USER_UID=1001`, or no UID at all on Ubuntu 23.04 and " +
-			"later, whose `ubuntu` user holds 1000, so that useradd gives 1001), or as a numeric `USER` other than 0 " +
+			"`adduser --uid 1001 dev`, `-u ${USER_UID}` with `ARG USER_UID=1001`, or no UID at all on a well-known base whose own " +
+			"user holds 1000 — Ubuntu 23.04 and later's `ubuntu`, the Dev Containers images' `vscode`, node's `node` — so that useradd gives 1001), or as a numeric `USER` other than 0 " +
 			"and 1000 (`USER 1001`). A UID whose value is not known from the file is not reported, nor a user a later " +
 			"`usermod -u` changes, nor a Dockerfile a devcontainer.json builds (its `remoteUser` and " +
 			"`updateRemoteUserUID` settle the user). CR320 judges the built image.",
@@ -90,7 +90,7 @@ func (v *dfView) createdUID(s *dockerfile.Stage, name string) (userUID, bool) {
 // before it.
 func (v *dfView) impliedUID1001(user string) bool {
 	b := v.facts(v.final)
-	if b.UID1000 != "ubuntu" || b.Source == "image" {
+	if b.UID1000 == "" || b.UID1000 == user || b.Source == "image" {
 		return false
 	}
 	if len(v.userCommands(v.final, "userdel", "deluser")) > 0 || v.deletesUnnamedUser(v.final) {
@@ -184,13 +184,15 @@ func checkCR122(in *DockerfileInput) []Finding {
 	c, ok := v.createdUID(v.final, u)
 	if ok && c.uid == "" && !c.system && !c.changed && v.impliedUID1001(u) {
 		// useradd gives the first free UID from 1000; Ubuntu 23.04 and
-		// later keep 1000 for their `ubuntu` user.
+		// later keep 1000 for their `ubuntu` user, the Dev Containers
+		// images for `vscode`, node's for `node`.
+		holder := v.facts(v.final).UID1000
 		return []Finding{{
-			Message: fmt.Sprintf("the workspace user `%s` is created without a UID on `%s`, whose `ubuntu` user holds 1000: it gets UID 1001; %s",
-				u, v.rootRef(v.final), why),
+			Message: fmt.Sprintf("the workspace user `%s` is created without a UID on `%s`, whose `%s` user holds 1000: it gets UID 1001; %s",
+				u, v.rootRef(v.final), holder, why),
 			Location: v.lineLoc(c.line, c.line),
 			Evidence: EvidenceKnownBase,
-			Fix:      &Fix{Description: "remove the `ubuntu` user first (`userdel -r ubuntu`) and create `" + u + "` with `--uid 1000`"},
+			Fix:      &Fix{Description: "remove the `" + holder + "` user first (`userdel -r " + holder + "`) and create `" + u + "` with `--uid 1000`"},
 		}}
 	}
 	if !ok || c.changed || !uidRe.MatchString(c.uid) || c.uid == "1000" || c.uid == "0" {

@@ -58,6 +58,9 @@ func TestCR122ImpliedUID(t *testing.T) {
 		{"a system account", "FROM ubuntu:24.04\nRUN useradd -r -m svc\nUSER svc\n", 0},
 		{"ubuntu:22.04 keeps 1000 free", "FROM ubuntu:22.04\nRUN useradd -m dev\nUSER dev\n", 0},
 		{"an unknown base", "FROM ghcr.io/acme/base:1\nRUN useradd -m dev\nUSER dev\n", 0},
+		{"a Dev Containers image, whose vscode holds 1000", "FROM mcr.microsoft.com/devcontainers/cpp:1-bookworm\nRUN useradd -m -s /bin/bash coder\nUSER coder\n", 1},
+		{"the Dev Containers image's own user", "FROM mcr.microsoft.com/devcontainers/cpp:1-bookworm\nRUN usermod -aG sudo vscode\nUSER vscode\n", 0},
+		{"node, whose node holds 1000", "FROM node:22\nRUN useradd -m dev\nUSER dev\n", 1},
 	} {
 		got := checkRule(t, "CR122", tc.src, nil)
 		if len(got) != tc.want {
