@@ -691,13 +691,20 @@ func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cm
 		return nil
 	}
 	// vars are the values known at a point: the stage's ARG and ENV, then
-	// the RUN's own literal assignments before it.
+	// the RUN's own assignments before it, each expanded with what is
+	// known where it is made (`CMAKE_URL=https://…/v${CMAKE_VERSION}`);
+	// what is not known (`$(wget …)`) stays as written.
 	stage := v.stageVars(s, ins)
 	varsAt := func(sp dockerfile.Span) map[string]string {
 		vars := maps.Clone(stage)
 		for _, a := range assigns {
-			if before(a.Span, sp) && a.Literal {
+			if !before(a.Span, sp) {
+				continue
+			}
+			if a.Literal {
 				vars[a.Name] = a.Value
+			} else {
+				vars[a.Name] = expandKnown(strings.Trim(a.Value, `"'`), vars)
 			}
 		}
 		return vars
