@@ -59,7 +59,8 @@ func archVars(s *dockerfile.Stage) []archVar {
 		for _, kv := range kvs {
 			// A value with spaces is a command or a list, not a path or
 			// URL (a shell script kept in an ARG is the RUN's business).
-			if slices.Contains(platformArgs, kv.Key) || archAware(kv.Value) || strings.ContainsAny(strings.TrimSpace(kv.Value), " \t\n") {
+			if slices.Contains(platformArgs, kv.Key) || archAware(kv.Value) || strings.ContainsAny(strings.TrimSpace(kv.Value), " \t\n") ||
+				crossTarget(kv.Key, strings.Trim(kv.Value, `"'`)) {
 				continue
 			}
 			m := archRe.FindStringSubmatch(kv.Value)
@@ -83,6 +84,12 @@ func archVars(s *dockerfile.Stage) []archVar {
 			if archRe.MatchString(kv.Key) {
 				continue
 			}
+			// A cross toolchain's sysroot for its target
+			// (`OPENSSL_LIB_DIR=/usr/local/aarch64-linux-musl/lib` in a
+			// cross image) is the same on every build host.
+			if crossSysroot.MatchString(strings.Trim(kv.Value, `"'`)) {
+				continue
+			}
 			// i386 is never the image's own architecture on a platform
 			// Coder runs on: such a path is a 32-bit multilib folder
 			// (`/usr/lib/i386-linux-gnu`) kept beside the native one.
@@ -93,6 +100,22 @@ func archVars(s *dockerfile.Stage) []archVar {
 		}
 	}
 	return out
+}
+
+// targetTriple is a compiler's target triple with its vendor
+// (`aarch64-unknown-linux-gnu`, `armv7-alpine-linux-musleabihf`), not the
+// two-part multiarch tuple of a library folder (`x86_64-linux-gnu`).
+var targetTriple = regexp.MustCompile(`(?i)^(?:x86_64|aarch64|armv7l?|arm|i[3-6]86|riscv(?:32|64)|powerpc64le|s390x)-[a-z0-9_]+-linux-[a-z0-9_]+$`)
+
+// crossTarget reports whether a variable names a cross-compile target: a
+// value that is a target triple, a name that says so (`TARGET_TRIPLE`,
+// `CROSS_…`), or a `…TARGET…` name given a triple-like word
+// (`RUST_TARGET=aarch64-linux-musl`; not `TARGET_ARCH=amd64`, a default). The toolchain for it runs on the build
+// host whatever the target.
+func crossTarget(name, value string) bool {
+	n := strings.ToUpper(name)
+	return targetTriple.MatchString(value) || strings.Contains(n, "TRIPLE") || strings.Contains(n, "CROSS") ||
+		strings.Contains(n, "TARGET") && !slices.Contains(platformArgs, n) && strings.Count(value, "-") >= 2 && !strings.ContainsAny(value, "/:")
 }
 
 // searchPaths are the variables that hold a list of folders to search.
@@ -509,6 +532,11 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 			return normArch(arch)
 		}
 	}
+	// A cross image named for its Rust target (cross-rs's
+	// `aarch64-unknown-linux-gnu.dockerfile`) runs on an amd64 build host.
+	if stem := tripleStem(path.Base(v.path())); targetTriple.MatchString(stem) {
+		return "amd64"
+	}
 	if m := archSuffix.FindStringSubmatch(path.Base(v.path())); m != nil && !strings.EqualFold(path.Base(v.path()), m[1]) {
 		if strings.EqualFold(m[1], "x86") {
 			return "amd64" // `Dockerfile.x86`, a PC's beside an ARM board's
@@ -548,6 +576,19 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 // armAny is the architecture of a folder named `arm` alone: an ARM build,
 // 32- or 64-bit, whose downloads may name either.
 const armAny = "arm*"
+
+// tripleStem is a Dockerfile's name without its `.dockerfile`,
+// `Dockerfile.` or `.Dockerfile` part (`aarch64-unknown-linux-gnu`).
+func tripleStem(name string) string {
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lower, ".dockerfile"):
+		return name[:len(name)-len(".dockerfile")]
+	case strings.HasPrefix(lower, "dockerfile."):
+		return name[len("dockerfile."):]
+	}
+	return ""
+}
 
 // ownArch reports whether arch (normArch's name) is the one a stage is
 // built for (fixedArch's answer, "" for any).
@@ -666,7 +707,7 @@ func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cm
 		if m == nil {
 			m = archWord.FindStringSubmatch(value)
 		}
-		if m == nil || strings.ContainsAny(value, " \t\n") || slices.Contains(platformArgs, a.Name) {
+		if m == nil || strings.ContainsAny(value, " \t\n") || slices.Contains(platformArgs, a.Name) || crossTarget(a.Name, value) {
 			continue
 		}
 		arch := normArch(m[1])

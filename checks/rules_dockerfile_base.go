@@ -79,9 +79,11 @@ func init() {
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
 			"a build file of the repository tags (`docker build -t oracle/tuxedo:latest`, a Makefile's `$(TAG_FLAG) " +
-			"$(ORG)/base:latest`, a bake target's `tags`, a workflow's `tags:`, docker/metadata-action's `images:`, " +
+			"$(ORG)/base:latest`, a bake target's `tags` or `contexts` mapped to a target, a workflow's `tags:` (or a reusable " +
+			"workflow's `repo_tags:` input), docker/metadata-action's `images:`, a Compose service's `image` it builds, " +
 			"`devcontainer build --image-name`, a tag a script names after each Dockerfile it builds, `-t ${lang}:latest -f " +
-			"intermediate/${lang}.Dockerfile`): the build uses the local image. Nor, for a " +
+			"intermediate/${lang}.Dockerfile`; GitHub's `${{ github.repository }}` and `$GITHUB_REPOSITORY` name the repository " +
+			"when the scan knows it, from the app or the checkout's `origin`): the build uses the local image. Nor, for a " +
 			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
 			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a registry " +
 			"they pass (`FROM $REGISTRY/build/base`, the build pointing it where it pushes its own images), or a " +

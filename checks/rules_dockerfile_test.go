@@ -500,6 +500,10 @@ func TestCR112(t *testing.T) {
 		{"cross toolchains' programs named for their target", "FROM ubuntu:24.04\nRUN mkdir -p /usr/lib/ccache && ln -sf /usr/bin/ccache /usr/lib/ccache/aarch64-none-elf-gcc && ln -sf /usr/bin/ccache /usr/lib/ccache/x86_64-w64-mingw32-g++\n", nil, nil},
 		{"a download through RUN variables built from others", "FROM ubuntu:24.04\nARG CMAKE_VERSION=3.16.8\nRUN CMAKE_URL=https://github.com/Kitware/CMake/releases/download/v${CMAKE_VERSION} && \\\n    CMAKE_SCRIPT=cmake-${CMAKE_VERSION}-Linux-x86_64.sh && \\\n    wget --quiet ${CMAKE_URL}/${CMAKE_SCRIPT}\n", nil, []want{{line: 4}}},
 		{"a URL variable with a release a substitution finds", "FROM ubuntu:24.04\nRUN R=$(wget -qO- https://api.github.com/x | grep x) && \\\n    U=\"https://github.com/bazelbuild/bazelisk/releases/download/$R/bazelisk-linux-arm64\" && \\\n    wget $U -O /usr/local/bin/bazel\n", nil, []want{{line: 3}}},
+		{"a cross target triple in a RUN variable", "FROM ubuntu:24.04\nRUN TARGET_TRIPLE=aarch64-alpine-linux-musl && mkdir -p /crossrootfs/arm64 && tar -xf /tmp/rootfs.tar -C /crossrootfs/${TARGET_TRIPLE}\n", nil, nil},
+		{"a target-named default architecture still counts", "FROM ubuntu:24.04\nARG TARGET_ARCH=amd64\nRUN curl -fsSLO https://example.com/tool-linux-${TARGET_ARCH}.tar.gz\n", nil, []want{{line: 2}}},
+		{"a cross toolchain's sysroot in ENV", "FROM ubuntu:24.04\nENV OPENSSL_LIB_DIR=/usr/local/aarch64-linux-musl/lib\nENV SYSROOT=/usr/aarch64-linux-gnu\n", nil, nil},
+		{"musl.cc's cross toolchains", "FROM ubuntu:24.04\nRUN curl -fsSL https://musl.cc/armv7l-linux-musleabihf-cross.tgz | tar -xz -C /opt\n", nil, nil},
 		{"jq's linux64", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/bin/jq https://github.com/jqlang/jq/releases/download/jq-1.6/jq-linux64\n", nil, []want{{line: 2}}},
 		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})

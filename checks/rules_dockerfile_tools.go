@@ -133,7 +133,8 @@ func init() {
 			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
 			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
 			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a build command that names it with one " +
-			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`), a Compose service's `platform` (its " +
+			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`) or a workflow step that does (its `file:` or " +
+			"`context:` with `platforms:`), the one `DOCKER_DEFAULT_PLATFORM` a Makefile the build uses exports, a Compose service's `platform` (its " +
 			"`${PLATFORM}` read from the project's `.env`), a folder beside it for ARM that holds a file of its name (`hass/Dockerfile` " +
 			"beside `hass/arm/Dockerfile` is the amd64 one), or a RUN that stops the build on " +
 			"ARM (`case ${TARGETPLATFORM} in \"linux/arm64\") exit 1`). Only the stages a build of the final stage runs are " +
@@ -700,9 +701,13 @@ var (
 	// `/usr/lib/ccache/arm-none-eabi-gcc`): it runs on the build host
 	// whatever the target.
 	crossTool = regexp.MustCompile(`(?i)(?:^|/)(?:x86_64|aarch64|arm|armv7|i[3-6]86|riscv(?:32|64))(?:-[a-z0-9_]+)+-(?:gcc|g\+\+|c\+\+|cc|cpp|ld|as|ar|nm|ranlib|objcopy|objdump|strip|gdb|gfortran|clang|clang\+\+)(?:-[0-9.]+)?$`)
+	// crossArchive is a cross toolchain's archive named for its target
+	// (musl.cc's `armv7l-linux-musleabihf-cross.tgz`), which runs on the
+	// build host whatever its name says.
+	crossArchive = regexp.MustCompile(`(?i)(?:^|/)(?:x86_64|aarch64|armv7l?|arm|i[3-6]86|riscv(?:32|64)|mips[a-z0-9]*|powerpc[a-z0-9]*|s390x)(?:-[a-z0-9_]+)+-cross\.(?:tgz|tar\.gz|tar\.xz|tar\.bz2|zip)$`)
 	// crossSysroot is a path in a cross toolchain's folder for its target
 	// (`/usr/aarch64-linux-gnu/`, `/usr/i686-linux-gnu/lib/`).
-	crossSysroot = regexp.MustCompile(`^/usr/(x86_64|aarch64|i[3-6]86|arm|armv7|powerpc64le|s390x|riscv64)[A-Za-z0-9_]*-linux-gnu[A-Za-z0-9_]*/`)
+	crossSysroot = regexp.MustCompile(`^/usr/(?:local/)?(x86_64|aarch64|i[3-6]86|arm|armv7|powerpc64le|s390x|riscv64)[A-Za-z0-9_]*-linux-(?:gnu|musl)[A-Za-z0-9_]*(?:/|$)`)
 	// archFreeExt is a package built for every architecture
 	// (`….el8.noarch.rpm`, `…_all.deb`).
 	archFreeExt = regexp.MustCompile(`(?i)(\.noarch\.rpm|_all\.deb)$`)
@@ -1151,6 +1156,9 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						continue
 					}
 					url := strings.Contains(a, "://")
+					if crossArchive.MatchString(strings.Trim(a, `"'`)) {
+						continue
+					}
 					if url && (keyFile.MatchString(strings.Trim(a, `"'`)) || archFreePackage(strings.Trim(a, `"'`))) {
 						continue
 					}

@@ -143,26 +143,58 @@ func (r siblingResolver) BaseFacts(ref string) BaseFacts {
 // not tell the user either.
 func (s *Siblings) facts(ref string, visiting []string) siblingFacts {
 	name := refName(ref)
-	if name == "" || slices.Contains(visiting, name) {
+	key := s.key(name, ParseImageRef(ref).Tag)
+	if key == "" || slices.Contains(visiting, key) {
 		return siblingFacts{}
 	}
 	s.mu.Lock()
-	sf, done := s.memo[name]
+	sf, done := s.memo[key]
 	s.mu.Unlock()
 	if done {
 		return sf
 	}
 	// Computed outside the lock: a sibling's base may be a sibling too.
-	sf = s.compute(name, append(slices.Clip(visiting), name))
+	sf = s.compute(key, name, append(slices.Clip(visiting), key))
 	s.mu.Lock()
-	s.memo[name] = sf
+	s.memo[key] = sf
 	s.mu.Unlock()
 	return sf
 }
 
-func (s *Siblings) compute(name string, visiting []string) siblingFacts {
+// key is the name of the Dockerfiles that build the image name:tag. A
+// repository that keeps one folder per version (percona-docker's
+// `percona-server-mongodb-8.0/`) builds `percona-server-mongodb:8.0` in the
+// folder named for that version (the longest that the tag starts with),
+// and any other tag in none it can tell: "" then. Otherwise, name.
+func (s *Siblings) key(name, tag string) string {
+	tag = strings.ToLower(tag)
+	if name == "" || tag == "" || tag == "latest" {
+		return name
+	}
+	best, versioned := "", false
+	for k := range s.byName {
+		rest, ok := strings.CutPrefix(k, name+"-")
+		if !ok || rest == "" || rest[0] < '0' || rest[0] > '9' {
+			continue
+		}
+		versioned = true
+		if (tag == rest || strings.HasPrefix(tag, rest+".") || strings.HasPrefix(tag, rest+"-")) && len(k) > len(best) {
+			best = k
+		}
+	}
+	switch {
+	case best != "":
+		return best
+	case versioned:
+		return ""
+	}
+	return name
+}
+
+// compute reads the Dockerfiles named key, which build the image name.
+func (s *Siblings) compute(key, name string, visiting []string) siblingFacts {
 	var out siblingFacts
-	for _, p := range s.byName[name] {
+	for _, p := range s.byName[key] {
 		f := s.load(p)
 		if f == nil {
 			continue

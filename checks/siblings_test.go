@@ -131,3 +131,38 @@ func TestSiblingsLocal(t *testing.T) {
 		t.Errorf("another tag: user %q, want the table's root", b.User)
 	}
 }
+
+// TestSiblingsVersionFolders: a repository that keeps a folder per version
+// builds `x:8.0` in `x-8.0/` (the longest version the tag starts with), not
+// in the unversioned `x/`; a tag no folder names is not known.
+func TestSiblingsVersionFolders(t *testing.T) {
+	files := map[string]string{
+		"percona-server-mongodb/Dockerfile":     "FROM debian/eol:jessie\nUSER mongodb\n",
+		"percona-server-mongodb-8.0/Dockerfile": "FROM redhat/ubi9-minimal\nUSER 1001\n",
+		"percona-server-mongodb-7.0/Dockerfile": "FROM oraclelinux:8\nUSER 1001\n",
+	}
+	var paths []string
+	for p := range files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	s := NewSiblings(paths, func(p string) *dockerfile.File {
+		f, err := dockerfile.Parse(p, []byte(files[p]))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		return f
+	})
+	r := s.Resolver(nil)
+	for ref, want := range map[string]string{
+		"percona/percona-server-mongodb:8.0":     "percona-server-mongodb-8.0/Dockerfile",
+		"percona/percona-server-mongodb:8.0.4-1": "percona-server-mongodb-8.0/Dockerfile",
+		"percona/percona-server-mongodb:7.0":     "percona-server-mongodb-7.0/Dockerfile",
+		"percona/percona-server-mongodb:6.0":     "",
+		"percona/percona-server-mongodb":         "percona-server-mongodb/Dockerfile",
+	} {
+		if b := r.BaseFacts(ref); b.Sibling != want {
+			t.Errorf("%s: from %q, want %q", ref, b.Sibling, want)
+		}
+	}
+}

@@ -34,7 +34,8 @@ func init() {
 		Severity: SeverityInfo,
 		Family:   FamilyDockerfile,
 		What: "A file named like a Dockerfile that is a template to be filled in before it is built: a generator template " +
-			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template` or `.in` suffix, or a line that starts " +
+			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template`, `.in`, `.ncl`, `.jsonnet` or `.cue` suffix, " +
+			"a `Dockerfile.<suffix>` whose first line is a program's rather than an instruction (`let render = fun cfg =>`), or a line that starts " +
 			"with `{{`, `{%` or `<%`, or such a tag in `FROM`, or a `FROM` whose variable only a comment declares, `# ARG " +
 			"teamcityAgentImage`, as JetBrains' TeamCity configs do), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
@@ -137,7 +138,7 @@ type Template struct {
 }
 
 // generatorSuffixes are the name endings of generator templates.
-var generatorSuffixes = []string{".tt", ".erb", ".ejs", ".j2", ".jinja", ".jinja2", ".njk", ".hbs", ".mustache", ".tmpl", ".tpl", ".template", ".in"}
+var generatorSuffixes = []string{".tt", ".erb", ".ejs", ".j2", ".jinja", ".jinja2", ".njk", ".hbs", ".mustache", ".tmpl", ".tpl", ".template", ".in", ".ncl", ".jsonnet", ".cue"}
 
 var (
 	// generatorTag finds a template tag: Go templates, Jinja, ERB.
@@ -170,6 +171,9 @@ func DockerfileTemplate(p string, src []byte) *Template {
 	if t := generatorLine(p, lines); t != nil {
 		return t
 	}
+	if t := programSource(p, lines); t != nil {
+		return t
+	}
 	if t := placeholderBase(p, lines); t != nil {
 		return t
 	}
@@ -177,6 +181,35 @@ func DockerfileTemplate(p string, src []byte) *Template {
 		return t
 	}
 	return templateOptions(p, lines, "#")
+}
+
+// instructionWord is a line a Dockerfile may start with: an instruction
+// (any case), a comment or parser directive, or a heredoc's or a
+// continuation's text would come after one.
+var instructionWord = regexp.MustCompile(`(?i)^\s*(#|(FROM|ARG|RUN|CMD|LABEL|MAINTAINER|EXPOSE|ENV|ADD|COPY|ENTRYPOINT|VOLUME|USER|WORKDIR|ONBUILD|STOPSIGNAL|HEALTHCHECK|SHELL)(\s|$))`)
+
+// programSource recognises a program that writes a Dockerfile, named like
+// one with a suffix of its own (haskell/docker-haskell's
+// `Dockerfile.ncl`, a Nickel function `generate.sh` renders): its first
+// line is no Dockerfile's, nor an upper-case word (a misspelt
+// instruction). A plain `Dockerfile` that starts so is broken (CR100), not
+// a template.
+func programSource(p string, lines []string) *Template {
+	if !strings.Contains(strings.ToLower(path.Base(p)), "dockerfile.") {
+		return nil
+	}
+	for n, line := range lines {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		// An upper-case word is an instruction, misspelt or not (CR100's).
+		if word, _, _ := strings.Cut(strings.TrimSpace(line), " "); instructionWord.MatchString(line) || word == strings.ToUpper(word) {
+			return nil
+		}
+		return &Template{Path: p, Kind: TemplateGenerator, Sign: "its first line, `" + strings.TrimSpace(line) + "`, is no Dockerfile instruction",
+			Location: Location{Path: p, StartLine: n + 1}}
+	}
+	return nil
 }
 
 var (

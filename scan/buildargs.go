@@ -98,6 +98,10 @@ type buildFile struct {
 	// (`cat custom/header.Dockerfile >> $DOCKERFILE`): pieces of the
 	// Dockerfile it writes.
 	joined []string
+	// defaultPlatform is the platform it sets for every build it runs
+	// (`export DOCKER_DEFAULT_PLATFORM=linux/amd64` in a Makefile the
+	// folders' Makefiles include), "" when none.
+	defaultPlatform string
 	// dfPlatforms are the platforms it builds Dockerfiles for where one
 	// Compose service or one build command names both (`docker buildx
 	// build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`), by
@@ -339,6 +343,11 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		if bytes.Contains(b, []byte("platforms:")) && !devcontainer.IsComposeFileName(path.Base(rel)) {
 			stepPlatforms(b, &f)
 		}
+		if bytes.Contains(b, []byte("DOCKER_DEFAULT_PLATFORM")) {
+			if m := defaultPlatformSetting.FindSubmatch(b); m != nil {
+				f.defaultPlatform = string(m[1])
+			}
+		}
 		if len(f.dockerfiles) > 0 && bytes.Contains(b, []byte("platform")) {
 			for _, m := range platformValue.FindAllSubmatch(b, -1) {
 				for _, p := range strings.Split(string(m[1]), ",") {
@@ -348,7 +357,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || f.defaultPlatform != "" {
 			out = append(out, f)
 		}
 		return nil
@@ -416,6 +425,10 @@ func (f buildFile) platformFor(df string) (string, bool) {
 	}
 	return "", false
 }
+
+// defaultPlatformSetting is a build file's `DOCKER_DEFAULT_PLATFORM=…`
+// (`export`, a Makefile's `:=`/`?=`, a workflow's `env:` entry).
+var defaultPlatformSetting = regexp.MustCompile(`(?m)DOCKER_DEFAULT_PLATFORM\s*(?:[:?]?=|:)\s*["']?([a-z]+/[a-z0-9_]+(?:/[a-z0-9]+)?)["']?\s*$`)
 
 // platformFlag is a build command's `--platform` list.
 var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${}-]+)`)
@@ -598,7 +611,7 @@ var (
 	refVar = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
 	// yamlTags is a workflow's `tags:` (docker/build-push-action): a
 	// list after it, or refs on its line.
-	yamlTags = regexp.MustCompile(`^(\s*)-?\s*(tags|images|imageName):\s*(.*)$`)
+	yamlTags = regexp.MustCompile(`^(\s*)-?\s*(tags|[A-Za-z]+[_-]tags|images|imageName):\s*(.*)$`)
 )
 
 // tfEntrypoint is a Terraform `entrypoint = [ … ]` list (a docker_container's
@@ -710,6 +723,22 @@ func (bf buildFiles) namedPlatformArch(df string) string {
 			}
 			arch = ar
 		}
+	}
+	if arch != "" {
+		return checks.NormArch(arch)
+	}
+	// Else the one default platform the build files that may build it set
+	// for every build (`export DOCKER_DEFAULT_PLATFORM=linux/amd64`).
+	for _, f := range bf {
+		if f.defaultPlatform == "" || !f.covers(df) {
+			continue
+		}
+		_, ar, _ := strings.Cut(f.defaultPlatform, "/")
+		ar, _, _ = strings.Cut(ar, "/")
+		if arch != "" && ar != arch {
+			return ""
+		}
+		arch = ar
 	}
 	return checks.NormArch(arch)
 }
@@ -1057,7 +1086,7 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 	indent, key := -1, ""
 	addKey := func(k, t string) {
 		t = strings.Trim(strings.TrimSpace(t), `"'`)
-		if k != "tags" {
+		if !strings.HasSuffix(k, "tags") {
 			// `ghcr.io/x/y,enable=…` (metadata-action's attributes).
 			t, _, _ = strings.Cut(t, ",")
 			if t == "" {
@@ -1077,7 +1106,7 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 				indent, key = len(m[1]), m[2]
 			default:
 				indent = -1
-				if m[2] == "tags" {
+				if strings.HasSuffix(m[2], "tags") {
 					for _, t := range strings.Split(rest, ",") {
 						addKey(m[2], t)
 					}
