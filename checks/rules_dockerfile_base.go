@@ -71,7 +71,7 @@ func init() {
 		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
 			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`) or a Dev Containers image's distribution " +
-			"alias (`mcr.microsoft.com/devcontainers/base:ubuntu`, which moves to each new release) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
+			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`), unless that tag names an archived Debian release (`node:lts-buster`), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
@@ -573,8 +573,10 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, which follows a branch and changes with every push", ref, r.Tag)
 	case latestSuffix.MatchString(r.Tag):
 		return fmt.Sprintf("`%s` uses the `%s` tag, a `latest` of its variant, which changes over time", ref, r.Tag)
-	case devcontainersAlias(r):
+	case devcontainersAlias(r) && slices.Contains([]string{"ubuntu", "debian", "alpine"}, strings.ToLower(r.Tag)):
 		return fmt.Sprintf("`%s` uses the `%s` tag, an alias that moves to each new release of the distribution", ref, r.Tag)
+	case devcontainersAlias(r):
+		return fmt.Sprintf("`%s` uses the `%s` tag, which names no version of the image: it moves to each new release, major versions too (`1-%s` pins the major version)", ref, r.Tag, r.Tag)
 	case devcontainersDev(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, the Dev Containers images' `dev` channel, rebuilt from their main branch", ref, r.Tag)
 	case languageAlias(r) && eolRelease(ref) == "":
@@ -623,13 +625,18 @@ var officialLanguages = []string{"node", "python", "golang", "rust", "ruby", "ph
 var latestSuffix = regexp.MustCompile(`(?i)[-_.]latest$|^latest[-_.]`)
 
 // devcontainersAlias reports whether r is a Dev Containers image tagged
-// with a distribution's name alone (`mcr.microsoft.com/devcontainers/base:ubuntu`),
-// which devcontainers/images moves to each new release.
+// with a distribution's name or codename alone
+// (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`), which
+// devcontainers/images moves to each new release.
 func devcontainersAlias(r ImageRef) bool {
 	if r.Registry != "mcr.microsoft.com" || !strings.HasPrefix(r.Repository, "devcontainers/") && !strings.HasPrefix(r.Repository, "vscode/devcontainers/") {
 		return false
 	}
-	return slices.Contains([]string{"ubuntu", "debian", "alpine"}, strings.ToLower(r.Tag))
+	// A distribution's name or codename alone (`ubuntu`, `bookworm`):
+	// devcontainers/images moves it to each new image release, major
+	// versions too (`1-bookworm` pins the major version).
+	t := strings.ToLower(r.Tag)
+	return t != "" && t != "latest" && !strings.ContainsAny(t, "0123456789") && !strings.HasPrefix(t, "dev") && !latestSuffix.MatchString(t)
 }
 
 // devcontainersDev reports whether r is a Dev Containers image on the

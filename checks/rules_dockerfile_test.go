@@ -197,6 +197,8 @@ func TestCR102(t *testing.T) {
 		{"a language image with its major version", "FROM node:22-trixie\n", nil, nil},
 		{"a language image's tag of an archived Debian, which stopped moving", "FROM node:lts-buster-slim\nFROM rust:buster\n", nil, nil},
 		{"a distribution's codename", "FROM debian:trixie\n", nil, nil},
+		{"a Dev Containers image's codename alone", "FROM mcr.microsoft.com/devcontainers/rust:bookworm\n", nil, []want{{line: 1}}},
+		{"a Dev Containers image's major version and codename", "FROM mcr.microsoft.com/devcontainers/rust:1-bookworm\n", nil, nil},
 		{"a server image without its version", "FROM nginx:alpine\n", nil, []want{{line: 1}}},
 		{"a server image with its version", "FROM nginx:1.27-alpine\n", nil, nil},
 		{"busybox's variant", "FROM busybox:musl\n", nil, nil},
