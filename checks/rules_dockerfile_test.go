@@ -506,6 +506,10 @@ func TestCR112(t *testing.T) {
 		{"a target-named default architecture still counts", "FROM ubuntu:24.04\nARG TARGET_ARCH=amd64\nRUN curl -fsSLO https://example.com/tool-linux-${TARGET_ARCH}.tar.gz\n", nil, []want{{line: 2}}},
 		{"a cross toolchain's sysroot in ENV", "FROM ubuntu:24.04\nENV OPENSSL_LIB_DIR=/usr/local/aarch64-linux-musl/lib\nENV SYSROOT=/usr/aarch64-linux-gnu\n", nil, nil},
 		{"musl.cc's cross toolchains", "FROM ubuntu:24.04\nRUN curl -fsSL https://musl.cc/armv7l-linux-musleabihf-cross.tgz | tar -xz -C /opt\n", nil, nil},
+		{"tini's release asset named for no architecture", "FROM debian:12\nADD https://github.com/krallin/tini/releases/download/v0.19.0/tini /sbin/tini\n", nil, []want{{line: 2}}},
+		{"ninja-linux.zip", "FROM ubuntu:24.04\nRUN curl -fsSLO https://github.com/ninja-build/ninja/releases/download/v1.12.1/ninja-linux.zip\n", nil, []want{{line: 2}}},
+		{"tini picked by the architecture", "FROM debian:12\nARG TARGETARCH\nRUN curl -fsSLo /sbin/tini https://github.com/krallin/tini/releases/download/v0.19.0/tini-${TARGETARCH}\n", nil, nil},
+		{"tini on an amd64 stage", "FROM --platform=linux/amd64 debian:12\nADD https://github.com/krallin/tini/releases/download/v0.19.0/tini /sbin/tini\n", nil, nil},
 		{"jq's linux64", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/bin/jq https://github.com/jqlang/jq/releases/download/jq-1.6/jq-linux64\n", nil, []want{{line: 2}}},
 		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})

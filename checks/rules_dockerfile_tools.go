@@ -120,7 +120,9 @@ func init() {
 			"an `ENV` path (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value (`ARG ARCH=amd64`, a file " +
 			"name, a URL) that a later RUN's URL or path, an ADD, or another ENV/ARG path is built from. A shell variable a RUN sets " +
 			"(`export T=go1.22.linux-amd64.tar.gz`, `ARCH=amd64;`) is reported where it is set when a later URL or path of " +
-			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A cross toolchain's " +
+			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A download whose name says " +
+			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
+			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`. A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) is not reported, nor a download named for another OS (`_darwin_amd64`), " +
@@ -780,6 +782,33 @@ func failureIgnored(v *dfView, c dockerfile.Command) bool {
 	return ignoredTail.MatchString(line[sp.EndCol-1:])
 }
 
+// archlessDownloads are downloads whose names say no architecture but
+// that are x86_64 builds, each with its arm64 build's name: tini's
+// release assets (`tini`, `tini-static`; `tini-arm64`), Ninja's
+// (`ninja-linux.zip`; `ninja-linux-aarch64.zip`) and the OpenShift
+// client's (`openshift-client-linux.tar.gz`;
+// `openshift-client-linux-arm64.tar.gz`).
+var archlessDownloads = []struct {
+	re    *regexp.Regexp
+	other string
+}{
+	{regexp.MustCompile(`://[^\s]*/krallin/tini/releases/download/[^/\s]+/tini(-static)?$`), "tini-arm64"},
+	{regexp.MustCompile(`://[^\s]*/ninja-linux\.zip$`), "ninja-linux-aarch64.zip"},
+	{regexp.MustCompile(`://[^\s]*/openshift-client-linux(-[0-9][0-9.]*)?\.tar\.gz$`), "openshift-client-linux-arm64.tar.gz"},
+}
+
+// archlessX86 reports whether the URL a is one of archlessDownloads, and
+// names the arm64 build.
+func archlessX86(a string) (string, bool) {
+	a = strings.Trim(a, `"'`)
+	for _, d := range archlessDownloads {
+		if d.re.MatchString(a) {
+			return d.other, true
+		}
+	}
+	return "", false
+}
+
 // otherOS is a download named for an operating system other than Linux
 // (`…_darwin_amd64.tar.gz`, `…-windows-x64.zip`): no Linux image runs it on
 // any architecture, so its architecture breaks nothing of a platform.
@@ -1076,6 +1105,17 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	add := func(a string, sp dockerfile.Span, arch string, url bool) {
 		dls = append(dls, &download{finding: archFinding(v, a, sp, arch), arch: arch, stem: archStem(a), url: url, spans: []dockerfile.Span{sp}})
 	}
+	// A download whose name says no architecture but is known to be the
+	// x86_64 build; other names the arm64 one.
+	addArchless := func(a string, sp dockerfile.Span, other string) {
+		fd := Finding{
+			Message: fmt.Sprintf("`%s` is the x86_64 build, though its name says no architecture (the arm64 one is `%s`): "+
+				"the image breaks on other platforms", strings.Trim(a, `"'`), other),
+			Location: v.spanLoc(sp),
+			Fix:      &Fix{Description: "pick the file from the build's architecture: `${TARGETARCH}` gives amd64/arm64, `$(uname -m)` x86_64/aarch64"},
+		}
+		dls = append(dls, &download{finding: fd, arch: "x86_64", stem: archStem(a) + "\x00", url: true, spans: []dockerfile.Span{sp}})
+	}
 	// A stage built for one architecture may name it.
 	fixed := v.fixedArch(s)
 	for _, ins := range s.Instructions {
@@ -1122,7 +1162,17 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						continue
 					}
 					m := archRe.FindStringSubmatch(a)
-					if m == nil || ownArch(fixed, normArch(m[1])) || otherOS.MatchString(a) {
+					if m == nil {
+						if other, ok := archlessX86(a); ok && !ownArch(fixed, "amd64") {
+							sp := dockerfile.Span{Line: c.Line}
+							if i < len(c.ArgSpans) {
+								sp = c.ArgSpans[i]
+							}
+							addArchless(a, sp, other)
+						}
+						continue
+					}
+					if ownArch(fixed, normArch(m[1])) || otherOS.MatchString(a) {
 						continue
 					}
 					sp := dockerfile.Span{Line: c.Line}
@@ -1214,6 +1264,10 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			for _, a := range ins.Args[:len(ins.Args)-1] {
 				m := archRe.FindStringSubmatch(a)
 				i := strings.Index(line, a)
+				if other, ok := archlessX86(a); m == nil && ok && i >= 0 && !ownArch(fixed, "amd64") {
+					addArchless(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, other)
+					continue
+				}
 				if m == nil || !strings.Contains(a, "://") || i < 0 || ownArch(fixed, normArch(m[1])) || otherOS.MatchString(a) {
 					continue
 				}
