@@ -100,6 +100,21 @@ func TestResolveBase(t *testing.T) {
 	}
 }
 
+// TestResolveBaseIndirect: a meta ARG whose default names meta ARGs with
+// no value keeps them as written, and a FROM of it misses them, as a FROM
+// that names them directly does; given values, it takes them.
+func TestResolveBaseIndirect(t *testing.T) {
+	f := mustParse(t, "ARG HUB_ORG\nARG TAG\nARG BASE_CONTAINER=$HUB_ORG/kernel-py:$TAG\nFROM $BASE_CONTAINER\n")
+	bs := f.ResolveBase(nil)
+	if bs[0].Ref != "$HUB_ORG/kernel-py:$TAG" || !slices.Equal(bs[0].Missing, []string{"HUB_ORG", "TAG"}) {
+		t.Errorf("no values: %+v", bs[0])
+	}
+	bs = f.ResolveBase(map[string]string{"HUB_ORG": "elyra", "TAG": "3.2"})
+	if bs[0].Ref != "elyra/kernel-py:3.2" || len(bs[0].Missing) != 0 {
+		t.Errorf("values: %+v", bs[0])
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name      string

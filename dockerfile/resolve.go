@@ -50,6 +50,21 @@ func (f *File) ResolveBase(args map[string]string) []Base {
 type argEnv struct {
 	vals map[string]string
 	keys []string
+	// missing are, by meta ARG, the ARGs without a value its default
+	// names (kept as written in its value).
+	missing map[string][]string
+}
+
+// setMissing records the ARGs without a value k's default names.
+func (e *argEnv) setMissing(k string, names []string) {
+	if len(names) == 0 {
+		delete(e.missing, k)
+		return
+	}
+	if e.missing == nil {
+		e.missing = map[string][]string{}
+	}
+	e.missing[k] = names
 }
 
 func (e *argEnv) Get(k string) (string, bool) {
@@ -85,12 +100,17 @@ func (f *File) resolve(args map[string]string, keepErr bool) []Base {
 			env.unset(a.Name)
 			continue
 		}
-		r, err := lex.ProcessWordWithMatches(*a.Default, env)
+		// A default built from meta ARGs that have no value keeps them as
+		// written (`ARG BASE=$HUB_ORG/kernel-py:$TAG` with a bare `ARG
+		// HUB_ORG`), as a FROM that names them does: the build must pass
+		// them, and a FROM of it needs them too.
+		v, missing, err := expandFrom(lex, *a.Default, env)
 		if err != nil {
 			env.set(a.Name, *a.Default)
 			continue
 		}
-		env.set(a.Name, r.Result)
+		env.set(a.Name, v)
+		env.setMissing(a.Name, missing)
 	}
 
 	out := make([]Base, len(f.Stages))
@@ -137,11 +157,20 @@ func expandFrom(lex *shell.Lex, word string, env *argEnv) (string, []string, err
 	if err != nil {
 		return word, nil, err
 	}
-	if len(r.Unmatched) == 0 {
-		return r.Result, nil, nil
-	}
+	// What the meta ARGs the word names still miss.
 	var missing []string
-	keep := false
+	for _, m := range refRe.FindAllStringSubmatch(word, -1) {
+		for _, n := range env.missing[m[1]+m[3]] {
+			if !slices.Contains(missing, n) {
+				missing = append(missing, n)
+			}
+		}
+	}
+	if len(r.Unmatched) == 0 {
+		sort.Strings(missing)
+		return r.Result, missing, nil
+	}
+	keep := len(missing) > 0
 	for name := range r.Unmatched {
 		if !usedWithoutDefault(word, name) {
 			continue
@@ -153,7 +182,7 @@ func expandFrom(lex *shell.Lex, word string, env *argEnv) (string, []string, err
 	}
 	sort.Strings(missing)
 	if !keep {
-		return r.Result, nil, nil
+		return r.Result, missing, nil
 	}
 	lex.SkipUnsetEnv = true
 	defer func() { lex.SkipUnsetEnv = false }()

@@ -463,10 +463,19 @@ var (
 	stepStart = regexp.MustCompile(`^\s*-\s+(?:name|uses|run|id|if):`)
 	// stepFile is a step's `file:` (docker/build-push-action) or
 	// `dockerfile:`.
-	stepFile = regexp.MustCompile(`^\s*(?:file|dockerfile):\s*["']?([^\s"'#]+)`)
+	stepFile = regexp.MustCompile(`^\s*(?:file|dockerfile):\s*["']?((?:\$\{\{[^}]*\}\}|[^\s"'#])+)`)
 	// stepContext is a step's `context:`, whose Dockerfile it builds
 	// when it names no file.
-	stepContext = regexp.MustCompile(`^\s*context:\s*["']?([^\s"'#]+)`)
+	stepContext = regexp.MustCompile(`^\s*context:\s*["']?((?:\$\{\{[^}]*\}\}|[^\s"'#])+)`)
+	// matrixStart opens a job's `matrix:`; matrixEntry is one of its
+	// scalar values (`- context: Docker-Images/Developer`, `os: [a, b]`
+	// is left out).
+	matrixStart = regexp.MustCompile(`^(\s*)matrix:\s*$`)
+	matrixEntry = regexp.MustCompile(`^\s*(?:-\s+)?([A-Za-z_][A-Za-z0-9_-]*):\s*["']?([^\s"'#\[{]+)["']?\s*(?:#.*)?$`)
+	// matrixList is a matrix key's flow list (`variant: [ubuntu, ubi9]`).
+	matrixList = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_-]*):\s*\[([^\]]*)\]`)
+	// matrixRef is `${{ matrix.KEY }}`.
+	matrixRef = regexp.MustCompile(`\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}`)
 	// stepPlatform is a step's `platforms:` on its line.
 	stepPlatform = regexp.MustCompile(`^\s*platforms:\s*["']?([^"'#\n]+?)["']?\s*(?:#.*)?$`)
 )
@@ -477,20 +486,56 @@ var (
 // that builds another Dockerfile for two platforms says nothing of it.
 func stepPlatforms(b []byte, f *buildFile) {
 	var file, ctx, plat string
+	// matrix are the values of the job's matrix by key (`include:`
+	// entries' `context:`), for a step's `${{ matrix.context }}`.
+	matrix := map[string][]string{}
+	matrixIndent := -1
 	flush := func() {
 		if file == "" && ctx != "" && !strings.Contains(ctx, "://") {
 			// No file: the context's own Dockerfile.
 			file = path.Join(ctx, "Dockerfile")
 		}
 		if file != "" && plat != "" {
-			df := path.Clean(strings.TrimPrefix(file, "./"))
-			if !strings.Contains(df, "$") {
-				f.dfPlatform(df, plat)
+			files := []string{file}
+			if m := matrixRef.FindStringSubmatch(file); m != nil {
+				files = nil
+				for _, v := range matrix[m[1]] {
+					files = append(files, strings.ReplaceAll(file, m[0], v))
+				}
+			}
+			for _, fl := range files {
+				df := path.Clean(strings.TrimPrefix(fl, "./"))
+				if !strings.Contains(df, "$") {
+					f.dfPlatform(df, plat)
+				}
 			}
 		}
 		file, ctx, plat = "", "", ""
 	}
 	for _, line := range strings.Split(string(b), "\n") {
+		if matrixIndent >= 0 {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			if len(line)-len(strings.TrimLeft(line, " \t")) > matrixIndent {
+				if m := matrixEntry.FindStringSubmatch(line); m != nil && len(matrix[m[1]]) < maxTags {
+					matrix[m[1]] = append(matrix[m[1]], m[2])
+				} else if m := matrixList.FindStringSubmatch(line); m != nil {
+					for _, v := range strings.Split(m[2], ",") {
+						if v = strings.Trim(strings.TrimSpace(v), `"'`); v != "" && len(matrix[m[1]]) < maxTags && !slices.Contains(matrix[m[1]], v) {
+							matrix[m[1]] = append(matrix[m[1]], v)
+						}
+					}
+				}
+				continue
+			}
+			matrixIndent = -1
+		}
+		if m := matrixStart.FindStringSubmatch(line); m != nil {
+			flush()
+			matrix, matrixIndent = map[string][]string{}, len(m[1])
+			continue
+		}
 		if stepStart.MatchString(line) {
 			flush()
 		}

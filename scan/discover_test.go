@@ -312,6 +312,12 @@ func TestBakePlatformFixesArch(t *testing.T) {
 				"      - name: test image\n        uses: docker/build-push-action@v6\n        with:\n          file: docker/test/Dockerfile\n          platforms: linux/amd64\n"}, 0},
 		{"a workflow step that builds its context's Dockerfile for one", map[string]string{"tools/ci/docker/linux/Dockerfile": df,
 			".github/workflows/docker_linux.yml": "    steps:\n      - name: Push\n        uses: docker/build-push-action@v6\n        with:\n          context: tools/ci/docker/linux\n          platforms: linux/amd64\n"}, 0},
+		{"a matrix entry's context, the step built for one", map[string]string{"Docker-Images/Designer/Dockerfile": df, "Docker-Images/Developer/Dockerfile": df,
+			".github/workflows/build.yml": "jobs:\n  images:\n    strategy:\n      matrix:\n        include:\n          - image_name: dev\n            context: Docker-Images/Developer\n" +
+				"          - image_name: design\n            context: Docker-Images/Designer\n    steps:\n      - name: Checkout\n        uses: actions/checkout@v4\n" +
+				"      - name: Build and push\n        uses: docker/build-push-action@v7\n        with:\n          context: ${{ matrix.context }}\n          platforms: linux/amd64\n"}, 0},
+		{"a matrix list names the file, the step built for one", map[string]string{"dev/go/ubi9.Dockerfile": df,
+			".github/workflows/build.yml": "jobs:\n  go:\n    strategy:\n      matrix:\n        variant: [ubuntu, ubi9]\n    steps:\n      - name: Build\n        uses: docker/build-push-action@v5\n        with:\n          file: ./dev/go/${{ matrix.variant }}.Dockerfile\n          platforms: linux/amd64\n"}, 0},
 		{"a workflow that builds it for two", map[string]string{"anaconda3/amazonlinux/Dockerfile": df,
 			".github/workflows/amazonlinux.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: anaconda3/amazonlinux/Dockerfile\n          platforms: linux/amd64,linux/arm64\n"}, 1},
 		{"a Compose file elsewhere that builds its own Dockerfile for one platform", map[string]string{"tools/zephyr/Dockerfile": df,

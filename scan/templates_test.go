@@ -30,7 +30,7 @@ func TestTemplates(t *testing.T) {
 		"src/go/.devcontainer/devcontainer.json":      "{\n  \"image\": \"mcr.microsoft.com/devcontainers/go:${templateOption:imageVariant}\",\n  \"remoteUser\": \"vscode\",\n  \"forwardPorts\": [8080]\n}\n",
 		"src/ansible/.devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile"}, "remoteUser": "vscode"}`,
 		// A Template source's Dockerfile that parses: still read by the rules.
-		"src/ansible/.devcontainer/Dockerfile": "FROM mcr.microsoft.com/devcontainers/base:bookworm\nARG ZSH=\"${templateOption:installZsh}\"\nENTRYPOINT [\"/start.sh\"]\n",
+		"src/ansible/.devcontainer/Dockerfile": "FROM mcr.microsoft.com/devcontainers/base:1-bookworm\nARG ZSH=\"${templateOption:installZsh}\"\nENTRYPOINT [\"/start.sh\"]\n",
 		"lib/templates/Dockerfile.tt":          "FROM ruby:<%= ruby_version %>\nRUN bundle install\n",
 		"library/Dockerfile.template":          "{{ include \"shared\" -}}\nFROM {{ env.dist }}:{{ env.codename }}\n",
 		"build/assets/debian.Dockerfile":       "ARG VARIANT=\"\"\nFROM REPLACE-ME\nRUN apt-get update\n",
