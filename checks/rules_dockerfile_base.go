@@ -73,7 +73,8 @@ func init() {
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`) or a Dev Containers image's distribution " +
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
-			"`postgres:alpine`), unless that tag names an archived Debian release (`node:lts-buster`), which stopped moving " +
+			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`), or one of Coder's images " +
+			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
@@ -579,6 +580,10 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, which names no version of the image: it moves to each new release, major versions too (`1-%s` pins the major version)", ref, r.Tag, r.Tag)
 	case devcontainersDev(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, the Dev Containers images' `dev` channel, rebuilt from their main branch", ref, r.Tag)
+	case distroChannel(r):
+		return fmt.Sprintf("`%s` uses the `%s` tag, which follows the distribution's %s channel: it moves to each new release", ref, r.Tag, strings.TrimSuffix(strings.ToLower(r.Tag), "-slim"))
+	case distroNameTag(r):
+		return fmt.Sprintf("`%s` uses the `%s` tag, which names no version of the image: it moves to each new release", ref, r.Tag)
 	case languageAlias(r) && eolRelease(ref) == "":
 		// A tag of an archived Debian release (`node:lts-buster`) stopped
 		// moving when the image dropped that release: CR119's.
@@ -637,6 +642,37 @@ func devcontainersAlias(r ImageRef) bool {
 	// versions too (`1-bookworm` pins the major version).
 	t := strings.ToLower(r.Tag)
 	return t != "" && t != "latest" && !strings.ContainsAny(t, "0123456789") && !strings.HasPrefix(t, "dev") && !latestSuffix.MatchString(t)
+}
+
+// distroChannel reports whether r is a distribution's own image tagged
+// with a channel rather than a release (`debian:stable-slim`,
+// `debian:testing`, `ubuntu:rolling`, `fedora:rawhide`).
+func distroChannel(r ImageRef) bool {
+	if r.Registry != "" {
+		return false
+	}
+	t := strings.TrimSuffix(strings.ToLower(r.Tag), "-slim")
+	switch r.Repository {
+	case "debian":
+		return slices.Contains([]string{"stable", "testing", "unstable", "sid", "oldstable", "oldoldstable", "experimental", "rc-buggy"}, t)
+	case "ubuntu":
+		return t == "rolling" || t == "devel"
+	case "fedora":
+		return t == "rawhide"
+	}
+	return false
+}
+
+// distroNameTag reports whether r is one of Coder's images tagged with a
+// distribution's name alone (`codercom/enterprise-base:ubuntu`), which
+// coder/enterprise-images rebuilds and pushes on every change; a dated
+// tag (`ubuntu-20240812`) stays. Other publishers' such tags are not
+// judged: what they mean is theirs.
+func distroNameTag(r ImageRef) bool {
+	if r.Registry != "" && r.Registry != "docker.io" || !strings.HasPrefix(r.Repository, "codercom/") {
+		return false
+	}
+	return slices.Contains([]string{"ubuntu", "debian", "alpine", "fedora", "centos", "rockylinux", "almalinux", "ubi", "ubi8", "ubi9", "ubi10"}, strings.ToLower(r.Tag))
 }
 
 // devcontainersDev reports whether r is a Dev Containers image on the
