@@ -419,7 +419,8 @@ func (f buildFile) platformFor(df string) (string, bool) {
 		return p, true
 	}
 	for d, p := range f.dfPlatforms {
-		if strings.HasSuffix(df, "/"+d) || path.Join(f.dir, d) == df {
+		// A bare name is the build file's own folder's (as names says).
+		if strings.Contains(d, "/") && strings.HasSuffix(df, "/"+d) || path.Join(f.dir, d) == df {
 			return p, true
 		}
 	}

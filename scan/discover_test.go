@@ -318,6 +318,8 @@ func TestBakePlatformFixesArch(t *testing.T) {
 				"      - name: Build and push\n        uses: docker/build-push-action@v7\n        with:\n          context: ${{ matrix.context }}\n          platforms: linux/amd64\n"}, 0},
 		{"a matrix list names the file, the step built for one", map[string]string{"dev/go/ubi9.Dockerfile": df,
 			".github/workflows/build.yml": "jobs:\n  go:\n    strategy:\n      matrix:\n        variant: [ubuntu, ubi9]\n    steps:\n      - name: Build\n        uses: docker/build-push-action@v5\n        with:\n          file: ./dev/go/${{ matrix.variant }}.Dockerfile\n          platforms: linux/amd64\n"}, 0},
+		{"a Makefile's command for another folder's file of the same name", map[string]string{"java/infra/docker/feature-server/Dockerfile.dev": df,
+			"java/Makefile": "build:\n\tdocker build --platform linux/amd64 -f Dockerfile.dev -t x .\n"}, 1},
 		{"a workflow that builds it for two", map[string]string{"anaconda3/amazonlinux/Dockerfile": df,
 			".github/workflows/amazonlinux.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: anaconda3/amazonlinux/Dockerfile\n          platforms: linux/amd64,linux/arm64\n"}, 1},
 		{"a Compose file elsewhere that builds its own Dockerfile for one platform", map[string]string{"tools/zephyr/Dockerfile": df,
