@@ -14,7 +14,7 @@ func init() {
 		ID: "CR221", Title: "Bind mount from the developer's machine", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderNative},
 		What: "A `mounts` entry or `workspaceMount` of type `bind` takes its source from the developer's machine: " +
-			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`), or a home path (`~/…`, `/Users/…`, `C:\\…`). " +
+			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`; the Dev Containers CLI reads `${env:…}` as the same), or a home path (`~/…`, `/Users/…`, `C:\\…`). " +
 			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
 			"system paths. Volume and tmpfs mounts are not reported, nor a Docker Compose config's mounts: the Dev Containers " +
 			"CLI writes them into its Compose override file as short-form volumes, whose missing source Docker creates.",
@@ -31,8 +31,9 @@ func init() {
 	})
 }
 
-// laptopSource matches a bind source on the developer's machine.
-var laptopSource = regexp.MustCompile(`\$\{localEnv:[^}]*\}|^~(/|$)|^/Users/|^[A-Za-z]:[\\/]`)
+// laptopSource matches a bind source on the developer's machine
+// (`${env:X}` is the Dev Containers CLI's older spelling of `${localEnv:X}`).
+var laptopSource = regexp.MustCompile(`\$\{(?:localEnv|env):[^}]*\}|^~(/|$)|^/Users/|^[A-Za-z]:[\\/]`)
 
 // checkCR221 reports bind mounts whose source is the developer's.
 func checkCR221(in *DevcontainerInput) []Finding {
