@@ -27,6 +27,24 @@ func TestBuiltName(t *testing.T) {
 	}
 }
 
+// testSiblings indexes the Dockerfiles files holds (path to content),
+// parsed on first use.
+func testSiblings(t *testing.T, files map[string]string) *Siblings {
+	t.Helper()
+	var paths []string
+	for p := range files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	return NewSiblings(paths, func(p string) *dockerfile.File {
+		f, err := dockerfile.Parse(p, []byte(files[p]))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		return f
+	})
+}
+
 func TestSiblings(t *testing.T) {
 	files := map[string]string{
 		// docker-stacks: foundation sets HOME and the user, base builds on it.
@@ -48,18 +66,7 @@ func TestSiblings(t *testing.T) {
 		"experimental/alpine/minimal/Dockerfile": "FROM alpine:3.20\nRUN adduser -D dev\nUSER dev\n",
 		"ubuntu/minimal/Dockerfile":              "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\n",
 	}
-	var paths []string
-	for p := range files {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	s := NewSiblings(paths, func(p string) *dockerfile.File {
-		f, err := dockerfile.Parse(p, []byte(files[p]))
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		return f
-	})
+	s := testSiblings(t, files)
 	r := s.Resolver(nil)
 	tests := []struct {
 		ref        string
@@ -111,15 +118,7 @@ func (r staticResolver) BaseFacts(string) BaseFacts { return r.b }
 // is what its own Dockerfile makes, not the Docker Official image the
 // table knows; an image it does not tag is still the table's.
 func TestSiblingsLocal(t *testing.T) {
-	files := map[string]string{"intermediate/rust.Dockerfile": "FROM base-system:latest\nRUN useradd -m agent\nUSER agent\n"}
-	load := func(p string) *dockerfile.File {
-		f, err := dockerfile.Parse(p, []byte(files[p]))
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		return f
-	}
-	s := NewSiblings([]string{"intermediate/rust.Dockerfile"}, load)
+	s := testSiblings(t, map[string]string{"intermediate/rust.Dockerfile": "FROM base-system:latest\nRUN useradd -m agent\nUSER agent\n"})
 	if b := s.Resolver(nil).BaseFacts("rust:latest"); !b.KnowsUser() || !isRootUser(b.User) || b.Source == "sibling" {
 		t.Errorf("not built locally: user %q from %q, want the table's root", b.User, b.Source)
 	}
@@ -141,18 +140,7 @@ func TestSiblingsVersionFolders(t *testing.T) {
 		"percona-server-mongodb-8.0/Dockerfile": "FROM redhat/ubi9-minimal\nUSER 1001\n",
 		"percona-server-mongodb-7.0/Dockerfile": "FROM oraclelinux:8\nUSER 1001\n",
 	}
-	var paths []string
-	for p := range files {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	s := NewSiblings(paths, func(p string) *dockerfile.File {
-		f, err := dockerfile.Parse(p, []byte(files[p]))
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		return f
-	})
+	s := testSiblings(t, files)
 	r := s.Resolver(nil)
 	for ref, want := range map[string]string{
 		"percona/percona-server-mongodb:8.0":     "percona-server-mongodb-8.0/Dockerfile",
