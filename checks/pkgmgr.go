@@ -441,9 +441,9 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     or ca-certificates; Ubuntu 23.04+ has user ubuntu with UID 1000.
 //   - buildpack-deps: `*-curl` has curl, wget and ca-certificates; `*-scm`
 //     adds git; the full tags have all of them.
-//   - node, python, golang, rust (full tags): built on buildpack-deps, so
+//   - node, python, ruby, golang, rust (full tags): built on buildpack-deps, so
 //     curl, wget, git and ca-certificates; node has user node (UID 1000).
-//   - python `-slim`: ca-certificates, no curl or git.
+//   - python and ruby `-slim`: ca-certificates, no curl, wget or git.
 //   - node `-slim`: bash only, user node (UID 1000); its Dockerfiles install
 //     curl, wget and ca-certificates to fetch Node.js, then purge every
 //     package node does not link (nodejs/docker-node `*/bookworm-slim`).
@@ -507,8 +507,8 @@ var knownBases = []knownBase{
 				return b
 			}
 		}},
-	{"node, python, golang, rust official images", func(r ImageRef, _ string) bool {
-		return r.Registry == "" && slices.Contains([]string{"node", "python", "golang", "rust"}, r.Repository) &&
+	{"node, python, ruby, golang, rust official images", func(r ImageRef, _ string) bool {
+		return r.Registry == "" && slices.Contains([]string{"node", "python", "ruby", "golang", "rust"}, r.Repository) &&
 			!tagHas(r.Tag, "windowsservercore", "nanoserver")
 	}, func(r ImageRef) BaseFacts {
 		var b BaseFacts
@@ -517,7 +517,10 @@ var knownBases = []knownBase{
 			b = facts(OSAlpine, PMApk, "busybox", "wget")
 		case isAlpineTag(r.Tag):
 			return BaseFacts{Family: OSAlpine, Manager: PMApk, Source: "table"}
-		case strings.Contains(r.Tag, "slim") && r.Repository == "python":
+		case strings.Contains(r.Tag, "slim") && (r.Repository == "python" || r.Repository == "ruby"):
+			// Both keep ca-certificates and purge the wget they fetch
+			// their source with (docker-library/ruby's slim keeps
+			// bzip2, ca-certificates, libffi, procps and the like).
 			b = facts(OSDebian, PMApt, "bash")
 		case strings.Contains(r.Tag, "slim") && r.Repository == "node":
 			// node's slim Dockerfiles install curl, wget and
