@@ -21,18 +21,18 @@ func init() {
 		Title:    "Base release no longer served by its mirrors",
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
-		What: "The final image's base is a Debian, Ubuntu, Fedora or CentOS release whose packages were moved off the regular mirrors " +
+		What: "The final image's base is a Debian, Ubuntu or CentOS release whose packages were moved off the regular mirrors " +
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
 			"Debian's to archive.debian.org: " + eolDebianDoc + ", also as the tag of a Docker Official image built on it " +
-			"(`node:lts-buster-slim`, `rust:buster`); Fedora's to archives.fedoraproject.org about a month " +
-			"after their end of life, 13 months after their release: Fedora 42 and older, `fedora:40`; CentOS 6 to 8 and " +
+			"(`node:lts-buster-slim`, `rust:buster`); CentOS 6 to 8 and " +
 			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
-			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, archives.fedoraproject.org, " +
+			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, " +
 			"vault.centos.org or a mirror of it such as archive.kernel.org/centos-vault, in the RUN or in a file it copies in) " +
-			"is not reported, nor is a base only a build-arg default names when the build is given another.",
-		Why: "The image's `/etc/apt/sources.list` (or dnf's metalink) still names the regular mirrors, which no longer have the release: " +
-			"`apt-get update` fails (`does not have a Release file`), dnf finds no mirror, and the build stops, so the workspace image cannot be " +
+			"is not reported, nor is a base only a build-arg default names when the build is given another. Fedora is not " +
+			"reported: when a release moves to the archive, Fedora points its metalink there, so dnf in the stock image keeps working.",
+		Why: "The image's `/etc/apt/sources.list` (or CentOS's mirrorlist) still names the regular mirrors, which no longer have the release: " +
+			"`apt-get update` fails (`does not have a Release file`), yum finds no mirror, and the build stops, so the workspace image cannot be " +
 			"built, and envbuilder fails the workspace on start." + cite("dockerfile"),
 		HowToFix: "Move to a supported release (Ubuntu's current LTS, `ubuntu:24.04`; Debian's `debian:12`), which also " +
 			"brings security updates. If the old release is required, point apt at the archive first: " +
@@ -60,13 +60,6 @@ const (
 	eolDebianDoc = "squeeze, wheezy, jessie, stretch and buster (moved in 2025), `debian:10`"
 )
 
-// eolFedoraLast is the newest Fedora release past its end of life and
-// moved to archives.fedoraproject.org: Fedora 42 (released April 2025,
-// end of life four weeks after Fedora 44's release in spring 2026).
-// Fedora keeps each release for about 13 months; every older one is
-// archived too.
-const eolFedoraLast = 42
-
 // archiveMirror finds a RUN that points apt or dnf at an archive mirror.
 var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|snapshot\.debian\.org|debian-archive|archives\.fedoraproject\.org|vault\.centos\.org|centos-vault|vault\.epel\.cloud`)
 
@@ -74,9 +67,6 @@ var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debia
 // release they are built on (`node:20-buster`, `python:3.8-slim-stretch`).
 var officialOnDebian = []string{"node", "python", "golang", "rust", "ruby", "php", "perl", "gcc", "openjdk", "maven",
 	"gradle", "buildpack-deps", "haskell", "elixir", "erlang", "julia", "r-base", "clojure", "eclipse-temurin", "swift"}
-
-// fedoraRepos are the names of Fedora's own image.
-var fedoraRepos = []string{"fedora", "registry.fedoraproject.org/fedora", "quay.io/fedora/fedora"}
 
 // eolRelease returns the release a base names when its mirrors no longer
 // serve it (`ubuntu:mantic` → "Ubuntu 23.10 (mantic)"), "" otherwise.
@@ -103,13 +93,10 @@ func eolRelease(ref string) string {
 		if r.Name() == "centos" || r.Name() == "quay.io/centos/centos" {
 			return eolCentOS(tag)
 		}
-		if !slices.Contains(fedoraRepos, r.Name()) {
-			return ""
-		}
-		major, _, _ := strings.Cut(tag, "-")
-		if n, err := strconv.Atoi(major); err == nil && n >= 20 && n <= eolFedoraLast {
-			return fmt.Sprintf("Fedora %d", n)
-		}
+		// Fedora is not one: when a release moves to the archive,
+		// MirrorManager points its metalink at the archive's mirrors, so
+		// dnf in the stock image keeps working (Fedora Infrastructure's
+		// archive procedure; set 60 and 68's reviewers).
 		return ""
 	}
 	for version, name := range table {
@@ -195,10 +182,6 @@ type eolHow struct {
 // eolHowFor is the eolHow of a release eolRelease names.
 func eolHowFor(rel string) eolHow {
 	switch {
-	case strings.HasPrefix(rel, "Fedora"):
-		return eolHow{usesDnf, "past its end of life and moved to Fedora's archive, which the mirrors no longer serve: " +
-			"this RUN's dnf finds no mirror for its repositories",
-			"move to a supported release (`fedora:44`), or point dnf's repositories at archives.fedoraproject.org before using it"}
 	case strings.HasPrefix(rel, "CentOS"):
 		return eolHow{usesDnf, "past its end of life: its packages are only on vault.centos.org and mirrorlist.centos.org " +
 			"no longer answers, so this RUN's yum or dnf fails",
