@@ -576,8 +576,14 @@ var knownBases = []knownBase{
 		return b
 	}},
 	{"mcr.microsoft.com/devcontainers/*", func(r ImageRef, _ string) bool {
-		return r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/")) &&
-			!strings.HasSuffix(r.Repository, "/universal")
+		// One image per language (`devcontainers/python`); a repository's
+		// own image built on one (`vscode/devcontainers/repos/microsoft/vscode`,
+		// on typescript-node) has that one's users, not known here.
+		rest, ok := strings.CutPrefix(r.Repository, "devcontainers/")
+		if !ok {
+			rest, ok = strings.CutPrefix(r.Repository, "vscode/devcontainers/")
+		}
+		return r.Registry == "mcr.microsoft.com" && ok && !strings.Contains(rest, "/") && rest != "universal"
 	}, func(r ImageRef) BaseFacts {
 		b := facts(OSDebian, PMApt, "bash", "curl", "wget", "git", "sudo")
 		switch {

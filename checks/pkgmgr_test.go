@@ -56,6 +56,7 @@ func TestKnownBase(t *testing.T) {
 		{"public.ecr.aws/acme/node:22", OSUnknown, PMUnknown, false, false, false, false, "", nil, ""},
 		{"public.ecr.aws/lts/ubuntu:24.04", OSDebian, PMApt, true, false, false, false, "", nil, "ubuntu"},
 		{"ruby:3.4.6-slim", OSDebian, PMApt, true, false, false, true, "", nil, ""},
+		{"mcr.microsoft.com/vscode/devcontainers/repos/microsoft/vscode", OSDebian, PMApt, false, false, false, false, "", nil, ""},
 		{"ruby:3.4", OSDebian, PMApt, true, true, true, true, "", nil, ""},
 		{"public.ecr.aws/lts/ubuntu:22.04_stable", OSDebian, PMApt, true, false, false, false, "", nil, ""},
 		{"node:22-slim", OSDebian, PMApt, true, false, false, false, "", []string{"node"}, "node"},

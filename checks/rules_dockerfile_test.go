@@ -318,6 +318,9 @@ func TestCR106(t *testing.T) {
 		// The image's own command-line tool prepares nothing.
 		{"a packaged CLI", "FROM debian:12\nRUN apt-get update && apt-get install -y curl\nENTRYPOINT [\"mise\"]\n", nil, nil},
 		{"a CLI by path with a subcommand", "FROM debian:12\nENTRYPOINT [\"/usr/local/bin/terraform\"]\nCMD [\"version\"]\n", nil, nil},
+		{"dumb-init with a signal rewrite", "FROM debian:12\nENTRYPOINT [\"/usr/bin/dumb-init\", \"--rewrite\", \"15:2\", \"--\"]\nCMD [\"/risingwave/bin/risingwave\"]\n", nil, nil},
+		{"tini with a parent-death signal", "FROM debian:12\nENTRYPOINT [\"tini\", \"-p\", \"SIGTERM\", \"--\"]\n", nil, nil},
+		{"an init that wraps a script", "FROM debian:12\nENTRYPOINT [\"dumb-init\", \"--\", \"/docker-entrypoint.sh\"]\n", nil, []want{{line: 2}}},
 		{"a CLI in shell form", "FROM alpine:3.20\nRUN apk add --no-cache cmus\nENTRYPOINT cmus\n", nil, nil},
 		{"a shell form with the shell's own syntax", "FROM alpine:3.20\nENTRYPOINT cmus && echo $HOME\n", nil, []want{{line: 2}}},
 		{"docker-compose, a CLI", "FROM alpine:3.20\nENTRYPOINT [\"docker-compose\"]\nCMD [\"help\"]\n", nil, nil},

@@ -516,15 +516,28 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 	if !shell && !slices.Contains(minimalInits, name) {
 		return false
 	}
+	// An init's options end at `--` (`dumb-init --rewrite 15:2 --`): what
+	// follows is the program it wraps.
+	if i := slices.Index(args, "--"); !shell && i > 0 {
+		return i == len(args)-1
+	}
 	// Options only: a shell's `-c` then takes its command string from
 	// CMD (`["/bin/bash", "-i", "-c"]`), which the workspace replaces too.
-	for _, a := range args[1:] {
+	for i := 1; i < len(args); i++ {
+		a := args[i]
 		if !strings.HasPrefix(a, "-") {
 			return false // a script, or the program an init wraps
+		}
+		if !shell && slices.Contains(initValueFlags, a) {
+			i++ // `-r 15:2`, `-p SIGTERM`: the option's value
 		}
 	}
 	return true
 }
+
+// initValueFlags are the minimal inits' options that take a value
+// (dumb-init's `--rewrite`, tini's `-p` and `-e`).
+var initValueFlags = []string{"-r", "--rewrite", "-p", "-e"}
 
 // setupName matches the names of programs that prepare a container before
 // handing over to its command: entrypoint and init scripts, user switchers
