@@ -181,8 +181,7 @@ type eolHow struct {
 
 // eolHowFor is the eolHow of a release eolRelease names.
 func eolHowFor(rel string) eolHow {
-	switch {
-	case strings.HasPrefix(rel, "CentOS"):
+	if strings.HasPrefix(rel, "CentOS") {
 		return eolHow{usesDnf, "past its end of life: its packages are only on vault.centos.org and mirrorlist.centos.org " +
 			"no longer answers, so this RUN's yum or dnf fails",
 			"move to a supported release (`quay.io/centos/centos:stream9`, `rockylinux:9`, `almalinux:9`), or point the " +
