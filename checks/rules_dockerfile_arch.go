@@ -590,6 +590,55 @@ func tripleStem(name string) string {
 	return ""
 }
 
+// fileWrite is a command's write to a file: `> f`, `>> f`, `tee [-a] f`.
+type fileWrite struct {
+	path   string
+	append bool
+}
+
+// writesOf returns the files command c writes.
+func writesOf(c dockerfile.Command) []fileWrite {
+	var out []fileWrite
+	for _, r := range c.Redirects {
+		out = append(out, fileWrite{r.Target, strings.HasPrefix(r.Op, ">>") || r.Op == "&>>"})
+	}
+	if path.Base(c.Name) == "tee" {
+		appends := slices.ContainsFunc(c.Args, func(a string) bool { return a == "-a" || a == "--append" })
+		for _, a := range c.Args {
+			if !strings.HasPrefix(a, "-") {
+				out = append(out, fileWrite{a, appends})
+			}
+		}
+	}
+	return out
+}
+
+// overwrittenLater reports whether the file a command on line n writes
+// (`echo "deb [arch=amd64] …" | tee /etc/apt/sources.list.d/x.list`) is
+// replaced by a later command of the same RUN (`curl …/prod.list | tee
+// /etc/apt/sources.list.d/x.list`, no `-a`): what it wrote is gone.
+func overwrittenLater(cmds []dockerfile.Command, n int) bool {
+	var dests []string
+	for _, c := range cmds {
+		if c.Line == n {
+			for _, w := range writesOf(c) {
+				dests = append(dests, w.path)
+			}
+		}
+	}
+	for _, c := range cmds {
+		if c.Line <= n {
+			continue
+		}
+		for _, w := range writesOf(c) {
+			if !w.append && slices.Contains(dests, w.path) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // ownArch reports whether arch (normArch's name) is the one a stage is
 // built for (fixedArch's answer, "" for any).
 func ownArch(fixed, arch string) bool {
@@ -819,8 +868,12 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 		if ins.Cmd != "run" || archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
 			continue
 		}
+		cmds, _ := ins.Commands()
 		for n := ins.StartLine; n <= ins.EndLine; n++ {
 			line := v.f.Line(n)
+			if overwrittenLater(cmds, n) {
+				continue // a later write of the RUN replaces the file
+			}
 			for _, m := range aptSourceOptions.FindAllStringSubmatchIndex(line, -1) {
 				a := aptArchOption.FindStringSubmatchIndex(line[m[2]:m[3]])
 				if a == nil {

@@ -889,9 +889,17 @@ func checkCR111(in *DockerfileInput) []Finding {
 		return nil
 	}
 	var out []Finding
+	built := v.builtStages()
 	for _, s := range v.f.Stages {
 		b := v.facts(s)
 		if b.Manager == PMUnknown {
+			continue
+		}
+		// A stage a build of the final stage does not run, whose base is a
+		// build argument (xx's `FROM ${TEST_BASE_IMAGE} AS test-base-rhel`,
+		// picked by `test-base-${TEST_BASE_TYPE}`): the build that selects
+		// it passes its base too, not the default.
+		if !built[s] && hasVar(s.BaseRaw) {
 			continue
 		}
 		for _, ins := range s.Instructions {

@@ -321,6 +321,11 @@ func TestCR106(t *testing.T) {
 		{"dumb-init with a signal rewrite", "FROM debian:12\nENTRYPOINT [\"/usr/bin/dumb-init\", \"--rewrite\", \"15:2\", \"--\"]\nCMD [\"/risingwave/bin/risingwave\"]\n", nil, nil},
 		{"tini with a parent-death signal", "FROM debian:12\nENTRYPOINT [\"tini\", \"-p\", \"SIGTERM\", \"--\"]\n", nil, nil},
 		{"an init that wraps a script", "FROM debian:12\nENTRYPOINT [\"dumb-init\", \"--\", \"/docker-entrypoint.sh\"]\n", nil, []want{{line: 2}}},
+		{"a keep-alive entrypoint", "FROM ubuntu:24.04\nENTRYPOINT [\"sleep\", \"infinity\"]\n", nil, nil},
+		{"a Compose Dev Container keeps its service's command", "FROM ubuntu:24.04\nCMD service dnsmasq start && sleep infinity\n",
+			withDevcontainer(`{"dockerComposeFile": "compose.yml", "service": "app"}`), nil},
+		{"a Compose Dev Container that overrides the command", "FROM ubuntu:24.04\nCMD service dnsmasq start && sleep infinity\n",
+			withDevcontainer(`{"dockerComposeFile": "compose.yml", "service": "app", "overrideCommand": true}`), []want{{line: 2}}},
 		{"a CLI in shell form", "FROM alpine:3.20\nRUN apk add --no-cache cmus\nENTRYPOINT cmus\n", nil, nil},
 		{"a shell form with the shell's own syntax", "FROM alpine:3.20\nENTRYPOINT cmus && echo $HOME\n", nil, []want{{line: 2}}},
 		{"docker-compose, a CLI", "FROM alpine:3.20\nENTRYPOINT [\"docker-compose\"]\nCMD [\"help\"]\n", nil, nil},
@@ -449,6 +454,9 @@ func TestCR110(t *testing.T) {
 
 func TestCR111(t *testing.T) {
 	runRuleCases(t, "CR111", []ruleCase{
+		{"a stage only a build argument selects, on its default base", "ARG TYPE=alpine\nARG BASE=${TYPE}\nFROM ${BASE} AS test-base-alpine\nRUN apk add bash\n" +
+			"FROM ${BASE} AS test-base-rhel\nRUN dnf install -y bash\nFROM test-base-${TYPE} AS test-base\nFROM scratch AS default\n", nil, nil},
+		{"a stage the final stage builds on, on its default base", "ARG BASE=alpine\nFROM ${BASE} AS b\nRUN dnf install -y bash\nFROM b\n", nil, []want{{line: 3}}},
 		{"apk on debian", "FROM debian:12\nRUN apk add --no-cache curl\n", nil,
 			[]want{{2, 5, []string{e(2, "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*")}}}},
 		{"apt on alpine", "FROM alpine:3.20\nRUN apt-get update && \\\n    apt-get install -y git\n", nil,
@@ -517,6 +525,8 @@ func TestCR112(t *testing.T) {
 		{"tini picked by the architecture", "FROM debian:12\nARG TARGETARCH\nRUN curl -fsSLo /sbin/tini https://github.com/krallin/tini/releases/download/v0.19.0/tini-${TARGETARCH}\n", nil, nil},
 		{"tini on an amd64 stage", "FROM --platform=linux/amd64 debian:12\nADD https://github.com/krallin/tini/releases/download/v0.19.0/tini /sbin/tini\n", nil, nil},
 		{"jq's linux64", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/bin/jq https://github.com/jqlang/jq/releases/download/jq-1.6/jq-linux64\n", nil, []want{{line: 2}}},
+		{"an apt source a later write of the RUN replaces", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" | tee /etc/apt/sources.list.d/mssql.list && \\\n    curl https://packages.microsoft.com/config/debian/12/prod.list | tee /etc/apt/sources.list.d/mssql.list\n", nil, nil},
+		{"an apt source a later write appends to", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" > /etc/apt/sources.list.d/mssql.list && \\\n    echo 'deb http://deb.debian.org/debian bookworm main' >> /etc/apt/sources.list.d/mssql.list\n", nil, []want{{line: 2}}},
 		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})
 }

@@ -72,12 +72,13 @@ func init() {
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
 			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`): it sets nothing up. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged: it cannot be a workspace. " +
-			"Nor is an ENTRYPOINT that only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD) or a minimal init with nothing " +
+			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
 			"an interpreter, a user switcher (`gosu`), a known service, or is started to serve (`--port`, `serve`). " +
-			"An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
+			"A Dockerfile a Docker Compose Dev Container builds is not judged (its service's command runs unless `overrideCommand` is " +
+			"true, and envbuilder cannot build it). An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
 			"\"sh\", \"-c\", …init_script]`) is not reported either: that template runs it. Nor is any ENTRYPOINT of a repository " +
 			"whose Coder template runs its Docker container with the image's own entrypoint and command and hands the agent's init " +
 			"script over in the environment (`CODER_INIT_SCRIPT_BASE64=${base64encode(coder_agent.main.init_script)}`): its images start the agent themselves.",
@@ -313,6 +314,12 @@ func checkCR106(in *DockerfileInput) []Finding {
 	if shellless(v.rootRef(v.final)) && !v.copiesWholeRoot(v.final) {
 		return nil
 	}
+	// A Docker Compose Dev Container keeps its service's command unless
+	// `overrideCommand` is true (the spec's default for Compose is false),
+	// and envbuilder cannot build one (CR202): nothing replaces it.
+	if dc := in.Devcontainer; dc != nil && dc.Has("/dockerComposeFile") && !dc.Bool("/overrideCommand") {
+		return nil
+	}
 	entry, cmd := v.finalCommand()
 	var out []Finding
 	fix := &Fix{Description: "do the setup in a RUN at build time, or start it from the template's startup script (coder_script)"}
@@ -512,6 +519,11 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 		return false
 	}
 	name := path.Base(args[0])
+	// A keep-alive (`sleep infinity`, `tail -f /dev/null`) only holds the
+	// container open, as a template's agent does.
+	if name == "sleep" && len(args) == 2 || name == "tail" && slices.Equal(args[1:], []string{"-f", "/dev/null"}) {
+		return true
+	}
 	shell := slices.Contains(shells, name)
 	if !shell && !slices.Contains(minimalInits, name) {
 		return false
