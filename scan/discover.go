@@ -73,12 +73,17 @@ var otherKinds = map[string]bool{
 	"png": true, "jpg": true, "jpeg": true, "gif": true, "svg": true, "webp": true, "bmp": true, "ico": true,
 	"pdf": true, "drawio": true, "puml": true, "zip": true, "gz": true, "tgz": true, "tar": true, "xz": true,
 	"bz2": true, "zst": true, "7z": true, "jar": true, "whl": true, "exe": true, "dll": true, "so": true,
+	// More languages' sources (dart-docker's `dockerfile.dart`, a policy's
+	// `Dockerfile.rego`).
+	"dart": true, "rego": true, "rs": true, "java": true, "kt": true, "kts": true, "scala": true, "cs": true,
+	"c": true, "h": true, "cc": true, "cpp": true, "hpp": true, "php": true, "pl": true, "pm": true, "lua": true,
+	"swift": true, "ex": true, "exs": true, "erl": true, "hs": true, "clj": true,
 }
 
 // codeKinds are the extensions of otherKinds that name a language: a
 // capitalised `Dockerfile.<ext>` with no other dot is a Dockerfile for
 // that language's image (`Dockerfile.go` beside `Dockerfile.python`).
-var codeKinds = map[string]bool{"go": true, "py": true, "js": true, "ts": true, "rb": true}
+var codeKinds = map[string]bool{"go": true, "py": true, "js": true, "ts": true, "rb": true, "dart": true, "java": true, "php": true}
 
 // IsDevcontainerPath reports whether a slash-separated relative path is a
 // devcontainer.json location the Dev Container spec defines:

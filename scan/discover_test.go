@@ -48,6 +48,10 @@ func TestIsDockerfileName(t *testing.T) {
 		"Dockerfile.go":                true, // a Go image's, beside Dockerfile.python
 		"Dockerfile.py":                true,
 		"dockerfile.go":                false, // Go source (BuildKit's frontend/dockerfile)
+		"dockerfile.dart":              false, // Dart source (dart-docker's generator)
+		"dockerfile_test.dart":         false,
+		"Dockerfile.rego":              false, // a policy about Dockerfiles
+		"Dockerfile.java":              true,  // a Java image's
 		"Dockerfile.test.go":           false,
 		"Dockerfile.sh":                false,
 		"Dockerfile.ubuntu":            true,
