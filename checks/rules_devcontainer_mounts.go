@@ -16,7 +16,8 @@ func init() {
 		What: "A `mounts` entry or `workspaceMount` of type `bind` takes its source from the developer's machine: " +
 			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`; the Dev Containers CLI reads `${env:…}` as the same), or a home path (`~/…`, `/Users/…`, `C:\\…`). " +
 			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
-			"system paths. Volume and tmpfs mounts are not reported, nor a Docker Compose config's mounts: the Dev Containers " +
+			"system paths, a folder the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`). " +
+			"Volume and tmpfs mounts are not reported, nor a Docker Compose config's mounts: the Dev Containers " +
 			"CLI writes them into its Compose override file as short-form volumes, whose missing source Docker creates.",
 		Why: "Under Coder's native integration the Dev Containers CLI runs in the workspace, which is the Docker host: " +
 			"`${localEnv:HOME}` is the workspace user's home there, and an unset variable is empty. Docker refuses a " +
@@ -45,13 +46,16 @@ func checkCR221(in *DevcontainerInput) []Finding {
 		return nil
 	}
 	var out []Finding
+	// An initializeCommand runs where the container is created, before it:
+	// a folder it makes (`mkdir -p ${localEnv:HOME}/.cache`) exists then.
+	made := strings.Join(commandScripts(c.Command("initializeCommand")), "\n")
 	check := func(ptr string) {
 		typ, src := mountParts(c.String(ptr), func(k string) string { return c.String(ptr + "/" + k) })
 		if typ != "bind" {
 			return
 		}
 		m := laptopSource.FindString(src)
-		if m == "" {
+		if m == "" || strings.Contains(made, "mkdir") && strings.Contains(made, strings.TrimRight(src, "/")) {
 			return
 		}
 		f := dcAt(c, ptr, fmt.Sprintf("bind-mounts `%s` (`%s`) from the developer's machine: under Coder's native integration "+

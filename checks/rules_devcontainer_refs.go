@@ -26,7 +26,8 @@ func init() {
 			"(`main`, `master`, `develop`, `nightly`, `edge`, …), the Dev Containers images' `dev` channel (`dev-1.26-bookworm`) or a Dev Containers image's distribution name or codename alone (which moves to each new release of the image): `ubuntu`, `rust:bookworm`, " +
 			"`mcr.microsoft.com/devcontainers/base:latest`, `ghcr.io/homebrew/brew:main`, " +
 			"`quay.io/devfile/universal-developer-image:ubi9-latest`, `mcr.microsoft.com/devcontainers/base:ubuntu`. An image that still holds a variable or a " +
-			"`${templateOption:…}` placeholder is not judged, nor a Compose image whose variable the project's `.env` does " +
+			"`${templateOption:…}` placeholder is not judged, nor, in an image definition the repository's build files build with the Dev Containers CLI, an image they tag " +
+			"(the pipeline makes it first; a dev container a developer opens pulls its image, the repository's own too), nor a Compose image whose variable the project's `.env` does " +
 			"not set (`…:${VERSION:-latest}`), which the environment Compose runs in chooses.",
 		Why: "Golden images must be reproducible: `latest` (or no tag) changes under the workspace, so two builds of the " +
 			"same commit can differ in tools, users and libc. envbuilder and the Dev Containers CLI pull the reference " +
@@ -192,7 +193,13 @@ func checkCR217(in *DevcontainerInput) []Finding {
 			what = fmt.Sprintf("the Compose service `%s` (%s): ", c.String("/service"), in.ComposeFile)
 		}
 	}
-	if !ok || img == "" || strings.Contains(img, "$") || in.ComposeImageFromHost {
+	// An image definition the repository's pipeline builds with the Dev
+	// Containers CLI, on an image the same pipeline tags first (a
+	// Makefile's layered `…/base`), uses that build. A dev container a
+	// developer opens pulls its image, the repository's own published one
+	// too: that one is judged.
+	if !ok || img == "" || strings.Contains(img, "$") || in.ComposeImageFromHost ||
+		in.BuiltByCLI != "" && in.BuiltImage != nil && in.BuiltImage(img) {
 		return nil
 	}
 	r := ParseImageRef(img)

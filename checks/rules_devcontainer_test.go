@@ -216,6 +216,7 @@ func TestDevcontainerRules(t *testing.T) {
 		"CR221": {
 			{name: "ssh folder from the laptop", json: "{\n  \"image\": \"x\",\n  \"mounts\": [\n    \"source=${localEnv:HOME}${localEnv:USERPROFILE}/.ssh,target=/home/dev/.ssh,type=bind,consistency=cached\"\n  ]\n}", want: []string{"4:5"}},
 			{name: "object form", json: "{\n  \"image\": \"x\",\n  \"mounts\": [{\"source\": \"~/.aws\", \"target\": \"/root/.aws\", \"type\": \"bind\"}]\n}", want: []string{"3:14"}},
+			{name: "a folder initializeCommand makes", json: `{"image": "x", "initializeCommand": "mkdir -p ${localEnv:HOME}/.cache", "mounts": ["source=${localEnv:HOME}/.cache,target=/home/vscode/.cache,type=bind"]}`},
 			{name: "the CLI's older ${env:} spelling", json: "{\n  \"image\": \"x\",\n  \"mounts\": [\"source=${env:HOME}/.ssh,target=/home/vscode/.ssh,type=bind\"]\n}", want: []string{"3:14"}},
 			{name: "what the workspace has", json: `{"image": "x", "mounts": ["source=/var/run/docker.sock,target=/var/run/docker.sock,type=bind", "source=${localWorkspaceFolder}/.cache,target=/cache,type=bind"], "workspaceMount": "source=${localWorkspaceFolder},target=/src,type=bind"}`},
 			{name: "a volume named after a variable", json: `{"image": "x", "mounts": ["source=${localEnv:USER}-history,target=/commandhistory,type=volume", "source=profile,target=/root"]}`},

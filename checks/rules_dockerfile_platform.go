@@ -17,7 +17,7 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "The final stage, or the stage it is built on, starts `FROM --platform=$BUILDPLATFORM` (or `$BUILDOS`/" +
 			"`$BUILDARCH` in the flag). Builder stages that cross-compile on the build machine and are copied from are not " +
-			"reported, nor is a final stage on `scratch`, which holds only what is copied into it.",
+			"reported, nor is a final stage on `scratch` or a shell-less image (distroless, Chainguard's), which holds only what is copied into it.",
 		Why: "`BUILDPLATFORM` is the platform of the machine that runs the build. A stage started on it runs that " +
 			"machine's binaries, which is what cross-compiling stages want; as the image itself it means every platform " +
 			"the image is built for (`--platform linux/arm64`, a multi-platform build) holds the build machine's " +
@@ -41,7 +41,10 @@ func buildMachine(platform string) bool {
 // checkCR118 reports a final image whose platform is the build machine's.
 func checkCR118(in *DockerfileInput) []Finding {
 	v := newView(in)
-	if v == nil || strings.EqualFold(v.rootRef(v.final), "scratch") {
+	// scratch and the shell-less images (distroless, Chainguard's) hold
+	// no programs of their own: a program copied in from a cross-compiling
+	// stage is the target platform's.
+	if v == nil || shellless(v.rootRef(v.final)) {
 		return nil
 	}
 	// The stage that starts the chain from an image decides its

@@ -820,6 +820,7 @@ func TestCR118(t *testing.T) {
 		{"a cross-compiling builder stage", "FROM --platform=$BUILDPLATFORM golang:1.23 AS build\nARG TARGETARCH\nRUN GOARCH=$TARGETARCH go build -o /x .\nFROM debian:12\nCOPY --from=build /x /usr/local/bin/x\n", nil, nil},
 		{"the target platform", "FROM --platform=$TARGETPLATFORM debian:12\n", nil, nil},
 		{"scratch holds what is copied", "FROM --platform=$BUILDPLATFORM golang:1.23 AS b\nFROM --platform=$BUILDPLATFORM scratch\nCOPY --from=b /x /x\n", nil, nil},
+		{"distroless holds what is copied", "FROM --platform=$BUILDPLATFORM golang:1.23 AS b\nFROM --platform=$BUILDPLATFORM gcr.io/distroless/static-debian12\nCOPY --from=b /gator /gator\n", nil, nil},
 	})
 }
 

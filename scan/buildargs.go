@@ -1176,7 +1176,13 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 
 // tagPattern is a reference a build file tags, compiled once: its
 // repository and tag, whose variables match anything (but `/` in a tag).
-type tagPattern struct{ repo, tag *regexp.Regexp }
+type tagPattern struct {
+	repo, tag *regexp.Regexp
+	// unplaced is set when variables alone come before the name
+	// (`${{ env.REGISTRY }}/base:latest`): such a pattern names this
+	// repository's `base`, not a well-known publisher's.
+	unplaced bool
+}
 
 // compileTag compiles the tagged reference t (`$(ORG)/base:latest`); a
 // reference without a tag is `latest`.
@@ -1187,7 +1193,12 @@ func compileTag(t string) (tagPattern, bool) {
 	}
 	repo, err1 := globRef(tRepo, "[^:@]*")
 	tag, err2 := globRef(tTag, "[^/]*")
-	return tagPattern{repo, tag}, err1 == nil && err2 == nil
+	prefix := ""
+	if i := strings.LastIndex(tRepo, "/"); i >= 0 {
+		prefix = tRepo[:i]
+	}
+	unplaced := prefix != "" && strings.Trim(refVar.ReplaceAllString(prefix, ""), "/") == ""
+	return tagPattern{repo, tag, unplaced}, err1 == nil && err2 == nil
 }
 
 // matches reports whether the pattern names the image r: the same name, a
@@ -1200,6 +1211,13 @@ func (p tagPattern) matches(r checks.ImageRef) bool {
 	full := r.Repository
 	if r.Registry != "" {
 		full = r.Registry + "/" + full
+	}
+	// A name this repository tags under a registry and namespace it leaves
+	// to variables is not Microsoft's image of that name
+	// (`mcr.microsoft.com/devcontainers/base:ubuntu`); a Docker Official
+	// image has no namespace for the variables to stand for.
+	if p.unplaced && r.Registry == "mcr.microsoft.com" {
+		return false
 	}
 	return p.repo.MatchString(full) && p.tag.MatchString(tag)
 }

@@ -83,7 +83,9 @@ var otherKinds = map[string]bool{
 // codeKinds are the extensions of otherKinds that name a language: a
 // capitalised `Dockerfile.<ext>` with no other dot is a Dockerfile for
 // that language's image (`Dockerfile.go` beside `Dockerfile.python`).
-var codeKinds = map[string]bool{"go": true, "py": true, "js": true, "ts": true, "rb": true, "dart": true, "java": true, "php": true}
+var codeKinds = map[string]bool{"go": true, "py": true, "js": true, "ts": true, "rb": true, "dart": true, "rs": true, "java": true,
+	"kt": true, "scala": true, "cs": true, "c": true, "cc": true, "cpp": true, "php": true, "pl": true, "lua": true, "swift": true,
+	"ex": true, "erl": true, "hs": true, "clj": true}
 
 // IsDevcontainerPath reports whether a slash-separated relative path is a
 // devcontainer.json location the Dev Container spec defines:

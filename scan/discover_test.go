@@ -52,6 +52,7 @@ func TestIsDockerfileName(t *testing.T) {
 		"dockerfile_test.dart":         false,
 		"Dockerfile.rego":              false, // a policy about Dockerfiles
 		"Dockerfile.java":              true,  // a Java image's
+		"Dockerfile.cpp":               true,  // pytorch/serve's C++ dev image
 		"Dockerfile.test.go":           false,
 		"Dockerfile.sh":                false,
 		"Dockerfile.ubuntu":            true,
@@ -271,6 +272,8 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			"scripts/build.sh": "#!/bin/bash\ndevcontainer build --workspace-folder \"src/${IMAGE_NAME}\" --image-name \"${CR}/${GITHUB_REPOSITORY}/${IMAGE_NAME}:latest\"\n"}, 1},
 		{"a reusable workflow's repo_tags input", map[string]string{"alpine-dev/Dockerfile": "FROM harisekhon/alpine-java:latest\nUSER 1000\n",
 			".github/workflows/docker_build_alpine_java.yaml": "jobs:\n  docker_build:\n    uses: HariSekhon/GitHub-Actions/.github/workflows/docker_build.yaml@master\n    with:\n      repo_tags: |\n        harisekhon/alpine-java:latest\n        ghcr.io/harisekhon/alpine-java:latest\n      context: alpine-java\n"}, 0},
+		{"a tag whose registry and namespace are variables is not Microsoft's image of its name", map[string]string{"images/base/.devcontainer/Dockerfile": "FROM mcr.microsoft.com/devcontainers/base:ubuntu\nUSER 1000\n",
+			".github/workflows/build.yml": "        with:\n          tags: ${{ env.REGISTRY }}/base:${{ env.VERSION }}\n"}, 1},
 		{"another image tagged", map[string]string{"android-x86/Dockerfile": df, "Makefile": "x:\n\tdocker build -t dockcross/web:latest .\n"}, 1},
 		{"a tag that is only a variable", map[string]string{"android-x86/Dockerfile": df, "build.sh": "docker build -t \"$IMAGE\" .\n"}, 1},
 		{"nothing tags it", map[string]string{"android-x86/Dockerfile": df}, 1},
@@ -491,5 +494,21 @@ func TestDevcontainerImageTheRepositoryBuilds(t *testing.T) {
 	runTreeCases(t, "CR205", []treeCase{
 		{"tagged by the repository's bake file", files(true), 1},
 		{"tagged by nothing here", files(false), 0},
+	})
+}
+
+// TestDevcontainerImageBuiltFirst: an image definition the repository's
+// Makefile builds with the Dev Containers CLI, on an untagged image it tags
+// first (a layered base), uses that build: CR217 does not report it. A dev
+// container a developer opens pulls its image, the repository's own
+// published one too, and an image no build file tags: both reported.
+func TestDevcontainerImageBuiltFirst(t *testing.T) {
+	cfg := "{\n  \"image\": \"ghcr.io/mrsimonemms/devcontainers/base\"\n}\n"
+	runTreeCases(t, "CR217", []treeCase{
+		{"an image definition the Makefile builds, on a base it tags first", map[string]string{"images/full/.devcontainer/devcontainer.json": cfg,
+			"Makefile": "build:\n\tdevcontainer build --workspace-folder images/base --image-name ghcr.io/mrsimonemms/devcontainers/base\n\tdevcontainer build --workspace-folder images/full --image-name ghcr.io/mrsimonemms/devcontainers/full\n"}, 0},
+		{"the repository's own dev container on its published image", map[string]string{".devcontainer/devcontainer.json": cfg,
+			"Makefile": "base:\n\tdevcontainer build --workspace-folder images/base --image-name ghcr.io/mrsimonemms/devcontainers/base\n"}, 1},
+		{"tagged by nothing here", map[string]string{"images/full/.devcontainer/devcontainer.json": cfg}, 1},
 	})
 }
