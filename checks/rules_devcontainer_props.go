@@ -106,7 +106,7 @@ func init() {
 	Register(&Rule{
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`/`--security-opt`, a host device (`--device /dev/fuse`) or the host's user namespace (`--userns=host`), a feature that needs them (docker-in-docker), " +
-			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add` or `security_opt` (reported in the Compose file). " +
+			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add`, `security_opt` or `devices` (reported in the Compose file). " +
 			"A `no-new-privileges` security option only takes privileges away and is not reported, nor is `label=disable`, which turns off SELinux labelling and needs no privilege, " +
 			"nor a capability every container already has (Docker's and containerd's default set: `NET_RAW`, `AUDIT_WRITE`, `CHOWN`, `KILL`, …).",
 		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +

@@ -524,6 +524,7 @@ func TestCR112(t *testing.T) {
 		{"ninja-linux.zip", "FROM ubuntu:24.04\nRUN curl -fsSLO https://github.com/ninja-build/ninja/releases/download/v1.12.1/ninja-linux.zip\n", nil, []want{{line: 2}}},
 		{"tini picked by the architecture", "FROM debian:12\nARG TARGETARCH\nRUN curl -fsSLo /sbin/tini https://github.com/krallin/tini/releases/download/v0.19.0/tini-${TARGETARCH}\n", nil, nil},
 		{"tini on an amd64 stage", "FROM --platform=linux/amd64 debian:12\nADD https://github.com/krallin/tini/releases/download/v0.19.0/tini /sbin/tini\n", nil, nil},
+		{"symlinks to other architectures' library folders", "FROM ubuntu:24.04\nRUN mkdir /etc/qemu-binfmt && \\\n    ln -sf /usr/lib/aarch64-linux-gnu /etc/qemu-binfmt/aarch64\n", nil, nil},
 		{"jq's linux64", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/bin/jq https://github.com/jqlang/jq/releases/download/jq-1.6/jq-linux64\n", nil, []want{{line: 2}}},
 		{"an apt source a later write of the RUN replaces", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" | tee /etc/apt/sources.list.d/mssql.list && \\\n    curl https://packages.microsoft.com/config/debian/12/prod.list | tee /etc/apt/sources.list.d/mssql.list\n", nil, nil},
 		{"an apt source a later write appends to", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" > /etc/apt/sources.list.d/mssql.list && \\\n    echo 'deb http://deb.debian.org/debian bookworm main' >> /etc/apt/sources.list.d/mssql.list\n", nil, []want{{line: 2}}},

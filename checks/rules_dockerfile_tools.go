@@ -728,6 +728,9 @@ var (
 	// `/usr/lib/ccache/arm-none-eabi-gcc`): it runs on the build host
 	// whatever the target.
 	crossTool = regexp.MustCompile(`(?i)(?:^|/)(?:x86_64|aarch64|arm|armv7|i[3-6]86|riscv(?:32|64))(?:-[a-z0-9_]+)+-(?:gcc|g\+\+|c\+\+|cc|cpp|ld|as|ar|nm|ranlib|objcopy|objdump|strip|gdb|gfortran|clang|clang\+\+)(?:-[0-9.]+)?$`)
+	// multiarchLib is a multiarch library folder (`/usr/lib/aarch64-linux-gnu`,
+	// `/lib/arm-linux-gnueabihf`).
+	multiarchLib = regexp.MustCompile(`^(?:/usr)?/lib(?:32|64)?/[a-z0-9_]+-linux-gnu[a-z0-9_]*/?$`)
 	// crossArchive is a cross toolchain's archive named for its target
 	// (musl.cc's `armv7l-linux-musleabihf-cross.tgz`), which runs on the
 	// build host whatever its name says.
@@ -1208,6 +1211,13 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// A folder the RUN makes (`mkdir -p /tmp/pkgs/linux-64`)
 					// is a local name, as a download's output is: the
 					// download that fills it is the finding.
+					// The link `ln` makes is a local name, and a link to another
+					// architecture's multiarch library folder (qemu-binfmt's
+					// `/etc/qemu-binfmt/aarch64 -> /usr/lib/aarch64-linux-gnu`)
+					// maps an emulated guest's libraries, not the image's own.
+					if path.Base(c.Name) == "ln" && (i == len(c.Args)-1 || multiarchLib.MatchString(strings.Trim(a, `"'`))) {
+						continue
+					}
 					if outputName(c, i) || path.Base(c.Name) == "mkdir" {
 						for _, n := range names {
 							if _, ok := seen[n]; !ok {

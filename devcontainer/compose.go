@@ -39,14 +39,15 @@ type ComposeService struct {
 	// ("" when there is none).
 	EnvFile string
 	// Privileges are what the service asks of the engine beyond a plain
-	// container: `privileged: true`, each `cap_add` and `security_opt`
-	// entry, in the order of the files and their lines.
+	// container: `privileged: true`, each `cap_add`, `security_opt` and
+	// `devices` entry, in the order of the files and their lines.
 	Privileges []ComposePrivilege
 }
 
 // ComposePrivilege is one privilege a Compose service asks for.
 type ComposePrivilege struct {
-	// Key is the service's key (`privileged`, `cap_add`, `security_opt`);
+	// Key is the service's key (`privileged`, `cap_add`, `security_opt`,
+	// `devices`);
 	// Value the entry (`SYS_PTRACE`, `seccomp:unconfined`, `true`).
 	Key, Value string
 	// File is the Compose file (relative to the scanned root) and Line
@@ -69,7 +70,7 @@ func privileges(file string, svc *yaml.Node) []ComposePrivilege {
 			if v.Kind == yaml.ScalarNode && (v.Value == "true" || v.Value == "True" || v.Value == "yes") {
 				out = append(out, ComposePrivilege{Key: k.Value, Value: v.Value, File: file, Line: v.Line})
 			}
-		case "cap_add", "security_opt":
+		case "cap_add", "security_opt", "devices":
 			if v.Kind != yaml.SequenceNode {
 				continue
 			}

@@ -2,6 +2,7 @@ package devcontainer
 
 import (
 	"path"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -21,6 +22,9 @@ type ComposeBuildFile struct {
 	// Image is the service's `image`, the name Compose tags the built
 	// image with ("" when unset or still holding a variable).
 	Image string
+	// Args are the service's `build.args` (a mapping or a list), with the
+	// project's `.env` interpolated; nil when none.
+	Args map[string]string
 }
 
 // composeFile is the part of a Compose file ComposeBuildFiles reads.
@@ -51,6 +55,7 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 	var out []ComposeBuildFile
 	for _, s := range cf.Services {
 		ctx, df := "", "Dockerfile"
+		var args map[string]string
 		switch v := s.Build.(type) {
 		case string:
 			ctx = v
@@ -62,6 +67,7 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 			if d, ok := v["dockerfile"].(string); ok && d != "" {
 				df = d
 			}
+			args, _ = composeArgs(v["args"], env)
 		default:
 			continue
 		}
@@ -81,8 +87,10 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 		if strings.Contains(img, "$") {
 			img = ""
 		}
-		out = append(out, ComposeBuildFile{Dockerfile: p, Platform: plat, Image: img})
+		out = append(out, ComposeBuildFile{Dockerfile: p, Platform: plat, Image: img, Args: args})
 	}
+	// Services are a mapping: the order is the Dockerfiles'.
+	slices.SortStableFunc(out, func(a, b ComposeBuildFile) int { return strings.Compare(a.Dockerfile, b.Dockerfile) })
 	return out
 }
 

@@ -28,6 +28,8 @@ func TestComposeBuildFiles(t *testing.T) {
 		{"an unresolved variable", "services:\n  x:\n    build:\n      context: ${DIR}/x\n", "", ".", nil},
 		{"a remote context", "services:\n  x:\n    build: https://github.com/o/r.git#main\n", "", ".", nil},
 		{"out of the repository", "services:\n  x:\n    build: ../../x\n", "", "a", nil},
+		{"each service's own args", "services:\n  debian12:\n    build:\n      context: .\n      dockerfile: Dockerfile\n      args:\n        image: debian:12\n  lldb:\n    build:\n      dockerfile: Dockerfile.lldb\n      args: [\"image=${LLDB_IMAGE:-debian:12}\"]\n", "", ".",
+			[]ComposeBuildFile{{Dockerfile: "Dockerfile", Args: map[string]string{"image": "debian:12"}}, {Dockerfile: "Dockerfile.lldb", Args: map[string]string{"image": "debian:12"}}}},
 		{"an image only", "services:\n  db:\n    image: postgres:16\n", "", ".", nil},
 		{"not YAML", "services: [\n", "", ".", nil},
 	} {

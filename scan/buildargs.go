@@ -98,6 +98,9 @@ type buildFile struct {
 	// (`cat custom/header.Dockerfile >> $DOCKERFILE`): pieces of the
 	// Dockerfile it writes.
 	joined []string
+	// dfArgs are the build arguments its Compose services give the
+	// Dockerfile each builds, by the Dockerfile's path from the root.
+	dfArgs map[string]map[string][]string
 	// defaultPlatform is the platform it sets for every build it runs
 	// (`export DOCKER_DEFAULT_PLATFORM=linux/amd64` in a Makefile the
 	// folders' Makefiles include), "" when none.
@@ -211,6 +214,18 @@ func (bf buildFiles) get(df, name string) ([]string, bool) {
 	// beside it gives its own Dockerfiles their own values).
 	var values []string
 	mentioned, named := false, false
+	// The Compose services that build it say exactly, whatever the
+	// file's other services give other Dockerfiles (pwndbg's lldb service
+	// passes `image: debian:12`, its archlinux one `archlinux:latest`).
+	for _, f := range bf {
+		if vs, ok := f.dfArgs[df][name]; ok {
+			named = true
+			values = append(values, vs...)
+		}
+	}
+	if named {
+		return values, true
+	}
 	for _, f := range bf {
 		if f.args[name] && f.names(df) {
 			named = true
@@ -573,6 +588,17 @@ func composeBuilds(repo *rootfs.Root, rel string, b []byte, f *buildFile) {
 			}
 		}
 		f.dfPlatform(c.Dockerfile, c.Platform)
+		for k, v := range c.Args {
+			if f.dfArgs == nil {
+				f.dfArgs = map[string]map[string][]string{}
+			}
+			if f.dfArgs[c.Dockerfile] == nil {
+				f.dfArgs[c.Dockerfile] = map[string][]string{}
+			}
+			if vs := f.dfArgs[c.Dockerfile][k]; len(vs) < maxArgValues && !slices.Contains(vs, v) {
+				f.dfArgs[c.Dockerfile][k] = append(vs, v)
+			}
+		}
 	}
 }
 
@@ -1087,7 +1113,10 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 		named := name != "" && (!strings.Contains(name, "$") || len(refVar.ReplaceAllString(name, "")) >= 5)
 		// A registry given as a variable before a written namespace
 		// (`${CR}/bartventer/devcontainer-images`) places it too.
-		placed := prefix != "" && !strings.Contains(leadingVar.ReplaceAllString(prefix, ""), "$") && strings.Trim(leadingVar.ReplaceAllString(prefix, ""), "/") != ""
+		// A registry host alone (`ghcr.io/${{ github.repository }}`) places
+		// nothing: every image there would match.
+		written := strings.Trim(leadingVar.ReplaceAllString(prefix, ""), "/")
+		placed := prefix != "" && !strings.Contains(written, "$") && written != "" && !registryHost(written)
 		if !named && !placed || len(raw) >= maxTags || slices.Contains(raw, t) {
 			return
 		}
@@ -1187,6 +1216,12 @@ type tagPattern struct {
 // compileTag compiles the tagged reference t (`$(ORG)/base:latest`); a
 // reference without a tag is `latest`.
 func compileTag(t string) (tagPattern, bool) {
+	// Docker Hub's own host, written out, is what a reference without one
+	// means (`docker.io/gsmlg/curl:latest` tags `gsmlg/curl`).
+	for _, hub := range []string{"docker.io/", "index.docker.io/", "registry-1.docker.io/"} {
+		t = strings.TrimPrefix(t, hub)
+	}
+	t = strings.TrimPrefix(t, "library/")
 	tRepo, tTag := t, "latest"
 	if i := strings.LastIndex(t, ":"); i > strings.LastIndex(t, "/") {
 		tRepo, tTag = t[:i], t[i+1:]
@@ -1199,6 +1234,12 @@ func compileTag(t string) (tagPattern, bool) {
 	}
 	unplaced := prefix != "" && strings.Trim(refVar.ReplaceAllString(prefix, ""), "/") == ""
 	return tagPattern{repo, tag, unplaced}, err1 == nil && err2 == nil
+}
+
+// registryHost reports whether a reference's first part names a registry
+// host (`ghcr.io`, `localhost:5000`, `localhost`) rather than a namespace.
+func registryHost(p string) bool {
+	return !strings.Contains(p, "/") && (strings.ContainsAny(p, ".:") || p == "localhost")
 }
 
 // matches reports whether the pattern names the image r: the same name, a

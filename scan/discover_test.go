@@ -207,6 +207,8 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"a build tool points the registry at its own images", map[string]string{"debian-bookworm/ghdl.dockerfile": "ARG REGISTRY='ghcr.io/hdl/debian/bookworm'\nFROM $REGISTRY/build/base\nUSER 1000\n",
 			"utils/pyHDLC/__init__.py": "cmd += [\"--build-arg\", f\"REGISTRY={registry}/{architecture}/{collection}\"]\n"}, 0},
 		{"a registry variable nothing passes", map[string]string{"debian-bookworm/ghdl.dockerfile": "ARG REGISTRY='ghcr.io/hdl/debian/bookworm'\nFROM $REGISTRY/build/base\nUSER 1000\n"}, 1},
+		{"a Compose service passes its own Dockerfile a pinned image, another service another's", map[string]string{"Dockerfile.lldb": "ARG image=mcr.microsoft.com/devcontainers/base:jammy\nFROM $image\nUSER 1000\n",
+			"docker-compose.yml": "services:\n  lldb:\n    build:\n      context: .\n      dockerfile: Dockerfile.lldb\n      args:\n        image: debian:12\n  archlinux:\n    build:\n      context: .\n      dockerfile: Dockerfile.arch\n      args:\n        image: archlinux:latest\n"}, 0},
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
 	})
 }
@@ -274,6 +276,10 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			".github/workflows/docker_build_alpine_java.yaml": "jobs:\n  docker_build:\n    uses: HariSekhon/GitHub-Actions/.github/workflows/docker_build.yaml@master\n    with:\n      repo_tags: |\n        harisekhon/alpine-java:latest\n        ghcr.io/harisekhon/alpine-java:latest\n      context: alpine-java\n"}, 0},
 		{"a tag whose registry and namespace are variables is not Microsoft's image of its name", map[string]string{"images/base/.devcontainer/Dockerfile": "FROM mcr.microsoft.com/devcontainers/base:ubuntu\nUSER 1000\n",
 			".github/workflows/build.yml": "        with:\n          tags: ${{ env.REGISTRY }}/base:${{ env.VERSION }}\n"}, 1},
+		{"a workflow's tag with Docker Hub's host written out", map[string]string{"geoip2/Dockerfile": "FROM gsmlg/curl:latest\nUSER 1000\n",
+			".github/workflows/curl.yml": "        with:\n          tags: docker.io/gsmlg/curl:latest\n"}, 0},
+		{"a registry host alone before a variable name places nothing", map[string]string{"containerfile": "FROM ghcr.io/hadolint/hadolint:latest AS lint\nFROM ubuntu:24.04\nUSER 1000\n",
+			".github/workflows/build.yml": "      - uses: docker/metadata-action@v5\n        with:\n          images: ghcr.io/${{ github.repository }}\n"}, 1},
 		{"another image tagged", map[string]string{"android-x86/Dockerfile": df, "Makefile": "x:\n\tdocker build -t dockcross/web:latest .\n"}, 1},
 		{"a tag that is only a variable", map[string]string{"android-x86/Dockerfile": df, "build.sh": "docker build -t \"$IMAGE\" .\n"}, 1},
 		{"nothing tags it", map[string]string{"android-x86/Dockerfile": df}, 1},
