@@ -532,6 +532,12 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 			return normArch(arch)
 		}
 	}
+	// A stage named for an architecture beside its twin for another
+	// (`system-dev-dependencies-amd64` and `…-arm64`, picked by `FROM
+	// system-dev-dependencies-${ARCH}`) is built only for its own.
+	if a := stageTwinArch(v.f, s); a != "" {
+		return a
+	}
 	// A cross image named for its Rust target (cross-rs's
 	// `aarch64-unknown-linux-gnu.dockerfile`) runs on an amd64 build host.
 	if stem := tripleStem(path.Base(v.path())); targetTriple.MatchString(stem) {
@@ -576,6 +582,28 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 // armAny is the architecture of a folder named `arm` alone: an ARM build,
 // 32- or 64-bit, whose downloads may name either.
 const armAny = "arm*"
+
+// stageTwinArch is the architecture a stage's name ends in when another
+// stage has the same name for another architecture, "" otherwise.
+func stageTwinArch(f *dockerfile.File, s *dockerfile.Stage) string {
+	m := siblingArch.FindStringSubmatchIndex(s.Name)
+	if m == nil || m[5] != len(s.Name) {
+		return ""
+	}
+	own := normArch(s.Name[m[4]:m[5]])
+	stem := s.Name[:m[2]]
+	for _, t := range f.Stages {
+		if t == s || !strings.HasPrefix(t.Name, stem) {
+			continue
+		}
+		if n := siblingArch.FindStringSubmatchIndex(t.Name); n != nil && n[5] == len(t.Name) && t.Name[:n[2]] == stem {
+			if other := normArch(t.Name[n[4]:n[5]]); other != "" && other != own {
+				return own
+			}
+		}
+	}
+	return ""
+}
 
 // tripleStem is a Dockerfile's name without its `.dockerfile`,
 // `Dockerfile.` or `.Dockerfile` part (`aarch64-unknown-linux-gnu`).

@@ -302,6 +302,7 @@ func TestCR106(t *testing.T) {
 		{"builder stage", "FROM golang:1.23 AS b\nENTRYPOINT [\"/x\"]\nFROM ubuntu:24.04\n", nil, nil},
 		{"scratch: no shell, no workspace", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /x /x\nENTRYPOINT [\"/x\"]\n", nil, nil},
 		{"distroless", "FROM registry.example/distroless/static-debian12\nENTRYPOINT [\"/x\"]\n", nil, nil},
+		{"scratch with a root folder a stage filled", "FROM alpine:3.21 AS rootfs-stage\nRUN mkdir /root-out\nFROM scratch\nCOPY --from=rootfs-stage /root-out/ /\nENTRYPOINT [\"/init\"]\n", nil, []want{{line: 5}}},
 		{"a bare shell sets nothing up", "FROM ubuntu:24.04\nENTRYPOINT [ \"/usr/bin/bash\" ]\n", nil, nil},
 		{"scratch squashing a whole image", "FROM ubuntu:24.04 AS base_layer\nRUN apt-get update\nFROM scratch\nCOPY --from=base_layer / /\nENTRYPOINT [\"/dockerstartup/vnc_startup.sh\"]\n", nil, []want{{line: 5}}},
 		{"scratch with one program", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /go/bin/x /x\nENTRYPOINT [\"/x\"]\n", nil, nil},
@@ -525,6 +526,9 @@ func TestCR112(t *testing.T) {
 		{"tini picked by the architecture", "FROM debian:12\nARG TARGETARCH\nRUN curl -fsSLo /sbin/tini https://github.com/krallin/tini/releases/download/v0.19.0/tini-${TARGETARCH}\n", nil, nil},
 		{"tini on an amd64 stage", "FROM --platform=linux/amd64 debian:12\nADD https://github.com/krallin/tini/releases/download/v0.19.0/tini /sbin/tini\n", nil, nil},
 		{"symlinks to other architectures' library folders", "FROM ubuntu:24.04\nRUN mkdir /etc/qemu-binfmt && \\\n    ln -sf /usr/lib/aarch64-linux-gnu /etc/qemu-binfmt/aarch64\n", nil, nil},
+		{"a stage named for its architecture beside its twin", "ARG TARGETARCH\nARG ARCH=${TARGETARCH:-amd64}\nFROM debian:12 AS deps-amd64\nRUN curl -fsSLo /usr/local/bin/hadolint https://github.com/hadolint/hadolint/releases/download/v2.12.0/hadolint-Linux-x86_64\n" +
+			"FROM debian:12 AS deps-arm64\nRUN curl -fsSLo /usr/local/bin/hadolint https://github.com/hadolint/hadolint/releases/download/v2.12.0/hadolint-Linux-arm64\nFROM deps-${ARCH}\n", nil, nil},
+		{"a stage named for an architecture, no twin", "FROM debian:12 AS deps-amd64\nRUN curl -fsSLO https://example.com/tool-linux-arm64.tgz\nFROM deps-amd64\n", nil, []want{{line: 2}}},
 		{"jq's linux64", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/bin/jq https://github.com/jqlang/jq/releases/download/jq-1.6/jq-linux64\n", nil, []want{{line: 2}}},
 		{"an apt source a later write of the RUN replaces", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" | tee /etc/apt/sources.list.d/mssql.list && \\\n    curl https://packages.microsoft.com/config/debian/12/prod.list | tee /etc/apt/sources.list.d/mssql.list\n", nil, nil},
 		{"an apt source a later write appends to", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" > /etc/apt/sources.list.d/mssql.list && \\\n    echo 'deb http://deb.debian.org/debian bookworm main' >> /etc/apt/sources.list.d/mssql.list\n", nil, []want{{line: 2}}},

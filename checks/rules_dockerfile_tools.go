@@ -71,7 +71,7 @@ func init() {
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
 			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`): it sets nothing up. An image with no shell (`scratch`, " +
-			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged: it cannot be a workspace. " +
+			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`): they set nothing up. " +
@@ -627,7 +627,9 @@ func (v *dfView) copiesWholeRoot(s *dockerfile.Stage) bool {
 		if _, ok := ins.Flag("from"); !ok || len(ins.Args) != 2 {
 			continue
 		}
-		if path.Clean(ins.Args[0]) == "/" && path.Clean(ins.Args[1]) == "/" {
+		// `COPY --from=rootfs-stage /root-out/ /`: a folder a stage filled
+		// with a distribution's root (linuxserver's base images) is one.
+		if path.Clean(ins.Args[1]) == "/" && (path.Clean(ins.Args[0]) == "/" || strings.HasSuffix(ins.Args[0], "/")) {
 			return true
 		}
 	}
