@@ -228,7 +228,15 @@ func commandWords(ins *dockerfile.Instruction) []string {
 	if ins.JSON {
 		return ins.Args
 	}
-	return strings.Fields(strings.Join(ins.Args, " "))
+	words := strings.Fields(strings.Join(ins.Args, " "))
+	// The shell unquotes a word written whole in quotes
+	// (`ENTRYPOINT '/bin/bash'`).
+	for i, w := range words {
+		if len(w) >= 2 && (w[0] == '\'' || w[0] == '"') && w[len(w)-1] == w[0] && !strings.ContainsAny(w[1:len(w)-1], "'\" $`") {
+			words[i] = w[1 : len(w)-1]
+		}
+	}
+	return words
 }
 
 // entrypointProgram is the program an ENTRYPOINT runs: its first word, or

@@ -896,6 +896,21 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 		if ins.Cmd != "run" || archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
 			continue
 		}
+		// One source per architecture (`[arch=arm64]` and `[arch=amd64]`
+		// lines in the same RUN): each platform finds its own.
+		if archs := aptArchOption.FindAllStringSubmatch(v.f.Text(ins.StartLine, ins.EndLine), -1); len(archs) > 1 {
+			seen := map[string]bool{}
+			for _, a := range archs {
+				for _, x := range strings.Split(a[1], ",") {
+					if n := normArch(x); n != "" {
+						seen[n] = true
+					}
+				}
+			}
+			if len(seen) > 1 {
+				continue
+			}
+		}
 		cmds, _ := ins.Commands()
 		for n := ins.StartLine; n <= ins.EndLine; n++ {
 			line := v.f.Line(n)

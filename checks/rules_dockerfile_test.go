@@ -322,6 +322,7 @@ func TestCR106(t *testing.T) {
 		{"dumb-init with a signal rewrite", "FROM debian:12\nENTRYPOINT [\"/usr/bin/dumb-init\", \"--rewrite\", \"15:2\", \"--\"]\nCMD [\"/risingwave/bin/risingwave\"]\n", nil, nil},
 		{"tini with a parent-death signal", "FROM debian:12\nENTRYPOINT [\"tini\", \"-p\", \"SIGTERM\", \"--\"]\n", nil, nil},
 		{"an init that wraps a script", "FROM debian:12\nENTRYPOINT [\"dumb-init\", \"--\", \"/docker-entrypoint.sh\"]\n", nil, []want{{line: 2}}},
+		{"a quoted shell in shell form", "FROM ubuntu:24.04\nENTRYPOINT '/bin/bash'\n", nil, nil},
 		{"a keep-alive entrypoint", "FROM ubuntu:24.04\nENTRYPOINT [\"sleep\", \"infinity\"]\n", nil, nil},
 		{"a Compose Dev Container keeps its service's command", "FROM ubuntu:24.04\nCMD service dnsmasq start && sleep infinity\n",
 			withDevcontainer(`{"dockerComposeFile": "compose.yml", "service": "app"}`), nil},
@@ -529,6 +530,9 @@ func TestCR112(t *testing.T) {
 		{"a stage named for its architecture beside its twin", "ARG TARGETARCH\nARG ARCH=${TARGETARCH:-amd64}\nFROM debian:12 AS deps-amd64\nRUN curl -fsSLo /usr/local/bin/hadolint https://github.com/hadolint/hadolint/releases/download/v2.12.0/hadolint-Linux-x86_64\n" +
 			"FROM debian:12 AS deps-arm64\nRUN curl -fsSLo /usr/local/bin/hadolint https://github.com/hadolint/hadolint/releases/download/v2.12.0/hadolint-Linux-arm64\nFROM deps-${ARCH}\n", nil, nil},
 		{"a stage named for an architecture, no twin", "FROM debian:12 AS deps-amd64\nRUN curl -fsSLO https://example.com/tool-linux-arm64.tgz\nFROM deps-amd64\n", nil, []want{{line: 2}}},
+		{"an apt source per architecture", "FROM debian:12\nRUN echo 'deb [arch=arm64] https://packages.example.com/salt stable main' >> /etc/apt/sources.list.d/salt.list && \\\n    echo 'deb [arch=amd64] https://packages.example.com/salt stable main' >> /etc/apt/sources.list.d/salt.list\n", nil, nil},
+		{"an apt source in a stage nothing builds", "FROM debian:12 AS intel\nRUN echo 'deb [arch=amd64] https://apt.repos.intel.com/oneapi all main' > /etc/apt/sources.list.d/oneapi.list\nFROM debian:12\nUSER 1000\n", nil, nil},
+		{"an apt source in a stage the final stage builds on", "FROM debian:12 AS intel\nRUN echo 'deb [arch=amd64] https://apt.repos.intel.com/oneapi all main' > /etc/apt/sources.list.d/oneapi.list\nFROM intel\nUSER 1000\n", nil, []want{{line: 2}}},
 		{"jq's linux64", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/bin/jq https://github.com/jqlang/jq/releases/download/jq-1.6/jq-linux64\n", nil, []want{{line: 2}}},
 		{"an apt source a later write of the RUN replaces", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" | tee /etc/apt/sources.list.d/mssql.list && \\\n    curl https://packages.microsoft.com/config/debian/12/prod.list | tee /etc/apt/sources.list.d/mssql.list\n", nil, nil},
 		{"an apt source a later write appends to", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" > /etc/apt/sources.list.d/mssql.list && \\\n    echo 'deb http://deb.debian.org/debian bookworm main' >> /etc/apt/sources.list.d/mssql.list\n", nil, []want{{line: 2}}},

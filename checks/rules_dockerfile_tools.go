@@ -1362,7 +1362,9 @@ func checkCR112(in *DockerfileInput) []Finding {
 	declareTargetArch(v, out)
 	// An apt source's fix asks dpkg, not ${TARGETARCH}.
 	for _, s := range v.f.Stages {
-		out = append(out, aptArchSources(v, s, v.fixedArch(s))...)
+		if built[s] {
+			out = append(out, aptArchSources(v, s, v.fixedArch(s))...)
+		}
 	}
 	return out
 }
