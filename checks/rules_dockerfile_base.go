@@ -70,7 +70,7 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
 			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
-			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`) or a Dev Containers image's distribution " +
+			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`) or a Dev Containers image's distribution " +
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`), or one of Coder's images " +
@@ -570,7 +570,7 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", ref, ref)
 	case r.Tag == "latest":
 		return fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", ref)
-	case slices.Contains(branchTags, strings.ToLower(r.Tag)):
+	case slices.Contains(branchTags, strings.ToLower(r.Tag)) || branchVariant(r.Tag):
 		return fmt.Sprintf("`%s` uses the `%s` tag, which follows a branch and changes with every push", ref, r.Tag)
 	case latestSuffix.MatchString(r.Tag):
 		return fmt.Sprintf("`%s` uses the `%s` tag, a `latest` of its variant, which changes over time", ref, r.Tag)
@@ -590,6 +590,20 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, which names no %s version: it moves to each new release", ref, r.Tag, r.Repository)
 	}
 	return ""
+}
+
+// branchVariant reports whether a tag is a branch's with a variant's name
+// after it and no version (`develop_freqairl`, `main-slim`); a dated or
+// numbered one (`main-2024.05`) is a build of it.
+func branchVariant(tag string) bool {
+	t := strings.ToLower(tag)
+	for _, b := range branchTags {
+		rest, ok := strings.CutPrefix(t, b)
+		if ok && len(rest) > 1 && (rest[0] == '-' || rest[0] == '_') && !strings.ContainsAny(rest, "0123456789") {
+			return true
+		}
+	}
+	return false
 }
 
 // languageAlias reports whether r is a Docker Official language image

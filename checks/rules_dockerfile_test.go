@@ -198,6 +198,8 @@ func TestCR102(t *testing.T) {
 		{"a language image's tag of an archived Debian, which stopped moving", "FROM node:lts-buster-slim\nFROM rust:buster\n", nil, nil},
 		{"a distribution's codename", "FROM debian:trixie\n", nil, nil},
 		{"a distribution's channel", "FROM debian:stable-slim\nFROM ubuntu:rolling\n", nil, []want{{line: 1}, {line: 2}}},
+		{"a branch's tag with a variant", "FROM freqtradeorg/freqtrade:develop_freqairl\n", nil, []want{{line: 1}}},
+		{"a branch's dated build", "FROM ghcr.io/acme/dev:main-2024.05\n", nil, nil},
 		{"an image's newest build on a distribution", "FROM codercom/enterprise-base:ubuntu\n", nil, []want{{line: 1}}},
 		{"an image's dated build on a distribution", "FROM codercom/enterprise-base:ubuntu-20240812\n", nil, nil},
 		{"a Dev Containers image's codename alone", "FROM mcr.microsoft.com/devcontainers/rust:bookworm\n", nil, []want{{line: 1}}},
