@@ -42,12 +42,14 @@ func init() {
 var knownEntrypoints = map[string]struct{ script, starts string }{
 	"docker-in-docker":         {"/usr/local/share/docker-init.sh", "dockerd"},
 	"docker-outside-of-docker": {"/usr/local/share/docker-init.sh", "the Docker socket's set-up"},
-	"desktop-lite":             {"/usr/local/share/desktop-init.sh", "the desktop"},
-	"sshd":                     {"/usr/local/share/ssh-init.sh", "sshd"},
-	"nix":                      {"/usr/local/share/nix-entrypoint.sh", "the Nix daemon"},
+	// docker-outside-of-docker's former name, still published.
+	"docker-from-docker": {"/usr/local/share/docker-init.sh", "the Docker socket's set-up"},
+	"desktop-lite":       {"/usr/local/share/desktop-init.sh", "the desktop"},
+	"sshd":               {"/usr/local/share/ssh-init.sh", "sshd"},
+	"nix":                {"/usr/local/share/nix-entrypoint.sh", "the Nix daemon"},
 }
 
-const knownEntrypointsDoc = "`docker-in-docker`, `docker-outside-of-docker`, `desktop-lite`, `sshd`, `nix`"
+const knownEntrypointsDoc = "`docker-in-docker`, `docker-outside-of-docker` (and its former name `docker-from-docker`), `desktop-lite`, `sshd`, `nix`"
 
 // checkCR222 reports features whose entrypoint envbuilder does not run.
 func checkCR222(in *DevcontainerInput) []Finding {
@@ -63,7 +65,7 @@ func checkCR222(in *DevcontainerInput) []Finding {
 			continue
 		}
 		id, _ := strings.CutPrefix(fr.ID, "ghcr.io/devcontainers/features/")
-		if id == "docker-outside-of-docker" && fr.Local == nil {
+		if (id == "docker-outside-of-docker" || id == "docker-from-docker") && fr.Local == nil {
 			// Its entrypoint only proxies the host's socket, which the
 			// feature's `mounts` bring in: envbuilder ignores those too
 			// (its spec support table), so starting the script is not

@@ -203,6 +203,7 @@ func TestDevcontainerRules(t *testing.T) {
 				contents: map[string]string{".devcontainer/svc/devcontainer-feature.json": `{"id": "svc", "entrypoint": "/usr/local/share/svc-init.sh", /* starts it */}`}, want: []string{"4:5"}},
 			{name: "docker-outside-of-docker, even with its script started", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-outside-of-docker:1\": {}\n  },\n  \"postStartCommand\": \"sudo /usr/local/share/docker-init.sh\"\n}",
 				want: []string{"4:5"}},
+			{name: "docker-outside-of-docker's former name", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-from-docker:1\": {}\n  }\n}", want: []string{"4:5"}},
 			{name: "features without one", json: `{"image": "x", "features": {"ghcr.io/devcontainers/features/node:1": {}, "./tool": {}}}`,
 				contents: map[string]string{".devcontainer/tool/devcontainer-feature.json": `{"id": "tool"}`}},
 			{name: "a Compose config envbuilder cannot build", json: `{"dockerComposeFile": "c.yml", "service": "a", "features": {"ghcr.io/devcontainers/features/sshd:1": {}}}`, files: []string{".devcontainer/c.yml"}},
