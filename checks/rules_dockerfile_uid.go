@@ -72,6 +72,11 @@ func (v *dfView) createdUID(s *dockerfile.Stage, name string) (userUID, bool) {
 				}
 				continue
 			}
+			// Debian's `adduser USER GROUP` adds an existing user to a
+			// group: it creates nobody.
+			if prog == "adduser" && addsToGroup(c, at) {
+				continue
+			}
 			system := slices.ContainsFunc(c.Args[:at], func(a string) bool {
 				return a == "-r" || a == "--system" || a == "-S" || len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.ContainsAny(a[1:], "rS")
 			})
@@ -98,6 +103,15 @@ func (v *dfView) impliedUID1001(user string) bool {
 	}
 	created := v.userCommands(v.final, "useradd", "adduser")
 	return len(created) > 0 && created[0] == user
+}
+
+// addsToGroup reports whether an adduser command whose user is argument
+// at names a group after it and no options (`adduser comfy sudo`).
+func addsToGroup(c dockerfile.Command, at int) bool {
+	if at+1 >= len(c.Args) || strings.HasPrefix(c.Args[at+1], "-") {
+		return false
+	}
+	return !slices.ContainsFunc(c.Args[:at], func(a string) bool { return strings.HasPrefix(a, "-") })
 }
 
 // commandUID reads a useradd, adduser or usermod command: the UID it

@@ -10,6 +10,7 @@ import (
 func TestCR122(t *testing.T) {
 	for _, tc := range []ruleCase{
 		{"useradd -u", "FROM ubuntu:24.04\nRUN useradd -m -u 1001 -s /bin/bash dev\nUSER dev\n", nil, []want{{line: 2}}},
+		{"a user then added to a group", "FROM ubuntu:22.04\nRUN useradd -u 1024 -m comfy && adduser comfy sudo\nUSER comfy\n", nil, []want{{line: 2}}},
 		{"a UID from an ARG", "FROM debian:12\nARG USERNAME=noel\nARG USER_UID=1001\nRUN useradd --uid ${USER_UID} --create-home ${USERNAME}\nUSER ${USERNAME}\n", nil,
 			[]want{{line: 4}}},
 		{"useradd -l (no-log-init) before -u", "FROM debian:12\nRUN useradd -l -u 1001 -m dev\nUSER dev\n", nil, []want{{line: 2}}},

@@ -101,6 +101,9 @@ type buildFile struct {
 	// dfArgs are the build arguments its Compose services give the
 	// Dockerfile each builds, by the Dockerfile's path from the root.
 	dfArgs map[string]map[string][]string
+	// globPlatforms are the platforms of build commands whose file holds a
+	// variable, by the files the pattern names.
+	globPlatforms []globPlatform
 	// defaultPlatform is the platform it sets for every build it runs
 	// (`export DOCKER_DEFAULT_PLATFORM=linux/amd64` in a Makefile the
 	// folders' Makefiles include), "" when none.
@@ -372,7 +375,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || f.defaultPlatform != "" {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" {
 			out = append(out, f)
 		}
 		return nil
@@ -416,6 +419,13 @@ func (bf buildFiles) joinedBy(df string) string {
 	return ""
 }
 
+// globPlatform is a build command's platform for the files a pattern
+// names.
+type globPlatform struct {
+	file     *regexp.Regexp
+	platform string
+}
+
 // dfPlatform records that f builds the Dockerfile df for platform p
 // (the first time df is named wins).
 func (f *buildFile) dfPlatform(df, p string) {
@@ -432,6 +442,18 @@ func (f *buildFile) dfPlatform(df, p string) {
 func (f buildFile) platformFor(df string) (string, bool) {
 	if p, ok := f.dfPlatforms[df]; ok {
 		return p, true
+	}
+	// Every command whose pattern names it counts: one for amd64 and
+	// another for arm64 (`-f src/test/docker/${DISTRO}/Dockerfile`) build
+	// it for both.
+	var globbed []string
+	for _, g := range f.globPlatforms {
+		if g.file.MatchString(df) && !slices.Contains(globbed, g.platform) {
+			globbed = append(globbed, g.platform)
+		}
+	}
+	if len(globbed) > 0 {
+		return strings.Join(globbed, ","), true
 	}
 	for d, p := range f.dfPlatforms {
 		// A bare name is the build file's own folder's (as names says).
@@ -450,7 +472,7 @@ var defaultPlatformSetting = regexp.MustCompile(`(?m)DOCKER_DEFAULT_PLATFORM\s*(
 var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${}-]+)`)
 
 // fileFlag is a build command's `-f`/`--file` path.
-var fileFlag = regexp.MustCompile(`(?:^|\s)(?:-f|--file)(?:=|\s+)["']?([^\s"';&|]+)`)
+var fileFlag = regexp.MustCompile(`(?:^|\s)(?:-f|--file)(?:=|\s+)["']?((?:\$\{\{[^}]*\}\}|[^\s"';&|])+)`)
 
 // commandPlatforms records the platform of each build command of b that
 // names a Dockerfile (`docker buildx build --platform=linux/amd64 --file
@@ -466,10 +488,19 @@ func commandPlatforms(b []byte, f *buildFile) {
 			continue
 		}
 		df := path.Clean(strings.TrimPrefix(fm[1], "./"))
-		if strings.Contains(df, "$") || !IsDockerfileName(path.Base(df)) && !strings.Contains(strings.ToLower(path.Base(df)), "dockerfile") {
+		if !strings.Contains(strings.ToLower(path.Base(df)), "dockerfile") && !IsDockerfileName(path.Base(df)) {
 			continue
 		}
-		f.dfPlatform(df, strings.Trim(strings.TrimSpace(pm[1]), `"'`))
+		plat := strings.Trim(strings.TrimSpace(pm[1]), `"'`)
+		if strings.Contains(df, "$") {
+			// `-f docker/${{ matrix.sdk }}/Dockerfile.ubi`: every file the
+			// pattern names, the variable one folder or name part.
+			if re, err := globRef(df, "[^/]*"); err == nil && len(f.globPlatforms) < maxTags {
+				f.globPlatforms = append(f.globPlatforms, globPlatform{re, plat})
+			}
+			continue
+		}
+		f.dfPlatform(df, plat)
 	}
 }
 
