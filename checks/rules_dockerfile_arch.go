@@ -624,7 +624,8 @@ type fileWrite struct {
 	append bool
 }
 
-// writesOf returns the files command c writes.
+// writesOf returns the files command c writes to (writeTargets' redirects
+// and tee's files), each with whether it appends.
 func writesOf(c dockerfile.Command) []fileWrite {
 	var out []fileWrite
 	for _, r := range c.Redirects {
@@ -632,10 +633,8 @@ func writesOf(c dockerfile.Command) []fileWrite {
 	}
 	if path.Base(c.Name) == "tee" {
 		appends := slices.ContainsFunc(c.Args, func(a string) bool { return a == "-a" || a == "--append" })
-		for _, a := range c.Args {
-			if !strings.HasPrefix(a, "-") {
-				out = append(out, fileWrite{a, appends})
-			}
+		for _, t := range writeTargets(c)[len(c.Redirects):] {
+			out = append(out, fileWrite{t.Path, appends})
 		}
 	}
 	return out

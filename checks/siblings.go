@@ -32,7 +32,10 @@ type Siblings struct {
 	Local func(ref string) bool
 
 	byName map[string][]string
-	load   func(path string) *dockerfile.File
+	// versions are, by image name, the versions whose folders build it
+	// (`percona-server-mongodb-8.0/` gives percona-server-mongodb 8.0).
+	versions map[string][]string
+	load     func(path string) *dockerfile.File
 
 	mu   sync.Mutex
 	memo map[string]siblingFacts
@@ -55,10 +58,16 @@ type siblingFacts struct {
 // to the repository's root). load parses one on first use; it returns nil
 // for a file that cannot be read or parsed.
 func NewSiblings(paths []string, load func(path string) *dockerfile.File) *Siblings {
-	s := &Siblings{byName: map[string][]string{}, load: load, memo: map[string]siblingFacts{}}
+	s := &Siblings{byName: map[string][]string{}, versions: map[string][]string{}, load: load, memo: map[string]siblingFacts{}}
 	for _, p := range paths {
 		if n := builtName(p); n != "" && !slices.Contains(s.byName[n], p) {
 			s.byName[n] = append(s.byName[n], p)
+		}
+	}
+	// `name-8.0`: a version of name (a digit after the last dash).
+	for n := range s.byName {
+		if i := strings.LastIndex(n, "-"); i > 0 && i+1 < len(n) && n[i+1] >= '0' && n[i+1] <= '9' && !slices.Contains(s.versions[n[:i]], n[i+1:]) {
+			s.versions[n[:i]] = append(s.versions[n[:i]], n[i+1:])
 		}
 	}
 	return s
@@ -171,21 +180,16 @@ func (s *Siblings) key(name, tag string) string {
 	if name == "" || tag == "" || tag == "latest" {
 		return name
 	}
-	best, versioned := "", false
-	for k := range s.byName {
-		rest, ok := strings.CutPrefix(k, name+"-")
-		if !ok || rest == "" || rest[0] < '0' || rest[0] > '9' {
-			continue
-		}
-		versioned = true
-		if (tag == rest || strings.HasPrefix(tag, rest+".") || strings.HasPrefix(tag, rest+"-")) && len(k) > len(best) {
-			best = k
+	versions, best := s.versions[name], ""
+	for _, v := range versions {
+		if (tag == v || strings.HasPrefix(tag, v+".") || strings.HasPrefix(tag, v+"-")) && len(v) > len(best) {
+			best = v
 		}
 	}
 	switch {
 	case best != "":
-		return best
-	case versioned:
+		return name + "-" + best
+	case len(versions) > 0:
 		return ""
 	}
 	return name

@@ -352,14 +352,16 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		f.cliFolders = cliFolders(b)
 		f.cliConfigs = cliConfigs(b)
 		f.joined = joinedDockerfiles(b)
-		if devcontainer.IsComposeFileName(path.Base(rel)) && bytes.Contains(b, []byte("build")) {
+		switch compose := devcontainer.IsComposeFileName(path.Base(rel)); {
+		case compose && bytes.Contains(b, []byte("build")):
 			composeBuilds(repo, rel, b, &f)
-		}
-		if bytes.Contains(b, []byte("--platform")) && !devcontainer.IsComposeFileName(path.Base(rel)) {
-			commandPlatforms(b, &f)
-		}
-		if bytes.Contains(b, []byte("platforms:")) && !devcontainer.IsComposeFileName(path.Base(rel)) {
-			stepPlatforms(b, &f)
+		case !compose:
+			if bytes.Contains(b, []byte("--platform")) {
+				commandPlatforms(b, &f)
+			}
+			if bytes.Contains(b, []byte("platforms:")) {
+				stepPlatforms(b, &f)
+			}
 		}
 		if bytes.Contains(b, []byte("DOCKER_DEFAULT_PLATFORM")) {
 			if m := defaultPlatformSetting.FindSubmatch(b); m != nil {
@@ -397,10 +399,10 @@ func joinedDockerfiles(b []byte) []string {
 	for _, m := range catInto.FindAllSubmatch(b, -1) {
 		for _, w := range strings.Fields(string(m[1])) {
 			w = path.Clean(strings.TrimPrefix(strings.Trim(w, `"'`), "./"))
-			if !strings.Contains(w, "/") || strings.Contains(w, "$") || !IsDockerfileName(path.Base(w)) || slices.Contains(out, w) || len(out) >= maxTags {
+			if !strings.Contains(w, "/") || strings.Contains(w, "$") || !IsDockerfileName(path.Base(w)) {
 				continue
 			}
-			out = append(out, w)
+			out = appendNew(out, w)
 		}
 	}
 	return out
@@ -565,12 +567,12 @@ func stepPlatforms(b []byte, f *buildFile) {
 				continue
 			}
 			if len(line)-len(strings.TrimLeft(line, " \t")) > matrixIndent {
-				if m := matrixEntry.FindStringSubmatch(line); m != nil && len(matrix[m[1]]) < maxTags {
-					matrix[m[1]] = append(matrix[m[1]], m[2])
+				if m := matrixEntry.FindStringSubmatch(line); m != nil {
+					matrix[m[1]] = appendNew(matrix[m[1]], m[2])
 				} else if m := matrixList.FindStringSubmatch(line); m != nil {
 					for _, v := range strings.Split(m[2], ",") {
-						if v = strings.Trim(strings.TrimSpace(v), `"'`); v != "" && len(matrix[m[1]]) < maxTags && !slices.Contains(matrix[m[1]], v) {
-							matrix[m[1]] = append(matrix[m[1]], v)
+						if v = strings.Trim(strings.TrimSpace(v), `"'`); v != "" {
+							matrix[m[1]] = appendNew(matrix[m[1]], v)
 						}
 					}
 				}
@@ -610,9 +612,7 @@ func composeBuilds(repo *rootfs.Root, rel string, b []byte, f *buildFile) {
 		env = nil
 	}
 	for _, c := range devcontainer.ComposeBuildFiles(b, dir, env) {
-		if len(f.dockerfiles) < maxTags && !slices.Contains(f.dockerfiles, c.Dockerfile) {
-			f.dockerfiles = append(f.dockerfiles, c.Dockerfile)
-		}
+		f.dockerfiles = appendNew(f.dockerfiles, c.Dockerfile)
 		if c.Image != "" && len(f.tags) < maxTags {
 			if t, ok := compileTag(c.Image); ok {
 				f.tags = append(f.tags, t)
@@ -890,9 +890,7 @@ func cliFolders(b []byte) []string {
 		if d == "" {
 			d = "."
 		}
-		if len(out) < maxTags && !slices.Contains(out, d) {
-			out = append(out, d)
-		}
+		out = appendNew(out, d)
 	}
 	return out
 }
@@ -910,8 +908,8 @@ func cliConfigs(b []byte) []string {
 	var out []string
 	for _, m := range cliConfig.FindAllSubmatch(b, -1) {
 		c := path.Clean(strings.TrimPrefix(string(m[1]), "./"))
-		if !strings.Contains(c, "$") && len(out) < maxTags && !slices.Contains(out, c) {
-			out = append(out, c)
+		if !strings.Contains(c, "$") {
+			out = appendNew(out, c)
 		}
 	}
 	return out
@@ -961,10 +959,10 @@ func namedDockerfiles(b []byte) []string {
 	var out []string
 	add := func(s string, bare bool) {
 		d := path.Clean(strings.TrimPrefix(s, "./"))
-		if strings.Contains(d, "$") || strings.HasPrefix(d, "../") || !bare && !strings.Contains(d, "/") || slices.Contains(out, d) || len(out) >= maxTags {
+		if strings.Contains(d, "$") || strings.HasPrefix(d, "../") || !bare && !strings.Contains(d, "/") {
 			return
 		}
-		out = append(out, d)
+		out = appendNew(out, d)
 	}
 	// Each place a Dockerfile or Containerfile is named: the path word
 	// around it, read by hand (a regular expression tried at every byte
@@ -1053,6 +1051,15 @@ func githubVars(repository string) map[string]string {
 // maxTags bounds the references kept for one build file.
 const maxTags = 64
 
+// appendNew appends v to list unless it is there already or the list
+// holds maxTags values.
+func appendNew(list []string, v string) []string {
+	if len(list) >= maxTags || slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}
+
 // taggedImages are the image references a build file tags, as written
 // (variables kept): `-t`/`--tag` flags, a bake target's `tags = [...]`, a
 // workflow's `tags:` list. A reference says something only when its name
@@ -1082,32 +1089,18 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 			if vars == nil {
 				vars = map[string]string{}
 			}
-			for _, m := range shellAssign.FindAllSubmatch(b, -1) {
-				if _, ok := vars[string(m[1])]; !ok {
-					vars[string(m[1])] = string(m[2]) + string(m[3]) + string(m[4])
-				}
-			}
-			// A workflow's `env:` entries (`IMAGE_NAME: kodflow/base`),
-			// which `${{ env.IMAGE_NAME }}` reads.
-			for _, m := range yamlEnvEntry.FindAllSubmatch(b, -1) {
-				if _, ok := vars[string(m[1])]; !ok {
-					vars[string(m[1])] = string(m[2])
-				}
-			}
-			// A workflow step's `echo "IMG=…" >> $GITHUB_ENV`, which later
-			// steps read as `${{ env.IMG }}` and `${IMG}`.
-			if bytes.Contains(b, []byte("GITHUB_ENV")) {
-				for _, m := range githubEnvWrite.FindAllSubmatch(b, -1) {
-					if _, ok := vars[string(m[1])]; !ok {
-						vars[string(m[1])] = string(m[2])
-					}
-				}
-			}
-			// A bake file's variables' defaults (`variable "PREFIX" {
+			// The first value of each name wins. A script's assignments
+			// (its groups 2 to 4: the quoted or bare value); a workflow's
+			// `env:` entries (`IMAGE_NAME: kodflow/base`), which
+			// `${{ env.IMAGE_NAME }}` reads; a step's `echo "IMG=…" >>
+			// $GITHUB_ENV`, which later steps read as `${{ env.IMG }}`; a
+			// bake file's variables' defaults (`variable "PREFIX" {
 			// default = "ghcr.io/x/updater-" }`).
-			for _, m := range bakeVariable.FindAllSubmatch(b, -1) {
-				if _, ok := vars[string(m[1])]; !ok {
-					vars[string(m[1])] = string(m[2])
+			for _, re := range []*regexp.Regexp{shellAssign, yamlEnvEntry, githubEnvWrite, bakeVariable} {
+				for _, m := range re.FindAllSubmatch(b, -1) {
+					if _, ok := vars[string(m[1])]; !ok {
+						vars[string(m[1])] = string(bytes.Join(m[2:], nil))
+					}
 				}
 			}
 		}
