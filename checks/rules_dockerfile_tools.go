@@ -794,24 +794,6 @@ func archAware(text string) bool {
 var archCompare = regexp.MustCompile(`(?i)\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s*(?:==?|!=)\s*["']?(?:x86_64|amd64|aarch64|arm64|armv7l|armhf|x64)\b|` +
 	`\bcase\s+["']?\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s+in\b[^;]*?\b(?:x86_64|amd64|aarch64|arm64)\b[^)\n]*\)`)
 
-// ignoredTail is what follows a command whose failure the RUN ignores:
-// its redirections, then `|| true` or `|| :`.
-var ignoredTail = regexp.MustCompile(`^(?:\s*\d?[<>][>&]?\s*[^\s|;&]+)*\s*\|\|\s*(?:true|:)(?:[\s;)]|$)`)
-
-// failureIgnored reports whether the RUN ignores the command c's failure
-// (`cmd … || true`), read from the Dockerfile's text after its last word.
-func failureIgnored(v *dfView, c dockerfile.Command) bool {
-	sp := c.Span
-	if c.Nested || sp.EndLine == 0 || sp.EndCol < 1 {
-		return false
-	}
-	line := v.f.Line(sp.EndLine)
-	if sp.EndCol-1 > len(line) {
-		return false
-	}
-	return ignoredTail.MatchString(line[sp.EndCol-1:])
-}
-
 // archlessDownloads are downloads whose names say no architecture but
 // that are x86_64 builds, each with its arm64 build's name: tini's
 // release assets (`tini`, `tini-static`; `tini-arm64`), Ninja's
@@ -1253,7 +1235,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// (`strip … /usr/lib/x86_64-linux-gnu/libQt5Core.so || true`):
 					// on another platform the command fails and the build goes
 					// on. A download so guarded still fetches the wrong file.
-					if !url && failureIgnored(v, c) {
+					if !url && c.FailureIgnored {
 						continue
 					}
 					// A cross toolchain's sysroot (`/usr/i686-linux-gnu/lib/…`,

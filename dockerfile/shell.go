@@ -266,8 +266,13 @@ func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVa
 		return Span{Line: l, Col: col, EndLine: el, EndCol: ec}
 	}
 	sc := &scriptWords{src: src}
-	walkCalls(file, sc, spanOf, nil, func(ws []word, rds []Redirect, cond bool) {
+	ignored := ignoredStmts(file)
+	walkCalls(file, sc, spanOf, nil, func(ws []word, rds []Redirect, cond bool, st *syntax.Stmt) {
+		n := len(c.out)
 		c.fromWords(ws, rds, false, "", cond, 0)
+		if ignored[st] && len(c.out) > n {
+			c.out[n].FailureIgnored = true
+		}
 	})
 	c.collectAssigns(file, sc, spanOf)
 	return nil
@@ -311,7 +316,7 @@ func (c *collector) collectAssigns(file *syntax.File, sc *scriptWords, spanOf fu
 // command in file, and whether it runs only under a condition (see
 // Command.Conditional). spanOf places a node; skip, when set, may stop the
 // walk from descending into a node (its second result is the walk's answer).
-func walkCalls(file *syntax.File, sc *scriptWords, spanOf func(syntax.Node) Span, skip func(syntax.Node) (bool, bool), emit func([]word, []Redirect, bool)) {
+func walkCalls(file *syntax.File, sc *scriptWords, spanOf func(syntax.Node) Span, skip func(syntax.Node) (bool, bool), emit func([]word, []Redirect, bool, *syntax.Stmt)) {
 	cond := conditionalStmts(file)
 	syntax.Walk(file, func(n syntax.Node) bool {
 		if skip != nil {
@@ -342,7 +347,7 @@ func walkCalls(file *syntax.File, sc *scriptWords, spanOf func(syntax.Node) Span
 				}
 			}
 		}
-		emit(ws, rds, cond[st])
+		emit(ws, rds, cond[st], st)
 		return true
 	})
 }
@@ -394,6 +399,40 @@ func conditionalStmts(file *syntax.File) map[*syntax.Stmt]bool {
 		return true
 	})
 	return cond
+}
+
+// ignoredStmts returns the statements of file whose failure the script
+// ignores (see Command.FailureIgnored): the last statement before `||
+// true` or `|| :` (`strip … || true`; in `a && b || true`, b).
+func ignoredStmts(file *syntax.File) map[*syntax.Stmt]bool {
+	out := map[*syntax.Stmt]bool{}
+	syntax.Walk(file, func(n syntax.Node) bool {
+		x, ok := n.(*syntax.BinaryCmd)
+		if !ok || x.Op != syntax.OrStmt || !isNoop(x.Y) {
+			return true
+		}
+		last := x.X
+		for {
+			b, ok := last.Cmd.(*syntax.BinaryCmd)
+			if !ok {
+				break
+			}
+			last = b.Y
+		}
+		out[last] = true
+		return true
+	})
+	return out
+}
+
+// isNoop reports whether a statement is `true` or `:`.
+func isNoop(st *syntax.Stmt) bool {
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	w := call.Args[0].Lit()
+	return w == "true" || w == ":"
 }
 
 // testCommands are programs whose success is a condition (a file exists, a
@@ -450,7 +489,7 @@ func (c *collector) parseNested(w word, user string, cond bool, depth int) {
 		}
 		return false, false
 	}
-	walkCalls(file, sc, at, skip, func(ws []word, rds []Redirect, inner bool) {
+	walkCalls(file, sc, at, skip, func(ws []word, rds []Redirect, inner bool, _ *syntax.Stmt) {
 		c.fromWords(ws, rds, true, user, cond || inner, depth+1)
 	})
 }

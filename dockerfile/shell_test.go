@@ -317,6 +317,40 @@ func TestConditional(t *testing.T) {
 	}
 }
 
+func TestFailureIgnored(t *testing.T) {
+	tests := []struct {
+		name string
+		run  string
+		// ignored lists, per command in order, whether its failure is ignored.
+		ignored []bool
+	}{
+		{"or true", "strip /usr/lib/x86_64-linux-gnu/libQt5Core.so || true", []bool{true, false}},
+		{"redirected, or colon", "strip x 2>/dev/null || :", []bool{true, false}},
+		{"last of a chain", "apt-get update && strip x || true", []bool{false, true, false}},
+		{"last of a pipe", "curl -fsSL x | tar -xz || true", []bool{false, true, false}},
+		{"or exit", "strip x || exit 1", []bool{false, false}},
+		{"or a fallback", "apt-get install -y git || yum install -y git", []bool{false, false}},
+		{"plain", "strip x", []bool{false}},
+		{"nested not read", "sh -c 'strip x || true'", []bool{false, false, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := runOf(t, "FROM a\nRUN "+tt.run+"\n", 2)
+			cmds, err := in.Commands()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []bool
+			for _, c := range cmds {
+				got = append(got, c.FailureIgnored)
+			}
+			if !slices.Equal(got, tt.ignored) {
+				t.Errorf("got %v want %v (%q)", got, tt.ignored, brief(cmds))
+			}
+		})
+	}
+}
+
 func TestScript(t *testing.T) {
 	tests := []struct{ run, script string }{
 		{"bash /tmp/library-scripts/common-debian.sh \"${INSTALL_ZSH}\" vscode", "/tmp/library-scripts/common-debian.sh"},
