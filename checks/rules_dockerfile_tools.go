@@ -137,7 +137,9 @@ func init() {
 			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
 			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a build command that names it with one " +
 			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`) or a workflow step that does (its `file:` or " +
-			"`context:` with `platforms:`), the one `DOCKER_DEFAULT_PLATFORM` a Makefile the build uses exports, a Compose service's `platform` (its " +
+			"`context:` with `platforms:`, also through a reusable workflow's inputs, per matrix entry), the same file in another release's " +
+			"folder that a command builds for one platform where none names this one (a generated script that builds only `2026.03/ndk/Dockerfile` " +
+			"built `2023.02/ndk/Dockerfile` alike), the one `DOCKER_DEFAULT_PLATFORM` a Makefile the build uses exports, a Compose service's `platform` (its " +
 			"`${PLATFORM}` read from the project's `.env`), a folder beside it for ARM that holds a file of its name (`hass/Dockerfile` " +
 			"beside `hass/arm/Dockerfile` is the amd64 one), or a RUN that stops the build on " +
 			"ARM (`case ${TARGETPLATFORM} in \"linux/arm64\") exit 1`). Only the stages a build of the final stage runs are " +

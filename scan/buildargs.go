@@ -362,6 +362,9 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 			if bytes.Contains(b, []byte("platforms:")) {
 				stepPlatforms(b, &f)
 			}
+			if bytes.Contains(b, []byte("./.github/workflows/")) {
+				reusableCalls(repo, b, &f)
+			}
 		}
 		if bytes.Contains(b, []byte("DOCKER_DEFAULT_PLATFORM")) {
 			if m := defaultPlatformSetting.FindSubmatch(b); m != nil {
@@ -802,30 +805,12 @@ var platformValue = regexp.MustCompile(`(?:platforms?:[ \t]*|--platform[= ])["']
 // that is a variable: a workflow that builds `anaconda3/amazonlinux` only
 // for `linux/arm64/v8` fixes its architecture as `FROM --platform` does.
 func (bf buildFiles) namedPlatformArch(df string) string {
-	arch := ""
-	for _, f := range bf {
-		if _, step := f.platformFor(df); !f.names(df) && !step {
-			continue
-		}
-		platforms := f.platforms
-		if p, ok := f.platformFor(df); ok {
-			// The Compose service or the command that builds it says,
-			// whatever the file's others do.
-			platforms = nil
-			for _, q := range strings.Split(p, ",") {
-				if q = strings.TrimSpace(q); q != "" {
-					platforms = append(platforms, q)
-				}
-			}
-		}
-		for _, p := range platforms {
-			_, ar, ok := strings.Cut(p, "/")
-			ar, _, _ = strings.Cut(ar, "/")
-			if !ok || strings.Contains(p, "$") || arch != "" && ar != arch {
-				return ""
-			}
-			arch = ar
-		}
+	arch, named, mixed := bf.namingArch(df)
+	if mixed {
+		return ""
+	}
+	if arch == "" && !named {
+		arch = bf.versionTwinArch(df)
 	}
 	if arch != "" {
 		return checks.NormArch(arch)
@@ -844,6 +829,72 @@ func (bf buildFiles) namedPlatformArch(df string) string {
 		arch = ar
 	}
 	return checks.NormArch(arch)
+}
+
+// versionFolder is a folder named for a release (`2023.02`, `3.9`, `v1.2`).
+var versionFolder = regexp.MustCompile(`^v?[0-9]+(?:\.[0-9]+)+$`)
+
+// versionTwinArch is the one architecture the build files build df's
+// twins in other release folders for, where none names df itself: a
+// generated script that builds only the newest release
+// (`docker build --file 2026.03/ndk/Dockerfile --platform linux/amd64`)
+// built the older folders' `ndk/Dockerfile` the same way. "" where no
+// twin is named, or twins are built for several architectures.
+func (bf buildFiles) versionTwinArch(df string) string {
+	parts := strings.Split(df, "/")
+	arch := ""
+	for i, seg := range parts[:len(parts)-1] {
+		if !versionFolder.MatchString(seg) {
+			continue
+		}
+		for _, f := range bf {
+			for _, d := range f.dockerfiles {
+				dp := strings.Split(d, "/")
+				if len(dp) != len(parts) || dp[i] == seg || !versionFolder.MatchString(dp[i]) ||
+					!slices.Equal(dp[:i], parts[:i]) || !slices.Equal(dp[i+1:], parts[i+1:]) {
+					continue
+				}
+				a, _, _ := bf.namingArch(d)
+				if a == "" || arch != "" && a != arch {
+					return ""
+				}
+				arch = a
+			}
+		}
+	}
+	return arch
+}
+
+// namingArch is the one architecture the build files that name df build
+// it for ("" when they name none, or several or a variable: mixed), and
+// whether any names it.
+func (bf buildFiles) namingArch(df string) (arch string, named, mixed bool) {
+	for _, f := range bf {
+		if _, step := f.platformFor(df); !f.names(df) && !step {
+			continue
+		}
+		named = true
+		platforms := f.platforms
+		if p, ok := f.platformFor(df); ok {
+			// The Compose service or the command that builds it says,
+			// whatever the file's others do.
+			platforms = nil
+			for _, q := range strings.Split(p, ",") {
+				if q = strings.TrimSpace(q); q != "" {
+					platforms = append(platforms, q)
+				}
+			}
+		}
+		for _, p := range platforms {
+			_, ar, ok := strings.Cut(p, "/")
+			ar, _, _ = strings.Cut(ar, "/")
+			if !ok || strings.Contains(p, "$") || arch != "" && ar != arch {
+				return "", true, true
+			}
+			arch = ar
+		}
+	}
+	return arch, named, false
 }
 
 // crossImage reports whether a cross-rs configuration (`Cross.toml`,
