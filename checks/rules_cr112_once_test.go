@@ -79,6 +79,8 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"a repository setup package from an amd64 path", "FROM rockylinux:8\nRUN dnf install -y https://developer.download.example.com/compute/cuda/repos/rhel8/x86_64/cuda-repo-rhel8-12.4.noarch.rpm\n", nil, []want{{line: 2}}},
 		{"a folder the RUN makes is not the evidence", "FROM debian:12\nRUN mkdir -p /tmp/pkgs/linux-64 && \\\n  curl -fsSL -o /tmp/pkgs/linux-64/gdb-1.conda https://conda.example.org/conda-forge/linux-64/gdb-1.conda\n", nil,
 			[]want{{line: 3}}},
+		{"a distribution's repository setup package from an amd64 folder", "FROM centos:7\nRUN yum -y install http://mirror.example.org/centos/7/extras/x86_64/Packages/centos-release-scl-rh-2-3.el7.centos.noarch.rpm\n", nil, nil},
+		{"PostgreSQL's repository setup package from an amd64 folder", "FROM fedora:40\nRUN dnf install -y https://download.example.org/pub/repos/yum/reporpms/F-40-x86_64/pgdg-fedora-repo-latest.noarch.rpm\n", nil, nil},
 		{"a package for every architecture from an amd64 folder", "FROM rockylinux:8\nRUN yum install -y https://vault.example.org/centos/8/PowerTools/x86_64/os/Packages/opencl-headers-2.2-1.el8.noarch.rpm\n", nil, nil},
 		{"an amd64 package beside it", "FROM rockylinux:8\nRUN yum install -y https://vault.example.org/centos/8/AppStream/x86_64/os/Packages/ocl-icd-2.2.12-1.el8.x86_64.rpm\n", nil, []want{{line: 2}}},
 		{"a cross toolchain's sysroot", "FROM ubuntu:20.04\nRUN apt-get update && apt-get install -y gcc-i686-linux-gnu && ln -s /usr/i686-linux-gnu/lib/ld-linux.so.2 /lib/\n", nil, nil},

@@ -151,7 +151,10 @@ func init() {
 			"An `LD_PRELOAD` of another architecture's library is a note: ld.so skips it, with an error on every program. " +
 			"Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), i386 multilib folders and folders the build makes itself " +
 			"(`mkdir -p ${JAVA_HOME}`) are not reported: a missing one is skipped, not broken. Nor is a repository's signing key " +
-			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`, `…/x86_64/os/RPM-GPG-KEY-AlmaLinux-10`): the key is the same for all; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64` counts as x86_64. A download is reported once, " +
+			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`, `…/x86_64/os/RPM-GPG-KEY-AlmaLinux-10`): the key is the same for all; nor a package built for every architecture " +
+			"fetched from one's folder (`…/x86_64/Packages/centos-release-scl-2-3.el7.centos.noarch.rpm`, `…_all.deb`), a distribution's " +
+			"repository setup package included (its repository file names `$basearch`), but NVIDIA's `cuda-repo-…` is reported: its " +
+			"repository file names the folder it came from; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64` counts as x86_64. A download is reported once, " +
 			"where it is first named: the later words of the stage that name its file or the folder it unpacks to (in the " +
 			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`) are " +
 			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
@@ -745,11 +748,15 @@ var (
 	// archFreeExt is a package built for every architecture
 	// (`….el8.noarch.rpm`, `…_all.deb`).
 	archFreeExt = regexp.MustCompile(`(?i)(\.noarch\.rpm|_all\.deb)$`)
-	// repoSetup is a package that configures a repository
-	// (`cuda-repo-rhel8-….noarch.rpm` adds the folder it came from). A
+	// repoSetup is a package that configures a repository at the
+	// folder it came from, one per architecture: NVIDIA's
+	// (`cuda-repo-rhel8-….noarch.rpm` from `…/rhel8/x86_64/` writes
+	// `baseurl=…/rhel8/x86_64`). Other distributions' setup packages
+	// (`epel-release`, `centos-release-scl`, `pgdg-redhat-repo`,
+	// `wlcg-repo`) write `$basearch` and install the same anywhere. A
 	// keyring package (`cuda-keyring_1.1-1_all.deb`) is a key: the
 	// packages later installed from that repository are the downloads.
-	repoSetup  = regexp.MustCompile(`(?i)-repo|-release`)
+	repoSetup  = regexp.MustCompile(`(?i)^(?:cuda|nvidia-[a-z-]+|libnvidia-container)-repo`)
 	archiveExt = regexp.MustCompile(`(?i)\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tar\.zst|zip|deb|rpm|apk|appimage|gz|xz|bin|run|jar)$`)
 )
 
@@ -1322,7 +1329,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 // archFreePackage reports whether a URL downloads a package built for
 // every architecture from an architecture's folder
 // (`…/x86_64/os/Packages/opencl-headers-….noarch.rpm`): it installs
-// anywhere. A package that sets up a repository is not one: it points the
+// anywhere. NVIDIA's packages that set up a repository are not: they point the
 // package manager at the folder it came from.
 func archFreePackage(url string) bool {
 	file := path.Base(url)
