@@ -323,6 +323,8 @@ func TestCR106(t *testing.T) {
 		{"a CLI by path with a subcommand", "FROM debian:12\nENTRYPOINT [\"/usr/local/bin/terraform\"]\nCMD [\"version\"]\n", nil, nil},
 		{"dumb-init with a signal rewrite", "FROM debian:12\nENTRYPOINT [\"/usr/bin/dumb-init\", \"--rewrite\", \"15:2\", \"--\"]\nCMD [\"/risingwave/bin/risingwave\"]\n", nil, nil},
 		{"tini with a parent-death signal", "FROM debian:12\nENTRYPOINT [\"tini\", \"-p\", \"SIGTERM\", \"--\"]\n", nil, nil},
+		{"an init that wraps the packaged CLI", "FROM alpine:3.20\nCOPY --from=build /out/learn-ocaml-client /usr/bin\nENTRYPOINT [\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]\n", nil, nil},
+		{"an init that wraps a server", "FROM alpine:3.20\nCOPY --from=build /out/learn-ocaml /usr/bin\nENTRYPOINT [\"dumb-init\", \"learn-ocaml\", \"--sync-dir=/sync\"]\nCMD [\"serve\"]\n", nil, []want{{line: 3}}},
 		{"an init that wraps a script", "FROM debian:12\nENTRYPOINT [\"dumb-init\", \"--\", \"/docker-entrypoint.sh\"]\n", nil, []want{{line: 2}}},
 		{"a quoted shell in shell form", "FROM ubuntu:24.04\nENTRYPOINT '/bin/bash'\n", nil, nil},
 		{"a keep-alive entrypoint", "FROM ubuntu:24.04\nENTRYPOINT [\"sleep\", \"infinity\"]\n", nil, nil},

@@ -74,7 +74,7 @@ func init() {
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
-			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`): they set nothing up. " +
+			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
 			"an interpreter, a user switcher (`gosu`), a known service, or is started to serve (`--port`, `serve`). " +
 			"A Dockerfile a Docker Compose Dev Container builds is not judged (its service's command runs unless `overrideCommand` is " +
@@ -579,6 +579,13 @@ func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
 	if len(args) == 0 || !entry.JSON && strings.ContainsAny(strings.Join(entry.Args, " "), ";&|$`<>()'\"\\") {
 		return false
 	}
+	// A minimal init wrapping a program (`["dumb-init",
+	// "/usr/bin/learn-ocaml-client"]`) is judged by the program it wraps.
+	if slices.Contains(minimalInits, path.Base(args[0])) {
+		if args = initWrapped(args); len(args) == 0 {
+			return false
+		}
+	}
 	name := path.Base(args[0])
 	words := args[1:]
 	// `python3 -m twine`: Python running a packaged module's command line,
@@ -601,6 +608,22 @@ func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
 		return false
 	}
 	return true
+}
+
+// initWrapped is the command a minimal init's words run: what follows
+// its options and a `--` (`tini -p SIGTERM -- prog`, `dumb-init prog`).
+func initWrapped(args []string) []string {
+	for i := 1; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--":
+			return args[i+1:]
+		case slices.Contains(initValueFlags, a):
+			i++
+		case !strings.HasPrefix(a, "-"):
+			return args[i:]
+		}
+	}
+	return nil
 }
 
 // serverModules are Python modules that `python -m` starts as servers.
