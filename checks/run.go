@@ -91,8 +91,9 @@ type DevcontainerInput struct {
 	Bases BaseResolver
 	// BuiltByCLI names the repository's build file that builds this config
 	// into an image with the Dev Containers CLI (`devcontainer build
-	// --workspace-folder src/x`, devcontainers/ci's `subFolder`): an image
-	// definition, which envbuilder never builds. "" when none does.
+	// --workspace-folder src/x`, devcontainers/ci's `subFolder`, a root
+	// config it only publishes): an image definition, which envbuilder
+	// never builds. "" when none does.
 	BuiltByCLI string
 	// Template is set when the config is part of a Dev Container Template
 	// source (and config `check-templates` is off): the files it names

@@ -83,6 +83,9 @@ type buildFile struct {
 	// Containers CLI (`--workspace-folder src/${IMAGE_NAME}`, devcontainers/ci's
 	// `subFolder: ${{ matrix.template }}`), variables kept.
 	cliFolders []string
+	// rootImages are the images it publishes from the repository's root
+	// dev container (publishedRoot).
+	rootImages []string
 	// cliConfigs are the devcontainer.json files it builds with the Dev
 	// Containers CLI by path (devcontainers/ci's `configFile:`, the CLI's
 	// `--config`), cleaned of a leading `./`.
@@ -350,6 +353,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		f.tagTemplates = tagTemplates(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
+		f.rootImages = publishedRoot(b)
 		f.cliConfigs = cliConfigs(b)
 		f.joined = joinedDockerfiles(b)
 		switch compose := devcontainer.IsComposeFileName(path.Base(rel)); {
@@ -380,7 +384,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" {
 			out = append(out, f)
 		}
 		return nil
@@ -944,6 +948,74 @@ func cliFolders(b []byte) []string {
 		out = appendNew(out, d)
 	}
 	return out
+}
+
+// publishedRoot are the images a workflow publishes from the repository's
+// root dev container and runs nothing in: devcontainers/ci steps with no
+// `subFolder` or `configFile` (its default is the root config), an
+// `imageName` and `push: always`, in a file no step of which runs a
+// command in the container (`runCmd`: the project's CI then runs in its
+// developers' environment).
+func publishedRoot(b []byte) []string {
+	if !bytes.Contains(b, []byte("devcontainers/ci@")) || bytes.Contains(b, []byte("runCmd")) {
+		return nil
+	}
+	var out []string
+	var in, always, folder bool
+	image := ""
+	flush := func() {
+		if in && image != "" && always && !folder {
+			out = appendNew(out, image)
+		}
+		in, always, folder, image = false, false, false, ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if stepStart.MatchString(line) {
+			flush()
+		}
+		t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "- "))
+		key, val, _ := strings.Cut(t, ":")
+		val = strings.Trim(strings.TrimSpace(val), `"'`)
+		switch key {
+		case "uses":
+			in = in || strings.Contains(val, "devcontainers/ci@")
+		case "imageName":
+			image = val
+		case "push":
+			always = val == "always"
+		case "subFolder", "configFile":
+			folder = true
+		}
+	}
+	flush()
+	return out
+}
+
+// publishesRoot returns the build file that publishes the repository's
+// root dev container as an image of its own, "" when none does: it
+// publishes it (publishedRoot), and no other config of the repository
+// runs that image (SerenityOS's `optimized` config runs the image its
+// workflow prebuilds from the root one, which stays its developers'
+// environment).
+func (bf buildFiles) publishesRoot(otherImages []string) string {
+	for _, f := range bf {
+		for _, img := range f.rootImages {
+			re, err := globRef(img, "[^:@]*")
+			if err != nil {
+				continue
+			}
+			used := slices.ContainsFunc(otherImages, func(o string) bool {
+				if i := strings.LastIndex(o, ":"); i > strings.LastIndex(o, "/") {
+					o = o[:i]
+				}
+				return re.MatchString(strings.ToLower(o))
+			})
+			if !used {
+				return f.path
+			}
+		}
+	}
+	return ""
 }
 
 // cliConfig is a devcontainer.json the Dev Containers CLI is given by

@@ -159,6 +159,9 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	if in.BuiltByCLI == "" {
 		in.BuiltByCLI = s.plan.buildFiles().builtByCLIConfig(t.Path)
 	}
+	if in.BuiltByCLI == "" && (t.Path == ".devcontainer/devcontainer.json" || t.Path == ".devcontainer.json") {
+		in.BuiltByCLI = s.plan.buildFiles().publishesRoot(s.otherImages(t.Path))
+	}
 	if p.compose != nil {
 		in.ComposePrivileges = p.compose.Privileges
 		if p.compose.Build == nil {
@@ -247,4 +250,25 @@ func composeFilesMissing(p *devcontainer.Plan) bool {
 		}
 	}
 	return false
+}
+
+// otherImages are the `image` references of the repository's
+// devcontainer.json files but rel.
+func (s *checker) otherImages(rel string) []string {
+	var out []string
+	for _, o := range s.plan.devcontainers {
+		if o == rel {
+			continue
+		}
+		b, err := s.plan.files.bytes(o)
+		if err != nil {
+			continue
+		}
+		if c, err := devcontainer.Parse(o, b); err == nil {
+			if img := c.String("/image"); img != "" {
+				out = append(out, img)
+			}
+		}
+	}
+	return out
 }

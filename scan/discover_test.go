@@ -441,6 +441,35 @@ func TestImageDefinitionsBuiltByTheCLI(t *testing.T) {
 	})
 }
 
+// TestRootConfigPublishedAsAnImage: a root devcontainer.json that
+// devcontainers/ci only builds and pushes (no subFolder, push: always, no
+// runCmd) is an image definition when no other config of the repository
+// runs the image: the envbuilder rules (CR218 here) do not judge it. One
+// the project's CI runs its commands in, one pushed on some refs only,
+// and one whose image another config runs as a prebuild (SerenityOS's
+// `optimized` config) are the developers' environment, and are judged.
+func TestRootConfigPublishedAsAnImage(t *testing.T) {
+	root := `{"image": "debian:12", "features": {"git": "latest"}}`
+	publish := func(image, more string) string {
+		return "on:\n  push:\n    tags: ['v*']\njobs:\n  build:\n    steps:\n      - uses: actions/checkout@v4\n" +
+			"      - uses: devcontainers/ci@v0.3\n        with:\n          imageName: " + image + "\n          imageTag: latest\n" + more
+	}
+	runTreeCases(t, "CR218", []treeCase{
+		{"published", map[string]string{".devcontainer/devcontainer.json": root,
+			".github/workflows/publish.yml": publish("ghcr.io/acme/codespaces", "          push: always\n")}, 0},
+		{"published under variables", map[string]string{".devcontainer/devcontainer.json": root,
+			".github/workflows/publish.yml": publish("ghcr.io/${{ env.OWNER }}/${{ env.NAME }}", "          push: always\n")}, 0},
+		{"the project's tests run in it", map[string]string{".devcontainer/devcontainer.json": root,
+			".github/workflows/ci.yml": publish("ghcr.io/acme/app-devcontainer", "          push: always\n          runCmd: make test\n")}, 1},
+		{"pushed on some refs only", map[string]string{".devcontainer/devcontainer.json": root,
+			".github/workflows/ci.yml": publish("ghcr.io/acme/app-devcontainer", "          push: filter\n")}, 1},
+		{"a prebuild another config runs", map[string]string{".devcontainer/devcontainer.json": root,
+			".devcontainer/optimized/devcontainer.json": `{"image": "ghcr.io/serenityos/serenity-devcontainer:base"}`,
+			".github/workflows/dev-container.yml":       publish("ghcr.io/serenityos/serenity-devcontainer", "          push: always\n")}, 1},
+		{"no workflow", map[string]string{".devcontainer/devcontainer.json": root}, 1},
+	})
+}
+
 // TestSysboxTemplateRunsSystemd: an image the repository's Coder template
 // runs under Sysbox with `exec /sbin/init` has systemd as PID 1: CR116 does
 // not report its enabled units; without such a template it does.
