@@ -892,9 +892,15 @@ var (
 func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 	var out []Finding
 	for _, ins := range s.Instructions {
-		if ins.Cmd != "run" || archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
+		if ins.Cmd != "run" {
 			continue
 		}
+		// A RUN that works the architecture out may pick the source by
+		// it (`if [ "$(uname -m)" = x86_64 ]; then echo "deb
+		// [arch=amd64] …"`): a source it writes under a condition is
+		// left. One written unconditionally is not picked, whatever
+		// another command of the RUN downloads by `$(uname -m)`.
+		aware := archAware(v.f.Text(ins.StartLine, ins.EndLine))
 		// One source per architecture (`[arch=arm64]` and `[arch=amd64]`
 		// lines in the same RUN): each platform finds its own.
 		if archs := aptArchOption.FindAllStringSubmatch(v.f.Text(ins.StartLine, ins.EndLine), -1); len(archs) > 1 {
@@ -911,10 +917,16 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 			}
 		}
 		cmds, _ := ins.Commands()
+		if aware && len(cmds) == 0 {
+			continue
+		}
 		for n := ins.StartLine; n <= ins.EndLine; n++ {
 			line := v.f.Line(n)
 			if overwrittenLater(cmds, n) {
 				continue // a later write of the RUN replaces the file
+			}
+			if aware && !unconditionalAt(cmds, n) {
+				continue
 			}
 			for _, m := range aptSourceOptions.FindAllStringSubmatchIndex(line, -1) {
 				a := aptArchOption.FindStringSubmatchIndex(line[m[2]:m[3]])
@@ -942,4 +954,16 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 		}
 	}
 	return out
+}
+
+// unconditionalAt reports whether a command of the RUN on line n runs
+// whatever the build decides (not under an `if`, a `case` branch, `||`
+// or a test's `&&`).
+func unconditionalAt(cmds []dockerfile.Command, n int) bool {
+	for _, c := range cmds {
+		if c.Span.Line <= n && n <= max(c.Span.EndLine, c.Span.Line) && !c.Conditional {
+			return true
+		}
+	}
+	return false
 }
