@@ -154,7 +154,7 @@ func init() {
 			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`, `…/x86_64/os/RPM-GPG-KEY-AlmaLinux-10`): the key is the same for all; nor a package built for every architecture " +
 			"fetched from one's folder (`…/x86_64/Packages/centos-release-scl-2-3.el7.centos.noarch.rpm`, `…_all.deb`), a distribution's " +
 			"repository setup package included (its repository file names `$basearch`), but NVIDIA's `cuda-repo-…` is reported: its " +
-			"repository file names the folder it came from; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64` counts as x86_64. A download is reported once, " +
+			"repository file names the folder it came from; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64` and `Linux-64bit` (s5cmd's) count as x86_64. A download is reported once, " +
 			"where it is first named: the later words of the stage that name its file or the folder it unpacks to (in the " +
 			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`) are " +
 			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
@@ -742,8 +742,9 @@ func checkCR107(in *DockerfileInput) []Finding {
 
 var (
 	// archRe finds an architecture name between separators.
-	// conda's `linux-64` (its name for x86_64) counts too.
-	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armv6l|armhf|i386|i686|x64|linux-64|linux64)(?:$|[-_./"'])`)
+	// conda's `linux-64` (its name for x86_64) counts too, as does
+	// `Linux-64bit` (s5cmd's, beside `Linux-arm64`).
+	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armv6l|armhf|i386|i686|x64|linux-64bit|linux-64|linux64)(?:$|[-_./"'])`)
 	// unameM finds `uname -m` (also `uname -sm`).
 	unameM = regexp.MustCompile(`uname +-[a-z]*m`)
 	// signatureExt finds the signature or checksum file of a download.
