@@ -1054,8 +1054,8 @@ func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Findin
 	if strings.EqualFold(arch, "linux-64") {
 		named = "x86_64 (conda's `linux-64`)"
 	}
-	if strings.EqualFold(arch, "linux64") {
-		named = "x86_64 (`linux64`)"
+	if strings.EqualFold(arch, "linux64") || strings.EqualFold(arch, "linux-64bit") {
+		named = "x86_64 (`" + arch + "`)"
 	}
 	fd := Finding{
 		Message:  fmt.Sprintf("`%s` hard-codes the %s architecture: the image breaks on other platforms", strings.Trim(word, `"'`), named),
