@@ -97,6 +97,8 @@ type buildFile struct {
 	// builds (`-t ${lang}:latest -f intermediate/${lang}.Dockerfile`): one
 	// image per Dockerfile of that pattern.
 	tagTemplates []tagTemplate
+	// found are its builds of the Dockerfiles it finds (foundBuild).
+	found []foundBuild
 	// joined are the Dockerfiles it appends into another file with `cat`
 	// (`cat custom/header.Dockerfile >> $DOCKERFILE`): pieces of the
 	// Dockerfile it writes.
@@ -207,6 +209,70 @@ func (bf buildFiles) built(fsys fs.FS, ref string) bool {
 			if fi, err := fs.Stat(fsys, file); err == nil && fi.Mode().IsRegular() {
 				return true
 			}
+		}
+		for _, fb := range f.found {
+			if fb.builds(fsys, r) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// foundBuild is a script that finds the Dockerfiles under a folder and
+// builds each under a tag made from its path in a namespace it names
+// (che-dockerfiles' `find recipes … -name Dockerfile`, `eclipse/$c` for
+// `recipes/node/Dockerfile`, `docker build -t $image $d`).
+type foundBuild struct {
+	dir        string   // the folder it searches
+	namespaces []string // the literal namespaces its tags are in (`eclipse`)
+}
+
+var (
+	// findDockerfiles is a `find DIR … -name Dockerfile`.
+	findDockerfiles = regexp.MustCompile(`\bfind[ \t]+["']?([A-Za-z0-9_./-]+)["']?[^\n|;]*?-name[ \t]+["']?Dockerfile["']?`)
+	// variableTag is a build command's tag that is a variable
+	// (`-t $image`, `--tag "${IMAGE}"`).
+	variableTag = regexp.MustCompile(`docker[ \t]+(?:buildx[ \t]+)?build\b[^\n]*?(?:-t|--tag)[= ]["']?\$`)
+	// namespaceWord is a namespace written before a variable
+	// (`eclipse/$c`, `"acme/${name}"`).
+	namespaceWord = regexp.MustCompile(`(?:^|[\s"'=])([a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)*)/\$\{?[A-Za-z_]`)
+)
+
+// foundBuilds reads the scripts that find Dockerfiles and tag each one
+// under a literal namespace (foundBuild).
+func foundBuilds(b []byte) []foundBuild {
+	if !bytes.Contains(b, []byte("find")) || !bytes.Contains(b, []byte("Dockerfile")) || !variableTag.Match(b) {
+		return nil
+	}
+	var namespaces []string
+	for _, m := range namespaceWord.FindAllSubmatch(b, -1) {
+		namespaces = appendNew(namespaces, string(m[1]))
+	}
+	if len(namespaces) == 0 {
+		return nil
+	}
+	var out []foundBuild
+	for _, m := range findDockerfiles.FindAllSubmatch(b, -1) {
+		if dir := path.Clean(strings.TrimPrefix(string(m[1]), "./")); dir != "." && len(out) < maxTags {
+			out = append(out, foundBuild{dir: dir, namespaces: namespaces})
+		}
+	}
+	return out
+}
+
+// builds reports whether the script builds ref: its namespace is one the
+// script names, and the folder it searches holds a folder of its name
+// with a Dockerfile (`eclipse/node` is `recipes/node/Dockerfile`,
+// `eclipse/stack-base:ubuntu` `recipes/stack-base/ubuntu/Dockerfile`).
+func (fb foundBuild) builds(fsys fs.FS, r checks.ImageRef) bool {
+	ns, name := path.Split(r.Repository)
+	if r.Registry != "" || !slices.Contains(fb.namespaces, strings.TrimSuffix(ns, "/")) {
+		return false
+	}
+	for _, df := range []string{path.Join(fb.dir, name, "Dockerfile"), path.Join(fb.dir, name, r.Tag, "Dockerfile")} {
+		if fi, err := fs.Stat(fsys, df); err == nil && fi.Mode().IsRegular() {
+			return true
 		}
 	}
 	return false
@@ -351,6 +417,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		namedArgs(b, f)
 		f.tags = taggedImages(b, github)
 		f.tagTemplates = tagTemplates(b)
+		f.found = foundBuilds(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
 		f.rootImages = publishedRoot(b)
@@ -384,7 +451,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" {
 			out = append(out, f)
 		}
 		return nil

@@ -249,6 +249,13 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 		{"a tag named after each Dockerfile a script builds", map[string]string{"infra/aptos.Dockerfile": "FROM rust:latest\nUSER 1000\n",
 			"intermediate/rust.Dockerfile": "FROM base-system:latest\nUSER agent\n",
 			"build.sh":                     "#!/bin/bash\nbuild_intermediate() {\n    local lang=$1\n    docker build -t ${lang}:latest -f intermediate/${lang}.Dockerfile .\n}\n"}, 0},
+		{"a script that finds the Dockerfiles and tags each under its namespace", map[string]string{"recipes/angular/Dockerfile": "FROM eclipse/node\nUSER 1000\n",
+			"recipes/node/Dockerfile": "FROM eclipse/stack-base:ubuntu\nUSER 1000\n", "recipes/stack-base/ubuntu/Dockerfile": "FROM ubuntu:22.04\nUSER 1000\n",
+			"build.sh": cheBuild}, 0},
+		{"such a script, an image of another namespace", map[string]string{"recipes/angular/Dockerfile": "FROM acme/node\nUSER 1000\n",
+			"recipes/node/Dockerfile": "FROM ubuntu:22.04\nUSER 1000\n", "build.sh": cheBuild}, 1},
+		{"such a script, no folder of the image's name", map[string]string{"recipes/angular/Dockerfile": "FROM eclipse/python\nUSER 1000\n",
+			"recipes/node/Dockerfile": "FROM ubuntu:22.04\nUSER 1000\n", "build.sh": cheBuild}, 1},
 		{"such a tag, but no Dockerfile of that name", map[string]string{"infra/aptos.Dockerfile": "FROM rust:latest\nUSER 1000\n",
 			"build.sh": "#!/bin/bash\nbuild_intermediate() {\n    local lang=$1\n    docker build -t ${lang}:latest -f intermediate/${lang}.Dockerfile .\n}\n"}, 1},
 		{"a bake target's contexts map it to a target, by a variable's default", map[string]string{"pre_commit/Dockerfile": "FROM ghcr.io/dependabot/dependabot-updater-gomod:latest AS go\nFROM ghcr.io/dependabot/dependabot-updater-core\nUSER 1000\n",
@@ -551,3 +558,16 @@ func TestDevcontainerImageBuiltFirst(t *testing.T) {
 		{"tagged by nothing here", map[string]string{"images/full/.devcontainer/devcontainer.json": cfg}, 1},
 	})
 }
+
+// cheBuild is che-dockerfiles' build.sh in short: it finds the
+// Dockerfiles under recipes/, tags each `eclipse/<folder>` (a second
+// folder level as the tag) and builds them in order.
+const cheBuild = `#!/bin/bash
+images=$(for i in $(find recipes -maxdepth 3 -mindepth 1 -type f -name Dockerfile -print); do a=${i#recipes/}; b=${a%/Dockerfile}; case $b in */*) c=${b/\//:};; *) c=$b:latest;; esac; from=$(grep FROM $i); echo ${from#FROM} eclipse/$c; done | tsort)
+for image in $(echo "$images" | grep eclipse/); do
+    a=${image%:latest}
+    b=${a#eclipse/}
+    d=recipes/${b/:/\/}
+    docker build -t $image $d
+done
+`
