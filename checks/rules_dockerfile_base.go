@@ -83,12 +83,14 @@ func init() {
 			"$(ORG)/base:latest`, a bake target's `tags` or `contexts` mapped to a target, a workflow's `tags:` (or a reusable " +
 			"workflow's `repo_tags:` input), docker/metadata-action's `images:`, a Compose service's `image` it builds, " +
 			"`devcontainer build --image-name`, a tag a script names after each Dockerfile it builds, `-t ${lang}:latest -f " +
-			"intermediate/${lang}.Dockerfile`; GitHub's `${{ github.repository }}` and `$GITHUB_REPOSITORY` name the repository " +
+			"intermediate/${lang}.Dockerfile`, or after each one it finds (`find recipes -name Dockerfile`, tagged `eclipse/$name` and " +
+			"built with `-t $image`: `eclipse/node` where `recipes/node/Dockerfile` is); GitHub's `${{ github.repository }}` and `$GITHUB_REPOSITORY` name the repository " +
 			"when the scan knows it, from the app or the checkout's `origin`): the build uses the local image. Nor, for a " +
 			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
 			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a registry " +
 			"they pass (`FROM $REGISTRY/build/base`, the build pointing it where it pushes its own images), or a " +
-			"whole image taken from one they give only pinned or unknown values (`build-args: BASE=${{ … }}`).",
+			"whole image taken from one they give only pinned or unknown values (`build-args: BASE=${{ … }}`) or whose default takes " +
+			"an argument they pass (`ARG GOLANG_IMAGE=golang:${GOLANG_VERSION}-bookworm`).",
 		Why: "Golden images are few and shared by many workspaces, so they must be reproducible: `latest` (or no " +
 			"tag) changes under you, and two builds of the same commit can differ in tools, users and libc." + cite("seed"),
 		HowToFix: "Pin a version tag, and for golden images a digest too: " +
@@ -496,6 +498,12 @@ func (v *dfView) builtHere(ref string) bool {
 // `BASE = "opensuse/tumbleweed"` is judged, `${{ steps.x.outputs.image }}`
 // is not known).
 func (v *dfView) argOverridden(ref string) bool {
+	return v.overriddenAt(ref, 0)
+}
+
+// overriddenAt is argOverridden at a depth of ARG defaults read (one ARG's
+// default naming another), bounded so a cycle ends.
+func (v *dfView) overriddenAt(ref string, depth int) bool {
 	if v.in.BuildFileArg == nil || v.in.Devcontainer != nil {
 		return false
 	}
@@ -531,7 +539,18 @@ func (v *dfView) argOverridden(ref string) bool {
 			return false
 		}
 	}
-	return len(values) > 0
+	if len(values) > 0 {
+		return true
+	}
+	// `ARG GOLANG_IMAGE=golang:${GOLANG_VERSION}-bookworm` then `FROM
+	// ${GOLANG_IMAGE}`: the default is judged as the reference it is, its
+	// own arguments passed or not.
+	for _, a := range v.f.MetaArgs {
+		if a.Name == whole[1]+whole[2] && a.Default != nil && strings.Contains(*a.Default, "$") && depth < 4 {
+			return v.overriddenAt(*a.Default, depth+1)
+		}
+	}
+	return false
 }
 
 // unpinned judges an image reference a build pulls: the message when it is

@@ -186,10 +186,12 @@ func TestDiscoverLinkedTwins(t *testing.T) {
 // not count, nor do those of another image's folder. An ARG naming the
 // whole image is judged by the values the build files give it: one
 // unpinned value keeps the finding, values only a workflow computes drop
-// it.
+// it; with none, its default is judged so (its own arguments passed or
+// not).
 func TestArgPassedByBuildFiles(t *testing.T) {
 	df := "ARG BASE_TAG=latest\nFROM ghcr.io/acme/base:${BASE_TAG}\nUSER 1000\n"
 	whole := "ARG BASE=ghcr.io/acme/base:main\nFROM $BASE\nUSER 1000\n"
+	nested := "ARG GOLANG_VERSION=\"pass-in-as-build-arg\"\nARG GOLANG_IMAGE=golang:${GOLANG_VERSION}-bookworm\nFROM ${GOLANG_IMAGE} AS build\nUSER 1000\n"
 	runTreeCases(t, "CR102", []treeCase{
 		{"a script passes it", map[string]string{"images/app/Dockerfile": df, "scripts/runner.py": "args = {\"BASE_TAG\": node.image_tag}\n"}, 0},
 		{"a workflow passes it", map[string]string{"images/app/Dockerfile": df, ".github/workflows/build.yml": "build-args: |\n  BASE_TAG=${{ github.sha }}\n"}, 0},
@@ -201,6 +203,9 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"a compose file elsewhere that names another", map[string]string{"tests/e2e/common/collector.Dockerfile": "ARG V=latest\nFROM otel/collector:${V}\nUSER 1000\n",
 			"tests/e2e/logs/config/compose.yaml": "services:\n  sink:\n    build:\n      context: ../../../..\n      dockerfile: ./tests/e2e/common/other.Dockerfile\n      args:\n        V: ${V}\n"}, 1},
 		{"a compose file beside it passes it", map[string]string{"images/app/Dockerfile": df, "images/app/compose.yaml": "services:\n  a:\n    build:\n      args:\n        BASE_TAG: \"1.2\"\n"}, 0},
+		{"a workflow passes the argument of the whole image's default", map[string]string{"dist/docker/Dockerfile": nested,
+			".github/workflows/release.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: dist/docker/Dockerfile\n          build-args: |\n            GOLANG_VERSION=${{ steps.v.outputs.GOLANG_VERSION }}\n"}, 0},
+		{"nothing passes the argument of the whole image's default", map[string]string{"dist/docker/Dockerfile": nested}, 1},
 		{"a bake file passes an unpinned whole image", map[string]string{"ci/Dockerfile": whole, "ci/docker-bake.hcl": "target \"a\" {\n  args = {\n    BASE = \"debian:12\"\n  }\n}\ntarget \"b\" {\n  args = {\n    BASE = \"opensuse/tumbleweed\"\n  }\n}\n"}, 1},
 		{"a workflow's build-args block passes a lower-case tag", map[string]string{"Dockerfile": "ARG arm64_tag=latest\nFROM ghcr.io/acme/base:${arm64_tag}\nUSER 1000\n",
 			".github/workflows/build.yaml": "      - uses: docker/build-push-action@v3\n        with:\n          build-args: |\n            arm64_tag=${{ matrix.base.armtag }}\n          file: Dockerfile\n"}, 0},
