@@ -28,7 +28,8 @@ func init() {
 			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
 			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, " +
-			"vault.centos.org or a mirror of it such as archive.kernel.org/centos-vault, in the RUN or in a file it copies in) " +
+			"vault.centos.org or a mirror of it such as archive.kernel.org/centos-vault, in the RUN or in a file it copies in, " +
+			"or a sed pattern that rewrites Debian's hosts to it: `s,/(deb|security)\\.,/archive.,`) " +
 			"is not reported, nor is a base only a build-arg default names when the build is given another. Fedora is not " +
 			"reported: when a release moves to the archive, Fedora points its metalink there, so dnf in the stock image keeps working.",
 		Why: "The image's `/etc/apt/sources.list` (or CentOS's mirrorlist) still names the regular mirrors, which no longer have the release: " +
@@ -61,7 +62,10 @@ const (
 )
 
 // archiveMirror finds a RUN that points apt or dnf at an archive mirror.
-var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|snapshot\.debian\.org|debian-archive|archives\.fedoraproject\.org|vault\.centos\.org|centos-vault|vault\.epel\.cloud`)
+// A sed substitution that rewrites Debian's hosts to the archive with a
+// pattern (`s,/(deb|security)\.,/archive.,` on `deb.debian.org`) counts.
+var archiveMirror = regexp.MustCompile(`old-releases\.ubuntu\.com|archive\.debian\.org|snapshot\.debian\.org|debian-archive|archives\.fedoraproject\.org|vault\.centos\.org|centos-vault|vault\.epel\.cloud|` +
+	`\bs,[^,\n]*\bdeb\b[^,\n]*,[^,\n]*archive\.|\bs\|[^|\n]*\bdeb\b[^|\n]*\|[^|\n]*archive\.|\bs#[^#\n]*\bdeb\b[^#\n]*#[^#\n]*archive\.`)
 
 // officialOnDebian are Docker Official images whose tags name the Debian
 // release they are built on (`node:20-buster`, `python:3.8-slim-stretch`).

@@ -853,6 +853,8 @@ func TestCR119(t *testing.T) {
 		{"rust on stretch", "FROM rust:1.40-stretch\nRUN apt-get update\n", nil, []want{{line: 2}}},
 		{"a language image on a served release", "FROM node:20-bookworm\nRUN apt-get update\n", nil, nil},
 		{"another image's buster tag", "FROM example/node:buster\nRUN apt-get update\n", nil, nil},
+		{"Debian's hosts rewritten to the archive by a pattern", "FROM debian:9-slim\nRUN sed --in-place= --regexp-extended '/ stretch/ { s,-updates,-backports, ; s,/(deb|security)\\.,/archive., }' /etc/apt/sources.list && apt-get update\n", nil, nil},
+		{"a sed of another file's words to archive", "FROM debian:9-slim\nRUN sed -i 's,build,archive.tar,' /etc/app.conf && apt-get update\n", nil, []want{{line: 2}}},
 		{"Debian's snapshot archive named first", "FROM debian:buster\nRUN echo 'deb http://snapshot.debian.org/archive/debian/20250630T000000Z buster main' > /etc/apt/sources.list\nRUN apt-get update\n", nil, nil},
 		{"CentOS 7", "FROM centos:7\nRUN yum -y update && yum -y install git\n", nil, []want{{line: 2}}},
 		{"CentOS 7 pointed at a vault mirror by a copied repo file", "FROM centos:7.9.2009\nCOPY CentOS-Base.repo /etc/yum.repos.d/CentOS-Base.repo\nRUN yum install -y git\n",
