@@ -470,10 +470,12 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     vscode/devcontainers/universal, built from codespaces-linux): its
 //     Dockerfile ends `USER codespace`.
 //   - Docker Official images whose Dockerfiles set no USER (ruby, php, perl,
-//     gcc, openjdk, eclipse-temurin, haskell, elixir, erlang, julia, r-base,
-//     swift, clojure, centos, rockylinux, almalinux, amazonlinux,
-//     oraclelinux, archlinux, ros), rocker/* (R; s6 runs as root) and
-//     nvidia/cuda (its Dockerfiles set no USER): root.
+//     gcc, openjdk, eclipse-temurin, maven, haskell, elixir, erlang, julia,
+//     r-base, swift, clojure, centos, rockylinux, almalinux, amazonlinux,
+//     oraclelinux, archlinux, ros; also the golang and rust `-slim` and
+//     rust `-alpine` tags), rocker/* (R; s6 runs as root), nvidia/cuda
+//     (its Dockerfiles set no USER) and NGC's framework containers
+//     (nvcr.io/nvidia/pytorch, tensorflow, jax, paddlepaddle): root.
 //   - linuxserver.io images (linuxserver/*, lscr.io, ghcr.io): root, and
 //     their `/init` (s6-overlay) is the image's command.
 //   - mcr.microsoft.com/dotnet/{sdk,aspnet,runtime,runtime-deps} (and
@@ -516,7 +518,8 @@ var knownBases = []knownBase{
 		case isAlpineTag(r.Tag) && r.Repository != "rust":
 			b = facts(OSAlpine, PMApk, "busybox", "wget")
 		case isAlpineTag(r.Tag):
-			return BaseFacts{Family: OSAlpine, Manager: PMApk, Source: "table"}
+			// rust's Alpine Dockerfile sets no USER: root.
+			return BaseFacts{Family: OSAlpine, Manager: PMApk, UserKnown: true, Source: "table"}
 		case strings.Contains(r.Tag, "slim") && (r.Repository == "python" || r.Repository == "ruby"):
 			// Both keep ca-certificates and purge the wget they fetch
 			// their source with (docker-library/ruby's slim keeps
@@ -530,7 +533,8 @@ var knownBases = []knownBase{
 			b.Users, b.UID1000 = []string{"node"}, "node"
 			return b
 		case strings.Contains(r.Tag, "slim"):
-			return BaseFacts{Family: OSDebian, Manager: PMApt, Source: "table"}
+			// golang's and rust's slim Dockerfiles set no USER: root.
+			return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, Source: "table"}
 		default:
 			b = facts(OSDebian, PMApt, "bash", "curl", "wget", "git")
 		}
@@ -659,8 +663,14 @@ func linuxserver(r ImageRef) bool {
 // nvidiaCUDA reports whether r is NVIDIA's CUDA image (Docker Hub or NGC),
 // whose Dockerfiles (nvidia/container-images/cuda) set no USER: root.
 func nvidiaCUDA(r ImageRef) bool {
-	return r.Repository == "nvidia/cuda" && (r.Registry == "" || r.Registry == "nvcr.io")
+	return r.Repository == "nvidia/cuda" && (r.Registry == "" || r.Registry == "nvcr.io") ||
+		r.Registry == "nvcr.io" && slices.Contains(ngcFrameworks, r.Repository)
 }
+
+// ngcFrameworks are NGC's deep-learning framework containers, built on
+// CUDA's images and, as their documentation's `docker run` lines show
+// (`--user` left to the caller), running as root.
+var ngcFrameworks = []string{"nvidia/pytorch", "nvidia/tensorflow", "nvidia/jax", "nvidia/paddlepaddle"}
 
 // dotnetBase reports whether r is one of the .NET base images (sdk,
 // aspnet, runtime, runtime-deps; also their nightly builds), whose
@@ -714,7 +724,7 @@ var rockerRStudio = []string{"rocker/rstudio", "rocker/tidyverse", "rocker/verse
 
 // rootOfficial are Docker Official images whose Dockerfiles set no USER:
 // they run as root.
-var rootOfficial = []string{"ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "haskell", "elixir", "erlang",
+var rootOfficial = []string{"ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "maven", "haskell", "elixir", "erlang",
 	"julia", "r-base", "swift", "clojure", "centos", "rockylinux", "almalinux", "amazonlinux", "oraclelinux", "archlinux", "ros"}
 
 // KnownBase returns what the built-in table knows of ref: the contents of

@@ -61,6 +61,7 @@ func TestKnownBase(t *testing.T) {
 		{"public.ecr.aws/lts/ubuntu:22.04_stable", OSDebian, PMApt, true, false, false, false, "", nil, ""},
 		{"node:22-slim", OSDebian, PMApt, true, false, false, false, "", []string{"node"}, "node"},
 		{"rust:1-slim-bookworm", OSDebian, PMApt, false, false, false, false, "", nil, ""},
+		{"rust:1.67-alpine", OSAlpine, PMApk, false, false, false, false, "", nil, ""},
 		{"node:22-alpine", OSAlpine, PMApk, true, false, false, true, "", []string{"node"}, "node"},
 		{"python:3.12", OSDebian, PMApt, true, true, true, true, "", nil, ""},
 		{"python:3.12-slim", OSDebian, PMApt, true, false, false, true, "", nil, ""},
@@ -174,5 +175,26 @@ func TestCAHelpers(t *testing.T) {
 		CAAnchorDir(OSDebian) != "/usr/local/share/ca-certificates/" || CARefreshCommand(OSAlpine) != "update-ca-certificates" ||
 		CAAnchorDir(OSSUSE) != "/etc/pki/trust/anchors/" {
 		t.Errorf("CA helpers wrong")
+	}
+}
+
+// TestKnownBaseRootUser: the table knows these images run as root (their
+// Dockerfiles set no USER), so CR101 judges a Dockerfile that adds none;
+// an image it does not know stays unknown.
+func TestKnownBaseRootUser(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"rust:1.67-alpine":                            true,
+		"rust:1-slim-bookworm":                        true,
+		"golang:1.23-slim":                            true,
+		"maven:3-openjdk-17-slim":                     true,
+		"nvcr.io/nvidia/pytorch:24.05-py3":            true,
+		"nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04": true,
+		"nvcr.io/acme/pytorch:24.05":                  false,
+		"acme/maven:3":                                false,
+	} {
+		b := KnownBase(ref)
+		if got := b.KnowsUser() && b.User == ""; got != want {
+			t.Errorf("KnownBase(%q) root known = %v (user %q), want %v", ref, got, b.User, want)
+		}
 	}
 }
