@@ -65,9 +65,15 @@ func archVars(s *dockerfile.Stage) []archVar {
 			}
 			m := archRe.FindStringSubmatch(kv.Value)
 			if m == nil {
-				if m = archWord.FindStringSubmatch(kv.Value); m == nil {
-					continue
-				}
+				m = archWord.FindStringSubmatch(kv.Value)
+			}
+			if _, x86 := archlessX86(strings.Trim(kv.Value, `"'`)); m == nil && x86 {
+				// A URL known to be the x86_64 build though its name says
+				// no architecture (`ARG NGC_CLI_URI=…/ngccli_linux.zip`).
+				m = []string{"", "x86_64"}
+			}
+			if m == nil {
+				continue
 			}
 			if !archWord.MatchString(kv.Value) && !platformWord.MatchString(strings.Trim(kv.Value, `"'`)) && !isURLOrPath(kv.Value) {
 				continue

@@ -123,7 +123,7 @@ func init() {
 			"(`export T=go1.22.linux-amd64.tar.gz`, `ARCH=amd64;`) is reported where it is set when a later URL or path of " +
 			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
-			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`. A cross toolchain's " +
+			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`. A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) is not reported, nor a download named for another OS (`_darwin_amd64`), " +
@@ -832,7 +832,8 @@ var archCompare = regexp.MustCompile(`(?i)\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s*
 // release assets (`tini`, `tini-static`; `tini-arm64`), Ninja's
 // (`ninja-linux.zip`; `ninja-linux-aarch64.zip`) and the OpenShift
 // client's (`openshift-client-linux.tar.gz`;
-// `openshift-client-linux-arm64.tar.gz`).
+// `openshift-client-linux-arm64.tar.gz`), NGC's CLI (`ngccli_linux.zip`;
+// `ngccli_arm64.zip`).
 var archlessDownloads = []struct {
 	re    *regexp.Regexp
 	other string
@@ -840,6 +841,7 @@ var archlessDownloads = []struct {
 	{regexp.MustCompile(`://[^\s]*/krallin/tini/releases/download/[^/\s]+/tini(-static)?$`), "tini-arm64"},
 	{regexp.MustCompile(`://[^\s]*/ninja-linux\.zip$`), "ninja-linux-aarch64.zip"},
 	{regexp.MustCompile(`://[^\s]*/openshift-client-linux(-[0-9][0-9.]*)?\.tar\.gz$`), "openshift-client-linux-arm64.tar.gz"},
+	{regexp.MustCompile(`://[^\s]*/ngccli_linux\.zip$`), "ngccli_arm64.zip"},
 }
 
 // archlessX86 reports whether the URL a is one of archlessDownloads, and
