@@ -957,10 +957,46 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 				}
 				out = append(out, fd)
 			}
+			if m := ubuntuAmd64Source.FindStringSubmatchIndex(line); m != nil && !ownArch(fixed, "amd64") && !ownArch(fixed, "386") &&
+				(m[2] < 0 || !aptArchOption.MatchString(line[m[2]:m[3]])) && (!aware || unconditionalCol(cmds, n, m[0]+1)) {
+				sp := dockerfile.Span{Line: n, Col: m[4] + 1, EndLine: n, EndCol: m[5] + 1}
+				out = append(out, Finding{
+					Message: fmt.Sprintf("apt source `%s` hard-codes the amd64 architecture: Ubuntu serves only amd64 and i386 there, "+
+						"so on arm64 `apt-get update` fails on it (404; other architectures are on ports.ubuntu.com/ubuntu-ports)", strings.TrimSpace(line[m[0]:m[1]])),
+					Location: v.spanLoc(sp),
+					Fix: &Fix{Description: "write the source for the build's architecture: `ports.ubuntu.com/ubuntu-ports` unless " +
+						"`dpkg --print-architecture` is amd64 or i386, or limit it with `[arch=amd64]`"},
+				})
+			}
 		}
 	}
 	return out
 }
+
+// unconditionalCol reports whether the commands of the RUN that cover
+// line n, column col run whatever the build decides: one covers it, and
+// none of them is conditional (the `echo` of `if [ "$(dpkg
+// --print-architecture)" = amd64 ]; then echo "deb …"; fi` is).
+func unconditionalCol(cmds []dockerfile.Command, n, col int) bool {
+	covered := false
+	for _, c := range cmds {
+		sp := c.Span
+		end := max(sp.EndLine, sp.Line)
+		if n < sp.Line || n > end || n == sp.Line && sp.Col > col || n == end && sp.EndCol != 0 && sp.EndCol < col {
+			continue
+		}
+		if c.Conditional {
+			return false
+		}
+		covered = true
+	}
+	return covered
+}
+
+// ubuntuAmd64Source is an apt source on Ubuntu's primary or security
+// mirror (`deb http://security.ubuntu.com/ubuntu bionic-security main`),
+// with its options: those hosts serve amd64 and i386 only.
+var ubuntuAmd64Source = regexp.MustCompile(`\bdeb\s+(?:\[([^\]]*)\]\s+)?(https?://(?:[a-z]{2}\.)?(?:archive|security)\.ubuntu\.com/ubuntu)/?\s`)
 
 // unconditionalAt reports whether a command of the RUN on line n runs
 // whatever the build decides (not under an `if`, a `case` branch, `||`

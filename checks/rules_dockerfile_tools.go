@@ -147,7 +147,9 @@ func init() {
 			"build files pass to a Dockerfile built on its own (a Compose `args:` entry, a bake `args` block, `--build-arg`) " +
 			"is a fallback and not reported, unless they pass a literal architecture. " +
 			"An apt source a RUN writes for one architecture (`deb [arch=amd64 signed-by=…] https://…`) is reported too: " +
-			"on another platform apt skips it. " +
+			"on another platform apt skips it. So is one on Ubuntu's primary or security mirror without an `arch=` option " +
+			"(`deb http://security.ubuntu.com/ubuntu bionic-security main`): those hosts serve amd64 and i386 only, so on arm64 " +
+			"`apt-get update` fails on it (other architectures are on ports.ubuntu.com/ubuntu-ports). " +
 			"An `LD_PRELOAD` of another architecture's library is a note: ld.so skips it, with an error on every program. " +
 			"Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), i386 multilib folders and folders the build makes itself " +
 			"(`mkdir -p ${JAVA_HOME}`) are not reported: a missing one is skipped, not broken. Nor is a repository's signing key " +
