@@ -158,7 +158,9 @@ func init() {
 			"own whose `ARG` has no default is a parameter its builder passes (`--build-arg`, as Gitpod's dazzle " +
 			"chunks and CI builds do) and is not reported; nor is a variable whose empty value still gives a " +
 			"valid reference (`FROM tensorflow/tensorflow:devel${IMAGE_TYPE}`), nor BuildKit's automatic platform " +
-			"ARGs (`TARGETARCH`, `BUILDPLATFORM`, …).",
+			"ARGs (`TARGETARCH`, `BUILDPLATFORM`, …), nor a name only the default of an argument names that the " +
+			"repository's build files pass (`ARG FROM_IMAGE=\"${REPO}:${PHP_VERSION}-cli\"` then `FROM $FROM_IMAGE`, with each " +
+			"bake target setting `FROM_IMAGE`): that default is never used.",
 		Why: "envbuilder builds the Dockerfile with only the devcontainer's `build.args`; an empty base reference " +
 			"fails the build on every workspace start, and the workspace crash-loops." + cite("envbuilder"),
 		HowToFix:   "Give the ARG a default (`ARG VARIANT=bookworm`), or set it in the devcontainer's `build.args`.",
@@ -1041,7 +1043,7 @@ func checkCR113(in *DockerfileInput) []Finding {
 	seen := map[string]bool{}
 	for _, s := range v.f.Stages {
 		b := v.base(s)
-		if len(b.Missing) == 0 || validWhenEmpty(b.Ref, b.Missing) {
+		if len(b.Missing) == 0 || validWhenEmpty(b.Ref, b.Missing) || v.fromArgsPassed(s) {
 			continue
 		}
 		for _, arg := range b.Missing {
@@ -1073,6 +1075,24 @@ func checkCR113(in *DockerfileInput) []Finding {
 		}
 	}
 	return out
+}
+
+// fromArgsPassed reports whether, for a Dockerfile built on its own, the
+// repository's build files pass every argument the stage's FROM names
+// itself (`FROM $FROM_IMAGE`, which each bake target sets): the defaults
+// those arguments would take, and the arguments the defaults name, are
+// never used.
+func (v *dfView) fromArgsPassed(s *dockerfile.Stage) bool {
+	if v.in.BuildFileArg == nil || v.in.Devcontainer != nil {
+		return false
+	}
+	ms := varRe.FindAllStringSubmatch(s.BaseRaw, -1)
+	for _, m := range ms {
+		if _, mentioned := v.in.BuildFileArg(m[1] + m[2]); !mentioned {
+			return false
+		}
+	}
+	return len(ms) > 0
 }
 
 // validWhenEmpty reports whether a FROM reference whose missing variables

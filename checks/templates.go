@@ -34,9 +34,9 @@ func init() {
 		Severity: SeverityInfo,
 		Family:   FamilyDockerfile,
 		What: "A file named like a Dockerfile that is a template to be filled in before it is built: a generator template " +
-			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template`, `.in`, `.ncl`, `.jsonnet` or `.cue` suffix, " +
+			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template`, `.in`, `.ncl`, `.jsonnet`, `.cue` or `.blueprint` suffix, " +
 			"a `Dockerfile.<suffix>` whose first line is a program's rather than an instruction (`let render = fun cfg =>`), or a line that starts " +
-			"with `{{`, `{%` or `<%`, or such a tag in `FROM`, or a `FROM` whose variable only a comment declares, `# ARG " +
+			"with `{{`, `{%` or `<%`, or such a tag in `FROM` or in the default of an `ARG` a `FROM` takes, or a `FROM` whose variable only a comment declares, `# ARG " +
 			"teamcityAgentImage`, as JetBrains' TeamCity configs do), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
 			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile, that no " +
@@ -138,11 +138,15 @@ type Template struct {
 }
 
 // generatorSuffixes are the name endings of generator templates.
-var generatorSuffixes = []string{".tt", ".erb", ".ejs", ".j2", ".jinja", ".jinja2", ".njk", ".hbs", ".mustache", ".tmpl", ".tpl", ".template", ".in", ".ncl", ".jsonnet", ".cue"}
+// (`.blueprint` is Orbit's, thecodingmachine/docker-images-php's
+// generator.)
+var generatorSuffixes = []string{".tt", ".erb", ".ejs", ".j2", ".jinja", ".jinja2", ".njk", ".hbs", ".mustache", ".tmpl", ".tpl", ".template", ".in", ".ncl", ".jsonnet", ".cue", ".blueprint"}
 
 var (
 	// generatorTag finds a template tag: Go templates, Jinja, ERB.
 	generatorTag = regexp.MustCompile(`\{\{-?.*?-?\}\}|\{%-?.*?-?%\}|<%[=-]?.*?-?%>|\{\{|\{%|<%`)
+	// wholeTag is a complete Go, Jinja or ERB tag.
+	wholeTag = regexp.MustCompile(`\{\{-?\s*[.$A-Za-z][^{}]*\}\}|\{%-?.*?-?%\}|<%[=-]?.*?-?%>`)
 	// fromLine splits a FROM line into its flags and the image.
 	fromLine = regexp.MustCompile(`(?i)^(\s*FROM\s+(?:--\S+\s+)*)(\S+)`)
 	// placeholderWord is a base image that only stands in for one.
@@ -313,6 +317,12 @@ func generatorLine(p string, lines []string) *Template {
 			if m := generatorTag.FindStringIndex(line); m != nil {
 				at = m[0]
 			}
+		case argDefault.MatchString(line):
+			// A whole tag in the default of an ARG a FROM takes (`ARG
+			// FROM_IMAGE="…-{{ .Orbit.variant }}"`, `FROM $FROM_IMAGE`).
+			if m := wholeTag.FindStringIndex(line); m != nil && fromTakes(lines, argDefault.FindStringSubmatch(line)[1]) {
+				at = m[0]
+			}
 		}
 		if at < 0 {
 			continue
@@ -322,6 +332,17 @@ func generatorLine(p string, lines []string) *Template {
 			Location: Location{Path: p, StartLine: i + 1, StartCol: at + 1, EndLine: i + 1, EndCol: at + len(tag)}}
 	}
 	return nil
+}
+
+// fromTakes reports whether a FROM line of the file takes the ARG name
+// (`FROM $NAME`, `FROM ${NAME}`).
+func fromTakes(lines []string, name string) bool {
+	for _, l := range lines {
+		if fromLine.MatchString(l) && (strings.Contains(l, "${"+name+"}") || regexp.MustCompile(`\$`+name+`\b`).MatchString(l)) {
+			return true
+		}
+	}
+	return false
 }
 
 // argDefault finds an ARG line's name and default (`ARG BASE_IMG=<ubuntu>`).

@@ -482,6 +482,19 @@ func TestRootConfigPublishedAsAnImage(t *testing.T) {
 	})
 }
 
+// TestWholeImageArgPassed: a FROM that takes an argument every bake
+// target passes (`FROM $FROM_IMAGE`) never uses its default, so the
+// undeclared arguments that default names are no error (CR113); without
+// a build file that passes it they are.
+func TestWholeImageArgPassed(t *testing.T) {
+	df := "ARG REPO=\"thecodingmachine/php\"\nARG TAG_PREFIX=\"\"\nARG FROM_IMAGE=\"${REPO}:${TAG_PREFIX}:${PHP_VERSION}-${GLOBAL_VERSION}-cli\"\nFROM $FROM_IMAGE\nUSER 1000\n"
+	bake := "target \"php-83-cli-node\" {\n  dockerfile = \"Dockerfile.cli.node\"\n  args = {\n    FROM_IMAGE = \"fat\"\n  }\n  contexts = {\n    fat = \"target:php-83-cli\"\n  }\n}\n"
+	runTreeCases(t, "CR113", []treeCase{
+		{"a bake file passes it", map[string]string{"Dockerfile.cli.node": df, "docker-bake.hcl": bake}, 0},
+		{"nothing passes it", map[string]string{"Dockerfile.cli.node": df}, 2},
+	})
+}
+
 // TestSysboxTemplateRunsSystemd: an image the repository's Coder template
 // runs under Sysbox with `exec /sbin/init` has systemd as PID 1: CR116 does
 // not report its enabled units; without such a template it does.
