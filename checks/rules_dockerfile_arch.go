@@ -679,8 +679,9 @@ func ownArch(fixed, arch string) bool {
 }
 
 // dirArch is the architecture a folder is named for: `arm64v8`, `amd64`,
-// `aarch64`, a bare `arm` or `amd` (TeamCity's `custom/…/arm/`), or a name
-// that ends in an upper-case `ARM` (`UbuntuARM`); "" otherwise.
+// `aarch64`, a bare `arm` or `amd` (TeamCity's `custom/…/arm/`), a name
+// that ends in an upper-case `ARM` (`UbuntuARM`) or in an architecture
+// after a separator (`cross-linux-x64`); "" otherwise.
 func dirArch(dir string) string {
 	switch {
 	case archDir.MatchString(dir):
@@ -694,8 +695,18 @@ func dirArch(dir string) string {
 	case strings.EqualFold(dir, "amd"):
 		return "amd64"
 	}
+	// A name that ends in one (`cross-linux-x64`, `Ubuntu-arm64`,
+	// `build_aarch64`): a builder per architecture, or for a cross
+	// target whose files are that target's.
+	if m := archDirSuffix.FindStringSubmatch(dir); m != nil {
+		return normArch(m[1])
+	}
 	return ""
 }
+
+// archDirSuffix is an architecture a folder's name ends in, after a
+// separator.
+var archDirSuffix = regexp.MustCompile(`(?i)[-_](amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7)$`)
 
 // ARMFolder reports whether a folder is named for an ARM build (`arm`,
 // `arm64v8`, `aarch64`, `armhf`, `UbuntuARM`): beside a Dockerfile, a

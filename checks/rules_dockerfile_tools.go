@@ -770,7 +770,7 @@ var (
 	crossArchive = regexp.MustCompile(`(?i)(?:^|/)(?:x86_64|aarch64|armv7l?|arm|i[3-6]86|riscv(?:32|64)|mips[a-z0-9]*|powerpc[a-z0-9]*|s390x)(?:-[a-z0-9_]+)+-cross\.(?:tgz|tar\.gz|tar\.xz|tar\.bz2|zip)$`)
 	// crossSysroot is a path in a cross toolchain's folder for its target
 	// (`/usr/aarch64-linux-gnu/`, `/usr/i686-linux-gnu/lib/`).
-	crossSysroot = regexp.MustCompile(`^/usr/(?:local/)?(x86_64|aarch64|i[3-6]86|arm|armv7|powerpc64le|s390x|riscv64)[A-Za-z0-9_]*-linux-(?:gnu|musl)[A-Za-z0-9_]*(?:/|$)`)
+	crossSysroot = regexp.MustCompile(`^/usr/(?:local/)?(x86_64|aarch64|i[3-6]86|arm|armv7|powerpc64le|s390x|riscv64)[A-Za-z0-9_]*(?:-linux-(?:gnu|musl)[A-Za-z0-9_]*|-w64-mingw32)(?:/|$)`)
 	// archFreeExt is a package built for every architecture
 	// (`….el8.noarch.rpm`, `…_all.deb`).
 	archFreeExt = regexp.MustCompile(`(?i)(\.noarch\.rpm|_all\.deb)$`)
