@@ -82,7 +82,8 @@ func init() {
 			"(folders in name order), all relative to the repository root. A Dev Container Template source (CR220) is " +
 			"not reported: it is copied into a project's own `.devcontainer` before it is built; nor is a config in a project " +
 			"skeleton a generator renders into a new repository (a folder named `…-template`, `skeleton`, `boilerplate`, " +
-			"`scaffold`, or `{{cookiecutter.…}}`), nor a Compose config, which envbuilder cannot build anywhere (CR202). " +
+			"`scaffold`, or `{{cookiecutter.…}}`, or one holding a generator's manifest: `cargo-generate.toml`, `copier.yml`, " +
+			"`cookiecutter.json`), nor a Compose config, which envbuilder cannot build anywhere (CR202). " +
 			"None of the envbuilder rules (CR202, CR207, CR211, CR215, CR218, CR219, CR222) judges an image definition: a " +
 			"config the repository's build files build into an image with the Dev Containers CLI (`devcontainer build " +
 			"--workspace-folder src/…`, devcontainers/ci's `subFolder` or `configFile`, the CLI's `--config`), which envbuilder never builds; so is the root " +
@@ -278,7 +279,7 @@ func envbuilderLookup(in *DevcontainerInput) string {
 	// A project skeleton (`nf_core/pipeline-template/.devcontainer`, a
 	// cookiecutter's `{{cookiecutter.name}}/.devcontainer`) is rendered
 	// into a new repository's root, where envbuilder finds it.
-	if ws != "." && skeletonDir(ws) {
+	if ws != "." && (skeletonDir(ws) || generatorRoot(in.Files, ws)) {
 		return ""
 	}
 	pick := envbuilderPick(in, ws)
@@ -314,6 +315,28 @@ func skeletonDir(ws string) bool {
 	for _, part := range strings.Split(ws, "/") {
 		if skeletonName.MatchString(part) || strings.Contains(part, "{{") {
 			return true
+		}
+	}
+	return false
+}
+
+// generatorManifests mark a folder as a generator's template root:
+// cargo-generate's, copier's and cookiecutter's.
+var generatorManifests = []string{"cargo-generate.toml", "copier.yml", "copier.yaml", "cookiecutter.json"}
+
+// generatorRoot reports whether a workspace folder, or a folder it is
+// in, holds a generator's manifest (esp-idf-template's
+// `cargo/cargo-generate.toml`): the config in it is rendered into a new
+// repository's root.
+func generatorRoot(files fs.FS, ws string) bool {
+	if files == nil {
+		return false
+	}
+	for d := ws; d != "." && d != "/" && d != ""; d = path.Dir(d) {
+		for _, m := range generatorManifests {
+			if fi, err := fs.Stat(files, path.Join(d, m)); err == nil && fi.Mode().IsRegular() {
+				return true
+			}
 		}
 	}
 	return false

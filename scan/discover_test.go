@@ -433,7 +433,8 @@ func TestIsBuildFile(t *testing.T) {
 // build files build into an image with the Dev Containers CLI
 // (`--workspace-folder src/${IMAGE_NAME}`, devcontainers/ci's `subFolder`)
 // is an image definition envbuilder never builds: CR215 (where envbuilder
-// looks) is not reported on it. The repository's own root config, and a
+// looks) is not reported on it, nor on a generator's template (a folder
+// holding cargo-generate.toml). The repository's own root config, and a
 // config no build file names, still are judged.
 func TestImageDefinitionsBuiltByTheCLI(t *testing.T) {
 	cfg := `{"image": "debian:12"}`
@@ -448,6 +449,7 @@ func TestImageDefinitionsBuiltByTheCLI(t *testing.T) {
 			".github/workflows/dbt-build-pr.yml": "      - uses: devcontainers/ci@v0.3\n        with:\n          configFile: dbt-postgres/.devcontainer/ci/devcontainer.json\n          push: never\n"}, 0},
 		{"another config's configFile", map[string]string{"dbt-postgres/.devcontainer/ci/devcontainer.json": cfg,
 			".github/workflows/dbt-build-pr.yml": "      - uses: devcontainers/ci@v0.3\n        with:\n          configFile: godot/.devcontainer/ci/devcontainer.json\n"}, 1},
+		{"a cargo-generate template's config", map[string]string{"cargo/.devcontainer/devcontainer.json": cfg, "cargo/cargo-generate.toml": "[template]\ncargo_generate_version = \">=0.17\"\n"}, 0},
 		{"a folder no build file names", map[string]string{"tools/dev/.devcontainer/devcontainer.json": cfg,
 			"scripts/build.sh": "devcontainer build --workspace-folder src/other\n"}, 1},
 	})
