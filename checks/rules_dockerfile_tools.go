@@ -126,7 +126,9 @@ func init() {
 			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`. A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
-			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) is not reported, nor a download named for another OS (`_darwin_amd64`), " +
+			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
+			"whatever the build decides (not under an `if`, a `case` branch, `||` or a test's `&&`) that names an architecture itself " +
+			"(`walter_…_linux_amd64` beside other downloads by `${TARGETARCH}`); nor is a download named for another OS (`_darwin_amd64`), " +
 			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`), nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
@@ -1170,7 +1172,19 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	for _, ins := range s.Instructions {
 		switch ins.Cmd {
 		case "run":
-			if archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
+			// A RUN that works the architecture out picks its downloads
+			// by it: only a URL it fetches whatever the build decides
+			// (not under an `if`, a `case` branch, `||` or a test's `&&`)
+			// that names an architecture is still judged (wodby's
+			// `walter_…_linux_amd64` in a RUN that uses ${TARGETARCH}
+			// for its other downloads).
+			aware := archAware(v.f.Text(ins.StartLine, ins.EndLine))
+			cmds, _ := ins.Commands()
+			if aware && slices.ContainsFunc(cmds, func(c dockerfile.Command) bool {
+				return c.Name == "exit" && c.Conditional && (len(c.Args) == 0 || c.Args[0] == "0")
+			}) {
+				// `if [ "$(uname -m)" != x86_64 ]; then …; exit 0; fi`:
+				// what follows runs on one architecture only.
 				continue
 			}
 			// runURLs are this RUN's URL downloads by architecture: a
@@ -1179,11 +1193,14 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			// /tmp/vscode-reh-web-*linux-x64 …`), even when its name is
 			// not the download's.
 			runURLs := map[string]int{}
-			cmds, _ := ins.Commands()
 			// A shell variable set to an architecture-named value and
 			// used by a later download or path of the RUN is reported
 			// where it is set; the words using it name its file again.
-			for _, sa := range runArchVars(v, s, ins, cmds, fixed) {
+			vars := runArchVars(v, s, ins, cmds, fixed)
+			if aware {
+				vars = slices.DeleteFunc(vars, func(sa shellArch) bool { return sa.a.Conditional })
+			}
+			for _, sa := range vars {
 				dls = append(dls, &download{finding: shellArchFinding(v, sa), arch: sa.arch, stem: archStem(sa.a.Value), spans: []dockerfile.Span{sa.a.Span}})
 				for _, n := range archNames(sa.a.Value) {
 					if _, ok := seen[n]; !ok {
@@ -1192,7 +1209,13 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 				}
 			}
 			for _, c := range cmds {
+				if aware && (c.Conditional || c.Nested) {
+					continue
+				}
 				for i, a := range c.Args {
+					if aware && (!strings.Contains(a, "://") || archAware(a)) {
+						continue
+					}
 					// rustup's `--default-host x86_64-unknown-linux-gnu`
 					// installs that host's toolchain as the default.
 					if h, sp, ok := defaultHost(c, i); ok {
@@ -1212,7 +1235,10 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					}
 					m := archRe.FindStringSubmatch(a)
 					if m == nil {
-						if other, ok := archlessX86(a); ok && !ownArch(fixed, "amd64") {
+						// In a RUN that works the architecture out, a
+						// variable of the URL may be its folder
+						// (`…/openshift-v4/${ARCH_PATH}/clients/…`).
+						if other, ok := archlessX86(a); ok && !ownArch(fixed, "amd64") && !(aware && strings.Contains(a, "$")) {
 							sp := dockerfile.Span{Line: c.Line}
 							if i < len(c.ArgSpans) {
 								sp = c.ArgSpans[i]
