@@ -74,7 +74,7 @@ func init() {
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`), or one of Coder's images " +
-			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), which stopped moving " +
+			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
@@ -605,12 +605,25 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, which follows the distribution's %s channel: it moves to each new release", ref, r.Tag, strings.TrimSuffix(strings.ToLower(r.Tag), "-slim"))
 	case distroNameTag(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, which names no version of the image: it moves to each new release", ref, r.Tag)
-	case languageAlias(r) && eolRelease(ref) == "":
+	case languageAlias(r) && eolRelease(ref) == "" && !droppedDebianTag(r.Tag):
 		// A tag of an archived Debian release (`node:lts-buster`) stopped
-		// moving when the image dropped that release: CR119's.
+		// moving when the image dropped that release: CR119's. So did
+		// one of a release the images no longer build (`golang:bullseye`).
 		return fmt.Sprintf("`%s` uses the `%s` tag, which names no %s version: it moves to each new release", ref, r.Tag, r.Repository)
 	}
 	return ""
+}
+
+// droppedDebian are the Debian releases, besides the archived ones
+// (eolDebian), that the Docker Official images no longer build:
+// bullseye, whose LTS ended on 31 August 2026 (golang's images stopped
+// with Go 1.24, and the others followed before the end of its LTS).
+var droppedDebian = []string{"bullseye"}
+
+// droppedDebianTag reports whether a tag names a Debian release the
+// official images no longer build, so that it no longer moves.
+func droppedDebianTag(tag string) bool {
+	return tagHas(strings.ToLower(tag), droppedDebian...)
 }
 
 // branchVariant reports whether a tag is a branch's with a variant's name

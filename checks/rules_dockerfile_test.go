@@ -195,6 +195,7 @@ func TestCR102(t *testing.T) {
 		{"a language image without its version", "FROM node:trixie\n", nil, []want{{line: 1}}},
 		{"a language image's lts", "FROM node:lts-slim\n", nil, []want{{line: 1}}},
 		{"a language image with its major version", "FROM node:22-trixie\n", nil, nil},
+		{"a language image's tag of a Debian release the images dropped", "FROM golang:bullseye\nFROM python:slim-bullseye\n", nil, nil},
 		{"a language image's tag of an archived Debian, which stopped moving", "FROM node:lts-buster-slim\nFROM rust:buster\n", nil, nil},
 		{"a distribution's codename", "FROM debian:trixie\n", nil, nil},
 		{"a distribution's channel", "FROM debian:stable-slim\nFROM ubuntu:rolling\n", nil, []want{{line: 1}, {line: 2}}},
