@@ -1238,7 +1238,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						// In a RUN that works the architecture out, a
 						// variable of the URL may be its folder
 						// (`…/openshift-v4/${ARCH_PATH}/clients/…`).
-						if other, ok := archlessX86(a); ok && !ownArch(fixed, "amd64") && !(aware && strings.Contains(a, "$")) {
+						if other, ok := archlessX86(a); ok && !ownArch(fixed, "amd64") && (!aware || !strings.Contains(a, "$")) {
 							sp := dockerfile.Span{Line: c.Line}
 							if i < len(c.ArgSpans) {
 								sp = c.ArgSpans[i]
