@@ -699,6 +699,12 @@ func dirArch(dir string) string {
 	// `build_aarch64`): a builder per architecture, or for a cross
 	// target whose files are that target's.
 	if m := archDirSuffix.FindStringSubmatch(dir); m != nil {
+		switch strings.ToLower(m[1]) {
+		case "arm":
+			return armAny
+		case "intel":
+			return "amd64" // `rsm-msba-intel` beside `rsm-msba-arm`
+		}
 		return normArch(m[1])
 	}
 	return ""
@@ -706,7 +712,7 @@ func dirArch(dir string) string {
 
 // archDirSuffix is an architecture a folder's name ends in, after a
 // separator.
-var archDirSuffix = regexp.MustCompile(`(?i)[-_](amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7)$`)
+var archDirSuffix = regexp.MustCompile(`(?i)[-_](amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7|arm|intel)$`)
 
 // ARMFolder reports whether a folder is named for an ARM build (`arm`,
 // `arm64v8`, `aarch64`, `armhf`, `UbuntuARM`): beside a Dockerfile, a

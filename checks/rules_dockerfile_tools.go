@@ -132,13 +132,13 @@ func init() {
 			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`), nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
-			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`, `…/arm/`, which is ARM of either width, `UbuntuARM/`), or a folder on its " +
+			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`, `…/arm/`, which is ARM of either width, `UbuntuARM/`, or a name ending in one after a separator: `cross-linux-x64/`, `rsm-msba-arm/`, and `-intel/` for amd64), or a folder on its " +
 			"path beside its ARM twin (`Ubuntu/` beside `UbuntuARM/` is the amd64 one), or a base's tag (`…:arm64v8-noble`, " +
 			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`); a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
 			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
 			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
 			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a build command that names it with one " +
-			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`) or a workflow step that does (its `file:` or " +
+			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`, also `-f \"$dockerfile\"` in a loop over the repository's Dockerfiles) or a workflow step that does (its `file:` or " +
 			"`context:` with `platforms:`, also through a reusable workflow's inputs, per matrix entry), the same file in another release's " +
 			"folder that a command builds for one platform where none names this one (a generated script that builds only `2026.03/ndk/Dockerfile` " +
 			"built `2023.02/ndk/Dockerfile` alike), the one `DOCKER_DEFAULT_PLATFORM` a Makefile the build uses exports, a Compose service's `platform` (its " +

@@ -550,6 +550,10 @@ var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${
 // fileFlag is a build command's `-f`/`--file` path.
 var fileFlag = regexp.MustCompile(`(?:^|\s)(?:-f|--file)(?:=|\s+)["']?((?:\$\{\{[^}]*\}\}|[^\s"';&|])+)`)
 
+// wholeVar is a word that is one shell variable (`$dockerfile`,
+// `${DOCKERFILE}`).
+var wholeVar = regexp.MustCompile(`^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$`)
+
 // commandPlatforms records the platform of each build command of b that
 // names a Dockerfile (`docker buildx build --platform=linux/amd64 --file
 // 3.12/browsers/Dockerfile …`), continued lines joined.
@@ -570,8 +574,14 @@ func commandPlatforms(b []byte, f *buildFile) {
 		plat := strings.Trim(strings.TrimSpace(pm[1]), `"'`)
 		if strings.Contains(df, "$") {
 			// `-f docker/${{ matrix.sdk }}/Dockerfile.ubi`: every file the
-			// pattern names, the variable one folder or name part.
-			if re, err := globRef(df, "[^/]*"); err == nil && len(f.globPlatforms) < maxTags {
+			// pattern names, the variable one folder or name part. A file
+			// that is one variable named for Dockerfiles (`-f
+			// "$dockerfile"` in a loop over them) is any path.
+			part := "[^/]*"
+			if wholeVar.MatchString(strings.Trim(df, `"'`)) {
+				part = ".*"
+			}
+			if re, err := globRef(strings.Trim(df, `"'`), part); err == nil && len(f.globPlatforms) < maxTags {
 				f.globPlatforms = append(f.globPlatforms, globPlatform{re, plat})
 			}
 			continue

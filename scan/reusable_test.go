@@ -122,3 +122,21 @@ func TestVersionTwinPlatform(t *testing.T) {
 			"build-images.sh": script("2026.03/ndk/Dockerfile", "linux/amd64") + "docker buildx build --file 2023.02/ndk/Dockerfile --platform linux/amd64,linux/arm64 .\n"}, 1},
 	})
 }
+
+// TestLoopPlatform: a workflow that builds each Dockerfile of a list in a
+// loop (`-f "$dockerfile"`) with `--platform=linux/amd64` builds every
+// Dockerfile for amd64 (CR112 leaves its amd64 downloads), unless another
+// build file builds it for arm64 too; a loop over files of another name
+// (`-f "$f"`) says nothing.
+func TestLoopPlatform(t *testing.T) {
+	df := "FROM ubuntu:24.04\nRUN curl -fsSLO https://example.com/actions-runner-linux-x64-2.320.0.tar.gz\nUSER 1000\n"
+	loop := func(v string) string {
+		return "    steps:\n      - run: |\n          for " + v + " in \"${list[@]}\"; do\n            docker buildx build --load \\\n              --platform=linux/amd64 \\\n              -t \"$repo\" \\\n              -f \"$" + v + "\" \"$(dirname \"$" + v + "\")\"\n          done\n"
+	}
+	runTreeCases(t, "CR112", []treeCase{
+		{"a loop over the Dockerfiles", map[string]string{"managed-containers/github-runner/Dockerfile": df, ".github/workflows/publish.yml": loop("dockerfile")}, 0},
+		{"such a loop, and a multi-platform build of the file", map[string]string{"managed-containers/github-runner/Dockerfile": df, ".github/workflows/publish.yml": loop("dockerfile"),
+			".github/workflows/multi.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: managed-containers/github-runner/Dockerfile\n          platforms: linux/amd64,linux/arm64\n"}, 1},
+		{"a loop over other files", map[string]string{"managed-containers/github-runner/Dockerfile": df, ".github/workflows/publish.yml": loop("f")}, 1},
+	})
+}
