@@ -810,7 +810,9 @@ func familyOf(r ImageRef) (OSFamily, PackageManager) {
 		// Oracle Linux 7's slim images keep yum; microdnf came with 8.
 		return OSRHEL, PMYum
 	case ubiMinimal.MatchString(base),
-		(base == "rockylinux" || base == "almalinux" || base == "oraclelinux" || base == "centos") && tagHas(tag, "minimal", "slim"):
+		(base == "rockylinux" || base == "almalinux" || base == "oraclelinux" || base == "centos") && tagHas(tag, "minimal", "slim"),
+		// A tag on UBI minimal (`eclipse-temurin:17-jdk-ubi9-minimal`).
+		tagHas(tag, "ubi8", "ubi9", "ubi10") && tagHas(tag, "minimal"):
 		return OSRHEL, PMMicrodnf
 	case base == "amazonlinux":
 		if tag == "2" || strings.HasPrefix(tag, "2.") || strings.HasPrefix(tag, "2-") {

@@ -62,6 +62,8 @@ func TestKnownBase(t *testing.T) {
 		{"node:22-slim", OSDebian, PMApt, true, false, false, false, "", []string{"node"}, "node"},
 		{"rust:1-slim-bookworm", OSDebian, PMApt, false, false, false, false, "", nil, ""},
 		{"rust:1.67-alpine", OSAlpine, PMApk, false, false, false, false, "", nil, ""},
+		{"eclipse-temurin:17-jdk-ubi9-minimal", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
+		{"eclipse-temurin:21-jdk-ubi9", OSRHEL, PMDnf, false, false, false, false, "", nil, ""},
 		{"node:22-alpine", OSAlpine, PMApk, true, false, false, true, "", []string{"node"}, "node"},
 		{"python:3.12", OSDebian, PMApt, true, true, true, true, "", nil, ""},
 		{"python:3.12-slim", OSDebian, PMApt, true, false, false, true, "", nil, ""},

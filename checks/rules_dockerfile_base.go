@@ -134,7 +134,7 @@ func init() {
 		Severity: SeverityError,
 		Family:   FamilyDockerfile,
 		What: "A `RUN` uses a package manager the stage's base image does not have: `apk` on Debian or Ubuntu, " +
-			"`apt-get` on Alpine or RHEL, `dnf` on ubi-minimal (which has `microdnf`), and so on. The base's " +
+			"`apt-get` on Alpine or RHEL, `dnf` on ubi-minimal (which has `microdnf`; so do images tagged for it, `eclipse-temurin:17-jdk-ubi9-minimal`), and so on. The base's " +
 			"family comes from the image when it was read, else from the Dockerfile of the same repository that " +
 			"builds it, else from its reference (a reference by digest alone does not say which variant it is). " +
 			"A command that runs only under a shell condition (`if [ \"$ID\" = alpine ]; then apk add …`, " +
