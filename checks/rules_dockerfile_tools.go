@@ -72,7 +72,7 @@ func init() {
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
 			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`): it sets nothing up. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
-			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD) or a minimal init with nothing " +
+			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
@@ -533,6 +533,10 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 	if name == "sleep" && len(args) == 2 || name == "tail" && slices.Equal(args[1:], []string{"-f", "/dev/null"}) {
 		return true
 	}
+	// `["/usr/bin/env"]` alone runs the command it is given, as it is.
+	if name == "env" && len(args) == 1 {
+		return true
+	}
 	shell := slices.Contains(shells, name)
 	if !shell && !slices.Contains(minimalInits, name) {
 		return false
@@ -821,8 +825,14 @@ func archAware(text string) bool {
 			return true
 		}
 	}
-	return strings.Contains(text, "uname") && unameM.MatchString(text) || archCmd.MatchString(text) || archCompare.MatchString(text)
+	return strings.Contains(text, "uname") && unameM.MatchString(text) || archCmd.MatchString(text) || archCompare.MatchString(text) ||
+		platformFlagTest.MatchString(text)
 }
+
+// platformFlagTest is a shell test of a variable named for a platform
+// (`if [ ${APACHE_FOR_MAC_M1} = true ]`, `[ "$IS_ARM64" = 1 ]`): a build
+// argument that says which architecture the build is for.
+var platformFlagTest = regexp.MustCompile(`\[\[?\s*["']?\$\{?[A-Za-z0-9_]*(?:ARM|AARCH64|MAC_M1|APPLE_SILICON|[Aa]rm64|[Aa]arch64)[A-Za-z0-9_]*\}?["']?\s*(?:==?|!=)`)
 
 // archCompare is a shell test of a variable against an architecture's
 // name (`if [ "$ARCH" = "x86_64" ]`, `[[ ${arch} == aarch64 ]]`, `case
@@ -1231,6 +1241,12 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// (`…/r/${ID}-$(echo $VERSION_ID | tr -d .)/…`) do not make it
 					// a script.
 					if !isURLOrPath(a) || strings.ContainsAny(withoutCmdSubst(a), " \t\n") {
+						continue
+					}
+					// A URL in a sed expression is text written into a file
+					// (`s|^URL=.*$|URL=https://…x86_64….tar.gz|`), not a
+					// download of the build.
+					if path.Base(c.Name) == "sed" && strings.Contains(a, "://") {
 						continue
 					}
 					m := archRe.FindStringSubmatch(a)
