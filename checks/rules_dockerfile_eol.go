@@ -2,7 +2,7 @@ package checks
 
 import (
 	"fmt"
-	"github.com/coderready/coderready/internal/rootfs"
+	"io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // This file holds CR119: a base release whose packages the distribution's
@@ -28,8 +29,10 @@ func init() {
 			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
 			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, " +
-			"vault.centos.org or a mirror of it such as archive.kernel.org/centos-vault, in the RUN or in a file it copies in, " +
-			"or a sed pattern that rewrites Debian's hosts to it: `s,/(deb|security)\\.,/archive.,`) " +
+			"vault.centos.org or a mirror of it such as archive.kernel.org/centos-vault, in the RUN or in a file it copies in " +
+			"(also at `etc/yum.repos.d/` or `etc/apt/` in a folder copied over the root, `COPY ./files /`), " +
+			"or a sed pattern that rewrites Debian's hosts to it: `s,/(deb|security)\\.,/archive.,`), or that replaces " +
+			"sources.list with sources on another host than Debian's or Ubuntu's (an organisation's own mirror), " +
 			"is not reported, nor is a base only a build-arg default names when the build is given another. Fedora is not " +
 			"reported: when a release moves to the archive, Fedora points its metalink there, so dnf in the stock image keeps working.",
 		Why: "The image's `/etc/apt/sources.list` (or CentOS's mirrorlist) still names the regular mirrors, which no longer have the release: " +
@@ -159,7 +162,7 @@ func checkCR119(in *DockerfileInput) []Finding {
 			continue
 		}
 		text := v.f.Text(ins.StartLine, ins.EndLine)
-		if archiveMirror.MatchString(text) {
+		if archiveMirror.MatchString(text) || replacesSources(text) {
 			return nil
 		}
 		how := eolHowFor(rel)
@@ -206,13 +209,65 @@ func (v *dfView) copiesArchiveConfig(ins *dockerfile.Instruction) bool {
 		return false
 	}
 	for _, src := range v.contextSources(ins) {
-		b, err := rootfs.ReadFile(v.in.Context, path.Clean(strings.TrimPrefix(src, "/")), maxArchiveConfig)
+		rel := path.Clean(strings.TrimPrefix(src, "/"))
+		b, err := rootfs.ReadFile(v.in.Context, rel, maxArchiveConfig)
 		if err == nil && archiveMirror.Match(b) {
+			return true
+		}
+		// A folder copied over the root (`COPY ./files /`) whose
+		// repository configs name the archive (trino's
+		// `files/etc/yum.repos.d/CentOS-Base.repo`).
+		if fi, err := fs.Stat(v.in.Context, rel); err == nil && fi.IsDir() && folderNamesArchive(v.in.Context, rel) {
 			return true
 		}
 	}
 	return false
 }
+
+// folderNamesArchive reports whether a folder of the build context holds,
+// at a package manager's config path (`etc/yum.repos.d/*.repo`,
+// `etc/apt/sources.list*`), a file that names a distribution's archive.
+func folderNamesArchive(ctx fs.FS, dir string) bool {
+	found, seen := false, 0
+	_ = fs.WalkDir(ctx, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || found || seen > 256 {
+			return fs.SkipAll
+		}
+		seen++
+		if d.IsDir() || !d.Type().IsRegular() || !strings.Contains(p, "yum.repos.d/") && !strings.Contains(p, "apt/sources.list") {
+			return nil
+		}
+		if b, err := rootfs.ReadFile(ctx, p, maxArchiveConfig); err == nil && archiveMirror.Match(b) {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+// debSource is an apt source line's host.
+var debSource = regexp.MustCompile(`\bdeb\s+(?:\[[^\]]*\]\s+)?https?://([^/\s"']+)`)
+
+// replacesSources reports whether a RUN overwrites apt's sources.list
+// (`echo "deb … buster main" > /etc/apt/sources.list`) with sources on
+// another host than Debian's or Ubuntu's (an organisation's own mirror):
+// apt no longer asks the regular mirrors.
+func replacesSources(text string) bool {
+	if !strings.Contains(text, "/etc/apt/sources.list") || !overwritesSources.MatchString(text) {
+		return false
+	}
+	ms := debSource.FindAllStringSubmatch(text, -1)
+	for _, m := range ms {
+		host := strings.ToLower(m[1])
+		if strings.HasSuffix(host, "debian.org") || strings.HasSuffix(host, "ubuntu.com") {
+			return false
+		}
+	}
+	return len(ms) > 0
+}
+
+// overwritesSources is a redirection that replaces sources.list.
+var overwritesSources = regexp.MustCompile(`[^>]>\s*/etc/apt/sources\.list(?:$|[\s"';&|)\\])`)
 
 // dnfRefresh finds dnf or yum reading its repositories without an install:
 // `dnf makecache`, `dnf -y upgrade`.
