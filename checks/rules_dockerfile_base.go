@@ -84,7 +84,8 @@ func init() {
 			"workflow's `repo_tags:` input), docker/metadata-action's `images:`, a Compose service's `image` it builds, " +
 			"`devcontainer build --image-name`, a tag a script names after each Dockerfile it builds, `-t ${lang}:latest -f " +
 			"intermediate/${lang}.Dockerfile`, or after each one it finds (`find recipes -name Dockerfile`, tagged `eclipse/$name` and " +
-			"built with `-t $image`: `eclipse/node` where `recipes/node/Dockerfile` is); GitHub's `${{ github.repository }}` and `$GITHUB_REPOSITORY` name the repository " +
+			"built with `-t $image`: `eclipse/node` where `recipes/node/Dockerfile` is; a script's variable assigned several values, " +
+			"`LABEL=rsm-msba-intel` before each call of a build function, is each of them); GitHub's `${{ github.repository }}` and `$GITHUB_REPOSITORY` name the repository " +
 			"when the scan knows it, from the app or the checkout's `origin`): the build uses the local image. Nor, for a " +
 			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
 			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a registry " +

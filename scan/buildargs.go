@@ -1276,10 +1276,15 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 	}
 	var raw []string // as written, once each
 	var out []tagPattern
-	// A script's own assignments, the first of each name, expand the
-	// variables of its tags (`image="devkitpro/${1}"`, `-t ${image}:latest`),
-	// read when a tag has a variable.
+	// A script's own assignments expand the variables of its tags
+	// (`image="devkitpro/${1}"`, `-t ${image}:latest`), read when a tag
+	// has a variable: a name assigned one value, or the first when it is
+	// the only one.
 	var vars map[string]string
+	// several are the values of the names a file assigns more than one
+	// (`LABEL=rsm-simple-arm` … `LABEL=rsm-msba-intel` before each call
+	// of a build function): a tag with one is each of them.
+	several := map[string][]string{}
 	expand := func(t string) string {
 		if !strings.Contains(t, "$") {
 			return t
@@ -1298,8 +1303,14 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 			// default = "ghcr.io/x/updater-" }`).
 			for _, re := range []*regexp.Regexp{shellAssign, yamlEnvEntry, githubEnvWrite, bakeVariable} {
 				for _, m := range re.FindAllSubmatch(b, -1) {
-					if _, ok := vars[string(m[1])]; !ok {
-						vars[string(m[1])] = string(bytes.Join(m[2:], nil))
+					name, val := string(m[1]), string(bytes.Join(m[2:], nil))
+					if old, ok := vars[name]; !ok {
+						vars[name] = val
+					} else if old != val && github[name] == "" && !slices.Contains(several[name], val) && len(several[name]) < maxArgValues {
+						if len(several[name]) == 0 {
+							several[name] = []string{old}
+						}
+						several[name] = append(several[name], val)
 					}
 				}
 			}
@@ -1310,7 +1321,7 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 			next := refVar.ReplaceAllStringFunc(t, func(v string) string {
 				name := strings.TrimSpace(strings.Trim(v, "${}"))
 				name = strings.TrimPrefix(name, "env.")
-				if val, ok := vars[name]; ok && !strings.Contains(val, "$(") {
+				if val, ok := vars[name]; ok && !strings.Contains(val, "$(") && several[name] == nil {
 					return val
 				}
 				return v
@@ -1322,8 +1333,24 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 		}
 		return t
 	}
+	var addOne func(t string)
 	add := func(t string) {
 		t = expand(strings.Trim(strings.TrimSpace(t), `"'`))
+		// One tag per value of a name assigned several.
+		for _, m := range refVar.FindAllString(t, -1) {
+			name := strings.TrimPrefix(strings.TrimSpace(strings.Trim(m, "${}")), "env.")
+			if vals := several[name]; vals != nil {
+				for _, v := range vals {
+					if !strings.Contains(v, "$(") {
+						addOne(expand(strings.ReplaceAll(t, m, v)))
+					}
+				}
+				return
+			}
+		}
+		addOne(t)
+	}
+	addOne = func(t string) {
 		prefix, name := "", t
 		if i := strings.LastIndex(t, "/"); i >= 0 {
 			prefix, name = t[:i], t[i+1:]
