@@ -263,6 +263,12 @@ type BaseFacts struct {
 	// Init is the init system the image's own command starts as root
 	// (Rocker's RStudio images run s6-overlay's `/init`), "" for none.
 	Init string
+	// CommandKnown is set when the image's own command is known to start
+	// no process supervisor but Init, though the rest of its contents
+	// are not (Known unset): a table row of images that run a shell or
+	// their program, or a Dockerfile of the same repository that builds
+	// the image on one and sets no ENTRYPOINT.
+	CommandKnown bool
 	// Source says where the facts come from: "table", "image", or
 	// "sibling" (a Dockerfile of the same repository that builds the image).
 	Source string
@@ -648,7 +654,9 @@ var knownBases = []knownBase{
 		return r.Registry == "" && (slices.Contains(rootOfficial, r.Repository) || strings.HasPrefix(r.Repository, "rocker/")) ||
 			dotnetBase(r) || ubiStandard(r) || nvidiaCUDA(r)
 	}, func(r ImageRef) BaseFacts {
-		b := BaseFacts{UserKnown: true, Source: "table"}
+		// Their commands run a shell or the image's program, through an
+		// entrypoint script at most (php's, ros', CUDA's): no supervisor.
+		b := BaseFacts{UserKnown: true, CommandKnown: true, Source: "table"}
 		b.Family, b.Manager = familyOf(r)
 		return b
 	}},

@@ -61,7 +61,21 @@ func (v *dfView) rootRef(s *dockerfile.Stage) string {
 // facts returns what is known of the image the chain of s starts from.
 func (v *dfView) facts(s *dockerfile.Stage) BaseFacts {
 	ref := v.rootRef(s)
-	if ref == "" || strings.Contains(ref, "$") || isPlaceholderImage(ref) {
+	if ref == "" || isPlaceholderImage(ref) {
+		return BaseFacts{Ref: ref}
+	}
+	if strings.Contains(ref, "$") {
+		// A tag left to a build argument (`testing/base:unlabelled$ARCH`)
+		// still names the repository's own image: its Dockerfile, matched
+		// by name, says what it is; nothing else does.
+		r := ParseImageRef(ref)
+		if strings.Contains(r.Registry+r.Repository, "$") || r.Repository == "" || v.in.Bases == nil {
+			return BaseFacts{Ref: ref}
+		}
+		if b := v.in.Bases.BaseFacts(r.Repository); b.Source == "sibling" {
+			b.Ref = ref
+			return b
+		}
 		return BaseFacts{Ref: ref}
 	}
 	if strings.EqualFold(ref, "scratch") {

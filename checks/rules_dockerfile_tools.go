@@ -385,7 +385,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// Docker Stacks' start.sh runs the hooks, then the CMD): only an
 	// ENTRYPOINT of its own, or a known base with no init, says so.
 	ownCommand := entry != nil
-	if b := v.facts(v.final); !ownCommand && b.Source != "image" && b.Known && b.Init == "" {
+	if b := v.facts(v.final); !ownCommand && b.Source != "image" && (b.Known || b.CommandKnown) && b.Init == "" {
 		ownCommand = true
 	}
 	if len(out) == 0 && !ep.StartsAgent && !ownCommand {

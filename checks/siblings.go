@@ -52,6 +52,10 @@ type siblingFacts struct {
 	mgr    PackageManager
 	// familyEv is what the family stands on (the sibling's own base).
 	familyEv Evidence
+	// commandKnown: the image's command starts no supervisor (its
+	// Dockerfile sets no ENTRYPOINT, its CMD names none, and its own
+	// base's command is known to start none).
+	commandKnown bool
 }
 
 // NewSiblings indexes the Dockerfiles at paths (slash-separated, relative
@@ -138,6 +142,7 @@ func (r siblingResolver) BaseFacts(ref string) BaseFacts {
 		return b
 	}
 	b.UserKnown, b.User, b.Home, b.Users = true, sf.user, sf.home, sf.users
+	b.CommandKnown = sf.commandKnown
 	b.Source, b.Sibling = "sibling", sf.path
 	if b.Family == OSUnknown && sf.family != OSUnknown {
 		b.Family, b.Manager, b.familyEv = sf.family, sf.mgr, sf.familyEv
@@ -219,8 +224,12 @@ func (s *Siblings) compute(key, name string, visiting []string) siblingFacts {
 		sf := siblingFacts{ok: true, path: p, user: expandKnown(user, vars), home: v.homeAt(v.final, nil)}
 		b := v.facts(v.final)
 		sf.users = append(slices.Clip(b.Users), v.usersCreated(v.final)...)
+		sf.commandKnown = (b.Known || b.CommandKnown) && b.Init == "" && v.startsNoSupervisor()
 		if b.Family != OSUnknown {
 			sf.family, sf.mgr, sf.familyEv = b.Family, b.Manager, b.familyEvidence()
+		}
+		if out.ok && out.commandKnown != sf.commandKnown {
+			sf.commandKnown, out.commandKnown = false, false
 		}
 		if out.ok && (out.user != sf.user || out.home != sf.home) {
 			return siblingFacts{} // two Dockerfiles of that name disagree
@@ -235,4 +244,26 @@ func (s *Siblings) compute(key, name string, visiting []string) siblingFacts {
 		}
 	}
 	return out
+}
+
+// startsNoSupervisor reports whether the final stage's own command starts
+// no process supervisor: it sets no ENTRYPOINT, and its CMD, if any, is
+// a shell or a program other than a supervisor or a script.
+func (v *dfView) startsNoSupervisor() bool {
+	entry, cmd := v.finalCommand()
+	if entry != nil {
+		return false
+	}
+	if cmd == nil {
+		return true
+	}
+	w := commandWords(cmd)
+	if len(w) == 0 {
+		return true
+	}
+	name := path.Base(w[0])
+	if slices.Contains(shells, name) && (len(w) == 1 || len(w) == 2 && strings.HasPrefix(w[1], "-")) {
+		return true
+	}
+	return !slices.Contains(services, name) && !setupName.MatchString(name) && !strings.Contains(strings.Join(w, " "), "supervisord")
 }

@@ -501,6 +501,24 @@ func TestWholeImageArgPassed(t *testing.T) {
 	})
 }
 
+// TestSupervisorConfigOnASiblingBase: supervisord configs copied into an
+// image built on the repository's own image, whose Dockerfile sets no
+// ENTRYPOINT on a distribution that runs a shell, are for whatever else
+// starts supervisord (trino's LDAP base runs it at build time): CR106
+// does not report them. On a sibling whose command starts supervisord it
+// does.
+func TestSupervisorConfigOnASiblingBase(t *testing.T) {
+	child := "ARG ARCH\nFROM testing/almalinux9-oj17:unlabelled$ARCH\nCOPY ./files /\nCOPY supervisord.d/ /etc/supervisord.d/\nRUN supervisord -c /etc/supervisord.conf && ldapadd -f x.ldif\n"
+	runTreeCases(t, "CR106", []treeCase{
+		{"a sibling base that runs a shell", map[string]string{"testing/almalinux9-oj17-openldap-base/Dockerfile": child,
+			"testing/almalinux9-oj17-openldap-base/supervisord.d/slapd.conf": "[program:slapd]\n",
+			"testing/almalinux9-oj17/Dockerfile": "FROM library/almalinux:9\nRUN dnf install -y java-17-openjdk\n"}, 0},
+		{"a sibling base that starts supervisord", map[string]string{"testing/almalinux9-oj17-openldap-base/Dockerfile": child,
+			"testing/almalinux9-oj17-openldap-base/supervisord.d/slapd.conf": "[program:slapd]\n",
+			"testing/almalinux9-oj17/Dockerfile": "FROM library/almalinux:9\nRUN dnf install -y supervisor\nCMD [\"supervisord\", \"-n\"]\n"}, 2}, // the base's CMD too
+	})
+}
+
 // TestSysboxTemplateRunsSystemd: an image the repository's Coder template
 // runs under Sysbox with `exec /sbin/init` has systemd as PID 1: CR116 does
 // not report its enabled units; without such a template it does.
