@@ -289,7 +289,20 @@ func passThrough(script string) bool {
 			return false
 		}
 		switch x := n.(type) {
-		case *syntax.ProcSubst, *syntax.FuncDecl, *syntax.DeclClause, *syntax.ArithmCmd:
+		case *syntax.IfClause:
+			// OpenShift's arbitrary-UID fix (`if ! grep -Fq "${USER_ID}"
+			// /etc/passwd; then … > /etc/passwd; fi`): for a UID the image
+			// lacks, which its own USER is not.
+			if passwdFix(script, x) {
+				return false
+			}
+		case *syntax.DeclClause:
+			// `export USER_ID=$(id -u)`: the queries such a fix reads.
+			if !idAssigns(script, x.Args) {
+				ok = false
+			}
+			return false
+		case *syntax.ProcSubst, *syntax.FuncDecl, *syntax.ArithmCmd:
 			ok = false
 		case *syntax.CmdSubst:
 			// `[ "$(shuf -i 1-20 -n 1)" -eq 1 ]`: a query's answer, tested;
@@ -304,7 +317,9 @@ func passThrough(script string) bool {
 			}
 		case *syntax.CallExpr:
 			if len(x.Args) == 0 {
-				ok = false // an assignment: it sets something
+				if !idAssigns(script, x.Assigns) {
+					ok = false // an assignment: it sets something
+				}
 				break
 			}
 			name := path.Base(x.Args[0].Lit())
@@ -334,6 +349,65 @@ func passThrough(script string) bool {
 		return ok
 	})
 	return ok && (execs > 0 || prints > 0)
+}
+
+// idQuery is an assignment's value that asks for the running user's IDs
+// (`$(id -u)`, `$(id -g)`, `$(whoami)`).
+var idQuery = regexp.MustCompile(`^"?\$\((?:id -[ugn]+|whoami)\)"?$`)
+
+// idAssigns reports whether assignments only keep the running user's IDs
+// for an arbitrary-UID fix of the script (passwdFix): without one, a
+// value kept is something set up.
+func idAssigns(script string, as []*syntax.Assign) bool {
+	if !strings.Contains(script, "/etc/passwd") {
+		return false
+	}
+	for _, a := range as {
+		if a.Value == nil || !idQuery.MatchString(nodeText(script, a.Value)) {
+			return false
+		}
+	}
+	return len(as) > 0
+}
+
+// passwdFix reports whether an `if` is OpenShift's arbitrary-UID fix: its
+// condition looks the running user up (`grep … /etc/passwd`, `whoami`,
+// `id -un`) and its branches only write /etc/passwd or /etc/group.
+func passwdFix(script string, x *syntax.IfClause) bool {
+	var cond strings.Builder
+	for _, st := range x.Cond {
+		cond.WriteString(nodeText(script, st))
+	}
+	c := cond.String()
+	if !strings.Contains(c, "/etc/passwd") && !strings.Contains(c, "whoami") && !strings.Contains(c, "id -un") {
+		return false
+	}
+	writes, other := 0, false
+	syntax.Walk(x, func(n syntax.Node) bool {
+		if r, ok := n.(*syntax.Redirect); ok {
+			switch r.Op {
+			case syntax.RdrOut, syntax.AppOut, syntax.RdrAll, syntax.AppAll, syntax.RdrClob:
+				switch t := r.Word.Lit(); t {
+				case "/etc/passwd", "/etc/group":
+					writes++
+				case "/dev/null", "/dev/stderr", "/dev/stdout":
+				default:
+					other = true
+				}
+			}
+		}
+		return !other
+	})
+	return writes > 0 && !other
+}
+
+// nodeText is the script's text of a node.
+func nodeText(script string, n syntax.Node) string {
+	start, end := int(n.Pos().Offset()), int(n.End().Offset())
+	if start < 0 || end > len(script) || start > end {
+		return ""
+	}
+	return script[start:end]
 }
 
 // packagedTool reports whether a program name may be the image's own

@@ -104,8 +104,10 @@ func TestCMDScriptFromRepository(t *testing.T) {
 
 // TestEntrypointPassThrough: an ENTRYPOINT script that only prints (a
 // deprecation notice), tests its arguments and runs them with `exec "$@"`
-// sets nothing up: CR106 does not fire. One that sets a variable, runs
-// another program or changes the arguments does.
+// sets nothing up: CR106 does not fire, nor for one that only adds the
+// running UID to /etc/passwd when it is missing (OpenShift's
+// arbitrary-UID fix). One that sets a variable, runs another program or
+// changes the arguments does.
 func TestEntrypointPassThrough(t *testing.T) {
 	const df = "FROM ubuntu:24.04\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/tini\", \"--\", \"/entrypoint.sh\"]\n"
 	notice := "#!/bin/bash\nset -e\necho \"WARNING: this image is deprecated.\" >&2\nif [ \"$#\" -eq 0 ]; then\n  echo \"No command specified\" >&2\n  exit 1\nfi\nexec \"$@\"\n"
@@ -114,6 +116,9 @@ func TestEntrypointPassThrough(t *testing.T) {
 		{"a variable set first", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexport PATH=/opt/x/bin:$PATH\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"a program run first", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nchown -R app /data\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"its arguments changed", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec \"$@\" --verbose\n"}), []want{{line: 3}}},
+		{"OpenShift's arbitrary-UID fix, then its arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nset -e\nexport USER_ID=$(id -u)\nexport GROUP_ID=$(id -g)\n" +
+			"if ! grep -Fq \"${USER_ID}\" /etc/passwd; then\n    cat ${HOME}/passwd.template | sed \"s/\\${USER_ID}/${USER_ID}/g\" > /etc/passwd\n    cat ${HOME}/group.template | sed \"s/\\${GROUP_ID}/${GROUP_ID}/g\" > /etc/group\nfi\nexec \"$@\"\n"}), nil},
+		{"such a fix that writes elsewhere too", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nif ! whoami > /dev/null 2>&1; then\n  echo \"u:x:$(id -u):0::/home/u:/bin/sh\" >> /etc/passwd\n  echo 'export X=1' >> /home/u/.bashrc\nfi\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"a banner only", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/bash\ncat <<EOF\nThis image is a base for Tuxedo applications.\nEOF\n"}), nil},
 		{"a file printed", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\ncat /etc/motd > /tmp/seen\n"}), []want{{line: 3}}},
 		{"a program run, no exec", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nservice ssh start\n"}), []want{{line: 3}}},
