@@ -36,13 +36,15 @@ func init() {
 		What: "A file named like a Dockerfile that is a template to be filled in before it is built: a generator template " +
 			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template`, `.in`, `.ncl`, `.jsonnet`, `.cue` or `.blueprint` suffix, " +
 			"a `Dockerfile.<suffix>` whose first line is a program's rather than an instruction (`let render = fun cfg =>`), or a line that starts " +
-			"with `{{`, `{%` or `<%`, or such a tag in `FROM` or in the default of an `ARG` a `FROM` takes, or a `FROM` whose variable only a comment declares, `# ARG " +
+			"with `{{`, `{%` or `<%`, or such a tag in `FROM` or in the default of an `ARG` a `FROM` takes, or a generator's " +
+			"include written as a comment (che-theia's `#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}`), or a `FROM` whose variable only a comment declares, `# ARG " +
 			"teamcityAgentImage`, as JetBrains' TeamCity configs do), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
 			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile, that no " +
 			"devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, a `_common/Dockerfile`, " +
 			"joined to others by a build script), or one a build script appends into the Dockerfile it writes with `cat` " +
-			"(`cat custom/header.Dockerfile >> $DOCKERFILE`: its `FROM` starts a file whose `USER` and `ENTRYPOINT` come later), or an empty file named like a Dockerfile (a placeholder or a test's fixture). " +
+			"(`cat custom/header.Dockerfile >> $DOCKERFILE`: its `FROM` starts a file whose `USER` and `ENTRYPOINT` come later), or one a " +
+			"template of the repository includes with such a directive (`docker/alpine/runtime-from.dockerfile`), or an empty file named like a Dockerfile (a placeholder or a test's fixture). " +
 			"It is reported once, as a note, and not checked as a Dockerfile: " +
 			"nothing is built and its base is not read. A Template source's Dockerfile, or one whose base is a placeholder, " +
 			"that still parses is checked by the rules that can read it, but its placeholders are not reported (no CR102 " +
@@ -145,6 +147,12 @@ var generatorSuffixes = []string{".tt", ".erb", ".ejs", ".j2", ".jinja", ".jinja
 var (
 	// generatorTag finds a template tag: Go templates, Jinja, ERB.
 	generatorTag = regexp.MustCompile(`\{\{-?.*?-?\}\}|\{%-?.*?-?%\}|<%[=-]?.*?-?%>|\{\{|\{%|<%`)
+	// generatorDirective is a generator's include written as a comment
+	// (che-theia's `#{INCLUDE:docker/…/runtime-from.dockerfile}`).
+	// Only an include needs filling in: the file misses the lines it
+	// stands for (`#{IF:DO_CLEANUP}` lines are comments to Docker too,
+	// and the file builds as it is).
+	generatorDirective = regexp.MustCompile(`^\s*#\{INCLUDE:(?:\$\{[^}]*\}|[^}\s])+\}`)
 	// wholeTag is a complete Go, Jinja or ERB tag.
 	wholeTag = regexp.MustCompile(`\{\{-?\s*[.$A-Za-z][^{}]*\}\}|\{%-?.*?-?%\}|<%[=-]?.*?-?%>`)
 	// fromLine splits a FROM line into its flags and the image.
@@ -300,12 +308,25 @@ func JoinedFragment(p, by string) *Template {
 	return &Template{Path: p, Kind: TemplateFragment, Sign: "`" + by + "` appends it with `cat`", Location: Location{Path: p, StartLine: 1}}
 }
 
+// IncludedFragment is the note for a Dockerfile piece a template of the
+// repository includes with a generator's directive
+// (`#{INCLUDE:docker/alpine/runtime-from.dockerfile}`).
+func IncludedFragment(p, by string) *Template {
+	return &Template{Path: p, Kind: TemplateFragment, Sign: "`" + by + "` includes it (`#{INCLUDE:…}`)", Location: Location{Path: p, StartLine: 1}}
+}
+
 // generatorLine finds a line that is a generator's: one that starts with a
 // template tag, or a FROM that holds one. Tags elsewhere (`docker inspect
 // --format '{{.Id}}'` in a RUN) are the command's own.
 func generatorLine(p string, lines []string) *Template {
 	for i, line := range lines {
 		trimmed := strings.TrimSpace(line)
+		if m := generatorDirective.FindStringIndex(line); m != nil {
+			// `#{INCLUDE:…}`: a comment to Docker, a directive to the
+			// generator that fills it in.
+			return &Template{Path: p, Kind: TemplateGenerator, Sign: "`" + clip(line[m[0]:m[1]], 40) + "` on line " + fmt.Sprint(i+1),
+				Location: Location{Path: p, StartLine: i + 1, StartCol: m[0] + 1, EndLine: i + 1, EndCol: m[1]}}
+		}
 		if strings.HasPrefix(trimmed, "#") {
 			continue
 		}

@@ -519,6 +519,19 @@ func TestSupervisorConfigOnASiblingBase(t *testing.T) {
 	})
 }
 
+// TestIncludedPieces: a file a template includes with a generator's
+// directive (`#{INCLUDE:docker/${TARGET}/runtime-from.dockerfile}`) is a
+// piece of it, noted once (CR120) and not judged as an image (no CR101);
+// a file no template includes is judged.
+func TestIncludedPieces(t *testing.T) {
+	tmpl := "#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}\nRUN yarn\nUSER theia\n"
+	piece := "FROM node:14.19.0-alpine3.15 as runtime\n"
+	runTreeCases(t, "CR101", []treeCase{
+		{"an included piece", map[string]string{"dockerfiles/theia/Dockerfile": tmpl, "dockerfiles/theia/docker/alpine/runtime-from.dockerfile": piece}, 0},
+		{"a file no template includes", map[string]string{"dockerfiles/theia/Dockerfile": tmpl, "dockerfiles/theia/docker/alpine/other-from.dockerfile": piece}, 1},
+	})
+}
+
 // TestSysboxTemplateRunsSystemd: an image the repository's Coder template
 // runs under Sysbox with `exec /sbin/init` has systemd as PID 1: CR116 does
 // not report its enabled units; without such a template it does.

@@ -50,6 +50,10 @@ type Planned struct {
 	// the image each builds: a Dockerfile's base built in the same
 	// repository is judged from the file that builds it.
 	siblings *checks.Siblings
+	// includes are the Dockerfiles a template of the repository includes
+	// (`#{INCLUDE:docker/${TARGET}/runtime-from.dockerfile}`): pieces of
+	// it, each with the template's path.
+	includes []include
 	// args are the build-argument names the repository's build files
 	// mention (read on first use).
 	args passedArgs
@@ -227,6 +231,7 @@ func rootConfig(dir string, repo *rootfs.Root) (*checks.Config, error) {
 // plan turns discovered files into targets: each devcontainer.json with the
 // Dockerfile it builds, then every Dockerfile no devcontainer builds.
 func (p *Planned) plan(found []Found) {
+	p.includes = p.readIncludes(found)
 	usedBy := map[string]bool{}
 	for _, f := range found {
 		if !f.Devcontainer {

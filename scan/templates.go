@@ -1,10 +1,12 @@
 package scan
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -62,6 +64,11 @@ func (p *Planned) recognizeTemplates(t *Target) {
 		if len(t.templates) == 0 {
 			if by := p.buildFiles().joinedBy(t.Path); by != "" {
 				add(checks.JoinedFragment(t.Path, by))
+			}
+		}
+		if len(t.templates) == 0 {
+			if by := p.includedBy(t.Path); by != "" {
+				add(checks.IncludedFragment(t.Path, by))
 			}
 		}
 		return
@@ -187,4 +194,51 @@ func (s *checker) templateCheckable(t Target, rel string) bool {
 	}
 	_, readErr, parseErr := s.plan.files.dockerfile(rel)
 	return tm.Checkable(readErr == nil && parseErr == nil)
+}
+
+// include is a template's `#{INCLUDE:path}` directive: the files it names
+// (a variable stands for any one path part) are pieces of it.
+type include struct {
+	file *regexp.Regexp
+	by   string
+}
+
+// includeDirective is a generator's include line (che-theia's
+// `#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}`).
+var includeDirective = regexp.MustCompile(`#\{INCLUDE:((?:\$\{[^}]*\}|[^}\s])+)\}`)
+
+// maxIncludes bounds the include directives read over a repository.
+const maxIncludes = 256
+
+// readIncludes reads the include directives of the found Dockerfiles,
+// their paths relative to the including file's folder.
+func (p *Planned) readIncludes(found []Found) []include {
+	var out []include
+	for _, f := range found {
+		if f.Devcontainer {
+			continue
+		}
+		b, err := p.files.bytes(f.Path)
+		if err != nil || !bytes.Contains(b, []byte("#{INCLUDE:")) {
+			continue
+		}
+		for _, m := range includeDirective.FindAllSubmatch(b, -1) {
+			rel := path.Join(path.Dir(f.Path), string(m[1]))
+			if re, err := globRef(rel, "[^/]*"); err == nil && len(out) < maxIncludes {
+				out = append(out, include{file: re, by: f.Path})
+			}
+		}
+	}
+	return out
+}
+
+// includedBy returns the template that includes the Dockerfile rel, ""
+// when none does.
+func (p *Planned) includedBy(rel string) string {
+	for _, in := range p.includes {
+		if in.by != rel && in.file.MatchString(rel) {
+			return in.by
+		}
+	}
+	return ""
 }
