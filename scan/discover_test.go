@@ -512,10 +512,10 @@ func TestSupervisorConfigOnASiblingBase(t *testing.T) {
 	runTreeCases(t, "CR106", []treeCase{
 		{"a sibling base that runs a shell", map[string]string{"testing/almalinux9-oj17-openldap-base/Dockerfile": child,
 			"testing/almalinux9-oj17-openldap-base/supervisord.d/slapd.conf": "[program:slapd]\n",
-			"testing/almalinux9-oj17/Dockerfile": "FROM library/almalinux:9\nRUN dnf install -y java-17-openjdk\n"}, 0},
+			"testing/almalinux9-oj17/Dockerfile":                             "FROM library/almalinux:9\nRUN dnf install -y java-17-openjdk\n"}, 0},
 		{"a sibling base that starts supervisord", map[string]string{"testing/almalinux9-oj17-openldap-base/Dockerfile": child,
 			"testing/almalinux9-oj17-openldap-base/supervisord.d/slapd.conf": "[program:slapd]\n",
-			"testing/almalinux9-oj17/Dockerfile": "FROM library/almalinux:9\nRUN dnf install -y supervisor\nCMD [\"supervisord\", \"-n\"]\n"}, 2}, // the base's CMD too
+			"testing/almalinux9-oj17/Dockerfile":                             "FROM library/almalinux:9\nRUN dnf install -y supervisor\nCMD [\"supervisord\", \"-n\"]\n"}, 2}, // the base's CMD too
 	})
 }
 
