@@ -99,6 +99,8 @@ type buildFile struct {
 	tagTemplates []tagTemplate
 	// found are its builds of the Dockerfiles it finds (foundBuild).
 	found []foundBuild
+	// bakes are its bake commands that set every target's platform.
+	bakes []bakeSet
 	// joined are the Dockerfiles it appends into another file with `cat`
 	// (`cat custom/header.Dockerfile >> $DOCKERFILE`): pieces of the
 	// Dockerfile it writes.
@@ -418,6 +420,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		f.tags = taggedImages(b, github)
 		f.tagTemplates = tagTemplates(b)
 		f.found = foundBuilds(b)
+		f.bakes = bakeSets(b)
 		f.dockerfiles = namedDockerfiles(b)
 		f.cliFolders = cliFolders(b)
 		f.rootImages = publishedRoot(b)
@@ -451,12 +454,62 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" {
 			out = append(out, f)
 		}
 		return nil
 	})
+	applyBakeSets(out)
 	return out
+}
+
+// bakeSet is a `docker buildx bake -f FILE --set "*.platform=P"`: every
+// target of FILE built for P.
+type bakeSet struct {
+	file, platform string
+}
+
+// bakeSetCommand finds such a command's file and platform, continued
+// lines joined.
+var (
+	bakeFileFlag     = regexp.MustCompile(`\bbake\b[^\n]*?(?:-f|--file)[= ]["']?([^\s"';&|]+)`)
+	bakeSetPlatforms = regexp.MustCompile(`--set[= ]["']?\*\.platform=([^\s"']+)`)
+)
+
+// bakeSets reads a build file's bake commands that set every target's
+// platform.
+func bakeSets(b []byte) []bakeSet {
+	if !bytes.Contains(b, []byte("bake")) || !bytes.Contains(b, []byte(".platform=")) {
+		return nil
+	}
+	var out []bakeSet
+	for _, line := range strings.Split(strings.ReplaceAll(string(b), "\\\n", " "), "\n") {
+		fm, pm := bakeFileFlag.FindStringSubmatch(line), bakeSetPlatforms.FindStringSubmatch(line)
+		if fm == nil || pm == nil || strings.Contains(fm[1], "$") || strings.Contains(pm[1], "$") || len(out) >= maxTags {
+			continue
+		}
+		out = append(out, bakeSet{file: path.Clean(strings.TrimPrefix(fm[1], "./")), platform: pm[1]})
+	}
+	return out
+}
+
+// applyBakeSets gives the build file that runs a bake command with
+// `--set "*.platform=P"` the platform P for each Dockerfile the bake or
+// Compose file it names builds (okteto's `docker buildx bake -f
+// docker-compose.dotnet.yml --set "*.platform=linux/amd64"`).
+func applyBakeSets(files []buildFile) {
+	for i := range files {
+		for _, set := range files[i].bakes {
+			for _, g := range files {
+				if g.path != set.file && g.path != path.Join(files[i].dir, set.file) {
+					continue
+				}
+				for _, df := range g.dockerfiles {
+					files[i].dfPlatform(df, set.platform)
+				}
+			}
+		}
+	}
 }
 
 // catInto is a `cat` of files written into another (`cat a b > out`,

@@ -140,3 +140,20 @@ func TestLoopPlatform(t *testing.T) {
 		{"a loop over other files", map[string]string{"managed-containers/github-runner/Dockerfile": df, ".github/workflows/publish.yml": loop("f")}, 1},
 	})
 }
+
+// TestBakeSetPlatform: `docker buildx bake -f docker-compose.dotnet.yml
+// --set "*.platform=linux/amd64"` builds every Dockerfile that Compose
+// file names for amd64 (CR112 leaves its amd64 downloads); one set for
+// two platforms leaves them reported, as does a bake of another file.
+func TestBakeSetPlatform(t *testing.T) {
+	df := "FROM mcr.microsoft.com/dotnet/sdk:8.0\nRUN curl -sSL https://example.com/vsdbg-linux-x64.zip -o /tmp/v.zip\nUSER 1000\n"
+	compose := "services:\n  dotnetcore8:\n    build:\n      context: .\n      dockerfile: dotnetcore/Dockerfile\n"
+	makefile := func(file, platforms string) string {
+		return "build:\n\tdocker buildx bake -f " + file + " \\\n\t\t--set \"*.platform=" + platforms + "\"\n"
+	}
+	runTreeCases(t, "CR112", []treeCase{
+		{"one platform", map[string]string{"dotnetcore/Dockerfile": df, "docker-compose.dotnet.yml": compose, "Makefile": makefile("docker-compose.dotnet.yml", "linux/amd64")}, 0},
+		{"two platforms", map[string]string{"dotnetcore/Dockerfile": df, "docker-compose.dotnet.yml": compose, "Makefile": makefile("docker-compose.dotnet.yml", "linux/amd64,linux/arm64")}, 1},
+		{"another file baked", map[string]string{"dotnetcore/Dockerfile": df, "docker-compose.dotnet.yml": compose, "Makefile": makefile("docker-compose.node.yml", "linux/amd64")}, 1},
+	})
+}
