@@ -317,8 +317,11 @@ func passThrough(script string) bool {
 			}
 		case *syntax.CallExpr:
 			if len(x.Args) == 0 {
-				if !idAssigns(script, x.Assigns) {
-					ok = false // an assignment: it sets something
+				// A plain assignment (`DATA="/app/data"`, then echoed) is
+				// the script's own: the program `exec "$@"` runs inherits
+				// exported variables only, unless `set -a` exports all.
+				if allExport(script) && !idAssigns(script, x.Assigns) {
+					ok = false
 				}
 				break
 			}
@@ -350,6 +353,15 @@ func passThrough(script string) bool {
 	})
 	return ok && (execs > 0 || prints > 0)
 }
+
+// allExport reports whether a script exports every variable it assigns
+// (`set -a`, `set -o allexport`).
+func allExport(script string) bool {
+	return setAllExport.MatchString(script)
+}
+
+// setAllExport is `set -a` (also among other flags) or `set -o allexport`.
+var setAllExport = regexp.MustCompile(`(?m)\bset\s+(?:-[a-zA-Z]*a[a-zA-Z]*\b|-o\s+allexport\b)`)
 
 // idQuery is an assignment's value that asks for the running user's IDs
 // (`$(id -u)`, `$(id -g)`, `$(whoami)`).

@@ -142,6 +142,8 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"ubuntu-24.04.Dockerfile", []string{"ubuntu-24.04.Dockerfile", "ubuntu-24.04-aarch64.Dockerfile", "ubuntu-22.04.Dockerfile"}, "amd64"},
 		{"ubuntu-22.04.Dockerfile", []string{"ubuntu-24.04.Dockerfile", "ubuntu-24.04-aarch64.Dockerfile", "ubuntu-22.04.Dockerfile"}, ""},
 		{"Dockerfile.ci_cpu", []string{"Dockerfile.ci_cpu", "Dockerfile.ci_arm"}, ""},
+		{"development.Dockerfile", []string{"development.Dockerfile", "development-arm.Dockerfile", "bazel_dev.Dockerfile"}, "amd64"},
+		{"bazel_dev.Dockerfile", []string{"development.Dockerfile", "development-arm.Dockerfile", "bazel_dev.Dockerfile"}, ""},
 		{"Dockerfile.ci_arm", []string{"Dockerfile.ci_cpu", "Dockerfile.ci_arm"}, ""},
 	} {
 		if got := ArchFromSiblings(c.name, c.siblings); got != c.want {

@@ -474,7 +474,7 @@ var (
 	armName = regexp.MustCompile(`(?i)(?:^|[._-])arm(?:$|[._-])`)
 	// siblingArch is an architecture with the separator before it in a
 	// file's name (`.aarch64`, `-arm64`).
-	siblingArch = regexp.MustCompile(`(?i)([._-])(amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7)(?:$|[._-])`)
+	siblingArch = regexp.MustCompile(`(?i)([._-])(amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7|arm)(?:$|[._-])`)
 	archDir     = regexp.MustCompile(`(?i)^(amd64|x86_64|aarch64|arm64|arm64v8|arm32v7|armhf)$`)
 )
 
@@ -763,7 +763,7 @@ func ArchFromSiblings(name string, siblings []string) string {
 			if s[:m[2]]+s[m[5]:] != name {
 				continue
 			}
-			if a := normArch(s[m[4]:m[5]]); a != "" && a != "amd64" {
+			if a := normArch(s[m[4]:m[5]]); a != "" && a != "amd64" || strings.EqualFold(s[m[4]:m[5]], "arm") {
 				return "amd64"
 			}
 		}

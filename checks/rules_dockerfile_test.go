@@ -551,6 +551,8 @@ func TestCR112(t *testing.T) {
 		{"jq's linux64", "FROM ubuntu:24.04\nRUN curl -fsSLo /usr/local/bin/jq https://github.com/jqlang/jq/releases/download/jq-1.6/jq-linux64\n", nil, []want{{line: 2}}},
 		{"an apt source a later write of the RUN replaces", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" | tee /etc/apt/sources.list.d/mssql.list && \\\n    curl https://packages.microsoft.com/config/debian/12/prod.list | tee /etc/apt/sources.list.d/mssql.list\n", nil, nil},
 		{"an apt source a later write appends to", "FROM debian:12\nRUN echo \"deb [arch=amd64] https://packages.microsoft.com/debian/12/prod bookworm main\" > /etc/apt/sources.list.d/mssql.list && \\\n    echo 'deb http://deb.debian.org/debian bookworm main' >> /etc/apt/sources.list.d/mssql.list\n", nil, []want{{line: 2}}},
+		{"an ADD download the next RUNs move and unpack", "FROM debian:12\nADD https://example.com/bazel/5.2.0/bazel-5.2.0-linux-x86_64 /opt/\nRUN chmod 777 /opt/bazel-5.2.0-linux-x86_64\nADD https://example.com/cmake-3.22.0-linux-x86_64.tar.gz /opt/cmake-3.22.0-linux-x86_64.tar.gz\nRUN tar -C /opt -xvzf /opt/cmake-3.22.0-linux-x86_64.tar.gz\n", nil, []want{{line: 2}, {line: 4}}},
+		{"a download for Windows by its target triple", "FROM debian:12\nRUN curl -LO https://downloads.example.org/ghc/9.4.8/ghc-9.4.8-x86_64-unknown-mingw32.tar.xz\n", nil, nil},
 		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})
 }

@@ -70,7 +70,7 @@ func init() {
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
-			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up. An image with no shell (`scratch`, " +
+			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`; its own variables, which `exec` does not hand on unless exported, count as printing), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
@@ -128,7 +128,7 @@ func init() {
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
 			"whatever the build decides (not under an `if`, a `case` branch, `||` or a test's `&&`) that names an architecture itself " +
-			"(`walter_…_linux_amd64` beside other downloads by `${TARGETARCH}`); nor is a download named for another OS (`_darwin_amd64`), " +
+			"(`walter_…_linux_amd64` beside other downloads by `${TARGETARCH}`); nor is a download named for another OS (`_darwin_amd64`, a Windows target triple: `x86_64-unknown-mingw32`), " +
 			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`), nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
@@ -136,7 +136,7 @@ func init() {
 			"path beside its ARM twin (`Ubuntu/` beside `UbuntuARM/` is the amd64 one), or a base's tag (`…:arm64v8-noble`, " +
 			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`); a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
 			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
-			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
+			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`, `development.Dockerfile` and `development-arm.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
 			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a build command that names it with one " +
 			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`, also `-f \"$dockerfile\"` in a loop over the repository's Dockerfiles, or `docker buildx bake -f docker-compose.dotnet.yml --set \"*.platform=linux/amd64\"` for the files it names) or a workflow step that does (its `file:` or " +
 			"`context:` with `platforms:`, also through a reusable workflow's inputs, per matrix entry), the same file in another release's " +
@@ -873,7 +873,8 @@ func archlessX86(a string) (string, bool) {
 // otherOS is a download named for an operating system other than Linux
 // (`…_darwin_amd64.tar.gz`, `…-windows-x64.zip`): no Linux image runs it on
 // any architecture, so its architecture breaks nothing of a platform.
-var otherOS = regexp.MustCompile(`(?i)(?:^|[-_./])(?:darwin|macos|osx|windows|win32|win64|freebsd)(?:$|[-_./])`)
+// Windows target triples count (`x86_64-unknown-mingw32`, `-pc-windows-msvc`).
+var otherOS = regexp.MustCompile(`(?i)(?:^|[-_./])(?:darwin|macos|osx|windows|win32|win64|freebsd|mingw32|mingw64|w64-mingw32|msvc)(?:$|[-_./])`)
 
 // archCmd is the arch command's answer taken in a substitution
 // (`$(arch | sed s/arm64/aarch64/)`).
@@ -1370,6 +1371,14 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					continue
 				}
 				add(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, m[1], true)
+				// A later RUN that unpacks, moves or chmods the file the
+				// ADD wrote (its name, or the destination's) repeats this
+				// download: one finding.
+				for _, n := range append(archNames(a), archNames(ins.Args[len(ins.Args)-1])...) {
+					if _, ok := seen[n]; !ok {
+						seen[n] = len(dls) - 1
+					}
+				}
 			}
 		}
 	}
