@@ -158,7 +158,8 @@ func init() {
 			"no `ARG` before the first `FROM` declares (which no `--build-arg` can set). A Dockerfile built on its " +
 			"own whose `ARG` has no default is a parameter its builder passes (`--build-arg`, as Gitpod's dazzle " +
 			"chunks and CI builds do) and is not reported; nor is a variable whose empty value still gives a " +
-			"valid reference (`FROM tensorflow/tensorflow:devel${IMAGE_TYPE}`), nor BuildKit's automatic platform " +
+			"valid reference (`FROM tensorflow/tensorflow:devel${IMAGE_TYPE}`, `:${GHC_VERSION}${SUBTAG:+-}${SUBTAG}`, the " +
+			"shell's fallback and alternative forms expanded as BuildKit does), nor BuildKit's automatic platform " +
 			"ARGs (`TARGETARCH`, `BUILDPLATFORM`, …), nor a name only the default of an argument names that the " +
 			"repository's build files pass (`ARG FROM_IMAGE=\"${REPO}:${PHP_VERSION}-cli\"` then `FROM $FROM_IMAGE`, with each " +
 			"bake target setting `FROM_IMAGE`): that default is never used.",
@@ -1109,6 +1110,22 @@ func (v *dfView) fromArgsPassed(s *dockerfile.Stage) bool {
 	return len(ms) > 0
 }
 
+// shellRef is a variable reference in any of the shell's forms
+// (`$X`, `${X}`, `${X:-d}`, `${X:+a}`): its name, and the form's operator.
+var shellRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)(:?[-+])?`)
+
+// onlyNames reports whether every variable s needs is one of names: a
+// reference with a fallback or an alternative (`${HLS_VERSION:-none}`,
+// `${SUBTAG:+-}`) needs none.
+func onlyNames(s string, names []string) bool {
+	for _, m := range shellRef.FindAllStringSubmatch(s, -1) {
+		if m[2] == "" && !slices.Contains(names, m[1]) {
+			return false
+		}
+	}
+	return true
+}
+
 // validWhenEmpty reports whether a FROM reference whose missing variables
 // are left empty is still a valid image reference (`debian:12${SUFFIX}`).
 func validWhenEmpty(ref string, missing []string) bool {
@@ -1117,6 +1134,13 @@ func validWhenEmpty(ref string, missing []string) bool {
 		empty[m] = ""
 	}
 	r := expandKnown(ref, empty)
+	if hasVar(r) && onlyNames(r, missing) {
+		// `${SUBTAG:+-}${SUBTAG}`: the shell's forms, as BuildKit expands
+		// them with the missing names empty.
+		if x, err := dockerfile.ExpandWord(r, empty); err == nil && !strings.Contains(x, "$") {
+			r = x
+		}
+	}
 	if r == "" || hasVar(r) {
 		return false
 	}

@@ -196,16 +196,34 @@ func expandFrom(lex *shell.Lex, word string, env *argEnv) (string, []string, err
 var refRe = regexp.MustCompile(`\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+?#%/])?|([A-Za-z_][A-Za-z0-9_]*))`)
 
 // usedWithoutDefault reports whether word references name other than as
-// `${name-default}` or `${name:-default}`.
+// `${name-default}`, `${name:-default}` or `${name:+alternative}`.
 func usedWithoutDefault(word, name string) bool {
 	for _, m := range refRe.FindAllStringSubmatch(word, -1) {
 		n := m[1] + m[3]
 		if n != name {
 			continue
 		}
-		if m[2] != "-" && m[2] != ":-" {
+		// `${NAME:-default}` falls back, `${NAME:+alt}` is empty without
+		// a value: neither needs one.
+		if m[2] != "-" && m[2] != ":-" && m[2] != "+" && m[2] != ":+" {
 			return true
 		}
 	}
 	return false
+}
+
+// ExpandWord substitutes vars into a word as BuildKit does for a FROM line
+// (`${NAME:-default}`, `${NAME:+alternative}` included); a name vars
+// lacks expands to "".
+func ExpandWord(word string, vars map[string]string) (string, error) {
+	env := &argEnv{vals: map[string]string{}}
+	for k, v := range vars {
+		env.set(k, v)
+	}
+	lex := shell.NewLex('\\')
+	r, err := lex.ProcessWordWithMatches(word, env)
+	if err != nil {
+		return "", err
+	}
+	return r.Result, nil
 }
