@@ -1490,7 +1490,13 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 						addKey(m[2], t)
 					}
 				} else {
-					addKey(m[2], rest)
+					// `images: a/x,a/y` (a reusable workflow's list) or
+					// metadata-action's `a/x,enable=…` (attributes).
+					for _, t := range strings.Split(strings.Trim(rest, `"'`), ",") {
+						if t = strings.TrimSpace(t); t != "" && !strings.Contains(t, "=") {
+							addKey(m[2], t)
+						}
+					}
 				}
 			}
 			continue

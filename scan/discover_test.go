@@ -235,6 +235,8 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			".github/workflows/build-and-push.yml": "      - uses: docker/build-push-action@v7\n        with:\n          context: ./${{ env.CONTAINER }}\n          tags: |\n            ghcr.io/python/${{ inputs.container }}:${{ steps.version.outputs.builddate }}\n            ghcr.io/python/${{ inputs.container }}:latest\n          push: true\n"}, 0},
 		{"a workflow's --tag with a templated namespace", map[string]string{"Dockerfile": "FROM myoung34/github-runner-base:latest\nUSER 1000\n",
 			".github/workflows/base.yml": "      - run: |\n          docker buildx build \\\n              --tag ${{ env.ORG }}/github-runner-base:latest \\\n              --push .\n"}, 0},
+		{"a reusable workflow's images list", map[string]string{"workspaces/vscode-cpp/Dockerfile": "FROM prairielearn/workspace-vscode-base:latest\nUSER 1000\n",
+			".github/workflows/images.yml": "jobs:\n  build:\n    uses: ./.github/workflows/build-images.yml\n    with:\n      images: prairielearn/workspace-jupyterlab-base,prairielearn/workspace-vscode-base,prairielearn/workspace-vscode-cpp\n"}, 0},
 		{"docker/metadata-action's images", map[string]string{"torch.Dockerfile": "FROM matifali/dockerdl-base:latest\nUSER 1000\n",
 			".github/workflows/docker-publish-base.yml": "      - uses: docker/metadata-action@v5\n        with:\n          images: |\n            matifali/dockerdl-base\n          tags: |\n            type=raw,value=latest\n"}, 0},
 		{"devcontainer build's --image-name", map[string]string{"src/go/.devcontainer/Dockerfile": "FROM ghcr.io/acme/images/base:latest\nUSER 1000\n",
