@@ -49,7 +49,7 @@ func init() {
 			"script (read from the build context) switches to a non-root user (`su`, `gosu`, `su-exec`, `runuser`, " +
 			"`setpriv`, `sudo -u`) and starts the agent's init script as that user: root is for its setup, such " +
 			"as fixing a volume's ownership. A Dockerfile a devcontainer.json builds is not reported when the config sets a " +
-			"non-root `remoteUser` or `containerUser`, nor, in a Docker Compose config (which only the native integration " +
+			"non-root `remoteUser` or `containerUser` (or its Compose service a non-root `user:`), nor, in a Docker Compose config (which only the native integration " +
 			"runs), when it has no `USER` and its base's devcontainer.metadata label names the user: CR205 judges the " +
 			"Dev Container's user. An image built on `scratch` is not judged: it has no user database " +
 			"or shell, holds files or one static program, and cannot be a workspace.",
@@ -285,6 +285,11 @@ func checkCR101(in *DockerfileInput) []Finding {
 	// the user for sessions; CR205 judges that choice.
 	if dc := in.Devcontainer; dc != nil {
 		if u, set := dc.User(); set && !isRootUser(u) {
+			return nil
+		}
+		// The Compose service's `user: ${UID:-kitsune}` is the container's
+		// user, whatever the Dockerfile ends with.
+		if u, _, _ := strings.Cut(in.ComposeUser, ":"); u != "" && !hasVar(u) && !isRootUser(u) {
 			return nil
 		}
 		// Only the native integration runs a Docker Compose setup

@@ -24,6 +24,10 @@ type DockerfileInput struct {
 	// Devcontainer is the devcontainer.json that builds this Dockerfile, or
 	// nil when it is checked on its own.
 	Devcontainer *devcontainer.Config
+	// ComposeUser is the `user` of the Docker Compose service that builds
+	// the Dockerfile for Devcontainer ("" when none is set): the
+	// container runs as it.
+	ComposeUser string
 	// Bases tells what is known of base images (family, package manager,
 	// tools, default user); nil means StaticBases, the built-in table of
 	// well-known images. The image reader supplies real facts.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -42,6 +43,9 @@ type ComposeService struct {
 	// container: `privileged: true`, each `cap_add`, `security_opt` and
 	// `devices` entry, in the order of the files and their lines.
 	Privileges []ComposePrivilege
+	// User is the service's `user` (`${UID:-kitsune}` interpolated: the
+	// container runs as it), "" when unset.
+	User string
 }
 
 // ComposePrivilege is one privilege a Compose service asks for.
@@ -160,6 +164,12 @@ func (p *Plan) ComposeService(fsys fs.FS) (*ComposeService, error) {
 		if img, ok := s["image"].(string); ok {
 			svc.Image = interpolate(img, env)
 			svc.ImageFromHost = unsetVariable(img, env)
+		}
+		switch u := s["user"].(type) {
+		case string:
+			svc.User = interpolate(u, env)
+		case int:
+			svc.User = strconv.Itoa(u)
 		}
 		switch b := s["build"].(type) {
 		case string:

@@ -534,6 +534,24 @@ func TestIncludedPieces(t *testing.T) {
 	})
 }
 
+// TestComposeServiceUser: a Compose Dev Container whose service sets a
+// non-root `user:` (`${UID:-kitsune}`, interpolated with its default)
+// runs its container as that user: CR101 does not report the Dockerfile
+// the service builds with no USER; a service with no user, or root, does.
+func TestComposeServiceUser(t *testing.T) {
+	df := "FROM python:3.12 AS base\nRUN useradd -m -u 1000 kitsune\nFROM base AS dev\nRUN pip install -e .\nFROM base AS prod\nUSER kitsune\n"
+	dc := `{"dockerComposeFile": ["../docker-compose.yml"], "service": "web", "workspaceFolder": "/app"}`
+	compose := func(user string) string {
+		return "services:\n  web:\n    build:\n      context: .\n      dockerfile: Dockerfile\n      target: dev\n" + user
+	}
+	runTreeCases(t, "CR101", []treeCase{
+		{"a non-root user with a default", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("    user: ${UID:-kitsune}\n")}, 0},
+		{"a numeric user", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("    user: \"1000:1000\"\n")}, 0},
+		{"root", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("    user: root\n")}, 1},
+		{"no user", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("")}, 1},
+	})
+}
+
 // TestSysboxTemplateRunsSystemd: an image the repository's Coder template
 // runs under Sysbox with `exec /sbin/init` has systemd as PID 1: CR116 does
 // not report its enabled units; without such a template it does.
