@@ -403,7 +403,8 @@ func conditionalStmts(file *syntax.File) map[*syntax.Stmt]bool {
 
 // ignoredStmts returns the statements of file whose failure the script
 // ignores (see Command.FailureIgnored): the last statement before `||
-// true` or `|| :` (`strip … || true`; in `a && b || true`, b).
+// true`, `|| :` or a fallback that only prints (`strip … || true`,
+// `|| echo "Skipping"`; in `a && b || true`, b).
 func ignoredStmts(file *syntax.File) map[*syntax.Stmt]bool {
 	out := map[*syntax.Stmt]bool{}
 	syntax.Walk(file, func(n syntax.Node) bool {
@@ -425,14 +426,20 @@ func ignoredStmts(file *syntax.File) map[*syntax.Stmt]bool {
 	return out
 }
 
-// isNoop reports whether a statement is `true` or `:`.
+// isNoop reports whether a statement is `true` or `:`, or only prints
+// (`echo "Skipping …"`, `printf …`): the build goes on either way.
 func isNoop(st *syntax.Stmt) bool {
 	call, ok := st.Cmd.(*syntax.CallExpr)
-	if !ok || len(call.Args) != 1 {
+	if !ok || len(call.Args) == 0 {
 		return false
 	}
-	w := call.Args[0].Lit()
-	return w == "true" || w == ":"
+	switch w := call.Args[0].Lit(); w {
+	case "true", ":":
+		return len(call.Args) == 1
+	case "echo", "printf":
+		return true
+	}
+	return false
 }
 
 // testCommands are programs whose success is a condition (a file exists, a

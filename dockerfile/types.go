@@ -208,9 +208,10 @@ type Command struct {
 	// `hash`, `grep`, `getent`, `id`), e.g. `apk add` under
 	// `if [ "$ID" = alpine ]` or `command -v apk && apk add`.
 	Conditional bool
-	// FailureIgnored is set for a command the script runs with `|| true`
-	// or `|| :` after it (`strip … 2>/dev/null || true`): the build goes on
-	// whether it fails or not. Only a RUN's own commands are read so.
+	// FailureIgnored is set for a command the script runs with `|| true`,
+	// `|| :` or a fallback that only prints after it (`strip … 2>/dev/null
+	// || true`, `|| echo "Skipping"`): the build goes on whether it fails
+	// or not. Only a RUN's own commands are read so.
 	FailureIgnored bool
 	// Script is the script the command runs whose commands the Dockerfile
 	// does not show: a file given to a shell (`bash /tmp/setup.sh`, also
