@@ -36,7 +36,8 @@ func init() {
 		What: "A file named like a Dockerfile that is a template to be filled in before it is built: a generator template " +
 			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template`, `.in`, `.ncl`, `.jsonnet`, `.cue` or `.blueprint` suffix, " +
 			"a `Dockerfile.<suffix>` whose first line is a program's rather than an instruction (`let render = fun cfg =>`), or a line that starts " +
-			"with `{{`, `{%` or `<%`, or such a tag in `FROM` or in the default of an `ARG` a `FROM` takes, or a generator's " +
+			"with `{{`, `{%` or `<%`, or such a tag in `FROM` or in the default of an `ARG` a `FROM` takes, or a placeholder alone " +
+			"on a line that a script replaces with instructions (ffmpeg's `%%ENV%%`), or a generator's " +
 			"include written as a comment (che-theia's `#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}`), or a `FROM` whose variable only a comment declares, `# ARG " +
 			"teamcityAgentImage`, as JetBrains' TeamCity configs do), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
@@ -147,6 +148,9 @@ var generatorSuffixes = []string{".tt", ".erb", ".ejs", ".j2", ".jinja", ".jinja
 var (
 	// generatorTag finds a template tag: Go templates, Jinja, ERB.
 	generatorTag = regexp.MustCompile(`\{\{-?.*?-?\}\}|\{%-?.*?-?%\}|<%[=-]?.*?-?%>|\{\{|\{%|<%`)
+	// placeholderLine is a placeholder alone on a line, which a build
+	// script replaces with instructions (`%%ENV%%`, `@RUN@`, `__STEPS__`).
+	placeholderLine = regexp.MustCompile(`^\s*(?:%%[A-Z][A-Z0-9_]*%%|@[A-Z][A-Z0-9_]*@|__[A-Z][A-Z0-9_]*__)\s*$`)
 	// generatorDirective is a generator's include written as a comment
 	// (che-theia's `#{INCLUDE:docker/…/runtime-from.dockerfile}`).
 	// Only an include needs filling in: the file misses the lines it
@@ -321,6 +325,12 @@ func IncludedFragment(p, by string) *Template {
 func generatorLine(p string, lines []string) *Template {
 	for i, line := range lines {
 		trimmed := strings.TrimSpace(line)
+		if m := placeholderLine.FindStringIndex(line); m != nil {
+			// `%%ENV%%` alone on a line: a script writes the lines it
+			// stands for (ffmpeg's update.py).
+			return &Template{Path: p, Kind: TemplateGenerator, Sign: "`" + strings.TrimSpace(line) + "` on line " + fmt.Sprint(i+1),
+				Location: Location{Path: p, StartLine: i + 1, StartCol: m[0] + 1, EndLine: i + 1, EndCol: m[1]}}
+		}
 		if m := generatorDirective.FindStringIndex(line); m != nil {
 			// `#{INCLUDE:…}`: a comment to Docker, a directive to the
 			// generator that fills it in.

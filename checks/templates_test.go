@@ -23,6 +23,7 @@ func TestDockerfileTemplate(t *testing.T) {
 		{name: "a Go template in an ARG default", path: "utils/Dockerfile.node", src: "ARG REPO=\"thecodingmachine/php\"\nARG FROM_IMAGE=\"${REPO}:${PHP_VERSION}-{{ .Orbit.variant }}\"\nFROM $FROM_IMAGE\n", kind: TemplateGenerator, line: 2, col: 40},
 		{name: "Orbit's blueprint by suffix", path: "utils/Dockerfile.node.blueprint", src: "FROM debian:12\n", kind: TemplateGenerator, line: 1, sign: "`.blueprint` suffix"},
 		{name: "a format string in an ARG default is no template", path: "Dockerfile", src: "ARG FMT='{{.Id}}'\nFROM docker:27\n"},
+		{name: "a placeholder line a script replaces", path: "templates/Dockerfile-template.ubuntu2404", src: "FROM ubuntu:24.04 AS base\nWORKDIR /tmp/workdir\n%%ENV%%\nRUN apt-get update\n", kind: TemplateGenerator, line: 3, col: 1, sign: "`%%ENV%%`"},
 		{name: "a generator's include directive", path: "dockerfiles/theia/Dockerfile", src: "# Builder Image\n#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/builder-from.dockerfile}\nRUN yarn\n", kind: TemplateGenerator, line: 2, col: 1, sign: "`#{INCLUDE:docker/${BUILD_IMAGE_TARGET}"},
 		{name: "a comment that only looks like one", path: "Dockerfile", src: "# {INCLUDE: none}\nFROM debian:12\n"},
 		{name: "a generator's condition, a comment to Docker", path: "Dockerfile", src: "FROM debian:12\n#{IF:DO_CLEANUP}\nRUN rm -rf /tmp/x\n"},
