@@ -662,6 +662,24 @@ var knownBases = []knownBase{
 	}},
 }
 
+// openjdkOracleLinux reports whether an openjdk tag names an image built on
+// Oracle Linux: `latest` (or none), a version from 12 on with no other
+// distribution named (`17`, `18-jdk`), or `oraclelinux` itself. The
+// `-slim`, `-bullseye`/`-buster` and `-windowsservercore` tags are
+// Debian's or Windows'.
+func openjdkOracleLinux(tag string) bool {
+	if tag == "" || tag == "latest" || strings.Contains(tag, "oraclelinux") {
+		return true
+	}
+	if tagHas(tag, "slim", "windowsservercore", "nanoserver", "alpine") || tagHas(tag, debianCodenames...) || tagHas(tag, ubuntuCodenames...) {
+		return false
+	}
+	v, _, _ := strings.Cut(tag, "-")
+	v, _, _ = strings.Cut(v, ".")
+	n, err := strconv.Atoi(v)
+	return err == nil && n >= 12
+}
+
 // linuxserver reports whether r is a linuxserver.io image (Docker Hub,
 // lscr.io or ghcr.io).
 func linuxserver(r ImageRef) bool {
@@ -844,6 +862,10 @@ func familyOf(r ImageRef) (OSFamily, PackageManager) {
 		return f, m
 	}
 	switch {
+	case r.Registry == "" && r.Repository == "openjdk" && openjdkOracleLinux(tag):
+		// openjdk's tags from 12 on, `latest` and no tag included, are
+		// built on Oracle Linux 8 (microdnf) unless they name Debian.
+		return OSRHEL, PMMicrodnf
 	case r.Registry == "" && r.Repository == base && slices.Contains([]string{"node", "python", "golang", "rust", "ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "maven", "gradle", "haskell", "elixir", "erlang", "julia", "r-base", "swift", "clojure"}, base):
 		// Docker Official images only: `posit/r-base` is not `r-base`.
 		return OSDebian, PMApt

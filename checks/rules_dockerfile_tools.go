@@ -1392,15 +1392,58 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 		}
 		archs[d.stem][normArch(d.arch)] = true
 	}
+	// Files for several targets from one place (syzkaller's
+	// `…/images/buildroot-amd64-….gz`, `buildroot-arm64-img-….gz` and
+	// `buildroot-arm-fs-….gz`, disk images its VMs boot): the stage
+	// fetches one per architecture, whatever the names add after it.
+	perTarget := stageURLArchs(v, s)
 	var out []Finding
 	for _, d := range dls {
 		if len(archs[d.stem]) > 1 {
+			continue
+		}
+		if prefix, _, ok := strings.Cut(d.stem, "\x00"); ok && d.url && strings.Contains(prefix, "://") && len(perTarget[prefix]) > 1 {
 			continue
 		}
 		if len(d.spans) > 1 && d.finding.Fix != nil {
 			d.finding.Fix.Edits = archFixAll(v, d.spans, d.arch)
 		}
 		out = append(out, d.finding)
+	}
+	return out
+}
+
+// targetWord is an architecture's name in a URL, wider than archRe: the
+// 32-bit and other targets a stage may fetch files for too.
+var targetWord = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l?|armhf|arm|i386|i686|x86|riscv64|ppc64le|s390x|mips64)(?:$|[-_./"'])`)
+
+// urlWord is a URL in an instruction's text.
+var urlWord = regexp.MustCompile(`https?://[^\s"'|;&)]+`)
+
+// stageURLArchs maps the part of each URL the stage downloads that comes
+// before an architecture's name (lower-cased, as archStem keeps it) to the
+// architectures named there.
+func stageURLArchs(v *dfView, s *dockerfile.Stage) map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, ins := range s.Instructions {
+		if ins.Cmd != "run" && ins.Cmd != "add" {
+			continue
+		}
+		for _, u := range urlWord.FindAllString(v.f.Text(ins.StartLine, ins.EndLine), -1) {
+			u = strings.ToLower(u)
+			m := targetWord.FindStringSubmatchIndex(u)
+			if m == nil {
+				continue
+			}
+			prefix, arch := u[:m[2]], u[m[2]:m[3]]
+			if out[prefix] == nil {
+				out[prefix] = map[string]bool{}
+			}
+			if n := normArch(arch); n != "" {
+				arch = n
+			}
+			out[prefix][arch] = true
+		}
 	}
 	return out
 }
