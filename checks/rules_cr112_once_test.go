@@ -41,6 +41,9 @@ func TestCR112OncePerDownload(t *testing.T) {
 		{"s5cmd's Linux-arm64 in a stage for arm64", "FROM --platform=linux/arm64 debian:12\nRUN curl -L -o /tmp/s5cmd.tar.gz \"https://github.com/peak/s5cmd/releases/download/v2.2.2/s5cmd_2.2.2_Linux-arm64.tar.gz\"\n", nil, nil},
 		{"conda asked for its platform", "FROM debian:12\nRUN arch=$(uname -m) && [ \"$arch\" = x86_64 ] && sub=linux-64 || sub=linux-aarch64; curl -Ls https://micro.mamba.pm/api/micromamba/$sub/1.1.0 | tar -xj\n", nil, nil},
 		{"the folder a download unpacks to, named otherwise", "FROM debian:12\nRUN curl -fsSLo /tmp/p.tgz \"https://cdn.example.com/x86_64/positron-linux-x64-1.tar.gz\" && \\\n    tar -xzf /tmp/p.tgz -C /tmp && mv /tmp/vscode-reh-web-*linux-x64 /opt/positron\n", nil, []want{{line: 2}}},
+		{"a path another RUN's download installs to", "FROM debian:12\nRUN curl -fsSLO https://example.com/nsight-systems-2025.3.1_2025.3.1.90-1_amd64.deb\nRUN apt-get install -y ./nsight-systems-2025.3.1_2025.3.1.90-1_amd64.deb && ln -s /opt/nvidia/nsight-systems/2025.3.1/target-linux-x64/nsys /usr/local/cuda/bin/nsys\n", nil, []want{{line: 2}}},
+		{"an apt pin file from an architecture's folder", "FROM ubuntu:22.04\nRUN curl -fsSLO https://developer.download.example.com/compute/cuda/repos/ubuntu2204/x86_64/cuda-ubuntu2204.pin && mv cuda-ubuntu2204.pin /etc/apt/preferences.d/cuda-repository-pin-600\n", nil, nil},
+		{"a Jetson base", "FROM nvcr.io/nvidia/l4t-base:r36.2.0\nRUN wget -q https://repo.download.example.com/jetson/t234/pool/main/n/nvidia-l4t-core/nvidia-l4t-core_36.2.0_arm64.deb\n", nil, nil},
 		{"a path of another RUN is its own", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz\nRUN ln -s /opt/b-linux-amd64/bin/b /usr/local/bin/b\n", nil, []want{{line: 2}, {line: 3}}},
 		{"two downloads", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz && curl -fsSLO https://example.com/b_linux_amd64.tgz\n", nil, []want{{line: 2}, {line: 2}}},
 	})

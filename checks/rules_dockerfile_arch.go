@@ -493,6 +493,11 @@ func refArch(ref string) string {
 	if m := archNamespace.FindStringSubmatch(r.Repository); r.Registry == "" && m != nil {
 		return normArch(m[1])
 	}
+	// NVIDIA's Jetson (L4T) images (`nvcr.io/nvidia/l4t-base`,
+	// `dustynv/l4t-pytorch`): arm64 boards only.
+	if l4tImage.MatchString(r.Repository) {
+		return "arm64"
+	}
 	// A repository named for one architecture
 	// (`cr.example.com/viya-4-x64_oci_linux_2-docker/…`, `acme/tool-arm64`).
 	if m := archRe.FindStringSubmatch(r.Repository); m != nil {
@@ -502,6 +507,9 @@ func refArch(ref string) string {
 	}
 	return ""
 }
+
+// l4tImage is a Jetson Linux for Tegra image's name.
+var l4tImage = regexp.MustCompile(`(?i)(?:^|/)l4t-[a-z0-9-]+$`)
 
 // NormArch names an architecture as Go and BuildKit do (amd64, arm64,
 // arm, 386), "" for a name it does not know: x86_64 and x64 are amd64,

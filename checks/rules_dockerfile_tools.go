@@ -134,7 +134,7 @@ func init() {
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
 			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`, `…/arm/`, which is ARM of either width, `UbuntuARM/`, or a name ending in one after a separator: `cross-linux-x64/`, `rsm-msba-arm/`, and `-intel/` for amd64), or a folder on its " +
 			"path beside its ARM twin (`Ubuntu/` beside `UbuntuARM/` is the amd64 one), or a base's tag (`…:arm64v8-noble`, " +
-			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`); a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
+			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`), or a Jetson (L4T) base, which is arm64; a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
 			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
 			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`, `development.Dockerfile` and `development-arm.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
 			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a build command that names it with one " +
@@ -155,12 +155,12 @@ func init() {
 			"An `LD_PRELOAD` of another architecture's library is a note: ld.so skips it, with an error on every program. " +
 			"Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), i386 multilib folders and folders the build makes itself " +
 			"(`mkdir -p ${JAVA_HOME}`) are not reported: a missing one is skipped, not broken. Nor is a repository's signing key " +
-			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`, `…/x86_64/os/RPM-GPG-KEY-AlmaLinux-10`): the key is the same for all; nor a package built for every architecture " +
+			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`, `…/x86_64/os/RPM-GPG-KEY-AlmaLinux-10`, or an apt pin file, `cuda-ubuntu2204.pin`): the key is the same for all; nor a package built for every architecture " +
 			"fetched from one's folder (`…/x86_64/Packages/centos-release-scl-2-3.el7.centos.noarch.rpm`, `…_all.deb`), a distribution's " +
 			"repository setup package included (its repository file names `$basearch`), but NVIDIA's `cuda-repo-…` is reported: its " +
 			"repository file names the folder it came from; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64` and `Linux-64bit` (s5cmd's) count as x86_64. A download is reported once, " +
 			"where it is first named: the later words of the stage that name its file or the folder it unpacks to (in the " +
-			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`) are " +
+			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`; in a later RUN, a path under a folder named like the download's program: `…/nsight-systems/…/target-linux-x64/nsys`) are " +
 			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
 		Why: "Coder runs agents on linux amd64, arm64 and armv7; an image that downloads amd64 binaries builds " +
 			"for arm64 hosts (Graviton, Apple silicon) but its tools fail with `exec format error`, and a path " +
@@ -761,7 +761,9 @@ var (
 	// keyFile is a repository's signing key (`…/x86_64/3bf863cc.pub`,
 	// `…/KEYS.asc`): the same key for every architecture, wherever it is
 	// fetched from.
-	keyFile = regexp.MustCompile(`(?i)(\.(pub|gpg|key)|keys?\.asc|/RPM-GPG-KEY[^/]*)$`)
+	// An apt pin file (`…/ubuntu2204/x86_64/cuda-ubuntu2204.pin`) is one
+	// too: priorities, the same for every architecture.
+	keyFile = regexp.MustCompile(`(?i)(\.(pub|gpg|key|pin)|keys?\.asc|/RPM-GPG-KEY[^/]*)$`)
 	// crossTool is a cross toolchain's program, named for its target
 	// (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`, a ccache link
 	// `/usr/lib/ccache/arm-none-eabi-gcc`): it runs on the build host
@@ -1331,6 +1333,19 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						}
 						continue
 					}
+					// A path an earlier RUN's download installs to
+					// (`…/nsight-systems/2025.3.1/target-linux-x64/nsys` after
+					// `nsight-systems-…_amd64.deb`): that download's.
+					if at := installedBy(dls, a, normArch(m[1])); at >= 0 && !url {
+						if _, ok := runURLs[normArch(m[1])]; !ok {
+							for _, n := range names {
+								if _, ok := seen[n]; !ok {
+									seen[n] = at
+								}
+							}
+							continue
+						}
+					}
 					if at, ok := runURLs[normArch(m[1])]; ok && !url {
 						// Named as written: its edit is the download's.
 						if strings.EqualFold(dls[at].arch, m[1]) {
@@ -1412,6 +1427,32 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	}
 	return out
 }
+
+// installedBy returns the earlier URL download of the architecture arch
+// whose file's name shares a word of five letters or more with the path
+// p (`nsight` in `nsight-systems-…_amd64.deb` and
+// `/opt/nvidia/nsight-systems/…/target-linux-x64/nsys`), -1 for none.
+func installedBy(dls []*download, p, arch string) int {
+	lp := strings.ToLower(p)
+	for i, d := range dls {
+		if !d.url || normArch(d.arch) != arch {
+			continue
+		}
+		for _, w := range nameWord.FindAllString(path.Base(strings.ReplaceAll(d.stem, "\x00", "-")), -1) {
+			if len(w) >= 5 && !slices.Contains(commonNameWords, w) && strings.Contains(lp, w) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// commonNameWords are words many downloads' names share: no sign of the
+// same program.
+var commonNameWords = []string{"linux", "darwin", "windows", "static", "release", "latest", "unknown", "musl", "stable", "binary", "bundle", "installer", "setup"}
+
+// nameWord is a run of letters in a file's name.
+var nameWord = regexp.MustCompile(`[a-z]+`)
 
 // targetWord is an architecture's name in a URL, wider than archRe: the
 // 32-bit and other targets a stage may fetch files for too.
