@@ -338,6 +338,11 @@ func passThrough(script string) bool {
 				// (`gcloud "$@"` after a notice): what a workspace runs
 				// itself.
 				execs++
+			case name == "tail" && len(x.Args) == 3 && x.Args[1].Lit() == "-f" && x.Args[2].Lit() == "/dev/null",
+				name == "sleep" && len(x.Args) == 2 && x.Args[1].Lit() == "infinity":
+				// A keep-alive: the container stays open, as a template's
+				// agent keeps it.
+				execs++
 			case name == "cat" && len(x.Args) == 1:
 				// Prints its standard input: a here-document.
 				prints++

@@ -324,6 +324,8 @@ func TestCR106(t *testing.T) {
 		{"a CLI by path with a subcommand", "FROM debian:12\nENTRYPOINT [\"/usr/local/bin/terraform\"]\nCMD [\"version\"]\n", nil, nil},
 		{"dumb-init with a signal rewrite", "FROM debian:12\nENTRYPOINT [\"/usr/bin/dumb-init\", \"--rewrite\", \"15:2\", \"--\"]\nCMD [\"/risingwave/bin/risingwave\"]\n", nil, nil},
 		{"tini with a parent-death signal", "FROM debian:12\nENTRYPOINT [\"tini\", \"-p\", \"SIGTERM\", \"--\"]\n", nil, nil},
+		{"a shell form that prints, then keeps the container open", "FROM busybox:1.36\nENTRYPOINT echo \"app1\" && tail -f /dev/null\n", nil, nil},
+		{"a shell form that starts a service, then keeps it open", "FROM debian:12\nENTRYPOINT service ssh start && tail -f /dev/null\n", nil, []want{{line: 2}}},
 		{"env alone", "FROM debian:12\nENTRYPOINT [\"/usr/bin/env\"]\nCMD [\"bash\"]\n", nil, nil},
 		{"env setting a variable is no pass-through", "FROM debian:12\nENTRYPOINT [\"/usr/bin/env\", \"LD_PRELOAD=/opt/lib/libfix.so\"]\nCMD [\"bash\"]\n", nil, []want{{line: 2}}},
 		{"an init that wraps the packaged CLI", "FROM alpine:3.20\nCOPY --from=build /out/learn-ocaml-client /usr/bin\nENTRYPOINT [\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]\n", nil, nil},

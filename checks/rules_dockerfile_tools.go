@@ -72,7 +72,7 @@ func init() {
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
 			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`; its own variables, which `exec` does not hand on unless exported, count as printing), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
-			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
+			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
@@ -136,10 +136,10 @@ func init() {
 			"path beside its ARM twin (`Ubuntu/` beside `UbuntuARM/` is the amd64 one), or a base's tag (`…:arm64v8-noble`, " +
 			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`), or a Jetson (L4T) base, which is arm64; a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
 			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
-			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`, `development.Dockerfile` and `development-arm.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` beside it that builds every " +
+			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`, `development.Dockerfile` and `development-arm.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` (or a Garden build action's `garden.yml`) beside it that builds every " +
 			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a build command that names it with one " +
 			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`, also `-f \"$dockerfile\"` in a loop over the repository's Dockerfiles, or `docker buildx bake -f docker-compose.dotnet.yml --set \"*.platform=linux/amd64\"` for the files it names) or a workflow step that does (its `file:` or " +
-			"`context:` with `platforms:`, also through a reusable workflow's inputs, per matrix entry), the same file in another release's " +
+			"`context:` with `platforms:`, also through a reusable workflow's inputs, per matrix entry, and `${{ github.workflow }}` as the workflow's `name:`), the same file in another release's " +
 			"folder that a command builds for one platform where none names this one (a generated script that builds only `2026.03/ndk/Dockerfile` " +
 			"built `2023.02/ndk/Dockerfile` alike), the one `DOCKER_DEFAULT_PLATFORM` a Makefile the build uses exports, a Compose service's `platform` (its " +
 			"`${PLATFORM}` read from the project's `.env`), a folder beside it for ARM that holds a file of its name (`hass/Dockerfile` " +
@@ -160,7 +160,7 @@ func init() {
 			"repository setup package included (its repository file names `$basearch`), but NVIDIA's `cuda-repo-…` is reported: its " +
 			"repository file names the folder it came from; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64` and `Linux-64bit` (s5cmd's) count as x86_64. A download is reported once, " +
 			"where it is first named: the later words of the stage that name its file or the folder it unpacks to (in the " +
-			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`; in a later RUN, a path under a folder named like the download's program: `…/nsight-systems/…/target-linux-x64/nsys`) are " +
+			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`; in a later RUN, a path under a folder named like the download's program: `…/nsight-systems/…/target-linux-x64/nsys`; the file and folder of a URL an ENV or ARG holds, which is reported where it is set) are " +
 			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
 		Why: "Coder runs agents on linux amd64, arm64 and armv7; an image that downloads amd64 binaries builds " +
 			"for arm64 hosts (Graviton, Apple silicon) but its tools fail with `exec format error`, and a path " +
@@ -535,6 +535,11 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 	}
 	// `["/usr/bin/env"]` alone runs the command it is given, as it is.
 	if name == "env" && len(args) == 1 {
+		return true
+	}
+	// A shell form that only prints, then keeps the container open
+	// (`ENTRYPOINT echo "app1" && tail -f /dev/null`).
+	if !ins.JSON && passThrough(strings.Join(ins.Args, " ")) {
 		return true
 	}
 	shell := slices.Contains(shells, name)
@@ -1165,6 +1170,17 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	// seen maps an architecture-named name to its download's index (-1:
 	// a local output name, no finding); urls are the URL words reported.
 	seen := map[string]int{}
+	// A URL an ENV or ARG holds (`ENV DOWNLOAD_URL=…/frp_${VERSION}_linux_amd64.tar.gz`)
+	// is reported where it is set (archVarFindings): the words of the
+	// stage that name its file or the folder it unpacks to are that
+	// finding's, not findings of their own.
+	for _, av := range archVars(s) {
+		if strings.Contains(av.value, "://") {
+			for _, n := range archNames(av.value) {
+				seen[n] = -1
+			}
+		}
+	}
 	urls := map[string]bool{}
 	add := func(a string, sp dockerfile.Span, arch string, url bool) {
 		dls = append(dls, &download{finding: archFinding(v, a, sp, arch), arch: arch, stem: archStem(a), url: url, spans: []dockerfile.Span{sp}})

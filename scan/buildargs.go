@@ -666,11 +666,23 @@ var (
 	stepPlatform = regexp.MustCompile(`^\s*platforms:\s*["']?([^"'#\n]+?)["']?\s*(?:#.*)?$`)
 )
 
+var (
+	// workflowName is a workflow's top-level `name:`, a plain word.
+	workflowName = regexp.MustCompile(`(?m)^name:[ \t]*["']?([A-Za-z0-9._/-]+)["']?[ \t]*$`)
+	// githubWorkflow is `${{ github.workflow }}`.
+	githubWorkflow = regexp.MustCompile(`\$\{\{\s*github\.workflow\s*\}\}`)
+)
+
 // stepPlatforms records the platforms of each workflow step that names a
 // Dockerfile with `file:` and its platforms with `platforms:`
 // (docker/build-push-action), step by step: another step of the file
 // that builds another Dockerfile for two platforms says nothing of it.
 func stepPlatforms(b []byte, f *buildFile) {
+	// `${{ github.workflow }}` is the workflow's own `name:` (jauderho's
+	// one workflow per image, `context: ${{ github.workflow }}`).
+	if m := workflowName.FindSubmatch(b); m != nil {
+		b = githubWorkflow.ReplaceAll(b, m[1])
+	}
 	var file, ctx, plat string
 	// matrix are the values of the job's matrix by key (`include:`
 	// entries' `context:`), for a step's `${{ matrix.context }}`.
@@ -1602,14 +1614,20 @@ func (p *Planned) bakeArch(df string, names []string) string {
 		// docker-bake.hcl speaks for its folder; another bake file beside
 		// the Dockerfile (frigate's synaptics.hcl, passed with --file)
 		// only when it names the Dockerfile.
-		if n != "docker-bake.hcl" && n != "docker-bake.json" && !strings.HasSuffix(n, ".hcl") {
+		// Garden's build action (`garden.yml`, `kind: Build`) beside it
+		// says its `platforms:` the same way.
+		if n != "docker-bake.hcl" && n != "docker-bake.json" && !strings.HasSuffix(n, ".hcl") && n != "garden.yml" && n != "garden.yaml" {
 			continue
 		}
 		b, err := rootfs.ReadFile(p.repo.FS(), path.Join(dir, n), maxBuildFileBytes)
 		if err != nil {
 			return ""
 		}
-		if n != "docker-bake.hcl" && n != "docker-bake.json" {
+		if n == "garden.yml" || n == "garden.yaml" {
+			if !bytes.Contains(b, []byte("kind: Build")) {
+				continue
+			}
+		} else if n != "docker-bake.hcl" && n != "docker-bake.json" {
 			if !(buildFile{dir: dir, dockerfiles: namedDockerfiles(b)}).names(df) {
 				continue
 			}

@@ -343,6 +343,8 @@ func TestBakePlatformFixesArch(t *testing.T) {
 				"      - name: test image\n        uses: docker/build-push-action@v6\n        with:\n          file: docker/test/Dockerfile\n          platforms: linux/amd64\n"}, 0},
 		{"a workflow step that builds its context's Dockerfile for one", map[string]string{"tools/ci/docker/linux/Dockerfile": df,
 			".github/workflows/docker_linux.yml": "    steps:\n      - name: Push\n        uses: docker/build-push-action@v6\n        with:\n          context: tools/ci/docker/linux\n          platforms: linux/amd64\n"}, 0},
+		{"the workflow's name as the context, built for one", map[string]string{"xormon-ng/Dockerfile": df,
+			".github/workflows/xormon-ng.yml": "name: xormon-ng\non:\n  push:\njobs:\n  build:\n    steps:\n      - name: Build\n        uses: docker/build-push-action@v6\n        with:\n          context: ${{ github.workflow }}\n          platforms: linux/amd64\n"}, 0},
 		{"a matrix entry's context, the step built for one", map[string]string{"Docker-Images/Designer/Dockerfile": df, "Docker-Images/Developer/Dockerfile": df,
 			".github/workflows/build.yml": "jobs:\n  images:\n    strategy:\n      matrix:\n        include:\n          - image_name: dev\n            context: Docker-Images/Developer\n" +
 				"          - image_name: design\n            context: Docker-Images/Designer\n    steps:\n      - name: Checkout\n        uses: actions/checkout@v4\n" +

@@ -157,3 +157,18 @@ func TestBakeSetPlatform(t *testing.T) {
 		{"another file baked", map[string]string{"dotnetcore/Dockerfile": df, "docker-compose.dotnet.yml": compose, "Makefile": makefile("docker-compose.node.yml", "linux/amd64")}, 1},
 	})
 }
+
+// TestGardenBuildPlatform: a Garden build action beside the Dockerfile
+// (`garden.yml`, `kind: Build`) that builds it for `linux/amd64` only
+// leaves its amd64 downloads unreported (CR112); one for two platforms
+// does not.
+func TestGardenBuildPlatform(t *testing.T) {
+	df := "FROM ubuntu:24.04\nRUN curl -fsSLO https://example.com/tool-linux-amd64.tar.gz\nUSER 1000\n"
+	garden := func(platforms string) string {
+		return "kind: Build\ntype: container\nname: circleci-runner\nspec:\n  dockerfile: Dockerfile\n  platforms: " + platforms + "\n"
+	}
+	runTreeCases(t, "CR112", []treeCase{
+		{"one platform", map[string]string{"images/circleci-runner/Dockerfile": df, "images/circleci-runner/garden.yml": garden(`[ "linux/amd64" ]`)}, 0},
+		{"two platforms", map[string]string{"images/circleci-runner/Dockerfile": df, "images/circleci-runner/garden.yml": garden(`[ "linux/amd64", "linux/arm64" ]`)}, 1},
+	})
+}
