@@ -2,8 +2,12 @@ package checks
 
 import (
 	"fmt"
+	"path"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/coderready/coderready/internal/rootfs"
 )
 
 // This file holds CR221: bind mounts whose source is on the developer's
@@ -16,7 +20,8 @@ func init() {
 		What: "A `mounts` entry or `workspaceMount` of type `bind` takes its source from the developer's machine: " +
 			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`; the Dev Containers CLI reads `${env:…}` as the same), or a home path (`~/…`, `/Users/…`, `C:\\…`). " +
 			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
-			"system paths, a folder the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`). " +
+			"system paths, a folder the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`, also in a script " +
+			"of the repository it runs that makes folders under the home it names, `.devcontainer/scripts/initialize_command.sh`). " +
 			"Volume and tmpfs mounts are not reported, nor a Docker Compose config's mounts: the Dev Containers " +
 			"CLI writes them into its Compose override file as short-form volumes, whose missing source Docker creates.",
 		Why: "Under Coder's native integration the Dev Containers CLI runs in the workspace, which is the Docker host: " +
@@ -48,14 +53,15 @@ func checkCR221(in *DevcontainerInput) []Finding {
 	var out []Finding
 	// An initializeCommand runs where the container is created, before it:
 	// a folder it makes (`mkdir -p ${localEnv:HOME}/.cache`) exists then.
-	made := strings.Join(commandScripts(c.Command("initializeCommand")), "\n")
+	scripts := commandScripts(c.Command("initializeCommand"))
+	made := strings.Join(append(scripts, initScripts(in, scripts)...), "\n")
 	check := func(ptr string) {
 		typ, src := mountParts(c.String(ptr), func(k string) string { return c.String(ptr + "/" + k) })
 		if typ != "bind" {
 			return
 		}
 		m := laptopSource.FindString(src)
-		if m == "" || strings.Contains(made, "mkdir") && strings.Contains(made, strings.TrimRight(src, "/")) {
+		if m == "" || strings.Contains(made, "mkdir") && (strings.Contains(made, strings.TrimRight(src, "/")) || madeByName(made, src)) {
 			return
 		}
 		f := dcAt(c, ptr, fmt.Sprintf("bind-mounts `%s` (`%s`) from the developer's machine: under Coder's native integration "+
@@ -71,6 +77,47 @@ func checkCR221(in *DevcontainerInput) []Finding {
 		check("/workspaceMount")
 	}
 	return out
+}
+
+// maxInitScript bounds what is read of a script initializeCommand runs.
+const maxInitScript = 256 << 10
+
+// initScripts are the texts of the repository's scripts an
+// initializeCommand runs (`.devcontainer/scripts/initialize_command.sh`,
+// found from the repository root or the config's folder): a folder they
+// make exists before the container is created.
+func initScripts(in *DevcontainerInput, cmds []string) []string {
+	if in.Files == nil {
+		return nil
+	}
+	var out []string
+	for _, cmd := range cmds {
+		words := strings.Fields(cmd)
+		for len(words) > 0 && (slices.Contains(shells, words[0]) || strings.HasPrefix(words[0], "-")) {
+			words = words[1:]
+		}
+		if len(words) == 0 {
+			continue
+		}
+		w := strings.Trim(words[0], `"'`)
+		for _, p := range []string{w, path.Join(path.Dir(in.Devcontainer.Path), w)} {
+			p = path.Clean(strings.TrimPrefix(p, "./"))
+			if b, err := rootfs.ReadFile(in.Files, p, maxInitScript); err == nil {
+				out = append(out, string(b))
+				break
+			}
+		}
+	}
+	return out
+}
+
+// madeByName reports whether a script that makes folders names the
+// source's last folder as one it makes under the home (`.docker` in
+// `DIRECTORY_CONFIG=(".docker|700|…")` beside `mkdir -p "${HOME}/${dir_name}"`).
+func madeByName(script, src string) bool {
+	name := path.Base(strings.TrimRight(src, "/"))
+	return len(name) > 2 && strings.HasPrefix(name, ".") && strings.Contains(script, "HOME") &&
+		regexp.MustCompile(`(?:^|["'(\s/])`+regexp.QuoteMeta(name)+`(?:$|["'|\s/)])`).MatchString(script)
 }
 
 // mountParts returns a mount's type and source, from the string form
