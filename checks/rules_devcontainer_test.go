@@ -220,7 +220,7 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "a folder initializeCommand makes", json: `{"image": "x", "initializeCommand": "mkdir -p ${localEnv:HOME}/.cache", "mounts": ["source=${localEnv:HOME}/.cache,target=/home/vscode/.cache,type=bind"]}`},
 			{name: "folders a script initializeCommand runs makes", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \".devcontainer/scripts/initialize_command.sh\",\n  \"mounts\": [\n    \"source=${localEnv:HOME}/.docker,target=/home/vscode/.docker-localhost,type=bind\",\n    \"source=${localEnv:HOME}/.gitconfig,target=/home/vscode/.gitconfig,type=bind\"\n  ]\n}",
 				contents: map[string]string{".devcontainer/scripts/initialize_command.sh": "#!/usr/bin/env bash\nDIRECTORY_CONFIG=(\".docker|700|warn|docker logins\" \".kube|700|warn|clusters\")\nfor d in \"${DIRECTORY_CONFIG[@]}\"; do\n  IFS='|' read -r name perm _ <<< \"$d\"\n  mkdir -p \"${HOME}/${name}\"\ndone\n"},
-				want: []string{"6:5"}},
+				want:     []string{"6:5"}},
 			{name: "the CLI's older ${env:} spelling", json: "{\n  \"image\": \"x\",\n  \"mounts\": [\"source=${env:HOME}/.ssh,target=/home/vscode/.ssh,type=bind\"]\n}", want: []string{"3:14"}},
 			{name: "what the workspace has", json: `{"image": "x", "mounts": ["source=/var/run/docker.sock,target=/var/run/docker.sock,type=bind", "source=${localWorkspaceFolder}/.cache,target=/cache,type=bind"], "workspaceMount": "source=${localWorkspaceFolder},target=/src,type=bind"}`},
 			{name: "a volume named after a variable", json: `{"image": "x", "mounts": ["source=${localEnv:USER}-history,target=/commandhistory,type=volume", "source=profile,target=/root"]}`},
