@@ -80,7 +80,7 @@ func init() {
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
 			"a build file of the repository tags (`docker build -t oracle/tuxedo:latest`, a Makefile's `$(TAG_FLAG) " +
-			"$(ORG)/base:latest`, a bake target's `tags` or `contexts` mapped to a target, a workflow's `tags:` (or a reusable " +
+			"$(ORG)/base:latest`, a bake target's `tags` or `contexts` mapped to a target (also by a function that makes `\"target:${target}\"` for the file's targets) or to an image pinned by digest, a workflow's `tags:` (or a reusable " +
 			"workflow's `repo_tags:` input), docker/metadata-action's `images:` (or a reusable workflow's comma-separated `images:` list), a Compose service's `image` it builds, " +
 			"`devcontainer build --image-name`, a tag a script names after each Dockerfile it builds, `-t ${lang}:latest -f " +
 			"intermediate/${lang}.Dockerfile`, or after each one it finds (`find recipes -name Dockerfile`, tagged `eclipse/$name` and " +

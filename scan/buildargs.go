@@ -853,6 +853,11 @@ var (
 	githubEnvWrite = regexp.MustCompile(`echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=((?:\$\{\{[^}]*\}\}|[^\s"'])+)["']?\s*>>\s*["']?\$\{?GITHUB_ENV`)
 	// bakeTargetContext is a bake `contexts` entry mapping an image,
 	// quoted or a variable in parentheses, to another target.
+	// bakePinnedContext is a bake context mapping a name to an image
+	// pinned by digest (`alpine = "docker-image://alpine:3.22@sha256:…"`).
+	bakePinnedContext = regexp.MustCompile(`(?m)^\s*"?([a-z0-9][a-z0-9._/-]*)"?\s*=\s*"docker-image://[^"@\s]+@sha256:[0-9a-f]{64}"`)
+	// bakeTargetName is a bake file's `target "NAME" {`.
+	bakeTargetName = regexp.MustCompile(`(?m)^\s*target\s+"([a-z0-9][a-z0-9._-]*)"\s*\{`)
 	bakeTargetContext = regexp.MustCompile(`(?:"([^"\n]+)"|\(([A-Za-z_][A-Za-z0-9_]*)\))\s*=\s*"target:`)
 	// bakeVariable is a bake variable's string default.
 	bakeVariable = regexp.MustCompile(`variable\s+"([A-Za-z_][A-Za-z0-9_]*)"\s*\{\s*default\s*=\s*"([^"\n]*)"`)
@@ -1335,7 +1340,7 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 		bytes.Contains(b, []byte("TAG_FLAG"))
 	tagged := bytes.Contains(b, []byte("docker")) && bytes.Contains(b, []byte("tag"))
 	keys := bytes.Contains(b, []byte("tags")) || bytes.Contains(b, []byte("images:")) || bytes.Contains(b, []byte("imageName:"))
-	contexts := bytes.Contains(b, []byte(`"target:`))
+	contexts := bytes.Contains(b, []byte(`"target:`)) || bytes.Contains(b, []byte(`"docker-image://`))
 	if !flags && !tagged && !keys && !contexts {
 		return nil
 	}
@@ -1460,6 +1465,20 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 				add(string(m[1]))
 			} else {
 				add("${" + string(m[2]) + "}")
+			}
+		}
+		// A context that maps a name to an image pinned by digest
+		// (`alpine = "docker-image://alpine:3.22.1@sha256:…"`): the build
+		// uses that image for `FROM alpine`, any tag.
+		for _, m := range bakePinnedContext.FindAllSubmatch(b, -1) {
+			add(string(m[1]) + ":${tag}")
+		}
+		// Contexts a function makes for the targets it names (`contexts =
+		// dependencies("drupal", "")`, its result `"target:${target}"`):
+		// a bare name that is a target of the file is that target's build.
+		if bytes.Contains(b, []byte(`"target:${`)) {
+			for _, m := range bakeTargetName.FindAllSubmatch(b, -1) {
+				add(string(m[1]) + ":${tag}")
 			}
 		}
 	}
