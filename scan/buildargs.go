@@ -857,7 +857,7 @@ var (
 	// pinned by digest (`alpine = "docker-image://alpine:3.22@sha256:…"`).
 	bakePinnedContext = regexp.MustCompile(`(?m)^\s*"?([a-z0-9][a-z0-9._/-]*)"?\s*=\s*"docker-image://[^"@\s]+@sha256:[0-9a-f]{64}"`)
 	// bakeTargetName is a bake file's `target "NAME" {`.
-	bakeTargetName = regexp.MustCompile(`(?m)^\s*target\s+"([a-z0-9][a-z0-9._-]*)"\s*\{`)
+	bakeTargetName    = regexp.MustCompile(`(?m)^\s*target\s+"([a-z0-9][a-z0-9._-]*)"\s*\{`)
 	bakeTargetContext = regexp.MustCompile(`(?:"([^"\n]+)"|\(([A-Za-z_][A-Za-z0-9_]*)\))\s*=\s*"target:`)
 	// bakeVariable is a bake variable's string default.
 	bakeVariable = regexp.MustCompile(`variable\s+"([A-Za-z_][A-Za-z0-9_]*)"\s*\{\s*default\s*=\s*"([^"\n]*)"`)
