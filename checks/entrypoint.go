@@ -320,7 +320,7 @@ func passThrough(script string) bool {
 				// A plain assignment (`DATA="/app/data"`, then echoed) is
 				// the script's own: the program `exec "$@"` runs inherits
 				// exported variables only, unless `set -a` exports all.
-				if allExport(script) && !idAssigns(script, x.Assigns) {
+				if setAllExport.MatchString(script) && !idAssigns(script, x.Assigns) {
 					ok = false
 				}
 				break
@@ -359,13 +359,8 @@ func passThrough(script string) bool {
 	return ok && (execs > 0 || prints > 0)
 }
 
-// allExport reports whether a script exports every variable it assigns
-// (`set -a`, `set -o allexport`).
-func allExport(script string) bool {
-	return setAllExport.MatchString(script)
-}
-
-// setAllExport is `set -a` (also among other flags) or `set -o allexport`.
+// setAllExport is `set -a` (also among other flags) or `set -o allexport`:
+// the script exports every variable it assigns.
 var setAllExport = regexp.MustCompile(`(?m)\bset\s+(?:-[a-zA-Z]*a[a-zA-Z]*\b|-o\s+allexport\b)`)
 
 // idQuery is an assignment's value that asks for the running user's IDs

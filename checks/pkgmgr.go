@@ -652,7 +652,7 @@ var knownBases = []knownBase{
 			return false
 		}
 		return r.Registry == "" && (slices.Contains(rootOfficial, r.Repository) || strings.HasPrefix(r.Repository, "rocker/")) ||
-			dotnetBase(r) || ubiStandard(r) || nvidiaCUDA(r)
+			dotnetBase(r) || ubiStandard(r) || nvidiaRootImage(r)
 	}, func(r ImageRef) BaseFacts {
 		// Their commands run a shell or the image's program, through an
 		// entrypoint script at most (php's, ros', CUDA's): no supervisor.
@@ -686,9 +686,10 @@ func linuxserver(r ImageRef) bool {
 	return strings.HasPrefix(r.Repository, "linuxserver/") && (r.Registry == "" || r.Registry == "lscr.io" || r.Registry == "ghcr.io")
 }
 
-// nvidiaCUDA reports whether r is NVIDIA's CUDA image (Docker Hub or NGC),
-// whose Dockerfiles (nvidia/container-images/cuda) set no USER: root.
-func nvidiaCUDA(r ImageRef) bool {
+// nvidiaRootImage reports whether r is NVIDIA's CUDA image (Docker Hub or
+// NGC), whose Dockerfiles (nvidia/container-images/cuda) set no USER, or
+// one of NGC's framework containers built on it: root.
+func nvidiaRootImage(r ImageRef) bool {
 	return r.Repository == "nvidia/cuda" && (r.Registry == "" || r.Registry == "nvcr.io") ||
 		r.Registry == "nvcr.io" && slices.Contains(ngcFrameworks, r.Repository)
 }

@@ -956,9 +956,6 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 			if overwrittenLater(cmds, n) {
 				continue // a later write of the RUN replaces the file
 			}
-			if aware && !unconditionalAt(cmds, n) {
-				continue
-			}
 			for _, m := range aptSourceOptions.FindAllStringSubmatchIndex(line, -1) {
 				a := aptArchOption.FindStringSubmatchIndex(line[m[2]:m[3]])
 				if a == nil {
@@ -969,6 +966,9 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 					continue
 				}
 				col := m[2] + a[0]
+				if aware && !unconditionalCol(cmds, n, col+1) {
+					continue
+				}
 				sp := dockerfile.Span{Line: n, Col: col + 1, EndLine: n, EndCol: m[2] + a[1] + 1}
 				fd := Finding{
 					Message: fmt.Sprintf("apt source `%s` hard-codes the %s architecture: on other platforms apt skips it, and "+
@@ -999,8 +999,9 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 }
 
 // unconditionalCol reports whether the commands of the RUN that cover
-// line n, column col run whatever the build decides: one covers it, and
-// none of them is conditional (the `echo` of `if [ "$(dpkg
+// line n, column col run whatever the build decides (not under an `if`,
+// a `case` branch, `||` or a test's `&&`): one covers it, and none of them
+// is conditional (the `echo` of `if [ "$(dpkg
 // --print-architecture)" = amd64 ]; then echo "deb …"; fi` is).
 func unconditionalCol(cmds []dockerfile.Command, n, col int) bool {
 	covered := false
@@ -1022,15 +1023,3 @@ func unconditionalCol(cmds []dockerfile.Command, n, col int) bool {
 // mirror (`deb http://security.ubuntu.com/ubuntu bionic-security main`),
 // with its options: those hosts serve amd64 and i386 only.
 var ubuntuAmd64Source = regexp.MustCompile(`\bdeb\s+(?:\[([^\]]*)\]\s+)?(https?://(?:[a-z]{2}\.)?(?:archive|security)\.ubuntu\.com/ubuntu)/?\s`)
-
-// unconditionalAt reports whether a command of the RUN on line n runs
-// whatever the build decides (not under an `if`, a `case` branch, `||`
-// or a test's `&&`).
-func unconditionalAt(cmds []dockerfile.Command, n int) bool {
-	for _, c := range cmds {
-		if c.Span.Line <= n && n <= max(c.Span.EndLine, c.Span.Line) && !c.Conditional {
-			return true
-		}
-	}
-	return false
-}

@@ -1115,36 +1115,26 @@ func (v *dfView) fromArgsPassed(s *dockerfile.Stage) bool {
 	return len(ms) > 0
 }
 
-// shellRef is a variable reference in any of the shell's forms
-// (`$X`, `${X}`, `${X:-d}`, `${X:+a}`): its name, and the form's operator.
-var shellRef = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)(:?[-+])?`)
-
-// onlyNames reports whether every variable s needs is one of names: a
-// reference with a fallback or an alternative (`${HLS_VERSION:-none}`,
-// `${SUBTAG:+-}`) needs none.
-func onlyNames(s string, names []string) bool {
-	for _, m := range shellRef.FindAllStringSubmatch(s, -1) {
-		if m[2] == "" && !slices.Contains(names, m[1]) {
-			return false
-		}
-	}
-	return true
-}
-
 // validWhenEmpty reports whether a FROM reference whose missing variables
 // are left empty is still a valid image reference (`debian:12${SUFFIX}`).
 func validWhenEmpty(ref string, missing []string) bool {
-	empty := map[string]string{}
-	for _, m := range missing {
-		empty[m] = ""
-	}
-	r := expandKnown(ref, empty)
-	if hasVar(r) && onlyNames(r, missing) {
-		// `${SUBTAG:+-}${SUBTAG}`: the shell's forms, as BuildKit expands
-		// them with the missing names empty.
-		if x, err := dockerfile.ExpandWord(r, empty); err == nil && !strings.Contains(x, "$") {
-			r = x
+	// Only the missing names may need a value: a name with a fallback or
+	// an alternative (`${HLS_VERSION:-none}`, `${SUBTAG:+-}`) needs none.
+	// BuildKit's lexer expands the rest with the missing names empty.
+	r := ref
+	if strings.Contains(ref, "$") {
+		empty := map[string]string{}
+		for _, n := range dockerfile.NeededNames(ref) {
+			if !slices.Contains(missing, n) {
+				return false
+			}
+			empty[n] = ""
 		}
+		x, err := dockerfile.ExpandWord(ref, empty)
+		if err != nil {
+			return false
+		}
+		r = x
 	}
 	if r == "" || hasVar(r) {
 		return false

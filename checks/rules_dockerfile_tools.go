@@ -1170,15 +1170,22 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	// seen maps an architecture-named name to its download's index (-1:
 	// a local output name, no finding); urls are the URL words reported.
 	seen := map[string]int{}
+	// remember maps the names not seen yet to the download at (-1: a
+	// local name).
+	remember := func(names []string, at int) {
+		for _, n := range names {
+			if _, ok := seen[n]; !ok {
+				seen[n] = at
+			}
+		}
+	}
 	// A URL an ENV or ARG holds (`ENV DOWNLOAD_URL=…/frp_${VERSION}_linux_amd64.tar.gz`)
 	// is reported where it is set (archVarFindings): the words of the
 	// stage that name its file or the folder it unpacks to are that
 	// finding's, not findings of their own.
 	for _, av := range archVars(s) {
 		if strings.Contains(av.value, "://") {
-			for _, n := range archNames(av.value) {
-				seen[n] = -1
-			}
+			remember(archNames(av.value), -1)
 		}
 	}
 	urls := map[string]bool{}
@@ -1231,11 +1238,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			}
 			for _, sa := range vars {
 				dls = append(dls, &download{finding: shellArchFinding(v, sa), arch: sa.arch, stem: archStem(sa.a.Value), spans: []dockerfile.Span{sa.a.Span}})
-				for _, n := range archNames(sa.a.Value) {
-					if _, ok := seen[n]; !ok {
-						seen[n] = len(dls) - 1
-					}
-				}
+				remember(archNames(sa.a.Value), len(dls)-1)
 			}
 			for _, c := range cmds {
 				if aware && (c.Conditional || c.Nested) {
@@ -1301,11 +1304,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						continue
 					}
 					if outputName(c, i) || path.Base(c.Name) == "mkdir" {
-						for _, n := range names {
-							if _, ok := seen[n]; !ok {
-								seen[n] = -1
-							}
-						}
+						remember(names, -1)
 						continue
 					}
 					// A URL is a download of its own (two versions of one
@@ -1354,11 +1353,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// `nsight-systems-…_amd64.deb`): that download's.
 					if at := installedBy(dls, a, normArch(m[1])); at >= 0 && !url {
 						if _, ok := runURLs[normArch(m[1])]; !ok {
-							for _, n := range names {
-								if _, ok := seen[n]; !ok {
-									seen[n] = at
-								}
-							}
+							remember(names, at)
 							continue
 						}
 					}
@@ -1367,11 +1362,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						if strings.EqualFold(dls[at].arch, m[1]) {
 							dls[at].spans = append(dls[at].spans, sp)
 						}
-						for _, n := range names {
-							if _, ok := seen[n]; !ok {
-								seen[n] = at
-							}
-						}
+						remember(names, at)
 						continue
 					}
 					add(a, sp, m[1], url)
@@ -1405,11 +1396,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 				// A later RUN that unpacks, moves or chmods the file the
 				// ADD wrote (its name, or the destination's) repeats this
 				// download: one finding.
-				for _, n := range append(archNames(a), archNames(ins.Args[len(ins.Args)-1])...) {
-					if _, ok := seen[n]; !ok {
-						seen[n] = len(dls) - 1
-					}
-				}
+				remember(append(archNames(a), archNames(ins.Args[len(ins.Args)-1])...), len(dls)-1)
 			}
 		}
 	}
@@ -1427,7 +1414,10 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	// `…/images/buildroot-amd64-….gz`, `buildroot-arm64-img-….gz` and
 	// `buildroot-arm-fs-….gz`, disk images its VMs boot): the stage
 	// fetches one per architecture, whatever the names add after it.
-	perTarget := stageURLArchs(v, s)
+	var perTarget map[string]map[string]bool
+	if slices.ContainsFunc(dls, func(d *download) bool { return d.url }) {
+		perTarget = stageURLArchs(v, s)
+	}
 	var out []Finding
 	for _, d := range dls {
 		if len(archs[d.stem]) > 1 {

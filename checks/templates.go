@@ -325,16 +325,16 @@ func IncludedFragment(p, by string) *Template {
 func generatorLine(p string, lines []string) *Template {
 	for i, line := range lines {
 		trimmed := strings.TrimSpace(line)
-		if m := placeholderLine.FindStringIndex(line); m != nil {
-			// `%%ENV%%` alone on a line: a script writes the lines it
-			// stands for (ffmpeg's update.py).
-			return &Template{Path: p, Kind: TemplateGenerator, Sign: "`" + strings.TrimSpace(line) + "` on line " + fmt.Sprint(i+1),
-				Location: Location{Path: p, StartLine: i + 1, StartCol: m[0] + 1, EndLine: i + 1, EndCol: m[1]}}
+		// A placeholder alone on a line (`%%ENV%%`: a script writes the
+		// lines it stands for, ffmpeg's update.py), or a generator's
+		// `#{INCLUDE:…}` (a comment to Docker, a directive to the
+		// generator that fills it in).
+		m := placeholderLine.FindStringIndex(line)
+		if m == nil {
+			m = generatorDirective.FindStringIndex(line)
 		}
-		if m := generatorDirective.FindStringIndex(line); m != nil {
-			// `#{INCLUDE:…}`: a comment to Docker, a directive to the
-			// generator that fills it in.
-			return &Template{Path: p, Kind: TemplateGenerator, Sign: "`" + clip(line[m[0]:m[1]], 40) + "` on line " + fmt.Sprint(i+1),
+		if m != nil {
+			return &Template{Path: p, Kind: TemplateGenerator, Sign: "`" + clip(strings.TrimSpace(line[m[0]:m[1]]), 40) + "` on line " + fmt.Sprint(i+1),
 				Location: Location{Path: p, StartLine: i + 1, StartCol: m[0] + 1, EndLine: i + 1, EndCol: m[1]}}
 		}
 		if strings.HasPrefix(trimmed, "#") {
@@ -368,8 +368,9 @@ func generatorLine(p string, lines []string) *Template {
 // fromTakes reports whether a FROM line of the file takes the ARG name
 // (`FROM $NAME`, `FROM ${NAME}`).
 func fromTakes(lines []string, name string) bool {
+	bare := regexp.MustCompile(`\$` + name + `\b`)
 	for _, l := range lines {
-		if fromLine.MatchString(l) && (strings.Contains(l, "${"+name+"}") || regexp.MustCompile(`\$`+name+`\b`).MatchString(l)) {
+		if fromLine.MatchString(l) && (strings.Contains(l, "${"+name+"}") || bare.MatchString(l)) {
 			return true
 		}
 	}

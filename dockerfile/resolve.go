@@ -212,6 +212,18 @@ func usedWithoutDefault(word, name string) bool {
 	return false
 }
 
+// NeededNames are the names word references that need a value (see
+// usedWithoutDefault), in order, once each.
+func NeededNames(word string) []string {
+	var out []string
+	for _, m := range refRe.FindAllStringSubmatch(word, -1) {
+		if n := m[1] + m[3]; !slices.Contains(out, n) && usedWithoutDefault(word, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // ExpandWord substitutes vars into a word as BuildKit does for a FROM line
 // (`${NAME:-default}`, `${NAME:+alternative}` included); a name vars
 // lacks expands to "".

@@ -301,19 +301,26 @@ func TestConditional(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := runOf(t, "FROM a\nRUN "+tt.run+"\n", 2)
-			cmds, err := in.Commands()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []bool
-			for _, c := range cmds {
-				got = append(got, c.Conditional)
-			}
-			if !slices.Equal(got, tt.cond) {
-				t.Errorf("got %v want %v (%q)", got, tt.cond, brief(cmds))
-			}
+			checkPerCommand(t, tt.run, tt.cond, func(c Command) bool { return c.Conditional })
 		})
+	}
+}
+
+// checkPerCommand parses a RUN of run and checks, command by command in
+// order, that flag gives want.
+func checkPerCommand(t *testing.T, run string, want []bool, flag func(Command) bool) {
+	t.Helper()
+	in := runOf(t, "FROM a\nRUN "+run+"\n", 2)
+	cmds, err := in.Commands()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []bool
+	for _, c := range cmds {
+		got = append(got, flag(c))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %v want %v (%q)", got, want, brief(cmds))
 	}
 }
 
@@ -336,18 +343,7 @@ func TestFailureIgnored(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := runOf(t, "FROM a\nRUN "+tt.run+"\n", 2)
-			cmds, err := in.Commands()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []bool
-			for _, c := range cmds {
-				got = append(got, c.FailureIgnored)
-			}
-			if !slices.Equal(got, tt.ignored) {
-				t.Errorf("got %v want %v (%q)", got, tt.ignored, brief(cmds))
-			}
+			checkPerCommand(t, tt.run, tt.ignored, func(c Command) bool { return c.FailureIgnored })
 		})
 	}
 }

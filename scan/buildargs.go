@@ -1147,17 +1147,12 @@ func publishedRoot(b []byte) []string {
 func (bf buildFiles) publishesRoot(otherImages []string) string {
 	for _, f := range bf {
 		for _, img := range f.rootImages {
-			re, err := globRef(img, "[^:@]*")
-			if err != nil {
+			// Any tag of the published image (`:base` of the prebuild).
+			t, ok := compileTag(img + ":${tag}")
+			if !ok {
 				continue
 			}
-			used := slices.ContainsFunc(otherImages, func(o string) bool {
-				if i := strings.LastIndex(o, ":"); i > strings.LastIndex(o, "/") {
-					o = o[:i]
-				}
-				return re.MatchString(strings.ToLower(o))
-			})
-			if !used {
+			if !slices.ContainsFunc(otherImages, func(o string) bool { return t.matches(checks.ParseImageRef(o)) }) {
 				return f.path
 			}
 		}

@@ -256,21 +256,15 @@ func composeFilesMissing(p *devcontainer.Plan) bool {
 }
 
 // otherImages are the `image` references of the repository's
-// devcontainer.json files but rel.
+// devcontainer.json files but rel, from the configs the plan parsed.
 func (s *checker) otherImages(rel string) []string {
 	var out []string
-	for _, o := range s.plan.devcontainers {
-		if o == rel {
+	for _, t := range s.plan.Targets {
+		if t.Path == rel || t.dc == nil {
 			continue
 		}
-		b, err := s.plan.files.bytes(o)
-		if err != nil {
-			continue
-		}
-		if c, err := devcontainer.Parse(o, b); err == nil {
-			if img := c.String("/image"); img != "" {
-				out = append(out, img)
-			}
+		if img := t.dc.dc.String("/image"); img != "" {
+			out = append(out, img)
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -52,7 +53,7 @@ func reusableCalls(repo *rootfs.Root, b []byte, f *buildFile) {
 	}
 	built := map[string][]string{}
 	var order []string
-	for _, id := range sortedKeys(caller.Jobs) {
+	for _, id := range slices.Sorted(maps.Keys(caller.Jobs)) {
 		job := caller.Jobs[id]
 		rel, ok := strings.CutPrefix(job.Uses, "./")
 		if !ok || !strings.HasPrefix(rel, ".github/workflows/") {
@@ -68,16 +69,13 @@ func reusableCalls(repo *rootfs.Root, b []byte, f *buildFile) {
 		}
 		defaults := inputDefaults(wf.On)
 		for _, combo := range matrixCombos(&job.Strategy.Matrix) {
-			inputs := map[string]string{}
-			for k, v := range defaults {
-				inputs[k] = v
-			}
+			inputs := maps.Clone(defaults)
 			for k, v := range job.With {
 				inputs[k] = matrixRef.ReplaceAllStringFunc(v, func(m string) string {
 					return combo[matrixRef.FindStringSubmatch(m)[1]] // a key the combination lacks is ''
 				})
 			}
-			for _, steps := range sortedKeys(wf.Jobs) {
+			for _, steps := range slices.Sorted(maps.Keys(wf.Jobs)) {
 				for _, st := range wf.Jobs[steps].Steps {
 					df, plat := stepBuild(st.With, inputs)
 					if df == "" || plat == "" {
@@ -208,7 +206,7 @@ func matrixCombos(n *yaml.Node) []map[string]string {
 	var combos []map[string]string
 	if len(lists) > 0 {
 		combos = []map[string]string{{}}
-		for _, k := range sortedKeys(lists) {
+		for _, k := range slices.Sorted(maps.Keys(lists)) {
 			var next []map[string]string
 			for _, c := range combos {
 				for _, v := range lists[k] {
@@ -251,22 +249,10 @@ func matches(combo, entry map[string]string, lists map[string][]string) bool {
 
 // with is a copy of combo with more's values set.
 func with(combo, more map[string]string) map[string]string {
-	out := make(map[string]string, len(combo)+len(more))
-	for k, v := range combo {
-		out[k] = v
+	out := maps.Clone(combo)
+	if out == nil {
+		out = map[string]string{}
 	}
-	for k, v := range more {
-		out[k] = v
-	}
+	maps.Copy(out, more)
 	return out
-}
-
-// sortedKeys are m's keys in order, so the calls are read alike each run.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
