@@ -8,24 +8,25 @@ import (
 	"time"
 )
 
-// SetupStateSlots bounds the setup states kept at once. A new state takes
-// the slot its hash picks, replacing the state there: however often
-// anonymous visitors load /setup, the table holds at most this many rows,
-// and each load costs one insert.
+// SetupStateSlots bounds the setup states kept at once. States take the
+// slots in turn, a new one replacing the oldest: however often anonymous
+// visitors load /setup, the table holds at most this many rows, each load
+// costs a counter update and an insert, and a state is only lost after
+// this many newer ones.
 const SetupStateSlots = 1024
 
 // Errors of ConsumeSetupState.
 var (
 	// ErrSetupStateUnknown: the state was never issued, was already
-	// redeemed, or was replaced by a newer one in its slot.
+	// redeemed, or was replaced after SetupStateSlots newer ones.
 	ErrSetupStateUnknown = errors.New("unknown or already used setup state")
 	// ErrSetupStateExpired: the state was issued but its time ran out.
 	ErrSetupStateExpired = errors.New("expired setup state")
 )
 
 // CreateSetupState records state, redeemable once until expires. States
-// should be random (at least 128 bits): the slot is taken from the state's
-// hash, and a state whose slot is reused before it is redeemed is gone.
+// should be random (at least 128 bits); a state whose slot is reused
+// (SetupStateSlots newer states) before it is redeemed is gone.
 func (s *Store) CreateSetupState(ctx context.Context, state string, expires time.Time) error {
 	return s.createState(ctx, setupStates, state, expires)
 }

@@ -74,44 +74,75 @@ func TestSetupStates(t *testing.T) {
 	})
 }
 
-// TestSetupStatesBounded loads /setup's insert three times the slots: the
-// table never holds more than SetupStateSlots rows, the newest state is
-// redeemable, and pruning removes the expired ones.
+// TestSetupStatesBounded loads /setup's insert more times than there are
+// slots: the table never holds more than SetupStateSlots rows, a new state
+// replaces exactly the oldest one (never a random one), and pruning
+// removes the expired ones.
 func TestSetupStatesBounded(t *testing.T) {
 	eachDialect(t, func(t *testing.T, opts Options) {
 		ctx := t.Context()
 		s := openTest(t, opts)
 		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-		err := s.InTx(ctx, func(tx *sql.Tx) error {
-			// Old states, already expired: inserted in one transaction for speed.
-			for i := range 3 * SetupStateSlots {
-				hash, slot := setupStateKey(fmt.Sprint("old-", i))
-				if _, err := s.exec(ctx, tx, `INSERT INTO coderready_setup_states (slot, state_hash, expires_at) VALUES (?, ?, ?)
-ON CONFLICT (slot) DO UPDATE SET state_hash = excluded.state_hash, expires_at = excluded.expires_at`, slot, hash, s.timeArg(now.Add(-time.Minute))); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		// The oldest state lives; the rest of the slots fill with expired ones.
+		if err := s.CreateSetupState(ctx, "oldest", now.Add(10*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if n := countSetupStates(t, s); n > SetupStateSlots || n < SetupStateSlots/2 {
-			t.Errorf("%d states after %d inserts, want at most %d (and most slots used)", n, 3*SetupStateSlots, SetupStateSlots)
+		for i := range SetupStateSlots - 1 {
+			if err := s.CreateSetupState(ctx, fmt.Sprint("old-", i), now.Add(-time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := countSetupStates(t, s); n != SetupStateSlots {
+			t.Fatalf("%d states after %d issues, want every slot used", n, SetupStateSlots)
 		}
 		if err := s.CreateSetupState(ctx, "newest", now.Add(10*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		before := countSetupStates(t, s)
+		if n := countSetupStates(t, s); n != SetupStateSlots {
+			t.Errorf("%d states after %d issues, want %d", n, SetupStateSlots+1, SetupStateSlots)
+		}
+		if err := s.ConsumeSetupState(ctx, "oldest", now); !errors.Is(err, ErrSetupStateUnknown) {
+			t.Errorf("the oldest state after a full ring of newer ones: %v, want %v", err, ErrSetupStateUnknown)
+		}
+		if err := s.ConsumeSetupState(ctx, "old-0", now); !errors.Is(err, ErrSetupStateExpired) {
+			t.Errorf("the second oldest state: %v, want it kept (and expired)", err)
+		}
 		pruned, err := s.PruneSetupStates(ctx, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pruned != int64(before-1) || countSetupStates(t, s) != 1 {
-			t.Errorf("pruned %d of %d, %d left; want all but the newest", pruned, before, countSetupStates(t, s))
+		if pruned != SetupStateSlots-2 || countSetupStates(t, s) != 1 {
+			t.Errorf("pruned %d, %d left; want %d pruned and the newest left", pruned, countSetupStates(t, s), SetupStateSlots-2)
 		}
 		if err := s.ConsumeSetupState(ctx, "newest", now); err != nil {
 			t.Errorf("newest state: %v", err)
+		}
+	})
+}
+
+// TestSetupStatesConcurrentIssues: states issued at once through two
+// stores (replicas) never take each other's slot: every one is redeemable.
+func TestSetupStatesConcurrentIssues(t *testing.T) {
+	eachDialect(t, func(t *testing.T, opts Options) {
+		ctx := t.Context()
+		stores := []*Store{openTest(t, opts), openTest(t, opts)}
+		now := time.Now()
+		const n = 64
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { errs[i] = stores[i%2].CreateSetupState(ctx, fmt.Sprint("state-", i), now.Add(time.Minute)) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("issue %d: %v", i, err)
+			}
+		}
+		for i := range n {
+			if err := stores[(i+1)%2].ConsumeSetupState(ctx, fmt.Sprint("state-", i), now); err != nil {
+				t.Errorf("state %d, issued with %d others at once: %v", i, n-1, err)
+			}
 		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -14,8 +13,9 @@ import (
 // carries to GitHub and back (the setup flow's, the status page's
 // sign-in). Each kind has a table of its own, so a state issued for one
 // flow is never redeemed by the other. A state is kept as its SHA-256 (a
-// copy of the database holds no redeemable state) in the slot its hash
-// picks, so anonymous visitors cannot grow the table past its slots.
+// copy of the database holds no redeemable state) in a fixed number of
+// slots taken in turn, so anonymous visitors cannot grow the table past
+// its slots and a state is only lost to SetupStateSlots newer ones.
 type stateTable struct {
 	// table is the table's name (a constant, never input).
 	table string
@@ -28,26 +28,29 @@ type stateTable struct {
 // setupStates are the setup (manifest) flow's states.
 var setupStates = stateTable{table: "coderready_setup_states", what: "setup state", unknown: ErrSetupStateUnknown, expired: ErrSetupStateExpired}
 
-// stateKey is what the store keeps of a state: its SHA-256 and the slot it
-// picks among slots.
-func stateKey(state string, slots uint32) (hash []byte, slot int64) {
+// stateHash is what the store keeps of a state: its SHA-256.
+func stateHash(state string) []byte {
 	h := sha256.Sum256([]byte(state))
-	return h[:], int64(binary.BigEndian.Uint32(h[:4]) % slots)
+	return h[:]
 }
 
-// setupStateKey is stateKey for the setup states.
-func setupStateKey(state string) (hash []byte, slot int64) { return stateKey(state, SetupStateSlots) }
-
-// createState records state in t, redeemable once until expires,
-// replacing whatever state held its slot.
+// createState records state in t, redeemable once until expires, in the
+// next slot of t's ring, replacing the oldest state. The counter is taken
+// in its own statement, which every replica's concurrent issues pass one
+// at a time, so two states issued together never share a slot; a crash
+// between the two statements only skips a slot.
 func (s *Store) createState(ctx context.Context, t stateTable, state string, expires time.Time) error {
 	if state == "" {
 		return fmt.Errorf("create %s: empty state", t.what)
 	}
-	hash, slot := stateKey(state, SetupStateSlots)
+	var issued int64
+	if err := s.queryRow(ctx, s.db, `UPDATE coderready_state_ring SET issued = issued + 1 WHERE state_table = ? RETURNING issued`,
+		t.table).Scan(&issued); err != nil {
+		return fmt.Errorf("create %s: take a slot: %w", t.what, err)
+	}
 	_, err := s.exec(ctx, s.db, `INSERT INTO `+t.table+` (slot, state_hash, expires_at) VALUES (?, ?, ?)
 ON CONFLICT (slot) DO UPDATE SET state_hash = excluded.state_hash, expires_at = excluded.expires_at`,
-		slot, hash, s.timeArg(expires))
+		issued%SetupStateSlots, stateHash(state), s.timeArg(expires))
 	if err != nil {
 		return fmt.Errorf("create %s: %w", t.what, err)
 	}
@@ -59,9 +62,8 @@ ON CONFLICT (slot) DO UPDATE SET state_hash = excluded.state_hash, expires_at = 
 // succeeds. It wraps t.unknown or t.expired when state is not redeemable
 // at now.
 func (s *Store) consumeState(ctx context.Context, t stateTable, state string, now time.Time) error {
-	hash, _ := stateKey(state, SetupStateSlots)
 	var exp dbTime
-	err := s.queryRow(ctx, s.db, `DELETE FROM `+t.table+` WHERE state_hash = ? RETURNING expires_at`, hash).Scan(&exp)
+	err := s.queryRow(ctx, s.db, `DELETE FROM `+t.table+` WHERE state_hash = ? RETURNING expires_at`, stateHash(state)).Scan(&exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("redeem %s: %w", t.what, t.unknown)
 	}
@@ -90,7 +92,7 @@ func (s *Store) pruneStates(ctx context.Context, t stateTable, now time.Time) (i
 // Errors of ConsumeLoginState.
 var (
 	// ErrLoginStateUnknown: the sign-in state was never issued, was
-	// already redeemed, or was replaced by a newer one in its slot.
+	// already redeemed, or was replaced after SetupStateSlots newer ones.
 	ErrLoginStateUnknown = errors.New("unknown or already used sign-in state")
 	// ErrLoginStateExpired: the sign-in state's time ran out.
 	ErrLoginStateExpired = errors.New("expired sign-in state")
