@@ -49,6 +49,7 @@ func init() {
 // eolUbuntu are Ubuntu's interim releases past their end of life (their
 // packages are on old-releases.ubuntu.com), by version and codename.
 var eolUbuntu = map[string]string{
+	"12.10": "quantal", "13.04": "raring", "13.10": "saucy", "14.10": "utopic", "15.04": "vivid", "15.10": "wily",
 	"16.10": "yakkety", "17.04": "zesty", "17.10": "artful", "18.10": "cosmic", "19.04": "disco", "19.10": "eoan",
 	"20.10": "groovy", "21.04": "hirsute", "21.10": "impish", "22.10": "kinetic", "23.04": "lunar", "23.10": "mantic",
 	"24.10": "oracular", "25.04": "plucky", // 25.04's end of life: 15 January 2026
@@ -60,7 +61,7 @@ var eolUbuntu = map[string]string{
 var eolDebian = map[string]string{"6": "squeeze", "7": "wheezy", "8": "jessie", "9": "stretch", "10": "buster"}
 
 const (
-	eolUbuntuDoc = "16.10 to 25.10 but the LTS releases, `ubuntu:mantic`, `ubuntu:23.10`"
+	eolUbuntuDoc = "12.10 to 25.10 but the LTS releases, `ubuntu:mantic`, `ubuntu:23.10`"
 	eolDebianDoc = "squeeze, wheezy, jessie, stretch and buster (moved in 2025), `debian:10`"
 )
 

@@ -18,7 +18,9 @@ func init() {
 		What: "A Dockerfile for a Windows container: a `FROM` names a Windows base (`mcr.microsoft.com/windows/servercore`, " +
 			"`nanoserver`, a `windowsservercore-ltsc2022` tag, an image named `windows-…`), its `SHELL` is `cmd` or Windows " +
 			"PowerShell (`powershell`, not `pwsh`), or the file is named for Windows (`Dockerfile-windows`, " +
-			"`Dockerfile.windows`, `windows.Dockerfile`, a `windows/` folder) unless a `FROM` names a Linux distribution (a cross-compiling image). It is reported once, as a note, and neither " +
+			"`Dockerfile.windows`, `windows.Dockerfile`, a `windows/` folder). An image or a file only named for Windows does not count when " +
+			"another `FROM` names a Linux distribution or `scratch` (a cross-compiling image, or one that runs Windows in a VM, " +
+			"`dockurr/windows-arm`). It is reported once, as a note, and neither " +
 			"built nor checked: the Linux rules (users, `$HOME`, package managers, architectures, entrypoints) do not apply " +
 			"to it.",
 		Why: "Coder's container templates (Docker, Kubernetes, envbuilder) run Linux containers and start the agent with " +
@@ -38,6 +40,8 @@ var (
 	// Windows images, Windows tags of multi-platform images, images named
 	// for Windows.
 	windowsBase = regexp.MustCompile(`(?i)(^|[/:_.-])(windows|windowsservercore|servercore|nanoserver)([/:_.@-]|$)|[:-]ltsc20\d\d\b`)
+	// windowsCore finds Windows Server Core and Nano Server in a name.
+	windowsCore = regexp.MustCompile(`(?i)servercore|nanoserver`)
 	// windowsShell finds a SHELL of cmd or Windows PowerShell.
 	windowsShell = regexp.MustCompile(`(?i)^\s*SHELL\s*\[\s*"(cmd|powershell)(\.exe)?"`)
 	// linuxDistro finds a Linux distribution named in an image reference
@@ -51,14 +55,21 @@ var (
 // CR121): nil when nothing shows it to be one. p names the file; src is
 // its content.
 func WindowsDockerfile(p string, src []byte) *Template {
+	lines := strings.Split(string(src), "\n")
+	// A stage on a Linux distribution or on scratch (which Windows images
+	// cannot start from) makes the file a Linux one: an engine builds one
+	// kind. Then a repository merely named for Windows
+	// (`dockurr/windows-arm`, a Linux image that runs Windows in QEMU) and
+	// the file's name do not count.
 	linux := false
-	for i, l := range strings.Split(string(src), "\n") {
-		m := fromLine.FindStringSubmatch(l)
-		if m != nil && windowsBase.MatchString(m[2]) {
-			return &Template{Path: p, Kind: TemplateWindows, Sign: "`FROM " + clip(m[2], 80) + "`", Location: Location{Path: p, StartLine: i + 1}}
-		}
-		if m != nil && linuxDistro.MatchString(m[2]) {
+	for _, l := range lines {
+		if m := fromLine.FindStringSubmatch(l); m != nil && (linuxDistro.MatchString(m[2]) || strings.EqualFold(m[2], "scratch")) {
 			linux = true
+		}
+	}
+	for i, l := range lines {
+		if m := fromLine.FindStringSubmatch(l); m != nil && windowsBase.MatchString(m[2]) && !(linux && namedOnly(m[2])) {
+			return &Template{Path: p, Kind: TemplateWindows, Sign: "`FROM " + clip(m[2], 80) + "`", Location: Location{Path: p, StartLine: i + 1}}
 		}
 		if windowsShell.MatchString(l) {
 			return &Template{Path: p, Kind: TemplateWindows, Sign: "`" + clip(strings.TrimSpace(l), 80) + "`", Location: Location{Path: p, StartLine: i + 1}}
@@ -79,4 +90,18 @@ func WindowsDockerfile(p string, src []byte) *Template {
 		}
 	}
 	return nil
+}
+
+// namedOnly reports whether ref is a Windows base only by its repository's
+// name (`ghcr.io/dapr/windows-base`): not Microsoft's Windows images, and
+// no Windows word in its tag (`servercore`, `nanoserver`, `ltsc2022`).
+func namedOnly(ref string) bool {
+	if strings.HasPrefix(strings.ToLower(ref), "mcr.microsoft.com/windows") {
+		return false
+	}
+	repo, tag := ref, ""
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		repo, tag = ref[:i], ref[i:]
+	}
+	return !windowsBase.MatchString(tag) && !windowsCore.MatchString(repo)
 }

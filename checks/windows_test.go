@@ -21,6 +21,10 @@ func TestWindowsDockerfile(t *testing.T) {
 		{"PowerShell Core on Linux", "Dockerfile", "FROM mcr.microsoft.com/powershell:7.4-ubuntu-22.04\nSHELL [\"pwsh\", \"-Command\"]\n", 0},
 		{"a Linux image that mentions Windows", "Dockerfile", "FROM debian:12\n# builds the windows installer too\nRUN apt-get install -y mingw-w64 wine\n", 0},
 		{"named for Windows, built on Linux", "Dockerfile.windows", "ARG img_version\nFROM godot-fedora:${img_version}\nRUN dnf -y install mingw64-gcc\n", 0},
+		{"a Linux image that runs Windows in a VM, beside a scratch stage", "Dockerfile",
+			"ARG VERSION_ARG=latest\nFROM scratch AS build-amd64\nCOPY --from=qemux/qemu / /\nFROM dockurr/windows-arm:${VERSION_ARG} AS build-arm64\nFROM build-${TARGETARCH}\n", 0},
+		{"servercore beside a Linux stage still counts", "Dockerfile", "FROM debian:12 AS tools\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n", 2},
+		{"a Windows tag beside a Linux stage still counts", "Dockerfile", "FROM alpine:3.20 AS a\nFROM golang:1.23-windowsservercore-ltsc2022\n", 2},
 		{"a word that only contains it", "Dockerfile.windowsx", "FROM debian:12\n", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
