@@ -271,6 +271,10 @@ func hasFlag(ins *dockerfile.Instruction, name string) bool {
 // passThroughCommands are what a script that sets nothing up may run
 // besides `exec "$@"`: output, shell options, tests and exits.
 var passThroughCommands = []string{"echo", "printf", "set", "exit", "true", "false", ":", "[", "test", "shift", "return",
+	// Signal handling and waiting on a keep-alive started in the
+	// background (`trap : TERM INT; (while true; do sleep 1000; done) &
+	// wait`).
+	"trap", "wait",
 	// Queries whose answer a check tests (ROCm's `rocminfo | grep "HSA
 	// Error"` before `exec "$@"`).
 	"grep", "id", "whoami", "uname", "command", "which", "type", "rocminfo", "nvidia-smi", "shuf", "date"}
@@ -294,6 +298,13 @@ func passThrough(script string) bool {
 			// /etc/passwd; then … > /etc/passwd; fi`): for a UID the image
 			// lacks, which its own USER is not.
 			if passwdFix(script, x) {
+				return false
+			}
+		case *syntax.WhileClause:
+			// `while true; do sleep 1000; done`: a keep-alive, as
+			// `sleep infinity` is.
+			if sleepLoop(x) {
+				execs++
 				return false
 			}
 		case *syntax.DeclClause:
@@ -357,6 +368,28 @@ func passThrough(script string) bool {
 		return ok
 	})
 	return ok && (execs > 0 || prints > 0)
+}
+
+// sleepLoop reports whether a loop only sleeps, for ever (`while true; do
+// sleep 1000; done`, `while :; do sleep 60; done`).
+func sleepLoop(x *syntax.WhileClause) bool {
+	if len(x.Cond) != 1 || len(x.Do) == 0 {
+		return false
+	}
+	cond, ok := x.Cond[0].Cmd.(*syntax.CallExpr)
+	if !ok || len(cond.Args) != 1 {
+		return false
+	}
+	if c := cond.Args[0].Lit(); !(x.Until && c == "false" || !x.Until && (c == "true" || c == ":")) {
+		return false
+	}
+	for _, st := range x.Do {
+		call, ok := st.Cmd.(*syntax.CallExpr)
+		if !ok || len(call.Args) != 2 || call.Args[0].Lit() != "sleep" || len(st.Redirs) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // setAllExport is `set -a` (also among other flags) or `set -o allexport`:
