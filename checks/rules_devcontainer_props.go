@@ -105,12 +105,14 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`/`--security-opt`, a host device (`--device /dev/fuse`) or the host's user namespace (`--userns=host`), a feature that needs them (docker-in-docker), " +
+		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`/`--security-opt`, a host device (`--device /dev/fuse`), the host's GPUs (`--gpus all`) or the host's user namespace (`--userns=host`), a feature that needs them (docker-in-docker), " +
 			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add`, `security_opt` or `devices` (reported in the Compose file). " +
 			"A `no-new-privileges` security option only takes privileges away and is not reported, nor is `label=disable`, which turns off SELinux labelling and needs no privilege, " +
 			"nor a capability every container already has (Docker's and containerd's default set: `NET_RAW`, `AUDIT_WRITE`, `CHOWN`, `KILL`, …).",
 		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +
-			"docker-in-docker fails without privileges.",
+			"docker-in-docker fails without privileges. Under the native integration the workspace is the Docker host: `--gpus` " +
+			"needs its NVIDIA container runtime, and without one Docker refuses to create the container (`could not select device " +
+			"driver \"\" with capabilities: [[gpu]]`).",
 		HowToFix:     "Use docker-outside-of-docker or Sysbox, or grant the privilege in the Coder template where the admin decides it.",
 		Sources:      []string{"templates", "envbuilder"},
 		Devcontainer: checkCR206,
@@ -384,7 +386,8 @@ func checkCR206(in *DevcontainerInput) []Finding {
 		// `--device /dev/fuse` and `--userns=host` ask for the host's
 		// devices and user namespace, which a workspace does not share.
 		if a == "--privileged" || strings.HasPrefix(a, "--cap-add") || strings.HasPrefix(a, "--security-opt") ||
-			a == "--device" || strings.HasPrefix(a, "--device=") || a == "--userns=host" || a == "--userns" {
+			a == "--device" || strings.HasPrefix(a, "--device=") || a == "--userns=host" || a == "--userns" ||
+			a == "--gpus" || strings.HasPrefix(a, "--gpus=") {
 			// `"--cap-add", "SYS_PTRACE"`: the value is the next entry.
 			value, _ := strings.CutPrefix(a, "--security-opt=")
 			if !strings.Contains(a, "=") && a != "--privileged" {
@@ -399,7 +402,11 @@ func checkCR206(in *DevcontainerInput) []Finding {
 			if cp, ok := strings.CutPrefix(a, "--cap-add"); ok && defaultCap(strings.TrimLeft(cp, "= ")) {
 				continue
 			}
-			out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), fmt.Sprintf("`runArgs` `%s` asks for privileges the workspace usually does not have", a)))
+			msg := fmt.Sprintf("`runArgs` `%s` asks for privileges the workspace usually does not have", a)
+			if strings.HasPrefix(a, "--gpus") {
+				msg = fmt.Sprintf("`runArgs` `%s` asks for the host's GPUs: where the workspace has no NVIDIA container runtime, the Dev Container is not created", a)
+			}
+			out = append(out, dcAt(c, fmt.Sprintf("/runArgs/%d", i), msg))
 		}
 	}
 	// A Compose config's service asks in its Compose file.

@@ -189,6 +189,8 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "runArgs and dind", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"--init\", \"--privileged\"],\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-in-docker:2\": {}\n  }\n}", want: []string{"3:25", "5:5"}},
 			{name: "capAdd", json: "{\"image\": \"x\", \"capAdd\": [\"SYS_PTRACE\"]}", want: []string{"1:16"}},
 			{name: "a host device and the host's user namespace", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"--device\", \"/dev/fuse\",\n    \"--userns=host\", \"--init\"]\n}", want: []string{"3:15", "4:5"}},
+			{name: "the host's GPUs, either spelling", json: "{\n  \"image\": \"x\",\n  \"runArgs\": [\"--gpus\", \"all\",\n    \"--gpus=all\", \"--shm-size=1g\"]\n}", want: []string{"3:15", "4:5"}},
+			{name: "a flag that only names GPUs in its value", json: `{"image": "x", "runArgs": ["--env", "NVIDIA_VISIBLE_DEVICES=all", "--label=gpus"]}`},
 			{name: "privileged false", json: `{"image": "x", "privileged": false, "runArgs": ["--init"]}`},
 			{name: "no-new-privileges takes privileges away", json: `{"image": "x", "runArgs": ["--cap-drop=ALL", "--security-opt=no-new-privileges", "--security-opt", "no-new-privileges:true"], "securityOpt": ["no-new-privileges"]}`},
 			{name: "a Compose config's runArgs are not used", json: `{"dockerComposeFile": "compose.yml", "service": "app", "runArgs": ["--privileged", "--cap-add=SYS_ADMIN"]}`},
