@@ -20,7 +20,8 @@ func init() {
 		ID: "CR222", Title: "Feature entrypoint envbuilder never runs", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderEnvbuilder},
 		What: "A feature that starts something from its `entrypoint`: a local feature whose devcontainer-feature.json " +
-			"sets one, or one of the Dev Containers features known to (" + knownEntrypointsDoc + "). A lifecycle command " +
+			"sets one, or one of the Dev Containers features known to (" + knownEntrypointsDoc + "; `nix` only in its default " +
+			"multi-user install: with `\"multiUser\": false` its entrypoint starts nothing). A lifecycle command " +
 			"that starts the entrypoint script settles it, except for `docker-outside-of-docker`, whose entrypoint only " +
 			"proxies the host's Docker socket that the feature's `mounts` bring in: envbuilder ignores a feature's mounts " +
 			"too. A Docker Compose config is not reported: envbuilder cannot build one at all (CR202).",
@@ -47,6 +48,31 @@ var knownEntrypoints = map[string]struct{ script, starts string }{
 	"desktop-lite":       {"/usr/local/share/desktop-init.sh", "the desktop"},
 	"sshd":               {"/usr/local/share/ssh-init.sh", "sshd"},
 	"nix":                {"/usr/local/share/nix-entrypoint.sh", "the Nix daemon"},
+}
+
+// entrypointOnlyWhen are known features whose entrypoint starts something
+// only when an option has a value (its default when unset): nix writes
+// `exec "$@"` as its entrypoint unless `multiUser` is "true", since a
+// single-user install has no daemon (src/nix/install.sh).
+var entrypointOnlyWhen = map[string]struct{ option, value, dflt string }{
+	"nix": {"multiUser", "true", "true"},
+}
+
+// entrypointIdle reports whether a known feature's options make its
+// entrypoint start nothing. Option values reach the feature's install
+// script as strings (`false` and "false" alike).
+func entrypointIdle(id string, options map[string]any) bool {
+	w, ok := entrypointOnlyWhen[id]
+	if !ok {
+		return false
+	}
+	v := w.dflt
+	for k, o := range options {
+		if strings.EqualFold(k, w.option) {
+			v = fmt.Sprint(o)
+		}
+	}
+	return v != w.value
 }
 
 const knownEntrypointsDoc = "`docker-in-docker`, `docker-outside-of-docker` (and its former name `docker-from-docker`), `desktop-lite`, `sshd`, `nix`"
@@ -118,7 +144,7 @@ func featureEntrypoint(in *DevcontainerInput, fr devcontainer.FeatureRef) (scrip
 		return "", ""
 	}
 	k, ok := knownEntrypoints[id]
-	if !ok {
+	if !ok || entrypointIdle(id, fr.Options) {
 		return "", ""
 	}
 	return k.script, k.starts

@@ -17,7 +17,9 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "The final stage, or the stage it is built on, starts `FROM --platform=$BUILDPLATFORM` (or `$BUILDOS`/" +
 			"`$BUILDARCH` in the flag). Builder stages that cross-compile on the build machine and are copied from are not " +
-			"reported, nor is a final stage on `scratch` or a shell-less image (distroless, Chainguard's), which holds only what is copied into it.",
+			"reported, nor is a final stage on `scratch` or a shell-less image (distroless, Chainguard's), which holds only what is copied into it, " +
+			"nor the flag on a `FROM` that names an earlier stage (`FROM --platform=$BUILDPLATFORM base`): BuildKit ignores it there, " +
+			"and the stage has its base's platform.",
 		Why: "`BUILDPLATFORM` is the platform of the machine that runs the build. A stage started on it runs that " +
 			"machine's binaries, which is what cross-compiling stages want; as the image itself it means every platform " +
 			"the image is built for (`--platform linux/arm64`, a multi-platform build) holds the build machine's " +

@@ -72,7 +72,7 @@ func init() {
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
 			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`; its own variables, which `exec` does not hand on unless exported, count as printing), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
-			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
+			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, also told to read the system profile: `--rcfile /etc/profile`, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
@@ -561,9 +561,28 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 		if !shell && slices.Contains(initValueFlags, a) {
 			i++ // `-r 15:2`, `-p SIGTERM`: the option's value
 		}
+		if shell && slices.Contains(shellValueFlags, a) {
+			i++ // `-o pipefail`, `-O extglob`: the option's name
+		}
+		if shell && (a == "--rcfile" || a == "--init-file") {
+			// `--rcfile /etc/profile`: what a Coder login shell reads
+			// too; another file holds setup of its own.
+			if i+1 >= len(args) || !slices.Contains(systemProfiles, args[i+1]) {
+				return false
+			}
+			i++
+		}
 	}
 	return true
 }
+
+// shellValueFlags are a shell's options that take a value: an option's
+// or a shopt's name.
+var shellValueFlags = []string{"-o", "+o", "-O", "+O"}
+
+// systemProfiles are the startup files a login shell of the image reads
+// anyway (bash's system-wide profile and bashrc).
+var systemProfiles = []string{"/etc/profile", "/etc/bash.bashrc", "/etc/bashrc"}
 
 // initValueFlags are the minimal inits' options that take a value
 // (dumb-init's `--rewrite`, tini's `-p` and `-e`).
