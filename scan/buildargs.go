@@ -851,6 +851,9 @@ var (
 	shellAssign = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+|local[ \t]+|readonly[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"\n]*)"|'([^'\n]*)'|([^\s;&|]*))`)
 	// githubEnvWrite is a workflow step's `echo "NAME=value" >> $GITHUB_ENV`.
 	githubEnvWrite = regexp.MustCompile(`echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=((?:\$\{\{[^}]*\}\}|[^\s"'])+)["']?\s*>>\s*["']?\$\{?GITHUB_ENV`)
+	// dockerfileImagePair is a flow list of a Dockerfile's path and an
+	// image name with a namespace (`["docker/Dockerfile", "org/img"]`).
+	dockerfileImagePair = regexp.MustCompile(`\[\s*["']?[\w./-]*Dockerfile[\w.-]*["']?\s*,\s*["']?([a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)+(?::[\w.-]+)?)["']?\s*\]`)
 	// bakeTargetContext is a bake `contexts` entry mapping an image,
 	// quoted or a variable in parentheses, to another target.
 	// bakePinnedContext is a bake context mapping a name to an image
@@ -1148,7 +1151,7 @@ func (bf buildFiles) publishesRoot(otherImages []string) string {
 	for _, f := range bf {
 		for _, img := range f.rootImages {
 			// Any tag of the published image (`:base` of the prebuild).
-			t, ok := compileTag(img + ":${tag}")
+			t, ok := compileTag(img + ":" + anyTag)
 			if !ok {
 				continue
 			}
@@ -1336,7 +1339,8 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 	tagged := bytes.Contains(b, []byte("docker")) && bytes.Contains(b, []byte("tag"))
 	keys := bytes.Contains(b, []byte("tags")) || bytes.Contains(b, []byte("images:")) || bytes.Contains(b, []byte("imageName:"))
 	contexts := bytes.Contains(b, []byte(`"target:`)) || bytes.Contains(b, []byte(`"docker-image://`))
-	if !flags && !tagged && !keys && !contexts {
+	pairs := bytes.Contains(b, []byte("Dockerfile")) && (bytes.Contains(b, []byte("docker build")) || bytes.Contains(b, []byte("buildx build")))
+	if !flags && !tagged && !keys && !contexts && !pairs {
 		return nil
 	}
 	var raw []string // as written, once each
@@ -1451,6 +1455,19 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 			add(string(m[1]))
 		}
 	}
+	if pairs {
+		// A matrix entry that pairs a Dockerfile with the image it is
+		// built as (`container: [["config/docker/Dockerfile.base",
+		// "ghcr.io/mfem/mfem-ubuntu-base"], …]`), which the build's tag
+		// reaches through variables: that image, any tag.
+		for _, m := range dockerfileImagePair.FindAllSubmatch(b, -1) {
+			t := string(m[1])
+			if !strings.Contains(t[strings.LastIndex(t, "/")+1:], ":") {
+				t += ":" + anyTag
+			}
+			add(t)
+		}
+	}
 	if contexts {
 		// A bake target's `contexts` that map an image to another target
 		// (`"${PREFIX}gomod:latest" = "target:gomod"`, `(CORE_IMAGE) =
@@ -1466,14 +1483,14 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 		// (`alpine = "docker-image://alpine:3.22.1@sha256:…"`): the build
 		// uses that image for `FROM alpine`, any tag.
 		for _, m := range bakePinnedContext.FindAllSubmatch(b, -1) {
-			add(string(m[1]) + ":${tag}")
+			add(string(m[1]) + ":" + anyTag)
 		}
 		// Contexts a function makes for the targets it names (`contexts =
 		// dependencies("drupal", "")`, its result `"target:${target}"`):
 		// a bare name that is a target of the file is that target's build.
 		if bytes.Contains(b, []byte(`"target:${`)) {
 			for _, m := range bakeTargetName.FindAllSubmatch(b, -1) {
-				add(string(m[1]) + ":${tag}")
+				add(string(m[1]) + ":" + anyTag)
 			}
 		}
 	}
@@ -1497,7 +1514,7 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 			if t == "" {
 				return
 			}
-			t += ":${tag}"
+			t += ":" + anyTag
 		}
 		add(t)
 	}
@@ -1538,6 +1555,11 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 	}
 	return out
 }
+
+// anyTag is the tag of an image a build file names without one, which the
+// action or matrix tags as it likes: a variable that matches any tag, and
+// that no assignment of the file can expand (its name has a space).
+const anyTag = "${{ any tag }}"
 
 // tagPattern is a reference a build file tags, compiled once: its
 // repository and tag, whose variables match anything (but `/` in a tag).

@@ -281,6 +281,10 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			".github/workflows/build-base-dev.yaml": "env:\n  REGISTRY: ghcr.io\n  IMAGE_NAMESPACE: workspace-images\n  IMAGE_NAME: base-dev\njobs:\n  build:\n    steps:\n" +
 				"      - run: |\n          echo \"IMG=${{ env.REGISTRY }}/${{ github.repository_owner }}/${{ env.IMAGE_NAMESPACE }}/${{ env.IMAGE_NAME }}\" >> $GITHUB_ENV\n" +
 				"      - uses: docker/build-push-action@v6\n        with:\n          tags: ${{ env.IMG }}\n"}, 0},
+		{"a matrix entry pairs a Dockerfile with its image", map[string]string{"config/docker/Dockerfile": "FROM ghcr.io/mfem/mfem-ubuntu-base:latest AS builder\nFROM ubuntu:22.04\nUSER 1000\n",
+			"config/docker/Dockerfile.base": "FROM ubuntu:22.04\nUSER 1000\n", ".github/workflows/build-container.yml": mfemBuild}, 0},
+		{"such a pair for another image", map[string]string{"config/docker/Dockerfile": "FROM ghcr.io/mfem/mfem-tools:latest AS builder\nFROM ubuntu:22.04\nUSER 1000\n",
+			".github/workflows/build-container.yml": mfemBuild}, 1},
 		{"a Compose service's image it builds", map[string]string{"production-compose/Caddy.Dockerfile": "FROM local/reflex-app\nUSER 1000\n",
 			"production-compose/prod.Dockerfile": "FROM python:3.13\nUSER 1000\n",
 			"production-compose/compose.yaml":    "services:\n  app:\n    image: local/reflex-app\n    build:\n      context: .\n      dockerfile: prod.Dockerfile\n  caddy:\n    build:\n      dockerfile: Caddy.Dockerfile\n"}, 0},
@@ -651,4 +655,31 @@ for image in $(echo "$images" | grep eclipse/); do
     d=recipes/${b/:/\/}
     docker build -t $image $d
 done
+`
+
+// mfemBuild is a workflow whose matrix pairs each Dockerfile with its
+// image, which the build's tag reaches through a step's env and
+// $GITHUB_ENV (mfem's build-container.yml).
+const mfemBuild = `jobs:
+  build:
+    strategy:
+      matrix:
+        container: [["config/docker/Dockerfile.base", "ghcr.io/mfem/mfem-ubuntu-base"],
+                    ["config/docker/Dockerfile", "ghcr.io/mfem/mfem-ubuntu"]]
+    steps:
+      - name: Set Environment
+        env:
+          dockerfile: ${{ matrix.container[0] }}
+          uri: ${{ matrix.container[1] }}
+        run: |
+          echo "dockerfile=$dockerfile" >> $GITHUB_ENV
+          echo "uri=$uri" >> $GITHUB_ENV
+      - name: Build Container
+        run: |
+           container=$uri:latest
+           docker build -f ${dockerfile} -t ${container} .
+      - name: Tag and Push Release
+        run: |
+           tag=${GITHUB_REF#refs/tags/}
+           docker tag ${container} ${uri}:${tag}
 `
