@@ -228,8 +228,52 @@ func doubledOperatorFix(v *dfView, se *dockerfile.SyntaxError) *Fix {
 
 // usersCreated returns the users the RUN instructions of s's chain create
 // with useradd or adduser, in order.
+// A user renamed with `usermod -l NEW OLD` counts as NEW created.
 func (v *dfView) usersCreated(s *dockerfile.Stage) []string {
-	return v.userCommands(s, "useradd", "adduser")
+	out := v.userCommands(s, "useradd", "adduser")
+	for _, r := range v.usersRenamed(s) {
+		out = append(out, r[1])
+	}
+	return out
+}
+
+// usersRenamed returns the users s's chain renames with `usermod -l NEW
+// OLD` (`--login NEW`), as {OLD, NEW}, names from variables expanded when
+// known; the image has NEW where OLD was (penpot's devenv renames
+// Ubuntu's `ubuntu`).
+func (v *dfView) usersRenamed(s *dockerfile.Stage) [][2]string {
+	var out [][2]string
+	for _, in := range v.instructions(s) {
+		cmds, _ := in.Commands()
+		for _, c := range cmds {
+			if path.Base(c.Name) != "usermod" || len(c.Args) < 3 {
+				continue
+			}
+			name := func(i int) string {
+				if c.Literal[i] {
+					return c.Args[i]
+				}
+				return expandKnown(c.Args[i], v.stageVars(in.Stage, in))
+			}
+			last := len(c.Args) - 1
+			for i, a := range c.Args[:last] {
+				var renamed string
+				switch {
+				case (a == "-l" || a == "--login") && i+1 < last:
+					renamed = name(i + 1)
+				case strings.HasPrefix(a, "--login="):
+					renamed = strings.TrimPrefix(a, "--login=")
+				default:
+					continue
+				}
+				if old := name(last); userNameRe.MatchString(renamed) && userNameRe.MatchString(old) {
+					out = append(out, [2]string{old, renamed})
+				}
+				break
+			}
+		}
+	}
+	return out
 }
 
 // userNameRe is a user name as useradd accepts it.
@@ -332,6 +376,9 @@ func checkCR101(in *DockerfileInput) []Finding {
 	// one an earlier USER switched to, else the base's own, unless the
 	// Dockerfile deletes it.
 	deleted := v.userCommands(final, "userdel", "deluser")
+	for _, r := range v.usersRenamed(final) {
+		deleted = append(deleted, r[0]) // gone under its old name
+	}
 	user, create := "coder", true
 	if created := v.usersCreated(final); len(created) > 0 {
 		user, create = created[len(created)-1], false
