@@ -380,7 +380,11 @@ func sleepLoop(x *syntax.WhileClause) bool {
 	if !ok || len(cond.Args) != 1 {
 		return false
 	}
-	if c := cond.Args[0].Lit(); !(x.Until && c == "false" || !x.Until && (c == "true" || c == ":")) {
+	forever := cond.Args[0].Lit() == "false"
+	if !x.Until {
+		forever = cond.Args[0].Lit() == "true" || cond.Args[0].Lit() == ":"
+	}
+	if !forever {
 		return false
 	}
 	for _, st := range x.Do {

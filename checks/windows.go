@@ -68,7 +68,7 @@ func WindowsDockerfile(p string, src []byte) *Template {
 		}
 	}
 	for i, l := range lines {
-		if m := fromLine.FindStringSubmatch(l); m != nil && windowsBase.MatchString(m[2]) && !(linux && namedOnly(m[2])) {
+		if m := fromLine.FindStringSubmatch(l); m != nil && windowsBase.MatchString(m[2]) && (!linux || !namedOnly(m[2])) {
 			return &Template{Path: p, Kind: TemplateWindows, Sign: "`FROM " + clip(m[2], 80) + "`", Location: Location{Path: p, StartLine: i + 1}}
 		}
 		if windowsShell.MatchString(l) {

@@ -1,0 +1,145 @@
+package checks
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// This file holds CR123: the workspace user's login shell, read from the
+// Dockerfile that creates the user, when it is not a shell. CR316 judges
+// the built image.
+
+func init() {
+	Register(&Rule{
+		ID:       "CR123",
+		Title:    "Workspace user's login shell is not a shell",
+		Severity: SeverityWarning,
+		Family:   FamilyDockerfile,
+		What: "The final stage ends as a user the Dockerfile creates with a login shell that only refuses logins: " +
+			"`useradd --shell /bin/false worker`, `-s /usr/sbin/nologin`, or `adduser --system` (`-S`) without `--shell`, whose " +
+			"system users get `/usr/sbin/nologin` from Debian's adduser and `/bin/false` from busybox's (Alpine). A later `usermod --shell` or `chsh -s` for the user settles it; a user the " +
+			"base image creates, or one whose name or shell is left to a variable the file does not set, is not judged. CR316 " +
+			"judges the built image.",
+		Why: "The Coder agent starts every terminal and SSH session (also VS Code's and JetBrains' connections) with the " +
+			"user's login shell from `/etc/passwd`: `nologin` and `false` exit at once, so the workspace starts but no " +
+			"terminal opens in it." + cite("agent"),
+		HowToFix: "Give the user a shell: create it with `--shell /bin/bash`, or run `usermod --shell /bin/bash <user>` " +
+			"before the final `USER`.",
+		Sources:    []string{"agent"},
+		Dockerfile: checkCR123,
+	})
+}
+
+// checkCR123 reports a final user the file creates with a login shell that
+// refuses logins.
+func checkCR123(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var last *dockerfile.Instruction
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd == "user" {
+			last = ins
+		}
+	}
+	if last == nil {
+		return nil
+	}
+	u, _, _ := strings.Cut(v.userOf(last), ":")
+	if u == "" || hasVar(u) || isRootUser(u) || uidRe.MatchString(u) {
+		return nil
+	}
+	shell, line, ok := v.loginShell(v.final, u)
+	if !ok || !refusesLogin(shell) {
+		return nil
+	}
+	return []Finding{{
+		Message: fmt.Sprintf("the workspace user `%s` is created with the login shell `%s`: the Coder agent starts terminals "+
+			"and SSH sessions with it, and it exits at once", u, shell),
+		Location: v.lineLoc(line, line),
+		Evidence: EvidenceFile,
+		Fix:      &Fix{Description: fmt.Sprintf("create `%s` with `--shell /bin/bash`, or run `usermod --shell /bin/bash %s` before the final `USER`", u, u)},
+	}}
+}
+
+// refusesLogin reports whether a login shell only refuses logins.
+func refusesLogin(shell string) bool {
+	switch path.Base(shell) {
+	case "nologin", "false":
+		return true
+	}
+	return false
+}
+
+// loginShell returns the login shell s's chain gives user name, as the
+// last command that sets it leaves it, with that command's line: useradd
+// or adduser that create it (`-s`, `--shell`, Debian's `adduser --system`
+// without one), then usermod or chsh that change it. ok is false when no
+// command of the chain creates the user, or the shell is not known.
+func (v *dfView) loginShell(s *dockerfile.Stage, name string) (shell string, line int, ok bool) {
+	created := false
+	for _, in := range v.instructions(s) {
+		cmds, _ := in.Commands()
+		for _, c := range cmds {
+			prog := path.Base(c.Name)
+			vars := v.stageVars(in.Stage, in)
+			var sh string
+			switch prog {
+			case "useradd", "adduser", "usermod":
+				_, at := commandUID(c)
+				if at < 0 || expandKnown(c.Args[at], vars) != name || prog == "adduser" && addsToGroup(c, at) {
+					continue
+				}
+				sh = shellOption(c.Args[:at], "-s", "--shell")
+				if sh == "" && prog == "adduser" && (slices.Contains(c.Args[:at], "--system") || slices.Contains(c.Args[:at], "-S")) {
+					// adduser's system users: busybox's (Alpine) get
+					// /bin/false, Debian's /usr/sbin/nologin.
+					sh = "/usr/sbin/nologin"
+					if v.manager(in.Stage) == PMApk {
+						sh = "/bin/false"
+					}
+				}
+				if prog != "usermod" {
+					created, shell, line = true, "", c.Line
+				}
+			case "chsh":
+				if len(c.Args) == 0 || expandKnown(c.Args[len(c.Args)-1], vars) != name {
+					continue
+				}
+				sh = shellOption(c.Args[:len(c.Args)-1], "-s", "--shell")
+			default:
+				continue
+			}
+			if sh == "" {
+				continue
+			}
+			if sh = expandKnown(sh, vars); hasVar(sh) {
+				sh = ""
+			}
+			shell, line = sh, c.Line
+		}
+	}
+	return shell, line, created && shell != ""
+}
+
+// shellOption returns the value of a command's shell option among args:
+// `-s X`, `--shell X`, `--shell=X`, or a cluster of short options ending
+// in s (`-ms X`); "" when none.
+func shellOption(args []string, short, long string) string {
+	for i, a := range args {
+		switch {
+		case (a == short || a == long) && i+1 < len(args):
+			return args[i+1]
+		case strings.HasPrefix(a, long+"="):
+			return strings.TrimPrefix(a, long+"=")
+		case len(a) > 2 && a[0] == '-' && a[1] != '-' && a[len(a)-1] == short[1] && i+1 < len(args):
+			return args[i+1]
+		}
+	}
+	return ""
+}
