@@ -23,9 +23,9 @@ const toolWritesDoc = "Tools that write into the home by themselves count as wri
 	"`helm plugin install` (`~/.config/helm`), `mise install` and `mise use` (`~/.local/share/mise`; with `-g` also " +
 	"`~/.config/mise`), `git config --global` (`~/.gitconfig`), `code-server --install-extension` " +
 	"(`~/.local/share/code-server`), `pyenv install` (`~/.pyenv`), `go install` (`~/go`, `GOPATH`), " +
-	"`python3 -m pip install --user` (`~/.local`), and the uv, ruff, bun, deno, pnpm, pyenv and Volta install scripts piped into a shell " +
+	"`python3 -m pip install --user` (`~/.local`), and the uv, ruff, mise, Claude Code, bun, deno, pnpm, pyenv and Volta install scripts piped into a shell " +
 	"(`~/.local/bin`, `~/.bun`, `~/.deno`, `~/.local/share/pnpm`, `~/.volta`) — unless the Dockerfile points the tool " +
-	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `UV_INSTALL_DIR`, " +
+	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `MISE_INSTALL_PATH`, `UV_INSTALL_DIR`, " +
 	"`GIT_CONFIG_GLOBAL`, `--extensions-dir`, …)."
 
 // homeTool is a tool that writes under the home by itself: to the folder
@@ -54,6 +54,10 @@ var pipedInstallers = []struct {
 	{"get.volta.sh", homeTool{"VOLTA_HOME", "~/.volta"}},
 	{"pyenv.run", homeTool{"PYENV_ROOT", "~/.pyenv"}},
 	{"pyenv-installer", homeTool{"PYENV_ROOT", "~/.pyenv"}},
+	{"mise.run", homeTool{"MISE_INSTALL_PATH", "~/.local/bin"}},
+	// Claude Code's native installer: ~/.local/bin/claude, pointing into
+	// ~/.local/share/claude; no variable moves it.
+	{"claude.ai/install.sh", homeTool{"", "~/.local/bin"}},
 }
 
 // toolWrite is a path a command writes by itself, as a `~` path or the
@@ -74,10 +78,10 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 		span.EndLine, span.EndCol = c.Line, c.Col+len(c.Name)
 	}
 	to := func(t homeTool) []toolWrite {
-		if strings.Contains(text, t.env+"=") {
+		if t.env != "" && strings.Contains(text, t.env+"=") {
 			return nil
 		}
-		if v, ok := vars[t.env]; ok {
+		if v, ok := vars[t.env]; ok && t.env != "" {
 			return []toolWrite{{v, span}}
 		}
 		return []toolWrite{{t.def, span}}
