@@ -20,7 +20,7 @@ func init() {
 		What: "A `mounts` entry or `workspaceMount` of type `bind` takes its source from the developer's machine: " +
 			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`; the Dev Containers CLI reads `${env:…}` as the same), or a home path (`~/…`, `/Users/…`, `C:\\…`). " +
 			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
-			"system paths, a folder the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`, also in a script " +
+			"system paths, the home itself (`source=${localEnv:HOME}`: the workspace user's, which exists), a folder the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`, also in a script " +
 			"of the repository it runs that makes folders under the home it names, `.devcontainer/scripts/initialize_command.sh`). " +
 			"Volume and tmpfs mounts are not reported, nor a Docker Compose config's mounts: the Dev Containers " +
 			"CLI writes them into its Compose override file as short-form volumes, whose missing source Docker creates.",
@@ -40,6 +40,17 @@ func init() {
 // laptopSource matches a bind source on the developer's machine
 // (`${env:X}` is the Dev Containers CLI's older spelling of `${localEnv:X}`).
 var laptopSource = regexp.MustCompile(`\$\{(?:localEnv|env):[^}]*\}|^~(/|$)|^/Users/|^[A-Za-z]:[\\/]`)
+
+// ownHome reports whether a bind source is the home itself
+// (`${localEnv:HOME}`, `~`): under the native integration that is the
+// workspace user's home, which exists.
+func ownHome(src string) bool {
+	switch strings.TrimRight(src, "/") {
+	case "${localEnv:HOME}", "${env:HOME}", "~", "${localEnv:HOME}${localEnv:USERPROFILE}":
+		return true
+	}
+	return false
+}
 
 // checkCR221 reports bind mounts whose source is the developer's.
 func checkCR221(in *DevcontainerInput) []Finding {
@@ -61,7 +72,7 @@ func checkCR221(in *DevcontainerInput) []Finding {
 			return
 		}
 		m := laptopSource.FindString(src)
-		if m == "" || strings.Contains(made, "mkdir") && (strings.Contains(made, strings.TrimRight(src, "/")) || madeByName(made, src)) {
+		if m == "" || ownHome(src) || strings.Contains(made, "mkdir") && (strings.Contains(made, strings.TrimRight(src, "/")) || madeByName(made, src)) {
 			return
 		}
 		f := dcAt(c, ptr, fmt.Sprintf("bind-mounts `%s` (`%s`) from the developer's machine: under Coder's native integration "+

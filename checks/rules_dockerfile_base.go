@@ -74,7 +74,7 @@ func init() {
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`), or one of Coder's images " +
-			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026), which stopped moving " +
+			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
@@ -659,7 +659,7 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, which follows the distribution's %s channel: it moves to each new release", ref, r.Tag, strings.TrimSuffix(strings.ToLower(r.Tag), "-slim"))
 	case distroNameTag(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, which names no version of the image: it moves to each new release", ref, r.Tag)
-	case languageAlias(r) && eolRelease(ref) == "" && !droppedDebianTag(r.Tag):
+	case languageAlias(r) && eolRelease(ref) == "" && !droppedDebianTag(r.Tag) && !retiredTag(r):
 		// A tag of an archived Debian release (`node:lts-buster`) stopped
 		// moving when the image dropped that release: CR119's. So did
 		// one of a release the images no longer build (`golang:bullseye`).
@@ -678,6 +678,15 @@ var droppedDebian = []string{"bullseye"}
 // official images no longer build, so that it no longer moves.
 func droppedDebianTag(tag string) bool {
 	return tagHas(strings.ToLower(tag), droppedDebian...)
+}
+
+// retiredTag reports whether r is an official image's tag without a
+// version that the image stopped publishing, so that it no longer moves:
+// docker's `stable` channel (`docker:stable-dind`), which ended at
+// 19.03.14 when the image dropped its channels.
+func retiredTag(r ImageRef) bool {
+	t := strings.ToLower(r.Tag)
+	return r.Registry == "" && r.Repository == "docker" && (t == "stable" || strings.HasPrefix(t, "stable-"))
 }
 
 // branchVariant reports whether a tag is a branch's with a variant's name
@@ -781,7 +790,9 @@ func distroNameTag(r ImageRef) bool {
 // `dev` channel (`mcr.microsoft.com/devcontainers/go:dev-1.26-bookworm`),
 // which devcontainers/images rebuilds from its main branch.
 func devcontainersDev(r ImageRef) bool {
-	if r.Registry != "mcr.microsoft.com" || !strings.HasPrefix(r.Repository, "devcontainers/") {
+	// `mcr.microsoft.com/vscode/devcontainers/…` is the images' former
+	// address, still served.
+	if r.Registry != "mcr.microsoft.com" || !strings.HasPrefix(r.Repository, "devcontainers/") && !strings.HasPrefix(r.Repository, "vscode/devcontainers/") {
 		return false
 	}
 	t := strings.ToLower(r.Tag)

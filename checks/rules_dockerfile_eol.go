@@ -25,7 +25,8 @@ func init() {
 		What: "The final image's base is a Debian, Ubuntu or CentOS release whose packages were moved off the regular mirrors " +
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
 			"Debian's to archive.debian.org: " + eolDebianDoc + ", also as the tag of a Docker Official image built on it " +
-			"(`node:lts-buster-slim`, `rust:buster`); CentOS 6 to 8 and " +
+			"(`node:lts-buster-slim`, `rust:buster`), or a version whose official images all predate Debian 11 " +
+			"(node 11 and older, python 3.5 and older, ruby 2.5, php 7.2, golang 1.14 and older: `node:8.9-slim`, `php:5.6-apache`); CentOS 6 to 8 and " +
 			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
 			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, " +
@@ -97,6 +98,12 @@ func eolRelease(ref string) string {
 					return fmt.Sprintf("Debian %s (%s)", version, name)
 				}
 			}
+			// A version the image stopped building before Debian 11
+			// (`node:8.9-slim`, `php:5.6-apache`): its last images are
+			// on buster or an older release.
+			if oldOfficialVersion(r.Repository, tag) {
+				return "built on Debian 10 (buster) or an older release"
+			}
 		}
 		if r.Name() == "centos" || r.Name() == "quay.io/centos/centos" {
 			return eolCentOS(tag)
@@ -116,6 +123,48 @@ func eolRelease(ref string) string {
 		}
 	}
 	return ""
+}
+
+// lastOnBuster are Docker Official language images and the newest
+// version of each whose images ended before Debian 11 (August 2021), so
+// that every tag of it is on buster or an older release: the version's end
+// of life, with the images' default Debian then. A version written with
+// fewer parts than the table's (`php:7`, `python:3`) is the newest of
+// them, which is not.
+var lastOnBuster = map[string][]int{
+	"node":   {11},    // 11: June 2019; 12 got bullseye
+	"python": {3, 5},  // 3.5: September 2020; 2.7: April 2020
+	"ruby":   {2, 5},  // 2.5: March 2021
+	"php":    {7, 2},  // 7.2: November 2020
+	"golang": {1, 14}, // 1.14: February 2021
+}
+
+// oldVersion is a tag's leading version (`8.9-slim` → 8, 9).
+var oldVersion = regexp.MustCompile(`^(\d+)(?:\.(\d+))?(?:\.\d+)*(?:-|$)`)
+
+// oldOfficialVersion reports whether an official image's tag names a
+// version whose images all predate Debian 11: Debian-based variants only
+// (not Alpine, Windows).
+func oldOfficialVersion(repo, tag string) bool {
+	last, ok := lastOnBuster[repo]
+	m := oldVersion.FindStringSubmatch(tag)
+	if !ok || m == nil || strings.Contains(tag, "alpine") || windowsBase.MatchString(":"+tag) {
+		return false
+	}
+	major, _ := strconv.Atoi(m[1])
+	switch {
+	case major != last[0]:
+		return major < last[0]
+	case len(last) == 1:
+		return true
+	case m[2] == "":
+		// `python:3`, `php:7`: the newest of that major version. A major
+		// version that ended before the table's (python 2, php 5)
+		// is below it and handled above.
+		return false
+	}
+	minor, _ := strconv.Atoi(m[2])
+	return minor <= last[1]
 }
 
 // eolCentOS names the CentOS release a tag is when its mirrors are gone

@@ -19,10 +19,11 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "The final image enables or starts a systemd unit (`systemctl enable`, `systemctl start`, " +
-			"`systemctl restart`, also with `--now`), or copies a unit file (`*.service`, `*.socket`, `*.timer`) into " +
+			"`systemctl restart`, also with `--now`, or a link into a target's `.wants/` folder: `ln -s … multi-user.target.wants/`), or copies a unit file (`*.service`, `*.socket`, `*.timer`) into " +
 			"`/etc/systemd/system`, `/lib/systemd/system` or `/usr/lib/systemd/system`. A command that runs only " +
 			"under a shell condition is not reported, nor an image the repository's own Coder template runs under Sysbox " +
-			"with `exec /sbin/init` (`runtime = \"sysbox-runc\"`). A `CMD` that starts systemd is CR106's.",
+			"with `exec /sbin/init` (`runtime = \"sysbox-runc\"`), nor one that puts a systemctl of its own in place " +
+			"(`COPY systemctl /usr/bin/systemctl`: docker-systemctl-replacement, a script that runs units without systemd). A `CMD` that starts systemd is CR106's.",
 		Why: "An enabled unit only starts when systemd runs as PID 1. Coder's templates start the workspace container " +
 			"with `sh -c <agent init script>` (envbuilder with its init command, `/bin/sh`), so systemd never runs and " +
 			"neither does the service. Coder documents systemd in workspaces only with the Sysbox runtime and a " +
@@ -71,6 +72,62 @@ func systemctlStarts(c dockerfile.Command) (string, bool) {
 	return verb + " " + unit, true
 }
 
+// wantsLink reports whether a command enables a unit by linking it into a
+// target's `.wants/` folder, as `systemctl enable` does (`ln -s …
+// /etc/systemd/system/multi-user.target.wants/`), and says so.
+func wantsLink(c dockerfile.Command) (string, bool) {
+	if path.Base(c.Name) != "ln" || c.Conditional || len(c.Args) < 2 {
+		return "", false
+	}
+	dest := c.Args[len(c.Args)-1]
+	if !strings.Contains(dest, ".wants/") || !strings.Contains(dest, "/systemd/") {
+		return "", false
+	}
+	return "enable", true
+}
+
+// enablesUnit returns the command of a RUN that enables or starts a
+// unit, and what it does: a systemctl command, else a link into a
+// `.wants/` folder.
+func enablesUnit(cmds []dockerfile.Command) (dockerfile.Command, string, bool) {
+	for _, find := range []func(dockerfile.Command) (string, bool){systemctlStarts, wantsLink} {
+		for _, c := range cmds {
+			if what, ok := find(c); ok {
+				return c, what, true
+			}
+		}
+	}
+	return dockerfile.Command{}, "", false
+}
+
+// systemctlPaths are where a replacement systemctl goes.
+var systemctlPaths = []string{"/usr/bin/systemctl", "/bin/systemctl", "/usr/local/bin/systemctl"}
+
+// replacesSystemctl reports whether the final stage's chain puts a
+// systemctl of its own in place: a COPY or ADD to a systemctl path, or a
+// RUN that links, moves, copies or downloads a file there.
+func (v *dfView) replacesSystemctl() bool {
+	for _, ins := range v.instructions(v.final) {
+		switch ins.Cmd {
+		case "copy", "add":
+			if len(ins.Args) >= 2 && slices.Contains(systemctlPaths, v.copyDest(v.final, ins)) {
+				return true
+			}
+		case "run":
+			cmds, _ := ins.Commands()
+			for _, c := range cmds {
+				switch path.Base(c.Name) {
+				case "ln", "mv", "cp", "install", "curl", "wget":
+					if slices.ContainsFunc(c.Args, func(a string) bool { return slices.Contains(systemctlPaths, a) }) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
 // unitFile reports whether a COPY/ADD destination (or source name) is a
 // systemd unit file in a unit folder.
 func unitFile(dest string, srcs []string) bool {
@@ -97,29 +154,36 @@ func checkCR116(in *DockerfileInput) []Finding {
 	if v.in.KeptEntrypoint != nil && v.in.KeptEntrypoint("/sbin/init") {
 		return nil
 	}
+	// A systemctl the image replaces with its own (docker-systemctl-
+	// replacement, a script that runs a unit's ExecStart) starts units
+	// without systemd: what it leaves to the container's command is
+	// CR106's.
+	if v.replacesSystemctl() {
+		return nil
+	}
 	fix := &Fix{Description: "start the service from the template's startup script (coder_script), e.g. `sudo service NAME start`"}
 	var out, units []Finding
 	for _, ins := range v.instructions(v.final) {
 		switch ins.Cmd {
 		case "run":
 			cmds, _ := ins.Commands()
-			for _, c := range cmds {
-				what, ok := systemctlStarts(c)
-				if !ok {
-					continue
-				}
+			c, what, ok := enablesUnit(cmds)
+			if ok {
 				loc := v.instLoc(ins)
 				if c.Col > 0 {
 					loc = v.spanLoc(dockerfile.Span{Line: c.Line, Col: c.Col, EndLine: c.Line})
 				}
+				cmd := "`systemctl " + what + "`"
+				if path.Base(c.Name) == "ln" {
+					cmd = "a link into `" + c.Args[len(c.Args)-1] + "` enables a unit, which"
+				}
 				out = append(out, Finding{
-					Message: fmt.Sprintf("`systemctl %s` needs systemd as PID 1, but Coder's templates start the container with "+
+					Message: fmt.Sprintf("%s needs systemd as PID 1, but Coder's templates start the container with "+
 						"`sh -c <agent init script>` (systemd runs only under a Sysbox template that execs /sbin/init): "+
-						"the service does not start", what),
+						"the service does not start", cmd),
 					Location: loc,
 					Fix:      fix,
 				})
-				break
 			}
 		case "copy", "add":
 			if len(ins.Args) < 2 {
