@@ -478,7 +478,8 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //   - Docker Official images whose Dockerfiles set no USER (ruby, php, perl,
 //     gcc, openjdk, eclipse-temurin, maven, haskell, elixir, erlang, julia,
 //     r-base, swift, clojure, centos, rockylinux, almalinux, amazonlinux,
-//     oraclelinux, archlinux, ros; also the golang and rust `-slim` and
+//     oraclelinux, archlinux, ros, docker but its `-rootless` tags, which
+//     end `USER rootless`; also the golang and rust `-slim` and
 //     rust `-alpine` tags), rocker/* (R; s6 runs as root), nvidia/cuda
 //     (its Dockerfiles set no USER) and NGC's framework containers
 //     (nvcr.io/nvidia/pytorch, tensorflow, jax, paddlepaddle): root.
@@ -651,6 +652,9 @@ var knownBases = []knownBase{
 		if tagHas(r.Tag, "windowsservercore", "nanoserver") {
 			return false
 		}
+		if r.Registry == "" && r.Repository == "docker" && strings.Contains(r.Tag, "rootless") {
+			return false // `USER rootless`
+		}
 		return r.Registry == "" && (slices.Contains(rootOfficial, r.Repository) || strings.HasPrefix(r.Repository, "rocker/")) ||
 			dotnetBase(r) || ubiStandard(r) || nvidiaRootImage(r)
 	}, func(r ImageRef) BaseFacts {
@@ -752,7 +756,7 @@ var rockerRStudio = []string{"rocker/rstudio", "rocker/tidyverse", "rocker/verse
 // rootOfficial are Docker Official images whose Dockerfiles set no USER:
 // they run as root.
 var rootOfficial = []string{"ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "maven", "haskell", "elixir", "erlang",
-	"julia", "r-base", "swift", "clojure", "centos", "rockylinux", "almalinux", "amazonlinux", "oraclelinux", "archlinux", "ros"}
+	"julia", "r-base", "swift", "clojure", "centos", "rockylinux", "almalinux", "amazonlinux", "oraclelinux", "archlinux", "ros", "docker"}
 
 // KnownBase returns what the built-in table knows of ref: the contents of
 // well-known images (Known set), else the family and package manager the
@@ -870,6 +874,9 @@ func familyOf(r ImageRef) (OSFamily, PackageManager) {
 	case r.Registry == "" && r.Repository == base && slices.Contains([]string{"node", "python", "golang", "rust", "ruby", "php", "perl", "gcc", "openjdk", "eclipse-temurin", "maven", "gradle", "haskell", "elixir", "erlang", "julia", "r-base", "swift", "clojure"}, base):
 		// Docker Official images only: `posit/r-base` is not `r-base`.
 		return OSDebian, PMApt
+	case r.Registry == "" && r.Repository == "docker":
+		// docker's images (cli, dind) are built on Alpine.
+		return OSAlpine, PMApk
 	case r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "azurelinux/") || strings.HasPrefix(r.Repository, "cbl-mariner/")):
 		return OSRHEL, PMTdnf
 	case r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/") || strings.HasPrefix(r.Repository, "dotnet/")):

@@ -141,6 +141,9 @@ func TestCR101(t *testing.T) {
 	runRuleCases(t, "CR101", []ruleCase{
 		{"a UBI standard image", "FROM registry.access.redhat.com/ubi9:9.3\nRUN dnf install -y git\n", nil, []want{{line: 1}}},
 		{"a UBI image from Docker Hub", "FROM redhat/ubi9\nRUN dnf install -y git\n", nil, []want{{line: 1}}},
+		{"docker's dind image, on Alpine", "FROM docker:dind\nCOPY daemon.json /etc/docker/\n", nil,
+			[]want{{1, 0, []string{e(2, "COPY daemon.json /etc/docker/\nRUN apk add --no-cache bash && adduser -D -s /bin/bash -u 1000 coder\nUSER coder")}}}},
+		{"docker's rootless dind", "FROM docker:27-dind-rootless\nCOPY daemon.json /etc/docker/\n", nil, nil},
 		{"a UBI s2i image is not known", "FROM registry.access.redhat.com/ubi9/python-312\nRUN pip install x\n", nil, nil},
 		{"a .NET product image built on distroless", "FROM mcr.microsoft.com/dotnet/nightly/yarp:2.3-preview\nCOPY gateway.json /etc/yarp.json\n", nil, nil},
 		{"a .NET nightly base image", "FROM mcr.microsoft.com/dotnet/nightly/aspnet:10.0\nCOPY app /app\n", nil, []want{{line: 1}}},
