@@ -40,6 +40,14 @@ type DockerfileInput struct {
 	// read a script the image copies in, such as its entrypoint. It must
 	// reach nothing outside the scanned root: the scan gives an os.Root's.
 	Context fs.FS
+	// ExactContext is the build context's path in the repository ("." for
+	// its root) when Context is exactly what a builder is given: a
+	// devcontainer.json's (or its Compose service's) `build.context`,
+	// with nothing run before the build that could add files to it (no
+	// initializeCommand, no git submodules, whose folders a checkout may
+	// leave empty). "" when the context is not known that exactly (a
+	// Dockerfile built on its own). CR124 judges COPY sources then.
+	ExactContext string
 	// Repo is the scanned root (nil: not consulted), where a file the
 	// Dockerfile copies from a folder path its own folder lacks is looked
 	// for: such a Dockerfile is built with the repository as its context

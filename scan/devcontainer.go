@@ -189,6 +189,9 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		if p.compose != nil {
 			din.ComposeUser = p.compose.User
 		}
+		if din.Context != nil && !t.isTemplate() && !dc.Has("/initializeCommand") && !s.plan.hasSubmodules() {
+			din.ExactContext = p.context
+		}
 		var ib *imageBuild
 		switch {
 		case t.isTemplate():

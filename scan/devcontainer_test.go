@@ -318,3 +318,30 @@ func offlineFindings(t *testing.T, root, id string) []string {
 	}
 	return got
 }
+
+// TestMissingCopySource: a COPY source missing from a devcontainer.json's
+// build context is CR124's, in the context the config names (the
+// repository root here); not when an initializeCommand runs first, not
+// when the repository has submodules, and not for a Dockerfile built on
+// its own.
+func TestMissingCopySource(t *testing.T) {
+	config := `{"build": {"dockerfile": "Dockerfile", "context": ".."}}`
+	dockerfile := "FROM debian:12\nCOPY requirements.txt .devcontainer/setup.sh /tmp/\nCOPY .env /app/.env\nUSER 1000\n"
+	files := map[string]string{
+		"a/.devcontainer/devcontainer.json": config, "a/.devcontainer/Dockerfile": dockerfile,
+		"a/.devcontainer/setup.sh": "#!/bin/sh\n", "a/requirements.txt": "x\n",
+		"b/.devcontainer/devcontainer.json": `{"build": {"dockerfile": "Dockerfile", "context": ".."}, "initializeCommand": "cp .env.example .env"}`,
+		"b/.devcontainer/Dockerfile":        dockerfile, "b/requirements.txt": "x\n", "b/.devcontainer/setup.sh": "#!/bin/sh\n",
+		"c/Dockerfile": dockerfile,
+	}
+	got := offlineFindings(t, writeTree(t, files), "CR124")
+	want := []string{"a/.devcontainer/Dockerfile:3 `.env` is not in the build context (`a`, the devcontainer.json's `build.context`): " +
+		"the build fails with `\"/.env\": not found`, and the workspace does not start"}
+	if !slices.Equal(got, want) {
+		t.Errorf("CR124:\n%q\nwant\n%q", got, want)
+	}
+	files[".gitmodules"] = "[submodule \"vendor/lib\"]\n\tpath = vendor/lib\n\turl = https://example.org/lib.git\n"
+	if got := offlineFindings(t, writeTree(t, files), "CR124"); len(got) != 0 {
+		t.Errorf("with submodules: %q", got)
+	}
+}

@@ -457,6 +457,13 @@ func (p *Planned) buildFileArg(df, name string) ([]string, bool) {
 	return p.buildFiles().get(df, name)
 }
 
+// hasSubmodules reports whether the repository has git submodules
+// (`.gitmodules` at its root): a checkout may leave their folders empty.
+func (p *Planned) hasSubmodules() bool {
+	_, err := fs.Stat(p.repo.FS(), ".gitmodules")
+	return err == nil
+}
+
 // contextFS is the build context dir inside the scanned root, for rules
 // that read what the image copies in; nil when dir leaves the root.
 func (p *Planned) contextFS(dir string) fs.FS {

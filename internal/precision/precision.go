@@ -129,7 +129,7 @@ func Collect(ctx context.Context, dir string, sources []Source) ([]Finding, int,
 	var out []Finding
 	targets := 0
 	for _, s := range sources {
-		rep, err := scan.Run(ctx, filepath.Join(dir, filepath.FromSlash(s.Repo)), scan.Options{NoBuild: true, Offline: true, RootRelative: true})
+		rep, err := scan.Run(ctx, filepath.Join(dir, filepath.FromSlash(s.Repo)), scan.Options{NoBuild: true, Offline: true, RootRelative: true, Config: setConfig()})
 		if err != nil {
 			return nil, 0, fmt.Errorf("checking %s: %w", s.Repo, err)
 		}
@@ -151,6 +151,16 @@ func Collect(ctx context.Context, dir string, sources []Source) ([]Finding, int,
 	}
 	sortFindings(out)
 	return out, targets, nil
+}
+
+// setConfig is the default config with CR124 off: the set keeps each
+// repository's build files (Dockerfiles, devcontainer.json, the scripts
+// and configs the rules read), not every file a build context holds, so
+// a COPY source missing from a copy says nothing of the repository.
+func setConfig() *checks.Config {
+	cfg := checks.DefaultConfig()
+	cfg.Rules["CR124"] = checks.RuleConfig{Severity: checks.SeverityOff}
+	return cfg
 }
 
 func sortFindings(fs []Finding) { slices.SortFunc(fs, CompareFindings) }
