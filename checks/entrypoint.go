@@ -361,6 +361,9 @@ func passThrough(script string) bool {
 				if name == "echo" || name == "printf" {
 					prints++
 				}
+			case readOnlyQuery(name, x.Args[1:]):
+				// `MD_COUNT=$(find "$DIR" -name "*.md" | wc -l)`, then
+				// printed: a query's answer, which sets nothing up.
 			default:
 				ok = false
 			}
@@ -394,6 +397,30 @@ func sleepLoop(x *syntax.WhileClause) bool {
 		}
 	}
 	return true
+}
+
+// readOnlyQuery reports whether a command only reads and prints: a
+// listing or a count (`find` without actions, `wc`, `tr`, `ls`, `sed`
+// without -i). What it prints into a file is judged by its redirection.
+func readOnlyQuery(name string, args []*syntax.Word) bool {
+	lits := make([]string, len(args))
+	for i, a := range args {
+		lits[i] = a.Lit()
+	}
+	switch name {
+	case "find":
+		return !slices.ContainsFunc(lits, func(a string) bool {
+			return a == "-delete" || strings.HasPrefix(a, "-exec") || strings.HasPrefix(a, "-ok") || strings.HasPrefix(a, "-fprint")
+		})
+	case "sed":
+		return !slices.ContainsFunc(lits, func(a string) bool {
+			return a == "-i" || strings.HasPrefix(a, "-i") && !strings.HasPrefix(a, "--") || strings.HasPrefix(a, "--in-place")
+		})
+	case "wc", "tr", "ls", "head", "tail", "cut", "sort", "uniq", "basename", "dirname", "pwd", "stat", "du", "df",
+		"nproc", "hostname", "printenv", "readlink", "realpath":
+		return true
+	}
+	return false
 }
 
 // setAllExport is `set -a` (also among other flags) or `set -o allexport`:

@@ -73,7 +73,7 @@ func init() {
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`) or a Dev Containers image's distribution " +
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
-			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`), or one of Coder's images " +
+			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
 			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
@@ -638,6 +638,9 @@ func unpinned(ref string, requireDigest bool) (msg, name string, ok bool) {
 // `…-latest`, a branch's tag, a Dev Containers distribution alias. A
 // digest pins it.
 func floatingTag(ref string, r ImageRef) string {
+	// `i386/debian:testing` is the official `debian:testing` built for
+	// one architecture.
+	r = withoutArchNamespace(r)
 	switch {
 	case r.Digest != "":
 		return ""
@@ -657,6 +660,8 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, the Dev Containers images' `dev` channel, rebuilt from their main branch", ref, r.Tag)
 	case distroChannel(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, which follows the distribution's %s channel: it moves to each new release", ref, r.Tag, strings.TrimSuffix(strings.ToLower(r.Tag), "-slim"))
+	case rollingDistro(r):
+		return fmt.Sprintf("`%s` uses the `%s` tag of a rolling distribution, rebuilt with every snapshot: it changes over time (a dated tag pins it)", ref, r.Tag)
 	case distroNameTag(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, which names no version of the image: it moves to each new release", ref, r.Tag)
 	case languageAlias(r) && eolRelease(ref) == "" && !droppedDebianTag(r.Tag) && !retiredTag(r):
@@ -753,6 +758,34 @@ func devcontainersAlias(r ImageRef) bool {
 	// versions too (`1-bookworm` pins the major version).
 	t := strings.ToLower(r.Tag)
 	return t != "" && t != "latest" && !strings.ContainsAny(t, "0123456789") && !strings.HasPrefix(t, "dev") && !latestSuffix.MatchString(t)
+}
+
+// archNamespaces are Docker Hub's per-architecture copies of the official
+// images (`arm64v8/ubuntu`, `i386/debian`).
+var archNamespaces = []string{"amd64", "arm32v5", "arm32v6", "arm32v7", "arm64v8", "i386", "mips64le", "ppc64le", "riscv64", "s390x"}
+
+// withoutArchNamespace is r with a per-architecture namespace of Docker
+// Hub's official images removed (`i386/debian` → `debian`).
+func withoutArchNamespace(r ImageRef) ImageRef {
+	if ns, name, ok := strings.Cut(r.Repository, "/"); ok && r.Registry == "" && slices.Contains(archNamespaces, ns) && !strings.Contains(name, "/") {
+		r.Repository = name
+	}
+	return r
+}
+
+// rollingDistro reports whether r is a rolling distribution's image with
+// a tag that names no snapshot (`archlinux:base-devel`,
+// `opensuse/tumbleweed:latest`): rebuilt with each one.
+func rollingDistro(r ImageRef) bool {
+	if r.Registry != "" && r.Registry != "docker.io" && r.Registry != "registry.opensuse.org" {
+		return false
+	}
+	t := strings.ToLower(r.Tag)
+	switch r.Repository {
+	case "archlinux", "archlinux/archlinux", "opensuse/tumbleweed":
+		return t != "" && !strings.ContainsAny(t, "0123456789")
+	}
+	return false
 }
 
 // distroChannel reports whether r is a distribution's own image tagged

@@ -159,13 +159,17 @@ func (f buildFile) covers(df string) bool {
 }
 
 // tagTemplate is a tag and the Dockerfile path of one build command that
-// share a variable (`${lang}:latest`, `intermediate/${lang}.Dockerfile`).
+// share a variable (`${lang}:latest`, `intermediate/${lang}.Dockerfile`;
+// `ghcr.io/oils-for-unix/$name:$LATEST_TAG`, `deps/Dockerfile.$name`).
 type tagTemplate struct {
 	tag, file, name string // name is the shared variable's
 }
 
 // templateCommand is a build command's tag and file, each with a variable.
-var templateCommand = regexp.MustCompile(`(?:-t|--tag)[= ]["']?(\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?(?::[A-Za-z0-9._-]+)?)["']?[^\n]*?(?:-f|--file)[= ]["']?([A-Za-z0-9_./-]*\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?[A-Za-z0-9_./-]*)`)
+// The tag may have a written namespace before the variable and a tag
+// after it (`--tag "ghcr.io/oils-for-unix/$name:$LATEST_TAG"`), and the
+// command may go on over continued lines.
+var templateCommand = regexp.MustCompile(`(?:-t|--tag)[= ]["']?([a-z0-9._/-]*\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?(?::[A-Za-z0-9._${}-]+)?)["']?(?:[^\n]|\\\n)*?(?:-f|--file)[= ]["']?([A-Za-z0-9_./-]*\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?[A-Za-z0-9_./-]*)`)
 
 // tagTemplates are the build commands of a file whose tag is only the
 // variable that also names their Dockerfile.

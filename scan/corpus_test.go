@@ -68,7 +68,12 @@ func TestCorpusGolden(t *testing.T) {
 	sort.Strings(names)
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			rep, err := Run(context.Background(), trees[name], Options{Config: checks.DefaultConfig(), NoBuild: true, Offline: true})
+			// The corpus keeps each repository's build files, not every
+			// file a context holds: a COPY source missing from the copy
+			// (CR124) says nothing of the repository.
+			cfg := checks.DefaultConfig()
+			cfg.Rules["CR124"] = checks.RuleConfig{Severity: checks.SeverityOff}
+			rep, err := Run(context.Background(), trees[name], Options{Config: cfg, NoBuild: true, Offline: true})
 			if err != nil {
 				t.Fatal(err)
 			}
