@@ -22,7 +22,8 @@ func init() {
 		What: "A feature that starts something from its `entrypoint`: a local feature whose devcontainer-feature.json " +
 			"sets one, or one of the Dev Containers features known to (" + knownEntrypointsDoc + "; `nix` only in its default " +
 			"multi-user install: with `\"multiUser\": false` its entrypoint starts nothing). A lifecycle command " +
-			"that starts the entrypoint script settles it, except for `docker-outside-of-docker`, whose entrypoint only " +
+			"that starts the entrypoint script settles it, or for `docker-in-docker` one that starts `dockerd` itself (`sudo dockerd`, " +
+			"`service docker start`), also from a script it runs or a script that one runs, except for `docker-outside-of-docker`, whose entrypoint only " +
 			"proxies the host's Docker socket that the feature's `mounts` bring in: envbuilder ignores a feature's mounts " +
 			"too. A Docker Compose config is not reported: envbuilder cannot build one at all (CR202).",
 		Why: "envbuilder installs features but does not support their `entrypoint` (its devcontainer spec support table " +
@@ -48,6 +49,14 @@ var knownEntrypoints = map[string]struct{ script, starts string }{
 	"desktop-lite":       {"/usr/local/share/desktop-init.sh", "the desktop"},
 	"sshd":               {"/usr/local/share/ssh-init.sh", "sshd"},
 	"nix":                {"/usr/local/share/nix-entrypoint.sh", "the Nix daemon"},
+}
+
+// startsDaemon are what a lifecycle command (or a script it runs) may
+// start itself in place of a known feature's entrypoint: docker-in-
+// docker's dockerd, as a command (`nohup sudo dockerd …`, not `pkill
+// dockerd`), or its service.
+var startsDaemon = map[string]*regexp.Regexp{
+	"docker-in-docker": regexp.MustCompile(`(?m)(?:^|[;&|(]|\b(?:sudo|nohup|exec)[ \t]+(?:-\S+[ \t]+)*)[ \t]*(?:/\S*/)?dockerd(?:[ \t]|$)|\bservice[ \t]+docker[ \t]+start\b|/etc/init\.d/docker[ \t]+start\b`),
 }
 
 // entrypointOnlyWhen are known features whose entrypoint starts something
@@ -104,7 +113,7 @@ func checkCR222(in *DevcontainerInput) []Finding {
 			out = append(out, f)
 			continue
 		}
-		if startedByLifecycle(in, plan, script) {
+		if startedByLifecycle(in, plan, script, startsDaemon[id]) {
 			continue
 		}
 		f := dcAt(c, fr.Ptr, fmt.Sprintf("feature `%s` starts %s from its entrypoint (`%s`), which envbuilder does not run: "+
@@ -158,36 +167,65 @@ var lifecycleCommands = []string{"onCreateCommand", "updateContentCommand", "pos
 var scriptWord = regexp.MustCompile(`[\w./-]+\.sh\b`)
 
 // startedByLifecycle reports whether a lifecycle command runs the
-// entrypoint script itself (`sudo /usr/local/share/docker-init.sh`), in
-// its text or in a script of the config's folder or build context that it
-// runs (envbuilder's own docker-in-docker example does so from its
-// onCreateCommand script).
-func startedByLifecycle(in *DevcontainerInput, plan *devcontainer.Plan, script string) bool {
-	c := in.Devcontainer
+// entrypoint script itself (`sudo /usr/local/share/docker-init.sh`), or
+// starts what it would (daemon: `sudo dockerd`), in its text or in the
+// scripts it runs (lifecycleTexts; envbuilder's own docker-in-docker
+// example does so from its onCreateCommand script).
+func startedByLifecycle(in *DevcontainerInput, plan *devcontainer.Plan, script string, daemon *regexp.Regexp) bool {
 	name := path.Base(script)
-	var dirs []string
-	dirs = append(dirs, path.Dir(c.Path))
+	for _, text := range lifecycleTexts(in, plan) {
+		if strings.Contains(text, name) || daemon != nil && daemon.MatchString(text) {
+			return true
+		}
+	}
+	return false
+}
+
+// Bounds of lifecycleTexts: how deep it follows scripts that run scripts,
+// and how many it reads.
+const (
+	maxScriptDepth = 3
+	maxScripts     = 24
+)
+
+// lifecycleTexts are the config's lifecycle commands and the texts of the
+// scripts of the config's folder, the build context or the repository they
+// run, and of the scripts those run, a few levels deep
+// (`.devcontainer/container-start.sh` → `startup.sh` → `load-docker.sh`).
+func lifecycleTexts(in *DevcontainerInput, plan *devcontainer.Plan) []string {
+	c := in.Devcontainer
+	dirs := []string{path.Dir(c.Path)}
 	if plan.Context != nil && plan.Context.State == devcontainer.PathExists {
 		dirs = append(dirs, plan.Context.Path)
 	}
+	var out []string
 	for _, lc := range lifecycleCommands {
-		for _, text := range commandScripts(c.Command(lc)) {
-			if strings.Contains(text, name) {
-				return true
-			}
-			if in.Files == nil {
-				continue
-			}
+		out = append(out, commandScripts(c.Command(lc))...)
+	}
+	if in.Files == nil {
+		return out
+	}
+	read := map[string]bool{}
+	level := out
+	for range maxScriptDepth {
+		var next []string
+		for _, text := range level {
 			for _, w := range scriptWord.FindAllString(text, -1) {
 				for _, d := range dirs {
 					for _, p := range []string{path.Join(d, path.Base(w)), path.Join(d, strings.TrimPrefix(w, "/"))} {
-						if b, err := rootfs.ReadFile(in.Files, p, 1<<20); err == nil && strings.Contains(string(b), name) {
-							return true
+						if read[p] || len(read) >= maxScripts {
+							continue
+						}
+						if b, err := rootfs.ReadFile(in.Files, p, 1<<20); err == nil {
+							read[p] = true
+							next = append(next, string(b))
 						}
 					}
 				}
 			}
 		}
+		out = append(out, next...)
+		level = next
 	}
-	return false
+	return out
 }
