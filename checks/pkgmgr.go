@@ -475,6 +475,9 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //   - the universal image (mcr.microsoft.com/devcontainers/universal and
 //     vscode/devcontainers/universal, built from codespaces-linux): its
 //     Dockerfile ends `USER codespace`.
+//   - Gitpod's workspace images (gitpod/workspace-*, on workspace-base):
+//     Ubuntu, user gitpod (UID 33333) with HOME=/home/gitpod, the default
+//     user.
 //   - Docker Official images whose Dockerfiles set no USER (ruby, php, perl,
 //     gcc, openjdk, eclipse-temurin, maven, haskell, elixir, erlang, julia,
 //     r-base, swift, clojure, centos, rockylinux, almalinux, amazonlinux,
@@ -616,6 +619,15 @@ var knownBases = []knownBase{
 	}, func(r ImageRef) BaseFacts {
 		return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, User: "codespace",
 			Users: []string{"codespace"}, UID1000: "codespace", Source: "table"}
+	}},
+	{"Gitpod's workspace images", func(r ImageRef, _ string) bool {
+		return r.Registry == "" && strings.HasPrefix(r.Repository, "gitpod/workspace-")
+	}, func(r ImageRef) BaseFacts {
+		// gitpod/workspace-base (Ubuntu) makes user gitpod (UID 33333),
+		// sets HOME=/home/gitpod and ends `USER gitpod`; the others
+		// build on it.
+		return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, User: "gitpod", Users: []string{"gitpod"},
+			Home: "/home/gitpod", Source: "table"}
 	}},
 	{"Rocker's RStudio images", func(r ImageRef, _ string) bool {
 		return r.Registry == "" && slices.Contains(rockerRStudio, r.Repository)

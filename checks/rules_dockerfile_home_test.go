@@ -37,6 +37,7 @@ func TestToolHomeWrites(t *testing.T) {
 		{"code-server extensions as the user", "CR115", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN code-server --install-extension ms-python.python\n", 4, "/home/dev/.local/share/code-server"},
 		{"code-server extensions elsewhere", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN code-server --extensions-dir /opt/ext --install-extension ms-python.python\n", 0, ""},
 		{"uv installer as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -LsSf https://astral.sh/uv/install.sh | sh\n", 3, "/home/coder/.local/bin"},
+		{"a write into Gitpod's home", "CR115", "FROM gitpod/workspace-full:2024-05-20\nRUN echo 'export PATH=$HOME/.ghcup/bin:$PATH' >> /home/gitpod/.bashrc\n", 2, "/home/gitpod/.bashrc"},
 		{"mise's installer as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl https://mise.run | sh\n", 3, "/home/coder/.local/bin"},
 		{"mise's installer to a system path", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl https://mise.run | MISE_INSTALL_PATH=/usr/local/bin/mise sh\n", 0, ""},
 		{"Claude Code's installer as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -fsSL https://claude.ai/install.sh | bash\n", 3, "/home/coder/.local/bin"},

@@ -171,6 +171,8 @@ func TestCR101(t *testing.T) {
 		{"official image without USER", "FROM ruby:3-bookworm\n", nil,
 			[]want{{1, 0, []string{e(1, "FROM ruby:3-bookworm\n"+useradd+"\nUSER coder")}}}},
 		{"universal runs as codespace", "FROM mcr.microsoft.com/vscode/devcontainers/universal:0.16.0\nRUN echo hi\n", nil, nil},
+		{"Gitpod's workspace images run as gitpod", "FROM gitpod/workspace-full:2024-05-20\nRUN echo hi\n", nil, nil},
+		{"Gitpod's image switched to root", "FROM gitpod/workspace-base:2024-05-20\nUSER root\nRUN apt-get update\n", nil, []want{{line: 2}}},
 		{"sibling base ends as jovyan", "ARG BASE_IMAGE=quay.io/jupyter/base-notebook\nFROM $BASE_IMAGE\nRUN pip install x\n",
 			withSiblings(map[string]string{"images/base-notebook/Dockerfile": "FROM ubuntu:24.04\nARG NB_UID=1000\nUSER ${NB_UID}\n"}), nil},
 		{"sibling base ends as root", "FROM ghcr.io/acme/tools:2\n",
