@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -335,7 +336,16 @@ func Serve(ctx context.Context, s Settings, opts Options, grace time.Duration) e
 	if err != nil {
 		return err
 	}
+	// The port is bound before any job starts: a server that cannot listen
+	// (address in use) fails at once instead of resuming work it will
+	// then abandon. The bound address is logged, so ":0" works too.
+	ln, err := net.Listen("tcp", a.Settings().Listen)
+	if err != nil {
+		_ = a.Shutdown(context.Background())
+		return fmt.Errorf("listen %s: %w", a.Settings().Listen, err)
+	}
 	if err := a.Start(ctx); err != nil {
+		_ = ln.Close()
 		_ = a.Shutdown(context.Background())
 		return err
 	}
@@ -352,12 +362,12 @@ func Serve(ctx context.Context, s Settings, opts Options, grace time.Duration) e
 		MaxHeaderBytes:    64 << 10,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	a.log.Info("coderready serve listening", "addr", srv.Addr, "github", a.Settings().GitHubURL, "database", a.store.Dialect(), "builder", a.builders.status().String(), "version", a.Settings().Version)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("coderready serve listening", "addr", ln.Addr().String(), "github", a.Settings().GitHubURL, "database", a.store.Dialect(), "builder", a.builders.status().String(), "version", a.Settings().Version)
 	select {
 	case err := <-errc:
 		_ = a.Shutdown(context.Background())
-		return fmt.Errorf("listen %s: %w", srv.Addr, err)
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
 	a.log.Info("shutting down")

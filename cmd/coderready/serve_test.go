@@ -6,8 +6,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -52,14 +52,18 @@ type serveChild struct {
 	err  error         // its exit, once done is closed
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+// listenedOn is the address in serve's "listening" log line, or "".
+func listenedOn(log string) string {
+	for _, line := range strings.Split(log, "\n") {
+		var rec struct {
+			Msg  string `json:"msg"`
+			Addr string `json:"addr"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "coderready serve listening" {
+			return rec.Addr
+		}
 	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
+	return ""
 }
 
 type lockedBuffer struct {
@@ -80,17 +84,20 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 	return b.Buffer.Write(p)
 }
 
+// startServe runs serve in a child process on a port the kernel picks
+// (":0", never a port probed free and released, which another socket can
+// take in between) and returns once /healthz answers on the address the
+// child logged.
 func startServe(t *testing.T, env []string, args string) *serveChild {
 	t.Helper()
-	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), append(env, serveChildEnv+"=1", "CODERREADY_SERVE_ARGS="+args, "CODERREADY_LISTEN="+addr)...)
+	cmd.Env = append(os.Environ(), append(env, serveChildEnv+"=1", "CODERREADY_SERVE_ARGS="+args, "CODERREADY_LISTEN=127.0.0.1:0")...)
 	var log lockedBuffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &serveChild{cmd: cmd, addr: addr, log: &log.Buffer, lb: &log, done: make(chan struct{})}
+	c := &serveChild{cmd: cmd, log: &log.Buffer, lb: &log, done: make(chan struct{})}
 	go func() { c.err = cmd.Wait(); close(c.done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
@@ -103,11 +110,15 @@ func startServe(t *testing.T, env []string, args string) *serveChild {
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c
+		if c.addr == "" {
+			c.addr = listenedOn(c.logString())
+		}
+		if c.addr != "" {
+			if resp, err := http.Get("http://" + c.addr + "/healthz"); err == nil {
+				_ = resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return c
+				}
 			}
 		}
 		select {
@@ -235,7 +246,7 @@ func TestServeKilledMidJobResumes(t *testing.T) {
 	}
 	// A second server on the same SQLite data dir is refused.
 	third := exec.Command(os.Args[0], "-test.run=^$")
-	third.Env = append(os.Environ(), append(env, serveChildEnv+"=1", "CODERREADY_SERVE_ARGS=--no-build", "CODERREADY_LISTEN="+freeAddr(t))...)
+	third.Env = append(os.Environ(), append(env, serveChildEnv+"=1", "CODERREADY_SERVE_ARGS=--no-build", "CODERREADY_LISTEN=127.0.0.1:0")...)
 	out, err := third.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "another coderready serve") {
 		t.Errorf("a second serve on the same data dir: %v\n%s", err, out)
