@@ -23,9 +23,10 @@ const toolWritesDoc = "Tools that write into the home by themselves count as wri
 	"`helm plugin install` (`~/.config/helm`), `mise install` and `mise use` (`~/.local/share/mise`; with `-g` also " +
 	"`~/.config/mise`), `git config --global` (`~/.gitconfig`), `code-server --install-extension` " +
 	"(`~/.local/share/code-server`), `pyenv install` (`~/.pyenv`), `go install` (`~/go`, `GOPATH`), " +
-	"`python3 -m pip install --user` (`~/.local`), and the uv, ruff, mise, Claude Code, bun, deno, pnpm, pyenv and Volta install scripts piped into a shell " +
+	"`python3 -m pip install --user` (`~/.local`), `uv tool install` (`~/.local/bin`, `~/.local/share/uv/tools`), " +
+	"`uv python install` (`~/.local/share/uv/python`), `solc-select install` and `use` (`~/.solc-select`), and the uv, ruff, mise, Claude Code, bun, deno, pnpm, pyenv and Volta install scripts piped into a shell " +
 	"(`~/.local/bin`, `~/.bun`, `~/.deno`, `~/.local/share/pnpm`, `~/.volta`) — unless the Dockerfile points the tool " +
-	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `MISE_INSTALL_PATH`, `UV_INSTALL_DIR`, " +
+	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `MISE_INSTALL_PATH`, `UV_INSTALL_DIR`, `UV_TOOL_BIN_DIR`, " +
 	"`GIT_CONFIG_GLOBAL`, `--extensions-dir`, …)."
 
 // homeTool is a tool that writes under the home by itself: to the folder
@@ -139,6 +140,22 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 			out = append(out, to(homeTool{"MISE_CONFIG_DIR", "~/.config/mise"})...)
 		}
 		return out
+	case name == "uv" && sub == "tool" && secondWord(c.Args) == "install":
+		// Tools' environments go to uv's tool folder, their executables
+		// to ~/.local/bin.
+		return append(to(homeTool{"UV_TOOL_BIN_DIR", "~/.local/bin"}), to(homeTool{"UV_TOOL_DIR", "~/.local/share/uv/tools"})...)
+	case name == "uv" && sub == "python" && secondWord(c.Args) == "install":
+		return to(homeTool{"UV_PYTHON_INSTALL_DIR", "~/.local/share/uv/python"})
+	case name == "solc-select" && (sub == "install" || sub == "use"):
+		// Compilers go to ~/.solc-select, or $VIRTUAL_ENV/.solc-select
+		// inside a virtual environment.
+		if v, ok := vars["VIRTUAL_ENV"]; ok {
+			return []toolWrite{{strings.TrimSuffix(v, "/") + "/.solc-select", span}}
+		}
+		if strings.Contains(text, "VIRTUAL_ENV=") {
+			return nil
+		}
+		return []toolWrite{{"~/.solc-select", span}}
 	case name == "nvm" && (sub == "install" || sub == "use" || sub == "alias"):
 		if strings.Contains(text, "NVM_DIR=") {
 			return nil
@@ -162,6 +179,21 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 		}
 	}
 	return nil
+}
+
+// secondWord is the second argument that is not an option ("install" in
+// `uv tool install x`), "" when there is none.
+func secondWord(args []string) string {
+	n := 0
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		if n++; n == 2 {
+			return a
+		}
+	}
+	return ""
 }
 
 // sourcedNvmDir returns the folder of an nvm.sh the commands source

@@ -41,6 +41,12 @@ func TestToolHomeWrites(t *testing.T) {
 		{"mise's installer as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl https://mise.run | sh\n", 3, "/home/coder/.local/bin"},
 		{"mise's installer to a system path", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl https://mise.run | MISE_INSTALL_PATH=/usr/local/bin/mise sh\n", 0, ""},
 		{"Claude Code's installer as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -fsSL https://claude.ai/install.sh | bash\n", 3, "/home/coder/.local/bin"},
+		{"uv tool install as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN uv tool install ruff\n", 3, "/home/coder/.local/bin"},
+		{"uv tool install into system folders", "CR115", "FROM ubuntu:24.04\nENV UV_TOOL_BIN_DIR=/usr/local/bin UV_TOOL_DIR=/opt/uv-tools\nUSER coder\nRUN uv tool install ruff\n", 0, ""},
+		{"uv tool run writes nothing kept", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN uv tool run ruff --version\n", 0, ""},
+		{"uv python install as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN uv python install 3.12\n", 3, "/home/coder/.local/share/uv/python"},
+		{"solc-select as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN solc-select install 0.8.24 && solc-select use 0.8.24\n", 3, "/home/coder/.solc-select"},
+		{"solc-select in a virtual environment outside the home", "CR115", "FROM ubuntu:24.04\nENV VIRTUAL_ENV=/opt/venv\nUSER coder\nRUN solc-select install 0.8.24\n", 0, ""},
 		{"uv installer to /usr/local/bin", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -LsSf https://astral.sh/uv/install.sh | env UV_INSTALL_DIR=/usr/local/bin sh\n", 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
