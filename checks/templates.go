@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -40,7 +41,10 @@ func init() {
 			"on a line that a script replaces with instructions (ffmpeg's `%%ENV%%`), or a generator's " +
 			"include written as a comment (che-theia's `#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}`), or a `FROM` whose variable only a comment declares, `# ARG " +
 			"teamcityAgentImage`, as JetBrains' TeamCity configs do), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
-			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the Dockerfile of a Dev Container Template source " +
+			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the source of a BuildKit frontend other than Docker's " +
+			"(`# syntax = devthefuture/dockerfile-x`) that uses what only that frontend knows: an instruction Docker's " +
+			"frontend does not have (`INCLUDE ./common/base`) or another Dockerfile as a base (`FROM ./base.dockerfile`), " +
+			"or the Dockerfile of a Dev Container Template source " +
 			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile, that no " +
 			"devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, a `_common/Dockerfile`, " +
 			"joined to others by a build script), or one a build script appends into the Dockerfile it writes with `cat` " +
@@ -52,7 +56,9 @@ func init() {
 			"on `<ubuntu>`).",
 		Why: "Until a generator or the Dev Containers CLI (`devcontainer templates apply`) fills it in, the file is not what " +
 			"gets built: its placeholders are meant to be there, and reading it as a Dockerfile reports parse errors and " +
-			"unpinned `REPLACE-ME` images that do not exist in any image Coder runs." + cite("spec", "dockerfile"),
+			"unpinned `REPLACE-ME` images that do not exist in any image Coder runs. The `# syntax` directive names the " +
+			"frontend image BuildKit runs to read the file; another frontend than Docker's reads a language of its own, " +
+			"which it turns into the build." + cite("spec", "dockerfile"),
 		HowToFix: howTo,
 		Sources:  []string{"spec", "dockerfile"},
 		// The scan reports this itself, when it recognises a template.
@@ -108,6 +114,11 @@ const (
 	// TemplateEmpty is an empty file named like a Dockerfile (a
 	// placeholder, a test's fixture): nothing to build or check.
 	TemplateEmpty TemplateKind = "empty"
+	// TemplateFrontend is the source of a BuildKit frontend other than
+	// Docker's (`# syntax = devthefuture/dockerfile-x`) that uses what only
+	// that frontend knows (`INCLUDE`): the frontend turns it into a
+	// Dockerfile at build time.
+	TemplateFrontend TemplateKind = "frontend"
 	// TemplateWindows is the Dockerfile of a Windows container: not a
 	// template, but not a Linux image either, so it is noted (CR121) and
 	// neither built nor checked.
@@ -196,7 +207,102 @@ func DockerfileTemplate(p string, src []byte) *Template {
 	if t := commentedArgs(p, lines); t != nil {
 		return t
 	}
+	if t := frontendSource(p, lines); t != nil {
+		return t
+	}
 	return templateOptions(p, lines, "#")
+}
+
+var (
+	// syntaxDirective is the `# syntax=` parser directive naming the
+	// BuildKit frontend that builds the file.
+	syntaxDirective = regexp.MustCompile(`(?i)^#\s*syntax\s*=\s*(\S+)\s*$`)
+	// anyDirective is any parser directive (`# escape=`, `# check=`).
+	anyDirective = regexp.MustCompile(`^#\s*[A-Za-z][A-Za-z0-9_-]*\s*=`)
+	// upperWord is a line's first word in upper case, the way an
+	// instruction is written.
+	upperWord = regexp.MustCompile(`^\s*([A-Z][A-Z_]+)(?:\s|$)`)
+	// heredocStart finds a heredoc's delimiter (`<<EOF`, `<<-'EOT'`).
+	heredocStart = regexp.MustCompile(`<<-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?`)
+	// fileBase is dockerfile-x's `FROM ./base.dockerfile` or
+	// `--from=../build/Dockerfile#stage`: another Dockerfile of the
+	// repository taken as a base, not an image.
+	fileBase = regexp.MustCompile(`(?i)^\s*(?:FROM\s+(?:--\S+\s+)*|(?:COPY|ADD)\s+(?:--\S+\s+)*--from=)(\.{1,2}/\S*|/\S*\.?dockerfile\S*)`)
+)
+
+// dockerInstructions are the instructions of Docker's own Dockerfile
+// frontend.
+var dockerInstructions = []string{"FROM", "ARG", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY",
+	"ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"}
+
+// frontendSource recognises the source of a BuildKit frontend other than
+// Docker's Dockerfile frontend (`# syntax = devthefuture/dockerfile-x`)
+// that uses what only that frontend knows: an instruction Docker's does
+// not have (`INCLUDE ./common/os-common`), or another Dockerfile as a base
+// (`FROM ./base.dockerfile`). The frontend turns it into the Dockerfile
+// BuildKit builds; read as a Dockerfile it does not parse. A file that
+// names such a frontend but uses only Docker's instructions is checked as
+// it is.
+func frontendSource(p string, lines []string) *Template {
+	frontend := ""
+	for _, line := range lines {
+		t := strings.TrimSpace(line)
+		if m := syntaxDirective.FindStringSubmatch(t); m != nil {
+			frontend = m[1]
+			continue
+		}
+		if !anyDirective.MatchString(t) {
+			break
+		}
+	}
+	if frontend == "" || dockersFrontend(frontend) {
+		return nil
+	}
+	heredoc := ""
+	continued := false
+	for n, line := range lines {
+		t := strings.TrimSpace(line)
+		switch {
+		case heredoc != "":
+			if t == heredoc {
+				heredoc = ""
+			}
+			continue
+		case strings.HasPrefix(t, "#"):
+			continue
+		}
+		wasContinued := continued
+		continued = strings.HasSuffix(t, "\\")
+		if m := heredocStart.FindStringSubmatch(line); m != nil {
+			heredoc = m[1]
+		}
+		if wasContinued {
+			continue
+		}
+		sign := ""
+		if m := upperWord.FindStringSubmatch(line); m != nil && !slices.Contains(dockerInstructions, m[1]) {
+			sign = "`" + m[1] + "`, not a Dockerfile instruction"
+		} else if m := fileBase.FindStringSubmatch(line); m != nil {
+			sign = "`" + m[1] + "`, another Dockerfile taken as an image"
+		}
+		if sign != "" {
+			return &Template{Path: p, Kind: TemplateFrontend, Sign: "built by the frontend `" + frontend + "`: " + sign,
+				Location: Location{Path: p, StartLine: n + 1}}
+		}
+	}
+	return nil
+}
+
+// dockersFrontend reports whether a `# syntax=` image is Docker's own
+// Dockerfile frontend (`docker/dockerfile:1`, `docker.io/docker/dockerfile-upstream:master`,
+// `docker/dockerfile:1-labs`).
+func dockersFrontend(ref string) bool {
+	name, _, _ := strings.Cut(ref, "@")
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		name = name[:i]
+	}
+	name = strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(name), "docker.io/"), "index.docker.io/")
+	return name == "docker/dockerfile" || name == "docker/dockerfile-upstream"
 }
 
 // instructionWord is a line a Dockerfile may start with: an instruction
@@ -541,6 +647,8 @@ func (t *Template) Note(checked bool) Finding {
 		}
 	case TemplateEmpty:
 		what = "an empty file named like a Dockerfile (a placeholder or a test's fixture), nothing to build"
+	case TemplateFrontend:
+		what = "the source of another Dockerfile syntax (" + t.Sign + "), which the frontend turns into a Dockerfile when it builds"
 	default:
 		what = "part of a Dev Container Template source"
 		if path.Base(t.Manifest) == ".npmignore" {

@@ -18,6 +18,10 @@ import (
 // the file its generator or the Dev Containers CLI makes of it.
 const templateNotBuilt = "a template: built once it is filled in"
 
+// frontendNotBuilt is the build record of a file another frontend than
+// Docker's reads (checks.TemplateFrontend).
+const frontendNotBuilt = "another Dockerfile syntax: its frontend makes the Dockerfile it builds"
+
 // windowsNotBuilt is a Windows container's build record (CR121).
 const windowsNotBuilt = "a Windows container image: not a Linux workspace image"
 
@@ -170,8 +174,11 @@ func (s *checker) noteTemplates(t Target, ts *targetState) {
 	skipped := templateNotBuilt
 	for _, rel := range slices.Sorted(maps.Keys(t.templates)) {
 		ts.own = append(ts.own, t.templates[rel].Note(s.templateCheckable(t, rel)))
-		if t.templates[rel].Kind == checks.TemplateWindows {
+		switch t.templates[rel].Kind {
+		case checks.TemplateWindows:
 			skipped = windowsNotBuilt
+		case checks.TemplateFrontend:
+			skipped = frontendNotBuilt
 		}
 	}
 	ts.record(checks.BuildRecord{Path: BuildPathNone, Skipped: skipped})
