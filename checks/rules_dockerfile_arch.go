@@ -63,9 +63,9 @@ func archVars(s *dockerfile.Stage) []archVar {
 				crossTarget(kv.Key, strings.Trim(kv.Value, `"'`)) {
 				continue
 			}
-			m := archRe.FindStringSubmatch(kv.Value)
+			m := archRe.FindStringSubmatch(withoutPatternSubst(kv.Value))
 			if m == nil {
-				m = archWord.FindStringSubmatch(kv.Value)
+				m = archWord.FindStringSubmatch(withoutPatternSubst(kv.Value))
 			}
 			if _, x86 := archlessX86(strings.Trim(kv.Value, `"'`)); m == nil && x86 {
 				// A URL known to be the x86_64 build though its name says
@@ -128,10 +128,14 @@ func crossTarget(name, value string) bool {
 var searchPaths = []string{"PATH", "LD_LIBRARY_PATH", "LIBRARY_PATH", "PKG_CONFIG_PATH", "CPATH", "C_INCLUDE_PATH",
 	"CPLUS_INCLUDE_PATH", "MANPATH", "INFOPATH", "PYTHONPATH", "CLASSPATH", "XDG_DATA_DIRS", "GOPATH", "PERL5LIB"}
 
+// pathKey is a variable named for a search path (`GST_PLUGIN_PATH`,
+// `GST_PLUGIN_SYSTEM_PATH_1_0`).
+var pathKey = regexp.MustCompile(`_PATH(?:_[0-9_]+)?$`)
+
 // searchPath reports whether an ENV or ARG value is a list of folders to
 // search: a search-path variable, or a value of several paths joined by `:`.
 func searchPath(key, value string) bool {
-	if slices.Contains(searchPaths, key) || strings.HasSuffix(key, "_PATH") && !strings.Contains(value, "://") {
+	if slices.Contains(searchPaths, key) || pathKey.MatchString(key) && !strings.Contains(value, "://") {
 		return true
 	}
 	return !strings.Contains(value, "://") && strings.Count(value, ":") >= 1 && strings.HasPrefix(strings.Trim(value, `"'`), "/") &&
@@ -472,6 +476,8 @@ var (
 	// armName is a Dockerfile named for ARM machines (`Dockerfile.ci_arm`,
 	// `arm.Dockerfile`).
 	armName = regexp.MustCompile(`(?i)(?:^|[._-])arm(?:$|[._-])`)
+	// jetsonName is a path word naming NVIDIA's Jetson or L4T.
+	jetsonName = regexp.MustCompile(`(?i)(?:^|[/._-])(?:jetson|l4t)(?:$|[/._-])`)
 	// siblingArch is an architecture with the separator before it in a
 	// file's name (`.aarch64`, `-arm64`).
 	siblingArch = regexp.MustCompile(`(?i)([._-])(amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7|arm)(?:$|[._-])`)
@@ -566,6 +572,12 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 	// `Dockerfile.ci_arm`: a file named for ARM machines, which are arm64
 	// wherever Coder runs them.
 	if armName.MatchString(path.Base(v.path())) {
+		return "arm64"
+	}
+	// A file or folder named for NVIDIA's Jetson boards or their Linux
+	// for Tegra (`Dockerfile.onnx.jetson.7.2.0`, `docker/l4t/`): every
+	// Jetson module is an arm64 machine.
+	if jetsonName.MatchString(v.path()) {
 		return "arm64"
 	}
 	for _, dir := range strings.Split(path.Dir(v.path()), "/") {
@@ -810,9 +822,9 @@ func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cm
 	var cands []shellArch
 	for _, a := range assigns {
 		value := strings.Trim(a.Value, `"'`)
-		m := archRe.FindStringSubmatch(a.Value)
+		m := archRe.FindStringSubmatch(withoutPatternSubst(a.Value))
 		if m == nil {
-			m = archWord.FindStringSubmatch(value)
+			m = archWord.FindStringSubmatch(withoutPatternSubst(value))
 		}
 		if m == nil || strings.ContainsAny(value, " \t\n") || slices.Contains(platformArgs, a.Name) || crossTarget(a.Name, value) {
 			continue

@@ -818,6 +818,33 @@ var (
 	archiveExt = regexp.MustCompile(`(?i)\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tar\.zst|zip|deb|rpm|apk|appimage|gz|xz|bin|run|jar)$`)
 )
 
+// linkerConfig reports whether c prints text into the dynamic linker's
+// configuration (`printf '/usr/lib/aarch64-linux-gnu/tegra\n' >
+// /etc/ld.so.conf.d/x.conf`): a list of folders to search, not a download.
+func linkerConfig(c dockerfile.Command) bool {
+	if n := path.Base(c.Name); n != "echo" && n != "printf" {
+		return false
+	}
+	return slices.ContainsFunc(c.Redirects, func(r dockerfile.Redirect) bool {
+		return strings.HasPrefix(r.Target, "/etc/ld.so.conf")
+	})
+}
+
+// patternSubst is a parameter expansion that rewrites a variable's value
+// (`${ARCH/amd64/x64}`, `${ARCH#linux/}`, `${ARCH^^}`): the names in it
+// are patterns applied to what the variable holds, not text of the word.
+var patternSubst = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?:/|#|%|\^|,)[^{}]*\}`)
+
+// withoutPatternSubst is w with each pattern substitution (patternSubst)
+// reduced to its variable (`${ARCH}`): an architecture it names is not
+// hard-coded in the word.
+func withoutPatternSubst(w string) string {
+	if !strings.Contains(w, "${") {
+		return w
+	}
+	return patternSubst.ReplaceAllString(w, "$${$1}")
+}
+
 // withoutCmdSubst removes the command substitutions (`$(…)`, nested too)
 // from a word.
 func withoutCmdSubst(w string) string {
@@ -1263,6 +1290,11 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 				if aware && (c.Conditional || c.Nested) {
 					continue
 				}
+				if linkerConfig(c) {
+					// Folders written into the linker's search list:
+					// ldconfig skips one the machine lacks.
+					continue
+				}
 				for i, a := range c.Args {
 					if aware && (!strings.Contains(a, "://") || archAware(a)) {
 						continue
@@ -1290,7 +1322,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					if path.Base(c.Name) == "sed" && strings.Contains(a, "://") {
 						continue
 					}
-					m := archRe.FindStringSubmatch(a)
+					m := archRe.FindStringSubmatch(withoutPatternSubst(a))
 					if m == nil {
 						// In a RUN that works the architecture out, a
 						// variable of the URL may be its folder
@@ -1402,7 +1434,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			}
 			line := v.f.Line(ins.StartLine)
 			for _, a := range ins.Args[:len(ins.Args)-1] {
-				m := archRe.FindStringSubmatch(a)
+				m := archRe.FindStringSubmatch(withoutPatternSubst(a))
 				i := strings.Index(line, a)
 				if other, ok := archlessX86(a); m == nil && ok && i >= 0 && !ownArch(fixed, "amd64") {
 					addArchless(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, other)
