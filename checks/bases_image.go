@@ -19,6 +19,7 @@ var baseTools = []string{"curl", "wget", "busybox", "git", "bash", "sudo", "sh"}
 func FactsBase(f *image.Facts) BaseFacts {
 	b := BaseFacts{Ref: f.Reference, Known: true, Source: "image", User: f.Config.User}
 	b.Home, _ = f.Config.Getenv("HOME")
+	b.WorkDir = f.Config.WorkingDir
 	b.Manager = PackageManager(f.PackageManager)
 	b.Family = b.Manager.Family()
 	if b.Family == OSUnknown {

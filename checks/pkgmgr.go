@@ -260,6 +260,10 @@ type BaseFacts struct {
 	// Home is the HOME the image's environment sets ("" when it sets none:
 	// each user's home from /etc/passwd applies).
 	Home string
+	// WorkDir is the WORKDIR the image sets, where a relative path of a
+	// Dockerfile built on it points until the Dockerfile sets its own (""
+	// when it sets none or it is not known).
+	WorkDir string
 	// Init is the init system the image's own command starts as root
 	// (Rocker's RStudio images run s6-overlay's `/init`), "" for none.
 	Init string
@@ -463,6 +467,10 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     installing curl conflicts with it: ibmruntimes/semeru-containers#66,
 //     slauger/openvox-operator#269), microdnf and no shadow-utils (no
 //     useradd). UBI 8 minimal: family, manager and root user only.
+//   - codercom/code-server (and ghcr.io/coder/code-server): Debian (a
+//     `-fedora` or `-opensuse` tag: those), curl, git, bash, sudo,
+//     ca-certificates, user coder (UID 1000, `USER 1000`), home and
+//     WORKDIR /home/coder.
 //   - codercom/enterprise-*: curl, git, bash, sudo, ca-certificates, user
 //     coder (UID 1000) as the default user.
 //   - mcr.microsoft.com/devcontainers/* (and the older vscode/devcontainers):
@@ -587,6 +595,23 @@ var knownBases = []knownBase{
 			b.Family, b.Manager = OSRHEL, PMDnf
 		}
 		b.CACerts, b.User, b.Users = true, "coder", []string{"coder"}
+		return b
+	}},
+	{"codercom/code-server", func(r ImageRef, _ string) bool {
+		return r.Registry == "" && r.Repository == "codercom/code-server" || r.Registry == "ghcr.io" && r.Repository == "coder/code-server"
+	}, func(r ImageRef) BaseFacts {
+		// code-server's release image (ci/release-image/Dockerfile):
+		// curl, git, sudo and bash installed, user coder (UID 1000) with
+		// a home in /home/coder, `USER 1000`.
+		b := facts(OSDebian, PMApt, "bash", "curl", "git", "sudo")
+		switch {
+		case tagHas(r.Tag, "fedora"):
+			b.Family, b.Manager = OSRHEL, PMDnf
+		case tagHas(r.Tag, "opensuse"):
+			b.Family, b.Manager = OSSUSE, PMZypper
+		}
+		b.CACerts, b.UserKnown, b.User, b.Users, b.UID1000, b.Home = true, true, "coder", []string{"coder"}, "coder", "/home/coder"
+		b.WorkDir = "/home/coder"
 		return b
 	}},
 	{"mcr.microsoft.com/devcontainers/*", func(r ImageRef, _ string) bool {

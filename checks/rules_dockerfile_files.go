@@ -171,9 +171,11 @@ func (v *dfView) copyDest(s *dockerfile.Stage, in *dockerfile.Instruction) strin
 	return path.Join(wd, dest) + map[bool]string{true: "/", false: ""}[strings.HasSuffix(dest, "/") || dest == "."]
 }
 
-// workdirAt returns the WORKDIR in effect before in ("" when none is set).
+// workdirAt returns the WORKDIR in effect before in: the last one the
+// chain of s sets, else the one its base image sets when that is known
+// (code-server's /home/coder); "" when none is set or known.
 func (v *dfView) workdirAt(s *dockerfile.Stage, at *dockerfile.Instruction) string {
-	wd := ""
+	wd, set := "", false
 	for _, in := range v.instructions(s) {
 		if in == at {
 			break
@@ -181,10 +183,16 @@ func (v *dfView) workdirAt(s *dockerfile.Stage, at *dockerfile.Instruction) stri
 		if in.Cmd == "workdir" && len(in.Args) > 0 {
 			d := expandKnown(in.Args[0], v.stageVars(s, in))
 			if !strings.HasPrefix(d, "/") {
+				if !set {
+					wd = v.facts(s).WorkDir
+				}
 				d = path.Join(max(wd, "/"), d)
 			}
-			wd = d
+			wd, set = d, true
 		}
+	}
+	if !set {
+		wd = v.facts(s).WorkDir
 	}
 	return wd
 }

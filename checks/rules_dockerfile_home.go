@@ -24,7 +24,8 @@ const toolWritesDoc = "Tools that write into the home by themselves count as wri
 	"`~/.config/mise`), `git config --global` (`~/.gitconfig`), `code-server --install-extension` " +
 	"(`~/.local/share/code-server`), `pyenv install` (`~/.pyenv`), `go install` (`~/go`, `GOPATH`), " +
 	"`python3 -m pip install --user` (`~/.local`), `uv tool install` (`~/.local/bin`, `~/.local/share/uv/tools`), " +
-	"`uv python install` (`~/.local/share/uv/python`), `solc-select install` and `use` (`~/.solc-select`), and the uv, ruff, mise, Claude Code, bun, deno, pnpm, pyenv and Volta install scripts piped into a shell " +
+	"`uv python install` (`~/.local/share/uv/python`), `solc-select install` and `use` (`~/.solc-select`), `swiftly init` and " +
+	"`swiftly install` (`~/.local/share/swiftly`, `~/.local/bin`), Nix's installer with `--no-daemon` (`~/.nix-profile`), and the uv, ruff, mise, Claude Code, bun, deno, pnpm, pyenv and Volta install scripts piped into a shell " +
 	"(`~/.local/bin`, `~/.bun`, `~/.deno`, `~/.local/share/pnpm`, `~/.volta`) — unless the Dockerfile points the tool " +
 	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `MISE_INSTALL_PATH`, `UV_INSTALL_DIR`, `UV_TOOL_BIN_DIR`, " +
 	"`GIT_CONFIG_GLOBAL`, `--extensions-dir`, …)."
@@ -146,6 +147,10 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 		return append(to(homeTool{"UV_TOOL_BIN_DIR", "~/.local/bin"}), to(homeTool{"UV_TOOL_DIR", "~/.local/share/uv/tools"})...)
 	case name == "uv" && sub == "python" && secondWord(c.Args) == "install":
 		return to(homeTool{"UV_PYTHON_INSTALL_DIR", "~/.local/share/uv/python"})
+	case name == "swiftly" && (sub == "init" || sub == "install"):
+		// swiftly keeps toolchains in ~/.local/share/swiftly and links
+		// swift into ~/.local/bin.
+		return append(to(homeTool{"SWIFTLY_HOME_DIR", "~/.local/share/swiftly"}), to(homeTool{"SWIFTLY_BIN_DIR", "~/.local/bin"})...)
 	case name == "solc-select" && (sub == "install" || sub == "use"):
 		// Compilers go to ~/.solc-select, or $VIRTUAL_ENV/.solc-select
 		// inside a virtual environment.
@@ -177,6 +182,13 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 		if slices.ContainsFunc(c.Args, func(a string) bool { return strings.Contains(a, p.marker) }) {
 			return to(p.tool)
 		}
+	}
+	// Nix's installer in single-user mode (`--no-daemon`) links the
+	// user's profile into the home; the multi-user one writes /nix and
+	// /etc only.
+	if slices.ContainsFunc(c.Args, func(a string) bool { return strings.Contains(a, "nixos.org/nix/install") }) &&
+		strings.Contains(text, "--no-daemon") {
+		return []toolWrite{{"~/.nix-profile", span}}
 	}
 	return nil
 }
