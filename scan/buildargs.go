@@ -955,8 +955,9 @@ func templateEntrypoints(b []byte) []string {
 }
 
 // platformValue is a platform a build file builds for: a workflow's
-// `platforms: linux/arm64/v8`, a `--platform linux/amd64` flag.
-var platformValue = regexp.MustCompile(`(?:platforms?:[ \t]*|--platform[= ])["']?([A-Za-z0-9/_.,${} -]*[A-Za-z0-9/])`)
+// `platforms: linux/arm64/v8`, a `--platform linux/amd64` flag, a bake
+// target's `platforms = ["linux/arm64"]` (or its JSON form).
+var platformValue = regexp.MustCompile(`(?:platforms?:[ \t]*|--platform[= ]|"?platforms"?[ \t]*[=:][ \t]*\[[ \t]*)["']?([A-Za-z0-9/_.,${}" -]*[A-Za-z0-9/])`)
 
 // namedPlatformArch is the one architecture the build files that name the
 // Dockerfile df build it for, "" when they name none, name several, or one
