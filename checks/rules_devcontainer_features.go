@@ -25,7 +25,8 @@ func init() {
 			"that starts the entrypoint script settles it, or for `docker-in-docker` one that starts `dockerd` itself (`sudo dockerd`, " +
 			"`service docker start`), also from a script it runs or a script that one runs, except for `docker-outside-of-docker`, whose entrypoint only " +
 			"proxies the host's Docker socket that the feature's `mounts` bring in: envbuilder ignores a feature's mounts " +
-			"too. A Docker Compose config is not reported: envbuilder cannot build one at all (CR202).",
+			"too, so the finding says the socket is missing (as for a local feature whose `mounts` bind the host's " +
+			"`docker.sock`, a copy of it). A Docker Compose config is not reported: envbuilder cannot build one at all (CR202).",
 		Why: "envbuilder installs features but does not support their `entrypoint` (its devcontainer spec support table " +
 			"marks it unsupported): the workspace starts with the agent's init script, so what the entrypoint starts — " +
 			"`dockerd` for docker-in-docker, the desktop for desktop-lite, `sshd`, the Nix daemon — is not running. " +
@@ -100,7 +101,7 @@ func checkCR222(in *DevcontainerInput) []Finding {
 			continue
 		}
 		id, _ := strings.CutPrefix(fr.ID, "ghcr.io/devcontainers/features/")
-		if (id == "docker-outside-of-docker" || id == "docker-from-docker") && fr.Local == nil {
+		if (id == "docker-outside-of-docker" || id == "docker-from-docker") && fr.Local == nil || starts == bindsDockerSocket {
 			// Its entrypoint only proxies the host's socket, which the
 			// feature's `mounts` bring in: envbuilder ignores those too
 			// (its spec support table), so starting the script is not
@@ -142,9 +143,17 @@ func featureEntrypoint(in *DevcontainerInput, fr devcontainer.FeatureRef) (scrip
 		}
 		var m struct {
 			Entrypoint string `json:"entrypoint"`
+			Mounts     []any  `json:"mounts"`
 		}
 		if json.Unmarshal(std, &m) != nil || m.Entrypoint == "" {
 			return "", ""
+		}
+		// A local copy of docker-outside-of-docker: it binds the host's
+		// socket in and its entrypoint proxies it.
+		for _, mt := range m.Mounts {
+			if src, _ := mountSource(mt); strings.HasSuffix(src, "/docker.sock") {
+				return m.Entrypoint, bindsDockerSocket
+			}
 		}
 		return m.Entrypoint, "what it sets up"
 	}
@@ -157,6 +166,28 @@ func featureEntrypoint(in *DevcontainerInput, fr devcontainer.FeatureRef) (scrip
 		return "", ""
 	}
 	return k.script, k.starts
+}
+
+// bindsDockerSocket is what featureEntrypoint says a local feature starts
+// when its `mounts` bind the host's Docker socket in (a copy of
+// docker-outside-of-docker): the socket itself is what it needs.
+const bindsDockerSocket = "a proxy of the host's Docker socket"
+
+// mountSource is the source of a feature's mount: an object's `source`,
+// or the `source=` of a mount string.
+func mountSource(m any) (string, bool) {
+	switch v := m.(type) {
+	case map[string]any:
+		s, ok := v["source"].(string)
+		return s, ok
+	case string:
+		for _, part := range strings.Split(v, ",") {
+			if k, val, ok := strings.Cut(part, "="); ok && (k == "source" || k == "src") {
+				return val, true
+			}
+		}
+	}
+	return "", false
 }
 
 // lifecycleCommands are the config's commands envbuilder runs.

@@ -497,3 +497,29 @@ const lockNode = `{
     }
   }
 }`
+
+// TestCR222LocalSocketFeature: a local copy of docker-outside-of-docker
+// (its `mounts` bind the host's Docker socket, its entrypoint proxies it)
+// is told what docker-outside-of-docker is told: envbuilder brings no
+// socket in, so starting its entrypoint would not help. A local feature
+// with other mounts keeps the plain entrypoint message.
+func TestCR222LocalSocketFeature(t *testing.T) {
+	cfg := "{\n  \"image\": \"x\",\n  \"features\": {\n    \"./configure\": {}\n  }\n}"
+	for _, tc := range []struct {
+		name, feature, want string
+	}{
+		{"an object mount of the socket", `{"id": "configure", "mounts": [{"source": "/var/run/docker.sock", "target": "/var/run/docker-host.sock", "type": "bind"}], "entrypoint": "/usr/local/share/entrypoint.sh"}`,
+			"needs the host's Docker socket"},
+		{"a mount string of the socket", `{"id": "configure", "mounts": ["source=/var/run/docker.sock,target=/var/run/docker-host.sock,type=bind"], "entrypoint": "/usr/local/share/entrypoint.sh"}`,
+			"needs the host's Docker socket"},
+		{"another mount", `{"id": "configure", "mounts": [{"source": "cache", "target": "/cache", "type": "volume"}], "entrypoint": "/usr/local/share/svc-init.sh"}`,
+			"starts what it sets up"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := runDevcontainerCase(t, "CR222", dcCase{json: cfg, contents: map[string]string{".devcontainer/configure/devcontainer-feature.json": tc.feature}})
+			if len(fs) != 1 || !strings.Contains(fs[0].Message, tc.want) {
+				t.Fatalf("findings %+v, want one saying %q", fs, tc.want)
+			}
+		})
+	}
+}
