@@ -804,6 +804,9 @@ func KnownBase(ref string) BaseFacts {
 	for _, kb := range knownBases {
 		if kb.match(r, name) {
 			b := kb.facts(r)
+			if r.Tag == "" && r.Digest != "" {
+				b = digestOnly(kb, r, b)
+			}
 			b.Ref = ref
 			return b
 		}
@@ -811,6 +814,26 @@ func KnownBase(ref string) BaseFacts {
 	b := BaseFacts{Ref: ref, Source: "table"}
 	b.Family, b.Manager = familyOf(r)
 	return b
+}
+
+// digestOnly is what a table row knows of a reference by digest alone
+// (`golang@sha256:…`), b being what it says of the default variant: a
+// digest may name any variant, so where the row's Alpine variant is of
+// another family than the default, the family, package manager and
+// contents are not known, and the user only when both variants have the
+// same one.
+func digestOnly(kb knownBase, r ImageRef, b BaseFacts) BaseFacts {
+	alpine := r
+	alpine.Tag = "alpine"
+	a := kb.facts(alpine)
+	if a.Family == b.Family {
+		return b
+	}
+	out := BaseFacts{Source: b.Source, Family: OSUnknown, Manager: PMUnknown}
+	if b.KnowsUser() && a.KnowsUser() && a.User == b.User && slices.Equal(a.Users, b.Users) && a.Home == b.Home {
+		out.UserKnown, out.User, out.Users, out.Home = true, b.User, b.Users, b.Home
+	}
+	return out
 }
 
 // officialMirror reads a Docker Official image served by a registry's
@@ -902,6 +925,12 @@ func familyOf(r ImageRef) (OSFamily, PackageManager) {
 	// `…:opensuse156`) wins over a guess from the image's name.
 	if f, m, ok := tagFamily(tag); ok {
 		return f, m
+	}
+	// What follows is each image's default variant, which a tag picks: a
+	// reference by digest alone (`golang@sha256:…`) may be any of them,
+	// Alpine's too.
+	if r.Tag == "" && r.Digest != "" {
+		return OSUnknown, PMUnknown
 	}
 	switch {
 	case r.Registry == "" && r.Repository == "openjdk" && openjdkOracleLinux(tag):

@@ -517,6 +517,10 @@ func TestCR111(t *testing.T) {
 		{"apk behind command -v", "FROM debian:12\nRUN command -v apk && apk add --no-cache bash\n", nil, nil},
 		{"apk on an alpine case branch", "FROM debian:12\nRUN case \"$ID\" in alpine) apk add git ;; esac\n", nil, nil},
 		{"apk after the condition, unconditionally", "FROM debian:12\nRUN if [ -n \"$X\" ]; then echo x; fi && apk add git\n", nil, []want{{line: 2}}},
+		{"digest-only official image with Alpine variants is not judged", "FROM golang@sha256:d4c4845f5d60c6a974c6000ce58ae079328d03ab7f721a0734277e69905473e5 AS builder\nRUN apk add --no-cache tzdata\n", nil, nil},
+		{"digest-only openjdk is not judged", "FROM openjdk@sha256:d4c4845f5d60c6a974c6000ce58ae079328d03ab7f721a0734277e69905473e5\nRUN apt-get update\n", nil, nil},
+		{"digest-only debian is still Debian", "FROM debian@sha256:d4c4845f5d60c6a974c6000ce58ae079328d03ab7f721a0734277e69905473e5\nRUN apk add --no-cache tzdata\n", nil, []want{{line: 2}}},
+		{"a tag with its digest is the tag's variant", "FROM golang:1.26@sha256:d4c4845f5d60c6a974c6000ce58ae079328d03ab7f721a0734277e69905473e5\nRUN apk add --no-cache tzdata\n", nil, []want{{line: 2}}},
 		{"digest-only devcontainers image is not judged", "FROM mcr.microsoft.com/vscode/devcontainers/base@sha256:0dd988931313673ac1f24900de5184b560c9bcc144ce57bdfdaf01110e9f5286\nRUN apk upgrade sudo\n", nil, nil},
 	})
 }
