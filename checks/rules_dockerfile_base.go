@@ -70,7 +70,9 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
 			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
-			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`) or a Dev Containers image's distribution " +
+			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`), a rolling build's " +
+			"(Kasm's `1.18.0-rolling-weekly`, rebuilt every week with its updates; ROS 2's `ros:rolling-ros-core`, its development " +
+			"distribution) or a Dev Containers image's distribution " +
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
@@ -652,6 +654,8 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, which follows a branch and changes with every push", ref, r.Tag)
 	case latestSuffix.MatchString(r.Tag):
 		return fmt.Sprintf("`%s` uses the `%s` tag, a `latest` of its variant, which changes over time", ref, r.Tag)
+	case rollingTag.MatchString(r.Tag) && !distroChannel(r):
+		return fmt.Sprintf("`%s` uses the `%s` tag, a rolling build or release that is rebuilt with the latest updates: it changes over time", ref, r.Tag)
 	case devcontainersAlias(r) && slices.Contains([]string{"ubuntu", "debian", "alpine"}, strings.ToLower(r.Tag)):
 		return fmt.Sprintf("`%s` uses the `%s` tag, an alias that moves to each new release of the distribution", ref, r.Tag)
 	case devcontainersAlias(r):
@@ -672,6 +676,11 @@ func floatingTag(ref string, r ImageRef) string {
 	}
 	return ""
 }
+
+// rollingTag is a tag of rolling builds or a rolling release (Kasm's
+// `1.18.0-rolling-weekly`, rebuilt every week; ROS 2's `rolling-ros-core`,
+// its development distribution).
+var rollingTag = regexp.MustCompile(`(?i)(?:^|[-_.])rolling(?:$|[-_.])`)
 
 // droppedDebian are the Debian releases, besides the archived ones
 // (eolDebian), that the Docker Official images no longer build:
@@ -739,7 +748,7 @@ func officialProduct(name string) bool {
 // officialLanguages are the Docker Official images of a language or
 // runtime whose tags name its version.
 var officialLanguages = []string{"node", "python", "golang", "rust", "ruby", "php", "perl", "openjdk", "eclipse-temurin",
-	"maven", "gradle", "elixir", "erlang", "haskell", "julia", "swift", "clojure", "r-base", "dart", "groovy", "kotlin"}
+	"maven", "gradle", "elixir", "erlang", "haskell", "julia", "swift", "clojure", "r-base", "dart", "groovy", "kotlin", "mono"}
 
 // latestSuffix is a variant's `latest` tag (`ubi9-latest`,
 // `python3.12_latest`, `latest-arm64`).

@@ -777,6 +777,12 @@ var (
 	// conda's `linux-64` (its name for x86_64) counts too, as does
 	// `Linux-64bit` (s5cmd's, beside `Linux-arm64`).
 	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armv6l|armhf|i386|i686|x64|linux-64bit|linux-64|linux64)(?:$|[-_./"'])`)
+	// archThenVar is an architecture a variable follows directly
+	// (`webots-$V-x86-64$WEBOTS_PACKAGE_PREFIX.tar.bz2`): the name is that
+	// architecture's whatever the variable adds. `Linux64${SUFFIX}` is not
+	// one: its suffix may be what names the architecture (Arm's FVPs,
+	// `_armv8l`).
+	archThenVar = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64)\$`)
 	// unameM finds `uname -m` (also `uname -sm`).
 	unameM = regexp.MustCompile(`uname +-[a-z]*m`)
 	// signatureExt finds the signature or checksum file of a download.
@@ -1323,6 +1329,9 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						continue
 					}
 					m := archRe.FindStringSubmatch(withoutPatternSubst(a))
+					if m == nil {
+						m = archThenVar.FindStringSubmatch(withoutPatternSubst(a))
+					}
 					if m == nil {
 						// In a RUN that works the architecture out, a
 						// variable of the URL may be its folder

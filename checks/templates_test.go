@@ -38,7 +38,7 @@ func TestDockerfileTemplate(t *testing.T) {
 		{name: "a variant starting with a comment", path: "Dockerfile.dev", src: "# syntax=docker/dockerfile:1\nFROM debian:12\n"},
 		{name: "a plain Dockerfile that starts with code is broken", path: "Dockerfile", src: "let x = 1\n"},
 		{name: "dockerfile-x's INCLUDE", path: "src/php/base-os.dockerfile",
-			src: "# syntax = ghcr.io/shinsenter/dockerfile-x:v1\n# a header\nARG OS_BASE=alpine\nFROM ${OS_BASE}:latest\nINCLUDE ./common/os-common\nENTRYPOINT /init\n",
+			src:  "# syntax = ghcr.io/shinsenter/dockerfile-x:v1\n# a header\nARG OS_BASE=alpine\nFROM ${OS_BASE}:latest\nINCLUDE ./common/os-common\nENTRYPOINT /init\n",
 			kind: TemplateFrontend, line: 5, sign: "`ghcr.io/shinsenter/dockerfile-x:v1`: `INCLUDE`"},
 		{name: "dockerfile-x's FROM of another Dockerfile", path: "Dockerfile", src: "#syntax=devthefuture/dockerfile-x\nFROM ./base/dockerfile#dev AS development\nCOPY . /app\n",
 			kind: TemplateFrontend, line: 2, sign: "`./base/dockerfile#dev`, another Dockerfile"},
