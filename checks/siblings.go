@@ -30,6 +30,11 @@ type Siblings struct {
 	// rust:latest): its own Dockerfile, not the table of well-known
 	// images, then says what the image is.
 	Local func(ref string) bool
+	// Tagged, when set, returns the Dockerfile the repository's build
+	// files build ref from when its name is not the image's (a workflow
+	// that tags `ierturk/alpine-dev-base` and builds
+	// `Alpine/dev-base.Dockerfile`), "" when they do not say.
+	Tagged func(ref string) string
 
 	byName map[string][]string
 	// versions are, by image name, the versions whose folders build it
@@ -158,6 +163,12 @@ func (r siblingResolver) BaseFacts(ref string) BaseFacts {
 func (s *Siblings) facts(ref string, visiting []string) siblingFacts {
 	name := refName(ref)
 	key := s.key(name, ParseImageRef(ref).Tag)
+	paths := s.byName[key]
+	if len(paths) == 0 && s.Tagged != nil {
+		if p := s.Tagged(ref); p != "" {
+			key, paths = "file:"+p, []string{p}
+		}
+	}
 	if key == "" || slices.Contains(visiting, key) {
 		return siblingFacts{}
 	}
@@ -168,7 +179,7 @@ func (s *Siblings) facts(ref string, visiting []string) siblingFacts {
 		return sf
 	}
 	// Computed outside the lock: a sibling's base may be a sibling too.
-	sf = s.compute(key, name, append(slices.Clip(visiting), key))
+	sf = s.compute(paths, name, append(slices.Clip(visiting), key))
 	s.mu.Lock()
 	s.memo[key] = sf
 	s.mu.Unlock()
@@ -200,10 +211,10 @@ func (s *Siblings) key(name, tag string) string {
 	return name
 }
 
-// compute reads the Dockerfiles named key, which build the image name.
-func (s *Siblings) compute(key, name string, visiting []string) siblingFacts {
+// compute reads the Dockerfiles at paths, which build the image name.
+func (s *Siblings) compute(paths []string, name string, visiting []string) siblingFacts {
 	var out siblingFacts
-	for _, p := range s.byName[key] {
+	for _, p := range paths {
 		f := s.load(p)
 		if f == nil {
 			continue

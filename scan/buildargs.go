@@ -120,6 +120,12 @@ type buildFile struct {
 	// build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`), by
 	// the Dockerfile's path as written ("" for one that names none).
 	dfPlatforms map[string]string
+	// dfTags are the references it tags each Dockerfile's image with,
+	// where one workflow step or one build command names both (`file:
+	// ./Alpine/dev-base.Dockerfile` with `tags: ierturk/alpine-dev-base:latest`),
+	// by the Dockerfile's path as written; only references written out
+	// in full.
+	dfTags map[string][]string
 	// entrypoints are the programs a Coder template of the repository
 	// keeps as the container's entrypoint (`entrypoint =
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`).
@@ -185,6 +191,39 @@ func tagTemplates(b []byte) []tagTemplate {
 		out = append(out, tagTemplate{tag: string(m[1]), file: string(m[3]), name: string(m[2])})
 	}
 	return out
+}
+
+// taggedDockerfile is the Dockerfile, of dockerfiles, that the build
+// files build the image ref from where its name is not the Dockerfile's:
+// a workflow step or build command that tags `ierturk/alpine-dev-base:latest`
+// and builds `Alpine/dev-base.Dockerfile` (dfTags). "" when none does, or
+// they name different ones.
+func (bf buildFiles) taggedDockerfile(ref string, dockerfiles []string) string {
+	r := checks.ParseImageRef(ref)
+	if r.Digest != "" {
+		return ""
+	}
+	found := ""
+	for _, f := range bf {
+		for written, tags := range f.dfTags {
+			if !slices.ContainsFunc(tags, func(t string) bool {
+				p, ok := compileTag(t)
+				return ok && p.matches(r)
+			}) {
+				continue
+			}
+			for _, df := range dockerfiles {
+				if df != written && !strings.HasSuffix(df, "/"+written) {
+					continue
+				}
+				if found != "" && found != df {
+					return ""
+				}
+				found = df
+			}
+		}
+	}
+	return found
 }
 
 // built reports whether a build file of the repository tags the image
@@ -440,6 +479,9 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 			if bytes.Contains(b, []byte("platforms:")) {
 				stepPlatforms(b, &f)
 			}
+			if bytes.Contains(b, []byte("tag")) {
+				unitTags(b, &f)
+			}
 			if bytes.Contains(b, []byte("./.github/workflows/")) {
 				reusableCalls(repo, b, &f)
 			}
@@ -458,7 +500,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -649,8 +691,9 @@ func commandPlatforms(b []byte, f *buildFile) {
 
 var (
 	// stepStart is a line that starts a workflow step (`- name: …`,
-	// `- uses: docker/build-push-action@v6`).
-	stepStart = regexp.MustCompile(`^\s*-\s+(?:name|uses|run|id|if):`)
+	// `- uses: docker/build-push-action@v6`, or a `-` alone, its keys on
+	// the lines after it).
+	stepStart = regexp.MustCompile(`^\s*-\s+(?:name|uses|run|id|if):|^\s*-\s*$`)
 	// stepFile is a step's `file:` (docker/build-push-action) or
 	// `dockerfile:`.
 	stepFile = regexp.MustCompile(`^\s*(?:file|dockerfile):\s*["']?((?:\$\{\{[^}]*\}\}|[^\s"'#])+)`)
@@ -752,6 +795,119 @@ func stepPlatforms(b []byte, f *buildFile) {
 		}
 	}
 	flush()
+}
+
+var (
+	// buildCommand is a `docker build`, `docker buildx build` or `podman
+	// build` command, its arguments after it.
+	buildCommand = regexp.MustCompile(`\b(?:docker|podman)\s+(?:buildx\s+)?build\s+(.*)$`)
+	// stepTags is a step's `tags:`, with the references on its line.
+	stepTags = regexp.MustCompile(`^(\s*)tags:\s*(.*)$`)
+)
+
+// literalRef reports whether a tagged reference is written out in full:
+// no variable, a repository and a tag (`ierturk/alpine-dev-base:latest`).
+func literalRef(t string) bool {
+	return t != "" && !strings.ContainsAny(t, "$`{}=*") && strings.Contains(t, ":") && !strings.HasPrefix(t, "-")
+}
+
+// unitTags records the references each workflow step or build command of
+// a build file tags the Dockerfile it builds with (buildFile.dfTags): a
+// step's `file:` (else its `context:`'s Dockerfile) with its `tags:`,
+// inline or as a list; a command's `-f` (else its context's Dockerfile)
+// with its `-t`. Only references written out in full count.
+func unitTags(b []byte, f *buildFile) {
+	add := func(df string, tags []string) {
+		df = path.Clean(strings.TrimPrefix(strings.Trim(df, `"'`), "./"))
+		if strings.Contains(df, "$") || len(tags) == 0 {
+			return
+		}
+		if f.dfTags == nil {
+			f.dfTags = map[string][]string{}
+		}
+		for _, t := range tags {
+			if len(f.dfTags[df]) < maxTags {
+				f.dfTags[df] = appendNew(f.dfTags[df], t)
+			}
+		}
+	}
+	// Workflow steps.
+	var file, ctx string
+	var tags []string
+	listIndent := -1
+	flush := func() {
+		if file == "" && ctx != "" && !strings.Contains(ctx, "://") {
+			file = path.Join(ctx, "Dockerfile")
+		}
+		if file != "" {
+			add(file, tags)
+		}
+		file, ctx, tags, listIndent = "", "", nil, -1
+	}
+	keep := func(t string) {
+		t = strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "- ")), `"'`)
+		if literalRef(t) {
+			tags = append(tags, t)
+		}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if listIndent >= 0 {
+			if strings.TrimSpace(line) != "" && len(line)-len(strings.TrimLeft(line, " \t")) > listIndent {
+				keep(line)
+				continue
+			}
+			listIndent = -1
+		}
+		if stepStart.MatchString(line) {
+			flush()
+		}
+		if m := stepFile.FindStringSubmatch(line); m != nil {
+			file = m[1]
+		}
+		if m := stepContext.FindStringSubmatch(line); m != nil {
+			ctx = m[1]
+		}
+		if m := stepTags.FindStringSubmatch(line); m != nil {
+			switch rest := strings.TrimSpace(m[2]); rest {
+			case "", "|", ">", "|-", ">-":
+				listIndent = len(m[1])
+			default:
+				for _, t := range strings.Split(rest, ",") {
+					keep(t)
+				}
+			}
+		}
+	}
+	flush()
+	// Build commands, continued lines joined.
+	text := strings.ReplaceAll(string(b), "\\\n", " ")
+	for _, line := range strings.Split(text, "\n") {
+		m := buildCommand.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		args := m[1]
+		var cmdTags []string
+		for _, tm := range tagFlag.FindAllStringSubmatch(args, -1) {
+			if t := strings.Trim(tm[1], `"'`); literalRef(t) {
+				cmdTags = append(cmdTags, t)
+			}
+		}
+		if len(cmdTags) == 0 {
+			continue
+		}
+		if fm := fileFlag.FindStringSubmatch(" " + args); fm != nil {
+			add(fm[1], cmdTags)
+			continue
+		}
+		// The context is the last word that is not an option or its value.
+		words := strings.Fields(strings.Split(args, "&&")[0])
+		if len(words) > 0 {
+			if last := strings.Trim(words[len(words)-1], `"'`); !strings.HasPrefix(last, "-") && last != "-" && !strings.Contains(last, "://") {
+				add(path.Join(last, "Dockerfile"), cmdTags)
+			}
+		}
+	}
 }
 
 // composeBuilds adds to f the Dockerfiles the Compose file rel's services

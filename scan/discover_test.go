@@ -698,3 +698,42 @@ const mfemBuild = `jobs:
            tag=${GITHUB_REF#refs/tags/}
            docker tag ${container} ${uri}:${tag}
 `
+
+// TestTaggedSiblingBase: a Dockerfile built on an image whose name is not
+// its Dockerfile's learns its user from the Dockerfile a workflow step or
+// build command tags the image from (`tags: ierturk/alpine-dev-base:latest`
+// with `file: ./Alpine/dev-base.Dockerfile`), when the tag is written out.
+// The base itself runs as root (one CR101); its child, with no USER, is
+// reported too once the base is known.
+func TestTaggedSiblingBase(t *testing.T) {
+	base := "FROM alpine:3.20\nRUN apk add --no-cache curl git\n"
+	child := "ARG VARIANT=latest\nFROM ierturk/alpine-dev-base:${VARIANT}\nRUN echo hi\n"
+	step := func(file, tags string) string {
+		return "jobs:\n  b:\n    steps:\n      - name: Build\n        uses: docker/build-push-action@v6\n        with:\n          context: ./Alpine\n          file: " + file + "\n          tags: " + tags + "\n"
+	}
+	runTreeCases(t, "CR101", []treeCase{
+		{"a workflow tags it and builds one file", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
+			".github/workflows/base.yml": step("./Alpine/dev-base.Dockerfile", "${{ steps.meta.outputs.tags }}, ierturk/alpine-dev-base:latest")}, 2},
+		{"no build file tags it", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child}, 1},
+		{"only an output's tags", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
+			".github/workflows/base.yml": step("./Alpine/dev-base.Dockerfile", "${{ steps.meta.outputs.tags }}")}, 1},
+		{"a tag left to a variable", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
+			".github/workflows/base.yml": step("./Alpine/dev-base.Dockerfile", "ierturk/alpine-dev-base:${{ github.sha }}")}, 1},
+		{"a Compose file that pulls the image and builds another service", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
+			"compose.yml": "services:\n  db:\n    image: ierturk/alpine-dev-base:latest\n  tools:\n    build:\n      context: Alpine\n      dockerfile: dev-base.Dockerfile\n"}, 1},
+		{"build commands, each with its own tag and context", map[string]string{"sdk/tools/Dockerfile": base, "sdk/34/Dockerfile": "FROM ghcr.io/cirruslabs/android-sdk:tools\nRUN echo hi\n",
+			".cirrus.yml": "task:\n  build_script: |\n    docker buildx build --platform linux/amd64,linux/arm64 \\\n      --tag ghcr.io/cirruslabs/android-sdk:tools \\\n      sdk/tools\n" +
+				"    docker buildx build --platform linux/amd64,linux/arm64 \\\n      --tag ghcr.io/cirruslabs/android-sdk:34 \\\n      sdk/34\n"}, 2},
+		{"a command that tags another file's image", map[string]string{"sdk/tools/Dockerfile": base, "sdk/34/Dockerfile": "FROM ghcr.io/cirruslabs/android-sdk:tools\nRUN echo hi\n",
+			"build.sh": "docker build -t ghcr.io/cirruslabs/android-sdk:34 sdk/34\n"}, 1},
+		{"a workflow that builds two files, a step each", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
+			".github/workflows/base.yml": step("./Alpine/dev-base.Dockerfile", "ierturk/alpine-dev-base:latest") +
+				"      - name: Other\n        uses: docker/build-push-action@v6\n        with:\n          file: ./Alpine/dev-cpp.Dockerfile\n          tags: |\n            ierturk/alpine-dev-cpp:latest\n"}, 2},
+		{"steps that open with a bare dash, the image's step and another file's", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
+			"Alpine/dev-slim.Dockerfile": "FROM alpine:3.20\nRUN adduser -D dev\nUSER dev\n",
+			".github/workflows/base.yml": "jobs:\n  b:\n    steps:\n      -\n        name: Base\n        uses: docker/build-push-action@v6\n        with:\n          file: ./Alpine/dev-base.Dockerfile\n          tags: |\n            ierturk/alpine-dev-base:latest\n" +
+				"      -\n        name: Slim\n        uses: docker/build-push-action@v6\n        with:\n          context: ./Alpine\n          file: ./Alpine/dev-slim.Dockerfile\n          tags: |\n            ierturk/alpine-dev-slim:latest\n"}, 2},
+		{"a step whose tags are a list of another image", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
+			".github/workflows/base.yml": step("./Alpine/dev-base.Dockerfile", "|\n            ierturk/alpine-other:latest\n")}, 1},
+	})
+}

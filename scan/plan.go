@@ -273,6 +273,7 @@ func (p *Planned) plan(found []Found) {
 		return f
 	})
 	p.siblings.Local = func(ref string) bool { return p.buildFiles().built(p.repo.FS(), ref) }
+	p.siblings.Tagged = func(ref string) string { return p.buildFiles().taggedDockerfile(ref, dockerfiles) }
 }
 
 // compact sorts and dedups a list of paths.
