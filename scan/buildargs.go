@@ -720,6 +720,26 @@ var (
 	githubWorkflow = regexp.MustCompile(`\$\{\{\s*github\.workflow\s*\}\}`)
 )
 
+// readStepKeys takes a workflow step's `file:` (or `dockerfile:`) and
+// `context:` from line into file and ctx.
+func readStepKeys(line string, file, ctx *string) {
+	if m := stepFile.FindStringSubmatch(line); m != nil {
+		*file = m[1]
+	}
+	if m := stepContext.FindStringSubmatch(line); m != nil {
+		*ctx = m[1]
+	}
+}
+
+// stepDockerfile is the Dockerfile a step builds: its file, else its
+// context's own Dockerfile ("" when it names neither, or a URL context).
+func stepDockerfile(file, ctx string) string {
+	if file == "" && ctx != "" && !strings.Contains(ctx, "://") {
+		return path.Join(ctx, "Dockerfile")
+	}
+	return file
+}
+
 // stepPlatforms records the platforms of each workflow step that names a
 // Dockerfile with `file:` and its platforms with `platforms:`
 // (docker/build-push-action), step by step: another step of the file
@@ -736,10 +756,7 @@ func stepPlatforms(b []byte, f *buildFile) {
 	matrix := map[string][]string{}
 	matrixIndent := -1
 	flush := func() {
-		if file == "" && ctx != "" && !strings.Contains(ctx, "://") {
-			// No file: the context's own Dockerfile.
-			file = path.Join(ctx, "Dockerfile")
-		}
+		file = stepDockerfile(file, ctx)
 		if file != "" && plat != "" {
 			files := []string{file}
 			if m := matrixRef.FindStringSubmatch(file); m != nil {
@@ -784,12 +801,7 @@ func stepPlatforms(b []byte, f *buildFile) {
 		if stepStart.MatchString(line) {
 			flush()
 		}
-		if m := stepFile.FindStringSubmatch(line); m != nil {
-			file = m[1]
-		}
-		if m := stepContext.FindStringSubmatch(line); m != nil {
-			ctx = m[1]
-		}
+		readStepKeys(line, &file, &ctx)
 		if m := stepPlatform.FindStringSubmatch(line); m != nil {
 			plat = strings.TrimSpace(m[1])
 		}
@@ -836,10 +848,7 @@ func unitTags(b []byte, f *buildFile) {
 	var tags []string
 	listIndent := -1
 	flush := func() {
-		if file == "" && ctx != "" && !strings.Contains(ctx, "://") {
-			file = path.Join(ctx, "Dockerfile")
-		}
-		if file != "" {
+		if file = stepDockerfile(file, ctx); file != "" {
 			add(file, tags)
 		}
 		file, ctx, tags, listIndent = "", "", nil, -1
@@ -861,12 +870,7 @@ func unitTags(b []byte, f *buildFile) {
 		if stepStart.MatchString(line) {
 			flush()
 		}
-		if m := stepFile.FindStringSubmatch(line); m != nil {
-			file = m[1]
-		}
-		if m := stepContext.FindStringSubmatch(line); m != nil {
-			ctx = m[1]
-		}
+		readStepKeys(line, &file, &ctx)
 		if m := stepTags.FindStringSubmatch(line); m != nil {
 			switch rest := strings.TrimSpace(m[2]); rest {
 			case "", "|", ">", "|-", ">-":
