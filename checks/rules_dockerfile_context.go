@@ -20,7 +20,10 @@ func init() {
 		What: "A `COPY` or `ADD` of a stage the build runs names a source that is not in the build context, when the context " +
 			"is known exactly: the `build.context` of the devcontainer.json (or of its Docker Compose service) that builds " +
 			"the Dockerfile, with nothing run before the build that could add files (no `initializeCommand`, no git " +
-			"submodules, whose folders a checkout may leave empty). Sources from another stage or image (`--from`), URLs, " +
+			"submodules, whose folders a checkout may leave empty). Where the config sets no `build.context` and the " +
+			"Dockerfile is in another folder (`\"dockerfile\": \"../examples.Dockerfile\"`), the builders differ: envbuilder " +
+			"builds from the devcontainer.json's folder, the Dev Containers CLI from the Dockerfile's, and the finding names " +
+			"the builder whose context lacks the source (none when config `devcontainer.builder` picks the other). Sources from another stage or image (`--from`), URLs, " +
 			"here-documents, wildcards and sources that hold a variable the file does not set are not judged. A Dockerfile " +
 			"built on its own is not judged: its context is whatever the build command names, and CI often makes files " +
 			"(a binary, `dist/`) before it builds.",
@@ -61,21 +64,66 @@ func checkCR124(in *DockerfileInput) []Finding {
 				if !ok {
 					continue
 				}
-				if _, err := fs.Lstat(in.Context, rel); !errors.Is(err, fs.ErrNotExist) {
-					continue
+				if f, ok := missingSource(in, src, rel); ok {
+					f.Location = v.instLoc(ins)
+					out = append(out, f)
 				}
-				out = append(out, Finding{
-					Message: fmt.Sprintf("`%s` is not in the build context (`%s`, the devcontainer.json's `build.context`): "+
-						"the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, rel),
-					Location: v.instLoc(ins),
-					Evidence: EvidenceFile,
-					Fix: &Fix{Description: fmt.Sprintf("commit `%s` under `%s`, or name the path it has in the context", rel,
-						in.ExactContext)},
-				})
 			}
 		}
 	}
 	return out
+}
+
+// missingSource is CR124's finding for the source src (rel in the
+// context) when a builder's context lacks it. Where the config sets no
+// `build.context` and the Dockerfile is in another folder, envbuilder
+// builds from the config's folder and the Dev Containers CLI from the
+// Dockerfile's: a source only one of them lacks fails that builder's
+// build, unless config picks the other builder.
+func missingSource(in *DockerfileInput, src, rel string) (Finding, bool) {
+	missing := func(ctx fs.FS) bool {
+		_, err := fs.Lstat(ctx, rel)
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	eb := missing(in.Context)
+	if in.CLIContext == nil {
+		if !eb {
+			return Finding{}, false
+		}
+		return Finding{
+			Message: fmt.Sprintf("`%s` is not in the build context (`%s`, the devcontainer.json's `build.context`): "+
+				"the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, rel),
+			Evidence: EvidenceFile,
+			Fix:      &Fix{Description: fmt.Sprintf("commit `%s` under `%s`, or name the path it has in the context", rel, in.ExactContext)},
+		}, true
+	}
+	cli := missing(in.CLIContext)
+	fix := &Fix{Description: "set `build.context` in devcontainer.json, so that both builders build from the folder that holds it " +
+		"(paths in the Dockerfile are relative to the context)"}
+	switch b := in.Config.builder(); {
+	case eb && cli:
+		return Finding{
+			Message: fmt.Sprintf("`%s` is in neither build context: not in `%s`, the devcontainer.json's folder envbuilder builds "+
+				"from, nor in `%s`, the Dockerfile's folder the Dev Containers CLI builds from (the config sets no `build.context`): "+
+				"the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, in.CLIExactContext, rel),
+			Evidence: EvidenceFile, Fix: fix,
+		}, true
+	case eb && b != ConfigBuilderNative:
+		return Finding{
+			Message: fmt.Sprintf("`%s` is not in `%s`, the devcontainer.json's folder, which envbuilder builds from when the "+
+				"config sets no `build.context` (the Dev Containers CLI builds from the Dockerfile's folder, `%s`, which has it): "+
+				"under envbuilder the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, in.CLIExactContext, rel),
+			Evidence: EvidenceFile, Fix: fix,
+		}, true
+	case cli && b != ConfigBuilderEnvbuilder:
+		return Finding{
+			Message: fmt.Sprintf("`%s` is not in `%s`, the Dockerfile's folder, which the Dev Containers CLI (Coder's native "+
+				"integration) builds from when the config sets no `build.context` (envbuilder builds from the devcontainer.json's "+
+				"folder, `%s`, which has it): under the CLI the build fails with `\"/%s\": not found`", src, in.CLIExactContext, in.ExactContext, rel),
+			Evidence: EvidenceFile, Fix: fix,
+		}, true
+	}
+	return Finding{}, false
 }
 
 // contextSource returns the path in the context a COPY or ADD source

@@ -48,6 +48,13 @@ type DockerfileInput struct {
 	// leave empty). "" when the context is not known that exactly (a
 	// Dockerfile built on its own). CR124 judges COPY sources then.
 	ExactContext string
+	// CLIContext and CLIExactContext are the context the Dev Containers
+	// CLI builds with where it is not ExactContext: a config that sets no
+	// `build.context` is built by envbuilder from its own folder
+	// (ExactContext) and by the CLI from the Dockerfile's. nil and "" when
+	// both builders use the same one.
+	CLIContext      fs.FS
+	CLIExactContext string
 	// Repo is the scanned root (nil: not consulted), where a file the
 	// Dockerfile copies from a folder path its own folder lacks is looked
 	// for: such a Dockerfile is built with the repository as its context

@@ -191,6 +191,13 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		}
 		if din.Context != nil && !t.isTemplate() && !dc.Has("/initializeCommand") && !s.plan.hasSubmodules() {
 			din.ExactContext = p.context
+			// With no `build.context`, the Dev Containers CLI builds from
+			// the Dockerfile's folder, envbuilder from the config's.
+			if dir := path.Dir(t.Dockerfile); p.compose == nil && !dc.Has("/build/context") && !dc.Has("/context") && dir != p.context {
+				if cli := s.plan.contextFS(dir); cli != nil {
+					din.CLIContext, din.CLIExactContext = cli, dir
+				}
+			}
 		}
 		var ib *imageBuild
 		switch {

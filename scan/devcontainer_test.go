@@ -345,3 +345,55 @@ func TestMissingCopySource(t *testing.T) {
 		t.Errorf("with submodules: %q", got)
 	}
 }
+
+// TestMissingCopySourceByBuilder: a config that sets no `build.context`
+// and builds a Dockerfile from another folder is built by envbuilder
+// from its own folder and by the Dev Containers CLI from the Dockerfile's
+// (astro's `"dockerfile": "../examples.Dockerfile"`). A source only one of
+// them lacks is reported for that builder, and not when config picks the
+// other.
+func TestMissingCopySourceByBuilder(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		".devcontainer/examples.Dockerfile":      "FROM debian:12\nCOPY welcome.txt /w\nCOPY only-here.txt /o\nCOPY nowhere.txt /n\nUSER 1000\n",
+		".devcontainer/welcome.txt":              "hi\n",
+		".devcontainer/basics/devcontainer.json": `{"build": {"dockerfile": "../examples.Dockerfile"}}`,
+		".devcontainer/basics/only-here.txt":     "x\n",
+	})
+	run := func(b checks.ConfigBuilder) []string {
+		cfg := checks.DefaultConfig()
+		cfg.Builder = b
+		rep, err := Run(context.Background(), root, Options{Config: cfg, Bases: noBases{}, RootRelative: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, tr := range rep.Targets {
+			for _, f := range tr.Findings {
+				if f.RuleID == "CR124" {
+					who := "both"
+					switch {
+					case strings.Contains(f.Message, "under envbuilder"):
+						who = "envbuilder"
+					case strings.Contains(f.Message, "under the CLI"):
+						who = "cli"
+					}
+					got = append(got, fmt.Sprintf("%d %s", f.Location.StartLine, who))
+				}
+			}
+		}
+		slices.Sort(got)
+		return got
+	}
+	for _, tc := range []struct {
+		builder checks.ConfigBuilder
+		want    []string
+	}{
+		{checks.ConfigBuilderBoth, []string{"2 envbuilder", "3 cli", "4 both"}},
+		{checks.ConfigBuilderNative, []string{"3 cli", "4 both"}},
+		{checks.ConfigBuilderEnvbuilder, []string{"2 envbuilder", "4 both"}},
+	} {
+		if got := run(tc.builder); !slices.Equal(got, tc.want) {
+			t.Errorf("builder %q: %q, want %q", tc.builder, got, tc.want)
+		}
+	}
+}
