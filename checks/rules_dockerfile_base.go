@@ -72,10 +72,10 @@ func init() {
 			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`), a rolling build's " +
 			"(Kasm's `1.18.0-rolling-weekly`, rebuilt every week with its updates; ROS 2's `ros:rolling-ros-core`, its development " +
-			"distribution) or a Dev Containers image's distribution " +
+			"distribution), a distroless variant alone (`gcr.io/distroless/static:nonroot`: distroless tags no versions) or a Dev Containers image's distribution " +
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
-			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
+			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, `busybox:stable`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
 			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
@@ -308,6 +308,29 @@ func (v *dfView) userCommands(s *dockerfile.Stage, names ...string) []string {
 	return out
 }
 
+// rootInstall returns the first package install a RUN of s's chain runs
+// as the image's own user (no sudo, no user switch), unconditionally and
+// with its failure not ignored: apt, apk, dnf, yum, microdnf and zypper
+// need root to install, so the build's user there is root.
+func (v *dfView) rootInstall(s *dockerfile.Stage) (dockerfile.Command, bool) {
+	for _, ins := range v.instructions(s) {
+		if ins.Cmd != "run" {
+			continue
+		}
+		for _, inst := range ins.Installs() {
+			c := inst.Command
+			if c.Conditional || c.FailureIgnored || c.User != "" || len(c.Wrappers) > 0 ||
+				slices.ContainsFunc(c.Args, func(a string) bool {
+					return a == "--root" || a == "-p" || strings.HasPrefix(a, "--root=") || strings.HasPrefix(a, "--installroot")
+				}) {
+				continue
+			}
+			return c, true
+		}
+	}
+	return dockerfile.Command{}, false
+}
+
 // checkCR101 reports a final stage that ends as root.
 func checkCR101(in *DockerfileInput) []Finding {
 	v := newView(in)
@@ -366,8 +389,19 @@ func checkCR101(in *DockerfileInput) []Finding {
 		}
 		fd = Finding{Message: msg, Location: v.instLoc(last)}
 	case !b.KnowsUser():
-		// Not read, not built here, not in the table: no guess.
-		return nil
+		// Not read, not built here, not in the table: no guess, unless
+		// the Dockerfile shows it: a package install only root can run.
+		c, ok := v.rootInstall(final)
+		if !ok {
+			return nil
+		}
+		sub := ""
+		if i := slices.IndexFunc(c.Args, func(a string) bool { return !strings.HasPrefix(a, "-") }); i >= 0 {
+			sub = " " + c.Args[i]
+		}
+		fd = Finding{Message: fmt.Sprintf("the image runs as root: there is no USER, and `%s%s` on line %d runs without sudo, "+
+			"which only root can do, so `%s` runs as root", c.Name, sub, c.Line, v.rootRef(final)),
+			Location: v.instLoc(final.From), Evidence: EvidenceInferred}
 	case !isRootUser(b.User):
 		return nil
 	default:
@@ -664,6 +698,8 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag, the Dev Containers images' `dev` channel, rebuilt from their main branch", ref, r.Tag)
 	case distroChannel(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, which follows the distribution's %s channel: it moves to each new release", ref, r.Tag, strings.TrimSuffix(strings.ToLower(r.Tag), "-slim"))
+	case distrolessAlias(r):
+		return fmt.Sprintf("`%s` uses the `%s` tag: distroless publishes no versioned tags, and this one is the newest build of its variant, which changes over time", ref, r.Tag)
 	case rollingDistro(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag of a rolling distribution, rebuilt with every snapshot: it changes over time (a dated tag pins it)", ref, r.Tag)
 	case distroNameTag(r):
@@ -782,6 +818,16 @@ func withoutArchNamespace(r ImageRef) ImageRef {
 	return r
 }
 
+// distrolessAlias reports whether r is one of Google's distroless images
+// tagged with a variant alone (`gcr.io/distroless/static:nonroot`,
+// `…:debug`, `…:debug-nonroot`): distroless tags no versions, so each is
+// the newest build of the variant.
+func distrolessAlias(r ImageRef) bool {
+	t := strings.ToLower(r.Tag)
+	return r.Registry == "gcr.io" && strings.HasPrefix(r.Repository, "distroless/") &&
+		slices.Contains([]string{"nonroot", "debug", "debug-nonroot"}, t)
+}
+
 // rollingDistro reports whether r is a rolling distribution's image with
 // a tag that names no snapshot (`archlinux:base-devel`,
 // `opensuse/tumbleweed:latest`): rebuilt with each one.
@@ -812,6 +858,10 @@ func distroChannel(r ImageRef) bool {
 		return t == "rolling" || t == "devel"
 	case "fedora":
 		return t == "rawhide"
+	case "busybox":
+		// `stable` (and `stable-musl`, `stable-glibc`) follows each
+		// stable release.
+		return t == "stable" || strings.HasPrefix(t, "stable-")
 	}
 	return false
 }

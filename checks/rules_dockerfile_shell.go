@@ -58,19 +58,27 @@ func checkCR123(in *DockerfileInput) []Finding {
 	if !ok || !refusesLogin(shell) {
 		return nil
 	}
+	named := "`" + shell + "`"
+	if shell == systemShell {
+		named = "`/usr/sbin/nologin` (Debian's adduser) or `/bin/false` (busybox's)"
+	}
 	return []Finding{{
-		Message: fmt.Sprintf("the workspace user `%s` is created with the login shell `%s`: the Coder agent starts terminals "+
-			"and SSH sessions with it, and it exits at once", u, shell),
+		Message: fmt.Sprintf("the workspace user `%s` is created with the login shell %s: the Coder agent starts terminals "+
+			"and SSH sessions with it, and it exits at once", u, named),
 		Location: v.lineLoc(line, line),
 		Evidence: EvidenceFile,
 		Fix:      &Fix{Description: fmt.Sprintf("create `%s` with `--shell /bin/bash`, or run `usermod --shell /bin/bash %s` before the final `USER`", u, u)},
 	}}
 }
 
+// systemShell stands for the login shell `adduser --system` gives where
+// which adduser the image has is not known: either refuses logins.
+const systemShell = "nologin or false"
+
 // refusesLogin reports whether a login shell only refuses logins.
 func refusesLogin(shell string) bool {
 	switch path.Base(shell) {
-	case "nologin", "false":
+	case "nologin", "false", systemShell:
 		return true
 	}
 	return false
@@ -99,9 +107,15 @@ func (v *dfView) loginShell(s *dockerfile.Stage, name string) (shell string, lin
 				if sh == "" && prog == "adduser" && (slices.Contains(c.Args[:at], "--system") || slices.Contains(c.Args[:at], "-S")) {
 					// adduser's system users: busybox's (Alpine) get
 					// /bin/false, Debian's /usr/sbin/nologin.
-					sh = "/usr/sbin/nologin"
-					if v.manager(in.Stage) == PMApk {
+					switch v.manager(in.Stage) {
+					case PMApt:
+						sh = "/usr/sbin/nologin"
+					case PMApk:
 						sh = "/bin/false"
+					default:
+						// Which adduser the image has (a distroless
+						// `:debug` image's is busybox's) is not known.
+						sh = systemShell
 					}
 				}
 				if prog != "usermod" {

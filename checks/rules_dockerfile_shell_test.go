@@ -19,6 +19,7 @@ func TestCR123(t *testing.T) {
 		{"a cluster ending in s", "FROM debian:12\nRUN useradd -ms /sbin/nologin app\nUSER app:app\n", 2, ""},
 		{"Debian's adduser --system gives nologin", "FROM debian:12\nRUN adduser --system --group --home /home/app app\nUSER app\n", 2, "/usr/sbin/nologin"},
 		{"busybox's adduser -S gives /bin/false", "FROM node:20-alpine\nRUN addgroup -S app && adduser -S -G app app\nUSER app\n", 2, "/bin/false"},
+		{"adduser -S on a base whose adduser is not known", "FROM gcr.io/distroless/base:debug\nRUN adduser -S -D app\nUSER app\n", 2, "/usr/sbin/nologin` (Debian's adduser) or `/bin/false` (busybox's)"},
 		{"a shell from an ARG", "FROM debian:12\nARG SH=/bin/false\nRUN useradd -m -s $SH app\nUSER app\n", 3, ""},
 		{"usermod gives it a shell later", "FROM debian:12\nRUN useradd -m -s /bin/false app\nRUN usermod --shell /bin/bash app\nUSER app\n", 0, ""},
 		{"chsh gives it a shell later", "FROM debian:12\nRUN useradd -m -s /bin/false app && chsh -s /bin/zsh app\nUSER app\n", 0, ""},

@@ -73,7 +73,7 @@ func init() {
 			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`; its own variables, which `exec` does not hand on unless exported, count as printing), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, also told to read the system profile: `--rcfile /etc/profile`, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
-			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`), or the command-line tool the image packages, " +
+			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`) or a shell alone (`[\"/sbin/tini\", \"-g\", \"sh\"]`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
 			"an interpreter, a user switcher (`gosu`), a known service, or is started to serve (`--port`, `serve`). " +
@@ -542,29 +542,29 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 	if !ins.JSON && passThrough(strings.Join(ins.Args, " ")) {
 		return true
 	}
-	shell := slices.Contains(shells, name)
-	if !shell && !slices.Contains(minimalInits, name) {
-		return false
+	// A minimal init alone, or wrapping a shell alone (`["tini", "--"]`,
+	// `["/sbin/tini", "-g", "sh"]`): it only reaps zombies and forwards
+	// signals to what it runs.
+	if slices.Contains(minimalInits, name) {
+		wrapped := initWrapped(args)
+		return len(wrapped) == 0 || slices.Contains(shells, path.Base(wrapped[0])) && shellOnly(wrapped)
 	}
-	// An init's options end at `--` (`dumb-init --rewrite 15:2 --`): what
-	// follows is the program it wraps.
-	if i := slices.Index(args, "--"); !shell && i > 0 {
-		return i == len(args)-1
-	}
-	// Options only: a shell's `-c` then takes its command string from
-	// CMD (`["/bin/bash", "-i", "-c"]`), which the workspace replaces too.
+	return slices.Contains(shells, name) && shellOnly(args)
+}
+
+// shellOnly reports whether a shell's words (args[0] the shell) are options
+// only: a shell's `-c` then takes its command string from CMD
+// (`["/bin/bash", "-i", "-c"]`), which the workspace replaces too.
+func shellOnly(args []string) bool {
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
-			return false // a script, or the program an init wraps
+			return false // a script
 		}
-		if !shell && slices.Contains(initValueFlags, a) {
-			i++ // `-r 15:2`, `-p SIGTERM`: the option's value
-		}
-		if shell && slices.Contains(shellValueFlags, a) {
+		if slices.Contains(shellValueFlags, a) {
 			i++ // `-o pipefail`, `-O extglob`: the option's name
 		}
-		if shell && (a == "--rcfile" || a == "--init-file") {
+		if a == "--rcfile" || a == "--init-file" {
 			// `--rcfile /etc/profile`: what a Coder login shell reads
 			// too; another file holds setup of its own.
 			if i+1 >= len(args) || !slices.Contains(systemProfiles, args[i+1]) {

@@ -324,14 +324,16 @@ func programSource(p string, lines []string) *Template {
 		return nil
 	}
 	for n, line := range lines {
-		if strings.TrimSpace(line) == "" {
+		// A comment is either's (a Python program's header, `# Generate
+		// the Dockerfile`): the first line of code tells.
+		if t := strings.TrimSpace(line); t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
 		// An upper-case word is an instruction, misspelt or not (CR100's).
 		if word, _, _ := strings.Cut(strings.TrimSpace(line), " "); instructionWord.MatchString(line) || word == strings.ToUpper(word) {
 			return nil
 		}
-		return &Template{Path: p, Kind: TemplateGenerator, Sign: "its first line, `" + strings.TrimSpace(line) + "`, is no Dockerfile instruction",
+		return &Template{Path: p, Kind: TemplateGenerator, Sign: "its first line of code, `" + strings.TrimSpace(line) + "`, is no Dockerfile instruction",
 			Location: Location{Path: p, StartLine: n + 1}}
 	}
 	return nil

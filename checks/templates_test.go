@@ -34,6 +34,7 @@ func TestDockerfileTemplate(t *testing.T) {
 		{name: "a name that only looks like a suffix", path: "Dockerfile.intel", src: "FROM debian:12\n"},
 		{name: "a Nickel program that renders Dockerfiles", path: "template/Dockerfile.ncl", src: "let render = fun cfg =>\n  let distro = cfg.distro in\n", kind: TemplateGenerator, line: 1, sign: "`.ncl` suffix"},
 		{name: "a program named like a variant", path: "gen/Dockerfile.render", src: "\nimport json\nprint(\"FROM debian:12\")\n", kind: TemplateGenerator, line: 2, sign: "`import json`"},
+		{name: "a program that starts with a comment", path: "docker/Dockerfile.py", src: "# Copyright the Toil authors\n# Licensed under Apache 2.0\nimport os\nprint(\"FROM ubuntu:24.04\")\n", kind: TemplateGenerator, line: 3, sign: "`import os`"},
 		{name: "a variant with a misspelt instruction is broken, not a template", path: "Dockerfile.dev", src: "FORM debian:12\n"},
 		{name: "a variant starting with a comment", path: "Dockerfile.dev", src: "# syntax=docker/dockerfile:1\nFROM debian:12\n"},
 		{name: "a plain Dockerfile that starts with code is broken", path: "Dockerfile", src: "let x = 1\n"},

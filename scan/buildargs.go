@@ -1558,6 +1558,13 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 				if val, ok := vars[name]; ok && !strings.Contains(val, "$(") && several[name] == nil {
 					return val
 				}
+				// `${ZITI_QUICKSTART_IMAGE:-docker.io/openziti/quickstart}`:
+				// a name the file does not set takes its default.
+				if n, def, ok := strings.Cut(name, ":-"); ok && strings.HasPrefix(v, "${") {
+					if _, set := vars[n]; !set && !strings.ContainsAny(def, "${}") {
+						return def
+					}
+				}
 				return v
 			})
 			if next == t {

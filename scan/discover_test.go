@@ -251,6 +251,8 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			"build_docker": "#!/usr/bin/env bash\nbuild_docker() {\n  image=\"devkitpro/${1}\"\n  docker buildx build -t ${image}:latest --push .\n}\nbuild_docker toolchain-base\n"}, 0},
 		{"a build function called after each assignment of its name", map[string]string{"rsm-msba-intel-jupyterhub/Dockerfile": "FROM vnijs/rsm-msba-intel:latest\nUSER 1000\n",
 			"scripts/build-images.sh": "#!/bin/bash\nDOCKERHUB_USERNAME=vnijs\nbuild () {\n  docker buildx build -f \"${LABEL}/Dockerfile\" --tag $DOCKERHUB_USERNAME/${LABEL}:latest .\n}\nLABEL=rsm-simple-arm\nbuild\nLABEL=rsm-msba-intel\nbuild\n"}, 0},
+		{"a tag whose repository is a default the script may replace names that default", map[string]string{"cli/Dockerfile": "FROM ubuntu:rolling\nUSER 1000\n",
+			"scripts/release.sh": "#!/bin/bash\nIMAGE_REPO=\"${QUICKSTART_IMAGE:-docker.io/openziti/quickstart}\"\ncase \"$1\" in\n  --image-repo) IMAGE_REPO=\"$2\" ;;\nesac\nTAGGED_REF=\"${IMAGE_REPO}:${VERSION}\"\ndocker buildx build --tag \"${TAGGED_REF}\" .\n"}, 1},
 		{"such a function, another namespace", map[string]string{"rsm-msba-intel-jupyterhub/Dockerfile": "FROM acme/rsm-msba-intel:latest\nUSER 1000\n",
 			"scripts/build-images.sh": "#!/bin/bash\nDOCKERHUB_USERNAME=vnijs\nbuild () {\n  docker buildx build -f \"${LABEL}/Dockerfile\" --tag $DOCKERHUB_USERNAME/${LABEL}:latest .\n}\nLABEL=rsm-simple-arm\nbuild\nLABEL=rsm-msba-intel\nbuild\n"}, 1},
 		{"docker tag with the script's variables", map[string]string{"android-sdk/vnc/Dockerfile": "FROM thyrlian/android-sdk:latest\nUSER 1000\n",
