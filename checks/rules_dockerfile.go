@@ -184,6 +184,9 @@ func dependsOnCA(pkg string) bool {
 // package that depends on it, or may (installsUnknown).
 func (v *dfView) installsCA(s *dockerfile.Stage) bool {
 	for _, in := range v.instructions(s) {
+		if v.copiesBundle(in) {
+			return true
+		}
 		for _, inst := range in.Installs() {
 			if slices.ContainsFunc(inst.Packages, dependsOnCA) {
 				return true
@@ -191,6 +194,31 @@ func (v *dfView) installsCA(s *dockerfile.Stage) bool {
 		}
 	}
 	return v.installsUnknown(s)
+}
+
+// caFolders are the folders that hold a distribution's CA bundle.
+var caFolders = []string{"/etc/ssl", "/etc/ssl/certs", "/etc/pki", "/etc/pki/tls", "/etc/pki/tls/certs"}
+
+// copiesBundle reports whether a COPY or ADD puts a whole CA bundle in
+// place: a bundle file (`/etc/ssl/certs/ca-certificates.crt`), or a CA
+// folder copied over its place (`COPY --from=upload /etc/ssl /etc/ssl`,
+// restate's "copy OS roots"). One certificate copied into a folder is
+// not a bundle.
+func (v *dfView) copiesBundle(in *dockerfile.Instruction) bool {
+	if in.Cmd != "copy" && in.Cmd != "add" || len(in.Args) < 2 {
+		return false
+	}
+	dest := path.Clean(v.copyDest(in.Stage, in))
+	if slices.Contains(bundleFiles, dest) {
+		return true
+	}
+	for _, src := range in.Args[:len(in.Args)-1] {
+		src = path.Clean(strings.Trim(src, `"'`))
+		if slices.Contains(bundleFiles, src) || slices.Contains(caFolders, src) && slices.Contains(caFolders, dest) {
+			return true
+		}
+	}
+	return false
 }
 
 // isRootUser reports whether a USER value (or an image's user) is root.

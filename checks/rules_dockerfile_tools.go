@@ -798,7 +798,9 @@ var (
 	// (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`, a ccache link
 	// `/usr/lib/ccache/arm-none-eabi-gcc`): it runs on the build host
 	// whatever the target.
-	crossTool = regexp.MustCompile(`(?i)(?:^|/)(?:x86_64|aarch64|arm|armv7|i[3-6]86|riscv(?:32|64))(?:-[a-z0-9_]+)+-(?:gcc|g\+\+|c\+\+|cc|cpp|ld|as|ar|nm|ranlib|objcopy|objdump|strip|gdb|gfortran|clang|clang\+\+)(?:-[0-9.]+)?$`)
+	// A loop's variable for the tool (`/usr/bin/x86_64-linux-gnu-$i`) is
+	// one of them.
+	crossTool = regexp.MustCompile(`(?i)(?:^|/)(?:x86_64|aarch64|arm|armv7|i[3-6]86|riscv(?:32|64))(?:-[a-z0-9_]+)+-(?:gcc|g\+\+|c\+\+|cc|cpp|ld|as|ar|nm|ranlib|objcopy|objdump|strip|gdb|gfortran|clang|clang\+\+|addr2line|c\+\+filt|gcov|gcov-dump|gcov-tool|size|strings|readelf|elfedit|gprof|lto-dump|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)(?:-[0-9.]+)?$`)
 	// multiarchLib is a multiarch library folder (`/usr/lib/aarch64-linux-gnu`,
 	// `/lib/arm-linux-gnueabihf`).
 	multiarchLib = regexp.MustCompile(`^(?:/usr)?/lib(?:32|64)?/[a-z0-9_]+-linux-gnu[a-z0-9_]*/?$`)
@@ -1360,10 +1362,15 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// architecture's multiarch library folder (qemu-binfmt's
 					// `/etc/qemu-binfmt/aarch64 -> /usr/lib/aarch64-linux-gnu`)
 					// maps an emulated guest's libraries, not the image's own.
-					if path.Base(c.Name) == "ln" && (i == len(c.Args)-1 || multiarchLib.MatchString(strings.Trim(a, `"'`))) {
+					// A link made inside such a folder
+					// (`ln -s libncurses.so.6 /usr/lib/x86_64-linux-gnu/libncurses.so.5`)
+					// needs the folder, which only that architecture has.
+					intoMultiarch := path.Base(c.Name) == "ln" && i == len(c.Args)-1 &&
+						multiarchLib.MatchString(path.Dir(strings.Trim(a, `"'`)))
+					if path.Base(c.Name) == "ln" && !intoMultiarch && (i == len(c.Args)-1 || multiarchLib.MatchString(strings.Trim(a, `"'`))) {
 						continue
 					}
-					if outputName(c, i) || path.Base(c.Name) == "mkdir" {
+					if !intoMultiarch && (outputName(c, i) || path.Base(c.Name) == "mkdir") {
 						remember(names, -1)
 						continue
 					}
