@@ -364,7 +364,9 @@ var (
 	ubuntuCodenames = []string{"xenial", "bionic", "focal", "jammy", "kinetic", "lunar", "mantic", "noble", "oracular", "plucky", "questing", "resolute"}
 	// ubuntuWithUser are the Ubuntu releases whose image has user ubuntu
 	// (UID 1000): 23.04 and later.
-	ubuntuWithUser = []string{"lunar", "mantic", "noble", "oracular", "plucky", "questing", "resolute", "latest", "rolling", "devel"}
+	ubuntuWithUser = append(slices.Clip(ubuntuUserCodenames), "latest", "rolling", "devel")
+	// ubuntuUserCodenames are those releases' codenames.
+	ubuntuUserCodenames = []string{"lunar", "mantic", "noble", "oracular", "plucky", "questing", "resolute"}
 	// dotnetMajor is the .NET version a mcr.microsoft.com/dotnet tag starts with.
 	dotnetMajor   = regexp.MustCompile(`^(\d+)\.`)
 	ubuntuVersion = regexp.MustCompile(`^(\d+)\.(\d+)`)
@@ -806,6 +808,13 @@ func KnownBase(ref string) BaseFacts {
 			b := kb.facts(r)
 			if r.Tag == "" && r.Digest != "" {
 				b = digestOnly(kb, r, b)
+			}
+			// A Docker Official image built on Ubuntu 23.04 or later
+			// (`eclipse-temurin:21-noble`) keeps its user ubuntu, UID
+			// 1000 (adoptium/containers#613).
+			if r.Registry == "" && !strings.Contains(r.Repository, "/") && b.UID1000 == "" && b.KnowsUser() &&
+				r.Repository != "ubuntu" && tagHas(r.Tag, ubuntuUserCodenames...) {
+				b.UID1000 = "ubuntu"
 			}
 			b.Ref = ref
 			return b

@@ -56,6 +56,9 @@ func TestKnownBase(t *testing.T) {
 		{"public.ecr.aws/acme/node:22", OSUnknown, PMUnknown, false, false, false, false, "", nil, ""},
 		{"public.ecr.aws/lts/ubuntu:24.04", OSDebian, PMApt, true, false, false, false, "", nil, "ubuntu"},
 		{"ruby:3.4.6-slim", OSDebian, PMApt, true, false, false, true, "", nil, ""},
+		// Built on Ubuntu noble, which has user ubuntu (UID 1000).
+		{"eclipse-temurin:21-noble", OSDebian, PMApt, false, false, false, false, "", nil, "ubuntu"},
+		{"eclipse-temurin:21-jammy", OSDebian, PMApt, false, false, false, false, "", nil, ""},
 		// A digest alone may be any variant: node's Alpine one too.
 		{"node@sha256:d4c4845f5d60c6a974c6000ce58ae079328d03ab7f721a0734277e69905473e5", OSUnknown, PMUnknown, false, false, false, false, "", []string{"node"}, ""},
 		{"golang@sha256:d4c4845f5d60c6a974c6000ce58ae079328d03ab7f721a0734277e69905473e5", OSUnknown, PMUnknown, false, false, false, false, "", nil, ""},

@@ -120,13 +120,17 @@ func checkCR219(in *DevcontainerInput) []Finding {
 	// empty one, or a `${containerEnv:X}` the shell cannot parse.
 	for _, name := range envbuilderLifecycle {
 		cmd := c.Command(name)
-		for _, sc := range commandScripts(cmd) {
-			m := devVariable.FindStringSubmatch(sc)
+		for _, part := range commandParts(cmd) {
+			m := devVariable.FindStringSubmatch(part.script)
 			if m == nil {
 				continue
 			}
 			what := "the shell expands it to an empty string"
-			if strings.Contains(m[1], ":") {
+			switch {
+			case part.exec:
+				// An array is exec'd: no shell reads the text.
+				what = "the program gets the text `" + m[0] + "` as it is, with no shell to expand it"
+			case strings.Contains(m[1], ":"):
 				what = "`/bin/sh` stops at it (bad substitution)"
 			}
 			f := dcAt(c, "/"+name, fmt.Sprintf("`%s` uses `%s`: envbuilder runs the command as written, without substituting "+
@@ -138,6 +142,30 @@ func checkCR219(in *DevcontainerInput) []Finding {
 			f.Severity = SeverityWarning
 			out = append(out, f)
 			break
+		}
+	}
+	return out
+}
+
+// commandPart is one command line of a lifecycle command (commandScripts)
+// and whether it is an array exec'd without a shell.
+type commandPart struct {
+	script string
+	exec   bool
+}
+
+// commandParts are commandScripts' lines, each with whether a shell reads
+// it: the string form and an array that runs `sh -c` or `bash -c` are a
+// shell's; any other array is exec'd as it is.
+func commandParts(cmd *devcontainer.Command) []commandPart {
+	if cmd == nil {
+		return nil
+	}
+	var out []commandPart
+	for _, c := range append([]devcontainer.Command{*cmd}, cmd.Parallel...) {
+		for _, sc := range commandScripts(&devcontainer.Command{Shell: c.Shell, Args: c.Args}) {
+			shell := c.Shell != "" || len(c.Args) >= 3 && (path.Base(c.Args[0]) == "bash" || path.Base(c.Args[0]) == "sh") && c.Args[1] == "-c"
+			out = append(out, commandPart{script: sc, exec: !shell})
 		}
 	}
 	return out

@@ -523,3 +523,25 @@ func TestCR222LocalSocketFeature(t *testing.T) {
 		})
 	}
 }
+
+// TestCR219ExecForm: a variable in a lifecycle command is explained by
+// who reads it: a string (or an `sh -c` array) is a shell's, which
+// expands it to nothing; any other array is exec'd, and the program gets
+// the text as it is.
+func TestCR219ExecForm(t *testing.T) {
+	for _, tc := range []struct {
+		name, json, want string
+	}{
+		{"a string", `{"image": "x", "postStartCommand": "dotnet build ${containerWorkspaceFolder}/src"}`, "the shell expands it to an empty string"},
+		{"an array", `{"image": "x", "postStartCommand": ["dotnet", "build", "${containerWorkspaceFolder}/src"]}`, "the program gets the text `${containerWorkspaceFolder}` as it is"},
+		{"an sh -c array", `{"image": "x", "postStartCommand": ["sh", "-c", "cd ${containerWorkspaceFolder}"]}`, "the shell expands it to an empty string"},
+		{"an object's array entry", `{"image": "x", "postCreateCommand": {"build": ["make", "-C", "${containerWorkspaceFolder}"]}}`, "as it is"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := runDevcontainerCase(t, "CR219", dcCase{json: tc.json})
+			if len(fs) != 1 || !strings.Contains(fs[0].Message, tc.want) {
+				t.Fatalf("findings %+v, want one saying %q", fs, tc.want)
+			}
+		})
+	}
+}
