@@ -288,6 +288,8 @@ func passThrough(script string) bool {
 		return false
 	}
 	execs, prints, ok := 0, 0, true
+	copies := argCopies(file)
+	passesArgs := func(w *syntax.Word) bool { return allArgs(w) || copiedArgs(w, copies) }
 	syntax.Walk(file, func(n syntax.Node) bool {
 		if !ok {
 			return false
@@ -308,8 +310,11 @@ func passThrough(script string) bool {
 				return false
 			}
 		case *syntax.DeclClause:
-			// `export USER_ID=$(id -u)`: the queries such a fix reads.
-			if !idAssigns(script, x.Args) {
+			// `export USER_ID=$(id -u)`: the queries such a fix reads;
+			// `readonly cmd="$*"`: the arguments, kept to run.
+			if !idAssigns(script, x.Args) && !slices.ContainsFunc(x.Args, func(a *syntax.Assign) bool {
+				return a.Name != nil && copies[a.Name.Value]
+			}) {
 				ok = false
 			}
 			return false
@@ -338,13 +343,13 @@ func passThrough(script string) bool {
 			}
 			name := path.Base(x.Args[0].Lit())
 			switch {
-			case name == "exec" && len(x.Args) == 2 && allArgs(x.Args[1]):
+			case name == "exec" && len(x.Args) == 2 && passesArgs(x.Args[1]):
 				execs++
-			case name == "exec" && len(x.Args) == 3 && allArgs(x.Args[2]) && packagedTool(path.Base(x.Args[1].Lit())):
+			case name == "exec" && len(x.Args) == 3 && passesArgs(x.Args[2]) && packagedTool(path.Base(x.Args[1].Lit())):
 				// `exec /app/kestra "$@"`: the packaged program, run with
 				// the container's arguments.
 				execs++
-			case len(x.Args) == 2 && allArgs(x.Args[1]) && packagedTool(name):
+			case len(x.Args) == 2 && passesArgs(x.Args[1]) && packagedTool(name):
 				// The image's own tool run with the container's arguments
 				// (`gcloud "$@"` after a notice): what a workspace runs
 				// itself.
@@ -495,6 +500,46 @@ func packagedTool(name string) bool {
 
 // allArgs reports whether a word is `"$@"` (or `$@`): the script's
 // arguments, unchanged.
+// argCopies are the variables a script sets to its arguments
+// (`cmd="$*"`, `readonly args="$@"`): `exec $cmd` then runs them, as
+// `exec "$@"` does.
+func argCopies(file *syntax.File) map[string]bool {
+	out := map[string]bool{}
+	syntax.Walk(file, func(n syntax.Node) bool {
+		if a, ok := n.(*syntax.Assign); ok && a.Name != nil && a.Value != nil && !a.Append && wholeArgs(a.Value) {
+			out[a.Name.Value] = true
+		}
+		return true
+	})
+	return out
+}
+
+// wholeArgs reports whether a word is all the arguments (`$@`, `$*`,
+// quoted or not).
+func wholeArgs(w *syntax.Word) bool {
+	if len(w.Parts) != 1 {
+		return false
+	}
+	pe, ok := w.Parts[0].(*syntax.ParamExp)
+	if dq, isDQ := w.Parts[0].(*syntax.DblQuoted); isDQ && len(dq.Parts) == 1 {
+		pe, ok = dq.Parts[0].(*syntax.ParamExp)
+	}
+	return ok && (pe.Param.Value == "@" || pe.Param.Value == "*") && pe.Exp == nil && pe.Index == nil && pe.Slice == nil && pe.Repl == nil
+}
+
+// copiedArgs reports whether a word is one variable of copies (`$cmd`,
+// `${cmd}`, `"$cmd"`), the arguments a script kept.
+func copiedArgs(w *syntax.Word, copies map[string]bool) bool {
+	if len(w.Parts) != 1 || len(copies) == 0 {
+		return false
+	}
+	pe, ok := w.Parts[0].(*syntax.ParamExp)
+	if dq, isDQ := w.Parts[0].(*syntax.DblQuoted); isDQ && len(dq.Parts) == 1 {
+		pe, ok = dq.Parts[0].(*syntax.ParamExp)
+	}
+	return ok && copies[pe.Param.Value] && pe.Exp == nil && pe.Index == nil && pe.Slice == nil && pe.Repl == nil
+}
+
 func allArgs(w *syntax.Word) bool {
 	if len(w.Parts) != 1 {
 		return false

@@ -114,6 +114,9 @@ func TestEntrypointPassThrough(t *testing.T) {
 	runRuleCases(t, "CR106", []ruleCase{
 		{"a notice, then its arguments", df, withContext(map[string]string{"entrypoint.sh": notice}), nil},
 		{"a variable set first", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexport PATH=/opt/x/bin:$PATH\nexec \"$@\"\n"}), []want{{line: 3}}},
+		{"its arguments kept in a variable, printed and run", df, withContext(map[string]string{"entrypoint.sh": "#!/usr/bin/env bash\nset -o errexit\nreadonly cmd=\"$*\"\necho \"Service is up: $cmd\"\nexec $cmd\n"}), nil},
+		{"its arguments kept in a plain variable", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nargs=\"$@\"\nexec ${args}\n"}), nil},
+		{"another variable run", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\ncmd=\"$*\"\nother=/usr/bin/server\nexec $other\n"}), []want{{line: 3}}},
 		{"a program run first", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nchown -R app /data\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"its arguments changed", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec \"$@\" --verbose\n"}), []want{{line: 3}}},
 		{"OpenShift's arbitrary-UID fix, then its arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nset -e\nexport USER_ID=$(id -u)\nexport GROUP_ID=$(id -g)\n" +
