@@ -147,7 +147,10 @@ func (v *dfView) installsUnknown(s *dockerfile.Stage) bool {
 				return true
 			}
 		}
-		cmds, _ := in.Commands()
+		cmds, err := in.Commands()
+		if err != nil {
+			return true // a RUN not read may install anything
+		}
 		for _, c := range cmds {
 			if c.Script != "" {
 				return true

@@ -517,7 +517,7 @@ func (c *collector) shellError(err error, src string, firstLine int) error {
 			se.Msg = "shell: " + op + " right after " + strings.Fields(pe.Text)[0] + ": a command must come between them"
 		}
 	case errors.As(err, &le):
-		se.Msg = "shell: " + le.Error()
+		se.Msg, se.Dialect = "shell: "+le.Error(), true
 		if le.Pos.Line() > 0 {
 			se.Line, se.Col = firstLine+int(le.Pos.Line())-1, int(le.Pos.Col())
 		}

@@ -154,7 +154,16 @@ func TestCommandErrors(t *testing.T) {
 			if len(in.Installs()) != 0 {
 				t.Errorf("Installs of a broken RUN")
 			}
+			if se.Dialect {
+				t.Errorf("a broken RUN marked as another shell's feature")
+			}
 		})
+	}
+	// What the parser takes for another shell's feature is marked so.
+	in := runOf(t, "FROM a\nRUN declare -A X; X=( [3.7]=a )\n", 2)
+	var se *SyntaxError
+	if _, err := in.Commands(); !errors.As(err, &se) || !se.Dialect {
+		t.Errorf("an associative array's dotted key: %v", err)
 	}
 }
 

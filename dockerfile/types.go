@@ -249,6 +249,12 @@ type SyntaxError struct {
 	// Line is 1-based; Col is 1-based and 0 when only the line is known.
 	Line, Col int
 	Msg       string
+	// Dialect is set for a RUN body the shell parser reads as another
+	// shell's feature (`floating point arithmetic is a zsh feature`):
+	// Bash accepts some of these where the parser cannot tell the
+	// context (an associative array's key, `[3.7]=…`), so the body is
+	// not known to be broken, only not read.
+	Dialect bool
 }
 
 // Error formats the error as path:line:col: message (path:line: message
