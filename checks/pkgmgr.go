@@ -485,6 +485,9 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //   - the universal image (mcr.microsoft.com/devcontainers/universal and
 //     vscode/devcontainers/universal, built from codespaces-linux): its
 //     Dockerfile ends `USER codespace`.
+//   - mcr.microsoft.com/playwright (utils/docker/Dockerfile.<release>):
+//     Ubuntu with curl, wget, git and ca-certificates, user pwuser, no
+//     USER (root); ubuntu holds UID 1000 on noble and later.
 //   - Gitpod's workspace images (gitpod/workspace-*, on workspace-base):
 //     Ubuntu, user gitpod (UID 33333) with HOME=/home/gitpod, the default
 //     user.
@@ -646,6 +649,19 @@ var knownBases = []knownBase{
 	}, func(r ImageRef) BaseFacts {
 		return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, User: "codespace",
 			Users: []string{"codespace"}, UID1000: "codespace", Source: "table"}
+	}},
+	{"Playwright's image", func(r ImageRef, _ string) bool {
+		return r.Registry == "mcr.microsoft.com" && r.Repository == "playwright"
+	}, func(r ImageRef) BaseFacts {
+		// utils/docker/Dockerfile.<release>: Ubuntu, curl, wget, git and
+		// ca-certificates installed, `adduser pwuser`, no USER: root. On
+		// noble and later the image's ubuntu user holds UID 1000.
+		b := facts(OSDebian, PMApt, "bash", "curl", "wget", "git")
+		b.CACerts, b.Users, b.UID1000 = true, []string{"pwuser"}, "pwuser"
+		if tagHas(r.Tag, ubuntuUserCodenames...) {
+			b.UID1000 = "ubuntu"
+		}
+		return b
 	}},
 	{"Gitpod's workspace images", func(r ImageRef, _ string) bool {
 		return r.Registry == "" && strings.HasPrefix(r.Repository, "gitpod/workspace-")

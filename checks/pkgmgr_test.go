@@ -56,6 +56,8 @@ func TestKnownBase(t *testing.T) {
 		{"public.ecr.aws/acme/node:22", OSUnknown, PMUnknown, false, false, false, false, "", nil, ""},
 		{"public.ecr.aws/lts/ubuntu:24.04", OSDebian, PMApt, true, false, false, false, "", nil, "ubuntu"},
 		{"ruby:3.4.6-slim", OSDebian, PMApt, true, false, false, true, "", nil, ""},
+		{"mcr.microsoft.com/playwright:v1.55.1-noble", OSDebian, PMApt, true, true, true, true, "", []string{"pwuser"}, "ubuntu"},
+		{"mcr.microsoft.com/playwright:v1.40.0-jammy", OSDebian, PMApt, true, true, true, true, "", []string{"pwuser"}, "pwuser"},
 		// Built on Ubuntu noble, which has user ubuntu (UID 1000).
 		{"eclipse-temurin:21-noble", OSDebian, PMApt, false, false, false, false, "", nil, "ubuntu"},
 		{"eclipse-temurin:21-jammy", OSDebian, PMApt, false, false, false, false, "", nil, ""},

@@ -26,7 +26,9 @@ func init() {
 		What: "The Dockerfile does not parse with BuildKit's parser, or a shell-form `RUN` (or a `RUN <<EOF` script) " +
 			"is not valid shell. RUN bodies are parsed with `mvdan.cc/sh` as Bash, a superset of POSIX sh, so " +
 			"only mistakes that break every shell are reported — typically an `&&` repeated across a line " +
-			"continuation, or an unclosed quote.",
+			"continuation, or an unclosed quote. What the parser takes for another shell's feature (`floating point " +
+			"arithmetic is a zsh feature`, which Bash accepts as an associative array's key, `[3.7]=…`) is not reported: " +
+			"the RUN is then not read by the other rules either.",
 		Why: "A Dockerfile that does not parse, or a RUN line the shell rejects, fails the image build: no workspace " +
 			"can start from it. Catching it here gives the exact line and column before any build runs." + cite("dockerfile"),
 		HowToFix: "Fix the text at the reported line and column. For a doubled operator such as\n\n" +
@@ -76,7 +78,7 @@ func init() {
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, `busybox:stable`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
-			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14), which stopped moving " +
+			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14; the `onbuild` variants, `golang:onbuild`, deprecated in 2017), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
@@ -194,7 +196,9 @@ func checkCR100(in *DockerfileInput) []Finding {
 	for _, ins := range v.f.All() {
 		_, err := ins.Commands()
 		var se *dockerfile.SyntaxError
-		if !errors.As(err, &se) {
+		if !errors.As(err, &se) || se.Dialect {
+			// A feature the parser gives to another shell may be Bash's
+			// in a context it cannot tell: not known to fail.
 			continue
 		}
 		fd := Finding{
@@ -736,7 +740,16 @@ func droppedDebianTag(tag string) bool {
 // 19.03.14 when the image dropped its channels.
 func retiredTag(r ImageRef) bool {
 	t := strings.ToLower(r.Tag)
-	return r.Registry == "" && r.Repository == "docker" && (t == "stable" || strings.HasPrefix(t, "stable-"))
+	if r.Registry != "" || strings.Contains(r.Repository, "/") {
+		return false
+	}
+	// The official images' ONBUILD variants (`golang:onbuild`,
+	// `node:onbuild`), which docker-library deprecated and stopped
+	// building in 2017.
+	if t == "onbuild" || strings.HasSuffix(t, "-onbuild") || strings.HasPrefix(t, "onbuild-") {
+		return true
+	}
+	return r.Repository == "docker" && (t == "stable" || strings.HasPrefix(t, "stable-"))
 }
 
 // branchVariant reports whether a tag is a branch's with a variant's name

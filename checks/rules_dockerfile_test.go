@@ -133,6 +133,7 @@ func TestCR100(t *testing.T) {
 		{"unclosed quote in a builder stage", "FROM golang:1.23 AS b\nRUN echo 'x\nFROM b\n", nil, []want{{line: 2, col: 10}}},
 		{"valid", "FROM ubuntu:24.04\nRUN apt-get update && \\\n    apt-get install -y curl\n", nil, nil},
 		{"powershell is not judged", "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN if ($x) { echo 'y'\n", nil, nil},
+		{"an associative array's dotted keys are Bash's", "FROM debian:12\nSHELL [\"/bin/bash\", \"-c\"]\nRUN declare -A IDS; IDS=( [3.7]=a [3.8]=b ); echo ${IDS[3.7]}\n", nil, nil},
 	})
 }
 
@@ -214,6 +215,7 @@ func TestCR102(t *testing.T) {
 		{"a language image's tag of a Debian release the images dropped", "FROM golang:bullseye\nFROM python:slim-bullseye\n", nil, nil},
 		{"Kasm's rolling builds", "FROM kasmweb/core-ubuntu-noble:1.18.0-rolling-weekly\nFROM kasmweb/core-ubuntu-noble:1.18.0-rolling-daily\n", nil, []want{{line: 1}, {line: 2}}},
 		{"ROS 2's rolling distribution", "FROM ros:rolling-ros-core\n", nil, []want{{line: 1}}},
+		{"an ONBUILD variant the official images stopped building", "FROM golang:onbuild\nFROM node:onbuild\n", nil, nil},
 		{"busybox's stable channel", "FROM busybox:stable\nFROM busybox:stable-musl\nFROM busybox:1.37-musl\n", nil, []want{{line: 1}, {line: 2}}},
 		{"distroless variants alone", "FROM gcr.io/distroless/static:nonroot\nFROM gcr.io/distroless/base-debian12:debug\nFROM gcr.io/distroless/static@sha256:d4c4845f5d60c6a974c6000ce58ae079328d03ab7f721a0734277e69905473e5\n", nil, []want{{line: 1}, {line: 2}}},
 		{"a language image's variant with no version", "FROM mono:slim\n", nil, []want{{line: 1}}},

@@ -1560,8 +1560,10 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 				}
 				// `${ZITI_QUICKSTART_IMAGE:-docker.io/openziti/quickstart}`:
 				// a name the file does not set takes its default.
+				// So does one whose only value is that default
+				// (`REGISTRY=${REGISTRY:-icr.io/codeengine}`).
 				if n, def, ok := strings.Cut(name, ":-"); ok && strings.HasPrefix(v, "${") {
-					if _, set := vars[n]; !set && !strings.ContainsAny(def, "${}") {
+					if val, set := vars[n]; (!set || strings.HasPrefix(val, "${"+n+":-")) && !strings.ContainsAny(def, "${}") {
 						return def
 					}
 				}
@@ -1602,7 +1604,10 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 		// A name with a variable in it still says which images are the
 		// repository's when enough of it is written out
 		// (`coder-base-${{ matrix.variant }}`).
-		named := name != "" && (!strings.Contains(name, "$") || len(refVar.ReplaceAllString(name, "")) >= 5)
+		// A "name" that ends a variable's default (`${R:-icr.io/x}`
+		// split at its `/`) is the variable's, not a name.
+		named := name != "" && !strings.Contains(refVar.ReplaceAllString(name, ""), "}") &&
+			(!strings.Contains(name, "$") || len(refVar.ReplaceAllString(name, "")) >= 5)
 		// A registry given as a variable before a written namespace
 		// (`${CR}/bartventer/devcontainer-images`) places it too.
 		// A registry host alone (`ghcr.io/${{ github.repository }}`) places

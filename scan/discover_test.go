@@ -253,6 +253,8 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			"scripts/build-images.sh": "#!/bin/bash\nDOCKERHUB_USERNAME=vnijs\nbuild () {\n  docker buildx build -f \"${LABEL}/Dockerfile\" --tag $DOCKERHUB_USERNAME/${LABEL}:latest .\n}\nLABEL=rsm-simple-arm\nbuild\nLABEL=rsm-msba-intel\nbuild\n"}, 0},
 		{"a tag whose repository is a default the script may replace names that default", map[string]string{"cli/Dockerfile": "FROM ubuntu:rolling\nUSER 1000\n",
 			"scripts/release.sh": "#!/bin/bash\nIMAGE_REPO=\"${QUICKSTART_IMAGE:-docker.io/openziti/quickstart}\"\ncase \"$1\" in\n  --image-repo) IMAGE_REPO=\"$2\" ;;\nesac\nTAGGED_REF=\"${IMAGE_REPO}:${VERSION}\"\ndocker buildx build --tag \"${TAGGED_REF}\" .\n"}, 1},
+		{"a quoted registry that defaults to itself, then a name", map[string]string{"app/Dockerfile": "FROM ubuntu:latest\nUSER 1000\n",
+			"grpc/build": "#!/bin/bash\nexport REGISTRY=${REGISTRY:-icr.io/codeengine}\ndocker build -f Dockerfile.client -t \"${REGISTRY}\"/grpc-client . --platform linux/amd64\n"}, 1},
 		{"such a function, another namespace", map[string]string{"rsm-msba-intel-jupyterhub/Dockerfile": "FROM acme/rsm-msba-intel:latest\nUSER 1000\n",
 			"scripts/build-images.sh": "#!/bin/bash\nDOCKERHUB_USERNAME=vnijs\nbuild () {\n  docker buildx build -f \"${LABEL}/Dockerfile\" --tag $DOCKERHUB_USERNAME/${LABEL}:latest .\n}\nLABEL=rsm-simple-arm\nbuild\nLABEL=rsm-msba-intel\nbuild\n"}, 1},
 		{"docker tag with the script's variables", map[string]string{"android-sdk/vnc/Dockerfile": "FROM thyrlian/android-sdk:latest\nUSER 1000\n",
