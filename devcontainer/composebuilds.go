@@ -16,6 +16,8 @@ type ComposeBuildFile struct {
 	// the folder the Compose file's paths are relative to joined with
 	// dir (ComposeBuildFiles' argument).
 	Dockerfile string
+	// Context is the build context's folder, the same way.
+	Context string
 	// Platform is the service's `platform` ("" when unset or when it is a
 	// variable the project's `.env` does not give).
 	Platform string
@@ -87,7 +89,7 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 		if strings.Contains(img, "$") {
 			img = ""
 		}
-		out = append(out, ComposeBuildFile{Dockerfile: p, Platform: plat, Image: img, Args: args})
+		out = append(out, ComposeBuildFile{Dockerfile: p, Context: path.Join(dir, ctx), Platform: plat, Image: img, Args: args})
 	}
 	// Services are a mapping: the order is the Dockerfiles'.
 	slices.SortStableFunc(out, func(a, b ComposeBuildFile) int { return strings.Compare(a.Dockerfile, b.Dockerfile) })

@@ -126,6 +126,9 @@ type buildFile struct {
 	// by the Dockerfile's path as written; only references written out
 	// in full.
 	dfTags map[string][]string
+	// dfContexts are the build contexts its Compose services build each
+	// Dockerfile with, by the Dockerfile's path from the root.
+	dfContexts map[string][]string
 	// entrypoints are the programs a Coder template of the repository
 	// keeps as the container's entrypoint (`entrypoint =
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`).
@@ -191,6 +194,23 @@ func tagTemplates(b []byte) []tagTemplate {
 		out = append(out, tagTemplate{tag: string(m[1]), file: string(m[3]), name: string(m[2])})
 	}
 	return out
+}
+
+// composeContext is the one build context the repository's Compose
+// services build the Dockerfile df with (`context: .` with `dockerfile:
+// ./docker/django/Dockerfile`), "" when none names it or they name
+// several.
+func (bf buildFiles) composeContext(df string) string {
+	found := ""
+	for _, f := range bf {
+		for _, c := range f.dfContexts[df] {
+			if found != "" && found != c {
+				return ""
+			}
+			found = c
+		}
+	}
+	return found
 }
 
 // taggedDockerfile is the Dockerfile, of dockerfiles, that the build
@@ -500,7 +520,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -926,6 +946,12 @@ func composeBuilds(repo *rootfs.Root, rel string, b []byte, f *buildFile) {
 	}
 	for _, c := range devcontainer.ComposeBuildFiles(b, dir, env) {
 		f.dockerfiles = appendNew(f.dockerfiles, c.Dockerfile)
+		if c.Context != "" && !strings.HasPrefix(c.Context, "../") && !strings.Contains(c.Context, "://") {
+			if f.dfContexts == nil {
+				f.dfContexts = map[string][]string{}
+			}
+			f.dfContexts[c.Dockerfile] = appendNew(f.dfContexts[c.Dockerfile], c.Context)
+		}
 		if c.Image != "" && len(f.tags) < maxTags {
 			if t, ok := compileTag(c.Image); ok {
 				f.tags = append(f.tags, t)

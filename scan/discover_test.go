@@ -741,3 +741,21 @@ func TestTaggedSiblingBase(t *testing.T) {
 			".github/workflows/base.yml": step("./Alpine/dev-base.Dockerfile", "|\n            ierturk/alpine-other:latest\n")}, 1},
 	})
 }
+
+// TestComposeContextReadsCopiedScripts: a Dockerfile built on its own is
+// read with the context the repository's Compose file builds it with
+// (`context: .`, `dockerfile: ./docker/django/Dockerfile`, in a project
+// folder below the repository's root, as a cookiecutter template's), so
+// the entrypoint script it copies from there is read: one that only
+// passes its arguments on is not reported (CR106); without the Compose
+// file the script is found neither in the Dockerfile's folder nor from
+// the root, and the ENTRYPOINT is.
+func TestComposeContextReadsCopiedScripts(t *testing.T) {
+	df := "FROM python:3.13-slim\nCOPY ./docker/django/entrypoint.sh /docker-entrypoint.sh\nUSER 1000\nENTRYPOINT [\"tini\", \"--\", \"/docker-entrypoint.sh\"]\n"
+	script := "#!/usr/bin/env bash\nset -o errexit\nreadonly cmd=\"$*\"\necho \"Service is up: $cmd\"\nexec $cmd\n"
+	compose := "services:\n  web:\n    build:\n      context: .\n      dockerfile: ./docker/django/Dockerfile\n"
+	runTreeCases(t, "CR106", []treeCase{
+		{"the Compose file's context", map[string]string{"app/docker/django/Dockerfile": df, "app/docker/django/entrypoint.sh": script, "app/docker-compose.yml": compose}, 0},
+		{"no Compose file", map[string]string{"app/docker/django/Dockerfile": df, "app/docker/django/entrypoint.sh": script}, 1},
+	})
+}

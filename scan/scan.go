@@ -345,7 +345,13 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 			ib = s.dockerBuild(BuildPathDocker, t.Path, path.Dir(t.Path), "", nil)
 		}
 		if s.templateCheckable(t, t.Path) {
-			in := &checks.DockerfileInput{Context: s.plan.contextFS(path.Dir(t.Path)), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path),
+			// The files it copies are read from its own folder, or from
+			// the context the repository's Compose file builds it with.
+			ctxDir := path.Dir(t.Path)
+			if c := s.plan.buildFiles().composeContext(t.Path); c != "" {
+				ctxDir = c
+			}
+			in := &checks.DockerfileInput{Context: s.plan.contextFS(ctxDir), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path),
 				BuildFileArg: func(name string) ([]string, bool) { return s.plan.buildFileArg(t.Path, name) },
 				BuiltImage:   func(ref string) bool { return s.plan.buildFiles().built(s.plan.repo.FS(), ref) },
 				KeptEntrypoint: func(prog string) bool {
