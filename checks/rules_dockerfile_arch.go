@@ -59,8 +59,10 @@ func archVars(s *dockerfile.Stage) []archVar {
 		for _, kv := range kvs {
 			// A value with spaces is a command or a list, not a path or
 			// URL (a shell script kept in an ARG is the RUN's business).
+			// A file for another OS (`…/FreeBSD/releases/amd64/…/base.txz`,
+			// a cross-compiler's sysroot) runs on no Linux host.
 			if slices.Contains(platformArgs, kv.Key) || archAware(kv.Value) || strings.ContainsAny(strings.TrimSpace(kv.Value), " \t\n") ||
-				crossTarget(kv.Key, strings.Trim(kv.Value, `"'`)) {
+				crossTarget(kv.Key, strings.Trim(kv.Value, `"'`)) || otherOS.MatchString(kv.Value) {
 				continue
 			}
 			m := archRe.FindStringSubmatch(withoutPatternSubst(kv.Value))
@@ -826,7 +828,7 @@ func runArchVars(v *dfView, s *dockerfile.Stage, ins *dockerfile.Instruction, cm
 		if m == nil {
 			m = archWord.FindStringSubmatch(withoutPatternSubst(value))
 		}
-		if m == nil || strings.ContainsAny(value, " \t\n") || slices.Contains(platformArgs, a.Name) || crossTarget(a.Name, value) {
+		if m == nil || strings.ContainsAny(value, " \t\n") || slices.Contains(platformArgs, a.Name) || crossTarget(a.Name, value) || otherOS.MatchString(value) {
 			continue
 		}
 		arch := normArch(m[1])

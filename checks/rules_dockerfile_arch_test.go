@@ -11,6 +11,7 @@ func TestCR112Vars(t *testing.T) {
 	for _, tc := range []ruleCase{
 		{"ENV path the image keeps", "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y openjdk-17-jdk-headless\nENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64\n", nil,
 			[]want{{3, 5, []string{e(3, "ARG TARGETARCH\nENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-${TARGETARCH}")}}}},
+		{"an ENV URL of another OS's release", "FROM debian:12\nENV FREEBSD_DOWNLOAD_URL http://ftp.example.org/FreeBSD/releases/amd64/13.4-RELEASE/base.txz\nRUN curl -fsSL ${FREEBSD_DOWNLOAD_URL} | tar -xJ -C /opt/cross-freebsd\n", nil, nil},
 		{"ARG used in a download", "FROM debian:12\nARG ARCH=amd64\nRUN curl -fsSLo /usr/local/bin/kubectl https://dl.k8s.io/v1.30.0/bin/linux/${ARCH}/kubectl\n", nil,
 			[]want{{2, 5, []string{e(2, "ARG TARGETARCH\nARG ARCH=${TARGETARCH}")}}}},
 		{"ENV file name used by a RUN", "FROM debian:12\nENV V=0.12.3\nENV FILE=buildkit-v${V}.linux-amd64.tar.gz\nRUN curl -sSL https://github.com/moby/buildkit/releases/download/v${V}/${FILE} | tar -xz -C /usr\n", nil,
