@@ -75,7 +75,7 @@ func init() {
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`), a rolling build's " +
 			"(Kasm's `1.18.0-rolling-weekly`, rebuilt every week with its updates; ROS 2's `ros:rolling-ros-core`, its development " +
 			"distribution), a distroless variant alone (`gcr.io/distroless/static:nonroot`: distroless tags no versions) or a Dev Containers image's distribution " +
-			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
+			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, `cpp:debian-12`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, `busybox:stable`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
 			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14; the `onbuild` variants, `golang:onbuild`, deprecated in 2017), which stopped moving " +
@@ -814,9 +814,21 @@ func devcontainersAlias(r ImageRef) bool {
 	// A distribution's name or codename alone (`ubuntu`, `bookworm`):
 	// devcontainers/images moves it to each new image release, major
 	// versions too (`1-bookworm` pins the major version).
+	// So does a distribution with its release (`debian-12`,
+	// `ubuntu-24.04`): the distribution's, not the image's version.
 	t := strings.ToLower(r.Tag)
+	if m := distroRelease.FindStringSubmatch(t); m != nil {
+		// Releases the images no longer build (`ubuntu-18.04`,
+		// `debian-10`) stopped moving when they were dropped.
+		major, _ := strconv.Atoi(strings.SplitN(m[2], ".", 2)[0])
+		return m[1] == "alpine" || m[1] == "debian" && major >= 11 || m[1] == "ubuntu" && major >= 20
+	}
 	return t != "" && t != "latest" && !strings.ContainsAny(t, "0123456789") && !strings.HasPrefix(t, "dev") && !latestSuffix.MatchString(t)
 }
+
+// distroRelease is a tag of a distribution and its release alone
+// (`debian-12`, `ubuntu-24.04`, `alpine3.20`).
+var distroRelease = regexp.MustCompile(`^(debian|ubuntu|alpine)-?([0-9][0-9.]*)$`)
 
 // archNamespaces are Docker Hub's per-architecture copies of the official
 // images (`arm64v8/ubuntu`, `i386/debian`).
