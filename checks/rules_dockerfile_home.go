@@ -25,9 +25,9 @@ const toolWritesDoc = "Tools that write into the home by themselves count as wri
 	"(`~/.local/share/code-server`), `pyenv install` (`~/.pyenv`), `go install` (`~/go`, `GOPATH`), " +
 	"`python3 -m pip install --user` (`~/.local`), `uv tool install` (`~/.local/bin`, `~/.local/share/uv/tools`), " +
 	"`uv python install` (`~/.local/share/uv/python`), `solc-select install` and `use` (`~/.solc-select`), `swiftly init` and " +
-	"`swiftly install` (`~/.local/share/swiftly`, `~/.local/bin`), Nix's installer with `--no-daemon` (`~/.nix-profile`), and the uv, ruff, mise, Claude Code, bun, deno, pnpm, pyenv and Volta install scripts piped into a shell " +
-	"(`~/.local/bin`, `~/.bun`, `~/.deno`, `~/.local/share/pnpm`, `~/.volta`) — unless the Dockerfile points the tool " +
-	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `MISE_INSTALL_PATH`, `UV_INSTALL_DIR`, `UV_TOOL_BIN_DIR`, " +
+	"`swiftly install` (`~/.local/share/swiftly`, `~/.local/bin`), Nix's installer with `--no-daemon` (`~/.nix-profile`), and the uv, ruff, mise, Claude Code, bun, deno, pnpm, pyenv, pixi and Volta install scripts piped into a shell " +
+	"(`~/.local/bin`, `~/.bun`, `~/.deno`, `~/.local/share/pnpm`, `~/.pixi`, `~/.volta`) — unless the Dockerfile points the tool " +
+	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `MISE_INSTALL_PATH`, `UV_INSTALL_DIR`, `UV_TOOL_BIN_DIR`, `PIXI_HOME`, " +
 	"`GIT_CONFIG_GLOBAL`, `--extensions-dir`, …)."
 
 // homeTool is a tool that writes under the home by itself: to the folder
@@ -57,6 +57,7 @@ var pipedInstallers = []struct {
 	{"pyenv.run", homeTool{"PYENV_ROOT", "~/.pyenv"}},
 	{"pyenv-installer", homeTool{"PYENV_ROOT", "~/.pyenv"}},
 	{"mise.run", homeTool{"MISE_INSTALL_PATH", "~/.local/bin"}},
+	{"pixi.sh/install.sh", homeTool{"PIXI_HOME", "~/.pixi"}},
 	// Claude Code's native installer: ~/.local/bin/claude, pointing into
 	// ~/.local/share/claude; no variable moves it.
 	{"claude.ai/install.sh", homeTool{"", "~/.local/bin"}},

@@ -48,6 +48,8 @@ func TestToolHomeWrites(t *testing.T) {
 		{"swiftly with its folders set", "CR115", "FROM ubuntu:24.04\nENV SWIFTLY_HOME_DIR=/opt/swiftly SWIFTLY_BIN_DIR=/usr/local/bin\nUSER ubuntu\nRUN swiftly init -y\n", 0, ""},
 		{"Nix single-user as the user", "CR115", "FROM ubuntu:24.04\nUSER dev\nRUN curl -L https://nixos.org/nix/install | sh -s -- --no-daemon\n", 3, "/home/dev/.nix-profile"},
 		{"Nix multi-user writes no home", "CR115", "FROM ubuntu:24.04\nUSER dev\nRUN curl -L https://nixos.org/nix/install | sh -s -- --daemon\n", 0, ""},
+		{"pixi's installer as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -fsSL https://pixi.sh/install.sh | bash\n", 3, "/home/coder/.pixi"},
+		{"pixi's installer to a system folder", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN curl -fsSL https://pixi.sh/install.sh | PIXI_HOME=/opt/pixi bash\n", 0, ""},
 		{"uv tool install as the user", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN uv tool install ruff\n", 3, "/home/coder/.local/bin"},
 		{"uv tool install into system folders", "CR115", "FROM ubuntu:24.04\nENV UV_TOOL_BIN_DIR=/usr/local/bin UV_TOOL_DIR=/opt/uv-tools\nUSER coder\nRUN uv tool install ruff\n", 0, ""},
 		{"uv tool run writes nothing kept", "CR115", "FROM ubuntu:24.04\nUSER coder\nRUN uv tool run ruff --version\n", 0, ""},
