@@ -820,8 +820,13 @@ func devcontainersAlias(r ImageRef) bool {
 	if m := distroRelease.FindStringSubmatch(t); m != nil {
 		// Releases the images no longer build (`ubuntu-18.04`,
 		// `debian-10`) stopped moving when they were dropped.
-		major, _ := strconv.Atoi(strings.SplitN(m[2], ".", 2)[0])
-		return m[1] == "alpine" || m[1] == "debian" && major >= 11 || m[1] == "ubuntu" && major >= 20
+		parts := strings.SplitN(m[2], ".", 3)
+		major, _ := strconv.Atoi(parts[0])
+		minor := 0
+		if len(parts) > 1 {
+			minor, _ = strconv.Atoi(parts[1])
+		}
+		return m[1] == "alpine" && (major > 3 || major == 3 && minor >= 20) || m[1] == "debian" && major >= 11 || m[1] == "ubuntu" && major >= 20
 	}
 	return t != "" && t != "latest" && !strings.ContainsAny(t, "0123456789") && !strings.HasPrefix(t, "dev") && !latestSuffix.MatchString(t)
 }

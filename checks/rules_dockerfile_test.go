@@ -216,7 +216,7 @@ func TestCR102(t *testing.T) {
 		{"Kasm's rolling builds", "FROM kasmweb/core-ubuntu-noble:1.18.0-rolling-weekly\nFROM kasmweb/core-ubuntu-noble:1.18.0-rolling-daily\n", nil, []want{{line: 1}, {line: 2}}},
 		{"ROS 2's rolling distribution", "FROM ros:rolling-ros-core\n", nil, []want{{line: 1}}},
 		{"an ONBUILD variant the official images stopped building", "FROM golang:onbuild\nFROM node:onbuild\n", nil, nil},
-		{"a Dev Containers image's distribution and release alone", "FROM mcr.microsoft.com/devcontainers/cpp:debian-12\nFROM mcr.microsoft.com/devcontainers/base:ubuntu-24.04\nFROM mcr.microsoft.com/devcontainers/cpp:1-debian-12\nFROM mcr.microsoft.com/devcontainers/base:ubuntu-18.04\n", nil, []want{{line: 1}, {line: 2}}},
+		{"a Dev Containers image's distribution and release alone", "FROM mcr.microsoft.com/devcontainers/cpp:debian-12\nFROM mcr.microsoft.com/devcontainers/base:ubuntu-24.04\nFROM mcr.microsoft.com/devcontainers/cpp:1-debian-12\nFROM mcr.microsoft.com/devcontainers/base:ubuntu-18.04\nFROM mcr.microsoft.com/devcontainers/base:alpine-3.17\nFROM mcr.microsoft.com/devcontainers/base:alpine-3.21\n", nil, []want{{line: 1}, {line: 2}, {line: 6}}},
 		{"busybox's stable channel", "FROM busybox:stable\nFROM busybox:stable-musl\nFROM busybox:1.37-musl\n", nil, []want{{line: 1}, {line: 2}}},
 		{"distroless variants alone", "FROM gcr.io/distroless/static:nonroot\nFROM gcr.io/distroless/base-debian12:debug\nFROM gcr.io/distroless/static@sha256:d4c4845f5d60c6a974c6000ce58ae079328d03ab7f721a0734277e69905473e5\n", nil, []want{{line: 1}, {line: 2}}},
 		{"a language image's variant with no version", "FROM mono:slim\n", nil, []want{{line: 1}}},
