@@ -100,28 +100,22 @@ func missingSource(in *DockerfileInput, src, rel string) (Finding, bool) {
 	cli := missing(in.CLIContext)
 	fix := &Fix{Description: "set `build.context` in devcontainer.json, so that both builders build from the folder that holds it " +
 		"(paths in the Dockerfile are relative to the context)"}
+	found := func(msg string) (Finding, bool) {
+		return Finding{Message: msg, Evidence: EvidenceFile, Fix: fix}, true
+	}
 	switch b := in.Config.builder(); {
 	case eb && cli:
-		return Finding{
-			Message: fmt.Sprintf("`%s` is in neither build context: not in `%s`, the devcontainer.json's folder envbuilder builds "+
-				"from, nor in `%s`, the Dockerfile's folder the Dev Containers CLI builds from (the config sets no `build.context`): "+
-				"the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, in.CLIExactContext, rel),
-			Evidence: EvidenceFile, Fix: fix,
-		}, true
+		return found(fmt.Sprintf("`%s` is in neither build context: not in `%s`, the devcontainer.json's folder envbuilder builds "+
+			"from, nor in `%s`, the Dockerfile's folder the Dev Containers CLI builds from (the config sets no `build.context`): "+
+			"the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, in.CLIExactContext, rel))
 	case eb && b != ConfigBuilderNative:
-		return Finding{
-			Message: fmt.Sprintf("`%s` is not in `%s`, the devcontainer.json's folder, which envbuilder builds from when the "+
-				"config sets no `build.context` (the Dev Containers CLI builds from the Dockerfile's folder, `%s`, which has it): "+
-				"under envbuilder the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, in.CLIExactContext, rel),
-			Evidence: EvidenceFile, Fix: fix,
-		}, true
+		return found(fmt.Sprintf("`%s` is not in `%s`, the devcontainer.json's folder, which envbuilder builds from when the "+
+			"config sets no `build.context` (the Dev Containers CLI builds from the Dockerfile's folder, `%s`, which has it): "+
+			"under envbuilder the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, in.CLIExactContext, rel))
 	case cli && b != ConfigBuilderEnvbuilder:
-		return Finding{
-			Message: fmt.Sprintf("`%s` is not in `%s`, the Dockerfile's folder, which the Dev Containers CLI (Coder's native "+
-				"integration) builds from when the config sets no `build.context` (envbuilder builds from the devcontainer.json's "+
-				"folder, `%s`, which has it): under the CLI the build fails with `\"/%s\": not found`", src, in.CLIExactContext, in.ExactContext, rel),
-			Evidence: EvidenceFile, Fix: fix,
-		}, true
+		return found(fmt.Sprintf("`%s` is not in `%s`, the Dockerfile's folder, which the Dev Containers CLI (Coder's native "+
+			"integration) builds from when the config sets no `build.context` (envbuilder builds from the devcontainer.json's "+
+			"folder, `%s`, which has it): under the CLI the build fails with `\"/%s\": not found`", src, in.CLIExactContext, in.ExactContext, rel))
 	}
 	return Finding{}, false
 }
