@@ -37,7 +37,7 @@ const (
 var buildFileExts = []string{".sh", ".bash", ".py", ".mk", ".yml", ".yaml", ".hcl", ".json", ".toml", ".ps1", ".js", ".ts", ".go", ".rb", ".pl", ".tf"}
 
 // buildFileNames are build files named without an extension.
-var buildFileNames = []string{"Makefile", "makefile", "GNUmakefile", "Justfile", "justfile", "Taskfile", "Rakefile", "build", "Earthfile"}
+var buildFileNames = []string{"Makefile", "makefile", "GNUmakefile", "Justfile", "justfile", "Taskfile", "Rakefile", "build", "Earthfile", "Tiltfile"}
 
 var (
 	// argToken is a build argument's name as scripts write them: upper case.
@@ -1059,6 +1059,9 @@ var (
 	quoted   = regexp.MustCompile(`"([^"]+)"`)
 	// refVar is a variable in a tagged reference.
 	refVar = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
+	// tiltBuild is the image a Tiltfile's `docker_build` or
+	// `custom_build` builds, its first argument or `ref=`.
+	tiltBuild = regexp.MustCompile(`\b(?:docker_build|custom_build)\(\s*(?:ref\s*=\s*)?['"]([^'"\s]+)['"]`)
 	// yamlTags is a workflow's `tags:` (docker/build-push-action): a
 	// list after it, or refs on its line.
 	yamlTags = regexp.MustCompile(`^(\s*)-?\s*(tags|[A-Za-z]+[_-]tags|images|imageName):\s*(.*)$`)
@@ -1531,7 +1534,8 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 	keys := bytes.Contains(b, []byte("tags")) || bytes.Contains(b, []byte("images:")) || bytes.Contains(b, []byte("imageName:"))
 	contexts := bytes.Contains(b, []byte(`"target:`)) || bytes.Contains(b, []byte(`"docker-image://`))
 	pairs := bytes.Contains(b, []byte("Dockerfile")) && (bytes.Contains(b, []byte("docker build")) || bytes.Contains(b, []byte("buildx build")))
-	if !flags && !tagged && !keys && !contexts && !pairs {
+	tilt := bytes.Contains(b, []byte("docker_build(")) || bytes.Contains(b, []byte("custom_build("))
+	if !flags && !tagged && !keys && !contexts && !pairs && !tilt {
 		return nil
 	}
 	var raw []string // as written, once each
@@ -1664,6 +1668,18 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 		// "ghcr.io/mfem/mfem-ubuntu-base"], …]`), which the build's tag
 		// reaches through variables: that image, any tag.
 		for _, m := range dockerfileImagePair.FindAllSubmatch(b, -1) {
+			t := string(m[1])
+			if !strings.Contains(t[strings.LastIndex(t, "/")+1:], ":") {
+				t += ":" + anyTag
+			}
+			add(t)
+		}
+	}
+	if tilt {
+		// A Tiltfile's `docker_build('gcr.io/x/common', '.')`: Tilt builds
+		// the image and puts its build in place of the name, in the other
+		// builds' Dockerfiles too; any tag.
+		for _, m := range tiltBuild.FindAllSubmatch(b, -1) {
 			t := string(m[1])
 			if !strings.Contains(t[strings.LastIndex(t, "/")+1:], ":") {
 				t += ":" + anyTag
