@@ -1061,7 +1061,9 @@ var (
 	refVar = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
 	// tiltBuild is the image a Tiltfile's `docker_build` or
 	// `custom_build` builds, its first argument or `ref=`.
-	tiltBuild = regexp.MustCompile(`\b(?:docker_build|custom_build)\(\s*(?:ref\s*=\s*)?['"]([^'"\s]+)['"]`)
+	tiltBuild = regexp.MustCompile(`\b(?:docker_build|custom_build)\(\s*(?:ref\s*=\s*)?(?:([A-Za-z_][A-Za-z0-9_]*)\s*\+\s*)?['"]([^'"\s]+)['"]`)
+	// starlarkAssign is a Tiltfile's string variable (`repo = 'gcr.io/x'`).
+	starlarkAssign = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*['"]([^'"\s]+)['"]\s*$`)
 	// yamlTags is a workflow's `tags:` (docker/build-push-action): a
 	// list after it, or refs on its line.
 	yamlTags = regexp.MustCompile(`^(\s*)-?\s*(tags|[A-Za-z]+[_-]tags|images|imageName):\s*(.*)$`)
@@ -1679,8 +1681,23 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 		// A Tiltfile's `docker_build('gcr.io/x/common', '.')`: Tilt builds
 		// the image and puts its build in place of the name, in the other
 		// builds' Dockerfiles too; any tag.
+		// `docker_build(repo + '/imagetags-common', 'common')` joins a
+		// variable the file sets (`repo = 'gcr.io/x'`) to the name.
+		starVars := map[string]string{}
+		for _, m := range starlarkAssign.FindAllSubmatch(b, -1) {
+			if _, seen := starVars[string(m[1])]; !seen {
+				starVars[string(m[1])] = string(m[2])
+			}
+		}
 		for _, m := range tiltBuild.FindAllSubmatch(b, -1) {
-			t := string(m[1])
+			t := string(m[2])
+			if v := string(m[1]); v != "" {
+				prefix, ok := starVars[v]
+				if !ok {
+					prefix = "${" + v + "}"
+				}
+				t = prefix + t
+			}
 			if !strings.Contains(t[strings.LastIndex(t, "/")+1:], ":") {
 				t += ":" + anyTag
 			}

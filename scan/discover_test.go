@@ -255,6 +255,8 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			"scripts/release.sh": "#!/bin/bash\nIMAGE_REPO=\"${QUICKSTART_IMAGE:-docker.io/openziti/quickstart}\"\ncase \"$1\" in\n  --image-repo) IMAGE_REPO=\"$2\" ;;\nesac\nTAGGED_REF=\"${IMAGE_REPO}:${VERSION}\"\ndocker buildx build --tag \"${TAGGED_REF}\" .\n"}, 1},
 		{"an image a Tiltfile builds", map[string]string{"integration/imagetags/app/Dockerfile": "FROM busybox:1.36\nCOPY --from=gcr.io/windmill-test-containers/imagetags-common /src/common.txt /src/\nUSER 1000\n",
 			"integration/imagetags/Tiltfile": "docker_build('gcr.io/windmill-test-containers/imagetags-common', './common')\ndocker_build('gcr.io/windmill-test-containers/imagetags-app', './app')\n"}, 0},
+		{"an image a Tiltfile builds from a variable and a name", map[string]string{"integration/imagetags/app/Dockerfile": "FROM busybox:1.36\nCOPY --from=gcr.io/windmill-test-containers/imagetags-common /src/common.txt /src/\nUSER 1000\n",
+			"integration/imagetags/Tiltfile": "include('../Tiltfile')\n\nrepo = 'gcr.io/windmill-test-containers'\ndocker_build(repo + '/imagetags-common', 'common')\n"}, 0},
 		{"an image no Tiltfile builds", map[string]string{"integration/imagetags/app/Dockerfile": "FROM busybox:1.36\nCOPY --from=gcr.io/windmill-test-containers/imagetags-common /src/common.txt /src/\nUSER 1000\n",
 			"integration/imagetags/Tiltfile": "docker_build('gcr.io/windmill-test-containers/imagetags-app', './app')\n"}, 1},
 		{"a quoted registry that defaults to itself, then a name", map[string]string{"app/Dockerfile": "FROM ubuntu:latest\nUSER 1000\n",
