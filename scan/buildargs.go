@@ -669,6 +669,17 @@ var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${
 // fileFlag is a build command's `-f`/`--file` path.
 var fileFlag = regexp.MustCompile(`(?:^|\s)(?:-f|--file)(?:=|\s+)["']?((?:\$\{\{[^}]*\}\}|[^\s"';&|])+)`)
 
+// otherOSPlatform reports whether a platform list is for an operating
+// system other than Linux alone (`windows/amd64`, `darwin/arm64`).
+func otherOSPlatform(plat string) bool {
+	for _, p := range strings.Split(plat, ",") {
+		if os, _, ok := strings.Cut(strings.TrimSpace(p), "/"); !ok || !slices.Contains([]string{"windows", "darwin", "freebsd"}, os) {
+			return false
+		}
+	}
+	return plat != ""
+}
+
 // wholeVar is a word that is one shell variable (`$dockerfile`,
 // `${DOCKERFILE}`).
 var wholeVar = regexp.MustCompile(`^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$`)
@@ -691,6 +702,12 @@ func commandPlatforms(b []byte, f *buildFile) {
 			continue
 		}
 		plat := strings.Trim(strings.TrimSpace(pm[1]), `"'`)
+		// A build for Windows (`--platform windows/amd64 … -f
+		// $dockerfile`, antrea's helper for its Windows images) says
+		// nothing of the Linux Dockerfiles a variable may also name.
+		if otherOSPlatform(plat) {
+			continue
+		}
 		if strings.Contains(df, "$") {
 			// `-f docker/${{ matrix.sdk }}/Dockerfile.ubi`: every file the
 			// pattern names, the variable one folder or name part. A file
