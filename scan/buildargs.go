@@ -1242,6 +1242,13 @@ func (bf buildFiles) namingArch(df string) (arch string, named, mixed bool) {
 		}
 		named = true
 		platforms := f.platforms
+		if len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 {
+			// Its platforms are its commands' and steps', each for the
+			// file it names (feast's Makefile builds one Dockerfile
+			// `--platform linux/amd64`, the others for any): the file's
+			// list says nothing of a Dockerfile none of them names.
+			platforms = nil
+		}
 		if p, ok := f.platformFor(df); ok {
 			// The Compose service or the command that builds it says,
 			// whatever the file's others do.

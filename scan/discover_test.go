@@ -377,6 +377,10 @@ func TestBakePlatformFixesArch(t *testing.T) {
 			".github/workflows/build.yml": "jobs:\n  go:\n    strategy:\n      matrix:\n        variant: [ubuntu, ubi9]\n    steps:\n      - name: Build\n        uses: docker/build-push-action@v5\n        with:\n          file: ./dev/go/${{ matrix.variant }}.Dockerfile\n          platforms: linux/amd64\n"}, 0},
 		{"a Makefile's command for another folder's file of the same name", map[string]string{"java/infra/docker/feature-server/Dockerfile.dev": df,
 			"java/Makefile": "build:\n\tdocker build --platform linux/amd64 -f Dockerfile.dev -t x .\n"}, 1},
+		{"a Makefile that builds one file for one platform and another for any", map[string]string{"java/infra/docker/feature-server/Dockerfile": df,
+			"sdk/multicloud/Dockerfile.dev": "FROM ubuntu:24.04\nUSER 1000\n",
+			"Makefile": "build-java:\n\tdocker buildx build --build-arg VERSION=$(VERSION) \\\n\t\t-t $(REGISTRY)/feature-server-java:$(VERSION) \\\n\t\t-f java/infra/docker/feature-server/Dockerfile --load .\n\n" +
+				"build-dev-on-mac:\n\tdocker buildx build --platform linux/amd64 \\\n\t\t-t $(REGISTRY)/feature-server:$(VERSION) \\\n\t\t-f sdk/multicloud/Dockerfile.dev --load .\n"}, 1},
 		{"a Windows build of whatever file a variable names", map[string]string{"build/images/Dockerfile.build": df,
 			"build/images/build-utils.sh": "function docker_build_windows() {\n  docker buildx build --platform windows/amd64 -o type=docker -f $dockerfile .\n}\n"}, 1},
 		{"a build command whose file names a matrix variable", map[string]string{"docker/go/Dockerfile.ubi": df,
