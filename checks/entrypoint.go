@@ -517,27 +517,31 @@ func argCopies(file *syntax.File) map[string]bool {
 // wholeArgs reports whether a word is all the arguments (`$@`, `$*`,
 // quoted or not).
 func wholeArgs(w *syntax.Word) bool {
-	if len(w.Parts) != 1 {
-		return false
-	}
-	pe, ok := w.Parts[0].(*syntax.ParamExp)
-	if dq, isDQ := w.Parts[0].(*syntax.DblQuoted); isDQ && len(dq.Parts) == 1 {
-		pe, ok = dq.Parts[0].(*syntax.ParamExp)
-	}
-	return ok && (pe.Param.Value == "@" || pe.Param.Value == "*") && pe.Exp == nil && pe.Index == nil && pe.Slice == nil && pe.Repl == nil
+	pe, ok := plainParam(w)
+	return ok && (pe.Param.Value == "@" || pe.Param.Value == "*")
 }
 
 // copiedArgs reports whether a word is one variable of copies (`$cmd`,
 // `${cmd}`, `"$cmd"`), the arguments a script kept.
 func copiedArgs(w *syntax.Word, copies map[string]bool) bool {
-	if len(w.Parts) != 1 || len(copies) == 0 {
-		return false
+	pe, ok := plainParam(w)
+	return ok && copies[pe.Param.Value]
+}
+
+// plainParam returns the parameter a word is, alone and with no
+// expansion operator (`$x`, `${x}`, `"$x"`), quoted or not.
+func plainParam(w *syntax.Word) (*syntax.ParamExp, bool) {
+	if len(w.Parts) != 1 {
+		return nil, false
 	}
 	pe, ok := w.Parts[0].(*syntax.ParamExp)
 	if dq, isDQ := w.Parts[0].(*syntax.DblQuoted); isDQ && len(dq.Parts) == 1 {
 		pe, ok = dq.Parts[0].(*syntax.ParamExp)
 	}
-	return ok && copies[pe.Param.Value] && pe.Exp == nil && pe.Index == nil && pe.Slice == nil && pe.Repl == nil
+	if !ok || pe.Exp != nil || pe.Index != nil || pe.Slice != nil || pe.Repl != nil {
+		return nil, false
+	}
+	return pe, true
 }
 
 func allArgs(w *syntax.Word) bool {

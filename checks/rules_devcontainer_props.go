@@ -256,28 +256,42 @@ func checkCR204(in *DevcontainerInput) []Finding {
 }
 
 // commandScripts returns the command lines of a lifecycle command and of
-// its parallel entries: the string form, the script of `bash -c` / `sh -c`
-// (with the arguments after it), else the array's words joined.
+// its parallel entries (commandParts).
 func commandScripts(cmd *devcontainer.Command) []string {
+	var scripts []string
+	for _, p := range commandParts(cmd) {
+		scripts = append(scripts, p.script)
+	}
+	return scripts
+}
+
+// commandPart is one command line of a lifecycle command and whether it
+// is an array exec'd without a shell.
+type commandPart struct {
+	script string
+	exec   bool
+}
+
+// commandParts are the command lines of a lifecycle command and of its
+// parallel entries: the string form and the script of `bash -c` / `sh -c`
+// (with the arguments after it), which a shell reads, else the array's
+// words joined, which are exec'd as they are.
+func commandParts(cmd *devcontainer.Command) []commandPart {
 	if cmd == nil {
 		return nil
 	}
-	var scripts []string
-	add := func(c devcontainer.Command) {
+	var out []commandPart
+	for _, c := range append([]devcontainer.Command{*cmd}, cmd.Parallel...) {
 		switch {
 		case c.Shell != "":
-			scripts = append(scripts, c.Shell)
+			out = append(out, commandPart{script: c.Shell})
 		case len(c.Args) >= 3 && (path.Base(c.Args[0]) == "bash" || path.Base(c.Args[0]) == "sh") && c.Args[1] == "-c":
-			scripts = append(scripts, strings.Join(c.Args[2:], " "))
+			out = append(out, commandPart{script: strings.Join(c.Args[2:], " ")})
 		case len(c.Args) > 0:
-			scripts = append(scripts, strings.Join(c.Args, " "))
+			out = append(out, commandPart{script: strings.Join(c.Args, " "), exec: true})
 		}
 	}
-	add(*cmd)
-	for _, p := range cmd.Parallel {
-		add(p)
-	}
-	return scripts
+	return out
 }
 
 // onlyMakesDirs reports whether every part of a lifecycle command is a

@@ -147,30 +147,6 @@ func checkCR219(in *DevcontainerInput) []Finding {
 	return out
 }
 
-// commandPart is one command line of a lifecycle command (commandScripts)
-// and whether it is an array exec'd without a shell.
-type commandPart struct {
-	script string
-	exec   bool
-}
-
-// commandParts are commandScripts' lines, each with whether a shell reads
-// it: the string form and an array that runs `sh -c` or `bash -c` are a
-// shell's; any other array is exec'd as it is.
-func commandParts(cmd *devcontainer.Command) []commandPart {
-	if cmd == nil {
-		return nil
-	}
-	var out []commandPart
-	for _, c := range append([]devcontainer.Command{*cmd}, cmd.Parallel...) {
-		for _, sc := range commandScripts(&devcontainer.Command{Shell: c.Shell, Args: c.Args}) {
-			shell := c.Shell != "" || len(c.Args) >= 3 && (path.Base(c.Args[0]) == "bash" || path.Base(c.Args[0]) == "sh") && c.Args[1] == "-c"
-			out = append(out, commandPart{script: sc, exec: !shell})
-		}
-	}
-	return out
-}
-
 // envbuilderLifecycle are the lifecycle commands envbuilder runs.
 var envbuilderLifecycle = []string{"onCreateCommand", "updateContentCommand", "postCreateCommand", "postStartCommand"}
 

@@ -124,8 +124,8 @@ type buildFile struct {
 	// where one workflow step or one build command names both (`file:
 	// ./Alpine/dev-base.Dockerfile` with `tags: ierturk/alpine-dev-base:latest`),
 	// by the Dockerfile's path as written; only references written out
-	// in full.
-	dfTags map[string][]string
+	// in full, compiled once.
+	dfTags map[string][]tagPattern
 	// dfContexts are the build contexts its Compose services build each
 	// Dockerfile with, by the Dockerfile's path from the root.
 	dfContexts map[string][]string
@@ -226,10 +226,7 @@ func (bf buildFiles) taggedDockerfile(ref string, dockerfiles []string) string {
 	found := ""
 	for _, f := range bf {
 		for written, tags := range f.dfTags {
-			if !slices.ContainsFunc(tags, func(t string) bool {
-				p, ok := compileTag(t)
-				return ok && p.matches(r)
-			}) {
+			if !slices.ContainsFunc(tags, func(t tagPattern) bool { return t.matches(r) }) {
 				continue
 			}
 			for _, df := range dockerfiles {
@@ -866,17 +863,22 @@ func literalRef(t string) bool {
 // inline or as a list; a command's `-f` (else its context's Dockerfile)
 // with its `-t`. Only references written out in full count.
 func unitTags(b []byte, f *buildFile) {
+	seen := map[[2]string]bool{}
 	add := func(df string, tags []string) {
 		df = path.Clean(strings.TrimPrefix(strings.Trim(df, `"'`), "./"))
 		if strings.Contains(df, "$") || len(tags) == 0 {
 			return
 		}
 		if f.dfTags == nil {
-			f.dfTags = map[string][]string{}
+			f.dfTags = map[string][]tagPattern{}
 		}
 		for _, t := range tags {
-			if len(f.dfTags[df]) < maxTags {
-				f.dfTags[df] = appendNew(f.dfTags[df], t)
+			if seen[[2]string{df, t}] || len(f.dfTags[df]) >= maxTags {
+				continue
+			}
+			seen[[2]string{df, t}] = true
+			if p, ok := compileTag(t); ok {
+				f.dfTags[df] = append(f.dfTags[df], p)
 			}
 		}
 	}

@@ -304,15 +304,26 @@ func TestComposeServicePrivileges(t *testing.T) {
 // "path:line message".
 func offlineFindings(t *testing.T, root, id string) []string {
 	t.Helper()
-	rep, err := Run(context.Background(), root, Options{Config: checks.DefaultConfig(), Bases: noBases{}, RootRelative: true})
+	var got []string
+	for _, f := range offlineRuleFindings(t, root, id, checks.DefaultConfig()) {
+		got = append(got, fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.StartLine, f.Message))
+	}
+	return got
+}
+
+// offlineRuleFindings checks root offline with cfg and returns rule id's
+// findings.
+func offlineRuleFindings(t *testing.T, root, id string, cfg *checks.Config) []checks.Finding {
+	t.Helper()
+	rep, err := Run(context.Background(), root, Options{Config: cfg, Bases: noBases{}, RootRelative: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
+	var got []checks.Finding
 	for _, tr := range rep.Targets {
 		for _, f := range tr.Findings {
 			if f.RuleID == id {
-				got = append(got, fmt.Sprintf("%s:%d %s", f.Location.Path, f.Location.StartLine, f.Message))
+				got = append(got, f)
 			}
 		}
 	}
@@ -362,24 +373,16 @@ func TestMissingCopySourceByBuilder(t *testing.T) {
 	run := func(b checks.ConfigBuilder) []string {
 		cfg := checks.DefaultConfig()
 		cfg.Builder = b
-		rep, err := Run(context.Background(), root, Options{Config: cfg, Bases: noBases{}, RootRelative: true})
-		if err != nil {
-			t.Fatal(err)
-		}
 		var got []string
-		for _, tr := range rep.Targets {
-			for _, f := range tr.Findings {
-				if f.RuleID == "CR124" {
-					who := "both"
-					switch {
-					case strings.Contains(f.Message, "under envbuilder"):
-						who = "envbuilder"
-					case strings.Contains(f.Message, "under the CLI"):
-						who = "cli"
-					}
-					got = append(got, fmt.Sprintf("%d %s", f.Location.StartLine, who))
-				}
+		for _, f := range offlineRuleFindings(t, root, "CR124", cfg) {
+			who := "both"
+			switch {
+			case strings.Contains(f.Message, "under envbuilder"):
+				who = "envbuilder"
+			case strings.Contains(f.Message, "under the CLI"):
+				who = "cli"
 			}
+			got = append(got, fmt.Sprintf("%d %s", f.Location.StartLine, who))
 		}
 		slices.Sort(got)
 		return got
