@@ -1003,6 +1003,13 @@ var (
 	argsEntry = regexp.MustCompile(`^(\s*)-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*[:=]\s*["']?([^"'\s,}]*)`)
 )
 
+// computedAfter reports whether the text after a string literal's closing
+// quote appends a value to it (`" + base_image`, `' + str(x)`).
+func computedAfter(rest []byte) bool {
+	t := bytes.TrimLeft(rest, " \t")
+	return len(t) > 1 && t[0] == '+' && t[1] != '+'
+}
+
 // namedArgs adds to f the build arguments a file passes by name, whatever
 // their case (Arrow's compose.yaml gives `arch: ${ARCH}`, a lower-case
 // ARG): `--build-arg` flags, and the entries of Compose `args:` and bake
@@ -1013,8 +1020,17 @@ func namedArgs(b []byte, f buildFile) {
 		f.give(n, v)
 	}
 	if bytes.Contains(b, []byte("--build-arg")) {
-		for _, m := range buildArgFlag.FindAllSubmatch(b, -1) {
-			add(string(m[1]), string(m[2]))
+		for _, m := range buildArgFlag.FindAllSubmatchIndex(b, -1) {
+			name, v := string(b[m[2]:m[3]]), ""
+			if m[4] >= 0 {
+				v = string(b[m[4]:m[5]])
+				// A value a program computes and appends (build.py's
+				// `" --build-arg BASE=" + base_image`): given, not known.
+				if v == "" && m[5] < len(b) && (b[m[5]] == '"' || b[m[5]] == '\'') && computedAfter(b[m[5]+1:]) {
+					v = "${" + name + "}"
+				}
+			}
+			add(name, v)
 		}
 	}
 	// Cheap tests first: most build files have no such block.

@@ -215,6 +215,10 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"a Compose service passes its own Dockerfile a pinned image, another service another's", map[string]string{"Dockerfile.lldb": "ARG image=mcr.microsoft.com/devcontainers/base:jammy\nFROM $image\nUSER 1000\n",
 			"docker-compose.yml": "services:\n  lldb:\n    build:\n      context: .\n      dockerfile: Dockerfile.lldb\n      args:\n        image: debian:12\n  archlinux:\n    build:\n      context: .\n      dockerfile: Dockerfile.arch\n      args:\n        image: archlinux:latest\n"}, 0},
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
+		{"a build script appends the whole image it computes", map[string]string{"gpu-flavor/Dockerfile": whole,
+			"gpu-flavor/build.py": "base_image = \"ml-workspace:\" + VERSION\nbuild_args = \" --build-arg BASE=\" + base_image\n"}, 0},
+		{"a build script passes the whole image empty", map[string]string{"gpu-flavor/Dockerfile": whole,
+			"gpu-flavor/build.sh": "docker build --build-arg BASE=\"\" .\n"}, 1},
 	})
 }
 
