@@ -804,9 +804,10 @@ func dotnetUbuntuUser(tag string) string {
 
 // rockerRStudio are the Rocker images built on rocker/rstudio (or with
 // RStudio installed the same way): the rstudio user holds UID 1000 and s6's
-// /init runs as root.
+// /init runs as root. rOpenSci's image (no longer rebuilt) is rocker/verse
+// with its packages.
 var rockerRStudio = []string{"rocker/rstudio", "rocker/tidyverse", "rocker/verse", "rocker/geospatial",
-	"rocker/binder", "rocker/ml", "rocker/ml-verse", "rocker/ml-gpu"}
+	"rocker/binder", "rocker/ml", "rocker/ml-verse", "rocker/ml-gpu", "rocker/ropensci"}
 
 // rootOfficial are Docker Official images whose Dockerfiles set no USER:
 // they run as root.

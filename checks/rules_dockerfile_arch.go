@@ -967,8 +967,8 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 		}
 		for n := ins.StartLine; n <= ins.EndLine; n++ {
 			line := v.f.Line(n)
-			if overwrittenLater(cmds, n) {
-				continue // a later write of the RUN replaces the file
+			if overwrittenLater(cmds, n) || ins.Dropped(n) {
+				continue // a later write replaces the file; a comment BuildKit drops
 			}
 			for _, m := range aptSourceOptions.FindAllStringSubmatchIndex(line, -1) {
 				a := aptArchOption.FindStringSubmatchIndex(line[m[2]:m[3]])

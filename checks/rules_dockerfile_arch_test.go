@@ -69,6 +69,7 @@ func TestCR112Vars(t *testing.T) {
 		{"an apt source picked by uname -m", "FROM ubuntu:22.04\nRUN if [ \"$(uname -m)\" = x86_64 ]; then \\\n      echo \"deb [arch=amd64] https://x/ubuntu jammy main\" > /etc/apt/sources.list.d/x.list; \\\n    fi\n", nil, nil},
 		{"Ubuntu's security mirror written as a source", "FROM ubuntu:18.04\nRUN echo \"deb http://security.ubuntu.com/ubuntu bionic-security main\" >> /etc/apt/sources.list && apt-get update\n", nil,
 			[]want{{2, 15, nil}}},
+		{"Ubuntu's security mirror in a comment BuildKit drops", "FROM ubuntu:18.04\nRUN \\\n    # add-apt-repository 'deb http://security.ubuntu.com/ubuntu xenial-security main'\n    apt-get update\n", nil, nil},
 		{"Ubuntu's mirror limited to amd64", "FROM ubuntu:18.04\nRUN echo \"deb [arch=amd64,i386] http://archive.ubuntu.com/ubuntu bionic main\" >> /etc/apt/sources.list\n", nil, nil},
 		{"Ubuntu's mirror in a stage for amd64", "FROM --platform=linux/amd64 ubuntu:18.04\nRUN echo \"deb http://archive.ubuntu.com/ubuntu bionic main\" >> /etc/apt/sources.list\n", nil, nil},
 		{"Ubuntu's ports mirror", "FROM ubuntu:18.04\nRUN echo \"deb http://ports.ubuntu.com/ubuntu-ports bionic main\" >> /etc/apt/sources.list\n", nil, nil},

@@ -74,8 +74,8 @@ func init() {
 			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`), a rolling build's " +
 			"(Kasm's `1.18.0-rolling-weekly`, rebuilt every week with its updates; ROS 2's `ros:rolling-ros-core`, its development " +
-			"distribution), a distroless variant alone (`gcr.io/distroless/static:nonroot`: distroless tags no versions) or a Dev Containers image's distribution " +
-			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, `cpp:debian-12`, which move to each new release; `1-bookworm` pins the major version) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
+			"distribution), a distroless variant alone (`gcr.io/distroless/static:nonroot`: distroless tags no versions; not an image of a Debian release distroless no longer builds, `python3-debian11:debug`) or a Dev Containers image's distribution " +
+			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, `cpp:debian-12`, which move to each new release; `1-bookworm` pins the major version; not `bullseye` nor `debian-11`, which the images dropped at 2.2) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, `busybox:stable`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
 			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14; the `onbuild` variants, `golang:onbuild`, deprecated in 2017), which stopped moving " +
@@ -826,9 +826,12 @@ func devcontainersAlias(r ImageRef) bool {
 		if len(parts) > 1 {
 			minor, _ = strconv.Atoi(parts[1])
 		}
-		return m[1] == "alpine" && (major > 3 || major == 3 && minor >= 20) || m[1] == "debian" && major >= 11 || m[1] == "ubuntu" && major >= 20
+		return m[1] == "alpine" && (major > 3 || major == 3 && minor >= 20) || m[1] == "debian" && major >= 12 || m[1] == "ubuntu" && major >= 20
 	}
-	return t != "" && t != "latest" && !strings.ContainsAny(t, "0123456789") && !strings.HasPrefix(t, "dev") && !latestSuffix.MatchString(t)
+	// Debian 11 (bullseye) was dropped at 2.2 (base-debian's history
+	// 2.1.13 is its last), after its LTS ended: its tags stopped moving.
+	return t != "" && t != "latest" && !strings.ContainsAny(t, "0123456789") && !strings.HasPrefix(t, "dev") && !latestSuffix.MatchString(t) &&
+		!droppedDebianTag(t)
 }
 
 // distroRelease is a tag of a distribution and its release alone
@@ -855,8 +858,14 @@ func withoutArchNamespace(r ImageRef) ImageRef {
 func distrolessAlias(r ImageRef) bool {
 	t := strings.ToLower(r.Tag)
 	return r.Registry == "gcr.io" && strings.HasPrefix(r.Repository, "distroless/") &&
-		slices.Contains([]string{"nonroot", "debug", "debug-nonroot"}, t)
+		slices.Contains([]string{"nonroot", "debug", "debug-nonroot"}, t) && !retiredDistroless.MatchString(r.Repository)
 }
+
+// retiredDistroless is a distroless image of a Debian release distroless
+// stopped building (debian9 in 2021, debian10 in 2022, debian11 in
+// September 2024, GoogleContainerTools/distroless#1656): its tags no
+// longer move.
+var retiredDistroless = regexp.MustCompile(`-debian(9|10|11)$`)
 
 // rollingDistro reports whether r is a rolling distribution's image with
 // a tag that names no snapshot (`archlinux:base-devel`,

@@ -41,13 +41,14 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "A certificate is copied into a trust anchor directory and no later instruction runs the refresh " +
 			"command (`update-ca-certificates`, `update-ca-trust`), or it is copied into " +
-			"`/usr/local/share/ca-certificates/` under a name that does not end in `.crt`. A later RUN of a script or " +
+			"`/usr/local/share/ca-certificates/` under a name that does not end in `.crt` (not on Alpine, whose " +
+			"`update-ca-certificates` takes every regular file there). A later RUN of a script or " +
 			"of a program copied in, whose commands the Dockerfile does not show, may refresh it: not reported.",
 		Why: "Programs read the generated bundle (Go: `/etc/ssl/certs/ca-certificates.crt`, " +
 			"`/etc/pki/tls/certs/ca-bundle.crt`, …), not the anchor directory; the bundle only changes when the " +
-			"refresh command runs, and `update-ca-certificates` ignores files without the `.crt` extension." + cite("ca"),
+			"refresh command runs, and Debian's `update-ca-certificates` ignores files without the `.crt` extension." + cite("ca", "alpine-update-ca"),
 		HowToFix:   "Run the refresh command after the copy (`RUN update-ca-certificates`), and name the file `*.crt`.",
-		Sources:    []string{"ca"},
+		Sources:    []string{"ca", "alpine-update-ca"},
 		Dockerfile: checkCR109,
 	})
 	Register(&Rule{
@@ -458,7 +459,9 @@ func checkCR109(in *DockerfileInput) []Finding {
 					},
 				})
 			}
-			if anchor == "/usr/local/share/ca-certificates" {
+			// Alpine's update-ca-certificates takes every regular file
+			// there, whatever its name; Debian's only `*.crt`.
+			if anchor == "/usr/local/share/ca-certificates" && v.manager(s) != PMApk {
 				if fd, ok := v.crtNameFinding(ins, dest); ok {
 					out = append(out, fd)
 				}

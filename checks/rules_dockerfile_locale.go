@@ -2,7 +2,9 @@ package checks
 
 import (
 	"fmt"
+	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -21,8 +23,10 @@ func init() {
 			"and `POSIX` (`ENV LANG=en_US.UTF-8`), its base is Debian's or Ubuntu's official image, which ships only " +
 			"those three, and nothing in the Dockerfile makes the locale: no `locale-gen`, `localedef`, " +
 			"`dpkg-reconfigure locales`, `update-locale`, edit of `/etc/locale.gen`, or `locales-all`. Installing the " +
-			"`locales` package alone generates nothing. A RUN of a script copied in from the build context may make it, " +
-			"so then nothing is reported; so is any other base, whose locales are not known from the file. CR322 judges " +
+			"`locales` package alone generates nothing. A RUN of a script copied in from the build context, or an install " +
+			"of packages the Dockerfile does not name (`$PACKAGES`), may make it, so then nothing is reported (a vendor's " +
+			"installer piped from a download, `curl -LsSf https://astral.sh/uv/install.sh | sh`, installs its tool, not " +
+			"locales); nor is any other base, whose locales are not known from the file. CR322 judges " +
 			"the built image itself.",
 		Why: "Shells and tools warn on every start (`setlocale: LC_ALL: cannot change locale`) and fall back to C when " +
 			"the locale is missing; some IDE servers refuse to start." + cite("seed"),
@@ -63,7 +67,7 @@ func checkCR117(in *DockerfileInput) []Finding {
 			}
 		}
 	}
-	if set == nil || value == "" || builtinLocale(value) || strings.Contains(value, "$") || v.installsUnknown(v.final) {
+	if set == nil || value == "" || builtinLocale(value) || strings.Contains(value, "$") || v.mayMakeLocale(v.final) {
 		return nil
 	}
 	return []Finding{{
@@ -73,4 +77,42 @@ func checkCR117(in *DockerfileInput) []Finding {
 		Evidence: EvidenceKnownBase,
 		Fix:      &Fix{Description: "use `C.UTF-8`, or install `locales` and run `locale-gen` for it in the same RUN"},
 	}}
+}
+
+// mayMakeLocale reports whether a RUN of the chain of s may make a locale
+// the Dockerfile does not show: an install of packages not named, a RUN
+// not read, or a script of the image or the build context. A vendor's
+// installer piped from a download (`curl … | sh`, `bash -c "$(curl …)"`:
+// uv, rustup, bun) installs its tool, not the system's locales, as does
+// a program the image has that is not a shell script.
+func (v *dfView) mayMakeLocale(s *dockerfile.Stage) bool {
+	for _, in := range v.instructions(s) {
+		if in.Cmd != "run" {
+			continue
+		}
+		for _, inst := range in.Installs() {
+			if inst.Unknown {
+				return true
+			}
+		}
+		cmds, err := in.Commands()
+		if err != nil {
+			return true
+		}
+		for _, c := range cmds {
+			sc := strings.Trim(c.Script, `"'`)
+			if sc == "" || sc == "-" || strings.HasPrefix(sc, "$(") || strings.HasPrefix(sc, "`") {
+				continue
+			}
+			// A program named through a variable (`$HOME/.bun/bin/bun
+			// install --global …`) is a tool, unless it is a shell
+			// script or a shell runs it.
+			if strings.HasPrefix(sc, "$") && !slices.Contains(shells, path.Base(c.Name)) &&
+				!strings.HasSuffix(sc, ".sh") && !strings.HasSuffix(sc, ".bash") {
+				continue
+			}
+			return true
+		}
+	}
+	return false
 }

@@ -1370,6 +1370,16 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					if path.Base(c.Name) == "ln" && !intoMultiarch && (i == len(c.Args)-1 || multiarchLib.MatchString(strings.Trim(a, `"'`))) {
 						continue
 					}
+					// A link that names the same architecture as its target
+					// (`ln -s /lib/libc.musl-x86_64.so.1 /lib/ld-linux-x86-64.so.2`,
+					// the loader x86_64 glibc programs ask for) serves only
+					// that architecture's programs: elsewhere it dangles, and
+					// nothing asks for it.
+					if path.Base(c.Name) == "ln" && i < len(c.Args)-1 {
+						if l := archRe.FindStringSubmatch(withoutPatternSubst(c.Args[len(c.Args)-1])); l != nil && normArch(l[1]) == normArch(m[1]) {
+							continue
+						}
+					}
 					if !intoMultiarch && (outputName(c, i) || path.Base(c.Name) == "mkdir") {
 						remember(names, -1)
 						continue

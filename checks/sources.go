@@ -66,6 +66,11 @@ var Sources = map[string]Source{
 		Where: "golang/go src/crypto/x509/root_linux.go",
 		URL:   "https://github.com/golang/go/blob/master/src/crypto/x509/root_linux.go",
 	},
+	"alpine-update-ca": {
+		Title: "Alpine's update-ca-certificates",
+		Where: "alpine/ca-certificates update-ca.c (main: every regular file of /usr/local/share/ca-certificates is added)",
+		URL:   "https://gitlab.alpinelinux.org/alpine/ca-certificates/-/blob/master/update-ca.c",
+	},
 	"systemd": {
 		Title: "Coder docs: Docker in workspaces (Systemd in Docker)",
 		Where: "coder/coder docs/admin/templates/extending-templates/docker-in-workspaces.md",

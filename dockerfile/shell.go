@@ -124,6 +124,17 @@ func continuation(l string, esc rune) (int, bool) {
 	return len(t) - 1, true
 }
 
+// Dropped reports whether line n of the instruction is one BuildKit drops:
+// a comment or empty line inside its continued header (`RUN \` then
+// `# apt-add-repository …`). Heredoc bodies are kept as they are.
+func (in *Instruction) Dropped(n int) bool {
+	if n <= in.StartLine || n > in.HeaderEndLine {
+		return false
+	}
+	l := in.file.Line(n)
+	return isCommentLine(l) || strings.TrimSpace(l) == ""
+}
+
 func isCommentLine(l string) bool {
 	return strings.HasPrefix(strings.TrimLeftFunc(l, unicode.IsSpace), "#")
 }
