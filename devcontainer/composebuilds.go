@@ -27,6 +27,9 @@ type ComposeBuildFile struct {
 	// Args are the service's `build.args` (a mapping or a list), with the
 	// project's `.env` interpolated; nil when none.
 	Args map[string]string
+	// Target is the service's `build.target`, the stage the build stops
+	// at ("" for the last stage, or when it still holds a variable).
+	Target string
 }
 
 // composeFile is the part of a Compose file ComposeBuildFiles reads.
@@ -56,7 +59,7 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 	}
 	var out []ComposeBuildFile
 	for _, s := range cf.Services {
-		ctx, df := "", "Dockerfile"
+		ctx, df, target := "", "Dockerfile", ""
 		var args map[string]string
 		switch v := s.Build.(type) {
 		case string:
@@ -70,6 +73,11 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 				df = d
 			}
 			args, _ = composeArgs(v["args"], env)
+			if t, ok := v["target"].(string); ok {
+				if target = interpolate(t, env); strings.Contains(target, "$") {
+					target = ""
+				}
+			}
 		default:
 			continue
 		}
@@ -89,7 +97,7 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 		if strings.Contains(img, "$") {
 			img = ""
 		}
-		out = append(out, ComposeBuildFile{Dockerfile: p, Context: path.Join(dir, ctx), Platform: plat, Image: img, Args: args})
+		out = append(out, ComposeBuildFile{Dockerfile: p, Context: path.Join(dir, ctx), Platform: plat, Image: img, Args: args, Target: target})
 	}
 	// Services are a mapping: the order is the Dockerfiles'.
 	slices.SortStableFunc(out, func(a, b ComposeBuildFile) int { return strings.Compare(a.Dockerfile, b.Dockerfile) })

@@ -7,7 +7,8 @@ import (
 
 // TestComposeBuildFiles: a repository's Compose file names the Dockerfiles
 // its services build by context and dockerfile, with the platform each
-// builds for, variables taken from the project's .env and their defaults;
+// builds for and the stage it stops at, variables taken from the project's
+// .env and their defaults;
 // remote contexts, paths out of the repository and unresolved variables
 // name nothing.
 func TestComposeBuildFiles(t *testing.T) {
@@ -32,6 +33,10 @@ func TestComposeBuildFiles(t *testing.T) {
 		{"out of the repository", "services:\n  x:\n    build: ../../x\n", "", "a", nil},
 		{"each service's own args", "services:\n  debian12:\n    build:\n      context: .\n      dockerfile: Dockerfile\n      args:\n        image: debian:12\n  lldb:\n    build:\n      dockerfile: Dockerfile.lldb\n      args: [\"image=${LLDB_IMAGE:-debian:12}\"]\n", "", ".",
 			[]ComposeBuildFile{{Dockerfile: "Dockerfile", Context: ".", Args: map[string]string{"image": "debian:12"}}, {Dockerfile: "Dockerfile.lldb", Context: ".", Args: map[string]string{"image": "debian:12"}}}},
+		{"a target stage", "services:\n  dev:\n    build:\n      context: .\n      target: ${TARGET:-development}\n", "", ".",
+			[]ComposeBuildFile{{Dockerfile: "Dockerfile", Context: ".", Target: "development"}}},
+		{"an unresolved target", "services:\n  dev:\n    build:\n      context: .\n      target: ${TARGET}\n", "", ".",
+			[]ComposeBuildFile{{Dockerfile: "Dockerfile", Context: "."}}},
 		{"an image only", "services:\n  db:\n    image: postgres:16\n", "", ".", nil},
 		{"not YAML", "services: [\n", "", ".", nil},
 	} {

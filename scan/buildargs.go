@@ -126,6 +126,10 @@ type buildFile struct {
 	// by the Dockerfile's path as written; only references written out
 	// in full, compiled once.
 	dfTags map[string][]tagPattern
+	// dfTargets are the stages it builds each Dockerfile to (a workflow
+	// step's `target:`, a command's `--target`, a Compose service's
+	// `build.target`), by the Dockerfile's path from the root.
+	dfTargets map[string][]string
 	// dfContexts are the build contexts its Compose services build each
 	// Dockerfile with, by the Dockerfile's path from the root.
 	dfContexts map[string][]string
@@ -496,6 +500,10 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 			if bytes.Contains(b, []byte("platforms:")) {
 				stepPlatforms(b, &f)
 			}
+			if bytes.Contains(b, []byte("target")) {
+				stepTargets(b, &f)
+				commandTargets(b, &f)
+			}
 			if bytes.Contains(b, []byte("tag")) {
 				unitTags(b, &f)
 			}
@@ -517,7 +525,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -743,6 +751,14 @@ var (
 	matrixList = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_-]*):\s*\[([^\]]*)\]`)
 	// matrixRef is `${{ matrix.KEY }}`.
 	matrixRef = regexp.MustCompile(`\$\{\{\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*\}\}`)
+	// matrixKey is a matrix key whose values follow as a block list
+	// (`dockerfile:` then `- jupyterlab`); matrixItem is one of them.
+	matrixKey  = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_-]*):\s*(?:#.*)?$`)
+	matrixItem = regexp.MustCompile(`^\s*-\s+["']?([^\s"'#:{}\[\]]+)["']?\s*(?:#.*)?$`)
+	// stepTarget is a step's `target:` on its line.
+	stepTarget = regexp.MustCompile(`^\s*target:\s*["']?((?:\$\{\{[^}]*\}\}|[^\s"'#])+)`)
+	// targetFlag is a build command's `--target STAGE`.
+	targetFlag = regexp.MustCompile(`\s--target(?:=|\s+)["']?([A-Za-z0-9_.-]+)["']?(?:\s|$)`)
 	// stepPlatform is a step's `platforms:` on its line.
 	stepPlatform = regexp.MustCompile(`^\s*platforms:\s*["']?([^"'#\n]+?)["']?\s*(?:#.*)?$`)
 )
@@ -774,39 +790,62 @@ func stepDockerfile(file, ctx string) string {
 	return file
 }
 
-// stepPlatforms records the platforms of each workflow step that names a
-// Dockerfile with `file:` and its platforms with `platforms:`
-// (docker/build-push-action), step by step: another step of the file
-// that builds another Dockerfile for two platforms says nothing of it.
-func stepPlatforms(b []byte, f *buildFile) {
+// wfStep is what one workflow step says it builds: its `file:` (or
+// `dockerfile:`), `context:`, `platforms:` and `target:` as written, and
+// the values of its job's matrix by key (`include:` entries' `context:`,
+// a key's list), for a step's `${{ matrix.KEY }}`.
+type wfStep struct {
+	file, ctx, platforms, target string
+	matrix                       map[string][]string
+}
+
+// dockerfiles are the Dockerfiles the step builds: its file, else its
+// context's own Dockerfile, with a matrix key expanded to each of its
+// values; none holding a variable.
+func (st wfStep) dockerfiles() []string {
+	var out []string
+	if file := stepDockerfile(st.file, st.ctx); file != "" {
+		for _, fl := range st.expand(file) {
+			if df := path.Clean(strings.TrimPrefix(fl, "./")); !strings.Contains(df, "$") {
+				out = append(out, df)
+			}
+		}
+	}
+	return out
+}
+
+// expand returns v with its first `${{ matrix.KEY }}` replaced by each of
+// the key's values (v alone when it names none).
+func (st wfStep) expand(v string) []string {
+	m := matrixRef.FindStringSubmatch(v)
+	if m == nil {
+		return []string{v}
+	}
+	var out []string
+	for _, x := range st.matrix[m[1]] {
+		out = append(out, strings.ReplaceAll(v, m[0], x))
+	}
+	return out
+}
+
+// workflowSteps reads a workflow's steps that name a Dockerfile or a
+// context, step by step, each with its job's matrix.
+func workflowSteps(b []byte) []wfStep {
 	// `${{ github.workflow }}` is the workflow's own `name:` (jauderho's
 	// one workflow per image, `context: ${{ github.workflow }}`).
 	if m := workflowName.FindSubmatch(b); m != nil {
 		b = githubWorkflow.ReplaceAll(b, m[1])
 	}
-	var file, ctx, plat string
-	// matrix are the values of the job's matrix by key (`include:`
-	// entries' `context:`), for a step's `${{ matrix.context }}`.
+	var out []wfStep
+	var st wfStep
 	matrix := map[string][]string{}
-	matrixIndent := -1
+	matrixIndent, listKey := -1, ""
 	flush := func() {
-		file = stepDockerfile(file, ctx)
-		if file != "" && plat != "" {
-			files := []string{file}
-			if m := matrixRef.FindStringSubmatch(file); m != nil {
-				files = nil
-				for _, v := range matrix[m[1]] {
-					files = append(files, strings.ReplaceAll(file, m[0], v))
-				}
-			}
-			for _, fl := range files {
-				df := path.Clean(strings.TrimPrefix(fl, "./"))
-				if !strings.Contains(df, "$") {
-					f.dfPlatform(df, plat)
-				}
-			}
+		if st.file != "" || st.ctx != "" {
+			st.matrix = matrix
+			out = append(out, st)
 		}
-		file, ctx, plat = "", "", ""
+		st = wfStep{}
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if matrixIndent >= 0 {
@@ -814,13 +853,20 @@ func stepPlatforms(b []byte, f *buildFile) {
 				continue
 			}
 			if len(line)-len(strings.TrimLeft(line, " \t")) > matrixIndent {
-				if m := matrixEntry.FindStringSubmatch(line); m != nil {
-					matrix[m[1]] = appendNew(matrix[m[1]], m[2])
-				} else if m := matrixList.FindStringSubmatch(line); m != nil {
-					for _, v := range strings.Split(m[2], ",") {
-						if v = strings.Trim(strings.TrimSpace(v), `"'`); v != "" {
-							matrix[m[1]] = appendNew(matrix[m[1]], v)
+				switch m := matrixEntry.FindStringSubmatch(line); {
+				case m != nil:
+					matrix[m[1]], listKey = appendNew(matrix[m[1]], m[2]), ""
+				default:
+					if m := matrixList.FindStringSubmatch(line); m != nil {
+						for _, v := range strings.Split(m[2], ",") {
+							if v = strings.Trim(strings.TrimSpace(v), `"'`); v != "" {
+								matrix[m[1]] = appendNew(matrix[m[1]], v)
+							}
 						}
+					} else if m := matrixKey.FindStringSubmatch(line); m != nil {
+						listKey = m[1] // its values follow as a list
+					} else if m := matrixItem.FindStringSubmatch(line); m != nil && listKey != "" {
+						matrix[listKey] = appendNew(matrix[listKey], m[1])
 					}
 				}
 				continue
@@ -829,18 +875,113 @@ func stepPlatforms(b []byte, f *buildFile) {
 		}
 		if m := matrixStart.FindStringSubmatch(line); m != nil {
 			flush()
-			matrix, matrixIndent = map[string][]string{}, len(m[1])
+			matrix, matrixIndent, listKey = map[string][]string{}, len(m[1]), ""
 			continue
 		}
 		if stepStart.MatchString(line) {
 			flush()
 		}
-		readStepKeys(line, &file, &ctx)
+		readStepKeys(line, &st.file, &st.ctx)
 		if m := stepPlatform.FindStringSubmatch(line); m != nil {
-			plat = strings.TrimSpace(m[1])
+			st.platforms = strings.TrimSpace(m[1])
+		}
+		if m := stepTarget.FindStringSubmatch(line); m != nil {
+			st.target = m[1]
 		}
 	}
 	flush()
+	return out
+}
+
+// stepPlatforms records the platforms of each workflow step that names a
+// Dockerfile with `file:` and its platforms with `platforms:`
+// (docker/build-push-action), step by step: another step of the file
+// that builds another Dockerfile for two platforms says nothing of it.
+func stepPlatforms(b []byte, f *buildFile) {
+	for _, st := range workflowSteps(b) {
+		if st.platforms == "" {
+			continue
+		}
+		for _, df := range st.dockerfiles() {
+			f.dfPlatform(df, st.platforms)
+		}
+	}
+}
+
+// stepTargets records the stage each workflow step builds its Dockerfile
+// to (docker/build-push-action's `target:`), a matrix key expanded.
+func stepTargets(b []byte, f *buildFile) {
+	for _, st := range workflowSteps(b) {
+		if st.target == "" {
+			continue
+		}
+		for _, df := range st.dockerfiles() {
+			for _, t := range st.expand(st.target) {
+				f.dfTarget(df, t)
+			}
+		}
+	}
+}
+
+// commandTargets records the stage each build command of a build file
+// builds its Dockerfile to: `--target` with `-f` (else its context's
+// Dockerfile), continued lines joined.
+func commandTargets(b []byte, f *buildFile) {
+	text := strings.ReplaceAll(string(b), "\\\n", " ")
+	for _, line := range strings.Split(text, "\n") {
+		m := buildCommand.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		args := strings.Split(m[1], "&&")[0]
+		tm := targetFlag.FindStringSubmatch(" " + args)
+		if tm == nil {
+			continue
+		}
+		if fm := fileFlag.FindStringSubmatch(" " + args); fm != nil {
+			f.dfTarget(path.Clean(strings.TrimPrefix(strings.Trim(fm[1], `"'`), "./")), tm[1])
+			continue
+		}
+		words := strings.Fields(args)
+		if len(words) > 0 {
+			if last := strings.Trim(words[len(words)-1], `"'`); !strings.HasPrefix(last, "-") && last != "-" && !strings.Contains(last, "://") {
+				f.dfTarget(path.Join(last, "Dockerfile"), tm[1])
+			}
+		}
+	}
+}
+
+// dfTarget records that the file builds the Dockerfile df (a path from
+// the root) to the stage target; names holding a variable are left.
+func (f *buildFile) dfTarget(df, target string) {
+	target = strings.Trim(target, `"'`)
+	if strings.Contains(df+target, "$") || target == "" || df == "." {
+		return
+	}
+	if f.dfTargets == nil {
+		f.dfTargets = map[string][]string{}
+	}
+	f.dfTargets[df] = appendNew(f.dfTargets[df], strings.ToLower(target))
+}
+
+// stageTarget is a stage a build file builds a Dockerfile to.
+type stageTarget struct {
+	stage string // lower-cased, as BuildKit matches stage names
+	by    string // the build file's path
+}
+
+// targets returns the stages the build files build the Dockerfile df to,
+// each once (with the first file that names it), in the order found.
+func (bf buildFiles) targets(df string) []stageTarget {
+	var out []stageTarget
+	for _, f := range bf {
+		for _, t := range f.dfTargets[df] {
+			if !slices.ContainsFunc(out, func(o stageTarget) bool { return o.stage == t }) && len(out) < maxTags {
+				out = append(out, stageTarget{stage: t, by: f.path})
+			}
+		}
+	}
+	return out
 }
 
 var (
@@ -977,6 +1118,9 @@ func composeBuilds(repo *rootfs.Root, rel string, b []byte, f *buildFile) {
 			}
 		}
 		f.dfPlatform(c.Dockerfile, c.Platform)
+		if c.Target != "" {
+			f.dfTarget(c.Dockerfile, c.Target)
+		}
 		for k, v := range c.Args {
 			if f.dfArgs == nil {
 				f.dfArgs = map[string]map[string][]string{}

@@ -358,6 +358,7 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 					return s.plan.buildFiles().keptEntrypoint(prog)
 				}}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
+			ts.res.Findings = append(ts.res.Findings, s.targetStageFindings(in, t.Path, ts.res.Findings)...)
 		}
 	}
 	s.noteTemplates(t, ts)
@@ -384,6 +385,48 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 	checks.SortFindings(ts.res.Findings)
 	s.progress(t.Path, "done")
 	return ts
+}
+
+// targetStageFindings runs the Dockerfile rules on each stage other than
+// the last that the repository's build files build as an image of its own
+// (`docker build --target dev`, a workflow step's `target:`, a Compose
+// service's `build.target`): nebari's workflow publishes the `jupyterlab`
+// stage, whose user is not the last stage's. A finding the last stage's
+// run already has is not repeated; the others say which stage and file.
+// Only the rules that read the Dockerfile run: the image built is the
+// last stage's.
+func (s *checker) targetStageFindings(in *checks.DockerfileInput, rel string, have []checks.Finding) []checks.Finding {
+	if in.File == nil || len(in.File.Stages) < 2 {
+		return nil
+	}
+	type key struct {
+		rule, msg string
+		line      int
+	}
+	seen := map[key]bool{}
+	for _, f := range have {
+		seen[key{f.RuleID, f.Message, f.Location.StartLine}] = true
+	}
+	last := in.File.Stages[len(in.File.Stages)-1]
+	var out []checks.Finding
+	for _, t := range s.plan.buildFiles().targets(rel) {
+		st := in.File.Stage(t.stage)
+		if st == nil || st == last {
+			continue
+		}
+		sin := *in
+		sin.Target = st.Name
+		for _, f := range checks.CheckDockerfile(&sin) {
+			k := key{f.RuleID, f.Message, f.Location.StartLine}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			f.Message += fmt.Sprintf(" (stage `%s`, which %s builds as an image of its own)", st.Name, t.by)
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // progress reports a target's stage to Options.Progress.
