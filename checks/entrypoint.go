@@ -186,6 +186,11 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 				// `COPY notice.sh /usr/bin`: a folder the image has, named
 				// without its slash; the command names the file in it.
 				srcs = append(srcs, from)
+			case !many && strings.HasPrefix(prog, dest+"/"):
+				// `COPY ci /opt/ci`: a folder of the context copied as
+				// that folder; the file is in it (a file copied there
+				// has no such path, and reads nothing).
+				srcs = append(srcs, path.Join(from, strings.TrimPrefix(prog, dest+"/")))
 			}
 		}
 	}

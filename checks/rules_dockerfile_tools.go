@@ -121,7 +121,11 @@ func init() {
 			"an `ENV` path (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value (`ARG ARCH=amd64`, a file " +
 			"name, a URL) that a later RUN's URL or path, an ADD, or another ENV/ARG path is built from. A shell variable a RUN sets " +
 			"(`export T=go1.22.linux-amd64.tar.gz`, `ARCH=amd64;`) is reported where it is set when a later URL or path of " +
-			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A download whose name says " +
+			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A script a RUN of the final image " +
+			"runs that the Dockerfile copies in from the build context (`COPY ci /opt/ci`, then `RUN cd /opt/ci && bash install_bazelisk.sh`) " +
+			"is read as well: when every download it names an architecture in (`curl`, `wget`) names the same one and the script does " +
+			"not work the architecture out itself, it is reported once, on the command that runs it (a script run under a condition, or " +
+			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
 			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`. A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported. A RUN that works " +
@@ -1597,6 +1601,7 @@ func checkCR112(in *DockerfileInput) []Finding {
 	}
 	out = append(out, archVarFindings(v)...)
 	declareTargetArch(v, out)
+	out = append(out, scriptDownloads(v)...)
 	// An apt source's fix asks dpkg, not ${TARGETARCH}.
 	for _, s := range v.f.Stages {
 		if built[s] {

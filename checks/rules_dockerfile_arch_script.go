@@ -1,0 +1,123 @@
+package checks
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// This file holds CR112's reading of the scripts a RUN runs that the
+// Dockerfile copies in from the build context (`COPY ci /opt/ci`, then
+// `RUN cd /opt/ci && bash install_bazelisk.sh`): a download such a script
+// names for one architecture, whatever the build's, breaks the image on
+// the others as one in the RUN itself would.
+
+var (
+	// scriptURL is a URL in a script's line.
+	scriptURL = regexp.MustCompile(`https?://[^\s"'<>()|;&]+`)
+	// scriptFetch is a program that downloads what a line's URL names.
+	scriptFetch = regexp.MustCompile(`(?:^|[\s;&|(])(?:curl|wget|aria2c)(?:\s|$)`)
+)
+
+// scriptDownloads are CR112's findings for the scripts the final image's
+// RUNs run from the build context: one per script whose downloads name a
+// single architecture, other than one the stage is built for, when the
+// script does not work the architecture out (archAware) itself. A script
+// run under a condition, named through a variable, or not found in the
+// context is not read.
+func scriptDownloads(v *dfView) []Finding {
+	if v.in.Context == nil || v.final == nil {
+		return nil
+	}
+	var out []Finding
+	read := map[string]bool{}
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd != "run" || v.buildMachineStage(ins.Stage) {
+			continue
+		}
+		cmds, err := ins.Commands()
+		if err != nil {
+			continue
+		}
+		cwd := ""
+		for _, c := range cmds {
+			if c.Conditional {
+				continue
+			}
+			// `cd /opt/ci && bash install_bazelisk.sh`: the script's
+			// folder is the one the RUN moved to.
+			if c.Name == "cd" && len(c.Args) == 1 && c.Literal[0] && strings.HasPrefix(c.Args[0], "/") {
+				cwd = c.Args[0]
+				continue
+			}
+			sc := strings.Trim(c.Script, `"'`)
+			if sc == "" || sc == "-" || strings.ContainsAny(sc, "$`") {
+				continue
+			}
+			if !strings.HasPrefix(sc, "/") {
+				dir := cwd
+				if dir == "" {
+					dir = v.workdirAt(ins.Stage, ins)
+				}
+				if dir == "" {
+					continue
+				}
+				sc = path.Join(dir, sc)
+			}
+			b, rel, ok := v.contextFile(sc)
+			if !ok || read[rel] {
+				continue
+			}
+			read[rel] = true
+			if fd, ok := scriptArchDownload(v, string(b), rel, c, v.fixedArch(ins.Stage)); ok {
+				out = append(out, fd)
+			}
+		}
+	}
+	return out
+}
+
+// scriptArchDownload judges one script's text: the first download that
+// names an architecture, when every such download names the same one and
+// the stage is not built for it.
+func scriptArchDownload(v *dfView, text, rel string, c dockerfile.Command, fixed string) (Finding, bool) {
+	if archAware(text) {
+		return Finding{}, false
+	}
+	var first, firstArch string
+	firstLine := 0
+	archs := map[string]bool{}
+	for i, line := range strings.Split(text, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") || !scriptFetch.MatchString(t) {
+			continue
+		}
+		for _, u := range scriptURL.FindAllString(t, -1) {
+			m := archRe.FindStringSubmatch(withoutPatternSubst(u))
+			if m == nil || otherOS.MatchString(u) || keyFile.MatchString(u) || archFreePackage(u) || crossArchive.MatchString(u) {
+				continue
+			}
+			a := normArch(m[1])
+			if a == "" {
+				continue
+			}
+			archs[a] = true
+			if first == "" {
+				first, firstArch, firstLine = u, m[1], i+1
+			}
+		}
+	}
+	if len(archs) != 1 || ownArch(fixed, normArch(firstArch)) {
+		return Finding{}, false
+	}
+	return Finding{
+		Message: fmt.Sprintf("`%s`, which this RUN runs, downloads `%s` (its line %d): it hard-codes the %s architecture, "+
+			"so the image breaks on other platforms", rel, first, firstLine, firstArch),
+		Location: v.spanLoc(c.Span),
+		Fix: &Fix{Description: fmt.Sprintf("pick the download in `%s` from the build's architecture: `$(uname -m)` gives "+
+			"x86_64/aarch64, `$(dpkg --print-architecture)` amd64/arm64", rel)},
+	}, true
+}

@@ -1,0 +1,54 @@
+package checks
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCR112CopiedScripts: a script a RUN runs, copied in from the build
+// context as a folder or a file (found through the RUN's `cd`, the
+// WORKDIR, or its own path), that downloads a file named for one
+// architecture is reported once, on the command that runs it, quoting
+// the URL and its line; one that works the architecture out, names two,
+// runs under a condition, is not in the context, or runs in a stage built
+// for that architecture is not; nor is another OS's download.
+func TestCR112CopiedScripts(t *testing.T) {
+	const amd64 = "#!/bin/bash\nset -e\n# fetch bazelisk\nwget -O /usr/local/bin/bazel https://github.com/bazelbuild/bazelisk/releases/download/v1.28.1/bazelisk-linux-amd64\n"
+	const aware = "#!/bin/bash\nARCH=$(uname -m)\ncurl -fsSLo /usr/local/bin/x https://example.com/x-linux-${ARCH}\n"
+	const both = "#!/bin/sh\ncurl -fsSLO https://example.com/x-linux-amd64\ncurl -fsSLO https://example.com/x-linux-arm64\n"
+	const darwin = "#!/bin/sh\ncurl -fsSLO https://example.com/x-darwin-amd64.tgz\n"
+	const commented = "#!/bin/sh\n# curl -fsSLO https://example.com/x-linux-amd64\necho done\n"
+	runRuleCases(t, "CR112", []ruleCase{
+		{"a folder copied, the script run after cd", "FROM debian:12\nCOPY ci /opt/ci\nRUN cd /opt/ci && bash install_bazelisk.sh\n",
+			withContext(map[string]string{"ci/install_bazelisk.sh": amd64}), []want{{line: 3}}},
+		{"a file copied into the WORKDIR", "FROM debian:12\nWORKDIR /opt\nCOPY install.sh .\nRUN ./install.sh\n",
+			withContext(map[string]string{"install.sh": amd64}), []want{{line: 4}}},
+		{"a script by its own path", "FROM debian:12\nCOPY scripts/ /tmp/scripts/\nRUN bash /tmp/scripts/install.sh && rm -rf /tmp/scripts\n",
+			withContext(map[string]string{"scripts/install.sh": amd64}), []want{{line: 3}}},
+		{"a script that works the architecture out", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": aware}), nil},
+		{"a script that names two architectures", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": both}), nil},
+		{"another OS's download", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": darwin}), nil},
+		{"a download in a comment", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": commented}), nil},
+		{"a script run under a condition", "FROM debian:12\nCOPY ci /opt/ci\nRUN if [ -n \"$WITH_BAZEL\" ]; then bash /opt/ci/install.sh; fi\n",
+			withContext(map[string]string{"ci/install.sh": amd64}), nil},
+		{"a stage built for amd64", "FROM --platform=linux/amd64 debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": amd64}), nil},
+		{"not in the context", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/other.sh": amd64}), nil},
+		{"no context", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n", nil, nil},
+	})
+	got := checkRule(t, "CR112", "FROM debian:12\nCOPY ci /opt/ci\nRUN cd /opt/ci && bash install_bazelisk.sh\n",
+		withContext(map[string]string{"ci/install_bazelisk.sh": amd64}))
+	if len(got) != 1 {
+		t.Fatalf("%d findings, want 1", len(got))
+	}
+	for _, want := range []string{"`ci/install_bazelisk.sh`", "`https://github.com/bazelbuild/bazelisk/releases/download/v1.28.1/bazelisk-linux-amd64`", "its line 4", "amd64"} {
+		if !strings.Contains(got[0].Message, want) {
+			t.Errorf("message %q does not say %s", got[0].Message, want)
+		}
+	}
+}
