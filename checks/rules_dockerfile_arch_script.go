@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -15,12 +16,11 @@ import (
 // names for one architecture, whatever the build's, breaks the image on
 // the others as one in the RUN itself would.
 
-var (
-	// scriptURL is a URL in a script's line.
-	scriptURL = regexp.MustCompile(`https?://[^\s"'<>()|;&]+`)
-	// scriptFetch is a program that downloads what a line's URL names.
-	scriptFetch = regexp.MustCompile(`(?:^|[\s;&|(])(?:curl|wget|aria2c)(?:\s|$)`)
-)
+// scriptURL is a URL in a command's word.
+var scriptURL = regexp.MustCompile(`https?://[^\s"'<>()|;&]+`)
+
+// scriptFetchers are the programs whose URL arguments are downloads.
+var scriptFetchers = []string{"curl", "wget", "aria2c"}
 
 // scriptDownloads are CR112's findings for the scripts the final image's
 // RUNs run from the build context: one per script whose downloads name a
@@ -81,32 +81,40 @@ func scriptDownloads(v *dfView) []Finding {
 }
 
 // scriptArchDownload judges one script's text: the first download that
-// names an architecture, when every such download names the same one and
-// the stage is not built for it.
+// names an architecture, when every such download the script runs
+// whatever happens (not under an `if`, a `case` branch, a loop, a
+// function or `||`; not one whose failure it ignores) names the same one
+// and the stage is not built for it. A script that does not parse is not
+// judged.
 func scriptArchDownload(v *dfView, text, rel string, c dockerfile.Command, fixed string) (Finding, bool) {
 	if archAware(text) {
+		return Finding{}, false
+	}
+	cmds, err := dockerfile.ScriptCommands(text)
+	if err != nil {
 		return Finding{}, false
 	}
 	var first, firstArch string
 	firstLine := 0
 	archs := map[string]bool{}
-	for i, line := range strings.Split(text, "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" || strings.HasPrefix(t, "#") || !scriptFetch.MatchString(t) {
+	for _, sc := range cmds {
+		if sc.Conditional || sc.FailureIgnored || !slices.Contains(scriptFetchers, path.Base(sc.Name)) {
 			continue
 		}
-		for _, u := range scriptURL.FindAllString(t, -1) {
-			m := archRe.FindStringSubmatch(withoutPatternSubst(u))
-			if m == nil || otherOS.MatchString(u) || keyFile.MatchString(u) || archFreePackage(u) || crossArchive.MatchString(u) {
-				continue
-			}
-			a := normArch(m[1])
-			if a == "" {
-				continue
-			}
-			archs[a] = true
-			if first == "" {
-				first, firstArch, firstLine = u, m[1], i+1
+		for _, a := range sc.Args {
+			for _, u := range scriptURL.FindAllString(a, -1) {
+				m := archRe.FindStringSubmatch(withoutPatternSubst(u))
+				if m == nil || otherOS.MatchString(u) || keyFile.MatchString(u) || archFreePackage(u) || crossArchive.MatchString(u) {
+					continue
+				}
+				a := normArch(m[1])
+				if a == "" {
+					continue
+				}
+				archs[a] = true
+				if first == "" {
+					first, firstArch, firstLine = u, m[1], sc.Line
+				}
 			}
 		}
 	}

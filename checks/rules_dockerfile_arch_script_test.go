@@ -10,15 +10,26 @@ import (
 // WORKDIR, or its own path), that downloads a file named for one
 // architecture is reported once, on the command that runs it, quoting
 // the URL and its line; one that works the architecture out, names two,
-// runs under a condition, is not in the context, or runs in a stage built
-// for that architecture is not; nor is another OS's download.
+// runs under a condition, is not in the context, does not parse, or runs
+// in a stage built for that architecture is not; nor is another OS's
+// download, one under the script's own condition, or one whose failure it
+// ignores.
 func TestCR112CopiedScripts(t *testing.T) {
 	const amd64 = "#!/bin/bash\nset -e\n# fetch bazelisk\nwget -O /usr/local/bin/bazel https://github.com/bazelbuild/bazelisk/releases/download/v1.28.1/bazelisk-linux-amd64\n"
 	const aware = "#!/bin/bash\nARCH=$(uname -m)\ncurl -fsSLo /usr/local/bin/x https://example.com/x-linux-${ARCH}\n"
 	const both = "#!/bin/sh\ncurl -fsSLO https://example.com/x-linux-amd64\ncurl -fsSLO https://example.com/x-linux-arm64\n"
 	const darwin = "#!/bin/sh\ncurl -fsSLO https://example.com/x-darwin-amd64.tgz\n"
 	const commented = "#!/bin/sh\n# curl -fsSLO https://example.com/x-linux-amd64\necho done\n"
+	const distro = "#!/bin/sh\n. /etc/os-release\nif [ \"$ID\" = centos ]; then\n  wget http://mirror.example.org/el/7/x86_64/zsh-5.1.el7.x86_64.rpm\nfi\n"
+	const ignored = "#!/bin/sh\ncurl -fsSLO https://example.com/x-linux-amd64 || true\n"
+	const broken = "#!/bin/sh\nif then\ncurl -fsSLO https://example.com/x-linux-amd64\n"
 	runRuleCases(t, "CR112", []ruleCase{
+		{"a download under the script's condition", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": distro}), nil},
+		{"a download whose failure the script ignores", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": ignored}), nil},
+		{"a script that does not parse", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": broken}), nil},
 		{"a folder copied, the script run after cd", "FROM debian:12\nCOPY ci /opt/ci\nRUN cd /opt/ci && bash install_bazelisk.sh\n",
 			withContext(map[string]string{"ci/install_bazelisk.sh": amd64}), []want{{line: 3}}},
 		{"a file copied into the WORKDIR", "FROM debian:12\nWORKDIR /opt\nCOPY install.sh .\nRUN ./install.sh\n",

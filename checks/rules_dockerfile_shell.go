@@ -21,15 +21,17 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "The final stage ends as a user the Dockerfile creates with a login shell that only refuses logins: " +
 			"`useradd --shell /bin/false worker`, `-s /usr/sbin/nologin`, or `adduser --system` (`-S`) without `--shell`, whose " +
-			"system users get `/usr/sbin/nologin` from Debian's adduser and `/bin/false` from busybox's (Alpine). A later `usermod --shell` or `chsh -s` for the user settles it; a user the " +
+			"system users get `/usr/sbin/nologin` from Debian's adduser and `/bin/false` from busybox's (Alpine), or it ends as one of " +
+			"the system accounts every Debian and Ubuntu image has from base-passwd (`www-data`, as php's images do; `nobody`, `daemon`, …), " +
+			"whose shell is `/usr/sbin/nologin`. A later `usermod --shell` or `chsh -s` for the user settles it; another user the " +
 			"base image creates, or one whose name or shell is left to a variable the file does not set, is not judged. CR316 " +
 			"judges the built image.",
 		Why: "The Coder agent starts every terminal and SSH session (also VS Code's and JetBrains' connections) with the " +
 			"user's login shell from `/etc/passwd`: `nologin` and `false` exit at once, so the workspace starts but no " +
-			"terminal opens in it." + cite("agent"),
+			"terminal opens in it." + cite("agent", "base-passwd"),
 		HowToFix: "Give the user a shell: create it with `--shell /bin/bash`, or run `usermod --shell /bin/bash <user>` " +
 			"before the final `USER`.",
-		Sources:    []string{"agent"},
+		Sources:    []string{"agent", "base-passwd"},
 		Dockerfile: checkCR123,
 	})
 }
@@ -55,7 +57,13 @@ func checkCR123(in *DockerfileInput) []Finding {
 		return nil
 	}
 	shell, line, ok := v.loginShell(v.final, u)
-	if !ok || !refusesLogin(shell) {
+	if !ok {
+		if fd, ok := v.baseSystemUser(last, u); ok {
+			return []Finding{fd}
+		}
+		return nil
+	}
+	if !refusesLogin(shell) {
 		return nil
 	}
 	named := "`" + shell + "`"
@@ -69,6 +77,48 @@ func checkCR123(in *DockerfileInput) []Finding {
 		Evidence: EvidenceFile,
 		Fix:      &Fix{Description: fmt.Sprintf("create `%s` with `--shell /bin/bash`, or run `usermod --shell /bin/bash %s` before the final `USER`", u, u)},
 	}}
+}
+
+// debianSystemUsers are the accounts Debian's base-passwd (and so every
+// Debian and Ubuntu image) has, and apt's `_apt`, whose login shell is
+// /usr/sbin/nologin (`sync`'s is /bin/sync, no shell either).
+var debianSystemUsers = []string{"daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy",
+	"www-data", "backup", "list", "irc", "gnats", "nobody", "_apt"}
+
+// baseSystemUser is CR123's finding for a final USER that is one of the
+// system accounts of a Debian or Ubuntu base (php's images end `USER
+// www-data`), which the Dockerfile neither creates nor gives a shell
+// (usermod, chsh).
+func (v *dfView) baseSystemUser(last *dockerfile.Instruction, u string) (Finding, bool) {
+	b := v.facts(v.final)
+	if b.Family != OSDebian || !slices.Contains(debianSystemUsers, u) || v.shellChanged(v.final, u) {
+		return Finding{}, false
+	}
+	return Finding{
+		Message: fmt.Sprintf("the workspace user `%s` is a system account of %s (Debian's base-passwd), whose login shell is "+
+			"`/usr/sbin/nologin`: the Coder agent starts terminals and SSH sessions with it, and it exits at once", u, b.described()),
+		Location: v.instLoc(last),
+		Evidence: b.Evidence(),
+		Fix: &Fix{Description: fmt.Sprintf("create a user for the workspace (`useradd --create-home --shell /bin/bash coder`), "+
+			"or run `usermod --shell /bin/bash %s` before the final `USER`", u)},
+	}, true
+}
+
+// shellChanged reports whether s's chain gives user name a login shell
+// (`usermod --shell`, `chsh -s`).
+func (v *dfView) shellChanged(s *dockerfile.Stage, name string) bool {
+	for _, in := range v.instructions(s) {
+		cmds, _ := in.Commands()
+		for _, c := range cmds {
+			if len(c.Args) == 0 || expandKnown(c.Args[len(c.Args)-1], v.stageVars(in.Stage, in)) != name {
+				continue
+			}
+			if prog := path.Base(c.Name); (prog == "usermod" || prog == "chsh") && shellOption(c.Args[:len(c.Args)-1], "-s", "--shell") != "" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // systemShell stands for the login shell `adduser --system` gives where

@@ -50,3 +50,39 @@ func TestCR123(t *testing.T) {
 		})
 	}
 }
+
+// TestCR123BaseSystemUser: a final USER that is one of the system
+// accounts of a Debian or Ubuntu base (php's `www-data`) has the login
+// shell /usr/sbin/nologin, known from the base, unless the Dockerfile
+// gives it one; another base's, an unknown base's or a regular user is
+// not judged so.
+func TestCR123BaseSystemUser(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		line      int // 0: no finding
+	}{
+		{"php's www-data", "FROM php:8.3-fpm\nRUN apt-get update && apt-get install -y git\nUSER www-data\n", 3},
+		{"nobody on Ubuntu", "FROM ubuntu:24.04\nUSER nobody:nogroup\n", 2},
+		{"given a shell", "FROM php:8.3-fpm\nRUN usermod --shell /bin/bash www-data\nUSER www-data\n", 0},
+		{"on Alpine", "FROM php:8.3-fpm-alpine\nUSER www-data\n", 0},
+		{"an unknown base", "FROM registry.example/acme/php:8\nUSER www-data\n", 0},
+		{"a regular user of the base", "FROM node:22-bookworm\nUSER node\n", 0},
+		{"by UID", "FROM debian:12\nUSER 33\n", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkRule(t, "CR123", tc.src, nil)
+			switch {
+			case tc.line == 0 && len(got) != 0:
+				t.Fatalf("reported: %+v", got)
+			case tc.line == 0:
+				return
+			case len(got) != 1:
+				t.Fatalf("%d findings, want 1: %+v", len(got), got)
+			}
+			fd := got[0]
+			if fd.Location.StartLine != tc.line || fd.Evidence != EvidenceKnownBase || !strings.Contains(fd.Message, "login shell is `/usr/sbin/nologin`") || fd.Fix == nil {
+				t.Errorf("finding: %+v", fd)
+			}
+		})
+	}
+}

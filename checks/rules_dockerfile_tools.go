@@ -123,7 +123,8 @@ func init() {
 			"(`export T=go1.22.linux-amd64.tar.gz`, `ARCH=amd64;`) is reported where it is set when a later URL or path of " +
 			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A script a RUN of the final image " +
 			"runs that the Dockerfile copies in from the build context (`COPY ci /opt/ci`, then `RUN cd /opt/ci && bash install_bazelisk.sh`) " +
-			"is read as well: when every download it names an architecture in (`curl`, `wget`) names the same one and the script does " +
+			"is read as well: when every download it runs whatever happens (`curl`, `wget`; not under its own `if`, `case`, loop or " +
+			"function, nor with its failure ignored) that names an architecture names the same one, and the script does " +
 			"not work the architecture out itself, it is reported once, on the command that runs it (a script run under a condition, or " +
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +

@@ -66,6 +66,11 @@ var Sources = map[string]Source{
 		Where: "golang/go src/crypto/x509/root_linux.go",
 		URL:   "https://github.com/golang/go/blob/master/src/crypto/x509/root_linux.go",
 	},
+	"base-passwd": {
+		Title: "Debian's base-passwd: the system accounts of every Debian and Ubuntu image",
+		Where: "debian/base-passwd passwd.master (www-data, nobody, daemon, …: /usr/sbin/nologin)",
+		URL:   "https://salsa.debian.org/debian/base-passwd/-/blob/master/passwd.master",
+	},
 	"alpine-update-ca": {
 		Title: "Alpine's update-ca-certificates",
 		Where: "alpine/ca-certificates update-ca.c (main: every regular file of /usr/local/share/ca-certificates is added)",

@@ -2,6 +2,7 @@ package dockerfile
 
 import (
 	"errors"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -265,6 +266,27 @@ func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVa
 	if err != nil {
 		return c.shellError(err, src, firstLine)
 	}
+	c.walkScript(file, src, firstLine)
+	return nil
+}
+
+// ScriptCommands parses a shell script's text (a script a RUN runs, read
+// from the build context) as Bash and returns its simple commands as
+// Commands does a RUN's, Line being the script's own line; Conditional
+// says which run only when a condition holds.
+func ScriptCommands(src string) ([]Command, error) {
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
+	if err != nil {
+		return nil, fmt.Errorf("shell: %w", err)
+	}
+	c := &collector{}
+	c.walkScript(file, src, 1)
+	return c.out, nil
+}
+
+// walkScript collects the commands and assignments of a parsed script
+// whose line 1 is Dockerfile line firstLine.
+func (c *collector) walkScript(file *syntax.File, src string, firstLine int) {
 	pos := func(p syntax.Pos) (int, int) {
 		if !p.IsValid() || p.Line() == 0 {
 			return firstLine, 0
@@ -286,7 +308,6 @@ func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVa
 		}
 	})
 	c.collectAssigns(file, sc, spanOf)
-	return nil
 }
 
 // declVariants are the builtins whose `NAME=value` arguments set shell
@@ -514,6 +535,9 @@ func (c *collector) parseNested(w word, user string, cond bool, depth int) {
 
 // shellError maps a mvdan.cc/sh error onto the Dockerfile.
 func (c *collector) shellError(err error, src string, firstLine int) error {
+	if c.in == nil {
+		return fmt.Errorf("shell: %w", err) // a script file's (ScriptCommands)
+	}
 	se := &SyntaxError{Path: c.in.file.Path, Line: c.in.StartLine}
 	var pe syntax.ParseError
 	var le syntax.LangError
