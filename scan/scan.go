@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -387,14 +388,22 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 	return ts
 }
 
+// workspaceTarget is a stage name that says the image is for working in:
+// a development, workspace or notebook image (`dev`, `development`,
+// `jupyterlab`, `workspace`). Other targets (ollama's `llama-server-cpu`,
+// a `builder` or `test` stage) make artifacts, caches or production
+// images no template runs.
+var workspaceTarget = regexp.MustCompile(`(?i)dev|workspace|workstation|jupyter|notebook|codespace|vscode|code-?server|toolbox|sandbox|(?:^|[-_.])(?:lab|ide)(?:$|[-_.])`)
+
 // targetStageFindings runs the Dockerfile rules on each stage other than
 // the last that the repository's build files build as an image of its own
 // (`docker build --target dev`, a workflow step's `target:`, a Compose
-// service's `build.target`): nebari's workflow publishes the `jupyterlab`
-// stage, whose user is not the last stage's. A finding the last stage's
-// run already has is not repeated; the others say which stage and file.
-// Only the rules that read the Dockerfile run: the image built is the
-// last stage's.
+// service's `build.target`) and whose name says it is for working in
+// (workspaceTarget): nebari's workflow publishes the `jupyterlab` stage,
+// whose user is not the last stage's. A finding the last stage's run
+// already has is not repeated; the others say which stage and file. Only
+// the rules that read the Dockerfile run: the image built is the last
+// stage's.
 func (s *checker) targetStageFindings(in *checks.DockerfileInput, rel string, have []checks.Finding) []checks.Finding {
 	if in.File == nil || len(in.File.Stages) < 2 {
 		return nil
@@ -411,7 +420,7 @@ func (s *checker) targetStageFindings(in *checks.DockerfileInput, rel string, ha
 	var out []checks.Finding
 	for _, t := range s.plan.buildFiles().targets(rel) {
 		st := in.File.Stage(t.stage)
-		if st == nil || st == last {
+		if st == nil || st == last || !workspaceTarget.MatchString(t.stage) {
 			continue
 		}
 		sin := *in

@@ -6,11 +6,12 @@ import (
 	"testing"
 )
 
-// TestTargetStages: a stage other than the last that the repository's
-// build files build as an image of its own (a workflow step's `target:`,
+// TestTargetStages: a stage other than the last, named for working in,
+// that the repository's build files build as an image of its own (a workflow step's `target:`,
 // also through its job's matrix list; a build command's `--target`; a
 // Compose service's `build.target`) is judged as that image, and says
-// which stage and file; the last stage, a stage no file names, a name
+// which stage and file; the last stage, a stage no file names, one named
+// for something else (`runtime`), a name
 // that is no stage and a target still holding a variable add nothing, and
 // a finding the last stage already has is not repeated.
 func TestTargetStages(t *testing.T) {
@@ -39,13 +40,15 @@ func TestTargetStages(t *testing.T) {
 			"Makefile": "x:\n\tdocker build --target notebook -f Dockerfile .\n"}, nil},
 		{"a target left to a variable", map[string]string{"Dockerfile": df,
 			"Makefile": "x:\n\tdocker build --target $(STAGE) -f Dockerfile .\n"}, nil},
+		{"a stage that makes no workspace", map[string]string{"Dockerfile": "FROM debian:12 AS runtime\nRUN apt-get update\nFROM runtime AS final\nUSER 1000\n",
+			"Makefile": "x:\n\tdocker build --target runtime -f Dockerfile .\n"}, nil},
 		{"no target", map[string]string{"Dockerfile": df, "Makefile": "x:\n\tdocker build -t acme/server -f Dockerfile .\n"}, nil},
-		{"the same USER for both: its finding once", map[string]string{"Dockerfile": "FROM debian:12 AS base\nUSER root\nFROM base AS dev\n",
-			"Makefile": "x:\n\tdocker build --target base -f Dockerfile .\n"},
+		{"the same USER for both: its finding once", map[string]string{"Dockerfile": "FROM debian:12 AS dev\nUSER root\nFROM dev AS app\n",
+			"Makefile": "x:\n\tdocker build --target dev -f Dockerfile .\n"},
 			[]string{"Dockerfile:2 the image ends as root: the last USER is `root`"}},
-		{"a root stage under a root last stage: each image", map[string]string{"Dockerfile": "FROM debian:12 AS base\nRUN apt-get update\nFROM base AS dev\n",
-			"Makefile": "x:\n\tdocker build --target base -f Dockerfile .\n"},
-			[]string{"Dockerfile:1 the image runs as root: there is no USER and `debian:12` runs as root (stage `base`, which Makefile builds as an image of its own)",
+		{"a root stage under a root last stage: each image", map[string]string{"Dockerfile": "FROM debian:12 AS devel\nRUN apt-get update\nFROM devel AS app\n",
+			"Makefile": "x:\n\tdocker build --target devel -f Dockerfile .\n"},
+			[]string{"Dockerfile:1 the image runs as root: there is no USER and `debian:12` runs as root (stage `devel`, which Makefile builds as an image of its own)",
 				"Dockerfile:3 the image runs as root: there is no USER and `debian:12` runs as root"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
