@@ -142,7 +142,8 @@ func init() {
 			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`), or a Jetson (L4T) base, which is arm64; a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
 			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
 			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`, `development.Dockerfile` and `development-arm.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` (or a Garden build action's `garden.yml`) beside it that builds every " +
-			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a build command that names it with one " +
+			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a target of a bake file in JSON, wherever it is, that builds " +
+			"it for one (rocker's `bakefiles/4.5.3.docker-bake.json`), or a build command that names it with one " +
 			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`, also `-f \"$dockerfile\"` in a loop over the repository's Dockerfiles, or `docker buildx bake -f docker-compose.dotnet.yml --set \"*.platform=linux/amd64\"` for the files it names) or a workflow step that does (its `file:` or " +
 			"`context:` with `platforms:`, also through a reusable workflow's inputs, per matrix entry, and `${{ github.workflow }}` as the workflow's `name:`), the same file in another release's " +
 			"folder that a command builds for one platform where none names this one (a generated script that builds only `2026.03/ndk/Dockerfile` " +

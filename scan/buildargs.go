@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"maps"
@@ -511,6 +512,9 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				reusableCalls(repo, b, &f)
 			}
 		}
+		if strings.HasSuffix(rel, ".json") && bytes.Contains(b, []byte(`"platforms"`)) {
+			bakeJSONPlatforms(b, &f)
+		}
 		if bytes.Contains(b, []byte("DOCKER_DEFAULT_PLATFORM")) {
 			if m := defaultPlatformSetting.FindSubmatch(b); m != nil {
 				f.defaultPlatform = string(m[1])
@@ -788,6 +792,40 @@ func stepDockerfile(file, ctx string) string {
 		return path.Join(ctx, "Dockerfile")
 	}
 	return file
+}
+
+// bakeJSONPlatforms records the platforms each target of a bake file in
+// JSON builds its Dockerfile for (rocker-versioned2's generated
+// `bakefiles/4.5.3.docker-bake.json`: `shiny` for linux/amd64 alone,
+// `r-ver` for two), its path taken from the target's `context` (the
+// folder bake runs in, the root, when unset) and `dockerfile`. A file
+// that is not such JSON gives nothing.
+func bakeJSONPlatforms(b []byte, f *buildFile) {
+	var bake struct {
+		Target map[string]struct {
+			Context    string   `json:"context"`
+			Dockerfile string   `json:"dockerfile"`
+			Platforms  []string `json:"platforms"`
+		} `json:"target"`
+	}
+	if json.Unmarshal(b, &bake) != nil {
+		return
+	}
+	names := make([]string, 0, len(bake.Target))
+	for n := range bake.Target {
+		names = append(names, n)
+	}
+	slices.Sort(names) // a mapping: the file's order is not kept
+	for _, n := range names {
+		t := bake.Target[n]
+		if len(t.Platforms) == 0 || t.Dockerfile == "" || strings.Contains(t.Context+t.Dockerfile, "://") {
+			continue
+		}
+		df := path.Clean(path.Join(strings.TrimPrefix(t.Context, "./"), t.Dockerfile))
+		if !strings.HasPrefix(df, "../") && !path.IsAbs(df) && !strings.Contains(df, "$") {
+			f.dfPlatform(df, strings.Join(t.Platforms, ","))
+		}
+	}
 }
 
 // wfStep is what one workflow step says it builds: its `file:` (or

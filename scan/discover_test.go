@@ -352,7 +352,8 @@ func TestLowerCaseArgPassed(t *testing.T) {
 // TestBakePlatformFixesArch: a Dockerfile whose bake file builds every
 // target for one platform (`platforms = ["linux/amd64"]`) is built for
 // that architecture only, so its amd64 downloads are not reported
-// (CR112); a bake file that builds for two platforms leaves them
+// (CR112), also a JSON bake file's target that builds it (each target
+// for its own); a bake file that builds for two platforms leaves them
 // reported, as does none.
 func TestBakePlatformFixesArch(t *testing.T) {
 	df := "FROM ubuntu:24.04\nRUN curl -fsSLO https://example.com/tool-linux-amd64.tar.gz\nUSER 1000\n"
@@ -364,6 +365,10 @@ func TestBakePlatformFixesArch(t *testing.T) {
 		{"two platforms", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/amd64", "linux/arm64"]`)}, 1},
 		{"another architecture", map[string]string{"img/Dockerfile": df, "img/docker-bake.hcl": bake(`["linux/arm64"]`)}, 1},
 		{"no bake file", map[string]string{"img/Dockerfile": df}, 1},
+		{"a bake file in JSON builds it for one, another target for two", map[string]string{"dockerfiles/shiny.Dockerfile": df, "dockerfiles/r-ver.Dockerfile": "FROM ubuntu:24.04\nUSER 1000\n",
+			"bakefiles/4.5.docker-bake.json": `{"target": {"r-ver": {"dockerfile": "dockerfiles/r-ver.Dockerfile", "platforms": ["linux/amd64", "linux/arm64"]}, "shiny": {"context": "./", "dockerfile": "dockerfiles/shiny.Dockerfile", "platforms": ["linux/amd64"]}}}`}, 0},
+		{"a bake file in JSON builds it for two", map[string]string{"dockerfiles/shiny.Dockerfile": df,
+			"bakefiles/4.5.docker-bake.json": `{"target": {"shiny": {"dockerfile": "dockerfiles/shiny.Dockerfile", "platforms": ["linux/amd64", "linux/arm64"]}}}`}, 1},
 		{"a workflow that builds it for one platform", map[string]string{"anaconda3/amazonlinux/Dockerfile": df,
 			".github/workflows/amazonlinux.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: anaconda3/amazonlinux/Dockerfile\n          platforms: linux/amd64\n"}, 0},
 		{"a workflow step that builds it for one, another step another file for two", map[string]string{"docker/test/Dockerfile": df,
