@@ -936,6 +936,10 @@ var (
 // (archAware), nor a stage built for that architecture.
 func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 	var out []Finding
+	foreignArchs := map[string]bool{}
+	for _, m := range dpkgAddArch.FindAllStringSubmatch(v.f.Text(1, len(v.f.Lines)), -1) {
+		foreignArchs[normArch(m[1])] = true
+	}
 	for _, ins := range s.Instructions {
 		if ins.Cmd != "run" {
 			continue
@@ -979,6 +983,13 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 				if len(archs) != 1 || normArch(archs[0]) == "" || ownArch(fixed, normArch(archs[0])) {
 					continue
 				}
+				// Another architecture's packages for a cross build: a
+				// stage pinned to its own platform, or one the Dockerfile
+				// adds to dpkg (`dpkg --add-architecture armhf`, then
+				// `apt-get download …:armhf` into a sysroot).
+				if fixed != "" || foreignArchs[normArch(archs[0])] {
+					continue
+				}
 				col := m[2] + a[0]
 				if aware && !unconditionalCol(cmds, n, col+1) {
 					continue
@@ -1007,6 +1018,24 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 						"`dpkg --print-architecture` is amd64 or i386, or limit it with `[arch=amd64]`"},
 				})
 			}
+			// A repository folder of one architecture's packages
+			// (`deb https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2004/x86_64 /`):
+			// on another platform apt finds none it can install there.
+			if m := aptSourceURL.FindStringSubmatchIndex(line); m != nil && (m[2] < 0 || !aptArchOption.MatchString(line[m[2]:m[3]])) {
+				url := line[m[4]:m[5]]
+				a := archFolder.FindStringSubmatchIndex(url)
+				if a != nil && !otherOS.MatchString(url) && !ownArch(fixed, normArch(url[a[2]:a[3]])) && (!aware || unconditionalCol(cmds, n, m[4]+1)) {
+					arch := url[a[2]:a[3]]
+					sp := dockerfile.Span{Line: n, Col: m[4] + 1, EndLine: n, EndCol: m[5] + 1}
+					out = append(out, Finding{
+						Message: fmt.Sprintf("apt source `%s` hard-codes the %s architecture: it is the folder of that architecture's "+
+							"packages, so on other platforms apt finds nothing it can install there", strings.TrimSpace(line[m[0]:m[1]]), arch),
+						Location: v.spanLoc(sp),
+						Fix: &Fix{Description: "name the folder from the build's architecture (`$(uname -m)`; NVIDIA's CUDA repository " +
+							"calls arm64 `sbsa`), or limit the source with `[arch=amd64]`"},
+					})
+				}
+			}
 		}
 	}
 	return out
@@ -1032,6 +1061,18 @@ func unconditionalCol(cmds []dockerfile.Command, n, col int) bool {
 	}
 	return covered
 }
+
+// dpkgAddArch is `dpkg --add-architecture ARCH`: a foreign architecture
+// whose packages apt may then install or download.
+var dpkgAddArch = regexp.MustCompile(`dpkg\s+--add-architecture[= ]\s*["']?([A-Za-z0-9_]+)`)
+
+// aptSourceURL is an apt source line's options and URL; archFolder is
+// an architecture's folder in a URL's path (`…/ubuntu2004/x86_64`,
+// `…/amd64/`).
+var (
+	aptSourceURL = regexp.MustCompile(`\bdeb\s+(?:\[([^\]]*)\]\s+)?(https?://[^\s"']+)`)
+	archFolder   = regexp.MustCompile(`/(x86_64|amd64|aarch64|arm64|sbsa|ppc64le)(?:/|$)`)
+)
 
 // ubuntuAmd64Source is an apt source on Ubuntu's primary or security
 // mirror (`deb http://security.ubuntu.com/ubuntu bionic-security main`),

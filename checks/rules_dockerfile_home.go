@@ -25,9 +25,9 @@ const toolWritesDoc = "Tools that write into the home by themselves count as wri
 	"(`~/.local/share/code-server`), `pyenv install` (`~/.pyenv`), `go install` (`~/go`, `GOPATH`), " +
 	"`python3 -m pip install --user` (`~/.local`), `uv tool install` (`~/.local/bin`, `~/.local/share/uv/tools`), " +
 	"`uv python install` (`~/.local/share/uv/python`), `solc-select install` and `use` (`~/.solc-select`), `swiftly init` and " +
-	"`swiftly install` (`~/.local/share/swiftly`, `~/.local/bin`), Nix's installer with `--no-daemon` (`~/.nix-profile`), and the uv, ruff, mise, Claude Code, bun, deno, pnpm, pyenv, pixi and Volta install scripts piped into a shell " +
-	"(`~/.local/bin`, `~/.bun`, `~/.deno`, `~/.local/share/pnpm`, `~/.pixi`, `~/.volta`) — unless the Dockerfile points the tool " +
-	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `MISE_INSTALL_PATH`, `UV_INSTALL_DIR`, `UV_TOOL_BIN_DIR`, `PIXI_HOME`, " +
+	"`swiftly install` (`~/.local/share/swiftly`, `~/.local/bin`), Nix's installer with `--no-daemon` (`~/.nix-profile`), the uv, ruff, mise, Claude Code, bun, deno, pnpm, pyenv, pixi and Volta install scripts piped into a shell " +
+	"(`~/.local/bin`, `~/.bun`, `~/.deno`, `~/.local/share/pnpm`, `~/.pixi`, `~/.volta`), and Poetry's installer piped into Python (`~/.local/share/pypoetry`) — unless the Dockerfile points the tool " +
+	"elsewhere (`CARGO_HOME`, `NVM_DIR`, `PIPX_BIN_DIR`, `HELM_CONFIG_HOME`, `MISE_DATA_DIR`, `MISE_INSTALL_PATH`, `UV_INSTALL_DIR`, `UV_TOOL_BIN_DIR`, `PIXI_HOME`, `POETRY_HOME`, " +
 	"`GIT_CONFIG_GLOBAL`, `--extensions-dir`, …)."
 
 // homeTool is a tool that writes under the home by itself: to the folder
@@ -58,6 +58,9 @@ var pipedInstallers = []struct {
 	{"pyenv-installer", homeTool{"PYENV_ROOT", "~/.pyenv"}},
 	{"mise.run", homeTool{"MISE_INSTALL_PATH", "~/.local/bin"}},
 	{"pixi.sh/install.sh", homeTool{"PIXI_HOME", "~/.pixi"}},
+	// Poetry's installer, piped into Python: its virtual environment in
+	// ~/.local/share/pypoetry, the `poetry` link in ~/.local/bin.
+	{"install.python-poetry.org", homeTool{"POETRY_HOME", "~/.local/share/pypoetry"}},
 	// Claude Code's native installer: ~/.local/bin/claude, pointing into
 	// ~/.local/share/claude; no variable moves it.
 	{"claude.ai/install.sh", homeTool{"", "~/.local/bin"}},
@@ -174,9 +177,12 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 		}
 		return nil // where nvm lives is not known
 	}
-	// A download piped into a shell: the fetching command names the
-	// installer, a shell of the RUN runs it.
-	if name != "curl" && name != "wget" || !slices.ContainsFunc(cmds, func(o dockerfile.Command) bool { return o.Script != "" }) {
+	// A download piped into a shell, or into Python reading its standard
+	// input (`| python3 -`, Poetry's installer): the fetching command
+	// names the installer, a shell or Python of the RUN runs it.
+	if name != "curl" && name != "wget" || !slices.ContainsFunc(cmds, func(o dockerfile.Command) bool {
+		return o.Script != "" || strings.HasPrefix(path.Base(o.Name), "python") && slices.Contains(o.Args, "-")
+	}) {
 		return nil
 	}
 	for _, p := range pipedInstallers {

@@ -74,9 +74,9 @@ func init() {
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, also told to read the system profile: `--rcfile /etc/profile`, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`) or a shell alone (`[\"/sbin/tini\", \"-g\", \"sh\"]`), or the command-line tool the image packages, " +
-			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`): they set nothing up. " +
+			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`) or as a Python module's command line (`[\"python\", \"-m\", \"twine\"]`): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
-			"an interpreter, a user switcher (`gosu`), a known service, or is started to serve (`--port`, `serve`). " +
+			"an interpreter running a script, a user switcher (`gosu`), a known service (also a server module: `python -m http.server`), or is started to serve (`--port`, `serve`). " +
 			"A Dockerfile a Docker Compose Dev Container builds is not judged (its service's command runs unless `overrideCommand` is " +
 			"true, and envbuilder cannot build it). An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
 			"\"sh\", \"-c\", …init_script]`) is not reported either: that template runs it. Nor is any ENTRYPOINT of a repository " +
@@ -157,7 +157,9 @@ func init() {
 			"An apt source a RUN writes for one architecture (`deb [arch=amd64 signed-by=…] https://…`) is reported too: " +
 			"on another platform apt skips it. So is one on Ubuntu's primary or security mirror without an `arch=` option " +
 			"(`deb http://security.ubuntu.com/ubuntu bionic-security main`): those hosts serve amd64 and i386 only, so on arm64 " +
-			"`apt-get update` fails on it (other architectures are on ports.ubuntu.com/ubuntu-ports). " +
+			"`apt-get update` fails on it (other architectures are on ports.ubuntu.com/ubuntu-ports). So is a source whose URL is " +
+			"one architecture's folder of packages (`deb https://developer.download.nvidia.com/compute/cuda/repos/ubuntu2004/x86_64 /`): " +
+			"on another platform apt finds nothing it can install there. " +
 			"An `LD_PRELOAD` of another architecture's library is a note: ld.so skips it, with an error on every program. " +
 			"Search paths (`PATH`, `LD_LIBRARY_PATH`, a `:` list), i386 multilib folders and folders the build makes itself " +
 			"(`mkdir -p ${JAVA_HOME}`) are not reported: a missing one is skipped, not broken. Nor is a repository's signing key " +
@@ -880,6 +882,10 @@ func withoutCmdSubst(w string) string {
 	return b.String()
 }
 
+// sysrootPath is a path through a folder named for a sysroot
+// (`/alpine-sysroot/…`, `/opt/sysroot/…`, `--sysroot=/x`).
+var sysrootPath = regexp.MustCompile(`(?i)(?:^|[/="'])[^/\s"'=]*sysroot[^/\s"'=]*(?:/|$)`)
+
 // archAware reports whether a RUN's text works the architecture out
 // itself.
 func archAware(text string) bool {
@@ -1334,6 +1340,12 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// (`s|^URL=.*$|URL=https://…x86_64….tar.gz|`), not a
 					// download of the build.
 					if path.Base(c.Name) == "sed" && strings.Contains(a, "://") {
+						continue
+					}
+					// A path inside a cross build's sysroot
+					// (`/alpine-sysroot/usr/lib/gcc/aarch64-alpine-linux-musl`)
+					// holds the target's files, whatever the host is.
+					if !strings.Contains(a, "://") && sysrootPath.MatchString(a) {
 						continue
 					}
 					m := archRe.FindStringSubmatch(withoutPatternSubst(a))
