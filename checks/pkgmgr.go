@@ -455,7 +455,8 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     adds git; the full tags have all of them.
 //   - node, python, ruby, golang, rust (full tags): built on buildpack-deps, so
 //     curl, wget, git and ca-certificates; node has user node (UID 1000).
-//   - python and ruby `-slim`: ca-certificates, no curl, wget or git.
+//   - python, ruby and rust `-slim`: ca-certificates, no curl, wget or git
+//     (rust-lang/docker-rust removes the wget it fetches rustup-init with).
 //   - node `-slim`: bash only, user node (UID 1000); its Dockerfiles install
 //     curl, wget and ca-certificates to fetch Node.js, then purge every
 //     package node does not link (nodejs/docker-node `*/bookworm-slim`).
@@ -543,10 +544,11 @@ var knownBases = []knownBase{
 		case isAlpineTag(r.Tag):
 			// rust's Alpine Dockerfile sets no USER: root.
 			return BaseFacts{Family: OSAlpine, Manager: PMApk, UserKnown: true, Source: "table"}
-		case strings.Contains(r.Tag, "slim") && (r.Repository == "python" || r.Repository == "ruby"):
-			// Both keep ca-certificates and purge the wget they fetch
-			// their source with (docker-library/ruby's slim keeps
-			// bzip2, ca-certificates, libffi, procps and the like).
+		case strings.Contains(r.Tag, "slim") && (r.Repository == "python" || r.Repository == "ruby" || r.Repository == "rust"):
+			// All keep ca-certificates and purge the wget they fetch
+			// their source (rust: rustup-init) with (docker-library/ruby's
+			// slim keeps bzip2, ca-certificates, libffi, procps and the
+			// like; rust-lang/docker-rust's keeps gcc and libc6-dev).
 			b = facts(OSDebian, PMApt, "bash")
 		case strings.Contains(r.Tag, "slim") && r.Repository == "node":
 			// node's slim Dockerfiles install curl, wget and
@@ -556,7 +558,7 @@ var knownBases = []knownBase{
 			b.Users, b.UID1000 = []string{"node"}, "node"
 			return b
 		case strings.Contains(r.Tag, "slim"):
-			// golang's and rust's slim Dockerfiles set no USER: root.
+			// golang's slim Dockerfiles set no USER: root.
 			return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, Source: "table"}
 		default:
 			b = facts(OSDebian, PMApt, "bash", "curl", "wget", "git")

@@ -69,7 +69,7 @@ func TestKnownBase(t *testing.T) {
 		{"ruby:3.4", OSDebian, PMApt, true, true, true, true, "", nil, ""},
 		{"public.ecr.aws/lts/ubuntu:22.04_stable", OSDebian, PMApt, true, false, false, false, "", nil, ""},
 		{"node:22-slim", OSDebian, PMApt, true, false, false, false, "", []string{"node"}, "node"},
-		{"rust:1-slim-bookworm", OSDebian, PMApt, false, false, false, false, "", nil, ""},
+		{"rust:1-slim-bookworm", OSDebian, PMApt, true, false, false, true, "", nil, ""},
 		{"rust:1.67-alpine", OSAlpine, PMApk, false, false, false, false, "", nil, ""},
 		{"eclipse-temurin:17-jdk-ubi9-minimal", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
 		{"openjdk", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
