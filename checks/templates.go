@@ -49,7 +49,8 @@ func init() {
 			"devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, a `_common/Dockerfile`, " +
 			"joined to others by a build script), or one a build script appends into the Dockerfile it writes with `cat` " +
 			"(`cat custom/header.Dockerfile >> $DOCKERFILE`: its `FROM` starts a file whose `USER` and `ENTRYPOINT` come later), or one a " +
-			"template of the repository includes with such a directive (`docker/alpine/runtime-from.dockerfile`), or an empty file named like a Dockerfile (a placeholder or a test's fixture). " +
+			"template of the repository includes with such a directive (`docker/alpine/runtime-from.dockerfile`) or a dockerfile-x source " +
+			"with its `INCLUDE` (manyfold's `docker/base.dockerfile`, from the build context's root or the including file's folder), or an empty file named like a Dockerfile (a placeholder or a test's fixture). " +
 			"It is reported once, as a note, and not checked as a Dockerfile: " +
 			"nothing is built and its base is not read. A Template source's Dockerfile, or one whose base is a placeholder, " +
 			"that still parses is checked by the rules that can read it, but its placeholders are not reported (no CR102 " +
@@ -423,11 +424,12 @@ func JoinedFragment(p, by string) *Template {
 	return &Template{Path: p, Kind: TemplateFragment, Sign: "`" + by + "` appends it with `cat`", Location: Location{Path: p, StartLine: 1}}
 }
 
-// IncludedFragment is the note for a Dockerfile piece a template of the
-// repository includes with a generator's directive
-// (`#{INCLUDE:docker/alpine/runtime-from.dockerfile}`).
-func IncludedFragment(p, by string) *Template {
-	return &Template{Path: p, Kind: TemplateFragment, Sign: "`" + by + "` includes it (`#{INCLUDE:…}`)", Location: Location{Path: p, StartLine: 1}}
+// IncludedFragment is the note for a Dockerfile piece another file of the
+// repository includes, how saying with what: a generator's directive
+// (`#{INCLUDE:docker/alpine/runtime-from.dockerfile}`) or the dockerfile-x
+// frontend's `INCLUDE docker/base.dockerfile`.
+func IncludedFragment(p, by, how string) *Template {
+	return &Template{Path: p, Kind: TemplateFragment, Sign: "`" + by + "` includes it with " + how, Location: Location{Path: p, StartLine: 1}}
 }
 
 // generatorLine finds a line that is a generator's: one that starts with a
@@ -653,7 +655,10 @@ func (t *Template) Note(checked bool) Finding {
 		what = "a Dockerfile whose base is a placeholder (" + t.Sign + ") that a build script fills in"
 	case TemplateFragment:
 		what = "a piece of a Dockerfile (it has no `FROM`) that a build script joins to others, not a Dockerfile on its own"
-		if t.Sign != "no `FROM`" {
+		switch {
+		case strings.Contains(t.Sign, " includes it with "):
+			what = "a piece of a Dockerfile that another file includes (" + t.Sign + "), not a Dockerfile on its own"
+		case t.Sign != "no `FROM`":
 			what = "a piece of a Dockerfile that a build script joins to others (" + t.Sign + "), not a Dockerfile on its own"
 		}
 	case TemplateEmpty:

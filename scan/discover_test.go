@@ -572,15 +572,25 @@ func TestSupervisorConfigOnASiblingBase(t *testing.T) {
 }
 
 // TestIncludedPieces: a file a template includes with a generator's
-// directive (`#{INCLUDE:docker/${TARGET}/runtime-from.dockerfile}`) is a
-// piece of it, noted once (CR120) and not judged as an image (no CR101);
-// a file no template includes is judged.
+// directive (`#{INCLUDE:docker/${TARGET}/runtime-from.dockerfile}`), or
+// that a file for the dockerfile-x frontend includes (`INCLUDE
+// docker/base.dockerfile`), is a piece of it, noted once (CR120) and not
+// judged as an image (no CR101); a file nothing includes is judged.
 func TestIncludedPieces(t *testing.T) {
 	tmpl := "#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}\nRUN yarn\nUSER theia\n"
 	piece := "FROM node:14.19.0-alpine3.15 as runtime\n"
 	runTreeCases(t, "CR101", []treeCase{
 		{"an included piece", map[string]string{"dockerfiles/theia/Dockerfile": tmpl, "dockerfiles/theia/docker/alpine/runtime-from.dockerfile": piece}, 0},
 		{"a file no template includes", map[string]string{"dockerfiles/theia/Dockerfile": tmpl, "dockerfiles/theia/docker/alpine/other-from.dockerfile": piece}, 1},
+	})
+	// dockerfile-x's INCLUDE, by the context's path or the file's folder.
+	x := "# syntax = devthefuture/dockerfile-x\n\nINCLUDE docker/base.dockerfile\nINCLUDE ./build.dockerfile\n\nFROM build AS app\nUSER 1000\n"
+	base := "FROM ruby:3.4-alpine AS base\nRUN apk add --no-cache tzdata\n"
+	build := "FROM base AS build\nRUN apk add --no-cache alpine-sdk\n"
+	runTreeCases(t, "CR101", []treeCase{
+		{"pieces dockerfile-x includes", map[string]string{"docker/app.dockerfile": x, "docker/base.dockerfile": base, "docker/build.dockerfile": build}, 0},
+		{"the same INCLUDE under Docker's own syntax", map[string]string{"docker/app.dockerfile": strings.Replace(x, "devthefuture/dockerfile-x", "docker/dockerfile:1", 1),
+			"docker/base.dockerfile": base}, 1},
 	})
 }
 

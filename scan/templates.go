@@ -71,8 +71,8 @@ func (p *Planned) recognizeTemplates(t *Target) {
 			}
 		}
 		if len(t.templates) == 0 {
-			if by := p.includedBy(t.Path); by != "" {
-				add(checks.IncludedFragment(t.Path, by))
+			if by, how := p.includedBy(t.Path); by != "" {
+				add(checks.IncludedFragment(t.Path, by, how))
 			}
 		}
 		return
@@ -203,16 +203,26 @@ func (s *checker) templateCheckable(t Target, rel string) bool {
 	return tm.Checkable(readErr == nil && parseErr == nil)
 }
 
-// include is a template's `#{INCLUDE:path}` directive: the files it names
-// (a variable stands for any one path part) are pieces of it.
+// include is a template's `#{INCLUDE:path}` directive, or the
+// dockerfile-x frontend's `INCLUDE path`: the files it names (a variable
+// stands for any one path part) are pieces of it.
 type include struct {
 	file *regexp.Regexp
 	by   string
+	how  string // the directive as the note names it
 }
 
 // includeDirective is a generator's include line (che-theia's
 // `#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}`).
 var includeDirective = regexp.MustCompile(`#\{INCLUDE:((?:\$\{[^}]*\}|[^}\s])+)\}`)
+
+// frontendInclude is dockerfile-x's `INCLUDE path` instruction
+// (manyfold's `INCLUDE docker/base.dockerfile`); frontendSyntax is the
+// syntax line that asks for that frontend.
+var (
+	frontendInclude = regexp.MustCompile(`(?im)^[ \t]*INCLUDE[ \t]+["']?([^\s"'#]+)`)
+	frontendSyntax  = regexp.MustCompile(`(?im)^#[ \t]*syntax[ \t]*=[ \t]*\S*dockerfile-x`)
+)
 
 // maxIncludes bounds the include directives read over a repository.
 const maxIncludes = 256
@@ -226,13 +236,27 @@ func (p *Planned) readIncludes(found []Found) []include {
 			continue
 		}
 		b, err := p.files.bytes(f.Path)
-		if err != nil || !bytes.Contains(b, []byte("#{INCLUDE:")) {
+		if err != nil {
 			continue
 		}
-		for _, m := range includeDirective.FindAllSubmatch(b, -1) {
-			rel := path.Join(path.Dir(f.Path), string(m[1]))
-			if re, err := globRef(rel, "[^/]*"); err == nil && len(out) < maxIncludes {
-				out = append(out, include{file: re, by: f.Path})
+		if bytes.Contains(b, []byte("#{INCLUDE:")) {
+			for _, m := range includeDirective.FindAllSubmatch(b, -1) {
+				rel := path.Join(path.Dir(f.Path), string(m[1]))
+				if re, err := globRef(rel, "[^/]*"); err == nil && len(out) < maxIncludes {
+					out = append(out, include{file: re, by: f.Path, how: "a generator's `#{INCLUDE:…}`"})
+				}
+			}
+		}
+		// dockerfile-x resolves an INCLUDE from the build context, the
+		// root here (manyfold's `docker/manyfold.dockerfile` includes
+		// `docker/base.dockerfile`), or from the file's own folder.
+		if bytes.Contains(b, []byte("INCLUDE")) && frontendSyntax.Match(b) {
+			for _, m := range frontendInclude.FindAllSubmatch(b, -1) {
+				for _, rel := range []string{path.Clean(string(m[1])), path.Join(path.Dir(f.Path), string(m[1]))} {
+					if re, err := globRef(rel, "[^/]*"); err == nil && len(out) < maxIncludes && !strings.HasPrefix(rel, "../") {
+						out = append(out, include{file: re, by: f.Path, how: "dockerfile-x's `INCLUDE`"})
+					}
+				}
 			}
 		}
 	}
@@ -241,11 +265,11 @@ func (p *Planned) readIncludes(found []Found) []include {
 
 // includedBy returns the template that includes the Dockerfile rel, ""
 // when none does.
-func (p *Planned) includedBy(rel string) string {
+func (p *Planned) includedBy(rel string) (by, how string) {
 	for _, in := range p.includes {
 		if in.by != rel && in.file.MatchString(rel) {
-			return in.by
+			return in.by, in.how
 		}
 	}
-	return ""
+	return "", ""
 }
