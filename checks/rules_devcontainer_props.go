@@ -142,7 +142,9 @@ func init() {
 	Register(&Rule{
 		ID: "CR209", Title: "Unknown property", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "A top-level property the Dev Container spec does not define — usually a typo, which every tool ignores silently, " +
-			"or a property that belongs one level down (`gpu` in `hostRequirements`, `dockerfile` in `build`).",
+			"or a property that belongs one level down (`gpu` in `hostRequirements`, `dockerfile` in `build`). A key that starts " +
+			"with `_` or `//` (`_postCreateCommand`, `_comment`, `//`) is the JSON convention for a property switched off or a " +
+			"comment, and is not reported.",
 		Why: "The devcontainer.json reference and schema (devcontainers/spec `schemas/devContainer.base.schema.json`) list the " +
 			"properties; an unknown one has no effect." + cite("spec"),
 		HowToFix:     "Use the spec's name (the finding suggests the closest one).",
@@ -543,7 +545,9 @@ func checkCR209(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
 	var out []Finding
 	for _, k := range c.Keys {
-		if slices.Contains(knownProperties, k) {
+		// `_remoteUser`, `_comment`, `//`: switched off on purpose, or a
+		// comment in a JSON file.
+		if slices.Contains(knownProperties, k) || strings.HasPrefix(k, "_") || strings.HasPrefix(k, "//") {
 			continue
 		}
 		f := dcAt(c, ptr(k), fmt.Sprintf("unknown property `%s`", k))

@@ -266,6 +266,7 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "far from anything", json: "{\"image\": \"x\", \"zzzzzzzzzzzz\": 1}", want: []string{"1:16"}},
 			{name: "known and legacy", json: `{"image": "x", "$schema": "s", "extensions": [], "hostRequirements": {}}`},
 			{name: "belongs one level down", json: "{\n  \"image\": \"x\",\n  \"gpu\": true\n}", want: []string{"3:3"}},
+			{name: "switched off, and comments", json: `{"image": "x", "_postCreateCommand": "make", "_remoteUser_comment": "later", "//": "notes"}`},
 			{name: "lower-case dockerfile", json: "{\n  \"dockerfile\": \"Dockerfile\"\n}", files: []string{".devcontainer/Dockerfile"}, want: []string{"2:3"}, edit: `  "dockerFile": "Dockerfile"`},
 		},
 		"CR210": {
