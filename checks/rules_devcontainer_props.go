@@ -196,9 +196,11 @@ func init() {
 	Register(&Rule{
 		ID: "CR214", Title: "Lifecycle command cannot run", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "A string lifecycle command on an image without `/bin/sh`, or an array command whose program is not on the image's PATH. " +
-			"Without the built image this fires only for well-known bases whose tools are known: the table of well-known images is its evidence, so it is a warning, never an error.",
+			"Without the built image this fires only for well-known bases whose tools are known: the table of well-known images is its evidence, so it is a warning, never an error. " +
+			"Whatever the image, an array command whose program holds a blank (`[\"cargo build\", \"cargo check\"]`: a command line " +
+			"written as one element) is reported from the file: no shell splits it, so the program looked for is `cargo build`.",
 		Why:          "The spec runs a string command with `/bin/sh -c` and an array command directly; a missing program fails the workspace start.",
-		HowToFix:     "Install the program in the Dockerfile, or call it by a path that exists.",
+		HowToFix:     "Install the program in the Dockerfile, or call it by a path that exists; write a command line as a string (`\"cargo build && cargo check\"`) or one word per element.",
 		Sources:      []string{"spec"},
 		Devcontainer: checkCR214,
 	})
@@ -655,14 +657,14 @@ func checkCR213(in *DevcontainerInput) []Finding {
 // image lacks.
 func checkCR214(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
+	out := blankPrograms(c)
 	if in.Dockerfile != nil || len(c.Features()) > 0 {
-		return nil
+		return out
 	}
 	b := dcBase(in)
 	if !b.Known || b.Source != "table" {
-		return nil
+		return out
 	}
-	var out []Finding
 	for _, lc := range devcontainer.LifecycleCommands[1:] {
 		cmd := c.Command(lc)
 		if cmd == nil {
@@ -680,6 +682,37 @@ func checkCR214(in *DevcontainerInput) []Finding {
 				f.Evidence = EvidenceKnownBase
 				out = append(out, f)
 			}
+		}
+	}
+	return out
+}
+
+// blankPrograms are CR214's findings for array lifecycle commands whose
+// program holds a blank (`["cargo build", "cargo check"]`): the array is
+// run without a shell, so the program looked for is `cargo build`. Every
+// builder runs the array so, whatever the image.
+func blankPrograms(c *devcontainer.Config) []Finding {
+	var out []Finding
+	// initializeCommand runs on the host, which a Coder workspace has not.
+	for _, lc := range devcontainer.LifecycleCommands[1:] {
+		cmd := c.Command(lc)
+		if cmd == nil {
+			continue
+		}
+		cmds := []devcontainer.Command{*cmd}
+		if cmd.Kind == devcontainer.CommandObject {
+			cmds = cmd.Parallel
+		}
+		for _, sub := range cmds {
+			prog := sub.Program()
+			if !strings.ContainsAny(strings.TrimSpace(prog), " \t") {
+				continue
+			}
+			f := dcAt(c, sub.Pointer+"/0", fmt.Sprintf("`%s` is one element of an array command, which runs without a shell: "+
+				"%s looks for a program named `%s`, which does not exist", prog, lc, prog))
+			f.Fix = &Fix{Description: "write the command as a string (`\"" + strings.Join(sub.Args, " && ") + "\"`), or one word per element (`[\"" +
+				strings.Join(strings.Fields(prog), "\", \"") + "\"]`)"}
+			out = append(out, f)
 		}
 	}
 	return out

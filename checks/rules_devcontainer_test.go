@@ -303,6 +303,9 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "parallel entry not on the image", json: "{\n  \"image\": \"debian:12\",\n  \"postStartCommand\": {\"a\": \"make\", \"b\": [\"git\", \"pull\"]}\n}", want: []string{"3:43"}},
 			{name: "string command", json: `{"image": "debian:12", "postCreateCommand": "curl -fsSL https://example.com"}`},
 			{name: "tool present", json: `{"image": "buildpack-deps:bookworm", "postCreateCommand": ["curl", "x"]}`},
+			{name: "a command line as one element", json: "{\n  \"image\": \"ghcr.io/acme/rust:1\",\n  \"onCreateCommand\": [\"cargo build\", \"cargo check\"]\n}", want: []string{"3:23"}},
+			{name: "a parallel entry's command line as one element", json: "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"},\n  \"postStartCommand\": {\"a\": [\"npm run dev\"]}\n}", files: []string{".devcontainer/Dockerfile"}, want: []string{"3:30"}},
+			{name: "one word per element", json: `{"image": "ghcr.io/acme/rust:1", "onCreateCommand": ["cargo", "build"]}`},
 		},
 		"CR215": {
 			{name: "root config", path: ".devcontainer.json", json: `{"image": "x"}`, want: []string{"1:1"}},
