@@ -27,7 +27,8 @@ func init() {
 			"`mcr.microsoft.com/devcontainers/base:latest`, `ghcr.io/homebrew/brew:main`, " +
 			"`quay.io/devfile/universal-developer-image:ubi9-latest`, `mcr.microsoft.com/devcontainers/base:ubuntu`. An image that still holds a variable or a " +
 			"`${templateOption:…}` placeholder is not judged, nor, in an image definition the repository's build files build with the Dev Containers CLI, an image they tag " +
-			"(the pipeline makes it first; a dev container a developer opens pulls its image, the repository's own too), nor a Compose image whose variable the project's `.env` does " +
+			"(the pipeline makes it first; a dev container a developer opens pulls its image, the repository's own too), nor an image under `localhost/` " +
+			"a build file of the repository tags (`docker build -t localhost/postiz-devcontainer`: never pulled, the local build is used), nor a Compose image whose variable the project's `.env` does " +
 			"not set (`…:${VERSION:-latest}`), which the environment Compose runs in chooses.",
 		Why: "Golden images must be reproducible: `latest` (or no tag) changes under the workspace, so two builds of the " +
 			"same commit can differ in tools, users and libc. envbuilder and the Dev Containers CLI pull the reference " +
@@ -184,6 +185,13 @@ func strconvQuote(s string) string {
 	return string(b)
 }
 
+// localRegistry reports whether a reference's registry is the machine's
+// own (`localhost`, `localhost:5000`, `127.0.0.1:5000`).
+func localRegistry(host string) bool {
+	h, _, _ := strings.Cut(host, ":")
+	return h == "localhost" || h == "127.0.0.1"
+}
+
 // checkCR217 reports a devcontainer image without a tag, or tagged latest.
 func checkCR217(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
@@ -207,6 +215,12 @@ func checkCR217(in *DevcontainerInput) []Finding {
 		return nil
 	}
 	r := ParseImageRef(img)
+	// An image under `localhost/` that a build file of the repository
+	// tags (postiz's `docker build -t localhost/postiz-devcontainer`) is
+	// never pulled: it is the one that build left on the machine.
+	if localRegistry(r.Registry) && in.BuiltImage != nil && in.BuiltImage(img) {
+		return nil
+	}
 	msg := floatingTag(img, r)
 	if msg == "" {
 		return nil

@@ -85,7 +85,7 @@ func init() {
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
 			"a build file of the repository tags (`docker build -t oracle/tuxedo:latest`, a Makefile's `$(TAG_FLAG) " +
 			"$(ORG)/base:latest`, a bake target's `tags` or `contexts` mapped to a target (also by a function that makes `\"target:${target}\"` for the file's targets) or to an image pinned by digest, a workflow's `tags:` (or a reusable " +
-			"workflow's `repo_tags:` input), docker/metadata-action's `images:` (or a reusable workflow's comma-separated `images:` list), a Compose service's `image` it builds, a Tiltfile's `docker_build` or `custom_build`, a workflow matrix entry that pairs a Dockerfile with its image (`[\"config/docker/Dockerfile.base\", \"ghcr.io/mfem/mfem-ubuntu-base\"]`), " +
+			"workflow's `repo_tags:` input), docker/metadata-action's `images:` (or a reusable workflow's comma-separated `images:` list), a Compose service's `image` it builds, a Tiltfile's `docker_build` or `custom_build`, a repository a build program keeps in a constant while a build command of the repository tags computed names (`REPOSITORY = 'silex/emacs'`, `docker buildx build … --tag`), a workflow matrix entry that pairs a Dockerfile with its image (`[\"config/docker/Dockerfile.base\", \"ghcr.io/mfem/mfem-ubuntu-base\"]`), " +
 			"`devcontainer build --image-name`, a tag a script names after each Dockerfile it builds, `-t ${lang}:latest -f " +
 			"intermediate/${lang}.Dockerfile`, or after each one it finds (`find recipes -name Dockerfile`, tagged `eclipse/$name` and " +
 			"built with `-t $image`: `eclipse/node` where `recipes/node/Dockerfile` is; a script's variable assigned several values, " +

@@ -127,6 +127,13 @@ type buildFile struct {
 	// by the Dockerfile's path as written; only references written out
 	// in full, compiled once.
 	dfTags map[string][]tagPattern
+	// repoConsts are image repositories it names in a constant for the
+	// repository it builds (silex/docker-emacs' `REPOSITORY =
+	// 'silex/emacs'`, whose tags a program computes).
+	repoConsts []string
+	// buildsTagged is set when it runs a build command that tags what it
+	// builds (`docker buildx build … --tag`), whatever the tags.
+	buildsTagged bool
 	// dfTargets are the stages it builds each Dockerfile to (a workflow
 	// step's `target:`, a command's `--target`, a Compose service's
 	// `build.target`), by the Dockerfile's path from the root.
@@ -283,7 +290,37 @@ func (bf buildFiles) built(fsys fs.FS, ref string) bool {
 			}
 		}
 	}
+	// A repository a build program keeps in a constant, its tags computed
+	// (`REPOSITORY = 'silex/emacs'` in bin/images, `docker buildx build
+	// … --tag` in bin/build), when one of the repository's build files
+	// runs such a tagged build.
+	if r.Registry == "" && slices.ContainsFunc(bf, func(f buildFile) bool { return f.buildsTagged }) {
+		for _, f := range bf {
+			if slices.Contains(f.repoConsts, strings.ToLower(r.Repository)) {
+				return true
+			}
+		}
+	}
 	return false
+}
+
+// repoConst is a constant a build program keeps an image repository in:
+// a name for a repository or image (`REPOSITORY = 'silex/emacs'`,
+// `IMAGE_NAME: "acme/tool"`) set to a quoted `namespace/name`.
+var repoConst = regexp.MustCompile(`(?i)\b(?:repository|repo|image|image_?name|image_?repo|docker_?repo)["']?\s*(?::|:?=)\s*["']([a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*)["']`)
+
+// buildCommandLine is a build command anywhere in a file (`docker buildx
+// build`, also as a word list: `%w[docker buildx build --progress plain]`).
+var buildCommandLine = regexp.MustCompile(`\b(?:docker|podman)\s+(?:buildx\s+)?build\b`)
+
+// repositoryConsts returns the repositories a build file keeps in
+// repoConst constants, lower-cased.
+func repositoryConsts(b []byte) []string {
+	var out []string
+	for _, m := range repoConst.FindAllSubmatch(b, -1) {
+		out = appendNew(out, strings.ToLower(string(m[1])))
+	}
+	return out
 }
 
 // foundBuild is a script that finds the Dockerfiles under a folder and
@@ -483,6 +520,8 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		}
 		namedArgs(b, f)
 		f.tags = taggedImages(b, github)
+		f.repoConsts = repositoryConsts(b)
+		f.buildsTagged = bytes.Contains(b, []byte("--tag")) && buildCommandLine.Match(b)
 		f.tagTemplates = tagTemplates(b)
 		f.found = foundBuilds(b)
 		f.bakes = bakeSets(b)
@@ -529,7 +568,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 || len(f.repoConsts) > 0 || f.buildsTagged {
 			out = append(out, f)
 		}
 		return nil

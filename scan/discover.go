@@ -78,6 +78,11 @@ var otherKinds = map[string]bool{
 	"dart": true, "rego": true, "rs": true, "java": true, "kt": true, "kts": true, "scala": true, "cs": true,
 	"c": true, "h": true, "cc": true, "cpp": true, "hpp": true, "php": true, "pl": true, "pm": true, "lua": true,
 	"swift": true, "ex": true, "exs": true, "erl": true, "hs": true, "clj": true,
+	// Documentation pages and front-end sources (Mintlify's
+	// `dockerfile.mdx`, `dockerfile-settings.tsx`), editors' syntax files
+	// (`dockerfile.vim`, `dockerfile-mode.el`), notebooks.
+	"mdx": true, "tsx": true, "jsx": true, "mjs": true, "cjs": true, "vue": true, "svelte": true, "css": true, "scss": true,
+	"less": true, "vim": true, "el": true, "ipynb": true, "tex": true, "org": true, "snap": true,
 }
 
 // codeKinds are the extensions of otherKinds that name a language: a

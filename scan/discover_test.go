@@ -30,6 +30,10 @@ func TestIsDockerfileName(t *testing.T) {
 		"dockerfile":                   true,
 		"Containerfile":                true,
 		"web.Dockerfile":               true,
+		"dockerfile.mdx":               false,
+		"dockerfile-settings.tsx":      false,
+		"dockerfile.vim":               false,
+		"dockerfile-mode.el":           false,
 		"Dockerfile.dev":               true,
 		"Dockerfile.centos":            true,
 		".Dockerfile":                  false,
@@ -235,6 +239,11 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 		{"a script in another folder", map[string]string{"samples/shm/Dockerfile": "FROM oracle/tuxedo:latest\nUSER 1000\n",
 			"core/dockerfiles/buildContainerImage.sh": "docker build $PROXY -t oracle/tuxedo:latest -t oracle/tuxedo:\"${VERSION}\" \"${VERSION}\"/\n"}, 0},
 		{"a bake file's tags", map[string]string{"app/Dockerfile": df, "docker-bake.hcl": "target \"base\" {\n  tags = [\"dockcross/base:latest\"]\n}\n"}, 0},
+		{"a build program's repository constant, its tags computed", map[string]string{"images/master/debian/ci/Dockerfile": "FROM silex/emacs:master-debian-ci\nUSER 1000\n",
+			"bin/images": "#!/usr/bin/env ruby\nclass Image\n  REPOSITORY       = 'silex/emacs'\nend\n",
+			"bin/build":  "#!/usr/bin/env ruby\nargs = %w[docker buildx build --progress plain]\nargs += tags.flat_map { |s| ['--tag', s] }\n"}, 0},
+		{"a repository constant with no tagged build", map[string]string{"images/master/debian/ci/Dockerfile": "FROM silex/emacs:master-debian-ci\nUSER 1000\n",
+			"bin/images": "#!/usr/bin/env ruby\nclass Image\n  REPOSITORY       = 'silex/emacs'\nend\n"}, 1},
 		{"a workflow's tags list with a templated name", map[string]string{"wasicontainer/Dockerfile": "FROM ghcr.io/python/devcontainer:latest\nUSER 1000\n",
 			".github/workflows/build-and-push.yml": "      - uses: docker/build-push-action@v7\n        with:\n          context: ./${{ env.CONTAINER }}\n          tags: |\n            ghcr.io/python/${{ inputs.container }}:${{ steps.version.outputs.builddate }}\n            ghcr.io/python/${{ inputs.container }}:latest\n          push: true\n"}, 0},
 		{"a workflow's --tag with a templated namespace", map[string]string{"Dockerfile": "FROM myoung34/github-runner-base:latest\nUSER 1000\n",
@@ -682,7 +691,8 @@ func TestDevcontainerImageTheRepositoryBuilds(t *testing.T) {
 // Makefile builds with the Dev Containers CLI, on an untagged image it tags
 // first (a layered base), uses that build: CR217 does not report it. A dev
 // container a developer opens pulls its image, the repository's own
-// published one too, and an image no build file tags: both reported.
+// published one too, and an image no build file tags: both reported. An
+// image under localhost/ a script builds is never pulled: not reported.
 func TestDevcontainerImageBuiltFirst(t *testing.T) {
 	cfg := "{\n  \"image\": \"ghcr.io/mrsimonemms/devcontainers/base\"\n}\n"
 	runTreeCases(t, "CR217", []treeCase{
@@ -691,6 +701,9 @@ func TestDevcontainerImageBuiltFirst(t *testing.T) {
 		{"the repository's own dev container on its published image", map[string]string{".devcontainer/devcontainer.json": cfg,
 			"Makefile": "base:\n\tdevcontainer build --workspace-folder images/base --image-name ghcr.io/mrsimonemms/devcontainers/base\n"}, 1},
 		{"tagged by nothing here", map[string]string{"images/full/.devcontainer/devcontainer.json": cfg}, 1},
+		{"a localhost image a script builds", map[string]string{".devcontainer/devcontainer.json": "{\n  \"image\": \"localhost/postiz-devcontainer\"\n}\n",
+			"var/docker/docker-build.sh": "#!/bin/sh\ndocker build --target devcontainer -t localhost/postiz-devcontainer -f Dockerfile.dev .\n"}, 0},
+		{"a localhost image nothing builds", map[string]string{".devcontainer/devcontainer.json": "{\n  \"image\": \"localhost/postiz-devcontainer\"\n}\n"}, 1},
 	})
 }
 
