@@ -579,6 +579,8 @@ func TestCR112(t *testing.T) {
 		{"dpkg architecture asked, a literal download anyway", "FROM ubuntu:24.04\nRUN ARCH=$(dpkg --print-architecture) && curl -LO https://example.com/t_amd64.deb\n", nil, []want{{line: 2}}},
 		{"Linux64 and a suffix the RUN picks by architecture", "FROM ubuntu:22.04\nRUN if [ \"${HOSTTYPE}\" = \"x86_64\" ]; then SUFFIX=\"\"; else SUFFIX=\"_armv8l\"; fi && wget -O- https://example.com/FVP_Base_11.28_Linux64${SUFFIX}.tgz | tar xz\n", nil, nil},
 		{"a link made in another architecture's library folder", "FROM ubuntu:24.04\nRUN ln -s libncurses.so.6 /usr/lib/x86_64-linux-gnu/libncurses.so.5\n", nil, []want{{line: 2}}},
+		{"an archive tar creates", "FROM golang:1.22\nRUN go run ./gen && tar cf \"json_linux_amd64.tar.gz\" ./data && tar -czf out-x86_64.tgz ./data\n", nil, nil},
+		{"an archive tar reads", "FROM debian:12\nCOPY tool-linux-amd64.tar.gz /tmp/\nRUN tar -xzf /tmp/tool-linux-amd64.tar.gz -C /usr/local/bin\n", nil, []want{{line: 3}}},
 		{"a path in a cross build's sysroot", "FROM alpine:3.22 AS sysroot\nRUN apk add --root /sysroot --initdb --arch aarch64 musl-dev\nFROM ubuntu:24.04\nCOPY --from=sysroot /sysroot /alpine-sysroot\nRUN ln -s /alpine-sysroot/usr/lib/gcc/aarch64-alpine-linux-musl/14 /alpine-sysroot/gcc-lib\n", nil, nil},
 		{"a link for one architecture's programs (glibc's loader on musl)", "FROM alpine:3.20\nRUN ln -s /lib/libc.musl-x86_64.so.1 /lib/ld-linux-x86-64.so.2\n", nil, nil},
 		{"a link to one architecture's file under a plain name", "FROM alpine:3.20\nRUN ln -s /lib/libc.musl-x86_64.so.1 /lib/libc.so\n", nil, []want{{line: 2}}},

@@ -1052,6 +1052,8 @@ func outputName(c dockerfile.Command, i int) bool {
 		short, long = 'o', "--output"
 	case "wget":
 		short, long = 'O', "--output-document"
+	case "tar":
+		return tarCreates(c, i)
 	default:
 		return false
 	}
@@ -1061,6 +1063,28 @@ func outputName(c dockerfile.Command, i int) bool {
 	}
 	return len(f) >= 2 && f[0] == '-' && f[1] != '-' && f[len(f)-1] == short && !strings.Contains(f, "=")
 }
+
+// tarCreates reports whether argument i of a tar command is the archive
+// it creates (`tar cf "json_linux_amd64.tar.gz" …`, `tar -czf x.tgz`,
+// `tar --create --file x.tar`): a local name, as a download's output is.
+func tarCreates(c dockerfile.Command, i int) bool {
+	cluster := func(j int) bool {
+		a := c.Args[j]
+		return strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") || j == 0 && tarOldStyle.MatchString(a)
+	}
+	create := false
+	for j := 0; j < i; j++ {
+		if c.Args[j] == "--create" || cluster(j) && strings.ContainsRune(strings.TrimPrefix(c.Args[j], "-"), 'c') {
+			create = true
+		}
+	}
+	prev := c.Args[i-1]
+	return create && (prev == "--file" || cluster(i-1) && strings.HasSuffix(prev, "f"))
+}
+
+// tarOldStyle is tar's first argument in the old style, its options
+// without a dash (`cf`, `czvf`).
+var tarOldStyle = regexp.MustCompile(`^[A-Za-z]+$`)
 
 // targetArchRef finds a reference to the TARGETARCH build argument.
 var targetArchRef = regexp.MustCompile(`\$\{?TARGETARCH\b`)
