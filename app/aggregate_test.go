@@ -41,7 +41,7 @@ func TestAggregateOnPullWithoutDockerfiles(t *testing.T) {
 // aggregate re-runs every target.
 func TestAggregateIsTheWorstTarget(t *testing.T) {
 	fake := githubfake.Start(t, githubfake.Options{})
-	helloWorld(t, fake, map[string]string{"Dockerfile": rootDockerfile, "clean/Dockerfile": rootDockerfile + "USER nobody\n"})
+	helloWorld(t, fake, map[string]string{"Dockerfile": rootDockerfile, "clean/Dockerfile": rootDockerfile + "USER 1000\n"})
 	a := startApp(t, fake, testAppOptions{})
 	mustAccept(t, deliver(t, a.Handler(), "pull_request", "open", readFixture(t, "pull_request.opened.json")))
 	waitFor(t, 30*time.Second, "both targets", completed(fake, 2))

@@ -30,7 +30,7 @@ func TestNewOrExisting(t *testing.T) {
 			name: "fixes the root user, adds a hard-coded architecture",
 			// USER fixes CR101; the download adds CR112; CR104 and CR105
 			// stay (notices, already on master).
-			head:        rootDockerfile + download + "USER nobody\n",
+			head:        rootDockerfile + download + "USER 1000\n",
 			annotations: []string{"CR104@1:notice", "CR105@1:notice", "CR112@4:warning"},
 			conclusion:  "neutral",
 			title:       "Architecture hard-coded in a download (2 already on master)",
@@ -54,7 +54,7 @@ func TestNewOrExisting(t *testing.T) {
 		{
 			name:       "hide",
 			config:     "app:\n  existing: hide\n",
-			head:       rootDockerfile + download + "USER nobody\n",
+			head:       rootDockerfile + download + "USER 1000\n",
 			conclusion: "neutral", annotations: []string{"CR112@4:warning"},
 			title: "Architecture hard-coded in a download (2 already on master)",
 		},

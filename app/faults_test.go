@@ -118,7 +118,7 @@ func TestSynchronizeSupersedes(t *testing.T) {
 	const newHead = "0123456789abcdef0123456789abcdef01234567"
 	fake := githubfake.Start(t, githubfake.Options{})
 	helloWorld(t, fake, map[string]string{"Dockerfile": rootDockerfile})
-	fake.AddCommit(fixtureRepo, newHead, map[string]string{"README.md": "# Hello World\n", "Dockerfile": rootDockerfile + "USER nobody\n"})
+	fake.AddCommit(fixtureRepo, newHead, map[string]string{"README.md": "# Hello World\n", "Dockerfile": rootDockerfile + "USER 1000\n"})
 
 	// Hold the first check run update of the old head until the new
 	// head's delivery has been routed.
