@@ -42,7 +42,8 @@ func init() {
 		What: "A certificate is copied into a trust anchor directory and no later instruction runs the refresh " +
 			"command (`update-ca-certificates`, `update-ca-trust`), or it is copied into " +
 			"`/usr/local/share/ca-certificates/` under a name that does not end in `.crt` (not on Alpine, whose " +
-			"`update-ca-certificates` takes every regular file there). A later RUN of a script or " +
+			"`update-ca-certificates` takes every regular file there). Not a certificate an `ENV` points programs at " +
+			"(`SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`, `NODE_EXTRA_CA_CERTS`, …): they read the file itself. A later RUN of a script or " +
 			"of a program copied in, whose commands the Dockerfile does not show, may refresh it: not reported.",
 		Why: "Programs read the generated bundle (Go: `/etc/ssl/certs/ca-certificates.crt`, " +
 			"`/etc/pki/tls/certs/ca-bundle.crt`, …), not the anchor directory; the bundle only changes when the " +
@@ -448,6 +449,12 @@ func checkCR109(in *DockerfileInput) []Finding {
 			if !ok {
 				continue
 			}
+			// An ENV that points programs at the copied file itself
+			// (`SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`): they read it
+			// directly, with or without a refresh, whatever its name.
+			if v.caVariableNames(s, dest) {
+				continue
+			}
 			if !v.refreshAfter(s, ins) {
 				line := "RUN " + refreshFor(anchor)
 				out = append(out, Finding{
@@ -469,6 +476,34 @@ func checkCR109(in *DockerfileInput) []Finding {
 		}
 	}
 	return out
+}
+
+// caVariables are the environment variables that point TLS clients at a
+// certificate bundle or folder of their own (OpenSSL, Python's requests,
+// curl, Node.js, git, the AWS CLI, pip).
+var caVariables = []string{"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS",
+	"GIT_SSL_CAINFO", "AWS_CA_BUNDLE", "PIP_CERT"}
+
+// caVariableNames reports whether an ENV of s's chain sets one of
+// caVariables to dest, a file inside it (dest a folder), or dest's
+// folder.
+func (v *dfView) caVariableNames(s *dockerfile.Stage, dest string) bool {
+	d := path.Clean(dest)
+	for _, in := range v.instructions(s) {
+		if in.Cmd != "env" {
+			continue
+		}
+		for _, kv := range in.Env {
+			if !slices.Contains(caVariables, kv.Key) {
+				continue
+			}
+			val := path.Clean(strings.Trim(kv.Value, `"'`))
+			if val == d || strings.HasPrefix(val, d+"/") || strings.HasSuffix(dest, "/") && path.Dir(val) == d {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // crtNameFinding reports a COPY/ADD into /usr/local/share/ca-certificates

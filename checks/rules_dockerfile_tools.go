@@ -74,7 +74,8 @@ func init() {
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, also told to read the system profile: `--rcfile /etc/profile`, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`) or a shell alone (`[\"/sbin/tini\", \"-g\", \"sh\"]`), or the command-line tool the image packages, " +
-			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`) or as a Python module's command line (`[\"python\", \"-m\", \"twine\"]`): they set nothing up. " +
+			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`) or as a Python module's command line (`[\"python\", \"-m\", \"twine\"]`), also with its own `run` subcommand (`[\"cypress\", \"run\"]`; " +
+			"a project runner's, `npm run dev`, `cargo run`, `flask run`, starts the project's code and is judged): they set nothing up. " +
 			"A program is still reported when it is a script (by its name, or a build-context file starting with `#!`), " +
 			"an interpreter running a script, a user switcher (`gosu`), a known service (also a server module: `python -m http.server`), or is started to serve (`--port`, `serve`). " +
 			"A Dockerfile a Docker Compose Dev Container builds is not judged (its service's command runs unless `overrideCommand` is " +
@@ -134,6 +135,7 @@ func init() {
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
 			"whatever the build decides (not under an `if`, a `case` branch, `||` or a test's `&&`) that names an architecture itself " +
 			"(`walter_…_linux_amd64` beside other downloads by `${TARGETARCH}`); nor is a download named for another OS (`_darwin_amd64`, a Windows target triple: `x86_64-unknown-mingw32`), " +
+			"nor an Azure Functions extension bundle (`Microsoft.Azure.Functions.ExtensionBundle.4.2.0_linux-x64.zip`: .NET assemblies that run on ARM too, which Microsoft's arm32v7 images ship), " +
 			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`), nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
@@ -601,6 +603,20 @@ var initValueFlags = []string{"-r", "--rewrite", "-p", "-e"}
 // and uid fixers, process supervisors.
 var setupName = regexp.MustCompile(`(?i)entry|init|start|setup|boot|launch|wrap|run|docker-(?:php|java|host|user)|fixuid|gosu|su-exec|setpriv|s6|supervis|\.(sh|bash|py|pl|rb|js|ps1)$`)
 
+// managedBundle is an Azure Functions extension bundle
+// (`Microsoft.Azure.Functions.ExtensionBundle.4.2.0_linux-x64.zip`): .NET
+// assemblies whose `linux-x64` flavour is precompiled for x64 but keeps
+// its IL, so it runs on ARM too; Microsoft's arm32v7 Functions images ship
+// that flavour.
+var managedBundle = regexp.MustCompile(`Microsoft\.Azure\.Functions\.ExtensionBundle`)
+
+// projectRunners are the programs whose `run` starts a project's own code
+// or scripts (`npm run dev`, `cargo run`, `flask run`, `docker compose
+// run`), which may serve or set things up.
+var projectRunners = []string{"npm", "yarn", "pnpm", "npx", "bun", "deno", "cargo", "go", "dotnet", "flask", "poetry", "pipenv",
+	"uv", "hatch", "pdm", "docker", "docker-compose", "podman", "mix", "rails", "bundle", "gradle", "gradlew", "mvn", "mvnw",
+	"make", "just", "task", "nx", "turbo", "streamlit", "uvx", "sbt", "lein", "stack", "cabal"}
+
 // serverArg matches the arguments of a command that serves rather than
 // answers: a listening address, a port, a daemon mode.
 var serverArg = regexp.MustCompile(`(?i)^(--?(bind|listen|port|host|addr|ip|daemon)|(?-i:-D)$|serve$|server$|start$|run$|daemon$|up$|lab$|notebook$)`)
@@ -640,6 +656,12 @@ func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
 		words = append(words, commandWords(cmd)...)
 	}
 	for _, a := range words {
+		// `cypress run`, `dagger run`: the tool's own subcommand. A
+		// project runner's `run` (`npm run dev`, `cargo run`, `flask
+		// run`) starts the project's code, which may serve.
+		if a == "run" && !slices.Contains(projectRunners, name) {
+			continue
+		}
 		if serverArg.MatchString(a) || !strings.HasPrefix(a, "-") && setupName.MatchString(path.Base(a)) {
 			return false
 		}
@@ -1326,6 +1348,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			if aware {
 				vars = slices.DeleteFunc(vars, func(sa shellArch) bool { return sa.a.Conditional })
 			}
+			vars = slices.DeleteFunc(vars, func(sa shellArch) bool { return managedBundle.MatchString(sa.a.Value) })
 			for _, sa := range vars {
 				dls = append(dls, &download{finding: shellArchFinding(v, sa), arch: sa.arch, stem: archStem(sa.a.Value), spans: []dockerfile.Span{sa.a.Span}})
 				remember(archNames(sa.a.Value), len(dls)-1)
@@ -1441,7 +1464,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						continue
 					}
 					url := strings.Contains(a, "://")
-					if crossArchive.MatchString(strings.Trim(a, `"'`)) {
+					if crossArchive.MatchString(strings.Trim(a, `"'`)) || managedBundle.MatchString(a) {
 						continue
 					}
 					if url && (keyFile.MatchString(strings.Trim(a, `"'`)) || archFreePackage(strings.Trim(a, `"'`))) {
