@@ -665,6 +665,30 @@ func checkCR214(in *DevcontainerInput) []Finding {
 	if !b.Known || b.Source != "table" {
 		return out
 	}
+	for _, lcc := range containerCommands(c) {
+		prog := lcc.cmd.Program()
+		name := prog[strings.LastIndex(prog, "/")+1:]
+		if (name == "curl" || name == "wget" || name == "git" || name == "bash" || name == "sudo") && !b.Has(name) {
+			f := dcAt(c, lcc.cmd.Pointer+"/0", fmt.Sprintf("`%s` is not on `%s`: %s cannot run", prog, b.Ref, lcc.property))
+			f.Evidence = EvidenceKnownBase
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// lifecycleCommand is one command a lifecycle property runs: the
+// property's own, or one entry of its object form.
+type lifecycleCommand struct {
+	property string
+	cmd      devcontainer.Command
+}
+
+// containerCommands are the lifecycle commands that run in the container,
+// in the spec's order (initializeCommand runs on the host, which a Coder
+// workspace has not), each entry of an object form on its own.
+func containerCommands(c *devcontainer.Config) []lifecycleCommand {
+	var out []lifecycleCommand
 	for _, lc := range devcontainer.LifecycleCommands[1:] {
 		cmd := c.Command(lc)
 		if cmd == nil {
@@ -675,13 +699,7 @@ func checkCR214(in *DevcontainerInput) []Finding {
 			cmds = cmd.Parallel
 		}
 		for _, sub := range cmds {
-			prog := sub.Program()
-			name := prog[strings.LastIndex(prog, "/")+1:]
-			if (name == "curl" || name == "wget" || name == "git" || name == "bash" || name == "sudo") && !b.Has(name) {
-				f := dcAt(c, sub.Pointer+"/0", fmt.Sprintf("`%s` is not on `%s`: %s cannot run", prog, b.Ref, lc))
-				f.Evidence = EvidenceKnownBase
-				out = append(out, f)
-			}
+			out = append(out, lifecycleCommand{lc, sub})
 		}
 	}
 	return out
@@ -693,27 +711,16 @@ func checkCR214(in *DevcontainerInput) []Finding {
 // builder runs the array so, whatever the image.
 func blankPrograms(c *devcontainer.Config) []Finding {
 	var out []Finding
-	// initializeCommand runs on the host, which a Coder workspace has not.
-	for _, lc := range devcontainer.LifecycleCommands[1:] {
-		cmd := c.Command(lc)
-		if cmd == nil {
+	for _, lcc := range containerCommands(c) {
+		prog := lcc.cmd.Program()
+		if !strings.ContainsAny(strings.TrimSpace(prog), " \t") {
 			continue
 		}
-		cmds := []devcontainer.Command{*cmd}
-		if cmd.Kind == devcontainer.CommandObject {
-			cmds = cmd.Parallel
-		}
-		for _, sub := range cmds {
-			prog := sub.Program()
-			if !strings.ContainsAny(strings.TrimSpace(prog), " \t") {
-				continue
-			}
-			f := dcAt(c, sub.Pointer+"/0", fmt.Sprintf("`%s` is one element of an array command, which runs without a shell: "+
-				"%s looks for a program named `%s`, which does not exist", prog, lc, prog))
-			f.Fix = &Fix{Description: "write the command as a string (`\"" + strings.Join(sub.Args, " && ") + "\"`), or one word per element (`[\"" +
-				strings.Join(strings.Fields(prog), "\", \"") + "\"]`)"}
-			out = append(out, f)
-		}
+		f := dcAt(c, lcc.cmd.Pointer+"/0", fmt.Sprintf("`%s` is one element of an array command, which runs without a shell: "+
+			"%s looks for a program named `%s`, which does not exist", prog, lcc.property, prog))
+		f.Fix = &Fix{Description: "write the command as a string (`\"" + strings.Join(lcc.cmd.Args, " && ") + "\"`), or one word per element (`[\"" +
+			strings.Join(strings.Fields(prog), "\", \"") + "\"]`)"}
+		out = append(out, f)
 	}
 	return out
 }

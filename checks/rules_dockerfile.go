@@ -138,6 +138,14 @@ func (v *dfView) installs(s *dockerfile.Stage, pkgs ...string) bool {
 // `curl … | sh`), or an install of a variable, a local package file or a
 // group. What the image then lacks is not known.
 func (v *dfView) installsUnknown(s *dockerfile.Stage) bool {
+	return v.runsUnknown(s, func(c dockerfile.Command) bool { return c.Script != "" })
+}
+
+// runsUnknown reports whether a RUN of the chain of s installs packages it
+// does not name, is not read, or runs a command for which hidden reports
+// true: one whose work the Dockerfile does not show (a script) and that
+// may do what the caller asks about.
+func (v *dfView) runsUnknown(s *dockerfile.Stage, hidden func(dockerfile.Command) bool) bool {
 	for _, in := range v.instructions(s) {
 		if in.Cmd != "run" {
 			continue
@@ -149,12 +157,10 @@ func (v *dfView) installsUnknown(s *dockerfile.Stage) bool {
 		}
 		cmds, err := in.Commands()
 		if err != nil {
-			return true // a RUN not read may install anything
+			return true // a RUN not read may do anything
 		}
-		for _, c := range cmds {
-			if c.Script != "" {
-				return true
-			}
+		if slices.ContainsFunc(cmds, hidden) {
+			return true
 		}
 	}
 	return false

@@ -86,33 +86,15 @@ func checkCR117(in *DockerfileInput) []Finding {
 // uv, rustup, bun) installs its tool, not the system's locales, as does
 // a program the image has that is not a shell script.
 func (v *dfView) mayMakeLocale(s *dockerfile.Stage) bool {
-	for _, in := range v.instructions(s) {
-		if in.Cmd != "run" {
-			continue
+	return v.runsUnknown(s, func(c dockerfile.Command) bool {
+		sc := strings.Trim(c.Script, `"'`)
+		if sc == "" || sc == "-" || strings.HasPrefix(sc, "$(") || strings.HasPrefix(sc, "`") {
+			return false
 		}
-		for _, inst := range in.Installs() {
-			if inst.Unknown {
-				return true
-			}
-		}
-		cmds, err := in.Commands()
-		if err != nil {
-			return true
-		}
-		for _, c := range cmds {
-			sc := strings.Trim(c.Script, `"'`)
-			if sc == "" || sc == "-" || strings.HasPrefix(sc, "$(") || strings.HasPrefix(sc, "`") {
-				continue
-			}
-			// A program named through a variable (`$HOME/.bun/bin/bun
-			// install --global …`) is a tool, unless it is a shell
-			// script or a shell runs it.
-			if strings.HasPrefix(sc, "$") && !slices.Contains(shells, path.Base(c.Name)) &&
-				!strings.HasSuffix(sc, ".sh") && !strings.HasSuffix(sc, ".bash") {
-				continue
-			}
-			return true
-		}
-	}
-	return false
+		// A program named through a variable (`$HOME/.bun/bin/bun install
+		// --global …`) is a tool, unless it is a shell script or a shell
+		// runs it.
+		return !strings.HasPrefix(sc, "$") || slices.Contains(shells, path.Base(c.Name)) ||
+			strings.HasSuffix(sc, ".sh") || strings.HasSuffix(sc, ".bash")
+	})
 }
