@@ -146,7 +146,7 @@ func init() {
 			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`, `development.Dockerfile` and `development-arm.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` (or a Garden build action's `garden.yml`) beside it that builds every " +
 			"target for one platform (`platforms = [\"linux/amd64\"]`) makes it that one, as does a target of a bake file in JSON, wherever it is, that builds " +
 			"it for one (rocker's `bakefiles/4.5.3.docker-bake.json`), or a build command that names it with one " +
-			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`, also `-f \"$dockerfile\"` in a loop over the repository's Dockerfiles, or `docker buildx bake -f docker-compose.dotnet.yml --set \"*.platform=linux/amd64\"` for the files it names) or a workflow step that does (its `file:` or " +
+			"platform (`buildx build --platform=linux/amd64 --file 3.12/browsers/Dockerfile`, or `--platform $(PLATFORM)` with the Makefile's `PLATFORM ?= linux/x86_64`, also `-f \"$dockerfile\"` in a loop over the repository's Dockerfiles, or `docker buildx bake -f docker-compose.dotnet.yml --set \"*.platform=linux/amd64\"` for the files it names) or a workflow step that does (its `file:` or " +
 			"`context:` with `platforms:`, also through a reusable workflow's inputs, per matrix entry, and `${{ github.workflow }}` as the workflow's `name:`), the same file in another release's " +
 			"folder that a command builds for one platform where none names this one (a generated script that builds only `2026.03/ndk/Dockerfile` " +
 			"built `2023.02/ndk/Dockerfile` alike), the one `DOCKER_DEFAULT_PLATFORM` a Makefile the build uses exports, a Compose service's `platform` (its " +

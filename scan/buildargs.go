@@ -712,7 +712,26 @@ func (f buildFile) platformFor(df string) (string, bool) {
 var defaultPlatformSetting = regexp.MustCompile(`(?m)DOCKER_DEFAULT_PLATFORM\s*(?:[:?]?=|:)\s*["']?([a-z]+/[a-z0-9_]+(?:/[a-z0-9]+)?)["']?\s*$`)
 
 // platformFlag is a build command's `--platform` list.
-var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${}-]+)`)
+var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${}()-]+)`)
+
+// wholeVarRef is a value that is one variable alone (`$(PLATFORM)`,
+// `${PLATFORM}`, `$PLATFORM`).
+var wholeVarRef = regexp.MustCompile(`^\$[({]?([A-Za-z_][A-Za-z0-9_]*)[)}]?$`)
+
+// fileDefault returns the one value a file gives the variable name as a
+// Makefile or shell default (`PLATFORM ?= linux/x86_64`, `PLATFORM :=
+// …`, `PLATFORM=…`), "" when it gives none or several.
+func fileDefault(b []byte, name string) string {
+	re, err := regexp.Compile(`(?m)^[ \t]*(?:export[ \t]+)?` + regexp.QuoteMeta(name) + `[ \t]*(?:\?=|::?=|=)[ \t]*["']?([^\s"'#]+)`)
+	if err != nil {
+		return ""
+	}
+	ms := re.FindAllSubmatch(b, 3)
+	if len(ms) != 1 || bytes.ContainsAny(ms[0][1], "$`") {
+		return ""
+	}
+	return string(ms[0][1])
+}
 
 // fileFlag is a build command's `-f`/`--file` path.
 var fileFlag = regexp.MustCompile(`(?:^|\s)(?:-f|--file)(?:=|\s+)["']?((?:\$\{\{[^}]*\}\}|[^\s"';&|])+)`)
@@ -750,6 +769,13 @@ func commandPlatforms(b []byte, f *buildFile) {
 			continue
 		}
 		plat := strings.Trim(strings.TrimSpace(pm[1]), `"'`)
+		// `--platform $(PLATFORM)` with `PLATFORM ?= linux/x86_64` in the
+		// same Makefile: its default.
+		if m := wholeVarRef.FindStringSubmatch(plat); m != nil {
+			if d := fileDefault(b, m[1]); d != "" {
+				plat = d
+			}
+		}
 		// A build for Windows (`--platform windows/amd64 … -f
 		// $dockerfile`, antrea's helper for its Windows images) says
 		// nothing of the Linux Dockerfiles a variable may also name.
@@ -1314,7 +1340,7 @@ var (
 	bakeTags = regexp.MustCompile(`"?tags"?\s*[=:]\s*\[([^\]]*)\]`)
 	quoted   = regexp.MustCompile(`"([^"]+)"`)
 	// refVar is a variable in a tagged reference.
-	refVar = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
+	refVar = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9]`)
 	// tiltBuild is the image a Tiltfile's `docker_build` or
 	// `custom_build` builds, its first argument or `ref=`.
 	tiltBuild = regexp.MustCompile(`\b(?:docker_build|custom_build)\(\s*(?:ref\s*=\s*)?(?:([A-Za-z_][A-Za-z0-9_]*)\s*\+\s*)?['"]([^'"\s]+)['"]`)
@@ -1429,7 +1455,7 @@ func (bf buildFiles) namedPlatformArch(df string) string {
 		}
 		_, ar, _ := strings.Cut(f.defaultPlatform, "/")
 		ar, _, _ = strings.Cut(ar, "/")
-		if arch != "" && ar != arch {
+		if arch != "" && checks.NormArch(ar) != checks.NormArch(arch) {
 			return ""
 		}
 		arch = ar
@@ -1501,7 +1527,8 @@ func (bf buildFiles) namingArch(df string) (arch string, named, mixed bool) {
 		for _, p := range platforms {
 			_, ar, ok := strings.Cut(p, "/")
 			ar, _, _ = strings.Cut(ar, "/")
-			if !ok || strings.Contains(p, "$") || arch != "" && ar != arch {
+			// `linux/x86_64` and `linux/amd64` are one platform.
+			if !ok || strings.Contains(p, "$") || arch != "" && checks.NormArch(ar) != checks.NormArch(arch) {
 				return "", true, true
 			}
 			arch = ar
