@@ -500,6 +500,9 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     rust `-alpine` tags), rocker/* (R; s6 runs as root), nvidia/cuda
 //     (its Dockerfiles set no USER) and NGC's framework containers
 //     (nvcr.io/nvidia/pytorch, tensorflow, jax, paddlepaddle): root.
+//   - nvidia/cuda's Ubuntu tags (base, runtime, devel): ca-certificates,
+//     no curl or wget (the base Dockerfile purges the curl it adds
+//     NVIDIA's apt key with), root.
 //   - linuxserver.io images (linuxserver/*, lscr.io, ghcr.io): root, and
 //     their `/init` (s6-overlay) is the image's command.
 //   - mcr.microsoft.com/dotnet/{sdk,aspnet,runtime,runtime-deps} (and
@@ -703,6 +706,17 @@ var knownBases = []knownBase{
 			return b
 		}
 		b.UID1000 = dotnetUbuntuUser(r.Tag)
+		return b
+	}},
+	{"CUDA's Ubuntu images", func(r ImageRef, _ string) bool {
+		return r.Repository == "nvidia/cuda" && (r.Registry == "" || r.Registry == "nvcr.io") && strings.Contains(r.Tag, "ubuntu")
+	}, func(r ImageRef) BaseFacts {
+		// nvidia/container-images/cuda's base Dockerfile installs
+		// gnupg2, curl and ca-certificates to add NVIDIA's apt key, then
+		// purges curl (`apt-get purge --autoremove -y curl`); runtime and
+		// devel build on it and add no downloader. No USER: root.
+		b := facts(OSDebian, PMApt, "bash")
+		b.CACerts, b.UserKnown, b.CommandKnown = true, true, true
 		return b
 	}},
 	{"images whose default user is root", func(r ImageRef, _ string) bool {

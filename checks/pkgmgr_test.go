@@ -70,6 +70,8 @@ func TestKnownBase(t *testing.T) {
 		{"public.ecr.aws/lts/ubuntu:22.04_stable", OSDebian, PMApt, true, false, false, false, "", nil, ""},
 		{"node:22-slim", OSDebian, PMApt, true, false, false, false, "", []string{"node"}, "node"},
 		{"rust:1-slim-bookworm", OSDebian, PMApt, true, false, false, true, "", nil, ""},
+		{"nvidia/cuda:12.4.1-devel-ubuntu22.04", OSDebian, PMApt, true, false, false, true, "", nil, ""},
+		{"nvcr.io/nvidia/cuda:13.0.1-base-ubuntu24.04", OSDebian, PMApt, true, false, false, true, "", nil, ""},
 		{"rust:1.67-alpine", OSAlpine, PMApk, false, false, false, false, "", nil, ""},
 		{"eclipse-temurin:17-jdk-ubi9-minimal", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
 		{"openjdk", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
