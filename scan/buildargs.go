@@ -127,6 +127,13 @@ type buildFile struct {
 	// by the Dockerfile's path as written; only references written out
 	// in full, compiled once.
 	dfTags map[string][]tagPattern
+	// posTags are references it tags with a script argument (`-t
+	// pytorchignite/$2:latest` once `image_name=$2` is expanded), as
+	// written: the callers' arguments say which images (built).
+	posTags []string
+	// invocations are the scripts it runs by name (`bash build.sh main
+	// base`), by the script's file name, each call's words after it.
+	invocations map[string][][]string
 	// repoConsts are image repositories it names in a constant for the
 	// repository it builds (silex/docker-emacs' `REPOSITORY =
 	// 'silex/emacs'`, whose tags a program computes).
@@ -290,6 +297,25 @@ func (bf buildFiles) built(fsys fs.FS, ref string) bool {
 			}
 		}
 	}
+	// A tag made from a script's arguments, filled in with the words each
+	// caller passes (`bash build.sh main base` for `-t
+	// pytorchignite/$2:latest`); a caller's word that is not plain text
+	// (`${{ matrix.IMAGE_NAME }}`) fills in nothing.
+	for _, f := range bf {
+		for _, t := range f.posTags {
+			for _, g := range bf {
+				for _, args := range g.invocations[path.Base(f.path)] {
+					filled, ok := fillPositional(t, args)
+					if !ok {
+						continue
+					}
+					if p, ok := compileTag(filled); ok && p.matches(r) {
+						return true
+					}
+				}
+			}
+		}
+	}
 	// A repository a build program keeps in a constant, its tags computed
 	// (`REPOSITORY = 'silex/emacs'` in bin/images, `docker buildx build
 	// … --tag` in bin/build), when one of the repository's build files
@@ -302,6 +328,50 @@ func (bf buildFiles) built(fsys fs.FS, ref string) bool {
 		}
 	}
 	return false
+}
+
+// positionalRef is a script's positional parameter written bare (`$2`).
+var positionalRef = regexp.MustCompile(`\$[1-9]`)
+
+// scriptCall is a script run by name (`bash build.sh main base`,
+// `./build_container.sh latest theia-full`): its file name and the rest
+// of the command.
+var scriptCall = regexp.MustCompile(`(?m)(?:^|[\s;&|(])(?:(?:bash|sh)[ \t]+)?(?:[^\s;&|()"']*/)?([A-Za-z0-9_.-]+\.sh)[ \t]+([^\n;&|#)]*)`)
+
+// maxInvocations bounds the script calls kept per build file.
+const maxInvocations = 64
+
+// scriptInvocations returns the scripts a build file runs by name, each
+// call's words after the script.
+func scriptInvocations(b []byte) map[string][][]string {
+	if !bytes.Contains(b, []byte(".sh")) {
+		return nil
+	}
+	out := map[string][][]string{}
+	n := 0
+	for _, m := range scriptCall.FindAllSubmatch(b, -1) {
+		if n++; n > maxInvocations {
+			break
+		}
+		name := string(m[1])
+		out[name] = append(out[name], strings.Fields(string(m[2])))
+	}
+	return out
+}
+
+// fillPositional replaces each `$N` of a tag with the caller's Nth word;
+// ok is false when a word is missing or not plain text.
+func fillPositional(t string, args []string) (string, bool) {
+	ok := true
+	filled := positionalRef.ReplaceAllStringFunc(t, func(m string) string {
+		i := int(m[1] - '1')
+		if i >= len(args) || strings.ContainsAny(args[i], "$`\"'{}") || strings.HasPrefix(args[i], "-") {
+			ok = false
+			return m
+		}
+		return args[i]
+	})
+	return filled, ok
 }
 
 // repoConst is a constant a build program keeps an image repository in:
@@ -519,7 +589,8 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 			f.give(string(m[1]), string(m[2]))
 		}
 		namedArgs(b, f)
-		f.tags = taggedImages(b, github)
+		f.tags, f.posTags = taggedImages(b, github)
+		f.invocations = scriptInvocations(b)
 		f.repoConsts = repositoryConsts(b)
 		f.buildsTagged = bytes.Contains(b, []byte("--tag")) && buildCommandLine.Match(b)
 		f.tagTemplates = tagTemplates(b)
@@ -568,7 +639,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 || len(f.repoConsts) > 0 || f.buildsTagged {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 || len(f.repoConsts) > 0 || f.buildsTagged || len(f.posTags) > 0 || len(f.invocations) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -1340,7 +1411,7 @@ var (
 	bakeTags = regexp.MustCompile(`"?tags"?\s*[=:]\s*\[([^\]]*)\]`)
 	quoted   = regexp.MustCompile(`"([^"]+)"`)
 	// refVar is a variable in a tagged reference.
-	refVar = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$[0-9]`)
+	refVar = regexp.MustCompile(`\$\{\{[^}]*\}\}|\$\([^)]*\)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*`)
 	// tiltBuild is the image a Tiltfile's `docker_build` or
 	// `custom_build` builds, its first argument or `ref=`.
 	tiltBuild = regexp.MustCompile(`\b(?:docker_build|custom_build)\(\s*(?:ref\s*=\s*)?(?:([A-Za-z_][A-Za-z0-9_]*)\s*\+\s*)?['"]([^'"\s]+)['"]`)
@@ -1819,7 +1890,7 @@ func appendNew(list []string, v string) []string {
 // workflow's `tags:` list. A reference says something only when its name
 // (its last path component) is literal, or its registry and namespace are
 // (`ghcr.io/python/${{ inputs.container }}:latest`); others are left out.
-func taggedImages(b []byte, github map[string]string) []tagPattern {
+func taggedImages(b []byte, github map[string]string) (tags []tagPattern, positional []string) {
 	flags := bytes.Contains(b, []byte("-t")) || bytes.Contains(b, []byte("--tag")) || bytes.Contains(b, []byte("--image-name")) ||
 		bytes.Contains(b, []byte("TAG_FLAG"))
 	tagged := bytes.Contains(b, []byte("docker")) && bytes.Contains(b, []byte("tag"))
@@ -1828,7 +1899,7 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 	pairs := bytes.Contains(b, []byte("Dockerfile")) && (bytes.Contains(b, []byte("docker build")) || bytes.Contains(b, []byte("buildx build")))
 	tilt := bytes.Contains(b, []byte("docker_build(")) || bytes.Contains(b, []byte("custom_build("))
 	if !flags && !tagged && !keys && !contexts && !pairs && !tilt {
-		return nil
+		return nil, nil
 	}
 	var raw []string // as written, once each
 	var out []tagPattern
@@ -1940,6 +2011,12 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 			return
 		}
 		raw = append(raw, t)
+		// A script's argument (`image_name=$2`, `-t
+		// pytorchignite/${image_name}:latest`): its callers say which.
+		if positionalRef.MatchString(t) {
+			positional = append(positional, t)
+			return
+		}
 		if p, ok := compileTag(t); ok {
 			out = append(out, p)
 		}
@@ -2021,7 +2098,7 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 		}
 	}
 	if !keys {
-		return out
+		return out, positional
 	}
 	for _, m := range bakeTags.FindAllSubmatch(b, -1) {
 		for _, q := range quoted.FindAllSubmatch(m[1], -1) {
@@ -2079,7 +2156,7 @@ func taggedImages(b []byte, github map[string]string) []tagPattern {
 		}
 		addKey(key, strings.TrimPrefix(strings.TrimSpace(line), "- "))
 	}
-	return out
+	return out, positional
 }
 
 // anyTag is the tag of an image a build file names without one, which the
