@@ -199,6 +199,11 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "a default capability beside one that asks", json: "{\n  \"image\": \"x\",\n  \"capAdd\": [\"NET_RAW\", \"NET_ADMIN\"],\n  \"runArgs\": [\"--cap-add=NET_RAW,SYS_ADMIN\"]\n}", want: []string{"3:3", "4:15"}},
 			{name: "securityOpt with one that asks", json: `{"image": "x", "securityOpt": ["no-new-privileges", "seccomp=unconfined"]}`, want: []string{"1:16"}},
 		},
+		"CR223": {
+			{name: "upper case in the repository", json: "{\n  \"image\": \"ghcr.io/HugoBlox/hugo-blox-dev:hugo0.154.5\"\n}", want: []string{"2:3"}, edit: `  "image": "ghcr.io/hugoblox/hugo-blox-dev:hugo0.154.5"`},
+			{name: "valid", json: `{"image": "mcr.microsoft.com/devcontainers/base:1-bookworm"}`},
+			{name: "a template option", json: `{"image": "mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}"}`},
+		},
 		"CR222": {
 			{name: "docker-in-docker", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-in-docker:2\": {}\n  }\n}", want: []string{"4:5"}},
 			{name: "a local feature with an entrypoint", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"./svc\": {}\n  }\n}",

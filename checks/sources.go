@@ -66,6 +66,11 @@ var Sources = map[string]Source{
 		Where: "golang/go src/crypto/x509/root_linux.go",
 		URL:   "https://github.com/golang/go/blob/master/src/crypto/x509/root_linux.go",
 	},
+	"image-ref": {
+		Title: "The image reference grammar",
+		Where: "distribution/reference reference.go (the grammar Docker, BuildKit and go-containerregistry parse by)",
+		URL:   "https://github.com/distribution/reference/blob/main/reference.go",
+	},
 	"base-passwd": {
 		Title: "Debian's base-passwd: the system accounts of every Debian and Ubuntu image",
 		Where: "debian/base-passwd passwd.master (www-data, nobody, daemon, …: /usr/sbin/nologin)",

@@ -1,0 +1,173 @@
+package checks
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/coderready/coderready/devcontainer"
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// This file holds CR125 and CR223: an image reference written out in full
+// that the builders refuse as a reference (`ghcr.io/HugoBlox/hugo-blox-dev`:
+// "repository name must be lowercase"), so the build stops before it
+// starts.
+
+func init() {
+	const why = "Docker, BuildKit, Kaniko (envbuilder) and the Dev Containers CLI parse an image reference by the " +
+		"distribution grammar before they pull anything: a repository path is lower-case letters, digits and the " +
+		"separators `.`, `_`, `__`, `-` and `/`, and a tag at most 128 characters of letters, digits, `_`, `.` and `-`. " +
+		"A reference outside it fails at once (`invalid reference format: repository name (HugoBlox/hugo-blox-dev) must " +
+		"be lowercase`), so the image is never built and the workspace never starts. Registries store repositories " +
+		"lower-case, so the lower-case name is the one that was pushed."
+	Register(&Rule{
+		ID:       "CR125",
+		Title:    "Image reference not valid",
+		Severity: SeverityError,
+		Family:   FamilyDockerfile,
+		What: "A `FROM` or `COPY --from` names an image, written out in full, that is not a valid reference: upper-case " +
+			"letters in its repository (`FROM ghcr.io/Acme/tools:1`), a character the grammar does not allow, a tag too " +
+			"long. A reference that holds a variable, names a stage, or is a placeholder a script fills in (`FROM " +
+			"__BASE_IMAGE__`, CR120) is not judged.",
+		Why:        why + cite("image-ref"),
+		HowToFix:   "Write the repository in lower case (`ghcr.io/acme/tools:1`), as it was pushed.",
+		Sources:    []string{"image-ref"},
+		Dockerfile: checkCR125,
+	})
+	Register(&Rule{
+		ID: "CR223", Title: "Dev Container image reference not valid", Severity: SeverityError, Family: FamilyDevcontainer,
+		What: "The devcontainer's `image` is not a valid reference: upper-case letters in its repository " +
+			"(`ghcr.io/HugoBlox/hugo-blox-dev:hugo0.154.5`), a character the grammar does not allow, a tag too long. " +
+			"An image that holds a variable or a `${templateOption:…}` placeholder is not judged.",
+		Why:          why + cite("image-ref", "spec"),
+		HowToFix:     "Write the repository in lower case, as it was pushed.",
+		Sources:      []string{"image-ref", "spec"},
+		Devcontainer: checkCR223,
+	})
+}
+
+// refGrammar is the fix for a reference that is not valid for another
+// reason than its case.
+const refGrammar = "write a reference the grammar allows: a lower-case repository path, a tag of letters, digits, `_`, `.` and `-`"
+
+// invalidRef returns why a reference written out in full is not one the
+// builders accept, and the lower-cased reference when upper case is the
+// fault; ok is false for a valid reference, one that holds a variable,
+// or a placeholder.
+func invalidRef(ref string) (why, lower string, ok bool) {
+	if ref == "" || hasVar(ref) || strings.ContainsAny(ref, "{}<>") || isPlaceholderImage(ref) || strings.EqualFold(ref, "scratch") {
+		return "", "", false
+	}
+	_, err := name.ParseReference(ref)
+	if err == nil {
+		return "", "", false
+	}
+	var perr *name.ErrBadName
+	if !errors.As(err, &perr) {
+		return "", "", false
+	}
+	if l := lowerRepository(ref); l != ref {
+		if _, err := name.ParseReference(l); err == nil {
+			return "its repository has upper-case letters, which no registry path may have", l, true
+		}
+	}
+	return err.Error(), "", true
+}
+
+// lowerRepository lower-cases a reference's repository path, keeping its
+// registry host and its tag or digest as written.
+func lowerRepository(ref string) string {
+	rest, suffix := ref, ""
+	if i := strings.Index(rest, "@"); i >= 0 {
+		rest, suffix = rest[:i], rest[i:]
+	}
+	if i := strings.LastIndex(rest, ":"); i > strings.LastIndex(rest, "/") {
+		rest, suffix = rest[:i], rest[i:]+suffix
+	}
+	host := ""
+	if first, after, found := strings.Cut(rest, "/"); found && registryHostPart(first) {
+		host, rest = first+"/", after
+	}
+	return host + strings.ToLower(rest) + suffix
+}
+
+// registryHostPart reports whether a reference's first path part is a
+// registry host (it has a dot or a port, or is localhost).
+func registryHostPart(p string) bool {
+	return strings.ContainsAny(p, ".:") || p == "localhost"
+}
+
+// checkCR125 reports FROM and COPY --from images the builders refuse as
+// references.
+func checkCR125(in *DockerfileInput) []Finding {
+	v := newView(in)
+	if v == nil {
+		return nil
+	}
+	var out []Finding
+	report := func(ref string, ins *dockerfile.Instruction, what string) {
+		why, lower, ok := invalidRef(ref)
+		if !ok {
+			return
+		}
+		f := Finding{Message: fmt.Sprintf("%s `%s` is not a valid image reference (%s): the build stops before it starts", what, ref, why),
+			Location: v.instLoc(ins), Fix: &Fix{Description: refGrammar}}
+		if lower != "" {
+			f.Fix = &Fix{Description: fmt.Sprintf("write it `%s`", lower)}
+			if e, ok := v.f.ReplaceInLine(ins.StartLine, ref, lower); ok {
+				f.Fix.Edits = []Edit{v.edit(e)}
+			}
+		}
+		out = append(out, f)
+	}
+	for _, s := range v.f.Stages {
+		if b := v.base(s); b.Stage == nil && !v.stageNamed(s.BaseRaw) {
+			report(s.BaseRaw, s.From, "FROM")
+		}
+		for _, ins := range s.Instructions {
+			from, ok := ins.Flag("from")
+			if ins.Cmd != "copy" || !ok || isStageIndex(from) || v.stageNamed(from) {
+				continue
+			}
+			report(from, ins, "COPY --from")
+		}
+	}
+	return out
+}
+
+// checkCR223 reports a devcontainer image the builders refuse as a
+// reference.
+func checkCR223(in *DevcontainerInput) []Finding {
+	c := in.Devcontainer
+	img, ok := c.StringOK("/image")
+	if !ok || strings.Contains(img, "${") {
+		return nil
+	}
+	why, lower, bad := invalidRef(img)
+	if !bad {
+		return nil
+	}
+	f := dcAt(c, "/image", fmt.Sprintf("`%s` is not a valid image reference (%s): envbuilder and the Dev Containers CLI "+
+		"stop before they pull it", img, why))
+	f.Fix = &Fix{Description: refGrammar}
+	if lower != "" {
+		f.Fix = &Fix{Description: fmt.Sprintf("write it `%s`", lower)}
+		if e, ok := dcReplaceString(c, "/image", img, lower); ok {
+			f.Fix.Edits = []Edit{e}
+		}
+	}
+	return []Finding{f}
+}
+
+// dcReplaceString is the edit that writes a string property's value anew
+// on its line.
+func dcReplaceString(c *devcontainer.Config, ptr, old, new string) (Edit, bool) {
+	line := c.Pos(ptr).Line
+	if line < 1 || line > len(c.Lines) {
+		return Edit{}, false
+	}
+	return dcLineEdit(c, line, `"`+old+`"`, `"`+new+`"`)
+}
