@@ -3,6 +3,7 @@ package checks
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -25,22 +26,22 @@ func init() {
 		"lower-case, so the lower-case name is the one that was pushed."
 	Register(&Rule{
 		ID:       "CR125",
-		Title:    "Image reference not valid",
+		Title:    "Image reference in upper case",
 		Severity: SeverityError,
 		Family:   FamilyDockerfile,
-		What: "A `FROM` or `COPY --from` names an image, written out in full, that is not a valid reference: upper-case " +
-			"letters in its repository (`FROM ghcr.io/Acme/tools:1`), a character the grammar does not allow, a tag too " +
-			"long. A reference that holds a variable, names a stage, or is a placeholder a script fills in (`FROM " +
-			"__BASE_IMAGE__`, CR120) is not judged.",
+		What: "A `FROM` or `COPY --from` names an image, written out in full, whose repository has upper-case letters " +
+			"(`FROM ghcr.io/Acme/tools:1`), which no valid reference has. A reference that holds a variable, names a stage " +
+			"(in any case), or is a placeholder a script fills in (`FROM __BASE_IMAGE__`, `FROM TO_BE_REPLACED`, CR120) is not " +
+			"judged, nor a reference refused for another reason (a made-up digest, `ubuntu@abc123`, is a test's fixture).",
 		Why:        why + cite("image-ref"),
 		HowToFix:   "Write the repository in lower case (`ghcr.io/acme/tools:1`), as it was pushed.",
 		Sources:    []string{"image-ref"},
 		Dockerfile: checkCR125,
 	})
 	Register(&Rule{
-		ID: "CR223", Title: "Dev Container image reference not valid", Severity: SeverityError, Family: FamilyDevcontainer,
-		What: "The devcontainer's `image` is not a valid reference: upper-case letters in its repository " +
-			"(`ghcr.io/HugoBlox/hugo-blox-dev:hugo0.154.5`), a character the grammar does not allow, a tag too long. " +
+		ID: "CR223", Title: "Dev Container image reference in upper case", Severity: SeverityError, Family: FamilyDevcontainer,
+		What: "The devcontainer's `image` has upper-case letters in its repository " +
+			"(`ghcr.io/HugoBlox/hugo-blox-dev:hugo0.154.5`), which no valid reference has. " +
 			"An image that holds a variable or a `${templateOption:…}` placeholder is not judged.",
 		Why:          why + cite("image-ref", "spec"),
 		HowToFix:     "Write the repository in lower case, as it was pushed.",
@@ -49,16 +50,22 @@ func init() {
 	})
 }
 
-// refGrammar is the fix for a reference that is not valid for another
-// reason than its case.
-const refGrammar = "write a reference the grammar allows: a lower-case repository path, a tag of letters, digits, `_`, `.` and `-`"
+// unquoteWord takes the quotes off a word written whole in one pair
+// (`"gcr.io/distroless/static-debian13"`).
+func unquoteWord(w string) string {
+	if len(w) >= 2 && (w[0] == '"' || w[0] == '\'') && w[len(w)-1] == w[0] {
+		return w[1 : len(w)-1]
+	}
+	return w
+}
 
-// invalidRef returns why a reference written out in full is not one the
-// builders accept, and the lower-cased reference when upper case is the
-// fault; ok is false for a valid reference, one that holds a variable,
-// or a placeholder.
+// invalidRef returns why a reference written out in full is one the
+// builders refuse for its upper-case repository, and the lower-cased
+// reference; ok is false for a valid reference, one refused for another
+// reason, one that holds a variable, or a placeholder.
 func invalidRef(ref string) (why, lower string, ok bool) {
-	if ref == "" || hasVar(ref) || strings.ContainsAny(ref, "{}<>") || isPlaceholderImage(ref) || strings.EqualFold(ref, "scratch") {
+	if ref == "" || hasVar(ref) || strings.ContainsAny(ref, "{}<>") || isPlaceholderImage(ref) || capsPlaceholder.MatchString(ref) ||
+		strings.EqualFold(ref, "scratch") {
 		return "", "", false
 	}
 	_, err := name.ParseReference(ref)
@@ -69,13 +76,20 @@ func invalidRef(ref string) (why, lower string, ok bool) {
 	if !errors.As(err, &perr) {
 		return "", "", false
 	}
+	// Only a repository in upper case, valid once lower-cased, is judged:
+	// other faults are mostly test fixtures' made-up digests
+	// (`ubuntu@abc123`), written to be refused.
 	if l := lowerRepository(ref); l != ref {
 		if _, err := name.ParseReference(l); err == nil {
 			return "its repository has upper-case letters, which no registry path may have", l, true
 		}
 	}
-	return err.Error(), "", true
+	return "", "", false
 }
+
+// capsPlaceholder is a reference that is one upper-case word, a
+// placeholder a script replaces (`FROM TO_BE_REPLACED`, `BASE_IMAGE`).
+var capsPlaceholder = regexp.MustCompile(`^[A-Z][A-Z0-9_-]*(?::[A-Za-z0-9_.-]+)?$`)
 
 // lowerRepository lower-cases a reference's repository path, keeping its
 // registry host and its tag or digest as written.
@@ -109,17 +123,17 @@ func checkCR125(in *DockerfileInput) []Finding {
 	}
 	var out []Finding
 	report := func(ref string, ins *dockerfile.Instruction, what string) {
+		// BuildKit reads the word as a shell does: `FROM "gcr.io/x/y"`
+		// names gcr.io/x/y.
+		ref = unquoteWord(ref)
 		why, lower, ok := invalidRef(ref)
 		if !ok {
 			return
 		}
 		f := Finding{Message: fmt.Sprintf("%s `%s` is not a valid image reference (%s): the build stops before it starts", what, ref, why),
-			Location: v.instLoc(ins), Fix: &Fix{Description: refGrammar}}
-		if lower != "" {
-			f.Fix = &Fix{Description: fmt.Sprintf("write it `%s`", lower)}
-			if e, ok := v.f.ReplaceInLine(ins.StartLine, ref, lower); ok {
-				f.Fix.Edits = []Edit{v.edit(e)}
-			}
+			Location: v.instLoc(ins), Fix: &Fix{Description: fmt.Sprintf("write it `%s`", lower)}}
+		if e, ok := v.f.ReplaceInLine(ins.StartLine, ref, lower); ok {
+			f.Fix.Edits = []Edit{v.edit(e)}
 		}
 		out = append(out, f)
 	}
@@ -152,12 +166,9 @@ func checkCR223(in *DevcontainerInput) []Finding {
 	}
 	f := dcAt(c, "/image", fmt.Sprintf("`%s` is not a valid image reference (%s): envbuilder and the Dev Containers CLI "+
 		"stop before they pull it", img, why))
-	f.Fix = &Fix{Description: refGrammar}
-	if lower != "" {
-		f.Fix = &Fix{Description: fmt.Sprintf("write it `%s`", lower)}
-		if e, ok := dcReplaceString(c, "/image", img, lower); ok {
-			f.Fix.Edits = []Edit{e}
-		}
+	f.Fix = &Fix{Description: fmt.Sprintf("write it `%s`", lower)}
+	if e, ok := dcReplaceString(c, "/image", img, lower); ok {
+		f.Fix.Edits = []Edit{e}
 	}
 	return []Finding{f}
 }
