@@ -937,8 +937,12 @@ var (
 func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 	var out []Finding
 	foreignArchs := map[string]bool{}
-	for _, m := range dpkgAddArch.FindAllStringSubmatch(v.f.Text(1, len(v.f.Lines)), -1) {
-		foreignArchs[normArch(m[1])] = true
+	for _, l := range v.f.Lines {
+		if strings.Contains(l, "--add-architecture") {
+			for _, m := range dpkgAddArch.FindAllStringSubmatch(l, -1) {
+				foreignArchs[normArch(m[1])] = true
+			}
+		}
 	}
 	for _, ins := range s.Instructions {
 		if ins.Cmd != "run" {

@@ -349,12 +349,17 @@ func scriptInvocations(b []byte) map[string][][]string {
 	}
 	out := map[string][][]string{}
 	n := 0
-	for _, m := range scriptCall.FindAllSubmatch(b, -1) {
-		if n++; n > maxInvocations {
-			break
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if !bytes.Contains(line, []byte(".sh")) {
+			continue
 		}
-		name := string(m[1])
-		out[name] = append(out[name], strings.Fields(string(m[2])))
+		for _, m := range scriptCall.FindAllSubmatch(line, -1) {
+			if n++; n > maxInvocations {
+				return out
+			}
+			name := string(m[1])
+			out[name] = append(out[name], strings.Fields(string(m[2])))
+		}
 	}
 	return out
 }
@@ -374,21 +379,28 @@ func fillPositional(t string, args []string) (string, bool) {
 	return filled, ok
 }
 
-// repoConst is a constant a build program keeps an image repository in:
-// a name for a repository or image (`REPOSITORY = 'silex/emacs'`,
-// `IMAGE_NAME: "acme/tool"`) set to a quoted `namespace/name`.
-var repoConst = regexp.MustCompile(`(?i)\b(?:repository|repo|image|image_?name|image_?repo|docker_?repo)["']?\s*(?::|:?=)\s*["']([a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*)["']`)
+// quotedRepo is a quoted `namespace/name`; repoConstKey is what sets a
+// constant to it, right before it: a name for a repository or image
+// (`REPOSITORY = 'silex/emacs'`, `IMAGE_NAME: "acme/tool"`).
+var (
+	quotedRepo   = regexp.MustCompile(`["']([a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*)["']`)
+	repoConstKey = regexp.MustCompile(`(?i)\b(?:repository|repo|image|image_?name|image_?repo|docker_?repo)["']?[ \t]*(?::|:?=)[ \t]*$`)
+)
 
 // buildCommandLine is a build command anywhere in a file (`docker buildx
 // build`, also as a word list: `%w[docker buildx build --progress plain]`).
 var buildCommandLine = regexp.MustCompile(`\b(?:docker|podman)\s+(?:buildx\s+)?build\b`)
 
 // repositoryConsts returns the repositories a build file keeps in
-// repoConst constants, lower-cased.
+// constants (repoConstKey), lower-cased.
 func repositoryConsts(b []byte) []string {
 	var out []string
-	for _, m := range repoConst.FindAllSubmatch(b, -1) {
-		out = appendNew(out, strings.ToLower(string(m[1])))
+	// The quoted names first (few, and found fast), then the key before
+	// each: a case-blind pattern over the whole file costs more.
+	for _, m := range quotedRepo.FindAllSubmatchIndex(b, -1) {
+		if repoConstKey.Match(b[max(0, m[0]-40):m[0]]) {
+			out = appendNew(out, strings.ToLower(string(b[m[2]:m[3]])))
+		}
 	}
 	return out
 }
