@@ -503,8 +503,6 @@ func packagedTool(name string) bool {
 	return name != "" && name != "." && !setupName.MatchString(name) && !slices.Contains(services, name) && !interpreter(name)
 }
 
-// allArgs reports whether a word is `"$@"` (or `$@`): the script's
-// arguments, unchanged.
 // argCopies are the variables a script sets to its arguments
 // (`cmd="$*"`, `readonly args="$@"`): `exec $cmd` then runs them, as
 // `exec "$@"` does.
@@ -549,19 +547,9 @@ func plainParam(w *syntax.Word) (*syntax.ParamExp, bool) {
 	return pe, true
 }
 
+// allArgs reports whether a word is `"$@"` (or `$@`, `${@}`): the
+// script's arguments, unchanged.
 func allArgs(w *syntax.Word) bool {
-	if len(w.Parts) != 1 {
-		return false
-	}
-	switch p := w.Parts[0].(type) {
-	case *syntax.ParamExp:
-		return p.Short && p.Param.Value == "@"
-	case *syntax.DblQuoted:
-		if len(p.Parts) == 1 {
-			if pe, ok := p.Parts[0].(*syntax.ParamExp); ok {
-				return pe.Param.Value == "@" && pe.Exp == nil && pe.Index == nil && pe.Slice == nil && pe.Repl == nil
-			}
-		}
-	}
-	return false
+	pe, ok := plainParam(w)
+	return ok && pe.Param.Value == "@"
 }

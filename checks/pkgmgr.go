@@ -709,7 +709,7 @@ var knownBases = []knownBase{
 		return b
 	}},
 	{"CUDA's Ubuntu images", func(r ImageRef, _ string) bool {
-		return r.Repository == "nvidia/cuda" && (r.Registry == "" || r.Registry == "nvcr.io") && strings.Contains(r.Tag, "ubuntu")
+		return cudaImage(r) && strings.Contains(r.Tag, "ubuntu")
 	}, func(r ImageRef) BaseFacts {
 		// nvidia/container-images/cuda's base Dockerfile installs
 		// gnupg2, curl and ca-certificates to add NVIDIA's apt key, then
@@ -765,8 +765,13 @@ func linuxserver(r ImageRef) bool {
 // NGC), whose Dockerfiles (nvidia/container-images/cuda) set no USER, or
 // one of NGC's framework containers built on it: root.
 func nvidiaRootImage(r ImageRef) bool {
-	return r.Repository == "nvidia/cuda" && (r.Registry == "" || r.Registry == "nvcr.io") ||
-		r.Registry == "nvcr.io" && slices.Contains(ngcFrameworks, r.Repository)
+	return cudaImage(r) || r.Registry == "nvcr.io" && slices.Contains(ngcFrameworks, r.Repository)
+}
+
+// cudaImage reports whether r is one of CUDA's images (Docker Hub's or
+// NGC's nvidia/cuda).
+func cudaImage(r ImageRef) bool {
+	return r.Repository == "nvidia/cuda" && (r.Registry == "" || r.Registry == "nvcr.io")
 }
 
 // ngcFrameworks are NGC's deep-learning framework containers, built on

@@ -933,17 +933,10 @@ var (
 // architecture (`echo "deb [arch=amd64] https://download.docker.com/…"`):
 // on another platform apt skips the source, and the packages it provides
 // are not found. A RUN that works the architecture out is not judged
-// (archAware), nor a stage built for that architecture.
-func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
+// (archAware), nor a stage built for one platform, nor a source for an
+// architecture in foreign (foreignArchs).
+func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string, foreign map[string]bool) []Finding {
 	var out []Finding
-	foreignArchs := map[string]bool{}
-	for _, l := range v.f.Lines {
-		if strings.Contains(l, "--add-architecture") {
-			for _, m := range dpkgAddArch.FindAllStringSubmatch(l, -1) {
-				foreignArchs[normArch(m[1])] = true
-			}
-		}
-	}
 	for _, ins := range s.Instructions {
 		if ins.Cmd != "run" {
 			continue
@@ -984,14 +977,11 @@ func aptArchSources(v *dfView, s *dockerfile.Stage, fixed string) []Finding {
 					continue
 				}
 				archs := strings.Split(line[m[2]+a[2]:m[2]+a[3]], ",")
-				if len(archs) != 1 || normArch(archs[0]) == "" || ownArch(fixed, normArch(archs[0])) {
-					continue
-				}
-				// Another architecture's packages for a cross build: a
-				// stage pinned to its own platform, or one the Dockerfile
-				// adds to dpkg (`dpkg --add-architecture armhf`, then
-				// `apt-get download …:armhf` into a sysroot).
-				if fixed != "" || foreignArchs[normArch(archs[0])] {
+				// A stage pinned to a platform has its own architecture's
+				// source or another's for a cross build, as does one the
+				// Dockerfile adds to dpkg (`dpkg --add-architecture armhf`,
+				// then `apt-get download …:armhf` into a sysroot).
+				if len(archs) != 1 || normArch(archs[0]) == "" || fixed != "" || foreign[normArch(archs[0])] {
 					continue
 				}
 				col := m[2] + a[0]
@@ -1069,6 +1059,20 @@ func unconditionalCol(cmds []dockerfile.Command, n, col int) bool {
 // dpkgAddArch is `dpkg --add-architecture ARCH`: a foreign architecture
 // whose packages apt may then install or download.
 var dpkgAddArch = regexp.MustCompile(`dpkg\s+--add-architecture[= ]\s*["']?([A-Za-z0-9_]+)`)
+
+// foreignArchs are the architectures a Dockerfile adds to dpkg
+// (dpkgAddArch), by normArch's names.
+func foreignArchs(f *dockerfile.File) map[string]bool {
+	out := map[string]bool{}
+	for _, l := range f.Lines {
+		if strings.Contains(l, "--add-architecture") {
+			for _, m := range dpkgAddArch.FindAllStringSubmatch(l, -1) {
+				out[normArch(m[1])] = true
+			}
+		}
+	}
+	return out
+}
 
 // aptSourceURL is an apt source line's options and URL; archFolder is
 // an architecture's folder in a URL's path (`…/ubuntu2004/x86_64`,

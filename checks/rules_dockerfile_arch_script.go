@@ -42,30 +42,21 @@ func scriptDownloads(v *dfView) []Finding {
 		if err != nil {
 			continue
 		}
-		cwd := ""
+		// `cd /opt/ci && bash install_bazelisk.sh`: the script's folder is
+		// the one the RUN moved to (as CR114/CR115 follow it).
+		vars, home := v.stageVars(ins.Stage, ins), v.homeAt(ins.Stage, ins)
+		cwd := v.workdirAt(ins.Stage, ins)
 		for _, c := range cmds {
-			if c.Conditional {
-				continue
-			}
-			// `cd /opt/ci && bash install_bazelisk.sh`: the script's
-			// folder is the one the RUN moved to.
-			if c.Name == "cd" && len(c.Args) == 1 && c.Literal[0] && strings.HasPrefix(c.Args[0], "/") {
-				cwd = c.Args[0]
+			if path.Base(c.Name) == "cd" || c.Name == "pushd" || c.Name == "popd" {
+				cwd = changeDir(cwd, home, c, vars)
 				continue
 			}
 			sc := strings.Trim(c.Script, `"'`)
-			if sc == "" || sc == "-" || strings.ContainsAny(sc, "$`") {
+			if c.Conditional || sc == "" || sc == "-" || strings.ContainsAny(sc, "$`") {
 				continue
 			}
-			if !strings.HasPrefix(sc, "/") {
-				dir := cwd
-				if dir == "" {
-					dir = v.workdirAt(ins.Stage, ins)
-				}
-				if dir == "" {
-					continue
-				}
-				sc = path.Join(dir, sc)
+			if sc = resolvePath(sc, home, cwd, vars); sc == "" {
+				continue
 			}
 			b, rel, ok := v.contextFile(sc)
 			if !ok || read[rel] {

@@ -1430,9 +1430,9 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// A link made inside such a folder
 					// (`ln -s libncurses.so.6 /usr/lib/x86_64-linux-gnu/libncurses.so.5`)
 					// needs the folder, which only that architecture has.
-					intoMultiarch := path.Base(c.Name) == "ln" && i == len(c.Args)-1 &&
-						multiarchLib.MatchString(path.Dir(strings.Trim(a, `"'`)))
-					if path.Base(c.Name) == "ln" && !intoMultiarch && (i == len(c.Args)-1 || multiarchLib.MatchString(strings.Trim(a, `"'`))) {
+					link, linkName := path.Base(c.Name) == "ln", i == len(c.Args)-1
+					intoMultiarch := link && linkName && multiarchLib.MatchString(path.Dir(strings.Trim(a, `"'`)))
+					if link && !intoMultiarch && (linkName || multiarchLib.MatchString(strings.Trim(a, `"'`))) {
 						continue
 					}
 					// A link that names the same architecture as its target
@@ -1440,7 +1440,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// the loader x86_64 glibc programs ask for) serves only
 					// that architecture's programs: elsewhere it dangles, and
 					// nothing asks for it.
-					if path.Base(c.Name) == "ln" && i < len(c.Args)-1 {
+					if link && !linkName {
 						if l := archRe.FindStringSubmatch(withoutPatternSubst(c.Args[len(c.Args)-1])); l != nil && normArch(l[1]) == normArch(m[1]) {
 							continue
 						}
@@ -1664,9 +1664,10 @@ func checkCR112(in *DockerfileInput) []Finding {
 	declareTargetArch(v, out)
 	out = append(out, scriptDownloads(v)...)
 	// An apt source's fix asks dpkg, not ${TARGETARCH}.
+	foreign := foreignArchs(v.f)
 	for _, s := range v.f.Stages {
 		if built[s] {
-			out = append(out, aptArchSources(v, s, v.fixedArch(s))...)
+			out = append(out, aptArchSources(v, s, v.fixedArch(s), foreign)...)
 		}
 	}
 	return out

@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 
-	"github.com/coderready/coderready/devcontainer"
 	"github.com/coderready/coderready/dockerfile"
 )
 
@@ -91,27 +90,17 @@ func invalidRef(ref string) (why, lower string, ok bool) {
 // placeholder a script replaces (`FROM TO_BE_REPLACED`, `BASE_IMAGE`).
 var capsPlaceholder = regexp.MustCompile(`^[A-Z][A-Z0-9_-]*(?::[A-Za-z0-9_.-]+)?$`)
 
-// lowerRepository lower-cases a reference's repository path, keeping its
-// registry host and its tag or digest as written.
+// lowerRepository lower-cases a reference's name (registry host and
+// repository path), keeping its tag and digest as written.
 func lowerRepository(ref string) string {
-	rest, suffix := ref, ""
-	if i := strings.Index(rest, "@"); i >= 0 {
-		rest, suffix = rest[:i], rest[i:]
+	r, suffix := ParseImageRef(ref), ""
+	if r.Tag != "" {
+		suffix = ":" + r.Tag
 	}
-	if i := strings.LastIndex(rest, ":"); i > strings.LastIndex(rest, "/") {
-		rest, suffix = rest[:i], rest[i:]+suffix
+	if r.Digest != "" {
+		suffix += "@" + r.Digest
 	}
-	host := ""
-	if first, after, found := strings.Cut(rest, "/"); found && registryHostPart(first) {
-		host, rest = first+"/", after
-	}
-	return host + strings.ToLower(rest) + suffix
-}
-
-// registryHostPart reports whether a reference's first path part is a
-// registry host (it has a dot or a port, or is localhost).
-func registryHostPart(p string) bool {
-	return strings.ContainsAny(p, ".:") || p == "localhost"
+	return strings.ToLower(strings.TrimSuffix(ref, suffix)) + suffix
 }
 
 // checkCR125 reports FROM and COPY --from images the builders refuse as
@@ -167,18 +156,8 @@ func checkCR223(in *DevcontainerInput) []Finding {
 	f := dcAt(c, "/image", fmt.Sprintf("`%s` is not a valid image reference (%s): envbuilder and the Dev Containers CLI "+
 		"stop before they pull it", img, why))
 	f.Fix = &Fix{Description: fmt.Sprintf("write it `%s`", lower)}
-	if e, ok := dcReplaceString(c, "/image", img, lower); ok {
+	if e, ok := dcLineEdit(c, c.Pos("/image").Line, `"`+img+`"`, `"`+lower+`"`); ok {
 		f.Fix.Edits = []Edit{e}
 	}
 	return []Finding{f}
-}
-
-// dcReplaceString is the edit that writes a string property's value anew
-// on its line.
-func dcReplaceString(c *devcontainer.Config, ptr, old, new string) (Edit, bool) {
-	line := c.Pos(ptr).Line
-	if line < 1 || line > len(c.Lines) {
-		return Edit{}, false
-	}
-	return dcLineEdit(c, line, `"`+old+`"`, `"`+new+`"`)
 }

@@ -150,6 +150,8 @@ type Template struct {
 	// in a template "for an existing Dockerfile"). They are not reported
 	// missing (CR203) but named in the note.
 	Provided []string
+	// included is set for a piece another file includes (IncludedFragment).
+	included bool
 }
 
 // generatorSuffixes are the name endings of generator templates.
@@ -248,17 +250,7 @@ var dockerInstructions = []string{"FROM", "ARG", "RUN", "CMD", "LABEL", "MAINTAI
 // names such a frontend but uses only Docker's instructions is checked as
 // it is.
 func frontendSource(p string, lines []string) *Template {
-	frontend := ""
-	for _, line := range lines {
-		t := strings.TrimSpace(line)
-		if m := syntaxDirective.FindStringSubmatch(t); m != nil {
-			frontend = m[1]
-			continue
-		}
-		if !anyDirective.MatchString(t) {
-			break
-		}
-	}
+	frontend := syntaxFrontend(lines)
 	if frontend == "" || dockersFrontend(frontend) {
 		return nil
 	}
@@ -295,6 +287,30 @@ func frontendSource(p string, lines []string) *Template {
 		}
 	}
 	return nil
+}
+
+// SyntaxFrontend returns the frontend image a Dockerfile's `# syntax=`
+// parser directive names (`devthefuture/dockerfile-x`), "" when it names
+// none.
+func SyntaxFrontend(src []byte) string {
+	return syntaxFrontend(strings.Split(string(src), "\n"))
+}
+
+// syntaxFrontend reads the parser directives at the top of a Dockerfile's
+// lines for the `# syntax=` one.
+func syntaxFrontend(lines []string) string {
+	frontend := ""
+	for _, line := range lines {
+		t := strings.TrimSpace(line)
+		if m := syntaxDirective.FindStringSubmatch(t); m != nil {
+			frontend = m[1]
+			continue
+		}
+		if !anyDirective.MatchString(t) {
+			break
+		}
+	}
+	return frontend
 }
 
 // dockersFrontend reports whether a `# syntax=` image is Docker's own
@@ -429,7 +445,8 @@ func JoinedFragment(p, by string) *Template {
 // (`#{INCLUDE:docker/alpine/runtime-from.dockerfile}`) or the dockerfile-x
 // frontend's `INCLUDE docker/base.dockerfile`.
 func IncludedFragment(p, by, how string) *Template {
-	return &Template{Path: p, Kind: TemplateFragment, Sign: "`" + by + "` includes it with " + how, Location: Location{Path: p, StartLine: 1}}
+	return &Template{Path: p, Kind: TemplateFragment, Sign: "`" + by + "` includes it with " + how, Location: Location{Path: p, StartLine: 1},
+		included: true}
 }
 
 // generatorLine finds a line that is a generator's: one that starts with a
@@ -656,7 +673,7 @@ func (t *Template) Note(checked bool) Finding {
 	case TemplateFragment:
 		what = "a piece of a Dockerfile (it has no `FROM`) that a build script joins to others, not a Dockerfile on its own"
 		switch {
-		case strings.Contains(t.Sign, " includes it with "):
+		case t.included:
 			what = "a piece of a Dockerfile that another file includes (" + t.Sign + "), not a Dockerfile on its own"
 		case t.Sign != "no `FROM`":
 			what = "a piece of a Dockerfile that a build script joins to others (" + t.Sign + "), not a Dockerfile on its own"

@@ -620,15 +620,26 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 			if bytes.Contains(b, []byte("--platform")) {
 				commandPlatforms(b, &f)
 			}
-			if bytes.Contains(b, []byte("platforms:")) {
-				stepPlatforms(b, &f)
+			platforms, targets, tags := bytes.Contains(b, []byte("platforms:")), bytes.Contains(b, []byte("target")), bytes.Contains(b, []byte("tag"))
+			// The workflow's steps and the build commands, read once for
+			// what each of them says.
+			var steps []wfStep
+			if platforms || targets {
+				steps = workflowSteps(b)
 			}
-			if bytes.Contains(b, []byte("target")) {
-				stepTargets(b, &f)
-				commandTargets(b, &f)
+			var cmds []string
+			if targets || tags {
+				cmds = buildCommandArgs(b)
 			}
-			if bytes.Contains(b, []byte("tag")) {
-				unitTags(b, &f)
+			if platforms {
+				stepPlatforms(steps, &f)
+			}
+			if targets {
+				stepTargets(steps, &f)
+				commandTargets(cmds, &f)
+			}
+			if tags {
+				unitTags(b, cmds, &f)
 			}
 			if bytes.Contains(b, []byte("./.github/workflows/")) {
 				reusableCalls(repo, b, &f)
@@ -1083,8 +1094,8 @@ func workflowSteps(b []byte) []wfStep {
 // Dockerfile with `file:` and its platforms with `platforms:`
 // (docker/build-push-action), step by step: another step of the file
 // that builds another Dockerfile for two platforms says nothing of it.
-func stepPlatforms(b []byte, f *buildFile) {
-	for _, st := range workflowSteps(b) {
+func stepPlatforms(steps []wfStep, f *buildFile) {
+	for _, st := range steps {
 		if st.platforms == "" {
 			continue
 		}
@@ -1096,8 +1107,8 @@ func stepPlatforms(b []byte, f *buildFile) {
 
 // stepTargets records the stage each workflow step builds its Dockerfile
 // to (docker/build-push-action's `target:`), a matrix key expanded.
-func stepTargets(b []byte, f *buildFile) {
-	for _, st := range workflowSteps(b) {
+func stepTargets(steps []wfStep, f *buildFile) {
+	for _, st := range steps {
 		if st.target == "" {
 			continue
 		}
@@ -1110,31 +1121,48 @@ func stepTargets(b []byte, f *buildFile) {
 }
 
 // commandTargets records the stage each build command of a build file
-// builds its Dockerfile to: `--target` with `-f` (else its context's
-// Dockerfile), continued lines joined.
-func commandTargets(b []byte, f *buildFile) {
-	text := strings.ReplaceAll(string(b), "\\\n", " ")
-	for _, line := range strings.Split(text, "\n") {
-		m := buildCommand.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		args := strings.Split(m[1], "&&")[0]
+// (cmds, buildCommandArgs') builds its Dockerfile to: `--target` with `-f`
+// (else its context's Dockerfile).
+func commandTargets(cmds []string, f *buildFile) {
+	for _, args := range cmds {
+		args = strings.Split(args, "&&")[0]
 		tm := targetFlag.FindStringSubmatch(" " + args)
 		if tm == nil {
 			continue
 		}
-		if fm := fileFlag.FindStringSubmatch(" " + args); fm != nil {
-			f.dfTarget(path.Clean(strings.TrimPrefix(strings.Trim(fm[1], `"'`), "./")), tm[1])
-			continue
-		}
-		words := strings.Fields(args)
-		if len(words) > 0 {
-			if last := strings.Trim(words[len(words)-1], `"'`); !strings.HasPrefix(last, "-") && last != "-" && !strings.Contains(last, "://") {
-				f.dfTarget(path.Join(last, "Dockerfile"), tm[1])
-			}
+		if df := commandDockerfile(args); df != "" {
+			f.dfTarget(path.Clean(strings.TrimPrefix(strings.Trim(df, `"'`), "./")), tm[1])
 		}
 	}
+}
+
+// buildCommandArgs are the arguments of each build command of a build
+// file (buildCommand), its continued lines joined.
+func buildCommandArgs(b []byte) []string {
+	var out []string
+	text := strings.ReplaceAll(string(b), "\\\n", " ")
+	for _, line := range strings.Split(text, "\n") {
+		if m := buildCommand.FindStringSubmatch(line); m != nil {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// commandDockerfile is the Dockerfile a build command's arguments build,
+// as written: its `-f`, else its context's (the last word that is not an
+// option or its value); "" when it names neither.
+func commandDockerfile(args string) string {
+	if fm := fileFlag.FindStringSubmatch(" " + args); fm != nil {
+		return fm[1]
+	}
+	words := strings.Fields(strings.Split(args, "&&")[0])
+	if len(words) > 0 {
+		if last := strings.Trim(words[len(words)-1], `"'`); !strings.HasPrefix(last, "-") && last != "-" && !strings.Contains(last, "://") {
+			return path.Join(last, "Dockerfile")
+		}
+	}
+	return ""
 }
 
 // dfTarget records that the file builds the Dockerfile df (a path from
@@ -1187,9 +1215,10 @@ func literalRef(t string) bool {
 // unitTags records the references each workflow step or build command of
 // a build file tags the Dockerfile it builds with (buildFile.dfTags): a
 // step's `file:` (else its `context:`'s Dockerfile) with its `tags:`,
-// inline or as a list; a command's `-f` (else its context's Dockerfile)
-// with its `-t`. Only references written out in full count.
-func unitTags(b []byte, f *buildFile) {
+// inline or as a list; a command's (cmds, buildCommandArgs') `-f` (else
+// its context's Dockerfile) with its `-t`. Only references written out in
+// full count.
+func unitTags(b []byte, cmds []string, f *buildFile) {
 	seen := map[[2]string]bool{}
 	add := func(df string, tags []string) {
 		df = path.Clean(strings.TrimPrefix(strings.Trim(df, `"'`), "./"))
@@ -1249,33 +1278,16 @@ func unitTags(b []byte, f *buildFile) {
 		}
 	}
 	flush()
-	// Build commands, continued lines joined.
-	text := strings.ReplaceAll(string(b), "\\\n", " ")
-	for _, line := range strings.Split(text, "\n") {
-		m := buildCommand.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		args := m[1]
+	// Build commands.
+	for _, args := range cmds {
 		var cmdTags []string
 		for _, tm := range tagFlag.FindAllStringSubmatch(args, -1) {
 			if t := strings.Trim(tm[1], `"'`); literalRef(t) {
 				cmdTags = append(cmdTags, t)
 			}
 		}
-		if len(cmdTags) == 0 {
-			continue
-		}
-		if fm := fileFlag.FindStringSubmatch(" " + args); fm != nil {
-			add(fm[1], cmdTags)
-			continue
-		}
-		// The context is the last word that is not an option or its value.
-		words := strings.Fields(strings.Split(args, "&&")[0])
-		if len(words) > 0 {
-			if last := strings.Trim(words[len(words)-1], `"'`); !strings.HasPrefix(last, "-") && last != "-" && !strings.Contains(last, "://") {
-				add(path.Join(last, "Dockerfile"), cmdTags)
-			}
+		if df := commandDockerfile(args); len(cmdTags) > 0 && df != "" {
+			add(df, cmdTags)
 		}
 	}
 }

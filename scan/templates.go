@@ -217,12 +217,8 @@ type include struct {
 var includeDirective = regexp.MustCompile(`#\{INCLUDE:((?:\$\{[^}]*\}|[^}\s])+)\}`)
 
 // frontendInclude is dockerfile-x's `INCLUDE path` instruction
-// (manyfold's `INCLUDE docker/base.dockerfile`); frontendSyntax is the
-// syntax line that asks for that frontend.
-var (
-	frontendInclude = regexp.MustCompile(`(?im)^[ \t]*INCLUDE[ \t]+["']?([^\s"'#]+)`)
-	frontendSyntax  = regexp.MustCompile(`(?im)^#[ \t]*syntax[ \t]*=[ \t]*\S*dockerfile-x`)
-)
+// (manyfold's `INCLUDE docker/base.dockerfile`).
+var frontendInclude = regexp.MustCompile(`(?im)^[ \t]*INCLUDE[ \t]+["']?([^\s"'#]+)`)
 
 // maxIncludes bounds the include directives read over a repository.
 const maxIncludes = 256
@@ -250,7 +246,7 @@ func (p *Planned) readIncludes(found []Found) []include {
 		// dockerfile-x resolves an INCLUDE from the build context, the
 		// root here (manyfold's `docker/manyfold.dockerfile` includes
 		// `docker/base.dockerfile`), or from the file's own folder.
-		if bytes.Contains(b, []byte("INCLUDE")) && frontendSyntax.Match(b) {
+		if bytes.Contains(b, []byte("INCLUDE")) && strings.Contains(checks.SyntaxFrontend(b), "dockerfile-x") {
 			for _, m := range frontendInclude.FindAllSubmatch(b, -1) {
 				for _, rel := range []string{path.Clean(string(m[1])), path.Join(path.Dir(f.Path), string(m[1]))} {
 					if re, err := globRef(rel, "[^/]*"); err == nil && len(out) < maxIncludes && !strings.HasPrefix(rel, "../") {
