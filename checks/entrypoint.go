@@ -282,7 +282,9 @@ var passThroughCommands = []string{"echo", "printf", "set", "exit", "true", "fal
 	"trap", "wait",
 	// Queries whose answer a check tests (ROCm's `rocminfo | grep "HSA
 	// Error"` before `exec "$@"`).
-	"grep", "id", "whoami", "uname", "command", "which", "type", "rocminfo", "nvidia-smi", "shuf", "date"}
+	"grep", "id", "whoami", "uname", "command", "which", "type", "rocminfo", "nvidia-smi", "shuf", "date",
+	// A pause between messages.
+	"sleep"}
 
 // passThrough reports whether a shell script only prints, tests and
 // exits, then runs its arguments with `exec "$@"` or ends (a banner:
@@ -295,6 +297,16 @@ func passThrough(script string) bool {
 	execs, prints, ok := 0, 0, true
 	copies := argCopies(file)
 	passesArgs := func(w *syntax.Word) bool { return allArgs(w) || copiedArgs(w, copies) }
+	// The script's own functions (`pre() { … }`, run before `"$@"` and
+	// from `trap post EXIT`): their bodies are judged as the walk goes
+	// on, and calling one runs nothing else.
+	funcs := map[string]bool{}
+	syntax.Walk(file, func(n syntax.Node) bool {
+		if f, is := n.(*syntax.FuncDecl); is && f.Name != nil {
+			funcs[f.Name.Value] = true
+		}
+		return true
+	})
 	syntax.Walk(file, func(n syntax.Node) bool {
 		if !ok {
 			return false
@@ -323,8 +335,11 @@ func passThrough(script string) bool {
 				ok = false
 			}
 			return false
-		case *syntax.ProcSubst, *syntax.FuncDecl, *syntax.ArithmCmd:
+		case *syntax.ProcSubst:
 			ok = false
+		case *syntax.FuncDecl, *syntax.ArithmCmd:
+			// A function's body is walked next; arithmetic changes the
+			// script's own counters (`(( counter-- > 0 ))`).
 		case *syntax.CmdSubst:
 			// `[ "$(shuf -i 1-20 -n 1)" -eq 1 ]`: a query's answer, tested;
 			// its commands are judged as the walk goes on.
@@ -348,8 +363,12 @@ func passThrough(script string) bool {
 			}
 			name := path.Base(x.Args[0].Lit())
 			switch {
-			case name == "exec" && len(x.Args) == 2 && passesArgs(x.Args[1]):
+			case name == "exec" && len(x.Args) == 2 && passesArgs(x.Args[1]),
+				len(x.Args) == 1 && passesArgs(x.Args[0]):
+				// `exec "$@"`, or `"$@"` run as a child (a trap then
+				// prints after it).
 				execs++
+			case funcs[name]:
 			case name == "exec" && len(x.Args) == 3 && passesArgs(x.Args[2]) && packagedTool(path.Base(x.Args[1].Lit())):
 				// `exec /app/kestra "$@"`: the packaged program, run with
 				// the container's arguments.

@@ -142,5 +142,17 @@ func TestEntrypointPassThrough(t *testing.T) {
 		{"found on the PATH after a whole tree is copied", "FROM eclipse-temurin:21-jre\nCOPY docker /\nENTRYPOINT [\"docker-entrypoint.sh\"]\n",
 			withContext(map[string]string{"docker/usr/local/bin/docker-entrypoint.sh": "#!/usr/bin/env sh\nset -e\nexec /app/kestra \"$@\"\n"}), nil},
 		{"nothing but comments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\n# placeholder\n"}), []want{{line: 3}}},
+		{"messages from functions around the arguments, and a trap", df, withContext(map[string]string{"entrypoint.sh": prePost("")}), nil},
+		{"such a function that sets something up", df, withContext(map[string]string{"entrypoint.sh": prePost("  mkdir -p /data\n")}), []want{{line: 3}}},
+		{"a program of the same name as no function", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/bash\npre() { echo hi; }\npost\n\"$@\"\n"}), []want{{line: 3}}},
 	})
+}
+
+// prePost is gitlab-runner's test entrypoint: messages printed by functions
+// before and (from a trap) after the arguments it runs; body is added to
+// its `pre` function.
+func prePost(body string) string {
+	return "#!/usr/bin/env bash\nset -u\nset -o pipefail\nLOOP_ITERATIONS=\"${LOOP_ITERATIONS:-30}\"\n" +
+		"pre() {\n  counter=\"${LOOP_ITERATIONS}\"\n" + body + "  while (( counter-- > 0 )) ; do\n    echo \"[pre][${counter}]\" >&2\n    sleep 1\n  done\n}\n" +
+		"post() {\n  echo >&2 '----[ CMD ]----<'\n}\ntrap post EXIT\npre || true\n\"$@\"\n"
 }

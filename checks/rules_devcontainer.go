@@ -58,8 +58,7 @@ func dcBase(in *DevcontainerInput) BaseFacts {
 		return dcBases(in, img).BaseFacts(img)
 	}
 	if in.Dockerfile != nil {
-		v := newView(&DockerfileInput{File: in.Dockerfile, BuildArgs: in.Devcontainer.BuildArgs(), Target: in.Devcontainer.BuildTarget()})
-		if v != nil {
+		if v := dcView(in); v != nil {
 			// A tag left to a build arg still names the image.
 			ref := v.rootRef(v.final)
 			return dcBases(in, ref).BaseFacts(ref)
@@ -85,13 +84,24 @@ func dcBases(in *DevcontainerInput, ref string) BaseResolver {
 	return in.Bases
 }
 
+// dcView is the view of the devcontainer's Dockerfile as it is built:
+// with the build args and target the scan resolved (a Compose service's
+// `target: dev`), else the config's own.
+func dcView(in *DevcontainerInput) *dfView {
+	args, target := in.BuildArgs, in.Target
+	if !in.Resolved {
+		args, target = in.Devcontainer.BuildArgs(), in.Devcontainer.BuildTarget()
+	}
+	return newView(&DockerfileInput{File: in.Dockerfile, BuildArgs: args, Target: target})
+}
+
 // dcFinalUser returns the last USER of the devcontainer's Dockerfile's final
 // stage and whether there is one.
 func dcFinalUser(in *DevcontainerInput) (string, bool) {
 	if in.Dockerfile == nil {
 		return "", false
 	}
-	v := newView(&DockerfileInput{File: in.Dockerfile, BuildArgs: in.Devcontainer.BuildArgs(), Target: in.Devcontainer.BuildTarget()})
+	v := dcView(in)
 	if v == nil {
 		return "", false
 	}

@@ -93,7 +93,8 @@ func init() {
 			"else the metadata's user, else the image's. The rule fires only when the image's user is known (a Dockerfile `USER`, " +
 			"or a well-known base, or an image a Dockerfile of the same repository builds, matched by name when the reference " +
 			"names no registry host or leaves it to a variable, or when the repository's build files tag it). A Docker Compose config is judged by the native integration " +
-			"alone, on its service's Dockerfile or image (one whose variable the project's `.env` does not set is not known): envbuilder does not build it (CR202).",
+			"alone, on its service's `user:` (after `remoteUser` and `containerUser`), else on the stage its `build.target` names or its image (one whose variable the project's `.env` does not set is not known): envbuilder does not build it (CR202). " +
+			"CR101 does not repeat this finding on the Dockerfile the config builds.",
 		Why: "Coder's image guidance: workspaces should run as a non-root user; files created as root in the workspace are a " +
 			"recurring pain. envbuilder's user choice is in coder/envbuilder `devcontainer/devcontainer.go` (`Compile`: " +
 			"`containerUser`, `UserFromDockerfile`, `UserFromImage`; `USER ${remoteUser}` is added only after feature installs) " +

@@ -77,6 +77,14 @@ func nativeUser(in *DevcontainerInput) userChoice {
 			return userChoice{root: isRootUser(u), why: "`" + strings.TrimPrefix(p, "/") + "` is root", evidence: EvidenceFile}
 		}
 	}
+	// A Compose service's `user:` (`${UID:-kitsune}`, read with its
+	// default) is the container's user.
+	if u, _, _ := strings.Cut(in.ComposeUser, ":"); u != "" && c.Has("/dockerComposeFile") {
+		if hasVar(u) {
+			return userChoice{}
+		}
+		return userChoice{root: isRootUser(u), why: "the Compose service's `user` is root", evidence: EvidenceFile}
+	}
 	// The Dev Containers CLI merges the image's devcontainer.metadata
 	// label, whose remoteUser then runs the sessions: a Dockerfile that
 	// ends with no USER or `USER root` sets only the container's user.

@@ -45,15 +45,17 @@ func init() {
 		What: "The final stage ends as root: its last `USER` is `root` or `0`, or there is no `USER` at all " +
 			"and the base image's user is root. The base's user is read from the image (engine or registry), " +
 			"else from a Dockerfile of the same repository that builds that image (matched by the image's name, " +
-			"also through a build-arg default such as `ARG BASE_IMAGE=…/base-notebook`; its last `USER`), " +
+			"also through a build-arg default such as `ARG BASE_IMAGE=…/base-notebook`; its last `USER`; not an image named " +
+			"with its registry whose name the repository's build files tag only under other registries or namespaces, " +
+			"`gcr.io/google.com/cluster-fuzz/base` where they tag `gcr.io/clusterfuzz-images/base`), " +
 			"else from the table of well-known images. When none of them tells, the rule says nothing: " +
 			"an unread base is not guessed to be root. A final `USER root` is not reported when the ENTRYPOINT " +
 			"script (read from the build context) switches to a non-root user (`su`, `gosu`, `su-exec`, `runuser`, " +
 			"`setpriv`, `sudo -u`) and starts the agent's init script as that user: root is for its setup, such " +
 			"as fixing a volume's ownership. A Dockerfile a devcontainer.json builds is not reported when the config sets a " +
 			"non-root `remoteUser` or `containerUser` (or its Compose service a non-root `user:`), nor, in a Docker Compose config (which only the native integration " +
-			"runs), when it has no `USER` and its base's devcontainer.metadata label names the user: CR205 judges the " +
-			"Dev Container's user. An image built on `scratch` is not judged: it has no user database " +
+			"runs), when it has no `USER` and its base's devcontainer.metadata label names the user, nor when CR205 reports that " +
+			"Dev Container's root user: CR205 judges the Dev Container's user, and one finding says it. An image built on `scratch` is not judged: it has no user database " +
 			"or shell, holds files or one static program, and cannot be a workspace.",
 		Why: "Coder's image guidance asks for a non-root user in workspace images, and Coder's templates run " +
 			"workspaces as that user (UID 1000, `coder`). An image that ends as root either runs the " +

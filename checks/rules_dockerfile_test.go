@@ -624,6 +624,8 @@ func TestCR112(t *testing.T) {
 		{"musl.cc's cross toolchains", "FROM ubuntu:24.04\nRUN curl -fsSL https://musl.cc/armv7l-linux-musleabihf-cross.tgz | tar -xz -C /opt\n", nil, nil},
 		{"tini's release asset named for no architecture", "FROM debian:12\nADD https://github.com/krallin/tini/releases/download/v0.19.0/tini /sbin/tini\n", nil, []want{{line: 2}}},
 		{"NGC's CLI through an ARG", "FROM ubuntu:24.04\nARG NGC_CLI_URI=\"https://ngc.nvidia.com/downloads/ngccli_linux.zip\"\nRUN wget -q ${NGC_CLI_URI} && unzip ngccli_linux.zip\n", nil, []want{{line: 2}}},
+		{"Solidity's static compiler", "FROM ubuntu:24.04\nRUN wget https://github.com/ethereum/solidity/releases/download/v0.8.19/solc-static-linux && chmod +x solc-static-linux && mv solc-static-linux /usr/bin/solc\n", nil, []want{{line: 2}}},
+		{"Solidity's arm64 compiler", "FROM ubuntu:24.04\nRUN wget https://github.com/ethereum/solidity/releases/download/v0.8.31/solc-static-linux-arm\n", nil, nil},
 		{"ninja-linux.zip", "FROM ubuntu:24.04\nRUN curl -fsSLO https://github.com/ninja-build/ninja/releases/download/v1.12.1/ninja-linux.zip\n", nil, []want{{line: 2}}},
 		{"tini picked by the architecture", "FROM debian:12\nARG TARGETARCH\nRUN curl -fsSLo /sbin/tini https://github.com/krallin/tini/releases/download/v0.19.0/tini-${TARGETARCH}\n", nil, nil},
 		{"tini on an amd64 stage", "FROM --platform=linux/amd64 debian:12\nADD https://github.com/krallin/tini/releases/download/v0.19.0/tini /sbin/tini\n", nil, nil},

@@ -58,7 +58,8 @@ func init() {
 			"`systemd`/`init`, `supervisord`, `service … start`, …), itself or through a script copied in from the " +
 			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`; a script copied from " +
 			"a folder path the Dockerfile's own folder lacks, `COPY ${SRC}/run.sh ./`, is read from the repository, the " +
-			"context such a Dockerfile is built with); also, as inferred " +
+			"context such a Dockerfile is built with, or from the nearest folder above it that has every path the Dockerfile " +
+			"copies, `COPY alpine-entrypoint/entrypoint.sh /` in `tests/dockerfiles/alpine-entrypoint/`); also, as inferred " +
 			"findings, a CMD of options only (`CMD [\"--tail-log\"]`) for an ENTRYPOINT the base image sets, and program " +
 			"configs copied into `/etc/supervisor/conf.d` or `/etc/supervisord.d` for a supervisord the image's own command " +
 			"starts, or scripts and services copied into s6-overlay's `/etc/cont-init.d`, `/etc/services.d` or " +
@@ -70,7 +71,7 @@ func init() {
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
-			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`, also kept in a variable first: `cmd=\"$*\"; exec $cmd`; its own variables, which `exec` does not hand on unless exported, count as printing), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up. An image with no shell (`scratch`, " +
+			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`, also kept in a variable first: `cmd=\"$*\"; exec $cmd`; its own variables, which `exec` does not hand on unless exported, count as printing; also from its own functions, with pauses, counters and a `trap` that prints after its arguments ran), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, also told to read the system profile: `--rcfile /etc/profile`, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`) or a shell alone (`[\"/sbin/tini\", \"-g\", \"sh\"]`), or the command-line tool the image packages, " +
@@ -129,7 +130,7 @@ func init() {
 			"not work the architecture out itself, it is reported once, on the command that runs it (a script run under a condition, or " +
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
-			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`. A cross toolchain's " +
+			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31). A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
@@ -942,7 +943,7 @@ var archCompare = regexp.MustCompile(`(?i)\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s*
 // (`ninja-linux.zip`; `ninja-linux-aarch64.zip`) and the OpenShift
 // client's (`openshift-client-linux.tar.gz`;
 // `openshift-client-linux-arm64.tar.gz`), NGC's CLI (`ngccli_linux.zip`;
-// `ngccli_arm64.zip`).
+// `ngccli_arm64.zip`), Solidity's `solc-static-linux`.
 var archlessDownloads = []struct {
 	re    *regexp.Regexp
 	other string
@@ -951,6 +952,8 @@ var archlessDownloads = []struct {
 	{regexp.MustCompile(`://[^\s]*/ninja-linux\.zip$`), "ninja-linux-aarch64.zip"},
 	{regexp.MustCompile(`://[^\s]*/openshift-client-linux(-[0-9][0-9.]*)?\.tar\.gz$`), "openshift-client-linux-arm64.tar.gz"},
 	{regexp.MustCompile(`://[^\s]*/ngccli_linux\.zip$`), "ngccli_arm64.zip"},
+	// Solidity's compiler: `solc-static-linux-arm` since 0.8.31.
+	{regexp.MustCompile(`://[^\s]*/solc-static-linux$`), "solc-static-linux-arm"},
 }
 
 // archlessX86 reports whether the URL a is one of archlessDownloads, and

@@ -90,6 +90,18 @@ type DevcontainerInput struct {
 	// Dockerfile is the Dockerfile the devcontainer builds, when it has one
 	// and it parsed.
 	Dockerfile *dockerfile.File
+	// BuildArgs and Target are what Dockerfile is built with: the
+	// config's `build.args` and `build.target`, or those of its Compose
+	// service's `build` (`target: dev`). Set Resolved when they were
+	// read; otherwise the config's own are used.
+	BuildArgs map[string]string
+	Target    string
+	Resolved  bool
+	// ComposeUser is the `user` of the Compose service a Docker Compose
+	// config runs ("" when none is set): the container's user, which the
+	// Dev Containers CLI then runs the sessions as unless `remoteUser`
+	// says otherwise.
+	ComposeUser string
 	// Siblings are the paths of every devcontainer.json found in the same
 	// repository (including this one), for rules about which one a builder
 	// picks.

@@ -35,6 +35,12 @@ type Siblings struct {
 	// that tags `ierturk/alpine-dev-base` and builds
 	// `Alpine/dev-base.Dockerfile`), "" when they do not say.
 	Tagged func(ref string) string
+	// Elsewhere, when set, reports whether ref is another publisher's
+	// image of a name the repository's build files tag only under other
+	// registries or namespaces (`gcr.io/google.com/cluster-fuzz/base`
+	// where they tag `gcr.io/clusterfuzz-images/base`): no Dockerfile of
+	// the repository makes it.
+	Elsewhere func(ref string) bool
 
 	byName map[string][]string
 	// versions are, by image name, the versions whose folders build it
@@ -140,6 +146,9 @@ type siblingResolver struct {
 func (r siblingResolver) BaseFacts(ref string) BaseFacts {
 	b := r.next.BaseFacts(ref)
 	if b.Source == "image" || r.s == nil || b.KnowsUser() && (r.s.Local == nil || !r.s.Local(ref)) {
+		return b
+	}
+	if r.s.Elsewhere != nil && r.s.Elsewhere(ref) {
 		return b
 	}
 	sf := r.s.facts(ref, r.visiting)

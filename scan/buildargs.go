@@ -262,6 +262,36 @@ func (bf buildFiles) taggedDockerfile(ref string, dockerfiles []string) string {
 	return found
 }
 
+// elsewhere reports whether ref, which names a registry host, is another
+// publisher's image of a name the repository tags: its build files tag
+// that name only under other registries or namespaces, all written out
+// (`gcr.io/clusterfuzz-images/base`, where the FROM is
+// `gcr.io/google.com/cluster-fuzz/base`). The repository's Dockerfile of
+// that name does not make it.
+func (bf buildFiles) elsewhere(ref string) bool {
+	r := checks.ParseImageRef(ref)
+	if r.Registry == "" {
+		return false
+	}
+	name, place := strings.ToLower(path.Base(r.Repository)), strings.ToLower(r.Registry)
+	if d := path.Dir(r.Repository); d != "." {
+		place += "/" + strings.ToLower(d)
+	}
+	other := false
+	for _, f := range bf {
+		for _, t := range f.tags {
+			switch {
+			case t.name != name:
+			case t.place == "" || t.place == place:
+				return false
+			default:
+				other = true
+			}
+		}
+	}
+	return other
+}
+
 // built reports whether a build file of the repository tags the image
 // ref (`docker build -t oracle/tuxedo:latest`, `$(TAG_FLAG)
 // $(ORG)/base:latest`): the repository builds it, so a FROM of it uses
@@ -1416,6 +1446,12 @@ var (
 	yamlEnvEntry = regexp.MustCompile(`(?m)^[ \t]+([A-Z_][A-Z0-9_]*):[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._/:-]*)["']?[ \t]*$`)
 	// shellAssign is a script's `NAME=value` (`image="devkitpro/${1}"`).
 	shellAssign = regexp.MustCompile(`(?m)^[ \t]*(?:export[ \t]+|local[ \t]+|readonly[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"\n]*)"|'([^'\n]*)'|([^\s;&|]*))`)
+	// shellArray is a script's array written out, `IMAGES=( a b … )`,
+	// over lines too; shellFor is `for NAME in WORDS` up to its `;` or
+	// the line's end; arrayWords is `"${IMAGES[@]}"` (or `[*]`).
+	shellArray = regexp.MustCompile(`(?m)^[ \t]*(?:declare[ \t]+-a[ \t]+|local[ \t]+|readonly[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=\(([^)]*)\)`)
+	shellFor   = regexp.MustCompile(`(?m)^[ \t]*for[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+in[ \t]+([^;\n]*)`)
+	arrayWords = regexp.MustCompile(`^"?\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}"?$`)
 	// githubEnvWrite is a workflow step's `echo "NAME=value" >> $GITHUB_ENV`.
 	githubEnvWrite = regexp.MustCompile(`echo\s+["']?([A-Za-z_][A-Za-z0-9_]*)=((?:\$\{\{[^}]*\}\}|[^\s"'])+)["']?\s*>>\s*["']?\$\{?GITHUB_ENV`)
 	// dockerfileImagePair is a flow list of a Dockerfile's path and an
@@ -1897,6 +1933,67 @@ func githubVars(repository string) map[string]string {
 	return map[string]string{"GITHUB_REPOSITORY": r, "github.repository": r, "GITHUB_REPOSITORY_OWNER": o, "github.repository_owner": o}
 }
 
+// loopValues returns, by name, the values a script's `for` loops give
+// their variable: the literal words after `in`, and the words of an array
+// the script writes out (`IMAGES=(gcr.io/x/base gcr.io/x/ci)`, `for
+// image_name in "${IMAGES[@]}"`). Words the script computes (`$x`,
+// globs, command substitutions) are left out; a loop with none of its
+// own gives nothing.
+func loopValues(b []byte) map[string][]string {
+	if !bytes.Contains(b, []byte("for ")) {
+		return nil
+	}
+	arrays := map[string][]string{}
+	if bytes.Contains(b, []byte("=(")) {
+		for _, m := range shellArray.FindAllSubmatch(b, -1) {
+			name := string(m[1])
+			if _, seen := arrays[name]; seen {
+				continue
+			}
+			var words []string
+			for _, line := range strings.Split(string(m[2]), "\n") {
+				line, _, _ = strings.Cut(line, " #")
+				if strings.HasPrefix(strings.TrimSpace(line), "#") {
+					continue
+				}
+				for _, w := range strings.Fields(line) {
+					words = appendWord(words, w)
+				}
+			}
+			arrays[name] = words
+		}
+	}
+	out := map[string][]string{}
+	for _, m := range shellFor.FindAllSubmatch(b, -1) {
+		name := string(m[1])
+		for _, w := range strings.Fields(string(m[2])) {
+			if a := arrayWords.FindStringSubmatch(w); a != nil {
+				for _, v := range arrays[a[1]] {
+					out[name] = appendNew(out[name], v)
+				}
+				continue
+			}
+			out[name] = appendWord(out[name], w)
+		}
+	}
+	for name, vals := range out {
+		if len(vals) == 0 {
+			delete(out, name)
+		}
+	}
+	return out
+}
+
+// appendWord appends a shell word to list unquoted, unless the script
+// computes it (a variable, a glob, a command substitution).
+func appendWord(list []string, w string) []string {
+	w = strings.Trim(w, `"'`)
+	if w == "" || strings.ContainsAny(w, "$`*?[(){}") {
+		return list
+	}
+	return appendNew(list, w)
+}
+
 // maxTags bounds the references kept for one build file.
 const maxTags = 64
 
@@ -1952,6 +2049,11 @@ func taggedImages(b []byte, github map[string]string) (tags []tagPattern, positi
 			// $GITHUB_ENV`, which later steps read as `${{ env.IMG }}`; a
 			// bake file's variables' defaults (`variable "PREFIX" {
 			// default = "ghcr.io/x/updater-" }`).
+			// A loop's variable is each of its values (`for image_name in
+			// "${IMAGES[@]}"`, the array written out in the script).
+			for name, vals := range loopValues(b) {
+				several[name] = vals
+			}
 			for _, re := range []*regexp.Regexp{shellAssign, yamlEnvEntry, githubEnvWrite, bakeVariable} {
 				for _, m := range re.FindAllSubmatch(b, -1) {
 					name, val := string(m[1]), string(bytes.Join(m[2:], nil))
@@ -2196,6 +2298,10 @@ type tagPattern struct {
 	// (`${{ env.REGISTRY }}/base:latest`): such a pattern names this
 	// repository's `base`, not a well-known publisher's.
 	unplaced bool
+	// name and place are the last part of the repository and what comes
+	// before it (`gcr.io/clusterfuzz-images`), lower-cased, when written
+	// out without variables; "" otherwise.
+	name, place string
 }
 
 // compileTag compiles the tagged reference t (`$(ORG)/base:latest`); a
@@ -2218,7 +2324,14 @@ func compileTag(t string) (tagPattern, bool) {
 		prefix = tRepo[:i]
 	}
 	unplaced := prefix != "" && strings.Trim(refVar.ReplaceAllString(prefix, ""), "/") == ""
-	return tagPattern{repo, tag, unplaced}, err1 == nil && err2 == nil
+	p := tagPattern{repo: repo, tag: tag, unplaced: unplaced}
+	if name := path.Base(tRepo); !strings.Contains(name, "$") {
+		p.name = strings.ToLower(name)
+	}
+	if prefix != "" && !strings.Contains(prefix, "$") {
+		p.place = strings.ToLower(prefix)
+	}
+	return p, err1 == nil && err2 == nil
 }
 
 // registryHost reports whether a reference's first part names a registry

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/coderready/coderready/build"
@@ -164,6 +165,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	}
 	if p.compose != nil {
 		in.ComposePrivileges = p.compose.Privileges
+		in.ComposeUser = p.compose.User
 		if p.compose.Build == nil {
 			in.ComposeImage, in.ComposeFile = p.compose.Image, p.compose.File
 			in.ComposeImageFromHost = p.compose.ImageFromHost
@@ -211,10 +213,11 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		}
 		out = append(out, s.checkDockerfile(ctx, din, t.Dockerfile, ts, ib)...)
 		in.Dockerfile = din.File
+		in.BuildArgs, in.Target, in.Resolved = p.args, p.target, true
 	}
 	out = append(out, checks.CheckDevcontainer(in)...)
 	if t.Dockerfile != "" {
-		return out
+		return oneRootUser(out)
 	}
 	// An image: the config's own, or its Compose service's.
 	ref, at := dc.Image(), dcLocation(dc, "/image")
@@ -278,4 +281,17 @@ func (s *checker) otherImages(rel string) []string {
 		}
 	}
 	return out
+}
+
+// oneRootUser drops CR101 from a Dev Container's findings when CR205
+// reports the same root user: CR205 judges the user each builder runs the
+// Dev Container as (and fixes it with `containerUser`), so CR101 on the
+// Dockerfile the config builds would tell the maintainer the same thing
+// twice. Without CR205 (switched off, ignored, or not certain) CR101
+// stays.
+func oneRootUser(out []checks.Finding) []checks.Finding {
+	if !slices.ContainsFunc(out, func(f checks.Finding) bool { return f.RuleID == "CR205" }) {
+		return out
+	}
+	return slices.DeleteFunc(out, func(f checks.Finding) bool { return f.RuleID == "CR101" })
 }

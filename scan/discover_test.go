@@ -280,6 +280,12 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			"integration/imagetags/Tiltfile": "docker_build('gcr.io/windmill-test-containers/imagetags-app', './app')\n"}, 1},
 		{"a quoted registry that defaults to itself, then a name", map[string]string{"app/Dockerfile": "FROM ubuntu:latest\nUSER 1000\n",
 			"grpc/build": "#!/bin/bash\nexport REGISTRY=${REGISTRY:-icr.io/codeengine}\ndocker build -f Dockerfile.client -t \"${REGISTRY}\"/grpc-client . --platform linux/amd64\n"}, 1},
+		{"a loop over an array of the images a script builds", map[string]string{"docker/chromium/builder/immutable/dev/Dockerfile": "FROM gcr.io/clusterfuzz-images/chromium/builder\nUSER 1000\n",
+			"docker/build.sh": clusterfuzzBuild}, 0},
+		{"such a loop, an image not in its array", map[string]string{"docker/chromium/builder/immutable/dev/Dockerfile": "FROM gcr.io/clusterfuzz-images/chromium/tester\nUSER 1000\n",
+			"docker/build.sh": clusterfuzzBuild}, 1},
+		{"a loop over written-out words", map[string]string{"app/Dockerfile": "FROM acme/tools-base\nUSER 1000\n",
+			"build.sh": "#!/bin/sh\nfor img in tools-base tools-full; do\n  docker build -t \"acme/$img\" \"$img\"\ndone\n"}, 0},
 		{"such a function, another namespace", map[string]string{"rsm-msba-intel-jupyterhub/Dockerfile": "FROM acme/rsm-msba-intel:latest\nUSER 1000\n",
 			"scripts/build-images.sh": "#!/bin/bash\nDOCKERHUB_USERNAME=vnijs\nbuild () {\n  docker buildx build -f \"${LABEL}/Dockerfile\" --tag $DOCKERHUB_USERNAME/${LABEL}:latest .\n}\nLABEL=rsm-simple-arm\nbuild\nLABEL=rsm-msba-intel\nbuild\n"}, 1},
 		{"docker tag with the script's variables", map[string]string{"android-sdk/vnc/Dockerfile": "FROM thyrlian/android-sdk:latest\nUSER 1000\n",
@@ -627,8 +633,23 @@ func TestComposeServiceUser(t *testing.T) {
 	runTreeCases(t, "CR101", []treeCase{
 		{"a non-root user with a default", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("    user: ${UID:-kitsune}\n")}, 0},
 		{"a numeric user", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("    user: \"1000:1000\"\n")}, 0},
+		{"root", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("    user: root\n")}, 0},
+		{"no user", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("")}, 0},
+	})
+	// CR205 judges the Dev Container's user, on the stage the service
+	// builds (`dev`, not the last, `prod`): with root, or no user
+	// anywhere, it reports it once, and CR101 does not repeat it on the
+	// Dockerfile.
+	runTreeCases(t, "CR205", []treeCase{
+		{"a non-root user with a default", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("    user: ${UID:-kitsune}\n")}, 0},
+		{"a numeric user", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("    user: \"1000:1000\"\n")}, 0},
 		{"root", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("    user: root\n")}, 1},
 		{"no user", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc, "docker-compose.yml": compose("")}, 1},
+	})
+	// Without the service's target, the last stage's USER is the user.
+	runTreeCases(t, "CR205", []treeCase{
+		{"the last stage", map[string]string{"Dockerfile": df, ".devcontainer/devcontainer.json": dc,
+			"docker-compose.yml": "services:\n  web:\n    build:\n      context: .\n      dockerfile: Dockerfile\n"}, 0},
 	})
 }
 
@@ -758,6 +779,47 @@ const mfemBuild = `jobs:
            docker tag ${container} ${uri}:${tag}
 `
 
+// TestContextAboveTheDockerfile: a Dockerfile built on its own whose
+// COPY paths are not in its folder but all are in the one above
+// (gitlab-runner's tests/dockerfiles, built by a bake file there) is read
+// with that folder as its context: its print-only entrypoint script is
+// found (no CR106); one that sets something up is reported.
+func TestContextAboveTheDockerfile(t *testing.T) {
+	df := "FROM alpine:3.20\nCOPY alpine-entrypoint/entrypoint-stderr.sh /entrypoint\nUSER 1000:1000\nENTRYPOINT [\"/entrypoint\"]\n"
+	files := func(script string) map[string]string {
+		return map[string]string{"tests/dockerfiles/alpine-entrypoint/Dockerfile.stderr": df,
+			"tests/dockerfiles/alpine-entrypoint/entrypoint-stderr.sh": script}
+	}
+	runTreeCases(t, "CR106", []treeCase{
+		{"a print-only script in the folder above", files("#!/bin/sh -e\necho \"entrypoint stdout message\" >&2\nexec \"$@\"\n"), 0},
+		{"a setup script there", files("#!/bin/sh -e\nchown -R 1000 /data\nexec \"$@\"\n"), 1},
+	})
+}
+
+// TestBaseOfAnotherPublisher: an image named with its registry whose name
+// the repository's build files tag only under another registry and
+// namespace (`gcr.io/clusterfuzz-images/base`, FROM
+// `gcr.io/google.com/cluster-fuzz/base`) is not what the repository's
+// Dockerfile of that name makes: its user is not known (no CR101 on the
+// child), while the repository's own base still is (its one CR101).
+func TestBaseOfAnotherPublisher(t *testing.T) {
+	files := func(from string, script bool) map[string]string {
+		m := map[string]string{
+			"docker/base/Dockerfile":                         "FROM ubuntu:24.04\nRUN apt-get update\n",
+			"docker/google/base/immutable/google/Dockerfile": "FROM " + from + "\nENV IMMUTABLE_IMAGE=true\n",
+		}
+		if script {
+			m["docker/build.sh"] = clusterfuzzBuild
+		}
+		return m
+	}
+	runTreeCases(t, "CR101", []treeCase{
+		{"another publisher's image", files("gcr.io/google.com/cluster-fuzz/base", true), 1},
+		{"the image the repository tags", files("gcr.io/clusterfuzz-images/base", true), 2},
+		{"no build file says where the repository's images go", files("gcr.io/google.com/cluster-fuzz/base", false), 2},
+	})
+}
+
 // TestTaggedSiblingBase: a Dockerfile built on an image whose name is not
 // its Dockerfile's learns its user from the Dockerfile a workflow step or
 // build command tags the image from (`tags: ierturk/alpine-dev-base:latest`
@@ -802,15 +864,37 @@ func TestTaggedSiblingBase(t *testing.T) {
 // (`context: .`, `dockerfile: ./docker/django/Dockerfile`, in a project
 // folder below the repository's root, as a cookiecutter template's), so
 // the entrypoint script it copies from there is read: one that only
-// passes its arguments on is not reported (CR106); without the Compose
-// file the script is found neither in the Dockerfile's folder nor from
-// the root, and the ENTRYPOINT is.
+// passes its arguments on is not reported (CR106). Without the Compose
+// file the folder above that has every path the Dockerfile copies is its
+// context, the same one. A script found nowhere is not read, and the
+// ENTRYPOINT is reported.
 func TestComposeContextReadsCopiedScripts(t *testing.T) {
 	df := "FROM python:3.13-slim\nCOPY ./docker/django/entrypoint.sh /docker-entrypoint.sh\nUSER 1000\nENTRYPOINT [\"tini\", \"--\", \"/docker-entrypoint.sh\"]\n"
 	script := "#!/usr/bin/env bash\nset -o errexit\nreadonly cmd=\"$*\"\necho \"Service is up: $cmd\"\nexec $cmd\n"
 	compose := "services:\n  web:\n    build:\n      context: .\n      dockerfile: ./docker/django/Dockerfile\n"
 	runTreeCases(t, "CR106", []treeCase{
 		{"the Compose file's context", map[string]string{"app/docker/django/Dockerfile": df, "app/docker/django/entrypoint.sh": script, "app/docker-compose.yml": compose}, 0},
-		{"no Compose file", map[string]string{"app/docker/django/Dockerfile": df, "app/docker/django/entrypoint.sh": script}, 1},
+		{"no Compose file", map[string]string{"app/docker/django/Dockerfile": df, "app/docker/django/entrypoint.sh": script}, 0},
+		{"the script nowhere", map[string]string{"app/docker/django/Dockerfile": df}, 1},
 	})
 }
+
+// clusterfuzzBuild builds each image of an array in a loop, tagged through
+// two variables (after google/clusterfuzz's docker/build.sh).
+const clusterfuzzBuild = `#!/bin/bash -ex
+IMAGES=(
+  gcr.io/clusterfuzz-images/base
+  # the Chromium images
+  gcr.io/clusterfuzz-images/chromium/base
+  gcr.io/clusterfuzz-images/chromium/builder
+)
+VERSION_TAG="latest"
+if [ -n "$1" ]; then
+    VERSION_TAG="$1"
+fi
+for image_name in "${IMAGES[@]}"; do
+  image_dir=${image_name#gcr.io/clusterfuzz-images/}
+  image_with_version_tag="$image_name:$VERSION_TAG"
+  docker build -t "$image_with_version_tag" -f "$image_dir/Dockerfile" "$image_dir"
+done
+`

@@ -274,6 +274,7 @@ func (p *Planned) plan(found []Found) {
 	})
 	p.siblings.Local = func(ref string) bool { return p.buildFiles().built(p.repo.FS(), ref) }
 	p.siblings.Tagged = func(ref string) string { return p.buildFiles().taggedDockerfile(ref, dockerfiles) }
+	p.siblings.Elsewhere = func(ref string) bool { return p.buildFiles().elsewhere(ref) }
 }
 
 // compact sorts and dedups a list of paths.

@@ -346,9 +346,10 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 			ib = s.dockerBuild(BuildPathDocker, t.Path, path.Dir(t.Path), "", nil)
 		}
 		if s.templateCheckable(t, t.Path) {
-			// The files it copies are read from its own folder, or from
-			// the context the repository's Compose file builds it with.
-			ctxDir := path.Dir(t.Path)
+			// The files it copies are read from its own folder (or the
+			// nearest above it that has them all), or from the context
+			// the repository's Compose file builds it with.
+			ctxDir := s.plan.copyContext(t.Path)
 			if c := s.plan.buildFiles().composeContext(t.Path); c != "" {
 				ctxDir = c
 			}
