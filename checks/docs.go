@@ -57,6 +57,14 @@ conventions). Only ` + "`image`" + ` and ` + "`file`" + ` evidence gives an erro
 from the table or a guess is at most a warning, whatever the rule's default or
 the config says, and the text, Markdown and annotation outputs say which it is.
 
+A Dockerfile is read as the repository builds it. One a ` + "`devcontainer.json`" + `
+or Compose service builds gets their build arguments, target and context. One
+built on its own takes, for a ` + "`FROM`" + ` build argument, the one written-out
+value the repository's scripts, workflows, Makefiles, bake or Compose files pass
+it (` + "`--build-arg go_builder_image=$(GO_BUILDER_IMAGE)`" + ` with the Makefile's
+` + "`GO_BUILDER_IMAGE := golang:1.26.6`" + `), and as its context its own folder, or
+the nearest folder above it that holds every path it copies.
+
 ## Contents
 
 | ID | Title | Default severity | Family | Builders |

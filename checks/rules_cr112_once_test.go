@@ -68,6 +68,7 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{"a folder that only mentions one", arm, named("docs/arm64-notes/Dockerfile"), []want{{line: 2}}},
 		{"a folder whose name ends in one", arm, named("images/Ubuntu-arm64/Dockerfile"), nil},
 		{"a folder whose name ends in -arm", arm, named("rsm-msba-arm/Dockerfile"), nil},
+		{"a folder named for a bare-metal target", arm, named("toolchains/arm-none-eabi/Dockerfile"), []want{{line: 2}}},
 		{"a folder whose name ends in -intel", "FROM debian:12\nRUN curl -fsSLO https://example.com/tool-linux-amd64.tar.gz\n", named("rsm-msba-intel/Dockerfile"), nil},
 		{"a folder -intel, an arm64 download", arm, named("rsm-msba-intel/Dockerfile"), []want{{line: 2}}},
 		{"a cross builder's folder for its target", "FROM ubuntu:22.04\nRUN curl -fsSLO https://example.com/Qt5.15.3-arm64.tar.gz\n", named("docker/cross-darwin-arm64/Dockerfile"), nil},
@@ -132,6 +133,11 @@ func TestCR112FileForOneArch(t *testing.T) {
 		{[]string{"images", "Ubuntu"}, [][]string{nil, {"Ubuntu-arm64"}}, "amd64"},
 		{[]string{"images", "Ubuntu"}, [][]string{nil, {"Ubuntu-dev"}}, ""},
 		{[]string{"images", "UbuntuARM"}, [][]string{nil, {"Ubuntu"}}, ""},
+		{[]string{"container-images", "2-gpu", "aarch64-rocky9-gcc-13.3"}, [][]string{nil, {"1-base"}, {"x86_64-rocky9-gcc-13.3", "ppc64le-rocky9"}}, "arm64"},
+		{[]string{"container-images", "x86_64-rocky9-gcc-13.3"}, [][]string{nil, {"aarch64-rocky9-gcc-13.3"}}, "amd64"},
+		{[]string{"container-images", "1-runner", "aarch64-ubuntu26.04-gcc-13.4"}, [][]string{nil, {"2-gpu"}, {"x86_64-rocky9-gcc-13.3"}}, "arm64"},
+		{[]string{"docs", "arm64-notes"}, [][]string{nil, {"guides"}}, ""},
+		{[]string{"docs", "arm64-notes"}, nil, ""},
 	} {
 		if got := ArchFromFolders(c.dirs, c.siblings); got != c.want {
 			t.Errorf("ArchFromFolders(%q, %q) = %q, want %q", c.dirs, c.siblings, got, c.want)

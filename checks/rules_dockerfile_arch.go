@@ -732,6 +732,10 @@ func dirArch(dir string) string {
 	return ""
 }
 
+// archDirPrefix is an architecture a folder's name starts with, before a
+// separator; `arm` alone is left out (`arm-none-eabi` names a target).
+var archDirPrefix = regexp.MustCompile(`(?i)^(amd64|x86_64|aarch64|arm64|arm64v8)([-_].+)$`)
+
 // archDirSuffix is an architecture a folder's name ends in, after a
 // separator.
 var archDirSuffix = regexp.MustCompile(`(?i)[-_](amd64|x86_64|x64|aarch64|arm64|arm64v8|armhf|armv7|arm32v7|arm|intel)$`)
@@ -748,13 +752,28 @@ func ARMFolder(name string) bool {
 // ArchFromFolders reads a Dockerfile kept per architecture from the
 // folders beside one of its folders: a folder (`Ubuntu`) beside the same
 // name for ARM (`UbuntuARM`, `Ubuntu-arm64`, `Ubuntu_aarch64`) is the amd64
-// one. siblings lists the folder names beside each of the Dockerfile's
+// one; a folder whose name starts with an architecture beside folders
+// that start with another (`aarch64-rocky9-gcc-13.3` and
+// `x86_64-rocky9-gcc-13.3`) is its own. siblings lists the folder names beside each of the Dockerfile's
 // folders, from the top. "" otherwise; the result goes to
 // DockerfileInput.Arch.
 func ArchFromFolders(dirs []string, siblings [][]string) string {
 	for i, d := range dirs {
-		if d == "" || d == "." || dirArch(d) != "" {
+		if d == "" || d == "." || dirArch(d) != "" || i >= len(siblings) {
 			continue
+		}
+		// A name that starts with one beside folders that start with
+		// another: one folder per architecture and system (E4S's
+		// `aarch64-rocky9-gcc-13.3/` and `x86_64-rocky9-gcc-13.3/`, each
+		// built by its own script on runners of that architecture, and
+		// `aarch64-ubuntu26.04-gcc-13.4/` in the same place).
+		if m := archDirPrefix.FindStringSubmatch(d); m != nil {
+			if slices.ContainsFunc(siblings[i], func(s string) bool {
+				o := archDirPrefix.FindStringSubmatch(s)
+				return o != nil && normArch(o[1]) != normArch(m[1])
+			}) {
+				return normArch(m[1])
+			}
 		}
 		for _, s := range siblings[i] {
 			rest, ok := strings.CutPrefix(s, d)

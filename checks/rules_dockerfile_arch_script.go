@@ -19,15 +19,19 @@ import (
 // scriptURL is a URL in a command's word.
 var scriptURL = regexp.MustCompile(`https?://[^\s"'<>()|;&]+`)
 
+// scriptExit is a script's `exit`, which may stop it on an architecture
+// it has nothing for.
+var scriptExit = regexp.MustCompile(`(?m)(?:^|[\s;&|])exit\b`)
+
 // scriptFetchers are the programs whose URL arguments are downloads.
 var scriptFetchers = []string{"curl", "wget", "aria2c"}
 
 // scriptDownloads are CR112's findings for the scripts the final image's
 // RUNs run from the build context: one per script whose downloads name a
 // single architecture, other than one the stage is built for, when the
-// script does not work the architecture out (archAware) itself. A script
-// run under a condition, named through a variable, or not found in the
-// context is not read.
+// script does not stop on the architectures it has no download for. A
+// script run under a condition, named through a variable, or not found in
+// the context is not read.
 func scriptDownloads(v *dfView) []Finding {
 	if v.in.Context == nil || v.final == nil {
 		return nil
@@ -75,10 +79,14 @@ func scriptDownloads(v *dfView) []Finding {
 // names an architecture, when every such download the script runs
 // whatever happens (not under an `if`, a `case` branch, a loop, a
 // function or `||`; not one whose failure it ignores) names the same one
-// and the stage is not built for it. A script that does not parse is not
-// judged.
+// and the stage is not built for it. Working the architecture out for
+// other downloads (`docker-compose-$(uname -s)-$(uname -m)` beside
+// `helm-$TAG-linux-amd64.tar.gz`) does not make such a one right; a
+// script that works it out and exits somewhere may stop on the others
+// (`[ "$(uname -m)" = x86_64 ] || exit 0`) and is not judged. A script
+// that does not parse is not judged.
 func scriptArchDownload(v *dfView, text, rel string, c dockerfile.Command, fixed string) (Finding, bool) {
-	if archAware(text) {
+	if archAware(text) && scriptExit.MatchString(text) {
 		return Finding{}, false
 	}
 	cmds, err := dockerfile.ScriptCommands(text)

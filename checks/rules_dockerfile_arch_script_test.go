@@ -9,7 +9,9 @@ import (
 // context as a folder or a file (found through the RUN's `cd`, the
 // WORKDIR, or its own path), that downloads a file named for one
 // architecture is reported once, on the command that runs it, quoting
-// the URL and its line; one that works the architecture out, names two,
+// the URL and its line, also when the script works the architecture out
+// for another download; one that works it out for all, or may stop on the
+// others, names two,
 // runs under a condition, is not in the context, does not parse, or runs
 // in a stage built for that architecture is not; nor is another OS's
 // download, one under the script's own condition, or one whose failure it
@@ -38,6 +40,10 @@ func TestCR112CopiedScripts(t *testing.T) {
 			withContext(map[string]string{"scripts/install.sh": amd64}), []want{{line: 3}}},
 		{"a script that works the architecture out", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
 			withContext(map[string]string{"ci/install.sh": aware}), nil},
+		{"a script that works it out for one download and not another", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": aware + "curl -fsSL https://get.helm.sh/helm-$TAG-linux-amd64.tar.gz | tar -xz\n"}), []want{{line: 3}}},
+		{"such a script that stops on the others", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": "#!/bin/sh\n[ \"$(uname -m)\" = x86_64 ] || exit 0\ncurl -fsSLO https://example.com/x-linux-amd64\n"}), nil},
 		{"a script that names two architectures", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
 			withContext(map[string]string{"ci/install.sh": both}), nil},
 		{"another OS's download", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",

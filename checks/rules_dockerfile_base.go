@@ -83,6 +83,7 @@ func init() {
 			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14; the `onbuild` variants, `golang:onbuild`, deprecated in 2017), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
+			"a distroless image of a Debian release distroless no longer builds (`gcr.io/distroless/nodejs18-debian11`, any tag: built no more, it does not move), " +
 			"references still holding an unresolved `$ARG`, and a bare name that is not a Docker Official Image " +
 			"(`FROM bats-jenkins`: an image the repository's scripts build and tag locally) are not judged, nor an image " +
 			"a build file of the repository tags (`docker build -t oracle/tuxedo:latest`, a Makefile's `$(TAG_FLAG) " +
@@ -686,6 +687,9 @@ func floatingTag(ref string, r ImageRef) string {
 	switch {
 	case r.Digest != "":
 		return ""
+	case retiredDistrolessImage(r):
+		// Built no more: its `latest` (or any tag) no longer moves.
+		return ""
 	case r.Tag == "":
 		return fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", ref, ref)
 	case r.Tag == "latest":
@@ -861,6 +865,13 @@ func distrolessAlias(r ImageRef) bool {
 	t := strings.ToLower(r.Tag)
 	return r.Registry == "gcr.io" && strings.HasPrefix(r.Repository, "distroless/") &&
 		slices.Contains([]string{"nonroot", "debug", "debug-nonroot"}, t) && !retiredDistroless.MatchString(r.Repository)
+}
+
+// retiredDistrolessImage reports whether r is one of Google's distroless
+// images for a Debian release distroless no longer builds
+// (`gcr.io/distroless/nodejs18-debian11`, any tag).
+func retiredDistrolessImage(r ImageRef) bool {
+	return r.Registry == "gcr.io" && strings.HasPrefix(r.Repository, "distroless/") && retiredDistroless.MatchString(r.Repository)
 }
 
 // retiredDistroless is a distroless image of a Debian release distroless

@@ -22,7 +22,8 @@ func init() {
 			"`systemctl restart`, also with `--now`, or a link into a target's `.wants/` folder: `ln -s … multi-user.target.wants/`), or copies a unit file (`*.service`, `*.socket`, `*.timer`) into " +
 			"`/etc/systemd/system`, `/lib/systemd/system` or `/usr/lib/systemd/system`. A command that runs only " +
 			"under a shell condition is not reported, nor an image the repository's own Coder template runs under Sysbox " +
-			"with `exec /sbin/init` (`runtime = \"sysbox-runc\"`), nor one that puts a systemctl of its own in place " +
+			"with `exec /sbin/init` (`runtime = \"sysbox-runc\"`), nor a unit such a template starts itself from its agent's startup script " +
+			"(`sudo dockerd &` or `sudo service docker start` for `docker`), nor an image that puts a systemctl of its own in place " +
 			"(`COPY systemctl /usr/bin/systemctl`: docker-systemctl-replacement, a script that runs units without systemd). A `CMD` that starts systemd is CR106's.",
 		Why: "An enabled unit only starts when systemd runs as PID 1. Coder's templates start the workspace container " +
 			"with `sh -c <agent init script>` (envbuilder with its init command, `/bin/sh`), so systemd never runs and " +
@@ -168,6 +169,11 @@ func checkCR116(in *DockerfileInput) []Finding {
 		case "run":
 			cmds, _ := ins.Commands()
 			c, what, ok := enablesUnit(cmds)
+			// A unit the repository's own template starts from its
+			// startup script (`sudo dockerd &`) runs in the workspace.
+			if _, unit, named := strings.Cut(what, " "); ok && named && v.in.TemplateStarts != nil && v.in.TemplateStarts(unit) {
+				ok = false
+			}
 			if ok {
 				loc := v.instLoc(ins)
 				if c.Col > 0 {
@@ -191,6 +197,9 @@ func checkCR116(in *DockerfileInput) []Finding {
 			}
 			dest := v.copyDest(v.final, ins)
 			if !unitFile(dest, ins.Args[:len(ins.Args)-1]) {
+				continue
+			}
+			if unit := strings.TrimSuffix(path.Base(ins.Args[0]), ".service"); v.in.TemplateStarts != nil && v.in.TemplateStarts(unit) {
 				continue
 			}
 			units = append(units, Finding{

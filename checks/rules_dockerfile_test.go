@@ -220,6 +220,8 @@ func TestCR102(t *testing.T) {
 		{"busybox's stable channel", "FROM busybox:stable\nFROM busybox:stable-musl\nFROM busybox:1.37-musl\n", nil, []want{{line: 1}, {line: 2}}},
 		{"distroless variants alone", "FROM gcr.io/distroless/static:nonroot\nFROM gcr.io/distroless/base-debian12:debug\nFROM gcr.io/distroless/static@sha256:d4c4845f5d60c6a974c6000ce58ae079328d03ab7f721a0734277e69905473e5\n", nil, []want{{line: 1}, {line: 2}}},
 		{"distroless variants of a Debian release no longer built", "FROM gcr.io/distroless/python3-debian11:debug\nFROM gcr.io/distroless/java-debian10:nonroot\n", nil, nil},
+		{"such an image untagged or latest", "FROM gcr.io/distroless/nodejs18-debian11\nFROM gcr.io/distroless/static-debian11:latest\n", nil, nil},
+		{"a distroless image still built, untagged", "FROM gcr.io/distroless/nodejs22-debian12\n", nil, []want{{line: 1}}},
 		{"a language image's variant with no version", "FROM mono:slim\n", nil, []want{{line: 1}}},
 		{"a ROS release by name", "FROM ros:jazzy-ros-core\n", nil, nil},
 		{"a release of the same image, and a word that only contains rolling", "FROM kasmweb/core-ubuntu-noble:1.18.0\nFROM example/patrolling:2.1\nFROM example/app:rollingstone-1\n", nil, nil},

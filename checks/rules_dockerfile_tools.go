@@ -126,8 +126,8 @@ func init() {
 			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A script a RUN of the final image " +
 			"runs that the Dockerfile copies in from the build context (`COPY ci /opt/ci`, then `RUN cd /opt/ci && bash install_bazelisk.sh`) " +
 			"is read as well: when every download it runs whatever happens (`curl`, `wget`; not under its own `if`, `case`, loop or " +
-			"function, nor with its failure ignored) that names an architecture names the same one, and the script does " +
-			"not work the architecture out itself, it is reported once, on the command that runs it (a script run under a condition, or " +
+			"function, nor with its failure ignored) that names an architecture names the same one (working the architecture out for its other downloads does not change that one), and the " +
+			"script does not work the architecture out and `exit` somewhere (it may stop on the others), it is reported once, on the command that runs it (a script run under a condition, or " +
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
 			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31). A cross toolchain's " +
@@ -141,7 +141,7 @@ func init() {
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
 			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`, `…/arm/`, which is ARM of either width, `UbuntuARM/`, or a name ending in one after a separator: `cross-linux-x64/`, `rsm-msba-arm/`, and `-intel/` for amd64), or a folder on its " +
-			"path beside its ARM twin (`Ubuntu/` beside `UbuntuARM/` is the amd64 one), or a base's tag (`…:arm64v8-noble`, " +
+			"path beside its ARM twin (`Ubuntu/` beside `UbuntuARM/` is the amd64 one), or a folder on its path named with an architecture first beside folders named with another (`aarch64-rocky9-gcc-13.3/` beside `x86_64-rocky9-gcc-13.3/`), or a base's tag (`…:arm64v8-noble`, " +
 			"`…:10.0-noble-amd64`) or namespace (`arm64v8/ubuntu`), or a Jetson (L4T) base, which is arm64; a file named for ARM machines (`Dockerfile.ci_arm`) is the " +
 			"arm64 one; a file beside the same name with another architecture added (`Dockerfile` and `Dockerfile.aarch64`, " +
 			"`ubuntu-24.04.Dockerfile` and `ubuntu-24.04-aarch64.Dockerfile`, `development.Dockerfile` and `development-arm.Dockerfile`) is the amd64 one; and a `docker-bake.hcl` (or a Garden build action's `garden.yml`) beside it that builds every " +

@@ -78,6 +78,10 @@ type DockerfileInput struct {
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`). nil:
 	// not known.
 	KeptEntrypoint func(prog string) bool
+	// TemplateStarts reports whether a Coder template of the repository
+	// starts the systemd unit from its agent's startup script (`sudo
+	// dockerd &` for `docker`). nil: not known.
+	TemplateStarts func(unit string) bool
 }
 
 // DevcontainerInput is what devcontainer.json rules judge.

@@ -40,7 +40,8 @@ func init() {
 			"with `{{`, `{%` or `<%`, or such a tag in `FROM` or in the default of an `ARG` a `FROM` takes, or a placeholder alone " +
 			"on a line that a script replaces with instructions (ffmpeg's `%%ENV%%`, a Python format field such as `{args}`), or a generator's " +
 			"include written as a comment (che-theia's `#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}`), or a `FROM` whose variable only a comment declares, `# ARG " +
-			"teamcityAgentImage`, as JetBrains' TeamCity configs do), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
+			"teamcityAgentImage`, as JetBrains' TeamCity configs do, or a build tool's property in an instruction Docker expands itself, " +
+			"`FROM ${docker.base.image}` in a folder Maven's resource filtering fills in: no Dockerfile variable has a dot in its name), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
 			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the source of a BuildKit frontend other than Docker's " +
 			"(`# syntax = devthefuture/dockerfile-x`) that uses what only that frontend knows: an instruction Docker's " +
 			"frontend does not have (`INCLUDE ./common/base`) or another Dockerfile as a base (`FROM ./base.dockerfile`), " +
@@ -208,6 +209,9 @@ func DockerfileTemplate(p string, src []byte) *Template {
 		return t
 	}
 	if t := placeholderBase(p, lines); t != nil {
+		return t
+	}
+	if t := buildToolProperty(p, lines); t != nil {
 		return t
 	}
 	if t := commentedArgs(p, lines); t != nil {
@@ -528,6 +532,33 @@ func isPlaceholderImage(img string) bool {
 		name = name[:j]
 	}
 	return placeholderWord.MatchString(name) || placeholderDelims.MatchString(name) || placeholderDelims.MatchString(img)
+}
+
+// propertyPlaceholder is a build tool's property reference, a dotted
+// name in `${…}` (Maven's resource filtering: `${docker.base.image}`,
+// `${pkg.installFolder}`): no Dockerfile variable has a dot in its name.
+var propertyPlaceholder = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+\}`)
+
+// expandedInstruction is an instruction whose arguments Docker expands
+// itself (a RUN's are the shell's, which may quote a `${a.b}`).
+var expandedInstruction = regexp.MustCompile(`(?i)^\s*(?:FROM|COPY|ADD|ENV|ARG|LABEL|WORKDIR|USER|EXPOSE|VOLUME|STOPSIGNAL)\s`)
+
+// buildToolProperty finds a build tool's property placeholder in an
+// instruction Docker expands (`FROM ${docker.base.image}` in thingsboard's
+// msa/*/docker/Dockerfile, which Maven fills in from the pom before the
+// build): Docker's own expansion stops at the dot, so the file as written
+// does not parse; it is a template.
+func buildToolProperty(p string, lines []string) *Template {
+	for i, line := range lines {
+		if !strings.Contains(line, "${") || !expandedInstruction.MatchString(line) {
+			continue
+		}
+		if m := propertyPlaceholder.FindStringIndex(line); m != nil {
+			return &Template{Path: p, Kind: TemplateGenerator, Sign: "the build tool's property `" + line[m[0]:m[1]] + "` on line " + fmt.Sprint(i+1),
+				Location: Location{Path: p, StartLine: i + 1, StartCol: m[0] + 1, EndLine: i + 1, EndCol: m[1]}}
+		}
+	}
+	return nil
 }
 
 // placeholderBase finds a FROM whose image is a placeholder, written in

@@ -76,7 +76,11 @@ type buildFile struct {
 	dir    string          // its folder, slash-separated ("." for the root)
 	args   map[string]bool // the upper-case names it mentions
 	values map[string][]string
-	tags   []tagPattern // references it tags (`-t $(ORG)/base:latest`)
+	// expanded are the values that are one variable of the file
+	// (`$(GO_BUILDER_IMAGE)`), each with the one value the file assigns
+	// it (`GO_BUILDER_IMAGE := golang:1.26.6`).
+	expanded map[string]string
+	tags     []tagPattern // references it tags (`-t $(ORG)/base:latest`)
 	// dockerfiles are the Dockerfile paths it names
 	// (`dockerfile: ./tests/e2e/common/collector.Dockerfile`).
 	dockerfiles []string
@@ -152,7 +156,11 @@ type buildFile struct {
 	// keeps as the container's entrypoint (`entrypoint =
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`).
 	entrypoints []string
-	path        string
+	// started are the services a Coder template of the repository starts
+	// from its agent's startup script (`sudo dockerd &`, `sudo service
+	// docker start`).
+	started []string
+	path    string
 }
 
 // ciDirs are the top-level folders whose build files may build any
@@ -619,7 +627,8 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 			// A Coder template: only what it keeps as the container's
 			// entrypoint. Its build_args come from Terraform variables
 			// whose defaults (`latest`) are what the workspace builds.
-			if f.entrypoints = templateEntrypoints(b); len(f.entrypoints) > 0 {
+			f.entrypoints, f.started = templateEntrypoints(b), templateStarts(b)
+			if len(f.entrypoints) > 0 || len(f.started) > 0 {
 				out = append(out, f)
 			}
 			return nil
@@ -631,6 +640,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 			f.give(string(m[1]), string(m[2]))
 		}
 		namedArgs(b, f)
+		f.expandValues(b)
 		f.tags, f.posTags = taggedImages(b, github)
 		f.invocations = scriptInvocations(b)
 		f.repoConsts = repositoryConsts(b)
@@ -841,6 +851,59 @@ var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${
 // wholeVarRef is a value that is one variable alone (`$(PLATFORM)`,
 // `${PLATFORM}`, `$PLATFORM`).
 var wholeVarRef = regexp.MustCompile(`^\$[({]?([A-Za-z_][A-Za-z0-9_]*)[)}]?$`)
+
+// expandValues records, for each value the file gives an argument that
+// is one variable (`$(GO_BUILDER_IMAGE)`, `${BASE}`), the one value the
+// file assigns that variable (fileDefault), when it does.
+func (f *buildFile) expandValues(b []byte) {
+	for _, vals := range f.values {
+		for _, v := range vals {
+			m := oneVariable.FindStringSubmatch(v)
+			if m == nil {
+				continue
+			}
+			if d := fileDefault(b, m[1]+m[2]+m[3]); d != "" {
+				if f.expanded == nil {
+					f.expanded = map[string]string{}
+				}
+				f.expanded[v] = d
+			}
+		}
+	}
+}
+
+// oneVariable is a value that is one variable, in Make's or the shell's
+// form: `$(NAME)`, `${NAME}`, `$NAME`.
+var oneVariable = regexp.MustCompile(`^\$(?:\(([A-Za-z_][A-Za-z0-9_]*)\)|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$`)
+
+// passedValue is the one value the build files that may build df give
+// the argument name, written out or through one variable a build file
+// assigns once (`--build-arg go_builder_image=$(GO_BUILDER_IMAGE)` with
+// `GO_BUILDER_IMAGE := golang:1.26.6`); "" when they give none, several,
+// or one not known.
+func (bf buildFiles) passedValue(df, name string) string {
+	vals, _ := bf.get(df, name)
+	if len(vals) != 1 || vals[0] == "" {
+		return ""
+	}
+	v := vals[0]
+	if oneVariable.MatchString(v) {
+		found := ""
+		for _, f := range bf {
+			if d, ok := f.expanded[v]; ok {
+				if found != "" && found != d {
+					return ""
+				}
+				found = d
+			}
+		}
+		v = found
+	}
+	if v == "" || strings.ContainsAny(v, "${}()` \t") {
+		return ""
+	}
+	return v
+}
 
 // fileDefault returns the one value a file gives the variable name as a
 // Makefile or shell default (`PLATFORM ?= linux/x86_64`, `PLATFORM :=
@@ -1675,6 +1738,44 @@ func (bf buildFiles) crossImage(df string) bool {
 	for _, f := range bf {
 		base := path.Base(f.path)
 		if strings.HasPrefix(base, "Cross") && strings.HasSuffix(base, ".toml") && f.names(df) {
+			return true
+		}
+	}
+	return false
+}
+
+// serviceStart is a service a script starts: `service NAME start`,
+// `systemctl start NAME`, or a daemon run in the background (`sudo
+// dockerd &`, `nohup /usr/sbin/sshd -D > log 2>&1 &`).
+var serviceStart = regexp.MustCompile(`\bservice[ \t]+([a-z][a-z0-9_.-]*)[ \t]+(?:re)?start\b|\bsystemctl[ \t]+(?:--[a-z-]+[ \t]+)*(?:re)?start[ \t]+([a-z][a-z0-9_.-]*)|(?:^|[\s;&|(])(?:sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*)?(?:nohup[ \t]+)?(?:/usr)?(?:/s?bin/)?([a-z][a-z0-9_-]*d)\b[^\n&|;#]*&(?:[ \t]*$|[ \t]*[^&])`)
+
+// templateStarts returns the services a Coder template (Terraform) starts
+// from its scripts (the agent's `startup_script`, a `coder_script`),
+// comments left out.
+func templateStarts(b []byte) []string {
+	if !bytes.Contains(b, []byte("start")) && !bytes.Contains(b, []byte("&")) {
+		return nil
+	}
+	var out []string
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if t := bytes.TrimSpace(line); len(t) == 0 || t[0] == '#' || bytes.HasPrefix(t, []byte("//")) {
+			continue
+		}
+		for _, m := range serviceStart.FindAllSubmatch(line, -1) {
+			name := string(bytes.Join(m[1:], nil))
+			out = appendNew(out, strings.TrimSuffix(name, ".service"))
+		}
+	}
+	return out
+}
+
+// templateStarts reports whether a Coder template of the repository
+// starts the systemd unit (`docker`, `docker.service`) from its scripts:
+// by its name, or its daemon's (`dockerd` for `docker`).
+func (bf buildFiles) templateStarts(unit string) bool {
+	unit = strings.TrimSuffix(unit, ".service")
+	for _, f := range bf {
+		if slices.Contains(f.started, unit) || slices.Contains(f.started, unit+"d") || slices.Contains(f.started, strings.TrimSuffix(unit, "d")) {
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -62,4 +63,43 @@ func (p *Planned) hasAll(dir string, srcs []string) bool {
 		}
 	}
 	return true
+}
+
+// baseVar is a variable in a FROM's base (`$go_builder_image`,
+// `${BASE}`).
+var baseVar = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// passedBaseArgs are the build arguments a Dockerfile built on its own
+// takes its bases from, each with the one value the repository's build
+// files pass it, when that value is written out (`--build-arg
+// go_builder_image=$(GO_BUILDER_IMAGE)` with `GO_BUILDER_IMAGE :=
+// golang:1.26.6` for `ARG go_builder_image=non-existing`, `FROM
+// $go_builder_image`): the image the build uses, where the ARG's default
+// is a placeholder or a fallback. nil when none is.
+func (p *Planned) passedBaseArgs(rel string) map[string]string {
+	f, _, _ := p.files.dockerfile(rel)
+	if f == nil {
+		return nil
+	}
+	var out map[string]string
+	for _, st := range f.Stages {
+		if !strings.Contains(st.BaseRaw, "$") {
+			continue
+		}
+		for _, m := range baseVar.FindAllStringSubmatch(st.BaseRaw, -1) {
+			name := m[1]
+			if _, done := out[name]; done {
+				continue
+			}
+			val := p.buildFiles().passedValue(rel, name)
+			if val == "" {
+				continue
+			}
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[name] = val
+		}
+	}
+	return out
 }

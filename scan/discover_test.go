@@ -664,6 +664,20 @@ func TestSysboxTemplateRunsSystemd(t *testing.T) {
 		{"a plain template", map[string]string{"images/base/Dockerfile": df, "templates/Base/main.tf": "resource \"docker_container\" \"workspace\" {\n  entrypoint = [\"sh\", \"-c\", local.init]\n}\n"}, 1},
 		{"a template that keeps the image's own entrypoint", map[string]string{"images/base/Dockerfile": df, "templates/Base/main.tf": "resource \"docker_container\" \"workspace\" {\n  env = [\"CODER_INIT_SCRIPT_BASE64=${base64encode(coder_agent.main.init_script)}\"]\n}\n"}, 1},
 	})
+	// A unit the repository's template starts from its agent's startup
+	// script runs in the workspace; another unit, or a start left in a
+	// comment, does not count.
+	docker := "FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y docker.io && systemctl enable docker\nUSER 1000\n"
+	agent := func(script string) string {
+		return "resource \"coder_agent\" \"main\" {\n  startup_script = <<EOT\n" + script + "  EOT\n}\n"
+	}
+	runTreeCases(t, "CR116", []treeCase{
+		{"dockerd in the background", map[string]string{"root-container/Dockerfile": docker, "template/main.tf": agent("    set -e\n    sudo dockerd &\n")}, 0},
+		{"service start", map[string]string{"root-container/Dockerfile": docker, "template/main.tf": agent("    sudo service docker start\n")}, 0},
+		{"another service", map[string]string{"root-container/Dockerfile": docker, "template/main.tf": agent("    sudo service ssh start\n")}, 1},
+		{"in a comment", map[string]string{"root-container/Dockerfile": docker, "template/main.tf": agent("    # sudo dockerd &\n")}, 1},
+		{"no template", map[string]string{"root-container/Dockerfile": docker}, 1},
+	})
 }
 
 // TestTemplateKeepsEntrypoint: an ENTRYPOINT a Coder template of the
@@ -794,6 +808,32 @@ func TestContextAboveTheDockerfile(t *testing.T) {
 		{"a print-only script in the folder above", files("#!/bin/sh -e\necho \"entrypoint stdout message\" >&2\nexec \"$@\"\n"), 0},
 		{"a setup script there", files("#!/bin/sh -e\nchown -R 1000 /data\nexec \"$@\"\n"), 1},
 	})
+}
+
+// TestBaseTheBuildPasses: a Dockerfile built on its own whose FROM takes
+// a build argument is judged on the one image the build files pass it
+// (`--build-arg go_builder_image=$(GO_BUILDER_IMAGE)`, the Makefile's
+// `GO_BUILDER_IMAGE := golang:1.26.6`), not on the ARG's placeholder
+// default; with two values passed, or none, the default stays.
+func TestBaseTheBuildPasses(t *testing.T) {
+	df := "ARG go_builder_image=non-existing\nFROM $go_builder_image\nRUN apt update && apt install -y gcc\n"
+	makefile := func(assign string) string {
+		return assign + "\nbuilder:\n\tdocker build --build-arg go_builder_image=$(GO_BUILDER_IMAGE) -f builder/Dockerfile builder\n"
+	}
+	for _, tc := range []struct {
+		name, makefile, want string
+	}{
+		{"one value through a Make variable", makefile("GO_BUILDER_IMAGE := golang:1.26.6"), "`golang:1.26.6` runs as root"},
+		{"a variable assigned twice", makefile("GO_BUILDER_IMAGE := golang:1.26.6\nGO_BUILDER_IMAGE := golang:1.25"), "`non-existing`"},
+		{"a variable the file does not assign", makefile(""), "`non-existing`"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := offlineFindings(t, writeTree(t, map[string]string{"deployment/docker/builder/Dockerfile": df, "deployment/docker/Makefile": tc.makefile}), "CR101")
+			if len(got) != 1 || !strings.Contains(got[0], tc.want) {
+				t.Errorf("CR101 %q, want one naming %s", got, tc.want)
+			}
+		})
+	}
 }
 
 // TestBaseOfAnotherPublisher: an image named with its registry whose name

@@ -358,7 +358,9 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 				BuiltImage:   func(ref string) bool { return s.plan.buildFiles().built(s.plan.repo.FS(), ref) },
 				KeptEntrypoint: func(prog string) bool {
 					return s.plan.buildFiles().keptEntrypoint(prog)
-				}}
+				},
+				TemplateStarts: func(unit string) bool { return s.plan.buildFiles().templateStarts(unit) },
+				BuildArgs:      s.plan.passedBaseArgs(t.Path)}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
 			ts.res.Findings = append(ts.res.Findings, s.targetStageFindings(in, t.Path, ts.res.Findings)...)
 		}
