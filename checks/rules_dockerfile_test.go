@@ -644,6 +644,7 @@ func TestCR112(t *testing.T) {
 		{"an ADD download the next RUNs move and unpack", "FROM debian:12\nADD https://example.com/bazel/5.2.0/bazel-5.2.0-linux-x86_64 /opt/\nRUN chmod 777 /opt/bazel-5.2.0-linux-x86_64\nADD https://example.com/cmake-3.22.0-linux-x86_64.tar.gz /opt/cmake-3.22.0-linux-x86_64.tar.gz\nRUN tar -C /opt -xvzf /opt/cmake-3.22.0-linux-x86_64.tar.gz\n", nil, []want{{line: 2}, {line: 4}}},
 		{"disk images for several targets from one place", "FROM debian:12\nADD https://storage.example.com/syzkaller/images/buildroot-amd64-2025.05.gz /disk-images/buildroot_amd64.gz\nADD https://storage.example.com/syzkaller/images/buildroot-arm64-img-2025.05.gz /disk-images/buildroot_arm64.gz\nADD https://storage.example.com/syzkaller/images/buildroot-arm-fs-2025.05.gz /disk-images/buildroot-arm.fs.gz\n", nil, nil},
 		{"one target's file from such a place", "FROM debian:12\nADD https://storage.example.com/syzkaller/images/buildroot-amd64-2025.05.gz /disk-images/buildroot_amd64.gz\n", nil, []want{{line: 2}}},
+		{"a FreeBSD cross target's library folder", "FROM ubuntu:24.04\nENV SQLITE3_LIB_DIR=/usr/local/x86_64-unknown-freebsd12/lib/\nRUN ls $SQLITE3_LIB_DIR\n", nil, nil},
 		{"a download for Windows by its target triple", "FROM debian:12\nRUN curl -LO https://downloads.example.org/ghc/9.4.8/ghc-9.4.8-x86_64-unknown-mingw32.tar.xz\n", nil, nil},
 		{"a download for another OS", "FROM ubuntu:24.04\nADD https://example.com/v2/cred_darwin_amd64-2.1.0.tar.gz /destination\nRUN curl -LO https://example.com/t-windows-x64.zip\n", nil, nil},
 	})

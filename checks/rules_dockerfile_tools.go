@@ -135,7 +135,7 @@ func init() {
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
 			"whatever the build decides (not under an `if`, a `case` branch, `||` or a test's `&&`) that names an architecture itself " +
-			"(`walter_…_linux_amd64` beside other downloads by `${TARGETARCH}`); nor is a download named for another OS (`_darwin_amd64`, a Windows target triple: `x86_64-unknown-mingw32`), " +
+			"(`walter_…_linux_amd64` beside other downloads by `${TARGETARCH}`); nor is a download named for another OS (`_darwin_amd64`, a Windows target triple: `x86_64-unknown-mingw32`, or a BSD's: `x86_64-unknown-freebsd12`), " +
 			"nor an Azure Functions extension bundle (`Microsoft.Azure.Functions.ExtensionBundle.4.2.0_linux-x64.zip`: .NET assemblies that run on ARM too, which Microsoft's arm32v7 images ship), " +
 			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`), nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
@@ -971,8 +971,9 @@ func archlessX86(a string) (string, bool) {
 // otherOS is a download named for an operating system other than Linux
 // (`…_darwin_amd64.tar.gz`, `…-windows-x64.zip`): no Linux image runs it on
 // any architecture, so its architecture breaks nothing of a platform.
-// Windows target triples count (`x86_64-unknown-mingw32`, `-pc-windows-msvc`).
-var otherOS = regexp.MustCompile(`(?i)(?:^|[-_./])(?:darwin|macos|osx|windows|win32|win64|freebsd|mingw32|mingw64|w64-mingw32|msvc)(?:$|[-_./])`)
+// Windows target triples count (`x86_64-unknown-mingw32`, `-pc-windows-msvc`),
+// and the BSDs' with their release (`x86_64-unknown-freebsd12`).
+var otherOS = regexp.MustCompile(`(?i)(?:^|[-_./])(?:darwin|macos|osx|windows|win32|win64|(?:free|net|open)bsd[0-9.]*|mingw32|mingw64|w64-mingw32|msvc)(?:$|[-_./])`)
 
 // archCmd is the arch command's answer taken in a substitution
 // (`$(arch | sed s/arm64/aarch64/)`).

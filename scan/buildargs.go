@@ -862,7 +862,22 @@ func (f *buildFile) expandValues(b []byte) {
 			if m == nil {
 				continue
 			}
-			if d := fileDefault(b, m[1]+m[2]+m[3]); d != "" {
+			name := m[1] + m[2] + m[3] + m[4]
+			d := fileDefault(b, name)
+			if d == name {
+				d = "" // the bake target's own `NODE_VERSION = NODE_VERSION`
+			}
+			if d == "" && m[4] != "" {
+				// A bake file's `NODE_VERSION = NODE_VERSION`: its
+				// variable's default.
+				for _, bv := range bakeVariable.FindAllSubmatch(b, -1) {
+					if string(bv[1]) == name && !bytes.ContainsAny(bv[2], "${}") {
+						d = string(bv[2])
+						break
+					}
+				}
+			}
+			if d != "" {
 				if f.expanded == nil {
 					f.expanded = map[string]string{}
 				}
@@ -873,8 +888,9 @@ func (f *buildFile) expandValues(b []byte) {
 }
 
 // oneVariable is a value that is one variable, in Make's or the shell's
-// form: `$(NAME)`, `${NAME}`, `$NAME`.
-var oneVariable = regexp.MustCompile(`^\$(?:\(([A-Za-z_][A-Za-z0-9_]*)\)|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))$`)
+// form: `$(NAME)`, `${NAME}`, `$NAME`, or an upper-case name alone, as an
+// HCL expression names a bake variable (`NODE_VERSION = NODE_VERSION`).
+var oneVariable = regexp.MustCompile(`^(?:\$(?:\(([A-Za-z_][A-Za-z0-9_]*)\)|\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))|([A-Z_][A-Z0-9_]*))$`)
 
 // passedValue is the one value the build files that may build df give
 // the argument name, written out or through one variable a build file

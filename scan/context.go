@@ -74,12 +74,18 @@ var baseVar = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
 // files pass it, when that value is written out (`--build-arg
 // go_builder_image=$(GO_BUILDER_IMAGE)` with `GO_BUILDER_IMAGE :=
 // golang:1.26.6` for `ARG go_builder_image=non-existing`, `FROM
-// $go_builder_image`): the image the build uses, where the ARG's default
-// is a placeholder or a fallback. nil when none is.
+// $go_builder_image`), and the ARG has no default or one that names no
+// image of a registry (a bare word: a placeholder). A default that is an
+// image (`ARG UBI_BASE=registry.access.redhat.com/ubi10:10.2`) is what
+// the builds that pass nothing use, and stays. nil when none is.
 func (p *Planned) passedBaseArgs(rel string) map[string]string {
 	f, _, _ := p.files.dockerfile(rel)
 	if f == nil {
 		return nil
+	}
+	defaults := map[string]*string{}
+	for _, a := range f.MetaArgs {
+		defaults[a.Name] = a.Default
 	}
 	var out map[string]string
 	for _, st := range f.Stages {
@@ -89,6 +95,9 @@ func (p *Planned) passedBaseArgs(rel string) map[string]string {
 		for _, m := range baseVar.FindAllStringSubmatch(st.BaseRaw, -1) {
 			name := m[1]
 			if _, done := out[name]; done {
+				continue
+			}
+			if d := defaults[name]; d != nil && !placeholderWord(*d) {
 				continue
 			}
 			val := p.buildFiles().passedValue(rel, name)
@@ -102,4 +111,12 @@ func (p *Planned) passedBaseArgs(rel string) map[string]string {
 		}
 	}
 	return out
+}
+
+// placeholderWord reports whether an ARG default names no image a build
+// could pull as it stands: empty, or a bare word with no tag, digest or
+// namespace (`non-existing`, `base`).
+func placeholderWord(d string) bool {
+	d = strings.Trim(d, `"'`)
+	return d == "" || !strings.ContainsAny(d, ":/@$")
 }

@@ -834,6 +834,18 @@ func TestBaseTheBuildPasses(t *testing.T) {
 			}
 		})
 	}
+	// A bake target's `NODE_VERSION = NODE_VERSION` names its variable,
+	// whose default is the tag (Unleash's docker-bake.hcl): `node` on
+	// Alpine, where `apk` is right (no CR111); its name alone is no tag.
+	bake := "variable \"NODE_VERSION\" {\n  default = \"22.22-alpine3.23\"\n}\ntarget \"image\" {\n  context = \".\"\n  dockerfile = \"Dockerfile\"\n  args = {\n    NODE_VERSION = NODE_VERSION\n  }\n}\n"
+	node := "ARG NODE_VERSION=22.23-alpine3.23\nFROM node:$NODE_VERSION AS builder\nRUN apk add --no-cache grep\nUSER node\n"
+	runTreeCases(t, "CR111", []treeCase{{"a bake variable passed by name", map[string]string{"Dockerfile": node, "docker-bake.hcl": bake}, 0}})
+	// A default that is an image of a registry is what the builds that
+	// pass nothing use: a variant a Makefile target passes does not
+	// replace it.
+	ubi := "ARG UBI_BASE=registry.access.redhat.com/ubi10:10.2-1786928703\nFROM ${UBI_BASE}\nUSER 1001\n"
+	runTreeCases(t, "CR102", []treeCase{{"a pinned default, a latest variant passed", map[string]string{"Containerfile": ubi,
+		"Makefile": "ubi9:\n\tdocker build --build-arg UBI_BASE=registry.access.redhat.com/ubi9/ubi:latest -f Containerfile .\n"}, 0}})
 }
 
 // TestBaseOfAnotherPublisher: an image named with its registry whose name
