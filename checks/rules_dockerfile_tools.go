@@ -60,7 +60,8 @@ func init() {
 			"a folder path the Dockerfile's own folder lacks, `COPY ${SRC}/run.sh ./`, is read from the repository, the " +
 			"context such a Dockerfile is built with, or from the nearest folder above it that has every path the Dockerfile " +
 			"copies, `COPY alpine-entrypoint/entrypoint.sh /` in `tests/dockerfiles/alpine-entrypoint/`); also, as inferred " +
-			"findings, a CMD of options only (`CMD [\"--tail-log\"]`) for an ENTRYPOINT the base image sets, and program " +
+			"findings, a CMD of options only (`CMD [\"--tail-log\"]`) for an ENTRYPOINT the base image sets (not a shell's `-c` and its " +
+			"script, `CMD [\"-c\", \"kustomize build …\"]`, for a base whose ENTRYPOINT only starts a shell), and program " +
 			"configs copied into `/etc/supervisor/conf.d` or `/etc/supervisord.d` for a supervisord the image's own command " +
 			"starts, or scripts and services copied into s6-overlay's `/etc/cont-init.d`, `/etc/services.d` or " +
 			"`/etc/s6-overlay/s6-rc.d` (linuxserver.io images) for its `/init`, or hooks copied into Jupyter Docker Stacks' " +
@@ -101,7 +102,7 @@ func init() {
 			"weak dependencies), `ca-certificates` is installed nowhere in the stage, and the base image is " +
 			"known to lack it. A package that depends on ca-certificates installs it too (`python3-pip`, " +
 			"`python3-requests`, `nodejs`, `npm`, `software-properties-common`, the OpenJDK runtimes through " +
-			"`ca-certificates-java`, ROS's `python3-rosdep`), and a stage that runs a script the Dockerfile does not show, or installs " +
+			"`ca-certificates-java`, ROS's `python3-rosdep`, `libwww-perl` and `devscripts` through it), and a stage that runs a script the Dockerfile does not show, or installs " +
 			"packages named by a variable, may install it: neither is reported. Only the final image's chain is judged, " +
 			"as one: a stage after the one that installs curl installing ca-certificates gives the image the bundle, and a " +
 			"builder stage only copied from is not the workspace.",
@@ -372,9 +373,12 @@ func checkCR106(in *DockerfileInput) []Finding {
 					Fix:      fix,
 				})
 			}
-		} else if w := commandWords(cmd); entry == nil && len(w) > 0 && strings.HasPrefix(w[0], "-") {
+		} else if w := commandWords(cmd); entry == nil && len(w) > 0 && strings.HasPrefix(w[0], "-") && !shellScriptFlag.MatchString(w[0]) {
 			// `CMD ["--tail-log"]`: flags for an ENTRYPOINT the base image
 			// sets, which the image relies on and a template replaces.
+			// `CMD ["-c", "kustomize build …"]` is a script for a shell
+			// the base's ENTRYPOINT only starts (`["sh"]`): the workspace
+			// has the shell, and runs its own commands.
 			out = append(out, Finding{
 				Message: fmt.Sprintf("CMD `%s` only passes options to the base image's ENTRYPOINT, which the image relies on, but "+
 					"Coder's templates replace the container's command with the agent's init script: that entrypoint never runs", strings.Join(w, " ")),
@@ -936,6 +940,10 @@ var platformFlagTest = regexp.MustCompile(`\[\[?\s*["']?\$\{?[A-Za-z0-9_]*(?:ARM
 // passes, whichever branch names which.
 var archCompare = regexp.MustCompile(`(?i)\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s*(?:==?|!=)\s*["']?(?:x86_64|amd64|aarch64|arm64|armv7l|armhf|x64)\b|` +
 	`\bcase\s+["']?\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s+in\b[^;]*?\b(?:x86_64|amd64|aarch64|arm64)\b[^)\n]*\)`)
+
+// shellScriptFlag is a shell's option that takes the script to run (`-c`,
+// with others before it: `-ec`, `-lc`, `-xec`).
+var shellScriptFlag = regexp.MustCompile(`^-[a-z]*c$`)
 
 // archlessDownloads are downloads whose names say no architecture but
 // that are x86_64 builds, each with its arm64 build's name: tini's
