@@ -52,7 +52,8 @@ func init() {
 	Register(&Rule{
 		ID: "CR203", Title: "Referenced Dockerfile or context missing", Severity: SeverityError, Family: FamilyDevcontainer,
 		What: "`build.dockerfile`/`dockerFile`, `build.context`/`context` or a `dockerComposeFile` names a path that does not exist. " +
-			"Paths are relative to the devcontainer.json's folder.",
+			"Paths are relative to the devcontainer.json's folder. A file the config's `initializeCommand` writes before the build " +
+			"(`cat > \".devcontainer/compose.extend.yml\" <<EOF`, also in a script of the repository it runs) is not reported.",
 		Why:          "The spec resolves these paths relative to devcontainer.json; a wrong path fails the build before it starts.",
 		HowToFix:     "Fix the path (relative to the folder holding devcontainer.json).",
 		Sources:      []string{"spec"},
@@ -161,12 +162,20 @@ func ConfigRelative(cfg, p string) string {
 func checkCR203(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
 	var out []Finding
-	for _, m := range c.Missing(in.Files) {
+	var init string // what initializeCommand runs, read once
+	for i, m := range c.Missing(in.Files) {
+		if i == 0 && c.Has("/initializeCommand") {
+			scripts := commandScripts(c.Command("initializeCommand"))
+			init = strings.Join(append(scripts, initScripts(in, scripts)...), "\n")
+		}
 		switch {
 		case m.Outside:
 			out = append(out, outsideFinding(c, m))
 		case m.What == "local feature":
 			// CR208
+		case writesFile(init, m.Path):
+			// initializeCommand writes it before the build
+			// (`cat > ".devcontainer/compose.extend.yml" <<EOF`).
 		case in.Template != nil && slices.Contains(in.Template.Provided, ConfigRelative(c.Path, m.Path)):
 			// The project the template is applied to provides it; the
 			// template's note (CR220) names it.
@@ -245,6 +254,27 @@ func placeholders(path string, lines []string, comment string) []Finding {
 		}
 	}
 	return out
+}
+
+// writesCommand is a shell command that writes a file: a redirection, or a
+// program that makes one.
+var writesCommand = regexp.MustCompile(`>|\b(?:touch|cp|mv|ln|tee|install|envsubst|curl|wget)\b`)
+
+// writesFile reports whether a script writes the file at rel (a slash
+// path from the root): a line that names the file by its name and writes
+// (`cat > ".devcontainer/compose.extend.yml" <<EOF`, `cp x.template
+// x.yml`).
+func writesFile(script, rel string) bool {
+	name := path.Base(rel)
+	if script == "" || len(name) < 3 || !strings.Contains(script, name) {
+		return false
+	}
+	for _, line := range strings.Split(script, "\n") {
+		if i := strings.Index(line, name); i >= 0 && !strings.HasPrefix(strings.TrimSpace(line), "#") && writesCommand.MatchString(line) {
+			return true
+		}
+	}
+	return false
 }
 
 // outsideFinding is CR203's finding for a referenced path that exists but

@@ -104,7 +104,7 @@ func initScripts(in *DevcontainerInput, cmds []string) []string {
 	var out []string
 	for _, cmd := range cmds {
 		words := strings.Fields(cmd)
-		for len(words) > 0 && (slices.Contains(shells, words[0]) || strings.HasPrefix(words[0], "-")) {
+		for len(words) > 0 && (slices.Contains(shells, path.Base(words[0])) || strings.HasPrefix(words[0], "-")) {
 			words = words[1:]
 		}
 		if len(words) == 0 {

@@ -136,6 +136,12 @@ func TestDevcontainerRules(t *testing.T) {
 				links: map[string]string{".devcontainer/Dockerfile": "/etc/shadow"}, want: []string{"2:13"}},
 			{name: "context a link inside the root", json: `{"build": {"dockerfile": "Dockerfile", "context": "../app"}}`,
 				files: []string{".devcontainer/Dockerfile", "src/x"}, links: map[string]string{"app": "src"}},
+			{name: "a Compose file initializeCommand's script writes", json: "{\n  \"dockerComposeFile\": [\"compose.yml\", \"compose.extend.yml\"],\n  \"initializeCommand\": \"/bin/bash .devcontainer/init.sh\"\n}",
+				files: []string{".devcontainer/compose.yml"}, contents: map[string]string{".devcontainer/init.sh": "#!/bin/bash\nif [ ! -f \".devcontainer/compose.extend.yml\" ]; then\n  cat > \".devcontainer/compose.extend.yml\" <<EOF\nservices: {}\nEOF\nfi\n"}},
+			{name: "a script that only tests for it", json: "{\n  \"dockerComposeFile\": [\"compose.yml\", \"compose.extend.yml\"],\n  \"initializeCommand\": \"/bin/bash .devcontainer/init.sh\"\n}",
+				files: []string{".devcontainer/compose.yml"}, contents: map[string]string{".devcontainer/init.sh": "#!/bin/bash\n[ -f \".devcontainer/compose.extend.yml\" ] || echo missing\n"}, want: []string{"2:40"}},
+			{name: "an initializeCommand that copies it", json: "{\n  \"dockerComposeFile\": [\"compose.yml\", \"local.yml\"],\n  \"initializeCommand\": \"cp .devcontainer/local.template.yml .devcontainer/local.yml\"\n}",
+				files: []string{".devcontainer/compose.yml"}},
 		},
 		"CR204": {
 			{name: "initializeCommand", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"make init\"\n}", want: []string{"3:3"}, edit: `  "onCreateCommand": "make init"`},

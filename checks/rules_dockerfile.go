@@ -202,6 +202,13 @@ func (v *dfView) installsCA(s *dockerfile.Stage) bool {
 			if slices.ContainsFunc(inst.Packages, dependsOnCA) {
 				return true
 			}
+			// apt installs what a package recommends unless told not
+			// to, and curl (through libcurl4), wget and git recommend
+			// ca-certificates (playwright-python's `apt-get install -y
+			// python3 curl` before its `--no-install-recommends git`).
+			if inst.Manager == "apt" && !inst.NoInstallRecommends && slices.ContainsFunc(inst.Packages, func(p string) bool { return slices.Contains(httpsTools, p) }) {
+				return true
+			}
 		}
 	}
 	return v.installsUnknown(s)

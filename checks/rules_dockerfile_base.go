@@ -92,7 +92,9 @@ func init() {
 			"`devcontainer build --image-name`, a tag a script names after each Dockerfile it builds, `-t ${lang}:latest -f " +
 			"intermediate/${lang}.Dockerfile`, or after each one it finds (`find recipes -name Dockerfile`, tagged `eclipse/$name` and " +
 			"built with `-t $image`: `eclipse/node` where `recipes/node/Dockerfile` is; a script's variable assigned several values, " +
-			"`LABEL=rsm-msba-intel` before each call of a build function, is each of them); GitHub's `${{ github.repository }}` and `$GITHUB_REPOSITORY` name the repository " +
+			"`LABEL=rsm-msba-intel` before each call of a build function, is each of them, and so is a loop's variable over words or an array the script " +
+			"writes out, `for image_name in \"${IMAGES[@]}\"`; a script's argument in a tag, `-t pytorchignite/$2:latest` or a function's " +
+			"`local name=$1`, is each plain word its callers pass, `bash build.sh main base` or `build_image \"base-python-deps\" …`); GitHub's `${{ github.repository }}` and `$GITHUB_REPOSITORY` name the repository " +
 			"when the scan knows it, from the app or the checkout's `origin`): the build uses the local image. Nor, for a " +
 			"Dockerfile built on its own, a tag taken from a build argument the repository's scripts, workflows, " +
 			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a registry " +

@@ -102,7 +102,7 @@ func init() {
 			"weak dependencies), `ca-certificates` is installed nowhere in the stage, and the base image is " +
 			"known to lack it. A package that depends on ca-certificates installs it too (`python3-pip`, " +
 			"`python3-requests`, `nodejs`, `npm`, `software-properties-common`, the OpenJDK runtimes through " +
-			"`ca-certificates-java`, ROS's `python3-rosdep`, `libwww-perl` and `devscripts` through it), and a stage that runs a script the Dockerfile does not show, or installs " +
+			"`ca-certificates-java`, ROS's `python3-rosdep`, `libwww-perl` and `devscripts` through it), so does an apt install of `curl`, `wget` or `git` that keeps their recommends, and a stage that runs a script the Dockerfile does not show, or installs " +
 			"packages named by a variable, may install it: neither is reported. Only the final image's chain is judged, " +
 			"as one: a stage after the one that installs curl installing ca-certificates gives the image the bundle, and a " +
 			"builder stage only copied from is not the workspace.",

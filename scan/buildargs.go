@@ -381,26 +381,62 @@ const maxInvocations = 64
 
 // scriptInvocations returns the scripts a build file runs by name, each
 // call's words after the script.
-func scriptInvocations(b []byte) map[string][][]string {
-	if !bytes.Contains(b, []byte(".sh")) {
+//
+// A call of one of the file's own shell functions (`build_image
+// "base-python-deps" "base-images/python-deps/Dockerfile"`, for a
+// function whose `local name=$1` names its tag) counts as a call of the
+// file itself, self: its words fill the same `$N`.
+func scriptInvocations(b []byte, self string) map[string][][]string {
+	calls := bytes.Contains(b, []byte(".sh"))
+	funcs := bytes.Contains(b, []byte("()")) || bytes.Contains(b, []byte("function"))
+	if !calls && !funcs {
 		return nil
 	}
 	out := map[string][][]string{}
 	n := 0
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		if !bytes.Contains(line, []byte(".sh")) {
-			continue
-		}
-		for _, m := range scriptCall.FindAllSubmatch(line, -1) {
-			if n++; n > maxInvocations {
-				return out
+	if calls {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if !bytes.Contains(line, []byte(".sh")) {
+				continue
 			}
-			name := string(m[1])
-			out[name] = append(out[name], strings.Fields(string(m[2])))
+			for _, m := range scriptCall.FindAllSubmatch(line, -1) {
+				if n++; n > maxInvocations {
+					return out
+				}
+				name := string(m[1])
+				out[name] = append(out[name], strings.Fields(string(m[2])))
+			}
+		}
+	}
+	if funcs {
+		for _, d := range shellFunc.FindAllSubmatch(b, -1) {
+			name := string(d[1]) + string(d[2])
+			call, err := regexp.Compile(`(?m)^[ \t]*` + regexp.QuoteMeta(name) + `[ \t]+([^\n;&|#]+)`)
+			if err != nil {
+				continue
+			}
+			for _, m := range call.FindAllSubmatch(b, -1) {
+				if n++; n > maxInvocations {
+					return out
+				}
+				var words []string
+				for _, w := range strings.Fields(string(m[1])) {
+					// A word written whole in quotes is its text.
+					if len(w) >= 2 && (w[0] == '"' || w[0] == '\'') && w[len(w)-1] == w[0] && !strings.ContainsAny(w[1:len(w)-1], "\"'$`") {
+						w = w[1 : len(w)-1]
+					}
+					words = append(words, w)
+				}
+				out[self] = append(out[self], words)
+			}
 		}
 	}
 	return out
 }
+
+// shellFunc is a script's function definition: `build_image() {` or
+// `function build_image {` (group 1 or 2 is its name).
+var shellFunc = regexp.MustCompile(`(?m)^[ \t]*(?:function[ \t]+([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?:\(\))?|([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\(\))[ \t]*\{`)
 
 // fillPositional replaces each `$N` of a tag with the caller's Nth word;
 // ok is false when a word is missing or not plain text.
@@ -642,7 +678,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		namedArgs(b, f)
 		f.expandValues(b)
 		f.tags, f.posTags = taggedImages(b, github)
-		f.invocations = scriptInvocations(b)
+		f.invocations = scriptInvocations(b, path.Base(rel))
 		f.repoConsts = repositoryConsts(b)
 		f.buildsTagged = bytes.Contains(b, []byte("--tag")) && buildCommandLine.Match(b)
 		f.tagTemplates = tagTemplates(b)
@@ -1516,8 +1552,9 @@ func namedArgs(b []byte, f buildFile) {
 
 var (
 	// tagFlag is an image a build command tags: `-t x`, `--tag=x`, a
-	// Makefile's `$(TAG_FLAG) x`.
-	tagFlag = regexp.MustCompile(`(?:^|\s)(?:-t|--tag|--image-name|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
+	// Makefile's `$(TAG_FLAG) x`, also first in the string a script keeps
+	// the flags in (`local tag_args="-t ${REGISTRY}/${name}:latest"`).
+	tagFlag = regexp.MustCompile(`(?:^|\s|=["'])(?:-t|--tag|--image-name|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
 	// dockerTag is `docker tag SOURCE TARGET`'s target.
 	dockerTag = regexp.MustCompile(`\bdocker\s+(?:image\s+)?tag\s+["']?\S+["']?\s+["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
 	// yamlEnvEntry is an upper-case key's literal value in a YAML file

@@ -286,6 +286,10 @@ func TestImageTheRepositoryBuilds(t *testing.T) {
 			"docker/build.sh": clusterfuzzBuild}, 1},
 		{"a loop over written-out words", map[string]string{"app/Dockerfile": "FROM acme/tools-base\nUSER 1000\n",
 			"build.sh": "#!/bin/sh\nfor img in tools-base tools-full; do\n  docker build -t \"acme/$img\" \"$img\"\ndone\n"}, 0},
+		{"a shell function called with the name its tag takes", map[string]string{"Dockerfile.fast": "ARG REGISTRY=browseruse\nARG BASE_TAG=latest\nFROM ${REGISTRY}/base-python-deps:${BASE_TAG}\nUSER 1000\n",
+			"docker/build-base-images.sh": baseImagesBuild}, 0},
+		{"such a function never called with that name", map[string]string{"Dockerfile.fast": "FROM browseruse/base-node-deps:latest\nUSER 1000\n",
+			"docker/build-base-images.sh": baseImagesBuild}, 1},
 		{"such a function, another namespace", map[string]string{"rsm-msba-intel-jupyterhub/Dockerfile": "FROM acme/rsm-msba-intel:latest\nUSER 1000\n",
 			"scripts/build-images.sh": "#!/bin/bash\nDOCKERHUB_USERNAME=vnijs\nbuild () {\n  docker buildx build -f \"${LABEL}/Dockerfile\" --tag $DOCKERHUB_USERNAME/${LABEL}:latest .\n}\nLABEL=rsm-simple-arm\nbuild\nLABEL=rsm-msba-intel\nbuild\n"}, 1},
 		{"docker tag with the script's variables", map[string]string{"android-sdk/vnc/Dockerfile": "FROM thyrlian/android-sdk:latest\nUSER 1000\n",
@@ -949,4 +953,25 @@ for image_name in "${IMAGES[@]}"; do
   image_with_version_tag="$image_name:$VERSION_TAG"
   docker build -t "$image_with_version_tag" -f "$image_dir/Dockerfile" "$image_dir"
 done
+`
+
+// baseImagesBuild tags each base image in a shell function whose first
+// argument is the image's name, kept in a string of flags (after
+// browser-use's docker/build-base-images.sh).
+const baseImagesBuild = `#!/bin/bash
+set -e
+REGISTRY="${DOCKER_REGISTRY:-browseruse}"
+build_image() {
+    local name=$1
+    local dockerfile=$2
+    local tag_args="-t ${REGISTRY}/${name}:latest"
+    docker build $tag_args -f $dockerfile ..
+}
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --registry) REGISTRY="$2"; shift 2 ;;
+    esac
+done
+build_image "base-system" "base-images/system/Dockerfile"
+build_image "base-python-deps" "base-images/python-deps/Dockerfile" "--build-arg BASE_TAG=latest"
 `
