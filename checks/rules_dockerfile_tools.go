@@ -131,7 +131,7 @@ func init() {
 			"script does not work the architecture out and `exit` somewhere (it may stop on the others), it is reported once, on the command that runs it (a script run under a condition, or " +
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
-			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31). A cross toolchain's " +
+			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64). A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
@@ -373,7 +373,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 					Fix:      fix,
 				})
 			}
-		} else if w := commandWords(cmd); entry == nil && len(w) > 0 && strings.HasPrefix(w[0], "-") && !shellScriptFlag.MatchString(w[0]) {
+		} else if w := commandWords(cmd); entry == nil && len(w) > 0 && strings.HasPrefix(w[0], "-") && !shellScript(w) {
 			// `CMD ["--tail-log"]`: flags for an ENTRYPOINT the base image
 			// sets, which the image relies on and a template replaces.
 			// `CMD ["-c", "kustomize build …"]` is a script for a shell
@@ -945,6 +945,13 @@ var archCompare = regexp.MustCompile(`(?i)\$\{?[A-Za-z_][A-Za-z0-9_]*\}?["']?\s*
 // with others before it: `-ec`, `-lc`, `-xec`).
 var shellScriptFlag = regexp.MustCompile(`^-[a-z]*c$`)
 
+// shellScript reports whether a command's words are a shell's `-c` and a
+// script of several words (`-c "kustomize build /tmp/x | tee /out"`), not
+// a program's option (postgres's `-c max_connections=10000`).
+func shellScript(w []string) bool {
+	return len(w) >= 2 && shellScriptFlag.MatchString(w[0]) && strings.ContainsAny(strings.TrimSpace(w[1]), " |;&")
+}
+
 // archlessDownloads are downloads whose names say no architecture but
 // that are x86_64 builds, each with its arm64 build's name: tini's
 // release assets (`tini`, `tini-static`; `tini-arm64`), Ninja's
@@ -962,10 +969,13 @@ var archlessDownloads = []struct {
 	{regexp.MustCompile(`://[^\s]*/ngccli_linux\.zip$`), "ngccli_arm64.zip"},
 	// Solidity's compiler: `solc-static-linux-arm` since 0.8.31.
 	{regexp.MustCompile(`://[^\s]*/solc-static-linux$`), "solc-static-linux-arm"},
+	// The Android NDK for Linux: its toolchain's programs are x86_64
+	// builds, and Google ships none for Linux on arm64.
+	{regexp.MustCompile(`://[^\s]*/android-ndk-r[0-9]+[a-z]?-linux(?:-x86_64)?\.zip$`), ""},
 }
 
 // archlessX86 reports whether the URL a is one of archlessDownloads, and
-// names the arm64 build.
+// names the arm64 build ("" when there is none).
 func archlessX86(a string) (string, bool) {
 	a = strings.Trim(a, `"'`)
 	for _, d := range archlessDownloads {
@@ -1324,6 +1334,11 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 				"the image breaks on other platforms", strings.Trim(a, `"'`), other),
 			Location: v.spanLoc(sp),
 			Fix:      &Fix{Description: "pick the file from the build's architecture: `${TARGETARCH}` gives amd64/arm64, `$(uname -m)` x86_64/aarch64"},
+		}
+		if other == "" {
+			fd.Message = fmt.Sprintf("`%s` runs on x86_64 only, though its name says no architecture (there is no arm64 build): "+
+				"the image breaks on other platforms", strings.Trim(a, `"'`))
+			fd.Fix = &Fix{Description: "build the image for x86_64 only (`FROM --platform=linux/amd64`), or leave the tool out on other platforms"}
 		}
 		dls = append(dls, &download{finding: fd, arch: "x86_64", stem: archStem(a) + "\x00", url: true, spans: []dockerfile.Span{sp}})
 	}
