@@ -16,8 +16,10 @@ type DockerfileInput struct {
 	// and only CR100 runs.
 	ParseErr error
 	Config   *Config
-	// BuildArgs are the build arguments the build will be given (from a
-	// devcontainer's build.args); nil when the Dockerfile is built alone.
+	// BuildArgs are the build arguments the build will be given: a
+	// devcontainer's build.args, or for a Dockerfile built on its own the
+	// one value the repository's build files pass a FROM's argument whose
+	// default is no image (the scan's reading); nil when none is known.
 	BuildArgs map[string]string
 	// Target is the stage the build stops at ("" for the last stage).
 	Target string

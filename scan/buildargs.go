@@ -2196,6 +2196,11 @@ func taggedImages(b []byte, github map[string]string) (tags []tagPattern, positi
 			if vars == nil {
 				vars = map[string]string{}
 			}
+			// A loop's variable is each of its values (`for image_name in
+			// "${IMAGES[@]}"`, the array written out in the script).
+			for name, vals := range loopValues(b) {
+				several[name] = vals
+			}
 			// The first value of each name wins. A script's assignments
 			// (its groups 2 to 4: the quoted or bare value); a workflow's
 			// `env:` entries (`IMAGE_NAME: kodflow/base`), which
@@ -2203,11 +2208,6 @@ func taggedImages(b []byte, github map[string]string) (tags []tagPattern, positi
 			// $GITHUB_ENV`, which later steps read as `${{ env.IMG }}`; a
 			// bake file's variables' defaults (`variable "PREFIX" {
 			// default = "ghcr.io/x/updater-" }`).
-			// A loop's variable is each of its values (`for image_name in
-			// "${IMAGES[@]}"`, the array written out in the script).
-			for name, vals := range loopValues(b) {
-				several[name] = vals
-			}
 			for _, re := range []*regexp.Regexp{shellAssign, yamlEnvEntry, githubEnvWrite, bakeVariable} {
 				for _, m := range re.FindAllSubmatch(b, -1) {
 					name, val := string(m[1]), string(bytes.Join(m[2:], nil))

@@ -349,9 +349,9 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 			// The files it copies are read from its own folder (or the
 			// nearest above it that has them all), or from the context
 			// the repository's Compose file builds it with.
-			ctxDir := s.plan.copyContext(t.Path)
-			if c := s.plan.buildFiles().composeContext(t.Path); c != "" {
-				ctxDir = c
+			ctxDir := s.plan.buildFiles().composeContext(t.Path)
+			if ctxDir == "" {
+				ctxDir = s.plan.copyContext(t.Path)
 			}
 			in := &checks.DockerfileInput{Context: s.plan.contextFS(ctxDir), Repo: s.plan.contextFS("."), Arch: s.plan.siblingArch(t.Path),
 				BuildFileArg: func(name string) ([]string, bool) { return s.plan.buildFileArg(t.Path, name) },
