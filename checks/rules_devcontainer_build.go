@@ -270,7 +270,7 @@ func writesFile(script, rel string) bool {
 		return false
 	}
 	for _, line := range strings.Split(script, "\n") {
-		if i := strings.Index(line, name); i >= 0 && !strings.HasPrefix(strings.TrimSpace(line), "#") && writesCommand.MatchString(line) {
+		if strings.Contains(line, name) && !strings.HasPrefix(strings.TrimSpace(line), "#") && writesCommand.MatchString(line) {
 			return true
 		}
 	}

@@ -754,8 +754,8 @@ func ARMFolder(name string) bool {
 // name for ARM (`UbuntuARM`, `Ubuntu-arm64`, `Ubuntu_aarch64`) is the amd64
 // one; a folder whose name starts with an architecture beside folders
 // that start with another (`aarch64-rocky9-gcc-13.3` and
-// `x86_64-rocky9-gcc-13.3`) is its own. siblings lists the folder names beside each of the Dockerfile's
-// folders, from the top. "" otherwise; the result goes to
+// `x86_64-rocky9-gcc-13.3`) is its own. siblings lists the folder names
+// beside each of the Dockerfile's folders, from the top. "" otherwise; the result goes to
 // DockerfileInput.Arch.
 func ArchFromFolders(dirs []string, siblings [][]string) string {
 	for i, d := range dirs {
