@@ -20,7 +20,8 @@ func init() {
 			"PowerShell (`powershell`, not `pwsh`), or the file is named for Windows (`Dockerfile-windows`, " +
 			"`Dockerfile.windows`, `windows.Dockerfile`, a `windows/` folder). An image or a file only named for Windows does not count when " +
 			"another `FROM` names a Linux distribution or `scratch` (a cross-compiling image, or one that runs Windows in a VM, " +
-			"`dockurr/windows-arm`). It is reported once, as a note, and neither " +
+			"`dockurr/windows-arm`), but the final stage decides: one built `--platform=windows/…`, or on a Windows base (also as " +
+			"an ARG's default, `FROM ${BASEIMAGE}`), is a Windows image whatever Linux stages build for it. It is reported once, as a note, and neither " +
 			"built nor checked: the Linux rules (users, `$HOME`, package managers, architectures, entrypoints) do not apply " +
 			"to it.",
 		Why: "Coder's container templates (Docker, Kubernetes, envbuilder) run Linux containers and start the agent with " +
@@ -56,6 +57,13 @@ var (
 // its content.
 func WindowsDockerfile(p string, src []byte) *Template {
 	lines := strings.Split(string(src), "\n")
+	// The final stage is what the image is: a Windows base there (also
+	// through an ARG's default, `ARG BASEIMAGE=…/windows/nanoserver:1809`
+	// with `FROM ${BASEIMAGE}`) or a `--platform=windows/…` makes a
+	// Windows image whatever Linux stages cross-compile for it.
+	if t := windowsFinal(p, lines); t != nil {
+		return t
+	}
 	// A stage on a Linux distribution or on scratch (which Windows images
 	// cannot start from) makes the file a Linux one: an engine builds one
 	// kind. Then a repository merely named for Windows
@@ -90,6 +98,40 @@ func WindowsDockerfile(p string, src []byte) *Template {
 		}
 	}
 	return nil
+}
+
+// windowsPlatform is a `--platform` flag naming Windows, also as a
+// variable's default (`--platform=${TARGETPLATFORM:-windows/amd64}`).
+var windowsPlatform = regexp.MustCompile(`(?i)--platform=\S*windows/`)
+
+// windowsFinal recognises a Windows image by its final stage: its FROM's
+// platform, or its base (written out or an ARG's default) when that is
+// one of Microsoft's Windows images or a Windows tag, not an image only
+// named for Windows.
+func windowsFinal(p string, lines []string) *Template {
+	defaults := map[string]string{}
+	last := -1
+	for i, l := range lines {
+		if a := argDefault.FindStringSubmatch(l); a != nil {
+			defaults[a[1]] = strings.Trim(a[2], `"'`)
+		}
+		if fromLine.MatchString(l) {
+			last = i
+		}
+	}
+	if last < 0 {
+		return nil
+	}
+	m := fromLine.FindStringSubmatch(lines[last])
+	img := m[2]
+	if v := strings.Trim(strings.TrimPrefix(img, "$"), "{}"); strings.HasPrefix(img, "$") && defaults[v] != "" {
+		img = defaults[v]
+	}
+	if !windowsPlatform.MatchString(m[1]) && (!windowsBase.MatchString(img) || namedOnly(img)) {
+		return nil
+	}
+	return &Template{Path: p, Kind: TemplateWindows, Sign: "`" + clip(strings.TrimSpace(lines[last]), 80) + "`",
+		Location: Location{Path: p, StartLine: last + 1}}
 }
 
 // namedOnly reports whether ref is a Windows base only by its repository's

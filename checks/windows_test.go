@@ -26,6 +26,11 @@ func TestWindowsDockerfile(t *testing.T) {
 		{"servercore beside a Linux stage still counts", "Dockerfile", "FROM debian:12 AS tools\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n", 2},
 		{"a Windows tag beside a Linux stage still counts", "Dockerfile", "FROM alpine:3.20 AS a\nFROM golang:1.23-windowsservercore-ltsc2022\n", 2},
 		{"a word that only contains it", "Dockerfile.windowsx", "FROM debian:12\n", 0},
+		{"a final stage on an ARG's Windows default after a Linux builder", "examples/msal-go/windows.Dockerfile",
+			"ARG BASEIMAGE=mcr.microsoft.com/windows/nanoserver:${OS_VERSION:-1809}\nFROM --platform=linux/amd64 golang:1.26-bookworm AS builder\nRUN GOOS=windows go build -o app.exe .\n" +
+				"FROM --platform=${TARGETPLATFORM:-windows/amd64} ${BASEIMAGE}\nCOPY --from=builder /app.exe .\n", 4},
+		{"a final stage built for Windows", "Dockerfile", "FROM golang:1.26-bookworm AS b\nFROM --platform=windows/amd64 base\n", 2},
+		{"a Linux final stage after a Windows one", "Dockerfile", "FROM mcr.microsoft.com/windows/servercore:ltsc2022 AS w\nFROM debian:12\n", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := WindowsDockerfile(tc.path, []byte(tc.src))

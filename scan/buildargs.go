@@ -725,7 +725,13 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 			bakeJSONPlatforms(b, &f)
 		}
 		if bytes.Contains(b, []byte("DOCKER_DEFAULT_PLATFORM")) {
-			if m := defaultPlatformSetting.FindSubmatch(b); m != nil {
+			// One value only: jobs that set another each (an amd64 and an
+			// arm64 test job) build for both.
+			for _, m := range defaultPlatformSetting.FindAllSubmatch(b, 8) {
+				if f.defaultPlatform != "" && f.defaultPlatform != string(m[1]) {
+					f.defaultPlatform = ""
+					break
+				}
 				f.defaultPlatform = string(m[1])
 			}
 		}

@@ -450,6 +450,9 @@ func TestBakePlatformFixesArch(t *testing.T) {
 			"Makefile.in": "export DOCKER_BUILDKIT=1\nexport DOCKER_DEFAULT_PLATFORM=linux/amd64\nbuild:\n\tdocker build -t $(REPO):$(TAG) .\n"}, 0},
 		{"a default platform of another architecture", map[string]string{"consul/Dockerfile": df,
 			"Makefile.in": "export DOCKER_DEFAULT_PLATFORM=linux/arm64\n"}, 1},
+		{"a workflow's jobs test one platform each", map[string]string{"Dockerfile": df,
+			".github/workflows/ci.yml": "jobs:\n  amd64:\n    steps:\n      - run: bats test.bats\n        env:\n          DOCKER_DEFAULT_PLATFORM: linux/amd64\n" +
+				"  arm64:\n    steps:\n      - run: bats test.bats\n        env:\n          DOCKER_DEFAULT_PLATFORM: linux/arm64\n"}, 1},
 		{"a bake file in another folder whose targets all build for one platform", map[string]string{"docker/dockerfiles/Dockerfile.media": df,
 			"docker/docker-bake.media.hcl": "target \"media\" {\n  context = \".\"\n  dockerfile = \"docker/dockerfiles/Dockerfile.media\"\n  platforms = [\"linux/amd64\"]\n}\n"}, 0},
 		{"a bake file in another folder, one target for two platforms", map[string]string{"docker/dockerfiles/Dockerfile.media": df,
