@@ -55,7 +55,7 @@ func init() {
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
 		What: "The final image sets an `ENTRYPOINT`, or a `CMD` that starts services (`dockerd`, `sshd`, " +
-			"`systemd`/`init`, `supervisord`, `service … start`, …), itself or through a script copied in from the " +
+			"`systemd`/`init`, `supervisord`, `service … start`, a desktop's `Xvfb`, `x11vnc` or `websockify`, a web terminal's `ttyd`, …), itself or through a script copied in from the " +
 			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`; a script copied from " +
 			"a folder path the Dockerfile's own folder lacks, `COPY ${SRC}/run.sh ./`, is read from the repository, the " +
 			"context such a Dockerfile is built with, or from the nearest folder above it that has every path the Dockerfile " +
@@ -305,7 +305,10 @@ func checkCR105(in *DockerfileInput) []Finding {
 // services are programs that start long-running services.
 var services = []string{"dockerd", "containerd", "sshd", "systemd", "init", "supervisord", "service", "systemctl",
 	"nginx", "httpd", "apachectl", "apache2ctl", "mysqld", "mysqld_safe", "postgres", "pg_ctl", "redis-server",
-	"cron", "crond", "rsyslogd", "dbus-daemon", "code-server"}
+	"cron", "crond", "rsyslogd", "dbus-daemon", "code-server",
+	// A desktop or terminal served over the network: the X server, VNC
+	// and its web proxy, a web terminal.
+	"Xvfb", "Xvnc", "x11vnc", "vncserver", "websockify", "ttyd"}
 
 // startsService returns the first command of in that starts a service.
 func startsService(in *dockerfile.Instruction) (dockerfile.Command, bool) {
@@ -512,7 +515,7 @@ func supervisorConfDest(v *dfView, ins *dockerfile.Instruction) (string, supervi
 // scriptServiceRe matches a line of a shell script that starts a service:
 // `service ssh start`, `systemctl start …`, `/etc/init.d/x start`, or a
 // daemon run directly (`/usr/sbin/sshd -D`, `dockerd &`, `supervisord`).
-var scriptServiceRe = regexp.MustCompile(`(?m)^[^#\n]*?(?:^|[;&|(]|\b(?:then|do|else|exec|sudo|nohup)\b)\s*((?:service\s+[\w.@-]+\s+(?:re)?start|systemctl\s+(?:re)?start\s+[\w.@-]+|/etc/init\.d/[\w.@-]+\s+(?:re)?start)|(?:/usr/s?bin/|/usr/local/s?bin/)?(?:sshd|dockerd|containerd|supervisord|nginx|httpd|apache2ctl\s+start|mysqld|mysqld_safe|redis-server|crond|cron|rsyslogd|dbus-daemon|code-server)\b)`)
+var scriptServiceRe = regexp.MustCompile(`(?m)^[^#\n]*?(?:^|[;&|(]|\b(?:then|do|else|exec|sudo|nohup)\b)\s*((?:service\s+[\w.@-]+\s+(?:re)?start|systemctl\s+(?:re)?start\s+[\w.@-]+|/etc/init\.d/[\w.@-]+\s+(?:re)?start)|(?:/usr/s?bin/|/usr/local/s?bin/)?(?:sshd|dockerd|containerd|supervisord|nginx|httpd|apache2ctl\s+start|mysqld|mysqld_safe|redis-server|crond|cron|rsyslogd|dbus-daemon|code-server|Xvfb|Xvnc|x11vnc|vncserver|websockify|ttyd)\b)`)
 
 // scriptStartsService returns the first service a shell script starts
 // (comments aside), if any.
