@@ -131,7 +131,9 @@ func init() {
 	})
 	Register(&Rule{
 		ID: "CR208", Title: "Feature not pinned or missing", Severity: SeverityWarning, Family: FamilyDevcontainer,
-		What: "A feature reference without a version or with `:latest`, or a local `./feature` whose folder does not exist. " +
+		What: "A feature reference without a version or with `:latest`, or a local `./feature` whose folder does not exist (not one " +
+			"a `.gitignore` of the repository ignores, which a build step makes: a Makefile that copies `src` into " +
+			"`test-project/.devcontainer/src`). " +
 			"A feature the config's `devcontainer-lock.json` pins to a digest is reported only when envbuilder may build the " +
 			"config (it does not read the lockfile): not for a Docker Compose config, nor under config `builder: native`.",
 		Why: "An unpinned feature changes under the workspace between builds (golden images must be reproducible); a missing local " +
@@ -483,7 +485,9 @@ func checkCR208(in *DevcontainerInput) []Finding {
 	c := in.Devcontainer
 	var out []Finding
 	for _, m := range c.Missing(in.Files) {
-		if m.What == "local feature" && !m.Outside {
+		// A folder the repository's .gitignore ignores is made by a
+		// build step before the build (copied in by a Makefile).
+		if m.What == "local feature" && !m.Outside && !gitIgnored(in.Files, m.Path) {
 			out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("local feature `%s` does not exist (looked for %s)", featureRef(c, m.Pointer), m.Path)))
 		}
 	}

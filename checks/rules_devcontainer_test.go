@@ -260,6 +260,10 @@ func TestDevcontainerRules(t *testing.T) {
 		"CR208": {
 			{name: "unversioned and latest", json: "{\n  \"features\": {\n    \"ghcr.io/devcontainers/features/go\": {},\n    \"ghcr.io/devcontainers/features/node:latest\": {}\n  }\n}", want: []string{"3:5", "4:5"}},
 			{name: "local missing", json: "{\"features\": {\"./local\": {}}}", want: []string{"1:15"}},
+			{name: "local missing, a folder .gitignore lists", json: "{\"features\": {\"./src/shell-history\": {}}}", contents: map[string]string{".devcontainer/.gitignore": "# synced by make\nsrc/\n"}},
+			{name: "local missing, the root .gitignore anchors it", json: "{\"features\": {\"./src/x\": {}}}", contents: map[string]string{".gitignore": "/.devcontainer/src\n"}},
+			{name: "local missing, .gitignore lists something else", json: "{\"features\": {\"./src/x\": {}}}", contents: map[string]string{".devcontainer/.gitignore": "node_modules/\n"}, want: []string{"1:15"}},
+			{name: "local missing, a negation", json: "{\"features\": {\"./src/x\": {}}}", contents: map[string]string{".devcontainer/.gitignore": "src/\n!src/x\n"}, want: []string{"1:15"}},
 			{name: "local through a link out: CR203's", json: `{"features": {"./local": {}}}`, links: map[string]string{".devcontainer/local": "/etc"}},
 			{name: "local present, pinned", json: `{"features": {"./local": {}, "ghcr.io/devcontainers/features/go:1": {}, "ghcr.io/x/y/z@sha256:abc": {}}}`, files: []string{".devcontainer/local/devcontainer-feature.json"}},
 			{name: "a test's placeholder URL", json: `{"features": {"#{server_url}/devcontainer-feature-hello.tgz": {}}}`},

@@ -2085,12 +2085,13 @@ var leadingVar = regexp.MustCompile(`^(?:\$\{\{[^}]*\}\}|\$\{[A-Za-z_][A-Za-z0-9
 // runs) for the repository `owner/name`, lower-cased as image names are;
 // nil when it is not known.
 func githubVars(repository string) map[string]string {
-	owner, _, ok := strings.Cut(repository, "/")
+	owner, name, ok := strings.Cut(repository, "/")
 	if !ok {
 		return nil
 	}
-	r, o := strings.ToLower(repository), strings.ToLower(owner)
-	return map[string]string{"GITHUB_REPOSITORY": r, "github.repository": r, "GITHUB_REPOSITORY_OWNER": o, "github.repository_owner": o}
+	r, o, n := strings.ToLower(repository), strings.ToLower(owner), strings.ToLower(name)
+	return map[string]string{"GITHUB_REPOSITORY": r, "github.repository": r, "GITHUB_REPOSITORY_OWNER": o, "github.repository_owner": o,
+		"github.event.repository.name": n}
 }
 
 // loopValues returns, by name, the values a script's `for` loops give
