@@ -409,26 +409,40 @@ func scriptInvocations(b []byte, self string) map[string][][]string {
 		}
 	}
 	if funcs {
-		for _, d := range shellFunc.FindAllSubmatch(b, -1) {
-			name := string(d[1]) + string(d[2])
-			call, err := regexp.Compile(`(?m)^[ \t]*` + regexp.QuoteMeta(name) + `[ \t]+([^\n;&|#]+)`)
-			if err != nil {
+		lines := strings.Split(string(b), "\n")
+		names := map[string]bool{}
+		for _, line := range lines {
+			if !strings.Contains(line, "{") || !strings.Contains(line, "()") && !strings.Contains(line, "function") {
 				continue
 			}
-			for _, m := range call.FindAllSubmatch(b, -1) {
-				if n++; n > maxInvocations {
-					return out
-				}
-				var words []string
-				for _, w := range strings.Fields(string(m[1])) {
-					// A word written whole in quotes is its text.
-					if len(w) >= 2 && (w[0] == '"' || w[0] == '\'') && w[len(w)-1] == w[0] && !strings.ContainsAny(w[1:len(w)-1], "\"'$`") {
-						w = w[1 : len(w)-1]
-					}
-					words = append(words, w)
-				}
-				out[self] = append(out[self], words)
+			if d := shellFunc.FindStringSubmatch(line); d != nil {
+				names[d[1]+d[2]] = true
 			}
+		}
+		if len(names) == 0 {
+			return out
+		}
+		// A line that starts with one of them and goes on with words.
+		for _, line := range lines {
+			line, _, _ = strings.Cut(line, "#")
+			if i := strings.IndexAny(line, ";&|"); i >= 0 {
+				line = line[:i]
+			}
+			fields := strings.Fields(line)
+			if len(fields) < 2 || !names[fields[0]] {
+				continue
+			}
+			if n++; n > maxInvocations {
+				return out
+			}
+			words := fields[1:]
+			for i, w := range words {
+				// A word written whole in quotes is its text.
+				if len(w) >= 2 && (w[0] == '"' || w[0] == '\'') && w[len(w)-1] == w[0] && !strings.ContainsAny(w[1:len(w)-1], "\"'$`") {
+					words[i] = w[1 : len(w)-1]
+				}
+			}
+			out[self] = append(out[self], words)
 		}
 	}
 	return out
@@ -436,7 +450,7 @@ func scriptInvocations(b []byte, self string) map[string][][]string {
 
 // shellFunc is a script's function definition: `build_image() {` or
 // `function build_image {` (group 1 or 2 is its name).
-var shellFunc = regexp.MustCompile(`(?m)^[ \t]*(?:function[ \t]+([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?:\(\))?|([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\(\))[ \t]*\{`)
+var shellFunc = regexp.MustCompile(`^[ \t]*(?:function[ \t]+([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?:\(\))?|([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\(\))[ \t]*\{`)
 
 // fillPositional replaces each `$N` of a tag with the caller's Nth word;
 // ok is false when a word is missing or not plain text.
@@ -905,7 +919,10 @@ func (f *buildFile) expandValues(b []byte) {
 				continue
 			}
 			name := m[1] + m[2] + m[3] + m[4]
-			d := fileDefault(b, name)
+			d := ""
+			if assignsName(b, name) {
+				d = fileDefault(b, name)
+			}
 			if d == name {
 				d = "" // the bake target's own `NODE_VERSION = NODE_VERSION`
 			}
@@ -927,6 +944,17 @@ func (f *buildFile) expandValues(b []byte) {
 			}
 		}
 	}
+}
+
+// assignsName reports whether b may assign name (`NAME=`, `NAME :=`,
+// `NAME ?=`): a cheap test before fileDefault compiles its pattern.
+func assignsName(b []byte, name string) bool {
+	for _, op := range []string{"=", " =", ":=", " :=", "?=", " ?="} {
+		if bytes.Contains(b, []byte(name+op)) {
+			return true
+		}
+	}
+	return false
 }
 
 // oneVariable is a value that is one variable, in Make's or the shell's
