@@ -20,7 +20,7 @@ func init() {
 		What: "A `mounts` entry or `workspaceMount` of type `bind` takes its source from the developer's machine: " +
 			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`; the Dev Containers CLI reads `${env:…}` as the same), or a home path (`~/…`, `/Users/…`, `C:\\…`). " +
 			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
-			"system paths, the home itself (`source=${localEnv:HOME}`: the workspace user's, which exists), a folder the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`, also in a script " +
+			"system paths, the home itself (`source=${localEnv:HOME}`: the workspace user's, which exists), a folder or file the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`, `touch ~/.npmrc`, also in a script " +
 			"of the repository it runs that makes folders under the home it names, `.devcontainer/scripts/initialize_command.sh`). " +
 			"Volume and tmpfs mounts are not reported, nor a Docker Compose config's mounts: the Dev Containers " +
 			"CLI writes them into its Compose override file as short-form volumes, whose missing source Docker creates.",
@@ -72,7 +72,7 @@ func checkCR221(in *DevcontainerInput) []Finding {
 			return
 		}
 		m := laptopSource.FindString(src)
-		if m == "" || ownHome(src) || strings.Contains(made, "mkdir") && (strings.Contains(made, strings.TrimRight(src, "/")) || madeByName(made, src)) {
+		if m == "" || ownHome(src) || (strings.Contains(made, "mkdir") || strings.Contains(made, "touch")) && (strings.Contains(made, strings.TrimRight(src, "/")) || madeByName(made, src)) {
 			return
 		}
 		f := dcAt(c, ptr, fmt.Sprintf("bind-mounts `%s` (`%s`) from the developer's machine: under Coder's native integration "+
@@ -127,7 +127,7 @@ func initScripts(in *DevcontainerInput, cmds []string) []string {
 // `DIRECTORY_CONFIG=(".docker|700|…")` beside `mkdir -p "${HOME}/${dir_name}"`).
 func madeByName(script, src string) bool {
 	name := path.Base(strings.TrimRight(src, "/"))
-	return len(name) > 2 && strings.HasPrefix(name, ".") && strings.Contains(script, "HOME") &&
+	return len(name) > 2 && strings.HasPrefix(name, ".") && (strings.Contains(script, "HOME") || strings.Contains(script, "~/")) &&
 		regexp.MustCompile(`(?:^|["'(\s/])`+regexp.QuoteMeta(name)+`(?:$|["'|\s/)])`).MatchString(script)
 }
 

@@ -76,7 +76,7 @@ func init() {
 			"only when it uses what only the developer's machine has (`${localEnv:…}` but for the places every machine has: " +
 			"`HOME`, `PATH`, `SHELL`, `PWD`, `TMPDIR`; `~/.ssh`, `gh auth`, `ssh-add`, its X server through `xhost`, a " +
 			"Windows program); preparing the host, such as `mkdir -p` of bind-mount sources, is where it should be. A command " +
-			"that only makes folders is never reported: under envbuilder the mounts it serves are ignored as well.",
+			"that only makes folders or empty files for them (`[ -f ~/.npmrc ] || touch ~/.npmrc`) is never reported: under envbuilder the mounts it serves are ignored as well.",
 		Why: "The spec runs `initializeCommand` on the host before the container is created — the developer's machine. " +
 			"envbuilder never runs it; Coder's native integration runs it inside the workspace, not on a laptop.",
 		HowToFix:     "Move the command to `onCreateCommand` (or into the Dockerfile).",
@@ -301,21 +301,34 @@ func commandParts(cmd *devcontainer.Command) []commandPart {
 	return out
 }
 
-// onlyMakesDirs reports whether every part of a lifecycle command is a
-// `mkdir`.
+// onlyMakesDirs reports whether a lifecycle command only makes bind-mount
+// sources: folders (`mkdir`) or empty files (`touch`), also under a test
+// of whether they are there (`[ -f ~/.npmrc ] || touch ~/.npmrc`).
 func onlyMakesDirs(cmd *devcontainer.Command) bool {
 	scripts := commandScripts(cmd)
 	if len(scripts) == 0 {
 		return false
 	}
+	made := false
 	for _, sc := range scripts {
-		for _, part := range strings.FieldsFunc(sc, func(r rune) bool { return r == ';' || r == '&' || r == '\n' }) {
-			if f := strings.Fields(part); len(f) == 0 || path.Base(f[0]) != "mkdir" {
+		for _, part := range strings.FieldsFunc(sc, func(r rune) bool { return r == ';' || r == '&' || r == '|' || r == '\n' }) {
+			f := strings.Fields(part)
+			if len(f) == 0 {
+				return false
+			}
+			switch path.Base(f[0]) {
+			case "mkdir", "touch":
+				// A folder, or an empty file (`touch ~/.npmrc` for a
+				// file's bind mount).
+				made = true
+			case "[", "test":
+				// `[ -f ~/.npmrc ] || touch ~/.npmrc`: only when missing.
+			default:
 				return false
 			}
 		}
 	}
-	return true
+	return made
 }
 
 // laptopSigns are what a command uses of the developer's own machine.

@@ -148,6 +148,8 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "none", json: `{"image": "x", "onCreateCommand": "make init"}`},
 			{name: "compose: preparing the Docker host", json: "{\n  \"dockerComposeFile\": \"c.yml\",\n  \"service\": \"app\",\n  \"initializeCommand\": \"mkdir -p dev/.data/keys\"\n}", files: []string{".devcontainer/c.yml"}},
 			{name: "mkdir of mount sources, any builder", json: `{"image": "x", "initializeCommand": ["/bin/bash", "-c", "mkdir -m 0755 -p ${localWorkspaceFolder}/../.aws ${localWorkspaceFolder}/../rmm"]}`},
+			{name: "an empty file made for a file's bind mount when missing", json: `{"image": "x", "initializeCommand": "[ -f ~/.npmrc ] || touch ~/.npmrc"}`},
+			{name: "a test and another command", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"[ -f .env ] || cp .env.example .env\"\n}", want: []string{"3:3"}},
 			{name: "mkdir then more", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"mkdir -p a && make init\"\n}", want: []string{"3:3"}},
 			{name: "native: preparing the host", json: `{"image": "x", "initializeCommand": ["mkdir", "-p", "data"]}`, builder: ConfigBuilderNative},
 			{name: "compose: the laptop's ssh keys", json: "{\n  \"dockerComposeFile\": \"c.yml\",\n  \"service\": \"app\",\n  \"initializeCommand\": \"cp ~/.ssh/id_ed25519.pub .devcontainer/\"\n}", files: []string{".devcontainer/c.yml"}, want: []string{"4:3"}},
@@ -237,6 +239,8 @@ func TestDevcontainerRules(t *testing.T) {
 				contents: map[string]string{".devcontainer/setup.sh": "#!/bin/bash\nnpm ci\n"}, want: []string{"4:16"}},
 		},
 		"CR221": {
+			{name: "a file initializeCommand makes when missing", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"[ -f ~/.npmrc ] || touch ~/.npmrc\",\n  \"mounts\": [\"source=${localEnv:HOME}/.npmrc,target=/home/node/.npmrc,type=bind\"]\n}"},
+			{name: "such a mount, no initializeCommand", json: "{\n  \"image\": \"x\",\n  \"mounts\": [\"source=${localEnv:HOME}/.npmrc,target=/home/node/.npmrc,type=bind\"]\n}", want: []string{"3:14"}},
 			{name: "ssh folder from the laptop", json: "{\n  \"image\": \"x\",\n  \"mounts\": [\n    \"source=${localEnv:HOME}${localEnv:USERPROFILE}/.ssh,target=/home/dev/.ssh,type=bind,consistency=cached\"\n  ]\n}", want: []string{"4:5"}},
 			{name: "object form", json: "{\n  \"image\": \"x\",\n  \"mounts\": [{\"source\": \"~/.aws\", \"target\": \"/root/.aws\", \"type\": \"bind\"}]\n}", want: []string{"3:14"}},
 			{name: "the home itself, and folders under it", json: "{\n  \"image\": \"x\",\n  \"mounts\": [\n    \"source=${localEnv:HOME}/.cargo/git,target=/opt/git,type=bind\",\n    \"source=${localEnv:HOME},target=/home/builder,type=bind\",\n    \"source=${localEnv:HOME}${localEnv:USERPROFILE},target=/h,type=bind\"\n  ]\n}", want: []string{"4:5"}},

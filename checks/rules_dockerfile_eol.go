@@ -22,7 +22,7 @@ func init() {
 		Title:    "Base release no longer served by its mirrors",
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
-		What: "The final image's base is a Debian, Ubuntu or CentOS release whose packages were moved off the regular mirrors " +
+		What: "A stage the build runs (the final stage's chain, or a stage it copies from) is built on a Debian, Ubuntu or CentOS release whose packages were moved off the regular mirrors " +
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
 			"Debian's to archive.debian.org: " + eolDebianDoc + ", also as the tag of a Docker Official image built on it " +
 			"(`node:lts-buster-slim`, `rust:buster`), or a version whose official images all predate Debian 11 " +
@@ -196,37 +196,57 @@ func checkCR119(in *DockerfileInput) []Finding {
 	if v == nil {
 		return nil
 	}
-	ref := v.rootRef(v.final)
+	// Every stage the build runs, in the file's order: a builder stage on
+	// an archived release (care_fe's `FROM node:20-buster-slim AS
+	// build`) fails the build as the final stage would. The first RUN
+	// that meets the gone mirrors stops it: one finding.
+	built := v.builtStages()
+	for _, s := range v.f.Stages {
+		if !built[s] {
+			continue
+		}
+		if fd, ok := v.eolRun(s); ok {
+			return []Finding{fd}
+		}
+	}
+	return nil
+}
+
+// eolRun is CR119's finding for the stage s: the first RUN of its chain
+// that uses the package manager of an archived release its base is,
+// unless the chain points the package manager at the archive first.
+func (v *dfView) eolRun(s *dockerfile.Stage) (Finding, bool) {
+	ref := v.rootRef(s)
 	rel := eolRelease(ref)
 	if rel == "" {
-		return nil
+		return Finding{}, false
 	}
-	for _, ins := range v.instructions(v.final) {
+	for _, ins := range v.instructions(s) {
 		// A file copied in from the build context that names the archive
 		// (CMake's `repo-vault.sed`, a `sources.list`, a `.repo`) is what
 		// a later RUN points the package manager with.
 		if (ins.Cmd == "copy" || ins.Cmd == "add") && v.copiesArchiveConfig(ins) {
-			return nil
+			return Finding{}, false
 		}
 		if ins.Cmd != "run" {
 			continue
 		}
 		text := v.f.Text(ins.StartLine, ins.EndLine)
 		if archiveMirror.MatchString(text) || replacesSources(text) {
-			return nil
+			return Finding{}, false
 		}
 		how := eolHowFor(rel)
 		if !how.uses(ins.Installs(), text) {
 			continue
 		}
-		return []Finding{{
+		return Finding{
 			Message:  fmt.Sprintf("`%s` is %s, %s and the image does not build", ref, rel, how.fails),
 			Location: v.instLoc(ins),
 			Evidence: EvidenceKnownBase,
 			Fix:      &Fix{Description: how.fix},
-		}}
+		}, true
 	}
-	return nil
+	return Finding{}, false
 }
 
 // eolHow is how an archived release fails a build: the RUNs that use its

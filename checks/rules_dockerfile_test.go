@@ -883,6 +883,37 @@ func withSiblings(files map[string]string) func(*DockerfileInput) {
 	}
 }
 
+// TestCR104DevcontainerSeverity: the Dockerfile a devcontainer.json builds
+// is a workspace for certain, and envbuilder runs the agent's bootstrap in
+// it: no download tool is a warning there (not with Compose, which
+// envbuilder does not build, nor with the native integration alone), and
+// a note elsewhere.
+func TestCR104DevcontainerSeverity(t *testing.T) {
+	const src = "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends git ca-certificates\n"
+	native := func(in *DockerfileInput) {
+		withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`)(in)
+		in.Config = DefaultConfig()
+		in.Config.Builder = ConfigBuilderNative
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(*DockerfileInput)
+		want  Severity
+	}{
+		{"built on its own", nil, SeverityInfo},
+		{"a Dev Container's", withDevcontainer(`{"build": {"dockerfile": "Dockerfile"}}`), SeverityWarning},
+		{"a Compose Dev Container's", withDevcontainer(`{"dockerComposeFile": "compose.yml", "service": "app"}`), SeverityInfo},
+		{"the native integration alone", native, SeverityInfo},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkRule(t, "CR104", src, tc.setup)
+			if len(got) != 1 || got[0].Severity != tc.want {
+				t.Fatalf("CR104 %+v, want one at %s", got, tc.want)
+			}
+		})
+	}
+}
+
 // withDevcontainer makes the Dockerfile one a devcontainer.json builds.
 func withDevcontainer(json string) func(*DockerfileInput) {
 	return func(in *DockerfileInput) {
@@ -967,6 +998,8 @@ func TestCR119(t *testing.T) {
 		{"an Ubuntu interim release past its end", "FROM ubuntu:mantic\nRUN apt-get update && apt-get install -y curl\n", nil, []want{{line: 2}}},
 		{"by version, through an ARG default", "ARG UBUNTU=23.10\nFROM ubuntu:${UBUNTU} AS base\nFROM base\nRUN apt update\n", nil, []want{{line: 4}}},
 		{"Debian 10 (buster), moved to the archive in 2025", "FROM debian:10\nRUN apt-get update\n", nil, []want{{line: 2}}},
+		{"a builder stage on buster the final stage copies from", "FROM node:20-buster-slim AS build\nRUN apt-get update && apt-get install -y python3\nRUN npm ci\nFROM nginx:1.27\nCOPY --from=build /app/dist /usr/share/nginx/html\n", nil, []want{{line: 2}}},
+		{"a buster stage no build of the final stage runs", "FROM node:20-buster-slim AS old\nRUN apt-get update\nFROM nginx:1.27\nRUN echo hi\n", nil, nil},
 		{"Debian stretch, slim", "FROM debian:stretch-slim\nRUN apt-get install -y --no-install-recommends git\n", nil, []want{{line: 2}}},
 		{"Ubuntu 15.10, an interim release of the Docker Hub's first years", "FROM ubuntu:15.10\nRUN apt-get update\n", nil, []want{{line: 2}}},
 		{"Ubuntu vivid by name", "FROM ubuntu:vivid\nRUN apt-get install -y git\n", nil, []want{{line: 2}}},

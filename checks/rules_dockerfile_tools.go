@@ -26,7 +26,10 @@ func init() {
 			"show (`bash /tmp/library-scripts/common-debian.sh`, `curl … | sh`) or installs packages named by a " +
 			"variable: what they install is not known, not missing. A download tool the build installs (or the base has) " +
 			"and a later `apt-get remove`/`purge`, `apk del` or `dnf remove` takes away again, leaving none, is reported " +
-			"on that removal. CR301 settles it on the built image.",
+			"on that removal. CR301 settles it on the built image. The Dockerfile a devcontainer.json builds (not through " +
+			"Docker Compose), where envbuilder may build it, is a workspace image for certain and envbuilder runs the bootstrap " +
+			"in it: there the finding is a warning (config `devcontainer.builder: native` leaves it a note: the native " +
+			"integration puts the agent in the Dev Container itself).",
 		Why: "Coder starts a workspace by running its bootstrap script, which downloads the agent with " +
 			"`curl`, else `wget`, else `busybox wget`, and exits with \"no download tool found\" when there is " +
 			"none: the workspace never connects." + cite("seed", "bootstrap"),
@@ -208,6 +211,21 @@ func toolFinding(v *dfView, msg, what string, pkgs ...string) []Finding {
 
 // checkCR104 reports a final image with no download tool for the agent.
 func checkCR104(in *DockerfileInput) []Finding {
+	out := cr104(in)
+	// The Dockerfile of a Dev Container envbuilder may build is a
+	// workspace image for certain, and envbuilder runs the agent's
+	// bootstrap in it: a warning, not a note.
+	if dc := in.Devcontainer; dc != nil && !dc.Has("/dockerComposeFile") && in.Config.builder() != ConfigBuilderNative {
+		for i := range out {
+			out[i].Severity = SeverityWarning
+			out[i].Message += "; envbuilder runs the agent's bootstrap script in this Dev Container, so the workspace never connects"
+		}
+	}
+	return out
+}
+
+// cr104 is CR104's finding at its default severity.
+func cr104(in *DockerfileInput) []Finding {
 	v := newView(in)
 	if v == nil {
 		return nil
