@@ -313,6 +313,14 @@ func onlyMakesDirs(cmd *devcontainer.Command) bool {
 	for _, sc := range scripts {
 		for _, part := range strings.FieldsFunc(sc, func(r rune) bool { return r == ';' || r == '&' || r == '|' || r == '\n' }) {
 			f := strings.Fields(part)
+			// `if [ ! -f ~/.npmrc ]; then touch ~/.npmrc; fi`: the
+			// shell's keywords around the commands.
+			for len(f) > 0 && slices.Contains([]string{"if", "then", "else", "elif", "!"}, f[0]) {
+				f = f[1:]
+			}
+			if len(f) == 1 && f[0] == "fi" {
+				continue
+			}
 			if len(f) == 0 {
 				return false
 			}

@@ -149,6 +149,7 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "compose: preparing the Docker host", json: "{\n  \"dockerComposeFile\": \"c.yml\",\n  \"service\": \"app\",\n  \"initializeCommand\": \"mkdir -p dev/.data/keys\"\n}", files: []string{".devcontainer/c.yml"}},
 			{name: "mkdir of mount sources, any builder", json: `{"image": "x", "initializeCommand": ["/bin/bash", "-c", "mkdir -m 0755 -p ${localWorkspaceFolder}/../.aws ${localWorkspaceFolder}/../rmm"]}`},
 			{name: "an empty file made for a file's bind mount when missing", json: `{"image": "x", "initializeCommand": "[ -f ~/.npmrc ] || touch ~/.npmrc"}`},
+			{name: "the same under if", json: `{"image": "x", "initializeCommand": "if [ ! -f ~/.npmrc ]; then touch ~/.npmrc; fi"}`},
 			{name: "a test and another command", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"[ -f .env ] || cp .env.example .env\"\n}", want: []string{"3:3"}},
 			{name: "mkdir then more", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"mkdir -p a && make init\"\n}", want: []string{"3:3"}},
 			{name: "native: preparing the host", json: `{"image": "x", "initializeCommand": ["mkdir", "-p", "data"]}`, builder: ConfigBuilderNative},

@@ -47,7 +47,8 @@ func init() {
 			"else from a Dockerfile of the same repository that builds that image (matched by the image's name, " +
 			"also through a build-arg default such as `ARG BASE_IMAGE=…/base-notebook`; its last `USER`; not an image named " +
 			"with its registry whose name the repository's build files tag only under other registries or namespaces, " +
-			"`gcr.io/google.com/cluster-fuzz/base` where they tag `gcr.io/clusterfuzz-images/base`), " +
+			"`gcr.io/google.com/cluster-fuzz/base` where they tag `gcr.io/clusterfuzz-images/base`, nor for a reference with a registry " +
+			"and a path of three parts or more, `…/cloud-tpu-images/jax-ai-image/tpu`, a Dockerfile whose folders lack the part before its name), " +
 			"else from the table of well-known images. When none of them tells, the rule says nothing: " +
 			"an unread base is not guessed to be root. A final `USER root` is not reported when the ENTRYPOINT " +
 			"script (read from the build context) switches to a non-root user (`su`, `gosu`, `su-exec`, `runuser`, " +

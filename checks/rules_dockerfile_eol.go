@@ -196,13 +196,16 @@ func checkCR119(in *DockerfileInput) []Finding {
 	if v == nil {
 		return nil
 	}
-	// Every stage the build runs, in the file's order: a builder stage on
-	// an archived release (care_fe's `FROM node:20-buster-slim AS
-	// build`) fails the build as the final stage would. The first RUN
-	// that meets the gone mirrors stops it: one finding.
+	// The final stage's chain first, then every other stage the build
+	// runs, in the file's order: a builder stage on an archived release
+	// (care_fe's `FROM node:20-buster-slim AS build`) fails the build as
+	// the final stage would. One finding: the build stops at the first.
+	if fd, ok := v.eolRun(v.final); ok {
+		return []Finding{fd}
+	}
 	built := v.builtStages()
 	for _, s := range v.f.Stages {
-		if !built[s] {
+		if !built[s] || s == v.final {
 			continue
 		}
 		if fd, ok := v.eolRun(s); ok {

@@ -883,6 +883,20 @@ func withSiblings(files map[string]string) func(*DockerfileInput) {
 	}
 }
 
+// TestCR106ProgramLost: an ENTRYPOINT that is a language's runtime or a
+// project runner sets nothing up; the finding names the program it would
+// start instead.
+func TestCR106ProgramLost(t *testing.T) {
+	got := checkRule(t, "CR106", "FROM python:3.12-slim\nCOPY app.py /app/app.py\nENTRYPOINT [\"python\"]\nCMD [\"/app/app.py\"]\n", nil)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "so `python /app/app.py` is not running") {
+		t.Fatalf("CR106 %+v, want one naming `python /app/app.py`", got)
+	}
+	got = checkRule(t, "CR106", "FROM debian:12\nCOPY entrypoint.sh /\nENTRYPOINT [\"/entrypoint.sh\"]\n", nil)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "what it sets up never happens") {
+		t.Fatalf("CR106 %+v, want the setup message for a script", got)
+	}
+}
+
 // TestCR104DevcontainerSeverity: the Dockerfile a devcontainer.json builds
 // is a workspace for certain, and envbuilder runs the agent's bootstrap in
 // it: no download tool is a warning there (not with Compose, which

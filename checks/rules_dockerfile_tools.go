@@ -57,7 +57,8 @@ func init() {
 		Title:    "ENTRYPOINT or service CMD will not run",
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
-		What: "The final image sets an `ENTRYPOINT`, or a `CMD` that starts services (`dockerd`, `sshd`, " +
+		What: "The final image sets an `ENTRYPOINT` (one that is a language's runtime or a project runner, `[\"python\"]` with " +
+			"`CMD [\"app.py\"]`, is reported for the program it starts, which is not running), or a `CMD` that starts services (`dockerd`, `sshd`, " +
 			"`systemd`/`init`, `supervisord`, `service … start`, a desktop's `Xvfb`, `x11vnc` or `websockify`, a web terminal's `ttyd`, …), itself or through a script copied in from the " +
 			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`; a script copied from " +
 			"a folder path the Dockerfile's own folder lacks, `COPY ${SRC}/run.sh ./`, is read from the repository, the " +
@@ -371,9 +372,21 @@ func checkCR106(in *DockerfileInput) []Finding {
 	ep, _ := v.entrypointScript()
 	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !ep.PassThrough && !bareEntrypoint(entry) &&
 		!v.programEntrypoint(entry, cmd) && !v.templateKeeps(entry) && !v.inlinePassThrough(entry) {
+		msg := "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
+			"with the agent's init script, so what it sets up never happens"
+		// An interpreter or a project runner (`["python"]` with `CMD
+		// ["app.py"]`, `["streamlit"]` with `CMD ["run", "chat.py"]`)
+		// sets nothing up: what is lost is the program it starts.
+		if w := commandWords(entry); entry.JSON && len(w) > 0 && (languageRuntime(path.Base(w[0])) || slices.Contains(projectRunners, path.Base(w[0]))) {
+			run := strings.Join(w, " ")
+			if cmd != nil {
+				run += " " + strings.Join(commandWords(cmd), " ")
+			}
+			msg = fmt.Sprintf("ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command "+
+				"with the agent's init script, so `%s` is not running", clip(run, 80))
+		}
 		out = append(out, Finding{
-			Message: "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
-				"with the agent's init script, so what it sets up never happens",
+			Message:  msg,
 			Location: v.instLoc(entry),
 			Fix:      fix,
 		})
@@ -718,12 +731,26 @@ func initWrapped(args []string) []string {
 var serverModules = []string{"http.server", "uvicorn", "gunicorn", "flask", "django", "jupyter", "jupyterlab", "notebook",
 	"streamlit", "hypercorn", "daphne", "celery", "aiohttp.web", "SimpleHTTPServer", "mkdocs", "tensorboard"}
 
+// languageRuntime reports whether name is a language's interpreter or
+// runtime (`python3.12`, `node`, `java`), which runs the project's code.
+func languageRuntime(name string) bool {
+	for _, p := range []string{"python", "node", "ruby", "perl", "php", "java", "deno", "bun"} {
+		if name == p || strings.HasPrefix(name, p) && strings.Trim(strings.TrimPrefix(name, p), "0123456789.") == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // interpreter reports whether name runs a script or program it is given.
 func interpreter(name string) bool {
 	if slices.Contains(shells, name) || slices.Contains(minimalInits, name) {
 		return true // runs the script or program it is given
 	}
-	for _, p := range []string{"python", "node", "ruby", "perl", "php", "java", "deno", "bun", "pwsh", "env", "exec", "sudo", "su"} {
+	if languageRuntime(name) {
+		return true
+	}
+	for _, p := range []string{"pwsh", "env", "exec", "sudo", "su"} {
 		if name == p || strings.HasPrefix(name, p) && strings.Trim(strings.TrimPrefix(name, p), "0123456789.") == "" {
 			return true
 		}

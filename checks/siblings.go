@@ -172,7 +172,7 @@ func (r siblingResolver) BaseFacts(ref string) BaseFacts {
 func (s *Siblings) facts(ref string, visiting []string) siblingFacts {
 	name := refName(ref)
 	key := s.key(name, ParseImageRef(ref).Tag)
-	paths := s.byName[key]
+	paths := deepNameMatch(ref, s.byName[key])
 	if len(paths) == 0 && s.Tagged != nil {
 		if p := s.Tagged(ref); p != "" {
 			key, paths = "file:"+p, []string{p}
@@ -193,6 +193,29 @@ func (s *Siblings) facts(ref string, visiting []string) siblingFacts {
 	s.memo[key] = sf
 	s.mu.Unlock()
 	return sf
+}
+
+// deepNameMatch keeps, of the Dockerfiles named like ref's last part, the
+// ones a deep reference can be: one with a registry host and a path of
+// three parts or more (`us-docker.pkg.dev/cloud-tpu-images/jax-ai-image/tpu`)
+// names a project's image, which a Dockerfile matched by `tpu` alone
+// (`ai-ml/gke-ray/rayserve/llm/tpu/Dockerfile`) makes only when the part
+// before the name is a folder on its path too. Shorter references
+// (`quay.io/jupyter/base-notebook`) keep every match.
+func deepNameMatch(ref string, paths []string) []string {
+	r := ParseImageRef(ref)
+	parts := strings.Split(r.Repository, "/")
+	if r.Registry == "" || len(parts) < 3 || len(paths) == 0 {
+		return paths
+	}
+	parent := strings.ToLower(parts[len(parts)-2])
+	var out []string
+	for _, p := range paths {
+		if slices.Contains(strings.Split(strings.ToLower(path.Dir(p)), "/"), parent) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // key is the name of the Dockerfiles that build the image name:tag. A

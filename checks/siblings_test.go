@@ -65,6 +65,10 @@ func TestSiblings(t *testing.T) {
 		// the distribution.
 		"experimental/alpine/minimal/Dockerfile": "FROM alpine:3.20\nRUN adduser -D dev\nUSER dev\n",
 		"ubuntu/minimal/Dockerfile":              "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\n",
+		// A serving image in a folder named like a deep reference's last
+		// part, and one whose path has the part before it too.
+		"ai-ml/gke-ray/rayserve/llm/tpu/Dockerfile": "FROM python:3.12\nRUN pip install ray\n",
+		"images/jax-ai-image/gpu/Dockerfile":        "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\n",
 	}
 	s := testSiblings(t, files)
 	r := s.Resolver(nil)
@@ -84,6 +88,10 @@ func TestSiblings(t *testing.T) {
 		{"acme/node:20", false, "", "", "table", OSUnknown, "", ""}, // not the official node: no guess
 		{"acme/tool", false, "", "", "table", OSUnknown, "", ""},
 		{"databricksruntime/minimal:experimental", true, "dev", "", "sibling", OSUnknown, "", "experimental/alpine/minimal/Dockerfile"},
+		// A deep reference matches only a Dockerfile whose path has the
+		// part before its name.
+		{"us-docker.pkg.dev/cloud-tpu-images/jax-ai-image/tpu:jax0.7.2-rev1", false, "", "", "table", OSUnknown, "", ""},
+		{"us-docker.pkg.dev/cloud-tpu-images/jax-ai-image/gpu:1", true, "dev", "", "sibling", OSDebian, EvidenceKnownBase, "images/jax-ai-image/gpu/Dockerfile"},
 		// The table answers first when it knows the user.
 		{"ubuntu:24.04", true, "", "", "table", OSDebian, EvidenceKnownBase, ""},
 	}

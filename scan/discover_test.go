@@ -876,9 +876,12 @@ func TestBaseOfAnotherPublisher(t *testing.T) {
 		return m
 	}
 	runTreeCases(t, "CR101", []treeCase{
-		{"another publisher's image", files("gcr.io/google.com/cluster-fuzz/base", true), 1},
+		{"another publisher's image", files("gcr.io/cluster-fuzz/base", true), 1},
 		{"the image the repository tags", files("gcr.io/clusterfuzz-images/base", true), 2},
-		{"no build file says where the repository's images go", files("gcr.io/google.com/cluster-fuzz/base", false), 2},
+		{"no build file says where the repository's images go", files("gcr.io/cluster-fuzz/base", false), 2},
+		// A deep reference needs the part before its name on the
+		// Dockerfile's path too: docker/base is not google.com/cluster-fuzz's.
+		{"a deep reference, no build file", files("gcr.io/google.com/cluster-fuzz/base", false), 1},
 	})
 }
 
