@@ -175,10 +175,11 @@ func (v *dfView) runsUnknown(s *dockerfile.Stage, hidden func(dockerfile.Command
 // repository) depends on python3-rosdep-modules, which depends on
 // ca-certificates (ros-infrastructure/rosdep stdeb.cfg). libwww-perl
 // depends on it, so does devscripts through libwww-perl (held-out set
-// 187 checked the chain with apt-cache depends).
+// 187 checked the chain with apt-cache depends), and Debian's azure-cli
+// through python3-requests (set 208).
 var caDependents = []string{"ca-certificates", "ca-certificates-java", "python3-pip", "python-pip", "python3-certifi",
 	"python3-requests", "python-requests", "python-certifi", "python3-rosdep", "python3-rosdep-modules", "nodejs", "npm", "software-properties-common",
-	"rubygems-integration", "default-jre", "default-jre-headless", "default-jdk", "default-jdk-headless", "libwww-perl", "devscripts"}
+	"rubygems-integration", "default-jre", "default-jre-headless", "default-jdk", "default-jdk-headless", "libwww-perl", "devscripts", "azure-cli"}
 
 // dependsOnCA reports whether installing pkg installs ca-certificates.
 func dependsOnCA(pkg string) bool {

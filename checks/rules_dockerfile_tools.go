@@ -76,7 +76,7 @@ func init() {
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
-			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`, also kept in a variable first: `cmd=\"$*\"; exec $cmd`; its own variables, which `exec` does not hand on unless exported, count as printing; also from its own functions, with pauses, counters and a `trap` that prints after its arguments ran), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up. An image with no shell (`scratch`, " +
+			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`, also kept in a variable first: `cmd=\"$*\"; exec $cmd`; its own variables, which `exec` does not hand on unless exported, count as printing; also from its own functions, with pauses, counters and a `trap` that prints after its arguments ran), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up; nor one whose script the final stage has every shell read again (`echo \"source /entrypoint.sh\" >> ~/.bashrc`, `/etc/bash.bashrc`, `/etc/profile.d`): what it sets up happens in the workspace's shells. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, also told to read the system profile: `--rcfile /etc/profile`, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`) or a shell alone (`[\"/sbin/tini\", \"-g\", \"sh\"]`), or the command-line tool the image packages, " +
@@ -106,7 +106,7 @@ func init() {
 			"weak dependencies), `ca-certificates` is installed nowhere in the stage, and the base image is " +
 			"known to lack it. A package that depends on ca-certificates installs it too (`python3-pip`, " +
 			"`python3-requests`, `nodejs`, `npm`, `software-properties-common`, the OpenJDK runtimes through " +
-			"`ca-certificates-java`, ROS's `python3-rosdep`, `libwww-perl` and `devscripts` through it), so does an apt install of `curl`, `wget` or `git` that keeps their recommends, and a stage that runs a script the Dockerfile does not show, or installs " +
+			"`ca-certificates-java`, ROS's `python3-rosdep`, `libwww-perl` and `devscripts` through it, Debian's `azure-cli`), so does an apt install of `curl`, `wget` or `git` that keeps their recommends, and a stage that runs a script the Dockerfile does not show, or installs " +
 			"packages named by a variable, may install it: neither is reported. Only the final image's chain is judged, " +
 			"as one: a stage after the one that installs curl installing ca-certificates gives the image the bundle, and a " +
 			"builder stage only copied from is not the workspace.",
@@ -371,7 +371,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// keeps the entrypoint and hands it the script.
 	ep, _ := v.entrypointScript()
 	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !ep.PassThrough && !bareEntrypoint(entry) &&
-		!v.programEntrypoint(entry, cmd) && !v.templateKeeps(entry) && !v.inlinePassThrough(entry) {
+		!v.programEntrypoint(entry, cmd) && !v.templateKeeps(entry) && !v.inlinePassThrough(entry) && !v.sourcedByShells(entry) {
 		msg := "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
 			"with the agent's init script, so what it sets up never happens"
 		// An interpreter or a project runner (`["python"]` with `CMD
@@ -659,6 +659,28 @@ var projectRunners = []string{"npm", "yarn", "pnpm", "npx", "bun", "deno", "carg
 // serverArg matches the arguments of a command that serves rather than
 // answers: a listening address, a port, a daemon mode.
 var serverArg = regexp.MustCompile(`(?i)^(--?(bind|listen|port|host|addr|ip|daemon)|(?-i:-D)$|serve$|server$|start$|run$|daemon$|up$|lab$|notebook$)`)
+
+// sourcedByShells reports whether the final stage has the shell read the
+// ENTRYPOINT's script at startup (`echo "source /entrypoint.sh" >>
+// ~/.bashrc`, or into /etc/bash.bashrc or /etc/profile.d): what it sets
+// up happens in every interactive shell of the workspace.
+func (v *dfView) sourcedByShells(entry *dockerfile.Instruction) bool {
+	prog := entrypointProgram(entry)
+	if !strings.HasPrefix(prog, "/") {
+		return false
+	}
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd != "run" {
+			continue
+		}
+		text := v.f.Text(ins.StartLine, ins.EndLine)
+		if (strings.Contains(text, "source "+prog) || strings.Contains(text, ". "+prog)) &&
+			(strings.Contains(text, "bashrc") || strings.Contains(text, "profile")) {
+			return true
+		}
+	}
+	return false
+}
 
 // programEntrypoint reports whether an ENTRYPOINT is the packaged program
 // the image exists to run, a command-line tool invoked with the container's
