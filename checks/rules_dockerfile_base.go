@@ -64,7 +64,9 @@ func init() {
 		HowToFix: "Create the workspace user and switch to it at the end of the final stage:\n\n" +
 			"```dockerfile\nRUN useradd --create-home --shell /bin/bash --uid 1000 --user-group coder\nUSER coder\n```\n\n" +
 			"On Alpine use `adduser -D -s /bin/bash -u 1000 coder` (and install `bash`). When the base image " +
-			"already has a user (`vscode`, `node`), `USER` that user instead.",
+			"already has a user (`vscode`, `node`), `USER` that user instead. On a base whose users are not known, " +
+			"make the user only where UID 1000 is free and switch to the UID (`RUN getent passwd 1000 >/dev/null || useradd …`, " +
+			"`USER 1000`): such a base may already have one (`emscripten/emsdk`'s `emscripten`, Ubuntu 24.04's `ubuntu`).",
 		Sources:    []string{"seed"},
 		Dockerfile: checkCR101,
 	})
@@ -453,8 +455,22 @@ func checkCR101(in *DockerfileInput) []Finding {
 		if slices.Contains(deleted, ub.UID1000) || v.deletesUnnamedUser(final) {
 			ub.UID1000 = ""
 		}
-		lines = append(lines, "RUN "+UserCreateLine(ub, user))
-		desc = "create the workspace user `coder` (UID 1000) and switch to it at the end of the final stage"
+		if !b.Known {
+			// A base nothing here knows may have a user with UID 1000
+			// already (`emscripten/emsdk`'s `emscripten`), and useradd
+			// would fail on it: make one only where there is none, and
+			// switch to the UID, whichever name it has.
+			create := UserCreateLine(ub, user)
+			if strings.Contains(create, "&&") {
+				create = "(" + create + ")"
+			}
+			lines = append(lines, "RUN getent passwd 1000 >/dev/null || "+create)
+			desc = "create the workspace user `coder` (UID 1000) unless the base has a user with that UID, and switch to UID 1000 at the end of the final stage"
+			user = "1000"
+		} else {
+			lines = append(lines, "RUN "+UserCreateLine(ub, user))
+			desc = "create the workspace user `coder` (UID 1000) and switch to it at the end of the final stage"
+		}
 	}
 	// An ENV HOME that names another home (`HOME=/root`) would stay set
 	// for the new user: point it at the user's own.
