@@ -161,7 +161,7 @@ func init() {
 			"ARM (`case ${TARGETPLATFORM} in \"linux/arm64\") exit 1`). Only the stages a build of the final stage runs are " +
 			"judged (its chain and the stages it copies from). An `ARG` whose value the repository's " +
 			"build files pass to a Dockerfile built on its own (a Compose `args:` entry, a bake `args` block, `--build-arg`) " +
-			"is a fallback and not reported, unless they pass a literal architecture. " +
+			"is a fallback and not reported, unless they pass a literal architecture; so is a Home Assistant add-on's `BUILD_ARCH` (a `build.yaml` with `build_from:` beside it), which the builder passes for each architecture. " +
 			"An apt source a RUN writes for one architecture (`deb [arch=amd64 signed-by=…] https://…`) is reported too: " +
 			"on another platform apt skips it. So is one on Ubuntu's primary or security mirror without an `arch=` option " +
 			"(`deb http://security.ubuntu.com/ubuntu bionic-security main`): those hosts serve amd64 and i386 only, so on arm64 " +

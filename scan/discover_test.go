@@ -803,6 +803,18 @@ const mfemBuild = `jobs:
            docker tag ${container} ${uri}:${tag}
 `
 
+// TestHomeAssistantAddonArch: a Home Assistant add-on (a build.yaml with
+// `build_from:` beside its Dockerfile) is built once per architecture,
+// with BUILD_ARCH passed: `ARG BUILD_ARCH=amd64` is a fallback (no CR112);
+// without the build.yaml it is what the build uses.
+func TestHomeAssistantAddonArch(t *testing.T) {
+	df := "ARG BUILD_FROM=ghcr.io/hassio-addons/base:19.0.0\nFROM ${BUILD_FROM}\nARG BUILD_ARCH=amd64\nRUN curl -L -s -o /usr/bin/ha \"https://github.com/home-assistant/cli/releases/download/4.42.0/ha_${BUILD_ARCH}\"\n"
+	runTreeCases(t, "CR112", []treeCase{
+		{"an add-on", map[string]string{"ssh/Dockerfile": df, "ssh/build.yaml": "---\nbuild_from:\n  aarch64: ghcr.io/hassio-addons/base:19.0.0\n  amd64: ghcr.io/hassio-addons/base:19.0.0\n"}, 0},
+		{"no build.yaml", map[string]string{"ssh/Dockerfile": df}, 1},
+	})
+}
+
 // TestContextAboveTheDockerfile: a Dockerfile built on its own whose
 // COPY paths are not in its folder but all are in the one above
 // (gitlab-runner's tests/dockerfiles, built by a bake file there) is read

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -515,7 +517,33 @@ func (p *Planned) folderArch(rel string) string {
 // Dockerfile df give a build argument: the values they set it to, and
 // whether they mention it at all.
 func (p *Planned) buildFileArg(df, name string) ([]string, bool) {
-	return p.buildFiles().get(df, name)
+	vals, mentioned := p.buildFiles().get(df, name)
+	if !mentioned && slices.Contains(addonBuildArgs, name) && p.homeAssistantAddon(df) {
+		// The Home Assistant builder (and the Supervisor) builds an
+		// add-on once per architecture its build.yaml lists, passing
+		// BUILD_ARCH and BUILD_FROM: `ARG BUILD_ARCH=amd64` is a
+		// fallback.
+		return nil, true
+	}
+	return vals, mentioned
+}
+
+// addonBuildArgs are the build arguments the Home Assistant builder
+// passes an add-on's Dockerfile.
+var addonBuildArgs = []string{"BUILD_ARCH", "BUILD_FROM", "BUILD_VERSION", "BUILD_DATE", "BUILD_REF", "BUILD_REPOSITORY", "BUILD_NAME", "BUILD_DESCRIPTION"}
+
+// homeAssistantAddon reports whether the Dockerfile df is a Home
+// Assistant add-on's: a build.yaml (or build.json) beside it names the
+// image it builds from per architecture (`build_from:`).
+func (p *Planned) homeAssistantAddon(df string) bool {
+	dir := path.Dir(df)
+	for _, name := range []string{"build.yaml", "build.yml", "build.json"} {
+		b, err := p.files.bytes(path.Join(dir, name))
+		if err == nil && bytes.Contains(b, []byte("build_from")) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasSubmodules reports whether the repository has git submodules
