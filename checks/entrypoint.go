@@ -298,15 +298,9 @@ func passThrough(script string) bool {
 	copies := argCopies(file)
 	passesArgs := func(w *syntax.Word) bool { return allArgs(w) || copiedArgs(w, copies) }
 	// The script's own functions (`pre() { … }`, run before `"$@"` and
-	// from `trap post EXIT`): their bodies are judged as the walk goes
-	// on, and calling one runs nothing else.
+	// from `trap post EXIT`), met before they are called: their bodies
+	// are judged as the walk goes on, and calling one runs nothing else.
 	funcs := map[string]bool{}
-	syntax.Walk(file, func(n syntax.Node) bool {
-		if f, is := n.(*syntax.FuncDecl); is && f.Name != nil {
-			funcs[f.Name.Value] = true
-		}
-		return true
-	})
 	syntax.Walk(file, func(n syntax.Node) bool {
 		if !ok {
 			return false
@@ -337,9 +331,13 @@ func passThrough(script string) bool {
 			return false
 		case *syntax.ProcSubst:
 			ok = false
-		case *syntax.FuncDecl, *syntax.ArithmCmd:
-			// A function's body is walked next; arithmetic changes the
-			// script's own counters (`(( counter-- > 0 ))`).
+		case *syntax.FuncDecl:
+			// Its body is walked next.
+			if x.Name != nil {
+				funcs[x.Name.Value] = true
+			}
+		case *syntax.ArithmCmd:
+			// The script's own counters (`(( counter-- > 0 ))`).
 		case *syntax.CmdSubst:
 			// `[ "$(shuf -i 1-20 -n 1)" -eq 1 ]`: a query's answer, tested;
 			// its commands are judged as the walk goes on.

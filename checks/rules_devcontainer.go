@@ -89,7 +89,7 @@ func dcBases(in *DevcontainerInput, ref string) BaseResolver {
 // `target: dev`), else the config's own.
 func dcView(in *DevcontainerInput) *dfView {
 	args, target := in.BuildArgs, in.Target
-	if !in.Resolved {
+	if args == nil && target == "" {
 		args, target = in.Devcontainer.BuildArgs(), in.Devcontainer.BuildTarget()
 	}
 	return newView(&DockerfileInput{File: in.Dockerfile, BuildArgs: args, Target: target})

@@ -165,8 +165,7 @@ func checkCR203(in *DevcontainerInput) []Finding {
 	var init string // what initializeCommand runs, read once
 	for i, m := range c.Missing(in.Files) {
 		if i == 0 && c.Has("/initializeCommand") {
-			scripts := commandScripts(c.Command("initializeCommand"))
-			init = strings.Join(append(scripts, initScripts(in, scripts)...), "\n")
+			init = initCommandText(in)
 		}
 		switch {
 		case m.Outside:

@@ -64,8 +64,7 @@ func checkCR221(in *DevcontainerInput) []Finding {
 	var out []Finding
 	// An initializeCommand runs where the container is created, before it:
 	// a folder it makes (`mkdir -p ${localEnv:HOME}/.cache`) exists then.
-	scripts := commandScripts(c.Command("initializeCommand"))
-	made := strings.Join(append(scripts, initScripts(in, scripts)...), "\n")
+	made := initCommandText(in)
 	check := func(ptr string) {
 		typ, src := mountParts(c.String(ptr), func(k string) string { return c.String(ptr + "/" + k) })
 		if typ != "bind" {
@@ -88,6 +87,13 @@ func checkCR221(in *DevcontainerInput) []Finding {
 		check("/workspaceMount")
 	}
 	return out
+}
+
+// initCommandText is what the config's initializeCommand runs: its own
+// commands and the text of the repository's scripts they run.
+func initCommandText(in *DevcontainerInput) string {
+	scripts := commandScripts(in.Devcontainer.Command("initializeCommand"))
+	return strings.Join(append(scripts, initScripts(in, scripts)...), "\n")
 }
 
 // maxInitScript bounds what is read of a script initializeCommand runs.

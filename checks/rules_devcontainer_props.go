@@ -233,7 +233,7 @@ func checkCR204(in *DevcontainerInput) []Finding {
 	// integration (and with Compose, which is its alone: CR202) only a
 	// command that needs the developer's own machine is in the wrong place.
 	cmd := c.Command("initializeCommand")
-	if onlyMakesDirs(cmd) {
+	if onlyMakesMountSources(cmd) {
 		return nil
 	}
 	native := in.Config.builder() == ConfigBuilderNative ||
@@ -301,10 +301,10 @@ func commandParts(cmd *devcontainer.Command) []commandPart {
 	return out
 }
 
-// onlyMakesDirs reports whether a lifecycle command only makes bind-mount
+// onlyMakesMountSources reports whether a lifecycle command only makes bind-mount
 // sources: folders (`mkdir`) or empty files (`touch`), also under a test
 // of whether they are there (`[ -f ~/.npmrc ] || touch ~/.npmrc`).
-func onlyMakesDirs(cmd *devcontainer.Command) bool {
+func onlyMakesMountSources(cmd *devcontainer.Command) bool {
 	scripts := commandScripts(cmd)
 	if len(scripts) == 0 {
 		return false

@@ -79,8 +79,9 @@ func nativeUser(in *DevcontainerInput) userChoice {
 	}
 	// A Compose service's `user:` (`${UID:-kitsune}`, read with its
 	// default) is the container's user.
-	if u, _, _ := strings.Cut(in.ComposeUser, ":"); u != "" && c.Has("/dockerComposeFile") {
-		if hasVar(u) {
+	if in.ComposeUser != "" && c.Has("/dockerComposeFile") {
+		u, ok := composeUserName(in.ComposeUser)
+		if !ok {
 			return userChoice{}
 		}
 		return userChoice{root: isRootUser(u), why: "the Compose service's `user` is root", evidence: EvidenceFile}
@@ -95,6 +96,13 @@ func nativeUser(in *DevcontainerInput) userChoice {
 	}
 	user, from, _, known, ev := dcUserSource(in)
 	return userChoice{root: known && isRootUser(user), why: from, evidence: ev}
+}
+
+// composeUserName is the user of a Compose service's `user:` (`1000:1000`
+// is 1000); ok is false when none is set or a variable is left in it.
+func composeUserName(user string) (string, bool) {
+	u, _, _ := strings.Cut(user, ":")
+	return u, u != "" && !hasVar(u)
 }
 
 // unknownBase reports whether nothing is known of a base's users: not

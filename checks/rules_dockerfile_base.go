@@ -370,7 +370,7 @@ func checkCR101(in *DockerfileInput) []Finding {
 		}
 		// The Compose service's `user: ${UID:-kitsune}` is the container's
 		// user, whatever the Dockerfile ends with.
-		if u, _, _ := strings.Cut(in.ComposeUser, ":"); u != "" && !hasVar(u) && !isRootUser(u) {
+		if u, ok := composeUserName(in.ComposeUser); ok && !isRootUser(u) {
 			return nil
 		}
 		// Only the native integration runs a Docker Compose setup
@@ -882,15 +882,19 @@ func withoutArchNamespace(r ImageRef) ImageRef {
 // the newest build of the variant.
 func distrolessAlias(r ImageRef) bool {
 	t := strings.ToLower(r.Tag)
-	return r.Registry == "gcr.io" && strings.HasPrefix(r.Repository, "distroless/") &&
-		slices.Contains([]string{"nonroot", "debug", "debug-nonroot"}, t) && !retiredDistroless.MatchString(r.Repository)
+	return distroless(r) && slices.Contains([]string{"nonroot", "debug", "debug-nonroot"}, t) && !retiredDistroless.MatchString(r.Repository)
+}
+
+// distroless reports whether r is one of Google's distroless images.
+func distroless(r ImageRef) bool {
+	return r.Registry == "gcr.io" && strings.HasPrefix(r.Repository, "distroless/")
 }
 
 // retiredDistrolessImage reports whether r is one of Google's distroless
 // images for a Debian release distroless no longer builds
 // (`gcr.io/distroless/nodejs18-debian11`, any tag).
 func retiredDistrolessImage(r ImageRef) bool {
-	return r.Registry == "gcr.io" && strings.HasPrefix(r.Repository, "distroless/") && retiredDistroless.MatchString(r.Repository)
+	return distroless(r) && retiredDistroless.MatchString(r.Repository)
 }
 
 // retiredDistroless is a distroless image of a Debian release distroless

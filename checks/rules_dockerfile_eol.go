@@ -203,9 +203,10 @@ func checkCR119(in *DockerfileInput) []Finding {
 	if fd, ok := v.eolRun(v.final); ok {
 		return []Finding{fd}
 	}
-	built := v.builtStages()
+	built, chain := v.builtStages(), v.chain(v.final)
 	for _, s := range v.f.Stages {
-		if !built[s] || s == v.final {
+		// The final stage's chain was read with it.
+		if !built[s] || slices.Contains(chain, s) {
 			continue
 		}
 		if fd, ok := v.eolRun(s); ok {

@@ -98,11 +98,10 @@ type DevcontainerInput struct {
 	Dockerfile *dockerfile.File
 	// BuildArgs and Target are what Dockerfile is built with: the
 	// config's `build.args` and `build.target`, or those of its Compose
-	// service's `build` (`target: dev`). Set Resolved when they were
-	// read; otherwise the config's own are used.
+	// service's `build` (`target: dev`). When neither is set, the
+	// config's own are used.
 	BuildArgs map[string]string
 	Target    string
-	Resolved  bool
 	// ComposeUser is the `user` of the Compose service a Docker Compose
 	// config runs ("" when none is set): the container's user, which the
 	// Dev Containers CLI then runs the sessions as unless `remoteUser`

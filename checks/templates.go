@@ -561,6 +561,15 @@ func buildToolProperty(p string, lines []string) *Template {
 	return nil
 }
 
+// argDefaultImage is a FROM's image: the default of the ARG it names
+// alone (`FROM $BASE_IMG` with `ARG BASE_IMG=<ubuntu>`), else as written.
+func argDefaultImage(img string, defaults map[string]string) string {
+	if v := strings.Trim(strings.TrimPrefix(img, "$"), "{}"); strings.HasPrefix(img, "$") && defaults[v] != "" {
+		return defaults[v]
+	}
+	return img
+}
+
 // placeholderBase finds a FROM whose image is a placeholder, written in
 // the FROM or as the default of the ARG it names (`ARG BASE_IMG=<ubuntu>`,
 // `FROM $BASE_IMG`).
@@ -575,10 +584,7 @@ func placeholderBase(p string, lines []string) *Template {
 		if m == nil {
 			continue
 		}
-		img := line[m[4]:m[5]]
-		if v := strings.Trim(strings.TrimPrefix(img, "$"), "{}"); strings.HasPrefix(img, "$") && defaults[v] != "" {
-			img = defaults[v]
-		}
+		img := argDefaultImage(line[m[4]:m[5]], defaults)
 		if !isPlaceholderImage(img) {
 			continue
 		}

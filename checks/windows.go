@@ -123,10 +123,7 @@ func windowsFinal(p string, lines []string) *Template {
 		return nil
 	}
 	m := fromLine.FindStringSubmatch(lines[last])
-	img := m[2]
-	if v := strings.Trim(strings.TrimPrefix(img, "$"), "{}"); strings.HasPrefix(img, "$") && defaults[v] != "" {
-		img = defaults[v]
-	}
+	img := argDefaultImage(m[2], defaults)
 	if !windowsPlatform.MatchString(m[1]) && (!windowsBase.MatchString(img) || namedOnly(img)) {
 		return nil
 	}

@@ -394,22 +394,21 @@ func scriptInvocations(b []byte, self string) map[string][][]string {
 	}
 	out := map[string][][]string{}
 	n := 0
+	lines := strings.Split(string(b), "\n")
 	if calls {
-		for _, line := range bytes.Split(b, []byte("\n")) {
-			if !bytes.Contains(line, []byte(".sh")) {
+		for _, line := range lines {
+			if !strings.Contains(line, ".sh") {
 				continue
 			}
-			for _, m := range scriptCall.FindAllSubmatch(line, -1) {
+			for _, m := range scriptCall.FindAllStringSubmatch(line, -1) {
 				if n++; n > maxInvocations {
 					return out
 				}
-				name := string(m[1])
-				out[name] = append(out[name], strings.Fields(string(m[2])))
+				out[m[1]] = append(out[m[1]], strings.Fields(m[2]))
 			}
 		}
 	}
 	if funcs {
-		lines := strings.Split(string(b), "\n")
 		names := map[string]bool{}
 		for _, line := range lines {
 			if !strings.Contains(line, "{") || !strings.Contains(line, "()") && !strings.Contains(line, "function") {
@@ -677,7 +676,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 			// A Coder template: only what it keeps as the container's
 			// entrypoint. Its build_args come from Terraform variables
 			// whose defaults (`latest`) are what the workspace builds.
-			f.entrypoints, f.started = templateEntrypoints(b), templateStarts(b)
+			f.entrypoints, f.started = templateEntrypoints(b), startedServices(b)
 			if len(f.entrypoints) > 0 || len(f.started) > 0 {
 				out = append(out, f)
 			}
@@ -1836,10 +1835,10 @@ func (bf buildFiles) crossImage(df string) bool {
 // dockerd &`, `nohup /usr/sbin/sshd -D > log 2>&1 &`).
 var serviceStart = regexp.MustCompile(`\bservice[ \t]+([a-z][a-z0-9_.-]*)[ \t]+(?:re)?start\b|\bsystemctl[ \t]+(?:--[a-z-]+[ \t]+)*(?:re)?start[ \t]+([a-z][a-z0-9_.-]*)|(?:^|[\s;&|(])(?:sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*)?(?:nohup[ \t]+)?(?:/usr)?(?:/s?bin/)?([a-z][a-z0-9_-]*d)\b[^\n&|;#]*&(?:[ \t]*$|[ \t]*[^&])`)
 
-// templateStarts returns the services a Coder template (Terraform) starts
-// from its scripts (the agent's `startup_script`, a `coder_script`),
-// comments left out.
-func templateStarts(b []byte) []string {
+// startedServices returns the services a Coder template (Terraform)
+// starts from its scripts (the agent's `startup_script`, a
+// `coder_script`), comments left out.
+func startedServices(b []byte) []string {
 	if !bytes.Contains(b, []byte("start")) && !bytes.Contains(b, []byte("&")) {
 		return nil
 	}

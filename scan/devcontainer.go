@@ -213,7 +213,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		}
 		out = append(out, s.checkDockerfile(ctx, din, t.Dockerfile, ts, ib)...)
 		in.Dockerfile = din.File
-		in.BuildArgs, in.Target, in.Resolved = p.args, p.target, true
+		in.BuildArgs, in.Target = p.args, p.target
 	}
 	out = append(out, checks.CheckDevcontainer(in)...)
 	if t.Dockerfile != "" {
