@@ -47,7 +47,26 @@ func TestCR112OncePerDownload(t *testing.T) {
 		{"a Jetson base", "FROM nvcr.io/nvidia/l4t-base:r36.2.0\nRUN wget -q https://repo.download.example.com/jetson/t234/pool/main/n/nvidia-l4t-core/nvidia-l4t-core_36.2.0_arm64.deb\n", nil, nil},
 		{"a path of another RUN is its own", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz\nRUN ln -s /opt/b-linux-amd64/bin/b /usr/local/bin/b\n", nil, []want{{line: 2}, {line: 3}}},
 		{"two downloads", "FROM debian:12\nRUN curl -fsSLO https://example.com/a_linux_amd64.tgz && curl -fsSLO https://example.com/b_linux_amd64.tgz\n", nil, []want{{line: 2}, {line: 2}}},
+		{"a cross toolchain named host first, and the folder it unpacks to", linaro, nil, []want{{line: 2}}},
 	})
+}
+
+// linaro fetches a cross toolchain for aarch64 that runs on x86_64 and
+// names the folder it unpacks to in an ENV.
+const linaro = "FROM debian:12\nRUN cd /opt && wget https://releases.example.org/7.5-2019.12/aarch64-linux-gnu/gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu.tar.xz && tar xf gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu.tar.xz\n" +
+	"ENV CC_DIR=/opt/gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu\nENV PATH=\"$PATH:$CC_DIR/bin\"\n"
+
+// TestCR112CrossHost: a cross toolchain named host first is reported for
+// its host, the architecture its programs need, not for its target.
+func TestCR112CrossHost(t *testing.T) {
+	for _, src := range []string{linaro,
+		"FROM debian:12\nADD https://example.com/aarch64-none-linux-gnu/arm-gnu-toolchain-13.2.rel1-x86_64-aarch64-none-linux-gnu.tar.xz /opt/\n",
+	} {
+		got := checkRule(t, "CR112", src, nil)
+		if len(got) != 1 || !strings.Contains(got[0].Message, "hard-codes the x86_64 architecture") {
+			t.Errorf("%q: want one finding for the x86_64 host, got %+v", src, got)
+		}
+	}
 }
 
 // TestCR112FileForOneArch: a Dockerfile kept per architecture names its

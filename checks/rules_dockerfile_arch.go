@@ -259,10 +259,17 @@ func (v *dfView) madeByBuild(av archVar) bool {
 					if slices.ContainsFunc(c.Args, names) {
 						return true
 					}
-				case "tar":
+				case "tar", "unzip":
 					for i, a := range c.Args {
 						if i+1 < len(c.Args) && (a == "-C" || a == "--directory") && names(c.Args[i+1]) ||
 							strings.HasPrefix(a, "--directory=") && names(strings.TrimPrefix(a, "--directory=")) {
+							return true
+						}
+						// The folder an archive unpacks to, named as the
+						// archive is (`tar xf gcc-linaro-…-x86_64_aarch64-linux-gnu.tar.xz`
+						// makes `gcc-linaro-…-x86_64_aarch64-linux-gnu/`):
+						// the archive's download is the finding.
+						if m := archiveExt.FindStringIndex(a); m != nil && m[0] > 0 && path.Base(strings.TrimRight(value, "/")) == path.Base(a[:m[0]]) {
 							return true
 						}
 					}

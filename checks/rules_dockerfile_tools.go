@@ -136,7 +136,7 @@ func init() {
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
 			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64). A cross toolchain's " +
-			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported. A RUN that works " +
+			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported; one named with its host first (Linaro's `gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu.tar.xz`, Arm's `…-x86_64-aarch64-none-linux-gnu.tar.xz`) is reported for its host, where its programs run, and the folder it unpacks to (`ENV CC_DIR=/opt/gcc-linaro-…-x86_64_aarch64-linux-gnu`) is the same finding. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
 			"whatever the build decides (not under an `if`, a `case` branch, `||` or a test's `&&`) that names an architecture itself " +
@@ -913,6 +913,11 @@ var (
 	// (musl.cc's `armv7l-linux-musleabihf-cross.tgz`), which runs on the
 	// build host whatever its name says.
 	crossArchive = regexp.MustCompile(`(?i)(?:^|/)(?:x86_64|aarch64|armv7l?|arm|i[3-6]86|riscv(?:32|64)|mips[a-z0-9]*|powerpc[a-z0-9]*|s390x)(?:-[a-z0-9_]+)+-cross\.(?:tgz|tar\.gz|tar\.xz|tar\.bz2|zip)$`)
+	// crossHost is a cross toolchain's name that says its host before its
+	// target (Linaro's `gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu`,
+	// Arm's `arm-gnu-toolchain-13.2.rel1-x86_64-aarch64-none-linux-gnu`):
+	// its programs run on the host (the first group), whatever the target.
+	crossHost = regexp.MustCompile(`(?i)[-_/](x86_64|aarch64|i686)[-_](?:aarch64|arm[a-z0-9]*|x86_64|i686|riscv(?:32|64)|mips[a-z0-9]*|powerpc[a-z0-9]*|ppc64le|s390x)(?:-[a-z0-9]+)*-(?:linux|none|elf|eabi)`)
 	// crossSysroot is a path in a cross toolchain's folder for its target
 	// (`/usr/aarch64-linux-gnu/`, `/usr/i686-linux-gnu/lib/`).
 	crossSysroot = regexp.MustCompile(`^/usr/(?:local/)?(x86_64|aarch64|i[3-6]86|arm|armv7|powerpc64le|s390x|riscv64)[A-Za-z0-9_]*(?:-linux-(?:gnu|musl)[A-Za-z0-9_]*|-w64-mingw32)(?:/|$)`)
@@ -1114,7 +1119,7 @@ func archFixAll(v *dfView, spans []dockerfile.Span, arch string) []Edit {
 				return nil // no expansion inside single quotes
 			}
 			loc := archRe.FindStringSubmatchIndex(seg)
-			if loc == nil {
+			if loc == nil || !strings.EqualFold(seg[loc[2]:loc[3]], arch) {
 				return nil
 			}
 			seg = seg[:loc[2]] + "${TARGETARCH}" + seg[loc[3]:]
@@ -1298,6 +1303,17 @@ func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Findin
 	}
 	fd.Fix.Edits = archFix(v, sp, arch)
 	return fd
+}
+
+// hostArch is m, the architecture match of word w, or the host of a
+// cross toolchain w names host-first: a folder of the target's name in
+// its URL (`…/aarch64-linux-gnu/gcc-linaro-…-x86_64_aarch64-linux-gnu.tar.xz`)
+// is the same on every host.
+func hostArch(w string, m []string) []string {
+	if h := crossHost.FindStringSubmatch(withoutPatternSubst(w)); h != nil && m != nil {
+		return []string{h[0], h[1]}
+	}
+	return m
 }
 
 // archStem is a word with its architecture names blanked: the downloads
@@ -1492,7 +1508,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					if !strings.Contains(a, "://") && sysrootPath.MatchString(a) {
 						continue
 					}
-					m := archRe.FindStringSubmatch(withoutPatternSubst(a))
+					m := hostArch(a, archRe.FindStringSubmatch(withoutPatternSubst(a)))
 					if m == nil {
 						m = archThenVar.FindStringSubmatch(withoutPatternSubst(a))
 					}
@@ -1622,7 +1638,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 			}
 			line := v.f.Line(ins.StartLine)
 			for _, a := range ins.Args[:len(ins.Args)-1] {
-				m := archRe.FindStringSubmatch(withoutPatternSubst(a))
+				m := hostArch(a, archRe.FindStringSubmatch(withoutPatternSubst(a)))
 				i := strings.Index(line, a)
 				if other, ok := archlessX86(a); m == nil && ok && i >= 0 && !ownArch(fixed, "amd64") {
 					addArchless(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, other)
