@@ -82,7 +82,7 @@ func init() {
 			"distribution), a distroless variant alone (`gcr.io/distroless/static:nonroot`: distroless tags no versions; not an image of a Debian release distroless no longer builds, `python3-debian11:debug`) or a Dev Containers image's distribution " +
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, `cpp:debian-12`, which move to each new release; `1-bookworm` pins the major version; not `bullseye` nor `debian-11`, which the images dropped at 2.2) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
-			"`postgres:alpine`), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, `busybox:stable`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
+			"`postgres:alpine`; a Node.js LTS line's codename names its major version, `node:jod-alpine` is Node 22), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, `busybox:stable`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
 			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14; the `onbuild` variants, `golang:onbuild`, deprecated in 2017), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
@@ -798,6 +798,11 @@ func languageAlias(r ImageRef) bool {
 	if r.Registry != "" || r.Tag == "" || strings.ContainsAny(r.Tag, "0123456789") {
 		return false
 	}
+	// Node.js names each LTS line (`node:jod-alpine` is Node 22): a
+	// major version, as `node:22-alpine` is.
+	if lts, _, _ := strings.Cut(strings.ToLower(r.Tag), "-"); r.Repository == "node" && slices.Contains(nodeLTSNames, lts) {
+		return false
+	}
 	// A distribution's codename (`debian:bookworm`, `ubuntu:noble`) names
 	// its release; any other Docker Official image's tag without a digit
 	// (`nginx:alpine`, `postgres:alpine`, `rabbitmq:management`) follows
@@ -805,6 +810,11 @@ func languageAlias(r ImageRef) bool {
 	return slices.Contains(officialLanguages, r.Repository) ||
 		!strings.Contains(r.Repository, "/") && !slices.Contains(officialDistros, r.Repository) && officialProduct(r.Repository)
 }
+
+// nodeLTSNames are the codenames of Node.js's long-term-support lines,
+// from argon (4) to krypton (24), which the node image tags as their
+// major versions.
+var nodeLTSNames = []string{"argon", "boron", "carbon", "dubnium", "erbium", "fermium", "gallium", "hydrogen", "iron", "jod", "krypton"}
 
 // officialDistros are Docker Official images of a distribution, whose
 // tags name releases by codename.

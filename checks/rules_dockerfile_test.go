@@ -215,6 +215,7 @@ func TestCR102(t *testing.T) {
 		{"latest for one architecture", "FROM example/tools:latest-arm64\n", nil, []want{{line: 1}}},
 		{"a language image without its version", "FROM node:trixie\n", nil, []want{{line: 1}}},
 		{"a language image's lts", "FROM node:lts-slim\n", nil, []want{{line: 1}}},
+		{"a Node.js LTS line by its codename", "FROM node:jod-alpine\nFROM node:iron\n", nil, nil},
 		{"a language image with its major version", "FROM node:22-trixie\n", nil, nil},
 		{"a language image's tag of a Debian release the images dropped", "FROM golang:bullseye\nFROM python:slim-bullseye\n", nil, nil},
 		{"Kasm's rolling builds", "FROM kasmweb/core-ubuntu-noble:1.18.0-rolling-weekly\nFROM kasmweb/core-ubuntu-noble:1.18.0-rolling-daily\n", nil, []want{{line: 1}, {line: 2}}},
