@@ -152,6 +152,13 @@ type buildFile struct {
 	// dfContexts are the build contexts its Compose services build each
 	// Dockerfile with, by the Dockerfile's path from the root.
 	dfContexts map[string][]string
+	// namedContexts are the build contexts it names for a build
+	// (`--build-context clickhouse=./docker/clickhouse`, a bake target's
+	// `contexts`, a workflow step's `build-contexts:`, a Compose
+	// service's `additional_contexts`): a Dockerfile's `COPY
+	// --from=clickhouse` or `FROM clickhouse` reads that context, not an
+	// image of the name.
+	namedContexts []string
 	// entrypoints are the programs a Coder template of the repository
 	// keeps as the container's entrypoint (`entrypoint =
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`).
@@ -302,13 +309,20 @@ func (bf buildFiles) elsewhere(ref string) bool {
 
 // built reports whether a build file of the repository tags the image
 // ref (`docker build -t oracle/tuxedo:latest`, `$(TAG_FLAG)
-// $(ORG)/base:latest`): the repository builds it, so a FROM of it uses
-// the local build, not a registry's moving tag. Any build file counts,
+// $(ORG)/base:latest`), or names a build context ref (`--build-context
+// clickhouse=./docker/clickhouse`): the repository builds it, so a FROM of
+// it uses the local build, not a registry's moving tag. Any build file counts,
 // wherever it sits: an image is built once and used across the tree.
 func (bf buildFiles) built(fsys fs.FS, ref string) bool {
 	r := checks.ParseImageRef(ref)
 	if r.Digest != "" {
 		return false
+	}
+	// A named build context the build supplies under that name.
+	for _, f := range bf {
+		if slices.Contains(f.namedContexts, strings.ToLower(ref)) {
+			return true
+		}
 	}
 	// `-t ${lang}:latest -f intermediate/${lang}.Dockerfile`: the image
 	// named like a Dockerfile of that pattern is the local one.
@@ -702,6 +716,9 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		f.rootImages = publishedRoot(b)
 		f.cliConfigs = cliConfigs(b)
 		f.joined = joinedDockerfiles(b)
+		if bytes.Contains(b, []byte("context")) {
+			f.namedContexts = namedContexts(b)
+		}
 		switch compose := devcontainer.IsComposeFileName(path.Base(rel)); {
 		case compose && bytes.Contains(b, []byte("build")):
 			composeBuilds(repo, rel, b, &f)
@@ -757,7 +774,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 || len(f.repoConsts) > 0 || f.buildsTagged || len(f.posTags) > 0 || len(f.invocations) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.namedContexts) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 || len(f.repoConsts) > 0 || f.buildsTagged || len(f.posTags) > 0 || len(f.invocations) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -2180,6 +2197,54 @@ func appendWord(list []string, w string) []string {
 		return list
 	}
 	return appendNew(list, w)
+}
+
+var (
+	// buildContextFlag is a build command's `--build-context NAME=SOURCE`.
+	buildContextFlag = regexp.MustCompile(`--build-context(?:=|\s+)["']?([A-Za-z0-9][A-Za-z0-9._/:@-]*)=["']?(\S*)`)
+	// contextsBlock opens a block of named contexts: a bake target's
+	// `contexts = {`, a workflow step's `build-contexts: |`, a Compose
+	// service's `additional_contexts:`.
+	contextsBlock = regexp.MustCompile(`^(\s*)(?:contexts\s*=\s*\{|build-contexts:\s*[|>]?-?|additional_contexts:)\s*(?:#.*)?$`)
+	// contextEntry is one named context of such a block (`name = "…"`,
+	// `name=./path`, `name: ./path`, `- name=./path`).
+	contextEntry = regexp.MustCompile(`^\s*(?:-\s+)?["']?([A-Za-z0-9][A-Za-z0-9._/:@-]*?)["']?\s*(?:=|:\s)\s*["']?(\S*)`)
+)
+
+// namedContexts returns the names of the build contexts a build file
+// names (buildFile.namedContexts), at most maxTags. A context that is
+// another image (`alpine=docker-image://alpine:3.20`) is left out: the
+// tags (taggedImages) judge what it pins.
+func namedContexts(b []byte) []string {
+	var out []string
+	add := func(name, source string) {
+		if !strings.HasPrefix(source, "docker-image://") {
+			out = appendNew(out, strings.ToLower(name))
+		}
+	}
+	text := strings.ReplaceAll(string(b), "\\\n", " ")
+	for _, m := range buildContextFlag.FindAllStringSubmatch(text, maxTags) {
+		add(m[1], m[2])
+	}
+	indent := -1
+	for _, line := range strings.Split(text, "\n") {
+		if m := contextsBlock.FindStringSubmatch(line); m != nil {
+			indent = len(m[1])
+			continue
+		}
+		if indent < 0 || strings.TrimSpace(line) == "" {
+			continue
+		}
+		lead := len(line) - len(strings.TrimLeft(line, " \t"))
+		if lead <= indent || strings.HasPrefix(strings.TrimSpace(line), "}") {
+			indent = -1
+			continue
+		}
+		if m := contextEntry.FindStringSubmatch(line); m != nil {
+			add(m[1], m[2])
+		}
+	}
+	return out
 }
 
 // maxTags bounds the references kept for one build file.

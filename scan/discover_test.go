@@ -226,6 +226,28 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 	})
 }
 
+// TestNamedBuildContexts: `COPY --from=NAME` (or `FROM NAME`) of a name
+// the build files give as a named build context reads that context, not
+// the registry image of the name (CR102); a name no build file gives
+// still is the image.
+func TestNamedBuildContexts(t *testing.T) {
+	df := "FROM node:22-alpine\nCOPY --from=clickhouse ./local/*.xml /etc/clickhouse-server/\nUSER 1000\n"
+	runTreeCases(t, "CR102", []treeCase{
+		{"a Makefile's --build-context", map[string]string{"docker/hyperdx/Dockerfile": df,
+			"Makefile": "build:\n\tdocker build . -f ./docker/hyperdx/Dockerfile \\\n\t\t--build-context clickhouse=./docker/clickhouse \\\n\t\t--target prod\n"}, 0},
+		{"a bake target's contexts", map[string]string{"docker/hyperdx/Dockerfile": df,
+			"docker-bake.hcl": "target \"app\" {\n  dockerfile = \"docker/hyperdx/Dockerfile\"\n  contexts = {\n    clickhouse = \"./docker/clickhouse\"\n  }\n}\n"}, 0},
+		{"a workflow step's build-contexts", map[string]string{"docker/hyperdx/Dockerfile": df,
+			".github/workflows/release.yml": "      - uses: docker/build-push-action@v6\n        with:\n          file: ./docker/hyperdx/Dockerfile\n          build-contexts: |\n            clickhouse=./docker/clickhouse\n          push: true\n"}, 0},
+		{"a Compose service's additional_contexts", map[string]string{"docker/hyperdx/Dockerfile": df,
+			"compose.yaml": "services:\n  app:\n    build:\n      context: .\n      dockerfile: docker/hyperdx/Dockerfile\n      additional_contexts:\n        clickhouse: ./docker/clickhouse\n"}, 0},
+		{"a context that is another image", map[string]string{"docker/hyperdx/Dockerfile": df,
+			"Makefile": "build:\n\tdocker build . -f ./docker/hyperdx/Dockerfile --build-context clickhouse=docker-image://clickhouse/clickhouse-server:latest\n"}, 1},
+		{"another context's name", map[string]string{"docker/hyperdx/Dockerfile": df,
+			"Makefile": "build:\n\tdocker build . -f ./docker/hyperdx/Dockerfile --build-context hyperdx=./docker/hyperdx\n"}, 1},
+	})
+}
+
 // TestImageTheRepositoryBuilds: a FROM of an image a build file of the
 // repository tags (`-t`, `--tag`, a Makefile's `$(TAG_FLAG)`, a bake file's
 // `tags`), wherever that file sits, is the local build, not a registry's
