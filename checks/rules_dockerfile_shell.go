@@ -153,8 +153,11 @@ func (v *dfView) loginShell(s *dockerfile.Stage, name string) (shell string, lin
 				if at < 0 || expandKnown(c.Args[at], vars) != name || prog == "adduser" && addsToGroup(c, at) {
 					continue
 				}
-				sh = shellOption(c.Args[:at], "-s", "--shell")
-				if sh == "" && prog == "adduser" && (slices.Contains(c.Args[:at], "--system") || slices.Contains(c.Args[:at], "-S")) {
+				// Options may follow the name too (`useradd $NAME --uid
+				// $ID --shell /bin/false`): getopt permutes them.
+				opts := slices.Concat(c.Args[:at], c.Args[at+1:])
+				sh = shellOption(opts, "-s", "--shell")
+				if sh == "" && prog == "adduser" && (slices.Contains(opts, "--system") || slices.Contains(opts, "-S")) {
 					// adduser's system users: busybox's (Alpine) get
 					// /bin/false, Debian's /usr/sbin/nologin.
 					switch v.manager(in.Stage) {

@@ -20,6 +20,7 @@ func TestCR123(t *testing.T) {
 	}{
 		{"useradd --shell=/bin/false", "FROM ubuntu:24.04\nRUN useradd --create-home --system --shell=/bin/false worker && usermod --lock worker\nUSER worker\n", 2, "`", ""},
 		{"useradd -s nologin", "FROM debian:12\nRUN useradd -m -s /usr/sbin/nologin app\nUSER app\n", 2, "`", ""},
+		{"options after the name, the name from an ENV", "FROM python:3.13-slim-bookworm\nENV APP_USER=mobsf\nRUN useradd $APP_USER --uid 9901 --shell /bin/false\nUSER $APP_USER\n", 3, "`/bin/false", ""},
 		{"a cluster ending in s", "FROM debian:12\nRUN useradd -ms /sbin/nologin app\nUSER app:app\n", 2, "`", ""},
 		{"Debian's adduser --system gives nologin", "FROM debian:12\nRUN adduser --system --group --home /home/app app\nUSER app\n", 2, "`/usr/sbin/nologin", ""},
 		{"busybox's adduser -S gives /bin/false", "FROM node:20-alpine\nRUN addgroup -S app && adduser -S -G app app\nUSER app\n", 2, "`/bin/false", ""},
