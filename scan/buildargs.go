@@ -715,7 +715,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		f.cliFolders = cliFolders(b)
 		f.rootImages = publishedRoot(b)
 		f.cliConfigs = cliConfigs(b)
-		f.joined = joinedDockerfiles(b)
+		f.joined = joinedDockerfiles(b, f.dir, bytes.HasPrefix(b, []byte("#!")) || strings.HasSuffix(rel, ".sh"))
 		if bytes.Contains(b, []byte("context")) {
 			f.namedContexts = namedContexts(b)
 		}
@@ -836,18 +836,37 @@ func applyBakeSets(files []buildFile) {
 // `cat x >> $DOCKERFILE`), its file words.
 var catInto = regexp.MustCompile(`(?m)\bcat((?:[ \t]+[^\s|;&<>]+)+)[ \t]*>>?`)
 
+// catCommand is a shell variable that holds a `cat` command
+// (`CMD_BASE="cat Dockerfile.common"`), which the script then runs
+// (`$CMD_BASE $SRC_FILE >> $DST_FILE`).
+var catCommand = regexp.MustCompile(`(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_]*)=["']?(cat[ \t][^"'\n;&|<>]+)["']?[ \t]*$`)
+
 // joinedDockerfiles are the Dockerfile paths (with a folder, no variable)
-// a build file appends into another file with `cat`.
-func joinedDockerfiles(b []byte) []string {
+// a build file in the folder dir appends into another file with `cat`,
+// also through a variable that holds the command. A name without a folder
+// is a file of a script's own folder, which the script is run from
+// (harbor's tests/test-engine-image/build.sh and its Dockerfile.common).
+func joinedDockerfiles(b []byte, dir string, script bool) []string {
 	if !bytes.Contains(b, []byte("cat ")) {
 		return nil
+	}
+	for _, m := range catCommand.FindAllSubmatch(b, 4) {
+		for _, ref := range []string{"${" + string(m[1]) + "} ", "$" + string(m[1]) + " "} {
+			b = bytes.ReplaceAll(b, []byte(ref), append(slices.Clip(m[2]), ' '))
+		}
 	}
 	var out []string
 	for _, m := range catInto.FindAllSubmatch(b, -1) {
 		for _, w := range strings.Fields(string(m[1])) {
 			w = path.Clean(strings.TrimPrefix(strings.Trim(w, `"'`), "./"))
-			if !strings.Contains(w, "/") || strings.Contains(w, "$") || !IsDockerfileName(path.Base(w)) {
+			if strings.Contains(w, "$") || !IsDockerfileName(path.Base(w)) {
 				continue
+			}
+			if !strings.Contains(w, "/") {
+				if !script || !strings.Contains(path.Base(w), ".") {
+					continue
+				}
+				w = path.Join(dir, w)
 			}
 			out = appendNew(out, w)
 		}

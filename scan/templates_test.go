@@ -42,6 +42,10 @@ func TestTemplates(t *testing.T) {
 		"custom/header.Dockerfile": "FROM nvidia/cuda:12.9.1-cudnn-runtime-ubuntu24.04\nUSER root\n",
 		"generate-Dockerfile.sh":   "#!/bin/bash\nDOCKERFILE=.build/Dockerfile\ncat custom/header.Dockerfile >> $DOCKERFILE\ncat custom/gpulibs.Dockerfile >> $DOCKERFILE\n",
 		"app/Dockerfile":           "FROM debian:latest\n",
+		// A base a script in its folder joins to another file through a
+		// variable that holds the cat command.
+		"engine/Dockerfile.common": "FROM ubuntu:20.04\nRUN apt-get update\n# --- End of base file ---\n",
+		"engine/build.sh":          "#!/bin/bash\nCMD_BASE=\"cat Dockerfile.common\"\nSRC_FILE=Dockerfile.api_test\n$CMD_BASE $SRC_FILE >> Dockerfile\n",
 		// A config a generator fills in (it does not parse until then),
 		// kept in a hidden folder with its manifest above it.
 		"templates/web/devcontainer-template.json":                `{"id": "web"}`,
@@ -84,6 +88,7 @@ func TestTemplates(t *testing.T) {
 		"CR120 build/assets/debian.Dockerfile:2",
 		"CR120 custom/gpulibs.Dockerfile:1",
 		"CR120 custom/header.Dockerfile:1",
+		"CR120 engine/Dockerfile.common:1",
 		"CR120 generators/app/templates/Dockerfile.ejs:1",
 		"CR120 lib/templates/Dockerfile.tt:1",
 		"CR120 library/Dockerfile.template:1",
