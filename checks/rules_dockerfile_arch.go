@@ -351,6 +351,10 @@ func (v *dfView) argPassed(name, arch string) bool {
 	if !mentioned {
 		return false
 	}
+	// A value of another architecture beside it (a script's
+	// `dockerfile_arch="aarch64"` for arm64, `"x86_64"` otherwise) is a
+	// build per architecture.
+	same, other := false, false
 	for _, val := range values {
 		if hasVar(val) {
 			continue
@@ -359,11 +363,15 @@ func (v *dfView) argPassed(name, arch string) bool {
 		if m == nil {
 			m = archWord.FindStringSubmatch(val)
 		}
-		if m != nil && normArch(m[1]) == normArch(arch) {
-			return false
+		switch {
+		case m == nil:
+		case normArch(m[1]) == normArch(arch):
+			same = true
+		default:
+			other = true
 		}
 	}
-	return true
+	return !same || other
 }
 
 // valueSpan finds the text `NAME=value` (or `NAME value`) of av on its

@@ -29,6 +29,7 @@ func TestCR112Vars(t *testing.T) {
 		{"ARG the build files always pass", "FROM debian:12\nARG arch=aarch64\nRUN curl -fsSLO \"https://example.com/tool-${arch}.tar.gz\"\n", buildFiles("arch", "${ARCH_ALIAS}"), nil},
 		{"ARG the build files pass as one architecture", "FROM debian:12\nARG arch=aarch64\nRUN curl -fsSLO \"https://example.com/tool-${arch}.tar.gz\"\n", buildFiles("arch", "aarch64"),
 			[]want{{2, 5, []string{}}}},
+		{"ARG the build files pass per architecture", "FROM debian:12\nARG ARCH=x86_64\nRUN curl -fsSLO \"https://example.com/hab-${ARCH}-linux.tar.gz\"\n", buildFiles("ARCH", "aarch64", "x86_64"), nil},
 		{"ARG the build files replace for another architecture", "FROM oraclelinux:8\nARG INSTALL_FILE_1=LINUX.X64_193000_db_home.zip\nRUN curl -fsSLO \"https://example.com/${INSTALL_FILE_1}\"\n", buildFiles("INSTALL_FILE_1", "LINUX.ARM64_1919000_db_home.zip"), nil},
 		{"ARG of a Dev Container's Dockerfile", "FROM debian:12\nARG arch=aarch64\nRUN curl -fsSLO \"https://example.com/tool-${arch}.tar.gz\"\n",
 			func(in *DockerfileInput) {

@@ -172,7 +172,7 @@ type buildFile struct {
 
 // ciDirs are the top-level folders whose build files may build any
 // Dockerfile of the repository (workflows, scripts, CI setups).
-var ciDirs = []string{".github", ".gitlab", ".circleci", ".buildkite", ".ci", "ci", "scripts", "script", "build", "hack", "tools", "bin", "utils", "util"}
+var ciDirs = []string{".github", ".gitlab", ".circleci", ".buildkite", ".expeditor", ".drone", ".woodpecker", ".tekton", ".pipelines", ".azure-pipelines", ".ci", "ci", "scripts", "script", "build", "hack", "tools", "bin", "utils", "util"}
 
 // give records a value the file gives the build argument n, once, within
 // maxArgValues.
