@@ -937,6 +937,15 @@ func (f buildFile) platformFor(df string) (string, bool) {
 var defaultPlatformSetting = regexp.MustCompile(`(?m)DOCKER_DEFAULT_PLATFORM\s*(?:[:?]?=|:)\s*["']?([a-z]+/[a-z0-9_]+(?:/[a-z0-9]+)?)["']?\s*$`)
 
 // platformFlag is a build command's `--platform` list.
+var (
+	// stringJoint joins two string literals of a program (`" + f"`,
+	// `' + '`).
+	stringJoint = regexp.MustCompile(`["']\s*\+\s*f?["']`)
+	// formatField is a format string's field (`{self.name}`), not a
+	// shell variable's `${name}`.
+	formatField = regexp.MustCompile(`(^|[^$])\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}`)
+)
+
 var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${}()-]+)`)
 
 // wholeVarRef is a value that is one variable alone (`$(PLATFORM)`,
@@ -1042,7 +1051,7 @@ func fileDefault(b []byte, name string) string {
 }
 
 // fileFlag is a build command's `-f`/`--file` path.
-var fileFlag = regexp.MustCompile(`(?:^|\s)(?:-f|--file)(?:=|\s+)["']?((?:\$\{\{[^}]*\}\}|[^\s"';&|])+)`)
+var fileFlag = regexp.MustCompile(`(?:^|[\s"'])(?:-f|--file)(?:=|\s+)["']?((?:\$\{\{[^}]*\}\}|[^\s"';&|])+)`)
 
 // otherOSPlatform reports whether a platform list is for an operating
 // system other than Linux alone (`windows/amd64`, `darwin/arm64`).
@@ -1064,11 +1073,22 @@ var wholeVar = regexp.MustCompile(`^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$`)
 // 3.12/browsers/Dockerfile …`), continued lines joined.
 func commandPlatforms(b []byte, f *buildFile) {
 	text := strings.ReplaceAll(string(b), "\\\n", " ")
-	for _, line := range strings.Split(text, "\n") {
+	// A build program's command put together from strings (gatk-sv's
+	// `"-f " + f"{self.working_dir}/dockerfiles/{self.name}/Dockerfile"`):
+	// the pieces joined, a format field as a variable.
+	text = stringJoint.ReplaceAllString(text, "")
+	text = formatField.ReplaceAllString(text, "${1}$${${2}}")
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
 		if !strings.Contains(line, "--platform") {
 			continue
 		}
 		fm, pm := fileFlag.FindStringSubmatch(line), platformFlag.FindStringSubmatch(line)
+		// The command's file may follow on the next lines of a string a
+		// program adds to (`cmd += "-f " + …`).
+		for j := i + 1; fm == nil && j < len(lines) && j <= i+3 && !strings.Contains(lines[j], "--platform"); j++ {
+			fm = fileFlag.FindStringSubmatch(lines[j])
+		}
 		if fm == nil || pm == nil {
 			continue
 		}
@@ -1101,6 +1121,13 @@ func commandPlatforms(b []byte, f *buildFile) {
 			}
 			if re, err := globRef(strings.Trim(df, `"'`), part); err == nil && len(f.globPlatforms) < maxTags {
 				f.globPlatforms = append(f.globPlatforms, globPlatform{re, plat})
+			}
+			// A first folder that is a variable may be the checkout's
+			// root (`{self.working_dir}/dockerfiles/…`).
+			if m := refVar.FindStringIndex(df); m != nil && m[0] == 0 && m[1] < len(df) && df[m[1]] == '/' {
+				if re, err := globRef(strings.Trim(df[m[1]+1:], `"'`), part); err == nil && len(f.globPlatforms) < maxTags {
+					f.globPlatforms = append(f.globPlatforms, globPlatform{re, plat})
+				}
 			}
 			continue
 		}
