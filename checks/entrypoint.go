@@ -388,6 +388,11 @@ func passThrough(script string) bool {
 				if name == "echo" || name == "printf" {
 					prints++
 				}
+			case len(x.Args) >= 2 && slices.Contains(helpArgs, x.Args[1].Lit()):
+				// `wp help "$1" > /dev/null`: a program asked for its help
+				// or version, to test whether the argument is one of its
+				// commands (the official wordpress:cli image, which then
+				// puts `wp` before the arguments with `set --`).
 			case readOnlyQuery(name, x.Args[1:]):
 				// `MD_COUNT=$(find "$DIR" -name "*.md" | wc -l)`, then
 				// printed: a query's answer, which sets nothing up.
