@@ -367,9 +367,11 @@ func passThrough(script string) bool {
 				// prints after it).
 				execs++
 			case funcs[name]:
-			case name == "exec" && len(x.Args) == 3 && passesArgs(x.Args[2]) && packagedTool(path.Base(x.Args[1].Lit())):
+			case name == "exec" && len(x.Args) == 3 && passesArgs(x.Args[2]) && (packagedTool(path.Base(x.Args[1].Lit())) || languageRuntime(path.Base(x.Args[1].Lit()))):
 				// `exec /app/kestra "$@"`: the packaged program, run with
-				// the container's arguments.
+				// the container's arguments; also a runtime the official
+				// images put before an option or a subcommand (`exec deno
+				// "$@"`), as `set -- node "$@"` does.
 				execs++
 			case len(x.Args) == 2 && passesArgs(x.Args[1]) && packagedTool(name):
 				// The image's own tool run with the container's arguments
