@@ -660,6 +660,7 @@ func TestCR112(t *testing.T) {
 		{"NGC's CLI through an ARG", "FROM ubuntu:24.04\nARG NGC_CLI_URI=\"https://ngc.nvidia.com/downloads/ngccli_linux.zip\"\nRUN wget -q ${NGC_CLI_URI} && unzip ngccli_linux.zip\n", nil, []want{{line: 2}}},
 		{"Solidity's static compiler", "FROM ubuntu:24.04\nRUN wget https://github.com/ethereum/solidity/releases/download/v0.8.19/solc-static-linux && chmod +x solc-static-linux && mv solc-static-linux /usr/bin/solc\n", nil, []want{{line: 2}}},
 		{"the Android NDK", "FROM ubuntu:22.04\nRUN wget -q https://dl.google.com/android/repository/android-ndk-r25-linux.zip && unzip -q android-ndk-r25-linux.zip\n", nil, []want{{line: 2}}},
+		{"a URL with a backtick substitution", "FROM python:3.12\nRUN curl -LO https://dl.example.com/release/`curl -s https://dl.example.com/release/stable.txt`/bin/linux/amd64/kubectl && chmod +x kubectl\n", nil, []want{{line: 2}}},
 		{"AWS's Session Manager plugin for x86_64", "FROM ubuntu:24.04\nRUN curl -fsSLo /tmp/smp.deb \"https://s3.amazonaws.com/session-manager-downloads/plugin/latest/ubuntu_64bit/session-manager-plugin.deb\" && dpkg -i /tmp/smp.deb\n", nil, []want{{line: 2}}},
 		{"AWS's Session Manager plugin for arm64 in an arm64 stage", "FROM --platform=linux/arm64 ubuntu:24.04\nRUN curl -fsSLo /tmp/smp.deb \"https://s3.amazonaws.com/session-manager-downloads/plugin/latest/ubuntu_arm64/session-manager-plugin.deb\"\n", nil, nil},
 		{"Solidity's arm64 compiler", "FROM ubuntu:24.04\nRUN wget https://github.com/ethereum/solidity/releases/download/v0.8.31/solc-static-linux-arm\n", nil, nil},

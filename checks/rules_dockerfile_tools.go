@@ -973,13 +973,17 @@ func withoutPatternSubst(w string) string {
 	return patternSubst.ReplaceAllString(w, "$${$1}")
 }
 
-// withoutCmdSubst removes the command substitutions (`$(…)`, nested too)
-// from a word.
+// withoutCmdSubst removes the command substitutions (`$(…)`, nested too,
+// and the older `` `…` ``) from a word.
 func withoutCmdSubst(w string) string {
 	var b strings.Builder
 	depth := 0
+	tick := false
 	for i := 0; i < len(w); i++ {
 		switch {
+		case w[i] == '`' && depth == 0:
+			tick = !tick
+		case tick:
 		case w[i] == '$' && i+1 < len(w) && w[i+1] == '(':
 			depth++
 			i++
