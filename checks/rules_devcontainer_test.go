@@ -160,6 +160,7 @@ func TestDevcontainerRules(t *testing.T) {
 		},
 		"CR205": {
 			{name: "remoteUser root", json: "{\n  \"image\": \"x\",\n  \"remoteUser\": \"root\"\n}", want: []string{"3:3"}},
+			{name: "remoteUser and containerUser root, said once", json: "{\n  \"image\": \"x\",\n  \"remoteUser\": \"root\",\n  \"containerUser\": \"root\"\n}", want: []string{"3:3"}},
 			{name: "unset on debian", json: "{\n  \"image\": \"debian:12\"\n}", want: []string{"1:1"}},
 			{name: "a Compose service's image, run as root", json: "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"app\"\n}",
 				composeImage: "mcr.microsoft.com/dotnet/sdk:9.0", files: []string{".devcontainer/compose.yml"}, want: []string{"1:1"}},

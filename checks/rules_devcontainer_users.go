@@ -129,6 +129,10 @@ func checkCR205(in *DevcontainerInput) []Finding {
 	}
 	remote, container := c.String("/remoteUser"), c.String("/containerUser")
 	var out []Finding
+	// Both root: one fact, said once.
+	if remote != "" && isRootUser(remote) && container != "" && isRootUser(container) {
+		return []Finding{dcAt(c, "/remoteUser", "`remoteUser` and `containerUser` are root: the workspace runs as root")}
+	}
 	if remote != "" && isRootUser(remote) {
 		out = append(out, dcAt(c, "/remoteUser", "`remoteUser` is root: the workspace runs as root"))
 	}
