@@ -50,6 +50,9 @@ var knownEntrypoints = map[string]struct{ script, starts string }{
 	"desktop-lite":       {"/usr/local/share/desktop-init.sh", "the desktop"},
 	"sshd":               {"/usr/local/share/ssh-init.sh", "sshd"},
 	"nix":                {"/usr/local/share/nix-entrypoint.sh", "the Nix daemon"},
+	// Features of other publishers, by their full ID: prulloac's ollama
+	// (its devcontainer-feature.json: `"entrypoint": "ollama serve"`).
+	"ghcr.io/prulloac/devcontainer-features/ollama": {"ollama serve", "the Ollama server"},
 }
 
 // startsDaemon are what a lifecycle command (or a script it runs) may
@@ -85,7 +88,7 @@ func entrypointIdle(id string, options map[string]any) bool {
 	return v != w.value
 }
 
-const knownEntrypointsDoc = "`docker-in-docker`, `docker-outside-of-docker` (and its former name `docker-from-docker`), `desktop-lite`, `sshd`, `nix`"
+const knownEntrypointsDoc = "`docker-in-docker`, `docker-outside-of-docker` (and its former name `docker-from-docker`), `desktop-lite`, `sshd`, `nix`, and of other publishers' `ghcr.io/prulloac/devcontainer-features/ollama` (`ollama serve`)"
 
 // checkCR222 reports features whose entrypoint envbuilder does not run.
 func checkCR222(in *DevcontainerInput) []Finding {
@@ -120,6 +123,12 @@ func checkCR222(in *DevcontainerInput) []Finding {
 		f := dcAt(c, fr.Ptr, fmt.Sprintf("feature `%s` starts %s from its entrypoint (`%s`), which envbuilder does not run: "+
 			"it is not running in the workspace", fr.Ref, starts, script))
 		f.Fix = &Fix{Description: fmt.Sprintf("run it from `postStartCommand` (`sudo %s`) or the template's startup script", script)}
+		if !strings.HasPrefix(script, "/") {
+			// A command that keeps running (`ollama serve`): in the
+			// background.
+			f.Fix.Description = fmt.Sprintf("start it in the background from `postStartCommand` (`nohup %s > /tmp/%s.log 2>&1 &`) "+
+				"or the template's startup script", script, path.Base(id))
+		}
 		out = append(out, f)
 	}
 	return out
@@ -159,7 +168,7 @@ func featureEntrypoint(in *DevcontainerInput, fr devcontainer.FeatureRef) (scrip
 	}
 	id, ok := strings.CutPrefix(fr.ID, "ghcr.io/devcontainers/features/")
 	if !ok {
-		return "", ""
+		id = fr.ID
 	}
 	k, ok := knownEntrypoints[id]
 	if !ok || entrypointIdle(id, fr.Options) {

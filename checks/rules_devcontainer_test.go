@@ -216,6 +216,8 @@ func TestDevcontainerRules(t *testing.T) {
 		},
 		"CR222": {
 			{name: "docker-in-docker", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-in-docker:2\": {}\n  }\n}", want: []string{"4:5"}},
+			{name: "another publisher's ollama", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/prulloac/devcontainer-features/ollama:1\": {\"pull\": \"llama3.1\"}\n  }\n}", want: []string{"4:5"}},
+			{name: "another publisher's ollama, served from postStartCommand", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/prulloac/devcontainer-features/ollama:1\": {}\n  },\n  \"postStartCommand\": \"nohup ollama serve &\"\n}"},
 			{name: "a local feature with an entrypoint", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"./svc\": {}\n  }\n}",
 				contents: map[string]string{".devcontainer/svc/devcontainer-feature.json": `{"id": "svc", "entrypoint": "/usr/local/share/svc-init.sh", /* starts it */}`}, want: []string{"4:5"}},
 			{name: "docker-outside-of-docker, even with its script started", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-outside-of-docker:1\": {}\n  },\n  \"postStartCommand\": \"sudo /usr/local/share/docker-init.sh\"\n}",
