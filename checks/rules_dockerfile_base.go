@@ -57,7 +57,8 @@ func init() {
 			"non-root `remoteUser` or `containerUser` (or its Compose service a non-root `user:`), nor, in a Docker Compose config (which only the native integration " +
 			"runs), when it has no `USER` and its base's devcontainer.metadata label names the user, nor when CR205 reports that " +
 			"Dev Container's root user: CR205 judges the Dev Container's user, and one finding says it. An image built on `scratch` is not judged: it has no user database " +
-			"or shell, holds files or one static program, and cannot be a workspace.",
+			"or shell, holds files or one static program, and cannot be a workspace; unless it copies another system's whole filesystem into its root " +
+			"(`COPY --from=build / /`), which brings that system's files but not its USER: with no USER of its own it runs as root.",
 		Why: "Coder's image guidance asks for a non-root user in workspace images, and Coder's templates run " +
 			"workspaces as that user (UID 1000, `coder`). An image that ends as root either runs the " +
 			"developer's session as root or leaves the template to guess a user that may not exist." + cite("seed"),
@@ -353,7 +354,10 @@ func checkCR101(in *DockerfileInput) []Finding {
 	// An image built on scratch has no user database and no shell: it
 	// holds files (copied into other images) or one static program, and
 	// no template can start a workspace in it; no user can be created.
-	if strings.EqualFold(v.rootRef(final), "scratch") {
+	// Unless it copies a whole system into its root (`COPY --from=build /
+	// /`, cilium's CI images): then it is that system, run as root.
+	scratch := strings.EqualFold(v.rootRef(final), "scratch")
+	if scratch && !v.copiesWholeRoot(final) {
 		return nil
 	}
 	var last *dockerfile.Instruction
@@ -400,6 +404,10 @@ func checkCR101(in *DockerfileInput) []Finding {
 			msg += fmt.Sprintf(", which is `%s`", u)
 		}
 		fd = Finding{Message: msg, Location: v.instLoc(last)}
+	case scratch:
+		// COPY brings the other image's files, not its USER.
+		fd = Finding{Message: "the image runs as root: there is no USER, and an image built on `scratch` has no user of its own " +
+			"(copying another system's files into it does not bring that image's USER)", Location: v.instLoc(final.From)}
 	case !b.KnowsUser():
 		// Not read, not built here, not in the table: no guess, unless
 		// the Dockerfile shows it: a package install only root can run.

@@ -147,6 +147,9 @@ func TestCR101(t *testing.T) {
 			// is made only where UID 1000 is free.
 			[]want{{1, 0, []string{e(2, "COPY daemon.json /etc/docker/\nRUN getent passwd 1000 >/dev/null || (apk add --no-cache bash && adduser -D -s /bin/bash -u 1000 coder)\nUSER 1000")}}}},
 		{"docker's rootless dind", "FROM docker:27-dind-rootless\nCOPY daemon.json /etc/docker/\n", nil, nil},
+		{"scratch with a whole system copied in", "FROM ubuntu:24.04 AS builder\nRUN useradd -m dev\nUSER dev\nFROM scratch\nCOPY --from=builder / /\n", nil, []want{{line: 4}}},
+		{"scratch with a whole system copied in and a USER", "FROM ubuntu:24.04 AS builder\nRUN useradd -m -u 1000 dev\nFROM scratch\nCOPY --from=builder / /\nUSER dev\n", nil, nil},
+		{"scratch with files copied in", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /go/bin/x /x\n", nil, nil},
 		{"a UBI s2i image is not known", "FROM registry.access.redhat.com/ubi9/python-312\nRUN pip install x\n", nil, nil},
 		{"an unread base where apt-get installs without sudo", "FROM ghcr.io/acme/build-base:1.2\nRUN apt-get update && apt-get install -y git\n", nil, []want{{line: 1}}},
 		{"an unread base: a user only where UID 1000 is free", "FROM ghcr.io/acme/build-base:1.2\nRUN apt-get update && apt-get install -y git\n", nil,
