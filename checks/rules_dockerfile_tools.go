@@ -68,7 +68,7 @@ func init() {
 			"script, `CMD [\"-c\", \"kustomize build …\"]`, for a base whose ENTRYPOINT only starts a shell), and program " +
 			"configs copied into `/etc/supervisor/conf.d` or `/etc/supervisord.d` for a supervisord the image's own command " +
 			"starts, or scripts and services copied into s6-overlay's `/etc/cont-init.d`, `/etc/services.d` or " +
-			"`/etc/s6-overlay/s6-rc.d` (linuxserver.io images) for its `/init`, or hooks copied into Jupyter Docker Stacks' " +
+			"`/etc/s6-overlay/s6-rc.d` (linuxserver.io images) for its `/init`, or boot scripts and services copied into runit's `/etc/runit/1.d`, `/etc/my_init.d` or `/etc/service` (Discourse's `/sbin/boot`, phusion/baseimage's `/sbin/my_init`), or hooks copied into Jupyter Docker Stacks' " +
 			"`/usr/local/bin/start-notebook.d` or `before-notebook.d`, which only their `start.sh` entrypoint runs, a Kasm " +
 			"image's `/dockerstartup/custom_startup.sh` (its `vnc_startup.sh` runs it), or Cloud Workstations' " +
 			"`/etc/workstation-startup.d` scripts. An " +
@@ -488,6 +488,11 @@ var supervisors = []supervisor{
 	{"supervisord", "`supervisord`", []string{"/etc/supervisor/conf.d", "/etc/supervisord.d", "/etc/supervisor/supervisord.conf", "/etc/supervisord.conf"}},
 	{"s6-overlay's `/init`", "the scripts (as root: `sudo /etc/cont-init.d/…`)", []string{"/etc/cont-init.d", "/etc/services.d",
 		"/etc/s6-overlay/s6-rc.d", "/custom-cont-init.d", "/custom-services.d", "/etc/fix-attrs.d"}},
+	// runit, as Discourse's `/sbin/boot` and phusion/baseimage's
+	// `/sbin/my_init` run it: boot scripts in `/etc/runit/1.d` and
+	// `/etc/my_init.d`, services in `/etc/service`.
+	{"runit (`/sbin/boot`, phusion/baseimage's `/sbin/my_init`)", "the scripts and `sudo runsvdir /etc/service`", []string{"/etc/runit/1.d",
+		"/etc/my_init.d", "/etc/service"}},
 	// Jupyter Docker Stacks' start.sh (the images' ENTRYPOINT) runs the
 	// hooks in these folders before it starts the notebook server.
 	{"the Jupyter images' `start.sh`", "the hooks", []string{"/usr/local/bin/start-notebook.d", "/usr/local/bin/before-notebook.d"}},
