@@ -168,6 +168,12 @@ func featureEntrypoint(in *DevcontainerInput, fr devcontainer.FeatureRef) (scrip
 	}
 	id, ok := strings.CutPrefix(fr.ID, "ghcr.io/devcontainers/features/")
 	if !ok {
+		// Another publisher's, by its full ID; a legacy short ID
+		// (`docker-in-docker`), which envbuilder cannot fetch at all, is
+		// CR218's.
+		if !strings.Contains(fr.ID, "/") {
+			return "", ""
+		}
 		id = fr.ID
 	}
 	k, ok := knownEntrypoints[id]

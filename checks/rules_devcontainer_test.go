@@ -217,6 +217,7 @@ func TestDevcontainerRules(t *testing.T) {
 		"CR222": {
 			{name: "docker-in-docker", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/devcontainers/features/docker-in-docker:2\": {}\n  }\n}", want: []string{"4:5"}},
 			{name: "another publisher's ollama", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/prulloac/devcontainer-features/ollama:1\": {\"pull\": \"llama3.1\"}\n  }\n}", want: []string{"4:5"}},
+			{name: "a legacy short ID (CR218's)", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"docker-in-docker\": \"latest\"\n  }\n}"},
 			{name: "another publisher's ollama, served from postStartCommand", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"ghcr.io/prulloac/devcontainer-features/ollama:1\": {}\n  },\n  \"postStartCommand\": \"nohup ollama serve &\"\n}"},
 			{name: "a local feature with an entrypoint", json: "{\n  \"image\": \"x\",\n  \"features\": {\n    \"./svc\": {}\n  }\n}",
 				contents: map[string]string{".devcontainer/svc/devcontainer-feature.json": `{"id": "svc", "entrypoint": "/usr/local/share/svc-init.sh", /* starts it */}`}, want: []string{"4:5"}},
