@@ -164,13 +164,21 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 	// folder copied into a folder that holds it.
 	var srcs []string
 	for _, ins := range v.instructions(v.final) {
-		if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasFlag(ins, "--from") {
+		if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 {
 			continue
 		}
 		dest := v.copyDest(v.final, ins)
 		// Several sources go into the destination folder, each by name.
 		many := len(ins.Args) > 2
-		for _, from := range v.contextSources(ins) {
+		sources := v.contextSources(ins)
+		if hasFlag(ins, "--from") {
+			// A file of another stage of this Dockerfile that the stage
+			// copied in from the context (`ADD . .` in the builder, then
+			// `COPY --from=builder /root/app/docker/entrypoint.sh
+			// /usr/bin/`): that context file.
+			sources = v.stageContextSources(ins)
+		}
+		for _, from := range sources {
 			switch {
 			case dest == prog && !many:
 				srcs = append(srcs, from)
@@ -211,6 +219,46 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 		}
 	}
 	return nil, "", false
+}
+
+// stageContextSources are the build context's paths of the files a
+// `COPY --from=STAGE` takes from another stage of this Dockerfile, where
+// that stage's chain copied them in from the context: a path under a
+// folder it copied the context, or a folder of it, into (`WORKDIR
+// /root/app` then `ADD . .`).
+func (v *dfView) stageContextSources(ins *dockerfile.Instruction) []string {
+	name, _ := ins.Flag("from")
+	var stage *dockerfile.Stage
+	for _, s := range v.f.Stages {
+		if s.Name != "" && strings.EqualFold(s.Name, name) {
+			stage = s
+		}
+	}
+	if stage == nil || len(ins.Args) < 2 {
+		return nil
+	}
+	var out []string
+	for _, a := range ins.Args[:len(ins.Args)-1] {
+		p := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
+		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "*?[$") {
+			continue
+		}
+		found := ""
+		for _, in := range v.instructions(stage) {
+			srcs := v.contextSources(in)
+			if len(srcs) != 1 || len(in.Args) != 2 {
+				continue
+			}
+			dest := strings.TrimSuffix(v.copyDest(stage, in), "/")
+			if rest, ok := strings.CutPrefix(p, dest+"/"); ok && dest != "" {
+				found = path.Join(srcs[0], rest) // the last such copy wins
+			}
+		}
+		if found != "" {
+			out = append(out, found)
+		}
+	}
+	return out
 }
 
 // finalCommand returns the final stage's ENTRYPOINT and CMD in effect
@@ -367,6 +415,9 @@ func passThrough(script string) bool {
 				// prints after it).
 				execs++
 			case funcs[name]:
+			case name == "exec" && len(x.Args) == 1:
+				// `exec 3>&1`: the script's own output descriptors (a
+				// redirect into a file is judged above).
 			case name == "exec" && len(x.Args) == 3 && passesArgs(x.Args[2]) && (packagedTool(path.Base(x.Args[1].Lit())) || languageRuntime(path.Base(x.Args[1].Lit()))):
 				// `exec /app/kestra "$@"`: the packaged program, run with
 				// the container's arguments; also a runtime the official

@@ -415,6 +415,10 @@ func TestCR106(t *testing.T) {
 			withContext(map[string]string{"scripts/boot.sh": "#!/bin/bash\n/usr/sbin/sshd -D &\nwait\n"}), []want{{line: 3}}},
 		{"an ENTRYPOINT script that puts its tool before the arguments", "FROM wordpress:cli\nCOPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"docker-entrypoint.sh\"]\n",
 			withContext(map[string]string{"docker-entrypoint.sh": "#!/bin/sh\nset -euo pipefail\nif [ \"${1#-}\" != \"$1\" ] || wp help \"$1\" > /dev/null 2>&1; then\n\tset -- wp \"$@\"\nfi\nexec \"$@\"\n"}), nil},
+		{"a pass-through script another stage copied in from the context", "FROM rust:1-alpine AS builder\nWORKDIR /root/app\nADD . .\nFROM alpine:3.24\nCOPY --from=builder /root/app/docker/docker-entrypoint.sh /usr/bin/\nENTRYPOINT [ \"docker-entrypoint.sh\" ]\n",
+			withContext(map[string]string{"docker/docker-entrypoint.sh": "#!/bin/sh\nset -e\nif [ -z \"${QUIET:-}\" ]; then\n    exec 3>&1\nelse\n    exec 3>/dev/null\nfi\necho >&3 \"$0: ready\"\nexec \"$@\"\n"}), nil},
+		{"a setup script another stage copied in from the context", "FROM rust:1-alpine AS builder\nWORKDIR /root/app\nADD . .\nFROM alpine:3.24\nCOPY --from=builder /root/app/docker/docker-entrypoint.sh /usr/bin/\nENTRYPOINT [ \"docker-entrypoint.sh\" ]\n",
+			withContext(map[string]string{"docker/docker-entrypoint.sh": "#!/bin/sh\nchown -R app /data\nexec \"$@\"\n"}), []want{{line: 6}}},
 		{"an ENTRYPOINT script that runs a runtime with the arguments", "FROM debian:12\nCOPY _entry.sh /usr/local/bin/docker-entrypoint.sh\nENTRYPOINT [\"/tini\", \"--\", \"docker-entrypoint.sh\"]\nCMD [\"eval\", \"console.log('hi')\"]\n",
 			withContext(map[string]string{"_entry.sh": "#!/bin/sh\nset -e\nif [ \"$1\" != \"${1#-}\" ]; then\n    exec deno \"$@\"\nfi\ncase \"$1\" in\n    bench | run | test )\n    exec deno \"$@\";;\nesac\nexec \"$@\"\n"}), nil},
 		{"an ENTRYPOINT script that runs a runtime with its own script", "FROM debian:12\nCOPY _entry.sh /usr/local/bin/docker-entrypoint.sh\nENTRYPOINT [\"/tini\", \"--\", \"docker-entrypoint.sh\"]\n",
@@ -917,6 +921,17 @@ func withSiblings(files map[string]string) func(*DockerfileInput) {
 // TestCR106ProgramLost: an ENTRYPOINT that is a language's runtime or a
 // project runner sets nothing up; the finding names the program it would
 // start instead.
+func TestCR106ScriptNotRead(t *testing.T) {
+	got := checkRule(t, "CR106", "FROM ghcr.io/acme/server:1.2\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n", withContext(map[string]string{"README.md": "x"}))
+	if len(got) != 1 || !strings.Contains(got[0].Message, "whatever `/docker-entrypoint.sh` sets up never happens (it is not copied in from the build context, so it was not read)") {
+		t.Fatalf("CR106 %+v, want one saying the script was not read", got)
+	}
+	got = checkRule(t, "CR106", "FROM debian:12\nRUN curl -fsSL https://example.com/install-dind.sh | sh\nENTRYPOINT [\"/usr/local/share/docker-init.sh\"]\n", withContext(map[string]string{"README.md": "x"}))
+	if len(got) != 1 || strings.Contains(got[0].Message, "not read") {
+		t.Fatalf("CR106 %+v, want the setup message for a Dev Containers feature's script", got)
+	}
+}
+
 func TestCR106ProgramLost(t *testing.T) {
 	got := checkRule(t, "CR106", "FROM python:3.12-slim\nCOPY app.py /app/app.py\nENTRYPOINT [\"python\"]\nCMD [\"/app/app.py\"]\n", nil)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "so `python /app/app.py` is not running") {

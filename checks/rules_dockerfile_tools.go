@@ -76,13 +76,13 @@ func init() {
 			"context that runs the agent's init script itself (it reads `CODER_INIT_SCRIPT…`, `CODER_AGENT_URL` or " +
 			"`CODER_AGENT_TOKEN`, or runs `coder agent`) is not reported: the image is made for a template that keeps " +
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
-			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`, also kept in a variable first: `cmd=\"$*\"; exec $cmd`, or with its tool put before them when the first is one of the tool's commands: `if wp help \"$1\" > /dev/null 2>&1; then set -- wp \"$@\"; fi`, or an option or a subcommand: `exec deno \"$@\"`; its own variables, which `exec` does not hand on unless exported, count as printing; also from its own functions, with pauses, counters and a `trap` that prints after its arguments ran), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up; nor one whose script the final stage has every shell read again (`echo \"source /entrypoint.sh\" >> ~/.bashrc`, `/etc/bash.bashrc`, `/etc/profile.d`): what it sets up happens in the workspace's shells. An image with no shell (`scratch`, " +
+			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`, also kept in a variable first: `cmd=\"$*\"; exec $cmd`, or with its tool put before them when the first is one of the tool's commands: `if wp help \"$1\" > /dev/null 2>&1; then set -- wp \"$@\"; fi`, or an option or a subcommand: `exec deno \"$@\"`; its own variables, which `exec` does not hand on unless exported, count as printing, as do its own output descriptors, `exec 3>&1`; also from its own functions, with pauses, counters and a `trap` that prints after its arguments ran), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up; nor one whose script the final stage has every shell read again (`echo \"source /entrypoint.sh\" >> ~/.bashrc`, `/etc/bash.bashrc`, `/etc/profile.d`): what it sets up happens in the workspace's shells. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
 			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, also told to read the system profile: `--rcfile /etc/profile`, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`) or a shell alone (`[\"/sbin/tini\", \"-g\", \"sh\"]`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`) or as a Python module's command line (`[\"python\", \"-m\", \"twine\"]`), also with its own `run` subcommand (`[\"cypress\", \"run\"]`; " +
 			"a project runner's, `npm run dev`, `cargo run`, `flask run`, starts the project's code and is judged): they set nothing up. " +
-			"A program is still reported when it is a script (by its name, `entrypoint.sh`, or a build-context file starting with `#!` whose name does not say so, unless the image's CMD only asks that one for its help or version: `CMD [\"--help\"]`), " +
+			"A script is read where the final stage copies it in from the build context, also through another stage of the Dockerfile that copied the context in (`ADD . .` in a builder, then `COPY --from=builder /root/app/docker/entrypoint.sh /usr/bin/`); one the build does not copy in (a base image's) is reported without a claim of what it does. A program is still reported when it is a script (by its name, `entrypoint.sh`, or a build-context file starting with `#!` whose name does not say so, unless the image's CMD only asks that one for its help or version: `CMD [\"--help\"]`), " +
 			"an interpreter running a script, a user switcher (`gosu`), a known service (also a server module: `python -m http.server`), or is started to serve (`--port`, `serve`). " +
 			"A Dockerfile a Docker Compose Dev Container builds is not judged (its service's command runs unless `overrideCommand` is " +
 			"true, and envbuilder cannot build it). An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
@@ -369,7 +369,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// `ENTRYPOINT []` resets the entrypoint. An entrypoint script that
 	// runs the agent's init script itself is made for a template that
 	// keeps the entrypoint and hands it the script.
-	ep, _ := v.entrypointScript()
+	ep, epRead := v.entrypointScript()
 	if entry != nil && (!entry.JSON || len(entry.Args) > 0) && !ep.StartsAgent && !ep.PassThrough && !bareEntrypoint(entry) &&
 		!v.programEntrypoint(entry, cmd) && !v.templateKeeps(entry) && !v.inlinePassThrough(entry) && !v.sourcedByShells(entry) {
 		msg := "ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command " +
@@ -385,11 +385,16 @@ func checkCR106(in *DockerfileInput) []Finding {
 			msg = fmt.Sprintf("ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command "+
 				"with the agent's init script, so `%s` is not running", clip(run, 80))
 		}
-		out = append(out, Finding{
-			Message:  msg,
-			Location: v.instLoc(entry),
-			Fix:      fix,
-		})
+		fd := Finding{Message: msg, Location: v.instLoc(entry), Fix: fix}
+		// A script the build does not copy in (the base image's) was
+		// not read: that it does not run is the file's fact, what it
+		// would do is not known. Dev Containers features' scripts are.
+		if prog := entrypointProgram(entry); !epRead && v.in.Context != nil && setupName.MatchString(path.Base(prog)) &&
+			!languageRuntime(path.Base(prog)) && !knownFeatureScript(prog) && !v.writtenByRun(prog) {
+			fd.Message = fmt.Sprintf("ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command "+
+				"with the agent's init script, so whatever `%s` sets up never happens (it is not copied in from the build context, so it was not read)", prog)
+		}
+		out = append(out, fd)
 	}
 	if cmd != nil {
 		if c, ok := startsService(cmd); ok {
@@ -641,6 +646,29 @@ var systemProfiles = []string{"/etc/profile", "/etc/bash.bashrc", "/etc/bashrc"}
 // initValueFlags are the minimal inits' options that take a value
 // (dumb-init's `--rewrite`, tini's `-p` and `-e`).
 var initValueFlags = []string{"-r", "--rewrite", "-p", "-e"}
+
+// knownFeatureScript reports whether prog is the entrypoint script a Dev
+// Containers feature installs (`/usr/local/share/docker-init.sh`), whose
+// work CR222 knows.
+func knownFeatureScript(prog string) bool {
+	for _, k := range knownEntrypoints {
+		if k.script == prog {
+			return true
+		}
+	}
+	return false
+}
+
+// writtenByRun reports whether a RUN of the final stage's chain names
+// prog (a script it writes or an install script puts there).
+func (v *dfView) writtenByRun(prog string) bool {
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd == "run" && strings.Contains(v.f.Text(ins.StartLine, ins.EndLine), prog) {
+			return true
+		}
+	}
+	return false
+}
 
 // setupName matches the names of programs that prepare a container before
 // handing over to its command: entrypoint and init scripts, user switchers
@@ -979,7 +1007,7 @@ func withoutPatternSubst(w string) string {
 }
 
 // withoutCmdSubst removes the command substitutions (`$(…)`, nested too,
-// and the older `` `…` ``) from a word.
+// and the older form between backquotes) from a word.
 func withoutCmdSubst(w string) string {
 	var b strings.Builder
 	depth := 0
