@@ -133,7 +133,7 @@ func init() {
 		ID: "CR208", Title: "Feature not pinned or missing", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "A feature reference without a version or with `:latest`, or a local `./feature` whose folder does not exist (not one " +
 			"a `.gitignore` of the repository ignores, which a build step makes: a Makefile that copies `src` into " +
-			"`test-project/.devcontainer/src`). " +
+			"`test-project/.devcontainer/src`; nor one a build file copies in from elsewhere in the repository: `rsync -a features/src/ \"${SRC_DIR}/.devcontainer/features\"` with `features/src/<id>` there). " +
 			"A feature the config's `devcontainer-lock.json` pins to a digest is reported only when envbuilder may build the " +
 			"config (it does not read the lockfile): not for a Docker Compose config, nor under config `builder: native`.",
 		Why: "An unpinned feature changes under the workspace between builds (golden images must be reproducible); a missing local " +
@@ -508,7 +508,9 @@ func checkCR208(in *DevcontainerInput) []Finding {
 	for _, m := range c.Missing(in.Files) {
 		// A folder the repository's .gitignore ignores is made by a
 		// build step before the build (copied in by a Makefile).
-		if m.What == "local feature" && !m.Outside && !gitIgnored(in.Files, m.Path) {
+		// So is one a build file copies in from elsewhere in the
+		// repository.
+		if m.What == "local feature" && !m.Outside && !gitIgnored(in.Files, m.Path) && (in.CopiedIn == nil || !in.CopiedIn(m.Path)) {
 			out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("local feature `%s` does not exist (looked for %s)", featureRef(c, m.Pointer), m.Path)))
 		}
 	}

@@ -116,6 +116,12 @@ type DevcontainerInput struct {
 	// its own Dockerfile, matched by name, then says what the image is,
 	// registry host and all. nil: not known.
 	BuiltImage func(ref string) bool
+	// CopiedIn reports whether a build file of the repository copies the
+	// folder p (slash-separated, from the root) in from elsewhere in the
+	// repository before a build (`rsync -a features/src/
+	// "${SRC_DIR}/.devcontainer/features"` for a local feature). nil: not
+	// known.
+	CopiedIn func(p string) bool
 	// Files is the scanned root folder, for rules that check that
 	// referenced files exist (nil: the disk is not consulted). It must
 	// reach nothing outside the root: the scan gives an os.Root's.

@@ -152,6 +152,9 @@ type buildFile struct {
 	// dfContexts are the build contexts its Compose services build each
 	// Dockerfile with, by the Dockerfile's path from the root.
 	dfContexts map[string][]string
+	// copies are the folders its `cp -r` and `rsync` commands copy, each
+	// with where to (`rsync -a features/src/ "${SRC_DIR}/.devcontainer/features"`).
+	copies []folderCopy
 	// namedContexts are the build contexts it names for a build
 	// (`--build-context clickhouse=./docker/clickhouse`, a bake target's
 	// `contexts`, a workflow step's `build-contexts:`, a Compose
@@ -719,6 +722,9 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		if bytes.Contains(b, []byte("context")) {
 			f.namedContexts = namedContexts(b)
 		}
+		if bytes.Contains(b, []byte("cp ")) || bytes.Contains(b, []byte("rsync ")) {
+			f.copies = folderCopies(b)
+		}
 		switch compose := devcontainer.IsComposeFileName(path.Base(rel)); {
 		case compose && bytes.Contains(b, []byte("build")):
 			composeBuilds(repo, rel, b, &f)
@@ -774,7 +780,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.namedContexts) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 || len(f.repoConsts) > 0 || f.buildsTagged || len(f.posTags) > 0 || len(f.invocations) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.namedContexts) > 0 || len(f.copies) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 || len(f.repoConsts) > 0 || f.buildsTagged || len(f.posTags) > 0 || len(f.invocations) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -2291,6 +2297,60 @@ func namedContexts(b []byte) []string {
 		}
 	}
 	return out
+}
+
+// folderCopy is a folder a build file copies (a path from the root) and
+// where to, as written (variables kept).
+type folderCopy struct{ from, to string }
+
+// copyCommand is a `cp` or `rsync` command of a build file, its words.
+var copyCommand = regexp.MustCompile(`(?m)(?:^|[;&|(]|\bthen\b|\bdo\b)[ \t]*(?:cp|rsync)((?:[ \t]+[^\s;&|<>]+)+)`)
+
+// folderCopies returns the copies of a build file's `cp` and `rsync`
+// commands of one source: its last word is where to, the word before it
+// what (a folder of the root, no variable), at most maxTags.
+func folderCopies(b []byte) []folderCopy {
+	var out []folderCopy
+	for _, m := range copyCommand.FindAllSubmatch(bytes.ReplaceAll(b, []byte("\\\n"), []byte(" ")), -1) {
+		var ops []string
+		for _, w := range strings.Fields(string(m[1])) {
+			if !strings.HasPrefix(w, "-") {
+				ops = append(ops, strings.Trim(w, `"'`))
+			}
+		}
+		if len(ops) != 2 || strings.ContainsAny(ops[0], "$*?") || strings.HasPrefix(ops[0], "/") || len(out) >= maxTags {
+			continue
+		}
+		out = append(out, folderCopy{from: path.Clean(strings.TrimPrefix(ops[0], "./")), to: path.Clean(ops[1])})
+	}
+	return out
+}
+
+// copiedIn reports whether a build file copies the folder p in from a
+// folder of the repository that holds a folder of p's name: a copy whose
+// destination (its variables any path) is p's parent folder, or p.
+func (bf buildFiles) copiedIn(fsys fs.FS, p string) bool {
+	for _, f := range bf {
+		for _, c := range f.copies {
+			re, err := globRef(strings.TrimPrefix(c.to, "./"), ".*")
+			if err != nil {
+				continue
+			}
+			var src string
+			switch {
+			case re.MatchString(path.Dir(p)):
+				src = path.Join(c.from, path.Base(p))
+			case re.MatchString(p):
+				src = c.from
+			default:
+				continue
+			}
+			if fi, err := fs.Stat(fsys, src); err == nil && fi.IsDir() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // maxTags bounds the references kept for one build file.

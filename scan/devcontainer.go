@@ -139,7 +139,8 @@ func workspaceOf(rel string) (ws, cfg string) {
 // the config's own rules, and the image it runs.
 func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetState) []checks.Finding {
 	in := &checks.DevcontainerInput{Config: s.cfg, Siblings: s.plan.devcontainers, Files: s.plan.repo.FS(), Bases: s.plan.siblings.Resolver(nil),
-		BuiltImage: func(ref string) bool { return s.plan.buildFiles().built(s.plan.repo.FS(), ref) }}
+		BuiltImage: func(ref string) bool { return s.plan.buildFiles().built(s.plan.repo.FS(), ref) },
+		CopiedIn:   func(p string) bool { return s.plan.buildFiles().copiedIn(s.plan.repo.FS(), p) }}
 	p := t.dc
 	if p == nil {
 		if t.isTemplate() {

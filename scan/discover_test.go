@@ -226,6 +226,21 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 	})
 }
 
+// TestLocalFeatureCopiedIn: a local feature folder a build script copies
+// in from elsewhere in the repository before the build is not missing
+// (CR208); one whose source folder lacks that feature still is, as is one
+// nothing copies.
+func TestLocalFeatureCopiedIn(t *testing.T) {
+	dc := `{"image": "debian:12", "remoteUser": "vscode", "features": {"./.devcontainer/features/gemini-cli": {}}}`
+	feature := `{"id": "gemini-cli", "version": "1.0.0"}`
+	script := "#!/bin/bash\nSRC_DIR=\"src/${1}\"\nmkdir -p \"${SRC_DIR}/.devcontainer/features\"\nrsync -a --ignore-existing \"features/src/\" \"${SRC_DIR}/.devcontainer/features\"\n"
+	runTreeCases(t, "CR208", []treeCase{
+		{"rsync'd in by a test script", map[string]string{"src/app/.devcontainer.json": dc, "features/src/gemini-cli/devcontainer-feature.json": feature, "tests/common/build.sh": script}, 0},
+		{"the source folder lacks it", map[string]string{"src/app/.devcontainer.json": dc, "features/src/java/devcontainer-feature.json": feature, "tests/common/build.sh": script}, 1},
+		{"nothing copies it", map[string]string{"src/app/.devcontainer.json": dc, "features/src/gemini-cli/devcontainer-feature.json": feature}, 1},
+	})
+}
+
 // TestNamedBuildContexts: `COPY --from=NAME` (or `FROM NAME`) of a name
 // the build files give as a named build context reads that context, not
 // the registry image of the name (CR102); a name no build file gives
