@@ -171,6 +171,16 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 		// Several sources go into the destination folder, each by name.
 		many := len(ins.Args) > 2
 		sources := v.contextSources(ins)
+		// `COPY ./conf/bin/*.sh /`: a pattern's file of prog's name, in
+		// the folder it copies into.
+		if !hasFlag(ins, "--from") && strings.HasSuffix(dest, "/") && path.Dir(prog) == path.Clean(dest) {
+			for _, a := range ins.Args[:len(ins.Args)-1] {
+				pat := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
+				if ok, _ := path.Match(path.Base(pat), path.Base(prog)); ok && strings.ContainsAny(path.Base(pat), "*?[") && !strings.ContainsAny(path.Dir(pat), "*?[$") {
+					srcs = append(srcs, path.Join(path.Dir(pat), path.Base(prog)))
+				}
+			}
+		}
 		if hasFlag(ins, "--from") {
 			// A file of another stage of this Dockerfile that the stage
 			// copied in from the context (`ADD . .` in the builder, then
