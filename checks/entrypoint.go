@@ -56,7 +56,7 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 	if entry == nil || len(entry.Args) == 0 {
 		return agentEntrypoint{}, false
 	}
-	b, rel, ok := v.contextFile(onPath(entrypointProgram(entry), v.contextFile))
+	b, rel, ok := v.contextFile(v.absProgram(entrypointProgram(entry)))
 	if !ok {
 		return agentEntrypoint{}, false
 	}
@@ -70,6 +70,18 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 		}
 	}
 	return ep, true
+}
+
+// absProgram is the absolute path of a program an ENTRYPOINT or CMD
+// names: a relative path (`./entrypoint.sh`) in the final stage's
+// WORKDIR, a bare name on the default PATH (onPath).
+func (v *dfView) absProgram(prog string) string {
+	if prog != "" && !strings.HasPrefix(prog, "/") && strings.Contains(prog, "/") {
+		if wd := v.workdirAt(v.final, nil); wd != "" {
+			return path.Join(wd, prog)
+		}
+	}
+	return onPath(prog, v.contextFile)
 }
 
 // pathDirs are the folders of a shell's default PATH, where a program

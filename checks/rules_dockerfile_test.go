@@ -419,6 +419,8 @@ func TestCR106(t *testing.T) {
 			withContext(map[string]string{"docker/docker-entrypoint.sh": "#!/bin/sh\nset -e\nif [ -z \"${QUIET:-}\" ]; then\n    exec 3>&1\nelse\n    exec 3>/dev/null\nfi\necho >&3 \"$0: ready\"\nexec \"$@\"\n"}), nil},
 		{"a pass-through script a pattern copies in", "FROM debian:12\nCOPY ./conf/bin/*.sh /\nENTRYPOINT [\"/conda-entry.sh\"]\n",
 			withContext(map[string]string{"conf/bin/conda-entry.sh": "#!/bin/sh\necho starting >&2\nexec \"$@\"\n"}), nil},
+		{"a relative ENTRYPOINT in the WORKDIR a pattern copies into", "FROM debian:12\nWORKDIR /ragflow\nCOPY docker/entrypoint*.sh ./\nENTRYPOINT [\"./entrypoint.sh\"]\n",
+			withContext(map[string]string{"docker/entrypoint.sh": "#!/bin/sh\necho starting >&2\nexec \"$@\"\n"}), nil},
 		{"a setup script another stage copied in from the context", "FROM rust:1-alpine AS builder\nWORKDIR /root/app\nADD . .\nFROM alpine:3.24\nCOPY --from=builder /root/app/docker/docker-entrypoint.sh /usr/bin/\nENTRYPOINT [ \"docker-entrypoint.sh\" ]\n",
 			withContext(map[string]string{"docker/docker-entrypoint.sh": "#!/bin/sh\nchown -R app /data\nexec \"$@\"\n"}), []want{{line: 6}}},
 		{"an ENTRYPOINT script that runs a runtime with the arguments", "FROM debian:12\nCOPY _entry.sh /usr/local/bin/docker-entrypoint.sh\nENTRYPOINT [\"/tini\", \"--\", \"docker-entrypoint.sh\"]\nCMD [\"eval\", \"console.log('hi')\"]\n",
