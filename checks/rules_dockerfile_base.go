@@ -58,7 +58,7 @@ func init() {
 			"runs), when it has no `USER` and its base's devcontainer.metadata label names the user, nor when CR205 reports that " +
 			"Dev Container's root user: CR205 judges the Dev Container's user, and one finding says it. An image built on `scratch` is not judged: it has no user database " +
 			"or shell, holds files or one static program, and cannot be a workspace; unless it copies another system's whole filesystem into its root " +
-			"(`COPY --from=build / /`), which brings that system's files but not its USER: with no USER of its own it runs as root.",
+			"(`COPY --from=build / /`, or a folder named as a root filesystem: `/root-out/`; not a runtime's folder of libraries, `COPY --from=build /runtime/ /`), which brings that system's files but not its USER: with no USER of its own it runs as root.",
 		Why: "Coder's image guidance asks for a non-root user in workspace images, and Coder's templates run " +
 			"workspaces as that user (UID 1000, `coder`). An image that ends as root either runs the " +
 			"developer's session as root or leaves the template to guess a user that may not exist." + cite("seed"),
@@ -357,7 +357,7 @@ func checkCR101(in *DockerfileInput) []Finding {
 	// Unless it copies a whole system into its root (`COPY --from=build /
 	// /`, cilium's CI images): then it is that system, run as root.
 	scratch := strings.EqualFold(v.rootRef(final), "scratch")
-	if scratch && !v.copiesWholeRoot(final) {
+	if scratch && !v.copiesSystem(final) {
 		return nil
 	}
 	var last *dockerfile.Instruction

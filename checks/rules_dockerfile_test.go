@@ -149,6 +149,8 @@ func TestCR101(t *testing.T) {
 		{"docker's rootless dind", "FROM docker:27-dind-rootless\nCOPY daemon.json /etc/docker/\n", nil, nil},
 		{"scratch with a whole system copied in", "FROM ubuntu:24.04 AS builder\nRUN useradd -m dev\nUSER dev\nFROM scratch\nCOPY --from=builder / /\n", nil, []want{{line: 4}}},
 		{"scratch with a whole system copied in and a USER", "FROM ubuntu:24.04 AS builder\nRUN useradd -m -u 1000 dev\nFROM scratch\nCOPY --from=builder / /\nUSER dev\n", nil, nil},
+		{"scratch with a runtime's folder copied into its root", "FROM dart:3 AS build\nRUN dart compile exe bin/server.dart -o bin/server\nFROM scratch\nCOPY --from=build /runtime/ /\nCOPY --from=build /app/bin/server /app/bin/\n", nil, nil},
+		{"scratch with a root filesystem folder copied in", "FROM alpine:3.21 AS rootfs-stage\nRUN mkdir /root-out\nFROM scratch\nCOPY --from=rootfs-stage /root-out/ /\n", nil, []want{{line: 3}}},
 		{"scratch with files copied in", "FROM golang:1.23 AS b\nFROM scratch\nCOPY --from=b /go/bin/x /x\n", nil, nil},
 		{"a UBI s2i image is not known", "FROM registry.access.redhat.com/ubi9/python-312\nRUN pip install x\n", nil, nil},
 		{"an unread base where apt-get installs without sudo", "FROM ghcr.io/acme/build-base:1.2\nRUN apt-get update && apt-get install -y git\n", nil, []want{{line: 1}}},

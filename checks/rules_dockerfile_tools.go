@@ -844,6 +844,23 @@ func (v *dfView) copiesWholeRoot(s *dockerfile.Stage) bool {
 	return false
 }
 
+// copiesSystem reports whether the chain of s copies another stage's or
+// image's whole filesystem into its root (`COPY --from=build / /`), or a
+// folder named as a root filesystem (`/root-out/`, `/builder/rootfs/`):
+// a folder of a few libraries (`COPY --from=build /runtime/ /`) is not a
+// system.
+func (v *dfView) copiesSystem(s *dockerfile.Stage) bool {
+	for _, ins := range v.instructions(s) {
+		if _, ok := ins.Flag("from"); ins.Cmd != "copy" || !ok || len(ins.Args) != 2 || path.Clean(ins.Args[1]) != "/" {
+			continue
+		}
+		if src := path.Clean(ins.Args[0]); src == "/" || strings.HasSuffix(ins.Args[0], "/") && strings.Contains(strings.ToLower(path.Base(src)), "root") {
+			return true
+		}
+	}
+	return false
+}
+
 // shellless reports whether an image has no shell: scratch, a distroless
 // image but its :debug tags (which carry busybox), a Chainguard image but
 // its `-dev` tags, or a .NET chiseled or distroless tag.
