@@ -929,7 +929,7 @@ func withSiblings(files map[string]string) func(*DockerfileInput) {
 // start instead.
 func TestCR106ScriptNotRead(t *testing.T) {
 	got := checkRule(t, "CR106", "FROM ghcr.io/acme/server:1.2\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n", withContext(map[string]string{"README.md": "x"}))
-	if len(got) != 1 || !strings.Contains(got[0].Message, "whatever `/docker-entrypoint.sh` sets up never happens (it is not copied in from the build context, so it was not read)") {
+	if len(got) != 1 || !strings.Contains(got[0].Message, "whatever `/docker-entrypoint.sh` sets up never happens (the script could not be read, so what it does is not known)") {
 		t.Fatalf("CR106 %+v, want one saying the script was not read", got)
 	}
 	got = checkRule(t, "CR106", "FROM debian:12\nRUN curl -fsSL https://example.com/install-dind.sh | sh\nENTRYPOINT [\"/usr/local/share/docker-init.sh\"]\n", withContext(map[string]string{"README.md": "x"}))
