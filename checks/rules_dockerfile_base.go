@@ -67,7 +67,9 @@ func init() {
 			"On Alpine use `adduser -D -s /bin/bash -u 1000 coder` (and install `bash`). When the base image " +
 			"already has a user (`vscode`, `node`), `USER` that user instead. On a base whose users are not known, " +
 			"make the user only where UID 1000 is free and switch to the UID (`RUN getent passwd 1000 >/dev/null || useradd …`, " +
-			"`USER 1000`): such a base may already have one (`emscripten/emsdk`'s `emscripten`, Ubuntu 24.04's `ubuntu`).",
+			"`USER 1000`): such a base may already have one (`emscripten/emsdk`'s `emscripten`, Ubuntu 24.04's `ubuntu`). " +
+			"Install first elsewhere (`/usr/local`, `/opt`) what the image keeps under /root (`ENV PATH=/root/.cargo/bin:$PATH`): " +
+			"the new user cannot read /root.",
 		Sources:    []string{"seed"},
 		Dockerfile: checkCR101,
 	})
@@ -487,8 +489,29 @@ func checkCR101(in *DockerfileInput) []Finding {
 		desc += ", with HOME set to its home (the image sets `HOME=" + home + "`)"
 	}
 	lines = append(lines, "USER "+user)
+	// What the build keeps in root's home (`ENV PATH=/root/.cargo/bin:…`)
+	// is out of the new user's reach: /root is mode 0700.
+	if kept := v.rootHomeEnv(final); kept != "" {
+		desc += "; first install what the image keeps under /root (`" + kept + "`) elsewhere (`/usr/local`, `/opt`): the new user cannot read /root"
+	}
 	fd.Fix = &Fix{Description: desc, Edits: []Edit{v.edit(v.f.InsertAfter(final.Last().EndLine, strings.Join(lines, "\n")))}}
 	return []Finding{fd}
+}
+
+// rootHomeEnv returns the first ENV of s's chain whose value names a path
+// under /root (`PATH=/root/.cargo/bin:$PATH`, `CARGO_HOME=/root/.cargo`),
+// as `NAME=value`; "" when none.
+func (v *dfView) rootHomeEnv(s *dockerfile.Stage) string {
+	for _, ins := range v.instructions(s) {
+		for _, kv := range ins.Env {
+			for _, part := range strings.Split(strings.Trim(kv.Value, `"'`), ":") {
+				if strings.HasPrefix(part, "/root/") {
+					return kv.Key + "=" + kv.Value
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // earlierUser returns the last non-root user a USER of s's chain switched

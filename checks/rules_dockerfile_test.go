@@ -927,6 +927,19 @@ func withSiblings(files map[string]string) func(*DockerfileInput) {
 // TestCR106ProgramLost: an ENTRYPOINT that is a language's runtime or a
 // project runner sets nothing up; the finding names the program it would
 // start instead.
+// TestCR101FixRootHome: a fix that switches to a new user says to move
+// first what the image keeps under /root, which that user cannot read.
+func TestCR101FixRootHome(t *testing.T) {
+	got := checkRule(t, "CR101", "FROM ros:humble\nRUN curl https://sh.rustup.rs -sSf | sh -s -- -y\nENV PATH=/root/.cargo/bin:$PATH\n", nil)
+	if len(got) != 1 || got[0].Fix == nil || !strings.Contains(got[0].Fix.Description, "`PATH=/root/.cargo/bin:$PATH`") {
+		t.Fatalf("CR101 %+v, want a fix naming the PATH under /root", got)
+	}
+	got = checkRule(t, "CR101", "FROM ros:humble\nENV PATH=/opt/tools/bin:$PATH\n", nil)
+	if len(got) != 1 || got[0].Fix == nil || strings.Contains(got[0].Fix.Description, "/root") {
+		t.Fatalf("CR101 %+v, want a fix without /root", got)
+	}
+}
+
 func TestCR106ScriptNotRead(t *testing.T) {
 	got := checkRule(t, "CR106", "FROM ghcr.io/acme/server:1.2\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n", withContext(map[string]string{"README.md": "x"}))
 	if len(got) != 1 || !strings.Contains(got[0].Message, "whatever `/docker-entrypoint.sh` sets up never happens (the script could not be read, so what it does is not known)") {
