@@ -62,7 +62,8 @@ func init() {
 		What: "The devcontainer's `image`, `build.dockerfile` or `build.context` (or the older `dockerFile` and " +
 			"`context`), or a lifecycle command envbuilder runs (`onCreateCommand`, `updateContentCommand`, " +
 			"`postCreateCommand`, `postStartCommand`), holds a variable: `${localWorkspaceFolder}`, " +
-			"`${containerWorkspaceFolder}`, `${localEnv:…}`, `${containerEnv:…}`, `${devcontainerId}`. A Dev Container " +
+			"`${containerWorkspaceFolder}`, `${localEnv:…}`, `${containerEnv:…}`, `${devcontainerId}` (in a lifecycle command a warning: " +
+			"what the command then does depends on the command). A Dev Container " +
 			"Template's `${templateOption:…}` is CR210's and CR220's. A Docker Compose config is not reported: envbuilder cannot build one at all (CR202).",
 		Why: "envbuilder substitutes variables only in `build.args`, `containerEnv` and `remoteEnv`. It joins " +
 			"`build.dockerfile` and `build.context` to the config's folder as written and writes `image` into " +
@@ -231,7 +232,7 @@ func checkCR217(in *DevcontainerInput) []Finding {
 }
 
 // branchTags are tags that follow a branch or a nightly build.
-var branchTags = []string{"main", "master", "develop", "dev", "nightly", "edge", "head", "trunk"}
+var branchTags = []string{"main", "master", "develop", "devel", "dev", "nightly", "edge", "head", "trunk"}
 
 // legacyFeatures maps the short IDs of the retired
 // microsoft/vscode-dev-containers features to what the Dev Containers CLI

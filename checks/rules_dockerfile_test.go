@@ -215,6 +215,7 @@ func TestCR102(t *testing.T) {
 		{"digest required", "FROM ubuntu:24.04\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, []want{{line: 1}}},
 		{"tag", "FROM ubuntu:24.04\n", nil, nil},
 		{"a branch's tag", "FROM pangeo/base-image:master\n", nil, []want{{line: 1}}},
+		{"R's devel builds", "FROM rhub/r-minimal:devel\n", nil, []want{{line: 1}}},
 		{"a variant's latest", "FROM quay.io/devfile/base-developer-image:ubi9-latest\n", nil, []want{{line: 1}}},
 		{"a version that only ends in latest", "FROM example/tools:mylatest\n", nil, nil},
 		{"latest for one architecture", "FROM example/tools:latest-arm64\n", nil, []want{{line: 1}}},
