@@ -1,11 +1,13 @@
 package checks
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"path"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/coderready/coderready/dockerfile"
 )
@@ -47,7 +49,11 @@ func scriptDownloads(v *dfView) []Finding {
 			continue
 		}
 		// `cd /opt/ci && bash install_bazelisk.sh`: the script's folder is
-		// the one the RUN moved to (as CR114/CR115 follow it).
+		// the one the RUN moved to (as CR114/CR115 follow it). Worked out
+		// only for a RUN that runs a script.
+		if !slices.ContainsFunc(cmds, func(c dockerfile.Command) bool { return c.Script != "" }) {
+			continue
+		}
 		vars, home := v.stageVars(ins.Stage, ins), v.homeAt(ins.Stage, ins)
 		cwd := v.workdirAt(ins.Stage, ins)
 		for _, c := range cmds {
@@ -75,6 +81,10 @@ func scriptDownloads(v *dfView) []Finding {
 	return out
 }
 
+// archHint finds any text archRe could match, without its separators:
+// a quick test before a script is parsed.
+var archHint = regexp.MustCompile(`(?i)amd64|x86[_-]64|aarch64|arm64|armv[67]|armhf|i386|i686|x64|linux-?64`)
+
 // scriptArchDownload judges one script's text: the first download that
 // names an architecture, when every such download the script runs
 // whatever happens (not under an `if`, a `case` branch, a loop, a
@@ -86,15 +96,84 @@ func scriptDownloads(v *dfView) []Finding {
 // (`[ "$(uname -m)" = x86_64 ] || exit 0`) and is not judged. A script
 // that does not parse is not judged.
 func scriptArchDownload(v *dfView, text, rel string, c dockerfile.Command, fixed string) (Finding, bool) {
-	if archAware(text) && scriptExit.MatchString(text) {
+	sa := scriptArchOf(v.in.Scripts, text)
+	if sa.archs != 1 || ownArch(fixed, normArch(sa.firstArch)) {
 		return Finding{}, false
+	}
+	return Finding{
+		Message: fmt.Sprintf("`%s`, which this RUN runs, downloads `%s` (its line %d): it hard-codes the %s architecture, "+
+			"so the image breaks on other platforms", rel, sa.first, sa.firstLine, sa.firstArch),
+		Location: v.spanLoc(c.Span),
+		Fix: &Fix{Description: fmt.Sprintf("pick the download in `%s` from the build's architecture: `$(uname -m)` gives "+
+			"x86_64/aarch64, `$(dpkg --print-architecture)` amd64/arm64", rel)},
+	}, true
+}
+
+// scriptArch is what a script's text says of its downloads: the first
+// that names an architecture (its URL, the name as written, its line) and
+// how many architectures such downloads name (0 when the script is not
+// judged).
+type scriptArch struct {
+	first, firstArch string
+	firstLine, archs int
+}
+
+// ScriptCache keeps what CR112 read of the scripts a repository's
+// Dockerfiles run, by the script's digest: the same library scripts are
+// copied into many Dockerfiles of one repository (vscode-dev-containers'
+// `library-scripts/*.sh`). One scan shares one; it is safe for concurrent
+// use, and bounded: when full, it starts over.
+type ScriptCache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]scriptArch
+}
+
+// NewScriptCache returns an empty ScriptCache.
+func NewScriptCache() *ScriptCache {
+	return &ScriptCache{m: map[[sha256.Size]byte]scriptArch{}}
+}
+
+// maxScriptCache bounds a ScriptCache's entries.
+const maxScriptCache = 1024
+
+// scriptArchOf reads a script's downloads (scriptArchDownload's rules),
+// through cache when there is one.
+func scriptArchOf(cache *ScriptCache, text string) scriptArch {
+	// A script that names no architecture anywhere downloads none by
+	// name: not worth parsing.
+	if !archHint.MatchString(text) {
+		return scriptArch{}
+	}
+	if cache == nil {
+		return readScriptArch(text)
+	}
+	key := sha256.Sum256([]byte(text))
+	cache.mu.Lock()
+	sa, ok := cache.m[key]
+	cache.mu.Unlock()
+	if ok {
+		return sa
+	}
+	sa = readScriptArch(text)
+	cache.mu.Lock()
+	if len(cache.m) >= maxScriptCache {
+		clear(cache.m)
+	}
+	cache.m[key] = sa
+	cache.mu.Unlock()
+	return sa
+}
+
+// readScriptArch parses a script for scriptArchOf.
+func readScriptArch(text string) scriptArch {
+	if scriptExit.MatchString(text) && archAware(text) {
+		return scriptArch{}
 	}
 	cmds, err := dockerfile.ScriptCommands(text)
 	if err != nil {
-		return Finding{}, false
+		return scriptArch{}
 	}
-	var first, firstArch string
-	firstLine := 0
+	var sa scriptArch
 	archs := map[string]bool{}
 	for _, sc := range cmds {
 		if sc.Conditional || sc.FailureIgnored || !slices.Contains(scriptFetchers, path.Base(sc.Name)) {
@@ -111,20 +190,12 @@ func scriptArchDownload(v *dfView, text, rel string, c dockerfile.Command, fixed
 					continue
 				}
 				archs[a] = true
-				if first == "" {
-					first, firstArch, firstLine = u, m[1], sc.Line
+				if sa.first == "" {
+					sa.first, sa.firstArch, sa.firstLine = u, m[1], sc.Line
 				}
 			}
 		}
 	}
-	if len(archs) != 1 || ownArch(fixed, normArch(firstArch)) {
-		return Finding{}, false
-	}
-	return Finding{
-		Message: fmt.Sprintf("`%s`, which this RUN runs, downloads `%s` (its line %d): it hard-codes the %s architecture, "+
-			"so the image breaks on other platforms", rel, first, firstLine, firstArch),
-		Location: v.spanLoc(c.Span),
-		Fix: &Fix{Description: fmt.Sprintf("pick the download in `%s` from the build's architecture: `$(uname -m)` gives "+
-			"x86_64/aarch64, `$(dpkg --print-architecture)` amd64/arm64", rel)},
-	}, true
+	sa.archs = len(archs)
+	return sa
 }

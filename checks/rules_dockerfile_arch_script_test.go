@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,30 @@ func TestCR112CopiedScripts(t *testing.T) {
 		if !strings.Contains(got[0].Message, want) {
 			t.Errorf("message %q does not say %s", got[0].Message, want)
 		}
+	}
+}
+
+// TestScriptCache: a script read through the cache gives what reading it
+// afresh gives, and the cache stays within its bound.
+func TestScriptCache(t *testing.T) {
+	c := NewScriptCache()
+	const amd64 = "#!/bin/sh\ncurl -fsSLO https://example.com/x-linux-amd64\n"
+	want := readScriptArch(amd64)
+	if want.archs != 1 || want.firstArch != "amd64" {
+		t.Fatalf("readScriptArch = %+v, want one amd64 download", want)
+	}
+	for range 2 {
+		if got := scriptArchOf(c, amd64); got != want {
+			t.Fatalf("scriptArchOf = %+v, want %+v", got, want)
+		}
+	}
+	for i := range maxScriptCache + 10 {
+		scriptArchOf(c, fmt.Sprintf("#!/bin/sh\ncurl -fsSLO https://example.com/x%d-linux-amd64\n", i))
+	}
+	if n := len(c.m); n > maxScriptCache {
+		t.Fatalf("the cache holds %d scripts, more than %d", n, maxScriptCache)
+	}
+	if got := scriptArchOf(nil, "#!/bin/sh\necho no download\n"); got.archs != 0 {
+		t.Fatalf("a script without an architecture: %+v", got)
 	}
 }

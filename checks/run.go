@@ -80,6 +80,9 @@ type DockerfileInput struct {
 	// ["/usr/local/bin/entrypoint.sh", "sh", "-c", init_script]`). nil:
 	// not known.
 	KeptEntrypoint func(prog string) bool
+	// Scripts caches what was read of the scripts the Dockerfiles of one
+	// scan run (nil: nothing is kept).
+	Scripts *ScriptCache
 	// TemplateStarts reports whether a Coder template of the repository
 	// starts the systemd unit from its agent's startup script (`sudo
 	// dockerd &` for `docker`). nil: not known.

@@ -322,8 +322,9 @@ func (bf buildFiles) built(fsys fs.FS, ref string) bool {
 		return false
 	}
 	// A named build context the build supplies under that name.
+	lower := strings.ToLower(ref)
 	for _, f := range bf {
-		if slices.Contains(f.namedContexts, strings.ToLower(ref)) {
+		if slices.Contains(f.namedContexts, lower) {
 			return true
 		}
 	}
@@ -847,6 +848,15 @@ var catInto = regexp.MustCompile(`(?m)\bcat((?:[ \t]+[^\s|;&<>]+)+)[ \t]*>>?`)
 // (`$CMD_BASE $SRC_FILE >> $DST_FILE`).
 var catCommand = regexp.MustCompile(`(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_]*)=["']?(cat[ \t][^"'\n;&|<>]+)["']?[ \t]*$`)
 
+// catCommandIn returns catCommand's matches in b, looked for only where
+// b assigns a `cat` command at all.
+func catCommandIn(b []byte) [][][]byte {
+	if !bytes.Contains(b, []byte(`="cat `)) && !bytes.Contains(b, []byte(`='cat `)) && !bytes.Contains(b, []byte(`=cat `)) {
+		return nil
+	}
+	return catCommand.FindAllSubmatch(b, 4)
+}
+
 // joinedDockerfiles are the Dockerfile paths (with a folder, no variable)
 // a build file in the folder dir appends into another file with `cat`,
 // also through a variable that holds the command. A name without a folder
@@ -856,7 +866,7 @@ func joinedDockerfiles(b []byte, dir string, script bool) []string {
 	if !bytes.Contains(b, []byte("cat ")) {
 		return nil
 	}
-	for _, m := range catCommand.FindAllSubmatch(b, 4) {
+	for _, m := range catCommandIn(b) {
 		for _, ref := range []string{"${" + string(m[1]) + "} ", "$" + string(m[1]) + " "} {
 			b = bytes.ReplaceAll(b, []byte(ref), append(slices.Clip(m[2]), ' '))
 		}
@@ -2303,27 +2313,48 @@ func namedContexts(b []byte) []string {
 // where to, as written (variables kept).
 type folderCopy struct{ from, to string }
 
-// copyCommand is a `cp` or `rsync` command of a build file, its words.
-var copyCommand = regexp.MustCompile(`(?m)(?:^|[;&|(]|\bthen\b|\bdo\b)[ \t]*(?:cp|rsync)((?:[ \t]+[^\s;&|<>]+)+)`)
-
 // folderCopies returns the copies of a build file's `cp` and `rsync`
 // commands of one source: its last word is where to, the word before it
-// what (a folder of the root, no variable), at most maxTags.
+// what (a folder of the root, no variable), at most maxTags. A command
+// ends at the end of its line (continued lines joined) or at `;`, `&`,
+// `|` or a redirect.
 func folderCopies(b []byte) []folderCopy {
 	var out []folderCopy
-	for _, m := range copyCommand.FindAllSubmatch(bytes.ReplaceAll(b, []byte("\\\n"), []byte(" ")), -1) {
-		var ops []string
-		for _, w := range strings.Fields(string(m[1])) {
-			if !strings.HasPrefix(w, "-") {
-				ops = append(ops, strings.Trim(w, `"'`))
-			}
-		}
-		if len(ops) != 2 || strings.ContainsAny(ops[0], "$*?") || strings.HasPrefix(ops[0], "/") || len(out) >= maxTags {
+	text := strings.ReplaceAll(string(b), "\\\n", " ")
+	for _, line := range strings.Split(text, "\n") {
+		if !strings.Contains(line, "cp ") && !strings.Contains(line, "rsync ") {
 			continue
 		}
-		out = append(out, folderCopy{from: path.Clean(strings.TrimPrefix(ops[0], "./")), to: path.Clean(ops[1])})
+		words := strings.Fields(line)
+		for i := 0; i < len(words); i++ {
+			if w := words[i]; w != "cp" && w != "rsync" || i > 0 && !commandStart(words[i-1]) {
+				continue
+			}
+			var ops []string
+			j := i + 1
+			for ; j < len(words) && !strings.ContainsAny(words[j], ";&|<>"); j++ {
+				if !strings.HasPrefix(words[j], "-") {
+					ops = append(ops, strings.Trim(words[j], `"'`))
+				}
+			}
+			i = j
+			if len(ops) != 2 || strings.ContainsAny(ops[0], "$*?") || strings.HasPrefix(ops[0], "/") || len(out) >= maxTags {
+				continue
+			}
+			out = append(out, folderCopy{from: path.Clean(strings.TrimPrefix(ops[0], "./")), to: path.Clean(ops[1])})
+		}
 	}
 	return out
+}
+
+// commandStart reports whether the word before a command lets it start
+// one: a separator, or a keyword that a command follows.
+func commandStart(prev string) bool {
+	switch prev {
+	case "&&", "||", ";", "|", "then", "do", "else", "sudo", "(":
+		return true
+	}
+	return strings.HasSuffix(prev, ";") || strings.HasSuffix(prev, "&&") || strings.HasSuffix(prev, ":")
 }
 
 // copiedIn reports whether a build file copies the folder p in from a

@@ -188,7 +188,7 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	}
 	if t.Dockerfile != "" && s.templateCheckable(t, t.Dockerfile) {
 		din := &checks.DockerfileInput{Devcontainer: dc, BuildArgs: p.args, Target: p.target, Context: s.plan.contextFS(p.context),
-			BuiltImage: func(ref string) bool { return s.plan.buildFiles().built(s.plan.repo.FS(), ref) }}
+			BuiltImage: func(ref string) bool { return s.plan.buildFiles().built(s.plan.repo.FS(), ref) }, Scripts: s.plan.scripts}
 		if p.compose != nil {
 			din.ComposeUser = p.compose.User
 		}

@@ -50,6 +50,9 @@ type Planned struct {
 	// the image each builds: a Dockerfile's base built in the same
 	// repository is judged from the file that builds it.
 	siblings *checks.Siblings
+	// scripts keeps what the rules read of the scripts the Dockerfiles
+	// run, shared by every Dockerfile of the scan.
+	scripts *checks.ScriptCache
 	// includes are the Dockerfiles a template of the repository includes
 	// (`#{INCLUDE:docker/${TARGET}/runtime-from.dockerfile}`): pieces of
 	// it, each with the template's path.
@@ -273,6 +276,7 @@ func (p *Planned) plan(found []Found) {
 		return f
 	})
 	p.siblings.Local = func(ref string) bool { return p.buildFiles().built(p.repo.FS(), ref) }
+	p.scripts = checks.NewScriptCache()
 	p.siblings.Tagged = func(ref string) string { return p.buildFiles().taggedDockerfile(ref, dockerfiles) }
 	p.siblings.Elsewhere = func(ref string) bool { return p.buildFiles().elsewhere(ref) }
 }
