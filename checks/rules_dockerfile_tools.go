@@ -1379,7 +1379,10 @@ func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Findin
 // its URL (`…/aarch64-linux-gnu/gcc-linaro-…-x86_64_aarch64-linux-gnu.tar.xz`)
 // is the same on every host.
 func hostArch(w string, m []string) []string {
-	if h := crossHost.FindStringSubmatch(withoutPatternSubst(w)); h != nil && m != nil {
+	if m == nil {
+		return nil
+	}
+	if h := crossHost.FindStringSubmatch(withoutPatternSubst(w)); h != nil {
 		return []string{h[0], h[1]}
 	}
 	return m
