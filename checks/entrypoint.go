@@ -463,7 +463,7 @@ func passThrough(script string) bool {
 				if name == "echo" || name == "printf" {
 					prints++
 				}
-			case len(x.Args) >= 2 && slices.Contains(helpArgs, x.Args[1].Lit()):
+			case len(x.Args) >= 2 && helpQuery(x.Args[1].Lit(), len(x.Args)):
 				// `wp help "$1" > /dev/null`: a program asked for its help
 				// or version, to test whether the argument is one of its
 				// commands (the official wordpress:cli image, which then
@@ -478,6 +478,21 @@ func passThrough(script string) bool {
 		return ok
 	})
 	return ok && (execs > 0 || prints > 0)
+}
+
+// helpQuery reports whether a command whose first argument is first (of
+// n words, the program's included) only asks the program for its help or
+// version (`wp help "$1"`, `tool --version`): not `-h` or `-v`, which
+// other programs take as options (`chown -h`, `mkdir -v`), nor `npm
+// version patch`.
+func helpQuery(first string, n int) bool {
+	switch first {
+	case "help", "--help", "--version":
+		return true
+	case "version":
+		return n == 2
+	}
+	return false
 }
 
 // sleepLoop reports whether a loop only sleeps, for ever (`while true; do

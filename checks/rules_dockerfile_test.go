@@ -430,6 +430,8 @@ func TestCR106(t *testing.T) {
 			withContext(map[string]string{"_entry.sh": "#!/bin/sh\nset -e\nif [ \"$1\" != \"${1#-}\" ]; then\n    exec deno \"$@\"\nfi\ncase \"$1\" in\n    bench | run | test )\n    exec deno \"$@\";;\nesac\nexec \"$@\"\n"}), nil},
 		{"an ENTRYPOINT script that runs a runtime with its own script", "FROM debian:12\nCOPY _entry.sh /usr/local/bin/docker-entrypoint.sh\nENTRYPOINT [\"/tini\", \"--\", \"docker-entrypoint.sh\"]\n",
 			withContext(map[string]string{"_entry.sh": "#!/bin/sh\nexec deno run /app/setup.ts\n"}), []want{{line: 3}}},
+		{"an ENTRYPOINT script whose command takes -v as an option", "FROM debian:12\nCOPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"docker-entrypoint.sh\"]\n",
+			withContext(map[string]string{"docker-entrypoint.sh": "#!/bin/sh\nmkdir -v /data\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"an ENTRYPOINT script that runs its tool's command first", "FROM wordpress:cli\nCOPY docker-entrypoint.sh /usr/local/bin/\nENTRYPOINT [\"docker-entrypoint.sh\"]\n",
 			withContext(map[string]string{"docker-entrypoint.sh": "#!/bin/sh\nwp core install > /dev/null 2>&1\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"an ENTRYPOINT script that only keeps the container open in a loop", "FROM debian:12\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\n",

@@ -952,7 +952,6 @@ func (f buildFile) platformFor(df string) (string, bool) {
 // (`export`, a Makefile's `:=`/`?=`, a workflow's `env:` entry).
 var defaultPlatformSetting = regexp.MustCompile(`(?m)DOCKER_DEFAULT_PLATFORM\s*(?:[:?]?=|:)\s*["']?([a-z]+/[a-z0-9_]+(?:/[a-z0-9]+)?)["']?\s*$`)
 
-// platformFlag is a build command's `--platform` list.
 var (
 	// stringJoint joins two string literals of a program (`" + f"`,
 	// `' + '`).
@@ -962,6 +961,7 @@ var (
 	formatField = regexp.MustCompile(`(^|[^$])\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\}`)
 )
 
+// platformFlag is a build command's `--platform` list.
 var platformFlag = regexp.MustCompile(`--platform(?:=|\s+)["']?([A-Za-z0-9/_.,${}()-]+)`)
 
 // wholeVarRef is a value that is one variable alone (`$(PLATFORM)`,
