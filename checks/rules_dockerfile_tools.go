@@ -774,8 +774,9 @@ func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
 	return true
 }
 
-// helpArgs ask a command-line tool for its help or version.
-var helpArgs = []string{"--help", "-h", "help", "--version", "-v", "version"}
+// helpArgs ask a command-line tool for its help or version (not `-v`,
+// which many take for verbose).
+var helpArgs = []string{"--help", "-h", "help", "--version", "version"}
 
 // initWrapped is the command a minimal init's words run: what follows
 // its options and a `--` (`tini -p SIGTERM -- prog`, `dumb-init prog`).
