@@ -232,7 +232,7 @@ func checkCR217(in *DevcontainerInput) []Finding {
 }
 
 // branchTags are tags that follow a branch or a nightly build.
-var branchTags = []string{"main", "master", "develop", "devel", "dev", "nightly", "edge", "head", "trunk"}
+var branchTags = []string{"main", "master", "develop", "dev", "nightly", "edge", "head", "trunk"}
 
 // legacyFeatures maps the short IDs of the retired
 // microsoft/vscode-dev-containers features to what the Dev Containers CLI

@@ -80,7 +80,7 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "A `FROM` of a registry image, or a `COPY --from=` one (`COPY --from=ghcr.io/astral-sh/uv:latest /uv /bin/`), " +
 			"has neither a digest nor a tag other than `latest`, a variant's `latest` (`ubi9-latest`, `latest-arm64`), a branch's (`main`, " +
-			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`), a rolling build's " +
+			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`), a development build's `devel` (`rhub/r-minimal:devel`), a rolling build's " +
 			"(Kasm's `1.18.0-rolling-weekly`, rebuilt every week with its updates; ROS 2's `ros:rolling-ros-core`, its development " +
 			"distribution), a distroless variant alone (`gcr.io/distroless/static:nonroot`: distroless tags no versions; not an image of a Debian release distroless no longer builds, `python3-debian11:debug`) or a Dev Containers image's distribution " +
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, `cpp:debian-12`, which move to each new release; `1-bookworm` pins the major version; not `bullseye` nor `debian-11`, which the images dropped at 2.2) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
@@ -744,6 +744,11 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` has no tag, so it means `%s:latest`, which changes over time", ref, ref)
 	case r.Tag == "latest":
 		return fmt.Sprintf("`%s` uses the `latest` tag, which changes over time", ref)
+	case strings.EqualFold(r.Tag, "devel"):
+		// R-devel's nightly builds (`rhub/r-minimal:devel`), ROS 2's
+		// development sources, a vendor's development variant
+		// (`nvidia/opencl:devel`): no version, whatever it follows.
+		return fmt.Sprintf("`%s` uses the `devel` tag, a development build that names no version: it changes over time", ref)
 	case slices.Contains(branchTags, strings.ToLower(r.Tag)) || branchVariant(r.Tag):
 		return fmt.Sprintf("`%s` uses the `%s` tag, which follows a branch and changes with every push", ref, r.Tag)
 	case latestSuffix.MatchString(r.Tag):
