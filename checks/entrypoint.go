@@ -56,7 +56,13 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 	if entry == nil || len(entry.Args) == 0 {
 		return agentEntrypoint{}, false
 	}
-	b, rel, ok := v.contextFile(v.absProgram(entrypointProgram(entry)))
+	prog := entrypointProgram(entry)
+	// A script a shell is given (`["/bin/sh", "docker-entrypoint.sh"]`)
+	// is a path from the WORKDIR, not a name on PATH.
+	if w := commandWords(entry); len(w) > 1 && slices.Contains(shells, path.Base(w[0])) && !strings.HasPrefix(prog, "/") && !strings.HasPrefix(prog, "./") {
+		prog = "./" + prog
+	}
+	b, rel, ok := v.contextFile(v.absProgram(prog))
 	if !ok {
 		return agentEntrypoint{}, false
 	}
@@ -77,6 +83,7 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 // WORKDIR, a bare name on the default PATH (onPath).
 func (v *dfView) absProgram(prog string) string {
 	if prog != "" && !strings.HasPrefix(prog, "/") && strings.Contains(prog, "/") {
+		prog = path.Clean(prog)
 		if wd := v.workdirAt(v.final, nil); wd != "" {
 			return path.Join(wd, prog)
 		}

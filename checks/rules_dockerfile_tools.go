@@ -78,7 +78,7 @@ func init() {
 			"the entrypoint and hands it the script, as Coder's Railway template does; nor is one that only prints, tests " +
 			"and runs its arguments (`echo \"deprecated\" >&2; exec \"$@\"`, also kept in a variable first: `cmd=\"$*\"; exec $cmd`, or with its tool put before them when the first is one of the tool's commands: `if wp help \"$1\" > /dev/null 2>&1; then set -- wp \"$@\"; fi`, or an option or a subcommand: `exec deno \"$@\"`; its own variables, which `exec` does not hand on unless exported, count as printing, as do its own output descriptors, `exec 3>&1`; also from its own functions, with pauses, counters and a `trap` that prints after its arguments ran), or that only adds the running UID to /etc/passwd when it is missing (OpenShift's arbitrary-UID fix, `if ! grep -q \"$(id -u)\" /etc/passwd; then … > /etc/passwd; fi`): it sets nothing up; nor one whose script the final stage has every shell read again (`echo \"source /entrypoint.sh\" >> ~/.bashrc`, `/etc/bash.bashrc`, `/etc/profile.d`): what it sets up happens in the workspace's shells. An image with no shell (`scratch`, " +
 			"distroless but its `:debug` tags, Chainguard's `cgr.dev/chainguard/…` but their `-dev` tags, .NET's chiseled and distroless tags) is not judged, unless a stage copies a distribution's whole root into it (`COPY --from=rootfs-stage /root-out/ /`): it cannot be a workspace. " +
-			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, also told to read the system profile: `--rcfile /etc/profile`, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
+			"Nor is an ENTRYPOINT that only keeps the container open (`sleep infinity`, `tail -f /dev/null`, also after an `echo` in shell form or behind a minimal init, `[\"tini\", \"--\", \"sleep\", \"infinity\"]`, or a script whose loop only sleeps: `while true; do sleep 1000; done`), or only starts a shell (`[\"/bin/bash\"]`, `bash -l`, `[\"/bin/bash\", \"-i\", \"-c\"]`, which runs CMD, also told to read the system profile: `--rcfile /etc/profile`, or `[\"/usr/bin/env\"]` alone) or a minimal init with nothing " +
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`) or a shell alone (`[\"/sbin/tini\", \"-g\", \"sh\"]`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`) or as a Python module's command line (`[\"python\", \"-m\", \"twine\"]`), also with its own `run` subcommand (`[\"cypress\", \"run\"]`; " +
 			"a project runner's, `npm run dev`, `cargo run`, `flask run`, starts the project's code and is judged): they set nothing up. " +
@@ -135,7 +135,7 @@ func init() {
 			"script does not work the architecture out and `exit` somewhere (it may stop on the others), it is reported once, on the command that runs it (a script run under a condition, or " +
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
-			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), AWS's Session Manager plugin from `ubuntu_64bit/` or `linux_64bit/` (`ubuntu_arm64/` is the other), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64). A cross toolchain's " +
+			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), AWS's Session Manager plugin from `ubuntu_64bit/` or `linux_64bit/` (`ubuntu_arm64/` is the other), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64), sgerrand's glibc for Alpine (`alpine-pkg-glibc/…/glibc-2.34-r0.apk`, x86_64 only). A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported; one named with its host first (Linaro's `gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu.tar.xz`, Arm's `…-x86_64-aarch64-none-linux-gnu.tar.xz`) is reported for its host, where its programs run, and the folder it unpacks to (`ENV CC_DIR=/opt/gcc-linaro-…-x86_64_aarch64-linux-gnu`) is the same finding. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
@@ -590,7 +590,7 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 	name := path.Base(args[0])
 	// A keep-alive (`sleep infinity`, `tail -f /dev/null`) only holds the
 	// container open, as a template's agent does.
-	if name == "sleep" && len(args) == 2 || name == "tail" && slices.Equal(args[1:], []string{"-f", "/dev/null"}) {
+	if keepAlive(args) {
 		return true
 	}
 	// `["/usr/bin/env"]` alone runs the command it is given, as it is.
@@ -607,9 +607,19 @@ func bareEntrypoint(ins *dockerfile.Instruction) bool {
 	// signals to what it runs.
 	if slices.Contains(minimalInits, name) {
 		wrapped := initWrapped(args)
-		return len(wrapped) == 0 || slices.Contains(shells, path.Base(wrapped[0])) && shellOnly(wrapped)
+		return len(wrapped) == 0 || slices.Contains(shells, path.Base(wrapped[0])) && shellOnly(wrapped) || keepAlive(wrapped)
 	}
 	return slices.Contains(shells, name) && shellOnly(args)
+}
+
+// keepAlive reports whether a command's words only keep the container
+// open (`sleep infinity`, `tail -f /dev/null`).
+func keepAlive(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	name := path.Base(args[0])
+	return name == "sleep" && len(args) == 2 || name == "tail" && slices.Equal(args[1:], []string{"-f", "/dev/null"})
 }
 
 // shellOnly reports whether a shell's words (args[0] the shell) are options
@@ -1114,6 +1124,9 @@ var archlessDownloads = []struct {
 	// are x86_64, `ubuntu_arm64/` and `linux_arm64/` the others.
 	{regexp.MustCompile(`://[^\s]*/ubuntu_64bit/session-manager-plugin\.deb$`), "ubuntu_arm64/session-manager-plugin.deb"},
 	{regexp.MustCompile(`://[^\s]*/linux_64bit/session-manager-plugin\.rpm$`), "linux_arm64/session-manager-plugin.rpm"},
+	// sgerrand's glibc for Alpine (`glibc-2.34-r0.apk`, `glibc-bin-…`):
+	// built for x86_64 only.
+	{regexp.MustCompile(`://[^\s]*/sgerrand/alpine-pkg-glibc/releases/download/[^/\s]+/glibc(?:-bin|-i18n|-dev)?-[0-9][^/\s]*\.apk$`), ""},
 	// The Android NDK for Linux: its toolchain's programs are x86_64
 	// builds, and Google ships none for Linux on arm64.
 	{regexp.MustCompile(`://[^\s]*/android-ndk-r[0-9]+[a-z]?-linux(?:-x86_64)?\.zip$`), ""},
