@@ -420,6 +420,16 @@ func TestCR106(t *testing.T) {
 			withContext(map[string]string{"docker-entrypoint.sh": "#!/bin/sh\nset -euo pipefail\nif [ \"${1#-}\" != \"$1\" ] || wp help \"$1\" > /dev/null 2>&1; then\n\tset -- wp \"$@\"\nfi\nexec \"$@\"\n"}), nil},
 		{"a pass-through script another stage copied in from the context", "FROM rust:1-alpine AS builder\nWORKDIR /root/app\nADD . .\nFROM alpine:3.24\nCOPY --from=builder /root/app/docker/docker-entrypoint.sh /usr/bin/\nENTRYPOINT [ \"docker-entrypoint.sh\" ]\n",
 			withContext(map[string]string{"docker/docker-entrypoint.sh": "#!/bin/sh\nset -e\nif [ -z \"${QUIET:-}\" ]; then\n    exec 3>&1\nelse\n    exec 3>/dev/null\nfi\necho >&3 \"$0: ready\"\nexec \"$@\"\n"}), nil},
+		{"a Python tool named as its image", "FROM python:3.14-alpine\nCOPY [\"koparse/koparse.py\", \"/usr/local/bin/koparse\"]\nENTRYPOINT [\"/usr/local/bin/koparse\"]\n",
+			func(in *DockerfileInput) {
+				withContext(map[string]string{"koparse/koparse.py": "#!/usr/bin/env python3\nimport sys\n"})(in)
+				in.File.Path = "tekton/images/koparse/Dockerfile"
+			}, nil},
+		{"a shell script named as its image", "FROM alpine:3.20\nCOPY [\"koparse/koparse.sh\", \"/usr/local/bin/koparse\"]\nENTRYPOINT [\"/usr/local/bin/koparse\"]\n",
+			func(in *DockerfileInput) {
+				withContext(map[string]string{"koparse/koparse.sh": "#!/bin/sh\nchown -R app /data\nexec \"$@\"\n"})(in)
+				in.File.Path = "tekton/images/koparse/Dockerfile"
+			}, []want{{line: 3}}},
 		{"a keep-alive behind a minimal init", "FROM temporalio/base-admin-tools:1.0\nENTRYPOINT [\"tini\", \"--\", \"sleep\", \"infinity\"]\n", nil, nil},
 		{"a shell's script relative to the WORKDIR", "FROM python:3.12\nWORKDIR /musicbot\nCOPY . ./\nENTRYPOINT [\"/bin/sh\", \"docker-entrypoint.sh\"]\n",
 			withContext(map[string]string{"docker-entrypoint.sh": "#!/bin/sh\necho starting >&2\nexec \"$@\"\n"}), nil},

@@ -82,7 +82,7 @@ func init() {
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`) or a shell alone (`[\"/sbin/tini\", \"-g\", \"sh\"]`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`) or as a Python module's command line (`[\"python\", \"-m\", \"twine\"]`), also with its own `run` subcommand (`[\"cypress\", \"run\"]`; " +
 			"a project runner's, `npm run dev`, `cargo run`, `flask run`, starts the project's code and is judged): they set nothing up. " +
-			"A script is read where the final stage copies it in from the build context, also through another stage of the Dockerfile that copied the context in (`ADD . .` in a builder, then `COPY --from=builder /root/app/docker/entrypoint.sh /usr/bin/`); one that cannot be read (a base image's, or one copied from outside the checkout) is reported without a claim of what it does. A program is still reported when it is a script (by its name, `entrypoint.sh`, or a build-context file starting with `#!` whose name does not say so, unless the image's CMD only asks that one for its help or version: `CMD [\"--help\"]`), " +
+			"A script is read where the final stage copies it in from the build context, also through another stage of the Dockerfile that copied the context in (`ADD . .` in a builder, then `COPY --from=builder /root/app/docker/entrypoint.sh /usr/bin/`); one that cannot be read (a base image's, or one copied from outside the checkout) is reported without a claim of what it does. A program is still reported when it is a script (by its name, `entrypoint.sh`, or a build-context file starting with `#!` whose name does not say so, unless the image's CMD only asks that one for its help or version: `CMD [\"--help\"]`, or it runs in a language's runtime, `#!/usr/bin/env python3`, and is named as the image its Dockerfile's folder names: `koparse/Dockerfile`'s `/usr/local/bin/koparse`), " +
 			"an interpreter running a script, a user switcher (`gosu`), a known service (also a server module: `python -m http.server`), or is started to serve (`--port`, `serve`). " +
 			"A Dockerfile a Docker Compose Dev Container builds is not judged (its service's command runs unless `overrideCommand` is " +
 			"true, and envbuilder cannot build it). An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
@@ -779,7 +779,13 @@ func (v *dfView) programEntrypoint(entry, cmd *dockerfile.Instruction) bool {
 		}
 	}
 	if b, _, ok := v.contextFile(args[0]); ok && strings.HasPrefix(string(b), "#!") {
-		return false
+		// A program in a language's runtime named as the image it is
+		// built for (tektoncd's `koparse/Dockerfile` copying
+		// `koparse.py` to `/usr/local/bin/koparse`): the image's tool.
+		first, _, _ := strings.Cut(string(b), "\n")
+		return name == builtName(v.path()) && slices.ContainsFunc(strings.Fields(strings.TrimPrefix(first, "#!")), func(w string) bool {
+			return languageRuntime(path.Base(w))
+		})
 	}
 	return true
 }
