@@ -695,8 +695,6 @@ func TestCR112(t *testing.T) {
 		{"a URL with a backtick substitution", "FROM python:3.12\nRUN curl -LO https://dl.example.com/release/`curl -s https://dl.example.com/release/stable.txt`/bin/linux/amd64/kubectl && chmod +x kubectl\n", nil, []want{{line: 2}}},
 		{"AWS's Session Manager plugin for x86_64", "FROM ubuntu:24.04\nRUN curl -fsSLo /tmp/smp.deb \"https://s3.amazonaws.com/session-manager-downloads/plugin/latest/ubuntu_64bit/session-manager-plugin.deb\" && dpkg -i /tmp/smp.deb\n", nil, []want{{line: 2}}},
 		{"AWS's Session Manager plugin for arm64 in an arm64 stage", "FROM --platform=linux/arm64 ubuntu:24.04\nRUN curl -fsSLo /tmp/smp.deb \"https://s3.amazonaws.com/session-manager-downloads/plugin/latest/ubuntu_arm64/session-manager-plugin.deb\"\n", nil, nil},
-		{"sgerrand's glibc for Alpine", "FROM alpine:3.20\nRUN wget -q https://github.com/sgerrand/alpine-pkg-glibc/releases/download/2.34-r0/glibc-2.34-r0.apk && apk add --force-overwrite glibc-2.34-r0.apk\n", nil, []want{{line: 2}}},
-		{"sgerrand's glibc in a stage for amd64", "FROM --platform=linux/amd64 alpine:3.20\nRUN wget -q https://github.com/sgerrand/alpine-pkg-glibc/releases/download/2.34-r0/glibc-2.34-r0.apk\n", nil, nil},
 		{"Solidity's arm64 compiler", "FROM ubuntu:24.04\nRUN wget https://github.com/ethereum/solidity/releases/download/v0.8.31/solc-static-linux-arm\n", nil, nil},
 		{"ninja-linux.zip", "FROM ubuntu:24.04\nRUN curl -fsSLO https://github.com/ninja-build/ninja/releases/download/v1.12.1/ninja-linux.zip\n", nil, []want{{line: 2}}},
 		{"tini picked by the architecture", "FROM debian:12\nARG TARGETARCH\nRUN curl -fsSLo /sbin/tini https://github.com/krallin/tini/releases/download/v0.19.0/tini-${TARGETARCH}\n", nil, nil},

@@ -135,7 +135,7 @@ func init() {
 			"script does not work the architecture out and `exit` somewhere (it may stop on the others), it is reported once, on the command that runs it (a script run under a condition, or " +
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
-			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), AWS's Session Manager plugin from `ubuntu_64bit/` or `linux_64bit/` (`ubuntu_arm64/` is the other), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64), sgerrand's glibc for Alpine (`alpine-pkg-glibc/…/glibc-2.34-r0.apk`, x86_64 only). A cross toolchain's " +
+			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), AWS's Session Manager plugin from `ubuntu_64bit/` or `linux_64bit/` (`ubuntu_arm64/` is the other), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64). A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported; one named with its host first (Linaro's `gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu.tar.xz`, Arm's `…-x86_64-aarch64-none-linux-gnu.tar.xz`) is reported for its host, where its programs run, and the folder it unpacks to (`ENV CC_DIR=/opt/gcc-linaro-…-x86_64_aarch64-linux-gnu`) is the same finding. A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
@@ -1130,9 +1130,6 @@ var archlessDownloads = []struct {
 	// are x86_64, `ubuntu_arm64/` and `linux_arm64/` the others.
 	{regexp.MustCompile(`://[^\s]*/ubuntu_64bit/session-manager-plugin\.deb$`), "ubuntu_arm64/session-manager-plugin.deb"},
 	{regexp.MustCompile(`://[^\s]*/linux_64bit/session-manager-plugin\.rpm$`), "linux_arm64/session-manager-plugin.rpm"},
-	// sgerrand's glibc for Alpine (`glibc-2.34-r0.apk`, `glibc-bin-…`):
-	// built for x86_64 only.
-	{regexp.MustCompile(`://[^\s]*/sgerrand/alpine-pkg-glibc/releases/download/[^/\s]+/glibc(?:-bin|-i18n|-dev)?-[0-9][^/\s]*\.apk$`), ""},
 	// The Android NDK for Linux: its toolchain's programs are x86_64
 	// builds, and Google ships none for Linux on arm64.
 	{regexp.MustCompile(`://[^\s]*/android-ndk-r[0-9]+[a-z]?-linux(?:-x86_64)?\.zip$`), ""},
