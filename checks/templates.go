@@ -38,7 +38,7 @@ func init() {
 			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template`, `.in`, `.ncl`, `.jsonnet`, `.cue` or `.blueprint` suffix, " +
 			"a `Dockerfile.<suffix>` whose first line is a program's rather than an instruction (`let render = fun cfg =>`), or a line that starts " +
 			"with `{{`, `{%` or `<%`, or such a tag in `FROM` or in the default of an `ARG` a `FROM` takes, or a placeholder alone " +
-			"on a line that a script replaces with instructions (ffmpeg's `%%ENV%%`, a Python format field such as `{args}`), or a generator's " +
+			"on a line that a script replaces with instructions (ffmpeg's `%%ENV%%`, a Python format field such as `{args}`, a variable for `envsubst` such as `${LABELS}`), or a generator's " +
 			"include written as a comment (che-theia's `#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}`), or a `FROM` whose variable only a comment declares, `# ARG " +
 			"teamcityAgentImage`, as JetBrains' TeamCity configs do, or a build tool's property in an instruction Docker expands itself, " +
 			"`FROM ${docker.base.image}` in a folder Maven's resource filtering fills in: no Dockerfile variable has a dot in its name), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
@@ -169,6 +169,10 @@ var (
 	// formatFieldLine is a Python format field alone on a line (mlrun's
 	// `{args}` and `{pip}`, which a test fills in with str.format).
 	formatFieldLine = regexp.MustCompile(`^\s*\{[a-z_][a-z0-9_]*\}\s*$`)
+	// variableLine is a shell variable alone on a line (percona's
+	// `${LABELS}`, which a script's `envsubst` turns into LABEL lines):
+	// no instruction, only what fills it in.
+	variableLine = regexp.MustCompile(`^\s*\$(?:\{[A-Z][A-Z0-9_]*\}|[A-Z][A-Z0-9_]*)\s*$`)
 	// generatorDirective is a generator's include written as a comment
 	// (che-theia's `#{INCLUDE:docker/…/runtime-from.dockerfile}`).
 	// Only an include needs filling in: the file misses the lines it
@@ -472,6 +476,9 @@ func generatorLine(p string, lines []string) *Template {
 		// continuation could hold it.
 		if m == nil && (i == 0 || !strings.HasSuffix(strings.TrimSpace(lines[i-1]), "\\")) {
 			m = formatFieldLine.FindStringIndex(line)
+			if m == nil {
+				m = variableLine.FindStringIndex(line)
+			}
 		}
 		if m != nil {
 			return &Template{Path: p, Kind: TemplateGenerator, Sign: "`" + clip(strings.TrimSpace(line[m[0]:m[1]]), 40) + "` on line " + fmt.Sprint(i+1),

@@ -25,6 +25,8 @@ func TestDockerfileTemplate(t *testing.T) {
 		{name: "a format string in an ARG default is no template", path: "Dockerfile", src: "ARG FMT='{{.Id}}'\nFROM docker:27\n"},
 		{name: "a placeholder line a script replaces", path: "templates/Dockerfile-template.ubuntu2404", src: "FROM ubuntu:24.04 AS base\nWORKDIR /tmp/workdir\n%%ENV%%\nRUN apt-get update\n", kind: TemplateGenerator, line: 3, col: 1, sign: "`%%ENV%%`"},
 		{name: "a Python format field alone on a line", path: "tests/Dockerfile.test-nb", src: "FROM python:3.7-slim\nRUN pip install .\n{args}\n{pip}\nRUN jupyter nbconvert --execute {notebook}\n", kind: TemplateGenerator, line: 3, col: 1, sign: "`{args}`"},
+		{name: "a variable alone on a line, for envsubst", path: "installers/olm/bundle.Dockerfile", src: "FROM scratch\n# LABELS is replaced with bundle.annotations.yaml\n${LABELS}\nCOPY --from=builder /build/ /\n", kind: TemplateGenerator, line: 3, col: 1, sign: "`${LABELS}`"},
+		{name: "a variable continuing a RUN is the command's", path: "Dockerfile", src: "FROM debian:12\nRUN echo \\\n  $HOME\n"},
 		{name: "a format field continuing a RUN is the command's", path: "Dockerfile", src: "FROM debian:12\nRUN echo \\\n  {x}\n"},
 		{name: "a brace group is shell", path: "Dockerfile", src: "FROM debian:12\nRUN { echo a; echo b; } > /x\n"},
 		{name: "a generator's include directive", path: "dockerfiles/theia/Dockerfile", src: "# Builder Image\n#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/builder-from.dockerfile}\nRUN yarn\n", kind: TemplateGenerator, line: 2, col: 1, sign: "`#{INCLUDE:docker/${BUILD_IMAGE_TARGET}"},
