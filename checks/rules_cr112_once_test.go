@@ -37,6 +37,7 @@ func TestCR112OncePerDownload(t *testing.T) {
 		{"the download's signature", "FROM debian:12\nRUN curl -sSL https://e.com/r-1-linux-x86_64.tar.bz2 -o /tmp/r.tbz && curl -sSL https://e.com/r-1-linux-x86_64.tar.bz2.asc -o /tmp/r.asc\n", nil, []want{{line: 2}}},
 		{"a fallback mirror", "FROM debian:12\nRUN if ! wget -O s.deb https://a.example/s_1_amd64.deb; then wget -O s.deb https://b.example/s_1_amd64.deb; fi\n", nil, []want{{line: 2}}},
 		{"conda's linux-64", "FROM debian:12\nRUN curl -Ls https://micro.mamba.pm/api/micromamba/linux-64/1.1.0 | tar -xj -C /usr/local bin/micromamba\n", nil, []want{{line: 2}}},
+		{"vale's Linux_64-bit", "FROM debian:12\nRUN curl -fsSL https://github.com/errata-ai/vale/releases/download/v2.26.0/vale_2.26.0_Linux_64-bit.tar.gz | tar -xz -C /usr/local/bin vale\n", nil, []want{{line: 2}}},
 		{"s5cmd's Linux-64bit", "FROM debian:12\nRUN curl -L -o /tmp/s5cmd.tar.gz \"https://github.com/peak/s5cmd/releases/download/v2.2.2/s5cmd_2.2.2_Linux-64bit.tar.gz\"\n", nil, []want{{line: 2}}},
 		{"s5cmd's Linux-arm64 in a stage for arm64", "FROM --platform=linux/arm64 debian:12\nRUN curl -L -o /tmp/s5cmd.tar.gz \"https://github.com/peak/s5cmd/releases/download/v2.2.2/s5cmd_2.2.2_Linux-arm64.tar.gz\"\n", nil, nil},
 		{"conda asked for its platform", "FROM debian:12\nRUN arch=$(uname -m) && [ \"$arch\" = x86_64 ] && sub=linux-64 || sub=linux-aarch64; curl -Ls https://micro.mamba.pm/api/micromamba/$sub/1.1.0 | tar -xj\n", nil, nil},

@@ -543,7 +543,7 @@ func NormArch(a string) string { return normArch(a) }
 // arm; "" for a name it does not know.
 func normArch(a string) string {
 	switch strings.ToLower(a) {
-	case "amd64", "x86_64", "x86-64", "x64", "linux-64", "linux64", "linux-64bit":
+	case "amd64", "x86_64", "x86-64", "x64", "linux-64", "linux64", "linux-64bit", "linux_64-bit":
 		return "amd64"
 	case "arm64", "aarch64", "arm64v8":
 		return "arm64"

@@ -83,7 +83,7 @@ func scriptDownloads(v *dfView) []Finding {
 
 // archHint finds any text archRe could match, without its separators:
 // a quick test before a script is parsed.
-var archHint = regexp.MustCompile(`(?i)amd64|x86[_-]64|aarch64|arm64|armv[67]|armhf|i386|i686|x64|linux-?64`)
+var archHint = regexp.MustCompile(`(?i)amd64|x86[_-]64|aarch64|arm64|armv[67]|armhf|i386|i686|x64|linux[-_]?64`)
 
 // scriptArchDownload judges one script's text: the first download that
 // names an architecture, when every such download the script runs

@@ -174,7 +174,7 @@ func init() {
 			"fetched from an architecture's folder (`…/x86_64/3bf863cc.pub`, `…/x86_64/os/RPM-GPG-KEY-AlmaLinux-10`, or an apt pin file, `cuda-ubuntu2204.pin`): the key is the same for all; nor a package built for every architecture " +
 			"fetched from one's folder (`…/x86_64/Packages/centos-release-scl-2-3.el7.centos.noarch.rpm`, `…_all.deb`), a distribution's " +
 			"repository setup package included (its repository file names `$basearch`), but NVIDIA's `cuda-repo-…` is reported: its " +
-			"repository file names the folder it came from; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64` and `Linux-64bit` (s5cmd's) count as x86_64. A download is reported once, " +
+			"repository file names the folder it came from; nor a package manager's `--setopt=repo.<id>…`, whose id is made from the URL that adds the repository. conda's `linux-64`, `Linux-64bit` (s5cmd's) and `Linux_64-bit` (vale's) count as x86_64. A download is reported once, " +
 			"where it is first named: the later words of the stage that name its file or the folder it unpacks to (in the " +
 			"same RUN, any later path naming the same architecture: `mv /tmp/vscode-reh-web-*linux-x64 …`; in a later RUN, a path under a folder named like the download's program: `…/nsight-systems/…/target-linux-x64/nsys`; the file and folder of a URL an ENV or ARG holds, which is reported where it is set) are " +
 			"part of that finding's fix, and a local output name (`curl -o x_amd64.zip`, `wget -O …`) is not a finding.",
@@ -959,7 +959,7 @@ var (
 	// archRe finds an architecture name between separators.
 	// conda's `linux-64` (its name for x86_64) counts too, as does
 	// `Linux-64bit` (s5cmd's, beside `Linux-arm64`).
-	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armv6l|armhf|i386|i686|x64|linux-64bit|linux-64|linux64)(?:$|[-_./"'])`)
+	archRe = regexp.MustCompile(`(?i)(?:^|[-_./="'])(amd64|x86_64|x86-64|aarch64|arm64|armv7l|armv7|armv6l|armhf|i386|i686|x64|linux-64bit|linux_64-bit|linux-64|linux64)(?:$|[-_./"'])`)
 	// archThenVar is an architecture a variable follows directly
 	// (`webots-$V-x86-64$WEBOTS_PACKAGE_PREFIX.tar.bz2`): the name is that
 	// architecture's whatever the variable adds. `Linux64${SUFFIX}` is not
@@ -1373,7 +1373,7 @@ func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Findin
 	if strings.EqualFold(arch, "linux-64") {
 		named = "x86_64 (conda's `linux-64`)"
 	}
-	if strings.EqualFold(arch, "linux64") || strings.EqualFold(arch, "linux-64bit") {
+	if strings.EqualFold(arch, "linux64") || strings.EqualFold(arch, "linux-64bit") || strings.EqualFold(arch, "linux_64-bit") {
 		named = "x86_64 (`" + arch + "`)"
 	}
 	fd := Finding{
