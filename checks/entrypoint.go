@@ -193,8 +193,9 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 		// `COPY ./conf/bin/*.sh /`: a pattern's file of prog's name, in
 		// the folder it copies into.
 		if !hasFlag(ins, "--from") && strings.HasSuffix(dest, "/") && path.Dir(prog) == path.Clean(dest) {
+			vars := v.stageVars(ins.Stage, ins)
 			for _, a := range ins.Args[:len(ins.Args)-1] {
-				pat := expandKnown(strings.Trim(a, `"'`), v.stageVars(ins.Stage, ins))
+				pat := expandKnown(strings.Trim(a, `"'`), vars)
 				if ok, _ := path.Match(path.Base(pat), path.Base(prog)); ok && strings.ContainsAny(path.Base(pat), "*?[") && !strings.ContainsAny(path.Dir(pat), "*?[$") {
 					srcs = append(srcs, path.Join(path.Dir(pat), path.Base(prog)))
 				}
@@ -257,12 +258,7 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 // /root/app` then `ADD . .`).
 func (v *dfView) stageContextSources(ins *dockerfile.Instruction) []string {
 	name, _ := ins.Flag("from")
-	var stage *dockerfile.Stage
-	for _, s := range v.f.Stages {
-		if s.Name != "" && strings.EqualFold(s.Name, name) {
-			stage = s
-		}
-	}
+	stage := v.f.Stage(name)
 	if stage == nil || len(ins.Args) < 2 {
 		return nil
 	}

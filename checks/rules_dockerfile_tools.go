@@ -843,36 +843,29 @@ func interpreter(name string) bool {
 
 // copiesWholeRoot reports whether the chain of s copies another stage's or
 // image's whole filesystem into its root (`FROM scratch` then `COPY
-// --from=base / /`, which squashes an image's layers): the image is then
-// that one, shell included.
+// --from=base / /`, which squashes an image's layers), or a folder a stage
+// filled (`COPY --from=rootfs-stage /root-out/ /`, linuxserver's base
+// images): the image is then that one, shell included.
 func (v *dfView) copiesWholeRoot(s *dockerfile.Stage) bool {
-	for _, ins := range v.instructions(s) {
-		if ins.Cmd != "copy" {
-			continue
-		}
-		if _, ok := ins.Flag("from"); !ok || len(ins.Args) != 2 {
-			continue
-		}
-		// `COPY --from=rootfs-stage /root-out/ /`: a folder a stage filled
-		// with a distribution's root (linuxserver's base images) is one.
-		if path.Clean(ins.Args[1]) == "/" && (path.Clean(ins.Args[0]) == "/" || strings.HasSuffix(ins.Args[0], "/")) {
-			return true
-		}
-	}
-	return false
+	return v.copiesIntoRoot(s, func(string) bool { return true })
 }
 
-// copiesSystem reports whether the chain of s copies another stage's or
-// image's whole filesystem into its root (`COPY --from=build / /`), or a
-// folder named as a root filesystem (`/root-out/`, `/builder/rootfs/`):
-// a folder of a few libraries (`COPY --from=build /runtime/ /`) is not a
-// system.
+// copiesSystem is copiesWholeRoot for a folder named as a root filesystem
+// only (`/root-out/`, `/builder/rootfs/`): a folder of a few libraries
+// (`COPY --from=build /runtime/ /`) is not a system.
 func (v *dfView) copiesSystem(s *dockerfile.Stage) bool {
+	return v.copiesIntoRoot(s, func(folder string) bool { return strings.Contains(strings.ToLower(path.Base(folder)), "root") })
+}
+
+// copiesIntoRoot reports whether the chain of s copies another stage's or
+// image's whole filesystem into its root (`COPY --from=x / /`), or a
+// folder of it (`…/root-out/ /`) that folderOK accepts.
+func (v *dfView) copiesIntoRoot(s *dockerfile.Stage, folderOK func(folder string) bool) bool {
 	for _, ins := range v.instructions(s) {
 		if _, ok := ins.Flag("from"); ins.Cmd != "copy" || !ok || len(ins.Args) != 2 || path.Clean(ins.Args[1]) != "/" {
 			continue
 		}
-		if src := path.Clean(ins.Args[0]); src == "/" || strings.HasSuffix(ins.Args[0], "/") && strings.Contains(strings.ToLower(path.Base(src)), "root") {
+		if src := path.Clean(ins.Args[0]); src == "/" || strings.HasSuffix(ins.Args[0], "/") && folderOK(src) {
 			return true
 		}
 	}
@@ -1373,7 +1366,7 @@ func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Findin
 	if strings.EqualFold(arch, "linux-64") {
 		named = "x86_64 (conda's `linux-64`)"
 	}
-	if strings.EqualFold(arch, "linux64") || strings.EqualFold(arch, "linux-64bit") || strings.EqualFold(arch, "linux_64-bit") {
+	if l := strings.ToLower(arch); l != "linux-64" && strings.HasPrefix(l, "linux") && normArch(arch) == "amd64" {
 		named = "x86_64 (`" + arch + "`)"
 	}
 	fd := Finding{
