@@ -35,15 +35,19 @@ type archVar struct {
 	name, value, arch string
 	env               bool
 	stage             *dockerfile.Stage
-	ins               *dockerfile.Instruction
+	// ins declares the name in the stage; at is where its value is
+	// written: ins itself, or the ARG before the first FROM whose
+	// default a stage's `ARG NAME` takes.
+	ins, at *dockerfile.Instruction
 }
 
 // archVars returns the ENV and ARG values of stage s that name an
 // architecture and are an architecture, a path or a URL.
-func archVars(s *dockerfile.Stage) []archVar {
+func archVars(f *dockerfile.File, s *dockerfile.Stage) []archVar {
 	var out []archVar
 	for _, ins := range s.Instructions {
 		var kvs []dockerfile.KeyValue
+		at := map[string]*dockerfile.Instruction{}
 		switch ins.Cmd {
 		case "env":
 			kvs = ins.Env
@@ -51,6 +55,11 @@ func archVars(s *dockerfile.Stage) []archVar {
 			for _, a := range ins.Declares {
 				if a.Default != nil {
 					kvs = append(kvs, dockerfile.KeyValue{Key: a.Name, Value: *a.Default})
+				} else if m, def := metaDefault(f, a.Name); m != nil {
+					// `ARG ARCH` in a stage takes the default of an
+					// `ARG ARCH=amd64` before the first FROM.
+					kvs = append(kvs, dockerfile.KeyValue{Key: a.Name, Value: def})
+					at[a.Name] = m
 				}
 			}
 		default:
@@ -62,7 +71,7 @@ func archVars(s *dockerfile.Stage) []archVar {
 			// A file for another OS (`…/FreeBSD/releases/amd64/…/base.txz`,
 			// a cross-compiler's sysroot) runs on no Linux host.
 			if slices.Contains(platformArgs, kv.Key) || archAware(kv.Value) || strings.ContainsAny(strings.TrimSpace(kv.Value), " \t\n") ||
-				crossTarget(kv.Key, strings.Trim(kv.Value, `"'`)) || otherOS.MatchString(kv.Value) {
+				crossTarget(kv.Key, strings.Trim(kv.Value, `"'`)) || crossRootfs(kv.Key, strings.Trim(kv.Value, `"'`)) || otherOS.MatchString(kv.Value) {
 				continue
 			}
 			m := archRe.FindStringSubmatch(withoutPatternSubst(kv.Value))
@@ -104,10 +113,49 @@ func archVars(s *dockerfile.Stage) []archVar {
 			if normArch(m[1]) == "386" {
 				continue
 			}
-			out = append(out, archVar{name: kv.Key, value: kv.Value, arch: m[1], env: ins.Cmd == "env", stage: s, ins: ins})
+			av := archVar{name: kv.Key, value: kv.Value, arch: m[1], env: ins.Cmd == "env", stage: s, ins: ins, at: ins}
+			if mi := at[kv.Key]; mi != nil {
+				av.at = mi
+			}
+			out = append(out, av)
 		}
 	}
 	return out
+}
+
+// metaDefault is the ARG before the first FROM that last declares name
+// with a default, and that default; nil when there is none. A stage's
+// `ARG name` without a default of its own takes it.
+func metaDefault(f *dockerfile.File, name string) (*dockerfile.Instruction, string) {
+	if f == nil {
+		return nil, ""
+	}
+	var at *dockerfile.Instruction
+	def := ""
+	for _, ins := range f.Meta {
+		for _, a := range ins.Declares {
+			if a.Name != name {
+				continue
+			}
+			at, def = nil, ""
+			if a.Default != nil {
+				at, def = ins, *a.Default
+			}
+		}
+	}
+	return at, def
+}
+
+// rootfsPath is a folder that holds another system's root file system
+// (`/crossrootfs/arm64`, `/opt/sysroot`).
+var rootfsPath = regexp.MustCompile(`(?i)/(?:cross[-_]?)?(?:rootfs|sysroots?)(?:/|$)`)
+
+// crossRootfs reports whether a variable names the root file system a
+// cross build compiles against (dotnet's `ROOTFS_DIR=/crossrootfs/arm64`,
+// a `SYSROOT`): the target's files, the same on every build host.
+func crossRootfs(name, value string) bool {
+	n := strings.ToUpper(name)
+	return strings.HasPrefix(value, "/") && (strings.Contains(n, "ROOTFS") || strings.Contains(n, "SYSROOT") || rootfsPath.MatchString(value))
 }
 
 // targetTriple is a compiler's target triple with its vendor
@@ -196,6 +244,9 @@ func (v *dfView) archUse(av archVar) int {
 				vars := v.stageVars(st, ins)
 				cmds, _ := ins.Commands()
 				for _, c := range cmds {
+					if c.Conditional {
+						continue
+					}
 					for _, a := range c.Args {
 						if refersTo(a, av.name) && isURLOrPath(expandKnown(a, vars)) {
 							return c.Line
@@ -232,6 +283,25 @@ func (v *dfView) sees(st *dockerfile.Stage, av archVar) bool {
 	return st == av.stage || av.env && slices.Contains(v.chain(st), av.stage)
 }
 
+// sharesMetaArg reports whether stage st declares, without a default of
+// its own, the ARG before the first FROM that av's value comes from: the
+// folder it names is the same there (azure-functions-docker's
+// `ARG JAVA_HOME=/usr/lib/jvm/msft-11-x64`, made by one stage's
+// `mkdir -p ${JAVA_HOME}` and copied by the last).
+func sharesMetaArg(st *dockerfile.Stage, av archVar) bool {
+	if av.at == av.ins {
+		return false
+	}
+	for _, ins := range st.Instructions {
+		for _, a := range ins.Declares {
+			if a.Name == av.name && a.Default == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // madeByBuild reports whether the folder av names is one the build makes
 // itself (`mkdir -p ${JAVA_HOME}`, `tar -xzf … -C ${JAVA_HOME}`): it
 // exists on every platform, and what is put in it is the download's
@@ -245,7 +315,7 @@ func (v *dfView) madeByBuild(av archVar) bool {
 		return refersTo(w, av.name) || strings.TrimRight(w, "/") == strings.TrimRight(value, "/")
 	}
 	for _, st := range v.f.Stages {
-		if !v.sees(st, av) {
+		if !v.sees(st, av) && !sharesMetaArg(st, av) {
 			continue
 		}
 		for _, ins := range st.Instructions {
@@ -377,7 +447,7 @@ func (v *dfView) argPassed(name, arch string) bool {
 // valueSpan finds the text `NAME=value` (or `NAME value`) of av on its
 // instruction's lines.
 func (v *dfView) valueSpan(av archVar) (dockerfile.Span, bool) {
-	for n := av.ins.StartLine; n <= av.ins.HeaderEndLine; n++ {
+	for n := av.at.StartLine; n <= av.at.HeaderEndLine; n++ {
 		line := v.f.Line(n)
 		i := strings.Index(line, av.name)
 		for i >= 0 {
@@ -395,7 +465,7 @@ func (v *dfView) valueSpan(av archVar) (dockerfile.Span, bool) {
 			i += j + 1
 		}
 	}
-	return dockerfile.Span{Line: av.ins.StartLine}, false
+	return dockerfile.Span{Line: av.at.StartLine}, false
 }
 
 // buildMachineStage reports whether stage s, not the final one, runs on
@@ -426,7 +496,7 @@ func archVarFindings(v *dfView) []Finding {
 			continue
 		}
 		fixed := v.fixedArch(s)
-		for _, av := range archVars(s) {
+		for _, av := range archVars(v.f, s) {
 			if ownArch(fixed, normArch(av.arch)) {
 				continue
 			}
@@ -450,7 +520,7 @@ func archVarFindings(v *dfView) []Finding {
 			fd := Finding{
 				Message: fmt.Sprintf("%s `%s=%s` hard-codes the %s architecture and %s: the image breaks on other platforms",
 					keyword, av.name, av.value, av.arch, what),
-				Location: v.instLoc(av.ins),
+				Location: v.instLoc(av.at),
 				Fix:      &Fix{Description: "declare `ARG TARGETARCH` and use `${TARGETARCH}`"},
 			}
 			if ok {

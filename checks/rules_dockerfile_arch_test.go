@@ -36,6 +36,16 @@ func TestCR112Vars(t *testing.T) {
 				buildFiles("arch", "${ARCH_ALIAS}")(in)
 				in.Devcontainer = &devcontainer.Config{}
 			}, []want{{2, 5, []string{}}}},
+		{"a stage's ARG takes the default before the first FROM", "ARG ARCH=amd64\nFROM debian:12\nARG ARCH\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil,
+			[]want{{1, 5, []string{e(1, "ARG ARCH=${TARGETARCH}")}}}},
+		{"a default before the first FROM the stage does not declare", "ARG ARCH=amd64\nFROM debian:12\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
+		{"a default before the first FROM declared again without one", "ARG ARCH=amd64\nARG ARCH\nFROM debian:12\nARG ARCH\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
+		{"a default before the first FROM the build files pass", "ARG ARCH=x86_64\nFROM debian:12\nARG ARCH\nRUN curl -fsSLO \"https://example.com/hab-${ARCH}-linux.tar.gz\"\n", buildFiles("ARCH", "aarch64", "x86_64"), nil},
+		{"a cross build's root file system", "ARG ROOTFS_DIR=/crossrootfs/arm64\nFROM debian:12\nARG ROOTFS_DIR\nRUN /scripts/build-rootfs.sh arm64 && ls \"$ROOTFS_DIR/usr/include/c++/\"\n", nil, nil},
+		{"a folder one stage makes from a default before the first FROM", "ARG JAVA_HOME=/usr/lib/jvm/msft-11-x64\nFROM debian:12 AS jdk\nARG JAVA_HOME\nRUN mkdir -p ${JAVA_HOME} && tar -xzf /tmp/jdk.tgz -C ${JAVA_HOME}\n" +
+			"FROM debian:12\nARG JAVA_HOME\nCOPY --from=jdk ${JAVA_HOME} ${JAVA_HOME}\nENV PATH=${JAVA_HOME}/bin:$PATH JAVA=${JAVA_HOME}/bin/java\n", nil, nil},
+		{"a value used only under a condition", "FROM ubuntu:24.04\nARG INSTALL_JLINK=false\nENV JLINK_PACKAGE_FILE=\"JLink_Linux_V832_x86_64.deb\"\nCOPY ${JLINK_PACKAGE_FILE} /tmp/${JLINK_PACKAGE_FILE}\n" +
+			"RUN if [ \"$INSTALL_JLINK\" = \"true\" ]; then dpkg --unpack /tmp/${JLINK_PACKAGE_FILE}; fi\n", nil, nil},
 		{"ARG is not inherited by a later stage", "FROM debian:12 AS base\nARG ARCH=amd64\nFROM base\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
 		{"the RUN works it out", "FROM debian:12\nARG ARCH=amd64\nRUN ARCH=$(dpkg --print-architecture) && curl -LO https://example.com/t_${ARCH}.deb\n", nil, nil},
 		{"platform ARG default", "FROM debian:12\nARG TARGETARCH=amd64\nRUN curl -LO https://example.com/t_${TARGETARCH}.deb\n", nil, nil},
