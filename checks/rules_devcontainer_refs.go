@@ -165,15 +165,7 @@ func workspaceRelative(c *devcontainer.Config, raw string) (string, bool) {
 		return "", false
 	}
 	dir := path.Dir(c.Path)
-	root := dir
-	if i := strings.Index("/"+dir+"/", "/.devcontainer/"); i >= 0 {
-		root = path.Clean("/" + dir)[:i]
-		root = strings.TrimPrefix(root, "/")
-		if root == "" {
-			root = "."
-		}
-	}
-	rel, err := filepath.Rel(dir, path.Join(root, rest))
+	rel, err := filepath.Rel(dir, path.Join(configRoot(c), rest))
 	if err != nil {
 		return "", false
 	}

@@ -27,7 +27,7 @@ type dcCase struct {
 	path       string            // default .devcontainer/devcontainer.json
 	siblings   []string
 	want       []string
-	edit       string // when set, the first finding's first edit text
+	edit       string // when set, the first finding's first edit text ("-": no edit)
 	// checkTemplates sets config check-templates (CR210's input).
 	checkTemplates bool
 	// composeImage is the image of the Compose service the config runs.
@@ -372,7 +372,12 @@ func TestDevcontainerRules(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Fatalf("findings at %v, want %v: %+v", got, want, fs)
 				}
-				if tc.edit != "" {
+				if tc.edit == "-" {
+					// A fix that describes what to do but edits nothing.
+					if fs[0].Fix == nil || len(fs[0].Fix.Edits) != 0 {
+						t.Fatalf("fix %+v, want a description and no edit", fs[0].Fix)
+					}
+				} else if tc.edit != "" {
 					if fs[0].Fix == nil || len(fs[0].Fix.Edits) == 0 || fs[0].Fix.Edits[0].Text != tc.edit {
 						t.Fatalf("fix %+v, want edit %q", fs[0].Fix, tc.edit)
 					}

@@ -91,6 +91,11 @@ var Sources = map[string]Source{
 		Where: "coder/envbuilder devcontainer/devcontainer.go (SubstituteVars, Compile), envbuilder.go (containerEnv, remoteEnv)",
 		URL:   "https://github.com/coder/envbuilder/blob/main/devcontainer/devcontainer.go",
 	},
+	"envbuilder-workspace": {
+		Title: "envbuilder: where the repository is cloned and lifecycle commands run",
+		Where: "coder/envbuilder docs/env-variables.md (ENVBUILDER_WORKSPACE_FOLDER: `[workspace base dir]/[name]`), envbuilder.go (os.Chdir(opts.WorkspaceFolder) before the lifecycle scripts)",
+		URL:   "https://github.com/coder/envbuilder/blob/main/docs/env-variables.md",
+	},
 	"envbuilder-features": {
 		Title: "envbuilder: how features are fetched and ordered",
 		Where: "coder/envbuilder devcontainer/devcontainer.go (compileFeatures), devcontainer/features/features.go (Extract)",
