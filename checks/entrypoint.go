@@ -84,9 +84,14 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 func (v *dfView) absProgram(prog string) string {
 	if prog != "" && !strings.HasPrefix(prog, "/") && strings.Contains(prog, "/") {
 		prog = path.Clean(prog)
-		if wd := v.workdirAt(v.final, nil); wd != "" {
-			return path.Join(wd, prog)
+		// With no WORKDIR known, a COPY to `.` and the command's `./x`
+		// are in the same unknown folder: both are read from `/`, as
+		// copyDest does.
+		wd := v.workdirAt(v.final, nil)
+		if wd == "" {
+			wd = "/"
 		}
+		return path.Join(wd, prog)
 	}
 	return onPath(prog, v.contextFile)
 }

@@ -170,7 +170,13 @@ func (v *dfView) copyDest(s *dockerfile.Stage, in *dockerfile.Instruction) strin
 	if wd == "" {
 		wd = "/"
 	}
-	return path.Join(wd, dest) + map[bool]string{true: "/", false: ""}[strings.HasSuffix(dest, "/") || dest == "."]
+	// A folder keeps its trailing slash; the root (`WORKDIR /` then
+	// `COPY . .`) is `/` already.
+	d := path.Join(wd, dest)
+	if (strings.HasSuffix(dest, "/") || dest == ".") && d != "/" {
+		d += "/"
+	}
+	return d
 }
 
 // workdirAt returns the WORKDIR in effect before in: the last one the

@@ -967,6 +967,22 @@ func TestCR106ScriptNotRead(t *testing.T) {
 	}
 }
 
+// TestCR106ScriptCopiedToRoot: a script the context copies into the root
+// (`WORKDIR /`, `COPY . .`) or into a WORKDIR that is not known, named
+// `./run.sh`, is read.
+func TestCR106ScriptCopiedToRoot(t *testing.T) {
+	ctx := withContext(map[string]string{"run.sh": "#!/bin/sh\nmongod --fork --logpath /var/log/mongod.log\nmongo load.js\n"})
+	for _, df := range []string{
+		"FROM mongo:7\nWORKDIR /\nCOPY . .\nENTRYPOINT [\"/run.sh\"]\n",
+		"FROM mongo:7\nCOPY run.sh .\nENTRYPOINT [\"./run.sh\"]\n",
+	} {
+		got := checkRule(t, "CR106", df, ctx)
+		if len(got) != 1 || strings.Contains(got[0].Message, "could not be read") {
+			t.Errorf("%q: CR106 %+v, want one from the script read", df, got)
+		}
+	}
+}
+
 func TestCR106ProgramLost(t *testing.T) {
 	got := checkRule(t, "CR106", "FROM python:3.12-slim\nCOPY app.py /app/app.py\nENTRYPOINT [\"python\"]\nCMD [\"/app/app.py\"]\n", nil)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "so `python /app/app.py` is not running") {
