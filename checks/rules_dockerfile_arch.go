@@ -277,6 +277,56 @@ func (v *dfView) archUse(av archVar) int {
 	return 0
 }
 
+// archPick returns the line of a RUN that picks its downloads by testing
+// av's value against architecture names (`case $arch in "amd64") …
+// "arm64") …`) and by nothing else: with a hard-coded value every build
+// takes the same branch (NordicPlayground/nrf-docker's `ARG arch=amd64`,
+// which no build passes). 0 when there is none, when the RUN works the
+// architecture out another way too, or sets the variable itself.
+func (v *dfView) archPick(av archVar) int {
+	if !archWord.MatchString(strings.Trim(av.value, `"'`)) {
+		return 0
+	}
+	assigns := regexp.MustCompile(`(?:^|[\s;&|(])` + regexp.QuoteMeta(av.name) + `=`)
+	for _, st := range v.f.Stages {
+		if !v.sees(st, av) {
+			continue
+		}
+		after := st != av.stage
+		for _, ins := range st.Instructions {
+			if ins == av.ins {
+				after = true
+				continue
+			}
+			if !after || ins.Cmd != "run" {
+				continue
+			}
+			text := v.f.Text(ins.StartLine, ins.EndLine)
+			ms := archCompare.FindAllStringIndex(text, -1)
+			if len(ms) == 0 || assigns.MatchString(text) {
+				continue
+			}
+			rest, ok := text, true
+			for i := len(ms) - 1; i >= 0; i-- {
+				m := text[ms[i][0]:ms[i][1]]
+				if vm := testedVar.FindStringSubmatch(m); vm == nil || vm[1] != av.name {
+					ok = false
+					break
+				}
+				rest = rest[:ms[i][0]] + rest[ms[i][1]:]
+			}
+			if !ok || archAware(rest) {
+				continue
+			}
+			return ins.StartLine + strings.Count(text[:ms[0][0]], "\n")
+		}
+	}
+	return 0
+}
+
+// testedVar is the variable an archCompare match tests.
+var testedVar = regexp.MustCompile(`\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
 // sees reports whether stage st sees av: an ARG only in its own stage, an
 // ENV also in the stages built on it.
 func (v *dfView) sees(st *dockerfile.Stage, av archVar) bool {
@@ -491,27 +541,37 @@ func (v *dfView) buildMachineStage(s *dockerfile.Stage) bool {
 func archVarFindings(v *dfView) []Finding {
 	var out []Finding
 	built := v.builtStages()
+	// A default before the first FROM that several stages declare is
+	// one value, reported once: where the first stage uses it.
+	reported := map[*dockerfile.Instruction]bool{}
 	for _, s := range v.f.Stages {
 		if s.Platform != "" && !hasVar(s.Platform) || !built[s] || v.buildMachineStage(s) {
 			continue
 		}
 		fixed := v.fixedArch(s)
 		for _, av := range archVars(v.f, s) {
-			if ownArch(fixed, normArch(av.arch)) {
+			if ownArch(fixed, normArch(av.arch)) || av.at != av.ins && reported[av.at] {
 				continue
 			}
 			if !av.env && v.argPassed(av.name, av.arch) {
 				continue
 			}
 			use := v.archUse(av)
+			pick := 0
+			if use == 0 {
+				pick = v.archPick(av)
+			}
 			kept := av.env && strings.HasPrefix(strings.Trim(av.value, `"'`), "/")
-			if use == 0 && !kept || v.madeByBuild(av) {
+			if use == 0 && pick == 0 && !kept || v.madeByBuild(av) {
 				continue
 			}
 			sp, ok := v.valueSpan(av)
 			what := "keeps it in the image's environment"
-			if use != 0 {
+			switch {
+			case use != 0:
 				what = fmt.Sprintf("line %d downloads or reads a path with it", use)
+			case pick != 0:
+				what = fmt.Sprintf("line %d picks what it installs by it, so every build takes the %s branch", pick, av.arch)
 			}
 			keyword := "ENV"
 			if !av.env {
@@ -539,6 +599,7 @@ func archVarFindings(v *dfView) []Finding {
 			} else if ok {
 				fd.Fix.Edits = archFix(v, sp, strings.ToLower(av.arch))
 			}
+			reported[av.at] = true
 			out = append(out, fd)
 		}
 	}

@@ -38,6 +38,9 @@ func TestCR112Vars(t *testing.T) {
 			}, []want{{2, 5, []string{}}}},
 		{"a stage's ARG takes the default before the first FROM", "ARG ARCH=amd64\nFROM debian:12\nARG ARCH\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil,
 			[]want{{1, 5, []string{e(1, "ARG ARCH=${TARGETARCH}")}}}},
+		{"a default before the first FROM that two stages use: once", "ARG ARCH=amd64\nFROM alpine:3.20 AS a\nARG ARCH\nRUN wget -O /k https://example.com/k-${ARCH}\n" +
+			"FROM alpine:3.20\nARG ARCH\nCOPY --from=a /k /k\nRUN wget -O /j https://example.com/j-${ARCH}\n", nil,
+			[]want{{1, 5, []string{e(1, "ARG ARCH=${TARGETARCH}")}}}},
 		{"a default before the first FROM the stage does not declare", "ARG ARCH=amd64\nFROM debian:12\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
 		{"a default before the first FROM declared again without one", "ARG ARCH=amd64\nARG ARCH\nFROM debian:12\nARG ARCH\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
 		{"a default before the first FROM the build files pass", "ARG ARCH=x86_64\nFROM debian:12\nARG ARCH\nRUN curl -fsSLO \"https://example.com/hab-${ARCH}-linux.tar.gz\"\n", buildFiles("ARCH", "aarch64", "x86_64"), nil},
@@ -46,6 +49,13 @@ func TestCR112Vars(t *testing.T) {
 			"FROM debian:12\nARG JAVA_HOME\nCOPY --from=jdk ${JAVA_HOME} ${JAVA_HOME}\nENV PATH=${JAVA_HOME}/bin:$PATH JAVA=${JAVA_HOME}/bin/java\n", nil, nil},
 		{"a value used only under a condition", "FROM ubuntu:24.04\nARG INSTALL_JLINK=false\nENV JLINK_PACKAGE_FILE=\"JLink_Linux_V832_x86_64.deb\"\nCOPY ${JLINK_PACKAGE_FILE} /tmp/${JLINK_PACKAGE_FILE}\n" +
 			"RUN if [ \"$INSTALL_JLINK\" = \"true\" ]; then dpkg --unpack /tmp/${JLINK_PACKAGE_FILE}; fi\n", nil, nil},
+		{"a RUN that picks by a hard-coded ARG", "FROM ubuntu:22.04\nARG arch=amd64\nRUN <<EOT\n    case $arch in\n        \"amd64\")\n            U=https://example.com/t_linux-amd64.tar.gz\n            ;;\n" +
+			"        \"arm64\")\n            U=https://example.com/t_linux-arm64.tar.gz\n            ;;\n    esac\n    wget -qO - \"${U}\" | tar -xz\nEOT\n", nil,
+			[]want{{2, 5, []string{e(2, "ARG TARGETARCH\nARG arch=${TARGETARCH}")}}}},
+		{"a RUN that picks by an ARG and asks the machine too", "FROM ubuntu:22.04\nARG arch=amd64\nRUN if [ \"$arch\" = amd64 ] && [ \"$(uname -m)\" = x86_64 ]; then wget -q https://example.com/t-amd64; fi\n", nil, nil},
+		{"a RUN that sets the variable it tests", "FROM ubuntu:22.04\nARG arch=amd64\nRUN arch=$(dpkg --print-architecture); case $arch in amd64) wget -q https://example.com/t-amd64;; esac\n", nil, nil},
+		{"a RUN that picks by another variable", "FROM ubuntu:22.04\nARG arch=amd64\nARG TOOLARCH\nRUN case $TOOLARCH in amd64) wget -q https://example.com/t-amd64;; esac\n", nil, nil},
+		{"a picking ARG the build files pass per architecture", "FROM ubuntu:22.04\nARG arch=amd64\nRUN case $arch in amd64) wget -q https://example.com/t-amd64;; arm64) wget -q https://example.com/t-arm64;; esac\n", buildFiles("arch", "amd64", "arm64"), nil},
 		{"ARG is not inherited by a later stage", "FROM debian:12 AS base\nARG ARCH=amd64\nFROM base\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
 		{"the RUN works it out", "FROM debian:12\nARG ARCH=amd64\nRUN ARCH=$(dpkg --print-architecture) && curl -LO https://example.com/t_${ARCH}.deb\n", nil, nil},
 		{"platform ARG default", "FROM debian:12\nARG TARGETARCH=amd64\nRUN curl -LO https://example.com/t_${TARGETARCH}.deb\n", nil, nil},

@@ -126,7 +126,7 @@ func init() {
 			"`-arm64`, …), or rustup is told the toolchain's host (`--default-host x86_64-unknown-linux-gnu`; a " +
 			"cross-compile `--target` is not reported), or an `ENV` or `ARG` value names one and the image keeps it or a later download uses it: " +
 			"an `ENV` path (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value (`ARG ARCH=amd64`, also one set before the first `FROM` that the stage declares again with `ARG ARCH`; a file " +
-			"name, a URL) that a later RUN's URL or path (one the RUN always runs, not under an `if`, a `case` branch or `||`), an ADD, or another ENV/ARG path is built from. A shell variable a RUN sets " +
+			"name, a URL) that a later RUN's URL or path (one the RUN always runs, not under an `if`, a `case` branch or `||`), an ADD, or another ENV/ARG path is built from, or that a RUN tests to pick its downloads and that nothing else decides (`ARG arch=amd64` with `case $arch in \"amd64\") … \"arm64\") …`: every build takes the same branch). A default set before the first `FROM` is reported once, where the first stage uses it. A shell variable a RUN sets " +
 			"(`export T=go1.22.linux-amd64.tar.gz`, `ARCH=amd64;`) is reported where it is set when a later URL or path of " +
 			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A script a RUN of the final image " +
 			"runs that the Dockerfile copies in from the build context (`COPY ci /opt/ci`, then `RUN cd /opt/ci && bash install_bazelisk.sh`) " +
