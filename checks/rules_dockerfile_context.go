@@ -19,8 +19,8 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "A `COPY` or `ADD` of a stage the build runs names a source that is not in the build context, when the context " +
 			"is known exactly: the `build.context` of the devcontainer.json (or of its Docker Compose service) that builds " +
-			"the Dockerfile, with nothing run before the build that could add files (no `initializeCommand`, no git " +
-			"submodules, whose folders a checkout may leave empty). Where the config sets no `build.context` and the " +
+			"the Dockerfile, with nothing run before the build that could add files (no git " +
+			"submodules, whose folders a checkout may leave empty; with an `initializeCommand`, which may make it before a Dev Containers CLI build, only for envbuilder, which never runs it). Where the config sets no `build.context` and the " +
 			"Dockerfile is in another folder (`\"dockerfile\": \"../examples.Dockerfile\"`), the builders differ: envbuilder " +
 			"builds from the devcontainer.json's folder, the Dev Containers CLI from the Dockerfile's, and the finding names " +
 			"the builder whose context lacks the source (none when config `devcontainer.builder` picks the other). Sources from another stage or image (`--from`), URLs, " +
@@ -86,6 +86,22 @@ func missingSource(in *DockerfileInput, src, rel string) (Finding, bool) {
 		return errors.Is(err, fs.ErrNotExist)
 	}
 	eb := missing(in.Context)
+	if in.InitAdds {
+		// The Dev Containers CLI runs initializeCommand first, which may
+		// make the file (a download kept out of Git); envbuilder never
+		// runs it, so a file its context lacks is missing there.
+		if !eb || in.Config.builder() == ConfigBuilderNative {
+			return Finding{}, false
+		}
+		return Finding{
+			Message: fmt.Sprintf("`%s` is not in the build context (`%s`): the config's `initializeCommand` may make it before a "+
+				"Dev Containers CLI build, but envbuilder never runs `initializeCommand`, so under envbuilder the build fails "+
+				"with `\"/%s\": not found` and the workspace does not start", src, in.ExactContext, rel),
+			Evidence: EvidenceFile,
+			Fix: &Fix{Description: fmt.Sprintf("commit `%s` under `%s` (a placeholder will do when the step that needs it is optional), "+
+				"or make it in a RUN of the Dockerfile instead of in `initializeCommand`", rel, in.ExactContext)},
+		}, true
+	}
 	if in.CLIContext == nil {
 		if !eb {
 			return Finding{}, false

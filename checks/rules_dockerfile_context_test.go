@@ -28,5 +28,21 @@ func TestCR124(t *testing.T) {
 		{"in a stage the build does not run", "FROM debian:12 AS unused\nCOPY missing.txt /\nFROM debian:12\nCOPY requirements.txt /\n", exactContext(ctx), nil},
 		{"in a stage the final one copies from", "FROM debian:12 AS b\nCOPY missing.txt /\nFROM debian:12\nCOPY --from=b /missing.txt /\n", exactContext(ctx), []want{{line: 2}}},
 		{"a context not known exactly", "FROM debian:12\nCOPY .env /app/.env\n", withContext(ctx), nil},
+		{"a file an initializeCommand may make: envbuilder's", "FROM debian:12\nCOPY JLink_Linux_V832_x86_64.deb /tmp/\nCOPY requirements.txt /tmp/\n", initContext(ctx, ""), []want{{line: 2}}},
+		{"a file an initializeCommand may make, native only", "FROM debian:12\nCOPY JLink_Linux_V832_x86_64.deb /tmp/\n", initContext(ctx, ConfigBuilderNative), nil},
 	})
+}
+
+// initContext is exactContext for a config with an initializeCommand,
+// built by the given builder ("" for either).
+func initContext(files map[string]string, b ConfigBuilder) func(*DockerfileInput) {
+	return func(in *DockerfileInput) {
+		exactContext(files)(in)
+		in.InitAdds = true
+		if b != "" {
+			cfg := DefaultConfig()
+			cfg.Builder = b
+			in.Config = cfg
+		}
+	}
 }

@@ -46,8 +46,8 @@ type DockerfileInput struct {
 	// its root) when Context is exactly what a builder is given: a
 	// devcontainer.json's (or its Compose service's) `build.context`,
 	// with nothing run before the build that could add files to it (no
-	// initializeCommand, no git submodules, whose folders a checkout may
-	// leave empty). "" when the context is not known that exactly (a
+	// git submodules, whose folders a checkout may leave empty; an
+	// initializeCommand is InitAdds). "" when the context is not known that exactly (a
 	// Dockerfile built on its own). CR124 judges COPY sources then.
 	ExactContext string
 	// CLIContext and CLIExactContext are the context the Dev Containers
@@ -57,6 +57,11 @@ type DockerfileInput struct {
 	// both builders use the same one.
 	CLIContext      fs.FS
 	CLIExactContext string
+	// InitAdds is set when the config's initializeCommand runs before a
+	// Dev Containers CLI build and may add files to the context:
+	// ExactContext is then exact for envbuilder only, which never runs
+	// initializeCommand.
+	InitAdds bool
 	// Repo is the scanned root (nil: not consulted), where a file the
 	// Dockerfile copies from a folder path its own folder lacks is looked
 	// for: such a Dockerfile is built with the repository as its context

@@ -192,8 +192,9 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 		if p.compose != nil {
 			din.ComposeUser = p.compose.User
 		}
-		if din.Context != nil && !t.isTemplate() && !dc.Has("/initializeCommand") && !s.plan.hasSubmodules() {
+		if din.Context != nil && !t.isTemplate() && !s.plan.hasSubmodules() {
 			din.ExactContext = p.context
+			din.InitAdds = dc.Has("/initializeCommand")
 			// With no `build.context`, the Dev Containers CLI builds from
 			// the Dockerfile's folder, envbuilder from the config's.
 			if dir := path.Dir(t.Dockerfile); p.compose == nil && !dc.Has("/build/context") && !dc.Has("/context") && dir != p.context {

@@ -332,9 +332,9 @@ func offlineRuleFindings(t *testing.T, root, id string, cfg *checks.Config) []ch
 
 // TestMissingCopySource: a COPY source missing from a devcontainer.json's
 // build context is CR124's, in the context the config names (the
-// repository root here); not when an initializeCommand runs first, not
-// when the repository has submodules, and not for a Dockerfile built on
-// its own.
+// repository root here); when an initializeCommand runs first, only for
+// envbuilder, which never runs it; not when the repository has
+// submodules, and not for a Dockerfile built on its own.
 func TestMissingCopySource(t *testing.T) {
 	config := `{"build": {"dockerfile": "Dockerfile", "context": ".."}}`
 	dockerfile := "FROM debian:12\nCOPY requirements.txt .devcontainer/setup.sh /tmp/\nCOPY .env /app/.env\nUSER 1000\n"
@@ -347,7 +347,10 @@ func TestMissingCopySource(t *testing.T) {
 	}
 	got := offlineFindings(t, writeTree(t, files), "CR124")
 	want := []string{"a/.devcontainer/Dockerfile:3 `.env` is not in the build context (`a`, the devcontainer.json's `build.context`): " +
-		"the build fails with `\"/.env\": not found`, and the workspace does not start"}
+		"the build fails with `\"/.env\": not found`, and the workspace does not start",
+		"b/.devcontainer/Dockerfile:3 `.env` is not in the build context (`b`): the config's `initializeCommand` may make it before a " +
+			"Dev Containers CLI build, but envbuilder never runs `initializeCommand`, so under envbuilder the build fails with " +
+			"`\"/.env\": not found` and the workspace does not start"}
 	if !slices.Equal(got, want) {
 		t.Errorf("CR124:\n%q\nwant\n%q", got, want)
 	}
