@@ -161,6 +161,41 @@ func (v *dfView) movedTo(prog string) string {
 	return from
 }
 
+// builtByStage reports whether the final stage's chain copies prog from
+// another stage of this Dockerfile (`COPY --from=builder
+// /workspace/mr-storage-initializer .`) that did not copy it in from the
+// build context: a program that stage made (also in a folder it copied
+// the context into, where the context has no such file).
+func (v *dfView) builtByStage(prog string) bool {
+	if !strings.HasPrefix(prog, "/") {
+		return false
+	}
+	for _, ins := range v.instructions(v.final) {
+		name, ok := ins.Flag("from")
+		if ins.Cmd != "copy" || !ok || v.f.Stage(name) == nil || len(ins.Args) != 2 || v.inContext(v.stageContextSources(ins)) {
+			continue
+		}
+		src := strings.Trim(ins.Args[0], `"'`)
+		dest := v.copyDest(v.final, ins)
+		if dest == prog || strings.HasSuffix(dest, "/") && path.Join(dest, path.Base(src)) == prog {
+			return true
+		}
+	}
+	return false
+}
+
+// inContext reports whether the build context has any of the paths: a
+// file the stage copied in rather than made (the stage copies the
+// whole context, `COPY . /workspace`, and builds the program there).
+func (v *dfView) inContext(paths []string) bool {
+	for _, p := range paths {
+		if _, err := fs.Stat(v.in.Context, path.Clean(strings.TrimPrefix(p, "/"))); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // contextSources are the sources a COPY or ADD takes from the build
 // context, as the stage's variables expand them: not another stage's or
 // image's (`--from`), not a pattern, not a URL.

@@ -983,6 +983,24 @@ func TestCR106ScriptCopiedToRoot(t *testing.T) {
 	}
 }
 
+// TestCR106StageProgram: a program another stage builds is not called a
+// script that could not be read.
+func TestCR106StageProgram(t *testing.T) {
+	got := checkRule(t, "CR106", "FROM golang:1.24 AS builder\nRUN go build -o /workspace/mr-storage-initializer ./cmd/csi\n"+
+		"FROM debian:12\nWORKDIR /\nCOPY --from=builder /workspace/mr-storage-initializer .\nENTRYPOINT [\"/mr-storage-initializer\"]\n",
+		withContext(map[string]string{"README.md": "x"}))
+	if len(got) != 1 || !strings.Contains(got[0].Message, "so `/mr-storage-initializer`, which an earlier stage builds, is not running") {
+		t.Fatalf("CR106 %+v, want one naming the program an earlier stage builds", got)
+	}
+	// Built in a folder the stage copied the context into.
+	got = checkRule(t, "CR106", "FROM golang:1.24 AS builder\nWORKDIR /workspace\nCOPY . .\nRUN go build -o mr-storage-initializer ./cmd/csi\n"+
+		"FROM debian:12\nCOPY --from=builder /workspace/mr-storage-initializer /\nENTRYPOINT [\"/mr-storage-initializer\"]\n",
+		withContext(map[string]string{"README.md": "x"}))
+	if len(got) != 1 || !strings.Contains(got[0].Message, "which an earlier stage builds") {
+		t.Fatalf("CR106 %+v, want one naming the program an earlier stage builds", got)
+	}
+}
+
 func TestCR106ProgramLost(t *testing.T) {
 	got := checkRule(t, "CR106", "FROM python:3.12-slim\nCOPY app.py /app/app.py\nENTRYPOINT [\"python\"]\nCMD [\"/app/app.py\"]\n", nil)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "so `python /app/app.py` is not running") {

@@ -82,7 +82,7 @@ func init() {
 			"to wrap but the command (`[\"tini\", \"--\"]`, `dumb-init --`) or a shell alone (`[\"/sbin/tini\", \"-g\", \"sh\"]`), or the command-line tool the image packages, " +
 			"run with the container's arguments (`[\"mise\"]`, `[\"/usr/local/bin/terraform\"]`, or in shell form as a plain word, `ENTRYPOINT cmus`), also behind a minimal init (`[\"dumb-init\", \"/usr/bin/learn-ocaml-client\"]`) or as a Python module's command line (`[\"python\", \"-m\", \"twine\"]`), also with its own `run` subcommand (`[\"cypress\", \"run\"]`; " +
 			"a project runner's, `npm run dev`, `cargo run`, `flask run`, starts the project's code and is judged): they set nothing up. " +
-			"A script is read where the final stage copies it in from the build context, also through another stage of the Dockerfile that copied the context in (`ADD . .` in a builder, then `COPY --from=builder /root/app/docker/entrypoint.sh /usr/bin/`); one that cannot be read (a base image's, or one copied from outside the checkout) is reported without a claim of what it does. A program is still reported when it is a script (by its name, `entrypoint.sh`, or a build-context file starting with `#!` whose name does not say so, unless the image's CMD only asks that one for its help or version: `CMD [\"--help\"]`, or it runs in a language's runtime, `#!/usr/bin/env python3`, and is named as the image its Dockerfile's folder names: `koparse/Dockerfile`'s `/usr/local/bin/koparse`), " +
+			"A script is read where the final stage copies it in from the build context, also through another stage of the Dockerfile that copied the context in (`ADD . .` in a builder, then `COPY --from=builder /root/app/docker/entrypoint.sh /usr/bin/`); one that cannot be read (a base image's, or one copied from outside the checkout) is reported without a claim of what it does, and a program an earlier stage builds (`COPY --from=builder /workspace/mr-storage-initializer .`) as the program that is not running. A program is still reported when it is a script (by its name, `entrypoint.sh`, or a build-context file starting with `#!` whose name does not say so, unless the image's CMD only asks that one for its help or version: `CMD [\"--help\"]`, or it runs in a language's runtime, `#!/usr/bin/env python3`, and is named as the image its Dockerfile's folder names: `koparse/Dockerfile`'s `/usr/local/bin/koparse`), " +
 			"an interpreter running a script, a user switcher (`gosu`), a known service (also a server module: `python -m http.server`), or is started to serve (`--port`, `serve`). " +
 			"A Dockerfile a Docker Compose Dev Container builds is not judged (its service's command runs unless `overrideCommand` is " +
 			"true, and envbuilder cannot build it). An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
@@ -394,6 +394,12 @@ func checkCR106(in *DockerfileInput) []Finding {
 			!languageRuntime(path.Base(prog)) && !knownFeatureScript(prog) && !v.writtenByRun(prog) {
 			fd.Message = fmt.Sprintf("ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command "+
 				"with the agent's init script, so whatever `%s` sets up never happens (the script could not be read, so what it does is not known)", prog)
+			// A program another stage of this file builds (a Go binary
+			// copied `--from=builder`) is no script: it is what is lost.
+			if v.builtByStage(prog) {
+				fd.Message = fmt.Sprintf("ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command "+
+					"with the agent's init script, so `%s`, which an earlier stage builds, is not running", prog)
+			}
 		}
 		out = append(out, fd)
 	}
