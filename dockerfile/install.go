@@ -82,7 +82,22 @@ var removeVerbs = map[string][]string{
 }
 
 // InstallOf reads a command as a package installation.
-func InstallOf(c Command) (Install, bool) { return packageCommand(c, installVerbs) }
+func InstallOf(c Command) (Install, bool) {
+	if inst, ok := packageCommand(c, installVerbs); ok {
+		return inst, true
+	}
+	// apt's upgrades install the packages they name as `install` does
+	// (`apt-get dist-upgrade -y curl ca-certificates`); one that names
+	// none installs nothing new.
+	if inst, ok := packageCommand(c, upgradeVerbs); ok && (len(inst.Packages) > 0 || inst.Unknown) {
+		return inst, true
+	}
+	return Install{}, false
+}
+
+// upgradeVerbs are the subcommands that upgrade what is installed and
+// install the packages they name.
+var upgradeVerbs = map[string][]string{"apt": {"upgrade", "dist-upgrade", "full-upgrade"}}
 
 // RemovalOf reads a command as a package removal (`apt-get purge -y
 // wget`, `apk del curl`): the Install it returns names the packages

@@ -202,6 +202,7 @@ func TestInstalls(t *testing.T) {
 		{"zypper", "zypper --non-interactive install --no-recommends -t package curl>=8", "zypper", []string{"curl"}, true},
 		{"zypper in", "zypper -n in git", "zypper", []string{"git"}, false},
 		{"sudo", "sudo apt-get install -y curl", "apt", []string{"curl"}, false},
+		{"an upgrade that names packages", "apt-get dist-upgrade -y --no-install-recommends curl ca-certificates", "apt", []string{"curl", "ca-certificates"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +217,7 @@ func TestInstalls(t *testing.T) {
 			}
 		})
 	}
-	for _, run := range []string{"apt-get update", "apt-get remove curl", "apk del x", "dnf clean all", "curl install", "zypper refresh"} {
+	for _, run := range []string{"apt-get update", "apt-get upgrade -y", "apt-get dist-upgrade", "apk upgrade curl", "dnf upgrade -y curl", "apt-get remove curl", "apk del x", "dnf clean all", "curl install", "zypper refresh"} {
 		in := runOf(t, "FROM a\nRUN "+run+"\n", 2)
 		if n := len(in.Installs()); n != 0 {
 			t.Errorf("%q: %d installs", run, n)
