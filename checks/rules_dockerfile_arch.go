@@ -71,7 +71,7 @@ func archVars(f *dockerfile.File, s *dockerfile.Stage) []archVar {
 			// A file for another OS (`…/FreeBSD/releases/amd64/…/base.txz`,
 			// a cross-compiler's sysroot) runs on no Linux host.
 			if slices.Contains(platformArgs, kv.Key) || archAware(kv.Value) || strings.ContainsAny(strings.TrimSpace(kv.Value), " \t\n") ||
-				crossTarget(kv.Key, strings.Trim(kv.Value, `"'`)) || crossRootfs(kv.Key, strings.Trim(kv.Value, `"'`)) || otherOS.MatchString(kv.Value) {
+				crossTarget(kv.Key, strings.Trim(kv.Value, `"'`)) || crossRootfs(kv.Key, strings.Trim(kv.Value, `"'`)) || androidABI.MatchString(kv.Value) || otherOS.MatchString(kv.Value) {
 				continue
 			}
 			m := archRe.FindStringSubmatch(withoutPatternSubst(kv.Value))
@@ -145,6 +145,11 @@ func metaDefault(f *dockerfile.File, name string) (*dockerfile.Instruction, stri
 	}
 	return at, def
 }
+
+// androidABI is an Android ABI's name (`arm64-v8a`, `armeabi-v7a`): a
+// folder for an app built for that Android device, the same on every
+// build host.
+var androidABI = regexp.MustCompile(`(?i)\barm64-v8a\b|\barmeabi(?:-v7a)?\b|android[-_]arm64[-_]v8a`)
 
 // rootfsPath is a folder that holds another system's root file system
 // (`/crossrootfs/arm64`, `/opt/sysroot`).

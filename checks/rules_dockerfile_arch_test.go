@@ -44,6 +44,7 @@ func TestCR112Vars(t *testing.T) {
 		{"a default before the first FROM the stage does not declare", "ARG ARCH=amd64\nFROM debian:12\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
 		{"a default before the first FROM declared again without one", "ARG ARCH=amd64\nARG ARCH\nFROM debian:12\nARG ARCH\nRUN curl -LO https://example.com/t-${ARCH}.tgz\n", nil, nil},
 		{"a default before the first FROM the build files pass", "ARG ARCH=x86_64\nFROM debian:12\nARG ARCH\nRUN curl -fsSLO \"https://example.com/hab-${ARCH}-linux.tar.gz\"\n", buildFiles("ARCH", "aarch64", "x86_64"), nil},
+		{"an Android ABI's output folder", "FROM ubuntu:24.04\nENV OPENSSL_LIB_DIR=\"/home/jenkins/openssl-output/arm64-v8a/lib\"\nENV JNI=/src/app/jniLibs/armeabi-v7a\n", nil, nil},
 		{"a cross build's root file system", "ARG ROOTFS_DIR=/crossrootfs/arm64\nFROM debian:12\nARG ROOTFS_DIR\nRUN /scripts/build-rootfs.sh arm64 && ls \"$ROOTFS_DIR/usr/include/c++/\"\n", nil, nil},
 		{"a folder one stage makes from a default before the first FROM", "ARG JAVA_HOME=/usr/lib/jvm/msft-11-x64\nFROM debian:12 AS jdk\nARG JAVA_HOME\nRUN mkdir -p ${JAVA_HOME} && tar -xzf /tmp/jdk.tgz -C ${JAVA_HOME}\n" +
 			"FROM debian:12\nARG JAVA_HOME\nCOPY --from=jdk ${JAVA_HOME} ${JAVA_HOME}\nENV PATH=${JAVA_HOME}/bin:$PATH JAVA=${JAVA_HOME}/bin/java\n", nil, nil},
