@@ -85,7 +85,7 @@ func init() {
 			"A script is read where the final stage copies it in from the build context, also through another stage of the Dockerfile that copied the context in (`ADD . .` in a builder, then `COPY --from=builder /root/app/docker/entrypoint.sh /usr/bin/`); one that cannot be read (a base image's, or one copied from outside the checkout) is reported without a claim of what it does, and a program an earlier stage builds (`COPY --from=builder /workspace/mr-storage-initializer .`) as the program that is not running. A program is still reported when it is a script (by its name, `entrypoint.sh`, or a build-context file starting with `#!` whose name does not say so, unless the image's CMD only asks that one for its help or version: `CMD [\"--help\"]`, or it runs in a language's runtime, `#!/usr/bin/env python3`, and is named as the image its Dockerfile's folder names: `koparse/Dockerfile`'s `/usr/local/bin/koparse`), " +
 			"an interpreter running a script, a user switcher (`gosu`), a known service (also a server module: `python -m http.server`), or is started to serve (`--port`, `serve`). " +
 			"A Dockerfile a Docker Compose Dev Container builds is not judged (its service's command runs unless `overrideCommand` is " +
-			"true, and envbuilder cannot build it). An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
+			"true, and envbuilder cannot build it), nor one that only the other services of a Dev Container's Compose files build (a desktop in `runServices` beside the workspace, also in a Dev Container Template's source): Compose runs them with their own command. An ENTRYPOINT that a Coder template of the repository keeps (its Terraform `entrypoint = [\"/usr/local/bin/entrypoint.sh\", " +
 			"\"sh\", \"-c\", …init_script]`) is not reported either: that template runs it. Nor is any ENTRYPOINT of a repository " +
 			"whose Coder template runs its Docker container with the image's own entrypoint and command and hands the agent's init " +
 			"script over in the environment (`CODER_INIT_SCRIPT_BASE64=${base64encode(coder_agent.main.init_script)}`): its images start the agent themselves.",
@@ -360,7 +360,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 	// A Docker Compose Dev Container keeps its service's command unless
 	// `overrideCommand` is true (the spec's default for Compose is false),
 	// and envbuilder cannot build one (CR202): nothing replaces it.
-	if dc := in.Devcontainer; dc != nil && dc.Has("/dockerComposeFile") && !dc.Bool("/overrideCommand") {
+	if dc := in.Devcontainer; dc != nil && dc.Has("/dockerComposeFile") && !dc.Bool("/overrideCommand") || in.ComposeSidecar != "" {
 		return nil
 	}
 	entry, cmd := v.finalCommand()

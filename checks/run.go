@@ -79,6 +79,11 @@ type DockerfileInput struct {
 	// builds it, so a FROM of it is the local build, not a registry's
 	// moving tag. nil: not known.
 	BuiltImage func(ref string) bool
+	// ComposeSidecar names the Compose service that builds the Dockerfile
+	// beside a Dev Container's own service (`runServices`), when only such
+	// services build it: Compose runs it with its own command, and no
+	// Coder template starts it. "" when none does.
+	ComposeSidecar string
 	// KeptEntrypoint reports whether a Coder template (Terraform) of the
 	// repository keeps the program prog as its container's entrypoint,
 	// handing it the agent's init script (`entrypoint =

@@ -30,6 +30,8 @@ type ComposeBuildFile struct {
 	// Target is the service's `build.target`, the stage the build stops
 	// at ("" for the last stage, or when it still holds a variable).
 	Target string
+	// Service is the service's name.
+	Service string
 }
 
 // composeFile is the part of a Compose file ComposeBuildFiles reads.
@@ -58,7 +60,7 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 		env = parseDotEnv(dotEnv)
 	}
 	var out []ComposeBuildFile
-	for _, s := range cf.Services {
+	for name, s := range cf.Services {
 		ctx, df, target := "", "Dockerfile", ""
 		var args map[string]string
 		switch v := s.Build.(type) {
@@ -97,10 +99,15 @@ func ComposeBuildFiles(b []byte, dir string, dotEnv []byte) []ComposeBuildFile {
 		if strings.Contains(img, "$") {
 			img = ""
 		}
-		out = append(out, ComposeBuildFile{Dockerfile: p, Context: path.Join(dir, ctx), Platform: plat, Image: img, Args: args, Target: target})
+		out = append(out, ComposeBuildFile{Dockerfile: p, Context: path.Join(dir, ctx), Platform: plat, Image: img, Args: args, Target: target, Service: name})
 	}
 	// Services are a mapping: the order is the Dockerfiles'.
-	slices.SortStableFunc(out, func(a, b ComposeBuildFile) int { return strings.Compare(a.Dockerfile, b.Dockerfile) })
+	slices.SortStableFunc(out, func(a, b ComposeBuildFile) int {
+		if c := strings.Compare(a.Dockerfile, b.Dockerfile); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Service, b.Service)
+	})
 	return out
 }
 

@@ -403,3 +403,24 @@ func TestMissingCopySourceByBuilder(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeSidecarEntrypoint: a Dockerfile that only a Dev Container's
+// other Compose services build (a desktop in runServices) keeps its
+// command under Compose, so CR106 does not judge it; the same file built
+// by nothing is judged.
+func TestComposeSidecarEntrypoint(t *testing.T) {
+	df := "FROM debian:12\nUSER 1000\nENTRYPOINT [\"/usr/local/bin/desktop-entrypoint.sh\"]\nCMD [\"/init\"]\n"
+	files := map[string]string{
+		".devcontainer/devcontainer.json": `{"dockerComposeFile": ["compose.yml", "../services/desk/compose.desk.yml"], "service": "dev", "runServices": ["desk"]}`,
+		".devcontainer/compose.yml":       "services:\n  dev:\n    build:\n      context: .\n      dockerfile: Dockerfile\n",
+		".devcontainer/Dockerfile":        "FROM debian:12\nUSER 1000\n",
+		"services/desk/compose.desk.yml":  "services:\n  desk:\n    build:\n      context: ../..\n      dockerfile: services/desk/Dockerfile\n",
+		"services/desk/Dockerfile":        df,
+		"other/Dockerfile":                df,
+	}
+	got := offlineFindings(t, writeTree(t, files), "CR106")
+	if len(got) == 0 || slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "services/") }) ||
+		!slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "other/Dockerfile:3 ") }) {
+		t.Errorf("CR106 %q, want other/Dockerfile only", got)
+	}
+}

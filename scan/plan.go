@@ -53,6 +53,11 @@ type Planned struct {
 	// scripts keeps what the rules read of the scripts the Dockerfiles
 	// run, shared by every Dockerfile of the scan.
 	scripts *checks.ScriptCache
+	// sidecars are the Dockerfiles that only services of a Dev Container's
+	// Compose files other than the one it opens build (a `runServices`
+	// desktop beside the workspace), with the service's name: Compose
+	// runs them with their own command.
+	sidecars map[string]string
 	// includes are the Dockerfiles a template of the repository includes
 	// (`#{INCLUDE:docker/${TARGET}/runtime-from.dockerfile}`): pieces of
 	// it, each with the template's path.
@@ -253,6 +258,7 @@ func (p *Planned) plan(found []Found) {
 		p.recognizeTemplates(&t)
 		p.Targets = append(p.Targets, t)
 	}
+	p.sidecars = p.composeSidecars()
 	for _, f := range found {
 		if f.Devcontainer || usedBy[f.Path] {
 			continue
@@ -279,6 +285,43 @@ func (p *Planned) plan(found []Found) {
 	p.scripts = checks.NewScriptCache()
 	p.siblings.Tagged = func(ref string) string { return p.buildFiles().taggedDockerfile(ref, dockerfiles) }
 	p.siblings.Elsewhere = func(ref string) bool { return p.buildFiles().elsewhere(ref) }
+}
+
+// composeSidecars maps each Dockerfile that the Compose files of the
+// repository's Dev Container configs (Template sources too) build only
+// for services other than the one a config opens to that service's name.
+func (p *Planned) composeSidecars() map[string]string {
+	side, primary := map[string]string{}, map[string]bool{}
+	for _, t := range p.Targets {
+		if t.Kind != checks.KindDevcontainer || t.dc == nil {
+			continue
+		}
+		for _, cf := range t.dc.plan.ComposeFiles {
+			if !localPath(cf.Path) {
+				continue
+			}
+			b, err := p.files.bytes(cf.Path)
+			if err != nil {
+				continue
+			}
+			dir := path.Dir(cf.Path)
+			env, err := rootfs.ReadFile(p.repo.FS(), path.Join(dir, ".env"), maxBuildFileBytes)
+			if err != nil {
+				env = nil
+			}
+			for _, c := range devcontainer.ComposeBuildFiles(b, dir, env) {
+				if c.Service == t.dc.plan.Service {
+					primary[c.Dockerfile] = true
+				} else if side[c.Dockerfile] == "" {
+					side[c.Dockerfile] = c.Service
+				}
+			}
+		}
+	}
+	for df := range primary {
+		delete(side, df)
+	}
+	return side
 }
 
 // compact sorts and dedups a list of paths.
