@@ -462,6 +462,10 @@ func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 //     package node does not link (nodejs/docker-node `*/bookworm-slim`).
 //   - alpine, and the `-alpine` tags of node, python and golang: busybox
 //     (wget) and ca-certificates-bundle, no bash or git.
+//   - swift and swiftlang/swift (nightlies), Ubuntu and Debian tags:
+//     git (not in -slim), no curl or wget (the curl that fetches the
+//     toolchain is purged: swift-docker's nightly-main/ubuntu/22.04 and
+//     release Dockerfiles), no USER (root).
 //   - fedora: curl (curl-minimal provides it; swiftlang/swift-docker's
 //     fedora:39 images run curl without installing it), no wget or git.
 //   - UBI standard and init images (ubi8, ubi9/ubi, ubi9/ubi-init): root
@@ -717,6 +721,21 @@ var knownBases = []knownBase{
 		// devel build on it and add no downloader. No USER: root.
 		b := facts(OSDebian, PMApt, "bash")
 		b.CACerts, b.UserKnown, b.CommandKnown = true, true, true
+		return b
+	}},
+	{"Swift's Ubuntu and Debian images", func(r ImageRef, _ string) bool {
+		return (official(r, "swift") || r.Registry == "" && r.Repository == "swiftlang/swift") &&
+			!tagHas(r.Tag, "amazonlinux2", "centos7", "centos8", "rhel", "ubi9", "fedora39", "fedora", "windowsservercore", "nanoserver")
+	}, func(r ImageRef) BaseFacts {
+		// swiftlang/swift-docker's Ubuntu and Debian Dockerfiles install
+		// git (not in -slim), fetch the toolchain with a curl they purge
+		// afterwards (`apt-get purge --auto-remove -y curl`), and set no
+		// USER: no curl or wget, root.
+		b := facts(OSDebian, PMApt, "bash", "git")
+		if tagHas(r.Tag, "slim") {
+			b = facts(OSDebian, PMApt, "bash")
+		}
+		b.UserKnown, b.CommandKnown = true, true
 		return b
 	}},
 	{"images whose default user is root", func(r ImageRef, _ string) bool {

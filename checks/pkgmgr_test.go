@@ -122,6 +122,9 @@ func TestKnownBase(t *testing.T) {
 		{"mcr.microsoft.com/dotnet/sdk:10.0-azurelinux3.0", OSRHEL, PMTdnf, false, false, false, false, "", nil, ""},
 		{"gcr.io/coder-dev-1/alpine:3.18", OSAlpine, PMApk, false, false, false, false, "", nil, ""},
 		{"ghcr.io/acme/thing:1", OSUnknown, PMUnknown, false, false, false, false, "", nil, ""},
+		{"swiftlang/swift:nightly-main-jammy", OSDebian, PMApt, true, false, true, false, "", nil, ""},
+		{"swift:6.0-noble-slim", OSDebian, PMApt, true, false, false, false, "", nil, "ubuntu"},
+		{"swift:6.0-rhel-ubi9", OSRHEL, PMDnf, false, false, false, false, "", nil, ""},
 	}
 	for _, tt := range tests {
 		b := KnownBase(tt.ref)
