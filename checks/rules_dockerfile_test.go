@@ -294,6 +294,17 @@ func TestCR103(t *testing.T) {
 	})
 }
 
+// aptMarkIdiom is the Docker Official images' RUN that installs curl,
+// uses it, marks everything auto, marks the saved list (and keep) manual
+// again and purges the rest; the purge is on its line 5.
+func aptMarkIdiom(keep string) string {
+	return "RUN set -eux; savedAptMark=\"$(apt-mark showmanual)\"; apt-get update; \\\n" +
+		"  apt-get install -y --no-install-recommends ca-certificates curl gnupg; \\\n" +
+		"  curl -fsSL https://example.com/x.tgz | tar -xz -C /usr/local; \\\n" +
+		"  apt-mark auto '.*' > /dev/null; [ -z \"$savedAptMark\" ] || apt-mark manual $savedAptMark; " + keep + "\\\n" +
+		"  apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false\n"
+}
+
 func TestCR104(t *testing.T) {
 	runRuleCases(t, "CR104", []ruleCase{
 		{"adds to the existing install", "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*\n", nil,
@@ -317,6 +328,10 @@ func TestCR104(t *testing.T) {
 		{"alpine has busybox", "FROM alpine:3.20\n", nil, nil},
 		{"installed, used, removed", "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends wget ca-certificates \\\n && wget -O rustup-init https://example.com/rustup-init \\\n && apt-get remove -y --auto-remove wget && rm -rf /var/lib/apt/lists/*\n", nil,
 			[]want{{line: 4}}},
+		{"the official images' apt-mark idiom purges what the RUN installed", "FROM debian:12-slim\n" + aptMarkIdiom("apt-mark manual ca-certificates; "), nil,
+			[]want{{line: 6}}},
+		{"the apt-mark idiom keeping curl by name", "FROM debian:12-slim\n" + aptMarkIdiom("apt-mark manual ca-certificates curl; "), nil, nil},
+		{"the apt-mark idiom and curl installed before it", "FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\n" + aptMarkIdiom(""), nil, nil},
 		{"removed, then installed again", "FROM debian:12\nRUN apt-get update && apt-get install -y wget && apt-get purge -y wget\nRUN apt-get update && apt-get install -y curl\n", nil, nil},
 		{"one of two removed", "FROM debian:12\nRUN apt-get update && apt-get install -y wget curl && apt-get purge -y wget\n", nil, nil},
 		{"alpine keeps busybox", "FROM alpine:3.20\nRUN apk add --no-cache curl && apk del curl\n", nil, nil},

@@ -26,7 +26,7 @@ func init() {
 			"show (`bash /tmp/library-scripts/common-debian.sh`, `curl … | sh`) or installs packages named by a " +
 			"variable: what they install is not known, not missing. A download tool the build installs (or the base has) " +
 			"and a later `apt-get remove`/`purge`, `apk del` or `dnf remove` takes away again, leaving none, is reported " +
-			"on that removal. CR301 settles it on the built image. The Dockerfile a devcontainer.json builds (not through " +
+			"on that removal; so is the Docker Official images' idiom that marks everything auto (`apt-mark auto '.*'`), marks the list it saved with `apt-mark showmanual` manual again and purges the rest with `--auto-remove`, for a tool the same RUN installed and no `apt-mark manual` keeps by name. CR301 settles it on the built image. The Dockerfile a devcontainer.json builds (not through " +
 			"Docker Compose), where envbuilder may build it, is a workspace image for certain and envbuilder runs the bootstrap " +
 			"in it: there the finding is a warning (config `devcontainer.builder: native` leaves it a note: the native " +
 			"integration puts the agent in the Dev Container itself).",
@@ -272,11 +272,41 @@ func (v *dfView) downloadersRemoved(s *dockerfile.Stage, b BaseFacts) (dockerfil
 			continue
 		}
 		cmds, _ := in.Commands()
+		// The Docker Official images' idiom: what this RUN installs is
+		// marked auto (`apt-mark auto '.*'`), what it keeps is marked
+		// manual again by name, and `apt-get purge --auto-remove` takes
+		// the rest away.
+		var here []string
+		autoMarked := false
+		// What it had before the RUN is in the list `apt-mark
+		// showmanual` saved, which the idiom marks manual again.
+		kept := map[string]bool{}
+		for p := range have {
+			kept[p] = true
+		}
+		saved := strings.Contains(v.f.Text(in.StartLine, in.EndLine), "showmanual")
 		for _, c := range cmds {
 			if inst, ok := dockerfile.InstallOf(c); ok {
 				for _, p := range inst.Packages {
 					if slices.Contains(downloaders, p) {
 						have[p], gone = true, nil
+						here = append(here, p)
+					}
+				}
+				continue
+			}
+			if path.Base(c.Name) == "apt-mark" && len(c.Args) > 1 {
+				switch c.Args[0] {
+				case "auto":
+					autoMarked = autoMarked || slices.Contains(c.Args[1:], ".*")
+				case "manual":
+					for i, a := range c.Args[1:] {
+						switch {
+						case i+1 < len(c.Literal) && c.Literal[i+1]:
+							kept[a] = true
+						case !saved:
+							kept["*"] = true // a list the shell works out
+						}
 					}
 				}
 				continue
@@ -285,7 +315,7 @@ func (v *dfView) downloadersRemoved(s *dockerfile.Stage, b BaseFacts) (dockerfil
 			if !ok || r.Unknown {
 				continue
 			}
-			var removed []string
+			removed := autoRemoved(c, r, autoMarked, here, kept, have)
 			for _, p := range r.Packages {
 				if have[p] {
 					delete(have, p)
@@ -298,6 +328,26 @@ func (v *dfView) downloadersRemoved(s *dockerfile.Stage, b BaseFacts) (dockerfil
 		}
 	}
 	return last, gone, len(gone) > 0 && len(have) == 0
+}
+
+// autoRemoved is what an `apt-get purge --auto-remove` (or `autoremove`)
+// after `apt-mark auto '.*'` removes of the download tools the same RUN
+// installed: those no literal `apt-mark manual` keeps (kept["*"]: one
+// kept a list the shell works out, and which is not known). They leave
+// have.
+func autoRemoved(c dockerfile.Command, r dockerfile.Install, autoMarked bool, here []string, kept, have map[string]bool) []string {
+	auto := slices.Contains(c.Args, "autoremove") || slices.Contains(c.Args, "--auto-remove") || slices.Contains(c.Args, "--autoremove")
+	if !autoMarked || !auto || r.Manager != "apt" || kept["*"] {
+		return nil
+	}
+	var out []string
+	for _, p := range here {
+		if have[p] && !kept[p] {
+			delete(have, p)
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // featuresMayInstall reports whether the Dockerfile is built for a
