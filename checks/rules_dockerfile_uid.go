@@ -21,7 +21,7 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "The final stage ends as a user the Dockerfile creates with a UID other than 1000 (`useradd -u 1001 dev`, " +
 			"`adduser --uid 1001 dev`, `-u ${USER_UID}` with `ARG USER_UID=1001`, or no UID at all on a well-known base whose own " +
-			"user holds 1000 — Ubuntu 23.04 and later's `ubuntu`, the Dev Containers images' `vscode`, node's `node` — so that useradd gives 1001), or as a numeric `USER` other than 0 " +
+			"user holds 1000 — Ubuntu 23.04 and later's `ubuntu`, the Dev Containers images' `vscode`, node's `node` — so that useradd gives 1001, or a system account, `adduser --system theia`, which gets a UID below 1000), or as a numeric `USER` other than 0 " +
 			"and 1000 (`USER 1001`). A UID whose value is not known from the file is not reported, nor a user a later " +
 			"`usermod -u` changes, nor a Dockerfile a devcontainer.json builds (its `remoteUser` and " +
 			"`updateRemoteUserUID` settle the user). CR320 judges the built image.",
@@ -207,6 +207,16 @@ func checkCR122(in *DockerfileInput) []Finding {
 			Location: v.lineLoc(c.line, c.line),
 			Evidence: EvidenceKnownBase,
 			Fix:      &Fix{Description: "remove the `" + holder + "` user first (`userdel -r " + holder + "`) and create `" + u + "` with `--uid 1000`"},
+		}}
+	}
+	if ok && c.uid == "" && c.system && !c.changed {
+		// A system account gets a UID below 1000 (useradd's SYS_UID_MAX,
+		// adduser's LAST_SYSTEM_UID, 999): never 1000.
+		return []Finding{{
+			Message:  fmt.Sprintf("the workspace user `%s` is created as a system account, which gets a UID below 1000: %s", u, why),
+			Location: v.lineLoc(c.line, c.line),
+			Evidence: EvidenceFile,
+			Fix:      &Fix{Description: "create `" + u + "` as a regular user with `--uid 1000`"},
 		}}
 	}
 	if !ok || c.changed || !uidRe.MatchString(c.uid) || c.uid == "1000" || c.uid == "0" {
