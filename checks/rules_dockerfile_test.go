@@ -644,6 +644,8 @@ func TestCR112(t *testing.T) {
 	runRuleCases(t, "CR112", []ruleCase{
 		{"rustup's default host", "FROM ubuntu:24.04\nRUN curl -sSf https://sh.rustup.rs -o /tmp/rustup.sh && sh /tmp/rustup.sh -y --default-host x86_64-unknown-linux-gnu --default-toolchain stable\n", nil, []want{{line: 2}}},
 		{"rustup's default host with =", "FROM ubuntu:24.04\nRUN rustup-init -y --default-host=aarch64-unknown-linux-gnu\n", nil, []want{{line: 2}}},
+		{"an archive unpacked into a guest's root file system", "FROM debian:12\nRUN curl -O https://example.com/go1.4.2.linux-arm~multiarch-armv7-1.tar.gz\nRUN tar xfv go1.4.2.linux-arm~multiarch-armv7-1.tar.gz -C /arm/root/\n", nil, nil},
+		{"an archive unpacked into the image", "FROM debian:12\nRUN curl -O https://example.com/go1.4.2.linux-arm~multiarch-armv7-1.tar.gz\nRUN tar xfv go1.4.2.linux-arm~multiarch-armv7-1.tar.gz -C /usr/local/\n", nil, []want{{line: 2}}},
 		{"a cross-compile target is not the host", "FROM rust:1.83\nRUN rustup target add x86_64-unknown-linux-musl && cargo build --target x86_64-unknown-linux-musl\n", nil, nil},
 		{"amd64 in a URL", "FROM ubuntu:24.04\nRUN curl -fsSL https://example.com/tool-linux-amd64.tar.gz | tar -xz\n", nil,
 			[]want{{2, 16, []string{e(2, "ARG TARGETARCH\nRUN curl -fsSL https://example.com/tool-linux-${TARGETARCH}.tar.gz | tar -xz")}}}},

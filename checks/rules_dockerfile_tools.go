@@ -136,7 +136,7 @@ func init() {
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
 			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), AWS's Session Manager plugin from `ubuntu_64bit/` or `linux_64bit/` (`ubuntu_arm64/` is the other), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64). A cross toolchain's " +
-			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported; one named with its host first (Linaro's `gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu.tar.xz`, Arm's `…-x86_64-aarch64-none-linux-gnu.tar.xz`) is reported for its host, where its programs run, and the folder it unpacks to (`ENV CC_DIR=/opt/gcc-linaro-…-x86_64_aarch64-linux-gnu`) is the same finding. The root file system a cross build compiles against (`ARG ROOTFS_DIR=/crossrootfs/arm64`, a `SYSROOT`) is the target's, the same on every host, and is not reported. A RUN that works " +
+			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported; one named with its host first (Linaro's `gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu.tar.xz`, Arm's `…-x86_64-aarch64-none-linux-gnu.tar.xz`) is reported for its host, where its programs run, and the folder it unpacks to (`ENV CC_DIR=/opt/gcc-linaro-…-x86_64_aarch64-linux-gnu`) is the same finding. The root file system a cross build compiles against (`ARG ROOTFS_DIR=/crossrootfs/arm64`, a `SYSROOT`) is the target's, the same on every host, and is not reported, nor is an archive unpacked into another architecture's root file system (`tar xf go1.4.2.linux-arm….tar.gz -C /arm/root/`, the disk a QEMU guest boots). A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
 			"whatever the build decides (not under an `if`, a `case` branch, `||` or a test's `&&`) that names an architecture itself " +
@@ -1491,6 +1491,7 @@ type download struct {
 	stem    string // the word with its architecture blanked (archStem)
 	url     bool
 	spans   []dockerfile.Span
+	word    string // the word as written
 }
 
 // defaultHost returns the target triple of rustup's `--default-host`
@@ -1548,7 +1549,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	}
 	urls := map[string]bool{}
 	add := func(a string, sp dockerfile.Span, arch string, url bool) {
-		dls = append(dls, &download{finding: archFinding(v, a, sp, arch), arch: arch, stem: archStem(a), url: url, spans: []dockerfile.Span{sp}})
+		dls = append(dls, &download{finding: archFinding(v, a, sp, arch), arch: arch, stem: archStem(a), url: url, spans: []dockerfile.Span{sp}, word: a})
 	}
 	// A download whose name says no architecture but is known to be the
 	// x86_64 build; other names the arm64 one.
@@ -1811,9 +1812,16 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 	if slices.ContainsFunc(dls, func(d *download) bool { return d.url }) {
 		perTarget = stageURLArchs(v, s)
 	}
+	guest := guestRootFiles(s)
 	var out []Finding
 	for _, d := range dls {
 		if len(archs[d.stem]) > 1 {
+			continue
+		}
+		// A file unpacked into another architecture's root file system
+		// (golang/build's armv7 Go tarball, `tar … -C /arm/root/`, the
+		// disk its QEMU guest boots) is the guest's, not the image's.
+		if d.url && guest[urlFile(d.word)] {
 			continue
 		}
 		if prefix, _, ok := strings.Cut(d.stem, "\x00"); ok && d.url && strings.Contains(prefix, "://") && len(perTarget[prefix]) > 1 {
@@ -1825,6 +1833,53 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 		out = append(out, d.finding)
 	}
 	return out
+}
+
+// guestRoot is a folder that holds another architecture's root file
+// system (`/arm/root`, `/rootfs-arm64`, `/srv/aarch64-sysroot`).
+var guestRoot = regexp.MustCompile(`(?i)(?:^|/)[a-z0-9_.-]*(?:arm|aarch64|arm64|armhf|armv7|riscv64|ppc64le|s390x)[a-z0-9_.-]*/(?:root|rootfs|sysroot|chroot)(?:/|$)|` +
+	`(?:^|/)(?:rootfs|sysroot|chroot)[-_.]?(?:arm|aarch64|arm64|armhf|armv7|riscv64|ppc64le|s390x)[a-z0-9_.-]*(?:/|$)`)
+
+// guestRootFiles are the names of the archives stage s unpacks into a
+// guest's root file system (`tar xf go.linux-arm.tar.gz -C /arm/root/`).
+func guestRootFiles(s *dockerfile.Stage) map[string]bool {
+	out := map[string]bool{}
+	for _, ins := range s.Instructions {
+		if ins.Cmd != "run" {
+			continue
+		}
+		cmds, _ := ins.Commands()
+		for _, c := range cmds {
+			if path.Base(c.Name) != "tar" {
+				continue
+			}
+			into := false
+			for i, a := range c.Args {
+				if (a == "-C" || a == "--directory") && i+1 < len(c.Args) && guestRoot.MatchString(c.Args[i+1]) ||
+					strings.HasPrefix(a, "--directory=") && guestRoot.MatchString(strings.TrimPrefix(a, "--directory=")) {
+					into = true
+				}
+			}
+			if !into {
+				continue
+			}
+			for _, a := range c.Args {
+				if strings.Contains(a, ".tar") || strings.HasSuffix(a, ".tgz") {
+					out[path.Base(a)] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// urlFile is the file name a URL ends in, without its query.
+func urlFile(u string) string {
+	u = strings.Trim(u, `"'`)
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return path.Base(u)
 }
 
 // installedBy returns the earlier URL download of the architecture arch
