@@ -106,9 +106,13 @@ func missingSource(in *DockerfileInput, src, rel string) (Finding, bool) {
 		if !eb {
 			return Finding{}, false
 		}
+		whose := "the devcontainer.json's `build.context`"
+		if in.Devcontainer != nil && in.Devcontainer.Has("/dockerComposeFile") {
+			whose = "the build context of its Compose service"
+		}
 		return Finding{
-			Message: fmt.Sprintf("`%s` is not in the build context (`%s`, the devcontainer.json's `build.context`): "+
-				"the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, rel),
+			Message: fmt.Sprintf("`%s` is not in the build context (`%s`, %s): "+
+				"the build fails with `\"/%s\": not found`, and the workspace does not start", src, in.ExactContext, whose, rel),
 			Evidence: EvidenceFile,
 			Fix:      &Fix{Description: fmt.Sprintf("commit `%s` under `%s`, or name the path it has in the context", rel, in.ExactContext)},
 		}, true

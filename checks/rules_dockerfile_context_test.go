@@ -1,6 +1,11 @@
 package checks
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/coderready/coderready/devcontainer"
+)
 
 // exactContext is withContext for a context known exactly (a
 // devcontainer.json's build.context, ".devcontainer").
@@ -44,5 +49,21 @@ func initContext(files map[string]string, b ConfigBuilder) func(*DockerfileInput
 			cfg.Builder = b
 			in.Config = cfg
 		}
+	}
+}
+
+// TestCR124ComposeContext: for a Compose Dev Container the message names
+// the service's build context, not a `build.context` of the config.
+func TestCR124ComposeContext(t *testing.T) {
+	c, err := devcontainer.Parse(".devcontainer/devcontainer.json", []byte(`{"dockerComposeFile": "compose.yml", "service": "web"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := checkRule(t, "CR124", "FROM python:3.12\nCOPY wagtail/package.json /app/\n", func(in *DockerfileInput) {
+		exactContext(map[string]string{"setup.sh": "x"})(in)
+		in.Devcontainer = c
+	})
+	if len(got) != 1 || !strings.Contains(got[0].Message, "the build context of its Compose service") {
+		t.Fatalf("CR124 %+v, want one naming the Compose service's context", got)
 	}
 }
