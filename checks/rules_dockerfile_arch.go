@@ -228,53 +228,41 @@ func isNameByte(b byte) bool {
 // that is a URL or path. An ARG is seen only in its own stage; an ENV
 // also in the stages built on it. 0 when it is not used so.
 func (v *dfView) archUse(av archVar) int {
-	for _, st := range v.f.Stages {
-		if !v.sees(st, av) {
-			continue
-		}
-		after := st != av.stage
-		for _, ins := range st.Instructions {
-			if ins == av.ins {
-				after = true
+	for _, at := range v.usesAfter(av) {
+		st, ins := at.stage, at.ins
+		switch ins.Cmd {
+		case "run":
+			if archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
 				continue
 			}
-			if !after {
-				continue
-			}
-			switch ins.Cmd {
-			case "run":
-				if archAware(v.f.Text(ins.StartLine, ins.EndLine)) {
+			vars := v.stageVars(st, ins)
+			cmds, _ := ins.Commands()
+			for _, c := range cmds {
+				if c.Conditional {
 					continue
 				}
-				vars := v.stageVars(st, ins)
-				cmds, _ := ins.Commands()
-				for _, c := range cmds {
-					if c.Conditional {
-						continue
-					}
-					for _, a := range c.Args {
-						if refersTo(a, av.name) && isURLOrPath(expandKnown(a, vars)) {
-							return c.Line
-						}
+				for _, a := range c.Args {
+					if refersTo(a, av.name) && isURLOrPath(expandKnown(a, vars)) {
+						return c.Line
 					}
 				}
-			case "add":
-				for _, a := range ins.Args[:max(len(ins.Args)-1, 0)] {
-					if refersTo(a, av.name) && strings.Contains(expandKnown(a, v.stageVars(st, ins)), "://") {
-						return ins.StartLine
-					}
+			}
+		case "add":
+			for _, a := range ins.Args[:max(len(ins.Args)-1, 0)] {
+				if refersTo(a, av.name) && strings.Contains(expandKnown(a, v.stageVars(st, ins)), "://") {
+					return ins.StartLine
 				}
-			case "env":
-				for _, kv := range ins.Env {
-					if refersTo(kv.Value, av.name) && isURLOrPath(expandKnown(kv.Value, v.stageVars(st, ins))) {
-						return ins.StartLine
-					}
+			}
+		case "env":
+			for _, kv := range ins.Env {
+				if refersTo(kv.Value, av.name) && isURLOrPath(expandKnown(kv.Value, v.stageVars(st, ins))) {
+					return ins.StartLine
 				}
-			case "arg":
-				for _, a := range ins.Declares {
-					if a.Default != nil && refersTo(*a.Default, av.name) && isURLOrPath(expandKnown(*a.Default, v.stageVars(st, ins))) {
-						return ins.StartLine
-					}
+			}
+		case "arg":
+			for _, a := range ins.Declares {
+				if a.Default != nil && refersTo(*a.Default, av.name) && isURLOrPath(expandKnown(*a.Default, v.stageVars(st, ins))) {
+					return ins.StartLine
 				}
 			}
 		}
@@ -292,7 +280,44 @@ func (v *dfView) archPick(av archVar) int {
 	if !archWord.MatchString(strings.Trim(av.value, `"'`)) {
 		return 0
 	}
-	assigns := regexp.MustCompile(`(?:^|[\s;&|(])` + regexp.QuoteMeta(av.name) + `=`)
+	for _, at := range v.usesAfter(av) {
+		ins := at.ins
+		if ins.Cmd != "run" {
+			continue
+		}
+		text := v.f.Text(ins.StartLine, ins.EndLine)
+		ms := archCompare.FindAllStringIndex(text, -1)
+		if len(ms) == 0 || assignsVar(text, av.name) {
+			continue
+		}
+		rest, ok := text, true
+		for i := len(ms) - 1; i >= 0; i-- {
+			m := text[ms[i][0]:ms[i][1]]
+			if vm := testedVar.FindStringSubmatch(m); vm == nil || vm[1] != av.name {
+				ok = false
+				break
+			}
+			rest = rest[:ms[i][0]] + rest[ms[i][1]:]
+		}
+		if !ok || archAware(rest) {
+			continue
+		}
+		return ins.StartLine + strings.Count(text[:ms[0][0]], "\n")
+	}
+	return 0
+}
+
+// stageIns is an instruction with its stage.
+type stageIns struct {
+	stage *dockerfile.Stage
+	ins   *dockerfile.Instruction
+}
+
+// usesAfter are the instructions that may use av's value: those after it
+// in its stage, and every one of the stages that see it built on that
+// stage (an ENV's).
+func (v *dfView) usesAfter(av archVar) []stageIns {
+	var out []stageIns
 	for _, st := range v.f.Stages {
 		if !v.sees(st, av) {
 			continue
@@ -303,30 +328,28 @@ func (v *dfView) archPick(av archVar) int {
 				after = true
 				continue
 			}
-			if !after || ins.Cmd != "run" {
-				continue
+			if after {
+				out = append(out, stageIns{st, ins})
 			}
-			text := v.f.Text(ins.StartLine, ins.EndLine)
-			ms := archCompare.FindAllStringIndex(text, -1)
-			if len(ms) == 0 || assigns.MatchString(text) {
-				continue
-			}
-			rest, ok := text, true
-			for i := len(ms) - 1; i >= 0; i-- {
-				m := text[ms[i][0]:ms[i][1]]
-				if vm := testedVar.FindStringSubmatch(m); vm == nil || vm[1] != av.name {
-					ok = false
-					break
-				}
-				rest = rest[:ms[i][0]] + rest[ms[i][1]:]
-			}
-			if !ok || archAware(rest) {
-				continue
-			}
-			return ins.StartLine + strings.Count(text[:ms[0][0]], "\n")
 		}
 	}
-	return 0
+	return out
+}
+
+// assignsVar reports whether a shell text assigns the variable name
+// (`arch=$(uname -m)`, `; arch=x`).
+func assignsVar(text, name string) bool {
+	for i := strings.Index(text, name+"="); i >= 0; {
+		if i == 0 || strings.ContainsRune(" \t\n;&|(", rune(text[i-1])) {
+			return true
+		}
+		j := strings.Index(text[i+1:], name+"=")
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return false
 }
 
 // testedVar is the variable an archCompare match tests.
