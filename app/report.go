@@ -420,7 +420,7 @@ func annotationsFor(fs []checks.Finding) []*github.CheckRunAnnotation {
 // annotationMessage is the finding's message, with what it stands on when
 // that is not a fact, as plain text: annotations render no Markdown.
 func annotationMessage(f checks.Finding) string {
-	if n := f.Evidence.Note(); n != "" {
+	if n := f.EvidenceNote(); n != "" {
 		return checks.PlainText(f.Message + " (" + n + ")")
 	}
 	return checks.PlainText(f.Message)

@@ -55,7 +55,8 @@ Every finding says what it stands on (` + "`evidence`" + ` in JSON and SARIF): `
 when the base image could not be read) or ` + "`inferred`" + ` (a guess from names and
 conventions). Only ` + "`image`" + ` and ` + "`file`" + ` evidence gives an error: a finding
 from the table or a guess is at most a warning, whatever the rule's default or
-the config says, and the text, Markdown and annotation outputs say which it is.
+the config says, and the text, Markdown and annotation outputs say which it is
+(a guess that is not about the base image says what it could not know, ` + "`guess`" + ` in JSON).
 
 A Dockerfile is read as the repository builds it. One a ` + "`devcontainer.json`" + `
 or Compose service builds gets their build arguments, target and context. One

@@ -81,6 +81,19 @@ type Finding struct {
 	// tail of a build log.
 	Details string `json:"details,omitempty"`
 	Fix     *Fix   `json:"fix,omitempty"`
+	// Guess says what an inferred finding could not know, when that is
+	// not the base image (a bind mount's source on the workspace): the
+	// text and Markdown outputs show it in place of Evidence.Note.
+	Guess string `json:"guess,omitempty"`
+}
+
+// EvidenceNote is what a reader is told of the finding's uncertain
+// evidence ("" for a fact): its Guess, else its evidence's Note.
+func (f Finding) EvidenceNote() string {
+	if f.Guess != "" && f.Evidence == EvidenceInferred {
+		return "inferred: " + f.Guess
+	}
+	return f.Evidence.Note()
 }
 
 // SortFindings orders findings by path, line, column, rule ID and message so

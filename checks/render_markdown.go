@@ -295,7 +295,7 @@ func mdRow(f Finding, ruleURL func(string) string, lineURL func(string, int) str
 		}
 	}
 	msg := mdCell(f.Message)
-	if n := f.Evidence.Note(); n != "" {
+	if n := f.EvidenceNote(); n != "" {
 		msg += " _(" + mdCell(n) + ")_"
 	}
 	if f.Fix != nil && f.Fix.Description != "" {

@@ -120,7 +120,7 @@ func (t *textRenderer) finding(f placed) {
 		}
 	}
 	msg := f.Message
-	if n := f.Evidence.Note(); n != "" {
+	if n := f.EvidenceNote(); n != "" {
 		msg += " " + t.paint(ansiDim, "("+n+")")
 	}
 	fmt.Fprintf(&t.buf, "%s: %s %s %s\n", pos, t.severity(f.Severity), t.paint(ansiBold, f.RuleID), msg)

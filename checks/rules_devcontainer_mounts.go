@@ -75,9 +75,10 @@ func checkCR221(in *DevcontainerInput) []Finding {
 			return
 		}
 		f := dcAt(c, ptr, fmt.Sprintf("bind-mounts `%s` (`%s`) from the developer's machine: under Coder's native integration "+
-			"the Dev Container starts in the workspace, where that folder may not exist, and Docker does not create a bind "+
+			"the Dev Container starts in the workspace, where that path may not exist, and Docker does not create a bind "+
 			"mount's source, so the container would not be created", src, m))
 		f.Evidence = EvidenceInferred
+		f.Guess = "whether the workspace has it is not known before it starts"
 		out = append(out, f)
 	}
 	for i := 0; i < c.Len("/mounts"); i++ {
