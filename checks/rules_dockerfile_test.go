@@ -689,6 +689,10 @@ func TestCR112(t *testing.T) {
 		{"a test on something else", "FROM ubuntu:24.04\nARG MODE\nRUN if [ \"$MODE\" = \"full\" ]; then curl -LO https://example.com/t-aarch64.tgz; fi\n", nil, []want{{line: 3}}},
 		{"a path of a command whose failure is ignored", "FROM ubuntu:24.04\nRUN strip --remove-section=.note.ABI-tag /usr/lib/x86_64-linux-gnu/libQt5Core.so || true\nRUN ln -s /usr/lib/aarch64-linux-gnu/libfoo.so /usr/lib/libfoo.so 2>/dev/null || :\n", nil, nil},
 		{"a path of a command whose failure stops the build", "FROM ubuntu:24.04\nRUN strip --remove-section=.note.ABI-tag /usr/lib/x86_64-linux-gnu/libQt5Core.so && echo ok || exit 1\n", nil, []want{{line: 2}}},
+		{"a path rm -f removes, which a machine without it skips", "FROM ubuntu:24.04\nRUN rm -f /usr/lib/x86_64-linux-gnu/libgmp.* && rm -rf /opt/x86_64-linux-gnu/cache\n", nil, nil},
+		{"a path plain rm removes: the build stops without it", "FROM ubuntu:24.04\nRUN rm /usr/lib/x86_64-linux-gnu/libgmp.so\n", nil, []want{{line: 2}}},
+		{"a path under a variable's folder (an archive's x86_64 program)", "FROM ubuntu:24.04\nARG SETUPDIR=/tmp/setup/\nRUN cd $SETUPDIR/ && wget -t 0 http://ccb.jhu.edu/software/glimmerhmm/dl/GlimmerHMM-3.0.4.tar.gz && \\\n    tar zxvf GlimmerHMM-3.0.4.tar.gz && mv $SETUPDIR/GlimmerHMM/bin/glimmerhmm_linux_x86_64 /usr/local/bin/glimmerhmm\n", nil, []want{{line: 4}}},
+		{"a path under ${HOME} and a download it unpacks, one finding", "FROM ubuntu:24.04\nRUN curl -fsSLO https://e.com/tool-linux-amd64.tar.gz && tar xf tool-linux-amd64.tar.gz -C ${HOME} && ${HOME}/tool-linux-amd64/bin/tool --version\n", nil, []want{{line: 2}}},
 		{"a download whose failure is ignored still fetches the wrong file", "FROM ubuntu:24.04\nRUN curl -fsSLO https://example.com/tool-linux-amd64.tar.gz || true\n", nil, []want{{line: 2}}},
 		{"stages built on a build-machine stage cross-compile", "ARG BUILDPLATFORM=linux/amd64\nFROM --platform=$BUILDPLATFORM golang:1.26-alpine AS deps\nRUN go mod download\n" +
 			"FROM deps AS build-linux-arm64\nENV GOOS=linux GOARCH=arm64\nENV BIN=/out/cli-linux-arm64\nRUN go build -o \"$BIN\" ./cli\n" +

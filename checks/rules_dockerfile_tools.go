@@ -142,7 +142,7 @@ func init() {
 			"whatever the build decides (not under an `if`, a `case` branch, `||` or a test's `&&`) that names an architecture itself " +
 			"(`walter_…_linux_amd64` beside other downloads by `${TARGETARCH}`); nor is a download named for another OS (`_darwin_amd64`, a Windows target triple: `x86_64-unknown-mingw32`, or a BSD's: `x86_64-unknown-freebsd12`), " +
 			"nor an Azure Functions extension bundle (`Microsoft.Azure.Functions.ExtensionBundle.4.2.0_linux-x64.zip`: .NET assemblies that run on ARM too, which Microsoft's arm32v7 images ship), " +
-			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`), nor " +
+			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`) or that `rm -f` removes (a path the machine lacks is skipped), nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
 			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`, `…/arm/`, which is ARM of either width, `UbuntuARM/`, or a name ending in one after a separator: `cross-linux-x64/`, `rsm-msba-arm/`, and `-intel/` for amd64), or a folder on its " +
@@ -1211,7 +1211,26 @@ var archCmd = regexp.MustCompile("(\\$\\(|`)\\s*arch\\b")
 // path, or the name of a downloadable file.
 func isURLOrPath(w string) bool {
 	w = strings.Trim(w, `"'`)
-	return strings.Contains(w, "://") || strings.HasPrefix(w, "/") || strings.HasPrefix(w, "./") || archiveExt.MatchString(w)
+	return strings.Contains(w, "://") || strings.HasPrefix(w, "/") || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "~/") ||
+		varFolder.MatchString(w) || archiveExt.MatchString(w)
+}
+
+// varFolder is a path under a folder a variable names
+// (`$SETUPDIR/GlimmerHMM/bin/glimmerhmm_linux_x86_64`, `${HOME}/bin/…`).
+var varFolder = regexp.MustCompile(`^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/.`)
+
+// forcedRemove reports whether c is `rm -f` (or `-rf`, `--force`): a path
+// it names that the machine lacks is skipped without an error.
+func forcedRemove(c dockerfile.Command) bool {
+	if path.Base(c.Name) != "rm" {
+		return false
+	}
+	for _, a := range c.Args {
+		if a == "--force" || strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "f") {
+			return true
+		}
+	}
+	return false
 }
 
 // archFix returns the edit that replaces a Go-style architecture name in
@@ -1726,7 +1745,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// (`strip … /usr/lib/x86_64-linux-gnu/libQt5Core.so || true`):
 					// on another platform the command fails and the build goes
 					// on. A download so guarded still fetches the wrong file.
-					if !url && c.FailureIgnored {
+					if !url && (c.FailureIgnored || forcedRemove(c)) {
 						continue
 					}
 					// A cross toolchain's sysroot (`/usr/i686-linux-gnu/lib/…`,
