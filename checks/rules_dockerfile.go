@@ -435,9 +435,8 @@ func writeTargets(c dockerfile.Command) []struct {
 			out = append(out, target{c.Args[i], span(i)})
 		}
 	case "git":
-		if len(positional) >= 3 && c.Args[positional[0]] == "clone" {
-			i := positional[len(positional)-1]
-			out = append(out, target{c.Args[i], span(i)})
+		if i, dir, ok := cloneDest(c.Args); ok {
+			out = append(out, target{dir, span(i)})
 		}
 	case "curl":
 		after("-o", "--output")
@@ -455,6 +454,48 @@ func writeTargets(c dockerfile.Command) []struct {
 		}
 	}
 	return out
+}
+
+// gitValueFlags are git's and git clone's options that take the next
+// word as their value when not written `--opt=value`.
+var gitValueFlags = map[string]bool{
+	"-c": true, "-C": true, "--git-dir": true, "--work-tree": true, "--namespace": true,
+	"--depth": true, "-b": true, "--branch": true, "-o": true, "--origin": true, "--config": true,
+	"--reference": true, "--reference-if-able": true, "--separate-git-dir": true, "-j": true, "--jobs": true,
+	"--template": true, "--shallow-since": true, "--shallow-exclude": true, "-u": true, "--upload-pack": true,
+	"--filter": true, "--server-option": true, "--bundle-uri": true, "--revision": true,
+}
+
+// cloneDest is the folder `git clone` writes and the index of the word
+// that names it: the directory after the repository, else the
+// repository's own name (`git clone --depth 1 https://…/tool.git` makes
+// `tool` in the working directory), at the repository's word.
+func cloneDest(args []string) (int, string, bool) {
+	var pos []int
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			if gitValueFlags[a] {
+				i++
+			}
+			continue
+		}
+		pos = append(pos, i)
+	}
+	if len(pos) < 2 || args[pos[0]] != "clone" {
+		return 0, "", false
+	}
+	if len(pos) >= 3 {
+		i := pos[len(pos)-1]
+		return i, args[i], true
+	}
+	i := pos[1]
+	repo := strings.TrimSuffix(strings.TrimRight(strings.Trim(args[i], `"'`), "/"), ".git")
+	name := repo[strings.LastIndexAny(repo, "/:")+1:]
+	if name == "" || strings.Contains(name, "$") {
+		return 0, "", false
+	}
+	return i, name, true
 }
 
 // varRe matches $NAME and ${NAME}.

@@ -798,6 +798,8 @@ func TestCR115(t *testing.T) {
 		{"as the base's user", "FROM codercom/enterprise-base:ubuntu\nRUN mkdir -p ~/.config/x\n", nil, []want{{line: 2, col: 14}}},
 		{"final user's home", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN git clone https://github.com/x/y ~/y\n", nil, []want{{line: 4}}},
 		{"ARG in path", "FROM ubuntu:24.04\nARG USER=coder\nRUN echo x > /home/$USER/.xsessionrc\n", nil, []want{{line: 3}}},
+		{"a clone into the working directory, the home", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nWORKDIR /home/dev\nRUN git clone --depth 1 https://github.com/x/y.git\n", nil, []want{{line: 5, col: 25}}},
+		{"a clone into the working directory elsewhere", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nWORKDIR /opt\nRUN git clone --depth 1 https://github.com/x/y.git\n", nil, nil},
 		{"RUN relative to WORKDIR", "FROM ubuntu:24.04\nWORKDIR /home/coder\nRUN git clone https://github.com/x/y repo\n", nil, []want{{line: 3}}},
 		{"cd into the home", "FROM ubuntu:24.04\nRUN cd /home/coder && mkdir -p .config/app\n", nil, []want{{line: 2}}},
 		{"ENV HOME points there", "FROM ubuntu:24.04\nENV HOME=/home/coder\nRUN mkdir -p ~/.cache/x\n", nil, []want{{line: 3}}},
