@@ -35,6 +35,13 @@ func TestEvidenceNoteSaysWhatWasGuessed(t *testing.T) {
 		}
 	}
 
+	fs = runDevcontainerCase(t, "CR221", dcCase{
+		json: `{"image": "x", "mounts": ["source=${localEnv:USERPROFILE}/.ssh,target=/home/vscode/.ssh,type=bind"]}`,
+	})
+	if len(fs) != 1 || fs[0].Evidence != EvidenceFile || fs[0].EvidenceNote() != "" || !strings.Contains(fs[0].Message, "the source is `/.ssh`") {
+		t.Errorf("a Windows-only source is certain to be missing: want one file-evidence finding naming `/.ssh`, got %+v", fs)
+	}
+
 	tests := []struct {
 		f    Finding
 		want string

@@ -22,6 +22,7 @@ func init() {
 			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
 			"system paths, the home itself (`source=${localEnv:HOME}`: the workspace user's, which exists), a folder or file the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`, `touch ~/.npmrc`, also in a script " +
 			"of the repository it runs that makes folders under the home it names, `.devcontainer/scripts/initialize_command.sh`). " +
+			"A source that names only a variable Windows alone sets (`source=${localEnv:USERPROFILE}/.ssh`) is certain to be missing: the workspace is Linux, where the variable is empty and the source is `/.ssh`; the other sources are a guess (the workspace may have the folder). " +
 			"Volume and tmpfs mounts are not reported, nor a Docker Compose config's mounts: the Dev Containers " +
 			"CLI writes them into its Compose override file as short-form volumes, whose missing source Docker creates.",
 		Why: "Under Coder's native integration the Dev Containers CLI runs in the workspace, which is the Docker host: " +
@@ -40,6 +41,9 @@ func init() {
 // laptopSource matches a bind source on the developer's machine
 // (`${env:X}` is the Dev Containers CLI's older spelling of `${localEnv:X}`).
 var laptopSource = regexp.MustCompile(`\$\{(?:localEnv|env):[^}]*\}|^~(/|$)|^/Users/|^[A-Za-z]:[\\/]`)
+
+// windowsOnlyVar is a developer-machine variable only Windows sets.
+var windowsOnlyVar = regexp.MustCompile(`\$\{(?:localEnv|env):(?:USERPROFILE|APPDATA|LOCALAPPDATA|HOMEPATH|HOMEDRIVE)\}`)
 
 // ownHome reports whether a bind source is the home itself
 // (`${localEnv:HOME}`, `~`): under the native integration that is the
@@ -74,9 +78,22 @@ func checkCR221(in *DevcontainerInput) []Finding {
 		if m == "" || ownHome(src) || (strings.Contains(made, "mkdir") || strings.Contains(made, "touch")) && (strings.Contains(made, strings.TrimRight(src, "/")) || madeByName(made, src)) {
 			return
 		}
-		f := dcAt(c, ptr, fmt.Sprintf("bind-mounts `%s` (`%s`) from the developer's machine: under Coder's native integration "+
+		// A Windows-only variable with no Linux one beside it
+		// (`${localEnv:USERPROFILE}/.ssh`) is empty in a Linux workspace:
+		// the source is a folder at the root, which no workspace has.
+		if v := windowsOnlyVar.FindString(src); v != "" && !strings.Contains(src, ":HOME}") {
+			rest := laptopSource.ReplaceAllString(src, "")
+			if !strings.HasPrefix(rest, "/") {
+				rest = "/" + rest
+			}
+			out = append(out, dcAt(c, ptr, fmt.Sprintf("bind-mounts `%s`, but `%s` is set only on Windows: under Coder's native "+
+				"integration the Dev Container starts in a Linux workspace, where it is empty and the source is `%s`, which does "+
+				"not exist; Docker does not create a bind mount's source, so the container would not be created", src, v, path.Clean(rest))))
+			return
+		}
+		f := dcAt(c, ptr, fmt.Sprintf("bind-mounts `%s` from the developer's machine: under Coder's native integration "+
 			"the Dev Container starts in the workspace, where that path may not exist, and Docker does not create a bind "+
-			"mount's source, so the container would not be created", src, m))
+			"mount's source, so the container would not be created", src))
 		f.Evidence = EvidenceInferred
 		f.Guess = "whether the workspace has it is not known before it starts"
 		out = append(out, f)
