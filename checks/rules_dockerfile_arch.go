@@ -255,7 +255,9 @@ func (v *dfView) archUse(av archVar) int {
 			}
 		case "env":
 			for _, kv := range ins.Env {
-				if refersTo(kv.Value, av.name) && isURLOrPath(expandKnown(kv.Value, v.stageVars(st, ins))) {
+				// A search list (`PATH=…:$JAVA_HOME/bin:$PATH`) skips a
+				// folder the machine lacks: it is not a use.
+				if refersTo(kv.Value, av.name) && !searchPath(kv.Key, kv.Value) && isURLOrPath(expandKnown(kv.Value, v.stageVars(st, ins))) {
 					return ins.StartLine
 				}
 			}

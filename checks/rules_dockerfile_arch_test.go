@@ -197,3 +197,17 @@ func TestCR112VarsScriptValue(t *testing.T) {
 		t.Fatalf("a script in an ARG is reported: %+v", got)
 	}
 }
+
+// TestCR112SearchListIsNoUse: an ENV path that a later PATH lists is
+// reported for the value the image keeps, not as read by the search list,
+// which skips a folder the machine lacks; an ARG only a search list uses
+// is not reported.
+func TestCR112SearchListIsNoUse(t *testing.T) {
+	got := checkRule(t, "CR112", "FROM ubuntu:24.04\nENV JAVA_HOME=/usr/lib/jvm/java-21-openjdk-amd64\nENV PATH=$JAVA_HOME/bin:$PATH\nUSER 1000\n", nil)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "keeps it in the image's environment") {
+		t.Errorf("want one finding on the value the image keeps, got %+v", got)
+	}
+	if got := checkRule(t, "CR112", "FROM ubuntu:24.04\nARG LIB=/usr/lib/x86_64-linux-gnu\nENV LD_LIBRARY_PATH=$LIB/extra:/opt/lib\nUSER 1000\n", nil); len(got) != 0 {
+		t.Errorf("an ARG a search list alone uses: want none, got %+v", got)
+	}
+}
