@@ -28,6 +28,7 @@ type dcCase struct {
 	siblings   []string
 	want       []string
 	edit       string // when set, the first finding's first edit text ("-": no edit)
+	message    string // when set, text the first finding's message holds
 	// checkTemplates sets config check-templates (CR210's input).
 	checkTemplates bool
 	// composeImage is the image of the Compose service the config runs.
@@ -161,7 +162,7 @@ func TestDevcontainerRules(t *testing.T) {
 		"CR205": {
 			{name: "remoteUser root", json: "{\n  \"image\": \"x\",\n  \"remoteUser\": \"root\"\n}", want: []string{"3:3"}},
 			{name: "remoteUser and containerUser root, said once", json: "{\n  \"image\": \"x\",\n  \"remoteUser\": \"root\",\n  \"containerUser\": \"root\"\n}", want: []string{"3:3"}},
-			{name: "unset on debian", json: "{\n  \"image\": \"debian:12\"\n}", want: []string{"1:1"}},
+			{name: "unset on debian", json: "{\n  \"image\": \"debian:12\"\n}", want: []string{"2:3"}},
 			{name: "a Compose service's image, run as root", json: "{\n  \"dockerComposeFile\": \"compose.yml\",\n  \"service\": \"app\"\n}",
 				composeImage: "mcr.microsoft.com/dotnet/sdk:9.0", files: []string{".devcontainer/compose.yml"}, want: []string{"1:1"}},
 			{name: "a Compose service's image the environment picks", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
@@ -169,8 +170,11 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "a Compose service's image with remoteUser", json: `{"dockerComposeFile": "compose.yml", "service": "app", "remoteUser": "vscode"}`,
 				composeImage: "ubuntu:24.04", files: []string{".devcontainer/compose.yml"}},
 			{name: "devcontainers image, native applies its metadata user", json: `{"image": "mcr.microsoft.com/devcontainers/base:bookworm"}`, builder: ConfigBuilderNative},
-			{name: "devcontainers image, envbuilder does not", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:bookworm\"\n}", want: []string{"1:1"},
+			{name: "devcontainers image, envbuilder does not", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:bookworm\"\n}", want: []string{"2:3"},
 				edit: "  \"image\": \"mcr.microsoft.com/devcontainers/base:bookworm\",\n  \"containerUser\": \"vscode\""},
+			{name: "a Dockerfile on a devcontainers image, envbuilder does not apply its user", json: "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"}\n}",
+				dockerfile: "FROM mcr.microsoft.com/devcontainers/go:1.23\nRUN echo hi\n", builder: ConfigBuilderEnvbuilder, want: []string{"2:3"},
+				message: "envbuilder runs the image `Dockerfile` builds on `mcr.microsoft.com/devcontainers/go:1.23` as root"},
 			{name: "non-root remoteUser, native", json: `{"image": "debian:12", "remoteUser": "dev"}`, builder: ConfigBuilderNative},
 			{name: "remoteUser without features, envbuilder", json: "{\n  \"image\": \"debian:12\",\n  \"remoteUser\": \"dev\"\n}", want: []string{"3:3"},
 				edit: "  \"remoteUser\": \"dev\",\n  \"containerUser\": \"dev\""},
@@ -179,7 +183,7 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "containerUser root with remoteUser, native", json: `{"image": "x", "containerUser": "root", "remoteUser": "dev"}`, builder: ConfigBuilderNative},
 			{name: "containerUser root with remoteUser, envbuilder", json: "{\n  \"image\": \"x\",\n  \"containerUser\": \"root\",\n  \"remoteUser\": \"dev\"\n}", want: []string{"3:3"}},
 			{name: "dockerfile ends as user", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nUSER dev\n"},
-			{name: "dockerfile ends as root", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nUSER dev\nUSER root\n", want: []string{"1:1"}},
+			{name: "dockerfile ends as root", json: `{"build": {"dockerfile": "Dockerfile"}}`, dockerfile: "FROM debian:12\nUSER dev\nUSER root\n", want: []string{"1:2"}},
 			{name: "compose dockerfile ends as root on a devcontainers image, native applies its metadata user",
 				json: `{"dockerComposeFile": "compose.yml", "service": "app"}`, dockerfile: "FROM mcr.microsoft.com/devcontainers/ruby:3.3\nUSER root\n"},
 			{name: "compose dockerfile ends as root on another image", json: `{"dockerComposeFile": "compose.yml", "service": "app"}`,
@@ -190,9 +194,9 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "dockerfile ends as root on Rails' image, native", json: `{"build": {"dockerfile": "Dockerfile"}}`,
 				dockerfile: "FROM ghcr.io/rails/devcontainer/images/ruby:3.4\nUSER root\n", builder: ConfigBuilderNative},
 			{name: "dockerfile ends as root on a known base, native", json: `{"build": {"dockerfile": "Dockerfile"}}`,
-				dockerfile: "FROM debian:12\nUSER root\n", builder: ConfigBuilderNative, want: []string{"1:1"}},
+				dockerfile: "FROM debian:12\nUSER root\n", builder: ConfigBuilderNative, want: []string{"1:2"}},
 			{name: "dockerfile ends as root on an unread base, envbuilder runs it as root", json: `{"build": {"dockerfile": "Dockerfile"}}`,
-				dockerfile: "FROM registry.example/acme/devcontainer:1\nUSER root\n", builder: ConfigBuilderEnvbuilder, want: []string{"1:1"}},
+				dockerfile: "FROM registry.example/acme/devcontainer:1\nUSER root\n", builder: ConfigBuilderEnvbuilder, want: []string{"1:2"}},
 		},
 		"CR206": {
 			{name: "privileged", json: "{\n  \"image\": \"x\",\n  \"privileged\": true\n}", want: []string{"3:3"}},
@@ -372,6 +376,9 @@ func TestDevcontainerRules(t *testing.T) {
 				slices.Sort(want)
 				if !slices.Equal(got, want) {
 					t.Fatalf("findings at %v, want %v: %+v", got, want, fs)
+				}
+				if tc.message != "" && !strings.Contains(fs[0].Message, tc.message) {
+					t.Fatalf("message %q, want it to hold %q", fs[0].Message, tc.message)
 				}
 				if tc.edit == "-" {
 					// A fix that describes what to do but edits nothing.

@@ -157,14 +157,14 @@ func checkCR205(in *DevcontainerInput) []Finding {
 	}
 	switch {
 	case ebc.root && nc.root:
-		f := dcAt(c, "", "neither `remoteUser` nor `containerUser` is set and "+nc.why+": the workspace runs as root")
+		f := dcAt(c, imageProp(c), "neither `remoteUser` nor `containerUser` is set and "+nc.why+": the workspace runs as root")
 		f.Evidence = leastCertain(ebc.evidence, nc.evidence)
 		if b := dcBase(in); len(b.Users) > 0 {
 			f.Fix = insertUserFix(c, b.Users[0])
 		}
 		return []Finding{f}
 	case nc.root:
-		f := dcAt(c, "", "the native integration runs this Dev Container as root: "+nc.why)
+		f := dcAt(c, imageProp(c), "the native integration runs this Dev Container as root: "+nc.why)
 		f.Evidence = nc.evidence
 		return []Finding{f}
 	case ebc.root && remote != "" && !isRootUser(remote):
@@ -179,10 +179,14 @@ func checkCR205(in *DevcontainerInput) []Finding {
 		b := dcBase(in)
 		msg := "envbuilder runs the workspace as root: " + ebc.why
 		if hasMetadataUser(b.Ref) && len(b.Users) > 0 {
-			msg = fmt.Sprintf("envbuilder runs `%s` as root: it does not apply the `remoteUser` (`%s`) of the image's "+
-				"devcontainer.metadata label, which the Dev Containers CLI uses", b.Ref, b.Users[0])
+			img := fmt.Sprintf("`%s`", b.Ref)
+			if df := c.String("/build/dockerfile") + c.String("/dockerFile"); df != "" {
+				img = fmt.Sprintf("the image `%s` builds on `%s`", df, b.Ref)
+			}
+			msg = fmt.Sprintf("envbuilder runs %s as root: it does not apply the `remoteUser` (`%s`) of the image's "+
+				"devcontainer.metadata label, which the Dev Containers CLI uses", img, b.Users[0])
 		}
-		f := dcAt(c, "", msg)
+		f := dcAt(c, imageProp(c), msg)
 		f.Evidence = ebc.evidence
 		if len(b.Users) > 0 {
 			f.Fix = insertUserFix(c, b.Users[0])
@@ -190,6 +194,18 @@ func checkCR205(in *DevcontainerInput) []Finding {
 		return []Finding{f}
 	}
 	return nil
+}
+
+// imageProp is the property that names what the config runs (`image`,
+// `build`, `dockerFile`): where a finding about that image's user points.
+// "" (the whole config) when it has none.
+func imageProp(c *devcontainer.Config) string {
+	for _, p := range []string{"/image", "/build", "/dockerFile"} {
+		if c.Has(p) {
+			return p
+		}
+	}
+	return ""
 }
 
 // leastCertain is the weaker of two evidences (a finding is as certain as
@@ -206,12 +222,9 @@ func leastCertain(a, b Evidence) Evidence {
 // property (whichever the config has).
 func insertUserFix(c *devcontainer.Config, user string) *Fix {
 	fix := &Fix{Description: fmt.Sprintf("set `\"containerUser\": %q` (the image's non-root user)", user)}
-	for _, p := range []string{"/image", "/build", "/dockerFile"} {
-		if c.Has(p) {
-			if e, ok := dcInsertAfter(c, p, "containerUser", user); ok {
-				fix.Edits = []Edit{e}
-			}
-			break
+	if p := imageProp(c); p != "" {
+		if e, ok := dcInsertAfter(c, p, "containerUser", user); ok {
+			fix.Edits = []Edit{e}
 		}
 	}
 	return fix
