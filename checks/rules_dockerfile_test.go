@@ -132,6 +132,8 @@ func TestCR100(t *testing.T) {
 			[]want{{2 + 1, 5, []string{e(3, "    apt-get install -y curl")}}}},
 		{"unclosed quote in a builder stage", "FROM golang:1.23 AS b\nRUN echo 'x\nFROM b\n", nil, []want{{line: 2, col: 10}}},
 		{"valid", "FROM ubuntu:24.04\nRUN apt-get update && \\\n    apt-get install -y curl\n", nil, nil},
+		{"two subshells opened at once, as sh and Bash read them", "FROM debian:bookworm-slim\nRUN ((stack ghc -- --version 2>/dev/null) || true) && stack config set system-ghc --global true\n", nil, nil},
+		{"an arithmetic command that is broken", "FROM debian:bookworm-slim\nSHELL [\"/bin/bash\", \"-c\"]\nRUN (( 1 + ))\n", nil, []want{{line: 3}}},
 		{"powershell is not judged", "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN if ($x) { echo 'y'\n", nil, nil},
 		{"an associative array's dotted keys are Bash's", "FROM debian:12\nSHELL [\"/bin/bash\", \"-c\"]\nRUN declare -A IDS; IDS=( [3.7]=a [3.8]=b ); echo ${IDS[3.7]}\n", nil, nil},
 	})

@@ -256,18 +256,95 @@ type collector struct {
 	in      *Instruction
 	out     []Command
 	assigns []Assignment
+	// inserted are, per line of the parsed text, the columns of blanks
+	// added to it that the source does not have (nestedSubshells).
+	inserted map[int][]int
 }
 
 // parseScript parses src, whose line 1 is Dockerfile line firstLine, and
 // collects its commands.
 func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVariant) error {
-	p := syntax.NewParser(syntax.Variant(variant))
-	file, err := p.Parse(strings.NewReader(src), "")
+	file, text, ins, err := parseShell(src, variant)
 	if err != nil {
 		return c.shellError(err, src, firstLine)
 	}
-	c.walkScript(file, src, firstLine)
+	c.inserted = ins
+	c.walkScript(file, text, firstLine)
+	c.inserted = nil
 	return nil
+}
+
+// parseShell parses src in the variant. Bash reads a `((` that is not
+// arithmetic as two subshells (`((stack ghc -- --version) || true)`), and
+// sh always does: when the parser took one for arithmetic and failed, src
+// is parsed again so (text is then what was parsed and ins where it adds
+// blanks). The error is the first parse's.
+func parseShell(src string, variant syntax.LangVariant) (*syntax.File, string, map[int][]int, error) {
+	file, err := syntax.NewParser(syntax.Variant(variant)).Parse(strings.NewReader(src), "")
+	if err == nil {
+		return file, src, nil, nil
+	}
+	if alt, ins, ok := nestedSubshells(src); ok {
+		if f, err2 := syntax.NewParser(syntax.Variant(variant)).Parse(strings.NewReader(alt), ""); err2 == nil {
+			return f, alt, ins, nil
+		}
+	}
+	return nil, "", nil, err
+}
+
+// closesAtOnce reports whether the `((` at i closes with `))`, the two
+// parentheses together: Bash then reads it as arithmetic, right or wrong.
+func closesAtOnce(src string, i int) bool {
+	depth := 0
+	var quote byte
+	for j := i + 1; j < len(src); j++ {
+		switch ch := src[j]; {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			}
+		case ch == '\'' || ch == '"':
+			quote = ch
+		case ch == '\\':
+			j++
+		case ch == '(':
+			depth++
+		case ch == ')':
+			depth--
+			if depth == 0 {
+				return j+1 < len(src) && src[j+1] == ')'
+			}
+		}
+	}
+	return false
+}
+
+// nestedSubshells returns src with a blank between the two parentheses of
+// every `((` that opens a command (not `$((`) and does not close with
+// `))`, and per line the columns
+// of the added blanks in the new text; false when there is none.
+func nestedSubshells(src string) (string, map[int][]int, bool) {
+	var b strings.Builder
+	ins := map[int][]int{}
+	line, col := 1, 1
+	for i := 0; i < len(src); i++ {
+		ch := src[i]
+		b.WriteByte(ch)
+		if ch == '(' && i+1 < len(src) && src[i+1] == '(' && (i == 0 || src[i-1] != '$' && src[i-1] != '(') && !closesAtOnce(src, i) {
+			b.WriteByte(' ')
+			col++
+			ins[line] = append(ins[line], col)
+		}
+		if ch == '\n' {
+			line, col = line+1, 1
+			continue
+		}
+		col++
+	}
+	if len(ins) == 0 {
+		return "", nil, false
+	}
+	return b.String(), ins, true
 }
 
 // ScriptCommands parses a shell script's text (a script a RUN runs, read
@@ -275,12 +352,12 @@ func (c *collector) parseScript(src string, firstLine int, variant syntax.LangVa
 // Commands does a RUN's, Line being the script's own line; Conditional
 // says which run only when a condition holds.
 func ScriptCommands(src string) ([]Command, error) {
-	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), "")
+	file, text, ins, err := parseShell(src, syntax.LangBash)
 	if err != nil {
 		return nil, fmt.Errorf("shell: %w", err)
 	}
-	c := &collector{}
-	c.walkScript(file, src, 1)
+	c := &collector{inserted: ins}
+	c.walkScript(file, text, 1)
 	return c.out, nil
 }
 
@@ -291,7 +368,13 @@ func (c *collector) walkScript(file *syntax.File, src string, firstLine int) {
 		if !p.IsValid() || p.Line() == 0 {
 			return firstLine, 0
 		}
-		return firstLine + int(p.Line()) - 1, int(p.Col())
+		l, col := int(p.Line()), int(p.Col())
+		for _, at := range c.inserted[l] {
+			if at < int(p.Col()) {
+				col--
+			}
+		}
+		return firstLine + l - 1, col
 	}
 	spanOf := func(n syntax.Node) Span {
 		l, col := pos(n.Pos())
