@@ -397,7 +397,10 @@ var passThroughCommands = []string{"echo", "printf", "set", "exit", "true", "fal
 	// Error"` before `exec "$@"`).
 	"grep", "id", "whoami", "uname", "command", "which", "type", "rocminfo", "nvidia-smi", "shuf", "date",
 	// A pause between messages.
-	"sleep"}
+	"sleep",
+	// The folder the program starts in (nats-box's `cd "${HOME}"` when it
+	// starts in /root): nothing of it stays once the program ends.
+	"cd"}
 
 // passThrough reports whether a shell script only prints, tests and
 // exits, then runs its arguments with `exec "$@"` or ends (a banner:
@@ -494,6 +497,10 @@ func passThrough(script string) bool {
 				// (`gcloud "$@"` after a notice): what a workspace runs
 				// itself.
 				execs++
+			case name == "exec" && len(x.Args) >= 2 && slices.Contains(shells, path.Base(x.Args[1].Lit())) && onlyOptions(x.Args[2:]):
+				// `exec /bin/sh -l` when no arguments were given: a shell,
+				// which a workspace's terminal is already.
+				execs++
 			case name == "tail" && len(x.Args) == 3 && x.Args[1].Lit() == "-f" && x.Args[2].Lit() == "/dev/null",
 				name == "sleep" && len(x.Args) == 2 && x.Args[1].Lit() == "infinity":
 				// A keep-alive: the container stays open, as a template's
@@ -521,6 +528,16 @@ func passThrough(script string) bool {
 		return ok
 	})
 	return ok && (execs > 0 || prints > 0)
+}
+
+// onlyOptions reports whether every word is an option (`-l`, `--login`).
+func onlyOptions(ws []*syntax.Word) bool {
+	for _, w := range ws {
+		if !strings.HasPrefix(w.Lit(), "-") {
+			return false
+		}
+	}
+	return true
 }
 
 // helpQuery reports whether a command whose first argument is first (of

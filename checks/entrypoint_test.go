@@ -122,6 +122,8 @@ func TestEntrypointPassThrough(t *testing.T) {
 		{"OpenShift's arbitrary-UID fix, then its arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nset -e\nexport USER_ID=$(id -u)\nexport GROUP_ID=$(id -g)\n" +
 			"if ! grep -Fq \"${USER_ID}\" /etc/passwd; then\n    cat ${HOME}/passwd.template | sed \"s/\\${USER_ID}/${USER_ID}/g\" > /etc/passwd\n    cat ${HOME}/group.template | sed \"s/\\${GROUP_ID}/${GROUP_ID}/g\" > /etc/group\nfi\nexec \"$@\"\n"}), nil},
 		{"such a fix that writes elsewhere too", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nif ! whoami > /dev/null 2>&1; then\n  echo \"u:x:$(id -u):0::/home/u:/bin/sh\" >> /etc/passwd\n  echo 'export X=1' >> /home/u/.bashrc\nfi\nexec \"$@\"\n"}), []want{{line: 3}}},
+		{"a folder to start in, then its arguments or a login shell (nats-box)", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\n\nif [[ \"${HOME}\" != \"/root\" && \"${PWD}\" == \"/root\" ]]; then\n  cd \"${HOME}\"\nfi\n\nif [[ $# -ne 0 ]]; then\n  exec \"$@\"\nelse\n  exec /bin/sh -l\nfi\n"}), nil},
+		{"a shell run with a script", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec /bin/sh /opt/start-server.sh\n"}), []want{{line: 3}}},
 		{"a banner only", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/bash\ncat <<EOF\nThis image is a base for Tuxedo applications.\nEOF\n"}), nil},
 		{"a file printed", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\ncat /etc/motd > /tmp/seen\n"}), []want{{line: 3}}},
 		{"a program run, no exec", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nservice ssh start\n"}), []want{{line: 3}}},
