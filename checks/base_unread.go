@@ -68,7 +68,9 @@ func SkippedImageChecks(cfg *Config, devcontainerBuild bool) []string {
 // well-known images knows ref (the rules then judge from it) or no image
 // check would have run.
 func BaseUnread(cfg *Config, ref, why string, loc Location, devcontainerBuild bool) (f Finding, ok bool) {
-	if known := KnownBase(ref); known.KnowsUser() {
+	// A placeholder a script fills in is no image to read (CR120, CR220
+	// say so).
+	if known := KnownBase(ref); known.KnowsUser() || isPlaceholderImage(ref) {
 		return Finding{}, false
 	}
 	ids := SkippedImageChecks(cfg, devcontainerBuild)

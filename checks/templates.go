@@ -42,7 +42,7 @@ func init() {
 			"include written as a comment (che-theia's `#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}`), or a `FROM` whose variable only a comment declares, `# ARG " +
 			"teamcityAgentImage`, as JetBrains' TeamCity configs do, or a build tool's property in an instruction Docker expands itself, " +
 			"`FROM ${docker.base.image}` in a folder Maven's resource filtering fills in: no Dockerfile variable has a dot in its name), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
-			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`), or the source of a BuildKit frontend other than Docker's " +
+			"`FROM <image>`, `FROM __BASE_IMAGE__`, `FROM @BASE@`, `FROM #BASE_IMAGE`), or the source of a BuildKit frontend other than Docker's " +
 			"(`# syntax = devthefuture/dockerfile-x`) that uses what only that frontend knows: an instruction Docker's " +
 			"frontend does not have (`INCLUDE ./common/base`) or another Dockerfile as a base (`FROM ./base.dockerfile`), " +
 			"or the Dockerfile of a Dev Container Template source " +
@@ -78,7 +78,9 @@ func init() {
 			"a generator fills it in (a line that starts with `{{`, `{%` or `<%`, such as `{{#templateOption.x}}` sections, " +
 			"or a value that is such a tag) is one too, and is not checked until then (no CR200). A VS Code dev " +
 			"container definition (the Templates' predecessor: an `.npmignore` beside the `.devcontainer` folder and no " +
-			"`package.json`, so the folder ships inside the package that copies it into projects) counts as one too. It is " +
+			"`package.json`, so the folder ships inside the package that copies it into projects) counts as one too, as does " +
+			"a project skeleton whose `image` is a placeholder a script fills in when it copies the folder " +
+			"(`\"image\": \"#BASE_IMAGE_FULL\"`, `__IMAGE__`, `@IMAGE@`, `<image>`): its image is not reported (CR217) nor read. It is " +
 			"reported once per file, as a note; the config is checked as it is, but its placeholders are not reported " +
 			"(CR210), the files it names outside its folder that the template does not hold (a template \"for an existing " +
 			"Dockerfile\" names the project's `../Dockerfile`; for a VS Code definition, any it does not hold) are named in " +
@@ -186,7 +188,9 @@ var (
 	// placeholderWord is a base image that only stands in for one.
 	placeholderWord = regexp.MustCompile(`(?i)^(replace[-_]?me|change[-_]?me|placeholder|your[-_]?(base[-_]?)?image(?:[-_]?here)?|base[-_]?image[-_]?here)$`)
 	// placeholderDelims are the delimiters build scripts substitute between.
-	placeholderDelims = regexp.MustCompile(`^(<[^<>]*>?|__[A-Za-z0-9_]+__|@[A-Za-z0-9_]+@|%%[A-Za-z0-9_]+%%)$`)
+	// A `#NAME` (`#BASE_IMAGE_FULL`, which a script's `sed` replaces) is
+	// no image reference at all: none starts with `#`.
+	placeholderDelims = regexp.MustCompile(`^(<[^<>]*>?|__[A-Za-z0-9_]+__|@[A-Za-z0-9_]+@|%%[A-Za-z0-9_]+%%|#[A-Za-z_][A-Za-z0-9_]*)$`)
 )
 
 // DockerfileTemplate recognises a Dockerfile that is a template (see
@@ -666,6 +670,13 @@ func ComposeTemplate(p string, src []byte) *Template {
 func DevcontainerTemplate(c *devcontainer.Config, manifest string) *Template {
 	ms := c.FindInStrings(templateOption)
 	if len(ms) == 0 {
+		// An image that is a placeholder a script fills in when it copies
+		// the folder into a new project (`"image": "#BASE_IMAGE_FULL"`).
+		if img, ok := c.StringOK("/image"); ok && manifest == "" && isPlaceholderImage(img) {
+			pos := c.Pos("/image")
+			return &Template{Path: c.Path, Kind: TemplatePlaceholderBase, Sign: "`\"image\": \"" + img + "\"`",
+				Location: Location{Path: c.Path, StartLine: pos.Line, StartCol: pos.Col, EndLine: pos.Line}}
+		}
 		if manifest == "" {
 			return nil
 		}
@@ -714,6 +725,9 @@ func (t *Template) Note(checked bool) Finding {
 		what = "a generator template (" + t.Sign + "), not " + yet + " yet"
 	case TemplatePlaceholderBase:
 		what = "a Dockerfile whose base is a placeholder (" + t.Sign + ") that a build script fills in"
+		if isConfigFile(t.Path) {
+			what = "a devcontainer.json whose image is a placeholder (" + t.Sign + ") that a script fills in when it copies the folder into a project"
+		}
 	case TemplateFragment:
 		what = "a piece of a Dockerfile (it has no `FROM`) that a build script joins to others, not a Dockerfile on its own"
 		switch {
@@ -748,6 +762,8 @@ func (t *Template) Note(checked bool) Finding {
 	}
 	var done string
 	switch {
+	case checked && t.Kind == TemplatePlaceholderBase && isConfigFile(t.Path):
+		done = "checked as it is, but its image is neither read nor reported and nothing is built (config `check-templates: true` checks it as it is)"
 	case checked && t.Kind == TemplatePlaceholderBase:
 		done = "checked as it is, but its base is neither read nor reported and nothing is built (config `check-templates: true` builds it)"
 	case checked && t.Placeholders == 0:

@@ -173,6 +173,8 @@ func TestTemplateNote(t *testing.T) {
 			checked: true, rule: "CR120", want: []string{"its 3 placeholders (`${templateOption:v}`, …) are filled in", "checked as it is, but its placeholders are not reported"}},
 		{name: "devcontainer.json", tm: Template{Path: "src/go/.devcontainer/devcontainer.json", Kind: TemplateDevcontainer, Sign: "`${templateOption:v}`", Placeholders: 1, Manifest: "src/go/devcontainer-template.json"},
 			checked: true, rule: "CR220", want: []string{"Template source (src/go/devcontainer-template.json)"}},
+		{name: "a skeleton's placeholder image", tm: Template{Path: "a/.devcontainer/devcontainer.json", Kind: TemplatePlaceholderBase, Sign: "`\"image\": \"#BASE_IMAGE_FULL\"`"},
+			checked: true, rule: "CR220", want: []string{"a devcontainer.json whose image is a placeholder", "its image is neither read nor reported"}},
 		{name: "Compose file", tm: Template{Path: ".devcontainer/docker-compose.yml", Kind: TemplateDevcontainer, Sign: "`${templateOption:v}`", Placeholders: 1},
 			checked: true, rule: "CR220"},
 	}

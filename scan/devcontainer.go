@@ -156,6 +156,16 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 	dc := p.dc
 	in.Devcontainer = dc
 	in.Template = t.templates[t.Path]
+	if in.Template == nil {
+		// A config whose Dockerfile or Compose file is a Template
+		// source's (its placeholders are there) is part of that source.
+		for _, tm := range t.templates {
+			if tm.Kind == checks.TemplateDevcontainer {
+				in.Template = tm
+				break
+			}
+		}
+	}
 	ws, _ := workspaceOf(t.Path)
 	in.BuiltByCLI = s.plan.buildFiles().builtByCLI(ws)
 	if in.BuiltByCLI == "" {
@@ -229,7 +239,9 @@ func (s *checker) checkDevcontainer(ctx context.Context, t Target, ts *targetSta
 			ref = p.compose.Image
 		}
 	}
-	if ref == "" || strings.Contains(ref, "$") {
+	// A template's image is the one named once it is applied: not read
+	// (CR220 says so).
+	if ref == "" || strings.Contains(ref, "$") || t.isTemplate() {
 		return out
 	}
 	if viaCLI && (p.plan.Kind == devcontainer.KindImage || p.plan.Kind == devcontainer.KindCompose) {
