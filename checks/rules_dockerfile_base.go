@@ -85,7 +85,7 @@ func init() {
 			"distribution), a distroless variant alone (`gcr.io/distroless/static:nonroot`: distroless tags no versions; not an image of a Debian release distroless no longer builds, `python3-debian11:debug`) or a Dev Containers image's distribution " +
 			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, `cpp:debian-12`, which move to each new release; `1-bookworm` pins the major version; not `bullseye` nor `debian-11`, which the images dropped at 2.2) or `dev` channel (`dev-1.26-bookworm`), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
-			"`postgres:alpine`; a Node.js LTS line's codename names its major version, `node:jod-alpine` is Node 22), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, `busybox:stable`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
+			"`postgres:alpine`; a Node.js LTS line's codename names its major version, `node:jod-alpine` is Node 22; an application image's tag that names only the version of the runtime it is built on, `wordpress:php8.2-apache`, `tomcat:jdk17-temurin`, is the newest release on that runtime), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, `busybox:stable`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
 			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14; the `onbuild` variants, `golang:onbuild`, deprecated in 2017), which stopped moving " +
 			"when the image dropped it (CR119 reports it). With " +
 			"`require-digest` in config, every registry `FROM` and `COPY --from` image needs a digest. Stage references, `scratch`, " +
@@ -769,6 +769,8 @@ func floatingTag(ref string, r ImageRef) string {
 		return fmt.Sprintf("`%s` uses the `%s` tag of a rolling distribution, rebuilt with every snapshot: it changes over time (a dated tag pins it)", ref, r.Tag)
 	case distroNameTag(r):
 		return fmt.Sprintf("`%s` uses the `%s` tag, which names no version of the image: it moves to each new release", ref, r.Tag)
+	case runtimeOnlyTag(r) != "":
+		return fmt.Sprintf("`%s` uses the `%s` tag, whose version is %s's, not %s's: it moves to each new %s release", ref, r.Tag, runtimeOnlyTag(r), r.Repository, r.Repository)
 	case languageAlias(r) && eolRelease(ref) == "" && !droppedDebianTag(r.Tag) && !retiredTag(r):
 		// A tag of an archived Debian release (`node:lts-buster`) stopped
 		// moving when the image dropped that release: CR119's. So did
@@ -845,6 +847,29 @@ func languageAlias(r ImageRef) bool {
 	// the product's newest.
 	return slices.Contains(officialLanguages, r.Repository) ||
 		!strings.Contains(r.Repository, "/") && !slices.Contains(officialDistros, r.Repository) && officialProduct(r.Repository)
+}
+
+// runtimeTag is a tag that starts with the version of the runtime an
+// application's image is built on (`php8.2-apache`, `cli-php8.2`,
+// `jdk17-temurin`).
+var runtimeTag = regexp.MustCompile(`^(?:cli-)?(php|jdk|jre)[0-9]`)
+
+// runtimeOnlyTag names the runtime whose version is the only one in an
+// official application image's tag (`wordpress:php8.2-apache` is the
+// newest WordPress on PHP 8.2), "" when the tag names the application's
+// own version or the image is not such an application's.
+func runtimeOnlyTag(r ImageRef) string {
+	if r.Registry != "" || !slices.Contains([]string{"wordpress", "drupal", "joomla", "tomcat", "gradle", "maven", "jetty"}, r.Repository) {
+		return ""
+	}
+	m := runtimeTag.FindStringSubmatch(strings.ToLower(r.Tag))
+	if m == nil {
+		return ""
+	}
+	if m[1] == "php" {
+		return "PHP"
+	}
+	return "the JDK"
 }
 
 // nodeLTSNames are the codenames of Node.js's long-term-support lines,
