@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"path"
@@ -135,7 +136,7 @@ func init() {
 			"script does not work the architecture out and `exit` somewhere (it may stop on the others), it is reported once, on the command that runs it (a script run under a condition, or " +
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
-			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), AWS's Session Manager plugin from `ubuntu_64bit/` or `linux_64bit/` (`ubuntu_arm64/` is the other), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64). A cross toolchain's " +
+			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), AWS's Session Manager plugin from `ubuntu_64bit/` or `linux_64bit/` (`ubuntu_arm64/` is the other), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64), the Flutter SDK's `flutter_linux_3.24.0-stable.tar.xz` (none for arm64, where Flutter is cloned), AzCopy's `aka.ms/downloadazcopy-v10-linux` (`-arm64` is the other). A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported; one named with its host first (Linaro's `gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu.tar.xz`, Arm's `…-x86_64-aarch64-none-linux-gnu.tar.xz`) is reported for its host, where its programs run, and the folder it unpacks to (`ENV CC_DIR=/opt/gcc-linaro-…-x86_64_aarch64-linux-gnu`) is the same finding. The root file system a cross build compiles against (`ARG ROOTFS_DIR=/crossrootfs/arm64`, a `SYSROOT`) is the target's, the same on every host, and is not reported, nor is an archive unpacked into another architecture's root file system (`tar xf go1.4.2.linux-arm….tar.gz -C /arm/root/`, the disk a QEMU guest boots). A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
@@ -1168,20 +1169,41 @@ func shellScript(w []string) bool {
 var archlessDownloads = []struct {
 	re    *regexp.Regexp
 	other string
+	// fix is what to do instead, when there is no arm64 build but
+	// another way to install it there.
+	fix string
 }{
-	{regexp.MustCompile(`://[^\s]*/krallin/tini/releases/download/[^/\s]+/tini(-static)?$`), "tini-arm64"},
-	{regexp.MustCompile(`://[^\s]*/ninja-linux\.zip$`), "ninja-linux-aarch64.zip"},
-	{regexp.MustCompile(`://[^\s]*/openshift-client-linux(-[0-9][0-9.]*)?\.tar\.gz$`), "openshift-client-linux-arm64.tar.gz"},
-	{regexp.MustCompile(`://[^\s]*/ngccli_linux\.zip$`), "ngccli_arm64.zip"},
+	{regexp.MustCompile(`://[^\s]*/krallin/tini/releases/download/[^/\s]+/tini(-static)?$`), "tini-arm64", ""},
+	{regexp.MustCompile(`://[^\s]*/ninja-linux\.zip$`), "ninja-linux-aarch64.zip", ""},
+	{regexp.MustCompile(`://[^\s]*/openshift-client-linux(-[0-9][0-9.]*)?\.tar\.gz$`), "openshift-client-linux-arm64.tar.gz", ""},
+	{regexp.MustCompile(`://[^\s]*/ngccli_linux\.zip$`), "ngccli_arm64.zip", ""},
 	// Solidity's compiler: `solc-static-linux-arm` since 0.8.31.
-	{regexp.MustCompile(`://[^\s]*/solc-static-linux$`), "solc-static-linux-arm"},
+	{regexp.MustCompile(`://[^\s]*/solc-static-linux$`), "solc-static-linux-arm", ""},
 	// AWS's Session Manager plugin: `ubuntu_64bit/` and `linux_64bit/`
 	// are x86_64, `ubuntu_arm64/` and `linux_arm64/` the others.
-	{regexp.MustCompile(`://[^\s]*/ubuntu_64bit/session-manager-plugin\.deb$`), "ubuntu_arm64/session-manager-plugin.deb"},
-	{regexp.MustCompile(`://[^\s]*/linux_64bit/session-manager-plugin\.rpm$`), "linux_arm64/session-manager-plugin.rpm"},
+	{regexp.MustCompile(`://[^\s]*/ubuntu_64bit/session-manager-plugin\.deb$`), "ubuntu_arm64/session-manager-plugin.deb", ""},
+	{regexp.MustCompile(`://[^\s]*/linux_64bit/session-manager-plugin\.rpm$`), "linux_arm64/session-manager-plugin.rpm", ""},
 	// The Android NDK for Linux: its toolchain's programs are x86_64
 	// builds, and Google ships none for Linux on arm64.
-	{regexp.MustCompile(`://[^\s]*/android-ndk-r[0-9]+[a-z]?-linux(?:-x86_64)?\.zip$`), ""},
+	{regexp.MustCompile(`://[^\s]*/android-ndk-r[0-9]+[a-z]?-linux(?:-x86_64)?\.zip$`), "", ""},
+	// The Flutter SDK's Linux archive holds an x86_64 Dart SDK and
+	// engine: Flutter publishes none for arm64, where it is cloned.
+	{regexp.MustCompile(`://[^\s]*/flutter_linux_[^/\s]*-(?:stable|beta|dev|master)\.tar\.xz$`), "",
+		"install Flutter with `git clone --depth 1 -b stable https://github.com/flutter/flutter.git`, which fetches the build machine's own Dart SDK and engine on first run, or build the image for x86_64 only (`FROM --platform=linux/amd64`)"},
+	// AzCopy's Linux link; `downloadazcopy-v10-linux-arm64` is the other.
+	{regexp.MustCompile(`://aka\.ms/downloadazcopy-v10-linux$`), "downloadazcopy-v10-linux-arm64", ""},
+}
+
+// archlessFix is what to do instead of the download a, when
+// archlessDownloads knows ("" when it does not).
+func archlessFix(a string) string {
+	a = strings.Trim(a, `"'`)
+	for _, d := range archlessDownloads {
+		if d.re.MatchString(a) {
+			return d.fix
+		}
+	}
+	return ""
 }
 
 // archlessX86 reports whether the URL a is one of archlessDownloads, and
@@ -1582,7 +1604,7 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 		if other == "" {
 			fd.Message = fmt.Sprintf("`%s` runs on x86_64 only, though its name says no architecture (there is no arm64 build): "+
 				"the image breaks on other platforms", strings.Trim(a, `"'`))
-			fd.Fix = &Fix{Description: "build the image for x86_64 only (`FROM --platform=linux/amd64`), or leave the tool out on other platforms"}
+			fd.Fix = &Fix{Description: cmp.Or(archlessFix(a), "build the image for x86_64 only (`FROM --platform=linux/amd64`), or leave the tool out on other platforms")}
 		}
 		dls = append(dls, &download{finding: fd, arch: "x86_64", stem: archStem(a) + "\x00", url: true, spans: []dockerfile.Span{sp}})
 	}
