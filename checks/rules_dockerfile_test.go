@@ -996,6 +996,16 @@ func TestCR106ScriptNotRead(t *testing.T) {
 	if len(got) != 1 || strings.Contains(got[0].Message, "not read") {
 		t.Fatalf("CR106 %+v, want the setup message for a Dev Containers feature's script", got)
 	}
+	// A service daemon is no script: the service is what is lost.
+	got = checkRule(t, "CR106", "FROM ghcr.io/acme/php:8\nRUN apk add --no-cache supervisor caddy\nENTRYPOINT [ \"/usr/bin/supervisord\", \"-c\", \"/etc/supervisord.conf\" ]\n", withContext(map[string]string{"README.md": "x"}))
+	if len(got) != 1 || !strings.Contains(got[0].Message, "ENTRYPOINT starts `supervisord`") || strings.Contains(got[0].Message, "not read") {
+		t.Fatalf("CR106 %+v, want the service named", got)
+	}
+	// A script the Dockerfile writes itself, run through `bash -c`, was read.
+	got = checkRule(t, "CR106", "FROM ghcr.io/acme/build:1\nRUN echo \"#!/bin/bash\" >> /tmp/entrypoint.sh && echo \"ninja package\" >> /tmp/entrypoint.sh && chmod +x /tmp/entrypoint.sh\nENTRYPOINT [\"bash\", \"-c\", \"/tmp/entrypoint.sh $*\", \"--\"]\n", withContext(map[string]string{"README.md": "x"}))
+	if len(got) != 1 || strings.Contains(got[0].Message, "not read") {
+		t.Fatalf("CR106 %+v, want the setup message for a script the file writes", got)
+	}
 }
 
 // TestCR106ScriptCopiedToRoot: a script the context copies into the root

@@ -436,12 +436,19 @@ func checkCR106(in *DockerfileInput) []Finding {
 			msg = fmt.Sprintf("ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command "+
 				"with the agent's init script, so `%s` is not running", clip(run, 80))
 		}
+		// A service daemon (`["/usr/bin/supervisord", "-c", …]`) is no
+		// script: what is lost is the service.
+		svc, isService := startsService(entry)
+		if isService {
+			msg = fmt.Sprintf("ENTRYPOINT starts `%s`, but Coder's templates replace the container's command with the agent's "+
+				"init script: the service will not be running", path.Base(svc.Name))
+		}
 		fd := Finding{Message: msg, Location: v.instLoc(entry), Fix: fix}
 		// A script that could not be read (the base image's, or one
 		// copied from outside the checkout): that it does not run is
 		// the file's fact, what it would do is not known. Dev
 		// Containers features' scripts are.
-		if prog := entrypointProgram(entry); !epRead && v.in.Context != nil && setupName.MatchString(path.Base(prog)) &&
+		if prog := entrypointProgram(entry); !isService && !epRead && v.in.Context != nil && setupName.MatchString(path.Base(prog)) &&
 			!languageRuntime(path.Base(prog)) && !knownFeatureScript(prog) && !v.writtenByRun(prog) {
 			fd.Message = fmt.Sprintf("ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command "+
 				"with the agent's init script, so whatever `%s` sets up never happens (the script could not be read, so what it does is not known)", prog)
@@ -730,6 +737,10 @@ func knownFeatureScript(prog string) bool {
 // writtenByRun reports whether a RUN of the final stage's chain names
 // prog (a script it writes or an install script puts there).
 func (v *dfView) writtenByRun(prog string) bool {
+	// `bash -c "/tmp/entrypoint.sh $*"`: the script is the first word.
+	if f := strings.Fields(prog); len(f) > 0 {
+		prog = f[0]
+	}
 	for _, ins := range v.instructions(v.final) {
 		if ins.Cmd == "run" && strings.Contains(v.f.Text(ins.StartLine, ins.EndLine), prog) {
 			return true
