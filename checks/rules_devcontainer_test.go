@@ -174,7 +174,7 @@ func TestDevcontainerRules(t *testing.T) {
 				edit: "  \"image\": \"mcr.microsoft.com/devcontainers/base:bookworm\",\n  \"containerUser\": \"vscode\""},
 			{name: "a Dockerfile on a devcontainers image, envbuilder does not apply its user", json: "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"}\n}",
 				dockerfile: "FROM mcr.microsoft.com/devcontainers/go:1.23\nRUN echo hi\n", builder: ConfigBuilderEnvbuilder, want: []string{"2:3"},
-				message: "envbuilder runs the image `Dockerfile` builds on `mcr.microsoft.com/devcontainers/go:1.23` as root"},
+				message: "envbuilder runs the image built from `Dockerfile` (on `mcr.microsoft.com/devcontainers/go:1.23`) as root"},
 			{name: "non-root remoteUser, native", json: `{"image": "debian:12", "remoteUser": "dev"}`, builder: ConfigBuilderNative},
 			{name: "remoteUser without features, envbuilder", json: "{\n  \"image\": \"debian:12\",\n  \"remoteUser\": \"dev\"\n}", want: []string{"3:3"},
 				edit: "  \"remoteUser\": \"dev\",\n  \"containerUser\": \"dev\""},

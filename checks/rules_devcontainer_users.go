@@ -168,8 +168,12 @@ func checkCR205(in *DevcontainerInput) []Finding {
 		f.Evidence = nc.evidence
 		return []Finding{f}
 	case ebc.root && remote != "" && !isRootUser(remote):
-		f := dcAt(c, "/remoteUser", fmt.Sprintf("envbuilder runs the workspace as root, not `%s`: it applies `remoteUser` only after "+
-			"installing features, and otherwise uses `containerUser` or the image's user (%s)", remote, ebc.why))
+		tail := "`remoteUser` counts only when it installs features"
+		if len(c.Features()) > 0 {
+			tail = "the `USER` it adds for `remoteUser` after installing features does not change the user it picked"
+		}
+		f := dcAt(c, "/remoteUser", fmt.Sprintf("envbuilder runs the workspace as root, not `%s`: it runs it as `containerUser`, or "+
+			"without one as the image's user (%s); %s", remote, ebc.why, tail))
 		f.Evidence = ebc.evidence
 		if e, ok := dcInsertAfter(c, "/remoteUser", "containerUser", remote); ok {
 			f.Fix = &Fix{Description: fmt.Sprintf("also set `\"containerUser\": %q`, which envbuilder reads", remote), Edits: []Edit{e}}
@@ -181,7 +185,7 @@ func checkCR205(in *DevcontainerInput) []Finding {
 		if hasMetadataUser(b.Ref) && len(b.Users) > 0 {
 			img := fmt.Sprintf("`%s`", b.Ref)
 			if df := c.String("/build/dockerfile") + c.String("/dockerFile"); df != "" {
-				img = fmt.Sprintf("the image `%s` builds on `%s`", df, b.Ref)
+				img = fmt.Sprintf("the image built from `%s` (on `%s`)", df, b.Ref)
 			}
 			msg = fmt.Sprintf("envbuilder runs %s as root: it does not apply the `remoteUser` (`%s`) of the image's "+
 				"devcontainer.metadata label, which the Dev Containers CLI uses", img, b.Users[0])
