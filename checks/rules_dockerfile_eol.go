@@ -26,7 +26,7 @@ func init() {
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
 			"Debian's to archive.debian.org: " + eolDebianDoc + ", also as the tag of a Docker Official image built on it " +
 			"(`node:lts-buster-slim`, `rust:buster`), or a version whose official images all predate Debian 11 " +
-			"(node 11 and older, python 3.5 and older, ruby 2.5, php 7.2, golang 1.14 and older: `node:8.9-slim`, `php:5.6-apache`); CentOS 6 to 8 and " +
+			"(node 11 and older, python 3.5 and older, ruby 2.5, php 7.2, golang 1.14 and older: `node:8.9-slim`, `php:5.6-apache`; or a patch release a newer one replaced before Debian 11 came out in August 2021: `python:3.9.4-slim`, python 3.9.5, 3.8.10, 3.7.10, 3.6.13, ruby 3.0.1, 2.7.3, 2.6.7, golang 1.16.5, 1.15.13 and older; or node 15 and older without a Debian release in the tag, `node:14`, whose default stayed buster); CentOS 6 to 8 and " +
 			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
 			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, " +
@@ -139,8 +139,25 @@ var lastOnBuster = map[string][]int{
 	"golang": {1, 14}, // 1.14: February 2021
 }
 
-// oldVersion is a tag's leading version (`8.9-slim` → 8, 9).
-var oldVersion = regexp.MustCompile(`^(\d+)(?:\.(\d+))?(?:\.\d+)*(?:-|$)`)
+// lastBusterPatch are, per image, the newest patch release of a minor
+// line that a newer patch replaced before Debian 11 was released
+// (14 August 2021): its images were all built on buster
+// (`python:3.9.4-slim`; 3.9.6, current then, was built on bullseye too).
+var lastBusterPatch = map[string][][3]int{
+	"python": {{3, 9, 5}, {3, 8, 10}, {3, 7, 10}, {3, 6, 13}}, // the next ones: 28 June 2021
+	"ruby":   {{3, 0, 1}, {2, 7, 3}, {2, 6, 7}},               // 7 July 2021
+	"golang": {{1, 16, 5}, {1, 15, 13}},                       // 12 July 2021
+}
+
+// defaultOnBuster are, per image, the newest major version whose tags
+// without a Debian release named buster until the image stopped building
+// it: node 14 (removed in April 2023, its `debian-default` buster in
+// docker-node's versions.json), and the lines before it.
+var defaultOnBuster = map[string]int{"node": 15}
+
+// oldVersion is a tag's leading version (`8.9-slim` → 8, 9; `3.9.4-slim`
+// → 3, 9, 4).
+var oldVersion = regexp.MustCompile(`^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.\d+)*(?:-|$)`)
 
 // oldOfficialVersion reports whether an official image's tag names a
 // version whose images all predate Debian 11: Debian-based variants only
@@ -152,6 +169,21 @@ func oldOfficialVersion(repo, tag string) bool {
 		return false
 	}
 	major, _ := strconv.Atoi(m[1])
+	if m[2] != "" && m[3] != "" {
+		minor, _ := strconv.Atoi(m[2])
+		patch, _ := strconv.Atoi(m[3])
+		for _, b := range lastBusterPatch[repo] {
+			if b[0] == major && b[1] == minor && patch <= b[2] {
+				return true
+			}
+		}
+	}
+	// A major version whose default variant stayed on buster until the
+	// image stopped building it (`node:14`, `node:14-slim`; `node:14-bullseye`
+	// names the other).
+	if d, ok := defaultOnBuster[repo]; ok && major <= d && !tagHas(tag, "bullseye", "bookworm", "trixie") {
+		return true
+	}
 	switch {
 	case major != last[0]:
 		return major < last[0]
