@@ -50,7 +50,9 @@ func init() {
 			"`gcr.io/google.com/cluster-fuzz/base` where they tag `gcr.io/clusterfuzz-images/base`, nor for a reference with a registry " +
 			"and a path of three parts or more, `…/cloud-tpu-images/jax-ai-image/tpu`, a Dockerfile whose folders lack the part before its name), " +
 			"else from the table of well-known images. When none of them tells, the rule says nothing: " +
-			"an unread base is not guessed to be root. A final `USER root` is not reported when the ENTRYPOINT " +
+			"an unread base is not guessed to be root, unless the final stage shows it: a package install it runs without sudo " +
+			"(`apt-get install`, `apk add`, `yum install`), which only root can do; that finding is inferred, a warning at most, and " +
+			"says which line it stands on. A final `USER root` is not reported when the ENTRYPOINT " +
 			"script (read from the build context) switches to a non-root user (`su`, `gosu`, `su-exec`, `runuser`, " +
 			"`setpriv`, `sudo -u`) and starts the agent's init script as that user: root is for its setup, such " +
 			"as fixing a volume's ownership. A Dockerfile a devcontainer.json builds is not reported when the config sets a " +
@@ -423,7 +425,8 @@ func checkCR101(in *DockerfileInput) []Finding {
 		}
 		fd = Finding{Message: fmt.Sprintf("the image runs as root: there is no USER, and `%s%s` on line %d runs without sudo, "+
 			"which only root can do, so `%s` runs as root", c.Name, sub, c.Line, v.rootRef(final)),
-			Location: v.instLoc(final.From), Evidence: EvidenceInferred}
+			Location: v.instLoc(final.From), Evidence: EvidenceInferred,
+			Guess: fmt.Sprintf("the base image was not read, but line %d's package install needs root", c.Line)}
 	case !isRootUser(b.User):
 		return nil
 	default:
