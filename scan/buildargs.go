@@ -175,7 +175,7 @@ type buildFile struct {
 
 // ciDirs are the top-level folders whose build files may build any
 // Dockerfile of the repository (workflows, scripts, CI setups).
-var ciDirs = []string{".github", ".gitlab", ".circleci", ".buildkite", ".expeditor", ".drone", ".woodpecker", ".tekton", ".pipelines", ".azure-pipelines", ".ci", "ci", "scripts", "script", "build", "hack", "tools", "bin", "utils", "util"}
+var ciDirs = []string{".github", ".gitlab", ".circleci", ".buildkite", ".expeditor", ".drone", ".woodpecker", ".tekton", ".pipelines", ".azure-pipelines", ".ci", "ci", "ci-scripts", "ci_scripts", "build-scripts", "build_scripts", "scripts", "script", "build", "hack", "tools", "bin", "utils", "util"}
 
 // give records a value the file gives the build argument n, once, within
 // maxArgValues.
@@ -1597,6 +1597,12 @@ var (
 	// argsStart opens a Compose service's `args:` mapping or list, a
 	// workflow's `build-args: |` block, or a bake target's `args = {`.
 	argsStart = regexp.MustCompile(`^(\s*)["']?(?:build[-_])?args["']?\s*(:\s*[|>]?-?\s*$|=\s*\{)`)
+	// argsVarAssign is a script's assignment to a variable that gathers
+	// build arguments (`BUILD_ARGS+=" NAME=$NAME"`, `DOCKER_BUILD_ARGS="A=1 B=2"`):
+	// its quoted words.
+	argsVarAssign = regexp.MustCompile(`(?m)^[ \t]*(?:local[ \t]+|export[ \t]+)?[A-Z_]*BUILD_ARGS?\+?=["']([^"'\n]*)["']`)
+	// shellName is a variable's name.
+	shellName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	// argsEntry is one entry of such a block: `arch: ${ARCH}`,
 	// `- arch=${ARCH}`, `arch = "x"`.
 	argsEntry = regexp.MustCompile(`^(\s*)-?\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*[:=]\s*["']?([^"'\s,}]*)`)
@@ -1630,6 +1636,23 @@ func namedArgs(b []byte, f buildFile) {
 				}
 			}
 			add(name, v)
+		}
+	}
+	// A script that gathers the arguments in a variable it hands to its
+	// build command later (Kurento's `BUILD_ARGS+=" KMS_VERSION_TAG=$KMS_VERSION_TAG"`,
+	// which container_build_multiarch.sh turns into --build-arg flags).
+	if bytes.Contains(b, []byte("BUILD_ARG")) {
+		for _, m := range argsVarAssign.FindAllSubmatch(b, -1) {
+			for _, w := range strings.Fields(string(m[1])) {
+				name, v, ok := strings.Cut(w, "=")
+				if !ok || !shellName.MatchString(name) {
+					continue
+				}
+				if strings.Contains(v, "$") {
+					v = "${" + name + "}" // given, not known
+				}
+				add(name, v)
+			}
 		}
 	}
 	// Cheap tests first: most build files have no such block.

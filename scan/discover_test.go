@@ -221,6 +221,10 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 		{"a workflow passes a computed whole image", map[string]string{"ci/Dockerfile": whole, ".github/workflows/docker.yml": "      build-args: BASE=${{ steps.base.outputs.image }}\n"}, 0},
 		{"a build script appends the whole image it computes", map[string]string{"gpu-flavor/Dockerfile": whole,
 			"gpu-flavor/build.py": "base_image = \"ml-workspace:\" + VERSION\nbuild_args = \" --build-arg BASE=\" + base_image\n"}, 0},
+		{"a CI script gathers it in its BUILD_ARGS", map[string]string{"docker/extras/Dockerfile": df,
+			"ci-scripts/ci_job_deploy_docker.sh": "#!/usr/bin/env bash\nBASE_TAG=$(echo $VERSION | tr '/' '_')\nBUILD_ARGS+=\" BASE_TAG=$BASE_TAG\"\ncontainer_build.sh --build-args \"$BUILD_ARGS\"\n"}, 0},
+		{"a CI script's BUILD_ARGS gathers another", map[string]string{"docker/extras/Dockerfile": df,
+			"ci-scripts/ci_job_deploy_docker.sh": "#!/usr/bin/env bash\nBUILD_ARGS+=\" OTHER=$OTHER\"\n"}, 1},
 		{"a build script passes the whole image empty", map[string]string{"gpu-flavor/Dockerfile": whole,
 			"gpu-flavor/build.sh": "docker build --build-arg BASE=\"\" .\n"}, 1},
 	})
