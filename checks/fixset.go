@@ -455,6 +455,18 @@ func mergeLine(orig string, texts []string, cont bool) (string, bool) {
 			posts = append(posts, sh.post)
 		}
 	}
+	// A JSON property's trailing comma removed (CR216) while another fix
+	// adds properties after it (CR205's `containerUser`): the comma the
+	// object must lose is the last added line's, and the line keeps its
+	// own, which now separates it from the next.
+	lastComma := false
+	if len(posts) > 0 && !cont {
+		for k, c := range cores {
+			if dropsTrailingComma(orig, c) {
+				cores[k], lastComma = orig, true
+			}
+		}
+	}
 	core, ok := mergeCores(orig, cores)
 	if !ok {
 		return "", false
@@ -463,7 +475,18 @@ func mergeLine(orig string, texts []string, cont bool) (string, bool) {
 	lines = append(lines, core)
 	lines = append(lines, glued...)
 	lines = append(lines, mergeBlocks(posts)...)
+	if lastComma {
+		last := strings.TrimRight(lines[len(lines)-1], " \t")
+		lines[len(lines)-1] = strings.TrimSuffix(last, ",")
+	}
 	return strings.Join(lines, "\n"), true
+}
+
+// dropsTrailingComma reports whether core is orig without the comma that
+// ends it.
+func dropsTrailingComma(orig, core string) bool {
+	o := strings.TrimRight(orig, " \t")
+	return strings.HasSuffix(o, ",") && strings.TrimRight(core, " \t") == strings.TrimSuffix(o, ",")
 }
 
 // lineChange is a change of a line: bytes a..b replaced by text.

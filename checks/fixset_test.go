@@ -65,6 +65,13 @@ func TestReconcileFixes(t *testing.T) {
 				{"3:\tjq \\\n\tcurl \\\n\tgit\nARG TARGETARCH", "4:ENV A=/opt/${TARGETARCH}"},
 				{"3:\tjq \\\n\tcurl \\\n\tgit\nARG TARGETARCH"}},
 			[]string{"CR105 on line 1 and CR112 on line 4", "CR104 on line 1 and CR105 on line 1", "CR104 on line 1 and CR112 on line 4"}},
+		{"a JSON property added after one whose trailing comma another fix removes",
+			map[string]string{".devcontainer/devcontainer.json": "{\n\t\"image\": \"node:14\",\n\t\"remoteUser\": \"dev\",\n}\n"},
+			[]reconcileFix{
+				{"CR205", SeverityWarning, 3, []Edit{{Path: ".devcontainer/devcontainer.json", StartLine: 3, EndLine: 3, Text: "\t\"remoteUser\": \"dev\",\n\t\"containerUser\": \"dev\","}}},
+				{"CR216", SeverityInfo, 3, []Edit{{Path: ".devcontainer/devcontainer.json", StartLine: 3, EndLine: 3, Text: "\t\"remoteUser\": \"dev\""}}}},
+			[][]string{{"3:\t\"remoteUser\": \"dev\",\n\t\"containerUser\": \"dev\""}, {"3:\t\"remoteUser\": \"dev\",\n\t\"containerUser\": \"dev\""}},
+			[]string{"CR216", "CR205"}},
 		{"RUN installs inserted after one line become one install",
 			map[string]string{"Dockerfile": "FROM debian:12\nCMD [\"bash\"]\n"},
 			[]reconcileFix{
