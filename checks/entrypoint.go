@@ -58,8 +58,10 @@ func (v *dfView) entrypointScript() (agentEntrypoint, bool) {
 	}
 	prog := entrypointProgram(entry)
 	// A script a shell is given (`["/bin/sh", "docker-entrypoint.sh"]`)
-	// is a path from the WORKDIR, not a name on PATH.
-	if w := commandWords(entry); len(w) > 1 && slices.Contains(shells, path.Base(w[0])) && !strings.HasPrefix(prog, "/") && !strings.HasPrefix(prog, "./") {
+	// is a path from the WORKDIR, not a name on PATH; a command it is
+	// given with -c (`["bash", "-c", "entrypoint"]`) is looked up on PATH.
+	if w := commandWords(entry); len(w) > 1 && slices.Contains(shells, path.Base(w[0])) && !slices.Contains(w[1:], "-c") &&
+		!strings.HasPrefix(prog, "/") && !strings.HasPrefix(prog, "./") {
 		prog = "./" + prog
 	}
 	b, rel, ok := v.contextFile(v.absProgram(prog))

@@ -996,6 +996,12 @@ func TestCR106ScriptNotRead(t *testing.T) {
 	if len(got) != 1 || strings.Contains(got[0].Message, "not read") {
 		t.Fatalf("CR106 %+v, want the setup message for a Dev Containers feature's script", got)
 	}
+	// A command `bash -c` runs by name is found on PATH, where a COPY put it.
+	got = checkRule(t, "CR106", "FROM ghcr.io/acme/base:1\nCOPY ./bin/entrypoint /bin/\nENTRYPOINT [\"/usr/bin/bash\", \"-c\", \"entrypoint\"]\n",
+		withContext(map[string]string{"bin/entrypoint": "#!/bin/bash\n/usr/sbin/sshd\nexec ttyd bash\n"}))
+	if len(got) != 1 || strings.Contains(got[0].Message, "not read") {
+		t.Fatalf("CR106 %+v, want the script read from PATH", got)
+	}
 	// A service daemon is no script: the service is what is lost.
 	got = checkRule(t, "CR106", "FROM ghcr.io/acme/php:8\nRUN apk add --no-cache supervisor caddy\nENTRYPOINT [ \"/usr/bin/supervisord\", \"-c\", \"/etc/supervisord.conf\" ]\n", withContext(map[string]string{"README.md": "x"}))
 	if len(got) != 1 || !strings.Contains(got[0].Message, "ENTRYPOINT starts `supervisord`") || strings.Contains(got[0].Message, "not read") {
