@@ -110,7 +110,7 @@ func runDevcontainerCase(t *testing.T, id string, tc dcCase) []Finding {
 func TestDevcontainerRules(t *testing.T) {
 	tests := map[string][]dcCase{
 		"CR200": {
-			{name: "missing comma", json: "{\n  \"image\": \"x\"\n  \"name\": \"y\"\n}", want: []string{"3:3"}},
+			{name: "missing comma", json: "{\n  \"image\": \"x\"\n  \"name\": \"y\"\n}", want: []string{"2:15"}},
 			{name: "valid", json: `{"image": "debian:12"}`},
 			{name: "image is a number", json: "{\n  \"image\": 5\n}", want: []string{"2:12"}},
 			{name: "lifecycle forms", json: "{\n  \"image\": \"x\",\n  \"postCreateCommand\": [],\n  \"onCreateCommand\": {\"a\": [\"x\", 1]},\n  \"privileged\": \"yes\"\n}", want: []string{"3:24", "4:34", "5:17"}},

@@ -111,7 +111,7 @@ func Parse(p string, src []byte) (*Config, error) {
 	}
 	v, err := hujson.Parse(src)
 	if err != nil {
-		return nil, syntaxError(p, err)
+		return nil, syntaxError(p, src, err)
 	}
 	obj, ok := v.Value.(*hujson.Object)
 	if !ok {
@@ -133,7 +133,7 @@ var hujsonPos = regexp.MustCompile(`line (\d+), column (\d+): (.*)$`)
 
 // syntaxError turns hujson's "hujson: line L, column C: msg" into a
 // SyntaxError.
-func syntaxError(p string, err error) error {
+func syntaxError(p string, src []byte, err error) error {
 	m := hujsonPos.FindStringSubmatch(err.Error())
 	if m == nil {
 		return &SyntaxError{Path: p, Line: 1, Msg: err.Error()}
@@ -141,7 +141,59 @@ func syntaxError(p string, err error) error {
 	l, _ := strconv.Atoi(m[1])
 	c, _ := strconv.Atoi(m[2])
 	msg := strings.TrimPrefix(m[3], "hujson: ")
+	// A missing comma is found where the next member starts, often lines
+	// of comments later: say where it is missing.
+	if strings.Contains(msg, "expecting ','") {
+		if end, ok := lastValueEnd(src, l, c); ok {
+			el, ec := lineCol(src, end)
+			return &SyntaxError{Path: p, Line: el, Col: ec + 1,
+				Msg: fmt.Sprintf("a comma is missing after the value that ends here: the next one starts on line %d (%s)", l, msg)}
+		}
+	}
 	return &SyntaxError{Path: p, Line: l, Col: c, Msg: msg}
+}
+
+// lastValueEnd is the offset of the last byte of JSON (not blank, not in a
+// comment) before line l, column c (1-based; the column counts bytes).
+func lastValueEnd(src []byte, l, c int) (int, bool) {
+	stop, line := -1, 1
+	for i := 0; i < len(src); i++ {
+		if line == l {
+			stop = i + c - 1
+			break
+		}
+		if src[i] == '\n' {
+			line++
+		}
+	}
+	if stop < 0 || stop > len(src) {
+		return 0, false
+	}
+	last := -1
+	for i := 0; i < stop; i++ {
+		switch {
+		case src[i] == '"':
+			for i++; i < stop && src[i] != '"'; i++ {
+				if src[i] == '\\' {
+					i++
+				}
+			}
+			last = i
+		case src[i] == '/' && i+1 < stop && src[i+1] == '/':
+			for i < stop && src[i] != '\n' {
+				i++
+			}
+		case src[i] == '/' && i+1 < stop && src[i+1] == '*':
+			i += 2
+			for i+1 < stop && (src[i] != '*' || src[i+1] != '/') {
+				i++
+			}
+			i++
+		case src[i] != ' ' && src[i] != '\t' && src[i] != '\n' && src[i] != '\r':
+			last = i
+		}
+	}
+	return last, last >= 0
 }
 
 func firstInvalidUTF8(b []byte) int {

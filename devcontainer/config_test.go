@@ -113,7 +113,9 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"empty", "", 1, 1, "empty file"},
 		{"blank", "  \n\t\n", 1, 1, "empty file"},
-		{"missing comma", "{\n  \"a\": 1\n  \"b\": 2\n}", 3, 3, "invalid character"},
+		{"missing comma", "{\n  \"a\": 1\n  \"b\": 2\n}", 2, 9, "a comma is missing after the value that ends here: the next one starts on line 3"},
+		{"missing comma, comments between", "{\n  \"mounts\": [\n    \"x\"\n  ]\n\n  // \"features\": {},\n  /* \"a\": \"}\" */\n  \"remoteUser\": \"u\"\n}", 4, 4, "the next one starts on line 8"},
+		{"missing comma in an array", "{\"a\": [\"x\" // one\n \"y\"]}", 1, 11, "(invalid character"},
 		{"unclosed", "{\n  \"a\": [1, 2\n", 3, 1, ""},
 		{"array at top", "[1]", 1, 1, "must be a JSON object"},
 		{"binary", "{\"a\": \"\xff\xfe\"}", 1, 8, "not UTF-8"},
