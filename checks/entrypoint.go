@@ -398,6 +398,9 @@ var passThroughCommands = []string{"echo", "printf", "set", "exit", "true", "fal
 	// Queries whose answer a check tests (ROCm's `rocminfo | grep "HSA
 	// Error"` before `exec "$@"`).
 	"grep", "id", "whoami", "uname", "command", "which", "type", "rocminfo", "nvidia-smi", "shuf", "date",
+	// Reports of the machine printed before the command (nicegui's
+	// fly.io entrypoint: `free -hm; df -h; exec "$@"`).
+	"free", "df", "du", "uptime", "nproc", "lscpu", "ls", "printenv",
 	// A pause between messages.
 	"sleep",
 	// The folder the program starts in (nats-box's `cd "${HOME}"` when it

@@ -124,6 +124,7 @@ func TestEntrypointPassThrough(t *testing.T) {
 		{"such a fix that writes elsewhere too", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nif ! whoami > /dev/null 2>&1; then\n  echo \"u:x:$(id -u):0::/home/u:/bin/sh\" >> /etc/passwd\n  echo 'export X=1' >> /home/u/.bashrc\nfi\nexec \"$@\"\n"}), []want{{line: 3}}},
 		{"a folder to start in, then its arguments or a login shell (nats-box)", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\n\nif [[ \"${HOME}\" != \"/root\" && \"${PWD}\" == \"/root\" ]]; then\n  cd \"${HOME}\"\nfi\n\nif [[ $# -ne 0 ]]; then\n  exec \"$@\"\nelse\n  exec /bin/sh -l\nfi\n"}), nil},
 		{"a shell run with a script", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nexec /bin/sh /opt/start-server.sh\n"}), []want{{line: 3}}},
+		{"the machine's memory and disks printed, then its arguments", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nset -e\nfree -hm\ndf -h\nexec \"$@\"\n"}), nil},
 		{"a banner only", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/bash\ncat <<EOF\nThis image is a base for Tuxedo applications.\nEOF\n"}), nil},
 		{"a file printed", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\ncat /etc/motd > /tmp/seen\n"}), []want{{line: 3}}},
 		{"a program run, no exec", df, withContext(map[string]string{"entrypoint.sh": "#!/bin/sh\nservice ssh start\n"}), []want{{line: 3}}},

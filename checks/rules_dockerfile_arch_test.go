@@ -211,3 +211,22 @@ func TestCR112SearchListIsNoUse(t *testing.T) {
 		t.Errorf("an ARG a search list alone uses: want none, got %+v", got)
 	}
 }
+
+// TestCR112FixRenamesEveryName: the fix renames the download, the file
+// it is saved as (`--output`), and the paths that run and remove it, or it
+// would leave the build naming a file it did not write.
+func TestCR112FixRenamesEveryName(t *testing.T) {
+	src := "FROM ubuntu:22.04\nARG V=5.0.1\n" +
+		"RUN curl -sL https://github.com/x/msgs/releases/download/${V}/msgs_${V}-jammy_amd64.run --output /tmp/msgs_${V}-jammy_amd64.run --silent \\\n" +
+		"  && chmod +x /tmp/msgs_${V}-jammy_amd64.run \\\n" +
+		"  && ((yes || true) | /tmp/msgs_${V}-jammy_amd64.run) \\\n" +
+		"  && rm /tmp/msgs_${V}-jammy_amd64.run\nUSER 1000\n"
+	got := checkRule(t, "CR112", src, nil)
+	if len(got) != 1 || got[0].Fix == nil {
+		t.Fatalf("want one finding with a fix, got %+v", got)
+	}
+	all := strings.Join(editStrings(got[0]), "\n")
+	if strings.Contains(all, "amd64") || strings.Count(all, "${TARGETARCH}") != 5 {
+		t.Errorf("the fix leaves a name of the download or misses one:\n%s", all)
+	}
+}

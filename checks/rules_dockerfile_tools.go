@@ -1272,6 +1272,17 @@ func archFix(v *dfView, sp dockerfile.Span, arch string) []Edit {
 	return archFixAll(v, []dockerfile.Span{sp}, arch)
 }
 
+// nameSpan is where a command's program is written, when it is written
+// as its Name is (no wrapper before it, no quotes); else a span with no
+// column, which no fix edits.
+func (v *dfView) nameSpan(c dockerfile.Command) dockerfile.Span {
+	line := v.f.Line(c.Line)
+	if c.Col < 1 || len(c.Wrappers) > 0 || c.Col-1+len(c.Name) > len(line) || line[c.Col-1:c.Col-1+len(c.Name)] != c.Name {
+		return dockerfile.Span{Line: c.Line}
+	}
+	return dockerfile.Span{Line: c.Line, Col: c.Col, EndLine: c.Line, EndCol: c.Col + len(c.Name)}
+}
+
 // archFixAll is archFix for several words naming the same download (the
 // URL, then the file or folder it unpacks to): one edit per line, every
 // word replaced, or none when one of them cannot be.
@@ -1666,6 +1677,13 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// ldconfig skips one the machine lacks.
 					continue
 				}
+				// A downloaded file run as a program (`/tmp/x_amd64.run`):
+				// renamed with the download, or the fix would leave it.
+				if archRe.MatchString(c.Name) && !strings.Contains(c.Name, "://") {
+					if at, ok := allSeen(seen, archNames(c.Name)); ok && at >= 0 {
+						dls[at].spans = append(dls[at].spans, v.nameSpan(c))
+					}
+				}
 				for i, a := range c.Args {
 					if aware && (!strings.Contains(a, "://") || archAware(a)) {
 						continue
@@ -1750,6 +1768,12 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 						}
 					}
 					if !intoMultiarch && (outputName(c, i) || path.Base(c.Name) == "mkdir") {
+						// The file a download is saved as (`curl … --output
+						// /tmp/x_amd64.run`): renamed with the download,
+						// as the later words that name it are.
+						if at, ok := allSeen(seen, names); ok && at >= 0 && outputName(c, i) {
+							dls[at].spans = append(dls[at].spans, sp)
+						}
 						remember(names, -1)
 						continue
 					}
