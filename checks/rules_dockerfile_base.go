@@ -58,7 +58,7 @@ func init() {
 			"as fixing a volume's ownership. A Dockerfile a devcontainer.json builds is not reported when the config sets a " +
 			"non-root `remoteUser` or `containerUser` (or its Compose service a non-root `user:`), nor, in a Docker Compose config (which only the native integration " +
 			"runs), when it has no `USER` and its base's devcontainer.metadata label names the user, nor when CR205 reports that " +
-			"Dev Container's root user: CR205 judges the Dev Container's user, and one finding says it. An image built on `scratch` is not judged: it has no user database " +
+			"Dev Container's root user: CR205 judges the Dev Container's user, and one finding says it. A Dockerfile only a Dev Container's other Compose services build (a proxy, a worker) is not judged either: Compose runs it as its own service, and no template starts a workspace in it. An image built on `scratch` is not judged: it has no user database " +
 			"or shell, holds files or one static program, and cannot be a workspace; unless it copies another system's whole filesystem into its root " +
 			"(`COPY --from=build / /`, or a folder named as a root filesystem: `/root-out/`; not a runtime's folder of libraries, `COPY --from=build /runtime/ /`), which brings that system's files but not its USER: with no USER of its own it runs as root.",
 		Why: "Coder's image guidance asks for a non-root user in workspace images, and Coder's templates run " +
@@ -362,6 +362,12 @@ func checkCR101(in *DockerfileInput) []Finding {
 	// /`, cilium's CI images): then it is that system, run as root.
 	scratch := strings.EqualFold(v.rootRef(final), "scratch")
 	if scratch && !v.copiesSystem(final) {
+		return nil
+	}
+	// A Dockerfile only a Dev Container's other Compose services build
+	// (a proxy, a worker): Compose runs it as its own service, no Coder
+	// template starts a workspace in it (CR106 says the same).
+	if in.ComposeSidecar != "" {
 		return nil
 	}
 	var last *dockerfile.Instruction

@@ -423,4 +423,12 @@ func TestComposeSidecarEntrypoint(t *testing.T) {
 		!slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "other/Dockerfile:3 ") }) {
 		t.Errorf("CR106 %q, want other/Dockerfile only", got)
 	}
+	// Nor does CR101 judge its user: a proxy or worker runs as Compose
+	// starts it, not as a workspace.
+	files["services/desk/Dockerfile"] = "FROM debian:12\nRUN apt-get update\n"
+	files["other/Dockerfile"] = "FROM debian:12\nRUN apt-get update\n"
+	got = offlineFindings(t, writeTree(t, files), "CR101")
+	if len(got) != 1 || !strings.HasPrefix(got[0], "other/Dockerfile:1 ") {
+		t.Errorf("CR101 %q, want other/Dockerfile only", got)
+	}
 }
