@@ -83,6 +83,11 @@ var otherKinds = map[string]bool{
 	// (`dockerfile.vim`, `dockerfile-mode.el`), notebooks.
 	"mdx": true, "tsx": true, "jsx": true, "mjs": true, "cjs": true, "vue": true, "svelte": true, "css": true, "scss": true,
 	"less": true, "vim": true, "el": true, "ipynb": true, "tex": true, "org": true, "snap": true,
+	// Build outputs and more sources: a bundle's source map (CodeMirror's
+	// `dockerfile-knGOOxt4.js.map`), WebAssembly, compiled classes, OCaml's
+	// `Dockerfile_to_generic.ml` (semgrep's Dockerfile parser).
+	"map": true, "wasm": true, "pyc": true, "class": true, "ml": true, "mli": true, "mly": true, "mll": true,
+	"jl": true, "nim": true, "zig": true, "fs": true, "fsx": true, "elm": true,
 }
 
 // codeKinds are the extensions of otherKinds that name a language: a
@@ -90,7 +95,7 @@ var otherKinds = map[string]bool{
 // that language's image (`Dockerfile.go` beside `Dockerfile.python`).
 var codeKinds = map[string]bool{"go": true, "py": true, "js": true, "ts": true, "rb": true, "dart": true, "rs": true, "java": true,
 	"kt": true, "scala": true, "cs": true, "c": true, "cc": true, "cpp": true, "php": true, "pl": true, "lua": true, "swift": true,
-	"ex": true, "erl": true, "hs": true, "clj": true}
+	"ex": true, "erl": true, "hs": true, "clj": true, "ml": true, "jl": true, "nim": true, "zig": true, "fs": true, "elm": true}
 
 // IsDevcontainerPath reports whether a slash-separated relative path is a
 // devcontainer.json location the Dev Container spec defines:

@@ -48,6 +48,10 @@ func TestIsDockerfileName(t *testing.T) {
 		"dockerfile_test.go":           false,
 		"Dockerfile.tar.gz":            false,
 		"Dockerfile.xfce":              true,
+		"dockerfile-knGOOxt4.js.map":   false, // a bundle's source map
+		"Dockerfile_to_generic.ml":     false, // OCaml source
+		"Dockerfile_to_generic.mli":    false,
+		"Dockerfile.jl":                true, // a Julia image's
 		"Dockerfile.golden":            false,
 		"Dockerfile.go":                true, // a Go image's, beside Dockerfile.python
 		"Dockerfile.py":                true,
