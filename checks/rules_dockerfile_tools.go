@@ -428,7 +428,8 @@ func checkCR106(in *DockerfileInput) []Finding {
 		// An interpreter or a project runner (`["python"]` with `CMD
 		// ["app.py"]`, `["streamlit"]` with `CMD ["run", "chat.py"]`)
 		// sets nothing up: what is lost is the program it starts.
-		if w := commandWords(entry); entry.JSON && len(w) > 0 && (languageRuntime(path.Base(w[0])) || slices.Contains(projectRunners, path.Base(w[0]))) {
+		if w := commandWords(entry); entry.JSON && len(w) > 0 && (languageRuntime(path.Base(w[0])) || slices.Contains(projectRunners, path.Base(w[0])) ||
+			slices.Contains(appServers, path.Base(w[0]))) {
 			run := strings.Join(w, " ")
 			if cmd != nil {
 				run += " " + strings.Join(commandWords(cmd), " ")
@@ -877,6 +878,11 @@ func initWrapped(args []string) []string {
 	}
 	return nil
 }
+
+// appServers are application servers an ENTRYPOINT starts the project's
+// code with (`["gunicorn", "-c", "gunicorn-config.py", "app:app"]`): what
+// is lost is that program, which sets nothing up.
+var appServers = []string{"gunicorn", "uvicorn", "hypercorn", "daphne", "uwsgi", "puma", "unicorn", "waitress-serve", "celery"}
 
 // serverModules are Python modules that `python -m` starts as servers.
 var serverModules = []string{"http.server", "uvicorn", "gunicorn", "flask", "django", "jupyter", "jupyterlab", "notebook",
