@@ -431,7 +431,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 		if w := commandWords(entry); entry.JSON && len(w) > 0 && (languageRuntime(path.Base(w[0])) || slices.Contains(projectRunners, path.Base(w[0])) ||
 			slices.Contains(appServers, path.Base(w[0]))) {
 			run := strings.Join(w, " ")
-			if cmd != nil {
+			if cmd != nil && len(commandWords(cmd)) > 0 {
 				run += " " + strings.Join(commandWords(cmd), " ")
 			}
 			msg = fmt.Sprintf("ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command "+
