@@ -1007,6 +1007,10 @@ func TestCR106ScriptNotRead(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0].Message, "`gunicorn -c gunicorn-config.py app.main:app` is not running") {
 		t.Fatalf("CR106 %+v, want the server named", got)
 	}
+	got = checkRule(t, "CR106", "FROM oven/bun:1\nUSER 1000\nENTRYPOINT [\"bun\", \"/app/fuzz.ts\"]\nCMD []\n", nil)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "`bun /app/fuzz.ts` is not running") {
+		t.Fatalf("CR106 %+v, want the program without a blank after it", got)
+	}
 	// A service daemon is no script: the service is what is lost.
 	got = checkRule(t, "CR106", "FROM ghcr.io/acme/php:8\nRUN apk add --no-cache supervisor caddy\nENTRYPOINT [ \"/usr/bin/supervisord\", \"-c\", \"/etc/supervisord.conf\" ]\n", withContext(map[string]string{"README.md": "x"}))
 	if len(got) != 1 || !strings.Contains(got[0].Message, "ENTRYPOINT starts `supervisord`") || strings.Contains(got[0].Message, "not read") {
