@@ -70,7 +70,7 @@ func SkippedImageChecks(cfg *Config, devcontainerBuild bool) []string {
 func BaseUnread(cfg *Config, ref, why string, loc Location, devcontainerBuild bool) (f Finding, ok bool) {
 	// A placeholder a script fills in is no image to read (CR120, CR220
 	// say so).
-	if known := KnownBase(ref); known.KnowsUser() || isPlaceholderImage(ref) {
+	if known := KnownBase(ref); known.KnowsUser() || isPlaceholderImage(ref) || strings.ContainsAny(ref, " \t") {
 		return Finding{}, false
 	}
 	ids := SkippedImageChecks(cfg, devcontainerBuild)

@@ -203,7 +203,7 @@ func checkCR217(in *DevcontainerInput) []Finding {
 	// Makefile's layered `…/base`), uses that build. A dev container a
 	// developer opens pulls its image, the repository's own published one
 	// too: that one is judged.
-	if !ok || img == "" || strings.Contains(img, "$") || isPlaceholderImage(img) || in.ComposeImageFromHost ||
+	if !ok || img == "" || strings.Contains(img, "$") || isPlaceholderImage(img) || strings.ContainsAny(img, " \t") || in.ComposeImageFromHost ||
 		in.BuiltByCLI != "" && in.BuiltImage != nil && in.BuiltImage(img) {
 		return nil
 	}

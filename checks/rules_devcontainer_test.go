@@ -215,6 +215,8 @@ func TestDevcontainerRules(t *testing.T) {
 		},
 		"CR223": {
 			{name: "upper case in the repository", json: "{\n  \"image\": \"ghcr.io/HugoBlox/hugo-blox-dev:hugo0.154.5\"\n}", want: []string{"2:3"}, edit: `  "image": "ghcr.io/hugoblox/hugo-blox-dev:hugo0.154.5"`},
+			{name: "a command that pulls the image", json: "{\n  \"image\": \"docker pull ghcr.io/dahui/devpod-backstage:latest\"\n}", want: []string{"2:3"},
+				edit: `  "image": "ghcr.io/dahui/devpod-backstage:latest"`, message: "is a command, not an image reference"},
 			{name: "valid", json: `{"image": "mcr.microsoft.com/devcontainers/base:1-bookworm"}`},
 			{name: "a template option", json: `{"image": "mcr.microsoft.com/devcontainers/base:${templateOption:imageVariant}"}`},
 		},

@@ -38,12 +38,13 @@ func init() {
 		Dockerfile: checkCR125,
 	})
 	Register(&Rule{
-		ID: "CR223", Title: "Dev Container image reference in upper case", Severity: SeverityError, Family: FamilyDevcontainer,
+		ID: "CR223", Title: "Dev Container image reference not valid", Severity: SeverityError, Family: FamilyDevcontainer,
 		What: "The devcontainer's `image` has upper-case letters in its repository " +
-			"(`ghcr.io/HugoBlox/hugo-blox-dev:hugo0.154.5`), which no valid reference has. " +
+			"(`ghcr.io/HugoBlox/hugo-blox-dev:hugo0.154.5`), which no valid reference has, or is a command that ends with a " +
+			"reference (`docker pull ghcr.io/acme/dev:1`): no reference holds a blank. " +
 			"An image that holds a variable or a `${templateOption:…}` placeholder is not judged.",
 		Why:          why + cite("image-ref", "spec"),
-		HowToFix:     "Write the repository in lower case, as it was pushed.",
+		HowToFix:     "Write the repository in lower case, as it was pushed; give the reference alone, without the command.",
 		Sources:      []string{"image-ref", "spec"},
 		Devcontainer: checkCR223,
 	})
@@ -148,6 +149,20 @@ func checkCR223(in *DevcontainerInput) []Finding {
 	img, ok := c.StringOK("/image")
 	if !ok || strings.Contains(img, "${") {
 		return nil
+	}
+	// A command that pulls or runs the image (`docker pull ghcr.io/x:1`).
+	if f := strings.Fields(img); len(f) > 1 {
+		ref := f[len(f)-1]
+		if _, err := name.ParseReference(ref); err != nil || hasVar(ref) {
+			return nil
+		}
+		fd := dcAt(c, "/image", fmt.Sprintf("`%s` is a command, not an image reference (no reference holds a blank): "+
+			"envbuilder and the Dev Containers CLI stop before they pull anything", img))
+		fd.Fix = &Fix{Description: fmt.Sprintf("give the reference alone: `%s`", ref)}
+		if e, ok := dcLineEdit(c, c.Pos("/image").Line, `"`+img+`"`, `"`+ref+`"`); ok {
+			fd.Fix.Edits = []Edit{e}
+		}
+		return []Finding{fd}
 	}
 	why, lower, bad := invalidRef(img)
 	if !bad {

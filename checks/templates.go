@@ -197,6 +197,7 @@ var (
 // CR120): nil when it is a Dockerfile as it is built. path names the
 // file; src is its content.
 func DockerfileTemplate(p string, src []byte) *Template {
+	src = bytes.TrimPrefix(src, utf8BOM)
 	lines := strings.Split(string(src), "\n")
 	first := Location{Path: p, StartLine: 1}
 	name := strings.ToLower(path.Base(p))
@@ -420,6 +421,9 @@ func commentedArgs(p string, lines []string) *Template {
 	return nil
 }
 
+// utf8BOM is the byte-order mark some editors put before a file's text.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // anyFrom finds a FROM instruction's line.
 var anyFrom = regexp.MustCompile(`(?im)^[ \t]*FROM[ \t]+\S`)
 
@@ -432,6 +436,9 @@ var anyFrom = regexp.MustCompile(`(?im)^[ \t]*FROM[ \t]+\S`)
 // FROM by mistake. Only a file no devcontainer.json builds is judged so:
 // one that is built and has no FROM fails its build (CR100).
 func DockerfileFragment(p string, src []byte) *Template {
+	// BuildKit's parser drops a byte-order mark before the first line
+	// (Visual Studio saves Dockerfiles with one).
+	src = bytes.TrimPrefix(src, utf8BOM)
 	if len(strings.TrimSpace(string(src))) == 0 {
 		// A placeholder or a test's fixture: nothing to build or check.
 		return &Template{Path: p, Kind: TemplateEmpty, Sign: "an empty file", Location: Location{Path: p, StartLine: 1}}

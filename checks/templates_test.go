@@ -137,6 +137,7 @@ func TestDockerfileFragment(t *testing.T) {
 		{"distros/_common/Dockerfile", "LABEL a=b\nRUN /tmp/scripts/00-config.sh\n", TemplateFragment},
 		{"app/Containerfile", "RUN echo no base\n", TemplateFragment},
 		{"app.Dockerfile", "ARG V=1\n  from debian:12\n", ""},
+		{"Visual Studio's/Dockerfile", "\xef\xbb\xbfFROM mcr.microsoft.com/dotnet/runtime:7.0\nWORKDIR /app\n", ""}, // a byte-order mark first
 		{"empty.Dockerfile", "\n", TemplateEmpty},
 		{"tests/fixtures/Dockerfile", "", TemplateEmpty},
 	} {
