@@ -189,7 +189,7 @@ func (v *dfView) workdirAt(s *dockerfile.Stage, at *dockerfile.Instruction) stri
 			break
 		}
 		if in.Cmd == "workdir" && len(in.Args) > 0 {
-			d := expandKnown(in.Args[0], v.stageVars(s, in))
+			d := expandKnown(unquoteWord(in.Args[0]), v.stageVars(s, in))
 			if !strings.HasPrefix(d, "/") {
 				if !set {
 					wd = v.facts(s).WorkDir

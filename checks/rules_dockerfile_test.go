@@ -1002,6 +1002,12 @@ func TestCR106ScriptNotRead(t *testing.T) {
 	if len(got) != 1 || strings.Contains(got[0].Message, "not read") {
 		t.Fatalf("CR106 %+v, want the script read from PATH", got)
 	}
+	// A quoted WORKDIR is the folder BuildKit reads, without the quotes.
+	got = checkRule(t, "CR106", "FROM ghcr.io/acme/base:1\nWORKDIR \"/app\"\nCOPY run.sh run.sh\nENTRYPOINT [\"/app/run.sh\"]\n",
+		withContext(map[string]string{"run.sh": "#!/bin/sh\nexport PORT=4000\nexec /app/bin/server start\n"}))
+	if len(got) != 1 || strings.Contains(got[0].Message, "not read") {
+		t.Fatalf("CR106 %+v, want the script read under a quoted WORKDIR", got)
+	}
 	// An application server is named as the program that is not running.
 	got = checkRule(t, "CR106", "FROM python:3.12\nUSER 1000\nENTRYPOINT [\"gunicorn\", \"-c\", \"gunicorn-config.py\", \"app.main:app\"]\n", nil)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "`gunicorn -c gunicorn-config.py app.main:app` is not running") {
