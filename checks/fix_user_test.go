@@ -49,3 +49,16 @@ func TestInstallFixOnNonRootBase(t *testing.T) {
 		})
 	}
 }
+
+// TestCR101FixUserFromScript: a user a script the RUN runs makes (and the
+// default user it deletes) are the image's: the fix switches to it and
+// makes no other user with its UID.
+func TestCR101FixUserFromScript(t *testing.T) {
+	src := "FROM ubuntu:noble\nCOPY --chmod=755 /scripts/dist/ /scripts/\nRUN apt-get update && /scripts/create-users.sh\nCMD [\"tail\", \"-f\", \"/dev/null\"]\n"
+	script := "#!/usr/bin/env bash\nuserdel -r -f ubuntu\nuseradd -u 1000 -r -N -g 1000 -m -d /home/photoprism -s /bin/bash photoprism\n"
+	got := checkRule(t, "CR101", src, withContext(map[string]string{"scripts/dist/create-users.sh": script}))
+	if len(got) != 1 || got[0].Fix == nil || !strings.Contains(got[0].Fix.Description, "`photoprism`") ||
+		strings.Contains(strings.Join(editStrings(got[0]), "\n"), "useradd") {
+		t.Fatalf("CR101 %+v, want a fix that switches to the script's user", got)
+	}
+}

@@ -76,7 +76,7 @@ func init() {
 			"only when it uses what only the developer's machine has (`${localEnv:…}` but for the places every machine has: " +
 			"`HOME`, `PATH`, `SHELL`, `PWD`, `TMPDIR`; `~/.ssh`, `gh auth`, `ssh-add`, its X server through `xhost`, a " +
 			"Windows program); preparing the host, such as `mkdir -p` of bind-mount sources, is where it should be. A command " +
-			"that only makes folders or empty files for them (`[ -f ~/.npmrc ] || touch ~/.npmrc`) is never reported: under envbuilder the mounts it serves are ignored as well.",
+			"that only makes folders or empty files for them (`[ -f ~/.npmrc ] || touch ~/.npmrc`) is never reported: under envbuilder the mounts it serves are ignored as well; nor is one that only prints (`echo 'Running initializeCommand'`), which loses nothing wherever it runs.",
 		Why: "The spec runs `initializeCommand` on the host before the container is created — the developer's machine. " +
 			"envbuilder never runs it; Coder's native integration runs it inside the workspace, not on a laptop.",
 		HowToFix:     "Move the command to `onCreateCommand` (or into the Dockerfile).",
@@ -233,7 +233,7 @@ func checkCR204(in *DevcontainerInput) []Finding {
 	// integration (and with Compose, which is its alone: CR202) only a
 	// command that needs the developer's own machine is in the wrong place.
 	cmd := c.Command("initializeCommand")
-	if onlyMakesMountSources(cmd) {
+	if onlyMakesMountSources(cmd) || onlyPrints(cmd) {
 		return nil
 	}
 	native := in.Config.builder() == ConfigBuilderNative ||
@@ -305,6 +305,23 @@ func commandParts(cmd *devcontainer.Command) []commandPart {
 // sources: folders (`mkdir`) or empty files (`touch`), also under a test
 // of whether they are there (`[ -f ~/.npmrc ] || touch ~/.npmrc`).
 func onlyMakesMountSources(cmd *devcontainer.Command) bool {
+	return onlyRuns(cmd, "mkdir", "touch")
+}
+
+// onlyPrints reports whether a lifecycle command only prints
+// (`echo '✅ Running initializeCommand...'`): wherever it runs, or if it
+// never does, nothing is lost.
+func onlyPrints(cmd *devcontainer.Command) bool {
+	// `echo x > ~/.npmrc` writes a file.
+	if slices.ContainsFunc(commandScripts(cmd), func(sc string) bool { return strings.Contains(sc, ">") }) {
+		return false
+	}
+	return onlyRuns(cmd, "echo", "printf", "true", ":")
+}
+
+// onlyRuns reports whether every command of a lifecycle command is one of
+// names, with tests (`[`, `test`) and the shell's keywords around them.
+func onlyRuns(cmd *devcontainer.Command, names ...string) bool {
 	scripts := commandScripts(cmd)
 	if len(scripts) == 0 {
 		return false
@@ -324,12 +341,12 @@ func onlyMakesMountSources(cmd *devcontainer.Command) bool {
 			if len(f) == 0 {
 				return false
 			}
-			switch path.Base(f[0]) {
-			case "mkdir", "touch":
+			switch b := path.Base(f[0]); {
+			case slices.Contains(names, b):
 				// A folder, or an empty file (`touch ~/.npmrc` for a
-				// file's bind mount).
+				// file's bind mount); a line printed.
 				made = true
-			case "[", "test":
+			case b == "[" || b == "test":
 				// `[ -f ~/.npmrc ] || touch ~/.npmrc`: only when missing.
 			default:
 				return false

@@ -145,6 +145,8 @@ func TestDevcontainerRules(t *testing.T) {
 				files: []string{".devcontainer/compose.yml"}},
 		},
 		"CR204": {
+			{name: "one that only prints", json: `{"image": "x", "initializeCommand": {"message1": "echo '✅ Running initializeCommand...'"}}`},
+			{name: "one that prints into a file", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"echo x > .env\"\n}", want: []string{"3:3"}},
 			{name: "initializeCommand", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"make init\"\n}", want: []string{"3:3"}, edit: `  "onCreateCommand": "make init"`},
 			{name: "none", json: `{"image": "x", "onCreateCommand": "make init"}`},
 			{name: "compose: preparing the Docker host", json: "{\n  \"dockerComposeFile\": \"c.yml\",\n  \"service\": \"app\",\n  \"initializeCommand\": \"mkdir -p dev/.data/keys\"\n}", files: []string{".devcontainer/c.yml"}},

@@ -44,38 +44,59 @@ func scriptDownloads(v *dfView) []Finding {
 		if ins.Cmd != "run" || v.buildMachineStage(ins.Stage) {
 			continue
 		}
-		cmds, err := ins.Commands()
-		if err != nil {
-			continue
-		}
-		// `cd /opt/ci && bash install_bazelisk.sh`: the script's folder is
-		// the one the RUN moved to (as CR114/CR115 follow it). Worked out
-		// only for a RUN that runs a script.
-		if !slices.ContainsFunc(cmds, func(c dockerfile.Command) bool { return c.Script != "" }) {
-			continue
-		}
-		vars, home := v.stageVars(ins.Stage, ins), v.homeAt(ins.Stage, ins)
-		cwd := v.workdirAt(ins.Stage, ins)
-		for _, c := range cmds {
-			if path.Base(c.Name) == "cd" || c.Name == "pushd" || c.Name == "popd" {
-				cwd = changeDir(cwd, home, c, vars)
+		for _, rs := range v.runScripts(ins) {
+			if read[rs.rel] {
 				continue
 			}
-			sc := strings.Trim(c.Script, `"'`)
-			if c.Conditional || sc == "" || sc == "-" || strings.ContainsAny(sc, "$`") {
-				continue
-			}
-			if sc = resolvePath(sc, home, cwd, vars); sc == "" {
-				continue
-			}
-			b, rel, ok := v.contextFile(sc)
-			if !ok || read[rel] {
-				continue
-			}
-			read[rel] = true
-			if fd, ok := scriptArchDownload(v, string(b), rel, c, v.fixedArch(ins.Stage)); ok {
+			read[rs.rel] = true
+			if fd, ok := scriptArchDownload(v, rs.text, rs.rel, rs.c, v.fixedArch(ins.Stage)); ok {
 				out = append(out, fd)
 			}
+		}
+	}
+	return out
+}
+
+// runScript is a script of the build context a RUN runs: the command
+// that runs it, its text and its path in the context.
+type runScript struct {
+	c         dockerfile.Command
+	text, rel string
+}
+
+// runScripts are the scripts of the build context a RUN runs whatever
+// happens (not under a condition, not named through a variable).
+func (v *dfView) runScripts(ins *dockerfile.Instruction) []runScript {
+	if v.in.Context == nil {
+		return nil
+	}
+	cmds, err := ins.Commands()
+	if err != nil {
+		return nil
+	}
+	// `cd /opt/ci && bash install_bazelisk.sh`: the script's folder is
+	// the one the RUN moved to (as CR114/CR115 follow it). Worked out
+	// only for a RUN that runs a script.
+	if !slices.ContainsFunc(cmds, func(c dockerfile.Command) bool { return c.Script != "" }) {
+		return nil
+	}
+	var out []runScript
+	vars, home := v.stageVars(ins.Stage, ins), v.homeAt(ins.Stage, ins)
+	cwd := v.workdirAt(ins.Stage, ins)
+	for _, c := range cmds {
+		if path.Base(c.Name) == "cd" || c.Name == "pushd" || c.Name == "popd" {
+			cwd = changeDir(cwd, home, c, vars)
+			continue
+		}
+		sc := strings.Trim(c.Script, `"'`)
+		if c.Conditional || sc == "" || sc == "-" || strings.ContainsAny(sc, "$`") {
+			continue
+		}
+		if sc = resolvePath(sc, home, cwd, vars); sc == "" {
+			continue
+		}
+		if b, rel, ok := v.contextFile(sc); ok {
+			out = append(out, runScript{c: c, text: string(b), rel: rel})
 		}
 	}
 	return out

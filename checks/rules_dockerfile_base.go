@@ -305,6 +305,15 @@ func (v *dfView) userCommands(s *dockerfile.Stage, names ...string) []string {
 	var out []string
 	for _, in := range v.instructions(s) {
 		cmds, _ := in.Commands()
+		// The users a script the RUN runs makes or deletes
+		// (photoprism's `/scripts/create-users.sh`, copied in first).
+		if in.Cmd == "run" {
+			for _, rs := range v.runScripts(in) {
+				if sc, err := dockerfile.ScriptCommands(rs.text); err == nil {
+					cmds = append(cmds, slices.DeleteFunc(sc, func(c dockerfile.Command) bool { return c.Conditional })...)
+				}
+			}
+		}
 		for _, c := range cmds {
 			if !slices.Contains(names, path.Base(c.Name)) {
 				continue
