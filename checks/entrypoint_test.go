@@ -108,6 +108,18 @@ func TestCMDScriptFromRepository(t *testing.T) {
 // running UID to /etc/passwd when it is missing (OpenShift's
 // arbitrary-UID fix). One that sets a variable, runs another program or
 // changes the arguments does.
+// TestInlineEntrypointRunsAPassThroughScript: `bash -c 'if [ -f start ];
+// then exec start "$@"; else exec "$@"; fi'` hands its arguments to a
+// script that only prints and runs them (Binder's `.binder/start`).
+func TestInlineEntrypointRunsAPassThroughScript(t *testing.T) {
+	df := "FROM ghcr.io/acme/notebook:1\nCOPY .binder/ /home/jovyan/.binder/\n" +
+		"ENTRYPOINT [\"bash\", \"-c\", \"if [ -f /home/jovyan/.binder/start ]; then exec /home/jovyan/.binder/start \\\"$@\\\"; else exec \\\"$@\\\"; fi\", \"--\"]\n"
+	runRuleCases(t, "CR106", []ruleCase{
+		{"a script that prints and runs them", df, withContext(map[string]string{".binder/start": "#!/bin/bash\nprintf 'Binder\\n' >&2\nexec \"$@\"\n"}), nil},
+		{"a script that sets something up", df, withContext(map[string]string{".binder/start": "#!/bin/bash\npip install -e .\nexec \"$@\"\n"}), []want{{line: 3}}},
+	})
+}
+
 func TestEntrypointPassThrough(t *testing.T) {
 	const df = "FROM ubuntu:24.04\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/tini\", \"--\", \"/entrypoint.sh\"]\n"
 	notice := "#!/bin/bash\nset -e\necho \"WARNING: this image is deprecated.\" >&2\nif [ \"$#\" -eq 0 ]; then\n  echo \"No command specified\" >&2\n  exit 1\nfi\nexec \"$@\"\n"

@@ -533,8 +533,20 @@ func (v *dfView) inlinePassThrough(entry *dockerfile.Instruction) bool {
 	if !entry.JSON || len(entry.Args) < 3 || !slices.Contains(shells, path.Base(entry.Args[0])) || entry.Args[1] != "-c" {
 		return false
 	}
-	return passThrough(expandKnown(entry.Args[2], v.stageVars(entry.Stage, entry)))
+	script := expandKnown(entry.Args[2], v.stageVars(entry.Stage, entry))
+	// A script of the build context it hands its arguments to, which
+	// itself only prints and runs them (Binder's `.binder/start`, run
+	// when it exists): the same as running them.
+	for _, m := range execScript.FindAllStringSubmatch(script, -1) {
+		if b, _, ok := v.contextFile(v.absProgram(strings.Trim(m[1], `"'`))); ok && passThrough(string(b)) {
+			script = strings.Replace(script, m[0], `exec "$@"`, 1)
+		}
+	}
+	return passThrough(script)
 }
+
+// execScript is `exec PROGRAM "$@"` in a shell's text.
+var execScript = regexp.MustCompile(`exec\s+("[^"\s]+"|'[^'\s]+'|[^\s;&|"']+)\s+"\$@"`)
 
 // templateKeeps reports whether a Coder template of the repository keeps
 // the ENTRYPOINT's program as its container's entrypoint
