@@ -309,6 +309,10 @@ func (v *dfView) userCommands(s *dockerfile.Stage, names ...string) []string {
 		// (photoprism's `/scripts/create-users.sh`, copied in first).
 		if in.Cmd == "run" {
 			for _, rs := range v.runScripts(in) {
+				// Parsed only when it names one of the commands.
+				if !slices.ContainsFunc(names, func(n string) bool { return strings.Contains(rs.text, n) }) {
+					continue
+				}
 				if sc, err := dockerfile.ScriptCommands(rs.text); err == nil {
 					cmds = append(cmds, slices.DeleteFunc(sc, func(c dockerfile.Command) bool { return c.Conditional })...)
 				}
