@@ -62,3 +62,18 @@ func TestCR101FixUserFromScript(t *testing.T) {
 		t.Fatalf("CR101 %+v, want a fix that switches to the script's user", got)
 	}
 }
+
+// TestCR101OfficialImageTagFromBuildArg: a Docker Official image whose tag
+// the build passes (`python:${PYTHON_VERSION}-slim`, a workflow's matrix)
+// runs as the user all its variants have: root for python.
+func TestCR101OfficialImageTagFromBuildArg(t *testing.T) {
+	passed := func(in *DockerfileInput) { in.BuildArgs = map[string]string{"PYTHON_VERSION": "${{ matrix.python }}"} }
+	got := checkRule(t, "CR101", "ARG PYTHON_VERSION\nFROM python:${PYTHON_VERSION}-slim\nRUN pip install x\n", passed)
+	if len(got) != 1 || got[0].Evidence != EvidenceKnownBase {
+		t.Fatalf("CR101 %+v, want one finding from the table", got)
+	}
+	// Another registry's image of that name says nothing.
+	if got := checkRule(t, "CR101", "ARG V=1\nFROM ghcr.io/acme/python:${V}-slim\nRUN echo x\n", func(in *DockerfileInput) { in.BuildArgs = map[string]string{"V": "${{ matrix.v }}"} }); len(got) != 0 {
+		t.Fatalf("CR101 %+v, want none for an unread image", got)
+	}
+}

@@ -69,12 +69,24 @@ func (v *dfView) facts(s *dockerfile.Stage) BaseFacts {
 		// still names the repository's own image: its Dockerfile, matched
 		// by name, says what it is; nothing else does.
 		r := ParseImageRef(ref)
-		if strings.Contains(r.Registry+r.Repository, "$") || r.Repository == "" || v.in.Bases == nil {
+		if strings.Contains(r.Registry+r.Repository, "$") || r.Repository == "" {
 			return BaseFacts{Ref: ref}
 		}
-		if b := v.in.Bases.BaseFacts(r.Repository); b.Source == "sibling" {
-			b.Ref = ref
-			return b
+		if v.in.Bases != nil {
+			if b := v.in.Bases.BaseFacts(r.Repository); b.Source == "sibling" {
+				b.Ref = ref
+				return b
+			}
+		}
+		// A Docker Official image whose tag is a build argument
+		// (`python:${PYTHON_VERSION}-slim`): whatever the tag, the table
+		// knows its user when all its variants have the same one, as for
+		// a digest alone; nothing else of it.
+		if r.Registry == "" && !strings.Contains(r.Repository, "/") {
+			if kb := KnownBase(r.Repository + "@sha256:" + strings.Repeat("0", 64)); kb.KnowsUser() && kb.Source == "table" {
+				return BaseFacts{Ref: ref, Source: kb.Source, Family: OSUnknown, Manager: PMUnknown,
+					UserKnown: true, User: kb.User, Users: kb.Users, Home: kb.Home}
+			}
 		}
 		return BaseFacts{Ref: ref}
 	}
