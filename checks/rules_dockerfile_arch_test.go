@@ -230,3 +230,34 @@ func TestCR112FixRenamesEveryName(t *testing.T) {
 		t.Errorf("the fix leaves a name of the download or misses one:\n%s", all)
 	}
 }
+
+// TestCR112DownloadNothingUses: in a stage the build only copies from, a
+// download saved where no later command runs it and no COPY --from takes
+// it breaks nothing; one that is copied out, run, or saved where the
+// command does not say is still reported.
+func TestCR112DownloadNothingUses(t *testing.T) {
+	const probe = "RUN wget -qO/bin/grpc_health_probe https://github.com/grpc-ecosystem/grpc-health-probe/releases/download/v0.4.24/grpc_health_probe-linux-amd64 && chmod +x /bin/grpc_health_probe\n"
+	for _, tc := range []struct {
+		name, src string
+		want      int
+	}{
+		{"a builder's probe the final stage does not take",
+			"FROM golang:1.22 AS builder\n" + probe + "RUN go build -o /out/app .\nFROM scratch\nCOPY --from=builder /out/app /app\n", 0},
+		{"the probe copied out",
+			"FROM golang:1.22 AS builder\n" + probe + "FROM scratch\nCOPY --from=builder /bin/grpc_health_probe /bin/\n", 1},
+		{"the whole builder copied out",
+			"FROM golang:1.22 AS builder\n" + probe + "FROM scratch\nCOPY --from=builder / /\n", 1},
+		{"the probe run in the builder",
+			"FROM golang:1.22 AS builder\n" + probe + "RUN grpc_health_probe -version\nFROM scratch\nCOPY --from=builder /out/app /app\n", 1},
+		{"the final stage's own",
+			"FROM golang:1.22\n" + probe, 1},
+		{"saved where the command does not say",
+			"FROM golang:1.22 AS builder\nRUN curl -fsSLO https://e.com/tool-linux-amd64.tar.gz\nFROM scratch\nCOPY --from=builder /out/app /app\n", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := checkRule(t, "CR112", tc.src, nil); len(got) != tc.want {
+				t.Errorf("%d findings, want %d: %+v", len(got), tc.want, got)
+			}
+		})
+	}
+}

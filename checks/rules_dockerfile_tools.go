@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -2047,6 +2048,109 @@ func archFreePackage(url string) bool {
 	return archFreeExt.MatchString(file) && !repoSetup.MatchString(file) && archRe.FindStringIndex(file) == nil
 }
 
+// inChain reports whether s is the final stage or one a built stage is
+// built on (its files are in that stage's), not one only copied from.
+func (v *dfView) inChain(s *dockerfile.Stage, built map[*dockerfile.Stage]bool) bool {
+	for t := range built {
+		if t != s && slices.Contains(v.chain(t), s) || t == s && s == v.final {
+			return true
+		}
+	}
+	return false
+}
+
+// unusedDownload reports whether the download a finding of stage s is
+// about is saved where nothing uses it: no later command of s runs or
+// reads the file it is saved as (`chmod`, `chown` and `rm` do not), and
+// no COPY --from of the build takes it (nor `/`, nor a pattern). Not
+// known, and so used, when the command does not name where it saves.
+func (v *dfView) unusedDownload(s *dockerfile.Stage, f Finding) bool {
+	if !strings.Contains(f.Message, "://") {
+		return false
+	}
+	var saved string
+	var at *dockerfile.Instruction
+	for _, ins := range s.Instructions {
+		if ins.Cmd != "run" || f.Location.StartLine < ins.StartLine || f.Location.StartLine > ins.EndLine {
+			continue
+		}
+		cmds, _ := ins.Commands()
+		for _, c := range cmds {
+			for _, sp := range c.ArgSpans {
+				if sp.Line == f.Location.StartLine && sp.Col == f.Location.StartCol {
+					saved, at = downloadOutput(c), ins
+				}
+			}
+		}
+	}
+	if at == nil || saved == "" || strings.ContainsAny(saved, "$*?`") || !strings.HasPrefix(saved, "/") {
+		return false
+	}
+	name := path.Base(saved)
+	later := false
+	for _, ins := range s.Instructions {
+		if ins == at {
+			later = true
+		}
+		if !later || ins.Cmd != "run" {
+			continue
+		}
+		cmds, _ := ins.Commands()
+		for _, c := range cmds {
+			if slices.Contains([]string{"curl", "wget", "chmod", "chown", "rm"}, path.Base(c.Name)) {
+				continue
+			}
+			if path.Base(c.Name) == name || slices.ContainsFunc(c.Args, func(a string) bool { return strings.Contains(a, name) }) {
+				return false
+			}
+		}
+	}
+	for _, t := range v.f.Stages {
+		for _, ins := range t.Instructions {
+			from, ok := ins.Flag("from")
+			if !ok || ins.Cmd != "copy" && ins.Cmd != "add" {
+				continue
+			}
+			if from = expandKnown(from, v.stageVars(t, ins)); !strings.EqualFold(from, s.Name) && from != strconv.Itoa(s.Index) {
+				continue
+			}
+			for _, src := range ins.Args[:max(len(ins.Args)-1, 0)] {
+				src = path.Clean("/" + strings.Trim(src, `"'`))
+				if src == "/" || strings.ContainsAny(src, "*?[$") || src == saved || strings.HasPrefix(saved, src+"/") {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// downloadOutput is the file curl or wget saves a download as (`-o`,
+// `--output`, `-O`, `--output-document`, also joined to short options:
+// `wget -qO/bin/grpc_health_probe`), "" when the command names none.
+func downloadOutput(c dockerfile.Command) string {
+	short := map[string]byte{"curl": 'o', "wget": 'O'}[path.Base(c.Name)]
+	if short == 0 {
+		return ""
+	}
+	for i, a := range c.Args {
+		if outputName(c, i) {
+			return strings.Trim(a, `"'`)
+		}
+		for _, long := range []string{"--output=", "--output-document="} {
+			if v, ok := strings.CutPrefix(a, long); ok {
+				return strings.Trim(v, `"'`)
+			}
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			if j := strings.IndexByte(a, short); j > 0 && j < len(a)-1 {
+				return strings.Trim(a[j+1:], `"'`)
+			}
+		}
+	}
+	return ""
+}
+
 // checkCR112 reports architectures hard-coded in downloads.
 func checkCR112(in *DockerfileInput) []Finding {
 	v := newView(in)
@@ -2057,7 +2161,15 @@ func checkCR112(in *DockerfileInput) []Finding {
 	built := v.builtStages()
 	for _, s := range v.f.Stages {
 		if built[s] {
-			out = append(out, stageDownloads(v, s)...)
+			fs := stageDownloads(v, s)
+			// A stage the build only copies from: a download neither run
+			// there nor copied out (the amd64 grpc_health_probe of a
+			// builder whose final `scratch` stage takes only the service
+			// binary) breaks nothing.
+			if !v.inChain(s, built) {
+				fs = slices.DeleteFunc(fs, func(f Finding) bool { return v.unusedDownload(s, f) })
+			}
+			out = append(out, fs...)
 		}
 	}
 	out = append(out, archVarFindings(v)...)
