@@ -161,7 +161,9 @@ func init() {
 			"`${PLATFORM}` read from the project's `.env`), a folder beside it for ARM that holds a file of its name (`hass/Dockerfile` " +
 			"beside `hass/arm/Dockerfile` is the amd64 one), or a RUN that stops the build on " +
 			"ARM (`case ${TARGETPLATFORM} in \"linux/arm64\") exit 1`). Only the stages a build of the final stage runs are " +
-			"judged (its chain and the stages it copies from). An `ARG` whose value the repository's " +
+			"judged (its chain and the stages it copies from); in a stage it only copies from, a download saved where no later " +
+			"command runs it and no COPY --from takes it (a builder's `grpc_health_probe` the final `scratch` stage leaves behind) " +
+			"is not reported. An `ARG` whose value the repository's " +
 			"build files pass to a Dockerfile built on its own (a Compose `args:` entry, a bake `args` block, `--build-arg`) " +
 			"is a fallback and not reported, unless they pass a literal architecture; so is a Home Assistant add-on's `BUILD_ARCH` (a `build.yaml` with `build_from:` beside it), which the builder passes for each architecture. " +
 			"An apt source a RUN writes for one architecture (`deb [arch=amd64 signed-by=…] https://…`) is reported too: " +
