@@ -697,6 +697,8 @@ func TestCR112(t *testing.T) {
 		{"a path of a command whose failure stops the build", "FROM ubuntu:24.04\nRUN strip --remove-section=.note.ABI-tag /usr/lib/x86_64-linux-gnu/libQt5Core.so && echo ok || exit 1\n", nil, []want{{line: 2}}},
 		{"the Flutter SDK's Linux archive, which has no arm64 build", "FROM ubuntu:24.04\nRUN curl -fsSL https://storage.googleapis.com/flutter_infra_release/releases/stable/linux/flutter_linux_3.41.6-stable.tar.xz | tar -xJ -C /opt\n", nil, []want{{line: 2}}},
 		{"Flutter cloned, which fetches the host's tools", "FROM ubuntu:24.04\nRUN git clone --depth 1 -b stable https://github.com/flutter/flutter.git /opt/flutter\n", nil, nil},
+		{"a local archive ADD unpacks, named for x64", "FROM ubuntu:24.04\nADD oss-cad-suite-linux-x64-*.tgz /opt\nUSER 1000\n", nil, []want{{line: 2}}},
+		{"a local file ADD copies, named for amd64: a build output", "FROM ubuntu:24.04\nADD bin/app-linux-amd64 /usr/local/bin/app\nUSER 1000\n", nil, nil},
 		{"a path rm -f removes, which a machine without it skips", "FROM ubuntu:24.04\nRUN rm -f /usr/lib/x86_64-linux-gnu/libgmp.* && rm -rf /opt/x86_64-linux-gnu/cache\n", nil, nil},
 		{"a path plain rm removes: the build stops without it", "FROM ubuntu:24.04\nRUN rm /usr/lib/x86_64-linux-gnu/libgmp.so\n", nil, []want{{line: 2}}},
 		{"a path under a variable's folder (an archive's x86_64 program)", "FROM ubuntu:24.04\nARG SETUPDIR=/tmp/setup/\nRUN cd $SETUPDIR/ && wget -t 0 http://ccb.jhu.edu/software/glimmerhmm/dl/GlimmerHMM-3.0.4.tar.gz && \\\n    tar zxvf GlimmerHMM-3.0.4.tar.gz && mv $SETUPDIR/GlimmerHMM/bin/glimmerhmm_linux_x86_64 /usr/local/bin/glimmerhmm\n", nil, []want{{line: 4}}},

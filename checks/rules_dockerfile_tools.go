@@ -124,7 +124,7 @@ func init() {
 		Title:    "Architecture hard-coded in a download",
 		Severity: SeverityWarning,
 		Family:   FamilyDockerfile,
-		What: "A URL or path in `RUN` or `ADD` names an architecture (`linux-amd64`, `x86_64`, `_amd64.deb`, " +
+		What: "A URL or path in `RUN`, or a URL or local archive in `ADD` (`ADD oss-cad-suite-linux-x64-*.tgz /opt`, which ADD unpacks), names an architecture (`linux-amd64`, `x86_64`, `_amd64.deb`, " +
 			"`-arm64`, …), or rustup is told the toolchain's host (`--default-host x86_64-unknown-linux-gnu`; a " +
 			"cross-compile `--target` is not reported), or an `ENV` or `ARG` value names one and the image keeps it or a later download uses it: " +
 			"an `ENV` path (`ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64`), or a value (`ARG ARCH=amd64`, also one set before the first `FROM` that the stage declares again with `ARG ARCH`; a file " +
@@ -1880,10 +1880,21 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					addArchless(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, other)
 					continue
 				}
-				if m == nil || !strings.Contains(a, "://") || i < 0 || ownArch(fixed, normArch(m[1])) || otherOS.MatchString(a) {
+				// A local archive ADD unpacks into the image
+				// (`ADD oss-cad-suite-linux-x64-*.tgz /opt`) brings that
+				// architecture's programs as a download does.
+				local := !strings.Contains(a, "://") && archiveExt.MatchString(strings.Trim(a, `"'`))
+				if m == nil || !strings.Contains(a, "://") && !local || i < 0 || ownArch(fixed, normArch(m[1])) || otherOS.MatchString(a) {
 					continue
 				}
-				add(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, m[1], true)
+				add(a, dockerfile.Span{Line: ins.StartLine, Col: i + 1, EndLine: ins.StartLine, EndCol: i + 1 + len(a)}, m[1], !local)
+				if local {
+					// The build context holds that one file: renaming it
+					// fixes nothing.
+					dls[len(dls)-1].finding.Fix = &Fix{Description: "add the archive for each architecture and pick it with `${TARGETARCH}`, " +
+						"or download it in a RUN by `$(uname -m)`"}
+					dls[len(dls)-1].spans = []dockerfile.Span{{Line: ins.StartLine}}
+				}
 				// A later RUN that unpacks, moves or chmods the file the
 				// ADD wrote (its name, or the destination's) repeats this
 				// download: one finding.
