@@ -2,6 +2,7 @@ package checks
 
 import (
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -73,6 +74,24 @@ type toolWrite struct {
 	span dockerfile.Span
 }
 
+// inlineHomeValue is the folder a RUN's text sets env to inline, as a
+// path under the home (`export NVM_DIR="$HOME/.nvm"` gives `~/.nvm`),
+// when it sets it once and there; "" otherwise.
+func inlineHomeValue(text, env string) string {
+	re := regexp.MustCompile(`(?:^|[\s;&|(])` + regexp.QuoteMeta(env) + `=["']?([^"'\s;&|)]+)`)
+	ms := re.FindAllStringSubmatch(text, -1)
+	if len(ms) != 1 {
+		return ""
+	}
+	v := ms[0][1]
+	for _, h := range []string{"$HOME/", "${HOME}/", "~/"} {
+		if rest, ok := strings.CutPrefix(v, h); ok && rest != "" && !strings.Contains(rest, "$") {
+			return "~/" + rest
+		}
+	}
+	return ""
+}
+
 // toolHomeWrites returns what command i of a RUN (cmds, its text) writes
 // by itself. A tool whose folder variable the RUN sets inline (`export
 // CARGO_HOME=…`, `NVM_DIR=… bash`) is left out: where it writes is not
@@ -85,6 +104,10 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 	}
 	to := func(t homeTool) []toolWrite {
 		if t.env != "" && strings.Contains(text, t.env+"=") {
+			// `export NVM_DIR="$HOME/.nvm"`: set in the home all the same.
+			if v := inlineHomeValue(text, t.env); v != "" {
+				return []toolWrite{{v, span}}
+			}
 			return nil
 		}
 		if v, ok := vars[t.env]; ok && t.env != "" {
@@ -167,6 +190,9 @@ func toolHomeWrites(cmds []dockerfile.Command, i int, text string, vars map[stri
 		return []toolWrite{{"~/.solc-select", span}}
 	case name == "nvm" && (sub == "install" || sub == "use" || sub == "alias"):
 		if strings.Contains(text, "NVM_DIR=") {
+			if v := inlineHomeValue(text, "NVM_DIR"); v != "" {
+				return []toolWrite{{v, span}}
+			}
 			return nil
 		}
 		if v, ok := vars["NVM_DIR"]; ok {

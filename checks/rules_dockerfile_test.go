@@ -808,6 +808,8 @@ func TestCR115(t *testing.T) {
 		{"as the base's user", "FROM codercom/enterprise-base:ubuntu\nRUN mkdir -p ~/.config/x\n", nil, []want{{line: 2, col: 14}}},
 		{"final user's home", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nRUN git clone https://github.com/x/y ~/y\n", nil, []want{{line: 4}}},
 		{"ARG in path", "FROM ubuntu:24.04\nARG USER=coder\nRUN echo x > /home/$USER/.xsessionrc\n", nil, []want{{line: 3}}},
+		{"nvm installed where an inline export puts it, the home", "FROM ubuntu:24.04\nRUN useradd -m www\nUSER www\nRUN export NVM_DIR=\"$HOME/.nvm\" && curl -o- https://raw.githubusercontent.com/nvm-sh/nvm/v0.40.1/install.sh | bash\n", nil, []want{{line: 4}}},
+		{"nvm installed where an inline export puts it, elsewhere", "FROM ubuntu:24.04\nRUN useradd -m www\nUSER www\nRUN export NVM_DIR=/opt/nvm && curl -o- https://raw.githubusercontent.com/nvm-sh/nvm/v0.40.1/install.sh | bash\n", nil, nil},
 		{"a clone into the working directory, the home", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nWORKDIR /home/dev\nRUN git clone --depth 1 https://github.com/x/y.git\n", nil, []want{{line: 5, col: 25}}},
 		{"a clone into the working directory elsewhere", "FROM ubuntu:24.04\nRUN useradd -m dev\nUSER dev\nWORKDIR /opt\nRUN git clone --depth 1 https://github.com/x/y.git\n", nil, nil},
 		{"RUN relative to WORKDIR", "FROM ubuntu:24.04\nWORKDIR /home/coder\nRUN git clone https://github.com/x/y repo\n", nil, []want{{line: 3}}},
@@ -1018,6 +1020,11 @@ func TestCR106ScriptNotRead(t *testing.T) {
 	got = checkRule(t, "CR106", "FROM oven/bun:1\nUSER 1000\nENTRYPOINT [\"bun\", \"/app/fuzz.ts\"]\nCMD []\n", nil)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "`bun /app/fuzz.ts` is not running") {
 		t.Fatalf("CR106 %+v, want the program without a blank after it", got)
+	}
+	// PHP's FastCGI daemon is a service.
+	got = checkRule(t, "CR106", "FROM php:8.3-fpm\nRUN useradd -m dev\nUSER dev\nCMD [\"php-fpm8.3\"]\n", nil)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "CMD starts `php-fpm8.3`") {
+		t.Fatalf("CR106 %+v, want php-fpm's CMD reported", got)
 	}
 	// A service daemon is no script: the service is what is lost.
 	got = checkRule(t, "CR106", "FROM ghcr.io/acme/php:8\nRUN apk add --no-cache supervisor caddy\nENTRYPOINT [ \"/usr/bin/supervisord\", \"-c\", \"/etc/supervisord.conf\" ]\n", withContext(map[string]string{"README.md": "x"}))

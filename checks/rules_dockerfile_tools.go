@@ -61,7 +61,7 @@ func init() {
 		Family:   FamilyDockerfile,
 		What: "The final image sets an `ENTRYPOINT` (one that is a language's runtime or a project runner, `[\"python\"]` with " +
 			"`CMD [\"app.py\"]`, is reported for the program it starts, which is not running), or a `CMD` that starts services (`dockerd`, `sshd`, " +
-			"`systemd`/`init`, `supervisord`, `service … start`, a desktop's `Xvfb`, `x11vnc` or `websockify`, a web terminal's `ttyd`, …), itself or through a script copied in from the " +
+			"`systemd`/`init`, `supervisord`, `service … start`, a desktop's `Xvfb`, `x11vnc` or `websockify`, a web terminal's `ttyd`, PHP's `php-fpm`, …), itself or through a script copied in from the " +
 			"build context that does (`CMD [\"/start.sh\"]` where start.sh runs `service ssh start`; a script copied from " +
 			"a folder path the Dockerfile's own folder lacks, `COPY ${SRC}/run.sh ./`, is read from the repository, the " +
 			"context such a Dockerfile is built with, or from the nearest folder above it that has every path the Dockerfile " +
@@ -379,6 +379,8 @@ func checkCR105(in *DockerfileInput) []Finding {
 var services = []string{"dockerd", "containerd", "sshd", "systemd", "init", "supervisord", "service", "systemctl",
 	"nginx", "httpd", "apachectl", "apache2ctl", "mysqld", "mysqld_safe", "postgres", "pg_ctl", "redis-server",
 	"cron", "crond", "rsyslogd", "dbus-daemon", "code-server",
+	// PHP's FastCGI daemon (`php-fpm`, Debian's `php-fpm8.2`).
+	"php-fpm",
 	// A desktop or terminal served over the network: the X server, VNC
 	// and its web proxy, a web terminal.
 	"Xvfb", "Xvnc", "x11vnc", "vncserver", "websockify", "ttyd"}
@@ -388,6 +390,9 @@ func startsService(in *dockerfile.Instruction) (dockerfile.Command, bool) {
 	cmds, _ := in.Commands()
 	for _, c := range cmds {
 		name := path.Base(c.Name)
+		if strings.HasPrefix(name, "php-fpm") {
+			name = "php-fpm"
+		}
 		if !slices.Contains(services, name) {
 			continue
 		}
