@@ -357,7 +357,7 @@ func onlyRuns(cmd *devcontainer.Command, names ...string) bool {
 }
 
 // laptopSigns are what a command uses of the developer's own machine.
-var laptopSigns = regexp.MustCompile(`\$\{localEnv:[^}]*\}|~/\.ssh|\$HOME/\.ssh|~/\.aws|~/\.kube|~/\.gitconfig|\bssh-add\b|\bgh auth\b|\bop (?:read|signin|item)\b|\bgcloud auth\b|\baws sso\b|\bsecurity find-\w+-password\b|\.exe\b|\bpowershell\b|\bcmd /c\b|\bxhost\b`)
+var laptopSigns = regexp.MustCompile(`\$\{localEnv:[^}]*\}|~/\.ssh|\$HOME/\.ssh|~/\.aws|~/\.kube|~/\.gitconfig|\bssh-add\b|\bgh auth\b|\bop (?:read|signin|item)\b|\bgcloud auth\b|\baws sso\b|\bsecurity find-\w+-password\b|\.exe\b|\bpowershell\b|\bcmd /c\b|\bxhost\b|\bgit config\b[^|;&\n]*--global\b[^|;&\n]*\s(?:-l|--list|--get(?:-all|-regexp)?)\b|\bgit config\b[^|;&\n]*\s(?:-l|--list|--get(?:-all|-regexp)?)\b[^|;&\n]*--global\b`)
 
 // everywhereEnv are places every machine has, the workspace too (not the
 // developer's identity: USER, HOSTNAME): a

@@ -145,6 +145,8 @@ func TestDevcontainerRules(t *testing.T) {
 				files: []string{".devcontainer/compose.yml"}},
 		},
 		"CR204": {
+			{name: "the developer's global git config read, native", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"git config -l --global --include > \\\"${localWorkspaceFolder}\\\"/.gitconfig.global\"\n}", builder: ConfigBuilderNative, want: []string{"3:3"}},
+			{name: "a global git setting written, native", json: `{"image": "x", "initializeCommand": "git config --global user.name dev"}`, builder: ConfigBuilderNative},
 			{name: "one that only prints", json: `{"image": "x", "initializeCommand": {"message1": "echo '✅ Running initializeCommand...'"}}`},
 			{name: "one that prints into a file", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"echo x > .env\"\n}", want: []string{"3:3"}},
 			{name: "initializeCommand", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"make init\"\n}", want: []string{"3:3"}, edit: `  "onCreateCommand": "make init"`},

@@ -772,6 +772,21 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 			}
 		}
 	}
+	// A stage that installs what only x86 machines have (Valve's
+	// `steamcmd`, i386 only; `gcc-multilib`, `lib32stdc++6`) is built for
+	// them: on arm64 apt finds no such package.
+	for _, c := range v.chain(s) {
+		for _, ins := range c.Instructions {
+			if ins.Cmd != "run" {
+				continue
+			}
+			for _, inst := range ins.Installs() {
+				if inst.Manager == "apt" && !inst.Command.Conditional && slices.ContainsFunc(inst.Packages, x86OnlyPackage) {
+					return "amd64"
+				}
+			}
+		}
+	}
 	for _, c := range v.chain(s) {
 		if a := refArch(v.base(c).Ref); a != "" {
 			return a
@@ -781,6 +796,15 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 		}
 	}
 	return v.in.Arch
+}
+
+// x86OnlyPackage reports whether a Debian or Ubuntu package exists only
+// for x86 machines: Steam's `steamcmd` (i386), the 32-bit multilib
+// compilers and libraries (`gcc-multilib`, `lib32stdc++6`, `libc6-i386`).
+func x86OnlyPackage(p string) bool {
+	p, _, _ = strings.Cut(p, ":")
+	return p == "steamcmd" || p == "libc6-i386" || strings.HasSuffix(p, "-multilib") && !strings.Contains(p, "-aarch64") ||
+		strings.HasPrefix(p, "lib32") && p != "lib32"
 }
 
 // armAny is the architecture of a folder named `arm` alone: an ARM build,

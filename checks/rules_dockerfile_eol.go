@@ -25,8 +25,8 @@ func init() {
 		What: "A stage the build runs (the final stage's chain, or a stage it copies from) is built on a Debian, Ubuntu or CentOS release whose packages were moved off the regular mirrors " +
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
 			"Debian's to archive.debian.org: " + eolDebianDoc + ", also as the tag of a Docker Official image built on it " +
-			"(`node:lts-buster-slim`, `rust:buster`), or a version whose official images all predate Debian 11 " +
-			"(node 11 and older, python 3.5 and older, ruby 2.5, php 7.2, golang 1.14 and older: `node:8.9-slim`, `php:5.6-apache`; or a patch release a newer one replaced before Debian 11 came out in August 2021: `python:3.9.4-slim`, python 3.9.5, 3.8.10, 3.7.10, 3.6.13, ruby 3.0.1, 2.7.3, 2.6.7, golang 1.16.5, 1.15.13 and older; or node 15 and older without a Debian release in the tag, `node:14`, whose default stayed buster); CentOS 6 to 8 and " +
+			"(`node:lts-buster-slim`, `rust:buster`) or of a Dev Containers image (`mcr.microsoft.com/vscode/devcontainers/base:0-buster`), or a version whose official images all predate Debian 11 " +
+			"(node 11 and older, python 3.5 and older, ruby 2.5, php 7.2, golang 1.14, erlang 21, elixir 1.9 and older: `node:8.9-slim`, `php:5.6-apache`, `elixir:1.8`; or a patch release a newer one replaced before Debian 11 came out in August 2021: `python:3.9.4-slim`, python 3.9.5, 3.8.10, 3.7.10, 3.6.13, ruby 3.0.1, 2.7.3, 2.6.7, golang 1.16.5, 1.15.13 and older; or node 15 and older without a Debian release in the tag, `node:14`, whose default stayed buster); CentOS 6 to 8 and " +
 			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
 			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, " +
@@ -92,7 +92,9 @@ func eolRelease(ref string) string {
 	default:
 		// A Docker Official image's tag naming an archived Debian release
 		// (`node:lts-buster-slim`, `rust:buster`): that Debian.
-		if r.Registry == "" && slices.Contains(officialOnDebian, r.Repository) {
+		// So does a Dev Containers image's (`vscode/devcontainers/base:0-buster`).
+		if r.Registry == "" && slices.Contains(officialOnDebian, r.Repository) ||
+			r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/")) {
 			for version, name := range eolDebian {
 				if tagHas(tag, name) {
 					return fmt.Sprintf("Debian %s (%s)", version, name)
@@ -137,6 +139,8 @@ var lastOnBuster = map[string][]int{
 	"ruby":   {2, 5},  // 2.5: March 2021
 	"php":    {7, 2},  // 7.2: November 2020
 	"golang": {1, 14}, // 1.14: February 2021
+	"erlang": {21},    // 21: its images stretch and buster; 21's support ended May 2021
+	"elixir": {1, 9},  // 1.9: built on erlang:22, not rebuilt after 2020
 }
 
 // lastBusterPatch are, per image, the newest patch release of a minor

@@ -67,7 +67,7 @@ var otherKinds = map[string]bool{
 	"txt": true, "md": true, "rst": true, "adoc": true, "html": true, "json": true, "yaml": true, "yml": true,
 	"toml": true, "xml": true, "csv": true, "go": true, "py": true, "js": true, "ts": true, "rb": true,
 	"sh": true, "bash": true, "ps1": true, "bat": true, "cmd": true, "golden": true, "patch": true,
-	"diff": true, "orig": true, "rej": true, "bak": true, "swp": true, "log": true, "lock": true,
+	"diff": true, "orig": true, "rej": true, "bak": true, "backup": true, "old": true, "swp": true, "log": true, "lock": true,
 	// Pictures, documents and archives (`Dockerfile.xfce.png`, a diagram
 	// of the Dockerfile beside it).
 	"png": true, "jpg": true, "jpeg": true, "gif": true, "svg": true, "webp": true, "bmp": true, "ico": true,

@@ -49,6 +49,7 @@ func TestIsDockerfileName(t *testing.T) {
 		"Dockerfile.tar.gz":            false,
 		"Dockerfile.xfce":              true,
 		"dockerfile-knGOOxt4.js.map":   false, // a bundle's source map
+		"Dockerfile.ikos.backup":       false, // a copy kept aside
 		"Dockerfile_to_generic.ml":     false, // OCaml source
 		"Dockerfile_to_generic.mli":    false,
 		"Dockerfile.jl":                true, // a Julia image's
