@@ -88,7 +88,8 @@ func init() {
 			"None of the envbuilder rules (CR202, CR207, CR211, CR215, CR218, CR219, CR222) judges an image definition: a " +
 			"config the repository's build files build into an image with the Dev Containers CLI (`devcontainer build " +
 			"--workspace-folder src/…`, devcontainers/ci's `subFolder` or `configFile`, the CLI's `--config`), which envbuilder never builds; so is the root " +
-			"config when devcontainers/ci only builds and pushes it (an `imageName`, `push: always`, no `runCmd` in the workflow) and no " +
+			"config when devcontainers/ci only builds and pushes it (an `imageName`, `push: always`, no `runCmd` in the workflow), or the " +
+			"Dev Containers CLI does (`devcontainer build .devcontainer --workspace-folder . --push --image-name …`), and no " +
 			"other config of the repository runs that image (a prebuild another config runs leaves the root config its developers' environment).",
 		Why: "envbuilder's `findDevcontainerJSON` (coder/envbuilder `envbuilder.go`) checks exactly those three places in that " +
 			"order — the option docs in `options/options.go` say `.devcontainer.json` for the second, the code checks " +

@@ -2013,10 +2013,10 @@ func cliFolders(b []byte) []string {
 // command in the container (`runCmd`: the project's CI then runs in its
 // developers' environment).
 func publishedRoot(b []byte) []string {
+	out := cliPushedRoot(b)
 	if !bytes.Contains(b, []byte("devcontainers/ci@")) || bytes.Contains(b, []byte("runCmd")) {
-		return nil
+		return out
 	}
-	var out []string
 	var in, always, folder bool
 	image := ""
 	flush := func() {
@@ -2044,6 +2044,44 @@ func publishedRoot(b []byte) []string {
 		}
 	}
 	flush()
+	return out
+}
+
+// cliPush is a Dev Containers CLI build that pushes the image it names
+// (`devcontainer build .devcontainer --workspace-folder . --push
+// --image-name kevintijssen/devcontainer-base:${IMAGE_TAG}`), continued
+// lines joined.
+var (
+	cliPush      = regexp.MustCompile(`\bdevcontainer\s+build\b[^\n]*`)
+	cliImageName = regexp.MustCompile(`--image-name[= ]+["']?([^\s"'\\;&|]+)`)
+)
+
+// cliPushedRoot are the images a build file pushes from the repository's
+// root dev container with the Dev Containers CLI: a `devcontainer build`
+// with `--push` whose workspace folder is the root (`.`, or none given),
+// its `--image-name` without the tag.
+func cliPushedRoot(b []byte) []string {
+	if !bytes.Contains(b, []byte("devcontainer")) || !bytes.Contains(b, []byte("--push")) {
+		return nil
+	}
+	var out []string
+	text := strings.ReplaceAll(string(b), "\\\n", " ")
+	for _, line := range cliPush.FindAllString(text, -1) {
+		if !strings.Contains(line, "--push") {
+			continue
+		}
+		if m := cliFolder.FindStringSubmatch(line); m != nil && strings.Trim(strings.TrimPrefix(m[1], "./"), "/") != "" && m[1] != "." {
+			continue
+		}
+		m := cliImageName.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		r := checks.ParseImageRef(m[1])
+		if name := r.Name(); name != "" && !strings.Contains(name, "$") {
+			out = appendNew(out, name)
+		}
+	}
 	return out
 }
 

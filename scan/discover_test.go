@@ -623,6 +623,10 @@ func TestRootConfigPublishedAsAnImage(t *testing.T) {
 			".devcontainer/optimized/devcontainer.json": `{"image": "ghcr.io/serenityos/serenity-devcontainer:base"}`,
 			".github/workflows/dev-container.yml":       publish("ghcr.io/serenityos/serenity-devcontainer", "          push: always\n")}, 1},
 		{"no workflow", map[string]string{".devcontainer/devcontainer.json": root}, 1},
+		{"pushed with the Dev Containers CLI", map[string]string{".devcontainer/devcontainer.json": root,
+			".github/workflows/buildPush.yaml": "jobs:\n  b:\n    steps:\n      - run: |\n          devcontainer build .devcontainer --workspace-folder . \\\n            --platform linux/amd64,linux/arm64 --push --image-name kevintijssen/devcontainer-base:${IMAGE_TAG}\n"}, 0},
+		{"built with the Dev Containers CLI, not pushed", map[string]string{".devcontainer/devcontainer.json": root,
+			".github/workflows/ci.yaml": "jobs:\n  b:\n    steps:\n      - run: devcontainer build --workspace-folder . --image-name acme/dev\n"}, 1},
 	})
 }
 
