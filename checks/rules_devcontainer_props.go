@@ -107,7 +107,7 @@ func init() {
 	Register(&Rule{
 		ID: "CR206", Title: "Needs a privileged container", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "`privileged`, `capAdd`, `securityOpt`, `runArgs` with `--privileged`/`--cap-add`/`--security-opt`, a host device (`--device /dev/fuse`), the host's GPUs (`--gpus all`) or the host's user namespace (`--userns=host`), a feature that needs them (docker-in-docker), " +
-			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add`, `security_opt` or `devices` (reported in the Compose file). " +
+			"or, in a Docker Compose config, the service's `privileged: true`, `cap_add`, `security_opt`, `devices` or a GPU reservation (`deploy.resources.reservations.devices` with `capabilities: [gpu]`) (reported in the Compose file). " +
 			"A `no-new-privileges` security option only takes privileges away and is not reported, nor is `label=disable`, which turns off SELinux labelling and needs no privilege, " +
 			"nor a capability every container already has (Docker's and containerd's default set: `NET_RAW`, `AUDIT_WRITE`, `CHOWN`, `KILL`, …).",
 		Why: "Coder workspaces usually run unprivileged (Kubernetes pods, rootless hosts); envbuilder ignores these properties and " +
@@ -476,6 +476,9 @@ func checkCR206(in *DevcontainerInput) []Finding {
 		what := fmt.Sprintf("`%s: %s`", p.Key, p.Value)
 		if p.Key == "privileged" {
 			what = "`privileged: true`"
+		}
+		if strings.HasPrefix(p.Key, "deploy.") {
+			what = "a GPU reservation (`deploy.resources.reservations.devices` with `capabilities: [gpu]`, Compose's `--gpus`)"
 		}
 		out = append(out, Finding{
 			Message:  fmt.Sprintf("the Compose service `%s` sets %s: Coder workspaces usually cannot grant it", c.String("/service"), what),

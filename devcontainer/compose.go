@@ -74,6 +74,12 @@ func privileges(file string, svc *yaml.Node) []ComposePrivilege {
 			if v.Kind == yaml.ScalarNode && (v.Value == "true" || v.Value == "True" || v.Value == "yes") {
 				out = append(out, ComposePrivilege{Key: k.Value, Value: v.Value, File: file, Line: v.Line})
 			}
+		case "deploy":
+			// `deploy.resources.reservations.devices` with `capabilities:
+			// [gpu]`: the Compose form of `--gpus all`.
+			if n := gpuReservation(v); n != nil {
+				out = append(out, ComposePrivilege{Key: "deploy.resources.reservations.devices", Value: "capabilities: [gpu]", File: file, Line: n.Line})
+			}
 		case "cap_add", "security_opt", "devices":
 			if v.Kind != yaml.SequenceNode {
 				continue
@@ -86,6 +92,38 @@ func privileges(file string, svc *yaml.Node) []ComposePrivilege {
 		}
 	}
 	return out
+}
+
+// gpuReservation returns the `capabilities` entry of a service's `deploy`
+// section that reserves GPUs, nil when none does.
+func gpuReservation(deploy *yaml.Node) *yaml.Node {
+	child := func(n *yaml.Node, key string) *yaml.Node {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i+1]
+			}
+		}
+		return nil
+	}
+	devs := child(child(child(deploy, "resources"), "reservations"), "devices")
+	if devs == nil || devs.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, d := range devs.Content {
+		caps := child(d, "capabilities")
+		if caps == nil || caps.Kind != yaml.SequenceNode {
+			continue
+		}
+		for _, c := range caps.Content {
+			if c.Value == "gpu" {
+				return c
+			}
+		}
+	}
+	return nil
 }
 
 // ComposeBuild is a service's `build` section with paths resolved.

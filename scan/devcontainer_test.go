@@ -283,12 +283,13 @@ func TestComposeServicePrivileges(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		".devcontainer/devcontainer.json":       "{\"dockerComposeFile\": [\"compose.yml\", \"compose.debug.yml\"], \"service\": \"app\", \"remoteUser\": \"dev\"}\n",
 		".devcontainer/compose.yml":             "services:\n  app:\n    image: debian:12\n    cap_add:\n      - SYS_PTRACE\n    security_opt:\n      - seccomp:unconfined\n  db:\n    image: postgres:16\n    privileged: true\n",
-		".devcontainer/compose.debug.yml":       "services:\n  app:\n    privileged: true\n    devices:\n      - /dev/ttyS0:/dev/ttyS0\n",
+		".devcontainer/compose.debug.yml":       "services:\n  app:\n    privileged: true\n    devices:\n      - /dev/ttyS0:/dev/ttyS0\n    deploy:\n      resources:\n        reservations:\n          devices:\n            - driver: nvidia\n              count: all\n              capabilities: [gpu]\n",
 		"plain/.devcontainer/devcontainer.json": "{\"dockerComposeFile\": \"compose.yml\", \"service\": \"app\", \"remoteUser\": \"dev\"}\n",
 		"plain/.devcontainer/compose.yml":       "services:\n  app:\n    image: debian:12\n",
 	})
 	got := offlineFindings(t, root, "CR206")
 	want := []string{
+		".devcontainer/compose.debug.yml:12 the Compose service `app` sets a GPU reservation (`deploy.resources.reservations.devices` with `capabilities: [gpu]`, Compose's `--gpus`): Coder workspaces usually cannot grant it",
 		".devcontainer/compose.debug.yml:3 the Compose service `app` sets `privileged: true`: Coder workspaces usually cannot grant it",
 		".devcontainer/compose.debug.yml:5 the Compose service `app` sets `devices: /dev/ttyS0:/dev/ttyS0`: Coder workspaces usually cannot grant it",
 		".devcontainer/compose.yml:5 the Compose service `app` sets `cap_add: SYS_PTRACE`: Coder workspaces usually cannot grant it",
