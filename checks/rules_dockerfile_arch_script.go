@@ -123,7 +123,7 @@ func scriptArchDownload(v *dfView, text, rel string, c dockerfile.Command, fixed
 	}
 	return Finding{
 		Message: fmt.Sprintf("`%s`, which this RUN runs, downloads `%s` (its line %d): it hard-codes the %s architecture, "+
-			"so the image breaks on other platforms", rel, sa.first, sa.firstLine, sa.firstArch),
+			"so the image breaks on other platforms", rel, sa.first, sa.firstLine, archNamed(sa.firstArch)),
 		Location: v.spanLoc(c.Span),
 		Fix: &Fix{Description: fmt.Sprintf("pick the download in `%s` from the build's architecture: `$(uname -m)` gives "+
 			"x86_64/aarch64, `$(dpkg --print-architecture)` amd64/arm64", rel)},

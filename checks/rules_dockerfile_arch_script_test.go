@@ -95,3 +95,13 @@ func TestScriptCache(t *testing.T) {
 		t.Fatalf("a script without an architecture: %+v", got)
 	}
 }
+
+func TestArchNamed(t *testing.T) {
+	for arch, want := range map[string]string{
+		"amd64": "amd64", "x86_64": "x86_64", "linux64": "x86_64 (`linux64`)", "linux-64": "x86_64 (conda's `linux-64`)", "arm64": "arm64",
+	} {
+		if got := archNamed(arch); got != want {
+			t.Errorf("archNamed(%q) = %q, want %q", arch, got, want)
+		}
+	}
+}

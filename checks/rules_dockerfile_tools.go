@@ -1505,15 +1505,22 @@ func stageOf(f *dockerfile.File, at *dockerfile.Instruction) *dockerfile.Stage {
 	return nil
 }
 
+// archNamed is how a message names an architecture a word names: as
+// written, but for a name that is no architecture's own (conda's
+// `linux-64`, `linux64`), which is said to be x86_64.
+func archNamed(arch string) string {
+	if strings.EqualFold(arch, "linux-64") {
+		return "x86_64 (conda's `linux-64`)"
+	}
+	if l := strings.ToLower(arch); strings.HasPrefix(l, "linux") && normArch(arch) == "amd64" {
+		return "x86_64 (`" + arch + "`)"
+	}
+	return arch
+}
+
 // archFinding builds one CR112 finding.
 func archFinding(v *dfView, word string, sp dockerfile.Span, arch string) Finding {
-	named := arch
-	if strings.EqualFold(arch, "linux-64") {
-		named = "x86_64 (conda's `linux-64`)"
-	}
-	if l := strings.ToLower(arch); l != "linux-64" && strings.HasPrefix(l, "linux") && normArch(arch) == "amd64" {
-		named = "x86_64 (`" + arch + "`)"
-	}
+	named := archNamed(arch)
 	fd := Finding{
 		Message:  fmt.Sprintf("`%s` hard-codes the %s architecture: the image breaks on other platforms", strings.Trim(word, `"'`), named),
 		Location: v.spanLoc(sp),
