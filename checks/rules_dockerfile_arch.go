@@ -682,6 +682,11 @@ func refArch(ref string) string {
 	if l4tImage.MatchString(r.Repository) {
 		return "arm64"
 	}
+	// The Dev Containers `universal` image (Codespaces' default) is
+	// published for x86-64 only.
+	if r.Registry == "mcr.microsoft.com" && (r.Repository == "devcontainers/universal" || r.Repository == "vscode/devcontainers/universal") {
+		return "amd64"
+	}
 	// A repository named for one architecture
 	// (`cr.example.com/viya-4-x64_oci_linux_2-docker/…`, `acme/tool-arm64`).
 	if m := archRe.FindStringSubmatch(r.Repository); m != nil {

@@ -104,6 +104,7 @@ func TestCR112Vars(t *testing.T) {
 		{"Ubuntu's mirror picked by the architecture", "FROM ubuntu:18.04\nRUN if [ \"$(dpkg --print-architecture)\" = amd64 ]; then echo \"deb http://archive.ubuntu.com/ubuntu bionic main\" >> /etc/apt/sources.list; fi\n", nil, nil},
 		{"an apt source for several", "FROM debian:12\nRUN echo \"deb [arch=amd64,arm64] https://x/debian bookworm main\" > /etc/apt/sources.list.d/x.list\n", nil, nil},
 		{"an apt source in a stage for amd64", "FROM --platform=linux/amd64 debian:12\nRUN echo \"deb [arch=amd64] https://x/debian bookworm main\" > /etc/apt/sources.list.d/x.list\n", nil, nil},
+		{"an apt source on the amd64-only universal image", "FROM mcr.microsoft.com/vscode/devcontainers/universal:latest\nRUN echo \"deb [arch=amd64] https://x/debian bookworm main\" > /etc/apt/sources.list.d/x.list\n", nil, nil},
 		{"a folder the build makes", "FROM debian:12\nARG JAVA_HOME=/usr/lib/jvm/msft-11-x64\nRUN mkdir -p ${JAVA_HOME} && curl -fsSL https://example.com/jdk-11-linux-x64.tar.gz | tar -xz -C ${JAVA_HOME}\n", nil,
 			[]want{{3, 41, nil}}}, // the download alone
 	} {

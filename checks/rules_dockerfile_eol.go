@@ -363,6 +363,17 @@ var debSource = regexp.MustCompile(`\bdeb\s+(?:\[[^\]]*\]\s+)?https?://([^/\s"']
 // another host than Debian's or Ubuntu's (an organisation's own mirror):
 // apt no longer asks the regular mirrors.
 func replacesSources(text string) bool {
+	// A repository file downloaded over the stock one (ZeroTier's el6
+	// build: `curl …/el6%2520vault --output /etc/yum.repos.d/CentOS-Base.repo`)
+	// from a host that is not the distribution's.
+	if downloadsSources.MatchString(text) {
+		for _, m := range urlHost.FindAllStringSubmatch(text, -1) {
+			if h := strings.ToLower(m[1]); distroHost(h) {
+				return false
+			}
+		}
+		return true
+	}
 	if !strings.Contains(text, "/etc/apt/sources.list") || !overwritesSources.MatchString(text) {
 		return false
 	}
@@ -374,6 +385,25 @@ func replacesSources(text string) bool {
 		}
 	}
 	return len(ms) > 0
+}
+
+// downloadsSources is a download saved as the package manager's
+// repository list (`--output /etc/yum.repos.d/CentOS-Base.repo`,
+// `-O /etc/apt/sources.list`).
+var downloadsSources = regexp.MustCompile(`(?:--output(?:-document)?|-[a-zA-Z]*[oO])[= ]\s*["']?/etc/(?:yum\.repos\.d/[^\s"';&|]+\.repo|apt/sources\.list)\b`)
+
+// urlHost is a URL's host.
+var urlHost = regexp.MustCompile(`https?://([^/\s"'$]+)`)
+
+// distroHost reports whether a host is a distribution's own (whose
+// stock repositories a downloaded list would name again).
+func distroHost(h string) bool {
+	for _, d := range []string{"centos.org", "debian.org", "ubuntu.com", "fedoraproject.org", "redhat.com", "rockylinux.org", "almalinux.org"} {
+		if h == d || strings.HasSuffix(h, "."+d) {
+			return true
+		}
+	}
+	return false
 }
 
 // overwritesSources is a redirection that replaces sources.list.

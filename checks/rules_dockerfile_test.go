@@ -695,6 +695,8 @@ func TestCR112(t *testing.T) {
 		{"a test on something else", "FROM ubuntu:24.04\nARG MODE\nRUN if [ \"$MODE\" = \"full\" ]; then curl -LO https://example.com/t-aarch64.tgz; fi\n", nil, []want{{line: 3}}},
 		{"a path of a command whose failure is ignored", "FROM ubuntu:24.04\nRUN strip --remove-section=.note.ABI-tag /usr/lib/x86_64-linux-gnu/libQt5Core.so || true\nRUN ln -s /usr/lib/aarch64-linux-gnu/libfoo.so /usr/lib/libfoo.so 2>/dev/null || :\n", nil, nil},
 		{"a path of a command whose failure stops the build", "FROM ubuntu:24.04\nRUN strip --remove-section=.note.ABI-tag /usr/lib/x86_64-linux-gnu/libQt5Core.so && echo ok || exit 1\n", nil, []want{{line: 2}}},
+		{"Swift's toolchain for Ubuntu, the x86_64 one", "FROM ubuntu:22.04\nRUN curl -fsSLO https://download.swift.org/swift-5.8-release/ubuntu2204/swift-5.8-RELEASE/swift-5.8-RELEASE-ubuntu22.04.tar.gz\n", nil, []want{{line: 2}}},
+		{"Swift's toolchain for Ubuntu on arm64", "FROM ubuntu:22.04\nRUN curl -fsSLO https://download.swift.org/swift-5.8-release/ubuntu2204-aarch64/swift-5.8-RELEASE/swift-5.8-RELEASE-ubuntu22.04-aarch64.tar.gz\n", nil, []want{{line: 2}}},
 		{"the Flutter SDK's Linux archive, which has no arm64 build", "FROM ubuntu:24.04\nRUN curl -fsSL https://storage.googleapis.com/flutter_infra_release/releases/stable/linux/flutter_linux_3.41.6-stable.tar.xz | tar -xJ -C /opt\n", nil, []want{{line: 2}}},
 		{"Flutter cloned, which fetches the host's tools", "FROM ubuntu:24.04\nRUN git clone --depth 1 -b stable https://github.com/flutter/flutter.git /opt/flutter\n", nil, nil},
 		{"a local archive ADD unpacks, named for x64", "FROM ubuntu:24.04\nADD oss-cad-suite-linux-x64-*.tgz /opt\nUSER 1000\n", nil, []want{{line: 2}}},
@@ -1022,6 +1024,10 @@ func TestCR106ScriptNotRead(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0].Message, "`bun /app/fuzz.ts` is not running") {
 		t.Fatalf("CR106 %+v, want the program without a blank after it", got)
 	}
+	// A configuration test exits: no service.
+	if got := checkRule(t, "CR106", "FROM nginx:1.27\nCOPY nginx.conf /etc/nginx/nginx.conf\nCMD [\"nginx\", \"-t\"]\n", nil); len(got) != 0 {
+		t.Fatalf("CR106 %+v, want none for nginx -t", got)
+	}
 	// PHP's FastCGI daemon is a service.
 	got = checkRule(t, "CR106", "FROM php:8.3-fpm\nRUN useradd -m dev\nUSER dev\nCMD [\"php-fpm8.3\"]\n", nil)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "CMD starts `php-fpm8.3`") {
@@ -1220,6 +1226,8 @@ func TestCR119(t *testing.T) {
 		{"Go's", "FROM golang:1.16.5\nRUN apt-get update\n", nil, []want{{line: 2}}},
 		{"a node line whose default stayed on buster", "FROM node:14\nRUN apt-get update\n", nil, []want{{line: 2}}},
 		{"an elixir version built on stretch and buster", "FROM elixir:1.8\nRUN apt-get update\n", nil, []want{{line: 2}}},
+		{"a repository file downloaded over CentOS's own", "FROM centos:6\nRUN curl https://gist.githubusercontent.com/x/y/raw/el6%2520vault --output /etc/yum.repos.d/CentOS-Base.repo\nRUN yum -y install make\n", nil, nil},
+		{"a repository file downloaded from CentOS itself", "FROM centos:6\nRUN curl https://mirror.centos.org/centos/6/os/x86_64/CentOS-Base.repo -o /etc/yum.repos.d/CentOS-Base.repo\nRUN yum -y install make\n", nil, []want{{line: 3}}},
 		{"a Dev Containers image's buster tag", "FROM mcr.microsoft.com/vscode/devcontainers/base:0-buster\nRUN apt-get update\n", nil, []want{{line: 2}}},
 		{"that line on bullseye, and the next line", "FROM node:14-bullseye\nRUN apt-get update\nFROM node:16-slim\nRUN apt-get update\n", nil, nil},
 		{"the patch release current when Debian 11 came out, and its line", "FROM python:3.9.6-slim\nRUN apt-get update\nFROM python:3.9-slim\nRUN apt-get update\nFROM python:3.10.0\nRUN apt-get update\n", nil, nil},

@@ -137,7 +137,7 @@ func init() {
 			"script does not work the architecture out and `exit` somewhere (it may stop on the others), it is reported once, on the command that runs it (a script run under a condition, or " +
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
-			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), AWS's Session Manager plugin from `ubuntu_64bit/` or `linux_64bit/` (`ubuntu_arm64/` is the other), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64), the Flutter SDK's `flutter_linux_3.24.0-stable.tar.xz` (none for arm64, where Flutter is cloned), AzCopy's `aka.ms/downloadazcopy-v10-linux` (`-arm64` is the other). A cross toolchain's " +
+			"is the other), `ninja-linux.zip`, `openshift-client-linux.tar.gz`, NGC's `ngccli_linux.zip`, Solidity's `solc-static-linux` (`solc-static-linux-arm` since 0.8.31), AWS's Session Manager plugin from `ubuntu_64bit/` or `linux_64bit/` (`ubuntu_arm64/` is the other), the Android NDK's `android-ndk-r25-linux.zip` (no Linux build for arm64), the Flutter SDK's `flutter_linux_3.24.0-stable.tar.xz` (none for arm64, where Flutter is cloned), AzCopy's `aka.ms/downloadazcopy-v10-linux` (`-arm64` is the other), Swift's `swift-5.8-RELEASE-ubuntu22.04.tar.gz` (`…-aarch64.tar.gz` is the other). A cross toolchain's " +
 			"program named for its target (`aarch64-none-elf-gcc`, `x86_64-w64-mingw32-g++`) is not reported; one named with its host first (Linaro's `gcc-linaro-7.5.0-2019.12-x86_64_aarch64-linux-gnu.tar.xz`, Arm's `…-x86_64-aarch64-none-linux-gnu.tar.xz`) is reported for its host, where its programs run, and the folder it unpacks to (`ENV CC_DIR=/opt/gcc-linaro-…-x86_64_aarch64-linux-gnu`) is the same finding. The root file system a cross build compiles against (`ARG ROOTFS_DIR=/crossrootfs/arm64`, a `SYSROOT`) is the target's, the same on every host, and is not reported, nor is an archive unpacked into another architecture's root file system (`tar xf go1.4.2.linux-arm….tar.gz -C /arm/root/`, the disk a QEMU guest boots). A RUN that works " +
 			"the architecture out (`${TARGETARCH}`, `$(dpkg --print-architecture)`, `$(uname -m)`, a test of a variable against an " +
 			"architecture's name: `if [ \"$ARCH\" = \"x86_64\" ]`) picks its downloads by it and is not reported, but for a URL it fetches " +
@@ -399,10 +399,19 @@ func startsService(in *dockerfile.Instruction) (dockerfile.Command, bool) {
 		if (name == "service" || name == "systemctl") && !slices.Contains(c.Args, "start") && !slices.Contains(c.Args, "restart") {
 			continue
 		}
+		// A configuration test or a version query (`nginx -t`, `sshd -t`,
+		// `apachectl configtest`, `nginx -v`) checks and exits: no service.
+		if slices.ContainsFunc(c.Args, func(a string) bool { return slices.Contains(serviceChecks, a) }) {
+			continue
+		}
 		return c, true
 	}
 	return dockerfile.Command{}, false
 }
+
+// serviceChecks are a service program's arguments that check its
+// configuration or print its version and exit.
+var serviceChecks = []string{"-t", "-T", "--test", "configtest", "-v", "-V", "--version", "-h", "--help"}
 
 // checkCR106 reports an ENTRYPOINT, or a CMD that starts services, in the
 // final image.
@@ -1227,6 +1236,10 @@ var archlessDownloads = []struct {
 	// engine: Flutter publishes none for arm64, where it is cloned.
 	{regexp.MustCompile(`://[^\s]*/flutter_linux_[^/\s]*-(?:stable|beta|dev|master)\.tar\.xz$`), "",
 		"install Flutter with `git clone --depth 1 -b stable https://github.com/flutter/flutter.git`, which fetches the build machine's own Dart SDK and engine on first run, or build the image for x86_64 only (`FROM --platform=linux/amd64`)"},
+	// Swift's toolchain for a Linux distribution: the x86_64 one has no
+	// suffix, the arm64 one ends `-aarch64`.
+	{regexp.MustCompile(`://[^\s]*/swift-[^/\s]*-(?:RELEASE|DEVELOPMENT-SNAPSHOT[^/\s]*)-(?:ubuntu|debian|amazonlinux|ubi|fedora|centos)[0-9.]*\.tar\.gz$`),
+		"…-aarch64.tar.gz", ""},
 	// AzCopy's Linux link; `downloadazcopy-v10-linux-arm64` is the other.
 	{regexp.MustCompile(`://aka\.ms/downloadazcopy-v10-linux$`), "downloadazcopy-v10-linux-arm64", ""},
 }

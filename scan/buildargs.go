@@ -1692,6 +1692,10 @@ var (
 	tagFlag = regexp.MustCompile(`(?:^|\s|=["'])(?:-t|--tag|--image-name|\$\(TAG_FLAG\))(?:=|[ \t]+)["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
 	// dockerTag is `docker tag SOURCE TARGET`'s target.
 	dockerTag = regexp.MustCompile(`\bdocker\s+(?:image\s+)?tag\s+["']?\S+["']?\s+["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
+	// manifestCreate is the list `docker manifest create TARGET …` makes
+	// of images the build pushed first (`…:latest` of `…:latest-x86_64`
+	// and `…:latest-aarch64`).
+	manifestCreate = regexp.MustCompile(`\bdocker\s+manifest\s+create\s+(?:--amend\s+|-a\s+)?["']?((?:\$\{\{[^}]*\}\}|[^\s"'\\;&|])+)`)
 	// yamlEnvEntry is an upper-case key's literal value in a YAML file
 	// (a workflow's `env:`).
 	yamlEnvEntry = regexp.MustCompile(`(?m)^[ \t]+([A-Z_][A-Z0-9_]*):[ \t]*["']?([A-Za-z0-9][A-Za-z0-9._/:-]*)["']?[ \t]*$`)
@@ -2470,7 +2474,8 @@ func taggedImages(b []byte, github map[string]string) (tags []tagPattern, positi
 	contexts := bytes.Contains(b, []byte(`"target:`)) || bytes.Contains(b, []byte(`"docker-image://`))
 	pairs := bytes.Contains(b, []byte("Dockerfile")) && (bytes.Contains(b, []byte("docker build")) || bytes.Contains(b, []byte("buildx build")))
 	tilt := bytes.Contains(b, []byte("docker_build(")) || bytes.Contains(b, []byte("custom_build("))
-	if !flags && !tagged && !keys && !contexts && !pairs && !tilt {
+	manifest := bytes.Contains(b, []byte("manifest"))
+	if !flags && !tagged && !keys && !contexts && !pairs && !tilt && !manifest {
 		return nil, nil
 	}
 	var raw []string // as written, once each
@@ -2605,6 +2610,11 @@ func taggedImages(b []byte, github map[string]string) (tags []tagPattern, positi
 	}
 	if tagged {
 		for _, m := range dockerTag.FindAllSubmatch(b, -1) {
+			add(string(m[1]))
+		}
+	}
+	if manifest {
+		for _, m := range manifestCreate.FindAllSubmatch(b, -1) {
 			add(string(m[1]))
 		}
 	}

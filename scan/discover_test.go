@@ -230,6 +230,8 @@ func TestArgPassedByBuildFiles(t *testing.T) {
 			"ci-scripts/ci_job_deploy_docker.sh": "#!/usr/bin/env bash\nBASE_TAG=$(echo $VERSION | tr '/' '_')\nBUILD_ARGS+=\" BASE_TAG=$BASE_TAG\"\ncontainer_build.sh --build-args \"$BUILD_ARGS\"\n"}, 0},
 		{"a CI script's BUILD_ARGS gathers another", map[string]string{"docker/extras/Dockerfile": df,
 			"ci-scripts/ci_job_deploy_docker.sh": "#!/usr/bin/env bash\nBUILD_ARGS+=\" OTHER=$OTHER\"\n"}, 1},
+		{"a manifest list the workflow makes of the images it pushed", map[string]string{"tests/app/Dockerfile": "FROM golang:1.22\nCOPY --from=public.ecr.aws/acme/adapter:latest /adapter /opt/extensions/adapter\nUSER 1000\n",
+			".github/workflows/merge.yaml": "      - run: |\n          docker manifest create public.ecr.aws/acme/adapter:latest public.ecr.aws/acme/adapter:latest-x86_64 public.ecr.aws/acme/adapter:latest-aarch64\n"}, 0},
 		{"a build script passes the whole image empty", map[string]string{"gpu-flavor/Dockerfile": whole,
 			"gpu-flavor/build.sh": "docker build --build-arg BASE=\"\" .\n"}, 1},
 	})
