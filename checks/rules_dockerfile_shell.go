@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -70,14 +71,23 @@ func checkCR123(in *DockerfileInput) []Finding {
 	if shell == systemShell {
 		named = "`/usr/sbin/nologin` (Debian's adduser) or `/bin/false` (busybox's)"
 	}
+	fix := fmt.Sprintf("create `%s` with `--shell /bin/bash`, or run `usermod --shell /bin/bash %s` before the final `USER`", u, u)
+	// busybox's adduser (Alpine): no usermod, and no bash unless installed.
+	if text := v.f.Text(line, line); strings.Contains(text, "adduser") && (v.facts(v.final).Family == OSAlpine || busyboxAdduser.MatchString(text)) {
+		fix = fmt.Sprintf("create `%s` with a shell the image has: `adduser -S -s /bin/sh %s` (busybox's adduser; `/bin/bash` once `apk add bash` installs it)", u, u)
+	}
 	return []Finding{{
 		Message: fmt.Sprintf("the workspace user `%s` is created with the login shell %s: the Coder agent starts terminals "+
 			"and SSH sessions with it, and it exits at once", u, named),
 		Location: v.lineLoc(line, line),
 		Evidence: EvidenceFile,
-		Fix:      &Fix{Description: fmt.Sprintf("create `%s` with `--shell /bin/bash`, or run `usermod --shell /bin/bash %s` before the final `USER`", u, u)},
+		Fix:      &Fix{Description: fix},
 	}}
 }
+
+// busyboxAdduser is busybox's adduser with its short options (`adduser -S
+// -G nodejs nextjs`, `adduser -D`), which Debian's adduser does not take.
+var busyboxAdduser = regexp.MustCompile(`\badduser\s+(?:-[A-Za-z]*[SD][A-Za-z]*\b|.*\s-[SD]\b)`)
 
 // debianSystemUsers are the accounts Debian's base-passwd (and so every
 // Debian and Ubuntu image) has, and apt's `_apt`, whose login shell is

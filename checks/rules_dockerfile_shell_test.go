@@ -63,3 +63,16 @@ func TestCR123(t *testing.T) {
 		})
 	}
 }
+
+// TestCR123FixOnAlpine: busybox's adduser has no usermod beside it and
+// Alpine no bash: the fix names a shell the image has.
+func TestCR123FixOnAlpine(t *testing.T) {
+	got := checkRule(t, "CR123", "FROM node:20-alpine\nRUN addgroup -S nodejs && adduser -S nextjs -G nodejs\nUSER nextjs\n", nil)
+	if len(got) != 1 || got[0].Fix == nil || !strings.Contains(got[0].Fix.Description, "adduser -S -s /bin/sh nextjs") || strings.Contains(got[0].Fix.Description, "usermod") {
+		t.Fatalf("CR123 %+v, want busybox's adduser in the fix", got)
+	}
+	got = checkRule(t, "CR123", "FROM debian:12\nRUN useradd -m -s /usr/sbin/nologin app\nUSER app\n", nil)
+	if len(got) != 1 || !strings.Contains(got[0].Fix.Description, "usermod --shell /bin/bash app") {
+		t.Fatalf("CR123 %+v, want usermod on Debian", got)
+	}
+}
