@@ -72,6 +72,10 @@ func checkCR123(in *DockerfileInput) []Finding {
 		named = "`/usr/sbin/nologin` (Debian's adduser) or `/bin/false` (busybox's)"
 	}
 	fix := fmt.Sprintf("create `%s` with `--shell /bin/bash`, or run `usermod --shell /bin/bash %s` before the final `USER`", u, u)
+	if u == "nobody" {
+		// The shared unprivileged account is no one's to log in as.
+		fix = "create a user for the workspace (`useradd --create-home --shell /bin/bash coder`) and end with `USER coder`"
+	}
 	// busybox's adduser (Alpine): no usermod, and no bash unless installed.
 	if text := v.f.Text(line, line); strings.Contains(text, "adduser") && (v.facts(v.final).Family == OSAlpine || busyboxAdduser.MatchString(text)) {
 		fix = fmt.Sprintf("create `%s` with a shell the image has: `adduser -S -s /bin/sh %s` (busybox's adduser; `/bin/bash` once `apk add bash` installs it)", u, u)
@@ -109,9 +113,18 @@ func (v *dfView) baseSystemUser(last *dockerfile.Instruction, u string) (Finding
 			"`/usr/sbin/nologin`: the Coder agent starts terminals and SSH sessions with it, and it exits at once", u, b.described()),
 		Location: v.instLoc(last),
 		Evidence: b.Evidence(),
-		Fix: &Fix{Description: fmt.Sprintf("create a user for the workspace (`useradd --create-home --shell /bin/bash coder`), "+
-			"or run `usermod --shell /bin/bash %s` before the final `USER`", u)},
+		Fix:      &Fix{Description: baseUserFix(u)},
 	}, true
+}
+
+// baseUserFix is CR123's fix for a base's system account u: a user of the
+// workspace's own, or (not for the shared `nobody`) a shell for u.
+func baseUserFix(u string) string {
+	if u == "nobody" {
+		return "create a user for the workspace (`useradd --create-home --shell /bin/bash coder`) and end with `USER coder`"
+	}
+	return fmt.Sprintf("create a user for the workspace (`useradd --create-home --shell /bin/bash coder`), "+
+		"or run `usermod --shell /bin/bash %s` before the final `USER`", u)
 }
 
 // shellChanged reports whether s's chain gives user name a login shell

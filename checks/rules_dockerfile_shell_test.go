@@ -76,3 +76,12 @@ func TestCR123FixOnAlpine(t *testing.T) {
 		t.Fatalf("CR123 %+v, want usermod on Debian", got)
 	}
 }
+
+// TestCR123FixForNobody: the shared `nobody` account gets no shell in the
+// fix; the workspace gets a user of its own.
+func TestCR123FixForNobody(t *testing.T) {
+	got := checkRule(t, "CR123", "FROM debian:12\nUSER nobody\n", nil)
+	if len(got) != 1 || got[0].Fix == nil || strings.Contains(got[0].Fix.Description, "usermod") {
+		t.Fatalf("CR123 %+v, want a fix that creates a user", got)
+	}
+}
