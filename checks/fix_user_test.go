@@ -77,3 +77,13 @@ func TestCR101OfficialImageTagFromBuildArg(t *testing.T) {
 		t.Fatalf("CR101 %+v, want none for an unread image", got)
 	}
 }
+
+// TestCR102FixForDistroless: distroless tags no versions, so the fix pins
+// a digest on the tag the file names, not a version tag.
+func TestCR102FixForDistroless(t *testing.T) {
+	got := checkRule(t, "CR102", "FROM gcr.io/distroless/static:nonroot\n", nil)
+	if len(got) != 1 || got[0].Fix == nil || !strings.Contains(got[0].Fix.Description, "gcr.io/distroless/static:nonroot@sha256:<digest>") ||
+		strings.Contains(got[0].Fix.Description, "<version>") {
+		t.Fatalf("CR102 %+v, want a digest on the distroless tag", got)
+	}
+}

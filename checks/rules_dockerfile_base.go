@@ -616,6 +616,22 @@ func startsInit(v *dfView) string {
 	return ""
 }
 
+// pinFix is CR102's advice for ref (name without its tag) written after
+// what (`FROM `): a version tag and a digest; for distroless, which tags no
+// versions, its Debian release's image and a digest.
+func pinFix(what, ref, name string) string {
+	if r := ParseImageRef(ref); distroless(r) {
+		tag := "<tag>"
+		if r.Tag != "" && r.Tag != "latest" {
+			tag = r.Tag
+		}
+		return fmt.Sprintf("pin a digest: `%s%s:%s@sha256:<digest>` (distroless tags no versions; a name with its Debian release, "+
+			"`…-debian12`, keeps the release)", what, name, tag)
+	}
+	return fmt.Sprintf("pin a version tag and a digest: `%s%s:<version>@sha256:<digest>` "+
+		"(`docker buildx imagetools inspect %s:<version>` prints the digest)", what, name, name)
+}
+
 // checkCR102 reports registry FROMs without a digest or a real tag.
 func checkCR102(in *DockerfileInput) []Finding {
 	v := newView(in)
@@ -629,8 +645,7 @@ func checkCR102(in *DockerfileInput) []Finding {
 				out = append(out, Finding{
 					Message:  msg,
 					Location: v.instLoc(s.From),
-					Fix: &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `FROM %s:<version>@sha256:<digest>` "+
-						"(`docker buildx imagetools inspect %s:<version>` prints the digest)", name, name)},
+					Fix:      &Fix{Description: pinFix("FROM ", b.Ref, name)},
 				})
 			}
 		}
@@ -646,7 +661,7 @@ func checkCR102(in *DockerfileInput) []Finding {
 				out = append(out, Finding{
 					Message:  "COPY --from " + msg,
 					Location: v.instLoc(ins),
-					Fix:      &Fix{Description: fmt.Sprintf("pin a version tag and a digest: `COPY --from=%s:<version>@sha256:<digest>`", name)},
+					Fix:      &Fix{Description: pinFix("COPY --from=", from, name)},
 				})
 			}
 		}
