@@ -74,7 +74,7 @@ func init() {
 		What: "The config sets `initializeCommand`. Under Coder's native integration (always for a Docker Compose config, " +
 			"which envbuilder cannot build) the command runs in the workspace, which is the Docker host there: it is reported " +
 			"only when it uses what only the developer's machine has (`${localEnv:…}` but for the places every machine has: " +
-			"`HOME`, `PATH`, `SHELL`, `PWD`, `TMPDIR`; `~/.ssh`, `gh auth`, `ssh-add`, its X server through `xhost`, a " +
+			"`HOME`, `PATH`, `SHELL`, `PWD`, `TMPDIR`; `~/.ssh`, `gh auth`, `ssh-add`, its X server through `xhost`, its global git config read with `git config --global -l`, a " +
 			"Windows program); preparing the host, such as `mkdir -p` of bind-mount sources, is where it should be. A command " +
 			"that only makes folders or empty files for them (`[ -f ~/.npmrc ] || touch ~/.npmrc`) is never reported: under envbuilder the mounts it serves are ignored as well; nor is one that only prints (`echo 'Running initializeCommand'`), which loses nothing wherever it runs.",
 		Why: "The spec runs `initializeCommand` on the host before the container is created — the developer's machine. " +
