@@ -139,6 +139,16 @@ func TestCR100(t *testing.T) {
 	})
 }
 
+func TestCR126(t *testing.T) {
+	runRuleCases(t, "CR126", []ruleCase{
+		{"an instruction swallowed by a continuation over an empty line", "FROM node:20\nRUN npm i -g \\\n\thttp-server \\\n\tdiff-so-fancy \\\n\nCOPY welcome.txt /usr/local/etc/welcome.txt\n", nil,
+			[]want{{6, 0, []string{e(4, "\tdiff-so-fancy")}}}},
+		{"a continuation over an empty line into more of the command", "FROM node:20\nRUN npm i -g \\\n\thttp-server \\\n\n\tdiff-so-fancy\n", nil, nil},
+		{"a continuation over a comment", "FROM node:20\nRUN npm i -g \\\n# the server\n\thttp-server\nCOPY a b\n", nil, nil},
+		{"instructions apart", "FROM node:20\nRUN npm i -g http-server\n\nCOPY a b\n", nil, nil},
+	})
+}
+
 func TestCR101(t *testing.T) {
 	useradd := "RUN useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"
 	runRuleCases(t, "CR101", []ruleCase{
