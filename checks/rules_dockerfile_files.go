@@ -80,7 +80,7 @@ func init() {
 			"or the image's final user) — at build time. A RUN's paths are read as the shell does: `~` and `$HOME` " +
 			"are the HOME in effect (an `ENV HOME`, the base's, else the home of the user the command runs as, " +
 			"`sudo -u` and `su` included), relative paths start from `WORKDIR` and any earlier `cd`. " + toolWritesDoc +
-			" A Dockerfile a devcontainer.json builds is not reported: Coder's Dev Container templates mount nothing over its home. " +
+			" A Dockerfile a devcontainer.json builds, or whose image a devcontainer.json of the repository runs by name (a build file tags it so), is not reported: Coder's Dev Container templates mount nothing over its home. " +
 			"Past three copies to destinations relative to a `WORKDIR` in the home (an application's own files), they are one " +
 			"finding, on the first, that names the others' lines.",
 		Why: "Coder's templates mount a persistent volume on `/home/coder`; the volume hides whatever the image " +
@@ -825,7 +825,7 @@ func removedBy(ins *dockerfile.Instruction, raw string) bool {
 func checkCR115(in *DockerfileInput) []Finding {
 	v := newView(in)
 	// A Dev Container's home has no volume over it (see Why).
-	if v == nil || in.Devcontainer != nil {
+	if v == nil || in.Devcontainer != nil || in.DevcontainerImage != "" {
 		return nil
 	}
 	final := v.final

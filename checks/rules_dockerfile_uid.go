@@ -23,7 +23,7 @@ func init() {
 			"`adduser --uid 1001 dev`, `-u ${USER_UID}` with `ARG USER_UID=1001`, or no UID at all on a well-known base whose own " +
 			"user holds 1000 — Ubuntu 23.04 and later's `ubuntu`, the Dev Containers images' `vscode`, node's `node` — so that useradd gives 1001, or a system account, `adduser --system theia`, which gets a UID below 1000), or as a numeric `USER` other than 0 " +
 			"and 1000 (`USER 1001`). A UID whose value is not known from the file is not reported, nor a user a later " +
-			"`usermod -u` changes, nor a Dockerfile a devcontainer.json builds (its `remoteUser` and " +
+			"`usermod -u` changes, nor a Dockerfile a devcontainer.json builds or runs the image of (its `remoteUser` and " +
 			"`updateRemoteUserUID` settle the user). CR320 judges the built image.",
 		Why: "Coder's Kubernetes template runs the workspace as UID 1000 (`run_as_user = 1000`, `fs_group = 1000`), and " +
 			"its templates mount the persistent home volume on `/home/coder`: a workspace user with another UID is not " +
@@ -167,7 +167,7 @@ const valuedShort = "gGsdckefKpRPZbh"
 // 1000.
 func checkCR122(in *DockerfileInput) []Finding {
 	v := newView(in)
-	if v == nil || in.Devcontainer != nil {
+	if v == nil || in.Devcontainer != nil || in.DevcontainerImage != "" {
 		return nil
 	}
 	var last *dockerfile.Instruction

@@ -84,6 +84,11 @@ type DockerfileInput struct {
 	// services build it: Compose runs it with its own command, and no
 	// Coder template starts it. "" when none does.
 	ComposeSidecar string
+	// DevcontainerImage names a devcontainer.json of the repository whose
+	// `image` is the one this Dockerfile builds (the Makefile tags it as
+	// that image): its home, like that of a Dockerfile a config builds,
+	// has no template's volume over it. "" when none runs it.
+	DevcontainerImage string
 	// KeptEntrypoint reports whether a Coder template (Terraform) of the
 	// repository keeps the program prog as its container's entrypoint,
 	// handing it the agent's init script (`entrypoint =

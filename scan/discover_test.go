@@ -799,6 +799,28 @@ func TestDevcontainerImageTheRepositoryBuilds(t *testing.T) {
 	})
 }
 
+// TestHomeOfAnImageADevcontainerRuns: a Dockerfile whose image a
+// devcontainer.json of the repository runs by name has no template's
+// volume over its home, as one a config builds: CR115 leaves it; the same
+// file nothing runs is reported.
+func TestHomeOfAnImageADevcontainerRuns(t *testing.T) {
+	df := "FROM ubuntu:24.04\nRUN useradd -m student\nUSER student\nCOPY requirements.txt /home/student/requirements.txt\n"
+	files := func(runs bool) map[string]string {
+		m := map[string]string{
+			"util/dockerfiles/course/Dockerfile": df,
+			"util/dockerfiles/docker-bake.hcl":   "target \"course\" {\n  dockerfile = \"course/Dockerfile\"\n  tags = [\"ghcr.io/acme/course:2025\"]\n}\n",
+		}
+		if runs {
+			m[".devcontainer/devcontainer.json"] = `{"image": "ghcr.io/acme/course:2025"}`
+		}
+		return m
+	}
+	runTreeCases(t, "CR115", []treeCase{
+		{"run by the repository's devcontainer.json", files(true), 0},
+		{"run by nothing here", files(false), 1},
+	})
+}
+
 // TestDevcontainerImageBuiltFirst: an image definition the repository's
 // Makefile builds with the Dev Containers CLI, on an untagged image it tags
 // first (a layered base), uses that build: CR217 does not report it. A dev

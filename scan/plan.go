@@ -58,6 +58,9 @@ type Planned struct {
 	// desktop beside the workspace), with the service's name: Compose
 	// runs them with their own command.
 	sidecars map[string]string
+	// imageRuns are the Dockerfiles whose image a devcontainer.json runs
+	// by name, with that config (devcontainerImages).
+	imageRuns map[string]string
 	// includes are the Dockerfiles a template of the repository includes
 	// (`#{INCLUDE:docker/${TARGET}/runtime-from.dockerfile}`): pieces of
 	// it, each with the template's path.
@@ -285,6 +288,28 @@ func (p *Planned) plan(found []Found) {
 	p.scripts = checks.NewScriptCache()
 	p.siblings.Tagged = func(ref string) string { return p.buildFiles().taggedDockerfile(ref, dockerfiles) }
 	p.siblings.Elsewhere = func(ref string) bool { return p.buildFiles().elsewhere(ref) }
+	p.imageRuns = p.devcontainerImages()
+}
+
+// devcontainerImages maps each Dockerfile whose image a devcontainer.json
+// of the repository runs by name (`"image": "ghcr.io/x/scicomp:2025"`,
+// which the Makefile builds from `Dockerfile`) to that config.
+func (p *Planned) devcontainerImages() map[string]string {
+	out := map[string]string{}
+	r := p.siblings.Resolver(nil)
+	for _, t := range p.Targets {
+		if t.Kind != checks.KindDevcontainer || t.dc == nil || t.dc.dc.Has("/dockerComposeFile") {
+			continue
+		}
+		img := t.dc.dc.String("/image")
+		if img == "" || strings.Contains(img, "$") {
+			continue
+		}
+		if b := r.BaseFacts(img); b.Source == "sibling" && b.Sibling != "" && out[b.Sibling] == "" {
+			out[b.Sibling] = t.Path
+		}
+	}
+	return out
 }
 
 // composeSidecars maps each Dockerfile that the Compose files of the

@@ -362,8 +362,8 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 					return s.plan.buildFiles().keptEntrypoint(prog)
 				},
 				TemplateStarts: func(unit string) bool { return s.plan.buildFiles().templateStarts(unit) },
-				ComposeSidecar: s.plan.sidecars[t.Path],
-				BuildArgs:      s.plan.passedBaseArgs(t.Path), Scripts: s.plan.scripts}
+				ComposeSidecar: s.plan.sidecars[t.Path], DevcontainerImage: s.plan.imageRuns[t.Path],
+				BuildArgs: s.plan.passedBaseArgs(t.Path), Scripts: s.plan.scripts}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
 			ts.res.Findings = append(ts.res.Findings, s.targetStageFindings(in, t.Path, ts.res.Findings)...)
 		}
