@@ -123,6 +123,11 @@ func onPath(prog string, find func(string) ([]byte, string, bool)) string {
 // (`COPY init.sh /u01/` and `RUN mv /u01/init.sh /u01/oracle/init.sh`) is
 // followed one step back.
 func (v *dfView) contextFile(prog string) ([]byte, string, bool) {
+	// A script the Dockerfile writes with a heredoc (`COPY <<EOF
+	// /docker-entrypoint.sh`): its text is the file's.
+	if b, ok := v.heredocFile(prog); ok {
+		return b, v.path(), true
+	}
 	if b, rel, ok := v.copiedFile(prog); ok {
 		return b, rel, true
 	}
@@ -130,6 +135,26 @@ func (v *dfView) contextFile(prog string) ([]byte, string, bool) {
 		return v.copiedFile(from)
 	}
 	return nil, "", false
+}
+
+// heredocFile is the text the last COPY of the final stage's chain that
+// writes prog from a heredoc gives it, false when none does (or a later
+// COPY of a file puts another there).
+func (v *dfView) heredocFile(prog string) ([]byte, bool) {
+	if !strings.HasPrefix(prog, "/") {
+		return nil, false
+	}
+	var text []byte
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd != "copy" || len(ins.Args) < 2 || v.copyDest(v.final, ins) != prog {
+			continue
+		}
+		text = nil
+		if len(ins.Heredocs) == 1 && len(ins.Args) == 2 && strings.HasPrefix(ins.Args[0], "<<") {
+			text = []byte(ins.Heredocs[0].Content)
+		}
+	}
+	return text, text != nil
 }
 
 // movedTo returns the path a RUN of the final stage's chain moves or

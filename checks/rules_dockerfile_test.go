@@ -1019,6 +1019,17 @@ func TestCR106ScriptNotRead(t *testing.T) {
 	if len(got) != 1 || strings.Contains(got[0].Message, "not read") {
 		t.Fatalf("CR106 %+v, want the script read from PATH", got)
 	}
+	// A script the Dockerfile writes with a heredoc is read.
+	got = checkRule(t, "CR106", "FROM ghcr.io/acme/sshd:1\nCOPY --chmod=755 <<EOF /docker-entrypoint.sh\n#!/bin/sh\nenv > /etc/environment\nexec /usr/sbin/sshd -D\nEOF\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n",
+		withContext(map[string]string{"README.md": "x"}))
+	if len(got) != 1 || strings.Contains(got[0].Message, "not read") {
+		t.Fatalf("CR106 %+v, want the heredoc script read", got)
+	}
+	got = checkRule(t, "CR106", "FROM ghcr.io/acme/base:1\nCOPY <<EOF /entrypoint.sh\n#!/bin/sh\necho starting\nexec \"$@\"\nEOF\nENTRYPOINT [\"/entrypoint.sh\"]\n",
+		withContext(map[string]string{"README.md": "x"}))
+	if len(got) != 0 {
+		t.Fatalf("CR106 %+v, want none for a heredoc script that only prints and runs its arguments", got)
+	}
 	// A quoted WORKDIR is the folder BuildKit reads, without the quotes.
 	got = checkRule(t, "CR106", "FROM ghcr.io/acme/base:1\nWORKDIR \"/app\"\nCOPY run.sh run.sh\nENTRYPOINT [\"/app/run.sh\"]\n",
 		withContext(map[string]string{"run.sh": "#!/bin/sh\nexport PORT=4000\nexec /app/bin/server start\n"}))
