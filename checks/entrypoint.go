@@ -227,7 +227,7 @@ func (v *dfView) inContext(paths []string) bool {
 // context, as the stage's variables expand them: not another stage's or
 // image's (`--from`), not a pattern, not a URL.
 func (v *dfView) contextSources(ins *dockerfile.Instruction) []string {
-	if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || hasFlag(ins, "--from") {
+	if (ins.Cmd != "copy" && ins.Cmd != "add") || len(ins.Args) < 2 || copiesFromElsewhere(ins) {
 		return nil
 	}
 	var out []string
@@ -259,7 +259,7 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 		sources := v.contextSources(ins)
 		// `COPY ./conf/bin/*.sh /`: a pattern's file of prog's name, in
 		// the folder it copies into.
-		if !hasFlag(ins, "--from") && strings.HasSuffix(dest, "/") && path.Dir(prog) == path.Clean(dest) {
+		if !copiesFromElsewhere(ins) && strings.HasSuffix(dest, "/") && path.Dir(prog) == path.Clean(dest) {
 			vars := v.stageVars(ins.Stage, ins)
 			for _, a := range ins.Args[:len(ins.Args)-1] {
 				pat := expandKnown(strings.Trim(a, `"'`), vars)
@@ -268,7 +268,7 @@ func (v *dfView) copiedFile(prog string) ([]byte, string, bool) {
 				}
 			}
 		}
-		if hasFlag(ins, "--from") {
+		if copiesFromElsewhere(ins) {
 			// A file of another stage of this Dockerfile that the stage
 			// copied in from the context (`ADD . .` in the builder, then
 			// `COPY --from=builder /root/app/docker/entrypoint.sh
@@ -402,11 +402,11 @@ func entrypointProgram(ins *dockerfile.Instruction) string {
 	return args[0]
 }
 
-// hasFlag reports whether an instruction has the flag name (`--from`),
-// with or without a value.
-func hasFlag(ins *dockerfile.Instruction, name string) bool {
+// copiesFromElsewhere reports whether a COPY or ADD has a `--from` flag:
+// it copies from a stage or an image, not the build context.
+func copiesFromElsewhere(ins *dockerfile.Instruction) bool {
 	for _, f := range ins.Flags {
-		if f == name || strings.HasPrefix(f, name+"=") {
+		if f == "--from" || strings.HasPrefix(f, "--from=") {
 			return true
 		}
 	}

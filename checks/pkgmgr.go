@@ -441,6 +441,23 @@ func ubuntuUID1000(tag string) string {
 
 func official(r ImageRef, name string) bool { return r.Registry == "" && r.Repository == name }
 
+// devcontainersName is the name of a Dev Containers image within the
+// images' repository ("python" for `mcr.microsoft.com/devcontainers/python`
+// and for `mcr.microsoft.com/vscode/devcontainers/python`, the images'
+// former address, still served), "" for any other image.
+func devcontainersName(r ImageRef) string {
+	if r.Registry != "mcr.microsoft.com" {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(r.Repository, "devcontainers/"); ok {
+		return rest
+	}
+	if rest, ok := strings.CutPrefix(r.Repository, "vscode/devcontainers/"); ok {
+		return rest
+	}
+	return ""
+}
+
 func facts(f OSFamily, m PackageManager, tools ...string) BaseFacts {
 	return BaseFacts{Family: f, Manager: m, Known: true, Tools: tools, Source: "table"}
 }
@@ -632,11 +649,8 @@ var knownBases = []knownBase{
 		// One image per language (`devcontainers/python`); a repository's
 		// own image built on one (`vscode/devcontainers/repos/microsoft/vscode`,
 		// on typescript-node) has that one's users, not known here.
-		rest, ok := strings.CutPrefix(r.Repository, "devcontainers/")
-		if !ok {
-			rest, ok = strings.CutPrefix(r.Repository, "vscode/devcontainers/")
-		}
-		return r.Registry == "mcr.microsoft.com" && ok && !strings.Contains(rest, "/") && rest != "universal"
+		name := devcontainersName(r)
+		return name != "" && !strings.Contains(name, "/") && name != "universal"
 	}, func(r ImageRef) BaseFacts {
 		b := facts(OSDebian, PMApt, "bash", "curl", "wget", "git", "sudo")
 		switch {
@@ -654,7 +668,7 @@ var knownBases = []knownBase{
 		return b
 	}},
 	{"the universal image", func(r ImageRef, _ string) bool {
-		return r.Name() == "mcr.microsoft.com/devcontainers/universal" || r.Name() == "mcr.microsoft.com/vscode/devcontainers/universal"
+		return devcontainersName(r) == "universal"
 	}, func(r ImageRef) BaseFacts {
 		return BaseFacts{Family: OSDebian, Manager: PMApt, UserKnown: true, User: "codespace",
 			Users: []string{"codespace"}, UID1000: "codespace", Source: "table"}
@@ -882,6 +896,18 @@ func KnownBase(ref string) BaseFacts {
 	return b
 }
 
+// anyTag is what the table knows of a Docker Official image whatever its
+// tag: what it knows of it by digest alone (digestOnly).
+func anyTag(repo string) BaseFacts {
+	r := ImageRef{Repository: repo, Digest: "sha256:" + strings.Repeat("0", 64)}
+	for _, kb := range knownBases {
+		if kb.match(r, r.Name()) {
+			return digestOnly(kb, r, kb.facts(r))
+		}
+	}
+	return BaseFacts{Source: "table", Family: OSUnknown, Manager: PMUnknown}
+}
+
 // digestOnly is what a table row knows of a reference by digest alone
 // (`golang@sha256:…`), b being what it says of the default variant: a
 // digest may name any variant, so where the row's Alpine variant is of
@@ -1011,7 +1037,7 @@ func familyOf(r ImageRef) (OSFamily, PackageManager) {
 		return OSAlpine, PMApk
 	case r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "azurelinux/") || strings.HasPrefix(r.Repository, "cbl-mariner/")):
 		return OSRHEL, PMTdnf
-	case r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/") || strings.HasPrefix(r.Repository, "dotnet/")):
+	case devcontainersName(r) != "" || r.Registry == "mcr.microsoft.com" && strings.HasPrefix(r.Repository, "dotnet/"):
 		if strings.Contains(tag, "azurelinux") || strings.Contains(tag, "cbl-mariner") {
 			return OSRHEL, PMTdnf
 		}

@@ -305,24 +305,25 @@ func commandParts(cmd *devcontainer.Command) []commandPart {
 // sources: folders (`mkdir`) or empty files (`touch`), also under a test
 // of whether they are there (`[ -f ~/.npmrc ] || touch ~/.npmrc`).
 func onlyMakesMountSources(cmd *devcontainer.Command) bool {
-	return onlyRuns(cmd, "mkdir", "touch")
+	return onlyRuns(commandScripts(cmd), "mkdir", "touch")
 }
 
 // onlyPrints reports whether a lifecycle command only prints
 // (`echo '✅ Running initializeCommand...'`): wherever it runs, or if it
 // never does, nothing is lost.
 func onlyPrints(cmd *devcontainer.Command) bool {
+	scripts := commandScripts(cmd)
 	// `echo x > ~/.npmrc` writes a file.
-	if slices.ContainsFunc(commandScripts(cmd), func(sc string) bool { return strings.Contains(sc, ">") }) {
+	if slices.ContainsFunc(scripts, func(sc string) bool { return strings.Contains(sc, ">") }) {
 		return false
 	}
-	return onlyRuns(cmd, "echo", "printf", "true", ":")
+	return onlyRuns(scripts, "echo", "printf", "true", ":")
 }
 
-// onlyRuns reports whether every command of a lifecycle command is one of
-// names, with tests (`[`, `test`) and the shell's keywords around them.
-func onlyRuns(cmd *devcontainer.Command, names ...string) bool {
-	scripts := commandScripts(cmd)
+// onlyRuns reports whether every command of a lifecycle command's
+// scripts (commandScripts) is one of names, with tests (`[`, `test`) and
+// the shell's keywords around them.
+func onlyRuns(scripts []string, names ...string) bool {
 	if len(scripts) == 0 {
 		return false
 	}
@@ -833,7 +834,7 @@ var nestedOnly = map[string]string{
 // codespace): tools that merge image metadata run sessions as that user.
 func hasMetadataUser(ref string) bool {
 	r := ParseImageRef(ref)
-	return r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/")) ||
+	return devcontainersName(r) != "" ||
 		// Rails' Dev Container images, built with the Dev Containers CLI
 		// (rails/devcontainer), name `vscode` in their label.
 		r.Registry == "ghcr.io" && strings.HasPrefix(r.Repository, "rails/devcontainer/images/")

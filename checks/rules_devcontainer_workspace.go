@@ -164,7 +164,7 @@ func copiedIntoImage(f *dockerfile.File, rel string) bool {
 	}
 	for _, s := range f.Stages {
 		for _, ins := range s.Instructions {
-			if ins.Cmd != "copy" && ins.Cmd != "add" || len(ins.Args) < 2 || hasFromFlag(ins.Flags) {
+			if ins.Cmd != "copy" && ins.Cmd != "add" || len(ins.Args) < 2 || copiesFromElsewhere(ins) {
 				continue
 			}
 			for _, src := range ins.Args[:len(ins.Args)-1] {
@@ -174,16 +174,6 @@ func copiedIntoImage(f *dockerfile.File, rel string) bool {
 					return true
 				}
 			}
-		}
-	}
-	return false
-}
-
-// hasFromFlag reports whether a COPY copies from a stage or an image.
-func hasFromFlag(flags []string) bool {
-	for _, f := range flags {
-		if strings.HasPrefix(f, "--from=") {
-			return true
 		}
 	}
 	return false

@@ -83,7 +83,7 @@ func (v *dfView) facts(s *dockerfile.Stage) BaseFacts {
 		// knows its user when all its variants have the same one, as for
 		// a digest alone; nothing else of it.
 		if r.Registry == "" && !strings.Contains(r.Repository, "/") {
-			if kb := KnownBase(r.Repository + "@sha256:" + strings.Repeat("0", 64)); kb.KnowsUser() && kb.Source == "table" {
+			if kb := anyTag(r.Repository); kb.KnowsUser() && kb.Source == "table" {
 				return BaseFacts{Ref: ref, Source: kb.Source, Family: OSUnknown, Manager: PMUnknown,
 					UserKnown: true, User: kb.User, Users: kb.Users, Home: kb.Home}
 			}

@@ -684,7 +684,7 @@ func refArch(ref string) string {
 	}
 	// The Dev Containers `universal` image (Codespaces' default) is
 	// published for x86-64 only.
-	if r.Registry == "mcr.microsoft.com" && (r.Repository == "devcontainers/universal" || r.Repository == "vscode/devcontainers/universal") {
+	if devcontainersName(r) == "universal" {
 		return "amd64"
 	}
 	// A repository named for one architecture
@@ -769,26 +769,13 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 		}
 	}
 	// A RUN that stops the build on ARM (`case ${TARGETPLATFORM} in
-	// "linux/arm64") exit 1 ;;`) makes the stage amd64 only.
+	// "linux/arm64") exit 1 ;;`), or installs what only x86 machines have
+	// (Valve's `steamcmd`, i386 only; `gcc-multilib`, `lib32stdc++6`: on
+	// arm64 apt finds no such package), makes the stage amd64 only.
 	for _, c := range v.chain(s) {
 		for _, ins := range c.Instructions {
-			if ins.Cmd == "run" && armGuard.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) {
+			if ins.Cmd == "run" && (armGuard.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) || installsX86Only(ins)) {
 				return "amd64"
-			}
-		}
-	}
-	// A stage that installs what only x86 machines have (Valve's
-	// `steamcmd`, i386 only; `gcc-multilib`, `lib32stdc++6`) is built for
-	// them: on arm64 apt finds no such package.
-	for _, c := range v.chain(s) {
-		for _, ins := range c.Instructions {
-			if ins.Cmd != "run" {
-				continue
-			}
-			for _, inst := range ins.Installs() {
-				if inst.Manager == "apt" && !inst.Command.Conditional && slices.ContainsFunc(inst.Packages, x86OnlyPackage) {
-					return "amd64"
-				}
 			}
 		}
 	}
@@ -801,6 +788,17 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 		}
 	}
 	return v.in.Arch
+}
+
+// installsX86Only reports whether a RUN installs, not under a condition,
+// a package apt has for x86 machines only.
+func installsX86Only(ins *dockerfile.Instruction) bool {
+	for _, inst := range ins.Installs() {
+		if inst.Manager == "apt" && !inst.Command.Conditional && slices.ContainsFunc(inst.Packages, x86OnlyPackage) {
+			return true
+		}
+	}
+	return false
 }
 
 // x86OnlyPackage reports whether a Debian or Ubuntu package exists only

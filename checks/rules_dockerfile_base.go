@@ -941,7 +941,7 @@ var latestSuffix = regexp.MustCompile(`(?i)[-_.]latest$|^latest[-_.]`)
 // (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`), which
 // devcontainers/images moves to each new release.
 func devcontainersAlias(r ImageRef) bool {
-	if r.Registry != "mcr.microsoft.com" || !strings.HasPrefix(r.Repository, "devcontainers/") && !strings.HasPrefix(r.Repository, "vscode/devcontainers/") {
+	if devcontainersName(r) == "" {
 		return false
 	}
 	// A distribution's name or codename alone (`ubuntu`, `bookworm`):
@@ -1065,9 +1065,7 @@ func distroNameTag(r ImageRef) bool {
 // `dev` channel (`mcr.microsoft.com/devcontainers/go:dev-1.26-bookworm`),
 // which devcontainers/images rebuilds from its main branch.
 func devcontainersDev(r ImageRef) bool {
-	// `mcr.microsoft.com/vscode/devcontainers/…` is the images' former
-	// address, still served.
-	if r.Registry != "mcr.microsoft.com" || !strings.HasPrefix(r.Repository, "devcontainers/") && !strings.HasPrefix(r.Repository, "vscode/devcontainers/") {
+	if devcontainersName(r) == "" {
 		return false
 	}
 	t := strings.ToLower(r.Tag)

@@ -94,7 +94,7 @@ func eolRelease(ref string) string {
 		// (`node:lts-buster-slim`, `rust:buster`): that Debian.
 		// So does a Dev Containers image's (`vscode/devcontainers/base:0-buster`).
 		if r.Registry == "" && slices.Contains(officialOnDebian, r.Repository) ||
-			r.Registry == "mcr.microsoft.com" && (strings.HasPrefix(r.Repository, "devcontainers/") || strings.HasPrefix(r.Repository, "vscode/devcontainers/")) {
+			devcontainersName(r) != "" {
 			for version, name := range eolDebian {
 				if tagHas(tag, name) {
 					return fmt.Sprintf("Debian %s (%s)", version, name)

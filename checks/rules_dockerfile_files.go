@@ -607,7 +607,7 @@ type runWrite struct {
 // Containers Go image, both of which set `GOPATH=/go`.
 func goImage(r ImageRef) bool {
 	return r.Registry == "" && r.Repository == "golang" ||
-		r.Registry == "mcr.microsoft.com" && (r.Repository == "devcontainers/go" || r.Repository == "vscode/devcontainers/go")
+		devcontainersName(r) == "go"
 }
 
 // homeOf returns the home directory of a user by the usual convention

@@ -97,23 +97,12 @@ func privileges(file string, svc *yaml.Node) []ComposePrivilege {
 // gpuReservation returns the `capabilities` entry of a service's `deploy`
 // section that reserves GPUs, nil when none does.
 func gpuReservation(deploy *yaml.Node) *yaml.Node {
-	child := func(n *yaml.Node, key string) *yaml.Node {
-		if n == nil || n.Kind != yaml.MappingNode {
-			return nil
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				return n.Content[i+1]
-			}
-		}
-		return nil
-	}
-	devs := child(child(child(deploy, "resources"), "reservations"), "devices")
+	devs := mapValue(mapValue(mapValue(deploy, "resources"), "reservations"), "devices")
 	if devs == nil || devs.Kind != yaml.SequenceNode {
 		return nil
 	}
 	for _, d := range devs.Content {
-		caps := child(d, "capabilities")
+		caps := mapValue(d, "capabilities")
 		if caps == nil || caps.Kind != yaml.SequenceNode {
 			continue
 		}

@@ -1549,17 +1549,23 @@ func unitTags(b []byte, cmds []string, f *buildFile) {
 	}
 }
 
-// composeBuilds adds to f the Dockerfiles the Compose file rel's services
-// build (`context: base` with `dockerfile: Dockerfile` is
-// base/Dockerfile, which namedDockerfiles cannot tell) and the platform
-// each builds for, its `${PLATFORM}` taken from the project's `.env`.
-func composeBuilds(repo *rootfs.Root, rel string, b []byte, f *buildFile) {
+// composeBuildFiles are the builds of the Compose file rel (its text b),
+// its variables taken from the project's `.env` beside it.
+func composeBuildFiles(repo *rootfs.Root, rel string, b []byte) []devcontainer.ComposeBuildFile {
 	dir := path.Dir(rel)
 	env, err := rootfs.ReadFile(repo.FS(), path.Join(dir, ".env"), maxBuildFileBytes)
 	if err != nil {
 		env = nil
 	}
-	for _, c := range devcontainer.ComposeBuildFiles(b, dir, env) {
+	return devcontainer.ComposeBuildFiles(b, dir, env)
+}
+
+// composeBuilds adds to f the Dockerfiles the Compose file rel's services
+// build (`context: base` with `dockerfile: Dockerfile` is
+// base/Dockerfile, which namedDockerfiles cannot tell) and the platform
+// each builds for, its `${PLATFORM}` taken from the project's `.env`.
+func composeBuilds(repo *rootfs.Root, rel string, b []byte, f *buildFile) {
+	for _, c := range composeBuildFiles(repo, rel, b) {
 		f.dockerfiles = appendNew(f.dockerfiles, c.Dockerfile)
 		if c.Context != "" && !strings.HasPrefix(c.Context, "../") && !strings.Contains(c.Context, "://") {
 			if f.dfContexts == nil {

@@ -329,12 +329,7 @@ func (p *Planned) composeSidecars() map[string]string {
 			if err != nil {
 				continue
 			}
-			dir := path.Dir(cf.Path)
-			env, err := rootfs.ReadFile(p.repo.FS(), path.Join(dir, ".env"), maxBuildFileBytes)
-			if err != nil {
-				env = nil
-			}
-			for _, c := range devcontainer.ComposeBuildFiles(b, dir, env) {
+			for _, c := range composeBuildFiles(p.repo, cf.Path, b) {
 				if c.Service == t.dc.plan.Service {
 					primary[c.Dockerfile] = true
 				} else if side[c.Dockerfile] == "" {
