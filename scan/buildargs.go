@@ -1095,6 +1095,7 @@ func commandPlatforms(b []byte, f *buildFile) {
 	text = stringJoint.ReplaceAllString(text, "")
 	text = formatField.ReplaceAllString(text, "${1}$${${2}}")
 	lines := strings.Split(text, "\n")
+	platformVars(lines)
 	for i, line := range lines {
 		if !strings.Contains(line, "--platform") {
 			continue
@@ -1104,6 +1105,14 @@ func commandPlatforms(b []byte, f *buildFile) {
 		// program adds to (`cmd += "-f " + …`).
 		for j := i + 1; fm == nil && j < len(lines) && j <= i+3 && !strings.Contains(lines[j], "--platform"); j++ {
 			fm = fileFlag.FindStringSubmatch(lines[j])
+		}
+		if fm == nil && pm != nil {
+			// A command that names no file builds its context's
+			// Dockerfile (`docker buildx build --platform linux/amd64 -t
+			// x docker/exporter`).
+			if ctx := contextArg(line); ctx != "" {
+				fm = []string{"", path.Join(ctx, "Dockerfile")}
+			}
 		}
 		if fm == nil || pm == nil {
 			continue
@@ -1150,6 +1159,102 @@ func commandPlatforms(b []byte, f *buildFile) {
 		f.dfPlatform(df, plat)
 	}
 }
+
+// platformAssign is a shell variable set to words with a `--platform`
+// (`buildcmd='buildx build --platform=linux/amd64'`).
+var platformAssign = regexp.MustCompile(`^\s*(?:export\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(["'])([^"']*--platform[^"']*)["']\s*;?\s*$`)
+
+// unameTest is an `if` on the machine's architecture not being one
+// (`if [ `uname -m` != 'x86_64' ]; then`).
+var unameTest = regexp.MustCompile(`^\s*if\b.*(?:uname\s+-m|\barch\b).*!=\s*["']?([A-Za-z0-9_]+)`)
+
+// platformVars writes, into each line of a script that uses it, the value
+// of a variable that holds a build command's `--platform` where that
+// value is the one build the script runs: the variable's only value, or
+// the one it takes on every machine but that platform's own, where
+// the other values add no `--platform` (tinode's `buildcmd='build'`,
+// then `buildx build --platform=linux/amd64` when `uname -m` is not
+// x86_64: an amd64 image either way).
+func platformVars(lines []string) {
+	for i, line := range lines {
+		m := platformAssign.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		name, value := m[1], m[3]
+		pm := platformFlag.FindStringSubmatch(value)
+		if pm == nil || strings.Contains(pm[1], ",") {
+			continue
+		}
+		_, arch, _ := strings.Cut(pm[1], "/")
+		arch, _, _ = strings.Cut(arch, "/")
+		assign := regexp.MustCompile(`^\s*(?:export\s+|local\s+)?` + name + `=`)
+		others := false
+		ok := true
+		for j, l := range lines {
+			if j == i || !assign.MatchString(l) {
+				continue
+			}
+			if strings.Contains(l, "--platform") {
+				ok = false
+				break
+			}
+			others = true
+		}
+		if !ok {
+			continue
+		}
+		if others {
+			// Set only off that architecture: the `if` just above says so.
+			guarded := false
+			for j := i - 1; j >= 0 && j >= i-2; j-- {
+				if t := unameTest.FindStringSubmatch(lines[j]); t != nil {
+					guarded = checks.NormArch(t[1]) != "" && checks.NormArch(t[1]) == checks.NormArch(arch)
+					break
+				}
+			}
+			if !guarded {
+				continue
+			}
+		}
+		// Written in where it is the command's words (`docker ${buildcmd}
+		// … docker/tinode`).
+		use := regexp.MustCompile(`\b((?:docker|podman)\s+)(?:\$\{` + name + `\}|\$` + name + `\b)`)
+		for j, l := range lines {
+			if j != i {
+				lines[j] = use.ReplaceAllString(l, "${1}"+strings.ReplaceAll(value, "$", "$$"))
+			}
+		}
+	}
+}
+
+// contextArg is the context folder of a `docker build` command that
+// names no file: its last word, a plain path, where no flag takes it as
+// its value. "" when the line is no such command.
+func contextArg(line string) string {
+	loc := buildCommandLine.FindStringIndex(line)
+	if loc == nil {
+		return ""
+	}
+	cmd := line[loc[1]:]
+	if i := strings.IndexAny(cmd, ";|&>#)`"); i >= 0 {
+		cmd = cmd[:i]
+	}
+	words := strings.Fields(cmd)
+	if len(words) < 2 {
+		return ""
+	}
+	last := strings.Trim(words[len(words)-1], `"'`)
+	prev := words[len(words)-2]
+	if last == "" || last == "-" || strings.HasPrefix(last, "-") || strings.ContainsAny(last, "$:{}*") || strings.HasPrefix(last, "../") || path.IsAbs(last) ||
+		strings.HasPrefix(prev, "-") && !strings.Contains(prev, "=") && !slices.Contains(boolBuildFlags, prev) {
+		return ""
+	}
+	return path.Clean(last)
+}
+
+// boolBuildFlags are the build flags that take no value.
+var boolBuildFlags = []string{"--push", "--load", "--no-cache", "--pull", "--rm", "--force-rm", "-q", "--quiet", "--squash", "--compress"}
 
 var (
 	// stepStart is a line that starts a workflow step (`- name: …`,

@@ -497,6 +497,21 @@ func TestBakePlatformFixesArch(t *testing.T) {
 		{"a script's command that builds it for one platform, beside others for two", map[string]string{"3.12/browsers/Dockerfile": df, "3.12/Dockerfile": df,
 			"build-images.sh": "#!/usr/bin/env bash\ndocker buildx build --platform=linux/amd64,linux/arm64 --file 3.12/Dockerfile -t cimg/python:3.12 --push .\n" +
 				"docker buildx build --platform=linux/amd64 \\\n  --file 3.12/browsers/Dockerfile -t cimg/python:3.12-browsers --push .\n"}, 1},
+		{"a script's command that builds its context folder's Dockerfile for one platform", map[string]string{"docker/exporter/Dockerfile": df,
+			"build.sh": "#!/bin/sh\ndocker buildx build --platform linux/amd64 --build-arg VERSION=$tag -t tinode/exporter:latest docker/exporter\n"}, 0},
+		{"a script's command that builds another context folder for one platform", map[string]string{"docker/exporter/Dockerfile": df,
+			"build.sh": "#!/bin/sh\ndocker buildx build --platform linux/amd64 -t tinode/other:latest docker/other\n"}, 1},
+		{"a context that is a flag's value", map[string]string{"docker/exporter/Dockerfile": df,
+			"build.sh": "#!/bin/sh\ndocker buildx build --platform linux/amd64 --cache-from docker/exporter\n"}, 1},
+		{"a build command kept in a variable, for amd64 on any other machine", map[string]string{"docker/exporter/Dockerfile": df,
+			"docker-build.sh": "#!/bin/bash\nbuildcmd='build'\nif [ `uname -m` != 'x86_64' ]; then\n  buildcmd='buildx build --platform=linux/amd64'\nfi\n" +
+				"docker ${buildcmd} --build-arg VERSION=$tag ${buildtags} docker/exporter\n"}, 0},
+		{"a build command kept in a variable, for amd64 on request only", map[string]string{"docker/exporter/Dockerfile": df,
+			"docker-build.sh": "#!/bin/bash\nbuildcmd='build'\nif [ -n \"$CROSS\" ]; then\n  buildcmd='buildx build --platform=linux/amd64'\nfi\n" +
+				"docker ${buildcmd} --build-arg VERSION=$tag ${buildtags} docker/exporter\n"}, 1},
+		{"a build command kept in a variable, for arm64 off arm64", map[string]string{"docker/exporter/Dockerfile": df,
+			"docker-build.sh": "#!/bin/bash\nbuildcmd='build'\nif [ `uname -m` != 'aarch64' ]; then\n  buildcmd='buildx build --platform=linux/arm64'\nfi\n" +
+				"docker ${buildcmd} docker/exporter\n"}, 1},
 		{"the amd64 twin of an arm/ subfolder", map[string]string{"hass/Dockerfile": df, "hass/arm/Dockerfile": "FROM alpine:3\nRUN wget https://example.com/tool-armhf.tar.gz\nUSER 1000\n"}, 0},
 		{"an arm/ subfolder without its twin's file", map[string]string{"hass/Dockerfile": df, "hass/arm/Dockerfile.debian": "FROM alpine:3\nUSER 1000\n"}, 1},
 		{"a 32-bit download in an arm/ folder", map[string]string{"red5/arm/Dockerfile.debian": "FROM armhf/debian:jessie\nRUN wget https://example.com/tool-armhf.tar.gz\nUSER 1000\n"}, 0},
