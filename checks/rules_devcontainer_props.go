@@ -76,7 +76,7 @@ func init() {
 			"only when it uses what only the developer's machine has (`${localEnv:…}` but for the places every machine has: " +
 			"`HOME`, `PATH`, `SHELL`, `PWD`, `TMPDIR`; `~/.ssh`, `gh auth`, `ssh-add`, its X server through `xhost`, its global git config read with `git config --global -l`, a " +
 			"Windows program); preparing the host, such as `mkdir -p` of bind-mount sources, is where it should be. A command " +
-			"that only makes folders or empty files for them (`[ -f ~/.npmrc ] || touch ~/.npmrc`) is never reported: under envbuilder the mounts it serves are ignored as well; nor is one that only prints (`echo 'Running initializeCommand'`), which loses nothing wherever it runs.",
+			"that only makes folders, empty files or named volumes for them (`[ -f ~/.npmrc ] || touch ~/.npmrc`, `docker volume create`), whatever it tests, is never reported: under envbuilder the mounts it serves are ignored as well; nor is one that only prints (`echo 'Running initializeCommand'`), which loses nothing wherever it runs.",
 		Why: "The spec runs `initializeCommand` on the host before the container is created — the developer's machine. " +
 			"envbuilder never runs it; Coder's native integration runs it inside the workspace, not on a laptop.",
 		HowToFix:     "Move the command to `onCreateCommand` (or into the Dockerfile).",
@@ -302,10 +302,12 @@ func commandParts(cmd *devcontainer.Command) []commandPart {
 }
 
 // onlyMakesMountSources reports whether a lifecycle command only makes bind-mount
-// sources: folders (`mkdir`) or empty files (`touch`), also under a test
-// of whether they are there (`[ -f ~/.npmrc ] || touch ~/.npmrc`).
+// sources: folders (`mkdir`), empty files (`touch`) or named volumes
+// (`docker volume create --opt o=bind cccl-build`), also under a test of
+// whether they are there (`[ -f ~/.npmrc ] || touch ~/.npmrc`) or of the
+// machine (`if test -z "${localEnv:WSLENV}"`).
 func onlyMakesMountSources(cmd *devcontainer.Command) bool {
-	return onlyRuns(commandScripts(cmd), "mkdir", "touch")
+	return onlyRuns(commandScripts(cmd), "mkdir", "touch", "docker volume create", "podman volume create")
 }
 
 // onlyPrints reports whether a lifecycle command only prints
@@ -343,12 +345,13 @@ func onlyRuns(scripts []string, names ...string) bool {
 				return false
 			}
 			switch b := path.Base(f[0]); {
-			case slices.Contains(names, b):
+			case slices.Contains(names, b) || len(f) >= 3 && slices.Contains(names, b+" "+f[1]+" "+f[2]):
 				// A folder, or an empty file (`touch ~/.npmrc` for a
 				// file's bind mount); a line printed.
 				made = true
-			case b == "[" || b == "test":
-				// `[ -f ~/.npmrc ] || touch ~/.npmrc`: only when missing.
+			case b == "[" || b == "test" || b == "set":
+				// `[ -f ~/.npmrc ] || touch ~/.npmrc`: only when missing;
+				// `set -euo pipefail`: the shell's options.
 			default:
 				return false
 			}

@@ -153,6 +153,8 @@ func TestDevcontainerRules(t *testing.T) {
 			{name: "none", json: `{"image": "x", "onCreateCommand": "make init"}`},
 			{name: "compose: preparing the Docker host", json: "{\n  \"dockerComposeFile\": \"c.yml\",\n  \"service\": \"app\",\n  \"initializeCommand\": \"mkdir -p dev/.data/keys\"\n}", files: []string{".devcontainer/c.yml"}},
 			{name: "mkdir of mount sources, any builder", json: `{"image": "x", "initializeCommand": ["/bin/bash", "-c", "mkdir -m 0755 -p ${localWorkspaceFolder}/../.aws ${localWorkspaceFolder}/../rmm"]}`},
+			{name: "folders and named volumes for the mounts, by the machine it runs on", json: `{"image": "x", "initializeCommand": ["/bin/bash", "-c", "set -euo pipefail; mkdir -m 0755 -p \"${localWorkspaceFolder}\"/.{aws,cache}; if test -z \"${localEnv:WSLENV}\"; then docker volume create --driver local --opt type=none --opt \"device=${localWorkspaceFolder}/build\" --opt o=bind cccl-build >/dev/null; else docker volume create cccl-build >/dev/null; fi;"]}`},
+			{name: "a volume listed, not made", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"docker volume ls && mkdir -p a\"\n}", want: []string{"3:3"}},
 			{name: "an empty file made for a file's bind mount when missing", json: `{"image": "x", "initializeCommand": "[ -f ~/.npmrc ] || touch ~/.npmrc"}`},
 			{name: "the same under if", json: `{"image": "x", "initializeCommand": "if [ ! -f ~/.npmrc ]; then touch ~/.npmrc; fi"}`},
 			{name: "a test and another command", json: "{\n  \"image\": \"x\",\n  \"initializeCommand\": \"[ -f .env ] || cp .env.example .env\"\n}", want: []string{"3:3"}},
