@@ -190,17 +190,20 @@ func readScriptArch(text string) scriptArch {
 	if scriptExit.MatchString(text) && archAware(text) {
 		return scriptArch{}
 	}
-	cmds, err := dockerfile.ScriptCommands(text)
+	cmds, assigns, err := dockerfile.ScriptAssignments(text)
 	if err != nil {
 		return scriptArch{}
 	}
+	vars := knownScriptVars(assigns, archAware(text))
+	fetchers := scriptAliases(cmds)
 	var sa scriptArch
 	archs := map[string]bool{}
 	for _, sc := range cmds {
-		if sc.Conditional || sc.FailureIgnored || !slices.Contains(scriptFetchers, path.Base(sc.Name)) {
+		if sc.Conditional || sc.FailureIgnored || !slices.Contains(fetchers, path.Base(sc.Name)) {
 			continue
 		}
 		for _, a := range sc.Args {
+			a = vars.expand(a)
 			for _, u := range scriptURL.FindAllString(a, -1) {
 				m := archRe.FindStringSubmatch(withoutPatternSubst(u))
 				if m == nil || otherOS.MatchString(u) || keyFile.MatchString(u) || archFreePackage(u) || crossArchive.MatchString(u) {
@@ -219,4 +222,91 @@ func readScriptArch(text string) scriptArch {
 	}
 	sa.archs = len(archs)
 	return sa
+}
+
+// scriptVars are the values a script gives its variables, where every
+// value it gives one names the same architecture, or none (the
+// `zig-linux-x86_64-…` and `zig-x86_64-linux-…` of a version test): a
+// download through the variable (`curl -LO "${ZIG_URL}"`) names it as
+// surely as one written out. A variable set only under a condition in a
+// script that works the architecture out is left as it is.
+type scriptVars map[string]string
+
+// knownScriptVars collects them from a script's assignments.
+func knownScriptVars(assigns []dockerfile.Assignment, aware bool) scriptVars {
+	vals := map[string][]string{}
+	for _, a := range assigns {
+		if a.Conditional && aware {
+			vals[a.Name] = append(vals[a.Name], "\x00") // not known
+			continue
+		}
+		vals[a.Name] = append(vals[a.Name], strings.Trim(a.Value, `"'`))
+	}
+	out := scriptVars{}
+	for name, vs := range vals {
+		arch, ok := "", true
+		for i, v := range vs {
+			a := ""
+			if m := archRe.FindStringSubmatch(withoutPatternSubst(v)); m != nil {
+				a = normArch(m[1])
+			}
+			if v == "\x00" || i > 0 && a != arch {
+				ok = false
+				break
+			}
+			arch = a
+		}
+		// A script's argument (`V="$1"`) stays a name: it says more.
+		if ok && len(vs) > 0 && !positional.MatchString(vs[0]) {
+			out[name] = vs[0]
+		}
+	}
+	return out
+}
+
+// positional is a value that is a script's argument alone.
+var positional = regexp.MustCompile(`^\$(?:[0-9@*]|\{[0-9]+\})$`)
+
+// scriptVarRef is a plain variable reference: `$NAME` or `${NAME}`.
+var scriptVarRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// expand writes the known values into a word, three levels deep (a URL
+// made of a folder and a name variable).
+func (sv scriptVars) expand(w string) string {
+	if len(sv) == 0 || !strings.Contains(w, "$") {
+		return w
+	}
+	for range 3 {
+		next := scriptVarRef.ReplaceAllStringFunc(w, func(ref string) string {
+			m := scriptVarRef.FindStringSubmatch(ref)
+			if v, ok := sv[m[1]+m[2]]; ok {
+				return v
+			}
+			return ref
+		})
+		if next == w {
+			break
+		}
+		w = next
+	}
+	return w
+}
+
+// scriptAliases are the programs whose URL arguments a script downloads:
+// scriptFetchers and its aliases for them (`alias get_file="curl
+// --location --remote-name"`).
+func scriptAliases(cmds []dockerfile.Command) []string {
+	out := scriptFetchers
+	for _, c := range cmds {
+		if c.Name != "alias" {
+			continue
+		}
+		for _, a := range c.Args {
+			name, def, ok := strings.Cut(a, "=")
+			if f := strings.Fields(strings.Trim(def, `"'`)); ok && len(f) > 0 && slices.Contains(scriptFetchers, path.Base(f[0])) {
+				out = append(slices.Clip(out), name)
+			}
+		}
+	}
+	return out
 }

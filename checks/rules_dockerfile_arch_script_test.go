@@ -17,6 +17,13 @@ import (
 // in a stage built for that architecture is not; nor is another OS's
 // download, one under the script's own condition, or one whose failure it
 // ignores.
+// zigScript is how fardragon/devcontainers-zig-template's install-zig.sh
+// fetches Zig: the file name picked by version, x86_64 in both, the URL
+// in a variable, curl through an alias.
+const zigScript = "#!/usr/bin/env sh\nset -e\nZIG_VERSION=\"$1\"\nif version_lt \"${ZIG_VERSION}\" \"0.14.1\"; then\n    ZIG_TARBALL_NAME=\"zig-linux-x86_64-${ZIG_VERSION}\"\nelse\n" +
+	"    ZIG_TARBALL_NAME=\"zig-x86_64-linux-${ZIG_VERSION}\"\nfi\nZIG_URL=\"https://ziglang.org/download/${ZIG_VERSION}/${ZIG_TARBALL_NAME}.tar.xz\"\n" +
+	"alias get_file=\"curl --location --remote-name --no-progress-meter --fail\"\nget_file \"${ZIG_URL}\"\n"
+
 func TestCR112CopiedScripts(t *testing.T) {
 	const amd64 = "#!/bin/bash\nset -e\n# fetch bazelisk\nwget -O /usr/local/bin/bazel https://github.com/bazelbuild/bazelisk/releases/download/v1.28.1/bazelisk-linux-amd64\n"
 	const aware = "#!/bin/bash\nARCH=$(uname -m)\ncurl -fsSLo /usr/local/bin/x https://example.com/x-linux-${ARCH}\n"
@@ -57,6 +64,14 @@ func TestCR112CopiedScripts(t *testing.T) {
 			withContext(map[string]string{"ci/install.sh": amd64}), nil},
 		{"not in the context", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
 			withContext(map[string]string{"ci/other.sh": amd64}), nil},
+		{"a download through variables, each branch the same architecture, by an alias", "FROM debian:12\nWORKDIR /home/vscode\nADD --chmod=754 install-zig.sh install-zig.sh\nRUN ./install-zig.sh 0.14.0\n",
+			withContext(map[string]string{"install-zig.sh": zigScript}), []want{{line: 4}}},
+		{"a download through a variable set per architecture", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": "#!/bin/sh\nif [ \"$1\" = arm ]; then\n  N=x-linux-arm64\nelse\n  N=x-linux-amd64\nfi\nURL=\"https://example.com/${N}.tgz\"\ncurl -fsSLO \"$URL\"\n"}), nil},
+		{"a variable set under the script's own test of the machine", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": "#!/bin/sh\nN=x-linux-$(uname -m)\nif [ \"$(uname -m)\" = x86_64 ]; then\n  N=x-linux-amd64\nfi\ncurl -fsSLO \"https://example.com/${N}.tgz\"\n"}), nil},
+		{"an alias for another program", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n",
+			withContext(map[string]string{"ci/install.sh": "#!/bin/sh\nalias show=\"echo\"\nshow https://example.com/x-linux-amd64\n"}), nil},
 		{"no context", "FROM debian:12\nCOPY ci /opt/ci\nRUN bash /opt/ci/install.sh\n", nil, nil},
 	})
 	got := checkRule(t, "CR112", "FROM debian:12\nCOPY ci /opt/ci\nRUN cd /opt/ci && bash install_bazelisk.sh\n",
@@ -68,6 +83,19 @@ func TestCR112CopiedScripts(t *testing.T) {
 		if !strings.Contains(got[0].Message, want) {
 			t.Errorf("message %q does not say %s", got[0].Message, want)
 		}
+	}
+}
+
+// TestCR112ScriptVariableURL: a download through variables quotes the URL
+// with their values written in, the script's own argument left a name.
+func TestCR112ScriptVariableURL(t *testing.T) {
+	got := checkRule(t, "CR112", "FROM debian:12\nWORKDIR /home/vscode\nADD install-zig.sh install-zig.sh\nRUN ./install-zig.sh 0.14.0\n",
+		withContext(map[string]string{"install-zig.sh": zigScript}))
+	if len(got) != 1 {
+		t.Fatalf("%d findings, want 1", len(got))
+	}
+	if want := "`https://ziglang.org/download/${ZIG_VERSION}/zig-linux-x86_64-${ZIG_VERSION}.tar.xz` (its line 11)"; !strings.Contains(got[0].Message, want) {
+		t.Errorf("message %q does not say %s", got[0].Message, want)
 	}
 }
 

@@ -132,8 +132,8 @@ func init() {
 			"(`export T=go1.22.linux-amd64.tar.gz`, `ARCH=amd64;`) is reported where it is set when a later URL or path of " +
 			"the same RUN uses it, unless the RUN sets it to another architecture too (one per condition). A script a RUN of the final image " +
 			"runs that the Dockerfile copies in from the build context (`COPY ci /opt/ci`, then `RUN cd /opt/ci && bash install_bazelisk.sh`) " +
-			"is read as well: when every download it runs whatever happens (`curl`, `wget`; not under its own `if`, `case`, loop or " +
-			"function, nor with its failure ignored) that names an architecture names the same one (working the architecture out for its other downloads does not change that one), and the " +
+			"is read as well: when every download it runs whatever happens (`curl`, `wget`, or an alias for them; not under its own `if`, `case`, loop or " +
+			"function, nor with its failure ignored; its URL read through the variables the script sets, where every value one gets names the same architecture) that names an architecture names the same one (working the architecture out for its other downloads does not change that one), and the " +
 			"script does not work the architecture out and `exit` somewhere (it may stop on the others), it is reported once, on the command that runs it (a script run under a condition, or " +
 			"named through a variable, is not read). A download whose name says " +
 			"no architecture but that is known to be the x86_64 build is reported too: tini's release asset `tini` (`tini-arm64` " +
@@ -144,7 +144,7 @@ func init() {
 			"whatever the build decides (not under an `if`, a `case` branch, `||` or a test's `&&`) that names an architecture itself " +
 			"(`walter_…_linux_amd64` beside other downloads by `${TARGETARCH}`); nor is a download named for another OS (`_darwin_amd64`, a Windows target triple: `x86_64-unknown-mingw32`, or a BSD's: `x86_64-unknown-freebsd12`), " +
 			"nor an Azure Functions extension bundle (`Microsoft.Azure.Functions.ExtensionBundle.4.2.0_linux-x64.zip`: .NET assemblies that run on ARM too, which Microsoft's arm32v7 images ship), " +
-			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`) or that `rm -f` removes (a path the machine lacks is skipped), nor " +
+			"nor a path of a command whose failure the RUN ignores (`strip … /usr/lib/x86_64-linux-gnu/… || true`) or that `rm -f` removes (a path the machine lacks is skipped), nor a path a test asks for or one used only when a test found a path of that architecture (`if [ -f /usr/lib/x86_64-linux-gnu/libgmt.so.6 ]; then ln -sf …`), nor " +
 			"are defaults of BuildKit's platform ARGs, nor a stage built for one fixed platform (`FROM --platform=linux/amd64`) " +
 			"that names its own architecture. A Dockerfile kept per architecture is built for one too: its name says which " +
 			"(`Dockerfile.aarch64`), or a folder on its path (`…/arm64v8/Dockerfile`, `…/arm/`, which is ARM of either width, `UbuntuARM/`, or a name ending in one after a separator: `cross-linux-x64/`, `rsm-msba-arm/`, and `-intel/` for amd64), or a folder on its " +
@@ -1291,6 +1291,33 @@ func isURLOrPath(w string) bool {
 // (`$SETUPDIR/GlimmerHMM/bin/glimmerhmm_linux_x86_64`, `${HOME}/bin/…`).
 var varFolder = regexp.MustCompile(`^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)/.`)
 
+// isTest reports whether c is a test command (`[ … ]`, `test …`).
+func isTest(c dockerfile.Command) bool {
+	return c.Name == "[" || c.Name == "test" || c.Name == "[["
+}
+
+// fileTestOps are the test operators true only when a path is there.
+var fileTestOps = []string{"-e", "-f", "-d", "-x", "-r", "-s", "-L", "-h", "-w"}
+
+// testedArchs are the architectures whose paths a RUN's tests find there
+// (`[ -f /usr/lib/x86_64-linux-gnu/libgmt.so.6 ]`, not `[ ! -f … ]`).
+func testedArchs(cmds []dockerfile.Command) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range cmds {
+		if !isTest(c) {
+			continue
+		}
+		for i := 1; i < len(c.Args); i++ {
+			if (i < 2 || c.Args[i-2] != "!") && slices.Contains(fileTestOps, c.Args[i-1]) {
+				if m := archRe.FindStringSubmatch(c.Args[i]); m != nil && normArch(m[1]) != "" {
+					out[normArch(m[1])] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
 // forcedRemove reports whether c is `rm -f` (or `-rf`, `--force`): a path
 // it names that the machine lacks is skipped without an error.
 func forcedRemove(c dockerfile.Command) bool {
@@ -1714,8 +1741,15 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 				dls = append(dls, &download{finding: shellArchFinding(v, sa), arch: sa.arch, stem: archStem(sa.a.Value), spans: []dockerfile.Span{sa.a.Span}})
 				remember(archNames(sa.a.Value), len(dls)-1)
 			}
+			guards := testedArchs(cmds)
 			for _, c := range cmds {
 				if aware && (c.Conditional || c.Nested) {
+					continue
+				}
+				if isTest(c) {
+					// `[ -f /usr/lib/x86_64-linux-gnu/libgmt.so.6 ]` asks
+					// whether the machine has it: false elsewhere, no
+					// failure.
 					continue
 				}
 				if linkerConfig(c) {
@@ -1849,6 +1883,14 @@ func stageDownloads(v *dfView, s *dockerfile.Stage) []Finding {
 					// on another platform the command fails and the build goes
 					// on. A download so guarded still fetches the wrong file.
 					if !url && (c.FailureIgnored || forcedRemove(c)) {
+						continue
+					}
+					// A path or download a command names only when the RUN
+					// found a file of that architecture (`if [ -f
+					// /usr/lib/x86_64-linux-gnu/libgmt.so.6 ]; then ln -sf
+					// …`): skipped on the others, as under a test of the
+					// architecture itself.
+					if c.Conditional && guards[normArch(m[1])] {
 						continue
 					}
 					// A cross toolchain's sysroot (`/usr/i686-linux-gnu/lib/…`,

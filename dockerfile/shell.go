@@ -361,6 +361,18 @@ func ScriptCommands(src string) ([]Command, error) {
 	return c.out, nil
 }
 
+// ScriptAssignments is ScriptCommands with the variables the script sets
+// (as Assignments returns a RUN's), from one parse.
+func ScriptAssignments(src string) ([]Command, []Assignment, error) {
+	file, text, ins, err := parseShell(src, syntax.LangBash)
+	if err != nil {
+		return nil, nil, fmt.Errorf("shell: %w", err)
+	}
+	c := &collector{inserted: ins}
+	c.walkScript(file, text, 1)
+	return c.out, c.assigns, nil
+}
+
 // walkScript collects the commands and assignments of a parsed script
 // whose line 1 is Dockerfile line firstLine.
 func (c *collector) walkScript(file *syntax.File, src string, firstLine int) {
