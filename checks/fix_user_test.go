@@ -87,3 +87,36 @@ func TestCR102FixForDistroless(t *testing.T) {
 		t.Fatalf("CR102 %+v, want a digest on the distroless tag", got)
 	}
 }
+
+// TestCR101FixNeedsNoShell: the user CR101's fix makes needs no package
+// the stage installs already, and an image without a shell gets no RUN:
+// distroless switches to its own nonroot user, another says what to do.
+func TestCR101FixNeedsNoShell(t *testing.T) {
+	for _, tt := range []struct {
+		name, src, want, desc string
+	}{
+		{"bash installed on Alpine", "FROM golang:1.19-alpine\nRUN apk add bash\nRUN go install x@latest\n", "RUN adduser -D -s /bin/bash -u 1000 coder\nUSER coder", "create the workspace user"},
+		{"bash not installed on Alpine", "FROM golang:1.19-alpine\nRUN go install x@latest\n", "RUN apk add --no-cache bash && adduser -D -s /bin/bash -u 1000 coder\nUSER coder", "create the workspace user"},
+		{"distroless", "FROM gcr.io/distroless/cc-debian12\nCOPY app /app\nUSER 0:0\n", "USER 65532", "`nonroot` (UID 65532)"},
+		{"Chainguard", "FROM cgr.dev/chainguard/static\nCOPY app /app\nUSER 0\n", "USER 65532", "`nonroot` (UID 65532)"},
+		{".NET chiseled, its own user", "FROM mcr.microsoft.com/dotnet/runtime-deps:8.0-jammy-chiseled\nCOPY app /app\nUSER 0\n", "USER app", "existing user `app`"},
+		{"scratch with a whole system copied in", "FROM debian:12 AS sys\nFROM scratch\nCOPY --from=sys / /\nUSER 0\n", "useradd --create-home --shell /bin/bash --uid 1000 --user-group coder\nUSER coder", "create the workspace user"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checkRule(t, "CR101", tt.src, nil)
+			if len(got) != 1 || got[0].Fix == nil {
+				t.Fatalf("CR101 %+v, want one finding with a fix", got)
+			}
+			if !strings.Contains(got[0].Fix.Description, tt.desc) {
+				t.Errorf("fix %q does not say %s", got[0].Fix.Description, tt.desc)
+			}
+			var text []string
+			for _, e := range got[0].Fix.Edits {
+				text = append(text, e.Text)
+			}
+			if g := strings.Join(text, "\n"); !strings.HasSuffix(g, tt.want) || tt.want == "" && g != "" {
+				t.Errorf("edits:\n%s\nwant:\n%s", g, tt.want)
+			}
+		})
+	}
+}

@@ -130,9 +130,15 @@ var packageName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_:=~@/-]*$`)
 // ubi-minimal and on Azure Linux, whose .NET images remove it), and a user already holding UID 1000 (ubuntu on Ubuntu 23.04
 // and later) is removed first, as Coder's own images do.
 func UserCreateLine(b BaseFacts, name string) string {
+	return userCreateLine(b, name, nil)
+}
+
+// userCreateLine is UserCreateLine where the Dockerfile itself installs
+// the programs have (`RUN apk add bash`): they are not installed again.
+func userCreateLine(b BaseFacts, name string, have []string) string {
 	var pre []string
 	if b.Manager == PMApk {
-		if !b.Has("bash") {
+		if !b.Has("bash") && !slices.Contains(have, "bash") {
 			pre = append(pre, InstallLine(PMApk, "bash"))
 		}
 		return strings.Join(append(pre, "adduser -D -s /bin/bash -u 1000 "+name), " && ")

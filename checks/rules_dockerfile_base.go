@@ -475,6 +475,20 @@ func checkCR101(in *DockerfileInput) []Finding {
 			"template start the agent as the workspace user (`" + user + "`), as Coder's Sysbox templates do"}
 		return []Finding{fd}
 	}
+	// An image without a shell runs no RUN: a user it has already is the
+	// one to switch to (distroless and Chainguard images carry `nonroot`,
+	// UID 65532), else there is no line to add. (scratch with a whole
+	// system copied in is that system.)
+	if ref := v.rootRef(final); create && !scratch && shellless(ref) {
+		r := ParseImageRef(ref)
+		if distroless(r) || r.Registry == "cgr.dev" || r.Repository == "chainguard/static" {
+			fd.Fix = &Fix{Description: "switch to the image's own non-root user `nonroot` (UID 65532): `" + ref + "` has no shell to create one with",
+				Edits: []Edit{v.edit(v.f.InsertAfter(final.Last().EndLine, "USER 65532"))}}
+			return []Finding{fd}
+		}
+		fd.Fix = &Fix{Description: "run as a non-root user the image defines: `" + ref + "` has no shell, so no RUN can create one"}
+		return []Finding{fd}
+	}
 	var lines []string
 	desc := "switch to the existing user `" + user + "` at the end of the final stage"
 	if create {
@@ -487,12 +501,16 @@ func checkCR101(in *DockerfileInput) []Finding {
 		if slices.Contains(deleted, ub.UID1000) || v.deletesUnnamedUser(final) {
 			ub.UID1000 = ""
 		}
+		var have []string
+		if v.installs(final, "bash") {
+			have = append(have, "bash")
+		}
 		if !b.Known {
 			// A base nothing here knows may have a user with UID 1000
 			// already (`emscripten/emsdk`'s `emscripten`), and useradd
 			// would fail on it: make one only where there is none, and
 			// switch to the UID, whichever name it has.
-			create := UserCreateLine(ub, user)
+			create := userCreateLine(ub, user, have)
 			if strings.Contains(create, "&&") {
 				create = "(" + create + ")"
 			}
@@ -500,7 +518,7 @@ func checkCR101(in *DockerfileInput) []Finding {
 			desc = "create the workspace user `coder` (UID 1000) unless the base has a user with that UID, and switch to UID 1000 at the end of the final stage"
 			user = "1000"
 		} else {
-			lines = append(lines, "RUN "+UserCreateLine(ub, user))
+			lines = append(lines, "RUN "+userCreateLine(ub, user, have))
 			desc = "create the workspace user `coder` (UID 1000) and switch to it at the end of the final stage"
 		}
 	}
