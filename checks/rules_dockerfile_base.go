@@ -108,7 +108,7 @@ func init() {
 			"Makefiles, bake or Compose files name (`ARG BASE_TAG=latest` is then a fallback the build overrides), or a registry " +
 			"they pass (`FROM $REGISTRY/build/base`, the build pointing it where it pushes its own images), or a " +
 			"whole image taken from one they give only pinned or unknown values (`build-args: BASE=${{ … }}`) or whose default takes " +
-			"an argument they pass (`ARG GOLANG_IMAGE=golang:${GOLANG_VERSION}-bookworm`).",
+			"an argument they pass (`ARG GOLANG_IMAGE=golang:${GOLANG_VERSION}-bookworm`). Stages built on the same image are one finding, on the first, that names the others' lines.",
 		Why: "Golden images are few and shared by many workspaces, so they must be reproducible: `latest` (or no " +
 			"tag) changes under you, and two builds of the same commit can differ in tools, users and libc." + cite("seed"),
 		HowToFix: "Pin a version tag, and for golden images a digest too: " +
@@ -657,9 +657,22 @@ func checkCR102(in *DockerfileInput) []Finding {
 		return nil
 	}
 	var out []Finding
+	// Stages on the same image are one finding, on the first, that names
+	// the others' lines: one pin fixes them all (an ARG's reference) or
+	// the same way.
+	first := map[string]int{}
+	var also map[int][]int
 	for _, s := range v.f.Stages {
 		if b := v.base(s); b.Stage == nil && !v.argOverridden(s.BaseRaw) && !v.builtHere(b.Ref) {
 			if msg, name, ok := unpinned(b.Ref, in.Config.RequireDigest); ok {
+				if at, seen := first[b.Ref]; seen {
+					if also == nil {
+						also = map[int][]int{}
+					}
+					also[at] = append(also[at], s.From.StartLine)
+					continue
+				}
+				first[b.Ref] = len(out)
 				out = append(out, Finding{
 					Message:  msg,
 					Location: v.instLoc(s.From),
@@ -684,7 +697,22 @@ func checkCR102(in *DockerfileInput) []Finding {
 			}
 		}
 	}
+	for at, lines := range also {
+		out[at].Message += " (also the FROM on " + lineList(lines) + ")"
+	}
 	return out
+}
+
+// lineList names lines: `line 41`, `lines 41 and 60`, `lines 3, 41 and 60`.
+func lineList(lines []int) string {
+	if len(lines) == 1 {
+		return fmt.Sprintf("line %d", lines[0])
+	}
+	parts := make([]string, len(lines))
+	for i, l := range lines {
+		parts[i] = strconv.Itoa(l)
+	}
+	return "lines " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
 // builtHere reports whether the repository's build files tag the image

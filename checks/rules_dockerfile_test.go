@@ -219,10 +219,26 @@ func TestCR101(t *testing.T) {
 	})
 }
 
+// TestCR102StagesOnOneImage: stages on one image are one finding that
+// names the other stages' lines.
+func TestCR102StagesOnOneImage(t *testing.T) {
+	for src, want := range map[string]string{
+		"FROM rust:latest AS cargo\nRUN cargo build\nFROM rust:latest\nRUN make\n":  "(also the FROM on line 3)",
+		"ARG IMG=ubuntu:rolling\nFROM ${IMG} AS a\nFROM ${IMG} AS b\nFROM ${IMG}\n": "(also the FROM on lines 3 and 4)",
+	} {
+		got := checkRule(t, "CR102", src, nil)
+		if len(got) != 1 || !strings.HasSuffix(got[0].Message, want) {
+			t.Errorf("%q: CR102 %+v, want one finding ending %q", src, got, want)
+		}
+	}
+}
+
 func TestCR102(t *testing.T) {
 	runRuleCases(t, "CR102", []ruleCase{
 		{"no tag", "FROM ubuntu\n", nil, []want{{line: 1}}},
 		{"latest, stage ref ignored", "FROM node:latest AS build\nFROM build\n", nil, []want{{line: 1}}},
+		{"two stages on one image: one finding", "FROM rust:latest AS cargo\nRUN cargo build\nFROM rust:latest\nRUN make\nFROM alpine\n", nil, []want{{line: 1}, {line: 5}}},
+		{"one ARG's image in three stages", "ARG IMG=ubuntu:rolling\nFROM ${IMG} AS a\nFROM ${IMG} AS b\nFROM ${IMG}\n", nil, []want{{line: 2}}},
 		{"arg resolves to latest", "ARG TAG=latest\nFROM debian:${TAG}\n", nil, []want{{line: 2}}},
 		{"digest required", "FROM ubuntu:24.04\n", func(in *DockerfileInput) { in.Config.RequireDigest = true }, []want{{line: 1}}},
 		{"tag", "FROM ubuntu:24.04\n", nil, nil},
