@@ -47,6 +47,9 @@ type Config struct {
 	// devcontainer.json files they are not yet; by default each is noted
 	// once (CR120, CR220) and its placeholders are not reported.
 	CheckTemplates bool
+	// CheckServiceImages judges a service's image (CR127) as a workspace
+	// image: its warnings are not lowered to info.
+	CheckServiceImages bool
 	// IgnorePaths are globs (slash-separated, relative to the scanned root,
 	// `**` for any depth) of files not to check.
 	IgnorePaths []string

@@ -253,7 +253,7 @@ type configParser struct {
 // The top-level keys, in the order docs/config.md lists them.
 var configKeys = []string{
 	"version", "rules", "required-tools", "recommended-tools", "allowed-bases",
-	"require-digest", "check-templates", "ignore", "org-ca", "devcontainer", "image", "app", "probe",
+	"require-digest", "check-templates", "check-service-images", "ignore", "org-ca", "devcontainer", "image", "app", "probe",
 }
 
 var appKeys = []string{"fail-on", "neutral-on", "build-forks", "suggestions", "existing", "fail-on-existing", "outdated-suggestions"}
@@ -407,6 +407,8 @@ func (p *configParser) top(cfg *Config, root *yaml.Node) {
 			cfg.RequireDigest = p.boolean(v, k.Value)
 		case "check-templates":
 			cfg.CheckTemplates = p.boolean(v, k.Value)
+		case "check-service-images":
+			cfg.CheckServiceImages = p.boolean(v, k.Value)
 		case "ignore":
 			cfg.IgnorePaths = p.patterns(v, k.Value, normIgnorePattern)
 			if n := wildcards(cfg.IgnorePaths); n > MaxIgnoreWildcards {

@@ -47,6 +47,7 @@ recommended-tools:
 allowed-bases: ["ghcr.io/acme/golden-*"]
 require-digest: true
 check-templates: true
+check-service-images: true
 ignore: ["legacy/**", "./third_party/**/Dockerfile", "/tmp/"]
 org-ca:
   - name: Acme Root CA
@@ -66,12 +67,13 @@ devcontainer:
 			"CR207": {Severity: SeverityOff},
 			"CR313": {Severity: SeverityWarning},
 		},
-		RequiredTools:    []string{"jq", "make"},
-		RecommendedTools: []string{"bash", "ssh"},
-		AllowedBases:     []string{"ghcr.io/acme/golden-*"},
-		RequireDigest:    true,
-		CheckTemplates:   true,
-		IgnorePaths:      []string{"legacy/**", "third_party/**/Dockerfile", "tmp"},
+		RequiredTools:      []string{"jq", "make"},
+		RecommendedTools:   []string{"bash", "ssh"},
+		AllowedBases:       []string{"ghcr.io/acme/golden-*"},
+		RequireDigest:      true,
+		CheckTemplates:     true,
+		CheckServiceImages: true,
+		IgnorePaths:        []string{"legacy/**", "third_party/**/Dockerfile", "tmp"},
 		OrgCAs: []OrgCA{
 			{Name: "Acme Root CA", SHA256: fp1},
 			{SHA256: strings.Repeat("0", 64)},
@@ -164,7 +166,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"tab indent", "rules:\n\tCR102: error\n", []string{
 			"c.yaml:2: invalid YAML: found character that cannot start any token"}},
 		{"not a mapping", "- jq\n- make\n", []string{
-			"c.yaml:1:1: config: want a mapping of settings (version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, ignore, org-ca, devcontainer, image, app, probe), got a list"}},
+			"c.yaml:1:1: config: want a mapping of settings (version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, check-service-images, ignore, org-ca, devcontainer, image, app, probe), got a list"}},
 		{"two documents", "version: 1\n---\nversion: 1\n", []string{
 			"c.yaml:2: invalid YAML: a second YAML document; put every setting in one document"}},
 		{"unknown key near miss", "require_digest: true\n", []string{
@@ -172,7 +174,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown key typo", "required-toosl: [jq]\n", []string{
 			`c.yaml:1:1: unknown key "required-toosl" in config; did you mean "required-tools"?`}},
 		{"unknown key far", "colour: red\n", []string{
-			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, ignore, org-ca, devcontainer, image, app, probe)`}},
+			`c.yaml:1:1: unknown key "colour" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, check-service-images, ignore, org-ca, devcontainer, image, app, probe)`}},
 		{"image section", "image:\n  max-size: huge\n  max-layers: -3\n  role: server\n  max-szie: 1GB\n", []string{
 			`c.yaml:2:13: image: max-size: want a size such as 2GB or 1500MiB, got the string "huge"`,
 			`c.yaml:3:15: image: max-layers: want a positive whole number, got the number -3`,
@@ -229,7 +231,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"devcontainer key", "devcontainer:\n  buildr: native\n", []string{
 			`c.yaml:2:3: unknown key "buildr" in devcontainer; did you mean "builder"?`}},
 		{"merge key", "base: &b {require-digest: true}\n<<: *b\n", []string{
-			`c.yaml:1:1: unknown key "base" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, ignore, org-ca, devcontainer, image, app, probe)`,
+			`c.yaml:1:1: unknown key "base" in config (known keys: version, rules, required-tools, recommended-tools, allowed-bases, require-digest, check-templates, check-service-images, ignore, org-ca, devcontainer, image, app, probe)`,
 			"c.yaml:2:1: config: merge keys (<<) are not supported; write the settings out"}},
 		{"several errors", "version: 1\nrules:\n  CR102: fatal\nignore: nope\nrequire-digest: 1\n", []string{
 			`c.yaml:3:10: rules: CR102: unknown severity "fatal" (want error, warning, info or off)`,

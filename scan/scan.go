@@ -365,6 +365,15 @@ func (s *checker) check(ctx context.Context, t Target) *targetState {
 				ComposeSidecar: s.plan.sidecars[t.Path], DevcontainerImage: s.plan.imageRuns[t.Path],
 				BuildArgs: s.plan.passedBaseArgs(t.Path), Scripts: s.plan.scripts}
 			ts.res.Findings = s.checkDockerfile(ctx, in, t.Path, ts, ib)
+			// A service's image: the final stage's warnings matter only
+			// if a template runs it as a workspace (CR127). Not when the
+			// build files build another stage as an image of its own
+			// (mogenius's Compose service runs its `build-env` stage as a
+			// dev shell).
+			if note, ok := checks.ServiceImage(in); ok && !s.buildsOtherStage(in, t.Path) {
+				ts.res.Findings = checks.LowerForService(ts.res.Findings)
+				ts.own = append(ts.own, note)
+			}
 			ts.res.Findings = append(ts.res.Findings, s.targetStageFindings(in, t.Path, ts.res.Findings)...)
 		}
 	}
@@ -442,6 +451,21 @@ func (s *checker) targetStageFindings(in *checks.DockerfileInput, rel string, ha
 		}
 	}
 	return out
+}
+
+// buildsOtherStage reports whether the repository's build files build a
+// stage of the Dockerfile rel other than its last as an image of its own.
+func (s *checker) buildsOtherStage(in *checks.DockerfileInput, rel string) bool {
+	if in.File == nil || len(in.File.Stages) < 2 {
+		return false
+	}
+	last := in.File.Stages[len(in.File.Stages)-1]
+	for _, t := range s.plan.buildFiles().targets(rel) {
+		if st := in.File.Stage(t.stage); st != nil && st != last {
+			return true
+		}
+	}
+	return false
 }
 
 // progress reports a target's stage to Options.Progress.

@@ -1,0 +1,188 @@
+package checks
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/coderready/coderready/dockerfile"
+)
+
+// RuleServiceImage is the note that a Dockerfile builds a service's image
+// (an application server, a Java application, a program built in another
+// stage, an image without a shell), not a workspace's: its warnings are
+// lowered to info.
+const RuleServiceImage = "CR127"
+
+func init() {
+	Register(&Rule{
+		ID: RuleServiceImage, Title: "Service image, not a workspace: warnings lowered", Severity: SeverityInfo, Family: FamilyDockerfile,
+		What: "A Dockerfile whose final stage is plainly a service's image: its ENTRYPOINT or CMD starts an application server " +
+			"(`gunicorn`, `uvicorn`, `puma`, …), a web server or proxy (`nginx`, `httpd`, `caddy`, `haproxy`, `envoy`, `php-fpm`), a Java " +
+			"application (`java -jar app.jar`, Spring Boot's `JarLauncher`), or a program the Dockerfile built in another stage and " +
+			"copied in (`COPY --from=builder /workspace/manager .` then `ENTRYPOINT [\"/manager\"]`), or the stage is built on an image " +
+			"without a shell (distroless, Chainguard's, `scratch`). A Dockerfile a devcontainer.json builds, one with a stage named for " +
+			"working in (`dev`, `workspace`, `jupyter`, …), or one whose path names a dev container, workspace, Gitpod, IDE or " +
+			"development image is never one. One note per target says why; the target's other warnings are lowered to info " +
+			"(errors stay: the build fails either way). Config `check-service-images: true` keeps their severity.",
+		Why: "A Coder template replaces the image's command with the agent's init script and needs a shell to run it: an image " +
+			"made to run one service is not a workspace candidate, and its root user, moving tags and entrypoint are the " +
+			"service's business. Warnings on it bury the ones on the images a template does use." + cite("bootstrap", "templates"),
+		HowToFix: "Nothing to fix when the image is a service's. If a template does use it as a workspace image, set " +
+			"`check-service-images: true` in `.coderready.yaml` to judge it as one.",
+		Sources: []string{"bootstrap", "templates"},
+		// The scan reports this itself, for the final stage it judges.
+		Dockerfile: func(*DockerfileInput) []Finding { return nil },
+	})
+}
+
+// workspacePath is a path, or a stage name, that says the image is for
+// working in.
+var workspacePath = regexp.MustCompile(`(?i)dev|workspace|workstation|jupyter|notebook|codespace|vscode|code-?server|toolbox|sandbox|gitpod|coder|(?:^|[-_./])(?:lab|ide)(?:$|[-_./])`)
+
+// webServers are web servers and proxies an image runs as its service.
+var webServers = []string{"nginx", "httpd", "httpd-foreground", "apache2-foreground", "apache2ctl", "caddy", "haproxy", "envoy",
+	"traefik", "lighttpd", "php-fpm", "openresty"}
+
+// ServiceImage returns the note (CR127) for a Dockerfile whose final stage
+// is plainly a service's image, and whether it is one: see the rule's
+// text for the signs and what is never one.
+func ServiceImage(in *DockerfileInput) (Finding, bool) {
+	if in.Config != nil && in.Config.CheckServiceImages || in.Devcontainer != nil || in.DevcontainerImage != "" {
+		return Finding{}, false
+	}
+	v := newView(in)
+	if v == nil || v.final == nil || workspacePath.MatchString(v.path()) {
+		return Finding{}, false
+	}
+	if slices.ContainsFunc(v.f.Stages, func(s *dockerfile.Stage) bool { return s.Name != "" && workspacePath.MatchString(s.Name) }) {
+		return Finding{}, false
+	}
+	why, at := v.serviceSign()
+	if why == "" {
+		return Finding{}, false
+	}
+	return Finding{RuleID: RuleServiceImage, Severity: SeverityInfo, Evidence: EvidenceFile,
+		Message: fmt.Sprintf("this looks like a service's image, not a workspace's: %s; its warnings are lowered to info "+
+			"(config `check-service-images: true` keeps them)", why),
+		Location: v.instLoc(at)}, true
+}
+
+// serviceSign is what says the final stage is a service's image, and the
+// instruction that says it; "" when nothing does.
+func (v *dfView) serviceSign() (string, *dockerfile.Instruction) {
+	final := v.final
+	if ref := v.rootRef(final); shellless(ref) && (!strings.EqualFold(ref, "scratch") || !v.copiesSystem(final)) {
+		return fmt.Sprintf("it is built on `%s`, which has no shell for the agent's init script", ref), final.From
+	}
+	// The ENTRYPOINT, else the CMD it runs (`docker-php-entrypoint`
+	// then `CMD ["php-fpm"]`).
+	entry, cmd := v.finalCommand()
+	for _, at := range []*dockerfile.Instruction{entry, cmd} {
+		if at == nil {
+			continue
+		}
+		if why := v.commandService(at); why != "" {
+			return why, at
+		}
+	}
+	return "", nil
+}
+
+// commandService is what says the ENTRYPOINT or CMD at starts a service,
+// "" when nothing does.
+func (v *dfView) commandService(at *dockerfile.Instruction) string {
+	words := commandWords(at)
+	if len(words) > 0 && slices.Contains(minimalInits, path.Base(words[0])) {
+		words = initWrapped(words)
+	}
+	// `sh -c "java ${JAVA_OPTS} -jar app.jar"`: the script's words.
+	if len(words) >= 3 && slices.Contains(shells, path.Base(words[0])) && words[1] == "-c" {
+		words = strings.Fields(words[2])
+	}
+	for len(words) > 0 && (words[0] == "exec" || strings.Contains(words[0], "=") && !strings.HasPrefix(words[0], "-")) {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	prog := strings.Trim(words[0], `"'`)
+	base := path.Base(prog)
+	switch {
+	case base == "java" && slices.ContainsFunc(words[1:], func(w string) bool {
+		return w == "-jar" || strings.Contains(w, "JarLauncher") || strings.Contains(w, "springframework.boot.loader")
+	}):
+		shown := "java …"
+		for i, w := range words {
+			if w == "-jar" && i+1 < len(words) {
+				shown += " -jar " + words[i+1]
+				break
+			}
+			if strings.Contains(w, "JarLauncher") || strings.Contains(w, "springframework.boot.loader") {
+				shown += " " + w
+				break
+			}
+		}
+		return "its " + strings.ToUpper(at.Cmd) + " starts a Java application (`" + shown + "`)"
+	case slices.Contains(appServers, base):
+		return "its " + strings.ToUpper(at.Cmd) + " starts the application server `" + base + "`"
+	case slices.Contains(webServers, base) || strings.HasPrefix(base, "php-fpm"):
+		return "its " + strings.ToUpper(at.Cmd) + " starts the server `" + base + "`"
+	}
+	if stage := v.builtIn(prog); stage != "" {
+		return "its " + strings.ToUpper(at.Cmd) + " runs `" + prog + "`, a program built in stage `" + stage + "`"
+	}
+	return ""
+}
+
+// builtIn returns the stage the final stage copies the program prog from
+// (`COPY --from=builder /workspace/manager .` with `WORKDIR /`, then
+// `ENTRYPOINT ["/manager"]`), "" when it copies it from none.
+func (v *dfView) builtIn(prog string) string {
+	if !path.IsAbs(prog) {
+		return ""
+	}
+	workdir := "/"
+	for _, ins := range v.instructions(v.final) {
+		switch ins.Cmd {
+		case "workdir":
+			if len(ins.Args) > 0 {
+				if d := strings.Trim(ins.Args[0], `"'`); path.IsAbs(d) {
+					workdir = d
+				} else {
+					workdir = path.Join(workdir, d)
+				}
+			}
+		case "copy":
+			from, ok := ins.Flag("from")
+			if !ok || !v.stageNamed(from) && !isStageIndex(from) || len(ins.Args) < 2 {
+				continue
+			}
+			dest := strings.Trim(ins.Args[len(ins.Args)-1], `"'`)
+			if !path.IsAbs(dest) {
+				dest = path.Join(workdir, dest)
+			}
+			for _, src := range ins.Args[:len(ins.Args)-1] {
+				src = strings.Trim(src, `"'`)
+				if dest == prog || path.Join(dest, path.Base(src)) == prog {
+					return from
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// LowerForService lowers a service image's warnings to info (CR127): what
+// its rules say matters only if a template uses it as a workspace image.
+// Errors stay.
+func LowerForService(fs []Finding) []Finding {
+	for i := range fs {
+		if fs[i].Severity == SeverityWarning {
+			fs[i].Severity = SeverityInfo
+		}
+	}
+	return fs
+}
