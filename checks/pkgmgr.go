@@ -741,6 +741,11 @@ var knownBases = []knownBase{
 		// devel build on it and add no downloader. No USER: root.
 		b := facts(OSDebian, PMApt, "bash")
 		b.CACerts, b.UserKnown, b.CommandKnown = true, true, true
+		// Built on ubuntu:24.04 (`12.8.1-cudnn-devel-ubuntu24.04`), they
+		// keep its user ubuntu with UID 1000.
+		if m := cudaUbuntu.FindStringSubmatch(r.Tag); m != nil {
+			b.UID1000 = ubuntuUID1000(m[1])
+		}
 		return b
 	}},
 	{"Swift's Ubuntu and Debian images", func(r ImageRef, _ string) bool {
@@ -806,6 +811,9 @@ func linuxserver(r ImageRef) bool {
 func nvidiaRootImage(r ImageRef) bool {
 	return cudaImage(r) || r.Registry == "nvcr.io" && slices.Contains(ngcFrameworks, r.Repository)
 }
+
+// cudaUbuntu is the Ubuntu release in a CUDA image's tag.
+var cudaUbuntu = regexp.MustCompile(`ubuntu([0-9]{2}\.[0-9]{2})`)
 
 // cudaImage reports whether r is one of CUDA's images (Docker Hub's or
 // NGC's nvidia/cuda).

@@ -71,7 +71,7 @@ func TestKnownBase(t *testing.T) {
 		{"node:22-slim", OSDebian, PMApt, true, false, false, false, "", []string{"node"}, "node"},
 		{"rust:1-slim-bookworm", OSDebian, PMApt, true, false, false, true, "", nil, ""},
 		{"nvidia/cuda:12.4.1-devel-ubuntu22.04", OSDebian, PMApt, true, false, false, true, "", nil, ""},
-		{"nvcr.io/nvidia/cuda:13.0.1-base-ubuntu24.04", OSDebian, PMApt, true, false, false, true, "", nil, ""},
+		{"nvcr.io/nvidia/cuda:13.0.1-base-ubuntu24.04", OSDebian, PMApt, true, false, false, true, "", nil, "ubuntu"}, // built on ubuntu:24.04, which keeps user ubuntu (UID 1000)
 		{"rust:1.67-alpine", OSAlpine, PMApk, false, false, false, false, "", nil, ""},
 		{"eclipse-temurin:17-jdk-ubi9-minimal", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
 		{"openjdk", OSRHEL, PMMicrodnf, false, false, false, false, "", nil, ""},
@@ -181,6 +181,8 @@ func TestUserCreateLine(t *testing.T) {
 		{"mcr.microsoft.com/devcontainers/base:alpine", "adduser -D -s /bin/bash -u 1000 coder"},
 		{"registry.access.redhat.com/ubi9/ubi-minimal", "microdnf install -y shadow-utils && microdnf clean all && useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"},
 		{"mcr.microsoft.com/dotnet/sdk:10.0-noble-amd64", "userdel -r ubuntu && useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"},
+		{"nvcr.io/nvidia/cuda:12.8.1-cudnn-devel-ubuntu24.04", "userdel -r ubuntu && useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"},
+		{"nvidia/cuda:12.2.2-devel-ubuntu22.04", "useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"},
 		{"mcr.microsoft.com/dotnet/sdk:10.0-azurelinux3.0", "tdnf install -y shadow-utils && tdnf clean all && useradd --create-home --shell /bin/bash --uid 1000 --user-group coder"},
 	}
 	for _, tt := range tests {
