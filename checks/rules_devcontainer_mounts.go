@@ -18,7 +18,7 @@ func init() {
 		ID: "CR221", Title: "Bind mount from the developer's machine", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		Builders: []Builder{BuilderNative},
 		What: "A `mounts` entry or `workspaceMount` of type `bind` takes its source from the developer's machine: " +
-			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`; the Dev Containers CLI reads `${env:…}` as the same), or a home path (`~/…`, `/Users/…`, `C:\\…`). " +
+			"a `${localEnv:…}` variable (`source=${localEnv:HOME}/.ssh`; the Dev Containers CLI reads `${env:…}` as the same), or a home path (`~/…`, `/Users/…`, `C:\\…`), or a Windows drive as WSL mounts it (`/mnt/c/Users/…`). " +
 			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
 			"system paths, the home itself (`source=${localEnv:HOME}`: the workspace user's, which exists), a folder or file the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`, `touch ~/.npmrc`, also in a script " +
 			"of the repository it runs that makes folders under the home it names, `.devcontainer/scripts/initialize_command.sh`). " +
@@ -40,7 +40,7 @@ func init() {
 
 // laptopSource matches a bind source on the developer's machine
 // (`${env:X}` is the Dev Containers CLI's older spelling of `${localEnv:X}`).
-var laptopSource = regexp.MustCompile(`\$\{(?:localEnv|env):[^}]*\}|^~(/|$)|^/Users/|^[A-Za-z]:[\\/]`)
+var laptopSource = regexp.MustCompile(`\$\{(?:localEnv|env):[^}]*\}|^~(/|$)|^/Users/|^/mnt/[a-z]/|^[A-Za-z]:[\\/]`)
 
 // windowsOnlyVar is a developer-machine variable only Windows sets.
 var windowsOnlyVar = regexp.MustCompile(`\$\{(?:localEnv|env):(?:USERPROFILE|APPDATA|LOCALAPPDATA|HOMEPATH|HOMEDRIVE)\}`)
