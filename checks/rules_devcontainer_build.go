@@ -180,10 +180,33 @@ func checkCR203(in *DevcontainerInput) []Finding {
 			// The project the template is applied to provides it; the
 			// template's note (CR220) names it.
 		default:
-			out = append(out, dcAt(c, m.Pointer, fmt.Sprintf("the %s `%s` does not exist (paths are relative to %s)", m.What, m.Path, path.Dir(c.Path)+"/")))
+			msg := fmt.Sprintf("the %s `%s` does not exist (paths are relative to %s)", m.What, m.Path, path.Dir(c.Path)+"/")
+			if other := caseTwin(in.Files, m.Path); other != "" {
+				msg += fmt.Sprintf(": `%s` differs only in case, which the case-insensitive file systems of macOS and Windows ignore but Linux, where Coder builds, does not", other)
+			}
+			out = append(out, dcAt(c, m.Pointer, msg))
 		}
 	}
 	return out
+}
+
+// caseTwin returns the file of p's folder whose name is p's but for case
+// (`.devcontainer/DockerFile` for `.devcontainer/Dockerfile`), "" when
+// there is none.
+func caseTwin(fsys fs.FS, p string) string {
+	if fsys == nil || !fs.ValidPath(p) {
+		return ""
+	}
+	entries, err := fs.ReadDir(fsys, path.Dir(p))
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		if e.Name() != path.Base(p) && strings.EqualFold(e.Name(), path.Base(p)) {
+			return path.Join(path.Dir(p), e.Name())
+		}
+	}
+	return ""
 }
 
 // checkCR210 reports ${templateOption:...} placeholders in the config,

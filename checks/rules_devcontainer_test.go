@@ -596,3 +596,16 @@ func TestCR219ExecForm(t *testing.T) {
 		})
 	}
 }
+
+// TestCR203CaseTwin: a missing Dockerfile whose folder holds one of the
+// same name but for case says so, as the reason macOS and Windows build it.
+func TestCR203CaseTwin(t *testing.T) {
+	got := runDevcontainerCase(t, "CR203", dcCase{json: `{"build": {"dockerfile": "Dockerfile"}}`, files: []string{".devcontainer/DockerFile"}})
+	if len(got) != 1 || !strings.Contains(got[0].Message, "`.devcontainer/DockerFile` differs only in case") {
+		t.Fatalf("CR203 %+v, want one finding naming the case twin", got)
+	}
+	got = runDevcontainerCase(t, "CR203", dcCase{json: `{"build": {"dockerfile": "Dockerfile"}}`, files: []string{".devcontainer/Containerfile"}})
+	if len(got) != 1 || strings.Contains(got[0].Message, "differs only in case") {
+		t.Fatalf("CR203 %+v, want one finding naming no twin", got)
+	}
+}
