@@ -444,6 +444,7 @@ func TestCR106(t *testing.T) {
 		{"a daemon's -D", "FROM debian:12\nENTRYPOINT [\"/usr/sbin/dropbear\"]\nCMD [\"-D\"]\n", nil, []want{{line: 2}}},
 		{"Chainguard's static image has no shell", "FROM golang:1.23 AS b\nFROM cgr.dev/chainguard/static:latest\nCOPY --from=b /x /x\nENTRYPOINT [\"/x\"]\n", nil, nil},
 		{"Chainguard's -dev tags have one", "FROM cgr.dev/chainguard/wolfi-base:latest-dev\nENTRYPOINT [\"/entrypoint.sh\"]\n", nil, []want{{line: 2}}},
+		{"Chainguard's wolfi-base has one", "FROM cgr.dev/chainguard/wolfi-base:latest\nENTRYPOINT [\"/entrypoint.sh\"]\n", nil, []want{{line: 2}}},
 		{"a program that serves", "FROM debian:12\nENTRYPOINT [\"/usr/bin/myapp\", \"--port\", \"8080\"]\n", nil, []want{{line: 2}}},
 		{"Jupyter Lab as the entrypoint", "FROM debian:12\nENTRYPOINT [\"jupyter\", \"lab\", \"--ip\", \"0.0.0.0\", \"--no-browser\"]\n", nil, []want{{line: 2}}},
 		{"a program whose CMD serves", "FROM debian:12\nENTRYPOINT [\"myapp\"]\nCMD [\"serve\"]\n", nil, []want{{line: 2}}},

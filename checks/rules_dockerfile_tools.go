@@ -977,7 +977,7 @@ func (v *dfView) copiesIntoRoot(s *dockerfile.Stage, folderOK func(folder string
 
 // shellless reports whether an image has no shell: scratch, a distroless
 // image but its :debug tags (which carry busybox), a Chainguard image but
-// its `-dev` tags, or a .NET chiseled or distroless tag.
+// its `-dev` tags and wolfi-base, or a .NET chiseled or distroless tag.
 func shellless(ref string) bool {
 	if strings.EqualFold(ref, "scratch") {
 		return true
@@ -988,8 +988,9 @@ func shellless(ref string) bool {
 	}
 	// Chainguard's images have no shell but in their `-dev` tags
 	// (`cgr.dev/chainguard/static`, `chainguard/static`).
+	// wolfi-base is the exception: busybox's shell and apk.
 	if r.Registry == "cgr.dev" && strings.HasPrefix(r.Repository, "chainguard/") || r.Registry == "" && r.Repository == "chainguard/static" {
-		return !strings.Contains(strings.ToLower(r.Tag), "dev")
+		return !strings.Contains(strings.ToLower(r.Tag), "dev") && path.Base(r.Repository) != "wolfi-base"
 	}
 	return strings.Contains(r.Repository, "distroless") && !strings.Contains(strings.ToLower(r.Tag), "debug")
 }

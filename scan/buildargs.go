@@ -84,6 +84,10 @@ type buildFile struct {
 	// dockerfiles are the Dockerfile paths it names
 	// (`dockerfile: ./tests/e2e/common/collector.Dockerfile`).
 	dockerfiles []string
+	// fileArgs are the files its build commands and steps build by path
+	// (`-f Dockerfile.backup`, `--file "$DOCKER_DIR"/DockerfileUserWrapper`,
+	// `file: Dockerfile.backup`), as written.
+	fileArgs []string
 	// cliFolders are the workspace folders it builds with the Dev
 	// Containers CLI (`--workspace-folder src/${IMAGE_NAME}`, devcontainers/ci's
 	// `subFolder: ${{ matrix.template }}`), variables kept.
@@ -716,6 +720,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 		f.found = foundBuilds(b)
 		f.bakes = bakeSets(b)
 		f.dockerfiles = namedDockerfiles(b)
+		f.fileArgs = fileArgs(b)
 		f.cliFolders = cliFolders(b)
 		f.rootImages = publishedRoot(b)
 		f.cliConfigs = cliConfigs(b)
@@ -781,7 +786,7 @@ func readBuildFiles(repo *rootfs.Root, ignore func(string) bool, repository stri
 				}
 			}
 		}
-		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.namedContexts) > 0 || len(f.copies) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 || len(f.repoConsts) > 0 || f.buildsTagged || len(f.posTags) > 0 || len(f.invocations) > 0 {
+		if len(f.args) > 0 || len(f.tags) > 0 || len(f.dockerfiles) > 0 || len(f.fileArgs) > 0 || len(f.cliFolders) > 0 || len(f.rootImages) > 0 || len(f.cliConfigs) > 0 || len(f.tagTemplates) > 0 || len(f.found) > 0 || len(f.bakes) > 0 || len(f.joined) > 0 || len(f.namedContexts) > 0 || len(f.copies) > 0 || len(f.dfPlatforms) > 0 || len(f.globPlatforms) > 0 || f.defaultPlatform != "" || len(f.dfTags) > 0 || len(f.dfContexts) > 0 || len(f.dfTargets) > 0 || len(f.repoConsts) > 0 || f.buildsTagged || len(f.posTags) > 0 || len(f.invocations) > 0 {
 			out = append(out, f)
 		}
 		return nil
@@ -1065,6 +1070,96 @@ func fileDefault(b []byte, name string) string {
 	}
 	return string(ms[0][1])
 }
+
+// fileArgs returns the paths a build file's commands and steps build with
+// `-f`/`--file` or `file:`/`dockerfile:` where the name says Dockerfile
+// or Containerfile, looked for only on such lines.
+func fileArgs(b []byte) []string {
+	if !bytes.Contains(b, []byte("ockerfile")) && !bytes.Contains(b, []byte("ontainerfile")) {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if l := strings.ToLower(line); !strings.Contains(l, "dockerfile") && !strings.Contains(l, "containerfile") {
+			continue
+		}
+		for _, m := range fileFlag.FindAllStringSubmatchIndex(line, 4) {
+			// The whole word, its quoted parts joined
+			// (`"$DOCKER_DIR"/DockerfileUserWrapper`).
+			end := m[3]
+			for end < len(line) && !strings.ContainsRune(" \t;&|", rune(line[end])) {
+				end++
+			}
+			out = appendNew(out, strings.NewReplacer(`"`, "", "'", "").Replace(line[m[2]:end]))
+		}
+		if m := stepFile.FindStringSubmatch(line); m != nil {
+			out = appendNew(out, m[1])
+		}
+		if len(out) >= maxTags {
+			break
+		}
+	}
+	return out
+}
+
+// namedTargets returns the files the build files build by path
+// (fileArgs) that discovery does not take for Dockerfiles by their name
+// (`DockerfileUserWrapper`, `Dockerfile.backup`), where they are one: a
+// file of the repository, named for Dockerfiles, whose first instruction
+// is a Dockerfile's. A path under a variable's folder (`"$DOCKER_DIR"/…`)
+// is looked for beside the build file; a plain one from the root, then
+// from the build file's folder.
+func (bf buildFiles) namedTargets(repo *rootfs.Root, found map[string]bool, ignore func(string) bool) []string {
+	var out []string
+	for _, f := range bf {
+		for _, a := range f.fileArgs {
+			a = strings.Trim(a, `"'`)
+			var cands []string
+			switch {
+			case leadingVar.MatchString(a) || strings.HasPrefix(a, `$`) && strings.Count(a, "/") == 1:
+				_, name, _ := strings.Cut(a, "/")
+				cands = []string{path.Join(f.dir, strings.Trim(name, `"'`))}
+			case strings.ContainsAny(a, "${}*"):
+				continue
+			default:
+				cands = []string{path.Clean(strings.TrimPrefix(a, "./")), path.Join(f.dir, a)}
+			}
+			for _, c := range cands {
+				base := strings.ToLower(path.Base(c))
+				if found[c] || !fs.ValidPath(c) || IsDockerfileName(path.Base(c)) || ignore != nil && ignore(c) ||
+					!strings.Contains(base, "dockerfile") && !strings.Contains(base, "containerfile") || slices.Contains(out, c) {
+					continue
+				}
+				if st, err := fs.Stat(repo.FS(), c); err != nil || !st.Mode().IsRegular() {
+					continue
+				}
+				if b, err := rootfs.ReadFile(repo.FS(), c, 64<<10); err == nil && startsLikeDockerfile(b) {
+					out = append(out, c)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// startsLikeDockerfile reports whether a file's first instruction, past
+// blank lines and comments, is a Dockerfile's (`FROM`, or an `ARG` a
+// `FROM` takes), and it has a `FROM`.
+func startsLikeDockerfile(b []byte) bool {
+	for _, line := range strings.Split(string(b), "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		word, _, _ := strings.Cut(strings.ToUpper(t), " ")
+		return (word == "FROM" || word == "ARG") && fromLine.Match(b)
+	}
+	return false
+}
+
+// fromLine is a Dockerfile's FROM instruction.
+var fromLine = regexp.MustCompile(`(?im)^\s*FROM\s+\S`)
 
 // fileFlag is a build command's `-f`/`--file` path.
 var fileFlag = regexp.MustCompile(`(?:^|[\s"'])(?:-f|--file)(?:=|\s+)["']?((?:\$\{\{[^}]*\}\}|[^\s"';&|])+)`)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/coderready/coderready/checks"
 )
 
 // writeTree creates files (slash paths → content) under a temporary root.
@@ -1089,3 +1091,38 @@ done
 build_image "base-system" "base-images/system/Dockerfile"
 build_image "base-python-deps" "base-images/python-deps/Dockerfile" "--build-arg BASE_TAG=latest"
 `
+
+// TestBuildNamedTargets: a file a build script or workflow builds by path
+// whose name discovery does not take for a Dockerfile (zephyr-box's
+// `DockerfileUserWrapper` beside the script, openbao-operator's
+// `Dockerfile.backup`) is a target when it reads as a Dockerfile; a file so
+// named that is not one, one no build file names, or one under a folder
+// the config ignores is not.
+func TestBuildNamedTargets(t *testing.T) {
+	const df = "ARG BASE=ubuntu:24.04\nFROM ${BASE}\nUSER 1000\n"
+	root := writeTree(t, map[string]string{
+		"Dockerfile":                  df,
+		"tools/DockerfileUserWrapper": df,
+		"tools/run_in_docker.sh":      "#!/bin/sh\nDOCKER_DIR=$(dirname \"$0\")\ndocker build \\\n  --file \"$DOCKER_DIR\"/DockerfileUserWrapper .\n",
+		"Dockerfile.backup":           df,
+		"Makefile":                    "backup:\n\tdocker build -f Dockerfile.backup -t x .\nnotes:\n\tdocker build -f Dockerfile.notes.bak .\n",
+		".github/workflows/b.yml":     "    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          file: legacy/Dockerfile.old\n",
+		"legacy/Dockerfile.old":       df,
+		"Dockerfile.notes.bak":        "# Notes on the Dockerfile\n\nWe build from ubuntu.\n",
+		"Dockerfile.unused.backup":    df,
+	})
+	cfg := checks.DefaultConfig()
+	cfg.IgnorePaths = []string{"legacy/**"}
+	p, err := Plan(root, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var got []string
+	for _, tg := range p.Targets {
+		got = append(got, tg.Path)
+	}
+	if want := []string{"Dockerfile", "Dockerfile.backup", "tools/DockerfileUserWrapper"}; !slices.Equal(got, want) {
+		t.Errorf("targets %q, want %q", got, want)
+	}
+}

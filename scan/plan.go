@@ -153,6 +153,20 @@ func Plan(root string, cfg *checks.Config) (*Planned, error) {
 		_ = repo.Close()
 		return nil, err
 	}
+	if fi.IsDir() {
+		// Files the build files build by path whose names discovery does
+		// not take for Dockerfiles (`-f DockerfileUserWrapper`).
+		seen := map[string]bool{}
+		for _, f := range found {
+			seen[f.Path] = true
+		}
+		for _, rel := range p.buildFiles().namedTargets(repo, seen, p.Config.Ignored) {
+			if under == "" || strings.HasPrefix(rel, under+"/") {
+				found = append(found, Found{Path: rel})
+			}
+		}
+		slices.SortFunc(found, func(a, b Found) int { return strings.Compare(a.Path, b.Path) })
+	}
 	p.plan(found)
 	return p, nil
 }
