@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -48,7 +49,8 @@ func init() {
 			"or the Dockerfile of a Dev Container Template source " +
 			"(`${templateOption:…}` outside comments), or a piece of one: a file named like a Dockerfile, that no " +
 			"devcontainer.json builds, with no `FROM` at all (`gpulibs.Dockerfile`, `Dockerfile.envs`, a `_common/Dockerfile`, " +
-			"joined to others by a build script), or one a build script appends into the Dockerfile it writes with `cat` " +
+			"joined to others by a build script), or one whose first instruction comes before any `FROM` and whose `FROM` builds on a stage it does not have, or that sits in a templates folder " +
+			"(`ENV DOCKER_ENV=development`, then `FROM dev AS prod`: what a generator writes after its own `FROM` line), or one a build script appends into the Dockerfile it writes with `cat` " +
 			"(`cat custom/header.Dockerfile >> $DOCKERFILE`: its `FROM` starts a file whose `USER` and `ENTRYPOINT` come later), or one a " +
 			"template of the repository includes with such a directive (`docker/alpine/runtime-from.dockerfile`) or a dockerfile-x source " +
 			"with its `INCLUDE` (manyfold's `docker/base.dockerfile`, from the build context's root or the including file's folder), or an empty file named like a Dockerfile (a placeholder or a test's fixture). " +
@@ -444,11 +446,58 @@ func DockerfileFragment(p string, src []byte) *Template {
 		return &Template{Path: p, Kind: TemplateEmpty, Sign: "an empty file", Location: Location{Path: p, StartLine: 1}}
 	}
 	// Binary junk is not a piece of anything: CR100 says it does not parse.
-	if anyFrom.Match(src) || bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
+	if bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
 		return nil
+	}
+	if anyFrom.Match(src) {
+		return laterPiece(p, src)
 	}
 	return &Template{Path: p, Kind: TemplateFragment, Sign: "no `FROM`", Location: Location{Path: p, StartLine: 1}}
 }
+
+// laterPiece recognises the part of a Dockerfile a generator writes after
+// its `FROM` line (laravel-dockerize's `cli/templates/dockerfile/Dockerfile`:
+// `ENV DOCKER_ENV=development` first, then `FROM dev AS prod`): its first
+// instruction is neither `FROM` nor `ARG`, which no Dockerfile built as it
+// is can be, and a later `FROM` builds on a stage the file does not name
+// (the generator's), or the file sits in a templates folder. nil otherwise:
+// a Dockerfile that merely lacks its first `FROM` is CR100's.
+func laterPiece(p string, src []byte) *Template {
+	first, line := "", 0
+	for i, l := range strings.Split(string(src), "\n") {
+		t := strings.TrimSpace(l)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		first, _, _ = strings.Cut(strings.ToUpper(t), " ")
+		line = i + 1
+		break
+	}
+	if first == "" || first == "FROM" || first == "ARG" || !slices.Contains(dockerInstructions, first) {
+		return nil
+	}
+	named := map[string]bool{}
+	for _, m := range stageAs.FindAllStringSubmatch(string(src), -1) {
+		named[strings.ToLower(m[1])] = true
+	}
+	outside := false
+	for _, m := range fromStage.FindAllStringSubmatch(string(src), -1) {
+		if w := strings.ToLower(m[1]); !named[w] && !slices.Contains(officialImages, w) && w != "scratch" {
+			outside = true
+		}
+	}
+	if !outside && !slices.ContainsFunc(strings.Split(path.Dir(p), "/"), func(seg string) bool { return strings.Contains(strings.ToLower(seg), "template") }) {
+		return nil
+	}
+	return &Template{Path: p, Kind: TemplateFragment, Sign: "`" + first + "` on line " + strconv.Itoa(line) + " before any `FROM`", Location: Location{Path: p, StartLine: line}}
+}
+
+var (
+	// stageAs is a FROM's stage name; fromStage a FROM whose image is a
+	// bare lower-case word with no tag, as stage names are.
+	stageAs   = regexp.MustCompile(`(?im)^[ \t]*FROM[ \t]+.*?[ \t]AS[ \t]+(\S+)`)
+	fromStage = regexp.MustCompile(`(?im)^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*([a-z][a-z0-9_-]*)(?:[ \t]|$)`)
+)
 
 // JoinedFragment is the Template of a Dockerfile that a build script
 // joins to others into the Dockerfile it builds (`cat

@@ -140,6 +140,15 @@ func TestDockerfileFragment(t *testing.T) {
 		{"Visual Studio's/Dockerfile", "\xef\xbb\xbfFROM mcr.microsoft.com/dotnet/runtime:7.0\nWORKDIR /app\n", ""}, // a byte-order mark first
 		{"empty.Dockerfile", "\n", TemplateEmpty},
 		{"tests/fixtures/Dockerfile", "", TemplateEmpty},
+		// What a generator writes after its FROM line: the first
+		// instruction before any FROM, and a FROM on the generator's stage
+		// or a templates folder.
+		{"cli/templates/dockerfile/Dockerfile", "ENV DOCKER_ENV=development\n\nFROM dev AS prod\nENV DOCKER_ENV=production\n", TemplateFragment},
+		{"generator/Dockerfile", "# appended\nRUN make\nFROM dev AS prod\n", TemplateFragment},
+		{"cli/templates/Dockerfile", "RUN make\nFROM ubuntu:24.04 AS prod\n", TemplateFragment},
+		{"app/Dockerfile", "ENV A=1\nFROM ubuntu:24.04 AS prod\n", ""},
+		{"app/Dockerfile", "ENV A=1\nFROM ubuntu AS prod\n", ""},
+		{"app/Dockerfile", "ENV A=1\nFROM base AS prod\nFROM debian:12 AS base\n", ""},
 	} {
 		got := DockerfileFragment(c.path, []byte(c.src))
 		var kind TemplateKind
@@ -150,6 +159,9 @@ func TestDockerfileFragment(t *testing.T) {
 			t.Errorf("DockerfileFragment(%s) = %+v, want %q", c.path, got, c.want)
 		}
 		want := map[TemplateKind]string{TemplateFragment: "has no `FROM`", TemplateEmpty: "an empty file"}[kind]
+		if got != nil && strings.Contains(got.Sign, "before any") {
+			want = "on line"
+		}
 		if got != nil && !strings.Contains(got.Note(false).Message, want) {
 			t.Errorf("note: %s", got.Note(false).Message)
 		}
