@@ -771,10 +771,27 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 	// A RUN that stops the build on ARM (`case ${TARGETPLATFORM} in
 	// "linux/arm64") exit 1 ;;`), or installs what only x86 machines have
 	// (Valve's `steamcmd`, i386 only; `gcc-multilib`, `lib32stdc++6`: on
-	// arm64 apt finds no such package), makes the stage amd64 only.
+	// arm64 apt finds no such package), makes the stage amd64 only. The
+	// stop counts in any stage the build of s runs, one it copies from
+	// too (lorax's `pytorch-install`): the build fails there.
 	for _, c := range v.chain(s) {
 		for _, ins := range c.Instructions {
 			if ins.Cmd == "run" && (armGuard.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) || installsX86Only(ins)) {
+				return "amd64"
+			}
+		}
+	}
+	// A stage the final image's build runs shares every stop of that
+	// build: what it makes is only used on amd64.
+	with := v.builtWith(s)
+	if v.final != nil && s != v.final {
+		if all := append(v.chain(v.final), v.builtWith(v.final)...); slices.Contains(all, s) {
+			with = all
+		}
+	}
+	for _, c := range with {
+		for _, ins := range c.Instructions {
+			if ins.Cmd == "run" && armGuard.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) {
 				return "amd64"
 			}
 		}
@@ -788,6 +805,44 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 		}
 	}
 	return v.in.Arch
+}
+
+// builtWith returns the stages a build of s runs besides its chain: those
+// it copies from (`COPY --from=pytorch-install`), and theirs, in turn.
+func (v *dfView) builtWith(s *dockerfile.Stage) []*dockerfile.Stage {
+	seen := map[*dockerfile.Stage]bool{}
+	for _, c := range v.chain(s) {
+		seen[c] = true
+	}
+	var out []*dockerfile.Stage
+	todo := v.chain(s)
+	for len(todo) > 0 && len(out) < len(v.f.Stages) {
+		c := todo[0]
+		todo = todo[1:]
+		for _, ins := range c.Instructions {
+			from, ok := ins.Flag("from")
+			if ins.Cmd != "copy" || !ok {
+				continue
+			}
+			dep := v.f.Stage(from)
+			if dep == nil && isStageIndex(from) {
+				if i, err := strconv.Atoi(from); err == nil && i < len(v.f.Stages) {
+					dep = v.f.Stages[i]
+				}
+			}
+			if dep == nil || seen[dep] {
+				continue
+			}
+			for _, d := range v.chain(dep) {
+				if !seen[d] {
+					seen[d] = true
+					out = append(out, d)
+					todo = append(todo, d)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // installsX86Only reports whether a RUN installs, not under a condition,

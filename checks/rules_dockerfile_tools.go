@@ -160,7 +160,7 @@ func init() {
 			"built `2023.02/ndk/Dockerfile` alike), the one `DOCKER_DEFAULT_PLATFORM` a Makefile the build uses exports, a Compose service's `platform` (its " +
 			"`${PLATFORM}` read from the project's `.env`), a folder beside it for ARM that holds a file of its name (`hass/Dockerfile` " +
 			"beside `hass/arm/Dockerfile` is the amd64 one), or a RUN that stops the build on " +
-			"ARM (`case ${TARGETPLATFORM} in \"linux/arm64\") exit 1`). Only the stages a build of the final stage runs are " +
+			"ARM (`case ${TARGETPLATFORM} in \"linux/arm64\") exit 1`) in any stage that build runs, one it copies from too. Only the stages a build of the final stage runs are " +
 			"judged (its chain and the stages it copies from); in a stage it only copies from, a download saved where no later " +
 			"command runs it and no COPY --from takes it (a builder's `grpc_health_probe` the final `scratch` stage leaves behind) " +
 			"is not reported. An `ARG` whose value the repository's " +
