@@ -23,7 +23,7 @@ func init() {
 		ID: "CR217", Title: "Dev Container image not pinned", Severity: SeverityWarning, Family: FamilyDevcontainer,
 		What: "The devcontainer's `image` (for a Docker Compose config, the image of the service it runs, when the " +
 			"service is not built) has neither a digest nor a tag other than `latest`, a variant's `…-latest`, a branch's " +
-			"(`main`, `master`, `develop`, `nightly`, `edge`, …), the Dev Containers images' `dev` channel (`dev-1.26-bookworm`) or a Dev Containers image's distribution name or codename alone (which moves to each new release of the image): `ubuntu`, `rust:bookworm`, " +
+			"(`main`, `master`, `develop`, `nightly`, `edge`, …), the Dev Containers images' `dev` channel (`dev-1.26-bookworm`; not a Node.js line or Debian release it no longer builds, `python:dev-3.13-bullseye`, which stopped moving) or a Dev Containers image's distribution name or codename alone (which moves to each new release of the image): `ubuntu`, `rust:bookworm`, " +
 			"`mcr.microsoft.com/devcontainers/base:latest`, `ghcr.io/homebrew/brew:main`, " +
 			"`quay.io/devfile/universal-developer-image:ubi9-latest`, `mcr.microsoft.com/devcontainers/base:ubuntu`. An image that still holds a variable or a " +
 			"`${templateOption:…}` placeholder is not judged, nor, in an image definition the repository's build files build with the Dev Containers CLI, an image they tag " +

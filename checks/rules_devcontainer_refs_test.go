@@ -20,6 +20,8 @@ var refsCases = map[string][]dcCase{
 		{name: "a Node.js line the dev channel still builds", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/javascript-node:dev-22-bookworm\"\n}", want: []string{"2:3"}},
 		{name: "a command, not a reference: CR223's", json: "{\n  \"image\": \"docker pull ghcr.io/acme/dev:latest\"\n}"},
 		{name: "a Node.js line the dev channel no longer builds", json: "{\n  \"image\": \"mcr.microsoft.com/vscode/devcontainers/javascript-node:dev-16-bullseye\"\n}"},
+		{name: "a Debian release the dev channel no longer builds", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/python:dev-3.13-bullseye\"\n}"},
+		{name: "the dev channel on bookworm", json: "{\n  \"image\": \"mcr.microsoft.com/devcontainers/python:dev-3.13-bookworm\"\n}", want: []string{"2:3"}},
 		{name: "the dev channel at the images' former address", json: "{\n  \"image\": \"mcr.microsoft.com/vscode/devcontainers/python:dev-3.13-bookworm\"\n}", want: []string{"2:3"}},
 		{name: "a Dev Containers release tag", json: `{"image": "mcr.microsoft.com/devcontainers/go:1-1.26-bookworm"}`},
 		{name: "a variant's latest", json: "{\n  \"image\": \"quay.io/devfile/universal-developer-image:ubi9-latest\"\n}", want: []string{"2:3"}},

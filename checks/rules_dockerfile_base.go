@@ -85,7 +85,7 @@ func init() {
 			"`master`, `develop`, `dev`, `nightly`, `edge`, `head`, `trunk`, also with a variant and no version: `develop_plot`), a development build's `devel` (`rhub/r-minimal:devel`), a rolling build's " +
 			"(Kasm's `1.18.0-rolling-weekly`, rebuilt every week with its updates; ROS 2's `ros:rolling-ros-core`, its development " +
 			"distribution), a distroless variant alone (`gcr.io/distroless/static:nonroot`: distroless tags no versions; not an image of a Debian release distroless no longer builds, `python3-debian11:debug`) or a Dev Containers image's distribution " +
-			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, `cpp:debian-12`, which move to each new release; `1-bookworm` pins the major version; not `bullseye` nor `debian-11`, which the images dropped at 2.2) or `dev` channel (`dev-1.26-bookworm`; not a Node.js line it no longer builds, `javascript-node:dev-16-bullseye`, which stopped moving), or a Docker Official " +
+			"name or codename alone (`mcr.microsoft.com/devcontainers/base:ubuntu`, `rust:bookworm`, `cpp:debian-12`, which move to each new release; `1-bookworm` pins the major version; not `bullseye` nor `debian-11`, which the images dropped at 2.2) or `dev` channel (`dev-1.26-bookworm`; not a Node.js line or Debian release it no longer builds, `javascript-node:dev-16-bullseye`, `python:dev-3.13-bullseye`, which stopped moving), or a Docker Official " +
 			"language or product image's tag that names no version (`node:trixie`, `python:slim`, `node:lts`, `nginx:alpine`, " +
 			"`postgres:alpine`; a Node.js LTS line's codename names its major version, `node:jod-alpine` is Node 22; an application image's tag that names only the version of the runtime it is built on, `wordpress:php8.2-apache`, `tomcat:jdk17-temurin`, is the newest release on that runtime), a distribution's channel (`debian:stable-slim`, `ubuntu:rolling`, `fedora:rawhide`, `busybox:stable`, also in an architecture's namespace: `i386/debian:testing`), a rolling distribution's tag that names no snapshot (`archlinux:base-devel`, `opensuse/tumbleweed:latest`), or one of Coder's images " +
 			"tagged with a distribution's name alone (`codercom/enterprise-base:ubuntu`, rebuilt on every change), unless that tag names an archived Debian release (`node:lts-buster`), or one the official images no longer build (`golang:bullseye`: Debian 11's LTS ended in August 2026; docker's `stable` channel, `docker:stable-dind`, which ended at 19.03.14; the `onbuild` variants, `golang:onbuild`, deprecated in 2017), which stopped moving " +
@@ -1116,6 +1116,12 @@ func devcontainersDev(r ImageRef) bool {
 	}
 	t := strings.ToLower(r.Tag)
 	if t != "dev" && !strings.HasPrefix(t, "dev-") {
+		return false
+	}
+	// A Debian release the images no longer build (`python:dev-3.13-bullseye`:
+	// devcontainers/images dropped bullseye, python's at 3.0.0) no longer
+	// moves.
+	if tagHas(t, "bullseye", "buster", "stretch") {
 		return false
 	}
 	// A Node.js line the channel no longer builds (`javascript-node:dev-16-bullseye`:
