@@ -157,7 +157,8 @@ func init() {
 			"builds it, else from its reference (a reference by digest alone does not say which variant it is). " +
 			"A command that runs only under a shell condition (`if [ \"$ID\" = alpine ]; then apk add …`, " +
 			"`command -v apk && apk add …`, a `case` branch, after `||`) and a RUN that uses several managers " +
-			"(a script that picks one at run time) are not judged.",
+			"(a script that picks one at run time) are not judged, nor a base whose tag takes a build argument the repository's build files pass " +
+			"(`php:8.4-${VARIANT}`, built for `cli-alpine` by a workflow's matrix): the default's distribution is not what is built.",
 		Why: "The command does not exist in the image, so the build fails at that line." + cite("dockerfile"),
 		HowToFix: "Use the base's package manager, e.g. on Debian/Ubuntu " +
 			"`apt-get update && apt-get install -y --no-install-recommends PKGS && rm -rf /var/lib/apt/lists/*`, " +
@@ -1354,6 +1355,13 @@ func checkCR111(in *DockerfileInput) []Finding {
 		// picked by `test-base-${TEST_BASE_TYPE}`): the build that selects
 		// it passes its base too, not the default.
 		if !built[s] && hasVar(s.BaseRaw) {
+			continue
+		}
+		// A base whose tag the repository's build files pass
+		// (laravel-dockerize's `php:${PHP_VERSION}-${VARIANT}`, built
+		// for `cli-alpine` and `fpm-alpine` by a workflow's matrix): the
+		// default's distribution is not what is built.
+		if v.argOverridden(s.BaseRaw) {
 			continue
 		}
 		for _, ins := range s.Instructions {

@@ -646,6 +646,8 @@ func TestCR111(t *testing.T) {
 		{"a stage only a build argument selects, on its default base", "ARG TYPE=alpine\nARG BASE=${TYPE}\nFROM ${BASE} AS test-base-alpine\nRUN apk add bash\n" +
 			"FROM ${BASE} AS test-base-rhel\nRUN dnf install -y bash\nFROM test-base-${TYPE} AS test-base\nFROM scratch AS default\n", nil, nil},
 		{"a stage the final stage builds on, on its default base", "ARG BASE=alpine\nFROM ${BASE} AS b\nRUN dnf install -y bash\nFROM b\n", nil, []want{{line: 3}}},
+		{"a tag the build files pass", "ARG VARIANT=cli\nFROM php:8.4-${VARIANT}\nRUN apk add --no-cache git\n", buildFiles("VARIANT", "${{ matrix.variant }}"), nil},
+		{"a tag no build file passes", "ARG VARIANT=cli\nFROM php:8.4-${VARIANT}\nRUN apk add --no-cache git\n", nil, []want{{line: 3}}},
 		{"apk on debian", "FROM debian:12\nRUN apk add --no-cache curl\n", nil,
 			[]want{{2, 5, []string{e(2, "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*")}}}},
 		{"apt on alpine", "FROM alpine:3.20\nRUN apt-get update && \\\n    apt-get install -y git\n", nil,
