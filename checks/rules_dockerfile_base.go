@@ -480,7 +480,7 @@ func checkCR101(in *DockerfileInput) []Finding {
 	// one to switch to (distroless and Chainguard images carry `nonroot`,
 	// UID 65532), else there is no line to add. (scratch with a whole
 	// system copied in is that system.)
-	if ref := v.rootRef(final); create && !scratch && shellless(ref) {
+	if ref := v.rootRef(final); create && !scratch && v.noShell(final) {
 		r := ParseImageRef(ref)
 		if distroless(r) || r.Registry == "cgr.dev" || r.Repository == "chainguard/static" {
 			fd.Fix = &Fix{Description: "switch to the image's own non-root user `nonroot` (UID 65532): `" + ref + "` has no shell to create one with",

@@ -5,6 +5,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -21,9 +22,10 @@ func init() {
 		ID: RuleServiceImage, Title: "Service image, not a workspace: warnings lowered", Severity: SeverityInfo, Family: FamilyDockerfile,
 		What: "A Dockerfile whose final stage is plainly a service's image: its ENTRYPOINT or CMD starts an application server " +
 			"(`gunicorn`, `uvicorn`, `puma`, …), a web server or proxy (`nginx`, `httpd`, `caddy`, `haproxy`, `envoy`, `php-fpm`), a Java " +
-			"application (`java -jar app.jar`, Spring Boot's `JarLauncher`), or a program the Dockerfile built in another stage and " +
+			"application (`java -jar app.jar`, Spring Boot's `JarLauncher`), or a program the Dockerfile compiled in another stage and " +
 			"copied in (`COPY --from=builder /workspace/manager .` then `ENTRYPOINT [\"/manager\"]`), or the stage is built on an image " +
-			"without a shell (distroless, Chainguard's, `scratch`). A Dockerfile a devcontainer.json builds, one with a stage named for " +
+			"without a shell (distroless, Chainguard's but `wolfi-base`, `scratch`; not when the Dockerfile copies a shell in), or the file is a test's fixture " +
+			"(in a `testdata` folder). A Dockerfile a devcontainer.json builds, one with a stage named for " +
 			"working in (`dev`, `workspace`, `jupyter`, …), or one whose path names a dev container, workspace, Gitpod, IDE or " +
 			"development image is never one. One note per target says why; the target's other warnings are lowered to info " +
 			"(errors stay: the build fails either way). Config `check-service-images: true` keeps their severity.",
@@ -61,6 +63,9 @@ func ServiceImage(in *DockerfileInput) (Finding, bool) {
 		return Finding{}, false
 	}
 	why, at := v.serviceSign()
+	if why == "" && slices.Contains(strings.Split(path.Dir(v.path()), "/"), "testdata") {
+		why, at = "it sits in a `testdata` folder, as a test's fixture", v.final.From
+	}
 	if why == "" {
 		return Finding{}, false
 	}
@@ -74,7 +79,7 @@ func ServiceImage(in *DockerfileInput) (Finding, bool) {
 // instruction that says it; "" when nothing does.
 func (v *dfView) serviceSign() (string, *dockerfile.Instruction) {
 	final := v.final
-	if ref := v.rootRef(final); shellless(ref) && (!strings.EqualFold(ref, "scratch") || !v.copiesSystem(final)) {
+	if ref := v.rootRef(final); v.noShell(final) {
 		return fmt.Sprintf("it is built on `%s`, which has no shell for the agent's init script", ref), final.From
 	}
 	// The ENTRYPOINT, else the CMD it runs (`docker-php-entrypoint`
@@ -110,6 +115,9 @@ func (v *dfView) commandService(at *dockerfile.Instruction) string {
 	}
 	prog := strings.Trim(words[0], `"'`)
 	base := path.Base(prog)
+	if slices.Contains(shells, base) || base == "busybox" {
+		return "" // a shell serves nothing
+	}
 	switch {
 	case base == "java" && slices.ContainsFunc(words[1:], func(w string) bool {
 		return w == "-jar" || strings.Contains(w, "JarLauncher") || strings.Contains(w, "springframework.boot.loader")
@@ -137,12 +145,42 @@ func (v *dfView) commandService(at *dockerfile.Instruction) string {
 	return ""
 }
 
+// noShell reports whether the chain of s ends in an image without a shell
+// (shellless): one that copies a shell in (`COPY --from=busybox
+// /bin/sh /bin/`, NVIDIA's distroless exporter) or a whole system into
+// `scratch` has one.
+func (v *dfView) noShell(s *dockerfile.Stage) bool {
+	ref := v.rootRef(s)
+	if !shellless(ref) || strings.EqualFold(ref, "scratch") && v.copiesSystem(s) {
+		return false
+	}
+	for _, ins := range v.instructions(s) {
+		if ins.Cmd != "copy" && ins.Cmd != "add" || len(ins.Args) < 2 {
+			continue
+		}
+		for _, a := range ins.Args {
+			if slices.Contains(shells, path.Base(strings.Trim(a, `"'`))) || path.Base(strings.Trim(a, `"'`)) == "busybox" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // builtIn returns the stage the final stage copies the program prog from
 // (`COPY --from=builder /workspace/manager .` with `WORKDIR /`, then
-// `ENTRYPOINT ["/manager"]`), "" when it copies it from none.
+// `ENTRYPOINT ["/manager"]`; `COPY --from=build /src/lazygit /bin/`, then
+// `ENTRYPOINT ["lazygit"]`), "" when it copies it from none.
 func (v *dfView) builtIn(prog string) string {
+	progs := []string{prog}
 	if !path.IsAbs(prog) {
-		return ""
+		if strings.Contains(prog, "/") {
+			return ""
+		}
+		progs = nil
+		for _, d := range pathDirs {
+			progs = append(progs, path.Join(d, prog))
+		}
 	}
 	workdir := "/"
 	for _, ins := range v.instructions(v.final) {
@@ -166,13 +204,41 @@ func (v *dfView) builtIn(prog string) string {
 			}
 			for _, src := range ins.Args[:len(ins.Args)-1] {
 				src = strings.Trim(src, `"'`)
-				if dest == prog || path.Join(dest, path.Base(src)) == prog {
+				if (slices.Contains(progs, dest) || slices.Contains(progs, path.Join(dest, path.Base(src)))) && v.compiles(from) {
 					return from
 				}
 			}
 		}
 	}
 	return ""
+}
+
+// compileCommand is a RUN that compiles the project (`go build`, `cargo
+// build`, `make`, `mvn package`, `npm run build`, …), as a builder stage
+// does; a stage that only downloads a tool (sbt's) makes no program of
+// the project's.
+var compileCommand = regexp.MustCompile(`\b(?:go (?:build|install)|cargo (?:build|install)|make\b|cmake --build|ninja\b|mvn\b|\./mvnw|gradle\b|\./gradlew|(?:npm|yarn|pnpm) (?:run )?build|dotnet (?:publish|build)|zig build|swift build|stack (?:build|install)|cabal (?:build|install)|mix (?:release|compile)|gcc\b|g\+\+|clang\b|rustc\b|javac\b|nuitka|pyinstaller|bun build|deno compile)`)
+
+// compiles reports whether the stage named from (or a stage its chain
+// builds on) compiles something.
+func (v *dfView) compiles(from string) bool {
+	st := v.f.Stage(from)
+	if st == nil && isStageIndex(from) {
+		if i, err := strconv.Atoi(from); err == nil && i < len(v.f.Stages) {
+			st = v.f.Stages[i]
+		}
+	}
+	if st == nil {
+		return false
+	}
+	for _, c := range v.chain(st) {
+		for _, ins := range c.Instructions {
+			if ins.Cmd == "run" && compileCommand.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // LowerForService lowers a service image's warnings to info (CR127): what
