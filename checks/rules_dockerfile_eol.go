@@ -26,7 +26,7 @@ func init() {
 			"(Ubuntu's interim releases after their end of life, to old-releases.ubuntu.com: " + eolUbuntuDoc + "; " +
 			"Debian's to archive.debian.org: " + eolDebianDoc + ", also as the tag of a Docker Official image built on it " +
 			"(`node:lts-buster-slim`, `rust:buster`) or of a Dev Containers image (`mcr.microsoft.com/vscode/devcontainers/base:0-buster`), or a version whose official images all predate Debian 11 " +
-			"(node 11 and older, python 3.5 and older, ruby 2.5, php 7.2, golang 1.14, erlang 21, elixir 1.9 and older: `node:8.9-slim`, `php:5.6-apache`, `elixir:1.8`; or a patch release a newer one replaced before Debian 11 came out in August 2021: `python:3.9.4-slim`, python 3.9.5, 3.8.10, 3.7.10, 3.6.13, ruby 3.0.1, 2.7.3, 2.6.7, golang 1.16.5, 1.15.13 and older; or node 15 and older without a Debian release in the tag, `node:14`, whose default stayed buster); CentOS 6 to 8 and " +
+			"(node 11 and older, python 3.5 and older, ruby 2.5, php 7.2, golang 1.14, erlang 21, elixir 1.9 and older: `node:8.9-slim`, `php:5.6-apache`, `elixir:1.8`; or a patch release a newer one replaced before Debian 11 came out in August 2021: `python:3.9.4-slim`, python 3.9.5, 3.8.10, 3.7.10, 3.6.13, ruby 3.0.1, 2.7.3, 2.6.7, golang 1.16.5, 1.15.13, php 8.0.7, 7.4.20, 7.3.27 and older; or node 15 and older without a Debian release in the tag, `node:14`, whose default stayed buster); CentOS 6 to 8 and " +
 			"CentOS Stream 8 to vault.centos.org, `centos:7`), and a RUN of the " +
 			"Dockerfile uses apt or dnf against them (`apt-get update`, `apt-get install`, `dnf install`). A Dockerfile that " +
 			"points its package manager at the archive itself (old-releases, archive.debian.org, snapshot.debian.org, " +
@@ -151,6 +151,9 @@ var lastBusterPatch = map[string][][3]int{
 	"python": {{3, 9, 5}, {3, 8, 10}, {3, 7, 10}, {3, 6, 13}}, // the next ones: 28 June 2021
 	"ruby":   {{3, 0, 1}, {2, 7, 3}, {2, 6, 7}},               // 7 July 2021
 	"golang": {{1, 16, 5}, {1, 15, 13}},                       // 12 July 2021
+	// 8.0.8, 7.4.21 and 7.3.29 came out on 1 July 2021 and the next on 29
+	// July; one release short of them, to be sure.
+	"php": {{8, 0, 7}, {7, 4, 20}, {7, 3, 27}},
 }
 
 // defaultOnBuster are, per image, the newest major version whose tags
