@@ -1705,10 +1705,18 @@ func unitTags(b []byte, cmds []string, f *buildFile) {
 		}
 		file, ctx, tags, listIndent = "", "", nil, -1
 	}
+	meta := metadataImages(b)
 	keep := func(t string) {
 		t = strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "- ")), `"'`)
 		if literalRef(t) {
 			tags = append(tags, t)
+		}
+		// `${{ steps.meta.outputs.tags }}`: the images docker/metadata-action
+		// made tags for in step `meta`, any tag.
+		if m := metaTagsRef.FindStringSubmatch(t); m != nil {
+			for _, img := range meta[m[1]] {
+				tags = append(tags, img+":"+anyTag)
+			}
 		}
 	}
 	for _, line := range strings.Split(string(b), "\n") {
@@ -1747,6 +1755,67 @@ func unitTags(b []byte, cmds []string, f *buildFile) {
 			add(df, cmdTags)
 		}
 	}
+}
+
+// metaTagsRef is a step's tags taken from a docker/metadata-action step's
+// output (`${{ steps.meta.outputs.tags }}`).
+var metaTagsRef = regexp.MustCompile(`^\$\{\{\s*steps\.([A-Za-z0-9_-]+)\.outputs\.tags\s*\}\}$`)
+
+// metadataImages returns, by step id, the images the docker/metadata-action
+// steps of a workflow make tags for (`images: ghcr.io/predibase/lorax`,
+// inline or a block list; an entry's `,enable=…` attributes dropped).
+func metadataImages(b []byte) map[string][]string {
+	if !bytes.Contains(b, []byte("docker/metadata-action")) {
+		return nil
+	}
+	out := map[string][]string{}
+	id, isMeta, listIndent := "", false, -1
+	var images []string
+	flush := func() {
+		if isMeta && id != "" && len(images) > 0 {
+			out[id] = images
+		}
+		id, isMeta, images, listIndent = "", false, nil, -1
+	}
+	add := func(v string) {
+		v = strings.Trim(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), "- ")), `"'`)
+		v, _, _ = strings.Cut(v, ",")
+		if v != "" && !strings.ContainsAny(v, "$`{}=*: ") && len(images) < maxTags {
+			images = append(images, v)
+		}
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if listIndent >= 0 {
+			if strings.TrimSpace(line) != "" && len(line)-len(strings.TrimLeft(line, " \t")) > listIndent {
+				add(line)
+				continue
+			}
+			listIndent = -1
+		}
+		if stepStart.MatchString(line) {
+			flush()
+		}
+		t := strings.TrimPrefix(strings.TrimSpace(line), "- ")
+		switch {
+		case strings.HasPrefix(t, "uses:") && strings.Contains(t, "docker/metadata-action"):
+			isMeta = true
+		case strings.HasPrefix(t, "id:"):
+			id = strings.Trim(strings.TrimSpace(strings.TrimPrefix(t, "id:")), `"'`)
+		case strings.HasPrefix(t, "images:"):
+			switch rest := strings.TrimSpace(strings.TrimPrefix(t, "images:")); rest {
+			case "", "|", ">", "|-", ">-":
+				listIndent = len(line) - len(strings.TrimLeft(line, " \t"))
+			default:
+				for _, v := range strings.Split(rest, ",") {
+					if !strings.Contains(v, "=") {
+						add(v)
+					}
+				}
+			}
+		}
+	}
+	flush()
+	return out
 }
 
 // composeBuildFiles are the builds of the Compose file rel (its text b),

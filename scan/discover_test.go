@@ -1010,6 +1010,12 @@ func TestTaggedSiblingBase(t *testing.T) {
 		{"no build file tags it", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child}, 1},
 		{"only an output's tags", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
 			".github/workflows/base.yml": step("./Alpine/dev-base.Dockerfile", "${{ steps.meta.outputs.tags }}")}, 1},
+		{"the output's tags of a metadata step for the image", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
+			".github/workflows/base.yml": "jobs:\n  b:\n    steps:\n      - name: Meta\n        id: meta\n        uses: docker/metadata-action@v5\n        with:\n          images: |\n            ierturk/alpine-dev-base\n" +
+				"      - name: Build\n        uses: docker/build-push-action@v6\n        with:\n          file: ./Alpine/dev-base.Dockerfile\n          tags: ${{ steps.meta.outputs.tags }}\n"}, 2},
+		{"a metadata step for another image", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
+			".github/workflows/base.yml": "jobs:\n  b:\n    steps:\n      - name: Meta\n        id: meta\n        uses: docker/metadata-action@v5\n        with:\n          images: ierturk/other,enable=true\n" +
+				"      - name: Build\n        uses: docker/build-push-action@v6\n        with:\n          file: ./Alpine/dev-base.Dockerfile\n          tags: ${{ steps.meta.outputs.tags }}\n"}, 1},
 		{"a tag left to a variable", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
 			".github/workflows/base.yml": step("./Alpine/dev-base.Dockerfile", "ierturk/alpine-dev-base:${{ github.sha }}")}, 1},
 		{"a Compose file that pulls the image and builds another service", map[string]string{"Alpine/dev-base.Dockerfile": base, "Alpine/dev-cpp.Dockerfile": child,
