@@ -120,3 +120,20 @@ func TestCR101FixNeedsNoShell(t *testing.T) {
 		})
 	}
 }
+
+// TestCR101ImagePassedByBuildFiles: a base image the build files name
+// (`FROM ${IMAGE}` with `--build-arg=IMAGE=…`) is not the default's: its
+// user is not known, and without a sign in the file CR101 says nothing;
+// a tag alone passed keeps the image's user.
+func TestCR101ImagePassedByBuildFiles(t *testing.T) {
+	src := "ARG IMAGE=ubuntu:jammy\nFROM ${IMAGE} AS base\nFROM base AS test\nCOPY spec /spec\n"
+	if got := checkRule(t, "CR101", src, buildFiles("IMAGE", "org/dev-cuda:cache-$CIRCLE_SHA1")); len(got) != 0 {
+		t.Errorf("CR101 %+v, want none for an image the build passes", got)
+	}
+	if got := checkRule(t, "CR101", src, nil); len(got) != 1 {
+		t.Errorf("CR101 %+v, want one on the default when no build file passes it", got)
+	}
+	if got := checkRule(t, "CR101", "ARG TAG=jammy\nFROM ubuntu:${TAG}\nCOPY spec /spec\n", buildFiles("TAG", "noble")); len(got) != 1 {
+		t.Errorf("CR101 %+v, want one: a tag passed keeps ubuntu's root", got)
+	}
+}

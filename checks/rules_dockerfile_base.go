@@ -411,6 +411,12 @@ func checkCR101(in *DockerfileInput) []Finding {
 		}
 	}
 	b := v.facts(final)
+	// A base image the build files name (zenless-lab's CI passes
+	// `--build-arg=IMAGE=org/dev-cuda:cache-$CIRCLE_SHA1` to `FROM
+	// ${IMAGE}`): the default's user says nothing of what is built.
+	if v.imagePassed(v.chain(final)[0].BaseRaw) {
+		b = BaseFacts{Ref: b.Ref}
+	}
 	var fd Finding
 	switch {
 	case last != nil:
@@ -720,6 +726,33 @@ func lineList(lines []int) string {
 // ref (DockerfileInput.BuiltImage): a FROM of it uses the local build.
 func (v *dfView) builtHere(ref string) bool {
 	return ref != "" && !hasVar(ref) && v.in.BuiltImage != nil && v.in.BuiltImage(ref)
+}
+
+// imagePassed reports whether a reference's image name (not only its
+// tag) takes a build argument the repository's build files pass, for a
+// Dockerfile built on its own: `FROM ${IMAGE}`, `FROM $REGISTRY/base:1`.
+func (v *dfView) imagePassed(ref string) bool {
+	if v.in.BuildFileArg == nil || v.in.Devcontainer != nil {
+		return false
+	}
+	name := ref
+	if i := strings.LastIndex(ref, ":"); i >= 0 && !strings.Contains(ref[i:], "/") && !strings.HasSuffix(ref[:i], "$") {
+		name = ref[:i]
+	}
+	for _, m := range varRe.FindAllStringSubmatch(name, -1) {
+		values, mentioned := v.in.BuildFileArg(m[1] + m[2])
+		if !mentioned {
+			continue
+		}
+		// Values written out (a Compose service's `image: archlinux:latest`)
+		// are images the table can judge like the default; one the build
+		// works out (`org/dev-cuda:cache-$CIRCLE_SHA1`), or none seen, is
+		// not known.
+		if len(values) == 0 || slices.ContainsFunc(values, func(val string) bool { return val == "" || strings.ContainsAny(val, "${}`<> ") }) {
+			return true
+		}
+	}
+	return false
 }
 
 // argOverridden reports whether a reference takes a build argument the

@@ -731,6 +731,8 @@ func TestCR112(t *testing.T) {
 		{"a local archive ADD unpacks, named for x64", "FROM ubuntu:24.04\nADD oss-cad-suite-linux-x64-*.tgz /opt\nUSER 1000\n", nil, []want{{line: 2}}},
 		{"a local file ADD copies, named for amd64: a build output", "FROM ubuntu:24.04\nADD bin/app-linux-amd64 /usr/local/bin/app\nUSER 1000\n", nil, nil},
 		{"a stage that installs x86-only packages (steamcmd) is built for x86", "FROM ubuntu:22.04\nRUN dpkg --add-architecture i386 && apt-get update && apt-get install -y lib32gcc-s1 steamcmd\nRUN ln -s /home/steam/.steam/steamcmd/linux64/steamclient.so /home/steam/.steam/sdk64/steamclient.so\n", nil, nil},
+		{"a copy whose destination names macOS: its source only", "FROM ubuntu:24.04\nRUN cp \\\n  /opt/Brotli-0.4.0-py2.7-linux-x86_64.egg \\\n  /opt/Brotli-0.4.0-py2.7-macosx-10.10-x86_64.egg\n", nil, []want{{line: 3}}},
+		{"a macOS build downloaded", "FROM ubuntu:24.04\nRUN curl -fsSLO https://example.com/tool-macosx-x86_64.tar.gz\n", nil, nil},
 		{"a path a test asks for, and one used only when it is there", "FROM ubuntu:24.04\nRUN if [ -f /usr/lib/x86_64-linux-gnu/libgmt.so.6 ] && [ ! -f /usr/lib/x86_64-linux-gnu/libgmt.so ]; then \\\n  ln -sf /usr/lib/x86_64-linux-gnu/libgmt.so.6 /usr/lib/x86_64-linux-gnu/libgmt.so && ldconfig; \\\n  fi\n", nil, nil},
 		{"a folder tested before a copy from it", "FROM ubuntu:24.04\nRUN test -d /usr/lib/x86_64-linux-gnu && cp /usr/lib/x86_64-linux-gnu/libfoo.so /opt/\n", nil, nil},
 		{"a path used only when another is missing", "FROM ubuntu:24.04\nRUN if [ ! -f /usr/lib/x86_64-linux-gnu/libgmt.so ]; then ln -sf /usr/lib/x86_64-linux-gnu/libgmt.so.6 /usr/lib/x86_64-linux-gnu/libgmt.so; fi\n", nil, []want{{line: 2}}},

@@ -1274,7 +1274,7 @@ func archlessX86(a string) (string, bool) {
 // any architecture, so its architecture breaks nothing of a platform.
 // Windows target triples count (`x86_64-unknown-mingw32`, `-pc-windows-msvc`),
 // and the BSDs' with their release (`x86_64-unknown-freebsd12`).
-var otherOS = regexp.MustCompile(`(?i)(?:^|[-_./])(?:darwin|macos|osx|windows|win32|win64|(?:free|net|open)bsd[0-9.]*|mingw32|mingw64|w64-mingw32|msvc)(?:$|[-_./])`)
+var otherOS = regexp.MustCompile(`(?i)(?:^|[-_./])(?:darwin|macosx?|osx|windows|win32|win64|(?:free|net|open)bsd[0-9.]*|mingw32|mingw64|w64-mingw32|msvc)(?:$|[-_./])`)
 
 // archCmd is the arch command's answer taken in a substitution
 // (`$(arch | sed s/arm64/aarch64/)`).
