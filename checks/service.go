@@ -21,9 +21,9 @@ func init() {
 	Register(&Rule{
 		ID: RuleServiceImage, Title: "Service image, not a workspace: warnings lowered", Severity: SeverityInfo, Family: FamilyDockerfile,
 		What: "A Dockerfile whose final stage is plainly a service's image: its ENTRYPOINT or CMD starts an application server " +
-			"(`gunicorn`, `uvicorn`, `puma`, …), a web server or proxy (`nginx`, `httpd`, `caddy`, `haproxy`, `envoy`, `php-fpm`), a Java " +
+			"(`gunicorn`, `uvicorn`, `puma`, `rails server` with `RAILS_ENV=production`, …), a web server or proxy (`nginx`, `httpd`, `caddy`, `haproxy`, `envoy`, `php-fpm`), a Java " +
 			"application (`java -jar app.jar`, Spring Boot's `JarLauncher`), or a program the Dockerfile compiled in another stage and " +
-			"copied in (`COPY --from=builder /workspace/manager .` then `ENTRYPOINT [\"/manager\"]`), or the stage is built on an image " +
+			"copied in (`COPY --from=builder /workspace/manager .` then `ENTRYPOINT [\"/manager\"]`), or it keeps the own command of a server's official image (`FROM nginx:alpine` with a site copied in), or the stage is built on an image " +
 			"without a shell (distroless, Chainguard's but `wolfi-base`, `scratch`; not when the Dockerfile copies a shell in), or the file is a test's fixture " +
 			"(in a `testdata` folder). A Dockerfile a devcontainer.json builds, one with a stage named for " +
 			"working in (`dev`, `workspace`, `jupyter`, …), or one whose path names a dev container, workspace, Gitpod, IDE or " +
@@ -43,6 +43,47 @@ func init() {
 // workspacePath is a path, or a stage name, that says the image is for
 // working in.
 var workspacePath = regexp.MustCompile(`(?i)dev|workspace|workstation|jupyter|notebook|codespace|vscode|code-?server|toolbox|sandbox|gitpod|coder|(?:^|[-_./])(?:lab|ide)(?:$|[-_./])`)
+
+// serverImages are Docker Official images whose own command starts a
+// server.
+var serverImages = []string{"nginx", "httpd", "caddy", "haproxy", "traefik", "postgres", "mysql", "mariadb", "mongo", "redis",
+	"rabbitmq", "memcached", "tomcat", "jetty", "wordpress", "ghost", "drupal", "joomla", "nextcloud", "matomo"}
+
+// railsServer reports whether a command starts Rails's server: `rails
+// server`, `bin/rails s`, also behind `bundle exec` or Thruster
+// (`./bin/thrust ./bin/rails server`).
+func railsServer(words []string) bool {
+	for len(words) > 0 {
+		switch b := path.Base(words[0]); {
+		case b == "bundle" && len(words) > 1 && words[1] == "exec":
+			words = words[2:]
+		case b == "thrust":
+			words = words[1:]
+		case b == "rails" && len(words) > 1 && (words[1] == "server" || words[1] == "s"):
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// productionRails reports whether the final stage sets
+// `RAILS_ENV=production`: a development image runs `rails server` too,
+// with the repository mounted.
+func (v *dfView) productionRails() bool {
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd != "env" {
+			continue
+		}
+		for _, kv := range ins.Env {
+			if kv.Key == "RAILS_ENV" && strings.Trim(kv.Value, `"'`) == "production" {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // webServers are web servers and proxies an image runs as its service.
 var webServers = []string{"nginx", "httpd", "httpd-foreground", "apache2-foreground", "apache2ctl", "caddy", "haproxy", "envoy",
@@ -85,6 +126,15 @@ func (v *dfView) serviceSign() (string, *dockerfile.Instruction) {
 	// The ENTRYPOINT, else the CMD it runs (`docker-php-entrypoint`
 	// then `CMD ["php-fpm"]`).
 	entry, cmd := v.finalCommand()
+	if entry == nil && cmd == nil {
+		// The base's own command: a server's official image (`FROM
+		// nginx:alpine` with the site copied in).
+		if r := ParseImageRef(v.rootRef(final)); r.Registry == "" && slices.Contains(serverImages, r.Repository) ||
+			r.Registry == "" && r.Repository == "php" && tagHas(r.Tag, "fpm", "apache") {
+			return "it keeps `" + r.Name() + "`'s own command, which starts its server", final.From
+		}
+		return "", nil
+	}
 	for _, at := range []*dockerfile.Instruction{entry, cmd} {
 		if at == nil {
 			continue
@@ -136,6 +186,8 @@ func (v *dfView) commandService(at *dockerfile.Instruction) string {
 		return "its " + strings.ToUpper(at.Cmd) + " starts a Java application (`" + shown + "`)"
 	case slices.Contains(appServers, base):
 		return "its " + strings.ToUpper(at.Cmd) + " starts the application server `" + base + "`"
+	case railsServer(words) && v.productionRails():
+		return "its " + strings.ToUpper(at.Cmd) + " starts the Rails server (`" + strings.Join(words, " ") + "`)"
 	case slices.Contains(webServers, base) || strings.HasPrefix(base, "php-fpm"):
 		return "its " + strings.ToUpper(at.Cmd) + " starts the server `" + base + "`"
 	}
