@@ -22,6 +22,7 @@ func init() {
 			"Sources the workspace has too are not reported: `${localWorkspaceFolder}`, the Docker socket, absolute " +
 			"system paths, the home itself (`source=${localEnv:HOME}`: the workspace user's, which exists), a folder or file the config's `initializeCommand` makes (`mkdir -p ${localEnv:HOME}/.cache`, `touch ~/.npmrc`, also in a script " +
 			"of the repository it runs that makes folders under the home it names, `.devcontainer/scripts/initialize_command.sh`). " +
+			"A bind mount `runArgs` asks for (`--mount type=bind,src=${env:HOME}/.ssh,dst=…`, `-v ${localEnv:HOME}/.aws:/root/.aws`) is read the same way. " +
 			"A source that names only a variable Windows alone sets (`source=${localEnv:USERPROFILE}/.ssh`) is certain to be missing: the workspace is Linux, where the variable is empty and the source is `/.ssh`; the other sources are a guess (the workspace may have the folder). " +
 			"Volume and tmpfs mounts are not reported, nor a Docker Compose config's mounts: the Dev Containers " +
 			"CLI writes them into its Compose override file as short-form volumes, whose missing source Docker creates.",
@@ -69,8 +70,7 @@ func checkCR221(in *DevcontainerInput) []Finding {
 	// An initializeCommand runs where the container is created, before it:
 	// a folder it makes (`mkdir -p ${localEnv:HOME}/.cache`) exists then.
 	made := initCommandText(in)
-	check := func(ptr string) {
-		typ, src := mountParts(c.String(ptr), func(k string) string { return c.String(ptr + "/" + k) })
+	checkSrc := func(ptr, typ, src string) {
 		if typ != "bind" {
 			return
 		}
@@ -98,13 +98,59 @@ func checkCR221(in *DevcontainerInput) []Finding {
 		f.Guess = "whether the workspace has it is not known before it starts"
 		out = append(out, f)
 	}
+	check := func(ptr string) {
+		typ, src := mountParts(c.String(ptr), func(k string) string { return c.String(ptr + "/" + k) })
+		checkSrc(ptr, typ, src)
+	}
 	for i := 0; i < c.Len("/mounts"); i++ {
 		check(fmt.Sprintf("/mounts/%d", i))
 	}
 	if c.Has("/workspaceMount") {
 		check("/workspaceMount")
 	}
+	// `runArgs` the CLI hands `docker run`: `--mount type=bind,src=…`
+	// and `-v SRC:DST`.
+	for i := 0; i < c.Len("/runArgs"); i++ {
+		ptr := fmt.Sprintf("/runArgs/%d", i)
+		a := c.String(ptr)
+		flag, val, inline := strings.Cut(a, "=")
+		if flag != "--mount" && flag != "-v" && flag != "--volume" {
+			continue
+		}
+		if !inline {
+			ptr = fmt.Sprintf("/runArgs/%d", i+1)
+			val = c.String(ptr)
+		}
+		if flag == "--mount" {
+			typ, src := mountParts(val, func(string) string { return "" })
+			checkSrc(ptr, typ, src)
+			continue
+		}
+		if src := volumeSource(val); src != "" {
+			checkSrc(ptr, "bind", src)
+		}
+	}
 	return out
+}
+
+// volumeSource is the host path of a `-v SRC:DST[:OPTS]` value ("" for a
+// named volume): a `${localEnv:HOME}` in it keeps its colon.
+func volumeSource(v string) string {
+	end := 0
+	for end < len(v) && v[end] != ':' {
+		if strings.HasPrefix(v[end:], "${") {
+			if j := strings.IndexByte(v[end:], '}'); j > 0 {
+				end += j + 1
+				continue
+			}
+		}
+		end++
+	}
+	src := v[:end]
+	if end == len(v) || !strings.HasPrefix(src, "/") && !strings.HasPrefix(src, "~") && !strings.HasPrefix(src, "${") && !strings.HasPrefix(src, ".") {
+		return ""
+	}
+	return src
 }
 
 // initCommandText is what the config's initializeCommand runs: its own
