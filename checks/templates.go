@@ -39,7 +39,7 @@ func init() {
 			"(a `.tt`, `.erb`, `.ejs`, `.j2`, `.jinja`, `.jinja2`, `.njk`, `.hbs`, `.mustache`, `.tmpl`, `.tpl`, `.template`, `.in`, `.ncl`, `.jsonnet`, `.cue` or `.blueprint` suffix, " +
 			"a `Dockerfile.<suffix>` whose first line is a program's rather than an instruction (`let render = fun cfg =>`), or a line that starts " +
 			"with `{{`, `{%` or `<%`, or such a tag in `FROM` or in the default of an `ARG` a `FROM` takes, or a placeholder alone " +
-			"on a line that a script replaces with instructions (ffmpeg's `%%ENV%%`, a Python format field such as `{args}`, a variable for `envsubst` such as `${LABELS}`), or a generator's " +
+			"on a line that a script replaces with instructions (ffmpeg's `%%ENV%%`, a Python format field such as `{args}`, a variable for `envsubst` such as `${LABELS}`), or a line that starts with a generator's directive (pdns-builder's `@INCLUDE`, `@IF`, `@EXEC`) or a printf-style field (`%sRUN …`, `%s`), or a generator's " +
 			"include written as a comment (che-theia's `#{INCLUDE:docker/${BUILD_IMAGE_TARGET}/runtime-from.dockerfile}`), or a `FROM` whose variable only a comment declares, `# ARG " +
 			"teamcityAgentImage`, as JetBrains' TeamCity configs do, or a build tool's property in an instruction Docker expands itself, " +
 			"`FROM ${docker.base.image}` in a folder Maven's resource filtering fills in: no Dockerfile variable has a dot in its name), a build asset whose `FROM` is a placeholder (`FROM REPLACE-ME`, " +
@@ -177,6 +177,10 @@ var (
 	// `${LABELS}`, which a script's `envsubst` turns into LABEL lines):
 	// no instruction, only what fills it in.
 	variableLine = regexp.MustCompile(`^\s*\$(?:\{[A-Z][A-Z0-9_]*\}|[A-Z][A-Z0-9_]*)\s*$`)
+	// directiveLine is a line that starts with a generator's directive
+	// (`@INCLUDE`, `@IF`, `@EXEC`, `@ENDIF`) or a printf-style field
+	// (`%s`, `%(name)s`).
+	directiveLine = regexp.MustCompile(`^\s*(?:@[A-Z]{2,}\b|%(?:\([A-Za-z_][A-Za-z0-9_]*\))?s)`)
 	// generatorDirective is a generator's include written as a comment
 	// (che-theia's `#{INCLUDE:docker/…/runtime-from.dockerfile}`).
 	// Only an include needs filling in: the file misses the lines it
@@ -538,6 +542,14 @@ func generatorLine(p string, lines []string) *Template {
 			m = formatFieldLine.FindStringIndex(line)
 			if m == nil {
 				m = variableLine.FindStringIndex(line)
+			}
+			// A line a generator's directive or a printf-style field
+			// starts (pdns-builder's `@INCLUDE Dockerfile.target.sdist`,
+			// `@IF [ -n "$M_all$M_authoritative" ]`; fuzz-introspector's
+			// `%sRUN …`, which `%` formatting turns into a comment or an
+			// instruction): no instruction starts so.
+			if m == nil {
+				m = directiveLine.FindStringIndex(line)
 			}
 		}
 		if m != nil {
