@@ -224,14 +224,22 @@ func (v *dfView) noShell(s *dockerfile.Stage) bool {
 // `ENTRYPOINT ["/manager"]`; `COPY --from=build /src/lazygit /bin/`, then
 // `ENTRYPOINT ["lazygit"]`), "" when it copies it from none.
 func (v *dfView) builtIn(prog string) string {
+	// The WORKDIR a relative program (`bin/teslamate`) runs from.
+	cwd := "/"
+	for _, ins := range v.instructions(v.final) {
+		if ins.Cmd == "workdir" && len(ins.Args) > 0 {
+			cwd = path.Join(cwd, strings.Trim(ins.Args[0], `"'`))
+		}
+	}
 	progs := []string{prog}
 	if !path.IsAbs(prog) {
-		if strings.Contains(prog, "/") {
-			return ""
-		}
 		progs = nil
-		for _, d := range pathDirs {
-			progs = append(progs, path.Join(d, prog))
+		if strings.Contains(prog, "/") {
+			progs = append(progs, path.Join(cwd, prog))
+		} else {
+			for _, d := range pathDirs {
+				progs = append(progs, path.Join(d, prog))
+			}
 		}
 	}
 	workdir := "/"
@@ -256,7 +264,14 @@ func (v *dfView) builtIn(prog string) string {
 			}
 			for _, src := range ins.Args[:len(ins.Args)-1] {
 				src = strings.Trim(src, `"'`)
-				if (slices.Contains(progs, dest) || slices.Contains(progs, path.Join(dest, path.Base(src)))) && v.compiles(from) {
+				// The program itself, or a program under a folder the
+				// copy fills (a release: `COPY --from=builder
+				// /opt/built .`, then `CMD bin/teslamate start`).
+				named := slices.Contains(progs, dest) || slices.Contains(progs, path.Join(dest, path.Base(src))) ||
+					slices.ContainsFunc(progs, func(p string) bool {
+						return strings.HasPrefix(p, strings.TrimSuffix(dest, "/")+"/") && path.Ext(src) == ""
+					})
+				if named && v.compiles(from) {
 					return from
 				}
 			}

@@ -454,14 +454,18 @@ func (s *checker) targetStageFindings(in *checks.DockerfileInput, rel string, ha
 }
 
 // buildsOtherStage reports whether the repository's build files build a
-// stage of the Dockerfile rel other than its last as an image of its own.
+// stage of the Dockerfile rel other than its last as an image to work in:
+// one a Compose service runs (mogenius's `build-env` with `sleep
+// infinity`), or one named for working in. A CI job's `--target test` or
+// `lint` (gluetun's) is not one.
 func (s *checker) buildsOtherStage(in *checks.DockerfileInput, rel string) bool {
 	if in.File == nil || len(in.File.Stages) < 2 {
 		return false
 	}
 	last := in.File.Stages[len(in.File.Stages)-1]
 	for _, t := range s.plan.buildFiles().targets(rel) {
-		if st := in.File.Stage(t.stage); st != nil && st != last {
+		if st := in.File.Stage(t.stage); st != nil && st != last &&
+			(devcontainer.IsComposeFileName(path.Base(t.by)) || workspaceTarget.MatchString(t.stage)) {
 			return true
 		}
 	}

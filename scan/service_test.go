@@ -48,6 +48,13 @@ func TestServiceImageLowered(t *testing.T) {
 		t.Errorf("check-service-images: %v, want CR102 at warning and no CR127", got["operator/Dockerfile"])
 	}
 
+	files[".github/workflows/ci.yml"] = "jobs:\n  t:\n    steps:\n      - run: docker build --target builder -f operator/Dockerfile operator\n"
+	got = severities(t, writeTree(t, files), checks.DefaultConfig())
+	if s, ok := got["operator/Dockerfile"]["CR127"]; !ok || s != checks.SeverityInfo {
+		t.Errorf("a CI job's build of another stage: %v, want the note still", got["operator/Dockerfile"])
+	}
+	delete(files, ".github/workflows/ci.yml")
+
 	files["operator/compose.yaml"] = "services:\n  shell:\n    build:\n      context: .\n      target: builder\n    command: sleep infinity\n"
 	got = severities(t, writeTree(t, files), checks.DefaultConfig())
 	if _, ok := got["operator/Dockerfile"]["CR127"]; ok || got["operator/Dockerfile"]["CR102"] != checks.SeverityWarning {
