@@ -16,7 +16,8 @@ func init() {
 		What: "The image a target builds on or runs (a Dockerfile's final base, a devcontainer's `image` or its Compose " +
 			"service's) could not be read — offline (`--offline`), the registry unreachable or refusing access, the image " +
 			"not found — nothing was built from it, and the table of well-known images does not know it. One note per " +
-			"target says which image, how many image checks (CR3xx) were skipped and why. The Dockerfile and " +
+			"target says which image, how many image checks (CR3xx) were skipped and why, and, for an image a Dockerfile of the repository builds, " +
+			"that the other rules read that Dockerfile instead. The Dockerfile and " +
 			"devcontainer.json rules that need the image's user, tools or package manager say nothing rather than guess.",
 		Why: "What the image holds (its user, shell, download tools, CA certificates, libc) decides whether Coder's agent " +
 			"starts in it; when coderready could not look, a finding would be a guess, and silence could pass for a clean " +

@@ -52,6 +52,18 @@ type Siblings struct {
 	memo map[string]siblingFacts
 }
 
+// BuiltBy returns the Dockerfile of the repository that builds the image
+// ref and tells its user, "" when none does.
+func (s *Siblings) BuiltBy(ref string) string {
+	if s == nil {
+		return ""
+	}
+	if sf := s.facts(ref, nil); sf.ok {
+		return sf.path
+	}
+	return ""
+}
+
 // siblingFacts is what the Dockerfile that builds an image says of it.
 type siblingFacts struct {
 	ok     bool

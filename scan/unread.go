@@ -19,6 +19,11 @@ import (
 // checks were skipped, not guessed. Nothing is reported when the table of
 // well-known images knows ref.
 func (s *checker) noteUnread(ts *targetState, ref, why string, loc checks.Location, devcontainerBuild bool) {
+	// An image the repository builds itself: its Dockerfile, not the
+	// image, told the other rules its user.
+	if p := s.plan.siblings.BuiltBy(ref); p != "" {
+		why += "; the repository builds it from `" + p + "`, which the other rules read instead"
+	}
 	if f, ok := checks.BaseUnread(s.cfg, ref, why, loc, devcontainerBuild); ok {
 		ts.own = append(ts.own, f)
 	}

@@ -27,6 +27,8 @@ func TestBaseUnreadNote(t *testing.T) {
 		"dc/.devcontainer/devcontainer.json":   "{\n  \"name\": \"x\",\n  \"image\": \"ghcr.io/acme/dev:2\"\n}\n",
 		"dcok/.devcontainer/devcontainer.json": "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:bookworm\"\n}\n",
 		"tmpl/Dockerfile.tt":                   "FROM quay.io/acme/<%= base %>\n",
+		"images/sibbase/Dockerfile":            "FROM debian:12\nUSER 1000\n",
+		"images/child/Dockerfile":              "FROM quay.io/acme/sibbase:1\nRUN make\n",
 	})
 	notes := func(opts Options) []string {
 		opts.RootRelative = true
@@ -48,13 +50,14 @@ func TestBaseUnreadNote(t *testing.T) {
 	n := len(checks.SkippedImageChecks(checks.DefaultConfig(), false))
 	want := []string{
 		fmt.Sprintf("dc/.devcontainer/devcontainer.json:3 could not read `ghcr.io/acme/dev:2`: %d image checks skipped (offline)", n+1),
+		fmt.Sprintf("images/child/Dockerfile:1 could not read `quay.io/acme/sibbase:1`: %d image checks skipped (offline; the repository builds it from `images/sibbase/Dockerfile`, which the other rules read instead)", n),
 		fmt.Sprintf("unknown/Dockerfile:1 could not read `quay.io/acme/base:1`: %d image checks skipped (offline)", n),
 	}
 	if got := notes(Options{Offline: true}); !slices.Equal(got, want) {
 		t.Errorf("offline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	got := notes(Options{NoBuild: true, Bases: noBases{}})
-	if len(got) != 2 || !strings.HasSuffix(got[1], "(no bases in this test)") {
+	if len(got) != 3 || !strings.HasSuffix(got[2], "(no bases in this test)") {
 		t.Errorf("with a reader that fails: %v", got)
 	}
 }
