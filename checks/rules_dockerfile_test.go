@@ -1031,6 +1031,11 @@ func TestCR101FixRootHome(t *testing.T) {
 }
 
 func TestCR106ScriptNotRead(t *testing.T) {
+	// A program on PATH another stage compiles is no script to read.
+	if got := checkRule(t, "CR106", "FROM rust:1.80 AS builder\nRUN cargo build --release\nFROM debian:12\nCOPY --from=builder /usr/src/target/release/lorax-launcher /usr/local/bin/lorax-launcher\nENTRYPOINT [\"lorax-launcher\"]\n",
+		withContext(map[string]string{"README.md": "x"})); len(got) != 1 || !strings.Contains(got[0].Message, "`lorax-launcher`, which an earlier stage builds, is not running") {
+		t.Fatalf("CR106 %+v, want one naming the program an earlier stage builds", got)
+	}
 	got := checkRule(t, "CR106", "FROM ghcr.io/acme/server:1.2\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n", withContext(map[string]string{"README.md": "x"}))
 	if len(got) != 1 || !strings.Contains(got[0].Message, "whatever `/docker-entrypoint.sh` sets up never happens (the script could not be read, so what it does is not known)") {
 		t.Fatalf("CR106 %+v, want one saying the script was not read", got)

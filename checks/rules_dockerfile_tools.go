@@ -472,7 +472,7 @@ func checkCR106(in *DockerfileInput) []Finding {
 				"with the agent's init script, so whatever `%s` sets up never happens (the script could not be read, so what it does is not known)", prog)
 			// A program another stage of this file builds (a Go binary
 			// copied `--from=builder`) is no script: it is what is lost.
-			if v.builtByStage(prog) {
+			if v.builtByStage(prog) || v.builtIn(prog) != "" {
 				fd.Message = fmt.Sprintf("ENTRYPOINT does not run in a Coder workspace: the templates replace the container's command "+
 					"with the agent's init script, so `%s`, which an earlier stage builds, is not running", prog)
 			}
