@@ -137,3 +137,16 @@ func TestCR101ImagePassedByBuildFiles(t *testing.T) {
 		t.Errorf("CR101 %+v, want one: a tag passed keeps ubuntu's root", got)
 	}
 }
+
+// TestCR101FixOnMicrodnf: a stage whose packages come from microdnf
+// (ubi-minimal, which ships no useradd) gets shadow-utils installed before
+// the user is made, its base read or not.
+func TestCR101FixOnMicrodnf(t *testing.T) {
+	got := checkRule(t, "CR101", "FROM example.com/acme/java-minimal:21\nRUN microdnf install -y tar gzip && microdnf clean all\n", nil)
+	if len(got) != 1 || got[0].Fix == nil {
+		t.Fatalf("CR101 %+v, want one finding with a fix", got)
+	}
+	if edits := strings.Join(editStrings(got[0]), "\n"); !strings.Contains(edits, "microdnf install -y shadow-utils && microdnf clean all && useradd") {
+		t.Errorf("edits %q, want shadow-utils installed before useradd", edits)
+	}
+}

@@ -126,9 +126,11 @@ var packageName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.+_:=~@/-]*$`)
 // name with UID 1000, a home directory and bash as login shell, on an image
 // described by b: `useradd --create-home --shell /bin/bash --uid 1000
 // --user-group NAME`, or on Alpine `adduser -D -s /bin/bash -u 1000 NAME`.
-// Missing pieces are installed first (bash on Alpine, shadow-utils on
-// ubi-minimal and on Azure Linux, whose .NET images remove it), and a user already holding UID 1000 (ubuntu on Ubuntu 23.04
-// and later) is removed first, as Coder's own images do.
+// Missing pieces are installed first (bash on Alpine, shadow-utils
+// wherever microdnf installs packages, ubi-minimal's images shipping no
+// useradd, and on Azure Linux, whose .NET images remove it), and a user
+// already holding UID 1000 (ubuntu on Ubuntu 23.04 and later) is removed
+// first, as Coder's own images do.
 func UserCreateLine(b BaseFacts, name string) string {
 	return userCreateLine(b, name, nil)
 }
@@ -143,7 +145,7 @@ func userCreateLine(b BaseFacts, name string, have []string) string {
 		}
 		return strings.Join(append(pre, "adduser -D -s /bin/bash -u 1000 "+name), " && ")
 	}
-	if b.Manager == PMMicrodnf && b.Known || b.Manager == PMTdnf {
+	if b.Manager == PMMicrodnf || b.Manager == PMTdnf {
 		pre = append(pre, InstallLine(b.Manager, "shadow-utils"))
 	}
 	if b.UID1000 != "" && b.UID1000 != name {
