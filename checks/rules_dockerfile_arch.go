@@ -434,11 +434,17 @@ func (v *dfView) madeByBuild(av archVar) bool {
 // the build.
 var armGuard = regexp.MustCompile(`(?s)case\s+"?\$\{?TARGET(?:PLATFORM|ARCH)\}?"?\s+in\b.*?"?(?:linux/)?(?:arm64|aarch64)"?\s*\)\s*exit\s+[1-9]`)
 
-// builtStages are the stages a build of the final stage runs: its chain,
-// and the stages they copy from (`COPY --from=`, `RUN --mount=from=`), and
-// so on. A stage no build reaches (pytorch/serve's `codebuild-image`, when
-// `FROM ${BUILD_TYPE}-image` picks `dev-image`) puts nothing in the image.
+// builtStages are the stages a build of the final stage runs
+// (stagesBuilding). A stage no build reaches (pytorch/serve's
+// `codebuild-image`, when `FROM ${BUILD_TYPE}-image` picks `dev-image`)
+// puts nothing in the image.
 func (v *dfView) builtStages() map[*dockerfile.Stage]bool {
+	return v.stagesBuilding(v.final)
+}
+
+// stagesBuilding are the stages a build of s runs: its chain, and the
+// stages they copy from (`COPY --from=`, `RUN --mount=from=`), and so on.
+func (v *dfView) stagesBuilding(s *dockerfile.Stage) map[*dockerfile.Stage]bool {
 	built := map[*dockerfile.Stage]bool{}
 	var visit func(s *dockerfile.Stage)
 	visit = func(s *dockerfile.Stage) {
@@ -455,17 +461,25 @@ func (v *dfView) builtStages() map[*dockerfile.Stage]bool {
 				if !ok {
 					continue
 				}
-				from = expandKnown(from, v.stageVars(c, ins))
-				for _, t := range v.f.Stages {
-					if strings.EqualFold(t.Name, from) || strconv.Itoa(t.Index) == from {
-						visit(t)
-					}
+				if t := v.stageRef(expandKnown(from, v.stageVars(c, ins))); t != nil {
+					visit(t)
 				}
 			}
 		}
 	}
-	visit(v.final)
+	visit(s)
 	return built
+}
+
+// stageRef is the stage a `--from` value names, by name or index; nil for
+// an image.
+func (v *dfView) stageRef(from string) *dockerfile.Stage {
+	for _, t := range v.f.Stages {
+		if strings.EqualFold(t.Name, from) || strconv.Itoa(t.Index) == from {
+			return t
+		}
+	}
+	return nil
 }
 
 // mountFrom is a RUN's `--mount=…,from=STAGE`.
@@ -783,13 +797,14 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 	}
 	// A stage the final image's build runs shares every stop of that
 	// build: what it makes is only used on amd64.
-	with := v.builtWith(s)
-	if v.final != nil && s != v.final {
-		if all := append(v.chain(v.final), v.builtWith(v.final)...); slices.Contains(all, s) {
-			with = all
-		}
+	with := v.stagesBuilding(s)
+	if built := v.builtStages(); built[s] {
+		with = built
 	}
-	for _, c := range with {
+	for _, c := range v.f.Stages {
+		if !with[c] {
+			continue
+		}
 		for _, ins := range c.Instructions {
 			if ins.Cmd == "run" && armGuard.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) {
 				return "amd64"
@@ -805,44 +820,6 @@ func (v *dfView) fixedArch(s *dockerfile.Stage) string {
 		}
 	}
 	return v.in.Arch
-}
-
-// builtWith returns the stages a build of s runs besides its chain: those
-// it copies from (`COPY --from=pytorch-install`), and theirs, in turn.
-func (v *dfView) builtWith(s *dockerfile.Stage) []*dockerfile.Stage {
-	seen := map[*dockerfile.Stage]bool{}
-	for _, c := range v.chain(s) {
-		seen[c] = true
-	}
-	var out []*dockerfile.Stage
-	todo := v.chain(s)
-	for len(todo) > 0 && len(out) < len(v.f.Stages) {
-		c := todo[0]
-		todo = todo[1:]
-		for _, ins := range c.Instructions {
-			from, ok := ins.Flag("from")
-			if ins.Cmd != "copy" || !ok {
-				continue
-			}
-			dep := v.f.Stage(from)
-			if dep == nil && isStageIndex(from) {
-				if i, err := strconv.Atoi(from); err == nil && i < len(v.f.Stages) {
-					dep = v.f.Stages[i]
-				}
-			}
-			if dep == nil || seen[dep] {
-				continue
-			}
-			for _, d := range v.chain(dep) {
-				if !seen[d] {
-					seen[d] = true
-					out = append(out, d)
-					todo = append(todo, d)
-				}
-			}
-		}
-	}
-	return out
 }
 
 // installsX86Only reports whether a RUN installs, not under a condition,

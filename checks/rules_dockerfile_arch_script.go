@@ -234,31 +234,28 @@ type scriptVars map[string]string
 
 // knownScriptVars collects them from a script's assignments.
 func knownScriptVars(assigns []dockerfile.Assignment, aware bool) scriptVars {
-	vals := map[string][]string{}
+	type known struct {
+		first, arch string
+		ok          bool
+	}
+	vars := map[string]*known{}
 	for _, a := range assigns {
-		if a.Conditional && aware {
-			vals[a.Name] = append(vals[a.Name], "\x00") // not known
+		v, arch := strings.Trim(a.Value, `"'`), ""
+		if m := archRe.FindStringSubmatch(withoutPatternSubst(v)); m != nil {
+			arch = normArch(m[1])
+		}
+		unknown := a.Conditional && aware
+		if k, seen := vars[a.Name]; seen {
+			k.ok = k.ok && !unknown && k.arch == arch
 			continue
 		}
-		vals[a.Name] = append(vals[a.Name], strings.Trim(a.Value, `"'`))
+		vars[a.Name] = &known{first: v, arch: arch, ok: !unknown}
 	}
 	out := scriptVars{}
-	for name, vs := range vals {
-		arch, ok := "", true
-		for i, v := range vs {
-			a := ""
-			if m := archRe.FindStringSubmatch(withoutPatternSubst(v)); m != nil {
-				a = normArch(m[1])
-			}
-			if v == "\x00" || i > 0 && a != arch {
-				ok = false
-				break
-			}
-			arch = a
-		}
+	for name, k := range vars {
 		// A script's argument (`V="$1"`) stays a name: it says more.
-		if ok && len(vs) > 0 && !positional.MatchString(vs[0]) {
-			out[name] = vs[0]
+		if k.ok && !positional.MatchString(k.first) {
+			out[name] = k.first
 		}
 	}
 	return out

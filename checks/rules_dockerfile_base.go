@@ -667,15 +667,11 @@ func checkCR102(in *DockerfileInput) []Finding {
 	// Stages on the same image are one finding, on the first, that names
 	// the others' lines: one pin fixes them all (an ARG's reference) or
 	// the same way.
-	first := map[string]int{}
-	var also map[int][]int
+	first, also := map[string]int{}, map[int][]int{}
 	for _, s := range v.f.Stages {
 		if b := v.base(s); b.Stage == nil && !v.argOverridden(s.BaseRaw) && !v.builtHere(b.Ref) {
 			if msg, name, ok := unpinned(b.Ref, in.Config.RequireDigest); ok {
 				if at, seen := first[b.Ref]; seen {
-					if also == nil {
-						also = map[int][]int{}
-					}
 					also[at] = append(also[at], s.From.StartLine)
 					continue
 				}

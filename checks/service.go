@@ -5,7 +5,6 @@ import (
 	"path"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/coderready/coderready/dockerfile"
@@ -168,22 +167,14 @@ func (v *dfView) commandService(at *dockerfile.Instruction) string {
 	if slices.Contains(shells, base) || base == "busybox" {
 		return "" // a shell serves nothing
 	}
-	switch {
-	case base == "java" && slices.ContainsFunc(words[1:], func(w string) bool {
-		return w == "-jar" || strings.Contains(w, "JarLauncher") || strings.Contains(w, "springframework.boot.loader")
-	}):
-		shown := "java …"
-		for i, w := range words {
-			if w == "-jar" && i+1 < len(words) {
-				shown += " -jar " + words[i+1]
-				break
-			}
-			if strings.Contains(w, "JarLauncher") || strings.Contains(w, "springframework.boot.loader") {
-				shown += " " + w
-				break
-			}
+	if i := slices.IndexFunc(words, javaApp); base == "java" && i > 0 {
+		shown := "java … " + words[i]
+		if words[i] == "-jar" && i+1 < len(words) {
+			shown += " " + words[i+1]
 		}
 		return "its " + strings.ToUpper(at.Cmd) + " starts a Java application (`" + shown + "`)"
+	}
+	switch {
 	case slices.Contains(appServers, base):
 		return "its " + strings.ToUpper(at.Cmd) + " starts the application server `" + base + "`"
 	case railsServer(words) && v.productionRails():
@@ -195,6 +186,12 @@ func (v *dfView) commandService(at *dockerfile.Instruction) string {
 		return "its " + strings.ToUpper(at.Cmd) + " runs `" + prog + "`, a program built in stage `" + stage + "`"
 	}
 	return ""
+}
+
+// javaApp reports whether a java word names the application it runs: `-jar`
+// (the jar follows) or Spring Boot's launcher class.
+func javaApp(w string) bool {
+	return w == "-jar" || strings.Contains(w, "JarLauncher") || strings.Contains(w, "springframework.boot.loader")
 }
 
 // noShell reports whether the chain of s ends in an image without a shell
@@ -211,7 +208,7 @@ func (v *dfView) noShell(s *dockerfile.Stage) bool {
 			continue
 		}
 		for _, a := range ins.Args {
-			if slices.Contains(shells, path.Base(strings.Trim(a, `"'`))) || path.Base(strings.Trim(a, `"'`)) == "busybox" {
+			if b := path.Base(strings.Trim(a, `"'`)); slices.Contains(shells, b) || b == "busybox" {
 				return false
 			}
 		}
@@ -224,56 +221,37 @@ func (v *dfView) noShell(s *dockerfile.Stage) bool {
 // `ENTRYPOINT ["/manager"]`; `COPY --from=build /src/lazygit /bin/`, then
 // `ENTRYPOINT ["lazygit"]`), "" when it copies it from none.
 func (v *dfView) builtIn(prog string) string {
-	// The WORKDIR a relative program (`bin/teslamate`) runs from.
-	cwd := "/"
-	for _, ins := range v.instructions(v.final) {
-		if ins.Cmd == "workdir" && len(ins.Args) > 0 {
-			cwd = path.Join(cwd, strings.Trim(ins.Args[0], `"'`))
-		}
-	}
 	progs := []string{prog}
 	if !path.IsAbs(prog) {
 		progs = nil
 		if strings.Contains(prog, "/") {
-			progs = append(progs, path.Join(cwd, prog))
+			// From the WORKDIR it runs in (`bin/teslamate`).
+			progs = append(progs, path.Join(max(v.workdirAt(v.final, nil), "/"), prog))
 		} else {
 			for _, d := range pathDirs {
 				progs = append(progs, path.Join(d, prog))
 			}
 		}
 	}
-	workdir := "/"
 	for _, ins := range v.instructions(v.final) {
-		switch ins.Cmd {
-		case "workdir":
-			if len(ins.Args) > 0 {
-				if d := strings.Trim(ins.Args[0], `"'`); path.IsAbs(d) {
-					workdir = d
-				} else {
-					workdir = path.Join(workdir, d)
-				}
-			}
-		case "copy":
-			from, ok := ins.Flag("from")
-			if !ok || !v.stageNamed(from) && !isStageIndex(from) || len(ins.Args) < 2 {
-				continue
-			}
-			dest := strings.Trim(ins.Args[len(ins.Args)-1], `"'`)
-			if !path.IsAbs(dest) {
-				dest = path.Join(workdir, dest)
-			}
-			for _, src := range ins.Args[:len(ins.Args)-1] {
-				src = strings.Trim(src, `"'`)
-				// The program itself, or a program under a folder the
-				// copy fills (a release: `COPY --from=builder
-				// /opt/built .`, then `CMD bin/teslamate start`).
-				named := slices.Contains(progs, dest) || slices.Contains(progs, path.Join(dest, path.Base(src))) ||
-					slices.ContainsFunc(progs, func(p string) bool {
-						return strings.HasPrefix(p, strings.TrimSuffix(dest, "/")+"/") && path.Ext(src) == ""
-					})
-				if named && v.compiles(from) {
-					return from
-				}
+		from, ok := ins.Flag("from")
+		if ins.Cmd != "copy" || !ok || len(ins.Args) < 2 {
+			continue
+		}
+		st := v.stageRef(from)
+		if st == nil {
+			continue
+		}
+		dest := path.Clean(v.copyDest(v.final, ins))
+		for _, src := range ins.Args[:len(ins.Args)-1] {
+			src = strings.Trim(src, `"'`)
+			// The program itself, or a program under a folder the copy
+			// fills (a release: `COPY --from=builder /opt/built .`, then
+			// `CMD bin/teslamate start`).
+			named := slices.Contains(progs, dest) || slices.Contains(progs, path.Join(dest, path.Base(src))) ||
+				path.Ext(src) == "" && slices.ContainsFunc(progs, func(p string) bool { return strings.HasPrefix(p, strings.TrimSuffix(dest, "/")+"/") })
+			if named && v.compiles(st) {
+				return from
 			}
 		}
 	}
@@ -286,18 +264,9 @@ func (v *dfView) builtIn(prog string) string {
 // the project's.
 var compileCommand = regexp.MustCompile(`\b(?:go (?:build|install)|cargo (?:build|install)|make\b|cmake --build|ninja\b|mvn\b|\./mvnw|gradle\b|\./gradlew|(?:npm|yarn|pnpm) (?:run )?build|dotnet (?:publish|build)|zig build|swift build|stack (?:build|install)|cabal (?:build|install)|mix (?:release|compile)|gcc\b|g\+\+|clang\b|rustc\b|javac\b|nuitka|pyinstaller|bun build|deno compile)`)
 
-// compiles reports whether the stage named from (or a stage its chain
-// builds on) compiles something.
-func (v *dfView) compiles(from string) bool {
-	st := v.f.Stage(from)
-	if st == nil && isStageIndex(from) {
-		if i, err := strconv.Atoi(from); err == nil && i < len(v.f.Stages) {
-			st = v.f.Stages[i]
-		}
-	}
-	if st == nil {
-		return false
-	}
+// compiles reports whether the stage st (or a stage its chain builds
+// on) compiles something.
+func (v *dfView) compiles(st *dockerfile.Stage) bool {
 	for _, c := range v.chain(st) {
 		for _, ins := range c.Instructions {
 			if ins.Cmd == "run" && compileCommand.MatchString(v.f.Text(ins.StartLine, ins.EndLine)) {
