@@ -1205,8 +1205,10 @@ func commandPlatforms(b []byte, f *buildFile) {
 			// A command that names no file builds its context's
 			// Dockerfile (`docker buildx build --platform linux/amd64 -t
 			// x docker/exporter`).
-			if ctx := contextArg(line); ctx != "" {
-				fm = []string{"", path.Join(ctx, "Dockerfile")}
+			if m := buildCommand.FindStringSubmatch(line); m != nil {
+				if df := commandDockerfile(m[1]); df != "" {
+					fm = []string{"", df}
+				}
 			}
 		}
 		if fm == nil || pm == nil {
@@ -1323,25 +1325,22 @@ func platformVars(lines []string) {
 	}
 }
 
-// contextArg is the context folder of a `docker build` command that
-// names no file: its last word, a plain path, where no flag takes it as
-// its value. "" when the line is no such command.
-func contextArg(line string) string {
-	loc := buildCommandLine.FindStringIndex(line)
-	if loc == nil {
+// commandContext is the context folder a build command's arguments
+// (after `build`) name: their last word, a plain path, where no flag takes
+// it as its value; "" otherwise.
+func commandContext(args string) string {
+	if i := strings.IndexAny(args, ";|&>#)`"); i >= 0 {
+		args = args[:i]
+	}
+	words := strings.Fields(args)
+	if len(words) == 0 {
 		return ""
 	}
-	cmd := line[loc[1]:]
-	if i := strings.IndexAny(cmd, ";|&>#)`"); i >= 0 {
-		cmd = cmd[:i]
+	last, prev := strings.Trim(words[len(words)-1], `"'`), ""
+	if len(words) > 1 {
+		prev = words[len(words)-2]
 	}
-	words := strings.Fields(cmd)
-	if len(words) < 2 {
-		return ""
-	}
-	last := strings.Trim(words[len(words)-1], `"'`)
-	prev := words[len(words)-2]
-	if last == "" || last == "-" || strings.HasPrefix(last, "-") || strings.ContainsAny(last, "$:{}*") || strings.HasPrefix(last, "../") || path.IsAbs(last) ||
+	if last == "" || strings.HasPrefix(last, "-") || strings.ContainsAny(last, "$:{}*") || strings.HasPrefix(last, "../") || path.IsAbs(last) ||
 		strings.HasPrefix(prev, "-") && !strings.Contains(prev, "=") && !slices.Contains(boolBuildFlags, prev) {
 		return ""
 	}
@@ -1613,11 +1612,8 @@ func commandDockerfile(args string) string {
 	if fm := fileFlag.FindStringSubmatch(" " + args); fm != nil {
 		return fm[1]
 	}
-	words := strings.Fields(strings.Split(args, "&&")[0])
-	if len(words) > 0 {
-		if last := strings.Trim(words[len(words)-1], `"'`); !strings.HasPrefix(last, "-") && last != "-" && !strings.Contains(last, "://") {
-			return path.Join(last, "Dockerfile")
-		}
+	if ctx := commandContext(args); ctx != "" {
+		return path.Join(ctx, "Dockerfile")
 	}
 	return ""
 }
